@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs'
+import { z } from 'zod'
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export const portVar = (defaultPort: number) =>
+  z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(defaultPort)
+
+export const boolVar = (defaultValue: boolean) =>
+  z.stringbool({ error: 'must be true or false (also 1/0, yes/no)' }).default(defaultValue)
+
+export const msVar = (defaultMs: number) =>
+  z.coerce.number({ error: 'must be a number of milliseconds' }).int().positive('must be positive').default(defaultMs)
+
+const pemFileVar = z.string().transform((path, ctx) => {
+  try {
+    return { path, pem: readFileSync(path, 'utf8') }
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})` })
+    return z.NEVER
+  }
+})
+
+/** Variables every service reads: where it listens, its own API token, logging and limits. */
+export const serviceEnvShape = (defaultPort: number) => ({
+  VAULT_DR_HOST: z.string().min(1).default('127.0.0.1'),
+  VAULT_DR_PORT: portVar(defaultPort),
+  VAULT_DR_API_TOKEN: z
+    .string({ error: 'is required (or VAULT_DR_API_TOKEN_FILE): the bearer token clients must send' })
+    .min(16, 'must be at least 16 characters'),
+  VAULT_DR_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  VAULT_DR_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024, 'must be at least 1024 bytes')
+    .default(64 * 1024),
+})
+
+/** The Vault CLI's own variables, for the agents that talk to one Vault cluster. */
+export const vaultEnvShape = {
+  VAULT_ADDR: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://127.0.0.1:8200' }),
+  VAULT_TOKEN: z.string({ error: 'is required (or VAULT_TOKEN_FILE)' }).min(1),
+  VAULT_CACERT: pemFileVar.optional(),
+  VAULT_CLIENT_CERT: pemFileVar.optional(),
+  VAULT_CLIENT_KEY: pemFileVar.optional(),
+  VAULT_SKIP_VERIFY: boolVar(false),
+  VAULT_DR_VAULT_TIMEOUT_MS: msVar(10_000),
+}
+
+export const SERVICE_SECRET_VARS = ['VAULT_DR_API_TOKEN'] as const
+export const VAULT_SECRET_VARS = ['VAULT_TOKEN'] as const

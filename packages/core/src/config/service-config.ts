@@ -1,0 +1,39 @@
+import type { z } from 'zod'
+import type { serviceEnvShape, vaultEnvShape } from './env-schemas.ts'
+
+type ServiceEnv = z.output<z.ZodObject<ReturnType<typeof serviceEnvShape>>>
+type VaultEnv = z.output<z.ZodObject<typeof vaultEnvShape>>
+
+export interface ServiceSettings {
+  listen: { host: string; port: number }
+  api: { token: string; bodyLimit: number; logLevel: string }
+}
+
+export interface VaultSettings {
+  addr: string
+  token: string
+  caPem?: string | undefined
+  clientCertPem?: string | undefined
+  clientKeyPem?: string | undefined
+  skipVerify: boolean
+  timeoutMs: number
+}
+
+export function serviceSettings(env: ServiceEnv): ServiceSettings {
+  return {
+    listen: { host: env.VAULT_DR_HOST, port: env.VAULT_DR_PORT },
+    api: { token: env.VAULT_DR_API_TOKEN, bodyLimit: env.VAULT_DR_BODY_LIMIT, logLevel: env.VAULT_DR_LOG_LEVEL },
+  }
+}
+
+export function vaultSettings(env: VaultEnv): VaultSettings {
+  return {
+    addr: env.VAULT_ADDR,
+    token: env.VAULT_TOKEN,
+    caPem: env.VAULT_CACERT?.pem,
+    clientCertPem: env.VAULT_CLIENT_CERT?.pem,
+    clientKeyPem: env.VAULT_CLIENT_KEY?.pem,
+    skipVerify: env.VAULT_SKIP_VERIFY,
+    timeoutMs: env.VAULT_DR_VAULT_TIMEOUT_MS,
+  }
+}

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { DestinationStream } from 'pino'
+import { bearerAuth } from './auth.ts'
+import { errorHandler } from './error-handler.ts'
+import { health, type ReadinessCheck } from './health.ts'
+import { loggerOptions } from './logger.ts'
+import { metrics } from './metrics.ts'
+import { swagger } from './swagger.ts'
+
+export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>
+
+export interface ServerOptions {
+  name: string
+  version: string
+  description: string
+  apiToken: string
+  logLevel?: string
+  /** Where logs go; tests pass a stream to search the captured lines. */
+  logStream?: DestinationStream
+  bodyLimit?: number
+  readiness?: Record<string, ReadinessCheck>
+  tags?: Array<{ name: string; description: string }>
+}
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
+
+/**
+ * A Fastify app with what every vault-dr service shares: zod schemas, OpenAPI 3.1, problem+json errors,
+ * request ids, redacted logs, health, readiness, metrics and bearer auth on /v1. It never listens.
+ */
+export async function createServer(opts: ServerOptions): Promise<App> {
+  const app = Fastify({
+    logger: loggerOptions({ level: opts.logLevel ?? 'info', stream: opts.logStream }),
+    bodyLimit: opts.bodyLimit ?? 64 * 1024,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id']
+      return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID()
+    },
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  await app.register(swagger, {
+    title: opts.name,
+    version: opts.version,
+    description: opts.description,
+    ...(opts.tags === undefined ? {} : { tags: opts.tags }),
+  })
+  await app.register(errorHandler)
+  await app.register(bearerAuth, { apiToken: opts.apiToken })
+  await app.register(metrics, { service: opts.name })
+  await app.register(health, { service: opts.name, version: opts.version, checks: opts.readiness ?? {} })
+  return app
+}

@@ -1,0 +1,84 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
+import { CoreErrors } from '../core-errors.ts'
+import { type CodedError, isCodedError } from '../errors.ts'
+import { PROBLEM_CONTENT_TYPE, type ProblemDetails, problemType } from '../problem.ts'
+
+/** Turns any error into one coded error, so the wire format is decided in one place. */
+export function toCodedError(err: unknown): CodedError {
+  if (isCodedError(err)) return err
+  const error = err as FastifyError & { validationContext?: string }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const fields = error.validation.map((v) => `${error.validationContext ?? 'request'}${v.instancePath}`)
+    return CoreErrors.validation(`Invalid ${[...new Set(fields)].join(', ')}: ${error.validation[0]?.message ?? ''}`, {
+      cause: error,
+    })
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return CoreErrors.unsupportedMediaType(error.message, { cause: error })
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return CoreErrors.bodyTooLarge(error.message, { cause: error })
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return CoreErrors.malformedBody(error.message, { cause: error })
+  }
+  if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/.test(error.message))) {
+    return CoreErrors.malformedBody(`Body is not valid JSON: ${error.message}`, { cause: error })
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return CoreErrors.badRequest(error.message, { cause: error })
+  }
+  return CoreErrors.internal('The service failed to handle the request.', { cause: err })
+}
+
+export function toProblem(err: CodedError, requestId: string): ProblemDetails {
+  const validationCause = (err.cause as { validation?: Array<{ instancePath: string; message?: string }> } | undefined)
+    ?.validation
+  const context = (err.cause as { validationContext?: string } | undefined)?.validationContext ?? 'request'
+  return {
+    type: problemType(err.code),
+    title: err.title,
+    status: err.statusCode,
+    detail: err.message,
+    code: err.code,
+    instance: requestId,
+    ...(err.fix === undefined ? {} : { fix: err.fix }),
+    ...(err.code === CoreErrors.validation.code && validationCause
+      ? { errors: validationCause.map((v) => ({ path: `${context}${v.instancePath}`, message: v.message ?? '' })) }
+      : {}),
+    ...(err.upstream === undefined ? {} : { upstream: err.upstream }),
+  }
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: CodedError) {
+  return reply
+    .status(err.statusCode)
+    .type(PROBLEM_CONTENT_TYPE)
+    .serializer(JSON.stringify)
+    .send(toProblem(err, request.id))
+}
+
+async function errorHandlerPlugin(app: FastifyInstance) {
+  app.setErrorHandler((err, request, reply) => {
+    const coded = toCodedError(err)
+    if (isResponseSerializationError(err)) {
+      request.log.error({ err }, 'response did not match its schema (a bug)')
+    } else if (coded.statusCode >= 500) {
+      request.log.error({ err: coded, code: coded.code, cause: describeCause(coded.cause) }, coded.message)
+    } else {
+      request.log.info({ code: coded.code, status: coded.statusCode }, coded.message)
+    }
+    return sendProblem(reply, request, coded)
+  })
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, CoreErrors.routeNotFound(`No route ${request.method} ${request.url.split('?')[0]}`)),
+  )
+}
+
+function describeCause(cause: unknown): string | undefined {
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : undefined
+}
+
+export const errorHandler = fp(errorHandlerPlugin, { name: 'core-error-handler' })

@@ -1,0 +1,156 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Agent, type Dispatcher, request } from 'undici'
+import type { CodedError } from '../errors.ts'
+import { classifyNetworkError } from '../probes/classify-network-error.ts'
+import { classifyVaultError } from './classify-vault-error.ts'
+import { VaultEnvelope, VaultErrorBody } from './envelopes.ts'
+import { VaultErrors } from './vault-errors.ts'
+
+export interface VaultClientOptions {
+  addr: string
+  token?: string | undefined
+  caPem?: string | undefined
+  clientCertPem?: string | undefined
+  clientKeyPem?: string | undefined
+  skipVerify?: boolean
+  timeoutMs?: number
+  /** Extra attempts for calls that are safe to repeat. */
+  retries?: number
+  retryBaseMs?: number
+  onCall?: (call: { method: string; path: string; status: number | 'error'; seconds: number }) => void
+}
+
+export interface VaultCallOptions {
+  query?: Record<string, string>
+  body?: unknown
+  /** Statuses that are answers, not errors (sys/health answers 429, 472, 503...). */
+  accept?: readonly number[]
+  /** Send no token (unauthenticated paths), or another token than the client's. */
+  token?: string | null
+  /** A write Vault can safely receive twice. Reads are always retried, writes only on 412. */
+  idempotent?: boolean
+}
+
+export interface VaultResponse {
+  status: number
+  body: VaultEnvelope | undefined
+}
+
+/** A small Vault HTTP client: timeouts on every call, safe retries, Vault errors turned into coded errors. */
+export class VaultClient {
+  readonly addr: string
+  readonly #token: string | undefined
+  readonly #dispatcher: Dispatcher
+  readonly #timeoutMs: number
+  readonly #retries: number
+  readonly #retryBaseMs: number
+  readonly #onCall: VaultClientOptions['onCall']
+
+  constructor(opts: VaultClientOptions) {
+    this.addr = opts.addr.replace(/\/+$/, '')
+    this.#token = opts.token
+    this.#timeoutMs = opts.timeoutMs ?? 10_000
+    this.#retries = opts.retries ?? 2
+    this.#retryBaseMs = opts.retryBaseMs ?? 100
+    this.#onCall = opts.onCall
+    this.#dispatcher = new Agent({
+      connect: {
+        ...(opts.caPem === undefined ? {} : { ca: opts.caPem }),
+        ...(opts.clientCertPem === undefined ? {} : { cert: opts.clientCertPem }),
+        ...(opts.clientKeyPem === undefined ? {} : { key: opts.clientKeyPem }),
+        rejectUnauthorized: !opts.skipVerify,
+        timeout: this.#timeoutMs,
+      },
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+      keepAliveTimeout: 4_000,
+    })
+  }
+
+  read(path: string, opts: Omit<VaultCallOptions, 'body'> = {}) {
+    return this.call('GET', path, opts)
+  }
+
+  write(path: string, body: unknown = {}, opts: Omit<VaultCallOptions, 'body'> = {}) {
+    return this.call('POST', path, { ...opts, body })
+  }
+
+  async call(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    opts: VaultCallOptions = {},
+  ): Promise<VaultResponse> {
+    const safeToRepeat = method === 'GET' || opts.idempotent === true
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#once(method, path, opts)
+      } catch (err) {
+        const code = (err as CodedError).code
+        const retryable =
+          code === VaultErrors.notReady.code ||
+          (safeToRepeat && (code === VaultErrors.unreachable.code || code === VaultErrors.sealed.code))
+        if (!retryable || attempt >= this.#retries) throw err
+        await sleep(this.#retryBaseMs * 2 ** attempt)
+      }
+    }
+  }
+
+  async #once(method: string, path: string, opts: VaultCallOptions): Promise<VaultResponse> {
+    const url = new URL(`${this.addr}/v1/${path.replace(/^\/+/, '')}`)
+    for (const [key, value] of Object.entries(opts.query ?? {})) url.searchParams.set(key, value)
+    const token = opts.token === undefined ? this.#token : opts.token
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (token) headers['x-vault-token'] = token
+    if (opts.body !== undefined) headers['content-type'] = 'application/json'
+    const started = performance.now()
+    const what = `${method} /v1/${path}`
+    let status: number | 'error' = 'error'
+    try {
+      const res = await request(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
+        dispatcher: this.#dispatcher,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      }).catch((err: unknown) => {
+        throw classifyTransportError(err, what, this.addr)
+      })
+      status = res.statusCode
+      const text = await res.body.text()
+      const json = text === '' ? undefined : safeJson(text)
+      if (res.statusCode >= 400 && !opts.accept?.includes(res.statusCode)) {
+        const errors = VaultErrorBody.safeParse(json)
+        throw classifyVaultError(res.statusCode, errors.success ? errors.data.errors : [], what)
+      }
+      if (json === undefined) return { status: res.statusCode, body: undefined }
+      const envelope = VaultEnvelope.safeParse(json)
+      if (!envelope.success) {
+        throw VaultErrors.badResponse(`${what}: Vault's answer is not a Vault response (status ${res.statusCode})`)
+      }
+      return { status: res.statusCode, body: envelope.data }
+    } finally {
+      this.#onCall?.({ method, path, status, seconds: (performance.now() - started) / 1000 })
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#dispatcher.close()
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return { not_json: true }
+  }
+}
+
+function classifyTransportError(err: unknown, what: string, addr: string): CodedError {
+  const net = classifyNetworkError(err)
+  const detail = `${what} to ${addr} failed: ${net.detail}`
+  const upstream = { service: 'vault', code: net.code }
+  if (net.kind === 'timeout') return VaultErrors.timeout(detail, { cause: err, upstream })
+  if (net.kind === 'tls') return VaultErrors.tls(detail, { cause: err, upstream })
+  return VaultErrors.unreachable(detail, { cause: err, upstream })
+}
