@@ -59,6 +59,61 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        DrPeerInput: {
+            /** @description The secondary id (on a primary); null for primaries */
+            node_id: string | null;
+            api_address: string | null;
+            cluster_address: string | null;
+            /** @description connected or disconnected */
+            connection_status: string | null;
+            last_heartbeat: string | null;
+            /** @description Seconds since the last heartbeat, when Vault reports one */
+            heartbeat_age_s: number | null;
+        };
+        DrReplicationStatusInput: {
+            /** @enum {string} */
+            mode: "primary" | "secondary" | "bootstrapping" | "disabled" | "unknown";
+            /** @description running (primary); stream-wals, merkle-diff, merkle-sync, idle (secondary) */
+            state: string | null;
+            /** @description The replication set id, equal on primary and secondaries */
+            cluster_id: string | null;
+            merkle_root: string | null;
+            /** @description Primary: the last WAL index written */
+            last_wal: number | null;
+            known_secondaries: string[];
+            secondaries: components["schemas"]["DrPeerInput"][];
+            primary_cluster_addr: string | null;
+            /** @description Secondary: ready, connecting, idle, transient_failure, shutdown */
+            connection_state: string | null;
+            primaries: components["schemas"]["DrPeerInput"][];
+            known_primary_cluster_addrs: string[];
+            /** @description Secondary: the last WAL index received from the primary */
+            last_remote_wal: number | null;
+            secondary_id: string | null;
+        };
+        VaultNodeHealthInput: {
+            reachable: boolean;
+            address: string;
+            /** @description sys/health's HTTP status (472 is normal on a DR secondary) */
+            health_code: number | null;
+            initialized: boolean | null;
+            sealed: boolean | null;
+            version: string | null;
+            enterprise: boolean | null;
+            /** @enum {string} */
+            ha_role: "active" | "standby" | "performance_standby" | "unknown";
+            cluster_name: string | null;
+            cluster_id: string | null;
+            dr_mode: string | null;
+            error: string | null;
+        };
+        ClusterStatusInput: {
+            vault: components["schemas"]["VaultNodeHealthInput"];
+            /** @description null when Vault could not be asked */
+            replication: components["schemas"]["DrReplicationStatusInput"] | null;
+            /** Format: date-time */
+            checked_at: string;
+        };
         ProblemInput: {
             /** @description A URI naming the problem type */
             type: string;
@@ -84,6 +139,15 @@ export interface components {
                 code?: string;
             };
         };
+        ActivationTokenClaimsInput: {
+            /** @description The issuing primary's API address, where the secondary unwraps the token */
+            addr: string | null;
+            iat: number;
+            exp: number;
+            nbf: number | null;
+            type: string;
+            accessor: string | null;
+        };
         ReadinessInput: {
             /** @enum {string} */
             status: "ready" | "not_ready";
@@ -93,6 +157,61 @@ export interface components {
                 detail: string;
                 latency_ms: number;
             }[];
+        };
+        DrPeer: {
+            /** @description The secondary id (on a primary); null for primaries */
+            node_id: string | null;
+            api_address: string | null;
+            cluster_address: string | null;
+            /** @description connected or disconnected */
+            connection_status: string | null;
+            last_heartbeat: string | null;
+            /** @description Seconds since the last heartbeat, when Vault reports one */
+            heartbeat_age_s: number | null;
+        };
+        DrReplicationStatus: {
+            /** @enum {string} */
+            mode: "primary" | "secondary" | "bootstrapping" | "disabled" | "unknown";
+            /** @description running (primary); stream-wals, merkle-diff, merkle-sync, idle (secondary) */
+            state: string | null;
+            /** @description The replication set id, equal on primary and secondaries */
+            cluster_id: string | null;
+            merkle_root: string | null;
+            /** @description Primary: the last WAL index written */
+            last_wal: number | null;
+            known_secondaries: string[];
+            secondaries: components["schemas"]["DrPeer"][];
+            primary_cluster_addr: string | null;
+            /** @description Secondary: ready, connecting, idle, transient_failure, shutdown */
+            connection_state: string | null;
+            primaries: components["schemas"]["DrPeer"][];
+            known_primary_cluster_addrs: string[];
+            /** @description Secondary: the last WAL index received from the primary */
+            last_remote_wal: number | null;
+            secondary_id: string | null;
+        };
+        VaultNodeHealth: {
+            reachable: boolean;
+            address: string;
+            /** @description sys/health's HTTP status (472 is normal on a DR secondary) */
+            health_code: number | null;
+            initialized: boolean | null;
+            sealed: boolean | null;
+            version: string | null;
+            enterprise: boolean | null;
+            /** @enum {string} */
+            ha_role: "active" | "standby" | "performance_standby" | "unknown";
+            cluster_name: string | null;
+            cluster_id: string | null;
+            dr_mode: string | null;
+            error: string | null;
+        };
+        ClusterStatus: {
+            vault: components["schemas"]["VaultNodeHealth"];
+            /** @description null when Vault could not be asked */
+            replication: components["schemas"]["DrReplicationStatus"] | null;
+            /** Format: date-time */
+            checked_at: string;
         };
         Problem: {
             /** @description A URI naming the problem type */
@@ -118,6 +237,15 @@ export interface components {
                 errors?: string[];
                 code?: string;
             };
+        };
+        ActivationTokenClaims: {
+            /** @description The issuing primary's API address, where the secondary unwraps the token */
+            addr: string | null;
+            iat: number;
+            exp: number;
+            nbf: number | null;
+            type: string;
+            accessor: string | null;
         };
         Readiness: {
             /** @enum {string} */

@@ -1,7 +1,7 @@
-import { createServer, VaultClient } from '@vault-dr/core'
+import { createServer, createVaultAgent, vaultReadiness } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
+import { Registry } from 'prom-client'
 import type { PrimaryAgentConfig } from './config.ts'
-import { vaultReadiness } from './vault-readiness.ts'
 
 export type { PrimaryAgentConfig } from './config.ts'
 
@@ -11,7 +11,8 @@ export interface PrimaryAgentDeps {
 
 /** Builds the primary agent: its half of the DR handshake, next to the primary cluster. Never listens. */
 export async function buildApp(config: PrimaryAgentConfig, deps: PrimaryAgentDeps = {}) {
-  const vault = new VaultClient({ ...config.vault })
+  const registry = new Registry()
+  const agent = createVaultAgent(registry, config.vault, config.agent.statusCacheMs)
   const app = await createServer({
     name: 'vault-dr-primary-agent',
     version: '0.1.0',
@@ -20,9 +21,15 @@ export async function buildApp(config: PrimaryAgentConfig, deps: PrimaryAgentDep
     apiToken: config.api.token,
     bodyLimit: config.api.bodyLimit,
     logLevel: config.api.logLevel,
+    registry,
     ...(deps.logStream === undefined ? {} : { logStream: deps.logStream }),
-    readiness: { vault: vaultReadiness(vault) },
+    readiness: { vault: vaultReadiness(agent) },
+    tags: [
+      { name: 'status', description: "The primary cluster's Vault and DR replication state" },
+      { name: 'dr-primary', description: 'Enable DR primary, mint and revoke secondary activation tokens' },
+      { name: 'probes', description: 'Self-checks of the local cluster' },
+    ],
   })
-  app.addHook('onClose', () => vault.close())
+  app.addHook('onClose', () => agent.vault.close())
   return app
 }

@@ -1,5 +1,9 @@
 import {
+  type AgentSettings,
+  agentEnvShape,
+  agentSettings,
   loadEnv,
+  pemFileVar,
   SERVICE_SECRET_VARS,
   type ServiceSettings,
   serviceEnvShape,
@@ -13,14 +17,27 @@ import { z } from 'zod'
 
 export const DEFAULT_PORT = 8420
 
-const SecondaryAgentEnv = z.object({ ...serviceEnvShape(DEFAULT_PORT), ...vaultEnvShape })
+const SecondaryAgentEnv = z.object({
+  ...serviceEnvShape(DEFAULT_PORT),
+  ...vaultEnvShape,
+  ...agentEnvShape,
+  /** CA that signed the primary's API (8200) certificate, for probes and token lookups from this network. */
+  VAULT_DR_PRIMARY_CACERT: pemFileVar.optional(),
+})
 
 export interface SecondaryAgentConfig extends ServiceSettings {
   vault: VaultSettings
+  agent: AgentSettings
+  primaryCaPem: string | undefined
 }
 
 /** The only place the secondary agent reads its environment. */
 export function loadSecondaryAgentConfig(env: NodeJS.ProcessEnv): SecondaryAgentConfig {
   const parsed = loadEnv(SecondaryAgentEnv, env, [...SERVICE_SECRET_VARS, ...VAULT_SECRET_VARS])
-  return { ...serviceSettings(parsed), vault: vaultSettings(parsed) }
+  return {
+    ...serviceSettings(parsed),
+    vault: vaultSettings(parsed),
+    agent: agentSettings(parsed),
+    primaryCaPem: parsed.VAULT_DR_PRIMARY_CACERT?.pem,
+  }
 }

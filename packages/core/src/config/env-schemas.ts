@@ -17,7 +17,7 @@ export const boolVar = (defaultValue: boolean) =>
 export const msVar = (defaultMs: number) =>
   z.coerce.number({ error: 'must be a number of milliseconds' }).int().positive('must be positive').default(defaultMs)
 
-const pemFileVar = z.string().transform((path, ctx) => {
+export const pemFileVar = z.string().transform((path, ctx) => {
   try {
     return { path, pem: readFileSync(path, 'utf8') }
   } catch (err) {
@@ -54,3 +54,13 @@ export const vaultEnvShape = {
 
 export const SERVICE_SECRET_VARS = ['VAULT_DR_API_TOKEN'] as const
 export const VAULT_SECRET_VARS = ['VAULT_TOKEN'] as const
+
+/** Variables both agents read, beyond the Vault connection. */
+export const agentEnvShape = {
+  /** How long one status read of Vault is shared among callers. */
+  VAULT_DR_STATUS_CACHE_MS: z.coerce.number().int().min(0).default(500),
+  /** Deadline of each network probe (connect, TLS handshake); never the OS default. */
+  VAULT_DR_PROBE_TIMEOUT_MS: msVar(3_000),
+  /** How long to wait for Vault to settle after a role change (enable, activate). */
+  VAULT_DR_WAIT_TIMEOUT_MS: msVar(30_000),
+}

@@ -37,3 +37,21 @@ export function vaultSettings(env: VaultEnv): VaultSettings {
     timeoutMs: env.VAULT_DR_VAULT_TIMEOUT_MS,
   }
 }
+
+export interface AgentSettings {
+  statusCacheMs: number
+  probeTimeoutMs: number
+  waitTimeoutMs: number
+}
+
+export function agentSettings(env: {
+  VAULT_DR_STATUS_CACHE_MS: number
+  VAULT_DR_PROBE_TIMEOUT_MS: number
+  VAULT_DR_WAIT_TIMEOUT_MS: number
+}): AgentSettings {
+  return {
+    statusCacheMs: env.VAULT_DR_STATUS_CACHE_MS,
+    probeTimeoutMs: env.VAULT_DR_PROBE_TIMEOUT_MS,
+    waitTimeoutMs: env.VAULT_DR_WAIT_TIMEOUT_MS,
+  }
+}

@@ -23,13 +23,15 @@ export function classifyNetworkError(err: unknown): NetworkFailure {
   let current: unknown = err
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
     const e = current as NodeJS.ErrnoException
-    const code = e.code ?? e.name
+    // A DOMException (AbortSignal.timeout's TimeoutError) has a numeric code; its name is what tells.
+    const code = typeof e.code === 'string' ? e.code : e.name
     const kind = kindOf(code, e.message)
     if (kind !== 'other') return { kind, code, detail: `${code}: ${e.message}` }
     current = e.cause
   }
   const e = err as NodeJS.ErrnoException
-  return { kind: 'other', code: e?.code ?? e?.name ?? 'UNKNOWN', detail: e?.message ?? String(err) }
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'UNKNOWN'
+  return { kind: 'other', code, detail: e?.message ?? String(err) }
 }
 
 function kindOf(code: string, message: string): NetworkFailureKind {

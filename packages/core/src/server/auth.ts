@@ -16,8 +16,10 @@ export function bearerMatches(header: string | undefined, expected: string): boo
 /** Every /v1 route needs the service's bearer token; health, readiness, metrics and docs stay open. */
 async function authPlugin(app: FastifyInstance, opts: { apiToken: string }) {
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0] ?? ''
-    if (path !== '/v1' && !path.startsWith('/v1/')) return
+    // The matched route decides, not the raw URL: the router decodes `/%761/things` to the /v1/things route.
+    const underV1 = (path: string) => path === '/v1' || path.startsWith('/v1/')
+    const route = request.routeOptions.url
+    if (!underV1(route ?? '') && !underV1(request.url.split('?')[0] ?? '')) return
     if (!bearerMatches(request.headers.authorization, opts.apiToken)) {
       return sendProblem(reply, request, CoreErrors.unauthorized('This route needs the API bearer token.'))
     }

@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DestinationStream } from 'pino'
+import type { Registry } from 'prom-client'
 import { bearerAuth } from './auth.ts'
 import { errorHandler } from './error-handler.ts'
 import { health, type ReadinessCheck } from './health.ts'
@@ -22,6 +23,8 @@ export interface ServerOptions {
   logStream?: DestinationStream
   bodyLimit?: number
   readiness?: Record<string, ReadinessCheck>
+  /** A metrics registry made beforehand, so parts built before the app can register their metrics. */
+  registry?: Registry
   tags?: Array<{ name: string; description: string }>
 }
 
@@ -43,6 +46,8 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>()
 
+  // JSON only: Fastify's default text/plain parser would let a string body reach the schema instead of a 415.
+  app.removeContentTypeParser('text/plain')
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.addHook('onSend', async (request, reply) => {
@@ -57,7 +62,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
   })
   await app.register(errorHandler)
   await app.register(bearerAuth, { apiToken: opts.apiToken })
-  await app.register(metrics, { service: opts.name })
+  await app.register(metrics, { service: opts.name, registry: opts.registry })
   await app.register(health, { service: opts.name, version: opts.version, checks: opts.readiness ?? {} })
   return app
 }

@@ -10,8 +10,8 @@ declare module 'fastify' {
 }
 
 /** Prometheus metrics in a registry of the app's own, so several apps can live in one process (tests). */
-async function metricsPlugin(app: FastifyInstance, opts: { service: string }) {
-  const registry = new Registry()
+async function metricsPlugin(app: FastifyInstance, opts: { service: string; registry?: Registry | undefined }) {
+  const registry = opts.registry ?? new Registry()
   registry.setDefaultLabels({ service: opts.service })
   collectDefaultMetrics({ register: registry })
   const requests = new Counter({

@@ -124,7 +124,7 @@ export class VaultClient {
       }
       if (json === undefined) return { status: res.statusCode, body: undefined }
       const envelope = VaultEnvelope.safeParse(json)
-      if (!envelope.success) {
+      if (json === NOT_JSON || !envelope.success) {
         throw VaultErrors.badResponse(`${what}: Vault's answer is not a Vault response (status ${res.statusCode})`)
       }
       return { status: res.statusCode, body: envelope.data }
@@ -138,11 +138,14 @@ export class VaultClient {
   }
 }
 
+// A body that is not JSON (an HTML page from a proxy): never a Vault envelope, even though every field is optional.
+const NOT_JSON = Symbol('not JSON')
+
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch {
-    return { not_json: true }
+    return NOT_JSON
   }
 }
 

@@ -1,0 +1,71 @@
+import { z } from 'zod'
+import type { VaultClient } from '../vault/vault-client.ts'
+
+/** What sys/health says about one Vault node, in our stable shape. */
+export const VaultNodeHealth = z
+  .object({
+    reachable: z.boolean(),
+    address: z.string(),
+    health_code: z.number().int().nullable().describe("sys/health's HTTP status (472 is normal on a DR secondary)"),
+    initialized: z.boolean().nullable(),
+    sealed: z.boolean().nullable(),
+    version: z.string().nullable(),
+    enterprise: z.boolean().nullable(),
+    ha_role: z.enum(['active', 'standby', 'performance_standby', 'unknown']),
+    cluster_name: z.string().nullable(),
+    cluster_id: z.string().nullable(),
+    dr_mode: z.string().nullable(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'VaultNodeHealth' })
+export type VaultNodeHealth = z.infer<typeof VaultNodeHealth>
+
+const HEALTH_ANSWERS = [429, 472, 473, 474, 501, 503, 530]
+
+/** Asks sys/health, accepting every status it uses to describe a node (it is an answer, not a failure). */
+export async function readVaultHealth(vault: VaultClient): Promise<VaultNodeHealth> {
+  try {
+    const { status, body } = await vault.read('sys/health', { token: null, accept: HEALTH_ANSWERS })
+    const h = (body ?? {}) as Record<string, unknown>
+    const version = typeof h.version === 'string' ? h.version : null
+    return {
+      reachable: true,
+      address: vault.addr,
+      health_code: status,
+      initialized: typeof h.initialized === 'boolean' ? h.initialized : null,
+      sealed: typeof h.sealed === 'boolean' ? h.sealed : null,
+      version,
+      enterprise:
+        typeof h.enterprise === 'boolean' ? h.enterprise : version === null ? null : /\+(ent|prem)/.test(version),
+      ha_role:
+        h.performance_standby === true
+          ? 'performance_standby'
+          : h.standby === true
+            ? 'standby'
+            : status === 429
+              ? 'standby'
+              : h.standby === false
+                ? 'active'
+                : 'unknown',
+      cluster_name: typeof h.cluster_name === 'string' ? h.cluster_name : null,
+      cluster_id: typeof h.cluster_id === 'string' ? h.cluster_id : null,
+      dr_mode: typeof h.replication_dr_mode === 'string' ? h.replication_dr_mode : null,
+      error: null,
+    }
+  } catch (err) {
+    return {
+      reachable: false,
+      address: vault.addr,
+      health_code: null,
+      initialized: null,
+      sealed: null,
+      version: null,
+      enterprise: null,
+      ha_role: 'unknown',
+      cluster_name: null,
+      cluster_id: null,
+      dr_mode: null,
+      error: (err as Error).message,
+    }
+  }
+}
