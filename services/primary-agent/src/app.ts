@@ -2,6 +2,9 @@ import { createServer, createVaultAgent, vaultReadiness } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
 import { Registry } from 'prom-client'
 import type { PrimaryAgentConfig } from './config.ts'
+import { drPrimaryRoutes } from './dr-primary/dr-primary.routes.ts'
+import { probesRoutes } from './probes/probes.routes.ts'
+import { statusRoutes } from './status/status.routes.ts'
 
 export type { PrimaryAgentConfig } from './config.ts'
 
@@ -31,5 +34,13 @@ export async function buildApp(config: PrimaryAgentConfig, deps: PrimaryAgentDep
     ],
   })
   app.addHook('onClose', () => agent.vault.close())
+  await app.register(statusRoutes, { prefix: '/v1', agent })
+  await app.register(drPrimaryRoutes, { prefix: '/v1', agent, waitTimeoutMs: config.agent.waitTimeoutMs })
+  await app.register(probesRoutes, {
+    prefix: '/v1',
+    agent,
+    clusterAddr: config.clusterAddr,
+    timeoutMs: config.agent.probeTimeoutMs,
+  })
   return app
 }

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AUTH, buildTestApp } from '../../test/helpers/app.ts'
+import type { App } from './create-server.ts'
+
+interface OpenApiDoc {
+  openapi: string
+  info: { title: string; version: string; description: string }
+  tags: Array<{ name: string }>
+  paths: Record<string, Record<string, { operationId?: string; security?: unknown[]; [key: string]: unknown }>>
+  components: { schemas: Record<string, { type?: string; required?: string[] }>; securitySchemes: object }
+  security: unknown[]
+}
+
+let app: App
+beforeAll(async () => {
+  ;({ app } = await buildTestApp())
+  await app.ready()
+})
+afterAll(async () => {
+  await app.close()
+})
+
+/** The value of a Prometheus sample whose labels include all of `labels`, or undefined. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_:]+)\{(.*)\} (\S+)$/.exec(line)
+    if (match?.[1] !== name) continue
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]))
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3])
+  }
+  return undefined
+}
+
+describe('/metrics', () => {
+  it('counts requests by method, route pattern and status, in Prometheus text', async () => {
+    const before = await app.inject({ method: 'GET', url: '/metrics' })
+    const labels = { method: 'POST', route: '/v1/things', status_code: '201', service: 'test-svc' }
+    const countBefore = sample(before.body, 'vault_dr_http_requests_total', labels) ?? 0
+    const unauthorizedBefore =
+      sample(before.body, 'vault_dr_http_requests_total', { route: '/v1/things', status_code: '401' }) ?? 0
+    const durationLabels = { method: 'POST', route: '/v1/things' }
+    const observedBefore = sample(before.body, 'vault_dr_http_request_duration_seconds_count', durationLabels) ?? 0
+
+    for (const name of ['abc', 'def']) {
+      const res = await app.inject({ method: 'POST', url: '/v1/things', headers: AUTH, payload: { name, count: 1 } })
+      expect(res.statusCode).toBe(201)
+    }
+    await app.inject({ method: 'POST', url: '/v1/things', payload: { name: 'abc', count: 1 } })
+
+    const res = await app.inject({ method: 'GET', url: '/metrics' })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/)
+    expect(res.body).toMatch(/^# HELP /)
+    expect(res.body).toContain('# TYPE vault_dr_http_requests_total counter')
+    expect(sample(res.body, 'vault_dr_http_requests_total', labels)).toBe(countBefore + 2)
+    expect(sample(res.body, 'vault_dr_http_requests_total', { route: '/v1/things', status_code: '401' })).toBe(
+      unauthorizedBefore + 1,
+    )
+    expect(sample(res.body, 'vault_dr_http_request_duration_seconds_count', durationLabels)).toBe(observedBefore + 3)
+  })
+
+  it('labels unknown paths as one "unmatched" route, so scanners cannot blow up the label set', async () => {
+    const labels = { route: 'unmatched', status_code: '404' }
+    const before = (await app.inject({ method: 'GET', url: '/metrics' })).body
+    await app.inject({ method: 'GET', url: '/random-1' })
+    await app.inject({ method: 'GET', url: '/random-2' })
+    const body = (await app.inject({ method: 'GET', url: '/metrics' })).body
+    expect(sample(body, 'vault_dr_http_requests_total', labels)).toBe(
+      (sample(before, 'vault_dr_http_requests_total', labels) ?? 0) + 2,
+    )
+    expect(body).not.toContain('random-1')
+  })
+
+  it('keeps each app in its own registry', async () => {
+    const { app: other } = await buildTestApp({ name: 'other-svc' })
+    try {
+      const body = (await other.inject({ method: 'GET', url: '/metrics' })).body
+      expect(body).toContain('service="other-svc"')
+      expect(body).not.toContain('service="test-svc"')
+      expect(sample(body, 'vault_dr_http_requests_total', { route: '/v1/things' })).toBeUndefined()
+    } finally {
+      await other.close()
+    }
+  })
+})
+
+describe('/docs/json', () => {
+  let doc: OpenApiDoc
+  beforeAll(async () => {
+    const res = await app.inject({ method: 'GET', url: '/docs/json' })
+    expect(res.statusCode).toBe(200)
+    doc = res.json<OpenApiDoc>()
+  })
+
+  it('is an OpenAPI 3.1.0 document describing the service', () => {
+    expect(doc.openapi).toBe('3.1.0')
+    expect(doc.info).toEqual({ title: 'test-svc', version: '1.2.3', description: 'A service for tests' })
+    expect(doc.tags.map((t) => t.name)).toEqual(['monitoring', 'things'])
+    expect(doc.security).toEqual([{ bearerAuth: [] }])
+    expect(doc.components.securitySchemes).toMatchObject({ bearerAuth: { type: 'http', scheme: 'bearer' } })
+  })
+
+  it('has the test route with its operationId, body and responses', () => {
+    const op = doc.paths['/v1/things']?.post
+    expect(op?.operationId).toBe('createThing')
+    const json = JSON.stringify(op)
+    expect(json).toContain('"pattern":"^[a-z]+$"')
+    expect(json).toContain('"type":"integer"')
+    expect(Object.keys(op?.responses as object).sort()).toEqual(['201', '400', '401', '500'])
+    expect(JSON.stringify((op?.responses as Record<string, unknown>)['400'])).toContain(
+      '"$ref":"#/components/schemas/Problem"',
+    )
+  })
+
+  it('defines the Problem schema once, in components', () => {
+    const problem = doc.components.schemas.Problem
+    expect(problem?.type).toBe('object')
+    expect(problem?.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'code', 'instance']))
+  })
+
+  it('lists the open monitoring routes without security', () => {
+    for (const [path, operationId] of [
+      ['/healthz', 'getLiveness'],
+      ['/readyz', 'getReadiness'],
+      ['/metrics', 'getMetrics'],
+    ] as const) {
+      expect(doc.paths[path]?.get).toMatchObject({ operationId, security: [] })
+    }
+  })
+})
+
+describe('every answer', () => {
+  it('carries an x-request-id header', async () => {
+    for (const url of ['/healthz', '/metrics', '/nowhere']) {
+      const res = await app.inject({ method: 'GET', url })
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+    }
+  })
+})

@@ -1,0 +1,127 @@
+import Fastify from 'fastify'
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import { afterEach, describe, expect, it } from 'vitest'
+import { buildTestApp } from '../../test/helpers/app.ts'
+import type { App } from './create-server.ts'
+import { type CheckResult, health, type ReadinessCheck } from './health.ts'
+
+interface Readiness {
+  status: 'ready' | 'not_ready'
+  checks: Array<{ name: string; ok: boolean; detail: string; latency_ms: number }>
+}
+
+const pass: ReadinessCheck = async () => ({ ok: true, detail: 'fine' })
+const fail: ReadinessCheck = async () => ({ ok: false, detail: 'vault is sealed' })
+const hang: ReadinessCheck = () => new Promise<CheckResult>(() => {})
+
+const apps: Array<{ close(): Promise<unknown> }> = []
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()))
+})
+
+async function appWith(readiness: Record<string, ReadinessCheck>): Promise<App> {
+  const { app } = await buildTestApp({ readiness })
+  apps.push(app)
+  return app
+}
+
+describe('/healthz', () => {
+  it('answers 200 without a token, from memory', async () => {
+    const app = await appWith({ vault: fail })
+    const res = await app.inject({ method: 'GET', url: '/healthz' })
+    expect(res.statusCode).toBe(200)
+    const body = res.json()
+    expect(body).toEqual({ status: 'ok', service: 'test-svc', version: '1.2.3', uptime_s: expect.any(Number) })
+    expect(body.uptime_s).toBeGreaterThanOrEqual(0)
+  })
+})
+
+describe('/readyz', () => {
+  it('answers 200 ready with every named check when all pass', async () => {
+    const app = await appWith({ vault: pass, peer: async () => ({ ok: true, detail: 'reachable' }) })
+    const res = await app.inject({ method: 'GET', url: '/readyz' })
+    expect(res.statusCode).toBe(200)
+    const body = res.json<Readiness>()
+    expect(body.status).toBe('ready')
+    expect(body.checks).toEqual([
+      { name: 'vault', ok: true, detail: 'fine', latency_ms: expect.any(Number) },
+      { name: 'peer', ok: true, detail: 'reachable', latency_ms: expect.any(Number) },
+    ])
+  })
+
+  it('answers 200 ready with no checks at all', async () => {
+    const app = await appWith({})
+    const res = await app.inject({ method: 'GET', url: '/readyz' })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({ status: 'ready', checks: [] })
+  })
+
+  it('answers 503 not_ready when one check fails, naming it', async () => {
+    const app = await appWith({ vault: fail, peer: pass })
+    const res = await app.inject({ method: 'GET', url: '/readyz' })
+    expect(res.statusCode).toBe(503)
+    const body = res.json<Readiness>()
+    expect(body.status).toBe('not_ready')
+    expect(body.checks.find((c) => c.name === 'vault')).toMatchObject({ ok: false, detail: 'vault is sealed' })
+    expect(body.checks.find((c) => c.name === 'peer')).toMatchObject({ ok: true })
+  })
+
+  it('reports a check that throws as failed, with its message', async () => {
+    const app = await appWith({
+      vault: async () => {
+        throw new Error('connect ECONNREFUSED 127.0.0.1:8200')
+      },
+    })
+    const res = await app.inject({ method: 'GET', url: '/readyz' })
+    expect(res.statusCode).toBe(503)
+    expect(res.json<Readiness>().checks).toEqual([
+      { name: 'vault', ok: false, detail: 'connect ECONNREFUSED 127.0.0.1:8200', latency_ms: expect.any(Number) },
+    ])
+  })
+
+  it('reports a check that hangs as failed within the default deadline of 2 s', async () => {
+    const app = await appWith({ vault: hang, peer: pass })
+    const started = performance.now()
+    const res = await app.inject({ method: 'GET', url: '/readyz' })
+    const elapsed = performance.now() - started
+    expect(res.statusCode).toBe(503)
+    expect(res.json<Readiness>().checks.find((c) => c.name === 'vault')).toMatchObject({
+      ok: false,
+      detail: 'no answer within 2000 ms',
+    })
+    expect(elapsed).toBeGreaterThanOrEqual(1900)
+    expect(elapsed).toBeLessThan(3000)
+  })
+
+  it('bounds each check by checkTimeoutMs and runs the checks side by side', async () => {
+    const app = Fastify()
+    apps.push(app)
+    app.setValidatorCompiler(validatorCompiler)
+    app.setSerializerCompiler(serializerCompiler)
+    const slow =
+      (ms: number): ReadinessCheck =>
+      () =>
+        new Promise((resolve) => setTimeout(() => resolve({ ok: true, detail: `${ms} ms` }), ms))
+    await app.register(health, {
+      service: 's',
+      version: '0',
+      checks: { a: slow(100), b: slow(100), stuck: hang },
+      checkTimeoutMs: 250,
+    })
+    const started = performance.now()
+    const res = await app.inject({ method: 'GET', url: '/readyz' })
+    const elapsed = performance.now() - started
+    expect(res.statusCode).toBe(503)
+    const checks = res.json<Readiness>().checks
+    expect(checks.map((c) => [c.name, c.ok])).toEqual([
+      ['a', true],
+      ['b', true],
+      ['stuck', false],
+    ])
+    expect(checks[2]?.detail).toBe('no answer within 250 ms')
+    expect(checks[2]?.latency_ms).toBeGreaterThanOrEqual(240)
+    expect(checks[0]?.latency_ms).toBeGreaterThanOrEqual(90)
+    // In parallel: about the deadline, not the sum of the checks.
+    expect(elapsed).toBeLessThan(1000)
+  })
+})

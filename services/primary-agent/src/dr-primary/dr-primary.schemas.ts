@@ -1,0 +1,61 @@
+import { ActivationTokenClaims, ClusterStatus } from '@vault-dr/core'
+import { z } from 'zod'
+
+/** It becomes part of Vault requests and status, so only a plain identifier is allowed. */
+export const SecondaryId = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
+    'must be 1-63 letters, digits, "-" or "_", starting with a letter or digit',
+  )
+  .meta({ example: 'dc2' })
+
+/** Vault duration: seconds, or a number with s/m/h; between 10 s and 24 h. */
+export const TokenTtl = z
+  .string()
+  .regex(/^\d{1,6}[smh]?$/, 'must be a duration such as "300s", "30m" or "1h"')
+  .refine((ttl) => ttlSeconds(ttl) >= 1 && ttlSeconds(ttl) <= 86_400, 'must be between 1s and 24h')
+  .meta({ example: '30m' })
+
+export function ttlSeconds(ttl: string): number {
+  const value = Number.parseInt(ttl, 10)
+  const unit = ttl.at(-1)
+  return unit === 'h' ? value * 3600 : unit === 'm' ? value * 60 : value
+}
+
+export const EnablePrimaryBody = z
+  .object({
+    primary_cluster_addr: z
+      .url({ protocol: /^https?$/, error: 'must be a cluster address such as https://10.0.0.1:8201' })
+      .optional()
+      .describe('The cluster address handed to secondaries, e.g. a layer-4 load balancer in front of 8201'),
+  })
+  .meta({ id: 'EnablePrimaryRequest' })
+
+export const EnablePrimaryResult = z
+  .object({
+    changed: z.boolean().describe('false when the cluster already was a DR primary'),
+    detail: z.string(),
+    warnings: z.array(z.string()),
+    status: ClusterStatus,
+  })
+  .meta({ id: 'EnablePrimaryResult' })
+
+export const CreateSecondaryTokenBody = z
+  .object({ secondary_id: SecondaryId, ttl: TokenTtl.default('30m') })
+  .meta({ id: 'CreateSecondaryTokenRequest' })
+
+export const SecondaryToken = z
+  .object({
+    secondary_id: z.string(),
+    token: z.string().describe('The wrapped, single-use activation token; shown once, never stored'),
+    expires_at: z.iso.datetime(),
+    claims: ActivationTokenClaims,
+  })
+  .meta({ id: 'SecondaryToken' })
+
+export const RevokeSecondaryBody = z.object({ secondary_id: SecondaryId }).meta({ id: 'RevokeSecondaryRequest' })
+
+export const RevokeSecondaryResult = z
+  .object({ secondary_id: z.string(), revoked: z.boolean(), detail: z.string() })
+  .meta({ id: 'RevokeSecondaryResult' })

@@ -1,0 +1,26 @@
+import { Problem, problemResponses, type VaultAgent } from '@vault-dr/core'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { LocalProbeResult } from './local-probe.schemas.ts'
+import { probeLocalCluster } from './local-probe.service.ts'
+
+export const probesRoutes: FastifyPluginAsyncZod<{
+  agent: VaultAgent
+  clusterAddr: string | undefined
+  timeoutMs: number
+}> = async (app, opts) => {
+  app.post(
+    '/probes/local',
+    {
+      schema: {
+        operationId: 'probeLocalCluster',
+        tags: ['probes'],
+        summary: "Self-check of the local cluster's API and cluster listeners",
+        description:
+          'Reports whether both listeners answer, whether the cluster listener negotiates replication_dr_v1, the ' +
+          "SHA-256 fingerprint of its certificate (to compare with what the secondary sees), and Vault's advertised addresses.",
+        response: { 200: LocalProbeResult, ...problemResponses, 502: Problem },
+      },
+    },
+    async () => probeLocalCluster(opts.agent, { clusterAddr: opts.clusterAddr, timeoutMs: opts.timeoutMs }),
+  )
+}

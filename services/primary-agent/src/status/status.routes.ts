@@ -1,0 +1,20 @@
+import { ClusterStatus, problemResponses, type VaultAgent } from '@vault-dr/core'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+
+export const statusRoutes: FastifyPluginAsyncZod<{ agent: VaultAgent }> = async (app, { agent }) => {
+  app.get(
+    '/status',
+    {
+      schema: {
+        operationId: 'getPrimaryStatus',
+        tags: ['status'],
+        summary: "The primary cluster's Vault and DR replication state",
+        description:
+          'Reachability, version, seal and HA role from sys/health, and DR replication from sys/replication/dr/status. ' +
+          'Concurrent requests share one Vault round trip (VAULT_DR_STATUS_CACHE_MS).',
+        response: { 200: ClusterStatus, ...problemResponses },
+      },
+    },
+    async () => agent.status(),
+  )
+}

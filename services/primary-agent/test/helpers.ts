@@ -1,0 +1,47 @@
+import { Writable } from 'node:stream'
+import { type ClusterHandle, startCluster } from '@vault-dr/vault-sim'
+import { buildApp } from '../src/app.ts'
+import { loadPrimaryAgentConfig } from '../src/config.ts'
+
+export const API_TOKEN = 'primary-agent-test-token-0123456789'
+
+/** Collects every log line the app writes, so tests can search them for secrets. */
+export function captureLogs() {
+  const lines: string[] = []
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk))
+      done()
+    },
+  })
+  return { stream, lines, text: () => lines.join('') }
+}
+
+export async function startPrimaryAgent(cluster: ClusterHandle, env: Record<string, string> = {}) {
+  const logs = captureLogs()
+  const config = loadPrimaryAgentConfig({
+    VAULT_DR_API_TOKEN: API_TOKEN,
+    VAULT_ADDR: cluster.apiUrl,
+    VAULT_TOKEN: cluster.rootToken,
+    VAULT_DR_LOG_LEVEL: 'debug',
+    VAULT_DR_STATUS_CACHE_MS: '0',
+    VAULT_DR_WAIT_TIMEOUT_MS: '10000',
+    ...env,
+  })
+  const app = await buildApp(config, { logStream: logs.stream })
+  await app.ready()
+  const call = async (method: 'GET' | 'POST', url: string, body?: unknown, token: string | null = API_TOKEN) => {
+    const res = await app.inject({
+      method,
+      url,
+      ...(token === null ? {} : { headers: { authorization: `Bearer ${token}` } }),
+      ...(body === undefined ? {} : { payload: body as object }),
+    })
+    return { status: res.statusCode, json: res.json() as Record<string, any>, headers: res.headers }
+  }
+  return { app, logs, call, close: () => app.close() }
+}
+
+export async function startTestCluster(opts: Parameters<typeof startCluster>[0] = {}) {
+  return startCluster({ apiAddr: '127.0.0.1:0', clusterAddr: '127.0.0.1:0', ...opts })
+}

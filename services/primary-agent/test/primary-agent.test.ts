@@ -1,0 +1,175 @@
+import { normalizeFingerprint } from '@vault-dr/core'
+import type { ClusterHandle } from '@vault-dr/vault-sim'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { API_TOKEN, startPrimaryAgent, startTestCluster } from './helpers.ts'
+
+let cluster: ClusterHandle
+let agent: Awaited<ReturnType<typeof startPrimaryAgent>>
+
+beforeEach(async () => {
+  cluster = await startTestCluster({ rootToken: 'root-token-primary-test' })
+  agent = await startPrimaryAgent(cluster)
+})
+afterEach(async () => {
+  await agent.close()
+  await cluster.close()
+})
+
+describe('getPrimaryStatus', () => {
+  it('reports a reachable Enterprise Vault with DR disabled', async () => {
+    const res = await agent.call('GET', '/v1/status')
+    expect(res.status).toBe(200)
+    expect(res.json.vault).toMatchObject({ reachable: true, sealed: false, enterprise: true, ha_role: 'active' })
+    expect(res.json.vault.version).toMatch(/\+ent/)
+    expect(res.json.replication).toMatchObject({ mode: 'disabled', known_secondaries: [], secondaries: [] })
+  })
+
+  it('shares one Vault round trip among concurrent requests', async () => {
+    const shared = await startPrimaryAgent(cluster, { VAULT_DR_STATUS_CACHE_MS: '1000' })
+    try {
+      const answers = await Promise.all(Array.from({ length: 25 }, () => shared.call('GET', '/v1/status')))
+      expect(answers.every((a) => a.status === 200)).toBe(true)
+      const metrics = (await shared.app.inject({ url: '/metrics' })).body
+      const healthCalls = /vault_dr_vault_call_duration_seconds_count\{[^}]*path="sys\/health"[^}]*\} (\d+)/.exec(
+        metrics,
+      )
+      expect(Number(healthCalls?.[1])).toBe(1)
+    } finally {
+      await shared.close()
+    }
+  })
+
+  it('reports a sealed Vault, and readiness fails', async () => {
+    cluster.faults.seal()
+    const res = await agent.call('GET', '/v1/status')
+    expect(res.json.vault.sealed).toBe(true)
+    expect((await agent.app.inject({ url: '/readyz' })).statusCode).toBe(503)
+  })
+})
+
+describe('enableDrPrimary', () => {
+  it('enables once, then changes nothing', async () => {
+    const first = await agent.call('POST', '/v1/dr/primary/enable', {})
+    expect(first.status).toBe(200)
+    expect(first.json).toMatchObject({ changed: true, status: { replication: { mode: 'primary', state: 'running' } } })
+    expect(first.json.warnings.join(' ')).toMatch(/enabled as a primary/)
+    const clusterId = first.json.status.replication.cluster_id
+    expect(clusterId).toEqual(expect.any(String))
+
+    const second = await agent.call('POST', '/v1/dr/primary/enable', {})
+    expect(second.status).toBe(200)
+    expect(second.json).toMatchObject({ changed: false })
+    expect(second.json.status.replication.cluster_id).toBe(clusterId)
+  })
+
+  it('answers a Community Edition Vault with a coded error', async () => {
+    cluster.faults.setEnterprise(false)
+    const res = await agent.call('POST', '/v1/dr/primary/enable', {})
+    expect(res.status).toBeGreaterThanOrEqual(400)
+    expect(res.headers['content-type']).toContain('application/problem+json')
+    expect(res.json.code).toMatch(/ENTERPRISE|PRIMARY_ERR_VAULT_UNAVAILABLE/)
+  })
+
+  it('rejects a primary_cluster_addr that is not a URL', async () => {
+    const res = await agent.call('POST', '/v1/dr/primary/enable', { primary_cluster_addr: 'not a url' })
+    expect(res.status).toBe(400)
+    expect(res.json.detail).toContain('body/primary_cluster_addr')
+    expect((await agent.call('GET', '/v1/status')).json.replication.mode).toBe('disabled')
+  })
+})
+
+describe('createSecondaryToken and revokeSecondary', () => {
+  it('refuses to mint on a cluster that is not a DR primary', async () => {
+    const res = await agent.call('POST', '/v1/dr/primary/secondary-token', { secondary_id: 'dc2' })
+    expect(res.status).toBe(409)
+    expect(res.json.code).toBe('PRIMARY_ERR_NOT_PRIMARY')
+  })
+
+  it('mints a token once, with its non-secret claims, and never logs it', async () => {
+    await agent.call('POST', '/v1/dr/primary/enable', {})
+    const before = Date.now()
+    const res = await agent.call('POST', '/v1/dr/primary/secondary-token', { secondary_id: 'dc2', ttl: '10m' })
+    expect(res.status).toBe(201)
+    expect(res.headers['cache-control']).toBe('no-store')
+    const { token, claims, expires_at, secondary_id } = res.json
+    expect(secondary_id).toBe('dc2')
+    expect(token.split('.')).toHaveLength(3)
+    expect(claims).toMatchObject({ addr: cluster.apiUrl, type: 'wrapping' })
+    expect(claims.exp - claims.iat).toBe(600)
+    expect(claims).not.toHaveProperty('jti')
+    expect(Math.abs(Date.parse(expires_at) - (before + 600_000))).toBeLessThan(5_000)
+
+    const status = await agent.call('GET', '/v1/status')
+    expect(status.json.replication.known_secondaries).toContain('dc2')
+
+    const again = await agent.call('POST', '/v1/dr/primary/secondary-token', { secondary_id: 'dc2' })
+    expect(again.status).toBe(409)
+    expect(again.json.code).toBe('PRIMARY_ERR_SECONDARY_EXISTS')
+
+    const jti = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).jti as string
+    const logs = agent.logs.text()
+    for (const secret of [token, jti, cluster.rootToken, API_TOKEN]) expect(logs).not.toContain(secret)
+  })
+
+  it('revokes an id, and revoking it again changes nothing', async () => {
+    await agent.call('POST', '/v1/dr/primary/enable', {})
+    await agent.call('POST', '/v1/dr/primary/secondary-token', { secondary_id: 'dc3' })
+    const first = await agent.call('POST', '/v1/dr/primary/revoke-secondary', { secondary_id: 'dc3' })
+    expect(first.json).toMatchObject({ secondary_id: 'dc3', revoked: true })
+    expect((await agent.call('GET', '/v1/status')).json.replication.known_secondaries).not.toContain('dc3')
+    const second = await agent.call('POST', '/v1/dr/primary/revoke-secondary', { secondary_id: 'dc3' })
+    expect(second.json).toMatchObject({ secondary_id: 'dc3', revoked: false })
+  })
+
+  it.each([
+    [{ secondary_id: '../sys/seal' }, 'body/secondary_id'],
+    [{ secondary_id: 'dc2/extra' }, 'body/secondary_id'],
+    [{ secondary_id: '' }, 'body/secondary_id'],
+    [{ secondary_id: 'dc2', ttl: 'forever' }, 'body/ttl'],
+    [{ secondary_id: 'dc2', ttl: '999h' }, 'body/ttl'],
+    [{}, 'body/secondary_id'],
+  ])('rejects %j naming the field, and mints nothing', async (body, field) => {
+    await agent.call('POST', '/v1/dr/primary/enable', {})
+    const res = await agent.call('POST', '/v1/dr/primary/secondary-token', body)
+    expect(res.status).toBe(400)
+    expect(res.json.code).toBe('CORE_ERR_VALIDATION')
+    expect(res.json.errors.map((e: { path: string }) => e.path)).toContain(field)
+    expect((await agent.call('GET', '/v1/status')).json.replication.known_secondaries).toEqual([])
+  })
+
+  it('needs the bearer token', async () => {
+    const res = await agent.call('POST', '/v1/dr/primary/secondary-token', { secondary_id: 'dc2' }, null)
+    expect(res.status).toBe(401)
+    expect(res.json.code).toBe('CORE_ERR_UNAUTHORIZED')
+  })
+
+  it('refuses an oversized body', async () => {
+    const res = await agent.call('POST', '/v1/dr/primary/revoke-secondary', { secondary_id: 'x'.repeat(200_000) })
+    expect(res.status).toBe(413)
+  })
+})
+
+describe('probeLocalCluster', () => {
+  it('says DR is not served before enabling, and reports the fingerprint after', async () => {
+    const before = await agent.call('POST', '/v1/probes/local')
+    expect(before.status).toBe(200)
+    expect(before.json.ok).toBe(false)
+    expect(before.json.cluster).toMatchObject({ code: 'DR_NOT_ENABLED', reachable: true, dr_alpn: false })
+    expect(before.json.advertised.cluster_addr).toBe(cluster.clusterUrl)
+
+    await agent.call('POST', '/v1/dr/primary/enable', {})
+    const after = await agent.call('POST', '/v1/probes/local')
+    expect(after.json.ok).toBe(true)
+    expect(after.json.cluster).toMatchObject({ code: 'OK', dr_alpn: true, alpn: 'replication_dr_v1' })
+    expect(after.json.cluster.fingerprint_sha256).toBe(normalizeFingerprint(cluster.clusterCertFingerprint256))
+    expect(after.json.api).toMatchObject({ reachable: true, health_code: 200 })
+  })
+
+  it('reports a closed cluster port as refused', async () => {
+    await agent.call('POST', '/v1/dr/primary/enable', {})
+    await cluster.faults.closeClusterListener()
+    const res = await agent.call('POST', '/v1/probes/local')
+    expect(res.json.ok).toBe(false)
+    expect(res.json.cluster).toMatchObject({ code: 'CONNECTION_REFUSED', reachable: false })
+  })
+})
