@@ -167,12 +167,19 @@ describe('parseVaultAddress', () => {
     expect(parseVaultAddress('http://vault/v1/sys/health', 8200)).toMatchObject({ host: 'vault', port: 8200 })
   })
 
+  it("keeps a port written out even when it is the scheme's own", () => {
+    expect(parseVaultAddress('https://vault.example.com:443', 8200)).toMatchObject({ port: 443 })
+    expect(parseVaultAddress('http://vault.example.com:80/', 8200)).toMatchObject({ port: 80 })
+    expect(parseVaultAddress('https://[::1]:443', 8200)).toMatchObject({ host: '::1', port: 443 })
+    expect(parseVaultAddress('https://[::1]', 8201)).toMatchObject({ host: '::1', port: 8201 })
+  })
+
   it('unwraps an IPv6 literal', () => {
     expect(parseVaultAddress('https://[::1]:8201', 8200)).toMatchObject({ host: '::1', port: 8201 })
   })
 
   it('throws on something that is not a URL', () => {
-    expect(() => parseVaultAddress('vault:8200:x', 8200)).toThrow()
     expect(() => parseVaultAddress('not a url', 8200)).toThrow()
+    expect(() => parseVaultAddress('', 8200)).toThrow()
   })
 })

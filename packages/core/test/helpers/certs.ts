@@ -1,7 +1,8 @@
-import { KeyObject, webcrypto } from 'node:crypto'
+import 'reflect-metadata' // @peculiar/x509 (through tsyringe) needs the Reflect metadata API
+import { KeyObject, type webcrypto } from 'node:crypto'
 import * as x509 from '@peculiar/x509'
 
-x509.cryptoProvider.set(webcrypto as Crypto)
+x509.cryptoProvider.set(globalThis.crypto)
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const
 
@@ -16,12 +17,12 @@ export interface TestPki {
   server: CertPair
 }
 
-function keyPem(key: CryptoKey): string {
+function keyPem(key: webcrypto.CryptoKey): string {
   return KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }).toString()
 }
 
-async function newKeys(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair
+async function newKeys(): Promise<webcrypto.CryptoKeyPair> {
+  return globalThis.crypto.subtle.generateKey(ALG, true, ['sign', 'verify'])
 }
 
 /** A fresh CA and a server certificate it signed, valid from an hour ago for a day; ECDSA P-256. */

@@ -1,0 +1,45 @@
+import createClient, { type Client } from 'openapi-fetch'
+import { Agent, Request as UndiciRequest, fetch as undiciFetch } from 'undici'
+
+export interface ServiceClientOptions {
+  /** The service's origin, e.g. http://127.0.0.1:8410. */
+  baseUrl: string
+  /** Sent as `Authorization: Bearer <token>`; kept in a closure, never in an error or a log. */
+  token: string
+  /** CA that signed the service's TLS certificate, when it is not in the system roots. */
+  caPem?: string | undefined
+  /** Deadline of every call that does not bring its own signal. */
+  timeoutMs?: number
+}
+
+export interface ServiceClient<Paths extends object> {
+  api: Client<Paths>
+  /** Closes the connection pool; the client cannot be used afterwards. */
+  close(): Promise<void>
+}
+
+/**
+ * A typed client of another vault-dr service, from that service's committed OpenAPI `paths` types.
+ * fetch, Request and the connection pool all come from undici, so they agree with each other; every call has a
+ * deadline: its own `signal` (combined with the default deadline), or `timeoutMs`.
+ */
+export function createServiceClient<Paths extends object>(opts: ServiceClientOptions): ServiceClient<Paths> {
+  const timeoutMs = opts.timeoutMs ?? 10_000
+  const dispatcher = new Agent({
+    connect: { ...(opts.caPem === undefined ? {} : { ca: opts.caPem }), timeout: timeoutMs },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    keepAliveTimeout: 4_000,
+  })
+  const api = createClient<Paths>({
+    baseUrl: opts.baseUrl.replace(/\/+$/, ''),
+    headers: { authorization: `Bearer ${opts.token}`, accept: 'application/json, application/problem+json' },
+    Request: UndiciRequest as unknown as typeof Request,
+    fetch: (request: Request) => {
+      const req = request as unknown as UndiciRequest
+      const signal = AbortSignal.any([req.signal, AbortSignal.timeout(timeoutMs)])
+      return undiciFetch(req, { dispatcher, signal }) as unknown as Promise<Response>
+    },
+  })
+  return { api, close: () => dispatcher.close() }
+}

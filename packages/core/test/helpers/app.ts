@@ -1,0 +1,88 @@
+import { z } from 'zod'
+import { defineError } from '../../src/errors.ts'
+import { problemResponses } from '../../src/problem.ts'
+import { type App, createServer, type ServerOptions } from '../../src/server/create-server.ts'
+
+export const API_TOKEN = 'test-api-token-0123456789'
+export const AUTH = { authorization: `Bearer ${API_TOKEN}` }
+
+/** A log line as pino writes it. */
+export interface LogLine {
+  level: number
+  msg?: string
+  [key: string]: unknown
+}
+
+/** A pino destination that keeps every line, for tests to search. */
+export class LogCapture {
+  readonly raw: string[] = []
+
+  write(line: string): void {
+    this.raw.push(line)
+  }
+
+  get text(): string {
+    return this.raw.join('')
+  }
+
+  get lines(): LogLine[] {
+    return this.text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as LogLine)
+  }
+
+  clear(): void {
+    this.raw.length = 0
+  }
+}
+
+export const Thing = z.object({ name: z.string().regex(/^[a-z]+$/), count: z.number().int() })
+export const CreatedThing = Thing.extend({ id: z.string() })
+
+export const TeapotError = defineError({
+  code: 'TEST_ERR_TEAPOT',
+  status: 418,
+  title: 'I am a teapot',
+  fix: 'Ask a coffee pot.',
+})
+
+/** The core server with a few test routes under /v1; its logs go to `logs`. */
+export async function buildTestApp(opts: Partial<ServerOptions> = {}): Promise<{ app: App; logs: LogCapture }> {
+  const logs = new LogCapture()
+  const app = await createServer({
+    name: 'test-svc',
+    version: '1.2.3',
+    description: 'A service for tests',
+    apiToken: API_TOKEN,
+    logStream: logs,
+    tags: [{ name: 'things', description: 'Things' }],
+    ...opts,
+  })
+  app.post(
+    '/v1/things',
+    {
+      schema: {
+        operationId: 'createThing',
+        tags: ['things'],
+        summary: 'Create a thing',
+        body: Thing,
+        response: { 201: CreatedThing, ...problemResponses },
+      },
+    },
+    async (request, reply) => reply.status(201).send({ id: `thing-${request.body.name}`, ...request.body }),
+  )
+  app.get('/v1/boom', async () => {
+    throw new Error('database password hunter2 was rejected')
+  })
+  app.get('/v1/teapot', async () => {
+    throw TeapotError('The pot only makes tea.', { upstream: { service: 'kettle', status: 418, errors: ['short'] } })
+  })
+  app.get(
+    '/v1/wrong-shape',
+    { schema: { response: { 200: z.object({ id: z.string() }) } } },
+    // A handler bug: the answer does not match the declared response.
+    async () => ({ id: 42 }) as unknown as { id: string },
+  )
+  return { app, logs }
+}
