@@ -55,6 +55,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The secondary cluster's Vault health and DR replication state
+         * @description sys/health (472 is the normal answer of a DR secondary) and sys/replication/dr/status, read together. Concurrent callers share one read of Vault, reused for VAULT_DR_STATUS_CACHE_MS.
+         */
+        get: operations["getSecondaryStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/inspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decode an activation token and check it with its issuer, without consuming it
+         * @description Decodes the JWT claims (the signature can only be checked by the issuing primary), then asks the primary with sys/wrapping/lookup, which does not consume the token. An unreachable primary is reported in lookup, not as an error. The token and its jti are never returned or logged.
+         */
+        post: operations["inspectToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/probes/primary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check from this network that the primary's API and cluster ports will carry activation
+         * @description Runs, in order, api_tcp, api_tls and api_vault against api_addr, then cluster_tcp, cluster_tls (ALPN replication_dr_v1, no client certificate) and cluster_fingerprint for each cluster address. Each check has a diagnosis code and a fix; ok is false when any check failed. Network outcomes are answers (200), not errors. Checks that depend on a failed one are left out.
+         */
+        post: operations["probePrimary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/secondary/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate this cluster as a DR secondary (wipes its data)
+         * @description Calls sys/replication/dr/secondary/enable after the guard rails: confirm_wipe must be true, and the cluster must be unsealed and neither a DR primary nor already a secondary. Vault's failures come back as coded problems with a cause and a fix, Vault's own answer in upstream (token scrubbed). Answers when Vault accepted; poll getSecondaryStatus for stream-wals.
+         */
+        post: operations["activateDrSecondary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -158,6 +238,182 @@ export interface components {
                 latency_ms: number;
             }[];
         };
+        ActivateSecondaryRequestInput: {
+            /** @description The DR activation token (the JWT in wrap_info.token of secondary-token). Never echoed or logged. */
+            token: string;
+            /**
+             * @description Where the secondary's Vault unwraps the token instead of its addr claim (the primary's API as reachable from the secondary's Vault servers)
+             * @example https://vault-primary.example.com:8200
+             */
+            primary_api_addr?: string;
+            /** @description PEM CA for the primary's API certificate, passed to Vault as ca_pem. An extension that vault-sim honours; real Vault Enterprise reads only ca_file/ca_path, so use ca_file there */
+            ca_pem?: string;
+            /** @description Path, on the secondary's Vault servers (not this agent), of a PEM CA bundle for the primary's API certificate */
+            ca_file?: string;
+            /** @description Must be true: activation erases this cluster's data, tokens, policies and keys */
+            confirm_wipe?: boolean;
+        };
+        ActivationResultInput: {
+            /** @constant */
+            activated: true;
+            /** @description Vault's warnings (it is unavailable until setup and initial sync end) */
+            warnings: string[];
+            /** @description Read right after activation; the cluster then passes through bootstrapping and merkle sync to stream-wals */
+            status: components["schemas"]["ClusterStatusInput"];
+        };
+        /**
+         * @example {
+         *       "api_addr": "https://vault-primary.example.com:8200",
+         *       "cluster_addrs": [
+         *         "https://10.0.1.10:8201",
+         *         "https://10.0.1.11:8201"
+         *       ],
+         *       "expected_fingerprint": "3f0c5a2e9b7d41c8a6e2f0b19d3c7e5a8b4f6d2c1e0a9b8c7d6e5f4a3b2c1d0e"
+         *     }
+         */
+        ProbePrimaryRequestInput: {
+            /**
+             * @description The primary's API address, as scheme://host:port (http or https; the port defaults to 8200)
+             * @example https://vault-primary.example.com:8200
+             */
+            api_addr: string;
+            /** @description Every address the secondary will dial on the cluster port: primary_cluster_addr and each primary node's cluster_addr (known_primary_cluster_addrs) */
+            cluster_addrs: string[];
+            /** @description SHA-256 of the primary's cluster-port certificate (the primary agent reports it); any other certificate means a middlebox */
+            expected_fingerprint?: string;
+            /** @description sys/health cluster_id of the intended primary; another value means the address reaches another cluster */
+            expected_cluster_id?: string;
+            /** @description CA bundle for the primary's API certificate; default VAULT_DR_PRIMARY_CACERT, then the system roots */
+            ca_pem?: string;
+            /** @description Deadline of each network step (connect, handshake, request); default VAULT_DR_PROBE_TIMEOUT_MS */
+            timeout_ms?: number;
+        };
+        ProbeCheckInput: {
+            /** @description api_tcp, api_tls, api_vault, then per cluster address cluster_tcp, cluster_tls, cluster_fingerprint (suffixed [i] when several) */
+            name: string;
+            /** @description host:port probed */
+            target: string;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            /**
+             * @description Diagnosis; branch on this, never on detail
+             * @enum {string}
+             */
+            code: "OK" | "CONNECTION_REFUSED" | "TIMEOUT" | "DNS_FAILURE" | "CONNECTION_RESET" | "HOST_UNREACHABLE" | "NETWORK_ERROR" | "API_NOT_TLS" | "TLS_UNTRUSTED" | "TLS_HANDSHAKE_FAILED" | "NOT_VAULT" | "PRIMARY_NOT_INITIALIZED" | "PRIMARY_SEALED" | "NOT_ENTERPRISE" | "WRONG_CLUSTER" | "PRIMARY_IS_SECONDARY" | "PRIMARY_STANDBY" | "DR_NOT_ENABLED" | "TLS_TERMINATED" | "FINGERPRINT_NOT_COMPARED";
+            detail: string;
+            /** @description What an operator can do; null on pass */
+            fix: string | null;
+            latency_ms: number;
+        };
+        /**
+         * @example {
+         *       "ok": false,
+         *       "timeout_ms": 3000,
+         *       "checks": [
+         *         {
+         *           "name": "api_tcp",
+         *           "target": "vault-primary.example.com:8200",
+         *           "status": "pass",
+         *           "code": "OK",
+         *           "detail": "connected",
+         *           "fix": null,
+         *           "latency_ms": 1.2
+         *         },
+         *         {
+         *           "name": "cluster_tls",
+         *           "target": "10.0.1.10:8201",
+         *           "status": "fail",
+         *           "code": "TLS_TERMINATED",
+         *           "detail": "TLS is terminated between the clusters: 10.0.1.10:8201 completed the handshake without negotiating ALPN replication_dr_v1 (it chose h2)",
+         *           "fix": "TLS is terminated between the clusters: configure TCP passthrough on 8201 (layer-4, no TLS termination or re-encryption), so the secondary reaches Vault’s own mutual-TLS listener.",
+         *           "latency_ms": 4.8
+         *         }
+         *       ]
+         *     }
+         */
+        ProbePrimaryResultInput: {
+            /** @description No check failed (warnings allowed) */
+            ok: boolean;
+            timeout_ms: number;
+            /** @description In order. A check that depends on a failed one is left out: after a failed api_tcp there is no api_tls or api_vault, after a failed cluster_tcp no cluster_tls, and cluster_fingerprint only when the handshake showed a certificate. */
+            checks: components["schemas"]["ProbeCheckInput"][];
+        };
+        InspectTokenRequestInput: {
+            /** @description The DR activation token (the JWT in wrap_info.token of secondary-token). Never echoed or logged. */
+            token: string;
+            /**
+             * @description Where to look the token up instead of its addr claim (the primary's API as reachable from here)
+             * @example https://vault-primary.example.com:8200
+             */
+            primary_api_addr?: string;
+            /** @description CA bundle for the primary's API certificate; default VAULT_DR_PRIMARY_CACERT, then the system roots */
+            ca_pem?: string;
+        };
+        TokenLookupInput: {
+            /** @description The issuing primary still holds this token unused (sys/wrapping/lookup answered 200) */
+            valid: boolean;
+            /** @description The API address asked (primary_api_addr, else the addr claim) */
+            address: string | null;
+            /** @description sys/replication/dr/primary/secondary-token for activation tokens */
+            creation_path: string | null;
+            creation_time: string | null;
+            /** @description Seconds */
+            creation_ttl: number | null;
+            /**
+             * @description OK, or why the lookup did not confirm the token
+             * @enum {string}
+             */
+            code: "OK" | "TOKEN_USED_OR_EXPIRED" | "TOKEN_FOREIGN" | "NO_PRIMARY_ADDR" | "BAD_PRIMARY_ADDR" | "PRIMARY_API_REFUSED" | "PRIMARY_API_TIMEOUT" | "PRIMARY_API_DNS" | "PRIMARY_API_RESET" | "PRIMARY_API_UNREACHABLE" | "PRIMARY_API_TLS_UNTRUSTED" | "PRIMARY_API_TLS_FAILED" | "PRIMARY_SEALED" | "NOT_VAULT" | "LOOKUP_FAILED";
+            detail: string;
+            /** @description What to do about it; null when valid */
+            fix: string | null;
+        };
+        /**
+         * @example {
+         *       "claims": {
+         *         "addr": "https://10.0.1.10:8200",
+         *         "iat": 1774633958,
+         *         "exp": 1774635758,
+         *         "nbf": 1774633953,
+         *         "type": "wrapping",
+         *         "accessor": ""
+         *       },
+         *       "issued_at": "2026-03-27T17:52:38.000Z",
+         *       "expires_at": "2026-03-27T18:22:38.000Z",
+         *       "not_before": "2026-03-27T17:52:33.000Z",
+         *       "seconds_left": 1712,
+         *       "expired": false,
+         *       "signature_verified": false,
+         *       "signature_note": "only the issuing primary can verify the ES512 signature; see lookup",
+         *       "lookup": {
+         *         "valid": true,
+         *         "address": "https://10.0.1.10:8200",
+         *         "creation_path": "sys/replication/dr/primary/secondary-token",
+         *         "creation_time": "2026-03-27T17:52:38.0228Z",
+         *         "creation_ttl": 1800,
+         *         "code": "OK",
+         *         "detail": "the issuing primary holds this token, unused",
+         *         "fix": null
+         *       }
+         *     }
+         */
+        TokenInspectionInput: {
+            claims: components["schemas"]["ActivationTokenClaimsInput"];
+            /** Format: date-time */
+            issued_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            not_before: string | null;
+            /** @description Whole seconds until exp by this host clock; 0 once expired */
+            seconds_left: number;
+            /** @description exp has passed by this host clock (the primary enforces the TTL itself) */
+            expired: boolean;
+            /** @constant */
+            signature_verified: false;
+            /** @constant */
+            signature_note: "only the issuing primary can verify the ES512 signature; see lookup";
+            lookup: components["schemas"]["TokenLookupInput"];
+        };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */
             node_id: string | null;
@@ -257,6 +513,182 @@ export interface components {
                 latency_ms: number;
             }[];
         };
+        ActivateSecondaryRequest: {
+            /** @description The DR activation token (the JWT in wrap_info.token of secondary-token). Never echoed or logged. */
+            token: string;
+            /**
+             * @description Where the secondary's Vault unwraps the token instead of its addr claim (the primary's API as reachable from the secondary's Vault servers)
+             * @example https://vault-primary.example.com:8200
+             */
+            primary_api_addr?: string;
+            /** @description PEM CA for the primary's API certificate, passed to Vault as ca_pem. An extension that vault-sim honours; real Vault Enterprise reads only ca_file/ca_path, so use ca_file there */
+            ca_pem?: string;
+            /** @description Path, on the secondary's Vault servers (not this agent), of a PEM CA bundle for the primary's API certificate */
+            ca_file?: string;
+            /** @description Must be true: activation erases this cluster's data, tokens, policies and keys */
+            confirm_wipe?: boolean;
+        };
+        ActivationResult: {
+            /** @constant */
+            activated: true;
+            /** @description Vault's warnings (it is unavailable until setup and initial sync end) */
+            warnings: string[];
+            /** @description Read right after activation; the cluster then passes through bootstrapping and merkle sync to stream-wals */
+            status: components["schemas"]["ClusterStatus"];
+        };
+        /**
+         * @example {
+         *       "api_addr": "https://vault-primary.example.com:8200",
+         *       "cluster_addrs": [
+         *         "https://10.0.1.10:8201",
+         *         "https://10.0.1.11:8201"
+         *       ],
+         *       "expected_fingerprint": "3f0c5a2e9b7d41c8a6e2f0b19d3c7e5a8b4f6d2c1e0a9b8c7d6e5f4a3b2c1d0e"
+         *     }
+         */
+        ProbePrimaryRequest: {
+            /**
+             * @description The primary's API address, as scheme://host:port (http or https; the port defaults to 8200)
+             * @example https://vault-primary.example.com:8200
+             */
+            api_addr: string;
+            /** @description Every address the secondary will dial on the cluster port: primary_cluster_addr and each primary node's cluster_addr (known_primary_cluster_addrs) */
+            cluster_addrs: string[];
+            /** @description SHA-256 of the primary's cluster-port certificate (the primary agent reports it); any other certificate means a middlebox */
+            expected_fingerprint?: string;
+            /** @description sys/health cluster_id of the intended primary; another value means the address reaches another cluster */
+            expected_cluster_id?: string;
+            /** @description CA bundle for the primary's API certificate; default VAULT_DR_PRIMARY_CACERT, then the system roots */
+            ca_pem?: string;
+            /** @description Deadline of each network step (connect, handshake, request); default VAULT_DR_PROBE_TIMEOUT_MS */
+            timeout_ms?: number;
+        };
+        ProbeCheck: {
+            /** @description api_tcp, api_tls, api_vault, then per cluster address cluster_tcp, cluster_tls, cluster_fingerprint (suffixed [i] when several) */
+            name: string;
+            /** @description host:port probed */
+            target: string;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            /**
+             * @description Diagnosis; branch on this, never on detail
+             * @enum {string}
+             */
+            code: "OK" | "CONNECTION_REFUSED" | "TIMEOUT" | "DNS_FAILURE" | "CONNECTION_RESET" | "HOST_UNREACHABLE" | "NETWORK_ERROR" | "API_NOT_TLS" | "TLS_UNTRUSTED" | "TLS_HANDSHAKE_FAILED" | "NOT_VAULT" | "PRIMARY_NOT_INITIALIZED" | "PRIMARY_SEALED" | "NOT_ENTERPRISE" | "WRONG_CLUSTER" | "PRIMARY_IS_SECONDARY" | "PRIMARY_STANDBY" | "DR_NOT_ENABLED" | "TLS_TERMINATED" | "FINGERPRINT_NOT_COMPARED";
+            detail: string;
+            /** @description What an operator can do; null on pass */
+            fix: string | null;
+            latency_ms: number;
+        };
+        /**
+         * @example {
+         *       "ok": false,
+         *       "timeout_ms": 3000,
+         *       "checks": [
+         *         {
+         *           "name": "api_tcp",
+         *           "target": "vault-primary.example.com:8200",
+         *           "status": "pass",
+         *           "code": "OK",
+         *           "detail": "connected",
+         *           "fix": null,
+         *           "latency_ms": 1.2
+         *         },
+         *         {
+         *           "name": "cluster_tls",
+         *           "target": "10.0.1.10:8201",
+         *           "status": "fail",
+         *           "code": "TLS_TERMINATED",
+         *           "detail": "TLS is terminated between the clusters: 10.0.1.10:8201 completed the handshake without negotiating ALPN replication_dr_v1 (it chose h2)",
+         *           "fix": "TLS is terminated between the clusters: configure TCP passthrough on 8201 (layer-4, no TLS termination or re-encryption), so the secondary reaches Vault’s own mutual-TLS listener.",
+         *           "latency_ms": 4.8
+         *         }
+         *       ]
+         *     }
+         */
+        ProbePrimaryResult: {
+            /** @description No check failed (warnings allowed) */
+            ok: boolean;
+            timeout_ms: number;
+            /** @description In order. A check that depends on a failed one is left out: after a failed api_tcp there is no api_tls or api_vault, after a failed cluster_tcp no cluster_tls, and cluster_fingerprint only when the handshake showed a certificate. */
+            checks: components["schemas"]["ProbeCheck"][];
+        };
+        InspectTokenRequest: {
+            /** @description The DR activation token (the JWT in wrap_info.token of secondary-token). Never echoed or logged. */
+            token: string;
+            /**
+             * @description Where to look the token up instead of its addr claim (the primary's API as reachable from here)
+             * @example https://vault-primary.example.com:8200
+             */
+            primary_api_addr?: string;
+            /** @description CA bundle for the primary's API certificate; default VAULT_DR_PRIMARY_CACERT, then the system roots */
+            ca_pem?: string;
+        };
+        TokenLookup: {
+            /** @description The issuing primary still holds this token unused (sys/wrapping/lookup answered 200) */
+            valid: boolean;
+            /** @description The API address asked (primary_api_addr, else the addr claim) */
+            address: string | null;
+            /** @description sys/replication/dr/primary/secondary-token for activation tokens */
+            creation_path: string | null;
+            creation_time: string | null;
+            /** @description Seconds */
+            creation_ttl: number | null;
+            /**
+             * @description OK, or why the lookup did not confirm the token
+             * @enum {string}
+             */
+            code: "OK" | "TOKEN_USED_OR_EXPIRED" | "TOKEN_FOREIGN" | "NO_PRIMARY_ADDR" | "BAD_PRIMARY_ADDR" | "PRIMARY_API_REFUSED" | "PRIMARY_API_TIMEOUT" | "PRIMARY_API_DNS" | "PRIMARY_API_RESET" | "PRIMARY_API_UNREACHABLE" | "PRIMARY_API_TLS_UNTRUSTED" | "PRIMARY_API_TLS_FAILED" | "PRIMARY_SEALED" | "NOT_VAULT" | "LOOKUP_FAILED";
+            detail: string;
+            /** @description What to do about it; null when valid */
+            fix: string | null;
+        };
+        /**
+         * @example {
+         *       "claims": {
+         *         "addr": "https://10.0.1.10:8200",
+         *         "iat": 1774633958,
+         *         "exp": 1774635758,
+         *         "nbf": 1774633953,
+         *         "type": "wrapping",
+         *         "accessor": ""
+         *       },
+         *       "issued_at": "2026-03-27T17:52:38.000Z",
+         *       "expires_at": "2026-03-27T18:22:38.000Z",
+         *       "not_before": "2026-03-27T17:52:33.000Z",
+         *       "seconds_left": 1712,
+         *       "expired": false,
+         *       "signature_verified": false,
+         *       "signature_note": "only the issuing primary can verify the ES512 signature; see lookup",
+         *       "lookup": {
+         *         "valid": true,
+         *         "address": "https://10.0.1.10:8200",
+         *         "creation_path": "sys/replication/dr/primary/secondary-token",
+         *         "creation_time": "2026-03-27T17:52:38.0228Z",
+         *         "creation_ttl": 1800,
+         *         "code": "OK",
+         *         "detail": "the issuing primary holds this token, unused",
+         *         "fix": null
+         *       }
+         *     }
+         */
+        TokenInspection: {
+            claims: components["schemas"]["ActivationTokenClaims"];
+            /** Format: date-time */
+            issued_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            not_before: string | null;
+            /** @description Whole seconds until exp by this host clock; 0 once expired */
+            seconds_left: number;
+            /** @description exp has passed by this host clock (the primary enforces the TTL itself) */
+            expired: boolean;
+            /** @constant */
+            signature_verified: false;
+            /** @constant */
+            signature_note: "only the issuing primary can verify the ES512 signature; see lookup";
+            lookup: components["schemas"]["TokenLookup"];
+        };
     };
     responses: never;
     parameters: never;
@@ -337,6 +769,251 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
+    getSecondaryStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterStatus"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    inspectToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InspectTokenRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenInspection"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    probePrimary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProbePrimaryRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbePrimaryResult"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    activateDrSecondary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActivateSecondaryRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivationResult"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -2,14 +2,23 @@ import { createServer, createVaultAgent, vaultReadiness } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
 import { Registry } from 'prom-client'
 import type { SecondaryAgentConfig } from './config.ts'
+import { drSecondaryRoutes } from './dr-secondary/dr-secondary.routes.ts'
+import { createDrSecondaryService } from './dr-secondary/dr-secondary.service.ts'
+import { probesRoutes } from './probes/probes.routes.ts'
+import { createProbesService } from './probes/probes.service.ts'
+import { statusRoutes } from './status/status.routes.ts'
+import { createStatusService } from './status/status.service.ts'
+import { tokensRoutes } from './tokens/tokens.routes.ts'
+import { createTokensService } from './tokens/tokens.service.ts'
 
 export type { SecondaryAgentConfig } from './config.ts'
 
 export interface SecondaryAgentDeps {
+  /** Where logs go; tests pass an object with write(line) to search what was logged. */
   logStream?: DestinationStream
 }
 
-/** Builds the primary agent: its half of the DR handshake, next to the secondary cluster. Never listens. */
+/** Builds the secondary agent: its half of the DR handshake, next to the secondary cluster. Never listens. */
 export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgentDeps = {}) {
   const registry = new Registry()
   const agent = createVaultAgent(registry, config.vault, config.agent.statusCacheMs)
@@ -31,6 +40,14 @@ export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgen
       { name: 'dr-secondary', description: 'Activate this cluster as a DR secondary (wipes its data)' },
     ],
   })
+  const probe = { probeTimeoutMs: config.agent.probeTimeoutMs, primaryCaPem: config.primaryCaPem }
+  await app.register(statusRoutes, { prefix: '/v1', service: createStatusService(agent) })
+  await app.register(tokensRoutes, { prefix: '/v1', service: createTokensService(probe) })
+  await app.register(probesRoutes, {
+    prefix: '/v1',
+    service: createProbesService({ ...probe, metrics: agent.metrics }),
+  })
+  await app.register(drSecondaryRoutes, { prefix: '/v1', service: createDrSecondaryService(agent) })
   app.addHook('onClose', () => agent.vault.close())
   return app
 }

@@ -1,0 +1,87 @@
+import { type ClusterStatus, decodeActivationToken, type VaultAgent, VaultErrors } from '@vault-dr/core'
+import type { FastifyBaseLogger } from 'fastify'
+import { SecondaryErrors } from '../secondary-errors.ts'
+import { redactToken } from '../shared/inputs.ts'
+import { classifyActivationError } from './activation-errors.ts'
+import type { ActivateSecondaryRequest, ActivationResult } from './dr-secondary.schemas.ts'
+
+export interface DrSecondaryService {
+  activate(request: ActivateSecondaryRequest, log: FastifyBaseLogger): Promise<ActivationResult>
+}
+
+/**
+ * Activates the local cluster as a DR secondary, after the guard rails: the wipe must be confirmed, and the cluster
+ * must be unsealed and not already in DR. Answers once Vault accepted; the gateway waits for stream-wals.
+ */
+export function createDrSecondaryService(agent: VaultAgent): DrSecondaryService {
+  return {
+    async activate(request, log) {
+      if (request.confirm_wipe !== true) {
+        throw SecondaryErrors.wipeNotConfirmed(
+          "Activation erases all of this cluster's data, tokens, policies and unseal keys; confirm_wipe must be true.",
+        )
+      }
+      const decoded = decodeActivationToken(request.token)
+      if (!decoded.ok) throw new TypeError('activate() got a token the schema should have refused')
+      const unwrapAddr = request.primary_api_addr ?? decoded.claims.addr
+      if (unwrapAddr === null) {
+        throw SecondaryErrors.noPrimaryAddr(
+          'The token has no addr claim (the primary has no api_addr) and no primary_api_addr was given.',
+        )
+      }
+
+      agent.invalidateStatus()
+      refuseUnlessActivatable(await agent.status())
+
+      log.info(
+        { unwrap_addr: unwrapAddr, token_expires_at: new Date(decoded.claims.exp * 1000).toISOString() },
+        'activating this cluster as a DR secondary (its data will be wiped)',
+      )
+      const body = {
+        token: request.token,
+        ...(request.primary_api_addr === undefined ? {} : { primary_api_addr: request.primary_api_addr }),
+        ...(request.ca_file === undefined ? {} : { ca_file: request.ca_file }),
+        ...(request.ca_pem === undefined ? {} : { ca_pem: request.ca_pem }),
+      }
+      let warnings: string[]
+      try {
+        const res = await agent.vault.write('sys/replication/dr/secondary/enable', body)
+        warnings = (res.body?.warnings ?? []).map((w) => redactToken(w, request.token))
+      } catch (err) {
+        throw classifyActivationError(err, request.token)
+      } finally {
+        agent.invalidateStatus()
+      }
+      const status = await agent.status()
+      log.info(
+        { dr_mode: status.replication?.mode ?? null, dr_state: status.replication?.state ?? null },
+        'Vault accepted the DR secondary activation',
+      )
+      return { activated: true, warnings, status }
+    },
+  }
+}
+
+function refuseUnlessActivatable(status: ClusterStatus): void {
+  const { vault, replication } = status
+  if (!vault.reachable) {
+    throw VaultErrors.unreachable(`This cluster's Vault did not answer sys/health: ${vault.error ?? 'unreachable'}`)
+  }
+  if (vault.sealed === true) throw SecondaryErrors.sealed('This cluster is sealed; activation needs it unsealed.')
+  const mode = replication?.mode ?? vault.dr_mode
+  if (mode === 'secondary' || mode === 'bootstrapping') {
+    const primary =
+      replication?.primaries[0]?.api_address ??
+      replication?.primary_cluster_addr ??
+      replication?.known_primary_cluster_addrs[0] ??
+      'unknown'
+    throw SecondaryErrors.alreadySecondary(
+      `This cluster is already a DR secondary (secondary_id ${replication?.secondary_id ?? 'unknown'}, primary ${primary}, state ${replication?.state ?? 'unknown'}, replication cluster_id ${replication?.cluster_id ?? 'unknown'}).`,
+    )
+  }
+  if (mode === 'primary') {
+    throw SecondaryErrors.isPrimary(
+      `This cluster is a DR primary (replication cluster_id ${replication?.cluster_id ?? 'unknown'}, secondaries: ${replication?.known_secondaries.join(', ') || 'none'}).`,
+    )
+  }
+}

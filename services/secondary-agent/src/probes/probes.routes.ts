@@ -1,0 +1,25 @@
+import { Problem } from '@vault-dr/core'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { ProbePrimaryRequest, ProbePrimaryResult } from './probes.schemas.ts'
+import type { ProbesService } from './probes.service.ts'
+
+export const probesRoutes: FastifyPluginAsyncZod<{ service: ProbesService }> = async (app, { service }) => {
+  app.post(
+    '/probes/primary',
+    {
+      schema: {
+        operationId: 'probePrimary',
+        tags: ['probes'],
+        summary: "Check from this network that the primary's API and cluster ports will carry activation",
+        description:
+          'Runs, in order, api_tcp, api_tls and api_vault against api_addr, then cluster_tcp, cluster_tls (ALPN ' +
+          'replication_dr_v1, no client certificate) and cluster_fingerprint for each cluster address. Each check ' +
+          'has a diagnosis code and a fix; ok is false when any check failed. Network outcomes are answers (200), ' +
+          'not errors. Checks that depend on a failed one are left out.',
+        body: ProbePrimaryRequest,
+        response: { 200: ProbePrimaryResult, 400: Problem, 401: Problem, 413: Problem, 415: Problem },
+      },
+    },
+    async (request) => service.probePrimary(request.body),
+  )
+}

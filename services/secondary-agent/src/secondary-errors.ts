@@ -1,0 +1,71 @@
+import { defineError } from '@vault-dr/core'
+
+/** The secondary agent's catalogue: each error with a title for people and a fix for operators. */
+export const SecondaryErrors = {
+  wipeNotConfirmed: defineError({
+    code: 'SECONDARY_ERR_WIPE_NOT_CONFIRMED',
+    status: 400,
+    title: 'Activation wipes this cluster and was not confirmed',
+    fix: "Activating a DR secondary erases all of this cluster's data, tokens and keys; resend with confirm_wipe: true once that is intended.",
+  }),
+  alreadySecondary: defineError({
+    code: 'SECONDARY_ERR_ALREADY_SECONDARY',
+    status: 409,
+    title: 'This cluster is already a DR secondary',
+    fix: 'Nothing to activate. To follow another primary use sys/replication/dr/secondary/update-primary (needs a DR operation token); to start over, disable DR on this cluster first.',
+  }),
+  isPrimary: defineError({
+    code: 'SECONDARY_ERR_IS_PRIMARY',
+    status: 409,
+    title: 'This cluster is a DR primary',
+    fix: 'A DR primary cannot be activated as a secondary: demote it (sys/replication/dr/primary/demote) or disable DR on it first, and check this agent points at the intended cluster.',
+  }),
+  noPrimaryAddr: defineError({
+    code: 'SECONDARY_ERR_NO_PRIMARY_ADDR',
+    status: 400,
+    title: 'The token carries no primary API address and none was given',
+    fix: "The primary has no api_addr, so its token has an empty addr claim: pass primary_api_addr (the primary's https://host:8200 as reachable from here), or set api_addr on the primary and mint a new token.",
+  }),
+  tokenRejected: defineError({
+    code: 'SECONDARY_ERR_TOKEN_REJECTED',
+    status: 400,
+    title: 'The primary rejected the activation token',
+    fix: 'The token was already used, expired, revoked, or was not issued by the cluster at the unwrap address: mint a new one on the primary (secondary-token with a new id) and check primary_api_addr reaches the issuing cluster.',
+  }),
+  primaryApiUnreachable: defineError({
+    code: 'SECONDARY_ERR_PRIMARY_API_UNREACHABLE',
+    status: 502,
+    title: "The secondary's Vault could not reach the primary's API to unwrap the token",
+    fix: "Open tcp/8200 from the secondary's Vault servers to the primary's api_addr (the token's addr claim), or pass primary_api_addr with an address reachable from here (e.g. the primary's load balancer).",
+  }),
+  primaryApiUntrusted: defineError({
+    code: 'SECONDARY_ERR_PRIMARY_API_UNTRUSTED',
+    status: 502,
+    title: "The secondary's Vault does not trust the primary's API certificate",
+    fix: "Pass the CA that signed the primary's API certificate: ca_file (a PEM file on the secondary's Vault servers) or ca_pem; check the address matches a name in the certificate.",
+  }),
+  clusterPort: defineError({
+    code: 'SECONDARY_ERR_CLUSTER_PORT',
+    status: 502,
+    title: "The secondary's Vault could not fetch its bootstrap package over the primary's cluster port",
+    fix: "Open tcp/8201 from the secondary to every primary node's cluster_addr; a load balancer on 8201 must be TCP passthrough (no TLS termination) and route only to the active node. Run probePrimary to see which. The token was consumed: mint a new one.",
+  }),
+  caFile: defineError({
+    code: 'SECONDARY_ERR_CA_FILE',
+    status: 400,
+    title: "The secondary's Vault could not read ca_file",
+    fix: "ca_file is a path on the secondary's Vault servers, not on this agent: put the PEM bundle there, or send it as ca_pem.",
+  }),
+  sealed: defineError({
+    code: 'SECONDARY_ERR_SEALED',
+    status: 503,
+    title: 'This cluster is sealed',
+    fix: 'Unseal the secondary cluster (vault operator unseal) and retry.',
+  }),
+  activationFailed: defineError({
+    code: 'SECONDARY_ERR_ACTIVATION_FAILED',
+    status: 502,
+    title: 'Vault refused to activate this cluster as a DR secondary',
+    fix: "Read Vault's answer in upstream.errors and the secondary's Vault log; check status before retrying, as the token may have been consumed.",
+  }),
+} as const

@@ -1,0 +1,149 @@
+import { pollUntil, VaultClient } from '@vault-dr/core'
+import { type ClusterHandle, type StartClusterOptions, startCluster } from '@vault-dr/vault-sim'
+import { afterEach } from 'vitest'
+import { buildApp } from '../../src/app.ts'
+import type { SecondaryAgentConfig } from '../../src/config.ts'
+
+export const API_TOKEN = 'secondary-agent-test-api-token-4f1c9e'
+export const AUTH = { authorization: `Bearer ${API_TOKEN}` }
+
+/** Fast emulator timings, so activation reaches stream-wals in well under a second. */
+export const fastTimings = {
+  bootstrapMs: 30,
+  merkleDiffMs: 20,
+  merkleSyncMs: 30,
+  heartbeatMs: 50,
+  reconnectMs: 50,
+  restartMs: 20,
+  unwrapTimeoutMs: 1_500,
+  dialTimeoutMs: 1_500,
+}
+
+/** A pino destination that keeps every line, for tests to search. */
+export class LogCapture {
+  readonly raw: string[] = []
+
+  write(line: string): void {
+    this.raw.push(line)
+  }
+
+  get text(): string {
+    return this.raw.join('')
+  }
+}
+
+export type Agent = Awaited<ReturnType<typeof buildApp>>
+
+export interface AgentOptions {
+  probeTimeoutMs?: number
+  statusCacheMs?: number
+  primaryCaPem?: string
+  bodyLimit?: number
+}
+
+/** Clusters and agents for one test file; whatever a test started is closed after it. */
+export function useHarness() {
+  const closers: Array<() => Promise<void>> = []
+  afterEach(async () => {
+    await Promise.all(closers.splice(0).map((close) => close()))
+  })
+  return {
+    async cluster(options: StartClusterOptions = {}): Promise<ClusterHandle> {
+      const cluster = await startCluster({ timings: fastTimings, ...options })
+      closers.push(() => cluster.close())
+      return cluster
+    },
+    /** The secondary agent in front of `cluster`, with its logs captured. */
+    async agent(cluster: ClusterHandle, options: AgentOptions = {}): Promise<{ app: Agent; logs: LogCapture }> {
+      const logs = new LogCapture()
+      const config: SecondaryAgentConfig = {
+        listen: { host: '127.0.0.1', port: 0 },
+        api: { token: API_TOKEN, bodyLimit: options.bodyLimit ?? 64 * 1024, logLevel: 'debug' },
+        vault: {
+          addr: cluster.apiUrl,
+          token: cluster.rootToken,
+          caPem: cluster.apiCaPem,
+          skipVerify: false,
+          timeoutMs: 5_000,
+        },
+        agent: {
+          statusCacheMs: options.statusCacheMs ?? 0,
+          probeTimeoutMs: options.probeTimeoutMs ?? 1_000,
+          waitTimeoutMs: 5_000,
+        },
+        primaryCaPem: options.primaryCaPem,
+      }
+      const app = await buildApp(config, { logStream: logs })
+      closers.push(() => app.close())
+      return { app, logs }
+    },
+    /** Runs `close` after the test, e.g. for a proxy. */
+    defer(close: () => Promise<void>) {
+      closers.push(close)
+    },
+  }
+}
+
+/** One Vault call against a sim cluster as its root token, over its own CA when it serves TLS. */
+async function withVault<T>(cluster: ClusterHandle, fn: (vault: VaultClient) => Promise<T>): Promise<T> {
+  const vault = new VaultClient({ addr: cluster.apiUrl, token: cluster.rootToken, caPem: cluster.apiCaPem, retries: 0 })
+  try {
+    return await fn(vault)
+  } finally {
+    await vault.close()
+  }
+}
+
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const value = await pollUntil(check, { timeoutMs, intervalMs: 25 })
+  if (value === undefined) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+  return value
+}
+
+const HEALTH_ANSWERS = [429, 472, 473, 501, 503]
+
+export function health(cluster: ClusterHandle) {
+  return withVault(cluster, (v) => v.read('sys/health', { token: null, accept: HEALTH_ANSWERS }))
+}
+
+export async function drStatus(cluster: ClusterHandle): Promise<Record<string, unknown>> {
+  const res = await withVault(cluster, (v) => v.read('sys/replication/dr/status', { token: null }))
+  return res.body?.data ?? {}
+}
+
+/** Enables DR primary and waits out the brief unavailability that follows. */
+export async function enablePrimary(cluster: ClusterHandle): Promise<void> {
+  await withVault(cluster, (v) => v.write('sys/replication/dr/primary/enable'))
+  await waitFor(`${cluster.name} active as DR primary`, async () => {
+    const res = await health(cluster)
+    const body = res.body as Record<string, unknown> | undefined
+    return res.status === 200 && body?.replication_dr_mode === 'primary' ? true : undefined
+  })
+}
+
+/** Mints an activation token for `id` (the JWT in wrap_info.token). */
+export async function mintToken(cluster: ClusterHandle, id: string, ttl?: string): Promise<string> {
+  const res = await withVault(cluster, (v) =>
+    v.write('sys/replication/dr/primary/secondary-token', { id, ...(ttl === undefined ? {} : { ttl }) }),
+  )
+  const token = res.body?.wrap_info?.token
+  if (token === undefined) throw new Error('secondary-token answered without wrap_info')
+  return token
+}
+
+/** Consumes a wrapping token the way a first activation would. */
+export async function unwrap(cluster: ClusterHandle, token: string): Promise<void> {
+  await withVault(cluster, (v) => v.write('sys/wrapping/unwrap', { token }, { token: null }))
+}
+
+/** The metric sample `name{labels}` from a Prometheus exposition, 0 when absent. */
+export function metricValue(exposition: string, name: string, labels: Record<string, string>): number {
+  for (const line of exposition.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue
+    const labelText = line.slice(name.length + 1, line.indexOf('}'))
+    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) {
+      return Number(line.slice(line.lastIndexOf(' ') + 1))
+    }
+  }
+  return 0
+}
