@@ -1,0 +1,103 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { type ClusterContext, isSealed } from '../context.ts'
+import { ERR_ENTERPRISE_ONLY, ERR_PATH_DISABLED_DR_SECONDARY, ERR_PERMISSION_DENIED, ERR_SEALED } from '../messages.ts'
+import { isSecondaryMode } from '../state.ts'
+import type { Capability } from '../tokens/acl.ts'
+import type { TokenEntry } from '../tokens/token-store.ts'
+import { forbidden, notFound, unavailable, VaultError } from '../vault-error.ts'
+
+/** Per-route access rules, mirroring Vault's special-path lists. */
+export interface RouteAccess {
+  /** 'none' = in Vault's unauthenticated list. */
+  auth: 'none' | 'token'
+  /** Needs the `sudo` capability on top of the operation's own. */
+  sudo?: boolean
+  /** Answers while sealed (health, seal-status). */
+  whileSealed?: boolean
+  /** Allowed on a DR secondary (status paths and the DR-secondary control paths). */
+  onDrSecondary?: boolean
+  /** Stubbed in Community Edition: 404 enterprise-only feature. */
+  enterpriseOnly?: boolean
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess
+  }
+  interface FastifyRequest {
+    vaultToken: TokenEntry | undefined
+  }
+}
+
+export const unauthenticated: RouteAccess = { auth: 'none' }
+
+/** onRequest: the fault-injected latency, added to every response. */
+export async function addLatency(ctx: ClusterContext): Promise<void> {
+  if (ctx.runtime.latencyMs > 0) await delay(ctx.runtime.latencyMs)
+}
+
+/** preHandler: the checks Vault runs before any handler, in its order. */
+export function checkAccess(ctx: ClusterContext, request: FastifyRequest): void {
+  if (request.is404) return // the not-found handler answers with unknownPathError
+  const access = request.routeOptions.config.access ?? { auth: 'token' }
+  if (!access.whileSealed && isSealed(ctx)) throw sealedError(ctx)
+  if (access.enterpriseOnly && !ctx.runtime.enterprise) throw notFound(ERR_ENTERPRISE_ONLY)
+  if (isSecondaryMode(ctx.dr) && !access.onDrSecondary) throw new VaultError(400, ERR_PATH_DISABLED_DR_SECONDARY)
+  if (access.auth === 'none') return
+  const entry = ctx.tokens.lookup(clientToken(request) ?? '')
+  if (!entry || !isAllowed(ctx, entry, vaultPath(request), request.method, access.sudo ?? false)) {
+    throw forbidden(ERR_PERMISSION_DENIED)
+  }
+  request.vaultToken = entry
+}
+
+/** Unknown paths: sealed → 503, DR secondary → 400 path disabled, else 404 unsupported path. */
+export function unknownPathError(ctx: ClusterContext): VaultError {
+  if (isSealed(ctx)) return sealedError(ctx)
+  if (isSecondaryMode(ctx.dr)) return new VaultError(400, ERR_PATH_DISABLED_DR_SECONDARY)
+  return notFound(ctx.options.compat.messages.unsupportedPath)
+}
+
+/** Sealed, or inside the brief unavailability after a role change. */
+function sealedError(ctx: ClusterContext): VaultError {
+  return unavailable(ctx.runtime.sealed ? ERR_SEALED : ctx.options.compat.messages.restartUnavailable)
+}
+
+export function clientToken(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-vault-token']
+  if (typeof header === 'string' && header !== '') return header
+  const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')
+  return bearer?.[1]
+}
+
+/** The logical path Vault's ACLs see: without `/v1/`, the query string and a trailing slash. */
+function vaultPath(request: FastifyRequest): string {
+  return (request.url.split('?')[0] ?? '').replace(/^\/v1\//, '').replace(/\/+$/, '')
+}
+
+function isAllowed(ctx: ClusterContext, entry: TokenEntry, path: string, method: string, sudo: boolean): boolean {
+  const caps = ctx.tokens.capabilities(entry, path)
+  if (caps === 'root') return true
+  if (caps.has('deny') || (sudo && !caps.has('sudo'))) return false
+  return operationCapabilities(method).some((cap) => caps.has(cap))
+}
+
+function operationCapabilities(method: string): Capability[] {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return ['read']
+    case 'DELETE':
+      return ['delete']
+    case 'LIST':
+      return ['list']
+    default:
+      // Vault picks create or update by whether the entry exists; either grants a write here.
+      return ['create', 'update']
+  }
+}
+
+export async function sendError(reply: FastifyReply, error: VaultError): Promise<void> {
+  await reply.code(error.status).send({ errors: error.errors })
+}

@@ -1,0 +1,105 @@
+import http from 'node:http'
+import https from 'node:https'
+import type { AddressInfo } from 'node:net'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { ClusterContext } from '../context.ts'
+import type { CertifiedKey } from '../replication/ca.ts'
+import { VaultError } from '../vault-error.ts'
+import { addLatency, checkAccess, sendError, unknownPathError } from './access.ts'
+import { drPrimaryRoutes } from './dr-primary.routes.ts'
+import { drSecondaryRoutes } from './dr-secondary.routes.ts'
+import { policiesRoutes } from './policies.routes.ts'
+import { replicationStatusRoutes } from './replication-status.routes.ts'
+import { sysHealthRoutes } from './sys-health.routes.ts'
+import { tokenRoutes } from './token.routes.ts'
+import { wrappingRoutes } from './wrapping.routes.ts'
+
+/** The API listener ("8200"). The node server is ours, so stop()/listen() can cycle it without rebuilding the app. */
+export interface ApiListener {
+  app: FastifyInstance
+  server: http.Server
+  listen(): Promise<void>
+  stop(): Promise<void>
+  readonly port: number
+  readonly listening: boolean
+}
+
+export async function createApiListener(ctx: ClusterContext, tlsCert: CertifiedKey | undefined): Promise<ApiListener> {
+  let server: http.Server | undefined
+  const app = Fastify({
+    logger: false,
+    routerOptions: { ignoreTrailingSlash: true },
+    serverFactory: (handler) => {
+      server = tlsCert
+        ? (https.createServer({ cert: tlsCert.certPem, key: tlsCert.keyPem }, handler) as unknown as http.Server)
+        : http.createServer(handler)
+      return server
+    },
+  })
+  app.decorateRequest('vaultToken', undefined)
+  app.removeAllContentTypeParsers()
+  // Vault reads every body as JSON whatever the Content-Type, and an empty body as no parameters.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body).trim()
+    if (text === '') return done(null, {})
+    try {
+      done(null, JSON.parse(text))
+    } catch (err) {
+      done(new VaultError(400, `failed to parse JSON input: ${(err as Error).message}`), undefined)
+    }
+  })
+  app.addHook('onRequest', async () => addLatency(ctx))
+  app.addHook('preHandler', async (request) => checkAccess(ctx, request))
+  app.setNotFoundHandler(async (_request, reply) => sendError(reply, unknownPathError(ctx)))
+  app.setErrorHandler(async (error, request, reply) => {
+    if (error instanceof VaultError) return sendError(reply, error)
+    const status = (error as { statusCode?: number }).statusCode ?? 500
+    if (status < 500) return sendError(reply, new VaultError(status, (error as Error).message))
+    ctx.log(`api: internal error on ${request.method} ${request.url.split('?')[0]}: ${(error as Error).message}`)
+    return sendError(reply, new VaultError(500, 'internal error'))
+  })
+
+  for (const routes of [
+    sysHealthRoutes,
+    replicationStatusRoutes,
+    drPrimaryRoutes,
+    drSecondaryRoutes,
+    wrappingRoutes,
+    policiesRoutes,
+    tokenRoutes,
+  ]) {
+    await app.register(routes, { ctx })
+  }
+  await app.ready()
+  if (!server) throw new Error('fastify did not create the API server')
+  const node: http.Server = server
+  let port = ctx.options.api.port
+
+  return {
+    app,
+    server: node,
+    get port() {
+      return port
+    },
+    get listening() {
+      return node.listening
+    },
+    async listen() {
+      if (node.listening) return
+      await new Promise<void>((resolve, reject) => {
+        node.once('error', reject)
+        node.listen(port, ctx.options.api.host, () => {
+          node.off('error', reject)
+          resolve()
+        })
+      })
+      port = (node.address() as AddressInfo).port
+    },
+    async stop() {
+      if (!node.listening) return
+      const closed = new Promise<void>((resolve) => node.close(() => resolve()))
+      node.closeAllConnections()
+      await closed
+    },
+  }
+}

@@ -1,0 +1,60 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { ClusterContext } from '../context.ts'
+import {
+  createSecondaryToken,
+  demotePrimary,
+  disablePrimary,
+  enablePrimary,
+  revokeSecondary,
+} from '../dr/dr-primary.service.ts'
+import type { RouteAccess } from './access.ts'
+import { bodyOf, envelope } from './envelope.ts'
+
+const write = ['POST', 'PUT']
+const primaryAccess: RouteAccess = { auth: 'token', enterpriseOnly: true }
+const prefix = '/v1/sys/replication/dr/primary'
+
+export const drPrimaryRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = async (app, { ctx }) => {
+  const config = { access: primaryAccess }
+
+  app.route({
+    method: write,
+    url: `${prefix}/enable`,
+    config,
+    handler: async (request) => envelope({ warnings: await enablePrimary(ctx, bodyOf(request.body)) }),
+  })
+
+  // Always response-wrapped: the wrap TTL comes from the `ttl` parameter, no X-Vault-Wrap-TTL needed.
+  app.route({
+    method: write,
+    url: `${prefix}/secondary-token`,
+    config: { access: { ...primaryAccess, sudo: true } },
+    handler: async (request) => {
+      const { wrapInfo, warnings } = await createSecondaryToken(ctx, bodyOf(request.body))
+      return envelope({ wrapInfo, warnings })
+    },
+  })
+
+  app.route({
+    method: write,
+    url: `${prefix}/revoke-secondary`,
+    config,
+    handler: async (request, reply) => {
+      revokeSecondary(ctx, bodyOf(request.body))
+      return ctx.options.compat.revokeSecondaryStatus === 204 ? reply.code(204).send() : envelope()
+    },
+  })
+
+  app.route({
+    method: write,
+    url: `${prefix}/demote`,
+    config,
+    handler: async () => envelope({ warnings: demotePrimary(ctx) }),
+  })
+  app.route({
+    method: write,
+    url: `${prefix}/disable`,
+    config,
+    handler: async () => envelope({ warnings: disablePrimary(ctx) }),
+  })
+}

@@ -1,0 +1,109 @@
+import { parseArgs } from 'node:util'
+import type { SimTimings, StartClusterOptions } from './options.ts'
+
+export const usage = `Usage: vault-sim [options]
+
+Emulates one Vault Enterprise cluster (API + mutual-TLS cluster port) for DR-replication tests.
+Prints one JSON line {"name","api_addr","cluster_addr","ca_file"?} once listening; stops on SIGTERM/SIGINT.
+
+  --api-addr host:port          API listener (default 127.0.0.1:0 = ephemeral port)
+  --cluster-addr host:port      cluster listener (default: API host, ephemeral port)
+  --api-advertise-addr url      api_addr put in activation tokens ('' = none; default the listen URL)
+  --cluster-advertise-addr url  cluster_addr given to secondaries (default the listen URL)
+  --name name                   cluster name
+  --vault-version v             reported version (default 1.17.3+ent)
+  --tls                         serve the API over TLS with a generated CA
+  --ca-out file                 with --tls: write that CA (PEM) to file
+  --community                   Community Edition mode (replication paths answer 404)
+  --bootstrap-ms, --merkle-diff-ms, --merkle-sync-ms, --heartbeat-ms, --reconnect-ms, --restart-ms  timings
+  --quiet                       no event lines on stderr
+  --root-token token            root token; prefer the VAULT_SIM_ROOT_TOKEN environment variable
+`
+
+const timingFlags = {
+  'bootstrap-ms': 'bootstrapMs',
+  'merkle-diff-ms': 'merkleDiffMs',
+  'merkle-sync-ms': 'merkleSyncMs',
+  'heartbeat-ms': 'heartbeatMs',
+  'reconnect-ms': 'reconnectMs',
+  'restart-ms': 'restartMs',
+} as const satisfies Record<string, keyof SimTimings>
+
+export interface CliOptions {
+  cluster: StartClusterOptions
+  caOut: string | undefined
+  quiet: boolean
+  help: boolean
+}
+
+export class CliUsageError extends Error {
+  override name = 'CliUsageError'
+}
+
+/** Turns argv + environment into startCluster options; throws CliUsageError on bad input. */
+export function parseCli(argv: string[], env: Record<string, string | undefined>): CliOptions {
+  let values: ReturnType<typeof parse>['values']
+  try {
+    values = parse(argv).values
+  } catch (err) {
+    throw new CliUsageError((err as Error).message)
+  }
+  const rootToken = values['root-token'] ?? env.VAULT_SIM_ROOT_TOKEN
+  if (!values.help && !rootToken) {
+    throw new CliUsageError('no root token: set VAULT_SIM_ROOT_TOKEN (or pass --root-token)')
+  }
+  if (values['ca-out'] && !values.tls) throw new CliUsageError('--ca-out needs --tls')
+  const timings: Partial<SimTimings> = {}
+  for (const [flag, key] of Object.entries(timingFlags)) {
+    const raw = values[flag as keyof typeof timingFlags]
+    if (raw === undefined) continue
+    const ms = Number(raw)
+    if (!Number.isInteger(ms) || ms < 0) throw new CliUsageError(`--${flag} needs a whole number of milliseconds`)
+    timings[key] = ms
+  }
+  return {
+    cluster: {
+      apiAddr: values['api-addr'],
+      clusterAddr: values['cluster-addr'],
+      apiAdvertiseAddr: values['api-advertise-addr'],
+      clusterAdvertiseAddr: values['cluster-advertise-addr'],
+      rootToken,
+      name: values.name,
+      version: values['vault-version'],
+      tls: values.tls ?? false,
+      enterprise: !values.community,
+      timings,
+    },
+    caOut: values['ca-out'],
+    quiet: values.quiet ?? false,
+    help: values.help ?? false,
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      'api-addr': { type: 'string' },
+      'cluster-addr': { type: 'string' },
+      'api-advertise-addr': { type: 'string' },
+      'cluster-advertise-addr': { type: 'string' },
+      'root-token': { type: 'string' },
+      name: { type: 'string' },
+      'vault-version': { type: 'string' },
+      tls: { type: 'boolean' },
+      'ca-out': { type: 'string' },
+      community: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      'bootstrap-ms': { type: 'string' },
+      'merkle-diff-ms': { type: 'string' },
+      'merkle-sync-ms': { type: 'string' },
+      'heartbeat-ms': { type: 'string' },
+      'reconnect-ms': { type: 'string' },
+      'restart-ms': { type: 'string' },
+    },
+  })
+}

@@ -1,0 +1,83 @@
+// Behaviour and texts the fact sheet marks [unverified]: the defaults are our choice (see README),
+// and every one can be overridden through `startCluster({ compat })`.
+
+export interface SimMessages {
+  primaryEnableOnPrimary: string
+  secondaryEnableOnPrimary: string
+  notPrimary: string
+  alreadySecondary: string
+  notSecondary: string
+  missingSecondaryId: string
+  duplicateSecondaryId: (id: string) => string
+  unknownSecondaryId: (id: string) => string
+  secondaryPublicKeyUnsupported: string
+  missingActivationToken: string
+  noPrimaryApiAddr: string
+  unreadableCaFile: (cause: string) => string
+  missingDrOperationToken: string
+  invalidDrOperationToken: string
+  promoteNotInSync: string
+  unsupportedPath: string
+  badHealthParam: (name: string, value: string) => string
+  /** Appended to "...signature could not be validated: " for a JWT signed by another cluster. */
+  jwtSignatureCause: string
+  unexpectedTypeClaim: string
+  restartUnavailable: string
+  revokedSecondary: string
+}
+
+export interface SimCompat {
+  /** secondary-token with the id of a live (non-revoked) secondary: refuse, or replace the old one. */
+  duplicateSecondaryId: 'error' | 'replace'
+  /** revoke-secondary success: 204 No Content, or 200 with an empty envelope. */
+  revokeSecondaryStatus: 200 | 204
+  /** update-primary success: 204 No Content, or 200 with the secondary-enable warning. */
+  updatePrimaryStatus: 200 | 204
+  /** Status of a dr_operation_token that does not grant the path. */
+  invalidDrOperationTokenStatus: 400 | 403
+  messages: SimMessages
+}
+
+export interface SimCompatOverrides extends Partial<Omit<SimCompat, 'messages'>> {
+  messages?: Partial<SimMessages> | undefined
+}
+
+export const defaultMessages: SimMessages = {
+  primaryEnableOnPrimary: 'this cluster is already a DR replication primary',
+  secondaryEnableOnPrimary:
+    'this cluster is a DR replication primary; demote or disable it before enabling it as a secondary',
+  notPrimary: 'this cluster is not a DR replication primary',
+  alreadySecondary: 'this cluster is already a DR replication secondary',
+  notSecondary: 'this cluster is not a DR replication secondary',
+  missingSecondaryId: 'missing secondary id',
+  duplicateSecondaryId: (id) => `secondary with id ${id} already exists`,
+  unknownSecondaryId: (id) => `no secondary with id ${id}`,
+  secondaryPublicKeyUnsupported: 'secondary_public_key is not supported by vault-sim; use a response-wrapped token',
+  missingActivationToken: 'missing activation token',
+  noPrimaryApiAddr: 'the activation token holds no primary API address; supply primary_api_addr',
+  unreadableCaFile: (cause) => `error reading CA file: ${cause}`,
+  missingDrOperationToken: 'missing dr_operation_token',
+  invalidDrOperationToken: 'permission denied',
+  promoteNotInSync:
+    'the secondary is still syncing with its primary; try again later or promote with force=true (may lose data)',
+  unsupportedPath: 'unsupported path',
+  badHealthParam: (name, value) => `bad value for ${name} parameter: ${JSON.stringify(value)}`,
+  jwtSignatureCause: 'signature verification failed',
+  unexpectedTypeClaim: 'error validating wrapping token: unexpected type claim',
+  restartUnavailable: 'Vault is sealed',
+  revokedSecondary: 'secondary is not known to this primary or has been revoked',
+}
+
+export const defaultCompat: SimCompat = {
+  duplicateSecondaryId: 'error',
+  revokeSecondaryStatus: 204,
+  updatePrimaryStatus: 204,
+  invalidDrOperationTokenStatus: 403,
+  messages: defaultMessages,
+}
+
+export function resolveCompat(overrides: SimCompatOverrides | undefined): SimCompat {
+  const { messages, ...rest } = overrides ?? {}
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined))
+  return { ...defaultCompat, ...defined, messages: { ...defaultMessages, ...messages } }
+}

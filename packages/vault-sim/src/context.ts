@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto'
+import type { ResolvedOptions } from './options.ts'
+import {
+  type CertificateAuthority,
+  type CertifiedKey,
+  createCertificateAuthority,
+  createClusterCertificate,
+} from './replication/ca.ts'
+import { ClusterListener } from './replication/cluster-listener.ts'
+import { createWrappingKey } from './replication/jwt.ts'
+import { PrimarySessions } from './replication/primary-sessions.ts'
+import { SecondaryLink } from './replication/secondary-link.ts'
+import type { DrState, PrimaryDrState } from './state.ts'
+import { ReplicatedStorage } from './storage.ts'
+import { TokenStore } from './tokens/token-store.ts'
+import { WrappingStore } from './wrapping/wrapping-store.ts'
+
+/** Flags the fault API flips at run time. */
+export interface Runtime {
+  sealed: boolean
+  initialized: boolean
+  enterprise: boolean
+  latencyMs: number
+  /** Until this epoch-ms the cluster answers as if sealed (the "brief period" after a role change). */
+  unavailableUntil: number
+  activeSince: Date
+}
+
+export interface Addresses {
+  apiUrl: string
+  clusterUrl: string
+  /** api_addr: undefined when the cluster has none. */
+  apiAdvertise: string | undefined
+  clusterAdvertise: string
+}
+
+/** Everything one emulated cluster owns; handed to the API routes and the DR services. */
+export interface ClusterContext {
+  options: ResolvedOptions
+  /** The local cluster id (sys/health cluster_id), distinct from the replication set's id. */
+  localClusterId: string
+  storage: ReplicatedStorage
+  tokens: TokenStore
+  wrapping: WrappingStore
+  /** The certificate the cluster listener presents. */
+  identity: CertifiedKey
+  runtime: Runtime
+  dr: DrState
+  addrs: Addresses
+  clusterListener: ClusterListener
+  primarySessions: PrimarySessions
+  secondaryLink: SecondaryLink
+  log: (line: string) => void
+}
+
+export async function createContext(options: ResolvedOptions): Promise<ClusterContext> {
+  const log = (line: string) => options.logger(`[${options.name}] ${line}`)
+  const storage = new ReplicatedStorage()
+  const tokens = new TokenStore(storage)
+  tokens.initialise(options.rootToken)
+  const addrs: Addresses = { apiUrl: '', clusterUrl: '', apiAdvertise: undefined, clusterAdvertise: '' }
+  const [identity, wrappingKey] = await Promise.all([createClusterCertificate(), createWrappingKey()])
+  // The replication parts read the context lazily (closures), so they can be built before it.
+  const primarySessions = new PrimarySessions({
+    storage,
+    primaryState: () => primaryState(ctx),
+    advertised: () => ({ primaryApiAddr: addrs.apiAdvertise ?? '', primaryClusterAddrs: primaryClusterAddrs(ctx) }),
+    timings: options.timings,
+    messages: options.compat.messages,
+    log,
+  })
+  const secondaryLink = new SecondaryLink({
+    storage,
+    timings: options.timings,
+    advertised: () => ({ apiAddr: addrs.apiAdvertise ?? '', clusterAddr: addrs.clusterAdvertise }),
+    log,
+  })
+  const clusterListener = new ClusterListener(
+    {
+      identity,
+      replicationCaPem: () => primaryState(ctx)?.ca.certPem,
+      servesDr: () => primaryState(ctx) !== undefined && !isSealed(ctx) && ctx.runtime.enterprise,
+      onDrConnection: (socket) => primarySessions.accept(socket),
+      log,
+    },
+    options.cluster,
+  )
+  const ctx: ClusterContext = {
+    options,
+    localClusterId: randomUUID(),
+    storage,
+    tokens,
+    wrapping: new WrappingStore({
+      key: wrappingKey,
+      apiAddr: () => addrs.apiAdvertise,
+      messages: options.compat.messages,
+    }),
+    identity,
+    runtime: {
+      sealed: false,
+      initialized: true,
+      enterprise: options.enterprise,
+      latencyMs: 0,
+      unavailableUntil: 0,
+      activeSince: new Date(),
+    },
+    dr: { mode: 'disabled' },
+    addrs,
+    clusterListener,
+    primarySessions,
+    secondaryLink,
+    log,
+  }
+  return ctx
+}
+
+export function primaryState(ctx: ClusterContext): PrimaryDrState | undefined {
+  return ctx.dr.mode === 'primary' ? ctx.dr : undefined
+}
+
+/** The addresses a primary hands to secondaries: primary_cluster_addr when set, else its cluster_addr. */
+export function primaryClusterAddrs(ctx: ClusterContext): string[] {
+  const configured = primaryState(ctx)?.primaryClusterAddr
+  return [configured || ctx.addrs.clusterAdvertise]
+}
+
+export function isSealed(ctx: ClusterContext): boolean {
+  return ctx.runtime.sealed || Date.now() < ctx.runtime.unavailableUntil
+}
+
+/** Vault restarts its internals after a role change; requests fail for restartMs. */
+export function beginRestart(ctx: ClusterContext): void {
+  ctx.runtime.unavailableUntil = Date.now() + ctx.options.timings.restartMs
+  ctx.runtime.activeSince = new Date()
+}
+
+/** Installs a new DR state and keeps the cluster port's trust and streams consistent with it. */
+export function setDrState(ctx: ClusterContext, next: DrState): void {
+  if (ctx.dr.mode === 'primary' && next.mode !== 'primary') ctx.primarySessions.dropAll()
+  ctx.dr = next
+  ctx.clusterListener.refreshTrust()
+}
+
+export function newReplicationCa(ctx: ClusterContext): Promise<CertificateAuthority> {
+  return createCertificateAuthority(`vault-sim replication CA ${ctx.options.name}`)
+}

@@ -1,0 +1,103 @@
+import { beginRestart, type ClusterContext, newReplicationCa, setDrState } from '../context.ts'
+import { WARN_DISABLE, WARN_PROMOTE, WARN_SECONDARY_ENABLE } from '../messages.ts'
+import type { PrimaryConnection } from '../replication/stream-client.ts'
+import { isSecondaryMode, type SecondaryCredentials, type SecondaryDrState } from '../state.ts'
+import { badRequest, unavailable, VaultError } from '../vault-error.ts'
+import { fetchActivation } from './activation.ts'
+import { type Body, boolParam, stringParam } from './params.ts'
+
+/** secondary/enable: unwrap at the primary, bootstrap over its cluster port, then wipe and follow it. */
+export async function enableSecondary(ctx: ClusterContext, body: Body): Promise<string[]> {
+  const { messages } = ctx.options.compat
+  if (ctx.dr.mode === 'primary') throw badRequest(messages.secondaryEnableOnPrimary)
+  // A DR secondary never gets here: the API's DR-secondary lockdown answers first, as in Vault.
+  if (isSecondaryMode(ctx.dr)) throw badRequest(messages.alreadySecondary)
+  // Nothing changes locally until both network steps succeeded.
+  const { credentials, connection } = await fetchActivation(ctx, body, { forceFullSync: true })
+  follow(ctx, credentials, connection, true)
+  ctx.log(`dr: enabled as secondary ${credentials.secondaryId}; local data replaced by the primary's`)
+  return [WARN_SECONDARY_ENABLE]
+}
+
+export async function promoteSecondary(ctx: ClusterContext, body: Body): Promise<string[]> {
+  const dr = requireSecondary(ctx)
+  authorizeDrOperation(ctx, body, 'sys/replication/dr/secondary/promote')
+  const catchingUp = dr.connectionState === 'ready' && dr.state !== 'stream-wals'
+  if (catchingUp && !boolParam(body, 'force')) throw unavailable(ctx.options.compat.messages.promoteNotInSync)
+  ctx.secondaryLink.detach()
+  setDrState(ctx, {
+    mode: 'primary',
+    clusterId: dr.clusterId,
+    primaryClusterAddr: stringParam(body, 'primary_cluster_addr'),
+    ca: await newReplicationCa(ctx),
+    secondaries: new Map(),
+  })
+  beginRestart(ctx)
+  ctx.log('dr: promoted to primary')
+  return [WARN_PROMOTE]
+}
+
+/** Re-points the secondary (no wipe); an empty token forgets the primary and stops reconnecting. */
+export async function updatePrimary(ctx: ClusterContext, body: Body): Promise<string[] | undefined> {
+  const dr = requireSecondary(ctx)
+  authorizeDrOperation(ctx, body, 'sys/replication/dr/secondary/update-primary')
+  if (stringParam(body, 'token') === '') {
+    ctx.secondaryLink.detach()
+    Object.assign(dr, { credentials: undefined, primary: undefined, state: 'idle', connectionState: 'idle' })
+    return ctx.options.compat.updatePrimaryStatus === 200 ? [] : undefined
+  }
+  const { credentials, connection } = await fetchActivation(ctx, body, { forceFullSync: false })
+  follow(ctx, credentials, connection, false)
+  ctx.log(`dr: secondary re-pointed to a new primary as ${credentials.secondaryId}`)
+  return ctx.options.compat.updatePrimaryStatus === 200 ? [WARN_SECONDARY_ENABLE] : undefined
+}
+
+export function disableSecondary(ctx: ClusterContext, body: Body): string[] {
+  requireSecondary(ctx)
+  authorizeDrOperation(ctx, body, 'sys/replication/dr/secondary/disable')
+  ctx.secondaryLink.detach()
+  setDrState(ctx, { mode: 'disabled' })
+  beginRestart(ctx)
+  ctx.log('dr: secondary disabled')
+  return [WARN_DISABLE]
+}
+
+function follow(
+  ctx: ClusterContext,
+  credentials: SecondaryCredentials,
+  connection: PrimaryConnection,
+  initial: boolean,
+) {
+  const state: SecondaryDrState = {
+    mode: initial ? 'bootstrapping' : 'secondary',
+    clusterId: connection.welcome.clusterId,
+    secondaryId: credentials.secondaryId,
+    state: initial ? 'bootstrapping' : 'merkle-diff',
+    connectionState: 'ready',
+    primaryClusterAddr: connection.address,
+    knownPrimaryClusterAddrs: connection.welcome.primaryClusterAddrs,
+    primary: undefined,
+    lastStart: new Date(),
+    credentials,
+    sync: undefined,
+  }
+  ctx.secondaryLink.detach()
+  setDrState(ctx, state)
+  ctx.secondaryLink.attach(state, connection, initial)
+}
+
+function requireSecondary(ctx: ClusterContext): SecondaryDrState {
+  if (!isSecondaryMode(ctx.dr)) throw badRequest(ctx.options.compat.messages.notSecondary)
+  return ctx.dr
+}
+
+/** DR operation tokens: any token valid here (e.g. a batch token minted on the primary) granting update on `path`. */
+function authorizeDrOperation(ctx: ClusterContext, body: Body, path: string): void {
+  const { compat } = ctx.options
+  const token = stringParam(body, 'dr_operation_token')
+  if (!token) throw badRequest(compat.messages.missingDrOperationToken)
+  const entry = ctx.tokens.lookup(token)
+  const caps = entry ? ctx.tokens.capabilities(entry, path) : new Set<string>()
+  const allowed = caps === 'root' || (!caps.has('deny') && (caps.has('update') || caps.has('create')))
+  if (!allowed) throw new VaultError(compat.invalidDrOperationTokenStatus, compat.messages.invalidDrOperationToken)
+}

@@ -1,0 +1,94 @@
+import type { ApiListener } from './api/app.ts'
+import { type ClusterContext, isSealed } from './context.ts'
+import { isSecondaryMode } from './state.ts'
+
+export interface ClusterFaults {
+  seal(): void
+  unseal(): void
+  /** Closes the cluster port and drops the replication connections on it. */
+  closeClusterListener(): Promise<void>
+  reopenClusterListener(): Promise<void>
+  /** Milliseconds added to every API response. */
+  setLatency(ms: number): void
+  /** Both listeners down (like a stopped process); state is kept. */
+  stop(): Promise<void>
+  /** Back on the same addresses. */
+  start(): Promise<void>
+  /** An operator write to replicated storage; returns the new last_wal. */
+  write(path?: string): number
+  /** Writes `perSecond` times a second until the returned function is called. */
+  startWriteLoad(perSecond: number): () => void
+  setEnterprise(on: boolean): void
+  /** false = answer as an uninitialised Vault (sys/health 501). */
+  setInitialized(on: boolean): void
+}
+
+/** The fault-injection side of a cluster handle; stopWriteLoads() is for close(). */
+export function createFaults(ctx: ClusterContext, api: ApiListener): ClusterFaults & { stopWriteLoads(): void } {
+  const writeLoads = new Set<NodeJS.Timeout>()
+  return {
+    seal: () => {
+      ctx.runtime.sealed = true
+      ctx.primarySessions.dropAll()
+      ctx.secondaryLink.pause()
+      ctx.log('fault: sealed')
+    },
+    unseal: () => {
+      ctx.runtime.sealed = false
+      // A stopped cluster stays quiet until start().
+      if (api.listening) ctx.secondaryLink.resume()
+      ctx.log('fault: unsealed')
+    },
+    closeClusterListener: () => ctx.clusterListener.close(),
+    reopenClusterListener: () => ctx.clusterListener.listen(),
+    setLatency: (ms) => {
+      ctx.runtime.latencyMs = Math.max(0, ms)
+    },
+    stop: async () => {
+      ctx.secondaryLink.pause()
+      ctx.primarySessions.dropAll()
+      await Promise.all([api.stop(), ctx.clusterListener.close()])
+      ctx.log('fault: stopped')
+    },
+    start: async () => {
+      await api.listen()
+      await ctx.clusterListener.listen()
+      if (!ctx.runtime.sealed) ctx.secondaryLink.resume()
+      ctx.log('fault: started')
+    },
+    write: (path) => operatorWrite(ctx, path),
+    startWriteLoad: (perSecond) => {
+      if (!(perSecond > 0)) return () => {}
+      const timer = setInterval(
+        () => {
+          // Like an operator's script against a sealed or demoted cluster: those writes just fail.
+          if (!isSealed(ctx) && !isSecondaryMode(ctx.dr)) operatorWrite(ctx)
+        },
+        Math.max(1, 1000 / perSecond),
+      )
+      writeLoads.add(timer)
+      return () => {
+        clearInterval(timer)
+        writeLoads.delete(timer)
+      }
+    },
+    setEnterprise: (on) => {
+      ctx.runtime.enterprise = on
+      if (!on) ctx.primarySessions.dropAll()
+    },
+    setInitialized: (on) => {
+      ctx.runtime.initialized = on
+    },
+    stopWriteLoads: () => {
+      for (const timer of writeLoads) clearInterval(timer)
+      writeLoads.clear()
+    },
+  }
+}
+
+function operatorWrite(ctx: ClusterContext, path?: string): number {
+  if (isSecondaryMode(ctx.dr)) throw new Error('cannot write to a DR secondary')
+  if (isSealed(ctx)) throw new Error('cannot write while sealed')
+  const key = path ?? `sim/operator/${ctx.storage.lastWal + 1}`
+  return ctx.storage.put(key, { written_at: new Date().toISOString() })
+}

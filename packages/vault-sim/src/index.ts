@@ -1,0 +1,10 @@
+// Public surface of @vault-dr/vault-sim: re-exports only.
+export type { ClusterHandle } from './cluster.ts'
+export { startCluster } from './cluster.ts'
+export type { SimCompat, SimCompatOverrides, SimMessages } from './compat.ts'
+export { defaultCompat, defaultMessages } from './compat.ts'
+export type { ClusterFaults } from './faults.ts'
+export * as vaultTexts from './messages.ts'
+export type { SimTimings, StartClusterOptions } from './options.ts'
+export { defaultTimings } from './options.ts'
+export type { ClusterSnapshot } from './snapshot.ts'

@@ -1,0 +1,112 @@
+import type { TLSSocket } from 'node:tls'
+import type { SimMessages } from '../compat.ts'
+import type { SimTimings } from '../options.ts'
+import type { PrimaryDrState, SecondaryRecord } from '../state.ts'
+import type { ReplicatedStorage, WalEntry } from '../storage.ts'
+import { type HelloMessage, readMessages, type SecondaryMessage, sendMessage } from './protocol.ts'
+
+export interface PrimarySessionsDeps {
+  storage: ReplicatedStorage
+  primaryState: () => PrimaryDrState | undefined
+  advertised: () => { primaryApiAddr: string; primaryClusterAddrs: string[] }
+  timings: SimTimings
+  messages: SimMessages
+  log: (line: string) => void
+}
+
+interface Session {
+  id: string
+  socket: TLSSocket
+  record: SecondaryRecord
+}
+
+/** The DR primary's side of the replication streams: authenticates secondaries, then ships WALs and heartbeats. */
+export class PrimarySessions {
+  #deps: PrimarySessionsDeps
+  #sessions = new Map<string, Session>()
+
+  constructor(deps: PrimarySessionsDeps) {
+    this.#deps = deps
+    deps.storage.onWrite((entry) => this.#broadcast(entry))
+  }
+
+  accept(socket: TLSSocket): void {
+    let session: Session | undefined
+    socket.on('error', () => socket.destroy())
+    const helloDeadline = setTimeout(() => socket.destroy(), this.#deps.timings.dialTimeoutMs)
+    readMessages<SecondaryMessage>(socket, (message) => {
+      if (!session) {
+        clearTimeout(helloDeadline)
+        session = message.type === 'hello' ? this.#start(socket, message) : undefined
+        if (!session) socket.end()
+        return
+      }
+      if (message.type === 'heartbeat' && session.record.connection)
+        session.record.connection.lastHeartbeat = new Date()
+    })
+    socket.on('close', () => {
+      clearTimeout(helloDeadline)
+      if (session) this.#ended(session)
+    })
+  }
+
+  /** Disconnects one secondary (revocation). */
+  drop(id: string): void {
+    this.#sessions.get(id)?.socket.destroy()
+  }
+
+  /** Disconnects everyone (demote, disable, seal, stop). */
+  dropAll(): void {
+    for (const session of this.#sessions.values()) session.socket.destroy()
+  }
+
+  #start(socket: TLSSocket, hello: HelloMessage): Session | undefined {
+    const primary = this.#deps.primaryState()
+    const peer = socket.getPeerCertificate()
+    const cn = peer.subject?.CN
+    const id = typeof cn === 'string' ? cn : ''
+    const record = primary?.secondaries.get(id)
+    if (!primary || !record || record.certFingerprint !== peer.fingerprint256 || hello.secondaryId !== id) {
+      this.#deps.log(`replication: refused secondary ${JSON.stringify(id)} (unknown or revoked)`)
+      sendMessage(socket, { type: 'refused', message: this.#deps.messages.revokedSecondary })
+      return undefined
+    }
+    this.#sessions.get(id)?.socket.destroy()
+    const session: Session = { id, socket, record }
+    this.#sessions.set(id, session)
+    record.connection = {
+      apiAddress: hello.apiAddr,
+      clusterAddress: hello.clusterAddr,
+      connected: true,
+      lastHeartbeat: new Date(),
+    }
+    const { storage } = this.#deps
+    const inSync = hello.merkleRoot === storage.merkleRoot() && hello.lastRemoteWal === storage.lastWal
+    sendMessage(socket, {
+      type: 'welcome',
+      clusterId: primary.clusterId,
+      ...this.#deps.advertised(),
+      lastWal: storage.lastWal,
+      merkleRoot: storage.merkleRoot(),
+      snapshot: inSync ? null : storage.snapshot(),
+    })
+    const heartbeat = setInterval(
+      () => sendMessage(socket, { type: 'heartbeat', lastWal: storage.lastWal, merkleRoot: storage.merkleRoot() }),
+      Math.max(this.#deps.timings.heartbeatMs, 10),
+    )
+    socket.once('close', () => clearInterval(heartbeat))
+    this.#deps.log(`replication: secondary ${id} connected`)
+    return session
+  }
+
+  #ended(session: Session): void {
+    if (this.#sessions.get(session.id) !== session) return
+    this.#sessions.delete(session.id)
+    if (session.record.connection) session.record.connection.connected = false
+    this.#deps.log(`replication: secondary ${session.id} disconnected`)
+  }
+
+  #broadcast(entry: WalEntry): void {
+    for (const { socket } of this.#sessions.values()) sendMessage(socket, { type: 'wal', entry })
+  }
+}

@@ -1,0 +1,198 @@
+import type { SimTimings } from '../options.ts'
+import type { SecondaryDrState } from '../state.ts'
+import type { ReplicatedStorage } from '../storage.ts'
+import { type PrimaryMessage, sendMessage } from './protocol.ts'
+import { type DialOptions, dialPrimary, type PrimaryConnection } from './stream-client.ts'
+
+export interface SecondaryLinkDeps {
+  storage: ReplicatedStorage
+  timings: SimTimings
+  /** This cluster's advertised addresses, sent in hello so the primary can list them. */
+  advertised: () => { apiAddr: string; clusterAddr: string }
+  log: (line: string) => void
+}
+
+/**
+ * The DR secondary's side: applies the primary's stream, walks the visible states
+ * (bootstrapping → merkle-diff → merkle-sync → stream-wals) on the configured timings, and
+ * reconnects every reconnectMs after losing the primary.
+ */
+export class SecondaryLink {
+  #deps: SecondaryLinkDeps
+  #state: SecondaryDrState | undefined
+  #connection: PrimaryConnection | undefined
+  #timers = new Set<NodeJS.Timeout>()
+  /** Bumped on every attach/detach so callbacks of an older connection do nothing. */
+  #generation = 0
+  #paused = false
+
+  constructor(deps: SecondaryLinkDeps) {
+    this.#deps = deps
+  }
+
+  /** Starts replicating over a connection that already passed the bootstrap exchange. */
+  attach(state: SecondaryDrState, connection: PrimaryConnection, initial: boolean): void {
+    this.detach()
+    this.#state = state
+    this.#adopt(connection, initial)
+  }
+
+  /** Stops replicating and forgets the state object (promote, disable, update-primary). */
+  detach(): void {
+    this.#generation += 1
+    this.#clearTimers()
+    this.#connection?.socket.destroy()
+    this.#connection = undefined
+    this.#state = undefined
+  }
+
+  /** Drops the connection without forgetting the primary (seal, stop); resume() reconnects. */
+  pause(): void {
+    this.#paused = true
+    this.#generation += 1
+    this.#clearTimers()
+    this.#connection?.socket.destroy()
+    this.#connection = undefined
+    if (this.#state?.credentials) this.#markLost(this.#state, 'idle')
+  }
+
+  resume(): void {
+    this.#paused = false
+    if (this.#state?.credentials && !this.#connection) this.#scheduleReconnect(0)
+  }
+
+  dialOptions(state: Pick<SecondaryDrState, 'secondaryId' | 'knownPrimaryClusterAddrs' | 'credentials'>): DialOptions {
+    if (!state.credentials) throw new Error('no primary to dial')
+    const { storage, timings } = this.#deps
+    return {
+      credentials: state.credentials,
+      addrs: state.knownPrimaryClusterAddrs,
+      hello: {
+        secondaryId: state.secondaryId,
+        ...this.#deps.advertised(),
+        merkleRoot: storage.merkleRoot(),
+        lastRemoteWal: storage.lastWal,
+      },
+      timeoutMs: timings.dialTimeoutMs,
+    }
+  }
+
+  #adopt(connection: PrimaryConnection, initial: boolean): void {
+    const state = this.#state
+    if (!state) return
+    const generation = this.#generation
+    const { welcome } = connection
+    const needsSync = welcome.snapshot !== null
+    if (welcome.snapshot) this.#deps.storage.restore(welcome.snapshot)
+    this.#connection = connection
+    state.connectionState = 'ready'
+    state.knownPrimaryClusterAddrs = welcome.primaryClusterAddrs
+    state.primary = {
+      apiAddress: welcome.primaryApiAddr,
+      clusterAddress: connection.address,
+      connected: true,
+      lastHeartbeat: new Date(),
+    }
+    connection.onMessage((message) => generation === this.#generation && this.#onMessage(state, message))
+    connection.socket.on('error', () => {})
+    connection.socket.once('close', () => {
+      if (generation !== this.#generation) return
+      // Stop this connection's phase timers and heartbeats before reconnecting.
+      this.#generation += 1
+      this.#clearTimers()
+      this.#connection = undefined
+      this.#deps.log('replication: lost the connection to the primary')
+      this.#markLost(state, 'transient_failure')
+      this.#scheduleReconnect(this.#deps.timings.reconnectMs)
+    })
+    const heartbeat = setInterval(
+      () => sendMessage(connection.socket, { type: 'heartbeat' }),
+      Math.max(this.#deps.timings.heartbeatMs, 10),
+    )
+    this.#timers.add(heartbeat)
+    this.#runPhases(state, generation, initial, needsSync, welcome.snapshot?.entries.length ?? 0)
+  }
+
+  #runPhases(state: SecondaryDrState, generation: number, initial: boolean, needsSync: boolean, keys: number): void {
+    const { bootstrapMs, merkleDiffMs, merkleSyncMs } = this.#deps.timings
+    const steps: Array<[number, () => void]> = []
+    if (initial) {
+      state.mode = 'bootstrapping'
+      state.state = 'bootstrapping'
+      steps.push([bootstrapMs, () => Object.assign(state, { mode: 'secondary', state: 'merkle-diff' })])
+    } else {
+      state.state = 'merkle-diff'
+    }
+    if (needsSync) {
+      steps.push([
+        merkleDiffMs,
+        () => Object.assign(state, { state: 'merkle-sync', sync: { progress: 0, total: keys } }),
+      ])
+      steps.push([merkleSyncMs, () => (state.sync = undefined)])
+    } else {
+      steps.push([merkleDiffMs, () => {}])
+    }
+    steps.push([0, () => (state.state = 'stream-wals')])
+    const next = (index: number) => {
+      const step = steps[index]
+      if (!step || generation !== this.#generation) return
+      const [delay, apply] = step
+      this.#after(delay, () => {
+        apply()
+        next(index + 1)
+      })
+    }
+    next(0)
+  }
+
+  #onMessage(state: SecondaryDrState, message: PrimaryMessage): void {
+    if (message.type === 'wal') this.#deps.storage.apply(message.entry)
+    if (message.type === 'heartbeat' && state.primary) state.primary.lastHeartbeat = new Date()
+  }
+
+  #markLost(state: SecondaryDrState, connectionState: SecondaryDrState['connectionState']): void {
+    state.connectionState = connectionState
+    state.state = 'idle'
+    state.sync = undefined
+    if (state.mode === 'bootstrapping') state.mode = 'secondary'
+    if (state.primary) state.primary.connected = false
+  }
+
+  #scheduleReconnect(delayMs: number): void {
+    const state = this.#state
+    if (!state || this.#paused) return
+    const generation = this.#generation
+    this.#after(delayMs, async () => {
+      state.connectionState = 'connecting'
+      try {
+        const connection = await dialPrimary(this.dialOptions(state))
+        if (generation !== this.#generation) {
+          connection.socket.destroy()
+          return
+        }
+        this.#deps.log('replication: reconnected to the primary')
+        this.#adopt(connection, false)
+      } catch {
+        if (generation !== this.#generation) return
+        state.connectionState = 'transient_failure'
+        this.#scheduleReconnect(Math.max(this.#deps.timings.reconnectMs, 10))
+      }
+    })
+  }
+
+  #after(delayMs: number, run: () => void | Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer)
+      void run()
+    }, delayMs)
+    this.#timers.add(timer)
+  }
+
+  #clearTimers(): void {
+    for (const timer of this.#timers) {
+      clearTimeout(timer)
+      clearInterval(timer)
+    }
+    this.#timers.clear()
+  }
+}

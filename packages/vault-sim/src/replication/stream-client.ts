@@ -1,0 +1,90 @@
+import tls from 'node:tls'
+import { DR_ALPN } from '../messages.ts'
+import { parseHostPort } from '../options.ts'
+import type { SecondaryCredentials } from '../state.ts'
+import { goNetworkCause, timeoutError } from './go-errors.ts'
+import { type HelloMessage, type PrimaryMessage, readMessages, sendMessage, type WelcomeMessage } from './protocol.ts'
+
+/** An authenticated replication connection to the primary, past the bootstrap exchange. */
+export interface PrimaryConnection {
+  socket: tls.TLSSocket
+  welcome: WelcomeMessage
+  /** Sets the receiver of every later message; messages that arrived before are delivered first. */
+  onMessage(handler: (message: PrimaryMessage) => void): void
+  address: string
+}
+
+/** Thrown when no primary cluster address accepted us; `cause` is already in Go/gRPC wording. */
+export class DialError extends Error {
+  override name = 'DialError'
+}
+
+export interface DialOptions {
+  credentials: SecondaryCredentials
+  addrs: string[]
+  hello: Omit<HelloMessage, 'type'>
+  timeoutMs: number
+}
+
+/** Tries each primary cluster address in turn: mutual TLS + ALPN replication_dr_v1, then hello/welcome. */
+export async function dialPrimary(options: DialOptions): Promise<PrimaryConnection> {
+  let lastCause = 'no primary cluster address known'
+  for (const address of options.addrs) {
+    try {
+      return await dialOne(address, options)
+    } catch (err) {
+      lastCause = err instanceof DialError ? err.message : String(err)
+    }
+  }
+  throw new DialError(lastCause)
+}
+
+function dialOne(address: string, { credentials, hello, timeoutMs }: DialOptions): Promise<PrimaryConnection> {
+  const { host, port } = parseHostPort(address)
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      host,
+      port,
+      ALPNProtocols: [DR_ALPN],
+      cert: credentials.clientCertPem,
+      key: credentials.clientKeyPem,
+      ca: credentials.primaryClusterCaPem,
+      // The primary's cluster cert names no host (CN fw-<uuid>): trust comes from pinning it as the only CA.
+      checkServerIdentity: () => undefined,
+    })
+    let settled = false
+    const queued: PrimaryMessage[] = []
+    let handler: ((message: PrimaryMessage) => void) | undefined
+    const fail = (cause: string) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      socket.destroy()
+      reject(new DialError(`connection error: desc = "transport: Error while dialing: ${cause}"`))
+    }
+    const timer = setTimeout(() => fail(goNetworkCause(timeoutError('dial'), host, port)), timeoutMs)
+    socket.once('secureConnect', () => sendMessage(socket, { type: 'hello', ...hello }))
+    socket.on('error', (err) => fail(goNetworkCause(err, host, port)))
+    socket.once('close', () => fail('EOF'))
+    readMessages<PrimaryMessage>(socket, (message) => {
+      if (settled) {
+        if (handler) handler(message)
+        else queued.push(message)
+        return
+      }
+      if (message.type === 'refused') return fail(`remote error: ${message.message}`)
+      if (message.type !== 'welcome') return fail('unexpected message before bootstrap')
+      settled = true
+      clearTimeout(timer)
+      resolve({
+        socket,
+        welcome: message,
+        address,
+        onMessage(next) {
+          handler = next
+          for (const early of queued.splice(0)) next(early)
+        },
+      })
+    })
+  })
+}

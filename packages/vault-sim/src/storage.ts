@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto'
+
+/** One replicated write: `value: null` deletes the key. */
+export interface WalEntry {
+  index: number
+  key: string
+  value: unknown
+}
+
+export interface StorageSnapshot {
+  lastWal: number
+  entries: Array<[string, unknown]>
+}
+
+/**
+ * The cluster's replicated storage: everything a DR secondary mirrors (policies, tokens, keyring, data).
+ * Every write gets the next WAL index; the merkle root is a hash over all entries, so two clusters
+ * holding the same data report the same root.
+ */
+export class ReplicatedStorage {
+  #entries = new Map<string, unknown>()
+  #lastWal = 0
+  #merkleRoot: string | undefined
+  #listeners = new Set<(entry: WalEntry) => void>()
+
+  get lastWal(): number {
+    return this.#lastWal
+  }
+
+  get size(): number {
+    return this.#entries.size
+  }
+
+  get<T>(key: string): T | undefined {
+    return this.#entries.get(key) as T | undefined
+  }
+
+  keys(prefix: string): string[] {
+    return [...this.#entries.keys()].filter((k) => k.startsWith(prefix)).sort()
+  }
+
+  put(key: string, value: unknown): number {
+    return this.#write(key, value)
+  }
+
+  delete(key: string): number {
+    return this.#write(key, null)
+  }
+
+  /** Applies a write received from the primary, keeping the primary's WAL index. */
+  apply(entry: WalEntry): void {
+    this.#set(entry.key, entry.value)
+    this.#lastWal = Math.max(this.#lastWal, entry.index)
+  }
+
+  snapshot(): StorageSnapshot {
+    return { lastWal: this.#lastWal, entries: [...this.#entries] }
+  }
+
+  /** Replaces everything (a DR secondary's wipe followed by its initial sync). */
+  restore(snapshot: StorageSnapshot): void {
+    this.#entries = new Map(snapshot.entries.map(([key, value]) => [key, deepFreeze(structuredClone(value))]))
+    this.#lastWal = snapshot.lastWal
+    this.#merkleRoot = undefined
+  }
+
+  merkleRoot(): string {
+    if (this.#merkleRoot === undefined) {
+      const hash = createHash('sha1')
+      for (const key of [...this.#entries.keys()].sort()) {
+        hash.update(`${key}\u0000${JSON.stringify(this.#entries.get(key))}\n`)
+      }
+      this.#merkleRoot = hash.digest('hex')
+    }
+    return this.#merkleRoot
+  }
+
+  onWrite(listener: (entry: WalEntry) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  #write(key: string, value: unknown): number {
+    this.#set(key, value)
+    this.#lastWal += 1
+    const entry = { index: this.#lastWal, key, value }
+    for (const listener of this.#listeners) listener(entry)
+    return this.#lastWal
+  }
+
+  #set(key: string, value: unknown): void {
+    // Frozen copies: a caller mutating what it wrote or read must not change storage behind the WAL's back.
+    if (value === null) this.#entries.delete(key)
+    else this.#entries.set(key, deepFreeze(structuredClone(value)))
+    this.#merkleRoot = undefined
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}

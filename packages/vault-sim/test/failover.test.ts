@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest'
+import type { ClusterHandle } from '../src/index.ts'
+import {
+  drStatus,
+  enablePrimary,
+  enableSecondary,
+  fastTimings,
+  replicate,
+  secondaryToken,
+  useClusters,
+  waitForHealth,
+  waitForStreaming,
+} from './helpers/clusters.ts'
+import { vault, waitFor } from './helpers/vault-http.ts'
+
+const WARN_DEMOTE =
+  'This cluster is being demoted to a replication secondary. Vault will be unavailable for a brief period and will resume service shortly.'
+const WARN_PROMOTE =
+  'This cluster is being promoted to a replication primary. Vault will be unavailable for a brief period and will resume service shortly.'
+const WARN_DISABLE =
+  'This cluster is having replication disabled. Vault will be unavailable for a brief period and will resume service shortly.'
+
+/** The DR tutorial's batch DR operation token, minted in advance on the primary. */
+async function mintBatchDrToken(primary: ClusterHandle): Promise<string> {
+  const call = (path: string, body: unknown) =>
+    vault('POST', `${primary.apiUrl}/v1/${path}`, { token: primary.rootToken, body })
+  await call('sys/policies/acl/dr-secondary-promotion', {
+    policy: `path "sys/replication/dr/secondary/promote" { capabilities = ["update"] }
+path "sys/replication/dr/secondary/update-primary" { capabilities = ["update"] }
+path "sys/storage/raft/autopilot/state" { capabilities = ["update", "read"] }`,
+  })
+  await call('auth/token/roles/failover-handler', {
+    allowed_policies: 'dr-secondary-promotion',
+    orphan: true,
+    renewable: false,
+    token_type: 'batch',
+  })
+  const created = await call('auth/token/create/failover-handler', { ttl: '8h' })
+  expect(created.body.auth).toMatchObject({ token_type: 'batch', policies: ['default', 'dr-secondary-promotion'] })
+  return created.body.auth?.client_token ?? ''
+}
+
+async function waitForCatchUp(primary: ClusterHandle, secondary: ClusterHandle) {
+  const target = await drStatus(primary)
+  return waitFor(
+    () => drStatus(secondary),
+    (s) => s.last_remote_wal === target.last_wal && s.merkle_root === target.merkle_root,
+    { what: `${secondary.name} to catch up with ${primary.name}` },
+  )
+}
+
+const drCall = (cluster: ClusterHandle, path: string, body: Record<string, unknown> = {}, token?: string) =>
+  vault('POST', `${cluster.apiUrl}/v1/sys/replication/dr/${path}`, { body, ...(token && { token }) })
+
+describe('failover with a batch DR operation token', () => {
+  const start = useClusters()
+
+  it('demotes the primary, promotes the secondary, re-points the old primary, then disables it', async () => {
+    const dc1 = await start({ name: 'dc1' })
+    const dc2 = await start({ name: 'dc2' })
+    const stranger = await start({ name: 'dc9' })
+    await replicate(dc1, dc2)
+    const replicationSet = (await drStatus(dc1)).cluster_id
+    const drToken = await mintBatchDrToken(dc1)
+    const foreignToken = await mintBatchDrToken(stranger)
+    await waitForCatchUp(dc1, dc2)
+
+    // Promotion is unauthenticated; the body's dr_operation_token is the credential.
+    expect((await drCall(dc2, 'secondary/promote')).status).toBe(400)
+    expect((await drCall(dc2, 'secondary/promote', { dr_operation_token: 'hvs.bogus' })).status).toBe(403)
+    expect((await drCall(dc2, 'secondary/promote', { dr_operation_token: foreignToken })).status).toBe(403)
+
+    const demote = await drCall(dc1, 'primary/demote', {}, dc1.rootToken)
+    expect(demote.status).toBe(200)
+    expect(demote.body.warnings).toEqual([WARN_DEMOTE])
+    await waitForHealth(dc1, 472)
+    expect(await drStatus(dc1)).toMatchObject({ mode: 'secondary', state: 'idle', cluster_id: replicationSet })
+
+    const promote = await drCall(dc2, 'secondary/promote', { dr_operation_token: drToken })
+    expect(promote.status).toBe(200)
+    expect(promote.body.warnings).toEqual([WARN_PROMOTE])
+    await waitForHealth(dc2, 200)
+    expect(await drStatus(dc2)).toMatchObject({
+      mode: 'primary',
+      state: 'running',
+      known_secondaries: [],
+      cluster_id: replicationSet,
+    })
+
+    // Fail back: the new primary issues a token (dc2 holds dc1's root token since its activation),
+    // and the old primary follows it without a wipe.
+    const token = await secondaryToken({ ...dc2, rootToken: dc1.rootToken }, 'dc1')
+    const update = await drCall(dc1, 'secondary/update-primary', { dr_operation_token: drToken, token })
+    expect(update.status).toBe(204)
+    await waitForStreaming(dc1)
+    expect((await drStatus(dc1)).cluster_id).toBe(replicationSet)
+    dc2.faults.write('sim/after-failover')
+    await waitForCatchUp(dc2, dc1)
+
+    // The promotion policy does not cover disable; the (shared) root token does.
+    expect((await drCall(dc1, 'secondary/disable', { dr_operation_token: drToken })).status).toBe(403)
+    const disable = await drCall(dc1, 'secondary/disable', { dr_operation_token: dc1.rootToken })
+    expect(disable.status).toBe(200)
+    expect(disable.body.warnings).toEqual([WARN_DISABLE])
+    await waitForHealth(dc1, 200)
+    expect(await drStatus(dc1)).toEqual({ mode: 'disabled' })
+  })
+
+  it('refuses to promote a secondary in the middle of a merkle sync unless forced', async () => {
+    const primary = await start({ name: 'dc1' })
+    const secondary = await start({ name: 'dc2', timings: { ...fastTimings, merkleSyncMs: 60_000 } })
+    await enablePrimary(primary)
+    expect((await enableSecondary(secondary, { token: await secondaryToken(primary, 'dc2') })).status).toBe(200)
+    const syncing = await waitFor(
+      () => drStatus(secondary),
+      (s) => s.state === 'merkle-sync',
+      { what: 'merkle-sync' },
+    )
+    expect(syncing.sync_total_keys).toEqual(expect.any(Number))
+    const op = { dr_operation_token: primary.rootToken }
+    expect((await drCall(secondary, 'secondary/promote', op)).status).toBe(503)
+    expect((await drCall(secondary, 'secondary/promote', { ...op, force: true })).status).toBe(200)
+  })
+
+  it('disables a primary and gives it a new replication cluster id when re-enabled', async () => {
+    const primary = await start({ name: 'dc1' })
+    await enablePrimary(primary)
+    const first = (await drStatus(primary)).cluster_id
+    const disabled = await drCall(primary, 'primary/disable', {}, primary.rootToken)
+    expect(disabled.body.warnings).toEqual([WARN_DISABLE])
+    await waitForHealth(primary, 200)
+    expect(await drStatus(primary)).toEqual({ mode: 'disabled' })
+    await enablePrimary(primary)
+    expect((await drStatus(primary)).cluster_id).not.toBe(first)
+  })
+})
