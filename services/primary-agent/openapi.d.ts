@@ -55,108 +55,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The primary cluster's Vault and DR replication state
+         * @description Reachability, version, seal and HA role from sys/health, and DR replication from sys/replication/dr/status. Concurrent requests share one Vault round trip (VAULT_DR_STATUS_CACHE_MS).
+         */
+        get: operations["getPrimaryStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/primary/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable DR replication as primary (idempotent)
+         * @description On a cluster that already is a DR primary nothing changes (changed: false). A DR secondary is refused. Waits, bounded by VAULT_DR_WAIT_TIMEOUT_MS, until the cluster is a running primary again.
+         */
+        post: operations["enableDrPrimary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/primary/secondary-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mint a single-use activation token for one secondary
+         * @description Returns the wrapped activation token once, with its non-secret claims. The agent neither logs nor keeps it.
+         */
+        post: operations["createSecondaryToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/primary/revoke-secondary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a secondary id (idempotent)
+         * @description Disconnects the secondary and voids its activation token, used or not.
+         */
+        post: operations["revokeSecondary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/probes/local": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Self-check of the local cluster's API and cluster listeners
+         * @description Reports whether both listeners answer, whether the cluster listener negotiates replication_dr_v1, the SHA-256 fingerprint of its certificate (to compare with what the secondary sees), and Vault's advertised addresses.
+         */
+        post: operations["probeLocalCluster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        DrPeerInput: {
-            /** @description The secondary id (on a primary); null for primaries */
-            node_id: string | null;
-            api_address: string | null;
-            cluster_address: string | null;
-            /** @description connected or disconnected */
-            connection_status: string | null;
-            last_heartbeat: string | null;
-            /** @description Seconds since the last heartbeat, when Vault reports one */
-            heartbeat_age_s: number | null;
+        EnablePrimaryRequestInput: {
+            /**
+             * Format: uri
+             * @description The cluster address handed to secondaries, e.g. a layer-4 load balancer in front of 8201
+             */
+            primary_cluster_addr?: string;
         };
-        DrReplicationStatusInput: {
-            /** @enum {string} */
-            mode: "primary" | "secondary" | "bootstrapping" | "disabled" | "unknown";
-            /** @description running (primary); stream-wals, merkle-diff, merkle-sync, idle (secondary) */
-            state: string | null;
-            /** @description The replication set id, equal on primary and secondaries */
-            cluster_id: string | null;
-            merkle_root: string | null;
-            /** @description Primary: the last WAL index written */
-            last_wal: number | null;
-            known_secondaries: string[];
-            secondaries: components["schemas"]["DrPeerInput"][];
-            primary_cluster_addr: string | null;
-            /** @description Secondary: ready, connecting, idle, transient_failure, shutdown */
-            connection_state: string | null;
-            primaries: components["schemas"]["DrPeerInput"][];
-            known_primary_cluster_addrs: string[];
-            /** @description Secondary: the last WAL index received from the primary */
-            last_remote_wal: number | null;
-            secondary_id: string | null;
+        CreateSecondaryTokenRequestInput: {
+            /** @example dc2 */
+            secondary_id: string;
+            /**
+             * @default 30m
+             * @example 30m
+             */
+            ttl: string;
         };
-        VaultNodeHealthInput: {
-            reachable: boolean;
-            address: string;
-            /** @description sys/health's HTTP status (472 is normal on a DR secondary) */
-            health_code: number | null;
-            initialized: boolean | null;
-            sealed: boolean | null;
-            version: string | null;
-            enterprise: boolean | null;
-            /** @enum {string} */
-            ha_role: "active" | "standby" | "performance_standby" | "unknown";
-            cluster_name: string | null;
-            cluster_id: string | null;
-            dr_mode: string | null;
-            error: string | null;
-        };
-        ClusterStatusInput: {
-            vault: components["schemas"]["VaultNodeHealthInput"];
-            /** @description null when Vault could not be asked */
-            replication: components["schemas"]["DrReplicationStatusInput"] | null;
-            /** Format: date-time */
-            checked_at: string;
-        };
-        ProblemInput: {
-            /** @description A URI naming the problem type */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @description Stable error code; branch on this, never on the text */
-            code: string;
-            /** @description The request id of the failed request */
-            instance: string;
-            /** @description What an operator can do about it */
-            fix?: string;
-            /** @description Each invalid field, for validation errors */
-            errors?: {
-                path: string;
-                message: string;
-            }[];
-            /** @description What the upstream service (Vault, an agent) answered */
-            upstream?: {
-                service: string;
-                status?: number;
-                errors?: string[];
-                code?: string;
-            };
-        };
-        ActivationTokenClaimsInput: {
-            /** @description The issuing primary's API address, where the secondary unwraps the token */
-            addr: string | null;
-            iat: number;
-            exp: number;
-            nbf: number | null;
-            type: string;
-            accessor: string | null;
-        };
-        ReadinessInput: {
-            /** @enum {string} */
-            status: "ready" | "not_ready";
-            checks: {
-                name: string;
-                ok: boolean;
-                detail: string;
-                latency_ms: number;
-            }[];
+        RevokeSecondaryRequestInput: {
+            /** @example dc2 */
+            secondary_id: string;
         };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */
@@ -257,6 +278,57 @@ export interface components {
                 latency_ms: number;
             }[];
         };
+        EnablePrimaryResult: {
+            /** @description false when the cluster already was a DR primary */
+            changed: boolean;
+            detail: string;
+            warnings: string[];
+            status: components["schemas"]["ClusterStatus"];
+        };
+        SecondaryToken: {
+            secondary_id: string;
+            /** @description The wrapped, single-use activation token; shown once, never stored */
+            token: string;
+            /** Format: date-time */
+            expires_at: string;
+            claims: components["schemas"]["ActivationTokenClaims"];
+        };
+        RevokeSecondaryResult: {
+            secondary_id: string;
+            revoked: boolean;
+            detail: string;
+        };
+        LocalProbeResult: {
+            /** @description Both listeners answer and the cluster port serves DR replication */
+            ok: boolean;
+            api: {
+                address: string;
+                reachable: boolean;
+                health_code: number | null;
+                detail: string;
+            };
+            cluster: {
+                /** @description The cluster listener probed directly (no load balancer) */
+                address: string | null;
+                reachable: boolean;
+                /** @description The ALPN protocol the listener negotiated */
+                alpn: string | null;
+                /** @description Whether it negotiated replication_dr_v1 */
+                dr_alpn: boolean;
+                /** @description SHA-256 of the certificate it presents, lower-case hex */
+                fingerprint_sha256: string | null;
+                code: string;
+                detail: string;
+                fix: string | null;
+                latency_ms: number;
+            };
+            advertised: {
+                /** @description sys/leader's leader_address */
+                api_addr: string | null;
+                /** @description sys/leader's leader_cluster_address */
+                cluster_addr: string | null;
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -337,6 +409,370 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
+    getPrimaryStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterStatus"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enableDrPrimary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnablePrimaryRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnablePrimaryResult"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSecondaryToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSecondaryTokenRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecondaryToken"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeSecondary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeSecondaryRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokeSecondaryResult"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    probeLocalCluster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocalProbeResult"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -139,105 +139,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        DrPeerInput: {
-            /** @description The secondary id (on a primary); null for primaries */
-            node_id: string | null;
-            api_address: string | null;
-            cluster_address: string | null;
-            /** @description connected or disconnected */
-            connection_status: string | null;
-            last_heartbeat: string | null;
-            /** @description Seconds since the last heartbeat, when Vault reports one */
-            heartbeat_age_s: number | null;
-        };
-        DrReplicationStatusInput: {
-            /** @enum {string} */
-            mode: "primary" | "secondary" | "bootstrapping" | "disabled" | "unknown";
-            /** @description running (primary); stream-wals, merkle-diff, merkle-sync, idle (secondary) */
-            state: string | null;
-            /** @description The replication set id, equal on primary and secondaries */
-            cluster_id: string | null;
-            merkle_root: string | null;
-            /** @description Primary: the last WAL index written */
-            last_wal: number | null;
-            known_secondaries: string[];
-            secondaries: components["schemas"]["DrPeerInput"][];
-            primary_cluster_addr: string | null;
-            /** @description Secondary: ready, connecting, idle, transient_failure, shutdown */
-            connection_state: string | null;
-            primaries: components["schemas"]["DrPeerInput"][];
-            known_primary_cluster_addrs: string[];
-            /** @description Secondary: the last WAL index received from the primary */
-            last_remote_wal: number | null;
-            secondary_id: string | null;
-        };
-        VaultNodeHealthInput: {
-            reachable: boolean;
-            address: string;
-            /** @description sys/health's HTTP status (472 is normal on a DR secondary) */
-            health_code: number | null;
-            initialized: boolean | null;
-            sealed: boolean | null;
-            version: string | null;
-            enterprise: boolean | null;
-            /** @enum {string} */
-            ha_role: "active" | "standby" | "performance_standby" | "unknown";
-            cluster_name: string | null;
-            cluster_id: string | null;
-            dr_mode: string | null;
-            error: string | null;
-        };
-        ClusterStatusInput: {
-            vault: components["schemas"]["VaultNodeHealthInput"];
-            /** @description null when Vault could not be asked */
-            replication: components["schemas"]["DrReplicationStatusInput"] | null;
-            /** Format: date-time */
-            checked_at: string;
-        };
-        ProblemInput: {
-            /** @description A URI naming the problem type */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @description Stable error code; branch on this, never on the text */
-            code: string;
-            /** @description The request id of the failed request */
-            instance: string;
-            /** @description What an operator can do about it */
-            fix?: string;
-            /** @description Each invalid field, for validation errors */
-            errors?: {
-                path: string;
-                message: string;
-            }[];
-            /** @description What the upstream service (Vault, an agent) answered */
-            upstream?: {
-                service: string;
-                status?: number;
-                errors?: string[];
-                code?: string;
-            };
-        };
-        ActivationTokenClaimsInput: {
-            /** @description The issuing primary's API address, where the secondary unwraps the token */
-            addr: string | null;
-            iat: number;
-            exp: number;
-            nbf: number | null;
-            type: string;
-            accessor: string | null;
-        };
-        ReadinessInput: {
-            /** @enum {string} */
-            status: "ready" | "not_ready";
-            checks: {
-                name: string;
-                ok: boolean;
-                detail: string;
-                latency_ms: number;
-            }[];
-        };
         ActivateSecondaryRequestInput: {
             /** @description The DR activation token (the JWT in wrap_info.token of secondary-token). Never echoed or logged. */
             token: string;
@@ -252,14 +153,6 @@ export interface components {
             ca_file?: string;
             /** @description Must be true: activation erases this cluster's data, tokens, policies and keys */
             confirm_wipe?: boolean;
-        };
-        ActivationResultInput: {
-            /** @constant */
-            activated: true;
-            /** @description Vault's warnings (it is unavailable until setup and initial sync end) */
-            warnings: string[];
-            /** @description Read right after activation; the cluster then passes through bootstrapping and merkle sync to stream-wals */
-            status: components["schemas"]["ClusterStatusInput"];
         };
         /**
          * @example {
@@ -288,56 +181,6 @@ export interface components {
             /** @description Deadline of each network step (connect, handshake, request); default VAULT_DR_PROBE_TIMEOUT_MS */
             timeout_ms?: number;
         };
-        ProbeCheckInput: {
-            /** @description api_tcp, api_tls, api_vault, then per cluster address cluster_tcp, cluster_tls, cluster_fingerprint (suffixed [i] when several) */
-            name: string;
-            /** @description host:port probed */
-            target: string;
-            /** @enum {string} */
-            status: "pass" | "warn" | "fail";
-            /**
-             * @description Diagnosis; branch on this, never on detail
-             * @enum {string}
-             */
-            code: "OK" | "CONNECTION_REFUSED" | "TIMEOUT" | "DNS_FAILURE" | "CONNECTION_RESET" | "HOST_UNREACHABLE" | "NETWORK_ERROR" | "API_NOT_TLS" | "TLS_UNTRUSTED" | "TLS_HANDSHAKE_FAILED" | "NOT_VAULT" | "PRIMARY_NOT_INITIALIZED" | "PRIMARY_SEALED" | "NOT_ENTERPRISE" | "WRONG_CLUSTER" | "PRIMARY_IS_SECONDARY" | "PRIMARY_STANDBY" | "DR_NOT_ENABLED" | "TLS_TERMINATED" | "FINGERPRINT_NOT_COMPARED";
-            detail: string;
-            /** @description What an operator can do; null on pass */
-            fix: string | null;
-            latency_ms: number;
-        };
-        /**
-         * @example {
-         *       "ok": false,
-         *       "timeout_ms": 3000,
-         *       "checks": [
-         *         {
-         *           "name": "api_tcp",
-         *           "target": "vault-primary.example.com:8200",
-         *           "status": "pass",
-         *           "code": "OK",
-         *           "detail": "connected",
-         *           "fix": null,
-         *           "latency_ms": 1.2
-         *         },
-         *         {
-         *           "name": "cluster_tls",
-         *           "target": "10.0.1.10:8201",
-         *           "status": "fail",
-         *           "code": "TLS_TERMINATED",
-         *           "detail": "TLS is terminated between the clusters: 10.0.1.10:8201 completed the handshake without negotiating ALPN replication_dr_v1 (it chose h2)",
-         *           "fix": "TLS is terminated between the clusters: configure TCP passthrough on 8201 (layer-4, no TLS termination or re-encryption), so the secondary reaches Vault’s own mutual-TLS listener.",
-         *           "latency_ms": 4.8
-         *         }
-         *       ]
-         *     }
-         */
-        ProbePrimaryResultInput: {
-            /** @description No check failed (warnings allowed) */
-            ok: boolean;
-            timeout_ms: number;
-            /** @description In order. A check that depends on a failed one is left out: after a failed api_tcp there is no api_tls or api_vault, after a failed cluster_tcp no cluster_tls, and cluster_fingerprint only when the handshake showed a certificate. */
-            checks: components["schemas"]["ProbeCheckInput"][];
-        };
         InspectTokenRequestInput: {
             /** @description The DR activation token (the JWT in wrap_info.token of secondary-token). Never echoed or logged. */
             token: string;
@@ -348,71 +191,6 @@ export interface components {
             primary_api_addr?: string;
             /** @description CA bundle for the primary's API certificate; default VAULT_DR_PRIMARY_CACERT, then the system roots */
             ca_pem?: string;
-        };
-        TokenLookupInput: {
-            /** @description The issuing primary still holds this token unused (sys/wrapping/lookup answered 200) */
-            valid: boolean;
-            /** @description The API address asked (primary_api_addr, else the addr claim) */
-            address: string | null;
-            /** @description sys/replication/dr/primary/secondary-token for activation tokens */
-            creation_path: string | null;
-            creation_time: string | null;
-            /** @description Seconds */
-            creation_ttl: number | null;
-            /**
-             * @description OK, or why the lookup did not confirm the token
-             * @enum {string}
-             */
-            code: "OK" | "TOKEN_USED_OR_EXPIRED" | "TOKEN_FOREIGN" | "NO_PRIMARY_ADDR" | "BAD_PRIMARY_ADDR" | "PRIMARY_API_REFUSED" | "PRIMARY_API_TIMEOUT" | "PRIMARY_API_DNS" | "PRIMARY_API_RESET" | "PRIMARY_API_UNREACHABLE" | "PRIMARY_API_TLS_UNTRUSTED" | "PRIMARY_API_TLS_FAILED" | "PRIMARY_SEALED" | "NOT_VAULT" | "LOOKUP_FAILED";
-            detail: string;
-            /** @description What to do about it; null when valid */
-            fix: string | null;
-        };
-        /**
-         * @example {
-         *       "claims": {
-         *         "addr": "https://10.0.1.10:8200",
-         *         "iat": 1774633958,
-         *         "exp": 1774635758,
-         *         "nbf": 1774633953,
-         *         "type": "wrapping",
-         *         "accessor": ""
-         *       },
-         *       "issued_at": "2026-03-27T17:52:38.000Z",
-         *       "expires_at": "2026-03-27T18:22:38.000Z",
-         *       "not_before": "2026-03-27T17:52:33.000Z",
-         *       "seconds_left": 1712,
-         *       "expired": false,
-         *       "signature_verified": false,
-         *       "signature_note": "only the issuing primary can verify the ES512 signature; see lookup",
-         *       "lookup": {
-         *         "valid": true,
-         *         "address": "https://10.0.1.10:8200",
-         *         "creation_path": "sys/replication/dr/primary/secondary-token",
-         *         "creation_time": "2026-03-27T17:52:38.0228Z",
-         *         "creation_ttl": 1800,
-         *         "code": "OK",
-         *         "detail": "the issuing primary holds this token, unused",
-         *         "fix": null
-         *       }
-         *     }
-         */
-        TokenInspectionInput: {
-            claims: components["schemas"]["ActivationTokenClaimsInput"];
-            /** Format: date-time */
-            issued_at: string;
-            /** Format: date-time */
-            expires_at: string;
-            not_before: string | null;
-            /** @description Whole seconds until exp by this host clock; 0 once expired */
-            seconds_left: number;
-            /** @description exp has passed by this host clock (the primary enforces the TTL itself) */
-            expired: boolean;
-            /** @constant */
-            signature_verified: false;
-            /** @constant */
-            signature_note: "only the issuing primary can verify the ES512 signature; see lookup";
-            lookup: components["schemas"]["TokenLookupInput"];
         };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */
@@ -513,21 +291,6 @@ export interface components {
                 latency_ms: number;
             }[];
         };
-        ActivateSecondaryRequest: {
-            /** @description The DR activation token (the JWT in wrap_info.token of secondary-token). Never echoed or logged. */
-            token: string;
-            /**
-             * @description Where the secondary's Vault unwraps the token instead of its addr claim (the primary's API as reachable from the secondary's Vault servers)
-             * @example https://vault-primary.example.com:8200
-             */
-            primary_api_addr?: string;
-            /** @description PEM CA for the primary's API certificate, passed to Vault as ca_pem. An extension that vault-sim honours; real Vault Enterprise reads only ca_file/ca_path, so use ca_file there */
-            ca_pem?: string;
-            /** @description Path, on the secondary's Vault servers (not this agent), of a PEM CA bundle for the primary's API certificate */
-            ca_file?: string;
-            /** @description Must be true: activation erases this cluster's data, tokens, policies and keys */
-            confirm_wipe?: boolean;
-        };
         ActivationResult: {
             /** @constant */
             activated: true;
@@ -535,33 +298,6 @@ export interface components {
             warnings: string[];
             /** @description Read right after activation; the cluster then passes through bootstrapping and merkle sync to stream-wals */
             status: components["schemas"]["ClusterStatus"];
-        };
-        /**
-         * @example {
-         *       "api_addr": "https://vault-primary.example.com:8200",
-         *       "cluster_addrs": [
-         *         "https://10.0.1.10:8201",
-         *         "https://10.0.1.11:8201"
-         *       ],
-         *       "expected_fingerprint": "3f0c5a2e9b7d41c8a6e2f0b19d3c7e5a8b4f6d2c1e0a9b8c7d6e5f4a3b2c1d0e"
-         *     }
-         */
-        ProbePrimaryRequest: {
-            /**
-             * @description The primary's API address, as scheme://host:port (http or https; the port defaults to 8200)
-             * @example https://vault-primary.example.com:8200
-             */
-            api_addr: string;
-            /** @description Every address the secondary will dial on the cluster port: primary_cluster_addr and each primary node's cluster_addr (known_primary_cluster_addrs) */
-            cluster_addrs: string[];
-            /** @description SHA-256 of the primary's cluster-port certificate (the primary agent reports it); any other certificate means a middlebox */
-            expected_fingerprint?: string;
-            /** @description sys/health cluster_id of the intended primary; another value means the address reaches another cluster */
-            expected_cluster_id?: string;
-            /** @description CA bundle for the primary's API certificate; default VAULT_DR_PRIMARY_CACERT, then the system roots */
-            ca_pem?: string;
-            /** @description Deadline of each network step (connect, handshake, request); default VAULT_DR_PROBE_TIMEOUT_MS */
-            timeout_ms?: number;
         };
         ProbeCheck: {
             /** @description api_tcp, api_tls, api_vault, then per cluster address cluster_tcp, cluster_tls, cluster_fingerprint (suffixed [i] when several) */
@@ -612,17 +348,6 @@ export interface components {
             timeout_ms: number;
             /** @description In order. A check that depends on a failed one is left out: after a failed api_tcp there is no api_tls or api_vault, after a failed cluster_tcp no cluster_tls, and cluster_fingerprint only when the handshake showed a certificate. */
             checks: components["schemas"]["ProbeCheck"][];
-        };
-        InspectTokenRequest: {
-            /** @description The DR activation token (the JWT in wrap_info.token of secondary-token). Never echoed or logged. */
-            token: string;
-            /**
-             * @description Where to look the token up instead of its addr claim (the primary's API as reachable from here)
-             * @example https://vault-primary.example.com:8200
-             */
-            primary_api_addr?: string;
-            /** @description CA bundle for the primary's API certificate; default VAULT_DR_PRIMARY_CACERT, then the system roots */
-            ca_pem?: string;
         };
         TokenLookup: {
             /** @description The issuing primary still holds this token unused (sys/wrapping/lookup answered 200) */

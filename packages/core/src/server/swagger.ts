@@ -3,6 +3,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
+import { pruneUnusedSchemas } from '../openapi/prune-schemas.ts'
 
 export interface SwaggerOptions {
   title: string
@@ -29,7 +30,10 @@ async function swaggerPlugin(app: FastifyInstance, opts: SwaggerOptions) {
       security: [{ bearerAuth: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (documentObject) => {
+      const document: ReturnType<typeof jsonSchemaTransformObject> = jsonSchemaTransformObject(documentObject)
+      return pruneUnusedSchemas(document as Record<string, unknown>) as typeof document
+    },
   })
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
 }
