@@ -1,6 +1,4 @@
-import { type AddressInfo, createServer, connect as netConnect, type Server, type Socket } from 'node:net'
-import tls from 'node:tls'
-import { MIDDLEBOX_CERT_PEM, MIDDLEBOX_KEY_PEM } from './middlebox-cert.ts'
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net'
 
 export interface LocalServer {
   port: number
@@ -36,38 +34,7 @@ async function serve(server: Server): Promise<LocalServer> {
   }
 }
 
-function pipeBoth(a: Socket, b: Socket): void {
-  a.pipe(b)
-  b.pipe(a)
-  a.on('error', () => b.destroy())
-  b.on('error', () => a.destroy())
-  a.on('close', () => b.destroy())
-  b.on('close', () => a.destroy())
-}
-
-/** A layer-4 load balancer: pipes raw TCP to the target, so TLS stays end to end. */
-export function startTcpProxy(target: { host: string; port: number }): Promise<LocalServer> {
-  return serve(createServer((client) => pipeBoth(client, netConnect(target.port, target.host))))
-}
-
-/**
- * A TLS-terminating load balancer: presents its own certificate (no ALPN, like a generic ingress), then opens a
- * new TLS connection to the target and pipes the plaintext.
- */
-export function startTlsTerminatingProxy(target: { host: string; port: number }): Promise<LocalServer> {
-  const server = tls.createServer({ cert: MIDDLEBOX_CERT_PEM, key: MIDDLEBOX_KEY_PEM }, (client) => {
-    const upstream = tls.connect({ host: target.host, port: target.port, rejectUnauthorized: false })
-    pipeBoth(client, upstream)
-  })
-  // Clients that give up mid-handshake are expected here.
-  server.on('tlsClientError', () => {})
-  return serve(server)
-}
-
-/** Accepts TCP connections and never says a word: a black hole for TLS handshakes and HTTP requests. */
-export function startBlackHole(): Promise<LocalServer> {
-  return serve(createServer(() => {}))
-}
+export { startBlackHole, startTcpProxy, startTlsTerminatingProxy } from '@vault-dr/vault-sim'
 
 /** A port on 127.0.0.1 that was just bound and closed: connecting to it is refused. */
 export async function closedPort(): Promise<number> {
