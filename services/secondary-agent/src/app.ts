@@ -47,7 +47,10 @@ export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgen
     prefix: '/v1',
     service: createProbesService({ ...probe, metrics: agent.metrics }),
   })
-  await app.register(drSecondaryRoutes, { prefix: '/v1', service: createDrSecondaryService(agent) })
+  await app.register(drSecondaryRoutes, {
+    prefix: '/v1',
+    service: createDrSecondaryService(agent, { defaultCaFile: config.activationCaFile }),
+  })
   app.addHook('onClose', () => agent.vault.close())
   return app
 }

@@ -23,12 +23,18 @@ const SecondaryAgentEnv = z.object({
   ...agentEnvShape,
   /** CA that signed the primary's API (8200) certificate, for probes and token lookups from this network. */
   VAULT_DR_PRIMARY_CACERT: pemFileVar.optional(),
+  /**
+   * A CA bundle path on the secondary Vault server's own filesystem, passed to Vault as ca_file on activation (so
+   * Vault can verify the primary's API certificate while unwrapping) unless the request brings ca_file or ca_pem.
+   */
+  VAULT_DR_ACTIVATION_CA_FILE: z.string().startsWith('/', 'must be an absolute path on the Vault server').optional(),
 })
 
 export interface SecondaryAgentConfig extends ServiceSettings {
   vault: VaultSettings
   agent: AgentSettings
   primaryCaPem: string | undefined
+  activationCaFile: string | undefined
 }
 
 /** The only place the secondary agent reads its environment. */
@@ -39,5 +45,6 @@ export function loadSecondaryAgentConfig(env: NodeJS.ProcessEnv): SecondaryAgent
     vault: vaultSettings(parsed),
     agent: agentSettings(parsed),
     primaryCaPem: parsed.VAULT_DR_PRIMARY_CACERT?.pem,
+    activationCaFile: parsed.VAULT_DR_ACTIVATION_CA_FILE,
   }
 }

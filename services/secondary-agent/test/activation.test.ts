@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
 import {
@@ -147,6 +150,19 @@ describe('POST /v1/dr/secondary/activate (activateDrSecondary)', () => {
 
     const trusted = await activate(app, { token, confirm_wipe: true, ca_pem: primary.apiCaPem })
     expect(trusted.statusCode, trusted.body).toBe(200)
+  })
+
+  it('passes VAULT_DR_ACTIVATION_CA_FILE to Vault as ca_file when the request brings no CA', async () => {
+    const primary = await h.cluster({ tls: true })
+    await enablePrimary(primary)
+    const secondary = await h.cluster()
+    const dir = await mkdtemp(join(tmpdir(), 'activation-ca-'))
+    const caFile = join(dir, 'primary-ca.pem')
+    await writeFile(caFile, primary.apiCaPem ?? '')
+    const { app } = await h.agent(secondary, { activationCaFile: caFile })
+    const res = await activate(app, { token: await mintToken(primary, 'dc2'), confirm_wipe: true })
+    expect(res.statusCode, res.body).toBe(200)
+    expect(secondary.state().drMode).not.toBe('disabled')
   })
 
   it('maps a closed cluster port to SECONDARY_ERR_CLUSTER_PORT', async () => {

@@ -13,7 +13,10 @@ export interface DrSecondaryService {
  * Activates the local cluster as a DR secondary, after the guard rails: the wipe must be confirmed, and the cluster
  * must be unsealed and not already in DR. Answers once Vault accepted; the gateway waits for stream-wals.
  */
-export function createDrSecondaryService(agent: VaultAgent): DrSecondaryService {
+export function createDrSecondaryService(
+  agent: VaultAgent,
+  opts: { defaultCaFile?: string | undefined } = {},
+): DrSecondaryService {
   return {
     async activate(request, log) {
       if (request.confirm_wipe !== true) {
@@ -40,8 +43,7 @@ export function createDrSecondaryService(agent: VaultAgent): DrSecondaryService 
       const body = {
         token: request.token,
         ...(request.primary_api_addr === undefined ? {} : { primary_api_addr: request.primary_api_addr }),
-        ...(request.ca_file === undefined ? {} : { ca_file: request.ca_file }),
-        ...(request.ca_pem === undefined ? {} : { ca_pem: request.ca_pem }),
+        ...caParams(request, opts.defaultCaFile),
       }
       let warnings: string[]
       try {
@@ -84,4 +86,11 @@ function refuseUnlessActivatable(status: ClusterStatus): void {
       `This cluster is a DR primary (replication cluster_id ${replication?.cluster_id ?? 'unknown'}, secondaries: ${replication?.known_secondaries.join(', ') || 'none'}).`,
     )
   }
+}
+
+/** The request's own CA wins; otherwise the configured ca_file, so an operator sets it once per secondary. */
+function caParams(request: ActivateSecondaryRequest, defaultCaFile: string | undefined) {
+  if (request.ca_file !== undefined) return { ca_file: request.ca_file }
+  if (request.ca_pem !== undefined) return { ca_pem: request.ca_pem }
+  return defaultCaFile === undefined ? {} : { ca_file: defaultCaFile }
 }

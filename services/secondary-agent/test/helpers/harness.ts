@@ -38,6 +38,7 @@ export interface AgentOptions {
   probeTimeoutMs?: number
   statusCacheMs?: number
   primaryCaPem?: string
+  activationCaFile?: string
   bodyLimit?: number
 }
 
@@ -72,6 +73,7 @@ export function useHarness() {
           waitTimeoutMs: 5_000,
         },
         primaryCaPem: options.primaryCaPem,
+        activationCaFile: options.activationCaFile,
       }
       const app = await buildApp(config, { logStream: logs })
       closers.push(() => app.close())
