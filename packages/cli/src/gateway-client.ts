@@ -1,0 +1,23 @@
+import { createServiceClient, loadEnv } from '@vault-dr/core'
+import type { paths } from '@vault-dr/gateway/openapi'
+import { z } from 'zod'
+
+const CliEnv = z.object({
+  VAULT_DR_GATEWAY_ADDR: z
+    .url({ protocol: /^https?$/, error: 'must be the gateway URL, e.g. http://127.0.0.1:8400' })
+    .default('http://127.0.0.1:8400'),
+  VAULT_DR_API_TOKEN: z.string({ error: 'is required (or VAULT_DR_API_TOKEN_FILE): the gateway API token' }).min(1),
+  VAULT_DR_GATEWAY_CACERT: z.string().optional(),
+})
+
+export type GatewayApi = ReturnType<typeof createGatewayClient>['api']
+
+/** The gateway's address and token come from the environment only: a token on a command line leaks into `ps`. */
+export function gatewayClientFromEnv(env: NodeJS.ProcessEnv) {
+  const parsed = loadEnv(CliEnv, env, ['VAULT_DR_API_TOKEN'])
+  return createGatewayClient(parsed.VAULT_DR_GATEWAY_ADDR, parsed.VAULT_DR_API_TOKEN)
+}
+
+export function createGatewayClient(baseUrl: string, token: string) {
+  return { baseUrl, ...createServiceClient<paths>({ baseUrl, token, timeoutMs: 15_000 }) }
+}

@@ -1,0 +1,116 @@
+import { parseArgs } from 'node:util'
+import { ConfigError } from '@vault-dr/core'
+import { addCluster, clusterStatus, listClusters } from './commands/clusters.ts'
+import { cancelHandshake, listHandshakes, runPreflight, showHandshake, startHandshake } from './commands/handshakes.ts'
+import { CliError, ExitCode } from './exit-codes.ts'
+import { type GatewayApi, gatewayClientFromEnv } from './gateway-client.ts'
+import { createOutput, type Output } from './output.ts'
+import { USAGE } from './usage.ts'
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean' },
+  follow: { type: 'boolean' },
+  role: { type: 'string' },
+  'agent-url': { type: 'string' },
+  primary: { type: 'string' },
+  secondary: { type: 'string' },
+  'secondary-id': { type: 'string' },
+  ttl: { type: 'string' },
+  'no-inspect': { type: 'boolean' },
+  'allow-repoint': { type: 'boolean' },
+  'skip-check': { type: 'string', multiple: true },
+  state: { type: 'string' },
+} as const
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values']
+
+/** Runs one command line and returns its exit code; errors print to stderr, never a stack. */
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let parsed: { values: Values; positionals: string[] }
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n\n${USAGE}\n`)
+    return ExitCode.usage
+  }
+  const { values, positionals } = parsed
+  const out = createOutput(values.json === true)
+  if (values.help || positionals.length === 0) {
+    out.out(USAGE)
+    return values.help ? ExitCode.ok : ExitCode.usage
+  }
+  let client: ReturnType<typeof gatewayClientFromEnv> | undefined
+  try {
+    client = gatewayClientFromEnv(env)
+    return await dispatch(client.api, out, positionals, values, env)
+  } catch (err) {
+    if (err instanceof CliError) {
+      out.err(err.message)
+      return err.exitCode
+    }
+    if (err instanceof ConfigError) {
+      out.err(err.message)
+      return ExitCode.usage
+    }
+    out.err(`error: cannot reach the gateway at ${client?.baseUrl ?? '?'}: ${describe(err)}`)
+    return ExitCode.unavailable
+  } finally {
+    await client?.close()
+  }
+}
+
+async function dispatch(api: GatewayApi, out: Output, positionals: string[], v: Values, env: NodeJS.ProcessEnv) {
+  const [group, command, arg] = positionals
+  const need = (value: string | undefined, what: string) => {
+    if (value === undefined || value === '')
+      throw new CliError(`error: ${what} is required\n\n${USAGE}`, ExitCode.usage)
+    return value
+  }
+  const pair = () => ({ primary: need(v.primary, '--primary'), secondary: need(v.secondary, '--secondary') })
+  switch (`${group} ${command ?? ''}`.trim()) {
+    case 'clusters add': {
+      const role = need(v.role, '--role')
+      if (role !== 'primary' && role !== 'secondary') throw new CliError('error: --role is primary or secondary', 2)
+      return addCluster(
+        api,
+        out,
+        { name: need(arg, '<name>'), role, agentUrl: need(v['agent-url'], '--agent-url') },
+        env,
+      )
+    }
+    case 'clusters list':
+      return listClusters(api, out)
+    case 'clusters status':
+      return clusterStatus(api, out, need(arg, '<name>'))
+    case 'preflight':
+      return runPreflight(api, out, { ...pair(), skip_checks: v['skip-check'] ?? [] })
+    case 'handshake start':
+      return startHandshake(
+        api,
+        out,
+        {
+          ...pair(),
+          ...(v['secondary-id'] === undefined ? {} : { secondary_id: v['secondary-id'] }),
+          ...(v.ttl === undefined ? {} : { token_ttl: v.ttl }),
+          inspect: v['no-inspect'] !== true,
+          allow_repoint: v['allow-repoint'] === true,
+          skip_checks: (v['skip-check'] ?? []) as never,
+        },
+        v.follow === true,
+      )
+    case 'handshake show':
+      return showHandshake(api, out, need(arg, '<id>'))
+    case 'handshake list':
+      return listHandshakes(api, out, v.state)
+    case 'handshake cancel':
+      return cancelHandshake(api, out, need(arg, '<id>'))
+    default:
+      throw new CliError(`error: unknown command "${positionals.join(' ')}"\n\n${USAGE}`, ExitCode.usage)
+  }
+}
+
+function describe(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause
+  return cause?.code ?? cause?.message ?? (err as Error).message
+}

@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { serviceEntry } from './repo-paths.ts'
+
+export type ServiceName = 'primary-agent' | 'secondary-agent' | 'gateway'
+
+/** Every line any child process printed during the run, to search for secrets at the end. */
+export const allOutput: string[] = []
+
+export interface ChildService {
+  name: ServiceName
+  url: string
+  process: ChildProcess
+  output: string[]
+  /** Resolves with the exit code (or signal) once the process has ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+/** Starts a built service (dist/server.js) as its own process and waits until it answers /healthz. */
+export async function startChildService(
+  name: ServiceName,
+  env: Record<string, string>,
+  { host = '127.0.0.1', port }: { host?: string; port: number },
+): Promise<ChildService> {
+  const child = spawn(process.execPath, [serviceEntry(name)], {
+    env: { PATH: process.env.PATH ?? '', VAULT_DR_HOST: host, VAULT_DR_PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const output: string[] = []
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      output.push(line)
+      allOutput.push(`[${name}] ${line}`)
+    }
+  }
+  child.stdout.on('data', collect)
+  child.stderr.on('data', collect)
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }))
+  const url = `http://${host}:${port}`
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited at start:\n${output.join('\n')}`)
+    const up = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (up) break
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`${name} did not answer /healthz within 20 s:\n${output.join('\n')}`)
+    }
+    await sleep(50)
+  }
+  return {
+    name,
+    url,
+    process: child,
+    output,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      return exited
+    },
+  }
+}

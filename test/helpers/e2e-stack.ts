@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createServiceClient } from '@vault-dr/core'
+import type { paths } from '@vault-dr/gateway/openapi'
+import {
+  type ClusterHandle,
+  type Middlebox,
+  startCluster,
+  startTcpProxy,
+  startTlsTerminatingProxy,
+} from '@vault-dr/vault-sim'
+import { type ChildService, startChildService } from './child-service.ts'
+import { freePort } from './free-port.ts'
+
+export interface E2EOptions {
+  /** TLS on both clusters' API listeners, with generated CAs given to the agents as files. */
+  tls?: boolean
+  /** A box in front of the primary's cluster port, which the primary then advertises as its cluster address. */
+  middlebox?: 'tls-terminating' | 'tcp-passthrough'
+  /** Added to every Vault API answer, so steps last long enough to be interrupted. */
+  latencyMs?: number
+}
+
+export interface E2EStack {
+  primary: ClusterHandle
+  secondary: ClusterHandle
+  middlebox: Middlebox | undefined
+  primaryAgent: ChildService
+  secondaryAgent: ChildService
+  gateway: ChildService
+  /** The 0600 file holding the gateway's API token, as an operator's CLI would read it. */
+  gatewayTokenFile: string
+  gatewayApi: ReturnType<typeof createServiceClient<paths>>['api']
+  /** What the emulated clusters did ("dr: enabled as secondary …"), to count activations and mints. */
+  simEvents: string[]
+  /** Every secret of the run, to search the logs for. */
+  secrets: string[]
+  /** Stops the gateway (SIGKILL by default) and starts a new one on the same store. */
+  restartGateway(signal?: NodeJS.Signals): Promise<void>
+  close(): Promise<void>
+}
+
+const token = () => randomBytes(24).toString('base64url')
+
+async function secretFile(dir: string, name: string, value: string): Promise<string> {
+  const path = join(dir, name)
+  await writeFile(path, value, { mode: 0o600 })
+  return path
+}
+
+/**
+ * Two emulated clusters in this process (their faults stay reachable), and the built agents and gateway as child
+ * processes, as they run in production. The clusters are registered with the gateway.
+ */
+export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
+  const dir = await mkdtemp(join(tmpdir(), 'vault-dr-e2e-'))
+  const closers: Array<() => Promise<unknown>> = []
+  const close = async () => {
+    for (const c of closers.splice(0).reverse()) await c().catch(() => {})
+  }
+  try {
+    const simEvents: string[] = []
+    const logger = (line: string) => simEvents.push(line)
+    const timings = { bootstrapMs: 50, merkleDiffMs: 30, merkleSyncMs: 50, heartbeatMs: 100, reconnectMs: 100 }
+    const clusterPort = await freePort()
+    let middlebox: Middlebox | undefined
+    if (opts.middlebox) {
+      const start = opts.middlebox === 'tcp-passthrough' ? startTcpProxy : startTlsTerminatingProxy
+      middlebox = await start({ host: '127.0.0.1', port: clusterPort })
+      closers.push(() => middlebox?.close() ?? Promise.resolve())
+    }
+    const primary = await startCluster({
+      name: 'dc1',
+      rootToken: token(),
+      tls: opts.tls === true,
+      clusterAddr: `127.0.0.1:${clusterPort}`,
+      ...(middlebox ? { clusterAdvertiseAddr: middlebox.url } : {}),
+      timings,
+      logger,
+    })
+    closers.push(() => primary.close())
+    const secondary = await startCluster({ name: 'dc2', rootToken: token(), tls: opts.tls === true, timings, logger })
+    closers.push(() => secondary.close())
+    if (opts.latencyMs) {
+      primary.faults.setLatency(opts.latencyMs)
+      secondary.faults.setLatency(opts.latencyMs)
+    }
+
+    const tokens = { gateway: token(), primaryAgent: token(), secondaryAgent: token() }
+    const primaryCa = primary.apiCaPem ? await secretFile(dir, 'primary-ca.pem', primary.apiCaPem) : undefined
+    const secondaryCa = secondary.apiCaPem ? await secretFile(dir, 'secondary-ca.pem', secondary.apiCaPem) : undefined
+    const agentEnv = async (name: string, cluster: ClusterHandle, apiToken: string, ca: string | undefined) => ({
+      VAULT_ADDR: cluster.apiUrl,
+      VAULT_TOKEN_FILE: await secretFile(dir, `${name}-vault-token`, cluster.rootToken),
+      VAULT_DR_API_TOKEN_FILE: await secretFile(dir, `${name}-api-token`, apiToken),
+      VAULT_DR_STATUS_CACHE_MS: '100',
+      VAULT_DR_PROBE_TIMEOUT_MS: '2000',
+      ...(ca ? { VAULT_CACERT: ca } : {}),
+    })
+    const primaryAgent = await startChildService(
+      'primary-agent',
+      {
+        ...(await agentEnv('primary', primary, tokens.primaryAgent, primaryCa)),
+        // The agent checks its own node's listener directly, not the box in front of it.
+        VAULT_DR_CLUSTER_ADDR: `https://127.0.0.1:${clusterPort}`,
+      },
+      { port: await freePort() },
+    )
+    closers.push(() => primaryAgent.stop('SIGKILL'))
+    const secondaryAgent = await startChildService(
+      'secondary-agent',
+      {
+        ...(await agentEnv('secondary', secondary, tokens.secondaryAgent, secondaryCa)),
+        ...(primaryCa ? { VAULT_DR_PRIMARY_CACERT: primaryCa, VAULT_DR_ACTIVATION_CA_FILE: primaryCa } : {}),
+      },
+      { port: await freePort() },
+    )
+    closers.push(() => secondaryAgent.stop('SIGKILL'))
+
+    const gatewayPort = await freePort()
+    const gatewayEnv = {
+      VAULT_DR_API_TOKEN_FILE: await secretFile(dir, 'gateway-api-token', tokens.gateway),
+      VAULT_DR_STORE: join(dir, 'gateway.sqlite'),
+    }
+    const stack: E2EStack = {
+      primary,
+      secondary,
+      middlebox,
+      simEvents,
+      primaryAgent,
+      secondaryAgent,
+      gateway: await startChildService('gateway', gatewayEnv, { port: gatewayPort }),
+      gatewayTokenFile: gatewayEnv.VAULT_DR_API_TOKEN_FILE,
+      gatewayApi: undefined as never,
+      secrets: [primary.rootToken, secondary.rootToken, ...Object.values(tokens)],
+      async restartGateway(signal: NodeJS.Signals = 'SIGKILL') {
+        await stack.gateway.stop(signal)
+        stack.gateway = await startChildService('gateway', gatewayEnv, { port: gatewayPort })
+      },
+      close,
+    }
+    closers.push(() => stack.gateway.stop('SIGKILL'))
+    const client = createServiceClient<paths>({ baseUrl: stack.gateway.url, token: tokens.gateway, timeoutMs: 30_000 })
+    closers.push(() => client.close())
+    stack.gatewayApi = client.api
+    for (const [name, role, agent, agentToken] of [
+      ['dc1', 'primary', primaryAgent, tokens.primaryAgent],
+      ['dc2', 'secondary', secondaryAgent, tokens.secondaryAgent],
+    ] as const) {
+      const res = await client.api.POST('/v1/clusters', {
+        body: { name, role, agent_url: agent.url, agent_token: agentToken },
+      })
+      if (!res.response.ok) throw new Error(`registering ${name} failed: ${JSON.stringify(res.error)}`)
+    }
+    return stack
+  } catch (err) {
+    await close()
+    throw err
+  }
+}

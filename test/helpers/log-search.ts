@@ -1,0 +1,15 @@
+import { expect } from 'vitest'
+import { allOutput } from './child-service.ts'
+
+const JWT = /eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{20,}/
+const VAULT_TOKEN = /\bhvs\.[A-Za-z0-9]{24}\b/
+
+/** No log line of any child process holds a known secret, an activation JWT or a raw Vault token. */
+export function expectNoSecretsInLogs(secrets: string[]): void {
+  expect(allOutput.length).toBeGreaterThan(0)
+  for (const line of allOutput) {
+    for (const secret of secrets) expect(line.includes(secret), `a secret leaked into: ${line}`).toBe(false)
+    expect(JWT.test(line), `an activation token leaked into: ${line}`).toBe(false)
+    expect(VAULT_TOKEN.test(line), `a Vault token leaked into: ${line}`).toBe(false)
+  }
+}
