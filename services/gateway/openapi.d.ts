@@ -55,108 +55,204 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clusters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The fleet: every registered cluster with its live status
+         * @description Asks every agent concurrently, each within VAULT_DR_FLEET_TIMEOUT_MS; an agent that does not answer is reported as reachable: false with the reason, never as a failure of this call.
+         */
+        get: operations["listClusters"];
+        put?: never;
+        /**
+         * Register a cluster and its agent (replaces one of the same name)
+         * @description The agent token is stored encrypted (AES-256-GCM) and is never returned or logged. 201 when the name is new, 200 when it replaced a registration.
+         */
+        post: operations["registerCluster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One cluster with its live status */
+        get: operations["getCluster"];
+        put?: never;
+        post?: never;
+        /** Forget a cluster (refused while an unfinished handshake uses it) */
+        delete: operations["deleteCluster"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/handshakes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Handshakes, newest first, optionally in one state */
+        get: operations["listHandshakes"];
+        put?: never;
+        /**
+         * Start a DR handshake between a registered primary and secondary (wipes the secondary)
+         * @description Answers 202 at once; the handshake runs in the background, durably: a gateway restart resumes it. Steps, in order: preflight, enable_primary, mint_token, inspect_token, activate_secondary, verify. The activation token moves from the primary agent to the secondary agent in memory only: it is never stored, logged or returned. With an Idempotency-Key, the same key and body give the same handshake (200), another body 422. One pending or running handshake per secondary (409).
+         */
+        post: operations["createHandshake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/handshakes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One handshake: its state, every step and the preflight checks */
+        get: operations["getHandshake"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/handshakes/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a pending or running handshake at its next step boundary
+         * @description Answers 202 with cancel_requested: true; the handshake becomes cancelled at the next step boundary (preflight and verify are interrupted at once). An activation token minted and not used is revoked. A finished handshake: 409.
+         */
+        post: operations["cancelHandshake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/handshakes/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a handshake as server-sent events until it finishes
+         * @description text/event-stream. `snapshot` (the handshake now), then `state`, `step` and `checks` events as they happen, each with an id (send Last-Event-ID to replay what was missed), and a final `done` event with the finished handshake; then the stream closes.
+         */
+        get: operations["streamHandshake"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/preflight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dry run: a handshake's preflight checks alone; changes nothing and creates no handshake */
+        post: operations["runPreflight"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        DrPeerInput: {
-            /** @description The secondary id (on a primary); null for primaries */
-            node_id: string | null;
-            api_address: string | null;
-            cluster_address: string | null;
-            /** @description connected or disconnected */
-            connection_status: string | null;
-            last_heartbeat: string | null;
-            /** @description Seconds since the last heartbeat, when Vault reports one */
-            heartbeat_age_s: number | null;
-        };
-        DrReplicationStatusInput: {
+        RegisterClusterRequestInput: {
+            /** @example dc1 */
+            name: string;
             /** @enum {string} */
-            mode: "primary" | "secondary" | "bootstrapping" | "disabled" | "unknown";
-            /** @description running (primary); stream-wals, merkle-diff, merkle-sync, idle (secondary) */
-            state: string | null;
-            /** @description The replication set id, equal on primary and secondaries */
-            cluster_id: string | null;
-            merkle_root: string | null;
-            /** @description Primary: the last WAL index written */
-            last_wal: number | null;
-            known_secondaries: string[];
-            secondaries: components["schemas"]["DrPeerInput"][];
-            primary_cluster_addr: string | null;
-            /** @description Secondary: ready, connecting, idle, transient_failure, shutdown */
-            connection_state: string | null;
-            primaries: components["schemas"]["DrPeerInput"][];
-            known_primary_cluster_addrs: string[];
-            /** @description Secondary: the last WAL index received from the primary */
-            last_remote_wal: number | null;
-            secondary_id: string | null;
+            role: "primary" | "secondary";
+            /** Format: uri */
+            agent_url: string;
+            /** @description The agent's VAULT_DR_API_TOKEN; stored encrypted, never returned */
+            agent_token: string;
         };
-        VaultNodeHealthInput: {
-            reachable: boolean;
-            address: string;
-            /** @description sys/health's HTTP status (472 is normal on a DR secondary) */
-            health_code: number | null;
-            initialized: boolean | null;
-            sealed: boolean | null;
-            version: string | null;
-            enterprise: boolean | null;
-            /** @enum {string} */
-            ha_role: "active" | "standby" | "performance_standby" | "unknown";
-            cluster_name: string | null;
-            cluster_id: string | null;
-            dr_mode: string | null;
-            error: string | null;
+        /** @enum {string} */
+        CheckNameInput: "primary_vault" | "secondary_vault" | "primary_enterprise" | "secondary_enterprise" | "version_compatible" | "primary_role" | "secondary_role" | "primary_cluster_listener" | "api_tcp" | "api_tls" | "api_vault" | "cluster_tcp" | "cluster_tls" | "cluster_fingerprint";
+        PreflightRequestInput: {
+            /** @example dc1 */
+            primary: string;
+            /** @example dc1 */
+            secondary: string;
+            /** @default [] */
+            skip_checks: components["schemas"]["CheckNameInput"][];
+            /** @default false */
+            allow_repoint: boolean;
         };
-        ClusterStatusInput: {
-            vault: components["schemas"]["VaultNodeHealthInput"];
-            /** @description null when Vault could not be asked */
-            replication: components["schemas"]["DrReplicationStatusInput"] | null;
-            /** Format: date-time */
-            checked_at: string;
-        };
-        ProblemInput: {
-            /** @description A URI naming the problem type */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @description Stable error code; branch on this, never on the text */
-            code: string;
-            /** @description The request id of the failed request */
-            instance: string;
-            /** @description What an operator can do about it */
-            fix?: string;
-            /** @description Each invalid field, for validation errors */
-            errors?: {
-                path: string;
-                message: string;
-            }[];
-            /** @description What the upstream service (Vault, an agent) answered */
-            upstream?: {
-                service: string;
-                status?: number;
-                errors?: string[];
-                code?: string;
-            };
-        };
-        ActivationTokenClaimsInput: {
-            /** @description The issuing primary's API address, where the secondary unwraps the token */
-            addr: string | null;
-            iat: number;
-            exp: number;
-            nbf: number | null;
-            type: string;
-            accessor: string | null;
-        };
-        ReadinessInput: {
-            /** @enum {string} */
-            status: "ready" | "not_ready";
-            checks: {
-                name: string;
-                ok: boolean;
-                detail: string;
-                latency_ms: number;
-            }[];
+        /** @enum {string} */
+        HandshakeStateInput: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+        CreateHandshakeRequestInput: {
+            /**
+             * @description A registered cluster with role primary
+             * @example dc1
+             */
+            primary: string;
+            /**
+             * @description A registered cluster with role secondary; its data is wiped on activation
+             * @example dc1
+             */
+            secondary: string;
+            /** @description The DR secondary id; default: the secondary cluster's name */
+            secondary_id?: string;
+            /**
+             * @description TTL of the activation token; default VAULT_DR_TOKEN_TTL (5m)
+             * @example 5m
+             */
+            token_ttl?: string;
+            /**
+             * @description Look the token up on the primary before handing it over
+             * @default true
+             */
+            inspect: boolean;
+            /**
+             * @description Preflight checks to skip, by exact name
+             * @default []
+             */
+            skip_checks: components["schemas"]["CheckNameInput"][];
+            /**
+             * @description Allow a secondary that replicates from another primary to be re-pointed (wiped) to this one
+             * @default false
+             */
+            allow_repoint: boolean;
         };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */
@@ -238,15 +334,6 @@ export interface components {
                 code?: string;
             };
         };
-        ActivationTokenClaims: {
-            /** @description The issuing primary's API address, where the secondary unwraps the token */
-            addr: string | null;
-            iat: number;
-            exp: number;
-            nbf: number | null;
-            type: string;
-            accessor: string | null;
-        };
         Readiness: {
             /** @enum {string} */
             status: "ready" | "not_ready";
@@ -256,6 +343,130 @@ export interface components {
                 detail: string;
                 latency_ms: number;
             }[];
+        };
+        Cluster: {
+            name: string;
+            /** @enum {string} */
+            role: "primary" | "secondary";
+            agent_url: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description The agent's live status, or why it could not be had */
+        AgentView: {
+            /** @constant */
+            reachable: true;
+            latency_ms: number;
+            status: components["schemas"]["ClusterStatus"];
+        } | {
+            /** @constant */
+            reachable: false;
+            latency_ms: number;
+            error: {
+                code: string;
+                detail: string;
+                upstream_code: string | null;
+            };
+        };
+        ClusterView: {
+            name: string;
+            /** @enum {string} */
+            role: "primary" | "secondary";
+            agent_url: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description null when live=false */
+            agent: components["schemas"]["AgentView"] | null;
+        };
+        ClusterList: {
+            clusters: components["schemas"]["ClusterView"][];
+        };
+        PreflightCheck: {
+            name: string;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail" | "skipped";
+            /** @description OK, or the diagnosis, e.g. CONNECTION_REFUSED, TLS_TERMINATED, VERSION_SKEW */
+            code: string;
+            detail: string;
+            fix: string | null;
+            /**
+             * @description Who ran the check
+             * @enum {string}
+             */
+            source: "gateway" | "primary-agent" | "secondary-agent";
+            /**
+             * @description post_enable: re-run after the primary was enabled
+             * @enum {string}
+             */
+            phase: "preflight" | "post_enable";
+            latency_ms: number | null;
+        };
+        PreflightResult: {
+            /** @description No check failed (warnings and skipped checks do not block) */
+            ok: boolean;
+            /** @description The secondary already streams WALs from this primary */
+            already_replicating: boolean;
+            checks: components["schemas"]["PreflightCheck"][];
+        };
+        /** @enum {string} */
+        HandshakeState: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+        StepError: {
+            /** @description The diagnosis: a check code, an agent code (upstream) or a GATEWAY_ERR_* code */
+            code: string;
+            detail: string;
+            fix: string | null;
+        };
+        HandshakeStep: {
+            /** @enum {string} */
+            name: "preflight" | "enable_primary" | "mint_token" | "inspect_token" | "activate_secondary" | "verify";
+            /** @enum {string} */
+            status: "pending" | "running" | "succeeded" | "failed" | "skipped";
+            started_at: string | null;
+            finished_at: string | null;
+            detail: string | null;
+            error: components["schemas"]["StepError"] | null;
+        };
+        /** @description Metadata of the last activation token; never the token */
+        HandshakeTokenInfo: {
+            secondary_id: string;
+            /** Format: date-time */
+            minted_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description Tokens minted so far for this handshake (re-mints after expiry or restart) */
+            mints: number;
+        };
+        Handshake: {
+            id: string;
+            state: components["schemas"]["HandshakeState"];
+            primary: string;
+            secondary: string;
+            secondary_id: string;
+            options: {
+                token_ttl: string;
+                inspect: boolean;
+                skip_checks: string[];
+                allow_repoint: boolean;
+            };
+            steps: components["schemas"]["HandshakeStep"][];
+            /** @description Preflight (and post-enable) checks, with their diagnoses */
+            checks: components["schemas"]["PreflightCheck"][];
+            token: components["schemas"]["HandshakeTokenInfo"] | null;
+            /** @description Why the handshake failed, when it did */
+            error: components["schemas"]["StepError"] | null;
+            cancel_requested: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            finished_at: string | null;
+        };
+        HandshakeList: {
+            handshakes: components["schemas"]["Handshake"][];
         };
     };
     responses: never;
@@ -337,6 +548,607 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
+    listClusters: {
+        parameters: {
+            query?: {
+                /** @description Ask each agent for its cluster's status (default true) */
+                live?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterList"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registerCluster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterClusterRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cluster"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cluster"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCluster: {
+        parameters: {
+            query?: {
+                /** @description Ask each agent for its cluster's status (default true) */
+                live?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterView"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteCluster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listHandshakes: {
+        parameters: {
+            query?: {
+                state?: components["schemas"]["HandshakeStateInput"];
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandshakeList"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createHandshake: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body: the same handshake again; same key, other body: 422 */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateHandshakeRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Handshake"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Handshake"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getHandshake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Handshake"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelHandshake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Handshake"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamHandshake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runPreflight: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreflightRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreflightResult"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -1,15 +1,59 @@
 import { createServer } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
+import { Registry } from 'prom-client'
+import { type AgentClients, createAgentClients } from './agents/agent-clients.ts'
+import { clustersRoutes } from './clusters/clusters.routes.ts'
+import { createClustersService } from './clusters/clusters.service.ts'
 import type { GatewayConfig } from './config.ts'
+import { HandshakeBus } from './handshakes/handshake-bus.ts'
+import type { RunnerHooks } from './handshakes/handshake-driver.ts'
+import { HandshakeRunner } from './handshakes/handshake-runner.ts'
+import { OpenStreams } from './handshakes/handshake-stream.ts'
+import { handshakesRoutes } from './handshakes/handshakes.routes.ts'
+import { createHandshakesService } from './handshakes/handshakes.service.ts'
+import { STEPS } from './handshakes/steps/index.ts'
+import { createGatewayMetrics } from './metrics/gateway-metrics.ts'
+import { preflightRoutes } from './preflight/preflight.routes.ts'
+import { SecretBox } from './store/secret-box.ts'
+import { SqliteStore } from './store/sqlite-store.ts'
+import type { Store } from './store/store.ts'
+import { storeReadiness, verifyStoreKey } from './store/store-readiness.ts'
 
+export type { AgentClients, AgentTarget, PrimaryAgentClient, SecondaryAgentClient } from './agents/agent-clients.ts'
 export type { GatewayConfig } from './config.ts'
+export { loadGatewayConfig } from './config.ts'
+export type { RunnerHooks } from './handshakes/handshake-driver.ts'
 
 export interface GatewayDeps {
   logStream?: DestinationStream
+  /** The agents' clients; tests inject fakes. Default: clients typed from the agents' OpenAPI, over undici. */
+  agents?: AgentClients
+  /** Default: the SQLite file at VAULT_DR_STORE. An injected store is the caller's to close. */
+  store?: Store
+  /** The clock for timestamps and token expiry. */
+  now?: () => number
+  hooks?: RunnerHooks
+  /** On close, how long steps in flight may take to reach a boundary; default VAULT_DR_AGENT_TIMEOUT_MS. */
+  stopGraceMs?: number
 }
 
-/** Builds the gateway, which coordinates DR handshakes between a primary and a secondary agent. Never listens. */
+/**
+ * Builds the gateway, which coordinates DR handshakes between a primary agent and a secondary agent. Never listens;
+ * resumes unfinished handshakes once ready, and on close lets them stop at a step boundary, resumable.
+ */
 export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
+  const settings = config.handshakes
+  const registry = new Registry()
+  const store = deps.store ?? new SqliteStore(config.storePath)
+  const box = new SecretBox(config.storeSecret)
+  const agents =
+    deps.agents ??
+    createAgentClients({
+      timeoutMs: settings.agentTimeoutMs,
+      changeTimeoutMs: settings.agentChangeTimeoutMs,
+    })
+  const now = deps.now ?? Date.now
+  const metrics = createGatewayMetrics(registry, () => store.countByState())
   const app = await createServer({
     name: 'vault-dr-gateway',
     version: '0.1.0',
@@ -18,7 +62,50 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     apiToken: config.api.token,
     bodyLimit: config.api.bodyLimit,
     logLevel: config.api.logLevel,
+    registry,
+    readiness: { store: storeReadiness(store, box) },
+    tags: [
+      { name: 'clusters', description: 'The registry of clusters and their agents, and the fleet view' },
+      { name: 'handshakes', description: 'DR handshakes: preflight, enable, mint, inspect, activate, verify' },
+    ],
     ...(deps.logStream === undefined ? {} : { logStream: deps.logStream }),
+  })
+  const bus = new HandshakeBus()
+  const streams = new OpenStreams()
+  const clusters = createClustersService({ store, box, agents, fleetTimeoutMs: settings.fleetTimeoutMs, now })
+  const runner = new HandshakeRunner({
+    store,
+    bus,
+    metrics,
+    settings,
+    now,
+    clusters,
+    agents,
+    log: app.log.child({ component: 'handshakes' }),
+    hooks: deps.hooks ?? {},
+    steps: STEPS,
+    stopGraceMs: deps.stopGraceMs ?? settings.agentTimeoutMs,
+  })
+  const handshakes = createHandshakesService({ store, clusters, runner, bus, settings, now })
+
+  await app.register(
+    async (v1) => {
+      await v1.register(clustersRoutes, { clusters })
+      await v1.register(handshakesRoutes, { handshakes, store, bus, streams })
+      await v1.register(preflightRoutes, { clusters, agents })
+    },
+    { prefix: '/v1' },
+  )
+
+  app.addHook('onReady', async () => {
+    await verifyStoreKey(store, box, app.log)
+    await runner.start()
+  })
+  app.addHook('preClose', async () => streams.closeAll())
+  app.addHook('onClose', async () => {
+    await runner.stop()
+    if (deps.agents === undefined) await agents.close()
+    if (deps.store === undefined) await store.close()
   })
   return app
 }

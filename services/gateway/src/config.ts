@@ -1,19 +1,81 @@
-import { loadEnv, SERVICE_SECRET_VARS, type ServiceSettings, serviceEnvShape, serviceSettings } from '@vault-dr/core'
+import { hostname } from 'node:os'
+import {
+  loadEnv,
+  msVar,
+  SERVICE_SECRET_VARS,
+  type ServiceSettings,
+  serviceEnvShape,
+  serviceSettings,
+} from '@vault-dr/core'
 import { z } from 'zod'
+import { TokenTtl } from './handshakes/token-ttl.ts'
 
 export const DEFAULT_PORT = 8400
 
+/** Secrets the gateway reads from `<NAME>_FILE` when that is set. */
+export const GATEWAY_SECRET_VARS = [...SERVICE_SECRET_VARS, 'VAULT_DR_STORE_KEY'] as const
+
 const GatewayEnv = z.object({
   ...serviceEnvShape(DEFAULT_PORT),
+  /** The SQLite file of clusters and handshakes (created with its directories); ':memory:' for a throwaway store. */
   VAULT_DR_STORE: z.string().min(1).default('.vault-dr/gateway.sqlite'),
+  /**
+   * Secret the key that encrypts agent tokens at rest is derived from (HKDF-SHA256). Unset: VAULT_DR_API_TOKEN is
+   * used, so rotating the API token then means registering the clusters again.
+   */
+  VAULT_DR_STORE_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Deadline of one call to an agent (status, probes, mint, inspect...). */
+  VAULT_DR_AGENT_TIMEOUT_MS: msVar(15_000),
+  /** Deadline of the calls that change a cluster and wait for it to settle: enable primary, activate secondary. */
+  VAULT_DR_AGENT_CHANGE_TIMEOUT_MS: msVar(60_000),
+  /** Deadline of each agent's status in the fleet view (GET /v1/clusters). */
+  VAULT_DR_FLEET_TIMEOUT_MS: msVar(2_000),
+  /** How long `verify` waits for the secondary to stream WALs from the primary. */
+  VAULT_DR_VERIFY_TIMEOUT_MS: msVar(60_000),
+  /** Default TTL of activation tokens the gateway mints (a handshake may set token_ttl). */
+  VAULT_DR_TOKEN_TTL: TokenTtl.default('5m'),
+  /** A token with less time left than this is revoked and minted anew before it is handed over. */
+  VAULT_DR_TOKEN_MIN_REMAINING_MS: msVar(30_000),
+  /** Name of this gateway in handshake leases, so several gateways can share one store. */
+  VAULT_DR_GATEWAY_ID: z.string().min(1).max(128).default(hostname()),
+  /** How long a gateway's claim on a running handshake lasts without renewal before another may take it over. */
+  VAULT_DR_LEASE_MS: msVar(30_000),
 })
+
+export interface HandshakeSettings {
+  agentTimeoutMs: number
+  agentChangeTimeoutMs: number
+  fleetTimeoutMs: number
+  verifyTimeoutMs: number
+  defaultTokenTtl: string
+  tokenMinRemainingMs: number
+  gatewayId: string
+  leaseMs: number
+}
 
 export interface GatewayConfig extends ServiceSettings {
   storePath: string
+  /** The secret the store's encryption key is derived from: VAULT_DR_STORE_KEY, else the API token. */
+  storeSecret: string
+  handshakes: HandshakeSettings
 }
 
 /** The only place the gateway reads its environment. */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
-  const parsed = loadEnv(GatewayEnv, env, SERVICE_SECRET_VARS)
-  return { ...serviceSettings(parsed), storePath: parsed.VAULT_DR_STORE }
+  const parsed = loadEnv(GatewayEnv, env, GATEWAY_SECRET_VARS)
+  return {
+    ...serviceSettings(parsed),
+    storePath: parsed.VAULT_DR_STORE,
+    storeSecret: parsed.VAULT_DR_STORE_KEY ?? parsed.VAULT_DR_API_TOKEN,
+    handshakes: {
+      agentTimeoutMs: parsed.VAULT_DR_AGENT_TIMEOUT_MS,
+      agentChangeTimeoutMs: Math.max(parsed.VAULT_DR_AGENT_CHANGE_TIMEOUT_MS, parsed.VAULT_DR_AGENT_TIMEOUT_MS),
+      fleetTimeoutMs: parsed.VAULT_DR_FLEET_TIMEOUT_MS,
+      verifyTimeoutMs: parsed.VAULT_DR_VERIFY_TIMEOUT_MS,
+      defaultTokenTtl: parsed.VAULT_DR_TOKEN_TTL,
+      tokenMinRemainingMs: parsed.VAULT_DR_TOKEN_MIN_REMAINING_MS,
+      gatewayId: parsed.VAULT_DR_GATEWAY_ID,
+      leaseMs: parsed.VAULT_DR_LEASE_MS,
+    },
+  }
 }

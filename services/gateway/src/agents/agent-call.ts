@@ -1,0 +1,102 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { type CodedError, classifyNetworkError, isCodedError, type UpstreamInfo } from '@vault-dr/core'
+import { GatewayErrors } from '../gateway-errors.ts'
+
+export type AgentService = 'primary-agent' | 'secondary-agent'
+
+export interface CallSpec {
+  service: AgentService
+  cluster: string
+  operation: string
+  timeoutMs: number
+  /** Only calls that are safe to repeat are retried: status, probes, inspect, enable. */
+  idempotent: boolean
+  signal?: AbortSignal | undefined
+}
+
+/** What openapi-fetch resolves with. */
+interface FetchResult<T> {
+  data?: T
+  error?: unknown
+  response: Response
+}
+
+const RETRIES = 2
+const RETRY_BASE_MS = 200
+
+/**
+ * One call to an agent with a deadline, retried (idempotent calls only) on transport errors and 502/503, and
+ * every failure turned into a GATEWAY_ERR_AGENT_* error that keeps the agent's code in upstream.code.
+ */
+export async function callAgent<T>(spec: CallSpec, send: (signal: AbortSignal) => Promise<FetchResult<T>>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    spec.signal?.throwIfAborted()
+    const deadline = AbortSignal.timeout(spec.timeoutMs)
+    const signal = spec.signal === undefined ? deadline : AbortSignal.any([spec.signal, deadline])
+    let err: CodedError
+    try {
+      const result = await send(signal)
+      if (result.response.ok) {
+        if (result.data === undefined) throw badResponse(spec, result.response.status)
+        return result.data
+      }
+      err = fromProblem(spec, result.response.status, result.error)
+    } catch (thrown) {
+      if (spec.signal?.aborted) throw spec.signal.reason
+      err = isCodedError(thrown) ? thrown : fromTransport(spec, thrown, deadline.aborted)
+    }
+    const transient =
+      err.code === GatewayErrors.agentUnreachable.code ||
+      err.code === GatewayErrors.agentTimeout.code ||
+      (err.upstream?.status !== undefined && [502, 503].includes(err.upstream.status))
+    if (!spec.idempotent || !transient || attempt >= RETRIES) throw err
+    await sleep(RETRY_BASE_MS * 2 ** attempt, undefined, spec.signal ? { signal: spec.signal } : undefined)
+  }
+}
+
+function what(spec: CallSpec): string {
+  return `${spec.service} of cluster ${spec.cluster} (${spec.operation})`
+}
+
+function fromProblem(spec: CallSpec, status: number, body: unknown): CodedError {
+  const problem = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+  const code = typeof problem.code === 'string' ? problem.code : undefined
+  const detail = typeof problem.detail === 'string' ? problem.detail : `HTTP ${status}`
+  const nested = problem.upstream as { errors?: unknown } | undefined
+  const errors = Array.isArray(nested?.errors) ? nested.errors.filter((e) => typeof e === 'string') : undefined
+  const upstream: UpstreamInfo = {
+    service: spec.service,
+    status,
+    ...(code === undefined ? {} : { code }),
+    ...(errors === undefined || errors.length === 0 ? {} : { errors }),
+  }
+  const fix = typeof problem.fix === 'string' ? problem.fix : undefined
+  const extra = { upstream, ...(fix === undefined ? {} : { fix }) }
+  const text = `${what(spec)} answered ${status}${code === undefined ? '' : ` ${code}`}: ${detail}`
+  if (status === 401 || status === 403) {
+    return GatewayErrors.agentUnauthorized(`${what(spec)} rejected the gateway's agent token`, { upstream })
+  }
+  if (status >= 400 && status < 500) return GatewayErrors.agentRejected(text, extra)
+  return GatewayErrors.agentFailed(text, extra)
+}
+
+function fromTransport(spec: CallSpec, thrown: unknown, timedOut: boolean): CodedError {
+  const net = classifyNetworkError(thrown)
+  const upstream: UpstreamInfo = { service: spec.service, code: net.code }
+  if (timedOut || net.kind === 'timeout') {
+    return GatewayErrors.agentTimeout(`${what(spec)} gave no answer within ${spec.timeoutMs} ms`, {
+      upstream,
+      cause: thrown,
+    })
+  }
+  return GatewayErrors.agentUnreachable(`${what(spec)} could not be reached: ${net.detail}`, {
+    upstream,
+    cause: thrown,
+  })
+}
+
+function badResponse(spec: CallSpec, status: number): CodedError {
+  return GatewayErrors.agentBadResponse(`${what(spec)} answered ${status} without a body`, {
+    upstream: { service: spec.service, status },
+  })
+}

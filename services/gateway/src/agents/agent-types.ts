@@ -1,0 +1,20 @@
+import type { components as PrimaryComponents, paths as PrimaryPaths } from '@vault-dr/primary-agent/openapi'
+import type { components as SecondaryComponents, paths as SecondaryPaths } from '@vault-dr/secondary-agent/openapi'
+
+type Primary = PrimaryComponents['schemas']
+type Secondary = SecondaryComponents['schemas']
+
+/** The agents' request and response types, all from their committed OpenAPI documents. */
+export type { PrimaryPaths, SecondaryPaths }
+export type ClusterStatus = Primary['ClusterStatus']
+export type EnablePrimaryResult = Primary['EnablePrimaryResult']
+export type SecondaryToken = Primary['SecondaryToken']
+export type RevokeSecondaryResult = Primary['RevokeSecondaryResult']
+export type LocalClusterProbe = Primary['LocalProbeResult']
+export type TokenInspection = Secondary['TokenInspection']
+export type ProbePrimaryRequest = NonNullable<
+  SecondaryPaths['/v1/probes/primary']['post']['requestBody']
+>['content']['application/json']
+export type ProbePrimaryResult = Secondary['ProbePrimaryResult']
+export type ProbeCheck = Secondary['ProbeCheck']
+export type ActivateResult = Secondary['ActivationResult']

@@ -1,0 +1,79 @@
+import { Problem, problemResponses } from '@vault-dr/core'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { Cluster, ClusterList, ClusterParams, ClusterView, LiveQuery, RegisterClusterBody } from './clusters.schemas.ts'
+import type { ClustersService } from './clusters.service.ts'
+
+export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }> = async (app, { clusters }) => {
+  app.post(
+    '/clusters',
+    {
+      schema: {
+        operationId: 'registerCluster',
+        tags: ['clusters'],
+        summary: 'Register a cluster and its agent (replaces one of the same name)',
+        description:
+          'The agent token is stored encrypted (AES-256-GCM) and is never returned or logged. 201 when the name is ' +
+          'new, 200 when it replaced a registration.',
+        body: RegisterClusterBody,
+        response: { 200: Cluster, 201: Cluster, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { created, cluster } = await clusters.register(request.body)
+      return reply
+        .status(created ? 201 : 200)
+        .header('location', `/v1/clusters/${cluster.name}`)
+        .send(cluster)
+    },
+  )
+
+  app.get(
+    '/clusters',
+    {
+      schema: {
+        operationId: 'listClusters',
+        tags: ['clusters'],
+        summary: 'The fleet: every registered cluster with its live status',
+        description:
+          'Asks every agent concurrently, each within VAULT_DR_FLEET_TIMEOUT_MS; an agent that does not answer is ' +
+          'reported as reachable: false with the reason, never as a failure of this call.',
+        querystring: LiveQuery,
+        response: { 200: ClusterList, ...problemResponses },
+      },
+    },
+    async (request) => ({ clusters: await clusters.list(request.query.live) }),
+  )
+
+  app.get(
+    '/clusters/:name',
+    {
+      schema: {
+        operationId: 'getCluster',
+        tags: ['clusters'],
+        summary: 'One cluster with its live status',
+        params: ClusterParams,
+        querystring: LiveQuery,
+        response: { 200: ClusterView, 404: Problem, ...problemResponses },
+      },
+    },
+    async (request) => clusters.get(request.params.name, request.query.live),
+  )
+
+  app.delete(
+    '/clusters/:name',
+    {
+      schema: {
+        operationId: 'deleteCluster',
+        tags: ['clusters'],
+        summary: 'Forget a cluster (refused while an unfinished handshake uses it)',
+        params: ClusterParams,
+        response: { 204: z.null().describe('Deleted'), 404: Problem, 409: Problem, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      await clusters.remove(request.params.name)
+      return reply.status(204).send(null)
+    },
+  )
+}

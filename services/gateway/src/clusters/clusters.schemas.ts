@@ -1,0 +1,69 @@
+import { ClusterStatus } from '@vault-dr/core'
+import { z } from 'zod'
+
+export const ClusterName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or "-", starting with a letter or digit')
+  .meta({ example: 'dc1' })
+
+export const ClusterRole = z.enum(['primary', 'secondary'])
+export type ClusterRole = z.infer<typeof ClusterRole>
+
+/** An agent's origin: http(s), a host, maybe a port, and nothing else (no credentials, path, query or fragment). */
+export const AgentUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://agent.dc1.example:8410' })
+  .max(2048)
+  .refine((value) => {
+    const url = new URL(value)
+    return url.username === '' && url.password === '' && url.search === '' && url.hash === '' && url.pathname === '/'
+  }, 'must be the agent origin only: no credentials, path, query or fragment')
+  .transform((value) => new URL(value).origin)
+
+export const RegisterClusterBody = z
+  .object({
+    name: ClusterName,
+    role: ClusterRole,
+    agent_url: AgentUrl,
+    agent_token: z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .max(4096)
+      .describe("The agent's VAULT_DR_API_TOKEN; stored encrypted, never returned"),
+  })
+  .strict()
+  .meta({ id: 'RegisterClusterRequest' })
+export type RegisterClusterBody = z.infer<typeof RegisterClusterBody>
+
+export const Cluster = z
+  .object({
+    name: z.string(),
+    role: ClusterRole,
+    agent_url: z.string(),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+  })
+  .meta({ id: 'Cluster' })
+export type Cluster = z.infer<typeof Cluster>
+
+export const AgentView = z
+  .discriminatedUnion('reachable', [
+    z.object({ reachable: z.literal(true), latency_ms: z.number(), status: ClusterStatus }),
+    z.object({
+      reachable: z.literal(false),
+      latency_ms: z.number(),
+      error: z.object({ code: z.string(), detail: z.string(), upstream_code: z.string().nullable() }),
+    }),
+  ])
+  .meta({ id: 'AgentView', description: "The agent's live status, or why it could not be had" })
+export type AgentView = z.infer<typeof AgentView>
+
+export const ClusterView = Cluster.extend({ agent: AgentView.nullable().describe('null when live=false') }).meta({
+  id: 'ClusterView',
+})
+export type ClusterView = z.infer<typeof ClusterView>
+
+export const ClusterList = z.object({ clusters: z.array(ClusterView) }).meta({ id: 'ClusterList' })
+export const ClusterParams = z.object({ name: ClusterName })
+export const LiveQuery = z.object({
+  live: z.stringbool().default(true).describe("Ask each agent for its cluster's status (default true)"),
+})

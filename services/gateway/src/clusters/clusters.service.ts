@@ -1,0 +1,103 @@
+import { isCodedError } from '@vault-dr/core'
+import type { AgentClients, AgentTarget } from '../agents/agent-clients.ts'
+import { GatewayErrors } from '../gateway-errors.ts'
+import type { SecretBox } from '../store/secret-box.ts'
+import type { Store, StoredCluster } from '../store/store.ts'
+import { raceAbort } from '../util/abort.ts'
+import type { AgentView, Cluster, ClusterRole, ClusterView, RegisterClusterBody } from './clusters.schemas.ts'
+
+export interface ClustersServiceDeps {
+  store: Store
+  box: SecretBox
+  agents: AgentClients
+  fleetTimeoutMs: number
+  now: () => number
+}
+
+export type ClustersService = ReturnType<typeof createClustersService>
+
+const toCluster = (c: StoredCluster): Cluster => ({
+  name: c.name,
+  role: c.role,
+  agent_url: c.agent_url,
+  created_at: c.created_at,
+  updated_at: c.updated_at,
+})
+
+/** The registry of clusters and their agents; agent tokens are sealed on the way in and never come back out. */
+export function createClustersService({ store, box, agents, fleetTimeoutMs, now }: ClustersServiceDeps) {
+  function targetOf(cluster: StoredCluster): AgentTarget {
+    const token = box.open(cluster.agent_token_sealed, cluster.name)
+    if (token === undefined) {
+      throw GatewayErrors.storeKeyMismatch(`The agent token of cluster ${cluster.name} cannot be decrypted`)
+    }
+    return { cluster: cluster.name, url: cluster.agent_url, token }
+  }
+
+  async function agentView(cluster: StoredCluster): Promise<AgentView> {
+    const started = performance.now()
+    const latency = () => Math.round(performance.now() - started)
+    try {
+      const target = targetOf(cluster)
+      const signal = AbortSignal.timeout(fleetTimeoutMs)
+      const client = cluster.role === 'primary' ? agents.primary(target) : agents.secondary(target)
+      const status = await raceAbort(client.status(signal, fleetTimeoutMs), signal)
+      return { reachable: true, latency_ms: latency(), status }
+    } catch (err) {
+      const coded = isCodedError(err)
+        ? err
+        : GatewayErrors.agentTimeout(`The agent of cluster ${cluster.name} gave no status within ${fleetTimeoutMs} ms`)
+      return {
+        reachable: false,
+        latency_ms: latency(),
+        error: { code: coded.code, detail: coded.message, upstream_code: coded.upstream?.code ?? null },
+      }
+    }
+  }
+
+  async function view(cluster: StoredCluster, live: boolean): Promise<ClusterView> {
+    return { ...toCluster(cluster), agent: live ? await agentView(cluster) : null }
+  }
+
+  async function find(name: string): Promise<StoredCluster> {
+    const cluster = await store.getCluster(name)
+    if (cluster === undefined) throw GatewayErrors.clusterNotFound(`No cluster named ${name} is registered`)
+    return cluster
+  }
+
+  return {
+    async register(body: RegisterClusterBody) {
+      const at = new Date(now()).toISOString()
+      const { created, cluster } = await store.upsertCluster({
+        name: body.name,
+        role: body.role,
+        agent_url: body.agent_url,
+        agent_token_sealed: box.seal(body.agent_token, body.name),
+        created_at: at,
+        updated_at: at,
+      })
+      return { created, cluster: toCluster(cluster) }
+    },
+    async list(live: boolean) {
+      return Promise.all((await store.listClusters()).map((c) => view(c, live)))
+    },
+    async get(name: string, live: boolean) {
+      return view(await find(name), live)
+    },
+    async remove(name: string) {
+      const outcome = await store.deleteCluster(name)
+      if (outcome === 'not_found') throw GatewayErrors.clusterNotFound(`No cluster named ${name} is registered`)
+      if (outcome === 'in_use') throw GatewayErrors.clusterInUse(`Cluster ${name} is part of an unfinished handshake`)
+    },
+    /** A cluster named in a request body, checked to have the role it is named for. */
+    async resolve(name: string, role: ClusterRole): Promise<StoredCluster> {
+      const cluster = await store.getCluster(name)
+      if (cluster === undefined) throw GatewayErrors.unknownCluster(`No cluster named ${name} is registered`)
+      if (cluster.role !== role) {
+        throw GatewayErrors.clusterRole(`Cluster ${name} is registered as ${cluster.role}, not ${role}`)
+      }
+      return cluster
+    },
+    targetOf,
+  }
+}

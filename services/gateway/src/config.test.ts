@@ -1,0 +1,51 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ConfigError } from '@vault-dr/core'
+import { describe, expect, it } from 'vitest'
+import { tempDir } from '../test/helpers/gateway.ts'
+import { loadGatewayConfig } from './config.ts'
+
+const API_TOKEN = 'gateway-api-token-0123456789'
+
+describe('loadGatewayConfig', () => {
+  it('applies the defaults, and derives the store key from the API token when no key is set', () => {
+    const config = loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN })
+    expect(config.listen.port).toBe(8400)
+    expect(config.storePath).toBe('.vault-dr/gateway.sqlite')
+    expect(config.storeSecret).toBe(API_TOKEN)
+    expect(config.handshakes).toMatchObject({
+      agentTimeoutMs: 15_000,
+      agentChangeTimeoutMs: 60_000,
+      fleetTimeoutMs: 2_000,
+      verifyTimeoutMs: 60_000,
+      defaultTokenTtl: '5m',
+      tokenMinRemainingMs: 30_000,
+      leaseMs: 30_000,
+    })
+  })
+
+  it('reads VAULT_DR_STORE_KEY from a file, and names bad variables without echoing secrets', () => {
+    const tmp = tempDir()
+    try {
+      const file = join(tmp.dir, 'store-key')
+      writeFileSync(file, 'store-key-from-a-file-0123\n')
+      expect(loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_STORE_KEY_FILE: file }).storeSecret).toBe(
+        'store-key-from-a-file-0123',
+      )
+    } finally {
+      tmp.cleanup()
+    }
+    let error: unknown
+    try {
+      loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_STORE_KEY: 'short', VAULT_DR_TOKEN_TTL: '5 min' })
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'VAULT_DR_STORE_KEY',
+      'VAULT_DR_TOKEN_TTL',
+    ])
+    expect((error as ConfigError).message).not.toContain('short')
+  })
+})

@@ -1,0 +1,143 @@
+import { defineError } from '@vault-dr/core'
+
+/** The gateway's catalogue: HTTP answers, and the diagnoses a handshake step can end with. */
+export const GatewayErrors = {
+  clusterNotFound: defineError({
+    code: 'GATEWAY_ERR_CLUSTER_NOT_FOUND',
+    status: 404,
+    title: 'No such cluster',
+    fix: 'List the registered clusters (GET /v1/clusters) or register it (POST /v1/clusters).',
+  }),
+  unknownCluster: defineError({
+    code: 'GATEWAY_ERR_UNKNOWN_CLUSTER',
+    status: 400,
+    title: 'The request names a cluster that is not registered',
+    fix: 'Register the cluster first (POST /v1/clusters), then name it exactly.',
+  }),
+  clusterRole: defineError({
+    code: 'GATEWAY_ERR_CLUSTER_ROLE',
+    status: 400,
+    title: 'The cluster is registered with the other role',
+    fix: 'Name a cluster registered with role "primary" as primary and one with role "secondary" as secondary.',
+  }),
+  sameCluster: defineError({
+    code: 'GATEWAY_ERR_SAME_CLUSTER',
+    status: 400,
+    title: 'Primary and secondary are the same cluster',
+    fix: 'Name two different registered clusters.',
+  }),
+  clusterInUse: defineError({
+    code: 'GATEWAY_ERR_CLUSTER_IN_USE',
+    status: 409,
+    title: 'A pending or running handshake uses this cluster',
+    fix: 'Wait for the handshake to finish, or cancel it (POST /v1/handshakes/{id}/cancel).',
+  }),
+  handshakeNotFound: defineError({
+    code: 'GATEWAY_ERR_HANDSHAKE_NOT_FOUND',
+    status: 404,
+    title: 'No such handshake',
+    fix: 'List handshakes with GET /v1/handshakes.',
+  }),
+  handshakeInProgress: defineError({
+    code: 'GATEWAY_ERR_HANDSHAKE_IN_PROGRESS',
+    status: 409,
+    title: 'A handshake for this secondary is already pending or running',
+    fix: 'Follow the running handshake (GET /v1/handshakes/{id}) or cancel it before starting another.',
+  }),
+  handshakeFinished: defineError({
+    code: 'GATEWAY_ERR_HANDSHAKE_FINISHED',
+    status: 409,
+    title: 'The handshake has already finished',
+    fix: 'Only a pending or running handshake can be cancelled; start a new one if needed.',
+  }),
+  idempotencyKeyReused: defineError({
+    code: 'GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED',
+    status: 422,
+    title: 'The Idempotency-Key was used with another request body',
+    fix: 'Send the same body again to get the same handshake, or use a new Idempotency-Key for a new request.',
+  }),
+  tokenTtlTooShort: defineError({
+    code: 'GATEWAY_ERR_TOKEN_TTL_TOO_SHORT',
+    status: 400,
+    title: 'The token TTL leaves no time to hand the token over',
+    fix: 'Choose a token_ttl longer than VAULT_DR_TOKEN_MIN_REMAINING_MS.',
+  }),
+  storeKeyMismatch: defineError({
+    code: 'GATEWAY_ERR_STORE_KEY_MISMATCH',
+    status: 500,
+    title: 'A stored agent token cannot be decrypted',
+    fix: 'The store key changed (VAULT_DR_STORE_KEY, or VAULT_DR_API_TOKEN when that is unset): restore it, or register the cluster again.',
+  }),
+  agentUnreachable: defineError({
+    code: 'GATEWAY_ERR_AGENT_UNREACHABLE',
+    status: 502,
+    title: 'The agent could not be reached',
+    fix: "Check the cluster's agent_url, that the agent runs, and the network between gateway and agent.",
+  }),
+  agentTimeout: defineError({
+    code: 'GATEWAY_ERR_AGENT_TIMEOUT',
+    status: 504,
+    title: 'The agent did not answer in time',
+    fix: 'Check the agent and its Vault; raise VAULT_DR_AGENT_TIMEOUT_MS if they are slow.',
+  }),
+  agentUnauthorized: defineError({
+    code: 'GATEWAY_ERR_AGENT_UNAUTHORIZED',
+    status: 502,
+    title: "The agent rejected the gateway's token",
+    fix: "Register the cluster again with the agent's VAULT_DR_API_TOKEN as agent_token.",
+  }),
+  agentRejected: defineError({
+    code: 'GATEWAY_ERR_AGENT_REJECTED',
+    status: 502,
+    title: 'The agent refused the request',
+    fix: 'See upstream.code and the detail: it names what the agent found.',
+  }),
+  agentFailed: defineError({
+    code: 'GATEWAY_ERR_AGENT_FAILED',
+    status: 502,
+    title: 'The agent failed',
+    fix: "See upstream.code and the agent's log (search its request id).",
+  }),
+  agentBadResponse: defineError({
+    code: 'GATEWAY_ERR_AGENT_BAD_RESPONSE',
+    status: 502,
+    title: 'The agent answered something the gateway does not understand',
+    fix: 'Run gateway and agents of the same vault-dr version.',
+  }),
+  clusterRecheckFailed: defineError({
+    code: 'GATEWAY_ERR_CLUSTER_RECHECK_FAILED',
+    status: 422,
+    title: "The primary's cluster port failed the check after DR was enabled",
+    fix: 'Make 8201 reachable from the secondary without TLS termination (layer-4 passthrough); no token was minted.',
+  }),
+  tokenInvalid: defineError({
+    code: 'GATEWAY_ERR_TOKEN_INVALID',
+    status: 502,
+    title: 'A freshly minted activation token does not look up as valid',
+    fix: "Check that the token's addr reaches the issuing primary from the secondary's network, and the clocks.",
+  }),
+  tooManyMints: defineError({
+    code: 'GATEWAY_ERR_TOO_MANY_MINTS',
+    status: 502,
+    title: 'Activation tokens kept expiring before they could be used',
+    fix: 'Raise token_ttl (or VAULT_DR_TOKEN_TTL), or lower VAULT_DR_TOKEN_MIN_REMAINING_MS; check the clocks.',
+  }),
+  activationUnconfirmed: defineError({
+    code: 'GATEWAY_ERR_ACTIVATION_UNCONFIRMED',
+    status: 502,
+    title: 'The activation call failed and the secondary does not show the primary',
+    fix: "Read the secondary's status and the agent's log; re-run the handshake, which revokes and re-mints.",
+  }),
+  verifyTimeout: defineError({
+    code: 'GATEWAY_ERR_VERIFY_TIMEOUT',
+    status: 504,
+    title: 'Replication did not become healthy in time',
+    fix: 'Read the detail for what is missing; raise VAULT_DR_VERIFY_TIMEOUT_MS when the first sync is long.',
+  }),
+  cancelled: defineError({
+    code: 'GATEWAY_ERR_CANCELLED',
+    status: 409,
+    title: 'The handshake was cancelled',
+    fix: 'Start a new handshake when ready.',
+  }),
+} as const

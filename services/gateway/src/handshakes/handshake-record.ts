@@ -1,0 +1,76 @@
+import { createHash, randomUUID } from 'node:crypto'
+import type { HandshakeRecord, StoredCluster } from '../store/store.ts'
+import { type CreateHandshakeBody, type Handshake, STEP_NAMES, type Step, type StepName } from './handshakes.schemas.ts'
+
+const pendingStep = (name: StepName): Step => ({
+  name,
+  status: 'pending',
+  started_at: null,
+  finished_at: null,
+  detail: null,
+  error: null,
+})
+
+/** Keys sorted at every level, so equal bodies hash equally whatever their key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined)
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value)
+}
+
+export function requestHash(body: CreateHandshakeBody): string {
+  return createHash('sha256').update(canonical(body)).digest('hex')
+}
+
+/** A new pending handshake with every step pending. */
+export function newHandshake(
+  body: CreateHandshakeBody,
+  ctx: { secondary: StoredCluster; defaultTokenTtl: string; at: string; idempotencyKey: string | undefined },
+): HandshakeRecord {
+  return {
+    id: randomUUID(),
+    state: 'pending',
+    primary: body.primary,
+    secondary: body.secondary,
+    secondary_id: body.secondary_id ?? ctx.secondary.name,
+    options: {
+      token_ttl: body.token_ttl ?? ctx.defaultTokenTtl,
+      inspect: body.inspect,
+      skip_checks: [...new Set(body.skip_checks)],
+      allow_repoint: body.allow_repoint,
+    },
+    steps: STEP_NAMES.map(pendingStep),
+    checks: [],
+    token: null,
+    error: null,
+    cancel_requested: false,
+    recheck_cluster: false,
+    idempotency_key: ctx.idempotencyKey ?? null,
+    request_hash: ctx.idempotencyKey === undefined ? null : requestHash(body),
+    created_at: ctx.at,
+    updated_at: ctx.at,
+    finished_at: null,
+  }
+}
+
+export function stepOf(hs: Handshake, name: StepName): Step {
+  const step = hs.steps.find((s) => s.name === name)
+  if (step === undefined) throw new Error(`handshake ${hs.id} has no step ${name}`)
+  return step
+}
+
+export function withStep(hs: Handshake, step: Step): Step[] {
+  return hs.steps.map((s) => (s.name === step.name ? step : s))
+}
+
+export const isFinished = (hs: Handshake) => hs.state !== 'pending' && hs.state !== 'running'
+
+/** The public shape: what only the gateway needs stays inside. */
+export function toPublic(hs: HandshakeRecord): Handshake {
+  const { recheck_cluster: _r, idempotency_key: _k, request_hash: _h, ...rest } = hs
+  return rest
+}

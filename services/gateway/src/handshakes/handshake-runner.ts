@@ -1,0 +1,133 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { isCodedError } from '@vault-dr/core'
+import type { AgentClients } from '../agents/agent-clients.ts'
+import type { ClustersService } from '../clusters/clusters.service.ts'
+import type { Store } from '../store/store.ts'
+import { type DriverDeps, driveHandshake } from './handshake-driver.ts'
+import { isFinished } from './handshake-record.ts'
+import { toStepError } from './step-context.ts'
+
+export interface RunnerDeps extends DriverDeps {
+  store: Store
+  clusters: ClustersService
+  agents: AgentClients
+  /** On stop, how long steps in flight may take to reach their boundary before they are abandoned. */
+  stopGraceMs: number
+}
+
+/**
+ * Runs handshakes in the background: resumes unfinished ones on start (and any whose gateway's lease ran out),
+ * holds a renewed lease on each it runs, and on stop lets steps reach a boundary, leaving the rest resumable.
+ */
+export class HandshakeRunner {
+  readonly #deps: RunnerDeps
+  readonly #runs = new Map<string, { done: Promise<void>; cancel: AbortController }>()
+  readonly #soft = new AbortController()
+  readonly #hard = new AbortController()
+  #scan: NodeJS.Timeout | undefined
+
+  constructor(deps: RunnerDeps) {
+    this.#deps = deps
+  }
+
+  async start(): Promise<void> {
+    await this.resumeAll()
+    this.#scan = setInterval(() => void this.resumeAll(), this.#deps.settings.leaseMs)
+    this.#scan.unref()
+  }
+
+  /** Picks up every unfinished handshake no live gateway holds. */
+  async resumeAll(): Promise<void> {
+    if (this.#soft.signal.aborted) return
+    const { store, settings } = this.#deps
+    try {
+      for (const hs of await store.resumable(settings.gatewayId, Date.now())) this.kick(hs.id)
+    } catch (err) {
+      this.#deps.log.error({ err }, 'could not list resumable handshakes')
+    }
+  }
+
+  /** Starts running a handshake in the background, unless it already runs here or the gateway is stopping. */
+  kick(id: string): void {
+    if (this.#soft.signal.aborted || this.#runs.has(id)) return
+    const cancel = new AbortController()
+    const done = this.#run(id, cancel.signal)
+      .catch((err: unknown) => {
+        if (!this.#hard.signal.aborted) this.#deps.log.error({ err, handshake: id }, 'handshake run failed')
+      })
+      .finally(() => this.#runs.delete(id))
+    this.#runs.set(id, { done, cancel })
+  }
+
+  /** A cancellation was stored: interrupt the run here if it waits, or start one to carry the cancellation out. */
+  cancel(id: string): void {
+    const run = this.#runs.get(id)
+    if (run === undefined) this.kick(id)
+    else run.cancel.abort()
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#scan)
+    this.#soft.abort(new Error('the gateway is stopping'))
+    const all = () => Promise.allSettled([...this.#runs.values()].map((r) => r.done))
+    const grace = new AbortController()
+    await Promise.race([all(), sleep(this.#deps.stopGraceMs, undefined, { signal: grace.signal }).catch(() => {})])
+    grace.abort()
+    this.#hard.abort(new Error('the gateway stopped'))
+    await all()
+  }
+
+  async #run(id: string, cancel: AbortSignal): Promise<void> {
+    const { store, settings } = this.#deps
+    const owner = settings.gatewayId
+    if (!(await store.claim(id, owner, Date.now(), Date.now() + settings.leaseMs))) return
+    const lost = new AbortController()
+    const renew = setInterval(() => {
+      store.claim(id, owner, Date.now(), Date.now() + settings.leaseMs).then(
+        (held) => held || lost.abort(new Error('another gateway took the handshake over')),
+        () => {},
+      )
+    }, settings.leaseMs / 3)
+    renew.unref()
+    try {
+      const hs = await store.getHandshake(id)
+      if (hs === undefined || isFinished(hs)) return
+      let agents: Parameters<typeof driveHandshake>[2]
+      try {
+        agents = await this.#agentsFor(hs.primary, hs.secondary)
+      } catch (err) {
+        if (!isCodedError(err)) throw err
+        const error = toStepError(err)
+        const at = new Date(this.#deps.now()).toISOString()
+        const steps = hs.steps.map((s) =>
+          s.status === 'pending' || s.status === 'running'
+            ? { ...s, status: 'skipped' as const, detail: `not run: ${error.code}` }
+            : s,
+        )
+        await store.updateHandshake(id, { state: 'failed', steps, error, finished_at: at }, at, {
+          type: 'state',
+          data: { state: 'failed', error },
+        })
+        this.#deps.bus.notify(id)
+        return
+      }
+      const hard = AbortSignal.any([this.#hard.signal, lost.signal])
+      await driveHandshake(this.#deps, hs, agents, { hard, soft: this.#soft.signal, cancel })
+    } finally {
+      clearInterval(renew)
+      await store.release(id, owner).catch(() => {})
+    }
+  }
+
+  async #agentsFor(primaryName: string, secondaryName: string) {
+    const { clusters, agents } = this.#deps
+    const [primary, secondary] = await Promise.all([
+      clusters.resolve(primaryName, 'primary'),
+      clusters.resolve(secondaryName, 'secondary'),
+    ])
+    return {
+      primary: agents.primary(clusters.targetOf(primary)),
+      secondary: agents.secondary(clusters.targetOf(secondary)),
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Store } from '../store/store.ts'
+import type { HandshakeBus } from './handshake-bus.ts'
+import { isFinished, toPublic } from './handshake-record.ts'
+
+export interface StreamDeps {
+  store: Store
+  bus: HandshakeBus
+  /** Re-reads the store this often, for transitions written by another gateway sharing it. */
+  pollMs?: number
+  heartbeatMs?: number
+}
+
+/** Open event streams, so the gateway can end them when it closes. */
+export class OpenStreams {
+  readonly #ends = new Set<() => void>()
+
+  add(end: () => void): () => void {
+    this.#ends.add(end)
+    return () => this.#ends.delete(end)
+  }
+
+  closeAll(): void {
+    for (const end of [...this.#ends]) end()
+  }
+}
+
+/**
+ * Server-sent events of one handshake: `snapshot` (the handshake now), then `state`, `step` and `checks` events as
+ * they are stored (each with the store's sequence number as id; Last-Event-ID replays what was missed), and a final
+ * `done` with the finished handshake, after which the stream closes.
+ */
+export async function streamHandshake(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  id: string,
+  deps: StreamDeps & { open: OpenStreams },
+): Promise<void> {
+  const { store, bus } = deps
+  const first = await store.getHandshake(id)
+  if (first === undefined) return
+  const resumeFrom = Number.parseInt(String(request.headers['last-event-id'] ?? ''), 10)
+  let seq = Number.isSafeInteger(resumeFrom) ? resumeFrom : ((await store.events(id, 0)).at(-1)?.seq ?? 0)
+
+  reply.hijack()
+  const raw = reply.raw
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    'x-accel-buffering': 'no',
+    'x-request-id': request.id,
+  })
+  const send = (event: string, data: unknown, eventId?: number) =>
+    raw.write(`${eventId === undefined ? '' : `id: ${eventId}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+
+  let closed = false
+  let pumping: Promise<void> | undefined
+  let again = false
+  /** One pass: send what was stored since the last event, and finish once the handshake has. */
+  const pump = async () => {
+    for (const event of await store.events(id, seq)) {
+      seq = event.seq
+      send(event.type, { handshake_id: id, ...event.data }, event.seq)
+    }
+    const current = await store.getHandshake(id)
+    if (current !== undefined && isFinished(current)) {
+      send('done', toPublic(current))
+      end()
+    }
+  }
+  const kick = () => {
+    if (closed) return
+    if (pumping !== undefined) {
+      again = true
+      return
+    }
+    again = false
+    pumping = pump()
+      .catch(() => end())
+      .finally(() => {
+        pumping = undefined
+        if (again) kick()
+      })
+  }
+  const unsubscribe = bus.subscribe(id, kick)
+  const poll = setInterval(kick, deps.pollMs ?? 1_000)
+  const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), deps.heartbeatMs ?? 15_000)
+  const forget = deps.open.add(() => end())
+  function end() {
+    if (closed) return
+    closed = true
+    unsubscribe()
+    forget()
+    clearInterval(poll)
+    clearInterval(heartbeat)
+    raw.end()
+  }
+  raw.on('close', end)
+  send('snapshot', toPublic(first))
+  kick()
+}

@@ -1,0 +1,128 @@
+import { Problem, problemResponses } from '@vault-dr/core'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Store } from '../store/store.ts'
+import type { HandshakeBus } from './handshake-bus.ts'
+import { toPublic } from './handshake-record.ts'
+import { type OpenStreams, streamHandshake } from './handshake-stream.ts'
+import {
+  CreateHandshakeBody,
+  Handshake,
+  HandshakeList,
+  HandshakeParams,
+  IdempotencyHeaders,
+  ListHandshakesQuery,
+} from './handshakes.schemas.ts'
+import type { HandshakesService } from './handshakes.service.ts'
+
+export interface HandshakesRoutesOptions {
+  handshakes: HandshakesService
+  store: Store
+  bus: HandshakeBus
+  streams: OpenStreams
+}
+
+const STEPS_DOC =
+  'Steps, in order: preflight, enable_primary, mint_token, inspect_token, activate_secondary, verify. The activation ' +
+  'token moves from the primary agent to the secondary agent in memory only: it is never stored, logged or returned.'
+
+export const handshakesRoutes: FastifyPluginAsyncZod<HandshakesRoutesOptions> = async (app, opts) => {
+  const { handshakes } = opts
+
+  app.post(
+    '/handshakes',
+    {
+      schema: {
+        operationId: 'createHandshake',
+        tags: ['handshakes'],
+        summary: 'Start a DR handshake between a registered primary and secondary (wipes the secondary)',
+        description: `Answers 202 at once; the handshake runs in the background, durably: a gateway restart resumes it. ${STEPS_DOC} With an Idempotency-Key, the same key and body give the same handshake (200), another body 422. One pending or running handshake per secondary (409).`,
+        headers: IdempotencyHeaders,
+        body: CreateHandshakeBody,
+        response: { 200: Handshake, 202: Handshake, 409: Problem, 422: Problem, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { created, handshake } = await handshakes.create(request.body, request.headers['idempotency-key'])
+      return reply
+        .status(created ? 202 : 200)
+        .header('location', `/v1/handshakes/${handshake.id}`)
+        .send(toPublic(handshake))
+    },
+  )
+
+  app.get(
+    '/handshakes',
+    {
+      schema: {
+        operationId: 'listHandshakes',
+        tags: ['handshakes'],
+        summary: 'Handshakes, newest first, optionally in one state',
+        querystring: ListHandshakesQuery,
+        response: { 200: HandshakeList, ...problemResponses },
+      },
+    },
+    async (request) => ({ handshakes: (await handshakes.list(request.query)).map(toPublic) }),
+  )
+
+  app.get(
+    '/handshakes/:id',
+    {
+      schema: {
+        operationId: 'getHandshake',
+        tags: ['handshakes'],
+        summary: 'One handshake: its state, every step and the preflight checks',
+        params: HandshakeParams,
+        response: { 200: Handshake, 404: Problem, ...problemResponses },
+      },
+    },
+    async (request) => toPublic(await handshakes.get(request.params.id)),
+  )
+
+  app.post(
+    '/handshakes/:id/cancel',
+    {
+      schema: {
+        operationId: 'cancelHandshake',
+        tags: ['handshakes'],
+        summary: 'Cancel a pending or running handshake at its next step boundary',
+        description:
+          'Answers 202 with cancel_requested: true; the handshake becomes cancelled at the next step boundary ' +
+          '(preflight and verify are interrupted at once). An activation token minted and not used is revoked. ' +
+          'A finished handshake: 409.',
+        params: HandshakeParams,
+        response: { 202: Handshake, 404: Problem, 409: Problem, ...problemResponses },
+      },
+    },
+    async (request, reply) => reply.status(202).send(toPublic(await handshakes.cancel(request.params.id))),
+  )
+
+  app.get(
+    '/handshakes/:id/events',
+    {
+      schema: {
+        operationId: 'streamHandshake',
+        tags: ['handshakes'],
+        summary: 'Follow a handshake as server-sent events until it finishes',
+        description:
+          'text/event-stream. `snapshot` (the handshake now), then `state`, `step` and `checks` events as they ' +
+          'happen, each with an id (send Last-Event-ID to replay what was missed), and a final `done` event with ' +
+          'the finished handshake; then the stream closes.',
+        params: HandshakeParams,
+        response: {
+          200: {
+            description: 'The event stream',
+            content: { 'text/event-stream': { schema: z.string().describe('Server-sent events') } },
+          },
+          404: Problem,
+          ...problemResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      await handshakes.get(request.params.id)
+      await streamHandshake(request, reply, request.params.id, { store: opts.store, bus: opts.bus, open: opts.streams })
+      return reply
+    },
+  )
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod'
+import { ClusterName } from '../clusters/clusters.schemas.ts'
+import { Check, CheckName } from '../preflight/preflight.schemas.ts'
+import { TokenTtl } from './token-ttl.ts'
+
+export const STEP_NAMES = [
+  'preflight',
+  'enable_primary',
+  'mint_token',
+  'inspect_token',
+  'activate_secondary',
+  'verify',
+] as const
+export const StepName = z.enum(STEP_NAMES)
+export type StepName = z.infer<typeof StepName>
+
+export const HandshakeState = z
+  .enum(['pending', 'running', 'succeeded', 'failed', 'cancelled'])
+  .meta({ id: 'HandshakeState' })
+export type HandshakeState = z.infer<typeof HandshakeState>
+export const UNFINISHED_STATES: readonly HandshakeState[] = ['pending', 'running']
+
+export const StepError = z
+  .object({
+    code: z.string().describe('The diagnosis: a check code, an agent code (upstream) or a GATEWAY_ERR_* code'),
+    detail: z.string(),
+    fix: z.string().nullable(),
+  })
+  .meta({ id: 'StepError' })
+export type StepError = z.infer<typeof StepError>
+
+export const Step = z
+  .object({
+    name: StepName,
+    status: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']),
+    started_at: z.iso.datetime().nullable(),
+    finished_at: z.iso.datetime().nullable(),
+    detail: z.string().nullable(),
+    error: StepError.nullable(),
+  })
+  .meta({ id: 'HandshakeStep' })
+export type Step = z.infer<typeof Step>
+
+/** The secondary's DR id: it becomes part of Vault requests and status, so only a plain identifier. */
+export const SecondaryId = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
+    'must be 1-63 letters, digits, "-" or "_", starting with a letter or digit',
+  )
+
+export const CreateHandshakeBody = z
+  .object({
+    primary: ClusterName.describe('A registered cluster with role primary'),
+    secondary: ClusterName.describe('A registered cluster with role secondary; its data is wiped on activation'),
+    secondary_id: SecondaryId.optional().describe("The DR secondary id; default: the secondary cluster's name"),
+    token_ttl: TokenTtl.optional().describe('TTL of the activation token; default VAULT_DR_TOKEN_TTL (5m)'),
+    inspect: z.boolean().default(true).describe('Look the token up on the primary before handing it over'),
+    skip_checks: z.array(CheckName).max(32).default([]).describe('Preflight checks to skip, by exact name'),
+    allow_repoint: z
+      .boolean()
+      .default(false)
+      .describe('Allow a secondary that replicates from another primary to be re-pointed (wiped) to this one'),
+  })
+  .strict()
+  .meta({ id: 'CreateHandshakeRequest' })
+export type CreateHandshakeBody = z.infer<typeof CreateHandshakeBody>
+
+export const HandshakeOptions = z.object({
+  token_ttl: z.string(),
+  inspect: z.boolean(),
+  skip_checks: z.array(z.string()),
+  allow_repoint: z.boolean(),
+})
+export type HandshakeOptions = z.infer<typeof HandshakeOptions>
+
+export const TokenInfo = z
+  .object({
+    secondary_id: z.string(),
+    minted_at: z.iso.datetime(),
+    expires_at: z.iso.datetime(),
+    mints: z.number().int().describe('Tokens minted so far for this handshake (re-mints after expiry or restart)'),
+  })
+  .meta({ id: 'HandshakeTokenInfo', description: 'Metadata of the last activation token; never the token' })
+export type TokenInfo = z.infer<typeof TokenInfo>
+
+export const Handshake = z
+  .object({
+    id: z.string(),
+    state: HandshakeState,
+    primary: z.string(),
+    secondary: z.string(),
+    secondary_id: z.string(),
+    options: HandshakeOptions,
+    steps: z.array(Step),
+    checks: z.array(Check).describe('Preflight (and post-enable) checks, with their diagnoses'),
+    token: TokenInfo.nullable(),
+    error: StepError.nullable().describe('Why the handshake failed, when it did'),
+    cancel_requested: z.boolean(),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+    finished_at: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'Handshake' })
+export type Handshake = z.infer<typeof Handshake>
+
+export const HandshakeParams = z.object({ id: z.string().min(1).max(64) })
+
+export const ListHandshakesQuery = z.object({
+  state: HandshakeState.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+})
+
+export const HandshakeList = z.object({ handshakes: z.array(Handshake) }).meta({ id: 'HandshakeList' })
+
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters')
+    .optional()
+    .describe('Same key and body: the same handshake again; same key, other body: 422'),
+})

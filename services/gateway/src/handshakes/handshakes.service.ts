@@ -1,0 +1,83 @@
+import type { ClustersService } from '../clusters/clusters.service.ts'
+import type { HandshakeSettings } from '../config.ts'
+import { GatewayErrors } from '../gateway-errors.ts'
+import type { HandshakeRecord, Store } from '../store/store.ts'
+import type { HandshakeBus } from './handshake-bus.ts'
+import { isFinished, newHandshake } from './handshake-record.ts'
+import type { HandshakeRunner } from './handshake-runner.ts'
+import type { CreateHandshakeBody, HandshakeState } from './handshakes.schemas.ts'
+import { ttlSeconds } from './token-ttl.ts'
+
+export interface HandshakesServiceDeps {
+  store: Store
+  clusters: ClustersService
+  runner: HandshakeRunner
+  bus: HandshakeBus
+  settings: HandshakeSettings
+  now: () => number
+}
+
+export type HandshakesService = ReturnType<typeof createHandshakesService>
+
+/** Starts, reads and cancels handshakes; the runner does the work in the background. */
+export function createHandshakesService({ store, clusters, runner, bus, settings, now }: HandshakesServiceDeps) {
+  const at = () => new Date(now()).toISOString()
+
+  async function find(id: string): Promise<HandshakeRecord> {
+    const hs = await store.getHandshake(id)
+    if (hs === undefined) throw GatewayErrors.handshakeNotFound(`No handshake ${id}`)
+    return hs
+  }
+
+  return {
+    /** created: a new handshake (202); replayed: the one this Idempotency-Key made (200). */
+    async create(body: CreateHandshakeBody, idempotencyKey: string | undefined) {
+      if (body.primary === body.secondary) throw GatewayErrors.sameCluster(`${body.primary} is named as both sides`)
+      const [, secondary] = await Promise.all([
+        clusters.resolve(body.primary, 'primary'),
+        clusters.resolve(body.secondary, 'secondary'),
+      ])
+      const ttl = body.token_ttl ?? settings.defaultTokenTtl
+      if (ttlSeconds(ttl) * 1000 <= settings.tokenMinRemainingMs) {
+        throw GatewayErrors.tokenTtlTooShort(
+          `token_ttl ${ttl} is not longer than the ${settings.tokenMinRemainingMs} ms a token must have left when handed over`,
+        )
+      }
+      const record = newHandshake(body, {
+        secondary,
+        defaultTokenTtl: settings.defaultTokenTtl,
+        at: at(),
+        idempotencyKey,
+      })
+      const outcome = await store.createHandshake(record)
+      switch (outcome.kind) {
+        case 'key_conflict':
+          throw GatewayErrors.idempotencyKeyReused(
+            `Idempotency-Key was first used for handshake ${outcome.handshake.id} with another body`,
+          )
+        case 'in_progress':
+          throw GatewayErrors.handshakeInProgress(
+            `Handshake ${outcome.handshake.id} for secondary ${body.secondary} is ${outcome.handshake.state}`,
+          )
+        case 'created':
+          bus.notify(outcome.handshake.id)
+          runner.kick(outcome.handshake.id)
+          return { created: true, handshake: outcome.handshake }
+        case 'replayed':
+          return { created: false, handshake: outcome.handshake }
+      }
+    },
+    get: find,
+    list(query: { state?: HandshakeState | undefined; limit: number }) {
+      return store.listHandshakes(query)
+    },
+    async cancel(id: string) {
+      const hs = await store.requestCancel(id, at())
+      if (hs === undefined) throw GatewayErrors.handshakeNotFound(`No handshake ${id}`)
+      if (isFinished(hs)) throw GatewayErrors.handshakeFinished(`Handshake ${id} already ${hs.state}`)
+      bus.notify(id)
+      runner.cancel(id)
+      return hs
+    },
+  }
+}

@@ -1,0 +1,28 @@
+import type { StepContext, StepResult } from '../step-context.ts'
+import { recheckCluster } from './preflight.step.ts'
+import { activatedWith, pairStatus } from './replication-state.ts'
+
+/** Step 2: make the primary a DR primary, unless it is one. */
+export async function enablePrimaryStep(ctx: StepContext): Promise<StepResult> {
+  const status = await ctx.primary.status(ctx.signal)
+  if (status.replication?.mode === 'primary') {
+    return { status: 'skipped', detail: `already a DR primary (state ${status.replication.state ?? 'unknown'})` }
+  }
+  const result = await ctx.primary.enable(ctx.signal)
+  if (!result.changed) return { status: 'skipped', detail: result.detail }
+  return { status: 'succeeded', detail: result.detail }
+}
+
+/** Step 3: mint the activation token, after the post-enable cluster re-check when one is due. */
+export async function mintTokenStep(ctx: StepContext): Promise<StepResult> {
+  if (activatedWith(await pairStatus(ctx), ctx.hs.secondary_id)) {
+    return { status: 'skipped', detail: `the secondary is already activated with id ${ctx.hs.secondary_id}` }
+  }
+  if (ctx.hs.recheck_cluster) await recheckCluster(ctx)
+  await ctx.tokens.mint(ctx)
+  const token = ctx.hs.token
+  return {
+    status: 'succeeded',
+    detail: `minted a token for ${ctx.hs.secondary_id} (ttl ${ctx.hs.options.token_ttl}, expires ${token?.expires_at ?? '?'})`,
+  }
+}

@@ -1,0 +1,64 @@
+import { isCodedError } from '@vault-dr/core'
+import { GatewayErrors } from '../../gateway-errors.ts'
+import { type StepContext, StepFailed, type StepResult } from '../step-context.ts'
+import { activatedWith, pairStatus, settledPairStatus } from './replication-state.ts'
+
+/** Step 4: the secondary looks the token up on the primary (without consuming it); one re-mint if it is not valid. */
+export async function inspectTokenStep(ctx: StepContext): Promise<StepResult> {
+  if (!ctx.hs.options.inspect) return { status: 'skipped', detail: 'inspection disabled by request (inspect: false)' }
+  if (activatedWith(await pairStatus(ctx), ctx.hs.secondary_id)) {
+    return { status: 'skipped', detail: `the secondary is already activated with id ${ctx.hs.secondary_id}` }
+  }
+  let inspection = await ctx.secondary.inspect(await ctx.tokens.fresh(ctx), ctx.signal)
+  let reminted = ''
+  if (!inspection.lookup.valid || inspection.expired) {
+    reminted = ` (re-minted once: the first token was ${inspection.lookup.code})`
+    await ctx.tokens.mint(ctx)
+    inspection = await ctx.secondary.inspect(await ctx.tokens.fresh(ctx), ctx.signal)
+  }
+  if (!inspection.lookup.valid || inspection.expired) {
+    throw new StepFailed({
+      code: inspection.lookup.code === 'OK' ? GatewayErrors.tokenInvalid.code : inspection.lookup.code,
+      detail: `${GatewayErrors.tokenInvalid.code}: ${inspection.lookup.detail}`,
+      fix: inspection.lookup.fix ?? GatewayErrors.tokenInvalid('').fix ?? null,
+    })
+  }
+  return {
+    status: 'succeeded',
+    detail: `the primary holds the token unused; ${inspection.seconds_left} s left${reminted}`,
+  }
+}
+
+const AMBIGUOUS = new Set<string>([
+  GatewayErrors.agentTimeout.code,
+  GatewayErrors.agentUnreachable.code,
+  GatewayErrors.agentFailed.code,
+])
+
+/** Step 5: hand the token to the secondary, which activates (and is wiped). Exactly once, also across restarts. */
+export async function activateSecondaryStep(ctx: StepContext): Promise<StepResult> {
+  const id = ctx.hs.secondary_id
+  if (activatedWith(await settledPairStatus(ctx), id)) {
+    ctx.tokens.forget()
+    return { status: 'succeeded', detail: `already activated with id ${id}: not activated again` }
+  }
+  const token = await ctx.tokens.fresh(ctx)
+  try {
+    const result = await ctx.secondary.activate(token, ctx.signal)
+    ctx.tokens.forget()
+    const warnings = result.warnings.length === 0 ? '' : `; Vault warned: ${result.warnings.join(' ')}`
+    return { status: 'succeeded', detail: `activated as DR secondary ${id}${warnings}` }
+  } catch (err) {
+    ctx.signal.throwIfAborted()
+    // No answer, or a failure after the call left: the activation may have happened all the same.
+    if (!isCodedError(err) || !AMBIGUOUS.has(err.code)) throw err
+    if (activatedWith(await settledPairStatus(ctx), id)) {
+      ctx.tokens.forget()
+      return {
+        status: 'succeeded',
+        detail: `activated as DR secondary ${id} (confirmed by status after: ${err.message})`,
+      }
+    }
+    throw err
+  }
+}

@@ -1,0 +1,35 @@
+import { problemResponses } from '@vault-dr/core'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { AgentClients } from '../agents/agent-clients.ts'
+import type { ClustersService } from '../clusters/clusters.service.ts'
+import { GatewayErrors } from '../gateway-errors.ts'
+import { PreflightBody, PreflightResult } from './preflight.schemas.ts'
+import { runPreflight } from './preflight.service.ts'
+
+export const preflightRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService; agents: AgentClients }> = async (
+  app,
+  { clusters, agents },
+) => {
+  app.post(
+    '/preflight',
+    {
+      schema: {
+        operationId: 'runPreflight',
+        tags: ['handshakes'],
+        summary: "Dry run: a handshake's preflight checks alone; changes nothing and creates no handshake",
+        body: PreflightBody,
+        response: { 200: PreflightResult, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { primary, secondary, skip_checks: skip, allow_repoint: allowRepoint } = request.body
+      if (primary === secondary) throw GatewayErrors.sameCluster(`${primary} is named as both sides`)
+      const [p, s] = await Promise.all([clusters.resolve(primary, 'primary'), clusters.resolve(secondary, 'secondary')])
+      const run = await runPreflight(agents.primary(clusters.targetOf(p)), agents.secondary(clusters.targetOf(s)), {
+        skip,
+        allowRepoint,
+      })
+      return { ok: run.ok, already_replicating: run.already_replicating, checks: run.checks }
+    },
+  )
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod'
+import { ClusterName } from '../clusters/clusters.schemas.ts'
+
+/** Checks the gateway decides from both clusters' status and the primary's self-check. */
+export const GATEWAY_CHECKS = [
+  'primary_vault',
+  'secondary_vault',
+  'primary_enterprise',
+  'secondary_enterprise',
+  'version_compatible',
+  'primary_role',
+  'secondary_role',
+  'primary_cluster_listener',
+] as const
+
+/** Checks the secondary agent runs against the primary from the secondary's network (probePrimary). */
+export const PROBE_CHECKS = [
+  'api_tcp',
+  'api_tls',
+  'api_vault',
+  'cluster_tcp',
+  'cluster_tls',
+  'cluster_fingerprint',
+] as const
+
+/** Every check that can be skipped by name; the agents' own reachability never can. */
+export const CheckName = z.enum([...GATEWAY_CHECKS, ...PROBE_CHECKS]).meta({ id: 'CheckName' })
+export type CheckName = z.infer<typeof CheckName>
+
+export const Check = z
+  .object({
+    name: z.string(),
+    status: z.enum(['pass', 'warn', 'fail', 'skipped']),
+    code: z.string().describe('OK, or the diagnosis, e.g. CONNECTION_REFUSED, TLS_TERMINATED, VERSION_SKEW'),
+    detail: z.string(),
+    fix: z.string().nullable(),
+    source: z.enum(['gateway', 'primary-agent', 'secondary-agent']).describe('Who ran the check'),
+    phase: z.enum(['preflight', 'post_enable']).describe('post_enable: re-run after the primary was enabled'),
+    latency_ms: z.number().nullable(),
+  })
+  .meta({ id: 'PreflightCheck' })
+export type Check = z.infer<typeof Check>
+
+export const PreflightBody = z
+  .object({
+    primary: ClusterName,
+    secondary: ClusterName,
+    skip_checks: z.array(CheckName).max(32).default([]),
+    allow_repoint: z.boolean().default(false),
+  })
+  .strict()
+  .meta({ id: 'PreflightRequest' })
+export type PreflightBody = z.infer<typeof PreflightBody>
+
+export const PreflightResult = z
+  .object({
+    ok: z.boolean().describe('No check failed (warnings and skipped checks do not block)'),
+    already_replicating: z.boolean().describe('The secondary already streams WALs from this primary'),
+    checks: z.array(Check),
+  })
+  .meta({ id: 'PreflightResult' })
+export type PreflightResult = z.infer<typeof PreflightResult>

@@ -1,0 +1,77 @@
+import type { CodedError } from '@vault-dr/core'
+import type { PrimaryAgentClient, SecondaryAgentClient } from '../agents/agent-clients.ts'
+import { agentFailure, clusterChecks } from './cluster-checks.ts'
+import type { Check, PreflightResult } from './preflight.schemas.ts'
+import { alreadyReplicating, statusChecks } from './status-checks.ts'
+
+export interface PreflightOptions {
+  skip: readonly string[]
+  allowRepoint: boolean
+}
+
+export interface PreflightRun extends PreflightResult {
+  /** Repeat the cluster-port checks after enable_primary, before any token is minted. */
+  recheck_cluster: boolean
+}
+
+/** A skipped check is kept, with what it found, but never blocks. */
+export function applySkips(checks: Check[], skip: readonly string[]): Check[] {
+  // A probe of several cluster addresses suffixes its checks: cluster_tcp[1].
+  return checks.map((c) =>
+    skip.includes(c.name.replace(/\[\d+\]$/, ''))
+      ? { ...c, status: 'skipped', detail: `skipped by request (found ${c.status}): ${c.detail}` }
+      : c,
+  )
+}
+
+export function checksPass(checks: Check[]): boolean {
+  return checks.every((c) => c.status !== 'fail')
+}
+
+/**
+ * Step 1 of a handshake, and the dry run: both agents and clusters healthy, roles and versions compatible, and the
+ * primary reachable from the secondary's network on its API and cluster ports. Changes nothing anywhere.
+ */
+export async function runPreflight(
+  primary: PrimaryAgentClient,
+  secondary: SecondaryAgentClient,
+  opts: PreflightOptions,
+  signal?: AbortSignal,
+): Promise<PreflightRun> {
+  const [p, s] = await Promise.allSettled([primary.status(signal), secondary.status(signal)])
+  signal?.throwIfAborted()
+  const checks: Check[] = []
+  if (p.status === 'rejected')
+    checks.push(agentFailure('primary_agent', 'gateway', p.reason as CodedError, 'preflight'))
+  if (s.status === 'rejected') {
+    checks.push(agentFailure('secondary_agent', 'gateway', s.reason as CodedError, 'preflight'))
+  }
+  if (p.status === 'rejected' || s.status === 'rejected') {
+    return { ok: false, already_replicating: false, checks, recheck_cluster: false }
+  }
+  checks.push(...statusChecks(p.value, s.value, opts.allowRepoint))
+  const already = alreadyReplicating(p.value, s.value)
+  let recheck = false
+  // A pair that already replicates needs no probing to prove it can: the status says it does.
+  if (!already) {
+    const cluster = await clusterChecks(primary, secondary, 'preflight', {
+      expectedClusterId: p.value.vault.cluster_id,
+      signal,
+    })
+    checks.push(...cluster.checks)
+    recheck = cluster.needsRecheck
+  }
+  const final = applySkips(checks, opts.skip)
+  return { ok: checksPass(final), already_replicating: already, checks: final, recheck_cluster: recheck }
+}
+
+/** Summary of the failed checks, for a step's error. */
+export function failureSummary(checks: Check[]): { code: string; detail: string; fix: string | null } {
+  const failed = checks.filter((c) => c.status === 'fail')
+  const first = failed[0]
+  return {
+    code: first?.code ?? 'PREFLIGHT_FAILED',
+    detail: failed.map((c) => `${c.name}: ${c.code}: ${c.detail}`).join('; '),
+    fix: first?.fix ?? null,
+  }
+}

@@ -1,0 +1,167 @@
+import type { ClusterStatus } from '../agents/agent-types.ts'
+import type { Check } from './preflight.schemas.ts'
+
+type Side = 'primary' | 'secondary'
+type Verdict = Pick<Check, 'status' | 'code' | 'detail' | 'fix'>
+
+const pass = (detail: string, code = 'OK'): Verdict => ({ status: 'pass', code, detail, fix: null })
+const warn = (code: string, detail: string, fix: string | null): Verdict => ({ status: 'warn', code, detail, fix })
+const fail = (code: string, detail: string, fix: string): Verdict => ({ status: 'fail', code, detail, fix })
+
+export function gatewayCheck(name: string, verdict: Verdict, phase: Check['phase'] = 'preflight'): Check {
+  return { name, ...verdict, source: 'gateway', phase, latency_ms: null }
+}
+
+/** The secondary streams WALs from this very primary: the handshake has nothing to do. */
+export function alreadyReplicating(primary: ClusterStatus, secondary: ClusterStatus): boolean {
+  const p = primary.replication
+  const s = secondary.replication
+  return (
+    p?.mode === 'primary' &&
+    s?.mode === 'secondary' &&
+    s.cluster_id !== null &&
+    s.cluster_id === p.cluster_id &&
+    s.state === 'stream-wals'
+  )
+}
+
+function vaultVerdict(side: Side, status: ClusterStatus): Verdict {
+  const v = status.vault
+  const SIDE = side.toUpperCase()
+  if (!v.reachable) {
+    return fail(
+      'VAULT_UNREACHABLE',
+      `the ${side} agent cannot reach its Vault: ${v.error ?? 'no answer'}`,
+      `Check VAULT_ADDR of the ${side} agent and that Vault runs.`,
+    )
+  }
+  if (v.initialized === false)
+    return fail('NOT_INITIALIZED', `the ${side} Vault is not initialized`, 'Initialize it (vault operator init).')
+  if (v.sealed !== false) {
+    return fail(
+      `${SIDE}_SEALED`,
+      `the ${side} Vault is sealed (sys/health ${v.health_code})`,
+      `Unseal the ${side} cluster, then retry.`,
+    )
+  }
+  return pass(`Vault ${v.address} answers sys/health ${v.health_code}, unsealed (${v.ha_role})`)
+}
+
+function enterpriseVerdict(side: Side, status: ClusterStatus): Verdict {
+  const { enterprise, version } = status.vault
+  if (enterprise === true) return pass(`Vault ${version ?? '(version unknown)'} is Enterprise`)
+  if (enterprise === false) {
+    return fail(
+      'NOT_ENTERPRISE',
+      `the ${side} runs Vault ${version ?? ''} without Enterprise: DR replication is an Enterprise feature`,
+      'Run Vault Enterprise with a licence that includes DR replication.',
+    )
+  }
+  if (status.replication?.mode === 'unknown') {
+    return fail(
+      'REPLICATION_UNSUPPORTED',
+      `the ${side} does not report a DR replication mode`,
+      'Check the licence and that the storage backend supports replication (Raft or Consul).',
+    )
+  }
+  return warn('EDITION_UNKNOWN', `the ${side} did not say whether it is Enterprise`, null)
+}
+
+/** Major.minor.patch of a Vault version such as "1.17.3+ent"; undefined when it does not parse. */
+export function parseVersion(version: string | null): [number, number, number] | undefined {
+  const match = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version ?? '')
+  return match === null ? undefined : [Number(match[1]), Number(match[2]), Number(match[3])]
+}
+
+export function compareVersions(a: [number, number, number], b: [number, number, number]): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]
+}
+
+/** The secondary must run the primary's version or newer (fact sheet §7.10); newer blocks failback, so it warns. */
+export function versionVerdict(primary: ClusterStatus, secondary: ClusterStatus): Verdict {
+  const p = parseVersion(primary.vault.version)
+  const s = parseVersion(secondary.vault.version)
+  const versions = `primary ${primary.vault.version ?? '?'}, secondary ${secondary.vault.version ?? '?'}`
+  if (p === undefined || s === undefined) return warn('VERSION_UNKNOWN', `cannot compare versions (${versions})`, null)
+  const order = compareVersions(s, p)
+  if (order < 0) {
+    return fail(
+      'VERSION_SKEW',
+      `the secondary is older than the primary (${versions}): Vault does not replicate to an older version`,
+      'Upgrade the secondary to the primary version or newer first.',
+    )
+  }
+  if (order > 0) {
+    return warn(
+      'SECONDARY_NEWER',
+      `the secondary is newer than the primary (${versions}): after a failover the old primary cannot replicate back until upgraded`,
+      'Plan to upgrade the primary to the same version.',
+    )
+  }
+  return pass(`same version (${versions})`)
+}
+
+function primaryRoleVerdict(primary: ClusterStatus): Verdict {
+  const r = primary.replication
+  if (r === null) return warn('DR_STATUS_UNKNOWN', 'the primary agent could not read DR status', null)
+  if (r.mode === 'primary') return pass(`already a DR primary (state ${r.state ?? '?'})`)
+  if (r.mode === 'disabled') return pass('DR is not enabled yet: enable_primary will enable it', 'DR_NOT_ENABLED')
+  if (r.mode === 'secondary') {
+    return fail(
+      'PRIMARY_IS_DR_SECONDARY',
+      'the cluster named as primary is a DR secondary',
+      'Name the actual primary, or promote this cluster first.',
+    )
+  }
+  return fail('PRIMARY_NOT_READY', `the primary's DR mode is ${r.mode}`, 'Wait for the cluster to settle and retry.')
+}
+
+function secondaryRoleVerdict(primary: ClusterStatus, secondary: ClusterStatus, allowRepoint: boolean): Verdict {
+  const s = secondary.replication
+  const p = primary.replication
+  if (s === null) return warn('DR_STATUS_UNKNOWN', 'the secondary agent could not read DR status', null)
+  if (alreadyReplicating(primary, secondary)) {
+    return pass(`already streams WALs from this primary as ${s.secondary_id ?? '?'}`, 'ALREADY_REPLICATING')
+  }
+  if (s.mode === 'disabled') return pass('DR is disabled: activation will wipe this cluster and make it a DR secondary')
+  if (s.mode === 'primary') {
+    return fail(
+      'SECONDARY_IS_DR_PRIMARY',
+      'the cluster named as secondary is a DR primary',
+      'Demote or disable DR on it first, and check the cluster names.',
+    )
+  }
+  if (s.mode === 'secondary' && s.cluster_id !== null && s.cluster_id === p?.cluster_id) {
+    return pass(
+      `already a DR secondary of this primary (state ${s.state ?? '?'}); the handshake will verify it`,
+      'SECONDARY_OF_THIS_PRIMARY',
+    )
+  }
+  if (s.mode === 'secondary') {
+    const other = `a DR secondary of another primary (replication set ${s.cluster_id ?? '?'})`
+    if (allowRepoint) return warn('SECONDARY_REPLICATES_OTHER_PRIMARY', `${other}; allowed by allow_repoint`, null)
+    return fail(
+      'SECONDARY_REPLICATES_OTHER_PRIMARY',
+      `the secondary is ${other}`,
+      'Check the names; to move it to this primary on purpose, set allow_repoint.',
+    )
+  }
+  return fail(
+    'SECONDARY_NOT_READY',
+    `the secondary's DR mode is ${s.mode}`,
+    'Wait for the cluster to settle and retry.',
+  )
+}
+
+/** Every check decided from the two clusters' status alone. */
+export function statusChecks(primary: ClusterStatus, secondary: ClusterStatus, allowRepoint: boolean): Check[] {
+  return [
+    gatewayCheck('primary_vault', vaultVerdict('primary', primary)),
+    gatewayCheck('secondary_vault', vaultVerdict('secondary', secondary)),
+    gatewayCheck('primary_enterprise', enterpriseVerdict('primary', primary)),
+    gatewayCheck('secondary_enterprise', enterpriseVerdict('secondary', secondary)),
+    gatewayCheck('version_compatible', versionVerdict(primary, secondary)),
+    gatewayCheck('primary_role', primaryRoleVerdict(primary)),
+    gatewayCheck('secondary_role', secondaryRoleVerdict(primary, secondary, allowRepoint)),
+  ]
+}

@@ -1,0 +1,59 @@
+import { chmodSync, mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite'
+
+export type Row = Record<string, unknown>
+
+/**
+ * One SQLite file through node:sqlite: created with its directories (owner-only), WAL mode with full syncs, and
+ * write transactions that take the database lock first (BEGIN IMMEDIATE), so processes sharing the file agree.
+ */
+export class SqliteDb {
+  readonly #db: DatabaseSync
+
+  constructor(path: string) {
+    const inMemory = path === ':memory:'
+    if (!inMemory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+    this.#db = new DatabaseSync(path)
+    if (!inMemory) chmodSync(path, 0o600)
+    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;')
+    this.#db.exec('PRAGMA foreign_keys = ON;')
+  }
+
+  get isOpen(): boolean {
+    return this.#db.isOpen
+  }
+
+  exec(sql: string): void {
+    this.#db.exec(sql)
+  }
+
+  tx<T>(fn: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE')
+    try {
+      const result = fn()
+      this.#db.exec('COMMIT')
+      return result
+    } catch (err) {
+      this.#db.exec('ROLLBACK')
+      throw err
+    }
+  }
+
+  get(sql: string, ...params: SQLInputValue[]): Row | undefined {
+    return this.#db.prepare(sql).get(...params) as Row | undefined
+  }
+
+  all(sql: string, ...params: SQLInputValue[]): Row[] {
+    return this.#db.prepare(sql).all(...params) as Row[]
+  }
+
+  run(sql: string, ...params: SQLInputValue[]): { changes: number } {
+    const result = this.#db.prepare(sql).run(...params)
+    return { changes: Number(result.changes) }
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close()
+  }
+}

@@ -1,0 +1,120 @@
+import type { HandshakeEvent, HandshakeRecord, StoredCluster } from './store.ts'
+
+export const SCHEMA_VERSION = 1
+
+/**
+ * Schema v1. Secrets never enter it: agent tokens are sealed before they reach the store, activation tokens never
+ * do. The partial unique index keeps one unfinished handshake per secondary, whichever gateway writes.
+ */
+export const SCHEMA_V1 = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+CREATE TABLE IF NOT EXISTS clusters (
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('primary', 'secondary')),
+  agent_url TEXT NOT NULL,
+  agent_token_sealed BLOB NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS handshakes (
+  id TEXT PRIMARY KEY,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'succeeded', 'failed', 'cancelled')),
+  primary_name TEXT NOT NULL,
+  secondary_name TEXT NOT NULL,
+  secondary_id TEXT NOT NULL,
+  options TEXT NOT NULL,
+  steps TEXT NOT NULL,
+  checks TEXT NOT NULL,
+  token TEXT,
+  error TEXT,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  recheck_cluster INTEGER NOT NULL DEFAULT 0,
+  idempotency_key TEXT,
+  request_hash TEXT,
+  lease_owner TEXT,
+  lease_until INTEGER,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  finished_at TEXT
+) STRICT;
+
+CREATE UNIQUE INDEX IF NOT EXISTS handshakes_one_unfinished_per_secondary
+  ON handshakes (secondary_name) WHERE state IN ('pending', 'running');
+CREATE UNIQUE INDEX IF NOT EXISTS handshakes_idempotency_key
+  ON handshakes (idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS handshakes_by_state ON handshakes (state, created_at);
+
+CREATE TABLE IF NOT EXISTS handshake_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  handshake_id TEXT NOT NULL REFERENCES handshakes (id) ON DELETE CASCADE,
+  at TEXT NOT NULL,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS handshake_events_by_handshake ON handshake_events (handshake_id, seq);
+`
+
+type Row = Record<string, unknown>
+
+const text = (v: unknown): string => String(v)
+const json = <T>(v: unknown): T => JSON.parse(String(v)) as T
+const maybeJson = <T>(v: unknown): T | null => (v === null || v === undefined ? null : json<T>(v))
+const maybeText = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
+
+export function clusterFromRow(row: Row): StoredCluster {
+  return {
+    name: text(row.name),
+    role: text(row.role) as StoredCluster['role'],
+    agent_url: text(row.agent_url),
+    agent_token_sealed: new Uint8Array(row.agent_token_sealed as Uint8Array),
+    created_at: text(row.created_at),
+    updated_at: text(row.updated_at),
+  }
+}
+
+export function handshakeFromRow(row: Row): HandshakeRecord {
+  return {
+    id: text(row.id),
+    state: text(row.state) as HandshakeRecord['state'],
+    primary: text(row.primary_name),
+    secondary: text(row.secondary_name),
+    secondary_id: text(row.secondary_id),
+    options: json(row.options),
+    steps: json(row.steps),
+    checks: json(row.checks),
+    token: maybeJson(row.token),
+    error: maybeJson(row.error),
+    cancel_requested: Number(row.cancel_requested) === 1,
+    recheck_cluster: Number(row.recheck_cluster) === 1,
+    idempotency_key: maybeText(row.idempotency_key),
+    request_hash: maybeText(row.request_hash),
+    created_at: text(row.created_at),
+    updated_at: text(row.updated_at),
+    finished_at: maybeText(row.finished_at),
+  }
+}
+
+export function eventFromRow(row: Row): HandshakeEvent {
+  return {
+    seq: Number(row.seq),
+    handshake_id: text(row.handshake_id),
+    at: text(row.at),
+    type: text(row.type) as HandshakeEvent['type'],
+    data: json(row.data),
+  }
+}
+
+/** Column values of a handshake patch; JSON columns serialised. */
+export function patchColumns(patch: Partial<HandshakeRecord>): Record<string, string | number | null> {
+  const out: Record<string, string | number | null> = {}
+  if (patch.state !== undefined) out.state = patch.state
+  if (patch.steps !== undefined) out.steps = JSON.stringify(patch.steps)
+  if (patch.checks !== undefined) out.checks = JSON.stringify(patch.checks)
+  if (patch.token !== undefined) out.token = patch.token === null ? null : JSON.stringify(patch.token)
+  if (patch.error !== undefined) out.error = patch.error === null ? null : JSON.stringify(patch.error)
+  if (patch.recheck_cluster !== undefined) out.recheck_cluster = patch.recheck_cluster ? 1 : 0
+  if (patch.finished_at !== undefined) out.finished_at = patch.finished_at
+  return out
+}

@@ -1,0 +1,220 @@
+import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
+import { SqliteDb } from './sqlite-db.ts'
+import {
+  clusterFromRow,
+  eventFromRow,
+  handshakeFromRow,
+  patchColumns,
+  SCHEMA_V1,
+  SCHEMA_VERSION,
+} from './sqlite-schema.ts'
+import type { CreateOutcome, HandshakeRecord, NewEvent, Store, StoredCluster } from './store.ts'
+
+const UNFINISHED = "state IN ('pending', 'running')"
+
+/**
+ * The Store in one SQLite file (node:sqlite), in WAL mode with full syncs: a transition is on disk before the
+ * gateway acts on it. Writes take the database lock first (BEGIN IMMEDIATE), so gateways sharing the file agree.
+ */
+export class SqliteStore implements Store {
+  readonly #db: SqliteDb
+
+  constructor(path: string) {
+    this.#db = new SqliteDb(path)
+    this.#db.tx(() => {
+      this.#db.exec(SCHEMA_V1)
+      this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
+    })
+  }
+
+  #handshake(id: string): HandshakeRecord | undefined {
+    const row = this.#db.get('SELECT * FROM handshakes WHERE id = ?', id)
+    return row === undefined ? undefined : handshakeFromRow(row)
+  }
+
+  #event(id: string, at: string, event: NewEvent) {
+    this.#db.run(
+      'INSERT INTO handshake_events (handshake_id, at, type, data) VALUES (?, ?, ?, ?)',
+      id,
+      at,
+      event.type,
+      JSON.stringify(event.data),
+    )
+  }
+
+  async ping() {
+    this.#db.get('SELECT 1 AS ok')
+  }
+
+  async close() {
+    this.#db.close()
+  }
+
+  async getMeta(key: string) {
+    const row = this.#db.get('SELECT value FROM meta WHERE key = ?', key)
+    return row === undefined ? undefined : String(row.value)
+  }
+
+  async setMeta(key: string, value: string) {
+    this.#db.run(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      key,
+      value,
+    )
+  }
+
+  async upsertCluster(c: StoredCluster) {
+    return this.#db.tx(() => {
+      const existing = this.#db.get('SELECT created_at FROM clusters WHERE name = ?', c.name)
+      const createdAt = existing === undefined ? c.created_at : String(existing.created_at)
+      this.#db.run(
+        `INSERT INTO clusters (name, role, agent_url, agent_token_sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET role = excluded.role, agent_url = excluded.agent_url,
+           agent_token_sealed = excluded.agent_token_sealed, updated_at = excluded.updated_at`,
+        c.name,
+        c.role,
+        c.agent_url,
+        c.agent_token_sealed,
+        createdAt,
+        c.updated_at,
+      )
+      return { created: existing === undefined, cluster: { ...c, created_at: createdAt } }
+    })
+  }
+
+  async getCluster(name: string) {
+    const row = this.#db.get('SELECT * FROM clusters WHERE name = ?', name)
+    return row === undefined ? undefined : clusterFromRow(row)
+  }
+
+  async listClusters() {
+    return this.#db.all('SELECT * FROM clusters ORDER BY name').map(clusterFromRow)
+  }
+
+  async deleteCluster(name: string) {
+    return this.#db.tx(() => {
+      const inUse = this.#db.get(
+        `SELECT id FROM handshakes WHERE ${UNFINISHED} AND (primary_name = ? OR secondary_name = ?)`,
+        name,
+        name,
+      )
+      if (inUse !== undefined) return 'in_use' as const
+      return this.#db.run('DELETE FROM clusters WHERE name = ?', name).changes === 1 ? 'deleted' : 'not_found'
+    })
+  }
+
+  async createHandshake(h: HandshakeRecord): Promise<CreateOutcome> {
+    return this.#db.tx(() => {
+      if (h.idempotency_key !== null) {
+        const row = this.#db.get('SELECT * FROM handshakes WHERE idempotency_key = ?', h.idempotency_key)
+        if (row !== undefined) {
+          const existing = handshakeFromRow(row)
+          return { kind: existing.request_hash === h.request_hash ? 'replayed' : 'key_conflict', handshake: existing }
+        }
+      }
+      const active = this.#db.get(`SELECT * FROM handshakes WHERE secondary_name = ? AND ${UNFINISHED}`, h.secondary)
+      if (active !== undefined) return { kind: 'in_progress', handshake: handshakeFromRow(active) }
+      // The unique indexes stay the last word, should another writer slip past the reads above.
+      this.#db.run(
+        `INSERT INTO handshakes (id, state, primary_name, secondary_name, secondary_id, options, steps, checks, token,
+           error, cancel_requested, recheck_cluster, idempotency_key, request_hash, created_at, updated_at, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, 0, ?, ?, ?, ?, NULL)`,
+        h.id,
+        h.state,
+        h.primary,
+        h.secondary,
+        h.secondary_id,
+        JSON.stringify(h.options),
+        JSON.stringify(h.steps),
+        JSON.stringify(h.checks),
+        h.idempotency_key,
+        h.request_hash,
+        h.created_at,
+        h.updated_at,
+      )
+      this.#event(h.id, h.created_at, { type: 'state', data: { state: h.state } })
+      return { kind: 'created', handshake: this.#handshake(h.id) as HandshakeRecord }
+    })
+  }
+
+  async getHandshake(id: string) {
+    return this.#handshake(id)
+  }
+
+  async listHandshakes({ state, limit }: { state?: HandshakeState | undefined; limit: number }) {
+    const rows =
+      state === undefined
+        ? this.#db.all('SELECT * FROM handshakes ORDER BY created_at DESC, rowid DESC LIMIT ?', limit)
+        : this.#db.all(
+            'SELECT * FROM handshakes WHERE state = ? ORDER BY created_at DESC, rowid DESC LIMIT ?',
+            state,
+            limit,
+          )
+    return rows.map(handshakeFromRow)
+  }
+
+  async resumable(owner: string, now: number) {
+    return this.#db
+      .all(
+        `SELECT * FROM handshakes WHERE ${UNFINISHED} AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)
+       ORDER BY created_at, rowid`,
+        owner,
+        now,
+      )
+      .map(handshakeFromRow)
+  }
+
+  async updateHandshake(id: string, patch: Parameters<Store['updateHandshake']>[1], at: string, event?: NewEvent) {
+    return this.#db.tx(() => {
+      const columns = { ...patchColumns(patch), updated_at: at }
+      const names = Object.keys(columns)
+      const sets = names.map((name) => `${name} = ?`).join(', ')
+      const result = this.#db.run(`UPDATE handshakes SET ${sets} WHERE id = ?`, ...Object.values(columns), id)
+      if (result.changes !== 1) throw new Error(`no handshake ${id} to update`)
+      if (event !== undefined) this.#event(id, at, event)
+      return this.#handshake(id) as HandshakeRecord
+    })
+  }
+
+  async requestCancel(id: string, at: string) {
+    return this.#db.tx(() => {
+      this.#db.run(`UPDATE handshakes SET cancel_requested = 1, updated_at = ? WHERE id = ? AND ${UNFINISHED}`, at, id)
+      return this.#handshake(id)
+    })
+  }
+
+  async countByState() {
+    const counts: Record<HandshakeState, number> = { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
+    for (const row of this.#db.all('SELECT state, COUNT(*) AS n FROM handshakes GROUP BY state')) {
+      counts[String(row.state) as HandshakeState] = Number(row.n)
+    }
+    return counts
+  }
+
+  async claim(id: string, owner: string, now: number, until: number) {
+    const result = this.#db.run(
+      `UPDATE handshakes SET lease_owner = ?, lease_until = ?
+       WHERE id = ? AND ${UNFINISHED} AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)`,
+      owner,
+      until,
+      id,
+      owner,
+      now,
+    )
+    return result.changes === 1
+  }
+
+  async release(id: string, owner: string) {
+    this.#db.run(
+      'UPDATE handshakes SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?',
+      id,
+      owner,
+    )
+  }
+
+  async events(id: string, afterSeq: number) {
+    return this.#db
+      .all('SELECT * FROM handshake_events WHERE handshake_id = ? AND seq > ? ORDER BY seq', id, afterSeq)
+      .map(eventFromRow)
+  }
+}

@@ -1,0 +1,78 @@
+import type { ClusterRole } from '../clusters/clusters.schemas.ts'
+import type { Handshake, HandshakeState } from '../handshakes/handshakes.schemas.ts'
+
+/** A registered cluster as stored: the agent token only ever sealed (AES-256-GCM), never in clear. */
+export interface StoredCluster {
+  name: string
+  role: ClusterRole
+  agent_url: string
+  agent_token_sealed: Uint8Array
+  created_at: string
+  updated_at: string
+}
+
+/** A handshake with what only the gateway needs: the idempotency key and whether to re-check the cluster port. */
+export interface HandshakeRecord extends Handshake {
+  recheck_cluster: boolean
+  idempotency_key: string | null
+  request_hash: string | null
+}
+
+export type HandshakePatch = Partial<
+  Pick<HandshakeRecord, 'state' | 'steps' | 'checks' | 'token' | 'error' | 'recheck_cluster' | 'finished_at'>
+>
+
+export type CreateOutcome =
+  | { kind: 'created'; handshake: HandshakeRecord }
+  /** The same Idempotency-Key with the same body: the handshake it made. */
+  | { kind: 'replayed'; handshake: HandshakeRecord }
+  /** The same Idempotency-Key with another body. */
+  | { kind: 'key_conflict'; handshake: HandshakeRecord }
+  /** The secondary already has a pending or running handshake. */
+  | { kind: 'in_progress'; handshake: HandshakeRecord }
+
+export interface HandshakeEvent {
+  seq: number
+  handshake_id: string
+  at: string
+  type: 'state' | 'step' | 'checks'
+  data: Record<string, unknown>
+}
+
+export type NewEvent = Pick<HandshakeEvent, 'type' | 'data'>
+
+/**
+ * Where the gateway keeps clusters and handshakes. Every call is atomic; the uniqueness rules (one unfinished
+ * handshake per secondary, one handshake per idempotency key) hold in the store itself, so several gateways can
+ * share one database.
+ */
+export interface Store {
+  ping(): Promise<void>
+  close(): Promise<void>
+
+  getMeta(key: string): Promise<string | undefined>
+  setMeta(key: string, value: string): Promise<void>
+
+  upsertCluster(cluster: StoredCluster): Promise<{ created: boolean; cluster: StoredCluster }>
+  getCluster(name: string): Promise<StoredCluster | undefined>
+  listClusters(): Promise<StoredCluster[]>
+  /** Deletes a cluster no unfinished handshake uses; 'in_use' otherwise. */
+  deleteCluster(name: string): Promise<'deleted' | 'not_found' | 'in_use'>
+
+  createHandshake(handshake: HandshakeRecord): Promise<CreateOutcome>
+  getHandshake(id: string): Promise<HandshakeRecord | undefined>
+  listHandshakes(query: { state?: HandshakeState | undefined; limit: number }): Promise<HandshakeRecord[]>
+  /** Pending or running handshakes no live gateway holds: this one's, or those whose lease ran out. */
+  resumable(owner: string, now: number): Promise<HandshakeRecord[]>
+  /** Writes a transition and its event in one transaction, before the gateway acts on it. */
+  updateHandshake(id: string, patch: HandshakePatch, at: string, event?: NewEvent): Promise<HandshakeRecord>
+  /** Flags a pending or running handshake for cancellation; undefined when there is none by that id. */
+  requestCancel(id: string, at: string): Promise<HandshakeRecord | undefined>
+  countByState(): Promise<Record<HandshakeState, number>>
+
+  /** Takes (or renews) the right to run a handshake until `until` (epoch ms); false when another gateway holds it. */
+  claim(id: string, owner: string, now: number, until: number): Promise<boolean>
+  release(id: string, owner: string): Promise<void>
+
+  events(id: string, afterSeq: number): Promise<HandshakeEvent[]>
+}

@@ -1,0 +1,112 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { type CodedError, isCodedError } from '@vault-dr/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type AgentClients, createAgentClients } from '../src/agents/agent-clients.ts'
+
+const TOKEN = 'agent-token-under-test-0123456789'
+
+/** A stand-in agent: answers by path, and counts what it was asked. */
+function fakeAgent(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void) {
+  const seen: Array<{ method: string; url: string; auth: string | undefined; body: string }> = []
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk) => {
+      body += chunk
+    })
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', auth: req.headers.authorization, body })
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) return problem(res, 401, 'CORE_ERR_UNAUTHORIZED', 'no')
+      handler(req, res, body)
+    })
+  })
+  return { server, seen }
+}
+
+function problem(res: ServerResponse, status: number, code: string, detail: string) {
+  res.writeHead(status, { 'content-type': 'application/problem+json' })
+  res.end(JSON.stringify({ type: 'x', title: 't', status, detail, code, instance: 'req-1', fix: `fix for ${code}` }))
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+async function failure(promise: Promise<unknown>): Promise<CodedError> {
+  try {
+    await promise
+  } catch (err) {
+    if (isCodedError(err)) return err
+    throw err
+  }
+  throw new Error('expected a failure')
+}
+
+describe('agent clients (OpenAPI-typed, over undici)', () => {
+  let statusCalls = 0
+  const agent = fakeAgent((req, res) => {
+    if (req.url === '/v1/status') {
+      statusCalls++
+      if (statusCalls <= 2) return problem(res, 503, 'PRIMARY_ERR_VAULT_UNAVAILABLE', 'starting')
+      res.writeHead(200, { 'content-type': 'application/json' })
+      return res.end(
+        JSON.stringify({ vault: { reachable: true }, replication: null, checked_at: new Date().toISOString() }),
+      )
+    }
+    if (req.url === '/v1/dr/primary/secondary-token') return problem(res, 503, 'PRIMARY_ERR_VAULT_UNAVAILABLE', 'busy')
+    if (req.url === '/v1/dr/primary/revoke-secondary')
+      return problem(res, 409, 'PRIMARY_ERR_NOT_PRIMARY', 'not primary')
+    // /v1/probes/local: never answers
+  })
+  let url: string
+  let clients: AgentClients
+  beforeAll(async () => {
+    url = await listen(agent.server)
+    clients = createAgentClients({ timeoutMs: 300 })
+  })
+  afterAll(async () => {
+    await clients.close()
+    agent.server.closeAllConnections()
+    await new Promise((resolve) => agent.server.close(resolve))
+  })
+
+  it('sends the bearer token and retries an idempotent call on 503', async () => {
+    const status = await clients.primary({ cluster: 'dc1', url, token: TOKEN }).status()
+    expect(status.replication).toBeNull()
+    expect(statusCalls).toBe(3)
+    expect(agent.seen.every((s) => s.auth === `Bearer ${TOKEN}`)).toBe(true)
+  })
+
+  it('never retries a mint, and keeps the agent code in upstream', async () => {
+    const before = agent.seen.length
+    const err = await failure(
+      clients.primary({ cluster: 'dc1', url, token: TOKEN }).mintToken({ secondary_id: 'dc2', ttl: '5m' }),
+    )
+    expect(agent.seen.length - before).toBe(1)
+    expect(err.code).toBe('GATEWAY_ERR_AGENT_FAILED')
+    expect(err.upstream).toMatchObject({ service: 'primary-agent', status: 503, code: 'PRIMARY_ERR_VAULT_UNAVAILABLE' })
+    expect(err.fix).toBe('fix for PRIMARY_ERR_VAULT_UNAVAILABLE')
+    expect(JSON.parse(agent.seen.at(-1)?.body ?? '{}')).toEqual({ secondary_id: 'dc2', ttl: '5m' })
+  })
+
+  it('maps a refusal, a wrong token, a timeout and a closed port, never echoing the token', async () => {
+    const primary = clients.primary({ cluster: 'dc1', url, token: TOKEN })
+    const refused = await failure(primary.revoke('dc2'))
+    expect(refused).toMatchObject({
+      code: 'GATEWAY_ERR_AGENT_REJECTED',
+      upstream: { code: 'PRIMARY_ERR_NOT_PRIMARY', status: 409 },
+    })
+    const wrong = await failure(clients.primary({ cluster: 'dc1', url, token: 'wrong-token-0123456789' }).revoke('dc2'))
+    expect(wrong.code).toBe('GATEWAY_ERR_AGENT_UNAUTHORIZED')
+    const slow = await failure(primary.probeLocal())
+    expect(slow.code).toBe('GATEWAY_ERR_AGENT_TIMEOUT')
+    const closed = await failure(
+      clients.secondary({ cluster: 'dc2', url: 'http://127.0.0.1:1', token: TOKEN }).status(),
+    )
+    expect(closed.code).toBe('GATEWAY_ERR_AGENT_UNREACHABLE')
+    for (const err of [refused, wrong, slow, closed]) {
+      expect(`${err.message} ${JSON.stringify(err.upstream)}`).not.toContain(TOKEN)
+    }
+  })
+})

@@ -1,0 +1,177 @@
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { FakeWorld } from './helpers/fake-agents.ts'
+import { AUTH, createHandshake, registerPair, startGateway, stepStatuses, tempDir, waitFor } from './helpers/gateway.ts'
+
+describe('handshake state machine (fake agents)', () => {
+  let tmp: { dir: string; cleanup: () => void }
+  let world: FakeWorld
+  let gw: Awaited<ReturnType<typeof startGateway>>
+  beforeEach(async () => {
+    tmp = tempDir()
+    world = new FakeWorld()
+    gw = await startGateway(join(tmp.dir, 'gw.sqlite'), { agents: world.clients() })
+    await registerPair(gw.app)
+  })
+  afterEach(async () => {
+    await gw.app.close()
+    tmp.cleanup()
+  })
+
+  it('runs every step in order and records them', async () => {
+    const res = await createHandshake(gw.app)
+    expect(res.statusCode, res.body).toBe(202)
+    expect(res.headers.location).toBe(`/v1/handshakes/${res.json().id}`)
+    const hs = await waitFor(gw.app, res.json().id)
+    expect(hs.state, JSON.stringify(hs)).toBe('succeeded')
+    expect(stepStatuses(hs)).toEqual({
+      preflight: 'succeeded',
+      enable_primary: 'succeeded',
+      mint_token: 'succeeded',
+      inspect_token: 'succeeded',
+      activate_secondary: 'succeeded',
+      verify: 'succeeded',
+    })
+    for (const step of hs.steps) {
+      expect(step.started_at).not.toBeNull()
+      expect(step.finished_at).not.toBeNull()
+    }
+    expect(hs.secondary_id).toBe('dc2')
+    expect(hs.token).toMatchObject({ secondary_id: 'dc2', mints: 1 })
+    expect(hs.checks.some((c) => c.phase === 'post_enable' && c.code === 'OK')).toBe(true)
+    expect(world.activations).toBe(1)
+    expect([...world.knownSecondaries]).toEqual(['dc2'])
+    // The token never leaves memory: not in the handshake, nor in the response.
+    expect(JSON.stringify(hs)).not.toContain(world.minted[0])
+    expect(gw.logs.text).not.toContain(world.minted[0])
+  })
+
+  it('on a pair that already replicates, changes nothing and says so', async () => {
+    world.replicate('dc2')
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(hs.state).toBe('succeeded')
+    expect(hs.steps[0]).toMatchObject({
+      name: 'preflight',
+      status: 'succeeded',
+      detail: 'already replicating: nothing changed',
+    })
+    for (const step of hs.steps.slice(1)) {
+      expect(step).toMatchObject({ status: 'skipped', detail: 'already replicating: nothing changed' })
+    }
+    expect(world.calls.filter((c) => /enable|mint|revoke|activate/.test(c))).toEqual([])
+  })
+
+  it.each([
+    ['a sealed primary', (w: FakeWorld) => (w.primary.sealed = true), 'PRIMARY_SEALED'],
+    ['an older secondary', (w: FakeWorld) => (w.secondary.version = '1.16.0+ent'), 'VERSION_SKEW'],
+    ['a closed cluster port', (w: FakeWorld) => (w.clusterPort = 'refused'), 'CONNECTION_REFUSED'],
+    ['a Community Edition secondary', (w: FakeWorld) => (w.secondary.enterprise = false), 'NOT_ENTERPRISE'],
+  ])('stops at preflight with %s, before any token', async (_what, breakIt, code) => {
+    breakIt(world)
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(hs.state).toBe('failed')
+    expect(hs.steps[0]).toMatchObject({ status: 'failed', error: { code } })
+    expect(hs.error?.code).toBe(code)
+    expect(stepStatuses(hs).mint_token).toBe('skipped')
+    expect(hs.checks.find((c) => c.code === code)?.status).toBe('fail')
+    expect(world.minted).toEqual([])
+    expect(world.knownSecondaries.size).toBe(0)
+    expect(world.primary.mode).toBe('disabled')
+  })
+
+  it('refuses a secondary of another primary unless allow_repoint, and skips checks by name', async () => {
+    world.secondary = { ...world.secondary, mode: 'secondary', state: 'stream-wals', clusterId: 'another-set' }
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(hs.error?.code).toBe('SECONDARY_REPLICATES_OTHER_PRIMARY')
+
+    world.secondary.sealed = true
+    const pre = await gw.app.inject({
+      method: 'POST',
+      url: '/v1/preflight',
+      headers: AUTH,
+      payload: { primary: 'dc1', secondary: 'dc2', skip_checks: ['secondary_vault'], allow_repoint: true },
+    })
+    expect(pre.statusCode, pre.body).toBe(200)
+    expect(pre.json().ok).toBe(true)
+    const checks = pre.json().checks as Array<{ name: string; status: string; code: string }>
+    expect(checks.find((c) => c.name === 'secondary_vault')).toMatchObject({
+      status: 'skipped',
+      code: 'SECONDARY_SEALED',
+    })
+    expect(checks.find((c) => c.name === 'secondary_role')).toMatchObject({ status: 'warn' })
+    expect(world.calls.filter((c) => /enable|mint|activate/.test(c))).toEqual([])
+  })
+
+  it('re-checks the cluster port after enabling DR and fails before minting when TLS is terminated', async () => {
+    world.clusterPort = 'tls_terminated'
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(hs.state).toBe('failed')
+    expect(stepStatuses(hs)).toMatchObject({ enable_primary: 'succeeded', mint_token: 'failed' })
+    expect(hs.error?.code).toBe('TLS_TERMINATED')
+    expect(hs.checks.find((c) => c.phase === 'post_enable' && c.code === 'TLS_TERMINATED')?.status).toBe('fail')
+    expect(world.minted).toEqual([])
+  })
+
+  it('re-mints once when the token does not look up as valid', async () => {
+    let first = true
+    world.intercept['secondary.inspect'] = async (next) => {
+      if (first) {
+        first = false
+        for (const t of world.tokens.values()) t.revoked = true
+      }
+      return next()
+    }
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
+    expect(hs.token?.mints).toBe(2)
+    expect(hs.steps.find((s) => s.name === 'inspect_token')?.detail).toContain('re-minted once')
+    expect(world.activations).toBe(1)
+  })
+
+  it('re-mints a token that would expire before activation', async () => {
+    let offset = 0
+    world.now = () => Date.now() + offset
+    await gw.app.close()
+    gw = await startGateway(join(tmp.dir, 'gw.sqlite'), {
+      agents: world.clients(),
+      now: () => Date.now() + offset,
+      hooks: {
+        beforeStep: (_id, step) => {
+          // Minted at "now"; by activation 4m50s have passed on every clock: 10 s left, under the 30 s margin.
+          if (step === 'activate_secondary') offset = 290_000
+        },
+      },
+    })
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app, { inspect: false })).json().id)
+    expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
+    expect(hs.token?.mints).toBe(2)
+    expect(world.calls.filter((c) => c === 'primary.revoke')).toHaveLength(1)
+    expect([...world.knownSecondaries]).toEqual(['dc2'])
+    expect(world.activations).toBe(1)
+  })
+
+  it('fails verify within its deadline, naming what is missing', async () => {
+    world.streams = false
+    await gw.app.close()
+    gw = await startGateway(
+      join(tmp.dir, 'gw.sqlite'),
+      { agents: world.clients() },
+      { VAULT_DR_VERIFY_TIMEOUT_MS: '300' },
+    )
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(hs.state).toBe('failed')
+    expect(hs.error?.code).toBe('GATEWAY_ERR_VERIFY_TIMEOUT')
+    expect(hs.error?.detail).toContain('connection_state is connecting')
+    // The token was used: it must not be revoked (that would cut the secondary off).
+    expect(world.calls).not.toContain('primary.revoke')
+  })
+
+  it('counts steps and failures in its metrics', async () => {
+    world.primary.sealed = true
+    await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    const text = (await gw.app.inject({ method: 'GET', url: '/metrics' })).body
+    expect(text).toMatch(/vault_dr_handshakes\{state="failed"[^}]*\} 1/)
+    expect(text).toMatch(/vault_dr_handshake_failures_total\{code="PRIMARY_SEALED"[^}]*\} 1/)
+    expect(text).toMatch(/vault_dr_handshake_step_duration_seconds_count\{[^}]*step="preflight"[^}]*\} 1/)
+  })
+})

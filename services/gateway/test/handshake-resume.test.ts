@@ -1,0 +1,222 @@
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { STEP_NAMES, type StepName } from '../src/handshakes/handshakes.schemas.ts'
+import { SqliteStore } from '../src/store/sqlite-store.ts'
+import { FakeWorld } from './helpers/fake-agents.ts'
+import {
+  AUTH,
+  createHandshake,
+  getHandshake,
+  registerPair,
+  startGateway,
+  stepStatuses,
+  tempDir,
+  waitFor,
+} from './helpers/gateway.ts'
+
+type Gateway = Awaited<ReturnType<typeof startGateway>>
+const never = () => new Promise<never>(() => {})
+
+describe('durability: crashes, restarts and cancellation (fake agents)', () => {
+  let tmp: { dir: string; cleanup: () => void }
+  let path: string
+  let world: FakeWorld
+  const open: Gateway[] = []
+  beforeEach(() => {
+    tmp = tempDir()
+    path = join(tmp.dir, 'gw.sqlite')
+    world = new FakeWorld()
+  })
+  afterEach(async () => {
+    for (const gw of open.splice(0)) await gw.app.close()
+    tmp.cleanup()
+  })
+
+  /** A gateway that "crashes" (stops, abandoning its step at once) when `crash` says so. */
+  async function crashingGateway(crash: { beforeStep?: StepName; during?: string }) {
+    const holder: { gw?: Gateway } = {}
+    let closed!: () => void
+    const crashed = new Promise<void>((resolve) => {
+      closed = resolve
+    })
+    const die = () => {
+      void holder.gw?.app.close().then(closed)
+      return never()
+    }
+    if (crash.during !== undefined) {
+      world.intercept[crash.during] = async (next) => {
+        delete world.intercept[crash.during as string]
+        await next()
+        return die()
+      }
+    }
+    holder.gw = await startGateway(path, {
+      agents: world.clients(),
+      stopGraceMs: 0,
+      hooks: { beforeStep: (_id, step) => (step === crash.beforeStep ? die() : undefined) },
+    })
+    return { gw: holder.gw, crashed }
+  }
+
+  async function restartAndFinish(id: string) {
+    const gw = await startGateway(path, { agents: world.clients() })
+    open.push(gw)
+    return waitFor(gw.app, id)
+  }
+
+  it.each(STEP_NAMES.slice(1))('completes exactly once after a crash before %s', async (step) => {
+    const { gw, crashed } = await crashingGateway({ beforeStep: step })
+    await registerPair(gw.app)
+    const id = (await createHandshake(gw.app)).json().id as string
+    await crashed
+    const before = await readOnly(path, id)
+    expect(before.state).toBe('running')
+    expect(before.steps.find((s) => s.name === step)?.status).toBe('pending')
+    const hs = await restartAndFinish(id)
+    expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
+    expect(world.activations).toBe(1)
+    expect([...world.knownSecondaries]).toEqual(['dc2'])
+    // Between mint and activation the token was only in the crashed process's memory: revoked and minted anew.
+    const expectedMints = ['inspect_token', 'activate_secondary'].includes(step) ? 2 : 1
+    expect(hs.token?.mints).toBe(expectedMints)
+    expect(world.minted).toHaveLength(expectedMints)
+  })
+
+  it.each([
+    ['primary.mintToken', 2],
+    ['secondary.activate', 1],
+    ['primary.enable', 1],
+  ])('completes exactly once after a crash in the middle of %s', async (call, mints) => {
+    const { gw, crashed } = await crashingGateway({ during: call })
+    await registerPair(gw.app)
+    const id = (await createHandshake(gw.app)).json().id as string
+    await crashed
+    const before = await readOnly(path, id)
+    expect(before.steps.filter((s) => s.status === 'running')).toHaveLength(1)
+    const hs = await restartAndFinish(id)
+    expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
+    expect(world.activations).toBe(1)
+    expect(world.minted).toHaveLength(mints)
+    expect([...world.knownSecondaries]).toEqual(['dc2'])
+    if (call === 'secondary.activate') {
+      expect(hs.steps.find((s) => s.name === 'activate_secondary')?.detail).toContain('not activated again')
+    }
+  })
+
+  it('stops cleanly while verify waits, and the next gateway finishes the wait', async () => {
+    world.streams = false
+    const gw = await startGateway(path, { agents: world.clients() })
+    await registerPair(gw.app)
+    const id = (await createHandshake(gw.app)).json().id as string
+    await waitForStep(gw, id, 'verify', 'running')
+    await gw.app.close()
+    world.streams = true
+    world.secondary.state = 'stream-wals'
+    world.connected.add('dc2')
+    const hs = await restartAndFinish(id)
+    expect(hs.state).toBe('succeeded')
+    expect(world.activations).toBe(1)
+  })
+
+  it('cancels between mint and activation, revoking the unused id', async () => {
+    let release!: () => void
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const gw = await startGateway(path, {
+      agents: world.clients(),
+      hooks: { beforeStep: (_id, step) => (step === 'inspect_token' ? held : undefined) },
+    })
+    open.push(gw)
+    await registerPair(gw.app)
+    const id = (await createHandshake(gw.app)).json().id as string
+    await waitForStep(gw, id, 'mint_token', 'succeeded')
+    const res = await gw.app.inject({ method: 'POST', url: `/v1/handshakes/${id}/cancel`, headers: AUTH })
+    expect(res.statusCode, res.body).toBe(202)
+    expect(res.json().cancel_requested).toBe(true)
+    release()
+    const hs = await waitFor(gw.app, id)
+    expect(hs.state).toBe('cancelled')
+    expect(hs.error).toMatchObject({ code: 'GATEWAY_ERR_CANCELLED' })
+    expect(hs.error?.detail).toContain('revoked the unused secondary id dc2')
+    expect(stepStatuses(hs)).toMatchObject({ activate_secondary: 'skipped', verify: 'skipped' })
+    expect(world.activations).toBe(0)
+    expect(world.knownSecondaries.size).toBe(0)
+    const again = await gw.app.inject({ method: 'POST', url: `/v1/handshakes/${id}/cancel`, headers: AUTH })
+    expect(again.statusCode).toBe(409)
+    expect(again.json().code).toBe('GATEWAY_ERR_HANDSHAKE_FINISHED')
+  })
+
+  it('cancels a verify wait at once, leaving the activated secondary alone', async () => {
+    world.streams = false
+    const gw = await startGateway(path, { agents: world.clients() })
+    open.push(gw)
+    await registerPair(gw.app)
+    const id = (await createHandshake(gw.app)).json().id as string
+    await waitForStep(gw, id, 'verify', 'running')
+    await gw.app.inject({ method: 'POST', url: `/v1/handshakes/${id}/cancel`, headers: AUTH })
+    const hs = await waitFor(gw.app, id, ['cancelled'], 2_000)
+    expect(hs.steps.find((s) => s.name === 'verify')?.detail).toContain('interrupted')
+    expect(world.calls).not.toContain('primary.revoke')
+  })
+
+  it('gives one handshake to concurrent requests for one secondary, also from two gateways on one store', async () => {
+    const hold = { beforeStep: () => never() }
+    const a = await startGateway(path, { agents: world.clients(), hooks: hold, stopGraceMs: 0 })
+    const b = await startGateway(
+      path,
+      { agents: world.clients(), hooks: hold, stopGraceMs: 0 },
+      { VAULT_DR_GATEWAY_ID: 'gw-b' },
+    )
+    open.push(a, b)
+    await registerPair(a.app)
+    const results = await Promise.all([createHandshake(a.app), createHandshake(a.app), createHandshake(b.app)])
+    const codes = results.map((r) => r.statusCode).sort()
+    expect(codes).toEqual([202, 409, 409])
+    for (const r of results.filter((x) => x.statusCode === 409)) {
+      expect(r.headers['content-type']).toContain('application/problem+json')
+      expect(r.json().code).toBe('GATEWAY_ERR_HANDSHAKE_IN_PROGRESS')
+    }
+    const list = await a.app.inject({ method: 'GET', url: '/v1/handshakes', headers: AUTH })
+    expect(list.json().handshakes).toHaveLength(1)
+  })
+
+  it('answers the same handshake for the same Idempotency-Key and body, 422 for another body', async () => {
+    const gw = await startGateway(path, { agents: world.clients() })
+    open.push(gw)
+    await registerPair(gw.app)
+    const key = { 'idempotency-key': 'req-7f3a' }
+    const first = await createHandshake(gw.app, {}, key)
+    const second = await createHandshake(gw.app, {}, key)
+    expect(first.statusCode).toBe(202)
+    expect(second.statusCode).toBe(200)
+    expect(second.json().id).toBe(first.json().id)
+    const other = await createHandshake(gw.app, { inspect: false }, key)
+    expect(other.statusCode).toBe(422)
+    expect(other.json().code).toBe('GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED')
+    await waitFor(gw.app, first.json().id)
+    expect((await createHandshake(gw.app, {}, key)).json().id).toBe(first.json().id)
+    expect(world.activations).toBe(1)
+  })
+})
+
+/** The handshake as stored, read through a store of its own. */
+async function readOnly(path: string, id: string) {
+  const store = new SqliteStore(path)
+  try {
+    const hs = await store.getHandshake(id)
+    if (hs === undefined) throw new Error(`no handshake ${id}`)
+    return hs
+  } finally {
+    await store.close()
+  }
+}
+
+async function waitForStep(gw: Gateway, id: string, step: StepName, status: string) {
+  for (let i = 0; i < 500; i++) {
+    const hs = await getHandshake(gw.app, id)
+    if (hs.steps.find((s) => s.name === step)?.status === status) return
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  throw new Error(`step ${step} never became ${status}`)
+}

@@ -1,0 +1,169 @@
+import type { AddressInfo } from 'node:net'
+import tls from 'node:tls'
+import { buildApp as buildPrimaryAgent, type PrimaryAgentConfig } from '@vault-dr/primary-agent'
+import { buildApp as buildSecondaryAgent, type SecondaryAgentConfig } from '@vault-dr/secondary-agent'
+import { type ClusterHandle, type StartClusterOptions, startCluster } from '@vault-dr/vault-sim'
+import type { AgentClients } from '../../src/agents/agent-clients.ts'
+import { LogCapture, PRIMARY_AGENT_TOKEN, SECONDARY_AGENT_TOKEN } from './gateway.ts'
+
+/** Fast emulator timings: activation reaches stream-wals well under a second. */
+export const fastTimings = {
+  bootstrapMs: 30,
+  merkleDiffMs: 20,
+  merkleSyncMs: 30,
+  heartbeatMs: 50,
+  reconnectMs: 50,
+  restartMs: 20,
+  unwrapTimeoutMs: 1_500,
+  dialTimeoutMs: 1_500,
+}
+
+const agentSettings = { statusCacheMs: 0, probeTimeoutMs: 1_000, waitTimeoutMs: 5_000 }
+const api = (token: string) => ({ token, bodyLimit: 64 * 1024, logLevel: 'info' })
+const vault = (c: ClusterHandle) => ({
+  addr: c.apiUrl,
+  token: c.rootToken,
+  caPem: c.apiCaPem,
+  skipVerify: false,
+  timeoutMs: 5_000,
+})
+
+export interface SimWorldOptions {
+  primary?: StartClusterOptions
+  secondary?: StartClusterOptions
+  /** Give the primary agent its own listener as VAULT_DR_CLUSTER_ADDR (cluster_addr may point at a proxy). */
+  primaryAgentProbesOwnListener?: boolean
+}
+
+/** Two emulated Vault Enterprise clusters, each with its real agent listening on 127.0.0.1. */
+export async function startSimWorld(opts: SimWorldOptions = {}) {
+  const events: string[] = []
+  const closers: Array<() => Promise<void>> = []
+  const cluster = async (name: string, extra: StartClusterOptions = {}) => {
+    const c = await startCluster({
+      name,
+      apiAddr: '127.0.0.1:0',
+      clusterAddr: '127.0.0.1:0',
+      timings: fastTimings,
+      logger: (line) => events.push(line),
+      ...extra,
+    })
+    closers.push(() => c.close())
+    return c
+  }
+  const primary = await cluster('sim-dc1', opts.primary)
+  const secondary = await cluster('sim-dc2', opts.secondary)
+  const agentLogs = new LogCapture()
+  const primaryConfig: PrimaryAgentConfig = {
+    listen: { host: '127.0.0.1', port: 0 },
+    api: api(PRIMARY_AGENT_TOKEN),
+    vault: vault(primary),
+    agent: agentSettings,
+    clusterAddr: opts.primaryAgentProbesOwnListener ? primary.clusterUrl : undefined,
+  }
+  const secondaryConfig: SecondaryAgentConfig = {
+    listen: { host: '127.0.0.1', port: 0 },
+    api: api(SECONDARY_AGENT_TOKEN),
+    vault: vault(secondary),
+    agent: agentSettings,
+    primaryCaPem: primary.apiCaPem,
+    activationCaFile: undefined,
+  }
+  const primaryAgent = await buildPrimaryAgent(primaryConfig, { logStream: agentLogs })
+  const secondaryAgent = await buildSecondaryAgent(secondaryConfig, { logStream: agentLogs })
+  const primaryUrl = await primaryAgent.listen({ host: '127.0.0.1', port: 0 })
+  const secondaryUrl = await secondaryAgent.listen({ host: '127.0.0.1', port: 0 })
+  closers.push(
+    () => primaryAgent.close(),
+    () => secondaryAgent.close(),
+  )
+  return {
+    primary,
+    secondary,
+    primaryUrl,
+    secondaryUrl,
+    agentLogs,
+    /** Lines the emulators logged, e.g. "[sim-dc2] dr: enabled as secondary dc2". */
+    count: (pattern: RegExp) => events.filter((line) => pattern.test(line)).length,
+    async close() {
+      await Promise.allSettled(
+        closers
+          .splice(0)
+          .reverse()
+          .map((close) => close()),
+      )
+    },
+  }
+}
+export type SimWorld = Awaited<ReturnType<typeof startSimWorld>>
+
+/**
+ * Agent clients that record every activation token minted (so tests can search for them) and let a test replace
+ * one call, e.g. to stop the gateway right after the agent did the work.
+ */
+export function recordingClients(base: AgentClients) {
+  const minted: string[] = []
+  const intercept: Partial<Record<string, (next: () => Promise<unknown>) => Promise<unknown>>> = {}
+  const wrap = <T extends object>(role: string, client: T): T =>
+    new Proxy(client, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver)
+        if (typeof value !== 'function') return value
+        return (...args: unknown[]) => {
+          const next = async () => {
+            const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+            if (role === 'primary' && prop === 'mintToken') minted.push((result as { token: string }).token)
+            return result
+          }
+          const hook = intercept[`${role}.${String(prop)}`]
+          return hook === undefined ? next() : hook(next)
+        }
+      },
+    })
+  const clients: AgentClients = {
+    primary: (target) => wrap('primary', base.primary(target)),
+    secondary: (target) => wrap('secondary', base.secondary(target)),
+    close: () => base.close(),
+  }
+  return { clients, minted, intercept }
+}
+
+// A test-only self-signed certificate: what a TLS-terminating load balancer on 8201 would present.
+const MIDDLEBOX_CERT = `-----BEGIN CERTIFICATE-----
+MIIBtTCCAVugAwIBAgIUCBDanKa6HqF/GYyU7Q5DbEmBhpMwCgYIKoZIzj0EAwIw
+ITEfMB0GA1UEAwwWZ2F0ZXdheS10ZXN0LW1pZGRsZWJveDAgFw0yNjExMjkwNDA1
+NThaGA8yMTI2MTEwNTA0MDU1OFowITEfMB0GA1UEAwwWZ2F0ZXdheS10ZXN0LW1p
+ZGRsZWJveDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABJGByO3BewKssdadaz7x
++Ql+PLtFYWWL2n6t0n8Y2qwQSmSUmEQfdgMPChOxWb8cpesg4bsni/yFbfvKmIRz
+4zyjbzBtMB0GA1UdDgQWBBSR/gQT795Hp2tz+0NUYdOGBPibmjAfBgNVHSMEGDAW
+gBSR/gQT795Hp2tz+0NUYdOGBPibmjAPBgNVHRMBAf8EBTADAQH/MBoGA1UdEQQT
+MBGCCWxvY2FsaG9zdIcEfwAAATAKBggqhkjOPQQDAgNIADBFAiAH+mDzIkjiMZUk
+QjpuBk7g4ehNgWdcRAhaoiH0hD0foQIhAJ0SeqY8xqBDPIP2NaCaj17ujkSLRDwY
+bx2ect6NoqZq
+-----END CERTIFICATE-----
+`
+const MIDDLEBOX_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgQh5FTmi8wu4MP2vM
+J/4M0naGfPixGhkgpQQuPQfCZayhRANCAASRgcjtwXsCrLHWnWs+8fkJfjy7RWFl
+i9p+rdJ/GNqsEEpklJhEH3YDDwoTsVm/HKXrIOG7J4v8hW37ypiEc+M8
+-----END PRIVATE KEY-----
+`
+
+/** A TLS-terminating proxy (its own certificate, no ALPN) that forwards nothing: the middlebox of field note 2. */
+export async function startTlsTerminatingProxy(): Promise<{ url: string; close: () => Promise<void> }> {
+  const sockets = new Set<tls.TLSSocket>()
+  const server = tls.createServer({ cert: MIDDLEBOX_CERT, key: MIDDLEBOX_KEY }, (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `https://127.0.0.1:${port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
