@@ -6,7 +6,7 @@ import { expectData, type Output, table } from '../output.ts'
 import { renderChecks, renderHandshake, renderStep } from '../render-handshake.ts'
 
 type Handshake = components['schemas']['Handshake']
-type CreateHandshake = components['schemas']['CreateHandshakeRequest']
+type CreateHandshake = components['schemas']['CreateHandshakeRequestInput']
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled'])
 
 export const handshakeExitCode = (h: Handshake) => (h.state === 'succeeded' ? ExitCode.ok : ExitCode.failed)
