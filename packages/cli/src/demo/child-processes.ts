@@ -34,7 +34,9 @@ export function spawnNode(name: string, args: string[], env: Record<string, stri
 
 /** The first JSON line a child prints on stdout (vault-sim announces its addresses that way). */
 export async function firstJsonLine(child: Child, timeoutMs: number): Promise<Record<string, string>> {
-  const lines = createInterface({ input: child.process.stdout! })
+  const { stdout } = child.process
+  if (stdout === null) throw new Error(`${child.name} has no stdout`)
+  const lines = createInterface({ input: stdout })
   const timer = setTimeout(() => lines.close(), timeoutMs)
   try {
     for await (const line of lines) {
