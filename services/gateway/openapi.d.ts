@@ -231,7 +231,10 @@ export interface components {
              * @example dc1
              */
             secondary: string;
-            /** @description The DR secondary id; default: the secondary cluster's name */
+            /**
+             * @description The DR secondary id; default: the secondary cluster's name
+             * @example dc2
+             */
             secondary_id?: string;
             /**
              * @description TTL of the activation token; default VAULT_DR_TOKEN_TTL (5m)

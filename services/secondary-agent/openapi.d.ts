@@ -272,15 +272,6 @@ export interface components {
                 code?: string;
             };
         };
-        ActivationTokenClaims: {
-            /** @description The issuing primary's API address, where the secondary unwraps the token */
-            addr: string | null;
-            iat: number;
-            exp: number;
-            nbf: number | null;
-            type: string;
-            accessor: string | null;
-        };
         Readiness: {
             /** @enum {string} */
             status: "ready" | "not_ready";
@@ -290,6 +281,15 @@ export interface components {
                 detail: string;
                 latency_ms: number;
             }[];
+        };
+        ActivationTokenClaims: {
+            /** @description The issuing primary's API address, where the secondary unwraps the token */
+            addr: string | null;
+            iat: number;
+            exp: number;
+            nbf: number | null;
+            type: string;
+            accessor: string | null;
         };
         ActivationResult: {
             /** @constant */

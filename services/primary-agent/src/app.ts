@@ -1,6 +1,5 @@
-import { createServer, createVaultAgent, vaultReadiness } from '@vault-dr/core'
+import { createAgentApp } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
-import { Registry } from 'prom-client'
 import type { PrimaryAgentConfig } from './config.ts'
 import { drPrimaryRoutes } from './dr-primary/dr-primary.routes.ts'
 import { probesRoutes } from './probes/probes.routes.ts'
@@ -14,26 +13,18 @@ export interface PrimaryAgentDeps {
 
 /** Builds the primary agent: its half of the DR handshake, next to the primary cluster. Never listens. */
 export async function buildApp(config: PrimaryAgentConfig, deps: PrimaryAgentDeps = {}) {
-  const registry = new Registry()
-  const agent = createVaultAgent(registry, config.vault, config.agent.statusCacheMs)
-  const app = await createServer({
+  const { app, agent } = await createAgentApp({
     name: 'vault-dr-primary-agent',
-    version: '0.1.0',
     description:
       "The primary cluster's half of the Vault DR handshake: enable DR primary, mint and revoke secondary activation tokens, status and local probes.",
-    apiToken: config.api.token,
-    bodyLimit: config.api.bodyLimit,
-    logLevel: config.api.logLevel,
-    registry,
-    ...(deps.logStream === undefined ? {} : { logStream: deps.logStream }),
-    readiness: { vault: vaultReadiness(agent) },
+    config,
+    logStream: deps.logStream,
     tags: [
       { name: 'status', description: "The primary cluster's Vault and DR replication state" },
       { name: 'dr-primary', description: 'Enable DR primary, mint and revoke secondary activation tokens' },
       { name: 'probes', description: 'Self-checks of the local cluster' },
     ],
   })
-  app.addHook('onClose', () => agent.vault.close())
   await app.register(statusRoutes, { prefix: '/v1', agent })
   await app.register(drPrimaryRoutes, { prefix: '/v1', agent, waitTimeoutMs: config.agent.waitTimeoutMs })
   await app.register(probesRoutes, {

@@ -1,44 +1,28 @@
 import {
-  type AgentSettings,
-  agentEnvShape,
-  agentSettings,
+  AGENT_SECRET_VARS,
+  type AgentServiceSettings,
+  agentServiceEnvShape,
+  agentServiceSettings,
   loadEnv,
-  SERVICE_SECRET_VARS,
-  type ServiceSettings,
-  serviceEnvShape,
-  serviceSettings,
-  VAULT_SECRET_VARS,
-  type VaultSettings,
-  vaultEnvShape,
-  vaultSettings,
 } from '@vault-dr/core'
 import { z } from 'zod'
 
 export const DEFAULT_PORT = 8410
 
 const PrimaryAgentEnv = z.object({
-  ...serviceEnvShape(DEFAULT_PORT),
-  ...vaultEnvShape,
-  ...agentEnvShape,
+  ...agentServiceEnvShape(DEFAULT_PORT),
   /** The cluster listener to self-check, when sys/leader's leader_cluster_address is not reachable from here. */
   VAULT_DR_CLUSTER_ADDR: z
     .url({ protocol: /^https?$/, error: 'must be a URL such as https://127.0.0.1:8201' })
     .optional(),
 })
 
-export interface PrimaryAgentConfig extends ServiceSettings {
-  vault: VaultSettings
-  agent: AgentSettings
+export interface PrimaryAgentConfig extends AgentServiceSettings {
   clusterAddr: string | undefined
 }
 
 /** The only place the primary agent reads its environment. */
 export function loadPrimaryAgentConfig(env: NodeJS.ProcessEnv): PrimaryAgentConfig {
-  const parsed = loadEnv(PrimaryAgentEnv, env, [...SERVICE_SECRET_VARS, ...VAULT_SECRET_VARS])
-  return {
-    ...serviceSettings(parsed),
-    vault: vaultSettings(parsed),
-    agent: agentSettings(parsed),
-    clusterAddr: parsed.VAULT_DR_CLUSTER_ADDR,
-  }
+  const parsed = loadEnv(PrimaryAgentEnv, env, AGENT_SECRET_VARS)
+  return { ...agentServiceSettings(parsed), clusterAddr: parsed.VAULT_DR_CLUSTER_ADDR }
 }

@@ -1,6 +1,5 @@
-import { createServer, createVaultAgent, vaultReadiness } from '@vault-dr/core'
+import { createAgentApp } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
-import { Registry } from 'prom-client'
 import type { SecondaryAgentConfig } from './config.ts'
 import { drSecondaryRoutes } from './dr-secondary/dr-secondary.routes.ts'
 import { createDrSecondaryService } from './dr-secondary/dr-secondary.service.ts'
@@ -20,19 +19,12 @@ export interface SecondaryAgentDeps {
 
 /** Builds the secondary agent: its half of the DR handshake, next to the secondary cluster. Never listens. */
 export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgentDeps = {}) {
-  const registry = new Registry()
-  const agent = createVaultAgent(registry, config.vault, config.agent.statusCacheMs)
-  const app = await createServer({
+  const { app, agent } = await createAgentApp({
     name: 'vault-dr-secondary-agent',
-    version: '0.1.0',
     description:
       "The secondary cluster's half of the Vault DR handshake: inspect a token without consuming it, probe the primary from this network, activate, status.",
-    apiToken: config.api.token,
-    bodyLimit: config.api.bodyLimit,
-    logLevel: config.api.logLevel,
-    registry,
-    ...(deps.logStream === undefined ? {} : { logStream: deps.logStream }),
-    readiness: { vault: vaultReadiness(agent) },
+    config,
+    logStream: deps.logStream,
     tags: [
       { name: 'status', description: "The secondary cluster's Vault and DR replication state" },
       { name: 'tokens', description: 'Inspect an activation token without consuming it' },
@@ -51,6 +43,5 @@ export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgen
     prefix: '/v1',
     service: createDrSecondaryService(agent, { defaultCaFile: config.activationCaFile }),
   })
-  app.addHook('onClose', () => agent.vault.close())
   return app
 }

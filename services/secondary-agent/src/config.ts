@@ -1,26 +1,17 @@
 import {
-  type AgentSettings,
-  agentEnvShape,
-  agentSettings,
+  AGENT_SECRET_VARS,
+  type AgentServiceSettings,
+  agentServiceEnvShape,
+  agentServiceSettings,
   loadEnv,
   pemFileVar,
-  SERVICE_SECRET_VARS,
-  type ServiceSettings,
-  serviceEnvShape,
-  serviceSettings,
-  VAULT_SECRET_VARS,
-  type VaultSettings,
-  vaultEnvShape,
-  vaultSettings,
 } from '@vault-dr/core'
 import { z } from 'zod'
 
 export const DEFAULT_PORT = 8420
 
 const SecondaryAgentEnv = z.object({
-  ...serviceEnvShape(DEFAULT_PORT),
-  ...vaultEnvShape,
-  ...agentEnvShape,
+  ...agentServiceEnvShape(DEFAULT_PORT),
   /** CA that signed the primary's API (8200) certificate, for probes and token lookups from this network. */
   VAULT_DR_PRIMARY_CACERT: pemFileVar.optional(),
   /**
@@ -30,20 +21,16 @@ const SecondaryAgentEnv = z.object({
   VAULT_DR_ACTIVATION_CA_FILE: z.string().startsWith('/', 'must be an absolute path on the Vault server').optional(),
 })
 
-export interface SecondaryAgentConfig extends ServiceSettings {
-  vault: VaultSettings
-  agent: AgentSettings
+export interface SecondaryAgentConfig extends AgentServiceSettings {
   primaryCaPem: string | undefined
   activationCaFile: string | undefined
 }
 
 /** The only place the secondary agent reads its environment. */
 export function loadSecondaryAgentConfig(env: NodeJS.ProcessEnv): SecondaryAgentConfig {
-  const parsed = loadEnv(SecondaryAgentEnv, env, [...SERVICE_SECRET_VARS, ...VAULT_SECRET_VARS])
+  const parsed = loadEnv(SecondaryAgentEnv, env, AGENT_SECRET_VARS)
   return {
-    ...serviceSettings(parsed),
-    vault: vaultSettings(parsed),
-    agent: agentSettings(parsed),
+    ...agentServiceSettings(parsed),
     primaryCaPem: parsed.VAULT_DR_PRIMARY_CACERT?.pem,
     activationCaFile: parsed.VAULT_DR_ACTIVATION_CA_FILE,
   }

@@ -64,3 +64,11 @@ export const agentEnvShape = {
   /** How long to wait for Vault to settle after a role change (enable, activate). */
   VAULT_DR_WAIT_TIMEOUT_MS: msVar(30_000),
 }
+
+/** Everything an agent reads: where it listens, its token, its Vault, and its agent settings. */
+export const agentServiceEnvShape = (defaultPort: number) => ({
+  ...serviceEnvShape(defaultPort),
+  ...vaultEnvShape,
+  ...agentEnvShape,
+})
+export const AGENT_SECRET_VARS = [...SERVICE_SECRET_VARS, ...VAULT_SECRET_VARS] as const

@@ -55,3 +55,15 @@ export function agentSettings(env: {
     waitTimeoutMs: env.VAULT_DR_WAIT_TIMEOUT_MS,
   }
 }
+
+export interface AgentServiceSettings extends ServiceSettings {
+  vault: VaultSettings
+  agent: AgentSettings
+}
+
+/** The settings every agent has, from the variables of `agentServiceEnvShape`. */
+export function agentServiceSettings(
+  env: ServiceEnv & VaultEnv & Parameters<typeof agentSettings>[0],
+): AgentServiceSettings {
+  return { ...serviceSettings(env), vault: vaultSettings(env), agent: agentSettings(env) }
+}

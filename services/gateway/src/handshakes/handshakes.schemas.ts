@@ -1,3 +1,4 @@
+import { SecondaryId } from '@vault-dr/core'
 import { z } from 'zod'
 import { ClusterName } from '../clusters/clusters.schemas.ts'
 import { Check, CheckName } from '../preflight/preflight.schemas.ts'
@@ -40,14 +41,6 @@ export const Step = z
   })
   .meta({ id: 'HandshakeStep' })
 export type Step = z.infer<typeof Step>
-
-/** The secondary's DR id: it becomes part of Vault requests and status, so only a plain identifier. */
-export const SecondaryId = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
-    'must be 1-63 letters, digits, "-" or "_", starting with a letter or digit',
-  )
 
 export const CreateHandshakeBody = z
   .object({

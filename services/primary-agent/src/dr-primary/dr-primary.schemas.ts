@@ -1,14 +1,5 @@
-import { ActivationTokenClaims, ClusterStatus } from '@vault-dr/core'
+import { ActivationTokenClaims, ClusterStatus, SecondaryId } from '@vault-dr/core'
 import { z } from 'zod'
-
-/** It becomes part of Vault requests and status, so only a plain identifier is allowed. */
-export const SecondaryId = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
-    'must be 1-63 letters, digits, "-" or "_", starting with a letter or digit',
-  )
-  .meta({ example: 'dc2' })
 
 /** Vault duration: seconds, or a number with s/m/h; between 10 s and 24 h. */
 export const TokenTtl = z
