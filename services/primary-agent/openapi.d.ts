@@ -159,6 +159,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @example {}
+         * @example {
+         *       "primary_cluster_addr": "https://vault-dr-lb.dc1.example:8201"
+         *     }
+         */
         EnablePrimaryRequestInput: {
             /**
              * Format: uri
@@ -166,6 +172,12 @@ export interface components {
              */
             primary_cluster_addr?: string;
         };
+        /**
+         * @example {
+         *       "secondary_id": "dc2",
+         *       "ttl": "10m"
+         *     }
+         */
         CreateSecondaryTokenRequestInput: {
             /** @example dc2 */
             secondary_id: string;
@@ -175,6 +187,11 @@ export interface components {
              */
             ttl: string;
         };
+        /**
+         * @example {
+         *       "secondary_id": "dc2"
+         *     }
+         */
         RevokeSecondaryRequestInput: {
             /** @example dc2 */
             secondary_id: string;
@@ -285,6 +302,21 @@ export interface components {
             warnings: string[];
             status: components["schemas"]["ClusterStatus"];
         };
+        /**
+         * @example {
+         *       "secondary_id": "dc2",
+         *       "token": "eyJhbGciOiJFUzUxMiIsInR5cCI6IkpXVCJ9.<claims>.<signature>",
+         *       "expires_at": "2026-11-29T10:30:00.000Z",
+         *       "claims": {
+         *         "addr": "https://vault.dc1.example:8200",
+         *         "iat": 1795941000,
+         *         "exp": 1795941600,
+         *         "nbf": 1795940995,
+         *         "type": "wrapping",
+         *         "accessor": ""
+         *       }
+         *     }
+         */
         SecondaryToken: {
             secondary_id: string;
             /** @description The wrapped, single-use activation token; shown once, never stored */
@@ -293,6 +325,13 @@ export interface components {
             expires_at: string;
             claims: components["schemas"]["ActivationTokenClaims"];
         };
+        /**
+         * @example {
+         *       "secondary_id": "dc2",
+         *       "revoked": true,
+         *       "detail": "Revoked: the secondary is disconnected and its token void."
+         *     }
+         */
         RevokeSecondaryResult: {
             secondary_id: string;
             revoked: boolean;

@@ -21,7 +21,10 @@ export const EnablePrimaryBody = z
       .optional()
       .describe('The cluster address handed to secondaries, e.g. a layer-4 load balancer in front of 8201'),
   })
-  .meta({ id: 'EnablePrimaryRequest' })
+  .meta({
+    id: 'EnablePrimaryRequest',
+    examples: [{}, { primary_cluster_addr: 'https://vault-dr-lb.dc1.example:8201' }],
+  })
 
 export const EnablePrimaryResult = z
   .object({
@@ -34,7 +37,7 @@ export const EnablePrimaryResult = z
 
 export const CreateSecondaryTokenBody = z
   .object({ secondary_id: SecondaryId, ttl: TokenTtl.default('30m') })
-  .meta({ id: 'CreateSecondaryTokenRequest' })
+  .meta({ id: 'CreateSecondaryTokenRequest', examples: [{ secondary_id: 'dc2', ttl: '10m' }] })
 
 export const SecondaryToken = z
   .object({
@@ -43,10 +46,34 @@ export const SecondaryToken = z
     expires_at: z.iso.datetime(),
     claims: ActivationTokenClaims,
   })
-  .meta({ id: 'SecondaryToken' })
+  .meta({
+    id: 'SecondaryToken',
+    examples: [
+      {
+        secondary_id: 'dc2',
+        token: 'eyJhbGciOiJFUzUxMiIsInR5cCI6IkpXVCJ9.<claims>.<signature>',
+        expires_at: '2026-11-29T10:30:00.000Z',
+        claims: {
+          addr: 'https://vault.dc1.example:8200',
+          iat: 1795941000,
+          exp: 1795941600,
+          nbf: 1795940995,
+          type: 'wrapping',
+          accessor: '',
+        },
+      },
+    ],
+  })
 
-export const RevokeSecondaryBody = z.object({ secondary_id: SecondaryId }).meta({ id: 'RevokeSecondaryRequest' })
+export const RevokeSecondaryBody = z
+  .object({ secondary_id: SecondaryId })
+  .meta({ id: 'RevokeSecondaryRequest', examples: [{ secondary_id: 'dc2' }] })
 
 export const RevokeSecondaryResult = z
   .object({ secondary_id: z.string(), revoked: z.boolean(), detail: z.string() })
-  .meta({ id: 'RevokeSecondaryResult' })
+  .meta({
+    id: 'RevokeSecondaryResult',
+    examples: [
+      { secondary_id: 'dc2', revoked: true, detail: 'Revoked: the secondary is disconnected and its token void.' },
+    ],
+  })
