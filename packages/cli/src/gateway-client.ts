@@ -1,4 +1,4 @@
-import { createServiceClient, loadEnv } from '@vault-dr/core'
+import { createServiceClient, loadEnv, pemFileVar } from '@vault-dr/core'
 import type { paths } from '@vault-dr/gateway/openapi'
 import { z } from 'zod'
 
@@ -7,7 +7,8 @@ const CliEnv = z.object({
     .url({ protocol: /^https?$/, error: 'must be the gateway URL, e.g. http://127.0.0.1:8400' })
     .default('http://127.0.0.1:8400'),
   VAULT_DR_API_TOKEN: z.string({ error: 'is required (or VAULT_DR_API_TOKEN_FILE): the gateway API token' }).min(1),
-  VAULT_DR_GATEWAY_CACERT: z.string().optional(),
+  /** PEM file of the CA that signed the gateway's certificate, when it serves https from a private CA. */
+  VAULT_DR_GATEWAY_CACERT: pemFileVar.optional(),
 })
 
 export type GatewayApi = ReturnType<typeof createGatewayClient>['api']
@@ -15,9 +16,16 @@ export type GatewayApi = ReturnType<typeof createGatewayClient>['api']
 /** The gateway's address and token come from the environment only: a token on a command line leaks into `ps`. */
 export function gatewayClientFromEnv(env: NodeJS.ProcessEnv) {
   const parsed = loadEnv(CliEnv, env, ['VAULT_DR_API_TOKEN'])
-  return createGatewayClient(parsed.VAULT_DR_GATEWAY_ADDR, parsed.VAULT_DR_API_TOKEN)
+  return createGatewayClient(
+    parsed.VAULT_DR_GATEWAY_ADDR,
+    parsed.VAULT_DR_API_TOKEN,
+    parsed.VAULT_DR_GATEWAY_CACERT?.pem,
+  )
 }
 
-export function createGatewayClient(baseUrl: string, token: string) {
-  return { baseUrl, ...createServiceClient<paths>({ baseUrl, token, timeoutMs: 15_000 }) }
+// A preflight waits on both agents and their probes; the gateway bounds each of those calls itself.
+const CALL_TIMEOUT_MS = 120_000
+
+export function createGatewayClient(baseUrl: string, token: string, caPem?: string) {
+  return { baseUrl, ...createServiceClient<paths>({ baseUrl, token, caPem, timeoutMs: CALL_TIMEOUT_MS }) }
 }

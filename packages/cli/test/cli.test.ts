@@ -41,6 +41,17 @@ describe('vault-dr command line', () => {
   })
 })
 
+describe('clusters add', () => {
+  it('exits 2 when the agent token file cannot be read, before calling the gateway', async () => {
+    const io = capture()
+    const env = { VAULT_DR_API_TOKEN: 'gateway-token', VAULT_DR_AGENT_TOKEN_FILE: '/nonexistent/agent-token' }
+    const args = ['clusters', 'add', 'dc1', '--role', 'primary', '--agent-url', 'http://127.0.0.1:8410']
+    expect(await runCli(args, env)).toBe(2)
+    expect(io.err()).toContain('cannot read VAULT_DR_AGENT_TOKEN_FILE /nonexistent/agent-token (ENOENT)')
+    vi.restoreAllMocks()
+  })
+})
+
 describe('human output', () => {
   it('aligns table columns on the widest cell', () => {
     expect(

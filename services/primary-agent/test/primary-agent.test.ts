@@ -165,6 +165,21 @@ describe('probeLocalCluster', () => {
     expect(after.json.api).toMatchObject({ reachable: true, health_code: 200 })
   })
 
+  it('reports a cluster address Vault advertises that cannot be dialled, as a diagnosis (not a 500)', async () => {
+    const odd = await startTestCluster({ rootToken: 'root-token-odd', clusterAdvertiseAddr: 'not an address' })
+    const oddAgent = await startPrimaryAgent(odd)
+    try {
+      const res = await oddAgent.call('POST', '/v1/probes/local')
+      expect(res.status).toBe(200)
+      expect(res.json.ok).toBe(false)
+      expect(res.json.cluster).toMatchObject({ code: 'BAD_CLUSTER_ADDR', reachable: false })
+      expect(res.json.cluster.fix).toContain('cluster_addr')
+    } finally {
+      await oddAgent.close()
+      await odd.close()
+    }
+  })
+
   it('reports a closed cluster port as refused', async () => {
     await agent.call('POST', '/v1/dr/primary/enable', {})
     await cluster.faults.closeClusterListener()

@@ -8,7 +8,15 @@ type ClusterView = components['schemas']['ClusterView']
 
 /** The agent's token is read from the environment or a file, never from a flag. */
 function agentTokenFromEnv(env: NodeJS.ProcessEnv): string {
-  if (env.VAULT_DR_AGENT_TOKEN_FILE) return readFileSync(env.VAULT_DR_AGENT_TOKEN_FILE, 'utf8').trim()
+  const file = env.VAULT_DR_AGENT_TOKEN_FILE
+  if (file) {
+    try {
+      return readFileSync(file, 'utf8').trim()
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error'
+      throw new CliError(`error: cannot read VAULT_DR_AGENT_TOKEN_FILE ${file} (${code})`, ExitCode.usage)
+    }
+  }
   if (env.VAULT_DR_AGENT_TOKEN) return env.VAULT_DR_AGENT_TOKEN
   throw new CliError(
     'error: set VAULT_DR_AGENT_TOKEN or VAULT_DR_AGENT_TOKEN_FILE to the agent API token',

@@ -53,7 +53,7 @@ export async function waitHealthy(child: Child, url: string, timeoutMs: number):
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (child.process.exitCode !== null) throw new Error(`${child.name} exited with ${child.process.exitCode}`)
-    const ok = await fetch(url).then(
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
       (r) => r.ok,
       () => false,
     )

@@ -178,6 +178,12 @@ describe('parseVaultAddress', () => {
     expect(parseVaultAddress('https://[::1]:8201', 8200)).toMatchObject({ host: '::1', port: 8201 })
   })
 
+  it('reads an address without a scheme, as Vault does for cluster_addr', () => {
+    expect(parseVaultAddress('10.0.0.1:8201', 8200)).toMatchObject({ host: '10.0.0.1', port: 8201 })
+    expect(parseVaultAddress('vault-0:8201', 8200)).toMatchObject({ host: 'vault-0', port: 8201 })
+    expect(parseVaultAddress('vault-0', 8201)).toMatchObject({ host: 'vault-0', port: 8201 })
+  })
+
   it('throws on something that is not a URL', () => {
     expect(() => parseVaultAddress('not a url', 8200)).toThrow()
     expect(() => parseVaultAddress('', 8200)).toThrow()

@@ -5,7 +5,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { DestinationStream } from 'pino'
 import type { Registry } from 'prom-client'
 import { bearerAuth } from './auth.ts'
-import { errorHandler } from './error-handler.ts'
+import { errorHandler, sendProblem, toCodedError } from './error-handler.ts'
 import { health, type ReadinessCheck } from './health.ts'
 import { loggerOptions } from './logger.ts'
 import { metrics } from './metrics.ts'
@@ -44,6 +44,10 @@ export async function createServer(opts: ServerOptions): Promise<App> {
       return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID()
     },
     return503OnClosing: true,
+    // Errors Fastify meets before routing (a malformed URL) get the same problem+json as every other error.
+    frameworkErrors: (error, request, reply) => {
+      sendProblem(reply, request, toCodedError(error))
+    },
   }).withTypeProvider<ZodTypeProvider>()
 
   // JSON only: Fastify's default text/plain parser would let a string body reach the schema instead of a 415.

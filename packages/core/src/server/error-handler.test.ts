@@ -64,6 +64,13 @@ describe('problem+json for bad input', () => {
     expectQuietLogs()
   })
 
+  it('answers a malformed percent-encoding in the path with a 400 problem, before routing', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/things/%E0%A4%A', headers: AUTH })
+    const problem = problemOf(res, 400, 'CORE_ERR_BAD_REQUEST')
+    expect(problem.detail).toMatch(/URL/i)
+    expectQuietLogs()
+  })
+
   it('answers malformed JSON with 400 CORE_ERR_MALFORMED_BODY', async () => {
     const problem = problemOf(await postThings('{"name": "abc",'), 400, 'CORE_ERR_MALFORMED_BODY')
     expect(problem.fix).toBe('Send a well-formed JSON body.')

@@ -55,6 +55,7 @@ export function toProblem(err: CodedError, requestId: string): ProblemDetails {
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: CodedError) {
   return reply
     .status(err.statusCode)
+    .header('x-request-id', request.id)
     .type(PROBLEM_CONTENT_TYPE)
     .serializer(JSON.stringify)
     .send(toProblem(err, request.id))

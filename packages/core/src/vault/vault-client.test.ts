@@ -259,6 +259,15 @@ describe('VaultClient over HTTP', () => {
       expect(vault.hits.map((h) => h.body)).toEqual(['{"a":1}', '{"a":1}'])
     })
 
+    it('does not repeat a POST after a 503 that is not "sealed" (the work may have started)', async () => {
+      vault.routes.set('sys/replication/dr/secondary/enable', sequence([503, { errors: ['upstream busy'] }], [200, {}]))
+      await expectCoded(
+        client(addr).write('sys/replication/dr/secondary/enable', { token: 't' }),
+        'VAULT_ERR_NOT_READY',
+      )
+      expect(vault.hits).toHaveLength(1)
+    })
+
     it('gives up after `retries` extra attempts with VAULT_ERR_NOT_READY', async () => {
       vault.routes.set('sys/x', sequence([429, { errors: ['standby'] }]))
       await expectCoded(client(addr, { retries: 2 }).read('sys/x'), 'VAULT_ERR_NOT_READY')

@@ -85,10 +85,16 @@ export class VaultClient {
       try {
         return await this.#once(method, path, opts)
       } catch (err) {
-        const code = (err as CodedError).code
+        const { code, upstream } = err as CodedError
+        // Vault did not apply a request that hit a node without the latest state (412): repeating it is safe for
+        // any method. Other "not ready" answers (429, 503) may come after the work started, so only reads repeat.
+        const notApplied = code === VaultErrors.notReady.code && upstream?.status === 412
         const retryable =
-          code === VaultErrors.notReady.code ||
-          (safeToRepeat && (code === VaultErrors.unreachable.code || code === VaultErrors.sealed.code))
+          notApplied ||
+          (safeToRepeat &&
+            (code === VaultErrors.notReady.code ||
+              code === VaultErrors.unreachable.code ||
+              code === VaultErrors.sealed.code))
         if (!retryable || attempt >= this.#retries) throw err
         await sleep(this.#retryBaseMs * 2 ** attempt)
       }

@@ -72,6 +72,7 @@ export async function buildTestApp(opts: Partial<ServerOptions> = {}): Promise<{
     },
     async (request, reply) => reply.status(201).send({ id: `thing-${request.body.name}`, ...request.body }),
   )
+  app.get('/v1/things/:name', async (request) => ({ name: (request.params as { name: string }).name }))
   app.get('/v1/boom', async () => {
     throw new Error('database password hunter2 was rejected')
   })

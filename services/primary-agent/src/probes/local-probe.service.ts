@@ -60,7 +60,19 @@ async function probeClusterListener(address: string | null, timeoutMs: number): 
       fix: 'Set cluster_addr in the Vault configuration, or VAULT_DR_CLUSTER_ADDR for this agent.',
     }
   }
-  const { host, port } = parseVaultAddress(address, 8201)
+  let target: { host: string; port: number }
+  try {
+    target = parseVaultAddress(address, 8201)
+  } catch (err) {
+    return {
+      ...none,
+      address,
+      code: 'BAD_CLUSTER_ADDR',
+      detail: `The cluster address ${JSON.stringify(address)} cannot be dialled: ${(err as Error).message}`,
+      fix: 'Set cluster_addr in the Vault configuration to https://<host>:8201, or VAULT_DR_CLUSTER_ADDR for this agent.',
+    }
+  }
+  const { host, port } = target
   const tls = await probeTls({ host, port, timeoutMs, alpn: [DR_REPLICATION_ALPN] })
   if (!tls.ok) {
     const diagnosis = diagnoseConnection(tls.failure, 'the cluster port', address)
