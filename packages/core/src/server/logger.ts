@@ -15,11 +15,13 @@ export const REDACTED_PATHS = [
     'secret',
     'password',
     'private_key',
+    'apiToken',
+    'jti',
+    'key',
+    'client_key',
+    'keyPem',
+    'clientKeyPem',
   ].flatMap((field) => [field, `*.${field}`, `*.*.${field}`, `*.*.*.${field}`]),
-  'key',
-  '*.key',
-  'client_key',
-  '*.client_key',
 ]
 
 export interface LoggerSettings {

@@ -17,6 +17,7 @@ export function classifyVaultError(status: number, errors: string[], what: strin
   }
   if (status === 503 && (has('sealed') || errors.length === 0)) return VaultErrors.sealed(detail, { upstream })
   if (status === 403) return VaultErrors.permissionDenied(detail, { upstream })
+  if (status === 400 && has('already exists')) return VaultErrors.alreadyExists(detail, { upstream })
   if (status === 412 || status === 429 || status === 503) return VaultErrors.notReady(detail, { upstream })
   if (status >= 400 && status < 500) return VaultErrors.rejected(detail, { upstream })
   return VaultErrors.failed(detail, { upstream })

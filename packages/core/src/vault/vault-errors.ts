@@ -50,6 +50,12 @@ export const VaultErrors = {
     title: 'The wrapping token is not valid',
     fix: 'The token was used, revoked or expired, or was issued by another cluster: mint a new one.',
   }),
+  alreadyExists: defineError({
+    code: 'VAULT_ERR_ALREADY_EXISTS',
+    status: 409,
+    title: 'Vault already has this object',
+    fix: 'Use another name, or remove the existing one first.',
+  }),
   notReady: defineError({
     code: 'VAULT_ERR_NOT_READY',
     status: 503,

@@ -18,7 +18,7 @@ export async function createSecondaryToken(agent: VaultAgent, secondaryId: strin
   const res = await agent.vault
     .write('sys/replication/dr/primary/secondary-token', { id: secondaryId, ttl: `${ttlSeconds(ttl)}s` })
     .catch((err: unknown) => {
-      if (isCodedError(err, VaultErrors.rejected.code) && err.upstream?.errors?.some((e) => e.includes('exist'))) {
+      if (isCodedError(err, VaultErrors.alreadyExists.code)) {
         throw PrimaryErrors.secondaryExists(`Vault says secondary id "${secondaryId}" already exists.`, { cause: err })
       }
       throw err
