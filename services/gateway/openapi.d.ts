@@ -70,7 +70,7 @@ export interface paths {
         put?: never;
         /**
          * Register a cluster and its agent (replaces one of the same name)
-         * @description The agent token is stored encrypted (AES-256-GCM) and is never returned or logged. 201 when the name is new, 200 when it replaced a registration.
+         * @description The agent token is stored encrypted (AES-256-GCM) and is never returned or logged. 201 when the name is new, 200 when it replaced a registration. While an unfinished handshake uses the cluster, its agent_url and agent_token may be replaced but not its role (409 GATEWAY_ERR_CLUSTER_IN_USE).
          */
         post: operations["registerCluster"];
         delete?: never;
@@ -109,7 +109,7 @@ export interface paths {
         put?: never;
         /**
          * Start a DR handshake between a registered primary and secondary (wipes the secondary)
-         * @description Answers 202 at once; the handshake runs in the background, durably: a gateway restart resumes it. Steps, in order: preflight, enable_primary, mint_token, inspect_token, activate_secondary, verify. The activation token moves from the primary agent to the secondary agent in memory only: it is never stored, logged or returned. With an Idempotency-Key, the same key and body give the same handshake (200), another body 422. One pending or running handshake per secondary (409).
+         * @description Answers 202 at once; the handshake runs in the background, durably: a gateway restart resumes it. Steps, in order: preflight, enable_primary, mint_token, inspect_token, activate_secondary, verify. The activation token moves from the primary agent to the secondary agent in memory only: it is never stored, logged or returned. With an Idempotency-Key, the same key and body give the same handshake (200), another body 422. One pending or running handshake per secondary, and per secondary id of a primary (409).
          */
         post: operations["createHandshake"];
         delete?: never;
@@ -146,7 +146,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a pending or running handshake at its next step boundary
-         * @description Answers 202 with cancel_requested: true; the handshake becomes cancelled at the next step boundary (preflight and verify are interrupted at once). An activation token minted and not used is revoked. A finished handshake: 409.
+         * @description Answers 202 with cancel_requested: true; the handshake becomes cancelled at the next step boundary (preflight is interrupted at once). An activation token minted and not used is revoked. Once the token was sent to the secondary (which wipes it), a cancellation no longer stops the handshake: it runs verify to its end and finishes succeeded or failed as it really went, with cancel_requested: true and a note in the step detail. A finished handshake: 409.
          */
         post: operations["cancelHandshake"];
         delete?: never;
@@ -207,12 +207,17 @@ export interface components {
             agent_token: string;
         };
         /** @enum {string} */
-        CheckNameInput: "primary_vault" | "secondary_vault" | "primary_enterprise" | "secondary_enterprise" | "version_compatible" | "primary_role" | "secondary_role" | "primary_cluster_listener" | "api_tcp" | "api_tls" | "api_vault" | "cluster_tcp" | "cluster_tls" | "cluster_fingerprint";
+        CheckNameInput: "primary_vault" | "secondary_vault" | "primary_enterprise" | "secondary_enterprise" | "version_compatible" | "primary_role" | "secondary_role" | "secondary_id_free" | "primary_cluster_listener" | "api_tcp" | "api_tls" | "api_vault" | "cluster_tcp" | "cluster_tls" | "cluster_fingerprint";
         PreflightRequestInput: {
             /** @example dc1 */
             primary: string;
             /** @example dc1 */
             secondary: string;
+            /**
+             * @description The DR secondary id to check; default: the secondary cluster's name
+             * @example dc2
+             */
+            secondary_id?: string;
             /** @default [] */
             skip_checks: components["schemas"]["CheckNameInput"][];
             /** @default false */
@@ -647,6 +652,15 @@ export interface operations {
             };
             /** @description Default Response */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

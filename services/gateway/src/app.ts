@@ -5,6 +5,7 @@ import { type AgentClients, createAgentClients } from './agents/agent-clients.ts
 import { clustersRoutes } from './clusters/clusters.routes.ts'
 import { createClustersService } from './clusters/clusters.service.ts'
 import type { GatewayConfig } from './config.ts'
+import { GatewayErrors } from './gateway-errors.ts'
 import { HandshakeBus } from './handshakes/handshake-bus.ts'
 import type { RunnerHooks } from './handshakes/handshake-driver.ts'
 import { HandshakeRunner } from './handshakes/handshake-runner.ts'
@@ -23,6 +24,10 @@ export type { AgentClients, AgentTarget, PrimaryAgentClient, SecondaryAgentClien
 export type { GatewayConfig } from './config.ts'
 export { loadGatewayConfig } from './config.ts'
 export type { RunnerHooks } from './handshakes/handshake-driver.ts'
+
+const STORE_KEY_HELP =
+  'unfinished handshakes are left as they are, not resumed: restart the gateway with the VAULT_DR_STORE_KEY ' +
+  '(or VAULT_DR_STORE_KEY_FILE, else VAULT_DR_API_TOKEN) the store was written with, and they resume'
 
 export interface GatewayDeps {
   logStream?: DestinationStream
@@ -98,8 +103,9 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   )
 
   app.addHook('onReady', async () => {
-    await verifyStoreKey(store, box, app.log)
-    await runner.start()
+    // With another store key the agent tokens cannot be opened: resuming would fail every unfinished handshake.
+    if (await verifyStoreKey(store, box, app.log)) await runner.start()
+    else app.log.error({ code: GatewayErrors.storeKeyMismatch.code }, STORE_KEY_HELP)
   })
   app.addHook('preClose', async () => streams.closeAll())
   app.addHook('onClose', async () => {

@@ -41,7 +41,7 @@ export const GatewayErrors = {
   handshakeInProgress: defineError({
     code: 'GATEWAY_ERR_HANDSHAKE_IN_PROGRESS',
     status: 409,
-    title: 'A handshake for this secondary is already pending or running',
+    title: 'A pending or running handshake already uses this secondary, or this secondary id on this primary',
     fix: 'Follow the running handshake (GET /v1/handshakes/{id}) or cancel it before starting another.',
   }),
   handshakeFinished: defineError({
@@ -127,6 +127,18 @@ export const GatewayErrors = {
     status: 502,
     title: 'The activation call failed and the secondary does not show the primary',
     fix: "Read the secondary's status and the agent's log; re-run the handshake, which revokes and re-mints.",
+  }),
+  secondaryIdInUse: defineError({
+    code: 'GATEWAY_ERR_SECONDARY_ID_IN_USE',
+    status: 409,
+    title: 'Another DR secondary of this primary uses the secondary id',
+    fix: 'Choose another secondary_id, or revoke that id on the primary deliberately (it cuts off the secondary using it) and start again.',
+  }),
+  secondarySettling: defineError({
+    code: 'GATEWAY_ERR_SECONDARY_SETTLING',
+    status: 503,
+    title: 'The secondary is still bootstrapping',
+    fix: 'An activation is in flight: wait until the secondary leaves bootstrapping, then start the handshake again (it verifies instead of activating twice); raise VAULT_DR_VERIFY_TIMEOUT_MS if bootstrapping takes long.',
   }),
   verifyTimeout: defineError({
     code: 'GATEWAY_ERR_VERIFY_TIMEOUT',

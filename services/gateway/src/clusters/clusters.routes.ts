@@ -14,9 +14,10 @@ export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }
         summary: 'Register a cluster and its agent (replaces one of the same name)',
         description:
           'The agent token is stored encrypted (AES-256-GCM) and is never returned or logged. 201 when the name is ' +
-          'new, 200 when it replaced a registration.',
+          'new, 200 when it replaced a registration. While an unfinished handshake uses the cluster, its agent_url ' +
+          'and agent_token may be replaced but not its role (409 GATEWAY_ERR_CLUSTER_IN_USE).',
         body: RegisterClusterBody,
-        response: { 200: Cluster, 201: Cluster, ...problemResponses },
+        response: { 200: Cluster, 201: Cluster, 409: Problem, ...problemResponses },
       },
     },
     async (request, reply) => {

@@ -14,6 +14,8 @@ export const AgentUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://agent.dc1.example:8410' })
   .max(2048)
   .refine((value) => {
+    // zod runs refinements after a failed check too: the URL check has already said what is wrong.
+    if (!URL.canParse(value)) return true
     const url = new URL(value)
     return url.username === '' && url.password === '' && url.search === '' && url.hash === '' && url.pathname === '/'
   }, 'must be the agent origin only: no credentials, path, query or fragment')

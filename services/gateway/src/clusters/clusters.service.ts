@@ -68,7 +68,7 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
   return {
     async register(body: RegisterClusterBody) {
       const at = new Date(now()).toISOString()
-      const { created, cluster } = await store.upsertCluster({
+      const outcome = await store.upsertCluster({
         name: body.name,
         role: body.role,
         agent_url: body.agent_url,
@@ -76,7 +76,12 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
         created_at: at,
         updated_at: at,
       })
-      return { created, cluster: toCluster(cluster) }
+      if (outcome.kind === 'in_use') {
+        throw GatewayErrors.clusterInUse(
+          `Cluster ${body.name} is part of unfinished handshake ${outcome.handshake}: its role cannot change until that ends (its agent_url and agent_token can)`,
+        )
+      }
+      return { created: outcome.kind === 'created', cluster: toCluster(outcome.cluster) }
     },
     async list(live: boolean) {
       return Promise.all((await store.listClusters()).map((c) => view(c, live)))

@@ -8,9 +8,9 @@ import { raceAbort } from '../util/abort.ts'
 import type { HandshakeBus } from './handshake-bus.ts'
 import { stepOf } from './handshake-record.ts'
 import { type HandshakeState, STEP_NAMES, type Step, type StepError, type StepName } from './handshakes.schemas.ts'
-import { type StepContext, type StepTable, toStepError } from './step-context.ts'
-import { INTERRUPTIBLE } from './steps/index.ts'
-import { activatedWith, pairStatus } from './steps/replication-state.ts'
+import { revokeUnused } from './revoke-unused.ts'
+import { StepCancelled, type StepContext, type StepTable, toStepError } from './step-context.ts'
+import { CANCELLABLE, INTERRUPTIBLE, PAST_ACTIVATION } from './steps/index.ts'
 import { TokenKeeper } from './token-keeper.ts'
 
 export interface RunnerHooks {
@@ -40,6 +40,10 @@ export interface RunSignals {
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
+/** Added to the outcome of a step a cancellation arrived too late to stop. */
+const LATE_CANCEL =
+  ' (cancel requested once the activation was sent: the secondary was wiped already, so the handshake ran to its end)'
+
 /** Runs a handshake from its first unfinished step to the end, writing each transition before acting on it. */
 export async function driveHandshake(
   deps: DriverDeps,
@@ -59,6 +63,8 @@ export async function driveHandshake(
     tokens: new TokenKeeper(),
     settings: deps.settings,
     signal: signals.hard,
+    cancelRequested: async () =>
+      signals.cancel.aborted || ((await store.getHandshake(ctx.hs.id))?.cancel_requested ?? false),
     now,
     log: deps.log,
     save: (patch, event) => write(patch, event),
@@ -84,26 +90,9 @@ export async function driveHandshake(
     deps.log.info({ handshake: ctx.hs.id, state, code: error?.code }, 'handshake finished')
   }
 
-  /** An unused token must not outlive a handshake that ends without activation: revoke its id. */
-  const revokeUnused = async (): Promise<string> => {
-    ctx.signal = signals.hard
-    const mint = stepOf(ctx.hs, 'mint_token').status
-    if (ctx.hs.token === null && (mint === 'pending' || mint === 'skipped')) return ''
-    if (stepOf(ctx.hs, 'activate_secondary').status === 'succeeded') return ''
-    try {
-      const pair = await pairStatus(ctx)
-      const id = ctx.hs.secondary_id
-      if (activatedWith(pair, id) || !pair.primary.replication?.known_secondaries.includes(id)) return ''
-      await ctx.primary.revoke(id, signals.hard)
-      ctx.tokens.forget()
-      return `; revoked the unused secondary id ${id}`
-    } catch (err) {
-      return `; could not revoke ${ctx.hs.secondary_id}: ${(err as Error).message}`
-    }
-  }
-
   const cancel = async () => {
-    const revoked = await revokeUnused()
+    ctx.signal = signals.hard
+    const revoked = await revokeUnused(ctx)
     const detail = `cancelled by request${revoked}`
     await finish('cancelled', { code: GatewayErrors.cancelled.code, detail, fix: null }, 'not run: cancelled')
   }
@@ -114,7 +103,9 @@ export async function driveHandshake(
     if (step.status === 'succeeded' || step.status === 'skipped') continue
     if (signals.soft.aborted) return
     ctx.hs = (await store.getHandshake(ctx.hs.id)) ?? ctx.hs
-    if (ctx.hs.cancel_requested || signals.cancel.aborted) return cancel()
+    // An activation a stopped gateway may have sent is for activate_secondary to find out; verify always runs.
+    const maybeSent = name === 'verify' || (name === 'activate_secondary' && step.status === 'running')
+    if (!maybeSent && (ctx.hs.cancel_requested || signals.cancel.aborted)) return cancel()
     await raceAbort(Promise.resolve(deps.hooks.beforeStep?.(ctx.hs.id, name)), signals.hard)
     signals.hard.throwIfAborted()
     const resumed = step.status === 'running'
@@ -127,24 +118,33 @@ export async function driveHandshake(
       error: null,
     }
     await setStep(running)
-    ctx.signal = INTERRUPTIBLE.has(name) ? AbortSignal.any([signals.hard, signals.soft, signals.cancel]) : signals.hard
+    ctx.signal = AbortSignal.any([
+      signals.hard,
+      ...(INTERRUPTIBLE.has(name) ? [signals.soft] : []),
+      ...(CANCELLABLE.has(name) ? [signals.cancel] : []),
+    ])
     const started = performance.now()
     const seconds = () => (performance.now() - started) / 1000
+    const late = async () => (PAST_ACTIVATION.has(name) && (await ctx.cancelRequested()) ? LATE_CANCEL : '')
     try {
       const result = await raceAbort(deps.steps[name](ctx), ctx.signal)
       deps.metrics.observeStep(name, result.status, seconds())
-      await setStep({ ...running, status: result.status, finished_at: iso(now()), detail: result.detail })
+      const detail = `${result.detail}${await late()}`
+      await setStep({ ...running, status: result.status, finished_at: iso(now()), detail })
       if (result.skipRest !== undefined) return finish('succeeded', null, result.skipRest)
     } catch (err) {
+      if (signals.hard.aborted) return
+      if (err instanceof StepCancelled || (signals.cancel.aborted && !PAST_ACTIVATION.has(name))) return cancel()
       // Stopping: the step stays running in the store, and is re-run (idempotently) on resume.
-      if (signals.hard.aborted || (signals.soft.aborted && !signals.cancel.aborted)) return
-      if (signals.cancel.aborted) return cancel()
+      if (signals.soft.aborted) return
       const error = toStepError(err)
       deps.metrics.observeStep(name, 'failed', seconds())
       deps.metrics.countFailure(error.code)
-      await setStep({ ...running, status: 'failed', finished_at: iso(now()), detail: error.detail, error })
-      const revoked = await revokeUnused()
-      return finish('failed', { ...error, detail: `${name}: ${error.detail}${revoked}` }, `not run: ${name} failed`)
+      const detail = `${error.detail}${await late()}`
+      await setStep({ ...running, status: 'failed', finished_at: iso(now()), detail, error })
+      ctx.signal = signals.hard
+      const revoked = await revokeUnused(ctx)
+      return finish('failed', { ...error, detail: `${name}: ${detail}${revoked}` }, `not run: ${name} failed`)
     }
   }
   await finish('succeeded', null, 'not run')

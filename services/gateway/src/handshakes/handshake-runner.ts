@@ -2,9 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isCodedError } from '@vault-dr/core'
 import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
-import type { Store } from '../store/store.ts'
+import { GatewayErrors } from '../gateway-errors.ts'
+import type { HandshakeRecord, Store } from '../store/store.ts'
 import { type DriverDeps, driveHandshake } from './handshake-driver.ts'
 import { isFinished } from './handshake-record.ts'
+import type { StepError } from './handshakes.schemas.ts'
 import { toStepError } from './step-context.ts'
 
 export interface RunnerDeps extends DriverDeps {
@@ -97,18 +99,16 @@ export class HandshakeRunner {
         agents = await this.#agentsFor(hs.primary, hs.secondary)
       } catch (err) {
         if (!isCodedError(err)) throw err
-        const error = toStepError(err)
-        const at = new Date(this.#deps.now()).toISOString()
-        const steps = hs.steps.map((s) =>
-          s.status === 'pending' || s.status === 'running'
-            ? { ...s, status: 'skipped' as const, detail: `not run: ${error.code}` }
-            : s,
-        )
-        await store.updateHandshake(id, { state: 'failed', steps, error, finished_at: at }, at, {
-          type: 'state',
-          data: { state: 'failed', error },
-        })
-        this.#deps.bus.notify(id)
+        // Another store key: nothing is wrong with the handshake. Leave it as it is (the lease is released below),
+        // so a gateway with the right key resumes it.
+        if (err.code === GatewayErrors.storeKeyMismatch.code) {
+          this.#deps.log.error(
+            { handshake: id, code: err.code, detail: err.message },
+            'handshake left unfinished: restart the gateway with the store key it was written with to resume it',
+          )
+          return
+        }
+        await this.#fail(hs, toStepError(err))
         return
       }
       const hard = AbortSignal.any([this.#hard.signal, lost.signal])
@@ -117,6 +117,19 @@ export class HandshakeRunner {
       clearInterval(renew)
       await store.release(id, owner).catch(() => {})
     }
+  }
+
+  /** Ends a handshake whose agents cannot be had (its clusters are gone or changed role). */
+  async #fail(hs: HandshakeRecord, error: StepError): Promise<void> {
+    const at = new Date(this.#deps.now()).toISOString()
+    const steps = hs.steps.map((s) =>
+      s.status === 'pending' || s.status === 'running'
+        ? { ...s, status: 'skipped' as const, detail: `not run: ${error.code}` }
+        : s,
+    )
+    const event = { type: 'state' as const, data: { state: 'failed', error } }
+    await this.#deps.store.updateHandshake(hs.id, { state: 'failed', steps, error, finished_at: at }, at, event)
+    this.#deps.bus.notify(hs.id)
   }
 
   async #agentsFor(primaryName: string, secondaryName: string) {

@@ -36,7 +36,7 @@ export const handshakesRoutes: FastifyPluginAsyncZod<HandshakesRoutesOptions> = 
         operationId: 'createHandshake',
         tags: ['handshakes'],
         summary: 'Start a DR handshake between a registered primary and secondary (wipes the secondary)',
-        description: `Answers 202 at once; the handshake runs in the background, durably: a gateway restart resumes it. ${STEPS_DOC} With an Idempotency-Key, the same key and body give the same handshake (200), another body 422. One pending or running handshake per secondary (409).`,
+        description: `Answers 202 at once; the handshake runs in the background, durably: a gateway restart resumes it. ${STEPS_DOC} With an Idempotency-Key, the same key and body give the same handshake (200), another body 422. One pending or running handshake per secondary, and per secondary id of a primary (409).`,
         headers: IdempotencyHeaders,
         body: CreateHandshakeBody,
         response: { 200: Handshake, 202: Handshake, 409: Problem, 422: Problem, ...problemResponses },
@@ -88,8 +88,10 @@ export const handshakesRoutes: FastifyPluginAsyncZod<HandshakesRoutesOptions> = 
         summary: 'Cancel a pending or running handshake at its next step boundary',
         description:
           'Answers 202 with cancel_requested: true; the handshake becomes cancelled at the next step boundary ' +
-          '(preflight and verify are interrupted at once). An activation token minted and not used is revoked. ' +
-          'A finished handshake: 409.',
+          '(preflight is interrupted at once). An activation token minted and not used is revoked. Once the token ' +
+          'was sent to the secondary (which wipes it), a cancellation no longer stops the handshake: it runs verify ' +
+          'to its end and finishes succeeded or failed as it really went, with cancel_requested: true and a note in ' +
+          'the step detail. A finished handshake: 409.',
         params: HandshakeParams,
         response: { 202: Handshake, 404: Problem, 409: Problem, ...problemResponses },
       },

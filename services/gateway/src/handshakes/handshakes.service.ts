@@ -33,10 +33,13 @@ export function createHandshakesService({ store, clusters, runner, bus, settings
     /** created: a new handshake (202); replayed: the one this Idempotency-Key made (200). */
     async create(body: CreateHandshakeBody, idempotencyKey: string | undefined) {
       if (body.primary === body.secondary) throw GatewayErrors.sameCluster(`${body.primary} is named as both sides`)
-      const [, secondary] = await Promise.all([
+      const [primary, secondary] = await Promise.all([
         clusters.resolve(body.primary, 'primary'),
         clusters.resolve(body.secondary, 'secondary'),
       ])
+      // Agent tokens this gateway cannot open (another store key) would leave the handshake waiting: refuse now.
+      clusters.targetOf(primary)
+      clusters.targetOf(secondary)
       const ttl = body.token_ttl ?? settings.defaultTokenTtl
       if (ttlSeconds(ttl) * 1000 <= settings.tokenMinRemainingMs) {
         throw GatewayErrors.tokenTtlTooShort(
@@ -55,10 +58,14 @@ export function createHandshakesService({ store, clusters, runner, bus, settings
           throw GatewayErrors.idempotencyKeyReused(
             `Idempotency-Key was first used for handshake ${outcome.handshake.id} with another body`,
           )
-        case 'in_progress':
+        case 'in_progress': {
+          const other = outcome.handshake
           throw GatewayErrors.handshakeInProgress(
-            `Handshake ${outcome.handshake.id} for secondary ${body.secondary} is ${outcome.handshake.state}`,
+            other.secondary === record.secondary
+              ? `Handshake ${other.id} for secondary ${other.secondary} is ${other.state}`
+              : `Handshake ${other.id} (secondary ${other.secondary}) is ${other.state} with secondary_id ${other.secondary_id} on primary ${other.primary}`,
           )
+        }
         case 'created':
           bus.notify(outcome.handshake.id)
           runner.kick(outcome.handshake.id)

@@ -13,8 +13,10 @@ export interface StepContext {
   secondary: SecondaryAgentClient
   tokens: TokenKeeper
   settings: HandshakeSettings
-  /** Aborts when the gateway stops (and, for steps that change nothing, when the handshake is cancelled). */
+  /** Aborts when the gateway stops (steps that change nothing) or the handshake is cancelled (preflight). */
   signal: AbortSignal
+  /** Whether a cancellation was asked (of any gateway sharing the store). */
+  cancelRequested(): Promise<boolean>
   now: () => number
   log: FastifyBaseLogger
   /** Writes part of the handshake (checks, token metadata) before the step goes on. */
@@ -39,6 +41,14 @@ export class StepFailed extends Error {
     super(error.detail)
     this.name = 'StepFailed'
     this.error = error
+  }
+}
+
+/** A step noticed a cancellation before doing anything irreversible: the handshake is cancelled. */
+export class StepCancelled extends Error {
+  constructor() {
+    super('cancelled by request')
+    this.name = 'StepCancelled'
   }
 }
 

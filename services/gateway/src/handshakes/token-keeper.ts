@@ -1,6 +1,7 @@
 import { isCodedError } from '@vault-dr/core'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { StepContext } from './step-context.ts'
+import { describePeer, type PairStatus, pairStatus, secondaryIdUse } from './steps/replication-state.ts'
 
 /** Mints per handshake, counting re-mints after expiry or a restart; beyond it something is wrong with clocks or TTL. */
 export const MAX_MINTS = 5
@@ -22,8 +23,8 @@ export class TokenKeeper {
   }
 
   /**
-   * Mints a token for the handshake's secondary id, revoking the id first when the primary still knows it (an unused
-   * token from an earlier attempt). The caller has made sure the secondary is not activated with that id.
+   * Mints a token for the handshake's secondary id, revoking the id first only when its token was never used (an
+   * earlier attempt's). An id another secondary uses, or one this secondary is bootstrapping with, is never revoked.
    */
   async mint(ctx: StepContext): Promise<void> {
     const mints = ctx.hs.token?.mints ?? 0
@@ -31,14 +32,13 @@ export class TokenKeeper {
     if (mints >= MAX_MINTS) {
       throw GatewayErrors.tooManyMints(`${mints} tokens were minted for ${id} and none could be used in time`)
     }
-    const primary = await ctx.primary.status(ctx.signal)
-    if (primary.replication?.known_secondaries.includes(id)) await ctx.primary.revoke(id, ctx.signal)
+    await clearUnusedId(ctx, await pairStatus(ctx))
     this.forget()
     const body = { secondary_id: id, ttl: ctx.hs.options.token_ttl }
     const minted = await ctx.primary.mintToken(body, ctx.signal).catch(async (err: unknown) => {
-      // Someone minted for this id since the status read: revoke once more, then mint.
+      // Someone minted for this id since the status read: look again, revoke only an unused id, then mint.
       if (!isCodedError(err) || err.upstream?.code !== 'PRIMARY_ERR_SECONDARY_EXISTS') throw err
-      await ctx.primary.revoke(id, ctx.signal)
+      await clearUnusedId(ctx, await pairStatus(ctx))
       return ctx.primary.mintToken(body, ctx.signal)
     })
     this.#token = { value: minted.token, expiresAt: Date.parse(minted.expires_at) }
@@ -79,5 +79,25 @@ export class TokenKeeper {
       )
     }
     return token.value
+  }
+}
+
+/** Makes room to mint for the handshake's id: revokes it when unused, refuses (coded error) when anyone uses it. */
+async function clearUnusedId(ctx: StepContext, pair: PairStatus): Promise<void> {
+  const id = ctx.hs.secondary_id
+  switch (secondaryIdUse(pair, id)) {
+    case 'free':
+      return
+    case 'unused':
+      await ctx.primary.revoke(id, ctx.signal)
+      return
+    case 'settling':
+      throw GatewayErrors.secondarySettling(`the secondary is bootstrapping, perhaps with ${id}: not revoking it`)
+    case 'ours':
+      throw GatewayErrors.secondaryIdInUse(`the secondary is already activated with ${id}: not minting for it again`)
+    case 'in_use':
+      throw GatewayErrors.secondaryIdInUse(
+        `another DR secondary of the primary uses ${id} (${describePeer(pair, id)}): not revoking it`,
+      )
   }
 }

@@ -7,9 +7,15 @@ export function ttlSeconds(ttl: string): number {
   return unit === 'h' ? value * 3600 : unit === 'm' ? value * 60 : value
 }
 
+const DURATION = /^\d{1,6}[smh]?$/
+
 /** An activation token TTL, as the primary agent accepts it: 1 s to 24 h. */
 export const TokenTtl = z
   .string()
-  .regex(/^\d{1,6}[smh]?$/, 'must be a duration such as "300s", "5m" or "1h"')
-  .refine((ttl) => ttlSeconds(ttl) >= 1 && ttlSeconds(ttl) <= 86_400, 'must be between 1s and 24h')
+  .regex(DURATION, 'must be a duration such as "300s", "5m" or "1h"')
+  // zod runs refinements after a failed check too: a malformed value already has its message.
+  .refine(
+    (ttl) => !DURATION.test(ttl) || (ttlSeconds(ttl) >= 1 && ttlSeconds(ttl) <= 86_400),
+    'must be between 1s and 24h',
+  )
   .meta({ example: '5m' })

@@ -23,11 +23,13 @@ export const preflightRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService;
     },
     async (request) => {
       const { primary, secondary, skip_checks: skip, allow_repoint: allowRepoint } = request.body
+      const secondaryId = request.body.secondary_id ?? secondary
       if (primary === secondary) throw GatewayErrors.sameCluster(`${primary} is named as both sides`)
       const [p, s] = await Promise.all([clusters.resolve(primary, 'primary'), clusters.resolve(secondary, 'secondary')])
       const run = await runPreflight(agents.primary(clusters.targetOf(p)), agents.secondary(clusters.targetOf(s)), {
         skip,
         allowRepoint,
+        secondaryId,
       })
       return { ok: run.ok, already_replicating: run.already_replicating, checks: run.checks }
     },

@@ -1,3 +1,4 @@
+import { SecondaryId } from '@vault-dr/core'
 import { z } from 'zod'
 import { ClusterName } from '../clusters/clusters.schemas.ts'
 
@@ -10,6 +11,7 @@ export const GATEWAY_CHECKS = [
   'version_compatible',
   'primary_role',
   'secondary_role',
+  'secondary_id_free',
   'primary_cluster_listener',
 ] as const
 
@@ -45,6 +47,9 @@ export const PreflightBody = z
   .object({
     primary: ClusterName,
     secondary: ClusterName,
+    secondary_id: SecondaryId.optional().describe(
+      "The DR secondary id to check; default: the secondary cluster's name",
+    ),
     skip_checks: z.array(CheckName).max(32).default([]),
     allow_repoint: z.boolean().default(false),
   })

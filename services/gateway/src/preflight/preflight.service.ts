@@ -7,6 +7,8 @@ import { alreadyReplicating, statusChecks } from './status-checks.ts'
 export interface PreflightOptions {
   skip: readonly string[]
   allowRepoint: boolean
+  /** The DR secondary id the handshake mints for. */
+  secondaryId: string
 }
 
 export interface PreflightRun extends PreflightResult {
@@ -49,7 +51,7 @@ export async function runPreflight(
   if (p.status === 'rejected' || s.status === 'rejected') {
     return { ok: false, already_replicating: false, checks, recheck_cluster: false }
   }
-  checks.push(...statusChecks(p.value, s.value, opts.allowRepoint))
+  checks.push(...statusChecks(p.value, s.value, opts))
   const already = alreadyReplicating(p.value, s.value)
   let recheck = false
   // A pair that already replicates needs no probing to prove it can: the status says it does.

@@ -1,4 +1,6 @@
 import type { ClusterStatus } from '../agents/agent-types.ts'
+import { GatewayErrors } from '../gateway-errors.ts'
+import { describePeer, secondaryIdUse } from '../handshakes/steps/replication-state.ts'
 import type { Check } from './preflight.schemas.ts'
 
 type Side = 'primary' | 'secondary'
@@ -153,8 +155,40 @@ function secondaryRoleVerdict(primary: ClusterStatus, secondary: ClusterStatus, 
   )
 }
 
+/** The handshake mints for the id, revoking it first only when no secondary ever used it: never one in use. */
+function secondaryIdVerdict(primary: ClusterStatus, secondary: ClusterStatus, id: string): Verdict {
+  if (primary.replication === null) return warn('DR_STATUS_UNKNOWN', 'the primary agent could not read DR status', null)
+  if (alreadyReplicating(primary, secondary)) return pass('the secondary already replicates: no token will be minted')
+  const pair = { primary, secondary }
+  switch (secondaryIdUse(pair, id)) {
+    case 'free':
+      return pass(`the primary does not know secondary id ${id}`)
+    case 'unused':
+      return pass(`the primary holds an unused token for ${id} (an earlier attempt): it is revoked before minting`)
+    case 'ours':
+      return pass(`the secondary is activated with ${id}: it is verified, not activated again`)
+    case 'settling':
+      return warn(
+        GatewayErrors.secondarySettling.code,
+        `the secondary is bootstrapping, perhaps with ${id}: it is not touched until it settles`,
+        null,
+      )
+    case 'in_use':
+      return fail(
+        GatewayErrors.secondaryIdInUse.code,
+        `another DR secondary of the primary uses ${id} (${describePeer(pair, id)}): the handshake would have to revoke it`,
+        GatewayErrors.secondaryIdInUse('').fix ?? '',
+      )
+  }
+}
+
 /** Every check decided from the two clusters' status alone. */
-export function statusChecks(primary: ClusterStatus, secondary: ClusterStatus, allowRepoint: boolean): Check[] {
+export function statusChecks(
+  primary: ClusterStatus,
+  secondary: ClusterStatus,
+  opts: { allowRepoint: boolean; secondaryId: string },
+): Check[] {
+  const { allowRepoint } = opts
   return [
     gatewayCheck('primary_vault', vaultVerdict('primary', primary)),
     gatewayCheck('secondary_vault', vaultVerdict('secondary', secondary)),
@@ -163,5 +197,6 @@ export function statusChecks(primary: ClusterStatus, secondary: ClusterStatus, a
     gatewayCheck('version_compatible', versionVerdict(primary, secondary)),
     gatewayCheck('primary_role', primaryRoleVerdict(primary)),
     gatewayCheck('secondary_role', secondaryRoleVerdict(primary, secondary, allowRepoint)),
+    gatewayCheck('secondary_id_free', secondaryIdVerdict(primary, secondary, opts.secondaryId)),
   ]
 }

@@ -1,12 +1,17 @@
-import type { HandshakeEvent, HandshakeRecord, StoredCluster } from './store.ts'
+import type { SqliteDb } from './sqlite-db.ts'
+import type { HandshakeEvent, HandshakeRecord, NewEvent, StoredCluster } from './store.ts'
 
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
+
+/** SQL condition: the handshake is pending or running. */
+export const UNFINISHED = "state IN ('pending', 'running')"
 
 /**
- * Schema v1. Secrets never enter it: agent tokens are sealed before they reach the store, activation tokens never
- * do. The partial unique index keeps one unfinished handshake per secondary, whichever gateway writes.
+ * Schema v2: v1 plus the secondary-id index, which opening a v1 file adds. Secrets never enter it: agent tokens are
+ * sealed before they reach the store, activation tokens never do. Partial unique indexes keep one unfinished
+ * handshake per secondary and one per secondary id of a primary, whichever gateway writes.
  */
-export const SCHEMA_V1 = `
+export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 
 CREATE TABLE IF NOT EXISTS clusters (
@@ -42,6 +47,8 @@ CREATE TABLE IF NOT EXISTS handshakes (
 
 CREATE UNIQUE INDEX IF NOT EXISTS handshakes_one_unfinished_per_secondary
   ON handshakes (secondary_name) WHERE state IN ('pending', 'running');
+CREATE UNIQUE INDEX IF NOT EXISTS handshakes_one_unfinished_per_secondary_id
+  ON handshakes (primary_name, secondary_id) WHERE state IN ('pending', 'running');
 CREATE UNIQUE INDEX IF NOT EXISTS handshakes_idempotency_key
   ON handshakes (idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS handshakes_by_state ON handshakes (state, created_at);
@@ -117,4 +124,36 @@ export function patchColumns(patch: Partial<HandshakeRecord>): Record<string, st
   if (patch.recheck_cluster !== undefined) out.recheck_cluster = patch.recheck_cluster ? 1 : 0
   if (patch.finished_at !== undefined) out.finished_at = patch.finished_at
   return out
+}
+
+/** Writes a new handshake's row (no token, error, cancellation or lease yet). Call inside a transaction. */
+export function insertHandshake(db: SqliteDb, h: HandshakeRecord): void {
+  db.run(
+    `INSERT INTO handshakes (id, state, primary_name, secondary_name, secondary_id, options, steps, checks, token,
+       error, cancel_requested, recheck_cluster, idempotency_key, request_hash, created_at, updated_at, finished_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, 0, ?, ?, ?, ?, NULL)`,
+    h.id,
+    h.state,
+    h.primary,
+    h.secondary,
+    h.secondary_id,
+    JSON.stringify(h.options),
+    JSON.stringify(h.steps),
+    JSON.stringify(h.checks),
+    h.idempotency_key,
+    h.request_hash,
+    h.created_at,
+    h.updated_at,
+  )
+}
+
+/** Appends one event of a handshake, for event streams. Call inside the transaction that wrote the transition. */
+export function insertEvent(db: SqliteDb, id: string, at: string, event: NewEvent): void {
+  db.run(
+    'INSERT INTO handshake_events (handshake_id, at, type, data) VALUES (?, ?, ?, ?)',
+    id,
+    at,
+    event.type,
+    JSON.stringify(event.data),
+  )
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { storeBytes, tempDir } from '../../test/helpers/gateway.ts'
 import { newHandshake } from '../handshakes/handshake-record.ts'
@@ -106,21 +107,48 @@ describe('SqliteStore', () => {
     expect(await store.requestCancel('nope', AT)).toBeUndefined()
   })
 
-  it('refuses to delete a cluster an unfinished handshake uses', async () => {
+  it('refuses to delete a cluster an unfinished handshake uses, or to change its role', async () => {
     await store.upsertCluster(secondary)
-    await store.createHandshake(record())
+    const { id } = (await store.createHandshake(record())).handshake
     expect(await store.deleteCluster('dc2')).toBe('in_use')
     expect(await store.deleteCluster('nope')).toBe('not_found')
+    expect(await store.upsertCluster({ ...secondary, role: 'primary' })).toEqual({ kind: 'in_use', handshake: id })
+    expect((await store.getCluster('dc2'))?.role).toBe('secondary')
+    expect((await store.upsertCluster({ ...secondary, agent_url: 'http://b:2' })).kind).toBe('replaced')
+    await store.updateHandshake(id, { state: 'failed', finished_at: AT }, AT)
+    expect((await store.upsertCluster({ ...secondary, role: 'primary' })).kind).toBe('replaced')
+  })
+
+  it('keeps one unfinished handshake per secondary id of a primary, down to a unique index', async () => {
+    const first = await store.createHandshake(record({ secondary_id: 'shared' }))
+    const other = { ...record({ secondary: 'dc3', secondary_id: 'shared' }), secondary: 'dc3' }
+    expect(await store.createHandshake(other)).toMatchObject({
+      kind: 'in_progress',
+      handshake: { id: first.handshake.id },
+    })
+    const elsewhere = { ...record({ primary: 'dc4', secondary: 'dc3', secondary_id: 'shared' }), secondary: 'dc3' }
+    expect((await store.createHandshake(elsewhere)).kind).toBe('created')
+    // The index holds for any writer that skips the store's checks.
+    const raw = new DatabaseSync(path)
+    const insert = () =>
+      raw
+        .prepare(
+          `INSERT INTO handshakes (id, state, primary_name, secondary_name, secondary_id, options, steps, checks,
+             created_at, updated_at) VALUES ('x', 'pending', 'dc1', 'dc5', 'shared', '{}', '[]', '[]', ?, ?)`,
+        )
+        .run(AT, AT)
+    expect(insert).toThrow(/UNIQUE constraint failed: handshakes.primary_name, handshakes.secondary_id/)
+    raw.close()
   })
 
   it('keeps sealed agent tokens out of the file in clear', async () => {
     const box = new SecretBox('store-secret-0123456789')
     const token = 'agent-token-that-must-not-leak-42'
     const sealed = box.seal(token, 'dc2')
-    const { created } = await store.upsertCluster({ ...secondary, agent_token_sealed: sealed })
-    expect(created).toBe(true)
+    const first = await store.upsertCluster({ ...secondary, agent_token_sealed: sealed })
+    expect(first.kind).toBe('created')
     const again = await store.upsertCluster({ ...secondary, agent_url: 'http://b:2', agent_token_sealed: sealed })
-    expect(again.created).toBe(false)
+    expect(again.kind).toBe('replaced')
     const stored = await store.getCluster('dc2')
     expect(stored?.agent_url).toBe('http://b:2')
     expect(box.open(stored?.agent_token_sealed ?? new Uint8Array(), 'dc2')).toBe(token)

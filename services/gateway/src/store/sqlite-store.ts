@@ -1,16 +1,18 @@
 import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
+import { deleteCluster, upsertCluster } from './sqlite-clusters.ts'
 import { SqliteDb } from './sqlite-db.ts'
 import {
   clusterFromRow,
   eventFromRow,
   handshakeFromRow,
+  insertEvent,
+  insertHandshake,
   patchColumns,
-  SCHEMA_V1,
+  SCHEMA,
   SCHEMA_VERSION,
+  UNFINISHED,
 } from './sqlite-schema.ts'
 import type { CreateOutcome, HandshakeRecord, NewEvent, Store, StoredCluster } from './store.ts'
-
-const UNFINISHED = "state IN ('pending', 'running')"
 
 /**
  * The Store in one SQLite file (node:sqlite), in WAL mode with full syncs: a transition is on disk before the
@@ -22,7 +24,7 @@ export class SqliteStore implements Store {
   constructor(path: string) {
     this.#db = new SqliteDb(path)
     this.#db.tx(() => {
-      this.#db.exec(SCHEMA_V1)
+      this.#db.exec(SCHEMA)
       this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
     })
   }
@@ -30,16 +32,6 @@ export class SqliteStore implements Store {
   #handshake(id: string): HandshakeRecord | undefined {
     const row = this.#db.get('SELECT * FROM handshakes WHERE id = ?', id)
     return row === undefined ? undefined : handshakeFromRow(row)
-  }
-
-  #event(id: string, at: string, event: NewEvent) {
-    this.#db.run(
-      'INSERT INTO handshake_events (handshake_id, at, type, data) VALUES (?, ?, ?, ?)',
-      id,
-      at,
-      event.type,
-      JSON.stringify(event.data),
-    )
   }
 
   async ping() {
@@ -64,22 +56,7 @@ export class SqliteStore implements Store {
   }
 
   async upsertCluster(c: StoredCluster) {
-    return this.#db.tx(() => {
-      const existing = this.#db.get('SELECT created_at FROM clusters WHERE name = ?', c.name)
-      const createdAt = existing === undefined ? c.created_at : String(existing.created_at)
-      this.#db.run(
-        `INSERT INTO clusters (name, role, agent_url, agent_token_sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET role = excluded.role, agent_url = excluded.agent_url,
-           agent_token_sealed = excluded.agent_token_sealed, updated_at = excluded.updated_at`,
-        c.name,
-        c.role,
-        c.agent_url,
-        c.agent_token_sealed,
-        createdAt,
-        c.updated_at,
-      )
-      return { created: existing === undefined, cluster: { ...c, created_at: createdAt } }
-    })
+    return upsertCluster(this.#db, c)
   }
 
   async getCluster(name: string) {
@@ -92,15 +69,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteCluster(name: string) {
-    return this.#db.tx(() => {
-      const inUse = this.#db.get(
-        `SELECT id FROM handshakes WHERE ${UNFINISHED} AND (primary_name = ? OR secondary_name = ?)`,
-        name,
-        name,
-      )
-      if (inUse !== undefined) return 'in_use' as const
-      return this.#db.run('DELETE FROM clusters WHERE name = ?', name).changes === 1 ? 'deleted' : 'not_found'
-    })
+    return deleteCluster(this.#db, name)
   }
 
   async createHandshake(h: HandshakeRecord): Promise<CreateOutcome> {
@@ -112,27 +81,16 @@ export class SqliteStore implements Store {
           return { kind: existing.request_hash === h.request_hash ? 'replayed' : 'key_conflict', handshake: existing }
         }
       }
-      const active = this.#db.get(`SELECT * FROM handshakes WHERE secondary_name = ? AND ${UNFINISHED}`, h.secondary)
+      const active = this.#db.get(
+        `SELECT * FROM handshakes WHERE ${UNFINISHED} AND (secondary_name = ? OR (primary_name = ? AND secondary_id = ?))`,
+        h.secondary,
+        h.primary,
+        h.secondary_id,
+      )
       if (active !== undefined) return { kind: 'in_progress', handshake: handshakeFromRow(active) }
       // The unique indexes stay the last word, should another writer slip past the reads above.
-      this.#db.run(
-        `INSERT INTO handshakes (id, state, primary_name, secondary_name, secondary_id, options, steps, checks, token,
-           error, cancel_requested, recheck_cluster, idempotency_key, request_hash, created_at, updated_at, finished_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, 0, ?, ?, ?, ?, NULL)`,
-        h.id,
-        h.state,
-        h.primary,
-        h.secondary,
-        h.secondary_id,
-        JSON.stringify(h.options),
-        JSON.stringify(h.steps),
-        JSON.stringify(h.checks),
-        h.idempotency_key,
-        h.request_hash,
-        h.created_at,
-        h.updated_at,
-      )
-      this.#event(h.id, h.created_at, { type: 'state', data: { state: h.state } })
+      insertHandshake(this.#db, h)
+      insertEvent(this.#db, h.id, h.created_at, { type: 'state', data: { state: h.state } })
       return { kind: 'created', handshake: this.#handshake(h.id) as HandshakeRecord }
     })
   }
@@ -171,7 +129,7 @@ export class SqliteStore implements Store {
       const sets = names.map((name) => `${name} = ?`).join(', ')
       const result = this.#db.run(`UPDATE handshakes SET ${sets} WHERE id = ?`, ...Object.values(columns), id)
       if (result.changes !== 1) throw new Error(`no handshake ${id} to update`)
-      if (event !== undefined) this.#event(id, at, event)
+      if (event !== undefined) insertEvent(this.#db, id, at, event)
       return this.#handshake(id) as HandshakeRecord
     })
   }

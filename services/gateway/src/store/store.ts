@@ -22,13 +22,18 @@ export type HandshakePatch = Partial<
   Pick<HandshakeRecord, 'state' | 'steps' | 'checks' | 'token' | 'error' | 'recheck_cluster' | 'finished_at'>
 >
 
+export type UpsertOutcome =
+  | { kind: 'created' | 'replaced'; cluster: StoredCluster }
+  /** The role would change while an unfinished handshake uses the cluster: nothing written. */
+  | { kind: 'in_use'; handshake: string }
+
 export type CreateOutcome =
   | { kind: 'created'; handshake: HandshakeRecord }
   /** The same Idempotency-Key with the same body: the handshake it made. */
   | { kind: 'replayed'; handshake: HandshakeRecord }
   /** The same Idempotency-Key with another body. */
   | { kind: 'key_conflict'; handshake: HandshakeRecord }
-  /** The secondary already has a pending or running handshake. */
+  /** A pending or running handshake has the secondary, or the same primary and secondary id. */
   | { kind: 'in_progress'; handshake: HandshakeRecord }
 
 export interface HandshakeEvent {
@@ -43,8 +48,8 @@ export type NewEvent = Pick<HandshakeEvent, 'type' | 'data'>
 
 /**
  * Where the gateway keeps clusters and handshakes. Every call is atomic; the uniqueness rules (one unfinished
- * handshake per secondary, one handshake per idempotency key) hold in the store itself, so several gateways can
- * share one database.
+ * handshake per secondary and per secondary id of a primary, one handshake per idempotency key) hold in the store
+ * itself, so several gateways can share one database.
  */
 export interface Store {
   ping(): Promise<void>
@@ -53,7 +58,8 @@ export interface Store {
   getMeta(key: string): Promise<string | undefined>
   setMeta(key: string, value: string): Promise<void>
 
-  upsertCluster(cluster: StoredCluster): Promise<{ created: boolean; cluster: StoredCluster }>
+  /** Registers or replaces a cluster; a role change is refused while an unfinished handshake uses it. */
+  upsertCluster(cluster: StoredCluster): Promise<UpsertOutcome>
   getCluster(name: string): Promise<StoredCluster | undefined>
   listClusters(): Promise<StoredCluster[]>
   /** Deletes a cluster no unfinished handshake uses; 'in_use' otherwise. */

@@ -52,6 +52,8 @@ export class FakeWorld {
   }
   knownSecondaries = new Set<string>()
   connected = new Set<string>()
+  /** Ids some secondary activated with (its token was used): the primary lists them in `secondaries`, like Vault. */
+  peers = new Set<string>()
   secondaryId: string | null = null
   tokens = new Map<string, { id: string; exp: number; used: boolean; revoked: boolean }>()
   /** Every token minted, in order, so tests can search for them anywhere. */
@@ -91,21 +93,23 @@ export class FakeWorld {
         last_wal: isPrimary ? 10 : null,
         known_secondaries: isPrimary ? [...this.knownSecondaries] : [],
         secondaries: isPrimary
-          ? [...this.knownSecondaries].map((id) => ({
-              node_id: id,
-              api_address: 'http://secondary:8200',
-              cluster_address: 'https://secondary:8201',
-              connection_status: this.connected.has(id) ? 'connected' : 'disconnected',
-              last_heartbeat: null,
-              heartbeat_age_s: null,
-            }))
+          ? [...this.knownSecondaries]
+              .filter((id) => this.peers.has(id) || this.connected.has(id))
+              .map((id) => ({
+                node_id: id,
+                api_address: 'http://secondary:8200',
+                cluster_address: 'https://secondary:8201',
+                connection_status: this.connected.has(id) ? 'connected' : 'disconnected',
+                last_heartbeat: null,
+                heartbeat_age_s: null,
+              }))
           : [],
         primary_cluster_addr: null,
         connection_state: isSecondary ? (this.streams ? 'ready' : 'connecting') : null,
         primaries: [],
         known_primary_cluster_addrs: [],
         last_remote_wal: isSecondary ? 10 : null,
-        secondary_id: isSecondary ? this.secondaryId : null,
+        secondary_id: isSecondary || c.mode === 'bootstrapping' ? this.secondaryId : null,
       },
       checked_at: new Date(this.now()).toISOString(),
     }
@@ -128,6 +132,7 @@ export class FakeWorld {
     }
     this.knownSecondaries.add(id)
     this.connected.add(id)
+    this.peers.add(id)
     this.secondary = { ...this.secondary, mode: 'secondary', state: 'stream-wals', clusterId: this.primary.clusterId }
     this.secondaryId = id
   }
@@ -170,6 +175,7 @@ export class FakeWorld {
         this.#call('primary.revoke', () => {
           const revoked = this.knownSecondaries.delete(id)
           this.connected.delete(id)
+          this.peers.delete(id)
           for (const t of this.tokens.values()) if (t.id === id) t.revoked = true
           return { secondary_id: id, revoked, detail: revoked ? 'revoked' : 'not known' }
         }),
@@ -260,7 +266,7 @@ export class FakeWorld {
         }),
       activate: (token) =>
         this.#call('secondary.activate', () => {
-          if (this.secondary.mode === 'secondary')
+          if (this.secondary.mode === 'secondary' || this.secondary.mode === 'bootstrapping')
             throw rejected(svc, 409, 'SECONDARY_ERR_ALREADY_SECONDARY', 'already')
           if (!this.#tokenValid(token)) throw rejected(svc, 400, 'SECONDARY_ERR_TOKEN_REJECTED', 'rejected')
           const t = this.tokens.get(token) as { id: string; used: boolean }
@@ -273,6 +279,7 @@ export class FakeWorld {
             clusterId: this.primary.clusterId,
           }
           this.secondaryId = t.id
+          this.peers.add(t.id)
           if (this.streams) this.connected.add(t.id)
           return { activated: true as const, warnings: [], status: this.#status(this.secondary, 'secondary') }
         }),

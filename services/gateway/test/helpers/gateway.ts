@@ -112,3 +112,12 @@ export async function waitFor(app: App, id: string, states = ['succeeded', 'fail
 }
 
 export const stepStatuses = (hs: Handshake) => Object.fromEntries(hs.steps.map((s) => [s.name, s.status]))
+
+/** Polls until `check` holds (no fixed sleeps in tests). */
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(10)
+  }
+}

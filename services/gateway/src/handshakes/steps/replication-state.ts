@@ -1,4 +1,5 @@
 import type { ClusterStatus } from '../../agents/agent-types.ts'
+import { GatewayErrors } from '../../gateway-errors.ts'
 import { pollWithBackoff } from '../../util/backoff.ts'
 import type { StepContext } from '../step-context.ts'
 
@@ -24,18 +25,51 @@ export function activatedWith({ primary, secondary }: PairStatus, secondaryId: s
 }
 
 /**
+ * How the primary's secondary id is used, seen from this pair:
+ * - `free`: the primary does not know it;
+ * - `unused`: the primary knows it but no secondary ever connected with it (its token was not used): safe to revoke;
+ * - `ours`: this secondary is activated with it (the steps verify instead of activating again);
+ * - `settling`: this secondary is bootstrapping, with this id or one it does not report: never revoke now;
+ * - `in_use`: another DR secondary of the primary uses it: revoking would cut that one off.
+ */
+export type SecondaryIdUse = 'free' | 'unused' | 'ours' | 'settling' | 'in_use'
+
+export function secondaryIdUse(pair: PairStatus, secondaryId: string): SecondaryIdUse {
+  if (activatedWith(pair, secondaryId)) return 'ours'
+  const s = pair.secondary.replication
+  if (s?.mode === 'bootstrapping' && (s.secondary_id === null || s.secondary_id === secondaryId)) return 'settling'
+  const p = pair.primary.replication
+  if (p === null) return 'free'
+  if (p.secondaries.some((peer) => peer.node_id === secondaryId)) return 'in_use'
+  return p.known_secondaries.includes(secondaryId) ? 'unused' : 'free'
+}
+
+/** The peer entry of the DR secondary that uses the id, for error details. */
+export function describePeer(pair: PairStatus, secondaryId: string): string {
+  const peer = pair.primary.replication?.secondaries.find((x) => x.node_id === secondaryId)
+  if (peer === undefined) return 'no peer entry'
+  return `${peer.connection_status ?? 'unknown'}, api ${peer.api_address ?? 'unknown'}`
+}
+
+/**
  * The pair's status once the secondary is out of "bootstrapping" (an activation in flight, perhaps by a gateway
- * that stopped mid-step), so a decision to activate is never taken while one is still settling.
+ * that stopped mid-step), so a decision to activate, mint or revoke is never taken while one is still settling.
+ * Still bootstrapping after VAULT_DR_VERIFY_TIMEOUT_MS: GATEWAY_ERR_SECONDARY_SETTLING (nothing is touched).
  */
 export async function settledPairStatus(ctx: StepContext): Promise<PairStatus> {
+  let last: PairStatus | undefined
   const settled = await pollWithBackoff(
     async () => {
-      const pair = await pairStatus(ctx)
-      return pair.secondary.replication?.mode === 'bootstrapping' ? undefined : pair
+      last = await pairStatus(ctx)
+      return last.secondary.replication?.mode === 'bootstrapping' ? undefined : last
     },
     { timeoutMs: ctx.settings.verifyTimeoutMs, signal: ctx.signal, initialMs: 200 },
   )
-  return settled ?? pairStatus(ctx)
+  if (settled !== undefined) return settled
+  const s = last?.secondary.replication
+  throw GatewayErrors.secondarySettling(
+    `the secondary is still bootstrapping after ${ctx.settings.verifyTimeoutMs} ms (secondary_id ${s?.secondary_id ?? 'unknown'}, state ${s?.state ?? 'unknown'}): not activated, nothing revoked`,
+  )
 }
 
 /** What is still missing for healthy replication of `secondaryId`; empty when it streams. */

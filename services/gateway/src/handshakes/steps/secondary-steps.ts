@@ -1,6 +1,6 @@
 import { isCodedError } from '@vault-dr/core'
 import { GatewayErrors } from '../../gateway-errors.ts'
-import { type StepContext, StepFailed, type StepResult } from '../step-context.ts'
+import { StepCancelled, type StepContext, StepFailed, type StepResult } from '../step-context.ts'
 import { activatedWith, pairStatus, settledPairStatus } from './replication-state.ts'
 
 /** Step 4: the secondary looks the token up on the primary (without consuming it); one re-mint if it is not valid. */
@@ -43,6 +43,8 @@ export async function activateSecondaryStep(ctx: StepContext): Promise<StepResul
     return { status: 'succeeded', detail: `already activated with id ${id}: not activated again` }
   }
   const token = await ctx.tokens.fresh(ctx)
+  // The last moment a cancellation stops the handshake: once the token is sent the secondary may be wiped.
+  if (await ctx.cancelRequested()) throw new StepCancelled()
   try {
     const result = await ctx.secondary.activate(token, ctx.signal)
     ctx.tokens.forget()

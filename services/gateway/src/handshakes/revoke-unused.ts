@@ -1,0 +1,32 @@
+import { stepOf } from './handshake-record.ts'
+import type { StepContext } from './step-context.ts'
+import { pairStatus, secondaryIdUse } from './steps/replication-state.ts'
+
+/**
+ * An unused token must not outlive a handshake that ends without activation: its id is revoked, but only when the
+ * primary knows it and no secondary ever connected with it. An id another secondary uses, or one the secondary is
+ * still bootstrapping with, is left alone. Returns a note for the handshake's error detail.
+ */
+export async function revokeUnused(ctx: StepContext): Promise<string> {
+  const mint = stepOf(ctx.hs, 'mint_token').status
+  if (ctx.hs.token === null && (mint === 'pending' || mint === 'skipped')) return ''
+  if (stepOf(ctx.hs, 'activate_secondary').status === 'succeeded') return ''
+  const id = ctx.hs.secondary_id
+  try {
+    switch (secondaryIdUse(await pairStatus(ctx), id)) {
+      case 'free':
+      case 'ours':
+        return ''
+      case 'settling':
+        return `; left secondary id ${id} alone: the secondary is still bootstrapping`
+      case 'in_use':
+        return `; left secondary id ${id} alone: another DR secondary of the primary uses it`
+      case 'unused':
+        await ctx.primary.revoke(id, ctx.signal)
+        ctx.tokens.forget()
+        return `; revoked the unused secondary id ${id}`
+    }
+  } catch (err) {
+    return `; could not revoke ${id}: ${(err as Error).message}`
+  }
+}

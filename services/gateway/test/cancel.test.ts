@@ -1,0 +1,97 @@
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { StepName } from '../src/handshakes/handshakes.schemas.ts'
+import { FakeWorld } from './helpers/fake-agents.ts'
+import {
+  AUTH,
+  createHandshake,
+  getHandshake,
+  registerPair,
+  startGateway,
+  stepStatuses,
+  tempDir,
+  until,
+  waitFor,
+} from './helpers/gateway.ts'
+
+const LATE = 'cancel requested once the activation was sent'
+
+describe('a cancellation after the activation was sent does not pretend nothing happened (fake agents)', () => {
+  let tmp: { dir: string; cleanup: () => void }
+  let world: FakeWorld
+  let gw: Awaited<ReturnType<typeof startGateway>>
+  beforeEach(() => {
+    tmp = tempDir()
+    world = new FakeWorld()
+  })
+  afterEach(async () => {
+    await gw.app.close()
+    tmp.cleanup()
+  })
+
+  async function start(deps: Parameters<typeof startGateway>[1] = {}) {
+    gw = await startGateway(join(tmp.dir, 'gw.sqlite'), { agents: world.clients(), ...deps })
+    await registerPair(gw.app)
+    return (await createHandshake(gw.app)).json().id as string
+  }
+  const cancel = async (id: string) => {
+    const res = await gw.app.inject({ method: 'POST', url: `/v1/handshakes/${id}/cancel`, headers: AUTH })
+    expect(res.statusCode, res.body).toBe(202)
+  }
+  const stepIs = async (id: string, name: StepName, status: string) =>
+    (await getHandshake(gw.app, id)).steps.find((s) => s.name === name)?.status === status
+
+  it('lets verify run to its end and reports what really happened', async () => {
+    world.streams = false
+    const id = await start()
+    await until(() => stepIs(id, 'verify', 'running'), 'verify to wait')
+    await cancel(id)
+    world.streams = true
+    world.secondary.state = 'stream-wals'
+    world.connected.add('dc2')
+    const hs = await waitFor(gw.app, id)
+    expect(hs.state).toBe('succeeded')
+    expect(hs.cancel_requested).toBe(true)
+    expect(hs.error).toBeNull()
+    expect(hs.steps.find((s) => s.name === 'verify')?.detail).toContain(LATE)
+    expect(world.calls).not.toContain('primary.revoke')
+  })
+
+  it('finishes a handshake cancelled while the activation call is in flight', async () => {
+    let running = ''
+    world.intercept['secondary.activate'] = async (next) => {
+      await cancel(running)
+      return next()
+    }
+    const id = await start({
+      hooks: {
+        beforeStep: (hid) => {
+          running = hid
+        },
+      },
+    })
+    const hs = await waitFor(gw.app, id)
+    expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
+    expect(hs.cancel_requested).toBe(true)
+    expect(stepStatuses(hs)).toMatchObject({ activate_secondary: 'succeeded', verify: 'succeeded' })
+    expect(hs.steps.find((s) => s.name === 'activate_secondary')?.detail).toContain(LATE)
+    expect(world.activations).toBe(1)
+    expect(world.calls).not.toContain('primary.revoke')
+  })
+
+  it('still cancels inside activate_secondary when the token has not been sent yet', async () => {
+    let release!: () => void
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const id = await start({ hooks: { beforeStep: (_id, step) => (step === 'activate_secondary' ? held : undefined) } })
+    await until(() => stepIs(id, 'inspect_token', 'succeeded'), 'the token to be inspected')
+    await cancel(id)
+    release()
+    const hs = await waitFor(gw.app, id)
+    expect(hs.state).toBe('cancelled')
+    expect(hs.error?.detail).toContain('revoked the unused secondary id dc2')
+    expect(world.calls).not.toContain('secondary.activate')
+    expect(world.knownSecondaries.size).toBe(0)
+  })
+})

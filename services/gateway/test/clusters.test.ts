@@ -1,0 +1,75 @@
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { FakeWorld } from './helpers/fake-agents.ts'
+import { AUTH, createHandshake, registerPair, startGateway, tempDir, waitFor } from './helpers/gateway.ts'
+
+describe('registering clusters', () => {
+  let tmp: { dir: string; cleanup: () => void }
+  let world: FakeWorld
+  let gw: Awaited<ReturnType<typeof startGateway>>
+  let release!: () => void
+  beforeEach(async () => {
+    tmp = tempDir()
+    world = new FakeWorld()
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    gw = await startGateway(join(tmp.dir, 'gw.sqlite'), {
+      agents: world.clients(),
+      hooks: { beforeStep: (_id, step) => (step === 'enable_primary' ? held : undefined) },
+    })
+    await registerPair(gw.app)
+  })
+  afterEach(async () => {
+    release()
+    await gw.app.close()
+    tmp.cleanup()
+  })
+
+  const post = (payload: Record<string, unknown>) =>
+    gw.app.inject({ method: 'POST', url: '/v1/clusters', headers: AUTH, payload })
+  const body = (over: Record<string, unknown>) => ({
+    name: 'dc9',
+    role: 'primary',
+    agent_url: 'http://a:1',
+    agent_token: 'x'.repeat(20),
+    ...over,
+  })
+
+  it.each([['not a url'], ['http//a:1'], ['ftp://a:1'], ['http://a b:1']])(
+    'answers 400 naming body/agent_url to agent_url %j',
+    async (url) => {
+      const res = await post(body({ agent_url: url }))
+      expect(res.statusCode, res.body).toBe(400)
+      expect(res.json()).toMatchObject({
+        code: expect.stringMatching(/_ERR_/),
+        detail: expect.stringContaining('body/agent_url'),
+      })
+    },
+  )
+
+  it('gives a malformed token_ttl one message, not also a range error', async () => {
+    const res = await createHandshake(gw.app, { token_ttl: 'soon' })
+    expect(res.statusCode, res.body).toBe(400)
+    const errors = res.json().errors as Array<{ path: string; message: string }>
+    expect(errors.filter((e) => e.path === 'body/token_ttl').map((e) => e.message)).toEqual([
+      'must be a duration such as "300s", "5m" or "1h"',
+    ])
+  })
+
+  it('refuses a role change while an unfinished handshake uses the cluster, but not a new URL or token', async () => {
+    const id = (await createHandshake(gw.app)).json().id as string
+    const flip = await post(body({ name: 'dc2', role: 'primary' }))
+    expect(flip.statusCode, flip.body).toBe(409)
+    expect(flip.json()).toMatchObject({ code: 'GATEWAY_ERR_CLUSTER_IN_USE', detail: expect.stringContaining(id) })
+    const flipPrimary = await post(body({ name: 'dc1', role: 'secondary' }))
+    expect(flipPrimary.statusCode).toBe(409)
+    const moved = await post(body({ name: 'dc2', role: 'secondary', agent_url: 'http://moved-agent:8420' }))
+    expect(moved.statusCode, moved.body).toBe(200)
+    expect(moved.json().agent_url).toBe('http://moved-agent:8420')
+
+    release()
+    expect((await waitFor(gw.app, id)).state).toBe('succeeded')
+    expect((await post(body({ name: 'dc2', role: 'primary' }))).statusCode).toBe(200)
+  })
+})

@@ -1,0 +1,119 @@
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { FakeWorld } from './helpers/fake-agents.ts'
+import {
+  AUTH,
+  createHandshake,
+  register,
+  registerPair,
+  startGateway,
+  stepStatuses,
+  tempDir,
+  waitFor,
+} from './helpers/gateway.ts'
+
+const IN_USE = 'GATEWAY_ERR_SECONDARY_ID_IN_USE'
+const never = () => new Promise<never>(() => {})
+
+describe('a secondary id another DR secondary uses is never revoked (fake agents)', () => {
+  let tmp: { dir: string; cleanup: () => void }
+  let world: FakeWorld
+  let gw: Awaited<ReturnType<typeof startGateway>>
+  beforeEach(async () => {
+    tmp = tempDir()
+    world = new FakeWorld()
+    gw = await startGateway(join(tmp.dir, 'gw.sqlite'), { agents: world.clients() })
+    await registerPair(gw.app)
+  })
+  afterEach(async () => {
+    await gw.app.close()
+    tmp.cleanup()
+  })
+
+  /** The primary already replicates to a live DR secondary, elsewhere, under the id dc3. */
+  function liveSecondaryElsewhere() {
+    world.primary = { ...world.primary, mode: 'primary', state: 'running', clusterId: 'repl-set-1' }
+    world.knownSecondaries.add('dc3')
+    world.connected.add('dc3')
+  }
+  const touched = () => world.calls.filter((c) => /revoke|mint|activate/.test(c))
+
+  it('fails the secondary_id_free check before anything changes, in the handshake and the dry run', async () => {
+    liveSecondaryElsewhere()
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app, { secondary_id: 'dc3' })).json().id)
+    expect(hs.state).toBe('failed')
+    expect(hs.error?.code).toBe(IN_USE)
+    expect(hs.checks.find((c) => c.name === 'secondary_id_free')).toMatchObject({
+      status: 'fail',
+      code: IN_USE,
+      fix: expect.stringContaining('Choose another secondary_id'),
+    })
+    expect(stepStatuses(hs)).toMatchObject({ preflight: 'failed', enable_primary: 'skipped', mint_token: 'skipped' })
+    expect(touched()).toEqual([])
+    expect(world.connected.has('dc3')).toBe(true)
+
+    const payload = { primary: 'dc1', secondary: 'dc2', secondary_id: 'dc3' }
+    const dry = await gw.app.inject({ method: 'POST', url: '/v1/preflight', headers: AUTH, payload })
+    expect(dry.statusCode, dry.body).toBe(200)
+    expect(dry.json().ok).toBe(false)
+    const free = await gw.app.inject({
+      method: 'POST',
+      url: '/v1/preflight',
+      headers: AUTH,
+      payload: { ...payload, secondary_id: 'dc2' },
+    })
+    expect(free.json().checks.find((c: { name: string }) => c.name === 'secondary_id_free')?.status).toBe('pass')
+  })
+
+  it('skipping the check by name still never revokes it: mint_token fails with the same code', async () => {
+    liveSecondaryElsewhere()
+    const res = await createHandshake(gw.app, { secondary_id: 'dc3', skip_checks: ['secondary_id_free'] })
+    const hs = await waitFor(gw.app, res.json().id)
+    expect(hs.checks.find((c) => c.name === 'secondary_id_free')?.status).toBe('skipped')
+    expect(stepStatuses(hs)).toMatchObject({ enable_primary: 'skipped', mint_token: 'failed' })
+    expect(hs.error?.code).toBe(IN_USE)
+    expect(hs.error?.detail).toContain('left secondary id dc3 alone: another DR secondary of the primary uses it')
+    expect(touched()).toEqual([])
+    expect(world.connected.has('dc3')).toBe(true)
+  })
+
+  it('still revokes an id whose token was never used (an earlier attempt) and mints anew', async () => {
+    world.primary = { ...world.primary, mode: 'primary', state: 'running', clusterId: 'repl-set-1' }
+    world.knownSecondaries.add('dc2')
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
+    expect(hs.checks.find((c) => c.name === 'secondary_id_free')).toMatchObject({ status: 'pass' })
+    expect(touched()).toEqual(['primary.revoke', 'primary.mintToken', 'secondary.activate'])
+  })
+
+  it('on failure, leaves alone an id another secondary took meanwhile', async () => {
+    // The token was used elsewhere before this secondary got it: activation is refused, the id now has a peer.
+    world.intercept['secondary.activate'] = async (next) => {
+      world.peers.add('dc2')
+      world.connected.add('dc2')
+      for (const t of world.tokens.values()) t.used = true
+      return next()
+    }
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(hs.state).toBe('failed')
+    expect(hs.error?.detail).toContain('left secondary id dc2 alone')
+    expect(world.calls).not.toContain('primary.revoke')
+    expect(world.connected.has('dc2')).toBe(true)
+  })
+
+  it('refuses a second unfinished handshake with the same primary and secondary id (409)', async () => {
+    await gw.app.close()
+    gw = await startGateway(join(tmp.dir, 'gw.sqlite'), {
+      agents: world.clients(),
+      stopGraceMs: 0,
+      hooks: { beforeStep: () => never() },
+    })
+    await register(gw.app, 'dc3', 'secondary', 'http://dc3-agent:8420', 'dc3-agent-token-0123456789')
+    expect((await createHandshake(gw.app, { secondary_id: 'shared' })).statusCode).toBe(202)
+    const second = await createHandshake(gw.app, { secondary: 'dc3', secondary_id: 'shared' })
+    expect(second.statusCode, second.body).toBe(409)
+    expect(second.json()).toMatchObject({ code: 'GATEWAY_ERR_HANDSHAKE_IN_PROGRESS' })
+    expect(second.json().detail).toContain('secondary_id shared on primary dc1')
+    expect((await createHandshake(gw.app, { secondary: 'dc3', secondary_id: 'dc3' })).statusCode).toBe(202)
+  })
+})
