@@ -1,0 +1,46 @@
+import { type AgentMetrics, parseVaultAddress, probeTcp } from '@vault-dr/core'
+import { type FixContext, networkCode, networkFix } from './diagnoses.ts'
+import type { ProbeCheck, ProbeCode, ProbePrimaryRequest, ProbePrimaryResult } from './probes.schemas.ts'
+
+export interface ProbesServiceDeps {
+  metrics: AgentMetrics
+  /** Default deadline of each network step. */
+  probeTimeoutMs: number
+  /** Default CA for the primary's API certificate (VAULT_DR_PRIMARY_CACERT). */
+  primaryCaPem: string | undefined
+}
+
+export interface ProbesService {
+  probePrimary(request: ProbePrimaryRequest): Promise<ProbePrimaryResult>
+}
+
+export interface Target extends FixContext {
+  label: string
+}
+
+export const round = (ms: number) => Math.round(ms * 10) / 10
+
+export function check(
+  name: string,
+  target: Target,
+  status: ProbeCheck['status'],
+  code: ProbeCode,
+  detail: string,
+  fix: string | null,
+  latencyMs: number,
+): ProbeCheck {
+  return { name, target: target.label, status, code, detail, fix, latency_ms: round(latencyMs) }
+}
+
+export function targetOf(address: string, defaultPort: number, side: Target['side'], timeoutMs: number): Target {
+  const { host, port } = parseVaultAddress(address, defaultPort)
+  return { side, host, port, timeoutMs, label: `${host.includes(':') ? `[${host}]` : host}:${port}` }
+}
+
+export async function tcpCheck(name: string, target: Target): Promise<ProbeCheck> {
+  const result = await probeTcp({ host: target.host, port: target.port, timeoutMs: target.timeoutMs })
+  if (result.ok) return check(name, target, 'pass', 'OK', `connected to ${target.label}`, null, result.latency_ms)
+  const code = networkCode(result.failure)
+  const detail = `TCP connect to ${target.label} failed: ${result.failure.detail}`
+  return check(name, target, 'fail', code, detail, networkFix(code, target), result.latency_ms)
+}
