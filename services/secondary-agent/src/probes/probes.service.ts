@@ -1,4 +1,6 @@
 import { type AgentMetrics, normalizeFingerprint } from '@vault-dr/core'
+import { probeApi } from './api-probe.ts'
+import { probeClusterAddress } from './cluster-probe.ts'
 import type { ProbePrimaryRequest, ProbePrimaryResult } from './probes.schemas.ts'
 
 export interface ProbesServiceDeps {
@@ -12,9 +14,6 @@ export interface ProbesServiceDeps {
 export interface ProbesService {
   probePrimary(request: ProbePrimaryRequest): Promise<ProbePrimaryResult>
 }
-
-import { probeApi } from './api-probe.ts'
-import { probeClusterAddress } from './cluster-probe.ts'
 
 /**
  * Checks, from the secondary's network, what activation will need of the primary: its API (unwrap over 8200) and
