@@ -231,6 +231,8 @@ async function gatewayRun(
   n: number,
   /** Keep at most this many handshakes running, starting the next when one finishes (default: all at once). */
   inFlight?: number,
+  /** Stop watching (and, paced, stop starting handshakes) after this long. */
+  capMs?: number,
 ): Promise<GatewayResult> {
   const group = `gw${n}${inFlight === undefined ? '' : `p${inFlight}`}`
   const setup0 = performance.now()
@@ -278,6 +280,7 @@ async function gatewayRun(
     const t0 = performance.now()
     const rejected: string[] = []
     let accepted = 0
+    let stopped = false
     const post = (i: number) =>
       requestJson<{ id?: string }>(`${gw.url}/v1/handshakes`, {
         token: gw.token,
@@ -298,6 +301,7 @@ async function gatewayRun(
       inFlight === undefined
         ? Promise.all(secondaries.map((_, i) => post(i)))
         : pool(secondaries, inFlight, async (_, i) => {
+            if (stopped) return undefined
             const id = await post(i)
             if (id !== undefined) await waitDone(gw, id, RUN_CAP_MS).catch(() => {})
             return id
@@ -307,7 +311,7 @@ async function gatewayRun(
     let simsStreamingMs: number | null = null
     let counts: Record<string, number> = {}
     let memoryAtPeak: Record<string, number> = {}
-    const cap = Math.min(RUN_CAP_MS, Math.max(10_000, remainingMs(ctx) - 30_000))
+    const cap = Math.min(capMs ?? RUN_CAP_MS, Math.max(10_000, remainingMs(ctx) - 30_000))
     let lastLog = t0
     let posted = false
     void posts.then(() => {
@@ -335,6 +339,7 @@ async function gatewayRun(
       }
       await sleep(500)
     }
+    stopped = true
     const rssResult = rss.stop()
     const cpuSeconds = (readCpuSeconds(gateway.child.pid) ?? Number.NaN) - cpu0
     const cpuEnd = cpuOf(pids)
@@ -407,8 +412,6 @@ export async function fleet(ctx: BenchContext): Promise<BenchOutcome> {
   }
   /** Seconds of wall time per secondary seen so far (setup of both arms plus the runs), for the budget check. */
   let perSecondaryMs = 150
-  /** The gateway arm alone, per secondary, for the paced diagnostic's budget check. */
-  let gatewayPerSecondaryMs = 100
   let largest: { n: number; baseS: number | null } | undefined
   try {
     for (const n of sizes) {
@@ -424,10 +427,8 @@ export async function fleet(ctx: BenchContext): Promise<BenchOutcome> {
       ctx.log(
         `fleet N=${n}: baseline ${base.allStreamingMs === null ? 'unfinished' : `${round(base.allStreamingMs / 1000, 2)} s`}, ${base.failures} failed`,
       )
-      const tg = performance.now()
       const gw = await gatewayRun(ctx, hosts, n)
       perSecondaryMs = Math.max(perSecondaryMs, (performance.now() - t0) / n)
-      gatewayPerSecondaryMs = Math.max(gatewayPerSecondaryMs, (performance.now() - tg) / n)
       details[`N=${n}`] = { baseline: base, gateway: gw }
 
       const measuredS = gw.allSucceededMs === null ? null : round(gw.allSucceededMs / 1000, 2)
@@ -473,33 +474,40 @@ export async function fleet(ctx: BenchContext): Promise<BenchOutcome> {
       )
     }
     // Diagnostic: the largest size again, the client keeping PACED handshakes in flight, as admission control in
-    // the gateway would; it separates the thundering herd from the gateway's per-handshake cost.
+    // the gateway would; it separates the thundering herd from the gateway's per-handshake cost. Watched for the
+    // target's 60 s only: what did not finish by then is projected from the rate.
     if (largest !== undefined) {
       const { n, baseS } = largest
-      const projected = 20_000 + n * gatewayPerSecondaryMs
+      const projected = 40_000 + TARGET_S * 1000
       const label = `fleet N=${n} (diagnostic): ${PACED} in flight, paced by the client`
       if (projected > remainingMs(ctx)) {
         const why = `projected ${round(projected / 1000, 0)} s exceeds the ${round(remainingMs(ctx) / 1000, 0)} s left`
         notes.push(`${label}: not run: ${why}`)
         rows.push(notRun(label, `≤ ${TARGET_S} s`, why))
       } else {
-        const gw = await gatewayRun(ctx, hosts, n, PACED)
+        const gw = await gatewayRun(ctx, hosts, n, PACED, TARGET_S * 1000)
         details[`N=${n} paced ${PACED}`] = { gateway: gw }
         const measuredS = gw.allSucceededMs === null ? null : round(gw.allSucceededMs / 1000, 2)
-        const failed = n - gw.succeeded
-        const text = `${measuredS === null ? `${gw.succeeded}/${n} in ${round((gw.allFinishedMs ?? RUN_CAP_MS) / 1000)} s` : `${measuredS} s`}, ${failed} failed, peak RSS ${gw.peakRssMb} MB`
+        const perSec = gw.succeeded / ((gw.allFinishedMs ?? TARGET_S * 1000) / 1000)
+        const projectedS = round(n / perSec, 0)
+        const failed = gw.failed
+        const text =
+          measuredS === null
+            ? `${gw.succeeded} of ${n} in ${TARGET_S} s (${round(perSec)}/s: all in ~${projectedS} s), ${failed} failed, peak RSS ${gw.peakRssMb} MB`
+            : `${measuredS} s, ${failed} failed, peak RSS ${gw.peakRssMb} MB`
         rows.push({
           benchmark: label,
-          measured: fig(measuredS, 's', text),
+          measured: fig(measuredS ?? projectedS, 's', text),
           baseline: baseS === null ? fig(null, 's') : fig(baseS, 's'),
-          ratio: ratioOf(measuredS, baseS),
+          ratio: ratioOf(measuredS ?? projectedS, baseS),
+          ratioNote: measuredS === null ? '(projected)' : '',
           target: `≤ ${TARGET_S} s, 0 failed, < ${TARGET_RSS_MB} MB`,
           verdict:
-            measuredS === null
-              ? `missed: ${failed} of ${n} not streaming`
-              : ([atMost(measuredS, TARGET_S, 's'), atMost(gw.peakRssMb, TARGET_RSS_MB, 'MB')].find(
-                  (v) => v !== 'met',
-                ) ?? 'met'),
+            [
+              atMost(measuredS ?? projectedS, TARGET_S, measuredS === null ? 's (projected)' : 's'),
+              failed === 0 ? 'met' : `missed by ${failed} failed`,
+              atMost(gw.peakRssMb, TARGET_RSS_MB, 'MB'),
+            ].find((v) => v !== 'met') ?? 'met',
         })
         notes.push(
           `${label}: CPU seconds by process ${JSON.stringify(gw.cpuByProcess)}; step durations ms (median/max) ${JSON.stringify(gw.steps)}; failure codes ${JSON.stringify(gw.failureCodes)}${gw.failureSamples.length ? `; e.g. ${gw.failureSamples.join(' | ')}` : ''}`,

@@ -257,7 +257,7 @@ export async function handshakeOverhead(ctx: BenchContext): Promise<BenchOutcome
     `gateway figure: POST /v1/handshakes until the SSE "done" event; bare figure: first Vault call until dr/status shows stream-wals + ready (polled every ${BARE_POLL_MS} ms)`,
     `median step durations (ms), gateway: ${JSON.stringify(fullSteps)}; with the agents' status cache off: ${JSON.stringify(ncSteps)}`,
     `per handshake (median): the gateway made ${median(ok(full).map((r) => r.calls.agentRequests))} agent requests, which made ${median(ok(full).map((r) => r.calls.vaultCalls))} Vault calls (with the status cache off: ${median(ok(noCache).map((r) => r.calls.agentRequests))} and ${median(ok(noCache).map((r) => r.calls.vaultCalls))}); the bare arm made 3 Vault calls + ${median(bare.map((b) => b.polls))} status poll(s)`,
-    `the bare arm needed a median of ${median(bare.map((b) => b.polls))} dr/status poll(s) after activation: the emulator streams at once, so verify time beyond one status round trip is waiting (the 500 ms status cache, then the 100/160/256 ms poll backoff)`,
+    `the bare arm needed a median of ${median(bare.map((b) => b.polls))} dr/status poll(s) ${BARE_POLL_MS} ms apart after activation: the emulator streams within about ${BARE_POLL_MS} ms, so verify time beyond one status round trip is waiting (a status the agents cached for up to 500 ms, then the verify step's 100/160/256 ms poll backoff)`,
   )
   return {
     name: 'handshake',
