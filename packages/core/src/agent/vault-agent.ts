@@ -18,10 +18,34 @@ export interface VaultAgent {
 export function createVaultAgent(registry: Registry, vaultSettings: VaultSettings, statusMaxAgeMs: number): VaultAgent {
   const metrics = createAgentMetrics(registry)
   const vault = new VaultClient({ ...vaultSettings, onCall: metrics.recordVaultCall })
-  const status = singleFlight(async () => {
-    const result = await readClusterStatus(vault)
-    if (result.replication !== null) metrics.recordStatus(result.replication)
-    return result
-  }, statusMaxAgeMs)
+  const status = singleFlight(
+    async () => {
+      const result = await readClusterStatus(vault)
+      if (result.replication !== null) metrics.recordStatus(result.replication)
+      return result
+    },
+    statusMaxAgeMs,
+    isSteady,
+  )
   return { vault, metrics, status: status.get, invalidateStatus: status.invalidate }
+}
+
+/**
+ * Only a steady status is reused: one in transition (bootstrapping, syncing, connecting, a secondary not yet
+ * connected) is asked again, so whoever waits for the transition to end sees it end at once.
+ */
+export function isSteady({ vault, replication }: ClusterStatus): boolean {
+  if (!vault.reachable || vault.sealed !== false || replication === null) return false
+  switch (replication.mode) {
+    case 'disabled':
+      return true
+    case 'primary':
+      return (
+        replication.state === 'running' && replication.secondaries.every((s) => s.connection_status === 'connected')
+      )
+    case 'secondary':
+      return replication.state === 'stream-wals' && replication.connection_state === 'ready'
+    default:
+      return false
+  }
 }

@@ -9,6 +9,7 @@ import { errorHandler, sendProblem, toCodedError } from './error-handler.ts'
 import { health, type ReadinessCheck } from './health.ts'
 import { loggerOptions } from './logger.ts'
 import { metrics } from './metrics.ts'
+import { logRequest } from './request-log.ts'
 import { swagger } from './swagger.ts'
 
 export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>
@@ -44,9 +45,13 @@ export async function createServer(opts: ServerOptions): Promise<App> {
       return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID()
     },
     return503OnClosing: true,
+    // Two log lines per request at info cost more than a cached status answer; see request-log.ts.
+    disableRequestLogging: true,
     // Errors Fastify meets before routing (a malformed URL) get the same problem+json as every other error.
     frameworkErrors: (error, request, reply) => {
-      sendProblem(reply, request, toCodedError(error))
+      const coded = toCodedError(error)
+      request.log.info({ code: coded.code, status: coded.statusCode }, coded.message)
+      sendProblem(reply, request, coded)
     },
   }).withTypeProvider<ZodTypeProvider>()
 
@@ -57,6 +62,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  app.addHook('onResponse', logRequest)
 
   await app.register(swagger, {
     title: opts.name,

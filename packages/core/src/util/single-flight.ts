@@ -1,8 +1,12 @@
 /**
- * Shares one call among concurrent callers, and reuses its result for `maxAgeMs`, so a status endpoint makes a
- * bounded number of upstream calls however many clients poll it.
+ * Shares one call among concurrent callers, and reuses its result for `maxAgeMs` when `reusable(value)` says so,
+ * so a status endpoint makes a bounded number of upstream calls however many clients poll it.
  */
-export function singleFlight<T>(fn: () => Promise<T>, maxAgeMs = 0): { get(): Promise<T>; invalidate(): void } {
+export function singleFlight<T>(
+  fn: () => Promise<T>,
+  maxAgeMs = 0,
+  reusable: (value: T) => boolean = () => true,
+): { get(): Promise<T>; invalidate(): void } {
   let inFlight: Promise<T> | undefined
   let cached: { value: T; at: number } | undefined
   return {
@@ -11,7 +15,7 @@ export function singleFlight<T>(fn: () => Promise<T>, maxAgeMs = 0): { get(): Pr
       if (inFlight === undefined) {
         inFlight = fn()
           .then((value) => {
-            cached = { value, at: performance.now() }
+            cached = reusable(value) ? { value, at: performance.now() } : undefined
             return value
           })
           .finally(() => {

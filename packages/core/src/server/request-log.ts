@@ -1,0 +1,22 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+/** A request slower than this is worth a line at info even when it succeeded. */
+const SLOW_MS = 1_000
+
+/**
+ * One line per request, after it: at info when it failed or was slow, at debug otherwise, so monitoring that polls
+ * status endpoints does not spend its time writing logs. The path is logged without its query string.
+ */
+export async function logRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const level = reply.statusCode >= 400 || reply.elapsedTime > SLOW_MS ? 'info' : 'debug'
+  request.log[level](
+    {
+      method: request.method,
+      path: request.url.split('?')[0],
+      route: request.routeOptions.url ?? null,
+      status_code: reply.statusCode,
+      response_time_ms: Math.round(reply.elapsedTime * 10) / 10,
+    },
+    'request completed',
+  )
+}
