@@ -40,6 +40,8 @@ const GatewayEnv = z.object({
   VAULT_DR_GATEWAY_ID: z.string().min(1).max(128).default(hostname()),
   /** How long a gateway's claim on a running handshake lasts without renewal before another may take it over. */
   VAULT_DR_LEASE_MS: msVar(30_000),
+  /** Handshakes this gateway runs at once; more wait their turn as pending, so a fleet does not swamp a primary. */
+  VAULT_DR_MAX_RUNNING_HANDSHAKES: z.coerce.number().int().min(1).max(10_000).default(32),
 })
 
 export interface HandshakeSettings {
@@ -51,6 +53,7 @@ export interface HandshakeSettings {
   tokenMinRemainingMs: number
   gatewayId: string
   leaseMs: number
+  maxRunning: number
 }
 
 export interface GatewayConfig extends ServiceSettings {
@@ -76,6 +79,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       tokenMinRemainingMs: parsed.VAULT_DR_TOKEN_MIN_REMAINING_MS,
       gatewayId: parsed.VAULT_DR_GATEWAY_ID,
       leaseMs: parsed.VAULT_DR_LEASE_MS,
+      maxRunning: parsed.VAULT_DR_MAX_RUNNING_HANDSHAKES,
     },
   }
 }

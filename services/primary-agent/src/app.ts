@@ -1,7 +1,8 @@
-import { createAgentApp } from '@vault-dr/core'
+import { createAgentApp, singleFlight } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
 import type { PrimaryAgentConfig } from './config.ts'
 import { drPrimaryRoutes } from './dr-primary/dr-primary.routes.ts'
+import { probeLocalCluster } from './probes/local-probe.service.ts'
 import { probesRoutes } from './probes/probes.routes.ts'
 import { statusRoutes } from './status/status.routes.ts'
 
@@ -26,12 +27,18 @@ export async function buildApp(config: PrimaryAgentConfig, deps: PrimaryAgentDep
     ],
   })
   await app.register(statusRoutes, { prefix: '/v1', agent })
-  await app.register(drPrimaryRoutes, { prefix: '/v1', agent, waitTimeoutMs: config.agent.waitTimeoutMs })
-  await app.register(probesRoutes, {
+  // A fleet's preflights all self-check the same primary at once: they share one probe, and a good answer a second.
+  const localProbe = singleFlight(
+    () => probeLocalCluster(agent, { clusterAddr: config.clusterAddr, timeoutMs: config.agent.probeTimeoutMs }),
+    1_000,
+    (result) => result.ok,
+  )
+  await app.register(drPrimaryRoutes, {
     prefix: '/v1',
     agent,
-    clusterAddr: config.clusterAddr,
-    timeoutMs: config.agent.probeTimeoutMs,
+    waitTimeoutMs: config.agent.waitTimeoutMs,
+    onRoleChange: localProbe.invalidate,
   })
+  await app.register(probesRoutes, { prefix: '/v1', localProbe: localProbe.get })
   return app
 }

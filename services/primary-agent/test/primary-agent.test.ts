@@ -180,6 +180,15 @@ describe('probeLocalCluster', () => {
     }
   })
 
+  it('shares one self-check among concurrent callers (a fleet preflighting at once)', async () => {
+    await agent.call('POST', '/v1/dr/primary/enable', {})
+    const answers = await Promise.all(Array.from({ length: 20 }, () => agent.call('POST', '/v1/probes/local')))
+    expect(answers.every((a) => a.status === 200 && a.json.ok === true)).toBe(true)
+    const metrics = (await agent.app.inject({ url: '/metrics' })).body
+    const leaderCalls = /vault_dr_vault_call_duration_seconds_count\{[^}]*path="sys\/leader"[^}]*\} (\d+)/.exec(metrics)
+    expect(Number(leaderCalls?.[1])).toBe(1)
+  })
+
   it('reports a closed cluster port as refused', async () => {
     await agent.call('POST', '/v1/dr/primary/enable', {})
     await cluster.faults.closeClusterListener()

@@ -4,6 +4,7 @@ import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { HandshakeRecord, Store } from '../store/store.ts'
+import { Slots } from '../util/slots.ts'
 import { type DriverDeps, driveHandshake } from './handshake-driver.ts'
 import { isFinished } from './handshake-record.ts'
 import type { StepError } from './handshakes.schemas.ts'
@@ -26,10 +27,12 @@ export class HandshakeRunner {
   readonly #runs = new Map<string, { done: Promise<void>; cancel: AbortController }>()
   readonly #soft = new AbortController()
   readonly #hard = new AbortController()
+  readonly #slots: Slots
   #scan: NodeJS.Timeout | undefined
 
   constructor(deps: RunnerDeps) {
     this.#deps = deps
+    this.#slots = new Slots(deps.settings.maxRunning)
   }
 
   async start(): Promise<void> {
@@ -53,7 +56,9 @@ export class HandshakeRunner {
   kick(id: string): void {
     if (this.#soft.signal.aborted || this.#runs.has(id)) return
     const cancel = new AbortController()
-    const done = this.#run(id, cancel.signal)
+    // A handshake waiting for a slot stays pending in the store; one the gateway stops before its turn stays resumable.
+    const done = this.#slots
+      .run(() => (this.#soft.signal.aborted ? Promise.resolve() : this.#run(id, cancel.signal)))
       .catch((err: unknown) => {
         if (!this.#hard.signal.aborted) this.#deps.log.error({ err, handshake: id }, 'handshake run failed')
       })

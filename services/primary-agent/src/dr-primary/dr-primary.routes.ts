@@ -13,10 +13,12 @@ import { createSecondaryToken, revokeSecondary } from './secondary-token.service
 
 const upstreamErrors = { 409: Problem, 502: Problem, 503: Problem, 504: Problem }
 
-export const drPrimaryRoutes: FastifyPluginAsyncZod<{ agent: VaultAgent; waitTimeoutMs: number }> = async (
-  app,
-  { agent, waitTimeoutMs },
-) => {
+export const drPrimaryRoutes: FastifyPluginAsyncZod<{
+  agent: VaultAgent
+  waitTimeoutMs: number
+  /** Called after the cluster's role changed, so cached views of it are asked again. */
+  onRoleChange: () => void
+}> = async (app, { agent, waitTimeoutMs, onRoleChange }) => {
   app.post(
     '/dr/primary/enable',
     {
@@ -31,7 +33,14 @@ export const drPrimaryRoutes: FastifyPluginAsyncZod<{ agent: VaultAgent; waitTim
         response: { 200: EnablePrimaryResult, ...problemResponses, ...upstreamErrors },
       },
     },
-    async (request) => enableDrPrimary(agent, { primaryClusterAddr: request.body.primary_cluster_addr, waitTimeoutMs }),
+    async (request) => {
+      const result = await enableDrPrimary(agent, {
+        primaryClusterAddr: request.body.primary_cluster_addr,
+        waitTimeoutMs,
+      })
+      if (result.changed) onRoleChange()
+      return result
+    },
   )
 
   app.post(

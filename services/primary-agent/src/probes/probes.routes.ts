@@ -1,13 +1,11 @@
-import { Problem, problemResponses, type VaultAgent } from '@vault-dr/core'
+import { Problem, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { LocalProbeResult } from './local-probe.schemas.ts'
-import { probeLocalCluster } from './local-probe.service.ts'
 
-export const probesRoutes: FastifyPluginAsyncZod<{
-  agent: VaultAgent
-  clusterAddr: string | undefined
-  timeoutMs: number
-}> = async (app, opts) => {
+export const probesRoutes: FastifyPluginAsyncZod<{ localProbe: () => Promise<LocalProbeResult> }> = async (
+  app,
+  { localProbe },
+) => {
   app.post(
     '/probes/local',
     {
@@ -21,6 +19,6 @@ export const probesRoutes: FastifyPluginAsyncZod<{
         response: { 200: LocalProbeResult, ...problemResponses, 502: Problem },
       },
     },
-    async () => probeLocalCluster(opts.agent, { clusterAddr: opts.clusterAddr, timeoutMs: opts.timeoutMs }),
+    async () => localProbe(),
   )
 }
