@@ -64,7 +64,7 @@ export interface paths {
         };
         /**
          * The primary cluster's Vault and DR replication state
-         * @description Reachability, version, seal and HA role from sys/health, and DR replication from sys/replication/dr/status. Concurrent requests share one Vault round trip (VAULT_DR_STATUS_CACHE_MS).
+         * @description Reachability, version, seal and HA role from sys/health, and DR replication from sys/replication/dr/status. Concurrent requests share one Vault round trip, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).
          */
         get: operations["getPrimaryStatus"];
         put?: never;
@@ -454,7 +454,10 @@ export interface operations {
     };
     getPrimaryStatus: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How old a shared answer may be, in ms; 0 asks Vault now. Default VAULT_DR_STATUS_CACHE_MS. */
+                max_age_ms?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -64,7 +64,7 @@ export interface paths {
         };
         /**
          * The secondary cluster's Vault health and DR replication state
-         * @description sys/health (472 is the normal answer of a DR secondary) and sys/replication/dr/status, read together. Concurrent callers share one read of Vault, reused for VAULT_DR_STATUS_CACHE_MS.
+         * @description sys/health (472 is the normal answer of a DR secondary) and sys/replication/dr/status, read together. Concurrent callers share one read of Vault, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).
          */
         get: operations["getSecondaryStatus"];
         put?: never;
@@ -500,7 +500,10 @@ export interface operations {
     };
     getSecondaryStatus: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How old a shared answer may be, in ms; 0 asks Vault now. Default VAULT_DR_STATUS_CACHE_MS. */
+                max_age_ms?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -514,6 +517,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClusterStatus"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description Default Response */

@@ -46,7 +46,7 @@ async function failure(promise: Promise<unknown>): Promise<CodedError> {
 describe('agent clients (OpenAPI-typed, over undici)', () => {
   let statusCalls = 0
   const agent = fakeAgent((req, res) => {
-    if (req.url === '/v1/status') {
+    if (req.url?.split('?')[0] === '/v1/status') {
       statusCalls++
       if (statusCalls <= 2) return problem(res, 503, 'PRIMARY_ERR_VAULT_UNAVAILABLE', 'starting')
       res.writeHead(200, { 'content-type': 'application/json' })

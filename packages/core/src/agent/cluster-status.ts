@@ -23,3 +23,14 @@ export async function readClusterStatus(vault: VaultClient): Promise<ClusterStat
   ])
   return { vault: health, replication: dr, checked_at: new Date().toISOString() }
 }
+
+/** The query of a status endpoint: how old a shared answer may be. */
+export const StatusQuery = z.object({
+  max_age_ms: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .optional()
+    .describe('How old a shared answer may be, in ms; 0 asks Vault now. Default VAULT_DR_STATUS_CACHE_MS.'),
+})

@@ -8,8 +8,11 @@ import { type ClusterStatus, readClusterStatus } from './cluster-status.ts'
 export interface VaultAgent {
   vault: VaultClient
   metrics: AgentMetrics
-  /** The cluster's status; concurrent callers share one Vault round trip, reused for `statusMaxAgeMs`. */
-  status(): Promise<ClusterStatus>
+  /**
+   * The cluster's status; concurrent callers share one Vault round trip, reused for `statusMaxAgeMs` (or the
+   * caller's `maxAgeMs`: 0 asks Vault now, for whoever waits on a change).
+   */
+  status(maxAgeMs?: number): Promise<ClusterStatus>
   /** Forget the cached status after a change, so the next read sees it. */
   invalidateStatus(): void
 }

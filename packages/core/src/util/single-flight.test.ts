@@ -27,6 +27,13 @@ describe('singleFlight', () => {
     expect(upstream.calls()).toBe(2)
   })
 
+  it('asks again when the caller allows no age', async () => {
+    const upstream = counted(['a', 'b'])
+    const flight = singleFlight(upstream.fn, 60_000)
+    expect(await flight.get()).toBe('a')
+    expect(await flight.get(0)).toBe('b')
+  })
+
   it('does not reuse a result the predicate calls unsteady', async () => {
     const upstream = counted(['bootstrapping', 'stream-wals', 'later'])
     const flight = singleFlight(upstream.fn, 60_000, (state) => state === 'stream-wals')

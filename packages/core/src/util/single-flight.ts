@@ -6,12 +6,12 @@ export function singleFlight<T>(
   fn: () => Promise<T>,
   maxAgeMs = 0,
   reusable: (value: T) => boolean = () => true,
-): { get(): Promise<T>; invalidate(): void } {
+): { get(maxAge?: number): Promise<T>; invalidate(): void } {
   let inFlight: Promise<T> | undefined
   let cached: { value: T; at: number } | undefined
   return {
-    get() {
-      if (cached !== undefined && performance.now() - cached.at < maxAgeMs) return Promise.resolve(cached.value)
+    get(maxAge = maxAgeMs) {
+      if (cached !== undefined && performance.now() - cached.at < maxAge) return Promise.resolve(cached.value)
       if (inFlight === undefined) {
         inFlight = fn()
           .then((value) => {

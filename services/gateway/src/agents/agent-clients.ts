@@ -26,7 +26,8 @@ export interface AgentTarget {
 type Sig = AbortSignal | undefined
 
 export interface PrimaryAgentClient {
-  status(signal?: Sig, timeoutMs?: number): Promise<ClusterStatus>
+  /** `fresh` (the default) asks the agent to read Vault now rather than share a cached answer. */
+  status(signal?: Sig, timeoutMs?: number, fresh?: boolean): Promise<ClusterStatus>
   enable(signal?: Sig): Promise<EnablePrimaryResult>
   mintToken(body: { secondary_id: string; ttl: string }, signal?: Sig): Promise<SecondaryToken>
   revoke(secondaryId: string, signal?: Sig): Promise<RevokeSecondaryResult>
@@ -34,7 +35,8 @@ export interface PrimaryAgentClient {
 }
 
 export interface SecondaryAgentClient {
-  status(signal?: Sig, timeoutMs?: number): Promise<ClusterStatus>
+  /** `fresh` (the default) asks the agent to read Vault now rather than share a cached answer. */
+  status(signal?: Sig, timeoutMs?: number, fresh?: boolean): Promise<ClusterStatus>
   inspect(token: string, signal?: Sig): Promise<TokenInspection>
   probePrimary(body: ProbePrimaryRequest, signal?: Sig): Promise<ProbePrimaryResult>
   activate(token: string, signal?: Sig): Promise<ActivateResult>
@@ -79,9 +81,9 @@ export function createAgentClients(opts: { timeoutMs: number; changeTimeoutMs?: 
       const { api } = pool<PrimaryPaths>(target)
       const s = (op: string, idem: boolean, sig: Sig) => spec('primary-agent', target, op, idem, sig)
       return {
-        status: (sig, timeoutMs) =>
+        status: (sig, timeoutMs, fresh = true) =>
           callAgent({ ...s('getPrimaryStatus', true, sig), ...(timeoutMs ? { timeoutMs } : {}) }, (signal) =>
-            api.GET('/v1/status', { signal }),
+            api.GET('/v1/status', { params: { query: fresh ? { max_age_ms: 0 } : {} }, signal }),
           ),
         enable: (sig) =>
           callAgent(s('enableDrPrimary', true, sig), (signal) =>
@@ -103,9 +105,9 @@ export function createAgentClients(opts: { timeoutMs: number; changeTimeoutMs?: 
       const { api } = pool<SecondaryPaths>(target)
       const s = (op: string, idem: boolean, sig: Sig) => spec('secondary-agent', target, op, idem, sig)
       return {
-        status: (sig, timeoutMs) =>
+        status: (sig, timeoutMs, fresh = true) =>
           callAgent({ ...s('getSecondaryStatus', true, sig), ...(timeoutMs ? { timeoutMs } : {}) }, (signal) =>
-            api.GET('/v1/status', { signal }),
+            api.GET('/v1/status', { params: { query: fresh ? { max_age_ms: 0 } : {} }, signal }),
           ),
         inspect: (token, sig) =>
           callAgent(s('inspectToken', true, sig), (signal) =>

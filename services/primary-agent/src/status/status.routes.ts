@@ -1,4 +1,4 @@
-import { ClusterStatus, problemResponses, type VaultAgent } from '@vault-dr/core'
+import { ClusterStatus, problemResponses, StatusQuery, type VaultAgent } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 
 export const statusRoutes: FastifyPluginAsyncZod<{ agent: VaultAgent }> = async (app, { agent }) => {
@@ -11,10 +11,11 @@ export const statusRoutes: FastifyPluginAsyncZod<{ agent: VaultAgent }> = async 
         summary: "The primary cluster's Vault and DR replication state",
         description:
           'Reachability, version, seal and HA role from sys/health, and DR replication from sys/replication/dr/status. ' +
-          'Concurrent requests share one Vault round trip (VAULT_DR_STATUS_CACHE_MS).',
+          'Concurrent requests share one Vault round trip, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).',
+        querystring: StatusQuery,
         response: { 200: ClusterStatus, ...problemResponses },
       },
     },
-    async () => agent.status(),
+    async (request) => agent.status(request.query.max_age_ms),
   )
 }

@@ -1,4 +1,4 @@
-import { ClusterStatus, Problem } from '@vault-dr/core'
+import { ClusterStatus, Problem, StatusQuery } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { StatusService } from './status.service.ts'
 
@@ -12,10 +12,11 @@ export const statusRoutes: FastifyPluginAsyncZod<{ service: StatusService }> = a
         summary: "The secondary cluster's Vault health and DR replication state",
         description:
           'sys/health (472 is the normal answer of a DR secondary) and sys/replication/dr/status, read together. ' +
-          'Concurrent callers share one read of Vault, reused for VAULT_DR_STATUS_CACHE_MS.',
-        response: { 200: ClusterStatus, 401: Problem },
+          'Concurrent callers share one read of Vault, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).',
+        querystring: StatusQuery,
+        response: { 200: ClusterStatus, 400: Problem, 401: Problem },
       },
     },
-    async () => service.status(),
+    async (request) => service.status(request.query.max_age_ms),
   )
 }

@@ -1,10 +1,10 @@
 import type { ClusterStatus, VaultAgent } from '@vault-dr/core'
 
 export interface StatusService {
-  status(): Promise<ClusterStatus>
+  status(maxAgeMs?: number): Promise<ClusterStatus>
 }
 
 /** The local cluster's status; the agent shares one Vault read among concurrent callers. */
 export function createStatusService(agent: VaultAgent): StatusService {
-  return { status: () => agent.status() }
+  return { status: (maxAgeMs) => agent.status(maxAgeMs) }
 }
