@@ -3,7 +3,7 @@ import type { VaultSettings } from '../config/service-config.ts'
 import { singleFlight } from '../util/single-flight.ts'
 import { VaultClient } from '../vault/vault-client.ts'
 import { type AgentMetrics, createAgentMetrics } from './agent-metrics.ts'
-import { type ClusterStatus, readClusterStatus } from './cluster-status.ts'
+import { ClusterStatus, readClusterStatus } from './cluster-status.ts'
 
 export interface VaultAgent {
   vault: VaultClient
@@ -13,6 +13,8 @@ export interface VaultAgent {
    * caller's `maxAgeMs`: 0 asks Vault now, for whoever waits on a change).
    */
   status(maxAgeMs?: number): Promise<ClusterStatus>
+  /** The same status as checked JSON, serialized once per Vault read: monitoring polls it at high rates. */
+  statusJson(maxAgeMs?: number): Promise<string>
   /** Forget the cached status after a change, so the next read sees it. */
   invalidateStatus(): void
 }
@@ -30,7 +32,17 @@ export function createVaultAgent(registry: Registry, vaultSettings: VaultSetting
     statusMaxAgeMs,
     isSteady,
   )
-  return { vault, metrics, status: status.get, invalidateStatus: status.invalidate }
+  const serialized = new WeakMap<ClusterStatus, string>()
+  const statusJson = async (maxAgeMs?: number) => {
+    const current = await status.get(maxAgeMs)
+    let json = serialized.get(current)
+    if (json === undefined) {
+      json = JSON.stringify(ClusterStatus.parse(current))
+      serialized.set(current, json)
+    }
+    return json
+  }
+  return { vault, metrics, status: status.get, statusJson, invalidateStatus: status.invalidate }
 }
 
 /**

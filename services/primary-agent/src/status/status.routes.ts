@@ -1,4 +1,4 @@
-import { ClusterStatus, problemResponses, StatusQuery, type VaultAgent } from '@vault-dr/core'
+import { ClusterStatus, problemResponses, StatusQuery, sendSerializedJson, type VaultAgent } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 
 export const statusRoutes: FastifyPluginAsyncZod<{ agent: VaultAgent }> = async (app, { agent }) => {
@@ -16,6 +16,7 @@ export const statusRoutes: FastifyPluginAsyncZod<{ agent: VaultAgent }> = async 
         response: { 200: ClusterStatus, ...problemResponses },
       },
     },
-    async (request) => agent.status(request.query.max_age_ms),
+    // Sent as JSON checked against ClusterStatus once per Vault read, not once per request.
+    async (request, reply) => sendSerializedJson(reply, await agent.statusJson(request.query.max_age_ms)),
   )
 }

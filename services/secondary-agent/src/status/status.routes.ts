@@ -1,4 +1,4 @@
-import { ClusterStatus, Problem, StatusQuery } from '@vault-dr/core'
+import { ClusterStatus, Problem, StatusQuery, sendSerializedJson } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { StatusService } from './status.service.ts'
 
@@ -17,6 +17,7 @@ export const statusRoutes: FastifyPluginAsyncZod<{ service: StatusService }> = a
         response: { 200: ClusterStatus, 400: Problem, 401: Problem },
       },
     },
-    async (request) => service.status(request.query.max_age_ms),
+    // Sent as JSON checked against ClusterStatus once per Vault read, not once per request.
+    async (request, reply) => sendSerializedJson(reply, await service.statusJson(request.query.max_age_ms)),
   )
 }
