@@ -71,6 +71,18 @@ export const defaultTimings: SimTimings = {
   dialTimeoutMs: 5_000,
 }
 
+/** Timings for tests: activation reaches stream-wals well under a second, and failures show within 1.5 s. */
+export const testTimings: SimTimings = {
+  bootstrapMs: 30,
+  merkleDiffMs: 20,
+  merkleSyncMs: 30,
+  heartbeatMs: 50,
+  reconnectMs: 50,
+  restartMs: 20,
+  unwrapTimeoutMs: 1_500,
+  dialTimeoutMs: 1_500,
+}
+
 export function resolveOptions(opts: StartClusterOptions): ResolvedOptions {
   const api = parseHostPort(opts.apiAddr ?? '127.0.0.1:0')
   const cluster = opts.clusterAddr ? parseHostPort(opts.clusterAddr) : { host: api.host, port: 0 }

@@ -20,7 +20,8 @@ export const VaultNodeHealth = z
   .meta({ id: 'VaultNodeHealth' })
 export type VaultNodeHealth = z.infer<typeof VaultNodeHealth>
 
-const HEALTH_ANSWERS = [429, 472, 473, 474, 501, 503, 530]
+/** Every status sys/health uses to describe a node (standby, DR secondary, sealed...): answers, not failures. */
+export const HEALTH_ANSWERS = [429, 472, 473, 474, 501, 503, 530]
 
 /** Asks sys/health, accepting every status it uses to describe a node (it is an answer, not a failure). */
 export async function readVaultHealth(vault: VaultClient): Promise<VaultNodeHealth> {

@@ -1,14 +1,18 @@
 import { afterEach } from 'vitest'
-import { type ClusterHandle, type StartClusterOptions, startCluster } from '../../src/index.ts'
+import {
+  type ClusterHandle,
+  defaultTimings,
+  type StartClusterOptions,
+  startCluster,
+  testTimings,
+} from '../../src/index.ts'
 import { type VaultBody, vault, waitFor } from './vault-http.ts'
 
+// The emulator's own unwrap and dial timeouts stay at their defaults here: some tests measure them.
 export const fastTimings = {
-  bootstrapMs: 30,
-  merkleDiffMs: 20,
-  merkleSyncMs: 30,
-  heartbeatMs: 50,
-  reconnectMs: 50,
-  restartMs: 20,
+  ...testTimings,
+  unwrapTimeoutMs: defaultTimings.unwrapTimeoutMs,
+  dialTimeoutMs: defaultTimings.dialTimeoutMs,
 }
 
 /** Starts clusters on loopback ephemeral ports and closes them after each test. */

@@ -2,21 +2,11 @@ import type { AddressInfo } from 'node:net'
 import tls from 'node:tls'
 import { buildApp as buildPrimaryAgent, type PrimaryAgentConfig } from '@vault-dr/primary-agent'
 import { buildApp as buildSecondaryAgent, type SecondaryAgentConfig } from '@vault-dr/secondary-agent'
-import { type ClusterHandle, type StartClusterOptions, startCluster } from '@vault-dr/vault-sim'
+import { type ClusterHandle, type StartClusterOptions, startCluster, testTimings } from '@vault-dr/vault-sim'
 import type { AgentClients } from '../../src/agents/agent-clients.ts'
 import { LogCapture, PRIMARY_AGENT_TOKEN, SECONDARY_AGENT_TOKEN } from './gateway.ts'
 
-/** Fast emulator timings: activation reaches stream-wals well under a second. */
-export const fastTimings = {
-  bootstrapMs: 30,
-  merkleDiffMs: 20,
-  merkleSyncMs: 30,
-  heartbeatMs: 50,
-  reconnectMs: 50,
-  restartMs: 20,
-  unwrapTimeoutMs: 1_500,
-  dialTimeoutMs: 1_500,
-}
+export const fastTimings = testTimings
 
 const agentSettings = { statusCacheMs: 0, probeTimeoutMs: 1_000, waitTimeoutMs: 5_000 }
 const api = (token: string) => ({ token, bodyLimit: 64 * 1024, logLevel: 'info' })

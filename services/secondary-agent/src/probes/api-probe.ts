@@ -1,31 +1,8 @@
-import {
-  type AgentMetrics,
-  classifyNetworkError,
-  isCodedError,
-  probeTls,
-  VaultClient,
-  VaultErrors,
-} from '@vault-dr/core'
+import { classifyNetworkError, HEALTH_ANSWERS, isCodedError, probeTls, VaultClient, VaultErrors } from '@vault-dr/core'
 import { DEFAULT_API_PORT } from '../shared/inputs.ts'
 import { networkCode, networkFix, untrustedFix } from './diagnoses.ts'
-import type { ProbeCheck, ProbeCode, ProbePrimaryRequest, ProbePrimaryResult } from './probes.schemas.ts'
-
-export interface ProbesServiceDeps {
-  metrics: AgentMetrics
-  /** Default deadline of each network step. */
-  probeTimeoutMs: number
-  /** Default CA for the primary's API certificate (VAULT_DR_PRIMARY_CACERT). */
-  primaryCaPem: string | undefined
-}
-
-export interface ProbesService {
-  probePrimary(request: ProbePrimaryRequest): Promise<ProbePrimaryResult>
-}
-
 import { check, type Target, targetOf, tcpCheck } from './probe-checks.ts'
-
-/** Every status sys/health uses to describe a node: answers, not failures. */
-const HEALTH_STATUSES = [429, 472, 473, 474, 501, 503, 530] as const
+import type { ProbeCheck, ProbeCode } from './probes.schemas.ts'
 
 export async function probeApi(
   address: string,
@@ -100,7 +77,7 @@ async function apiVaultCheck(
   const done = (status: ProbeCheck['status'], code: ProbeCode, detail: string, fix: string | null) =>
     check('api_vault', target, status, code, detail, fix, performance.now() - started)
   try {
-    const res = await client.read('sys/health', { token: null, accept: HEALTH_STATUSES })
+    const res = await client.read('sys/health', { token: null, accept: HEALTH_ANSWERS })
     const h = (res.body ?? {}) as Record<string, unknown>
     if (typeof h.initialized !== 'boolean' || typeof h.sealed !== 'boolean') {
       return done(

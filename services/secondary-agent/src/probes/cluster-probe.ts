@@ -1,21 +1,8 @@
-import { type AgentMetrics, DR_REPLICATION_ALPN, probeTls } from '@vault-dr/core'
+import { DR_REPLICATION_ALPN, probeTls } from '@vault-dr/core'
 import { DEFAULT_CLUSTER_PORT } from '../shared/inputs.ts'
 import { clusterHandshakeFix, networkCode, TLS_TERMINATED_FIX } from './diagnoses.ts'
-import type { ProbeCheck, ProbePrimaryRequest, ProbePrimaryResult } from './probes.schemas.ts'
-
-export interface ProbesServiceDeps {
-  metrics: AgentMetrics
-  /** Default deadline of each network step. */
-  probeTimeoutMs: number
-  /** Default CA for the primary's API certificate (VAULT_DR_PRIMARY_CACERT). */
-  primaryCaPem: string | undefined
-}
-
-export interface ProbesService {
-  probePrimary(request: ProbePrimaryRequest): Promise<ProbePrimaryResult>
-}
-
 import { check, targetOf, tcpCheck } from './probe-checks.ts'
+import type { ProbeCheck } from './probes.schemas.ts'
 
 export async function probeClusterAddress(
   address: string,

@@ -1,18 +1,6 @@
-import { type AgentMetrics, parseVaultAddress, probeTcp } from '@vault-dr/core'
+import { parseVaultAddress, probeTcp } from '@vault-dr/core'
 import { type FixContext, networkCode, networkFix } from './diagnoses.ts'
-import type { ProbeCheck, ProbeCode, ProbePrimaryRequest, ProbePrimaryResult } from './probes.schemas.ts'
-
-export interface ProbesServiceDeps {
-  metrics: AgentMetrics
-  /** Default deadline of each network step. */
-  probeTimeoutMs: number
-  /** Default CA for the primary's API certificate (VAULT_DR_PRIMARY_CACERT). */
-  primaryCaPem: string | undefined
-}
-
-export interface ProbesService {
-  probePrimary(request: ProbePrimaryRequest): Promise<ProbePrimaryResult>
-}
+import type { ProbeCheck, ProbeCode } from './probes.schemas.ts'
 
 export interface Target extends FixContext {
   label: string

@@ -1,5 +1,5 @@
 import { pollUntil, VaultClient } from '@vault-dr/core'
-import { type ClusterHandle, type StartClusterOptions, startCluster } from '@vault-dr/vault-sim'
+import { type ClusterHandle, type StartClusterOptions, startCluster, testTimings } from '@vault-dr/vault-sim'
 import { afterEach } from 'vitest'
 import { buildApp } from '../../src/app.ts'
 import type { SecondaryAgentConfig } from '../../src/config.ts'
@@ -7,17 +7,7 @@ import type { SecondaryAgentConfig } from '../../src/config.ts'
 export const API_TOKEN = 'secondary-agent-test-api-token-4f1c9e'
 export const AUTH = { authorization: `Bearer ${API_TOKEN}` }
 
-/** Fast emulator timings, so activation reaches stream-wals in well under a second. */
-export const fastTimings = {
-  bootstrapMs: 30,
-  merkleDiffMs: 20,
-  merkleSyncMs: 30,
-  heartbeatMs: 50,
-  reconnectMs: 50,
-  restartMs: 20,
-  unwrapTimeoutMs: 1_500,
-  dialTimeoutMs: 1_500,
-}
+export const fastTimings = testTimings
 
 /** A pino destination that keeps every line, for tests to search. */
 export class LogCapture {
