@@ -1,8 +1,6 @@
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { STEP_NAMES, type StepName } from '../src/handshakes/handshakes.schemas.ts'
 import { SqliteStore } from '../src/store/sqlite-store.ts'
-import { FakeWorld } from './helpers/fake-agents.ts'
 import {
   AUTH,
   createHandshake,
@@ -10,27 +8,15 @@ import {
   registerPair,
   startGateway,
   stepStatuses,
-  tempDir,
   waitFor,
 } from './helpers/gateway.ts'
+import { useGatewayFixture } from './helpers/gateway-fixture.ts'
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>
 const never = () => new Promise<never>(() => {})
 
 describe('durability: crashes, restarts and cancellation (fake agents)', () => {
-  let tmp: { dir: string; cleanup: () => void }
-  let path: string
-  let world: FakeWorld
-  const open: Gateway[] = []
-  beforeEach(() => {
-    tmp = tempDir()
-    path = join(tmp.dir, 'gw.sqlite')
-    world = new FakeWorld()
-  })
-  afterEach(async () => {
-    for (const gw of open.splice(0)) await gw.app.close()
-    tmp.cleanup()
-  })
+  const fx = useGatewayFixture()
 
   /** A gateway that "crashes" (stops, abandoning its step at once) when `crash` says so. */
   async function crashingGateway(crash: { beforeStep?: StepName; during?: string }) {
@@ -44,14 +30,14 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
       return never()
     }
     if (crash.during !== undefined) {
-      world.intercept[crash.during] = async (next) => {
-        delete world.intercept[crash.during as string]
+      fx.world.intercept[crash.during] = async (next) => {
+        delete fx.world.intercept[crash.during as string]
         await next()
         return die()
       }
     }
-    holder.gw = await startGateway(path, {
-      agents: world.clients(),
+    holder.gw = await startGateway(fx.path, {
+      agents: fx.world.clients(),
       stopGraceMs: 0,
       hooks: { beforeStep: (_id, step) => (step === crash.beforeStep ? die() : undefined) },
     })
@@ -59,8 +45,8 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
   }
 
   async function restartAndFinish(id: string) {
-    const gw = await startGateway(path, { agents: world.clients() })
-    open.push(gw)
+    const gw = await startGateway(fx.path, { agents: fx.world.clients() })
+    fx.gateways.push(gw)
     return waitFor(gw.app, id)
   }
 
@@ -69,17 +55,17 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
     await registerPair(gw.app)
     const id = (await createHandshake(gw.app)).json().id as string
     await crashed
-    const before = await readOnly(path, id)
+    const before = await readOnly(fx.path, id)
     expect(before.state).toBe('running')
     expect(before.steps.find((s) => s.name === step)?.status).toBe('pending')
     const hs = await restartAndFinish(id)
     expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
-    expect(world.activations).toBe(1)
-    expect([...world.knownSecondaries]).toEqual(['dc2'])
+    expect(fx.world.activations).toBe(1)
+    expect([...fx.world.knownSecondaries]).toEqual(['dc2'])
     // Between mint and activation the token was only in the crashed process's memory: revoked and minted anew.
     const expectedMints = ['inspect_token', 'activate_secondary'].includes(step) ? 2 : 1
     expect(hs.token?.mints).toBe(expectedMints)
-    expect(world.minted).toHaveLength(expectedMints)
+    expect(fx.world.minted).toHaveLength(expectedMints)
   })
 
   it.each([
@@ -91,31 +77,31 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
     await registerPair(gw.app)
     const id = (await createHandshake(gw.app)).json().id as string
     await crashed
-    const before = await readOnly(path, id)
+    const before = await readOnly(fx.path, id)
     expect(before.steps.filter((s) => s.status === 'running')).toHaveLength(1)
     const hs = await restartAndFinish(id)
     expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
-    expect(world.activations).toBe(1)
-    expect(world.minted).toHaveLength(mints)
-    expect([...world.knownSecondaries]).toEqual(['dc2'])
+    expect(fx.world.activations).toBe(1)
+    expect(fx.world.minted).toHaveLength(mints)
+    expect([...fx.world.knownSecondaries]).toEqual(['dc2'])
     if (call === 'secondary.activate') {
       expect(hs.steps.find((s) => s.name === 'activate_secondary')?.detail).toContain('not activated again')
     }
   })
 
   it('stops cleanly while verify waits, and the next gateway finishes the wait', async () => {
-    world.streams = false
-    const gw = await startGateway(path, { agents: world.clients() })
+    fx.world.streams = false
+    const gw = await startGateway(fx.path, { agents: fx.world.clients() })
     await registerPair(gw.app)
     const id = (await createHandshake(gw.app)).json().id as string
     await waitForStep(gw, id, 'verify', 'running')
     await gw.app.close()
-    world.streams = true
-    world.secondary.state = 'stream-wals'
-    world.connected.add('dc2')
+    fx.world.streams = true
+    fx.world.secondary.state = 'stream-wals'
+    fx.world.connected.add('dc2')
     const hs = await restartAndFinish(id)
     expect(hs.state).toBe('succeeded')
-    expect(world.activations).toBe(1)
+    expect(fx.world.activations).toBe(1)
   })
 
   it('cancels between mint and activation, revoking the unused id', async () => {
@@ -123,11 +109,11 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve
     })
-    const gw = await startGateway(path, {
-      agents: world.clients(),
+    const gw = await startGateway(fx.path, {
+      agents: fx.world.clients(),
       hooks: { beforeStep: (_id, step) => (step === 'inspect_token' ? held : undefined) },
     })
-    open.push(gw)
+    fx.gateways.push(gw)
     await registerPair(gw.app)
     const id = (await createHandshake(gw.app)).json().id as string
     await waitForStep(gw, id, 'mint_token', 'succeeded')
@@ -140,8 +126,8 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
     expect(hs.error).toMatchObject({ code: 'GATEWAY_ERR_CANCELLED' })
     expect(hs.error?.detail).toContain('revoked the unused secondary id dc2')
     expect(stepStatuses(hs)).toMatchObject({ activate_secondary: 'skipped', verify: 'skipped' })
-    expect(world.activations).toBe(0)
-    expect(world.knownSecondaries.size).toBe(0)
+    expect(fx.world.activations).toBe(0)
+    expect(fx.world.knownSecondaries.size).toBe(0)
     const again = await gw.app.inject({ method: 'POST', url: `/v1/handshakes/${id}/cancel`, headers: AUTH })
     expect(again.statusCode).toBe(409)
     expect(again.json().code).toBe('GATEWAY_ERR_HANDSHAKE_FINISHED')
@@ -149,13 +135,13 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
 
   it('gives one handshake to concurrent requests for one secondary, also from two gateways on one store', async () => {
     const hold = { beforeStep: () => never() }
-    const a = await startGateway(path, { agents: world.clients(), hooks: hold, stopGraceMs: 0 })
+    const a = await startGateway(fx.path, { agents: fx.world.clients(), hooks: hold, stopGraceMs: 0 })
     const b = await startGateway(
-      path,
-      { agents: world.clients(), hooks: hold, stopGraceMs: 0 },
+      fx.path,
+      { agents: fx.world.clients(), hooks: hold, stopGraceMs: 0 },
       { VAULT_DR_GATEWAY_ID: 'gw-b' },
     )
-    open.push(a, b)
+    fx.gateways.push(a, b)
     await registerPair(a.app)
     const results = await Promise.all([createHandshake(a.app), createHandshake(a.app), createHandshake(b.app)])
     const codes = results.map((r) => r.statusCode).sort()
@@ -169,8 +155,8 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
   })
 
   it('answers the same handshake for the same Idempotency-Key and body, 422 for another body', async () => {
-    const gw = await startGateway(path, { agents: world.clients() })
-    open.push(gw)
+    const gw = await startGateway(fx.path, { agents: fx.world.clients() })
+    fx.gateways.push(gw)
     await registerPair(gw.app)
     const key = { 'idempotency-key': 'req-7f3a' }
     const first = await createHandshake(gw.app, {}, key)
@@ -183,7 +169,7 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
     expect(other.json().code).toBe('GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED')
     await waitFor(gw.app, first.json().id)
     expect((await createHandshake(gw.app, {}, key)).json().id).toBe(first.json().id)
-    expect(world.activations).toBe(1)
+    expect(fx.world.activations).toBe(1)
   })
 })
 

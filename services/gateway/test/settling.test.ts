@@ -1,45 +1,28 @@
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { FakeWorld } from './helpers/fake-agents.ts'
-import {
-  createHandshake,
-  registerPair,
-  startGateway,
-  stepStatuses,
-  tempDir,
-  until,
-  waitFor,
-} from './helpers/gateway.ts'
+import { describe, expect, it } from 'vitest'
+import { createHandshake, registerPair, startGateway, stepStatuses, until, waitFor } from './helpers/gateway.ts'
+import { useGatewayFixture } from './helpers/gateway-fixture.ts'
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>
 const SETTLING = 'GATEWAY_ERR_SECONDARY_SETTLING'
 const never = () => new Promise<never>(() => {})
 
 describe('a secondary still bootstrapping is neither activated nor has its id revoked (fake agents)', () => {
-  let tmp: { dir: string; cleanup: () => void }
-  let path: string
-  let world: FakeWorld
-  const open: Gateway[] = []
-  beforeEach(() => {
-    tmp = tempDir()
-    path = join(tmp.dir, 'gw.sqlite')
-    world = new FakeWorld()
-  })
-  afterEach(async () => {
-    for (const gw of open.splice(0)) await gw.app.close()
-    tmp.cleanup()
-  })
+  const fx = useGatewayFixture()
 
   async function start(deps: Parameters<typeof startGateway>[1] = {}) {
-    const gw = await startGateway(path, { agents: world.clients(), ...deps }, { VAULT_DR_VERIFY_TIMEOUT_MS: '300' })
-    open.push(gw)
+    const gw = await startGateway(
+      fx.path,
+      { agents: fx.world.clients(), ...deps },
+      { VAULT_DR_VERIFY_TIMEOUT_MS: '300' },
+    )
+    fx.gateways.push(gw)
     return gw
   }
   const bootstrapping = () => {
-    world.secondary.mode = 'bootstrapping'
-    world.calls.length = 0
+    fx.world.secondary.mode = 'bootstrapping'
+    fx.world.calls.length = 0
   }
-  const changes = () => world.calls.filter((c) => /revoke|mint|activate/.test(c))
+  const changes = () => fx.world.calls.filter((c) => /revoke|mint|activate/.test(c))
 
   it('fails activate_secondary with a coded error when bootstrapping outlasts the wait', async () => {
     const gw = await start({
@@ -62,8 +45,8 @@ describe('a secondary still bootstrapping is neither activated nor has its id re
   it('after a restart, never revokes and re-mints the id the secondary is bootstrapping with', async () => {
     const holder: { gw?: Gateway } = {}
     let stopped: Promise<void> | undefined
-    holder.gw = await startGateway(path, {
-      agents: world.clients(),
+    holder.gw = await startGateway(fx.path, {
+      agents: fx.world.clients(),
       stopGraceMs: 0,
       hooks: {
         beforeStep: (_id, step) => {
@@ -78,28 +61,28 @@ describe('a secondary still bootstrapping is neither activated nor has its id re
     await until(() => stopped !== undefined, 'the first gateway to stop')
     await stopped
     // Meanwhile someone hands the token over by hand: the secondary bootstraps with dc2.
-    world.secondaryId = 'dc2'
+    fx.world.secondaryId = 'dc2'
     bootstrapping()
     const hs = await waitFor((await start()).app, id)
     expect(hs.state).toBe('failed')
     expect(stepStatuses(hs)).toMatchObject({ inspect_token: 'failed', activate_secondary: 'skipped' })
     expect(hs.error?.code).toBe(SETTLING)
     expect(changes()).toEqual([])
-    expect([...world.knownSecondaries]).toEqual(['dc2'])
+    expect([...fx.world.knownSecondaries]).toEqual(['dc2'])
   })
 
   it('waits while bootstrapping ends, then verifies instead of activating again', async () => {
     let statusReads = 0
-    world.intercept['secondary.status'] = async (next) => {
-      if (world.secondary.mode === 'bootstrapping' && ++statusReads === 2) {
-        world.secondary = {
-          ...world.secondary,
+    fx.world.intercept['secondary.status'] = async (next) => {
+      if (fx.world.secondary.mode === 'bootstrapping' && ++statusReads === 2) {
+        fx.world.secondary = {
+          ...fx.world.secondary,
           mode: 'secondary',
           state: 'stream-wals',
-          clusterId: world.primary.clusterId,
+          clusterId: fx.world.primary.clusterId,
         }
-        world.peers.add('dc2')
-        world.connected.add('dc2')
+        fx.world.peers.add('dc2')
+        fx.world.connected.add('dc2')
       }
       return next()
     }
@@ -107,7 +90,7 @@ describe('a secondary still bootstrapping is neither activated nor has its id re
       hooks: {
         beforeStep: (_id, step) => {
           if (step !== 'activate_secondary') return
-          world.secondaryId = 'dc2'
+          fx.world.secondaryId = 'dc2'
           bootstrapping()
         },
       },

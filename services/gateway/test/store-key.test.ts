@@ -1,7 +1,5 @@
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SqliteStore } from '../src/store/sqlite-store.ts'
-import { FakeWorld } from './helpers/fake-agents.ts'
 import {
   AUTH,
   createHandshake,
@@ -9,33 +7,21 @@ import {
   registerPair,
   startGateway,
   stepStatuses,
-  tempDir,
   until,
   waitFor,
 } from './helpers/gateway.ts'
+import { useGatewayFixture } from './helpers/gateway-fixture.ts'
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>
 const never = () => new Promise<never>(() => {})
 const WRONG_KEY = { VAULT_DR_STORE_KEY: 'mistyped-store-key-0123456789' }
 
 describe('a restart with the wrong store key leaves in-flight handshakes for the right key (fake agents)', () => {
-  let tmp: { dir: string; cleanup: () => void }
-  let path: string
-  let world: FakeWorld
-  const open: Gateway[] = []
-  beforeEach(() => {
-    tmp = tempDir()
-    path = join(tmp.dir, 'gw.sqlite')
-    world = new FakeWorld()
-  })
-  afterEach(async () => {
-    for (const gw of open.splice(0)) await gw.app.close()
-    tmp.cleanup()
-  })
+  const fx = useGatewayFixture()
 
   async function start(env: Record<string, string> = {}) {
-    const gw = await startGateway(path, { agents: world.clients() }, env)
-    open.push(gw)
+    const gw = await startGateway(fx.path, { agents: fx.world.clients() }, env)
+    fx.gateways.push(gw)
     return gw
   }
 
@@ -43,8 +29,8 @@ describe('a restart with the wrong store key leaves in-flight handshakes for the
   async function interruptedBeforeActivation(): Promise<string> {
     const holder: { gw?: Gateway } = {}
     let stopped!: Promise<void>
-    holder.gw = await startGateway(path, {
-      agents: world.clients(),
+    holder.gw = await startGateway(fx.path, {
+      agents: fx.world.clients(),
       stopGraceMs: 0,
       hooks: {
         beforeStep: (_id, step) => {
@@ -73,13 +59,13 @@ describe('a restart with the wrong store key leaves in-flight handshakes for the
     expect(left.state).toBe('running')
     expect(stepStatuses(left)).toMatchObject({ inspect_token: 'succeeded', activate_secondary: 'pending' })
     await wrong.app.close()
-    open.splice(0)
+    fx.gateways.splice(0)
 
     const right = await start()
     const hs = await waitFor(right.app, id)
     expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
-    expect(world.activations).toBe(1)
-    expect([...world.knownSecondaries]).toEqual(['dc2'])
+    expect(fx.world.activations).toBe(1)
+    expect([...fx.world.knownSecondaries]).toEqual(['dc2'])
   })
 
   it('a run started with the wrong key (here by a cancel) leaves the handshake and its lease for the right key', async () => {
@@ -89,18 +75,18 @@ describe('a restart with the wrong store key leaves in-flight handshakes for the
     expect(res.statusCode, res.body).toBe(202)
     await until(() => wrong.logs.text.includes('handshake left unfinished'), 'the run to give up')
     expect((await getHandshake(wrong.app, id)).state).toBe('running')
-    const store = new SqliteStore(path)
+    const store = new SqliteStore(fx.path)
     await until(async () => store.claim(id, 'another-gateway', Date.now(), Date.now() + 1), 'the lease release')
     await store.release(id, 'another-gateway')
     await store.close()
     await wrong.app.close()
-    open.splice(0)
+    fx.gateways.splice(0)
 
     // The right key carries the cancellation out, revoking the token minted before the restart.
     const hs = await waitFor((await start()).app, id)
     expect(hs.state).toBe('cancelled')
     expect(hs.error?.detail).toContain('revoked the unused secondary id dc2')
-    expect(world.knownSecondaries.size).toBe(0)
-    expect(world.activations).toBe(0)
+    expect(fx.world.knownSecondaries.size).toBe(0)
+    expect(fx.world.activations).toBe(0)
   })
 })
