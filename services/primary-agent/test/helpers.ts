@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream'
+import { LogCapture } from '@vault-dr/core'
 import { type ClusterHandle, startCluster } from '@vault-dr/vault-sim'
 import { buildApp } from '../src/app.ts'
 import { loadPrimaryAgentConfig } from '../src/config.ts'
@@ -7,14 +7,8 @@ export const API_TOKEN = 'primary-agent-test-token-0123456789'
 
 /** Collects every log line the app writes, so tests can search them for secrets. */
 export function captureLogs() {
-  const lines: string[] = []
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk))
-      done()
-    },
-  })
-  return { stream, lines, text: () => lines.join('') }
+  const capture = new LogCapture()
+  return { stream: capture, text: () => capture.text }
 }
 
 export async function startPrimaryAgent(cluster: ClusterHandle, env: Record<string, string> = {}) {

@@ -2,40 +2,12 @@ import { z } from 'zod'
 import { defineError } from '../../src/errors.ts'
 import { problemResponses } from '../../src/problem.ts'
 import { type App, createServer, type ServerOptions } from '../../src/server/create-server.ts'
+import { LogCapture } from '../../src/server/log-capture.ts'
 
 export const API_TOKEN = 'test-api-token-0123456789'
 export const AUTH = { authorization: `Bearer ${API_TOKEN}` }
 
-/** A log line as pino writes it. */
-export interface LogLine {
-  level: number
-  msg?: string
-  [key: string]: unknown
-}
-
-/** A pino destination that keeps every line, for tests to search. */
-export class LogCapture {
-  readonly raw: string[] = []
-
-  write(line: string): void {
-    this.raw.push(line)
-  }
-
-  get text(): string {
-    return this.raw.join('')
-  }
-
-  get lines(): LogLine[] {
-    return this.text
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as LogLine)
-  }
-
-  clear(): void {
-    this.raw.length = 0
-  }
-}
+export { LogCapture, type LogLine } from '../../src/server/log-capture.ts'
 
 export const Thing = z.object({ name: z.string().regex(/^[a-z]+$/), count: z.number().int() })
 export const CreatedThing = Thing.extend({ id: z.string() })

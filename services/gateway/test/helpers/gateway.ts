@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { LogCapture } from '@vault-dr/core'
 import { expect } from 'vitest'
 import { buildApp, type GatewayDeps } from '../../src/app.ts'
 import { type GatewayConfig, loadGatewayConfig } from '../../src/config.ts'
@@ -12,16 +13,7 @@ export const AUTH = { authorization: `Bearer ${API_TOKEN}` }
 export const PRIMARY_AGENT_TOKEN = 'primary-agent-token-S3CRET-a1b2c3'
 export const SECONDARY_AGENT_TOKEN = 'secondary-agent-token-S3CRET-d4e5f6'
 
-/** A pino destination that keeps every line. */
-export class LogCapture {
-  readonly raw: string[] = []
-  write(line: string): void {
-    this.raw.push(line)
-  }
-  get text(): string {
-    return this.raw.join('')
-  }
-}
+export { LogCapture }
 
 export function tempDir(prefix = 'vault-dr-gateway-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix))

@@ -1,4 +1,4 @@
-import { pollUntil, VaultClient } from '@vault-dr/core'
+import { LogCapture, pollUntil, VaultClient } from '@vault-dr/core'
 import { type ClusterHandle, type StartClusterOptions, startCluster, testTimings } from '@vault-dr/vault-sim'
 import { afterEach } from 'vitest'
 import { buildApp } from '../../src/app.ts'
@@ -9,18 +9,7 @@ export const AUTH = { authorization: `Bearer ${API_TOKEN}` }
 
 export const fastTimings = testTimings
 
-/** A pino destination that keeps every line, for tests to search. */
-export class LogCapture {
-  readonly raw: string[] = []
-
-  write(line: string): void {
-    this.raw.push(line)
-  }
-
-  get text(): string {
-    return this.raw.join('')
-  }
-}
+export { LogCapture }
 
 export type Agent = Awaited<ReturnType<typeof buildApp>>
 
