@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort } from './lib/children.ts'
 import { type ClusterHost, startClusterHost } from './lib/cluster-host.ts'
 import { type BenchContext, ZERO_TIMINGS } from './lib/context.ts'
+import { profileNote, summarizeProfiles } from './lib/cpuprofile.ts'
 import {
   createHandshake,
   type Gateway,
@@ -13,17 +14,27 @@ import {
   waitDone,
 } from './lib/gateway-api.ts'
 import { requestJson, requestText, sumMetric } from './lib/http.ts'
+import { readCpuSeconds } from './lib/proc.ts'
 import { atMost, type BenchOutcome, fig, type Row, ratioOf } from './lib/result.ts'
 import { type RunningService, startService } from './lib/services.ts'
 import { median, round, summarize } from './lib/stats.ts'
 import { enablePrimary, mintAndActivate, waitStreaming } from './lib/vault-direct.ts'
 
 const TARGET_RATIO = 1.3
+const PROFILED = ['sim-host', 'gateway', 'hs-primary-agent', 'hs-secondary-agent']
+
+/** With --profile, every process of the timed arm writes a CPU profile into its own folder. */
+function profileArgs(ctx: BenchContext, name: string): { nodeArgs?: string[] } {
+  if (!ctx.profile) return {}
+  return { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(ctx.dir, 'profiles', 'handshake', name)}`] }
+}
 /** The bare script's poll interval while waiting for stream-wals. */
 const BARE_POLL_MS = 10
 const HOST = '127.0.0.1'
 
 interface GatewayRun {
+  /** CPU ms each process used during this handshake (from /proc, 10 ms ticks). */
+  cpuMs: Record<string, number>
   /** Requests each agent served, and Vault calls it made, during this handshake (from their /metrics). */
   calls: { agentRequests: number; vaultCalls: number }
   ms: number
@@ -69,9 +80,15 @@ class AgentPair {
     const pair = new AgentPair(tag, await slot(), await slot())
     await pair.freshClusters(host)
     const vault = (s: Slot) => ({ addr: `http://${s.apiAddr}`, token: s.rootToken })
+    const profiled = (name: string) => profileArgs(ctx, `${tag}-${name}`)
     pair.agents = await Promise.all([
-      startService('primary-agent', { dir: ctx.dir, env, vault: vault(pair.primary) }),
-      startService('secondary-agent', { dir: ctx.dir, env, vault: vault(pair.secondary) }),
+      startService('primary-agent', { dir: ctx.dir, env, vault: vault(pair.primary), ...profiled('primary-agent') }),
+      startService('secondary-agent', {
+        dir: ctx.dir,
+        env,
+        vault: vault(pair.secondary),
+        ...profiled('secondary-agent'),
+      }),
     ])
     const [pa, sa] = pair.agents as [RunningService, RunningService]
     await registerCluster(gw, { name: `${tag}-p`, role: 'primary', agentUrl: pa.url, agentToken: pa.token })
@@ -152,13 +169,24 @@ async function gatewayOnce(host: ClusterHost, gw: Gateway, pair: AgentPair): Pro
   await pair.freshClusters(host)
   await pair.awaitFresh()
   const before = await agentCounters(pair.agents)
+  const pids = {
+    gateway: gw.pid ?? -1,
+    primary: pair.agents[0]!.child.pid,
+    secondary: pair.agents[1]!.child.pid,
+    sims: host.child.pid,
+  }
+  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, readCpuSeconds(pid) ?? Number.NaN]))
   const t0 = performance.now()
   const created = await createHandshake(gw, `${pair.tag}-p`, `${pair.tag}-s`)
   const accepted = performance.now()
   const { hs, at } = await waitDone(gw, created.id, 60_000)
   const real = hs.state === 'succeeded' && activated(hs)
+  const cpuMs = Object.fromEntries(
+    Object.entries(pids).map(([k, pid]) => [k, round(((readCpuSeconds(pid) ?? Number.NaN) - cpuBefore[k]!) * 1000, 0)]),
+  )
   const after = await agentCounters(pair.agents)
   return {
+    cpuMs,
     calls: {
       agentRequests: after.agentRequests - before.agentRequests,
       vaultCalls: after.vaultCalls - before.vaultCalls,
@@ -169,6 +197,11 @@ async function gatewayOnce(host: ClusterHost, gw: Gateway, pair: AgentPair): Pro
     steps: stepDurations(hs),
     error: hs.error === null ? null : `${hs.error.code}: ${hs.error.detail}`,
   }
+}
+
+function cpuMedians(runs: GatewayRun[]): Record<string, number> {
+  const names = Object.keys(runs[0]?.cpuMs ?? {})
+  return Object.fromEntries(names.map((n) => [n, median(runs.map((r) => r.cpuMs[n] ?? Number.NaN))]))
 }
 
 function stepMedians(runs: GatewayRun[]): Record<string, number> {
@@ -182,13 +215,13 @@ export async function handshakeOverhead(ctx: BenchContext): Promise<BenchOutcome
   const reps = ctx.quick ? 3 : 9
   const variantReps = ctx.quick ? 2 : 5
   const notes: string[] = []
-  const host = await startClusterHost('handshake-sim-host', ctx.dir)
+  const host = await startClusterHost('handshake-sim-host', ctx.dir, profileArgs(ctx, 'sim-host'))
   const gateway = await startService('gateway', {
     dir: ctx.dir,
     env: { VAULT_DR_STORE: join(ctx.dir, 'handshake-gateway.sqlite') },
-    ...(ctx.profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(ctx.dir, 'profiles', 'handshake')}`] } : {}),
+    ...profileArgs(ctx, 'gateway'),
   })
-  const gw = { url: gateway.url, token: gateway.token }
+  const gw = { url: gateway.url, token: gateway.token, pid: gateway.child.pid }
   const bare: Array<{ ms: number; polls: number }> = []
   const full: GatewayRun[] = []
   const noCache: GatewayRun[] = []
@@ -221,6 +254,13 @@ export async function handshakeOverhead(ctx: BenchContext): Promise<BenchOutcome
     await host.shutdown()
   }
 
+  if (ctx.profile) {
+    for (const name of PROFILED) {
+      for (const p of summarizeProfiles(join(ctx.dir, 'profiles', 'handshake', name), 15)) {
+        notes.push(profileNote(name, p, 10))
+      }
+    }
+  }
   const ok = (runs: GatewayRun[]) => runs.filter((r) => r.state === 'succeeded')
   const failed = [...full, ...noCache].filter((r) => r.state !== 'succeeded')
   if (failed.length > 0)
@@ -255,6 +295,7 @@ export async function handshakeOverhead(ctx: BenchContext): Promise<BenchOutcome
     `emulator timings, both arms: ${JSON.stringify(ZERO_TIMINGS)}; a fresh cluster pair for every repetition (sims in one helper process)`,
     'gateway and agents are real servers: child processes `node --conditions=@vault-dr/source services/<x>/src/server.ts` with default settings (agents: VAULT_DR_STATUS_CACHE_MS 500), logs at info to a file; the agents live across repetitions and meet fresh clusters on the same addresses; one untimed warm-up round per arm',
     `gateway figure: POST /v1/handshakes until the SSE "done" event; bare figure: first Vault call until dr/status shows stream-wals + ready (polled every ${BARE_POLL_MS} ms)`,
+    `CPU ms per handshake (median, 10 ms ticks): ${JSON.stringify(cpuMedians(ok(full)))}`,
     `median step durations (ms), gateway: ${JSON.stringify(fullSteps)}; with the agents' status cache off: ${JSON.stringify(ncSteps)}`,
     `per handshake (median): the gateway made ${median(ok(full).map((r) => r.calls.agentRequests))} agent requests, which made ${median(ok(full).map((r) => r.calls.vaultCalls))} Vault calls (with the status cache off: ${median(ok(noCache).map((r) => r.calls.agentRequests))} and ${median(ok(noCache).map((r) => r.calls.vaultCalls))}); the bare arm made 3 Vault calls + ${median(bare.map((b) => b.polls))} status poll(s)`,
     `the bare arm needed a median of ${median(bare.map((b) => b.polls))} dr/status poll(s) ${BARE_POLL_MS} ms apart after activation: the emulator streams within about ${BARE_POLL_MS} ms, so verify time beyond one status round trip is waiting (a status the agents cached for up to 500 ms, then the verify step's 100/160/256 ms poll backoff)`,

@@ -1,3 +1,5 @@
+import { once } from 'node:events'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import type { HostReply, HostRequest, SecondaryInfo, SimInfo, StateCounts } from '../hosts/host-protocol.ts'
 import { type Child, spawnNode } from './children.ts'
@@ -6,6 +8,11 @@ const HOST_SCRIPT = fileURLToPath(new URL('../hosts/cluster-host.ts', import.met
 
 type Body<T extends HostRequest['type']> = Omit<Extract<HostRequest, { type: T }>, 'id' | 'type'>
 
+export interface HostOptions {
+  heapMb?: number
+  nodeArgs?: string[]
+}
+
 /** The orchestrator's handle on one cluster-host child process. */
 export class ClusterHost {
   readonly child: Child
@@ -13,7 +20,7 @@ export class ClusterHost {
   readonly #waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
   readonly ready: Promise<void>
 
-  constructor(name: string, logDir: string, opts: { heapMb?: number } = {}) {
+  constructor(name: string, logDir: string, opts: HostOptions = {}) {
     this.child = spawnNode(
       name,
       HOST_SCRIPT,
@@ -21,7 +28,7 @@ export class ClusterHost {
       {
         logDir,
         ipc: true,
-        nodeArgs: [`--max-old-space-size=${opts.heapMb ?? 4096}`],
+        nodeArgs: [`--max-old-space-size=${opts.heapMb ?? 4096}`, ...(opts.nodeArgs ?? [])],
       },
     )
     this.ready = new Promise((resolve, reject) => {
@@ -66,13 +73,16 @@ export class ClusterHost {
 
   async shutdown(): Promise<void> {
     if (this.child.exited()) return
-    await Promise.race([this.#call({ type: 'shutdown' }).catch(() => {}), new Promise((r) => setTimeout(r, 30_000))])
+    const exited = once(this.child.process, 'exit')
+    await Promise.race([this.#call({ type: 'shutdown' }).catch(() => {}), sleep(30_000)])
+    // It exits by itself once the sims are closed (writing its CPU profile first, when asked for one).
+    await Promise.race([exited, sleep(10_000)])
     await this.child.stop(5_000)
   }
 }
 
 /** Starts a cluster host and waits for its hello. */
-export async function startClusterHost(name: string, logDir: string, opts: { heapMb?: number } = {}) {
+export async function startClusterHost(name: string, logDir: string, opts: HostOptions = {}) {
   const host = new ClusterHost(name, logDir, opts)
   await host.ready
   return host

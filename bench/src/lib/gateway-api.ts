@@ -20,6 +20,8 @@ export interface HandshakeView {
 export interface Gateway {
   url: string
   token: string
+  /** The gateway's process, when the bench started it (for its CPU time). */
+  pid?: number
 }
 
 export async function registerCluster(

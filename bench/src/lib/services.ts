@@ -59,6 +59,7 @@ export async function startService(
     ...(opts.vault === undefined
       ? {}
       : { VAULT_ADDR: opts.vault.addr, VAULT_TOKEN_FILE: secretFile(secrets, `${id}-vault-token`, opts.vault.token) }),
+    ...(process.env.BENCH_LOG_LEVEL ? { VAULT_DR_LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {}),
     ...opts.env,
   }
   const spawnedAt = performance.now()

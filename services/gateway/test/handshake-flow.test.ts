@@ -46,6 +46,27 @@ describe('handshake state machine (fake agents)', () => {
     expect(gw.logs.text).not.toContain(world.minted[0])
   })
 
+  it('asks each agent only what it must: status once per cluster before changes, then only while verifying', async () => {
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(hs.state).toBe('succeeded')
+    // Preflight reads both statuses; enable returns the primary's new one; the token this run holds answers
+    // "already activated?" until it is sent; verify reads both until the secondary streams (at once here).
+    expect(world.calls).toEqual([
+      'primary.status',
+      'secondary.status',
+      'primary.probeLocal',
+      'secondary.probePrimary',
+      'primary.enable',
+      'primary.probeLocal',
+      'secondary.probePrimary',
+      'primary.mintToken',
+      'secondary.inspect',
+      'secondary.activate',
+      'primary.status',
+      'secondary.status',
+    ])
+  })
+
   it('on a pair that already replicates, changes nothing and says so', async () => {
     world.replicate('dc2')
     const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)

@@ -24,12 +24,32 @@ describe('a secondary still bootstrapping is neither activated nor has its id re
   }
   const changes = () => fx.world.calls.filter((c) => /revoke|mint|activate/.test(c))
 
-  it('fails activate_secondary with a coded error when bootstrapping outlasts the wait', async () => {
-    const gw = await start({
-      hooks: { beforeStep: (_id, step) => (step === 'activate_secondary' ? bootstrapping() : undefined) },
+  /** A first gateway runs a handshake up to `step` and stops there, as if it had crashed; returns its id. */
+  async function stopBefore(step: string): Promise<string> {
+    const holder: { gw?: Gateway } = {}
+    let stopped: Promise<void> | undefined
+    holder.gw = await startGateway(fx.path, {
+      agents: fx.world.clients(),
+      stopGraceMs: 0,
+      hooks: {
+        beforeStep: (_id, name) => {
+          if (name !== step) return
+          stopped = holder.gw?.app.close()
+          return never()
+        },
+      },
     })
-    await registerPair(gw.app)
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    await registerPair(holder.gw.app)
+    const id = (await createHandshake(holder.gw.app)).json().id as string
+    await until(() => stopped !== undefined, 'the first gateway to stop')
+    await stopped
+    return id
+  }
+
+  it('on resume, fails activate_secondary with a coded error when bootstrapping outlasts the wait', async () => {
+    const id = await stopBefore('activate_secondary')
+    bootstrapping()
+    const hs = await waitFor((await start()).app, id)
     expect(hs.state).toBe('failed')
     expect(hs.error?.code).toBe(SETTLING)
     expect(hs.steps.find((s) => s.name === 'activate_secondary')).toMatchObject({
@@ -42,24 +62,21 @@ describe('a secondary still bootstrapping is neither activated nor has its id re
     expect(hs.token?.mints).toBe(1)
   })
 
-  it('after a restart, never revokes and re-mints the id the secondary is bootstrapping with', async () => {
-    const holder: { gw?: Gateway } = {}
-    let stopped: Promise<void> | undefined
-    holder.gw = await startGateway(fx.path, {
-      agents: fx.world.clients(),
-      stopGraceMs: 0,
-      hooks: {
-        beforeStep: (_id, step) => {
-          if (step !== 'inspect_token') return
-          stopped = holder.gw?.app.close()
-          return never()
-        },
-      },
+  it('within one run, a secondary someone else starts activating is refused by its agent; nothing is revoked', async () => {
+    const gw = await start({
+      hooks: { beforeStep: (_id, step) => (step === 'activate_secondary' ? bootstrapping() : undefined) },
     })
-    await registerPair(holder.gw.app)
-    const id = (await createHandshake(holder.gw.app)).json().id as string
-    await until(() => stopped !== undefined, 'the first gateway to stop')
-    await stopped
+    await registerPair(gw.app)
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(hs.state).toBe('failed')
+    expect(hs.error?.code).toBe('SECONDARY_ERR_ALREADY_SECONDARY')
+    expect(hs.error?.detail).toContain('left secondary id dc2 alone: the secondary is still bootstrapping')
+    expect(changes()).toEqual(['secondary.activate'])
+    expect(fx.world.activations).toBe(0)
+  })
+
+  it('after a restart, never revokes and re-mints the id the secondary is bootstrapping with', async () => {
+    const id = await stopBefore('inspect_token')
     // Meanwhile someone hands the token over by hand: the secondary bootstraps with dc2.
     fx.world.secondaryId = 'dc2'
     bootstrapping()
@@ -71,7 +88,7 @@ describe('a secondary still bootstrapping is neither activated nor has its id re
     expect([...fx.world.knownSecondaries]).toEqual(['dc2'])
   })
 
-  it('waits while bootstrapping ends, then verifies instead of activating again', async () => {
+  it('on resume, waits while bootstrapping ends, then verifies instead of activating again', async () => {
     let statusReads = 0
     fx.world.intercept['secondary.status'] = async (next) => {
       if (fx.world.secondary.mode === 'bootstrapping' && ++statusReads === 2) {
@@ -86,17 +103,11 @@ describe('a secondary still bootstrapping is neither activated nor has its id re
       }
       return next()
     }
-    const gw = await start({
-      hooks: {
-        beforeStep: (_id, step) => {
-          if (step !== 'activate_secondary') return
-          fx.world.secondaryId = 'dc2'
-          bootstrapping()
-        },
-      },
-    })
-    await registerPair(gw.app)
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    const id = await stopBefore('activate_secondary')
+    // The first gateway sent the activation just before it stopped: the secondary bootstraps with dc2.
+    fx.world.secondaryId = 'dc2'
+    bootstrapping()
+    const hs = await waitFor((await start()).app, id)
     expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
     expect(hs.steps.find((s) => s.name === 'activate_secondary')?.detail).toContain('not activated again')
     expect(changes()).toEqual([])

@@ -9,6 +9,7 @@ import type { HandshakeBus } from './handshake-bus.ts'
 import { stepOf } from './handshake-record.ts'
 import { type HandshakeState, STEP_NAMES, type Step, type StepError, type StepName } from './handshakes.schemas.ts'
 import { revokeUnused } from './revoke-unused.ts'
+import { rememberingAgents, StatusMemo } from './status-memo.ts'
 import { StepCancelled, type StepContext, type StepTable, toStepError } from './step-context.ts'
 import { CANCELLABLE, INTERRUPTIBLE, PAST_ACTIVATION } from './steps/index.ts'
 import { TokenKeeper } from './token-keeper.ts'
@@ -57,9 +58,11 @@ export async function driveHandshake(
     ctx.hs = await store.updateHandshake(ctx.hs.id, patch, iso(now()), event)
     deps.bus.notify(ctx.hs.id)
   }
+  const statuses = new StatusMemo()
   const ctx: StepContext = {
     hs: record,
-    ...agents,
+    ...rememberingAgents(agents, statuses),
+    statuses,
     tokens: new TokenKeeper(),
     settings: deps.settings,
     signal: signals.hard,
@@ -102,7 +105,7 @@ export async function driveHandshake(
     const step = stepOf(ctx.hs, name)
     if (step.status === 'succeeded' || step.status === 'skipped') continue
     if (signals.soft.aborted) return
-    ctx.hs = (await store.getHandshake(ctx.hs.id)) ?? ctx.hs
+    // ctx.hs is as the last write left it (a write returns the stored record), cancel_requested included.
     // An activation a stopped gateway may have sent is for activate_secondary to find out; verify always runs.
     const maybeSent = name === 'verify' || (name === 'activate_secondary' && step.status === 'running')
     if (!maybeSent && (ctx.hs.cancel_requested || signals.cancel.aborted)) return cancel()

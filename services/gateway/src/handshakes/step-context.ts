@@ -4,6 +4,7 @@ import type { PrimaryAgentClient, SecondaryAgentClient } from '../agents/agent-c
 import type { HandshakeSettings } from '../config.ts'
 import type { HandshakePatch, HandshakeRecord } from '../store/store.ts'
 import type { StepError, StepName } from './handshakes.schemas.ts'
+import type { StatusMemo } from './status-memo.ts'
 import type { TokenKeeper } from './token-keeper.ts'
 
 /** What a step gets: the handshake as stored, both agents, the in-memory token, and a way to save progress. */
@@ -12,6 +13,8 @@ export interface StepContext {
   primary: PrimaryAgentClient
   secondary: SecondaryAgentClient
   tokens: TokenKeeper
+  /** The clusters' statuses this run read since it last changed them (the agents above keep it up to date). */
+  statuses: StatusMemo
   settings: HandshakeSettings
   /** Aborts when the gateway stops (steps that change nothing) or the handshake is cancelled (preflight). */
   signal: AbortSignal

@@ -32,7 +32,7 @@ export class TokenKeeper {
     if (mints >= MAX_MINTS) {
       throw GatewayErrors.tooManyMints(`${mints} tokens were minted for ${id} and none could be used in time`)
     }
-    await clearUnusedId(ctx, await pairStatus(ctx))
+    await clearUnusedId(ctx, await pairStatus(ctx, { reuse: true }))
     this.forget()
     const body = { secondary_id: id, ttl: ctx.hs.options.token_ttl }
     const minted = await ctx.primary.mintToken(body, ctx.signal).catch(async (err: unknown) => {

@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite'
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite'
 
 export type Row = Record<string, unknown>
 
@@ -10,6 +10,8 @@ export type Row = Record<string, unknown>
  */
 export class SqliteDb {
   readonly #db: DatabaseSync
+  /** Prepared once per SQL text: the gateway runs a handful of statements over and over. */
+  readonly #statements = new Map<string, StatementSync>()
 
   constructor(path: string) {
     const inMemory = path === ':memory:'
@@ -43,20 +45,30 @@ export class SqliteDb {
     }
   }
 
+  #prepare(sql: string): StatementSync {
+    let statement = this.#statements.get(sql)
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql)
+      this.#statements.set(sql, statement)
+    }
+    return statement
+  }
+
   get(sql: string, ...params: SQLInputValue[]): Row | undefined {
-    return this.#db.prepare(sql).get(...params) as Row | undefined
+    return this.#prepare(sql).get(...params) as Row | undefined
   }
 
   all(sql: string, ...params: SQLInputValue[]): Row[] {
-    return this.#db.prepare(sql).all(...params) as Row[]
+    return this.#prepare(sql).all(...params) as Row[]
   }
 
   run(sql: string, ...params: SQLInputValue[]): { changes: number } {
-    const result = this.#db.prepare(sql).run(...params)
+    const result = this.#prepare(sql).run(...params)
     return { changes: Number(result.changes) }
   }
 
   close(): void {
+    this.#statements.clear()
     if (this.#db.isOpen) this.#db.close()
   }
 }

@@ -2,6 +2,7 @@ import { GatewayErrors } from '../../gateway-errors.ts'
 import { clusterChecks } from '../../preflight/cluster-checks.ts'
 import { applySkips, checksPass, failureSummary, runPreflight } from '../../preflight/preflight.service.ts'
 import { type StepContext, StepFailed, type StepResult } from '../step-context.ts'
+import { statusOf } from './replication-state.ts'
 
 export const ALREADY_REPLICATING = 'already replicating: nothing changed'
 
@@ -29,7 +30,7 @@ export async function preflightStep(ctx: StepContext): Promise<StepResult> {
  * primary's own (no TLS-terminating middlebox). Runs before any token exists.
  */
 export async function recheckCluster(ctx: StepContext): Promise<void> {
-  const primary = await ctx.primary.status(ctx.signal)
+  const primary = await statusOf(ctx, 'primary', { reuse: true })
   const outcome = await clusterChecks(ctx.primary, ctx.secondary, 'post_enable', {
     expectedClusterId: primary.vault.cluster_id,
     signal: ctx.signal,

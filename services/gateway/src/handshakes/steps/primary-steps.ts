@@ -2,12 +2,8 @@ import type { StepContext, StepResult } from '../step-context.ts'
 import { recheckCluster } from './preflight.step.ts'
 import { activatedWith, pairStatus } from './replication-state.ts'
 
-/** Step 2: make the primary a DR primary, unless it is one. */
+/** Step 2: make the primary a DR primary, unless it is one (the agent leaves a DR primary alone and says so). */
 export async function enablePrimaryStep(ctx: StepContext): Promise<StepResult> {
-  const status = await ctx.primary.status(ctx.signal)
-  if (status.replication?.mode === 'primary') {
-    return { status: 'skipped', detail: `already a DR primary (state ${status.replication.state ?? 'unknown'})` }
-  }
   const result = await ctx.primary.enable(ctx.signal)
   if (!result.changed) return { status: 'skipped', detail: result.detail }
   return { status: 'succeeded', detail: result.detail }
@@ -15,7 +11,7 @@ export async function enablePrimaryStep(ctx: StepContext): Promise<StepResult> {
 
 /** Step 3: mint the activation token, after the post-enable cluster re-check when one is due. */
 export async function mintTokenStep(ctx: StepContext): Promise<StepResult> {
-  if (activatedWith(await pairStatus(ctx), ctx.hs.secondary_id)) {
+  if (activatedWith(await pairStatus(ctx, { reuse: true }), ctx.hs.secondary_id)) {
     return { status: 'skipped', detail: `the secondary is already activated with id ${ctx.hs.secondary_id}` }
   }
   if (ctx.hs.recheck_cluster) await recheckCluster(ctx)

@@ -8,8 +8,20 @@ export interface PairStatus {
   secondary: ClusterStatus
 }
 
-export async function pairStatus(ctx: StepContext): Promise<PairStatus> {
-  const [primary, secondary] = await Promise.all([ctx.primary.status(ctx.signal), ctx.secondary.status(ctx.signal)])
+/**
+ * A cluster's status, read now; with `reuse`, a status this run read recently and has not changed since stands in
+ * (for decisions about where things stand, never for waits).
+ */
+export async function statusOf(
+  ctx: StepContext,
+  side: 'primary' | 'secondary',
+  opts: { reuse?: boolean } = {},
+): Promise<ClusterStatus> {
+  return (opts.reuse ? ctx.statuses.recent(side) : undefined) ?? ctx[side].status(ctx.signal)
+}
+
+export async function pairStatus(ctx: StepContext, opts: { reuse?: boolean } = {}): Promise<PairStatus> {
+  const [primary, secondary] = await Promise.all([statusOf(ctx, 'primary', opts), statusOf(ctx, 'secondary', opts)])
   return { primary, secondary }
 }
 

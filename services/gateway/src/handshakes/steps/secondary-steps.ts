@@ -6,7 +6,9 @@ import { activatedWith, pairStatus, settledPairStatus } from './replication-stat
 /** Step 4: the secondary looks the token up on the primary (without consuming it); one re-mint if it is not valid. */
 export async function inspectTokenStep(ctx: StepContext): Promise<StepResult> {
   if (!ctx.hs.options.inspect) return { status: 'skipped', detail: 'inspection disabled by request (inspect: false)' }
-  if (activatedWith(await pairStatus(ctx), ctx.hs.secondary_id)) {
+  // A token this run minted and still holds was never sent, and every other token for its id was revoked before
+  // minting: the secondary cannot be activated with the id. Without one (a resumed run), the status tells.
+  if (!ctx.tokens.held && activatedWith(await pairStatus(ctx, { reuse: true }), ctx.hs.secondary_id)) {
     return { status: 'skipped', detail: `the secondary is already activated with id ${ctx.hs.secondary_id}` }
   }
   let inspection = await ctx.secondary.inspect(await ctx.tokens.fresh(ctx), ctx.signal)
@@ -38,7 +40,9 @@ const AMBIGUOUS = new Set<string>([
 /** Step 5: hand the token to the secondary, which activates (and is wiped). Exactly once, also across restarts. */
 export async function activateSecondaryStep(ctx: StepContext): Promise<StepResult> {
   const id = ctx.hs.secondary_id
-  if (activatedWith(await settledPairStatus(ctx), id)) {
+  // Holding an unsent token, this run sent no activation (see inspect_token), and the secondary agent refuses a
+  // cluster already in DR. Without one, a gateway before this one may have sent it: the settled status tells.
+  if (!ctx.tokens.held && activatedWith(await settledPairStatus(ctx), id)) {
     ctx.tokens.forget()
     return { status: 'succeeded', detail: `already activated with id ${id}: not activated again` }
   }
