@@ -133,6 +133,15 @@ describe('handshake state machine (fake agents)', () => {
     expect(world.minted).toEqual([])
   })
 
+  it("fails preflight when the primary's advertised api_addr reaches another cluster", async () => {
+    world.apiReaches = 'some-other-cluster'
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(hs.state).toBe('failed')
+    expect(hs.error?.code).toBe('WRONG_CLUSTER')
+    expect(hs.checks.find((c) => c.code === 'WRONG_CLUSTER')).toMatchObject({ status: 'fail', phase: 'preflight' })
+    expect(world.calls.filter((c) => /enable|mint|activate/.test(c))).toEqual([])
+  })
+
   it('re-mints once when the token does not look up as valid', async () => {
     let first = true
     world.intercept['secondary.inspect'] = async (next) => {

@@ -92,6 +92,7 @@ export async function clusterChecks(
         api_addr: apiAddr,
         cluster_addrs: [clusterAddr],
         ...(fingerprint ? { expected_fingerprint: fingerprint } : {}),
+        ...(opts.expectedClusterId ? { expected_cluster_id: opts.expectedClusterId } : {}),
       },
       signal,
     )

@@ -61,6 +61,8 @@ export class FakeWorld {
   activations = 0
   /** Cluster-port trouble seen from the secondary: 'refused' | 'tls_terminated' (after DR is enabled) | undefined. */
   clusterPort: 'refused' | 'tls_terminated' | undefined
+  /** The sys/health cluster_id the primary's advertised api_addr reaches from the secondary (another: a wrong LB). */
+  apiReaches = 'primary-local-id'
   /** The secondary streams right away after activation; false keeps it connecting. */
   streams = true
   /** Hooks to make one call misbehave; return a promise to replace the call's result. */
@@ -254,7 +256,12 @@ export class FakeWorld {
             latency_ms: 1,
           })
           const dr = this.primary.mode === 'primary'
-          const checks: ProbeCheck[] = [check('api_tcp', 'pass', 'OK', 'connected')]
+          const wrong = body.expected_cluster_id !== undefined && body.expected_cluster_id !== this.apiReaches
+          const checks: ProbeCheck[] = [
+            wrong
+              ? check('api_health', 'fail', 'WRONG_CLUSTER', `reaches ${this.apiReaches}`)
+              : check('api_tcp', 'pass', 'OK', 'connected'),
+          ]
           if (this.clusterPort === 'refused') checks.push(check('cluster_tcp', 'fail', 'CONNECTION_REFUSED', 'refused'))
           else if (!dr) checks.push(check('cluster_tls', 'warn', 'DR_NOT_ENABLED', 'no DR ALPN yet'))
           else if (this.clusterPort === 'tls_terminated')
