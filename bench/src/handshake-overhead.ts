@@ -44,6 +44,13 @@ interface GatewayRun {
   error: string | null
 }
 
+interface BareRun {
+  ms: number
+  polls: number
+  /** CPU ms the emulated clusters used (from /proc, 10 ms ticks). */
+  simsCpuMs: number
+}
+
 interface Slot {
   apiAddr: string
   clusterAddr: string
@@ -131,14 +138,16 @@ class AgentPair {
 }
 
 /** The bare four Vault calls against a fresh pair: enable primary, mint, activate, poll until stream-wals. */
-async function bareOnce(host: ClusterHost, tag: string): Promise<{ ms: number; polls: number }> {
+async function bareOnce(host: ClusterHost, tag: string): Promise<BareRun> {
   const [primary, secondary] = await host.sims({ group: tag, offset: 0, count: 2, host: HOST, timings: ZERO_TIMINGS })
   try {
+    const cpu0 = readCpuSeconds(host.child.pid) ?? Number.NaN
     const t0 = performance.now()
     await enablePrimary(primary!)
     await mintAndActivate(primary!, secondary!, 'dc2')
     const polls = await waitStreaming(secondary!, BARE_POLL_MS, 10_000)
-    return { ms: performance.now() - t0, polls }
+    const ms = performance.now() - t0
+    return { ms, polls, simsCpuMs: round(((readCpuSeconds(host.child.pid) ?? Number.NaN) - cpu0) * 1000, 0) }
   } finally {
     await host.closeGroup(tag)
   }
@@ -222,7 +231,7 @@ export async function handshakeOverhead(ctx: BenchContext): Promise<BenchOutcome
     ...profileArgs(ctx, 'gateway'),
   })
   const gw = { url: gateway.url, token: gateway.token, pid: gateway.child.pid }
-  const bare: Array<{ ms: number; polls: number }> = []
+  const bare: BareRun[] = []
   const full: GatewayRun[] = []
   const noCache: GatewayRun[] = []
   const pairs: AgentPair[] = []
@@ -295,7 +304,7 @@ export async function handshakeOverhead(ctx: BenchContext): Promise<BenchOutcome
     `emulator timings, both arms: ${JSON.stringify(ZERO_TIMINGS)}; a fresh cluster pair for every repetition (sims in one helper process)`,
     'gateway and agents are real servers: child processes `node --conditions=@vault-dr/source services/<x>/src/server.ts` with default settings (agents: VAULT_DR_STATUS_CACHE_MS 500), logs at info to a file; the agents live across repetitions and meet fresh clusters on the same addresses; one untimed warm-up round per arm',
     `gateway figure: POST /v1/handshakes until the SSE "done" event; bare figure: first Vault call until dr/status shows stream-wals + ready (polled every ${BARE_POLL_MS} ms)`,
-    `CPU ms per handshake (median, 10 ms ticks): ${JSON.stringify(cpuMedians(ok(full)))}`,
+    `CPU ms per handshake (median, 10 ms ticks): ${JSON.stringify(cpuMedians(ok(full)))}; the bare arm's clusters: ${median(bare.map((b) => b.simsCpuMs))}`,
     `median step durations (ms), gateway: ${JSON.stringify(fullSteps)}; with the agents' status cache off: ${JSON.stringify(ncSteps)}`,
     `per handshake (median): the gateway made ${median(ok(full).map((r) => r.calls.agentRequests))} agent requests, which made ${median(ok(full).map((r) => r.calls.vaultCalls))} Vault calls (with the status cache off: ${median(ok(noCache).map((r) => r.calls.agentRequests))} and ${median(ok(noCache).map((r) => r.calls.vaultCalls))}); the bare arm made 3 Vault calls + ${median(bare.map((b) => b.polls))} status poll(s)`,
     `the bare arm needed a median of ${median(bare.map((b) => b.polls))} dr/status poll(s) ${BARE_POLL_MS} ms apart after activation: the emulator streams within about ${BARE_POLL_MS} ms, so verify time beyond one status round trip is waiting (a status the agents cached for up to 500 ms, then the verify step's 100/160/256 ms poll backoff)`,

@@ -49,12 +49,12 @@ describe('handshake state machine (fake agents)', () => {
   it('asks each agent only what it must: status once per cluster before changes, then only while verifying', async () => {
     const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
     expect(hs.state).toBe('succeeded')
-    // Preflight reads both statuses; enable returns the primary's new one; the token this run holds answers
+    // Preflight reads both statuses alongside the primary's self-check; enable returns the primary's new one; the token this run holds answers
     // "already activated?" until it is sent; verify reads both until the secondary streams (at once here).
     expect(world.calls).toEqual([
+      'primary.probeLocal',
       'primary.status',
       'secondary.status',
-      'primary.probeLocal',
       'secondary.probePrimary',
       'primary.enable',
       'primary.probeLocal',

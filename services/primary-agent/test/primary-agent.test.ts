@@ -1,5 +1,5 @@
 import { normalizeFingerprint } from '@vault-dr/core'
-import type { ClusterHandle } from '@vault-dr/vault-sim'
+import { type ClusterHandle, testTimings } from '@vault-dr/vault-sim'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { API_TOKEN, startPrimaryAgent, startTestCluster } from './helpers.ts'
 
@@ -47,7 +47,31 @@ describe('getPrimaryStatus', () => {
   })
 })
 
+const vaultCalls = async (app: typeof agent.app, path: string) => {
+  const metrics = (await app.inject({ url: '/metrics' })).body
+  const line = new RegExp(`vault_dr_vault_call_duration_seconds_count\\{[^}]*path="${path}"[^}]*\\} (\\d+)`)
+  return Number(line.exec(metrics)?.[1] ?? 0)
+}
+
 describe('enableDrPrimary', () => {
+  it("reuses the status read just before as enable's and mint's guard, and its own read after enabling", async () => {
+    // A Vault that is a running primary again at once after enabling, so one poll sees it.
+    await agent.close()
+    await cluster.close()
+    cluster = await startTestCluster({ rootToken: 'root-token-primary-test', timings: { ...testTimings, restartMs: 0 } })
+    agent = await startPrimaryAgent(cluster)
+    await agent.call('GET', '/v1/status?max_age_ms=0')
+    expect((await agent.call('POST', '/v1/dr/primary/enable', {})).status).toBe(200)
+    const minted = await agent.call('POST', '/v1/dr/primary/secondary-token', { secondary_id: 'dc2', ttl: '5m' })
+    expect(minted.status).toBe(201)
+    // One read before, one poll after enabling; none for either guard.
+    expect(await vaultCalls(agent.app, 'sys/replication/dr/status')).toBe(2)
+    // Minting again for the id: the guard reads anew after the mint changed the primary, and refuses.
+    const again = await agent.call('POST', '/v1/dr/primary/secondary-token', { secondary_id: 'dc2', ttl: '5m' })
+    expect(again.json.code).toBe('PRIMARY_ERR_SECONDARY_EXISTS')
+    expect(await vaultCalls(agent.app, 'sys/replication/dr/status')).toBe(3)
+  })
+
   it('enables once, then changes nothing', async () => {
     const first = await agent.call('POST', '/v1/dr/primary/enable', {})
     expect(first.status).toBe(200)

@@ -17,7 +17,15 @@ export interface VaultAgent {
   statusJson(maxAgeMs?: number): Promise<string>
   /** Forget the cached status after a change, so the next read sees it. */
   invalidateStatus(): void
+  /** A status read right after a change, shared like one the agent asked for (when steady). */
+  rememberStatus(status: ClusterStatus): void
 }
+
+/**
+ * How old a status may be for the guard of a change Vault would refuse anyway when the guard is wrong (enabling a
+ * primary, minting for an id): the gateway's fresh read just before is reused. Activation, which wipes, reads anew.
+ */
+export const GUARD_STATUS_MAX_AGE_MS = 250
 
 /** What both agents need: a Vault client whose calls are measured, and a shared, bounded status reader. */
 export function createVaultAgent(registry: Registry, vaultSettings: VaultSettings, statusMaxAgeMs: number): VaultAgent {
@@ -42,7 +50,11 @@ export function createVaultAgent(registry: Registry, vaultSettings: VaultSetting
     }
     return json
   }
-  return { vault, metrics, status: status.get, statusJson, invalidateStatus: status.invalidate }
+  const rememberStatus = (s: ClusterStatus) => {
+    if (s.replication !== null) metrics.recordStatus(s.replication)
+    status.remember(s)
+  }
+  return { vault, metrics, status: status.get, statusJson, invalidateStatus: status.invalidate, rememberStatus }
 }
 
 /**

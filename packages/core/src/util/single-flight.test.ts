@@ -42,4 +42,14 @@ describe('singleFlight', () => {
     expect(await flight.get()).toBe('stream-wals')
     expect(upstream.calls()).toBe(2)
   })
+
+  it('reuses a remembered result like its own, unless the predicate calls it unsteady', async () => {
+    const upstream = counted(['asked'])
+    const flight = singleFlight(upstream.fn, 60_000, (state) => state !== 'bootstrapping')
+    flight.remember('told')
+    expect(await flight.get()).toBe('told')
+    flight.remember('bootstrapping')
+    expect(await flight.get()).toBe('asked')
+    expect(upstream.calls()).toBe(1)
+  })
 })

@@ -6,7 +6,7 @@ export function singleFlight<T>(
   fn: () => Promise<T>,
   maxAgeMs = 0,
   reusable: (value: T) => boolean = () => true,
-): { get(maxAge?: number): Promise<T>; invalidate(): void } {
+): { get(maxAge?: number): Promise<T>; invalidate(): void; remember(value: T): void } {
   let inFlight: Promise<T> | undefined
   let cached: { value: T; at: number } | undefined
   return {
@@ -26,6 +26,10 @@ export function singleFlight<T>(
     },
     invalidate() {
       cached = undefined
+    },
+    /** A result the caller got some other way (a change that returns the new state), reused like one of fn's. */
+    remember(value) {
+      cached = reusable(value) ? { value, at: performance.now() } : undefined
     },
   }
 }

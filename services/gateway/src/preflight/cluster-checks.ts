@@ -57,12 +57,17 @@ export async function clusterChecks(
   primary: PrimaryAgentClient,
   secondary: SecondaryAgentClient,
   phase: Phase,
-  opts: { expectedClusterId?: string | null | undefined; signal?: AbortSignal | undefined } = {},
+  opts: {
+    expectedClusterId?: string | null | undefined
+    signal?: AbortSignal | undefined
+    /** The primary's self-check, when the caller started it already. */
+    local?: Promise<LocalClusterProbe>
+  } = {},
 ): Promise<ClusterProbeOutcome> {
   const { signal } = opts
   let local: LocalClusterProbe
   try {
-    local = await primary.probeLocal(signal)
+    local = await (opts.local ?? primary.probeLocal(signal))
   } catch (err) {
     signal?.throwIfAborted()
     return {

@@ -40,6 +40,9 @@ export async function runPreflight(
   opts: PreflightOptions,
   signal?: AbortSignal,
 ): Promise<PreflightRun> {
+  // The primary's self-check needs nothing from the statuses: it runs alongside them.
+  const local = primary.probeLocal(signal)
+  local.catch(() => {}) // awaited below, unless the statuses end preflight first
   const [p, s] = await Promise.allSettled([primary.status(signal), secondary.status(signal)])
   signal?.throwIfAborted()
   const checks: Check[] = []
@@ -59,6 +62,7 @@ export async function runPreflight(
     const cluster = await clusterChecks(primary, secondary, 'preflight', {
       expectedClusterId: p.value.vault.cluster_id,
       signal,
+      local,
     })
     checks.push(...cluster.checks)
     recheck = cluster.needsRecheck

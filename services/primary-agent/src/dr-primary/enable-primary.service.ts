@@ -1,4 +1,10 @@
-import { type ClusterStatus, pollUntil, readClusterStatus, type VaultAgent } from '@vault-dr/core'
+import {
+  type ClusterStatus,
+  GUARD_STATUS_MAX_AGE_MS,
+  pollUntil,
+  readClusterStatus,
+  type VaultAgent,
+} from '@vault-dr/core'
 import { PrimaryErrors } from '../primary-errors.ts'
 
 export interface EnableResult {
@@ -19,8 +25,7 @@ export async function enableDrPrimary(
   agent: VaultAgent,
   opts: { primaryClusterAddr?: string | undefined; waitTimeoutMs: number },
 ): Promise<EnableResult> {
-  agent.invalidateStatus()
-  const before = await agent.status()
+  const before = await agent.status(GUARD_STATUS_MAX_AGE_MS)
   const mode = before.replication?.mode
   if (before.replication === null || !before.vault.reachable) {
     throw PrimaryErrors.vaultUnavailable(`Cannot read the cluster's replication status: ${before.vault.error ?? ''}`)
@@ -36,11 +41,12 @@ export async function enableDrPrimary(
   if (mode === 'secondary' || mode === 'bootstrapping') {
     throw PrimaryErrors.isDrSecondary(`The cluster is a DR ${mode} (secondary_id ${before.replication.secondary_id}).`)
   }
-  const res = await agent.vault.write(
-    'sys/replication/dr/primary/enable',
-    opts.primaryClusterAddr === undefined ? {} : { primary_cluster_addr: opts.primaryClusterAddr },
-  )
-  agent.invalidateStatus()
+  const res = await agent.vault
+    .write(
+      'sys/replication/dr/primary/enable',
+      opts.primaryClusterAddr === undefined ? {} : { primary_cluster_addr: opts.primaryClusterAddr },
+    )
+    .finally(() => agent.invalidateStatus())
   // Vault restarts its internals after enabling; reads fail for a moment, which polling rides over.
   const after = await pollUntil(
     async () => {
@@ -49,10 +55,11 @@ export async function enableDrPrimary(
     },
     { timeoutMs: opts.waitTimeoutMs, intervalMs: 100 },
   )
-  agent.invalidateStatus()
   if (after === undefined) {
+    agent.invalidateStatus()
     throw PrimaryErrors.enableTimeout(`Not a running DR primary ${opts.waitTimeoutMs} ms after enabling.`)
   }
+  agent.rememberStatus(after)
   return {
     changed: true,
     detail: 'DR primary enabled; the cluster is a running primary.',

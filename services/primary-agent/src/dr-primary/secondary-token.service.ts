@@ -1,4 +1,10 @@
-import { decodeActivationToken, isCodedError, type VaultAgent, VaultErrors } from '@vault-dr/core'
+import {
+  decodeActivationToken,
+  GUARD_STATUS_MAX_AGE_MS,
+  isCodedError,
+  type VaultAgent,
+  VaultErrors,
+} from '@vault-dr/core'
 import { PrimaryErrors } from '../primary-errors.ts'
 import { ttlSeconds } from './dr-primary.schemas.ts'
 
@@ -7,8 +13,8 @@ import { ttlSeconds } from './dr-primary.schemas.ts'
  * memory only: it is not logged, not cached and not kept.
  */
 export async function createSecondaryToken(agent: VaultAgent, secondaryId: string, ttl: string) {
-  agent.invalidateStatus()
-  const { replication } = await agent.status()
+  // Vault refuses a mint on a non-primary or for a known id itself: a status read just before is good enough here.
+  const { replication } = await agent.status(GUARD_STATUS_MAX_AGE_MS)
   if (replication?.mode !== 'primary') {
     throw PrimaryErrors.notPrimary(`The cluster's DR mode is ${replication?.mode ?? 'unknown'}, not primary.`)
   }
