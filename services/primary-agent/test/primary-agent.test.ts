@@ -58,7 +58,10 @@ describe('enableDrPrimary', () => {
     // A Vault that is a running primary again at once after enabling, so one poll sees it.
     await agent.close()
     await cluster.close()
-    cluster = await startTestCluster({ rootToken: 'root-token-primary-test', timings: { ...testTimings, restartMs: 0 } })
+    cluster = await startTestCluster({
+      rootToken: 'root-token-primary-test',
+      timings: { ...testTimings, restartMs: 0 },
+    })
     agent = await startPrimaryAgent(cluster)
     await agent.call('GET', '/v1/status?max_age_ms=0')
     expect((await agent.call('POST', '/v1/dr/primary/enable', {})).status).toBe(200)
