@@ -457,6 +457,8 @@ export interface operations {
             query?: {
                 /** @description How old a shared answer may be, in ms; 0 asks Vault now. Default VAULT_DR_STATUS_CACHE_MS. */
                 max_age_ms?: number;
+                /** @description Only this secondary's entries in replication.known_secondaries and replication.secondaries: a primary with thousands of secondaries answers in a few KB instead of hundreds. */
+                secondary_id?: string;
             };
             header?: never;
             path?: never;

@@ -39,6 +39,25 @@ describe('getPrimaryStatus', () => {
     }
   })
 
+  it("with secondary_id, lists only that secondary's entries; a malformed id is a 400 naming the field", async () => {
+    await agent.call('POST', '/v1/dr/primary/enable', {})
+    for (const id of ['dc2', 'dc3']) {
+      const res = await agent.call('POST', '/v1/dr/primary/secondary-token', { secondary_id: id, ttl: '5m' })
+      expect(res.status).toBe(201)
+    }
+    const all = await agent.call('GET', '/v1/status?max_age_ms=0')
+    expect([...all.json.replication.known_secondaries].sort()).toEqual(['dc2', 'dc3'])
+    const one = await agent.call('GET', '/v1/status?max_age_ms=0&secondary_id=dc3')
+    expect(one.status).toBe(200)
+    expect(one.json.replication).toMatchObject({ mode: 'primary', known_secondaries: ['dc3'] })
+    expect(one.json.replication.cluster_id).toBe(all.json.replication.cluster_id)
+    const none = await agent.call('GET', '/v1/status?secondary_id=dc9')
+    expect(none.json.replication.known_secondaries).toEqual([])
+    const bad = await agent.call('GET', '/v1/status?secondary_id=no%20spaces')
+    expect(bad.status).toBe(400)
+    expect(bad.json.detail).toContain('secondary_id')
+  })
+
   it('reports a sealed Vault, and readiness fails', async () => {
     cluster.faults.seal()
     const res = await agent.call('GET', '/v1/status')

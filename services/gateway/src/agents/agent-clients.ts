@@ -25,9 +25,19 @@ export interface AgentTarget {
 /** Calls accept an AbortSignal so a stopping gateway can abandon them. */
 type Sig = AbortSignal | undefined
 
+export interface StatusOptions {
+  /** Ask the agent to read Vault now (the default) rather than share a cached answer. */
+  fresh?: boolean
+  timeoutMs?: number
+}
+
+export interface PrimaryStatusOptions extends StatusOptions {
+  /** Only this secondary's entries in known_secondaries and secondaries (a primary may have thousands). */
+  secondaryId?: string
+}
+
 export interface PrimaryAgentClient {
-  /** `fresh` (the default) asks the agent to read Vault now rather than share a cached answer. */
-  status(signal?: Sig, timeoutMs?: number, fresh?: boolean): Promise<ClusterStatus>
+  status(signal?: Sig, opts?: PrimaryStatusOptions): Promise<ClusterStatus>
   enable(signal?: Sig): Promise<EnablePrimaryResult>
   mintToken(body: { secondary_id: string; ttl: string }, signal?: Sig): Promise<SecondaryToken>
   revoke(secondaryId: string, signal?: Sig): Promise<RevokeSecondaryResult>
@@ -35,8 +45,7 @@ export interface PrimaryAgentClient {
 }
 
 export interface SecondaryAgentClient {
-  /** `fresh` (the default) asks the agent to read Vault now rather than share a cached answer. */
-  status(signal?: Sig, timeoutMs?: number, fresh?: boolean): Promise<ClusterStatus>
+  status(signal?: Sig, opts?: StatusOptions): Promise<ClusterStatus>
   inspect(token: string, signal?: Sig): Promise<TokenInspection>
   probePrimary(body: ProbePrimaryRequest, signal?: Sig): Promise<ProbePrimaryResult>
   activate(token: string, signal?: Sig): Promise<ActivateResult>
@@ -81,9 +90,17 @@ export function createAgentClients(opts: { timeoutMs: number; changeTimeoutMs?: 
       const { api } = pool<PrimaryPaths>(target)
       const s = (op: string, idem: boolean, sig: Sig) => spec('primary-agent', target, op, idem, sig)
       return {
-        status: (sig, timeoutMs, fresh = true) =>
+        status: (sig, { fresh = true, timeoutMs, secondaryId } = {}) =>
           callAgent({ ...s('getPrimaryStatus', true, sig), ...(timeoutMs ? { timeoutMs } : {}) }, (signal) =>
-            api.GET('/v1/status', { params: { query: fresh ? { max_age_ms: 0 } : {} }, signal }),
+            api.GET('/v1/status', {
+              params: {
+                query: {
+                  ...(fresh ? { max_age_ms: 0 } : {}),
+                  ...(secondaryId === undefined ? {} : { secondary_id: secondaryId }),
+                },
+              },
+              signal,
+            }),
           ),
         enable: (sig) =>
           callAgent(s('enableDrPrimary', true, sig), (signal) =>
@@ -105,7 +122,7 @@ export function createAgentClients(opts: { timeoutMs: number; changeTimeoutMs?: 
       const { api } = pool<SecondaryPaths>(target)
       const s = (op: string, idem: boolean, sig: Sig) => spec('secondary-agent', target, op, idem, sig)
       return {
-        status: (sig, timeoutMs, fresh = true) =>
+        status: (sig, { fresh = true, timeoutMs } = {}) =>
           callAgent({ ...s('getSecondaryStatus', true, sig), ...(timeoutMs ? { timeoutMs } : {}) }, (signal) =>
             api.GET('/v1/status', { params: { query: fresh ? { max_age_ms: 0 } : {} }, signal }),
           ),

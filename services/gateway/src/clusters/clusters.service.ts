@@ -41,7 +41,7 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
       const target = targetOf(cluster)
       const signal = AbortSignal.timeout(fleetTimeoutMs)
       const client = cluster.role === 'primary' ? agents.primary(target) : agents.secondary(target)
-      const status = await raceAbort(client.status(signal, fleetTimeoutMs, false), signal)
+      const status = await raceAbort(client.status(signal, { timeoutMs: fleetTimeoutMs, fresh: false }), signal)
       return { reachable: true, latency_ms: latency(), status }
     } catch (err) {
       const coded = isCodedError(err)

@@ -61,7 +61,7 @@ export async function driveHandshake(
   const statuses = new StatusMemo()
   const ctx: StepContext = {
     hs: record,
-    ...rememberingAgents(agents, statuses),
+    ...rememberingAgents(agents, statuses, record.secondary_id),
     statuses,
     tokens: new TokenKeeper(),
     settings: deps.settings,

@@ -45,16 +45,19 @@ async function changing<T>(memo: StatusMemo, sides: Side[], change: () => Promis
   }
 }
 
-/** The agents of one run, noting every status they return and forgetting it on every change they make. */
+/**
+ * The agents of one run, noting every status they return and forgetting it on every change they make. The primary's
+ * status lists only the run's secondary id: all the run looks at, however many secondaries the primary has.
+ */
 export function rememberingAgents(
   agents: { primary: PrimaryAgentClient; secondary: SecondaryAgentClient },
   memo: StatusMemo,
+  secondaryId: string,
 ): { primary: PrimaryAgentClient; secondary: SecondaryAgentClient } {
   const { primary, secondary } = agents
   return {
     primary: {
-      status: async (signal, timeoutMs, fresh) =>
-        memo.observe('primary', await primary.status(signal, timeoutMs, fresh)),
+      status: async (signal, opts) => memo.observe('primary', await primary.status(signal, { ...opts, secondaryId })),
       enable: async (signal) => {
         const result = await changing(memo, ['primary'], () => primary.enable(signal))
         memo.observe('primary', result.status)
@@ -65,8 +68,7 @@ export function rememberingAgents(
       probeLocal: (signal) => primary.probeLocal(signal),
     },
     secondary: {
-      status: async (signal, timeoutMs, fresh) =>
-        memo.observe('secondary', await secondary.status(signal, timeoutMs, fresh)),
+      status: async (signal, opts) => memo.observe('secondary', await secondary.status(signal, opts)),
       inspect: (token, signal) => secondary.inspect(token, signal),
       probePrimary: (body, signal) => secondary.probePrimary(body, signal),
       // Activation changes both: the secondary is wiped and the primary gains a peer.

@@ -43,7 +43,10 @@ export async function runPreflight(
   // The primary's self-check needs nothing from the statuses: it runs alongside them.
   const local = primary.probeLocal(signal)
   local.catch(() => {}) // awaited below, unless the statuses end preflight first
-  const [p, s] = await Promise.allSettled([primary.status(signal), secondary.status(signal)])
+  const [p, s] = await Promise.allSettled([
+    primary.status(signal, { secondaryId: opts.secondaryId }),
+    secondary.status(signal),
+  ])
   signal?.throwIfAborted()
   const checks: Check[] = []
   if (p.status === 'rejected')

@@ -68,6 +68,8 @@ export class FakeWorld {
   /** Hooks to make one call misbehave; return a promise to replace the call's result. */
   intercept: Partial<Record<string, (next: () => Promise<unknown>) => Promise<unknown>>> = {}
   calls: string[] = []
+  /** The secondary_id each primary status read was narrowed to (undefined: the whole list). */
+  primaryStatusFor: Array<string | undefined> = []
 
   #status(c: FakeCluster, role: 'primary' | 'secondary'): ClusterStatus {
     const isPrimary = c.mode === 'primary'
@@ -142,7 +144,22 @@ export class FakeWorld {
   primaryClient(): PrimaryAgentClient {
     const svc = 'primary-agent'
     return {
-      status: () => this.#call('primary.status', () => this.#status(this.primary, 'primary')),
+      status: (_signal, opts) =>
+        this.#call('primary.status', () => {
+          this.primaryStatusFor.push(opts?.secondaryId)
+          const status = this.#status(this.primary, 'primary')
+          const r = status.replication
+          if (opts?.secondaryId === undefined || r === null) return status
+          const only = (id: string | null) => id === opts.secondaryId
+          return {
+            ...status,
+            replication: {
+              ...r,
+              known_secondaries: r.known_secondaries.filter(only),
+              secondaries: r.secondaries.filter((s) => only(s.node_id)),
+            },
+          }
+        }),
       enable: () =>
         this.#call('primary.enable', () => {
           if (this.primary.mode === 'secondary') throw rejected(svc, 409, 'PRIMARY_ERR_IS_DR_SECONDARY', 'a secondary')

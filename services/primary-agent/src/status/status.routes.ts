@@ -1,5 +1,33 @@
-import { ClusterStatus, problemResponses, StatusQuery, sendSerializedJson, type VaultAgent } from '@vault-dr/core'
+import {
+  ClusterStatus,
+  problemResponses,
+  SecondaryId,
+  StatusQuery,
+  sendSerializedJson,
+  type VaultAgent,
+} from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+
+const PrimaryStatusQuery = StatusQuery.extend({
+  secondary_id: SecondaryId.optional().describe(
+    "Only this secondary's entries in replication.known_secondaries and replication.secondaries: a primary with " +
+      'thousands of secondaries answers in a few KB instead of hundreds.',
+  ),
+})
+
+/** The status with only one secondary's entries, for whoever follows that secondary. */
+function forSecondary(status: ClusterStatus, secondaryId: string): ClusterStatus {
+  const r = status.replication
+  if (r === null) return status
+  return {
+    ...status,
+    replication: {
+      ...r,
+      known_secondaries: r.known_secondaries.filter((id) => id === secondaryId),
+      secondaries: r.secondaries.filter((s) => s.node_id === secondaryId),
+    },
+  }
+}
 
 export const statusRoutes: FastifyPluginAsyncZod<{ agent: VaultAgent }> = async (app, { agent }) => {
   app.get(
@@ -12,11 +40,15 @@ export const statusRoutes: FastifyPluginAsyncZod<{ agent: VaultAgent }> = async 
         description:
           'Reachability, version, seal and HA role from sys/health, and DR replication from sys/replication/dr/status. ' +
           'Concurrent requests share one Vault round trip, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).',
-        querystring: StatusQuery,
+        querystring: PrimaryStatusQuery,
         response: { 200: ClusterStatus, ...problemResponses },
       },
     },
-    // Sent as JSON checked against ClusterStatus once per Vault read, not once per request.
-    async (request, reply) => sendSerializedJson(reply, await agent.statusJson(request.query.max_age_ms)),
+    async (request, reply) => {
+      const { max_age_ms: maxAge, secondary_id: secondaryId } = request.query
+      if (secondaryId !== undefined) return reply.send(forSecondary(await agent.status(maxAge), secondaryId))
+      // Sent as JSON checked against ClusterStatus once per Vault read, not once per request.
+      return sendSerializedJson(reply, await agent.statusJson(maxAge))
+    },
   )
 }
