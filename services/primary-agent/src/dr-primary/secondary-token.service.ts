@@ -1,31 +1,22 @@
-import {
-  decodeActivationToken,
-  GUARD_STATUS_MAX_AGE_MS,
-  isCodedError,
-  type VaultAgent,
-  VaultErrors,
-} from '@vault-dr/core'
+import { decodeActivationToken, isCodedError, type VaultAgent, VaultErrors } from '@vault-dr/core'
 import { PrimaryErrors } from '../primary-errors.ts'
 import { ttlSeconds } from './dr-primary.schemas.ts'
 
 /**
  * Mints a wrapped activation token for one secondary id and hands it back once. The token passes through
- * memory only: it is not logged, not cached and not kept.
+ * memory only: it is not logged, not cached and not kept. Vault itself refuses a cluster that is not a DR primary and
+ * an id it knows, so no status is read first; a refusal is explained from the status read after it.
  */
 export async function createSecondaryToken(agent: VaultAgent, secondaryId: string, ttl: string) {
-  // Vault refuses a mint on a non-primary or for a known id itself: a status read just before is good enough here.
-  const { replication } = await agent.status(GUARD_STATUS_MAX_AGE_MS)
-  if (replication?.mode !== 'primary') {
-    throw PrimaryErrors.notPrimary(`The cluster's DR mode is ${replication?.mode ?? 'unknown'}, not primary.`)
-  }
-  if (replication.known_secondaries.includes(secondaryId)) {
-    throw PrimaryErrors.secondaryExists(`A token was already issued for secondary id "${secondaryId}".`)
-  }
   const res = await agent.vault
     .write('sys/replication/dr/primary/secondary-token', { id: secondaryId, ttl: `${ttlSeconds(ttl)}s` })
-    .catch((err: unknown) => {
+    .catch(async (err: unknown) => {
+      agent.invalidateStatus()
       if (isCodedError(err, VaultErrors.alreadyExists.code)) {
         throw PrimaryErrors.secondaryExists(`Vault says secondary id "${secondaryId}" already exists.`, { cause: err })
+      }
+      if (isCodedError(err, VaultErrors.rejected.code) || isCodedError(err, VaultErrors.drSecondaryLocked.code)) {
+        await explainRefusal(agent, secondaryId, err)
       }
       throw err
     })
@@ -41,6 +32,18 @@ export async function createSecondaryToken(agent: VaultAgent, secondaryId: strin
   const created = Date.parse(wrap.creation_time)
   const expiresAt = new Date((Number.isNaN(created) ? Date.now() : created) + wrap.ttl * 1000)
   return { secondary_id: secondaryId, token: wrap.token, expires_at: expiresAt.toISOString(), claims: decoded.claims }
+}
+
+/** Why Vault refused a mint, in our terms, when the status says (the exact refusal texts are not documented). */
+async function explainRefusal(agent: VaultAgent, secondaryId: string, cause: unknown): Promise<void> {
+  const { replication } = await agent.status(0).catch(() => ({ replication: null }))
+  if (replication === null) return
+  if (replication.mode !== 'primary') {
+    throw PrimaryErrors.notPrimary(`The cluster's DR mode is ${replication.mode}, not primary.`, { cause })
+  }
+  if (replication.known_secondaries.includes(secondaryId)) {
+    throw PrimaryErrors.secondaryExists(`A token was already issued for secondary id "${secondaryId}".`, { cause })
+  }
 }
 
 /** Revokes a secondary id; revoking an id the primary does not know changes nothing and says so. */
