@@ -12,6 +12,8 @@ export class SqliteDb {
   readonly #db: DatabaseSync
   /** Prepared once per SQL text: the gateway runs a handful of statements over and over. */
   readonly #statements = new Map<string, StatementSync>()
+  readonly #pending: Array<{ fn: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }> =
+    []
 
   constructor(path: string) {
     const inMemory = path === ':memory:'
@@ -31,6 +33,47 @@ export class SqliteDb {
 
   exec(sql: string): void {
     this.#db.exec(sql)
+  }
+
+  /**
+   * Group commit: every write asked for during one turn of the event loop runs in one transaction (each in its own
+   * savepoint, so one failing write leaves the others), and each promise settles once that transaction committed.
+   * Many handshakes at once then cost one commit per turn instead of one per write.
+   */
+  write<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.#pending.length === 0) setImmediate(() => this.#commitPending())
+      this.#pending.push({ fn, resolve: resolve as (value: unknown) => void, reject })
+    })
+  }
+
+  #commitPending(): void {
+    const batch = this.#pending.splice(0)
+    if (batch.length === 0) return
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
+    try {
+      this.tx(() => {
+        for (const item of batch) {
+          this.#db.exec('SAVEPOINT write')
+          try {
+            outcomes.push({ ok: true, value: item.fn() })
+            this.#db.exec('RELEASE write')
+          } catch (error) {
+            this.#db.exec('ROLLBACK TO write')
+            this.#db.exec('RELEASE write')
+            outcomes.push({ ok: false, error })
+          }
+        }
+      })
+    } catch (error) {
+      for (const item of batch) item.reject(error)
+      return
+    }
+    for (const [i, item] of batch.entries()) {
+      const outcome = outcomes[i]!
+      if (outcome.ok) item.resolve(outcome.value)
+      else item.reject(outcome.error)
+    }
   }
 
   tx<T>(fn: () => T): T {
@@ -68,6 +111,7 @@ export class SqliteDb {
   }
 
   close(): void {
+    if (this.#pending.length > 0 && this.#db.isOpen) this.#commitPending()
     this.#statements.clear()
     if (this.#db.isOpen) this.#db.close()
   }

@@ -49,6 +49,25 @@ describe('SqliteStore', () => {
     await other.close()
   })
 
+  it('commits writes of the same moment together, and one failing write leaves the others', async () => {
+    const a = await store.createHandshake(record({ secondary: 'dc2' }))
+    const b = await store.createHandshake(record({ secondary: 'dc3', secondary_id: 'dc3' }))
+    expect(b.kind).toBe('created')
+    const outcomes = await Promise.allSettled([
+      store.updateHandshake(a.handshake.id, { state: 'running' }, AT, { type: 'state', data: { state: 'running' } }),
+      store.updateHandshake('no-such-handshake', { state: 'running' }, AT, { type: 'state', data: {} }),
+      store.updateHandshake(b.handshake.id, { state: 'failed', finished_at: AT }, AT),
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    // Committed: a second connection to the file sees both, and the failed write left no event behind.
+    const other = new SqliteStore(path)
+    expect((await other.getHandshake(a.handshake.id))?.state).toBe('running')
+    expect((await other.getHandshake(b.handshake.id))?.state).toBe('failed')
+    expect((await other.events(a.handshake.id, 0)).map((e) => e.type)).toEqual(['state', 'state'])
+    expect(await other.events('no-such-handshake', 0)).toEqual([])
+    await other.close()
+  })
+
   it('keeps one unfinished handshake per secondary, also for a second connection to the file', async () => {
     const first = await store.createHandshake(record())
     expect(first.kind).toBe('created')

@@ -15,8 +15,9 @@ import {
 import type { CreateOutcome, HandshakeRecord, NewEvent, Store, StoredCluster } from './store.ts'
 
 /**
- * The Store in one SQLite file (node:sqlite), in WAL mode with full syncs: a transition is on disk before the
- * gateway acts on it. Writes take the database lock first (BEGIN IMMEDIATE), so gateways sharing the file agree.
+ * The Store in one SQLite file (node:sqlite), in WAL mode: a transition is committed before the gateway acts on it.
+ * Handshake writes are group-committed (all those of one event-loop turn in one transaction); writes take the
+ * database lock first (BEGIN IMMEDIATE), so gateways sharing the file agree.
  */
 export class SqliteStore implements Store {
   readonly #db: SqliteDb
@@ -73,7 +74,7 @@ export class SqliteStore implements Store {
   }
 
   async createHandshake(h: HandshakeRecord): Promise<CreateOutcome> {
-    return this.#db.tx(() => {
+    return this.#db.write(() => {
       if (h.idempotency_key !== null) {
         const row = this.#db.get('SELECT * FROM handshakes WHERE idempotency_key = ?', h.idempotency_key)
         if (row !== undefined) {
@@ -123,7 +124,7 @@ export class SqliteStore implements Store {
   }
 
   async updateHandshake(id: string, patch: Parameters<Store['updateHandshake']>[1], at: string, event?: NewEvent) {
-    return this.#db.tx(() => {
+    return this.#db.write(() => {
       const columns = { ...patchColumns(patch), updated_at: at }
       const names = Object.keys(columns)
       const sets = names.map((name) => `${name} = ?`).join(', ')
@@ -135,7 +136,7 @@ export class SqliteStore implements Store {
   }
 
   async requestCancel(id: string, at: string) {
-    return this.#db.tx(() => {
+    return this.#db.write(() => {
       this.#db.run(`UPDATE handshakes SET cancel_requested = 1, updated_at = ? WHERE id = ? AND ${UNFINISHED}`, at, id)
       return this.#handshake(id)
     })
@@ -150,6 +151,10 @@ export class SqliteStore implements Store {
   }
 
   async claim(id: string, owner: string, now: number, until: number) {
+    return this.#db.write(() => this.#claim(id, owner, now, until))
+  }
+
+  #claim(id: string, owner: string, now: number, until: number): boolean {
     const result = this.#db.run(
       `UPDATE handshakes SET lease_owner = ?, lease_until = ?
        WHERE id = ? AND ${UNFINISHED} AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)`,
@@ -163,10 +168,12 @@ export class SqliteStore implements Store {
   }
 
   async release(id: string, owner: string) {
-    this.#db.run(
-      'UPDATE handshakes SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?',
-      id,
-      owner,
+    await this.#db.write(() =>
+      this.#db.run(
+        'UPDATE handshakes SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?',
+        id,
+        owner,
+      ),
     )
   }
 
