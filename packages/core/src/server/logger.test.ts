@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import pino from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { API_TOKEN, buildTestApp, LogCapture } from '../../test/helpers/app.ts'
@@ -57,7 +58,8 @@ describe('log redaction in the server', () => {
 describe('loggerOptions', () => {
   function logger() {
     const capture = new LogCapture()
-    return { log: pino(loggerOptions({ level: 'info' }), capture), capture }
+    const { stream, ...options } = loggerOptions({ level: 'info', stream: capture })
+    return { log: pino(options, stream), capture }
   }
 
   it('blanks credential headers of a logged request and response', () => {
@@ -100,5 +102,29 @@ describe('loggerOptions', () => {
     for (const secret of ['ct-1', 'k-1', 'dot-2', 'pw-2', 'ck-2', 'at-3', 'sec-3', 'pk-4']) {
       expect(capture.text).not.toContain(secret)
     }
+  })
+})
+
+describe('the default destination (stdout, written asynchronously)', () => {
+  it('writes every line out by the time the process exits, even one logged just before exit()', () => {
+    const script = `
+      import pino from 'pino'
+      import { loggerOptions } from ${JSON.stringify(new URL('./logger.ts', import.meta.url).pathname)}
+      const { stream, ...options } = loggerOptions({ level: 'info' })
+      const log = pino(options, stream)
+      for (let i = 0; i < 2000; i++) log.info({ i }, 'line')
+      log.warn('last words')
+      process.exit(0)
+    `
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: new URL('.', import.meta.url).pathname,
+      encoding: 'utf8',
+    })
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string })
+    expect(lines).toHaveLength(2001)
+    expect(lines.at(-1)?.msg).toBe('last words')
   })
 })

@@ -55,7 +55,9 @@ export async function driveHandshake(
   const { store, now } = deps
   const write = async (patch: HandshakePatch, event?: NewEvent) => {
     signals.hard.throwIfAborted()
-    ctx.hs = await store.updateHandshake(ctx.hs.id, patch, iso(now()), event)
+    const at = iso(now())
+    const { cancel_requested } = await store.updateHandshake(ctx.hs.id, patch, at, event)
+    ctx.hs = { ...ctx.hs, ...patch, updated_at: at, cancel_requested }
     deps.bus.notify(ctx.hs.id)
   }
   const statuses = new StatusMemo()

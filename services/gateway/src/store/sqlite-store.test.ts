@@ -92,11 +92,14 @@ describe('SqliteStore', () => {
   it('writes transitions with their events, and lists newest first with a state filter', async () => {
     const a = (await store.createHandshake(record())).handshake
     const steps = a.steps.map((s) => (s.name === 'preflight' ? { ...s, status: 'running' as const } : s))
-    const updated = await store.updateHandshake(a.id, { state: 'running', steps }, '2026-01-01T00:00:01.000Z', {
+    const answer = await store.updateHandshake(a.id, { state: 'running', steps }, '2026-01-01T00:00:01.000Z', {
       type: 'step',
       data: { step: steps[0] },
     })
+    expect(answer).toEqual({ cancel_requested: false })
+    const updated = (await store.getHandshake(a.id)) as NonNullable<Awaited<ReturnType<typeof store.getHandshake>>>
     expect(updated.state).toBe('running')
+    expect(updated.updated_at).toBe('2026-01-01T00:00:01.000Z')
     expect(updated.steps[0]?.status).toBe('running')
     const events = await store.events(a.id, 0)
     expect(events.map((e) => e.type)).toEqual(['state', 'step'])

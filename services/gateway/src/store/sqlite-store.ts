@@ -128,10 +128,14 @@ export class SqliteStore implements Store {
       const columns = { ...patchColumns(patch), updated_at: at }
       const names = Object.keys(columns)
       const sets = names.map((name) => `${name} = ?`).join(', ')
-      const result = this.#db.run(`UPDATE handshakes SET ${sets} WHERE id = ?`, ...Object.values(columns), id)
-      if (result.changes !== 1) throw new Error(`no handshake ${id} to update`)
+      const row = this.#db.get(
+        `UPDATE handshakes SET ${sets} WHERE id = ? RETURNING cancel_requested`,
+        ...Object.values(columns),
+        id,
+      )
+      if (row === undefined) throw new Error(`no handshake ${id} to update`)
       if (event !== undefined) insertEvent(this.#db, id, at, event)
-      return this.#handshake(id) as HandshakeRecord
+      return { cancel_requested: Boolean(row.cancel_requested) }
     })
   }
 

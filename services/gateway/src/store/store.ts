@@ -70,8 +70,16 @@ export interface Store {
   listHandshakes(query: { state?: HandshakeState | undefined; limit: number }): Promise<HandshakeRecord[]>
   /** Pending or running handshakes no live gateway holds: this one's, or those whose lease ran out. */
   resumable(owner: string, now: number): Promise<HandshakeRecord[]>
-  /** Writes a transition and its event in one transaction, before the gateway acts on it. */
-  updateHandshake(id: string, patch: HandshakePatch, at: string, event?: NewEvent): Promise<HandshakeRecord>
+  /**
+   * Writes a transition and its event in one transaction, before the gateway acts on it. Answers what another
+   * gateway may have changed meanwhile (a cancellation), not the whole record: the writer knows the rest.
+   */
+  updateHandshake(
+    id: string,
+    patch: HandshakePatch,
+    at: string,
+    event?: NewEvent,
+  ): Promise<Pick<HandshakeRecord, 'cancel_requested'>>
   /** Flags a pending or running handshake for cancellation; undefined when there is none by that id. */
   requestCancel(id: string, at: string): Promise<HandshakeRecord | undefined>
   countByState(): Promise<Record<HandshakeState, number>>
