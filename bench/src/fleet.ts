@@ -28,6 +28,8 @@ const FLEET_TIMINGS = {
 }
 const AGENT_SETTINGS = { statusCacheMs: 500, probeTimeoutMs: 3_000, waitTimeoutMs: 30_000, logLevel: 'warn' }
 const STREAMING = 'secondary/stream-wals/ready'
+/** How often the gateway's /metrics is read to see the counts move. */
+const METRICS_POLL_MS = 1_000
 /**
  * Activations the bare script keeps in flight. All N at once overflows the emulated primary's accept queue (one
  * Node process) and the secondaries' unwrap calls time out; a script would use a worker pool.
@@ -337,7 +339,7 @@ async function gatewayRun(
         lastLog = performance.now()
         ctx.log(`fleet N=${n}: ${round(now / 1000)} s: ${JSON.stringify(counts)}, sims streaming ${streaming}`)
       }
-      await sleep(500)
+      await sleep(METRICS_POLL_MS)
     }
     stopped = true
     const rssResult = rss.stop()
@@ -518,7 +520,7 @@ export async function fleet(ctx: BenchContext): Promise<BenchOutcome> {
     await Promise.all([hosts.primary.shutdown(), ...hosts.fleet.map((h) => h.shutdown())])
   }
   notes.unshift(
-    `one primary (vault-sim in its own helper process, its agent a real server process), N secondaries each with its own vault-sim and secondary agent (buildApp + listen, log level warn) in 2 helper processes on 127.0.10.1 / 127.0.11.1; the gateway a child process alone (RSS sampled every 100 ms from /proc/<pid>/status); all N POST /v1/handshakes sent at once; done when the gateway's vault_dr_handshakes metric counts N succeeded (polled every 500 ms)`,
+    `one primary (vault-sim in its own helper process, its agent a real server process), N secondaries each with its own vault-sim and secondary agent (buildApp + listen, log level warn) in 2 helper processes on 127.0.10.1 / 127.0.11.1; the gateway a child process alone (RSS sampled every 100 ms from /proc/<pid>/status); all N POST /v1/handshakes sent at once; done when the gateway's vault_dr_handshakes metric counts N succeeded (polled every ${METRICS_POLL_MS} ms, like a fast Prometheus scrape: each scrape collects the process metrics too)`,
     `baseline: the same N activations with bare Vault calls (enable primary once, then mint + activate per secondary, ${BARE_CONCURRENCY} in flight), done when every emulated secondary streams (read over IPC, every 100 ms); emulator timings ${JSON.stringify(FLEET_TIMINGS)}`,
   )
   return { name: 'fleet', rows, notes, details }
