@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DestinationStream } from 'pino'
 import type { Registry } from 'prom-client'
 import { bearerAuth } from './auth.ts'
@@ -11,6 +11,7 @@ import { loggerOptions } from './logger.ts'
 import { metrics } from './metrics.ts'
 import { logRequest } from './request-log.ts'
 import { swagger } from './swagger.ts'
+import { zodSchemaController } from './zod-compilers.ts'
 
 export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>
 
@@ -45,8 +46,9 @@ export async function createServer(opts: ServerOptions): Promise<App> {
       return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID()
     },
     return503OnClosing: true,
-    // Two log lines per request at info cost more than a cached status answer; see request-log.ts.
-    disableRequestLogging: true,
+    // Fastify's two log lines per request at info cost more than a cached status answer; request-log.ts writes one.
+    logController: new LogController({ disableRequestLogging: true }),
+    schemaController: zodSchemaController,
     // Errors Fastify meets before routing (a malformed URL) get the same problem+json as every other error.
     frameworkErrors: (error, request, reply) => {
       const coded = toCodedError(error)
@@ -57,8 +59,6 @@ export async function createServer(opts: ServerOptions): Promise<App> {
 
   // JSON only: Fastify's default text/plain parser would let a string body reach the schema instead of a 415.
   app.removeContentTypeParser('text/plain')
-  app.setValidatorCompiler(validatorCompiler)
-  app.setSerializerCompiler(serializerCompiler)
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
