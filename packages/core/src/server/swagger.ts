@@ -1,9 +1,9 @@
 import fastifySwagger from '@fastify/swagger'
-import fastifySwaggerUi from '@fastify/swagger-ui'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 import { pruneUnusedSchemas } from '../openapi/prune-schemas.ts'
+import { swaggerUiForwarder } from './swagger-ui.ts'
 
 export interface SwaggerOptions {
   title: string
@@ -12,7 +12,7 @@ export interface SwaggerOptions {
   tags?: Array<{ name: string; description: string }>
 }
 
-/** OpenAPI 3.1 from the routes' zod schemas, and Swagger UI at /docs (its document at /docs/json). */
+/** OpenAPI 3.1 from the routes' zod schemas, its document at /docs/json (and /docs/yaml), Swagger UI at /docs. */
 async function swaggerPlugin(app: FastifyInstance, opts: SwaggerOptions) {
   await app.register(fastifySwagger, {
     openapi: {
@@ -35,7 +35,17 @@ async function swaggerPlugin(app: FastifyInstance, opts: SwaggerOptions) {
       return pruneUnusedSchemas(document as Record<string, unknown>) as typeof document
     },
   })
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
+  const hide = { schema: { hide: true } }
+  app.get('/docs/json', hide, async () => app.swagger())
+  app.get('/docs/yaml', hide, async (_request, reply) =>
+    reply.type('application/x-yaml').send(app.swagger({ yaml: true })),
+  )
+  // Swagger UI (and @fastify/static under it) is loaded on the first visit to /docs, not at every start.
+  const forward = swaggerUiForwarder(() => app.swagger())
+  const ui = (request: FastifyRequest, reply: FastifyReply) => forward(request, reply)
+  app.get('/docs', hide, ui)
+  app.get('/docs/*', hide, ui)
+  app.addHook('onClose', () => forward.close())
 }
 
 export const swagger = fp(swaggerPlugin, { name: 'core-swagger' })
