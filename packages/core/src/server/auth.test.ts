@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_TOKEN, AUTH, buildTestApp } from '../../test/helpers/app.ts'
 import { bearerMatches } from './auth.ts'
@@ -27,6 +28,13 @@ describe('bearerMatches', () => {
     expect(bearerMatches(`Bearer  ${token}`, token)).toBe(false)
     expect(bearerMatches(`Bearer${token}`, token)).toBe(false)
     expect(bearerMatches('Bearer ', token)).toBe(false)
+  })
+
+  it('takes the expected token as its SHA-256 digest too', () => {
+    const expected = createHash('sha256').update(token).digest()
+    expect(bearerMatches(`Bearer ${token}`, expected)).toBe(true)
+    expect(bearerMatches('Bearer the-wrong-token-12345', expected)).toBe(false)
+    expect(bearerMatches(undefined, expected)).toBe(false)
   })
 
   it('never matches an empty token, even against an empty expectation', () => {

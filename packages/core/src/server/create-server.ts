@@ -59,8 +59,10 @@ export async function createServer(opts: ServerOptions): Promise<App> {
 
   // JSON only: Fastify's default text/plain parser would let a string body reach the schema instead of a 415.
   app.removeContentTypeParser('text/plain')
-  app.addHook('onSend', async (request, reply) => {
+  // Hooks on every request are callback-style: an async hook costs a promise and a microtask per request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    done()
   })
   app.addHook('onResponse', logRequest)
 

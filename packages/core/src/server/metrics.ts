@@ -28,10 +28,11 @@ async function metricsPlugin(app: FastifyInstance, opts: { service: string; regi
     registers: [registry],
   })
   app.decorate('metrics', registry)
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
     requests.inc({ method: request.method, route, status_code: reply.statusCode })
     latency.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+    done()
   })
   app.get(
     '/metrics',

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 
 /** A request slower than this is worth a line at info even when it succeeded. */
 const SLOW_MS = 1_000
@@ -7,7 +7,7 @@ const SLOW_MS = 1_000
  * One line per request, after it: at info when it failed or was slow, at debug otherwise, so monitoring that polls
  * status endpoints does not spend its time writing logs. The path is logged without its query string.
  */
-export async function logRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export function logRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const level = reply.statusCode >= 400 || reply.elapsedTime > SLOW_MS ? 'info' : 'debug'
   request.log[level](
     {
@@ -19,4 +19,5 @@ export async function logRequest(request: FastifyRequest, reply: FastifyReply): 
     },
     'request completed',
   )
+  done()
 }

@@ -10,8 +10,9 @@ const DRAIN_DEADLINE_MS = 25_000
  */
 export async function runServer(app: FastifyInstance, listen: { host: string; port: number }): Promise<void> {
   let closing = false
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return
