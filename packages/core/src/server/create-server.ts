@@ -10,6 +10,7 @@ import { health, type ReadinessCheck } from './health.ts'
 import { loggerOptions } from './logger.ts'
 import { metrics } from './metrics.ts'
 import { logRequest } from './request-log.ts'
+import { requestLoggerFactory } from './request-logger.ts'
 import { swagger } from './swagger.ts'
 import { zodSchemaController } from './zod-compilers.ts'
 
@@ -49,6 +50,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     // Fastify's two log lines per request at info cost more than a cached status answer; request-log.ts writes one.
     logController: new LogController({ disableRequestLogging: true }),
     schemaController: zodSchemaController,
+    childLoggerFactory: requestLoggerFactory,
     // Errors Fastify meets before routing (a malformed URL) get the same problem+json as every other error.
     frameworkErrors: (error, request, reply) => {
       const coded = toCodedError(error)
