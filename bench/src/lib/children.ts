@@ -1,6 +1,6 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createWriteStream } from 'node:fs'
+import { closeSync, openSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -72,15 +72,18 @@ function track(name: string, child: ChildProcess, logFile: string): Child {
 export function spawnNode(name: string, script: string, env: Record<string, string>, opts: SpawnOptions): Child {
   const args = [...(opts.source === false ? [] : [SOURCE_CONDITION]), ...(opts.nodeArgs ?? [])]
   const logFile = join(opts.logDir, `${name}.log`)
-  const log = createWriteStream(logFile, { flags: 'a' })
+  // The child writes to the file itself: piping through this process would make a busy orchestrator the slow
+  // reader of every service's stdout, and a service blocks on a full pipe.
+  const fd = openSync(logFile, 'a')
   const childEnv = { PATH: process.env.PATH ?? '', ...env }
-  const child = opts.ipc
-    ? fork(script, [], { execArgv: args, env: childEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
-    : spawn(process.execPath, [...args, script], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
-  child.stdout?.pipe(log, { end: false })
-  child.stderr?.pipe(log, { end: false })
-  child.once('exit', () => log.end())
-  return track(name, child, logFile)
+  try {
+    const child = opts.ipc
+      ? fork(script, [], { execArgv: args, env: childEnv, stdio: ['ignore', fd, fd, 'ipc'] })
+      : spawn(process.execPath, [...args, script], { env: childEnv, stdio: ['ignore', fd, fd] })
+    return track(name, child, logFile)
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** A port the OS reports free on host right now (bound and released; loopback only). */

@@ -1,4 +1,4 @@
-import { type DestinationStream, destination, type LoggerOptions } from 'pino'
+import type { DestinationStream, LoggerOptions } from 'pino'
 
 /** Paths pino blanks out: credentials in headers, and any field that holds a token or key, at any depth we log. */
 export const REDACTED_PATHS = [
@@ -29,22 +29,10 @@ export interface LoggerSettings {
   stream?: DestinationStream | undefined
 }
 
-/** Log lines held in memory at most while stdout's reader lags, before lines are dropped rather than wait. */
-const STDOUT_BUFFER_BYTES = 16 * 1024 * 1024
-
-/**
- * Lines go to stdout asynchronously: a slow reader of the pipe (a busy journald or container runtime) must not
- * stall the service, as a synchronous write to a full pipe would. What is buffered is written out when the process
- * exits (pino flushes on exit); only a SIGKILL loses the last lines.
- */
-export function stdoutDestination(): DestinationStream {
-  return destination({ dest: 1, sync: false, maxLength: STDOUT_BUFFER_BYTES })
-}
-
-export function loggerOptions({ level, stream }: LoggerSettings): LoggerOptions & { stream: DestinationStream } {
+export function loggerOptions({ level, stream }: LoggerSettings): LoggerOptions & { stream?: DestinationStream } {
   return {
     level,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-    stream: stream ?? stdoutDestination(),
+    ...(stream === undefined ? {} : { stream }),
   }
 }
