@@ -50,7 +50,8 @@ describe('handshake state machine (fake agents)', () => {
     const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
     expect(hs.state).toBe('succeeded')
     // Preflight reads both statuses alongside the primary's self-check; enable returns the primary's new one; the token this run holds answers
-    // "already activated?" until it is sent; verify reads both until the secondary streams (at once here).
+    // "already activated?" until it is sent; verify reads the secondary until it streams (at once here), then the
+    // primary.
     expect(world.calls).toEqual([
       'primary.probeLocal',
       'primary.status',
@@ -62,8 +63,8 @@ describe('handshake state machine (fake agents)', () => {
       'primary.mintToken',
       'secondary.inspect',
       'secondary.activate',
-      'primary.status',
       'secondary.status',
+      'primary.status',
     ])
     // The primary's status comes narrowed to the handshake's secondary id (a primary may have thousands).
     expect(world.primaryStatusFor).toEqual(['dc2', 'dc2'])
@@ -194,6 +195,10 @@ describe('handshake state machine (fake agents)', () => {
     expect(hs.state).toBe('failed')
     expect(hs.error?.code).toBe('GATEWAY_ERR_VERIFY_TIMEOUT')
     expect(hs.error?.detail).toContain('connection_state is connecting')
+    // While the secondary does not stream, only the secondary is asked.
+    const waiting = world.calls.slice(world.calls.indexOf('secondary.activate') + 1)
+    expect(waiting.filter((c) => c === 'secondary.status').length).toBeGreaterThan(1)
+    expect(waiting.filter((c) => c === 'primary.status')).toEqual([])
     // The token was used: it must not be revoked (that would cut the secondary off).
     expect(world.calls).not.toContain('primary.revoke')
   })

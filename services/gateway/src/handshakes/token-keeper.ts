@@ -38,7 +38,7 @@ export class TokenKeeper {
     const minted = await ctx.primary.mintToken(body, ctx.signal).catch(async (err: unknown) => {
       // Someone minted for this id since the status read: look again, revoke only an unused id, then mint.
       if (!isCodedError(err) || err.upstream?.code !== 'PRIMARY_ERR_SECONDARY_EXISTS') throw err
-      await clearUnusedId(ctx, await pairStatus(ctx))
+      await clearUnusedId(ctx, await pairStatus(ctx), true)
       return ctx.primary.mintToken(body, ctx.signal)
     })
     this.#token = { value: minted.token, expiresAt: Date.parse(minted.expires_at) }
@@ -82,13 +82,17 @@ export class TokenKeeper {
   }
 }
 
-/** Makes room to mint for the handshake's id: revokes it when unused, refuses (coded error) when anyone uses it. */
-async function clearUnusedId(ctx: StepContext, pair: PairStatus): Promise<void> {
+/**
+ * Makes room to mint for the handshake's id: revokes it when unused, refuses (coded error) when anyone uses it. A
+ * revocation is decided on a status read now, never on one this run read earlier.
+ */
+async function clearUnusedId(ctx: StepContext, pair: PairStatus, fresh = false): Promise<void> {
   const id = ctx.hs.secondary_id
   switch (secondaryIdUse(pair, id)) {
     case 'free':
       return
     case 'unused':
+      if (!fresh) return clearUnusedId(ctx, await pairStatus(ctx), true)
       await ctx.primary.revoke(id, ctx.signal)
       return
     case 'settling':

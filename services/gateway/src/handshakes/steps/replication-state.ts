@@ -84,16 +84,24 @@ export async function settledPairStatus(ctx: StepContext): Promise<PairStatus> {
   )
 }
 
-/** What is still missing for healthy replication of `secondaryId`; empty when it streams. */
-export function verifyGaps({ primary, secondary }: PairStatus, secondaryId: string): string[] {
-  const p = primary.replication
+/** What the secondary's own status says is missing: it streams WALs over a ready connection. */
+export function secondaryGaps(secondary: ClusterStatus): string[] {
   const s = secondary.replication
-  if (p === null || s === null) return ['DR status unavailable']
+  if (s === null) return ['DR status unavailable']
   const gaps: string[] = []
   if (s.mode !== 'secondary') gaps.push(`secondary mode is ${s.mode}, not secondary`)
   if (s.state !== 'stream-wals') gaps.push(`secondary state is ${s.state ?? 'unknown'}, not stream-wals`)
   if (s.connection_state !== 'ready')
     gaps.push(`secondary connection_state is ${s.connection_state ?? 'unknown'}, not ready`)
+  return gaps
+}
+
+/** What is still missing for healthy replication of `secondaryId`; empty when it streams. */
+export function verifyGaps({ primary, secondary }: PairStatus, secondaryId: string): string[] {
+  const p = primary.replication
+  const s = secondary.replication
+  if (p === null || s === null) return ['DR status unavailable']
+  const gaps = secondaryGaps(secondary)
   if (s.cluster_id === null || s.cluster_id !== p.cluster_id) {
     gaps.push(
       `secondary replication cluster_id ${s.cluster_id ?? 'none'} differs from the primary's ${p.cluster_id ?? 'none'}`,

@@ -1,7 +1,7 @@
 import { GatewayErrors } from '../../gateway-errors.ts'
 import { pollWithBackoff } from '../../util/backoff.ts'
 import type { StepContext, StepResult } from '../step-context.ts'
-import { pairStatus, verifyGaps } from './replication-state.ts'
+import { secondaryGaps, verifyGaps } from './replication-state.ts'
 
 /** Step 6: wait, bounded, until the secondary streams WALs from the primary and the primary sees it connected. */
 export async function verifyStep(ctx: StepContext): Promise<StepResult> {
@@ -10,7 +10,11 @@ export async function verifyStep(ctx: StepContext): Promise<StepResult> {
   const ok = await pollWithBackoff(
     async () => {
       try {
-        gaps = verifyGaps(await pairStatus(ctx), id)
+        // The secondary first: the primary (whose status is the larger, and shared by every handshake of a fleet)
+        // is asked only once the secondary says it streams.
+        const secondary = await ctx.secondary.status(ctx.signal)
+        gaps = secondaryGaps(secondary)
+        if (gaps.length === 0) gaps = verifyGaps({ primary: await ctx.primary.status(ctx.signal), secondary }, id)
       } catch (err) {
         ctx.signal.throwIfAborted()
         gaps = [`status unavailable: ${(err as Error).message}`]
