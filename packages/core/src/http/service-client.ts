@@ -8,8 +8,13 @@ export interface ServiceClientOptions {
   token: string
   /** CA that signed the service's TLS certificate, when it is not in the system roots. */
   caPem?: string | undefined
-  /** Deadline of every call that does not bring its own signal. */
+  /** Deadline of every call, on top of its own signal (also the connect, headers and body idle timeouts). */
   timeoutMs?: number
+  /**
+   * false: calls bring their own deadline in their signal (and clear it when done), so none is added per call; the
+   * connect, headers and body idle timeouts of timeoutMs still bound a silent service.
+   */
+  deadlinePerCall?: boolean
 }
 
 export interface ServiceClient<Paths extends object> {
@@ -37,7 +42,8 @@ export function createServiceClient<Paths extends object>(opts: ServiceClientOpt
     Request: UndiciRequest as unknown as typeof Request,
     fetch: (request: Request) => {
       const req = request as unknown as UndiciRequest
-      const signal = AbortSignal.any([req.signal, AbortSignal.timeout(timeoutMs)])
+      const signal =
+        opts.deadlinePerCall === false ? req.signal : AbortSignal.any([req.signal, AbortSignal.timeout(timeoutMs)])
       return undiciFetch(req, { dispatcher, signal }) as unknown as Promise<Response>
     },
   })

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, type Dispatcher, request } from 'undici'
 import type { CodedError } from '../errors.ts'
 import { classifyNetworkError } from '../probes/classify-network-error.ts'
+import { withDeadline } from '../util/deadline.ts'
 import { classifyVaultError } from './classify-vault-error.ts'
 import { VaultEnvelope, VaultErrorBody } from './envelopes.ts'
 import { VaultErrors } from './vault-errors.ts'
@@ -112,17 +113,19 @@ export class VaultClient {
     const what = `${method} /v1/${path}`
     let status: number | 'error' = 'error'
     try {
-      const res = await request(url, {
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
-        dispatcher: this.#dispatcher,
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      }).catch((err: unknown) => {
-        throw classifyTransportError(err, what, this.addr)
+      const { res, text } = await withDeadline(this.#timeoutMs, undefined, async ({ signal }) => {
+        const res = await request(url, {
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
+          dispatcher: this.#dispatcher,
+          signal,
+        }).catch((err: unknown) => {
+          throw classifyTransportError(err, what, this.addr)
+        })
+        status = res.statusCode
+        return { res, text: await res.body.text() }
       })
-      status = res.statusCode
-      const text = await res.body.text()
       const json = text === '' ? undefined : safeJson(text)
       if (res.statusCode >= 400 && !opts.accept?.includes(res.statusCode)) {
         const errors = VaultErrorBody.safeParse(json)

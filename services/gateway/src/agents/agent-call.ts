@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type CodedError, classifyNetworkError, isCodedError, type UpstreamInfo } from '@vault-dr/core'
+import { type CodedError, classifyNetworkError, isCodedError, type UpstreamInfo, withDeadline } from '@vault-dr/core'
 import { GatewayErrors } from '../gateway-errors.ts'
 
 export type AgentService = 'primary-agent' | 'secondary-agent'
@@ -31,20 +31,21 @@ const RETRY_BASE_MS = 200
 export async function callAgent<T>(spec: CallSpec, send: (signal: AbortSignal) => Promise<FetchResult<T>>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     spec.signal?.throwIfAborted()
-    const deadline = AbortSignal.timeout(spec.timeoutMs)
-    const signal = spec.signal === undefined ? deadline : AbortSignal.any([spec.signal, deadline])
-    let err: CodedError
-    try {
-      const result = await send(signal)
-      if (result.response.ok) {
-        if (result.data === undefined) throw badResponse(spec, result.response.status)
-        return result.data
+    const outcome = await withDeadline(spec.timeoutMs, spec.signal, async (deadline) => {
+      try {
+        const result = await send(deadline.signal)
+        if (result.response.ok) {
+          if (result.data === undefined) throw badResponse(spec, result.response.status)
+          return { data: result.data }
+        }
+        return { err: fromProblem(spec, result.response.status, result.error) }
+      } catch (thrown) {
+        if (spec.signal?.aborted) throw spec.signal.reason
+        return { err: isCodedError(thrown) ? thrown : fromTransport(spec, thrown, deadline.expired()) }
       }
-      err = fromProblem(spec, result.response.status, result.error)
-    } catch (thrown) {
-      if (spec.signal?.aborted) throw spec.signal.reason
-      err = isCodedError(thrown) ? thrown : fromTransport(spec, thrown, deadline.aborted)
-    }
+    })
+    if (!('err' in outcome)) return outcome.data
+    const { err } = outcome
     const transient =
       err.code === GatewayErrors.agentUnreachable.code ||
       err.code === GatewayErrors.agentTimeout.code ||

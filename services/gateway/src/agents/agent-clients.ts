@@ -72,7 +72,12 @@ export function createAgentClients(opts: { timeoutMs: number; changeTimeoutMs?: 
     if (existing?.key === key) return existing.client as ServiceClient<P>
     if (existing !== undefined) retired.push(existing.client)
     // The pool's own deadline is the longest; each call brings its own (callAgent).
-    const client = createServiceClient<P>({ baseUrl: target.url, token: target.token, timeoutMs: changeTimeoutMs })
+    const client = createServiceClient<P>({
+      baseUrl: target.url,
+      token: target.token,
+      timeoutMs: changeTimeoutMs,
+      deadlinePerCall: false, // callAgent gives each call its own deadline
+    })
     pools.set(target.cluster, { key, client: client as ServiceClient<object> })
     return client
   }

@@ -1,4 +1,4 @@
-import { isCodedError } from '@vault-dr/core'
+import { isCodedError, withDeadline } from '@vault-dr/core'
 import type { AgentClients, AgentTarget } from '../agents/agent-clients.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
@@ -39,9 +39,10 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
     const latency = () => Math.round(performance.now() - started)
     try {
       const target = targetOf(cluster)
-      const signal = AbortSignal.timeout(fleetTimeoutMs)
       const client = cluster.role === 'primary' ? agents.primary(target) : agents.secondary(target)
-      const status = await raceAbort(client.status(signal, { timeoutMs: fleetTimeoutMs, fresh: false }), signal)
+      const status = await withDeadline(fleetTimeoutMs, undefined, ({ signal }) =>
+        raceAbort(client.status(signal, { timeoutMs: fleetTimeoutMs, fresh: false }), signal),
+      )
       return { reachable: true, latency_ms: latency(), status }
     } catch (err) {
       const coded = isCodedError(err)
