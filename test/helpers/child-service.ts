@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { GATEWAY_NODE_FLAGS } from '@vault-dr/gateway/node-flags'
 import { serviceEntry } from './repo-paths.ts'
 
 export type ServiceName = 'primary-agent' | 'secondary-agent' | 'gateway'
@@ -24,7 +25,8 @@ export async function startChildService(
   env: Record<string, string>,
   { host = '127.0.0.1', port }: { host?: string; port: number },
 ): Promise<ChildService> {
-  const child = spawn(process.execPath, [serviceEntry(name)], {
+  const flags = name === 'gateway' ? GATEWAY_NODE_FLAGS : []
+  const child = spawn(process.execPath, [...flags, serviceEntry(name)], {
     env: { PATH: process.env.PATH ?? '', VAULT_DR_HOST: host, VAULT_DR_PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { GATEWAY_NODE_FLAGS } from '@vault-dr/gateway/node-flags'
 import { type Child, freePort, repoRoot, spawnNode, waitForStatus } from './children.ts'
 import { randomToken, secretFile } from './secrets.ts'
 
@@ -63,11 +64,9 @@ export async function startService(
     ...opts.env,
   }
   const spawnedAt = performance.now()
-  const child = spawnNode(id, serverScript(service, opts.dist), env, {
-    logDir: opts.dir,
-    source: !opts.dist,
-    ...(opts.nodeArgs === undefined ? {} : { nodeArgs: opts.nodeArgs }),
-  })
+  // The gateway runs with the flags it is documented to run with in production.
+  const nodeArgs = [...(service === 'gateway' ? GATEWAY_NODE_FLAGS : []), ...(opts.nodeArgs ?? [])]
+  const child = spawnNode(id, serverScript(service, opts.dist), env, { logDir: opts.dir, source: !opts.dist, nodeArgs })
   const url = `http://127.0.0.1:${port}`
   try {
     const readyAt = await waitForStatus(`${url}/${opts.waitFor ?? 'readyz'}`, {

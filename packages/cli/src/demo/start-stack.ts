@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { GATEWAY_NODE_FLAGS } from '@vault-dr/gateway/node-flags'
 import { type Child, firstJsonLine, spawnNode, waitHealthy } from './child-processes.ts'
 import { dataDir, repoRoot } from './demo-paths.ts'
 import { canListen, pickPort } from './free-address.ts'
@@ -96,7 +97,7 @@ export async function startStack(): Promise<Stack> {
     if (!wantedWasFree) notes.push(`port 8400 busy: the gateway listens on ${port}`)
     const gateway = spawnNode(
       'gateway',
-      [SOURCE, `${repoRoot}services/gateway/src/server.ts`],
+      [SOURCE, ...GATEWAY_NODE_FLAGS, `${repoRoot}services/gateway/src/server.ts`],
       {
         VAULT_DR_PORT: String(port),
         VAULT_DR_API_TOKEN_FILE: apiToken.path,

@@ -50,18 +50,19 @@ export class SqliteDb {
   #commitPending(): void {
     const batch = this.#pending.splice(0)
     if (batch.length === 0) return
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
+    const settle: Array<() => void> = []
     try {
       this.tx(() => {
         for (const item of batch) {
           this.#db.exec('SAVEPOINT write')
           try {
-            outcomes.push({ ok: true, value: item.fn() })
+            const value = item.fn()
             this.#db.exec('RELEASE write')
+            settle.push(() => item.resolve(value))
           } catch (error) {
             this.#db.exec('ROLLBACK TO write')
             this.#db.exec('RELEASE write')
-            outcomes.push({ ok: false, error })
+            settle.push(() => item.reject(error))
           }
         }
       })
@@ -69,11 +70,7 @@ export class SqliteDb {
       for (const item of batch) item.reject(error)
       return
     }
-    for (const [i, item] of batch.entries()) {
-      const outcome = outcomes[i]!
-      if (outcome.ok) item.resolve(outcome.value)
-      else item.reject(outcome.error)
-    }
+    for (const done of settle) done()
   }
 
   tx<T>(fn: () => T): T {
