@@ -58,8 +58,10 @@ export function createVaultAgent(registry: Registry, vaultSettings: VaultSetting
 }
 
 /**
- * Only a steady status is reused: one in transition (bootstrapping, syncing, connecting, a secondary not yet
- * connected) is asked again, so whoever waits for the transition to end sees it end at once.
+ * Only a steady status is reused: one in transition (bootstrapping, syncing, connecting) is asked again, so whoever
+ * waits for the transition to end sees it end at once. A running primary is steady whatever its secondaries do: with
+ * a fleet joining, one of them is always connecting, and the primary's status (which lists them all) would never be
+ * shared; whoever waits on a secondary asks with max_age_ms=0.
  */
 export function isSteady({ vault, replication }: ClusterStatus): boolean {
   if (!vault.reachable || vault.sealed !== false || replication === null) return false
@@ -67,9 +69,7 @@ export function isSteady({ vault, replication }: ClusterStatus): boolean {
     case 'disabled':
       return true
     case 'primary':
-      return (
-        replication.state === 'running' && replication.secondaries.every((s) => s.connection_status === 'connected')
-      )
+      return replication.state === 'running'
     case 'secondary':
       return replication.state === 'stream-wals' && replication.connection_state === 'ready'
     default:

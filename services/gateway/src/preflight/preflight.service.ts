@@ -43,9 +43,11 @@ export async function runPreflight(
   // The primary's self-check needs nothing from the statuses: it runs alongside them.
   const local = primary.probeLocal(signal)
   local.catch(() => {}) // awaited below, unless the statuses end preflight first
+  // Checks before any change may share the agents' recent reads (VAULT_DR_STATUS_CACHE_MS; never one in transition):
+  // a fleet preflighting at once then reads the primary's Vault once, not once per secondary.
   const [p, s] = await Promise.allSettled([
-    primary.status(signal, { secondaryId: opts.secondaryId }),
-    secondary.status(signal),
+    primary.status(signal, { secondaryId: opts.secondaryId, fresh: false }),
+    secondary.status(signal, { fresh: false }),
   ])
   signal?.throwIfAborted()
   const checks: Check[] = []
