@@ -6,13 +6,17 @@ import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
 const secrets: string[] = []
 afterAll(() => expectNoSecretsInLogs(secrets))
 
-describe('a handshake through the gateway, with TLS on both clusters’ APIs', () => {
+describe('a handshake through the gateway, with TLS on both clusters’ APIs and on every service', () => {
   let stack: E2EStack
   afterAll(() => stack?.close())
 
   it('succeeds, every step recorded, and the secondary streams WALs from the primary', async () => {
     stack = await startE2EStack({ tls: true })
     secrets.push(...stack.secrets)
+    // The gateway reaches both agents over HTTPS (their certificate's CA given as VAULT_DR_AGENT_CACERT).
+    for (const service of [stack.primaryAgent, stack.secondaryAgent, stack.gateway]) {
+      expect(service.url).toMatch(/^https:\/\/127\.0\.0\.1:/)
+    }
     const created = await createHandshake(stack)
     expect(created.state).toMatch(/pending|running/)
     const done = await waitForHandshake(stack, created.id)

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GATEWAY_NODE_FLAGS } from '@vault-dr/gateway/node-flags'
+import { Agent, request } from 'undici'
 import { serviceEntry } from './repo-paths.ts'
 
 export type ServiceName = 'primary-agent' | 'secondary-agent' | 'gateway'
@@ -19,11 +20,14 @@ export interface ChildService {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-/** Starts a built service (dist/server.js) as its own process and waits until it answers /healthz. */
+/**
+ * Starts a built service (dist/server.js) as its own process and waits until it answers /healthz; over HTTPS,
+ * trusting `caPem`, when the service is given a certificate (VAULT_DR_TLS_CERT / VAULT_DR_TLS_KEY).
+ */
 export async function startChildService(
   name: ServiceName,
   env: Record<string, string>,
-  { host = '127.0.0.1', port }: { host?: string; port: number },
+  { host = '127.0.0.1', port, caPem }: { host?: string; port: number; caPem?: string | undefined },
 ): Promise<ChildService> {
   const flags = name === 'gateway' ? GATEWAY_NODE_FLAGS : []
   const child = spawn(process.execPath, [...flags, serviceEntry(name)], {
@@ -43,12 +47,16 @@ export async function startChildService(
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
   }))
-  const url = `http://${host}:${port}`
+  const url = `${caPem === undefined ? 'http' : 'https'}://${host}:${port}`
+  const dispatcher = new Agent({ connect: caPem === undefined ? {} : { ca: caPem } })
   const deadline = Date.now() + 20_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited at start:\n${output.join('\n')}`)
-    const up = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
+    const up = await request(`${url}/healthz`, { dispatcher }).then(
+      async (r) => {
+        await r.body.dump()
+        return r.statusCode === 200
+      },
       () => false,
     )
     if (up) break
@@ -58,6 +66,7 @@ export async function startChildService(
     }
     await sleep(50)
   }
+  await dispatcher.close()
   return {
     name,
     url,

@@ -11,11 +11,15 @@ import {
   startTcpProxy,
   startTlsTerminatingProxy,
 } from '@vault-dr/vault-sim'
+import { createTestPki } from '../../packages/core/test/helpers/certs.ts'
 import { type ChildService, startChildService } from './child-service.ts'
 import { freePort } from './free-port.ts'
 
 export interface E2EOptions {
-  /** TLS on both clusters' API listeners, with generated CAs given to the agents as files. */
+  /**
+   * TLS everywhere: on both clusters' API listeners (generated CAs given to the agents as files), and on the agents
+   * and the gateway themselves (certificates of one test CA, which the gateway and this client trust).
+   */
   tls?: boolean
   /** A box in front of the primary's cluster port, which the primary then advertises as its cluster address. */
   middlebox?: 'tls-terminating' | 'tcp-passthrough'
@@ -89,6 +93,15 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
     }
 
     const tokens = { gateway: token(), primaryAgent: token(), secondaryAgent: token() }
+    // Our services' own HTTPS: one CA, one certificate for 127.0.0.1 shared by the three services.
+    const pki = opts.tls ? await createTestPki() : undefined
+    const serveTls = pki
+      ? {
+          VAULT_DR_TLS_CERT: await secretFile(dir, 'service-cert.pem', pki.server.certPem),
+          VAULT_DR_TLS_KEY: await secretFile(dir, 'service-key.pem', pki.server.keyPem),
+        }
+      : {}
+    const serviceCa = pki?.ca.certPem
     const primaryCa = primary.apiCaPem ? await secretFile(dir, 'primary-ca.pem', primary.apiCaPem) : undefined
     const secondaryCa = secondary.apiCaPem ? await secretFile(dir, 'secondary-ca.pem', secondary.apiCaPem) : undefined
     const agentEnv = async (name: string, cluster: ClusterHandle, apiToken: string, ca: string | undefined) => ({
@@ -98,6 +111,7 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
       VAULT_DR_STATUS_CACHE_MS: '100',
       VAULT_DR_PROBE_TIMEOUT_MS: '2000',
       ...(ca ? { VAULT_CACERT: ca } : {}),
+      ...serveTls,
     })
     const primaryAgent = await startChildService(
       'primary-agent',
@@ -106,7 +120,7 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
         // The agent checks its own node's listener directly, not the box in front of it.
         VAULT_DR_CLUSTER_ADDR: `https://127.0.0.1:${clusterPort}`,
       },
-      { port: await freePort() },
+      { port: await freePort(), caPem: serviceCa },
     )
     closers.push(() => primaryAgent.stop('SIGKILL'))
     const secondaryAgent = await startChildService(
@@ -115,7 +129,7 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
         ...(await agentEnv('secondary', secondary, tokens.secondaryAgent, secondaryCa)),
         ...(primaryCa ? { VAULT_DR_PRIMARY_CACERT: primaryCa, VAULT_DR_ACTIVATION_CA_FILE: primaryCa } : {}),
       },
-      { port: await freePort() },
+      { port: await freePort(), caPem: serviceCa },
     )
     closers.push(() => secondaryAgent.stop('SIGKILL'))
 
@@ -123,7 +137,10 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
     const gatewayEnv = {
       VAULT_DR_API_TOKEN_FILE: await secretFile(dir, 'gateway-api-token', tokens.gateway),
       VAULT_DR_STORE: join(dir, 'gateway.sqlite'),
+      ...serveTls,
+      ...(serviceCa ? { VAULT_DR_AGENT_CACERT: await secretFile(dir, 'service-ca.pem', serviceCa) } : {}),
     }
+    const gatewayAt = { port: gatewayPort, caPem: serviceCa }
     const stack: E2EStack = {
       primary,
       secondary,
@@ -131,18 +148,23 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
       simEvents,
       primaryAgent,
       secondaryAgent,
-      gateway: await startChildService('gateway', gatewayEnv, { port: gatewayPort }),
+      gateway: await startChildService('gateway', gatewayEnv, gatewayAt),
       gatewayTokenFile: gatewayEnv.VAULT_DR_API_TOKEN_FILE,
       gatewayApi: undefined as never,
-      secrets: [primary.rootToken, secondary.rootToken, ...Object.values(tokens)],
+      secrets: [primary.rootToken, secondary.rootToken, ...Object.values(tokens), ...(pki ? [pki.server.keyPem] : [])],
       async restartGateway(signal: NodeJS.Signals = 'SIGKILL') {
         await stack.gateway.stop(signal)
-        stack.gateway = await startChildService('gateway', gatewayEnv, { port: gatewayPort })
+        stack.gateway = await startChildService('gateway', gatewayEnv, gatewayAt)
       },
       close,
     }
     closers.push(() => stack.gateway.stop('SIGKILL'))
-    const client = createServiceClient<paths>({ baseUrl: stack.gateway.url, token: tokens.gateway, timeoutMs: 30_000 })
+    const client = createServiceClient<paths>({
+      baseUrl: stack.gateway.url,
+      token: tokens.gateway,
+      caPem: serviceCa,
+      timeoutMs: 30_000,
+    })
     closers.push(() => client.close())
     stack.gatewayApi = client.api
     for (const [name, role, agent, agentToken] of [

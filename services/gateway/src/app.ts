@@ -56,6 +56,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     createAgentClients({
       timeoutMs: settings.agentTimeoutMs,
       changeTimeoutMs: settings.agentChangeTimeoutMs,
+      caPem: config.agentCaPem,
     })
   const now = deps.now ?? Date.now
   const metrics = createGatewayMetrics(registry, () => store.countByState())
@@ -69,6 +70,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     logLevel: config.api.logLevel,
     registry,
     readiness: { store: storeReadiness(store, box) },
+    tls: config.tls,
     tags: [
       { name: 'clusters', description: 'The registry of clusters and their agents, and the fleet view' },
       { name: 'handshakes', description: 'DR handshakes: preflight, enable, mint, inspect, activate, verify' },

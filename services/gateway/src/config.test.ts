@@ -24,6 +24,24 @@ describe('loadGatewayConfig', () => {
     })
   })
 
+  it("reads the agents' CA from VAULT_DR_AGENT_CACERT, and names it when the file cannot be read", () => {
+    const tmp = tempDir()
+    try {
+      const file = join(tmp.dir, 'agents-ca.pem')
+      writeFileSync(file, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+      expect(loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_AGENT_CACERT: file }).agentCaPem).toContain(
+        'BEGIN CERTIFICATE',
+      )
+      expect(loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN }).agentCaPem).toBeUndefined()
+      const missing = join(tmp.dir, 'missing.pem')
+      expect(() => loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_AGENT_CACERT: missing })).toThrow(
+        `VAULT_DR_AGENT_CACERT: cannot read ${missing} (ENOENT)`,
+      )
+    } finally {
+      tmp.cleanup()
+    }
+  })
+
   it('reads VAULT_DR_STORE_KEY from a file, and names bad variables without echoing secrets', () => {
     const tmp = tempDir()
     try {

@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import {
   loadEnv,
   msVar,
+  pemFileVar,
   SERVICE_SECRET_VARS,
   type ServiceSettings,
   serviceEnvShape,
@@ -24,6 +25,8 @@ const GatewayEnv = z.object({
    * used, so rotating the API token then means registering the clusters again.
    */
   VAULT_DR_STORE_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** CA (PEM file) that signed the agents' HTTPS certificates, when the system roots do not hold it. */
+  VAULT_DR_AGENT_CACERT: pemFileVar.optional(),
   /** Deadline of one call to an agent (status, probes, mint, inspect...). */
   VAULT_DR_AGENT_TIMEOUT_MS: msVar(15_000),
   /** Deadline of the calls that change a cluster and wait for it to settle: enable primary, activate secondary. */
@@ -60,6 +63,8 @@ export interface GatewayConfig extends ServiceSettings {
   storePath: string
   /** The secret the store's encryption key is derived from: VAULT_DR_STORE_KEY, else the API token. */
   storeSecret: string
+  /** CA that signed the agents' HTTPS certificates (VAULT_DR_AGENT_CACERT). */
+  agentCaPem: string | undefined
   handshakes: HandshakeSettings
 }
 
@@ -70,6 +75,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     ...serviceSettings(parsed),
     storePath: parsed.VAULT_DR_STORE,
     storeSecret: parsed.VAULT_DR_STORE_KEY ?? parsed.VAULT_DR_API_TOKEN,
+    agentCaPem: parsed.VAULT_DR_AGENT_CACERT?.pem,
     handshakes: {
       agentTimeoutMs: parsed.VAULT_DR_AGENT_TIMEOUT_MS,
       agentChangeTimeoutMs: Math.max(parsed.VAULT_DR_AGENT_CHANGE_TIMEOUT_MS, parsed.VAULT_DR_AGENT_TIMEOUT_MS),

@@ -28,6 +28,7 @@ export async function createAgentApp(opts: AgentAppOptions): Promise<{ app: App;
     ...(opts.logStream === undefined ? {} : { logStream: opts.logStream }),
     readiness: { vault: vaultReadiness(agent) },
     tags: opts.tags,
+    tls: opts.config.tls,
   })
   app.addHook('onClose', () => agent.vault.close())
   return { app, agent }

@@ -39,6 +39,9 @@ export const serviceEnvShape = (defaultPort: number) => ({
     .int()
     .min(1024, 'must be at least 1024 bytes')
     .default(64 * 1024),
+  /** Serve HTTPS: the certificate chain and its private key, as PEM files (both or neither). */
+  VAULT_DR_TLS_CERT: pemFileVar.optional(),
+  VAULT_DR_TLS_KEY: pemFileVar.optional(),
 })
 
 /** The Vault CLI's own variables, for the agents that talk to one Vault cluster. */

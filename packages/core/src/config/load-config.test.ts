@@ -237,6 +237,16 @@ describe('loadEnv', () => {
       expect(vault.clientKeyPem).toContain('BEGIN PRIVATE KEY')
     })
 
+    it('serves HTTPS with VAULT_DR_TLS_CERT and VAULT_DR_TLS_KEY, and refuses one without the other', () => {
+      const certPath = file('server.pem', pem)
+      const keyPath = file('server-key.pem', '-----BEGIN PRIVATE KEY-----\nkey\n-----END PRIVATE KEY-----\n')
+      const both = loadEnv(schema, { ...valid, VAULT_DR_TLS_CERT: certPath, VAULT_DR_TLS_KEY: keyPath }, secrets)
+      expect(serviceSettings(both).tls).toEqual({ certPem: pem, keyPem: expect.stringContaining('PRIVATE KEY') })
+      const onlyCert = loadEnv(schema, { ...valid, VAULT_DR_TLS_CERT: certPath }, secrets)
+      expect(() => serviceSettings(onlyCert)).toThrow(ConfigError)
+      expect(() => serviceSettings(onlyCert)).toThrow(/VAULT_DR_TLS_CERT and VAULT_DR_TLS_KEY: set both/)
+    })
+
     it('names VAULT_CACERT when its file cannot be read', () => {
       const missing = join(dir, 'missing-ca.pem')
       const err = configError({ ...valid, VAULT_CACERT: missing })
@@ -255,6 +265,7 @@ describe('settings', () => {
     expect(serviceSettings(config)).toEqual({
       listen: { host: '127.0.0.1', port: 9001 },
       api: { token: API_TOKEN, bodyLimit: 65536, logLevel: 'info' },
+      tls: undefined,
     })
     expect(vaultSettings(config)).toEqual({
       addr: 'https://127.0.0.1:8200',

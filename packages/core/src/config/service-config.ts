@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import type { serviceEnvShape, vaultEnvShape } from './env-schemas.ts'
+import { ConfigError } from './load-config.ts'
 
 type ServiceEnv = z.output<z.ZodObject<ReturnType<typeof serviceEnvShape>>>
 type VaultEnv = z.output<z.ZodObject<typeof vaultEnvShape>>
@@ -7,6 +8,8 @@ type VaultEnv = z.output<z.ZodObject<typeof vaultEnvShape>>
 export interface ServiceSettings {
   listen: { host: string; port: number }
   api: { token: string; bodyLimit: number; logLevel: string }
+  /** Serve HTTPS with this certificate (chain) and key; plain HTTP without. */
+  tls?: { certPem: string; keyPem: string } | undefined
 }
 
 export interface VaultSettings {
@@ -20,9 +23,17 @@ export interface VaultSettings {
 }
 
 export function serviceSettings(env: ServiceEnv): ServiceSettings {
+  const cert = env.VAULT_DR_TLS_CERT
+  const key = env.VAULT_DR_TLS_KEY
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ConfigError([
+      `VAULT_DR_TLS_CERT and VAULT_DR_TLS_KEY: set both to serve HTTPS, or neither (only ${cert ? 'VAULT_DR_TLS_CERT' : 'VAULT_DR_TLS_KEY'} is set)`,
+    ])
+  }
   return {
     listen: { host: env.VAULT_DR_HOST, port: env.VAULT_DR_PORT },
     api: { token: env.VAULT_DR_API_TOKEN, bodyLimit: env.VAULT_DR_BODY_LIMIT, logLevel: env.VAULT_DR_LOG_LEVEL },
+    tls: cert && key ? { certPem: cert.pem, keyPem: key.pem } : undefined,
   }
 }
 

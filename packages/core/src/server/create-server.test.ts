@@ -1,5 +1,8 @@
+import type { AddressInfo } from 'node:net'
+import { Agent, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AUTH, buildTestApp } from '../../test/helpers/app.ts'
+import { createTestPki } from '../../test/helpers/certs.ts'
 import type { App } from './create-server.ts'
 
 interface OpenApiDoc {
@@ -135,6 +138,26 @@ describe('every answer', () => {
     for (const url of ['/healthz', '/metrics', '/nowhere']) {
       const res = await app.inject({ method: 'GET', url })
       expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+    }
+  })
+})
+
+describe('HTTPS', () => {
+  it('serves HTTPS with the configured certificate, which clients trusting its CA accept', async () => {
+    const pki = await createTestPki()
+    const { app: tlsApp } = await buildTestApp({ tls: { certPem: pki.server.certPem, keyPem: pki.server.keyPem } })
+    try {
+      await tlsApp.listen({ host: '127.0.0.1', port: 0 })
+      const { port } = tlsApp.server.address() as AddressInfo
+      const trusted = new Agent({ connect: { ca: pki.ca.certPem } })
+      const res = await request(`https://127.0.0.1:${port}/healthz`, { dispatcher: trusted })
+      expect(res.statusCode).toBe(200)
+      await res.body.dump()
+      await trusted.close()
+      // Not a CA the client trusts (the system roots): refused, so the certificate is really the one served.
+      await expect(request(`https://127.0.0.1:${port}/healthz`)).rejects.toThrow(/certificate/i)
+    } finally {
+      await tlsApp.close()
     }
   })
 })

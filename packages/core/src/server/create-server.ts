@@ -29,6 +29,8 @@ export interface ServerOptions {
   /** A metrics registry made beforehand, so parts built before the app can register their metrics. */
   registry?: Registry
   tags?: Array<{ name: string; description: string }>
+  /** Serve HTTPS with this certificate (chain) and key. */
+  tls?: { certPem: string; keyPem: string } | undefined
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
@@ -38,7 +40,10 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
  * request ids, redacted logs, health, readiness, metrics and bearer auth on /v1. It never listens.
  */
 export async function createServer(opts: ServerOptions): Promise<App> {
+  // Typed as the HTTP server whichever it is: nothing here depends on the difference.
+  const https = opts.tls === undefined ? null : { cert: opts.tls.certPem, key: opts.tls.keyPem }
   const app = Fastify({
+    https: https as unknown as null,
     logger: loggerOptions({ level: opts.logLevel ?? 'info', stream: opts.logStream }),
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     requestIdHeader: false,

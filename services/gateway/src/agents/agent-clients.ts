@@ -62,7 +62,12 @@ export interface AgentClients {
  * Clients typed from the agents' OpenAPI documents. One connection pool per cluster, replaced when the cluster is
  * registered again with another URL or token; a replaced pool stays open (a handshake may still use it) until close.
  */
-export function createAgentClients(opts: { timeoutMs: number; changeTimeoutMs?: number }): AgentClients {
+export function createAgentClients(opts: {
+  timeoutMs: number
+  changeTimeoutMs?: number
+  /** CA that signed the agents' HTTPS certificates, when the system roots do not hold it. */
+  caPem?: string | undefined
+}): AgentClients {
   const changeTimeoutMs = Math.max(opts.changeTimeoutMs ?? opts.timeoutMs, opts.timeoutMs)
   const pools = new Map<string, { key: string; client: ServiceClient<object> }>()
   const retired: ServiceClient<object>[] = []
@@ -76,6 +81,7 @@ export function createAgentClients(opts: { timeoutMs: number; changeTimeoutMs?: 
       baseUrl: target.url,
       token: target.token,
       timeoutMs: changeTimeoutMs,
+      caPem: opts.caPem,
       deadlinePerCall: false, // callAgent gives each call its own deadline
     })
     pools.set(target.cluster, { key, client: client as ServiceClient<object> })
