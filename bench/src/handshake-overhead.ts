@@ -83,16 +83,15 @@ class AgentPair {
     this.secondary = secondary
   }
 
-  static async start(ctx: BenchContext, host: ClusterHost, gw: Gateway, tag: string, env: Record<string, string>) {
+  static async start(ctx: BenchContext, host: ClusterHost, gw: Gateway, tag: string) {
     const pair = new AgentPair(tag, await slot(), await slot())
     await pair.freshClusters(host)
     const vault = (s: Slot) => ({ addr: `http://${s.apiAddr}`, token: s.rootToken })
     const profiled = (name: string) => profileArgs(ctx, `${tag}-${name}`)
     pair.agents = await Promise.all([
-      startService('primary-agent', { dir: ctx.dir, env, vault: vault(pair.primary), ...profiled('primary-agent') }),
+      startService('primary-agent', { dir: ctx.dir, vault: vault(pair.primary), ...profiled('primary-agent') }),
       startService('secondary-agent', {
         dir: ctx.dir,
-        env,
         vault: vault(pair.secondary),
         ...profiled('secondary-agent'),
       }),
@@ -234,7 +233,7 @@ export async function handshakeOverhead(ctx: BenchContext): Promise<BenchOutcome
   const full: GatewayRun[] = []
   const pairs: AgentPair[] = []
   try {
-    const pair = await AgentPair.start(ctx, host, gw, 'hs', {})
+    const pair = await AgentPair.start(ctx, host, gw, 'hs')
     pairs.push(pair)
     // One untimed round of each arm warms the JIT of every process involved.
     await bareOnce(host, 'bare-warmup')

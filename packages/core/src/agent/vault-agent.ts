@@ -23,7 +23,7 @@ export interface VaultAgent {
 
 /**
  * How old a status may be for the guard of a change Vault would refuse anyway when the guard is wrong (enabling a
- * primary, minting for an id): the gateway's fresh read just before is reused. Activation, which wipes, reads anew.
+ * primary): the gateway's read just before is reused. Activation, which wipes, reads anew; minting reads none.
  */
 export const GUARD_STATUS_MAX_AGE_MS = 250
 

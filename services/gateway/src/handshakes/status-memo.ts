@@ -13,14 +13,9 @@ export const STATUS_REUSE_MS = 1_000
  */
 export class StatusMemo {
   readonly #seen = new Map<Side, { status: ClusterStatus; at: number }>()
-  readonly #now: () => number
-
-  constructor(now: () => number = performance.now.bind(performance)) {
-    this.#now = now
-  }
 
   observe(side: Side, status: ClusterStatus): ClusterStatus {
-    this.#seen.set(side, { status, at: this.#now() })
+    this.#seen.set(side, { status, at: performance.now() })
     return status
   }
 
@@ -31,7 +26,7 @@ export class StatusMemo {
   /** The status read within STATUS_REUSE_MS and not changed by this run since, if any. */
   recent(side: Side): ClusterStatus | undefined {
     const seen = this.#seen.get(side)
-    return seen !== undefined && this.#now() - seen.at <= STATUS_REUSE_MS ? seen.status : undefined
+    return seen !== undefined && performance.now() - seen.at <= STATUS_REUSE_MS ? seen.status : undefined
   }
 }
 
