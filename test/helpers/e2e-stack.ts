@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServiceClient } from '@vault-dr/core'
+import { createServiceClient } from '@vault-dr/core/service-client'
 import type { paths } from '@vault-dr/gateway/openapi'
 import {
   type ClusterHandle,

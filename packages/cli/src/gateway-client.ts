@@ -1,4 +1,5 @@
-import { createServiceClient, loadEnv, pemFileVar } from '@vault-dr/core'
+import { loadEnv, pemFileVar } from '@vault-dr/core'
+import { createServiceClient } from '@vault-dr/core/service-client'
 import type { paths } from '@vault-dr/gateway/openapi'
 import { z } from 'zod'
 

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Agent, type Dispatcher, request } from 'undici'
 import type { CodedError } from '../errors.ts'
 import { classifyNetworkError } from '../probes/classify-network-error.ts'
 import { withDeadline } from '../util/deadline.ts'
 import { classifyVaultError } from './classify-vault-error.ts'
 import { VaultEnvelope, VaultErrorBody } from './envelopes.ts'
 import { VaultErrors } from './vault-errors.ts'
+import { VaultTransport } from './vault-transport.ts'
 
 export interface VaultClientOptions {
   addr: string
@@ -41,7 +41,7 @@ export interface VaultResponse {
 export class VaultClient {
   readonly addr: string
   readonly #token: string | undefined
-  readonly #dispatcher: Dispatcher
+  readonly #transport: VaultTransport
   readonly #timeoutMs: number
   readonly #retries: number
   readonly #retryBaseMs: number
@@ -54,17 +54,12 @@ export class VaultClient {
     this.#retries = opts.retries ?? 2
     this.#retryBaseMs = opts.retryBaseMs ?? 100
     this.#onCall = opts.onCall
-    this.#dispatcher = new Agent({
-      connect: {
-        ...(opts.caPem === undefined ? {} : { ca: opts.caPem }),
-        ...(opts.clientCertPem === undefined ? {} : { cert: opts.clientCertPem }),
-        ...(opts.clientKeyPem === undefined ? {} : { key: opts.clientKeyPem }),
-        rejectUnauthorized: !opts.skipVerify,
-        timeout: this.#timeoutMs,
-      },
-      headersTimeout: this.#timeoutMs,
-      bodyTimeout: this.#timeoutMs,
-      keepAliveTimeout: 4_000,
+    this.#transport = new VaultTransport(this.addr, {
+      caPem: opts.caPem,
+      clientCertPem: opts.clientCertPem,
+      clientKeyPem: opts.clientKeyPem,
+      skipVerify: opts.skipVerify,
+      idleMs: 4_000,
     })
   }
 
@@ -113,37 +108,32 @@ export class VaultClient {
     const what = `${method} /v1/${path}`
     let status: number | 'error' = 'error'
     try {
-      const { res, text } = await withDeadline(this.#timeoutMs, undefined, async ({ signal }) => {
-        const res = await request(url, {
-          method: method as Dispatcher.HttpMethod,
-          headers,
-          ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
-          dispatcher: this.#dispatcher,
-          signal,
-        }).catch((err: unknown) => {
-          throw classifyTransportError(err, what, this.addr)
-        })
-        status = res.statusCode
-        return { res, text: await res.body.text() }
-      })
-      const json = text === '' ? undefined : safeJson(text)
-      if (res.statusCode >= 400 && !opts.accept?.includes(res.statusCode)) {
+      const res = await withDeadline(this.#timeoutMs, undefined, ({ signal }) =>
+        this.#transport
+          .send(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal })
+          .catch((err: unknown) => {
+            throw classifyTransportError(err, what, this.addr)
+          }),
+      )
+      status = res.status
+      const json = res.text === '' ? undefined : safeJson(res.text)
+      if (res.status >= 400 && !opts.accept?.includes(res.status)) {
         const errors = VaultErrorBody.safeParse(json)
-        throw classifyVaultError(res.statusCode, errors.success ? errors.data.errors : [], what)
+        throw classifyVaultError(res.status, errors.success ? errors.data.errors : [], what)
       }
-      if (json === undefined) return { status: res.statusCode, body: undefined }
+      if (json === undefined) return { status: res.status, body: undefined }
       const envelope = VaultEnvelope.safeParse(json)
       if (json === NOT_JSON || !envelope.success) {
-        throw VaultErrors.badResponse(`${what}: Vault's answer is not a Vault response (status ${res.statusCode})`)
+        throw VaultErrors.badResponse(`${what}: Vault's answer is not a Vault response (status ${res.status})`)
       }
-      return { status: res.statusCode, body: envelope.data }
+      return { status: res.status, body: envelope.data }
     } finally {
       this.#onCall?.({ method, path, status, seconds: (performance.now() - started) / 1000 })
     }
   }
 
-  close(): Promise<void> {
-    return this.#dispatcher.close()
+  async close(): Promise<void> {
+    this.#transport.close()
   }
 }
 

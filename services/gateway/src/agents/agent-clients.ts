@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { createServiceClient, type ServiceClient } from '@vault-dr/core'
+import { createServiceClient, type ServiceClient } from '@vault-dr/core/service-client'
 import { type AgentService, callAgent } from './agent-call.ts'
 import type {
   ActivateResult,
