@@ -9,7 +9,7 @@ import { requestText, sumMetric } from './lib/http.ts'
 import { type LoadOptions, type LoadResult, load } from './lib/load.ts'
 import { atLeast, atMost, type BenchOutcome, fig, type Row, ratioOf } from './lib/result.ts'
 import { type RunningService, startService } from './lib/services.ts'
-import { round } from './lib/stats.ts'
+import { median, round } from './lib/stats.ts'
 
 const HELLO = fileURLToPath(new URL('./hosts/hello-server.mjs', import.meta.url))
 const TARGET_STATUS_SHARE = 0.6
@@ -45,10 +45,17 @@ function rates(before: Counters[], after: Counters[]) {
   })
 }
 
+/** The run with the median req/s (the lower middle one of an even count), to report with its own p99. */
+function medianRun(runs: LoadResult[]): LoadResult {
+  const byRate = [...runs].sort((a, b) => a.reqPerSec - b.reqPerSec)
+  return byRate[Math.floor((byRate.length - 1) / 2)]!
+}
+
 const perf = (r: LoadResult) => `${r.reqPerSec.toLocaleString('en-US')} req/s, p99 ${r.p99Ms} ms`
 
 export async function monitoring(ctx: BenchContext): Promise<BenchOutcome> {
-  const opts: LoadOptions = { connections: 10, durationS: ctx.quick ? 3 : 10, warmupS: ctx.quick ? 1 : 2 }
+  const opts: LoadOptions = { connections: 10, durationS: ctx.quick ? 2 : 5, warmupS: 1 }
+  const rounds = ctx.quick ? 2 : 4
   const host = await startClusterHost('monitoring-sim-host', ctx.dir)
   const services: RunningService[] = []
   const helloPort = await freePort()
@@ -99,14 +106,26 @@ export async function monitoring(ctx: BenchContext): Promise<BenchOutcome> {
       )
       return r
     }
-    const bare = await run('bare Fastify hello-world GET /', `${helloUrl}/`)
-    const status = await run('secondary agent GET /v1/status', `${sa.url}/v1/status`, bearer(sa))
+    // The machine's speed drifts by up to 2x within a minute (seen here: the same server at 21k and 42k req/s), so
+    // the agent and its baseline take turns, and the ratio is the median of the rounds' ratios.
+    const pairs: Array<{ bare: LoadResult; status: LoadResult }> = []
+    for (let i = 1; i <= rounds; i++) {
+      const bare = await run(`bare Fastify hello-world GET / (round ${i})`, `${helloUrl}/`)
+      const status = await run(`secondary agent GET /v1/status (round ${i})`, `${sa.url}/v1/status`, bearer(sa))
+      pairs.push({ bare, status })
+    }
+    const bare = medianRun(pairs.map((p) => p.bare))
+    const status = medianRun(pairs.map((p) => p.status))
+    const roundRatios = pairs.map((p) => ratioOf(p.status.reqPerSec, p.bare.reqPerSec) ?? Number.NaN)
     const agentMetrics = await run('secondary agent GET /metrics', `${sa.url}/metrics`)
     const fleetView = await run('gateway GET /v1/clusters (2 clusters)', `${gw.url}/v1/clusters`, bearer(gateway))
     const gwMetrics = await run('gateway GET /metrics', `${gw.url}/metrics`)
 
-    const statusRatio = ratioOf(status.reqPerSec, bare.reqPerSec)
-    const statusVault = vault['secondary agent GET /v1/status']![1]!
+    const statusRatio = round(median(roundRatios), 2)
+    // The bound must hold in every round: the busiest one counts.
+    const statusVault = pairs
+      .map((_, i) => vault[`secondary agent GET /v1/status (round ${i + 1})`]![1]!)
+      .reduce((a, b) => (b.vaultCallsPerSec > a.vaultCallsPerSec ? b : a))
     const fleetVault = vault['gateway GET /v1/clusters (2 clusters)']!
     const fleetCalls = round(
       fleetVault.reduce((s, v) => s + v.vaultCallsPerSec, 0),
@@ -122,7 +141,7 @@ export async function monitoring(ctx: BenchContext): Promise<BenchOutcome> {
     })
     const rows: Row[] = [
       {
-        benchmark: 'monitoring: secondary agent GET /v1/status (bearer)',
+        benchmark: `monitoring: secondary agent GET /v1/status (bearer), median of ${rounds} rounds taking turns with the baseline`,
         measured: fig(status.reqPerSec, 'req/s', perf(status)),
         baseline: fig(bare.reqPerSec, 'req/s', perf(bare)),
         ratio: statusRatio,
@@ -152,7 +171,8 @@ export async function monitoring(ctx: BenchContext): Promise<BenchOutcome> {
       info('gateway GET /metrics', gwMetrics),
     ]
     notes.push(
-      `autocannon in the orchestrator process: ${opts.connections} connections, ${opts.durationS} s per target after a ${opts.warmupS} s warm-up, one target at a time; all servers are separate processes on 127.0.0.1 (agents and gateway: src/server.ts with default settings, logs at info to a file; baseline: Fastify with no logger, GET / returning {hello: 'world'})`,
+      `status vs bare, round by round (status/bare): ${pairs.map((p, i) => `${p.status.reqPerSec}/${p.bare.reqPerSec} = ${roundRatios[i]}`).join('; ')}`,
+      `autocannon in the orchestrator process: ${opts.connections} connections, ${opts.durationS} s per target after a ${opts.warmupS} s warm-up, one target at a time (the baseline and the agent's status ${rounds} times each, in turns); all servers are separate processes on 127.0.0.1 (agents and gateway: src/server.ts with default settings, logs at info to a file; baseline: Fastify with no logger, GET / returning {hello: 'world'})`,
       'the clusters are a replicating pair (one handshake through the gateway before the load), in one vault-sim helper process',
       `Vault calls counted from each agent's vault_dr_vault_call_duration_seconds_count, read before and after each run: status load ${JSON.stringify(statusVault)} on the secondary agent; fleet-view load ${JSON.stringify(fleetVault)} on [primary, secondary] agents (the gateway has no cache of its own: each GET /v1/clusters asks every agent)`,
     )

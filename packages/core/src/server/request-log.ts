@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { levels } from 'pino'
 
 /** A request slower than this is worth a line at info even when it succeeded. */
 const SLOW_MS = 1_000
@@ -9,6 +10,8 @@ const SLOW_MS = 1_000
  */
 export function logRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const level = reply.statusCode >= 400 || reply.elapsedTime > SLOW_MS ? 'info' : 'debug'
+  // The line is built only when it will be written: most requests succeed fast and log nothing.
+  if ((levels.values[request.log.level] ?? Number.POSITIVE_INFINITY) > (levels.values[level] ?? 0)) return done()
   request.log[level](
     {
       method: request.method,
