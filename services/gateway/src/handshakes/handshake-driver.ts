@@ -68,8 +68,7 @@ export async function driveHandshake(
     tokens: new TokenKeeper(),
     settings: deps.settings,
     signal: signals.hard,
-    cancelRequested: async () =>
-      signals.cancel.aborted || ((await store.getHandshake(ctx.hs.id))?.cancel_requested ?? false),
+    cancelRequested: async () => signals.cancel.aborted || (await store.cancelRequested(ctx.hs.id)),
     now,
     log: deps.log,
     save: (patch, event) => write(patch, event),

@@ -125,8 +125,11 @@ describe('SqliteStore', () => {
 
   it('flags a cancellation only while unfinished, and says when there is no such handshake', async () => {
     const { id } = (await store.createHandshake(record())).handshake
+    expect(await store.cancelRequested(id)).toBe(false)
     expect((await store.requestCancel(id, AT))?.cancel_requested).toBe(true)
+    expect(await store.cancelRequested(id)).toBe(true)
     expect(await store.requestCancel('nope', AT)).toBeUndefined()
+    expect(await store.cancelRequested('nope')).toBe(false)
   })
 
   it('refuses to delete a cluster an unfinished handshake uses, or to change its role', async () => {

@@ -100,6 +100,10 @@ export class SqliteStore implements Store {
     return this.#handshake(id)
   }
 
+  async cancelRequested(id: string) {
+    return Boolean(this.#db.get('SELECT cancel_requested FROM handshakes WHERE id = ?', id)?.cancel_requested)
+  }
+
   async listHandshakes({ state, limit }: { state?: HandshakeState | undefined; limit: number }) {
     const rows =
       state === undefined

@@ -67,6 +67,8 @@ export interface Store {
 
   createHandshake(handshake: HandshakeRecord): Promise<CreateOutcome>
   getHandshake(id: string): Promise<HandshakeRecord | undefined>
+  /** Whether someone asked to cancel the handshake (false when there is no such handshake): one column, not the record. */
+  cancelRequested(id: string): Promise<boolean>
   listHandshakes(query: { state?: HandshakeState | undefined; limit: number }): Promise<HandshakeRecord[]>
   /** Pending or running handshakes no live gateway holds: this one's, or those whose lease ran out. */
   resumable(owner: string, now: number): Promise<HandshakeRecord[]>
