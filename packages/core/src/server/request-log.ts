@@ -11,16 +11,17 @@ const SLOW_MS = 1_000
 export function logRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const level = reply.statusCode >= 400 || reply.elapsedTime > SLOW_MS ? 'info' : 'debug'
   // The line is built only when it will be written: most requests succeed fast and log nothing.
-  if ((levels.values[request.log.level] ?? Number.POSITIVE_INFINITY) > (levels.values[level] ?? 0)) return done()
-  request.log[level](
-    {
-      method: request.method,
-      path: request.url.split('?')[0],
-      route: request.routeOptions.url ?? null,
-      status_code: reply.statusCode,
-      response_time_ms: Math.round(reply.elapsedTime * 10) / 10,
-    },
-    'request completed',
-  )
+  if ((levels.values[request.log.level] ?? Number.POSITIVE_INFINITY) <= (levels.values[level] ?? 0)) {
+    request.log[level](
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        route: request.routeOptions.url ?? null,
+        status_code: reply.statusCode,
+        response_time_ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    )
+  }
   done()
 }
