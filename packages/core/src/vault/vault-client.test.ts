@@ -305,6 +305,16 @@ describe('VaultClient over HTTP', () => {
     // A timeout is not retried: Vault may still be working on the first call.
     expect(vault.hitsOn('sys/hang')).toHaveLength(1)
   })
+
+  it('times out a Vault that stops in the middle of its answer with VAULT_ERR_TIMEOUT, not a reset', async () => {
+    vault.routes.set('sys/half', (_hit, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' })
+      res.write('{"data": {')
+    })
+    const c = client(addr, { timeoutMs: 200 })
+    const err = await expectCoded(c.read('sys/half'), 'VAULT_ERR_TIMEOUT')
+    expect(err.upstream?.code).toBe('TimeoutError')
+  })
 })
 
 describe('VaultClient transport failures', () => {

@@ -45,18 +45,22 @@ export class VaultTransport {
   /** Sends one request and reads the whole answer; rejects with Node's network errors (ECONNREFUSED, ABORT_ERR...). */
   send(url: URL, req: TransportRequest): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
+      // Aborted by its deadline, a request fails with the deadline's reason (a TimeoutError) even when the answer had
+      // begun: Node would report the cut connection as ECONNRESET ("aborted").
+      const fail = (err: unknown) => reject(req.signal.aborted ? req.signal.reason : err)
       const outgoing = this.#request(
         url,
         { method: req.method, headers: req.headers, agent: this.#agent, signal: req.signal },
         (res) => {
           const chunks: Buffer[] = []
           res.on('data', (chunk: Buffer) => chunks.push(chunk))
-          res.once('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
-          // A connection closed mid-answer errors with ECONNRESET ("aborted").
-          res.once('error', reject)
+          res.once('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          )
+          res.once('error', fail)
         },
       )
-      outgoing.once('error', reject)
+      outgoing.once('error', fail)
       outgoing.end(req.body)
     })
   }
