@@ -47,9 +47,11 @@ describe('the mutual-TLS cluster port', () => {
     })
   })
 
+  // Vault picks the TLS configuration from the ALPN offer; with no handler Go's crypto/tls sends internal_error.
+  const refused = { secureConnect: false, errorCode: 'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR', fingerprint256: undefined }
+
   it('has no replication handler unless the cluster is an unsealed Enterprise DR primary', async () => {
     const cluster = await start({ name: 'dc1' })
-    const refused = { secureConnect: false, errorCode: 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL' }
     expect(await tcpConnects(cluster.clusterUrl)).toBe(true)
     expect(await probeClusterPort(cluster.clusterUrl, { ALPNProtocols: [DR_ALPN] })).toMatchObject(refused)
     await enablePrimary(cluster)
@@ -60,16 +62,28 @@ describe('the mutual-TLS cluster port', () => {
     expect(await probeClusterPort(cluster.clusterUrl, { ALPNProtocols: [DR_ALPN] })).toMatchObject(refused)
   })
 
-  it('rejects clients offering only other protocols (h2, request forwarding)', async () => {
+  it('rejects clients offering only other protocols (h2, request forwarding) or none, before showing a certificate', async () => {
     const primary = await start({ name: 'dc1' })
     await enablePrimary(primary)
-    for (const offer of [['h2'], ['http/1.1'], ['req_fw_sb-act_v1'], ['replication_v1']]) {
-      const seen = await probeClusterPort(primary.clusterUrl, { ALPNProtocols: offer })
-      expect(seen, offer.join()).toMatchObject({
-        secureConnect: false,
-        errorCode: 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL',
-      })
+    for (const offer of [['h2'], ['http/1.1'], ['req_fw_sb-act_v1'], ['replication_v1'], undefined]) {
+      const seen = await probeClusterPort(primary.clusterUrl, offer === undefined ? {} : { ALPNProtocols: offer })
+      expect(seen, offer?.join() ?? 'no ALPN').toMatchObject(refused)
     }
+  })
+
+  it('answers a client that does not speak TLS as a TLS server does, without a replication session', async () => {
+    const primary = await start({ name: 'dc1' })
+    await enablePrimary(primary)
+    const { hostname, port } = new URL(primary.clusterUrl)
+    const answer = await new Promise<Buffer>((resolve) => {
+      const socket = connect(Number(port), hostname, () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'))
+      const chunks: Buffer[] = []
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+      socket.on('close', () => resolve(Buffer.concat(chunks)))
+      socket.on('error', () => {})
+    })
+    expect(answer.toString('latin1')).not.toContain('HTTP/')
+    expect((await drStatus(primary)).secondaries ?? []).toEqual([])
   })
 
   it('serves a secondary certificate from the primary CA, and nothing else', async () => {
@@ -86,9 +100,9 @@ describe('the mutual-TLS cluster port', () => {
     expect(accepted.alpnProtocol).toBe(DR_ALPN)
     expect(JSON.parse(accepted.firstLine ?? '{}')).toMatchObject({ type: 'welcome', clusterId: expect.any(String) })
 
-    // The right certificate but no ALPN at all: closed without a word.
+    // The right certificate but no ALPN at all: no handler, so the handshake fails before any session.
     const noAlpn = await probeClusterPort(primary.clusterUrl, { ...good, send: hello('dc2') })
-    expect(noAlpn.firstLine).toBeUndefined()
+    expect(noAlpn).toMatchObject({ ...refused, firstLine: undefined })
 
     // A self-made certificate claiming to be dc2: the handshake is rejected, nothing is served.
     const impostorCa = await createCertificateAuthority('not the replication CA')

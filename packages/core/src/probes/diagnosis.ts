@@ -1,4 +1,5 @@
 import type { NetworkFailure } from './classify-network-error.ts'
+import { refusedReplicationProtocol } from './tls-probe.ts'
 
 /** A diagnosis code and an operator's fix for one failed connection. */
 export interface Diagnosis {
@@ -41,11 +42,11 @@ export function diagnoseConnection(failure: NetworkFailure, what: string, addres
         fix: 'Fix routing between the two networks.',
       }
     case 'tls':
-      if (failure.code.includes('NO_APPLICATION_PROTOCOL')) {
+      if (refusedReplicationProtocol(failure)) {
         return {
           code: 'DR_NOT_ENABLED',
-          detail: `${address} does not serve Vault's DR replication protocol (replication_dr_v1) yet`,
-          fix: 'Enable DR primary on the cluster (enableDrPrimary); the check passes once it serves DR replication.',
+          detail: `${address} has no handler for Vault's DR replication protocol (replication_dr_v1): DR primary is not enabled, the node is sealed, or it is a standby (${failure.code})`,
+          fix: 'Enable DR primary on the cluster (enableDrPrimary); the check passes once it serves DR replication. If it is a DR primary already, the address reaches a standby node: use the active node (sys/leader leader_cluster_address).',
         }
       }
       return {

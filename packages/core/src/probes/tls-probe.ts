@@ -5,6 +5,19 @@ import { type ProbeTarget, timeoutFailure } from './tcp-probe.ts'
 /** Vault's ALPN protocol for DR replication on the cluster port. */
 export const DR_REPLICATION_ALPN = 'replication_dr_v1'
 
+/**
+ * A TLS handshake offering replication_dr_v1 was refused because nothing serves that protocol there. Vault's cluster
+ * listener picks its TLS configuration from the ALPN offer and, with no handler (not a DR primary yet, sealed, or a
+ * standby node), fails the handshake with an internal_error alert ("remote error: tls: internal error" in Go). A
+ * server refusing the protocol through ALPN negotiation (no_application_protocol) does not serve it either.
+ */
+export function refusedReplicationProtocol(failure: NetworkFailure): boolean {
+  return (
+    failure.kind === 'tls' &&
+    (failure.code.endsWith('_ALERT_INTERNAL_ERROR') || failure.code.endsWith('_ALERT_NO_APPLICATION_PROTOCOL'))
+  )
+}
+
 export interface TlsProbeOptions extends ProbeTarget {
   alpn?: string[]
   /** Verify the chain against this CA (API port); the cluster port's cert is Vault-generated, so it is not. */

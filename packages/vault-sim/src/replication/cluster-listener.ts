@@ -1,5 +1,6 @@
-import type { AddressInfo, Socket } from 'node:net'
+import net, { type AddressInfo, type Socket } from 'node:net'
 import tls from 'node:tls'
+import { getExtensionData, readTlsClientHello } from 'read-tls-client-hello'
 import { DR_ALPN } from '../messages.ts'
 import type { HostPort } from '../options.ts'
 import type { CertifiedKey } from './ca.ts'
@@ -15,13 +16,24 @@ export interface ClusterListenerDeps {
 }
 
 /**
- * The cluster port ("8201"): always listening and always presenting the cluster's own certificate,
- * with mutual TLS required. Only ALPN replication_dr_v1 has a handler, and only on a DR primary;
- * every other offer fails the handshake, as Vault's listener does when no handler matches.
+ * A fatal internal_error alert in a TLS record, sent before any ServerHello: what Go's crypto/tls answers when the
+ * listener's GetConfigForClient fails, as Vault's does for a ClientHello offering no ALPN it has a handler for.
+ * Record version 0x0301 because no version is negotiated yet (Go writes TLS 1.0 then).
+ */
+const INTERNAL_ERROR_ALERT = Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x50])
+
+/**
+ * The cluster port ("8201"): always listening, with mutual TLS required. Only ALPN replication_dr_v1 has a handler,
+ * and only on a DR primary. As in Vault, the TLS configuration is chosen from the ClientHello's ALPN offer: with no
+ * handler for any offered protocol (or no ALPN at all) the handshake fails at once with a TLS internal_error alert,
+ * which Go clients print as "remote error: tls: internal error"; with one, the cluster's certificate is presented.
  */
 export class ClusterListener {
   #deps: ClusterListenerDeps
   #address: HostPort
+  /** Accepts TCP connections and reads each ClientHello before any TLS answer. */
+  #listener: net.Server
+  /** Runs the handshakes the ClientHello allows (never listens itself). */
   #server: tls.Server
   #sockets = new Set<Socket>()
 
@@ -36,9 +48,10 @@ export class ClusterListener {
       minVersion: 'TLSv1.2',
       ALPNCallback: ({ protocols }) => this.#selectProtocol(protocols),
     })
-    this.#server.on('connection', (socket: Socket) => {
+    this.#listener = net.createServer((socket) => {
       this.#sockets.add(socket)
       socket.on('close', () => this.#sockets.delete(socket))
+      void this.#routeByClientHello(socket)
     })
     this.#server.on('secureConnection', (socket) => this.#onSecureConnection(socket))
     this.#server.on('tlsClientError', (err) =>
@@ -51,26 +64,26 @@ export class ClusterListener {
   }
 
   get listening(): boolean {
-    return this.#server.listening
+    return this.#listener.listening
   }
 
   /** Listens on the configured address; the first call pins an ephemeral port so reopening reuses it. */
   async listen(): Promise<void> {
-    if (this.#server.listening) return
+    if (this.#listener.listening) return
     await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject)
-      this.#server.listen(this.#address.port, this.#address.host, () => {
-        this.#server.off('error', reject)
+      this.#listener.once('error', reject)
+      this.#listener.listen(this.#address.port, this.#address.host, () => {
+        this.#listener.off('error', reject)
         resolve()
       })
     })
-    this.#address = { host: this.#address.host, port: (this.#server.address() as AddressInfo).port }
+    this.#address = { host: this.#address.host, port: (this.#listener.address() as AddressInfo).port }
   }
 
   /** Stops listening and drops every open connection, replication streams included. */
   async close(): Promise<void> {
-    const closed = this.#server.listening
-      ? new Promise<void>((resolve) => this.#server.close(() => resolve()))
+    const closed = this.#listener.listening
+      ? new Promise<void>((resolve) => this.#listener.close(() => resolve()))
       : Promise.resolve()
     for (const socket of this.#sockets) socket.destroy()
     await closed
@@ -87,6 +100,25 @@ export class ClusterListener {
     return { cert: certPem, key: keyPem, ca: replicationCaPem ?? certPem }
   }
 
+  /** Hands the connection to the TLS server when a handler serves an offered ALPN; otherwise the alert, and close. */
+  async #routeByClientHello(socket: Socket): Promise<void> {
+    let offered: string[] = []
+    try {
+      const hello = await readTlsClientHello(socket)
+      offered = getExtensionData(hello, 'alpn')?.protocols ?? []
+    } catch {
+      // Not a TLS ClientHello (the bytes are put back): the TLS server answers it as it answers any such client.
+      this.#server.emit('connection', socket)
+      return
+    }
+    if (socket.destroyed) return
+    if (this.#selectProtocol(offered) === undefined) {
+      socket.end(INTERNAL_ERROR_ALERT)
+      return
+    }
+    this.#server.emit('connection', socket)
+  }
+
   #selectProtocol(protocols: string[]): string | undefined {
     if (protocols.includes(DR_ALPN) && this.#deps.servesDr()) return DR_ALPN
     this.#deps.log(`cluster listener: no TLS config found for ALPN ${JSON.stringify(protocols)}`)
@@ -94,7 +126,7 @@ export class ClusterListener {
   }
 
   #onSecureConnection(socket: tls.TLSSocket): void {
-    // A client that sent no ALPN extension never reaches the ALPN callback: refuse it here.
+    // The handler may have gone between the ClientHello and the end of the handshake (sealed, demoted).
     if (socket.alpnProtocol !== DR_ALPN || !this.#deps.servesDr()) {
       this.#deps.log('cluster listener: refused a connection without a replication ALPN')
       socket.destroy()

@@ -60,7 +60,7 @@ function dialOne(address: string, { credentials, hello, timeoutMs }: DialOptions
       settled = true
       clearTimeout(timer)
       socket.destroy()
-      reject(new DialError(`connection error: desc = "transport: Error while dialing: ${cause}"`))
+      reject(new DialError(`connection error: desc = "transport: Error while dialing ${cause}"`))
     }
     const timer = setTimeout(() => fail(goNetworkCause(timeoutError('dial'), host, port)), timeoutMs)
     socket.once('secureConnect', () => sendMessage(socket, { type: 'hello', ...hello }))

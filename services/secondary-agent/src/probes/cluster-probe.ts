@@ -1,4 +1,4 @@
-import { DR_REPLICATION_ALPN, probeTls } from '@vault-dr/core'
+import { DR_REPLICATION_ALPN, probeTls, refusedReplicationProtocol } from '@vault-dr/core'
 import { DEFAULT_CLUSTER_PORT } from '../shared/inputs.ts'
 import { clusterHandshakeFix, networkCode, TLS_TERMINATED_FIX } from './diagnoses.ts'
 import { check, targetOf, tcpCheck } from './probe-checks.ts'
@@ -23,7 +23,7 @@ export async function probeClusterAddress(
   })
   if (!tls.ok) {
     const code = networkCode(tls.failure)
-    if (tls.failure.code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL') {
+    if (refusedReplicationProtocol(tls.failure)) {
       return [
         tcp,
         check(
@@ -31,7 +31,7 @@ export async function probeClusterAddress(
           target,
           'warn',
           'DR_NOT_ENABLED',
-          `${target.label} refused ALPN ${DR_REPLICATION_ALPN} (no_application_protocol): a Vault cluster listener that does not serve DR replication yet`,
+          `${target.label} refused the handshake offering ALPN ${DR_REPLICATION_ALPN} (${tls.failure.code}), as a Vault cluster listener with no DR replication handler does`,
           'The primary is not a DR primary yet: enable DR primary on it (the gateway re-checks after enabling). If it is one, this address reaches a standby node or another cluster: point it at the active node.',
           tls.latency_ms,
         ),
