@@ -24,6 +24,48 @@ const OPTIONS = {
 } as const
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values']
+type OptionName = keyof typeof OPTIONS
+
+/** Options every command takes. */
+const GLOBAL_OPTIONS: readonly OptionName[] = ['json', 'help']
+
+/** Each command's own options and how many arguments follow its name; anything else is a usage error. */
+const COMMANDS: Record<string, { options: readonly OptionName[]; args: number }> = {
+  'clusters add': { options: ['role', 'agent-url'], args: 1 },
+  'clusters list': { options: [], args: 0 },
+  'clusters status': { options: [], args: 1 },
+  preflight: { options: ['primary', 'secondary', 'secondary-id', 'allow-repoint', 'skip-check'], args: 0 },
+  'handshake start': {
+    options: ['primary', 'secondary', 'secondary-id', 'ttl', 'no-inspect', 'allow-repoint', 'skip-check', 'follow'],
+    args: 0,
+  },
+  'handshake show': { options: [], args: 1 },
+  'handshake list': { options: ['state'], args: 0 },
+  'handshake cancel': { options: [], args: 1 },
+}
+
+/**
+ * The command the positionals name, or a usage error naming what does not belong to it: an option another command
+ * takes, or an extra argument, is refused rather than ignored.
+ */
+function commandOf(positionals: string[], values: Values): string {
+  const [group = '', second] = positionals
+  const name = Object.hasOwn(COMMANDS, group) ? group : `${group} ${second ?? ''}`.trim()
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
+  if (command === undefined) throw usageError(`unknown command "${positionals.join(' ')}"`)
+  const given = Object.keys(values) as OptionName[]
+  const foreign = given.filter((o) => !command.options.includes(o) && !GLOBAL_OPTIONS.includes(o))
+  if (foreign.length > 0) {
+    const list = foreign.map((o) => `--${o}`).join(', ')
+    throw usageError(`"${name}" does not take ${list}`)
+  }
+  const extra = positionals.slice(name.split(' ').length + command.args)
+  if (extra.length > 0)
+    throw usageError(`"${name}" does not take the argument${extra.length > 1 ? 's' : ''} ${extra.join(' ')}`)
+  return name
+}
+
+const usageError = (message: string) => new CliError(`error: ${message}\n\n${USAGE}`, ExitCode.usage)
 
 /** Runs one command line and returns its exit code; errors print to stderr, never a stack. */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -42,8 +84,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
   }
   let client: ReturnType<typeof gatewayClientFromEnv> | undefined
   try {
+    const command = commandOf(positionals, values)
     client = gatewayClientFromEnv(env)
-    return await dispatch(client.api, out, positionals, values, env)
+    return await dispatch(client.api, out, command, positionals, values, env)
   } catch (err) {
     if (err instanceof CliError) {
       out.err(err.message)
@@ -60,15 +103,21 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
   }
 }
 
-async function dispatch(api: GatewayApi, out: Output, positionals: string[], v: Values, env: NodeJS.ProcessEnv) {
-  const [group, command, arg] = positionals
+async function dispatch(
+  api: GatewayApi,
+  out: Output,
+  command: string,
+  positionals: string[],
+  v: Values,
+  env: NodeJS.ProcessEnv,
+) {
+  const arg = positionals[2]
   const need = (value: string | undefined, what: string) => {
-    if (value === undefined || value === '')
-      throw new CliError(`error: ${what} is required\n\n${USAGE}`, ExitCode.usage)
+    if (value === undefined || value === '') throw usageError(`${what} is required`)
     return value
   }
   const pair = () => ({ primary: need(v.primary, '--primary'), secondary: need(v.secondary, '--secondary') })
-  switch (`${group} ${command ?? ''}`.trim()) {
+  switch (command) {
     case 'clusters add': {
       const role = need(v.role, '--role')
       if (role !== 'primary' && role !== 'secondary') throw new CliError('error: --role is primary or secondary', 2)
@@ -84,7 +133,12 @@ async function dispatch(api: GatewayApi, out: Output, positionals: string[], v: 
     case 'clusters status':
       return clusterStatus(api, out, need(arg, '<name>'))
     case 'preflight':
-      return runPreflight(api, out, { ...pair(), skip_checks: v['skip-check'] ?? [] })
+      return runPreflight(api, out, {
+        ...pair(),
+        ...(v['secondary-id'] === undefined ? {} : { secondary_id: v['secondary-id'] }),
+        allow_repoint: v['allow-repoint'] === true,
+        skip_checks: (v['skip-check'] ?? []) as never,
+      })
     case 'handshake start':
       return startHandshake(
         api,
@@ -106,7 +160,7 @@ async function dispatch(api: GatewayApi, out: Output, positionals: string[], v: 
     case 'handshake cancel':
       return cancelHandshake(api, out, need(arg, '<id>'))
     default:
-      throw new CliError(`error: unknown command "${positionals.join(' ')}"\n\n${USAGE}`, ExitCode.usage)
+      throw usageError(`unknown command "${positionals.join(' ')}"`)
   }
 }
 

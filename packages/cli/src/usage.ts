@@ -4,7 +4,8 @@ Usage:
   vault-dr clusters add <name> --role primary|secondary --agent-url <url>
   vault-dr clusters list
   vault-dr clusters status <name>
-  vault-dr preflight --primary <name> --secondary <name> [--skip-check <check>]...
+  vault-dr preflight --primary <name> --secondary <name> [--secondary-id <id>] [--allow-repoint]
+                     [--skip-check <check>]...
   vault-dr handshake start --primary <name> --secondary <name> [--secondary-id <id>] [--ttl <duration>]
                            [--no-inspect] [--allow-repoint] [--skip-check <check>]... [--follow]
   vault-dr handshake show <id>
@@ -18,6 +19,8 @@ Options:
 Environment:
   VAULT_DR_GATEWAY_ADDR                           the gateway (default http://127.0.0.1:8400)
   VAULT_DR_API_TOKEN or VAULT_DR_API_TOKEN_FILE   the gateway's API token (never a flag)
+  VAULT_DR_GATEWAY_CACERT                         PEM file of the CA of the gateway's HTTPS certificate
+                                                  (default: the system roots)
   VAULT_DR_AGENT_TOKEN or VAULT_DR_AGENT_TOKEN_FILE  the agent's token, for "clusters add"
 
 Exit codes: 0 done, 1 the handshake or preflight failed, 2 usage error, 3 the gateway refused the request,

@@ -1,4 +1,9 @@
-import { describe, expect, it, vi } from 'vitest'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { runCli } from '../src/main.ts'
 import { table } from '../src/output.ts'
 import { renderStep } from '../src/render-handshake.ts'
@@ -39,7 +44,97 @@ describe('vault-dr command line', () => {
     expect(io.err()).toContain('VAULT_DR_GATEWAY_ADDR')
     vi.restoreAllMocks()
   })
+
+  it('exits 2 when VAULT_DR_GATEWAY_CACERT holds no certificate, naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vault-dr-cli-'))
+    const notPem = join(dir, 'ca.pem')
+    writeFileSync(notPem, 'not a certificate\n')
+    const io = capture()
+    try {
+      expect(await runCli(['clusters', 'list'], { VAULT_DR_API_TOKEN: 't', VAULT_DR_GATEWAY_CACERT: notPem })).toBe(2)
+      expect(io.err()).toContain(`VAULT_DR_GATEWAY_CACERT: ${notPem} holds no PEM certificate`)
+    } finally {
+      vi.restoreAllMocks()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })
+
+describe('options each command takes', () => {
+  // A stand-in gateway on loopback that records each request and answers a passed preflight.
+  const seen: Array<{ method: string; url: string; body: unknown }> = []
+  let server: Server
+  let env: NodeJS.ProcessEnv
+  beforeAll(async () => {
+    server = createServer(async (req, res) => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', body: await jsonBody(req) })
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ ok: true, already_replicating: false, checks: [] }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    env = { VAULT_DR_GATEWAY_ADDR: `http://127.0.0.1:${port}`, VAULT_DR_API_TOKEN: 'gateway-token' }
+  })
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  beforeEach(() => {
+    seen.length = 0
+  })
+
+  it('passes --secondary-id and --allow-repoint of preflight through to the gateway', async () => {
+    capture()
+    const args = ['preflight', '--primary', 'dc1', '--secondary', 'dc2', '--secondary-id', 'dr-2', '--allow-repoint']
+    expect(await runCli(args, env)).toBe(0)
+    vi.restoreAllMocks()
+    expect(seen).toEqual([
+      {
+        method: 'POST',
+        url: '/v1/preflight',
+        body: { primary: 'dc1', secondary: 'dc2', secondary_id: 'dr-2', allow_repoint: true, skip_checks: [] },
+      },
+    ])
+  })
+
+  it('leaves secondary_id to the gateway and allow_repoint false when they are not given', async () => {
+    capture()
+    expect(await runCli(['preflight', '--primary', 'dc1', '--secondary', 'dc2', '--skip-check', 'api_tls'], env)).toBe(
+      0,
+    )
+    vi.restoreAllMocks()
+    expect(seen.map((r) => r.body)).toEqual([
+      { primary: 'dc1', secondary: 'dc2', allow_repoint: false, skip_checks: ['api_tls'] },
+    ])
+  })
+
+  it.each([
+    [['preflight', '--primary', 'dc1', '--secondary', 'dc2', '--follow'], '"preflight" does not take --follow'],
+    [['preflight', '--primary', 'dc1', '--secondary', 'dc2', '--ttl', '5m'], '"preflight" does not take --ttl'],
+    [['clusters', 'list', '--primary', 'dc1', '--state', 'failed'], '"clusters list" does not take --primary, --state'],
+    [['handshake', 'list', '--follow'], '"handshake list" does not take --follow'],
+    [['handshake', 'show', 'abc', '--allow-repoint'], '"handshake show" does not take --allow-repoint'],
+    [['clusters', 'status', 'dc1', 'dc2'], '"clusters status" does not take the argument dc2'],
+    [['preflight', 'dc1', 'dc2', '--primary', 'dc1', '--secondary', 'dc2'], '"preflight" does not take the arguments'],
+  ])('exits 2 on %j, naming what does not belong, before calling the gateway', async (args, message) => {
+    const io = capture()
+    expect(await runCli(args, env)).toBe(2)
+    vi.restoreAllMocks()
+    expect(io.err()).toContain(`error: ${message}`)
+    expect(seen).toEqual([])
+  })
+
+  it('still takes --json and --help with every command', async () => {
+    const io = capture()
+    expect(await runCli(['preflight', '--primary', 'dc1', '--secondary', 'dc2', '--json'], env)).toBe(0)
+    expect(await runCli(['clusters', 'list', '--help'], env)).toBe(0)
+    vi.restoreAllMocks()
+    expect(JSON.parse(io.out().split('\n')[0] ?? '')).toMatchObject({ ok: true })
+  })
+})
+
+async function jsonBody(req: IncomingMessage): Promise<unknown> {
+  let text = ''
+  for await (const chunk of req) text += chunk
+  return text === '' ? undefined : JSON.parse(text)
+}
 
 describe('clusters add', () => {
   it('exits 2 when the agent token file cannot be read, before calling the gateway', async () => {

@@ -171,6 +171,31 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
     expect((await createHandshake(gw.app, {}, key)).json().id).toBe(first.json().id)
     expect(fx.world.activations).toBe(1)
   })
+
+  it('replays an Idempotency-Key after its secondary cluster was deleted, and still refuses another body', async () => {
+    const gw = await startGateway(fx.path, { agents: fx.world.clients() })
+    fx.gateways.push(gw)
+    await registerPair(gw.app)
+    const key = { 'idempotency-key': 'req-deleted-secondary' }
+    const first = await createHandshake(gw.app, {}, key)
+    expect(first.statusCode).toBe(202)
+    await waitFor(gw.app, first.json().id)
+    const deleted = await gw.app.inject({ method: 'DELETE', url: '/v1/clusters/dc2', headers: AUTH })
+    expect(deleted.statusCode).toBe(204)
+
+    const replay = await createHandshake(gw.app, {}, key)
+    expect(replay.statusCode, replay.body).toBe(200)
+    expect(replay.json().id).toBe(first.json().id)
+    const other = await createHandshake(gw.app, { inspect: false }, key)
+    expect(other.statusCode).toBe(422)
+    expect(other.headers['content-type']).toContain('application/problem+json')
+    expect(other.json().code).toBe('GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED')
+    // A new key is a new request: the missing cluster is said.
+    const fresh = await createHandshake(gw.app, {}, { 'idempotency-key': 'req-new' })
+    expect(fresh.statusCode).toBe(400)
+    expect(fresh.json().code).toBe('GATEWAY_ERR_UNKNOWN_CLUSTER')
+    expect(fx.world.activations).toBe(1)
+  })
 })
 
 /** The handshake as stored, read through a store of its own. */

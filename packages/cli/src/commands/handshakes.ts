@@ -7,16 +7,13 @@ import { renderChecks, renderHandshake, renderStep } from '../render-handshake.t
 
 type Handshake = components['schemas']['Handshake']
 type CreateHandshake = components['schemas']['CreateHandshakeRequestInput']
+type PreflightRequest = components['schemas']['PreflightRequestInput']
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled'])
 
 export const handshakeExitCode = (h: Handshake) => (h.state === 'succeeded' ? ExitCode.ok : ExitCode.failed)
 
-export async function runPreflight(
-  api: GatewayApi,
-  out: Output,
-  body: { primary: string; secondary: string; skip_checks: string[] },
-) {
-  const result = expectData(await api.POST('/v1/preflight', { body: body as never }))
+export async function runPreflight(api: GatewayApi, out: Output, body: PreflightRequest) {
+  const result = expectData(await api.POST('/v1/preflight', { body }))
   out.out(out.json ? JSON.stringify(result) : renderChecks(result.checks))
   if (!out.json) out.out(result.ok ? 'preflight passed' : 'preflight failed')
   return result.ok ? ExitCode.ok : ExitCode.failed

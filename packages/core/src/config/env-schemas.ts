@@ -17,14 +17,43 @@ export const boolVar = (defaultValue: boolean) =>
 export const msVar = (defaultMs: number) =>
   z.coerce.number({ error: 'must be a number of milliseconds' }).int().positive('must be positive').default(defaultMs)
 
-export const pemFileVar = z.string().transform((path, ctx) => {
-  try {
-    return { path, pem: readFileSync(path, 'utf8') }
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})` })
-    return z.NEVER
-  }
-})
+/** The PEM blocks a file variable must hold: a certificate (a CA bundle, a chain) or a private key. */
+const PEM_BLOCKS = {
+  certificate: { block: /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/, begin: 'CERTIFICATE' },
+  'private key': {
+    block: /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/,
+    begin: 'PRIVATE KEY',
+  },
+} as const
+
+/**
+ * A variable naming a PEM file, read at load. A file without a block of the expected kind is refused here: TLS would
+ * otherwise ignore a CA bundle that holds none, or fail later with an OpenSSL error that names no variable.
+ */
+const pemFile = (kind: keyof typeof PEM_BLOCKS) =>
+  z.string().transform((path, ctx) => {
+    let pem: string
+    try {
+      pem = readFileSync(path, 'utf8')
+    } catch (err) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      })
+      return z.NEVER
+    }
+    const { block, begin } = PEM_BLOCKS[kind]
+    if (!block.test(pem)) {
+      ctx.addIssue({ code: 'custom', message: `${path} holds no PEM ${kind} (no "-----BEGIN ${begin}-----" block)` })
+      return z.NEVER
+    }
+    return { path, pem }
+  })
+
+/** A PEM file of one or more certificates: a CA bundle, or a certificate chain. */
+export const pemFileVar = pemFile('certificate')
+/** A PEM file of a private key (PKCS#8, or the RSA/EC forms). */
+export const pemKeyFileVar = pemFile('private key')
 
 /** Variables every service reads: where it listens, its own API token, logging and limits. */
 export const serviceEnvShape = (defaultPort: number) => ({
@@ -41,7 +70,7 @@ export const serviceEnvShape = (defaultPort: number) => ({
     .default(64 * 1024),
   /** Serve HTTPS: the certificate chain and its private key, as PEM files (both or neither). */
   VAULT_DR_TLS_CERT: pemFileVar.optional(),
-  VAULT_DR_TLS_KEY: pemFileVar.optional(),
+  VAULT_DR_TLS_KEY: pemKeyFileVar.optional(),
 })
 
 /** The Vault CLI's own variables, for the agents that talk to one Vault cluster. */
@@ -50,7 +79,7 @@ export const vaultEnvShape = {
   VAULT_TOKEN: z.string({ error: 'is required (or VAULT_TOKEN_FILE)' }).min(1),
   VAULT_CACERT: pemFileVar.optional(),
   VAULT_CLIENT_CERT: pemFileVar.optional(),
-  VAULT_CLIENT_KEY: pemFileVar.optional(),
+  VAULT_CLIENT_KEY: pemKeyFileVar.optional(),
   VAULT_SKIP_VERIFY: boolVar(false),
   VAULT_DR_VAULT_TIMEOUT_MS: msVar(10_000),
 }

@@ -252,6 +252,31 @@ describe('loadEnv', () => {
       const err = configError({ ...valid, VAULT_CACERT: missing })
       expect(err.problems).toEqual([`VAULT_CACERT: cannot read ${missing} (ENOENT)`])
     })
+
+    it('refuses a PEM variable whose file holds no block of the expected kind, naming it', () => {
+      const garbage = file('garbage.pem', 'not a certificate\n')
+      const keyPath = file('only-key.pem', '-----BEGIN PRIVATE KEY-----\nkey\n-----END PRIVATE KEY-----\n')
+      const certPath = file('only-cert.pem', pem)
+      expect(configError({ ...valid, VAULT_CACERT: garbage }).problems).toEqual([
+        `VAULT_CACERT: ${garbage} holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" block)`,
+      ])
+      // A key where a certificate belongs, and the other way round.
+      expect(configError({ ...valid, VAULT_DR_TLS_CERT: keyPath, VAULT_DR_TLS_KEY: certPath }).problems).toEqual([
+        `VAULT_DR_TLS_CERT: ${keyPath} holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" block)`,
+        `VAULT_DR_TLS_KEY: ${certPath} holds no PEM private key (no "-----BEGIN PRIVATE KEY-----" block)`,
+      ])
+      expect(configError({ ...valid, VAULT_CLIENT_CERT: certPath, VAULT_CLIENT_KEY: garbage }).problems).toEqual([
+        `VAULT_CLIENT_KEY: ${garbage} holds no PEM private key (no "-----BEGIN PRIVATE KEY-----" block)`,
+      ])
+    })
+
+    it.each(['PRIVATE KEY', 'EC PRIVATE KEY', 'RSA PRIVATE KEY', 'ENCRYPTED PRIVATE KEY'])(
+      'takes a %s file as a key',
+      (kind) => {
+        const keyPath = file('typed-key.pem', `-----BEGIN ${kind}-----\nkey\n-----END ${kind}-----\n`)
+        expect(loadEnv(schema, { ...valid, VAULT_CLIENT_KEY: keyPath }, secrets).VAULT_CLIENT_KEY?.pem).toContain(kind)
+      },
+    )
   })
 })
 

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net'
-import { Agent, request } from 'undici'
+import { Agent, Client, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AUTH, buildTestApp } from '../../test/helpers/app.ts'
 import { createTestPki } from '../../test/helpers/certs.ts'
@@ -158,6 +158,76 @@ describe('HTTPS', () => {
       await expect(request(`https://127.0.0.1:${port}/healthz`)).rejects.toThrow(/certificate/i)
     } finally {
       await tlsApp.close()
+    }
+  })
+})
+
+describe('while shutting down', () => {
+  it('answers new requests 503 problem+json CORE_ERR_SHUTTING_DOWN, readiness 503 not_ready, liveness 200', async () => {
+    const { app: closing } = await buildTestApp()
+    let release!: () => void
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let arrivals = 0
+    closing.get('/v1/slow', async () => {
+      arrivals++
+      await released
+      return { done: true }
+    })
+    let closeStarted!: () => void
+    const started = new Promise<void>((resolve) => {
+      closeStarted = resolve
+    })
+    closing.addHook('preClose', (done) => {
+      closeStarted()
+      done()
+    })
+    await closing.listen({ host: '127.0.0.1', port: 0 })
+    const { port } = closing.server.address() as AddressInfo
+    // One kept-alive connection per probe, each busy with a request in flight, so close() keeps it open; a probe is
+    // pipelined behind that request once closing started (its answer says `connection: close`, ending the connection).
+    const paths = ['/v1/things/abc', '/nowhere', '/readyz', '/healthz']
+    const clients = paths.map(() => new Client(`http://127.0.0.1:${port}`, { pipelining: 2 }))
+    try {
+      const slow = clients.map((c) => c.request({ method: 'GET', path: '/v1/slow', headers: AUTH }))
+      while (arrivals < clients.length) await new Promise((resolve) => setTimeout(resolve, 5))
+      const closed = closing.close()
+      await started
+      const probes = clients.map((c, i) =>
+        c.request({ method: 'GET', path: paths[i] as string }).then(async (res) => ({
+          status: res.statusCode,
+          type: res.headers['content-type'],
+          body: (await res.body.json()) as Record<string, unknown>,
+        })),
+      )
+      release()
+      for (const res of await Promise.all(slow)) {
+        expect(res.statusCode).toBe(200)
+        await res.body.dump()
+      }
+      const [thing, unknown, ready, live] = await Promise.all(probes)
+      for (const res of [thing, unknown]) {
+        expect(res?.status).toBe(503)
+        expect(res?.type).toBe('application/problem+json')
+        expect(res?.body).toMatchObject({
+          status: 503,
+          code: 'CORE_ERR_SHUTTING_DOWN',
+          title: 'The service is shutting down',
+          fix: 'Retry against another instance or after restart.',
+        })
+      }
+      expect(ready?.status).toBe(503)
+      expect(ready?.body).toEqual({
+        status: 'not_ready',
+        checks: [{ name: 'shutdown', ok: false, detail: 'the service is shutting down', latency_ms: 0 }],
+      })
+      expect(live?.status).toBe(200)
+      expect(live?.body).toMatchObject({ status: 'ok', service: 'test-svc' })
+      await closed
+    } finally {
+      release()
+      await Promise.all(clients.map((c) => c.close()))
     }
   })
 })

@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DestinationStream } from 'pino'
 import type { Registry } from 'prom-client'
+import { CoreErrors } from '../core-errors.ts'
 import { bearerAuth } from './auth.ts'
 import { errorHandler, sendProblem, toCodedError } from './error-handler.ts'
 import { health, type ReadinessCheck } from './health.ts'
@@ -51,7 +58,8 @@ export async function createServer(opts: ServerOptions): Promise<App> {
       const incoming = req.headers['x-request-id']
       return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID()
     },
-    return503OnClosing: true,
+    // While closing, the onRequest hook below answers (problem+json with a code), not Fastify's own plain 503.
+    return503OnClosing: false,
     // Fastify's two log lines per request at info cost more than a cached status answer; request-log.ts writes one.
     logController: new LogController({ disableRequestLogging: true }),
     schemaController: zodSchemaController,
@@ -66,10 +74,17 @@ export async function createServer(opts: ServerOptions): Promise<App> {
 
   // JSON only: Fastify's default text/plain parser would let a string body reach the schema instead of a 415.
   app.removeContentTypeParser('text/plain')
+  // Set when close() starts (Fastify stops accepting connections then, and lets requests in flight finish).
+  let closing = false
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
   // Hooks on every request are callback-style: an async hook costs a promise and a microtask per request.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
-    done()
+    if (closing) answerWhileClosing(request, reply, done)
+    else done()
   })
   app.addHook('onResponse', logRequest)
 
@@ -84,4 +99,26 @@ export async function createServer(opts: ServerOptions): Promise<App> {
   await app.register(metrics, { service: opts.name, registry: opts.registry })
   await app.register(health, { service: opts.name, version: opts.version, checks: opts.readiness ?? {} })
   return app
+}
+
+/**
+ * A request that arrives while the service drains (on a kept-alive connection, or pipelined): 503 problem+json
+ * CORE_ERR_SHUTTING_DOWN, so a client retries elsewhere. Liveness still answers (the process is up until it exits);
+ * readiness answers 503 not_ready in its own documented shape, so a load balancer takes the instance out.
+ */
+function answerWhileClosing(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  // Never return the reply from a hook: it is thenable, and Fastify would run the rest of the chain once it is sent.
+  switch (request.routeOptions.url) {
+    case '/healthz':
+      done()
+      break
+    case '/readyz':
+      reply.status(503).send({
+        status: 'not_ready',
+        checks: [{ name: 'shutdown', ok: false, detail: 'the service is shutting down', latency_ms: 0 }],
+      })
+      break
+    default:
+      sendProblem(reply, request, CoreErrors.shuttingDown('The service is shutting down and takes no new requests.'))
+  }
 }

@@ -6,10 +6,11 @@ const DRAIN_DEADLINE_MS = 25_000
 const IDLE_SWEEP_MS = 50
 
 /**
- * Listens, then closes gracefully on SIGINT/SIGTERM: Fastify stops accepting, answers 503 to new requests on
- * kept-alive connections, lets requests in flight finish, and only then exits. A kept-alive connection whose request
- * finished is closed within IDLE_SWEEP_MS, so none holds the process open until its keep-alive timeout (a hook adding
- * `connection: close` to every response would cost every request of the server's life).
+ * Listens, then closes gracefully on SIGINT/SIGTERM: Fastify stops accepting, new requests on kept-alive connections
+ * get 503 problem+json CORE_ERR_SHUTTING_DOWN with `connection: close` (readiness 503 not_ready, liveness still 200:
+ * see createServer), requests in flight finish, and only then the process exits. A kept-alive connection whose
+ * request finished is closed within IDLE_SWEEP_MS, so none holds the process open until its keep-alive timeout (a hook
+ * adding `connection: close` to every response would cost every request of the server's life).
  */
 export async function runServer(app: FastifyInstance, listen: { host: string; port: number }): Promise<void> {
   let closing = false
@@ -33,5 +34,12 @@ export async function runServer(app: FastifyInstance, listen: { host: string; po
   }
   process.once('SIGINT', shutdown)
   process.once('SIGTERM', shutdown)
-  await app.listen(listen)
+  try {
+    await app.listen(listen)
+  } catch (err) {
+    // Nothing to drain: the caller reports the error (runService names the variable behind it).
+    process.off('SIGINT', shutdown)
+    process.off('SIGTERM', shutdown)
+    throw err
+  }
 }

@@ -3,7 +3,7 @@ import type { HandshakeSettings } from '../config.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { HandshakeRecord, Store } from '../store/store.ts'
 import type { HandshakeBus } from './handshake-bus.ts'
-import { isFinished, newHandshake } from './handshake-record.ts'
+import { isFinished, newHandshake, requestHash } from './handshake-record.ts'
 import type { HandshakeRunner } from './handshake-runner.ts'
 import type { CreateHandshakeBody, HandshakeState } from './handshakes.schemas.ts'
 import { ttlSeconds } from './token-ttl.ts'
@@ -29,10 +29,24 @@ export function createHandshakesService({ store, clusters, runner, bus, settings
     return hs
   }
 
+  const keyReused = (earlier: HandshakeRecord) =>
+    GatewayErrors.idempotencyKeyReused(`Idempotency-Key was first used for handshake ${earlier.id} with another body`)
+
+  /** The handshake an Idempotency-Key made, for the same body; another body with the same key is refused. */
+  function replayOf(earlier: HandshakeRecord, body: CreateHandshakeBody) {
+    if (earlier.request_hash !== requestHash(body)) throw keyReused(earlier)
+    return { created: false, handshake: earlier }
+  }
+
   return {
     /** created: a new handshake (202); replayed: the one this Idempotency-Key made (200). */
     async create(body: CreateHandshakeBody, idempotencyKey: string | undefined) {
       if (body.primary === body.secondary) throw GatewayErrors.sameCluster(`${body.primary} is named as both sides`)
+      // A replay answers what the first request got, whatever changed since (a cluster deleted, a setting changed).
+      if (idempotencyKey !== undefined) {
+        const earlier = await store.handshakeByIdempotencyKey(idempotencyKey)
+        if (earlier !== undefined) return replayOf(earlier, body)
+      }
       const [primary, secondary] = await Promise.all([
         clusters.resolve(body.primary, 'primary'),
         clusters.resolve(body.secondary, 'secondary'),
@@ -55,9 +69,7 @@ export function createHandshakesService({ store, clusters, runner, bus, settings
       const outcome = await store.createHandshake(record)
       switch (outcome.kind) {
         case 'key_conflict':
-          throw GatewayErrors.idempotencyKeyReused(
-            `Idempotency-Key was first used for handshake ${outcome.handshake.id} with another body`,
-          )
+          throw keyReused(outcome.handshake)
         case 'in_progress': {
           const other = outcome.handshake
           throw GatewayErrors.handshakeInProgress(

@@ -5,8 +5,9 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 export type Row = Record<string, unknown>
 
 /**
- * One SQLite file through node:sqlite: created with its directories (owner-only), WAL mode with full syncs, and
- * write transactions that take the database lock first (BEGIN IMMEDIATE), so processes sharing the file agree.
+ * One SQLite file through node:sqlite: created with its directories (owner-only), WAL mode with synchronous=NORMAL
+ * (no fsync per commit; see the constructor), and write transactions that take the database lock first (BEGIN
+ * IMMEDIATE), so processes sharing the file agree.
  */
 export class SqliteDb {
   readonly #db: DatabaseSync

@@ -89,6 +89,12 @@ describe('SqliteStore', () => {
     expect((await store.createHandshake(record({}, 'key-1'))).handshake.id).toBe(first.handshake.id)
   })
 
+  it('finds the handshake an idempotency key made', async () => {
+    const first = await store.createHandshake(record({}, 'key-2'))
+    expect((await store.handshakeByIdempotencyKey('key-2'))?.id).toBe(first.handshake.id)
+    expect(await store.handshakeByIdempotencyKey('key-3')).toBeUndefined()
+  })
+
   it('writes transitions with their events, and lists newest first with a state filter', async () => {
     const a = (await store.createHandshake(record())).handshake
     const steps = a.steps.map((s) => (s.name === 'preflight' ? { ...s, status: 'running' as const } : s))

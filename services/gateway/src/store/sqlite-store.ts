@@ -96,6 +96,11 @@ export class SqliteStore implements Store {
     })
   }
 
+  async handshakeByIdempotencyKey(key: string) {
+    const row = this.#db.get('SELECT * FROM handshakes WHERE idempotency_key = ?', key)
+    return row === undefined ? undefined : handshakeFromRow(row)
+  }
+
   async getHandshake(id: string) {
     return this.#handshake(id)
   }

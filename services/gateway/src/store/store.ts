@@ -66,6 +66,8 @@ export interface Store {
   deleteCluster(name: string): Promise<'deleted' | 'not_found' | 'in_use'>
 
   createHandshake(handshake: HandshakeRecord): Promise<CreateOutcome>
+  /** The handshake an Idempotency-Key made, if any: a replay is answered before anything else is checked. */
+  handshakeByIdempotencyKey(key: string): Promise<HandshakeRecord | undefined>
   getHandshake(id: string): Promise<HandshakeRecord | undefined>
   /** Whether someone asked to cancel the handshake (false when there is no such handshake): one column, not the record. */
   cancelRequested(id: string): Promise<boolean>
