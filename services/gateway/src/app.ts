@@ -16,7 +16,7 @@ import { STEPS } from './handshakes/steps/index.ts'
 import { createGatewayMetrics } from './metrics/gateway-metrics.ts'
 import { preflightRoutes } from './preflight/preflight.routes.ts'
 import { SecretBox } from './store/secret-box.ts'
-import { SqliteStore } from './store/sqlite-store.ts'
+import { openStore } from './store/open-store.ts'
 import type { Store } from './store/store.ts'
 import { storeReadiness, verifyStoreKey } from './store/store-readiness.ts'
 
@@ -49,7 +49,7 @@ export interface GatewayDeps {
 export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   const settings = config.handshakes
   const registry = new Registry()
-  const store = deps.store ?? new SqliteStore(config.storePath)
+  const store = deps.store ?? openStore(config.storePath)
   const box = new SecretBox(config.storeSecret)
   const agents =
     deps.agents ??

@@ -1,0 +1,37 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ConfigError } from '@vault-dr/core'
+import { describe, expect, it } from 'vitest'
+import { openStore } from './open-store.ts'
+
+const scratch = () => mkdtempSync(join(tmpdir(), 'vault-dr-open-store-'))
+
+function configErrorOf(path: string): ConfigError {
+  try {
+    openStore(path)
+  } catch (err) {
+    if (err instanceof ConfigError) return err
+    throw err
+  }
+  throw new Error(`${path} opened`)
+}
+
+describe('openStore', () => {
+  it('names VAULT_DR_STORE when the path is a directory', () => {
+    const dir = scratch()
+    expect(configErrorOf(dir).problems).toEqual([expect.stringMatching(/^VAULT_DR_STORE: cannot use .+ unable to open/)])
+  })
+
+  it('names VAULT_DR_STORE when the file is not a SQLite database', () => {
+    const file = join(scratch(), 'notes.txt')
+    writeFileSync(file, 'not a database, but long enough to have a header SQLite reads and rejects '.repeat(8))
+    expect(configErrorOf(file).problems[0]).toMatch(/^VAULT_DR_STORE: cannot use .*notes\.txt.*not a database/)
+  })
+
+  it('opens a new store, creating its folder', async () => {
+    const store = openStore(join(scratch(), 'nested', 'gateway.sqlite'))
+    await expect(store.ping()).resolves.toBeUndefined()
+    await store.close()
+  })
+})

@@ -1,0 +1,18 @@
+import { ConfigError } from '@vault-dr/core'
+import { SqliteStore } from './sqlite-store.ts'
+
+/**
+ * Opens the store at VAULT_DR_STORE. SQLite's own error names no path ("unable to open database file", "file is not
+ * a database"), so one it raises here becomes a ConfigError naming the variable, which the server prints and exits on.
+ */
+export function openStore(path: string): SqliteStore {
+  try {
+    return new SqliteStore(path)
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_SQLITE_ERROR') throw err
+    throw new ConfigError(
+      [`VAULT_DR_STORE: cannot use ${path} as the gateway's SQLite store: ${(err as Error).message}`],
+      { cause: err },
+    )
+  }
+}
