@@ -20,7 +20,9 @@ function configErrorOf(path: string): ConfigError {
 describe('openStore', () => {
   it('names VAULT_DR_STORE when the path is a directory', () => {
     const dir = scratch()
-    expect(configErrorOf(dir).problems).toEqual([expect.stringMatching(/^VAULT_DR_STORE: cannot use .+ unable to open/)])
+    expect(configErrorOf(dir).problems).toEqual([
+      expect.stringMatching(/^VAULT_DR_STORE: cannot use .+ unable to open/),
+    ])
   })
 
   it('names VAULT_DR_STORE when the file is not a SQLite database', () => {
