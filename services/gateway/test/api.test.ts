@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { openApiGaps } from '@vault-dr/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FakeWorld } from './helpers/fake-agents.ts'
 import {
@@ -116,6 +117,17 @@ describe('gateway API', () => {
     const clusters = await gw.app.inject({ method: 'GET', url: '/v1/clusters?live=false', headers: AUTH })
     expect(clusters.json().clusters.map((c: { name: string }) => c.name)).toEqual(['dc1', 'dc2'])
     expect(world.calls).toEqual([])
+  })
+
+  it('names an unknown field by its path', async () => {
+    const payload = { primary: 'dc1', secondary: 'dc2', token_tll: '10m' }
+    const res = await gw.app.inject({ method: 'POST', url: '/v1/handshakes', headers: AUTH, payload })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().errors).toEqual([{ path: 'body/token_tll', message: expect.stringContaining('token_tll') }])
+  })
+
+  it('documents every problem as application/problem+json, and 400/401/500 (413/415 with a body) everywhere', async () => {
+    expect(openApiGaps(gw.app.swagger())).toEqual([])
   })
 
   it('answers 404 problem+json for an unknown handshake, and 401 without the token', async () => {

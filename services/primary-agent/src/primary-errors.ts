@@ -20,6 +20,12 @@ export const PrimaryErrors = {
     title: 'A secondary with this id already exists',
     fix: 'Revoke the id first (revokeSecondary), or choose another secondary_id.',
   }),
+  clusterAddrDiffers: defineError({
+    code: 'PRIMARY_ERR_CLUSTER_ADDR_DIFFERS',
+    status: 409,
+    title: 'The cluster already is a DR primary with another primary_cluster_addr',
+    fix: 'Vault keeps the primary_cluster_addr the primary was enabled with: send that one (or none) to confirm it. Changing it means disabling DR on the primary and enabling it again, which cuts off every secondary.',
+  }),
   enableTimeout: defineError({
     code: 'PRIMARY_ERR_ENABLE_TIMEOUT',
     status: 504,

@@ -115,6 +115,34 @@ describe('enableDrPrimary', () => {
     expect(res.json.code).toMatch(/ENTERPRISE|PRIMARY_ERR_VAULT_UNAVAILABLE/)
   })
 
+  it('on a DR primary, answers 409 to another primary_cluster_addr and 200 changed: false to the same or none', async () => {
+    const addr = 'https://vault-dr-lb.dc1.example:8201'
+    expect((await agent.call('POST', '/v1/dr/primary/enable', { primary_cluster_addr: addr })).status).toBe(200)
+    expect(cluster.state().drStatus.primary_cluster_addr).toBe(addr)
+
+    const other = await agent.call('POST', '/v1/dr/primary/enable', { primary_cluster_addr: 'https://10.0.0.9:8201' })
+    expect(other.status).toBe(409)
+    expect(other.headers['content-type']).toContain('application/problem+json')
+    expect(other.json.code).toBe('PRIMARY_ERR_CLUSTER_ADDR_DIFFERS')
+    expect(other.json.detail).toContain(addr)
+    expect(other.json.detail).toContain('https://10.0.0.9:8201')
+    expect(other.json.fix).toContain('primary_cluster_addr')
+    expect(cluster.state().drStatus.primary_cluster_addr).toBe(addr)
+
+    for (const body of [{ primary_cluster_addr: addr }, { primary_cluster_addr: `${addr}/` }, {}]) {
+      const same = await agent.call('POST', '/v1/dr/primary/enable', body)
+      expect({ body, status: same.status, changed: same.json.changed }).toEqual({ body, status: 200, changed: false })
+    }
+  })
+
+  it('on a DR primary enabled without primary_cluster_addr, answers 409 to one now', async () => {
+    expect((await agent.call('POST', '/v1/dr/primary/enable', {})).status).toBe(200)
+    const res = await agent.call('POST', '/v1/dr/primary/enable', { primary_cluster_addr: 'https://10.0.0.9:8201' })
+    expect(res.status).toBe(409)
+    expect(res.json.code).toBe('PRIMARY_ERR_CLUSTER_ADDR_DIFFERS')
+    expect(cluster.state().drStatus.primary_cluster_addr).toBe('')
+  })
+
   it('rejects a primary_cluster_addr that is not a URL', async () => {
     const res = await agent.call('POST', '/v1/dr/primary/enable', { primary_cluster_addr: 'not a url' })
     expect(res.status).toBe(400)
@@ -180,6 +208,23 @@ describe('createSecondaryToken and revokeSecondary', () => {
     expect(res.json.code).toBe('CORE_ERR_VALIDATION')
     expect(res.json.errors.map((e: { path: string }) => e.path)).toContain(field)
     expect((await agent.call('GET', '/v1/status')).json.replication.known_secondaries).toEqual([])
+  })
+
+  it.each([
+    ['/v1/dr/primary/secondary-token', { secondary_id: 'dc2', bogus: 1 }, 'bogus'],
+    ['/v1/dr/primary/secondary-token', { secondary_id: 'dc2', tll: '1h' }, 'tll'],
+    ['/v1/dr/primary/revoke-secondary', { secondary_id: 'dc2', force: true }, 'force'],
+    ['/v1/dr/primary/enable', { primary_cluster_adr: 'https://10.0.0.9:8201' }, 'primary_cluster_adr'],
+  ])('rejects an unknown field in %s %j, naming it, and changes nothing', async (url, body, field) => {
+    if (!url.endsWith('/enable')) await agent.call('POST', '/v1/dr/primary/enable', {})
+    const mode = cluster.state().drMode
+    const res = await agent.call('POST', url, body)
+    expect(res.status).toBe(400)
+    expect(res.headers['content-type']).toContain('application/problem+json')
+    expect(res.json.code).toBe('CORE_ERR_VALIDATION')
+    expect(res.json.detail).toContain(field)
+    expect(res.json.errors.map((e: { message: string }) => e.message).join(' ')).toContain(field)
+    expect(cluster.state()).toMatchObject({ drMode: mode, knownSecondaries: [] })
   })
 
   it('needs the bearer token', async () => {

@@ -201,6 +201,41 @@ describe('POST /v1/dr/secondary/activate (activateDrSecondary)', () => {
     await expectUntouched(secondary)
   })
 
+  it("answers the Vault error of why this cluster's status could not be read, with its fix", async () => {
+    const { primary } = await setup()
+    const token = await mintToken(primary, 'dc2')
+
+    // A Vault whose certificate the agent cannot verify: the fix is VAULT_CACERT, not VAULT_ADDR.
+    const tlsSecondary = await h.cluster({ tls: true })
+    const { app: untrusting } = await h.agent({ ...tlsSecondary, apiCaPem: primary.apiCaPem ?? 'no CA' })
+    const untrusted = await activate(untrusting, { token, confirm_wipe: true })
+    expect(untrusted.statusCode).toBe(502)
+    expect(untrusted.headers['content-type']).toContain('application/problem+json')
+    expect(untrusted.json()).toMatchObject({ code: 'VAULT_ERR_TLS', upstream: { service: 'vault' } })
+    expect(untrusted.json().fix).toContain('VAULT_CACERT')
+    await expectUntouched(tlsSecondary)
+
+    // A stopped Vault: unreachable, check VAULT_ADDR.
+    const stopped = await h.cluster()
+    const { app } = await h.agent(stopped)
+    await stopped.faults.stop()
+    const unreachable = await activate(app, { token, confirm_wipe: true })
+    expect(unreachable.statusCode).toBe(502)
+    expect(unreachable.json().code).toBe('VAULT_ERR_UNREACHABLE')
+    expect(unreachable.json().fix).toContain('VAULT_ADDR')
+    await stopped.faults.start()
+    await expectUntouched(stopped)
+
+    const lookup = await h.agent(await h.cluster())
+    const inspected = await lookup.app.inject({
+      method: 'POST',
+      url: '/v1/tokens/inspect',
+      headers: AUTH,
+      payload: { token },
+    })
+    expect(inspected.json().lookup.valid).toBe(true)
+  })
+
   it('refuses bad input with 400/413 naming the field, changing nothing', async () => {
     const { primary, secondary, app, logs } = await setup()
     const token = await mintToken(primary, 'dc2')
@@ -215,6 +250,8 @@ describe('POST /v1/dr/secondary/activate (activateDrSecondary)', () => {
       [{ token, confirm_wipe: true, primary_api_addr: 'https://127.0.0.1:8200/v1' }, 'body/primary_api_addr'],
       [{ token, confirm_wipe: true, ca_file: 'relative/ca.pem' }, 'body/ca_file'],
       [{ token, confirm_wipe: true, ca_file: '/etc/ca.pem', ca_pem: primary.apiCaPem ?? 'x' }, 'body/ca_pem'],
+      [{ token, confirm_wipe: true, bogus: 1 }, 'body/bogus'],
+      [{ token, confirm_wipe: true, ca_fle: '/etc/ca.pem' }, 'body/ca_fle'],
     ]
     for (const [payload, field] of cases) {
       const res = await activate(app, payload)

@@ -237,6 +237,8 @@ describe('POST /v1/probes/primary (probePrimary)', () => {
       [{ ...good, timeout_ms: 50 }, 'body/timeout_ms'],
       [{ ...good, timeout_ms: 60_000 }, 'body/timeout_ms'],
       [{ ...good, ca_pem: 'not a pem' }, 'body/ca_pem'],
+      [{ ...good, expected_fingerprnt: 'ab'.repeat(32) }, 'body/expected_fingerprnt'],
+      [{ ...good, timeout: 500 }, 'body/timeout'],
     ]
     for (const [payload, field] of cases) {
       const res = await app.inject({ method: 'POST', url: '/v1/probes/primary', headers: AUTH, payload })

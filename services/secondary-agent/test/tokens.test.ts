@@ -160,6 +160,11 @@ describe('POST /v1/tokens/inspect (inspectToken)', () => {
       if (typeof bad === 'string' && bad.length > 20) expect(res.body).not.toContain(bad)
     }
 
+    const unknown = await inspect(app, { token, primary_api_adr: primary.apiUrl })
+    expect(unknown.statusCode).toBe(400)
+    expect(unknown.json().errors.map((e: { path: string }) => e.path)).toEqual(['body/primary_api_adr'])
+    expect(unknown.body).not.toContain(token)
+
     const badAddr = await inspect(app, { token, primary_api_addr: 'ftp://127.0.0.1:8200' })
     expect(badAddr.statusCode).toBe(400)
     expect(badAddr.json().errors[0].path).toBe('body/primary_api_addr')

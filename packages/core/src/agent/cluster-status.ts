@@ -1,7 +1,9 @@
 import { z } from 'zod'
+import { type CodedError, isCodedError } from '../errors.ts'
 import { DrReplicationStatus, parseDrStatus } from '../replication/dr-status.ts'
 import { readVaultHealth, VaultNodeHealth } from '../replication/vault-health.ts'
 import type { VaultClient } from '../vault/vault-client.ts'
+import { VaultErrors } from '../vault/vault-errors.ts'
 
 export const ClusterStatus = z
   .object({
@@ -12,16 +14,48 @@ export const ClusterStatus = z
   .meta({ id: 'ClusterStatus' })
 export type ClusterStatus = z.infer<typeof ClusterStatus>
 
-/** One read of the local cluster: sys/health plus sys/replication/dr/status, asked concurrently. */
+/** Why Vault could not be asked for a status: kept beside it, out of its wire shape, for as long as it is used. */
+const readErrors = new WeakMap<ClusterStatus, CodedError>()
+
+/**
+ * One read of the local cluster: sys/health plus sys/replication/dr/status, asked concurrently. A read that fails
+ * shows as reachable: false or replication: null; statusReadError says why.
+ */
 export async function readClusterStatus(vault: VaultClient): Promise<ClusterStatus> {
+  let healthError: unknown
+  let drError: unknown
   const [health, dr] = await Promise.all([
-    readVaultHealth(vault),
+    readVaultHealth(vault, (err) => {
+      healthError = err
+    }),
     vault.read('sys/replication/dr/status', { token: null, accept: [404] }).then(
       (res) => (res.status === 404 ? parseDrStatus({ mode: 'disabled' }) : parseDrStatus(res.body?.data)),
-      () => null,
+      (err: unknown) => {
+        drError = err
+        return null
+      },
     ),
   ])
-  return { vault: health, replication: dr, checked_at: new Date().toISOString() }
+  const status = { vault: health, replication: dr, checked_at: new Date().toISOString() }
+  const failed = !health.reachable ? healthError : dr === null ? drError : undefined
+  if (failed !== undefined) readErrors.set(status, asVaultError(failed))
+  return status
+}
+
+/**
+ * The coded Vault error (VAULT_ERR_UNREACHABLE, _TLS, _SEALED, _TIMEOUT...) of a status whose sys/health or DR
+ * status read failed, with its cause and fix; undefined when Vault answered both. Whoever cannot act without the
+ * status throws this rather than guessing a mode.
+ */
+export function statusReadError(status: ClusterStatus): CodedError | undefined {
+  return readErrors.get(status)
+}
+
+function asVaultError(err: unknown): CodedError {
+  if (isCodedError(err)) return err
+  return VaultErrors.failed(`Reading the cluster status failed: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+  })
 }
 
 /** The query of a status endpoint: how old a shared answer may be. */

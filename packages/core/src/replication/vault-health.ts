@@ -23,8 +23,14 @@ export type VaultNodeHealth = z.infer<typeof VaultNodeHealth>
 /** Every status sys/health uses to describe a node (standby, DR secondary, sealed...): answers, not failures. */
 export const HEALTH_ANSWERS = [429, 472, 473, 474, 501, 503, 530]
 
-/** Asks sys/health, accepting every status it uses to describe a node (it is an answer, not a failure). */
-export async function readVaultHealth(vault: VaultClient): Promise<VaultNodeHealth> {
+/**
+ * Asks sys/health, accepting every status it uses to describe a node (it is an answer, not a failure). A node that
+ * cannot be asked is reported as reachable: false; `onError` receives the Vault client's coded error of why.
+ */
+export async function readVaultHealth(
+  vault: VaultClient,
+  onError: (err: unknown) => void = () => {},
+): Promise<VaultNodeHealth> {
   try {
     const { status, body } = await vault.read('sys/health', { token: null, accept: HEALTH_ANSWERS })
     const h = (body ?? {}) as Record<string, unknown>
@@ -54,6 +60,7 @@ export async function readVaultHealth(vault: VaultClient): Promise<VaultNodeHeal
       error: null,
     }
   } catch (err) {
+    onError(err)
     return {
       reachable: false,
       address: vault.addr,

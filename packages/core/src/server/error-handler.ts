@@ -10,7 +10,7 @@ export function toCodedError(err: unknown): CodedError {
   if (isCodedError(err)) return err
   const error = err as FastifyError & { validationContext?: string }
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const fields = error.validation.map((v) => `${error.validationContext ?? 'request'}${v.instancePath}`)
+    const fields = fieldErrors(error).map((e) => e.path)
     return CoreErrors.validation(`Invalid ${[...new Set(fields)].join(', ')}: ${error.validation[0]?.message ?? ''}`, {
       cause: error,
     })
@@ -33,10 +33,27 @@ export function toCodedError(err: unknown): CodedError {
   return CoreErrors.internal('The service failed to handle the request.', { cause: err })
 }
 
+interface ValidationFailure {
+  validation?: Array<{ instancePath: string; message?: string; keyword?: string; params?: { keys?: unknown } }>
+  validationContext?: string
+}
+
+/**
+ * Each invalid field of a failed validation as `context/path` and a message. An unknown field (a strict body) is
+ * named by its own path, not its parent's: `body/tll`, "Unrecognized key: \"tll\"".
+ */
+function fieldErrors(failure: ValidationFailure): Array<{ path: string; message: string }> {
+  const context = failure.validationContext ?? 'request'
+  return (failure.validation ?? []).flatMap((v) => {
+    const keys = v.keyword === 'unrecognized_keys' && Array.isArray(v.params?.keys) ? v.params.keys : []
+    if (keys.length === 0) return [{ path: `${context}${v.instancePath}`, message: v.message ?? '' }]
+    const parent = v.instancePath.replace(/\/$/, '')
+    return keys.map((key) => ({ path: `${context}${parent}/${String(key)}`, message: `Unrecognized key: "${key}"` }))
+  })
+}
+
 export function toProblem(err: CodedError, requestId: string): ProblemDetails {
-  const validationCause = (err.cause as { validation?: Array<{ instancePath: string; message?: string }> } | undefined)
-    ?.validation
-  const context = (err.cause as { validationContext?: string } | undefined)?.validationContext ?? 'request'
+  const validationCause = err.cause as ValidationFailure | undefined
   return {
     type: problemType(err.code),
     title: err.title,
@@ -45,8 +62,8 @@ export function toProblem(err: CodedError, requestId: string): ProblemDetails {
     code: err.code,
     instance: requestId,
     ...(err.fix === undefined ? {} : { fix: err.fix }),
-    ...(err.code === CoreErrors.validation.code && validationCause
-      ? { errors: validationCause.map((v) => ({ path: `${context}${v.instancePath}`, message: v.message ?? '' })) }
+    ...(err.code === CoreErrors.validation.code && validationCause?.validation
+      ? { errors: fieldErrors(validationCause) }
       : {}),
     ...(err.upstream === undefined ? {} : { upstream: err.upstream }),
   }

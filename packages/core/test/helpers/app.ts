@@ -1,6 +1,7 @@
 import { z } from 'zod'
+import { CoreErrors } from '../../src/core-errors.ts'
 import { defineError } from '../../src/errors.ts'
-import { problemResponses } from '../../src/problem.ts'
+import { bodyProblemResponses, problemResponse, problemResponses } from '../../src/problem.ts'
 import { type App, createServer, type ServerOptions } from '../../src/server/create-server.ts'
 import { LogCapture } from '../../src/server/log-capture.ts'
 
@@ -43,6 +44,27 @@ export async function buildTestApp(opts: Partial<ServerOptions> = {}): Promise<{
       },
     },
     async (request, reply) => reply.status(201).send({ id: `thing-${request.body.name}`, ...request.body }),
+  )
+  app.post(
+    '/v1/strict-things',
+    {
+      schema: {
+        operationId: 'createStrictThing',
+        tags: ['things'],
+        summary: 'Create a thing; unknown fields are refused',
+        body: Thing.extend({ tags: z.object({ colour: z.string() }).strict().optional() }).strict(),
+        response: {
+          201: CreatedThing,
+          409: problemResponse('The thing exists (CORE_ERR_CONFLICT)'),
+          ...problemResponses,
+          ...bodyProblemResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      if (request.body.name === 'taken') throw CoreErrors.conflict('A thing named taken exists.')
+      return reply.status(201).send({ id: `thing-${request.body.name}`, name: request.body.name, count: 1 })
+    },
   )
   app.get('/v1/things/:name', async (request) => ({ name: (request.params as { name: string }).name }))
   app.get('/v1/boom', async () => {

@@ -1,8 +1,11 @@
-import { Problem, problemResponses } from '@vault-dr/core'
+import { bodyProblemResponses, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Cluster, ClusterList, ClusterParams, ClusterView, LiveQuery, RegisterClusterBody } from './clusters.schemas.ts'
 import type { ClustersService } from './clusters.service.ts'
+
+const clusterNotFound = problemResponse('No cluster of this name is registered (GATEWAY_ERR_CLUSTER_NOT_FOUND)')
+const clusterInUse = problemResponse('An unfinished handshake uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE)')
 
 export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }> = async (app, { clusters }) => {
   app.post(
@@ -17,7 +20,7 @@ export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }
           'new, 200 when it replaced a registration. While an unfinished handshake uses the cluster, its agent_url ' +
           'and agent_token may be replaced but not its role (409 GATEWAY_ERR_CLUSTER_IN_USE).',
         body: RegisterClusterBody,
-        response: { 200: Cluster, 201: Cluster, 409: Problem, ...problemResponses },
+        response: { 200: Cluster, 201: Cluster, 409: clusterInUse, ...problemResponses, ...bodyProblemResponses },
       },
     },
     async (request, reply) => {
@@ -55,7 +58,7 @@ export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }
         summary: 'One cluster with its live status',
         params: ClusterParams,
         querystring: LiveQuery,
-        response: { 200: ClusterView, 404: Problem, ...problemResponses },
+        response: { 200: ClusterView, 404: clusterNotFound, ...problemResponses },
       },
     },
     async (request) => clusters.get(request.params.name, request.query.live),
@@ -69,7 +72,12 @@ export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }
         tags: ['clusters'],
         summary: 'Forget a cluster (refused while an unfinished handshake uses it)',
         params: ClusterParams,
-        response: { 204: z.null().describe('Deleted'), 404: Problem, 409: Problem, ...problemResponses },
+        response: {
+          204: z.null().describe('Deleted'),
+          404: clusterNotFound,
+          409: clusterInUse,
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => {

@@ -1,4 +1,4 @@
-import { Problem, problemResponses } from '@vault-dr/core'
+import { bodyProblemResponses, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Store } from '../store/store.ts'
@@ -22,6 +22,8 @@ export interface HandshakesRoutesOptions {
   streams: OpenStreams
 }
 
+const handshakeNotFound = problemResponse('No such handshake (GATEWAY_ERR_HANDSHAKE_NOT_FOUND)')
+
 const STEPS_DOC =
   'Steps, in order: preflight, enable_primary, mint_token, inspect_token, activate_secondary, verify. The activation ' +
   'token moves from the primary agent to the secondary agent in memory only: it is never stored, logged or returned.'
@@ -39,7 +41,16 @@ export const handshakesRoutes: FastifyPluginAsyncZod<HandshakesRoutesOptions> = 
         description: `Answers 202 at once; the handshake runs in the background, durably: a gateway restart resumes it. ${STEPS_DOC} With an Idempotency-Key, the same key and body give the same handshake (200), another body 422. One pending or running handshake per secondary, and per secondary id of a primary (409).`,
         headers: IdempotencyHeaders,
         body: CreateHandshakeBody,
-        response: { 200: Handshake, 202: Handshake, 409: Problem, 422: Problem, ...problemResponses },
+        response: {
+          200: Handshake,
+          202: Handshake,
+          ...problemResponses,
+          ...bodyProblemResponses,
+          409: problemResponse(
+            'A handshake for this secondary or secondary id is unfinished (GATEWAY_ERR_HANDSHAKE_IN_PROGRESS, GATEWAY_ERR_SECONDARY_ID_IN_USE)',
+          ),
+          422: problemResponse('The Idempotency-Key was used with another body (GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED)'),
+        },
       },
     },
     async (request, reply) => {
@@ -73,7 +84,7 @@ export const handshakesRoutes: FastifyPluginAsyncZod<HandshakesRoutesOptions> = 
         tags: ['handshakes'],
         summary: 'One handshake: its state, every step and the preflight checks',
         params: HandshakeParams,
-        response: { 200: Handshake, 404: Problem, ...problemResponses },
+        response: { 200: Handshake, 404: handshakeNotFound, ...problemResponses },
       },
     },
     async (request) => toPublic(await handshakes.get(request.params.id)),
@@ -93,7 +104,12 @@ export const handshakesRoutes: FastifyPluginAsyncZod<HandshakesRoutesOptions> = 
           'to its end and finishes succeeded or failed as it really went, with cancel_requested: true and a note in ' +
           'the step detail. A finished handshake: 409.',
         params: HandshakeParams,
-        response: { 202: Handshake, 404: Problem, 409: Problem, ...problemResponses },
+        response: {
+          202: Handshake,
+          404: handshakeNotFound,
+          409: problemResponse('The handshake already finished (GATEWAY_ERR_HANDSHAKE_FINISHED)'),
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => reply.status(202).send(toPublic(await handshakes.cancel(request.params.id))),
@@ -116,7 +132,7 @@ export const handshakesRoutes: FastifyPluginAsyncZod<HandshakesRoutesOptions> = 
             description: 'The event stream',
             content: { 'text/event-stream': { schema: z.string().describe('Server-sent events') } },
           },
-          404: Problem,
+          404: handshakeNotFound,
           ...problemResponses,
         },
       },

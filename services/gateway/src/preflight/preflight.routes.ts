@@ -1,4 +1,4 @@
-import { problemResponses } from '@vault-dr/core'
+import { bodyProblemResponses, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
@@ -18,7 +18,7 @@ export const preflightRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService;
         tags: ['handshakes'],
         summary: "Dry run: a handshake's preflight checks alone; changes nothing and creates no handshake",
         body: PreflightBody,
-        response: { 200: PreflightResult, ...problemResponses },
+        response: { 200: PreflightResult, ...problemResponses, ...bodyProblemResponses },
       },
     },
     async (request) => {

@@ -1,4 +1,10 @@
-import { Problem, problemResponses, type VaultAgent } from '@vault-dr/core'
+import {
+  bodyProblemResponses,
+  problemResponse,
+  problemResponses,
+  type VaultAgent,
+  vaultProblemResponses,
+} from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import {
   CreateSecondaryTokenBody,
@@ -11,7 +17,7 @@ import {
 import { enableDrPrimary } from './enable-primary.service.ts'
 import { createSecondaryToken, revokeSecondary } from './secondary-token.service.ts'
 
-const upstreamErrors = { 409: Problem, 502: Problem, 503: Problem, 504: Problem }
+const errors = { ...problemResponses, ...bodyProblemResponses, ...vaultProblemResponses }
 
 export const drPrimaryRoutes: FastifyPluginAsyncZod<{
   agent: VaultAgent
@@ -27,10 +33,20 @@ export const drPrimaryRoutes: FastifyPluginAsyncZod<{
         tags: ['dr-primary'],
         summary: 'Enable DR replication as primary (idempotent)',
         description:
-          'On a cluster that already is a DR primary nothing changes (changed: false). A DR secondary is refused. ' +
+          'On a cluster that already is a DR primary nothing changes (changed: false), unless another ' +
+          'primary_cluster_addr than its current one is asked for (409). A DR secondary is refused. ' +
           'Waits, bounded by VAULT_DR_WAIT_TIMEOUT_MS, until the cluster is a running primary again.',
         body: EnablePrimaryBody,
-        response: { 200: EnablePrimaryResult, ...problemResponses, ...upstreamErrors },
+        response: {
+          200: EnablePrimaryResult,
+          ...errors,
+          409: problemResponse(
+            'A DR secondary (PRIMARY_ERR_IS_DR_SECONDARY), or a DR primary with another primary_cluster_addr (PRIMARY_ERR_CLUSTER_ADDR_DIFFERS)',
+          ),
+          504: problemResponse(
+            'Vault did not answer in time (VAULT_ERR_TIMEOUT), or was no running primary within VAULT_DR_WAIT_TIMEOUT_MS (PRIMARY_ERR_ENABLE_TIMEOUT)',
+          ),
+        },
       },
     },
     async (request) => {
@@ -53,7 +69,13 @@ export const drPrimaryRoutes: FastifyPluginAsyncZod<{
         description:
           'Returns the wrapped activation token once, with its non-secret claims. The agent neither logs nor keeps it.',
         body: CreateSecondaryTokenBody,
-        response: { 201: SecondaryToken, ...problemResponses, ...upstreamErrors },
+        response: {
+          201: SecondaryToken,
+          ...errors,
+          409: problemResponse(
+            'Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or the id is taken (PRIMARY_ERR_SECONDARY_EXISTS)',
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -71,7 +93,11 @@ export const drPrimaryRoutes: FastifyPluginAsyncZod<{
         summary: 'Revoke a secondary id (idempotent)',
         description: 'Disconnects the secondary and voids its activation token, used or not.',
         body: RevokeSecondaryBody,
-        response: { 200: RevokeSecondaryResult, ...problemResponses, ...upstreamErrors },
+        response: {
+          200: RevokeSecondaryResult,
+          ...errors,
+          409: problemResponse('Not a DR primary (PRIMARY_ERR_NOT_PRIMARY)'),
+        },
       },
     },
     async (request) => revokeSecondary(agent, request.body.secondary_id),

@@ -19,8 +19,12 @@ export const EnablePrimaryBody = z
     primary_cluster_addr: z
       .url({ protocol: /^https?$/, error: 'must be a cluster address such as https://10.0.0.1:8201' })
       .optional()
-      .describe('The cluster address handed to secondaries, e.g. a layer-4 load balancer in front of 8201'),
+      .describe(
+        'The cluster address handed to secondaries, e.g. a layer-4 load balancer in front of 8201. On a DR primary ' +
+          'it must equal the current one (409 otherwise): Vault keeps the address the primary was enabled with.',
+      ),
   })
+  .strict()
   .meta({
     id: 'EnablePrimaryRequest',
     examples: [{}, { primary_cluster_addr: 'https://vault-dr-lb.dc1.example:8201' }],
@@ -37,6 +41,7 @@ export const EnablePrimaryResult = z
 
 export const CreateSecondaryTokenBody = z
   .object({ secondary_id: SecondaryId, ttl: TokenTtl.default('30m') })
+  .strict()
   .meta({ id: 'CreateSecondaryTokenRequest', examples: [{ secondary_id: 'dc2', ttl: '10m' }] })
 
 export const SecondaryToken = z
@@ -67,6 +72,7 @@ export const SecondaryToken = z
 
 export const RevokeSecondaryBody = z
   .object({ secondary_id: SecondaryId })
+  .strict()
   .meta({ id: 'RevokeSecondaryRequest', examples: [{ secondary_id: 'dc2' }] })
 
 export const RevokeSecondaryResult = z

@@ -3,6 +3,7 @@ import {
   GUARD_STATUS_MAX_AGE_MS,
   pollUntil,
   readClusterStatus,
+  statusReadError,
   type VaultAgent,
 } from '@vault-dr/core'
 import { PrimaryErrors } from '../primary-errors.ts'
@@ -26,11 +27,20 @@ export async function enableDrPrimary(
   opts: { primaryClusterAddr?: string | undefined; waitTimeoutMs: number },
 ): Promise<EnableResult> {
   const before = await agent.status(GUARD_STATUS_MAX_AGE_MS)
-  const mode = before.replication?.mode
   if (before.replication === null || !before.vault.reachable) {
-    throw PrimaryErrors.vaultUnavailable(`Cannot read the cluster's replication status: ${before.vault.error ?? ''}`)
+    throw (
+      statusReadError(before) ??
+      PrimaryErrors.vaultUnavailable(`Cannot read the cluster's replication status: ${before.vault.error ?? ''}`)
+    )
   }
+  const mode = before.replication.mode
   if (mode === 'primary') {
+    const current = before.replication.primary_cluster_addr
+    if (opts.primaryClusterAddr !== undefined && !sameAddress(opts.primaryClusterAddr, current)) {
+      throw PrimaryErrors.clusterAddrDiffers(
+        `The cluster already is a DR primary with primary_cluster_addr ${current ?? "unset (secondaries dial each node's cluster_addr)"}; ${opts.primaryClusterAddr} was asked for and not applied.`,
+      )
+    }
     return {
       changed: false,
       detail: 'The cluster already is a DR primary; nothing changed.',
@@ -66,4 +76,11 @@ export async function enableDrPrimary(
     warnings: res.body?.warnings ?? [],
     status: after,
   }
+}
+
+/** The same cluster address, written either way: a trailing slash, host case or an explicit default port. */
+function sameAddress(asked: string, current: string | null): boolean {
+  if (current === null) return false
+  if (!URL.canParse(asked) || !URL.canParse(current)) return asked === current
+  return new URL(asked).href === new URL(current).href
 }

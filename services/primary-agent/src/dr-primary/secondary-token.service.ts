@@ -1,4 +1,4 @@
-import { decodeActivationToken, isCodedError, type VaultAgent, VaultErrors } from '@vault-dr/core'
+import { decodeActivationToken, isCodedError, statusReadError, type VaultAgent, VaultErrors } from '@vault-dr/core'
 import { PrimaryErrors } from '../primary-errors.ts'
 import { ttlSeconds } from './dr-primary.schemas.ts'
 
@@ -49,9 +49,14 @@ async function explainRefusal(agent: VaultAgent, secondaryId: string, cause: unk
 /** Revokes a secondary id; revoking an id the primary does not know changes nothing and says so. */
 export async function revokeSecondary(agent: VaultAgent, secondaryId: string) {
   agent.invalidateStatus()
-  const { replication } = await agent.status()
-  if (replication?.mode !== 'primary') {
-    throw PrimaryErrors.notPrimary(`The cluster's DR mode is ${replication?.mode ?? 'unknown'}, not primary.`)
+  const status = await agent.status()
+  const { replication } = status
+  // Unreadable is not "not a primary": the read's own error (unreachable, sealed, TLS...) says what to fix.
+  if (replication === null) {
+    throw statusReadError(status) ?? PrimaryErrors.vaultUnavailable("Cannot read the cluster's replication status.")
+  }
+  if (replication.mode !== 'primary') {
+    throw PrimaryErrors.notPrimary(`The cluster's DR mode is ${replication.mode}, not primary.`)
   }
   if (!replication.known_secondaries.includes(secondaryId)) {
     return { secondary_id: secondaryId, revoked: false, detail: 'The primary does not know this id; nothing changed.' }

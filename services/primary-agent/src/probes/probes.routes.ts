@@ -1,4 +1,4 @@
-import { Problem, problemResponses } from '@vault-dr/core'
+import { problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { LocalProbeResult } from './local-probe.schemas.ts'
 
@@ -16,7 +16,11 @@ export const probesRoutes: FastifyPluginAsyncZod<{ localProbe: () => Promise<Loc
         description:
           'Reports whether both listeners answer, whether the cluster listener negotiates replication_dr_v1, the ' +
           "SHA-256 fingerprint of its certificate (to compare with what the secondary sees), and Vault's advertised addresses.",
-        response: { 200: LocalProbeResult, ...problemResponses, 502: Problem },
+        response: {
+          200: LocalProbeResult,
+          ...problemResponses,
+          502: problemResponse('Vault failed (VAULT_ERR_*); an unreachable listener is a diagnosis in the 200 answer'),
+        },
       },
     },
     async () => localProbe(),

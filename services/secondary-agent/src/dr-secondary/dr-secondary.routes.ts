@@ -1,4 +1,4 @@
-import { Problem } from '@vault-dr/core'
+import { bodyProblemResponses, problemResponse, problemResponses, vaultProblemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { ActivateSecondaryRequest, ActivationResult } from './dr-secondary.schemas.ts'
 import type { DrSecondaryService } from './dr-secondary.service.ts'
@@ -19,14 +19,21 @@ export const drSecondaryRoutes: FastifyPluginAsyncZod<{ service: DrSecondaryServ
         body: ActivateSecondaryRequest,
         response: {
           200: ActivationResult,
-          400: Problem,
-          401: Problem,
-          409: Problem,
-          413: Problem,
-          415: Problem,
-          502: Problem,
-          503: Problem,
-          504: Problem,
+          ...problemResponses,
+          ...bodyProblemResponses,
+          ...vaultProblemResponses,
+          400: problemResponse(
+            'Invalid input naming each field (CORE_ERR_VALIDATION), wipe not confirmed, no primary address, or a token or ca_file Vault refused (SECONDARY_ERR_*)',
+          ),
+          409: problemResponse(
+            'Already a DR secondary, or a DR primary (SECONDARY_ERR_ALREADY_SECONDARY, _IS_PRIMARY)',
+          ),
+          502: problemResponse(
+            "This cluster's Vault could not be asked (VAULT_ERR_*), or could not reach, trust or bootstrap from the primary (SECONDARY_ERR_PRIMARY_API_*, _CLUSTER_PORT, _ACTIVATION_FAILED)",
+          ),
+          503: problemResponse(
+            'This cluster is sealed (SECONDARY_ERR_SEALED) or Vault is not ready (VAULT_ERR_NOT_READY)',
+          ),
         },
       },
     },

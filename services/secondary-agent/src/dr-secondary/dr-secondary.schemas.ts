@@ -25,6 +25,7 @@ export const ActivateSecondaryRequest = z
       .optional()
       .describe("Must be true: activation erases this cluster's data, tokens, policies and keys"),
   })
+  .strict()
   .refine((body) => body.ca_pem === undefined || body.ca_file === undefined, {
     path: ['ca_pem'],
     message: 'set ca_pem or ca_file, not both',

@@ -1,4 +1,10 @@
-import { type ClusterStatus, decodeActivationToken, type VaultAgent, VaultErrors } from '@vault-dr/core'
+import {
+  type ClusterStatus,
+  decodeActivationToken,
+  statusReadError,
+  type VaultAgent,
+  VaultErrors,
+} from '@vault-dr/core'
 import type { FastifyBaseLogger } from 'fastify'
 import { SecondaryErrors } from '../secondary-errors.ts'
 import { redactToken } from '../shared/inputs.ts'
@@ -67,7 +73,11 @@ export function createDrSecondaryService(
 function refuseUnlessActivatable(status: ClusterStatus): void {
   const { vault, replication } = status
   if (!vault.reachable) {
-    throw VaultErrors.unreachable(`This cluster's Vault did not answer sys/health: ${vault.error ?? 'unreachable'}`)
+    // The read's own error says why (unreachable, untrusted certificate, timeout...) and what to fix.
+    throw (
+      statusReadError(status) ??
+      VaultErrors.unreachable(`This cluster's Vault did not answer sys/health: ${vault.error ?? 'unreachable'}`)
+    )
   }
   if (vault.sealed === true) throw SecondaryErrors.sealed('This cluster is sealed; activation needs it unsealed.')
   const mode = replication?.mode ?? vault.dr_mode

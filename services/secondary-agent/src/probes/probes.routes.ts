@@ -1,4 +1,4 @@
-import { Problem } from '@vault-dr/core'
+import { bodyProblemResponses, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { ProbePrimaryRequest, ProbePrimaryResult } from './probes.schemas.ts'
 import type { ProbesService } from './probes.service.ts'
@@ -17,7 +17,7 @@ export const probesRoutes: FastifyPluginAsyncZod<{ service: ProbesService }> = a
           'has a diagnosis code and a fix; ok is false when any check failed. Network outcomes are answers (200), ' +
           'not errors. Checks that depend on a failed one are left out.',
         body: ProbePrimaryRequest,
-        response: { 200: ProbePrimaryResult, 400: Problem, 401: Problem, 413: Problem, 415: Problem },
+        response: { 200: ProbePrimaryResult, ...problemResponses, ...bodyProblemResponses },
       },
     },
     async (request) => service.probePrimary(request.body),

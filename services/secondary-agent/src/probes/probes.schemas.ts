@@ -40,6 +40,7 @@ export const ProbePrimaryRequest = z
       .optional()
       .describe('Deadline of each network step (connect, handshake, request); default VAULT_DR_PROBE_TIMEOUT_MS'),
   })
+  .strict()
   .meta({
     id: 'ProbePrimaryRequest',
     examples: [

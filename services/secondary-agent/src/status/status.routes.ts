@@ -1,4 +1,4 @@
-import { ClusterStatus, Problem, StatusQuery, sendSerializedJson } from '@vault-dr/core'
+import { ClusterStatus, problemResponses, StatusQuery, sendSerializedJson } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { StatusService } from './status.service.ts'
 
@@ -14,7 +14,7 @@ export const statusRoutes: FastifyPluginAsyncZod<{ service: StatusService }> = a
           'sys/health (472 is the normal answer of a DR secondary) and sys/replication/dr/status, read together. ' +
           'Concurrent callers share one read of Vault, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).',
         querystring: StatusQuery,
-        response: { 200: ClusterStatus, 400: Problem, 401: Problem },
+        response: { 200: ClusterStatus, ...problemResponses },
       },
     },
     // Sent as JSON checked against ClusterStatus once per Vault read, not once per request.

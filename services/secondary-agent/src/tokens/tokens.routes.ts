@@ -1,4 +1,4 @@
-import { Problem } from '@vault-dr/core'
+import { bodyProblemResponses, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { InspectTokenRequest, TokenInspection } from './tokens.schemas.ts'
 import type { TokensService } from './tokens.service.ts'
@@ -16,7 +16,7 @@ export const tokensRoutes: FastifyPluginAsyncZod<{ service: TokensService }> = a
           'with sys/wrapping/lookup, which does not consume the token. An unreachable primary is reported in lookup, ' +
           'not as an error. The token and its jti are never returned or logged.',
         body: InspectTokenRequest,
-        response: { 200: TokenInspection, 400: Problem, 401: Problem, 413: Problem, 415: Problem },
+        response: { 200: TokenInspection, ...problemResponses, ...bodyProblemResponses },
       },
     },
     async (request) => service.inspect(request.body),

@@ -12,6 +12,7 @@ export const InspectTokenRequest = z
       "CA bundle for the primary's API certificate; default VAULT_DR_PRIMARY_CACERT, then the system roots",
     ),
   })
+  .strict()
   .meta({ id: 'InspectTokenRequest' })
 export type InspectTokenRequest = z.infer<typeof InspectTokenRequest>
 
