@@ -16,6 +16,8 @@ export interface SimMessages {
   unreadableCaFile: (cause: string) => string
   missingDrOperationToken: string
   invalidDrOperationToken: string
+  updatePrimaryTokenAndAddrs: string
+  updatePrimaryAddrsWithoutPrimary: string
   promoteNotInSync: string
   unsupportedPath: string
   badHealthParam: (name: string, value: string) => string
@@ -58,6 +60,9 @@ export const defaultMessages: SimMessages = {
   unreadableCaFile: (cause) => `error reading CA file: ${cause}`,
   missingDrOperationToken: 'missing dr_operation_token',
   invalidDrOperationToken: 'permission denied',
+  updatePrimaryTokenAndAddrs: 'token and update_primary_addrs are mutually exclusive',
+  updatePrimaryAddrsWithoutPrimary:
+    'this secondary has no primary to look for at update_primary_addrs; update-primary needs an activation token',
   promoteNotInSync:
     'the secondary is still syncing with its primary; try again later or promote with force=true (may lose data)',
   unsupportedPath: 'unsupported path',

@@ -64,7 +64,7 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
   const primarySessions = new PrimarySessions({
     storage,
     primaryState: () => primaryState(ctx),
-    advertised: () => ({ primaryApiAddr: addrs.apiAdvertise ?? '', primaryClusterAddrs: primaryClusterAddrs(ctx) }),
+    advertised: () => ({ primaryApiAddr: addrs.apiAdvertise ?? '', primaryClusterAddrs: [addrs.clusterAdvertise] }),
     timings: options.timings,
     messages: options.compat.messages,
     log,
@@ -93,6 +93,7 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
     wrapping: new WrappingStore({
       key: wrappingKey,
       apiAddr: () => addrs.apiAdvertise,
+      isLiveToken: (token) => tokens.lookup(token) !== undefined,
       messages: options.compat.messages,
     }),
     identity,
@@ -118,8 +119,11 @@ export function primaryState(ctx: ClusterContext): PrimaryDrState | undefined {
   return ctx.dr.mode === 'primary' ? ctx.dr : undefined
 }
 
-/** The addresses a primary hands to secondaries: primary_cluster_addr when set, else its cluster_addr. */
-export function primaryClusterAddrs(ctx: ClusterContext): string[] {
+/**
+ * Where a new secondary dials first (the bootstrap package): primary_cluster_addr when set, else the cluster_addr.
+ * Once connected it learns the cluster_addr of every primary node instead (known_primary_cluster_addrs, one node here).
+ */
+export function firstDialAddrs(ctx: ClusterContext): string[] {
   const configured = primaryState(ctx)?.primaryClusterAddr
   return [configured || ctx.addrs.clusterAdvertise]
 }

@@ -19,6 +19,7 @@ export const ERR_PERMISSION_DENIED = 'permission denied'
 export const ERR_ENTERPRISE_ONLY = 'enterprise-only feature'
 export const ERR_PATH_DISABLED_DR_SECONDARY = 'path disabled in replication DR secondary mode'
 export const ERR_WRAPPING_TOKEN_INVALID = 'wrapping token is not valid or does not exist'
+export const ERR_NOT_UNWRAP_TOKEN = 'token is not a valid unwrap token'
 export const ERR_WRAPPING_EMPTY_TOKEN = 'error validating wrapping token: empty token in request body'
 export const ERR_WRAPPING_SIGNATURE_PREFIX =
   'error validating wrapping token: wrapping token signature could not be validated: '

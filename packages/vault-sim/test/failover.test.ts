@@ -11,7 +11,8 @@ import {
   waitForHealth,
   waitForStreaming,
 } from './helpers/clusters.ts'
-import { vault, waitFor } from './helpers/vault-http.ts'
+import { drCall, mintBatchDrToken } from './helpers/dr-tokens.ts'
+import { waitFor } from './helpers/vault-http.ts'
 
 const WARN_DEMOTE =
   'This cluster is being demoted to a replication secondary. Vault will be unavailable for a brief period and will resume service shortly.'
@@ -19,26 +20,6 @@ const WARN_PROMOTE =
   'This cluster is being promoted to a replication primary. Vault will be unavailable for a brief period and will resume service shortly.'
 const WARN_DISABLE =
   'This cluster is having replication disabled. Vault will be unavailable for a brief period and will resume service shortly.'
-
-/** The DR tutorial's batch DR operation token, minted in advance on the primary. */
-async function mintBatchDrToken(primary: ClusterHandle): Promise<string> {
-  const call = (path: string, body: unknown) =>
-    vault('POST', `${primary.apiUrl}/v1/${path}`, { token: primary.rootToken, body })
-  await call('sys/policies/acl/dr-secondary-promotion', {
-    policy: `path "sys/replication/dr/secondary/promote" { capabilities = ["update"] }
-path "sys/replication/dr/secondary/update-primary" { capabilities = ["update"] }
-path "sys/storage/raft/autopilot/state" { capabilities = ["update", "read"] }`,
-  })
-  await call('auth/token/roles/failover-handler', {
-    allowed_policies: 'dr-secondary-promotion',
-    orphan: true,
-    renewable: false,
-    token_type: 'batch',
-  })
-  const created = await call('auth/token/create/failover-handler', { ttl: '8h' })
-  expect(created.body.auth).toMatchObject({ token_type: 'batch', policies: ['default', 'dr-secondary-promotion'] })
-  return created.body.auth?.client_token ?? ''
-}
 
 async function waitForCatchUp(primary: ClusterHandle, secondary: ClusterHandle) {
   const target = await drStatus(primary)
@@ -48,9 +29,6 @@ async function waitForCatchUp(primary: ClusterHandle, secondary: ClusterHandle) 
     { what: `${secondary.name} to catch up with ${primary.name}` },
   )
 }
-
-const drCall = (cluster: ClusterHandle, path: string, body: Record<string, unknown> = {}, token?: string) =>
-  vault('POST', `${cluster.apiUrl}/v1/sys/replication/dr/${path}`, { body, ...(token && { token }) })
 
 describe('failover with a batch DR operation token', () => {
   const start = useClusters()
@@ -97,9 +75,16 @@ describe('failover with a batch DR operation token', () => {
     dc2.faults.write('sim/after-failover')
     await waitForCatchUp(dc2, dc1)
 
-    // The promotion policy does not cover disable; the (shared) root token does.
+    // The promotion policy does not cover disable, and the (shared) root token is no DR operation token;
+    // a batch token whose policy covers disable is.
+    const disableToken = await mintBatchDrToken(
+      { ...dc2, rootToken: dc1.rootToken },
+      { name: 'dr-secondary-disable', paths: ['sys/replication/dr/secondary/disable'] },
+    )
+    await waitForCatchUp(dc2, dc1)
     expect((await drCall(dc1, 'secondary/disable', { dr_operation_token: drToken })).status).toBe(403)
-    const disable = await drCall(dc1, 'secondary/disable', { dr_operation_token: dc1.rootToken })
+    expect((await drCall(dc1, 'secondary/disable', { dr_operation_token: dc1.rootToken })).status).toBe(403)
+    const disable = await drCall(dc1, 'secondary/disable', { dr_operation_token: disableToken })
     expect(disable.status).toBe(200)
     expect(disable.body.warnings).toEqual([WARN_DISABLE])
     await waitForHealth(dc1, 200)
@@ -110,6 +95,7 @@ describe('failover with a batch DR operation token', () => {
     const primary = await start({ name: 'dc1' })
     const secondary = await start({ name: 'dc2', timings: { ...fastTimings, merkleSyncMs: 60_000 } })
     await enablePrimary(primary)
+    const drToken = await mintBatchDrToken(primary)
     expect((await enableSecondary(secondary, { token: await secondaryToken(primary, 'dc2') })).status).toBe(200)
     const syncing = await waitFor(
       () => drStatus(secondary),
@@ -117,7 +103,7 @@ describe('failover with a batch DR operation token', () => {
       { what: 'merkle-sync' },
     )
     expect(syncing.sync_total_keys).toEqual(expect.any(Number))
-    const op = { dr_operation_token: primary.rootToken }
+    const op = { dr_operation_token: drToken }
     expect((await drCall(secondary, 'secondary/promote', op)).status).toBe(503)
     expect((await drCall(secondary, 'secondary/promote', { ...op, force: true })).status).toBe(200)
   })

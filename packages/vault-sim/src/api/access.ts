@@ -46,7 +46,7 @@ export function checkAccess(ctx: ClusterContext, request: FastifyRequest): void 
   if (isSecondaryMode(ctx.dr) && !access.onDrSecondary) throw new VaultError(400, ERR_PATH_DISABLED_DR_SECONDARY)
   if (access.auth === 'none') return
   const entry = ctx.tokens.lookup(clientToken(request) ?? '')
-  if (!entry || !isAllowed(ctx, entry, vaultPath(request), request.method, access.sudo ?? false)) {
+  if (!entry || !isAllowed(ctx, entry, vaultPath(request), request.method, access.sudo)) {
     throw forbidden(ERR_PERMISSION_DENIED)
   }
   request.vaultToken = entry
@@ -76,14 +76,14 @@ function vaultPath(request: FastifyRequest): string {
   return (request.url.split('?')[0] ?? '').replace(/^\/v1\//, '').replace(/\/+$/, '')
 }
 
-function isAllowed(ctx: ClusterContext, entry: TokenEntry, path: string, method: string, sudo: boolean): boolean {
+export function isAllowed(ctx: ClusterContext, entry: TokenEntry, path: string, method: string, sudo = false): boolean {
   const caps = ctx.tokens.capabilities(entry, path)
   if (caps === 'root') return true
   if (caps.has('deny') || (sudo && !caps.has('sudo'))) return false
-  return operationCapabilities(method).some((cap) => caps.has(cap))
+  return operationCapabilities(method, path).some((cap) => caps.has(cap))
 }
 
-function operationCapabilities(method: string): Capability[] {
+function operationCapabilities(method: string, path: string): Capability[] {
   switch (method) {
     case 'GET':
     case 'HEAD':
@@ -93,8 +93,9 @@ function operationCapabilities(method: string): Capability[] {
     case 'LIST':
       return ['list']
     default:
-      // Vault picks create or update by whether the entry exists; either grants a write here.
-      return ['create', 'update']
+      // Vault picks create or update by an existence check; paths without one, such as every replication path,
+      // are always update. Elsewhere either grants a write here.
+      return path.startsWith('sys/replication/') ? ['update'] : ['create', 'update']
   }
 }
 

@@ -83,12 +83,7 @@ function createToken(
   const params: CreateTokenParams = {
     policies: policies.length ? policies : parentPolicies,
     type,
-    ttlSeconds:
-      body.ttl === undefined || body.ttl === ''
-        ? type === 'batch'
-          ? 768 * 3600
-          : 0
-        : parseDurationSeconds(body.ttl, 'ttl'),
+    ttlSeconds: body.ttl === undefined || body.ttl === '' ? undefined : parseDurationSeconds(body.ttl, 'ttl'),
     orphan: role?.orphan || boolParam(body, 'no_parent') || type === 'batch',
     displayName: stringParam(body, 'display_name') || 'token',
     noDefaultPolicy: boolParam(body, 'no_default_policy'),

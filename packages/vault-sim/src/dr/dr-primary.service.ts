@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import {
   beginRestart,
   type ClusterContext,
+  firstDialAddrs,
   newReplicationCa,
-  primaryClusterAddrs,
   primaryState,
   setDrState,
 } from '../context.ts'
@@ -52,7 +52,7 @@ export async function createSecondaryToken(ctx: ClusterContext, body: Body) {
     secondaryId: id,
     clusterId: primary.clusterId,
     primaryApiAddr: ctx.addrs.apiAdvertise ?? '',
-    primaryClusterAddrs: primaryClusterAddrs(ctx),
+    primaryClusterAddrs: firstDialAddrs(ctx),
     primaryClusterCaPem: ctx.identity.certPem,
     clientCertPem: client.certPem,
     clientKeyPem: client.keyPem,

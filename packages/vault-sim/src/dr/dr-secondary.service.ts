@@ -2,9 +2,10 @@ import { beginRestart, type ClusterContext, newReplicationCa, setDrState } from 
 import { WARN_DISABLE, WARN_PROMOTE, WARN_SECONDARY_ENABLE } from '../messages.ts'
 import type { PrimaryConnection } from '../replication/stream-client.ts'
 import { isSecondaryMode, type SecondaryCredentials, type SecondaryDrState } from '../state.ts'
-import { badRequest, unavailable, VaultError } from '../vault-error.ts'
+import { badRequest, unavailable } from '../vault-error.ts'
 import { fetchActivation } from './activation.ts'
-import { type Body, boolParam, stringParam } from './params.ts'
+import { authorizeDrOperation } from './dr-operation-token.ts'
+import { type Body, boolParam, listParam, stringParam } from './params.ts'
 
 /** secondary/enable: unwrap at the primary, bootstrap over its cluster port, then wipe and follow it. */
 export async function enableSecondary(ctx: ClusterContext, body: Body): Promise<string[]> {
@@ -37,19 +38,33 @@ export async function promoteSecondary(ctx: ClusterContext, body: Body): Promise
   return [WARN_PROMOTE]
 }
 
-/** Re-points the secondary (no wipe); an empty token forgets the primary and stops reconnecting. */
+/**
+ * Re-points the secondary (no wipe) with a new activation token. `token: ""` forgets the primary and stops
+ * reconnecting; `update_primary_addrs` (mutually exclusive with `token`) keeps the primary and looks for it there.
+ */
 export async function updatePrimary(ctx: ClusterContext, body: Body): Promise<string[] | undefined> {
+  const { compat } = ctx.options
   const dr = requireSecondary(ctx)
   authorizeDrOperation(ctx, body, 'sys/replication/dr/secondary/update-primary')
-  if (stringParam(body, 'token') === '') {
+  const hasToken = body.token !== undefined && body.token !== null
+  const candidates = listParam(body.update_primary_addrs)
+  if (hasToken && candidates.length > 0) throw badRequest(compat.messages.updatePrimaryTokenAndAddrs)
+  const done = (warnings: string[]) => (compat.updatePrimaryStatus === 200 ? warnings : undefined)
+  if (candidates.length > 0) {
+    if (!dr.credentials) throw badRequest(compat.messages.updatePrimaryAddrsWithoutPrimary)
+    ctx.secondaryLink.setCandidates(candidates)
+    ctx.log(`dr: secondary looks for its primary at ${candidates.join(', ')}`)
+    return done([])
+  }
+  if (hasToken && stringParam(body, 'token') === '') {
     ctx.secondaryLink.detach()
     Object.assign(dr, { credentials: undefined, primary: undefined, state: 'idle', connectionState: 'idle' })
-    return ctx.options.compat.updatePrimaryStatus === 200 ? [] : undefined
+    return done([])
   }
   const { credentials, connection } = await fetchActivation(ctx, body, { forceFullSync: false })
   follow(ctx, credentials, connection, false)
   ctx.log(`dr: secondary re-pointed to a new primary as ${credentials.secondaryId}`)
-  return ctx.options.compat.updatePrimaryStatus === 200 ? [WARN_SECONDARY_ENABLE] : undefined
+  return done([WARN_SECONDARY_ENABLE])
 }
 
 export function disableSecondary(ctx: ClusterContext, body: Body): string[] {
@@ -89,15 +104,4 @@ function follow(
 function requireSecondary(ctx: ClusterContext): SecondaryDrState {
   if (!isSecondaryMode(ctx.dr)) throw badRequest(ctx.options.compat.messages.notSecondary)
   return ctx.dr
-}
-
-/** DR operation tokens: any token valid here (e.g. a batch token minted on the primary) granting update on `path`. */
-function authorizeDrOperation(ctx: ClusterContext, body: Body, path: string): void {
-  const { compat } = ctx.options
-  const token = stringParam(body, 'dr_operation_token')
-  if (!token) throw badRequest(compat.messages.missingDrOperationToken)
-  const entry = ctx.tokens.lookup(token)
-  const caps = entry ? ctx.tokens.capabilities(entry, path) : new Set<string>()
-  const allowed = caps === 'root' || (!caps.has('deny') && (caps.has('update') || caps.has('create')))
-  if (!allowed) throw new VaultError(compat.invalidDrOperationTokenStatus, compat.messages.invalidDrOperationToken)
 }

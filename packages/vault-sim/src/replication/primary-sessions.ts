@@ -8,6 +8,7 @@ import { type HelloMessage, readMessages, type SecondaryMessage, sendMessage } f
 export interface PrimarySessionsDeps {
   storage: ReplicatedStorage
   primaryState: () => PrimaryDrState | undefined
+  /** The welcome's addresses: the API address and every primary node's cluster_addr (known_primary_cluster_addrs). */
   advertised: () => { primaryApiAddr: string; primaryClusterAddrs: string[] }
   timings: SimTimings
   messages: SimMessages

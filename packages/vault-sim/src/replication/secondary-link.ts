@@ -61,12 +61,24 @@ export class SecondaryLink {
     if (this.#state?.credentials && !this.#connection) this.#scheduleReconnect(0)
   }
 
+  /** update_primary_addrs: where to look for the same primary from now on; a lost primary is looked for at once. */
+  setCandidates(addrs: string[]): void {
+    const state = this.#state
+    if (!state) return
+    state.knownPrimaryClusterAddrs = addrs
+    if (this.#connection || this.#paused) return
+    this.#generation += 1
+    this.#clearTimers()
+    this.#scheduleReconnect(0)
+  }
+
+  /** The known primary addresses first, then the bootstrap package's (primary_cluster_addr) as a fallback. */
   dialOptions(state: Pick<SecondaryDrState, 'secondaryId' | 'knownPrimaryClusterAddrs' | 'credentials'>): DialOptions {
     if (!state.credentials) throw new Error('no primary to dial')
     const { storage, timings } = this.#deps
     return {
       credentials: state.credentials,
-      addrs: state.knownPrimaryClusterAddrs,
+      addrs: [...new Set([...state.knownPrimaryClusterAddrs, ...state.credentials.primaryClusterAddrs])],
       hello: {
         secondaryId: state.secondaryId,
         ...this.#deps.advertised(),

@@ -35,6 +35,15 @@ describe('TokenStore', () => {
     expect(primary.tokens.lookup(`${batch.id.slice(0, -2)}AA`)).toBeUndefined()
   })
 
+  it('gives tokens the default lease TTL (768 h) unless one is given, and root tokens none', () => {
+    const { tokens } = cluster('root')
+    expect(tokens.create({ policies: ['ops'] }).ttl).toBe(768 * 3600)
+    expect(tokens.create({ policies: ['ops'], type: 'batch' }).ttl).toBe(768 * 3600)
+    expect(tokens.create({ policies: ['ops'], ttlSeconds: 60 }).ttl).toBe(60)
+    expect(tokens.create({ policies: ['root'] })).toMatchObject({ ttl: 0, expireTime: 0 })
+    expect(tokens.lookup('root')).toMatchObject({ ttl: 0, expireTime: 0 })
+  })
+
   it('expires tokens at their TTL', () => {
     vi.useFakeTimers({ now: new Date('2030-01-01T00:00:00Z') })
     try {

@@ -21,12 +21,16 @@ export interface TokenEntry {
 export interface CreateTokenParams {
   policies?: string[] | undefined
   type?: 'service' | 'batch' | undefined
+  /** 0 or unset: the default lease TTL, or no expiry for a root token. */
   ttlSeconds?: number | undefined
   orphan?: boolean | undefined
   displayName?: string | undefined
   noDefaultPolicy?: boolean | undefined
   path?: string | undefined
 }
+
+/** Vault's default_lease_ttl (768 h), the TTL of a token created without one. */
+const DEFAULT_LEASE_TTL_SECONDS = 768 * 3600
 
 const keyringKey = 'core/keyring'
 const tokenPrefix = 'sys/token/id/'
@@ -66,11 +70,12 @@ export class TokenStore {
 
   create(params: CreateTokenParams, id?: string): TokenEntry {
     const now = Math.floor(Date.now() / 1000)
-    const ttl = params.ttlSeconds ?? 0
     const policies = [...new Set([...(params.policies ?? []), ...(params.noDefaultPolicy ? [] : ['default'])])]
+    const root = policies.includes('root')
+    const ttl = params.ttlSeconds || (root ? 0 : DEFAULT_LEASE_TTL_SECONDS)
     const base = {
       accessor: randomBase62(24),
-      policies: policies.includes('root') ? ['root'] : policies.sort(),
+      policies: root ? ['root'] : policies.sort(),
       type: params.type ?? 'service',
       ttl,
       creationTime: now,

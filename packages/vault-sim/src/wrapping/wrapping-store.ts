@@ -1,6 +1,7 @@
 import type { webcrypto } from 'node:crypto'
 import type { SimMessages } from '../compat.ts'
 import {
+  ERR_NOT_UNWRAP_TOKEN,
   ERR_WRAPPING_EMPTY_TOKEN,
   ERR_WRAPPING_PARSE_PREFIX,
   ERR_WRAPPING_SIGNATURE_PREFIX,
@@ -34,6 +35,8 @@ export interface WrappingStoreDeps {
   key: webcrypto.CryptoKeyPair
   /** The advertised api_addr, or undefined when the cluster has none. */
   apiAddr: () => string | undefined
+  /** Whether `token` is a live ordinary (service or batch) token of this cluster. */
+  isLiveToken: (token: string) => boolean
   messages: SimMessages
 }
 
@@ -88,6 +91,7 @@ export class WrappingStore {
 
   /** Non-consuming lookup: creation_path, creation_time, creation_ttl. */
   async lookup(token: string) {
+    if (token !== '' && this.#deps.isLiveToken(token)) throw badRequest(ERR_NOT_UNWRAP_TOKEN)
     const entry = await this.#find(token)
     return {
       creation_path: entry.creationPath,
@@ -102,6 +106,16 @@ export class WrappingStore {
     const entry = this.#live(id)
     this.#byId.delete(id)
     return entry.response
+  }
+
+  /** Whether `token` is a live wrapping token of this cluster; never throws. */
+  async holds(token: string): Promise<boolean> {
+    try {
+      await this.#find(token)
+      return true
+    } catch {
+      return false
+    }
   }
 
   /** Drops every unused wrapped response carrying `tag`. */

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest'
+import { startTcpProxy } from '../src/index.ts'
+import { drStatus, errorsOf, replicate, secondaryToken, useClusters, waitForStreaming } from './helpers/clusters.ts'
+import { drCall, mintBatchDrToken } from './helpers/dr-tokens.ts'
+import { waitFor } from './helpers/vault-http.ts'
+
+describe('secondary/update-primary', () => {
+  const start = useClusters()
+
+  async function streamingPair() {
+    const primary = await start({ name: 'dc1' })
+    const secondary = await start({ name: 'dc2' })
+    const drToken = await mintBatchDrToken(primary)
+    await replicate(primary, secondary)
+    const update = (body: Record<string, unknown>) =>
+      drCall(secondary, 'secondary/update-primary', { dr_operation_token: drToken, ...body })
+    return { primary, secondary, update }
+  }
+
+  it('with only update_primary_addrs keeps the primary and dials those addresses', async () => {
+    const { primary, secondary, update } = await streamingPair()
+    const { hostname, port } = new URL(primary.clusterUrl)
+    const balancer = await startTcpProxy({ host: hostname, port: Number(port) })
+    try {
+      const updated = await update({ update_primary_addrs: [balancer.url] })
+      expect(updated.status).toBe(204)
+      const kept = await drStatus(secondary)
+      expect(kept).toMatchObject({
+        secondary_id: 'dc2',
+        connection_state: 'ready',
+        primary_cluster_addr: primary.clusterUrl,
+        known_primary_cluster_addrs: [balancer.url],
+      })
+      expect(kept.primaries?.[0]?.connection_status).toBe('connected')
+
+      // When the stream drops, the secondary looks for its primary at the new candidates first.
+      await primary.faults.closeClusterListener()
+      await waitFor(
+        () => drStatus(secondary),
+        (s) => s.connection_state !== 'ready',
+        { what: 'the stream to drop' },
+      )
+      await primary.faults.reopenClusterListener()
+      const back = await waitForStreaming(secondary)
+      expect(back.primaries?.[0]?.cluster_address).toBe(balancer.url)
+      expect(back.secondary_id).toBe('dc2')
+    } finally {
+      await balancer.close()
+    }
+  })
+
+  it('refuses token together with update_primary_addrs, and leaves the secondary as it was', async () => {
+    const { primary, secondary, update } = await streamingPair()
+    for (const token of ['', await secondaryToken(primary, 'dc2-again')]) {
+      const refused = await update({ token, update_primary_addrs: [primary.clusterUrl] })
+      expect(refused.status).toBe(400)
+      expect(errorsOf(refused.body)).toEqual(['token and update_primary_addrs are mutually exclusive'])
+    }
+    expect(await drStatus(secondary)).toMatchObject({ state: 'stream-wals', connection_state: 'ready' })
+  })
+
+  it('tells a missing token from an empty one: only "" forgets the primary', async () => {
+    const { secondary, update } = await streamingPair()
+    const missing = await update({})
+    expect(missing.status).toBe(400)
+    expect(errorsOf(missing.body)).toEqual(['missing activation token'])
+    expect((await drStatus(secondary)).connection_state).toBe('ready')
+
+    expect((await update({ token: '' })).status).toBe(204)
+    expect(await drStatus(secondary)).toMatchObject({
+      mode: 'secondary',
+      state: 'idle',
+      connection_state: 'idle',
+      primaries: [],
+    })
+    // With no primary left there is nothing to look for at new addresses.
+    const noPrimary = await update({ update_primary_addrs: ['https://127.0.0.1:1'] })
+    expect(noPrimary.status).toBe(400)
+    expect(errorsOf(noPrimary.body)).toHaveLength(1)
+  })
+})
