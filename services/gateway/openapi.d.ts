@@ -257,7 +257,7 @@ export interface components {
              */
             skip_checks: components["schemas"]["CheckNameInput"][];
             /**
-             * @description Allow a secondary that replicates from another primary to be re-pointed (wiped) to this one
+             * @description Kept for compatibility; changes nothing: a DR secondary of another primary cannot be activated again (Vault refuses secondary/enable on it), so preflight still stops, saying how to re-point it by hand
              * @default false
              */
             allow_repoint: boolean;

@@ -137,8 +137,8 @@ export const GatewayErrors = {
   secondarySettling: defineError({
     code: 'GATEWAY_ERR_SECONDARY_SETTLING',
     status: 503,
-    title: 'The secondary is still bootstrapping',
-    fix: 'An activation is in flight: wait until the secondary leaves bootstrapping, then start the handshake again (it verifies instead of activating twice); raise VAULT_DR_VERIFY_TIMEOUT_MS if bootstrapping takes long.',
+    title: 'The secondary has not settled',
+    fix: 'An activation may be in flight (the secondary is bootstrapping, or its Vault is sealed or cannot report its DR status, as while one bootstraps): wait until the secondary agent reports a DR mode again, then start the handshake again (it verifies instead of activating twice); check the secondary agent and its Vault if it stays so; raise VAULT_DR_VERIFY_TIMEOUT_MS if bootstrapping takes long.',
   }),
   verifyTimeout: defineError({
     code: 'GATEWAY_ERR_VERIFY_TIMEOUT',

@@ -103,26 +103,42 @@ describe('handshake state machine (fake agents)', () => {
     expect(world.primary.mode).toBe('disabled')
   })
 
-  it('refuses a secondary of another primary unless allow_repoint, and skips checks by name', async () => {
+  it('refuses a secondary of another primary, allow_repoint or not, and skips checks by name', async () => {
     world.secondary = { ...world.secondary, mode: 'secondary', state: 'stream-wals', clusterId: 'another-set' }
     const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
     expect(hs.error?.code).toBe('SECONDARY_REPLICATES_OTHER_PRIMARY')
 
     world.secondary.sealed = true
-    const pre = await gw.app.inject({
-      method: 'POST',
-      url: '/v1/preflight',
-      headers: AUTH,
-      payload: { primary: 'dc1', secondary: 'dc2', skip_checks: ['secondary_vault'], allow_repoint: true },
+    const preflight = async (payload: Record<string, unknown>) => {
+      const res = await gw.app.inject({ method: 'POST', url: '/v1/preflight', headers: AUTH, payload })
+      expect(res.statusCode, res.body).toBe(200)
+      return res.json() as {
+        ok: boolean
+        checks: Array<{ name: string; status: string; code: string; detail: string }>
+      }
+    }
+    const repoint = await preflight({
+      primary: 'dc1',
+      secondary: 'dc2',
+      skip_checks: ['secondary_vault'],
+      allow_repoint: true,
     })
-    expect(pre.statusCode, pre.body).toBe(200)
-    expect(pre.json().ok).toBe(true)
-    const checks = pre.json().checks as Array<{ name: string; status: string; code: string }>
-    expect(checks.find((c) => c.name === 'secondary_vault')).toMatchObject({
+    expect(repoint.ok).toBe(false)
+    expect(repoint.checks.find((c) => c.name === 'secondary_vault')).toMatchObject({
       status: 'skipped',
       code: 'SECONDARY_SEALED',
     })
-    expect(checks.find((c) => c.name === 'secondary_role')).toMatchObject({ status: 'warn' })
+    expect(repoint.checks.find((c) => c.name === 'secondary_role')).toMatchObject({
+      status: 'fail',
+      code: 'SECONDARY_REPLICATES_OTHER_PRIMARY',
+      detail: expect.stringContaining('allow_repoint cannot move it'),
+    })
+    const skipped = await preflight({
+      primary: 'dc1',
+      secondary: 'dc2',
+      skip_checks: ['secondary_vault', 'secondary_role'],
+    })
+    expect(skipped.ok).toBe(true)
     expect(world.calls.filter((c) => /enable|mint|activate/.test(c))).toEqual([])
   })
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import type { ClusterStatus } from '../src/agents/agent-types.ts'
+import { GatewayErrors } from '../src/gateway-errors.ts'
 import { createHandshake, registerPair, startGateway, stepStatuses, until, waitFor } from './helpers/gateway.ts'
 import { useGatewayFixture } from './helpers/gateway-fixture.ts'
 
@@ -57,7 +59,7 @@ describe('a secondary still bootstrapping is neither activated nor has its id re
       error: { code: SETTLING },
     })
     expect(hs.error?.detail).toContain('left secondary id dc2 alone: the secondary is still bootstrapping')
-    expect(hs.error?.fix).toContain('wait until the secondary leaves bootstrapping')
+    expect(hs.error?.fix).toContain('wait until the secondary agent reports a DR mode again')
     expect(changes()).toEqual([])
     expect(hs.token?.mints).toBe(1)
   })
@@ -85,6 +87,35 @@ describe('a secondary still bootstrapping is neither activated nor has its id re
     expect(stepStatuses(hs)).toMatchObject({ inspect_token: 'failed', activate_secondary: 'skipped' })
     expect(hs.error?.code).toBe(SETTLING)
     expect(changes()).toEqual([])
+    expect([...fx.world.knownSecondaries]).toEqual(['dc2'])
+  })
+
+  it('never revokes the id when an activation goes unanswered and the secondary then cannot report its DR status', async () => {
+    // Real Vault is unavailable while an activation bootstraps: its agent reads neither health nor DR status.
+    let unreadable = false
+    fx.world.intercept['secondary.activate'] = async () => {
+      fx.world.secondaryId = 'dc2'
+      fx.world.secondary.mode = 'bootstrapping'
+      unreadable = true
+      throw GatewayErrors.agentTimeout('the secondary agent did not answer within its deadline')
+    }
+    fx.world.intercept['secondary.status'] = async (next) => {
+      const status = (await next()) as ClusterStatus
+      if (!unreadable) return status
+      return {
+        ...status,
+        vault: { ...status.vault, reachable: false, health_code: null, error: 'connection refused' },
+        replication: null,
+      }
+    }
+    const gw = await start()
+    await registerPair(gw.app)
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(hs.state).toBe('failed')
+    expect(hs.error?.code).toBe(SETTLING)
+    expect(hs.error?.detail).toContain('DR status unreadable: connection refused')
+    expect(hs.error?.detail).toContain('left secondary id dc2 alone')
+    expect(fx.world.calls).not.toContain('primary.revoke')
     expect([...fx.world.knownSecondaries]).toEqual(['dc2'])
   })
 

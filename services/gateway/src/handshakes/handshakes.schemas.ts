@@ -53,7 +53,9 @@ export const CreateHandshakeBody = z
     allow_repoint: z
       .boolean()
       .default(false)
-      .describe('Allow a secondary that replicates from another primary to be re-pointed (wiped) to this one'),
+      .describe(
+        'Kept for compatibility; changes nothing: a DR secondary of another primary cannot be activated again (Vault refuses secondary/enable on it), so preflight still stops, saying how to re-point it by hand',
+      ),
   })
   .strict()
   .meta({ id: 'CreateHandshakeRequest' })

@@ -140,12 +140,15 @@ function secondaryRoleVerdict(primary: ClusterStatus, secondary: ClusterStatus, 
     )
   }
   if (s.mode === 'secondary') {
-    const other = `a DR secondary of another primary (replication set ${s.cluster_id ?? '?'})`
-    if (allowRepoint) return warn('SECONDARY_REPLICATES_OTHER_PRIMARY', `${other}; allowed by allow_repoint`, null)
+    // Vault refuses secondary/enable on a DR secondary (path disabled in DR secondary mode), so no activation can
+    // move it: a token minted for it would only be spent and revoked.
+    const cannot = allowRepoint
+      ? '; allow_repoint cannot move it: Vault refuses activation on a DR secondary, and re-pointing takes a DR operation token'
+      : ''
     return fail(
       'SECONDARY_REPLICATES_OTHER_PRIMARY',
-      `the secondary is ${other}`,
-      'Check the names; to move it to this primary on purpose, set allow_repoint.',
+      `the secondary is a DR secondary of another primary (replication set ${s.cluster_id ?? '?'})${cannot}`,
+      'Check the names. To move it to this primary on purpose, re-point it by hand with sys/replication/dr/secondary/update-primary (a DR operation token, and a token minted on this primary), or disable DR on it first; then run the handshake again.',
     )
   }
   return fail(
@@ -170,7 +173,7 @@ function secondaryIdVerdict(primary: ClusterStatus, secondary: ClusterStatus, id
     case 'settling':
       return warn(
         GatewayErrors.secondarySettling.code,
-        `the secondary is bootstrapping, perhaps with ${id}: it is not touched until it settles`,
+        `the secondary is bootstrapping (perhaps with ${id}) or cannot report its DR status: it is not touched until it settles`,
         null,
       )
     case 'in_use':

@@ -25,15 +25,33 @@ export async function pairStatus(ctx: StepContext, opts: { reuse?: boolean } = {
   return { primary, secondary }
 }
 
-/** The secondary is a DR secondary of this primary, activated with this secondary id. */
+/**
+ * The secondary is a DR secondary of this primary, activated with this secondary id, which the primary still knows:
+ * a revoked secondary keeps its id and replication set, but the primary forgot the id and refuses it (it needs a new
+ * token, so it must not count as activated).
+ */
 export function activatedWith({ primary, secondary }: PairStatus, secondaryId: string): boolean {
   const p = primary.replication
   const s = secondary.replication
   if (p?.mode !== 'primary' || s?.mode !== 'secondary' || s.cluster_id === null || s.cluster_id !== p.cluster_id) {
     return false
   }
+  const known = p.known_secondaries.includes(secondaryId) || p.secondaries.some((peer) => peer.node_id === secondaryId)
+  if (!known) return false
   if (s.secondary_id !== null) return s.secondary_id === secondaryId
   return p.secondaries.some((peer) => peer.node_id === secondaryId)
+}
+
+/**
+ * The secondary cannot tell where it stands: its DR status could not be read or has a mode we do not know, it is
+ * sealed (a new DR secondary's standbys seal themselves), or sys/health says it is in DR but its DR status does not.
+ * Vault is unavailable while an activation bootstraps, so this may be one in flight: never a ground to revoke.
+ */
+export function secondaryUnreadable(secondary: ClusterStatus): boolean {
+  const s = secondary.replication
+  if (s === null || s.mode === 'unknown' || !secondary.vault.reachable || secondary.vault.sealed === true) return true
+  const healthMode = secondary.vault.dr_mode
+  return (healthMode === 'secondary' || healthMode === 'bootstrapping') && s.mode === 'disabled'
 }
 
 /**
@@ -41,13 +59,15 @@ export function activatedWith({ primary, secondary }: PairStatus, secondaryId: s
  * - `free`: the primary does not know it;
  * - `unused`: the primary knows it but no secondary ever connected with it (its token was not used): safe to revoke;
  * - `ours`: this secondary is activated with it (the steps verify instead of activating again);
- * - `settling`: this secondary is bootstrapping, with this id or one it does not report: never revoke now;
+ * - `settling`: this secondary is bootstrapping, with this id or one it does not report, or cannot say where it
+ *   stands (secondaryUnreadable): never revoke now;
  * - `in_use`: another DR secondary of the primary uses it: revoking would cut that one off.
  */
 export type SecondaryIdUse = 'free' | 'unused' | 'ours' | 'settling' | 'in_use'
 
 export function secondaryIdUse(pair: PairStatus, secondaryId: string): SecondaryIdUse {
   if (activatedWith(pair, secondaryId)) return 'ours'
+  if (secondaryUnreadable(pair.secondary)) return 'settling'
   const s = pair.secondary.replication
   if (s?.mode === 'bootstrapping' && (s.secondary_id === null || s.secondary_id === secondaryId)) return 'settling'
   const p = pair.primary.replication
@@ -64,23 +84,28 @@ export function describePeer(pair: PairStatus, secondaryId: string): string {
 }
 
 /**
- * The pair's status once the secondary is out of "bootstrapping" (an activation in flight, perhaps by a gateway
- * that stopped mid-step), so a decision to activate, mint or revoke is never taken while one is still settling.
- * Still bootstrapping after VAULT_DR_VERIFY_TIMEOUT_MS: GATEWAY_ERR_SECONDARY_SETTLING (nothing is touched).
+ * The pair's status once the secondary is out of "bootstrapping" and can say where it stands (an activation in
+ * flight, perhaps by a gateway that stopped mid-step, leaves its Vault unavailable for a while), so a decision to
+ * activate, mint or revoke is never taken while one is still settling. Still unsettled after
+ * VAULT_DR_VERIFY_TIMEOUT_MS: GATEWAY_ERR_SECONDARY_SETTLING (nothing is touched).
  */
 export async function settledPairStatus(ctx: StepContext): Promise<PairStatus> {
   let last: PairStatus | undefined
   const settled = await pollWithBackoff(
     async () => {
       last = await pairStatus(ctx)
-      return last.secondary.replication?.mode === 'bootstrapping' ? undefined : last
+      const unsettled = last.secondary.replication?.mode === 'bootstrapping' || secondaryUnreadable(last.secondary)
+      return unsettled ? undefined : last
     },
     { timeoutMs: ctx.settings.verifyTimeoutMs, signal: ctx.signal, initialMs: 200 },
   )
   if (settled !== undefined) return settled
   const s = last?.secondary.replication
+  const where = s
+    ? `mode ${s.mode}, secondary_id ${s.secondary_id ?? 'unknown'}, state ${s.state ?? 'unknown'}`
+    : `DR status unreadable: ${last?.secondary.vault.error ?? 'unknown'}`
   throw GatewayErrors.secondarySettling(
-    `the secondary is still bootstrapping after ${ctx.settings.verifyTimeoutMs} ms (secondary_id ${s?.secondary_id ?? 'unknown'}, state ${s?.state ?? 'unknown'}): not activated, nothing revoked`,
+    `the secondary has not settled after ${ctx.settings.verifyTimeoutMs} ms (${where}): not activated, nothing revoked`,
   )
 }
 
