@@ -6,6 +6,7 @@ import { type BenchContext, remainingMs } from './lib/context.ts'
 import { profileNote, summarizeProfiles } from './lib/cpuprofile.ts'
 import { type Gateway, type HandshakeView, registerCluster, stepDurations, waitDone } from './lib/gateway-api.ts'
 import { metricSamples, requestJson, requestText, sumMetric } from './lib/http.ts'
+import { pool } from './lib/pool.ts'
 import { readCpuSeconds, readRss, sampleRss } from './lib/proc.ts'
 import { atMost, type BenchOutcome, fig, notRun, type Row, ratioOf } from './lib/result.ts'
 import { type RunningService, startService } from './lib/services.ts'
@@ -39,21 +40,6 @@ const BARE_CONCURRENCY = 32
 const PACED = 32
 /** How long one fleet size may run before it is called unfinished. */
 const RUN_CAP_MS = 180_000
-
-/** Runs `fn` over items with at most `limit` in flight. */
-async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length)
-  let next = 0
-  const worker = async () => {
-    for (;;) {
-      const i = next++
-      if (i >= items.length) return
-      out[i] = await fn(items[i]!, i)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return out
-}
 
 /** Splits n into `parts` near-equal counts. */
 function split(n: number, parts: number): number[] {

@@ -25,7 +25,7 @@ import { footprint } from './footprint.ts'
 import { handshakeOverhead } from './handshake-overhead.ts'
 import { repoRoot } from './lib/children.ts'
 import type { BenchContext } from './lib/context.ts'
-import type { BenchOutcome } from './lib/result.ts'
+import type { BenchOutcome, Row } from './lib/result.ts'
 import { renderTable } from './lib/table.ts'
 import { monitoring } from './monitoring.ts'
 import { probes } from './probes.ts'
@@ -119,6 +119,11 @@ const ctx: BenchContext = {
   log,
 }
 
+/** The row of a benchmark that measured nothing: not run, or failed. */
+function unmeasured(name: string, verdict: string): Row {
+  return { benchmark: name, measured: { value: null, unit: '' }, baseline: null, ratio: null, target: '—', verdict }
+}
+
 log(`scratch folder ${dir}; benchmarks: ${selected.join(', ')}`)
 const gatewayState = gatewayReadiness()
 const outcomes: BenchOutcome[] = []
@@ -127,21 +132,7 @@ for (const name of selected) {
   const t0 = performance.now()
   if (bench.needsGateway && !gatewayState.ready) {
     log(`${name}: skipped (${gatewayState.why})`)
-    outcomes.push({
-      name,
-      rows: [
-        {
-          benchmark: name,
-          measured: { value: null, unit: '' },
-          baseline: null,
-          ratio: null,
-          target: '—',
-          verdict: `not run: ${gatewayState.why}`,
-        },
-      ],
-      notes: [],
-      details: {},
-    })
+    outcomes.push({ name, rows: [unmeasured(name, `not run: ${gatewayState.why}`)], notes: [], details: {} })
     continue
   }
   log(`${name}: start`)
@@ -155,16 +146,7 @@ for (const name of selected) {
     log(`${name}: error: ${(err as Error).stack ?? message}`)
     outcomes.push({
       name,
-      rows: [
-        {
-          benchmark: name,
-          measured: { value: null, unit: '' },
-          baseline: null,
-          ratio: null,
-          target: '—',
-          verdict: `error: ${message}`,
-        },
-      ],
+      rows: [unmeasured(name, `error: ${message}`)],
       notes: [],
       details: { error: (err as Error).stack ?? message },
       durationMs: Math.round(performance.now() - t0),

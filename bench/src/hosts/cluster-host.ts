@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { buildApp as buildSecondaryAgent, type SecondaryAgentConfig } from '@vault-dr/secondary-agent'
 import { type ClusterHandle, type SimTimings, startCluster } from '@vault-dr/vault-sim'
+import { pool } from '../lib/pool.ts'
 import type { HostReply, HostRequest, SecondaryInfo, SimInfo, StateCounts } from './host-protocol.ts'
 
 type AgentApp = Awaited<ReturnType<typeof buildSecondaryAgent>>
@@ -17,21 +18,6 @@ interface Member {
 
 const groups = new Map<string, Member[]>()
 const send = (reply: HostReply) => process.send?.(reply)
-
-/** Runs `fn` over items with at most `limit` in flight. */
-async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length)
-  let next = 0
-  const worker = async () => {
-    for (;;) {
-      const i = next++
-      if (i >= items.length) return
-      out[i] = await fn(items[i]!)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return out
-}
 
 function simInfo(sim: ClusterHandle): SimInfo {
   return { name: sim.name, apiUrl: sim.apiUrl, clusterUrl: sim.clusterUrl, rootToken: sim.rootToken }
