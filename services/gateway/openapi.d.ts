@@ -276,6 +276,8 @@ export interface components {
         DrReplicationStatus: {
             /** @enum {string} */
             mode: "primary" | "secondary" | "bootstrapping" | "disabled" | "unknown";
+            /** @description Only when mode is unknown: the mode exactly as Vault reported it, e.g. "unsupported" (the storage backend or the licence does not support DR replication) */
+            reported_mode?: string;
             /** @description running (primary); stream-wals, merkle-diff, merkle-sync, idle (secondary) */
             state: string | null;
             /** @description The replication set id, equal on primary and secondaries */

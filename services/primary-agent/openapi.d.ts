@@ -106,7 +106,7 @@ export interface paths {
         put?: never;
         /**
          * Mint a single-use activation token for one secondary
-         * @description Returns the wrapped activation token once, with its non-secret claims. The agent neither logs nor keeps it.
+         * @description Returns the wrapped activation token once, with its non-secret claims. The agent neither logs nor keeps it. When Vault answers 412 (required index state not present) or 503 (briefly unavailable after a role change), the mint is sent again with backoff for up to 5 s (or VAULT_DR_WAIT_TIMEOUT_MS when shorter); a mint that did happen behind a 503 then answers 409 PRIMARY_ERR_SECONDARY_EXISTS.
          */
         post: operations["createSecondaryToken"];
         delete?: never;
@@ -210,6 +210,8 @@ export interface components {
         DrReplicationStatus: {
             /** @enum {string} */
             mode: "primary" | "secondary" | "bootstrapping" | "disabled" | "unknown";
+            /** @description Only when mode is unknown: the mode exactly as Vault reported it, e.g. "unsupported" (the storage backend or the licence does not support DR replication) */
+            reported_mode?: string;
             /** @description running (primary); stream-wals, merkle-diff, merkle-sync, idle (secondary) */
             state: string | null;
             /** @description The replication set id, equal on primary and secondaries */

@@ -42,7 +42,7 @@ export const SecondaryErrors = {
     code: 'SECONDARY_ERR_PRIMARY_API_UNTRUSTED',
     status: 502,
     title: "The secondary's Vault does not trust the primary's API certificate",
-    fix: "Pass the CA that signed the primary's API certificate: ca_file (a PEM file on the secondary's Vault servers) or ca_pem; check the address matches a name in the certificate.",
+    fix: "Vault reads this CA only from its own servers' filesystem (ca_file or ca_path), never from the request: put the PEM bundle of the CA that signed the primary's API certificate on every secondary Vault node, and set VAULT_DR_ACTIVATION_CA_FILE on this agent to its path (or send ca_file when calling activateDrSecondary yourself). Check the unwrap address (primary_api_addr, else the token's addr) is a name in the certificate.",
   }),
   clusterPort: defineError({
     code: 'SECONDARY_ERR_CLUSTER_PORT',
@@ -54,7 +54,7 @@ export const SecondaryErrors = {
     code: 'SECONDARY_ERR_CA_FILE',
     status: 400,
     title: "The secondary's Vault could not read ca_file",
-    fix: "ca_file is a path on the secondary's Vault servers, not on this agent: put the PEM bundle there, or send it as ca_pem.",
+    fix: "ca_file is a path on the secondary's Vault servers, not on this agent: put the PEM bundle at that path on every secondary Vault node, readable by the Vault process, or correct VAULT_DR_ACTIVATION_CA_FILE (or the request's ca_file).",
   }),
   sealed: defineError({
     code: 'SECONDARY_ERR_SEALED',

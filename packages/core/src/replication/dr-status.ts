@@ -24,6 +24,13 @@ export type DrPeer = z.infer<typeof DrPeer>
 export const DrReplicationStatus = z
   .object({
     mode: z.enum(['primary', 'secondary', 'bootstrapping', 'disabled', 'unknown']),
+    reported_mode: z
+      .string()
+      .optional()
+      .describe(
+        'Only when mode is unknown: the mode exactly as Vault reported it, e.g. "unsupported" (the storage backend or ' +
+          'the licence does not support DR replication)',
+      ),
     state: z.string().nullable().describe('running (primary); stream-wals, merkle-diff, merkle-sync, idle (secondary)'),
     cluster_id: z.string().nullable().describe('The replication set id, equal on primary and secondaries'),
     merkle_root: z.string().nullable(),
@@ -60,8 +67,11 @@ function parsePeer(raw: unknown, now: number): DrPeer {
 export function parseDrStatus(data: unknown, now = Date.now()): DrReplicationStatus {
   const d = (data ?? {}) as Record<string, unknown>
   const mode = str(d.mode)
+  const known = mode !== null && MODES.has(mode)
   return {
-    mode: mode !== null && MODES.has(mode) ? (mode as DrReplicationStatus['mode']) : 'unknown',
+    mode: known ? (mode as DrReplicationStatus['mode']) : 'unknown',
+    // A mode we do not know is kept as Vault said it: "unsupported" means no DR on this storage or licence at all.
+    ...(known || mode === null || mode === '' ? {} : { reported_mode: mode.slice(0, 64) }),
     state: str(d.state),
     cluster_id: str(d.cluster_id),
     merkle_root: str(d.merkle_root),

@@ -30,7 +30,16 @@ export interface VaultCallOptions {
   token?: string | null
   /** A write Vault can safely receive twice. Reads are always retried, writes only on 412. */
   idempotent?: boolean
+  /**
+   * Keep repeating the call, with backoff, while Vault answers 412 (required index state not present) or 503 (not
+   * ready, or unavailable for a moment after a role change), for up to this many ms. For any method: only for a write
+   * whose repetition the caller can tell apart (a mint that did happen makes the repeat answer "already exists").
+   */
+  retryUnavailableMs?: number
 }
+
+/** Longest pause between two attempts of a call that waits out 412/503 (retryUnavailableMs). */
+const MAX_UNAVAILABLE_BACKOFF_MS = 1_000
 
 export interface VaultResponse {
   status: number
@@ -77,11 +86,19 @@ export class VaultClient {
     opts: VaultCallOptions = {},
   ): Promise<VaultResponse> {
     const safeToRepeat = method === 'GET' || opts.idempotent === true
+    const unavailableUntil =
+      opts.retryUnavailableMs === undefined ? undefined : performance.now() + opts.retryUnavailableMs
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#once(method, path, opts)
       } catch (err) {
         const { code, upstream } = err as CodedError
+        if (unavailableUntil !== undefined && isUnavailable(err as CodedError)) {
+          const pause = Math.min(this.#retryBaseMs * 2 ** attempt, MAX_UNAVAILABLE_BACKOFF_MS)
+          if (performance.now() + pause > unavailableUntil) throw err
+          await sleep(pause)
+          continue
+        }
         // Vault did not apply a request that hit a node without the latest state (412): repeating it is safe for
         // any method. Other "not ready" answers (429, 503) may come after the work started, so only reads repeat.
         const notApplied = code === VaultErrors.notReady.code && upstream?.status === 412
@@ -135,6 +152,14 @@ export class VaultClient {
   async close(): Promise<void> {
     this.#transport.close()
   }
+}
+
+/** Vault answered 412 or 503: it did not serve the call now (not ready, no latest state, or briefly unavailable). */
+function isUnavailable({ code, upstream }: CodedError): boolean {
+  const answered = upstream?.service === 'vault' ? upstream.status : undefined
+  return (
+    (code === VaultErrors.notReady.code || code === VaultErrors.sealed.code) && (answered === 412 || answered === 503)
+  )
 }
 
 // A body that is not JSON (an HTML page from a proxy): never a Vault envelope, even though every field is optional.

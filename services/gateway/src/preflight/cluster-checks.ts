@@ -1,4 +1,4 @@
-import type { CodedError } from '@vault-dr/core'
+import { type CodedError, parseVaultAddress } from '@vault-dr/core'
 import type { PrimaryAgentClient, SecondaryAgentClient } from '../agents/agent-clients.ts'
 import type { LocalClusterProbe } from '../agents/agent-types.ts'
 import type { Check } from './preflight.schemas.ts'
@@ -62,6 +62,11 @@ export async function clusterChecks(
     signal?: AbortSignal | undefined
     /** The primary's self-check, when the caller started it already. */
     local?: Promise<LocalClusterProbe>
+    /**
+     * The primary's primary_cluster_addr (its DR status), when set: the address it hands to secondaries, which they
+     * dial first (often a load balancer). Probed too, before a token exists.
+     */
+    primaryClusterAddr?: string | null | undefined
   } = {},
 ): Promise<ClusterProbeOutcome> {
   const { signal } = opts
@@ -90,24 +95,31 @@ export async function clusterChecks(
     })
     return { checks, needsRecheck: false }
   }
+  // The certificate the primary's own listener presents: an address in layer-4 passthrough to the active node
+  // (primary_cluster_addr on a TCP load balancer) presents the same one, a TLS-terminating box its own.
   const fingerprint = local.cluster.fingerprint_sha256
+  const targets = dialTargets(opts.primaryClusterAddr, clusterAddr)
+  // Once DR is on (enabled, or the primary's own listener serves it) every address must serve it: one that refuses
+  // reaches a standby or another cluster, and activation would fail after spending the token.
+  const servesDr = phase === 'post_enable' || local.cluster.dr_alpn
   try {
     const probe = await secondary.probePrimary(
       {
         api_addr: apiAddr,
-        cluster_addrs: [clusterAddr],
+        cluster_addrs: targets.map((t) => t.address),
         ...(fingerprint ? { expected_fingerprint: fingerprint } : {}),
         ...(opts.expectedClusterId ? { expected_cluster_id: opts.expectedClusterId } : {}),
       },
       signal,
     )
     const probed = probe.checks.map((c): Check => {
-      // Once DR is enabled the primary must serve it: not doing so is no longer a warning.
-      const late = phase === 'post_enable' && c.code === 'DR_NOT_ENABLED'
+      const target = targets.length > 1 ? targetOfCheck(c.name, targets) : undefined
+      const late = servesDr && c.code === 'DR_NOT_ENABLED'
       return {
         ...c,
         status: late ? 'fail' : c.status,
-        fix: c.fix ?? null,
+        detail: target === undefined ? c.detail : `${target.role} ${target.address}: ${c.detail}`,
+        fix: late && local.cluster.dr_alpn ? refusedFix(target) : (c.fix ?? null),
         source: 'secondary-agent',
         phase,
         latency_ms: c.latency_ms ?? null,
@@ -123,4 +135,44 @@ export async function clusterChecks(
     fingerprint === null ||
     checks.some((c) => c.code === 'DR_NOT_ENABLED' || c.code === 'FINGERPRINT_NOT_COMPARED')
   return { checks, needsRecheck }
+}
+
+interface DialTarget {
+  role: 'primary_cluster_addr' | 'cluster_addr'
+  address: string
+}
+
+/**
+ * Where a secondary will dial the primary's cluster port: primary_cluster_addr first (Vault hands it to secondaries
+ * in the bootstrap package), then the active node's cluster_addr (sys/leader), which it follows later. One entry when
+ * both are the same host and port.
+ */
+function dialTargets(primaryClusterAddr: string | null | undefined, clusterAddr: string): DialTarget[] {
+  const node: DialTarget = { role: 'cluster_addr', address: clusterAddr }
+  if (!primaryClusterAddr) return [node]
+  // Vault ignores the scheme of a cluster address and accepts none ("10.0.0.1:8201"); the probe wants a URL.
+  const address = /^[a-z][a-z\d+.-]*:\/\//i.test(primaryClusterAddr)
+    ? primaryClusterAddr
+    : `https://${primaryClusterAddr}`
+  const key = (a: string) => {
+    try {
+      const { host, port } = parseVaultAddress(a, 8201)
+      return `${host.toLowerCase()}:${port}`
+    } catch {
+      return a
+    }
+  }
+  if (key(address) === key(clusterAddr)) return [node]
+  return [{ role: 'primary_cluster_addr', address }, node]
+}
+
+/** The address a probe check of several addresses is about: cluster_tls[0] is the first one. */
+function targetOfCheck(name: string, targets: DialTarget[]): DialTarget | undefined {
+  const index = /^cluster_\w+\[(\d+)\]$/.exec(name)?.[1]
+  return index === undefined ? undefined : targets[Number(index)]
+}
+
+function refusedFix(target: DialTarget | undefined): string {
+  const what = target?.role === 'primary_cluster_addr' ? `primary_cluster_addr ${target.address}` : 'This address'
+  return `${what} refused DR replication although the primary serves it: it reaches a standby node or another cluster. Point it at the active node, or have the load balancer (TCP passthrough) health-check /v1/sys/health so only the active node, which answers 200, gets traffic.`
 }

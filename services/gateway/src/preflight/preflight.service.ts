@@ -66,6 +66,7 @@ export async function runPreflight(
   if (!already) {
     const cluster = await clusterChecks(primary, secondary, 'preflight', {
       expectedClusterId: p.value.vault.cluster_id,
+      primaryClusterAddr: p.value.replication?.primary_cluster_addr,
       signal,
       local,
     })

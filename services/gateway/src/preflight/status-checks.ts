@@ -62,11 +62,42 @@ function enterpriseVerdict(side: Side, status: ClusterStatus): Verdict {
   if (status.replication?.mode === 'unknown') {
     return fail(
       'REPLICATION_UNSUPPORTED',
-      `the ${side} does not report a DR replication mode`,
-      'Check the licence and that the storage backend supports replication (Raft or Consul).',
+      `the ${side} ${describeMode(status.replication)} and does not say whether it is Enterprise`,
+      UNSUPPORTED_FIX,
     )
   }
   return warn('EDITION_UNKNOWN', `the ${side} did not say whether it is Enterprise`, null)
+}
+
+type DrStatus = NonNullable<ClusterStatus['replication']>
+
+const UNSUPPORTED_FIX =
+  "DR replication needs a storage backend that supports it (Integrated Storage/Raft or Consul) and a licence that includes DR replication: check the storage stanza of this Vault's configuration and sys/license/status. Waiting does not change it."
+
+/** What Vault said about its DR mode when it is none we know, in Vault's own words. */
+function describeMode(r: DrStatus): string {
+  return r.reported_mode === undefined
+    ? 'reports no DR mode (sys/replication/dr/status)'
+    : `reports DR mode "${r.reported_mode}" (sys/replication/dr/status)`
+}
+
+/**
+ * A DR mode outside primary/secondary/bootstrapping/disabled. Vault answers "unsupported" on a storage backend or
+ * licence without DR replication (field note 17): no amount of waiting helps, so the fix says what does.
+ */
+function unknownModeVerdict(side: Side, r: DrStatus): Verdict {
+  if (r.reported_mode === 'unsupported') {
+    return fail(
+      'REPLICATION_UNSUPPORTED',
+      `the ${side} ${describeMode(r)}: this Vault cannot replicate, as its storage backend or licence lacks DR replication`,
+      UNSUPPORTED_FIX,
+    )
+  }
+  return fail(
+    `${side.toUpperCase()}_NOT_READY`,
+    `the ${side} ${describeMode(r)}, which is none of primary, secondary, bootstrapping or disabled`,
+    `Read sys/replication/dr/status and the Vault log of the ${side}; retry once it reports primary, secondary or disabled.`,
+  )
 }
 
 /** Major.minor.patch of a Vault version such as "1.17.3+ent"; undefined when it does not parse. */
@@ -115,6 +146,7 @@ function primaryRoleVerdict(primary: ClusterStatus): Verdict {
       'Name the actual primary, or promote this cluster first.',
     )
   }
+  if (r.mode === 'unknown') return unknownModeVerdict('primary', r)
   return fail('PRIMARY_NOT_READY', `the primary's DR mode is ${r.mode}`, 'Wait for the cluster to settle and retry.')
 }
 
@@ -122,6 +154,7 @@ function secondaryRoleVerdict(primary: ClusterStatus, secondary: ClusterStatus, 
   const s = secondary.replication
   const p = primary.replication
   if (s === null) return warn('DR_STATUS_UNKNOWN', 'the secondary agent could not read DR status', null)
+  if (s.mode === 'unknown') return unknownModeVerdict('secondary', s)
   if (alreadyReplicating(primary, secondary)) {
     return pass(`already streams WALs from this primary as ${s.secondary_id ?? '?'}`, 'ALREADY_REPLICATING')
   }

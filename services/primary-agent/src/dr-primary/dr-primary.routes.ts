@@ -15,7 +15,7 @@ import {
   SecondaryToken,
 } from './dr-primary.schemas.ts'
 import { enableDrPrimary } from './enable-primary.service.ts'
-import { createSecondaryToken, revokeSecondary } from './secondary-token.service.ts'
+import { createSecondaryToken, MINT_RETRY_MAX_MS, revokeSecondary } from './secondary-token.service.ts'
 
 const errors = { ...problemResponses, ...bodyProblemResponses, ...vaultProblemResponses }
 
@@ -67,7 +67,10 @@ export const drPrimaryRoutes: FastifyPluginAsyncZod<{
         tags: ['dr-primary'],
         summary: 'Mint a single-use activation token for one secondary',
         description:
-          'Returns the wrapped activation token once, with its non-secret claims. The agent neither logs nor keeps it.',
+          'Returns the wrapped activation token once, with its non-secret claims. The agent neither logs nor keeps it. ' +
+          'When Vault answers 412 (required index state not present) or 503 (briefly unavailable after a role change), ' +
+          'the mint is sent again with backoff for up to 5 s (or VAULT_DR_WAIT_TIMEOUT_MS when shorter); a mint that ' +
+          'did happen behind a 503 then answers 409 PRIMARY_ERR_SECONDARY_EXISTS.',
         body: CreateSecondaryTokenBody,
         response: {
           201: SecondaryToken,
@@ -79,7 +82,9 @@ export const drPrimaryRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request, reply) => {
-      const minted = await createSecondaryToken(agent, request.body.secondary_id, request.body.ttl)
+      const minted = await createSecondaryToken(agent, request.body.secondary_id, request.body.ttl, {
+        retryUnavailableMs: Math.min(MINT_RETRY_MAX_MS, waitTimeoutMs),
+      })
       return reply.status(201).header('cache-control', 'no-store').send(minted)
     },
   )

@@ -3,13 +3,33 @@ import { PrimaryErrors } from '../primary-errors.ts'
 import { ttlSeconds } from './dr-primary.schemas.ts'
 
 /**
+ * How long a mint waits out Vault's 412 "required index state not present" and 503 answers, which come for a moment
+ * right after a role change (enable, promote) or from a node without the latest state (hashicorp/vault#24400): 5 s, or
+ * VAULT_DR_WAIT_TIMEOUT_MS when that is shorter. Well within the gateway's deadline for the call (15 s).
+ */
+export const MINT_RETRY_MAX_MS = 5_000
+
+/**
  * Mints a wrapped activation token for one secondary id and hands it back once. The token passes through
  * memory only: it is not logged, not cached and not kept. Vault itself refuses a cluster that is not a DR primary and
  * an id it knows, so no status is read first; a refusal is explained from the status read after it.
+ *
+ * 412 and 503 answers are repeated with backoff for up to `retryUnavailableMs`. That is safe for this write: had a
+ * 503 come after Vault minted, the repeat finds the id taken and answers PRIMARY_ERR_SECONDARY_EXISTS, and the
+ * gateway revokes that unused id before minting again.
  */
-export async function createSecondaryToken(agent: VaultAgent, secondaryId: string, ttl: string) {
+export async function createSecondaryToken(
+  agent: VaultAgent,
+  secondaryId: string,
+  ttl: string,
+  opts: { retryUnavailableMs?: number } = {},
+) {
   const res = await agent.vault
-    .write('sys/replication/dr/primary/secondary-token', { id: secondaryId, ttl: `${ttlSeconds(ttl)}s` })
+    .write(
+      'sys/replication/dr/primary/secondary-token',
+      { id: secondaryId, ttl: `${ttlSeconds(ttl)}s` },
+      opts.retryUnavailableMs === undefined ? {} : { retryUnavailableMs: opts.retryUnavailableMs },
+    )
     .catch(async (err: unknown) => {
       agent.invalidateStatus()
       if (isCodedError(err, VaultErrors.alreadyExists.code)) {

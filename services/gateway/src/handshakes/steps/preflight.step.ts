@@ -33,6 +33,7 @@ export async function recheckCluster(ctx: StepContext): Promise<void> {
   const primary = await statusOf(ctx, 'primary', { reuse: true })
   const outcome = await clusterChecks(ctx.primary, ctx.secondary, 'post_enable', {
     expectedClusterId: primary.vault.cluster_id,
+    primaryClusterAddr: primary.replication?.primary_cluster_addr,
     signal: ctx.signal,
   })
   const rechecked = applySkips(outcome.checks, ctx.hs.options.skip_checks)
