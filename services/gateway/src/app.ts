@@ -99,7 +99,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     async (v1) => {
       await v1.register(clustersRoutes, { clusters })
       await v1.register(handshakesRoutes, { handshakes, store, bus, streams })
-      await v1.register(preflightRoutes, { clusters, agents })
+      await v1.register(preflightRoutes, { clusters, agents, store })
     },
     { prefix: '/v1' },
   )

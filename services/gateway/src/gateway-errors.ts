@@ -134,6 +134,12 @@ export const GatewayErrors = {
     title: 'Another DR secondary of this primary uses the secondary id',
     fix: 'Choose another secondary_id, or revoke that id on the primary deliberately (it cuts off the secondary using it) and start again.',
   }),
+  secondaryIdNotOurs: defineError({
+    code: 'GATEWAY_ERR_SECONDARY_ID_NOT_OURS',
+    status: 409,
+    title: 'The secondary id is known to the primary and vault-dr will not revoke it',
+    fix: "If no DR secondary uses the id any more, revoke it on the primary (the primary agent's revokeSecondary, or sys/replication/dr/primary/revoke-secondary) and start the handshake again; otherwise choose another secondary_id.",
+  }),
   secondarySettling: defineError({
     code: 'GATEWAY_ERR_SECONDARY_SETTLING',
     status: 503,

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { GatewayErrors } from '../src/gateway-errors.ts'
 import { FakeWorld } from './helpers/fake-agents.ts'
 import {
   AUTH,
@@ -13,6 +14,7 @@ import {
 } from './helpers/gateway.ts'
 
 const IN_USE = 'GATEWAY_ERR_SECONDARY_ID_IN_USE'
+const NOT_OURS = 'GATEWAY_ERR_SECONDARY_ID_NOT_OURS'
 const never = () => new Promise<never>(() => {})
 
 describe('a secondary id another DR secondary uses is never revoked (fake agents)', () => {
@@ -77,13 +79,51 @@ describe('a secondary id another DR secondary uses is never revoked (fake agents
     expect(world.connected.has('dc3')).toBe(true)
   })
 
-  it('still revokes an id whose token was never used (an earlier attempt) and mints anew', async () => {
-    world.primary = { ...world.primary, mode: 'primary', state: 'running', clusterId: 'repl-set-1' }
-    world.knownSecondaries.add('dc2')
+  it('revokes an unused id an earlier handshake of this gateway minted, and mints anew', async () => {
+    // The earlier attempt fails after minting and cannot revoke its id (the primary agent is unreachable then).
+    world.intercept['secondary.activate'] = async () => {
+      throw GatewayErrors.agentRejected('secondary-agent: SECONDARY_ERR_CA_FILE: ca_file is not readable', {
+        upstream: { service: 'secondary-agent', status: 400, code: 'SECONDARY_ERR_CA_FILE' },
+      })
+    }
+    world.intercept['primary.revoke'] = async () => {
+      throw GatewayErrors.agentUnreachable('primary-agent: connection refused')
+    }
+    const first = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(first.state).toBe('failed')
+    expect(first.error?.detail).toContain('could not revoke dc2')
+    expect([...world.knownSecondaries]).toEqual(['dc2'])
+
+    world.intercept = {}
+    world.calls.length = 0
     const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
     expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
     expect(hs.checks.find((c) => c.name === 'secondary_id_free')).toMatchObject({ status: 'pass' })
     expect(touched()).toEqual(['primary.revoke', 'primary.mintToken', 'secondary.activate'])
+  })
+
+  it('never revokes an unused id this gateway did not mint (by hand, another tool): stops before any change', async () => {
+    world.primary = { ...world.primary, mode: 'primary', state: 'running', clusterId: 'repl-set-1' }
+    world.knownSecondaries.add('dc2')
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(hs.state).toBe('failed')
+    expect(hs.error?.code).toBe(NOT_OURS)
+    expect(hs.checks.find((c) => c.name === 'secondary_id_free')).toMatchObject({
+      status: 'fail',
+      code: NOT_OURS,
+      fix: expect.stringContaining('revoke it on the primary'),
+    })
+    expect(touched()).toEqual([])
+    expect([...world.knownSecondaries]).toEqual(['dc2'])
+
+    // Skipping the check by name changes nothing: mint_token refuses with the same code, still revoking nothing.
+    const skipped = await waitFor(
+      gw.app,
+      (await createHandshake(gw.app, { skip_checks: ['secondary_id_free'] })).json().id,
+    )
+    expect(stepStatuses(skipped)).toMatchObject({ mint_token: 'failed' })
+    expect(skipped.error?.code).toBe(NOT_OURS)
+    expect(touched()).toEqual([])
   })
 
   it('on failure, leaves alone an id another secondary took meanwhile', async () => {

@@ -1,10 +1,11 @@
 import { stepOf } from './handshake-record.ts'
 import type { StepContext } from './step-context.ts'
 import { pairStatus, secondaryIdUse } from './steps/replication-state.ts'
+import { whyNotRevoke } from './token-keeper.ts'
 
 /**
  * An unused token must not outlive a handshake that ends without activation: its id is revoked, but only when the
- * primary knows it and no secondary ever connected with it. An id another secondary uses, or one the secondary is
+ * primary knows it, no secondary ever connected with it, and a handshake of this gateway minted it (whyNotRevoke). An id another secondary uses, or one the secondary is
  * still bootstrapping with, is left alone. Returns a note for the handshake's error detail.
  */
 export async function revokeUnused(ctx: StepContext): Promise<string> {
@@ -21,10 +22,13 @@ export async function revokeUnused(ctx: StepContext): Promise<string> {
         return `; left secondary id ${id} alone: the secondary is still bootstrapping`
       case 'in_use':
         return `; left secondary id ${id} alone: another DR secondary of the primary uses it`
-      case 'unused':
+      case 'unused': {
+        const notOurs = await whyNotRevoke(ctx)
+        if (notOurs !== undefined) return `; ${notOurs}`
         await ctx.primary.revoke(id, ctx.signal)
         ctx.tokens.forget()
         return `; revoked the unused secondary id ${id}`
+      }
     }
   } catch (err) {
     return `; could not revoke ${id}: ${(err as Error).message}`

@@ -2,7 +2,7 @@ import { isCodedError } from '@vault-dr/core'
 import type { FastifyBaseLogger } from 'fastify'
 import type { PrimaryAgentClient, SecondaryAgentClient } from '../agents/agent-clients.ts'
 import type { HandshakeSettings } from '../config.ts'
-import type { HandshakePatch, HandshakeRecord } from '../store/store.ts'
+import type { HandshakePatch, HandshakeRecord, SecondaryIdHistory } from '../store/store.ts'
 import type { StepError, StepName } from './handshakes.schemas.ts'
 import type { StatusMemo } from './status-memo.ts'
 import type { TokenKeeper } from './token-keeper.ts'
@@ -20,6 +20,10 @@ export interface StepContext {
   signal: AbortSignal
   /** Whether a cancellation was asked (of any gateway sharing the store). */
   cancelRequested(): Promise<boolean>
+  /** What this gateway's other handshakes did with the handshake's secondary id on its primary. */
+  secondaryIdHistory(): Promise<SecondaryIdHistory>
+  /** The current step was already running when this gateway took the handshake up: it may have acted before. */
+  resumed: boolean
   now: () => number
   log: FastifyBaseLogger
   /** Writes part of the handshake (checks, token metadata) before the step goes on. */

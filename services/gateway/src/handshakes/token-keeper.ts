@@ -12,6 +12,12 @@ export const MAX_MINTS = 5
  */
 export class TokenKeeper {
   #token: { value: string; expiresAt: number } | undefined
+  /** This run asked the primary agent to mint (the call may have minted even if it failed). */
+  #mintAsked = false
+
+  get mintAsked(): boolean {
+    return this.#mintAsked
+  }
 
   get held(): boolean {
     return this.#token !== undefined
@@ -35,6 +41,7 @@ export class TokenKeeper {
     await clearUnusedId(ctx, await pairStatus(ctx, { reuse: true }))
     this.forget()
     const body = { secondary_id: id, ttl: ctx.hs.options.token_ttl }
+    this.#mintAsked = true
     const minted = await ctx.primary.mintToken(body, ctx.signal).catch(async (err: unknown) => {
       // Someone minted for this id since the status read: look again, revoke only an unused id, then mint.
       if (!isCodedError(err) || err.upstream?.code !== 'PRIMARY_ERR_SECONDARY_EXISTS') throw err
@@ -83,18 +90,41 @@ export class TokenKeeper {
 }
 
 /**
- * Makes room to mint for the handshake's id: revokes it when unused, refuses (coded error) when anyone uses it. A
- * revocation is decided on a status read now, never on one this run read earlier.
+ * Why vault-dr must not revoke the handshake's id although no secondary uses it, or undefined when it may: only an
+ * id this handshake (or another of this gateway) may have minted, and none activated a secondary with, is revoked.
+ * The primary's status alone cannot prove a secondary gone, nor tell who minted an id by hand.
+ */
+export async function whyNotRevoke(ctx: StepContext): Promise<string | undefined> {
+  const id = ctx.hs.secondary_id
+  // This handshake minted before (an earlier step, this run's call, or a run a restart interrupted mid-mint).
+  const mintedHere = ctx.hs.token !== null || ctx.tokens.mintAsked || ctx.resumed
+  const history = await ctx.secondaryIdHistory()
+  if (history.activated) {
+    return `the primary knows ${id}, which no connected secondary shows, but an earlier handshake activated a secondary with it: not revoking it`
+  }
+  if (!mintedHere && !history.minted) {
+    return `the primary knows ${id}, which no secondary uses, but no handshake of this gateway minted it: not revoking it`
+  }
+  return undefined
+}
+
+/**
+ * Makes room to mint for the handshake's id: revokes it when unused and minted by this gateway's handshakes (never
+ * one a secondary was activated with: the primary's status alone cannot prove that secondary gone), refuses (coded
+ * error) otherwise. A revocation is decided on a status read now, never on one this run read earlier.
  */
 async function clearUnusedId(ctx: StepContext, pair: PairStatus, fresh = false): Promise<void> {
   const id = ctx.hs.secondary_id
   switch (secondaryIdUse(pair, id)) {
     case 'free':
       return
-    case 'unused':
+    case 'unused': {
       if (!fresh) return clearUnusedId(ctx, await pairStatus(ctx), true)
+      const notOurs = await whyNotRevoke(ctx)
+      if (notOurs !== undefined) throw GatewayErrors.secondaryIdNotOurs(notOurs)
       await ctx.primary.revoke(id, ctx.signal)
       return
+    }
     case 'settling':
       throw GatewayErrors.secondarySettling(`the secondary is bootstrapping, perhaps with ${id}: not revoking it`)
     case 'ours':

@@ -3,13 +3,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
+import type { Store } from '../store/store.ts'
 import { PreflightBody, PreflightResult } from './preflight.schemas.ts'
 import { runPreflight } from './preflight.service.ts'
 
-export const preflightRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService; agents: AgentClients }> = async (
-  app,
-  { clusters, agents },
-) => {
+export const preflightRoutes: FastifyPluginAsyncZod<{
+  clusters: ClustersService
+  agents: AgentClients
+  store: Store
+}> = async (app, { clusters, agents, store }) => {
   app.post(
     '/preflight',
     {
@@ -30,6 +32,8 @@ export const preflightRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService;
         skip,
         allowRepoint,
         secondaryId,
+        // No handshake of its own: every handshake of this gateway counts.
+        idHistory: await store.secondaryIdHistory(primary, secondaryId, ''),
       })
       return { ok: run.ok, already_replicating: run.already_replicating, checks: run.checks }
     },

@@ -1,5 +1,6 @@
 import type { CodedError } from '@vault-dr/core'
 import type { PrimaryAgentClient, SecondaryAgentClient } from '../agents/agent-clients.ts'
+import type { SecondaryIdHistory } from '../store/store.ts'
 import { agentFailure, clusterChecks } from './cluster-checks.ts'
 import type { Check, PreflightResult } from './preflight.schemas.ts'
 import { alreadyReplicating, statusChecks } from './status-checks.ts'
@@ -9,6 +10,8 @@ export interface PreflightOptions {
   allowRepoint: boolean
   /** The DR secondary id the handshake mints for. */
   secondaryId: string
+  /** What this gateway's handshakes did with that id: an unused id is revoked before minting only if one minted it. */
+  idHistory: SecondaryIdHistory
 }
 
 export interface PreflightRun extends PreflightResult {

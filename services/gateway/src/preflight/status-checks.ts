@@ -1,6 +1,7 @@
 import type { ClusterStatus } from '../agents/agent-types.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { describePeer, secondaryIdUse } from '../handshakes/steps/replication-state.ts'
+import type { SecondaryIdHistory } from '../store/store.ts'
 import type { Check } from './preflight.schemas.ts'
 
 type Side = 'primary' | 'secondary'
@@ -191,8 +192,16 @@ function secondaryRoleVerdict(primary: ClusterStatus, secondary: ClusterStatus, 
   )
 }
 
-/** The handshake mints for the id, revoking it first only when no secondary ever used it: never one in use. */
-function secondaryIdVerdict(primary: ClusterStatus, secondary: ClusterStatus, id: string): Verdict {
+/**
+ * The handshake mints for the id, revoking it first only when no secondary ever used it and a handshake of this
+ * gateway minted it: never one in use, nor one minted by hand or activated before.
+ */
+function secondaryIdVerdict(
+  primary: ClusterStatus,
+  secondary: ClusterStatus,
+  id: string,
+  history: SecondaryIdHistory,
+): Verdict {
   if (primary.replication === null) return warn('DR_STATUS_UNKNOWN', 'the primary agent could not read DR status', null)
   if (alreadyReplicating(primary, secondary)) return pass('the secondary already replicates: no token will be minted')
   const pair = { primary, secondary }
@@ -200,6 +209,15 @@ function secondaryIdVerdict(primary: ClusterStatus, secondary: ClusterStatus, id
     case 'free':
       return pass(`the primary does not know secondary id ${id}`)
     case 'unused':
+      if (history.activated || !history.minted) {
+        return fail(
+          GatewayErrors.secondaryIdNotOurs.code,
+          history.activated
+            ? `the primary knows ${id}, which no connected secondary shows, but an earlier handshake activated a secondary with it: vault-dr will not revoke it`
+            : `the primary knows ${id}, which no secondary uses, but no handshake of this gateway minted it: vault-dr will not revoke it`,
+          GatewayErrors.secondaryIdNotOurs('').fix ?? '',
+        )
+      }
       return pass(`the primary holds an unused token for ${id} (an earlier attempt): it is revoked before minting`)
     case 'ours':
       return pass(`the secondary is activated with ${id}: it is verified, not activated again`)
@@ -222,7 +240,7 @@ function secondaryIdVerdict(primary: ClusterStatus, secondary: ClusterStatus, id
 export function statusChecks(
   primary: ClusterStatus,
   secondary: ClusterStatus,
-  opts: { allowRepoint: boolean; secondaryId: string },
+  opts: { allowRepoint: boolean; secondaryId: string; idHistory: SecondaryIdHistory },
 ): Check[] {
   const { allowRepoint } = opts
   return [
@@ -233,6 +251,6 @@ export function statusChecks(
     gatewayCheck('version_compatible', versionVerdict(primary, secondary)),
     gatewayCheck('primary_role', primaryRoleVerdict(primary)),
     gatewayCheck('secondary_role', secondaryRoleVerdict(primary, secondary, allowRepoint)),
-    gatewayCheck('secondary_id_free', secondaryIdVerdict(primary, secondary, opts.secondaryId)),
+    gatewayCheck('secondary_id_free', secondaryIdVerdict(primary, secondary, opts.secondaryId, opts.idHistory)),
   ]
 }

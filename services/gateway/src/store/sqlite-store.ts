@@ -105,6 +105,30 @@ export class SqliteStore implements Store {
     return this.#handshake(id)
   }
 
+  async secondaryIdHistory(primary: string, secondaryId: string, exceptHandshake: string) {
+    // A mint_token step that started may have reached the agent (the transition is written before the call).
+    const row = this.#db.get(
+      `SELECT
+         EXISTS (
+           SELECT 1 FROM handshakes AS h
+           WHERE h.primary_name = ?1 AND h.secondary_id = ?2 AND h.id != ?3
+             AND (h.token IS NOT NULL OR EXISTS (
+               SELECT 1 FROM json_each(h.steps) AS step
+               WHERE step.value ->> '$.name' = 'mint_token'
+                 AND step.value ->> '$.status' IN ('running', 'succeeded', 'failed')))
+         ) AS minted,
+         EXISTS (
+           SELECT 1 FROM handshakes AS h, json_each(h.steps) AS step
+           WHERE h.primary_name = ?1 AND h.secondary_id = ?2 AND h.id != ?3
+             AND step.value ->> '$.name' = 'activate_secondary' AND step.value ->> '$.status' = 'succeeded'
+         ) AS activated`,
+      primary,
+      secondaryId,
+      exceptHandshake,
+    )
+    return { minted: Boolean(row?.minted), activated: Boolean(row?.activated) }
+  }
+
   async cancelRequested(id: string) {
     return Boolean(this.#db.get('SELECT cancel_requested FROM handshakes WHERE id = ?', id)?.cancel_requested)
   }

@@ -46,6 +46,11 @@ export interface HandshakeEvent {
 
 export type NewEvent = Pick<HandshakeEvent, 'type' | 'data'>
 
+export interface SecondaryIdHistory {
+  minted: boolean
+  activated: boolean
+}
+
 /**
  * Where the gateway keeps clusters and handshakes. Every call is atomic; the uniqueness rules (one unfinished
  * handshake per secondary and per secondary id of a primary, one handshake per idempotency key) hold in the store
@@ -69,6 +74,11 @@ export interface Store {
   /** The handshake an Idempotency-Key made, if any: a replay is answered before anything else is checked. */
   handshakeByIdempotencyKey(key: string): Promise<HandshakeRecord | undefined>
   getHandshake(id: string): Promise<HandshakeRecord | undefined>
+  /**
+   * What this gateway's other handshakes did with a secondary id of a primary: may have minted a token for it (a
+   * mint_token step started), activated a secondary with it. vault-dr revokes only ids it minted and never activated.
+   */
+  secondaryIdHistory(primary: string, secondaryId: string, exceptHandshake: string): Promise<SecondaryIdHistory>
   /** Whether someone asked to cancel the handshake (false when there is no such handshake): one column, not the record. */
   cancelRequested(id: string): Promise<boolean>
   listHandshakes(query: { state?: HandshakeState | undefined; limit: number }): Promise<HandshakeRecord[]>
