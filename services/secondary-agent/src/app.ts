@@ -41,7 +41,10 @@ export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgen
   })
   await app.register(drSecondaryRoutes, {
     prefix: '/v1',
-    service: createDrSecondaryService(agent, { defaultCaFile: config.activationCaFile }),
+    service: createDrSecondaryService(agent, {
+      defaultCaFile: config.activationCaFile,
+      activationTimeoutMs: Math.max(config.vault.timeoutMs, config.agent.waitTimeoutMs),
+    }),
   })
   return app
 }

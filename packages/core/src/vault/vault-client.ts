@@ -36,6 +36,8 @@ export interface VaultCallOptions {
    * whose repetition the caller can tell apart (a mint that did happen makes the repeat answer "already exists").
    */
   retryUnavailableMs?: number
+  /** This call's deadline instead of the client's: for calls Vault answers only once long work is done. */
+  timeoutMs?: number
 }
 
 /** Longest pause between two attempts of a call that waits out 412/503 (retryUnavailableMs). */
@@ -125,7 +127,7 @@ export class VaultClient {
     const what = `${method} /v1/${path}`
     let status: number | 'error' = 'error'
     try {
-      const res = await withDeadline(this.#timeoutMs, undefined, ({ signal }) =>
+      const res = await withDeadline(opts.timeoutMs ?? this.#timeoutMs, undefined, ({ signal }) =>
         this.#transport
           .send(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal })
           .catch((err: unknown) => {

@@ -21,7 +21,15 @@ export interface DrSecondaryService {
  */
 export function createDrSecondaryService(
   agent: VaultAgent,
-  opts: { defaultCaFile?: string | undefined } = {},
+  opts: {
+    defaultCaFile?: string | undefined
+    /**
+     * Deadline of the secondary/enable call: Vault answers it only after unwrapping the token on the primary and
+     * fetching the bootstrap package over 8201, so it outlasts an ordinary call (the larger of VAULT_DR_VAULT_TIMEOUT_MS
+     * and VAULT_DR_WAIT_TIMEOUT_MS).
+     */
+    activationTimeoutMs?: number | undefined
+  } = {},
 ): DrSecondaryService {
   return {
     async activate(request, log) {
@@ -53,7 +61,9 @@ export function createDrSecondaryService(
       }
       let warnings: string[]
       try {
-        const res = await agent.vault.write('sys/replication/dr/secondary/enable', body)
+        const res = await agent.vault.write('sys/replication/dr/secondary/enable', body, {
+          ...(opts.activationTimeoutMs === undefined ? {} : { timeoutMs: opts.activationTimeoutMs }),
+        })
         warnings = (res.body?.warnings ?? []).map((w) => redactToken(w, request.token))
       } catch (err) {
         throw classifyActivationError(err, request.token)

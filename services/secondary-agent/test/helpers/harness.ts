@@ -19,6 +19,8 @@ export interface AgentOptions {
   primaryCaPem?: string
   activationCaFile?: string
   bodyLimit?: number
+  vaultTimeoutMs?: number
+  waitTimeoutMs?: number
 }
 
 /** Clusters and agents for one test file; whatever a test started is closed after it. */
@@ -44,12 +46,12 @@ export function useHarness() {
           token: cluster.rootToken,
           caPem: cluster.apiCaPem,
           skipVerify: false,
-          timeoutMs: 5_000,
+          timeoutMs: options.vaultTimeoutMs ?? 5_000,
         },
         agent: {
           statusCacheMs: options.statusCacheMs ?? 0,
           probeTimeoutMs: options.probeTimeoutMs ?? 1_000,
-          waitTimeoutMs: 5_000,
+          waitTimeoutMs: options.waitTimeoutMs ?? 5_000,
         },
         primaryCaPem: options.primaryCaPem,
         activationCaFile: options.activationCaFile,
