@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import openapiTS, { astToString } from 'openapi-typescript'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { repoRoot, serviceOpenApi } from './helpers/repo-paths.ts'
 
 const run = promisify(execFile)
@@ -30,6 +30,7 @@ describe.each(services)('the OpenAPI document of %s', (service) => {
 
   it('gives a client that type-checks in a small consumer', async () => {
     const dir = await mkdtemp(join(tmpdir(), `openapi-consumer-${service}-`))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
     const types = astToString(await openapiTS(new URL(`file://${serviceOpenApi(service)}`)))
     await writeFile(join(dir, 'api.d.ts'), types)
     await writeFile(

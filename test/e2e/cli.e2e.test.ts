@@ -56,11 +56,13 @@ describe('the vault-dr CLI against a running gateway', () => {
     for (const step of ['preflight', 'enable_primary', 'mint_token', 'inspect_token', 'activate_secondary', 'verify']) {
       expect(start.stdout).toMatch(new RegExp(`✔ ${step}`))
     }
-    expect(start.stdout).toMatch(/handshake \S+ succeeded/)
+    const id = /handshake (\S+) succeeded/.exec(start.stdout)?.[1]
+    expect(id, start.stdout).toBeDefined()
     const list = await vaultDr(['handshake', 'list', '--json'])
-    const [latest] = JSON.parse(list.stdout)
-    const show = await vaultDr(['handshake', 'show', latest.id])
-    expect(show.stdout).toContain('succeeded')
+    expect(JSON.parse(list.stdout).map((h: { id: string }) => h.id)).toContain(id)
+    const show = await vaultDr(['handshake', 'show', id as string])
+    expect(show.code, show.stderr).toBe(0)
+    expect(show.stdout).toContain(`handshake ${id}: dc1 → dc2 (secondary id dc2): succeeded`)
   })
 
   it('exits 3 with the gateway’s diagnosis for an unknown handshake, 2 on usage errors, 4 when unreachable', async () => {

@@ -1,16 +1,45 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { expectNoSecretsIn } from '../helpers/log-search.ts'
 import { repoRoot } from '../helpers/repo-paths.ts'
+
+// Where the demo keeps its generated tokens and each process's log (appended to, run after run).
+const dataDir = join(repoRoot, '.vault-dr')
+const logDir = join(dataDir, 'logs')
+
+/** The size of each log file now: what a run appends comes after it. */
+function logSizes(): Map<string, number> {
+  const files = existsSync(logDir) ? readdirSync(logDir) : []
+  return new Map(files.map((file) => [file, statSync(join(logDir, file)).size]))
+}
+
+/** What each log file got since `before`, by file name. */
+function logsSince(before: Map<string, number>): Map<string, string> {
+  return new Map(
+    readdirSync(logDir).map((file) => [
+      file,
+      readFileSync(join(logDir, file))
+        .subarray(before.get(file) ?? 0)
+        .toString(),
+    ]),
+  )
+}
 
 describe('npm start with nothing configured', () => {
   it('runs the whole stack on loopback, completes a handshake, serves the gateway, and stops cleanly on Ctrl-C', async () => {
+    const before = logSizes()
+    // Its own process group: if the test fails midway, the demo and every process it started end together.
     const demo = spawn(process.execPath, ['--conditions=@vault-dr/source', 'src/demo/main.ts'], {
       cwd: `${repoRoot}packages/cli`,
       env: { PATH: process.env.PATH ?? '' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     })
+    const exited = once(demo, 'exit')
+    let stoppedCleanly = false
     let output = ''
     demo.stdout.on('data', (chunk) => {
       output += chunk
@@ -18,17 +47,45 @@ describe('npm start with nothing configured', () => {
     demo.stderr.on('data', (chunk) => {
       output += chunk
     })
-    await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toMatch(/Logs: /)
-    expect(output).toMatch(/handshake \S+ succeeded/)
-    const gateway = /gateway: (http:\/\/\S+) \(Swagger UI/.exec(output)?.[1]
-    expect((await fetch(`${gateway}/docs/json`)).status).toBe(200)
-    const tokenFile = /VAULT_DR_API_TOKEN_FILE=(\S+)/.exec(output)?.[1] ?? ''
-    expect(tokenFile).toMatch(/\.vault-dr\/api-token$/)
-    expect(statSync(tokenFile).mode & 0o777).toBe(0o600)
+    try {
+      await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toMatch(/Logs: /)
+      expect(output).toMatch(/handshake \S+ succeeded/)
+      const gateway = /gateway: (http:\/\/\S+) \(Swagger UI/.exec(output)?.[1]
+      expect((await fetch(`${gateway}/docs/json`)).status).toBe(200)
+      const tokenFile = /VAULT_DR_API_TOKEN_FILE=(\S+)/.exec(output)?.[1] ?? ''
+      expect(tokenFile).toMatch(/\.vault-dr\/api-token$/)
+      expect(statSync(tokenFile).mode & 0o777).toBe(0o600)
+      // The tokens this run generated: the gateway's, and each cluster's root and agent tokens.
+      const secretsDir = join(dataDir, 'secrets')
+      const secrets = [tokenFile, ...readdirSync(secretsDir).map((file) => join(secretsDir, file))].map((file) =>
+        readFileSync(file, 'utf8').trim(),
+      )
+      expect(secrets).toHaveLength(5)
 
-    demo.kill('SIGINT')
-    const [code] = await once(demo, 'exit')
-    expect(code).toBe(0)
-    expect(output).not.toMatch(/eyJ[\w-]{10,}\.eyJ/)
+      demo.kill('SIGINT')
+      const [code] = await exited
+      expect(code).toBe(0)
+      stoppedCleanly = true
+      expect(output).not.toMatch(/eyJ[\w-]{10,}\.eyJ/)
+      expectNoSecretsIn(output.split('\n'), secrets)
+      // The services' own logs: each wrote this run, and none holds a secret.
+      const logs = logsSince(before)
+      for (const service of ['gateway', 'primary-agent', 'secondary-agent']) {
+        expect(logs.get(`${service}.log`), `${service}.log`).toMatch(/"msg":"Server listening at /)
+      }
+      expectNoSecretsIn(
+        [...logs.values()].flatMap((text) => text.split('\n')),
+        secrets,
+      )
+    } finally {
+      if (!stoppedCleanly) {
+        try {
+          process.kill(-(demo.pid as number), 'SIGKILL')
+        } catch {
+          // ESRCH: nothing of the demo is left
+        }
+        await exited
+      }
+    }
   })
 })

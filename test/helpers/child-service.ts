@@ -48,25 +48,37 @@ export async function startChildService(
     signal: signal as NodeJS.Signals | null,
   }))
   const url = `${caPem === undefined ? 'http' : 'https'}://${host}:${port}`
-  const dispatcher = new Agent({ connect: caPem === undefined ? {} : { ca: caPem } })
+  // Each poll gives up after a few seconds (a service that accepts but never answers is polled again until the
+  // deadline), and the pool is closed however the wait ends.
+  const dispatcher = new Agent({
+    connect: caPem === undefined ? {} : { ca: caPem },
+    headersTimeout: 5_000,
+    bodyTimeout: 5_000,
+  })
   const deadline = Date.now() + 20_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited at start:\n${output.join('\n')}`)
-    const up = await request(`${url}/healthz`, { dispatcher }).then(
-      async (r) => {
-        await r.body.dump()
-        return r.statusCode === 200
-      },
-      () => false,
-    )
-    if (up) break
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL')
-      throw new Error(`${name} did not answer /healthz within 20 s:\n${output.join('\n')}`)
+  try {
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`${name} exited at start:\n${output.join('\n')}`)
+      }
+      const up = await request(`${url}/healthz`, { dispatcher }).then(
+        async (r) => {
+          await r.body.dump()
+          return r.statusCode === 200
+        },
+        () => false,
+      )
+      if (up) break
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL')
+        await exited
+        throw new Error(`${name} did not answer /healthz within 20 s:\n${output.join('\n')}`)
+      }
+      await sleep(50)
     }
-    await sleep(50)
+  } finally {
+    await dispatcher.close()
   }
-  await dispatcher.close()
   return {
     name,
     url,

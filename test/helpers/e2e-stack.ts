@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServiceClient } from '@vault-dr/core/service-client'
@@ -14,6 +14,7 @@ import {
 import { createTestPki } from '../../packages/core/test/helpers/certs.ts'
 import { type ChildService, startChildService } from './child-service.ts'
 import { freePort } from './free-port.ts'
+import { startVaultGate, type VaultGate } from './vault-gate.ts'
 
 export interface E2EOptions {
   /**
@@ -25,12 +26,16 @@ export interface E2EOptions {
   middlebox?: 'tls-terminating' | 'tcp-passthrough'
   /** Added to every Vault API answer, so steps last long enough to be interrupted. */
   latencyMs?: number
+  /** Each agent reaches its cluster's API through a gate that can hold its requests (not with `tls`). */
+  vaultGates?: boolean
 }
 
 export interface E2EStack {
   primary: ClusterHandle
   secondary: ClusterHandle
   middlebox: Middlebox | undefined
+  /** With `vaultGates`: what stands between each agent and its cluster's API. */
+  vaultGates: { primary: VaultGate; secondary: VaultGate } | undefined
   primaryAgent: ChildService
   secondaryAgent: ChildService
   gateway: ChildService
@@ -60,7 +65,8 @@ async function secretFile(dir: string, name: string, value: string): Promise<str
  */
 export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
   const dir = await mkdtemp(join(tmpdir(), 'vault-dr-e2e-'))
-  const closers: Array<() => Promise<unknown>> = []
+  // Closed in reverse: the folder of token files, certificates and the store goes last, once nothing uses it.
+  const closers: Array<() => Promise<unknown>> = [() => rm(dir, { recursive: true, force: true })]
   const close = async () => {
     for (const c of closers.splice(0).reverse()) await c().catch(() => {})
   }
@@ -91,6 +97,13 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
       primary.faults.setLatency(opts.latencyMs)
       secondary.faults.setLatency(opts.latencyMs)
     }
+    if (opts.vaultGates && opts.tls) throw new Error('vault gates forward plain HTTP: not with tls')
+    let vaultGates: E2EStack['vaultGates']
+    if (opts.vaultGates) {
+      vaultGates = { primary: await startVaultGate(primary.apiUrl), secondary: await startVaultGate(secondary.apiUrl) }
+      const gates = vaultGates
+      closers.push(() => Promise.all([gates.primary.close(), gates.secondary.close()]))
+    }
 
     const tokens = { gateway: token(), primaryAgent: token(), secondaryAgent: token() }
     // Our services' own HTTPS: one CA, one certificate for 127.0.0.1 shared by the three services.
@@ -105,7 +118,7 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
     const primaryCa = primary.apiCaPem ? await secretFile(dir, 'primary-ca.pem', primary.apiCaPem) : undefined
     const secondaryCa = secondary.apiCaPem ? await secretFile(dir, 'secondary-ca.pem', secondary.apiCaPem) : undefined
     const agentEnv = async (name: string, cluster: ClusterHandle, apiToken: string, ca: string | undefined) => ({
-      VAULT_ADDR: cluster.apiUrl,
+      VAULT_ADDR: (cluster === primary ? vaultGates?.primary : vaultGates?.secondary)?.url ?? cluster.apiUrl,
       VAULT_TOKEN_FILE: await secretFile(dir, `${name}-vault-token`, cluster.rootToken),
       VAULT_DR_API_TOKEN_FILE: await secretFile(dir, `${name}-api-token`, apiToken),
       VAULT_DR_STATUS_CACHE_MS: '100',
@@ -145,6 +158,7 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
       primary,
       secondary,
       middlebox,
+      vaultGates,
       simEvents,
       primaryAgent,
       secondaryAgent,

@@ -6,8 +6,13 @@ const VAULT_TOKEN = /\bhvs\.[A-Za-z0-9]{24}\b/
 
 /** No log line of any child process holds a known secret, an activation JWT or a raw Vault token. */
 export function expectNoSecretsInLogs(secrets: string[]): void {
-  expect(allOutput.length).toBeGreaterThan(0)
-  for (const line of allOutput) {
+  expectNoSecretsIn(allOutput, secrets)
+}
+
+/** `lines` (not none: a search of nothing proves nothing) hold no known secret, activation JWT or raw Vault token. */
+export function expectNoSecretsIn(lines: string[], secrets: string[]): void {
+  expect(lines.length).toBeGreaterThan(0)
+  for (const line of lines) {
     for (const secret of secrets) expect(line.includes(secret), `a secret leaked into: ${line}`).toBe(false)
     expect(JWT.test(line), `an activation token leaked into: ${line}`).toBe(false)
     expect(VAULT_TOKEN.test(line), `a Vault token leaked into: ${line}`).toBe(false)

@@ -3,10 +3,15 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { runCli } from '../src/main.ts'
 import { table } from '../src/output.ts'
 import { renderStep } from '../src/render-handshake.ts'
+
+// Restored after each test, also one whose assertions failed (stdout and stderr stay captured only while it runs).
+afterEach(() => {
+  vi.restoreAllMocks()
+})
 
 function capture() {
   const out: string[] = []
@@ -21,28 +26,24 @@ describe('vault-dr command line', () => {
     const io = capture()
     expect(await runCli(['--help'], {})).toBe(0)
     expect(io.out()).toContain('vault-dr handshake start')
-    vi.restoreAllMocks()
   })
 
   it('exits 2 on an unknown flag, naming it', async () => {
     const io = capture()
     expect(await runCli(['clusters', 'list', '--token', 'x'], {})).toBe(2)
     expect(io.err()).toContain("Unknown option '--token'")
-    vi.restoreAllMocks()
   })
 
   it('exits 2 without a gateway token, saying which variables to set', async () => {
     const io = capture()
     expect(await runCli(['clusters', 'list'], { VAULT_DR_GATEWAY_ADDR: 'http://127.0.0.1:8400' })).toBe(2)
     expect(io.err()).toContain('VAULT_DR_API_TOKEN')
-    vi.restoreAllMocks()
   })
 
   it('exits 2 on a gateway address that is not a URL', async () => {
     const io = capture()
     expect(await runCli(['clusters', 'list'], { VAULT_DR_GATEWAY_ADDR: 'nowhere', VAULT_DR_API_TOKEN: 't' })).toBe(2)
     expect(io.err()).toContain('VAULT_DR_GATEWAY_ADDR')
-    vi.restoreAllMocks()
   })
 
   it('exits 2 when VAULT_DR_GATEWAY_CACERT holds no certificate, naming it', async () => {
@@ -54,7 +55,6 @@ describe('vault-dr command line', () => {
       expect(await runCli(['clusters', 'list'], { VAULT_DR_API_TOKEN: 't', VAULT_DR_GATEWAY_CACERT: notPem })).toBe(2)
       expect(io.err()).toContain(`VAULT_DR_GATEWAY_CACERT: ${notPem} holds no PEM certificate`)
     } finally {
-      vi.restoreAllMocks()
       rmSync(dir, { recursive: true, force: true })
     }
   })
@@ -84,7 +84,6 @@ describe('options each command takes', () => {
     capture()
     const args = ['preflight', '--primary', 'dc1', '--secondary', 'dc2', '--secondary-id', 'dr-2', '--allow-repoint']
     expect(await runCli(args, env)).toBe(0)
-    vi.restoreAllMocks()
     expect(seen).toEqual([
       {
         method: 'POST',
@@ -99,7 +98,6 @@ describe('options each command takes', () => {
     expect(await runCli(['preflight', '--primary', 'dc1', '--secondary', 'dc2', '--skip-check', 'api_tls'], env)).toBe(
       0,
     )
-    vi.restoreAllMocks()
     expect(seen.map((r) => r.body)).toEqual([
       { primary: 'dc1', secondary: 'dc2', allow_repoint: false, skip_checks: ['api_tls'] },
     ])
@@ -116,7 +114,6 @@ describe('options each command takes', () => {
   ])('exits 2 on %j, naming what does not belong, before calling the gateway', async (args, message) => {
     const io = capture()
     expect(await runCli(args, env)).toBe(2)
-    vi.restoreAllMocks()
     expect(io.err()).toContain(`error: ${message}`)
     expect(seen).toEqual([])
   })
@@ -125,7 +122,6 @@ describe('options each command takes', () => {
     const io = capture()
     expect(await runCli(['preflight', '--primary', 'dc1', '--secondary', 'dc2', '--json'], env)).toBe(0)
     expect(await runCli(['clusters', 'list', '--help'], env)).toBe(0)
-    vi.restoreAllMocks()
     expect(JSON.parse(io.out().split('\n')[0] ?? '')).toMatchObject({ ok: true })
   })
 })
@@ -143,7 +139,6 @@ describe('clusters add', () => {
     const args = ['clusters', 'add', 'dc1', '--role', 'primary', '--agent-url', 'http://127.0.0.1:8410']
     expect(await runCli(args, env)).toBe(2)
     expect(io.err()).toContain('cannot read VAULT_DR_AGENT_TOKEN_FILE /nonexistent/agent-token (ENOENT)')
-    vi.restoreAllMocks()
   })
 })
 

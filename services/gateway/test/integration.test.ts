@@ -94,9 +94,14 @@ describe('handshakes against two vault-sim clusters and the real agents', () => 
     ]
     expect(rec.minted).toHaveLength(1)
     const bytes = storeBytes(tmp.dir)
+    // The agents' logs are captured too: the secondary agent logged the activation it was handed.
+    expect(sim.agentLogs.lines.map((l) => l.msg)).toContain(
+      'activating this cluster as a DR secondary (its data will be wiped)',
+    )
     for (const secret of secrets) {
       expect(bytes).not.toContain(secret)
       expect(gw.logs.text).not.toContain(secret)
+      expect(sim.agentLogs.text).not.toContain(secret)
       expect(answers).not.toContain(secret)
     }
   })
@@ -197,14 +202,28 @@ describe('handshakes against two vault-sim clusters and the real agents', () => 
 
   it('re-mints a token that would expire before it is handed over', async () => {
     sim = await startSimWorld()
-    const gw = await gateway(
-      { hooks: { beforeStep: (_id, step) => (step === 'inspect_token' ? sleep(1_300) : undefined) } },
-      { VAULT_DR_TOKEN_MIN_REMAINING_MS: '1000' },
-    )
+    // Before inspect_token the gateway's clock jumps 4m50s ahead (as if it had stalled since minting): the 5m token
+    // has 10 s left, under the 30 s margin. The clusters' clocks do not move, so minting again puts them back in step.
+    let offset = 0
+    rec.intercept['primary.mintToken'] = (next) => {
+      offset = 0
+      return next()
+    }
+    const gw = await gateway({
+      now: () => Date.now() + offset,
+      hooks: {
+        beforeStep: (_id, step) => {
+          if (step === 'inspect_token') offset = 290_000
+        },
+      },
+    })
     await registerPair(gw.app, sim.primaryUrl, sim.secondaryUrl)
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app, { token_ttl: '2s' })).json().id)
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app, { token_ttl: '5m' })).json().id)
     expect(hs.state, JSON.stringify(hs.steps, null, 1)).toBe('succeeded')
-    expect(hs.token?.mints).toBeGreaterThanOrEqual(2)
+    expect(hs.token?.mints).toBe(2)
+    expect(gw.logs.lines.filter((l) => l.msg === 'minting the activation token anew')).toHaveLength(1)
+    expect(sim.count(/issued an activation token/)).toBe(2)
+    expect(sim.count(/revoked secondary dc2/)).toBe(1)
     expect(activations()).toBe(1)
     expect(known()).toEqual(['dc2'])
   })

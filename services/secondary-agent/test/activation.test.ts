@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ClusterHandle } from '@vault-dr/vault-sim'
@@ -157,6 +157,7 @@ describe('POST /v1/dr/secondary/activate (activateDrSecondary)', () => {
     await enablePrimary(primary)
     const secondary = await h.cluster()
     const dir = await mkdtemp(join(tmpdir(), 'activation-ca-'))
+    h.defer(() => rm(dir, { recursive: true, force: true }))
     const caFile = join(dir, 'primary-ca.pem')
     await writeFile(caFile, primary.apiCaPem ?? '')
     const { app } = await h.agent(secondary, { activationCaFile: caFile })

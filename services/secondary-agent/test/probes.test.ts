@@ -156,7 +156,7 @@ describe('POST /v1/probes/primary (probePrimary)', () => {
   })
 
   it('reports a black-holed address as TIMEOUT within the deadline', async () => {
-    const { primary, app } = await primaryAndAgent()
+    const { app } = await primaryAndAgent()
     const hole = await startBlackHole()
     h.defer(hole.close)
     const started = performance.now()
@@ -166,10 +166,10 @@ describe('POST /v1/probes/primary (probePrimary)', () => {
     expect(result.byName('api_tcp').code).toBe('OK')
     expect(result.byName('api_tls')).toMatchObject({ status: 'fail', code: 'TIMEOUT' })
     expect(result.byName('cluster_tls')).toMatchObject({ status: 'fail', code: 'TIMEOUT' })
-    expect(result.byName('cluster_tls').latency_ms).toBeLessThan(1_000)
-    // API and cluster paths run side by side; each step has its own deadline.
-    expect(elapsed).toBeLessThan(2_000)
-    expect(primary).toBeDefined()
+    expect(result.byName('cluster_tls').latency_ms).toBeGreaterThanOrEqual(290)
+    expect(result.byName('cluster_tls').latency_ms).toBeLessThan(5_000)
+    // Each step has its own deadline: a black hole costs about timeout_ms per step, not the default timeout.
+    expect(elapsed).toBeLessThan(5_000)
   })
 
   it('fails PRIMARY_SEALED on a sealed primary', async () => {

@@ -1,11 +1,12 @@
-import { createServer } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { closeServer, listenLocal, trackSockets } from '../../test/helpers/net.ts'
 import { diagnoseConnection } from './diagnosis.ts'
 import { DR_REPLICATION_ALPN, probeTls } from './tls-probe.ts'
 
-const servers: Array<ReturnType<typeof createServer>> = []
-afterEach(() => {
-  for (const server of servers.splice(0)) server.close()
+const servers: Array<{ server: Server; sockets: Set<Socket> }> = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map(({ server, sockets }) => closeServer(server, sockets)))
 })
 
 /** A listener that answers every ClientHello with one fatal TLS alert, as Go's crypto/tls does before ServerHello. */
@@ -14,9 +15,8 @@ async function alertingListener(description: number): Promise<number> {
     socket.once('data', () => socket.end(Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, description])))
     socket.on('error', () => {})
   })
-  servers.push(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return (server.address() as { port: number }).port
+  servers.push({ server, sockets: trackSockets(server) })
+  return listenLocal(server)
 }
 
 async function diagnoseAlert(description: number) {

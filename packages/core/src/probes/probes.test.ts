@@ -33,7 +33,8 @@ describe('probeTcp', () => {
     const port = await closedPort()
     const started = performance.now()
     const result = await probeTcp({ host: HOST, port, timeoutMs: 5000 })
-    expect(performance.now() - started).toBeLessThan(1000)
+    // Refused, not timed out: sooner than the 5 s timeout would end it.
+    expect(performance.now() - started).toBeLessThan(4_000)
     expect(result).toMatchObject({ ok: false, failure: { kind: 'refused', code: 'ECONNREFUSED' } })
   })
 })
@@ -95,7 +96,7 @@ describe('probeTls', () => {
     const elapsed = performance.now() - started
     expect(result).toMatchObject({ ok: false, failure: { kind: 'timeout', code: 'ETIMEDOUT' } })
     expect(elapsed).toBeGreaterThanOrEqual(240)
-    expect(elapsed).toBeLessThan(1000)
+    expect(elapsed).toBeLessThan(5_000)
   })
 
   it('reports a closed port as refused', async () => {

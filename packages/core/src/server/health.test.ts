@@ -98,14 +98,26 @@ describe('/readyz', () => {
     apps.push(app)
     app.setValidatorCompiler(validatorCompiler)
     app.setSerializerCompiler(serializerCompiler)
+    const events: string[] = []
     const slow =
-      (ms: number): ReadinessCheck =>
-      () =>
-        new Promise((resolve) => setTimeout(() => resolve({ ok: true, detail: `${ms} ms` }), ms))
+      (name: string, ms: number): ReadinessCheck =>
+      () => {
+        events.push(`start ${name}`)
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            events.push(`end ${name}`)
+            resolve({ ok: true, detail: `${ms} ms` })
+          }, ms),
+        )
+      }
+    const stuck: ReadinessCheck = () => {
+      events.push('start stuck')
+      return hang()
+    }
     await app.register(health, {
       service: 's',
       version: '0',
-      checks: { a: slow(100), b: slow(100), stuck: hang },
+      checks: { a: slow('a', 100), b: slow('b', 100), stuck },
       checkTimeoutMs: 250,
     })
     const started = performance.now()
@@ -121,7 +133,8 @@ describe('/readyz', () => {
     expect(checks[2]?.detail).toBe('no answer within 250 ms')
     expect(checks[2]?.latency_ms).toBeGreaterThanOrEqual(240)
     expect(checks[0]?.latency_ms).toBeGreaterThanOrEqual(90)
-    // In parallel: about the deadline, not the sum of the checks.
-    expect(elapsed).toBeLessThan(1000)
+    // Side by side: every check started before any finished (one after the other, a would end before b starts).
+    expect(events).toEqual(['start a', 'start b', 'start stuck', 'end a', 'end b'])
+    expect(elapsed).toBeLessThan(5_000)
   })
 })

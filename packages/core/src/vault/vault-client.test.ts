@@ -298,7 +298,7 @@ describe('VaultClient over HTTP', () => {
     const err = await expectCoded(c.read('sys/hang'), 'VAULT_ERR_TIMEOUT')
     const elapsed = performance.now() - started
     expect(elapsed).toBeGreaterThanOrEqual(180)
-    expect(elapsed).toBeLessThan(1000)
+    expect(elapsed).toBeLessThan(5_000)
     expect(err.upstream?.service).toBe('vault')
     expect(err.message).toContain(addr)
     expect(calls).toEqual(['error'])

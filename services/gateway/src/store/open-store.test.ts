@@ -1,11 +1,21 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError } from '@vault-dr/core'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { openStore } from './open-store.ts'
 
-const scratch = () => mkdtempSync(join(tmpdir(), 'vault-dr-open-store-'))
+const scratches: string[] = []
+afterEach(() => {
+  for (const dir of scratches.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+/** A new temporary folder, removed after the test. */
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vault-dr-open-store-'))
+  scratches.push(dir)
+  return dir
+}
 
 function configErrorOf(path: string): ConfigError {
   try {

@@ -1,4 +1,5 @@
-import { join } from 'node:path'
+import { readdirSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { storeBytes, tempDir } from '../../test/helpers/gateway.ts'
@@ -47,6 +48,20 @@ describe('SqliteStore', () => {
     const other = new SqliteStore(path)
     await other.ping()
     await other.close()
+    // Owner-only: the folder it created (0700) and the database file (0600).
+    const folder = dirname(path)
+    expect(statSync(folder).isDirectory()).toBe(true)
+    expect(statSync(folder).mode & 0o777).toBe(0o700)
+    expect(statSync(path).isFile()).toBe(true)
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    // One database for both stores: the file, and only SQLite's WAL companions next to it.
+    expect(readdirSync(folder).filter((name) => !/^gateway\.sqlite(-wal|-shm)?$/.test(name))).toEqual([])
+    const raw = new DatabaseSync(path, { readOnly: true })
+    try {
+      expect(raw.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' })
+    } finally {
+      raw.close()
+    }
   })
 
   it('commits writes of the same moment together, and one failing write leaves the others', async () => {

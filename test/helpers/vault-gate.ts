@@ -1,0 +1,74 @@
+import { createServer, Agent as HttpAgent, request } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+
+export interface VaultGate {
+  /** `http://127.0.0.1:<port>`: the Vault address to give a service instead of the cluster's own. */
+  url: string
+  /** From now on, requests wait at the gate until release(). */
+  hold(): void
+  /** Lets every waiting request through; later ones pass until the next hold(). */
+  release(): void
+  /** Resolves once a request waits at the gate: whoever sent it is in the middle of its work. */
+  waiting(): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * A plain-HTTP proxy in front of an emulated Vault's API that can hold requests: a test learns that a service is
+ * in the middle of a request (it waits on Vault), and decides when that request may finish, with no sleeps.
+ */
+export async function startVaultGate(target: string): Promise<VaultGate> {
+  const upstreamAgent = new HttpAgent({ keepAlive: false })
+  let gate: { opened: Promise<void>; open: () => void } | undefined
+  let waitingCount = 0
+  let onWaiting: Array<() => void> = []
+  const sockets = new Set<Socket>()
+  const server = createServer(async (req, res) => {
+    if (gate !== undefined) {
+      waitingCount += 1
+      for (const notify of onWaiting.splice(0)) notify()
+      await gate.opened
+      waitingCount -= 1
+    }
+    const upstream = request(
+      new URL(req.url ?? '/', target),
+      { method: req.method, headers: req.headers, agent: upstreamAgent },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      },
+    )
+    upstream.on('error', () => res.destroy())
+    req.pipe(upstream)
+  })
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const release = () => {
+    gate?.open()
+    gate = undefined
+  }
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hold() {
+      if (gate !== undefined) return
+      let open!: () => void
+      const opened = new Promise<void>((resolve) => {
+        open = resolve
+      })
+      gate = { opened, open }
+    },
+    release,
+    waiting: () => (waitingCount > 0 ? Promise.resolve() : new Promise((resolve) => onWaiting.push(resolve))),
+    async close() {
+      release()
+      onWaiting = []
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      for (const socket of sockets) socket.destroy()
+      await closed
+      upstreamAgent.destroy()
+    },
+  }
+}
