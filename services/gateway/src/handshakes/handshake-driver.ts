@@ -70,7 +70,6 @@ export async function driveHandshake(
     signal: signals.hard,
     cancelRequested: async () => signals.cancel.aborted || (await store.cancelRequested(ctx.hs.id)),
     secondaryIdHistory: () => store.secondaryIdHistory(ctx.hs.primary, ctx.hs.secondary_id, ctx.hs.id),
-    resumed: false,
     now,
     log: deps.log,
     save: (patch, event) => write(patch, event),
@@ -115,7 +114,6 @@ export async function driveHandshake(
     await raceAbort(Promise.resolve(deps.hooks.beforeStep?.(ctx.hs.id, name)), signals.hard)
     signals.hard.throwIfAborted()
     const resumed = step.status === 'running'
-    ctx.resumed = resumed
     const running: Step = {
       ...step,
       status: 'running',

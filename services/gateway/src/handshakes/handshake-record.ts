@@ -49,6 +49,7 @@ export function newHandshake(
     error: null,
     cancel_requested: false,
     recheck_cluster: false,
+    mint_requested_at: null,
     idempotency_key: ctx.idempotencyKey ?? null,
     request_hash: ctx.idempotencyKey === undefined ? null : requestHash(body),
     created_at: ctx.at,

@@ -22,8 +22,6 @@ export interface StepContext {
   cancelRequested(): Promise<boolean>
   /** What this gateway's other handshakes did with the handshake's secondary id on its primary. */
   secondaryIdHistory(): Promise<SecondaryIdHistory>
-  /** The current step was already running when this gateway took the handshake up: it may have acted before. */
-  resumed: boolean
   now: () => number
   log: FastifyBaseLogger
   /** Writes part of the handshake (checks, token metadata) before the step goes on. */

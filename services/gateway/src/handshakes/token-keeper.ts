@@ -12,12 +12,6 @@ export const MAX_MINTS = 5
  */
 export class TokenKeeper {
   #token: { value: string; expiresAt: number } | undefined
-  /** This run asked the primary agent to mint (the call may have minted even if it failed). */
-  #mintAsked = false
-
-  get mintAsked(): boolean {
-    return this.#mintAsked
-  }
 
   get held(): boolean {
     return this.#token !== undefined
@@ -41,7 +35,8 @@ export class TokenKeeper {
     await clearUnusedId(ctx, await pairStatus(ctx, { reuse: true }))
     this.forget()
     const body = { secondary_id: id, ttl: ctx.hs.options.token_ttl }
-    this.#mintAsked = true
+    // Recorded before the call: from here on a token for the id may exist, whatever happens to this process.
+    if (ctx.hs.mint_requested_at === null) await ctx.save({ mint_requested_at: new Date(ctx.now()).toISOString() })
     const minted = await ctx.primary.mintToken(body, ctx.signal).catch(async (err: unknown) => {
       // Someone minted for this id since the status read: look again, revoke only an unused id, then mint.
       if (!isCodedError(err) || err.upstream?.code !== 'PRIMARY_ERR_SECONDARY_EXISTS') throw err
@@ -96,8 +91,8 @@ export class TokenKeeper {
  */
 export async function whyNotRevoke(ctx: StepContext): Promise<string | undefined> {
   const id = ctx.hs.secondary_id
-  // This handshake minted before (an earlier step, this run's call, or a run a restart interrupted mid-mint).
-  const mintedHere = ctx.hs.token !== null || ctx.tokens.mintAsked || ctx.resumed
+  // This handshake asked for a token before (in this run, or one a restart or crash interrupted), or another did.
+  const mintedHere = ctx.hs.mint_requested_at !== null
   const history = await ctx.secondaryIdHistory()
   if (history.activated) {
     return `the primary knows ${id}, which no connected secondary shows, but an earlier handshake activated a secondary with it: not revoking it`

@@ -1,13 +1,14 @@
 import type { SqliteDb } from './sqlite-db.ts'
 import type { HandshakeEvent, HandshakeRecord, NewEvent, StoredCluster } from './store.ts'
 
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
 /** SQL condition: the handshake is pending or running. */
 export const UNFINISHED = "state IN ('pending', 'running')"
 
 /**
- * Schema v2: v1 plus the secondary-id index, which opening a v1 file adds. Secrets never enter it: agent tokens are
+ * Schema v3: v2 plus handshakes.mint_requested_at (MIGRATIONS adds it to an older file); v2 was v1 plus the
+ * secondary-id index, which opening a v1 file adds. Secrets never enter it: agent tokens are
  * sealed before they reach the store, activation tokens never do. Partial unique indexes keep one unfinished
  * handshake per secondary and one per secondary id of a primary, whichever gateway writes.
  */
@@ -36,6 +37,7 @@ CREATE TABLE IF NOT EXISTS handshakes (
   error TEXT,
   cancel_requested INTEGER NOT NULL DEFAULT 0,
   recheck_cluster INTEGER NOT NULL DEFAULT 0,
+  mint_requested_at TEXT,
   idempotency_key TEXT,
   request_hash TEXT,
   lease_owner TEXT,
@@ -62,6 +64,9 @@ CREATE TABLE IF NOT EXISTS handshake_events (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS handshake_events_by_handshake ON handshake_events (handshake_id, seq);
 `
+
+/** Columns added since v1, for files created before them: [table, column, definition]. */
+export const ADDED_COLUMNS: Array<[string, string, string]> = [['handshakes', 'mint_requested_at', 'TEXT']]
 
 type Row = Record<string, unknown>
 
@@ -95,6 +100,7 @@ export function handshakeFromRow(row: Row): HandshakeRecord {
     error: maybeJson(row.error),
     cancel_requested: Number(row.cancel_requested) === 1,
     recheck_cluster: Number(row.recheck_cluster) === 1,
+    mint_requested_at: maybeText(row.mint_requested_at),
     idempotency_key: maybeText(row.idempotency_key),
     request_hash: maybeText(row.request_hash),
     created_at: text(row.created_at),
@@ -123,6 +129,7 @@ export function patchColumns(patch: Partial<HandshakeRecord>): Record<string, st
   if (patch.error !== undefined) out.error = patch.error === null ? null : JSON.stringify(patch.error)
   if (patch.recheck_cluster !== undefined) out.recheck_cluster = patch.recheck_cluster ? 1 : 0
   if (patch.finished_at !== undefined) out.finished_at = patch.finished_at
+  if (patch.mint_requested_at !== undefined) out.mint_requested_at = patch.mint_requested_at
   return out
 }
 

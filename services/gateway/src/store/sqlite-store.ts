@@ -2,6 +2,7 @@ import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
 import { deleteCluster, upsertCluster } from './sqlite-clusters.ts'
 import { SqliteDb } from './sqlite-db.ts'
 import {
+  ADDED_COLUMNS,
   clusterFromRow,
   eventFromRow,
   handshakeFromRow,
@@ -26,6 +27,10 @@ export class SqliteStore implements Store {
     this.#db = new SqliteDb(path)
     this.#db.tx(() => {
       this.#db.exec(SCHEMA)
+      for (const [table, column, definition] of ADDED_COLUMNS) {
+        const present = this.#db.all(`PRAGMA table_info(${table})`).some((c) => c.name === column)
+        if (!present) this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
+      }
       this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
     })
   }
@@ -106,16 +111,11 @@ export class SqliteStore implements Store {
   }
 
   async secondaryIdHistory(primary: string, secondaryId: string, exceptHandshake: string) {
-    // A mint_token step that started may have reached the agent (the transition is written before the call).
     const row = this.#db.get(
       `SELECT
          EXISTS (
-           SELECT 1 FROM handshakes AS h
-           WHERE h.primary_name = ?1 AND h.secondary_id = ?2 AND h.id != ?3
-             AND (h.token IS NOT NULL OR EXISTS (
-               SELECT 1 FROM json_each(h.steps) AS step
-               WHERE step.value ->> '$.name' = 'mint_token'
-                 AND step.value ->> '$.status' IN ('running', 'succeeded', 'failed')))
+           SELECT 1 FROM handshakes
+           WHERE primary_name = ?1 AND secondary_id = ?2 AND id != ?3 AND mint_requested_at IS NOT NULL
          ) AS minted,
          EXISTS (
            SELECT 1 FROM handshakes AS h, json_each(h.steps) AS step

@@ -11,15 +11,22 @@ export interface StoredCluster {
   updated_at: string
 }
 
-/** A handshake with what only the gateway needs: the idempotency key and whether to re-check the cluster port. */
+/**
+ * A handshake with what only the gateway needs: the idempotency key, whether to re-check the cluster port, and when
+ * it first asked the primary agent to mint (written before the call: from then on a token may exist).
+ */
 export interface HandshakeRecord extends Handshake {
   recheck_cluster: boolean
+  mint_requested_at: string | null
   idempotency_key: string | null
   request_hash: string | null
 }
 
 export type HandshakePatch = Partial<
-  Pick<HandshakeRecord, 'state' | 'steps' | 'checks' | 'token' | 'error' | 'recheck_cluster' | 'finished_at'>
+  Pick<
+    HandshakeRecord,
+    'state' | 'steps' | 'checks' | 'token' | 'error' | 'recheck_cluster' | 'mint_requested_at' | 'finished_at'
+  >
 >
 
 export type UpsertOutcome =
@@ -75,8 +82,8 @@ export interface Store {
   handshakeByIdempotencyKey(key: string): Promise<HandshakeRecord | undefined>
   getHandshake(id: string): Promise<HandshakeRecord | undefined>
   /**
-   * What this gateway's other handshakes did with a secondary id of a primary: may have minted a token for it (a
-   * mint_token step started), activated a secondary with it. vault-dr revokes only ids it minted and never activated.
+   * What this gateway's other handshakes did with a secondary id of a primary: may have minted a token for it
+   * (asked the primary agent to, mint_requested_at), activated a secondary with it. vault-dr revokes only ids it minted and never activated.
    */
   secondaryIdHistory(primary: string, secondaryId: string, exceptHandshake: string): Promise<SecondaryIdHistory>
   /** Whether someone asked to cancel the handshake (false when there is no such handshake): one column, not the record. */

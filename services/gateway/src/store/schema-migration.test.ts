@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { afterEach, describe, expect, it } from 'vitest'
+import { SCHEMA } from './sqlite-schema.ts'
+import { SqliteStore } from './sqlite-store.ts'
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('opening a store written by an older gateway', () => {
+  it('adds the columns it lacks (v2: no mint_requested_at) and keeps its rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vault-dr-migration-'))
+    dirs.push(dir)
+    const path = join(dir, 'gw.sqlite')
+    const v2 = new DatabaseSync(path)
+    v2.exec(SCHEMA.replace('  mint_requested_at TEXT,\n', ''))
+    v2.exec('PRAGMA user_version = 2')
+    v2.exec(
+      `INSERT INTO handshakes (id, state, primary_name, secondary_name, secondary_id, options, steps, checks,
+         created_at, updated_at) VALUES ('h1', 'failed', 'dc1', 'dc2', 'dc2', '{}', '[]', '[]', 'x', 'x')`,
+    )
+    v2.close()
+
+    const store = new SqliteStore(path)
+    expect((await store.getHandshake('h1'))?.mint_requested_at).toBeNull()
+    expect(await store.secondaryIdHistory('dc1', 'dc2', '')).toEqual({ minted: false, activated: false })
+    await store.updateHandshake('h1', { mint_requested_at: '2026-11-29T00:00:00.000Z' }, 'y')
+    expect(await store.secondaryIdHistory('dc1', 'dc2', '')).toEqual({ minted: true, activated: false })
+    expect(await store.secondaryIdHistory('dc1', 'dc2', 'h1')).toEqual({ minted: false, activated: false })
+    await store.close()
+  })
+})
