@@ -10,7 +10,7 @@ import { stepOf } from './handshake-record.ts'
 import { type HandshakeState, STEP_NAMES, type Step, type StepError, type StepName } from './handshakes.schemas.ts'
 import { revokeUnused } from './revoke-unused.ts'
 import { rememberingAgents, StatusMemo } from './status-memo.ts'
-import { StepCancelled, type StepContext, type StepTable, toStepError } from './step-context.ts'
+import { StepCancelled, type StepContext, type StepResult, type StepTable, toStepError } from './step-context.ts'
 import { CANCELLABLE, INTERRUPTIBLE, PAST_ACTIVATION } from './steps/index.ts'
 import { TokenKeeper } from './token-keeper.ts'
 
@@ -131,12 +131,9 @@ export async function driveHandshake(
     const started = performance.now()
     const seconds = () => (performance.now() - started) / 1000
     const late = async () => (PAST_ACTIVATION.has(name) && (await ctx.cancelRequested()) ? LATE_CANCEL : '')
+    let result: StepResult
     try {
-      const result = await raceAbort(deps.steps[name](ctx), ctx.signal)
-      deps.metrics.observeStep(name, result.status, seconds())
-      const detail = `${result.detail}${await late()}`
-      await setStep({ ...running, status: result.status, finished_at: iso(now()), detail })
-      if (result.skipRest !== undefined) return finish('succeeded', null, result.skipRest)
+      result = await raceAbort(deps.steps[name](ctx), ctx.signal)
     } catch (err) {
       if (signals.hard.aborted) return
       if (err instanceof StepCancelled || (signals.cancel.aborted && !PAST_ACTIVATION.has(name))) return cancel()
@@ -151,6 +148,12 @@ export async function driveHandshake(
       const revoked = await revokeUnused(ctx)
       return finish('failed', { ...error, detail: `${name}: ${detail}${revoked}` }, `not run: ${name} failed`)
     }
+    // Outside the step's try: a write that fails here is not the step's failure (it did its work). It ends this run
+    // with the step still running in the store, to be resumed, and re-run idempotently, from there.
+    deps.metrics.observeStep(name, result.status, seconds())
+    const detail = `${result.detail}${await late()}`
+    await setStep({ ...running, status: result.status, finished_at: iso(now()), detail })
+    if (result.skipRest !== undefined) return finish('succeeded', null, result.skipRest)
   }
   await finish('succeeded', null, 'not run')
 }

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest'
+import { SqliteStore } from '../src/store/sqlite-store.ts'
+import type { Store } from '../src/store/store.ts'
+import { createHandshake, registerPair, startGateway, waitFor } from './helpers/gateway.ts'
+import { useGatewayFixture } from './helpers/gateway-fixture.ts'
+
+/** The store, with the write that records `step` as succeeded failing once (SQLITE_BUSY past busy_timeout, EIO). */
+function failingOnce(inner: SqliteStore, step: string): Store & { failed: boolean } {
+  const state = { failed: false }
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === 'failed') return state.failed
+      if (prop === 'updateHandshake') {
+        return (...args: Parameters<Store['updateHandshake']>) => {
+          const done = args[1].steps?.find((s) => s.name === step)?.status === 'succeeded'
+          if (!state.failed && done) {
+            state.failed = true
+            return Promise.reject(Object.assign(new Error('database is locked'), { code: 'ERR_SQLITE_ERROR' }))
+          }
+          return target.updateHandshake(...args)
+        }
+      }
+      const value = Reflect.get(target, prop, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  }) as unknown as Store & { failed: boolean }
+}
+
+describe('a store write that fails after a step did its work (fake agents)', () => {
+  const fx = useGatewayFixture()
+
+  it('is not the step failing: the run stops, resumes, and finds the activation instead of repeating it', async () => {
+    const store = failingOnce(new SqliteStore(fx.path), 'activate_secondary')
+    const gw = await startGateway(fx.path, { agents: fx.world.clients(), store }, { VAULT_DR_LEASE_MS: '300' })
+    fx.gateways.push(gw)
+    await registerPair(gw.app)
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(store.failed).toBe(true)
+    expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
+    expect(hs.steps.find((s) => s.name === 'activate_secondary')?.detail).toContain('not activated again')
+    expect(fx.world.activations).toBe(1)
+  })
+})
