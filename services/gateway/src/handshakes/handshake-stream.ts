@@ -37,10 +37,11 @@ export async function streamHandshake(
   deps: StreamDeps & { open: OpenStreams },
 ): Promise<void> {
   const { store, bus } = deps
-  const first = await store.getHandshake(id)
-  if (first === undefined) return
+  // The position first, then the snapshot: an event stored in between is then sent after the snapshot, not lost.
   const resumeFrom = Number.parseInt(String(request.headers['last-event-id'] ?? ''), 10)
   let seq = Number.isSafeInteger(resumeFrom) ? resumeFrom : ((await store.events(id, 0)).at(-1)?.seq ?? 0)
+  const first = await store.getHandshake(id)
+  if (first === undefined) return
 
   reply.hijack()
   const raw = reply.raw
@@ -58,11 +59,13 @@ export async function streamHandshake(
   let again = false
   /** One pass: send what was stored since the last event, and finish once the handshake has. */
   const pump = async () => {
+    // The state before the events: a transition and its event are stored together (by whichever gateway runs the
+    // handshake), so once the state read says finished, the events read after it hold the last one.
+    const current = await store.getHandshake(id)
     for (const event of await store.events(id, seq)) {
       seq = event.seq
       send(event.type, { handshake_id: id, ...event.data }, event.seq)
     }
-    const current = await store.getHandshake(id)
     if (current !== undefined && isFinished(current)) {
       send('done', toPublic(current))
       end()
