@@ -3,7 +3,7 @@ import type { PrimaryAgentClient, SecondaryAgentClient } from '../agents/agent-c
 import type { HandshakeSettings } from '../config.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts'
-import type { HandshakePatch, HandshakeRecord, NewEvent, Store } from '../store/store.ts'
+import { type HandshakePatch, type HandshakeRecord, LeaseLost, type NewEvent, type Store } from '../store/store.ts'
 import { raceAbort } from '../util/abort.ts'
 import type { HandshakeBus } from './handshake-bus.ts'
 import { stepOf } from './handshake-record.ts'
@@ -51,12 +51,14 @@ export async function driveHandshake(
   record: HandshakeRecord,
   agents: { primary: PrimaryAgentClient; secondary: SecondaryAgentClient },
   signals: RunSignals,
+  /** This process's lease on the handshake: every write is fenced by it (LeaseLost once another holds it). */
+  owner?: string,
 ): Promise<void> {
   const { store, now } = deps
   const write = async (patch: HandshakePatch, event?: NewEvent) => {
     signals.hard.throwIfAborted()
     const at = iso(now())
-    const { cancel_requested } = await store.updateHandshake(ctx.hs.id, patch, at, event)
+    const { cancel_requested } = await store.updateHandshake(ctx.hs.id, patch, at, event, owner)
     ctx.hs = { ...ctx.hs, ...patch, updated_at: at, cancel_requested }
     deps.bus.notify(ctx.hs.id)
   }
@@ -136,6 +138,8 @@ export async function driveHandshake(
       result = await raceAbort(deps.steps[name](ctx), ctx.signal)
     } catch (err) {
       if (signals.hard.aborted) return
+      // Another process holds the handshake now: write nothing more, it carries on from the store.
+      if (err instanceof LeaseLost) throw err
       if (err instanceof StepCancelled || (signals.cancel.aborted && !PAST_ACTIVATION.has(name))) return cancel()
       // Stopping: the step stays running in the store, and is re-run (idempotently) on resume.
       if (signals.soft.aborted) return

@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isCodedError } from '@vault-dr/core'
 import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
-import type { HandshakeRecord, Store } from '../store/store.ts'
+import { type HandshakeRecord, LeaseLost, type Store } from '../store/store.ts'
 import { Slots } from '../util/slots.ts'
 import { type DriverDeps, driveHandshake } from './handshake-driver.ts'
 import { isFinished } from './handshake-record.ts'
@@ -28,39 +29,49 @@ export class HandshakeRunner {
   readonly #soft = new AbortController()
   readonly #hard = new AbortController()
   readonly #slots: Slots
+  /**
+   * This process's lease owner: the gateway's name and an instance id, so that writes are fenced per process (two
+   * processes sharing a name, or one that lost its lease, cannot both drive a handshake).
+   */
+  readonly #owner: string
   #scan: NodeJS.Timeout | undefined
 
   constructor(deps: RunnerDeps) {
     this.#deps = deps
     this.#slots = new Slots(deps.settings.maxRunning)
+    this.#owner = `${deps.settings.gatewayId}/${randomUUID()}`
   }
 
   async start(): Promise<void> {
-    await this.resumeAll()
+    // A restarted gateway takes over at once what its earlier process of the same name held; later scans only
+    // pick up handshakes nobody holds or whose lease ran out.
+    await this.resumeAll(true)
     this.#scan = setInterval(() => void this.resumeAll(), this.#deps.settings.leaseMs)
     this.#scan.unref()
   }
 
-  /** Picks up every unfinished handshake no live gateway holds. */
-  async resumeAll(): Promise<void> {
+  /** Picks up every unfinished handshake no live gateway holds (and, at start, those of this gateway's name). */
+  async resumeAll(takeOverOwnName = false): Promise<void> {
     if (this.#soft.signal.aborted) return
     const { store, settings } = this.#deps
+    const ownName = takeOverOwnName ? settings.gatewayId : undefined
     try {
-      for (const hs of await store.resumable(settings.gatewayId, Date.now())) this.kick(hs.id)
+      for (const hs of await store.resumable(this.#owner, Date.now(), ownName)) this.kick(hs.id, ownName)
     } catch (err) {
       this.#deps.log.error({ err }, 'could not list resumable handshakes')
     }
   }
 
   /** Starts running a handshake in the background, unless it already runs here or the gateway is stopping. */
-  kick(id: string): void {
+  kick(id: string, ownName?: string): void {
     if (this.#soft.signal.aborted || this.#runs.has(id)) return
     const cancel = new AbortController()
     // A handshake waiting for a slot stays pending in the store; one the gateway stops before its turn stays resumable.
     const done = this.#slots
-      .run(() => (this.#soft.signal.aborted ? Promise.resolve() : this.#run(id, cancel.signal)))
+      .run(() => (this.#soft.signal.aborted ? Promise.resolve() : this.#run(id, cancel.signal, ownName)))
       .catch((err: unknown) => {
-        if (!this.#hard.signal.aborted) this.#deps.log.error({ err, handshake: id }, 'handshake run failed')
+        if (err instanceof LeaseLost) this.#deps.log.warn({ handshake: id }, err.message)
+        else if (!this.#hard.signal.aborted) this.#deps.log.error({ err, handshake: id }, 'handshake run failed')
       })
       .finally(() => this.#runs.delete(id))
     this.#runs.set(id, { done, cancel })
@@ -84,15 +95,23 @@ export class HandshakeRunner {
     await all()
   }
 
-  async #run(id: string, cancel: AbortSignal): Promise<void> {
+  async #run(id: string, cancel: AbortSignal, ownName?: string): Promise<void> {
     const { store, settings } = this.#deps
-    const owner = settings.gatewayId
-    if (!(await store.claim(id, owner, Date.now(), Date.now() + settings.leaseMs))) return
+    const owner = this.#owner
+    let heldUntil = Date.now() + settings.leaseMs
+    if (!(await store.claim(id, owner, Date.now(), heldUntil, ownName))) return
     const lost = new AbortController()
     const renew = setInterval(() => {
-      store.claim(id, owner, Date.now(), Date.now() + settings.leaseMs).then(
-        (held) => held || lost.abort(new Error('another gateway took the handshake over')),
-        () => {},
+      const until = Date.now() + settings.leaseMs
+      store.claim(id, owner, Date.now(), until).then(
+        (held) => {
+          if (held) heldUntil = until
+          else lost.abort(new Error('another gateway took the handshake over'))
+        },
+        (err: unknown) => {
+          // A renewal may fail for a moment (a busy store); past the lease, another gateway may take over.
+          if (Date.now() >= heldUntil) lost.abort(new Error(`the lease ran out: renewing it failed (${err})`))
+        },
       )
     }, settings.leaseMs / 3)
     renew.unref()
@@ -113,11 +132,11 @@ export class HandshakeRunner {
           )
           return
         }
-        await this.#fail(hs, toStepError(err))
+        await this.#fail(hs, toStepError(err), owner)
         return
       }
       const hard = AbortSignal.any([this.#hard.signal, lost.signal])
-      await driveHandshake(this.#deps, hs, agents, { hard, soft: this.#soft.signal, cancel })
+      await driveHandshake(this.#deps, hs, agents, { hard, soft: this.#soft.signal, cancel }, owner)
     } finally {
       clearInterval(renew)
       await store.release(id, owner).catch(() => {})
@@ -125,7 +144,7 @@ export class HandshakeRunner {
   }
 
   /** Ends a handshake whose agents cannot be had (its clusters are gone or changed role). */
-  async #fail(hs: HandshakeRecord, error: StepError): Promise<void> {
+  async #fail(hs: HandshakeRecord, error: StepError, owner: string): Promise<void> {
     const at = new Date(this.#deps.now()).toISOString()
     const steps = hs.steps.map((s) =>
       s.status === 'pending' || s.status === 'running'
@@ -133,7 +152,7 @@ export class HandshakeRunner {
         : s,
     )
     const event = { type: 'state' as const, data: { state: 'failed', error } }
-    await this.#deps.store.updateHandshake(hs.id, { state: 'failed', steps, error, finished_at: at }, at, event)
+    await this.#deps.store.updateHandshake(hs.id, { state: 'failed', steps, error, finished_at: at }, at, event, owner)
     this.#deps.bus.notify(hs.id)
   }
 

@@ -13,13 +13,28 @@ import {
   SCHEMA_VERSION,
   UNFINISHED,
 } from './sqlite-schema.ts'
-import type { CreateOutcome, HandshakeRecord, NewEvent, Store, StoredCluster } from './store.ts'
+import {
+  type CreateOutcome,
+  type HandshakeRecord,
+  LeaseLost,
+  type NewEvent,
+  type Store,
+  type StoredCluster,
+} from './store.ts'
 
 /**
  * The Store in one SQLite file (node:sqlite), in WAL mode: a transition is committed before the gateway acts on it.
  * Handshake writes are group-committed (all those of one event-loop turn in one transaction); writes take the
  * database lock first (BEGIN IMMEDIATE), so gateways sharing the file agree.
  */
+/**
+ * SQL condition, parameters ?1 owner, ?2 now, ?3 own gateway name or NULL: the lease is free, this owner's, ran out,
+ * or (with a name) held by an earlier process of the gateway of that name ("<name>/<instance>", or the bare name that
+ * gateways before instance ids wrote).
+ */
+const CLAIMABLE = `(lease_owner IS NULL OR lease_owner = ?1 OR lease_until < ?2
+  OR (?3 IS NOT NULL AND (lease_owner = ?3 OR substr(lease_owner, 1, length(?3) + 1) = ?3 || '/')))`
+
 export class SqliteStore implements Store {
   readonly #db: SqliteDb
 
@@ -145,27 +160,36 @@ export class SqliteStore implements Store {
     return rows.map(handshakeFromRow)
   }
 
-  async resumable(owner: string, now: number) {
+  async resumable(owner: string, now: number, ownName?: string) {
     return this.#db
       .all(
-        `SELECT * FROM handshakes WHERE ${UNFINISHED} AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)
-       ORDER BY created_at, rowid`,
+        `SELECT * FROM handshakes WHERE ${UNFINISHED} AND ${CLAIMABLE} ORDER BY created_at, rowid`,
         owner,
         now,
+        ownName ?? null,
       )
       .map(handshakeFromRow)
   }
 
-  async updateHandshake(id: string, patch: Parameters<Store['updateHandshake']>[1], at: string, event?: NewEvent) {
+  async updateHandshake(
+    id: string,
+    patch: Parameters<Store['updateHandshake']>[1],
+    at: string,
+    event?: NewEvent,
+    owner?: string,
+  ) {
     return this.#db.write(() => {
       const columns = { ...patchColumns(patch), updated_at: at }
       const names = Object.keys(columns)
       const sets = names.map((name) => `${name} = ?`).join(', ')
+      const fence = owner === undefined ? '' : ` AND lease_owner = ? AND ${UNFINISHED}`
       const row = this.#db.get(
-        `UPDATE handshakes SET ${sets} WHERE id = ? RETURNING cancel_requested`,
+        `UPDATE handshakes SET ${sets} WHERE id = ?${fence} RETURNING cancel_requested`,
         ...Object.values(columns),
         id,
+        ...(owner === undefined ? [] : [owner]),
       )
+      if (row === undefined && owner !== undefined && this.#handshake(id) !== undefined) throw new LeaseLost(id)
       if (row === undefined) throw new Error(`no handshake ${id} to update`)
       if (event !== undefined) insertEvent(this.#db, id, at, event)
       return { cancel_requested: Boolean(row.cancel_requested) }
@@ -187,19 +211,19 @@ export class SqliteStore implements Store {
     return counts
   }
 
-  async claim(id: string, owner: string, now: number, until: number) {
-    return this.#db.write(() => this.#claim(id, owner, now, until))
+  async claim(id: string, owner: string, now: number, until: number, ownName?: string) {
+    return this.#db.write(() => this.#claim(id, owner, now, until, ownName))
   }
 
-  #claim(id: string, owner: string, now: number, until: number): boolean {
+  #claim(id: string, owner: string, now: number, until: number, ownName?: string): boolean {
     const result = this.#db.run(
-      `UPDATE handshakes SET lease_owner = ?, lease_until = ?
-       WHERE id = ? AND ${UNFINISHED} AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)`,
+      `UPDATE handshakes SET lease_owner = ?4, lease_until = ?5 WHERE id = ?6 AND ${UNFINISHED} AND ${CLAIMABLE}`,
+      owner,
+      now,
+      ownName ?? null,
       owner,
       until,
       id,
-      owner,
-      now,
     )
     return result.changes === 1
   }

@@ -53,6 +53,14 @@ export interface HandshakeEvent {
 
 export type NewEvent = Pick<HandshakeEvent, 'type' | 'data'>
 
+/** A write refused because this process no longer holds the handshake (another took it over, or it finished). */
+export class LeaseLost extends Error {
+  constructor(id: string) {
+    super(`handshake ${id} is no longer held by this gateway process: another took it over`)
+    this.name = 'LeaseLost'
+  }
+}
+
 export interface SecondaryIdHistory {
   minted: boolean
   activated: boolean
@@ -89,24 +97,32 @@ export interface Store {
   /** Whether someone asked to cancel the handshake (false when there is no such handshake): one column, not the record. */
   cancelRequested(id: string): Promise<boolean>
   listHandshakes(query: { state?: HandshakeState | undefined; limit: number }): Promise<HandshakeRecord[]>
-  /** Pending or running handshakes no live gateway holds: this one's, or those whose lease ran out. */
-  resumable(owner: string, now: number): Promise<HandshakeRecord[]>
+  /**
+   * Pending or running handshakes this lease owner may run: unheld, held by it, or whose lease ran out; with
+   * `ownName`, also those held by an earlier process of the gateway of that name (a restart takes them over at once).
+   */
+  resumable(owner: string, now: number, ownName?: string): Promise<HandshakeRecord[]>
   /**
    * Writes a transition and its event in one transaction, before the gateway acts on it. Answers what another
-   * gateway may have changed meanwhile (a cancellation), not the whole record: the writer knows the rest.
+   * gateway may have changed meanwhile (a cancellation), not the whole record: the writer knows the rest. With
+   * `owner`, writes only while that lease owner holds the unfinished handshake, and throws LeaseLost otherwise.
    */
   updateHandshake(
     id: string,
     patch: HandshakePatch,
     at: string,
     event?: NewEvent,
+    owner?: string,
   ): Promise<Pick<HandshakeRecord, 'cancel_requested'>>
   /** Flags a pending or running handshake for cancellation; undefined when there is none by that id. */
   requestCancel(id: string, at: string): Promise<HandshakeRecord | undefined>
   countByState(): Promise<Record<HandshakeState, number>>
 
-  /** Takes (or renews) the right to run a handshake until `until` (epoch ms); false when another gateway holds it. */
-  claim(id: string, owner: string, now: number, until: number): Promise<boolean>
+  /**
+   * Takes (or renews) the right to run a handshake until `until` (epoch ms); false when another holds it. With
+   * `ownName`, a lease of an earlier process of the gateway of that name is taken over too.
+   */
+  claim(id: string, owner: string, now: number, until: number, ownName?: string): Promise<boolean>
   release(id: string, owner: string): Promise<void>
 
   events(id: string, afterSeq: number): Promise<HandshakeEvent[]>

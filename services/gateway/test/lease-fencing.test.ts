@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { SqliteStore } from '../src/store/sqlite-store.ts'
+import type { Store } from '../src/store/store.ts'
+import { createHandshake, getHandshake, registerPair, startGateway, until, waitFor } from './helpers/gateway.ts'
+import { useGatewayFixture } from './helpers/gateway-fixture.ts'
+
+describe('one handshake is driven by one gateway process at a time (fake agents, shared store)', () => {
+  const fx = useGatewayFixture()
+
+  /** Holds the first activation call until released; `sent` turns true once it is in flight. */
+  function holdFirstActivation() {
+    const held = { sent: false, release: () => {} }
+    const gate = new Promise<void>((resolve) => {
+      held.release = resolve
+    })
+    fx.world.intercept['secondary.activate'] = async (next) => {
+      delete fx.world.intercept['secondary.activate']
+      held.sent = true
+      await gate
+      return next()
+    }
+    return held
+  }
+
+  /** Waits until the first gateway's held call came back and its run ended, then reads the record again. */
+  async function settledRecord(app: Parameters<typeof getHandshake>[0], id: string) {
+    await until(() => fx.world.calls.filter((c) => c === 'secondary.activate').length >= 2, 'the held call to return')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    return getHandshake(app, id)
+  }
+
+  it('a second live process with the same VAULT_DR_GATEWAY_ID takes over; the first can no longer write', async () => {
+    const held = holdFirstActivation()
+    const a = await startGateway(fx.path, { agents: fx.world.clients() })
+    fx.gateways.push(a)
+    await registerPair(a.app)
+    const id = (await createHandshake(a.app)).json().id as string
+    await until(() => held.sent, 'the first gateway to send the activation')
+
+    const b = await startGateway(fx.path, { agents: fx.world.clients() })
+    fx.gateways.push(b)
+    const byB = await waitFor(b.app, id)
+    expect(byB.state).toBe('succeeded')
+    held.release()
+    const final = await settledRecord(b.app, id)
+    expect(final.state).toBe('succeeded')
+    expect(final.finished_at).toBe(byB.finished_at)
+    expect(fx.world.activations).toBe(1)
+    expect(a.logs.text).toContain('no longer held by this gateway process')
+  })
+
+  it('a process whose lease renewals keep failing stops writing once another took the handshake over', async () => {
+    const held = holdFirstActivation()
+    const inner = new SqliteStore(fx.path)
+    let claims = 0
+    // Every renewal fails (SQLITE_BUSY past busy_timeout, a transient I/O error); the first claim works.
+    const storeA: Store = new Proxy(inner, {
+      get(target, prop, receiver) {
+        if (prop === 'claim') {
+          return (...args: Parameters<Store['claim']>) =>
+            ++claims === 1 ? target.claim(...args) : Promise.reject(new Error('database is locked'))
+        }
+        const value = Reflect.get(target, prop, receiver)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const env = { VAULT_DR_LEASE_MS: '300' }
+    const a = await startGateway(
+      fx.path,
+      { agents: fx.world.clients(), store: storeA },
+      { ...env, VAULT_DR_GATEWAY_ID: 'gw-a' },
+    )
+    fx.gateways.push(a)
+    await registerPair(a.app)
+    const id = (await createHandshake(a.app)).json().id as string
+    await until(() => held.sent, 'the first gateway to send the activation')
+
+    const b = await startGateway(fx.path, { agents: fx.world.clients() }, { ...env, VAULT_DR_GATEWAY_ID: 'gw-b' })
+    fx.gateways.push(b)
+    const byB = await waitFor(b.app, id)
+    expect(byB.state).toBe('succeeded')
+    held.release()
+    const final = await settledRecord(b.app, id)
+    expect(final.state).toBe('succeeded')
+    expect(final.finished_at).toBe(byB.finished_at)
+    expect(fx.world.activations).toBe(1)
+  })
+})
