@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { GatewayErrors } from '../src/gateway-errors.ts'
 import { SqliteStore } from '../src/store/sqlite-store.ts'
 import type { Store } from '../src/store/store.ts'
 import { createHandshake, registerPair, startGateway, waitFor } from './helpers/gateway.ts'
@@ -39,5 +40,44 @@ describe('a store write that fails after a step did its work (fake agents)', () 
     expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
     expect(hs.steps.find((s) => s.name === 'activate_secondary')?.detail).toContain('not activated again')
     expect(fx.world.activations).toBe(1)
+  })
+})
+
+describe('a run that stops between recording a failed step and ending the handshake (fake agents)', () => {
+  const fx = useGatewayFixture()
+
+  it('ends the handshake failed on resume, without running the failed step again', async () => {
+    const inner = new SqliteStore(fx.path)
+    let failedOnce = false
+    // The write that ends the handshake fails once (SQLITE_BUSY, EIO): the failed step is stored, the end is not.
+    const store = new Proxy(inner, {
+      get(target, prop, receiver) {
+        if (prop === 'updateHandshake') {
+          return (...args: Parameters<Store['updateHandshake']>) => {
+            if (!failedOnce && args[1].state === 'failed') {
+              failedOnce = true
+              return Promise.reject(Object.assign(new Error('database is locked'), { code: 'ERR_SQLITE_ERROR' }))
+            }
+            return target.updateHandshake(...args)
+          }
+        }
+        const value = Reflect.get(target, prop, receiver)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    }) as Store
+    fx.world.intercept['secondary.activate'] = async () => {
+      throw GatewayErrors.agentRejected('secondary-agent: SECONDARY_ERR_CA_FILE: ca_file is not readable', {
+        upstream: { service: 'secondary-agent', status: 400, code: 'SECONDARY_ERR_CA_FILE' },
+      })
+    }
+    const gw = await startGateway(fx.path, { agents: fx.world.clients(), store }, { VAULT_DR_LEASE_MS: '300' })
+    fx.gateways.push(gw)
+    await registerPair(gw.app)
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(failedOnce).toBe(true)
+    expect(hs.state).toBe('failed')
+    expect(hs.error?.code).toBe('SECONDARY_ERR_CA_FILE')
+    expect(fx.world.knownSecondaries.has('dc2')).toBe(false)
+    expect(fx.world.calls.filter((c) => c === 'secondary.activate')).toHaveLength(1)
   })
 })

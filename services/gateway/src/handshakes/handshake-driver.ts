@@ -1,3 +1,4 @@
+import { CoreErrors } from '@vault-dr/core'
 import type { FastifyBaseLogger } from 'fastify'
 import type { PrimaryAgentClient, SecondaryAgentClient } from '../agents/agent-clients.ts'
 import type { HandshakeSettings } from '../config.ts'
@@ -97,6 +98,15 @@ export async function driveHandshake(
     deps.log.info({ handshake: ctx.hs.id, state, code: error?.code }, 'handshake finished')
   }
 
+  /** After a step failed (recorded): revoke an unused token's id, and end the handshake with the step's error. */
+  const endFailed = async (name: StepName, step: Step) => {
+    ctx.signal = signals.hard
+    const error = step.error ?? { code: CoreErrors.internal.code, detail: step.detail ?? 'failed', fix: null }
+    const revoked = await revokeUnused(ctx)
+    const detail = `${name}: ${step.detail ?? error.detail}${revoked}`
+    return finish('failed', { ...error, detail }, `not run: ${name} failed`)
+  }
+
   const cancel = async () => {
     ctx.signal = signals.hard
     const revoked = await revokeUnused(ctx)
@@ -109,6 +119,8 @@ export async function driveHandshake(
     const step = stepOf(ctx.hs, name)
     if (step.status === 'succeeded' || step.status === 'skipped') continue
     if (signals.soft.aborted) return
+    // A run stopped after recording this step's failure but before ending the handshake: end it, do not run it again.
+    if (step.status === 'failed') return endFailed(name, step)
     // ctx.hs is as the last write left it (a write returns the stored record), cancel_requested included.
     // An activation a stopped gateway may have sent is for activate_secondary to find out; verify always runs.
     const maybeSent = name === 'verify' || (name === 'activate_secondary' && step.status === 'running')
@@ -147,10 +159,9 @@ export async function driveHandshake(
       deps.metrics.observeStep(name, 'failed', seconds())
       deps.metrics.countFailure(error.code)
       const detail = `${error.detail}${await late()}`
-      await setStep({ ...running, status: 'failed', finished_at: iso(now()), detail, error })
-      ctx.signal = signals.hard
-      const revoked = await revokeUnused(ctx)
-      return finish('failed', { ...error, detail: `${name}: ${detail}${revoked}` }, `not run: ${name} failed`)
+      const failed: Step = { ...running, status: 'failed', finished_at: iso(now()), detail, error }
+      await setStep(failed)
+      return endFailed(name, failed)
     }
     // Outside the step's try: a write that fails here is not the step's failure (it did its work). It ends this run
     // with the step still running in the store, to be resumed, and re-run idempotently, from there.
