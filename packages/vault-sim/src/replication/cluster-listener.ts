@@ -1,9 +1,9 @@
 import net, { type AddressInfo, type Socket } from 'node:net'
 import tls from 'node:tls'
-import { getExtensionData, readTlsClientHello } from 'read-tls-client-hello'
 import { DR_ALPN } from '../messages.ts'
 import type { HostPort } from '../options.ts'
 import type { CertifiedKey } from './ca.ts'
+import { offeredAlpn } from './client-hello.ts'
 
 export interface ClusterListenerDeps {
   identity: CertifiedKey
@@ -51,7 +51,7 @@ export class ClusterListener {
     this.#listener = net.createServer((socket) => {
       this.#sockets.add(socket)
       socket.on('close', () => this.#sockets.delete(socket))
-      void this.#routeByClientHello(socket)
+      this.#routeByClientHello(socket)
     })
     this.#server.on('secureConnection', (socket) => this.#onSecureConnection(socket))
     this.#server.on('tlsClientError', (err) =>
@@ -101,22 +101,20 @@ export class ClusterListener {
   }
 
   /** Hands the connection to the TLS server when a handler serves an offered ALPN; otherwise the alert, and close. */
-  async #routeByClientHello(socket: Socket): Promise<void> {
-    let offered: string[] = []
-    try {
-      const hello = await readTlsClientHello(socket)
-      offered = getExtensionData(hello, 'alpn')?.protocols ?? []
-    } catch {
-      // Not a TLS ClientHello (the bytes are put back): the TLS server answers it as it answers any such client.
-      this.#server.emit('connection', socket)
-      return
+  #routeByClientHello(socket: Socket): void {
+    let received: Buffer = Buffer.alloc(0)
+    const onData = (chunk: Buffer) => {
+      received = received.length === 0 ? chunk : Buffer.concat([received, chunk])
+      const offered = offeredAlpn(received)
+      if (offered === undefined) return // the ClientHello's record is not complete yet
+      socket.off('data', onData)
+      socket.pause()
+      socket.unshift(received)
+      // Not a TLS ClientHello: the TLS server answers it as it answers any such client.
+      if (offered !== null && this.#selectProtocol(offered) === undefined) socket.end(INTERNAL_ERROR_ALERT)
+      else this.#server.emit('connection', socket)
     }
-    if (socket.destroyed) return
-    if (this.#selectProtocol(offered) === undefined) {
-      socket.end(INTERNAL_ERROR_ALERT)
-      return
-    }
-    this.#server.emit('connection', socket)
+    socket.on('data', onData)
   }
 
   #selectProtocol(protocols: string[]): string | undefined {

@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS handshake_events (
   type TEXT NOT NULL,
   data TEXT NOT NULL
 ) STRICT;
+CREATE INDEX IF NOT EXISTS handshakes_by_secondary_id ON handshakes (primary_name, secondary_id);
 CREATE INDEX IF NOT EXISTS handshake_events_by_handshake ON handshake_events (handshake_id, seq);
 `
 
