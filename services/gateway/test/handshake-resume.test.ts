@@ -196,6 +196,34 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
     expect(fresh.json().code).toBe('GATEWAY_ERR_UNKNOWN_CLUSTER')
     expect(fx.world.activations).toBe(1)
   })
+
+  it('a cancellation carried out after a crash mid-mint revokes the id the crashed run minted; the next handshake uses it', async () => {
+    const { gw, crashed } = await crashingGateway({ during: 'primary.mintToken' })
+    await registerPair(gw.app)
+    const id = (await createHandshake(gw.app)).json().id as string
+    await crashed
+    // The operator cancels while the gateway is down (or through another gateway sharing the store).
+    const store = new SqliteStore(fx.path)
+    await store.requestCancel(id, new Date().toISOString())
+    const before = await store.getHandshake(id)
+    await store.close()
+    expect(before?.steps.find((s) => s.name === 'mint_token')?.status).toBe('running')
+    expect(before?.token).toBeNull()
+
+    const gw2 = await startGateway(fx.path, { agents: fx.world.clients() })
+    fx.gateways.push(gw2)
+    const hs = await waitFor(gw2.app, id)
+    const live = [...fx.world.tokens.values()].filter((t) => !t.used && !t.revoked && t.exp > Date.now())
+
+    // The next handshake for the same pair mints for the id anew.
+    const next = await createHandshake(gw2.app)
+    const hs2 = await waitFor(gw2.app, next.json().id as string)
+
+    expect(hs.state).toBe('cancelled')
+    expect(live).toHaveLength(0)
+    expect(hs.error?.detail).toContain('revoked the unused secondary id dc2')
+    expect(hs2.state).toBe('succeeded')
+  })
 })
 
 /** The handshake as stored, read through a store of its own. */
