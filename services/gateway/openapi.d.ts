@@ -927,7 +927,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A handshake for this secondary or secondary id is unfinished (GATEWAY_ERR_HANDSHAKE_IN_PROGRESS, GATEWAY_ERR_SECONDARY_ID_IN_USE) */
+            /** @description A handshake for this secondary or secondary id is unfinished (GATEWAY_ERR_HANDSHAKE_IN_PROGRESS) */
             409: {
                 headers: {
                     [name: string]: unknown;

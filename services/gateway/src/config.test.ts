@@ -42,6 +42,15 @@ describe('loadGatewayConfig', () => {
     }
   })
 
+  it('refuses a VAULT_DR_GATEWAY_ID with "/" (leases are written as <id>/<instance>), naming the variable', () => {
+    expect(() => loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_GATEWAY_ID: 'gw/a' })).toThrow(
+      /VAULT_DR_GATEWAY_ID: must not contain "\/"/,
+    )
+    expect(loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_GATEWAY_ID: 'gw-a' }).handshakes.gatewayId).toBe(
+      'gw-a',
+    )
+  })
+
   it('reads VAULT_DR_STORE_KEY from a file, and names bad variables without echoing secrets', () => {
     const tmp = tempDir()
     try {

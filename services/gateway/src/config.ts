@@ -40,7 +40,12 @@ const GatewayEnv = z.object({
   /** A token with less time left than this is revoked and minted anew before it is handed over. */
   VAULT_DR_TOKEN_MIN_REMAINING_MS: msVar(30_000),
   /** Name of this gateway in handshake leases, so several gateways can share one store. */
-  VAULT_DR_GATEWAY_ID: z.string().min(1).max(128).default(hostname()),
+  VAULT_DR_GATEWAY_ID: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[^/]+$/, 'must not contain "/" (leases are written as <id>/<instance>)')
+    .default(hostname()),
   /** How long a gateway's claim on a running handshake lasts without renewal before another may take it over. */
   VAULT_DR_LEASE_MS: msVar(30_000),
   /** Handshakes this gateway runs at once; more wait their turn as pending, so a fleet does not swamp a primary. */

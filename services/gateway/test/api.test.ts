@@ -182,6 +182,10 @@ describe('gateway API', () => {
     expect(steps).toContain('verify:succeeded')
     expect(steps.indexOf('mint_token:succeeded')).toBeLessThan(steps.indexOf('activate_secondary:running'))
     expect(text).not.toContain(world.minted[0])
+    // The public shape only: what the gateway keeps for itself stays out of the stream.
+    for (const internal of ['mint_requested_at', 'recheck_cluster', 'idempotency_key', 'request_hash']) {
+      expect(text).not.toContain(internal)
+    }
   })
 
   it('keeps every secret out of the store file, the logs and the answers', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { GatewayErrors } from '../src/gateway-errors.ts'
 import { SqliteStore } from '../src/store/sqlite-store.ts'
 import type { Store } from '../src/store/store.ts'
@@ -31,7 +31,9 @@ describe('a store write that fails after a step did its work (fake agents)', () 
   const fx = useGatewayFixture()
 
   it('is not the step failing: the run stops, resumes, and finds the activation instead of repeating it', async () => {
-    const store = failingOnce(new SqliteStore(fx.path), 'activate_secondary')
+    const inner = new SqliteStore(fx.path)
+    onTestFinished(() => inner.close())
+    const store = failingOnce(inner, 'activate_secondary')
     const gw = await startGateway(fx.path, { agents: fx.world.clients(), store }, { VAULT_DR_LEASE_MS: '300' })
     fx.gateways.push(gw)
     await registerPair(gw.app)
@@ -48,6 +50,7 @@ describe('a run that stops between recording a failed step and ending the handsh
 
   it('ends the handshake failed on resume, without running the failed step again', async () => {
     const inner = new SqliteStore(fx.path)
+    onTestFinished(() => inner.close())
     let failedOnce = false
     // The write that ends the handshake fails once (SQLITE_BUSY, EIO): the failed step is stored, the end is not.
     const store = new Proxy(inner, {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { SqliteStore } from '../src/store/sqlite-store.ts'
 import type { Store } from '../src/store/store.ts'
 import { createHandshake, getHandshake, registerPair, startGateway, until, waitFor } from './helpers/gateway.ts'
@@ -52,6 +52,7 @@ describe('one handshake is driven by one gateway process at a time (fake agents,
   it('a process whose lease renewals keep failing stops writing once another took the handshake over', async () => {
     const held = holdFirstActivation()
     const inner = new SqliteStore(fx.path)
+    onTestFinished(() => inner.close())
     let claims = 0
     // Every renewal fails (SQLITE_BUSY past busy_timeout, a transient I/O error); the first claim works.
     const storeA: Store = new Proxy(inner, {

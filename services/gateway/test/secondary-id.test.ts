@@ -126,6 +126,22 @@ describe('a secondary id another DR secondary uses is never revoked (fake agents
     expect(touched()).toEqual([])
   })
 
+  it('never revokes an id someone mints by hand between its status read and its own mint', async () => {
+    let first = true
+    world.intercept['primary.mintToken'] = async (next) => {
+      if (first) {
+        first = false
+        world.knownSecondaries.add('dc2') // minted by hand, never used: the agent answers "exists"
+      }
+      return next()
+    }
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(hs.state).toBe('failed')
+    expect(hs.error?.code).toBe(NOT_OURS)
+    expect(world.calls).not.toContain('primary.revoke')
+    expect(world.knownSecondaries.has('dc2')).toBe(true)
+  })
+
   it('on failure, leaves alone an id another secondary took meanwhile', async () => {
     // The token was used elsewhere before this secondary got it: activation is refused, the id now has a peer.
     world.intercept['secondary.activate'] = async (next) => {

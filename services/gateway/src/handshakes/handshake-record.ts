@@ -72,6 +72,6 @@ export const isFinished = (hs: Handshake) => hs.state !== 'pending' && hs.state 
 
 /** The public shape: what only the gateway needs stays inside. */
 export function toPublic(hs: HandshakeRecord): Handshake {
-  const { recheck_cluster: _r, idempotency_key: _k, request_hash: _h, ...rest } = hs
+  const { recheck_cluster: _r, idempotency_key: _k, request_hash: _h, mint_requested_at: _m, ...rest } = hs
   return rest
 }

@@ -109,8 +109,10 @@ export class HandshakeRunner {
           else lost.abort(new Error('another gateway took the handshake over'))
         },
         (err: unknown) => {
-          // A renewal may fail for a moment (a busy store); past the lease, another gateway may take over.
-          if (Date.now() >= heldUntil) lost.abort(new Error(`the lease ran out: renewing it failed (${err})`))
+          // A renewal may fail for a moment (a busy store); stop before the lease runs out, when another may take over.
+          if (Date.now() + settings.leaseMs / 3 >= heldUntil) {
+            lost.abort(new Error(`the lease is running out: renewing it failed (${err})`))
+          }
         },
       )
     }, settings.leaseMs / 3)
@@ -139,6 +141,7 @@ export class HandshakeRunner {
       await driveHandshake(this.#deps, hs, agents, { hard, soft: this.#soft.signal, cancel }, owner)
     } finally {
       clearInterval(renew)
+      if (lost.signal.aborted) this.#deps.log.warn({ handshake: id, reason: String(lost.signal.reason) }, 'lease lost')
       await store.release(id, owner).catch(() => {})
     }
   }

@@ -47,7 +47,7 @@ export const handshakesRoutes: FastifyPluginAsyncZod<HandshakesRoutesOptions> = 
           ...problemResponses,
           ...bodyProblemResponses,
           409: problemResponse(
-            'A handshake for this secondary or secondary id is unfinished (GATEWAY_ERR_HANDSHAKE_IN_PROGRESS, GATEWAY_ERR_SECONDARY_ID_IN_USE)',
+            'A handshake for this secondary or secondary id is unfinished (GATEWAY_ERR_HANDSHAKE_IN_PROGRESS)',
           ),
           422: problemResponse('The Idempotency-Key was used with another body (GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED)'),
         },

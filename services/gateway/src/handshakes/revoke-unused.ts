@@ -5,8 +5,9 @@ import { whyNotRevoke } from './token-keeper.ts'
 
 /**
  * An unused token must not outlive a handshake that ends without activation: its id is revoked, but only when the
- * primary knows it, no secondary ever connected with it, and a handshake of this gateway minted it (whyNotRevoke). An id another secondary uses, or one the secondary is
- * still bootstrapping with, is left alone. Returns a note for the handshake's error detail.
+ * primary knows it, no secondary ever connected with it, and a handshake of this gateway minted it (whyNotRevoke).
+ * An id another secondary uses, or one the secondary is still bootstrapping with, is left alone. Returns a note for
+ * the handshake's error detail.
  */
 export async function revokeUnused(ctx: StepContext): Promise<string> {
   const mint = stepOf(ctx.hs, 'mint_token').status

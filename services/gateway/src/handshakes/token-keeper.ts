@@ -1,5 +1,6 @@
 import { isCodedError } from '@vault-dr/core'
 import { GatewayErrors } from '../gateway-errors.ts'
+import { notOursReason } from './secondary-id-origin.ts'
 import type { StepContext } from './step-context.ts'
 import { describePeer, type PairStatus, pairStatus, secondaryIdUse } from './steps/replication-state.ts'
 
@@ -36,10 +37,13 @@ export class TokenKeeper {
     this.forget()
     const body = { secondary_id: id, ttl: ctx.hs.options.token_ttl }
     // Recorded before the call: from here on a token for the id may exist, whatever happens to this process.
-    if (ctx.hs.mint_requested_at === null) await ctx.save({ mint_requested_at: new Date(ctx.now()).toISOString() })
+    const askedBefore = ctx.hs.mint_requested_at !== null
+    if (!askedBefore) await ctx.save({ mint_requested_at: new Date(ctx.now()).toISOString() })
     const minted = await ctx.primary.mintToken(body, ctx.signal).catch(async (err: unknown) => {
-      // Someone minted for this id since the status read: look again, revoke only an unused id, then mint.
+      // Someone minted for this id since the status read: look again, revoke only an unused id ours, then mint.
       if (!isCodedError(err) || err.upstream?.code !== 'PRIMARY_ERR_SECONDARY_EXISTS') throw err
+      // This handshake's first ask was refused, so it minted nothing: the id is someone else's unless asked before.
+      if (!askedBefore) await ctx.save({ mint_requested_at: null })
       await clearUnusedId(ctx, await pairStatus(ctx), true)
       return ctx.primary.mintToken(body, ctx.signal)
     })
@@ -85,22 +89,12 @@ export class TokenKeeper {
 }
 
 /**
- * Why vault-dr must not revoke the handshake's id although no secondary uses it, or undefined when it may: only an
- * id this handshake (or another of this gateway) may have minted, and none activated a secondary with, is revoked.
- * The primary's status alone cannot prove a secondary gone, nor tell who minted an id by hand.
+ * Why vault-dr must not revoke the handshake's id although no secondary uses it (notOursReason), or undefined when it
+ * may. This handshake minted if it asked for a token before (in this run, or one a restart or crash interrupted).
  */
 export async function whyNotRevoke(ctx: StepContext): Promise<string | undefined> {
-  const id = ctx.hs.secondary_id
-  // This handshake asked for a token before (in this run, or one a restart or crash interrupted), or another did.
   const mintedHere = ctx.hs.mint_requested_at !== null
-  const history = await ctx.secondaryIdHistory()
-  if (history.activated) {
-    return `the primary knows ${id}, which no connected secondary shows, but an earlier handshake activated a secondary with it: not revoking it`
-  }
-  if (!mintedHere && !history.minted) {
-    return `the primary knows ${id}, which no secondary uses, but no handshake of this gateway minted it: not revoking it`
-  }
-  return undefined
+  return notOursReason(ctx.hs.secondary_id, mintedHere, await ctx.secondaryIdHistory())
 }
 
 /**

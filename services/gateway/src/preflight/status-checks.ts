@@ -1,5 +1,6 @@
 import type { ClusterStatus } from '../agents/agent-types.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
+import { notOursReason } from '../handshakes/secondary-id-origin.ts'
 import { describePeer, secondaryIdUse } from '../handshakes/steps/replication-state.ts'
 import type { SecondaryIdHistory } from '../store/store.ts'
 import type { Check } from './preflight.schemas.ts'
@@ -208,17 +209,13 @@ function secondaryIdVerdict(
   switch (secondaryIdUse(pair, id)) {
     case 'free':
       return pass(`the primary does not know secondary id ${id}`)
-    case 'unused':
-      if (history.activated || !history.minted) {
-        return fail(
-          GatewayErrors.secondaryIdNotOurs.code,
-          history.activated
-            ? `the primary knows ${id}, which no connected secondary shows, but an earlier handshake activated a secondary with it: vault-dr will not revoke it`
-            : `the primary knows ${id}, which no secondary uses, but no handshake of this gateway minted it: vault-dr will not revoke it`,
-          GatewayErrors.secondaryIdNotOurs('').fix ?? '',
-        )
+    case 'unused': {
+      const notOurs = notOursReason(id, false, history)
+      if (notOurs !== undefined) {
+        return fail(GatewayErrors.secondaryIdNotOurs.code, notOurs, GatewayErrors.secondaryIdNotOurs('').fix ?? '')
       }
       return pass(`the primary holds an unused token for ${id} (an earlier attempt): it is revoked before minting`)
+    }
     case 'ours':
       return pass(`the secondary is activated with ${id}: it is verified, not activated again`)
     case 'settling':

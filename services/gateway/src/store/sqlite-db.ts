@@ -23,7 +23,8 @@ export class SqliteDb {
     if (!inMemory) chmodSync(path, 0o600)
     // WAL with synchronous=NORMAL keeps every commit through a crash of the process (SIGKILL included), without an
     // fsync per commit; a power loss may drop the last commits, which the steps recover from by reading live status
-    // first (an unrecorded mint is revoked as unused, an unrecorded activation is seen on the secondary).
+    // first (an unrecorded activation is seen on the secondary; an id whose mint went unrecorded is refused, not
+    // revoked, as not vault-dr's own).
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;')
     this.#db.exec('PRAGMA foreign_keys = ON;')
   }

@@ -7,7 +7,7 @@ export const SCHEMA_VERSION = 3
 export const UNFINISHED = "state IN ('pending', 'running')"
 
 /**
- * Schema v3: v2 plus handshakes.mint_requested_at (MIGRATIONS adds it to an older file); v2 was v1 plus the
+ * Schema v3: v2 plus handshakes.mint_requested_at (ADDED_COLUMNS adds it to an older file); v2 was v1 plus the
  * secondary-id index, which opening a v1 file adds. Secrets never enter it: agent tokens are
  * sealed before they reach the store, activation tokens never do. Partial unique indexes keep one unfinished
  * handshake per secondary and one per secondary id of a primary, whichever gateway writes.
@@ -66,7 +66,7 @@ CREATE INDEX IF NOT EXISTS handshakes_by_secondary_id ON handshakes (primary_nam
 CREATE INDEX IF NOT EXISTS handshake_events_by_handshake ON handshake_events (handshake_id, seq);
 `
 
-/** Columns added since v1, for files created before them: [table, column, definition]. */
+/** Columns added after v2, for files created before them: [table, column, definition]. */
 export const ADDED_COLUMNS: Array<[string, string, string]> = [['handshakes', 'mint_requested_at', 'TEXT']]
 
 type Row = Record<string, unknown>

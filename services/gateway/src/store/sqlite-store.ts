@@ -23,11 +23,6 @@ import {
 } from './store.ts'
 
 /**
- * The Store in one SQLite file (node:sqlite), in WAL mode: a transition is committed before the gateway acts on it.
- * Handshake writes are group-committed (all those of one event-loop turn in one transaction); writes take the
- * database lock first (BEGIN IMMEDIATE), so gateways sharing the file agree.
- */
-/**
  * SQL condition, parameters ?1 owner, ?2 now, ?3 own gateway name or NULL: the lease is free, this owner's, ran out,
  * or (with a name) held by an earlier process of the gateway of that name ("<name>/<instance>", or the bare name that
  * gateways before instance ids wrote).
@@ -35,6 +30,11 @@ import {
 const CLAIMABLE = `(lease_owner IS NULL OR lease_owner = ?1 OR lease_until < ?2
   OR (?3 IS NOT NULL AND (lease_owner = ?3 OR substr(lease_owner, 1, length(?3) + 1) = ?3 || '/')))`
 
+/**
+ * The Store in one SQLite file (node:sqlite), in WAL mode: a transition is committed before the gateway acts on it.
+ * Handshake writes are group-committed (all those of one event-loop turn in one transaction); writes take the
+ * database lock first (BEGIN IMMEDIATE), so gateways sharing the file agree.
+ */
 export class SqliteStore implements Store {
   readonly #db: SqliteDb
 

@@ -91,10 +91,11 @@ export interface Store {
   getHandshake(id: string): Promise<HandshakeRecord | undefined>
   /**
    * What this gateway's other handshakes did with a secondary id of a primary: may have minted a token for it
-   * (asked the primary agent to, mint_requested_at), activated a secondary with it. vault-dr revokes only ids it minted and never activated.
+   * (asked the primary agent to, mint_requested_at), activated a secondary with it. vault-dr revokes only ids it
+   * minted and never activated.
    */
   secondaryIdHistory(primary: string, secondaryId: string, exceptHandshake: string): Promise<SecondaryIdHistory>
-  /** Whether someone asked to cancel the handshake (false when there is no such handshake): one column, not the record. */
+  /** Whether someone asked to cancel the handshake (false when there is none): one column, not the record. */
   cancelRequested(id: string): Promise<boolean>
   listHandshakes(query: { state?: HandshakeState | undefined; limit: number }): Promise<HandshakeRecord[]>
   /**
