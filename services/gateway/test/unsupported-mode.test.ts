@@ -1,9 +1,8 @@
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { ClusterStatus } from '../src/agents/agent-types.ts'
 import type { Check } from '../src/preflight/preflight.schemas.ts'
-import { FakeWorld } from './helpers/fake-agents.ts'
-import { AUTH, createHandshake, registerPair, startGateway, stepStatuses, tempDir, waitFor } from './helpers/gateway.ts'
+import { AUTH, createHandshake, stepStatuses, waitFor } from './helpers/gateway.ts'
+import { useRegisteredGateway } from './helpers/gateway-fixture.ts'
 
 /** The agent's status of a Vault whose sys/replication/dr/status said "mode": `reported` (one we do not know). */
 const reporting = (reported: string) => async (next: () => Promise<unknown>) => {
@@ -13,22 +12,10 @@ const reporting = (reported: string) => async (next: () => Promise<unknown>) => 
 }
 
 describe('preflight names a DR mode it does not know as Vault reported it', () => {
-  let tmp: { dir: string; cleanup: () => void }
-  let world: FakeWorld
-  let gw: Awaited<ReturnType<typeof startGateway>>
-  beforeEach(async () => {
-    tmp = tempDir()
-    world = new FakeWorld()
-    gw = await startGateway(join(tmp.dir, 'gw.sqlite'), { agents: world.clients() })
-    await registerPair(gw.app)
-  })
-  afterEach(async () => {
-    await gw.app.close()
-    tmp.cleanup()
-  })
+  const fx = useRegisteredGateway()
 
   async function preflight(): Promise<{ ok: boolean; checks: Check[] }> {
-    const res = await gw.app.inject({
+    const res = await fx.gw.app.inject({
       method: 'POST',
       url: '/v1/preflight',
       headers: AUTH,
@@ -45,7 +32,7 @@ describe('preflight names a DR mode it does not know as Vault reported it', () =
   ] as const)(
     '"unsupported" on the %s: storage backend or licence, not "wait for it to settle"',
     async (side, check) => {
-      world.intercept[`${side}.status`] = reporting('unsupported')
+      fx.world.intercept[`${side}.status`] = reporting('unsupported')
       const result = await preflight()
       expect(result.ok).toBe(false)
       const role = byName(result.checks, check)
@@ -55,16 +42,16 @@ describe('preflight names a DR mode it does not know as Vault reported it', () =
       expect(role?.fix).toMatch(/licence/)
       expect(role?.fix).not.toMatch(/settle/)
 
-      const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+      const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
       expect(hs.state).toBe('failed')
       expect(stepStatuses(hs)).toMatchObject({ preflight: 'failed', enable_primary: 'skipped', mint_token: 'skipped' })
       expect(hs.error?.detail).toContain('"unsupported"')
-      expect(world.minted).toEqual([])
+      expect(fx.world.minted).toEqual([])
     },
   )
 
   it('any other unknown mode is quoted too, with where to look', async () => {
-    world.intercept['primary.status'] = reporting('dr-something-new')
+    fx.world.intercept['primary.status'] = reporting('dr-something-new')
     const role = byName((await preflight()).checks, 'primary_role')
     expect(role).toMatchObject({ status: 'fail', code: 'PRIMARY_NOT_READY' })
     expect(role?.detail).toContain('reports DR mode "dr-something-new"')
