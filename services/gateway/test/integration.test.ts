@@ -1,7 +1,5 @@
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createAgentClients } from '../src/agents/agent-clients.ts'
+import { describe, expect, it } from 'vitest'
 import type { StepName } from '../src/handshakes/handshakes.schemas.ts'
 import {
   AUTH,
@@ -9,49 +7,27 @@ import {
   PRIMARY_AGENT_TOKEN,
   registerPair,
   SECONDARY_AGENT_TOKEN,
-  startGateway,
+  type startGateway,
   stepStatuses,
   storeBytes,
-  tempDir,
   waitFor,
 } from './helpers/gateway.ts'
-import { recordingClients, type SimWorld, startSimWorld, startTlsTerminatingProxy } from './helpers/sim-world.ts'
+import { type SimWorld, startTlsTerminatingProxy, useSimWorldFixture } from './helpers/sim-world.ts'
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>
 const never = () => new Promise<never>(() => {})
 
 describe('handshakes against two vault-sim clusters and the real agents', () => {
-  let tmp: { dir: string; cleanup: () => void }
-  let path: string
+  const fx = useSimWorldFixture()
+  const { gateways, closers } = fx
   let sim: SimWorld
-  let rec: ReturnType<typeof recordingClients>
-  const gateways: Gateway[] = []
-  const closers: Array<() => Promise<void>> = []
-
-  beforeEach(() => {
-    tmp = tempDir()
-    path = join(tmp.dir, 'gateway.sqlite')
-    rec = recordingClients(createAgentClients({ timeoutMs: 10_000 }))
-  })
-  afterEach(async () => {
-    for (const gw of gateways.splice(0)) await gw.app.close()
-    await rec.clients.close()
-    await sim?.close()
-    for (const close of closers.splice(0)) await close()
-    tmp.cleanup()
-  })
-
-  async function gateway(deps: Parameters<typeof startGateway>[1] = {}, env: Record<string, string> = {}) {
-    const gw = await startGateway(path, { agents: rec.clients, ...deps }, env)
-    gateways.push(gw)
-    return gw
-  }
+  const gateway = fx.gateway
 
   const activations = () => sim.count(/^\[sim-dc2\] dr: enabled as secondary/)
   const known = () => sim.primary.state().knownSecondaries
 
   it('runs a full handshake, and a re-run changes nothing', async () => {
-    sim = await startSimWorld()
+    sim = await fx.world()
     const gw = await gateway()
     await registerPair(gw.app, sim.primaryUrl, sim.secondaryUrl)
     const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
@@ -90,10 +66,10 @@ describe('handshakes against two vault-sim clusters and the real agents', () => 
       SECONDARY_AGENT_TOKEN,
       sim.primary.rootToken,
       sim.secondary.rootToken,
-      ...rec.minted,
+      ...fx.rec.minted,
     ]
-    expect(rec.minted).toHaveLength(1)
-    const bytes = storeBytes(tmp.dir)
+    expect(fx.rec.minted).toHaveLength(1)
+    const bytes = storeBytes(fx.dir)
     // The agents' logs are captured too: the secondary agent logged the activation it was handed.
     expect(sim.agentLogs.lines.map((l) => l.msg)).toContain(
       'activating this cluster as a DR secondary (its data will be wiped)',
@@ -110,7 +86,7 @@ describe('handshakes against two vault-sim clusters and the real agents', () => 
     ['a closed cluster port', (s: SimWorld) => s.primary.faults.closeClusterListener(), 'CONNECTION_REFUSED'],
     ['a sealed primary', async (s: SimWorld) => s.primary.faults.seal(), 'PRIMARY_SEALED'],
   ])('stops at preflight with %s, before any token', async (_what, breakIt, code) => {
-    sim = await startSimWorld()
+    sim = await fx.world()
     await breakIt(sim)
     const gw = await gateway()
     await registerPair(gw.app, sim.primaryUrl, sim.secondaryUrl)
@@ -118,7 +94,7 @@ describe('handshakes against two vault-sim clusters and the real agents', () => 
     expect(hs.state).toBe('failed')
     expect(stepStatuses(hs)).toMatchObject({ preflight: 'failed', mint_token: 'skipped' })
     expect(hs.checks.filter((c) => c.status === 'fail').map((c) => c.code)).toContain(code)
-    expect(rec.minted).toEqual([])
+    expect(fx.rec.minted).toEqual([])
     expect(known()).toEqual([])
     expect(sim.count(/issued an activation token/)).toBe(0)
     expect(sim.secondary.state().drMode).toBe('disabled')
@@ -131,7 +107,7 @@ describe('handshakes against two vault-sim clusters and the real agents', () => 
     // The secondary agent tells a middlebox's certificate from Vault's listener even before DR is enabled.
     const proxy = await startTlsTerminatingProxy()
     closers.push(proxy.close)
-    sim = await startSimWorld({ primary: { clusterAdvertiseAddr: proxy.url }, primaryAgentProbesOwnListener: own })
+    sim = await fx.world({ primary: { clusterAdvertiseAddr: proxy.url }, primaryAgentProbesOwnListener: own })
     const gw = await gateway()
     await registerPair(gw.app, sim.primaryUrl, sim.secondaryUrl)
     const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
@@ -139,14 +115,14 @@ describe('handshakes against two vault-sim clusters and the real agents', () => 
     expect(hs.checks.some((c) => c.code === 'TLS_TERMINATED' && c.status === 'fail')).toBe(true)
     expect(stepStatuses(hs)).toMatchObject({ preflight: 'failed', mint_token: 'skipped' })
     expect(sim.primary.state().drMode).toBe('disabled')
-    expect(rec.minted).toEqual([])
+    expect(fx.rec.minted).toEqual([])
     expect(known()).toEqual([])
   })
 
   it.each<StepName>(['enable_primary', 'mint_token', 'inspect_token', 'activate_secondary', 'verify'])(
     'completes exactly once when the gateway dies before %s',
     async (step) => {
-      sim = await startSimWorld()
+      sim = await fx.world()
       let closed!: Promise<void>
       const first = await gateway({
         stopGraceMs: 0,
@@ -175,11 +151,11 @@ describe('handshakes against two vault-sim clusters and the real agents', () => 
   it.each([['primary.mintToken'], ['secondary.activate']])(
     'completes exactly once when the gateway dies right after %s reached the agent',
     async (call) => {
-      sim = await startSimWorld()
+      sim = await fx.world()
       let closed: Promise<void> | undefined
       const holder: { gw?: Gateway } = {}
-      rec.intercept[call] = async (next) => {
-        delete rec.intercept[call]
+      fx.rec.intercept[call] = async (next) => {
+        delete fx.rec.intercept[call]
         await next()
         closed = holder.gw?.app.close()
         return never()
@@ -195,17 +171,17 @@ describe('handshakes against two vault-sim clusters and the real agents', () => 
       expect(activations()).toBe(1)
       expect(known()).toEqual(['dc2'])
       // The primary holds no valid unused token: every token but the one consumed was revoked.
-      expect(sim.count(/issued an activation token/)).toBe(rec.minted.length)
-      expect(sim.count(/revoked secondary dc2/)).toBe(rec.minted.length - 1)
+      expect(sim.count(/issued an activation token/)).toBe(fx.rec.minted.length)
+      expect(sim.count(/revoked secondary dc2/)).toBe(fx.rec.minted.length - 1)
     },
   )
 
   it('re-mints a token that would expire before it is handed over', async () => {
-    sim = await startSimWorld()
+    sim = await fx.world()
     // Before inspect_token the gateway's clock jumps 4m50s ahead (as if it had stalled since minting): the 5m token
     // has 10 s left, under the 30 s margin. The clusters' clocks do not move, so minting again puts them back in step.
     let offset = 0
-    rec.intercept['primary.mintToken'] = (next) => {
+    fx.rec.intercept['primary.mintToken'] = (next) => {
       offset = 0
       return next()
     }
@@ -229,7 +205,7 @@ describe('handshakes against two vault-sim clusters and the real agents', () => 
   })
 
   it('runs the preflight alone as a dry run, changing nothing', async () => {
-    sim = await startSimWorld()
+    sim = await fx.world()
     const gw = await gateway()
     await registerPair(gw.app, sim.primaryUrl, sim.secondaryUrl)
     const res = await gw.app.inject({

@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import { HEALTH_ANSWERS, pollUntil, VaultClient } from '@vault-dr/core'
 import {
   type ClusterHandle,
@@ -7,13 +6,10 @@ import {
   startTcpProxy,
   startTlsTerminatingProxy,
 } from '@vault-dr/vault-sim'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createAgentClients } from '../src/agents/agent-clients.ts'
+import { describe, expect, it } from 'vitest'
 import type { Check } from '../src/preflight/preflight.schemas.ts'
-import { AUTH, createHandshake, registerPair, startGateway, stepStatuses, tempDir, waitFor } from './helpers/gateway.ts'
-import { fastTimings, recordingClients, type SimWorld, startSimWorld } from './helpers/sim-world.ts'
-
-type Gateway = Awaited<ReturnType<typeof startGateway>>
+import { AUTH, createHandshake, registerPair, stepStatuses, waitFor } from './helpers/gateway.ts'
+import { fastTimings, type SimWorld, useSimWorldFixture } from './helpers/sim-world.ts'
 
 /** The cluster listener of a sim cluster, as a middlebox target. */
 const listenerOf = (cluster: ClusterHandle) => {
@@ -40,33 +36,17 @@ async function enablePrimaryBehind(cluster: ClusterHandle, primaryClusterAddr: s
 }
 
 describe("the primary's primary_cluster_addr (the address secondaries dial first) is probed before any token", () => {
-  let tmp: { dir: string; cleanup: () => void }
+  const fx = useSimWorldFixture()
   let sim: SimWorld
-  let rec: ReturnType<typeof recordingClients>
-  const gateways: Gateway[] = []
-  const closers: Array<() => Promise<void>> = []
-
-  beforeEach(() => {
-    tmp = tempDir()
-    rec = recordingClients(createAgentClients({ timeoutMs: 10_000 }))
-  })
-  afterEach(async () => {
-    for (const gw of gateways.splice(0)) await gw.app.close()
-    await rec.clients.close()
-    await sim?.close()
-    for (const close of closers.splice(0)) await close()
-    tmp.cleanup()
-  })
 
   /** The two clusters and agents, the primary already a DR primary whose primary_cluster_addr is `box`. */
   async function primaryBehind(start: (target: { host: string; port: number }) => Promise<Middlebox>) {
-    sim = await startSimWorld()
+    sim = await fx.world()
     const box = await start(listenerOf(sim.primary))
-    closers.push(box.close)
+    fx.closers.push(box.close)
     await enablePrimaryBehind(sim.primary, box.url)
     expect(sim.primary.state().drStatus.primary_cluster_addr).toBe(box.url)
-    const gw = await startGateway(join(tmp.dir, 'gateway.sqlite'), { agents: rec.clients })
-    gateways.push(gw)
+    const gw = await fx.gateway()
     await registerPair(gw.app, sim.primaryUrl, sim.secondaryUrl)
     return { box, gw }
   }
@@ -102,7 +82,7 @@ describe("the primary's primary_cluster_addr (the address secondaries dial first
       status: 'pass',
       detail: expect.stringContaining(`cluster_addr ${sim.primary.clusterUrl}: `),
     })
-    expect(rec.minted).toEqual([])
+    expect(fx.rec.minted).toEqual([])
     expect(sim.primary.state().knownSecondaries).toEqual([])
     expect(sim.count(/issued an activation token/)).toBe(0)
     expect(sim.secondary.state().drMode).toBe('disabled')
@@ -133,7 +113,7 @@ describe("the primary's primary_cluster_addr (the address secondaries dial first
       clusterAddr: '127.0.0.1:0',
       timings: fastTimings,
     })
-    closers.push(() => standby.close())
+    fx.closers.push(() => standby.close())
     const { box, gw } = await primaryBehind(() => startTcpProxy(listenerOf(standby)))
     const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
     expect(hs.state, JSON.stringify(hs.checks, null, 1)).toBe('failed')
@@ -141,7 +121,7 @@ describe("the primary's primary_cluster_addr (the address secondaries dial first
     const refused = aboutBox(hs.checks, box).find((c) => c.code === 'DR_NOT_ENABLED')
     expect(refused?.status).toBe('fail')
     expect(refused?.fix).toContain('/v1/sys/health')
-    expect(rec.minted).toEqual([])
+    expect(fx.rec.minted).toEqual([])
     expect(sim.secondary.state().drMode).toBe('disabled')
   })
 })

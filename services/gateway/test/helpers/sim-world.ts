@@ -1,10 +1,14 @@
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import tls from 'node:tls'
 import { buildApp as buildPrimaryAgent, type PrimaryAgentConfig } from '@vault-dr/primary-agent'
 import { buildApp as buildSecondaryAgent, type SecondaryAgentConfig } from '@vault-dr/secondary-agent'
 import { type ClusterHandle, type StartClusterOptions, startCluster, testTimings } from '@vault-dr/vault-sim'
-import type { AgentClients } from '../../src/agents/agent-clients.ts'
-import { LogCapture, PRIMARY_AGENT_TOKEN, SECONDARY_AGENT_TOKEN } from './gateway.ts'
+import { afterEach, beforeEach } from 'vitest'
+import { type AgentClients, createAgentClients } from '../../src/agents/agent-clients.ts'
+import { LogCapture, PRIMARY_AGENT_TOKEN, SECONDARY_AGENT_TOKEN, startGateway, tempDir } from './gateway.ts'
+
+type Gateway = Awaited<ReturnType<typeof startGateway>>
 
 export const fastTimings = testTimings
 
@@ -156,4 +160,45 @@ export async function startTlsTerminatingProxy(): Promise<{ url: string; close: 
       await new Promise((resolve) => server.close(resolve))
     },
   }
+}
+
+/**
+ * Per test: a temporary store path, real agent clients that record what they mint, and cleanup of every gateway,
+ * sim world and closer the test started (in that order). `gateway()` starts a gateway on the store with those clients.
+ */
+export function useSimWorldFixture() {
+  const fx = {
+    dir: '',
+    path: '',
+    rec: undefined as unknown as ReturnType<typeof recordingClients>,
+    gateways: [] as Gateway[],
+    closers: [] as Array<() => Promise<void>>,
+    worlds: [] as SimWorld[],
+    async world(opts: SimWorldOptions = {}): Promise<SimWorld> {
+      const world = await startSimWorld(opts)
+      fx.worlds.push(world)
+      return world
+    },
+    async gateway(deps: Parameters<typeof startGateway>[1] = {}, env: Record<string, string> = {}) {
+      const gw = await startGateway(fx.path, { agents: fx.rec.clients, ...deps }, env)
+      fx.gateways.push(gw)
+      return gw
+    },
+  }
+  let cleanup = () => {}
+  beforeEach(() => {
+    const tmp = tempDir()
+    cleanup = tmp.cleanup
+    fx.dir = tmp.dir
+    fx.path = join(tmp.dir, 'gateway.sqlite')
+    fx.rec = recordingClients(createAgentClients({ timeoutMs: 10_000 }))
+  })
+  afterEach(async () => {
+    for (const gw of fx.gateways.splice(0)) await gw.app.close()
+    await fx.rec.clients.close()
+    for (const world of fx.worlds.splice(0)) await world.close()
+    for (const close of fx.closers.splice(0)) await close()
+    cleanup()
+  })
+  return fx
 }
