@@ -51,6 +51,11 @@ interface BareRun {
   simsCpuMs: number
 }
 
+interface Reported {
+  vault?: { cluster_name?: string }
+  replication?: { mode?: string } | null
+}
+
 interface Slot {
   apiAddr: string
   clusterAddr: string
@@ -116,19 +121,34 @@ class AgentPair {
     this.round++
   }
 
-  /** Until both agents report the new clusters (DR disabled), so no status cached from the old ones is read. */
+  /**
+   * Until neither agent can answer from what it remembers of the previous clusters (on the same addresses): both
+   * report the new ones by name in the status they share with callers that accept a recent answer (as preflight
+   * does), and the primary agent's self-check, which reuses a good answer for a second, finds DR not served yet.
+   */
   async awaitFresh(): Promise<void> {
     const deadline = performance.now() + 10_000
-    for (const agent of this.agents) {
-      for (;;) {
-        const res = await requestJson<{ replication?: { mode?: string } | null }>(`${agent.url}/v1/status`, {
-          token: agent.token,
-        })
-        if (res.status === 200 && res.body.replication?.mode === 'disabled') break
-        if (performance.now() > deadline) throw new Error(`${agent.name} still reports the previous cluster`)
+    const until = async (what: string, fresh: () => Promise<boolean>) => {
+      while (!(await fresh())) {
+        if (performance.now() > deadline) throw new Error(`${what} still reports the previous cluster`)
         await sleep(50)
       }
     }
+    for (const [i, agent] of this.agents.entries()) {
+      const name = `${this.tag}-${this.round - 1}-${i}`
+      await until(`${agent.name} status`, async () => {
+        const res = await requestJson<Reported>(`${agent.url}/v1/status`, { token: agent.token })
+        return res.status === 200 && res.body.vault?.cluster_name === name && res.body.replication?.mode === 'disabled'
+      })
+    }
+    const primary = this.agents[0]!
+    await until(`${primary.name} self-check`, async () => {
+      const res = await requestJson<{ cluster?: { dr_alpn?: boolean } }>(`${primary.url}/v1/probes/local`, {
+        token: primary.token,
+        method: 'POST',
+      })
+      return res.status === 200 && res.body.cluster?.dr_alpn === false
+    })
   }
 
   async stop(): Promise<void> {
@@ -271,11 +291,14 @@ export async function handshakeOverhead(ctx: BenchContext): Promise<BenchOutcome
   const rows: Row[] = [
     {
       benchmark: `handshake: gateway full handshake vs bare 4 Vault calls (median of ${reps})`,
-      measured: fig(fullMedian, 'ms'),
+      measured:
+        failed.length === 0
+          ? fig(fullMedian, 'ms')
+          : fig(fullMedian, 'ms', `${fullMedian ?? '—'} ms (${ok(full).length} of ${full.length} succeeded)`),
       baseline: fig(bareMedian, 'ms'),
       ratio,
-      target: `ratio ≤ ${TARGET_RATIO}`,
-      verdict: atMost(ratio, TARGET_RATIO, '×'),
+      target: `ratio ≤ ${TARGET_RATIO}, no failed handshake`,
+      verdict: failed.length === 0 ? atMost(ratio, TARGET_RATIO, '×') : `missed: ${failed.length} handshake(s) failed`,
     },
   ]
   notes.push(
