@@ -207,7 +207,7 @@ export interface components {
             agent_token: string;
         };
         /** @enum {string} */
-        CheckNameInput: "primary_vault" | "secondary_vault" | "primary_enterprise" | "secondary_enterprise" | "version_compatible" | "primary_role" | "secondary_role" | "secondary_id_free" | "primary_cluster_listener" | "api_tcp" | "api_tls" | "api_vault" | "cluster_tcp" | "cluster_tls" | "cluster_fingerprint";
+        CheckNameInput: "primary_vault" | "secondary_vault" | "primary_enterprise" | "secondary_enterprise" | "version_compatible" | "primary_role" | "secondary_role" | "secondary_id_free" | "primary_cluster_addr" | "primary_cluster_listener" | "api_tcp" | "api_tls" | "api_vault" | "cluster_tcp" | "cluster_tls" | "cluster_fingerprint";
         PreflightRequestInput: {
             /** @example dc1 */
             primary: string;
@@ -220,6 +220,12 @@ export interface components {
             secondary_id?: string;
             /** @default [] */
             skip_checks: components["schemas"]["CheckNameInput"][];
+            /**
+             * Format: uri
+             * @description The primary_cluster_addr to enable the primary with: the address secondaries dial first on the cluster port, e.g. a layer-4 load balancer in front of every node's 8201. Preflight probes it from the secondary before anything changes, and again once DR is on. A primary that already is a DR primary must hand out this very address (Vault keeps the one it was enabled with): check primary_cluster_addr fails otherwise.
+             * @example https://vault-dr-lb.dc1.example:8201
+             */
+            primary_cluster_addr?: string;
             /** @default false */
             allow_repoint: boolean;
         };
@@ -256,6 +262,12 @@ export interface components {
              * @default []
              */
             skip_checks: components["schemas"]["CheckNameInput"][];
+            /**
+             * Format: uri
+             * @description The primary_cluster_addr to enable the primary with: the address secondaries dial first on the cluster port, e.g. a layer-4 load balancer in front of every node's 8201. Preflight probes it from the secondary before anything changes, and again once DR is on. A primary that already is a DR primary must hand out this very address (Vault keeps the one it was enabled with): check primary_cluster_addr fails otherwise.
+             * @example https://vault-dr-lb.dc1.example:8201
+             */
+            primary_cluster_addr?: string;
             /**
              * @description Kept for compatibility; changes nothing: a DR secondary of another primary cannot be activated again (Vault refuses secondary/enable on it), so preflight still stops, saying how to re-point it by hand
              * @default false
@@ -461,6 +473,8 @@ export interface components {
                 inspect: boolean;
                 skip_checks: string[];
                 allow_repoint: boolean;
+                /** @description The primary_cluster_addr asked for; null: none */
+                primary_cluster_addr: string | null;
             };
             steps: components["schemas"]["HandshakeStep"][];
             /** @description Preflight (and post-enable) checks, with their diagnoses */

@@ -16,6 +16,7 @@ const OPTIONS = {
   primary: { type: 'string' },
   secondary: { type: 'string' },
   'secondary-id': { type: 'string' },
+  'primary-cluster-addr': { type: 'string' },
   ttl: { type: 'string' },
   'no-inspect': { type: 'boolean' },
   'allow-repoint': { type: 'boolean' },
@@ -34,9 +35,22 @@ const COMMANDS: Record<string, { options: readonly OptionName[]; args: number }>
   'clusters add': { options: ['role', 'agent-url'], args: 1 },
   'clusters list': { options: [], args: 0 },
   'clusters status': { options: [], args: 1 },
-  preflight: { options: ['primary', 'secondary', 'secondary-id', 'allow-repoint', 'skip-check'], args: 0 },
+  preflight: {
+    options: ['primary', 'secondary', 'secondary-id', 'primary-cluster-addr', 'allow-repoint', 'skip-check'],
+    args: 0,
+  },
   'handshake start': {
-    options: ['primary', 'secondary', 'secondary-id', 'ttl', 'no-inspect', 'allow-repoint', 'skip-check', 'follow'],
+    options: [
+      'primary',
+      'secondary',
+      'secondary-id',
+      'primary-cluster-addr',
+      'ttl',
+      'no-inspect',
+      'allow-repoint',
+      'skip-check',
+      'follow',
+    ],
     args: 0,
   },
   'handshake show': { options: [], args: 1 },
@@ -117,6 +131,10 @@ async function dispatch(
     return value
   }
   const pair = () => ({ primary: need(v.primary, '--primary'), secondary: need(v.secondary, '--secondary') })
+  const clusterAddr = () => {
+    const addr = v['primary-cluster-addr']
+    return addr === undefined ? {} : { primary_cluster_addr: addr }
+  }
   switch (command) {
     case 'clusters add': {
       const role = need(v.role, '--role')
@@ -136,6 +154,7 @@ async function dispatch(
       return runPreflight(api, out, {
         ...pair(),
         ...(v['secondary-id'] === undefined ? {} : { secondary_id: v['secondary-id'] }),
+        ...clusterAddr(),
         allow_repoint: v['allow-repoint'] === true,
         skip_checks: (v['skip-check'] ?? []) as never,
       })
@@ -146,6 +165,7 @@ async function dispatch(
         {
           ...pair(),
           ...(v['secondary-id'] === undefined ? {} : { secondary_id: v['secondary-id'] }),
+          ...clusterAddr(),
           ...(v.ttl === undefined ? {} : { token_ttl: v.ttl }),
           inspect: v['no-inspect'] !== true,
           allow_repoint: v['allow-repoint'] === true,

@@ -4,15 +4,17 @@ Usage:
   vault-dr clusters add <name> --role primary|secondary --agent-url <url>
   vault-dr clusters list
   vault-dr clusters status <name>
-  vault-dr preflight --primary <name> --secondary <name> [--secondary-id <id>] [--allow-repoint]
-                     [--skip-check <check>]...
-  vault-dr handshake start --primary <name> --secondary <name> [--secondary-id <id>] [--ttl <duration>]
-                           [--no-inspect] [--allow-repoint] [--skip-check <check>]... [--follow]
+  vault-dr preflight --primary <name> --secondary <name> [--secondary-id <id>] [--primary-cluster-addr <url>]
+                     [--allow-repoint] [--skip-check <check>]...
+  vault-dr handshake start --primary <name> --secondary <name> [--secondary-id <id>] [--primary-cluster-addr <url>]
+                           [--ttl <duration>] [--no-inspect] [--allow-repoint] [--skip-check <check>]... [--follow]
   vault-dr handshake show <id>
   vault-dr handshake list [--state pending|running|succeeded|failed|cancelled]
   vault-dr handshake cancel <id>
 
 Options:
+  --primary-cluster-addr <url>  enable the primary with this primary_cluster_addr (e.g. a layer-4 load balancer
+                                in front of its 8201); preflight probes it from the secondary first
   --json    machine-readable output (one JSON document, or one JSON line per event with --follow)
   --help    this text
 

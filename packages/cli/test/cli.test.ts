@@ -93,6 +93,16 @@ describe('options each command takes', () => {
     ])
   })
 
+  it('passes --primary-cluster-addr of preflight through as primary_cluster_addr', async () => {
+    capture()
+    const addr = 'https://vault-dr-lb.dc1.example:8201'
+    const args = ['preflight', '--primary', 'dc1', '--secondary', 'dc2', '--primary-cluster-addr', addr]
+    expect(await runCli(args, env)).toBe(0)
+    expect(seen.map((r) => r.body)).toEqual([
+      { primary: 'dc1', secondary: 'dc2', primary_cluster_addr: addr, allow_repoint: false, skip_checks: [] },
+    ])
+  })
+
   it('leaves secondary_id to the gateway and allow_repoint false when they are not given', async () => {
     capture()
     expect(await runCli(['preflight', '--primary', 'dc1', '--secondary', 'dc2', '--skip-check', 'api_tls'], env)).toBe(
@@ -108,6 +118,10 @@ describe('options each command takes', () => {
     [['preflight', '--primary', 'dc1', '--secondary', 'dc2', '--ttl', '5m'], '"preflight" does not take --ttl'],
     [['clusters', 'list', '--primary', 'dc1', '--state', 'failed'], '"clusters list" does not take --primary, --state'],
     [['handshake', 'list', '--follow'], '"handshake list" does not take --follow'],
+    [
+      ['handshake', 'cancel', 'abc', '--primary-cluster-addr', 'https://lb:8201'],
+      '"handshake cancel" does not take --primary-cluster-addr',
+    ],
     [['handshake', 'show', 'abc', '--allow-repoint'], '"handshake show" does not take --allow-repoint'],
     [['clusters', 'status', 'dc1', 'dc2'], '"clusters status" does not take the argument dc2'],
     [['preflight', 'dc1', 'dc2', '--primary', 'dc1', '--secondary', 'dc2'], '"preflight" does not take the arguments'],

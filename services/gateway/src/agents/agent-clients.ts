@@ -4,6 +4,7 @@ import { type AgentService, callAgent } from './agent-call.ts'
 import type {
   ActivateResult,
   ClusterStatus,
+  EnablePrimaryRequest,
   EnablePrimaryResult,
   LocalClusterProbe,
   PrimaryPaths,
@@ -38,7 +39,7 @@ export interface PrimaryStatusOptions extends StatusOptions {
 
 export interface PrimaryAgentClient {
   status(signal?: Sig, opts?: PrimaryStatusOptions): Promise<ClusterStatus>
-  enable(signal?: Sig): Promise<EnablePrimaryResult>
+  enable(signal?: Sig, body?: EnablePrimaryRequest): Promise<EnablePrimaryResult>
   mintToken(body: { secondary_id: string; ttl: string }, signal?: Sig): Promise<SecondaryToken>
   revoke(secondaryId: string, signal?: Sig): Promise<RevokeSecondaryResult>
   probeLocal(signal?: Sig): Promise<LocalClusterProbe>
@@ -113,10 +114,8 @@ export function createAgentClients(opts: {
               signal,
             }),
           ),
-        enable: (sig) =>
-          callAgent(s('enableDrPrimary', true, sig), (signal) =>
-            api.POST('/v1/dr/primary/enable', { body: {}, signal }),
-          ),
+        enable: (sig, body = {}) =>
+          callAgent(s('enableDrPrimary', true, sig), (signal) => api.POST('/v1/dr/primary/enable', { body, signal })),
         mintToken: (body, sig) =>
           callAgent(s('createSecondaryToken', false, sig), (signal) =>
             api.POST('/v1/dr/primary/secondary-token', { body, signal }),

@@ -7,6 +7,7 @@ type Secondary = SecondaryComponents['schemas']
 /** The agents' request and response types, all from their committed OpenAPI documents. */
 export type { PrimaryPaths, SecondaryPaths }
 export type ClusterStatus = Primary['ClusterStatus']
+export type EnablePrimaryRequest = Primary['EnablePrimaryRequestInput']
 export type EnablePrimaryResult = Primary['EnablePrimaryResult']
 export type SecondaryToken = Primary['SecondaryToken']
 export type RevokeSecondaryResult = Primary['RevokeSecondaryResult']

@@ -42,6 +42,7 @@ export function newHandshake(
       inspect: body.inspect,
       skip_checks: [...new Set(body.skip_checks)],
       allow_repoint: body.allow_repoint,
+      primary_cluster_addr: body.primary_cluster_addr ?? null,
     },
     steps: STEP_NAMES.map(pendingStep),
     checks: [],

@@ -1,7 +1,7 @@
-import { SecondaryId } from '@vault-dr/core'
+import { PrimaryClusterAddr, SecondaryId } from '@vault-dr/core'
 import { z } from 'zod'
 import { ClusterName } from '../clusters/clusters.schemas.ts'
-import { Check, CheckName } from '../preflight/preflight.schemas.ts'
+import { Check, CheckName, PRIMARY_CLUSTER_ADDR_DESCRIPTION } from '../preflight/preflight.schemas.ts'
 import { TokenTtl } from './token-ttl.ts'
 
 export const STEP_NAMES = [
@@ -50,6 +50,7 @@ export const CreateHandshakeBody = z
     token_ttl: TokenTtl.optional().describe('TTL of the activation token; default VAULT_DR_TOKEN_TTL (5m)'),
     inspect: z.boolean().default(true).describe('Look the token up on the primary before handing it over'),
     skip_checks: z.array(CheckName).max(32).default([]).describe('Preflight checks to skip, by exact name'),
+    primary_cluster_addr: PrimaryClusterAddr.optional().describe(PRIMARY_CLUSTER_ADDR_DESCRIPTION),
     allow_repoint: z
       .boolean()
       .default(false)
@@ -66,6 +67,7 @@ export const HandshakeOptions = z.object({
   inspect: z.boolean(),
   skip_checks: z.array(z.string()),
   allow_repoint: z.boolean(),
+  primary_cluster_addr: z.string().nullable().describe('The primary_cluster_addr asked for; null: none'),
 })
 export type HandshakeOptions = z.infer<typeof HandshakeOptions>
 

@@ -53,8 +53,8 @@ export function rememberingAgents(
   return {
     primary: {
       status: async (signal, opts) => memo.observe('primary', await primary.status(signal, { ...opts, secondaryId })),
-      enable: async (signal) => {
-        const result = await changing(memo, ['primary'], () => primary.enable(signal))
+      enable: async (signal, body) => {
+        const result = await changing(memo, ['primary'], () => primary.enable(signal, body))
         memo.observe('primary', result.status)
         return result
       },

@@ -25,12 +25,14 @@ export const preflightRoutes: FastifyPluginAsyncZod<{
     },
     async (request) => {
       const { primary, secondary, skip_checks: skip, allow_repoint: allowRepoint } = request.body
+      const primaryClusterAddr = request.body.primary_cluster_addr
       const secondaryId = request.body.secondary_id ?? secondary
       if (primary === secondary) throw GatewayErrors.sameCluster(`${primary} is named as both sides`)
       const [p, s] = await Promise.all([clusters.resolve(primary, 'primary'), clusters.resolve(secondary, 'secondary')])
       const run = await runPreflight(agents.primary(clusters.targetOf(p)), agents.secondary(clusters.targetOf(s)), {
         skip,
         allowRepoint,
+        primaryClusterAddr,
         secondaryId,
         // No handshake of its own: every handshake of this gateway counts.
         idHistory: await store.secondaryIdHistory(primary, secondaryId, ''),

@@ -1,4 +1,4 @@
-import { SecondaryId } from '@vault-dr/core'
+import { PrimaryClusterAddr, SecondaryId } from '@vault-dr/core'
 import { z } from 'zod'
 import { ClusterName } from '../clusters/clusters.schemas.ts'
 
@@ -12,6 +12,7 @@ export const GATEWAY_CHECKS = [
   'primary_role',
   'secondary_role',
   'secondary_id_free',
+  'primary_cluster_addr',
   'primary_cluster_listener',
 ] as const
 
@@ -43,6 +44,12 @@ export const Check = z
   .meta({ id: 'PreflightCheck' })
 export type Check = z.infer<typeof Check>
 
+export const PRIMARY_CLUSTER_ADDR_DESCRIPTION =
+  'The primary_cluster_addr to enable the primary with: the address secondaries dial first on the cluster port, e.g. a ' +
+  "layer-4 load balancer in front of every node's 8201. Preflight probes it from the secondary before anything " +
+  'changes, and again once DR is on. A primary that already is a DR primary must hand out this very address ' +
+  '(Vault keeps the one it was enabled with): check primary_cluster_addr fails otherwise.'
+
 export const PreflightBody = z
   .object({
     primary: ClusterName,
@@ -51,6 +58,7 @@ export const PreflightBody = z
       "The DR secondary id to check; default: the secondary cluster's name",
     ),
     skip_checks: z.array(CheckName).max(32).default([]),
+    primary_cluster_addr: PrimaryClusterAddr.optional().describe(PRIMARY_CLUSTER_ADDR_DESCRIPTION),
     allow_repoint: z.boolean().default(false),
   })
   .strict()

@@ -12,6 +12,8 @@ export interface PreflightOptions {
   secondaryId: string
   /** What this gateway's handshakes did with that id: an unused id is revoked before minting only if one minted it. */
   idHistory: SecondaryIdHistory
+  /** The primary_cluster_addr the primary is to be enabled with, when one is asked for. */
+  primaryClusterAddr?: string | null | undefined
 }
 
 export interface PreflightRun extends PreflightResult {
@@ -69,7 +71,8 @@ export async function runPreflight(
   if (!already) {
     const cluster = await clusterChecks(primary, secondary, 'preflight', {
       expectedClusterId: p.value.vault.cluster_id,
-      primaryClusterAddr: p.value.replication?.primary_cluster_addr,
+      // The address asked for is probed before enabling; one that differs from the primary's own fails its check.
+      primaryClusterAddr: opts.primaryClusterAddr ?? p.value.replication?.primary_cluster_addr,
       signal,
       local,
     })

@@ -1,3 +1,4 @@
+import { sameClusterAddress } from '@vault-dr/core'
 import type { ClusterStatus } from '../agents/agent-types.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { notOursReason } from '../handshakes/secondary-id-origin.ts'
@@ -233,13 +234,33 @@ function secondaryIdVerdict(
   }
 }
 
+/** Vault keeps the primary_cluster_addr a primary was enabled with: a DR primary must already hand out the one asked. */
+function primaryClusterAddrVerdict(primary: ClusterStatus, asked: string): Verdict {
+  const r = primary.replication
+  if (r === null) return warn('DR_STATUS_UNKNOWN', 'the primary agent could not read DR status', null)
+  if (r.mode !== 'primary') return pass(`enable_primary will enable DR with primary_cluster_addr ${asked}`)
+  const current = r.primary_cluster_addr
+  if (sameClusterAddress(asked, current)) return pass(`the DR primary already hands out ${asked}`)
+  return fail(
+    'PRIMARY_CLUSTER_ADDR_DIFFERS',
+    `the cluster already is a DR primary handing out ${current ? `primary_cluster_addr ${current}` : "each node's cluster_addr (no primary_cluster_addr)"}, not ${asked}`,
+    `Vault keeps the primary_cluster_addr a primary was enabled with: leave primary_cluster_addr out${current ? ` or pass ${current}` : ''}, or change it on the primary by hand first.`,
+  )
+}
+
 /** Every check decided from the two clusters' status alone. */
 export function statusChecks(
   primary: ClusterStatus,
   secondary: ClusterStatus,
-  opts: { allowRepoint: boolean; secondaryId: string; idHistory: SecondaryIdHistory },
+  opts: {
+    allowRepoint: boolean
+    secondaryId: string
+    idHistory: SecondaryIdHistory
+    primaryClusterAddr?: string | null | undefined
+  },
 ): Check[] {
-  const { allowRepoint } = opts
+  const { allowRepoint, primaryClusterAddr: asked } = opts
+  const clusterAddr = asked ? [gatewayCheck('primary_cluster_addr', primaryClusterAddrVerdict(primary, asked))] : []
   return [
     gatewayCheck('primary_vault', vaultVerdict('primary', primary)),
     gatewayCheck('secondary_vault', vaultVerdict('secondary', secondary)),
@@ -249,5 +270,6 @@ export function statusChecks(
     gatewayCheck('primary_role', primaryRoleVerdict(primary)),
     gatewayCheck('secondary_role', secondaryRoleVerdict(primary, secondary, allowRepoint)),
     gatewayCheck('secondary_id_free', secondaryIdVerdict(primary, secondary, opts.secondaryId, opts.idHistory)),
+    ...clusterAddr,
   ]
 }

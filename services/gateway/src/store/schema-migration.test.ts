@@ -33,4 +33,23 @@ describe('opening a store written by an older gateway', () => {
     expect(await store.secondaryIdHistory('dc1', 'dc2', 'h1')).toEqual({ minted: false, activated: false })
     await store.close()
   })
+
+  it('reads the options of a handshake stored before primary_cluster_addr existed as none asked for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vault-dr-migration-'))
+    dirs.push(dir)
+    const path = join(dir, 'gw.sqlite')
+    const older = new SqliteStore(path)
+    await older.close()
+    const db = new DatabaseSync(path)
+    const options = { token_ttl: '5m', inspect: true, skip_checks: ['api_tls'], allow_repoint: false }
+    db.prepare(
+      `INSERT INTO handshakes (id, state, primary_name, secondary_name, secondary_id, options, steps, checks,
+         created_at, updated_at) VALUES ('h1', 'succeeded', 'dc1', 'dc2', 'dc2', ?, '[]', '[]', 'x', 'x')`,
+    ).run(JSON.stringify(options))
+    db.close()
+
+    const store = new SqliteStore(path)
+    expect((await store.getHandshake('h1'))?.options).toEqual({ ...options, primary_cluster_addr: null })
+    await store.close()
+  })
 })

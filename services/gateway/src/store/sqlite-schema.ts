@@ -87,6 +87,13 @@ export function clusterFromRow(row: Row): StoredCluster {
   }
 }
 
+type Options = HandshakeRecord['options']
+
+/** Handshakes stored before primary_cluster_addr existed read with none asked for. */
+function withOptionDefaults(stored: Omit<Options, 'primary_cluster_addr'> & Partial<Options>): Options {
+  return { ...stored, primary_cluster_addr: stored.primary_cluster_addr ?? null }
+}
+
 export function handshakeFromRow(row: Row): HandshakeRecord {
   return {
     id: text(row.id),
@@ -94,7 +101,7 @@ export function handshakeFromRow(row: Row): HandshakeRecord {
     primary: text(row.primary_name),
     secondary: text(row.secondary_name),
     secondary_id: text(row.secondary_id),
-    options: json(row.options),
+    options: withOptionDefaults(json(row.options)),
     steps: json(row.steps),
     checks: json(row.checks),
     token: maybeJson(row.token),

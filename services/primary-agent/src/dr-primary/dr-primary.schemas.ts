@@ -1,4 +1,4 @@
-import { ActivationTokenClaims, ClusterStatus, SecondaryId } from '@vault-dr/core'
+import { ActivationTokenClaims, ClusterStatus, PrimaryClusterAddr, SecondaryId } from '@vault-dr/core'
 import { z } from 'zod'
 
 /** Vault duration: seconds, or a number with s/m/h; between 10 s and 24 h. */
@@ -16,13 +16,10 @@ export function ttlSeconds(ttl: string): number {
 
 export const EnablePrimaryBody = z
   .object({
-    primary_cluster_addr: z
-      .url({ protocol: /^https?$/, error: 'must be a cluster address such as https://10.0.0.1:8201' })
-      .optional()
-      .describe(
-        'The cluster address handed to secondaries, e.g. a layer-4 load balancer in front of 8201. On a DR primary ' +
-          'it must equal the current one (409 otherwise): Vault keeps the address the primary was enabled with.',
-      ),
+    primary_cluster_addr: PrimaryClusterAddr.optional().describe(
+      'The cluster address handed to secondaries, e.g. a layer-4 load balancer in front of 8201. On a DR primary ' +
+        'it must equal the current one (409 otherwise): Vault keeps the address the primary was enabled with.',
+    ),
   })
   .strict()
   .meta({

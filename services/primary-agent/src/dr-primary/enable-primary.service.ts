@@ -3,6 +3,7 @@ import {
   GUARD_STATUS_MAX_AGE_MS,
   pollUntil,
   readClusterStatus,
+  sameClusterAddress,
   statusReadError,
   type VaultAgent,
 } from '@vault-dr/core'
@@ -36,7 +37,7 @@ export async function enableDrPrimary(
   const mode = before.replication.mode
   if (mode === 'primary') {
     const current = before.replication.primary_cluster_addr
-    if (opts.primaryClusterAddr !== undefined && !sameAddress(opts.primaryClusterAddr, current)) {
+    if (opts.primaryClusterAddr !== undefined && !sameClusterAddress(opts.primaryClusterAddr, current)) {
       throw PrimaryErrors.clusterAddrDiffers(
         `The cluster already is a DR primary with primary_cluster_addr ${current ?? "unset (secondaries dial each node's cluster_addr)"}; ${opts.primaryClusterAddr} was asked for and not applied.`,
       )
@@ -76,11 +77,4 @@ export async function enableDrPrimary(
     warnings: res.body?.warnings ?? [],
     status: after,
   }
-}
-
-/** The same cluster address, written either way: a trailing slash, host case or an explicit default port. */
-function sameAddress(asked: string, current: string | null): boolean {
-  if (current === null) return false
-  if (!URL.canParse(asked) || !URL.canParse(current)) return asked === current
-  return new URL(asked).href === new URL(current).href
 }

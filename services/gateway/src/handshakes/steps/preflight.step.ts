@@ -8,8 +8,14 @@ export const ALREADY_REPLICATING = 'already replicating: nothing changed'
 
 /** Step 1: every check before anything changes. A failed check ends the handshake here. */
 export async function preflightStep(ctx: StepContext): Promise<StepResult> {
-  const { skip_checks: skip, allow_repoint: allowRepoint } = ctx.hs.options
-  const opts = { skip, allowRepoint, secondaryId: ctx.hs.secondary_id, idHistory: await ctx.secondaryIdHistory() }
+  const { skip_checks: skip, allow_repoint: allowRepoint, primary_cluster_addr: primaryClusterAddr } = ctx.hs.options
+  const opts = {
+    skip,
+    allowRepoint,
+    primaryClusterAddr,
+    secondaryId: ctx.hs.secondary_id,
+    idHistory: await ctx.secondaryIdHistory(),
+  }
   const run = await runPreflight(ctx.primary, ctx.secondary, opts, ctx.signal)
   await ctx.save(
     { checks: run.checks, recheck_cluster: run.recheck_cluster },

@@ -4,7 +4,8 @@ import { activatedWith, pairStatus } from './replication-state.ts'
 
 /** Step 2: make the primary a DR primary, unless it is one (the agent leaves a DR primary alone and says so). */
 export async function enablePrimaryStep(ctx: StepContext): Promise<StepResult> {
-  const result = await ctx.primary.enable(ctx.signal)
+  const asked = ctx.hs.options.primary_cluster_addr
+  const result = await ctx.primary.enable(ctx.signal, asked === null ? {} : { primary_cluster_addr: asked })
   if (!result.changed) return { status: 'skipped', detail: result.detail }
   return { status: 'succeeded', detail: result.detail }
 }
