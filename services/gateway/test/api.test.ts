@@ -1,39 +1,19 @@
-import { join } from 'node:path'
 import { openApiGaps } from '@vault-dr/core'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { FakeWorld } from './helpers/fake-agents.ts'
+import { describe, expect, it } from 'vitest'
 import {
   AUTH,
   createHandshake,
   PRIMARY_AGENT_TOKEN,
-  registerPair,
   SECONDARY_AGENT_TOKEN,
-  startGateway,
   storeBytes,
-  tempDir,
   waitFor,
 } from './helpers/gateway.ts'
+import { useRegisteredGateway } from './helpers/gateway-fixture.ts'
 
 describe('gateway API', () => {
-  let tmp: { dir: string; cleanup: () => void }
-  let world: FakeWorld
-  let gw: Awaited<ReturnType<typeof startGateway>>
-  beforeEach(async () => {
-    tmp = tempDir()
-    world = new FakeWorld()
-    gw = await startGateway(
-      join(tmp.dir, 'gw.sqlite'),
-      { agents: world.clients() },
-      { VAULT_DR_FLEET_TIMEOUT_MS: '200' },
-    )
-    await registerPair(gw.app)
-  })
-  afterEach(async () => {
-    await gw.app.close()
-    tmp.cleanup()
-  })
+  const fx = useRegisteredGateway({ VAULT_DR_FLEET_TIMEOUT_MS: '200' })
 
-  const list = async () => (await gw.app.inject({ method: 'GET', url: '/v1/handshakes', headers: AUTH })).json()
+  const list = async () => (await fx.gw.app.inject({ method: 'GET', url: '/v1/handshakes', headers: AUTH })).json()
 
   it('registers clusters (201, then 200 on replace) and never returns their token', async () => {
     const payload = {
@@ -42,31 +22,31 @@ describe('gateway API', () => {
       agent_url: 'https://agent.dc3.example:8420/',
       agent_token: 'x'.repeat(20),
     }
-    const created = await gw.app.inject({ method: 'POST', url: '/v1/clusters', headers: AUTH, payload })
+    const created = await fx.gw.app.inject({ method: 'POST', url: '/v1/clusters', headers: AUTH, payload })
     expect(created.statusCode).toBe(201)
     expect(created.json()).toMatchObject({
       name: 'dc3',
       role: 'secondary',
       agent_url: 'https://agent.dc3.example:8420',
     })
-    const replaced = await gw.app.inject({ method: 'POST', url: '/v1/clusters', headers: AUTH, payload })
+    const replaced = await fx.gw.app.inject({ method: 'POST', url: '/v1/clusters', headers: AUTH, payload })
     expect(replaced.statusCode).toBe(200)
     expect(replaced.json().created_at).toBe(created.json().created_at)
-    const one = await gw.app.inject({ method: 'GET', url: '/v1/clusters/dc1', headers: AUTH })
+    const one = await fx.gw.app.inject({ method: 'GET', url: '/v1/clusters/dc1', headers: AUTH })
     expect(one.json()).toMatchObject({
       name: 'dc1',
       agent: { reachable: true, status: { vault: { version: '1.17.3+ent' } } },
     })
     for (const res of [created, replaced, one]) expect(res.body).not.toMatch(/S3CRET|xxxxxxxxxxxxxxxxxxxx/)
-    const del = await gw.app.inject({ method: 'DELETE', url: '/v1/clusters/dc3', headers: AUTH })
+    const del = await fx.gw.app.inject({ method: 'DELETE', url: '/v1/clusters/dc3', headers: AUTH })
     expect(del.statusCode).toBe(204)
-    expect((await gw.app.inject({ method: 'GET', url: '/v1/clusters/dc3', headers: AUTH })).statusCode).toBe(404)
+    expect((await fx.gw.app.inject({ method: 'GET', url: '/v1/clusters/dc3', headers: AUTH })).statusCode).toBe(404)
   })
 
   it('shows the fleet, reporting an agent that does not answer instead of failing', async () => {
-    world.intercept['secondary.status'] = () => new Promise(() => {})
+    fx.world.intercept['secondary.status'] = () => new Promise(() => {})
     const started = Date.now()
-    const res = await gw.app.inject({ method: 'GET', url: '/v1/clusters', headers: AUTH })
+    const res = await fx.gw.app.inject({ method: 'GET', url: '/v1/clusters', headers: AUTH })
     expect(Date.now() - started).toBeLessThan(5_000)
     expect(res.statusCode).toBe(200)
     const [dc1, dc2] = res.json().clusters
@@ -75,7 +55,7 @@ describe('gateway API', () => {
       name: 'dc2',
       agent: { reachable: false, error: { code: 'GATEWAY_ERR_AGENT_TIMEOUT' } },
     })
-    const quick = await gw.app.inject({ method: 'GET', url: '/v1/clusters?live=false', headers: AUTH })
+    const quick = await fx.gw.app.inject({ method: 'GET', url: '/v1/clusters?live=false', headers: AUTH })
     expect(quick.json().clusters[1].agent).toBeNull()
   })
 
@@ -109,45 +89,45 @@ describe('gateway API', () => {
     ['an unknown field', '/v1/handshakes', { primary: 'dc1', secondary: 'dc2', force: true }],
     ['a bad secondary id', '/v1/handshakes', { primary: 'dc1', secondary: 'dc2', secondary_id: '../x' }],
   ])('answers 400 problem+json to %s and changes nothing', async (_what, url, payload) => {
-    const res = await gw.app.inject({ method: 'POST', url, headers: AUTH, payload })
+    const res = await fx.gw.app.inject({ method: 'POST', url, headers: AUTH, payload })
     expect(res.statusCode, res.body).toBe(400)
     expect(res.headers['content-type']).toContain('application/problem+json')
     expect(res.json()).toMatchObject({ status: 400, code: expect.stringMatching(/_ERR_/) })
     expect((await list()).handshakes).toEqual([])
-    const clusters = await gw.app.inject({ method: 'GET', url: '/v1/clusters?live=false', headers: AUTH })
+    const clusters = await fx.gw.app.inject({ method: 'GET', url: '/v1/clusters?live=false', headers: AUTH })
     expect(clusters.json().clusters.map((c: { name: string }) => c.name)).toEqual(['dc1', 'dc2'])
-    expect(world.calls).toEqual([])
+    expect(fx.world.calls).toEqual([])
   })
 
   it('names an unknown field by its path', async () => {
     const payload = { primary: 'dc1', secondary: 'dc2', token_tll: '10m' }
-    const res = await gw.app.inject({ method: 'POST', url: '/v1/handshakes', headers: AUTH, payload })
+    const res = await fx.gw.app.inject({ method: 'POST', url: '/v1/handshakes', headers: AUTH, payload })
     expect(res.statusCode).toBe(400)
     expect(res.json().errors).toEqual([{ path: 'body/token_tll', message: expect.stringContaining('token_tll') }])
   })
 
   it('documents every problem as application/problem+json, and 400/401/500 (413/415 with a body) everywhere', async () => {
-    expect(openApiGaps(gw.app.swagger())).toEqual([])
+    expect(openApiGaps(fx.gw.app.swagger())).toEqual([])
   })
 
   it('answers 404 problem+json for an unknown handshake, and 401 without the token', async () => {
     for (const url of ['/v1/handshakes/nope', '/v1/handshakes/nope/events']) {
-      const res = await gw.app.inject({ method: 'GET', url, headers: AUTH })
+      const res = await fx.gw.app.inject({ method: 'GET', url, headers: AUTH })
       expect(res.statusCode).toBe(404)
       expect(res.json()).toMatchObject({ code: 'GATEWAY_ERR_HANDSHAKE_NOT_FOUND', status: 404 })
     }
-    const cancel = await gw.app.inject({ method: 'POST', url: '/v1/handshakes/nope/cancel', headers: AUTH })
+    const cancel = await fx.gw.app.inject({ method: 'POST', url: '/v1/handshakes/nope/cancel', headers: AUTH })
     expect(cancel.statusCode).toBe(404)
-    expect((await gw.app.inject({ method: 'GET', url: '/v1/handshakes' })).statusCode).toBe(401)
+    expect((await fx.gw.app.inject({ method: 'GET', url: '/v1/handshakes' })).statusCode).toBe(401)
   })
 
   it('lists newest first and filters by state', async () => {
-    world.primary.sealed = true
-    const failed = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
-    world.primary.sealed = false
-    const ok = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    fx.world.primary.sealed = true
+    const failed = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
+    fx.world.primary.sealed = false
+    const ok = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect((await list()).handshakes.map((h: { id: string }) => h.id)).toEqual([ok.id, failed.id])
-    const onlyFailed = await gw.app.inject({ method: 'GET', url: '/v1/handshakes?state=failed', headers: AUTH })
+    const onlyFailed = await fx.gw.app.inject({ method: 'GET', url: '/v1/handshakes?state=failed', headers: AUTH })
     expect(onlyFailed.json().handshakes.map((h: { id: string }) => h.id)).toEqual([failed.id])
   })
 
@@ -156,13 +136,11 @@ describe('gateway API', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve
     })
-    await gw.app.close()
-    gw = await startGateway(join(tmp.dir, 'gw.sqlite'), {
-      agents: world.clients(),
+    await fx.restart({
       hooks: { beforeStep: (_id, step) => (step === 'preflight' ? held : undefined) },
     })
-    const address = await gw.app.listen({ host: '127.0.0.1', port: 0 })
-    const id = (await createHandshake(gw.app)).json().id as string
+    const address = await fx.gw.app.listen({ host: '127.0.0.1', port: 0 })
+    const id = (await createHandshake(fx.gw.app)).json().id as string
     const res = await fetch(`${address}/v1/handshakes/${id}/events`, { headers: AUTH })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('text/event-stream')
@@ -181,7 +159,7 @@ describe('gateway API', () => {
     expect(steps).toContain('preflight:running')
     expect(steps).toContain('verify:succeeded')
     expect(steps.indexOf('mint_token:succeeded')).toBeLessThan(steps.indexOf('activate_secondary:running'))
-    expect(text).not.toContain(world.minted[0])
+    expect(text).not.toContain(fx.world.minted[0])
     // The public shape only: what the gateway keeps for itself stays out of the stream.
     for (const internal of ['mint_requested_at', 'recheck_cluster', 'idempotency_key', 'request_hash']) {
       expect(text).not.toContain(internal)
@@ -189,39 +167,33 @@ describe('gateway API', () => {
   })
 
   it('keeps every secret out of the store file, the logs and the answers', async () => {
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state).toBe('succeeded')
     const answers = [
-      await gw.app.inject({ method: 'GET', url: '/v1/clusters', headers: AUTH }),
-      await gw.app.inject({ method: 'GET', url: `/v1/handshakes/${hs.id}`, headers: AUTH }),
-      await gw.app.inject({ method: 'GET', url: '/v1/handshakes', headers: AUTH }),
+      await fx.gw.app.inject({ method: 'GET', url: '/v1/clusters', headers: AUTH }),
+      await fx.gw.app.inject({ method: 'GET', url: `/v1/handshakes/${hs.id}`, headers: AUTH }),
+      await fx.gw.app.inject({ method: 'GET', url: '/v1/handshakes', headers: AUTH }),
     ]
       .map((r) => r.body)
       .join('\n')
-    await gw.app.close()
-    const secrets = [PRIMARY_AGENT_TOKEN, SECONDARY_AGENT_TOKEN, ...world.minted]
-    expect(world.minted.length).toBeGreaterThan(0)
-    const bytes = storeBytes(tmp.dir)
+    await fx.close(fx.gw)
+    const secrets = [PRIMARY_AGENT_TOKEN, SECONDARY_AGENT_TOKEN, ...fx.world.minted]
+    expect(fx.world.minted.length).toBeGreaterThan(0)
+    const bytes = storeBytes(fx.dir)
     expect(bytes.length).toBeGreaterThan(0)
     for (const secret of secrets) {
       expect(bytes).not.toContain(secret)
-      expect(gw.logs.text).not.toContain(secret)
+      expect(fx.gw.logs.text).not.toContain(secret)
       expect(answers).not.toContain(secret)
     }
-    gw = await startGateway(join(tmp.dir, 'gw.sqlite'), { agents: world.clients() })
   })
 
   it('is not ready when the store was written with another key', async () => {
-    await gw.app.close()
-    gw = await startGateway(
-      join(tmp.dir, 'gw.sqlite'),
-      { agents: world.clients() },
-      { VAULT_DR_STORE_KEY: 'another-key-0123456789' },
-    )
-    const ready = await gw.app.inject({ method: 'GET', url: '/readyz' })
+    await fx.restart({}, { VAULT_DR_STORE_KEY: 'another-key-0123456789' })
+    const ready = await fx.gw.app.inject({ method: 'GET', url: '/readyz' })
     expect(ready.statusCode).toBe(503)
     expect(ready.json().checks[0]).toMatchObject({ name: 'store', ok: false })
-    const cluster = await gw.app.inject({ method: 'GET', url: '/v1/clusters/dc1', headers: AUTH })
+    const cluster = await fx.gw.app.inject({ method: 'GET', url: '/v1/clusters/dc1', headers: AUTH })
     expect(cluster.json().agent.error.code).toBe('GATEWAY_ERR_STORE_KEY_MISMATCH')
   })
 })

@@ -1,36 +1,25 @@
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { StepName } from '../src/handshakes/handshakes.schemas.ts'
-import { FakeWorld } from './helpers/fake-agents.ts'
 import {
   AUTH,
   createHandshake,
   getHandshake,
   registerPair,
-  startGateway,
+  type startGateway,
   stepStatuses,
-  tempDir,
   until,
   waitFor,
 } from './helpers/gateway.ts'
+import { type Gateway, useGatewayFixture } from './helpers/gateway-fixture.ts'
 
 const LATE = 'cancel requested once the activation was sent'
 
 describe('a cancellation after the activation was sent does not pretend nothing happened (fake agents)', () => {
-  let tmp: { dir: string; cleanup: () => void }
-  let world: FakeWorld
-  let gw: Awaited<ReturnType<typeof startGateway>>
-  beforeEach(() => {
-    tmp = tempDir()
-    world = new FakeWorld()
-  })
-  afterEach(async () => {
-    await gw.app.close()
-    tmp.cleanup()
-  })
+  const fx = useGatewayFixture()
+  let gw: Gateway
 
   async function start(deps: Parameters<typeof startGateway>[1] = {}) {
-    gw = await startGateway(join(tmp.dir, 'gw.sqlite'), { agents: world.clients(), ...deps })
+    gw = await fx.gateway(deps)
     await registerPair(gw.app)
     return (await createHandshake(gw.app)).json().id as string
   }
@@ -42,24 +31,24 @@ describe('a cancellation after the activation was sent does not pretend nothing 
     (await getHandshake(gw.app, id)).steps.find((s) => s.name === name)?.status === status
 
   it('lets verify run to its end and reports what really happened', async () => {
-    world.streams = false
+    fx.world.streams = false
     const id = await start()
     await until(() => stepIs(id, 'verify', 'running'), 'verify to wait')
     await cancel(id)
-    world.streams = true
-    world.secondary.state = 'stream-wals'
-    world.connected.add('dc2')
+    fx.world.streams = true
+    fx.world.secondary.state = 'stream-wals'
+    fx.world.connected.add('dc2')
     const hs = await waitFor(gw.app, id)
     expect(hs.state).toBe('succeeded')
     expect(hs.cancel_requested).toBe(true)
     expect(hs.error).toBeNull()
     expect(hs.steps.find((s) => s.name === 'verify')?.detail).toContain(LATE)
-    expect(world.calls).not.toContain('primary.revoke')
+    expect(fx.world.calls).not.toContain('primary.revoke')
   })
 
   it('finishes a handshake cancelled while the activation call is in flight', async () => {
     let running = ''
-    world.intercept['secondary.activate'] = async (next) => {
+    fx.world.intercept['secondary.activate'] = async (next) => {
       await cancel(running)
       return next()
     }
@@ -75,8 +64,8 @@ describe('a cancellation after the activation was sent does not pretend nothing 
     expect(hs.cancel_requested).toBe(true)
     expect(stepStatuses(hs)).toMatchObject({ activate_secondary: 'succeeded', verify: 'succeeded' })
     expect(hs.steps.find((s) => s.name === 'activate_secondary')?.detail).toContain(LATE)
-    expect(world.activations).toBe(1)
-    expect(world.calls).not.toContain('primary.revoke')
+    expect(fx.world.activations).toBe(1)
+    expect(fx.world.calls).not.toContain('primary.revoke')
   })
 
   it('still cancels inside activate_secondary when the token has not been sent yet', async () => {
@@ -91,7 +80,7 @@ describe('a cancellation after the activation was sent does not pretend nothing 
     const hs = await waitFor(gw.app, id)
     expect(hs.state).toBe('cancelled')
     expect(hs.error?.detail).toContain('revoked the unused secondary id dc2')
-    expect(world.calls).not.toContain('secondary.activate')
-    expect(world.knownSecondaries.size).toBe(0)
+    expect(fx.world.calls).not.toContain('secondary.activate')
+    expect(fx.world.knownSecondaries.size).toBe(0)
   })
 })

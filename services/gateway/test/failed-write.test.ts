@@ -2,7 +2,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { GatewayErrors } from '../src/gateway-errors.ts'
 import { SqliteStore } from '../src/store/sqlite-store.ts'
 import type { Store } from '../src/store/store.ts'
-import { createHandshake, registerPair, startGateway, waitFor } from './helpers/gateway.ts'
+import { createHandshake, registerPair, waitFor } from './helpers/gateway.ts'
 import { useGatewayFixture } from './helpers/gateway-fixture.ts'
 
 /** The store, with the write that records `step` as succeeded failing once (SQLITE_BUSY past busy_timeout, EIO). */
@@ -34,8 +34,7 @@ describe('a store write that fails after a step did its work (fake agents)', () 
     const inner = new SqliteStore(fx.path)
     onTestFinished(() => inner.close())
     const store = failingOnce(inner, 'activate_secondary')
-    const gw = await startGateway(fx.path, { agents: fx.world.clients(), store }, { VAULT_DR_LEASE_MS: '300' })
-    fx.gateways.push(gw)
+    const gw = await fx.gateway({ store }, { VAULT_DR_LEASE_MS: '300' })
     await registerPair(gw.app)
     const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
     expect(store.failed).toBe(true)
@@ -73,8 +72,7 @@ describe('a run that stops between recording a failed step and ending the handsh
         upstream: { service: 'secondary-agent', status: 400, code: 'SECONDARY_ERR_CA_FILE' },
       })
     }
-    const gw = await startGateway(fx.path, { agents: fx.world.clients(), store }, { VAULT_DR_LEASE_MS: '300' })
-    fx.gateways.push(gw)
+    const gw = await fx.gateway({ store }, { VAULT_DR_LEASE_MS: '300' })
     await registerPair(gw.app)
     const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
     expect(failedOnce).toBe(true)

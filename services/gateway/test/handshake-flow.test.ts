@@ -1,28 +1,16 @@
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { FakeWorld } from './helpers/fake-agents.ts'
-import { AUTH, createHandshake, registerPair, startGateway, stepStatuses, tempDir, waitFor } from './helpers/gateway.ts'
+import { describe, expect, it } from 'vitest'
+import type { FakeWorld } from './helpers/fake-agents.ts'
+import { AUTH, createHandshake, stepStatuses, waitFor } from './helpers/gateway.ts'
+import { useRegisteredGateway } from './helpers/gateway-fixture.ts'
 
 describe('handshake state machine (fake agents)', () => {
-  let tmp: { dir: string; cleanup: () => void }
-  let world: FakeWorld
-  let gw: Awaited<ReturnType<typeof startGateway>>
-  beforeEach(async () => {
-    tmp = tempDir()
-    world = new FakeWorld()
-    gw = await startGateway(join(tmp.dir, 'gw.sqlite'), { agents: world.clients() })
-    await registerPair(gw.app)
-  })
-  afterEach(async () => {
-    await gw.app.close()
-    tmp.cleanup()
-  })
+  const fx = useRegisteredGateway()
 
   it('runs every step in order and records them', async () => {
-    const res = await createHandshake(gw.app)
+    const res = await createHandshake(fx.gw.app)
     expect(res.statusCode, res.body).toBe(202)
     expect(res.headers.location).toBe(`/v1/handshakes/${res.json().id}`)
-    const hs = await waitFor(gw.app, res.json().id)
+    const hs = await waitFor(fx.gw.app, res.json().id)
     expect(hs.state, JSON.stringify(hs)).toBe('succeeded')
     expect(stepStatuses(hs)).toEqual({
       preflight: 'succeeded',
@@ -39,20 +27,20 @@ describe('handshake state machine (fake agents)', () => {
     expect(hs.secondary_id).toBe('dc2')
     expect(hs.token).toMatchObject({ secondary_id: 'dc2', mints: 1 })
     expect(hs.checks.some((c) => c.phase === 'post_enable' && c.code === 'OK')).toBe(true)
-    expect(world.activations).toBe(1)
-    expect([...world.knownSecondaries]).toEqual(['dc2'])
+    expect(fx.world.activations).toBe(1)
+    expect([...fx.world.knownSecondaries]).toEqual(['dc2'])
     // The token never leaves memory: not in the handshake, nor in the response.
-    expect(JSON.stringify(hs)).not.toContain(world.minted[0])
-    expect(gw.logs.text).not.toContain(world.minted[0])
+    expect(JSON.stringify(hs)).not.toContain(fx.world.minted[0])
+    expect(fx.gw.logs.text).not.toContain(fx.world.minted[0])
   })
 
   it('asks each agent only what it must: status once per cluster before changes, then only while verifying', async () => {
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state).toBe('succeeded')
     // Preflight reads both statuses alongside the primary's self-check; enable returns the primary's new one; the token this run holds answers
     // "already activated?" until it is sent; verify reads the secondary until it streams (at once here), then the
     // primary.
-    expect(world.calls).toEqual([
+    expect(fx.world.calls).toEqual([
       'primary.probeLocal',
       'primary.status',
       'secondary.status',
@@ -67,12 +55,12 @@ describe('handshake state machine (fake agents)', () => {
       'primary.status',
     ])
     // The primary's status comes narrowed to the handshake's secondary id (a primary may have thousands).
-    expect(world.primaryStatusFor).toEqual(['dc2', 'dc2'])
+    expect(fx.world.primaryStatusFor).toEqual(['dc2', 'dc2'])
   })
 
   it('on a pair that already replicates, changes nothing and says so', async () => {
-    world.replicate('dc2')
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    fx.world.replicate('dc2')
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state).toBe('succeeded')
     expect(hs.steps[0]).toMatchObject({
       name: 'preflight',
@@ -82,7 +70,7 @@ describe('handshake state machine (fake agents)', () => {
     for (const step of hs.steps.slice(1)) {
       expect(step).toMatchObject({ status: 'skipped', detail: 'already replicating: nothing changed' })
     }
-    expect(world.calls.filter((c) => /enable|mint|revoke|activate/.test(c))).toEqual([])
+    expect(fx.world.calls.filter((c) => /enable|mint|revoke|activate/.test(c))).toEqual([])
   })
 
   it.each([
@@ -91,26 +79,26 @@ describe('handshake state machine (fake agents)', () => {
     ['a closed cluster port', (w: FakeWorld) => (w.clusterPort = 'refused'), 'CONNECTION_REFUSED'],
     ['a Community Edition secondary', (w: FakeWorld) => (w.secondary.enterprise = false), 'NOT_ENTERPRISE'],
   ])('stops at preflight with %s, before any token', async (_what, breakIt, code) => {
-    breakIt(world)
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    breakIt(fx.world)
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state).toBe('failed')
     expect(hs.steps[0]).toMatchObject({ status: 'failed', error: { code } })
     expect(hs.error?.code).toBe(code)
     expect(stepStatuses(hs).mint_token).toBe('skipped')
     expect(hs.checks.find((c) => c.code === code)?.status).toBe('fail')
-    expect(world.minted).toEqual([])
-    expect(world.knownSecondaries.size).toBe(0)
-    expect(world.primary.mode).toBe('disabled')
+    expect(fx.world.minted).toEqual([])
+    expect(fx.world.knownSecondaries.size).toBe(0)
+    expect(fx.world.primary.mode).toBe('disabled')
   })
 
   it('refuses a secondary of another primary, allow_repoint or not, and skips checks by name', async () => {
-    world.secondary = { ...world.secondary, mode: 'secondary', state: 'stream-wals', clusterId: 'another-set' }
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    fx.world.secondary = { ...fx.world.secondary, mode: 'secondary', state: 'stream-wals', clusterId: 'another-set' }
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.error?.code).toBe('SECONDARY_REPLICATES_OTHER_PRIMARY')
 
-    world.secondary.sealed = true
+    fx.world.secondary.sealed = true
     const preflight = async (payload: Record<string, unknown>) => {
-      const res = await gw.app.inject({ method: 'POST', url: '/v1/preflight', headers: AUTH, payload })
+      const res = await fx.gw.app.inject({ method: 'POST', url: '/v1/preflight', headers: AUTH, payload })
       expect(res.statusCode, res.body).toBe(200)
       return res.json() as {
         ok: boolean
@@ -139,50 +127,48 @@ describe('handshake state machine (fake agents)', () => {
       skip_checks: ['secondary_vault', 'secondary_role'],
     })
     expect(skipped.ok).toBe(true)
-    expect(world.calls.filter((c) => /enable|mint|activate/.test(c))).toEqual([])
+    expect(fx.world.calls.filter((c) => /enable|mint|activate/.test(c))).toEqual([])
   })
 
   it('re-checks the cluster port after enabling DR and fails before minting when TLS is terminated', async () => {
-    world.clusterPort = 'tls_terminated'
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    fx.world.clusterPort = 'tls_terminated'
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state).toBe('failed')
     expect(stepStatuses(hs)).toMatchObject({ enable_primary: 'succeeded', mint_token: 'failed' })
     expect(hs.error?.code).toBe('TLS_TERMINATED')
     expect(hs.checks.find((c) => c.phase === 'post_enable' && c.code === 'TLS_TERMINATED')?.status).toBe('fail')
-    expect(world.minted).toEqual([])
+    expect(fx.world.minted).toEqual([])
   })
 
   it("fails preflight when the primary's advertised api_addr reaches another cluster", async () => {
-    world.apiReaches = 'some-other-cluster'
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    fx.world.apiReaches = 'some-other-cluster'
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state).toBe('failed')
     expect(hs.error?.code).toBe('WRONG_CLUSTER')
     expect(hs.checks.find((c) => c.code === 'WRONG_CLUSTER')).toMatchObject({ status: 'fail', phase: 'preflight' })
-    expect(world.calls.filter((c) => /enable|mint|activate/.test(c))).toEqual([])
+    expect(fx.world.calls.filter((c) => /enable|mint|activate/.test(c))).toEqual([])
   })
 
   it('re-mints once when the token does not look up as valid', async () => {
     let first = true
-    world.intercept['secondary.inspect'] = async (next) => {
+    fx.world.intercept['secondary.inspect'] = async (next) => {
       if (first) {
         first = false
-        for (const t of world.tokens.values()) t.revoked = true
+        for (const t of fx.world.tokens.values()) t.revoked = true
       }
       return next()
     }
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
     expect(hs.token?.mints).toBe(2)
     expect(hs.steps.find((s) => s.name === 'inspect_token')?.detail).toContain('re-minted once')
-    expect(world.activations).toBe(1)
+    expect(fx.world.activations).toBe(1)
   })
 
   it('re-mints a token that would expire before activation', async () => {
     let offset = 0
-    world.now = () => Date.now() + offset
-    await gw.app.close()
-    gw = await startGateway(join(tmp.dir, 'gw.sqlite'), {
-      agents: world.clients(),
+    fx.world.now = () => Date.now() + offset
+    await fx.restart({
       now: () => Date.now() + offset,
       hooks: {
         beforeStep: (_id, step) => {
@@ -191,38 +177,33 @@ describe('handshake state machine (fake agents)', () => {
         },
       },
     })
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app, { inspect: false })).json().id)
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app, { inspect: false })).json().id)
     expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
     expect(hs.token?.mints).toBe(2)
-    expect(world.calls.filter((c) => c === 'primary.revoke')).toHaveLength(1)
-    expect([...world.knownSecondaries]).toEqual(['dc2'])
-    expect(world.activations).toBe(1)
+    expect(fx.world.calls.filter((c) => c === 'primary.revoke')).toHaveLength(1)
+    expect([...fx.world.knownSecondaries]).toEqual(['dc2'])
+    expect(fx.world.activations).toBe(1)
   })
 
   it('fails verify within its deadline, naming what is missing', async () => {
-    world.streams = false
-    await gw.app.close()
-    gw = await startGateway(
-      join(tmp.dir, 'gw.sqlite'),
-      { agents: world.clients() },
-      { VAULT_DR_VERIFY_TIMEOUT_MS: '300' },
-    )
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    fx.world.streams = false
+    await fx.restart({}, { VAULT_DR_VERIFY_TIMEOUT_MS: '300' })
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state).toBe('failed')
     expect(hs.error?.code).toBe('GATEWAY_ERR_VERIFY_TIMEOUT')
     expect(hs.error?.detail).toContain('connection_state is connecting')
     // While the secondary does not stream, only the secondary is asked.
-    const waiting = world.calls.slice(world.calls.indexOf('secondary.activate') + 1)
+    const waiting = fx.world.calls.slice(fx.world.calls.indexOf('secondary.activate') + 1)
     expect(waiting.filter((c) => c === 'secondary.status').length).toBeGreaterThan(1)
     expect(waiting.filter((c) => c === 'primary.status')).toEqual([])
     // The token was used: it must not be revoked (that would cut the secondary off).
-    expect(world.calls).not.toContain('primary.revoke')
+    expect(fx.world.calls).not.toContain('primary.revoke')
   })
 
   it('counts steps and failures in its metrics', async () => {
-    world.primary.sealed = true
-    await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
-    const text = (await gw.app.inject({ method: 'GET', url: '/metrics' })).body
+    fx.world.primary.sealed = true
+    await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
+    const text = (await fx.gw.app.inject({ method: 'GET', url: '/metrics' })).body
     expect(text).toMatch(/vault_dr_handshakes\{state="failed"[^}]*\} 1/)
     expect(text).toMatch(/vault_dr_handshake_failures_total\{code="PRIMARY_SEALED"[^}]*\} 1/)
     expect(text).toMatch(/vault_dr_handshake_step_duration_seconds_count\{[^}]*step="preflight"[^}]*\} 1/)

@@ -10,9 +10,8 @@ import {
   stepStatuses,
   waitFor,
 } from './helpers/gateway.ts'
-import { useGatewayFixture } from './helpers/gateway-fixture.ts'
+import { type Gateway, useGatewayFixture } from './helpers/gateway-fixture.ts'
 
-type Gateway = Awaited<ReturnType<typeof startGateway>>
 const never = () => new Promise<never>(() => {})
 
 describe('durability: crashes, restarts and cancellation (fake agents)', () => {
@@ -45,9 +44,7 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
   }
 
   async function restartAndFinish(id: string) {
-    const gw = await startGateway(fx.path, { agents: fx.world.clients() })
-    fx.gateways.push(gw)
-    return waitFor(gw.app, id)
+    return waitFor((await fx.gateway()).app, id)
   }
 
   it.each(STEP_NAMES.slice(1))('completes exactly once after a crash before %s', async (step) => {
@@ -91,11 +88,11 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
 
   it('stops cleanly while verify waits, and the next gateway finishes the wait', async () => {
     fx.world.streams = false
-    const gw = await startGateway(fx.path, { agents: fx.world.clients() })
+    const gw = await fx.gateway()
     await registerPair(gw.app)
     const id = (await createHandshake(gw.app)).json().id as string
     await waitForStep(gw, id, 'verify', 'running')
-    await gw.app.close()
+    await fx.close(gw)
     fx.world.streams = true
     fx.world.secondary.state = 'stream-wals'
     fx.world.connected.add('dc2')
@@ -109,11 +106,9 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve
     })
-    const gw = await startGateway(fx.path, {
-      agents: fx.world.clients(),
+    const gw = await fx.gateway({
       hooks: { beforeStep: (_id, step) => (step === 'inspect_token' ? held : undefined) },
     })
-    fx.gateways.push(gw)
     await registerPair(gw.app)
     const id = (await createHandshake(gw.app)).json().id as string
     await waitForStep(gw, id, 'mint_token', 'succeeded')
@@ -135,13 +130,8 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
 
   it('gives one handshake to concurrent requests for one secondary, also from two gateways on one store', async () => {
     const hold = { beforeStep: () => never() }
-    const a = await startGateway(fx.path, { agents: fx.world.clients(), hooks: hold, stopGraceMs: 0 })
-    const b = await startGateway(
-      fx.path,
-      { agents: fx.world.clients(), hooks: hold, stopGraceMs: 0 },
-      { VAULT_DR_GATEWAY_ID: 'gw-b' },
-    )
-    fx.gateways.push(a, b)
+    const a = await fx.gateway({ hooks: hold, stopGraceMs: 0 })
+    const b = await fx.gateway({ hooks: hold, stopGraceMs: 0 }, { VAULT_DR_GATEWAY_ID: 'gw-b' })
     await registerPair(a.app)
     const results = await Promise.all([createHandshake(a.app), createHandshake(a.app), createHandshake(b.app)])
     const codes = results.map((r) => r.statusCode).sort()
@@ -155,8 +145,7 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
   })
 
   it('answers the same handshake for the same Idempotency-Key and body, 422 for another body', async () => {
-    const gw = await startGateway(fx.path, { agents: fx.world.clients() })
-    fx.gateways.push(gw)
+    const gw = await fx.gateway()
     await registerPair(gw.app)
     const key = { 'idempotency-key': 'req-7f3a' }
     const first = await createHandshake(gw.app, {}, key)
@@ -173,8 +162,7 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
   })
 
   it('replays an Idempotency-Key after its secondary cluster was deleted, and still refuses another body', async () => {
-    const gw = await startGateway(fx.path, { agents: fx.world.clients() })
-    fx.gateways.push(gw)
+    const gw = await fx.gateway()
     await registerPair(gw.app)
     const key = { 'idempotency-key': 'req-deleted-secondary' }
     const first = await createHandshake(gw.app, {}, key)
@@ -210,8 +198,7 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
     expect(before?.steps.find((s) => s.name === 'mint_token')?.status).toBe('running')
     expect(before?.token).toBeNull()
 
-    const gw2 = await startGateway(fx.path, { agents: fx.world.clients() })
-    fx.gateways.push(gw2)
+    const gw2 = await fx.gateway()
     const hs = await waitFor(gw2.app, id)
     const live = [...fx.world.tokens.values()].filter((t) => !t.used && !t.revoked && t.exp > Date.now())
 

@@ -1,48 +1,26 @@
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { GatewayErrors } from '../src/gateway-errors.ts'
-import { FakeWorld } from './helpers/fake-agents.ts'
-import {
-  AUTH,
-  createHandshake,
-  register,
-  registerPair,
-  startGateway,
-  stepStatuses,
-  tempDir,
-  waitFor,
-} from './helpers/gateway.ts'
+import { AUTH, createHandshake, register, stepStatuses, waitFor } from './helpers/gateway.ts'
+import { useRegisteredGateway } from './helpers/gateway-fixture.ts'
 
 const IN_USE = 'GATEWAY_ERR_SECONDARY_ID_IN_USE'
 const NOT_OURS = 'GATEWAY_ERR_SECONDARY_ID_NOT_OURS'
 const never = () => new Promise<never>(() => {})
 
 describe('a secondary id another DR secondary uses is never revoked (fake agents)', () => {
-  let tmp: { dir: string; cleanup: () => void }
-  let world: FakeWorld
-  let gw: Awaited<ReturnType<typeof startGateway>>
-  beforeEach(async () => {
-    tmp = tempDir()
-    world = new FakeWorld()
-    gw = await startGateway(join(tmp.dir, 'gw.sqlite'), { agents: world.clients() })
-    await registerPair(gw.app)
-  })
-  afterEach(async () => {
-    await gw.app.close()
-    tmp.cleanup()
-  })
+  const fx = useRegisteredGateway()
 
   /** The primary already replicates to a live DR secondary, elsewhere, under the id dc3. */
   function liveSecondaryElsewhere() {
-    world.primary = { ...world.primary, mode: 'primary', state: 'running', clusterId: 'repl-set-1' }
-    world.knownSecondaries.add('dc3')
-    world.connected.add('dc3')
+    fx.world.primary = { ...fx.world.primary, mode: 'primary', state: 'running', clusterId: 'repl-set-1' }
+    fx.world.knownSecondaries.add('dc3')
+    fx.world.connected.add('dc3')
   }
-  const touched = () => world.calls.filter((c) => /revoke|mint|activate/.test(c))
+  const touched = () => fx.world.calls.filter((c) => /revoke|mint|activate/.test(c))
 
   it('fails the secondary_id_free check before anything changes, in the handshake and the dry run', async () => {
     liveSecondaryElsewhere()
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app, { secondary_id: 'dc3' })).json().id)
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app, { secondary_id: 'dc3' })).json().id)
     expect(hs.state).toBe('failed')
     expect(hs.error?.code).toBe(IN_USE)
     expect(hs.checks.find((c) => c.name === 'secondary_id_free')).toMatchObject({
@@ -52,13 +30,13 @@ describe('a secondary id another DR secondary uses is never revoked (fake agents
     })
     expect(stepStatuses(hs)).toMatchObject({ preflight: 'failed', enable_primary: 'skipped', mint_token: 'skipped' })
     expect(touched()).toEqual([])
-    expect(world.connected.has('dc3')).toBe(true)
+    expect(fx.world.connected.has('dc3')).toBe(true)
 
     const payload = { primary: 'dc1', secondary: 'dc2', secondary_id: 'dc3' }
-    const dry = await gw.app.inject({ method: 'POST', url: '/v1/preflight', headers: AUTH, payload })
+    const dry = await fx.gw.app.inject({ method: 'POST', url: '/v1/preflight', headers: AUTH, payload })
     expect(dry.statusCode, dry.body).toBe(200)
     expect(dry.json().ok).toBe(false)
-    const free = await gw.app.inject({
+    const free = await fx.gw.app.inject({
       method: 'POST',
       url: '/v1/preflight',
       headers: AUTH,
@@ -69,43 +47,43 @@ describe('a secondary id another DR secondary uses is never revoked (fake agents
 
   it('skipping the check by name still never revokes it: mint_token fails with the same code', async () => {
     liveSecondaryElsewhere()
-    const res = await createHandshake(gw.app, { secondary_id: 'dc3', skip_checks: ['secondary_id_free'] })
-    const hs = await waitFor(gw.app, res.json().id)
+    const res = await createHandshake(fx.gw.app, { secondary_id: 'dc3', skip_checks: ['secondary_id_free'] })
+    const hs = await waitFor(fx.gw.app, res.json().id)
     expect(hs.checks.find((c) => c.name === 'secondary_id_free')?.status).toBe('skipped')
     expect(stepStatuses(hs)).toMatchObject({ enable_primary: 'skipped', mint_token: 'failed' })
     expect(hs.error?.code).toBe(IN_USE)
     expect(hs.error?.detail).toContain('left secondary id dc3 alone: another DR secondary of the primary uses it')
     expect(touched()).toEqual([])
-    expect(world.connected.has('dc3')).toBe(true)
+    expect(fx.world.connected.has('dc3')).toBe(true)
   })
 
   it('revokes an unused id an earlier handshake of this gateway minted, and mints anew', async () => {
     // The earlier attempt fails after minting and cannot revoke its id (the primary agent is unreachable then).
-    world.intercept['secondary.activate'] = async () => {
+    fx.world.intercept['secondary.activate'] = async () => {
       throw GatewayErrors.agentRejected('secondary-agent: SECONDARY_ERR_CA_FILE: ca_file is not readable', {
         upstream: { service: 'secondary-agent', status: 400, code: 'SECONDARY_ERR_CA_FILE' },
       })
     }
-    world.intercept['primary.revoke'] = async () => {
+    fx.world.intercept['primary.revoke'] = async () => {
       throw GatewayErrors.agentUnreachable('primary-agent: connection refused')
     }
-    const first = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    const first = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(first.state).toBe('failed')
     expect(first.error?.detail).toContain('could not revoke dc2')
-    expect([...world.knownSecondaries]).toEqual(['dc2'])
+    expect([...fx.world.knownSecondaries]).toEqual(['dc2'])
 
-    world.intercept = {}
-    world.calls.length = 0
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    fx.world.intercept = {}
+    fx.world.calls.length = 0
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
     expect(hs.checks.find((c) => c.name === 'secondary_id_free')).toMatchObject({ status: 'pass' })
     expect(touched()).toEqual(['primary.revoke', 'primary.mintToken', 'secondary.activate'])
   })
 
   it('never revokes an unused id this gateway did not mint (by hand, another tool): stops before any change', async () => {
-    world.primary = { ...world.primary, mode: 'primary', state: 'running', clusterId: 'repl-set-1' }
-    world.knownSecondaries.add('dc2')
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    fx.world.primary = { ...fx.world.primary, mode: 'primary', state: 'running', clusterId: 'repl-set-1' }
+    fx.world.knownSecondaries.add('dc2')
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state).toBe('failed')
     expect(hs.error?.code).toBe(NOT_OURS)
     expect(hs.checks.find((c) => c.name === 'secondary_id_free')).toMatchObject({
@@ -114,12 +92,12 @@ describe('a secondary id another DR secondary uses is never revoked (fake agents
       fix: expect.stringContaining('revoke it on the primary'),
     })
     expect(touched()).toEqual([])
-    expect([...world.knownSecondaries]).toEqual(['dc2'])
+    expect([...fx.world.knownSecondaries]).toEqual(['dc2'])
 
     // Skipping the check by name changes nothing: mint_token refuses with the same code, still revoking nothing.
     const skipped = await waitFor(
-      gw.app,
-      (await createHandshake(gw.app, { skip_checks: ['secondary_id_free'] })).json().id,
+      fx.gw.app,
+      (await createHandshake(fx.gw.app, { skip_checks: ['secondary_id_free'] })).json().id,
     )
     expect(stepStatuses(skipped)).toMatchObject({ mint_token: 'failed' })
     expect(skipped.error?.code).toBe(NOT_OURS)
@@ -128,48 +106,43 @@ describe('a secondary id another DR secondary uses is never revoked (fake agents
 
   it('never revokes an id someone mints by hand between its status read and its own mint', async () => {
     let first = true
-    world.intercept['primary.mintToken'] = async (next) => {
+    fx.world.intercept['primary.mintToken'] = async (next) => {
       if (first) {
         first = false
-        world.knownSecondaries.add('dc2') // minted by hand, never used: the agent answers "exists"
+        fx.world.knownSecondaries.add('dc2') // minted by hand, never used: the agent answers "exists"
       }
       return next()
     }
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state).toBe('failed')
     expect(hs.error?.code).toBe(NOT_OURS)
-    expect(world.calls).not.toContain('primary.revoke')
-    expect(world.knownSecondaries.has('dc2')).toBe(true)
+    expect(fx.world.calls).not.toContain('primary.revoke')
+    expect(fx.world.knownSecondaries.has('dc2')).toBe(true)
   })
 
   it('on failure, leaves alone an id another secondary took meanwhile', async () => {
     // The token was used elsewhere before this secondary got it: activation is refused, the id now has a peer.
-    world.intercept['secondary.activate'] = async (next) => {
-      world.peers.add('dc2')
-      world.connected.add('dc2')
-      for (const t of world.tokens.values()) t.used = true
+    fx.world.intercept['secondary.activate'] = async (next) => {
+      fx.world.peers.add('dc2')
+      fx.world.connected.add('dc2')
+      for (const t of fx.world.tokens.values()) t.used = true
       return next()
     }
-    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state).toBe('failed')
     expect(hs.error?.detail).toContain('left secondary id dc2 alone')
-    expect(world.calls).not.toContain('primary.revoke')
-    expect(world.connected.has('dc2')).toBe(true)
+    expect(fx.world.calls).not.toContain('primary.revoke')
+    expect(fx.world.connected.has('dc2')).toBe(true)
   })
 
   it('refuses a second unfinished handshake with the same primary and secondary id (409)', async () => {
-    await gw.app.close()
-    gw = await startGateway(join(tmp.dir, 'gw.sqlite'), {
-      agents: world.clients(),
-      stopGraceMs: 0,
-      hooks: { beforeStep: () => never() },
-    })
-    await register(gw.app, 'dc3', 'secondary', 'http://dc3-agent:8420', 'dc3-agent-token-0123456789')
-    expect((await createHandshake(gw.app, { secondary_id: 'shared' })).statusCode).toBe(202)
-    const second = await createHandshake(gw.app, { secondary: 'dc3', secondary_id: 'shared' })
+    await fx.restart({ stopGraceMs: 0, hooks: { beforeStep: () => never() } })
+    await register(fx.gw.app, 'dc3', 'secondary', 'http://dc3-agent:8420', 'dc3-agent-token-0123456789')
+    expect((await createHandshake(fx.gw.app, { secondary_id: 'shared' })).statusCode).toBe(202)
+    const second = await createHandshake(fx.gw.app, { secondary: 'dc3', secondary_id: 'shared' })
     expect(second.statusCode, second.body).toBe(409)
     expect(second.json()).toMatchObject({ code: 'GATEWAY_ERR_HANDSHAKE_IN_PROGRESS' })
     expect(second.json().detail).toContain('secondary_id shared on primary dc1')
-    expect((await createHandshake(gw.app, { secondary: 'dc3', secondary_id: 'dc3' })).statusCode).toBe(202)
+    expect((await createHandshake(fx.gw.app, { secondary: 'dc3', secondary_id: 'dc3' })).statusCode).toBe(202)
   })
 })
