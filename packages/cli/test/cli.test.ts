@@ -178,3 +178,41 @@ describe('human output', () => {
     expect(line).toMatch(/^✘ preflight\s+1\.5s {2}TLS_TERMINATED: the cluster port shows another certificate$/)
   })
 })
+
+describe('cluster status output', () => {
+  // A stand-in gateway whose one cluster's Vault reports a DR mode none of ours ("unsupported").
+  let server: Server
+  let env: NodeJS.ProcessEnv
+  const cluster = {
+    name: 'dc1',
+    role: 'primary',
+    agent_url: 'http://127.0.0.1:8410',
+    agent: {
+      reachable: true,
+      status: {
+        vault: { reachable: true, sealed: false, version: '1.17.3+ent', ha_role: 'active' },
+        replication: { mode: 'unknown', reported_mode: 'unsupported', state: null, connection_state: null },
+      },
+    },
+  }
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(req.url?.startsWith('/v1/clusters/') ? cluster : { clusters: [cluster] }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    env = { VAULT_DR_GATEWAY_ADDR: `http://127.0.0.1:${port}`, VAULT_DR_API_TOKEN: 'gateway-token' }
+  })
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  it('shows a DR mode none of ours as Vault reported it, in the fleet table and in one cluster', async () => {
+    const io = capture()
+    expect(await runCli(['clusters', 'list'], env)).toBe(0)
+    expect(await runCli(['clusters', 'status', 'dc1'], env)).toBe(0)
+    expect(io.out()).toMatch(
+      /dc1\s+primary\s+http:\/\/127\.0\.0\.1:8410\s+1\.17\.3\+ent active\s+unknown \(unsupported\)/,
+    )
+    expect(io.out()).toContain('dr:    unknown (unsupported) -')
+  })
+})

@@ -71,5 +71,7 @@ function describeAgent(agent: ClusterView['agent']): [string, string, string] {
   const { vault, replication } = agent.status
   const health = !vault.reachable ? 'unreachable' : vault.sealed ? 'sealed' : `${vault.version ?? '?'} ${vault.ha_role}`
   const state = [replication?.state, replication?.connection_state].filter(Boolean).join('/')
-  return [health, replication?.mode ?? '-', state || '-']
+  // A mode none of ours is shown as Vault reported it (e.g. "unknown (unsupported)"): that word is the diagnosis.
+  const mode = replication?.reported_mode ? `${replication.mode} (${replication.reported_mode})` : replication?.mode
+  return [health, mode ?? '-', state || '-']
 }
