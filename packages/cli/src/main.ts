@@ -17,6 +17,7 @@ const OPTIONS = {
   secondary: { type: 'string' },
   'secondary-id': { type: 'string' },
   'primary-cluster-addr': { type: 'string' },
+  'primary-api-addr': { type: 'string' },
   ttl: { type: 'string' },
   'no-inspect': { type: 'boolean' },
   'allow-repoint': { type: 'boolean' },
@@ -36,7 +37,15 @@ const COMMANDS: Record<string, { options: readonly OptionName[]; args: number }>
   'clusters list': { options: [], args: 0 },
   'clusters status': { options: [], args: 1 },
   preflight: {
-    options: ['primary', 'secondary', 'secondary-id', 'primary-cluster-addr', 'allow-repoint', 'skip-check'],
+    options: [
+      'primary',
+      'secondary',
+      'secondary-id',
+      'primary-cluster-addr',
+      'primary-api-addr',
+      'allow-repoint',
+      'skip-check',
+    ],
     args: 0,
   },
   'handshake start': {
@@ -45,6 +54,7 @@ const COMMANDS: Record<string, { options: readonly OptionName[]; args: number }>
       'secondary',
       'secondary-id',
       'primary-cluster-addr',
+      'primary-api-addr',
       'ttl',
       'no-inspect',
       'allow-repoint',
@@ -131,10 +141,10 @@ async function dispatch(
     return value
   }
   const pair = () => ({ primary: need(v.primary, '--primary'), secondary: need(v.secondary, '--secondary') })
-  const clusterAddr = () => {
-    const addr = v['primary-cluster-addr']
-    return addr === undefined ? {} : { primary_cluster_addr: addr }
-  }
+  const primaryAddrs = () => ({
+    ...(v['primary-cluster-addr'] === undefined ? {} : { primary_cluster_addr: v['primary-cluster-addr'] }),
+    ...(v['primary-api-addr'] === undefined ? {} : { primary_api_addr: v['primary-api-addr'] }),
+  })
   switch (command) {
     case 'clusters add': {
       const role = need(v.role, '--role')
@@ -154,7 +164,7 @@ async function dispatch(
       return runPreflight(api, out, {
         ...pair(),
         ...(v['secondary-id'] === undefined ? {} : { secondary_id: v['secondary-id'] }),
-        ...clusterAddr(),
+        ...primaryAddrs(),
         allow_repoint: v['allow-repoint'] === true,
         skip_checks: (v['skip-check'] ?? []) as never,
       })
@@ -165,7 +175,7 @@ async function dispatch(
         {
           ...pair(),
           ...(v['secondary-id'] === undefined ? {} : { secondary_id: v['secondary-id'] }),
-          ...clusterAddr(),
+          ...primaryAddrs(),
           ...(v.ttl === undefined ? {} : { token_ttl: v.ttl }),
           inspect: v['no-inspect'] !== true,
           allow_repoint: v['allow-repoint'] === true,

@@ -5,9 +5,10 @@ Usage:
   vault-dr clusters list
   vault-dr clusters status <name>
   vault-dr preflight --primary <name> --secondary <name> [--secondary-id <id>] [--primary-cluster-addr <url>]
-                     [--allow-repoint] [--skip-check <check>]...
+                     [--primary-api-addr <url>] [--allow-repoint] [--skip-check <check>]...
   vault-dr handshake start --primary <name> --secondary <name> [--secondary-id <id>] [--primary-cluster-addr <url>]
-                           [--ttl <duration>] [--no-inspect] [--allow-repoint] [--skip-check <check>]... [--follow]
+                           [--primary-api-addr <url>] [--ttl <duration>] [--no-inspect] [--allow-repoint]
+                           [--skip-check <check>]... [--follow]
   vault-dr handshake show <id>
   vault-dr handshake list [--state pending|running|succeeded|failed|cancelled]
   vault-dr handshake cancel <id>
@@ -15,6 +16,8 @@ Usage:
 Options:
   --primary-cluster-addr <url>  enable the primary with this primary_cluster_addr (e.g. a layer-4 load balancer
                                 in front of its 8201); preflight probes it from the secondary first
+  --primary-api-addr <url>      where the secondary's Vault reaches the primary's API to unwrap the token, when
+                                not at the primary's own api_addr (a load balancer, NAT); probed in preflight
   --json    machine-readable output (one JSON document, or one JSON line per event with --follow)
   --help    this text
 

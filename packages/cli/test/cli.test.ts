@@ -93,13 +93,21 @@ describe('options each command takes', () => {
     ])
   })
 
-  it('passes --primary-cluster-addr of preflight through as primary_cluster_addr', async () => {
+  it('passes --primary-cluster-addr and --primary-api-addr of preflight through', async () => {
     capture()
-    const addr = 'https://vault-dr-lb.dc1.example:8201'
-    const args = ['preflight', '--primary', 'dc1', '--secondary', 'dc2', '--primary-cluster-addr', addr]
-    expect(await runCli(args, env)).toBe(0)
+    const cluster = 'https://vault-dr-lb.dc1.example:8201'
+    const api = 'https://vault.dc1.example:8200'
+    const args = ['preflight', '--primary', 'dc1', '--secondary', 'dc2', '--primary-cluster-addr', cluster]
+    expect(await runCli([...args, '--primary-api-addr', api], env)).toBe(0)
     expect(seen.map((r) => r.body)).toEqual([
-      { primary: 'dc1', secondary: 'dc2', primary_cluster_addr: addr, allow_repoint: false, skip_checks: [] },
+      {
+        primary: 'dc1',
+        secondary: 'dc2',
+        primary_cluster_addr: cluster,
+        primary_api_addr: api,
+        allow_repoint: false,
+        skip_checks: [],
+      },
     ])
   })
 

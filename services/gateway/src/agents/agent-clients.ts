@@ -45,12 +45,20 @@ export interface PrimaryAgentClient {
   probeLocal(signal?: Sig): Promise<LocalClusterProbe>
 }
 
+/** Where the secondary's Vault reaches the primary's API, when not at the token's addr claim. */
+export interface UnwrapAddress {
+  primaryApiAddr?: string | undefined
+}
+
 export interface SecondaryAgentClient {
   status(signal?: Sig, opts?: StatusOptions): Promise<ClusterStatus>
-  inspect(token: string, signal?: Sig): Promise<TokenInspection>
+  inspect(token: string, signal?: Sig, opts?: UnwrapAddress): Promise<TokenInspection>
   probePrimary(body: ProbePrimaryRequest, signal?: Sig): Promise<ProbePrimaryResult>
-  activate(token: string, signal?: Sig): Promise<ActivateResult>
+  activate(token: string, signal?: Sig, opts?: UnwrapAddress): Promise<ActivateResult>
 }
+
+const unwrapAt = ({ primaryApiAddr }: UnwrapAddress = {}) =>
+  primaryApiAddr === undefined ? {} : { primary_api_addr: primaryApiAddr }
 
 /** The seam between the gateway and its agents; tests inject fakes through buildApp's deps. */
 export interface AgentClients {
@@ -136,15 +144,15 @@ export function createAgentClients(opts: {
           callAgent({ ...s('getSecondaryStatus', true, sig), ...(timeoutMs ? { timeoutMs } : {}) }, (signal) =>
             api.GET('/v1/status', { params: { query: fresh ? { max_age_ms: 0 } : {} }, signal }),
           ),
-        inspect: (token, sig) =>
+        inspect: (token, sig, opts) =>
           callAgent(s('inspectToken', true, sig), (signal) =>
-            api.POST('/v1/tokens/inspect', { body: { token }, signal }),
+            api.POST('/v1/tokens/inspect', { body: { token, ...unwrapAt(opts) }, signal }),
           ),
         probePrimary: (body, sig) =>
           callAgent(s('probePrimary', true, sig), (signal) => api.POST('/v1/probes/primary', { body, signal })),
-        activate: (token, sig) =>
+        activate: (token, sig, opts) =>
           callAgent(s('activateDrSecondary', false, sig), (signal) =>
-            api.POST('/v1/dr/secondary/activate', { body: { token, confirm_wipe: true }, signal }),
+            api.POST('/v1/dr/secondary/activate', { body: { token, ...unwrapAt(opts), confirm_wipe: true }, signal }),
           ),
       }
     },

@@ -43,6 +43,7 @@ export function newHandshake(
       skip_checks: [...new Set(body.skip_checks)],
       allow_repoint: body.allow_repoint,
       primary_cluster_addr: body.primary_cluster_addr ?? null,
+      primary_api_addr: body.primary_api_addr ?? null,
     },
     steps: STEP_NAMES.map(pendingStep),
     checks: [],

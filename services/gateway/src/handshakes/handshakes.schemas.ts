@@ -1,7 +1,12 @@
-import { PrimaryClusterAddr, SecondaryId } from '@vault-dr/core'
+import { PrimaryApiAddr, PrimaryClusterAddr, SecondaryId } from '@vault-dr/core'
 import { z } from 'zod'
 import { ClusterName } from '../clusters/clusters.schemas.ts'
-import { Check, CheckName, PRIMARY_CLUSTER_ADDR_DESCRIPTION } from '../preflight/preflight.schemas.ts'
+import {
+  Check,
+  CheckName,
+  PRIMARY_API_ADDR_DESCRIPTION,
+  PRIMARY_CLUSTER_ADDR_DESCRIPTION,
+} from '../preflight/preflight.schemas.ts'
 import { TokenTtl } from './token-ttl.ts'
 
 export const STEP_NAMES = [
@@ -51,6 +56,7 @@ export const CreateHandshakeBody = z
     inspect: z.boolean().default(true).describe('Look the token up on the primary before handing it over'),
     skip_checks: z.array(CheckName).max(32).default([]).describe('Preflight checks to skip, by exact name'),
     primary_cluster_addr: PrimaryClusterAddr.optional().describe(PRIMARY_CLUSTER_ADDR_DESCRIPTION),
+    primary_api_addr: PrimaryApiAddr.optional().describe(PRIMARY_API_ADDR_DESCRIPTION),
     allow_repoint: z
       .boolean()
       .default(false)
@@ -68,6 +74,7 @@ export const HandshakeOptions = z.object({
   skip_checks: z.array(z.string()),
   allow_repoint: z.boolean(),
   primary_cluster_addr: z.string().nullable().describe('The primary_cluster_addr asked for; null: none'),
+  primary_api_addr: z.string().nullable().describe('The primary_api_addr asked for; null: none'),
 })
 export type HandshakeOptions = z.infer<typeof HandshakeOptions>
 

@@ -64,10 +64,11 @@ export function rememberingAgents(
     },
     secondary: {
       status: async (signal, opts) => memo.observe('secondary', await secondary.status(signal, opts)),
-      inspect: (token, signal) => secondary.inspect(token, signal),
+      inspect: (token, signal, opts) => secondary.inspect(token, signal, opts),
       probePrimary: (body, signal) => secondary.probePrimary(body, signal),
       // Activation changes both: the secondary is wiped and the primary gains a peer.
-      activate: (token, signal) => changing(memo, ['primary', 'secondary'], () => secondary.activate(token, signal)),
+      activate: (token, signal, opts) =>
+        changing(memo, ['primary', 'secondary'], () => secondary.activate(token, signal, opts)),
     },
   }
 }

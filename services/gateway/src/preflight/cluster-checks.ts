@@ -67,6 +67,8 @@ export async function clusterChecks(
      * dial first (often a load balancer). Probed too, before a token exists.
      */
     primaryClusterAddr?: string | null | undefined
+    /** Where the secondary unwraps, when not at the primary's advertised api_addr: probed instead of it. */
+    primaryApiAddr?: string | null | undefined
   } = {},
 ): Promise<ClusterProbeOutcome> {
   const { signal } = opts
@@ -81,13 +83,14 @@ export async function clusterChecks(
     }
   }
   const checks = [localCheck(local, phase)]
-  const { api_addr: apiAddr, cluster_addr: clusterAddr } = local.advertised
+  const clusterAddr = local.advertised.cluster_addr
+  const apiAddr = opts.primaryApiAddr || local.advertised.api_addr
   if (!apiAddr || !clusterAddr) {
     checks.push({
       name: 'primary_advertised',
       status: 'fail',
       code: 'NO_ADVERTISED_ADDR',
-      detail: `the primary advertises api_addr ${apiAddr ?? '(none)'} and cluster_addr ${clusterAddr ?? '(none)'}`,
+      detail: `the primary advertises api_addr ${local.advertised.api_addr ?? '(none)'} and cluster_addr ${clusterAddr ?? '(none)'}`,
       fix: 'Set api_addr and cluster_addr in the primary Vault configuration to addresses the secondary can reach.',
       source: 'primary-agent',
       phase,

@@ -25,7 +25,7 @@ export const preflightRoutes: FastifyPluginAsyncZod<{
     },
     async (request) => {
       const { primary, secondary, skip_checks: skip, allow_repoint: allowRepoint } = request.body
-      const primaryClusterAddr = request.body.primary_cluster_addr
+      const { primary_cluster_addr: primaryClusterAddr, primary_api_addr: primaryApiAddr } = request.body
       const secondaryId = request.body.secondary_id ?? secondary
       if (primary === secondary) throw GatewayErrors.sameCluster(`${primary} is named as both sides`)
       const [p, s] = await Promise.all([clusters.resolve(primary, 'primary'), clusters.resolve(secondary, 'secondary')])
@@ -33,6 +33,7 @@ export const preflightRoutes: FastifyPluginAsyncZod<{
         skip,
         allowRepoint,
         primaryClusterAddr,
+        primaryApiAddr,
         secondaryId,
         // No handshake of its own: every handshake of this gateway counts.
         idHistory: await store.secondaryIdHistory(primary, secondaryId, ''),

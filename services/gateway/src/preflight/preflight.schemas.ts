@@ -1,4 +1,4 @@
-import { PrimaryClusterAddr, SecondaryId } from '@vault-dr/core'
+import { PrimaryApiAddr, PrimaryClusterAddr, SecondaryId } from '@vault-dr/core'
 import { z } from 'zod'
 import { ClusterName } from '../clusters/clusters.schemas.ts'
 
@@ -50,6 +50,12 @@ export const PRIMARY_CLUSTER_ADDR_DESCRIPTION =
   'changes, and again once DR is on. A primary that already is a DR primary must hand out this very address ' +
   '(Vault keeps the one it was enabled with): check primary_cluster_addr fails otherwise.'
 
+export const PRIMARY_API_ADDR_DESCRIPTION =
+  "Where the secondary's Vault reaches the primary's API to unwrap the activation token, when the primary's own " +
+  "api_addr (the token's addr claim) is not reachable from the secondary: a load balancer, a NAT address. " +
+  'Preflight probes it from the secondary (it must reach the primary cluster), and inspect_token and ' +
+  'activate_secondary use it.'
+
 export const PreflightBody = z
   .object({
     primary: ClusterName,
@@ -59,6 +65,7 @@ export const PreflightBody = z
     ),
     skip_checks: z.array(CheckName).max(32).default([]),
     primary_cluster_addr: PrimaryClusterAddr.optional().describe(PRIMARY_CLUSTER_ADDR_DESCRIPTION),
+    primary_api_addr: PrimaryApiAddr.optional().describe(PRIMARY_API_ADDR_DESCRIPTION),
     allow_repoint: z.boolean().default(false),
   })
   .strict()

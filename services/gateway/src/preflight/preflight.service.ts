@@ -14,6 +14,8 @@ export interface PreflightOptions {
   idHistory: SecondaryIdHistory
   /** The primary_cluster_addr the primary is to be enabled with, when one is asked for. */
   primaryClusterAddr?: string | null | undefined
+  /** Where the secondary reaches the primary's API, when not at its advertised api_addr. */
+  primaryApiAddr?: string | null | undefined
 }
 
 export interface PreflightRun extends PreflightResult {
@@ -73,6 +75,7 @@ export async function runPreflight(
       expectedClusterId: p.value.vault.cluster_id,
       // The address asked for is probed before enabling; one that differs from the primary's own fails its check.
       primaryClusterAddr: opts.primaryClusterAddr ?? p.value.replication?.primary_cluster_addr,
+      primaryApiAddr: opts.primaryApiAddr,
       signal,
       local,
     })

@@ -1,4 +1,4 @@
-import { sameClusterAddress } from '@vault-dr/core'
+import { sameVaultAddress } from '@vault-dr/core'
 import type { ClusterStatus } from '../agents/agent-types.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { notOursReason } from '../handshakes/secondary-id-origin.ts'
@@ -240,7 +240,7 @@ function primaryClusterAddrVerdict(primary: ClusterStatus, asked: string): Verdi
   if (r === null) return warn('DR_STATUS_UNKNOWN', 'the primary agent could not read DR status', null)
   if (r.mode !== 'primary') return pass(`enable_primary will enable DR with primary_cluster_addr ${asked}`)
   const current = r.primary_cluster_addr
-  if (sameClusterAddress(asked, current)) return pass(`the DR primary already hands out ${asked}`)
+  if (sameVaultAddress(asked, current)) return pass(`the DR primary already hands out ${asked}`)
   return fail(
     'PRIMARY_CLUSTER_ADDR_DIFFERS',
     `the cluster already is a DR primary handing out ${current ? `primary_cluster_addr ${current}` : "each node's cluster_addr (no primary_cluster_addr)"}, not ${asked}`,

@@ -34,7 +34,7 @@ describe('opening a store written by an older gateway', () => {
     await store.close()
   })
 
-  it('reads the options of a handshake stored before primary_cluster_addr existed as none asked for', async () => {
+  it('reads the options of a handshake stored before primary_cluster_addr and primary_api_addr as none asked for', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vault-dr-migration-'))
     dirs.push(dir)
     const path = join(dir, 'gw.sqlite')
@@ -49,7 +49,11 @@ describe('opening a store written by an older gateway', () => {
     db.close()
 
     const store = new SqliteStore(path)
-    expect((await store.getHandshake('h1'))?.options).toEqual({ ...options, primary_cluster_addr: null })
+    expect((await store.getHandshake('h1'))?.options).toEqual({
+      ...options,
+      primary_cluster_addr: null,
+      primary_api_addr: null,
+    })
     await store.close()
   })
 })

@@ -89,9 +89,15 @@ export function clusterFromRow(row: Row): StoredCluster {
 
 type Options = HandshakeRecord['options']
 
-/** Handshakes stored before primary_cluster_addr existed read with none asked for. */
-function withOptionDefaults(stored: Omit<Options, 'primary_cluster_addr'> & Partial<Options>): Options {
-  return { ...stored, primary_cluster_addr: stored.primary_cluster_addr ?? null }
+type AddedOptions = 'primary_cluster_addr' | 'primary_api_addr'
+
+/** Handshakes stored before primary_cluster_addr and primary_api_addr existed read with none asked for. */
+function withOptionDefaults(stored: Omit<Options, AddedOptions> & Partial<Options>): Options {
+  return {
+    ...stored,
+    primary_cluster_addr: stored.primary_cluster_addr ?? null,
+    primary_api_addr: stored.primary_api_addr ?? null,
+  }
 }
 
 export function handshakeFromRow(row: Row): HandshakeRecord {

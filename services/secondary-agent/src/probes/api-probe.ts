@@ -1,5 +1,12 @@
-import { classifyNetworkError, HEALTH_ANSWERS, isCodedError, probeTls, VaultClient, VaultErrors } from '@vault-dr/core'
-import { DEFAULT_API_PORT } from '../shared/inputs.ts'
+import {
+  classifyNetworkError,
+  DEFAULT_API_PORT,
+  HEALTH_ANSWERS,
+  isCodedError,
+  probeTls,
+  VaultClient,
+  VaultErrors,
+} from '@vault-dr/core'
 import { networkCode, networkFix, untrustedFix } from './diagnoses.ts'
 import { check, type Target, targetOf, tcpCheck } from './probe-checks.ts'
 import type { ProbeCheck, ProbeCode } from './probes.schemas.ts'

@@ -1,5 +1,4 @@
-import { DR_REPLICATION_ALPN, probeTls, refusedReplicationProtocol } from '@vault-dr/core'
-import { DEFAULT_CLUSTER_PORT } from '../shared/inputs.ts'
+import { DEFAULT_CLUSTER_PORT, DR_REPLICATION_ALPN, probeTls, refusedReplicationProtocol } from '@vault-dr/core'
 import { clusterHandshakeFix, networkCode, TLS_TERMINATED_FIX } from './diagnoses.ts'
 import { check, targetOf, tcpCheck } from './probe-checks.ts'
 import type { ProbeCheck } from './probes.schemas.ts'

@@ -1,44 +1,11 @@
-import { ActivationTokenString, decodeActivationToken } from '@vault-dr/core'
+import {
+  ActivationTokenString,
+  DEFAULT_API_PORT,
+  DEFAULT_CLUSTER_PORT,
+  decodeActivationToken,
+  vaultAddress,
+} from '@vault-dr/core'
 import { z } from 'zod'
-
-export const DEFAULT_API_PORT = 8200
-export const DEFAULT_CLUSTER_PORT = 8201
-
-/** Why a Vault-form address is not acceptable, or null when it is; the message never echoes the input. */
-export function addressProblem(address: string): string | null {
-  let url: URL
-  try {
-    url = new URL(address)
-  } catch {
-    return 'must be a URL such as https://vault.example.com:8200 (with a valid port 1-65535)'
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'the scheme must be https or http'
-  if (url.username !== '' || url.password !== '') return 'must not carry a user name or password'
-  if (url.hostname === '' || url.hostname === '[]') return 'must name a host'
-  if (url.port === '0') return 'the port must be between 1 and 65535'
-  if (url.pathname !== '/' && url.pathname !== '') return 'must not have a path (only scheme://host:port)'
-  if (url.search !== '' || url.hash !== '' || address.includes('?') || address.includes('#')) {
-    return 'must not have a query or fragment'
-  }
-  return null
-}
-
-/**
- * An http(s) address in Vault's form, `scheme://host[:port]`: no path, query or credentials. The port defaults to
- * `defaultPort` when absent (8200 for the API, 8201 for the cluster port).
- */
-export const vaultAddress = (defaultPort: number, what: string) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(2048)
-    .superRefine((value, ctx) => {
-      const problem = addressProblem(value)
-      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem })
-    })
-    .describe(`${what}, as scheme://host:port (http or https; the port defaults to ${defaultPort})`)
-    .meta({ examples: [`https://vault-primary.example.com:${defaultPort}`] })
 
 export const ApiAddress = vaultAddress(DEFAULT_API_PORT, "The primary's API address")
 export const ClusterAddress = vaultAddress(DEFAULT_CLUSTER_PORT, "A primary node's cluster address")

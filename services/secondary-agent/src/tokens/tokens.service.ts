@@ -1,4 +1,5 @@
 import {
+  addressProblem,
   classifyNetworkError,
   decodeActivationToken,
   isCodedError,
@@ -6,7 +7,7 @@ import {
   VaultClient,
   VaultErrors,
 } from '@vault-dr/core'
-import { addressProblem, redactToken } from '../shared/inputs.ts'
+import { redactToken } from '../shared/inputs.ts'
 import {
   type InspectTokenRequest,
   type LookupCode,

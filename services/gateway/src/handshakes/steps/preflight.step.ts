@@ -8,11 +8,12 @@ export const ALREADY_REPLICATING = 'already replicating: nothing changed'
 
 /** Step 1: every check before anything changes. A failed check ends the handshake here. */
 export async function preflightStep(ctx: StepContext): Promise<StepResult> {
-  const { skip_checks: skip, allow_repoint: allowRepoint, primary_cluster_addr: primaryClusterAddr } = ctx.hs.options
+  const { skip_checks: skip, allow_repoint: allowRepoint } = ctx.hs.options
   const opts = {
     skip,
     allowRepoint,
-    primaryClusterAddr,
+    primaryClusterAddr: ctx.hs.options.primary_cluster_addr,
+    primaryApiAddr: ctx.hs.options.primary_api_addr,
     secondaryId: ctx.hs.secondary_id,
     idHistory: await ctx.secondaryIdHistory(),
   }
@@ -40,6 +41,7 @@ export async function recheckCluster(ctx: StepContext): Promise<void> {
   const outcome = await clusterChecks(ctx.primary, ctx.secondary, 'post_enable', {
     expectedClusterId: primary.vault.cluster_id,
     primaryClusterAddr: primary.replication?.primary_cluster_addr,
+    primaryApiAddr: ctx.hs.options.primary_api_addr,
     signal: ctx.signal,
   })
   const rechecked = applySkips(outcome.checks, ctx.hs.options.skip_checks)

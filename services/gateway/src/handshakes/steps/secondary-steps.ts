@@ -1,4 +1,5 @@
 import { isCodedError } from '@vault-dr/core'
+import type { UnwrapAddress } from '../../agents/agent-clients.ts'
 import { GatewayErrors } from '../../gateway-errors.ts'
 import { StepCancelled, type StepContext, StepFailed, type StepResult } from '../step-context.ts'
 import { activatedWith, pairStatus, settledPairStatus } from './replication-state.ts'
@@ -11,12 +12,12 @@ export async function inspectTokenStep(ctx: StepContext): Promise<StepResult> {
   if (!ctx.tokens.held && activatedWith(await pairStatus(ctx, { reuse: true }), ctx.hs.secondary_id)) {
     return { status: 'skipped', detail: `the secondary is already activated with id ${ctx.hs.secondary_id}` }
   }
-  let inspection = await ctx.secondary.inspect(await ctx.tokens.fresh(ctx), ctx.signal)
+  let inspection = await ctx.secondary.inspect(await ctx.tokens.fresh(ctx), ctx.signal, unwrapAddress(ctx))
   let reminted = ''
   if (!inspection.lookup.valid || inspection.expired) {
     reminted = ` (re-minted once: the first token was ${inspection.lookup.code})`
     await ctx.tokens.mint(ctx)
-    inspection = await ctx.secondary.inspect(await ctx.tokens.fresh(ctx), ctx.signal)
+    inspection = await ctx.secondary.inspect(await ctx.tokens.fresh(ctx), ctx.signal, unwrapAddress(ctx))
   }
   if (!inspection.lookup.valid || inspection.expired) {
     throw new StepFailed({
@@ -37,6 +38,11 @@ const AMBIGUOUS = new Set<string>([
   GatewayErrors.agentFailed.code,
 ])
 
+/** Where the secondary unwraps: the handshake's primary_api_addr, else the token's addr claim (the primary's api_addr). */
+function unwrapAddress(ctx: StepContext): UnwrapAddress {
+  return { primaryApiAddr: ctx.hs.options.primary_api_addr ?? undefined }
+}
+
 /** Step 5: hand the token to the secondary, which activates (and is wiped). Exactly once, also across restarts. */
 export async function activateSecondaryStep(ctx: StepContext): Promise<StepResult> {
   const id = ctx.hs.secondary_id
@@ -50,7 +56,7 @@ export async function activateSecondaryStep(ctx: StepContext): Promise<StepResul
   // The last moment a cancellation stops the handshake: once the token is sent the secondary may be wiped.
   if (await ctx.cancelRequested()) throw new StepCancelled()
   try {
-    const result = await ctx.secondary.activate(token, ctx.signal)
+    const result = await ctx.secondary.activate(token, ctx.signal, unwrapAddress(ctx))
     ctx.tokens.forget()
     const warnings = result.warnings.length === 0 ? '' : `; Vault warned: ${result.warnings.join(' ')}`
     return { status: 'succeeded', detail: `activated as DR secondary ${id}${warnings}` }
