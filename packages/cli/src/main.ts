@@ -31,38 +31,24 @@ type OptionName = keyof typeof OPTIONS
 /** Options every command takes. */
 const GLOBAL_OPTIONS: readonly OptionName[] = ['json', 'help']
 
+/** What preflight and a handshake both take: the pair, and how the secondary reaches the primary. */
+const PAIR_OPTIONS: readonly OptionName[] = [
+  'primary',
+  'secondary',
+  'secondary-id',
+  'primary-cluster-addr',
+  'primary-api-addr',
+  'allow-repoint',
+  'skip-check',
+]
+
 /** Each command's own options and how many arguments follow its name; anything else is a usage error. */
 const COMMANDS: Record<string, { options: readonly OptionName[]; args: number }> = {
   'clusters add': { options: ['role', 'agent-url'], args: 1 },
   'clusters list': { options: [], args: 0 },
   'clusters status': { options: [], args: 1 },
-  preflight: {
-    options: [
-      'primary',
-      'secondary',
-      'secondary-id',
-      'primary-cluster-addr',
-      'primary-api-addr',
-      'allow-repoint',
-      'skip-check',
-    ],
-    args: 0,
-  },
-  'handshake start': {
-    options: [
-      'primary',
-      'secondary',
-      'secondary-id',
-      'primary-cluster-addr',
-      'primary-api-addr',
-      'ttl',
-      'no-inspect',
-      'allow-repoint',
-      'skip-check',
-      'follow',
-    ],
-    args: 0,
-  },
+  preflight: { options: PAIR_OPTIONS, args: 0 },
+  'handshake start': { options: [...PAIR_OPTIONS, 'ttl', 'no-inspect', 'follow'], args: 0 },
   'handshake show': { options: [], args: 1 },
   'handshake list': { options: ['state'], args: 0 },
   'handshake cancel': { options: [], args: 1 },
