@@ -15,6 +15,8 @@ export interface VaultAgent {
   status(maxAgeMs?: number): Promise<ClusterStatus>
   /** The same status as checked JSON, serialized once per Vault read: monitoring polls it at high rates. */
   statusJson(maxAgeMs?: number): Promise<string>
+  /** statusJson's answer when a fresh enough status is at hand (most polls), without waiting: else undefined. */
+  cachedStatusJson(maxAgeMs?: number): string | undefined
   /** Forget the cached status after a change, so the next read sees it. */
   invalidateStatus(): void
   /** A status read right after a change, shared like one the agent asked for (when steady). */
@@ -41,8 +43,7 @@ export function createVaultAgent(registry: Registry, vaultSettings: VaultSetting
     isSteady,
   )
   const serialized = new WeakMap<ClusterStatus, string>()
-  const statusJson = async (maxAgeMs?: number) => {
-    const current = await status.get(maxAgeMs)
+  const jsonOf = (current: ClusterStatus) => {
     let json = serialized.get(current)
     if (json === undefined) {
       json = JSON.stringify(ClusterStatus.parse(current))
@@ -50,11 +51,24 @@ export function createVaultAgent(registry: Registry, vaultSettings: VaultSetting
     }
     return json
   }
+  const statusJson = async (maxAgeMs?: number) => jsonOf(await status.get(maxAgeMs))
+  const cachedStatusJson = (maxAgeMs?: number) => {
+    const current = status.peek(maxAgeMs)
+    return current === undefined ? undefined : jsonOf(current)
+  }
   const rememberStatus = (s: ClusterStatus) => {
     if (s.replication !== null) metrics.recordStatus(s.replication)
     status.remember(s)
   }
-  return { vault, metrics, status: status.get, statusJson, invalidateStatus: status.invalidate, rememberStatus }
+  return {
+    vault,
+    metrics,
+    status: status.get,
+    statusJson,
+    cachedStatusJson,
+    invalidateStatus: status.invalidate,
+    rememberStatus,
+  }
 }
 
 /**

@@ -69,6 +69,16 @@ describe('bearer auth on /v1', () => {
     expect(res.json().fix).toContain('VAULT_DR_API_TOKEN')
   })
 
+  it('accepts the token however "Bearer" is spelled, and refuses one differing in a non-ASCII character', async () => {
+    expect((await post({ authorization: `Bearer ${API_TOKEN}` })).statusCode).toBe(201)
+    expect((await post({ authorization: `bearer ${API_TOKEN}` })).statusCode).toBe(201)
+    expect((await post({ authorization: `BEARER ${API_TOKEN}` })).statusCode).toBe(201)
+    // Same length, last character outside ASCII (latin1 "\u00f4" would be byte 0xf4 where "t" is 0x74).
+    const accented = `Bearer ${API_TOKEN.slice(0, -1)}\u00f4`
+    expect(accented).toHaveLength(`Bearer ${API_TOKEN}`.length)
+    expect((await post({ authorization: accented })).statusCode).toBe(401)
+  })
+
   it('answers 401 to a wrong token, and to one of a different length', async () => {
     const wrong = API_TOKEN.replace(/.$/, (c) => (c === 'x' ? 'y' : 'x'))
     expect(wrong).toHaveLength(API_TOKEN.length)

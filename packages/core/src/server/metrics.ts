@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Registry } from 'prom-client'
 import { z } from 'zod'
+import { RequestTallies } from './request-tallies.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,24 +15,11 @@ async function metricsPlugin(app: FastifyInstance, opts: { service: string; regi
   const registry = opts.registry ?? new Registry()
   registry.setDefaultLabels({ service: opts.service })
   collectDefaultMetrics({ register: registry })
-  const requests = new Counter({
-    name: 'vault_dr_http_requests_total',
-    help: 'HTTP requests served, by route and status code',
-    labelNames: ['method', 'route', 'status_code'],
-    registers: [registry],
-  })
-  const latency = new Histogram({
-    name: 'vault_dr_http_request_duration_seconds',
-    help: 'HTTP request latency',
-    labelNames: ['method', 'route'],
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  })
+  const requests = new RequestTallies()
+  requests.register(registry)
   app.decorate('metrics', registry)
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched'
-    requests.inc({ method: request.method, route, status_code: reply.statusCode })
-    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+    requests.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
     done()
   })
   app.get(

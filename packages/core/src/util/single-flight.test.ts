@@ -52,4 +52,18 @@ describe('singleFlight', () => {
     expect(await flight.get()).toBe('asked')
     expect(upstream.calls()).toBe(1)
   })
+
+  it('peeks at a reusable result without asking, and has none before, after invalidate() or past its age', async () => {
+    const upstream = counted(['a', 'unsteady'])
+    const flight = singleFlight(upstream.fn, 60_000, (state) => state !== 'unsteady')
+    expect(flight.peek()).toBeUndefined()
+    await flight.get()
+    expect(flight.peek()).toBe('a')
+    expect(flight.peek(0)).toBeUndefined()
+    flight.invalidate()
+    expect(flight.peek()).toBeUndefined()
+    await flight.get()
+    expect(flight.peek()).toBeUndefined()
+    expect(upstream.calls()).toBe(2)
+  })
 })

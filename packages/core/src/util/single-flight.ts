@@ -6,12 +6,21 @@ export function singleFlight<T>(
   fn: () => Promise<T>,
   maxAgeMs = 0,
   reusable: (value: T) => boolean = () => true,
-): { get(maxAge?: number): Promise<T>; invalidate(): void; remember(value: T): void } {
+): {
+  get(maxAge?: number): Promise<T>
+  peek(maxAge?: number): T | undefined
+  invalidate(): void
+  remember(value: T): void
+} {
   let inFlight: Promise<T> | undefined
   let cached: { value: T; at: number } | undefined
+  // Not a method: callers pass get and peek around unbound.
+  const peek = (maxAge = maxAgeMs) =>
+    cached !== undefined && performance.now() - cached.at < maxAge ? cached.value : undefined
   return {
     get(maxAge = maxAgeMs) {
-      if (cached !== undefined && performance.now() - cached.at < maxAge) return Promise.resolve(cached.value)
+      const fresh = peek(maxAge)
+      if (fresh !== undefined) return Promise.resolve(fresh)
       if (inFlight === undefined) {
         inFlight = fn()
           .then((value) => {
@@ -24,6 +33,8 @@ export function singleFlight<T>(
       }
       return inFlight
     },
+    /** The reusable result, when one is fresh enough; never calls fn. */
+    peek,
     invalidate() {
       cached = undefined
     },

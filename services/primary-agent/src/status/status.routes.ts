@@ -3,7 +3,7 @@ import {
   problemResponses,
   SecondaryId,
   StatusQuery,
-  sendSerializedJson,
+  sendStatusJson,
   type VaultAgent,
 } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
@@ -44,11 +44,15 @@ export const statusRoutes: FastifyPluginAsyncZod<{ agent: VaultAgent }> = async 
         response: { 200: ClusterStatus, ...problemResponses },
       },
     },
-    async (request, reply) => {
+    (request, reply) => {
       const { max_age_ms: maxAge, secondary_id: secondaryId } = request.query
-      if (secondaryId !== undefined) return reply.send(forSecondary(await agent.status(maxAge), secondaryId))
+      if (secondaryId !== undefined) {
+        return agent.status(maxAge).then((s) => {
+          reply.send(forSecondary(s, secondaryId))
+        })
+      }
       // Sent as JSON checked against ClusterStatus once per Vault read, not once per request.
-      return sendSerializedJson(reply, await agent.statusJson(maxAge))
+      return sendStatusJson(reply, agent, maxAge)
     },
   )
 }

@@ -1,4 +1,4 @@
-import { ClusterStatus, problemResponses, StatusQuery, sendSerializedJson } from '@vault-dr/core'
+import { ClusterStatus, problemResponses, StatusQuery, sendStatusJson } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { StatusService } from './status.service.ts'
 
@@ -18,6 +18,6 @@ export const statusRoutes: FastifyPluginAsyncZod<{ service: StatusService }> = a
       },
     },
     // Sent as JSON checked against ClusterStatus once per Vault read, not once per request.
-    async (request, reply) => sendSerializedJson(reply, await service.statusJson(request.query.max_age_ms)),
+    (request, reply) => sendStatusJson(reply, service, request.query.max_age_ms),
   )
 }
