@@ -7,6 +7,7 @@ import { profileNote, summarizeProfiles } from './lib/cpuprofile.ts'
 import { createHandshake, registerCluster, waitDone } from './lib/gateway-api.ts'
 import { requestText, sumMetric } from './lib/http.ts'
 import { type LoadOptions, type LoadResult, load } from './lib/load.ts'
+import { readCpuNs } from './lib/proc.ts'
 import { atLeast, atMost, type BenchOutcome, fig, type Row, ratioOf } from './lib/result.ts'
 import { type RunningService, startService } from './lib/services.ts'
 import { median, round } from './lib/stats.ts'
@@ -94,11 +95,18 @@ export async function monitoring(ctx: BenchContext): Promise<BenchOutcome> {
     const agents = [pa, sa]
     const bearer = (s: RunningService) => ({ authorization: `Bearer ${s.token}` })
 
-    const run = async (label: string, url: string, headers: Record<string, string> = {}) => {
+    const cpuUsPerRequest: Record<string, number> = {}
+    const run = async (label: string, url: string, headers: Record<string, string> = {}, pid?: number) => {
       let before: Counters[] = []
+      let cpuBefore: number | undefined
       const r = await load(label, url, { ...opts, headers }, async () => {
         before = await Promise.all(agents.map(counters))
+        cpuBefore = pid === undefined ? undefined : readCpuNs(pid)
       })
+      const cpuAfter = pid === undefined ? undefined : readCpuNs(pid)
+      if (cpuBefore !== undefined && cpuAfter !== undefined && r.total > 0) {
+        cpuUsPerRequest[label] = round((cpuAfter - cpuBefore) / 1000 / r.total, 1)
+      }
       vault[label] = rates(before, await Promise.all(agents.map(counters)))
       results.push(r)
       ctx.log(
@@ -110,8 +118,13 @@ export async function monitoring(ctx: BenchContext): Promise<BenchOutcome> {
     // the agent and its baseline take turns, and the ratio is the median of the rounds' ratios.
     const pairs: Array<{ bare: LoadResult; status: LoadResult }> = []
     for (let i = 1; i <= rounds; i++) {
-      const bare = await run(`bare Fastify hello-world GET / (round ${i})`, `${helloUrl}/`)
-      const status = await run(`secondary agent GET /v1/status (round ${i})`, `${sa.url}/v1/status`, bearer(sa))
+      const bare = await run(`bare Fastify hello-world GET / (round ${i})`, `${helloUrl}/`, {}, hello.pid)
+      const status = await run(
+        `secondary agent GET /v1/status (round ${i})`,
+        `${sa.url}/v1/status`,
+        bearer(sa),
+        sa.child.pid,
+      )
       pairs.push({ bare, status })
     }
     const bare = medianRun(pairs.map((p) => p.bare))
@@ -170,13 +183,21 @@ export async function monitoring(ctx: BenchContext): Promise<BenchOutcome> {
       },
       info('gateway GET /metrics', gwMetrics),
     ]
+    const cpuOf = (kind: 'bare' | 'status', i: number) =>
+      cpuUsPerRequest[
+        kind === 'bare'
+          ? `bare Fastify hello-world GET / (round ${i + 1})`
+          : `secondary agent GET /v1/status (round ${i + 1})`
+      ]
+    const cpuRatios = pairs.map((_, i) => ratioOf(cpuOf('bare', i) ?? null, cpuOf('status', i) ?? null) ?? Number.NaN)
     notes.push(
       `status vs bare, round by round (status/bare): ${pairs.map((p, i) => `${p.status.reqPerSec}/${p.bare.reqPerSec} = ${roundRatios[i]}`).join('; ')}`,
+      `server CPU per request (schedstat, all threads; steadier than req/s on a shared machine), round by round (bare/status, µs): ${pairs.map((_, i) => `${cpuOf('bare', i)}/${cpuOf('status', i)} = ${cpuRatios[i]}`).join('; ')}; median ratio ${round(median(cpuRatios.filter(Number.isFinite)), 2)}`,
       `autocannon in the orchestrator process: ${opts.connections} connections, ${opts.durationS} s per target after a ${opts.warmupS} s warm-up, one target at a time (the baseline and the agent's status ${rounds} times each, in turns); all servers are separate processes on 127.0.0.1 (agents and gateway: src/server.ts with default settings, logs at info to a file; baseline: Fastify with no logger, GET / returning {hello: 'world'})`,
       'the clusters are a replicating pair (one handshake through the gateway before the load), in one vault-sim helper process',
       `Vault calls counted from each agent's vault_dr_vault_call_duration_seconds_count, read before and after each run: status load ${JSON.stringify(statusVault)} on the secondary agent; fleet-view load ${JSON.stringify(fleetVault)} on [primary, secondary] agents (the gateway has no cache of its own: each GET /v1/clusters asks every agent)`,
     )
-    return { name: 'monitoring', rows, notes, details: { options: opts, results, vault } }
+    return { name: 'monitoring', rows, notes, details: { options: opts, results, vault, cpuUsPerRequest } }
   } finally {
     await Promise.all([...services.map((s) => s.child.stop()), hello.stop()])
     await host.shutdown()

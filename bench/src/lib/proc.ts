@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 
 /** Resident set size and its high-water mark, in MB (1 MB = 2^20 bytes), from /proc/<pid>/status. */
 export function readRss(pid: number): { rssMb: number; hwmMb: number } | undefined {
@@ -20,6 +20,22 @@ export function readCpuSeconds(pid: number): number | undefined {
     const utime = Number(fields[11])
     const stime = Number(fields[12])
     return (utime + stime) / 100
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Nanoseconds a process's threads spent on a CPU so far, from /proc/<pid>/task/<tid>/schedstat: finer than the 10 ms
+ * ticks of /proc/<pid>/stat, so short runs can be compared per request.
+ */
+export function readCpuNs(pid: number): number | undefined {
+  try {
+    let ns = 0
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])
+    }
+    return ns
   } catch {
     return undefined
   }
