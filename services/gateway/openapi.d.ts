@@ -222,12 +222,12 @@ export interface components {
             skip_checks: components["schemas"]["CheckNameInput"][];
             /**
              * @description The primary_cluster_addr to enable the primary with: the address secondaries dial first on the cluster port, e.g. a layer-4 load balancer in front of every node's 8201. Preflight probes it from the secondary before anything changes, and again once DR is on. A primary that already is a DR primary must hand out this very address (Vault keeps the one it was enabled with): check primary_cluster_addr fails otherwise.
-             * @example https://vault-primary.example.com:8201
+             * @example https://vault-dr-lb.dc1.example:8201
              */
             primary_cluster_addr?: string;
             /**
              * @description Where the secondary's Vault reaches the primary's API to unwrap the activation token, when the primary's own api_addr (the token's addr claim) is not reachable from the secondary: a load balancer, a NAT address. Preflight probes it from the secondary (it must reach the primary cluster), and inspect_token and activate_secondary use it.
-             * @example https://vault-primary.example.com:8200
+             * @example https://vault.dc1.example:8200
              */
             primary_api_addr?: string;
             /** @default false */
@@ -268,12 +268,12 @@ export interface components {
             skip_checks: components["schemas"]["CheckNameInput"][];
             /**
              * @description The primary_cluster_addr to enable the primary with: the address secondaries dial first on the cluster port, e.g. a layer-4 load balancer in front of every node's 8201. Preflight probes it from the secondary before anything changes, and again once DR is on. A primary that already is a DR primary must hand out this very address (Vault keeps the one it was enabled with): check primary_cluster_addr fails otherwise.
-             * @example https://vault-primary.example.com:8201
+             * @example https://vault-dr-lb.dc1.example:8201
              */
             primary_cluster_addr?: string;
             /**
              * @description Where the secondary's Vault reaches the primary's API to unwrap the activation token, when the primary's own api_addr (the token's addr claim) is not reachable from the secondary: a load balancer, a NAT address. Preflight probes it from the secondary (it must reach the primary cluster), and inspect_token and activate_secondary use it.
-             * @example https://vault-primary.example.com:8200
+             * @example https://vault.dc1.example:8200
              */
             primary_api_addr?: string;
             /**

@@ -168,7 +168,7 @@ export interface components {
         EnablePrimaryRequestInput: {
             /**
              * @description The cluster address handed to secondaries, e.g. a layer-4 load balancer in front of 8201. On a DR primary it must equal the current one (409 otherwise): Vault keeps the address the primary was enabled with.
-             * @example https://vault-primary.example.com:8201
+             * @example https://vault-dr-lb.dc1.example:8201
              */
             primary_cluster_addr?: string;
         };

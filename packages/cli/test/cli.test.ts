@@ -111,6 +111,16 @@ describe('options each command takes', () => {
     ])
   })
 
+  it('passes --primary-cluster-addr and --primary-api-addr of handshake start through', async () => {
+    capture()
+    const cluster = 'https://vault-dr-lb.dc1.example:8201'
+    const api = 'https://vault.dc1.example:8200'
+    const args = ['handshake', 'start', '--primary', 'dc1', '--secondary', 'dc2', '--primary-cluster-addr', cluster]
+    await runCli([...args, '--primary-api-addr', api], env)
+    expect(seen.map((r) => [r.method, r.url])).toEqual([['POST', '/v1/handshakes']])
+    expect(seen[0]?.body).toMatchObject({ primary_cluster_addr: cluster, primary_api_addr: api })
+  })
+
   it('leaves secondary_id to the gateway and allow_repoint false when they are not given', async () => {
     capture()
     expect(await runCli(['preflight', '--primary', 'dc1', '--secondary', 'dc2', '--skip-check', 'api_tls'], env)).toBe(

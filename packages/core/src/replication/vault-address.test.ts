@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { addressProblem, sameVaultAddress } from './vault-address.ts'
+import { addressProblem, PrimaryApiAddr, PrimaryClusterAddr, sameClusterAddress } from './vault-address.ts'
 
 describe('addressProblem', () => {
   it.each([
@@ -29,16 +29,32 @@ describe('addressProblem', () => {
   })
 })
 
-describe('sameVaultAddress', () => {
-  it('reads a trailing slash, host case and an explicit default port as the same address', () => {
-    expect(sameVaultAddress('https://LB.example:443', 'https://lb.example/')).toBe(true)
-    expect(sameVaultAddress('https://lb.example:8201', 'https://lb.example:8201/')).toBe(true)
+describe('sameClusterAddress', () => {
+  it('reads host case, a trailing slash, another scheme or none, and the default port 8201 as the same address', () => {
+    expect(sameClusterAddress('https://LB.example:8201', 'https://lb.example:8201/')).toBe(true)
+    expect(sameClusterAddress('https://lb.example:8201', 'lb.example:8201')).toBe(true)
+    expect(sameClusterAddress('https://lb.example:8201', 'tcp://lb.example:8201')).toBe(true)
+    expect(sameClusterAddress('https://lb.example:8201', 'https://lb.example')).toBe(true)
   })
 
-  it('tells other hosts, ports, schemes and no address apart', () => {
-    expect(sameVaultAddress('https://lb.example:8201', 'https://lb2.example:8201')).toBe(false)
-    expect(sameVaultAddress('https://lb.example:8201', 'https://lb.example:8202')).toBe(false)
-    expect(sameVaultAddress('https://lb.example:8201', 'http://lb.example:8201')).toBe(false)
-    expect(sameVaultAddress('https://lb.example:8201', null)).toBe(false)
+  it('tells other hosts, other ports and no address apart', () => {
+    expect(sameClusterAddress('https://lb.example:8201', 'https://lb2.example:8201')).toBe(false)
+    expect(sameClusterAddress('https://lb.example:8201', 'https://lb.example:8202')).toBe(false)
+    expect(sameClusterAddress('https://lb.example:443', 'https://lb.example')).toBe(false)
+    expect(sameClusterAddress('https://lb.example:8201', null)).toBe(false)
+  })
+})
+
+describe('PrimaryClusterAddr and PrimaryApiAddr (handed to Vault as written)', () => {
+  it.each([PrimaryClusterAddr, PrimaryApiAddr])('need the port written out, even the default one', (schema) => {
+    expect(schema.safeParse('https://lb.example:8201').success).toBe(true)
+    expect(schema.safeParse('https://lb.example:443').success).toBe(true)
+    const missing = schema.safeParse('https://lb.example')
+    expect(missing.success).toBe(false)
+    expect(missing.error?.issues[0]?.message).toContain('must name its port')
+  })
+
+  it('refuses what any Vault address refuses', () => {
+    expect(PrimaryApiAddr.safeParse('https://vault:8200/v1/sys').error?.issues[0]?.message).toContain('path')
   })
 })

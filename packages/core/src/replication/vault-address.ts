@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseVaultAddress } from '../probes/parse-address.ts'
 
 export const DEFAULT_API_PORT = 8200
 export const DEFAULT_CLUSTER_PORT = 8201
@@ -40,17 +41,56 @@ export const vaultAddress = (defaultPort: number, what: string) =>
     .meta({ examples: [`https://vault-primary.example.com:${defaultPort}`] })
 
 /**
+ * An address handed to Vault itself, so written with its port: Vault's HTTP client reads https://host as port 443,
+ * while a probe of Vault's addresses would assume 8200 or 8201, and the two would test different ports.
+ */
+const vaultAddressWithPort = (example: string, what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(2048)
+    .superRefine((value, ctx) => {
+      const problem = addressProblem(value) ?? (writtenPort(value) === undefined ? portMissing(example) : null)
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem })
+    })
+    .describe(`${what}, as scheme://host:port (http or https, the port written out)`)
+    .meta({ examples: [example] })
+
+const portMissing = (example: string) =>
+  `must name its port, as in ${example}: without one, Vault would use 443 (https) or 80 (http)`
+
+/** The port as written in `scheme://host:port`, even the scheme's default (which URL drops). */
+function writtenPort(address: string): number | undefined {
+  const port = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i.exec(address)?.[1]
+  return port === undefined ? undefined : Number(port)
+}
+
+/**
  * The cluster address a DR primary hands to its secondaries (Vault's primary_cluster_addr), e.g. a layer-4 load
  * balancer in front of every node's 8201. Vault keeps the one the primary was enabled with.
  */
-export const PrimaryClusterAddr = vaultAddress(DEFAULT_CLUSTER_PORT, "The primary's cluster address for secondaries")
+export const PrimaryClusterAddr = vaultAddressWithPort(
+  'https://vault-dr-lb.dc1.example:8201',
+  "The primary's cluster address for secondaries",
+)
 
 /** Where a secondary's Vault reaches the primary's API to unwrap its activation token (Vault's primary_api_addr). */
-export const PrimaryApiAddr = vaultAddress(DEFAULT_API_PORT, "The primary's API address as the secondary reaches it")
+export const PrimaryApiAddr = vaultAddressWithPort(
+  'https://vault.dc1.example:8200',
+  "The primary's API address as the secondary reaches it",
+)
 
-/** The same address, written either way: a trailing slash, host case or an explicit default port. */
-export function sameVaultAddress(a: string, b: string | null | undefined): boolean {
+/**
+ * The same cluster address, as Vault dials it: host (any case) and port (8201 when none is written); the scheme, a
+ * trailing slash or none at all (Vault accepts "10.0.0.1:8201") make no difference.
+ */
+export function sameClusterAddress(a: string, b: string | null | undefined): boolean {
   if (b === null || b === undefined) return false
-  if (!URL.canParse(a) || !URL.canParse(b)) return a === b
-  return new URL(a).href === new URL(b).href
+  try {
+    const [x, y] = [parseVaultAddress(a, DEFAULT_CLUSTER_PORT), parseVaultAddress(b, DEFAULT_CLUSTER_PORT)]
+    return x.host.toLowerCase() === y.host.toLowerCase() && x.port === y.port
+  } catch {
+    return a === b
+  }
 }

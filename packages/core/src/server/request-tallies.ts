@@ -44,6 +44,8 @@ export class RequestTallies {
       help: 'HTTP requests served, by route and status code',
       labelNames: ['method', 'route', 'status_code'],
       registers: [registry],
+      // Rebuilt from the tallies at every scrape: resetting the counter alone changes nothing; resetting the registry
+      // (resetMetrics) clears the tallies through the histogram's reset.
       collect() {
         this.reset()
         for (const t of tallies.values()) {

@@ -86,12 +86,13 @@ export async function clusterChecks(
   const clusterAddr = local.advertised.cluster_addr
   const apiAddr = opts.primaryApiAddr || local.advertised.api_addr
   if (!apiAddr || !clusterAddr) {
+    const missing = [apiAddr ? null : 'api_addr', clusterAddr ? null : 'cluster_addr'].filter((m) => m !== null)
     checks.push({
       name: 'primary_advertised',
       status: 'fail',
       code: 'NO_ADVERTISED_ADDR',
-      detail: `the primary advertises api_addr ${local.advertised.api_addr ?? '(none)'} and cluster_addr ${clusterAddr ?? '(none)'}`,
-      fix: 'Set api_addr and cluster_addr in the primary Vault configuration to addresses the secondary can reach.',
+      detail: `the primary advertises no ${missing.join(' and no ')} (sys/leader)`,
+      fix: `Set ${missing.join(' and ')} in the primary Vault configuration to ${missing.length > 1 ? 'addresses' : 'an address'} the secondary can reach${apiAddr ? '' : ', or pass primary_api_addr'}.`,
       source: 'primary-agent',
       phase,
       latency_ms: null,

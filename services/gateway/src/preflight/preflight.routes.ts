@@ -25,7 +25,8 @@ export const preflightRoutes: FastifyPluginAsyncZod<{
     },
     async (request) => {
       const { primary, secondary, skip_checks: skip, allow_repoint: allowRepoint } = request.body
-      const { primary_cluster_addr: primaryClusterAddr, primary_api_addr: primaryApiAddr } = request.body
+      const primaryClusterAddr = request.body.primary_cluster_addr
+      const primaryApiAddr = request.body.primary_api_addr
       const secondaryId = request.body.secondary_id ?? secondary
       if (primary === secondary) throw GatewayErrors.sameCluster(`${primary} is named as both sides`)
       const [p, s] = await Promise.all([clusters.resolve(primary, 'primary'), clusters.resolve(secondary, 'secondary')])

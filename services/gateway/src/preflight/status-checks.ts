@@ -1,17 +1,22 @@
-import { sameVaultAddress } from '@vault-dr/core'
 import type { ClusterStatus } from '../agents/agent-types.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { notOursReason } from '../handshakes/secondary-id-origin.ts'
 import { describePeer, secondaryIdUse } from '../handshakes/steps/replication-state.ts'
 import type { SecondaryIdHistory } from '../store/store.ts'
 import type { Check } from './preflight.schemas.ts'
+import { primaryClusterAddrVerdict } from './primary-cluster-addr-check.ts'
 
 type Side = 'primary' | 'secondary'
-type Verdict = Pick<Check, 'status' | 'code' | 'detail' | 'fix'>
+export type Verdict = Pick<Check, 'status' | 'code' | 'detail' | 'fix'>
 
-const pass = (detail: string, code = 'OK'): Verdict => ({ status: 'pass', code, detail, fix: null })
-const warn = (code: string, detail: string, fix: string | null): Verdict => ({ status: 'warn', code, detail, fix })
-const fail = (code: string, detail: string, fix: string): Verdict => ({ status: 'fail', code, detail, fix })
+export const pass = (detail: string, code = 'OK'): Verdict => ({ status: 'pass', code, detail, fix: null })
+export const warn = (code: string, detail: string, fix: string | null): Verdict => ({
+  status: 'warn',
+  code,
+  detail,
+  fix,
+})
+export const fail = (code: string, detail: string, fix: string): Verdict => ({ status: 'fail', code, detail, fix })
 
 export function gatewayCheck(name: string, verdict: Verdict, phase: Check['phase'] = 'preflight'): Check {
   return { name, ...verdict, source: 'gateway', phase, latency_ms: null }
@@ -232,20 +237,6 @@ function secondaryIdVerdict(
         GatewayErrors.secondaryIdInUse('').fix ?? '',
       )
   }
-}
-
-/** Vault keeps the primary_cluster_addr a primary was enabled with: a DR primary must already hand out the one asked. */
-function primaryClusterAddrVerdict(primary: ClusterStatus, asked: string): Verdict {
-  const r = primary.replication
-  if (r === null) return warn('DR_STATUS_UNKNOWN', 'the primary agent could not read DR status', null)
-  if (r.mode !== 'primary') return pass(`enable_primary will enable DR with primary_cluster_addr ${asked}`)
-  const current = r.primary_cluster_addr
-  if (sameVaultAddress(asked, current)) return pass(`the DR primary already hands out ${asked}`)
-  return fail(
-    'PRIMARY_CLUSTER_ADDR_DIFFERS',
-    `the cluster already is a DR primary handing out ${current ? `primary_cluster_addr ${current}` : "each node's cluster_addr (no primary_cluster_addr)"}, not ${asked}`,
-    `Vault keeps the primary_cluster_addr a primary was enabled with: leave primary_cluster_addr out${current ? ` or pass ${current}` : ''}, or change it on the primary by hand first.`,
-  )
 }
 
 /** Every check decided from the two clusters' status alone. */

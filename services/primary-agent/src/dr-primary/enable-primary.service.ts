@@ -3,7 +3,7 @@ import {
   GUARD_STATUS_MAX_AGE_MS,
   pollUntil,
   readClusterStatus,
-  sameVaultAddress,
+  sameClusterAddress,
   statusReadError,
   type VaultAgent,
 } from '@vault-dr/core'
@@ -37,7 +37,7 @@ export async function enableDrPrimary(
   const mode = before.replication.mode
   if (mode === 'primary') {
     const current = before.replication.primary_cluster_addr
-    if (opts.primaryClusterAddr !== undefined && !sameVaultAddress(opts.primaryClusterAddr, current)) {
+    if (opts.primaryClusterAddr !== undefined && !sameClusterAddress(opts.primaryClusterAddr, current)) {
       throw PrimaryErrors.clusterAddrDiffers(
         `The cluster already is a DR primary with primary_cluster_addr ${current ?? "unset (secondaries dial each node's cluster_addr)"}; ${opts.primaryClusterAddr} was asked for and not applied.`,
       )
