@@ -429,10 +429,10 @@ export interface components {
              */
             source: "gateway" | "primary-agent" | "secondary-agent";
             /**
-             * @description post_enable: re-run after the primary was enabled
+             * @description post_enable: re-run after the primary was enabled; post_activation: the primary's other nodes, probed from the secondary once it knows them
              * @enum {string}
              */
-            phase: "preflight" | "post_enable";
+            phase: "preflight" | "post_enable" | "post_activation";
             latency_ms: number | null;
         };
         PreflightResult: {

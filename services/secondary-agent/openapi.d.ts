@@ -166,10 +166,10 @@ export interface components {
          */
         ProbePrimaryRequestInput: {
             /**
-             * @description The primary's API address, as scheme://host:port (http or https; the port defaults to 8200)
+             * @description The primary's API address (unwrap over 8200); leave it out to probe the cluster addresses alone
              * @example https://vault-primary.example.com:8200
              */
-            api_addr: string;
+            api_addr?: string;
             /** @description Every address the secondary will dial on the cluster port: primary_cluster_addr and each primary node's cluster_addr (known_primary_cluster_addrs) */
             cluster_addrs: string[];
             /** @description SHA-256 of the primary's cluster-port certificate (the primary agent reports it); any other certificate means a middlebox */

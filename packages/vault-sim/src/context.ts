@@ -64,7 +64,10 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
   const primarySessions = new PrimarySessions({
     storage,
     primaryState: () => primaryState(ctx),
-    advertised: () => ({ primaryApiAddr: addrs.apiAdvertise ?? '', primaryClusterAddrs: [addrs.clusterAdvertise] }),
+    advertised: () => ({
+      primaryApiAddr: addrs.apiAdvertise ?? '',
+      primaryClusterAddrs: [addrs.clusterAdvertise, ...options.standbyClusterAddrs],
+    }),
     timings: options.timings,
     messages: options.compat.messages,
     log,
@@ -121,7 +124,8 @@ export function primaryState(ctx: ClusterContext): PrimaryDrState | undefined {
 
 /**
  * Where a new secondary dials first (the bootstrap package): primary_cluster_addr when set, else the cluster_addr.
- * Once connected it learns the cluster_addr of every primary node instead (known_primary_cluster_addrs, one node here).
+ * Once connected it learns the cluster_addr of every primary node instead (known_primary_cluster_addrs: this node's,
+ * then standbyClusterAddrs).
  */
 export function firstDialAddrs(ctx: ClusterContext): string[] {
   const configured = primaryState(ctx)?.primaryClusterAddr

@@ -30,6 +30,12 @@ export interface StartClusterOptions {
   apiAdvertiseAddr?: string | undefined
   /** The advertised cluster_addr; default the real cluster listen URL. */
   clusterAdvertiseAddr?: string | undefined
+  /**
+   * The cluster_addr of the cluster's other (standby) nodes, emulated by name only: a DR primary lists them after its
+   * own in known_primary_cluster_addrs, where its secondaries look on reconnecting. Nothing listens there unless a
+   * test puts something there.
+   */
+  standbyClusterAddrs?: string[] | undefined
   name?: string | undefined
   version?: string | undefined
   /** false = Community Edition mode. */
@@ -50,6 +56,7 @@ export interface ResolvedOptions {
   cluster: HostPort
   apiAdvertiseAddr: string | undefined
   clusterAdvertiseAddr: string | undefined
+  standbyClusterAddrs: string[]
   timings: SimTimings
   compat: SimCompat
   logger: (line: string) => void
@@ -100,6 +107,7 @@ export function resolveOptions(opts: StartClusterOptions): ResolvedOptions {
     cluster,
     apiAdvertiseAddr: opts.apiAdvertiseAddr,
     clusterAdvertiseAddr: opts.clusterAdvertiseAddr,
+    standbyClusterAddrs: opts.standbyClusterAddrs ?? [],
     timings,
     compat: resolveCompat(opts.compat),
     logger: opts.logger ?? (() => {}),

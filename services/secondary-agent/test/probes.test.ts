@@ -71,6 +71,18 @@ describe('POST /v1/probes/primary (probePrimary)', () => {
     ).toBe(1)
   })
 
+  it('probes the cluster addresses alone when no api_addr is given (the primary nodes a secondary follows)', async () => {
+    const { primary, app } = await primaryAndAgent()
+    const result = await probe(app, {
+      cluster_addrs: [primary.clusterUrl, `https://127.0.0.1:${await closedPort()}`],
+      expected_fingerprint: primary.clusterCertFingerprint256,
+    })
+    expect(result.names).toEqual(['cluster_tcp[0]', 'cluster_tls[0]', 'cluster_fingerprint[0]', 'cluster_tcp[1]'])
+    expect(result.byName('cluster_tls[0]').status).toBe('pass')
+    expect(result.byName('cluster_tcp[1]')).toMatchObject({ status: 'fail', code: 'CONNECTION_REFUSED' })
+    expect(result.ok).toBe(false)
+  })
+
   it('takes the primary CA from VAULT_DR_PRIMARY_CACERT, and fails TLS_UNTRUSTED without it', async () => {
     const primary = await h.cluster({ tls: true })
     await enablePrimary(primary)

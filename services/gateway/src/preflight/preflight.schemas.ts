@@ -38,7 +38,11 @@ export const Check = z
     detail: z.string(),
     fix: z.string().nullable(),
     source: z.enum(['gateway', 'primary-agent', 'secondary-agent']).describe('Who ran the check'),
-    phase: z.enum(['preflight', 'post_enable']).describe('post_enable: re-run after the primary was enabled'),
+    phase: z
+      .enum(['preflight', 'post_enable', 'post_activation'])
+      .describe(
+        "post_enable: re-run after the primary was enabled; post_activation: the primary's other nodes, probed from the secondary once it knows them",
+      ),
     latency_ms: z.number().nullable(),
   })
   .meta({ id: 'PreflightCheck' })

@@ -6,7 +6,9 @@ export const FINGERPRINT_PATTERN = /^(?:[0-9a-fA-F]{64}|(?:[0-9a-fA-F]{2}:){31}[
 
 export const ProbePrimaryRequest = z
   .object({
-    api_addr: ApiAddress,
+    api_addr: ApiAddress.optional().describe(
+      "The primary's API address (unwrap over 8200); leave it out to probe the cluster addresses alone",
+    ),
     cluster_addrs: z
       .array(ClusterAddress)
       .min(1)

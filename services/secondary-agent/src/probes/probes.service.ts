@@ -30,7 +30,9 @@ export function createProbesService(deps: ProbesServiceDeps): ProbesService {
         request.expected_fingerprint === undefined ? undefined : normalizeFingerprint(request.expected_fingerprint)
       const many = request.cluster_addrs.length > 1
       const [apiChecks, ...clusterChecks] = await Promise.all([
-        probeApi(request.api_addr, { timeoutMs, caPem, expectedClusterId: request.expected_cluster_id }),
+        request.api_addr === undefined
+          ? []
+          : probeApi(request.api_addr, { timeoutMs, caPem, expectedClusterId: request.expected_cluster_id }),
         ...request.cluster_addrs.map((address, i) =>
           probeClusterAddress(address, many ? `[${i}]` : '', { timeoutMs, expectedFingerprint }),
         ),

@@ -1,0 +1,66 @@
+import { createServer } from 'node:net'
+import { startCluster } from '@vault-dr/vault-sim'
+import { describe, expect, it } from 'vitest'
+import { createHandshake, registerPair, waitFor } from './helpers/gateway.ts'
+import { fastTimings, useSimWorldFixture } from './helpers/sim-world.ts'
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+describe("after activation, the primary's other nodes (known_primary_cluster_addrs) are probed from the secondary", () => {
+  const fx = useSimWorldFixture()
+
+  async function handshakeWithStandbys(standbyClusterAddrs: string[]) {
+    const sim = await fx.world({ primary: { standbyClusterAddrs } })
+    const gw = await fx.gateway()
+    await registerPair(gw.app, sim.primaryUrl, sim.secondaryUrl)
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app)).json().id)
+    expect(hs.state, JSON.stringify(hs.checks, null, 1)).toBe('succeeded')
+    expect(sim.secondary.state().drStatus.known_primary_cluster_addrs).toEqual([
+      sim.primary.clusterUrl,
+      ...standbyClusterAddrs,
+    ])
+    const nodes = hs.checks.filter((c) => c.phase === 'post_activation')
+    const verify = hs.steps.find((s) => s.name === 'verify')
+    return { nodes, verify }
+  }
+
+  it('warns about a node the secondary cannot reach, with a fix, and still succeeds (it streams now)', async () => {
+    const unreachable = `https://127.0.0.1:${await closedPort()}`
+    const { nodes, verify } = await handshakeWithStandbys([unreachable])
+    expect(nodes).toEqual([
+      expect.objectContaining({
+        name: 'node_cluster_tcp',
+        status: 'warn',
+        code: 'CONNECTION_REFUSED',
+        detail: expect.stringContaining(`primary node ${unreachable}: `),
+        fix: expect.stringContaining('known_primary_cluster_addrs'),
+      }),
+    ])
+    expect(verify?.detail).toContain('1 warning(s)')
+  })
+
+  it("passes a standby whose cluster listener refuses DR (it serves DR once active), and the active node isn't probed again", async () => {
+    // A cluster that is no DR primary refuses ALPN replication_dr_v1 as a standby node of the primary does.
+    const standby = await startCluster({ name: 'sim-standby', timings: fastTimings })
+    fx.closers.push(() => standby.close())
+    const { nodes, verify } = await handshakeWithStandbys([standby.clusterUrl])
+    expect(nodes.map((c) => [c.name, c.status, c.code])).toEqual([
+      ['node_cluster_tcp', 'pass', 'OK'],
+      ['node_cluster_tls', 'pass', 'DR_NOT_ENABLED'],
+    ])
+    expect(verify?.detail).toContain('all reachable from the secondary')
+  })
+
+  it('probes nothing more for a single-node primary', async () => {
+    const { nodes, verify } = await handshakeWithStandbys([])
+    expect(nodes).toEqual([])
+    expect(verify?.detail).not.toContain('other nodes')
+  })
+})
