@@ -106,7 +106,7 @@ export interface paths {
         put?: never;
         /**
          * Check from this network that the primary's API and cluster ports will carry activation
-         * @description Runs, in order, api_tcp, api_tls and api_vault against api_addr, then cluster_tcp, cluster_tls (ALPN replication_dr_v1, no client certificate) and cluster_fingerprint for each cluster address. Each check has a diagnosis code and a fix; ok is false when any check failed. Network outcomes are answers (200), not errors. Checks that depend on a failed one are left out.
+         * @description Runs, in order, api_tcp, api_tls and api_vault against api_addr (when given), then cluster_tcp, cluster_tls (ALPN replication_dr_v1, no client certificate) and cluster_fingerprint for each cluster address. Each check has a diagnosis code and a fix; ok is false when any check failed. Network outcomes are answers (200), not errors. Checks that depend on a failed one are left out.
          */
         post: operations["probePrimary"];
         delete?: never;
@@ -166,7 +166,7 @@ export interface components {
          */
         ProbePrimaryRequestInput: {
             /**
-             * @description The primary's API address (unwrap over 8200); leave it out to probe the cluster addresses alone
+             * @description The primary's API address (unwrap over 8200), as scheme://host:port (http or https; the port defaults to 8200); leave it out to probe the cluster addresses alone
              * @example https://vault-primary.example.com:8200
              */
             api_addr?: string;

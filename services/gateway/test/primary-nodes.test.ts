@@ -43,7 +43,19 @@ describe("after activation, the primary's other nodes (known_primary_cluster_add
         fix: expect.stringContaining('known_primary_cluster_addrs'),
       }),
     ])
-    expect(verify?.detail).toContain('1 warning(s)')
+    expect(verify?.detail).toContain('1 not reachable from the secondary (replication would stop')
+  })
+
+  it('probes each other node at its own address, written with or without a scheme', async () => {
+    const refused = await closedPort()
+    const standby = await startCluster({ name: 'sim-standby', timings: fastTimings })
+    fx.closers.push(() => standby.close())
+    const { nodes } = await handshakeWithStandbys([`127.0.0.1:${refused}`, standby.clusterUrl])
+    expect(nodes.map((c) => [c.name, c.status, c.code, c.detail.split(': ')[0]])).toEqual([
+      ['node_cluster_tcp[0]', 'warn', 'CONNECTION_REFUSED', `primary node https://127.0.0.1:${refused}`],
+      ['node_cluster_tcp[1]', 'pass', 'OK', `primary node ${standby.clusterUrl}`],
+      ['node_cluster_tls[1]', 'pass', 'DR_NOT_ENABLED', `primary node ${standby.clusterUrl}`],
+    ])
   })
 
   it("passes a standby whose cluster listener refuses DR (it serves DR once active), and the active node isn't probed again", async () => {

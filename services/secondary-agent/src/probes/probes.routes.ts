@@ -12,7 +12,7 @@ export const probesRoutes: FastifyPluginAsyncZod<{ service: ProbesService }> = a
         tags: ['probes'],
         summary: "Check from this network that the primary's API and cluster ports will carry activation",
         description:
-          'Runs, in order, api_tcp, api_tls and api_vault against api_addr, then cluster_tcp, cluster_tls (ALPN ' +
+          'Runs, in order, api_tcp, api_tls and api_vault against api_addr (when given), then cluster_tcp, cluster_tls (ALPN ' +
           'replication_dr_v1, no client certificate) and cluster_fingerprint for each cluster address. Each check ' +
           'has a diagnosis code and a fix; ok is false when any check failed. Network outcomes are answers (200), ' +
           'not errors. Checks that depend on a failed one are left out.',

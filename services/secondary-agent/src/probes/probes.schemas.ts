@@ -7,7 +7,8 @@ export const FINGERPRINT_PATTERN = /^(?:[0-9a-fA-F]{64}|(?:[0-9a-fA-F]{2}:){31}[
 export const ProbePrimaryRequest = z
   .object({
     api_addr: ApiAddress.optional().describe(
-      "The primary's API address (unwrap over 8200); leave it out to probe the cluster addresses alone",
+      "The primary's API address (unwrap over 8200), as scheme://host:port (http or https; the port defaults to " +
+        '8200); leave it out to probe the cluster addresses alone',
     ),
     cluster_addrs: z
       .array(ClusterAddress)

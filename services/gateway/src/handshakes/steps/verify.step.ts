@@ -2,7 +2,7 @@ import type { ClusterStatus } from '../../agents/agent-types.ts'
 import { GatewayErrors } from '../../gateway-errors.ts'
 import { pollWithBackoff } from '../../util/backoff.ts'
 import type { StepContext, StepResult } from '../step-context.ts'
-import { primaryNodesChecks } from './primary-nodes-check.ts'
+import { type PrimaryNodes, primaryNodesChecks } from './primary-nodes-check.ts'
 import { secondaryGaps, verifyGaps } from './replication-state.ts'
 
 /** Step 6: wait, bounded, until the secondary streams WALs from the primary and the primary sees it connected. */
@@ -31,13 +31,24 @@ export async function verifyStep(ctx: StepContext): Promise<StepResult> {
     throw GatewayErrors.verifyTimeout(`after ${ctx.settings.verifyTimeoutMs} ms: ${gaps.join('; ')}`)
   }
   const detail = `secondary ${id} streams WALs (connection ready) and the primary lists it connected`
-  const nodes = streaming === undefined ? [] : await primaryNodesChecks(ctx, streaming)
-  if (nodes.length === 0) return { status: 'succeeded', detail }
-  const checks = [...ctx.hs.checks.filter((c) => c.phase !== 'post_activation'), ...nodes]
-  await ctx.save({ checks }, { type: 'checks', data: { checks } })
-  const warned = nodes.filter((c) => c.status === 'warn').length
-  return {
-    status: 'succeeded',
-    detail: `${detail}; the primary's other nodes: ${warned === 0 ? 'all reachable from the secondary' : `${warned} warning(s), see checks (replication would stop at the next leader change)`}`,
+  const nodes = streaming === undefined ? undefined : await primaryNodesChecks(ctx, streaming)
+  const earlier = ctx.hs.checks.filter((c) => c.phase !== 'post_activation')
+  // A resumed run keeps no node checks of an earlier one that it did not make again.
+  if (nodes !== undefined && (nodes.checks.length > 0 || earlier.length < ctx.hs.checks.length)) {
+    const checks = [...earlier, ...nodes.checks]
+    await ctx.save({ checks }, { type: 'checks', data: { checks } })
   }
+  if (nodes === undefined || nodes.checks.length === 0) return { status: 'succeeded', detail }
+  return { status: 'succeeded', detail: `${detail}; the primary's other nodes: ${describeNodes(nodes)}` }
+}
+
+function describeNodes({ unreachable, notProbed, fallback }: PrimaryNodes): string {
+  if (unreachable === 0 && notProbed === 0) return 'all reachable from the secondary'
+  const parts = [
+    unreachable > 0
+      ? `${unreachable} not reachable from the secondary (${fallback ? `it would fall back to primary_cluster_addr ${fallback}` : 'replication would stop at a leader change to one of them'})`
+      : '',
+    notProbed > 0 ? `${notProbed} not probed` : '',
+  ]
+  return `${parts.filter(Boolean).join('; ')}: see the post_activation checks`
 }
