@@ -1,5 +1,5 @@
 import { createServer } from 'node:net'
-import { startCluster } from '@vault-dr/vault-sim'
+import { startCluster, startTcpProxy } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
 import { createHandshake, registerPair, waitFor } from './helpers/gateway.ts'
 import { fastTimings, useSimWorldFixture } from './helpers/sim-world.ts'
@@ -68,6 +68,29 @@ describe("after activation, the primary's other nodes (known_primary_cluster_add
       ['node_cluster_tls', 'pass', 'DR_NOT_ENABLED'],
     ])
     expect(verify?.detail).toContain('all reachable from the secondary')
+  })
+
+  it('says the secondary would fall back to the primary_cluster_addr it was given (a load balancer)', async () => {
+    const unreachable = `https://127.0.0.1:${await closedPort()}`
+    const sim = await fx.world({ primary: { standbyClusterAddrs: [unreachable] } })
+    const node = new URL(sim.primary.clusterUrl)
+    const lb = await startTcpProxy({ host: node.hostname, port: Number(node.port) })
+    fx.closers.push(lb.close)
+    const gw = await fx.gateway()
+    await registerPair(gw.app, sim.primaryUrl, sim.secondaryUrl)
+    const hs = await waitFor(gw.app, (await createHandshake(gw.app, { primary_cluster_addr: lb.url })).json().id)
+    expect(hs.state, JSON.stringify(hs.checks, null, 1)).toBe('succeeded')
+    // The active node is probed too (the secondary reached it through the balancer), and serves DR.
+    const nodes = hs.checks.filter((c) => c.phase === 'post_activation')
+    expect(nodes.map((c) => [c.name, c.status, c.code])).toEqual([
+      ['node_cluster_tcp[0]', 'pass', 'OK'],
+      ['node_cluster_tls[0]', 'pass', 'OK'],
+      ['node_cluster_tcp[1]', 'warn', 'CONNECTION_REFUSED'],
+    ])
+    expect(nodes[2]?.fix).toContain(`falls back to primary_cluster_addr ${lb.url}`)
+    expect(hs.steps.find((s) => s.name === 'verify')?.detail).toContain(
+      `1 not reachable from the secondary (it would fall back to primary_cluster_addr ${lb.url})`,
+    )
   })
 
   it('probes nothing more for a single-node primary', async () => {
