@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { startTlsTerminatingProxy } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
 import type { StepName } from '../src/handshakes/handshakes.schemas.ts'
 import {
@@ -12,7 +13,7 @@ import {
   storeBytes,
   waitFor,
 } from './helpers/gateway.ts'
-import { type SimWorld, startTlsTerminatingProxy, useSimWorldFixture } from './helpers/sim-world.ts'
+import { closedPort, type SimWorld, useSimWorldFixture } from './helpers/sim-world.ts'
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>
 const never = () => new Promise<never>(() => {})
@@ -105,7 +106,8 @@ describe('handshakes against two vault-sim clusters and the real agents', () => 
     [', even when the primary agent checks its own listener', true],
   ])('stops before any token when a TLS-terminating proxy sits on the cluster port%s', async (_what, own) => {
     // The secondary agent tells a middlebox's certificate from Vault's listener even before DR is enabled.
-    const proxy = await startTlsTerminatingProxy()
+    // Its upstream is a closed port: it terminates TLS itself and forwards nothing.
+    const proxy = await startTlsTerminatingProxy({ host: '127.0.0.1', port: await closedPort() })
     closers.push(proxy.close)
     sim = await fx.world({ primary: { clusterAdvertiseAddr: proxy.url }, primaryAgentProbesOwnListener: own })
     const gw = await gateway()

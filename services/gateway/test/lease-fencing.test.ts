@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { SqliteStore } from '../src/store/sqlite-store.ts'
 import type { Store } from '../src/store/store.ts'
-import { createHandshake, getHandshake, registerPair, startGateway, until, waitFor } from './helpers/gateway.ts'
+import { createHandshake, getHandshake, registerPair, until, waitFor } from './helpers/gateway.ts'
 import { useGatewayFixture } from './helpers/gateway-fixture.ts'
 
 describe('one handshake is driven by one gateway process at a time (fake agents, shared store)', () => {
@@ -29,23 +29,30 @@ describe('one handshake is driven by one gateway process at a time (fake agents,
     return getHandshake(app, id)
   }
 
+  /** B finishes the handshake; once A's held activation returns, the record stays B's and one activation was sent. */
+  async function expectFinishedByB(
+    app: Parameters<typeof getHandshake>[0],
+    id: string,
+    held: ReturnType<typeof holdFirstActivation>,
+  ) {
+    const byB = await waitFor(app, id)
+    expect(byB.state).toBe('succeeded')
+    held.release()
+    const final = await settledRecord(app, id)
+    expect(final.state).toBe('succeeded')
+    expect(final.finished_at).toBe(byB.finished_at)
+    expect(fx.world.activations).toBe(1)
+  }
+
   it('a second live process with the same VAULT_DR_GATEWAY_ID takes over; the first can no longer write', async () => {
     const held = holdFirstActivation()
-    const a = await startGateway(fx.path, { agents: fx.world.clients() })
-    fx.gateways.push(a)
+    const a = await fx.gateway()
     await registerPair(a.app)
     const id = (await createHandshake(a.app)).json().id as string
     await until(() => held.sent, 'the first gateway to send the activation')
 
-    const b = await startGateway(fx.path, { agents: fx.world.clients() })
-    fx.gateways.push(b)
-    const byB = await waitFor(b.app, id)
-    expect(byB.state).toBe('succeeded')
-    held.release()
-    const final = await settledRecord(b.app, id)
-    expect(final.state).toBe('succeeded')
-    expect(final.finished_at).toBe(byB.finished_at)
-    expect(fx.world.activations).toBe(1)
+    const b = await fx.gateway()
+    await expectFinishedByB(b.app, id, held)
     expect(a.logs.text).toContain('no longer held by this gateway process')
   })
 
@@ -66,24 +73,12 @@ describe('one handshake is driven by one gateway process at a time (fake agents,
       },
     })
     const env = { VAULT_DR_LEASE_MS: '300' }
-    const a = await startGateway(
-      fx.path,
-      { agents: fx.world.clients(), store: storeA },
-      { ...env, VAULT_DR_GATEWAY_ID: 'gw-a' },
-    )
-    fx.gateways.push(a)
+    const a = await fx.gateway({ store: storeA }, { ...env, VAULT_DR_GATEWAY_ID: 'gw-a' })
     await registerPair(a.app)
     const id = (await createHandshake(a.app)).json().id as string
     await until(() => held.sent, 'the first gateway to send the activation')
 
-    const b = await startGateway(fx.path, { agents: fx.world.clients() }, { ...env, VAULT_DR_GATEWAY_ID: 'gw-b' })
-    fx.gateways.push(b)
-    const byB = await waitFor(b.app, id)
-    expect(byB.state).toBe('succeeded')
-    held.release()
-    const final = await settledRecord(b.app, id)
-    expect(final.state).toBe('succeeded')
-    expect(final.finished_at).toBe(byB.finished_at)
-    expect(fx.world.activations).toBe(1)
+    const b = await fx.gateway({}, { ...env, VAULT_DR_GATEWAY_ID: 'gw-b' })
+    await expectFinishedByB(b.app, id, held)
   })
 })

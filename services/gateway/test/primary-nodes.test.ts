@@ -1,17 +1,7 @@
-import { createServer } from 'node:net'
 import { startCluster, startTcpProxy } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
 import { createHandshake, registerPair, waitFor } from './helpers/gateway.ts'
-import { fastTimings, useSimWorldFixture } from './helpers/sim-world.ts'
-
-/** A loopback port nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+import { closedPort, fastTimings, useSimWorldFixture } from './helpers/sim-world.ts'
 
 describe("after activation, the primary's other nodes (known_primary_cluster_addrs) are probed from the secondary", () => {
   const fx = useSimWorldFixture()

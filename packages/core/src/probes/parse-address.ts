@@ -7,7 +7,12 @@ export function parseVaultAddress(address: string, defaultPort: number): { host:
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
   if (host === '') throw new TypeError(`no host in the address ${JSON.stringify(address)}`)
   // URL drops a port equal to the scheme's default (https://vault:443), yet that port was asked for explicitly.
-  const written = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i.exec(withScheme)?.[1]
-  const port = url.port !== '' ? Number(url.port) : written !== undefined ? Number(written) : defaultPort
+  const port = url.port !== '' ? Number(url.port) : (writtenPort(withScheme) ?? defaultPort)
   return { host, port, url }
+}
+
+/** The port as written in `scheme://host:port`, even the scheme's default (which URL drops); undefined when none. */
+export function writtenPort(address: string): number | undefined {
+  const port = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i.exec(address)?.[1]
+  return port === undefined ? undefined : Number(port)
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseVaultAddress } from '../probes/parse-address.ts'
+import { parseVaultAddress, writtenPort } from '../probes/parse-address.ts'
 
 export const DEFAULT_API_PORT = 8200
 export const DEFAULT_CLUSTER_PORT = 8201
@@ -23,48 +23,45 @@ export function addressProblem(address: string): string | null {
   return null
 }
 
-/**
- * An http(s) address in Vault's form, `scheme://host[:port]`: no path, query or credentials. The port defaults to
- * `defaultPort` when absent (8200 for the API, 8201 for the cluster port).
- */
-export const vaultAddress = (defaultPort: number, what: string) =>
+/** A Vault-form address schema: trimmed, bounded, and refused with the message `problemOf` gives. */
+const addressSchema = (problemOf: (value: string) => string | null, description: string, example: string) =>
   z
     .string()
     .trim()
     .min(1)
     .max(2048)
     .superRefine((value, ctx) => {
-      const problem = addressProblem(value)
+      const problem = problemOf(value)
       if (problem !== null) ctx.addIssue({ code: 'custom', message: problem })
     })
-    .describe(`${what}, as scheme://host:port (http or https; the port defaults to ${defaultPort})`)
-    .meta({ examples: [`https://vault-primary.example.com:${defaultPort}`] })
+    .describe(description)
+    .meta({ examples: [example] })
+
+/**
+ * An http(s) address in Vault's form, `scheme://host[:port]`: no path, query or credentials. The port defaults to
+ * `defaultPort` when absent (8200 for the API, 8201 for the cluster port).
+ */
+export const vaultAddress = (defaultPort: number, what: string) =>
+  addressSchema(
+    addressProblem,
+    `${what}, as scheme://host:port (http or https; the port defaults to ${defaultPort})`,
+    `https://vault-primary.example.com:${defaultPort}`,
+  )
 
 /**
  * An address handed to Vault itself, so written with its port: Vault's HTTP client reads https://host as port 443,
  * while a probe of Vault's addresses would assume 8200 or 8201, and the two would test different ports.
  */
 const vaultAddressWithPort = (example: string, what: string) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(2048)
-    .superRefine((value, ctx) => {
-      const problem = addressProblem(value) ?? (writtenPort(value) === undefined ? portMissing(example) : null)
-      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem })
-    })
-    .describe(`${what}, as scheme://host:port (http or https, the port written out)`)
-    .meta({ examples: [example] })
-
-const portMissing = (example: string) =>
-  `must name its port, as in ${example}: without one, Vault would use 443 (https) or 80 (http)`
-
-/** The port as written in `scheme://host:port`, even the scheme's default (which URL drops). */
-function writtenPort(address: string): number | undefined {
-  const port = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i.exec(address)?.[1]
-  return port === undefined ? undefined : Number(port)
-}
+  addressSchema(
+    (value) =>
+      addressProblem(value) ??
+      (writtenPort(value) === undefined
+        ? `must name its port, as in ${example}: without one, Vault would use 443 (https) or 80 (http)`
+        : null),
+    `${what}, as scheme://host:port (http or https, the port written out)`,
+    example,
+  )
 
 /**
  * The cluster address a DR primary hands to its secondaries (Vault's primary_cluster_addr), e.g. a layer-4 load

@@ -1,4 +1,4 @@
-import { type CodedError, parseVaultAddress } from '@vault-dr/core'
+import { type CodedError, sameClusterAddress } from '@vault-dr/core'
 import type { PrimaryAgentClient, SecondaryAgentClient } from '../agents/agent-clients.ts'
 import type { LocalClusterProbe } from '../agents/agent-types.ts'
 import type { Check } from './preflight.schemas.ts'
@@ -158,15 +158,7 @@ function dialTargets(primaryClusterAddr: string | null | undefined, clusterAddr:
   const address = /^[a-z][a-z\d+.-]*:\/\//i.test(primaryClusterAddr)
     ? primaryClusterAddr
     : `https://${primaryClusterAddr}`
-  const key = (a: string) => {
-    try {
-      const { host, port } = parseVaultAddress(a, 8201)
-      return `${host.toLowerCase()}:${port}`
-    } catch {
-      return a
-    }
-  }
-  if (key(address) === key(clusterAddr)) return [node]
+  if (sameClusterAddress(address, clusterAddr)) return [node]
   return [{ role: 'primary_cluster_addr', address }, node]
 }
 

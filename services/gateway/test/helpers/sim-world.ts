@@ -1,6 +1,5 @@
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, createServer } from 'node:net'
 import { join } from 'node:path'
-import tls from 'node:tls'
 import { buildApp as buildPrimaryAgent, type PrimaryAgentConfig } from '@vault-dr/primary-agent'
 import { buildApp as buildSecondaryAgent, type SecondaryAgentConfig } from '@vault-dr/secondary-agent'
 import { type ClusterHandle, type StartClusterOptions, startCluster, testTimings } from '@vault-dr/vault-sim'
@@ -122,44 +121,13 @@ export function recordingClients(base: AgentClients) {
   return { clients, minted, intercept }
 }
 
-// A test-only self-signed certificate: what a TLS-terminating load balancer on 8201 would present.
-const MIDDLEBOX_CERT = `-----BEGIN CERTIFICATE-----
-MIIBtTCCAVugAwIBAgIUCBDanKa6HqF/GYyU7Q5DbEmBhpMwCgYIKoZIzj0EAwIw
-ITEfMB0GA1UEAwwWZ2F0ZXdheS10ZXN0LW1pZGRsZWJveDAgFw0yNjExMjkwNDA1
-NThaGA8yMTI2MTEwNTA0MDU1OFowITEfMB0GA1UEAwwWZ2F0ZXdheS10ZXN0LW1p
-ZGRsZWJveDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABJGByO3BewKssdadaz7x
-+Ql+PLtFYWWL2n6t0n8Y2qwQSmSUmEQfdgMPChOxWb8cpesg4bsni/yFbfvKmIRz
-4zyjbzBtMB0GA1UdDgQWBBSR/gQT795Hp2tz+0NUYdOGBPibmjAfBgNVHSMEGDAW
-gBSR/gQT795Hp2tz+0NUYdOGBPibmjAPBgNVHRMBAf8EBTADAQH/MBoGA1UdEQQT
-MBGCCWxvY2FsaG9zdIcEfwAAATAKBggqhkjOPQQDAgNIADBFAiAH+mDzIkjiMZUk
-QjpuBk7g4ehNgWdcRAhaoiH0hD0foQIhAJ0SeqY8xqBDPIP2NaCaj17ujkSLRDwY
-bx2ect6NoqZq
------END CERTIFICATE-----
-`
-const MIDDLEBOX_KEY = `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgQh5FTmi8wu4MP2vM
-J/4M0naGfPixGhkgpQQuPQfCZayhRANCAASRgcjtwXsCrLHWnWs+8fkJfjy7RWFl
-i9p+rdJ/GNqsEEpklJhEH3YDDwoTsVm/HKXrIOG7J4v8hW37ypiEc+M8
------END PRIVATE KEY-----
-`
-
-/** A TLS-terminating proxy (its own certificate, no ALPN) that forwards nothing: the middlebox of field note 2. */
-export async function startTlsTerminatingProxy(): Promise<{ url: string; close: () => Promise<void> }> {
-  const sockets = new Set<tls.TLSSocket>()
-  const server = tls.createServer({ cert: MIDDLEBOX_CERT, key: MIDDLEBOX_KEY }, (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-    socket.on('error', () => {})
-  })
+/** A loopback port nothing listens on (it was free a moment ago). */
+export async function closedPort(): Promise<number> {
+  const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
-  return {
-    url: `https://127.0.0.1:${port}`,
-    close: async () => {
-      for (const s of sockets) s.destroy()
-      await new Promise((resolve) => server.close(resolve))
-    },
-  }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
 }
 
 /**
