@@ -28,6 +28,8 @@ export interface E2EOptions {
   latencyMs?: number
   /** Each agent reaches its cluster's API through a gate that can hold its requests (not with `tls`). */
   vaultGates?: boolean
+  /** Added to the gateway's environment (e.g. shorter deadlines). */
+  gatewayEnv?: Record<string, string>
 }
 
 export interface E2EStack {
@@ -48,6 +50,8 @@ export interface E2EStack {
   secrets: string[]
   /** Stops the gateway (SIGKILL by default) and starts a new one on the same store. */
   restartGateway(signal?: NodeJS.Signals): Promise<void>
+  /** Stops the secondary agent (SIGKILL by default) and starts a new process of it on the same address. */
+  restartSecondaryAgent(signal?: NodeJS.Signals): Promise<void>
   close(): Promise<void>
 }
 
@@ -136,20 +140,21 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
       { port: await freePort(), caPem: serviceCa },
     )
     closers.push(() => primaryAgent.stop('SIGKILL'))
-    const secondaryAgent = await startChildService(
-      'secondary-agent',
-      {
-        ...(await agentEnv('secondary', secondary, tokens.secondaryAgent, secondaryCa)),
-        ...(primaryCa ? { VAULT_DR_PRIMARY_CACERT: primaryCa, VAULT_DR_ACTIVATION_CA_FILE: primaryCa } : {}),
-      },
-      { port: await freePort(), caPem: serviceCa },
-    )
-    closers.push(() => secondaryAgent.stop('SIGKILL'))
+    const secondaryAgentEnv = {
+      ...(await agentEnv('secondary', secondary, tokens.secondaryAgent, secondaryCa)),
+      ...(primaryCa ? { VAULT_DR_PRIMARY_CACERT: primaryCa, VAULT_DR_ACTIVATION_CA_FILE: primaryCa } : {}),
+    }
+    const secondaryAgentAt = { port: await freePort(), caPem: serviceCa }
+    const secondaryAgent = await startChildService('secondary-agent', secondaryAgentEnv, secondaryAgentAt)
+    // The one running now: a restart replaces it.
+    let liveSecondaryAgent = secondaryAgent
+    closers.push(() => liveSecondaryAgent.stop('SIGKILL'))
 
     const gatewayPort = await freePort()
     const gatewayEnv = {
       VAULT_DR_API_TOKEN_FILE: await secretFile(dir, 'gateway-api-token', tokens.gateway),
       VAULT_DR_STORE: join(dir, 'gateway.sqlite'),
+      ...opts.gatewayEnv,
       ...serveTls,
       ...(serviceCa ? { VAULT_DR_AGENT_CACERT: await secretFile(dir, 'service-ca.pem', serviceCa) } : {}),
     }
@@ -169,6 +174,11 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
       async restartGateway(signal: NodeJS.Signals = 'SIGKILL') {
         await stack.gateway.stop(signal)
         stack.gateway = await startChildService('gateway', gatewayEnv, gatewayAt)
+      },
+      async restartSecondaryAgent(signal: NodeJS.Signals = 'SIGKILL') {
+        await stack.secondaryAgent.stop(signal)
+        liveSecondaryAgent = await startChildService('secondary-agent', secondaryAgentEnv, secondaryAgentAt)
+        stack.secondaryAgent = liveSecondaryAgent
       },
       close,
     }

@@ -4,8 +4,8 @@ import type { AddressInfo, Socket } from 'node:net'
 export interface VaultGate {
   /** `http://127.0.0.1:<port>`: the Vault address to give a service instead of the cluster's own. */
   url: string
-  /** From now on, requests wait at the gate until release(). */
-  hold(): void
+  /** From now on, requests (those whose path `matches`, when given) wait at the gate until release(). */
+  hold(matches?: (path: string) => boolean): void
   /** Lets every waiting request through; later ones pass until the next hold(). */
   release(): void
   /** Resolves once a request waits at the gate: whoever sent it is in the middle of its work. */
@@ -19,15 +19,15 @@ export interface VaultGate {
  */
 export async function startVaultGate(target: string): Promise<VaultGate> {
   const upstreamAgent = new HttpAgent({ keepAlive: false })
-  let gate: { opened: Promise<void>; open: () => void } | undefined
+  let gate: { opened: Promise<void>; open: () => void; matches: (path: string) => boolean } | undefined
   let waitingCount = 0
   let onWaiting: Array<() => void> = []
   const sockets = new Set<Socket>()
   const server = createServer(async (req, res) => {
-    if (gate !== undefined) {
+    if (gate?.matches(new URL(req.url ?? '/', target).pathname)) {
       waitingCount += 1
       for (const notify of onWaiting.splice(0)) notify()
-      await gate.opened
+      await gate?.opened
       waitingCount -= 1
     }
     const upstream = request(
@@ -52,13 +52,13 @@ export async function startVaultGate(target: string): Promise<VaultGate> {
   }
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    hold() {
+    hold(matches = () => true) {
       if (gate !== undefined) return
       let open!: () => void
       const opened = new Promise<void>((resolve) => {
         open = resolve
       })
-      gate = { opened, open }
+      gate = { opened, open, matches }
     },
     release,
     waiting: () => (waitingCount > 0 ? Promise.resolve() : new Promise((resolve) => onWaiting.push(resolve))),

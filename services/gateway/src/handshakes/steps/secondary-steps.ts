@@ -69,16 +69,37 @@ export async function activateSecondaryStep(ctx: StepContext): Promise<StepResul
       return alreadyActivated(ctx, 'found by status')
     }
   }
+  for (;;) {
+    const sent = await sendActivation(ctx)
+    if (sent.kind !== 'not_activated') return sent.result
+    // The activation provably never happened (its token can no longer start one): mint anew and send again.
+    ctx.log.info({ handshake: ctx.hs.id, activation: sent.id }, 'the activation never reached Vault: sending it again')
+  }
+}
+
+/** At most this many activations per handshake: each one proven never to have reached Vault before the next. */
+const MAX_SENDS = 3
+
+/** Mints if needed and sends one activation; resolves how it ended once that is known. */
+async function sendActivation(
+  ctx: StepContext,
+): Promise<{ kind: 'done'; result: StepResult } | { kind: 'not_activated'; id: string }> {
+  const id = ctx.hs.secondary_id
+  const done = (result: StepResult) => ({ kind: 'done' as const, result })
   let token: string
   try {
     token = await ctx.tokens.fresh(ctx)
   } catch (err) {
-    if (isCodedError(err, GatewayErrors.alreadyActivated.code)) return alreadyActivated(ctx, 'found while minting')
+    if (isCodedError(err, GatewayErrors.alreadyActivated.code))
+      return done(alreadyActivated(ctx, 'found while minting'))
     throw err
   }
   // The last moment a cancellation stops the handshake: once the token is sent the secondary may be wiped.
   if (await ctx.cancelRequested()) throw new StepCancelled()
   const attempt = (ctx.hs.activation?.attempt ?? 0) + 1
+  if (attempt > MAX_SENDS) {
+    throw GatewayErrors.activationUnresolved(`${MAX_SENDS} activations were sent and none reached Vault`)
+  }
   const sent: SentActivation = {
     id: `${ctx.hs.id}/${attempt}`,
     attempt,
@@ -93,7 +114,7 @@ export async function activateSecondaryStep(ctx: StepContext): Promise<StepResul
     ctx.tokens.forget()
     await ctx.save({ activation: { ...sent, outcome: 'activated' } })
     const warnings = result.warnings.length === 0 ? '' : `; Vault warned: ${result.warnings.join(' ')}`
-    return { status: 'succeeded', detail: `activated as DR secondary ${id}${warnings}` }
+    return done({ status: 'succeeded', detail: `activated as DR secondary ${id}${warnings}` })
   } catch (err) {
     ctx.signal.throwIfAborted()
     // Sent: never send this token again (a retry mints anew).
@@ -106,10 +127,10 @@ export async function activateSecondaryStep(ctx: StepContext): Promise<StepResul
     const outcome = await awaitSentActivation(ctx, sent)
     await ctx.save({ activation: { ...sent, outcome: outcome.kind } })
     if (outcome.kind === 'activated') {
-      return { status: 'succeeded', detail: `activated as DR secondary ${id} (confirmed after: ${err.message})` }
+      return done({ status: 'succeeded', detail: `activated as DR secondary ${id} (confirmed after: ${err.message})` })
     }
     if (outcome.kind === 'failed') throw new StepFailed(outcome.error)
-    throw err
+    return { kind: 'not_activated', id: sent.id }
   }
 }
 
