@@ -42,9 +42,24 @@ interface Problem {
   upstream?: ErrorReport['upstream']
 }
 
+interface Answer<T> {
+  data?: T
+  error?: unknown
+  response: Response
+}
+
 /** Unwraps an openapi-fetch answer, turning a problem+json into a CliError with the fix in the CLI's words. */
-export function expectData<T>(answer: { data?: T; error?: unknown; response: Response }): T {
+export function expectData<T>(answer: Answer<T>): T {
   if (answer.data !== undefined && answer.response.ok) return answer.data
+  throw problemError(answer)
+}
+
+/** For answers without a body (204): throws the problem of one that is not ok. */
+export function expectOk(answer: Answer<unknown>): void {
+  if (!answer.response.ok) throw problemError(answer)
+}
+
+function problemError(answer: Answer<unknown>): CliError {
   const p = (answer.error ?? {}) as Problem
   const code = p.code ?? `HTTP_${answer.response.status}`
   const detail = p.detail ?? `the gateway answered HTTP ${answer.response.status}`
@@ -58,7 +73,7 @@ export function expectData<T>(answer: { data?: T; error?: unknown; response: Res
     ...(p.errors === undefined ? {} : { errors: p.errors }),
     ...(p.upstream === undefined ? {} : { upstream: p.upstream }),
   }
-  throw new CliError(report, answer.response.status >= 500 ? ExitCode.unavailable : ExitCode.refused)
+  return new CliError(report, answer.response.status >= 500 ? ExitCode.unavailable : ExitCode.refused)
 }
 
 /** Left-aligned columns, the width of their widest cell. */

@@ -3,7 +3,7 @@ import type { components } from '@vault-dr/gateway/openapi'
 import { clusterHealth } from '../cluster-health.ts'
 import { CliError, ExitCode } from '../exit-codes.ts'
 import type { GatewayApi } from '../gateway-client.ts'
-import { expectData, type Output, table } from '../output.ts'
+import { expectData, expectOk, type Output, table } from '../output.ts'
 
 type ClusterView = components['schemas']['ClusterView']
 
@@ -40,7 +40,7 @@ export async function addCluster(
 }
 
 export async function removeCluster(api: GatewayApi, out: Output, name: string) {
-  expectData(await api.DELETE('/v1/clusters/{name}', { params: { path: { name } } }))
+  expectOk(await api.DELETE('/v1/clusters/{name}', { params: { path: { name } } }))
   out.out(out.json ? JSON.stringify({ removed: name }) : `removed ${name}`)
   return ExitCode.ok
 }
