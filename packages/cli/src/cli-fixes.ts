@@ -58,3 +58,14 @@ export function cliFix(code: string, gatewayFix: string | null | undefined, cont
   }
   return CLI_FIXES[code] ?? gatewayFix ?? null
 }
+
+/**
+ * A check's fix. A primary that is not a DR primary yet is the normal state before its first handshake: that
+ * warning's fix (enable it, by its API path) is the handshake's own next step.
+ */
+export function checkFix(check: { status: string; code: string; fix: string | null; detail: string }): string | null {
+  if (check.status === 'warn' && check.code === 'DR_NOT_ENABLED') {
+    return 'Nothing to do before a handshake: its enable_primary step enables DR on the primary, then checks the cluster port again.'
+  }
+  return cliFix(check.code, check.fix, check.detail)
+}

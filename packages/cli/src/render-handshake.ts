@@ -1,5 +1,5 @@
 import type { components } from '@vault-dr/gateway/openapi'
-import { cliFix } from './cli-fixes.ts'
+import { checkFix, cliFix } from './cli-fixes.ts'
 import { table } from './output.ts'
 
 type Handshake = components['schemas']['Handshake']
@@ -24,7 +24,13 @@ export function renderHandshake(h: Handshake): string {
   const lines = [`handshake ${h.id}: ${h.primary} → ${h.secondary} (secondary id ${h.secondary_id}): ${h.state}`]
   for (const step of h.steps) lines.push(`  ${renderStep(step)}`)
   if (h.error) lines.push(...renderError(h.error))
-  const notable = h.checks.filter((c) => c.status === 'fail' || c.status === 'warn')
+  // A check run again after enable_primary shows once, if it says the same.
+  const seen = new Set<string>()
+  const notable = h.checks.filter((c) => {
+    const key = `${c.name}|${c.status}|${c.code}|${c.detail}`
+    if (seen.has(key) || (c.status !== 'fail' && c.status !== 'warn')) return false
+    return seen.add(key)
+  })
   if (notable.length > 0) lines.push(renderChecks(notable))
   return lines.join('\n')
 }
@@ -43,7 +49,7 @@ export function renderChecks(checks: Check[]): string {
   const rows = [['', 'CHECK', 'CODE', 'DETAIL']]
   for (const c of checks) rows.push([CHECK_MARK[c.status] ?? '?', c.name, c.code, c.detail])
   const fixes = checks.flatMap((c) => {
-    const fix = c.status === 'fail' || c.status === 'warn' ? cliFix(c.code, c.fix, c.detail) : null
+    const fix = c.status === 'fail' || c.status === 'warn' ? checkFix(c) : null
     return fix ? [`fix (${c.name}${c.status === 'warn' ? ', warning' : ''}): ${fix}`] : []
   })
   return [table(rows), ...fixes].join('\n')

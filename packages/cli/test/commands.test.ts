@@ -213,7 +213,7 @@ describe('a stand-in gateway', () => {
   })
 
   describe('handshake follow', () => {
-    const warned = [check('primary_role', 'warn', 'DR_NOT_ENABLED', 'Nothing to do: the handshake enables it.')]
+    const warned = [check('api_tls', 'warn', 'API_NOT_TLS', "Serve the primary's API over TLS.")]
 
     it('prints each step once as it changes, the preflight warnings with their fixes, and exits 0 on success', async () => {
       answer(
@@ -228,7 +228,7 @@ describe('a stand-in gateway', () => {
       const out = io.out()
       expect(out).toMatch(/^following handshake hs-1\n/)
       expect(out.match(/✔ preflight/g)).toHaveLength(1)
-      expect(out).toContain('fix (primary_role, warning): Nothing to do: the handshake enables it.')
+      expect(out).toContain("fix (api_tls, warning): Serve the primary's API over TLS.")
       expect(out).toMatch(/✔ verify/)
       expect(out.trimEnd().endsWith('handshake hs-1 succeeded')).toBe(true)
     })
@@ -277,15 +277,33 @@ describe('a stand-in gateway', () => {
     it('shows the fix of each warning as well as of each failure', async () => {
       const checks = [
         check('primary_vault', 'pass', 'OK'),
-        check('primary_role', 'warn', 'DR_NOT_ENABLED', 'The handshake enables it.'),
+        check('api_tls', 'warn', 'API_NOT_TLS', 'Serve it over TLS.'),
+        check('api_vault', 'warn', 'DR_NOT_ENABLED', 'Enable DR primary on it (sys/replication/dr/primary/enable).'),
         check('api_tcp', 'fail', 'CONNECTION_REFUSED', 'Open 8200.'),
       ]
       answer('POST /v1/preflight', { status: 200, body: { ok: false, already_replicating: false, checks } })
       const io = capture()
       expect(await runCli(['preflight', '--primary', 'dc1', '--secondary', 'dc2'], gateway.env)).toBe(1)
       expect(io.out()).toContain(
-        'fix (primary_role, warning): The handshake enables it.\nfix (api_tcp): Open 8200.\npreflight failed',
+        'fix (api_tls, warning): Serve it over TLS.\nfix (api_vault, warning): Nothing to do before a handshake: its enable_primary step enables DR on the primary, then checks the cluster port again.\nfix (api_tcp): Open 8200.\npreflight failed',
       )
+    })
+  })
+
+  describe('handshake show', () => {
+    it('shows the warnings once each, with their fixes, also when the post-enable re-check repeats one', async () => {
+      const tls = check('api_tls', 'warn', 'API_NOT_TLS', 'Serve it over TLS.')
+      answer('GET /v1/handshakes/hs-1', {
+        status: 200,
+        body: handshake('succeeded', 6, {
+          checks: [tls, check('primary_vault', 'pass', 'OK'), { ...tls, phase: 'post_enable' }],
+        }),
+      })
+      const io = capture()
+      expect(await runCli(['handshake', 'show', 'hs-1'], gateway.env)).toBe(0)
+      expect(io.out().match(/!\s+api_tls/g)).toHaveLength(1)
+      expect(io.out().match(/fix \(api_tls, warning\): Serve it over TLS\./g)).toHaveLength(1)
+      expect(io.out()).not.toContain('primary_vault')
     })
   })
 })

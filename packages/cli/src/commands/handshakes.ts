@@ -29,19 +29,15 @@ export async function startHandshake(api: GatewayApi, out: Output, body: CreateH
     )
     return ExitCode.ok
   }
-  return handshakeExitCode(await followHandshake(api, out, created.id))
-}
-
-/** `handshake follow <id>`: attaches to a handshake, also one that finished already, until it finishes. */
-export async function followCommand(api: GatewayApi, out: Output, id: string) {
-  return handshakeExitCode(await followHandshake(api, out, id))
+  return followCommand(api, out, created.id)
 }
 
 /**
- * Prints each step as it changes until the handshake finishes; with --json, one line per change. Ctrl-C stops
- * following only: the handshake goes on in the gateway, and the message says how to attach again.
+ * `handshake follow <id>` (and `start --follow`): attaches to a handshake, also one that finished already, until it
+ * finishes. Ctrl-C stops following only: the handshake goes on in the gateway, and the message says how to attach
+ * again.
  */
-export async function followHandshake(api: GatewayApi, out: Output, id: string, intervalMs = 150): Promise<Handshake> {
+export async function followCommand(api: GatewayApi, out: Output, id: string) {
   const onInterrupt = () => {
     out.err(
       `\nstopped following; handshake ${id} goes on in the gateway. Attach again: vault-dr handshake follow ${id}`,
@@ -50,13 +46,14 @@ export async function followHandshake(api: GatewayApi, out: Output, id: string, 
   }
   process.once('SIGINT', onInterrupt)
   try {
-    return await pollUntilFinished(api, out, id, intervalMs)
+    return handshakeExitCode(await followHandshake(api, out, id))
   } finally {
     process.off('SIGINT', onInterrupt)
   }
 }
 
-async function pollUntilFinished(api: GatewayApi, out: Output, id: string, intervalMs: number): Promise<Handshake> {
+/** Prints each step as it changes until the handshake finishes; with --json, one line per change. */
+export async function followHandshake(api: GatewayApi, out: Output, id: string, intervalMs = 150): Promise<Handshake> {
   const printed = new Map<string, string>()
   if (!out.json) out.out(`following handshake ${id}`)
   for (;;) {
