@@ -2,7 +2,7 @@
  * Fixes in the CLI's own words. The gateway's fix texts are written for its HTTP API (routes, bodies, operationIds);
  * an operator at the CLI is told the command or variable to use instead. Codes not listed keep the gateway's fix.
  */
-const CLI_FIXES: Record<string, string> = {
+export const CLI_FIXES: Record<string, string> = {
   CORE_ERR_UNAUTHORIZED:
     "Set VAULT_DR_API_TOKEN_FILE (or VAULT_DR_API_TOKEN) to the gateway's API token, the one in its VAULT_DR_API_TOKEN(_FILE).",
   CORE_ERR_VALIDATION: 'Correct the named options; "vault-dr <command> --help" describes each one.',
@@ -27,6 +27,10 @@ const CLI_FIXES: Record<string, string> = {
     'If no DR secondary uses the id any more, revoke it on the primary ("vault write sys/replication/dr/primary/revoke-secondary id=<id>" with the Vault CLI) and start the handshake again; otherwise pass another --secondary-id.',
   GATEWAY_ERR_SECONDARY_ID_IN_USE:
     'Pass another --secondary-id, or revoke that id on the primary deliberately ("vault write sys/replication/dr/primary/revoke-secondary id=<id>"; it cuts off the secondary using it) and start again.',
+  SECONDARY_ERR_CLUSTER_PORT:
+    'Open tcp/8201 from the secondary to every primary node\'s cluster_addr; a load balancer on 8201 must be TCP passthrough (no TLS termination) and route only to the active node. "vault-dr preflight --primary <name> --secondary <name>" probes them from the secondary. The token was consumed: "vault-dr handshake start" mints a new one.',
+  PRIMARY_ERR_SECONDARY_EXISTS:
+    'Revoke the id first ("vault write sys/replication/dr/primary/revoke-secondary id=<id>" with the Vault CLI), or pass another --secondary-id.',
   GATEWAY_ERR_CANCELLED: 'Start a new handshake with "vault-dr handshake start" when ready.',
 }
 
