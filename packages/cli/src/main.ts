@@ -45,19 +45,13 @@ function commandOf(positionals: string[], values: Values): string {
   const name = commandName(positionals)
   if (name === undefined) {
     const [group] = positionals
-    if (isGroup(group) && positionals.length === 1) {
-      throw new CliError(
-        { code: 'CLI_ERR_USAGE', detail: `"${group}" needs a command`, fix: `Run "vault-dr ${group} --help".` },
-        ExitCode.usage,
-        groupHelp(group as string),
-      )
-    }
     if (isGroup(group)) {
-      throw new CliError(
-        { code: 'CLI_ERR_USAGE', detail: `unknown command "${positionals.slice(0, 2).join(' ')}"`, fix: null },
-        ExitCode.usage,
-        groupHelp(group as string),
-      )
+      const detail =
+        positionals.length === 1
+          ? `"${group}" needs a command`
+          : `unknown command "${positionals.slice(0, 2).join(' ')}"`
+      const fix = `Run "vault-dr ${group} --help".`
+      throw new CliError({ code: 'CLI_ERR_USAGE', detail, fix }, ExitCode.usage, groupHelp(group as string))
     }
     throw usageError(`unknown command "${positionals.join(' ')}"`)
   }
