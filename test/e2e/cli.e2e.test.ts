@@ -1,4 +1,9 @@
 import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { allOutput } from '../helpers/child-service.ts'
@@ -8,9 +13,15 @@ import { repoRoot } from '../helpers/repo-paths.ts'
 
 const execFileAsync = promisify(execFile)
 let stack: E2EStack
+let scratch = ''
 
 async function vaultDr(args: string[], env: Record<string, string> = {}) {
-  const result = await execFileAsync(process.execPath, [`${repoRoot}packages/cli/bin/vault-dr.js`, ...args], {
+  return run(process.execPath, [`${repoRoot}packages/cli/bin/vault-dr.js`, ...args], env)
+}
+
+async function run(file: string, args: string[], env: Record<string, string> = {}) {
+  const result = await execFileAsync(file, args, {
+    cwd: repoRoot,
     env: {
       PATH: process.env.PATH ?? '',
       VAULT_DR_GATEWAY_ADDR: stack.gateway.url,
@@ -27,9 +38,11 @@ async function vaultDr(args: string[], env: Record<string, string> = {}) {
 
 beforeAll(async () => {
   stack = await startE2EStack()
+  scratch = mkdtempSync(join(tmpdir(), 'vault-dr-cli-e2e-'))
 })
 afterAll(async () => {
   await stack?.close()
+  rmSync(scratch, { recursive: true, force: true })
   expectNoSecretsInLogs(stack?.secrets ?? [])
 })
 
@@ -79,5 +92,99 @@ describe('the vault-dr CLI against a running gateway', () => {
     const res = await vaultDr(['clusters', 'list'], { VAULT_DR_API_TOKEN_FILE: '', VAULT_DR_API_TOKEN: 'wrong-token' })
     expect(res.code).toBe(3)
     expect(res.stderr).toContain('CORE_ERR_UNAUTHORIZED')
+  })
+})
+
+describe('the CLI as the demo prints it, on a checkout that was never built', () => {
+  it('runs "npx vault-dr" with no file of any dist/ folder loaded', async () => {
+    // Stands in for a fresh clone: any module of a dist/ folder of ours fails to load, as it would be missing.
+    const hook = join(scratch, 'no-dist.mjs')
+    const ours = JSON.stringify(pathToFileURL(repoRoot).href)
+    writeFileSync(
+      hook,
+      `import { registerHooks } from 'node:module'
+registerHooks({ resolve(specifier, context, next) {
+  const resolved = next(specifier, context)
+  const rest = resolved.url.startsWith(${ours}) ? resolved.url.slice(${ours}.length) : ''
+  if (/^(packages|services)\\/[^/]+\\/dist\\//.test(rest)) throw Object.assign(new Error('Cannot find module ' + resolved.url), { code: 'ERR_MODULE_NOT_FOUND' })
+  return resolved
+} })
+`,
+    )
+    const noDist = { NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` }
+    // The stand-in works: loading the CLI without the source condition, as the bin once did, fails.
+    const old = await run(
+      process.execPath,
+      ['-e', `await import(${JSON.stringify(`${repoRoot}packages/cli/src/main.ts`)})`],
+      noDist,
+    )
+    expect(old.code).not.toBe(0)
+    expect(old.stderr).toMatch(/Cannot find module .*core\/dist\/index\.js/)
+
+    const env = { ...noDist, PATH: `${repoRoot}node_modules/.bin:${process.env.PATH ?? ''}` }
+    const list = await run('npx', ['vault-dr', 'clusters', 'list'], env)
+    expect(list.code, list.stderr).toBe(0)
+    expect(list.stdout).toMatch(/dc1\s+primary/)
+    const handshakes = await run('npx', ['vault-dr', 'handshake', 'list'], env)
+    expect(handshakes.code, handshakes.stderr).toBe(0)
+    expect(handshakes.stdout).toMatch(/^ID\s+STATE/)
+  })
+})
+
+describe('commands that re-attach, remove and diagnose', () => {
+  it('follows a handshake started without --follow, by the id it printed', async () => {
+    const start = await vaultDr(['handshake', 'start', '--primary', 'dc1', '--secondary', 'dc2'])
+    expect(start.code, start.stderr).toBe(0)
+    const id = /follow it with: vault-dr handshake follow (\S+)/.exec(start.stdout)?.[1]
+    expect(id, start.stdout).toBeDefined()
+    const follow = await vaultDr(['handshake', 'follow', id as string])
+    expect(follow.code, follow.stdout + follow.stderr).toBe(0)
+    expect(follow.stdout).toContain(`following handshake ${id}`)
+    expect(follow.stdout).toContain(`handshake ${id} succeeded`)
+    const json = await vaultDr(['handshake', 'follow', id as string, '--json'])
+    expect(JSON.parse(json.stdout.trim().split('\n').at(-1) ?? '')).toMatchObject({ event: 'finished' })
+  })
+
+  it('prints a refusal under --json as JSON on stdout, with the same exit code', async () => {
+    const res = await vaultDr(['handshake', 'follow', 'no-such-id', '--json'])
+    expect(res.code).toBe(3)
+    expect(res.stderr).toBe('')
+    expect(JSON.parse(res.stdout)).toMatchObject({
+      code: 'GATEWAY_ERR_HANDSHAKE_NOT_FOUND',
+      fix: 'List the handshakes with "vault-dr handshake list".',
+    })
+  })
+
+  it('tells a wrong agent token from an unreachable agent, exits 1 for them, and removes a cluster', async () => {
+    const wrongToken = randomBytes(24).toString('base64url')
+    stack.secrets.push(wrongToken)
+    const tokenFile = join(scratch, 'wrong-agent-token')
+    writeFileSync(tokenFile, wrongToken, { mode: 0o600 })
+    const add = (name: string, url: string) =>
+      vaultDr(['clusters', 'add', name, '--role', 'primary', '--agent-url', url], {
+        VAULT_DR_AGENT_TOKEN_FILE: tokenFile,
+      })
+    expect((await add('dc3', stack.primaryAgent.url)).code).toBe(0)
+    expect((await add('dc4', 'http://127.0.0.1:9')).code).toBe(0)
+
+    const list = await vaultDr(['clusters', 'list'])
+    expect(list.code).toBe(1)
+    expect(list.stdout).toMatch(/dc3\s+.*agent refused the gateway's token \(GATEWAY_ERR_AGENT_UNAUTHORIZED\)/)
+    expect(list.stdout).toMatch(/dc4\s+.*agent unreachable \(ECONNREFUSED\)/)
+    expect(list.stdout).toContain('fix (dc3): Register the cluster again with the agent')
+    expect((await vaultDr(['clusters', 'status', 'dc1'])).code).toBe(0)
+    const status = await vaultDr(['clusters', 'status', 'dc3', '--json'])
+    expect(status.code).toBe(1)
+    expect(JSON.parse(status.stdout).health).toMatchObject({ healthy: false })
+
+    for (const name of ['dc3', 'dc4']) {
+      const removed = await vaultDr(['clusters', 'remove', name])
+      expect(removed.code, removed.stderr).toBe(0)
+      expect(removed.stdout).toBe(`removed ${name}\n`)
+    }
+    expect((await vaultDr(['clusters', 'list'])).code).toBe(0)
+    const again = await vaultDr(['clusters', 'remove', 'dc3'])
+    expect(again.code).toBe(3)
+    expect(again.stderr).toContain('vault-dr clusters list')
   })
 })

@@ -55,6 +55,9 @@ describe('npm start with nothing configured', () => {
       const tokenFile = /VAULT_DR_API_TOKEN_FILE=(\S+)/.exec(output)?.[1] ?? ''
       expect(tokenFile).toMatch(/\.vault-dr\/api-token$/)
       expect(statSync(tokenFile).mode & 0o777).toBe(0o600)
+      // Only the owner enters the data folder and reads the logs (they hold addresses, ids and errors).
+      expect([dataDir, logDir].map((dir) => statSync(dir).mode & 0o777)).toEqual([0o700, 0o700])
+      for (const file of readdirSync(logDir)) expect(statSync(join(logDir, file)).mode & 0o777, file).toBe(0o600)
       // The tokens this run generated: the gateway's, and each cluster's root and agent tokens.
       const secretsDir = join(dataDir, 'secrets')
       const secrets = [tokenFile, ...readdirSync(secretsDir).map((file) => join(secretsDir, file))].map((file) =>

@@ -1,57 +1,40 @@
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { ConfigError } from '@vault-dr/core'
-import { addCluster, clusterStatus, listClusters } from './commands/clusters.ts'
-import { cancelHandshake, listHandshakes, runPreflight, showHandshake, startHandshake } from './commands/handshakes.ts'
+import { checkNames } from './check-names.ts'
+import { COMMANDS, GLOBAL_OPTIONS, GROUPS, HANDSHAKE_STATES, OPTIONS, type OptionName } from './command-specs.ts'
+import { addCluster, clusterStatus, listClusters, removeCluster } from './commands/clusters.ts'
+import {
+  cancelHandshake,
+  followCommand,
+  listHandshakes,
+  runPreflight,
+  showHandshake,
+  startHandshake,
+} from './commands/handshakes.ts'
 import { CliError, ExitCode } from './exit-codes.ts'
 import { type GatewayApi, gatewayClientFromEnv } from './gateway-client.ts'
+import { gatewayUnreachable } from './gateway-unreachable.ts'
+import { commandHelp, groupHelp, USAGE, usageLine } from './help.ts'
 import { createOutput, type Output } from './output.ts'
-import { USAGE } from './usage.ts'
-
-const OPTIONS = {
-  json: { type: 'boolean' },
-  help: { type: 'boolean' },
-  follow: { type: 'boolean' },
-  role: { type: 'string' },
-  'agent-url': { type: 'string' },
-  primary: { type: 'string' },
-  secondary: { type: 'string' },
-  'secondary-id': { type: 'string' },
-  'primary-cluster-addr': { type: 'string' },
-  'primary-api-addr': { type: 'string' },
-  ttl: { type: 'string' },
-  'no-inspect': { type: 'boolean' },
-  'allow-repoint': { type: 'boolean' },
-  'skip-check': { type: 'string', multiple: true },
-  state: { type: 'string' },
-} as const
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values']
-type OptionName = keyof typeof OPTIONS
 
-/** Options every command takes. */
-const GLOBAL_OPTIONS: readonly OptionName[] = ['json', 'help']
+/** The command the first words name ("preflight", "clusters add"), or undefined. */
+function commandName(words: readonly string[]): string | undefined {
+  const [first = '', second = ''] = words
+  if (Object.hasOwn(COMMANDS, first)) return first
+  return Object.hasOwn(COMMANDS, `${first} ${second}`) ? `${first} ${second}` : undefined
+}
 
-/** What preflight and a handshake both take: the pair, and how the secondary reaches the primary. */
-const PAIR_OPTIONS: readonly OptionName[] = [
-  'primary',
-  'secondary',
-  'secondary-id',
-  'primary-cluster-addr',
-  'primary-api-addr',
-  'allow-repoint',
-  'skip-check',
-]
+const isGroup = (word: string | undefined) => GROUPS.includes(word as (typeof GROUPS)[number])
 
-/** Each command's own options and how many arguments follow its name; anything else is a usage error. */
-const COMMANDS: Record<string, { options: readonly OptionName[]; args: number }> = {
-  'clusters add': { options: ['role', 'agent-url'], args: 1 },
-  'clusters list': { options: [], args: 0 },
-  'clusters status': { options: [], args: 1 },
-  preflight: { options: PAIR_OPTIONS, args: 0 },
-  'handshake start': { options: [...PAIR_OPTIONS, 'ttl', 'no-inspect', 'follow'], args: 0 },
-  'handshake show': { options: [], args: 1 },
-  'handshake list': { options: ['state'], args: 0 },
-  'handshake cancel': { options: [], args: 1 },
+/** A usage error, followed (in human output) by the usage of the command it is about. */
+function usageError(detail: string, command?: string): CliError {
+  const help =
+    command === undefined ? USAGE : `usage: ${usageLine(command)}\n"vault-dr ${command} --help" describes each option.`
+  const fix = `Run "vault-dr ${command ?? ''}${command === undefined ? '' : ' '}--help" for the usage.`
+  return new CliError({ code: 'CLI_ERR_USAGE', detail, fix }, ExitCode.usage, help)
 }
 
 /**
@@ -59,57 +42,121 @@ const COMMANDS: Record<string, { options: readonly OptionName[]; args: number }>
  * takes, or an extra argument, is refused rather than ignored.
  */
 function commandOf(positionals: string[], values: Values): string {
-  const [group = '', second] = positionals
-  const name = Object.hasOwn(COMMANDS, group) ? group : `${group} ${second ?? ''}`.trim()
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
-  if (command === undefined) throw usageError(`unknown command "${positionals.join(' ')}"`)
-  const given = Object.keys(values) as OptionName[]
-  const foreign = given.filter((o) => !command.options.includes(o) && !GLOBAL_OPTIONS.includes(o))
-  if (foreign.length > 0) {
-    const list = foreign.map((o) => `--${o}`).join(', ')
-    throw usageError(`"${name}" does not take ${list}`)
+  const name = commandName(positionals)
+  if (name === undefined) {
+    const [group] = positionals
+    if (isGroup(group)) {
+      const detail =
+        positionals.length === 1
+          ? `"${group}" needs a command`
+          : `unknown command "${positionals.slice(0, 2).join(' ')}"`
+      const fix = `Run "vault-dr ${group} --help".`
+      throw new CliError({ code: 'CLI_ERR_USAGE', detail, fix }, ExitCode.usage, groupHelp(group as string))
+    }
+    throw usageError(`unknown command "${positionals.join(' ')}"`)
   }
-  const extra = positionals.slice(name.split(' ').length + command.args)
-  if (extra.length > 0)
-    throw usageError(`"${name}" does not take the argument${extra.length > 1 ? 's' : ''} ${extra.join(' ')}`)
+  const spec = COMMANDS[name]
+  if (spec === undefined) throw usageError(`unknown command "${name}"`)
+  const given = Object.keys(values) as OptionName[]
+  const foreign = given.filter((o) => !spec.options.includes(o) && !GLOBAL_OPTIONS.includes(o))
+  if (foreign.length > 0) throw usageError(`"${name}" does not take ${foreign.map((o) => `--${o}`).join(', ')}`, name)
+  const extra = positionals.slice(name.split(' ').length + spec.args.length)
+  if (extra.length > 0) {
+    throw usageError(`"${name}" does not take the argument${extra.length > 1 ? 's' : ''} ${extra.join(' ')}`, name)
+  }
+  const missingArg = spec.args[positionals.length - name.split(' ').length]
+  if (missingArg !== undefined) throw usageError(`${missingArg} is required`, name)
+  for (const option of spec.required ?? []) {
+    if (values[option] === undefined || values[option] === '') throw usageError(`--${option} is required`, name)
+  }
   return name
 }
 
-const usageError = (message: string) => new CliError(`error: ${message}\n\n${USAGE}`, ExitCode.usage)
+/** parseArgs's message without its advice about "--", which is not how vault-dr takes arguments. */
+function parseErrorDetail(err: unknown, argv: readonly string[]): string {
+  const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '')
+  const vaultHabit = argv.some((a) => /^-{1,2}format(=|$)/.test(a))
+  return vaultHabit ? `${message} (vault-dr takes --json for JSON output)` : message
+}
 
-/** Runs one command line and returns its exit code; errors print to stderr, never a stack. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+/** Runs one command line and returns its exit code; errors print without a stack (with --json, as JSON on stdout). */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const out = createOutput(argv.includes('--json'))
+  try {
+    return await run(argv, env, out)
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err
+    out.error(err)
+    return err.exitCode
+  }
+}
+
+async function run(argv: string[], env: NodeJS.ProcessEnv, out: Output): Promise<number> {
   let parsed: { values: Values; positionals: string[] }
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
   } catch (err) {
-    process.stderr.write(`error: ${(err as Error).message}\n\n${USAGE}\n`)
-    return ExitCode.usage
+    const words = argv.filter((a) => !a.startsWith('-'))
+    throw usageError(parseErrorDetail(err, argv), commandName(words))
   }
-  const { values, positionals } = parsed
-  const out = createOutput(values.json === true)
-  if (values.help || positionals.length === 0) {
+  const { values } = parsed
+  let { positionals } = parsed
+  if (values.version) {
+    out.out(out.json ? JSON.stringify({ version: version() }) : `vault-dr ${version()}`)
+    return ExitCode.ok
+  }
+  const helpAsked = values.help === true || positionals[0] === 'help'
+  if (positionals[0] === 'help') positionals = positionals.slice(1)
+  if (positionals.length === 0) {
     out.out(USAGE)
-    return values.help ? ExitCode.ok : ExitCode.usage
+    return helpAsked ? ExitCode.ok : ExitCode.usage
   }
-  let client: ReturnType<typeof gatewayClientFromEnv> | undefined
+  if (helpAsked) {
+    const name = commandName(positionals)
+    if (name !== undefined) out.out(commandHelp(name))
+    else if (isGroup(positionals[0])) out.out(groupHelp(positionals[0] as string))
+    else throw usageError(`unknown command "${positionals.join(' ')}"`)
+    return ExitCode.ok
+  }
+  const command = commandOf(positionals, values)
+  checkValues(command, values)
+  let client: ReturnType<typeof gatewayClientFromEnv>
   try {
-    const command = commandOf(positionals, values)
     client = gatewayClientFromEnv(env)
-    return await dispatch(client.api, out, command, positionals, values, env)
   } catch (err) {
-    if (err instanceof CliError) {
-      out.err(err.message)
-      return err.exitCode
-    }
-    if (err instanceof ConfigError) {
-      out.err(err.message)
-      return ExitCode.usage
-    }
-    out.err(`error: cannot reach the gateway at ${client?.baseUrl ?? '?'}: ${describe(err)}`)
-    return ExitCode.unavailable
+    if (!(err instanceof ConfigError)) throw err
+    const fix = 'Set the variables named above; "vault-dr --help" lists them.'
+    throw new CliError({ code: err.code, detail: err.problems.join('; '), fix }, ExitCode.usage)
+  }
+  try {
+    return await dispatch(client.api, out, command, positionals[command.split(' ').length], values, env)
+  } catch (err) {
+    if (err instanceof CliError) throw err
+    throw gatewayUnreachable(err, client.baseUrl)
   } finally {
-    await client?.close()
+    await client.close()
+  }
+}
+
+/** Values the CLI can refuse itself, before asking the gateway: a role, a state, a check name. */
+function checkValues(command: string, v: Values): void {
+  if (v.role !== undefined && v.role !== 'primary' && v.role !== 'secondary') {
+    throw usageError(`--role is primary or secondary, not "${v.role}"`, command)
+  }
+  if (v.state !== undefined && !HANDSHAKE_STATES.includes(v.state as (typeof HANDSHAKE_STATES)[number])) {
+    throw usageError(`--state is one of ${HANDSHAKE_STATES.join(', ')}, not "${v.state}"`, command)
+  }
+  const known = checkNames()
+  const unknown = (v['skip-check'] ?? []).filter((c) => !known.includes(c))
+  if (unknown.length > 0) {
+    const detail = `--skip-check does not know ${unknown.map((c) => `"${c}"`).join(', ')}`
+    const fix = `Name checks exactly as preflight shows them: ${known.join(', ')}.`
+    throw new CliError({ code: 'CLI_ERR_UNKNOWN_CHECK', detail, fix }, ExitCode.usage)
   }
 }
 
@@ -117,70 +164,51 @@ async function dispatch(
   api: GatewayApi,
   out: Output,
   command: string,
-  positionals: string[],
+  arg: string | undefined,
   v: Values,
   env: NodeJS.ProcessEnv,
-) {
-  const arg = positionals[2]
-  const need = (value: string | undefined, what: string) => {
-    if (value === undefined || value === '') throw usageError(`${what} is required`)
-    return value
-  }
-  const pair = () => ({ primary: need(v.primary, '--primary'), secondary: need(v.secondary, '--secondary') })
-  const primaryAddrs = () => ({
+): Promise<number> {
+  // commandOf has refused a missing argument or required option already.
+  const given = (value: string | undefined) => value as string
+  const pair = () => ({ primary: given(v.primary), secondary: given(v.secondary) })
+  const pairOptions = () => ({
+    ...pair(),
+    ...(v['secondary-id'] === undefined ? {} : { secondary_id: v['secondary-id'] }),
     ...(v['primary-cluster-addr'] === undefined ? {} : { primary_cluster_addr: v['primary-cluster-addr'] }),
     ...(v['primary-api-addr'] === undefined ? {} : { primary_api_addr: v['primary-api-addr'] }),
+    allow_repoint: v['allow-repoint'] === true,
+    skip_checks: (v['skip-check'] ?? []) as never,
   })
   switch (command) {
     case 'clusters add': {
-      const role = need(v.role, '--role')
-      if (role !== 'primary' && role !== 'secondary') throw new CliError('error: --role is primary or secondary', 2)
-      return addCluster(
-        api,
-        out,
-        { name: need(arg, '<name>'), role, agentUrl: need(v['agent-url'], '--agent-url') },
-        env,
-      )
+      const role = v.role as 'primary' | 'secondary'
+      return addCluster(api, out, { name: given(arg), role, agentUrl: given(v['agent-url']) }, env)
     }
     case 'clusters list':
       return listClusters(api, out)
     case 'clusters status':
-      return clusterStatus(api, out, need(arg, '<name>'))
+      return clusterStatus(api, out, given(arg))
+    case 'clusters remove':
+      return removeCluster(api, out, given(arg))
     case 'preflight':
-      return runPreflight(api, out, {
-        ...pair(),
-        ...(v['secondary-id'] === undefined ? {} : { secondary_id: v['secondary-id'] }),
-        ...primaryAddrs(),
-        allow_repoint: v['allow-repoint'] === true,
-        skip_checks: (v['skip-check'] ?? []) as never,
-      })
-    case 'handshake start':
-      return startHandshake(
-        api,
-        out,
-        {
-          ...pair(),
-          ...(v['secondary-id'] === undefined ? {} : { secondary_id: v['secondary-id'] }),
-          ...primaryAddrs(),
-          ...(v.ttl === undefined ? {} : { token_ttl: v.ttl }),
-          inspect: v['no-inspect'] !== true,
-          allow_repoint: v['allow-repoint'] === true,
-          skip_checks: (v['skip-check'] ?? []) as never,
-        },
-        v.follow === true,
-      )
+      return runPreflight(api, out, pairOptions())
+    case 'handshake start': {
+      const body = {
+        ...pairOptions(),
+        ...(v.ttl === undefined ? {} : { token_ttl: v.ttl }),
+        inspect: v['no-inspect'] !== true,
+      }
+      return startHandshake(api, out, body, v.follow === true)
+    }
+    case 'handshake follow':
+      return followCommand(api, out, given(arg))
     case 'handshake show':
-      return showHandshake(api, out, need(arg, '<id>'))
+      return showHandshake(api, out, given(arg))
     case 'handshake list':
-      return listHandshakes(api, out, v.state)
+      return listHandshakes(api, out, v.state as (typeof HANDSHAKE_STATES)[number] | undefined)
     case 'handshake cancel':
-      return cancelHandshake(api, out, need(arg, '<id>'))
+      return cancelHandshake(api, out, given(arg))
     default:
-      throw usageError(`unknown command "${positionals.join(' ')}"`)
+      throw usageError(`unknown command "${command}"`)
   }
-}
-
-function describe(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause
-  return cause?.code ?? cause?.message ?? (err as Error).message
 }

@@ -1,35 +1,79 @@
-import { CliError, ExitCode } from './exit-codes.ts'
+import { cliFix } from './cli-fixes.ts'
+import { CliError, type ErrorReport, ExitCode } from './exit-codes.ts'
 
 export interface Output {
   json: boolean
   out(text: string): void
   err(text: string): void
+  /** An error: with --json, its report as one JSON document on stdout; else readable on stderr. */
+  error(error: CliError): void
 }
 
 export function createOutput(json: boolean): Output {
+  const out = (text: string) => process.stdout.write(`${text}\n`)
+  const err = (text: string) => process.stderr.write(`${text}\n`)
   return {
     json,
-    out: (text) => process.stdout.write(`${text}\n`),
-    err: (text) => process.stderr.write(`${text}\n`),
+    out,
+    err,
+    error: (e) => (json ? out(JSON.stringify(e.report)) : err(renderError(e))),
   }
 }
 
+function renderError({ report, help }: CliError): string {
+  const lines = [`error: ${report.title === undefined ? '' : `${report.title}: `}${report.detail}`]
+  for (const field of report.errors ?? []) lines.push(`  ${field.path}: ${field.message}`)
+  if (report.code !== 'CLI_ERR_USAGE') lines.push(`  code: ${report.code}`)
+  // A usage error's help says more than its fix.
+  if (report.fix && help === undefined) lines.push(`  fix:  ${report.fix}`)
+  if (help !== undefined) lines.push('', help)
+  return lines.join('\n')
+}
+
+/** A problem+json as the gateway sends it. */
 interface Problem {
   title?: string
   status?: number
   detail?: string
   code?: string
   fix?: string
+  instance?: string
+  errors?: ErrorReport['errors']
+  upstream?: ErrorReport['upstream']
 }
 
-/** Unwraps an openapi-fetch answer, turning a problem+json into a CliError with the gateway's fix. */
-export function expectData<T>(answer: { data?: T; error?: unknown; response: Response }): T {
+interface Answer<T> {
+  data?: T
+  error?: unknown
+  response: Response
+}
+
+/** Unwraps an openapi-fetch answer, turning a problem+json into a CliError with the fix in the CLI's words. */
+export function expectData<T>(answer: Answer<T>): T {
   if (answer.data !== undefined && answer.response.ok) return answer.data
-  const problem = (answer.error ?? {}) as Problem
-  const lines = [`error: ${problem.title ?? `HTTP ${answer.response.status}`}: ${problem.detail ?? ''}`.trim()]
-  if (problem.code) lines.push(`  code: ${problem.code}`)
-  if (problem.fix) lines.push(`  fix:  ${problem.fix}`)
-  throw new CliError(lines.join('\n'), answer.response.status >= 500 ? ExitCode.unavailable : ExitCode.refused)
+  throw problemError(answer)
+}
+
+/** For answers without a body (204): throws the problem of one that is not ok. */
+export function expectOk(answer: Answer<unknown>): void {
+  if (!answer.response.ok) throw problemError(answer)
+}
+
+function problemError(answer: Answer<unknown>): CliError {
+  const p = (answer.error ?? {}) as Problem
+  const code = p.code ?? `HTTP_${answer.response.status}`
+  const detail = p.detail ?? `the gateway answered HTTP ${answer.response.status}`
+  const report: ErrorReport = {
+    code,
+    detail,
+    fix: cliFix(code, p.fix, `${p.upstream?.code ?? ''} ${detail}`),
+    ...(p.title === undefined ? {} : { title: p.title }),
+    status: answer.response.status,
+    ...(p.instance === undefined ? {} : { instance: p.instance }),
+    ...(p.errors === undefined ? {} : { errors: p.errors }),
+    ...(p.upstream === undefined ? {} : { upstream: p.upstream }),
+  }
+  return new CliError(report, answer.response.status >= 500 ? ExitCode.unavailable : ExitCode.refused)
 }
 
 /** Left-aligned columns, the width of their widest cell. */

@@ -1,4 +1,5 @@
 import type { components } from '@vault-dr/gateway/openapi'
+import { checkFix, cliFix } from './cli-fixes.ts'
 import { table } from './output.ts'
 
 type Handshake = components['schemas']['Handshake']
@@ -13,13 +14,24 @@ const STEP_MARK: Record<string, string> = {
 }
 const CHECK_MARK: Record<string, string> = { pass: '✔', warn: '!', fail: '✘', skipped: '-' }
 
+/** The error of a handshake or a step, with its fix in the CLI's words. */
+export function renderError(error: NonNullable<Handshake['error']>, indent = '  '): string[] {
+  const fix = cliFix(error.code, error.fix, error.detail)
+  return [`${indent}error ${error.code}: ${error.detail}`, ...(fix ? [`${indent}fix: ${fix}`] : [])]
+}
+
 export function renderHandshake(h: Handshake): string {
   const lines = [`handshake ${h.id}: ${h.primary} → ${h.secondary} (secondary id ${h.secondary_id}): ${h.state}`]
   for (const step of h.steps) lines.push(`  ${renderStep(step)}`)
-  if (h.error) {
-    lines.push(`  error ${h.error.code}: ${h.error.detail}`)
-    if (h.error.fix) lines.push(`  fix: ${h.error.fix}`)
-  }
+  if (h.error) lines.push(...renderError(h.error))
+  // A check run again after enable_primary shows once, if it says the same.
+  const seen = new Set<string>()
+  const notable = h.checks.filter((c) => {
+    const key = `${c.name}|${c.status}|${c.code}|${c.detail}`
+    if (seen.has(key) || (c.status !== 'fail' && c.status !== 'warn')) return false
+    return seen.add(key)
+  })
+  if (notable.length > 0) lines.push(renderChecks(notable))
   return lines.join('\n')
 }
 
@@ -32,9 +44,13 @@ export function renderStep(step: Handshake['steps'][number]): string {
   return `${STEP_MARK[step.status] ?? '?'} ${step.name.padEnd(19)} ${seconds.padStart(6)}  ${detail}`.trimEnd()
 }
 
+/** The checks as a table, then the fix of each failure and each warning (a warning does not stop a handshake). */
 export function renderChecks(checks: Check[]): string {
   const rows = [['', 'CHECK', 'CODE', 'DETAIL']]
   for (const c of checks) rows.push([CHECK_MARK[c.status] ?? '?', c.name, c.code, c.detail])
-  const failed = checks.filter((c) => c.status === 'fail' && c.fix)
-  return [table(rows), ...failed.map((c) => `fix (${c.name}): ${c.fix}`)].join('\n')
+  const fixes = checks.flatMap((c) => {
+    const fix = c.status === 'fail' || c.status === 'warn' ? checkFix(c) : null
+    return fix ? [`fix (${c.name}${c.status === 'warn' ? ', warning' : ''}): ${fix}`] : []
+  })
+  return [table(rows), ...fixes].join('\n')
 }

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs'
 import type { components } from '@vault-dr/gateway/openapi'
+import { clusterHealth } from '../cluster-health.ts'
 import { CliError, ExitCode } from '../exit-codes.ts'
 import type { GatewayApi } from '../gateway-client.ts'
-import { expectData, type Output, table } from '../output.ts'
+import { expectData, expectOk, type Output, table } from '../output.ts'
 
 type ClusterView = components['schemas']['ClusterView']
 
@@ -14,14 +15,16 @@ function agentTokenFromEnv(env: NodeJS.ProcessEnv): string {
       return readFileSync(file, 'utf8').trim()
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error'
-      throw new CliError(`error: cannot read VAULT_DR_AGENT_TOKEN_FILE ${file} (${code})`, ExitCode.usage)
+      const detail = `cannot read VAULT_DR_AGENT_TOKEN_FILE ${file} (${code})`
+      const fix =
+        "Point VAULT_DR_AGENT_TOKEN_FILE at a file this user can read, holding the agent's VAULT_DR_API_TOKEN."
+      throw new CliError({ code: 'CLI_ERR_AGENT_TOKEN', detail, fix }, ExitCode.usage)
     }
   }
   if (env.VAULT_DR_AGENT_TOKEN) return env.VAULT_DR_AGENT_TOKEN
-  throw new CliError(
-    'error: set VAULT_DR_AGENT_TOKEN or VAULT_DR_AGENT_TOKEN_FILE to the agent API token',
-    ExitCode.usage,
-  )
+  const detail = "the agent's token is not set"
+  const fix = "Set VAULT_DR_AGENT_TOKEN_FILE (or VAULT_DR_AGENT_TOKEN) to the agent's own VAULT_DR_API_TOKEN."
+  throw new CliError({ code: 'CLI_ERR_AGENT_TOKEN', detail, fix }, ExitCode.usage)
 }
 
 export async function addCluster(
@@ -36,25 +39,37 @@ export async function addCluster(
   return ExitCode.ok
 }
 
-export async function listClusters(api: GatewayApi, out: Output) {
-  const { clusters } = expectData(await api.GET('/v1/clusters', { params: { query: { live: 'true' } } }))
-  if (out.json) {
-    out.out(JSON.stringify(clusters))
-    return ExitCode.ok
-  }
-  const rows = [['NAME', 'ROLE', 'AGENT', 'VAULT', 'DR MODE', 'STATE']]
-  for (const c of clusters) rows.push([c.name, c.role, c.agent_url, ...describeAgent(c.agent)])
-  out.out(table(rows))
+export async function removeCluster(api: GatewayApi, out: Output, name: string) {
+  expectOk(await api.DELETE('/v1/clusters/{name}', { params: { path: { name } } }))
+  out.out(out.json ? JSON.stringify({ removed: name }) : `removed ${name}`)
   return ExitCode.ok
 }
 
+/** A cluster with its health, as --json shows it. */
+const withHealth = (c: ClusterView) => ({ ...c, health: clusterHealth(c) })
+
+export async function listClusters(api: GatewayApi, out: Output) {
+  const { clusters } = expectData(await api.GET('/v1/clusters', { params: { query: { live: 'true' } } }))
+  const views = clusters.map(withHealth)
+  if (out.json) {
+    out.out(JSON.stringify(views))
+  } else {
+    const rows = [['NAME', 'ROLE', 'AGENT', 'VAULT', 'DR MODE', 'STATE']]
+    for (const c of views) rows.push([c.name, c.role, c.agent_url, ...describeAgent(c)])
+    out.out(table(rows))
+    for (const c of views) if (c.health.fix) out.out(`fix (${c.name}): ${c.health.fix}`)
+  }
+  return views.every((c) => c.health.healthy) ? ExitCode.ok : ExitCode.failed
+}
+
 export async function clusterStatus(api: GatewayApi, out: Output, name: string) {
-  const cluster = expectData(await api.GET('/v1/clusters/{name}', { params: { path: { name } } }))
+  const cluster = withHealth(expectData(await api.GET('/v1/clusters/{name}', { params: { path: { name } } })))
+  const exitCode = cluster.health.healthy ? ExitCode.ok : ExitCode.failed
   if (out.json) {
     out.out(JSON.stringify(cluster))
-    return ExitCode.ok
+    return exitCode
   }
-  const [vault, mode, state] = describeAgent(cluster.agent)
+  const [vault, mode, state] = describeAgent(cluster)
   out.out(`${cluster.name} (${cluster.role}) via ${cluster.agent_url}\n  vault: ${vault}\n  dr:    ${mode} ${state}`)
   const replication = cluster.agent?.reachable ? cluster.agent.status.replication : null
   if (replication?.cluster_id) out.out(`  replication cluster id: ${replication.cluster_id}`)
@@ -62,16 +77,17 @@ export async function clusterStatus(api: GatewayApi, out: Output, name: string) 
   if (replication?.last_remote_wal !== null && replication?.last_remote_wal !== undefined) {
     out.out(`  last_remote_wal: ${replication.last_remote_wal}`)
   }
-  return ExitCode.ok
+  if (cluster.health.fix) out.out(`  fix: ${cluster.health.fix}`)
+  return exitCode
 }
 
-function describeAgent(agent: ClusterView['agent']): [string, string, string] {
+function describeAgent({ agent, health }: ReturnType<typeof withHealth>): [string, string, string] {
   if (!agent) return ['-', '-', '-']
-  if (!agent.reachable) return [`agent unreachable (${agent.error.code})`, '-', '-']
+  if (!agent.reachable) return [health.problem ?? '-', '-', '-']
   const { vault, replication } = agent.status
-  const health = !vault.reachable ? 'unreachable' : vault.sealed ? 'sealed' : `${vault.version ?? '?'} ${vault.ha_role}`
+  const shown = health.healthy ? `${vault.version ?? '?'} ${vault.ha_role}` : (health.problem ?? '-')
   const state = [replication?.state, replication?.connection_state].filter(Boolean).join('/')
   // A mode none of ours is shown as Vault reported it (e.g. "unknown (unsupported)"): that word is the diagnosis.
   const mode = replication?.reported_mode ? `${replication.mode} (${replication.reported_mode})` : replication?.mode
-  return [health, mode ?? '-', state || '-']
+  return [shown, mode ?? '-', state || '-']
 }

@@ -3,7 +3,7 @@ import type { components } from '@vault-dr/gateway/openapi'
 import { ExitCode } from '../exit-codes.ts'
 import type { GatewayApi } from '../gateway-client.ts'
 import { expectData, type Output, table } from '../output.ts'
-import { renderChecks, renderHandshake, renderStep } from '../render-handshake.ts'
+import { renderChecks, renderError, renderHandshake, renderStep } from '../render-handshake.ts'
 
 type Handshake = components['schemas']['Handshake']
 type CreateHandshake = components['schemas']['CreateHandshakeRequestInput']
@@ -22,11 +22,34 @@ export async function runPreflight(api: GatewayApi, out: Output, body: Preflight
 export async function startHandshake(api: GatewayApi, out: Output, body: CreateHandshake, follow: boolean) {
   const created = expectData(await api.POST('/v1/handshakes', { body }))
   if (!follow) {
-    out.out(out.json ? JSON.stringify(created) : `handshake ${created.id} ${created.state}`)
+    out.out(
+      out.json
+        ? JSON.stringify(created)
+        : `handshake ${created.id} ${created.state}\nfollow it with: vault-dr handshake follow ${created.id}`,
+    )
     return ExitCode.ok
   }
-  const finished = await followHandshake(api, out, created.id)
-  return handshakeExitCode(finished)
+  return followCommand(api, out, created.id)
+}
+
+/**
+ * `handshake follow <id>` (and `start --follow`): attaches to a handshake, also one that finished already, until it
+ * finishes. Ctrl-C stops following only: the handshake goes on in the gateway, and the message says how to attach
+ * again.
+ */
+export async function followCommand(api: GatewayApi, out: Output, id: string) {
+  const onInterrupt = () => {
+    out.err(
+      `\nstopped following; handshake ${id} goes on in the gateway. Attach again: vault-dr handshake follow ${id}`,
+    )
+    process.exit(130)
+  }
+  process.once('SIGINT', onInterrupt)
+  try {
+    return handshakeExitCode(await followHandshake(api, out, id))
+  } finally {
+    process.off('SIGINT', onInterrupt)
+  }
 }
 
 /** Prints each step as it changes until the handshake finishes; with --json, one line per change. */
@@ -39,7 +62,16 @@ export async function followHandshake(api: GatewayApi, out: Output, id: string, 
       const key = `${step.status}|${step.detail ?? ''}`
       if (step.status === 'pending' || printed.get(step.name) === key) continue
       printed.set(step.name, key)
-      out.out(out.json ? JSON.stringify({ event: 'step', handshake: id, step }) : `  ${renderStep(step)}`)
+      if (out.json) {
+        out.out(JSON.stringify({ event: 'step', handshake: id, step }))
+        continue
+      }
+      out.out(`  ${renderStep(step)}`)
+      // A passed preflight's warnings do not stop the handshake; they are shown once, each with its fix.
+      const warnings = h.checks.filter((c) => c.status === 'warn')
+      if (step.name === 'preflight' && step.status === 'succeeded' && warnings.length > 0) {
+        out.out(indent(renderChecks(warnings), '    '))
+      }
     }
     if (FINISHED.has(h.state)) {
       out.out(out.json ? JSON.stringify({ event: 'finished', handshake: h }) : renderOutcome(h))
@@ -49,9 +81,15 @@ export async function followHandshake(api: GatewayApi, out: Output, id: string, 
   }
 }
 
+const indent = (text: string, by: string) =>
+  text
+    .split('\n')
+    .map((l) => `${by}${l}`)
+    .join('\n')
+
 function renderOutcome(h: Handshake): string {
   const lines = [`handshake ${h.id} ${h.state}`]
-  if (h.error) lines.push(`  ${h.error.code}: ${h.error.detail}`, ...(h.error.fix ? [`  fix: ${h.error.fix}`] : []))
+  if (h.error) lines.push(...renderError(h.error))
   const failedChecks = h.checks.filter((c) => c.status === 'fail')
   if (failedChecks.length > 0) lines.push(renderChecks(failedChecks))
   return lines.join('\n')
@@ -63,8 +101,8 @@ export async function showHandshake(api: GatewayApi, out: Output, id: string) {
   return ExitCode.ok
 }
 
-export async function listHandshakes(api: GatewayApi, out: Output, state: string | undefined) {
-  const query = state === undefined ? {} : { state: state as Handshake['state'] }
+export async function listHandshakes(api: GatewayApi, out: Output, state: Handshake['state'] | undefined) {
+  const query = state === undefined ? {} : { state }
   const { handshakes } = expectData(await api.GET('/v1/handshakes', { params: { query } }))
   if (out.json) {
     out.out(JSON.stringify(handshakes))
@@ -81,6 +119,15 @@ export async function listHandshakes(api: GatewayApi, out: Output, state: string
 
 export async function cancelHandshake(api: GatewayApi, out: Output, id: string) {
   const h = expectData(await api.POST('/v1/handshakes/{id}/cancel', { params: { path: { id } } }))
-  out.out(out.json ? JSON.stringify(h) : `handshake ${h.id}: cancel requested (state ${h.state})`)
+  if (out.json) {
+    out.out(JSON.stringify(h))
+    return ExitCode.ok
+  }
+  out.out(`handshake ${h.id}: cancel requested (state ${h.state})`)
+  const activation = h.steps.find((s) => s.name === 'activate_secondary')
+  if (activation?.status === 'running' || activation?.status === 'succeeded') {
+    out.out('  the activation was sent already (the secondary is wiped): the handshake runs to its end')
+  }
+  if (!FINISHED.has(h.state)) out.out(`  see where it stops: vault-dr handshake follow ${h.id}`)
   return ExitCode.ok
 }

@@ -3,6 +3,7 @@ import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { openPrivateAppend } from './private-files.ts'
 
 export interface Child {
   name: string
@@ -10,13 +11,13 @@ export interface Child {
   stop(): Promise<void>
 }
 
-/** Spawns a Node program on this Node (24), its output appended to a log file. */
+/** Spawns a Node program on this Node (24), its output appended to a log file only its owner can read. */
 export function spawnNode(name: string, args: string[], env: Record<string, string>, logFile: string): Child {
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  const log = createWriteStream(logFile, { flags: 'a' })
+  const log = createWriteStream(logFile, { fd: openPrivateAppend(logFile) })
   child.stdout.pipe(log, { end: false })
   child.stderr.pipe(log, { end: false })
   return {

@@ -51,4 +51,5 @@ The stack keeps running until Ctrl-C. Try the CLI against it:
   export VAULT_DR_API_TOKEN_FILE=${stack.apiTokenFile}
   npx vault-dr clusters list
   npx vault-dr handshake list
+  npx vault-dr --help
 Logs: ${join(dataDir, 'logs')}`)

@@ -1,9 +1,10 @@
-import { mkdirSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { GATEWAY_NODE_FLAGS } from '@vault-dr/gateway/node-flags'
 import { type Child, firstJsonLine, spawnNode, waitHealthy } from './child-processes.ts'
 import { dataDir, repoRoot } from './demo-paths.ts'
 import { canListen, pickPort } from './free-address.ts'
+import { privateDir } from './private-files.ts'
 import { writeSecretFile } from './secrets.ts'
 
 export interface Stack {
@@ -39,7 +40,8 @@ export async function startStack(): Promise<Stack> {
   rmSync(join(dataDir, 'gateway.sqlite-shm'), { force: true })
   const logs = join(dataDir, 'logs')
   const secrets = join(dataDir, 'secrets')
-  mkdirSync(logs, { recursive: true })
+  privateDir(dataDir)
+  privateDir(logs)
   const children: Child[] = []
   const notes: string[] = []
   const stop = async () => {

@@ -1,0 +1,75 @@
+/**
+ * Fixes in the CLI's own words. The gateway's fix texts are written for its HTTP API (routes, bodies, operationIds);
+ * an operator at the CLI is told the command or variable to use instead. Codes not listed keep the gateway's fix.
+ */
+export const CLI_FIXES: Record<string, string> = {
+  CORE_ERR_UNAUTHORIZED:
+    "Set VAULT_DR_API_TOKEN_FILE (or VAULT_DR_API_TOKEN) to the gateway's API token, the one in its VAULT_DR_API_TOKEN(_FILE).",
+  CORE_ERR_VALIDATION: 'Correct the named options; "vault-dr <command> --help" describes each one.',
+  GATEWAY_ERR_CLUSTER_NOT_FOUND:
+    'List the registered clusters with "vault-dr clusters list", or register it with "vault-dr clusters add <name> --role primary|secondary --agent-url <url>".',
+  GATEWAY_ERR_UNKNOWN_CLUSTER:
+    'Register the cluster first ("vault-dr clusters add <name> --role primary|secondary --agent-url <url>"), then name it exactly as "vault-dr clusters list" shows it.',
+  GATEWAY_ERR_CLUSTER_IN_USE:
+    'Wait for the handshake to finish ("vault-dr handshake follow <id>"), or cancel it ("vault-dr handshake cancel <id>"); "vault-dr handshake list --state running" shows it.',
+  GATEWAY_ERR_HANDSHAKE_NOT_FOUND: 'List the handshakes with "vault-dr handshake list".',
+  GATEWAY_ERR_HANDSHAKE_IN_PROGRESS:
+    'Follow the running handshake ("vault-dr handshake follow <id>") or cancel it ("vault-dr handshake cancel <id>") before starting another; "vault-dr handshake list --state running" shows its id.',
+  GATEWAY_ERR_HANDSHAKE_FINISHED:
+    'Only a pending or running handshake can be cancelled; start a new one with "vault-dr handshake start" if needed.',
+  GATEWAY_ERR_TOKEN_TTL_TOO_SHORT:
+    "Pass a longer --ttl (e.g. 5m): it must be longer than the gateway's VAULT_DR_TOKEN_MIN_REMAINING_MS (30 s by default). Without --ttl, the gateway's VAULT_DR_TOKEN_TTL is used: raise that.",
+  GATEWAY_ERR_AGENT_UNAUTHORIZED:
+    "Register the cluster again with the agent's own token (the agent's VAULT_DR_API_TOKEN): VAULT_DR_AGENT_TOKEN_FILE=<file> vault-dr clusters add <name> --role primary|secondary --agent-url <url>.",
+  GATEWAY_ERR_STORE_KEY_MISMATCH:
+    'The gateway\'s store key changed (VAULT_DR_STORE_KEY, or VAULT_DR_API_TOKEN when that is unset): restore it, or register the cluster again with "vault-dr clusters add".',
+  GATEWAY_ERR_SECONDARY_ID_NOT_OURS:
+    'If no DR secondary uses the id any more, revoke it on the primary ("vault write sys/replication/dr/primary/revoke-secondary id=<id>" with the Vault CLI) and start the handshake again; otherwise pass another --secondary-id.',
+  GATEWAY_ERR_SECONDARY_ID_IN_USE:
+    'Pass another --secondary-id, or revoke that id on the primary deliberately ("vault write sys/replication/dr/primary/revoke-secondary id=<id>"; it cuts off the secondary using it) and start again.',
+  SECONDARY_ERR_CLUSTER_PORT:
+    'Open tcp/8201 from the secondary to every primary node\'s cluster_addr; a load balancer on 8201 must be TCP passthrough (no TLS termination) and route only to the active node. "vault-dr preflight --primary <name> --secondary <name>" probes them from the secondary. The token was consumed: "vault-dr handshake start" mints a new one.',
+  PRIMARY_ERR_SECONDARY_EXISTS:
+    'Revoke the id first ("vault write sys/replication/dr/primary/revoke-secondary id=<id>" with the Vault CLI), or pass another --secondary-id.',
+  GATEWAY_ERR_CANCELLED: 'Start a new handshake with "vault-dr handshake start" when ready.',
+}
+
+// Node's and OpenSSL's names of an untrusted, expired or self-signed certificate, in codes and messages.
+const UNTRUSTED = /CERT|certificate|LEAF_SIGNATURE|SELF_SIGNED|ISSUER/
+
+/** The agent-side TLS fixes, by what went wrong; undefined when `text` names no TLS failure. */
+export function agentTlsFix(text: string): string | undefined {
+  if (/ERR_SSL_WRONG_VERSION_NUMBER|EPROTO/.test(text)) {
+    return 'Register the cluster with the agent_url scheme the agent serves: http:// unless the agent has VAULT_DR_TLS_CERT (vault-dr clusters add <name> --role primary|secondary --agent-url <url>).'
+  }
+  if (/ERR_TLS_CERT_ALTNAME_INVALID/.test(text)) {
+    return "The agent's certificate does not name the host in agent_url: register the cluster with a name the certificate holds (vault-dr clusters add … --agent-url <url>), or reissue the certificate."
+  }
+  if (UNTRUSTED.test(text)) {
+    return "Set the gateway's VAULT_DR_AGENT_CACERT to the PEM file of the CA that signed the agent's certificate, and restart the gateway."
+  }
+  return undefined
+}
+
+/**
+ * The fix to print for a code: the CLI's wording where the gateway's speaks HTTP, the TLS fix when an agent could
+ * not be reached over TLS (told by `context`, the upstream code or the detail), else the gateway's own.
+ */
+export function cliFix(code: string, gatewayFix: string | null | undefined, context = ''): string | null {
+  if (code === 'GATEWAY_ERR_AGENT_UNREACHABLE') {
+    const tls = agentTlsFix(context)
+    if (tls !== undefined) return tls
+  }
+  return CLI_FIXES[code] ?? gatewayFix ?? null
+}
+
+/**
+ * A check's fix. A primary that is not a DR primary yet is the normal state before its first handshake: that
+ * warning's fix (enable it, by its API path) is the handshake's own next step.
+ */
+export function checkFix(check: { status: string; code: string; fix: string | null; detail: string }): string | null {
+  if (check.status === 'warn' && check.code === 'DR_NOT_ENABLED') {
+    return 'Nothing to do before a handshake: its enable_primary step enables DR on the primary, then checks the cluster port again.'
+  }
+  return cliFix(check.code, check.fix, check.detail)
+}

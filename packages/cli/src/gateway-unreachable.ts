@@ -1,0 +1,28 @@
+import { classifyNetworkError } from '@vault-dr/core'
+import { CliError, ExitCode } from './exit-codes.ts'
+
+/** Why the gateway could not be reached, and what to set: the CLI's variables, never a Node flag. */
+export function gatewayUnreachable(err: unknown, baseUrl: string): CliError {
+  const net = classifyNetworkError(err)
+  // Node's own hint ("try running Node.js with --use-system-ca") is not something a CLI user can pass.
+  const why = net.detail.replace(/; if the root CA is installed locally.*$/, '')
+  const detail = `cannot reach the gateway at ${baseUrl}: ${why}`
+  const https = baseUrl.startsWith('https:')
+  if (net.kind === 'tls' && /WRONG_VERSION_NUMBER|EPROTO/.test(net.code)) {
+    const fix =
+      'VAULT_DR_GATEWAY_ADDR says https://, but the gateway serves plain HTTP there: use http://, or check the port.'
+    return new CliError({ code: 'CLI_ERR_GATEWAY_TLS', detail, fix }, ExitCode.unavailable)
+  }
+  if (net.kind === 'tls') {
+    const fix =
+      "Set VAULT_DR_GATEWAY_CACERT to the PEM file of the CA that signed the gateway's certificate (default: the system roots)."
+    return new CliError({ code: 'CLI_ERR_GATEWAY_TLS', detail, fix }, ExitCode.unavailable)
+  }
+  const fix =
+    net.kind === 'reset' && !https
+      ? 'The gateway closed the connection: if it serves HTTPS (VAULT_DR_TLS_CERT), set VAULT_DR_GATEWAY_ADDR to its https:// address.'
+      : net.kind === 'timeout'
+        ? 'The gateway did not answer in time: check that it runs and look at its log.'
+        : 'Check VAULT_DR_GATEWAY_ADDR (default http://127.0.0.1:8400) and that the gateway runs there; "npm start" runs one for a try.'
+  return new CliError({ code: 'CLI_ERR_GATEWAY_UNREACHABLE', detail, fix }, ExitCode.unavailable)
+}

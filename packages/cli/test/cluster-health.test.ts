@@ -1,0 +1,106 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { runCli } from '../src/main.ts'
+import { capture, startStandInGateway } from './stand-in-gateway.ts'
+
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+const AT = '2026-12-04T10:00:00.000Z'
+const vault = {
+  reachable: true,
+  address: 'http://127.0.1.1:8200',
+  health_code: 200,
+  initialized: true,
+  sealed: false,
+  version: '1.17.3+ent',
+  enterprise: true,
+  ha_role: 'active',
+  cluster_name: 'dc1',
+  cluster_id: 'c1',
+  dr_mode: 'disabled',
+  error: null,
+}
+const replication = { mode: 'disabled', state: null, connection_state: null, cluster_id: null, secondaries: [] }
+const cluster = (name: string, agent: unknown) => ({
+  name,
+  role: 'primary',
+  agent_url: `https://${name}.example:8410`,
+  created_at: AT,
+  updated_at: AT,
+  agent,
+})
+const unreachable = (code: string, upstream_code: string | null, detail = 'x') => ({
+  reachable: false,
+  latency_ms: 3,
+  error: { code, detail, upstream_code },
+})
+const reachable = (v: object, r: object | null = replication) => ({
+  reachable: true,
+  latency_ms: 3,
+  status: { vault: { ...vault, ...v }, replication: r, checked_at: AT },
+})
+
+// One cluster per way the gateway can fail to read a cluster, and one healthy.
+const clusters = [
+  cluster('healthy', reachable({})),
+  cluster('down', unreachable('GATEWAY_ERR_AGENT_UNREACHABLE', 'ECONNREFUSED')),
+  cluster('wrong-token', unreachable('GATEWAY_ERR_AGENT_UNAUTHORIZED', 'CORE_ERR_UNAUTHORIZED')),
+  cluster('untrusted', unreachable('GATEWAY_ERR_AGENT_UNREACHABLE', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')),
+  cluster(
+    'no-vault',
+    reachable(
+      {
+        reachable: false,
+        error: 'GET sys/health to https://v:8200 failed: SELF_SIGNED_CERT_IN_CHAIN: self-signed certificate',
+      },
+      null,
+    ),
+  ),
+  cluster('sealed', reachable({ sealed: true })),
+]
+
+describe('clusters list and status tell why a cluster is not healthy', () => {
+  let gateway: Awaited<ReturnType<typeof startStandInGateway>>
+  beforeAll(async () => {
+    gateway = await startStandInGateway({
+      'GET /v1/clusters': () => ({ status: 200, body: { clusters } }),
+      ...Object.fromEntries(clusters.map((c) => [`GET /v1/clusters/${c.name}`, () => ({ status: 200, body: c })])),
+    })
+  })
+  afterAll(() => gateway.close())
+
+  it('exits 1 from the fleet view, naming each broken link with its own fix', async () => {
+    const io = capture()
+    expect(await runCli(['clusters', 'list'], gateway.env)).toBe(1)
+    const out = io.out()
+    expect(out).toMatch(/healthy\s+primary\s+\S+\s+1\.17\.3\+ent active\s+disabled/)
+    expect(out).toMatch(/down\s+.*agent unreachable \(ECONNREFUSED\)/)
+    expect(out).toMatch(/wrong-token\s+.*agent refused the gateway's token \(GATEWAY_ERR_AGENT_UNAUTHORIZED\)/)
+    expect(out).toMatch(/untrusted\s+.*agent TLS failed \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/)
+    expect(out).toMatch(/no-vault\s+.*the agent cannot read its Vault \(VAULT_ERR_TLS\)/)
+    expect(out).toMatch(/sealed\s+.*Vault sealed/)
+    expect(out).toContain('fix (down): Check that the agent runs and listens at https://down.example:8410')
+    expect(out).toContain(
+      "fix (wrong-token): Register the cluster again with the agent's own token (its VAULT_DR_API_TOKEN): VAULT_DR_AGENT_TOKEN_FILE=<file> vault-dr clusters add wrong-token --role primary --agent-url https://wrong-token.example:8410",
+    )
+    expect(out).toContain("fix (untrusted): Set the gateway's VAULT_DR_AGENT_CACERT")
+    expect(out).toContain("fix (no-vault): Set the agent's VAULT_CACERT")
+    expect(out).toContain('fix (sealed): Unseal the cluster')
+    expect(out).not.toContain('fix (healthy)')
+  })
+
+  it('exits 0 for a healthy cluster and 1 for each other, also with --json (which carries the health)', async () => {
+    const io = capture()
+    expect(await runCli(['clusters', 'status', 'healthy'], gateway.env)).toBe(0)
+    for (const c of clusters.slice(1))
+      expect(await runCli(['clusters', 'status', c.name, '--json'], gateway.env), c.name).toBe(1)
+    const reports = io
+      .out()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+    expect(reports.map((r) => [r.name, r.health.healthy])).toEqual(clusters.slice(1).map((c) => [c.name, false]))
+    expect(new Set(reports.map((r) => r.health.fix)).size).toBe(clusters.length - 1)
+  })
+})
