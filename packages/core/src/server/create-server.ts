@@ -12,6 +12,7 @@ import type { DestinationStream } from 'pino'
 import type { Registry } from 'prom-client'
 import { CoreErrors } from '../core-errors.ts'
 import { bearerAuth } from './auth.ts'
+import { contentEncoding } from './content-encoding.ts'
 import { errorHandler, sendProblem, toCodedError } from './error-handler.ts'
 import { health, type ReadinessCheck } from './health.ts'
 import { loggerOptions } from './logger.ts'
@@ -96,6 +97,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
   })
   await app.register(errorHandler)
   await app.register(bearerAuth, { apiToken: opts.apiToken })
+  await app.register(contentEncoding)
   await app.register(metrics, { service: opts.name, registry: opts.registry })
   await app.register(health, { service: opts.name, version: opts.version, checks: opts.readiness ?? {} })
   return app
