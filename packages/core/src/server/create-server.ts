@@ -11,15 +11,16 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DestinationStream } from 'pino'
 import type { Registry } from 'prom-client'
 import { CoreErrors } from '../core-errors.ts'
-import { bearerAuth } from './auth.ts'
+import { apiTokenCheck, bearerAuth } from './auth.ts'
 import { contentEncoding } from './content-encoding.ts'
-import { errorHandler, sendProblem, toCodedError } from './error-handler.ts'
+import { errorHandler, sendProblem } from './error-handler.ts'
 import { health, type ReadinessCheck } from './health.ts'
 import { loggerOptions } from './logger.ts'
 import { metrics } from './metrics.ts'
 import { logRequest } from './request-log.ts'
 import { requestLoggerFactory } from './request-logger.ts'
 import { swagger } from './swagger.ts'
+import { urlErrorHandler } from './url-errors.ts'
 import { zodSchemaController } from './zod-compilers.ts'
 
 export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>
@@ -66,11 +67,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     schemaController: zodSchemaController,
     childLoggerFactory: requestLoggerFactory,
     // Errors Fastify meets before routing (a malformed URL) get the same problem+json as every other error.
-    frameworkErrors: (error, request, reply) => {
-      const coded = toCodedError(error)
-      request.log.info({ code: coded.code, status: coded.statusCode }, coded.message)
-      sendProblem(reply, request, coded)
-    },
+    frameworkErrors: urlErrorHandler(apiTokenCheck(opts.apiToken)),
   }).withTypeProvider<ZodTypeProvider>()
 
   // JSON only: Fastify's default text/plain parser would let a string body reach the schema instead of a 415.
