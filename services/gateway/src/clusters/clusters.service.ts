@@ -94,6 +94,7 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
       const outcome = await store.deleteCluster(name)
       if (outcome === 'not_found') throw GatewayErrors.clusterNotFound(`No cluster named ${name} is registered`)
       if (outcome === 'in_use') throw GatewayErrors.clusterInUse(`Cluster ${name} is part of an unfinished handshake`)
+      agents.release?.(name)
     },
     /** A cluster named in a request body, checked to have the role it is named for. */
     async resolve(name: string, role: ClusterRole): Promise<StoredCluster> {
