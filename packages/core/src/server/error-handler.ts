@@ -82,6 +82,25 @@ function invalidFieldCount(failure: ValidationFailure): number {
   return paths.size + unknownKeys
 }
 
+/** The cause of an error about given fields of a request, which its problem lists in `errors`. */
+class InvalidFields {
+  readonly errors: Array<{ path: string; message: string }>
+  constructor(errors: Array<{ path: string; message: string }>) {
+    this.errors = errors
+      .slice(0, MAX_FIELD_ERRORS)
+      .map((e) => ({ path: truncate(e.path, MAX_NAME), message: truncate(e.message, MAX_MESSAGE) }))
+  }
+}
+
+/**
+ * Names the fields an error is about, as `errors` of its problem, for a check a schema cannot make.
+ *
+ * @example throw GatewayErrors.unknownCluster(detail, { cause: invalidFields({ path: 'body/primary', message }) })
+ */
+export function invalidFields(...errors: Array<{ path: string; message: string }>): InvalidFields {
+  return new InvalidFields(errors)
+}
+
 export function toProblem(err: CodedError, requestId: string): ProblemDetails {
   const validationCause = err.cause as ValidationFailure | undefined
   return {
@@ -92,9 +111,11 @@ export function toProblem(err: CodedError, requestId: string): ProblemDetails {
     code: err.code,
     instance: requestId,
     ...(err.fix === undefined ? {} : { fix: err.fix }),
-    ...(err.code === CoreErrors.validation.code && validationCause?.validation
-      ? { errors: fieldErrors(validationCause) }
-      : {}),
+    ...(err.cause instanceof InvalidFields
+      ? { errors: err.cause.errors }
+      : err.code === CoreErrors.validation.code && validationCause?.validation
+        ? { errors: fieldErrors(validationCause) }
+        : {}),
     ...(err.upstream === undefined ? {} : { upstream: err.upstream }),
   }
 }

@@ -3,7 +3,7 @@ import { CoreErrors } from '../core-errors.ts'
 import type { CodedError } from '../errors.ts'
 import { truncate } from '../util/truncate.ts'
 import { refuseWithoutToken, underV1 } from './auth.ts'
-import { sendProblem, toCodedError } from './error-handler.ts'
+import { invalidFields, sendProblem, toCodedError } from './error-handler.ts'
 
 /** Fastify's longest path parameter (its maxParamLength, left at the default). */
 const MAX_PARAM_LENGTH = 100
@@ -37,10 +37,9 @@ function urlError(error: FastifyError, path: string, request: FastifyRequest): C
         return CoreErrors.badRequest(`A segment of the path ${shown} is longer than ${MAX_PARAM_LENGTH} characters`)
       }
       const message = `Too long: at most ${MAX_PARAM_LENGTH} characters`
-      const validation = names.map((name) => ({ instancePath: `/${name}`, message }))
-      const fields = names.map((name) => `params/${name}`).join(', ')
-      return CoreErrors.validation(`Invalid ${fields}: ${message}`, {
-        cause: { validation, validationContext: 'params' },
+      const fields = names.map((name) => ({ path: `params/${name}`, message }))
+      return CoreErrors.validation(`Invalid ${fields.map((f) => f.path).join(', ')}: ${message}`, {
+        cause: invalidFields(...fields),
       })
     }
     default:
