@@ -1,4 +1,4 @@
-import { isCodedError, withDeadline } from '@vault-dr/core'
+import { invalidFields, isCodedError, withDeadline } from '@vault-dr/core'
 import type { AgentClients, AgentTarget } from '../agents/agent-clients.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
@@ -96,12 +96,21 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
       if (outcome === 'in_use') throw GatewayErrors.clusterInUse(`Cluster ${name} is part of an unfinished handshake`)
       agents.release?.(name)
     },
-    /** A cluster named in a request body, checked to have the role it is named for. */
+    /** A cluster named in a request body, checked to have the role it is named for (the field, body/<role>). */
     async resolve(name: string, role: ClusterRole): Promise<StoredCluster> {
       const cluster = await store.getCluster(name)
-      if (cluster === undefined) throw GatewayErrors.unknownCluster(`No cluster named ${name} is registered`)
+      const field = (message: string) => ({ cause: invalidFields({ path: `body/${role}`, message }) })
+      if (cluster === undefined) {
+        throw GatewayErrors.unknownCluster(
+          `No cluster named ${name} is registered (body/${role})`,
+          field('names no registered cluster'),
+        )
+      }
       if (cluster.role !== role) {
-        throw GatewayErrors.clusterRole(`Cluster ${name} is registered as ${cluster.role}, not ${role}`)
+        throw GatewayErrors.clusterRole(
+          `Cluster ${name} is registered as ${cluster.role}, not ${role} (body/${role})`,
+          field(`names a cluster registered as ${cluster.role}`),
+        )
       }
       return cluster
     },
