@@ -17,6 +17,7 @@ import { errorHandler, sendProblem } from './error-handler.ts'
 import { health, type ReadinessCheck } from './health.ts'
 import { loggerOptions } from './logger.ts'
 import { metrics } from './metrics.ts'
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions, rateLimits } from './rate-limit.ts'
 import { logRequest } from './request-log.ts'
 import { requestLoggerFactory } from './request-logger.ts'
 import { swagger } from './swagger.ts'
@@ -40,6 +41,8 @@ export interface ServerOptions {
   tags?: Array<{ name: string; description: string }>
   /** Serve HTTPS with this certificate (chain) and key. */
   tls?: { certPem: string; keyPem: string } | undefined
+  /** Requests per client address and /v1 route (status reads excepted); default DEFAULT_RATE_LIMIT. */
+  rateLimit?: RateLimitOptions
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
@@ -95,6 +98,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
   await app.register(errorHandler)
   await app.register(bearerAuth, { apiToken: opts.apiToken })
   await app.register(contentEncoding)
+  await app.register(rateLimits, opts.rateLimit ?? DEFAULT_RATE_LIMIT)
   await app.register(metrics, { service: opts.name, registry: opts.registry })
   await app.register(health, { service: opts.name, version: opts.version, checks: opts.readiness ?? {} })
   return app
