@@ -126,7 +126,7 @@ export interface paths {
         put?: never;
         /**
          * Revoke a secondary id (idempotent)
-         * @description Disconnects the secondary and voids its activation token, used or not.
+         * @description Disconnects the secondary and voids its activation token, used or not. An id a secondary is connected with (read from Vault just before) is refused unless force is true.
          */
         post: operations["revokeSecondary"];
         delete?: never;
@@ -195,6 +195,8 @@ export interface components {
         RevokeSecondaryRequestInput: {
             /** @example dc2 */
             secondary_id: string;
+            /** @description Revoke even when a secondary is connected with the id (it is cut off); refused otherwise */
+            force?: boolean;
         };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */
@@ -774,7 +776,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY) */
+            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or a secondary is connected with the id and force is not set (PRIMARY_ERR_SECONDARY_CONNECTED) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -135,6 +135,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dr/secondary/activations/{activation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How an activation sent to this agent stands: in flight, succeeded, failed, or unknown
+         * @description For a caller that lost the answer of activateDrSecondary (it restarted, or the connection dropped): Vault carries on, and while it unwraps on the primary and dials its cluster port the DR status still says disabled. State unknown means this agent process never received it; agent_started_at says whether it could have (an activation sent to an earlier process is known only from the cluster's status).
+         */
+        get: operations["getActivation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -142,6 +162,8 @@ export interface components {
         ActivateSecondaryRequestInput: {
             /** @description The DR activation token (the JWT in wrap_info.token of secondary-token). Never echoed or logged. */
             token: string;
+            /** @description The caller's name for this activation, to ask getActivation how it ended if the answer is lost */
+            activation_id?: string;
             /**
              * @description Where the secondary's Vault unwraps the token instead of its addr claim (the primary's API as reachable from the secondary's Vault servers)
              * @example https://vault-primary.example.com:8200
@@ -300,6 +322,28 @@ export interface components {
             warnings: string[];
             /** @description Read right after activation; the cluster then passes through bootstrapping and merkle sync to stream-wals */
             status: components["schemas"]["ClusterStatus"];
+        };
+        ActivationState: {
+            activation_id: string;
+            /**
+             * @description in_flight: sent to Vault, no answer yet; succeeded/failed: how Vault answered; unknown: never reached this agent process
+             * @enum {string}
+             */
+            state: "in_flight" | "succeeded" | "failed" | "unknown";
+            started_at: string | null;
+            finished_at: string | null;
+            /** @description Why it failed (state failed) */
+            error: {
+                code: string;
+                detail: string;
+                fix: string | null;
+                /** @description true: the enable call went to Vault and no answer came back (a timeout, a dropped connection): Vault may activate all the same */
+                may_have_activated: boolean;
+            } | null;
+            /** @description This agent process (new at each start) */
+            agent_instance: string;
+            /** @description When this agent process started: it cannot know of activations sent to an earlier process */
+            agent_started_at: string;
         };
         ProbeCheck: {
             /** @description api_tcp, api_tls, api_vault, then per cluster address cluster_tcp, cluster_tls, cluster_fingerprint (suffixed [i] when several) */
@@ -746,7 +790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Already a DR secondary, or a DR primary (SECONDARY_ERR_ALREADY_SECONDARY, _IS_PRIMARY) */
+            /** @description Already a DR secondary, or a DR primary, or an activation is in flight (SECONDARY_ERR_ALREADY_SECONDARY, _IS_PRIMARY, _ACTIVATION_IN_PROGRESS) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -811,6 +855,65 @@ export interface operations {
             };
             /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getActivation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The caller's name for this activation, to ask getActivation how it ended if the answer is lost */
+                activation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivationState"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -140,6 +140,18 @@ export const GatewayErrors = {
     title: 'The secondary id is known to the primary and vault-dr will not revoke it',
     fix: "If no DR secondary uses the id any more, revoke it on the primary (the primary agent's revokeSecondary, or sys/replication/dr/primary/revoke-secondary) and start the handshake again; otherwise choose another secondary_id.",
   }),
+  alreadyActivated: defineError({
+    code: 'GATEWAY_ERR_ALREADY_ACTIVATED',
+    status: 409,
+    title: 'The secondary is already activated with this id by this primary',
+    fix: 'Nothing to mint or activate: the handshake verifies the secondary instead. If you see this outside a handshake, run the handshake again.',
+  }),
+  activationUnresolved: defineError({
+    code: 'GATEWAY_ERR_ACTIVATION_UNRESOLVED',
+    status: 503,
+    title: 'An activation sent to the secondary has not resolved',
+    fix: 'The secondary agent lost track of an activation it was sent (it restarted) and the secondary has not settled: check the secondary agent and its Vault (vault-dr clusters status <secondary>), then start the handshake again; it verifies instead of activating twice. Nothing was revoked.',
+  }),
   secondarySettling: defineError({
     code: 'GATEWAY_ERR_SECONDARY_SETTLING',
     status: 503,

@@ -22,25 +22,24 @@ describe('one handshake is driven by one gateway process at a time (fake agents,
     return held
   }
 
-  /** Waits until the first gateway's held call came back and its run ended, then reads the record again. */
-  async function settledRecord(app: Parameters<typeof getHandshake>[0], id: string) {
-    await until(() => fx.world.calls.filter((c) => c === 'secondary.activate').length >= 2, 'the held call to return')
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    return getHandshake(app, id)
-  }
-
-  /** B finishes the handshake; once A's held activation returns, the record stays B's and one activation was sent. */
+  /**
+   * B finds A's activation in flight and waits for it instead of sending another; once A's held call returns, B
+   * finishes the handshake, A's late writes are refused, and one activation was ever sent.
+   */
   async function expectFinishedByB(
     app: Parameters<typeof getHandshake>[0],
     id: string,
     held: ReturnType<typeof holdFirstActivation>,
   ) {
+    await until(() => fx.world.calls.includes('secondary.activation'), 'the second gateway to ask how it went')
+    held.release()
     const byB = await waitFor(app, id)
     expect(byB.state).toBe('succeeded')
-    held.release()
-    const final = await settledRecord(app, id)
-    expect(final.state).toBe('succeeded')
+    expect(byB.steps.find((s) => s.name === 'activate_secondary')?.detail).toContain('not activated again')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const final = await getHandshake(app, id)
     expect(final.finished_at).toBe(byB.finished_at)
+    expect(fx.world.calls.filter((c) => c === 'secondary.activate')).toHaveLength(1)
     expect(fx.world.activations).toBe(1)
   }
 

@@ -20,6 +20,12 @@ export const PrimaryErrors = {
     title: 'A secondary with this id already exists',
     fix: 'Revoke the id first (revokeSecondary), or choose another secondary_id.',
   }),
+  secondaryConnected: defineError({
+    code: 'PRIMARY_ERR_SECONDARY_CONNECTED',
+    status: 409,
+    title: 'A DR secondary is connected with this id',
+    fix: 'Revoking it cuts that secondary off at once and it needs a new activation (a wipe) to follow again. If that is intended, send force: true; to clean up an unused id, check first that no secondary uses it (getPrimaryStatus).',
+  }),
   clusterAddrDiffers: defineError({
     code: 'PRIMARY_ERR_CLUSTER_ADDR_DIFFERS',
     status: 409,

@@ -213,7 +213,7 @@ describe('createSecondaryToken and revokeSecondary', () => {
   it.each([
     ['/v1/dr/primary/secondary-token', { secondary_id: 'dc2', bogus: 1 }, 'bogus'],
     ['/v1/dr/primary/secondary-token', { secondary_id: 'dc2', tll: '1h' }, 'tll'],
-    ['/v1/dr/primary/revoke-secondary', { secondary_id: 'dc2', force: true }, 'force'],
+    ['/v1/dr/primary/revoke-secondary', { secondary_id: 'dc2', forse: true }, 'forse'],
     ['/v1/dr/primary/enable', { primary_cluster_adr: 'https://10.0.0.9:8201' }, 'primary_cluster_adr'],
   ])('rejects an unknown field in %s %j, naming it, and changes nothing', async (url, body, field) => {
     if (!url.endsWith('/enable')) await agent.call('POST', '/v1/dr/primary/enable', {})
@@ -285,5 +285,36 @@ describe('probeLocalCluster', () => {
     const res = await agent.call('POST', '/v1/probes/local')
     expect(res.json.ok).toBe(false)
     expect(res.json.cluster).toMatchObject({ code: 'CONNECTION_REFUSED', reachable: false })
+  })
+})
+
+describe('revokeSecondary of an id a secondary is connected with', () => {
+  it('refuses without force (nothing changes), and revokes with force', async () => {
+    await agent.call('POST', '/v1/dr/primary/enable', {})
+    const minted = await agent.call('POST', '/v1/dr/primary/secondary-token', { secondary_id: 'dc2' })
+    const dc2 = await startTestCluster({ name: 'dc2', timings: { heartbeatMs: 20, reconnectMs: 20 } })
+    try {
+      const activated = await fetch(`${dc2.apiUrl}/v1/sys/replication/dr/secondary/enable`, {
+        method: 'POST',
+        headers: { 'x-vault-token': dc2.rootToken },
+        body: JSON.stringify({ token: minted.json.token }),
+      })
+      expect(activated.status).toBe(200)
+      const deadline = Date.now() + 10_000
+      while (!cluster.state().connectedSecondaries.includes('dc2')) {
+        if (Date.now() > deadline) throw new Error('dc2 never connected')
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      const refused = await agent.call('POST', '/v1/dr/primary/revoke-secondary', { secondary_id: 'dc2' })
+      expect(refused.status).toBe(409)
+      expect(refused.json.code).toBe('PRIMARY_ERR_SECONDARY_CONNECTED')
+      expect(cluster.state().knownSecondaries).toEqual(['dc2'])
+
+      const forced = await agent.call('POST', '/v1/dr/primary/revoke-secondary', { secondary_id: 'dc2', force: true })
+      expect(forced.json).toMatchObject({ secondary_id: 'dc2', revoked: true })
+      expect(cluster.state().knownSecondaries).toEqual([])
+    } finally {
+      await dc2.close()
+    }
   })
 })

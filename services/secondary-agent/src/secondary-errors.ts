@@ -20,6 +20,12 @@ export const SecondaryErrors = {
     title: 'This cluster is a DR primary',
     fix: 'A DR primary cannot be activated as a secondary: demote it (sys/replication/dr/primary/demote) or disable DR on it first, and check this agent points at the intended cluster.',
   }),
+  activationInProgress: defineError({
+    code: 'SECONDARY_ERR_ACTIVATION_IN_PROGRESS',
+    status: 409,
+    title: 'An activation of this cluster is already in flight',
+    fix: 'Wait for it to end (getActivation with its activation_id, or getSecondaryStatus); Vault unwraps on the primary and bootstraps over its cluster port before it answers.',
+  }),
   noPrimaryAddr: defineError({
     code: 'SECONDARY_ERR_NO_PRIMARY_ADDR',
     status: 400,

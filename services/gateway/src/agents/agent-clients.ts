@@ -3,6 +3,7 @@ import { createServiceClient, type ServiceClient } from '@vault-dr/core/service-
 import { type AgentService, callAgent } from './agent-call.ts'
 import type {
   ActivateResult,
+  ActivationState,
   ClusterStatus,
   EnablePrimaryRequest,
   EnablePrimaryResult,
@@ -50,11 +51,18 @@ export interface UnwrapAddress {
   primaryApiAddr?: string | undefined
 }
 
+export interface ActivateOptions extends UnwrapAddress {
+  /** The name the agent keeps the activation under, to ask how it ended (activation()) if the answer is lost. */
+  activationId?: string | undefined
+}
+
 export interface SecondaryAgentClient {
   status(signal?: Sig, opts?: StatusOptions): Promise<ClusterStatus>
   inspect(token: string, signal?: Sig, opts?: UnwrapAddress): Promise<TokenInspection>
   probePrimary(body: ProbePrimaryRequest, signal?: Sig): Promise<ProbePrimaryResult>
-  activate(token: string, signal?: Sig, opts?: UnwrapAddress): Promise<ActivateResult>
+  activate(token: string, signal?: Sig, opts?: ActivateOptions): Promise<ActivateResult>
+  /** How an activation sent to the agent stands (in flight, succeeded, failed, or unknown to that agent process). */
+  activation(activationId: string, signal?: Sig): Promise<ActivationState>
 }
 
 const unwrapAt = ({ primaryApiAddr }: UnwrapAddress = {}) =>
@@ -168,7 +176,22 @@ export function createAgentClients(opts: {
           call('probePrimary', true, sig, (api, signal) => api.POST('/v1/probes/primary', { body, signal })),
         activate: (token, sig, opts) =>
           call('activateDrSecondary', false, sig, (api, signal) =>
-            api.POST('/v1/dr/secondary/activate', { body: { token, ...unwrapAt(opts), confirm_wipe: true }, signal }),
+            api.POST('/v1/dr/secondary/activate', {
+              body: {
+                token,
+                ...unwrapAt(opts),
+                ...(opts?.activationId === undefined ? {} : { activation_id: opts.activationId }),
+                confirm_wipe: true,
+              },
+              signal,
+            }),
+          ),
+        activation: (activationId, sig) =>
+          call('getActivation', true, sig, (api, signal) =>
+            api.GET('/v1/dr/secondary/activations/{activation_id}', {
+              params: { path: { activation_id: activationId } },
+              signal,
+            }),
           ),
       }
     },

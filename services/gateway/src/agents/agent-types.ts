@@ -19,3 +19,4 @@ export type ProbePrimaryRequest = NonNullable<
 export type ProbePrimaryResult = Secondary['ProbePrimaryResult']
 export type ProbeCheck = Secondary['ProbeCheck']
 export type ActivateResult = Secondary['ActivationResult']
+export type ActivationState = Secondary['ActivationState']

@@ -52,6 +52,7 @@ export function newHandshake(
     cancel_requested: false,
     recheck_cluster: false,
     mint_requested_at: null,
+    activation: null,
     idempotency_key: ctx.idempotencyKey ?? null,
     request_hash: ctx.idempotencyKey === undefined ? null : requestHash(body),
     created_at: ctx.at,
@@ -74,6 +75,13 @@ export const isFinished = (hs: Handshake) => hs.state !== 'pending' && hs.state 
 
 /** The public shape: what only the gateway needs stays inside. */
 export function toPublic(hs: HandshakeRecord): Handshake {
-  const { recheck_cluster: _r, idempotency_key: _k, request_hash: _h, mint_requested_at: _m, ...rest } = hs
+  const {
+    recheck_cluster: _r,
+    idempotency_key: _k,
+    request_hash: _h,
+    mint_requested_at: _m,
+    activation: _a,
+    ...rest
+  } = hs
   return rest
 }

@@ -1,7 +1,7 @@
 import { stepOf } from './handshake-record.ts'
 import type { StepContext } from './step-context.ts'
 import { pairStatus, secondaryIdUse } from './steps/replication-state.ts'
-import { whyNotRevoke } from './token-keeper.ts'
+import { activationInFlight, whyNotRevoke } from './token-keeper.ts'
 
 /**
  * An unused token must not outlive a handshake that ends without activation: its id is revoked, but only when the
@@ -24,6 +24,8 @@ export async function revokeUnused(ctx: StepContext): Promise<string> {
       case 'in_use':
         return `; left secondary id ${id} alone: another DR secondary of the primary uses it`
       case 'unused': {
+        const inFlight = activationInFlight(ctx)
+        if (inFlight !== undefined) return `; left secondary id ${id} alone: ${inFlight}`
         const notOurs = await whyNotRevoke(ctx)
         if (notOurs !== undefined) return `; ${notOurs}`
         await ctx.primary.revoke(id, ctx.signal)

@@ -66,6 +66,7 @@ export function rememberingAgents(
       status: async (signal, opts) => memo.observe('secondary', await secondary.status(signal, opts)),
       inspect: (token, signal, opts) => secondary.inspect(token, signal, opts),
       probePrimary: (body, signal) => secondary.probePrimary(body, signal),
+      activation: (activationId, signal) => secondary.activation(activationId, signal),
       // Activation changes both: the secondary is wiped and the primary gains a peer.
       activate: (token, signal, opts) =>
         changing(memo, ['primary', 'secondary'], () => secondary.activate(token, signal, opts)),

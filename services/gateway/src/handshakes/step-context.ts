@@ -57,10 +57,18 @@ export class StepCancelled extends Error {
   }
 }
 
+/** A code of our catalogues (GATEWAY_ERR_*, SECONDARY_ERR_*, VAULT_ERR_*…), not a library's (ECONNREFUSED, UND_ERR_*). */
+const DOCUMENTED_CODE = /^[A-Z]+_ERR_[A-Z0-9_]+$/
+
 /** The diagnosis of a failure: the agent's own code when it gave one, ours otherwise. */
 export function toStepError(err: unknown): StepError {
   if (err instanceof StepFailed) return err.error
-  if (isCodedError(err)) return { code: err.upstream?.code ?? err.code, detail: err.message, fix: err.fix ?? null }
+  if (isCodedError(err)) {
+    const agents = err.upstream?.code
+    const code =
+      agents !== undefined && DOCUMENTED_CODE.test(agents) && !agents.startsWith('UND_ERR_') ? agents : err.code
+    return { code, detail: err.message, fix: err.fix ?? null }
+  }
   return {
     code: 'GATEWAY_ERR_INTERNAL',
     detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err),

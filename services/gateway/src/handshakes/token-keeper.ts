@@ -89,6 +89,17 @@ export class TokenKeeper {
 }
 
 /**
+ * Why an id this handshake sent an activation with may be in use although the primary lists no secondary with it:
+ * the activation's outcome is not known yet (the secondary shows nothing while Vault unwraps and dials), so it may
+ * connect any moment. Undefined once the outcome is known.
+ */
+export function activationInFlight(ctx: StepContext): string | undefined {
+  const sent = ctx.hs.activation
+  if (sent === null || sent.outcome !== null) return undefined
+  return `activation ${sent.id} was sent at ${sent.sent_at} and its outcome is not known yet`
+}
+
+/**
  * Why vault-dr must not revoke the handshake's id although no secondary uses it (notOursReason), or undefined when it
  * may. This handshake minted if it asked for a token before (in this run, or one a restart or crash interrupted).
  */
@@ -109,6 +120,8 @@ async function clearUnusedId(ctx: StepContext, pair: PairStatus, fresh = false):
       return
     case 'unused': {
       if (!fresh) return clearUnusedId(ctx, await pairStatus(ctx), true)
+      const inFlight = activationInFlight(ctx)
+      if (inFlight !== undefined) throw GatewayErrors.secondarySettling(`${inFlight}: not revoking ${id}`)
       const notOurs = await whyNotRevoke(ctx)
       if (notOurs !== undefined) throw GatewayErrors.secondaryIdNotOurs(notOurs)
       await ctx.primary.revoke(id, ctx.signal)
@@ -117,7 +130,7 @@ async function clearUnusedId(ctx: StepContext, pair: PairStatus, fresh = false):
     case 'settling':
       throw GatewayErrors.secondarySettling(`the secondary is bootstrapping, perhaps with ${id}: not revoking it`)
     case 'ours':
-      throw GatewayErrors.secondaryIdInUse(`the secondary is already activated with ${id}: not minting for it again`)
+      throw GatewayErrors.alreadyActivated(`the secondary is already activated with ${id}: not minting for it again`)
     case 'in_use':
       throw GatewayErrors.secondaryIdInUse(
         `another DR secondary of the primary uses ${id} (${describePeer(pair, id)}): not revoking it`,

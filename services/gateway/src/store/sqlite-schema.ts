@@ -1,13 +1,14 @@
 import type { SqliteDb } from './sqlite-db.ts'
 import type { HandshakeEvent, HandshakeRecord, NewEvent, StoredCluster } from './store.ts'
 
-export const SCHEMA_VERSION = 3
+export const SCHEMA_VERSION = 4
 
 /** SQL condition: the handshake is pending or running. */
 export const UNFINISHED = "state IN ('pending', 'running')"
 
 /**
- * Schema v3: v2 plus handshakes.mint_requested_at (ADDED_COLUMNS adds it to an older file); v2 was v1 plus the
+ * Schema v4: v3 plus handshakes.activation (the last activation sent, JSON); v3 was v2 plus
+ * handshakes.mint_requested_at (ADDED_COLUMNS adds both to an older file); v2 was v1 plus the
  * secondary-id index, which opening a v1 file adds. Secrets never enter it: agent tokens are
  * sealed before they reach the store, activation tokens never do. Partial unique indexes keep one unfinished
  * handshake per secondary and one per secondary id of a primary, whichever gateway writes.
@@ -38,6 +39,7 @@ CREATE TABLE IF NOT EXISTS handshakes (
   cancel_requested INTEGER NOT NULL DEFAULT 0,
   recheck_cluster INTEGER NOT NULL DEFAULT 0,
   mint_requested_at TEXT,
+  activation TEXT,
   idempotency_key TEXT,
   request_hash TEXT,
   lease_owner TEXT,
@@ -67,7 +69,10 @@ CREATE INDEX IF NOT EXISTS handshake_events_by_handshake ON handshake_events (ha
 `
 
 /** Columns added after v2, for files created before them: [table, column, definition]. */
-export const ADDED_COLUMNS: Array<[string, string, string]> = [['handshakes', 'mint_requested_at', 'TEXT']]
+export const ADDED_COLUMNS: Array<[string, string, string]> = [
+  ['handshakes', 'mint_requested_at', 'TEXT'],
+  ['handshakes', 'activation', 'TEXT'],
+]
 
 type Row = Record<string, unknown>
 
@@ -115,6 +120,7 @@ export function handshakeFromRow(row: Row): HandshakeRecord {
     cancel_requested: Number(row.cancel_requested) === 1,
     recheck_cluster: Number(row.recheck_cluster) === 1,
     mint_requested_at: maybeText(row.mint_requested_at),
+    activation: maybeJson(row.activation),
     idempotency_key: maybeText(row.idempotency_key),
     request_hash: maybeText(row.request_hash),
     created_at: text(row.created_at),
@@ -144,6 +150,9 @@ export function patchColumns(patch: Partial<HandshakeRecord>): Record<string, st
   if (patch.recheck_cluster !== undefined) out.recheck_cluster = patch.recheck_cluster ? 1 : 0
   if (patch.finished_at !== undefined) out.finished_at = patch.finished_at
   if (patch.mint_requested_at !== undefined) out.mint_requested_at = patch.mint_requested_at
+  if (patch.activation !== undefined) {
+    out.activation = patch.activation === null ? null : JSON.stringify(patch.activation)
+  }
   return out
 }
 

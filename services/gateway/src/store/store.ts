@@ -12,12 +12,28 @@ export interface StoredCluster {
 }
 
 /**
- * A handshake with what only the gateway needs: the idempotency key, whether to re-check the cluster port, and when
- * it first asked the primary agent to mint (written before the call: from then on a token may exist).
+ * An activation a handshake sent to the secondary agent, written before the call: from then on the secondary may be
+ * wiped and activated with the handshake's id, whatever happens to the gateway. `outcome` is written once known.
+ */
+export interface SentActivation {
+  /** The name the agent knows it by (getActivation). */
+  id: string
+  attempt: number
+  sent_at: string
+  /** When the token it carried expires: no activation can start with it after that. */
+  token_expires_at: string
+  outcome: 'activated' | 'failed' | 'not_activated' | null
+}
+
+/**
+ * A handshake with what only the gateway needs: the idempotency key, whether to re-check the cluster port, when
+ * it first asked the primary agent to mint (written before the call: from then on a token may exist), and the last
+ * activation it sent.
  */
 export interface HandshakeRecord extends Handshake {
   recheck_cluster: boolean
   mint_requested_at: string | null
+  activation: SentActivation | null
   idempotency_key: string | null
   request_hash: string | null
 }
@@ -25,7 +41,15 @@ export interface HandshakeRecord extends Handshake {
 export type HandshakePatch = Partial<
   Pick<
     HandshakeRecord,
-    'state' | 'steps' | 'checks' | 'token' | 'error' | 'recheck_cluster' | 'mint_requested_at' | 'finished_at'
+    | 'state'
+    | 'steps'
+    | 'checks'
+    | 'token'
+    | 'error'
+    | 'recheck_cluster'
+    | 'mint_requested_at'
+    | 'activation'
+    | 'finished_at'
   >
 >
 

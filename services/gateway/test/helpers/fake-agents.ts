@@ -59,6 +59,12 @@ export class FakeWorld {
   /** Every token minted, in order, so tests can search for them anywhere. */
   minted: string[] = []
   activations = 0
+  /** How each activation the fake secondary agent was sent ended, by activation id (getActivation). */
+  activationStates = new Map<string, 'in_flight' | 'succeeded' | 'failed'>()
+  /** A failed activation's may_have_activated (Vault's answer was lost): what an intercept that throws models. */
+  activationMayHaveActivated = false
+  /** When the fake secondary agent "process" started: a restart of it forgets activationStates. */
+  agentStartedAt = new Date(0).toISOString()
   /** Cluster-port trouble seen from the secondary: 'refused' | 'tls_terminated' (after DR is enabled) | undefined. */
   clusterPort: 'refused' | 'tls_terminated' | undefined
   /** The sys/health cluster_id the primary's advertised api_addr reaches from the secondary (another: a wrong LB). */
@@ -288,11 +294,31 @@ export class FakeWorld {
           else checks.push(check('cluster_fingerprint', 'warn', 'FINGERPRINT_NOT_COMPARED', 'no fingerprint'))
           return { ok: checks.every((c) => c.status !== 'fail'), timeout_ms: 3000, checks }
         }),
-      activate: (token) =>
-        this.#call('secondary.activate', () => {
+      activation: (activationId) =>
+        this.#call('secondary.activation', () => ({
+          activation_id: activationId,
+          state: this.activationStates.get(activationId) ?? 'unknown',
+          started_at: null,
+          finished_at: null,
+          error:
+            this.activationStates.get(activationId) === 'failed'
+              ? { code: 'X', detail: 'failed', fix: null, may_have_activated: this.activationMayHaveActivated }
+              : null,
+          agent_instance: 'fake',
+          agent_started_at: this.agentStartedAt,
+        })),
+      activate: (token, _signal, opts) => {
+        const settle = (state: 'in_flight' | 'succeeded' | 'failed') => {
+          if (opts?.activationId !== undefined) this.activationStates.set(opts.activationId, state)
+        }
+        // In flight as the real agent records it, before anything (an intercept) can stop the call.
+        settle('in_flight')
+        return this.#call('secondary.activate', () => {
+          settle('failed')
           if (this.secondary.mode === 'secondary' || this.secondary.mode === 'bootstrapping')
             throw rejected(svc, 409, 'SECONDARY_ERR_ALREADY_SECONDARY', 'already')
           if (!this.#tokenValid(token)) throw rejected(svc, 400, 'SECONDARY_ERR_TOKEN_REJECTED', 'rejected')
+          settle('succeeded')
           const t = this.tokens.get(token) as { id: string; used: boolean }
           t.used = true
           this.activations++
@@ -306,7 +332,8 @@ export class FakeWorld {
           this.peers.add(t.id)
           if (this.streams) this.connected.add(t.id)
           return { activated: true as const, warnings: [], status: this.#status(this.secondary, 'secondary') }
-        }),
+        })
+      },
     }
   }
 

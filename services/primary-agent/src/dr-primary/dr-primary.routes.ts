@@ -96,15 +96,19 @@ export const drPrimaryRoutes: FastifyPluginAsyncZod<{
         operationId: 'revokeSecondary',
         tags: ['dr-primary'],
         summary: 'Revoke a secondary id (idempotent)',
-        description: 'Disconnects the secondary and voids its activation token, used or not.',
+        description:
+          'Disconnects the secondary and voids its activation token, used or not. An id a secondary is connected ' +
+          'with (read from Vault just before) is refused unless force is true.',
         body: RevokeSecondaryBody,
         response: {
           200: RevokeSecondaryResult,
           ...errors,
-          409: problemResponse('Not a DR primary (PRIMARY_ERR_NOT_PRIMARY)'),
+          409: problemResponse(
+            'Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or a secondary is connected with the id and force is not set (PRIMARY_ERR_SECONDARY_CONNECTED)',
+          ),
         },
       },
     },
-    async (request) => revokeSecondary(agent, request.body.secondary_id),
+    async (request) => revokeSecondary(agent, request.body.secondary_id, { force: request.body.force === true }),
   )
 }

@@ -68,7 +68,13 @@ export const SecondaryToken = z
   })
 
 export const RevokeSecondaryBody = z
-  .object({ secondary_id: SecondaryId })
+  .object({
+    secondary_id: SecondaryId,
+    force: z
+      .boolean()
+      .optional()
+      .describe('Revoke even when a secondary is connected with the id (it is cut off); refused otherwise'),
+  })
   .strict()
   .meta({ id: 'RevokeSecondaryRequest', examples: [{ secondary_id: 'dc2' }] })
 

@@ -66,8 +66,11 @@ async function explainRefusal(agent: VaultAgent, secondaryId: string, cause: unk
   }
 }
 
-/** Revokes a secondary id; revoking an id the primary does not know changes nothing and says so. */
-export async function revokeSecondary(agent: VaultAgent, secondaryId: string) {
+/**
+ * Revokes a secondary id; revoking an id the primary does not know changes nothing and says so. An id a secondary is
+ * connected with is refused unless forced: the check is made on a status read just before the write.
+ */
+export async function revokeSecondary(agent: VaultAgent, secondaryId: string, opts: { force?: boolean } = {}) {
   agent.invalidateStatus()
   const status = await agent.status()
   const { replication } = status
@@ -80,6 +83,12 @@ export async function revokeSecondary(agent: VaultAgent, secondaryId: string) {
   }
   if (!replication.known_secondaries.includes(secondaryId)) {
     return { secondary_id: secondaryId, revoked: false, detail: 'The primary does not know this id; nothing changed.' }
+  }
+  const peer = replication.secondaries.find((s) => s.node_id === secondaryId)
+  if (peer?.connection_status === 'connected' && opts.force !== true) {
+    throw PrimaryErrors.secondaryConnected(
+      `Secondary "${secondaryId}" is connected (api ${peer.api_address ?? 'unknown'}); not revoking it without force.`,
+    )
   }
   await agent.vault.write('sys/replication/dr/primary/revoke-secondary', { id: secondaryId })
   agent.invalidateStatus()

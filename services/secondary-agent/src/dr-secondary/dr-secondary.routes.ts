@@ -1,6 +1,11 @@
 import { bodyProblemResponses, problemResponse, problemResponses, vaultProblemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { ActivateSecondaryRequest, ActivationResult } from './dr-secondary.schemas.ts'
+import {
+  ActivateSecondaryRequest,
+  ActivationParams,
+  ActivationResult,
+  ActivationState,
+} from './dr-secondary.schemas.ts'
 import type { DrSecondaryService } from './dr-secondary.service.ts'
 
 export const drSecondaryRoutes: FastifyPluginAsyncZod<{ service: DrSecondaryService }> = async (app, { service }) => {
@@ -26,7 +31,7 @@ export const drSecondaryRoutes: FastifyPluginAsyncZod<{ service: DrSecondaryServ
             'Invalid input naming each field (CORE_ERR_VALIDATION), wipe not confirmed, no primary address, or a token or ca_file Vault refused (SECONDARY_ERR_*)',
           ),
           409: problemResponse(
-            'Already a DR secondary, or a DR primary (SECONDARY_ERR_ALREADY_SECONDARY, _IS_PRIMARY)',
+            'Already a DR secondary, or a DR primary, or an activation is in flight (SECONDARY_ERR_ALREADY_SECONDARY, _IS_PRIMARY, _ACTIVATION_IN_PROGRESS)',
           ),
           502: problemResponse(
             "This cluster's Vault could not be asked (VAULT_ERR_*), or could not reach, trust or bootstrap from the primary (SECONDARY_ERR_PRIMARY_API_*, _CLUSTER_PORT, _ACTIVATION_FAILED)",
@@ -38,5 +43,24 @@ export const drSecondaryRoutes: FastifyPluginAsyncZod<{ service: DrSecondaryServ
       },
     },
     async (request) => service.activate(request.body, request.log),
+  )
+
+  app.get(
+    '/dr/secondary/activations/:activation_id',
+    {
+      schema: {
+        operationId: 'getActivation',
+        tags: ['dr-secondary'],
+        summary: 'How an activation sent to this agent stands: in flight, succeeded, failed, or unknown',
+        description:
+          'For a caller that lost the answer of activateDrSecondary (it restarted, or the connection dropped): Vault ' +
+          'carries on, and while it unwraps on the primary and dials its cluster port the DR status still says ' +
+          'disabled. State unknown means this agent process never received it; agent_started_at says whether it could ' +
+          "have (an activation sent to an earlier process is known only from the cluster's status).",
+        params: ActivationParams,
+        response: { 200: ActivationState, ...problemResponses },
+      },
+    },
+    async (request) => service.activation(request.params.activation_id),
   )
 }

@@ -2,9 +2,15 @@ import { ClusterStatus } from '@vault-dr/core'
 import { z } from 'zod'
 import { ActivationToken, ApiAddress, CaPem } from '../shared/inputs.ts'
 
+export const ActivationId = z
+  .string()
+  .regex(/^[A-Za-z0-9._:/-]{1,128}$/, 'must be 1-128 letters, digits or ._:/-')
+  .describe("The caller's name for this activation, to ask getActivation how it ended if the answer is lost")
+
 export const ActivateSecondaryRequest = z
   .object({
     token: ActivationToken,
+    activation_id: ActivationId.optional(),
     primary_api_addr: ApiAddress.optional().describe(
       "Where the secondary's Vault unwraps the token instead of its addr claim (the primary's API as reachable from the secondary's Vault servers)",
     ),
@@ -43,3 +49,38 @@ export const ActivationResult = z
   })
   .meta({ id: 'ActivationResult' })
 export type ActivationResult = z.infer<typeof ActivationResult>
+
+export const ActivationRecord = z.object({
+  activation_id: z.string(),
+  state: z
+    .enum(['in_flight', 'succeeded', 'failed', 'unknown'])
+    .describe(
+      'in_flight: sent to Vault, no answer yet; succeeded/failed: how Vault answered; unknown: never reached this agent process',
+    ),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  error: z
+    .object({
+      code: z.string(),
+      detail: z.string(),
+      fix: z.string().nullable(),
+      may_have_activated: z
+        .boolean()
+        .describe(
+          'true: the enable call went to Vault and no answer came back (a timeout, a dropped connection): Vault may activate all the same',
+        ),
+    })
+    .nullable()
+    .describe('Why it failed (state failed)'),
+})
+export type ActivationRecord = z.infer<typeof ActivationRecord>
+
+export const ActivationState = ActivationRecord.extend({
+  agent_instance: z.string().describe('This agent process (new at each start)'),
+  agent_started_at: z
+    .string()
+    .describe('When this agent process started: it cannot know of activations sent to an earlier process'),
+}).meta({ id: 'ActivationState' })
+export type ActivationState = z.infer<typeof ActivationState>
+
+export const ActivationParams = z.object({ activation_id: ActivationId }).strict()

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto'
 import {
   type ClusterStatus,
   decodeActivationToken,
+  isCodedError,
   statusReadError,
   type VaultAgent,
   VaultErrors,
@@ -9,10 +11,13 @@ import type { FastifyBaseLogger } from 'fastify'
 import { SecondaryErrors } from '../secondary-errors.ts'
 import { redactToken } from '../shared/inputs.ts'
 import { classifyActivationError } from './activation-errors.ts'
-import type { ActivateSecondaryRequest, ActivationResult } from './dr-secondary.schemas.ts'
+import { ActivationTracker } from './activation-tracker.ts'
+import type { ActivateSecondaryRequest, ActivationResult, ActivationState } from './dr-secondary.schemas.ts'
 
 export interface DrSecondaryService {
   activate(request: ActivateSecondaryRequest, log: FastifyBaseLogger): Promise<ActivationResult>
+  /** How an activation this agent process was sent stands (in flight, ended, or never seen). */
+  activation(activationId: string): ActivationState
 }
 
 /**
@@ -31,52 +36,94 @@ export function createDrSecondaryService(
     activationTimeoutMs?: number | undefined
   } = {},
 ): DrSecondaryService {
+  const tracker = new ActivationTracker()
   return {
+    activation: (activationId) => tracker.get(activationId),
     async activate(request, log) {
-      if (request.confirm_wipe !== true) {
-        throw SecondaryErrors.wipeNotConfirmed(
-          "Activation erases all of this cluster's data, tokens, policies and unseal keys; confirm_wipe must be true.",
+      const running = tracker.inFlight()
+      if (running !== undefined) {
+        throw SecondaryErrors.activationInProgress(
+          `Activation ${running.activation_id} has been in flight since ${running.started_at}: one at a time.`,
         )
       }
-      const decoded = decodeActivationToken(request.token)
-      if (!decoded.ok) throw new TypeError('activate() got a token the schema should have refused')
-      const unwrapAddr = request.primary_api_addr ?? decoded.claims.addr
-      if (unwrapAddr === null) {
-        throw SecondaryErrors.noPrimaryAddr(
-          'The token has no addr claim (the primary has no api_addr) and no primary_api_addr was given.',
-        )
-      }
-
-      agent.invalidateStatus()
-      refuseUnlessActivatable(await agent.status())
-
-      log.info(
-        { unwrap_addr: unwrapAddr, token_expires_at: new Date(decoded.claims.exp * 1000).toISOString() },
-        'activating this cluster as a DR secondary (its data will be wiped)',
-      )
-      const body = {
-        token: request.token,
-        ...(request.primary_api_addr === undefined ? {} : { primary_api_addr: request.primary_api_addr }),
-        ...caParams(request, opts.defaultCaFile),
-      }
-      let warnings: string[]
+      const activationId = request.activation_id ?? `agent-${randomUUID()}`
+      // In flight from here until Vault answers, whatever happens to the caller's connection.
+      tracker.begin(activationId)
+      const call = { sent: false }
       try {
-        const res = await agent.vault.write('sys/replication/dr/secondary/enable', body, {
-          ...(opts.activationTimeoutMs === undefined ? {} : { timeoutMs: opts.activationTimeoutMs }),
-        })
-        warnings = (res.body?.warnings ?? []).map((w) => redactToken(w, request.token))
+        const result = await activate(request, log, call)
+        tracker.end(activationId, null)
+        return result
       } catch (err) {
-        throw classifyActivationError(err, request.token)
-      } finally {
-        agent.invalidateStatus()
+        tracker.end(activationId, failureOf(err, call.sent))
+        throw err
       }
-      const status = await agent.status()
-      log.info(
-        { dr_mode: status.replication?.mode ?? null, dr_state: status.replication?.state ?? null },
-        'Vault accepted the DR secondary activation',
-      )
-      return { activated: true, warnings, status }
     },
+  }
+
+  async function activate(
+    request: ActivateSecondaryRequest,
+    log: FastifyBaseLogger,
+    call: { sent: boolean },
+  ): Promise<ActivationResult> {
+    if (request.confirm_wipe !== true) {
+      throw SecondaryErrors.wipeNotConfirmed(
+        "Activation erases all of this cluster's data, tokens, policies and unseal keys; confirm_wipe must be true.",
+      )
+    }
+    const decoded = decodeActivationToken(request.token)
+    if (!decoded.ok) throw new TypeError('activate() got a token the schema should have refused')
+    const unwrapAddr = request.primary_api_addr ?? decoded.claims.addr
+    if (unwrapAddr === null) {
+      throw SecondaryErrors.noPrimaryAddr(
+        'The token has no addr claim (the primary has no api_addr) and no primary_api_addr was given.',
+      )
+    }
+
+    agent.invalidateStatus()
+    refuseUnlessActivatable(await agent.status())
+
+    log.info(
+      { unwrap_addr: unwrapAddr, token_expires_at: new Date(decoded.claims.exp * 1000).toISOString() },
+      'activating this cluster as a DR secondary (its data will be wiped)',
+    )
+    const body = {
+      token: request.token,
+      ...(request.primary_api_addr === undefined ? {} : { primary_api_addr: request.primary_api_addr }),
+      ...caParams(request, opts.defaultCaFile),
+    }
+    let warnings: string[]
+    try {
+      call.sent = true
+      const res = await agent.vault.write('sys/replication/dr/secondary/enable', body, {
+        ...(opts.activationTimeoutMs === undefined ? {} : { timeoutMs: opts.activationTimeoutMs }),
+      })
+      warnings = (res.body?.warnings ?? []).map((w) => redactToken(w, request.token))
+    } catch (err) {
+      throw classifyActivationError(err, request.token)
+    } finally {
+      agent.invalidateStatus()
+    }
+    const status = await agent.status()
+    log.info(
+      { dr_mode: status.replication?.mode ?? null, dr_state: status.replication?.state ?? null },
+      'Vault accepted the DR secondary activation',
+    )
+    return { activated: true, warnings, status }
+  }
+}
+
+/**
+ * What the tracker keeps of a failure: its code, and whether Vault may have activated all the same (the enable call
+ * was sent and Vault's answer never came: a timeout, a dropped connection).
+ */
+function failureOf(err: unknown, sent: boolean): NonNullable<ActivationState['error']> {
+  const answered = isCodedError(err) && err.upstream?.service === 'vault' && err.upstream.status !== undefined
+  return {
+    code: isCodedError(err) ? err.code : 'SECONDARY_ERR_INTERNAL',
+    detail: err instanceof Error ? err.message : String(err),
+    fix: isCodedError(err) ? (err.fix ?? null) : null,
+    may_have_activated: sent && !answered,
   }
 }
 

@@ -1,3 +1,5 @@
+import { isCodedError } from '@vault-dr/core'
+import { GatewayErrors } from '../../gateway-errors.ts'
 import type { StepContext, StepResult } from '../step-context.ts'
 import { recheckCluster } from './preflight.step.ts'
 import { activatedWith, pairStatus } from './replication-state.ts'
@@ -16,7 +18,12 @@ export async function mintTokenStep(ctx: StepContext): Promise<StepResult> {
     return { status: 'skipped', detail: `the secondary is already activated with id ${ctx.hs.secondary_id}` }
   }
   if (ctx.hs.recheck_cluster) await recheckCluster(ctx)
-  await ctx.tokens.mint(ctx)
+  try {
+    await ctx.tokens.mint(ctx)
+  } catch (err) {
+    if (!isCodedError(err, GatewayErrors.alreadyActivated.code)) throw err
+    return { status: 'skipped', detail: `the secondary is already activated with id ${ctx.hs.secondary_id}` }
+  }
   const token = ctx.hs.token
   return {
     status: 'succeeded',

@@ -1,8 +1,10 @@
 import { isCodedError } from '@vault-dr/core'
 import type { UnwrapAddress } from '../../agents/agent-clients.ts'
 import { GatewayErrors } from '../../gateway-errors.ts'
+import type { SentActivation } from '../../store/store.ts'
 import { StepCancelled, type StepContext, StepFailed, type StepResult } from '../step-context.ts'
 import { activatedWith, pairStatus, settledPairStatus } from './replication-state.ts'
+import { awaitSentActivation } from './sent-activation.ts'
 
 /** Step 4: the secondary looks the token up on the primary (without consuming it); one re-mint if it is not valid. */
 export async function inspectTokenStep(ctx: StepContext): Promise<StepResult> {
@@ -12,7 +14,14 @@ export async function inspectTokenStep(ctx: StepContext): Promise<StepResult> {
   if (!ctx.tokens.held && activatedWith(await pairStatus(ctx, { reuse: true }), ctx.hs.secondary_id)) {
     return { status: 'skipped', detail: `the secondary is already activated with id ${ctx.hs.secondary_id}` }
   }
-  let inspection = await ctx.secondary.inspect(await ctx.tokens.fresh(ctx), ctx.signal, unwrapAddress(ctx))
+  let token: string
+  try {
+    token = await ctx.tokens.fresh(ctx)
+  } catch (err) {
+    if (!isCodedError(err, GatewayErrors.alreadyActivated.code)) throw err
+    return { status: 'skipped', detail: `the secondary is already activated with id ${ctx.hs.secondary_id}` }
+  }
+  let inspection = await ctx.secondary.inspect(token, ctx.signal, unwrapAddress(ctx))
   let reminted = ''
   if (!inspection.lookup.valid || inspection.expired) {
     reminted = ` (re-minted once: the first token was ${inspection.lookup.code})`
@@ -47,30 +56,67 @@ function unwrapAddress(ctx: StepContext): UnwrapAddress {
 export async function activateSecondaryStep(ctx: StepContext): Promise<StepResult> {
   const id = ctx.hs.secondary_id
   // Holding an unsent token, this run sent no activation (see inspect_token), and the secondary agent refuses a
-  // cluster already in DR. Without one, a gateway before this one may have sent it: the settled status tells.
-  if (!ctx.tokens.held && activatedWith(await settledPairStatus(ctx), id)) {
-    ctx.tokens.forget()
-    return { status: 'succeeded', detail: `already activated with id ${id}: not activated again` }
+  // cluster already in DR. Without one, a gateway before this one may have sent it (recorded before sending): how it
+  // ended decides, never the status alone, which shows nothing while Vault unwraps and dials the primary.
+  if (!ctx.tokens.held) {
+    const sent = ctx.hs.activation
+    if (sent !== null && sent.outcome === null) {
+      const outcome = await awaitSentActivation(ctx, sent)
+      await ctx.save({ activation: { ...sent, outcome: outcome.kind } })
+      if (outcome.kind === 'activated') return alreadyActivated(ctx, `activation ${sent.id} sent before a restart`)
+      if (outcome.kind === 'failed') throw new StepFailed(outcome.error)
+    } else if (activatedWith(await settledPairStatus(ctx), id)) {
+      return alreadyActivated(ctx, 'found by status')
+    }
   }
-  const token = await ctx.tokens.fresh(ctx)
+  let token: string
+  try {
+    token = await ctx.tokens.fresh(ctx)
+  } catch (err) {
+    if (isCodedError(err, GatewayErrors.alreadyActivated.code)) return alreadyActivated(ctx, 'found while minting')
+    throw err
+  }
   // The last moment a cancellation stops the handshake: once the token is sent the secondary may be wiped.
   if (await ctx.cancelRequested()) throw new StepCancelled()
+  const attempt = (ctx.hs.activation?.attempt ?? 0) + 1
+  const sent: SentActivation = {
+    id: `${ctx.hs.id}/${attempt}`,
+    attempt,
+    sent_at: new Date(ctx.now()).toISOString(),
+    token_expires_at: ctx.hs.token?.expires_at ?? new Date(ctx.now()).toISOString(),
+    outcome: null,
+  }
+  // Written before the call: from here on the secondary may be activated whatever happens to this process.
+  await ctx.save({ activation: sent })
   try {
-    const result = await ctx.secondary.activate(token, ctx.signal, unwrapAddress(ctx))
+    const result = await ctx.secondary.activate(token, ctx.signal, { ...unwrapAddress(ctx), activationId: sent.id })
     ctx.tokens.forget()
+    await ctx.save({ activation: { ...sent, outcome: 'activated' } })
     const warnings = result.warnings.length === 0 ? '' : `; Vault warned: ${result.warnings.join(' ')}`
     return { status: 'succeeded', detail: `activated as DR secondary ${id}${warnings}` }
   } catch (err) {
     ctx.signal.throwIfAborted()
+    // Sent: never send this token again (a retry mints anew).
+    ctx.tokens.forget()
     // No answer, or a failure after the call left: the activation may have happened all the same.
-    if (!isCodedError(err) || !AMBIGUOUS.has(err.code)) throw err
-    if (activatedWith(await settledPairStatus(ctx), id)) {
-      ctx.tokens.forget()
-      return {
-        status: 'succeeded',
-        detail: `activated as DR secondary ${id} (confirmed by status after: ${err.message})`,
-      }
+    if (!isCodedError(err) || !AMBIGUOUS.has(err.code)) {
+      await ctx.save({ activation: { ...sent, outcome: 'failed' } })
+      throw err
     }
+    const outcome = await awaitSentActivation(ctx, sent)
+    await ctx.save({ activation: { ...sent, outcome: outcome.kind } })
+    if (outcome.kind === 'activated') {
+      return { status: 'succeeded', detail: `activated as DR secondary ${id} (confirmed after: ${err.message})` }
+    }
+    if (outcome.kind === 'failed') throw new StepFailed(outcome.error)
     throw err
+  }
+}
+
+function alreadyActivated(ctx: StepContext, how: string): StepResult {
+  ctx.tokens.forget()
+  return {
+    status: 'succeeded',
+    detail: `already activated with id ${ctx.hs.secondary_id} (${how}): not activated again`,
   }
 }
