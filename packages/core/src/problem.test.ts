@@ -27,8 +27,8 @@ describe('problem responses in OpenAPI and on the wire', () => {
       string,
       { description: string; content: Record<string, unknown> }
     >
-    expect(Object.keys(responses).sort()).toEqual(['201', '400', '401', '409', '413', '415', '500'])
-    for (const status of ['400', '401', '409', '413', '415', '500']) {
+    expect(Object.keys(responses).sort()).toEqual(['201', '400', '401', '409', '413', '415', '429', '500'])
+    for (const status of ['400', '401', '409', '413', '415', '429', '500']) {
       expect(Object.keys(responses[status]?.content ?? {})).toEqual([PROBLEM_CONTENT_TYPE])
       expect(responses[status]?.content[PROBLEM_CONTENT_TYPE]).toEqual({
         schema: { $ref: '#/components/schemas/Problem' },

@@ -33,20 +33,27 @@ function exactHeader(apiToken: string): (header: string | undefined) => boolean 
     timingSafeEqual(Buffer.from(header, 'latin1'), wanted)
 }
 
-const underV1 = (path: string) => path === '/v1' || path.startsWith('/v1/')
+/** Whether a path (without its query) is under /v1, where every route needs the token. */
+export const underV1 = (path: string) => path === '/v1' || path.startsWith('/v1/')
+
+/** Whether an Authorization header carries the API token; the token is encoded once here, not on every request. */
+export function apiTokenCheck(apiToken: string): (header: string | undefined) => boolean {
+  const expected = Buffer.from(apiToken, 'utf8')
+  const exactly = exactHeader(apiToken)
+  return (header) => exactly(header) || bearerMatches(header, expected)
+}
+
+export const refuseWithoutToken = () => CoreErrors.unauthorized('This route needs the API bearer token.')
 
 /** Every /v1 route needs the service's bearer token; health, readiness, metrics and docs stay open. */
 async function authPlugin(app: FastifyInstance, opts: { apiToken: string }) {
-  // Encoded once here, not on every request (monitoring polls /v1/status at high rates).
-  const expected = Buffer.from(opts.apiToken, 'utf8')
-  const exactly = exactHeader(opts.apiToken)
+  const allows = apiTokenCheck(opts.apiToken)
   app.addHook('onRequest', (request, reply, done) => {
     // The matched route decides, not the raw URL: the router decodes `/%761/things` to the /v1/things route.
     const route = request.routeOptions.url
     if (!underV1(route ?? '') && !underV1(request.url.split('?')[0] ?? '')) return done()
-    const header = request.headers.authorization
-    if (!exactly(header) && !bearerMatches(header, expected)) {
-      sendProblem(reply, request, CoreErrors.unauthorized('This route needs the API bearer token.'))
+    if (!allows(request.headers.authorization)) {
+      sendProblem(reply, request, refuseWithoutToken())
       return
     }
     done()

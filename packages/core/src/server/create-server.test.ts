@@ -112,7 +112,7 @@ describe('/docs/json', () => {
     const json = JSON.stringify(op)
     expect(json).toContain('"pattern":"^[a-z]+$"')
     expect(json).toContain('"type":"integer"')
-    expect(Object.keys(op?.responses ?? {}).sort()).toEqual(['201', '400', '401', '500'])
+    expect(Object.keys(op?.responses ?? {}).sort()).toEqual(['201', '400', '401', '429', '500'])
     expect(JSON.stringify(op?.responses['400'])).toContain('"$ref":"#/components/schemas/Problem"')
   })
 

@@ -11,14 +11,17 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DestinationStream } from 'pino'
 import type { Registry } from 'prom-client'
 import { CoreErrors } from '../core-errors.ts'
-import { bearerAuth } from './auth.ts'
-import { errorHandler, sendProblem, toCodedError } from './error-handler.ts'
+import { apiTokenCheck, bearerAuth } from './auth.ts'
+import { contentEncoding } from './content-encoding.ts'
+import { errorHandler, sendProblem } from './error-handler.ts'
 import { health, type ReadinessCheck } from './health.ts'
 import { loggerOptions } from './logger.ts'
 import { metrics } from './metrics.ts'
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions, rateLimits } from './rate-limit.ts'
 import { logRequest } from './request-log.ts'
 import { requestLoggerFactory } from './request-logger.ts'
 import { swagger } from './swagger.ts'
+import { urlErrorHandler } from './url-errors.ts'
 import { zodSchemaController } from './zod-compilers.ts'
 
 export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>
@@ -38,6 +41,8 @@ export interface ServerOptions {
   tags?: Array<{ name: string; description: string }>
   /** Serve HTTPS with this certificate (chain) and key. */
   tls?: { certPem: string; keyPem: string } | undefined
+  /** Requests per client address and /v1 route (status reads excepted); default DEFAULT_RATE_LIMIT. */
+  rateLimit?: RateLimitOptions
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
@@ -65,11 +70,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     schemaController: zodSchemaController,
     childLoggerFactory: requestLoggerFactory,
     // Errors Fastify meets before routing (a malformed URL) get the same problem+json as every other error.
-    frameworkErrors: (error, request, reply) => {
-      const coded = toCodedError(error)
-      request.log.info({ code: coded.code, status: coded.statusCode }, coded.message)
-      sendProblem(reply, request, coded)
-    },
+    frameworkErrors: urlErrorHandler(apiTokenCheck(opts.apiToken)),
   }).withTypeProvider<ZodTypeProvider>()
 
   // JSON only: Fastify's default text/plain parser would let a string body reach the schema instead of a 415.
@@ -96,6 +97,8 @@ export async function createServer(opts: ServerOptions): Promise<App> {
   })
   await app.register(errorHandler)
   await app.register(bearerAuth, { apiToken: opts.apiToken })
+  await app.register(contentEncoding)
+  await app.register(rateLimits, opts.rateLimit ?? DEFAULT_RATE_LIMIT)
   await app.register(metrics, { service: opts.name, registry: opts.registry })
   await app.register(health, { service: opts.name, version: opts.version, checks: opts.readiness ?? {} })
   return app

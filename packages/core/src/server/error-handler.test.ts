@@ -5,7 +5,7 @@ import { CoreErrors } from '../core-errors.ts'
 import { CodedError } from '../errors.ts'
 import { Problem, type ProblemDetails, problemType } from '../problem.ts'
 import type { App } from './create-server.ts'
-import { toCodedError, toProblem } from './error-handler.ts'
+import { invalidFields, toCodedError, toProblem } from './error-handler.ts'
 
 let app: App
 let logs: LogCapture
@@ -193,5 +193,14 @@ describe('toCodedError and toProblem', () => {
       code: 'CORE_ERR_NOT_FOUND',
       instance: 'req-1',
     })
+  })
+
+  it('lists the fields a coded error names with invalidFields, whatever its code', () => {
+    const err = CoreErrors.conflict('primary and secondary are both dc1', {
+      cause: invalidFields({ path: 'body/secondary', message: 'names the same cluster as body/primary' }),
+    })
+    expect(toProblem(err, 'req-1').errors).toEqual([
+      { path: 'body/secondary', message: 'names the same cluster as body/primary' },
+    ])
   })
 })

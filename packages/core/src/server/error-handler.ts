@@ -4,16 +4,18 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import { CoreErrors } from '../core-errors.ts'
 import { type CodedError, isCodedError } from '../errors.ts'
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails, problemType } from '../problem.ts'
+import { truncate } from '../util/truncate.ts'
 
 /** Turns any error into one coded error, so the wire format is decided in one place. */
 export function toCodedError(err: unknown): CodedError {
   if (isCodedError(err)) return err
   const error = err as FastifyError & { validationContext?: string }
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const fields = fieldErrors(error).map((e) => e.path)
-    return CoreErrors.validation(`Invalid ${[...new Set(fields)].join(', ')}: ${error.validation[0]?.message ?? ''}`, {
-      cause: error,
-    })
+    const listed = [...new Set(fieldErrors(error).map((e) => e.path))].slice(0, MAX_FIELDS_IN_DETAIL)
+    const others = invalidFieldCount(error) - listed.length
+    const more = others > 0 ? ` and ${others} more` : ''
+    const message = truncate(error.validation[0]?.message ?? '', MAX_MESSAGE)
+    return CoreErrors.validation(`Invalid ${listed.join(', ')}${more}: ${message}`, { cause: error })
   }
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -38,18 +40,65 @@ interface ValidationFailure {
   validationContext?: string
 }
 
+// What a caller sent comes back in answers and log lines (an unknown field's name): these bound how much of it.
+/** Longest field name (or path) echoed. */
+const MAX_NAME = 100
+/** Longest message about one field. */
+const MAX_MESSAGE = 500
+/** Most fields named in `detail`, and listed in `errors`. */
+const MAX_FIELDS_IN_DETAIL = 5
+const MAX_FIELD_ERRORS = 20
+/** Longest `detail`, and message of a log line about an error. */
+const MAX_DETAIL = 2_000
+
 /**
- * Each invalid field of a failed validation as `context/path` and a message. An unknown field (a strict body) is
- * named by its own path, not its parent's: `body/tll`, "Unrecognized key: \"tll\"".
+ * Each invalid field of a failed validation as `context/path` and a message, the first MAX_FIELD_ERRORS of them. An
+ * unknown field (a strict body) is named by its own path, not its parent's: `body/tll`, "Unrecognized key: \"tll\"".
  */
 function fieldErrors(failure: ValidationFailure): Array<{ path: string; message: string }> {
   const context = failure.validationContext ?? 'request'
-  return (failure.validation ?? []).flatMap((v) => {
-    const keys = v.keyword === 'unrecognized_keys' && Array.isArray(v.params?.keys) ? v.params.keys : []
-    if (keys.length === 0) return [{ path: `${context}${v.instancePath}`, message: v.message ?? '' }]
-    const parent = v.instancePath.replace(/\/$/, '')
-    return keys.map((key) => ({ path: `${context}${parent}/${String(key)}`, message: `Unrecognized key: "${key}"` }))
-  })
+  return (failure.validation ?? [])
+    .flatMap((v) => {
+      const keys = v.keyword === 'unrecognized_keys' && Array.isArray(v.params?.keys) ? v.params.keys : []
+      const path = truncate(`${context}${v.instancePath}`, MAX_NAME)
+      if (keys.length === 0) return [{ path, message: truncate(v.message ?? '', MAX_MESSAGE) }]
+      const parent = path.replace(/\/$/, '')
+      return keys.slice(0, MAX_FIELD_ERRORS).map((key) => {
+        const name = truncate(String(key), MAX_NAME)
+        return { path: `${parent}/${name}`, message: `Unrecognized key: "${name}"` }
+      })
+    })
+    .slice(0, MAX_FIELD_ERRORS)
+}
+
+/** How many fields a failed validation found invalid, each unknown key counted. */
+function invalidFieldCount(failure: ValidationFailure): number {
+  const paths = new Set<string>()
+  let unknownKeys = 0
+  for (const v of failure.validation ?? []) {
+    if (v.keyword === 'unrecognized_keys' && Array.isArray(v.params?.keys)) unknownKeys += v.params.keys.length
+    else paths.add(v.instancePath)
+  }
+  return paths.size + unknownKeys
+}
+
+/** The cause of an error about given fields of a request, which its problem lists in `errors`. */
+class InvalidFields {
+  readonly errors: Array<{ path: string; message: string }>
+  constructor(errors: Array<{ path: string; message: string }>) {
+    this.errors = errors
+      .slice(0, MAX_FIELD_ERRORS)
+      .map((e) => ({ path: truncate(e.path, MAX_NAME), message: truncate(e.message, MAX_MESSAGE) }))
+  }
+}
+
+/**
+ * Names the fields an error is about, as `errors` of its problem, for a check a schema cannot make.
+ *
+ * @example throw GatewayErrors.unknownCluster(detail, { cause: invalidFields({ path: 'body/primary', message }) })
+ */
+export function invalidFields(...errors: Array<{ path: string; message: string }>): InvalidFields {
+  return new InvalidFields(errors)
 }
 
 export function toProblem(err: CodedError, requestId: string): ProblemDetails {
@@ -58,13 +107,15 @@ export function toProblem(err: CodedError, requestId: string): ProblemDetails {
     type: problemType(err.code),
     title: err.title,
     status: err.statusCode,
-    detail: err.message,
+    detail: truncate(err.message, MAX_DETAIL),
     code: err.code,
     instance: requestId,
     ...(err.fix === undefined ? {} : { fix: err.fix }),
-    ...(err.code === CoreErrors.validation.code && validationCause?.validation
-      ? { errors: fieldErrors(validationCause) }
-      : {}),
+    ...(err.cause instanceof InvalidFields
+      ? { errors: err.cause.errors }
+      : err.code === CoreErrors.validation.code && validationCause?.validation
+        ? { errors: fieldErrors(validationCause) }
+        : {}),
     ...(err.upstream === undefined ? {} : { upstream: err.upstream }),
   }
 }
@@ -86,7 +137,7 @@ async function errorHandlerPlugin(app: FastifyInstance) {
     } else if (coded.statusCode >= 500) {
       request.log.error({ err: coded, code: coded.code, cause: describeCause(coded.cause) }, coded.message)
     } else {
-      request.log.info({ code: coded.code, status: coded.statusCode }, coded.message)
+      request.log.info({ code: coded.code, status: coded.statusCode }, truncate(coded.message, MAX_DETAIL))
     }
     return sendProblem(reply, request, coded)
   })
@@ -96,7 +147,7 @@ async function errorHandlerPlugin(app: FastifyInstance) {
 }
 
 function describeCause(cause: unknown): string | undefined {
-  return cause instanceof Error ? `${cause.name}: ${cause.message}` : undefined
+  return cause instanceof Error ? truncate(`${cause.name}: ${cause.message}`, MAX_DETAIL) : undefined
 }
 
 export const errorHandler = fp(errorHandlerPlugin, { name: 'core-error-handler' })

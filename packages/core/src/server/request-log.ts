@@ -1,6 +1,9 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { Logger } from 'pino'
+import { truncate } from '../util/truncate.ts'
 
+/** Longest path logged: a path is what the caller sent. */
+const MAX_PATH = 1_000
 /** A request slower than this is worth a line at info even when it succeeded. */
 const SLOW_MS = 1_000
 
@@ -16,7 +19,7 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply, done: H
     request.log[level](
       {
         method: request.method,
-        path: request.url.split('?')[0],
+        path: truncate(request.url.split('?')[0] ?? '', MAX_PATH),
         route: request.routeOptions.url ?? null,
         status_code: reply.statusCode,
         response_time_ms: Math.round(reply.elapsedTime * 10) / 10,

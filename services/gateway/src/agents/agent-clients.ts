@@ -72,12 +72,16 @@ const unwrapAt = ({ primaryApiAddr }: UnwrapAddress = {}) =>
 export interface AgentClients {
   primary(target: AgentTarget): PrimaryAgentClient
   secondary(target: AgentTarget): SecondaryAgentClient
+  /** The cluster is no longer registered: close its connection pool once no call uses it (clients that pool). */
+  release?(cluster: string): void
   close(): Promise<void>
 }
 
 /**
- * Clients typed from the agents' OpenAPI documents. One connection pool per cluster, replaced when the cluster is
- * registered again with another URL or token; a replaced pool stays open (a handshake may still use it) until close.
+ * Clients typed from the agents' OpenAPI documents, with one connection pool per cluster registration. The
+ * registration a client is made for is the cluster's current one: a pool it replaces (the cluster was registered
+ * again with another URL or token) is closed as soon as no call uses it. A client made before keeps working (a
+ * running handshake may hold one): its calls get a pool of their own, closed after them.
  */
 export function createAgentClients(opts: {
   timeoutMs: number
@@ -86,80 +90,92 @@ export function createAgentClients(opts: {
   caPem?: string | undefined
 }): AgentClients {
   const changeTimeoutMs = Math.max(opts.changeTimeoutMs ?? opts.timeoutMs, opts.timeoutMs)
-  const pools = new Map<string, { key: string; client: ServiceClient<object> }>()
-  const retired: ServiceClient<object>[] = []
-  function pool<P extends object>(target: AgentTarget): ServiceClient<P> {
-    const key = `${target.url}|${createHash('sha256').update(target.token).digest('hex')}`
-    const existing = pools.get(target.cluster)
-    if (existing?.key === key) return existing.client as ServiceClient<P>
-    if (existing !== undefined) retired.push(existing.client)
+  const pools = agentPools((target) =>
     // The pool's own deadline is the longest; each call brings its own (callAgent).
-    const client = createServiceClient<P>({
+    createServiceClient<object>({
       baseUrl: target.url,
       token: target.token,
       timeoutMs: changeTimeoutMs,
       caPem: opts.caPem,
       deadlinePerCall: false, // callAgent gives each call its own deadline
-    })
-    pools.set(target.cluster, { key, client: client as ServiceClient<object> })
-    return client
+    }),
+  )
+  /** Runs one operation of `target`'s agent through its pool, with the operation's deadline and retry policy. */
+  function via<P extends object>(service: AgentService, target: AgentTarget) {
+    const key = pools.adopt(target)
+    return <T>(operation: string, idempotent: boolean, signal: Sig, send: SendVia<P, T>, timeoutMs?: number) =>
+      pools.run<T>(target, key, (client) =>
+        callAgent(
+          {
+            service,
+            cluster: target.cluster,
+            operation,
+            idempotent,
+            timeoutMs:
+              timeoutMs ??
+              (operation === 'enableDrPrimary' || operation === 'activateDrSecondary'
+                ? changeTimeoutMs
+                : opts.timeoutMs),
+            signal,
+          },
+          (callSignal) => send((client as ServiceClient<P>).api, callSignal),
+        ),
+      )
   }
-  const spec = (service: AgentService, target: AgentTarget, operation: string, idempotent: boolean, signal: Sig) => ({
-    service,
-    cluster: target.cluster,
-    operation,
-    idempotent,
-    timeoutMs:
-      operation === 'enableDrPrimary' || operation === 'activateDrSecondary' ? changeTimeoutMs : opts.timeoutMs,
-    signal,
-  })
   return {
     primary(target) {
-      const { api } = pool<PrimaryPaths>(target)
-      const s = (op: string, idem: boolean, sig: Sig) => spec('primary-agent', target, op, idem, sig)
+      const call = via<PrimaryPaths>('primary-agent', target)
       return {
         status: (sig, { fresh = true, timeoutMs, secondaryId } = {}) =>
-          callAgent({ ...s('getPrimaryStatus', true, sig), ...(timeoutMs ? { timeoutMs } : {}) }, (signal) =>
-            api.GET('/v1/status', {
-              params: {
-                query: {
-                  ...(fresh ? { max_age_ms: 0 } : {}),
-                  ...(secondaryId === undefined ? {} : { secondary_id: secondaryId }),
+          call(
+            'getPrimaryStatus',
+            true,
+            sig,
+            (api, signal) =>
+              api.GET('/v1/status', {
+                params: {
+                  query: {
+                    ...(fresh ? { max_age_ms: 0 } : {}),
+                    ...(secondaryId === undefined ? {} : { secondary_id: secondaryId }),
+                  },
                 },
-              },
-              signal,
-            }),
+                signal,
+              }),
+            timeoutMs || undefined,
           ),
         enable: (sig, body = {}) =>
-          callAgent(s('enableDrPrimary', true, sig), (signal) => api.POST('/v1/dr/primary/enable', { body, signal })),
+          call('enableDrPrimary', true, sig, (api, signal) => api.POST('/v1/dr/primary/enable', { body, signal })),
         mintToken: (body, sig) =>
-          callAgent(s('createSecondaryToken', false, sig), (signal) =>
+          call('createSecondaryToken', false, sig, (api, signal) =>
             api.POST('/v1/dr/primary/secondary-token', { body, signal }),
           ),
         revoke: (secondaryId, sig) =>
-          callAgent(s('revokeSecondary', true, sig), (signal) =>
+          call('revokeSecondary', true, sig, (api, signal) =>
             api.POST('/v1/dr/primary/revoke-secondary', { body: { secondary_id: secondaryId }, signal }),
           ),
         probeLocal: (sig) =>
-          callAgent(s('probeLocalCluster', true, sig), (signal) => api.POST('/v1/probes/local', { signal })),
+          call('probeLocalCluster', true, sig, (api, signal) => api.POST('/v1/probes/local', { signal })),
       }
     },
     secondary(target) {
-      const { api } = pool<SecondaryPaths>(target)
-      const s = (op: string, idem: boolean, sig: Sig) => spec('secondary-agent', target, op, idem, sig)
+      const call = via<SecondaryPaths>('secondary-agent', target)
       return {
         status: (sig, { fresh = true, timeoutMs } = {}) =>
-          callAgent({ ...s('getSecondaryStatus', true, sig), ...(timeoutMs ? { timeoutMs } : {}) }, (signal) =>
-            api.GET('/v1/status', { params: { query: fresh ? { max_age_ms: 0 } : {} }, signal }),
+          call(
+            'getSecondaryStatus',
+            true,
+            sig,
+            (api, signal) => api.GET('/v1/status', { params: { query: fresh ? { max_age_ms: 0 } : {} }, signal }),
+            timeoutMs || undefined,
           ),
         inspect: (token, sig, opts) =>
-          callAgent(s('inspectToken', true, sig), (signal) =>
+          call('inspectToken', true, sig, (api, signal) =>
             api.POST('/v1/tokens/inspect', { body: { token, ...unwrapAt(opts) }, signal }),
           ),
         probePrimary: (body, sig) =>
-          callAgent(s('probePrimary', true, sig), (signal) => api.POST('/v1/probes/primary', { body, signal })),
+          call('probePrimary', true, sig, (api, signal) => api.POST('/v1/probes/primary', { body, signal })),
         activate: (token, sig, opts) =>
-          callAgent(s('activateDrSecondary', false, sig), (signal) =>
+          call('activateDrSecondary', false, sig, (api, signal) =>
             api.POST('/v1/dr/secondary/activate', {
               body: {
                 token,
@@ -171,7 +187,7 @@ export function createAgentClients(opts: {
             }),
           ),
         activation: (activationId, sig) =>
-          callAgent(s('getActivation', true, sig), (signal) =>
+          call('getActivation', true, sig, (api, signal) =>
             api.GET('/v1/dr/secondary/activations/{activation_id}', {
               params: { path: { activation_id: activationId } },
               signal,
@@ -179,10 +195,77 @@ export function createAgentClients(opts: {
           ),
       }
     },
-    async close() {
-      const all = [...[...pools.values()].map((p) => p.client), ...retired.splice(0)]
+    release: (cluster) => pools.release(cluster),
+    close: () => pools.close(),
+  }
+}
+
+/** One request through the typed client, answering as openapi-fetch does. */
+type SendVia<P extends object, T> = (
+  api: ServiceClient<P>['api'],
+  signal: AbortSignal,
+) => Promise<{ data?: T; error?: unknown; response: Response }>
+
+interface Pool {
+  key: string
+  cluster: string
+  client: ServiceClient<object>
+  /** Calls running through it: a pool that is not its cluster's current one closes when this drops to 0. */
+  calls: number
+}
+
+/** The connection pools of the agents, by cluster registration (name, URL and token). */
+function agentPools(make: (target: AgentTarget) => ServiceClient<object>) {
+  const pools = new Map<string, Pool>()
+  /** Each cluster's current registration, as a pool key. */
+  const current = new Map<string, string>()
+  const closing = new Set<Promise<void>>()
+  function closeIfUnused(pool: Pool) {
+    if (pool.calls > 0 || current.get(pool.cluster) === pool.key) return
+    pools.delete(pool.key)
+    const done: Promise<void> = pool.client
+      .close()
+      .catch(() => {})
+      .finally(() => closing.delete(done))
+    closing.add(done)
+  }
+  return {
+    /** `target` is its cluster's registration now: the pool of the one before closes once unused. */
+    adopt(target: AgentTarget): string {
+      const key = `${target.cluster}|${target.url}|${createHash('sha256').update(target.token).digest('hex')}`
+      const before = current.get(target.cluster)
+      if (before !== key) {
+        current.set(target.cluster, key)
+        const replaced = before === undefined ? undefined : pools.get(before)
+        if (replaced !== undefined) closeIfUnused(replaced)
+      }
+      return key
+    },
+    async run<T>(target: AgentTarget, key: string, fn: (client: ServiceClient<object>) => Promise<T>): Promise<T> {
+      let pool = pools.get(key)
+      if (pool === undefined) {
+        pool = { key, cluster: target.cluster, client: make(target), calls: 0 }
+        pools.set(key, pool)
+      }
+      pool.calls++
+      try {
+        return await fn(pool.client)
+      } finally {
+        pool.calls--
+        closeIfUnused(pool)
+      }
+    },
+    release(cluster: string): void {
+      const key = current.get(cluster)
+      current.delete(cluster)
+      const pool = key === undefined ? undefined : pools.get(key)
+      if (pool !== undefined) closeIfUnused(pool)
+    },
+    async close(): Promise<void> {
+      current.clear()
+      const all = [...pools.values()]
       pools.clear()
-      await Promise.allSettled(all.map((client) => client.close()))
+      await Promise.allSettled([...all.map((pool) => pool.client.close()), ...closing])
     },
   }
 }

@@ -1,4 +1,4 @@
-import { isCodedError, withDeadline } from '@vault-dr/core'
+import { invalidFields, isCodedError, singleFlight, withDeadline } from '@vault-dr/core'
 import type { AgentClients, AgentTarget } from '../agents/agent-clients.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
@@ -23,6 +23,12 @@ const toCluster = (c: StoredCluster): Cluster => ({
   created_at: c.created_at,
   updated_at: c.updated_at,
 })
+
+/**
+ * How long one agent's answer in the fleet view serves later callers, as the agents share their Vault reads: polling
+ * the fleet view then costs each agent a bounded number of calls.
+ */
+const FLEET_REUSE_MS = 500
 
 /** The registry of clusters and their agents; agent tokens are sealed on the way in and never come back out. */
 export function createClustersService({ store, box, agents, fleetTimeoutMs, now }: ClustersServiceDeps) {
@@ -56,8 +62,27 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
     }
   }
 
+  /** Each cluster's agent view shared by concurrent callers, and reused briefly, for one registration of it. */
+  const shared = new Map<string, { registration: string; read: ReturnType<typeof singleFlight<AgentView>> }>()
+  function sharedAgentView(cluster: StoredCluster): Promise<AgentView> {
+    const registration = `${cluster.agent_url}|${cluster.updated_at}|${cluster.agent_token_sealed}`
+    let entry = shared.get(cluster.name)
+    if (entry?.registration !== registration) {
+      entry = {
+        registration,
+        read: singleFlight(
+          () => agentView(cluster),
+          FLEET_REUSE_MS,
+          (v) => v.reachable,
+        ),
+      }
+      shared.set(cluster.name, entry)
+    }
+    return entry.read.get()
+  }
+
   async function view(cluster: StoredCluster, live: boolean): Promise<ClusterView> {
-    return { ...toCluster(cluster), agent: live ? await agentView(cluster) : null }
+    return { ...toCluster(cluster), agent: live ? await sharedAgentView(cluster) : null }
   }
 
   async function find(name: string): Promise<StoredCluster> {
@@ -94,13 +119,24 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
       const outcome = await store.deleteCluster(name)
       if (outcome === 'not_found') throw GatewayErrors.clusterNotFound(`No cluster named ${name} is registered`)
       if (outcome === 'in_use') throw GatewayErrors.clusterInUse(`Cluster ${name} is part of an unfinished handshake`)
+      agents.release?.(name)
+      shared.delete(name)
     },
-    /** A cluster named in a request body, checked to have the role it is named for. */
+    /** A cluster named in a request body, checked to have the role it is named for (the field, body/<role>). */
     async resolve(name: string, role: ClusterRole): Promise<StoredCluster> {
       const cluster = await store.getCluster(name)
-      if (cluster === undefined) throw GatewayErrors.unknownCluster(`No cluster named ${name} is registered`)
+      const field = (message: string) => ({ cause: invalidFields({ path: `body/${role}`, message }) })
+      if (cluster === undefined) {
+        throw GatewayErrors.unknownCluster(
+          `No cluster named ${name} is registered (body/${role})`,
+          field('names no registered cluster'),
+        )
+      }
       if (cluster.role !== role) {
-        throw GatewayErrors.clusterRole(`Cluster ${name} is registered as ${cluster.role}, not ${role}`)
+        throw GatewayErrors.clusterRole(
+          `Cluster ${name} is registered as ${cluster.role}, not ${role} (body/${role})`,
+          field(`names a cluster registered as ${cluster.role}`),
+        )
       }
       return cluster
     },

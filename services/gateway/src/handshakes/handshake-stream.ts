@@ -1,3 +1,4 @@
+import { CoreErrors, invalidFields } from '@vault-dr/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Store } from '../store/store.ts'
 import type { HandshakeBus } from './handshake-bus.ts'
@@ -38,8 +39,8 @@ export async function streamHandshake(
 ): Promise<void> {
   const { store, bus } = deps
   // The position first, then the snapshot: an event stored in between is then sent after the snapshot, not lost.
-  const resumeFrom = Number.parseInt(String(request.headers['last-event-id'] ?? ''), 10)
-  let seq = Number.isSafeInteger(resumeFrom) ? resumeFrom : ((await store.events(id, 0)).at(-1)?.seq ?? 0)
+  const resumeFrom = lastEventId(request.headers['last-event-id'])
+  let seq = resumeFrom ?? (await store.events(id, 0)).at(-1)?.seq ?? 0
   const first = await store.getHandshake(id)
   if (first === undefined) return
 
@@ -101,4 +102,19 @@ export async function streamHandshake(
   raw.on('close', end)
   send('snapshot', toPublic(first))
   kick()
+}
+
+const LAST_EVENT_ID = 'must be the id of an event of this stream: digits only'
+
+/**
+ * The event a client resumes after: an id this stream sent, in digits. Empty is none; anything else is refused
+ * rather than read in part (`1e3` as 1, `0x10` as 0).
+ */
+function lastEventId(header: string | string[] | undefined): number | undefined {
+  const value = (Array.isArray(header) ? header.join(',') : (header ?? '')).trim()
+  if (value === '') return undefined
+  if (/^\d+$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value)
+  throw CoreErrors.validation(`Invalid headers/last-event-id: ${LAST_EVENT_ID}`, {
+    cause: invalidFields({ path: 'headers/last-event-id', message: LAST_EVENT_ID }),
+  })
 }

@@ -1,0 +1,55 @@
+import { setImmediate as turn } from 'node:timers/promises'
+import { describe, expect, it } from 'vitest'
+import { SqliteStore } from '../src/store/sqlite-store.ts'
+import type { Store } from '../src/store/store.ts'
+import { AUTH, register, registerPair } from './helpers/gateway.ts'
+import { useGatewayFixture } from './helpers/gateway-fixture.ts'
+
+describe('the fleet view (GET /v1/clusters)', () => {
+  const fx = useGatewayFixture()
+
+  it('asks each agent once for concurrent callers, and again once a cluster is registered anew', async () => {
+    const inner = new SqliteStore(fx.path)
+    let lists = 0
+    // Counts the fleet reads that got the cluster list: each then asks the agents right away.
+    const store: Store = new Proxy(inner, {
+      get(target, prop, receiver) {
+        if (prop === 'listClusters') {
+          return async () => {
+            const clusters = await target.listClusters()
+            lists++
+            return clusters
+          }
+        }
+        const v = Reflect.get(target, prop, receiver)
+        return typeof v === 'function' ? v.bind(target) : v
+      },
+    })
+    const gw = await fx.gateway({ store })
+    await registerPair(gw.app)
+    let open = () => {}
+    const held = new Promise<void>((resolve) => {
+      open = resolve
+    })
+    fx.world.intercept['primary.status'] = (next) => held.then(next)
+    const statusCalls = (role: string) => fx.world.calls.filter((c) => c === `${role}.status`).length
+
+    const reads = Array.from({ length: 20 }, () => gw.app.inject({ method: 'GET', url: '/v1/clusters', headers: AUTH }))
+    while (lists < 20) await turn()
+    await turn()
+    open()
+    const answers = await Promise.all(reads)
+    expect(answers.map((r) => r.statusCode)).toEqual(Array(20).fill(200))
+    for (const res of answers) {
+      expect(res.json().clusters.map((c: { agent: { reachable: boolean } }) => c.agent.reachable)).toEqual([true, true])
+    }
+    expect(statusCalls('primary')).toBe(1)
+    expect(statusCalls('secondary')).toBe(1)
+
+    await register(gw.app, 'dc1', 'primary', 'http://primary-agent:8411', 'another-primary-agent-token-0123')
+    await gw.app.inject({ method: 'GET', url: '/v1/clusters', headers: AUTH })
+    expect(statusCalls('primary')).toBe(2)
+    await fx.close(gw)
+    await inner.close()
+  })
+})
