@@ -1,4 +1,4 @@
-import { defineError } from '@vault-dr/core'
+import { defineError, invalidFields } from '@vault-dr/core'
 
 /** The gateway's catalogue: HTTP answers, and the diagnoses a handshake step can end with. */
 export const GatewayErrors = {
@@ -171,3 +171,9 @@ export const GatewayErrors = {
     fix: 'Start a new handshake when ready.',
   }),
 } as const
+
+/** The field a GATEWAY_ERR_SAME_CLUSTER names: the secondary repeats the primary. */
+export const sameClusterField = invalidFields({
+  path: 'body/secondary',
+  message: 'names the same cluster as body/primary',
+})
