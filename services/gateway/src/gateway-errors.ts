@@ -162,7 +162,7 @@ export const GatewayErrors = {
     code: 'GATEWAY_ERR_VERIFY_TIMEOUT',
     status: 504,
     title: 'Replication did not become healthy in time',
-    fix: 'Read the detail for what is missing; raise VAULT_DR_VERIFY_TIMEOUT_MS when the first sync is long.',
+    fix: 'Read the detail for what is missing; raise VAULT_DR_VERIFY_TIMEOUT_MS when the first sync is long. The secondary was activated already: running the handshake again only verifies (it never activates twice).',
   }),
   cancelled: defineError({
     code: 'GATEWAY_ERR_CANCELLED',
