@@ -58,7 +58,8 @@ export const defaultMessages: SimMessages = {
   missingActivationToken: 'missing activation token',
   noPrimaryApiAddr: 'the activation token holds no primary API address; supply primary_api_addr',
   unreadableCaFile: (cause) => `error reading CA file: ${cause}`,
-  missingDrOperationToken: 'missing dr_operation_token',
+  // Observed (hashicorp/vault#4498); kept overridable like the rest.
+  missingDrOperationToken: 'DR operation token was not provided',
   invalidDrOperationToken: 'permission denied',
   updatePrimaryTokenAndAddrs: 'token and update_primary_addrs are mutually exclusive',
   updatePrimaryAddrsWithoutPrimary:

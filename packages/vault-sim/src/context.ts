@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { OperationTokenStore } from './ceremony/operation-token-store.ts'
 import type { ResolvedOptions } from './options.ts'
 import {
   type CertificateAuthority,
@@ -41,6 +42,8 @@ export interface ClusterContext {
   localClusterId: string
   storage: ReplicatedStorage
   tokens: TokenStore
+  /** DR operation tokens from the key-share ceremony (local to this cluster). */
+  operationTokens: OperationTokenStore
   wrapping: WrappingStore
   /** The certificate the cluster listener presents. */
   identity: CertifiedKey
@@ -93,6 +96,7 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
     localClusterId: randomUUID(),
     storage,
     tokens,
+    operationTokens: new OperationTokenStore(),
     wrapping: new WrappingStore({
       key: wrappingKey,
       apiAddr: () => addrs.apiAdvertise,

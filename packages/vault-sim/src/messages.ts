@@ -16,6 +16,7 @@ export const WARN_NO_REDIRECT_ADDR =
 
 export const ERR_SEALED = 'Vault is sealed'
 export const ERR_PERMISSION_DENIED = 'permission denied'
+export const ERR_BATCH_NOT_REVOCABLE = 'batch tokens cannot be revoked'
 export const ERR_ENTERPRISE_ONLY = 'enterprise-only feature'
 export const ERR_PATH_DISABLED_DR_SECONDARY = 'path disabled in replication DR secondary mode'
 export const ERR_WRAPPING_TOKEN_INVALID = 'wrapping token is not valid or does not exist'

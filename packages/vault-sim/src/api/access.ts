@@ -1,11 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { type ClusterContext, isSealed } from '../context.ts'
+import { authorizeDrOperation, authorizeDrToken } from '../dr/dr-operation-token.ts'
 import { ERR_ENTERPRISE_ONLY, ERR_PATH_DISABLED_DR_SECONDARY, ERR_PERMISSION_DENIED, ERR_SEALED } from '../messages.ts'
 import { isSecondaryMode } from '../state.ts'
 import type { Capability } from '../tokens/acl.ts'
 import type { TokenEntry } from '../tokens/token-store.ts'
 import { forbidden, notFound, unavailable, VaultError } from '../vault-error.ts'
+import { bodyOf } from './envelope.ts'
 
 /** Per-route access rules, mirroring Vault's special-path lists. */
 export interface RouteAccess {
@@ -19,6 +21,11 @@ export interface RouteAccess {
   onDrSecondary?: boolean
   /** Stubbed in Community Edition: 404 enterprise-only feature. */
   enterpriseOnly?: boolean
+  /**
+   * Allowed on a DR secondary with a DR operation token as the credential instead of a client token: 'header' reads
+   * it from X-Vault-Token (`operator raft autopilot state -dr-token`), 'body' from `dr_operation_token`.
+   */
+  drTokenOnSecondary?: 'header' | 'body'
 }
 
 declare module 'fastify' {
@@ -43,6 +50,13 @@ export function checkAccess(ctx: ClusterContext, request: FastifyRequest): void 
   const access = request.routeOptions.config.access ?? { auth: 'token' }
   if (!access.whileSealed && isSealed(ctx)) throw sealedError(ctx)
   if (access.enterpriseOnly && !ctx.runtime.enterprise) throw notFound(ERR_ENTERPRISE_ONLY)
+  if (isSecondaryMode(ctx.dr) && access.drTokenOnSecondary) {
+    const path = vaultPath(request)
+    const capabilities = operationCapabilities(request.method, path)
+    if (access.drTokenOnSecondary === 'body') authorizeDrOperation(ctx, bodyOf(request.body), path, capabilities)
+    else authorizeDrToken(ctx, clientToken(request) ?? '', path, capabilities)
+    return
+  }
   if (isSecondaryMode(ctx.dr) && !access.onDrSecondary) throw new VaultError(400, ERR_PATH_DISABLED_DR_SECONDARY)
   if (access.auth === 'none') return
   const entry = ctx.tokens.lookup(clientToken(request) ?? '')
@@ -83,7 +97,7 @@ export function isAllowed(ctx: ClusterContext, entry: TokenEntry, path: string, 
   return operationCapabilities(method, path).some((cap) => caps.has(cap))
 }
 
-function operationCapabilities(method: string, path: string): Capability[] {
+export function operationCapabilities(method: string, path: string): Capability[] {
   switch (method) {
     case 'GET':
     case 'HEAD':

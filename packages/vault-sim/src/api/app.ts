@@ -9,6 +9,7 @@ import { addLatency, checkAccess, sendError, unknownPathError } from './access.t
 import { drPrimaryRoutes } from './dr-primary.routes.ts'
 import { drSecondaryRoutes } from './dr-secondary.routes.ts'
 import { policiesRoutes } from './policies.routes.ts'
+import { raftRoutes } from './raft.routes.ts'
 import { replicationStatusRoutes } from './replication-status.routes.ts'
 import { sysHealthRoutes } from './sys-health.routes.ts'
 import { tokenRoutes } from './token.routes.ts'
@@ -67,6 +68,7 @@ export async function createApiListener(ctx: ClusterContext, tlsCert: CertifiedK
     wrappingRoutes,
     policiesRoutes,
     tokenRoutes,
+    raftRoutes,
   ]) {
     await app.register(routes, { ctx })
   }
