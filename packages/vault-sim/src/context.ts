@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { OperationTokenStore } from './ceremony/operation-token-store.ts'
+import type { ActivationKeyPair } from './dr/public-key-activation.ts'
 import type { ResolvedOptions } from './options.ts'
 import {
   type CertificateAuthority,
@@ -22,7 +23,7 @@ export interface Runtime {
   initialized: boolean
   enterprise: boolean
   latencyMs: number
-  /** Until this epoch-ms the cluster answers as if sealed (the "brief period" after a role change). */
+  /** Until this epoch-ms the cluster has no active node, or answers as sealed (compat.unavailability). */
   unavailableUntil: number
   activeSince: Date
 }
@@ -42,6 +43,8 @@ export interface ClusterContext {
   localClusterId: string
   storage: ReplicatedStorage
   tokens: TokenStore
+  /** The key pair of the last secondary/generate-public-key (kept in memory, across role changes). */
+  activationKey: ActivationKeyPair | undefined
   /** DR operation tokens from the key-share ceremony (local to this cluster). */
   operationTokens: OperationTokenStore
   wrapping: WrappingStore
@@ -78,6 +81,7 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
   const secondaryLink = new SecondaryLink({
     storage,
     timings: options.timings,
+    bootstrappingState: options.compat.bootstrappingState,
     advertised: () => ({ apiAddr: addrs.apiAdvertise ?? '', clusterAddr: addrs.clusterAdvertise }),
     log,
   })
@@ -96,6 +100,7 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
     localClusterId: randomUUID(),
     storage,
     tokens,
+    activationKey: undefined,
     operationTokens: new OperationTokenStore(),
     wrapping: new WrappingStore({
       key: wrappingKey,
@@ -137,10 +142,19 @@ export function firstDialAddrs(ctx: ClusterContext): string[] {
 }
 
 export function isSealed(ctx: ClusterContext): boolean {
-  return ctx.runtime.sealed || Date.now() < ctx.runtime.unavailableUntil
+  return ctx.runtime.sealed || (ctx.options.compat.unavailability === 'sealed' && inRestart(ctx))
 }
 
-/** Vault restarts its internals after a role change; requests fail for restartMs. */
+/** The brief period after a role change, modelled as Vault's tooling sees it: unsealed, but no active node yet (D5). */
+export function isLeaderless(ctx: ClusterContext): boolean {
+  return !ctx.runtime.sealed && ctx.options.compat.unavailability === 'leaderless' && inRestart(ctx)
+}
+
+function inRestart(ctx: ClusterContext): boolean {
+  return Date.now() < ctx.runtime.unavailableUntil
+}
+
+/** Vault restarts its internals after a role change: for restartMs there is no active node (or it seems sealed). */
 export function beginRestart(ctx: ClusterContext): void {
   ctx.runtime.unavailableUntil = Date.now() + ctx.options.timings.restartMs
   ctx.runtime.activeSince = new Date()

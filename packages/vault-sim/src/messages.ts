@@ -38,3 +38,5 @@ export const SECONDARY_TOKEN_CREATION_PATH = 'sys/replication/dr/primary/seconda
 export const DR_ALPN = 'replication_dr_v1'
 /** Go's zero time as a Unix epoch string: what Vault prints for "never checked". */
 export const GO_ZERO_EPOCH = '-62135596800'
+/** Go's zero time in RFC 3339: sys/leader's active_time when there is no active node. */
+export const GO_ZERO_TIME = '0001-01-01T00:00:00Z'

@@ -1,12 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { type ClusterContext, isSealed } from '../context.ts'
+import { type ClusterContext, isLeaderless, isSealed } from '../context.ts'
 import { authorizeDrOperation, authorizeDrToken } from '../dr/dr-operation-token.ts'
 import { ERR_ENTERPRISE_ONLY, ERR_PATH_DISABLED_DR_SECONDARY, ERR_PERMISSION_DENIED, ERR_SEALED } from '../messages.ts'
 import { isSecondaryMode } from '../state.ts'
 import type { Capability } from '../tokens/acl.ts'
 import type { TokenEntry } from '../tokens/token-store.ts'
-import { forbidden, notFound, unavailable, VaultError } from '../vault-error.ts'
+import { forbidden, internalError, notFound, unavailable, VaultError } from '../vault-error.ts'
 import { bodyOf } from './envelope.ts'
 
 /** Per-route access rules, mirroring Vault's special-path lists. */
@@ -17,6 +17,8 @@ export interface RouteAccess {
   sudo?: boolean
   /** Answers while sealed (health, seal-status). */
   whileSealed?: boolean
+  /** Answered by a node while there is no active node (health, seal-status, leader, the status paths). */
+  whileLeaderless?: boolean
   /** Allowed on a DR secondary (status paths and the DR-secondary control paths). */
   onDrSecondary?: boolean
   /** Stubbed in Community Edition: 404 enterprise-only feature. */
@@ -26,6 +28,11 @@ export interface RouteAccess {
    * it from X-Vault-Token (`operator raft autopilot state -dr-token`), 'body' from `dr_operation_token`.
    */
   drTokenOnSecondary?: 'header' | 'body'
+  /**
+   * An unauthenticated DR-secondary path that still checks an X-Vault-Token sent to a cluster that is not a DR
+   * secondary: an unknown one is refused with 403 (hashicorp/vault#19603).
+   */
+  checksClientTokenOffSecondary?: boolean
 }
 
 declare module 'fastify' {
@@ -49,6 +56,7 @@ export function checkAccess(ctx: ClusterContext, request: FastifyRequest): void 
   if (request.is404) return // the not-found handler answers with unknownPathError
   const access = request.routeOptions.config.access ?? { auth: 'token' }
   if (!access.whileSealed && isSealed(ctx)) throw sealedError(ctx)
+  if (!access.whileLeaderless && isLeaderless(ctx)) throw internalError(ctx.options.compat.messages.noActiveNode)
   if (access.enterpriseOnly && !ctx.runtime.enterprise) throw notFound(ERR_ENTERPRISE_ONLY)
   if (isSecondaryMode(ctx.dr) && access.drTokenOnSecondary) {
     const path = vaultPath(request)
@@ -58,7 +66,12 @@ export function checkAccess(ctx: ClusterContext, request: FastifyRequest): void 
     return
   }
   if (isSecondaryMode(ctx.dr) && !access.onDrSecondary) throw new VaultError(400, ERR_PATH_DISABLED_DR_SECONDARY)
-  if (access.auth === 'none') return
+  if (access.auth === 'none') {
+    const sent = clientToken(request)
+    const offSecondary = access.checksClientTokenOffSecondary && !isSecondaryMode(ctx.dr)
+    if (offSecondary && sent !== undefined && !ctx.tokens.lookup(sent)) throw forbidden(ERR_PERMISSION_DENIED)
+    return
+  }
   const entry = ctx.tokens.lookup(clientToken(request) ?? '')
   if (!entry || !isAllowed(ctx, entry, vaultPath(request), request.method, access.sudo)) {
     throw forbidden(ERR_PERMISSION_DENIED)
@@ -69,6 +82,7 @@ export function checkAccess(ctx: ClusterContext, request: FastifyRequest): void 
 /** Unknown paths: sealed → 503, DR secondary → 400 path disabled, else 404 unsupported path. */
 export function unknownPathError(ctx: ClusterContext): VaultError {
   if (isSealed(ctx)) return sealedError(ctx)
+  if (isLeaderless(ctx)) return internalError(ctx.options.compat.messages.noActiveNode)
   if (isSecondaryMode(ctx.dr)) return new VaultError(400, ERR_PATH_DISABLED_DR_SECONDARY)
   return notFound(ctx.options.compat.messages.unsupportedPath)
 }

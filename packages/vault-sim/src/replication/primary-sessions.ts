@@ -3,7 +3,7 @@ import type { SimMessages } from '../compat.ts'
 import type { SimTimings } from '../options.ts'
 import type { PrimaryDrState, SecondaryRecord } from '../state.ts'
 import type { ReplicatedStorage, WalEntry } from '../storage.ts'
-import { type HelloMessage, readMessages, type SecondaryMessage, sendMessage } from './protocol.ts'
+import { type HelloMessage, heartbeatDurationMs, readMessages, type SecondaryMessage, sendMessage } from './protocol.ts'
 
 export interface PrimarySessionsDeps {
   storage: ReplicatedStorage
@@ -42,8 +42,10 @@ export class PrimarySessions {
         if (!session) socket.end()
         return
       }
-      if (message.type === 'heartbeat' && session.record.connection)
+      if (message.type === 'heartbeat' && session.record.connection) {
         session.record.connection.lastHeartbeat = new Date()
+        session.record.connection.lastHeartbeatDurationMs = heartbeatDurationMs(message.sentAt)
+      }
     })
     socket.on('close', () => {
       clearTimeout(helloDeadline)
@@ -80,6 +82,7 @@ export class PrimarySessions {
       clusterAddress: hello.clusterAddr,
       connected: true,
       lastHeartbeat: new Date(),
+      lastHeartbeatDurationMs: 0,
     }
     const { storage } = this.#deps
     const inSync = hello.merkleRoot === storage.merkleRoot() && hello.lastRemoteWal === storage.lastWal
@@ -92,7 +95,13 @@ export class PrimarySessions {
       snapshot: inSync ? null : storage.snapshot(),
     })
     const heartbeat = setInterval(
-      () => sendMessage(socket, { type: 'heartbeat', lastWal: storage.lastWal, merkleRoot: storage.merkleRoot() }),
+      () =>
+        sendMessage(socket, {
+          type: 'heartbeat',
+          lastWal: storage.lastWal,
+          merkleRoot: storage.merkleRoot(),
+          sentAt: Date.now(),
+        }),
       Math.max(this.#deps.timings.heartbeatMs, 10),
     )
     socket.once('close', () => clearInterval(heartbeat))

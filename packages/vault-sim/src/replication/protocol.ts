@@ -27,10 +27,15 @@ export interface WelcomeMessage {
 export type PrimaryMessage =
   | WelcomeMessage
   | { type: 'wal'; entry: WalEntry }
-  | { type: 'heartbeat'; lastWal: number; merkleRoot: string }
+  | { type: 'heartbeat'; lastWal: number; merkleRoot: string; sentAt: number }
   | { type: 'refused'; message: string }
 
-export type SecondaryMessage = HelloMessage | { type: 'heartbeat' }
+export type SecondaryMessage = HelloMessage | { type: 'heartbeat'; sentAt: number }
+
+/** How long a heartbeat took to arrive, from its send time (both ends share a clock on one host). */
+export function heartbeatDurationMs(sentAt: number | undefined): number {
+  return typeof sentAt === 'number' ? Math.max(0, Date.now() - sentAt) : 0
+}
 
 export function sendMessage(socket: TLSSocket, message: PrimaryMessage | SecondaryMessage): void {
   if (socket.writable) socket.write(`${JSON.stringify(message)}\n`)

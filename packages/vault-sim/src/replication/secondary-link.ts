@@ -1,12 +1,14 @@
 import type { SimTimings } from '../options.ts'
 import type { SecondaryDrState } from '../state.ts'
 import type { ReplicatedStorage } from '../storage.ts'
-import { type PrimaryMessage, sendMessage } from './protocol.ts'
+import { heartbeatDurationMs, type PrimaryMessage, sendMessage } from './protocol.ts'
 import { type DialOptions, dialPrimary, type PrimaryConnection } from './stream-client.ts'
 
 export interface SecondaryLinkDeps {
   storage: ReplicatedStorage
   timings: SimTimings
+  /** The `state` shown while the mode is bootstrapping (compat.bootstrappingState). */
+  bootstrappingState: SecondaryDrState['state']
   /** This cluster's advertised addresses, sent in hello so the primary can list them. */
   advertised: () => { apiAddr: string; clusterAddr: string }
   log: (line: string) => void
@@ -104,6 +106,7 @@ export class SecondaryLink {
       clusterAddress: connection.address,
       connected: true,
       lastHeartbeat: new Date(),
+      lastHeartbeatDurationMs: 0,
     }
     connection.onMessage((message) => generation === this.#generation && this.#onMessage(state, message))
     connection.socket.on('error', () => {})
@@ -118,7 +121,7 @@ export class SecondaryLink {
       this.#scheduleReconnect(this.#deps.timings.reconnectMs)
     })
     const heartbeat = setInterval(
-      () => sendMessage(connection.socket, { type: 'heartbeat' }),
+      () => sendMessage(connection.socket, { type: 'heartbeat', sentAt: Date.now() }),
       Math.max(this.#deps.timings.heartbeatMs, 10),
     )
     this.#timers.add(heartbeat)
@@ -130,7 +133,7 @@ export class SecondaryLink {
     const steps: Array<[number, () => void]> = []
     if (initial) {
       state.mode = 'bootstrapping'
-      state.state = 'bootstrapping'
+      state.state = this.#deps.bootstrappingState
       steps.push([bootstrapMs, () => Object.assign(state, { mode: 'secondary', state: 'merkle-diff' })])
     } else {
       state.state = 'merkle-diff'
@@ -159,7 +162,10 @@ export class SecondaryLink {
 
   #onMessage(state: SecondaryDrState, message: PrimaryMessage): void {
     if (message.type === 'wal') this.#deps.storage.apply(message.entry)
-    if (message.type === 'heartbeat' && state.primary) state.primary.lastHeartbeat = new Date()
+    if (message.type === 'heartbeat' && state.primary) {
+      state.primary.lastHeartbeat = new Date()
+      state.primary.lastHeartbeatDurationMs = heartbeatDurationMs(message.sentAt)
+    }
   }
 
   #markLost(state: SecondaryDrState, connectionState: SecondaryDrState['connectionState']): void {

@@ -58,6 +58,15 @@ export function waitForHealth(cluster: ClusterHandle, code: number) {
   )
 }
 
+/** Waits out the brief period with no active node after a role change: sys/leader names this node again (D5). */
+export function waitForActive(cluster: ClusterHandle) {
+  return waitFor(
+    () => vault('GET', `${cluster.apiUrl}/v1/sys/leader`, { caPem: cluster.apiCaPem }),
+    (r) => r.status === 200 && r.body.is_self === true,
+    { what: `an active node on ${cluster.name}` },
+  )
+}
+
 export async function enablePrimary(primary: ClusterHandle): Promise<void> {
   const r = await vault('POST', `${primary.apiUrl}/v1/sys/replication/dr/primary/enable`, {
     token: primary.rootToken,
