@@ -1,6 +1,7 @@
 // Entry of the `vault-sim` bin: one emulated cluster per process, so two processes replicate over the network only.
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { startAdminListener } from './admin.ts'
 import { CliUsageError, parseCli, usage } from './cli-options.ts'
 import { type ClusterHandle, startCluster } from './cluster.ts'
 
@@ -30,10 +31,12 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
     caFile = resolve(options.caOut)
     await writeFile(caFile, cluster.apiCaPem)
   }
+  const admin = options.adminAddr ? await startAdminListener(cluster, options.adminAddr) : undefined
   let stopping = false
   const stop = async () => {
     if (stopping) return
     stopping = true
+    await admin?.close()
     await cluster.close()
     process.exit(0)
   }
@@ -46,6 +49,7 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
       api_addr: cluster.apiUrl,
       cluster_addr: cluster.clusterUrl,
       ...(caFile && { ca_file: caFile }),
+      ...(admin && { admin_addr: admin.url }),
     })}\n`,
   )
 }

@@ -23,6 +23,8 @@ export interface Runtime {
   initialized: boolean
   enterprise: boolean
   latencyMs: number
+  /** Cut off from the network ('refuse': nothing listens; 'drop': everything is accepted and never answered). */
+  isolation: 'refuse' | 'drop' | undefined
   /** Until this epoch-ms the cluster has no active node, or answers as sealed (compat.unavailability). */
   unavailableUntil: number
   activeSince: Date
@@ -114,6 +116,7 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
       initialized: true,
       enterprise: options.enterprise,
       latencyMs: 0,
+      isolation: undefined,
       unavailableUntil: 0,
       activeSince: new Date(),
     },

@@ -21,7 +21,17 @@ export interface ClusterFaults {
   setEnterprise(on: boolean): void
   /** false = answer as an uninitialised Vault (sys/health 501). */
   setInitialized(on: boolean): void
+  /**
+   * A lost site: the whole cluster unreachable, its data and role kept. 'refuse' (default): nothing listens, so clients
+   * and peers get connection refused. 'drop': connections are accepted and never answered and the open replication
+   * connections go silent without closing, so clients time out and peers notice only when heartbeats stop.
+   */
+  isolate(mode?: IsolationMode): Promise<void>
+  /** The site is reachable again, as it was; replication resumes by itself. */
+  rejoin(): Promise<void>
 }
+
+export type IsolationMode = 'refuse' | 'drop'
 
 /** The fault-injection side of a cluster handle; stopWriteLoads() is for close(). */
 export function createFaults(ctx: ClusterContext, api: ApiListener): ClusterFaults & { stopWriteLoads(): void } {
@@ -78,6 +88,37 @@ export function createFaults(ctx: ClusterContext, api: ApiListener): ClusterFaul
     },
     setInitialized: (on) => {
       ctx.runtime.initialized = on
+    },
+    isolate: async (mode = 'refuse') => {
+      if (ctx.runtime.isolation) throw new Error(`already isolated (${ctx.runtime.isolation})`)
+      ctx.runtime.isolation = mode
+      if (mode === 'refuse') {
+        ctx.secondaryLink.pause()
+        ctx.primarySessions.dropAll()
+        await Promise.all([api.stop(), ctx.clusterListener.close()])
+      } else {
+        ctx.clusterListener.silence(true)
+        ctx.primarySessions.silence()
+        ctx.secondaryLink.silence()
+      }
+      ctx.log(`fault: isolated (${mode})`)
+    },
+    rejoin: async () => {
+      const mode = ctx.runtime.isolation
+      if (!mode) return
+      if (mode === 'refuse') {
+        await api.listen()
+        await ctx.clusterListener.listen()
+        ctx.runtime.isolation = undefined
+        if (!ctx.runtime.sealed) ctx.secondaryLink.resume()
+      } else {
+        ctx.runtime.isolation = undefined
+        api.releaseHeld()
+        ctx.clusterListener.silence(false)
+        ctx.primarySessions.unsilence()
+        ctx.secondaryLink.unsilence()
+      }
+      ctx.log('fault: rejoined')
     },
     stopWriteLoads: () => {
       for (const timer of writeLoads) clearInterval(timer)

@@ -8,6 +8,8 @@ export interface SimTimings {
   merkleSyncMs: number
   /** Interval of heartbeats on the replication connection (both directions). */
   heartbeatMs: number
+  /** Silence on a replication connection after which either end gives it up (a peer that drops packets). */
+  heartbeatTimeoutMs: number
   /** Delay between reconnect attempts of a secondary that lost its primary. */
   reconnectMs: number
   /** The "brief period" of unavailability after enable/demote/promote/disable. */
@@ -72,6 +74,7 @@ export const defaultTimings: SimTimings = {
   merkleDiffMs: 50,
   merkleSyncMs: 100,
   heartbeatMs: 200,
+  heartbeatTimeoutMs: 3_000,
   reconnectMs: 200,
   restartMs: 50,
   unwrapTimeoutMs: 5_000,
@@ -84,6 +87,7 @@ export const testTimings: SimTimings = {
   merkleDiffMs: 20,
   merkleSyncMs: 30,
   heartbeatMs: 50,
+  heartbeatTimeoutMs: 400,
   reconnectMs: 50,
   restartMs: 20,
   unwrapTimeoutMs: 1_500,

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import { setTimeout as delay } from 'node:timers/promises'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { type ClusterContext, isLeaderless, isSealed } from '../context.ts'
@@ -49,6 +50,16 @@ export const unauthenticated: RouteAccess = { auth: 'none' }
 /** onRequest: the fault-injected latency, added to every response. */
 export async function addLatency(ctx: ClusterContext): Promise<void> {
   if (ctx.runtime.latencyMs > 0) await delay(ctx.runtime.latencyMs)
+}
+
+/**
+ * onRequest: a site that drops packets never answers. The request waits until the site is back, when its connection
+ * is closed (held requests are in `held`), as a client's connection through a dropping firewall would be dead.
+ */
+export function holdWhileDropped(ctx: ClusterContext, request: FastifyRequest, held: Set<Socket>): Promise<void> {
+  if (ctx.runtime.isolation !== 'drop') return Promise.resolve()
+  held.add(request.raw.socket)
+  return new Promise(() => {})
 }
 
 /** preHandler: the checks Vault runs before any handler, in its order. */

@@ -19,12 +19,16 @@ interface Session {
   id: string
   socket: TLSSocket
   record: SecondaryRecord
+  /** When anything last arrived from the secondary. */
+  lastReceived: number
 }
 
 /** The DR primary's side of the replication streams: authenticates secondaries, then ships WALs and heartbeats. */
 export class PrimarySessions {
   #deps: PrimarySessionsDeps
   #sessions = new Map<string, Session>()
+  /** The site is cut off and drops packets: nothing is sent, nothing received is acted on, nothing is closed. */
+  #silenced = false
 
   constructor(deps: PrimarySessionsDeps) {
     this.#deps = deps
@@ -36,6 +40,8 @@ export class PrimarySessions {
     socket.on('error', () => socket.destroy())
     const helloDeadline = setTimeout(() => socket.destroy(), this.#deps.timings.dialTimeoutMs)
     readMessages<SecondaryMessage>(socket, (message) => {
+      if (this.#silenced) return
+      if (session) session.lastReceived = Date.now()
       if (!session) {
         clearTimeout(helloDeadline)
         session = message.type === 'hello' ? this.#start(socket, message) : undefined
@@ -63,6 +69,18 @@ export class PrimarySessions {
     for (const session of this.#sessions.values()) session.socket.destroy()
   }
 
+  /** Goes silent without closing anything, as a site behind a firewall that drops packets; the peers time out. */
+  silence(): void {
+    this.#silenced = true
+    for (const { record } of this.#sessions.values()) if (record.connection) record.connection.connected = false
+  }
+
+  /** Back on the network: the silent connections are stale, so they are closed and the secondaries reconnect. */
+  unsilence(): void {
+    this.#silenced = false
+    this.dropAll()
+  }
+
   #start(socket: TLSSocket, hello: HelloMessage): Session | undefined {
     const primary = this.#deps.primaryState()
     const peer = socket.getPeerCertificate()
@@ -75,7 +93,7 @@ export class PrimarySessions {
       return undefined
     }
     this.#sessions.get(id)?.socket.destroy()
-    const session: Session = { id, socket, record }
+    const session: Session = { id, socket, record, lastReceived: Date.now() }
     this.#sessions.set(id, session)
     record.connection = {
       apiAddress: hello.apiAddr,
@@ -95,13 +113,20 @@ export class PrimarySessions {
       snapshot: inSync ? null : storage.snapshot(),
     })
     const heartbeat = setInterval(
-      () =>
+      () => {
+        if (this.#silenced) return
+        // A secondary that went silent (a dropped site) is given up, as a gRPC keepalive would.
+        if (Date.now() - session.lastReceived > this.#deps.timings.heartbeatTimeoutMs) {
+          socket.destroy()
+          return
+        }
         sendMessage(socket, {
           type: 'heartbeat',
           lastWal: storage.lastWal,
           merkleRoot: storage.merkleRoot(),
           sentAt: Date.now(),
-        }),
+        })
+      },
       Math.max(this.#deps.timings.heartbeatMs, 10),
     )
     socket.once('close', () => clearInterval(heartbeat))
@@ -117,6 +142,7 @@ export class PrimarySessions {
   }
 
   #broadcast(entry: WalEntry): void {
+    if (this.#silenced) return
     for (const { socket } of this.#sessions.values()) sendMessage(socket, { type: 'wal', entry })
   }
 }

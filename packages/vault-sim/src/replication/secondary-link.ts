@@ -27,6 +27,9 @@ export class SecondaryLink {
   /** Bumped on every attach/detach so callbacks of an older connection do nothing. */
   #generation = 0
   #paused = false
+  /** Cut off from the network and dropping packets: the connection is kept open but dead (see silence()). */
+  #silenced = false
+  #heldSocket: PrimaryConnection['socket'] | undefined
 
   constructor(deps: SecondaryLinkDeps) {
     this.#deps = deps
@@ -41,6 +44,8 @@ export class SecondaryLink {
 
   /** Stops replicating and forgets the state object (promote, disable, update-primary). */
   detach(): void {
+    this.#heldSocket?.destroy()
+    this.#heldSocket = undefined
     this.#generation += 1
     this.#clearTimers()
     this.#connection?.socket.destroy()
@@ -61,6 +66,27 @@ export class SecondaryLink {
   resume(): void {
     this.#paused = false
     if (this.#state?.credentials && !this.#connection) this.#scheduleReconnect(0)
+  }
+
+  /**
+   * The site drops every packet: no heartbeats go out, nothing coming in is applied, and the connection is not closed
+   * (the primary only notices by the silence). This side has lost its primary too.
+   */
+  silence(): void {
+    this.#silenced = true
+    this.#generation += 1
+    this.#clearTimers()
+    this.#heldSocket = this.#connection?.socket
+    this.#connection = undefined
+    if (this.#state?.credentials) this.#markLost(this.#state, 'transient_failure')
+  }
+
+  /** Back on the network: the dead connection is closed and the primary looked for again. */
+  unsilence(): void {
+    this.#silenced = false
+    this.#heldSocket?.destroy()
+    this.#heldSocket = undefined
+    if (!this.#paused && this.#state?.credentials && !this.#connection) this.#scheduleReconnect(0)
   }
 
   /** update_primary_addrs: where to look for the same primary from now on; a lost primary is looked for at once. */
@@ -108,7 +134,12 @@ export class SecondaryLink {
       lastHeartbeat: new Date(),
       lastHeartbeatDurationMs: 0,
     }
-    connection.onMessage((message) => generation === this.#generation && this.#onMessage(state, message))
+    let lastReceived = Date.now()
+    connection.onMessage((message) => {
+      if (generation !== this.#generation) return
+      lastReceived = Date.now()
+      this.#onMessage(state, message)
+    })
     connection.socket.on('error', () => {})
     connection.socket.once('close', () => {
       if (generation !== this.#generation) return
@@ -121,7 +152,14 @@ export class SecondaryLink {
       this.#scheduleReconnect(this.#deps.timings.reconnectMs)
     })
     const heartbeat = setInterval(
-      () => sendMessage(connection.socket, { type: 'heartbeat', sentAt: Date.now() }),
+      () => {
+        // A primary that went silent (a dropped site) is given up, as a gRPC keepalive would; 'close' then reconnects.
+        if (Date.now() - lastReceived > this.#deps.timings.heartbeatTimeoutMs) {
+          connection.socket.destroy()
+          return
+        }
+        sendMessage(connection.socket, { type: 'heartbeat', sentAt: Date.now() })
+      },
       Math.max(this.#deps.timings.heartbeatMs, 10),
     )
     this.#timers.add(heartbeat)
@@ -178,7 +216,7 @@ export class SecondaryLink {
 
   #scheduleReconnect(delayMs: number): void {
     const state = this.#state
-    if (!state || this.#paused) return
+    if (!state || this.#paused || this.#silenced) return
     const generation = this.#generation
     this.#after(delayMs, async () => {
       state.connectionState = 'connecting'

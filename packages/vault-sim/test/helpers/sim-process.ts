@@ -9,6 +9,7 @@ export interface SimInfo {
   api_addr: string
   cluster_addr: string
   ca_file?: string
+  admin_addr?: string
 }
 
 export interface SimProcess {
