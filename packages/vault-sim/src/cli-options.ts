@@ -5,8 +5,9 @@ import type { SimTimings, StartClusterOptions } from './options.ts'
 export const usage = `Usage: vault-sim [options]
 
 Emulates one Vault Enterprise cluster (API + mutual-TLS cluster port) for DR-replication tests.
-Prints one JSON line {"name","api_addr","cluster_addr","ca_file"?,"admin_addr"?} once listening; stops on
-SIGTERM/SIGINT.
+Prints one JSON line {"name","api_addr","cluster_addr","ca_file"?,"admin_addr"?} once listening, then the unseal
+key shares once as "Unseal Key N: <base64>" lines like \`vault operator init\` (never on stderr, the event log);
+stops on SIGTERM/SIGINT.
 
   --api-addr host:port          API listener (default 127.0.0.1:0 = ephemeral port)
   --cluster-addr host:port      cluster listener (default: API host, ephemeral port)
@@ -19,6 +20,8 @@ SIGTERM/SIGINT.
   --community                   Community Edition mode (replication paths answer 404)
   --bootstrap-ms, --merkle-diff-ms, --merkle-sync-ms, --heartbeat-ms, --reconnect-ms, --restart-ms  timings
   --admin-addr host:port        also serve the admin interface there (loopback; see below)
+  --key-shares n, --key-threshold t  unseal key shares made at start (default 1 and 1)
+  --unseal-keys-out file        write the unseal key shares to file (mode 0600) instead of stdout
   --heartbeat-timeout-ms        silence after which a replication connection is given up
   --quiet                       no event lines on stderr
   --root-token token            root token; prefer the VAULT_SIM_ROOT_TOKEN environment variable
@@ -50,6 +53,7 @@ export interface CliOptions {
   cluster: StartClusterOptions
   caOut: string | undefined
   adminAddr: string | undefined
+  unsealKeysOut: string | undefined
   quiet: boolean
   help: boolean
 }
@@ -79,8 +83,12 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     if (!Number.isInteger(ms) || ms < 0) throw new CliUsageError(`--${flag} needs a whole number of milliseconds`)
     timings[key] = ms
   }
+  const keyShares = wholeNumber(values['key-shares'], '--key-shares')
+  const keyThreshold = wholeNumber(values['key-threshold'], '--key-threshold')
   return {
     cluster: {
+      keyShares,
+      keyThreshold,
       apiAddr: values['api-addr'],
       clusterAddr: values['cluster-addr'],
       apiAdvertiseAddr: values['api-advertise-addr'],
@@ -94,9 +102,17 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     },
     caOut: values['ca-out'],
     adminAddr: values['admin-addr'],
+    unsealKeysOut: values['unseal-keys-out'],
     quiet: values.quiet ?? false,
     help: values.help ?? false,
   }
+}
+
+function wholeNumber(raw: string | undefined, flag: string): number | undefined {
+  if (raw === undefined) return undefined
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 1) throw new CliUsageError(`${flag} needs a whole number of at least 1`)
+  return n
 }
 
 function parse(argv: string[]) {
@@ -115,6 +131,9 @@ function parse(argv: string[]) {
       tls: { type: 'boolean' },
       'ca-out': { type: 'string' },
       'admin-addr': { type: 'string' },
+      'unseal-keys-out': { type: 'string' },
+      'key-shares': { type: 'string' },
+      'key-threshold': { type: 'string' },
       community: { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

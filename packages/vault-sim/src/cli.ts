@@ -52,6 +52,10 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
       ...(admin && { admin_addr: admin.url }),
     })}\n`,
   )
+  // Once, like `vault operator init`; the event log (stderr) never sees them.
+  const keyLines = cluster.unsealKeys.map((key, i) => `Unseal Key ${i + 1}: ${key}\n`).join('')
+  if (options.unsealKeysOut) await writeFile(resolve(options.unsealKeysOut), keyLines, { mode: 0o600 })
+  else process.stdout.write(keyLines)
 }
 
 await run(process.argv.slice(2), process.env)

@@ -28,6 +28,8 @@ export interface SimMessages {
   unexpectedTypeClaim: string
   restartUnavailable: string
   noActiveNode: string
+  reindexStarted: string
+  recoverStarted: string
   revokedSecondary: string
 }
 
@@ -93,6 +95,8 @@ export const defaultMessages: SimMessages = {
   unexpectedTypeClaim: 'error validating wrapping token: unexpected type claim',
   restartUnavailable: 'Vault is sealed',
   // Vault's request forwarding on a node that knows no active node (http/handler.go), answered with 500.
+  reindexStarted: 'Reindexing has started; follow last_reindex_epoch in the replication status.',
+  recoverStarted: 'Replication recovery has started; the secondary reconnects to its primary.',
   noActiveNode: 'local node not active but active cluster node not found',
   revokedSecondary: 'secondary is not known to this primary or has been revoked',
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import type { CeremonyAttempt } from './ceremony/generate-operation-token.ts'
 import { OperationTokenStore } from './ceremony/operation-token-store.ts'
+import { initialiseSealShares } from './ceremony/seal-shares.ts'
 import type { ActivationKeyPair } from './dr/public-key-activation.ts'
 import type { ResolvedOptions } from './options.ts'
 import {
@@ -23,6 +25,8 @@ export interface Runtime {
   initialized: boolean
   enterprise: boolean
   latencyMs: number
+  /** When merkle-check last ran (last_corruption_check_epoch). */
+  lastCorruptionCheck: Date | undefined
   /** Cut off from the network ('refuse': nothing listens; 'drop': everything is accepted and never answered). */
   isolation: 'refuse' | 'drop' | undefined
   /** Until this epoch-ms the cluster has no active node, or answers as sealed (compat.unavailability). */
@@ -49,6 +53,10 @@ export interface ClusterContext {
   activationKey: ActivationKeyPair | undefined
   /** DR operation tokens from the key-share ceremony (local to this cluster). */
   operationTokens: OperationTokenStore
+  /** The unseal key shares made at start (base64), handed out once through the cluster handle; never logged. */
+  unsealKeys: string[]
+  /** The key-share ceremony in progress on this cluster, if any (one at a time). */
+  ceremony: CeremonyAttempt | undefined
   wrapping: WrappingStore
   /** The certificate the cluster listener presents. */
   identity: CertifiedKey
@@ -66,6 +74,7 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
   const storage = new ReplicatedStorage()
   const tokens = new TokenStore(storage)
   tokens.initialise(options.rootToken)
+  const unsealKeys = initialiseSealShares(storage, options.keyShares, options.keyThreshold)
   const addrs: Addresses = { apiUrl: '', clusterUrl: '', apiAdvertise: undefined, clusterAdvertise: '' }
   const [identity, wrappingKey] = await Promise.all([createClusterCertificate(), createWrappingKey()])
   // The replication parts read the context lazily (closures), so they can be built before it.
@@ -104,6 +113,8 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
     tokens,
     activationKey: undefined,
     operationTokens: new OperationTokenStore(),
+    unsealKeys,
+    ceremony: undefined,
     wrapping: new WrappingStore({
       key: wrappingKey,
       apiAddr: () => addrs.apiAdvertise,
@@ -116,6 +127,7 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
       initialized: true,
       enterprise: options.enterprise,
       latencyMs: 0,
+      lastCorruptionCheck: undefined,
       isolation: undefined,
       unavailableUntil: 0,
       activeSince: new Date(),

@@ -42,6 +42,9 @@ export interface StartClusterOptions {
   version?: string | undefined
   /** false = Community Edition mode. */
   enterprise?: boolean | undefined
+  /** Unseal key shares made at start (handle.unsealKeys), and how many the key-share ceremony needs; default 1 / 1. */
+  keyShares?: number | undefined
+  keyThreshold?: number | undefined
   timings?: Partial<SimTimings> | undefined
   compat?: SimCompatOverrides | undefined
   /** Receives one line per notable event; never secrets. */
@@ -54,6 +57,8 @@ export interface ResolvedOptions {
   rootToken: string
   tls: boolean
   enterprise: boolean
+  keyShares: number
+  keyThreshold: number
   api: HostPort
   cluster: HostPort
   apiAdvertiseAddr: string | undefined
@@ -107,6 +112,8 @@ export function resolveOptions(opts: StartClusterOptions): ResolvedOptions {
     rootToken: opts.rootToken ?? newServiceTokenId(),
     tls: opts.tls ?? false,
     enterprise: opts.enterprise ?? true,
+    keyShares: opts.keyShares ?? 1,
+    keyThreshold: opts.keyThreshold ?? 1,
     api,
     cluster,
     apiAdvertiseAddr: opts.apiAdvertiseAddr,

@@ -137,6 +137,30 @@ describe('the vault-sim CLI', () => {
     expect(sim.stderr()).not.toContain('root-one')
   })
 
+  it('prints the unseal key shares once on stdout, never in the event log, or into --unseal-keys-out', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vault-sim-keys-'))
+    try {
+      const keysFile = join(dir, 'keys')
+      const [printed, filed] = await startAll(
+        spawnSim(['--name', 'dc1', '--key-shares', '3', '--key-threshold', '2', ...fast], 'root-one'),
+        spawnSim(['--name', 'dc2', '--unseal-keys-out', keysFile, ...fast], 'root-two'),
+      )
+      if (!printed || !filed) throw new Error('unreachable')
+      const keys = await waitFor(
+        () => [...printed.stdout().matchAll(/^Unseal Key (\d): (\S+)$/gm)].map((m) => m[2] ?? ''),
+        (found) => found.length === 3,
+        { what: 'three key lines' },
+      )
+      for (const key of keys) expect(printed.stderr()).not.toContain(key)
+      const seal = await vault('GET', `${printed.info.api_addr}/v1/sys/seal-status`)
+      expect(seal.body).toMatchObject({ t: 2, n: 3 })
+      expect(filed.stdout()).not.toContain('Unseal Key')
+      expect(await readFile(keysFile, 'utf8')).toMatch(/^Unseal Key 1: \S+\n$/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it('lists the emulated operations and the admin interface in --help', async () => {
     const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/vault-sim.js', import.meta.url)), '--help'])
     let out = ''

@@ -8,6 +8,7 @@ import { VaultError } from '../vault-error.ts'
 import { addLatency, checkAccess, holdWhileDropped, sendError, unknownPathError } from './access.ts'
 import { drPrimaryRoutes } from './dr-primary.routes.ts'
 import { drSecondaryRoutes } from './dr-secondary.routes.ts'
+import { drSecondaryMaintenanceRoutes } from './dr-secondary-maintenance.routes.ts'
 import { kvRoutes } from './kv.routes.ts'
 import { policiesRoutes } from './policies.routes.ts'
 import { raftRoutes } from './raft.routes.ts'
@@ -72,6 +73,7 @@ export async function createApiListener(ctx: ClusterContext, tlsCert: CertifiedK
     replicationStatusRoutes,
     drPrimaryRoutes,
     drSecondaryRoutes,
+    drSecondaryMaintenanceRoutes,
     wrappingRoutes,
     policiesRoutes,
     tokenRoutes,

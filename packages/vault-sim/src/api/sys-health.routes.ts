@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { sealConfig } from '../ceremony/seal-shares.ts'
 import { type ClusterContext, isLeaderless, isSealed } from '../context.ts'
 import { GO_ZERO_TIME } from '../messages.ts'
 import { badRequest, VaultError } from '../vault-error.ts'
@@ -30,8 +31,8 @@ export const sysHealthRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = asyn
     type: 'shamir',
     initialized: ctx.runtime.initialized,
     sealed: isSealed(ctx),
-    t: 1,
-    n: 1,
+    t: sealConfig(ctx.storage).threshold,
+    n: sealConfig(ctx.storage).shares,
     progress: 0,
     nonce: '',
     version: version(ctx),

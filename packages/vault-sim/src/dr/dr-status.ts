@@ -39,7 +39,7 @@ function secondaryStatus(ctx: ClusterContext, dr: SecondaryDrState): Record<stri
     connection_state: dr.connectionState,
     corrupted_merkle_tree: false,
     known_primary_cluster_addrs: dr.knownPrimaryClusterAddrs,
-    last_corruption_check_epoch: GO_ZERO_EPOCH,
+    last_corruption_check_epoch: corruptionCheckEpoch(ctx),
     last_reindex_epoch: dr.reindexEpoch,
     last_remote_wal: ctx.storage.lastWal,
     last_start: rfc3339(dr.lastStart),
@@ -71,6 +71,11 @@ function unattachedSecondaryStatus(ctx: ClusterContext, dr: SecondaryDrState): R
     ssct_generation_counter: 0,
     state: 'idle',
   }
+}
+
+function corruptionCheckEpoch(ctx: ClusterContext): string {
+  const at = ctx.runtime.lastCorruptionCheck
+  return at ? String(Math.floor(at.getTime() / 1000)) : GO_ZERO_EPOCH
 }
 
 function syncFields(sync: { progress: number; total: number }) {
