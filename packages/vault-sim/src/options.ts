@@ -92,7 +92,7 @@ export const testTimings: SimTimings = {
   merkleDiffMs: 20,
   merkleSyncMs: 30,
   heartbeatMs: 50,
-  heartbeatTimeoutMs: 400,
+  heartbeatTimeoutMs: 600,
   reconnectMs: 50,
   restartMs: 20,
   unwrapTimeoutMs: 1_500,

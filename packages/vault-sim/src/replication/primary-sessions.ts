@@ -3,7 +3,14 @@ import type { SimMessages } from '../compat.ts'
 import type { SimTimings } from '../options.ts'
 import type { PrimaryDrState, SecondaryRecord } from '../state.ts'
 import type { ReplicatedStorage, WalEntry } from '../storage.ts'
-import { type HelloMessage, heartbeatDurationMs, readMessages, type SecondaryMessage, sendMessage } from './protocol.ts'
+import {
+  closeIfSilent,
+  type HelloMessage,
+  heartbeatDurationMs,
+  readMessages,
+  type SecondaryMessage,
+  sendMessage,
+} from './protocol.ts'
 
 export interface PrimarySessionsDeps {
   storage: ReplicatedStorage
@@ -116,10 +123,7 @@ export class PrimarySessions {
       () => {
         if (this.#silenced) return
         // A secondary that went silent (a dropped site) is given up, as a gRPC keepalive would.
-        if (Date.now() - session.lastReceived > this.#deps.timings.heartbeatTimeoutMs) {
-          socket.destroy()
-          return
-        }
+        closeIfSilent(socket, () => session.lastReceived, this.#deps.timings.heartbeatTimeoutMs)
         sendMessage(socket, {
           type: 'heartbeat',
           lastWal: storage.lastWal,

@@ -64,3 +64,12 @@ export function readMessages<T>(socket: TLSSocket, onMessage: (message: T) => vo
     }
   })
 }
+
+/**
+ * Gives a silent peer up after `timeoutMs` without a message. Checked again after the event loop's I/O phase, so a
+ * stalled process does not mistake data still waiting in its socket for silence.
+ */
+export function closeIfSilent(socket: TLSSocket, lastReceived: () => number, timeoutMs: number): void {
+  const silent = () => Date.now() - lastReceived() > timeoutMs
+  if (silent()) setImmediate(() => silent() && socket.destroy())
+}

@@ -1,7 +1,7 @@
 import type { SimTimings } from '../options.ts'
 import type { SecondaryDrState } from '../state.ts'
 import type { ReplicatedStorage } from '../storage.ts'
-import { heartbeatDurationMs, type PrimaryMessage, sendMessage } from './protocol.ts'
+import { closeIfSilent, heartbeatDurationMs, type PrimaryMessage, sendMessage } from './protocol.ts'
 import { type DialOptions, dialPrimary, type PrimaryConnection } from './stream-client.ts'
 
 export interface SecondaryLinkDeps {
@@ -154,10 +154,7 @@ export class SecondaryLink {
     const heartbeat = setInterval(
       () => {
         // A primary that went silent (a dropped site) is given up, as a gRPC keepalive would; 'close' then reconnects.
-        if (Date.now() - lastReceived > this.#deps.timings.heartbeatTimeoutMs) {
-          connection.socket.destroy()
-          return
-        }
+        closeIfSilent(connection.socket, () => lastReceived, this.#deps.timings.heartbeatTimeoutMs)
         sendMessage(connection.socket, { type: 'heartbeat', sentAt: Date.now() })
       },
       Math.max(this.#deps.timings.heartbeatMs, 10),
