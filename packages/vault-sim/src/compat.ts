@@ -87,8 +87,8 @@ export const defaultMessages: SimMessages = {
   updatePrimaryAddrsWithoutPrimary:
     'this secondary has no primary to look for at update_primary_addrs; update-primary needs an activation token',
   noUpdatePrimaryAddrAnswered: (cause) => `none of update_primary_addrs answered: ${cause}`,
-  promoteNotInSync:
-    'the secondary is still syncing with its primary; try again later or promote with force=true (may lose data)',
+  // The words HashiCorp's test helper retries on (fact sheet 2.1).
+  promoteNotInSync: 'replication is still catching up, try again later or provide the force argument',
   unsupportedPath: 'unsupported path',
   badHealthParam: (name, value) => `bad value for ${name} parameter: ${JSON.stringify(value)}`,
   jwtSignatureCause: 'signature verification failed',

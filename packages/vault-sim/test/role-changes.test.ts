@@ -41,6 +41,8 @@ describe('the brief unavailability after a role change (D5, fact sheet 2.10)', (
     const busy = await vault('GET', `${secondary.apiUrl}/v1/sys/policies/acl/default`, { token: primary.rootToken })
     expect(busy.status).toBe(500)
     expect(errorsOf(busy.body)).toEqual(['local node not active but active cluster node not found'])
+    // The status paths too: a node without an active node forwards them and fails.
+    expect((await vault('GET', `${secondary.apiUrl}/v1/sys/replication/dr/status`)).status).toBe(500)
     expect((await drStatus(secondary)).mode).toBe('primary')
 
     await waitForHealth(secondary, 200)

@@ -49,7 +49,9 @@ describe('unhappy paths of promote, demote and update-primary', () => {
     )
     const catchingUp = await promote({ dr_operation_token: drToken })
     expect(catchingUp.status).toBe(503)
-    expect(errorsOf(catchingUp.body)[0]).toMatch(/try again later or promote with force/)
+    expect(errorsOf(catchingUp.body)).toEqual([
+      'replication is still catching up, try again later or provide the force argument',
+    ])
     expect((await drStatus(secondary)).mode).toBe('secondary')
   })
 

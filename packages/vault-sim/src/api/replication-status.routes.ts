@@ -4,8 +4,8 @@ import { drStatus } from '../dr/dr-status.ts'
 import type { RouteAccess } from './access.ts'
 import { envelope } from './envelope.ts'
 
-// Served by a node with no active node too: the status is read from local state.
-const statusAccess: RouteAccess = { auth: 'none', onDrSecondary: true, whileLeaderless: true }
+// Not whileLeaderless: a node without an active node forwards these and fails, as any other path (D5).
+const statusAccess: RouteAccess = { auth: 'none', onDrSecondary: true }
 
 export const replicationStatusRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = async (app, { ctx }) => {
   // Not stubbed in Community Edition: there it reports {"mode":"disabled"}.
