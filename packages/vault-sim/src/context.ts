@@ -100,7 +100,8 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
     {
       identity,
       replicationCaPem: () => primaryState(ctx)?.ca.certPem,
-      servesDr: () => primaryState(ctx) !== undefined && !isSealed(ctx) && ctx.runtime.enterprise,
+      // Only an active node serves replication: not while sealed or while there is no active node.
+      servesDr: () => primaryState(ctx) !== undefined && !isSealed(ctx) && !isLeaderless(ctx) && ctx.runtime.enterprise,
       onDrConnection: (socket) => primarySessions.accept(socket),
       log,
     },

@@ -1,5 +1,5 @@
 import type { ApiListener } from './api/app.ts'
-import { type ClusterContext, isSealed } from './context.ts'
+import { type ClusterContext, isLeaderless, isSealed } from './context.ts'
 import { isSecondaryMode } from './state.ts'
 
 export interface ClusterFaults {
@@ -72,7 +72,7 @@ export function createFaults(ctx: ClusterContext, api: ApiListener): ClusterFaul
       const timer = setInterval(
         () => {
           // Like an operator's script against a sealed or demoted cluster: those writes just fail.
-          if (!isSealed(ctx) && !isSecondaryMode(ctx.dr)) operatorWrite(ctx)
+          if (!isSealed(ctx) && !isLeaderless(ctx) && !isSecondaryMode(ctx.dr)) operatorWrite(ctx)
         },
         Math.max(1, 1000 / perSecond),
       )
@@ -130,6 +130,7 @@ export function createFaults(ctx: ClusterContext, api: ApiListener): ClusterFaul
 function operatorWrite(ctx: ClusterContext, path?: string): number {
   if (isSecondaryMode(ctx.dr)) throw new Error('cannot write to a DR secondary')
   if (isSealed(ctx)) throw new Error('cannot write while sealed')
+  if (isLeaderless(ctx)) throw new Error('cannot write while there is no active node')
   const key = path ?? `sim/operator/${ctx.storage.lastWal + 1}`
   return ctx.storage.put(key, { written_at: new Date().toISOString() })
 }
