@@ -171,6 +171,36 @@ describe('public-key activation (D2, fact sheet 2.7)', () => {
     expect((await drStatus(primary)).known_secondaries).toEqual(['dc2'])
   })
 
+  it('re-points a demoted primary with update-primary and a public-key token, with no call to the new primary API', async () => {
+    const dc1 = await start({ name: 'dc1' })
+    const dc2 = await start({ name: 'dc2' })
+    const drToken = await mintBatchDrToken(dc1)
+    await replicate(dc1, dc2)
+    await drCall(dc1, 'primary/demote', {}, dc1.rootToken)
+    expect((await drCall(dc2, 'secondary/promote', { dr_operation_token: drToken })).status).toBe(200)
+    await waitForActive(dc2)
+    await waitForActive(dc1)
+    const key = await drCall(dc1, 'secondary/generate-public-key')
+    const minted = await drCall(
+      dc2,
+      'primary/secondary-token',
+      { id: 'dc1', secondary_public_key: key.body.data?.secondary_public_key },
+      dc1.rootToken,
+    )
+    // Any call to dc2's API from now on takes three seconds; the update must not wait for one.
+    dc2.faults.setLatency(3_000)
+    const started = Date.now()
+    const updated = await drCall(dc1, 'secondary/update-primary', {
+      dr_operation_token: drToken,
+      token: minted.body.data?.token,
+    })
+    expect(updated.status, updated.text).toBe(200)
+    expect(Date.now() - started).toBeLessThan(1_500)
+    dc2.faults.setLatency(0)
+    const following = await waitForStreaming(dc1)
+    expect(following).toMatchObject({ secondary_id: 'dc1', known_primary_cluster_addrs: [dc2.clusterAdvertiseAddr] })
+  })
+
   it('refuses a malformed public key, and a token sealed to another cluster is not opened', async () => {
     const primary = await start({ name: 'dc1' })
     const secondary = await start({ name: 'dc2' })
