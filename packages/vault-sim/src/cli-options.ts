@@ -5,9 +5,9 @@ import type { SimTimings, StartClusterOptions } from './options.ts'
 export const usage = `Usage: vault-sim [options]
 
 Emulates one Vault Enterprise cluster (API + mutual-TLS cluster port) for DR-replication tests.
-Prints one JSON line {"name","api_addr","cluster_addr","ca_file"?,"admin_addr"?} once listening, then the unseal
-key shares once as "Unseal Key N: <base64>" lines like \`vault operator init\` (never on stderr, the event log);
-stops on SIGTERM/SIGINT.
+Prints one JSON line {"name","api_addr","cluster_addr","ca_file"?,"admin_addr"?} once listening, then, when stdout
+is a terminal, the unseal key shares once as "Unseal Key N: <base64>" lines like \`vault operator init\` (never on
+stderr, the event log); stops on SIGTERM/SIGINT.
 
   --api-addr host:port          API listener (default 127.0.0.1:0 = ephemeral port)
   --cluster-addr host:port      cluster listener (default: API host, ephemeral port)
@@ -21,7 +21,8 @@ stops on SIGTERM/SIGINT.
   --bootstrap-ms, --merkle-diff-ms, --merkle-sync-ms, --heartbeat-ms, --reconnect-ms, --restart-ms  timings
   --admin-addr host:port        also serve the admin interface there (loopback; see below)
   --key-shares n, --key-threshold t  unseal key shares made at start (default 1 and 1)
-  --unseal-keys-out file        write the unseal key shares to file (mode 0600) instead of stdout
+  --unseal-keys-out file        write the unseal key shares to file (mode 0600)
+  --print-unseal-keys           print them on stdout even when it is not a terminal
   --heartbeat-timeout-ms        silence after which a replication connection is given up
   --quiet                       no event lines on stderr
   --root-token token            root token; prefer the VAULT_SIM_ROOT_TOKEN environment variable
@@ -54,6 +55,7 @@ export interface CliOptions {
   caOut: string | undefined
   adminAddr: string | undefined
   unsealKeysOut: string | undefined
+  printUnsealKeys: boolean
   quiet: boolean
   help: boolean
 }
@@ -103,6 +105,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     caOut: values['ca-out'],
     adminAddr: values['admin-addr'],
     unsealKeysOut: values['unseal-keys-out'],
+    printUnsealKeys: values['print-unseal-keys'] ?? false,
     quiet: values.quiet ?? false,
     help: values.help ?? false,
   }
@@ -132,6 +135,7 @@ function parse(argv: string[]) {
       'ca-out': { type: 'string' },
       'admin-addr': { type: 'string' },
       'unseal-keys-out': { type: 'string' },
+      'print-unseal-keys': { type: 'boolean' },
       'key-shares': { type: 'string' },
       'key-threshold': { type: 'string' },
       community: { type: 'boolean' },

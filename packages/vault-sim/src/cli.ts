@@ -52,10 +52,14 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
       ...(admin && { admin_addr: admin.url }),
     })}\n`,
   )
-  // Once, like `vault operator init`; the event log (stderr) never sees them.
+  // Once, like `vault operator init`, and never where logs are kept: a piped stdout usually ends in a log file.
   const keyLines = cluster.unsealKeys.map((key, i) => `Unseal Key ${i + 1}: ${key}\n`).join('')
   if (options.unsealKeysOut) await writeFile(resolve(options.unsealKeysOut), keyLines, { mode: 0o600 })
-  else process.stdout.write(keyLines)
+  else if (options.printUnsealKeys || process.stdout.isTTY) process.stdout.write(keyLines)
+  else
+    logger?.(
+      '[cli] unseal key shares not printed (stdout is not a terminal): use --unseal-keys-out or --print-unseal-keys',
+    )
 }
 
 await run(process.argv.slice(2), process.env)

@@ -137,15 +137,16 @@ describe('the vault-sim CLI', () => {
     expect(sim.stderr()).not.toContain('root-one')
   })
 
-  it('prints the unseal key shares once on stdout, never in the event log, or into --unseal-keys-out', async () => {
+  it('prints the unseal key shares once on stdout when asked, never in the event log, or into --unseal-keys-out', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vault-sim-keys-'))
     try {
       const keysFile = join(dir, 'keys')
-      const [printed, filed] = await startAll(
-        spawnSim(['--name', 'dc1', '--key-shares', '3', '--key-threshold', '2', ...fast], 'root-one'),
+      const [printed, filed, piped] = await startAll(
+        spawnSim(['--name', 'dc1', '--key-shares', '3', '--key-threshold', '2', '--print-unseal-keys', ...fast], 'r1'),
         spawnSim(['--name', 'dc2', '--unseal-keys-out', keysFile, ...fast], 'root-two'),
+        spawnSim(['--name', 'dc3', ...fast], 'root-three'),
       )
-      if (!printed || !filed) throw new Error('unreachable')
+      if (!printed || !filed || !piped) throw new Error('unreachable')
       const keys = await waitFor(
         () => [...printed.stdout().matchAll(/^Unseal Key (\d): (\S+)$/gm)].map((m) => m[2] ?? ''),
         (found) => found.length === 3,
@@ -155,6 +156,13 @@ describe('the vault-sim CLI', () => {
       const seal = await vault('GET', `${printed.info.api_addr}/v1/sys/seal-status`)
       expect(seal.body).toMatchObject({ t: 2, n: 3 })
       expect(filed.stdout()).not.toContain('Unseal Key')
+      // A piped stdout (as into a log file) gets no keys unless asked.
+      await waitFor(
+        () => piped.stderr(),
+        (text) => text.includes('unseal key shares not printed'),
+        { what: 'the note on stderr' },
+      )
+      expect(piped.stdout()).not.toContain('Unseal Key')
       expect(await readFile(keysFile, 'utf8')).toMatch(/^Unseal Key 1: \S+\n$/)
     } finally {
       await rm(dir, { recursive: true, force: true })
