@@ -42,6 +42,10 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
+  // Once, like `vault operator init`, and never where logs are kept: a piped stdout usually ends in a log file.
+  // A keys file is complete before the announcement, so a caller can read it as soon as it sees the JSON line.
+  const keyLines = cluster.unsealKeys.map((key, i) => `Unseal Key ${i + 1}: ${key}\n`).join('')
+  if (options.unsealKeysOut) await writeFile(resolve(options.unsealKeysOut), keyLines, { mode: 0o600 })
   // The one line callers wait for; never includes the root token.
   process.stdout.write(
     `${JSON.stringify({
@@ -52,14 +56,13 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
       ...(admin && { admin_addr: admin.url }),
     })}\n`,
   )
-  // Once, like `vault operator init`, and never where logs are kept: a piped stdout usually ends in a log file.
-  const keyLines = cluster.unsealKeys.map((key, i) => `Unseal Key ${i + 1}: ${key}\n`).join('')
-  if (options.unsealKeysOut) await writeFile(resolve(options.unsealKeysOut), keyLines, { mode: 0o600 })
-  else if (options.printUnsealKeys || process.stdout.isTTY) process.stdout.write(keyLines)
-  else
+  if (options.unsealKeysOut) return
+  if (options.printUnsealKeys || process.stdout.isTTY) process.stdout.write(keyLines)
+  else {
     logger?.(
       '[cli] unseal key shares not printed (stdout is not a terminal): use --unseal-keys-out or --print-unseal-keys',
     )
+  }
 }
 
 await run(process.argv.slice(2), process.env)

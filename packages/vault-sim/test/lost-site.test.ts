@@ -9,7 +9,7 @@ const kvWrite = (cluster: ClusterHandle, token: string, path: string) =>
   vault('PUT', `${cluster.apiUrl}/v1/secret/data/${path}`, { token, body: { data: { at: Date.now() } } })
 
 /** One plain GET on a fresh connection: its status, 'refused', or 'silent' when nothing answers within `ms`. */
-function answers(url: string, ms = 300): Promise<number | 'refused' | 'silent'> {
+function answers(url: string, ms = 1_000): Promise<number | 'refused' | 'silent'> {
   return new Promise((resolve) => {
     const request = http.get(url, { agent: false, timeout: ms }, (response) => {
       response.resume()
