@@ -38,7 +38,7 @@ export interface SimCompat {
   duplicateSecondaryId: 'error' | 'replace'
   /** revoke-secondary success: 204 No Content, or 200 with an empty envelope. */
   revokeSecondaryStatus: 200 | 204
-  /** update-primary success: 200 with a body (HashiCorp's helper fails on an empty one, D4), or 204 No Content. */
+  /** update-primary success: 200 with a body (HashiCorp's testcluster code fails on an empty one, D4), or 204 No Content. */
   updatePrimaryStatus: 200 | 204
   /** Status of a dr_operation_token that does not grant the path. */
   invalidDrOperationTokenStatus: 400 | 403
@@ -87,7 +87,7 @@ export const defaultMessages: SimMessages = {
   updatePrimaryAddrsWithoutPrimary:
     'this secondary has no primary to look for at update_primary_addrs; update-primary needs an activation token',
   noUpdatePrimaryAddrAnswered: (cause) => `none of update_primary_addrs answered: ${cause}`,
-  // The words HashiCorp's test helper retries on (fact sheet 2.1).
+  // The words HashiCorp's testcluster code retries on (fact sheet 2.1).
   promoteNotInSync: 'replication is still catching up, try again later or provide the force argument',
   unsupportedPath: 'unsupported path',
   badHealthParam: (name, value) => `bad value for ${name} parameter: ${JSON.stringify(value)}`,
