@@ -6,7 +6,7 @@ import { SCRAPED_SERVICES, scrape } from './helpers/scrape-services.ts'
 
 /**
  * Metrics the rules and dashboard use that no service exports yet, with their labels: the per-pair contract of the
- * pairs issue (the gateway exports them from the pairs it watches) and the quorum gauge of a gateway on etcd.
+ * pairs issue, which the gateway exports from the pairs it watches.
  */
 const CONTRACTS: Record<string, string[]> = {
   vault_dr_pair_connected: ['primary', 'secondary'],
@@ -15,7 +15,6 @@ const CONTRACTS: Record<string, string[]> = {
   vault_dr_pair_heartbeat_age_seconds: ['primary', 'secondary'],
   vault_dr_pair_merkle_corrupted: ['primary', 'secondary'],
   vault_dr_operation_token_expiry_timestamp_seconds: ['primary', 'secondary'],
-  vault_dr_gateway_quorum: [],
 }
 /** Labels Prometheus adds when it scrapes; the exported ones carry the service's own `service` label. */
 const SCRAPE_LABELS = new Set(['job', 'instance'])
