@@ -131,20 +131,21 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
 
     const key = await call(a1, '/v1/dr/secondary/generate-public-key')
     expect(key.status, key.body).toBe(200)
-    // Minted on the new primary with the old primary's root token, as HashiCorp's CI does (tokens replicated).
-    const token = await vault(
-      dc2,
-      'sys/replication/dr/primary/secondary-token',
-      {
-        id: 'dc1',
-        secondary_public_key: key.json.secondary_public_key,
-      },
-      dc1.rootToken,
+    // The agent next to the new primary mints. Its Vault token must come from the replicated data now (dc2's own
+    // was wiped at activation): the old primary's, as HashiCorp's CI uses on the promoted cluster.
+    const a2AsPrimary = await buildSecondaryAgent(
+      loadSecondaryAgentConfig({ VAULT_DR_API_TOKEN: TOKEN, VAULT_ADDR: dc2.apiUrl, VAULT_TOKEN: dc1.rootToken }),
+      { logStream: logs },
     )
-    expect(token.status).toBe(200)
+    closers.push(() => a2AsPrimary.close())
+    const token = await call(a2AsPrimary, '/v1/dr/primary/secondary-token', {
+      secondary_id: 'dc1',
+      secondary_public_key: key.json.secondary_public_key,
+    })
+    expect(token.status, token.body).toBe(201)
     const repointed = await call(a1, '/v1/dr/secondary/update-primary', {
       dr_operation_token: drToken,
-      token: token.json.data.token,
+      token: token.json.token,
     })
     expect(repointed.status, repointed.body).toBe(200)
     expect(repointed.json.changed).toBe(true)
@@ -152,7 +153,7 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
     expect(dc1.state().localClusterId).toBeDefined()
     expect((dc1.state().drStatus as any).cluster_id).toBe((dc2.state().drStatus as any).cluster_id)
 
-    for (const secret of [drToken, token.json.data.token, minted.json.token, dc1.rootToken, dc2.rootToken]) {
+    for (const secret of [drToken, token.json.token, minted.json.token, dc1.rootToken, dc2.rootToken]) {
       expect(logs.text).not.toContain(secret)
       for (const answer of [demoted, promoted, repointed, badToken]) expect(answer.body).not.toContain(secret)
     }

@@ -186,7 +186,7 @@ export interface paths {
         put?: never;
         /**
          * Promote this DR secondary to a DR primary that accepts writes
-         * @description Calls sys/replication/dr/secondary/promote with the DR operation token, then waits until the cluster is a running DR primary. A cluster that already is a DR primary is left alone (changed: false): compare its replication cluster_id with the one expected. Promoting while the old primary still accepts writes makes two primaries: demote or fence it first.
+         * @description Calls sys/replication/dr/secondary/promote with the DR operation token, then waits until the cluster is a running DR primary. Any other cluster is refused, a DR primary included (its replication cluster_id is in the detail: a caller resuming its own promote reads the status instead). Promoting while the old primary still accepts writes makes two primaries: demote or fence it first.
          */
         post: operations["promoteDrSecondary"];
         delete?: never;
@@ -258,19 +258,6 @@ export interface components {
             update_primary_addrs?: string[];
         };
         /**
-         * @example {}
-         * @example {
-         *       "primary_cluster_addr": "https://vault-dr-lb.dc1.example:8201"
-         *     }
-         */
-        EnablePrimaryRequestInput: {
-            /**
-             * @description The cluster address handed to secondaries, e.g. a layer-4 load balancer in front of 8201. On a DR primary it must equal the current one (409 otherwise): Vault keeps the address the primary was enabled with.
-             * @example https://vault-dr-lb.dc1.example:8201
-             */
-            primary_cluster_addr?: string;
-        };
-        /**
          * @example {
          *       "secondary_id": "dc2",
          *       "ttl": "10m"
@@ -297,6 +284,19 @@ export interface components {
             secondary_id: string;
             /** @description Revoke even when a secondary is connected with the id (it is cut off); refused otherwise */
             force?: boolean;
+        };
+        /**
+         * @example {}
+         * @example {
+         *       "primary_cluster_addr": "https://vault-dr-lb.dc1.example:8201"
+         *     }
+         */
+        EnablePrimaryRequestInput: {
+            /**
+             * @description The cluster address handed to secondaries, e.g. a layer-4 load balancer in front of 8201. On a DR primary it must equal the current one (409 otherwise): Vault keeps the address the primary was enabled with.
+             * @example https://vault-dr-lb.dc1.example:8201
+             */
+            primary_cluster_addr?: string;
         };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */
@@ -412,13 +412,6 @@ export interface components {
             type: string;
             accessor: string | null;
         };
-        EnablePrimaryResult: {
-            /** @description false when the cluster already was a DR primary */
-            changed: boolean;
-            detail: string;
-            warnings: string[];
-            status: components["schemas"]["ClusterStatus"];
-        };
         /**
          * @example {
          *       "secondary_id": "dc2",
@@ -454,6 +447,13 @@ export interface components {
             secondary_id: string;
             revoked: boolean;
             detail: string;
+        };
+        EnablePrimaryResult: {
+            /** @description false when the cluster already was a DR primary */
+            changed: boolean;
+            detail: string;
+            warnings: string[];
+            status: components["schemas"]["ClusterStatus"];
         };
         LocalProbeResult: {
             /** @description Both listeners answer and the cluster port serves DR replication */

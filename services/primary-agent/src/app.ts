@@ -1,4 +1,10 @@
-import { createAgentApp, createRoleChangeService, roleChangeRoutes, singleFlight } from '@vault-dr/core'
+import {
+  createAgentApp,
+  createRoleChangeService,
+  roleChangeRoutes,
+  secondaryTokenRoutes,
+  singleFlight,
+} from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
 import type { PrimaryAgentConfig } from './config.ts'
 import { drPrimaryRoutes } from './dr-primary/dr-primary.routes.ts'
@@ -40,6 +46,7 @@ export async function buildApp(config: PrimaryAgentConfig, deps: PrimaryAgentDep
     waitTimeoutMs: config.agent.waitTimeoutMs,
     onRoleChange: localProbe.invalidate,
   })
+  await app.register(secondaryTokenRoutes, { prefix: '/v1', agent, waitTimeoutMs: config.agent.waitTimeoutMs })
   await app.register(probesRoutes, { prefix: '/v1', localProbe: localProbe.get })
   // After a role swap this cluster may be a DR secondary: the same role changes as the secondary agent's.
   await app.register(roleChangeRoutes, {

@@ -1,6 +1,10 @@
-import { decodeActivationToken, isCodedError, statusReadError, type VaultAgent, VaultErrors } from '@vault-dr/core'
-import { PrimaryErrors } from '../primary-errors.ts'
-import { ttlSeconds } from './dr-primary.schemas.ts'
+import { isCodedError } from '../../errors.ts'
+import { decodeActivationToken } from '../../replication/activation-token.ts'
+import { VaultErrors } from '../../vault/vault-errors.ts'
+import { statusReadError } from '../cluster-status.ts'
+import type { VaultAgent } from '../vault-agent.ts'
+import { SecondaryTokenErrors as PrimaryErrors } from './secondary-token.errors.ts'
+import { ttlSeconds } from './secondary-token.schemas.ts'
 
 /**
  * How long a mint waits out Vault's 412 "required index state not present" and 503 answers, which come for a moment
