@@ -207,7 +207,7 @@ export interface components {
             agent_token: string;
         };
         /** @enum {string} */
-        CheckNameInput: "primary_vault" | "secondary_vault" | "primary_enterprise" | "secondary_enterprise" | "version_compatible" | "primary_role" | "secondary_role" | "secondary_id_free" | "primary_cluster_addr" | "primary_cluster_listener" | "api_tcp" | "api_tls" | "api_vault" | "cluster_tcp" | "cluster_tls" | "cluster_fingerprint";
+        CheckNameInput: "primary_vault" | "secondary_vault" | "primary_enterprise" | "secondary_enterprise" | "version_compatible" | "primary_role" | "secondary_role" | "secondary_id_free" | "primary_cluster_addr" | "primary_cluster_listener" | "primary_vault_token" | "secondary_vault_token" | "api_tcp" | "api_tls" | "activation_ca" | "api_vault" | "cluster_tcp" | "cluster_tls" | "cluster_fingerprint";
         PreflightRequestInput: {
             /** @example dc1 */
             primary: string;
@@ -331,6 +331,8 @@ export interface components {
             cluster_id: string | null;
             dr_mode: string | null;
             error: string | null;
+            /** @description Why Vault could not be asked: VAULT_ERR_UNREACHABLE (nothing answers), VAULT_ERR_TIMEOUT (it accepted but did not answer: hung or overloaded), VAULT_ERR_TLS (its certificate is not trusted: VAULT_CACERT)... */
+            error_code?: string | null;
         };
         ClusterStatus: {
             vault: components["schemas"]["VaultNodeHealth"];

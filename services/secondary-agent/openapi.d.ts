@@ -126,7 +126,7 @@ export interface paths {
         put?: never;
         /**
          * Check from this network that the primary's API and cluster ports will carry activation
-         * @description Runs, in order, api_tcp, api_tls and api_vault against api_addr (when given), then cluster_tcp, cluster_tls (ALPN replication_dr_v1, no client certificate) and cluster_fingerprint for each cluster address. Each check has a diagnosis code and a fix; ok is false when any check failed. Network outcomes are answers (200), not errors. Checks that depend on a failed one are left out.
+         * @description Runs, in order, api_tcp, api_tls, activation_ca (https: whether the CA activation gives the secondary's Vault, VAULT_DR_ACTIVATION_CA_FILE or else its system roots, verifies the certificate) and api_vault against api_addr (when given), then cluster_tcp, cluster_tls (ALPN replication_dr_v1, no client certificate) and cluster_fingerprint for each cluster address. Each check has a diagnosis code and a fix; ok is false when any check failed. Network outcomes are answers (200), not errors. Checks that depend on a failed one are left out.
          */
         post: operations["probePrimary"];
         delete?: never;
@@ -283,6 +283,8 @@ export interface components {
             cluster_id: string | null;
             dr_mode: string | null;
             error: string | null;
+            /** @description Why Vault could not be asked: VAULT_ERR_UNREACHABLE (nothing answers), VAULT_ERR_TIMEOUT (it accepted but did not answer: hung or overloaded), VAULT_ERR_TLS (its certificate is not trusted: VAULT_CACERT)... */
+            error_code?: string | null;
         };
         ClusterStatus: {
             vault: components["schemas"]["VaultNodeHealth"];
@@ -386,7 +388,7 @@ export interface components {
             agent_started_at: string;
         };
         ProbeCheck: {
-            /** @description api_tcp, api_tls, api_vault, then per cluster address cluster_tcp, cluster_tls, cluster_fingerprint (suffixed [i] when several) */
+            /** @description api_tcp, api_tls, activation_ca (https only: will the secondary's Vault trust the certificate when it unwraps), api_vault, then per cluster address cluster_tcp, cluster_tls, cluster_fingerprint (suffixed [i] when several) */
             name: string;
             /** @description host:port probed */
             target: string;
@@ -396,7 +398,7 @@ export interface components {
              * @description Diagnosis; branch on this, never on detail
              * @enum {string}
              */
-            code: "OK" | "CONNECTION_REFUSED" | "TIMEOUT" | "DNS_FAILURE" | "CONNECTION_RESET" | "HOST_UNREACHABLE" | "NETWORK_ERROR" | "API_NOT_TLS" | "TLS_UNTRUSTED" | "TLS_HANDSHAKE_FAILED" | "NOT_VAULT" | "PRIMARY_NOT_INITIALIZED" | "PRIMARY_SEALED" | "NOT_ENTERPRISE" | "WRONG_CLUSTER" | "PRIMARY_IS_SECONDARY" | "PRIMARY_STANDBY" | "DR_NOT_ENABLED" | "TLS_TERMINATED" | "FINGERPRINT_NOT_COMPARED";
+            code: "OK" | "CONNECTION_REFUSED" | "TIMEOUT" | "DNS_FAILURE" | "CONNECTION_RESET" | "HOST_UNREACHABLE" | "NETWORK_ERROR" | "API_NOT_TLS" | "TLS_UNTRUSTED" | "TLS_HANDSHAKE_FAILED" | "NOT_VAULT" | "PRIMARY_NOT_INITIALIZED" | "PRIMARY_SEALED" | "NOT_ENTERPRISE" | "WRONG_CLUSTER" | "PRIMARY_IS_SECONDARY" | "PRIMARY_STANDBY" | "DR_NOT_ENABLED" | "TLS_TERMINATED" | "FINGERPRINT_NOT_COMPARED" | "ACTIVATION_CA_MISSING" | "ACTIVATION_CA_UNTRUSTED" | "ACTIVATION_CA_NOT_CHECKED";
             detail: string;
             /** @description What an operator can do; null on pass */
             fix: string | null;

@@ -40,7 +40,7 @@ export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgen
   await app.register(tokensRoutes, { prefix: '/v1', service: createTokensService(probe) })
   await app.register(probesRoutes, {
     prefix: '/v1',
-    service: createProbesService({ ...probe, metrics: agent.metrics }),
+    service: createProbesService({ ...probe, metrics: agent.metrics, activationCaFile: config.activationCaFile }),
   })
   await app.register(drSecondaryRoutes, {
     prefix: '/v1',

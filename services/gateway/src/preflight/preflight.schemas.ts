@@ -14,12 +14,15 @@ export const GATEWAY_CHECKS = [
   'secondary_id_free',
   'primary_cluster_addr',
   'primary_cluster_listener',
+  'primary_vault_token',
+  'secondary_vault_token',
 ] as const
 
 /** Checks the secondary agent runs against the primary from the secondary's network (probePrimary). */
 export const PROBE_CHECKS = [
   'api_tcp',
   'api_tls',
+  'activation_ca',
   'api_vault',
   'cluster_tcp',
   'cluster_tls',
