@@ -45,7 +45,7 @@ describe('preflight proves the agents’ Vault tokens before anything changes', 
           tokenWithPolicy(
             c,
             'vault-dr-secondary-agent',
-            README_POLICY.secondary.replace(/^path "sys\/replication\/dr\/secondary\/enable".*$/m, ''),
+            README_POLICY.secondary.replace(/^\s*path "sys\/replication\/dr\/secondary\/enable".*$/m, ''),
           ),
       },
     })

@@ -1,20 +1,21 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { VaultClient } from '@vault-dr/core'
 import type { ClusterHandle } from '@vault-dr/vault-sim'
+import { repoRoot } from './repo-paths.ts'
 
-/** The README's policy for each agent's Vault token, line for line. */
+/** The policy of `file` (vault-dr-primary-agent.hcl...) as the README's real-cluster section gives it, verbatim. */
+function readmePolicy(file: string): string {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
+  const block = new RegExp(`\`\`\`hcl\\n\\s*# ${file.replaceAll('.', '\\.')}[^\\n]*\\n([\\s\\S]*?)\`\`\``).exec(readme)
+  if (block?.[1] === undefined) throw new Error(`README.md has no hcl block for ${file}`)
+  return block[1]
+}
+
+/** Each agent's Vault policy, read from the README, so the tests prove the policy operators copy. */
 export const README_POLICY = {
-  primary: `
-path "sys/replication/dr/primary/enable"           { capabilities = ["create", "update"] }
-path "sys/replication/dr/primary/secondary-token"  { capabilities = ["create", "update", "sudo"] }
-path "sys/replication/dr/primary/revoke-secondary" { capabilities = ["create", "update"] }
-path "sys/capabilities-self"                       { capabilities = ["update"] }
-path "auth/token/lookup-self"                      { capabilities = ["read"] }
-`,
-  secondary: `
-path "sys/replication/dr/secondary/enable"         { capabilities = ["create", "update"] }
-path "sys/capabilities-self"                       { capabilities = ["update"] }
-path "auth/token/lookup-self"                      { capabilities = ["read"] }
-`,
+  primary: readmePolicy('vault-dr-primary-agent.hcl'),
+  secondary: readmePolicy('vault-dr-secondary-agent.hcl'),
 }
 
 async function asRoot<T>(cluster: ClusterHandle, fn: (vault: VaultClient) => Promise<T>): Promise<T> {
