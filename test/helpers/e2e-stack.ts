@@ -40,6 +40,10 @@ export interface E2EOptions {
   }
   /** With `tls`: the secondary agent trusts the primary's API for its probes, but gives its Vault no activation CA. */
   noActivationCa?: boolean
+  /** With `tls`: the primary agent is not given its Vault's CA (VAULT_CACERT), so it cannot trust that Vault. */
+  noPrimaryVaultCa?: boolean
+  /** Added to both agents' environment (e.g. a shorter VAULT_DR_VAULT_TIMEOUT_MS). */
+  agentEnv?: Record<string, string>
 }
 
 export interface E2EStack {
@@ -146,12 +150,13 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
       VAULT_DR_STATUS_CACHE_MS: '100',
       VAULT_DR_PROBE_TIMEOUT_MS: '2000',
       ...(ca ? { VAULT_CACERT: ca } : {}),
+      ...opts.agentEnv,
       ...serveTls,
     })
     const primaryAgent = await startChildService(
       'primary-agent',
       {
-        ...(await agentEnv('primary', primary, tokens.primaryAgent, primaryCa)),
+        ...(await agentEnv('primary', primary, tokens.primaryAgent, opts.noPrimaryVaultCa ? undefined : primaryCa)),
         // The agent checks its own node's listener directly, not the box in front of it.
         VAULT_DR_CLUSTER_ADDR: `https://127.0.0.1:${clusterPort}`,
       },
