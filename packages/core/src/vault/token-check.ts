@@ -54,14 +54,52 @@ export async function checkVaultToken(
   required: readonly RequiredGrant[],
   opts: TokenCheckOptions = DEFAULT_TOKEN_CHECK,
 ): Promise<VaultTokenCheck> {
-  const checkedAt = new Date().toISOString()
-  const result = (
-    status: VaultTokenCheck['status'],
-    code: string,
-    detail: string,
-    fix: string | null,
-    extra: Partial<Pick<VaultTokenCheck, 'missing' | 'expires_at' | 'renewable'>> = {},
-  ): VaultTokenCheck => ({
+  const [lookup, caps] = await Promise.allSettled([
+    vault.read('auth/token/lookup-self'),
+    vault.write('sys/capabilities-self', { paths: required.map((r) => r.path) }, { idempotent: true }),
+  ])
+  if (lookup.status === 'rejected') return refused(asCoded(lookup.reason), 'lookup')
+  if (caps.status === 'rejected') return refused(asCoded(caps.reason), 'capabilities')
+
+  const info = lookup.value.body?.data ?? {}
+  const ttl = typeof info.ttl === 'number' ? info.ttl : null
+  const expires = typeof info.expire_time === 'string' && ttl !== null && ttl > 0
+  const life = {
+    expires_at: expires ? new Date(Date.now() + (ttl ?? 0) * 1000).toISOString() : null,
+    renewable: typeof info.renewable === 'boolean' ? info.renewable : null,
+  }
+  const missing = missingGrants(required, caps.value.body?.data ?? {})
+  if (missing.length > 0) return lacking(required, missing, caps.value.body?.data ?? {}, life)
+  if (ttl === null || life.expires_at === null) {
+    return verdict('pass', 'OK', 'the token holds every capability needed and does not expire', null, life)
+  }
+  const left = `expires in ${formatSeconds(ttl)} (${life.expires_at})`
+  const renewHow = life.renewable
+    ? 'renew it (vault token renew) or give the agent a new token (VAULT_TOKEN_FILE) and restart it'
+    : 'it cannot be renewed: give the agent a new, longer-lived token (VAULT_TOKEN_FILE) and restart it'
+  if (ttl < opts.minRemainingSeconds) {
+    return verdict(
+      'fail',
+      'TOKEN_EXPIRING',
+      `the agent's Vault token ${left}: less than the ${formatSeconds(opts.minRemainingSeconds)} an operation may need`,
+      `The token is about to expire: ${renewHow}.`,
+      life,
+    )
+  }
+  if (ttl < opts.warnRemainingSeconds) {
+    return verdict('warn', 'TOKEN_EXPIRES_SOON', `the agent's Vault token ${left}`, `Plan for it: ${renewHow}.`, life)
+  }
+  return verdict('pass', 'OK', `the token holds every capability needed and ${left}`, null, life)
+}
+
+function verdict(
+  status: VaultTokenCheck['status'],
+  code: string,
+  detail: string,
+  fix: string | null,
+  extra: Partial<Pick<VaultTokenCheck, 'missing' | 'expires_at' | 'renewable'>> = {},
+): VaultTokenCheck {
+  return {
     name: 'vault_token',
     status,
     code,
@@ -70,55 +108,45 @@ export async function checkVaultToken(
     missing: [],
     expires_at: null,
     renewable: null,
-    checked_at: checkedAt,
+    checked_at: new Date().toISOString(),
     ...extra,
-  })
-  const paths = required.map((r) => r.path)
-  const [lookup, caps] = await Promise.allSettled([
-    vault.read('auth/token/lookup-self'),
-    vault.write('sys/capabilities-self', { paths }, { idempotent: true }),
-  ])
-  const failure = lookup.status === 'rejected' ? lookup.reason : caps.status === 'rejected' ? caps.reason : undefined
-  if (failure !== undefined) {
-    const err = asCoded(failure)
-    if (err.code === VaultErrors.drSecondaryLocked.code) {
-      return result(
-        'pass',
-        'DR_SECONDARY',
-        'this cluster is a DR secondary: Vault answers no token paths here, and activation replaced its tokens with the primary’s; status and probes need none',
-        null,
-      )
-    }
-    if (err.code === VaultErrors.permissionDenied.code) {
-      if (lookup.status === 'rejected') {
-        return result(
-          'fail',
-          'TOKEN_REFUSED',
-          `Vault refused the agent's token on auth/token/lookup-self (${vaultAnswer(err)}): the token is wrong, expired or revoked, or its policies lack read on auth/token/lookup-self`,
-          `${TOKEN_FIX} Without the default policy, add path "auth/token/lookup-self" { capabilities = ["read"] }.`,
-        )
-      }
-      return result(
-        'fail',
-        'CAPABILITIES_UNREADABLE',
-        `Vault refused sys/capabilities-self to the agent's token (${vaultAnswer(err)}): its policies lack update on sys/capabilities-self, which the default policy grants`,
-        'Add path "sys/capabilities-self" { capabilities = ["update"] } to the token\'s policy (it is in the README\'s), or give it the default policy.',
-      )
-    }
-    return result('fail', err.code, `the token could not be checked: ${err.message}`, err.fix ?? null)
   }
-  if (lookup.status !== 'fulfilled' || caps.status !== 'fulfilled') throw new TypeError('unreachable')
+}
 
-  const info = lookup.value.body?.data ?? {}
-  const ttl = typeof info.ttl === 'number' ? info.ttl : null
-  const expireTime = typeof info.expire_time === 'string' ? info.expire_time : null
-  const renewable = typeof info.renewable === 'boolean' ? info.renewable : null
-  const expiresAt =
-    expireTime !== null && ttl !== null && ttl > 0 ? new Date(Date.now() + ttl * 1000).toISOString() : null
-  const life = { expires_at: expiresAt, renewable }
+/** Vault did not answer one of the two questions: why, in the terms of what to do about it. */
+function refused(err: CodedError, asked: 'lookup' | 'capabilities'): VaultTokenCheck {
+  if (err.code === VaultErrors.drSecondaryLocked.code) {
+    return verdict(
+      'pass',
+      'DR_SECONDARY',
+      "this cluster is a DR secondary: Vault answers no token paths here, and activation replaced its tokens with the primary's; status and probes need none",
+      null,
+    )
+  }
+  if (err.code !== VaultErrors.permissionDenied.code) {
+    return verdict('fail', err.code, `the token could not be checked: ${err.message}`, err.fix ?? null)
+  }
+  if (asked === 'lookup') {
+    return verdict(
+      'fail',
+      'TOKEN_REFUSED',
+      `Vault refused the agent's token on auth/token/lookup-self (${vaultAnswer(err)}): the token is wrong, expired or revoked, or its policies lack read on auth/token/lookup-self`,
+      `${TOKEN_FIX} Without the default policy, add path "auth/token/lookup-self" { capabilities = ["read"] }.`,
+    )
+  }
+  return verdict(
+    'fail',
+    'CAPABILITIES_UNREADABLE',
+    `Vault refused sys/capabilities-self to the agent's token (${vaultAnswer(err)}): its policies lack update on sys/capabilities-self, which the default policy grants`,
+    'Add path "sys/capabilities-self" { capabilities = ["update"] } to the token\'s policy (it is in the README\'s), or give it the default policy.',
+  )
+}
 
-  const granted = caps.value.body?.data ?? {}
-  const missing = required.flatMap((r) => {
+type Missing = VaultTokenCheck['missing']
+
+/** Each required capability sys/capabilities-self did not list on its path (root grants all, deny none). */
+function missingGrants(required: readonly RequiredGrant[], granted: Record<string, unknown>): Missing {
+  return required.flatMap((r) => {
     const list = granted[r.path]
     const has = new Set(Array.isArray(list) ? list.filter((c): c is string => typeof c === 'string') : [])
     if (has.has('root')) return []
@@ -126,43 +154,29 @@ export async function checkVaultToken(
       .filter((c) => has.has('deny') || !has.has(c))
       .map((capability) => ({ path: r.path, capability }))
   })
-  if (missing.length > 0) {
-    const byPath = required.filter((r) => missing.some((m) => m.path === r.path))
-    const detail = byPath
-      .map((r) => {
-        const lacks = missing.filter((m) => m.path === r.path).map((m) => m.capability)
-        return `${r.path} lacks ${lacks.join(' and ')} (needed to ${r.operation}; Vault grants ${describeGranted(granted[r.path])})`
-      })
-      .join('; ')
-    const hcl = byPath.map((r) => `path "${r.path}" { capabilities = [${hclCaps(r)}] }`).join(' ')
-    return result(
-      'fail',
-      'MISSING_CAPABILITY',
-      `the agent's Vault token cannot do what its operations need: ${detail}`,
-      `Add to the token's policy (the README's policy for this agent): ${hcl}. Vault applies a policy change to existing tokens at once.`,
-      { ...life, missing },
-    )
-  }
-  if (ttl !== null && expiresAt !== null) {
-    const left = `expires in ${formatSeconds(ttl)} (${expiresAt})`
-    const renewHow = renewable
-      ? 'renew it (vault token renew) or give the agent a new token (VAULT_TOKEN_FILE) and restart it'
-      : 'it cannot be renewed: give the agent a new, longer-lived token (VAULT_TOKEN_FILE) and restart it'
-    if (ttl < opts.minRemainingSeconds) {
-      return result(
-        'fail',
-        'TOKEN_EXPIRING',
-        `the agent's Vault token ${left}: less than the ${formatSeconds(opts.minRemainingSeconds)} an operation may need`,
-        `The token is about to expire: ${renewHow}.`,
-        life,
-      )
-    }
-    if (ttl < opts.warnRemainingSeconds) {
-      return result('warn', 'TOKEN_EXPIRES_SOON', `the agent's Vault token ${left}`, `Plan for it: ${renewHow}.`, life)
-    }
-    return result('pass', 'OK', `the token holds every capability needed and ${left}`, null, life)
-  }
-  return result('pass', 'OK', 'the token holds every capability needed and does not expire', null, life)
+}
+
+function lacking(
+  required: readonly RequiredGrant[],
+  missing: Missing,
+  granted: Record<string, unknown>,
+  life: Pick<VaultTokenCheck, 'expires_at' | 'renewable'>,
+): VaultTokenCheck {
+  const byPath = required.filter((r) => missing.some((m) => m.path === r.path))
+  const detail = byPath
+    .map((r) => {
+      const lacks = missing.filter((m) => m.path === r.path).map((m) => m.capability)
+      return `${r.path} lacks ${lacks.join(' and ')} (needed to ${r.operation}; Vault grants ${describeGranted(granted[r.path])})`
+    })
+    .join('; ')
+  const hcl = byPath.map((r) => `path "${r.path}" { capabilities = [${hclCaps(r)}] }`).join(' ')
+  return verdict(
+    'fail',
+    'MISSING_CAPABILITY',
+    `the agent's Vault token cannot do what its operations need: ${detail}`,
+    `Add to the token's policy (the README's policy for this agent): ${hcl}. Vault applies a policy change to existing tokens at once.`,
+    { ...life, missing },
+  )
 }
 
 function asCoded(err: unknown): CodedError {
