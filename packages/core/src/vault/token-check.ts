@@ -196,7 +196,10 @@ function describeGranted(list: unknown): string {
 
 function hclCaps(r: RequiredGrant): string {
   // The README's policies name create beside update, as HashiCorp's tutorials do.
-  const caps = r.capabilities.includes('update') ? ['create', ...r.capabilities] : [...r.capabilities]
+  const caps =
+    r.capabilities.includes('update') && !r.capabilities.includes('create')
+      ? ['create', ...r.capabilities]
+      : [...r.capabilities]
   return caps.map((c) => `"${c}"`).join(', ')
 }
 

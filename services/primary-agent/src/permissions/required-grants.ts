@@ -16,4 +16,20 @@ export const PRIMARY_GRANTS: readonly RequiredGrant[] = [
     capabilities: ['update'],
     operation: 'revoke an unused secondary id',
   },
+  // createDrOperationToken keeps a policy and a batch-token role, written when missing or changed, then issues.
+  {
+    path: 'sys/policies/acl/vault-dr-dr-operation',
+    capabilities: ['read', 'create', 'update'],
+    operation: 'keep the DR operation token policy',
+  },
+  {
+    path: 'auth/token/roles/vault-dr-dr-operation',
+    capabilities: ['read', 'create', 'update'],
+    operation: 'keep the DR operation token role',
+  },
+  {
+    path: 'auth/token/create/vault-dr-dr-operation',
+    capabilities: ['update'],
+    operation: 'issue DR operation tokens',
+  },
 ]
