@@ -16,56 +16,57 @@ export const DEFAULT_PORT = 8400
 /** Secrets the gateway reads from `<NAME>_FILE` when that is set. */
 export const GATEWAY_SECRET_VARS = [...SERVICE_SECRET_VARS, 'VAULT_DR_STORE_KEY'] as const
 
-const GatewayEnv = z
-  .object({
-    ...serviceEnvShape(DEFAULT_PORT),
-    /** The SQLite file of clusters and handshakes (created with its directories); ':memory:' for a throwaway store. */
-    VAULT_DR_STORE: z.string().min(1).default('.vault-dr/gateway.sqlite'),
-    /**
-     * Secret the key that encrypts agent tokens at rest is derived from (HKDF-SHA256). Unset: VAULT_DR_API_TOKEN is
-     * used, so rotating the API token then means registering the clusters again.
-     */
-    VAULT_DR_STORE_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-    /** CA (PEM file) that signed the agents' HTTPS certificates, when the system roots do not hold it. */
-    VAULT_DR_AGENT_CACERT: pemFileVar.optional(),
-    /** Deadline of one call to an agent (status, probes, mint, inspect...). */
-    VAULT_DR_AGENT_TIMEOUT_MS: msVar(15_000),
-    /** Deadline of the calls that change a cluster and wait for it to settle: enable primary, activate secondary. */
-    VAULT_DR_AGENT_CHANGE_TIMEOUT_MS: msVar(60_000),
-    /** Deadline of each agent's status in the fleet view (GET /v1/clusters). */
-    VAULT_DR_FLEET_TIMEOUT_MS: msVar(2_000),
-    /** How long `verify` waits for the secondary to stream WALs from the primary. */
-    VAULT_DR_VERIFY_TIMEOUT_MS: msVar(60_000),
-    /** Default TTL of activation tokens the gateway mints (a handshake may set token_ttl). */
-    VAULT_DR_TOKEN_TTL: TokenTtl.default('5m'),
-    /** A token with less time left than this is revoked and minted anew before it is handed over. */
-    VAULT_DR_TOKEN_MIN_REMAINING_MS: msVar(30_000),
-    /** Name of this gateway in handshake leases, so several gateways can share one store. */
-    VAULT_DR_GATEWAY_ID: z
-      .string()
-      .min(1)
-      .max(128)
-      .regex(/^[^/]+$/, 'must not contain "/" (leases are written as <id>/<instance>)')
-      .default(hostname()),
-    /** How long a gateway's claim on a running handshake lasts without renewal before another may take it over. */
-    VAULT_DR_LEASE_MS: msVar(30_000),
-    /** Handshakes this gateway runs at once; more wait their turn as pending, so a fleet does not swamp a primary. */
-    VAULT_DR_MAX_RUNNING_HANDSHAKES: z.coerce.number().int().min(1).max(10_000).default(32),
-  })
-  .superRefine((env, ctx) => {
-    // Every handshake would be refused (token_ttl not longer than the time a token must have left): refuse it at start.
-    // zod runs this after a failed check too: a malformed TTL or minimum already has its message.
-    const minMs = env.VAULT_DR_TOKEN_MIN_REMAINING_MS
-    if (!TokenTtl.safeParse(env.VAULT_DR_TOKEN_TTL).success || !Number.isInteger(minMs)) return
-    const ttlMs = ttlSeconds(env.VAULT_DR_TOKEN_TTL) * 1000
-    if (ttlMs <= minMs) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['VAULT_DR_TOKEN_TTL'],
-        message: `${env.VAULT_DR_TOKEN_TTL} (${ttlMs} ms) must be longer than VAULT_DR_TOKEN_MIN_REMAINING_MS (${env.VAULT_DR_TOKEN_MIN_REMAINING_MS} ms), the time a token must have left when handed over: every handshake would be refused. Set a longer TTL (default 5m) or a shorter minimum.`,
-      })
-    }
-  })
+const GatewayEnv = z.object({
+  ...serviceEnvShape(DEFAULT_PORT),
+  /** The SQLite file of clusters and handshakes (created with its directories); ':memory:' for a throwaway store. */
+  VAULT_DR_STORE: z.string().min(1).default('.vault-dr/gateway.sqlite'),
+  /**
+   * Secret the key that encrypts agent tokens at rest is derived from (HKDF-SHA256). Unset: VAULT_DR_API_TOKEN is
+   * used, so rotating the API token then means registering the clusters again.
+   */
+  VAULT_DR_STORE_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** CA (PEM file) that signed the agents' HTTPS certificates, when the system roots do not hold it. */
+  VAULT_DR_AGENT_CACERT: pemFileVar.optional(),
+  /** Deadline of one call to an agent (status, probes, mint, inspect...). */
+  VAULT_DR_AGENT_TIMEOUT_MS: msVar(15_000),
+  /** Deadline of the calls that change a cluster and wait for it to settle: enable primary, activate secondary. */
+  VAULT_DR_AGENT_CHANGE_TIMEOUT_MS: msVar(60_000),
+  /** Deadline of each agent's status in the fleet view (GET /v1/clusters). */
+  VAULT_DR_FLEET_TIMEOUT_MS: msVar(2_000),
+  /** How long `verify` waits for the secondary to stream WALs from the primary. */
+  VAULT_DR_VERIFY_TIMEOUT_MS: msVar(60_000),
+  /** Default TTL of activation tokens the gateway mints (a handshake may set token_ttl). */
+  VAULT_DR_TOKEN_TTL: TokenTtl.default('5m'),
+  /** A token with less time left than this is revoked and minted anew before it is handed over. */
+  VAULT_DR_TOKEN_MIN_REMAINING_MS: msVar(30_000),
+  /** Name of this gateway in handshake leases, so several gateways can share one store. */
+  VAULT_DR_GATEWAY_ID: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[^/]+$/, 'must not contain "/" (leases are written as <id>/<instance>)')
+    .default(hostname()),
+  /** How long a gateway's claim on a running handshake lasts without renewal before another may take it over. */
+  VAULT_DR_LEASE_MS: msVar(30_000),
+  /** Handshakes this gateway runs at once; more wait their turn as pending, so a fleet does not swamp a primary. */
+  VAULT_DR_MAX_RUNNING_HANDSHAKES: z.coerce.number().int().min(1).max(10_000).default(32),
+})
+
+/** What no single variable can say: combinations that cannot work, refused at start with the variables named. */
+const CheckedGatewayEnv = GatewayEnv.superRefine((env, ctx) => {
+  // zod runs this after a failed check too: a malformed TTL or minimum already has its message.
+  const minMs = env.VAULT_DR_TOKEN_MIN_REMAINING_MS
+  if (!TokenTtl.safeParse(env.VAULT_DR_TOKEN_TTL).success || !Number.isInteger(minMs)) return
+  const ttlMs = ttlSeconds(env.VAULT_DR_TOKEN_TTL) * 1000
+  // Every handshake would be refused (token_ttl not longer than the time a token must have left).
+  if (ttlMs <= minMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['VAULT_DR_TOKEN_TTL'],
+      message: `${env.VAULT_DR_TOKEN_TTL} (${ttlMs} ms) must be longer than VAULT_DR_TOKEN_MIN_REMAINING_MS (${minMs} ms), the time a token must have left when handed over: every handshake would be refused. Set a longer TTL (default 5m) or a shorter minimum.`,
+    })
+  }
+})
 
 export interface HandshakeSettings {
   agentTimeoutMs: number
@@ -90,7 +91,7 @@ export interface GatewayConfig extends ServiceSettings {
 
 /** The only place the gateway reads its environment. */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
-  const parsed = loadEnv(GatewayEnv, env, GATEWAY_SECRET_VARS)
+  const parsed = loadEnv(CheckedGatewayEnv, env, GATEWAY_SECRET_VARS)
   return {
     ...serviceSettings(parsed),
     storePath: parsed.VAULT_DR_STORE,
