@@ -84,6 +84,7 @@ export const drPrimaryRoutes: FastifyPluginAsyncZod<{
     async (request, reply) => {
       const minted = await createSecondaryToken(agent, request.body.secondary_id, request.body.ttl, {
         retryUnavailableMs: Math.min(MINT_RETRY_MAX_MS, waitTimeoutMs),
+        secondaryPublicKey: request.body.secondary_public_key,
       })
       return reply.status(201).header('cache-control', 'no-store').send(minted)
     },

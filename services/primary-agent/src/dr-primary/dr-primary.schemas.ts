@@ -37,7 +37,19 @@ export const EnablePrimaryResult = z
   .meta({ id: 'EnablePrimaryResult' })
 
 export const CreateSecondaryTokenBody = z
-  .object({ secondary_id: SecondaryId, ttl: TokenTtl.default('30m') })
+  .object({
+    secondary_id: SecondaryId,
+    ttl: TokenTtl.default('30m'),
+    secondary_public_key: z
+      .string()
+      .min(16)
+      .max(8192)
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+      .optional()
+      .describe(
+        "The secondary's public key (generateDrPublicKey): the token comes back unwrapped, usable only by that secondary, with no unwrap call to this cluster",
+      ),
+  })
   .strict()
   .meta({ id: 'CreateSecondaryTokenRequest', examples: [{ secondary_id: 'dc2', ttl: '10m' }] })
 
@@ -46,7 +58,9 @@ export const SecondaryToken = z
     secondary_id: z.string(),
     token: z.string().describe('The wrapped, single-use activation token; shown once, never stored'),
     expires_at: z.iso.datetime(),
-    claims: ActivationTokenClaims,
+    claims: ActivationTokenClaims.nullable().describe(
+      "The token's non-secret claims; null for a token made with a secondary's public key (its format is Vault's own)",
+    ),
   })
   .meta({
     id: 'SecondaryToken',

@@ -22,12 +22,13 @@ export async function createSecondaryToken(
   agent: VaultAgent,
   secondaryId: string,
   ttl: string,
-  opts: { retryUnavailableMs?: number } = {},
+  opts: { retryUnavailableMs?: number; secondaryPublicKey?: string | undefined } = {},
 ) {
+  const publicKey = opts.secondaryPublicKey === undefined ? {} : { secondary_public_key: opts.secondaryPublicKey }
   const res = await agent.vault
     .write(
       'sys/replication/dr/primary/secondary-token',
-      { id: secondaryId, ttl: `${ttlSeconds(ttl)}s` },
+      { id: secondaryId, ttl: `${ttlSeconds(ttl)}s`, ...publicKey },
       opts.retryUnavailableMs === undefined ? {} : { retryUnavailableMs: opts.retryUnavailableMs },
     )
     .catch(async (err: unknown) => {
@@ -41,6 +42,7 @@ export async function createSecondaryToken(
       throw err
     })
   agent.invalidateStatus()
+  if (opts.secondaryPublicKey !== undefined) return publicKeyToken(res.body?.data, secondaryId, ttl)
   const wrap = res.body?.wrap_info
   if (!wrap?.token) {
     throw PrimaryErrors.tokenMissing('sys/replication/dr/primary/secondary-token returned no wrap_info.token', {
@@ -52,6 +54,24 @@ export async function createSecondaryToken(
   const created = Date.parse(wrap.creation_time)
   const expiresAt = new Date((Number.isNaN(created) ? Date.now() : created) + wrap.ttl * 1000)
   return { secondary_id: secondaryId, token: wrap.token, expires_at: expiresAt.toISOString(), claims: decoded.claims }
+}
+
+/** A token made for a secondary's public key: in data.token, unwrapped, in a format of Vault's own (not a JWT). */
+function publicKeyToken(data: Record<string, unknown> | null | undefined, secondaryId: string, ttl: string) {
+  const token = data?.token
+  if (typeof token !== 'string' || token === '') {
+    throw PrimaryErrors.tokenMissing(
+      'sys/replication/dr/primary/secondary-token with a public key returned no data.token',
+    )
+  }
+  const decoded = decodeActivationToken(token)
+  const expiresAt = new Date(Date.now() + ttlSeconds(ttl) * 1000)
+  return {
+    secondary_id: secondaryId,
+    token,
+    expires_at: expiresAt.toISOString(),
+    claims: decoded.ok ? decoded.claims : null,
+  }
 }
 
 /** Why Vault refused a mint, in our terms, when the status says (the exact refusal texts are not documented). */

@@ -16,6 +16,11 @@ export const PRIMARY_GRANTS: readonly RequiredGrant[] = [
     capabilities: ['update'],
     operation: 'revoke an unused secondary id',
   },
+  {
+    path: 'sys/replication/dr/primary/demote',
+    capabilities: ['update'],
+    operation: 'demote the primary (demoteDrPrimary)',
+  },
   // createDrOperationToken keeps a policy and a batch-token role, written when missing or changed, then issues.
   {
     path: 'sys/policies/acl/vault-dr-dr-operation',

@@ -5,6 +5,7 @@ export const PRIMARY_POLICY = `
 path "sys/replication/dr/primary/enable"           { capabilities = ["create", "update"] }
 path "sys/replication/dr/primary/secondary-token"  { capabilities = ["create", "update", "sudo"] }
 path "sys/replication/dr/primary/revoke-secondary" { capabilities = ["create", "update"] }
+path "sys/replication/dr/primary/demote"           { capabilities = ["create", "update"] }
 path "sys/policies/acl/vault-dr-dr-operation"      { capabilities = ["read", "create", "update"] }
 path "auth/token/roles/vault-dr-dr-operation"      { capabilities = ["read", "create", "update"] }
 path "auth/token/create/vault-dr-dr-operation"     { capabilities = ["create", "update"] }
