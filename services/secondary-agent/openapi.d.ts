@@ -84,7 +84,7 @@ export interface paths {
         };
         /**
          * Whether this agent's Vault token can do what its operations need
-         * @description Asks Vault itself, changing nothing: auth/token/lookup-self (the token is valid, and how long it has left) and sys/capabilities-self on sys/replication/dr/secondary/enable (update), sys/replication/dr/secondary/generate-public-key (update). A missing capability fails with its path named (code MISSING_CAPABILITY); an answer that passes is shared for a second. The token itself is never returned.
+         * @description Asks Vault itself, changing nothing: auth/token/lookup-self (the token is valid, and how long it has left) and sys/capabilities-self on sys/replication/dr/secondary/enable (update). A missing capability fails with its path named (code MISSING_CAPABILITY); an answer that passes is shared for a second. The token itself is never returned.
          */
         get: operations["checkVaultToken"];
         put?: never;
