@@ -15,6 +15,7 @@ import type {
   SecondaryPaths,
   SecondaryToken,
   TokenInspection,
+  VaultTokenCheck,
 } from './agent-types.ts'
 
 /** Where an agent is and how to authenticate to it; the token only ever lives in memory. */
@@ -44,6 +45,8 @@ export interface PrimaryAgentClient {
   mintToken(body: { secondary_id: string; ttl: string }, signal?: Sig): Promise<SecondaryToken>
   revoke(secondaryId: string, signal?: Sig): Promise<RevokeSecondaryResult>
   probeLocal(signal?: Sig): Promise<LocalClusterProbe>
+  /** Whether the agent's Vault token can do what its operations need (checkVaultToken). */
+  vaultToken(signal?: Sig): Promise<VaultTokenCheck>
 }
 
 /** Where the secondary's Vault reaches the primary's API, when not at the token's addr claim. */
@@ -63,6 +66,8 @@ export interface SecondaryAgentClient {
   activate(token: string, signal?: Sig, opts?: ActivateOptions): Promise<ActivateResult>
   /** How an activation sent to the agent stands (in flight, succeeded, failed, or unknown to that agent process). */
   activation(activationId: string, signal?: Sig): Promise<ActivationState>
+  /** Whether the agent's Vault token can do what its operations need (checkVaultToken). */
+  vaultToken(signal?: Sig): Promise<VaultTokenCheck>
 }
 
 const unwrapAt = ({ primaryApiAddr }: UnwrapAddress = {}) =>
@@ -155,6 +160,8 @@ export function createAgentClients(opts: {
           ),
         probeLocal: (sig) =>
           call('probeLocalCluster', true, sig, (api, signal) => api.POST('/v1/probes/local', { signal })),
+        vaultToken: (sig) =>
+          call('checkVaultToken', true, sig, (api, signal) => api.GET('/v1/vault-token', { signal })),
       }
     },
     secondary(target) {
@@ -193,6 +200,8 @@ export function createAgentClients(opts: {
               signal,
             }),
           ),
+        vaultToken: (sig) =>
+          call('checkVaultToken', true, sig, (api, signal) => api.GET('/v1/vault-token', { signal })),
       }
     },
     release: (cluster) => pools.release(cluster),
