@@ -35,15 +35,15 @@ describe('SIGTERM of each service', () => {
   it('lets the request in flight finish, then exits cleanly', async () => {
     stack = await startE2EStack({ vaultGates: true })
     const gates = stack.vaultGates as NonNullable<E2EStack['vaultGates']>
-    const [gatewayToken, primaryToken, secondaryToken] = stack.secrets.slice(2)
+    const { gateway: gatewayToken, primaryAgent: primaryToken, secondaryAgent: secondaryToken } = stack.apiTokens
     // max_age_ms=0 (live=true through the gateway): the agents ask Vault, never answer from their cache.
     const results = {
-      gateway: await stopDuringRequest(stack.gateway, '/v1/clusters?live=true', gatewayToken!, [
+      gateway: await stopDuringRequest(stack.gateway, '/v1/clusters?live=true', gatewayToken, [
         gates.primary,
         gates.secondary,
       ]),
-      primary: await stopDuringRequest(stack.primaryAgent, '/v1/status?max_age_ms=0', primaryToken!, [gates.primary]),
-      secondary: await stopDuringRequest(stack.secondaryAgent, '/v1/status?max_age_ms=0', secondaryToken!, [
+      primary: await stopDuringRequest(stack.primaryAgent, '/v1/status?max_age_ms=0', primaryToken, [gates.primary]),
+      secondary: await stopDuringRequest(stack.secondaryAgent, '/v1/status?max_age_ms=0', secondaryToken, [
         gates.secondary,
       ]),
     }

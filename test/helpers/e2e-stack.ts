@@ -62,6 +62,8 @@ export interface E2EStack {
   simEvents: string[]
   /** Every secret of the run, to search the logs for. */
   secrets: string[]
+  /** The API tokens of the gateway and of each agent, to call them directly. */
+  apiTokens: { gateway: string; primaryAgent: string; secondaryAgent: string }
   /** Stops the gateway (SIGKILL by default) and starts a new one on the same store. */
   restartGateway(signal?: NodeJS.Signals): Promise<void>
   /** Stops the secondary agent (SIGKILL by default) and starts a new process of it on the same address. */
@@ -194,6 +196,7 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
       gateway: await startChildService('gateway', gatewayEnv, gatewayAt),
       gatewayTokenFile: gatewayEnv.VAULT_DR_API_TOKEN_FILE,
       gatewayApi: undefined as never,
+      apiTokens: tokens,
       secrets: [
         primary.rootToken,
         secondary.rootToken,
