@@ -53,6 +53,15 @@ export class EtcdKeys {
     return `${this.#prefix}unfinished/primary/${seg(primary)}/`
   }
 
+  /** Every handshake of a secondary id of a primary, finished or not: one key each under this folder. */
+  ofSecondaryId(primary: string, secondaryId: string) {
+    return `${this.#prefix}by-secondary-id/${seg(primary)}/${seg(secondaryId)}/`
+  }
+  /** Handshakes with revoke_pending set: one key each under this folder. */
+  revokePending() {
+    return `${this.#prefix}revoke-pending/`
+  }
+
   /** The index keys an unfinished handshake holds. */
   unfinishedIndex(h: Pick<HandshakeRecord, 'id' | 'primary' | 'secondary' | 'secondary_id'>): string[] {
     return [

@@ -50,6 +50,7 @@ describe('EtcdStore', () => {
       const keys = (await everything(p1)).split('\n').map((line) => line.slice(0, line.indexOf('=')))
       expect(keys.every((k) => k.startsWith(p1))).toBe(true)
       expect(keys.map((k) => k.slice(p1.length).split('/')[0]).sort()).toEqual([
+        'by-secondary-id',
         'events',
         'handshakes',
         'idempotency',
@@ -57,9 +58,12 @@ describe('EtcdStore', () => {
         'unfinished',
         'unfinished',
       ])
-      // Once finished, the handshake no longer holds its unfinished index keys.
-      await a.updateHandshake(id, { state: 'failed', finished_at: AT }, AT)
+      // Once finished, the handshake no longer holds its unfinished index keys; a pending revocation has its own.
+      await a.updateHandshake(id, { state: 'failed', finished_at: AT, revoke_pending: true }, AT)
       expect(await everything(`${p1}unfinished/`)).toBe('')
+      expect(await everything(`${p1}revoke-pending/`)).toBe(`${p1}revoke-pending/${id}=${id}`)
+      await a.updateHandshake(id, { revoke_pending: false }, AT)
+      expect(await everything(`${p1}revoke-pending/`)).toBe('')
     } finally {
       await a.close()
       await b.close()

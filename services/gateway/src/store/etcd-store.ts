@@ -139,6 +139,7 @@ export class EtcdStore implements Store {
     const ops = [
       put(keys.handshake(h.id), JSON.stringify(doc)),
       ...guarded.slice(1).map((key) => put(key, h.id)),
+      put(`${keys.ofSecondaryId(h.primary, h.secondary_id)}${encodeURIComponent(h.id)}`, h.id),
       this.#eventOp(h.id, h.created_at, { type: 'state', data: { state: h.state } }),
     ]
     for (;;) {
@@ -169,10 +170,17 @@ export class EtcdStore implements Store {
     return read === undefined ? undefined : toRecord(read.doc)
   }
 
+  /** The handshakes an index folder names (one key per handshake, its id as value), read at one revision. */
+  async #listed(folder: string): Promise<Read[]> {
+    const ids = (await this.#kv.list(folder)).map((kv) => kv.value.toString('utf8'))
+    const kvs = await this.#kv.getMany(ids.map((id) => this.#keys.handshake(id)))
+    return kvs.filter((kv): kv is Kv => kv !== undefined).map((kv) => ({ kv, doc: parse(kv) }))
+  }
+
   async secondaryIdHistory(primary: string, secondaryId: string, exceptHandshake: string) {
-    const others = (await this.#all())
+    const others = (await this.#listed(this.#keys.ofSecondaryId(primary, secondaryId)))
       .map((r) => r.doc)
-      .filter((d) => d.primary === primary && d.secondary_id === secondaryId && d.id !== exceptHandshake)
+      .filter((d) => d.id !== exceptHandshake)
     return {
       minted: others.some((d) => d.mint_requested_at !== null),
       activated: others.some((d) => d.steps.some((s) => s.name === 'activate_secondary' && s.status === 'succeeded')),
@@ -192,7 +200,7 @@ export class EtcdStore implements Store {
   }
 
   async pendingRevocations() {
-    return (await this.#all())
+    return (await this.#listed(this.#keys.revokePending()))
       .filter((r) => r.doc.revoke_pending && !unfinished(r.doc))
       .sort(
         (a, b) =>
@@ -203,11 +211,7 @@ export class EtcdStore implements Store {
 
   async resumable(owner: string, now: number, ownName?: string) {
     // Only the unfinished ones, found through the index every unfinished handshake holds.
-    const ids = (await this.#kv.list(this.#keys.unfinishedSecondaries())).map((kv) => kv.value.toString('utf8'))
-    const kvs = await this.#kv.getMany(ids.map((id) => this.#keys.handshake(id)))
-    return kvs
-      .filter((kv): kv is Kv => kv !== undefined)
-      .map((kv) => ({ kv, doc: parse(kv) }))
+    return (await this.#listed(this.#keys.unfinishedSecondaries()))
       .filter((r) => unfinished(r.doc) && claimable(r.doc, owner, now, ownName))
       .sort(oldestFirst)
       .map((r) => toRecord(r.doc))
@@ -233,6 +237,10 @@ export class EtcdStore implements Store {
         if (before.includes(key)) continue
         compare.push(absent(key))
         ops.push(put(key, id))
+      }
+      if (doc.revoke_pending !== next.revoke_pending) {
+        const marker = `${keys.revokePending()}${encodeURIComponent(id)}`
+        ops.push(next.revoke_pending ? put(marker, id) : del(marker))
       }
       if (event !== undefined) ops.push(this.#eventOp(id, at, event))
       if (await this.#kv.txn(compare, ops)) return { cancel_requested: next.cancel_requested }
