@@ -42,6 +42,38 @@ function mortal(inner: Store): { store: Store; die: () => Promise<never>; bury: 
   }
 }
 
+/**
+ * A store that freezes on demand, as a gateway process stopped (SIGSTOP, a long pause) mid-handshake: from `freeze()`
+ * on, calls wait; `thaw()` lets them through, late, as the process carries on where it stopped.
+ */
+function freezable(inner: Store): { store: Store; freeze: () => Promise<void>; thaw: () => void } {
+  let frozen: Promise<void> | undefined
+  let thaw = () => {}
+  const store = new Proxy(inner, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target)
+      if (typeof value !== 'function' || prop === 'close') return value?.bind?.(target) ?? value
+      return async (...args: unknown[]) => {
+        if (frozen !== undefined) await frozen
+        return value.apply(target, args)
+      }
+    },
+  })
+  return {
+    store,
+    freeze: () => {
+      frozen = new Promise<void>((resolve) => {
+        thaw = () => {
+          frozen = undefined
+          resolve()
+        }
+      })
+      return frozen
+    },
+    thaw: () => thaw(),
+  }
+}
+
 describe('two gateways on one etcd cluster (fake agents)', () => {
   let prefix = ''
   let world = new FakeWorld()
@@ -212,6 +244,52 @@ describe('two gateways on one etcd cluster (fake agents)', () => {
     expect(hs.steps.find((s) => s.name === 'activate_secondary')?.detail).toContain('not activated again')
     expect(world.calls.filter((c) => c === 'secondary.activate')).toHaveLength(1)
     expect(world.activations).toBe(1)
+    expect((await succeededSteps(id)).sort()).toEqual([...STEP_NAMES].sort())
+  })
+
+  it('A frozen before activate_secondary wakes after B took over and finished: its late writes are refused, nothing is done twice', async () => {
+    const settings = gatewayConfig(etcd.cluster.storeUrl, env('gw-a')).etcd
+    if (settings === undefined) throw new Error('the test gateway should be on etcd')
+    const inner = new EtcdStore(settings)
+    const { store, freeze, thaw } = freezable(inner)
+    let frozenAt = 0
+    const a = await startGateway(
+      etcd.cluster.storeUrl,
+      {
+        agents: world.clients(),
+        store,
+        hooks: {
+          beforeStep: async (_id, step) => {
+            if (step !== 'activate_secondary' || frozenAt > 0) return
+            frozenAt = Date.now()
+            await freeze()
+          },
+        },
+      },
+      env('gw-a'),
+    )
+    cleanups.push(async () => {
+      thaw()
+      await a.app.close()
+      await inner.close()
+    })
+    await registerPair(a.app)
+    const id = (await createHandshake(a.app)).json().id as string
+    await until(() => frozenAt > 0, 'gateway A to stop before activate_secondary')
+    const { gw: b, first } = await survivor()
+    const byB = await waitFor(b.app, id)
+    expect(byB.state).toBe('succeeded')
+    expect(first.step).toBe('activate_secondary')
+
+    thaw()
+    await until(
+      () => a.logs.text.includes('no longer held by this gateway process') || a.logs.text.includes('lease lost'),
+      'gateway A to find it lost the handshake',
+    )
+    const final = await waitFor(b.app, id)
+    expect(final.finished_at).toBe(byB.finished_at)
+    expect(world.activations).toBe(1)
+    expect(world.calls.filter((c) => c === 'secondary.activate')).toHaveLength(1)
     expect((await succeededSteps(id)).sort()).toEqual([...STEP_NAMES].sort())
   })
 
