@@ -72,7 +72,9 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
         return typeof value === 'function' ? value.bind(target) : value
       },
     })
-    const env = { VAULT_DR_LEASE_MS: '300' }
+    // A stops itself two thirds into its lease (renewals failing): time enough to reach the activation on either
+    // store, under load too (an etcd write goes through a quorum; a SQLite one only to a local file).
+    const env = { VAULT_DR_LEASE_MS: kind === 'etcd' ? '2000' : '300' }
     const a = await fx.gateway({ store: storeA }, { ...env, VAULT_DR_GATEWAY_ID: 'gw-a' })
     await registerPair(a.app)
     const id = (await createHandshake(a.app)).json().id as string
