@@ -323,6 +323,9 @@ describe('two gateways on one etcd cluster (fake agents)', () => {
         ok: false,
         detail: expect.stringMatching(/^GATEWAY_ERR_STORE_UNAVAILABLE: .*Start the stopped etcd members/),
       })
+      // What the VaultDrGatewayWithoutQuorum alert fires on.
+      const metrics = (await gw.app.inject({ method: 'GET', url: '/metrics' })).body
+      expect(metrics).toContain('vault_dr_readiness_check{check="store",service="vault-dr-gateway"} 0\n')
       const refused = await gw.app.inject({
         method: 'POST',
         url: '/v1/handshakes',
