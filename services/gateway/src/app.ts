@@ -49,7 +49,7 @@ export interface GatewayDeps {
 export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   const settings = config.handshakes
   const registry = new Registry()
-  const store = deps.store ?? openStore(config.storePath)
+  const store = deps.store ?? openStore(config.storePath, config.etcd)
   const box = new SecretBox(config.storeSecret)
   const agents =
     deps.agents ??

@@ -94,4 +94,60 @@ describe('loadGatewayConfig', () => {
     ])
     expect((error as ConfigError).message).not.toContain('short')
   })
+
+  it('reads an etcd:// VAULT_DR_STORE as etcd members, with TLS files and a key prefix', () => {
+    const plain = loadGatewayConfig({
+      VAULT_DR_API_TOKEN: API_TOKEN,
+      VAULT_DR_STORE: 'etcd://a:2379,10.0.0.2:2379,[::1]:2379',
+    })
+    expect(plain.etcd).toEqual({
+      hosts: ['http://a:2379', 'http://10.0.0.2:2379', 'http://[::1]:2379'],
+      prefix: '/vault-dr/',
+      caPem: undefined,
+      certPem: undefined,
+      keyPem: undefined,
+      callTimeoutMs: 2_000,
+    })
+    expect(loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN }).etcd).toBeUndefined()
+    const tmp = tempDir()
+    try {
+      const ca = join(tmp.dir, 'ca.pem')
+      const cert = join(tmp.dir, 'cert.pem')
+      const key = join(tmp.dir, 'key.pem')
+      writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+      writeFileSync(cert, '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n')
+      writeFileSync(key, '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n')
+      const tls = loadGatewayConfig({
+        VAULT_DR_API_TOKEN: API_TOKEN,
+        VAULT_DR_STORE: 'etcd://a:2379',
+        VAULT_DR_ETCD_CACERT: ca,
+        VAULT_DR_ETCD_CERT: cert,
+        VAULT_DR_ETCD_KEY: key,
+        VAULT_DR_ETCD_PREFIX: '/site-a/dr/',
+      }).etcd
+      expect(tls).toMatchObject({ hosts: ['https://a:2379'], prefix: '/site-a/dr/' })
+      expect([tls?.caPem, tls?.certPem, tls?.keyPem].map((pem) => pem?.slice(0, 27))).toEqual([
+        '-----BEGIN CERTIFICATE-----',
+        '-----BEGIN CERTIFICATE-----',
+        '-----BEGIN PRIVATE KEY-----',
+      ])
+      const halfTls = () =>
+        loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_STORE: 'etcd://a:2379', VAULT_DR_ETCD_CERT: cert })
+      expect(halfTls).toThrow(/VAULT_DR_ETCD_CERT and VAULT_DR_ETCD_KEY: set both/)
+      expect(halfTls).toThrow(/VAULT_DR_ETCD_CACERT: set it/)
+    } finally {
+      tmp.cleanup()
+    }
+  })
+
+  it('names VAULT_DR_STORE when an etcd address is not host:port, and VAULT_DR_ETCD_PREFIX without slashes', () => {
+    const load = (env: Record<string, string>) => () => loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, ...env })
+    expect(load({ VAULT_DR_STORE: 'etcd://a:2379,b,c:99999' })).toThrow(
+      /VAULT_DR_STORE: "b", "c:99999" is not host:port: write etcd:\/\/host1:2379/,
+    )
+    expect(load({ VAULT_DR_STORE: 'etcd://' })).toThrow(/VAULT_DR_STORE: "" is not host:port/)
+    expect(load({ VAULT_DR_STORE: 'etcd://a:1', VAULT_DR_ETCD_PREFIX: 'vault-dr' })).toThrow(
+      /VAULT_DR_ETCD_PREFIX: must start and end with "\/"/,
+    )
+  })
 })

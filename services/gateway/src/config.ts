@@ -3,6 +3,7 @@ import {
   loadEnv,
   msVar,
   pemFileVar,
+  pemKeyFileVar,
   SERVICE_SECRET_VARS,
   type ServiceSettings,
   serviceEnvShape,
@@ -10,6 +11,8 @@ import {
 } from '@vault-dr/core'
 import { z } from 'zod'
 import { TokenTtl, ttlSeconds } from './handshakes/token-ttl.ts'
+import { etcdSettings } from './store/etcd-config.ts'
+import type { EtcdSettings } from './store/etcd-kv.ts'
 
 export const DEFAULT_PORT = 8400
 
@@ -18,8 +21,23 @@ export const GATEWAY_SECRET_VARS = [...SERVICE_SECRET_VARS, 'VAULT_DR_STORE_KEY'
 
 const GatewayEnv = z.object({
   ...serviceEnvShape(DEFAULT_PORT),
-  /** The SQLite file of clusters and handshakes (created with its directories); ':memory:' for a throwaway store. */
+  /**
+   * The SQLite file of clusters and handshakes (created with its directories); ':memory:' for a throwaway store; or
+   * etcd://host1:2379,host2:2379,host3:2379 for an etcd cluster that several gateways share.
+   */
   VAULT_DR_STORE: z.string().min(1).default('.vault-dr/gateway.sqlite'),
+  /** etcd over TLS: the CA (PEM file) that signed the members' certificates. */
+  VAULT_DR_ETCD_CACERT: pemFileVar.optional(),
+  /** etcd client certificate and its key (PEM files), when the members ask for one. */
+  VAULT_DR_ETCD_CERT: pemFileVar.optional(),
+  VAULT_DR_ETCD_KEY: pemKeyFileVar.optional(),
+  /** Every key the gateway writes in etcd starts with this. */
+  VAULT_DR_ETCD_PREFIX: z
+    .string()
+    .regex(/^\/(.*\/)?$/, 'must start and end with "/", such as /vault-dr/')
+    .default('/vault-dr/'),
+  /** Deadline of one call to an etcd member; a call without a quorum fails after it. */
+  VAULT_DR_ETCD_TIMEOUT_MS: msVar(2_000),
   /**
    * Secret the key that encrypts agent tokens at rest is derived from (HKDF-SHA256). Unset: VAULT_DR_API_TOKEN is
    * used, so rotating the API token then means registering the clusters again.
@@ -82,6 +100,8 @@ export interface HandshakeSettings {
 
 export interface GatewayConfig extends ServiceSettings {
   storePath: string
+  /** Set when VAULT_DR_STORE is etcd://...: the members, TLS and key prefix. */
+  etcd: EtcdSettings | undefined
   /** The secret the store's encryption key is derived from: VAULT_DR_STORE_KEY, else the API token. */
   storeSecret: string
   /** CA that signed the agents' HTTPS certificates (VAULT_DR_AGENT_CACERT). */
@@ -95,6 +115,14 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   return {
     ...serviceSettings(parsed),
     storePath: parsed.VAULT_DR_STORE,
+    etcd: etcdSettings({
+      store: parsed.VAULT_DR_STORE,
+      caPem: parsed.VAULT_DR_ETCD_CACERT?.pem,
+      certPem: parsed.VAULT_DR_ETCD_CERT?.pem,
+      keyPem: parsed.VAULT_DR_ETCD_KEY?.pem,
+      prefix: parsed.VAULT_DR_ETCD_PREFIX,
+      callTimeoutMs: parsed.VAULT_DR_ETCD_TIMEOUT_MS,
+    }),
     storeSecret: parsed.VAULT_DR_STORE_KEY ?? parsed.VAULT_DR_API_TOKEN,
     agentCaPem: parsed.VAULT_DR_AGENT_CACERT?.pem,
     handshakes: {

@@ -10,12 +10,14 @@ import {
   until,
   waitFor,
 } from './helpers/gateway.ts'
-import { type Gateway, useGatewayFixture } from './helpers/gateway-fixture.ts'
+import { type Gateway, STORE_KINDS, useGatewayFixture } from './helpers/gateway-fixture.ts'
 
 const LATE = 'cancel requested once the activation was sent'
 
-describe('a cancellation after the activation was sent does not pretend nothing happened (fake agents)', () => {
-  const fx = useGatewayFixture()
+const SUITE = 'a cancellation after the activation was sent does not pretend nothing happened (fake agents, %s store)'
+
+describe.each(STORE_KINDS)(SUITE, (kind) => {
+  const fx = useGatewayFixture(kind)
   let gw: Gateway
 
   async function start(deps: Parameters<typeof startGateway>[1] = {}) {

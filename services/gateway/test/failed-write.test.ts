@@ -3,10 +3,10 @@ import { GatewayErrors } from '../src/gateway-errors.ts'
 import { SqliteStore } from '../src/store/sqlite-store.ts'
 import type { Store } from '../src/store/store.ts'
 import { createHandshake, registerPair, waitFor } from './helpers/gateway.ts'
-import { useGatewayFixture } from './helpers/gateway-fixture.ts'
+import { STORE_KINDS, useGatewayFixture } from './helpers/gateway-fixture.ts'
 
 /** The store, with the write that records `step` as succeeded failing once (SQLITE_BUSY past busy_timeout, EIO). */
-function failingOnce(inner: SqliteStore, step: string): Store & { failed: boolean } {
+function failingOnce(inner: Store, step: string): Store & { failed: boolean } {
   const state = { failed: false }
   return new Proxy(inner, {
     get(target, prop, receiver) {
@@ -27,11 +27,11 @@ function failingOnce(inner: SqliteStore, step: string): Store & { failed: boolea
   }) as unknown as Store & { failed: boolean }
 }
 
-describe('a store write that fails after a step did its work (fake agents)', () => {
-  const fx = useGatewayFixture()
+describe.each(STORE_KINDS)('a store write that fails after a step did its work (fake agents, %s store)', (kind) => {
+  const fx = useGatewayFixture(kind)
 
   it('is not the step failing: the run stops, resumes, and finds the activation instead of repeating it', async () => {
-    const inner = new SqliteStore(fx.path)
+    const inner = fx.openStore()
     onTestFinished(() => inner.close())
     const store = failingOnce(inner, 'activate_secondary')
     const gw = await fx.gateway({ store }, { VAULT_DR_LEASE_MS: '300' })

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { FakeWorld } from './helpers/fake-agents.ts'
 import { AUTH, createHandshake, stepStatuses, waitFor } from './helpers/gateway.ts'
-import { useRegisteredGateway } from './helpers/gateway-fixture.ts'
+import { STORE_KINDS, useRegisteredGateway } from './helpers/gateway-fixture.ts'
 
-describe('handshake state machine (fake agents)', () => {
-  const fx = useRegisteredGateway()
+describe.each(STORE_KINDS)('handshake state machine (fake agents, %s store)', (kind) => {
+  const fx = useRegisteredGateway({}, kind)
 
   it('runs every step in order and records them', async () => {
     const res = await createHandshake(fx.gw.app)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { STEP_NAMES, type StepName } from '../src/handshakes/handshakes.schemas.ts'
-import { SqliteStore } from '../src/store/sqlite-store.ts'
+import type { Store } from '../src/store/store.ts'
 import {
   AUTH,
   createHandshake,
@@ -10,12 +10,12 @@ import {
   stepStatuses,
   waitFor,
 } from './helpers/gateway.ts'
-import { type Gateway, useGatewayFixture } from './helpers/gateway-fixture.ts'
+import { type Gateway, STORE_KINDS, useGatewayFixture } from './helpers/gateway-fixture.ts'
 
 const never = () => new Promise<never>(() => {})
 
-describe('durability: crashes, restarts and cancellation (fake agents)', () => {
-  const fx = useGatewayFixture()
+describe.each(STORE_KINDS)('durability: crashes, restarts and cancellation (fake agents, %s store)', (kind) => {
+  const fx = useGatewayFixture(kind)
 
   /** A gateway that "crashes" (stops, abandoning its step at once) when `crash` says so. */
   async function crashingGateway(crash: { beforeStep?: StepName; during?: string }) {
@@ -35,11 +35,15 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
         return die()
       }
     }
-    holder.gw = await startGateway(fx.path, {
-      agents: fx.world.clients(),
-      stopGraceMs: 0,
-      hooks: { beforeStep: (_id, step) => (step === crash.beforeStep ? die() : undefined) },
-    })
+    holder.gw = await startGateway(
+      fx.path,
+      {
+        agents: fx.world.clients(),
+        stopGraceMs: 0,
+        hooks: { beforeStep: (_id, step) => (step === crash.beforeStep ? die() : undefined) },
+      },
+      fx.storeEnv,
+    )
     return { gw: holder.gw, crashed }
   }
 
@@ -52,7 +56,7 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
     await registerPair(gw.app)
     const id = (await createHandshake(gw.app)).json().id as string
     await crashed
-    const before = await readOnly(fx.path, id)
+    const before = await readOnly(fx.openStore(), id)
     expect(before.state).toBe('running')
     expect(before.steps.find((s) => s.name === step)?.status).toBe('pending')
     const hs = await restartAndFinish(id)
@@ -74,7 +78,7 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
     await registerPair(gw.app)
     const id = (await createHandshake(gw.app)).json().id as string
     await crashed
-    const before = await readOnly(fx.path, id)
+    const before = await readOnly(fx.openStore(), id)
     expect(before.steps.filter((s) => s.status === 'running')).toHaveLength(1)
     const hs = await restartAndFinish(id)
     expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
@@ -191,7 +195,7 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
     const id = (await createHandshake(gw.app)).json().id as string
     await crashed
     // The operator cancels while the gateway is down (or through another gateway sharing the store).
-    const store = new SqliteStore(fx.path)
+    const store = fx.openStore()
     await store.requestCancel(id, new Date().toISOString())
     const before = await store.getHandshake(id)
     await store.close()
@@ -213,9 +217,8 @@ describe('durability: crashes, restarts and cancellation (fake agents)', () => {
   })
 })
 
-/** The handshake as stored, read through a store of its own. */
-async function readOnly(path: string, id: string) {
-  const store = new SqliteStore(path)
+/** The handshake as stored, read through a store of its own (closed here). */
+async function readOnly(store: Store, id: string) {
   try {
     const hs = await store.getHandshake(id)
     if (hs === undefined) throw new Error(`no handshake ${id}`)

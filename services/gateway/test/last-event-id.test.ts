@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { AUTH, createHandshake, registerPair, waitFor } from './helpers/gateway.ts'
-import { useGatewayFixture } from './helpers/gateway-fixture.ts'
+import { STORE_KINDS, useGatewayFixture } from './helpers/gateway-fixture.ts'
 
-describe('Last-Event-ID on the event stream', () => {
-  const fx = useGatewayFixture()
+describe.each(STORE_KINDS)('Last-Event-ID on the event stream (%s store)', (kind) => {
+  const fx = useGatewayFixture(kind)
 
   async function finishedHandshake() {
     const gw = await fx.gateway()

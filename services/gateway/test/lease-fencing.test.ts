@@ -1,11 +1,12 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { SqliteStore } from '../src/store/sqlite-store.ts'
 import type { Store } from '../src/store/store.ts'
 import { createHandshake, getHandshake, registerPair, until, waitFor } from './helpers/gateway.ts'
-import { useGatewayFixture } from './helpers/gateway-fixture.ts'
+import { STORE_KINDS, useGatewayFixture } from './helpers/gateway-fixture.ts'
 
-describe('one handshake is driven by one gateway process at a time (fake agents, shared store)', () => {
-  const fx = useGatewayFixture()
+const SUITE = 'one handshake is driven by one gateway process at a time (fake agents, shared %s store)'
+
+describe.each(STORE_KINDS)(SUITE, (kind) => {
+  const fx = useGatewayFixture(kind)
 
   /** Holds the first activation call until released; `sent` turns true once it is in flight. */
   function holdFirstActivation() {
@@ -57,10 +58,10 @@ describe('one handshake is driven by one gateway process at a time (fake agents,
 
   it('a process whose lease renewals keep failing stops writing once another took the handshake over', async () => {
     const held = holdFirstActivation()
-    const inner = new SqliteStore(fx.path)
+    const inner = fx.openStore()
     onTestFinished(() => inner.close())
     let claims = 0
-    // Every renewal fails (SQLITE_BUSY past busy_timeout, a transient I/O error); the first claim works.
+    // Every renewal fails (SQLITE_BUSY past busy_timeout, no etcd quorum, a transient I/O error); the first claim works.
     const storeA: Store = new Proxy(inner, {
       get(target, prop, receiver) {
         if (prop === 'claim') {
@@ -71,7 +72,9 @@ describe('one handshake is driven by one gateway process at a time (fake agents,
         return typeof value === 'function' ? value.bind(target) : value
       },
     })
-    const env = { VAULT_DR_LEASE_MS: '300' }
+    // A stops itself two thirds into its lease (renewals failing): time enough to reach the activation on either
+    // store, under load too (an etcd write goes through a quorum; a SQLite one only to a local file).
+    const env = { VAULT_DR_LEASE_MS: kind === 'etcd' ? '2000' : '300' }
     const a = await fx.gateway({ store: storeA }, { ...env, VAULT_DR_GATEWAY_ID: 'gw-a' })
     await registerPair(a.app)
     const id = (await createHandshake(a.app)).json().id as string

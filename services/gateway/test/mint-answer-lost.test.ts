@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { GatewayErrors } from '../src/gateway-errors.ts'
 import { createHandshake, registerPair, waitFor } from './helpers/gateway.ts'
-import { useGatewayFixture } from './helpers/gateway-fixture.ts'
+import { STORE_KINDS, useGatewayFixture } from './helpers/gateway-fixture.ts'
 
-describe('a mint whose answer is lost (the primary agent dies after Vault minted) (fake agents)', () => {
-  const fx = useGatewayFixture()
+const SUITE = 'a mint whose answer is lost (the primary agent dies after Vault minted) (fake agents, %s store)'
+
+describe.each(STORE_KINDS)(SUITE, (kind) => {
+  const fx = useGatewayFixture(kind)
 
   it('revokes the unused id once the agent answers again and mints anew: the handshake succeeds', async () => {
     let lost = false

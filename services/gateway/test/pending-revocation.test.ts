@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { GatewayErrors } from '../src/gateway-errors.ts'
 import { createHandshake, registerPair, until, waitFor } from './helpers/gateway.ts'
-import { useGatewayFixture } from './helpers/gateway-fixture.ts'
+import { STORE_KINDS, useGatewayFixture } from './helpers/gateway-fixture.ts'
 
-describe('an unused token left valid because the primary agent was down when its handshake failed (fake agents)', () => {
-  const fx = useGatewayFixture()
+const SUITE =
+  'an unused token left valid because the primary agent was down when its handshake failed (fake agents, %s store)'
+
+describe.each(STORE_KINDS)(SUITE, (kind) => {
+  const fx = useGatewayFixture(kind)
 
   it('is revoked once the agent answers again, and the handshake says so; the fix says it will be', async () => {
     fx.world.intercept['secondary.activate'] = async () => {

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { GatewayErrors } from '../src/gateway-errors.ts'
 import { AUTH, createHandshake, register, stepStatuses, waitFor } from './helpers/gateway.ts'
-import { useRegisteredGateway } from './helpers/gateway-fixture.ts'
+import { STORE_KINDS, useRegisteredGateway } from './helpers/gateway-fixture.ts'
 
 const IN_USE = 'GATEWAY_ERR_SECONDARY_ID_IN_USE'
 const NOT_OURS = 'GATEWAY_ERR_SECONDARY_ID_NOT_OURS'
 const never = () => new Promise<never>(() => {})
 
-describe('a secondary id another DR secondary uses is never revoked (fake agents)', () => {
-  const fx = useRegisteredGateway()
+const SUITE = 'a secondary id another DR secondary uses is never revoked (fake agents, %s store)'
+
+describe.each(STORE_KINDS)(SUITE, (kind) => {
+  const fx = useRegisteredGateway({}, kind)
 
   /** The primary already replicates to a live DR secondary, elsewhere, under the id dc3. */
   function liveSecondaryElsewhere() {

@@ -1,28 +1,27 @@
-import { DatabaseSync } from 'node:sqlite'
 import { describe, expect, it } from 'vitest'
-import { SqliteStore } from '../src/store/sqlite-store.ts'
 import type { Store } from '../src/store/store.ts'
 import { AUTH, createHandshake, registerPair, startGateway, until } from './helpers/gateway.ts'
-import { useGatewayFixture } from './helpers/gateway-fixture.ts'
+import { STORE_KINDS, useGatewayFixture } from './helpers/gateway-fixture.ts'
 
 const never = () => new Promise<never>(() => {})
 
-describe('the event stream of a handshake another gateway sharing the store finishes', () => {
-  const fx = useGatewayFixture()
+describe.each(STORE_KINDS)('the event stream of a handshake another gateway sharing the %s store finishes', (kind) => {
+  const fx = useGatewayFixture(kind)
 
   it('sends every stored event before done, the final state event included', async () => {
-    const inner = new SqliteStore(fx.path)
+    const inner = fx.openStore()
+    const other = fx.openStore()
     let armed = false
-    let commitFromOtherGateway = () => {}
+    let commitFromOtherGateway = async () => {}
     const store: Store = new Proxy(inner, {
       get(target, prop, receiver) {
         if (prop === 'events') {
           return async (id: string, after: number) => {
             const events = await target.events(id, after)
-            // Another gateway sharing the file commits the final transition between this read and the next one.
+            // Another gateway sharing the store commits the final transition between this read and the next one.
             if (armed && after > 0) {
               armed = false
-              commitFromOtherGateway()
+              await commitFromOtherGateway()
             }
             return events
           }
@@ -31,31 +30,26 @@ describe('the event stream of a handshake another gateway sharing the store fini
         return typeof v === 'function' ? v.bind(target) : v
       },
     })
-    const gw = await startGateway(fx.path, {
-      agents: fx.world.clients(),
-      store,
-      stopGraceMs: 0,
-      hooks: { beforeStep: never },
-    })
+    const gw = await startGateway(
+      fx.path,
+      {
+        agents: fx.world.clients(),
+        store,
+        stopGraceMs: 0,
+        hooks: { beforeStep: never },
+      },
+      fx.storeEnv,
+    )
     fx.gateways.push(gw)
     await registerPair(gw.app)
     const id = (await createHandshake(gw.app)).json().id as string
     await until(async () => (await inner.getHandshake(id))?.state === 'running', 'running')
 
-    commitFromOtherGateway = () => {
-      const db = new DatabaseSync(fx.path)
-      db.exec('PRAGMA busy_timeout = 5000')
+    commitFromOtherGateway = async () => {
       const at = new Date().toISOString()
       const error = { code: 'GATEWAY_ERR_CANCELLED', detail: 'cancelled by request', fix: null }
-      db.prepare(
-        "UPDATE handshakes SET state = 'cancelled', error = ?, finished_at = ?, updated_at = ? WHERE id = ?",
-      ).run(JSON.stringify(error), at, at, id)
-      db.prepare("INSERT INTO handshake_events (handshake_id, at, type, data) VALUES (?, ?, 'state', ?)").run(
-        id,
-        at,
-        JSON.stringify({ state: 'cancelled', error }),
-      )
-      db.close()
+      const event = { type: 'state' as const, data: { state: 'cancelled', error } }
+      await other.updateHandshake(id, { state: 'cancelled', error, finished_at: at }, at, event)
     }
     armed = true
     const res = await gw.app.inject({ method: 'GET', url: `/v1/handshakes/${id}/events`, headers: AUTH })
@@ -69,5 +63,6 @@ describe('the event stream of a handshake another gateway sharing the store fini
     await gw.app.close()
     fx.gateways.length = 0
     await inner.close()
+    await other.close()
   })
 })

@@ -47,3 +47,18 @@ describe('openStore', () => {
     await store.close()
   })
 })
+
+describe('openStore with etcd settings', () => {
+  it('opens an etcd store without connecting: an unreachable cluster shows when it is used, as a coded error', async () => {
+    const store = openStore('etcd://127.0.0.1:1', {
+      hosts: ['http://127.0.0.1:1'],
+      prefix: '/vault-dr/',
+      callTimeoutMs: 500,
+    })
+    try {
+      await expect(store.ping()).rejects.toMatchObject({ code: 'GATEWAY_ERR_STORE_UNAVAILABLE', statusCode: 503 })
+    } finally {
+      await store.close()
+    }
+  })
+})

@@ -1,4 +1,4 @@
-import type { ReadinessCheck } from '@vault-dr/core'
+import { isCodedError, type ReadinessCheck } from '@vault-dr/core'
 import type { FastifyBaseLogger } from 'fastify'
 import type { SecretBox } from './secret-box.ts'
 import type { Store } from './store.ts'
@@ -22,10 +22,18 @@ export async function verifyStoreKey(store: Store, box: SecretBox, log: FastifyB
   return matches
 }
 
-/** Ready when the store answers and its agent tokens can be decrypted with this gateway's key. */
+/**
+ * Ready when the store answers and its agent tokens can be decrypted with this gateway's key. A store that fails with
+ * a coded error (etcd without a quorum) says its code and fix.
+ */
 export function storeReadiness(store: Store, box: SecretBox): ReadinessCheck {
   return async () => {
-    await store.ping()
+    try {
+      await store.ping()
+    } catch (err) {
+      if (!isCodedError(err)) throw err
+      return { ok: false, detail: `${err.code}: ${err.message}. ${err.fix ?? ''}`.trim() }
+    }
     const stored = await store.getMeta(KEY_CHECK)
     if (stored !== undefined && stored !== box.keyCheck()) {
       const { adopted, sealedElsewhere } = await adoptKey(store, box)

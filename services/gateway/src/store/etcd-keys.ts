@@ -1,0 +1,73 @@
+import type { HandshakeRecord } from './store.ts'
+
+/** One path segment: a name may hold "/" or any other byte, its key stays unambiguous. */
+const seg = (name: string) => encodeURIComponent(name)
+
+/**
+ * Where everything lives under the prefix (VAULT_DR_ETCD_PREFIX). The `unfinished/` keys exist exactly while their
+ * handshake is pending or running; transactions that create them compare that they are absent, which is how the
+ * SQLite store's partial unique indexes hold in etcd.
+ */
+export class EtcdKeys {
+  readonly #prefix: string
+
+  constructor(prefix: string) {
+    this.#prefix = prefix
+  }
+
+  meta(key: string) {
+    return `${this.#prefix}meta/${seg(key)}`
+  }
+  cluster(name: string) {
+    return `${this.#prefix}clusters/${seg(name)}`
+  }
+  clusters() {
+    return `${this.#prefix}clusters/`
+  }
+  handshake(id: string) {
+    return `${this.#prefix}handshakes/${seg(id)}`
+  }
+  handshakes() {
+    return `${this.#prefix}handshakes/`
+  }
+  idempotency(key: string) {
+    return `${this.#prefix}idempotency/${seg(key)}`
+  }
+  /** Events of one handshake; the revision that created each is its sequence number. */
+  events(id: string) {
+    return `${this.#prefix}events/${seg(id)}/`
+  }
+  /** The unfinished handshake of a secondary (one at most). */
+  unfinishedSecondary(secondary: string) {
+    return `${this.#prefix}unfinished/secondary/${seg(secondary)}`
+  }
+  unfinishedSecondaries() {
+    return `${this.#prefix}unfinished/secondary/`
+  }
+  /** The unfinished handshake of a secondary id of a primary (one at most). */
+  unfinishedSecondaryId(primary: string, secondaryId: string) {
+    return `${this.#prefix}unfinished/secondary-id/${seg(primary)}/${seg(secondaryId)}`
+  }
+  /** Unfinished handshakes of a primary (any number): one key each under this folder. */
+  unfinishedOfPrimary(primary: string) {
+    return `${this.#prefix}unfinished/primary/${seg(primary)}/`
+  }
+
+  /** Every handshake of a secondary id of a primary, finished or not: one key each under this folder. */
+  ofSecondaryId(primary: string, secondaryId: string) {
+    return `${this.#prefix}by-secondary-id/${seg(primary)}/${seg(secondaryId)}/`
+  }
+  /** Handshakes with revoke_pending set: one key each under this folder. */
+  revokePending() {
+    return `${this.#prefix}revoke-pending/`
+  }
+
+  /** The index keys an unfinished handshake holds. */
+  unfinishedIndex(h: Pick<HandshakeRecord, 'id' | 'primary' | 'secondary' | 'secondary_id'>): string[] {
+    return [
+      this.unfinishedSecondary(h.secondary),
+      this.unfinishedSecondaryId(h.primary, h.secondary_id),
+      `${this.unfinishedOfPrimary(h.primary)}${seg(h.id)}`,
+    ]
+  }
+}

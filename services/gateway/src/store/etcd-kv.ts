@@ -1,0 +1,130 @@
+import { Etcd3, type ICompare, type IKeyValue, type IOptions, type IRequestOp } from 'etcd3'
+import { toStoreError } from './etcd-errors.ts'
+
+/** How to reach the etcd cluster: VAULT_DR_STORE=etcd://host:port,... and the VAULT_DR_ETCD_* variables. */
+export interface EtcdSettings {
+  hosts: string[]
+  prefix: string
+  caPem?: string | undefined
+  certPem?: string | undefined
+  keyPem?: string | undefined
+  /** Deadline of one call to a member. */
+  callTimeoutMs: number
+}
+
+export interface Kv {
+  key: string
+  value: Buffer
+  createRevision: number
+  modRevision: number
+}
+
+export type Compare = ICompare
+export type Op = IRequestOp
+
+const bytes = (s: string) => Buffer.from(s, 'utf8')
+
+/** The first key after every key that starts with `prefix`. */
+function prefixEnd(prefix: string): Buffer {
+  const end = bytes(prefix)
+  end[end.length - 1] = (end[end.length - 1] ?? 0) + 1
+  return end
+}
+
+/** The key does not exist. */
+export const absent = (key: string): Compare => ({ key: bytes(key), target: 1, result: 0, create_revision: 0 })
+/** No key starts with `prefix`. */
+export const noneUnder = (prefix: string): Compare => ({
+  key: bytes(prefix),
+  range_end: prefixEnd(prefix),
+  target: 1,
+  result: 0,
+  create_revision: 0,
+})
+/** The key is as read: unmodified since `kv` was read, or still absent when it was. */
+export const unchanged = (key: string, kv: Kv | undefined): Compare =>
+  kv === undefined ? absent(key) : { key: bytes(key), target: 2, result: 0, mod_revision: kv.modRevision }
+export const put = (key: string, value: string): Op => ({ request_put: { key: bytes(key), value: bytes(value) } })
+export const del = (key: string): Op => ({ request_delete_range: { key: bytes(key) } })
+
+const toKv = (kv: IKeyValue): Kv => ({
+  key: kv.key.toString('utf8'),
+  value: kv.value,
+  createRevision: Number(kv.create_revision),
+  modRevision: Number(kv.mod_revision),
+})
+
+/**
+ * The few etcd calls the store makes, over the etcd3 client (which tries another member when one fails, up to three
+ * times, and leaves a member failing three times in a row alone for five seconds). Every call has a deadline, and
+ * every failure becomes
+ * GATEWAY_ERR_STORE_UNAVAILABLE: without a quorum no read or write succeeds, so the gateway advances nothing.
+ * A call that may be retried after it was applied is one whose compare then fails; the store's writes recognise
+ * their own earlier attempt (a write id in the value) instead of applying twice.
+ */
+export class EtcdKv {
+  readonly #client: Etcd3
+  readonly #timeoutMs: number
+
+  constructor(settings: EtcdSettings) {
+    this.#timeoutMs = settings.callTimeoutMs
+    const options: IOptions = {
+      hosts: settings.hosts,
+      dialTimeout: settings.callTimeoutMs,
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + this.#timeoutMs }),
+      // Large fleets: one range of every handshake may pass gRPC's default 4 MiB answer.
+      grpcOptions: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
+    }
+    if (settings.caPem !== undefined) {
+      options.credentials = {
+        rootCertificate: bytes(settings.caPem),
+        ...(settings.keyPem === undefined ? {} : { privateKey: bytes(settings.keyPem) }),
+        ...(settings.certPem === undefined ? {} : { certChain: bytes(settings.certPem) }),
+      }
+    }
+    this.#client = new Etcd3(options)
+  }
+
+  async get(key: string, timeoutMs?: number): Promise<Kv | undefined> {
+    const options = timeoutMs === undefined ? undefined : { deadline: Date.now() + timeoutMs }
+    const res = await this.#client.kv.range({ key: bytes(key) }, options).catch((err: unknown) => {
+      throw toStoreError(err)
+    })
+    const kv = res.kvs[0]
+    return kv === undefined ? undefined : toKv(kv)
+  }
+
+  /** Every key under the prefix, at one revision, in key order. */
+  async list(prefix: string): Promise<Kv[]> {
+    const res = await this.#client.kv.range({ key: bytes(prefix), range_end: prefixEnd(prefix) }).catch((err) => {
+      throw toStoreError(err)
+    })
+    return res.kvs.map(toKv)
+  }
+
+  /** Several keys read at one revision (a read-only transaction). */
+  async getMany(keys: string[]): Promise<Array<Kv | undefined>> {
+    if (keys.length === 0) return []
+    const res = await this.#client.kv
+      .txn({ compare: [], success: keys.map((key) => ({ request_range: { key: bytes(key) } })) })
+      .catch((err) => {
+        throw toStoreError(err)
+      })
+    return res.responses.map((r) => {
+      const kv = r.response_range?.kvs[0]
+      return kv === undefined ? undefined : toKv(kv)
+    })
+  }
+
+  /** Applies `ops` if every comparison holds; false (nothing written) otherwise. */
+  async txn(compare: Compare[], ops: Op[]): Promise<boolean> {
+    const res = await this.#client.kv.txn({ compare, success: ops }).catch((err) => {
+      throw toStoreError(err)
+    })
+    return res.succeeded
+  }
+
+  close(): void {
+    this.#client.close()
+  }
+}

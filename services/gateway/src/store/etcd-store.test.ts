@@ -1,0 +1,114 @@
+import { Etcd3 } from 'etcd3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { useEtcdCluster } from '../../test/helpers/etcd-cluster.ts'
+import { AT, record, storeContract } from '../../test/helpers/store-contract.ts'
+import { EtcdStore } from './etcd-store.ts'
+
+const etcd = useEtcdCluster()
+
+function settings(prefix: string) {
+  return {
+    hosts: etcd.cluster.endpoints.map((e) => `http://${e}`),
+    prefix,
+    callTimeoutMs: 2_000,
+  }
+}
+
+/** Every key and value under the prefix, as text. */
+async function everything(prefix: string): Promise<string> {
+  const client = new Etcd3({ hosts: etcd.cluster.endpoints.map((e) => `http://${e}`) })
+  try {
+    const all = await client.getAll().prefix(prefix).strings()
+    return Object.entries(all)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')
+  } finally {
+    client.close()
+  }
+}
+
+storeContract('EtcdStore', async () => {
+  const prefix = etcd.cluster.freshPrefix()
+  const store = new EtcdStore(settings(prefix))
+  return {
+    store,
+    another: () => new EtcdStore(settings(prefix)),
+    bytes: () => everything(prefix),
+    cleanup: async () => store.close(),
+  }
+})
+
+describe('EtcdStore', () => {
+  it('keeps every key under its prefix, and stores under another prefix do not see each other', async () => {
+    const [p1, p2] = [etcd.cluster.freshPrefix(), etcd.cluster.freshPrefix()]
+    const a = new EtcdStore(settings(p1))
+    const b = new EtcdStore(settings(p2))
+    try {
+      const { id } = (await a.createHandshake(record({}, 'key-1'))).handshake
+      expect((await b.createHandshake(record({}, 'key-1'))).kind).toBe('created')
+      expect(await b.getHandshake(id)).toBeUndefined()
+      const keys = (await everything(p1)).split('\n').map((line) => line.slice(0, line.indexOf('=')))
+      expect(keys.every((k) => k.startsWith(p1))).toBe(true)
+      expect(keys.map((k) => k.slice(p1.length).split('/')[0]).sort()).toEqual([
+        'by-secondary-id',
+        'events',
+        'handshakes',
+        'idempotency',
+        'unfinished',
+        'unfinished',
+        'unfinished',
+      ])
+      // Once finished, the handshake no longer holds its unfinished index keys; a pending revocation has its own.
+      await a.updateHandshake(id, { state: 'failed', finished_at: AT, revoke_pending: true }, AT)
+      expect(await everything(`${p1}unfinished/`)).toBe('')
+      expect(await everything(`${p1}revoke-pending/`)).toBe(`${p1}revoke-pending/${id}=${id}`)
+      await a.updateHandshake(id, { revoke_pending: false }, AT)
+      expect(await everything(`${p1}revoke-pending/`)).toBe('')
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+})
+
+describe('EtcdStore without a quorum', () => {
+  let store: EtcdStore
+  beforeAll(() => {
+    store = new EtcdStore(settings(etcd.cluster.freshPrefix()))
+  })
+  afterAll(async () => {
+    await store.close()
+    // Leave the cluster whole for the file's other tests, whatever happened here.
+    etcd.cluster.start(1)
+    etcd.cluster.start(2)
+    await etcd.cluster.waitHealthy()
+  })
+
+  it('fails reads and writes with GATEWAY_ERR_STORE_UNAVAILABLE, and works again once the quorum is back', async () => {
+    const { id } = (await store.createHandshake(record())).handshake
+    expect(await store.claim(id, 'gw-a/1', 1000, 2000)).toBe(true)
+    await etcd.cluster.stop(1)
+    await etcd.cluster.stop(2)
+    const unavailable = { code: 'GATEWAY_ERR_STORE_UNAVAILABLE', statusCode: 503 }
+    await expect(store.ping()).rejects.toMatchObject(unavailable)
+    await expect(store.updateHandshake(id, { state: 'running' }, AT, undefined, 'gw-a/1')).rejects.toMatchObject(
+      unavailable,
+    )
+    await expect(store.claim(id, 'gw-a/1', 1500, 2500)).rejects.toMatchObject(unavailable)
+    etcd.cluster.start(1)
+    etcd.cluster.start(2)
+    await etcd.cluster.waitHealthy()
+    // The client may wait out a member it stopped trying for a moment: retry the first write until it answers.
+    const deadline = Date.now() + 15_000
+    for (;;) {
+      try {
+        await store.updateHandshake(id, { state: 'running' }, AT, undefined, 'gw-a/1')
+        break
+      } catch (err) {
+        if (Date.now() > deadline) throw err
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      }
+    }
+    expect((await store.getHandshake(id))?.state).toBe('running')
+  }, 60_000)
+})

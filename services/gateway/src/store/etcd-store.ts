@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto'
+import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
+import { clusterFromKv, deleteCluster, upsertCluster } from './etcd-clusters.ts'
+import { EtcdKeys } from './etcd-keys.ts'
+import { absent, type Compare, del, EtcdKv, type EtcdSettings, type Kv, type Op, put, unchanged } from './etcd-kv.ts'
+import {
+  type CreateOutcome,
+  type HandshakeEvent,
+  type HandshakePatch,
+  type HandshakeRecord,
+  LeaseLost,
+  type NewEvent,
+  type Store,
+  type StoredCluster,
+} from './store.ts'
+
+/**
+ * A handshake as stored: the record, its lease (as the SQLite store's lease_owner and lease_until columns), and the
+ * id of the write that made this version, so a write retried after it was applied recognises itself.
+ */
+interface HandshakeDoc extends HandshakeRecord {
+  lease_owner: string | null
+  lease_until: number | null
+  write: string
+}
+
+interface Read {
+  kv: Kv
+  doc: HandshakeDoc
+}
+
+const unfinished = (h: Pick<HandshakeRecord, 'state'>) => h.state === 'pending' || h.state === 'running'
+const parse = (kv: Kv) => JSON.parse(kv.value.toString('utf8')) as HandshakeDoc
+
+function toRecord({ lease_owner: _o, lease_until: _u, write: _w, ...record }: HandshakeDoc): HandshakeRecord {
+  return record
+}
+
+/** The lease is free, this owner's, ran out, or (with a name) held by an earlier process of the gateway of that name. */
+function claimable(doc: HandshakeDoc, owner: string, now: number, ownName?: string): boolean {
+  const held = doc.lease_owner
+  if (held === null || held === owner || (doc.lease_until !== null && doc.lease_until < now)) return true
+  return ownName !== undefined && (held === ownName || held.startsWith(`${ownName}/`))
+}
+
+/** Newest first, like the SQLite store's `ORDER BY created_at DESC, rowid DESC` (the creating revision as rowid). */
+const newestFirst = (a: Read, b: Read) =>
+  b.doc.created_at.localeCompare(a.doc.created_at) || b.kv.createRevision - a.kv.createRevision
+const oldestFirst = (a: Read, b: Read) => -newestFirst(a, b)
+
+/**
+ * The Store in etcd, for several gateways in several sites. Each handshake is one key; each write is one
+ * transaction that compares the key's revision as read (retrying on a concurrent change), so a fenced write commits
+ * only while its owner still holds the lease. `unfinished/` index keys, created only if absent, keep the uniqueness
+ * rules; an event's sequence number is the revision that wrote it, monotonic across the whole store.
+ */
+export class EtcdStore implements Store {
+  readonly #kv: EtcdKv
+  readonly #keys: EtcdKeys
+
+  constructor(settings: EtcdSettings) {
+    this.#kv = new EtcdKv(settings)
+    this.#keys = new EtcdKeys(settings.prefix)
+  }
+
+  async #read(id: string): Promise<Read | undefined> {
+    const kv = await this.#kv.get(this.#keys.handshake(id))
+    return kv === undefined ? undefined : { kv, doc: parse(kv) }
+  }
+
+  async #all(): Promise<Read[]> {
+    return (await this.#kv.list(this.#keys.handshakes())).map((kv) => ({ kv, doc: parse(kv) }))
+  }
+
+  /** The handshake a key of an index or the idempotency keys names. */
+  async #named(indexKey: string): Promise<HandshakeRecord | undefined> {
+    const entry = await this.#kv.get(indexKey)
+    if (entry === undefined) return undefined
+    const read = await this.#read(entry.value.toString('utf8'))
+    return read === undefined ? undefined : toRecord(read.doc)
+  }
+
+  #eventOp(id: string, at: string, event: NewEvent): Op {
+    return put(`${this.#keys.events(id)}${randomUUID()}`, JSON.stringify({ at, type: event.type, data: event.data }))
+  }
+
+  async ping() {
+    // Linearizable: answered only through a quorum. Short, so readiness says why before its own deadline.
+    await this.#kv.get(this.#keys.meta('store_key_check'), 1_500)
+  }
+
+  async close() {
+    this.#kv.close()
+  }
+
+  async getMeta(key: string) {
+    return (await this.#kv.get(this.#keys.meta(key)))?.value.toString('utf8')
+  }
+
+  async setMeta(key: string, value: string) {
+    await this.#kv.txn([], [put(this.#keys.meta(key), value)])
+  }
+
+  async upsertCluster(c: StoredCluster) {
+    return upsertCluster(this.#kv, this.#keys, c)
+  }
+
+  async getCluster(name: string) {
+    const kv = await this.#kv.get(this.#keys.cluster(name))
+    return kv === undefined ? undefined : clusterFromKv(kv)
+  }
+
+  async listClusters() {
+    return (await this.#kv.list(this.#keys.clusters())).map(clusterFromKv).sort((a, b) => (a.name < b.name ? -1 : 1))
+  }
+
+  async deleteCluster(name: string) {
+    return deleteCluster(this.#kv, this.#keys, name)
+  }
+
+  async createHandshake(h: HandshakeRecord): Promise<CreateOutcome> {
+    const keys = this.#keys
+    const write = randomUUID()
+    const record: HandshakeRecord = {
+      ...h,
+      token: null,
+      error: null,
+      cancel_requested: false,
+      recheck_cluster: false,
+      mint_requested_at: null,
+      activation: null,
+      revoke_pending: false,
+      finished_at: null,
+    }
+    const doc: HandshakeDoc = { ...record, lease_owner: null, lease_until: null, write }
+    const idempotency = h.idempotency_key === null ? undefined : keys.idempotency(h.idempotency_key)
+    const index = unfinished(h) ? keys.unfinishedIndex(h) : []
+    const guarded = [keys.handshake(h.id), ...(idempotency === undefined ? [] : [idempotency]), ...index]
+    const ops = [
+      put(keys.handshake(h.id), JSON.stringify(doc)),
+      ...guarded.slice(1).map((key) => put(key, h.id)),
+      put(`${keys.ofSecondaryId(h.primary, h.secondary_id)}${encodeURIComponent(h.id)}`, h.id),
+      this.#eventOp(h.id, h.created_at, { type: 'state', data: { state: h.state } }),
+    ]
+    for (;;) {
+      if (await this.#kv.txn(guarded.map(absent), ops)) return { kind: 'created', handshake: record }
+      // Refused: say by what, in the SQLite store's order; if that is gone meanwhile, try again.
+      const mine = await this.#read(h.id)
+      if (mine?.doc.write === write) return { kind: 'created', handshake: record }
+      if (idempotency !== undefined) {
+        const existing = await this.#named(idempotency)
+        if (existing !== undefined) {
+          return { kind: existing.request_hash === h.request_hash ? 'replayed' : 'key_conflict', handshake: existing }
+        }
+      }
+      for (const key of index.slice(0, 2)) {
+        const active = await this.#named(key)
+        if (active !== undefined && unfinished(active)) return { kind: 'in_progress', handshake: active }
+      }
+      if (mine !== undefined) throw new Error(`a handshake with id ${h.id} exists already`)
+    }
+  }
+
+  async handshakeByIdempotencyKey(key: string) {
+    return this.#named(this.#keys.idempotency(key))
+  }
+
+  async getHandshake(id: string) {
+    const read = await this.#read(id)
+    return read === undefined ? undefined : toRecord(read.doc)
+  }
+
+  /** The handshakes an index folder names (one key per handshake, its id as value), read at one revision. */
+  async #listed(folder: string): Promise<Read[]> {
+    const ids = (await this.#kv.list(folder)).map((kv) => kv.value.toString('utf8'))
+    const kvs = await this.#kv.getMany(ids.map((id) => this.#keys.handshake(id)))
+    return kvs.filter((kv): kv is Kv => kv !== undefined).map((kv) => ({ kv, doc: parse(kv) }))
+  }
+
+  async secondaryIdHistory(primary: string, secondaryId: string, exceptHandshake: string) {
+    const others = (await this.#listed(this.#keys.ofSecondaryId(primary, secondaryId)))
+      .map((r) => r.doc)
+      .filter((d) => d.id !== exceptHandshake)
+    return {
+      minted: others.some((d) => d.mint_requested_at !== null),
+      activated: others.some((d) => d.steps.some((s) => s.name === 'activate_secondary' && s.status === 'succeeded')),
+    }
+  }
+
+  async cancelRequested(id: string) {
+    return (await this.#read(id))?.doc.cancel_requested ?? false
+  }
+
+  async listHandshakes({ state, limit }: { state?: HandshakeState | undefined; limit: number }) {
+    return (await this.#all())
+      .filter((r) => state === undefined || r.doc.state === state)
+      .sort(newestFirst)
+      .slice(0, limit)
+      .map((r) => toRecord(r.doc))
+  }
+
+  async pendingRevocations() {
+    return (await this.#listed(this.#keys.revokePending()))
+      .filter((r) => r.doc.revoke_pending && !unfinished(r.doc))
+      .sort(
+        (a, b) =>
+          (a.doc.finished_at ?? '').localeCompare(b.doc.finished_at ?? '') || a.kv.createRevision - b.kv.createRevision,
+      )
+      .map((r) => toRecord(r.doc))
+  }
+
+  async resumable(owner: string, now: number, ownName?: string) {
+    // Only the unfinished ones, found through the index every unfinished handshake holds.
+    return (await this.#listed(this.#keys.unfinishedSecondaries()))
+      .filter((r) => unfinished(r.doc) && claimable(r.doc, owner, now, ownName))
+      .sort(oldestFirst)
+      .map((r) => toRecord(r.doc))
+  }
+
+  async updateHandshake(id: string, patch: HandshakePatch, at: string, event?: NewEvent, owner?: string) {
+    const keys = this.#keys
+    const write = randomUUID()
+    const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as HandshakePatch
+    for (;;) {
+      const read = await this.#read(id)
+      if (read === undefined) throw new Error(`no handshake ${id} to update`)
+      const { kv, doc } = read
+      if (doc.write === write) return { cancel_requested: doc.cancel_requested }
+      if (owner !== undefined && (doc.lease_owner !== owner || !unfinished(doc))) throw new LeaseLost(id)
+      const next: HandshakeDoc = { ...doc, ...changes, updated_at: at, write }
+      const before = unfinished(doc) ? keys.unfinishedIndex(doc) : []
+      const after = unfinished(next) ? keys.unfinishedIndex(next) : []
+      const compare: Compare[] = [unchanged(keys.handshake(id), kv)]
+      const ops: Op[] = [put(keys.handshake(id), JSON.stringify(next))]
+      for (const key of before) if (!after.includes(key)) ops.push(del(key))
+      for (const key of after) {
+        if (before.includes(key)) continue
+        compare.push(absent(key))
+        ops.push(put(key, id))
+      }
+      if (doc.revoke_pending !== next.revoke_pending) {
+        const marker = `${keys.revokePending()}${encodeURIComponent(id)}`
+        ops.push(next.revoke_pending ? put(marker, id) : del(marker))
+      }
+      if (event !== undefined) ops.push(this.#eventOp(id, at, event))
+      if (await this.#kv.txn(compare, ops)) return { cancel_requested: next.cancel_requested }
+      if (after.length > before.length) {
+        const taken = (await this.#kv.getMany(after)).find(
+          (entry) => entry !== undefined && entry.value.toString() !== id,
+        )
+        if (taken !== undefined) throw new Error(`handshake ${id} cannot be unfinished again: ${taken.key} is taken`)
+      }
+    }
+  }
+
+  async requestCancel(id: string, at: string) {
+    for (;;) {
+      const read = await this.#read(id)
+      if (read === undefined) return undefined
+      if (!unfinished(read.doc)) return toRecord(read.doc)
+      const next: HandshakeDoc = { ...read.doc, cancel_requested: true, updated_at: at, write: randomUUID() }
+      const key = this.#keys.handshake(id)
+      if (await this.#kv.txn([unchanged(key, read.kv)], [put(key, JSON.stringify(next))])) return toRecord(next)
+    }
+  }
+
+  async countByState() {
+    const counts: Record<HandshakeState, number> = { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
+    for (const { doc } of await this.#all()) counts[doc.state] += 1
+    return counts
+  }
+
+  async claim(id: string, owner: string, now: number, until: number, ownName?: string) {
+    const key = this.#keys.handshake(id)
+    const write = randomUUID()
+    for (;;) {
+      const read = await this.#read(id)
+      if (read === undefined) return false
+      if (read.doc.write === write) return true
+      if (!unfinished(read.doc) || !claimable(read.doc, owner, now, ownName)) return false
+      const next: HandshakeDoc = { ...read.doc, lease_owner: owner, lease_until: until, write }
+      if (await this.#kv.txn([unchanged(key, read.kv)], [put(key, JSON.stringify(next))])) return true
+    }
+  }
+
+  async release(id: string, owner: string) {
+    const key = this.#keys.handshake(id)
+    for (;;) {
+      const read = await this.#read(id)
+      if (read === undefined || read.doc.lease_owner !== owner) return
+      const next: HandshakeDoc = { ...read.doc, lease_owner: null, lease_until: null, write: randomUUID() }
+      if (await this.#kv.txn([unchanged(key, read.kv)], [put(key, JSON.stringify(next))])) return
+    }
+  }
+
+  async events(id: string, afterSeq: number): Promise<HandshakeEvent[]> {
+    return (await this.#kv.list(this.#keys.events(id)))
+      .filter((kv) => kv.createRevision > afterSeq)
+      .sort((a, b) => a.createRevision - b.createRevision)
+      .map((kv) => {
+        const { at, type, data } = JSON.parse(kv.value.toString('utf8')) as Omit<HandshakeEvent, 'seq' | 'handshake_id'>
+        return { seq: kv.createRevision, handshake_id: id, at, type, data }
+      })
+  }
+}
