@@ -23,7 +23,8 @@ describe('getActivation: how an activation sent to this agent stands', () => {
   it('is in flight while Vault works, refuses a second activation meanwhile, then says it succeeded', async () => {
     const { primary, secondary, app } = await setup()
     const token = await mintToken(primary, 'dc2')
-    primary.faults.setLatency(300)
+    // The unwrap on the primary takes this long: long enough to see the activation in flight on a loaded machine.
+    primary.faults.setLatency(1_500)
     const first = activate(app, { token, confirm_wipe: true, activation_id: 'hs-1.1' })
     await expect
       .poll(async () => (await activation(app, 'hs-1.1')).json().state, { timeout: 5_000, interval: 10 })
