@@ -23,13 +23,14 @@ describe('getActivation: how an activation sent to this agent stands', () => {
   it('is in flight while Vault works, refuses a second activation meanwhile, then says it succeeded', async () => {
     const { primary, secondary, app } = await setup()
     const token = await mintToken(primary, 'dc2')
+    const other = await mintToken(primary, 'dc3')
     // The unwrap on the primary takes this long: long enough to see the activation in flight on a loaded machine.
     primary.faults.setLatency(1_500)
     const first = activate(app, { token, confirm_wipe: true, activation_id: 'hs-1.1' })
     await expect
       .poll(async () => (await activation(app, 'hs-1.1')).json().state, { timeout: 5_000, interval: 10 })
       .toBe('in_flight')
-    const second = await activate(app, { token: await mintToken(primary, 'dc3'), confirm_wipe: true })
+    const second = await activate(app, { token: other, confirm_wipe: true })
     expect(second.statusCode).toBe(409)
     expect(second.json().code).toBe('SECONDARY_ERR_ACTIVATION_IN_PROGRESS')
     expect((await first).statusCode).toBe(200)
