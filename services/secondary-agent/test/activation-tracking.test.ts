@@ -24,8 +24,8 @@ describe('getActivation: how an activation sent to this agent stands', () => {
     const { primary, secondary, app } = await setup()
     const token = await mintToken(primary, 'dc2')
     const other = await mintToken(primary, 'dc3')
-    // The unwrap on the primary takes this long: long enough to see the activation in flight on a loaded machine.
-    primary.faults.setLatency(1_500)
+    // The unwrap on the primary takes this long: long enough to see the activation in flight on a loaded machine, within the unwrap deadline of the test timings (1.5 s).
+    primary.faults.setLatency(1_000)
     const first = activate(app, { token, confirm_wipe: true, activation_id: 'hs-1.1' })
     await expect
       .poll(async () => (await activation(app, 'hs-1.1')).json().state, { timeout: 5_000, interval: 10 })
