@@ -1,6 +1,7 @@
 import { createAgentApp, singleFlight } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
 import type { PrimaryAgentConfig } from './config.ts'
+import { drOperationTokenRoutes } from './dr-operation-token/dr-operation-token.routes.ts'
 import { drPrimaryRoutes } from './dr-primary/dr-primary.routes.ts'
 import { probeLocalCluster } from './probes/local-probe.service.ts'
 import { probesRoutes } from './probes/probes.routes.ts'
@@ -17,7 +18,7 @@ export async function buildApp(config: PrimaryAgentConfig, deps: PrimaryAgentDep
   const { app, agent } = await createAgentApp({
     name: 'vault-dr-primary-agent',
     description:
-      "The primary cluster's half of the Vault DR handshake: enable DR primary, mint and revoke secondary activation tokens, status and local probes.",
+      "The primary cluster's half of the Vault DR handshake: enable DR primary, mint and revoke secondary activation tokens, issue batch DR operation tokens, status and local probes.",
     config,
     logStream: deps.logStream,
     tags: [
@@ -39,6 +40,7 @@ export async function buildApp(config: PrimaryAgentConfig, deps: PrimaryAgentDep
     waitTimeoutMs: config.agent.waitTimeoutMs,
     onRoleChange: localProbe.invalidate,
   })
+  await app.register(drOperationTokenRoutes, { prefix: '/v1', agent, defaultTtl: config.drOperationTokenTtl })
   await app.register(probesRoutes, { prefix: '/v1', localProbe: localProbe.get })
   return app
 }

@@ -6,6 +6,7 @@ import {
   loadEnv,
 } from '@vault-dr/core'
 import { z } from 'zod'
+import { TokenTtl } from './dr-primary/dr-primary.schemas.ts'
 
 export const DEFAULT_PORT = 8410
 
@@ -15,14 +16,22 @@ const PrimaryAgentEnv = z.object({
   VAULT_DR_CLUSTER_ADDR: z
     .url({ protocol: /^https?$/, error: 'must be a URL such as https://127.0.0.1:8201' })
     .optional(),
+  /** TTL of the batch DR operation tokens this agent issues (createDrOperationToken); a request may ask another. */
+  VAULT_DR_OPERATION_TOKEN_TTL: TokenTtl.default('8h'),
 })
 
 export interface PrimaryAgentConfig extends AgentServiceSettings {
   clusterAddr: string | undefined
+  /** VAULT_DR_OPERATION_TOKEN_TTL. */
+  drOperationTokenTtl: string
 }
 
 /** The only place the primary agent reads its environment. */
 export function loadPrimaryAgentConfig(env: NodeJS.ProcessEnv): PrimaryAgentConfig {
   const parsed = loadEnv(PrimaryAgentEnv, env, AGENT_SECRET_VARS)
-  return { ...agentServiceSettings(parsed), clusterAddr: parsed.VAULT_DR_CLUSTER_ADDR }
+  return {
+    ...agentServiceSettings(parsed),
+    clusterAddr: parsed.VAULT_DR_CLUSTER_ADDR,
+    drOperationTokenTtl: parsed.VAULT_DR_OPERATION_TOKEN_TTL,
+  }
 }

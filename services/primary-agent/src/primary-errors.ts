@@ -44,6 +44,12 @@ export const PrimaryErrors = {
     title: 'Vault answered without an activation token',
     fix: 'Check that the Vault version supports DR replication and read its warnings in upstream.',
   }),
+  drTokenMissing: defineError({
+    code: 'PRIMARY_ERR_NO_DR_TOKEN_IN_RESPONSE',
+    status: 502,
+    title: 'Vault answered without a batch DR operation token',
+    fix: 'Check the token role auth/token/roles/vault-dr-dr-operation has token_type=batch and that batch tokens are allowed on this Vault.',
+  }),
   vaultUnavailable: defineError({
     code: 'PRIMARY_ERR_VAULT_UNAVAILABLE',
     status: 503,
