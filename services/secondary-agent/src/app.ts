@@ -1,6 +1,7 @@
 import { createAgentApp } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
 import type { SecondaryAgentConfig } from './config.ts'
+import { drOperationTokenRoutes } from './dr-operation-token/dr-operation-token.routes.ts'
 import { drSecondaryRoutes } from './dr-secondary/dr-secondary.routes.ts'
 import { createDrSecondaryService } from './dr-secondary/dr-secondary.service.ts'
 import { probesRoutes } from './probes/probes.routes.ts'
@@ -22,7 +23,7 @@ export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgen
   const { app, agent } = await createAgentApp({
     name: 'vault-dr-secondary-agent',
     description:
-      "The secondary cluster's half of the Vault DR handshake: inspect a token without consuming it, probe the primary from this network, activate, status.",
+      "The secondary cluster's half of the Vault DR handshake: inspect a token without consuming it, probe the primary from this network, activate, check DR operation tokens, status.",
     config,
     logStream: deps.logStream,
     tags: [
@@ -46,5 +47,6 @@ export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgen
       activationTimeoutMs: Math.max(config.vault.timeoutMs, config.agent.waitTimeoutMs),
     }),
   })
+  await app.register(drOperationTokenRoutes, { prefix: '/v1', agent })
   return app
 }

@@ -68,6 +68,12 @@ export const SecondaryErrors = {
     title: 'This cluster is sealed',
     fix: 'Unseal the secondary cluster (vault operator unseal) and retry.',
   }),
+  notDrSecondary: defineError({
+    code: 'SECONDARY_ERR_NOT_DR_SECONDARY',
+    status: 409,
+    title: 'This cluster is not a DR secondary',
+    fix: 'A DR operation token is checked where it is needed, on a DR secondary: check this agent points at the secondary cluster and that it was activated (getSecondaryStatus).',
+  }),
   activationFailed: defineError({
     code: 'SECONDARY_ERR_ACTIVATION_FAILED',
     status: 502,
