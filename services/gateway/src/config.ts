@@ -9,7 +9,7 @@ import {
   serviceSettings,
 } from '@vault-dr/core'
 import { z } from 'zod'
-import { TokenTtl } from './handshakes/token-ttl.ts'
+import { TokenTtl, ttlSeconds } from './handshakes/token-ttl.ts'
 
 export const DEFAULT_PORT = 8400
 
@@ -50,6 +50,12 @@ const GatewayEnv = z.object({
   VAULT_DR_LEASE_MS: msVar(30_000),
   /** Handshakes this gateway runs at once; more wait their turn as pending, so a fleet does not swamp a primary. */
   VAULT_DR_MAX_RUNNING_HANDSHAKES: z.coerce.number().int().min(1).max(10_000).default(32),
+  /** TTL of the DR operation tokens the gateway asks primaries for; unset: the primary agent's own (8h). */
+  VAULT_DR_OPERATION_TOKEN_TTL: TokenTtl.optional(),
+  /** A DR operation token with less time left than this makes readiness warn (check P4). */
+  VAULT_DR_OPERATION_TOKEN_MIN_REMAINING: TokenTtl.default('2h'),
+  /** How often the gateway's upkeep of its pairs runs: DR operation tokens issued and checked, pair metrics. */
+  VAULT_DR_PAIRS_UPKEEP_MS: msVar(60_000),
 })
 
 export interface HandshakeSettings {
@@ -64,6 +70,12 @@ export interface HandshakeSettings {
   maxRunning: number
 }
 
+export interface PairsSettings {
+  drTokenTtl: string | undefined
+  drTokenMinRemainingS: number
+  upkeepMs: number
+}
+
 export interface GatewayConfig extends ServiceSettings {
   storePath: string
   /** The secret the store's encryption key is derived from: VAULT_DR_STORE_KEY, else the API token. */
@@ -71,6 +83,8 @@ export interface GatewayConfig extends ServiceSettings {
   /** CA that signed the agents' HTTPS certificates (VAULT_DR_AGENT_CACERT). */
   agentCaPem: string | undefined
   handshakes: HandshakeSettings
+  /** Optional for callers that build a config by hand: the defaults of the variables apply. */
+  pairs?: PairsSettings
 }
 
 /** The only place the gateway reads its environment. */
@@ -91,6 +105,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       gatewayId: parsed.VAULT_DR_GATEWAY_ID,
       leaseMs: parsed.VAULT_DR_LEASE_MS,
       maxRunning: parsed.VAULT_DR_MAX_RUNNING_HANDSHAKES,
+    },
+    pairs: {
+      drTokenTtl: parsed.VAULT_DR_OPERATION_TOKEN_TTL,
+      drTokenMinRemainingS: ttlSeconds(parsed.VAULT_DR_OPERATION_TOKEN_MIN_REMAINING),
+      upkeepMs: parsed.VAULT_DR_PAIRS_UPKEEP_MS,
     },
   }
 }

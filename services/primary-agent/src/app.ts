@@ -1,6 +1,6 @@
 import { createAgentApp, singleFlight } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
-import type { PrimaryAgentConfig } from './config.ts'
+import { DEFAULT_DR_OPERATION_TOKEN_TTL, type PrimaryAgentConfig } from './config.ts'
 import { drOperationTokenRoutes } from './dr-operation-token/dr-operation-token.routes.ts'
 import { drPrimaryRoutes } from './dr-primary/dr-primary.routes.ts'
 import { probeLocalCluster } from './probes/local-probe.service.ts'
@@ -40,7 +40,11 @@ export async function buildApp(config: PrimaryAgentConfig, deps: PrimaryAgentDep
     waitTimeoutMs: config.agent.waitTimeoutMs,
     onRoleChange: localProbe.invalidate,
   })
-  await app.register(drOperationTokenRoutes, { prefix: '/v1', agent, defaultTtl: config.drOperationTokenTtl })
+  await app.register(drOperationTokenRoutes, {
+    prefix: '/v1',
+    agent,
+    defaultTtl: config.drOperationTokenTtl ?? DEFAULT_DR_OPERATION_TOKEN_TTL,
+  })
   await app.register(probesRoutes, { prefix: '/v1', localProbe: localProbe.get })
   return app
 }

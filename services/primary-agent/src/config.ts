@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { TokenTtl } from './dr-primary/dr-primary.schemas.ts'
 
 export const DEFAULT_PORT = 8410
+export const DEFAULT_DR_OPERATION_TOKEN_TTL = '8h'
 
 const PrimaryAgentEnv = z.object({
   ...agentServiceEnvShape(DEFAULT_PORT),
@@ -17,13 +18,13 @@ const PrimaryAgentEnv = z.object({
     .url({ protocol: /^https?$/, error: 'must be a URL such as https://127.0.0.1:8201' })
     .optional(),
   /** TTL of the batch DR operation tokens this agent issues (createDrOperationToken); a request may ask another. */
-  VAULT_DR_OPERATION_TOKEN_TTL: TokenTtl.default('8h'),
+  VAULT_DR_OPERATION_TOKEN_TTL: TokenTtl.default(DEFAULT_DR_OPERATION_TOKEN_TTL),
 })
 
 export interface PrimaryAgentConfig extends AgentServiceSettings {
   clusterAddr: string | undefined
-  /** VAULT_DR_OPERATION_TOKEN_TTL. */
-  drOperationTokenTtl: string
+  /** VAULT_DR_OPERATION_TOKEN_TTL; DEFAULT_DR_OPERATION_TOKEN_TTL when a caller builds the config without it. */
+  drOperationTokenTtl?: string
 }
 
 /** The only place the primary agent reads its environment. */

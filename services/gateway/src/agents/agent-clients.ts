@@ -5,6 +5,8 @@ import type {
   ActivateResult,
   ActivationState,
   ClusterStatus,
+  DrOperationToken,
+  DrOperationTokenCheck,
   EnablePrimaryRequest,
   EnablePrimaryResult,
   LocalClusterProbe,
@@ -44,6 +46,8 @@ export interface PrimaryAgentClient {
   mintToken(body: { secondary_id: string; ttl: string }, signal?: Sig): Promise<SecondaryToken>
   revoke(secondaryId: string, signal?: Sig): Promise<RevokeSecondaryResult>
   probeLocal(signal?: Sig): Promise<LocalClusterProbe>
+  /** Issues a batch DR operation token (the policy and token role written when needed); the answer holds it once. */
+  createDrOperationToken?(body: { ttl?: string }, signal?: Sig): Promise<DrOperationToken>
 }
 
 /** Where the secondary's Vault reaches the primary's API, when not at the token's addr claim. */
@@ -63,6 +67,8 @@ export interface SecondaryAgentClient {
   activate(token: string, signal?: Sig, opts?: ActivateOptions): Promise<ActivateResult>
   /** How an activation sent to the agent stands (in flight, succeeded, failed, or unknown to that agent process). */
   activation(activationId: string, signal?: Sig): Promise<ActivationState>
+  /** Checks a DR operation token against the secondary with a call that changes nothing. */
+  checkDrOperationToken?(token: string, signal?: Sig): Promise<DrOperationTokenCheck>
 }
 
 const unwrapAt = ({ primaryApiAddr }: UnwrapAddress = {}) =>
@@ -155,6 +161,11 @@ export function createAgentClients(opts: {
           ),
         probeLocal: (sig) =>
           call('probeLocalCluster', true, sig, (api, signal) => api.POST('/v1/probes/local', { signal })),
+        // Not repeated: a repeat could issue a second token, which nobody would keep.
+        createDrOperationToken: (body, sig) =>
+          call('createDrOperationToken', false, sig, (api, signal) =>
+            api.POST('/v1/dr/operation-token', { body, signal }),
+          ),
       }
     },
     secondary(target) {
@@ -192,6 +203,10 @@ export function createAgentClients(opts: {
               params: { path: { activation_id: activationId } },
               signal,
             }),
+          ),
+        checkDrOperationToken: (token, sig) =>
+          call('checkDrOperationToken', true, sig, (api, signal) =>
+            api.POST('/v1/dr/operation-token/check', { body: { token }, signal }),
           ),
       }
     },

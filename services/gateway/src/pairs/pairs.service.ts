@@ -1,0 +1,197 @@
+import { isCodedError, withDeadline } from '@vault-dr/core'
+import type { AgentClients } from '../agents/agent-clients.ts'
+import type { ClusterStatus } from '../agents/agent-types.ts'
+import type { ClustersService } from '../clusters/clusters.service.ts'
+import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
+import { GatewayErrors } from '../gateway-errors.ts'
+import type { PairMetrics } from '../metrics/gateway-metrics.ts'
+import type { PairedSecondary, Store, StoredCluster, StoredDrToken } from '../store/store.ts'
+import { raceAbort } from '../util/abort.ts'
+import { pairChecks, type ReadinessSettings } from './pair-readiness.ts'
+import { pairView, type Side } from './pair-view.ts'
+import type { Pair, PairReadiness, TokenCheckView } from './pairs.schemas.ts'
+import { PairsErrors } from './pairs-errors.ts'
+
+export interface PairsServiceDeps {
+  store: Store
+  clusters: ClustersService
+  agents: AgentClients
+  custody: TokenCustody
+  metrics: PairMetrics
+  now: () => number
+  /** Deadline of each agent's status read. */
+  statusTimeoutMs: number
+  /** VAULT_DR_OPERATION_TOKEN_MIN_REMAINING, in seconds. */
+  tokenMinRemainingS: number
+}
+
+/** A pair as the store knows it: both clusters still registered with their roles. */
+interface Resolved {
+  names: PairedSecondary
+  primary: StoredCluster
+  secondary: StoredCluster
+}
+
+export type PairsService = ReturnType<typeof createPairsService>
+
+/**
+ * Pairs: each registered secondary that a handshake joined to a registered primary, shown from live status (the
+ * agents' shared reads), with the primary's DR operation token (never the token). Readiness runs checks P1-P5, P7.
+ */
+export function createPairsService(deps: PairsServiceDeps) {
+  const { store, clusters, agents, custody, metrics, now, statusTimeoutMs } = deps
+
+  async function resolveAll(): Promise<Resolved[]> {
+    const [paired, registered] = await Promise.all([store.pairedSecondaries(), store.listClusters()])
+    const byName = new Map(registered.map((c) => [c.name, c]))
+    const out: Resolved[] = []
+    for (const names of paired) {
+      const primary = byName.get(names.primary)
+      const secondary = byName.get(names.secondary)
+      if (primary?.role === 'primary' && secondary?.role === 'secondary') out.push({ names, primary, secondary })
+    }
+    return out
+  }
+
+  async function resolve(secondary: string): Promise<Resolved> {
+    const found = (await resolveAll()).find((p) => p.names.secondary === secondary)
+    if (found === undefined) {
+      throw PairsErrors.pairNotFound(
+        `No pair has the secondary ${secondary}: it is not registered or no handshake joined it`,
+      )
+    }
+    return found
+  }
+
+  async function side(cluster: StoredCluster, read: (signal: AbortSignal) => Promise<ClusterStatus>) {
+    try {
+      const status = await withDeadline(statusTimeoutMs, undefined, ({ signal }) => raceAbort(read(signal), signal))
+      return { status } as Side
+    } catch (err) {
+      const coded = isCodedError(err)
+        ? err
+        : GatewayErrors.agentTimeout(`The agent of ${cluster.name} gave no status within ${statusTimeoutMs} ms`)
+      return { error: { code: coded.code, detail: coded.message } } as Side
+    }
+  }
+
+  async function view(p: Resolved): Promise<{ pair: Pair; token: StoredDrToken | undefined }> {
+    const [primary, secondary, token] = await Promise.all([
+      side(p.primary, (signal) =>
+        agents
+          .primary(clusters.targetOf(p.primary))
+          .status(signal, { fresh: false, secondaryId: p.names.secondary_id, timeoutMs: statusTimeoutMs }),
+      ),
+      side(p.secondary, (signal) =>
+        agents.secondary(clusters.targetOf(p.secondary)).status(signal, { fresh: false, timeoutMs: statusTimeoutMs }),
+      ),
+      custody.get(p.primary.name),
+    ])
+    const pair = pairView(p.names, primary, secondary, token === undefined ? null : custody.info(token), now())
+    metrics.observePair(pair)
+    return { pair, token }
+  }
+
+  /** The primary's token checked on the secondary; an agent that cannot be asked is an error outcome, not a throw. */
+  async function checkOnSecondary(p: Resolved, token: StoredDrToken | undefined): Promise<TokenCheckView | null> {
+    if (token === undefined) return null
+    const clear = custody.open(token)
+    if (clear === undefined) {
+      return {
+        outcome: 'error',
+        code: GatewayErrors.storeKeyMismatch.code,
+        detail: 'The stored DR operation token cannot be decrypted with this store key.',
+        fix: 'Start the gateway with the VAULT_DR_STORE_KEY the store was written with, or rotate the token.',
+      }
+    }
+    const client = agents.secondary(clusters.targetOf(p.secondary))
+    if (client.checkDrOperationToken === undefined) {
+      return {
+        outcome: 'error',
+        code: PairsErrors.drTokenUnsupported.code,
+        detail: 'The secondary agent cannot check DR operation tokens.',
+        fix: null,
+      }
+    }
+    try {
+      const { outcome, code, detail, fix } = await client.checkDrOperationToken(clear)
+      return { outcome, code, detail, fix }
+    } catch (err) {
+      const coded = isCodedError(err) ? err : undefined
+      return {
+        outcome: 'error',
+        code: coded?.code ?? 'GATEWAY_ERR_AGENT_FAILED',
+        detail: `The secondary agent could not check the token: ${coded?.message ?? String(err)}`,
+        fix: 'Check the secondary agent and its Vault answer (vault-dr clusters show <secondary>).',
+      }
+    }
+  }
+
+  function settings(maxLagWals: number): ReadinessSettings {
+    return { maxLagWals, maxLagAgeS: 60, tokenMinRemainingS: deps.tokenMinRemainingS }
+  }
+
+  async function readinessOf(p: Resolved, maxLagWals: number): Promise<PairReadiness> {
+    const { pair, token } = await view(p)
+    const checks = pairChecks(pair, await checkOnSecondary(p, token), settings(maxLagWals))
+    const ready = checks.every((c) => c.status !== 'fail')
+    metrics.observeReady(pair, ready)
+    return { secondary: pair.secondary, primary: pair.primary, ready, checks, pair }
+  }
+
+  /** Issues (or re-issues when due, or always with `force`) the pair's primary's token, when the pair streams. */
+  async function keepToken(p: Resolved, pair: Pair, force: boolean) {
+    if (pair.clusters.secondary.state !== 'stream-wals' || pair.clusters.primary.mode !== 'primary') {
+      throw PairsErrors.notStreaming(
+        `Pair ${pair.secondary}: the secondary is in state ${pair.clusters.secondary.state ?? 'unknown'} and the primary in mode ${pair.clusters.primary.mode ?? 'unknown'}`,
+      )
+    }
+    return custody.ensure(p.primary, pair.clusters.primary.replication_cluster_id, { force })
+  }
+
+  return {
+    async list(): Promise<Pair[]> {
+      return Promise.all((await resolveAll()).map(async (p) => (await view(p)).pair))
+    },
+    async get(secondary: string): Promise<Pair> {
+      return (await view(await resolve(secondary))).pair
+    },
+    async readiness(secondary: string, maxLagWals: number): Promise<PairReadiness> {
+      return readinessOf(await resolve(secondary), maxLagWals)
+    },
+    /** On demand: a new token on the pair's primary, kept with the one before, and checked on the secondary. */
+    async rotate(secondary: string) {
+      const p = await resolve(secondary)
+      const { pair } = await view(p)
+      const { token } = await keepToken(p, pair, true)
+      const check = (await checkOnSecondary(p, token)) ?? {
+        outcome: 'error' as const,
+        code: 'DR_TOKEN_MISSING',
+        detail: 'No token was kept.',
+        fix: null,
+      }
+      return { secondary, primary: p.primary.name, token: custody.info(token), check }
+    },
+    /**
+     * One round of upkeep: for every pair that streams, its primary's token is issued or re-issued when due (once per
+     * primary), then checked on the secondary; readiness metrics are updated. Failures are reported, not thrown.
+     */
+    async upkeep(maxLagWals = 100): Promise<Array<{ secondary: string; error?: string; rotated?: string }>> {
+      const pairs = await resolveAll()
+      return Promise.all(
+        pairs.map(async (p) => {
+          try {
+            const { pair } = await view(p)
+            const { rotated } = await keepToken(p, pair, false)
+            await readinessOf(p, maxLagWals)
+            return { secondary: p.names.secondary, ...(rotated === undefined ? {} : { rotated }) }
+          } catch (err) {
+            const code = isCodedError(err) ? err.code : 'GATEWAY_ERR_INTERNAL'
+            await readinessOf(p, maxLagWals).catch(() => undefined)
+            return { secondary: p.names.secondary, error: code }
+          }
+        }),
+      )
+    },
+  }
+}
