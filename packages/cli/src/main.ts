@@ -4,6 +4,7 @@ import { ConfigError } from '@vault-dr/core'
 import { checkNames } from './check-names.ts'
 import { COMMANDS, GLOBAL_OPTIONS, GROUPS, HANDSHAKE_STATES, OPTIONS, type OptionName } from './command-specs.ts'
 import { addCluster, clusterStatus, listClusters, removeCluster } from './commands/clusters.ts'
+import { rotateDrToken } from './commands/dr-token.ts'
 import {
   cancelHandshake,
   followCommand,
@@ -12,6 +13,7 @@ import {
   showHandshake,
   startHandshake,
 } from './commands/handshakes.ts'
+import { listPairs, showPair } from './commands/pairs.ts'
 import { CliError, ExitCode } from './exit-codes.ts'
 import { type GatewayApi, gatewayClientFromEnv } from './gateway-client.ts'
 import { gatewayUnreachable } from './gateway-unreachable.ts'
@@ -158,6 +160,9 @@ function checkValues(command: string, v: Values): void {
     const fix = `Name checks exactly as preflight shows them: ${known.join(', ')}.`
     throw new CliError({ code: 'CLI_ERR_UNKNOWN_CHECK', detail, fix }, ExitCode.usage)
   }
+  if (v['max-lag-wals'] !== undefined && !/^\d{1,10}$/.test(v['max-lag-wals'])) {
+    throw usageError(`--max-lag-wals is a whole number of WALs, not "${v['max-lag-wals']}"`, command)
+  }
 }
 
 async function dispatch(
@@ -208,6 +213,12 @@ async function dispatch(
       return listHandshakes(api, out, v.state as (typeof HANDSHAKE_STATES)[number] | undefined)
     case 'handshake cancel':
       return cancelHandshake(api, out, given(arg))
+    case 'pairs list':
+      return listPairs(api, out)
+    case 'pairs show':
+      return showPair(api, out, given(arg), v['max-lag-wals'] === undefined ? undefined : Number(v['max-lag-wals']))
+    case 'dr-token rotate':
+      return rotateDrToken(api, out, given(arg))
     default:
       throw usageError(`unknown command "${command}"`)
   }
