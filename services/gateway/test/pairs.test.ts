@@ -229,6 +229,19 @@ describe('pairs', () => {
     }
   })
 
+  it('fails P4 once the kept token expired, on the gateway and on the secondary', async () => {
+    const gw = await joinedPair({ VAULT_DR_OPERATION_TOKEN_TTL: '2s' })
+    expect((await rotate(gw)).json.check.outcome).toBe('valid')
+    const readiness = async () => (await get(gw, '/v1/pairs/dc2/readiness')).json
+    const { expires_at: expiresAt } = (await readiness()).pair.dr_operation_token
+    await until(() => Date.now() > Date.parse(expiresAt), 'the token to expire')
+    const after = await readiness()
+    expect(after.ready).toBe(false)
+    const byName = Object.fromEntries(after.checks.map((c: any) => [c.name, c]))
+    expect(byName.dr_token).toMatchObject({ status: 'fail', code: 'DR_TOKEN_EXPIRED', fix: expect.any(String) })
+    expect(byName.dr_token_on_secondary).toMatchObject({ status: 'fail', code: 'DR_TOKEN_REJECTED' })
+  })
+
   it('with the primary agent down, rotation fails with a coded error and readiness warns as expiry approaches', async () => {
     const gw = await joinedPair({ VAULT_DR_OPERATION_TOKEN_MIN_REMAINING: '24h' })
     expect((await rotate(gw)).status).toBe(200)

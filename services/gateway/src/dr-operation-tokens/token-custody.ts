@@ -108,7 +108,7 @@ export function createDrTokenCustody({ store, box, agents, targetOf, now, ttl }:
         issued_at: token.issued_at,
         expires_at: token.expires_at,
         rotate_at: new Date(rotateAt(token)).toISOString(),
-        remaining_s: Math.max(0, Math.round((Date.parse(token.expires_at) - now()) / 1000)),
+        remaining_s: Math.max(0, Math.floor((Date.parse(token.expires_at) - now()) / 1000)),
         previous_expires_at: token.previous_expires_at,
         primary_cluster_id: token.primary_cluster_id,
       }

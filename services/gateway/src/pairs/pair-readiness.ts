@@ -142,7 +142,7 @@ function drToken(pair: Pair, check: TokenCheckView | null, s: ReadinessSettings)
     ]
   }
   const checks: PairCheck[] = []
-  if (token.remaining_s <= 0) {
+  if (Date.parse(token.expires_at) <= Date.parse(pair.checked_at)) {
     checks.push(
       notPass(
         'fail',

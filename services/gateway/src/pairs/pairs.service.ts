@@ -32,7 +32,16 @@ interface Resolved {
   secondary: StoredCluster
 }
 
+/** A pair's view and the primary's stored token (sealed) it was built with. */
+interface Viewed {
+  pair: Pair
+  token: StoredDrToken | undefined
+}
+
 export type PairsService = ReturnType<typeof createPairsService>
+
+/** How long a check of the same token on a secondary is reused. */
+const CHECK_REUSE_MS = 5_000
 
 /**
  * Pairs: each registered secondary that a handshake joined to a registered primary, shown from live status (the
@@ -75,7 +84,7 @@ export function createPairsService(deps: PairsServiceDeps) {
     }
   }
 
-  async function view(p: Resolved): Promise<{ pair: Pair; token: StoredDrToken | undefined }> {
+  async function view(p: Resolved): Promise<Viewed> {
     const [primary, secondary, token] = await Promise.all([
       side(p.primary, (signal) =>
         agents
@@ -92,9 +101,26 @@ export function createPairsService(deps: PairsServiceDeps) {
     return { pair, token }
   }
 
-  /** The primary's token checked on the secondary; an agent that cannot be asked is an error outcome, not a throw. */
+  /**
+   * Each secondary's last check of a token, shared by concurrent callers and reused for CHECK_REUSE_MS while the token
+   * is unexpired: readiness polled at any rate asks the secondary's Vault a bounded number of times.
+   */
+  const checks = new Map<string, { token: string; at: number; result: Promise<TokenCheckView> }>()
+
   async function checkOnSecondary(p: Resolved, token: StoredDrToken | undefined): Promise<TokenCheckView | null> {
     if (token === undefined) return null
+    const key = `${token.primary}|${token.issued_at}`
+    const last = checks.get(p.names.secondary)
+    const fresh = now() - CHECK_REUSE_MS < (last?.at ?? Number.NEGATIVE_INFINITY)
+    if (last?.token === key && fresh && Date.parse(token.expires_at) > now()) return last.result
+    const result = askSecondary(p, token)
+    checks.set(p.names.secondary, { token: key, at: now(), result })
+    const outcome = await result
+    if (outcome.outcome === 'error') checks.delete(p.names.secondary)
+    return outcome
+  }
+
+  async function askSecondary(p: Resolved, token: StoredDrToken): Promise<TokenCheckView> {
     const clear = custody.open(token)
     if (clear === undefined) {
       return {
@@ -131,8 +157,9 @@ export function createPairsService(deps: PairsServiceDeps) {
     return { maxLagWals, maxLagAgeS: 60, tokenMinRemainingS: deps.tokenMinRemainingS }
   }
 
-  async function readinessOf(p: Resolved, maxLagWals: number): Promise<PairReadiness> {
-    const { pair, token } = await view(p)
+  /** Readiness of a pair, from a view just read when the caller has one. */
+  async function readinessOf(p: Resolved, maxLagWals: number, read?: Viewed): Promise<PairReadiness> {
+    const { pair, token } = read ?? (await view(p))
     const checks = pairChecks(pair, await checkOnSecondary(p, token), settings(maxLagWals))
     const ready = checks.every((c) => c.status !== 'fail')
     metrics.observeReady(pair, ready)
@@ -181,9 +208,10 @@ export function createPairsService(deps: PairsServiceDeps) {
       return Promise.all(
         pairs.map(async (p) => {
           try {
-            const { pair } = await view(p)
-            const { rotated } = await keepToken(p, pair, false)
-            await readinessOf(p, maxLagWals)
+            const read = await view(p)
+            const { token, rotated } = await keepToken(p, read.pair, false)
+            // A token issued just now is not in the view yet: the view is read again only then.
+            await readinessOf(p, maxLagWals, rotated === undefined ? { ...read, token } : undefined)
             return { secondary: p.names.secondary, ...(rotated === undefined ? {} : { rotated }) }
           } catch (err) {
             const code = isCodedError(err) ? err.code : 'GATEWAY_ERR_INTERNAL'
