@@ -392,6 +392,8 @@ export interface components {
             /** @description Secondary: the last WAL index received from the primary */
             last_remote_wal: number | null;
             secondary_id: string | null;
+            /** @description Whether Vault reports its merkle tree corrupted; null when this Vault version does not say */
+            corrupted_merkle_tree?: boolean | null;
         };
         VaultNodeHealth: {
             reachable: boolean;
@@ -635,7 +637,7 @@ export interface components {
             };
             /** @description Seconds since the secondary's last heartbeat from the primary */
             heartbeat_age_s: number | null;
-            /** @description corrupted_merkle_tree; null: the status read does not report it */
+            /** @description The secondary's corrupted_merkle_tree; null: its Vault does not report it */
             merkle_corrupted: boolean | null;
             versions: {
                 primary: string | null;

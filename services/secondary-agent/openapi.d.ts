@@ -276,6 +276,8 @@ export interface components {
             /** @description Secondary: the last WAL index received from the primary */
             last_remote_wal: number | null;
             secondary_id: string | null;
+            /** @description Whether Vault reports its merkle tree corrupted; null when this Vault version does not say */
+            corrupted_merkle_tree?: boolean | null;
         };
         VaultNodeHealth: {
             reachable: boolean;

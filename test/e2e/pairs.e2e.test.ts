@@ -102,7 +102,6 @@ describe('pairs after a handshake, with DR operation tokens kept by vault-dr', (
     const seen = new Set<string>()
     const samples: boolean[] = []
     // A 6 s TTL is re-issued at 3 s: sampling until two more tokens were kept spans two rotations.
-    const start = keptTokens().current
     while (seen.size < 3) {
       const { current, previous } = keptTokens()
       for (const t of [current, previous]) if (t !== undefined && !secrets.includes(t)) secrets.push(t)
@@ -110,20 +109,21 @@ describe('pairs after a handshake, with DR operation tokens kept by vault-dr', (
       samples.push(await acceptedBySecondary(current))
       await sleep(200)
     }
-    expect(seen.has(start)).toBe(true)
     expect(samples.length).toBeGreaterThan(5)
     expect(samples.every(Boolean)).toBe(true)
   })
 
   it('rotates on demand through the CLI, never printing the token, and the kept token promotes dc2 by hand', async () => {
-    const before = keptTokens().current
     const rotated = await vaultDr(['dr-token', 'rotate', 'dc2', '--json'])
     expect(rotated.code, rotated.stdout).toBe(0)
     const result = JSON.parse(rotated.stdout)
     expect(result.check.outcome).toBe('valid')
     const { current, previous } = keptTokens()
     secrets.push(current)
-    expect(previous).toBe(before)
+    // The one before (issued by the upkeep at most 3 s ago, for 6 s) is kept beside it and still works.
+    if (previous === undefined) throw new Error('the token before was not kept')
+    expect(previous).not.toBe(current)
+    expect(await acceptedBySecondary(previous)).toBe(true)
     expect(rotated.stdout).not.toContain(current)
 
     // The promote an operator would send in a disaster, through plain HTTP with the token vault-dr kept.

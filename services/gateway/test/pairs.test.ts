@@ -151,7 +151,7 @@ describe('pairs', () => {
     expect(statuses).toEqual({
       connection: 'pass',
       lag: 'pass',
-      merkle: 'warn',
+      merkle: 'pass',
       dr_token: 'pass',
       dr_token_on_secondary: 'pass',
       versions: 'pass',
@@ -207,7 +207,8 @@ describe('pairs', () => {
       while (rec.issued.length < issued) {
         const { token, previous } = await storedToken()
         seenValid.push(await acceptedBySecondary(token))
-        if (previous !== undefined) expect(previous).toBe(rec.issued.at(-2))
+        // The one kept beside it is the one issued just before it (the agent may have issued a newer one not stored yet).
+        if (previous !== undefined) expect(rec.issued.indexOf(previous)).toBe(rec.issued.indexOf(token) - 1)
         await sleep(100)
       }
     }
@@ -216,7 +217,7 @@ describe('pairs', () => {
     const [first] = rec.issued
     if (first === undefined) throw new Error('no token')
     expect(await acceptedBySecondary(first)).toBe(true)
-    expect((await storedToken()).previous).toBe(first)
+    await until(async () => (await storedToken()).previous === first, 'the first token to be kept beside the second')
     // Until a second rotation (about 2 s more), the kept token is accepted at every sample.
     await sampleUntil(3)
     expect(seenValid.length).toBeGreaterThan(5)

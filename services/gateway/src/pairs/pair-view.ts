@@ -67,7 +67,7 @@ export function pairView(
       age_s: Number.isNaN(oldest) ? null : Math.max(0, Math.round((now - oldest) / 100) / 10),
     },
     heartbeat_age_s: s?.primaries[0]?.heartbeat_age_s ?? peer?.heartbeat_age_s ?? null,
-    merkle_corrupted: null,
+    merkle_corrupted: s?.corrupted_merkle_tree ?? null,
     versions: {
       primary: statusOf(primary)?.vault.version ?? null,
       secondary: statusOf(secondary)?.vault.version ?? null,

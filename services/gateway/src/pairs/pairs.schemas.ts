@@ -56,7 +56,7 @@ export const Pair = z
     merkle_corrupted: z
       .boolean()
       .nullable()
-      .describe('corrupted_merkle_tree; null: the status read does not report it'),
+      .describe("The secondary's corrupted_merkle_tree; null: its Vault does not report it"),
     versions: z.object({ primary: z.string().nullable(), secondary: z.string().nullable() }),
     dr_operation_token: DrTokenView.nullable().describe("The primary's DR operation token, never the token itself"),
     checked_at: z.iso.datetime(),
