@@ -238,7 +238,7 @@ export interface paths {
         };
         /**
          * Could this pair fail over now? Checks P1-P5 and P7, each pass, warn or fail with a fix
-         * @description For a pair whose primary is up: connection seen from both sides (P1), WAL lag within max_lag_wals and the age of that comparison (P2), merkle corruption (P3), a DR operation token valid for longer than VAULT_DR_OPERATION_TOKEN_MIN_REMAINING and accepted by the secondary now (P4), versions that allow failback (P5), the secondary unsealed with an active node (P7). ready is true when no check failed.
+         * @description For a pair whose primary is up: connection seen from both sides (P1), WAL lag within max_lag_wals and the age of that comparison (P2), merkle corruption (P3), a DR operation token valid for longer than VAULT_DR_OPERATION_TOKEN_MIN_REMAINING and accepted by the secondary now (P4), versions that allow failback (P5), the secondary unsealed with an active node and reaching the primary's other nodes (P7, probed from the secondary at most every 30 s). ready is true when no check failed.
          */
         get: operations["getPairReadiness"];
         put?: never;

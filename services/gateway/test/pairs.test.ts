@@ -156,6 +156,7 @@ describe('pairs', () => {
       dr_token_on_secondary: 'pass',
       versions: 'pass',
       secondary_unsealed: 'pass',
+      primary_nodes: 'pass',
     })
     expect(after.ready).toBe(true)
     expect(after.pair.dr_operation_token.expires_at).toBe(rotated.json.token.expires_at)

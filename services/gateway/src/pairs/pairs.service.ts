@@ -9,8 +9,9 @@ import type { PairedSecondary, Store, StoredCluster, StoredDrToken } from '../st
 import { raceAbort } from '../util/abort.ts'
 import { pairChecks, type ReadinessSettings } from './pair-readiness.ts'
 import { pairView, type Side } from './pair-view.ts'
-import type { Pair, PairReadiness, TokenCheckView } from './pairs.schemas.ts'
+import type { Pair, PairCheck, PairReadiness, TokenCheckView } from './pairs.schemas.ts'
 import { PairsErrors } from './pairs-errors.ts'
+import { primaryNodesCheck } from './primary-nodes.ts'
 
 export interface PairsServiceDeps {
   store: Store
@@ -36,16 +37,20 @@ interface Resolved {
 interface Viewed {
   pair: Pair
   token: StoredDrToken | undefined
+  /** The secondary's status, when its agent answered. */
+  secondaryStatus: ClusterStatus | undefined
 }
 
 export type PairsService = ReturnType<typeof createPairsService>
 
 /** How long a check of the same token on a secondary is reused. */
 const CHECK_REUSE_MS = 5_000
+/** How long a probe of the primary's other nodes from a secondary is reused: it opens connections to each. */
+const NODES_REUSE_MS = 30_000
 
 /**
  * Pairs: each registered secondary that a handshake joined to a registered primary, shown from live status (the
- * agents' shared reads), with the primary's DR operation token (never the token). Readiness runs checks P1-P5, P7.
+ * agents' shared reads), with the primary's DR operation token (never the token). Readiness runs checks P1-P5 and P7.
  */
 export function createPairsService(deps: PairsServiceDeps) {
   const { store, clusters, agents, custody, metrics, now, statusTimeoutMs } = deps
@@ -98,7 +103,7 @@ export function createPairsService(deps: PairsServiceDeps) {
     ])
     const pair = pairView(p.names, primary, secondary, token === undefined ? null : custody.info(token), now())
     metrics.observePair(pair)
-    return { pair, token }
+    return { pair, token, secondaryStatus: 'status' in secondary ? secondary.status : undefined }
   }
 
   /**
@@ -118,6 +123,16 @@ export function createPairsService(deps: PairsServiceDeps) {
     const outcome = await result
     if (outcome.outcome === 'error') checks.delete(p.names.secondary)
     return outcome
+  }
+
+  /** The primary's other nodes probed from the secondary, shared and reused for NODES_REUSE_MS per secondary. */
+  const nodeProbes = new Map<string, { at: number; result: Promise<PairCheck> }>()
+  function probeNodes(p: Resolved, secondaryStatus: ClusterStatus | undefined): Promise<PairCheck> {
+    const last = nodeProbes.get(p.names.secondary)
+    if (last !== undefined && now() - last.at < NODES_REUSE_MS && secondaryStatus !== undefined) return last.result
+    const result = primaryNodesCheck(agents.secondary(clusters.targetOf(p.secondary)), secondaryStatus)
+    if (secondaryStatus !== undefined) nodeProbes.set(p.names.secondary, { at: now(), result })
+    return result
   }
 
   async function askSecondary(p: Resolved, token: StoredDrToken): Promise<TokenCheckView> {
@@ -159,8 +174,9 @@ export function createPairsService(deps: PairsServiceDeps) {
 
   /** Readiness of a pair, from a view just read when the caller has one. */
   async function readinessOf(p: Resolved, maxLagWals: number, read?: Viewed): Promise<PairReadiness> {
-    const { pair, token } = read ?? (await view(p))
-    const checks = pairChecks(pair, await checkOnSecondary(p, token), settings(maxLagWals))
+    const { pair, token, secondaryStatus } = read ?? (await view(p))
+    const [tokenCheck, nodes] = await Promise.all([checkOnSecondary(p, token), probeNodes(p, secondaryStatus)])
+    const checks = [...pairChecks(pair, tokenCheck, settings(maxLagWals)), nodes]
     const ready = checks.every((c) => c.status !== 'fail')
     metrics.observeReady(pair, ready)
     return { secondary: pair.secondary, primary: pair.primary, ready, checks, pair }
