@@ -244,6 +244,34 @@ describe('pairs', () => {
     expect(byName.dr_token_on_secondary).toMatchObject({ status: 'fail', code: 'DR_TOKEN_REJECTED' })
   })
 
+  it('closes while the upkeep waits on a primary agent that does not answer: the call is abandoned', async () => {
+    world = await startPairsWorld()
+    let waiting: () => void = () => {}
+    const called = new Promise<void>((resolve) => {
+      waiting = resolve
+    })
+    const base = rec.clients
+    const hanging = {
+      ...base,
+      primary: (target: Parameters<typeof base.primary>[0]) => ({
+        ...base.primary(target),
+        createDrOperationToken: (_body: unknown, signal?: AbortSignal) =>
+          new Promise<never>((_, reject) => {
+            waiting()
+            signal?.addEventListener('abort', () => reject(signal.reason), { once: true })
+          }),
+      }),
+    }
+    const gw = await startGateway(join(dir, 'gw.sqlite'), { agents: hanging }, { VAULT_DR_PAIRS_UPKEEP_MS: '100' })
+    await register(gw.app, 'dc1', 'primary', world.primaryUrl, PRIMARY_AGENT_TOKEN)
+    await register(gw.app, 'dc2', 'secondary', world.secondaryUrl, SECONDARY_AGENT_TOKEN)
+    expect((await waitFor(gw.app, (await createHandshake(gw.app)).json().id)).state).toBe('succeeded')
+    await called
+    // Without the abort, close would wait for an answer that never comes (and the test would time out).
+    await gw.app.close()
+    expect(gw.logs.text).not.toContain('hvb.')
+  })
+
   it('with the primary agent down, rotation fails with a coded error and readiness warns as expiry approaches', async () => {
     const gw = await joinedPair({ VAULT_DR_OPERATION_TOKEN_MIN_REMAINING: '24h' })
     expect((await rotate(gw)).status).toBe(200)

@@ -35,6 +35,7 @@ export function startPairsUpkeep(pairs: PairsService, intervalMs: number, log: F
     async stop() {
       stopped = true
       clearTimeout(timer)
+      pairs.close()
       await round
     },
   }

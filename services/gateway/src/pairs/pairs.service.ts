@@ -54,6 +54,9 @@ const NODES_REUSE_MS = 30_000
  */
 export function createPairsService(deps: PairsServiceDeps) {
   const { store, clusters, agents, custody, metrics, now, statusTimeoutMs } = deps
+  /** Aborted when the gateway closes: calls to agents in flight end at once. */
+  const closing = new AbortController()
+  const { signal } = closing
 
   async function resolveAll(): Promise<Resolved[]> {
     const [paired, registered] = await Promise.all([store.pairedSecondaries(), store.listClusters()])
@@ -79,7 +82,9 @@ export function createPairsService(deps: PairsServiceDeps) {
 
   async function side(cluster: StoredCluster, read: (signal: AbortSignal) => Promise<ClusterStatus>) {
     try {
-      const status = await withDeadline(statusTimeoutMs, undefined, ({ signal }) => raceAbort(read(signal), signal))
+      const status = await withDeadline(statusTimeoutMs, signal, ({ signal: callSignal }) =>
+        raceAbort(read(callSignal), callSignal),
+      )
       return { status } as Side
     } catch (err) {
       const coded = isCodedError(err)
@@ -130,7 +135,7 @@ export function createPairsService(deps: PairsServiceDeps) {
   function probeNodes(p: Resolved, secondaryStatus: ClusterStatus | undefined): Promise<PairCheck> {
     const last = nodeProbes.get(p.names.secondary)
     if (last !== undefined && now() - last.at < NODES_REUSE_MS && secondaryStatus !== undefined) return last.result
-    const result = primaryNodesCheck(agents.secondary(clusters.targetOf(p.secondary)), secondaryStatus)
+    const result = primaryNodesCheck(agents.secondary(clusters.targetOf(p.secondary)), secondaryStatus, signal)
     if (secondaryStatus !== undefined) nodeProbes.set(p.names.secondary, { at: now(), result })
     return result
   }
@@ -155,7 +160,7 @@ export function createPairsService(deps: PairsServiceDeps) {
       }
     }
     try {
-      const { outcome, code, detail, fix } = await client.checkDrOperationToken(clear)
+      const { outcome, code, detail, fix } = await client.checkDrOperationToken(clear, signal)
       return { outcome, code, detail, fix }
     } catch (err) {
       const coded = isCodedError(err) ? err : undefined
@@ -189,7 +194,7 @@ export function createPairsService(deps: PairsServiceDeps) {
         `Pair ${pair.secondary}: the secondary is in state ${pair.clusters.secondary.state ?? 'unknown'} and the primary in mode ${pair.clusters.primary.mode ?? 'unknown'}`,
       )
     }
-    return custody.ensure(p.primary, pair.clusters.primary.replication_cluster_id, { force })
+    return custody.ensure(p.primary, pair.clusters.primary.replication_cluster_id, { force, signal })
   }
 
   return {
@@ -219,6 +224,10 @@ export function createPairsService(deps: PairsServiceDeps) {
      * One round of upkeep: for every pair that streams, its primary's token is issued or re-issued when due (once per
      * primary), then checked on the secondary; readiness metrics are updated. Failures are reported, not thrown.
      */
+    /** Ends the agent calls in flight (the gateway is closing). */
+    close() {
+      closing.abort()
+    },
     async upkeep(maxLagWals = 100): Promise<Array<{ secondary: string; error?: string; rotated?: string }>> {
       const pairs = await resolveAll()
       return Promise.all(

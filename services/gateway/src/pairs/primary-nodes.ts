@@ -32,7 +32,11 @@ function dialUrl(address: string): string | undefined {
  * network. A node that refuses DR is a reachable standby; one that cannot be reached is a warning, as replication
  * streams now.
  */
-export async function primaryNodesCheck(client: SecondaryAgentClient, secondary: ClusterStatus | undefined) {
+export async function primaryNodesCheck(
+  client: SecondaryAgentClient,
+  secondary: ClusterStatus | undefined,
+  signal?: AbortSignal,
+) {
   const r = secondary?.replication ?? null
   if (r === null) {
     return check('warn', 'NOT_PROBED', "The secondary's status is unknown.", 'Check the secondary agent answers.')
@@ -48,7 +52,9 @@ export async function primaryNodesCheck(client: SecondaryAgentClient, secondary:
   try {
     const probe = await client.probePrimary(
       { cluster_addrs: dialable.slice(0, MAX_PROBED) },
-      AbortSignal.timeout(PROBE_DEADLINE_MS),
+      signal === undefined
+        ? AbortSignal.timeout(PROBE_DEADLINE_MS)
+        : AbortSignal.any([signal, AbortSignal.timeout(PROBE_DEADLINE_MS)]),
     )
     const unreachable = probe.checks.filter((c) => c.status === 'fail' && c.code !== 'DR_NOT_ENABLED')
     if (unreachable.length === 0) {
