@@ -1382,7 +1382,10 @@ export interface operations {
     streamHandshake: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replay the events after this one (the id of the last event received); empty or absent: from the start */
+                "last-event-id"?: string;
+            };
             path: {
                 id: string;
             };

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { allOutput } from '../helpers/child-service.ts'
 import { type E2EStack, startE2EStack } from '../helpers/e2e-stack.ts'
 import { createHandshake, waitForHandshake } from '../helpers/handshakes.ts'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
@@ -81,6 +82,9 @@ async function expectActivatedOnce(s: E2EStack, id: string, tokens = { mints: 1,
   // No second token for the id waits unused on the primary: the one it knows is the live, connected secondary.
   expect(s.primary.state().knownSecondaries).toEqual(['dc2'])
   expect(s.primary.state().connectedSecondaries).toEqual(['dc2'])
+  // Every question about an activation reached the agent's getActivation (none refused or routed nowhere).
+  const asked = allOutput.filter((l) => l.includes('/v1/dr/secondary/activations/'))
+  expect(asked.filter((l) => !l.includes('"status_code":200'))).toEqual([])
   return done
 }
 

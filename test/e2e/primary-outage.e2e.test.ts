@@ -34,3 +34,26 @@ describe('the primary cluster stops after the handshake', () => {
     await expect.poll(async () => (await secondaryReplication())?.state, { timeout: 10_000 }).toBe('stream-wals')
   })
 })
+
+describe("the primary's cluster port closes once the secondary is activated, before it streams", () => {
+  it('verify fails naming the unreachable cluster port, with a fix that says re-running only verifies', async () => {
+    const s = await startE2EStack({ gatewayEnv: { VAULT_DR_VERIFY_TIMEOUT_MS: '3000' } })
+    try {
+      // The activation dials the cluster port itself, so it closes once Vault activated the secondary.
+      const { id } = await createHandshake(s)
+      await expect
+        .poll(() => s.simEvents.some((e) => e.includes('enabled as secondary')), { timeout: 30_000, interval: 2 })
+        .toBe(true)
+      await s.primary.faults.closeClusterListener()
+      const done = await waitForHandshake(s, id)
+      expect(done.state).toBe('failed')
+      expect(done.error?.code).toBe('GATEWAY_ERR_VERIFY_TIMEOUT')
+      expect(done.error?.detail).toContain("the primary's cluster port is not reachable from the secondary")
+      expect(done.error?.detail).toContain('CONNECTION_REFUSED')
+      expect(done.error?.fix).toContain('Open tcp/8201')
+      expect(done.error?.fix).toContain('running the handshake again only verifies')
+    } finally {
+      await s.close()
+    }
+  })
+})

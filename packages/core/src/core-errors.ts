@@ -4,6 +4,12 @@ import { defineError } from './errors.ts'
 export const CoreErrors = {
   routeNotFound: defineError({ code: 'CORE_ERR_ROUTE_NOT_FOUND', status: 404, title: 'No such route' }),
   notFound: defineError({ code: 'CORE_ERR_NOT_FOUND', status: 404, title: 'Not found' }),
+  rateLimited: defineError({
+    code: 'CORE_ERR_RATE_LIMITED',
+    status: 429,
+    title: 'Too many requests',
+    fix: 'Wait the seconds given in Retry-After, then retry; slow the client down.',
+  }),
   validation: defineError({
     code: 'CORE_ERR_VALIDATION',
     status: 400,

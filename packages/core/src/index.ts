@@ -1,6 +1,7 @@
 export * from './agent/agent-metrics.ts'
 export * from './agent/cluster-status.ts'
 export * from './agent/create-agent-app.ts'
+export * from './agent/max-age-query.ts'
 export * from './agent/vault-agent.ts'
 export * from './agent/vault-readiness.ts'
 export * from './config/env-schemas.ts'

@@ -33,12 +33,33 @@ describe('parseCli', () => {
     expect(parseCli(['--root-token', 'flag'], { VAULT_SIM_ROOT_TOKEN: 'env' }).cluster.rootToken).toBe('flag')
   })
 
+  it('maps the admin, key-share and heartbeat-timeout flags', () => {
+    const parsed = parseCli(
+      [
+        '--admin-addr',
+        '127.0.0.1:0',
+        '--key-shares',
+        '5',
+        '--key-threshold',
+        '3',
+        '--unseal-keys-out',
+        'keys.txt',
+        '--heartbeat-timeout-ms',
+        '900',
+      ],
+      { VAULT_SIM_ROOT_TOKEN: 't' },
+    )
+    expect(parsed).toMatchObject({ adminAddr: '127.0.0.1:0', unsealKeysOut: 'keys.txt' })
+    expect(parsed.cluster).toMatchObject({ keyShares: 5, keyThreshold: 3, timings: { heartbeatTimeoutMs: 900 } })
+  })
+
   it('refuses bad input with a usage error', () => {
     const env = { VAULT_SIM_ROOT_TOKEN: 't' }
     expect(() => parseCli([], {})).toThrow(CliUsageError)
     expect(() => parseCli(['--bogus'], env)).toThrow(CliUsageError)
     expect(() => parseCli(['--ca-out', 'x'], env)).toThrow(/--tls/)
     expect(() => parseCli(['--restart-ms', '-1'], env)).toThrow(CliUsageError)
+    expect(() => parseCli(['--key-shares', '0'], env)).toThrow(/--key-shares/)
     expect(parseCli(['--help'], {}).help).toBe(true)
   })
 })

@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util'
+import { adminOperations } from './admin.ts'
 import type { SimTimings, StartClusterOptions } from './options.ts'
 
 export const usage = `Usage: vault-sim [options]
 
 Emulates one Vault Enterprise cluster (API + mutual-TLS cluster port) for DR-replication tests.
-Prints one JSON line {"name","api_addr","cluster_addr","ca_file"?} once listening; stops on SIGTERM/SIGINT.
+Prints one JSON line {"name","api_addr","cluster_addr","ca_file"?,"admin_addr"?} once listening, then, when stdout
+is a terminal, the unseal key shares once as "Unseal Key N: <base64>" lines like \`vault operator init\` (never on
+stderr, the event log); stops on SIGTERM/SIGINT.
 
   --api-addr host:port          API listener (default 127.0.0.1:0 = ephemeral port)
   --cluster-addr host:port      cluster listener (default: API host, ephemeral port)
@@ -16,8 +19,25 @@ Prints one JSON line {"name","api_addr","cluster_addr","ca_file"?} once listenin
   --ca-out file                 with --tls: write that CA (PEM) to file
   --community                   Community Edition mode (replication paths answer 404)
   --bootstrap-ms, --merkle-diff-ms, --merkle-sync-ms, --heartbeat-ms, --reconnect-ms, --restart-ms  timings
+  --admin-addr host:port        also serve the admin interface there (loopback; see below)
+  --key-shares n, --key-threshold t  unseal key shares made at start (default 1 and 1)
+  --unseal-keys-out file        write the unseal key shares to file (mode 0600)
+  --print-unseal-keys           print them on stdout even when it is not a terminal
+  --heartbeat-timeout-ms        silence after which a replication connection is given up
   --quiet                       no event lines on stderr
   --root-token token            root token; prefer the VAULT_SIM_ROOT_TOKEN environment variable
+
+Admin interface (--admin-addr; JSON over HTTP, not Vault's API, no secrets):
+${Object.entries(adminOperations)
+  .map(([op, what]) => `  ${op.padEnd(44)} ${what}`)
+  .join('\n')}
+
+Emulated Vault API: sys/health, sys/seal-status, sys/leader, sys/replication/{status,dr/status},
+sys/replication/dr/primary/{enable,secondary-token,revoke-secondary,demote,disable},
+sys/replication/dr/secondary/{enable,generate-public-key,promote,update-primary,disable},
+sys/storage/raft/{autopilot/state,configuration}, sys/wrapping/{lookup,unwrap}, sys/policies/acl,
+sys/capabilities-self, auth/token/{create,create-orphan,create/<role>,roles/<role>,lookup-self,revoke,revoke-self},
+secret/data/<path> (KV v2). See the package README for options, faults and the choices made.
 `
 
 const timingFlags = {
@@ -25,6 +45,7 @@ const timingFlags = {
   'merkle-diff-ms': 'merkleDiffMs',
   'merkle-sync-ms': 'merkleSyncMs',
   'heartbeat-ms': 'heartbeatMs',
+  'heartbeat-timeout-ms': 'heartbeatTimeoutMs',
   'reconnect-ms': 'reconnectMs',
   'restart-ms': 'restartMs',
 } as const satisfies Record<string, keyof SimTimings>
@@ -32,6 +53,9 @@ const timingFlags = {
 export interface CliOptions {
   cluster: StartClusterOptions
   caOut: string | undefined
+  adminAddr: string | undefined
+  unsealKeysOut: string | undefined
+  printUnsealKeys: boolean
   quiet: boolean
   help: boolean
 }
@@ -61,8 +85,12 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     if (!Number.isInteger(ms) || ms < 0) throw new CliUsageError(`--${flag} needs a whole number of milliseconds`)
     timings[key] = ms
   }
+  const keyShares = wholeNumber(values['key-shares'], '--key-shares')
+  const keyThreshold = wholeNumber(values['key-threshold'], '--key-threshold')
   return {
     cluster: {
+      keyShares,
+      keyThreshold,
       apiAddr: values['api-addr'],
       clusterAddr: values['cluster-addr'],
       apiAdvertiseAddr: values['api-advertise-addr'],
@@ -75,9 +103,19 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       timings,
     },
     caOut: values['ca-out'],
+    adminAddr: values['admin-addr'],
+    unsealKeysOut: values['unseal-keys-out'],
+    printUnsealKeys: values['print-unseal-keys'] ?? false,
     quiet: values.quiet ?? false,
     help: values.help ?? false,
   }
+}
+
+function wholeNumber(raw: string | undefined, flag: string): number | undefined {
+  if (raw === undefined) return undefined
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 1) throw new CliUsageError(`${flag} needs a whole number of at least 1`)
+  return n
 }
 
 function parse(argv: string[]) {
@@ -95,6 +133,11 @@ function parse(argv: string[]) {
       'vault-version': { type: 'string' },
       tls: { type: 'boolean' },
       'ca-out': { type: 'string' },
+      'admin-addr': { type: 'string' },
+      'unseal-keys-out': { type: 'string' },
+      'print-unseal-keys': { type: 'boolean' },
+      'key-shares': { type: 'string' },
+      'key-threshold': { type: 'string' },
       community: { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -102,6 +145,7 @@ function parse(argv: string[]) {
       'merkle-diff-ms': { type: 'string' },
       'merkle-sync-ms': { type: 'string' },
       'heartbeat-ms': { type: 'string' },
+      'heartbeat-timeout-ms': { type: 'string' },
       'reconnect-ms': { type: 'string' },
       'restart-ms': { type: 'string' },
     },

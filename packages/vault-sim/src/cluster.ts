@@ -20,6 +20,11 @@ export interface ClusterHandle {
   clusterCertFingerprint256: string
   /** The root token the cluster started with (after DR activation the primary's tokens apply instead). */
   rootToken: string
+  /**
+   * The unseal key shares made at start (base64), as `vault operator init` gives them once. After DR activation the
+   * primary's shares are the ones its key-share ceremony takes.
+   */
+  unsealKeys: string[]
   faults: ClusterFaults
   state(): ClusterSnapshot
   close(): Promise<void>
@@ -59,6 +64,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
     ...(apiTls && { apiCaPem: apiTls.caPem }),
     clusterCertFingerprint256: ctx.identity.fingerprint256,
     rootToken: options.rootToken,
+    unsealKeys: [...ctx.unsealKeys],
     faults,
     state: () => snapshot(ctx, api.listening),
     close: async () => {

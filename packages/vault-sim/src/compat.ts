@@ -10,7 +10,8 @@ export interface SimMessages {
   missingSecondaryId: string
   duplicateSecondaryId: (id: string) => string
   unknownSecondaryId: (id: string) => string
-  secondaryPublicKeyUnsupported: string
+  invalidSecondaryPublicKey: string
+  expiredActivationToken: string
   missingActivationToken: string
   noPrimaryApiAddr: string
   unreadableCaFile: (cause: string) => string
@@ -18,6 +19,7 @@ export interface SimMessages {
   invalidDrOperationToken: string
   updatePrimaryTokenAndAddrs: string
   updatePrimaryAddrsWithoutPrimary: string
+  noUpdatePrimaryAddrAnswered: (cause: string) => string
   promoteNotInSync: string
   unsupportedPath: string
   badHealthParam: (name: string, value: string) => string
@@ -25,6 +27,9 @@ export interface SimMessages {
   jwtSignatureCause: string
   unexpectedTypeClaim: string
   restartUnavailable: string
+  noActiveNode: string
+  reindexStarted: string
+  recoverStarted: string
   revokedSecondary: string
 }
 
@@ -33,10 +38,26 @@ export interface SimCompat {
   duplicateSecondaryId: 'error' | 'replace'
   /** revoke-secondary success: 204 No Content, or 200 with an empty envelope. */
   revokeSecondaryStatus: 200 | 204
-  /** update-primary success: 204 No Content, or 200 with the secondary-enable warning. */
+  /** update-primary success: 200 with a body (HashiCorp's testcluster code fails on an empty one, D4), or 204 No Content. */
   updatePrimaryStatus: 200 | 204
   /** Status of a dr_operation_token that does not grant the path. */
   invalidDrOperationTokenStatus: 400 | 403
+  /**
+   * The brief period after enable/promote/demote/update-primary/disable: 'leaderless' = unsealed with no active node
+   * (sys/health standby, sys/leader without a leader, other paths 500), as HashiCorp's tooling waits for (D5);
+   * 'sealed' = the earlier model (503 sealed).
+   */
+  unavailability: 'leaderless' | 'sealed'
+  /** Where a merkle sync's sync_progress/sync_total_keys sit: under merkle_sync_progress (HashiCorp's UI, D7) or at the top. */
+  syncProgress: 'nested' | 'top-level'
+  /** The secondary's `state` while its mode is bootstrapping: Vault's UI knows no state "bootstrapping" (D9). */
+  bootstrappingState: 'merkle-diff' | 'bootstrapping'
+  /** The new primary's last_wal after promote: its own log position ('local', D11) or the old primary's ('continue'). */
+  promotedWalCounter: 'local' | 'continue'
+  /** Demote and primary disable revoke every unused activation token (unverified either way, D16). */
+  revokeActivationTokensOnRoleChange: boolean
+  /** A bad sys/health parameter: 400 with an empty `errors` array as Vault (D14), or with a message naming it. */
+  badHealthParamErrors: 'empty' | 'message'
   messages: SimMessages
 }
 
@@ -54,30 +75,43 @@ export const defaultMessages: SimMessages = {
   missingSecondaryId: 'missing secondary id',
   duplicateSecondaryId: (id) => `secondary with id ${id} already exists`,
   unknownSecondaryId: (id) => `no secondary with id ${id}`,
-  secondaryPublicKeyUnsupported: 'secondary_public_key is not supported by vault-sim; use a response-wrapped token',
+  invalidSecondaryPublicKey: 'error parsing secondary public key',
+  expiredActivationToken: 'activation token has expired',
   missingActivationToken: 'missing activation token',
   noPrimaryApiAddr: 'the activation token holds no primary API address; supply primary_api_addr',
   unreadableCaFile: (cause) => `error reading CA file: ${cause}`,
-  missingDrOperationToken: 'missing dr_operation_token',
+  // Observed (hashicorp/vault#4498); kept overridable like the rest.
+  missingDrOperationToken: 'DR operation token was not provided',
   invalidDrOperationToken: 'permission denied',
   updatePrimaryTokenAndAddrs: 'token and update_primary_addrs are mutually exclusive',
   updatePrimaryAddrsWithoutPrimary:
     'this secondary has no primary to look for at update_primary_addrs; update-primary needs an activation token',
-  promoteNotInSync:
-    'the secondary is still syncing with its primary; try again later or promote with force=true (may lose data)',
+  noUpdatePrimaryAddrAnswered: (cause) => `none of update_primary_addrs answered: ${cause}`,
+  // The words HashiCorp's testcluster code retries on (fact sheet 2.1).
+  promoteNotInSync: 'replication is still catching up, try again later or provide the force argument',
   unsupportedPath: 'unsupported path',
   badHealthParam: (name, value) => `bad value for ${name} parameter: ${JSON.stringify(value)}`,
   jwtSignatureCause: 'signature verification failed',
   unexpectedTypeClaim: 'error validating wrapping token: unexpected type claim',
   restartUnavailable: 'Vault is sealed',
+  // Vault's request forwarding on a node that knows no active node (http/handler.go), answered with 500.
+  reindexStarted: 'Reindexing has started; follow last_reindex_epoch in the replication status.',
+  recoverStarted: 'Replication recovery has started; the secondary reconnects to its primary.',
+  noActiveNode: 'local node not active but active cluster node not found',
   revokedSecondary: 'secondary is not known to this primary or has been revoked',
 }
 
 export const defaultCompat: SimCompat = {
   duplicateSecondaryId: 'error',
   revokeSecondaryStatus: 204,
-  updatePrimaryStatus: 204,
+  updatePrimaryStatus: 200,
   invalidDrOperationTokenStatus: 403,
+  unavailability: 'leaderless',
+  badHealthParamErrors: 'empty',
+  syncProgress: 'nested',
+  bootstrappingState: 'merkle-diff',
+  promotedWalCounter: 'local',
+  revokeActivationTokensOnRoleChange: true,
   messages: defaultMessages,
 }
 

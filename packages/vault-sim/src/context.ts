@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto'
+import type { CeremonyAttempt } from './ceremony/generate-operation-token.ts'
+import { OperationTokenStore } from './ceremony/operation-token-store.ts'
+import { initialiseSealShares } from './ceremony/seal-shares.ts'
+import type { ActivationKeyPair } from './dr/public-key-activation.ts'
 import type { ResolvedOptions } from './options.ts'
 import {
   type CertificateAuthority,
@@ -21,7 +25,11 @@ export interface Runtime {
   initialized: boolean
   enterprise: boolean
   latencyMs: number
-  /** Until this epoch-ms the cluster answers as if sealed (the "brief period" after a role change). */
+  /** When merkle-check last ran (last_corruption_check_epoch). */
+  lastCorruptionCheck: Date | undefined
+  /** Cut off from the network ('refuse': nothing listens; 'drop': everything is accepted and never answered). */
+  isolation: 'refuse' | 'drop' | undefined
+  /** Until this epoch-ms the cluster has no active node, or answers as sealed (compat.unavailability). */
   unavailableUntil: number
   activeSince: Date
 }
@@ -41,6 +49,14 @@ export interface ClusterContext {
   localClusterId: string
   storage: ReplicatedStorage
   tokens: TokenStore
+  /** The key pair of the last secondary/generate-public-key (kept in memory, across role changes). */
+  activationKey: ActivationKeyPair | undefined
+  /** DR operation tokens from the key-share ceremony (local to this cluster). */
+  operationTokens: OperationTokenStore
+  /** The unseal key shares made at start (base64), handed out once through the cluster handle; never logged. */
+  unsealKeys: string[]
+  /** The key-share ceremony in progress on this cluster, if any (one at a time). */
+  ceremony: CeremonyAttempt | undefined
   wrapping: WrappingStore
   /** The certificate the cluster listener presents. */
   identity: CertifiedKey
@@ -58,6 +74,7 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
   const storage = new ReplicatedStorage()
   const tokens = new TokenStore(storage)
   tokens.initialise(options.rootToken)
+  const unsealKeys = initialiseSealShares(storage, options.keyShares, options.keyThreshold)
   const addrs: Addresses = { apiUrl: '', clusterUrl: '', apiAdvertise: undefined, clusterAdvertise: '' }
   const [identity, wrappingKey] = await Promise.all([createClusterCertificate(), createWrappingKey()])
   // The replication parts read the context lazily (closures), so they can be built before it.
@@ -75,6 +92,7 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
   const secondaryLink = new SecondaryLink({
     storage,
     timings: options.timings,
+    bootstrappingState: options.compat.bootstrappingState,
     advertised: () => ({ apiAddr: addrs.apiAdvertise ?? '', clusterAddr: addrs.clusterAdvertise }),
     log,
   })
@@ -82,7 +100,8 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
     {
       identity,
       replicationCaPem: () => primaryState(ctx)?.ca.certPem,
-      servesDr: () => primaryState(ctx) !== undefined && !isSealed(ctx) && ctx.runtime.enterprise,
+      // Only an active node serves replication: not while sealed or while there is no active node.
+      servesDr: () => primaryState(ctx) !== undefined && !isSealed(ctx) && !isLeaderless(ctx) && ctx.runtime.enterprise,
       onDrConnection: (socket) => primarySessions.accept(socket),
       log,
     },
@@ -93,6 +112,10 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
     localClusterId: randomUUID(),
     storage,
     tokens,
+    activationKey: undefined,
+    operationTokens: new OperationTokenStore(),
+    unsealKeys,
+    ceremony: undefined,
     wrapping: new WrappingStore({
       key: wrappingKey,
       apiAddr: () => addrs.apiAdvertise,
@@ -105,6 +128,8 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
       initialized: true,
       enterprise: options.enterprise,
       latencyMs: 0,
+      lastCorruptionCheck: undefined,
+      isolation: undefined,
       unavailableUntil: 0,
       activeSince: new Date(),
     },
@@ -133,10 +158,19 @@ export function firstDialAddrs(ctx: ClusterContext): string[] {
 }
 
 export function isSealed(ctx: ClusterContext): boolean {
-  return ctx.runtime.sealed || Date.now() < ctx.runtime.unavailableUntil
+  return ctx.runtime.sealed || (ctx.options.compat.unavailability === 'sealed' && inRestart(ctx))
 }
 
-/** Vault restarts its internals after a role change; requests fail for restartMs. */
+/** The brief period after a role change, modelled as Vault's tooling sees it: unsealed, but no active node yet (D5). */
+export function isLeaderless(ctx: ClusterContext): boolean {
+  return !ctx.runtime.sealed && ctx.options.compat.unavailability === 'leaderless' && inRestart(ctx)
+}
+
+function inRestart(ctx: ClusterContext): boolean {
+  return Date.now() < ctx.runtime.unavailableUntil
+}
+
+/** Vault restarts its internals after a role change: for restartMs there is no active node (or it seems sealed). */
 export function beginRestart(ctx: ClusterContext): void {
   ctx.runtime.unavailableUntil = Date.now() + ctx.options.timings.restartMs
   ctx.runtime.activeSince = new Date()

@@ -1,5 +1,5 @@
 import type { ApiListener } from './api/app.ts'
-import { type ClusterContext, isSealed } from './context.ts'
+import { type ClusterContext, isLeaderless, isSealed } from './context.ts'
 import { isSecondaryMode } from './state.ts'
 
 export interface ClusterFaults {
@@ -21,7 +21,17 @@ export interface ClusterFaults {
   setEnterprise(on: boolean): void
   /** false = answer as an uninitialised Vault (sys/health 501). */
   setInitialized(on: boolean): void
+  /**
+   * A lost site: the whole cluster unreachable, its data and role kept. 'refuse' (default): nothing listens, so clients
+   * and peers get connection refused. 'drop': connections are accepted and never answered and the open replication
+   * connections go silent without closing, so clients time out and peers notice only when heartbeats stop.
+   */
+  isolate(mode?: IsolationMode): Promise<void>
+  /** The site is reachable again, as it was; replication resumes by itself. */
+  rejoin(): Promise<void>
 }
+
+export type IsolationMode = 'refuse' | 'drop'
 
 /** The fault-injection side of a cluster handle; stopWriteLoads() is for close(). */
 export function createFaults(ctx: ClusterContext, api: ApiListener): ClusterFaults & { stopWriteLoads(): void } {
@@ -62,7 +72,7 @@ export function createFaults(ctx: ClusterContext, api: ApiListener): ClusterFaul
       const timer = setInterval(
         () => {
           // Like an operator's script against a sealed or demoted cluster: those writes just fail.
-          if (!isSealed(ctx) && !isSecondaryMode(ctx.dr)) operatorWrite(ctx)
+          if (!isSealed(ctx) && !isLeaderless(ctx) && !isSecondaryMode(ctx.dr)) operatorWrite(ctx)
         },
         Math.max(1, 1000 / perSecond),
       )
@@ -79,6 +89,37 @@ export function createFaults(ctx: ClusterContext, api: ApiListener): ClusterFaul
     setInitialized: (on) => {
       ctx.runtime.initialized = on
     },
+    isolate: async (mode = 'refuse') => {
+      if (ctx.runtime.isolation) throw new Error(`already isolated (${ctx.runtime.isolation})`)
+      ctx.runtime.isolation = mode
+      if (mode === 'refuse') {
+        ctx.secondaryLink.pause()
+        ctx.primarySessions.dropAll()
+        await Promise.all([api.stop(), ctx.clusterListener.close()])
+      } else {
+        ctx.clusterListener.silence(true)
+        ctx.primarySessions.silence()
+        ctx.secondaryLink.silence()
+      }
+      ctx.log(`fault: isolated (${mode})`)
+    },
+    rejoin: async () => {
+      const mode = ctx.runtime.isolation
+      if (!mode) return
+      if (mode === 'refuse') {
+        await api.listen()
+        await ctx.clusterListener.listen()
+        ctx.runtime.isolation = undefined
+        if (!ctx.runtime.sealed) ctx.secondaryLink.resume()
+      } else {
+        ctx.runtime.isolation = undefined
+        api.releaseHeld()
+        ctx.clusterListener.silence(false)
+        ctx.primarySessions.unsilence()
+        ctx.secondaryLink.unsilence()
+      }
+      ctx.log('fault: rejoined')
+    },
     stopWriteLoads: () => {
       for (const timer of writeLoads) clearInterval(timer)
       writeLoads.clear()
@@ -89,6 +130,7 @@ export function createFaults(ctx: ClusterContext, api: ApiListener): ClusterFaul
 function operatorWrite(ctx: ClusterContext, path?: string): number {
   if (isSecondaryMode(ctx.dr)) throw new Error('cannot write to a DR secondary')
   if (isSealed(ctx)) throw new Error('cannot write while sealed')
+  if (isLeaderless(ctx)) throw new Error('cannot write while there is no active node')
   const key = path ?? `sim/operator/${ctx.storage.lastWal + 1}`
   return ctx.storage.put(key, { written_at: new Date().toISOString() })
 }

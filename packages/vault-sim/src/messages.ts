@@ -16,6 +16,7 @@ export const WARN_NO_REDIRECT_ADDR =
 
 export const ERR_SEALED = 'Vault is sealed'
 export const ERR_PERMISSION_DENIED = 'permission denied'
+export const ERR_BATCH_NOT_REVOCABLE = 'batch tokens cannot be revoked'
 export const ERR_ENTERPRISE_ONLY = 'enterprise-only feature'
 export const ERR_PATH_DISABLED_DR_SECONDARY = 'path disabled in replication DR secondary mode'
 export const ERR_WRAPPING_TOKEN_INVALID = 'wrapping token is not valid or does not exist'
@@ -37,3 +38,5 @@ export const SECONDARY_TOKEN_CREATION_PATH = 'sys/replication/dr/primary/seconda
 export const DR_ALPN = 'replication_dr_v1'
 /** Go's zero time as a Unix epoch string: what Vault prints for "never checked". */
 export const GO_ZERO_EPOCH = '-62135596800'
+/** Go's zero time in RFC 3339: sys/leader's active_time when there is no active node. */
+export const GO_ZERO_TIME = '0001-01-01T00:00:00Z'

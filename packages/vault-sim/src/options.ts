@@ -8,6 +8,8 @@ export interface SimTimings {
   merkleSyncMs: number
   /** Interval of heartbeats on the replication connection (both directions). */
   heartbeatMs: number
+  /** Silence on a replication connection after which either end gives it up (a peer that drops packets). */
+  heartbeatTimeoutMs: number
   /** Delay between reconnect attempts of a secondary that lost its primary. */
   reconnectMs: number
   /** The "brief period" of unavailability after enable/demote/promote/disable. */
@@ -40,6 +42,9 @@ export interface StartClusterOptions {
   version?: string | undefined
   /** false = Community Edition mode. */
   enterprise?: boolean | undefined
+  /** Unseal key shares made at start (handle.unsealKeys), and how many the key-share ceremony needs; default 1 / 1. */
+  keyShares?: number | undefined
+  keyThreshold?: number | undefined
   timings?: Partial<SimTimings> | undefined
   compat?: SimCompatOverrides | undefined
   /** Receives one line per notable event; never secrets. */
@@ -52,6 +57,8 @@ export interface ResolvedOptions {
   rootToken: string
   tls: boolean
   enterprise: boolean
+  keyShares: number
+  keyThreshold: number
   api: HostPort
   cluster: HostPort
   apiAdvertiseAddr: string | undefined
@@ -72,6 +79,7 @@ export const defaultTimings: SimTimings = {
   merkleDiffMs: 50,
   merkleSyncMs: 100,
   heartbeatMs: 200,
+  heartbeatTimeoutMs: 3_000,
   reconnectMs: 200,
   restartMs: 50,
   unwrapTimeoutMs: 5_000,
@@ -84,6 +92,7 @@ export const testTimings: SimTimings = {
   merkleDiffMs: 20,
   merkleSyncMs: 30,
   heartbeatMs: 50,
+  heartbeatTimeoutMs: 600,
   reconnectMs: 50,
   restartMs: 20,
   unwrapTimeoutMs: 1_500,
@@ -103,6 +112,8 @@ export function resolveOptions(opts: StartClusterOptions): ResolvedOptions {
     rootToken: opts.rootToken ?? newServiceTokenId(),
     tls: opts.tls ?? false,
     enterprise: opts.enterprise ?? true,
+    keyShares: opts.keyShares ?? 1,
+    keyThreshold: opts.keyThreshold ?? 1,
     api,
     cluster,
     apiAdvertiseAddr: opts.apiAdvertiseAddr,

@@ -20,6 +20,8 @@ export interface ClusterSnapshot {
   policies: string[]
   apiListening: boolean
   clusterListening: boolean
+  /** Set while the site is cut off by faults.isolate(). */
+  isolation: 'refuse' | 'drop' | undefined
   /** The full `data` of sys/replication/dr/status. */
   drStatus: Record<string, unknown>
 }
@@ -47,6 +49,7 @@ export function snapshot(ctx: ClusterContext, apiListening: boolean): ClusterSna
     policies: ctx.tokens.policyNames(),
     apiListening,
     clusterListening: ctx.clusterListener.listening,
+    isolation: ctx.runtime.isolation,
     drStatus: drStatus(ctx),
   }
 }

@@ -30,6 +30,8 @@ export interface PeerConnection {
   clusterAddress: string
   connected: boolean
   lastHeartbeat: Date
+  /** How long the last heartbeat took to arrive (last_heartbeat_duration_ms, D6). */
+  lastHeartbeatDurationMs: number
 }
 
 export interface SecondaryDrState {
@@ -42,6 +44,8 @@ export interface SecondaryDrState {
   knownPrimaryClusterAddrs: string[]
   primary: PeerConnection | undefined
   lastStart: Date
+  /** Unix seconds of the bootstrap reindex ('0' for a demoted primary, which never bootstrapped; D12). */
+  reindexEpoch: string
   /** What it needs to reach its primary; undefined for a demoted primary, which connects to nothing. */
   credentials: SecondaryCredentials | undefined
   /** Set while a merkle sync runs (sync_progress / sync_total_keys). */

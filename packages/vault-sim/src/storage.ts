@@ -20,6 +20,8 @@ export interface StorageSnapshot {
 export class ReplicatedStorage {
   #entries = new Map<string, unknown>()
   #lastWal = 0
+  /** This cluster's own log position: equal to lastWal on a primary; on a secondary, what it wrote itself since its sync. */
+  #localWal = 0
   #merkleRoot: string | undefined
   #listeners = new Set<(entry: WalEntry) => void>()
 
@@ -51,6 +53,15 @@ export class ReplicatedStorage {
   apply(entry: WalEntry): void {
     this.#set(entry.key, entry.value)
     this.#lastWal = Math.max(this.#lastWal, entry.index)
+    this.#localWal += 1
+  }
+
+  /**
+   * A promoted secondary carries on from its own log position, not the old primary's: WAL indexes are local to each
+   * cluster and can go down across a failover (D11; sharabinth: last_remote_wal 26433, then last_wal 26363).
+   */
+  adoptLocalWalCounter(): void {
+    this.#lastWal = this.#localWal
   }
 
   snapshot(): StorageSnapshot {
@@ -61,6 +72,8 @@ export class ReplicatedStorage {
   restore(snapshot: StorageSnapshot): void {
     this.#entries = new Map(snapshot.entries.map(([key, value]) => [key, deepFreeze(structuredClone(value))]))
     this.#lastWal = snapshot.lastWal
+    // The sync wrote every entry into this cluster's own log.
+    this.#localWal = snapshot.entries.length
     this.#merkleRoot = undefined
   }
 
@@ -83,6 +96,7 @@ export class ReplicatedStorage {
   #write(key: string, value: unknown): number {
     this.#set(key, value)
     this.#lastWal += 1
+    this.#localWal = this.#lastWal
     const entry = { index: this.#lastWal, key, value }
     for (const listener of this.#listeners) listener(entry)
     return this.#lastWal

@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type SimProcess, SimStartError, spawnSim } from './helpers/sim-process.ts'
 import { vault, waitFor } from './helpers/vault-http.ts'
@@ -110,6 +113,71 @@ describe('the vault-sim CLI', () => {
       expect(await Promise.all([primary.stop('SIGINT'), secondary.stop('SIGINT')])).toEqual([0, 0])
     } finally {
       await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('takes faults and writes from outside through --admin-addr: a lost site and its return', async () => {
+    const [sim] = await startAll(
+      spawnSim(['--name', 'dc1', '--admin-addr', '127.0.0.1:0', ...fast, ...fastRestart], 'root-one'),
+    )
+    if (!sim?.info.admin_addr) throw new Error('no admin_addr printed')
+    const admin = (path: string, body?: unknown) =>
+      vault(body === undefined && path === '/state' ? 'GET' : 'POST', `${sim.info.admin_addr}${path}`, { body })
+    const api = sim.info.api_addr
+    const first = (await admin('/write', {})).body.last_wal as number
+    expect((await admin('/write', { path: 'sim/named' })).body.last_wal).toBe(first + 1)
+
+    expect((await admin('/isolate', { mode: 'refuse' })).status).toBe(200)
+    await expect(vault('GET', `${api}/v1/sys/health`)).rejects.toThrow()
+    expect((await admin('/state')).body.isolation).toBe('refuse')
+    expect((await admin('/isolate', { mode: 'sideways' })).status).toBe(400)
+    expect((await admin('/rejoin', {})).status).toBe(200)
+    expect((await vault('GET', `${api}/v1/sys/health`)).status).toBe(200)
+    expect((await admin('/state')).body).toMatchObject({ lastWal: first + 1, drMode: 'disabled' })
+    expect(sim.stderr()).not.toContain('root-one')
+  })
+
+  it('prints the unseal key shares once on stdout when asked, never in the event log, or into --unseal-keys-out', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vault-sim-keys-'))
+    try {
+      const keysFile = join(dir, 'keys')
+      const [printed, filed, piped] = await startAll(
+        spawnSim(['--name', 'dc1', '--key-shares', '3', '--key-threshold', '2', '--print-unseal-keys', ...fast], 'r1'),
+        spawnSim(['--name', 'dc2', '--unseal-keys-out', keysFile, ...fast], 'root-two'),
+        spawnSim(['--name', 'dc3', ...fast], 'root-three'),
+      )
+      if (!printed || !filed || !piped) throw new Error('unreachable')
+      const keys = await waitFor(
+        () => [...printed.stdout().matchAll(/^Unseal Key (\d): (\S+)$/gm)].map((m) => m[2] ?? ''),
+        (found) => found.length === 3,
+        { what: 'three key lines' },
+      )
+      for (const key of keys) expect(printed.stderr()).not.toContain(key)
+      const seal = await vault('GET', `${printed.info.api_addr}/v1/sys/seal-status`)
+      expect(seal.body).toMatchObject({ t: 2, n: 3 })
+      expect(filed.stdout()).not.toContain('Unseal Key')
+      // A piped stdout (as into a log file) gets no keys unless asked.
+      await waitFor(
+        () => piped.stderr(),
+        (text) => text.includes('unseal key shares not printed'),
+        { what: 'the note on stderr' },
+      )
+      expect(piped.stdout()).not.toContain('Unseal Key')
+      expect(await readFile(keysFile, 'utf8')).toMatch(/^Unseal Key 1: \S+\n$/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('lists the emulated operations and the admin interface in --help', async () => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/vault-sim.js', import.meta.url)), '--help'])
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+    })
+    await once(child, 'exit')
+    for (const text of ['POST /isolate', 'generate-public-key', 'raft/{autopilot/state', '--heartbeat-timeout-ms']) {
+      expect(out).toContain(text)
     }
   })
 

@@ -29,15 +29,16 @@ describe('sys/health, sys/seal-status, sys/leader', () => {
     expect(head.text).toBe('')
   })
 
-  it('honours the code query parameters and rejects non-integers with 400', async () => {
+  it('honours the code query parameters and rejects non-integers with 400 and an empty errors array (D14)', async () => {
     const cluster = await start({ name: 'dc1' })
     const health = (query: string) => vault('GET', `${cluster.apiUrl}/v1/sys/health?${query}`)
     expect((await health('activecode=299')).status).toBe(299)
     expect((await health('standbyok=true&perfstandbyok=true')).status).toBe(200)
+    expect((await health('activecode=%2B299')).status).toBe(299)
     for (const query of ['activecode=abc', 'sealedcode=5xx', 'drsecondarycode=1.5', 'standbyok=maybe']) {
       const r = await health(query)
       expect(r.status, query).toBe(400)
-      expect(r.body.errors, query).toHaveLength(1)
+      expect(r.body, query).toEqual({ errors: [] })
     }
     expect((await vault('HEAD', `${cluster.apiUrl}/v1/sys/health?uninitcode=nope`)).status).toBe(400)
   })

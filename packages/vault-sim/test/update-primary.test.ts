@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { startTcpProxy } from '../src/index.ts'
-import { drStatus, errorsOf, replicate, secondaryToken, useClusters, waitForStreaming } from './helpers/clusters.ts'
+import {
+  drStatus,
+  errorsOf,
+  replicate,
+  secondaryToken,
+  useClusters,
+  waitForActive,
+  waitForStreaming,
+} from './helpers/clusters.ts'
 import { drCall, mintBatchDrToken } from './helpers/dr-tokens.ts'
 import { waitFor } from './helpers/vault-http.ts'
 
@@ -23,7 +31,7 @@ describe('secondary/update-primary', () => {
     const balancer = await startTcpProxy({ host: hostname, port: Number(port) })
     try {
       const updated = await update({ update_primary_addrs: [balancer.url] })
-      expect(updated.status).toBe(204)
+      expect(updated.status).toBe(200)
       const kept = await drStatus(secondary)
       expect(kept).toMatchObject({
         secondary_id: 'dc2',
@@ -66,13 +74,17 @@ describe('secondary/update-primary', () => {
     expect(errorsOf(missing.body)).toEqual(['missing activation token'])
     expect((await drStatus(secondary)).connection_state).toBe('ready')
 
-    expect((await update({ token: '' })).status).toBe(204)
-    expect(await drStatus(secondary)).toMatchObject({
+    expect((await update({ token: '' })).status).toBe(200)
+    // Connected to nothing, it reports what a demoted primary reports (P7).
+    const forgotten = await drStatus(secondary)
+    expect(forgotten).toMatchObject({
       mode: 'secondary',
       state: 'idle',
-      connection_state: 'idle',
+      known_primary_cluster_addrs: null,
       primaries: [],
     })
+    expect(forgotten.connection_state).toBeUndefined()
+    await waitForActive(secondary)
     // With no primary left there is nothing to look for at new addresses.
     const noPrimary = await update({ update_primary_addrs: ['https://127.0.0.1:1'] })
     expect(noPrimary.status).toBe(400)

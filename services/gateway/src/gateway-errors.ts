@@ -1,4 +1,4 @@
-import { defineError } from '@vault-dr/core'
+import { defineError, invalidFields } from '@vault-dr/core'
 
 /** The gateway's catalogue: HTTP answers, and the diagnoses a handshake step can end with. */
 export const GatewayErrors = {
@@ -162,7 +162,7 @@ export const GatewayErrors = {
     code: 'GATEWAY_ERR_VERIFY_TIMEOUT',
     status: 504,
     title: 'Replication did not become healthy in time',
-    fix: 'Read the detail for what is missing; raise VAULT_DR_VERIFY_TIMEOUT_MS when the first sync is long.',
+    fix: 'Read the detail for what is missing; raise VAULT_DR_VERIFY_TIMEOUT_MS when the first sync is long. The secondary was activated already: running the handshake again only verifies (it never activates twice).',
   }),
   cancelled: defineError({
     code: 'GATEWAY_ERR_CANCELLED',
@@ -171,3 +171,9 @@ export const GatewayErrors = {
     fix: 'Start a new handshake when ready.',
   }),
 } as const
+
+/** The field a GATEWAY_ERR_SAME_CLUSTER names: the secondary repeats the primary. */
+export const sameClusterField = invalidFields({
+  path: 'body/secondary',
+  message: 'names the same cluster as body/primary',
+})

@@ -9,6 +9,7 @@ describe('a handshake or preflight naming a cluster it cannot use', () => {
     ['an unknown primary', { primary: 'nosuch', secondary: 'dc2' }, 'GATEWAY_ERR_UNKNOWN_CLUSTER', 'body/primary'],
     ['an unknown secondary', { primary: 'dc1', secondary: 'nosuch' }, 'GATEWAY_ERR_UNKNOWN_CLUSTER', 'body/secondary'],
     ['a secondary named as primary', { primary: 'dc2', secondary: 'dc1' }, 'GATEWAY_ERR_CLUSTER_ROLE', 'body/primary'],
+    ['one cluster as both sides', { primary: 'dc1', secondary: 'dc1' }, 'GATEWAY_ERR_SAME_CLUSTER', 'body/secondary'],
   ])('names the field of %s, and starts nothing', async (_, body, code, path) => {
     const gw = await fx.gateway()
     await registerPair(gw.app)

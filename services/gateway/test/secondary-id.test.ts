@@ -69,7 +69,7 @@ describe('a secondary id another DR secondary uses is never revoked (fake agents
     }
     const first = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(first.state).toBe('failed')
-    expect(first.error?.detail).toContain('could not revoke dc2')
+    expect(first.error?.detail).toContain('could not revoke the unused secondary id dc2 now')
     expect([...fx.world.knownSecondaries]).toEqual(['dc2'])
 
     fx.world.intercept = {}

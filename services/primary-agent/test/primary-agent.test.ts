@@ -318,3 +318,18 @@ describe('revokeSecondary of an id a secondary is connected with', () => {
     }
   })
 })
+
+describe('GET /v1/status?max_age_ms', () => {
+  it.each(['', '1e3', '0x10', '1.5', '-1', '60001'])(
+    'refuses %j with 400 naming querystring/max_age_ms',
+    async (value) => {
+      const res = await agent.call('GET', `/v1/status?max_age_ms=${value}`)
+      expect(res.status).toBe(400)
+      expect(res.json).toMatchObject({ code: 'CORE_ERR_VALIDATION', errors: [{ path: 'querystring/max_age_ms' }] })
+    },
+  )
+
+  it('takes digits', async () => {
+    expect((await agent.call('GET', '/v1/status?max_age_ms=0&secondary_id=dc2')).status).toBe(200)
+  })
+})

@@ -100,7 +100,12 @@ export async function createServer(opts: ServerOptions): Promise<App> {
   await app.register(contentEncoding)
   await app.register(rateLimits, opts.rateLimit ?? DEFAULT_RATE_LIMIT)
   await app.register(metrics, { service: opts.name, registry: opts.registry })
-  await app.register(health, { service: opts.name, version: opts.version, checks: opts.readiness ?? {} })
+  await app.register(health, {
+    service: opts.name,
+    version: opts.version,
+    checks: opts.readiness ?? {},
+    registry: app.metrics,
+  })
   return app
 }
 

@@ -138,3 +138,27 @@ describe('/readyz', () => {
     expect(elapsed).toBeLessThan(5_000)
   })
 })
+
+describe('readiness on /metrics', () => {
+  it('records each check of the last /readyz answer, and never runs a check for a scrape', async () => {
+    let runs = 0
+    const counted: ReadinessCheck = async () => {
+      runs++
+      return { ok: true, detail: 'fine' }
+    }
+    const app = await appWith({ vault: fail, store: counted })
+    const metricsText = async () => (await app.inject({ method: 'GET', url: '/metrics' })).body
+    expect(await metricsText()).not.toMatch(/^vault_dr_readiness_check\{/m)
+    expect(runs).toBe(0)
+
+    const before = Date.now() / 1000
+    await app.inject({ method: 'GET', url: '/readyz' })
+    const body = await metricsText()
+    expect(runs).toBe(1)
+    expect(body).toContain('vault_dr_readiness_check{check="vault",service="test-svc"} 0\n')
+    expect(body).toContain('vault_dr_readiness_check{check="store",service="test-svc"} 1\n')
+    const at = Number(/^vault_dr_readiness_checked_timestamp_seconds\{[^}]*\} (\S+)$/m.exec(body)?.[1])
+    expect(at).toBeGreaterThanOrEqual(Math.floor(before))
+    expect(at).toBeLessThanOrEqual(Date.now() / 1000)
+  })
+})

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Registry } from 'prom-client'
 import { z } from 'zod'
+import { createReadinessMetrics } from './readiness-metrics.ts'
 
 export interface CheckResult {
   ok: boolean
@@ -19,9 +21,17 @@ const Readiness = z
 /** Liveness answers from memory only; readiness runs the service's named checks, each bounded by a deadline. */
 async function healthPlugin(
   app: FastifyInstance,
-  opts: { service: string; version: string; checks: Record<string, ReadinessCheck>; checkTimeoutMs?: number },
+  opts: {
+    service: string
+    version: string
+    checks: Record<string, ReadinessCheck>
+    checkTimeoutMs?: number
+    /** Where to record each /readyz answer's checks as metrics. */
+    registry?: Registry
+  },
 ) {
   const started = Date.now()
+  const readinessMetrics = opts.registry === undefined ? undefined : createReadinessMetrics(opts.registry)
   app.get(
     '/healthz',
     {
@@ -55,6 +65,7 @@ async function healthPlugin(
       const checks = await Promise.all(
         Object.entries(opts.checks).map(([name, check]) => runCheck(name, check, opts.checkTimeoutMs ?? 2000)),
       )
+      readinessMetrics?.record(checks, Date.now())
       const ready = checks.every((c) => c.ok)
       return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks })
     },

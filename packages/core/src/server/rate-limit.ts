@@ -1,7 +1,7 @@
 import fastifyRateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import { defineError } from '../errors.ts'
+import { CoreErrors } from '../core-errors.ts'
 import { problemResponse } from '../problem.ts'
 import { underV1 } from './auth.ts'
 
@@ -16,13 +16,6 @@ export interface RateLimitOptions {
  * handshakes sends its primary agent one mint per handshake; monitoring reads the status routes, which are not limited.
  */
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 10_000, windowMs: 60_000 }
-
-export const rateLimited = defineError({
-  code: 'CORE_ERR_RATE_LIMITED',
-  status: 429,
-  title: 'Too many requests',
-  fix: 'Wait the seconds given in Retry-After, then retry; slow the client down.',
-})
 
 const tooManyRequests = problemResponse(
   'Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds',
@@ -52,7 +45,9 @@ async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitOptions) {
     // On success the answer carries no rate headers: they would cost every request and tell a client nothing it needs.
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     errorResponseBuilder: (_request, context) =>
-      rateLimited(`More than ${context.max} requests to this route from this address; retry in ${context.after}.`),
+      CoreErrors.rateLimited(
+        `More than ${context.max} requests to this route from this address; retry in ${context.after}.`,
+      ),
   })
 }
 

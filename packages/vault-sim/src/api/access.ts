@@ -1,11 +1,14 @@
+import type { Socket } from 'node:net'
 import { setTimeout as delay } from 'node:timers/promises'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { type ClusterContext, isSealed } from '../context.ts'
+import { type ClusterContext, isLeaderless, isSealed } from '../context.ts'
+import { authorizeDrOperation, authorizeDrToken } from '../dr/dr-operation-token.ts'
 import { ERR_ENTERPRISE_ONLY, ERR_PATH_DISABLED_DR_SECONDARY, ERR_PERMISSION_DENIED, ERR_SEALED } from '../messages.ts'
 import { isSecondaryMode } from '../state.ts'
 import type { Capability } from '../tokens/acl.ts'
 import type { TokenEntry } from '../tokens/token-store.ts'
-import { forbidden, notFound, unavailable, VaultError } from '../vault-error.ts'
+import { forbidden, internalError, notFound, unavailable, VaultError } from '../vault-error.ts'
+import { bodyOf } from './envelope.ts'
 
 /** Per-route access rules, mirroring Vault's special-path lists. */
 export interface RouteAccess {
@@ -15,10 +18,22 @@ export interface RouteAccess {
   sudo?: boolean
   /** Answers while sealed (health, seal-status). */
   whileSealed?: boolean
+  /** Answered by a node while there is no active node (health, seal-status, leader, the status paths). */
+  whileLeaderless?: boolean
   /** Allowed on a DR secondary (status paths and the DR-secondary control paths). */
   onDrSecondary?: boolean
   /** Stubbed in Community Edition: 404 enterprise-only feature. */
   enterpriseOnly?: boolean
+  /**
+   * Allowed on a DR secondary with a DR operation token as the credential instead of a client token: 'header' reads
+   * it from X-Vault-Token (`operator raft autopilot state -dr-token`), 'body' from `dr_operation_token`.
+   */
+  drTokenOnSecondary?: 'header' | 'body'
+  /**
+   * An unauthenticated DR-secondary path that still checks an X-Vault-Token sent to a cluster that is not a DR
+   * secondary: an unknown one is refused with 403 (hashicorp/vault#19603).
+   */
+  checksClientTokenOffSecondary?: boolean
 }
 
 declare module 'fastify' {
@@ -37,14 +52,37 @@ export async function addLatency(ctx: ClusterContext): Promise<void> {
   if (ctx.runtime.latencyMs > 0) await delay(ctx.runtime.latencyMs)
 }
 
+/**
+ * onRequest: a site that drops packets never answers. The request waits until the site is back, when its connection
+ * is closed (held requests are in `held`), as a client's connection through a dropping firewall would be dead.
+ */
+export function holdWhileDropped(ctx: ClusterContext, request: FastifyRequest, held: Set<Socket>): Promise<void> {
+  if (ctx.runtime.isolation !== 'drop') return Promise.resolve()
+  held.add(request.raw.socket)
+  return new Promise(() => {})
+}
+
 /** preHandler: the checks Vault runs before any handler, in its order. */
 export function checkAccess(ctx: ClusterContext, request: FastifyRequest): void {
   if (request.is404) return // the not-found handler answers with unknownPathError
   const access = request.routeOptions.config.access ?? { auth: 'token' }
   if (!access.whileSealed && isSealed(ctx)) throw sealedError(ctx)
+  if (!access.whileLeaderless && isLeaderless(ctx)) throw internalError(ctx.options.compat.messages.noActiveNode)
   if (access.enterpriseOnly && !ctx.runtime.enterprise) throw notFound(ERR_ENTERPRISE_ONLY)
+  if (isSecondaryMode(ctx.dr) && access.drTokenOnSecondary) {
+    const path = vaultPath(request)
+    const capabilities = operationCapabilities(request.method, path)
+    if (access.drTokenOnSecondary === 'body') authorizeDrOperation(ctx, bodyOf(request.body), path, capabilities)
+    else authorizeDrToken(ctx, clientToken(request) ?? '', path, capabilities)
+    return
+  }
   if (isSecondaryMode(ctx.dr) && !access.onDrSecondary) throw new VaultError(400, ERR_PATH_DISABLED_DR_SECONDARY)
-  if (access.auth === 'none') return
+  if (access.auth === 'none') {
+    const sent = clientToken(request)
+    const offSecondary = access.checksClientTokenOffSecondary && !isSecondaryMode(ctx.dr)
+    if (offSecondary && sent !== undefined && !ctx.tokens.lookup(sent)) throw forbidden(ERR_PERMISSION_DENIED)
+    return
+  }
   const entry = ctx.tokens.lookup(clientToken(request) ?? '')
   if (!entry || !isAllowed(ctx, entry, vaultPath(request), request.method, access.sudo)) {
     throw forbidden(ERR_PERMISSION_DENIED)
@@ -55,6 +93,7 @@ export function checkAccess(ctx: ClusterContext, request: FastifyRequest): void 
 /** Unknown paths: sealed → 503, DR secondary → 400 path disabled, else 404 unsupported path. */
 export function unknownPathError(ctx: ClusterContext): VaultError {
   if (isSealed(ctx)) return sealedError(ctx)
+  if (isLeaderless(ctx)) return internalError(ctx.options.compat.messages.noActiveNode)
   if (isSecondaryMode(ctx.dr)) return new VaultError(400, ERR_PATH_DISABLED_DR_SECONDARY)
   return notFound(ctx.options.compat.messages.unsupportedPath)
 }
@@ -83,7 +122,7 @@ export function isAllowed(ctx: ClusterContext, entry: TokenEntry, path: string, 
   return operationCapabilities(method, path).some((cap) => caps.has(cap))
 }
 
-function operationCapabilities(method: string, path: string): Capability[] {
+export function operationCapabilities(method: string, path: string): Capability[] {
   switch (method) {
     case 'GET':
     case 'HEAD':

@@ -1,14 +1,17 @@
 import http from 'node:http'
 import https from 'node:https'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { ClusterContext } from '../context.ts'
 import type { CertifiedKey } from '../replication/ca.ts'
 import { VaultError } from '../vault-error.ts'
-import { addLatency, checkAccess, sendError, unknownPathError } from './access.ts'
+import { addLatency, checkAccess, holdWhileDropped, sendError, unknownPathError } from './access.ts'
 import { drPrimaryRoutes } from './dr-primary.routes.ts'
 import { drSecondaryRoutes } from './dr-secondary.routes.ts'
+import { drSecondaryMaintenanceRoutes } from './dr-secondary-maintenance.routes.ts'
+import { kvRoutes } from './kv.routes.ts'
 import { policiesRoutes } from './policies.routes.ts'
+import { raftRoutes } from './raft.routes.ts'
 import { replicationStatusRoutes } from './replication-status.routes.ts'
 import { sysHealthRoutes } from './sys-health.routes.ts'
 import { tokenRoutes } from './token.routes.ts'
@@ -20,6 +23,8 @@ export interface ApiListener {
   server: http.Server
   listen(): Promise<void>
   stop(): Promise<void>
+  /** Closes the connections of requests held while the site dropped packets. */
+  releaseHeld(): void
   readonly port: number
   readonly listening: boolean
 }
@@ -48,7 +53,11 @@ export async function createApiListener(ctx: ClusterContext, tlsCert: CertifiedK
       done(new VaultError(400, `failed to parse JSON input: ${(err as Error).message}`), undefined)
     }
   })
-  app.addHook('onRequest', async () => addLatency(ctx))
+  const held = new Set<Socket>()
+  app.addHook('onRequest', async (request) => {
+    await holdWhileDropped(ctx, request, held)
+    await addLatency(ctx)
+  })
   app.addHook('preHandler', async (request) => checkAccess(ctx, request))
   app.setNotFoundHandler(async (_request, reply) => sendError(reply, unknownPathError(ctx)))
   app.setErrorHandler(async (error, request, reply) => {
@@ -64,9 +73,12 @@ export async function createApiListener(ctx: ClusterContext, tlsCert: CertifiedK
     replicationStatusRoutes,
     drPrimaryRoutes,
     drSecondaryRoutes,
+    drSecondaryMaintenanceRoutes,
     wrappingRoutes,
     policiesRoutes,
     tokenRoutes,
+    raftRoutes,
+    kvRoutes,
   ]) {
     await app.register(routes, { ctx })
   }
@@ -74,6 +86,10 @@ export async function createApiListener(ctx: ClusterContext, tlsCert: CertifiedK
   if (!server) throw new Error('fastify did not create the API server')
   const node: http.Server = server
   let port = ctx.options.api.port
+  const releaseHeld = () => {
+    for (const socket of held) socket.destroy()
+    held.clear()
+  }
 
   return {
     app,
@@ -95,7 +111,9 @@ export async function createApiListener(ctx: ClusterContext, tlsCert: CertifiedK
       })
       port = (node.address() as AddressInfo).port
     },
+    releaseHeld,
     async stop() {
+      releaseHeld()
       if (!node.listening) return
       const closed = new Promise<void>((resolve) => node.close(() => resolve()))
       node.closeAllConnections()

@@ -24,15 +24,13 @@ export const drPrimaryRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = asyn
     handler: async (request) => envelope({ warnings: await enablePrimary(ctx, bodyOf(request.body)) }),
   })
 
-  // Always response-wrapped: the wrap TTL comes from the `ttl` parameter, no X-Vault-Wrap-TTL needed.
+  // Response-wrapped (wrap TTL from the `ttl` parameter, no X-Vault-Wrap-TTL needed), or in data.token when
+  // sealed to a secondary_public_key.
   app.route({
     method: write,
     url: `${prefix}/secondary-token`,
     config: { access: { ...primaryAccess, sudo: true } },
-    handler: async (request) => {
-      const { wrapInfo, warnings } = await createSecondaryToken(ctx, bodyOf(request.body))
-      return envelope({ wrapInfo, warnings })
-    },
+    handler: async (request) => envelope(await createSecondaryToken(ctx, bodyOf(request.body))),
   })
 
   app.route({

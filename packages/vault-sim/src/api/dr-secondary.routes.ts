@@ -1,13 +1,24 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { ClusterContext } from '../context.ts'
-import { disableSecondary, enableSecondary, promoteSecondary, updatePrimary } from '../dr/dr-secondary.service.ts'
+import {
+  disableSecondary,
+  enableSecondary,
+  generatePublicKey,
+  promoteSecondary,
+  updatePrimary,
+} from '../dr/dr-secondary.service.ts'
 import type { RouteAccess } from './access.ts'
 import { bodyOf, envelope } from './envelope.ts'
 
 const write = ['POST', 'PUT']
 const prefix = '/v1/sys/replication/dr/secondary'
 /** promote, update-primary and disable are unauthenticated: the dr_operation_token in the body is the credential. */
-const operationTokenAccess: RouteAccess = { auth: 'none', enterpriseOnly: true, onDrSecondary: true }
+const operationTokenAccess: RouteAccess = {
+  auth: 'none',
+  enterpriseOnly: true,
+  onDrSecondary: true,
+  checksClientTokenOffSecondary: true,
+}
 
 export const drSecondaryRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = async (app, { ctx }) => {
   // Needs a token of the (future) secondary itself.
@@ -16,6 +27,14 @@ export const drSecondaryRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = as
     url: `${prefix}/enable`,
     config: { access: { auth: 'token', enterpriseOnly: true } },
     handler: async (request) => envelope({ warnings: await enableSecondary(ctx, bodyOf(request.body)) }),
+  })
+
+  // Called on the just-demoted cluster in HashiCorp's failover CI (enos); unauthenticated here (our choice).
+  app.route({
+    method: write,
+    url: `${prefix}/generate-public-key`,
+    config: { access: { auth: 'none', enterpriseOnly: true, onDrSecondary: true } },
+    handler: async () => envelope({ data: generatePublicKey(ctx) }),
   })
 
   app.route({

@@ -19,6 +19,8 @@ export function envelope(parts: EnvelopeParts = {}) {
     wrap_info: parts.wrapInfo ?? null,
     warnings: parts.warnings?.length ? parts.warnings : null,
     auth: parts.auth ?? null,
+    // Modern Vault adds it to the logical envelope (P7, D15).
+    mount_type: '',
   }
 }
 

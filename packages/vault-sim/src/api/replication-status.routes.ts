@@ -4,6 +4,7 @@ import { drStatus } from '../dr/dr-status.ts'
 import type { RouteAccess } from './access.ts'
 import { envelope } from './envelope.ts'
 
+// Not whileLeaderless: a node without an active node forwards these and fails, as any other path (D5).
 const statusAccess: RouteAccess = { auth: 'none', onDrSecondary: true }
 
 export const replicationStatusRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = async (app, { ctx }) => {

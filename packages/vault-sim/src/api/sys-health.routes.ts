@@ -1,9 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify'
-import { type ClusterContext, isSealed } from '../context.ts'
-import { badRequest } from '../vault-error.ts'
+import { sealConfig } from '../ceremony/seal-shares.ts'
+import { type ClusterContext, isLeaderless, isSealed } from '../context.ts'
+import { GO_ZERO_TIME } from '../messages.ts'
+import { badRequest, VaultError } from '../vault-error.ts'
 import type { RouteAccess } from './access.ts'
 
-const alwaysAnswers: RouteAccess = { auth: 'none', whileSealed: true, onDrSecondary: true }
+const alwaysAnswers: RouteAccess = { auth: 'none', whileSealed: true, whileLeaderless: true, onDrSecondary: true }
 
 const defaultCodes = {
   activecode: 200,
@@ -29,8 +31,8 @@ export const sysHealthRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = asyn
     type: 'shamir',
     initialized: ctx.runtime.initialized,
     sealed: isSealed(ctx),
-    t: 1,
-    n: 1,
+    t: sealConfig(ctx.storage).threshold,
+    n: sealConfig(ctx.storage).shares,
     progress: 0,
     nonce: '',
     version: version(ctx),
@@ -42,12 +44,14 @@ export const sysHealthRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = asyn
     removed_from_cluster: false,
   }))
 
-  app.get('/v1/sys/leader', { config: { access: { auth: 'none', onDrSecondary: true } } }, async () => ({
+  // With no active node (after a role change) there is no leader to name: what enos' wait-for-leader polls.
+  const leaderAccess: RouteAccess = { auth: 'none', onDrSecondary: true, whileLeaderless: true }
+  app.get('/v1/sys/leader', { config: { access: leaderAccess } }, async () => ({
     ha_enabled: true,
-    is_self: true,
-    active_time: ctx.runtime.activeSince.toISOString(),
-    leader_address: ctx.addrs.apiAdvertise ?? '',
-    leader_cluster_address: ctx.addrs.clusterAdvertise,
+    is_self: !isLeaderless(ctx),
+    active_time: isLeaderless(ctx) ? GO_ZERO_TIME : ctx.runtime.activeSince.toISOString(),
+    leader_address: isLeaderless(ctx) ? '' : (ctx.addrs.apiAdvertise ?? ''),
+    leader_cluster_address: isLeaderless(ctx) ? '' : ctx.addrs.clusterAdvertise,
     performance_standby: false,
     performance_standby_last_remote_wal: 0,
     last_wal: ctx.storage.lastWal,
@@ -56,30 +60,49 @@ export const sysHealthRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = asyn
   }))
 }
 
+/**
+ * Vault parses `*code` with strconv.Atoi (signed integers) and ParseBool for standbyok/perfstandbyok, and answers a
+ * bad one with 400 and an empty `errors` array (D14). Node cannot send a status outside 100-999, so such a code is
+ * refused the same way.
+ */
 function parseCodes(ctx: ClusterContext, query: HealthQuery) {
-  const codes = { ...defaultCodes }
-  for (const name of Object.keys(codes) as Array<keyof typeof codes>) {
+  const codes = { ...defaultCodes, standbyok: false }
+  const refuse = (name: string, raw: string) =>
+    ctx.options.compat.badHealthParamErrors === 'empty'
+      ? new VaultError(400)
+      : badRequest(ctx.options.compat.messages.badHealthParam(name, raw))
+  for (const name of Object.keys(defaultCodes) as Array<keyof typeof defaultCodes>) {
     const raw = query[name]
     if (raw === undefined) continue
-    const code = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
-    // Node cannot send a status outside 100-999.
-    if (!(code >= 100 && code <= 999)) throw badRequest(ctx.options.compat.messages.badHealthParam(name, raw))
+    const code = /^[+-]?\d+$/.test(raw) ? Number(raw) : Number.NaN
+    if (!(code >= 100 && code <= 999)) throw refuse(name, raw)
     codes[name] = code
   }
-  for (const name of ['standbyok', 'perfstandbyok']) {
+  for (const name of ['standbyok', 'perfstandbyok'] as const) {
     const raw = query[name]
-    if (raw !== undefined && !['', 'true', 'false', '1', '0', 't', 'f'].includes(raw.toLowerCase())) {
-      throw badRequest(ctx.options.compat.messages.badHealthParam(name, raw))
-    }
+    if (raw === undefined) continue
+    const value = goParseBool(raw === '' ? 'true' : raw)
+    if (value === undefined) throw refuse(name, raw)
+    if (name === 'standbyok') codes.standbyok = value
   }
   return codes
 }
 
-/** Vault's precedence: uninitialised, sealed, DR secondary, (standbys: never here), active. */
-function healthStatus(ctx: ClusterContext, codes: typeof defaultCodes): number {
+function goParseBool(raw: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(raw)) return true
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(raw)) return false
+  return undefined
+}
+
+/**
+ * Vault's precedence: uninitialised, sealed, DR secondary, standby, active. A node is a standby only in the brief
+ * period with no active node after a role change (one node per cluster); `standbyok` turns that into the active code.
+ */
+function healthStatus(ctx: ClusterContext, codes: ReturnType<typeof parseCodes>): number {
   if (!ctx.runtime.initialized) return codes.uninitcode
   if (isSealed(ctx)) return codes.sealedcode
   if (ctx.dr.mode === 'secondary' || ctx.dr.mode === 'bootstrapping') return codes.drsecondarycode
+  if (isLeaderless(ctx) && !codes.standbyok) return codes.standbycode
   return codes.activecode
 }
 
@@ -89,7 +112,7 @@ function healthBody(ctx: ClusterContext) {
   return {
     initialized: ctx.runtime.initialized,
     sealed,
-    standby: false,
+    standby: isLeaderless(ctx),
     performance_standby: false,
     replication_performance_mode: 'disabled',
     replication_dr_mode: ctx.dr.mode,

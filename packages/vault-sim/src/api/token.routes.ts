@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { ClusterContext } from '../context.ts'
 import { rfc3339 } from '../dr/dr-status.ts'
 import { type Body, boolParam, listParam, parseDurationSeconds, stringParam } from '../dr/params.ts'
+import { ERR_BATCH_NOT_REVOCABLE } from '../messages.ts'
 import type { CreateTokenParams, TokenEntry } from '../tokens/token-store.ts'
 import { badRequest, VaultError } from '../vault-error.ts'
 import { bodyOf, envelope } from './envelope.ts'
@@ -39,6 +40,26 @@ export const tokenRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = async (a
       const role = ctx.storage.get<TokenRole>(rolePrefix + request.params.role)
       if (!role) throw badRequest(`unknown role ${request.params.role}`)
       return createToken(ctx, request.vaultToken, bodyOf(request.body), { name: request.params.role, ...role })
+    },
+  })
+
+  // Batch tokens are not tracked, so there is nothing to revoke: they live until their TTL.
+  app.route({
+    method: write,
+    url: '/v1/auth/token/revoke',
+    handler: async (request, reply) => {
+      const entry = ctx.tokens.lookup(stringParam(bodyOf(request.body), 'token'))
+      if (entry) revoke(ctx, entry)
+      return reply.code(204).send()
+    },
+  })
+
+  app.route({
+    method: write,
+    url: '/v1/auth/token/revoke-self',
+    handler: async (request, reply) => {
+      if (request.vaultToken) revoke(ctx, request.vaultToken)
+      return reply.code(204).send()
     },
   })
 
@@ -84,7 +105,8 @@ function createToken(
     policies: policies.length ? policies : parentPolicies,
     type,
     ttlSeconds: body.ttl === undefined || body.ttl === '' ? undefined : parseDurationSeconds(body.ttl, 'ttl'),
-    orphan: role?.orphan || boolParam(body, 'no_parent') || type === 'batch',
+    // Orphans only by the role's orphan=true, create-orphan or no_parent, for batch tokens as for service tokens.
+    orphan: role?.orphan || boolParam(body, 'no_parent'),
     displayName: stringParam(body, 'display_name') || 'token',
     noDefaultPolicy: boolParam(body, 'no_default_policy'),
     path: role ? `auth/token/create/${role.name}` : 'auth/token/create',
@@ -106,6 +128,11 @@ function createToken(
       num_uses: 0,
     },
   })
+}
+
+function revoke(ctx: ClusterContext, entry: TokenEntry): void {
+  if (entry.type === 'batch') throw badRequest(ERR_BATCH_NOT_REVOCABLE)
+  ctx.tokens.revoke(entry)
 }
 
 function lookupData(entry: TokenEntry | undefined) {

@@ -12,6 +12,7 @@ import { isSecondaryMode, type PrimaryDrState } from '../state.ts'
 import { badRequest } from '../vault-error.ts'
 import { credentialsToWire } from './activation-credentials.ts'
 import { type Body, parseDurationSeconds, stringParam } from './params.ts'
+import { parseSecondaryPublicKey, sealForSecondary } from './public-key-activation.ts'
 
 const defaultActivationTtlSeconds = 1800
 
@@ -33,13 +34,18 @@ export async function enablePrimary(ctx: ClusterContext, body: Body): Promise<st
   return [WARN_PRIMARY_ENABLE]
 }
 
-/** Issues the secondary's client certificate and returns it response-wrapped (the activation token). */
-export async function createSecondaryToken(ctx: ClusterContext, body: Body) {
+/**
+ * Issues the secondary's client certificate: response-wrapped (the activation token in wrap_info), or, with
+ * `secondary_public_key`, sealed to that key and answered in data.token (fact sheet 2.7).
+ */
+export async function createSecondaryToken(ctx: ClusterContext, body: Body): Promise<SecondaryTokenResult> {
   const { compat } = ctx.options
   const primary = requirePrimary(ctx)
   const id = stringParam(body, 'id')
   if (!id) throw badRequest(compat.messages.missingSecondaryId)
-  if (stringParam(body, 'secondary_public_key')) throw badRequest(compat.messages.secondaryPublicKeyUnsupported)
+  const publicKeyText = stringParam(body, 'secondary_public_key')
+  const recipient = publicKeyText ? parseSecondaryPublicKey(publicKeyText) : undefined
+  if (publicKeyText && !recipient) throw badRequest(compat.messages.invalidSecondaryPublicKey)
   const ttl =
     body.ttl === undefined || body.ttl === '' ? defaultActivationTtlSeconds : parseDurationSeconds(body.ttl, 'ttl')
   if (primary.secondaries.has(id)) {
@@ -58,8 +64,16 @@ export async function createSecondaryToken(ctx: ClusterContext, body: Body) {
     clientKeyPem: client.keyPem,
   })
   ctx.log(`dr: issued an activation token for secondary ${id}`)
+  if (recipient) {
+    const exp = Math.floor(Date.now() / 1000) + ttl
+    return { data: { token: sealForSecondary(recipient, { ...credentials, exp }) }, warnings: [] }
+  }
   return ctx.wrapping.wrap(credentials, ttl, SECONDARY_TOKEN_CREATION_PATH, id)
 }
+
+export type SecondaryTokenResult =
+  | Awaited<ReturnType<ClusterContext['wrapping']['wrap']>>
+  | { data: { token: string }; warnings: string[] }
 
 export function revokeSecondary(ctx: ClusterContext, body: Body): void {
   const primary = requirePrimary(ctx)
@@ -84,6 +98,7 @@ export function demotePrimary(ctx: ClusterContext): string[] {
     knownPrimaryClusterAddrs: [],
     primary: undefined,
     lastStart: new Date(),
+    reindexEpoch: '0',
     credentials: undefined,
     sync: undefined,
   })
@@ -114,5 +129,6 @@ function forgetSecondary(ctx: ClusterContext, primary: PrimaryDrState, id: strin
 }
 
 function revokeAllActivationTokens(ctx: ClusterContext, primary: PrimaryDrState): void {
+  if (!ctx.options.compat.revokeActivationTokensOnRoleChange) return
   for (const id of primary.secondaries.keys()) ctx.wrapping.revokeTagged(id)
 }

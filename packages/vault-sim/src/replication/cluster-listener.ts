@@ -36,6 +36,9 @@ export class ClusterListener {
   /** Runs the handshakes the ClientHello allows (never listens itself). */
   #server: tls.Server
   #sockets = new Set<Socket>()
+  /** While set, new connections are accepted and never answered (a site that drops packets). */
+  #silent = false
+  #held = new Set<Socket>()
 
   constructor(deps: ClusterListenerDeps, address: HostPort) {
     this.#deps = deps
@@ -51,7 +54,11 @@ export class ClusterListener {
     this.#listener = net.createServer((socket) => {
       this.#sockets.add(socket)
       socket.on('close', () => this.#sockets.delete(socket))
-      this.#routeByClientHello(socket)
+      socket.on('error', () => {})
+      if (this.#silent) {
+        socket.pause()
+        this.#held.add(socket)
+      } else this.#routeByClientHello(socket)
     })
     this.#server.on('secureConnection', (socket) => this.#onSecureConnection(socket))
     this.#server.on('tlsClientError', (err) =>
@@ -87,6 +94,14 @@ export class ClusterListener {
       : Promise.resolve()
     for (const socket of this.#sockets) socket.destroy()
     await closed
+  }
+
+  /** Silent: connections are accepted and left unanswered until unsilenced, when they are closed. */
+  silence(on: boolean): void {
+    this.#silent = on
+    if (on) return
+    for (const socket of this.#held) socket.destroy()
+    this.#held.clear()
   }
 
   /** Picks up a new replication CA (after enable/promote/disable). */

@@ -3,7 +3,14 @@ import type { SimMessages } from '../compat.ts'
 import type { SimTimings } from '../options.ts'
 import type { PrimaryDrState, SecondaryRecord } from '../state.ts'
 import type { ReplicatedStorage, WalEntry } from '../storage.ts'
-import { type HelloMessage, readMessages, type SecondaryMessage, sendMessage } from './protocol.ts'
+import {
+  closeIfSilent,
+  type HelloMessage,
+  heartbeatDurationMs,
+  readMessages,
+  type SecondaryMessage,
+  sendMessage,
+} from './protocol.ts'
 
 export interface PrimarySessionsDeps {
   storage: ReplicatedStorage
@@ -19,12 +26,16 @@ interface Session {
   id: string
   socket: TLSSocket
   record: SecondaryRecord
+  /** When anything last arrived from the secondary. */
+  lastReceived: number
 }
 
 /** The DR primary's side of the replication streams: authenticates secondaries, then ships WALs and heartbeats. */
 export class PrimarySessions {
   #deps: PrimarySessionsDeps
   #sessions = new Map<string, Session>()
+  /** The site is cut off and drops packets: nothing is sent, nothing received is acted on, nothing is closed. */
+  #silenced = false
 
   constructor(deps: PrimarySessionsDeps) {
     this.#deps = deps
@@ -36,14 +47,18 @@ export class PrimarySessions {
     socket.on('error', () => socket.destroy())
     const helloDeadline = setTimeout(() => socket.destroy(), this.#deps.timings.dialTimeoutMs)
     readMessages<SecondaryMessage>(socket, (message) => {
+      if (this.#silenced) return
+      if (session) session.lastReceived = Date.now()
       if (!session) {
         clearTimeout(helloDeadline)
         session = message.type === 'hello' ? this.#start(socket, message) : undefined
         if (!session) socket.end()
         return
       }
-      if (message.type === 'heartbeat' && session.record.connection)
+      if (message.type === 'heartbeat' && session.record.connection) {
         session.record.connection.lastHeartbeat = new Date()
+        session.record.connection.lastHeartbeatDurationMs = heartbeatDurationMs(message.sentAt)
+      }
     })
     socket.on('close', () => {
       clearTimeout(helloDeadline)
@@ -61,6 +76,18 @@ export class PrimarySessions {
     for (const session of this.#sessions.values()) session.socket.destroy()
   }
 
+  /** Goes silent without closing anything, as a site behind a firewall that drops packets; the peers time out. */
+  silence(): void {
+    this.#silenced = true
+    for (const { record } of this.#sessions.values()) if (record.connection) record.connection.connected = false
+  }
+
+  /** Back on the network: the silent connections are stale, so they are closed and the secondaries reconnect. */
+  unsilence(): void {
+    this.#silenced = false
+    this.dropAll()
+  }
+
   #start(socket: TLSSocket, hello: HelloMessage): Session | undefined {
     const primary = this.#deps.primaryState()
     const peer = socket.getPeerCertificate()
@@ -73,13 +100,14 @@ export class PrimarySessions {
       return undefined
     }
     this.#sessions.get(id)?.socket.destroy()
-    const session: Session = { id, socket, record }
+    const session: Session = { id, socket, record, lastReceived: Date.now() }
     this.#sessions.set(id, session)
     record.connection = {
       apiAddress: hello.apiAddr,
       clusterAddress: hello.clusterAddr,
       connected: true,
       lastHeartbeat: new Date(),
+      lastHeartbeatDurationMs: 0,
     }
     const { storage } = this.#deps
     const inSync = hello.merkleRoot === storage.merkleRoot() && hello.lastRemoteWal === storage.lastWal
@@ -92,7 +120,17 @@ export class PrimarySessions {
       snapshot: inSync ? null : storage.snapshot(),
     })
     const heartbeat = setInterval(
-      () => sendMessage(socket, { type: 'heartbeat', lastWal: storage.lastWal, merkleRoot: storage.merkleRoot() }),
+      () => {
+        if (this.#silenced) return
+        // A secondary that went silent (a dropped site) is given up, as a gRPC keepalive would.
+        closeIfSilent(socket, () => session.lastReceived, this.#deps.timings.heartbeatTimeoutMs)
+        sendMessage(socket, {
+          type: 'heartbeat',
+          lastWal: storage.lastWal,
+          merkleRoot: storage.merkleRoot(),
+          sentAt: Date.now(),
+        })
+      },
       Math.max(this.#deps.timings.heartbeatMs, 10),
     )
     socket.once('close', () => clearInterval(heartbeat))
@@ -108,6 +146,7 @@ export class PrimarySessions {
   }
 
   #broadcast(entry: WalEntry): void {
+    if (this.#silenced) return
     for (const { socket } of this.#sessions.values()) sendMessage(socket, { type: 'wal', entry })
   }
 }

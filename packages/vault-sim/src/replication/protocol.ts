@@ -27,10 +27,15 @@ export interface WelcomeMessage {
 export type PrimaryMessage =
   | WelcomeMessage
   | { type: 'wal'; entry: WalEntry }
-  | { type: 'heartbeat'; lastWal: number; merkleRoot: string }
+  | { type: 'heartbeat'; lastWal: number; merkleRoot: string; sentAt: number }
   | { type: 'refused'; message: string }
 
-export type SecondaryMessage = HelloMessage | { type: 'heartbeat' }
+export type SecondaryMessage = HelloMessage | { type: 'heartbeat'; sentAt: number }
+
+/** How long a heartbeat took to arrive, from its send time (both ends share a clock on one host). */
+export function heartbeatDurationMs(sentAt: number | undefined): number {
+  return typeof sentAt === 'number' ? Math.max(0, Date.now() - sentAt) : 0
+}
 
 export function sendMessage(socket: TLSSocket, message: PrimaryMessage | SecondaryMessage): void {
   if (socket.writable) socket.write(`${JSON.stringify(message)}\n`)
@@ -58,4 +63,13 @@ export function readMessages<T>(socket: TLSSocket, onMessage: (message: T) => vo
       onMessage(message)
     }
   })
+}
+
+/**
+ * Gives a silent peer up after `timeoutMs` without a message. Checked again after the event loop's I/O phase, so a
+ * stalled process does not mistake data still waiting in its socket for silence.
+ */
+export function closeIfSilent(socket: TLSSocket, lastReceived: () => number, timeoutMs: number): void {
+  const silent = () => Date.now() - lastReceived() > timeoutMs
+  if (silent()) setImmediate(() => silent() && socket.destroy())
 }

@@ -1,12 +1,14 @@
 import type { SimTimings } from '../options.ts'
 import type { SecondaryDrState } from '../state.ts'
 import type { ReplicatedStorage } from '../storage.ts'
-import { type PrimaryMessage, sendMessage } from './protocol.ts'
+import { closeIfSilent, heartbeatDurationMs, type PrimaryMessage, sendMessage } from './protocol.ts'
 import { type DialOptions, dialPrimary, type PrimaryConnection } from './stream-client.ts'
 
 export interface SecondaryLinkDeps {
   storage: ReplicatedStorage
   timings: SimTimings
+  /** The `state` shown while the mode is bootstrapping (compat.bootstrappingState). */
+  bootstrappingState: SecondaryDrState['state']
   /** This cluster's advertised addresses, sent in hello so the primary can list them. */
   advertised: () => { apiAddr: string; clusterAddr: string }
   log: (line: string) => void
@@ -25,6 +27,9 @@ export class SecondaryLink {
   /** Bumped on every attach/detach so callbacks of an older connection do nothing. */
   #generation = 0
   #paused = false
+  /** Cut off from the network and dropping packets: the connection is kept open but dead (see silence()). */
+  #silenced = false
+  #heldSocket: PrimaryConnection['socket'] | undefined
 
   constructor(deps: SecondaryLinkDeps) {
     this.#deps = deps
@@ -39,6 +44,8 @@ export class SecondaryLink {
 
   /** Stops replicating and forgets the state object (promote, disable, update-primary). */
   detach(): void {
+    this.#heldSocket?.destroy()
+    this.#heldSocket = undefined
     this.#generation += 1
     this.#clearTimers()
     this.#connection?.socket.destroy()
@@ -59,6 +66,27 @@ export class SecondaryLink {
   resume(): void {
     this.#paused = false
     if (this.#state?.credentials && !this.#connection) this.#scheduleReconnect(0)
+  }
+
+  /**
+   * The site drops every packet: no heartbeats go out, nothing coming in is applied, and the connection is not closed
+   * (the primary only notices by the silence). This side has lost its primary too.
+   */
+  silence(): void {
+    this.#silenced = true
+    this.#generation += 1
+    this.#clearTimers()
+    this.#heldSocket = this.#connection?.socket
+    this.#connection = undefined
+    if (this.#state?.credentials) this.#markLost(this.#state, 'transient_failure')
+  }
+
+  /** Back on the network: the dead connection is closed and the primary looked for again. */
+  unsilence(): void {
+    this.#silenced = false
+    this.#heldSocket?.destroy()
+    this.#heldSocket = undefined
+    if (!this.#paused && this.#state?.credentials && !this.#connection) this.#scheduleReconnect(0)
   }
 
   /** update_primary_addrs: where to look for the same primary from now on; a lost primary is looked for at once. */
@@ -104,8 +132,14 @@ export class SecondaryLink {
       clusterAddress: connection.address,
       connected: true,
       lastHeartbeat: new Date(),
+      lastHeartbeatDurationMs: 0,
     }
-    connection.onMessage((message) => generation === this.#generation && this.#onMessage(state, message))
+    let lastReceived = Date.now()
+    connection.onMessage((message) => {
+      if (generation !== this.#generation) return
+      lastReceived = Date.now()
+      this.#onMessage(state, message)
+    })
     connection.socket.on('error', () => {})
     connection.socket.once('close', () => {
       if (generation !== this.#generation) return
@@ -118,7 +152,11 @@ export class SecondaryLink {
       this.#scheduleReconnect(this.#deps.timings.reconnectMs)
     })
     const heartbeat = setInterval(
-      () => sendMessage(connection.socket, { type: 'heartbeat' }),
+      () => {
+        // A primary that went silent (a dropped site) is given up, as a gRPC keepalive would; 'close' then reconnects.
+        closeIfSilent(connection.socket, () => lastReceived, this.#deps.timings.heartbeatTimeoutMs)
+        sendMessage(connection.socket, { type: 'heartbeat', sentAt: Date.now() })
+      },
       Math.max(this.#deps.timings.heartbeatMs, 10),
     )
     this.#timers.add(heartbeat)
@@ -130,7 +168,7 @@ export class SecondaryLink {
     const steps: Array<[number, () => void]> = []
     if (initial) {
       state.mode = 'bootstrapping'
-      state.state = 'bootstrapping'
+      state.state = this.#deps.bootstrappingState
       steps.push([bootstrapMs, () => Object.assign(state, { mode: 'secondary', state: 'merkle-diff' })])
     } else {
       state.state = 'merkle-diff'
@@ -159,7 +197,10 @@ export class SecondaryLink {
 
   #onMessage(state: SecondaryDrState, message: PrimaryMessage): void {
     if (message.type === 'wal') this.#deps.storage.apply(message.entry)
-    if (message.type === 'heartbeat' && state.primary) state.primary.lastHeartbeat = new Date()
+    if (message.type === 'heartbeat' && state.primary) {
+      state.primary.lastHeartbeat = new Date()
+      state.primary.lastHeartbeatDurationMs = heartbeatDurationMs(message.sentAt)
+    }
   }
 
   #markLost(state: SecondaryDrState, connectionState: SecondaryDrState['connectionState']): void {
@@ -172,7 +213,7 @@ export class SecondaryLink {
 
   #scheduleReconnect(delayMs: number): void {
     const state = this.#state
-    if (!state || this.#paused) return
+    if (!state || this.#paused || this.#silenced) return
     const generation = this.#generation
     this.#after(delayMs, async () => {
       state.connectionState = 'connecting'

@@ -88,3 +88,31 @@ function dialOne(address: string, { credentials, hello, timeoutMs }: DialOptions
     })
   })
 }
+
+/**
+ * update_primary_addrs' ping (D8): a mutual-TLS handshake with ALPN replication_dr_v1 and nothing more, so the
+ * primary's live stream to this secondary is left alone. Rejects with a Go-worded cause.
+ */
+export function pingPrimary(address: string, credentials: SecondaryCredentials, timeoutMs: number): Promise<void> {
+  const { host, port } = parseHostPort(address)
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      host,
+      port,
+      ALPNProtocols: [DR_ALPN],
+      cert: credentials.clientCertPem,
+      key: credentials.clientKeyPem,
+      ca: credentials.primaryClusterCaPem,
+      checkServerIdentity: () => undefined,
+    })
+    const timer = setTimeout(() => settle(goNetworkCause(timeoutError('dial'), host, port)), timeoutMs)
+    const settle = (cause?: string) => {
+      clearTimeout(timer)
+      socket.destroy()
+      if (cause === undefined) resolve()
+      else reject(new DialError(cause))
+    }
+    socket.once('secureConnect', () => (socket.alpnProtocol === DR_ALPN ? settle() : settle('no replication ALPN')))
+    socket.on('error', (err) => settle(goNetworkCause(err, host, port)))
+  })
+}

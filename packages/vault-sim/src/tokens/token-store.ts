@@ -73,10 +73,12 @@ export class TokenStore {
     const policies = [...new Set([...(params.policies ?? []), ...(params.noDefaultPolicy ? [] : ['default'])])]
     const root = policies.includes('root')
     const ttl = params.ttlSeconds || (root ? 0 : DEFAULT_LEASE_TTL_SECONDS)
+    const type = params.type ?? 'service'
     const base = {
-      accessor: randomBase62(24),
+      // Batch tokens have no accessor (Vault's token-type table: "Has Accessors: No").
+      accessor: type === 'batch' ? '' : randomBase62(24),
       policies: root ? ['root'] : policies.sort(),
-      type: params.type ?? 'service',
+      type,
       ttl,
       creationTime: now,
       expireTime: ttl > 0 ? now + ttl : 0,
@@ -96,6 +98,12 @@ export class TokenStore {
     if (!entry) return undefined
     if (entry.expireTime > 0 && entry.expireTime <= Date.now() / 1000) return undefined
     return entry
+  }
+
+  /** Revokes a service token; batch tokens cannot be revoked (they live until their TTL). */
+  revoke(entry: TokenEntry): void {
+    if (entry.type === 'batch') throw new Error('batch tokens cannot be revoked')
+    this.#storage.delete(tokenPrefix + entry.id)
   }
 
   capabilities(entry: TokenEntry, path: string): Set<Capability> | 'root' {

@@ -41,12 +41,23 @@ export type DrStatusData = Record<string, unknown> & {
   connection_state?: string
 }
 
+const NO_ACTIVE_NODE = 'local node not active but active cluster node not found'
+
+/** The DR status, read as a poller would: the brief period with no active node after a role change is waited out. */
 export async function drStatus(cluster: ClusterHandle): Promise<DrStatusData> {
-  const { status, body } = await vault('GET', `${cluster.apiUrl}/v1/sys/replication/dr/status`, {
-    caPem: cluster.apiCaPem,
+  const read = () =>
+    vault('GET', `${cluster.apiUrl}/v1/sys/replication/dr/status`, {
+      caPem: cluster.apiCaPem,
+    })
+  const { status, body } = await waitFor(read, (r) => r.status !== 500 || !body500IsNoActiveNode(r.body), {
+    what: `an active node on ${cluster.name} to read its DR status`,
   })
   if (status !== 200) throw new Error(`dr status ${status}: ${JSON.stringify(body)}`)
   return body.data as DrStatusData
+}
+
+function body500IsNoActiveNode(body: VaultBody): boolean {
+  return (body.errors ?? []).includes(NO_ACTIVE_NODE)
 }
 
 /** Waits out the brief unavailability after a role change: sys/health answers `code`. */
@@ -55,6 +66,15 @@ export function waitForHealth(cluster: ClusterHandle, code: number) {
     () => vault('GET', `${cluster.apiUrl}/v1/sys/health`, { caPem: cluster.apiCaPem }),
     (r) => r.status === code,
     { what: `sys/health ${code} on ${cluster.name}` },
+  )
+}
+
+/** Waits out the brief period with no active node after a role change: sys/leader names this node again (D5). */
+export function waitForActive(cluster: ClusterHandle) {
+  return waitFor(
+    () => vault('GET', `${cluster.apiUrl}/v1/sys/leader`, { caPem: cluster.apiCaPem }),
+    (r) => r.status === 200 && r.body.is_self === true,
+    { what: `an active node on ${cluster.name}` },
   )
 }
 

@@ -3,6 +3,9 @@ import { vault } from './vault-http.ts'
 
 const promotionPaths = ['sys/replication/dr/secondary/promote', 'sys/replication/dr/secondary/update-primary'] as const
 
+// For raft storage the recipe also grants the validation call (enos generate_dr_operation_token).
+const raftRule = 'path "sys/storage/raft/autopilot/state" { capabilities = ["update", "read"] }'
+
 /**
  * The DR tutorial's batch DR operation token (§2.11(b)), minted in advance on the primary: a policy granting
  * `capabilities` (default `update`) on `paths`, an orphan non-renewable batch role, and a token from that role.
@@ -14,6 +17,8 @@ export async function mintBatchDrToken(
     capabilities = ['update'],
     name = 'dr-secondary-promotion',
     rootToken = primary.rootToken,
+    ttl = '8h',
+    raft = true,
   } = {},
 ): Promise<string> {
   const call = async (path: string, body: unknown) => {
@@ -24,7 +29,7 @@ export async function mintBatchDrToken(
   const granted = capabilities.map((c) => `"${c}"`).join(', ')
   const rules = paths.map((path) => `path "${path}" { capabilities = [${granted}] }`)
   await call(`sys/policies/acl/${name}`, {
-    policy: [...rules, 'path "sys/storage/raft/autopilot/state" { capabilities = ["update", "read"] }'].join('\n'),
+    policy: [...rules, ...(raft ? [raftRule] : [])].join('\n'),
   })
   await call(`auth/token/roles/${name}`, {
     allowed_policies: name,
@@ -32,7 +37,7 @@ export async function mintBatchDrToken(
     renewable: false,
     token_type: 'batch',
   })
-  const created = await call(`auth/token/create/${name}`, { ttl: '8h' })
+  const created = await call(`auth/token/create/${name}`, { ttl })
   const token = created.body.auth?.client_token
   if (created.body.auth?.token_type !== 'batch' || !token) throw new Error(`not a batch token: ${created.text}`)
   return token

@@ -9,12 +9,14 @@ export interface SimInfo {
   api_addr: string
   cluster_addr: string
   ca_file?: string
+  admin_addr?: string
 }
 
 export interface SimProcess {
   child: ChildProcess
   info: SimInfo
   stderr: () => string
+  stdout: () => string
   stop(signal: NodeJS.Signals): Promise<number | null>
 }
 
@@ -33,8 +35,8 @@ export async function spawnSim(args: string[], rootToken: string): Promise<SimPr
     stderr += chunk.toString()
   })
   const exited = once(child, 'exit').then(([code]) => code as number | null)
+  let stdout = ''
   const firstLine = new Promise<string>((resolve) => {
-    let stdout = ''
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString()
       if (stdout.includes('\n')) resolve(stdout.slice(0, stdout.indexOf('\n')))
@@ -46,6 +48,7 @@ export async function spawnSim(args: string[], rootToken: string): Promise<SimPr
     child,
     info: JSON.parse(first) as SimInfo,
     stderr: () => stderr,
+    stdout: () => stdout,
     async stop(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)
       return exited

@@ -9,6 +9,7 @@ import { raceAbort } from '../util/abort.ts'
 import type { HandshakeBus } from './handshake-bus.ts'
 import { stepOf } from './handshake-record.ts'
 import { type HandshakeState, STEP_NAMES, type Step, type StepError, type StepName } from './handshakes.schemas.ts'
+import { pendingRevocationFix } from './pending-revocations.ts'
 import { revokeUnused } from './revoke-unused.ts'
 import { rememberingAgents, StatusMemo } from './status-memo.ts'
 import { StepCancelled, type StepContext, type StepResult, type StepTable, toStepError } from './step-context.ts'
@@ -86,7 +87,7 @@ export async function driveHandshake(
   }
 
   /** Marks every step not yet done as skipped, and ends the handshake. */
-  const finish = async (state: HandshakeState, error: StepError | null, skipDetail: string) => {
+  const finish = async (state: HandshakeState, error: StepError | null, skipDetail: string, revokePending = false) => {
     const at = iso(now())
     const steps = ctx.hs.steps.map((s): Step => {
       if (s.status === 'pending') return { ...s, status: 'skipped', detail: skipDetail }
@@ -94,7 +95,8 @@ export async function driveHandshake(
         return { ...s, status: 'skipped', finished_at: at, detail: `interrupted: ${skipDetail}` }
       return s
     })
-    await write({ steps, state, error, finished_at: at }, { type: 'state', data: { state, error } })
+    const patch = { steps, state, error, finished_at: at, ...(revokePending ? { revoke_pending: true } : {}) }
+    await write(patch, { type: 'state', data: { state, error } })
     deps.log.info({ handshake: ctx.hs.id, state, code: error?.code }, 'handshake finished')
   }
 
@@ -103,15 +105,18 @@ export async function driveHandshake(
     ctx.signal = signals.hard
     const error = step.error ?? { code: CoreErrors.internal.code, detail: step.detail ?? 'failed', fix: null }
     const revoked = await revokeUnused(ctx)
-    const detail = `${name}: ${step.detail ?? error.detail}${revoked}`
-    return finish('failed', { ...error, detail }, `not run: ${name} failed`)
+    const detail = `${name}: ${step.detail ?? error.detail}${revoked.note}`
+    const fix = revoked.pending ? pendingRevocationFix(ctx.hs.secondary_id, error.fix) : error.fix
+    return finish('failed', { ...error, detail, fix }, `not run: ${name} failed`, revoked.pending)
   }
 
   const cancel = async () => {
     ctx.signal = signals.hard
     const revoked = await revokeUnused(ctx)
-    const detail = `cancelled by request${revoked}`
-    await finish('cancelled', { code: GatewayErrors.cancelled.code, detail, fix: null }, 'not run: cancelled')
+    const detail = `cancelled by request${revoked.note}`
+    const fix = revoked.pending ? pendingRevocationFix(ctx.hs.secondary_id, null) : null
+    const error = { code: GatewayErrors.cancelled.code, detail, fix }
+    await finish('cancelled', error, 'not run: cancelled', revoked.pending)
   }
 
   if (ctx.hs.state === 'pending') await write({ state: 'running' }, { type: 'state', data: { state: 'running' } })

@@ -53,6 +53,7 @@ export function newHandshake(
     recheck_cluster: false,
     mint_requested_at: null,
     activation: null,
+    revoke_pending: false,
     idempotency_key: ctx.idempotencyKey ?? null,
     request_hash: ctx.idempotencyKey === undefined ? null : requestHash(body),
     created_at: ctx.at,
@@ -81,6 +82,7 @@ export function toPublic(hs: HandshakeRecord): Handshake {
     request_hash: _h,
     mint_requested_at: _m,
     activation: _a,
+    revoke_pending: _p,
     ...rest
   } = hs
   return rest

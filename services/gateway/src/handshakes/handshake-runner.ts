@@ -9,6 +9,7 @@ import { Slots } from '../util/slots.ts'
 import { type DriverDeps, driveHandshake } from './handshake-driver.ts'
 import { isFinished } from './handshake-record.ts'
 import type { StepError } from './handshakes.schemas.ts'
+import { retryPendingRevocations } from './pending-revocations.ts'
 import { toStepError } from './step-context.ts'
 
 export interface RunnerDeps extends DriverDeps {
@@ -35,6 +36,7 @@ export class HandshakeRunner {
    */
   readonly #owner: string
   #scan: NodeJS.Timeout | undefined
+  #revoking = false
 
   constructor(deps: RunnerDeps) {
     this.#deps = deps
@@ -46,7 +48,10 @@ export class HandshakeRunner {
     // A restarted gateway takes over at once what its earlier process of the same name held; later scans only
     // pick up handshakes nobody holds or whose lease ran out.
     await this.resumeAll(true)
-    this.#scan = setInterval(() => void this.resumeAll(), this.#deps.settings.leaseMs)
+    this.#scan = setInterval(() => {
+      void this.resumeAll()
+      void this.#retryRevocations()
+    }, this.#deps.settings.leaseMs)
     this.#scan.unref()
   }
 
@@ -75,6 +80,21 @@ export class HandshakeRunner {
       })
       .finally(() => this.#runs.delete(id))
     this.#runs.set(id, { done, cancel })
+  }
+
+  /** One pass over the revocations handshakes could not make when they ended; one pass at a time. */
+  async #retryRevocations(): Promise<void> {
+    if (this.#revoking || this.#soft.signal.aborted) return
+    this.#revoking = true
+    const { store, log, now } = this.#deps
+    try {
+      const agentsFor = (hs: HandshakeRecord) => this.#agentsFor(hs.primary, hs.secondary)
+      await retryPendingRevocations({ store, log, now, agentsFor }, this.#soft.signal)
+    } catch (err) {
+      if (!this.#soft.signal.aborted) log.error({ err }, 'could not retry pending revocations')
+    } finally {
+      this.#revoking = false
+    }
   }
 
   /** A cancellation was stored: interrupt the run here if it waits, or start one to carry the cancellation out. */

@@ -11,6 +11,7 @@ import {
   HandshakeList,
   HandshakeParams,
   IdempotencyHeaders,
+  LastEventIdHeaders,
   ListHandshakesQuery,
 } from './handshakes.schemas.ts'
 import type { HandshakesService } from './handshakes.service.ts'
@@ -127,6 +128,7 @@ export const handshakesRoutes: FastifyPluginAsyncZod<HandshakesRoutesOptions> = 
           'happen, each with an id (send Last-Event-ID to replay what was missed), and a final `done` event with ' +
           'the finished handshake; then the stream closes.',
         params: HandshakeParams,
+        headers: LastEventIdHeaders,
         response: {
           200: {
             description: 'The event stream',

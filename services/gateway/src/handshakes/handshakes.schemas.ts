@@ -124,3 +124,11 @@ export const IdempotencyHeaders = z.object({
     .optional()
     .describe('Same key and body: the same handshake again; same key, other body: 422'),
 })
+
+export const LastEventIdHeaders = z.object({
+  'last-event-id': z
+    .string()
+    .regex(/^\d{0,16}$/, 'must be the id of an event received, in digits')
+    .optional()
+    .describe('Replay the events after this one (the id of the last event received); empty or absent: from the start'),
+})

@@ -1,6 +1,6 @@
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { HandshakeSettings } from '../config.ts'
-import { GatewayErrors } from '../gateway-errors.ts'
+import { GatewayErrors, sameClusterField } from '../gateway-errors.ts'
 import type { HandshakeRecord, Store } from '../store/store.ts'
 import type { HandshakeBus } from './handshake-bus.ts'
 import { isFinished, newHandshake, requestHash } from './handshake-record.ts'
@@ -41,7 +41,11 @@ export function createHandshakesService({ store, clusters, runner, bus, settings
   return {
     /** created: a new handshake (202); replayed: the one this Idempotency-Key made (200). */
     async create(body: CreateHandshakeBody, idempotencyKey: string | undefined) {
-      if (body.primary === body.secondary) throw GatewayErrors.sameCluster(`${body.primary} is named as both sides`)
+      if (body.primary === body.secondary) {
+        throw GatewayErrors.sameCluster(`body/secondary names ${body.primary}, the cluster body/primary names`, {
+          cause: sameClusterField,
+        })
+      }
       // A replay answers what the first request got, whatever changed since (a cluster deleted, a setting changed).
       if (idempotencyKey !== undefined) {
         const earlier = await store.handshakeByIdempotencyKey(idempotencyKey)

@@ -7,9 +7,14 @@ import { activationInFlight, whyNotRevoke } from './token-keeper.ts'
  * An unused token must not outlive a handshake that ends without activation: its id is revoked, but only when the
  * primary knows it, no secondary ever connected with it, and a handshake of this gateway minted it (whyNotRevoke).
  * An id another secondary uses, or one the secondary is still bootstrapping with, is left alone. Returns a note for
- * the handshake's error detail.
+ * the handshake's error detail, and whether the revocation is still to be done (the agents could not be asked).
  */
-export async function revokeUnused(ctx: StepContext): Promise<string> {
+export async function revokeUnused(ctx: StepContext): Promise<{ note: string; pending: boolean }> {
+  const note = await revokeUnusedNow(ctx)
+  return typeof note === 'string' ? { note, pending: false } : note
+}
+
+async function revokeUnusedNow(ctx: StepContext): Promise<string | { note: string; pending: true }> {
   const mint = stepOf(ctx.hs, 'mint_token').status
   if (ctx.hs.token === null && (mint === 'pending' || mint === 'skipped')) return ''
   if (stepOf(ctx.hs, 'activate_secondary').status === 'succeeded') return ''
@@ -34,6 +39,10 @@ export async function revokeUnused(ctx: StepContext): Promise<string> {
       }
     }
   } catch (err) {
-    return `; could not revoke ${id}: ${(err as Error).message}`
+    // The primary (or secondary) agent could not be asked: a token for the id may stay valid until its TTL ends.
+    return {
+      note: `; could not revoke the unused secondary id ${id} now (${(err as Error).message}): the gateway retries while it runs`,
+      pending: true,
+    }
   }
 }

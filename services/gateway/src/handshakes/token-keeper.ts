@@ -1,8 +1,25 @@
 import { isCodedError } from '@vault-dr/core'
 import { GatewayErrors } from '../gateway-errors.ts'
+import { pollWithBackoff } from '../util/backoff.ts'
 import { notOursReason } from './secondary-id-origin.ts'
 import type { StepContext } from './step-context.ts'
 import { describePeer, type PairStatus, pairStatus, secondaryIdUse } from './steps/replication-state.ts'
+
+/** A mint whose answer never came: the token may exist all the same. */
+const LOST_ANSWER = new Set<string>([GatewayErrors.agentUnreachable.code, GatewayErrors.agentTimeout.code])
+
+/** Waits, up to VAULT_DR_AGENT_CHANGE_TIMEOUT_MS, until the primary agent answers a status read; rethrows otherwise. */
+async function waitForAgent(ctx: StepContext, cause: unknown): Promise<void> {
+  const back = await pollWithBackoff(
+    () =>
+      ctx.primary.status(ctx.signal).then(
+        () => true,
+        () => undefined,
+      ),
+    { timeoutMs: ctx.settings.agentChangeTimeoutMs, signal: ctx.signal, initialMs: 200 },
+  )
+  if (back === undefined) throw cause
+}
 
 /** Mints per handshake, counting re-mints after expiry or a restart; beyond it something is wrong with clocks or TTL. */
 export const MAX_MINTS = 5
@@ -40,6 +57,13 @@ export class TokenKeeper {
     const askedBefore = ctx.hs.mint_requested_at !== null
     if (!askedBefore) await ctx.save({ mint_requested_at: new Date(ctx.now()).toISOString() })
     const minted = await ctx.primary.mintToken(body, ctx.signal).catch(async (err: unknown) => {
+      if (isCodedError(err) && LOST_ANSWER.has(err.code)) {
+        // Vault may have minted and the answer was lost (the primary agent died or the connection dropped): once the
+        // agent answers again, the id is revoked as unused (this handshake asked for it) and minted anew.
+        await waitForAgent(ctx, err)
+        await clearUnusedId(ctx, await pairStatus(ctx), true)
+        return ctx.primary.mintToken(body, ctx.signal)
+      }
       // Someone minted for this id since the status read: look again, revoke only an unused id ours, then mint.
       if (!isCodedError(err) || err.upstream?.code !== 'PRIMARY_ERR_SECONDARY_EXISTS') throw err
       // This handshake's first ask was refused, so it minted nothing: the id is someone else's unless asked before.

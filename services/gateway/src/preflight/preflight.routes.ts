@@ -2,7 +2,7 @@ import { bodyProblemResponses, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
-import { GatewayErrors } from '../gateway-errors.ts'
+import { GatewayErrors, sameClusterField } from '../gateway-errors.ts'
 import type { Store } from '../store/store.ts'
 import { PreflightBody, PreflightResult } from './preflight.schemas.ts'
 import { runPreflight } from './preflight.service.ts'
@@ -28,7 +28,11 @@ export const preflightRoutes: FastifyPluginAsyncZod<{
       const primaryClusterAddr = request.body.primary_cluster_addr
       const primaryApiAddr = request.body.primary_api_addr
       const secondaryId = request.body.secondary_id ?? secondary
-      if (primary === secondary) throw GatewayErrors.sameCluster(`${primary} is named as both sides`)
+      if (primary === secondary) {
+        throw GatewayErrors.sameCluster(`body/secondary names ${primary}, the cluster body/primary names`, {
+          cause: sameClusterField,
+        })
+      }
       const [p, s] = await Promise.all([clusters.resolve(primary, 'primary'), clusters.resolve(secondary, 'secondary')])
       const run = await runPreflight(agents.primary(clusters.targetOf(p)), agents.secondary(clusters.targetOf(s)), {
         skip,

@@ -7,7 +7,8 @@ export const SCHEMA_VERSION = 5
 export const UNFINISHED = "state IN ('pending', 'running')"
 
 /**
- * Schema v5: v4 plus the dr_operation_tokens table (sqlite-dr-tokens.ts), created when missing. Schema v4: v3 plus handshakes.activation (the last activation sent, JSON); v3 was v2 plus
+ * Schema v5: v4 plus the dr_operation_tokens table (sqlite-dr-tokens.ts), created when missing. Schema v4: v3 plus
+ * handshakes.activation (the last activation sent, JSON) and handshakes.revoke_pending; v3 was v2 plus
  * handshakes.mint_requested_at (ADDED_COLUMNS adds both to an older file); v2 was v1 plus the
  * secondary-id index, which opening a v1 file adds. Secrets never enter it: agent tokens are
  * sealed before they reach the store, activation tokens never do. Partial unique indexes keep one unfinished
@@ -40,6 +41,7 @@ CREATE TABLE IF NOT EXISTS handshakes (
   recheck_cluster INTEGER NOT NULL DEFAULT 0,
   mint_requested_at TEXT,
   activation TEXT,
+  revoke_pending INTEGER NOT NULL DEFAULT 0,
   idempotency_key TEXT,
   request_hash TEXT,
   lease_owner TEXT,
@@ -72,6 +74,7 @@ CREATE INDEX IF NOT EXISTS handshake_events_by_handshake ON handshake_events (ha
 export const ADDED_COLUMNS: Array<[string, string, string]> = [
   ['handshakes', 'mint_requested_at', 'TEXT'],
   ['handshakes', 'activation', 'TEXT'],
+  ['handshakes', 'revoke_pending', 'INTEGER NOT NULL DEFAULT 0'],
 ]
 
 type Row = Record<string, unknown>
@@ -121,6 +124,7 @@ export function handshakeFromRow(row: Row): HandshakeRecord {
     recheck_cluster: Number(row.recheck_cluster) === 1,
     mint_requested_at: maybeText(row.mint_requested_at),
     activation: maybeJson(row.activation),
+    revoke_pending: Number(row.revoke_pending) === 1,
     idempotency_key: maybeText(row.idempotency_key),
     request_hash: maybeText(row.request_hash),
     created_at: text(row.created_at),
@@ -150,6 +154,7 @@ export function patchColumns(patch: Partial<HandshakeRecord>): Record<string, st
   if (patch.recheck_cluster !== undefined) out.recheck_cluster = patch.recheck_cluster ? 1 : 0
   if (patch.finished_at !== undefined) out.finished_at = patch.finished_at
   if (patch.mint_requested_at !== undefined) out.mint_requested_at = patch.mint_requested_at
+  if (patch.revoke_pending !== undefined) out.revoke_pending = patch.revoke_pending ? 1 : 0
   if (patch.activation !== undefined) {
     out.activation = patch.activation === null ? null : JSON.stringify(patch.activation)
   }

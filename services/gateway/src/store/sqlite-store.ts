@@ -163,6 +163,12 @@ export class SqliteStore implements Store {
     return rows.map(handshakeFromRow)
   }
 
+  async pendingRevocations() {
+    return this.#db
+      .all(`SELECT * FROM handshakes WHERE revoke_pending = 1 AND NOT ${UNFINISHED} ORDER BY finished_at, rowid`)
+      .map(handshakeFromRow)
+  }
+
   async resumable(owner: string, now: number, ownName?: string) {
     return this.#db
       .all(

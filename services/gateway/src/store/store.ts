@@ -34,6 +34,8 @@ export interface HandshakeRecord extends Handshake {
   recheck_cluster: boolean
   mint_requested_at: string | null
   activation: SentActivation | null
+  /** The handshake ended with an unused token whose id could not be revoked then: the gateway retries. */
+  revoke_pending: boolean
   idempotency_key: string | null
   request_hash: string | null
 }
@@ -49,6 +51,7 @@ export type HandshakePatch = Partial<
     | 'recheck_cluster'
     | 'mint_requested_at'
     | 'activation'
+    | 'revoke_pending'
     | 'finished_at'
   >
 >
@@ -165,6 +168,8 @@ export interface Store {
   /** Flags a pending or running handshake for cancellation; undefined when there is none by that id. */
   requestCancel(id: string, at: string): Promise<HandshakeRecord | undefined>
   countByState(): Promise<Record<HandshakeState, number>>
+  /** Finished handshakes whose unused secondary id could not be revoked when they ended (revoke_pending). */
+  pendingRevocations(): Promise<HandshakeRecord[]>
 
   /**
    * Takes (or renews) the right to run a handshake until `until` (epoch ms); false when another holds it. With

@@ -1,5 +1,6 @@
 import {
   ClusterStatus,
+  digitsOnlyMaxAge,
   problemResponses,
   SecondaryId,
   StatusQuery,
@@ -43,6 +44,7 @@ export const statusRoutes: FastifyPluginAsyncZod<{ agent: VaultAgent }> = async 
         querystring: PrimaryStatusQuery,
         response: { 200: ClusterStatus, ...problemResponses },
       },
+      preValidation: digitsOnlyMaxAge,
     },
     (request, reply) => {
       const { max_age_ms: maxAge, secondary_id: secondaryId } = request.query

@@ -4,7 +4,7 @@ import { ActivationToken, ApiAddress, CaPem } from '../shared/inputs.ts'
 
 export const ActivationId = z
   .string()
-  .regex(/^[A-Za-z0-9._:/-]{1,128}$/, 'must be 1-128 letters, digits or ._:/-')
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 letters, digits or ._:-')
   .describe("The caller's name for this activation, to ask getActivation how it ended if the answer is lost")
 
 export const ActivateSecondaryRequest = z

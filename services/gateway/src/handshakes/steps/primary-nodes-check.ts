@@ -7,7 +7,7 @@ import type { StepContext } from '../step-context.ts'
 const MAX_PROBED = 8
 /** The whole follow-up probe, retries included: replication is confirmed already, so it may not hold verify long. */
 const PROBE_DEADLINE_MS = 10_000
-const NETWORK_CODES = new Set([
+export const NETWORK_CODES = new Set([
   'CONNECTION_REFUSED',
   'TIMEOUT',
   'DNS_FAILURE',
@@ -78,7 +78,7 @@ export async function primaryNodesChecks(ctx: StepContext, secondary: ClusterSta
 }
 
 /** `https://host:port` as the agent takes it; Vault writes node addresses with or without a scheme. */
-function dialUrl(address: string): string | undefined {
+export function dialUrl(address: string): string | undefined {
   try {
     const { host, port } = parseVaultAddress(address, 8201)
     return `https://${host.includes(':') ? `[${host}]` : host}:${port}`

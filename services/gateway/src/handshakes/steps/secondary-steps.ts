@@ -101,7 +101,7 @@ async function sendActivation(
     throw GatewayErrors.activationUnresolved(`${MAX_SENDS} activations were sent and none reached Vault`)
   }
   const sent: SentActivation = {
-    id: `${ctx.hs.id}/${attempt}`,
+    id: `${ctx.hs.id}.${attempt}`,
     attempt,
     sent_at: new Date(ctx.now()).toISOString(),
     token_expires_at: ctx.hs.token?.expires_at ?? new Date(ctx.now()).toISOString(),

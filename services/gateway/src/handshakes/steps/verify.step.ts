@@ -4,18 +4,21 @@ import { pollWithBackoff } from '../../util/backoff.ts'
 import type { StepContext, StepResult } from '../step-context.ts'
 import { type PrimaryNodes, primaryNodesChecks } from './primary-nodes-check.ts'
 import { secondaryGaps, verifyGaps } from './replication-state.ts'
+import { unreachableClusterPort, VERIFY_TIMEOUT_FIX } from './verify-diagnosis.ts'
 
 /** Step 6: wait, bounded, until the secondary streams WALs from the primary and the primary sees it connected. */
 export async function verifyStep(ctx: StepContext): Promise<StepResult> {
   const id = ctx.hs.secondary_id
   let gaps: string[] = ['no status read yet']
   let streaming: ClusterStatus | undefined
+  let lastSecondary: ClusterStatus | undefined
   const ok = await pollWithBackoff(
     async () => {
       try {
         // The secondary first: the primary (whose status is the larger, and shared by every handshake of a fleet)
         // is asked only once the secondary says it streams.
         const secondary = await ctx.secondary.status(ctx.signal)
+        lastSecondary = secondary
         gaps = secondaryGaps(secondary)
         if (gaps.length === 0) gaps = verifyGaps({ primary: await ctx.primary.status(ctx.signal), secondary }, id)
         streaming = secondary
@@ -28,7 +31,9 @@ export async function verifyStep(ctx: StepContext): Promise<StepResult> {
     { timeoutMs: ctx.settings.verifyTimeoutMs, signal: ctx.signal, initialMs: 100, maxMs: 2_000 },
   )
   if (ok === undefined) {
-    throw GatewayErrors.verifyTimeout(`after ${ctx.settings.verifyTimeoutMs} ms: ${gaps.join('; ')}`)
+    const cause = await unreachableClusterPort(ctx, lastSecondary)
+    const detail = `after ${ctx.settings.verifyTimeoutMs} ms: ${gaps.join('; ')}${cause ? `; ${cause.detail}` : ''}`
+    throw GatewayErrors.verifyTimeout(detail, { fix: cause?.fix ?? VERIFY_TIMEOUT_FIX })
   }
   const detail = `secondary ${id} streams WALs (connection ready) and the primary lists it connected`
   const nodes = streaming === undefined ? undefined : await primaryNodesChecks(ctx, streaming)

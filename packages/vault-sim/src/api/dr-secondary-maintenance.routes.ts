@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto'
+import type { FastifyPluginAsync } from 'fastify'
+import { attemptStatus, cancelAttempt, provideShare, startAttempt } from '../ceremony/generate-operation-token.ts'
+import type { ClusterContext } from '../context.ts'
+import { authorizeDrOperation } from '../dr/dr-operation-token.ts'
+import { rfc3339 } from '../dr/dr-status.ts'
+import { stringParam } from '../dr/params.ts'
+import { ERR_BATCH_NOT_REVOCABLE } from '../messages.ts'
+import { isSecondaryMode } from '../state.ts'
+import { badRequest, VaultError } from '../vault-error.ts'
+import type { RouteAccess } from './access.ts'
+import { bodyOf, envelope } from './envelope.ts'
+
+const write = ['POST', 'PUT']
+const prefix = '/v1/sys/replication/dr/secondary'
+/** In Vault's unauthenticated list and served on a DR secondary (D1). */
+const secondaryPath: RouteAccess = { auth: 'none', enterpriseOnly: true, onDrSecondary: true }
+
+/**
+ * The DR-secondary paths beyond promote/update-primary/disable (D1, fact sheet 2.5 and 2.8): the key-share ceremony,
+ * operation-token/delete, reindex, recover, merkle-check and license/status. Paths a DR secondary has in Vault but
+ * this emulator does not emulate answer 501, never the lockdown's "path disabled".
+ */
+export const drSecondaryMaintenanceRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = async (app, { ctx }) => {
+  const config = { access: secondaryPath }
+  const onSecondary = () => {
+    if (!isSecondaryMode(ctx.dr)) throw badRequest(ctx.options.compat.messages.notSecondary)
+  }
+  const attemptUrl = `${prefix}/generate-operation-token/attempt`
+
+  app.get(attemptUrl, { config }, async () => {
+    onSecondary()
+    return attemptStatus(ctx)
+  })
+  app.route({
+    method: write,
+    url: attemptUrl,
+    config,
+    handler: async (request) => {
+      onSecondary()
+      return startAttempt(ctx, bodyOf(request.body))
+    },
+  })
+  app.delete(attemptUrl, { config }, async (_request, reply) => {
+    onSecondary()
+    cancelAttempt(ctx)
+    return reply.code(204).send()
+  })
+  app.route({
+    method: write,
+    url: `${prefix}/generate-operation-token/update`,
+    config,
+    handler: async (request) => {
+      onSecondary()
+      return provideShare(ctx, bodyOf(request.body))
+    },
+  })
+
+  // Deletes the DR operation token given as the credential: a ceremony token goes; a batch token cannot be revoked.
+  app.route({
+    method: write,
+    url: `${prefix}/operation-token/delete`,
+    config,
+    handler: async (request, reply) => {
+      onSecondary()
+      const body = bodyOf(request.body)
+      authorizeDrOperation(ctx, body, 'sys/replication/dr/secondary/operation-token/delete')
+      if (!ctx.operationTokens.delete(stringParam(body, 'dr_operation_token')))
+        throw badRequest(ERR_BATCH_NOT_REVOCABLE)
+      ctx.log('dr: deleted a DR operation token')
+      return reply.code(204).send()
+    },
+  })
+
+  app.route({
+    method: write,
+    url: `${prefix}/reindex`,
+    config,
+    handler: async (request) => {
+      const dr = ctx.dr
+      if (!isSecondaryMode(dr)) throw badRequest(ctx.options.compat.messages.notSecondary)
+      authorizeDrOperation(ctx, bodyOf(request.body), 'sys/replication/dr/secondary/reindex')
+      dr.reindexEpoch = String(Math.floor(Date.now() / 1000))
+      return envelope({ warnings: [ctx.options.compat.messages.reindexStarted] })
+    },
+  })
+
+  app.route({
+    method: write,
+    url: `${prefix}/recover`,
+    config,
+    handler: async () => {
+      onSecondary()
+      ctx.secondaryLink.resume()
+      return envelope({ warnings: [ctx.options.compat.messages.recoverStarted] })
+    },
+  })
+
+  app.route({
+    method: write,
+    url: `${prefix}/merkle-check`,
+    config,
+    handler: async (request) => {
+      onSecondary()
+      authorizeDrOperation(ctx, bodyOf(request.body), 'sys/replication/dr/secondary/merkle-check')
+      ctx.runtime.lastCorruptionCheck = new Date()
+      return envelope({ data: { merkle_corruption_report: merkleReport(ctx, ctx.runtime.lastCorruptionCheck) } })
+    },
+  })
+
+  app.get(`${prefix}/license/status`, { config }, async () => envelope({ data: licenseStatus() }))
+  app.get('/v1/sys/license/status', { config: { access: { auth: 'token', enterpriseOnly: true } } }, async () =>
+    envelope({ data: licenseStatus() }),
+  )
+
+  for (const url of [`${prefix}/license`, `${prefix}/license/signed`, `${prefix}/config/reload/*`]) {
+    app.route({
+      method: ['GET', ...write],
+      url,
+      config,
+      handler: async () => {
+        throw new VaultError(501, 'not emulated by vault-sim')
+      },
+    })
+  }
+}
+
+/** P12's shape: the replicated and the local tree, never corrupted here. */
+function merkleReport(ctx: ClusterContext, at: Date) {
+  const rootHash = (tree: string) => createHash('sha1').update(`${tree}:${ctx.storage.merkleRoot()}`).digest('base64')
+  const tree = (type: 'replicated' | 'local') => ({
+    corrupted_index_tuples_map: null,
+    corrupted_subtree_root: false,
+    root_hash: rootHash(type),
+    tree_type: type,
+  })
+  return {
+    corrupted_root: false,
+    corrupted_tree_map: { '1': tree('replicated'), '2': tree('local') },
+    last_corruption_check_epoch: rfc3339(at),
+  }
+}
+
+function licenseStatus() {
+  return {
+    autoloading_used: true,
+    autoloaded: {
+      expiration_time: '2030-01-01T00:00:00Z',
+      features: ['DR Replication', 'Integrated Storage'],
+      license_id: 'vault-sim-license',
+      start_time: '2024-01-01T00:00:00Z',
+      termination_time: '2030-01-01T00:00:00Z',
+    },
+  }
+}

@@ -1,0 +1,68 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { PrimaryAgentClient, SecondaryAgentClient } from '../agents/agent-clients.ts'
+import type { HandshakeRecord, Store } from '../store/store.ts'
+import { notOursReason } from './secondary-id-origin.ts'
+import { secondaryIdUse } from './steps/replication-state.ts'
+
+const RETRY_NOTE = 'An activation token'
+
+/** The fix of a handshake that ended with an unused token whose id could not be revoked then. */
+export function pendingRevocationFix(secondaryId: string, fix: string | null): string {
+  const retry =
+    `${RETRY_NOTE} for secondary id ${secondaryId} may still be valid on the primary: the gateway revokes the ` +
+    'unused id as soon as both agents answer again (it retries while it runs; vault-dr handshake show <id> says when). ' +
+    `To do it now by hand: vault write sys/replication/dr/primary/revoke-secondary id=${secondaryId} on the primary.`
+  return fix === null ? retry : `${fix} ${retry}`
+}
+
+interface Deps {
+  store: Store
+  log: FastifyBaseLogger
+  now: () => number
+  agentsFor(hs: HandshakeRecord): Promise<{ primary: PrimaryAgentClient; secondary: SecondaryAgentClient }>
+}
+
+/**
+ * Carries out the revocations that failed when their handshakes ended (an agent could not be asked): the id is
+ * revoked only when it is still unused and ours, as at the end of a handshake, and the handshake says what was done.
+ * Another handshake for the pair may have used the id since: then there is nothing to revoke.
+ */
+export async function retryPendingRevocations(deps: Deps, signal?: AbortSignal): Promise<void> {
+  for (const hs of await deps.store.pendingRevocations()) {
+    signal?.throwIfAborted()
+    const id = hs.secondary_id
+    try {
+      const { primary, secondary } = await deps.agentsFor(hs)
+      const pair = {
+        primary: await primary.status(signal, { secondaryId: id }),
+        secondary: await secondary.status(signal),
+      }
+      const use = secondaryIdUse(pair, id)
+      if (use === 'settling') continue
+      let done = `nothing to revoke (the id is ${use})`
+      if (use === 'unused') {
+        const history = await deps.store.secondaryIdHistory(hs.primary, id, hs.id)
+        const notOurs = notOursReason(id, true, history)
+        done = notOurs ?? `revoked the unused secondary id ${id}`
+        if (notOurs === undefined) await primary.revoke(id, signal)
+      }
+      const at = new Date(deps.now()).toISOString()
+      const error =
+        hs.error === null
+          ? null
+          : { ...hs.error, detail: `${hs.error.detail}; later, at ${at}: ${done}`, fix: withoutRetryNote(hs.error.fix) }
+      await deps.store.updateHandshake(hs.id, { revoke_pending: false, error }, at)
+      deps.log.info({ handshake: hs.id, secondary_id: id, outcome: done }, 'pending revocation carried out')
+    } catch (err) {
+      signal?.throwIfAborted()
+      deps.log.debug({ handshake: hs.id, err: (err as Error).message }, 'pending revocation still not possible')
+    }
+  }
+}
+
+/** The fix as it was before pendingRevocationFix added to it. */
+function withoutRetryNote(fix: string | null): string | null {
+  const at = fix?.indexOf(RETRY_NOTE) ?? -1
+  if (fix === null || at < 0) return fix
+  return fix.slice(0, at).trim() || null
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest'
+import { type Agent, AUTH, enablePrimary, mintToken, unwrap, useHarness } from './helpers/harness.ts'
+
+function activate(app: Agent, payload: Record<string, unknown>) {
+  return app.inject({ method: 'POST', url: '/v1/dr/secondary/activate', headers: AUTH, payload })
+}
+
+function activation(app: Agent, id: string) {
+  return app.inject({ method: 'GET', url: `/v1/dr/secondary/activations/${id}`, headers: AUTH })
+}
+
+describe('getActivation: how an activation sent to this agent stands', () => {
+  const h = useHarness()
+
+  async function setup() {
+    const primary = await h.cluster()
+    await enablePrimary(primary)
+    const secondary = await h.cluster()
+    const { app } = await h.agent(secondary)
+    return { primary, secondary, app }
+  }
+
+  it('is in flight while Vault works, refuses a second activation meanwhile, then says it succeeded', async () => {
+    const { primary, secondary, app } = await setup()
+    const token = await mintToken(primary, 'dc2')
+    primary.faults.setLatency(300)
+    const first = activate(app, { token, confirm_wipe: true, activation_id: 'hs-1.1' })
+    await expect
+      .poll(async () => (await activation(app, 'hs-1.1')).json().state, { timeout: 5_000, interval: 10 })
+      .toBe('in_flight')
+    const second = await activate(app, { token: await mintToken(primary, 'dc3'), confirm_wipe: true })
+    expect(second.statusCode).toBe(409)
+    expect(second.json().code).toBe('SECONDARY_ERR_ACTIVATION_IN_PROGRESS')
+    expect((await first).statusCode).toBe(200)
+    const done = (await activation(app, 'hs-1.1')).json()
+    expect(done).toMatchObject({ activation_id: 'hs-1.1', state: 'succeeded', error: null })
+    expect(Date.parse(done.finished_at)).toBeGreaterThanOrEqual(Date.parse(done.started_at))
+    expect(secondary.state().secondaryId).toBe('dc2')
+  })
+
+  it('says failed, and that Vault answered (no activation can follow), when the primary refuses the token', async () => {
+    const { primary, secondary, app } = await setup()
+    const token = await mintToken(primary, 'dc2')
+    await unwrap(primary, token)
+    const res = await activate(app, { token, confirm_wipe: true, activation_id: 'hs-2.1' })
+    expect(res.statusCode).toBe(400)
+    const state = (await activation(app, 'hs-2.1')).json()
+    expect(state).toMatchObject({
+      state: 'failed',
+      error: { code: 'SECONDARY_ERR_TOKEN_REJECTED', may_have_activated: false },
+    })
+    expect(JSON.stringify(state)).not.toContain(token)
+    expect(secondary.state().drMode).toBe('disabled')
+  })
+
+  it('says unknown for an activation this agent process never received, with when the process started', async () => {
+    const { app } = await setup()
+    const res = await activation(app, 'never-sent')
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toMatchObject({ activation_id: 'never-sent', state: 'unknown', started_at: null })
+    expect(Date.parse(res.json().agent_started_at)).toBeLessThanOrEqual(Date.now())
+  })
+
+  it.each(['a b', 'x'.repeat(129), '%00'])('refuses the id %j naming params/activation_id', async (id) => {
+    const { app } = await setup()
+    const res = await activation(app, encodeURIComponent(id))
+    expect(res.statusCode).toBe(400)
+    expect(res.json().errors?.[0]?.path ?? res.json().detail).toContain('activation_id')
+  })
+})
