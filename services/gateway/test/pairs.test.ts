@@ -163,6 +163,8 @@ describe('pairs', () => {
 
     const metrics = (await gw.app.inject({ url: '/metrics' })).body
     expect(metric(metrics, 'vault_dr_pair_ready')).toBe(1)
+    expect(metric(metrics, 'vault_dr_pair_connected')).toBe(1)
+    expect(metric(metrics, 'vault_dr_pair_merkle_corrupted')).toBe(0)
     expect(metric(metrics, 'vault_dr_pair_lag_wals')).toBeGreaterThanOrEqual(0)
     expect(metric(metrics, 'vault_dr_pair_heartbeat_age_seconds')).toBeGreaterThanOrEqual(0)
     expect(metric(metrics, 'vault_dr_operation_token_expiry_timestamp_seconds')).toBe(
@@ -198,6 +200,7 @@ describe('pairs', () => {
     expect(await check('secondary_unsealed')).toMatchObject({ id: 'P7', status: 'fail', code: 'SECONDARY_SEALED' })
     const metrics = (await gw.app.inject({ url: '/metrics' })).body
     expect(metric(metrics, 'vault_dr_pair_ready')).toBe(0)
+    expect(metric(metrics, 'vault_dr_pair_connected')).toBe(0)
   })
 
   it('with a short TTL, re-issues the token at half its TTL, keeps the one before, and a valid one exists throughout', async () => {

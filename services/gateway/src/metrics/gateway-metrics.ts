@@ -63,6 +63,18 @@ export function createPairMetrics(registry: Registry) {
     labelNames,
     registers: [registry],
   })
+  const connected = new Gauge({
+    name: 'vault_dr_pair_connected',
+    help: 'Whether the secondary streams WALs from the primary (state stream-wals, connection ready): 1 or 0',
+    labelNames,
+    registers: [registry],
+  })
+  const merkle = new Gauge({
+    name: 'vault_dr_pair_merkle_corrupted',
+    help: 'Whether the secondary reports its merkle tree corrupted: 1 or 0 (absent when its Vault does not say)',
+    labelNames,
+    registers: [registry],
+  })
   const expiry = new Gauge({
     name: 'vault_dr_operation_token_expiry_timestamp_seconds',
     help: "When the primary's DR operation token kept by vault-dr expires (Unix seconds)",
@@ -72,6 +84,10 @@ export function createPairMetrics(registry: Registry) {
   return {
     observePair(pair: Pair) {
       const labels = { primary: pair.primary, secondary: pair.secondary }
+      const streams = pair.clusters.secondary.state === 'stream-wals' && pair.connection_state === 'ready'
+      connected.set(labels, streams ? 1 : 0)
+      if (pair.merkle_corrupted === null) merkle.remove(labels)
+      else merkle.set(labels, pair.merkle_corrupted ? 1 : 0)
       if (pair.lag.wals === null) lag.remove(labels)
       else lag.set(labels, pair.lag.wals)
       if (pair.heartbeat_age_s === null) heartbeat.remove(labels)
