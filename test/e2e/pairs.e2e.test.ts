@@ -6,7 +6,6 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { SecretBox } from '../../services/gateway/src/store/secret-box.ts'
-import { startAutopilotStandIn } from '../../services/secondary-agent/test/helpers/autopilot-stand-in.ts'
 import { allOutput } from '../helpers/child-service.ts'
 import { type E2EStack, startE2EStack } from '../helpers/e2e-stack.ts'
 import { createHandshake, waitForHandshake } from '../helpers/handshakes.ts'
@@ -71,7 +70,6 @@ async function acceptedBySecondary(token: string): Promise<boolean> {
 describe('pairs after a handshake, with DR operation tokens kept by vault-dr', () => {
   it('shows dc2 ready once a token is kept, and the secondary accepts that token', async () => {
     stack = await startE2EStack({
-      secondaryVaultFront: (apiUrl) => startAutopilotStandIn(apiUrl),
       gatewayEnv: {
         VAULT_DR_PAIRS_UPKEEP_MS: '250',
         VAULT_DR_OPERATION_TOKEN_TTL: '6s',

@@ -30,8 +30,6 @@ export interface E2EOptions {
   vaultGates?: boolean
   /** Added to the gateway's environment (e.g. shorter deadlines). */
   gatewayEnv?: Record<string, string>
-  /** Something the secondary agent reaches its cluster's API through (plain HTTP, not with `tls`). */
-  secondaryVaultFront?: (apiUrl: string) => Promise<{ url: string; close: () => Promise<void> }>
 }
 
 export interface E2EStack {
@@ -111,9 +109,6 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
       closers.push(() => Promise.all([gates.primary.close(), gates.secondary.close()]))
     }
 
-    const front = opts.secondaryVaultFront ? await opts.secondaryVaultFront(secondary.apiUrl) : undefined
-    if (front) closers.push(() => front.close())
-
     const tokens = { gateway: token(), primaryAgent: token(), secondaryAgent: token() }
     // Our services' own HTTPS: one CA, one certificate for 127.0.0.1 shared by the three services.
     const pki = opts.tls ? await createTestPki() : undefined
@@ -127,7 +122,7 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
     const primaryCa = primary.apiCaPem ? await secretFile(dir, 'primary-ca.pem', primary.apiCaPem) : undefined
     const secondaryCa = secondary.apiCaPem ? await secretFile(dir, 'secondary-ca.pem', secondary.apiCaPem) : undefined
     const agentEnv = async (name: string, cluster: ClusterHandle, apiToken: string, ca: string | undefined) => ({
-      VAULT_ADDR: (cluster === primary ? vaultGates?.primary : (vaultGates?.secondary ?? front))?.url ?? cluster.apiUrl,
+      VAULT_ADDR: (cluster === primary ? vaultGates?.primary : vaultGates?.secondary)?.url ?? cluster.apiUrl,
       VAULT_TOKEN_FILE: await secretFile(dir, `${name}-vault-token`, cluster.rootToken),
       VAULT_DR_API_TOKEN_FILE: await secretFile(dir, `${name}-api-token`, apiToken),
       VAULT_DR_STATUS_CACHE_MS: '100',

@@ -1,7 +1,7 @@
 import { VaultClient } from '@vault-dr/core'
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
-import { startAutopilotStandIn } from './helpers/autopilot-stand-in.ts'
+import { startAutopilotOverride } from './helpers/autopilot-override.ts'
 import { type Agent, AUTH, drStatus, enablePrimary, mintToken, useHarness, waitFor } from './helpers/harness.ts'
 
 const POLICY = `path "sys/replication/dr/secondary/promote" { capabilities = ["update"] }
@@ -33,14 +33,21 @@ function check(app: Agent, payload: Record<string, unknown>) {
 describe('POST /v1/dr/operation-token/check (checkDrOperationToken)', () => {
   const h = useHarness()
 
-  /** A primary and a secondary streaming from it; the agent reaches the secondary through the autopilot stand-in. */
-  async function setup(answer?: () => { status: number; body: string } | undefined) {
+  /**
+   * A primary and a secondary streaming from it, the agent in front of the secondary (through `override`, when given,
+   * for the validation call only).
+   */
+  async function setup(override?: { status: number; body: string }) {
     const primary = await h.cluster()
     await enablePrimary(primary)
     const secondary = await h.cluster()
-    const standIn = await startAutopilotStandIn(secondary.apiUrl, answer)
-    h.defer(standIn.close)
-    const { app, logs } = await h.agent({ ...secondary, apiUrl: standIn.url })
+    let front = secondary
+    if (override !== undefined) {
+      const hop = await startAutopilotOverride(secondary.apiUrl, override)
+      h.defer(hop.close)
+      front = { ...secondary, apiUrl: hop.url }
+    }
+    const { app, logs } = await h.agent(front)
     const activation = await app.inject({
       method: 'POST',
       url: '/v1/dr/secondary/activate',
@@ -91,7 +98,7 @@ describe('POST /v1/dr/operation-token/check (checkDrOperationToken)', () => {
       status: 400,
       body: JSON.stringify({ errors: ['path disabled in replication DR secondary mode'] }),
     }
-    const { primary, app } = await setup(() => disabled)
+    const { primary, app } = await setup(disabled)
     const res = await check(app, { token: await batchToken(primary, '1h') })
     expect(res.json()).toMatchObject({ valid: false, outcome: 'inconclusive', code: 'DR_TOKEN_CHECK_UNSUPPORTED' })
   })

@@ -3,23 +3,19 @@ import { buildApp as buildPrimaryAgent } from '@vault-dr/primary-agent'
 import { buildApp as buildSecondaryAgent } from '@vault-dr/secondary-agent'
 import { type ClusterHandle, startCluster, testTimings } from '@vault-dr/vault-sim'
 import type { AgentClients, PrimaryAgentClient } from '../../src/agents/agent-clients.ts'
-import { startAutopilotStandIn } from './autopilot-stand-in.ts'
 import { PRIMARY_AGENT_TOKEN, SECONDARY_AGENT_TOKEN } from './gateway.ts'
 
 const agentSettings = { statusCacheMs: 0, probeTimeoutMs: 1_000, waitTimeoutMs: 5_000 }
 const api = (token: string) => ({ token, bodyLimit: 64 * 1024, logLevel: 'debug' })
-const vault = (c: ClusterHandle, addr = c.apiUrl) => ({
-  addr,
+const vault = (c: ClusterHandle) => ({
+  addr: c.apiUrl,
   token: c.rootToken,
   caPem: c.apiCaPem,
   skipVerify: false,
   timeoutMs: 5_000,
 })
 
-/**
- * Two emulated clusters and their real agents, for pairs: the secondary agent reaches its cluster through the
- * autopilot stand-in (vault-sim on this branch does not serve the DR-token validation call).
- */
+/** Two emulated clusters and their real agents, for pairs; the primary agent issues tokens with `drTokenTtl`. */
 export async function startPairsWorld(opts: { drTokenTtl?: string } = {}) {
   const closers: Array<() => Promise<void>> = []
   const cluster = async (name: string) => {
@@ -29,8 +25,6 @@ export async function startPairsWorld(opts: { drTokenTtl?: string } = {}) {
   }
   const primary = await cluster('sim-dc1')
   const secondary = await cluster('sim-dc2')
-  const standIn = await startAutopilotStandIn(secondary.apiUrl)
-  closers.push(standIn.close)
   const agentLogs = new LogCapture()
   const primaryAgent = await buildPrimaryAgent(
     {
@@ -47,7 +41,7 @@ export async function startPairsWorld(opts: { drTokenTtl?: string } = {}) {
     {
       listen: { host: '127.0.0.1', port: 0 },
       api: api(SECONDARY_AGENT_TOKEN),
-      vault: vault(secondary, standIn.url),
+      vault: vault(secondary),
       agent: agentSettings,
       primaryCaPem: primary.apiCaPem,
       activationCaFile: undefined,
