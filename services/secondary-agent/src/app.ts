@@ -1,6 +1,8 @@
 import { createAgentApp } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
 import type { SecondaryAgentConfig } from './config.ts'
+import { ceremonyRoutes } from './dr-operation-token/ceremony.routes.ts'
+import { createCeremonyService } from './dr-operation-token/ceremony.service.ts'
 import { drOperationTokenRoutes } from './dr-operation-token/dr-operation-token.routes.ts'
 import { drSecondaryRoutes } from './dr-secondary/dr-secondary.routes.ts'
 import { createDrSecondaryService } from './dr-secondary/dr-secondary.service.ts'
@@ -48,5 +50,6 @@ export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgen
     }),
   })
   await app.register(drOperationTokenRoutes, { prefix: '/v1', agent })
+  await app.register(ceremonyRoutes, { prefix: '/v1', ceremony: createCeremonyService(agent) })
   return app
 }
