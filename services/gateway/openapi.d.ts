@@ -269,6 +269,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/pairs/{secondary}/dr-operation-token/ceremony": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start the key-share ceremony for a DR operation token on the pair's secondary
+         * @description The fallback where batch tokens are not allowed or none is valid. The secondary's agent has Vault make the OTP and keeps it; give the primary's key shares with submitPairDrTokenCeremonyShare.
+         */
+        post: operations["startPairDrTokenCeremony"];
+        /** Cancel the ceremony in progress on the pair's secondary, if any (deletes the attempt) */
+        delete: operations["cancelPairDrTokenCeremony"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pairs/{secondary}/dr-operation-token/ceremony/{nonce}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give one key share; after the last, the decoded token is sealed in the store (never answered) */
+        post: operations["submitPairDrTokenCeremonyShare"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -358,6 +396,10 @@ export interface components {
              * @default false
              */
             allow_repoint: boolean;
+        };
+        PairCeremonyShareRequestInput: {
+            /** @description One of the primary's unseal (or recovery) key shares; never echoed, logged or kept */
+            key: string;
         };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */
@@ -645,6 +687,11 @@ export interface components {
             };
             /** @description The primary's DR operation token, never the token itself */
             dr_operation_token: components["schemas"]["DrOperationTokenInfo"] | null;
+            /** @description The token of the secondary's last key-share ceremony (no TTL), never the token itself */
+            dr_ceremony_token: {
+                /** Format: date-time */
+                created_at: string;
+            } | null;
             /** Format: date-time */
             checked_at: string;
         };
@@ -685,6 +732,12 @@ export interface components {
             token: components["schemas"]["DrOperationTokenInfo"];
             /** @description The new token checked on the secondary */
             check: components["schemas"]["DrOperationTokenCheckView"];
+        };
+        PairCeremonyProgress: {
+            nonce: string;
+            progress: number;
+            required: number;
+            complete: boolean;
         };
     };
     responses: never;
@@ -1772,6 +1825,235 @@ export interface operations {
             };
             /** @description The pair does not stream (GATEWAY_ERR_PAIR_NOT_STREAMING) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startPairDrTokenCeremony: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The pair's secondary cluster, as registered */
+                secondary: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairCeremonyProgress"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelPairDrTokenCeremony: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The pair's secondary cluster, as registered */
+                secondary: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cancelled: boolean;
+                    };
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submitPairDrTokenCeremonyShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The pair's secondary cluster, as registered */
+                secondary: string;
+                nonce: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PairCeremonyShareRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairCeremonyProgress"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,6 +5,7 @@ import { type AgentClients, createAgentClients } from './agents/agent-clients.ts
 import { clustersRoutes } from './clusters/clusters.routes.ts'
 import { createClustersService } from './clusters/clusters.service.ts'
 import type { GatewayConfig } from './config.ts'
+import { createCeremonyService } from './dr-operation-tokens/ceremony.service.ts'
 import { createDrTokenCustody } from './dr-operation-tokens/token-custody.ts'
 import { GatewayErrors } from './gateway-errors.ts'
 import { HandshakeBus } from './handshakes/handshake-bus.ts'
@@ -15,6 +16,7 @@ import { handshakesRoutes } from './handshakes/handshakes.routes.ts'
 import { createHandshakesService } from './handshakes/handshakes.service.ts'
 import { STEPS } from './handshakes/steps/index.ts'
 import { createGatewayMetrics, createPairMetrics } from './metrics/gateway-metrics.ts'
+import { ceremonyRoutes } from './pairs/ceremony.routes.ts'
 import { pairsRoutes } from './pairs/pairs.routes.ts'
 import { createPairsService } from './pairs/pairs.service.ts'
 import { DEFAULT_PAIRS_SETTINGS } from './pairs/pairs-defaults.ts'
@@ -127,6 +129,9 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
       await v1.register(handshakesRoutes, { handshakes, store, bus, streams })
       await v1.register(preflightRoutes, { clusters, agents, store })
       await v1.register(pairsRoutes, { pairs })
+      await v1.register(ceremonyRoutes, {
+        ceremony: createCeremonyService({ store, box, agents, clusters, now, secondaryOf: pairs.secondaryOf }),
+      })
     },
     { prefix: '/v1' },
   )

@@ -275,6 +275,52 @@ describe('pairs', () => {
     expect(gw.logs.text).not.toContain('hvb.')
   })
 
+  it("runs the key-share ceremony through the secondary's agent and keeps the token sealed; it promotes by hand", async () => {
+    const gw = await joinedPair()
+    const url = '/v1/pairs/dc2/dr-operation-token/ceremony'
+    const post = async (path: string, payload?: object) => {
+      const res = await gw.app.inject({ method: 'POST', url: path, headers: AUTH, ...(payload ? { payload } : {}) })
+      return { status: res.statusCode, json: res.json() as Record<string, any>, body: res.body }
+    }
+    const wrongKey = Buffer.alloc(33, 9).toString('base64')
+    const first = await post(url)
+    expect(first.status, first.body).toBe(201)
+    const refused = await post(`${url}/${first.json.nonce}/shares`, { key: wrongKey })
+    expect(refused.status).toBeGreaterThanOrEqual(400)
+    expect(refused.json.upstream?.code ?? refused.json.code).toBe('SECONDARY_ERR_CEREMONY_SHARE_REJECTED')
+    expect(refused.body).not.toContain(wrongKey)
+
+    const started = await post(url)
+    expect(started.json).toMatchObject({ progress: 0, required: 1, complete: false })
+    const [key] = world.primary.unsealKeys
+    if (key === undefined) throw new Error('no key share')
+    const done = await post(`${url}/${started.json.nonce}/shares`, { key })
+    expect(done.json).toEqual({ nonce: started.json.nonce, progress: 1, required: 1, complete: true })
+
+    const store = new SqliteStore(join(dir, 'gw.sqlite'))
+    const kept = await store.getCeremonyToken('dc2')
+    await store.close()
+    const token =
+      kept === undefined ? undefined : new SecretBox(API_TOKEN).open(kept.token_sealed, 'dr-ceremony-token/dc2')
+    if (token === undefined) throw new Error('no ceremony token kept')
+    const readiness = await get(gw, '/v1/pairs/dc2/readiness')
+    expect(readiness.json.checks.find((c: any) => c.name === 'dr_token')).toMatchObject({ status: 'pass' })
+    expect(readiness.json.pair.dr_ceremony_token.created_at).toEqual(expect.any(String))
+    for (const text of [first.body, done.body, readiness.body, gw.logs.text, world.agentLogs.text, storeBytes(dir)]) {
+      expect(text).not.toContain(token)
+      expect(text).not.toContain(key)
+    }
+    const cancelled = await gw.app.inject({ method: 'DELETE', url, headers: AUTH })
+    expect(cancelled.json()).toEqual({ cancelled: false })
+
+    const promoted = await fetch(`${world.secondary.apiUrl}/v1/sys/replication/dr/secondary/promote`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dr_operation_token: token }),
+    })
+    expect(promoted.status, await promoted.text()).toBeLessThan(300)
+  })
+
   it('with the primary agent down, rotation fails with a coded error and readiness warns as expiry approaches', async () => {
     const gw = await joinedPair({ VAULT_DR_OPERATION_TOKEN_MIN_REMAINING: '24h' })
     expect((await rotate(gw)).status).toBe(200)

@@ -4,6 +4,7 @@ import { type AgentService, callAgent } from './agent-call.ts'
 import type {
   ActivateResult,
   ActivationState,
+  CeremonyProgress,
   ClusterStatus,
   DrOperationToken,
   DrOperationTokenCheck,
@@ -69,6 +70,11 @@ export interface SecondaryAgentClient {
   activation(activationId: string, signal?: Sig): Promise<ActivationState>
   /** Checks a DR operation token against the secondary with a call that changes nothing. */
   checkDrOperationToken?(token: string, signal?: Sig): Promise<DrOperationTokenCheck>
+  /** The key-share ceremony on the secondary: start (Vault makes the OTP, the agent keeps it), shares, cancel. */
+  startCeremony?(signal?: Sig): Promise<CeremonyProgress>
+  /** The last share's answer holds the decoded DR operation token, once. */
+  submitCeremonyShare?(nonce: string, key: string, signal?: Sig): Promise<CeremonyProgress>
+  cancelCeremony?(signal?: Sig): Promise<{ cancelled: boolean }>
 }
 
 const unwrapAt = ({ primaryApiAddr }: UnwrapAddress = {}) =>
@@ -207,6 +213,22 @@ export function createAgentClients(opts: {
         checkDrOperationToken: (token, sig) =>
           call('checkDrOperationToken', true, sig, (api, signal) =>
             api.POST('/v1/dr/operation-token/check', { body: { token }, signal }),
+          ),
+        startCeremony: (sig) =>
+          call('startDrTokenCeremony', false, sig, (api, signal) =>
+            api.POST('/v1/dr/operation-token/ceremony', { signal }),
+          ),
+        submitCeremonyShare: (nonce, key, sig) =>
+          call('submitDrTokenCeremonyShare', false, sig, (api, signal) =>
+            api.POST('/v1/dr/operation-token/ceremony/{nonce}/shares', {
+              params: { path: { nonce } },
+              body: { key },
+              signal,
+            }),
+          ),
+        cancelCeremony: (sig) =>
+          call('cancelDrTokenCeremony', true, sig, (api, signal) =>
+            api.DELETE('/v1/dr/operation-token/ceremony', { signal }),
           ),
       }
     },

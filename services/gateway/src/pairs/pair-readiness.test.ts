@@ -37,6 +37,7 @@ const healthy: Pair = {
   merkle_corrupted: false,
   versions: { primary: '1.21.0+ent', secondary: '1.21.0+ent' },
   dr_operation_token: token,
+  dr_ceremony_token: null,
   checked_at: '2026-12-04T08:00:00.000Z',
 }
 const valid: TokenCheckView = { outcome: 'valid', code: 'DR_TOKEN_VALID', detail: 'ok', fix: null }

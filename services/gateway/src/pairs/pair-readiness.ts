@@ -129,6 +129,16 @@ function merkle(pair: Pair): PairCheck {
 function drToken(pair: Pair, check: TokenCheckView | null, s: ReadinessSettings): PairCheck[] {
   const token = pair.dr_operation_token
   const rotate = 'Issue a new one: vault-dr dr-token rotate ' + pair.secondary
+  const batchUsable = token !== null && Date.parse(token.expires_at) > Date.parse(pair.checked_at)
+  if (!batchUsable && pair.dr_ceremony_token !== null) {
+    return [
+      pass(
+        'P4',
+        'dr_token',
+        `A key-share ceremony token (no TTL) made at ${pair.dr_ceremony_token.created_at} is kept.`,
+      ),
+    ]
+  }
   if (token === null) {
     return [
       notPass(

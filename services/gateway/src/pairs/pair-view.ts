@@ -46,6 +46,7 @@ export function pairView(
   secondary: Side,
   token: DrTokenInfo | null,
   now: number,
+  ceremony: { created_at: string } | null = null,
 ): Pair {
   const p = statusOf(primary)?.replication ?? null
   const s = statusOf(secondary)?.replication ?? null
@@ -73,6 +74,7 @@ export function pairView(
       secondary: statusOf(secondary)?.vault.version ?? null,
     },
     dr_operation_token: token,
+    dr_ceremony_token: ceremony,
     checked_at: new Date(now).toISOString(),
   }
 }

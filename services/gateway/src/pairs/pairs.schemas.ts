@@ -59,6 +59,10 @@ export const Pair = z
       .describe("The secondary's corrupted_merkle_tree; null: its Vault does not report it"),
     versions: z.object({ primary: z.string().nullable(), secondary: z.string().nullable() }),
     dr_operation_token: DrTokenView.nullable().describe("The primary's DR operation token, never the token itself"),
+    dr_ceremony_token: z
+      .object({ created_at: z.iso.datetime() })
+      .nullable()
+      .describe("The token of the secondary's last key-share ceremony (no TTL), never the token itself"),
     checked_at: z.iso.datetime(),
   })
   .meta({ id: 'Pair' })

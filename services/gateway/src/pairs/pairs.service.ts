@@ -106,7 +106,16 @@ export function createPairsService(deps: PairsServiceDeps) {
       ),
       custody.get(p.primary.name),
     ])
-    const pair = pairView(p.names, primary, secondary, token === undefined ? null : custody.info(token), now())
+    const ceremony = await store.getCeremonyToken(p.names.secondary)
+    const info = token === undefined ? null : custody.info(token)
+    const pair = pairView(
+      p.names,
+      primary,
+      secondary,
+      info,
+      now(),
+      ceremony ? { created_at: ceremony.created_at } : null,
+    )
     metrics.observePair(pair)
     return { pair, token, secondaryStatus: 'status' in secondary ? secondary.status : undefined }
   }
@@ -200,6 +209,10 @@ export function createPairsService(deps: PairsServiceDeps) {
   return {
     async list(): Promise<Pair[]> {
       return Promise.all((await resolveAll()).map(async (p) => (await view(p)).pair))
+    },
+    /** The pair's secondary cluster, or GATEWAY_ERR_PAIR_NOT_FOUND. */
+    async secondaryOf(secondary: string) {
+      return (await resolve(secondary)).secondary
     },
     async get(secondary: string): Promise<Pair> {
       return (await view(await resolve(secondary))).pair

@@ -1,7 +1,10 @@
 import type { SqliteDb } from './sqlite-db.ts'
-import type { StoredDrToken } from './store.ts'
+import type { StoredCeremonyToken, StoredDrToken } from './store.ts'
 
-/** Schema v5: the DR operation tokens vault-dr keeps, one per primary, sealed like agent tokens. */
+/**
+ * Schema v5: the DR operation tokens vault-dr keeps, sealed like agent tokens: one batch token per primary, and the
+ * token of the last key-share ceremony per secondary (no TTL).
+ */
 export const DR_TOKENS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS dr_operation_tokens (
   primary_name TEXT PRIMARY KEY,
@@ -12,6 +15,12 @@ CREATE TABLE IF NOT EXISTS dr_operation_tokens (
   previous_sealed BLOB,
   previous_expires_at TEXT,
   updated_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS dr_ceremony_tokens (
+  secondary_name TEXT PRIMARY KEY,
+  token_sealed BLOB NOT NULL,
+  created_at TEXT NOT NULL
 ) STRICT;
 `
 
@@ -85,4 +94,24 @@ export function pairedSecondaries(db: SqliteDb): Array<{ secondary: string; prim
       primary: String(row.primary_name),
       secondary_id: String(row.secondary_id),
     }))
+}
+
+export function getCeremonyToken(db: SqliteDb, secondary: string): StoredCeremonyToken | undefined {
+  const row = db.get('SELECT * FROM dr_ceremony_tokens WHERE secondary_name = ?', secondary)
+  if (row === undefined) return undefined
+  return {
+    secondary: String(row.secondary_name),
+    token_sealed: new Uint8Array(row.token_sealed as Uint8Array),
+    created_at: String(row.created_at),
+  }
+}
+
+export function putCeremonyToken(db: SqliteDb, token: StoredCeremonyToken): void {
+  db.run(
+    `INSERT INTO dr_ceremony_tokens (secondary_name, token_sealed, created_at) VALUES (?, ?, ?)
+     ON CONFLICT (secondary_name) DO UPDATE SET token_sealed = excluded.token_sealed, created_at = excluded.created_at`,
+    token.secondary,
+    token.token_sealed,
+    token.created_at,
+  )
 }

@@ -1,7 +1,15 @@
 import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
 import { deleteCluster, upsertCluster } from './sqlite-clusters.ts'
 import { SqliteDb } from './sqlite-db.ts'
-import { DR_TOKENS_SCHEMA, getDrToken, listDrTokens, pairedSecondaries, putDrToken } from './sqlite-dr-tokens.ts'
+import {
+  DR_TOKENS_SCHEMA,
+  getCeremonyToken,
+  getDrToken,
+  listDrTokens,
+  pairedSecondaries,
+  putCeremonyToken,
+  putDrToken,
+} from './sqlite-dr-tokens.ts'
 import {
   ADDED_COLUMNS,
   clusterFromRow,
@@ -20,6 +28,7 @@ import {
   LeaseLost,
   type NewEvent,
   type Store,
+  type StoredCeremonyToken,
   type StoredCluster,
   type StoredDrToken,
 } from './store.ts'
@@ -267,5 +276,13 @@ export class SqliteStore implements Store {
 
   async putDrToken(token: StoredDrToken, replaces: string | null) {
     return putDrToken(this.#db, token, replaces)
+  }
+
+  async getCeremonyToken(secondary: string) {
+    return getCeremonyToken(this.#db, secondary)
+  }
+
+  async putCeremonyToken(token: StoredCeremonyToken) {
+    putCeremonyToken(this.#db, token)
   }
 }

@@ -104,6 +104,13 @@ export interface StoredDrToken {
   updated_at: string
 }
 
+/** The DR operation token of a secondary's last key-share ceremony, sealed (owner `dr-ceremony-token/<secondary>`). */
+export interface StoredCeremonyToken {
+  secondary: string
+  token_sealed: Uint8Array
+  created_at: string
+}
+
 /** A secondary and the primary its last succeeded handshake joined it to. */
 export interface PairedSecondary {
   secondary: string
@@ -186,4 +193,6 @@ export interface Store {
   listDrTokens(): Promise<StoredDrToken[]>
   /** Writes a primary's token if the stored one is still `replaces` (its issued_at; null: none); false otherwise. */
   putDrToken(token: StoredDrToken, replaces: string | null): Promise<boolean>
+  getCeremonyToken(secondary: string): Promise<StoredCeremonyToken | undefined>
+  putCeremonyToken(token: StoredCeremonyToken): Promise<void>
 }
