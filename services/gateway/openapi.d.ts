@@ -1900,6 +1900,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A ceremony is in progress on the secondary (GATEWAY_ERR_CEREMONY_IN_PROGRESS) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
@@ -2016,7 +2025,7 @@ export interface operations {
                     "application/json": components["schemas"]["PairCeremonyProgress"];
                 };
             };
-            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            /** @description A malformed key (CORE_ERR_VALIDATION), or one the secondary refused (GATEWAY_ERR_CEREMONY_SHARE_REJECTED) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2034,7 +2043,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND), or its agent started no ceremony with this nonce (GATEWAY_ERR_CEREMONY_UNKNOWN) */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -20,15 +20,17 @@ afterAll(async () => {
   expectNoSecretsInLogs(secrets)
 })
 
-async function vaultDr(args: string[]) {
-  const result = await execFileAsync(process.execPath, [`${repoRoot}packages/cli/bin/vault-dr.js`, ...args], {
+async function vaultDr(args: string[], input = '') {
+  const running = execFileAsync(process.execPath, [`${repoRoot}packages/cli/bin/vault-dr.js`, ...args], {
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH ?? '',
       VAULT_DR_GATEWAY_ADDR: stack.gateway.url,
       VAULT_DR_API_TOKEN_FILE: stack.gatewayTokenFile,
     },
-  }).then(
+  })
+  running.child.stdin?.end(input)
+  const result = await running.then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   )
@@ -109,6 +111,29 @@ describe('pairs after a handshake, with DR operation tokens kept by vault-dr', (
     }
     expect(samples.length).toBeGreaterThan(5)
     expect(samples.every(Boolean)).toBe(true)
+  })
+
+  it("makes a ceremony token from the primary's key share piped to the CLI, kept sealed, never shown", async () => {
+    const shares = stack.primary.unsealKeys
+    secrets.push(...shares)
+    const wrong = await vaultDr(['dr-token', 'ceremony', 'dc2'], `${Buffer.alloc(33, 5).toString('base64')}\n`)
+    expect(wrong.code).toBe(3)
+    expect(wrong.stderr).toContain('GATEWAY_ERR_CEREMONY_SHARE_REJECTED')
+    const done = await vaultDr(['dr-token', 'ceremony', 'dc2', '--json'], `${shares.join('\n')}\n`)
+    expect(done.code, done.stdout + done.stderr).toBe(0)
+    expect(JSON.parse(done.stdout)).toMatchObject({ secondary: 'dc2', complete: true })
+    const db = new DatabaseSync(join(dirname(stack.gatewayTokenFile), 'gateway.sqlite'), { readOnly: true })
+    const row = db.prepare("SELECT token_sealed FROM dr_ceremony_tokens WHERE secondary_name = 'dc2'").get()
+    db.close()
+    const box = new SecretBox(readFileSync(stack.gatewayTokenFile, 'utf8').trim())
+    const token =
+      row === undefined ? undefined : box.open(new Uint8Array(row.token_sealed as Uint8Array), 'dr-ceremony-token/dc2')
+    if (token === undefined) throw new Error('no ceremony token kept')
+    secrets.push(token)
+    for (const text of [done.stdout, done.stderr, wrong.stdout, wrong.stderr]) {
+      expect(text).not.toContain(token)
+      for (const share of shares) expect(text).not.toContain(share)
+    }
   })
 
   it('rotates on demand through the CLI, never printing the token, and the kept token promotes dc2 by hand', async () => {

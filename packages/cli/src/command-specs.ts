@@ -164,6 +164,16 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'Exits 1 when the secondary refused the new token.',
     ],
   },
+  'dr-token ceremony': {
+    args: ['<secondary>'],
+    options: [],
+    summary: "make a DR operation token on the secondary from the primary's key shares (the fallback to batch tokens)",
+    notes: [
+      'Key shares are read one per line: typed without echo at the terminal, or piped on stdin; never from arguments or the environment.',
+      'The OTP is handled by the secondary agent, and the decoded token kept sealed by the gateway (never shown).',
+      'Ending the input early, a refused share or Ctrl-C cancels the attempt. Exits 1 when the ceremony did not complete.',
+    ],
+  },
   'handshake cancel': {
     args: ['<id>'],
     options: [],

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs'
+import type { Readable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { ConfigError } from '@vault-dr/core'
 import { checkNames } from './check-names.ts'
 import { COMMANDS, GLOBAL_OPTIONS, GROUPS, HANDSHAKE_STATES, OPTIONS, type OptionName } from './command-specs.ts'
 import { addCluster, clusterStatus, listClusters, removeCluster } from './commands/clusters.ts'
 import { rotateDrToken } from './commands/dr-token.ts'
+import { drTokenCeremony } from './commands/dr-token-ceremony.ts'
 import {
   cancelHandshake,
   followCommand,
@@ -87,10 +89,10 @@ function version(): string {
 }
 
 /** Runs one command line and returns its exit code; errors print without a stack (with --json, as JSON on stdout). */
-export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv, stdin: Readable = process.stdin): Promise<number> {
   const out = createOutput(argv.includes('--json'))
   try {
-    return await run(argv, env, out)
+    return await run(argv, env, out, stdin)
   } catch (err) {
     if (!(err instanceof CliError)) throw err
     out.error(err)
@@ -98,7 +100,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
   }
 }
 
-async function run(argv: string[], env: NodeJS.ProcessEnv, out: Output): Promise<number> {
+async function run(argv: string[], env: NodeJS.ProcessEnv, out: Output, stdin: Readable): Promise<number> {
   let parsed: { values: Values; positionals: string[] }
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
@@ -136,7 +138,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv, out: Output): Promise
     throw new CliError({ code: err.code, detail: err.problems.join('; '), fix }, ExitCode.usage)
   }
   try {
-    return await dispatch(client.api, out, command, positionals[command.split(' ').length], values, env)
+    return await dispatch(client.api, out, command, positionals[command.split(' ').length], values, env, stdin)
   } catch (err) {
     if (err instanceof CliError) throw err
     throw gatewayUnreachable(err, client.baseUrl)
@@ -172,6 +174,7 @@ async function dispatch(
   arg: string | undefined,
   v: Values,
   env: NodeJS.ProcessEnv,
+  stdin: Readable,
 ): Promise<number> {
   // commandOf has refused a missing argument or required option already.
   const given = (value: string | undefined) => value as string
@@ -219,6 +222,8 @@ async function dispatch(
       return showPair(api, out, given(arg), v['max-lag-wals'] === undefined ? undefined : Number(v['max-lag-wals']))
     case 'dr-token rotate':
       return rotateDrToken(api, out, given(arg))
+    case 'dr-token ceremony':
+      return drTokenCeremony(api, out, given(arg), stdin)
     default:
       throw usageError(`unknown command "${command}"`)
   }

@@ -286,8 +286,9 @@ describe('pairs', () => {
     const first = await post(url)
     expect(first.status, first.body).toBe(201)
     const refused = await post(`${url}/${first.json.nonce}/shares`, { key: wrongKey })
-    expect(refused.status).toBeGreaterThanOrEqual(400)
-    expect(refused.json.upstream?.code ?? refused.json.code).toBe('SECONDARY_ERR_CEREMONY_SHARE_REJECTED')
+    expect(refused.status).toBe(400)
+    expect(refused.json).toMatchObject({ code: 'GATEWAY_ERR_CEREMONY_SHARE_REJECTED', fix: expect.any(String) })
+    expect(refused.json.upstream.code).toBe('SECONDARY_ERR_CEREMONY_SHARE_REJECTED')
     expect(refused.body).not.toContain(wrongKey)
 
     const started = await post(url)

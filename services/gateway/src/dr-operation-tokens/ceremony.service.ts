@@ -1,8 +1,24 @@
+import { type CodedError, isCodedError } from '@vault-dr/core'
 import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import { PairsErrors } from '../pairs/pairs-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
 import type { Store, StoredCluster } from '../store/store.ts'
+
+/** The agent's refusals, as the gateway's own 4xx answers (the agent's code kept in upstream). */
+const AGENT_REFUSALS = {
+  SECONDARY_ERR_CEREMONY_SHARE_REJECTED: PairsErrors.ceremonyShareRejected,
+  SECONDARY_ERR_CEREMONY_IN_PROGRESS: PairsErrors.ceremonyInProgress,
+  SECONDARY_ERR_CEREMONY_UNKNOWN: PairsErrors.ceremonyUnknown,
+} as const
+
+function asRefusal(err: unknown): never {
+  const code = isCodedError(err) ? (err as CodedError).upstream?.code : undefined
+  const refusal = code === undefined ? undefined : AGENT_REFUSALS[code as keyof typeof AGENT_REFUSALS]
+  if (refusal === undefined) throw err
+  const coded = err as CodedError
+  throw refusal(coded.message, coded.upstream === undefined ? { cause: err } : { cause: err, upstream: coded.upstream })
+}
 
 export const ceremonyOwner = (secondary: string) => `dr-ceremony-token/${secondary}`
 
@@ -30,10 +46,10 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
   }
   return {
     async start(secondary: string) {
-      return (await client(secondary)).start()
+      return (await client(secondary)).start().catch(asRefusal)
     },
     async share(secondary: string, nonce: string, key: string) {
-      const { token, ...progress } = await (await client(secondary)).share(nonce, key)
+      const { token, ...progress } = await (await client(secondary)).share(nonce, key).catch(asRefusal)
       if (progress.complete && token !== undefined) {
         const createdAt = new Date(now()).toISOString()
         await store.putCeremonyToken({

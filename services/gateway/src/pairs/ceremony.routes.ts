@@ -35,7 +35,12 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
           "The fallback where batch tokens are not allowed or none is valid. The secondary's agent has Vault make the " +
           "OTP and keeps it; give the primary's key shares with submitPairDrTokenCeremonyShare.",
         params: PairParams,
-        response: { 201: Progress, 404: pairNotFound, ...problemResponses },
+        response: {
+          201: Progress,
+          404: pairNotFound,
+          409: problemResponse('A ceremony is in progress on the secondary (GATEWAY_ERR_CEREMONY_IN_PROGRESS)'),
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => reply.status(201).send(await ceremony.start(request.params.secondary)),
@@ -50,7 +55,17 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
         summary: 'Give one key share; after the last, the decoded token is sealed in the store (never answered)',
         params: ShareParams,
         body: ShareBody,
-        response: { 200: Progress, 404: pairNotFound, ...problemResponses, ...bodyProblemResponses },
+        response: {
+          200: Progress,
+          ...problemResponses,
+          ...bodyProblemResponses,
+          400: problemResponse(
+            'A malformed key (CORE_ERR_VALIDATION), or one the secondary refused (GATEWAY_ERR_CEREMONY_SHARE_REJECTED)',
+          ),
+          404: problemResponse(
+            'No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND), or its agent started no ceremony with this nonce (GATEWAY_ERR_CEREMONY_UNKNOWN)',
+          ),
+        },
       },
     },
     async (request) => ceremony.share(request.params.secondary, request.params.nonce, request.body.key),

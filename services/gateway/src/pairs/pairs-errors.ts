@@ -20,4 +20,22 @@ export const PairsErrors = {
     title: "The cluster's agent cannot issue or check DR operation tokens",
     fix: 'Upgrade the primary and secondary agents to a version with createDrOperationToken and checkDrOperationToken.',
   }),
+  ceremonyShareRejected: defineError({
+    code: 'GATEWAY_ERR_CEREMONY_SHARE_REJECTED',
+    status: 400,
+    title: 'The secondary refused the key share',
+    fix: "Give shares of the primary's unseal (or recovery) keys, each once: activation replaced the secondary's own keys. Wrong shares end the attempt: start again.",
+  }),
+  ceremonyInProgress: defineError({
+    code: 'GATEWAY_ERR_CEREMONY_IN_PROGRESS',
+    status: 409,
+    title: 'A key-share ceremony is already in progress on the secondary',
+    fix: 'Finish it, or cancel it (vault-dr dr-token ceremony is cancelled by Ctrl-C; DELETE …/dr-operation-token/ceremony) and start again.',
+  }),
+  ceremonyUnknown: defineError({
+    code: 'GATEWAY_ERR_CEREMONY_UNKNOWN',
+    status: 404,
+    title: "The secondary's agent started no ceremony with this nonce",
+    fix: 'The OTP lives in the memory of the agent process that started the attempt: after its restart, cancel and start again.',
+  }),
 } as const
