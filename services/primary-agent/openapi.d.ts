@@ -95,6 +95,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dr/operation-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a batch DR operation token (policy and token role written when needed)
+         * @description Writes the policy and token role vault-dr-dr-operation when they are missing or differ (fact sheet 2.6), then issues a batch token with the request ttl, else VAULT_DR_OPERATION_TOKEN_TTL (8h). The token replicates to the DR secondaries, where promote and update-primary accept it as dr_operation_token. It is answered once (Cache-Control: no-store) and never logged or kept. Batch tokens cannot be renewed or revoked.
+         */
+        post: operations["createDrOperationToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dr/primary/secondary-token": {
         parameters: {
             query?: never;
@@ -135,26 +155,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/dr/operation-token": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Issue a batch DR operation token (policy and token role written when needed)
-         * @description Writes the policy and token role vault-dr-dr-operation when they are missing or differ (fact sheet 2.6), then issues a batch token with the request ttl, else VAULT_DR_OPERATION_TOKEN_TTL (8h). The token replicates to the DR secondaries, where promote and update-primary accept it as dr_operation_token. It is answered once (Cache-Control: no-store) and never logged or kept. Batch tokens cannot be renewed or revoked.
-         */
-        post: operations["createDrOperationToken"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/probes/local": {
         parameters: {
             query?: never;
@@ -175,22 +175,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dr/primary/demote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Demote this DR primary to a DR secondary that follows no primary (data kept)
+         * @description Calls sys/replication/dr/primary/demote, then waits until the cluster reports itself a DR secondary. A cluster that already is a DR secondary is left alone (changed: false). The cluster stops accepting writes: demote only as a step of a switchover, or to fence an old primary.
+         */
+        post: operations["demoteDrPrimary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/secondary/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Promote this DR secondary to a DR primary that accepts writes
+         * @description Calls sys/replication/dr/secondary/promote with the DR operation token, then waits until the cluster is a running DR primary. Any other cluster is refused, a DR primary included (its replication cluster_id is in the detail: a caller resuming its own promote reads the status instead). Promoting while the old primary still accepts writes makes two primaries: demote or fence it first.
+         */
+        post: operations["promoteDrSecondary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/secondary/update-primary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Point this DR secondary at a (new) primary, without a wipe
+         * @description Calls sys/replication/dr/secondary/update-primary with the DR operation token and an activation token from the new primary (or update_primary_addrs to look for the same primary elsewhere), then waits until Vault answers again; poll getSecondaryStatus for stream-wals.
+         */
+        post: operations["updateDrPrimary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/secondary/generate-public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * This DR secondary's public key, for an activation token only it can use
+         * @description Calls sys/replication/dr/secondary/generate-public-key. Give the key to createSecondaryToken (secondary_public_key) on the new primary: the token comes back unwrapped and update-primary needs no call to the primary's API.
+         */
+        post: operations["generateDrPublicKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /**
-         * @example {}
-         * @example {
-         *       "primary_cluster_addr": "https://vault-dr-lb.dc1.example:8201"
-         *     }
-         */
-        EnablePrimaryRequestInput: {
-            /**
-             * @description The cluster address handed to secondaries, e.g. a layer-4 load balancer in front of 8201. On a DR primary it must equal the current one (409 otherwise): Vault keeps the address the primary was enabled with.
-             * @example https://vault-dr-lb.dc1.example:8201
-             */
+        PromoteRequestInput: {
+            /** @description A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony) */
+            dr_operation_token: string;
+            /** @description The cluster address the new primary hands to its secondaries */
             primary_cluster_addr?: string;
+            /** @description Promote while still catching up: what the secondary has not received yet is lost */
+            force?: boolean;
+        };
+        UpdatePrimaryRequestInput: {
+            /** @description A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony) */
+            dr_operation_token: string;
+            /** @description An activation token from the new primary (wrapped, or made with this cluster's public key) */
+            token?: string;
+            /** Format: uri */
+            primary_api_addr?: string;
+            /** @description Cluster addresses of the same primary to look for it at (not after a failover: use token) */
+            update_primary_addrs?: string[];
         };
         /**
          * @example {
@@ -206,6 +291,8 @@ export interface components {
              * @example 30m
              */
             ttl: string;
+            /** @description The secondary's public key (generateDrPublicKey): the token comes back unwrapped, usable only by that secondary, with no unwrap call to this cluster */
+            secondary_public_key?: string;
         };
         /**
          * @example {
@@ -230,6 +317,19 @@ export interface components {
              * @example 30m
              */
             ttl?: string;
+        };
+        /**
+         * @example {}
+         * @example {
+         *       "primary_cluster_addr": "https://vault-dr-lb.dc1.example:8201"
+         *     }
+         */
+        EnablePrimaryRequestInput: {
+            /**
+             * @description The cluster address handed to secondaries, e.g. a layer-4 load balancer in front of 8201. On a DR primary it must equal the current one (409 otherwise): Vault keeps the address the primary was enabled with.
+             * @example https://vault-dr-lb.dc1.example:8201
+             */
+            primary_cluster_addr?: string;
         };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */
@@ -325,6 +425,19 @@ export interface components {
                 latency_ms: number;
             }[];
         };
+        RoleChangeResult: {
+            /** @description false: the cluster already was in the role asked for; nothing was sent to Vault */
+            changed: boolean;
+            detail: string;
+            /** @description Vault's warnings */
+            warnings: string[];
+            /** @description Read once the cluster settled in its role */
+            status: components["schemas"]["ClusterStatus"];
+        };
+        PublicKeyResult: {
+            /** @description This DR secondary's public key: createSecondaryToken with it makes a token only this cluster can use */
+            secondary_public_key: string;
+        };
         ActivationTokenClaims: {
             /** @description The issuing primary's API address, where the secondary unwraps the token */
             addr: string | null;
@@ -333,13 +446,6 @@ export interface components {
             nbf: number | null;
             type: string;
             accessor: string | null;
-        };
-        EnablePrimaryResult: {
-            /** @description false when the cluster already was a DR primary */
-            changed: boolean;
-            detail: string;
-            warnings: string[];
-            status: components["schemas"]["ClusterStatus"];
         };
         /**
          * @example {
@@ -362,7 +468,8 @@ export interface components {
             token: string;
             /** Format: date-time */
             expires_at: string;
-            claims: components["schemas"]["ActivationTokenClaims"];
+            /** @description The token's non-secret claims; null for a token made with a secondary's public key (its format is Vault's own) */
+            claims: components["schemas"]["ActivationTokenClaims"] | null;
         };
         /**
          * @example {
@@ -410,6 +517,13 @@ export interface components {
                 policy: boolean;
                 role: boolean;
             };
+        };
+        EnablePrimaryResult: {
+            /** @description false when the cluster already was a DR primary */
+            changed: boolean;
+            detail: string;
+            warnings: string[];
+            status: components["schemas"]["ClusterStatus"];
         };
         LocalProbeResult: {
             /** @description Both listeners answer and the cluster port serves DR replication */
@@ -692,6 +806,120 @@ export interface operations {
             };
         };
     };
+    createDrOperationToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDrOperationTokenRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrOperationToken"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cluster is not a DR primary (PRIMARY_ERR_NOT_PRIMARY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createSecondaryToken: {
         parameters: {
             query?: never;
@@ -920,26 +1148,22 @@ export interface operations {
             };
         };
     };
-    createDrOperationToken: {
+    probeLocalCluster: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateDrOperationTokenRequestInput"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Default Response */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DrOperationToken"];
+                    "application/json": components["schemas"]["LocalProbeResult"];
                 };
             };
             /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
@@ -960,7 +1184,300 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The cluster is not a DR primary (PRIMARY_ERR_NOT_PRIMARY) */
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed (VAULT_ERR_*); an unreachable listener is a diagnosis in the 200 answer */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    demoteDrPrimary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleChangeResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a DR primary (AGENT_ERR_NOT_DR_PRIMARY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT), or the cluster did not settle in its new role within VAULT_DR_WAIT_TIMEOUT_MS (AGENT_ERR_ROLE_CHANGE_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    promoteDrSecondary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromoteRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleChangeResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault refused the DR operation token (AGENT_ERR_DR_OPERATION_TOKEN_REJECTED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Still catching up with the primary (AGENT_ERR_CATCHING_UP; force: true promotes anyway), or Vault is not ready (VAULT_ERR_*) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT), or the cluster did not settle in its new role within VAULT_DR_WAIT_TIMEOUT_MS (AGENT_ERR_ROLE_CHANGE_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateDrPrimary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePrimaryRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleChangeResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault refused the DR operation token (AGENT_ERR_DR_OPERATION_TOKEN_REJECTED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1023,7 +1540,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT), or the cluster did not settle in its new role within VAULT_DR_WAIT_TIMEOUT_MS (AGENT_ERR_ROLE_CHANGE_TIMEOUT) */
             504: {
                 headers: {
                     [name: string]: unknown;
@@ -1034,7 +1551,7 @@ export interface operations {
             };
         };
     };
-    probeLocalCluster: {
+    generateDrPublicKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -1049,7 +1566,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LocalProbeResult"];
+                    "application/json": components["schemas"]["PublicKeyResult"];
                 };
             };
             /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
@@ -1063,6 +1580,15 @@ export interface operations {
             };
             /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1088,8 +1614,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Vault failed (VAULT_ERR_*); an unreachable listener is a diagnosis in the 200 answer */
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

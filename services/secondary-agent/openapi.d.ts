@@ -155,6 +155,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dr/primary/demote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Demote this DR primary to a DR secondary that follows no primary (data kept)
+         * @description Calls sys/replication/dr/primary/demote, then waits until the cluster reports itself a DR secondary. A cluster that already is a DR secondary is left alone (changed: false). The cluster stops accepting writes: demote only as a step of a switchover, or to fence an old primary.
+         */
+        post: operations["demoteDrPrimary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/secondary/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Promote this DR secondary to a DR primary that accepts writes
+         * @description Calls sys/replication/dr/secondary/promote with the DR operation token, then waits until the cluster is a running DR primary. Any other cluster is refused, a DR primary included (its replication cluster_id is in the detail: a caller resuming its own promote reads the status instead). Promoting while the old primary still accepts writes makes two primaries: demote or fence it first.
+         */
+        post: operations["promoteDrSecondary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/secondary/update-primary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Point this DR secondary at a (new) primary, without a wipe
+         * @description Calls sys/replication/dr/secondary/update-primary with the DR operation token and an activation token from the new primary (or update_primary_addrs to look for the same primary elsewhere), then waits until Vault answers again; poll getSecondaryStatus for stream-wals.
+         */
+        post: operations["updateDrPrimary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/secondary/generate-public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * This DR secondary's public key, for an activation token only it can use
+         * @description Calls sys/replication/dr/secondary/generate-public-key. Give the key to createSecondaryToken (secondary_public_key) on the new primary: the token comes back unwrapped and update-primary needs no call to the primary's API.
+         */
+        post: operations["generateDrPublicKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/primary/secondary-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mint a single-use activation token for one secondary
+         * @description Returns the wrapped activation token once, with its non-secret claims. The agent neither logs nor keeps it. When Vault answers 412 (required index state not present) or 503 (briefly unavailable after a role change), the mint is sent again with backoff for up to 5 s (or VAULT_DR_WAIT_TIMEOUT_MS when shorter); a mint that did happen behind a 503 then answers 409 PRIMARY_ERR_SECONDARY_EXISTS.
+         */
+        post: operations["createSecondaryToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/primary/revoke-secondary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a secondary id (idempotent)
+         * @description Disconnects the secondary and voids its activation token, used or not. An id a secondary is connected with (read from Vault just before) is refused unless force is true.
+         */
+        post: operations["revokeSecondary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dr/operation-token/check": {
         parameters: {
             query?: never;
@@ -220,6 +340,52 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        PromoteRequestInput: {
+            /** @description A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony) */
+            dr_operation_token: string;
+            /** @description The cluster address the new primary hands to its secondaries */
+            primary_cluster_addr?: string;
+            /** @description Promote while still catching up: what the secondary has not received yet is lost */
+            force?: boolean;
+        };
+        UpdatePrimaryRequestInput: {
+            /** @description A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony) */
+            dr_operation_token: string;
+            /** @description An activation token from the new primary (wrapped, or made with this cluster's public key) */
+            token?: string;
+            /** Format: uri */
+            primary_api_addr?: string;
+            /** @description Cluster addresses of the same primary to look for it at (not after a failover: use token) */
+            update_primary_addrs?: string[];
+        };
+        /**
+         * @example {
+         *       "secondary_id": "dc2",
+         *       "ttl": "10m"
+         *     }
+         */
+        CreateSecondaryTokenRequestInput: {
+            /** @example dc2 */
+            secondary_id: string;
+            /**
+             * @default 30m
+             * @example 30m
+             */
+            ttl: string;
+            /** @description The secondary's public key (generateDrPublicKey): the token comes back unwrapped, usable only by that secondary, with no unwrap call to this cluster */
+            secondary_public_key?: string;
+        };
+        /**
+         * @example {
+         *       "secondary_id": "dc2"
+         *     }
+         */
+        RevokeSecondaryRequestInput: {
+            /** @example dc2 */
+            secondary_id: string;
+            /** @description Revoke even when a secondary is connected with the id (it is cut off); refused otherwise */
+            force?: boolean;
+        };
         CeremonyShareRequestInput: {
             /** @description One of the primary's unseal (or recovery) key shares; never echoed, logged or kept */
             key: string;
@@ -382,6 +548,19 @@ export interface components {
                 latency_ms: number;
             }[];
         };
+        RoleChangeResult: {
+            /** @description false: the cluster already was in the role asked for; nothing was sent to Vault */
+            changed: boolean;
+            detail: string;
+            /** @description Vault's warnings */
+            warnings: string[];
+            /** @description Read once the cluster settled in its role */
+            status: components["schemas"]["ClusterStatus"];
+        };
+        PublicKeyResult: {
+            /** @description This DR secondary's public key: createSecondaryToken with it makes a token only this cluster can use */
+            secondary_public_key: string;
+        };
         ActivationTokenClaims: {
             /** @description The issuing primary's API address, where the secondary unwraps the token */
             addr: string | null;
@@ -390,6 +569,42 @@ export interface components {
             nbf: number | null;
             type: string;
             accessor: string | null;
+        };
+        /**
+         * @example {
+         *       "secondary_id": "dc2",
+         *       "token": "eyJhbGciOiJFUzUxMiIsInR5cCI6IkpXVCJ9.<claims>.<signature>",
+         *       "expires_at": "2026-11-29T10:30:00.000Z",
+         *       "claims": {
+         *         "addr": "https://vault.dc1.example:8200",
+         *         "iat": 1795941000,
+         *         "exp": 1795941600,
+         *         "nbf": 1795940995,
+         *         "type": "wrapping",
+         *         "accessor": ""
+         *       }
+         *     }
+         */
+        SecondaryToken: {
+            secondary_id: string;
+            /** @description The wrapped, single-use activation token; shown once, never stored */
+            token: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description The token's non-secret claims; null for a token made with a secondary's public key (its format is Vault's own) */
+            claims: components["schemas"]["ActivationTokenClaims"] | null;
+        };
+        /**
+         * @example {
+         *       "secondary_id": "dc2",
+         *       "revoked": true,
+         *       "detail": "Revoked: the secondary is disconnected and its token void."
+         *     }
+         */
+        RevokeSecondaryResult: {
+            secondary_id: string;
+            revoked: boolean;
+            detail: string;
         };
         CeremonyProgress: {
             nonce: string;
@@ -1028,6 +1243,664 @@ export interface operations {
             };
             /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    demoteDrPrimary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleChangeResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a DR primary (AGENT_ERR_NOT_DR_PRIMARY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT), or the cluster did not settle in its new role within VAULT_DR_WAIT_TIMEOUT_MS (AGENT_ERR_ROLE_CHANGE_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    promoteDrSecondary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromoteRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleChangeResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault refused the DR operation token (AGENT_ERR_DR_OPERATION_TOKEN_REJECTED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Still catching up with the primary (AGENT_ERR_CATCHING_UP; force: true promotes anyway), or Vault is not ready (VAULT_ERR_*) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT), or the cluster did not settle in its new role within VAULT_DR_WAIT_TIMEOUT_MS (AGENT_ERR_ROLE_CHANGE_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateDrPrimary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePrimaryRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleChangeResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault refused the DR operation token (AGENT_ERR_DR_OPERATION_TOKEN_REJECTED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT), or the cluster did not settle in its new role within VAULT_DR_WAIT_TIMEOUT_MS (AGENT_ERR_ROLE_CHANGE_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    generateDrPublicKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicKeyResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSecondaryToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSecondaryTokenRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecondaryToken"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or the id is taken (PRIMARY_ERR_SECONDARY_EXISTS) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeSecondary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeSecondaryRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokeSecondaryResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or a secondary is connected with the id and force is not set (PRIMARY_ERR_SECONDARY_CONNECTED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,10 @@
-import { createAgentApp, singleFlight } from '@vault-dr/core'
+import {
+  createAgentApp,
+  createRoleChangeService,
+  roleChangeRoutes,
+  secondaryTokenRoutes,
+  singleFlight,
+} from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
 import { DEFAULT_DR_OPERATION_TOKEN_TTL, type PrimaryAgentConfig } from './config.ts'
 import { drOperationTokenRoutes } from './dr-operation-token/dr-operation-token.routes.ts'
@@ -25,6 +31,7 @@ export async function buildApp(config: PrimaryAgentConfig, deps: PrimaryAgentDep
       { name: 'status', description: "The primary cluster's Vault and DR replication state" },
       { name: 'dr-primary', description: 'Enable DR primary, mint and revoke secondary activation tokens' },
       { name: 'probes', description: 'Self-checks of the local cluster' },
+      { name: 'dr-roles', description: 'Demote, promote, re-point: the role changes of a switchover or failover' },
     ],
   })
   await app.register(statusRoutes, { prefix: '/v1', agent })
@@ -45,6 +52,13 @@ export async function buildApp(config: PrimaryAgentConfig, deps: PrimaryAgentDep
     agent,
     defaultTtl: config.drOperationTokenTtl ?? DEFAULT_DR_OPERATION_TOKEN_TTL,
   })
+  await app.register(secondaryTokenRoutes, { prefix: '/v1', agent, waitTimeoutMs: config.agent.waitTimeoutMs })
   await app.register(probesRoutes, { prefix: '/v1', localProbe: localProbe.get })
+  // After a role swap this cluster may be a DR secondary: the same role changes as the secondary agent's.
+  await app.register(roleChangeRoutes, {
+    prefix: '/v1',
+    service: createRoleChangeService(agent, { waitTimeoutMs: config.agent.waitTimeoutMs }),
+    onRoleChange: localProbe.invalidate,
+  })
   return app
 }

@@ -4,9 +4,9 @@ import {
   agentServiceEnvShape,
   agentServiceSettings,
   loadEnv,
+  TokenTtl,
 } from '@vault-dr/core'
 import { z } from 'zod'
-import { TokenTtl } from './dr-primary/dr-primary.schemas.ts'
 
 export const DEFAULT_PORT = 8410
 export const DEFAULT_DR_OPERATION_TOKEN_TTL = '8h'

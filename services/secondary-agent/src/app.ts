@@ -1,4 +1,4 @@
-import { createAgentApp } from '@vault-dr/core'
+import { createAgentApp, createRoleChangeService, roleChangeRoutes, secondaryTokenRoutes } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
 import type { SecondaryAgentConfig } from './config.ts'
 import { ceremonyRoutes } from './dr-operation-token/ceremony.routes.ts'
@@ -33,6 +33,11 @@ export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgen
       { name: 'tokens', description: 'Inspect an activation token without consuming it' },
       { name: 'probes', description: "Probes of the primary from the secondary's network" },
       { name: 'dr-secondary', description: 'Activate this cluster as a DR secondary (wipes its data)' },
+      { name: 'dr-roles', description: 'Demote, promote, re-point: the role changes of a switchover or failover' },
+      {
+        name: 'dr-primary',
+        description: 'Mint and revoke secondary activation tokens (once this cluster is the primary)',
+      },
     ],
   })
   const probe = { probeTimeoutMs: config.agent.probeTimeoutMs, primaryCaPem: config.primaryCaPem }
@@ -49,6 +54,13 @@ export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgen
       activationTimeoutMs: Math.max(config.vault.timeoutMs, config.agent.waitTimeoutMs),
     }),
   })
+  // After a role swap this cluster may be the DR primary: the same role changes, mints and revocations as the
+  // primary agent's.
+  await app.register(roleChangeRoutes, {
+    prefix: '/v1',
+    service: createRoleChangeService(agent, { waitTimeoutMs: config.agent.waitTimeoutMs }),
+  })
+  await app.register(secondaryTokenRoutes, { prefix: '/v1', agent, waitTimeoutMs: config.agent.waitTimeoutMs })
   await app.register(drOperationTokenRoutes, { prefix: '/v1', agent })
   await app.register(ceremonyRoutes, { prefix: '/v1', ceremony: createCeremonyService(agent) })
   return app

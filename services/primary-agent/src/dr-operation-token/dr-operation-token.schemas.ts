@@ -1,5 +1,5 @@
+import { TokenTtl } from '@vault-dr/core'
 import { z } from 'zod'
-import { TokenTtl } from '../dr-primary/dr-primary.schemas.ts'
 
 /** The name of the policy and of the token role vault-dr writes on the primary (fact sheet 2.6). */
 export const DR_OPERATION_NAME = 'vault-dr-dr-operation'

@@ -1,5 +1,4 @@
-import { statusReadError, type VaultAgent } from '@vault-dr/core'
-import { ttlSeconds } from '../dr-primary/dr-primary.schemas.ts'
+import { statusReadError, ttlSeconds, type VaultAgent } from '@vault-dr/core'
 import { PrimaryErrors } from '../primary-errors.ts'
 import { ensurePolicy, ensureRole } from './dr-operation-policy.ts'
 import { DR_OPERATION_NAME } from './dr-operation-token.schemas.ts'

@@ -1,6 +1,10 @@
-import { decodeActivationToken, isCodedError, statusReadError, type VaultAgent, VaultErrors } from '@vault-dr/core'
-import { PrimaryErrors } from '../primary-errors.ts'
-import { ttlSeconds } from './dr-primary.schemas.ts'
+import { isCodedError } from '../../errors.ts'
+import { decodeActivationToken } from '../../replication/activation-token.ts'
+import { VaultErrors } from '../../vault/vault-errors.ts'
+import { statusReadError } from '../cluster-status.ts'
+import type { VaultAgent } from '../vault-agent.ts'
+import { SecondaryTokenErrors as PrimaryErrors } from './secondary-token.errors.ts'
+import { ttlSeconds } from './secondary-token.schemas.ts'
 
 /**
  * How long a mint waits out Vault's 412 "required index state not present" and 503 answers, which come for a moment
@@ -22,12 +26,13 @@ export async function createSecondaryToken(
   agent: VaultAgent,
   secondaryId: string,
   ttl: string,
-  opts: { retryUnavailableMs?: number } = {},
+  opts: { retryUnavailableMs?: number; secondaryPublicKey?: string | undefined } = {},
 ) {
+  const publicKey = opts.secondaryPublicKey === undefined ? {} : { secondary_public_key: opts.secondaryPublicKey }
   const res = await agent.vault
     .write(
       'sys/replication/dr/primary/secondary-token',
-      { id: secondaryId, ttl: `${ttlSeconds(ttl)}s` },
+      { id: secondaryId, ttl: `${ttlSeconds(ttl)}s`, ...publicKey },
       opts.retryUnavailableMs === undefined ? {} : { retryUnavailableMs: opts.retryUnavailableMs },
     )
     .catch(async (err: unknown) => {
@@ -41,6 +46,7 @@ export async function createSecondaryToken(
       throw err
     })
   agent.invalidateStatus()
+  if (opts.secondaryPublicKey !== undefined) return publicKeyToken(res.body?.data, secondaryId, ttl)
   const wrap = res.body?.wrap_info
   if (!wrap?.token) {
     throw PrimaryErrors.tokenMissing('sys/replication/dr/primary/secondary-token returned no wrap_info.token', {
@@ -52,6 +58,24 @@ export async function createSecondaryToken(
   const created = Date.parse(wrap.creation_time)
   const expiresAt = new Date((Number.isNaN(created) ? Date.now() : created) + wrap.ttl * 1000)
   return { secondary_id: secondaryId, token: wrap.token, expires_at: expiresAt.toISOString(), claims: decoded.claims }
+}
+
+/** A token made for a secondary's public key: in data.token, unwrapped, in a format of Vault's own (not a JWT). */
+function publicKeyToken(data: Record<string, unknown> | null | undefined, secondaryId: string, ttl: string) {
+  const token = data?.token
+  if (typeof token !== 'string' || token === '') {
+    throw PrimaryErrors.tokenMissing(
+      'sys/replication/dr/primary/secondary-token with a public key returned no data.token',
+    )
+  }
+  const decoded = decodeActivationToken(token)
+  const expiresAt = new Date(Date.now() + ttlSeconds(ttl) * 1000)
+  return {
+    secondary_id: secondaryId,
+    token,
+    expires_at: expiresAt.toISOString(),
+    claims: decoded.ok ? decoded.claims : null,
+  }
 }
 
 /** Why Vault refused a mint, in our terms, when the status says (the exact refusal texts are not documented). */

@@ -1,0 +1,123 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { bodyProblemResponses, problemResponse, problemResponses, vaultProblemResponses } from '../../problem.ts'
+import { PromoteRequest, PublicKeyResult, RoleChangeResult, UpdatePrimaryRequest } from './role-change.schemas.ts'
+import type { RoleChangeService } from './role-change.service.ts'
+
+const errors = { ...problemResponses, ...vaultProblemResponses }
+const settleTimeout = problemResponse(
+  'Vault did not answer in time (VAULT_ERR_TIMEOUT), or the cluster did not settle in its new role within VAULT_DR_WAIT_TIMEOUT_MS (AGENT_ERR_ROLE_CHANGE_TIMEOUT)',
+)
+
+/**
+ * The role changes of a failover and failback. Both agents register them: the cluster next to each agent may be
+ * either role after a swap.
+ */
+export const roleChangeRoutes: FastifyPluginAsyncZod<{
+  service: RoleChangeService
+  /** Called after the cluster's role changed, so cached views of it are asked again. */
+  onRoleChange?: () => void
+}> = async (app, { service, onRoleChange }) => {
+  const changing = async <T>(change: Promise<T>): Promise<T> => {
+    try {
+      return await change
+    } finally {
+      onRoleChange?.()
+    }
+  }
+  app.post(
+    '/dr/primary/demote',
+    {
+      schema: {
+        operationId: 'demoteDrPrimary',
+        tags: ['dr-roles'],
+        summary: 'Demote this DR primary to a DR secondary that follows no primary (data kept)',
+        description:
+          'Calls sys/replication/dr/primary/demote, then waits until the cluster reports itself a DR secondary. ' +
+          'A cluster that already is a DR secondary is left alone (changed: false). The cluster stops accepting ' +
+          'writes: demote only as a step of a switchover, or to fence an old primary.',
+        response: {
+          200: RoleChangeResult,
+          ...errors,
+          409: problemResponse('Not a DR primary (AGENT_ERR_NOT_DR_PRIMARY)'),
+          504: settleTimeout,
+        },
+      },
+    },
+    async () => changing(service.demote()),
+  )
+
+  app.post(
+    '/dr/secondary/promote',
+    {
+      schema: {
+        operationId: 'promoteDrSecondary',
+        tags: ['dr-roles'],
+        summary: 'Promote this DR secondary to a DR primary that accepts writes',
+        description:
+          'Calls sys/replication/dr/secondary/promote with the DR operation token, then waits until the cluster ' +
+          'is a running DR primary. Any other cluster is refused, a DR primary included (its replication cluster_id ' +
+          'is in the detail: a caller resuming its own promote reads the status instead). Promoting while the old ' +
+          'primary still accepts writes makes two primaries: demote or fence it first.',
+        body: PromoteRequest,
+        response: {
+          200: RoleChangeResult,
+          ...errors,
+          ...bodyProblemResponses,
+          403: problemResponse('Vault refused the DR operation token (AGENT_ERR_DR_OPERATION_TOKEN_REJECTED)'),
+          409: problemResponse('Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY)'),
+          503: problemResponse(
+            'Still catching up with the primary (AGENT_ERR_CATCHING_UP; force: true promotes anyway), or Vault is not ready (VAULT_ERR_*)',
+          ),
+          504: settleTimeout,
+        },
+      },
+    },
+    async (request) => changing(service.promote(request.body)),
+  )
+
+  app.post(
+    '/dr/secondary/update-primary',
+    {
+      schema: {
+        operationId: 'updateDrPrimary',
+        tags: ['dr-roles'],
+        summary: 'Point this DR secondary at a (new) primary, without a wipe',
+        description:
+          'Calls sys/replication/dr/secondary/update-primary with the DR operation token and an activation token ' +
+          'from the new primary (or update_primary_addrs to look for the same primary elsewhere), then waits until ' +
+          'Vault answers again; poll getSecondaryStatus for stream-wals.',
+        body: UpdatePrimaryRequest,
+        response: {
+          200: RoleChangeResult,
+          ...errors,
+          ...bodyProblemResponses,
+          403: problemResponse('Vault refused the DR operation token (AGENT_ERR_DR_OPERATION_TOKEN_REJECTED)'),
+          409: problemResponse('Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY)'),
+          504: settleTimeout,
+        },
+      },
+    },
+    async (request) => changing(service.updatePrimary(request.body)),
+  )
+
+  app.post(
+    '/dr/secondary/generate-public-key',
+    {
+      schema: {
+        operationId: 'generateDrPublicKey',
+        tags: ['dr-roles'],
+        summary: "This DR secondary's public key, for an activation token only it can use",
+        description:
+          'Calls sys/replication/dr/secondary/generate-public-key. Give the key to createSecondaryToken ' +
+          '(secondary_public_key) on the new primary: the token comes back unwrapped and update-primary needs no ' +
+          "call to the primary's API.",
+        response: {
+          200: PublicKeyResult,
+          ...errors,
+          409: problemResponse('Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY)'),
+        },
+      },
+    },
+    async () => service.generatePublicKey(),
+  )
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod'
+import { ClusterStatus } from '../cluster-status.ts'
+
+/** A DR operation token: a secret, sent in the body only, never logged or returned. */
+export const DrOperationToken = z
+  .string()
+  .min(8)
+  .max(4096)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+  .describe('A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony)')
+
+const ClusterAddr = z
+  .string()
+  .max(512)
+  .regex(/^(https:\/\/)?[A-Za-z0-9.:[\]-]+:\d{1,5}$/, 'must be host:port or https://host:port')
+
+export const PromoteRequest = z
+  .object({
+    dr_operation_token: DrOperationToken,
+    primary_cluster_addr: ClusterAddr.optional().describe(
+      'The cluster address the new primary hands to its secondaries',
+    ),
+    force: z
+      .boolean()
+      .optional()
+      .describe('Promote while still catching up: what the secondary has not received yet is lost'),
+  })
+  .strict()
+  .meta({ id: 'PromoteRequest' })
+export type PromoteRequest = z.infer<typeof PromoteRequest>
+
+export const UpdatePrimaryRequest = z
+  .object({
+    dr_operation_token: DrOperationToken,
+    token: z
+      .string()
+      .min(1)
+      .max(16_384)
+      .optional()
+      .describe("An activation token from the new primary (wrapped, or made with this cluster's public key)"),
+    primary_api_addr: z
+      .url({ protocol: /^https?$/ })
+      .max(512)
+      .optional(),
+    update_primary_addrs: z
+      .array(ClusterAddr)
+      .min(1)
+      .max(16)
+      .optional()
+      .describe('Cluster addresses of the same primary to look for it at (not after a failover: use token)'),
+  })
+  .strict()
+  .refine((b) => (b.token === undefined) !== (b.update_primary_addrs === undefined), {
+    path: ['token'],
+    message: 'give token or update_primary_addrs, exactly one',
+  })
+  .meta({ id: 'UpdatePrimaryRequest' })
+export type UpdatePrimaryRequest = z.infer<typeof UpdatePrimaryRequest>
+
+export const RoleChangeResult = z
+  .object({
+    changed: z.boolean().describe('false: the cluster already was in the role asked for; nothing was sent to Vault'),
+    detail: z.string(),
+    warnings: z.array(z.string()).describe("Vault's warnings"),
+    status: ClusterStatus.describe('Read once the cluster settled in its role'),
+  })
+  .meta({ id: 'RoleChangeResult' })
+export type RoleChangeResult = z.infer<typeof RoleChangeResult>
+
+export const PublicKeyResult = z
+  .object({
+    secondary_public_key: z
+      .string()
+      .describe("This DR secondary's public key: createSecondaryToken with it makes a token only this cluster can use"),
+  })
+  .meta({ id: 'PublicKeyResult' })

@@ -1,0 +1,139 @@
+import { type CodedError, isCodedError } from '../../errors.ts'
+import { pollUntil } from '../../util/poll.ts'
+import type { VaultResponse } from '../../vault/vault-client.ts'
+import { VaultErrors } from '../../vault/vault-errors.ts'
+import { type ClusterStatus, readClusterStatus, statusReadError } from '../cluster-status.ts'
+import type { VaultAgent } from '../vault-agent.ts'
+import type { PromoteRequest, RoleChangeResult, UpdatePrimaryRequest } from './role-change.schemas.ts'
+import { RoleErrors } from './role-errors.ts'
+
+const DR = 'sys/replication/dr'
+
+const mode = (s: ClusterStatus) => s.replication?.mode
+/** Vault answers again and reports DR as `role`: the brief window with no active node after a role change is over. */
+const settledAs = (role: 'primary' | 'secondary') => (s: ClusterStatus) =>
+  s.vault.reachable && s.vault.sealed === false && mode(s) === role && s.vault.dr_mode === role
+const runningPrimary = (s: ClusterStatus) => settledAs('primary')(s) && s.replication?.state === 'running'
+
+/**
+ * The role changes of a failover, served by both agents from this one implementation (after a swap, the agent next
+ * to the old primary re-points it and the one next to the new primary demotes it). Each reads the cluster's status
+ * first and refuses what Vault would refuse or what would harm, leaves a cluster already in the asked role alone,
+ * and after the change waits, bounded by VAULT_DR_WAIT_TIMEOUT_MS, until the cluster settles. The DR operation token
+ * is sent only in Vault's request body: never logged, and scrubbed from any error.
+ */
+export function createRoleChangeService(agent: VaultAgent, opts: { waitTimeoutMs: number }) {
+  async function current(): Promise<ClusterStatus & { replication: NonNullable<ClusterStatus['replication']> }> {
+    agent.invalidateStatus()
+    const status = await agent.status(0)
+    if (status.replication === null || !status.vault.reachable) {
+      throw statusReadError(status) ?? VaultErrors.unreachable("Cannot read the cluster's DR replication status.")
+    }
+    return status as ClusterStatus & { replication: NonNullable<ClusterStatus['replication']> }
+  }
+
+  async function settle(what: string, done: (s: ClusterStatus) => boolean): Promise<ClusterStatus> {
+    const after = await pollUntil(
+      async () => {
+        const s = await readClusterStatus(agent.vault)
+        return done(s) ? s : undefined
+      },
+      { timeoutMs: opts.waitTimeoutMs, intervalMs: 100 },
+    )
+    agent.invalidateStatus()
+    if (after === undefined) throw RoleErrors.settleTimeout(`Not ${what} ${opts.waitTimeoutMs} ms after the change.`)
+    agent.rememberStatus(after)
+    return after
+  }
+
+  return {
+    async demote(): Promise<RoleChangeResult> {
+      const before = await current()
+      if (before.replication.mode === 'secondary') {
+        return unchanged(before, 'The cluster already is a DR secondary; nothing changed.')
+      }
+      if (before.replication.mode !== 'primary') {
+        throw RoleErrors.notDrPrimary(`The cluster's DR mode is ${before.replication.mode}.`)
+      }
+      const res = await agent.vault.write(`${DR}/primary/demote`, {}).finally(() => agent.invalidateStatus())
+      const status = await settle('a DR secondary', settledAs('secondary'))
+      return changed(status, 'Demoted: the cluster is a DR secondary following no primary, its data kept.', res)
+    },
+
+    async promote(body: PromoteRequest): Promise<RoleChangeResult> {
+      const before = await current()
+      // Refused, not "already done": promoting is never harmless, and a caller resuming its own promote tells it
+      // from another primary by reading the status (the replication cluster_id it expects).
+      if (before.replication.mode !== 'secondary') {
+        throw RoleErrors.notDrSecondary(
+          `The cluster's DR mode is ${before.replication.mode} (replication cluster_id ${before.replication.cluster_id ?? 'none'}).`,
+        )
+      }
+      const res = await agent.vault
+        .write(`${DR}/secondary/promote`, body, { token: null })
+        .catch((err: unknown) => {
+          throw refusal(err, body.dr_operation_token)
+        })
+        .finally(() => agent.invalidateStatus())
+      const status = await settle('a running DR primary', runningPrimary)
+      return changed(status, 'Promoted: the cluster is a running DR primary and accepts writes.', res)
+    },
+
+    async updatePrimary(body: UpdatePrimaryRequest): Promise<RoleChangeResult> {
+      const before = await current()
+      if (before.replication.mode !== 'secondary') {
+        throw RoleErrors.notDrSecondary(`The cluster's DR mode is ${before.replication.mode}.`)
+      }
+      const secrets = [body.dr_operation_token, ...(body.token === undefined ? [] : [body.token])]
+      const res = await agent.vault
+        .write(`${DR}/secondary/update-primary`, body, { token: null })
+        .catch((err: unknown) => {
+          throw refusal(err, ...secrets)
+        })
+        .finally(() => agent.invalidateStatus())
+      const status = await settle('a DR secondary again', settledAs('secondary'))
+      return changed(status, 'Re-pointed without a wipe: the secondary now follows the new primary.', res)
+    },
+
+    async generatePublicKey(): Promise<{ secondary_public_key: string }> {
+      const before = await current()
+      if (before.replication.mode !== 'secondary') {
+        throw RoleErrors.notDrSecondary(`The cluster's DR mode is ${before.replication.mode}.`)
+      }
+      const res = await agent.vault.write(`${DR}/secondary/generate-public-key`, {})
+      const key = (res.body?.data as { secondary_public_key?: unknown } | null | undefined)?.secondary_public_key
+      if (typeof key !== 'string' || key === '') {
+        throw VaultErrors.badResponse(`${DR}/secondary/generate-public-key answered without data.secondary_public_key`)
+      }
+      return { secondary_public_key: key }
+    },
+  }
+}
+
+export type RoleChangeService = ReturnType<typeof createRoleChangeService>
+
+function unchanged(status: ClusterStatus, detail: string): RoleChangeResult {
+  return { changed: false, detail, warnings: [], status }
+}
+
+function changed(status: ClusterStatus, detail: string, res: VaultResponse): RoleChangeResult {
+  return { changed: true, detail, warnings: res.body?.warnings ?? [], status }
+}
+
+/** Vault's refusal of a DR-token call, in our terms, with every secret sent scrubbed from what it says. */
+function refusal(err: unknown, ...secrets: string[]): unknown {
+  if (!isCodedError(err)) return err
+  const errors = (err.upstream?.errors ?? []).map((e) => secrets.reduce((t, s) => t.replaceAll(s, '[redacted]'), e))
+  const text = errors.join('; ')
+  const upstream = { ...err.upstream, service: 'vault', errors }
+  if (/catching up/i.test(text)) return RoleErrors.catchingUp(`Vault: ${text}`, { upstream })
+  if (/operation token|permission denied/i.test(text) || err.upstream?.status === 403) {
+    return RoleErrors.drOperationTokenRejected(`Vault: ${text || `HTTP ${err.upstream?.status ?? '?'}`}`, { upstream })
+  }
+  const message = secrets.reduce((t, s) => t.replaceAll(s, '[redacted]'), err.message)
+  const def = { code: err.code, status: err.statusCode, title: err.title }
+  return new (err.constructor as typeof CodedError)(def, message, {
+    ...(err.fix === undefined ? {} : { fix: err.fix }),
+    upstream,
+  })
+}

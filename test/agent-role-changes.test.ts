@@ -1,0 +1,184 @@
+import type { App } from '@vault-dr/core'
+import { LogCapture } from '@vault-dr/core'
+import { buildApp as buildPrimaryAgent } from '@vault-dr/primary-agent'
+import { buildApp as buildSecondaryAgent } from '@vault-dr/secondary-agent'
+import { type ClusterHandle, startCluster, testTimings } from '@vault-dr/vault-sim'
+import { afterEach, describe, expect, it } from 'vitest'
+import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
+import { loadSecondaryAgentConfig } from '../services/secondary-agent/src/config.ts'
+
+const TOKEN = 'role-change-test-token-0123456789abcdef'
+const AUTH = { authorization: `Bearer ${TOKEN}` }
+
+const closers: Array<() => Promise<unknown>> = []
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close()
+})
+
+async function cluster(name: string): Promise<ClusterHandle> {
+  const c = await startCluster({ name, timings: testTimings })
+  closers.push(() => c.close())
+  return c
+}
+
+/** Both agents, each built from its own service, next to its cluster; logs captured to search for secrets. */
+async function agents(dc1: ClusterHandle, dc2: ClusterHandle) {
+  const env = (c: ClusterHandle) => ({
+    VAULT_DR_API_TOKEN: TOKEN,
+    VAULT_ADDR: c.apiUrl,
+    VAULT_TOKEN: c.rootToken,
+    VAULT_DR_STATUS_CACHE_MS: '0',
+    VAULT_DR_WAIT_TIMEOUT_MS: '10000',
+  })
+  const logs = new LogCapture()
+  const a1 = await buildPrimaryAgent(loadPrimaryAgentConfig(env(dc1)), { logStream: logs })
+  const a2 = await buildSecondaryAgent(loadSecondaryAgentConfig(env(dc2)), { logStream: logs })
+  closers.push(
+    () => a1.close(),
+    () => a2.close(),
+  )
+  const call = async (app: App, url: string, payload?: object, method: 'GET' | 'POST' = 'POST') => {
+    const res = await app.inject({ method, url, headers: AUTH, ...(payload ? { payload } : {}) })
+    return { status: res.statusCode, json: res.json() as Record<string, any>, body: res.body }
+  }
+  return { a1, a2, call, logs }
+}
+
+async function vault(c: ClusterHandle, path: string, body: object, token: string | null = c.rootToken) {
+  const res = await fetch(`${c.apiUrl}/v1/${path}`, {
+    method: 'POST',
+    headers: token === null ? {} : { 'x-vault-token': token },
+    body: JSON.stringify(body),
+  })
+  return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, any> }
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+/** The batch DR operation token of fact sheet 2.6, made on the primary. */
+async function drOperationToken(primary: ClusterHandle): Promise<string> {
+  const paths = ['sys/replication/dr/secondary/promote', 'sys/replication/dr/secondary/update-primary']
+  const policy = paths.map((p) => `path "${p}" { capabilities = ["update"] }`).join('\n')
+  await vault(primary, 'sys/policies/acl/vault-dr-dr-operation', { policy })
+  await vault(primary, 'auth/token/roles/vault-dr-dr-operation', {
+    allowed_policies: 'vault-dr-dr-operation',
+    orphan: true,
+    renewable: false,
+    token_type: 'batch',
+  })
+  const created = await vault(primary, 'auth/token/create/vault-dr-dr-operation', { ttl: '1h' })
+  return created.json.auth.client_token as string
+}
+
+const streamsFrom = (s: ClusterHandle, id: string) =>
+  s.state().drMode === 'secondary' && s.state().drState === 'stream-wals' && s.state().secondaryId === id
+
+describe('the role changes of a switchover, through both agents (HashiCorp testcluster order)', () => {
+  it('demote dc1, promote dc2, public key from dc1, token from dc2, update-primary on dc1: dc1 follows dc2, no wipe, no data lost', async () => {
+    const dc1 = await cluster('dc1')
+    const dc2 = await cluster('dc2')
+    const { a1, a2, call, logs } = await agents(dc1, dc2)
+    expect((await call(a1, '/v1/dr/primary/enable', {})).status).toBe(200)
+    const minted = await call(a1, '/v1/dr/primary/secondary-token', { secondary_id: 'dc2' })
+    expect((await call(a2, '/v1/dr/secondary/activate', { token: minted.json.token, confirm_wipe: true })).status).toBe(
+      200,
+    )
+    await until('dc2 to stream', () => streamsFrom(dc2, 'dc2'))
+    const drToken = await drOperationToken(dc1)
+    const written = dc1.faults.write()
+    await until('dc2 to receive the last write', () => (dc2.state().drStatus as any).last_remote_wal >= written)
+
+    // createSecondaryToken with a secondary's public key: an unwrapped token, no claims to show.
+    const dc2Key = await call(a2, '/v1/dr/secondary/generate-public-key')
+    expect(dc2Key.status, dc2Key.body).toBe(200)
+    const byKey = await call(a1, '/v1/dr/primary/secondary-token', {
+      secondary_id: 'spare',
+      secondary_public_key: dc2Key.json.secondary_public_key,
+    })
+    expect(byKey.status, byKey.body).toBe(201)
+    expect(byKey.json).toMatchObject({ secondary_id: 'spare', token: expect.any(String) })
+    expect((await call(a1, '/v1/dr/primary/revoke-secondary', { secondary_id: 'spare' })).json.revoked).toBe(true)
+
+    // Promote refuses a primary, and the wrong side is told which it is.
+    expect((await call(a1, '/v1/dr/secondary/promote', { dr_operation_token: drToken })).json.code).toBe(
+      'AGENT_ERR_NOT_DR_SECONDARY',
+    )
+
+    const demoted = await call(a1, '/v1/dr/primary/demote')
+    expect(demoted.status, demoted.body).toBe(200)
+    expect(demoted.json).toMatchObject({ changed: true, status: { replication: { mode: 'secondary' } } })
+    expect((await call(a1, '/v1/dr/primary/demote')).json.changed).toBe(false)
+
+    const badToken = await call(a2, '/v1/dr/secondary/promote', { dr_operation_token: 'hvb.not-a-real-token-xyz' })
+    expect(badToken.status, badToken.body).toBe(403)
+    expect(badToken.json.code).toBe('AGENT_ERR_DR_OPERATION_TOKEN_REJECTED')
+
+    const promoted = await call(a2, '/v1/dr/secondary/promote', { dr_operation_token: drToken })
+    expect(promoted.status, promoted.body).toBe(200)
+    expect(promoted.json).toMatchObject({
+      changed: true,
+      status: { replication: { mode: 'primary', state: 'running' } },
+    })
+    expect(promoted.json.warnings.join(' ')).toContain('promoted')
+
+    const key = await call(a1, '/v1/dr/secondary/generate-public-key')
+    expect(key.status, key.body).toBe(200)
+    // The agent next to the new primary mints. Its Vault token must come from the replicated data now (dc2's own
+    // was wiped at activation): the old primary's, as HashiCorp's CI uses on the promoted cluster.
+    const a2AsPrimary = await buildSecondaryAgent(
+      loadSecondaryAgentConfig({ VAULT_DR_API_TOKEN: TOKEN, VAULT_ADDR: dc2.apiUrl, VAULT_TOKEN: dc1.rootToken }),
+      { logStream: logs },
+    )
+    closers.push(() => a2AsPrimary.close())
+    const token = await call(a2AsPrimary, '/v1/dr/primary/secondary-token', {
+      secondary_id: 'dc1',
+      secondary_public_key: key.json.secondary_public_key,
+    })
+    expect(token.status, token.body).toBe(201)
+    const repointed = await call(a1, '/v1/dr/secondary/update-primary', {
+      dr_operation_token: drToken,
+      token: token.json.token,
+    })
+    expect(repointed.status, repointed.body).toBe(200)
+    expect(repointed.json.changed).toBe(true)
+    await until('dc1 to stream from dc2', () => streamsFrom(dc1, 'dc1'))
+    expect(dc1.state().localClusterId).toBeDefined()
+    expect((dc1.state().drStatus as any).cluster_id).toBe((dc2.state().drStatus as any).cluster_id)
+
+    for (const secret of [drToken, token.json.token, minted.json.token, dc1.rootToken, dc2.rootToken]) {
+      expect(logs.text).not.toContain(secret)
+      for (const answer of [demoted, promoted, repointed, badToken]) expect(answer.body).not.toContain(secret)
+    }
+  })
+
+  it('refuses bad input naming the field, and changes nothing', async () => {
+    const dc1 = await cluster('dc1')
+    const dc2 = await cluster('dc2')
+    const { a2, call } = await agents(dc1, dc2)
+    for (const [payload, field] of [
+      [{}, 'body/dr_operation_token'],
+      [{ dr_operation_token: 'x' }, 'body/dr_operation_token'],
+      [{ dr_operation_token: 'abcdefghij', forse: true }, 'forse'],
+    ] as const) {
+      const res = await call(a2, '/v1/dr/secondary/promote', payload)
+      expect(res.status).toBe(400)
+      expect(JSON.stringify(res.json.errors ?? res.json.detail)).toContain(field)
+    }
+    const both = await call(a2, '/v1/dr/secondary/update-primary', {
+      dr_operation_token: 'abcdefghij',
+      token: 'abc',
+      update_primary_addrs: ['127.0.0.1:8201'],
+    })
+    expect(both.status).toBe(400)
+    expect(JSON.stringify(both.json.errors)).toContain('body/token')
+    expect(dc2.state().drMode).toBe('disabled')
+  })
+})
