@@ -86,11 +86,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One cluster with its live status */
+        /**
+         * One cluster with its live status
+         * @description The cluster's registration (never its agent token) and, unless live=false, its agent's status of the cluster: Vault reachable, sealed, version and DR replication state. An agent that cannot answer is shown in agent.error with its code and fix, in a 200.
+         */
         get: operations["getCluster"];
         put?: never;
         post?: never;
-        /** Forget a cluster (refused while an unfinished handshake uses it) */
+        /**
+         * Forget a cluster (refused while an unfinished handshake uses it)
+         * @description Removes the registration and its sealed agent token from the store; the cluster itself and its DR replication are not touched. Refused (409) while a pending or running handshake names the cluster.
+         */
         delete: operations["deleteCluster"];
         options?: never;
         head?: never;
@@ -104,7 +110,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Handshakes, newest first, optionally in one state */
+        /**
+         * Handshakes, newest first, optionally in one state
+         * @description Every handshake this store holds, with its steps and checks, newest first; state narrows the list (e.g. failed). Activation tokens are never part of a handshake.
+         */
         get: operations["listHandshakes"];
         put?: never;
         /**
@@ -125,7 +134,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One handshake: its state, every step and the preflight checks */
+        /**
+         * One handshake: its state, every step and the preflight checks
+         * @description The handshake as it stands: state, each step with its status, detail and times, the preflight checks (with post_enable re-checks), and the error with its code and fix when it failed.
+         */
         get: operations["getHandshake"];
         put?: never;
         post?: never;
@@ -184,7 +196,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Dry run: a handshake's preflight checks alone; changes nothing and creates no handshake */
+        /**
+         * Dry run: a handshake's preflight checks alone; changes nothing and creates no handshake
+         * @description Runs the checks of a handshake's first step and returns each with its status, code, detail and fix: both agents and Vaults, each agent's Vault token (primary_vault_token, secondary_vault_token: valid, not about to expire, every capability its part needs), roles, versions and the secondary id, the primary's self-check, and the secondary's probes of the primary's API and cluster ports, including activation_ca (whether the CA activation gives the secondary's Vault verifies the primary's API certificate). ok is false when any check failed; skip_checks names checks that then never block.
+         */
         post: operations["runPreflight"];
         delete?: never;
         options?: never;
@@ -322,11 +337,17 @@ export interface components {
             agent_token: string;
         };
         /** @enum {string} */
-        CheckNameInput: "primary_vault" | "secondary_vault" | "primary_enterprise" | "secondary_enterprise" | "version_compatible" | "primary_role" | "secondary_role" | "secondary_id_free" | "primary_cluster_addr" | "primary_cluster_listener" | "api_tcp" | "api_tls" | "api_vault" | "cluster_tcp" | "cluster_tls" | "cluster_fingerprint";
+        CheckNameInput: "primary_vault" | "secondary_vault" | "primary_enterprise" | "secondary_enterprise" | "version_compatible" | "primary_role" | "secondary_role" | "secondary_id_free" | "primary_cluster_addr" | "primary_cluster_listener" | "primary_vault_token" | "secondary_vault_token" | "api_tcp" | "api_tls" | "activation_ca" | "api_vault" | "cluster_tcp" | "cluster_tls" | "cluster_fingerprint";
+        /**
+         * @example {
+         *       "primary": "dc1",
+         *       "secondary": "dc2"
+         *     }
+         */
         PreflightRequestInput: {
             /** @example dc1 */
             primary: string;
-            /** @example dc1 */
+            /** @example dc2 */
             secondary: string;
             /**
              * @description The DR secondary id to check; default: the secondary cluster's name
@@ -350,6 +371,12 @@ export interface components {
         };
         /** @enum {string} */
         HandshakeStateInput: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+        /**
+         * @example {
+         *       "primary": "dc1",
+         *       "secondary": "dc2"
+         *     }
+         */
         CreateHandshakeRequestInput: {
             /**
              * @description A registered cluster with role primary
@@ -358,7 +385,7 @@ export interface components {
             primary: string;
             /**
              * @description A registered cluster with role secondary; its data is wiped on activation
-             * @example dc1
+             * @example dc2
              */
             secondary: string;
             /**
@@ -452,6 +479,8 @@ export interface components {
             cluster_id: string | null;
             dr_mode: string | null;
             error: string | null;
+            /** @description Why Vault could not be asked: VAULT_ERR_UNREACHABLE (nothing answers), VAULT_ERR_TIMEOUT (it accepted but did not answer: hung or overloaded), VAULT_ERR_TLS (its certificate is not trusted: VAULT_CACERT)... */
+            error_code?: string | null;
         };
         ClusterStatus: {
             vault: components["schemas"]["VaultNodeHealth"];

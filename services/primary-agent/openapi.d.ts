@@ -75,6 +75,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/vault-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether this agent's Vault token can do what its operations need
+         * @description Asks Vault itself, changing nothing: auth/token/lookup-self (the token is valid, and how long it has left) and sys/capabilities-self on sys/replication/dr/primary/enable (update), sys/replication/dr/primary/secondary-token (update, sudo), sys/replication/dr/primary/revoke-secondary (update), sys/replication/dr/primary/demote (update), sys/policies/acl/vault-dr-dr-operation (read, create, update), auth/token/roles/vault-dr-dr-operation (read, create, update), auth/token/create/vault-dr-dr-operation (update). A missing capability fails with its path named (code MISSING_CAPABILITY); an answer that passes is shared for a second. The token itself is never returned.
+         */
+        get: operations["checkVaultToken"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dr/primary/enable": {
         parameters: {
             query?: never;
@@ -382,6 +402,8 @@ export interface components {
             cluster_id: string | null;
             dr_mode: string | null;
             error: string | null;
+            /** @description Why Vault could not be asked: VAULT_ERR_UNREACHABLE (nothing answers), VAULT_ERR_TIMEOUT (it accepted but did not answer: hung or overloaded), VAULT_ERR_TLS (its certificate is not trusted: VAULT_CACERT)... */
+            error_code?: string | null;
         };
         ClusterStatus: {
             vault: components["schemas"]["VaultNodeHealth"];
@@ -424,6 +446,26 @@ export interface components {
                 detail: string;
                 latency_ms: number;
             }[];
+        };
+        VaultTokenCheck: {
+            /** @constant */
+            name: "vault_token";
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            /** @description OK, DR_SECONDARY (Vault serves no token paths there), TOKEN_REFUSED, CAPABILITIES_UNREADABLE, MISSING_CAPABILITY, TOKEN_EXPIRING, TOKEN_EXPIRES_SOON, or the Vault error code (VAULT_ERR_UNREACHABLE, _TLS, _TIMEOUT, _SEALED...) */
+            code: string;
+            detail: string;
+            fix: string | null;
+            /** @description Each capability the token lacks, with its path */
+            missing: {
+                path: string;
+                capability: string;
+            }[];
+            /** @description When the token expires; null when it does not, or is unknown */
+            expires_at: string | null;
+            renewable: boolean | null;
+            /** Format: date-time */
+            checked_at: string;
         };
         RoleChangeResult: {
             /** @description false: the cluster already was in the role asked for; nothing was sent to Vault */
@@ -674,6 +716,62 @@ export interface operations {
             };
             /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkVaultToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VaultTokenCheck"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -75,6 +75,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/vault-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether this agent's Vault token can do what its operations need
+         * @description Asks Vault itself, changing nothing: auth/token/lookup-self (the token is valid, and how long it has left) and sys/capabilities-self on sys/replication/dr/secondary/enable (update). A missing capability fails with its path named (code MISSING_CAPABILITY); an answer that passes is shared for a second. The token itself is never returned.
+         */
+        get: operations["checkVaultToken"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tokens/inspect": {
         parameters: {
             query?: never;
@@ -106,7 +126,7 @@ export interface paths {
         put?: never;
         /**
          * Check from this network that the primary's API and cluster ports will carry activation
-         * @description Runs, in order, api_tcp, api_tls and api_vault against api_addr (when given), then cluster_tcp, cluster_tls (ALPN replication_dr_v1, no client certificate) and cluster_fingerprint for each cluster address. Each check has a diagnosis code and a fix; ok is false when any check failed. Network outcomes are answers (200), not errors. Checks that depend on a failed one are left out.
+         * @description Runs, in order, api_tcp, api_tls, activation_ca (https: whether the CA activation gives the secondary's Vault, VAULT_DR_ACTIVATION_CA_FILE or else its system roots, verifies the certificate) and api_vault against api_addr (when given), then cluster_tcp, cluster_tls (ALPN replication_dr_v1, no client certificate) and cluster_fingerprint for each cluster address. Each check has a diagnosis code and a fix; ok is false when any check failed. Network outcomes are answers (200), not errors. Checks that depend on a failed one are left out.
          */
         post: operations["probePrimary"];
         delete?: never;
@@ -505,6 +525,8 @@ export interface components {
             cluster_id: string | null;
             dr_mode: string | null;
             error: string | null;
+            /** @description Why Vault could not be asked: VAULT_ERR_UNREACHABLE (nothing answers), VAULT_ERR_TIMEOUT (it accepted but did not answer: hung or overloaded), VAULT_ERR_TLS (its certificate is not trusted: VAULT_CACERT)... */
+            error_code?: string | null;
         };
         ClusterStatus: {
             vault: components["schemas"]["VaultNodeHealth"];
@@ -547,6 +569,26 @@ export interface components {
                 detail: string;
                 latency_ms: number;
             }[];
+        };
+        VaultTokenCheck: {
+            /** @constant */
+            name: "vault_token";
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            /** @description OK, DR_SECONDARY (Vault serves no token paths there), TOKEN_REFUSED, CAPABILITIES_UNREADABLE, MISSING_CAPABILITY, TOKEN_EXPIRING, TOKEN_EXPIRES_SOON, or the Vault error code (VAULT_ERR_UNREACHABLE, _TLS, _TIMEOUT, _SEALED...) */
+            code: string;
+            detail: string;
+            fix: string | null;
+            /** @description Each capability the token lacks, with its path */
+            missing: {
+                path: string;
+                capability: string;
+            }[];
+            /** @description When the token expires; null when it does not, or is unknown */
+            expires_at: string | null;
+            renewable: boolean | null;
+            /** Format: date-time */
+            checked_at: string;
         };
         RoleChangeResult: {
             /** @description false: the cluster already was in the role asked for; nothing was sent to Vault */
@@ -675,7 +717,7 @@ export interface components {
             agent_started_at: string;
         };
         ProbeCheck: {
-            /** @description api_tcp, api_tls, api_vault, then per cluster address cluster_tcp, cluster_tls, cluster_fingerprint (suffixed [i] when several) */
+            /** @description api_tcp, api_tls, activation_ca (https only: will the secondary's Vault trust the certificate when it unwraps), api_vault, then per cluster address cluster_tcp, cluster_tls, cluster_fingerprint (suffixed [i] when several) */
             name: string;
             /** @description host:port probed */
             target: string;
@@ -685,7 +727,7 @@ export interface components {
              * @description Diagnosis; branch on this, never on detail
              * @enum {string}
              */
-            code: "OK" | "CONNECTION_REFUSED" | "TIMEOUT" | "DNS_FAILURE" | "CONNECTION_RESET" | "HOST_UNREACHABLE" | "NETWORK_ERROR" | "API_NOT_TLS" | "TLS_UNTRUSTED" | "TLS_HANDSHAKE_FAILED" | "NOT_VAULT" | "PRIMARY_NOT_INITIALIZED" | "PRIMARY_SEALED" | "NOT_ENTERPRISE" | "WRONG_CLUSTER" | "PRIMARY_IS_SECONDARY" | "PRIMARY_STANDBY" | "DR_NOT_ENABLED" | "TLS_TERMINATED" | "FINGERPRINT_NOT_COMPARED";
+            code: "OK" | "CONNECTION_REFUSED" | "TIMEOUT" | "DNS_FAILURE" | "CONNECTION_RESET" | "HOST_UNREACHABLE" | "NETWORK_ERROR" | "API_NOT_TLS" | "TLS_UNTRUSTED" | "TLS_HANDSHAKE_FAILED" | "NOT_VAULT" | "PRIMARY_NOT_INITIALIZED" | "PRIMARY_SEALED" | "NOT_ENTERPRISE" | "WRONG_CLUSTER" | "PRIMARY_IS_SECONDARY" | "PRIMARY_STANDBY" | "DR_NOT_ENABLED" | "TLS_TERMINATED" | "FINGERPRINT_NOT_COMPARED" | "ACTIVATION_CA_MISSING" | "ACTIVATION_CA_UNTRUSTED" | "ACTIVATION_CA_NOT_CHECKED";
             detail: string;
             /** @description What an operator can do; null on pass */
             fix: string | null;
@@ -905,6 +947,62 @@ export interface operations {
             };
             /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkVaultToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VaultTokenCheck"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

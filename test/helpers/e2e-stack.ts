@@ -30,6 +30,20 @@ export interface E2EOptions {
   vaultGates?: boolean
   /** Added to the gateway's environment (e.g. shorter deadlines). */
   gatewayEnv?: Record<string, string>
+  /**
+   * Each agent's Vault token, made once its cluster runs (e.g. one holding only part of the README's policy, or a
+   * wrong one); default: the cluster's root token.
+   */
+  agentVaultTokens?: {
+    primary?: (c: ClusterHandle) => Promise<string>
+    secondary?: (c: ClusterHandle) => Promise<string>
+  }
+  /** With `tls`: the secondary agent trusts the primary's API for its probes, but gives its Vault no activation CA. */
+  noActivationCa?: boolean
+  /** With `tls`: the primary agent is not given its Vault's CA (VAULT_CACERT), so it cannot trust that Vault. */
+  noPrimaryVaultCa?: boolean
+  /** Added to both agents' environment (e.g. a shorter VAULT_DR_VAULT_TIMEOUT_MS). */
+  agentEnv?: Record<string, string>
 }
 
 export interface E2EStack {
@@ -121,19 +135,28 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
     const serviceCa = pki?.ca.certPem
     const primaryCa = primary.apiCaPem ? await secretFile(dir, 'primary-ca.pem', primary.apiCaPem) : undefined
     const secondaryCa = secondary.apiCaPem ? await secretFile(dir, 'secondary-ca.pem', secondary.apiCaPem) : undefined
+    const vaultTokens = {
+      primary: (await opts.agentVaultTokens?.primary?.(primary)) ?? primary.rootToken,
+      secondary: (await opts.agentVaultTokens?.secondary?.(secondary)) ?? secondary.rootToken,
+    }
     const agentEnv = async (name: string, cluster: ClusterHandle, apiToken: string, ca: string | undefined) => ({
       VAULT_ADDR: (cluster === primary ? vaultGates?.primary : vaultGates?.secondary)?.url ?? cluster.apiUrl,
-      VAULT_TOKEN_FILE: await secretFile(dir, `${name}-vault-token`, cluster.rootToken),
+      VAULT_TOKEN_FILE: await secretFile(
+        dir,
+        `${name}-vault-token`,
+        cluster === primary ? vaultTokens.primary : vaultTokens.secondary,
+      ),
       VAULT_DR_API_TOKEN_FILE: await secretFile(dir, `${name}-api-token`, apiToken),
       VAULT_DR_STATUS_CACHE_MS: '100',
       VAULT_DR_PROBE_TIMEOUT_MS: '2000',
       ...(ca ? { VAULT_CACERT: ca } : {}),
+      ...opts.agentEnv,
       ...serveTls,
     })
     const primaryAgent = await startChildService(
       'primary-agent',
       {
-        ...(await agentEnv('primary', primary, tokens.primaryAgent, primaryCa)),
+        ...(await agentEnv('primary', primary, tokens.primaryAgent, opts.noPrimaryVaultCa ? undefined : primaryCa)),
         // The agent checks its own node's listener directly, not the box in front of it.
         VAULT_DR_CLUSTER_ADDR: `https://127.0.0.1:${clusterPort}`,
       },
@@ -142,7 +165,8 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
     closers.push(() => primaryAgent.stop('SIGKILL'))
     const secondaryAgentEnv = {
       ...(await agentEnv('secondary', secondary, tokens.secondaryAgent, secondaryCa)),
-      ...(primaryCa ? { VAULT_DR_PRIMARY_CACERT: primaryCa, VAULT_DR_ACTIVATION_CA_FILE: primaryCa } : {}),
+      ...(primaryCa ? { VAULT_DR_PRIMARY_CACERT: primaryCa } : {}),
+      ...(primaryCa && !opts.noActivationCa ? { VAULT_DR_ACTIVATION_CA_FILE: primaryCa } : {}),
     }
     const secondaryAgentAt = { port: await freePort(), caPem: serviceCa }
     const secondaryAgent = await startChildService('secondary-agent', secondaryAgentEnv, secondaryAgentAt)
@@ -170,7 +194,14 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
       gateway: await startChildService('gateway', gatewayEnv, gatewayAt),
       gatewayTokenFile: gatewayEnv.VAULT_DR_API_TOKEN_FILE,
       gatewayApi: undefined as never,
-      secrets: [primary.rootToken, secondary.rootToken, ...Object.values(tokens), ...(pki ? [pki.server.keyPem] : [])],
+      secrets: [
+        primary.rootToken,
+        secondary.rootToken,
+        vaultTokens.primary,
+        vaultTokens.secondary,
+        ...Object.values(tokens),
+        ...(pki ? [pki.server.keyPem] : []),
+      ],
       async restartGateway(signal: NodeJS.Signals = 'SIGKILL') {
         await stack.gateway.stop(signal)
         stack.gateway = await startChildService('gateway', gatewayEnv, gatewayAt)

@@ -42,6 +42,25 @@ describe('loadGatewayConfig', () => {
     }
   })
 
+  it('refuses a VAULT_DR_TOKEN_TTL not longer than VAULT_DR_TOKEN_MIN_REMAINING_MS, naming both', () => {
+    expect(() => loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_TOKEN_TTL: '10s' })).toThrow(
+      /VAULT_DR_TOKEN_TTL: 10s \(10000 ms\) must be longer than VAULT_DR_TOKEN_MIN_REMAINING_MS \(30000 ms\)/,
+    )
+    expect(() =>
+      loadGatewayConfig({
+        VAULT_DR_API_TOKEN: API_TOKEN,
+        VAULT_DR_TOKEN_TTL: '1m',
+        VAULT_DR_TOKEN_MIN_REMAINING_MS: '60000',
+      }),
+    ).toThrow(/VAULT_DR_TOKEN_TTL: .*VAULT_DR_TOKEN_MIN_REMAINING_MS/)
+    const config = loadGatewayConfig({
+      VAULT_DR_API_TOKEN: API_TOKEN,
+      VAULT_DR_TOKEN_TTL: '1m',
+      VAULT_DR_TOKEN_MIN_REMAINING_MS: '59000',
+    })
+    expect(config.handshakes).toMatchObject({ defaultTokenTtl: '1m', tokenMinRemainingMs: 59_000 })
+  })
+
   it('refuses a VAULT_DR_GATEWAY_ID with "/" (leases are written as <id>/<instance>), naming the variable', () => {
     expect(() => loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_GATEWAY_ID: 'gw/a' })).toThrow(
       /VAULT_DR_GATEWAY_ID: must not contain "\/"/,

@@ -58,6 +58,22 @@ const GatewayEnv = z.object({
   VAULT_DR_PAIRS_UPKEEP_MS: msVar(60_000),
 })
 
+/** What no single variable can say: combinations that cannot work, refused at start with the variables named. */
+const CheckedGatewayEnv = GatewayEnv.superRefine((env, ctx) => {
+  // zod runs this after a failed check too: a malformed TTL or minimum already has its message.
+  const minMs = env.VAULT_DR_TOKEN_MIN_REMAINING_MS
+  if (!TokenTtl.safeParse(env.VAULT_DR_TOKEN_TTL).success || !Number.isInteger(minMs)) return
+  const ttlMs = ttlSeconds(env.VAULT_DR_TOKEN_TTL) * 1000
+  // Every handshake would be refused (token_ttl not longer than the time a token must have left).
+  if (ttlMs <= minMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['VAULT_DR_TOKEN_TTL'],
+      message: `${env.VAULT_DR_TOKEN_TTL} (${ttlMs} ms) must be longer than VAULT_DR_TOKEN_MIN_REMAINING_MS (${minMs} ms), the time a token must have left when handed over: every handshake would be refused. Set a longer TTL (default 5m) or a shorter minimum.`,
+    })
+  }
+})
+
 export interface HandshakeSettings {
   agentTimeoutMs: number
   agentChangeTimeoutMs: number
@@ -89,7 +105,7 @@ export interface GatewayConfig extends ServiceSettings {
 
 /** The only place the gateway reads its environment. */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
-  const parsed = loadEnv(GatewayEnv, env, GATEWAY_SECRET_VARS)
+  const parsed = loadEnv(CheckedGatewayEnv, env, GATEWAY_SECRET_VARS)
   return {
     ...serviceSettings(parsed),
     storePath: parsed.VAULT_DR_STORE,

@@ -66,7 +66,7 @@ export const GatewayErrors = {
     code: 'GATEWAY_ERR_STORE_KEY_MISMATCH',
     status: 500,
     title: 'A stored agent token cannot be decrypted',
-    fix: 'The store key changed (VAULT_DR_STORE_KEY, or VAULT_DR_API_TOKEN when that is unset): restore it, or register the cluster again.',
+    fix: 'The store key changed (VAULT_DR_STORE_KEY, or VAULT_DR_API_TOKEN when that is unset): restore it, or register the cluster again with its agent token (vault-dr clusters add); once every stored cluster is registered again, /readyz is ready. Set VAULT_DR_STORE_KEY_FILE so that rotating the API token leaves the store alone.',
   }),
   agentUnreachable: defineError({
     code: 'GATEWAY_ERR_AGENT_UNREACHABLE',

@@ -37,13 +37,15 @@ describe('handshake state machine (fake agents)', () => {
   it('asks each agent only what it must: status once per cluster before changes, then only while verifying', async () => {
     const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state).toBe('succeeded')
-    // Preflight reads both statuses alongside the primary's self-check; enable returns the primary's new one; the token this run holds answers
+    // Preflight reads both statuses and has each agent check its Vault token alongside the primary's self-check; enable returns the primary's new one; the token this run holds answers
     // "already activated?" until it is sent; verify reads the secondary until it streams (at once here), then the
     // primary.
     expect(fx.world.calls).toEqual([
       'primary.probeLocal',
       'primary.status',
       'secondary.status',
+      'primary.vaultToken',
+      'secondary.vaultToken',
       'secondary.probePrimary',
       'primary.enable',
       'primary.probeLocal',

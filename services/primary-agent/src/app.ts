@@ -4,11 +4,13 @@ import {
   roleChangeRoutes,
   secondaryTokenRoutes,
   singleFlight,
+  vaultTokenRoutes,
 } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
 import { DEFAULT_DR_OPERATION_TOKEN_TTL, type PrimaryAgentConfig } from './config.ts'
 import { drOperationTokenRoutes } from './dr-operation-token/dr-operation-token.routes.ts'
 import { drPrimaryRoutes } from './dr-primary/dr-primary.routes.ts'
+import { PRIMARY_GRANTS } from './permissions/required-grants.ts'
 import { probeLocalCluster } from './probes/local-probe.service.ts'
 import { probesRoutes } from './probes/probes.routes.ts'
 import { statusRoutes } from './status/status.routes.ts'
@@ -21,12 +23,13 @@ export interface PrimaryAgentDeps {
 
 /** Builds the primary agent: its half of the DR handshake, next to the primary cluster. Never listens. */
 export async function buildApp(config: PrimaryAgentConfig, deps: PrimaryAgentDeps = {}) {
-  const { app, agent } = await createAgentApp({
+  const { app, agent, tokenChecker } = await createAgentApp({
     name: 'vault-dr-primary-agent',
     description:
       "The primary cluster's half of the Vault DR handshake: enable DR primary, mint and revoke secondary activation tokens, issue batch DR operation tokens, status and local probes.",
     config,
     logStream: deps.logStream,
+    requiredGrants: PRIMARY_GRANTS,
     tags: [
       { name: 'status', description: "The primary cluster's Vault and DR replication state" },
       { name: 'dr-primary', description: 'Enable DR primary, mint and revoke secondary activation tokens' },
@@ -35,6 +38,7 @@ export async function buildApp(config: PrimaryAgentConfig, deps: PrimaryAgentDep
     ],
   })
   await app.register(statusRoutes, { prefix: '/v1', agent })
+  await app.register(vaultTokenRoutes, { prefix: '/v1', checker: tokenChecker })
   // A fleet's preflights all self-check the same primary at once: they share one probe, and a good answer a second.
   const localProbe = singleFlight(
     () => probeLocalCluster(agent, { clusterAddr: config.clusterAddr, timeoutMs: config.agent.probeTimeoutMs }),

@@ -1,4 +1,10 @@
-import { createAgentApp, createRoleChangeService, roleChangeRoutes, secondaryTokenRoutes } from '@vault-dr/core'
+import {
+  createAgentApp,
+  createRoleChangeService,
+  roleChangeRoutes,
+  secondaryTokenRoutes,
+  vaultTokenRoutes,
+} from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
 import type { SecondaryAgentConfig } from './config.ts'
 import { ceremonyRoutes } from './dr-operation-token/ceremony.routes.ts'
@@ -6,6 +12,7 @@ import { createCeremonyService } from './dr-operation-token/ceremony.service.ts'
 import { drOperationTokenRoutes } from './dr-operation-token/dr-operation-token.routes.ts'
 import { drSecondaryRoutes } from './dr-secondary/dr-secondary.routes.ts'
 import { createDrSecondaryService } from './dr-secondary/dr-secondary.service.ts'
+import { SECONDARY_GRANTS } from './permissions/required-grants.ts'
 import { probesRoutes } from './probes/probes.routes.ts'
 import { createProbesService } from './probes/probes.service.ts'
 import { statusRoutes } from './status/status.routes.ts'
@@ -22,12 +29,13 @@ export interface SecondaryAgentDeps {
 
 /** Builds the secondary agent: its half of the DR handshake, next to the secondary cluster. Never listens. */
 export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgentDeps = {}) {
-  const { app, agent } = await createAgentApp({
+  const { app, agent, tokenChecker } = await createAgentApp({
     name: 'vault-dr-secondary-agent',
     description:
       "The secondary cluster's half of the Vault DR handshake: inspect a token without consuming it, probe the primary from this network, activate, check DR operation tokens, status.",
     config,
     logStream: deps.logStream,
+    requiredGrants: SECONDARY_GRANTS,
     tags: [
       { name: 'status', description: "The secondary cluster's Vault and DR replication state" },
       { name: 'tokens', description: 'Inspect an activation token without consuming it' },
@@ -42,10 +50,11 @@ export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgen
   })
   const probe = { probeTimeoutMs: config.agent.probeTimeoutMs, primaryCaPem: config.primaryCaPem }
   await app.register(statusRoutes, { prefix: '/v1', service: createStatusService(agent) })
+  await app.register(vaultTokenRoutes, { prefix: '/v1', checker: tokenChecker })
   await app.register(tokensRoutes, { prefix: '/v1', service: createTokensService(probe) })
   await app.register(probesRoutes, {
     prefix: '/v1',
-    service: createProbesService({ ...probe, metrics: agent.metrics }),
+    service: createProbesService({ ...probe, metrics: agent.metrics, activationCaFile: config.activationCaFile }),
   })
   await app.register(drSecondaryRoutes, {
     prefix: '/v1',

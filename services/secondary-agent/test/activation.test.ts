@@ -77,9 +77,12 @@ describe('POST /v1/dr/secondary/activate (activateDrSecondary)', () => {
       return (s.replication?.last_remote_wal ?? 0) > 0 ? true : undefined
     })
 
-    // 472 is a normal answer for a DR secondary: ready.
+    // 472 is a normal answer for a DR secondary: ready. Its own token was wiped with its data, and Vault serves no
+    // token paths on a DR secondary: vault_token says so rather than failing.
     const ready = await app.inject({ method: 'GET', url: '/readyz' })
     expect(ready.statusCode).toBe(200)
+    const tokenCheck = (await app.inject({ method: 'GET', url: '/v1/vault-token', headers: AUTH })).json()
+    expect(tokenCheck).toMatchObject({ name: 'vault_token', status: 'pass', code: 'DR_SECONDARY' })
 
     // Activating again is a conflict that names the current primary.
     const again = await activate(app, { token, confirm_wipe: true })

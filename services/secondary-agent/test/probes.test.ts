@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { normalizeFingerprint } from '@vault-dr/core'
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
@@ -31,12 +34,19 @@ const fingerprintOf = (cluster: ClusterHandle) => normalizeFingerprint(cluster.c
 describe('POST /v1/probes/primary (probePrimary)', () => {
   const h = useHarness()
 
-  /** A DR primary serving its API over TLS, and an agent next to a (future) secondary. */
+  /**
+   * A DR primary serving its API over TLS, and an agent next to a (future) secondary, whose Vault activation gives
+   * the primary's CA (VAULT_DR_ACTIVATION_CA_FILE; vault-sim runs on this machine, so the path is the same for both).
+   */
   async function primaryAndAgent(options: { probeTimeoutMs?: number } = {}) {
     const primary = await h.cluster({ tls: true })
     await enablePrimary(primary)
     const secondary = await h.cluster()
-    const { app } = await h.agent(secondary, options)
+    const dir = await mkdtemp(join(tmpdir(), 'probe-activation-ca-'))
+    h.defer(() => rm(dir, { recursive: true, force: true }))
+    const activationCaFile = join(dir, 'primary-ca.pem')
+    await writeFile(activationCaFile, primary.apiCaPem as string)
+    const { app } = await h.agent(secondary, { ...options, activationCaFile })
     return { primary, app }
   }
 
@@ -54,6 +64,7 @@ describe('POST /v1/probes/primary (probePrimary)', () => {
     expect(result.names).toEqual([
       'api_tcp',
       'api_tls',
+      'activation_ca',
       'api_vault',
       'cluster_tcp',
       'cluster_tls',
@@ -132,7 +143,7 @@ describe('POST /v1/probes/primary (probePrimary)', () => {
     })
     expect(result.ok).toBe(true)
     // Several cluster addresses: every cluster check is indexed.
-    expect(result.names.slice(3)).toEqual([
+    expect(result.names.slice(4)).toEqual([
       'cluster_tcp[0]',
       'cluster_tls[0]',
       'cluster_fingerprint[0]',
@@ -159,7 +170,7 @@ describe('POST /v1/probes/primary (probePrimary)', () => {
     expect(closedCluster.byName('api_vault').code).toBe('OK')
     expect(closedCluster.byName('cluster_tcp')).toMatchObject({ status: 'fail', code: 'CONNECTION_REFUSED' })
     expect(closedCluster.byName('cluster_tcp').fix).toMatch(/cluster_addr/)
-    expect(closedCluster.names).toEqual(['api_tcp', 'api_tls', 'api_vault', 'cluster_tcp'])
+    expect(closedCluster.names).toEqual(['api_tcp', 'api_tls', 'activation_ca', 'api_vault', 'cluster_tcp'])
 
     const port = await closedPort()
     const closedApi = await probe(app, { api_addr: `https://127.0.0.1:${port}`, cluster_addrs: [primary.clusterUrl] })

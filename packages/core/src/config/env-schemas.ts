@@ -73,8 +73,20 @@ export const serviceEnvShape = (defaultPort: number) => ({
   VAULT_DR_TLS_KEY: pemKeyFileVar.optional(),
 })
 
+/** A Vault CLI variable the agents cannot honour: set, it stops the agent instead of being silently ignored. */
+const unsupportedVar = (message: string) => z.undefined({ error: message }).optional()
+
 /** The Vault CLI's own variables, for the agents that talk to one Vault cluster. */
 export const vaultEnvShape = {
+  VAULT_CAPATH: unsupportedVar(
+    'is not supported by the agents: put the CA certificates in one PEM file and set VAULT_CACERT to it',
+  ),
+  VAULT_NAMESPACE: unsupportedVar(
+    "is not supported: DR replication is managed in the root namespace; unset it in the agent's environment",
+  ),
+  VAULT_TLS_SERVER_NAME: unsupportedVar(
+    "is not supported: set VAULT_ADDR to a name that Vault's API certificate carries",
+  ),
   VAULT_ADDR: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://127.0.0.1:8200' }),
   VAULT_TOKEN: z.string({ error: 'is required (or VAULT_TOKEN_FILE)' }).min(1),
   VAULT_CACERT: pemFileVar.optional(),

@@ -118,6 +118,21 @@ describe('loadEnv', () => {
     expect(err.problems).toEqual([expect.stringMatching(/^VAULT_SKIP_VERIFY: must be true or false/)])
   })
 
+  it('refuses Vault CLI variables the agents cannot honour, naming each and what to use instead', () => {
+    const err = configError({
+      ...valid,
+      VAULT_CAPATH: '/etc/ssl/vault-cas',
+      VAULT_NAMESPACE: 'admin',
+      VAULT_TLS_SERVER_NAME: 'vault.internal',
+    })
+    expect(err.problems).toEqual([
+      expect.stringMatching(/^VAULT_CAPATH: is not supported .*VAULT_CACERT/),
+      expect.stringMatching(/^VAULT_NAMESPACE: is not supported: DR replication is managed in the root namespace/),
+      expect.stringMatching(/^VAULT_TLS_SERVER_NAME: is not supported: set VAULT_ADDR/),
+    ])
+    expect(loadEnv(schema, { ...valid, VAULT_NAMESPACE: '' }, secrets).VAULT_ADDR).toBe('https://127.0.0.1:8200')
+  })
+
   it('reports every problem at once, one line each', () => {
     const err = configError({
       VAULT_DR_PORT: 'abc',

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isCodedError } from '../errors.ts'
 import type { VaultClient } from '../vault/vault-client.ts'
 
 /** What sys/health says about one Vault node, in our stable shape. */
@@ -16,6 +17,13 @@ export const VaultNodeHealth = z
     cluster_id: z.string().nullable(),
     dr_mode: z.string().nullable(),
     error: z.string().nullable(),
+    error_code: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'Why Vault could not be asked: VAULT_ERR_UNREACHABLE (nothing answers), VAULT_ERR_TIMEOUT (it accepted but did not answer: hung or overloaded), VAULT_ERR_TLS (its certificate is not trusted: VAULT_CACERT)...',
+      ),
   })
   .meta({ id: 'VaultNodeHealth' })
 export type VaultNodeHealth = z.infer<typeof VaultNodeHealth>
@@ -58,6 +66,7 @@ export async function readVaultHealth(
       cluster_id: typeof h.cluster_id === 'string' ? h.cluster_id : null,
       dr_mode: typeof h.replication_dr_mode === 'string' ? h.replication_dr_mode : null,
       error: null,
+      error_code: null,
     }
   } catch (err) {
     onError(err)
@@ -74,6 +83,7 @@ export async function readVaultHealth(
       cluster_id: null,
       dr_mode: null,
       error: (err as Error).message,
+      error_code: isCodedError(err) ? err.code : null,
     }
   }
 }

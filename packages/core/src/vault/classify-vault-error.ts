@@ -1,4 +1,5 @@
 import type { CodedError } from '../errors.ts'
+import { deniedFix } from './denied-fix.ts'
 import { VaultErrors } from './vault-errors.ts'
 
 /**
@@ -16,7 +17,10 @@ export function classifyVaultError(status: number, errors: string[], what: strin
     return VaultErrors.wrappingTokenInvalid(detail, { upstream })
   }
   if (status === 503 && (has('sealed') || errors.length === 0)) return VaultErrors.sealed(detail, { upstream })
-  if (status === 403) return VaultErrors.permissionDenied(detail, { upstream })
+  if (status === 403) {
+    const fix = deniedFix(what)
+    return VaultErrors.permissionDenied(detail, fix === undefined ? { upstream } : { upstream, fix })
+  }
   if (status === 400 && has('already exists')) return VaultErrors.alreadyExists(detail, { upstream })
   if (status === 412 || status === 429 || status === 503) return VaultErrors.notReady(detail, { upstream })
   if (status >= 400 && status < 500) return VaultErrors.rejected(detail, { upstream })

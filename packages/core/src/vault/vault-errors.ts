@@ -30,7 +30,7 @@ export const VaultErrors = {
     code: 'VAULT_ERR_PERMISSION_DENIED',
     status: 502,
     title: 'Vault refused the token',
-    fix: "Give the agent's Vault token the policy in the README (sudo on the secondary-token path).",
+    fix: "The agent's Vault token is wrong, expired or revoked, or lacks a capability on the path named: check vault_token in the agent's /readyz, and give the token the policy the README lists for this agent.",
   }),
   enterpriseOnly: defineError({
     code: 'VAULT_ERR_ENTERPRISE_ONLY',

@@ -18,6 +18,7 @@ import type {
   SecondaryPaths,
   SecondaryToken,
   TokenInspection,
+  VaultTokenCheck,
 } from './agent-types.ts'
 
 /** Where an agent is and how to authenticate to it; the token only ever lives in memory. */
@@ -47,6 +48,8 @@ export interface PrimaryAgentClient {
   mintToken(body: { secondary_id: string; ttl: string }, signal?: Sig): Promise<SecondaryToken>
   revoke(secondaryId: string, signal?: Sig): Promise<RevokeSecondaryResult>
   probeLocal(signal?: Sig): Promise<LocalClusterProbe>
+  /** Whether the agent's Vault token can do what its operations need (checkVaultToken). */
+  vaultToken(signal?: Sig): Promise<VaultTokenCheck>
   /** Issues a batch DR operation token (the policy and token role written when needed); the answer holds it once. */
   createDrOperationToken?(body: { ttl?: string }, signal?: Sig): Promise<DrOperationToken>
 }
@@ -68,6 +71,8 @@ export interface SecondaryAgentClient {
   activate(token: string, signal?: Sig, opts?: ActivateOptions): Promise<ActivateResult>
   /** How an activation sent to the agent stands (in flight, succeeded, failed, or unknown to that agent process). */
   activation(activationId: string, signal?: Sig): Promise<ActivationState>
+  /** Whether the agent's Vault token can do what its operations need (checkVaultToken). */
+  vaultToken(signal?: Sig): Promise<VaultTokenCheck>
   /** Checks a DR operation token against the secondary with a call that changes nothing. */
   checkDrOperationToken?(token: string, signal?: Sig): Promise<DrOperationTokenCheck>
   /** The key-share ceremony on the secondary: start (Vault makes the OTP, the agent keeps it), shares, cancel. */
@@ -167,6 +172,8 @@ export function createAgentClients(opts: {
           ),
         probeLocal: (sig) =>
           call('probeLocalCluster', true, sig, (api, signal) => api.POST('/v1/probes/local', { signal })),
+        vaultToken: (sig) =>
+          call('checkVaultToken', true, sig, (api, signal) => api.GET('/v1/vault-token', { signal })),
         // Not repeated: a repeat could issue a second token, which nobody would keep.
         createDrOperationToken: (body, sig) =>
           call('createDrOperationToken', false, sig, (api, signal) =>
@@ -210,6 +217,8 @@ export function createAgentClients(opts: {
               signal,
             }),
           ),
+        vaultToken: (sig) =>
+          call('checkVaultToken', true, sig, (api, signal) => api.GET('/v1/vault-token', { signal })),
         checkDrOperationToken: (token, sig) =>
           call('checkDrOperationToken', true, sig, (api, signal) =>
             api.POST('/v1/dr/operation-token/check', { body: { token }, signal }),

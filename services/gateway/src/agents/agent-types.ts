@@ -12,6 +12,8 @@ export type EnablePrimaryResult = Primary['EnablePrimaryResult']
 export type SecondaryToken = Primary['SecondaryToken']
 export type RevokeSecondaryResult = Primary['RevokeSecondaryResult']
 export type LocalClusterProbe = Primary['LocalProbeResult']
+/** Both agents answer checkVaultToken in this one shape. */
+export type VaultTokenCheck = Primary['VaultTokenCheck']
 export type TokenInspection = Secondary['TokenInspection']
 export type ProbePrimaryRequest = NonNullable<
   SecondaryPaths['/v1/probes/primary']['post']['requestBody']

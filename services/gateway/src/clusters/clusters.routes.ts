@@ -56,6 +56,10 @@ export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }
         operationId: 'getCluster',
         tags: ['clusters'],
         summary: 'One cluster with its live status',
+        description:
+          "The cluster's registration (never its agent token) and, unless live=false, its agent's status of the " +
+          'cluster: Vault reachable, sealed, version and DR replication state. An agent that cannot answer is shown ' +
+          'in agent.error with its code and fix, in a 200.',
         params: ClusterParams,
         querystring: LiveQuery,
         response: { 200: ClusterView, 404: clusterNotFound, ...problemResponses },
@@ -71,6 +75,9 @@ export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }
         operationId: 'deleteCluster',
         tags: ['clusters'],
         summary: 'Forget a cluster (refused while an unfinished handshake uses it)',
+        description:
+          'Removes the registration and its sealed agent token from the store; the cluster itself and its DR ' +
+          'replication are not touched. Refused (409) while a pending or running handshake names the cluster.',
         params: ClusterParams,
         response: {
           204: z.null().describe('Deleted'),

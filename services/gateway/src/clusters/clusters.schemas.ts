@@ -6,6 +6,9 @@ export const ClusterName = z
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or "-", starting with a letter or digit')
   .meta({ example: 'dc1' })
 
+/** A cluster name where the secondary is meant: its own example, so Swagger UI's sample names two clusters. */
+export const SecondaryClusterName = ClusterName.meta({ example: 'dc2' })
+
 export const ClusterRole = z.enum(['primary', 'secondary'])
 export type ClusterRole = z.infer<typeof ClusterRole>
 

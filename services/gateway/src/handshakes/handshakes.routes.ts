@@ -70,6 +70,9 @@ export const handshakesRoutes: FastifyPluginAsyncZod<HandshakesRoutesOptions> = 
         operationId: 'listHandshakes',
         tags: ['handshakes'],
         summary: 'Handshakes, newest first, optionally in one state',
+        description:
+          'Every handshake this store holds, with its steps and checks, newest first; state narrows the list ' +
+          '(e.g. failed). Activation tokens are never part of a handshake.',
         querystring: ListHandshakesQuery,
         response: { 200: HandshakeList, ...problemResponses },
       },
@@ -84,6 +87,9 @@ export const handshakesRoutes: FastifyPluginAsyncZod<HandshakesRoutesOptions> = 
         operationId: 'getHandshake',
         tags: ['handshakes'],
         summary: 'One handshake: its state, every step and the preflight checks',
+        description:
+          'The handshake as it stands: state, each step with its status, detail and times, the preflight checks ' +
+          '(with post_enable re-checks), and the error with its code and fix when it failed.',
         params: HandshakeParams,
         response: { 200: Handshake, 404: handshakeNotFound, ...problemResponses },
       },

@@ -1,6 +1,6 @@
 import { PrimaryApiAddr, PrimaryClusterAddr, SecondaryId } from '@vault-dr/core'
 import { z } from 'zod'
-import { ClusterName } from '../clusters/clusters.schemas.ts'
+import { ClusterName, SecondaryClusterName } from '../clusters/clusters.schemas.ts'
 import {
   Check,
   CheckName,
@@ -50,7 +50,9 @@ export type Step = z.infer<typeof Step>
 export const CreateHandshakeBody = z
   .object({
     primary: ClusterName.describe('A registered cluster with role primary'),
-    secondary: ClusterName.describe('A registered cluster with role secondary; its data is wiped on activation'),
+    secondary: SecondaryClusterName.describe(
+      'A registered cluster with role secondary; its data is wiped on activation',
+    ),
     secondary_id: SecondaryId.optional().describe("The DR secondary id; default: the secondary cluster's name"),
     token_ttl: TokenTtl.optional().describe('TTL of the activation token; default VAULT_DR_TOKEN_TTL (5m)'),
     inspect: z.boolean().default(true).describe('Look the token up on the primary before handing it over'),
@@ -65,7 +67,7 @@ export const CreateHandshakeBody = z
       ),
   })
   .strict()
-  .meta({ id: 'CreateHandshakeRequest' })
+  .meta({ id: 'CreateHandshakeRequest', example: { primary: 'dc1', secondary: 'dc2' } })
 export type CreateHandshakeBody = z.infer<typeof CreateHandshakeBody>
 
 export const HandshakeOptions = z.object({

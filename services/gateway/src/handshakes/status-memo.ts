@@ -61,11 +61,13 @@ export function rememberingAgents(
       mintToken: (body, signal) => changing(memo, ['primary'], () => primary.mintToken(body, signal)),
       revoke: (secondaryId, signal) => changing(memo, ['primary'], () => primary.revoke(secondaryId, signal)),
       probeLocal: (signal) => primary.probeLocal(signal),
+      vaultToken: (signal) => primary.vaultToken(signal),
     },
     secondary: {
       status: async (signal, opts) => memo.observe('secondary', await secondary.status(signal, opts)),
       inspect: (token, signal, opts) => secondary.inspect(token, signal, opts),
       probePrimary: (body, signal) => secondary.probePrimary(body, signal),
+      vaultToken: (signal) => secondary.vaultToken(signal),
       activation: (activationId, signal) => secondary.activation(activationId, signal),
       // Activation changes both: the secondary is wiped and the primary gains a peer.
       activate: (token, signal, opts) =>

@@ -19,6 +19,13 @@ export const preflightRoutes: FastifyPluginAsyncZod<{
         operationId: 'runPreflight',
         tags: ['handshakes'],
         summary: "Dry run: a handshake's preflight checks alone; changes nothing and creates no handshake",
+        description:
+          "Runs the checks of a handshake's first step and returns each with its status, code, detail and fix: both " +
+          "agents and Vaults, each agent's Vault token (primary_vault_token, secondary_vault_token: valid, not about " +
+          "to expire, every capability its part needs), roles, versions and the secondary id, the primary's " +
+          "self-check, and the secondary's probes of the primary's API and cluster ports, including activation_ca " +
+          "(whether the CA activation gives the secondary's Vault verifies the primary's API certificate). ok is " +
+          'false when any check failed; skip_checks names checks that then never block.',
         body: PreflightBody,
         response: { 200: PreflightResult, ...problemResponses, ...bodyProblemResponses },
       },

@@ -1,6 +1,6 @@
 import { PrimaryApiAddr, PrimaryClusterAddr, SecondaryId } from '@vault-dr/core'
 import { z } from 'zod'
-import { ClusterName } from '../clusters/clusters.schemas.ts'
+import { ClusterName, SecondaryClusterName } from '../clusters/clusters.schemas.ts'
 
 /** Checks the gateway decides from both clusters' status and the primary's self-check. */
 export const GATEWAY_CHECKS = [
@@ -14,12 +14,15 @@ export const GATEWAY_CHECKS = [
   'secondary_id_free',
   'primary_cluster_addr',
   'primary_cluster_listener',
+  'primary_vault_token',
+  'secondary_vault_token',
 ] as const
 
 /** Checks the secondary agent runs against the primary from the secondary's network (probePrimary). */
 export const PROBE_CHECKS = [
   'api_tcp',
   'api_tls',
+  'activation_ca',
   'api_vault',
   'cluster_tcp',
   'cluster_tls',
@@ -63,7 +66,7 @@ export const PRIMARY_API_ADDR_DESCRIPTION =
 export const PreflightBody = z
   .object({
     primary: ClusterName,
-    secondary: ClusterName,
+    secondary: SecondaryClusterName,
     secondary_id: SecondaryId.optional().describe(
       "The DR secondary id to check; default: the secondary cluster's name",
     ),
@@ -73,7 +76,7 @@ export const PreflightBody = z
     allow_repoint: z.boolean().default(false),
   })
   .strict()
-  .meta({ id: 'PreflightRequest' })
+  .meta({ id: 'PreflightRequest', example: { primary: 'dc1', secondary: 'dc2' } })
 export type PreflightBody = z.infer<typeof PreflightBody>
 
 export const PreflightResult = z

@@ -4,6 +4,7 @@ import type { SecondaryIdHistory } from '../store/store.ts'
 import { agentFailure, clusterChecks } from './cluster-checks.ts'
 import type { Check, PreflightResult } from './preflight.schemas.ts'
 import { alreadyReplicating, statusChecks } from './status-checks.ts'
+import { tokenCheck } from './token-checks.ts'
 
 export interface PreflightOptions {
   skip: readonly string[]
@@ -52,9 +53,12 @@ export async function runPreflight(
   local.catch(() => {}) // awaited below, unless the statuses end preflight first
   // Checks before any change may share the agents' recent reads (VAULT_DR_STATUS_CACHE_MS; never one in transition):
   // a fleet preflighting at once then reads the primary's Vault once, not once per secondary.
-  const [p, s] = await Promise.allSettled([
+  const [p, s, pToken, sToken] = await Promise.allSettled([
     primary.status(signal, { secondaryId: opts.secondaryId, fresh: false }),
     secondary.status(signal, { fresh: false }),
+    // Each agent proves its Vault token can do its part before anything changes (a 403 halfway leaves a mess).
+    primary.vaultToken(signal),
+    secondary.vaultToken(signal),
   ])
   signal?.throwIfAborted()
   const checks: Check[] = []
@@ -68,9 +72,11 @@ export async function runPreflight(
   }
   checks.push(...statusChecks(p.value, s.value, opts))
   const already = alreadyReplicating(p.value, s.value)
+  if (!already) checks.push(...tokenCheck('primary', p.value, pToken), ...tokenCheck('secondary', s.value, sToken))
   let recheck = false
-  // A pair that already replicates needs no probing to prove it can: the status says it does.
-  if (!already) {
+  // A pair that already replicates needs no probing to prove it can: the status says it does. Nor can a primary whose
+  // Vault does not answer be probed: its addresses come from that Vault (primary_vault says why it is silent).
+  if (!already && p.value.vault.reachable) {
     const cluster = await clusterChecks(primary, secondary, 'preflight', {
       expectedClusterId: p.value.vault.cluster_id,
       // The address asked for is probed before enabling; one that differs from the primary's own fails its check.

@@ -38,13 +38,7 @@ export function alreadyReplicating(primary: ClusterStatus, secondary: ClusterSta
 function vaultVerdict(side: Side, status: ClusterStatus): Verdict {
   const v = status.vault
   const SIDE = side.toUpperCase()
-  if (!v.reachable) {
-    return fail(
-      'VAULT_UNREACHABLE',
-      `the ${side} agent cannot reach its Vault: ${v.error ?? 'no answer'}`,
-      `Check VAULT_ADDR of the ${side} agent and that Vault runs.`,
-    )
-  }
+  if (!v.reachable) return silentVaultVerdict(side, v)
   if (v.initialized === false)
     return fail('NOT_INITIALIZED', `the ${side} Vault is not initialized`, 'Initialize it (vault operator init).')
   if (v.sealed !== false) {
@@ -55,6 +49,31 @@ function vaultVerdict(side: Side, status: ClusterStatus): Verdict {
     )
   }
   return pass(`Vault ${v.address} answers sys/health ${v.health_code}, unsealed (${v.ha_role})`)
+}
+
+/** Why the agent could not read its Vault, told apart: each cause has another fix. */
+function silentVaultVerdict(side: Side, v: ClusterStatus['vault']): Verdict {
+  const why = v.error ?? 'no answer'
+  switch (v.error_code) {
+    case 'VAULT_ERR_TLS':
+      return fail(
+        'VAULT_TLS_UNTRUSTED',
+        `the ${side} agent does not trust the TLS certificate of its Vault ${v.address}: ${why}`,
+        `Set VAULT_CACERT on the ${side} agent to the PEM file of the CA that signed Vault's API certificate (VAULT_SKIP_VERIFY=true only in a lab), and check VAULT_ADDR uses a name the certificate carries; then restart the agent.`,
+      )
+    case 'VAULT_ERR_TIMEOUT':
+      return fail(
+        'VAULT_NOT_ANSWERING',
+        `the ${side} agent's Vault ${v.address} did not answer in time: it accepts connections or drops them silently, but does not answer (hung, overloaded, or a firewall drops the traffic): ${why}`,
+        `Check the Vault process behind ${v.address} (its log, CPU and storage; a stopped or hung process answers nothing) and the network between the ${side} agent and it. Raise VAULT_DR_VAULT_TIMEOUT_MS on the agent only if Vault is merely slow.`,
+      )
+    default:
+      return fail(
+        'VAULT_UNREACHABLE',
+        `the ${side} agent cannot reach its Vault ${v.address}: ${why}`,
+        `Check VAULT_ADDR of the ${side} agent (${v.address}), that Vault runs and listens there, and that no firewall blocks the port.`,
+      )
+  }
 }
 
 function enterpriseVerdict(side: Side, status: ClusterStatus): Verdict {

@@ -12,7 +12,7 @@ export async function verifyStoreKey(store: Store, box: SecretBox, log: FastifyB
     await store.setMeta(KEY_CHECK, box.keyCheck())
     return true
   }
-  const matches = stored === box.keyCheck()
+  const matches = stored === box.keyCheck() || (await adoptKey(store, box)).adopted
   if (!matches) {
     log.error(
       { code: 'GATEWAY_ERR_STORE_KEY_MISMATCH' },
@@ -28,8 +28,28 @@ export function storeReadiness(store: Store, box: SecretBox): ReadinessCheck {
     await store.ping()
     const stored = await store.getMeta(KEY_CHECK)
     if (stored !== undefined && stored !== box.keyCheck()) {
-      return { ok: false, detail: 'the store key does not match: set the VAULT_DR_STORE_KEY it was written with' }
+      const { adopted, sealedElsewhere } = await adoptKey(store, box)
+      if (!adopted) {
+        return {
+          ok: false,
+          detail: `the store was written with another key (VAULT_DR_STORE_KEY, or VAULT_DR_API_TOKEN when that is unset, changed): restore it, or register these clusters again with their agent tokens (vault-dr clusters add): ${sealedElsewhere.join(', ')}; the gateway is ready once every stored cluster opens with this key`,
+        }
+      }
     }
     return { ok: true, detail: 'the store answers and its key matches' }
   }
+}
+
+/**
+ * Once every stored cluster's agent token opens with this gateway's key (each registered again after the key
+ * changed, or none left), the store is this key's: its check value is rewritten, so readiness and the next start
+ * agree. Until then, the clusters still sealed with the other key.
+ */
+async function adoptKey(store: Store, box: SecretBox): Promise<{ adopted: boolean; sealedElsewhere: string[] }> {
+  const sealedElsewhere = (await store.listClusters())
+    .filter((c) => box.open(c.agent_token_sealed, c.name) === undefined)
+    .map((c) => c.name)
+  if (sealedElsewhere.length > 0) return { adopted: false, sealedElsewhere }
+  await store.setMeta(KEY_CHECK, box.keyCheck())
+  return { adopted: true, sealedElsewhere }
 }

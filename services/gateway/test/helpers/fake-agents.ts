@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { CodedError } from '@vault-dr/core'
 import type { AgentClients, PrimaryAgentClient, SecondaryAgentClient } from '../../src/agents/agent-clients.ts'
-import type { ClusterStatus, ProbeCheck } from '../../src/agents/agent-types.ts'
+import type { ClusterStatus, ProbeCheck, VaultTokenCheck } from '../../src/agents/agent-types.ts'
 import { GatewayErrors } from '../../src/gateway-errors.ts'
 import { ttlSeconds } from '../../src/handshakes/token-ttl.ts'
 
@@ -26,6 +26,20 @@ function fakeJwt(exp: number, iat: number): string {
   const part = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url')
   const jti = `hvs.${randomBytes(12).toString('hex')}`
   return `${part({ alg: 'ES512', typ: 'JWT' })}.${part({ addr: 'http://primary:8200', exp, iat, jti, nbf: iat - 5, type: 'wrapping' })}.${randomBytes(24).toString('base64url')}`
+}
+
+function goodToken(): VaultTokenCheck {
+  return {
+    name: 'vault_token',
+    status: 'pass',
+    code: 'OK',
+    detail: 'the token holds every capability needed and does not expire',
+    fix: null,
+    missing: [],
+    expires_at: null,
+    renewable: null,
+    checked_at: new Date(0).toISOString(),
+  }
 }
 
 /**
@@ -74,6 +88,11 @@ export class FakeWorld {
   /** Hooks to make one call misbehave; return a promise to replace the call's result. */
   intercept: Partial<Record<string, (next: () => Promise<unknown>) => Promise<unknown>>> = {}
   calls: string[] = []
+  /** What each agent's checkVaultToken answers: a token with the whole policy, unless a test says otherwise. */
+  vaultToken: Record<'primary' | 'secondary', VaultTokenCheck> = {
+    primary: goodToken(),
+    secondary: goodToken(),
+  }
   /** The secondary_id each primary status read was narrowed to (undefined: the whole list). */
   primaryStatusFor: Array<string | undefined> = []
 
@@ -204,6 +223,7 @@ export class FakeWorld {
           for (const t of this.tokens.values()) if (t.id === id) t.revoked = true
           return { secondary_id: id, revoked, detail: revoked ? 'revoked' : 'not known' }
         }),
+      vaultToken: () => this.#call('primary.vaultToken', () => this.vaultToken.primary),
       probeLocal: () =>
         this.#call('primary.probeLocal', () => {
           const dr = this.primary.mode === 'primary'
@@ -236,6 +256,7 @@ export class FakeWorld {
     const svc = 'secondary-agent'
     return {
       status: () => this.#call('secondary.status', () => this.#status(this.secondary, 'secondary')),
+      vaultToken: () => this.#call('secondary.vaultToken', () => this.vaultToken.secondary),
       inspect: (token) =>
         this.#call('secondary.inspect', () => {
           const t = this.tokens.get(token)

@@ -30,7 +30,11 @@ export async function probeLocalCluster(
     cluster_addr: stringOrNull(leader?.leader_cluster_address),
   }
   const clusterAddress = opts.clusterAddr ?? advertised.cluster_addr
-  const cluster = await probeClusterListener(clusterAddress, opts.timeoutMs)
+  // sys/leader had no answer either: "no cluster address" would send the operator to Vault's configuration.
+  const cluster =
+    !health.reachable && clusterAddress === null
+      ? vaultSilent(health.error ?? 'unreachable')
+      : await probeClusterListener(clusterAddress, opts.timeoutMs)
   agent.metrics.recordProbe({
     name: 'local_cluster_tls',
     status: cluster.dr_alpn ? 'pass' : 'fail',
@@ -98,6 +102,20 @@ async function probeClusterListener(address: string | null, timeoutMs: number): 
       ? `The cluster listener serves ${DR_REPLICATION_ALPN}`
       : `The listener at ${address} negotiated ${tls.alpn ?? 'no protocol'}, not ${DR_REPLICATION_ALPN}`,
     fix: drAlpn ? null : 'Point VAULT_DR_CLUSTER_ADDR (or Vault cluster_addr) at the Vault node itself, not a proxy.',
+  }
+}
+
+function vaultSilent(error: string): ClusterCheck {
+  return {
+    address: null,
+    reachable: false,
+    alpn: null,
+    dr_alpn: false,
+    fingerprint_sha256: null,
+    latency_ms: 0,
+    code: 'VAULT_UNREACHABLE',
+    detail: `not checked: Vault did not answer sys/health or sys/leader, which name the cluster address (${error})`,
+    fix: "Make the agent's Vault answer first (see the vault check of /readyz); or set VAULT_DR_CLUSTER_ADDR for this agent.",
   }
 }
 

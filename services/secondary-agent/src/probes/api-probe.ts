@@ -7,13 +7,20 @@ import {
   VaultClient,
   VaultErrors,
 } from '@vault-dr/core'
+import { activationTrustCheck } from './activation-trust.ts'
 import { networkCode, networkFix, untrustedFix } from './diagnoses.ts'
 import { check, type Target, targetOf, tcpCheck } from './probe-checks.ts'
 import type { ProbeCheck, ProbeCode } from './probes.schemas.ts'
 
 export async function probeApi(
   address: string,
-  opts: { timeoutMs: number; caPem: string | undefined; expectedClusterId: string | undefined },
+  opts: {
+    timeoutMs: number
+    caPem: string | undefined
+    expectedClusterId: string | undefined
+    /** The ca_file activation gives the secondary's Vault (VAULT_DR_ACTIVATION_CA_FILE); undefined: its system roots. */
+    activationCaFile: string | undefined
+  },
 ): Promise<ProbeCheck[]> {
   const target = targetOf(address, DEFAULT_API_PORT, 'api', opts.timeoutMs)
   const checks = [await tcpCheck('api_tcp', target)]
@@ -23,6 +30,7 @@ export async function probeApi(
     const tls = await apiTlsCheck(target, opts.caPem)
     checks.push(tls)
     if (tls.status === 'fail') return checks
+    checks.push(await activationTrustCheck(target, opts.activationCaFile))
   } else {
     checks.push(
       check(

@@ -77,6 +77,9 @@ export const PROBE_CODES = [
   'DR_NOT_ENABLED',
   'TLS_TERMINATED',
   'FINGERPRINT_NOT_COMPARED',
+  'ACTIVATION_CA_MISSING',
+  'ACTIVATION_CA_UNTRUSTED',
+  'ACTIVATION_CA_NOT_CHECKED',
 ] as const
 export type ProbeCode = (typeof PROBE_CODES)[number]
 
@@ -85,7 +88,7 @@ export const ProbeCheck = z
     name: z
       .string()
       .describe(
-        'api_tcp, api_tls, api_vault, then per cluster address cluster_tcp, cluster_tls, cluster_fingerprint (suffixed [i] when several)',
+        "api_tcp, api_tls, activation_ca (https only: will the secondary's Vault trust the certificate when it unwraps), api_vault, then per cluster address cluster_tcp, cluster_tls, cluster_fingerprint (suffixed [i] when several)",
       ),
     target: z.string().describe('host:port probed'),
     status: z.enum(['pass', 'warn', 'fail']),

@@ -9,6 +9,8 @@ export interface ProbesServiceDeps {
   probeTimeoutMs: number
   /** Default CA for the primary's API certificate (VAULT_DR_PRIMARY_CACERT). */
   primaryCaPem: string | undefined
+  /** The ca_file activation gives the secondary's Vault (VAULT_DR_ACTIVATION_CA_FILE). */
+  activationCaFile?: string | undefined
 }
 
 export interface ProbesService {
@@ -32,7 +34,12 @@ export function createProbesService(deps: ProbesServiceDeps): ProbesService {
       const [apiChecks, ...clusterChecks] = await Promise.all([
         request.api_addr === undefined
           ? []
-          : probeApi(request.api_addr, { timeoutMs, caPem, expectedClusterId: request.expected_cluster_id }),
+          : probeApi(request.api_addr, {
+              timeoutMs,
+              caPem,
+              expectedClusterId: request.expected_cluster_id,
+              activationCaFile: deps.activationCaFile,
+            }),
         ...request.cluster_addrs.map((address, i) =>
           probeClusterAddress(address, many ? `[${i}]` : '', { timeoutMs, expectedFingerprint }),
         ),
