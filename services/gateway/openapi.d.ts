@@ -207,6 +207,121 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/pairs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every DR pair with its live status and DR operation token expiry
+         * @description A pair is a registered secondary and the registered primary its last succeeded handshake joined it to, named by the secondary. Each is shown from both agents' shared status reads (an agent that does not answer within VAULT_DR_FLEET_TIMEOUT_MS shows as agent_reachable: false). The DR operation token is never shown.
+         */
+        get: operations["listPairs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pairs/{secondary}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One DR pair: both clusters, connection, WAL lag, heartbeat, versions, DR operation token expiry */
+        get: operations["getPair"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pairs/{secondary}/readiness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Could this pair fail over now? Checks P1-P5 and P7, each pass, warn or fail with a fix
+         * @description For a pair whose primary is up: connection seen from both sides (P1), WAL lag within max_lag_wals and the age of that comparison (P2), merkle corruption (P3), a DR operation token valid for longer than VAULT_DR_OPERATION_TOKEN_MIN_REMAINING and accepted by the secondary now (P4), versions that allow failback (P5), the secondary unsealed with an active node and reaching the primary's other nodes (P7, probed from the secondary at most every 30 s). ready is true when no check failed.
+         */
+        get: operations["getPairReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pairs/{secondary}/dr-operation-token/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a new DR operation token on the pair's primary now, and check it on the secondary
+         * @description The new token is sealed in the store; the one it replaces is kept until it expires, so a valid token exists throughout. Neither is ever answered: only their expiry and the check on the secondary.
+         */
+        post: operations["rotateDrOperationToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pairs/{secondary}/dr-operation-token/ceremony": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start the key-share ceremony for a DR operation token on the pair's secondary
+         * @description The fallback where batch tokens are not allowed or none is valid. The secondary's agent has Vault make the OTP and keeps it; give the primary's key shares with submitPairDrTokenCeremonyShare.
+         */
+        post: operations["startPairDrTokenCeremony"];
+        /** Cancel the ceremony in progress on the pair's secondary, if any (deletes the attempt) */
+        delete: operations["cancelPairDrTokenCeremony"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pairs/{secondary}/dr-operation-token/ceremony/{nonce}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give one key share; after the last, the decoded token is sealed in the store (never answered) */
+        post: operations["submitPairDrTokenCeremonyShare"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -309,6 +424,10 @@ export interface components {
              */
             allow_repoint: boolean;
         };
+        PairCeremonyShareRequestInput: {
+            /** @description One of the primary's unseal (or recovery) key shares; never echoed, logged or kept */
+            key: string;
+        };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */
             node_id: string | null;
@@ -342,6 +461,8 @@ export interface components {
             /** @description Secondary: the last WAL index received from the primary */
             last_remote_wal: number | null;
             secondary_id: string | null;
+            /** @description Whether Vault reports its merkle tree corrupted; null when this Vault version does not say */
+            corrupted_merkle_tree?: boolean | null;
         };
         VaultNodeHealth: {
             reachable: boolean;
@@ -530,6 +651,122 @@ export interface components {
         };
         HandshakeList: {
             handshakes: components["schemas"]["Handshake"][];
+        };
+        PairCluster: {
+            name: string;
+            agent_reachable: boolean;
+            /** @description Why the agent gave no status */
+            error: {
+                code: string;
+                detail: string;
+            } | null;
+            vault_reachable: boolean | null;
+            sealed: boolean | null;
+            version: string | null;
+            ha_role: string | null;
+            /** @description DR mode: primary, secondary... */
+            mode: string | null;
+            state: string | null;
+            replication_cluster_id: string | null;
+            /** @description When the agent read its Vault's status */
+            checked_at: string | null;
+        };
+        DrOperationTokenInfo: {
+            /** Format: date-time */
+            issued_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description When vault-dr issues the next one (half its TTL)
+             */
+            rotate_at: string;
+            remaining_s: number;
+            /** @description The token it replaced, still valid until then (the overlap) */
+            previous_expires_at: string | null;
+            primary_cluster_id: string | null;
+        };
+        Pair: {
+            secondary: string;
+            primary: string;
+            secondary_id: string;
+            clusters: {
+                primary: components["schemas"]["PairCluster"];
+                secondary: components["schemas"]["PairCluster"];
+            };
+            /** @description The secondary's connection_state (ready when streaming) */
+            connection_state: string | null;
+            /** @description The primary's connection_status for this secondary id (connected, disconnected) */
+            primary_sees_secondary: string | null;
+            lag: {
+                /** @description The primary's last_wal minus the secondary's last_remote_wal */
+                wals: number | null;
+                primary_last_wal: number | null;
+                secondary_last_remote_wal: number | null;
+                /** @description Age of the older of the two status reads compared */
+                age_s: number | null;
+            };
+            /** @description Seconds since the secondary's last heartbeat from the primary */
+            heartbeat_age_s: number | null;
+            /** @description The secondary's corrupted_merkle_tree; null: its Vault does not report it */
+            merkle_corrupted: boolean | null;
+            versions: {
+                primary: string | null;
+                secondary: string | null;
+            };
+            /** @description The primary's DR operation token, never the token itself */
+            dr_operation_token: components["schemas"]["DrOperationTokenInfo"] | null;
+            /** @description The token of the secondary's last key-share ceremony (no TTL), never the token itself */
+            dr_ceremony_token: {
+                /** Format: date-time */
+                created_at: string;
+            } | null;
+            /** Format: date-time */
+            checked_at: string;
+        };
+        PairList: {
+            pairs: components["schemas"]["Pair"][];
+        };
+        PairCheck: {
+            /**
+             * @description The check of the failover runbook it implements
+             * @enum {string}
+             */
+            id: "P1" | "P2" | "P3" | "P4" | "P5" | "P7";
+            name: string;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            code: string;
+            detail: string;
+            fix: string | null;
+        };
+        PairReadiness: {
+            secondary: string;
+            primary: string;
+            /** @description No check failed */
+            ready: boolean;
+            checks: components["schemas"]["PairCheck"][];
+            pair: components["schemas"]["Pair"];
+        };
+        DrOperationTokenCheckView: {
+            /** @enum {string} */
+            outcome: "valid" | "invalid" | "inconclusive" | "error";
+            code: string;
+            detail: string;
+            fix: string | null;
+        };
+        DrOperationTokenRotation: {
+            secondary: string;
+            primary: string;
+            token: components["schemas"]["DrOperationTokenInfo"];
+            /** @description The new token checked on the secondary */
+            check: components["schemas"]["DrOperationTokenCheckView"];
+        };
+        PairCeremonyProgress: {
+            nonce: string;
+            progress: number;
+            required: number;
+            complete: boolean;
         };
     };
     responses: never;
@@ -1327,6 +1564,516 @@ export interface operations {
             };
             /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPairs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairList"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPair: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The pair's secondary cluster, as registered */
+                secondary: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pair"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPairReadiness: {
+        parameters: {
+            query?: {
+                /** @description The most WALs the secondary may be behind for lag to pass */
+                max_lag_wals?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The pair's secondary cluster, as registered */
+                secondary: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairReadiness"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateDrOperationToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The pair's secondary cluster, as registered */
+                secondary: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrOperationTokenRotation"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The pair does not stream (GATEWAY_ERR_PAIR_NOT_STREAMING) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startPairDrTokenCeremony: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The pair's secondary cluster, as registered */
+                secondary: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairCeremonyProgress"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ceremony is in progress on the secondary (GATEWAY_ERR_CEREMONY_IN_PROGRESS) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelPairDrTokenCeremony: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The pair's secondary cluster, as registered */
+                secondary: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cancelled: boolean;
+                    };
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submitPairDrTokenCeremonyShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The pair's secondary cluster, as registered */
+                secondary: string;
+                nonce: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PairCeremonyShareRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairCeremonyProgress"];
+                };
+            };
+            /** @description A malformed key (CORE_ERR_VALIDATION), or one the secondary refused (GATEWAY_ERR_CEREMONY_SHARE_REJECTED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND), or its agent started no ceremony with this nonce (GATEWAY_ERR_CEREMONY_UNKNOWN) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

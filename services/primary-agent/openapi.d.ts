@@ -115,6 +115,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dr/operation-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a batch DR operation token (policy and token role written when needed)
+         * @description Writes the policy and token role vault-dr-dr-operation when they are missing or differ (fact sheet 2.6), then issues a batch token with the request ttl, else VAULT_DR_OPERATION_TOKEN_TTL (8h). The token replicates to the DR secondaries, where promote and update-primary accept it as dr_operation_token. It is answered once (Cache-Control: no-store) and never logged or kept. Batch tokens cannot be renewed or revoked.
+         */
+        post: operations["createDrOperationToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dr/primary/secondary-token": {
         parameters: {
             query?: never;
@@ -308,6 +328,19 @@ export interface components {
         /**
          * @example {}
          * @example {
+         *       "ttl": "8h"
+         *     }
+         */
+        CreateDrOperationTokenRequestInput: {
+            /**
+             * @description The batch token's TTL; default VAULT_DR_OPERATION_TOKEN_TTL of this agent (8h). It cannot be renewed.
+             * @example 30m
+             */
+            ttl?: string;
+        };
+        /**
+         * @example {}
+         * @example {
          *       "primary_cluster_addr": "https://vault-dr-lb.dc1.example:8201"
          *     }
          */
@@ -351,6 +384,8 @@ export interface components {
             /** @description Secondary: the last WAL index received from the primary */
             last_remote_wal: number | null;
             secondary_id: string | null;
+            /** @description Whether Vault reports its merkle tree corrupted; null when this Vault version does not say */
+            corrupted_merkle_tree?: boolean | null;
         };
         VaultNodeHealth: {
             reachable: boolean;
@@ -489,6 +524,41 @@ export interface components {
             secondary_id: string;
             revoked: boolean;
             detail: string;
+        };
+        /**
+         * @example {
+         *       "token": "hvb.<batch token>",
+         *       "policy": "vault-dr-dr-operation",
+         *       "role": "vault-dr-dr-operation",
+         *       "ttl_seconds": 28800,
+         *       "issued_at": "2026-12-04T08:00:00.000Z",
+         *       "expires_at": "2026-12-04T16:00:00.000Z",
+         *       "primary_cluster_id": "5d9a8c1e-0b8f-4a9f-8a51-1c0d5e0c4d7a",
+         *       "changed": {
+         *         "policy": false,
+         *         "role": false
+         *       }
+         *     }
+         */
+        DrOperationToken: {
+            /** @description The batch DR operation token; answered once, never logged or kept by the agent */
+            token: string;
+            /** @description The policy it carries */
+            policy: string;
+            /** @description The token role it was issued by */
+            role: string;
+            ttl_seconds: number;
+            /** Format: date-time */
+            issued_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description The replication set id of the primary that issued it: equal on its DR secondaries, where it works */
+            primary_cluster_id: string | null;
+            /** @description Whether the policy or the token role had to be written (false: already as needed) */
+            changed: {
+                policy: boolean;
+                role: boolean;
+            };
         };
         EnablePrimaryResult: {
             /** @description false when the cluster already was a DR primary */
@@ -824,6 +894,120 @@ export interface operations {
                 };
             };
             /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT), or was no running primary within VAULT_DR_WAIT_TIMEOUT_MS (PRIMARY_ERR_ENABLE_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createDrOperationToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDrOperationTokenRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrOperationToken"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cluster is not a DR primary (PRIMARY_ERR_NOT_PRIMARY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
             504: {
                 headers: {
                     [name: string]: unknown;

@@ -295,6 +295,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dr/operation-token/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check that this DR secondary accepts a DR operation token, changing nothing
+         * @description Reads sys/storage/raft/autopilot/state on this DR secondary with the token as X-Vault-Token (the call of `vault operator raft autopilot state -dr-token`), so a token that would fail a promote is known before it is needed. Answers valid, invalid (Vault refused it) or inconclusive (this Vault does not serve the call), with a code and a fix. The token is never echoed, logged or kept.
+         */
+        post: operations["checkDrOperationToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/operation-token/ceremony": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start the DR operation token ceremony (generate-operation-token) on this DR secondary
+         * @description Vault generates the OTP, which this agent keeps in memory for the attempt; the primary's key shares are then given one by one (submitDrTokenCeremonyShare). One attempt at a time: one in progress is refused (409).
+         */
+        post: operations["startDrTokenCeremony"];
+        /** Cancel the attempt in progress, if any (idempotent) */
+        delete: operations["cancelDrTokenCeremony"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/operation-token/ceremony/{nonce}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give one key share; the last one answers the decoded DR operation token, once
+         * @description The key share is never echoed, logged or kept. Answered with Cache-Control: no-store.
+         */
+        post: operations["submitDrTokenCeremonyShare"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -344,6 +405,19 @@ export interface components {
             secondary_id: string;
             /** @description Revoke even when a secondary is connected with the id (it is cut off); refused otherwise */
             force?: boolean;
+        };
+        CeremonyShareRequestInput: {
+            /** @description One of the primary's unseal (or recovery) key shares; never echoed, logged or kept */
+            key: string;
+        };
+        /**
+         * @example {
+         *       "token": "hvb.<batch token>"
+         *     }
+         */
+        CheckDrOperationTokenRequestInput: {
+            /** @description The DR operation token to check; never echoed, logged or kept */
+            token: string;
         };
         ActivateSecondaryRequestInput: {
             /** @description The DR activation token (the JWT in wrap_info.token of secondary-token). Never echoed or logged. */
@@ -433,6 +507,8 @@ export interface components {
             /** @description Secondary: the last WAL index received from the primary */
             last_remote_wal: number | null;
             secondary_id: string | null;
+            /** @description Whether Vault reports its merkle tree corrupted; null when this Vault version does not say */
+            corrupted_merkle_tree?: boolean | null;
         };
         VaultNodeHealth: {
             reachable: boolean;
@@ -571,6 +647,44 @@ export interface components {
             secondary_id: string;
             revoked: boolean;
             detail: string;
+        };
+        CeremonyProgress: {
+            nonce: string;
+            /** @description Key shares given so far */
+            progress: number;
+            /** @description Key shares needed (the threshold of the primary's keys) */
+            required: number;
+            complete: boolean;
+            /** @description Only in the answer to the last share: the decoded DR operation token, answered once, never kept */
+            token?: string;
+        };
+        CeremonyCancelled: {
+            cancelled: boolean;
+        };
+        /**
+         * @example {
+         *       "valid": true,
+         *       "outcome": "valid",
+         *       "code": "DR_TOKEN_VALID",
+         *       "detail": "The DR secondary accepted the token for sys/storage/raft/autopilot/state.",
+         *       "fix": null,
+         *       "checked_at": "2026-12-04T08:00:00.000Z"
+         *     }
+         */
+        DrOperationTokenCheck: {
+            /** @description true only when this cluster accepted the token */
+            valid: boolean;
+            /**
+             * @description inconclusive: this Vault does not serve the validation call, so the token could not be judged
+             * @enum {string}
+             */
+            outcome: "valid" | "invalid" | "inconclusive";
+            /** @description DR_TOKEN_VALID, DR_TOKEN_REJECTED or DR_TOKEN_CHECK_UNSUPPORTED */
+            code: string;
+            detail: string;
+            fix: string | null;
+            /** Format: date-time */
+            checked_at: string;
         };
         ActivationResult: {
             /** @constant */
@@ -1822,6 +1936,411 @@ export interface operations {
             };
             /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or a secondary is connected with the id and force is not set (PRIMARY_ERR_SECONDARY_CONNECTED) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkDrOperationToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckDrOperationTokenRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrOperationTokenCheck"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cluster is not a DR secondary (SECONDARY_ERR_NOT_DR_SECONDARY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startDrTokenCeremony: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CeremonyProgress"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An attempt is in progress (SECONDARY_ERR_CEREMONY_IN_PROGRESS) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelDrTokenCeremony: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CeremonyCancelled"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submitDrTokenCeremonyShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                nonce: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CeremonyShareRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CeremonyProgress"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This agent started no attempt with this nonce (SECONDARY_ERR_CEREMONY_UNKNOWN) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,6 +16,7 @@ export const OPTIONS = {
   'allow-repoint': { type: 'boolean' },
   'skip-check': { type: 'string', multiple: true },
   state: { type: 'string' },
+  'max-lag-wals': { type: 'string' },
 } as const
 
 export type OptionName = keyof typeof OPTIONS
@@ -59,6 +60,10 @@ export const OPTION_HELP: Record<OptionName, { value?: string; text: string }> =
   },
   'skip-check': { value: '<check>', text: 'skip one preflight check by its exact name; repeat for more (names below)' },
   state: { value: HANDSHAKE_STATES.join('|'), text: 'only handshakes in this state' },
+  'max-lag-wals': {
+    value: '<n>',
+    text: 'the most WALs the secondary may be behind for the lag check to pass (default 100)',
+  },
 }
 
 export interface CommandSpec {
@@ -139,6 +144,36 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   'handshake show': { args: ['<id>'], options: [], summary: 'one handshake: its steps, checks and outcome' },
   'handshake list': { args: [], options: ['state'], summary: 'the handshakes, each with the step it is at' },
+  'pairs list': {
+    args: [],
+    options: [],
+    summary: 'every DR pair (a secondary and its primary) with its state, lag, heartbeat and DR token expiry',
+  },
+  'pairs show': {
+    args: ['<secondary>'],
+    options: ['max-lag-wals'],
+    summary: 'one pair, and whether it could fail over now: checks P1-P5 and P7, each with its fix',
+    notes: ['Exits 1 when a check fails (the pair is not ready); warnings are shown with their fix.'],
+  },
+  'dr-token rotate': {
+    args: ['<secondary>'],
+    options: [],
+    summary: "issue a new DR operation token on the pair's primary now and check it on the secondary",
+    notes: [
+      'The token is sealed in the gateway and never shown; the one before stays valid until it expires.',
+      'Exits 1 when the secondary refused the new token.',
+    ],
+  },
+  'dr-token ceremony': {
+    args: ['<secondary>'],
+    options: [],
+    summary: "make a DR operation token on the secondary from the primary's key shares (the fallback to batch tokens)",
+    notes: [
+      'Key shares are read one per line: typed without echo at the terminal, or piped on stdin; never from arguments or the environment.',
+      'The OTP is handled by the secondary agent, and the decoded token kept sealed by the gateway (never shown).',
+      'Ending the input early, a refused share or Ctrl-C cancels the attempt. Exits 1 when the ceremony did not complete.',
+    ],
+  },
   'handshake cancel': {
     args: ['<id>'],
     options: [],
@@ -150,4 +185,4 @@ export const COMMANDS: Record<string, CommandSpec> = {
 }
 
 /** The command groups, for `vault-dr clusters` and `vault-dr handshake` without a subcommand. */
-export const GROUPS = ['clusters', 'handshake'] as const
+export const GROUPS = ['clusters', 'handshake', 'pairs', 'dr-token'] as const

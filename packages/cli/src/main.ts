@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs'
+import type { Readable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { ConfigError } from '@vault-dr/core'
 import { checkNames } from './check-names.ts'
 import { COMMANDS, GLOBAL_OPTIONS, GROUPS, HANDSHAKE_STATES, OPTIONS, type OptionName } from './command-specs.ts'
 import { addCluster, clusterStatus, listClusters, removeCluster } from './commands/clusters.ts'
+import { rotateDrToken } from './commands/dr-token.ts'
+import { drTokenCeremony } from './commands/dr-token-ceremony.ts'
 import {
   cancelHandshake,
   followCommand,
@@ -12,6 +15,7 @@ import {
   showHandshake,
   startHandshake,
 } from './commands/handshakes.ts'
+import { listPairs, showPair } from './commands/pairs.ts'
 import { CliError, ExitCode } from './exit-codes.ts'
 import { type GatewayApi, gatewayClientFromEnv } from './gateway-client.ts'
 import { gatewayUnreachable } from './gateway-unreachable.ts'
@@ -85,10 +89,10 @@ function version(): string {
 }
 
 /** Runs one command line and returns its exit code; errors print without a stack (with --json, as JSON on stdout). */
-export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv, stdin: Readable = process.stdin): Promise<number> {
   const out = createOutput(argv.includes('--json'))
   try {
-    return await run(argv, env, out)
+    return await run(argv, env, out, stdin)
   } catch (err) {
     if (!(err instanceof CliError)) throw err
     out.error(err)
@@ -96,7 +100,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
   }
 }
 
-async function run(argv: string[], env: NodeJS.ProcessEnv, out: Output): Promise<number> {
+async function run(argv: string[], env: NodeJS.ProcessEnv, out: Output, stdin: Readable): Promise<number> {
   let parsed: { values: Values; positionals: string[] }
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
@@ -134,7 +138,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv, out: Output): Promise
     throw new CliError({ code: err.code, detail: err.problems.join('; '), fix }, ExitCode.usage)
   }
   try {
-    return await dispatch(client.api, out, command, positionals[command.split(' ').length], values, env)
+    return await dispatch(client.api, out, command, positionals[command.split(' ').length], values, env, stdin)
   } catch (err) {
     if (err instanceof CliError) throw err
     throw gatewayUnreachable(err, client.baseUrl)
@@ -158,6 +162,9 @@ function checkValues(command: string, v: Values): void {
     const fix = `Name checks exactly as preflight shows them: ${known.join(', ')}.`
     throw new CliError({ code: 'CLI_ERR_UNKNOWN_CHECK', detail, fix }, ExitCode.usage)
   }
+  if (v['max-lag-wals'] !== undefined && !/^\d{1,10}$/.test(v['max-lag-wals'])) {
+    throw usageError(`--max-lag-wals is a whole number of WALs, not "${v['max-lag-wals']}"`, command)
+  }
 }
 
 async function dispatch(
@@ -167,6 +174,7 @@ async function dispatch(
   arg: string | undefined,
   v: Values,
   env: NodeJS.ProcessEnv,
+  stdin: Readable,
 ): Promise<number> {
   // commandOf has refused a missing argument or required option already.
   const given = (value: string | undefined) => value as string
@@ -208,6 +216,14 @@ async function dispatch(
       return listHandshakes(api, out, v.state as (typeof HANDSHAKE_STATES)[number] | undefined)
     case 'handshake cancel':
       return cancelHandshake(api, out, given(arg))
+    case 'pairs list':
+      return listPairs(api, out)
+    case 'pairs show':
+      return showPair(api, out, given(arg), v['max-lag-wals'] === undefined ? undefined : Number(v['max-lag-wals']))
+    case 'dr-token rotate':
+      return rotateDrToken(api, out, given(arg))
+    case 'dr-token ceremony':
+      return drTokenCeremony(api, out, given(arg), stdin)
     default:
       throw usageError(`unknown command "${command}"`)
   }

@@ -5,6 +5,8 @@ import { type AgentClients, createAgentClients } from './agents/agent-clients.ts
 import { clustersRoutes } from './clusters/clusters.routes.ts'
 import { createClustersService } from './clusters/clusters.service.ts'
 import type { GatewayConfig } from './config.ts'
+import { createCeremonyService } from './dr-operation-tokens/ceremony.service.ts'
+import { createDrTokenCustody } from './dr-operation-tokens/token-custody.ts'
 import { GatewayErrors } from './gateway-errors.ts'
 import { HandshakeBus } from './handshakes/handshake-bus.ts'
 import type { RunnerHooks } from './handshakes/handshake-driver.ts'
@@ -13,7 +15,12 @@ import { OpenStreams } from './handshakes/handshake-stream.ts'
 import { handshakesRoutes } from './handshakes/handshakes.routes.ts'
 import { createHandshakesService } from './handshakes/handshakes.service.ts'
 import { STEPS } from './handshakes/steps/index.ts'
-import { createGatewayMetrics } from './metrics/gateway-metrics.ts'
+import { createGatewayMetrics, createPairMetrics } from './metrics/gateway-metrics.ts'
+import { ceremonyRoutes } from './pairs/ceremony.routes.ts'
+import { pairsRoutes } from './pairs/pairs.routes.ts'
+import { createPairsService } from './pairs/pairs.service.ts'
+import { DEFAULT_PAIRS_SETTINGS } from './pairs/pairs-defaults.ts'
+import { startPairsUpkeep } from './pairs/pairs-upkeep.ts'
 import { preflightRoutes } from './preflight/preflight.routes.ts'
 import { openStore } from './store/open-store.ts'
 import { SecretBox } from './store/secret-box.ts'
@@ -74,6 +81,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     tags: [
       { name: 'clusters', description: 'The registry of clusters and their agents, and the fleet view' },
       { name: 'handshakes', description: 'DR handshakes: preflight, enable, mint, inspect, activate, verify' },
+      { name: 'pairs', description: 'DR pairs: live status, readiness to fail over, DR operation tokens' },
     ],
     ...(deps.logStream === undefined ? {} : { logStream: deps.logStream }),
   })
@@ -94,23 +102,50 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     stopGraceMs: deps.stopGraceMs ?? settings.agentTimeoutMs,
   })
   const handshakes = createHandshakesService({ store, clusters, runner, bus, settings, now })
+  const pairSettings = config.pairs ?? DEFAULT_PAIRS_SETTINGS
+  const custody = createDrTokenCustody({
+    store,
+    box,
+    agents,
+    targetOf: clusters.targetOf,
+    now,
+    ttl: pairSettings.drTokenTtl,
+  })
+  const pairs = createPairsService({
+    store,
+    clusters,
+    agents,
+    custody,
+    metrics: createPairMetrics(registry),
+    now,
+    statusTimeoutMs: settings.fleetTimeoutMs,
+    tokenMinRemainingS: pairSettings.drTokenMinRemainingS,
+  })
+  let upkeep: ReturnType<typeof startPairsUpkeep> | undefined
 
   await app.register(
     async (v1) => {
       await v1.register(clustersRoutes, { clusters })
       await v1.register(handshakesRoutes, { handshakes, store, bus, streams })
       await v1.register(preflightRoutes, { clusters, agents, store })
+      await v1.register(pairsRoutes, { pairs })
+      await v1.register(ceremonyRoutes, {
+        ceremony: createCeremonyService({ store, box, agents, clusters, now, secondaryOf: pairs.secondaryOf }),
+      })
     },
     { prefix: '/v1' },
   )
 
   app.addHook('onReady', async () => {
     // With another store key the agent tokens cannot be opened: resuming would fail every unfinished handshake.
-    if (await verifyStoreKey(store, box, app.log)) await runner.start()
-    else app.log.error({ code: GatewayErrors.storeKeyMismatch.code }, STORE_KEY_HELP)
+    if (await verifyStoreKey(store, box, app.log)) {
+      await runner.start()
+      upkeep = startPairsUpkeep(pairs, pairSettings.upkeepMs, app.log.child({ component: 'pairs' }))
+    } else app.log.error({ code: GatewayErrors.storeKeyMismatch.code }, STORE_KEY_HELP)
   })
   app.addHook('preClose', async () => streams.closeAll())
   app.addHook('onClose', async () => {
+    await upkeep?.stop()
     await runner.stop()
     if (deps.agents === undefined) await agents.close()
     if (deps.store === undefined) await store.close()

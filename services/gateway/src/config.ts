@@ -68,6 +68,12 @@ const GatewayEnv = z.object({
   VAULT_DR_LEASE_MS: msVar(30_000),
   /** Handshakes this gateway runs at once; more wait their turn as pending, so a fleet does not swamp a primary. */
   VAULT_DR_MAX_RUNNING_HANDSHAKES: z.coerce.number().int().min(1).max(10_000).default(32),
+  /** TTL of the DR operation tokens the gateway asks primaries for; unset: the primary agent's own (8h). */
+  VAULT_DR_OPERATION_TOKEN_TTL: TokenTtl.optional(),
+  /** A DR operation token with less time left than this makes readiness warn (check P4). */
+  VAULT_DR_OPERATION_TOKEN_MIN_REMAINING: TokenTtl.default('2h'),
+  /** How often the gateway's upkeep of its pairs runs: DR operation tokens issued and checked, pair metrics. */
+  VAULT_DR_PAIRS_UPKEEP_MS: msVar(60_000),
 })
 
 /** What no single variable can say: combinations that cannot work, refused at start with the variables named. */
@@ -98,6 +104,12 @@ export interface HandshakeSettings {
   maxRunning: number
 }
 
+export interface PairsSettings {
+  drTokenTtl: string | undefined
+  drTokenMinRemainingS: number
+  upkeepMs: number
+}
+
 export interface GatewayConfig extends ServiceSettings {
   storePath: string
   /** Set when VAULT_DR_STORE is etcd://...: the members, TLS and key prefix. */
@@ -107,6 +119,8 @@ export interface GatewayConfig extends ServiceSettings {
   /** CA that signed the agents' HTTPS certificates (VAULT_DR_AGENT_CACERT). */
   agentCaPem: string | undefined
   handshakes: HandshakeSettings
+  /** Optional for callers that build a config by hand: the defaults of the variables apply. */
+  pairs?: PairsSettings
 }
 
 /** The only place the gateway reads its environment. */
@@ -135,6 +149,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       gatewayId: parsed.VAULT_DR_GATEWAY_ID,
       leaseMs: parsed.VAULT_DR_LEASE_MS,
       maxRunning: parsed.VAULT_DR_MAX_RUNNING_HANDSHAKES,
+    },
+    pairs: {
+      drTokenTtl: parsed.VAULT_DR_OPERATION_TOKEN_TTL,
+      drTokenMinRemainingS: ttlSeconds(parsed.VAULT_DR_OPERATION_TOKEN_MIN_REMAINING),
+      upkeepMs: parsed.VAULT_DR_PAIRS_UPKEEP_MS,
     },
   }
 }

@@ -7,7 +7,8 @@ import {
   vaultTokenRoutes,
 } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
-import type { PrimaryAgentConfig } from './config.ts'
+import { DEFAULT_DR_OPERATION_TOKEN_TTL, type PrimaryAgentConfig } from './config.ts'
+import { drOperationTokenRoutes } from './dr-operation-token/dr-operation-token.routes.ts'
 import { drPrimaryRoutes } from './dr-primary/dr-primary.routes.ts'
 import { PRIMARY_GRANTS } from './permissions/required-grants.ts'
 import { probeLocalCluster } from './probes/local-probe.service.ts'
@@ -25,7 +26,7 @@ export async function buildApp(config: PrimaryAgentConfig, deps: PrimaryAgentDep
   const { app, agent, tokenChecker } = await createAgentApp({
     name: 'vault-dr-primary-agent',
     description:
-      "The primary cluster's half of the Vault DR handshake: enable DR primary, mint and revoke secondary activation tokens, status and local probes.",
+      "The primary cluster's half of the Vault DR handshake: enable DR primary, mint and revoke secondary activation tokens, issue batch DR operation tokens, status and local probes.",
     config,
     logStream: deps.logStream,
     requiredGrants: PRIMARY_GRANTS,
@@ -49,6 +50,11 @@ export async function buildApp(config: PrimaryAgentConfig, deps: PrimaryAgentDep
     agent,
     waitTimeoutMs: config.agent.waitTimeoutMs,
     onRoleChange: localProbe.invalidate,
+  })
+  await app.register(drOperationTokenRoutes, {
+    prefix: '/v1',
+    agent,
+    defaultTtl: config.drOperationTokenTtl ?? DEFAULT_DR_OPERATION_TOKEN_TTL,
   })
   await app.register(secondaryTokenRoutes, { prefix: '/v1', agent, waitTimeoutMs: config.agent.waitTimeoutMs })
   await app.register(probesRoutes, { prefix: '/v1', localProbe: localProbe.get })

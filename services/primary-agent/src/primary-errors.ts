@@ -21,4 +21,10 @@ export const PrimaryErrors = {
     title: 'The cluster did not become a running DR primary in time',
     fix: 'Check the Vault server log and sys/replication/dr/status; raise VAULT_DR_WAIT_TIMEOUT_MS if it is slow.',
   }),
+  drTokenMissing: defineError({
+    code: 'PRIMARY_ERR_NO_DR_TOKEN_IN_RESPONSE',
+    status: 502,
+    title: 'Vault answered without a batch DR operation token',
+    fix: 'Check the token role auth/token/roles/vault-dr-dr-operation has token_type=batch and that batch tokens are allowed on this Vault.',
+  }),
 } as const

@@ -7,6 +7,9 @@ import {
 } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
 import type { SecondaryAgentConfig } from './config.ts'
+import { ceremonyRoutes } from './dr-operation-token/ceremony.routes.ts'
+import { createCeremonyService } from './dr-operation-token/ceremony.service.ts'
+import { drOperationTokenRoutes } from './dr-operation-token/dr-operation-token.routes.ts'
 import { drSecondaryRoutes } from './dr-secondary/dr-secondary.routes.ts'
 import { createDrSecondaryService } from './dr-secondary/dr-secondary.service.ts'
 import { SECONDARY_GRANTS } from './permissions/required-grants.ts'
@@ -29,7 +32,7 @@ export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgen
   const { app, agent, tokenChecker } = await createAgentApp({
     name: 'vault-dr-secondary-agent',
     description:
-      "The secondary cluster's half of the Vault DR handshake: inspect a token without consuming it, probe the primary from this network, activate, status.",
+      "The secondary cluster's half of the Vault DR handshake: inspect a token without consuming it, probe the primary from this network, activate, check DR operation tokens, status.",
     config,
     logStream: deps.logStream,
     requiredGrants: SECONDARY_GRANTS,
@@ -67,5 +70,7 @@ export async function buildApp(config: SecondaryAgentConfig, deps: SecondaryAgen
     service: createRoleChangeService(agent, { waitTimeoutMs: config.agent.waitTimeoutMs }),
   })
   await app.register(secondaryTokenRoutes, { prefix: '/v1', agent, waitTimeoutMs: config.agent.waitTimeoutMs })
+  await app.register(drOperationTokenRoutes, { prefix: '/v1', agent })
+  await app.register(ceremonyRoutes, { prefix: '/v1', ceremony: createCeremonyService(agent) })
   return app
 }

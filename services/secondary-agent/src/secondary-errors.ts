@@ -68,6 +68,36 @@ export const SecondaryErrors = {
     title: 'This cluster is sealed',
     fix: 'Unseal the secondary cluster (vault operator unseal) and retry.',
   }),
+  notDrSecondary: defineError({
+    code: 'SECONDARY_ERR_NOT_DR_SECONDARY',
+    status: 409,
+    title: 'This cluster is not a DR secondary',
+    fix: 'A DR operation token is checked where it is needed, on a DR secondary: check this agent points at the secondary cluster and that it was activated (getSecondaryStatus).',
+  }),
+  ceremonyInProgress: defineError({
+    code: 'SECONDARY_ERR_CEREMONY_IN_PROGRESS',
+    status: 409,
+    title: 'A DR operation token ceremony is already in progress on this cluster',
+    fix: 'Finish it with its nonce, or cancel it (cancelDrTokenCeremony) and start again: Vault runs one attempt at a time, shared with generate-root.',
+  }),
+  ceremonyUnknown: defineError({
+    code: 'SECONDARY_ERR_CEREMONY_UNKNOWN',
+    status: 404,
+    title: 'This agent started no ceremony with this nonce',
+    fix: 'The OTP of an attempt lives in the memory of the agent process that started it: after a restart, cancel the attempt and start again.',
+  }),
+  ceremonyShareRejected: defineError({
+    code: 'SECONDARY_ERR_CEREMONY_SHARE_REJECTED',
+    status: 400,
+    title: 'Vault refused the key share',
+    fix: "Give shares of the primary's unseal (or recovery) keys, each once: activation replaced this cluster's own keys. When the attempt ended, start again.",
+  }),
+  ceremonyFailed: defineError({
+    code: 'SECONDARY_ERR_CEREMONY_FAILED',
+    status: 502,
+    title: 'The DR operation token ceremony could not be completed',
+    fix: "Read the secondary's Vault log, cancel the attempt (cancelDrTokenCeremony) and start again.",
+  }),
   activationFailed: defineError({
     code: 'SECONDARY_ERR_ACTIVATION_FAILED',
     status: 502,

@@ -38,3 +38,12 @@ describe('parseDrStatus keeps a DR mode it does not know, as Vault said it', () 
     expect(parseDrStatus({})).not.toHaveProperty('reported_mode')
   })
 })
+
+describe('parseDrStatus reads corrupted_merkle_tree', () => {
+  it('as Vault reports it, and null when this Vault version does not', () => {
+    expect(parseDrStatus({ mode: 'secondary', corrupted_merkle_tree: true }).corrupted_merkle_tree).toBe(true)
+    expect(parseDrStatus({ mode: 'secondary', corrupted_merkle_tree: false }).corrupted_merkle_tree).toBe(false)
+    expect(parseDrStatus({ mode: 'secondary' }).corrupted_merkle_tree).toBeNull()
+    expect(parseDrStatus({ mode: 'secondary', corrupted_merkle_tree: 'yes' }).corrupted_merkle_tree).toBeNull()
+  })
+})

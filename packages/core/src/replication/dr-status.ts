@@ -43,6 +43,11 @@ export const DrReplicationStatus = z
     known_primary_cluster_addrs: z.array(z.string()),
     last_remote_wal: z.number().nullable().describe('Secondary: the last WAL index received from the primary'),
     secondary_id: z.string().nullable(),
+    corrupted_merkle_tree: z
+      .boolean()
+      .nullable()
+      .optional()
+      .describe('Whether Vault reports its merkle tree corrupted; null when this Vault version does not say'),
   })
   .meta({ id: 'DrReplicationStatus' })
 export type DrReplicationStatus = z.infer<typeof DrReplicationStatus>
@@ -84,5 +89,6 @@ export function parseDrStatus(data: unknown, now = Date.now()): DrReplicationSta
     known_primary_cluster_addrs: strings(d.known_primary_cluster_addrs),
     last_remote_wal: num(d.last_remote_wal),
     secondary_id: str(d.secondary_id),
+    corrupted_merkle_tree: typeof d.corrupted_merkle_tree === 'boolean' ? d.corrupted_merkle_tree : null,
   }
 }

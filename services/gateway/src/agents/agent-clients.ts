@@ -4,7 +4,10 @@ import { type AgentService, callAgent } from './agent-call.ts'
 import type {
   ActivateResult,
   ActivationState,
+  CeremonyProgress,
   ClusterStatus,
+  DrOperationToken,
+  DrOperationTokenCheck,
   EnablePrimaryRequest,
   EnablePrimaryResult,
   LocalClusterProbe,
@@ -47,6 +50,8 @@ export interface PrimaryAgentClient {
   probeLocal(signal?: Sig): Promise<LocalClusterProbe>
   /** Whether the agent's Vault token can do what its operations need (checkVaultToken). */
   vaultToken(signal?: Sig): Promise<VaultTokenCheck>
+  /** Issues a batch DR operation token (the policy and token role written when needed); the answer holds it once. */
+  createDrOperationToken?(body: { ttl?: string }, signal?: Sig): Promise<DrOperationToken>
 }
 
 /** Where the secondary's Vault reaches the primary's API, when not at the token's addr claim. */
@@ -68,6 +73,13 @@ export interface SecondaryAgentClient {
   activation(activationId: string, signal?: Sig): Promise<ActivationState>
   /** Whether the agent's Vault token can do what its operations need (checkVaultToken). */
   vaultToken(signal?: Sig): Promise<VaultTokenCheck>
+  /** Checks a DR operation token against the secondary with a call that changes nothing. */
+  checkDrOperationToken?(token: string, signal?: Sig): Promise<DrOperationTokenCheck>
+  /** The key-share ceremony on the secondary: start (Vault makes the OTP, the agent keeps it), shares, cancel. */
+  startCeremony?(signal?: Sig): Promise<CeremonyProgress>
+  /** The last share's answer holds the decoded DR operation token, once. */
+  submitCeremonyShare?(nonce: string, key: string, signal?: Sig): Promise<CeremonyProgress>
+  cancelCeremony?(signal?: Sig): Promise<{ cancelled: boolean }>
 }
 
 const unwrapAt = ({ primaryApiAddr }: UnwrapAddress = {}) =>
@@ -162,6 +174,11 @@ export function createAgentClients(opts: {
           call('probeLocalCluster', true, sig, (api, signal) => api.POST('/v1/probes/local', { signal })),
         vaultToken: (sig) =>
           call('checkVaultToken', true, sig, (api, signal) => api.GET('/v1/vault-token', { signal })),
+        // Not repeated: a repeat could issue a second token, which nobody would keep.
+        createDrOperationToken: (body, sig) =>
+          call('createDrOperationToken', false, sig, (api, signal) =>
+            api.POST('/v1/dr/operation-token', { body, signal }),
+          ),
       }
     },
     secondary(target) {
@@ -202,6 +219,26 @@ export function createAgentClients(opts: {
           ),
         vaultToken: (sig) =>
           call('checkVaultToken', true, sig, (api, signal) => api.GET('/v1/vault-token', { signal })),
+        checkDrOperationToken: (token, sig) =>
+          call('checkDrOperationToken', true, sig, (api, signal) =>
+            api.POST('/v1/dr/operation-token/check', { body: { token }, signal }),
+          ),
+        startCeremony: (sig) =>
+          call('startDrTokenCeremony', false, sig, (api, signal) =>
+            api.POST('/v1/dr/operation-token/ceremony', { signal }),
+          ),
+        submitCeremonyShare: (nonce, key, sig) =>
+          call('submitDrTokenCeremonyShare', false, sig, (api, signal) =>
+            api.POST('/v1/dr/operation-token/ceremony/{nonce}/shares', {
+              params: { path: { nonce } },
+              body: { key },
+              signal,
+            }),
+          ),
+        cancelCeremony: (sig) =>
+          call('cancelDrTokenCeremony', true, sig, (api, signal) =>
+            api.DELETE('/v1/dr/operation-token/ceremony', { signal }),
+          ),
       }
     },
     release: (cluster) => pools.release(cluster),

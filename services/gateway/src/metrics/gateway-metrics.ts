@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
+import type { Pair } from '../pairs/pairs.schemas.ts'
 
 /** The gateway's own metrics: handshakes by state (read from the store at scrape), step durations, failures. */
 export function createGatewayMetrics(registry: Registry, countByState: () => Promise<Record<HandshakeState, number>>) {
@@ -37,3 +38,66 @@ export function createGatewayMetrics(registry: Registry, countByState: () => Pro
   }
 }
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>
+
+/**
+ * Per pair (labels primary and secondary, the registered cluster names), set whenever the gateway reads a pair: by
+ * its upkeep, by getPair, listPairs and getPairReadiness. A value is removed only with the gateway's restart.
+ */
+export function createPairMetrics(registry: Registry) {
+  const labelNames = ['primary', 'secondary'] as const
+  const ready = new Gauge({
+    name: 'vault_dr_pair_ready',
+    help: 'Whether the pair passed its readiness checks (no check failed) the last time they ran: 1 or 0',
+    labelNames,
+    registers: [registry],
+  })
+  const lag = new Gauge({
+    name: 'vault_dr_pair_lag_wals',
+    help: 'WALs the secondary is behind the primary (primary last_wal minus secondary last_remote_wal)',
+    labelNames,
+    registers: [registry],
+  })
+  const heartbeat = new Gauge({
+    name: 'vault_dr_pair_heartbeat_age_seconds',
+    help: "Seconds since the secondary's last heartbeat from the primary",
+    labelNames,
+    registers: [registry],
+  })
+  const connected = new Gauge({
+    name: 'vault_dr_pair_connected',
+    help: 'Whether the secondary streams WALs from the primary (state stream-wals, connection ready): 1 or 0',
+    labelNames,
+    registers: [registry],
+  })
+  const merkle = new Gauge({
+    name: 'vault_dr_pair_merkle_corrupted',
+    help: 'Whether the secondary reports its merkle tree corrupted: 1 or 0 (absent when its Vault does not say)',
+    labelNames,
+    registers: [registry],
+  })
+  const expiry = new Gauge({
+    name: 'vault_dr_operation_token_expiry_timestamp_seconds',
+    help: "When the primary's DR operation token kept by vault-dr expires (Unix seconds)",
+    labelNames,
+    registers: [registry],
+  })
+  return {
+    observePair(pair: Pair) {
+      const labels = { primary: pair.primary, secondary: pair.secondary }
+      const streams = pair.clusters.secondary.state === 'stream-wals' && pair.connection_state === 'ready'
+      connected.set(labels, streams ? 1 : 0)
+      if (pair.merkle_corrupted === null) merkle.remove(labels)
+      else merkle.set(labels, pair.merkle_corrupted ? 1 : 0)
+      if (pair.lag.wals === null) lag.remove(labels)
+      else lag.set(labels, pair.lag.wals)
+      if (pair.heartbeat_age_s === null) heartbeat.remove(labels)
+      else heartbeat.set(labels, pair.heartbeat_age_s)
+      if (pair.dr_operation_token === null) expiry.remove(labels)
+      else expiry.set(labels, Date.parse(pair.dr_operation_token.expires_at) / 1000)
+    },
+    observeReady(pair: Pair, isReady: boolean) {
+      ready.set({ primary: pair.primary, secondary: pair.secondary }, isReady ? 1 : 0)
+    },
+  }
+}
+export type PairMetrics = ReturnType<typeof createPairMetrics>

@@ -1,13 +1,14 @@
 import type { SqliteDb } from './sqlite-db.ts'
 import type { HandshakeEvent, HandshakeRecord, NewEvent, StoredCluster } from './store.ts'
 
-export const SCHEMA_VERSION = 4
+export const SCHEMA_VERSION = 5
 
 /** SQL condition: the handshake is pending or running. */
 export const UNFINISHED = "state IN ('pending', 'running')"
 
 /**
- * Schema v4: v3 plus handshakes.activation (the last activation sent, JSON) and handshakes.revoke_pending; v3 was v2 plus
+ * Schema v5: v4 plus the dr_operation_tokens table (sqlite-dr-tokens.ts), created when missing. Schema v4: v3 plus
+ * handshakes.activation (the last activation sent, JSON) and handshakes.revoke_pending; v3 was v2 plus
  * handshakes.mint_requested_at (ADDED_COLUMNS adds both to an older file); v2 was v1 plus the
  * secondary-id index, which opening a v1 file adds. Secrets never enter it: agent tokens are
  * sealed before they reach the store, activation tokens never do. Partial unique indexes keep one unfinished

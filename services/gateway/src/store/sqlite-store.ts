@@ -2,6 +2,15 @@ import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
 import { deleteCluster, upsertCluster } from './sqlite-clusters.ts'
 import { SqliteDb } from './sqlite-db.ts'
 import {
+  DR_TOKENS_SCHEMA,
+  getCeremonyToken,
+  getDrToken,
+  listDrTokens,
+  pairedSecondaries,
+  putCeremonyToken,
+  putDrToken,
+} from './sqlite-dr-tokens.ts'
+import {
   ADDED_COLUMNS,
   clusterFromRow,
   eventFromRow,
@@ -19,7 +28,9 @@ import {
   LeaseLost,
   type NewEvent,
   type Store,
+  type StoredCeremonyToken,
   type StoredCluster,
+  type StoredDrToken,
 } from './store.ts'
 
 /**
@@ -42,6 +53,7 @@ export class SqliteStore implements Store {
     this.#db = new SqliteDb(path)
     this.#db.tx(() => {
       this.#db.exec(SCHEMA)
+      this.#db.exec(DR_TOKENS_SCHEMA)
       for (const [table, column, definition] of ADDED_COLUMNS) {
         const present = this.#db.all(`PRAGMA table_info(${table})`).some((c) => c.name === column)
         if (!present) this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
@@ -248,5 +260,29 @@ export class SqliteStore implements Store {
     return this.#db
       .all('SELECT * FROM handshake_events WHERE handshake_id = ? AND seq > ? ORDER BY seq', id, afterSeq)
       .map(eventFromRow)
+  }
+
+  async pairedSecondaries() {
+    return pairedSecondaries(this.#db)
+  }
+
+  async getDrToken(primary: string) {
+    return getDrToken(this.#db, primary)
+  }
+
+  async listDrTokens() {
+    return listDrTokens(this.#db)
+  }
+
+  async putDrToken(token: StoredDrToken, replaces: string | null) {
+    return putDrToken(this.#db, token, replaces)
+  }
+
+  async getCeremonyToken(secondary: string) {
+    return getCeremonyToken(this.#db, secondary)
+  }
+
+  async putCeremonyToken(token: StoredCeremonyToken) {
+    putCeremonyToken(this.#db, token)
   }
 }

@@ -88,6 +88,36 @@ export class LeaseLost extends Error {
   }
 }
 
+/**
+ * A primary's batch DR operation token, sealed (owner `dr-operation-token/<primary>`), and the one it replaced, kept
+ * until it expires so a valid token exists at all times during a rotation.
+ */
+export interface StoredDrToken {
+  primary: string
+  token_sealed: Uint8Array
+  issued_at: string
+  expires_at: string
+  /** The replication set id of the primary that issued it. */
+  primary_cluster_id: string | null
+  previous_sealed: Uint8Array | null
+  previous_expires_at: string | null
+  updated_at: string
+}
+
+/** The DR operation token of a secondary's last key-share ceremony, sealed (owner `dr-ceremony-token/<secondary>`). */
+export interface StoredCeremonyToken {
+  secondary: string
+  token_sealed: Uint8Array
+  created_at: string
+}
+
+/** A secondary and the primary its last succeeded handshake joined it to. */
+export interface PairedSecondary {
+  secondary: string
+  primary: string
+  secondary_id: string
+}
+
 export interface SecondaryIdHistory {
   minted: boolean
   activated: boolean
@@ -156,4 +186,13 @@ export interface Store {
   release(id: string, owner: string): Promise<void>
 
   events(id: string, afterSeq: number): Promise<HandshakeEvent[]>
+
+  /** Each secondary with the primary and secondary id of its last succeeded handshake. */
+  pairedSecondaries(): Promise<PairedSecondary[]>
+  getDrToken(primary: string): Promise<StoredDrToken | undefined>
+  listDrTokens(): Promise<StoredDrToken[]>
+  /** Writes a primary's token if the stored one is still `replaces` (its issued_at; null: none); false otherwise. */
+  putDrToken(token: StoredDrToken, replaces: string | null): Promise<boolean>
+  getCeremonyToken(secondary: string): Promise<StoredCeremonyToken | undefined>
+  putCeremonyToken(token: StoredCeremonyToken): Promise<void>
 }

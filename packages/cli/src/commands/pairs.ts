@@ -1,0 +1,75 @@
+import type { components } from '@vault-dr/gateway/openapi'
+import { ExitCode } from '../exit-codes.ts'
+import type { GatewayApi } from '../gateway-client.ts'
+import { expectData, type Output, table } from '../output.ts'
+
+type Pair = components['schemas']['Pair']
+type PairReadiness = components['schemas']['PairReadiness']
+
+const orDash = (v: number | string | null | undefined) => (v === null || v === undefined ? '-' : String(v))
+
+function tokenExpiry(pair: Pair): string {
+  const token = pair.dr_operation_token
+  return token === null ? 'none' : `${token.expires_at} (${Math.round(token.remaining_s / 60)} min left)`
+}
+
+export async function listPairs(api: GatewayApi, out: Output) {
+  const { pairs } = expectData(await api.GET('/v1/pairs'))
+  if (out.json) {
+    out.out(JSON.stringify(pairs))
+    return ExitCode.ok
+  }
+  const rows = [['SECONDARY', 'PRIMARY', 'SECONDARY ID', 'STATE', 'LAG (WALS)', 'HEARTBEAT AGE', 'DR TOKEN EXPIRES']]
+  for (const p of pairs) {
+    rows.push([
+      p.secondary,
+      p.primary,
+      p.secondary_id,
+      p.clusters.secondary.agent_reachable
+        ? `${orDash(p.clusters.secondary.state)}/${orDash(p.connection_state)}`
+        : 'agent unreachable',
+      orDash(p.lag.wals),
+      p.heartbeat_age_s === null ? '-' : `${p.heartbeat_age_s}s`,
+      tokenExpiry(p),
+    ])
+  }
+  out.out(
+    pairs.length === 0 ? 'no pairs: a pair appears once a handshake joined a secondary to its primary' : table(rows),
+  )
+  return ExitCode.ok
+}
+
+function renderReadiness(r: PairReadiness): string {
+  const { pair } = r
+  const side = (c: Pair['clusters']['primary']) =>
+    c.agent_reachable
+      ? `${c.name}: ${orDash(c.mode)} ${orDash(c.state)}, Vault ${orDash(c.version)}, ${c.sealed === false ? 'unsealed' : 'sealed or unknown'}`
+      : `${c.name}: agent unreachable (${c.error?.code ?? 'unknown'})`
+  const lines = [
+    `pair ${pair.secondary} (secondary id ${pair.secondary_id}) of primary ${pair.primary}: ${r.ready ? 'READY' : 'NOT READY'} to fail over`,
+    `  primary   ${side(pair.clusters.primary)}`,
+    `  secondary ${side(pair.clusters.secondary)}`,
+    `  connection ${orDash(pair.connection_state)}, primary sees it ${orDash(pair.primary_sees_secondary)}`,
+    `  lag ${orDash(pair.lag.wals)} WALs (compared ${orDash(pair.lag.age_s)} s ago), heartbeat ${orDash(pair.heartbeat_age_s)} s ago`,
+    `  DR operation token: ${tokenExpiry(pair)}`,
+    '',
+    table([
+      ['CHECK', 'NAME', 'STATUS', 'CODE'],
+      ...r.checks.map((c) => [c.id, c.name, c.status.toUpperCase(), c.code]),
+    ]),
+  ]
+  for (const c of r.checks)
+    if (c.status !== 'pass') lines.push(`${c.status} ${c.name}: ${c.detail}${c.fix ? `\n  fix: ${c.fix}` : ''}`)
+  return lines.join('\n')
+}
+
+/** One pair and whether it could fail over now; exits 1 when a readiness check fails. */
+export async function showPair(api: GatewayApi, out: Output, secondary: string, maxLagWals: number | undefined) {
+  const readiness = expectData(
+    await api.GET('/v1/pairs/{secondary}/readiness', {
+      params: { path: { secondary }, query: maxLagWals === undefined ? {} : { max_lag_wals: maxLagWals } },
+    }),
+  )
+  out.out(out.json ? JSON.stringify(readiness) : renderReadiness(readiness))
+  return readiness.ready ? ExitCode.ok : ExitCode.failed
+}

@@ -1,0 +1,68 @@
+import { type CodedError, isCodedError } from '@vault-dr/core'
+import type { AgentClients } from '../agents/agent-clients.ts'
+import type { ClustersService } from '../clusters/clusters.service.ts'
+import { PairsErrors } from '../pairs/pairs-errors.ts'
+import type { SecretBox } from '../store/secret-box.ts'
+import type { Store, StoredCluster } from '../store/store.ts'
+
+/** The agent's refusals, as the gateway's own 4xx answers (the agent's code kept in upstream). */
+const AGENT_REFUSALS = {
+  SECONDARY_ERR_CEREMONY_SHARE_REJECTED: PairsErrors.ceremonyShareRejected,
+  SECONDARY_ERR_CEREMONY_IN_PROGRESS: PairsErrors.ceremonyInProgress,
+  SECONDARY_ERR_CEREMONY_UNKNOWN: PairsErrors.ceremonyUnknown,
+} as const
+
+function asRefusal(err: unknown): never {
+  const code = isCodedError(err) ? (err as CodedError).upstream?.code : undefined
+  const refusal = code === undefined ? undefined : AGENT_REFUSALS[code as keyof typeof AGENT_REFUSALS]
+  if (refusal === undefined) throw err
+  const coded = err as CodedError
+  throw refusal(coded.message, coded.upstream === undefined ? { cause: err } : { cause: err, upstream: coded.upstream })
+}
+
+export const ceremonyOwner = (secondary: string) => `dr-ceremony-token/${secondary}`
+
+export interface CeremonyDeps {
+  store: Store
+  box: SecretBox
+  agents: AgentClients
+  clusters: ClustersService
+  now: () => number
+  /** The pair's secondary cluster, or GATEWAY_ERR_PAIR_NOT_FOUND. */
+  secondaryOf: (secondary: string) => Promise<StoredCluster>
+}
+
+/**
+ * The key-share ceremony of a pair's secondary, relayed to its agent: the agent keeps the OTP, the shares pass
+ * through, and the decoded token the agent answers after the last share is sealed in the store, never answered.
+ */
+export function createCeremonyService({ store, box, agents, clusters, now, secondaryOf }: CeremonyDeps) {
+  async function client(secondary: string) {
+    const c = agents.secondary(clusters.targetOf(await secondaryOf(secondary)))
+    if (c.startCeremony === undefined || c.submitCeremonyShare === undefined || c.cancelCeremony === undefined) {
+      throw PairsErrors.drTokenUnsupported(`The agent of ${secondary} cannot run the key-share ceremony`)
+    }
+    return { start: c.startCeremony, share: c.submitCeremonyShare, cancel: c.cancelCeremony }
+  }
+  return {
+    async start(secondary: string) {
+      return (await client(secondary)).start().catch(asRefusal)
+    },
+    async share(secondary: string, nonce: string, key: string) {
+      const { token, ...progress } = await (await client(secondary)).share(nonce, key).catch(asRefusal)
+      if (progress.complete && token !== undefined) {
+        const createdAt = new Date(now()).toISOString()
+        await store.putCeremonyToken({
+          secondary,
+          token_sealed: box.seal(token, ceremonyOwner(secondary)),
+          created_at: createdAt,
+        })
+      }
+      return progress
+    },
+    async cancel(secondary: string) {
+      return (await client(secondary)).cancel()
+    },
+  }
+}
+export type CeremonyService = ReturnType<typeof createCeremonyService>

@@ -1,0 +1,87 @@
+import { bodyProblemResponses, problemResponse, problemResponses } from '@vault-dr/core'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { CeremonyService } from '../dr-operation-tokens/ceremony.service.ts'
+import { PairParams } from './pairs.schemas.ts'
+
+const Progress = z
+  .object({ nonce: z.string(), progress: z.number().int(), required: z.number().int(), complete: z.boolean() })
+  .meta({ id: 'PairCeremonyProgress' })
+const ShareParams = PairParams.extend({
+  nonce: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be the nonce the ceremony started with'),
+})
+const ShareBody = z
+  .object({
+    key: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(/^[A-Za-z0-9+/=_-]+$/, 'must be a key share in hex or base64')
+      .describe("One of the primary's unseal (or recovery) key shares; never echoed, logged or kept"),
+  })
+  .strict()
+  .meta({ id: 'PairCeremonyShareRequest' })
+const pairNotFound = problemResponse('No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND)')
+
+export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }> = async (app, { ceremony }) => {
+  app.post(
+    '/pairs/:secondary/dr-operation-token/ceremony',
+    {
+      schema: {
+        operationId: 'startPairDrTokenCeremony',
+        tags: ['pairs'],
+        summary: "Start the key-share ceremony for a DR operation token on the pair's secondary",
+        description:
+          "The fallback where batch tokens are not allowed or none is valid. The secondary's agent has Vault make the " +
+          "OTP and keeps it; give the primary's key shares with submitPairDrTokenCeremonyShare.",
+        params: PairParams,
+        response: {
+          201: Progress,
+          404: pairNotFound,
+          409: problemResponse('A ceremony is in progress on the secondary (GATEWAY_ERR_CEREMONY_IN_PROGRESS)'),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await ceremony.start(request.params.secondary)),
+  )
+
+  app.post(
+    '/pairs/:secondary/dr-operation-token/ceremony/:nonce/shares',
+    {
+      schema: {
+        operationId: 'submitPairDrTokenCeremonyShare',
+        tags: ['pairs'],
+        summary: 'Give one key share; after the last, the decoded token is sealed in the store (never answered)',
+        params: ShareParams,
+        body: ShareBody,
+        response: {
+          200: Progress,
+          ...problemResponses,
+          ...bodyProblemResponses,
+          400: problemResponse(
+            'A malformed key (CORE_ERR_VALIDATION), or one the secondary refused (GATEWAY_ERR_CEREMONY_SHARE_REJECTED)',
+          ),
+          404: problemResponse(
+            'No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND), or its agent started no ceremony with this nonce (GATEWAY_ERR_CEREMONY_UNKNOWN)',
+          ),
+        },
+      },
+    },
+    async (request) => ceremony.share(request.params.secondary, request.params.nonce, request.body.key),
+  )
+
+  app.delete(
+    '/pairs/:secondary/dr-operation-token/ceremony',
+    {
+      schema: {
+        operationId: 'cancelPairDrTokenCeremony',
+        tags: ['pairs'],
+        summary: "Cancel the ceremony in progress on the pair's secondary, if any (deletes the attempt)",
+        params: PairParams,
+        response: { 200: z.object({ cancelled: z.boolean() }), 404: pairNotFound, ...problemResponses },
+      },
+    },
+    async (request) => ceremony.cancel(request.params.secondary),
+  )
+}

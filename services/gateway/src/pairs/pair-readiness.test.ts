@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { pairChecks } from './pair-readiness.ts'
+import type { Pair, TokenCheckView } from './pairs.schemas.ts'
+
+const side = (name: string, mode: string, state: string) => ({
+  name,
+  agent_reachable: true,
+  error: null,
+  vault_reachable: true,
+  sealed: false,
+  version: '1.21.0+ent',
+  ha_role: 'active',
+  mode,
+  state,
+  replication_cluster_id: 'set-a',
+  checked_at: '2026-12-04T08:00:00.000Z',
+})
+
+const token = {
+  issued_at: '2026-12-04T07:00:00.000Z',
+  expires_at: '2026-12-04T15:00:00.000Z',
+  rotate_at: '2026-12-04T11:00:00.000Z',
+  remaining_s: 7 * 3600,
+  previous_expires_at: null,
+  primary_cluster_id: 'set-a',
+}
+
+const healthy: Pair = {
+  secondary: 'dc2',
+  primary: 'dc1',
+  secondary_id: 'dc2',
+  clusters: { primary: side('dc1', 'primary', 'running'), secondary: side('dc2', 'secondary', 'stream-wals') },
+  connection_state: 'ready',
+  primary_sees_secondary: 'connected',
+  lag: { wals: 2, primary_last_wal: 12, secondary_last_remote_wal: 10, age_s: 0.1 },
+  heartbeat_age_s: 1,
+  merkle_corrupted: false,
+  versions: { primary: '1.21.0+ent', secondary: '1.21.0+ent' },
+  dr_operation_token: token,
+  dr_ceremony_token: null,
+  checked_at: '2026-12-04T08:00:00.000Z',
+}
+const valid: TokenCheckView = { outcome: 'valid', code: 'DR_TOKEN_VALID', detail: 'ok', fix: null }
+const settings = { maxLagWals: 5, maxLagAgeS: 60, tokenMinRemainingS: 7200 }
+const statusOf = (pair: Pair, check = valid) =>
+  Object.fromEntries(pairChecks(pair, check, settings).map((c) => [c.name, `${c.status} ${c.code}`]))
+
+describe('pair readiness checks', () => {
+  it('all pass on a streaming pair with a valid token accepted by the secondary', () => {
+    const checks = pairChecks(healthy, valid, settings)
+    expect(checks.every((c) => c.status === 'pass' && c.fix === null)).toBe(true)
+    expect(checks.map((c) => c.id)).toEqual(['P1', 'P2', 'P3', 'P4', 'P4', 'P5', 'P7'])
+  })
+
+  it('each turns with its own code, and every one that does not pass has a fix', () => {
+    const cases: Array<[Partial<Pair>, string, string]> = [
+      [{ merkle_corrupted: true }, 'merkle', 'fail MERKLE_CORRUPTED'],
+      [{ merkle_corrupted: null }, 'merkle', 'warn MERKLE_NOT_REPORTED'],
+      [{ lag: { ...healthy.lag, wals: 6 } }, 'lag', 'fail LAG_TOO_HIGH'],
+      [{ lag: { ...healthy.lag, age_s: 120 } }, 'lag', 'warn LAG_STALE'],
+      [{ versions: { primary: '1.21.0+ent', secondary: '1.22.0+ent' } }, 'versions', 'warn VERSION_SKEW'],
+      [{ primary_sees_secondary: 'disconnected' }, 'connection', 'warn PRIMARY_SEES_DISCONNECTED'],
+      [{ connection_state: 'transient_failure' }, 'connection', 'fail NOT_STREAMING'],
+      [{ dr_operation_token: null }, 'dr_token', 'fail DR_TOKEN_MISSING'],
+      [{ dr_operation_token: { ...token, primary_cluster_id: 'set-b' } }, 'dr_token', 'fail DR_TOKEN_OTHER_PRIMARY'],
+      [{ dr_operation_token: { ...token, remaining_s: 600 } }, 'dr_token', 'warn DR_TOKEN_EXPIRING'],
+    ]
+    for (const [change, name, expected] of cases) {
+      const pair = { ...healthy, ...change }
+      expect(statusOf(pair)[name], name).toBe(expected)
+      expect(
+        pairChecks(pair, valid, settings)
+          .filter((c) => c.status !== 'pass')
+          .every((c) => c.fix),
+      ).toBe(true)
+    }
+    const refused: TokenCheckView = { outcome: 'invalid', code: 'DR_TOKEN_REJECTED', detail: 'no', fix: 'rotate' }
+    expect(statusOf(healthy, refused).dr_token_on_secondary).toBe('fail DR_TOKEN_REJECTED')
+  })
+})

@@ -1,0 +1,269 @@
+import type { Pair, PairCheck, TokenCheckView } from './pairs.schemas.ts'
+
+export interface ReadinessSettings {
+  maxLagWals: number
+  /** How old the lag comparison may be before it is only a warning (the statuses are shared reads). */
+  maxLagAgeS: number
+  /** VAULT_DR_OPERATION_TOKEN_MIN_REMAINING, in seconds. */
+  tokenMinRemainingS: number
+}
+
+const pass = (id: PairCheck['id'], name: string, detail: string): PairCheck => ({
+  id,
+  name,
+  status: 'pass',
+  code: 'OK',
+  detail,
+  fix: null,
+})
+
+const notPass = (
+  status: 'warn' | 'fail',
+  id: PairCheck['id'],
+  name: string,
+  code: string,
+  detail: string,
+  fix: string,
+): PairCheck => ({ id, name, status, code, detail, fix })
+
+/** P1: the secondary streams from the primary, seen from both sides. */
+function connection(pair: Pair): PairCheck {
+  const { primary, secondary } = pair.clusters
+  for (const side of [primary, secondary]) {
+    if (!side.agent_reachable) {
+      return notPass(
+        'fail',
+        'P1',
+        'connection',
+        'AGENT_UNREACHABLE',
+        `The agent of ${side.name} gave no status: ${side.error?.detail ?? 'unknown'}.`,
+        `Check the agent of ${side.name} runs and the gateway reaches it (vault-dr clusters show ${side.name}).`,
+      )
+    }
+  }
+  if (secondary.state !== 'stream-wals' || pair.connection_state !== 'ready') {
+    return notPass(
+      'fail',
+      'P1',
+      'connection',
+      'NOT_STREAMING',
+      `The secondary is in state ${secondary.state ?? 'unknown'}, connection ${pair.connection_state ?? 'unknown'}.`,
+      "Check the secondary reaches every primary node's cluster port (8201) and read the secondary's Vault log; a merkle-sync ends by itself.",
+    )
+  }
+  if (pair.primary_sees_secondary !== 'connected') {
+    return notPass(
+      'warn',
+      'P1',
+      'connection',
+      'PRIMARY_SEES_DISCONNECTED',
+      `The primary lists secondary id ${pair.secondary_id} as ${pair.primary_sees_secondary ?? 'unknown'}.`,
+      "Compare both clusters' sys/replication/dr/status; the primary's view follows heartbeats.",
+    )
+  }
+  return pass('P1', 'connection', 'The secondary streams WALs and the primary lists it connected.')
+}
+
+/** P2: estimated data loss, in WALs, and how old that estimate is. */
+function lag(pair: Pair, s: ReadinessSettings): PairCheck {
+  const { wals, age_s } = pair.lag
+  if (wals === null) {
+    return notPass(
+      'warn',
+      'P2',
+      'lag',
+      'LAG_UNKNOWN',
+      'The WAL positions of both clusters could not be compared.',
+      'Check both agents answer with a replication status.',
+    )
+  }
+  if (wals > s.maxLagWals) {
+    return notPass(
+      'fail',
+      'P2',
+      'lag',
+      'LAG_TOO_HIGH',
+      `The secondary is ${wals} WALs behind (max_lag_wals ${s.maxLagWals}).`,
+      'Wait for the secondary to catch up, or check the bandwidth and latency between the sites; raise max_lag_wals only if that loss is acceptable.',
+    )
+  }
+  if (age_s !== null && age_s > s.maxLagAgeS) {
+    return notPass(
+      'warn',
+      'P2',
+      'lag',
+      'LAG_STALE',
+      `${wals} WALs behind, but compared on statuses ${age_s} s old.`,
+      'Ask again; the agents share Vault reads for VAULT_DR_STATUS_CACHE_MS.',
+    )
+  }
+  return pass('P2', 'lag', `${wals} WALs behind (max ${s.maxLagWals}), compared ${age_s ?? 0} s ago.`)
+}
+
+/** P3: no merkle corruption. */
+function merkle(pair: Pair): PairCheck {
+  if (pair.merkle_corrupted === true) {
+    return notPass(
+      'fail',
+      'P3',
+      'merkle',
+      'MERKLE_CORRUPTED',
+      'The secondary reports a corrupted merkle tree.',
+      'Run sys/replication/dr/secondary/merkle-check with a DR operation token, then reindex if it confirms.',
+    )
+  }
+  if (pair.merkle_corrupted === null) {
+    return notPass(
+      'warn',
+      'P3',
+      'merkle',
+      'MERKLE_NOT_REPORTED',
+      'The status read does not report corrupted_merkle_tree.',
+      'Run sys/replication/dr/secondary/merkle-check with the DR operation token before relying on this secondary.',
+    )
+  }
+  return pass('P3', 'merkle', 'No merkle corruption reported.')
+}
+
+/** P4: a DR operation token valid for longer than the minimum, and accepted by the secondary. */
+function drToken(pair: Pair, check: TokenCheckView | null, s: ReadinessSettings): PairCheck[] {
+  const token = pair.dr_operation_token
+  const rotate = 'Issue a new one: vault-dr dr-token rotate ' + pair.secondary
+  const batchUsable = token !== null && Date.parse(token.expires_at) > Date.parse(pair.checked_at)
+  if (!batchUsable && pair.dr_ceremony_token !== null) {
+    return [
+      pass(
+        'P4',
+        'dr_token',
+        `A key-share ceremony token (no TTL) made at ${pair.dr_ceremony_token.created_at} is kept.`,
+      ),
+    ]
+  }
+  if (token === null) {
+    return [
+      notPass(
+        'fail',
+        'P4',
+        'dr_token',
+        'DR_TOKEN_MISSING',
+        'vault-dr keeps no DR operation token for this primary.',
+        `${rotate}; the upkeep issues one once the pair streams.`,
+      ),
+    ]
+  }
+  const checks: PairCheck[] = []
+  if (Date.parse(token.expires_at) <= Date.parse(pair.checked_at)) {
+    checks.push(
+      notPass(
+        'fail',
+        'P4',
+        'dr_token',
+        'DR_TOKEN_EXPIRED',
+        `The DR operation token expired at ${token.expires_at}.`,
+        `${rotate}, and check the primary agent answers.`,
+      ),
+    )
+  } else if (
+    token.primary_cluster_id !== null &&
+    pair.clusters.primary.replication_cluster_id !== null &&
+    token.primary_cluster_id !== pair.clusters.primary.replication_cluster_id
+  ) {
+    checks.push(
+      notPass(
+        'fail',
+        'P4',
+        'dr_token',
+        'DR_TOKEN_OTHER_PRIMARY',
+        "The DR operation token was issued by another replication set than the primary's current one.",
+        rotate,
+      ),
+    )
+  } else if (token.remaining_s < s.tokenMinRemainingS) {
+    checks.push(
+      notPass(
+        'warn',
+        'P4',
+        'dr_token',
+        'DR_TOKEN_EXPIRING',
+        `The DR operation token expires in ${token.remaining_s} s (minimum ${s.tokenMinRemainingS} s).`,
+        `${rotate}; if rotation fails, check the primary agent answers (it must be reachable to issue tokens).`,
+      ),
+    )
+  } else {
+    checks.push(pass('P4', 'dr_token', `A DR operation token is valid until ${token.expires_at}.`))
+  }
+  if (check === null) return checks
+  const name = 'dr_token_on_secondary'
+  if (check.outcome === 'valid') checks.push(pass('P4', name, check.detail))
+  else if (check.outcome === 'invalid')
+    checks.push(notPass('fail', 'P4', name, check.code, check.detail, check.fix ?? rotate))
+  else
+    checks.push(
+      notPass('warn', 'P4', name, check.code, check.detail, check.fix ?? 'Check the secondary agent answers.'),
+    )
+  return checks
+}
+
+/** P5: versions that allow failback. */
+function versions(pair: Pair): PairCheck {
+  const { primary, secondary } = pair.versions
+  if (primary === null || secondary === null) {
+    return notPass(
+      'warn',
+      'P5',
+      'versions',
+      'VERSION_UNKNOWN',
+      'The version of a cluster is unknown.',
+      'Check both agents answer.',
+    )
+  }
+  if (primary !== secondary) {
+    return notPass(
+      'warn',
+      'P5',
+      'versions',
+      'VERSION_SKEW',
+      `The primary runs ${primary}, the secondary ${secondary}.`,
+      'Run the same Vault version on both: once the newer one is promoted, failing back to the older one may not be possible.',
+    )
+  }
+  return pass('P5', 'versions', `Both clusters run ${primary}.`)
+}
+
+/** P7: the DR site can run on its own: the secondary is unsealed with an active node. */
+function secondaryActive(pair: Pair): PairCheck {
+  const s = pair.clusters.secondary
+  if (s.sealed !== false || s.vault_reachable !== true) {
+    return notPass(
+      'fail',
+      'P7',
+      'secondary_unsealed',
+      'SECONDARY_SEALED',
+      `The secondary's Vault is ${s.vault_reachable === true ? 'sealed' : 'not reachable from its agent'}.`,
+      'Unseal the secondary (or check its auto-unseal KMS is reachable from the DR site).',
+    )
+  }
+  if (s.ha_role !== 'active') {
+    return notPass(
+      'warn',
+      'P7',
+      'secondary_unsealed',
+      'NO_ACTIVE_NODE',
+      `The secondary agent's node is ${s.ha_role ?? 'of unknown role'}.`,
+      "Point the secondary agent at the cluster's active node, or check the cluster has one.",
+    )
+  }
+  return pass('P7', 'secondary_unsealed', 'The secondary is unsealed and its agent reaches the active node.')
+}
+
+/** Checks P1-P5 and P7 that apply to a pair whose primary is up (P6 fencing and P8 traffic are the failover's). */
+export function pairChecks(pair: Pair, tokenCheck: TokenCheckView | null, s: ReadinessSettings): PairCheck[] {
+  return [
+    connection(pair),
+    lag(pair, s),
+    merkle(pair),
+    ...drToken(pair, tokenCheck, s),
+    versions(pair),
+    secondaryActive(pair),
+  ]
+}

@@ -1,0 +1,8 @@
+import type { PairsSettings } from '../config.ts'
+
+/** The defaults of VAULT_DR_OPERATION_TOKEN_TTL (the agent's), _MIN_REMAINING (2h) and VAULT_DR_PAIRS_UPKEEP_MS. */
+export const DEFAULT_PAIRS_SETTINGS: PairsSettings = {
+  drTokenTtl: undefined,
+  drTokenMinRemainingS: 7_200,
+  upkeepMs: 60_000,
+}

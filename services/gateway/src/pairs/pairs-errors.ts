@@ -1,0 +1,41 @@
+import { defineError } from '@vault-dr/core'
+
+/** The pairs' and DR operation tokens' part of the gateway's catalogue. */
+export const PairsErrors = {
+  pairNotFound: defineError({
+    code: 'GATEWAY_ERR_PAIR_NOT_FOUND',
+    status: 404,
+    title: 'No such pair',
+    fix: 'A pair is named by its registered secondary cluster, once a handshake joined it to a primary: list them with GET /v1/pairs (vault-dr pairs list).',
+  }),
+  notStreaming: defineError({
+    code: 'GATEWAY_ERR_PAIR_NOT_STREAMING',
+    status: 409,
+    title: 'The pair does not stream: no DR operation token is issued for it',
+    fix: "Check the pair (GET /v1/pairs/{secondary}/readiness): the secondary must stream WALs from the primary, and the primary's agent must answer.",
+  }),
+  drTokenUnsupported: defineError({
+    code: 'GATEWAY_ERR_DR_TOKEN_UNSUPPORTED',
+    status: 502,
+    title: "The cluster's agent cannot issue or check DR operation tokens",
+    fix: 'Upgrade the primary and secondary agents to a version with createDrOperationToken and checkDrOperationToken.',
+  }),
+  ceremonyShareRejected: defineError({
+    code: 'GATEWAY_ERR_CEREMONY_SHARE_REJECTED',
+    status: 400,
+    title: 'The secondary refused the key share',
+    fix: "Give shares of the primary's unseal (or recovery) keys, each once: activation replaced the secondary's own keys. Wrong shares end the attempt: start again.",
+  }),
+  ceremonyInProgress: defineError({
+    code: 'GATEWAY_ERR_CEREMONY_IN_PROGRESS',
+    status: 409,
+    title: 'A key-share ceremony is already in progress on the secondary',
+    fix: 'Finish it, or cancel it (vault-dr dr-token ceremony is cancelled by Ctrl-C; DELETE …/dr-operation-token/ceremony) and start again.',
+  }),
+  ceremonyUnknown: defineError({
+    code: 'GATEWAY_ERR_CEREMONY_UNKNOWN',
+    status: 404,
+    title: "The secondary's agent started no ceremony with this nonce",
+    fix: 'The OTP lives in the memory of the agent process that started the attempt: after its restart, cancel and start again.',
+  }),
+} as const

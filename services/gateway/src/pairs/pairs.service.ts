@@ -1,0 +1,263 @@
+import { isCodedError, withDeadline } from '@vault-dr/core'
+import type { AgentClients } from '../agents/agent-clients.ts'
+import type { ClusterStatus } from '../agents/agent-types.ts'
+import type { ClustersService } from '../clusters/clusters.service.ts'
+import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
+import { GatewayErrors } from '../gateway-errors.ts'
+import type { PairMetrics } from '../metrics/gateway-metrics.ts'
+import type { PairedSecondary, Store, StoredCluster, StoredDrToken } from '../store/store.ts'
+import { raceAbort } from '../util/abort.ts'
+import { pairChecks, type ReadinessSettings } from './pair-readiness.ts'
+import { pairView, type Side } from './pair-view.ts'
+import type { Pair, PairCheck, PairReadiness, TokenCheckView } from './pairs.schemas.ts'
+import { PairsErrors } from './pairs-errors.ts'
+import { primaryNodesCheck } from './primary-nodes.ts'
+
+export interface PairsServiceDeps {
+  store: Store
+  clusters: ClustersService
+  agents: AgentClients
+  custody: TokenCustody
+  metrics: PairMetrics
+  now: () => number
+  /** Deadline of each agent's status read. */
+  statusTimeoutMs: number
+  /** VAULT_DR_OPERATION_TOKEN_MIN_REMAINING, in seconds. */
+  tokenMinRemainingS: number
+}
+
+/** A pair as the store knows it: both clusters still registered with their roles. */
+interface Resolved {
+  names: PairedSecondary
+  primary: StoredCluster
+  secondary: StoredCluster
+}
+
+/** A pair's view and the primary's stored token (sealed) it was built with. */
+interface Viewed {
+  pair: Pair
+  token: StoredDrToken | undefined
+  /** The secondary's status, when its agent answered. */
+  secondaryStatus: ClusterStatus | undefined
+}
+
+export type PairsService = ReturnType<typeof createPairsService>
+
+/** How long a check of the same token on a secondary is reused. */
+const CHECK_REUSE_MS = 5_000
+/** How long a probe of the primary's other nodes from a secondary is reused: it opens connections to each. */
+const NODES_REUSE_MS = 30_000
+
+/**
+ * Pairs: each registered secondary that a handshake joined to a registered primary, shown from live status (the
+ * agents' shared reads), with the primary's DR operation token (never the token). Readiness runs checks P1-P5 and P7.
+ */
+export function createPairsService(deps: PairsServiceDeps) {
+  const { store, clusters, agents, custody, metrics, now, statusTimeoutMs } = deps
+  /** Aborted when the gateway closes: calls to agents in flight end at once. */
+  const closing = new AbortController()
+  const { signal } = closing
+
+  async function resolveAll(): Promise<Resolved[]> {
+    const [paired, registered] = await Promise.all([store.pairedSecondaries(), store.listClusters()])
+    const byName = new Map(registered.map((c) => [c.name, c]))
+    const out: Resolved[] = []
+    for (const names of paired) {
+      const primary = byName.get(names.primary)
+      const secondary = byName.get(names.secondary)
+      if (primary?.role === 'primary' && secondary?.role === 'secondary') out.push({ names, primary, secondary })
+    }
+    return out
+  }
+
+  async function resolve(secondary: string): Promise<Resolved> {
+    const found = (await resolveAll()).find((p) => p.names.secondary === secondary)
+    if (found === undefined) {
+      throw PairsErrors.pairNotFound(
+        `No pair has the secondary ${secondary}: it is not registered or no handshake joined it`,
+      )
+    }
+    return found
+  }
+
+  async function side(cluster: StoredCluster, read: (signal: AbortSignal) => Promise<ClusterStatus>) {
+    try {
+      const status = await withDeadline(statusTimeoutMs, signal, ({ signal: callSignal }) =>
+        raceAbort(read(callSignal), callSignal),
+      )
+      return { status } as Side
+    } catch (err) {
+      const coded = isCodedError(err)
+        ? err
+        : GatewayErrors.agentTimeout(`The agent of ${cluster.name} gave no status within ${statusTimeoutMs} ms`)
+      return { error: { code: coded.code, detail: coded.message } } as Side
+    }
+  }
+
+  async function view(p: Resolved): Promise<Viewed> {
+    const [primary, secondary, token] = await Promise.all([
+      side(p.primary, (signal) =>
+        agents
+          .primary(clusters.targetOf(p.primary))
+          .status(signal, { fresh: false, secondaryId: p.names.secondary_id, timeoutMs: statusTimeoutMs }),
+      ),
+      side(p.secondary, (signal) =>
+        agents.secondary(clusters.targetOf(p.secondary)).status(signal, { fresh: false, timeoutMs: statusTimeoutMs }),
+      ),
+      custody.get(p.primary.name),
+    ])
+    const ceremony = await store.getCeremonyToken(p.names.secondary)
+    const info = token === undefined ? null : custody.info(token)
+    const pair = pairView(
+      p.names,
+      primary,
+      secondary,
+      info,
+      now(),
+      ceremony ? { created_at: ceremony.created_at } : null,
+    )
+    metrics.observePair(pair)
+    return { pair, token, secondaryStatus: 'status' in secondary ? secondary.status : undefined }
+  }
+
+  /**
+   * Each secondary's last check of a token, shared by concurrent callers and reused for CHECK_REUSE_MS while the token
+   * is unexpired: readiness polled at any rate asks the secondary's Vault a bounded number of times.
+   */
+  const checks = new Map<string, { token: string; at: number; result: Promise<TokenCheckView> }>()
+
+  async function checkOnSecondary(p: Resolved, token: StoredDrToken | undefined): Promise<TokenCheckView | null> {
+    if (token === undefined) return null
+    const key = `${token.primary}|${token.issued_at}`
+    const last = checks.get(p.names.secondary)
+    const fresh = now() - CHECK_REUSE_MS < (last?.at ?? Number.NEGATIVE_INFINITY)
+    if (last?.token === key && fresh && Date.parse(token.expires_at) > now()) return last.result
+    const result = askSecondary(p, token)
+    checks.set(p.names.secondary, { token: key, at: now(), result })
+    const outcome = await result
+    if (outcome.outcome === 'error') checks.delete(p.names.secondary)
+    return outcome
+  }
+
+  /** The primary's other nodes probed from the secondary, shared and reused for NODES_REUSE_MS per secondary. */
+  const nodeProbes = new Map<string, { at: number; result: Promise<PairCheck> }>()
+  function probeNodes(p: Resolved, secondaryStatus: ClusterStatus | undefined): Promise<PairCheck> {
+    const last = nodeProbes.get(p.names.secondary)
+    if (last !== undefined && now() - last.at < NODES_REUSE_MS && secondaryStatus !== undefined) return last.result
+    const result = primaryNodesCheck(agents.secondary(clusters.targetOf(p.secondary)), secondaryStatus, signal)
+    if (secondaryStatus !== undefined) nodeProbes.set(p.names.secondary, { at: now(), result })
+    return result
+  }
+
+  async function askSecondary(p: Resolved, token: StoredDrToken): Promise<TokenCheckView> {
+    const clear = custody.open(token)
+    if (clear === undefined) {
+      return {
+        outcome: 'error',
+        code: GatewayErrors.storeKeyMismatch.code,
+        detail: 'The stored DR operation token cannot be decrypted with this store key.',
+        fix: 'Start the gateway with the VAULT_DR_STORE_KEY the store was written with, or rotate the token.',
+      }
+    }
+    const client = agents.secondary(clusters.targetOf(p.secondary))
+    if (client.checkDrOperationToken === undefined) {
+      return {
+        outcome: 'error',
+        code: PairsErrors.drTokenUnsupported.code,
+        detail: 'The secondary agent cannot check DR operation tokens.',
+        fix: null,
+      }
+    }
+    try {
+      const { outcome, code, detail, fix } = await client.checkDrOperationToken(clear, signal)
+      return { outcome, code, detail, fix }
+    } catch (err) {
+      const coded = isCodedError(err) ? err : undefined
+      return {
+        outcome: 'error',
+        code: coded?.code ?? 'GATEWAY_ERR_AGENT_FAILED',
+        detail: `The secondary agent could not check the token: ${coded?.message ?? String(err)}`,
+        fix: 'Check the secondary agent and its Vault answer (vault-dr clusters show <secondary>).',
+      }
+    }
+  }
+
+  function settings(maxLagWals: number): ReadinessSettings {
+    return { maxLagWals, maxLagAgeS: 60, tokenMinRemainingS: deps.tokenMinRemainingS }
+  }
+
+  /** Readiness of a pair, from a view just read when the caller has one. */
+  async function readinessOf(p: Resolved, maxLagWals: number, read?: Viewed): Promise<PairReadiness> {
+    const { pair, token, secondaryStatus } = read ?? (await view(p))
+    const [tokenCheck, nodes] = await Promise.all([checkOnSecondary(p, token), probeNodes(p, secondaryStatus)])
+    const checks = [...pairChecks(pair, tokenCheck, settings(maxLagWals)), nodes]
+    const ready = checks.every((c) => c.status !== 'fail')
+    metrics.observeReady(pair, ready)
+    return { secondary: pair.secondary, primary: pair.primary, ready, checks, pair }
+  }
+
+  /** Issues (or re-issues when due, or always with `force`) the pair's primary's token, when the pair streams. */
+  async function keepToken(p: Resolved, pair: Pair, force: boolean) {
+    if (pair.clusters.secondary.state !== 'stream-wals' || pair.clusters.primary.mode !== 'primary') {
+      throw PairsErrors.notStreaming(
+        `Pair ${pair.secondary}: the secondary is in state ${pair.clusters.secondary.state ?? 'unknown'} and the primary in mode ${pair.clusters.primary.mode ?? 'unknown'}`,
+      )
+    }
+    return custody.ensure(p.primary, pair.clusters.primary.replication_cluster_id, { force, signal })
+  }
+
+  return {
+    async list(): Promise<Pair[]> {
+      return Promise.all((await resolveAll()).map(async (p) => (await view(p)).pair))
+    },
+    /** The pair's secondary cluster, or GATEWAY_ERR_PAIR_NOT_FOUND. */
+    async secondaryOf(secondary: string) {
+      return (await resolve(secondary)).secondary
+    },
+    async get(secondary: string): Promise<Pair> {
+      return (await view(await resolve(secondary))).pair
+    },
+    async readiness(secondary: string, maxLagWals: number): Promise<PairReadiness> {
+      return readinessOf(await resolve(secondary), maxLagWals)
+    },
+    /** On demand: a new token on the pair's primary, kept with the one before, and checked on the secondary. */
+    async rotate(secondary: string) {
+      const p = await resolve(secondary)
+      const { pair } = await view(p)
+      const { token } = await keepToken(p, pair, true)
+      const check = (await checkOnSecondary(p, token)) ?? {
+        outcome: 'error' as const,
+        code: 'DR_TOKEN_MISSING',
+        detail: 'No token was kept.',
+        fix: null,
+      }
+      return { secondary, primary: p.primary.name, token: custody.info(token), check }
+    },
+    /**
+     * One round of upkeep: for every pair that streams, its primary's token is issued or re-issued when due (once per
+     * primary), then checked on the secondary; readiness metrics are updated. Failures are reported, not thrown.
+     */
+    /** Ends the agent calls in flight (the gateway is closing). */
+    close() {
+      closing.abort()
+    },
+    async upkeep(maxLagWals = 100): Promise<Array<{ secondary: string; error?: string; rotated?: string }>> {
+      const pairs = await resolveAll()
+      return Promise.all(
+        pairs.map(async (p) => {
+          try {
+            const read = await view(p)
+            const { token, rotated } = await keepToken(p, read.pair, false)
+            // A token issued just now is not in the view yet: the view is read again only then.
+            await readinessOf(p, maxLagWals, rotated === undefined ? { ...read, token } : undefined)
+            return { secondary: p.names.secondary, ...(rotated === undefined ? {} : { rotated }) }
+          } catch (err) {
+            const code = isCodedError(err) ? err.code : 'GATEWAY_ERR_INTERNAL'
+            await readinessOf(p, maxLagWals).catch(() => undefined)
+            return { secondary: p.names.secondary, error: code }
+          }
+        }),
+      )
+    },
+  }
+}

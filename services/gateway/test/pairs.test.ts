@@ -1,0 +1,346 @@
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createAgentClients } from '../src/agents/agent-clients.ts'
+import { SecretBox } from '../src/store/secret-box.ts'
+import { SqliteStore } from '../src/store/sqlite-store.ts'
+import {
+  API_TOKEN,
+  AUTH,
+  createHandshake,
+  PRIMARY_AGENT_TOKEN,
+  register,
+  SECONDARY_AGENT_TOKEN,
+  startGateway,
+  storeBytes,
+  tempDir,
+  until,
+  waitFor,
+} from './helpers/gateway.ts'
+import { type PairsWorld, startPairsWorld, tokenRecordingClients } from './helpers/pairs-world.ts'
+
+type Gateway = Awaited<ReturnType<typeof startGateway>>
+
+let dir: string
+let cleanup: () => void
+let world: PairsWorld
+let rec: ReturnType<typeof tokenRecordingClients>
+const gateways: Gateway[] = []
+
+beforeEach(() => {
+  ;({ dir, cleanup } = tempDir())
+  rec = tokenRecordingClients(createAgentClients({ timeoutMs: 10_000 }))
+})
+afterEach(async () => {
+  for (const gw of gateways.splice(0)) await gw.app.close()
+  await rec.clients.close()
+  await world?.close()
+  cleanup()
+})
+
+/** A gateway on a pair joined by a handshake: dc1 primary, dc2 its DR secondary. */
+async function joinedPair(env: Record<string, string> = {}, worldOpts: Parameters<typeof startPairsWorld>[0] = {}) {
+  world = await startPairsWorld(worldOpts)
+  const gw = await startGateway(join(dir, 'gw.sqlite'), { agents: rec.clients }, env)
+  gateways.push(gw)
+  await register(gw.app, 'dc1', 'primary', world.primaryUrl, PRIMARY_AGENT_TOKEN)
+  await register(gw.app, 'dc2', 'secondary', world.secondaryUrl, SECONDARY_AGENT_TOKEN)
+  const created = await createHandshake(gw.app)
+  expect((await waitFor(gw.app, created.json().id)).state).toBe('succeeded')
+  return gw
+}
+
+const get = async (gw: Gateway, url: string) => {
+  const res = await gw.app.inject({ method: 'GET', url, headers: AUTH })
+  return { status: res.statusCode, json: res.json() as Record<string, any>, body: res.body }
+}
+const rotate = async (gw: Gateway, secondary = 'dc2') => {
+  const res = await gw.app.inject({
+    method: 'POST',
+    url: `/v1/pairs/${secondary}/dr-operation-token/rotate`,
+    headers: AUTH,
+  })
+  return { status: res.statusCode, json: res.json() as Record<string, any>, body: res.body }
+}
+const metric = (text: string, name: string) =>
+  Number(new RegExp(`^${name}\\{primary="dc1",secondary="dc2"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
+
+/** The token the store keeps for dc1, opened as the gateway would (the store key is the API token here). */
+async function storedToken(): Promise<{ token: string; expiresAt: number; previous: string | undefined }> {
+  const store = new SqliteStore(join(dir, 'gw.sqlite'))
+  try {
+    const row = await store.getDrToken('dc1')
+    if (row === undefined) throw new Error('no token stored')
+    const box = new SecretBox(API_TOKEN)
+    return {
+      token: box.open(row.token_sealed, 'dr-operation-token/dc1') ?? '',
+      expiresAt: Date.parse(row.expires_at),
+      previous: row.previous_sealed === null ? undefined : box.open(row.previous_sealed, 'dr-operation-token/dc1'),
+    }
+  } finally {
+    await store.close()
+  }
+}
+
+/** Whether the secondary accepts a token now, asked through its agent as the gateway does. */
+async function acceptedBySecondary(token: string): Promise<boolean> {
+  const res = await fetch(`${world.secondaryUrl}/v1/dr/operation-token/check`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SECONDARY_AGENT_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+  })
+  return ((await res.json()) as { valid: boolean }).valid
+}
+
+describe('pairs', () => {
+  it('lists a pair joined by a handshake from live status, and shows it; no pair before', async () => {
+    world = await startPairsWorld()
+    const gw = await startGateway(join(dir, 'gw.sqlite'), { agents: rec.clients })
+    gateways.push(gw)
+    expect((await get(gw, '/v1/pairs')).json).toEqual({ pairs: [] })
+    const missing = await get(gw, '/v1/pairs/dc2')
+    expect(missing.status).toBe(404)
+    expect(missing.json.code).toBe('GATEWAY_ERR_PAIR_NOT_FOUND')
+    const bad = await get(gw, '/v1/pairs/Not_A_Name')
+    expect(bad.status).toBe(400)
+    expect(bad.json.detail).toContain('secondary')
+  })
+
+  it('shows both clusters, secondary id, connection, lag, heartbeat and versions of a joined pair', async () => {
+    const gw = await joinedPair()
+    const listed = await get(gw, '/v1/pairs')
+    expect(listed.json.pairs).toHaveLength(1)
+    const pair = (await get(gw, '/v1/pairs/dc2')).json
+    expect(pair).toMatchObject({
+      secondary: 'dc2',
+      primary: 'dc1',
+      secondary_id: 'dc2',
+      connection_state: 'ready',
+      primary_sees_secondary: 'connected',
+      clusters: {
+        primary: { name: 'dc1', agent_reachable: true, mode: 'primary', sealed: false },
+        secondary: { name: 'dc2', agent_reachable: true, mode: 'secondary', state: 'stream-wals' },
+      },
+      dr_operation_token: null,
+    })
+    expect(pair.lag.wals).toBeGreaterThanOrEqual(0)
+    expect(pair.lag.age_s).toBeGreaterThanOrEqual(0)
+    expect(pair.versions.primary).toMatch(/\+ent/)
+    expect(pair.clusters.primary.replication_cluster_id).toBe(pair.clusters.secondary.replication_cluster_id)
+  })
+
+  it('is not ready without a DR operation token; a rotation makes one the secondary accepts, and it is ready', async () => {
+    const gw = await joinedPair()
+    const before = (await get(gw, '/v1/pairs/dc2/readiness')).json
+    expect(before.ready).toBe(false)
+    expect(before.checks.find((c: any) => c.name === 'dr_token')).toMatchObject({
+      id: 'P4',
+      status: 'fail',
+      code: 'DR_TOKEN_MISSING',
+      fix: expect.stringContaining('dr-token rotate dc2'),
+    })
+
+    const rotated = await rotate(gw)
+    expect(rotated.status, rotated.body).toBe(200)
+    expect(rotated.json.check).toMatchObject({ outcome: 'valid', code: 'DR_TOKEN_VALID' })
+    expect(rotated.json.token.remaining_s).toBeGreaterThan(7 * 3600)
+    expect(rec.issued).toHaveLength(1)
+
+    const after = (await get(gw, '/v1/pairs/dc2/readiness?max_lag_wals=1000')).json
+    const statuses = Object.fromEntries(after.checks.map((c: any) => [c.name, c.status]))
+    expect(statuses).toEqual({
+      connection: 'pass',
+      lag: 'pass',
+      merkle: 'pass',
+      dr_token: 'pass',
+      dr_token_on_secondary: 'pass',
+      versions: 'pass',
+      secondary_unsealed: 'pass',
+      primary_nodes: 'pass',
+    })
+    expect(after.ready).toBe(true)
+    expect(after.pair.dr_operation_token.expires_at).toBe(rotated.json.token.expires_at)
+
+    const metrics = (await gw.app.inject({ url: '/metrics' })).body
+    expect(metric(metrics, 'vault_dr_pair_ready')).toBe(1)
+    expect(metric(metrics, 'vault_dr_pair_connected')).toBe(1)
+    expect(metric(metrics, 'vault_dr_pair_merkle_corrupted')).toBe(0)
+    expect(metric(metrics, 'vault_dr_pair_lag_wals')).toBeGreaterThanOrEqual(0)
+    expect(metric(metrics, 'vault_dr_pair_heartbeat_age_seconds')).toBeGreaterThanOrEqual(0)
+    expect(metric(metrics, 'vault_dr_operation_token_expiry_timestamp_seconds')).toBe(
+      Date.parse(rotated.json.token.expires_at) / 1000,
+    )
+
+    // The token made by vault-dr is the one kept, and appears nowhere but sealed in the store.
+    const [token] = rec.issued
+    expect((await storedToken()).token).toBe(token)
+    const seen = [before, rotated.body, after, (await get(gw, '/v1/pairs')).body, metrics].map((x) => JSON.stringify(x))
+    for (const text of [...seen, gw.logs.text, world.agentLogs.text, storeBytes(dir)]) {
+      expect(text).not.toContain(token)
+    }
+  })
+
+  it('fails lag and connection when writes stop reaching the secondary, and P7 when it is sealed', async () => {
+    const gw = await joinedPair()
+    const bad = await get(gw, '/v1/pairs/dc2/readiness?max_lag_wals=-1')
+    expect(bad.status).toBe(400)
+    expect(bad.json.detail).toContain('max_lag_wals')
+
+    await world.primary.faults.closeClusterListener()
+    world.primary.faults.write('sys/policies/acl/lag-1')
+    world.primary.faults.write('sys/policies/acl/lag-2')
+    const check = async (name: string) =>
+      (await get(gw, '/v1/pairs/dc2/readiness?max_lag_wals=1')).json.checks.find((c: any) => c.name === name)
+    await until(async () => (await check('lag')).status === 'fail', 'lag to fail')
+    expect(await check('lag')).toMatchObject({ id: 'P2', code: 'LAG_TOO_HIGH', fix: expect.any(String) })
+    await until(async () => (await check('connection')).status !== 'pass', 'the connection check to turn')
+    expect((await check('connection')).fix).toEqual(expect.any(String))
+
+    world.secondary.faults.seal()
+    expect(await check('secondary_unsealed')).toMatchObject({ id: 'P7', status: 'fail', code: 'SECONDARY_SEALED' })
+    const metrics = (await gw.app.inject({ url: '/metrics' })).body
+    expect(metric(metrics, 'vault_dr_pair_ready')).toBe(0)
+    expect(metric(metrics, 'vault_dr_pair_connected')).toBe(0)
+  })
+
+  it('with a short TTL, re-issues the token at half its TTL, keeps the one before, and a valid one exists throughout', async () => {
+    const gw = await joinedPair({ VAULT_DR_PAIRS_UPKEEP_MS: '100', VAULT_DR_OPERATION_TOKEN_TTL: '4s' })
+    await until(() => rec.issued.length >= 1, 'the upkeep to issue a token')
+    const seenValid: boolean[] = []
+    const sampleUntil = async (issued: number) => {
+      while (rec.issued.length < issued) {
+        const { token, previous } = await storedToken()
+        seenValid.push(await acceptedBySecondary(token))
+        // The one kept beside it is the one issued just before it (the agent may have issued a newer one not stored yet).
+        if (previous !== undefined) expect(rec.issued.indexOf(previous)).toBe(rec.issued.indexOf(token) - 1)
+        await sleep(100)
+      }
+    }
+    // The first rotation comes at half the first token's TTL: the secondary still accepts the first one then.
+    await sampleUntil(2)
+    const [first] = rec.issued
+    if (first === undefined) throw new Error('no token')
+    expect(await acceptedBySecondary(first)).toBe(true)
+    await until(async () => (await storedToken()).previous === first, 'the first token to be kept beside the second')
+    // Until a second rotation (about 2 s more), the kept token is accepted at every sample.
+    await sampleUntil(3)
+    expect(seenValid.length).toBeGreaterThan(5)
+    expect(seenValid.every(Boolean)).toBe(true)
+    await until(async () => !(await acceptedBySecondary(first)), 'the first token to expire', 10_000)
+    for (const token of rec.issued) {
+      expect(gw.logs.text).not.toContain(token)
+      expect(world.agentLogs.text).not.toContain(token)
+      expect(storeBytes(dir)).not.toContain(token)
+    }
+  })
+
+  it('fails P4 once the kept token expired, on the gateway and on the secondary', async () => {
+    const gw = await joinedPair({ VAULT_DR_OPERATION_TOKEN_TTL: '2s' })
+    expect((await rotate(gw)).json.check.outcome).toBe('valid')
+    const readiness = async () => (await get(gw, '/v1/pairs/dc2/readiness')).json
+    const { expires_at: expiresAt } = (await readiness()).pair.dr_operation_token
+    await until(() => Date.now() > Date.parse(expiresAt), 'the token to expire')
+    const after = await readiness()
+    expect(after.ready).toBe(false)
+    const byName = Object.fromEntries(after.checks.map((c: any) => [c.name, c]))
+    expect(byName.dr_token).toMatchObject({ status: 'fail', code: 'DR_TOKEN_EXPIRED', fix: expect.any(String) })
+    expect(byName.dr_token_on_secondary).toMatchObject({ status: 'fail', code: 'DR_TOKEN_REJECTED' })
+  })
+
+  it('closes while the upkeep waits on a primary agent that does not answer: the call is abandoned', async () => {
+    world = await startPairsWorld()
+    let waiting: () => void = () => {}
+    const called = new Promise<void>((resolve) => {
+      waiting = resolve
+    })
+    const base = rec.clients
+    const hanging = {
+      ...base,
+      primary: (target: Parameters<typeof base.primary>[0]) => ({
+        ...base.primary(target),
+        createDrOperationToken: (_body: unknown, signal?: AbortSignal) =>
+          new Promise<never>((_, reject) => {
+            waiting()
+            signal?.addEventListener('abort', () => reject(signal.reason), { once: true })
+          }),
+      }),
+    }
+    const gw = await startGateway(join(dir, 'gw.sqlite'), { agents: hanging }, { VAULT_DR_PAIRS_UPKEEP_MS: '100' })
+    await register(gw.app, 'dc1', 'primary', world.primaryUrl, PRIMARY_AGENT_TOKEN)
+    await register(gw.app, 'dc2', 'secondary', world.secondaryUrl, SECONDARY_AGENT_TOKEN)
+    expect((await waitFor(gw.app, (await createHandshake(gw.app)).json().id)).state).toBe('succeeded')
+    await called
+    // Without the abort, close would wait for an answer that never comes (and the test would time out).
+    await gw.app.close()
+    expect(gw.logs.text).not.toContain('hvb.')
+  })
+
+  it("runs the key-share ceremony through the secondary's agent and keeps the token sealed; it promotes by hand", async () => {
+    const gw = await joinedPair()
+    const url = '/v1/pairs/dc2/dr-operation-token/ceremony'
+    const post = async (path: string, payload?: object) => {
+      const res = await gw.app.inject({ method: 'POST', url: path, headers: AUTH, ...(payload ? { payload } : {}) })
+      return { status: res.statusCode, json: res.json() as Record<string, any>, body: res.body }
+    }
+    const wrongKey = Buffer.alloc(33, 9).toString('base64')
+    const first = await post(url)
+    expect(first.status, first.body).toBe(201)
+    const refused = await post(`${url}/${first.json.nonce}/shares`, { key: wrongKey })
+    expect(refused.status).toBe(400)
+    expect(refused.json).toMatchObject({ code: 'GATEWAY_ERR_CEREMONY_SHARE_REJECTED', fix: expect.any(String) })
+    expect(refused.json.upstream.code).toBe('SECONDARY_ERR_CEREMONY_SHARE_REJECTED')
+    expect(refused.body).not.toContain(wrongKey)
+
+    const started = await post(url)
+    expect(started.json).toMatchObject({ progress: 0, required: 1, complete: false })
+    const [key] = world.primary.unsealKeys
+    if (key === undefined) throw new Error('no key share')
+    const done = await post(`${url}/${started.json.nonce}/shares`, { key })
+    expect(done.json).toEqual({ nonce: started.json.nonce, progress: 1, required: 1, complete: true })
+
+    const store = new SqliteStore(join(dir, 'gw.sqlite'))
+    const kept = await store.getCeremonyToken('dc2')
+    await store.close()
+    const token =
+      kept === undefined ? undefined : new SecretBox(API_TOKEN).open(kept.token_sealed, 'dr-ceremony-token/dc2')
+    if (token === undefined) throw new Error('no ceremony token kept')
+    const readiness = await get(gw, '/v1/pairs/dc2/readiness')
+    expect(readiness.json.checks.find((c: any) => c.name === 'dr_token')).toMatchObject({ status: 'pass' })
+    expect(readiness.json.pair.dr_ceremony_token.created_at).toEqual(expect.any(String))
+    for (const text of [first.body, done.body, readiness.body, gw.logs.text, world.agentLogs.text, storeBytes(dir)]) {
+      expect(text).not.toContain(token)
+      expect(text).not.toContain(key)
+    }
+    const cancelled = await gw.app.inject({ method: 'DELETE', url, headers: AUTH })
+    expect(cancelled.json()).toEqual({ cancelled: false })
+
+    const promoted = await fetch(`${world.secondary.apiUrl}/v1/sys/replication/dr/secondary/promote`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dr_operation_token: token }),
+    })
+    expect(promoted.status, await promoted.text()).toBeLessThan(300)
+  })
+
+  it('with the primary agent down, rotation fails with a coded error and readiness warns as expiry approaches', async () => {
+    const gw = await joinedPair({ VAULT_DR_OPERATION_TOKEN_MIN_REMAINING: '24h' })
+    expect((await rotate(gw)).status).toBe(200)
+    const warned = (await get(gw, '/v1/pairs/dc2/readiness')).json
+    expect(warned.checks.find((c: any) => c.name === 'dr_token')).toMatchObject({
+      status: 'warn',
+      code: 'DR_TOKEN_EXPIRING',
+    })
+    await world.stopPrimaryAgent()
+    const failed = await rotate(gw)
+    expect(failed.status).toBeGreaterThanOrEqual(400)
+    expect(failed.json.code).toMatch(/^GATEWAY_ERR_/)
+    expect(failed.json.fix).toEqual(expect.any(String))
+    const readiness = (await get(gw, '/v1/pairs/dc2/readiness')).json
+    expect(readiness.ready).toBe(false)
+    expect(readiness.checks.find((c: any) => c.name === 'connection')).toMatchObject({
+      status: 'fail',
+      code: 'AGENT_UNREACHABLE',
+    })
+    expect(readiness.checks.find((c: any) => c.name === 'dr_token').status).toBe('warn')
+  })
+})

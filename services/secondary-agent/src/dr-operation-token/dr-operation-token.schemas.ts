@@ -1,0 +1,34 @@
+import { z } from 'zod'
+
+export const CheckDrOperationTokenBody = z
+  .object({
+    token: z.string().min(1).max(4096).describe('The DR operation token to check; never echoed, logged or kept'),
+  })
+  .strict()
+  .meta({ id: 'CheckDrOperationTokenRequest', examples: [{ token: 'hvb.<batch token>' }] })
+
+export const DrOperationTokenCheck = z
+  .object({
+    valid: z.boolean().describe('true only when this cluster accepted the token'),
+    outcome: z
+      .enum(['valid', 'invalid', 'inconclusive'])
+      .describe('inconclusive: this Vault does not serve the validation call, so the token could not be judged'),
+    code: z.string().describe('DR_TOKEN_VALID, DR_TOKEN_REJECTED or DR_TOKEN_CHECK_UNSUPPORTED'),
+    detail: z.string(),
+    fix: z.string().nullable(),
+    checked_at: z.iso.datetime(),
+  })
+  .meta({
+    id: 'DrOperationTokenCheck',
+    examples: [
+      {
+        valid: true,
+        outcome: 'valid',
+        code: 'DR_TOKEN_VALID',
+        detail: 'The DR secondary accepted the token for sys/storage/raft/autopilot/state.',
+        fix: null,
+        checked_at: '2026-12-04T08:00:00.000Z',
+      },
+    ],
+  })
+export type DrOperationTokenCheck = z.infer<typeof DrOperationTokenCheck>

@@ -1,0 +1,129 @@
+import { VaultClient } from '@vault-dr/core'
+import type { ClusterHandle } from '@vault-dr/vault-sim'
+import { describe, expect, it } from 'vitest'
+import { startAutopilotOverride } from './helpers/autopilot-override.ts'
+import { type Agent, AUTH, drStatus, enablePrimary, mintToken, useHarness, waitFor } from './helpers/harness.ts'
+
+const POLICY = `path "sys/replication/dr/secondary/promote" { capabilities = ["update"] }
+path "sys/replication/dr/secondary/update-primary" { capabilities = ["update"] }
+path "sys/storage/raft/autopilot/state" { capabilities = ["update", "read"] }`
+
+/** Fact sheet 2.6's recipe, by hand on the primary with its root token: a batch DR operation token. */
+async function batchToken(primary: ClusterHandle, ttl: string, policy = POLICY): Promise<string> {
+  const vault = new VaultClient({ addr: primary.apiUrl, token: primary.rootToken, caPem: primary.apiCaPem, retries: 0 })
+  try {
+    await vault.write('sys/policies/acl/dr-test', { policy })
+    await vault.write('auth/token/roles/dr-test', {
+      allowed_policies: 'dr-test',
+      orphan: true,
+      renewable: false,
+      token_type: 'batch',
+    })
+    const res = await vault.write('auth/token/create/dr-test', { ttl })
+    return String(res.body?.auth?.client_token)
+  } finally {
+    await vault.close()
+  }
+}
+
+function check(app: Agent, payload: Record<string, unknown>) {
+  return app.inject({ method: 'POST', url: '/v1/dr/operation-token/check', headers: AUTH, payload })
+}
+
+describe('POST /v1/dr/operation-token/check (checkDrOperationToken)', () => {
+  const h = useHarness()
+
+  /**
+   * A primary and a secondary streaming from it, the agent in front of the secondary (through `override`, when given,
+   * for the validation call only).
+   */
+  async function setup(override?: { status: number; body: string }) {
+    const primary = await h.cluster()
+    await enablePrimary(primary)
+    const secondary = await h.cluster()
+    let front = secondary
+    if (override !== undefined) {
+      const hop = await startAutopilotOverride(secondary.apiUrl, override)
+      h.defer(hop.close)
+      front = { ...secondary, apiUrl: hop.url }
+    }
+    const { app, logs } = await h.agent(front)
+    const activation = await app.inject({
+      method: 'POST',
+      url: '/v1/dr/secondary/activate',
+      headers: AUTH,
+      payload: { token: await mintToken(primary, 'dc2'), confirm_wipe: true },
+    })
+    expect(activation.statusCode, activation.body).toBe(200)
+    await waitFor('the secondary to stream', async () =>
+      (await drStatus(secondary)).state === 'stream-wals' ? true : undefined,
+    )
+    return { primary, secondary, app, logs }
+  }
+
+  it('accepts a batch token made on the primary, and refuses one from another cluster or without the policy', async () => {
+    const { primary, app, logs } = await setup()
+    const good = await batchToken(primary, '1h')
+    const ok = await check(app, { token: good })
+    expect(ok.statusCode, ok.body).toBe(200)
+    expect(ok.headers['cache-control']).toBe('no-store')
+    expect(ok.json()).toMatchObject({ valid: true, outcome: 'valid', code: 'DR_TOKEN_VALID', fix: null })
+
+    const stranger = await h.cluster()
+    await enablePrimary(stranger)
+    const foreign = await batchToken(stranger, '1h')
+    const refused = await check(app, { token: foreign })
+    expect(refused.json()).toMatchObject({ valid: false, outcome: 'invalid', code: 'DR_TOKEN_REJECTED' })
+    expect(refused.json().fix).toContain('dr-token rotate')
+
+    const narrow = await batchToken(primary, '1h', 'path "sys/health" { capabilities = ["read"] }')
+    expect((await check(app, { token: narrow })).json().outcome).toBe('invalid')
+
+    for (const token of [good, foreign, narrow]) {
+      expect(logs.text).not.toContain(token)
+      expect(ok.body + refused.body).not.toContain(token)
+    }
+  })
+
+  it('refuses a token once it expired', async () => {
+    const { primary, app } = await setup()
+    const token = await batchToken(primary, '2s')
+    expect((await check(app, { token })).json().valid).toBe(true)
+    await waitFor('the token to expire', async () => ((await check(app, { token })).json().valid ? undefined : true))
+    expect((await check(app, { token })).json().code).toBe('DR_TOKEN_REJECTED')
+  })
+
+  it('is inconclusive where Vault does not serve the validation call on a DR secondary', async () => {
+    const disabled = {
+      status: 400,
+      body: JSON.stringify({ errors: ['path disabled in replication DR secondary mode'] }),
+    }
+    const { primary, app } = await setup(disabled)
+    const res = await check(app, { token: await batchToken(primary, '1h') })
+    expect(res.json()).toMatchObject({ valid: false, outcome: 'inconclusive', code: 'DR_TOKEN_CHECK_UNSUPPORTED' })
+  })
+
+  it('refuses a cluster that is not a DR secondary, and bad input with a 400 naming the field', async () => {
+    const lone = await h.cluster()
+    const { app } = await h.agent(lone)
+    const res = await check(app, { token: 'hvb.whatever' })
+    expect(res.statusCode).toBe(409)
+    expect(res.json().code).toBe('SECONDARY_ERR_NOT_DR_SECONDARY')
+    const empty = await check(app, { token: '' })
+    expect(empty.statusCode).toBe(400)
+    expect(empty.json().detail).toContain('token')
+    const missing = await check(app, {})
+    expect(missing.statusCode).toBe(400)
+    expect(missing.json().detail).toContain('token')
+  })
+
+  it('answers a sealed secondary with a coded error and its fix', async () => {
+    const { primary, secondary, app } = await setup()
+    const token = await batchToken(primary, '1h')
+    secondary.faults.seal()
+    const res = await check(app, { token })
+    expect(res.statusCode).toBe(503)
+    expect(res.json().code).toMatch(/SEALED/)
+    expect(res.body).not.toContain(token)
+  })
+})

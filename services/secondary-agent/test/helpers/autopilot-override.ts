@@ -1,0 +1,51 @@
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/**
+ * An HTTP hop in front of an emulated Vault that answers `GET sys/storage/raft/autopilot/state` with `answer`
+ * (a Vault that does not serve the call, as one without raft storage) and forwards everything else.
+ */
+export async function startAutopilotOverride(target: string, answer: { status: number; body: string }) {
+  const server = createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req)
+      const send = (status: number, text: string) => {
+        res.writeHead(status, text === '' ? {} : { 'content-type': 'application/json' })
+        res.end(text)
+      }
+      if (req.url?.startsWith('/v1/sys/storage/raft/autopilot/state') && req.method === 'GET') {
+        return send(answer.status, answer.body)
+      }
+      const headers: Record<string, string> = {}
+      for (const name of ['x-vault-token', 'content-type', 'accept']) {
+        const value = req.headers[name]
+        if (typeof value === 'string') headers[name] = value
+      }
+      const upstream = await fetch(`${target}${req.url ?? '/'}`, {
+        method: req.method ?? 'GET',
+        headers,
+        ...(body === '' ? {} : { body }),
+      })
+      send(upstream.status, await upstream.text())
+    })().catch((err: unknown) => {
+      res.writeHead(599)
+      res.end(String(err))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
