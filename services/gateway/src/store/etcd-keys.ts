@@ -18,6 +18,17 @@ export class EtcdKeys {
   meta(key: string) {
     return `${this.#prefix}meta/${seg(key)}`
   }
+  /** A primary's sealed DR operation token. */
+  drToken(primary: string) {
+    return `${this.#prefix}dr-tokens/${seg(primary)}`
+  }
+  drTokens() {
+    return `${this.#prefix}dr-tokens/`
+  }
+  /** The sealed DR operation token of a secondary's last key-share ceremony. */
+  ceremonyToken(secondary: string) {
+    return `${this.#prefix}ceremony-tokens/${seg(secondary)}`
+  }
   cluster(name: string) {
     return `${this.#prefix}clusters/${seg(name)}`
   }

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
 import { clusterFromKv, deleteCluster, upsertCluster } from './etcd-clusters.ts'
+import {
+  getCeremonyToken,
+  getDrToken,
+  listDrTokens,
+  pairedSecondaries,
+  putCeremonyToken,
+  putDrToken,
+} from './etcd-dr-tokens.ts'
 import { EtcdKeys } from './etcd-keys.ts'
 import { absent, type Compare, del, EtcdKv, type EtcdSettings, type Kv, type Op, put, unchanged } from './etcd-kv.ts'
 import {
@@ -11,7 +19,9 @@ import {
   LeaseLost,
   type NewEvent,
   type Store,
+  type StoredCeremonyToken,
   type StoredCluster,
+  type StoredDrToken,
 } from './store.ts'
 
 /**
@@ -197,6 +207,30 @@ export class EtcdStore implements Store {
       .sort(newestFirst)
       .slice(0, limit)
       .map((r) => toRecord(r.doc))
+  }
+
+  async pairedSecondaries() {
+    return pairedSecondaries((await this.#all()).map((r) => toRecord(r.doc)))
+  }
+
+  async getDrToken(primary: string) {
+    return getDrToken(this.#kv, this.#keys, primary)
+  }
+
+  async listDrTokens() {
+    return listDrTokens(this.#kv, this.#keys)
+  }
+
+  async putDrToken(token: StoredDrToken, replaces: string | null) {
+    return putDrToken(this.#kv, this.#keys, token, replaces)
+  }
+
+  async getCeremonyToken(secondary: string) {
+    return getCeremonyToken(this.#kv, this.#keys, secondary)
+  }
+
+  async putCeremonyToken(token: StoredCeremonyToken) {
+    return putCeremonyToken(this.#kv, this.#keys, token)
   }
 
   async pendingRevocations() {

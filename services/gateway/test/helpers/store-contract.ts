@@ -240,6 +240,48 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       expect((await store.pendingRevocations()).map((h) => h.id)).toEqual([b.id, a.id])
     })
 
+    it('keeps a DR operation token per primary, written only over the one the writer read, sealed', async () => {
+      const token = (issuedAt: string, sealed: number) => ({
+        primary: 'dc1',
+        token_sealed: Uint8Array.of(sealed, 2, 3),
+        issued_at: issuedAt,
+        expires_at: '2026-12-04T16:00:00.000Z',
+        primary_cluster_id: 'c-1',
+        previous_sealed: null,
+        previous_expires_at: null,
+        updated_at: issuedAt,
+      })
+      expect(await store.listDrTokens()).toEqual([])
+      expect(await store.putDrToken(token('2026-12-04T08:00:00.000Z', 1), null)).toBe(true)
+      // Another gateway that read "none" loses: one token, not a mix.
+      expect(await another().putDrToken(token('2026-12-04T08:00:01.000Z', 7), null)).toBe(false)
+      const next = { ...token('2026-12-04T12:00:00.000Z', 9), previous_sealed: Uint8Array.of(1, 2, 3) }
+      expect(await store.putDrToken(next, '2026-12-04T08:00:00.000Z')).toBe(true)
+      const kept = await store.getDrToken('dc1')
+      expect(kept?.issued_at).toBe('2026-12-04T12:00:00.000Z')
+      expect([...(kept?.token_sealed ?? [])]).toEqual([9, 2, 3])
+      expect([...(kept?.previous_sealed ?? [])]).toEqual([1, 2, 3])
+      expect((await store.listDrTokens()).map((t) => t.primary)).toEqual(['dc1'])
+      expect(await store.getDrToken('dc9')).toBeUndefined()
+      await store.putCeremonyToken({ secondary: 'dc2', token_sealed: Uint8Array.of(4, 5), created_at: AT })
+      expect(await store.getCeremonyToken('dc2')).toEqual({
+        secondary: 'dc2',
+        token_sealed: Uint8Array.of(4, 5),
+        created_at: AT,
+      })
+    })
+
+    it("pairs each secondary with its last succeeded handshake's primary", async () => {
+      const finish = async (primary: string, secondaryId: string, state: 'succeeded' | 'failed', at: string) => {
+        const h = (await store.createHandshake({ ...record({ primary, secondary_id: secondaryId }) })).handshake
+        await store.updateHandshake(h.id, { state, finished_at: at }, at)
+      }
+      await finish('dc1', 'dc2', 'succeeded', '2026-12-01T00:00:00.000Z')
+      await finish('dc9', 'dc2-b', 'succeeded', '2026-12-02T00:00:00.000Z')
+      await finish('dc1', 'dc2', 'failed', '2026-12-03T00:00:00.000Z')
+      expect(await store.pairedSecondaries()).toEqual([{ secondary: 'dc2', primary: 'dc9', secondary_id: 'dc2-b' }])
+    })
+
     it('flags a cancellation only while unfinished, and says when there is no such handshake', async () => {
       const { id } = (await store.createHandshake(record())).handshake
       expect(await store.cancelRequested(id)).toBe(false)
