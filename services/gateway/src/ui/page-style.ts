@@ -9,7 +9,7 @@ header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; p
 header h1 { font-size: 1.1rem; margin: 0; }
 #updated { font-size: .85rem; opacity: .85; flex: 1; }
 #updated[data-health="bad"] { color: #ffb3b3; opacity: 1; }
-main { max-width: 72rem; margin: 0 auto; padding: .5rem 1rem 2rem; }
+main { max-width: 72rem; margin: 0 auto; padding: .5rem 1rem 2rem; overflow-wrap: anywhere; }
 h2 { font-size: 1rem; margin: 1.2rem 0 .4rem; }
 h3 { font-size: .95rem; margin: .8rem 0 .3rem; }
 button { font: inherit; padding: .35rem .8rem; border: 1px solid var(--line); border-radius: 6px; background: #fff;
@@ -35,13 +35,13 @@ ul.reasons, ol.steps, ul.checks { margin: .3rem 0 0; padding-left: 1.1rem; }
 .fix { color: var(--muted); font-size: .85rem; }
 ol.steps li[data-status="running"] { font-weight: 600; }
 ol.steps li[data-status="failed"] { color: var(--bad); }
-table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line); font-size: .9rem; }
+table { width: 100%; table-layout: fixed; border-collapse: collapse; background: #fff; border: 1px solid var(--line); font-size: .9rem; }
 th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
 tbody tr { cursor: pointer; }
 tbody tr:hover, .card:hover { background: #f0f3f6; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .15rem .8rem; margin: .3rem 0; }
 dt { color: var(--muted); }
-dd { margin: 0; overflow-wrap: anywhere; }
+dd { margin: 0; min-width: 0; }
 #detail { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .6rem .8rem; }
 @media (max-width: 40rem) {
   .hide-narrow { display: none; }
