@@ -82,6 +82,7 @@ describe('the status page at /ui, in headless Chromium', () => {
   it('follows a running handshake step by step from its event stream', async () => {
     await signIn(gatewayToken)
     await page.waitForSelector('#board:not([hidden])')
+    expect(await page.isHidden('#login')).toBe(true)
     await page.waitForSelector('[data-cluster="dc1"]')
     expect(await page.textContent('#pairs')).toContain('No pair yet')
     await page.evaluate(RECORD_STEPS)
@@ -152,5 +153,6 @@ describe('the status page at /ui, in headless Chromium', () => {
     await page.click('#forget')
     expect(await page.evaluate<number>('sessionStorage.length')).toBe(0)
     expect(await page.isVisible('#login')).toBe(true)
+    expect(await page.isHidden('#board')).toBe(true)
   })
 })

@@ -3,6 +3,7 @@ export const PAGE_CSS = `
 :root { --ok: #1a7f37; --warn: #9a6700; --bad: #cf222e; --unknown: #6e7781; --line: #d0d7de; --muted: #57606a;
   font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328; background: #f6f8fa; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; }
 header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; padding: .6rem 1rem; background: #24292f;
   color: #fff; }

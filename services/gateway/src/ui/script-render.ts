@@ -32,6 +32,7 @@ function checkList(checks) {
   if (!checks || checks.length === 0) return h('p', { class: 'muted' }, 'No checks recorded.')
   return h('ul', { class: 'checks' }, checks.map((c) =>
     h('li', { 'data-check': c.name, 'data-status': c.status }, badge(c.status), ' ', h('strong', null, c.name),
+      c.source ? h('span', { class: 'muted' }, ' ' + c.source + (c.phase && c.phase !== 'preflight' ? ', ' + c.phase.replace(/_/g, ' ') : '')) : null,
       ' ', c.code && c.code !== 'OK' ? '(' + c.code + ') ' : '', c.detail,
       c.fix ? h('div', { class: 'fix' }, 'Fix: ' + c.fix) : null)))
 }
