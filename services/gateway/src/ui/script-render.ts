@@ -15,7 +15,7 @@ function h(tag, attrs, ...children) {
     if (typeof value === 'function') node.addEventListener(name.replace(/^on/, ''), value)
     else node.setAttribute(name, String(value))
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child !== null && child !== undefined && child !== false) node.append(child)
   }
   return node
@@ -95,7 +95,7 @@ function renderHistory(handshakes) {
 
 function facts(pairs) {
   return h('dl', null, pairs.filter((p) => p[1] !== null && p[1] !== undefined && p[1] !== '')
-    .map((p) => [h('dt', null, p[0]), h('dd', null, String(p[1]))]))
+    .flatMap((p) => [h('dt', null, p[0]), h('dd', null, String(p[1]))]))
 }
 
 function renderDetail(detail) {
