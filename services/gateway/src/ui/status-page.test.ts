@@ -35,6 +35,12 @@ describe('the status page served by the gateway', () => {
     expect(STATUS_PAGE_CSP).toContain("default-src 'none'")
   })
 
+  it('sends /ui/ to /ui', async () => {
+    const res = await gw.app.inject({ method: 'GET', url: '/ui/' })
+    expect(res.statusCode).toBe(301)
+    expect(res.headers.location).toBe('/ui')
+  })
+
   it('answers 304 to a fresh copy', async () => {
     const first = await gw.app.inject({ method: 'GET', url: '/ui/status-page.js' })
     const again = await gw.app.inject({

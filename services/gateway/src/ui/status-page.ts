@@ -43,6 +43,7 @@ export const STATUS_PAGE_ASSETS: Record<string, Asset> = {
  * figure on it comes from /v1 calls made with the API token the visitor types in.
  */
 export async function statusPage(app: FastifyInstance) {
+  app.get('/ui/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/ui', 301))
   for (const [url, file] of Object.entries(STATUS_PAGE_ASSETS)) {
     app.get(url, { schema: { hide: true } }, async (request, reply) => {
       reply
