@@ -14,8 +14,11 @@ const lastWith = (name) => board.handshakes.map(shown).find((hs) => hs.primary =
 
 function pairsToShow() {
   if (board.pairs) {
-    return board.pairs.map((p) => ({ primary: p.primary, secondary: p.secondary, health: pairHealth(p),
-      readiness: board.readiness.get(p.secondary) || null, source: p }))
+    return board.pairs.map((p) => {
+      const readiness = board.readiness.get(p.secondary) || null
+      return { primary: p.primary, secondary: p.secondary, health: withReadiness(pairHealth(p), readiness), readiness,
+        source: p }
+    })
   }
   const byName = new Map(board.clusters.map((c) => [c.name, c]))
   const seen = new Set()

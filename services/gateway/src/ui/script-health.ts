@@ -93,4 +93,12 @@ function pairHealth(p) {
     reasons.push(reason('warn', 'Last heartbeat ' + p.heartbeat_age_s + ' s ago'))
   return verdict(reasons, 'Connected and streaming' + (p.lag.wals !== null ? ', ' + p.lag.wals + ' WALs behind' : ''))
 }
+
+/** A pair's health with its failover readiness (GET /v1/pairs/{secondary}/readiness): a failed check is amber. */
+function withReadiness(health, readiness) {
+  if (!readiness || readiness.ready) return health
+  const failed = readiness.checks.filter((c) => c.status === 'fail')
+  const more = failed.map((c) => reason('warn', 'Not ready to fail over: ' + c.name + ': ' + c.detail, c.fix))
+  return verdict(health.level === 'ok' ? more : health.reasons.concat(more))
+}
 `

@@ -87,8 +87,11 @@ describe("the page's health rules", () => {
     clusterHealth(c: unknown): Verdict
     derivedPairHealth(p: unknown, s: unknown, id: string): Verdict
     pairHealth(p: unknown): Verdict
+    withReadiness(h: Verdict, r: unknown): Verdict
   }
-  const rules = runInNewContext(`${HEALTH_SCRIPT}; ({ clusterHealth, derivedPairHealth, pairHealth })`) as Rules
+  const rules = runInNewContext(
+    `${HEALTH_SCRIPT}; ({ clusterHealth, derivedPairHealth, pairHealth, withReadiness })`,
+  ) as Rules
 
   const peer = (over: object = {}) => ({
     node_id: 'dc2',
@@ -172,5 +175,16 @@ describe("the page's health rules", () => {
     expect(rules.pairHealth(pair).level).toBe('ok')
     expect(rules.pairHealth({ ...pair, merkle_corrupted: true }).level).toBe('bad')
     expect(rules.pairHealth({ ...pair, connection_state: 'connecting' }).level).toBe('bad')
+
+    const check = (name: string, status: string) => ({ name, status, detail: `${name} is ${status}`, fix: 'Do this' })
+    const notReady = { ready: false, checks: [check('lag', 'pass'), check('dr_token', 'fail')] }
+    const amber = rules.withReadiness(rules.pairHealth(pair), notReady)
+    expect(amber.level).toBe('warn')
+    expect(amber.reasons).toEqual([
+      { level: 'warn', text: 'Not ready to fail over: dr_token: dr_token is fail', fix: 'Do this' },
+    ])
+    const ready = { ready: true, checks: [check('lag', 'pass')] }
+    expect(rules.withReadiness(rules.pairHealth(pair), ready).level).toBe('ok')
+    expect(rules.withReadiness(rules.pairHealth({ ...pair, merkle_corrupted: true }), notReady).level).toBe('bad')
   })
 })
