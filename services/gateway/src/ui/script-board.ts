@@ -13,14 +13,15 @@ const shown = (hs) => live.get(hs.id) || hs
 const lastWith = (name) => board.handshakes.map(shown).find((hs) => hs.primary === name || hs.secondary === name)
 
 function pairsToShow() {
+  const byName = new Map(board.clusters.map((c) => [c.name, c]))
   if (board.pairs) {
+    // The clusters' live status too: it shows a cut connection at once, whatever the age of the pairs' view.
     return board.pairs.map((p) => {
+      const live = derivedPairHealth(byName.get(p.primary), byName.get(p.secondary), p.secondary_id)
       const readiness = board.readiness.get(p.secondary) || null
-      return { primary: p.primary, secondary: p.secondary, health: withReadiness(pairHealth(p), readiness), readiness,
-        source: p }
+      return { primary: p.primary, secondary: p.secondary, health: combined(pairHealth(p), live), readiness, source: p }
     })
   }
-  const byName = new Map(board.clusters.map((c) => [c.name, c]))
   const seen = new Set()
   const pairs = []
   for (const hs of board.succeeded) {

@@ -94,11 +94,19 @@ function pairHealth(p) {
   return verdict(reasons, 'Connected and streaming' + (p.lag.wals !== null ? ', ' + p.lag.wals + ' WALs behind' : ''))
 }
 
-/** A pair's health with its failover readiness (GET /v1/pairs/{secondary}/readiness): a failed check is amber. */
-function withReadiness(health, readiness) {
-  if (!readiness || readiness.ready) return health
-  const failed = readiness.checks.filter((c) => c.status === 'fail')
-  const more = failed.map((c) => reason('warn', 'Not ready to fail over: ' + c.name + ': ' + c.detail, c.fix))
-  return verdict(health.level === 'ok' ? more : health.reasons.concat(more))
+/** The failed checks of a pair's failover readiness (GET /v1/pairs/{secondary}/readiness), as amber reasons. */
+function readinessGaps(readiness) {
+  if (!readiness || readiness.ready) return []
+  return readiness.checks
+    .filter((c) => c.status === 'fail')
+    .map((c) => reason('warn', 'Not ready to fail over: ' + c.name + ': ' + c.detail, c.fix))
+}
+
+/** The worse of two views of one pair (the pairs API's and the clusters' live status), their reasons together. */
+function combined(a, b) {
+  if (a.level === 'ok' && b.level === 'ok') return a
+  const texts = new Set()
+  const reasons = a.reasons.concat(b.reasons).filter((r) => r.level !== 'ok' && !texts.has(r.text) && texts.add(r.text))
+  return verdict(reasons)
 }
 `

@@ -56,7 +56,9 @@ function renderPairs(pairs) {
   if (pairs.length === 0) return target.replaceChildren(h('p', { class: 'muted' }, 'No pair yet: a handshake makes one.'))
   target.replaceChildren(h('div', { class: 'cards' }, pairs.map((p) =>
     card({ 'data-pair': p.secondary, onclick: () => select('pair', p.secondary) }, p.health, p.primary + ' \u2192 ' + p.secondary,
-      p.readiness ? h('div', null, 'Failover readiness: ', badge(p.readiness.ready ? 'ok' : 'bad', p.readiness.ready ? 'ready' : 'not ready')) : null))))
+      p.readiness ? h('div', { 'data-ready': String(p.readiness.ready) }, 'Failover readiness: ',
+        badge(p.readiness.ready ? 'ok' : 'warn', p.readiness.ready ? 'ready' : 'not ready'),
+        reasonList(readinessGaps(p.readiness).slice(0, 2))) : null))))
 }
 
 function renderClusters(clusters) {

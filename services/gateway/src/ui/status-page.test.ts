@@ -87,10 +87,11 @@ describe("the page's health rules", () => {
     clusterHealth(c: unknown): Verdict
     derivedPairHealth(p: unknown, s: unknown, id: string): Verdict
     pairHealth(p: unknown): Verdict
-    withReadiness(h: Verdict, r: unknown): Verdict
+    readinessGaps(r: unknown): Verdict['reasons']
+    combined(a: Verdict, b: Verdict): Verdict
   }
   const rules = runInNewContext(
-    `${HEALTH_SCRIPT}; ({ clusterHealth, derivedPairHealth, pairHealth, withReadiness })`,
+    `${HEALTH_SCRIPT}; ({ clusterHealth, derivedPairHealth, pairHealth, readinessGaps, combined })`,
   ) as Rules
 
   const peer = (over: object = {}) => ({
@@ -178,13 +179,17 @@ describe("the page's health rules", () => {
 
     const check = (name: string, status: string) => ({ name, status, detail: `${name} is ${status}`, fix: 'Do this' })
     const notReady = { ready: false, checks: [check('lag', 'pass'), check('dr_token', 'fail')] }
-    const amber = rules.withReadiness(rules.pairHealth(pair), notReady)
-    expect(amber.level).toBe('warn')
-    expect(amber.reasons).toEqual([
+    expect(rules.readinessGaps(notReady)).toEqual([
       { level: 'warn', text: 'Not ready to fail over: dr_token: dr_token is fail', fix: 'Do this' },
     ])
-    const ready = { ready: true, checks: [check('lag', 'pass')] }
-    expect(rules.withReadiness(rules.pairHealth(pair), ready).level).toBe('ok')
-    expect(rules.withReadiness(rules.pairHealth({ ...pair, merkle_corrupted: true }), notReady).level).toBe('bad')
+    expect(rules.readinessGaps({ ready: true, checks: [check('lag', 'pass')] })).toEqual([])
+  })
+
+  it("takes the worse of the pairs API's view and the clusters' live status", () => {
+    const ok = rules.derivedPairHealth(primary, secondary(), 'dc2')
+    const cut = rules.derivedPairHealth(primary, secondary({ connection_state: 'connecting' }), 'dc2')
+    expect(rules.combined(ok, ok)).toBe(ok)
+    expect(rules.combined(ok, cut).level).toBe('bad')
+    expect(rules.combined(cut, cut).reasons).toEqual(cut.reasons)
   })
 })
