@@ -26,6 +26,7 @@ import { openStore } from './store/open-store.ts'
 import { SecretBox } from './store/secret-box.ts'
 import type { Store } from './store/store.ts'
 import { storeReadiness, verifyStoreKey } from './store/store-readiness.ts'
+import { statusPage } from './ui/status-page.ts'
 
 export type { AgentClients, AgentTarget, PrimaryAgentClient, SecondaryAgentClient } from './agents/agent-clients.ts'
 export type { GatewayConfig } from './config.ts'
@@ -135,6 +136,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     },
     { prefix: '/v1' },
   )
+  await app.register(statusPage)
 
   app.addHook('onReady', async () => {
     // With another store key the agent tokens cannot be opened: resuming would fail every unfinished handshake.
