@@ -12,13 +12,14 @@ const run = promisify(execFile)
 const services = ['primary-agent', 'secondary-agent', 'gateway'] as const
 
 describe.each(services)('the OpenAPI document of %s', (service) => {
-  it('validates as OpenAPI 3.1, and every operation has an operationId and error responses', async () => {
+  it('validates as OpenAPI 3.1, and every operation has an operationId, a description and error responses', async () => {
     const doc = JSON.parse(await readFile(serviceOpenApi(service), 'utf8'))
     expect(doc.openapi).toBe('3.1.0')
     await SwaggerParser.validate(structuredClone(doc))
     for (const [path, item] of Object.entries<Record<string, any>>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(item)) {
         expect(op.operationId, `${method} ${path}`).toMatch(/^[a-z][A-Za-z]+$/)
+        expect(op.description, `${method} ${path} has a description`).toEqual(expect.any(String))
         if (path.startsWith('/v1')) {
           const takesInput = op.requestBody !== undefined || (op.parameters ?? []).length > 0
           const expected = takesInput ? ['400', '401'] : ['401']

@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format) */
+        /**
+         * Prometheus metrics (text exposition format)
+         * @description Request counts and durations by route template, process metrics, and the service's own families (agents: Vault calls and DR state; gateway: handshakes, steps, pairs and DR operation tokens). A scrape asks nothing of Vault. Passes promtool check metrics.
+         */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -28,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up */
+        /**
+         * Liveness: the process is up
+         * @description Answers 200 while the process serves requests, without asking anything else (no token, no Vault, no store): restart the service only when this fails.
+         */
         get: operations["getLiveness"];
         put?: never;
         post?: never;
@@ -45,7 +51,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: every named check passes */
+        /**
+         * Readiness: every named check passes
+         * @description Runs the service's checks (an agent: its Vault answers and its Vault token can do what its operations need; the gateway: its store) and answers 200 when all pass, 503 naming each that fails with a code and a fix. Each answer is also exported on /metrics as vault_dr_readiness_check.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -234,7 +243,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One DR pair: both clusters, connection, WAL lag, heartbeat, versions, DR operation token expiry */
+        /**
+         * One DR pair: both clusters, connection, WAL lag, heartbeat, versions, DR operation token expiry
+         * @description From live status (the agents' shared reads): the primary and the secondary with their versions and seals, the secondary_id, the connection as each side sees it, the WAL lag and how old that comparison is, the last heartbeat's age, merkle corruption, and when the kept DR operation token expires (never the token itself).
+         */
         get: operations["getPair"];
         put?: never;
         post?: never;
@@ -298,7 +310,10 @@ export interface paths {
          * @description The fallback where batch tokens are not allowed or none is valid. The secondary's agent has Vault make the OTP and keeps it; give the primary's key shares with submitPairDrTokenCeremonyShare.
          */
         post: operations["startPairDrTokenCeremony"];
-        /** Cancel the ceremony in progress on the pair's secondary, if any (deletes the attempt) */
+        /**
+         * Cancel the ceremony in progress on the pair's secondary, if any (deletes the attempt)
+         * @description Deletes the generate-operation-token attempt on the pair's secondary (through its agent), so another ceremony can start; the shares given so far are discarded by Vault.
+         */
         delete: operations["cancelPairDrTokenCeremony"];
         options?: never;
         head?: never;
@@ -314,7 +329,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Give one key share; after the last, the decoded token is sealed in the store (never answered) */
+        /**
+         * Give one key share; after the last, the decoded token is sealed in the store (never answered)
+         * @description One unseal key share of the pair's primary, read by the CLI without echo. The gateway relays it to the secondary agent and answers the progress; after the last share it decodes the token with the attempt's OTP and keeps it sealed in its store: the token is never answered, logged or shown.
+         */
         post: operations["submitPairDrTokenCeremonyShare"];
         delete?: never;
         options?: never;

@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format) */
+        /**
+         * Prometheus metrics (text exposition format)
+         * @description Request counts and durations by route template, process metrics, and the service's own families (agents: Vault calls and DR state; gateway: handshakes, steps, pairs and DR operation tokens). A scrape asks nothing of Vault. Passes promtool check metrics.
+         */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -28,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up */
+        /**
+         * Liveness: the process is up
+         * @description Answers 200 while the process serves requests, without asking anything else (no token, no Vault, no store): restart the service only when this fails.
+         */
         get: operations["getLiveness"];
         put?: never;
         post?: never;
@@ -45,7 +51,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: every named check passes */
+        /**
+         * Readiness: every named check passes
+         * @description Runs the service's checks (an agent: its Vault answers and its Vault token can do what its operations need; the gateway: its store) and answers 200 when all pass, 503 naming each that fails with a code and a fix. Each answer is also exported on /metrics as vault_dr_readiness_check.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;

@@ -39,6 +39,9 @@ async function healthPlugin(
         operationId: 'getLiveness',
         tags: ['monitoring'],
         summary: 'Liveness: the process is up',
+        description:
+          'Answers 200 while the process serves requests, without asking anything else (no token, no Vault, no ' +
+          'store): restart the service only when this fails.',
         security: [],
         response: { 200: Health },
       },
@@ -57,6 +60,10 @@ async function healthPlugin(
         operationId: 'getReadiness',
         tags: ['monitoring'],
         summary: 'Readiness: every named check passes',
+        description:
+          "Runs the service's checks (an agent: its Vault answers and its Vault token can do what its operations " +
+          'need; the gateway: its store) and answers 200 when all pass, 503 naming each that fails with a code and ' +
+          'a fix. Each answer is also exported on /metrics as vault_dr_readiness_check.',
         security: [],
         response: { 200: Readiness, 503: Readiness },
       },

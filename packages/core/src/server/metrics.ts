@@ -29,6 +29,10 @@ async function metricsPlugin(app: FastifyInstance, opts: { service: string; regi
         operationId: 'getMetrics',
         tags: ['monitoring'],
         summary: 'Prometheus metrics (text exposition format)',
+        description:
+          "Request counts and durations by route template, process metrics, and the service's own families (agents: " +
+          'Vault calls and DR state; gateway: handshakes, steps, pairs and DR operation tokens). A scrape asks ' +
+          'nothing of Vault. Passes promtool check metrics.',
         security: [],
         response: { 200: z.string().describe('Prometheus text exposition format') },
       },

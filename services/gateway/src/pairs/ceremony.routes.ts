@@ -53,6 +53,8 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
         operationId: 'submitPairDrTokenCeremonyShare',
         tags: ['pairs'],
         summary: 'Give one key share; after the last, the decoded token is sealed in the store (never answered)',
+        description:
+          "One unseal key share of the pair's primary, read by the CLI without echo. The gateway relays it to the secondary agent and answers the progress; after the last share it decodes the token with the attempt's OTP and keeps it sealed in its store: the token is never answered, logged or shown.",
         params: ShareParams,
         body: ShareBody,
         response: {
@@ -78,6 +80,8 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
         operationId: 'cancelPairDrTokenCeremony',
         tags: ['pairs'],
         summary: "Cancel the ceremony in progress on the pair's secondary, if any (deletes the attempt)",
+        description:
+          "Deletes the generate-operation-token attempt on the pair's secondary (through its agent), so another ceremony can start; the shares given so far are discarded by Vault.",
         params: PairParams,
         response: { 200: z.object({ cancelled: z.boolean() }), 404: pairNotFound, ...problemResponses },
       },

@@ -128,7 +128,7 @@ function merkle(pair: Pair): PairCheck {
 /** P4: a DR operation token valid for longer than the minimum, and accepted by the secondary. */
 function drToken(pair: Pair, check: TokenCheckView | null, s: ReadinessSettings): PairCheck[] {
   const token = pair.dr_operation_token
-  const rotate = 'Issue a new one: vault-dr dr-token rotate ' + pair.secondary
+  const rotate = `Issue a new one: vault-dr dr-token rotate ${pair.secondary}`
   const batchUsable = token !== null && Date.parse(token.expires_at) > Date.parse(pair.checked_at)
   if (!batchUsable && pair.dr_ceremony_token !== null) {
     return [

@@ -30,6 +30,8 @@ export const pairsRoutes: FastifyPluginAsyncZod<{ pairs: PairsService }> = async
         operationId: 'getPair',
         tags: ['pairs'],
         summary: 'One DR pair: both clusters, connection, WAL lag, heartbeat, versions, DR operation token expiry',
+        description:
+          "From live status (the agents' shared reads): the primary and the secondary with their versions and seals, the secondary_id, the connection as each side sees it, the WAL lag and how old that comparison is, the last heartbeat's age, merkle corruption, and when the kept DR operation token expires (never the token itself).",
         params: PairParams,
         response: { 200: Pair, 404: pairNotFound, ...problemResponses },
       },

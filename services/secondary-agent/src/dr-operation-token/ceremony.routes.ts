@@ -55,6 +55,8 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
         operationId: 'cancelDrTokenCeremony',
         tags: ['dr-secondary'],
         summary: 'Cancel the attempt in progress, if any (idempotent)',
+        description:
+          'Deletes the generate-operation-token attempt on this DR secondary (sys/replication/dr/secondary/generate-operation-token/attempt), so another can start; nothing happens when none is in progress.',
         response: { 200: CeremonyCancelled, ...errors },
       },
     },
