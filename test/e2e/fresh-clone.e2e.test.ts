@@ -1,0 +1,54 @@
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { repoRoot } from '../helpers/repo-paths.ts'
+
+const run = promisify(execFile)
+
+/**
+ * The operator's first hour, literally: a fresh clone of this repository (its last commit), `npm ci`, `npm start`,
+ * then every `npx vault-dr …` command the demo prints, with the variables it prints, and nothing built.
+ */
+describe('a fresh clone', () => {
+  it('runs npm ci, npm start and the CLI commands the demo prints, unbuilt', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vault-dr-clone-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir }
+    await run('git', ['clone', '--quiet', '--depth', '1', `file://${repoRoot}`, dir])
+    // The registry's packages come from npm's cache when this machine already installed them.
+    await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, env, timeout: 300_000 })
+    for (const pkg of ['packages/core', 'packages/cli', 'services/gateway']) {
+      expect(existsSync(join(dir, pkg, 'dist')), `${pkg}/dist`).toBe(false)
+    }
+
+    // Its own process group: the demo and everything it started end together, however the test ends.
+    const demo = spawn('npm', ['start'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const exited = once(demo, 'exit')
+    const stop = (signal: NodeJS.Signals) => {
+      if (demo.pid !== undefined && demo.exitCode === null) process.kill(-demo.pid, signal)
+    }
+    onTestFinished(() => stop('SIGKILL'))
+    let output = ''
+    for (const stream of [demo.stdout, demo.stderr]) stream.on('data', (chunk) => (output += chunk))
+    await expect.poll(() => output, { timeout: 120_000, interval: 200 }).toMatch(/npx vault-dr handshake list/)
+    expect(output).toMatch(/handshake \S+ succeeded/)
+
+    const exported = Object.fromEntries([...output.matchAll(/export (VAULT_DR_\w+)=(\S+)/g)].map((m) => [m[1], m[2]]))
+    expect(Object.keys(exported)).toEqual(expect.arrayContaining(['VAULT_DR_GATEWAY_ADDR', 'VAULT_DR_API_TOKEN_FILE']))
+    const commands = [...output.matchAll(/^\s*npx (vault-dr .+)$/gm)].map((m) => (m[1] ?? '').trim().split(/\s+/))
+    expect(commands.length).toBeGreaterThanOrEqual(2)
+    for (const args of commands) {
+      const { stdout } = await run('npx', args, { cwd: dir, env: { ...env, ...exported }, timeout: 60_000 })
+      expect(stdout, args.join(' ')).toMatch(/dc1|dc2|succeeded/)
+    }
+
+    stop('SIGINT')
+    const [code] = await exited
+    expect(code).toBe(0)
+  })
+})
