@@ -7,8 +7,10 @@ export default defineConfig({
   input: 'src/server.ts',
   platform: 'node',
   resolve: { conditionNames: ['@vault-dr/source', 'import', 'node', 'default'] },
-  // Swagger UI serves files that sit beside its own code, and is loaded only on a visit to /docs.
-  external: ['@fastify/swagger-ui'],
+  // Swagger UI serves files that sit beside its own code, and is loaded only on a visit to /docs. The etcd client
+  // (gRPC) reads its .proto files from beside its own code, and mixes __dirname with top-level await, which a
+  // bundle cannot keep apart: it is loaded from node_modules.
+  external: ['@fastify/swagger-ui', 'etcd3'],
   output: {
     dir: 'dist',
     cleanDir: true,
