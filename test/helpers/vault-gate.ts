@@ -8,6 +8,8 @@ export interface VaultGate {
   hold(matches?: (path: string) => boolean): void
   /** Lets every waiting request through; later ones pass until the next hold(). */
   release(): void
+  /** Drops every waiting request unanswered (it never reaches Vault); later ones pass until the next hold(). */
+  drop(): void
   /** Resolves once a request waits at the gate: whoever sent it is in the middle of its work. */
   waiting(): Promise<void>
   close(): Promise<void>
@@ -19,7 +21,9 @@ export interface VaultGate {
  */
 export async function startVaultGate(target: string): Promise<VaultGate> {
   const upstreamAgent = new HttpAgent({ keepAlive: false })
-  let gate: { opened: Promise<void>; open: () => void; matches: (path: string) => boolean } | undefined
+  let gate:
+    | { opened: Promise<void>; open: () => void; matches: (path: string) => boolean; dropped: boolean }
+    | undefined
   let waitingCount = 0
   let onWaiting: Array<() => void> = []
   const sockets = new Set<Socket>()
@@ -27,8 +31,14 @@ export async function startVaultGate(target: string): Promise<VaultGate> {
     if (gate?.matches(new URL(req.url ?? '/', target).pathname)) {
       waitingCount += 1
       for (const notify of onWaiting.splice(0)) notify()
-      await gate?.opened
+      const held = gate
+      await held?.opened
       waitingCount -= 1
+      if (held?.dropped) {
+        req.destroy()
+        res.destroy()
+        return
+      }
     }
     const upstream = request(
       new URL(req.url ?? '/', target),
@@ -58,9 +68,13 @@ export async function startVaultGate(target: string): Promise<VaultGate> {
       const opened = new Promise<void>((resolve) => {
         open = resolve
       })
-      gate = { opened, open, matches }
+      gate = { opened, open, matches, dropped: false }
     },
     release,
+    drop() {
+      if (gate !== undefined) gate.dropped = true
+      release()
+    },
     waiting: () => (waitingCount > 0 ? Promise.resolve() : new Promise((resolve) => onWaiting.push(resolve))),
     async close() {
       release()
