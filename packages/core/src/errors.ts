@@ -21,6 +21,21 @@ export class CodedError extends Error {
   }
 }
 
+/**
+ * The same coded error with `scrub` applied to its message and to what upstream said (e.g. to take a secret the
+ * request carried out of a Vault error text); the raw cause is dropped, as it may quote the same text.
+ */
+export function scrubCodedError(err: CodedError, scrub: (text: string) => string): CodedError {
+  const message = scrub(err.message)
+  const errors = err.upstream?.errors?.map(scrub)
+  const upstream = err.upstream === undefined ? undefined : { ...err.upstream, ...(errors ? { errors } : {}) }
+  const def = { code: err.code, status: err.statusCode, title: err.title }
+  return new (err.constructor as typeof CodedError)(def, message, {
+    ...(err.fix === undefined ? {} : { fix: err.fix }),
+    ...(upstream === undefined ? {} : { upstream }),
+  })
+}
+
 /** What a failed upstream call (Vault, an agent) answered, kept free of secrets. */
 export interface UpstreamInfo {
   service: string

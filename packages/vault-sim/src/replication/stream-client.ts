@@ -42,16 +42,7 @@ export async function dialPrimary(options: DialOptions): Promise<PrimaryConnecti
 function dialOne(address: string, { credentials, hello, timeoutMs }: DialOptions): Promise<PrimaryConnection> {
   const { host, port } = parseHostPort(address)
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host,
-      port,
-      ALPNProtocols: [DR_ALPN],
-      cert: credentials.clientCertPem,
-      key: credentials.clientKeyPem,
-      ca: credentials.primaryClusterCaPem,
-      // The primary's cluster cert names no host (CN fw-<uuid>): trust comes from pinning it as the only CA.
-      checkServerIdentity: () => undefined,
-    })
+    const socket = connectToPrimary(host, port, credentials)
     let settled = false
     const queued: PrimaryMessage[] = []
     let handler: ((message: PrimaryMessage) => void) | undefined
@@ -96,15 +87,7 @@ function dialOne(address: string, { credentials, hello, timeoutMs }: DialOptions
 export function pingPrimary(address: string, credentials: SecondaryCredentials, timeoutMs: number): Promise<void> {
   const { host, port } = parseHostPort(address)
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host,
-      port,
-      ALPNProtocols: [DR_ALPN],
-      cert: credentials.clientCertPem,
-      key: credentials.clientKeyPem,
-      ca: credentials.primaryClusterCaPem,
-      checkServerIdentity: () => undefined,
-    })
+    const socket = connectToPrimary(host, port, credentials)
     const timer = setTimeout(() => settle(goNetworkCause(timeoutError('dial'), host, port)), timeoutMs)
     const settle = (cause?: string) => {
       clearTimeout(timer)
@@ -114,5 +97,19 @@ export function pingPrimary(address: string, credentials: SecondaryCredentials, 
     }
     socket.once('secureConnect', () => (socket.alpnProtocol === DR_ALPN ? settle() : settle('no replication ALPN')))
     socket.on('error', (err) => settle(goNetworkCause(err, host, port)))
+  })
+}
+
+/** Mutual TLS to a primary's cluster port with the secondary's credentials, asking for the DR protocol. */
+function connectToPrimary(host: string, port: number, credentials: SecondaryCredentials): tls.TLSSocket {
+  return tls.connect({
+    host,
+    port,
+    ALPNProtocols: [DR_ALPN],
+    cert: credentials.clientCertPem,
+    key: credentials.clientKeyPem,
+    ca: credentials.primaryClusterCaPem,
+    // The primary's cluster cert names no host (CN fw-<uuid>): trust comes from pinning it as the only CA.
+    checkServerIdentity: () => undefined,
   })
 }

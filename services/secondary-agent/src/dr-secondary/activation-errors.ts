@@ -1,4 +1,4 @@
-import { type CodedError, isCodedError, VaultErrors } from '@vault-dr/core'
+import { type CodedError, isCodedError, scrubCodedError, VaultErrors } from '@vault-dr/core'
 import { SecondaryErrors } from '../secondary-errors.ts'
 import { redactToken } from '../shared/inputs.ts'
 
@@ -61,11 +61,5 @@ function unwrapCause(text: string): string {
 
 /** A failure talking to the local Vault (not an answer of it): same code, message scrubbed, no raw cause. */
 function scrubbed(err: CodedError, token: string): CodedError {
-  const message = redactToken(err.message, token)
-  if (message === err.message) return err
-  const def = { code: err.code, status: err.statusCode, title: err.title }
-  return new (err.constructor as typeof CodedError)(def, message, {
-    ...(err.fix === undefined ? {} : { fix: err.fix }),
-    ...(err.upstream === undefined ? {} : { upstream: err.upstream }),
-  })
+  return redactToken(err.message, token) === err.message ? err : scrubCodedError(err, (t) => redactToken(t, token))
 }

@@ -1,4 +1,4 @@
-import { type CodedError, isCodedError } from '../../errors.ts'
+import { isCodedError, scrubCodedError } from '../../errors.ts'
 import { pollUntil } from '../../util/poll.ts'
 import type { VaultResponse } from '../../vault/vault-client.ts'
 import { VaultErrors } from '../../vault/vault-errors.ts'
@@ -123,17 +123,12 @@ function changed(status: ClusterStatus, detail: string, res: VaultResponse): Rol
 /** Vault's refusal of a DR-token call, in our terms, with every secret sent scrubbed from what it says. */
 function refusal(err: unknown, ...secrets: string[]): unknown {
   if (!isCodedError(err)) return err
-  const errors = (err.upstream?.errors ?? []).map((e) => secrets.reduce((t, s) => t.replaceAll(s, '[redacted]'), e))
-  const text = errors.join('; ')
-  const upstream = { ...err.upstream, service: 'vault', errors }
+  const scrubbed = scrubCodedError(err, (text) => secrets.reduce((t, s) => t.replaceAll(s, '[redacted]'), text))
+  const upstream = { ...scrubbed.upstream, service: 'vault' }
+  const text = (upstream.errors ?? []).join('; ')
   if (/catching up/i.test(text)) return RoleErrors.catchingUp(`Vault: ${text}`, { upstream })
-  if (/operation token|permission denied/i.test(text) || err.upstream?.status === 403) {
-    return RoleErrors.drOperationTokenRejected(`Vault: ${text || `HTTP ${err.upstream?.status ?? '?'}`}`, { upstream })
+  if (/operation token|permission denied/i.test(text) || upstream.status === 403) {
+    return RoleErrors.drOperationTokenRejected(`Vault: ${text || `HTTP ${upstream.status ?? '?'}`}`, { upstream })
   }
-  const message = secrets.reduce((t, s) => t.replaceAll(s, '[redacted]'), err.message)
-  const def = { code: err.code, status: err.statusCode, title: err.title }
-  return new (err.constructor as typeof CodedError)(def, message, {
-    ...(err.fix === undefined ? {} : { fix: err.fix }),
-    upstream,
-  })
+  return scrubbed
 }
