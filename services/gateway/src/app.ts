@@ -1,21 +1,28 @@
 import { createServer } from '@vault-dr/core'
+import type { FastifyPluginAsync } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { Registry } from 'prom-client'
 import { type AgentClients, createAgentClients } from './agents/agent-clients.ts'
 import { clustersRoutes } from './clusters/clusters.routes.ts'
+import type { ClustersService } from './clusters/clusters.service.ts'
 import { createClustersService } from './clusters/clusters.service.ts'
 import type { GatewayConfig } from './config.ts'
 import { createCeremonyService } from './dr-operation-tokens/ceremony.service.ts'
 import { createDrTokenCustody } from './dr-operation-tokens/token-custody.ts'
 import { GatewayErrors } from './gateway-errors.ts'
-import { HandshakeBus } from './handshakes/handshake-bus.ts'
-import type { RunnerHooks } from './handshakes/handshake-driver.ts'
-import { HandshakeRunner } from './handshakes/handshake-runner.ts'
-import { OpenStreams } from './handshakes/handshake-stream.ts'
+import { handshakeFamily } from './handshakes/handshake.kind.ts'
 import { handshakesRoutes } from './handshakes/handshakes.routes.ts'
 import { createHandshakesService } from './handshakes/handshakes.service.ts'
-import { STEPS } from './handshakes/steps/index.ts'
 import { createGatewayMetrics, createPairMetrics } from './metrics/gateway-metrics.ts'
+import { genericJournal } from './operations/journals.ts'
+import { OperationBus } from './operations/operation-bus.ts'
+import type { OperationKindFactory } from './operations/operation-kind.ts'
+import { type GenericOperationStore, hasGenericJournal, type OperationRecord } from './operations/operation-record.ts'
+import { type OperationFamily, OperationRunner } from './operations/operation-runner.ts'
+import { OpenStreams } from './operations/operation-stream.ts'
+import { operationsRoutes } from './operations/operations.routes.ts'
+import { createOperationsService, OPERATION_FAMILY, type OperationsService } from './operations/operations.service.ts'
+import type { RunnerHooks } from './operations/run-steps.ts'
 import { ceremonyRoutes } from './pairs/ceremony.routes.ts'
 import { pairsRoutes } from './pairs/pairs.routes.ts'
 import { createPairsService } from './pairs/pairs.service.ts'
@@ -31,7 +38,7 @@ import { statusPage } from './ui/status-page.ts'
 export type { AgentClients, AgentTarget, PrimaryAgentClient, SecondaryAgentClient } from './agents/agent-clients.ts'
 export type { GatewayConfig } from './config.ts'
 export { loadGatewayConfig } from './config.ts'
-export type { RunnerHooks } from './handshakes/handshake-driver.ts'
+export type { RunnerHooks } from './operations/run-steps.ts'
 
 const STORE_KEY_HELP =
   'unfinished handshakes are left as they are, not resumed: restart the gateway with the VAULT_DR_STORE_KEY ' +
@@ -48,7 +55,34 @@ export interface GatewayDeps {
   hooks?: RunnerHooks
   /** On close, how long steps in flight may take to reach a boundary; default VAULT_DR_AGENT_TIMEOUT_MS. */
   stopGraceMs?: number
+  /** Operation kinds beyond the handshake, and their routes (default: GATEWAY_KINDS). */
+  kinds?: readonly GatewayKind[]
 }
+
+/** What a kind of the generic journal is built from. */
+export interface KindDeps {
+  store: Store
+  journal: GenericOperationStore
+  clusters: ClustersService
+  agents: AgentClients
+  operations: OperationsService
+  settings: GatewayConfig['handshakes']
+  now: () => number
+}
+
+/** One operation kind of the generic journal and the routes that start it (under /v1). */
+export interface GatewayKind {
+  kind: OperationKindFactory<KindDeps>
+  routes?: FastifyPluginAsync<{ deps: KindDeps }>
+}
+
+/*
+ * ─── The registered operation kinds ─────────────────────────────────────────────────────────────────────────────
+ * The handshake is built in (its own table and routes). Every other kind runs from the generic journal: add one
+ * line here, e.g. { kind: switchoverKind, routes: switchoversRoutes }, { kind: drillKind, routes: drillsRoutes }.
+ * They run only on a store with the generic journal.
+ */
+export const GATEWAY_KINDS: readonly GatewayKind[] = []
 
 /**
  * Builds the gateway, which coordinates DR handshakes between a primary agent and a secondary agent. Never listens;
@@ -83,26 +117,40 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
       { name: 'clusters', description: 'The registry of clusters and their agents, and the fleet view' },
       { name: 'handshakes', description: 'DR handshakes: preflight, enable, mint, inspect, activate, verify' },
       { name: 'pairs', description: 'DR pairs: live status, readiness to fail over, DR operation tokens' },
+      { name: 'operations', description: 'Durable operations of every kind (handshakes included): follow and cancel' },
     ],
     ...(deps.logStream === undefined ? {} : { logStream: deps.logStream }),
   })
-  const bus = new HandshakeBus()
+  const bus = new OperationBus()
   const streams = new OpenStreams()
   const clusters = createClustersService({ store, box, agents, fleetTimeoutMs: settings.fleetTimeoutMs, now })
-  const runner = new HandshakeRunner({
-    store,
+  const log = app.log.child({ component: 'handshakes' })
+  const handshakes = handshakeFamily({ store, clusters, agents, settings }, { log, now })
+  const journal = hasGenericJournal(store) ? store : undefined
+  const kinds = journal === undefined ? [] : (deps.kinds ?? GATEWAY_KINDS)
+  const families: OperationFamily[] = [handshakes.family]
+  const runner = new OperationRunner({
+    families,
+    upkeep: [handshakes.upkeep],
     bus,
     metrics,
     settings,
     now,
-    clusters,
-    agents,
-    log: app.log.child({ component: 'handshakes' }),
+    log,
     hooks: deps.hooks ?? {},
-    steps: STEPS,
     stopGraceMs: deps.stopGraceMs ?? settings.agentTimeoutMs,
   })
-  const handshakes = createHandshakesService({ store, clusters, runner, bus, settings, now })
+  const operations = createOperationsService({ store, journal, runner, bus, now })
+  const kindDeps = journal && { store, journal, clusters, agents, operations, settings, now }
+  if (kindDeps !== undefined) {
+    const byName = new Map(kinds.map(({ kind }) => kind(kindDeps)).map((k) => [k.kind, k]))
+    families.push({
+      name: OPERATION_FAMILY,
+      journal: genericJournal(kindDeps.journal),
+      kindOf: (op: OperationRecord) => byName.get(op.kind),
+    })
+  }
+  const handshakesService = createHandshakesService({ store, clusters, runner, bus, settings, now })
   const pairSettings = config.pairs ?? DEFAULT_PAIRS_SETTINGS
   const custody = createDrTokenCustody({
     store,
@@ -127,7 +175,9 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   await app.register(
     async (v1) => {
       await v1.register(clustersRoutes, { clusters })
-      await v1.register(handshakesRoutes, { handshakes, store, bus, streams })
+      await v1.register(handshakesRoutes, { handshakes: handshakesService, store, bus, streams })
+      await v1.register(operationsRoutes, { operations, bus, streams })
+      for (const { routes } of kinds) if (routes && kindDeps) await v1.register(routes, { deps: kindDeps })
       await v1.register(preflightRoutes, { clusters, agents, store })
       await v1.register(pairsRoutes, { pairs })
       await v1.register(ceremonyRoutes, {

@@ -50,6 +50,24 @@ export const GatewayErrors = {
     title: 'The handshake has already finished',
     fix: 'Only a pending or running handshake can be cancelled; start a new one if needed.',
   }),
+  clusterBusy: defineError({
+    code: 'GATEWAY_ERR_CLUSTER_BUSY',
+    status: 409,
+    title: 'An unfinished operation holds one of the clusters',
+    fix: 'Follow the operation that holds the cluster (GET /v1/operations/{id}) and start again once it finished, or cancel it (POST /v1/operations/{id}/cancel).',
+  }),
+  operationNotFound: defineError({
+    code: 'GATEWAY_ERR_OPERATION_NOT_FOUND',
+    status: 404,
+    title: 'No such operation',
+    fix: 'List operations with GET /v1/operations.',
+  }),
+  operationFinished: defineError({
+    code: 'GATEWAY_ERR_OPERATION_FINISHED',
+    status: 409,
+    title: 'The operation has already finished',
+    fix: 'Only a pending or running operation can be cancelled; start a new one if needed.',
+  }),
   idempotencyKeyReused: defineError({
     code: 'GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED',
     status: 422,

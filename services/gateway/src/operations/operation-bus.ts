@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 
-/** Tells this process's listeners (event streams) that a handshake was written; they read the events from the store. */
-export class HandshakeBus {
+/** Tells this process's listeners (event streams) that an operation was written; they read the events from the store. */
+export class OperationBus {
   readonly #emitter = new EventEmitter().setMaxListeners(0)
 
   notify(id: string): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { FakeWorld } from '../../../test/helpers/fake-agents.ts'
-import { activatedWith, type PairStatus, secondaryIdUse } from './replication-state.ts'
+import { FakeWorld } from '../../test/helpers/fake-agents.ts'
+import { activatedWith, type PairStatus, secondaryIdUse } from './pair-status.ts'
 
 async function pairOf(world: FakeWorld): Promise<PairStatus> {
   const signal = new AbortController().signal

@@ -1,56 +1,19 @@
 import { isCodedError } from '@vault-dr/core'
-import type { UnwrapAddress } from '../../agents/agent-clients.ts'
+import { activatedWith } from '../../dr/pair-status.ts'
 import { GatewayErrors } from '../../gateway-errors.ts'
+import { StepCancelled, StepFailed, type StepResult } from '../../operations/step.ts'
 import type { SentActivation } from '../../store/store.ts'
-import { StepCancelled, type StepContext, StepFailed, type StepResult } from '../step-context.ts'
-import { activatedWith, pairStatus, settledPairStatus } from './replication-state.ts'
+import type { StepContext } from '../handshake-context.ts'
+import { freshToken } from '../mint-token.ts'
+import { settledPairStatus } from '../read-status.ts'
 import { awaitSentActivation } from './sent-activation.ts'
-
-/** Step 4: the secondary looks the token up on the primary (without consuming it); one re-mint if it is not valid. */
-export async function inspectTokenStep(ctx: StepContext): Promise<StepResult> {
-  if (!ctx.hs.options.inspect) return { status: 'skipped', detail: 'inspection disabled by request (inspect: false)' }
-  // A token this run minted and still holds was never sent, and every other token for its id was revoked before
-  // minting: the secondary cannot be activated with the id. Without one (a resumed run), the status tells.
-  if (!ctx.tokens.held && activatedWith(await pairStatus(ctx, { reuse: true }), ctx.hs.secondary_id)) {
-    return { status: 'skipped', detail: `the secondary is already activated with id ${ctx.hs.secondary_id}` }
-  }
-  let token: string
-  try {
-    token = await ctx.tokens.fresh(ctx)
-  } catch (err) {
-    if (!isCodedError(err, GatewayErrors.alreadyActivated.code)) throw err
-    return { status: 'skipped', detail: `the secondary is already activated with id ${ctx.hs.secondary_id}` }
-  }
-  let inspection = await ctx.secondary.inspect(token, ctx.signal, unwrapAddress(ctx))
-  let reminted = ''
-  if (!inspection.lookup.valid || inspection.expired) {
-    reminted = ` (re-minted once: the first token was ${inspection.lookup.code})`
-    await ctx.tokens.mint(ctx)
-    inspection = await ctx.secondary.inspect(await ctx.tokens.fresh(ctx), ctx.signal, unwrapAddress(ctx))
-  }
-  if (!inspection.lookup.valid || inspection.expired) {
-    throw new StepFailed({
-      code: inspection.lookup.code === 'OK' ? GatewayErrors.tokenInvalid.code : inspection.lookup.code,
-      detail: `${GatewayErrors.tokenInvalid.code}: ${inspection.lookup.detail}`,
-      fix: inspection.lookup.fix ?? GatewayErrors.tokenInvalid('').fix ?? null,
-    })
-  }
-  return {
-    status: 'succeeded',
-    detail: `the primary holds the token unused; ${inspection.seconds_left} s left${reminted}`,
-  }
-}
+import { unwrapAddress } from './unwrap-address.ts'
 
 const AMBIGUOUS = new Set<string>([
   GatewayErrors.agentTimeout.code,
   GatewayErrors.agentUnreachable.code,
   GatewayErrors.agentFailed.code,
 ])
-
-/** Where the secondary unwraps: the handshake's primary_api_addr, else the token's addr claim (the primary's api_addr). */
-function unwrapAddress(ctx: StepContext): UnwrapAddress {
-  return { primaryApiAddr: ctx.hs.options.primary_api_addr ?? undefined }
-}
 
 /** Step 5: hand the token to the secondary, which activates (and is wiped). Exactly once, also across restarts. */
 export async function activateSecondaryStep(ctx: StepContext): Promise<StepResult> {
@@ -88,7 +51,7 @@ async function sendActivation(
   const done = (result: StepResult) => ({ kind: 'done' as const, result })
   let token: string
   try {
-    token = await ctx.tokens.fresh(ctx)
+    token = await freshToken(ctx)
   } catch (err) {
     if (isCodedError(err, GatewayErrors.alreadyActivated.code))
       return done(alreadyActivated(ctx, 'found while minting'))

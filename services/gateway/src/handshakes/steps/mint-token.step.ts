@@ -1,16 +1,11 @@
 import { isCodedError } from '@vault-dr/core'
+import { activatedWith } from '../../dr/pair-status.ts'
 import { GatewayErrors } from '../../gateway-errors.ts'
-import type { StepContext, StepResult } from '../step-context.ts'
+import type { StepResult } from '../../operations/step.ts'
+import type { StepContext } from '../handshake-context.ts'
+import { mint } from '../mint-token.ts'
+import { pairStatus } from '../read-status.ts'
 import { recheckCluster } from './preflight.step.ts'
-import { activatedWith, pairStatus } from './replication-state.ts'
-
-/** Step 2: make the primary a DR primary, unless it is one (the agent leaves a DR primary alone and says so). */
-export async function enablePrimaryStep(ctx: StepContext): Promise<StepResult> {
-  const asked = ctx.hs.options.primary_cluster_addr
-  const result = await ctx.primary.enable(ctx.signal, asked === null ? {} : { primary_cluster_addr: asked })
-  if (!result.changed) return { status: 'skipped', detail: result.detail }
-  return { status: 'succeeded', detail: result.detail }
-}
 
 /** Step 3: mint the activation token, after the post-enable cluster re-check when one is due. */
 export async function mintTokenStep(ctx: StepContext): Promise<StepResult> {
@@ -19,7 +14,7 @@ export async function mintTokenStep(ctx: StepContext): Promise<StepResult> {
   }
   if (ctx.hs.recheck_cluster) await recheckCluster(ctx)
   try {
-    await ctx.tokens.mint(ctx)
+    await mint(ctx)
   } catch (err) {
     if (!isCodedError(err, GatewayErrors.alreadyActivated.code)) throw err
     return { status: 'skipped', detail: `the secondary is already activated with id ${ctx.hs.secondary_id}` }

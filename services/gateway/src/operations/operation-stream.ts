@@ -1,12 +1,19 @@
 import { CoreErrors, invalidFields } from '@vault-dr/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Store } from '../store/store.ts'
-import type { HandshakeBus } from './handshake-bus.ts'
-import { isFinished, toPublic } from './handshake-record.ts'
+import type { OperationBus } from './operation-bus.ts'
+import { isFinished, type JournalEvent, type JournalRecord } from './operation-journal.ts'
+
+/** Where a stream reads one family of records from, and how it shows them. */
+export interface StreamSource<Rec extends JournalRecord> {
+  get(id: string): Promise<Rec | undefined>
+  events(id: string, afterSeq: number): Promise<JournalEvent[]>
+  toPublic(record: Rec): unknown
+  /** The field naming the record in each event's data: handshake_id, operation_id. */
+  idField: string
+}
 
 export interface StreamDeps {
-  store: Store
-  bus: HandshakeBus
+  bus: OperationBus
   /** Re-reads the store this often, for transitions written by another gateway sharing it. */
   pollMs?: number
   heartbeatMs?: number
@@ -27,21 +34,23 @@ export class OpenStreams {
 }
 
 /**
- * Server-sent events of one handshake: `snapshot` (the handshake now), then `state`, `step` and `checks` events as
- * they are stored (each with the store's sequence number as id; Last-Event-ID replays what was missed), and a final
- * `done` with the finished handshake, after which the stream closes.
+ * Server-sent events of one operation: `snapshot` (the operation now), then `state`, `step`, `checks` and `note`
+ * events as they are stored (each with the store's sequence number as id; Last-Event-ID replays what was missed),
+ * and a final `done` with the finished operation, after which the stream closes.
  */
-export async function streamHandshake(
+export async function streamOperation<Rec extends JournalRecord>(
   request: FastifyRequest,
   reply: FastifyReply,
   id: string,
+  source: StreamSource<Rec>,
   deps: StreamDeps & { open: OpenStreams },
 ): Promise<void> {
-  const { store, bus } = deps
+  const { bus } = deps
+  const { toPublic } = source
   // The position first, then the snapshot: an event stored in between is then sent after the snapshot, not lost.
   const resumeFrom = lastEventId(request.headers['last-event-id'])
-  let seq = resumeFrom ?? (await store.events(id, 0)).at(-1)?.seq ?? 0
-  const first = await store.getHandshake(id)
+  let seq = resumeFrom ?? (await source.events(id, 0)).at(-1)?.seq ?? 0
+  const first = await source.get(id)
   if (first === undefined) return
 
   reply.hijack()
@@ -58,14 +67,14 @@ export async function streamHandshake(
   let closed = false
   let pumping: Promise<void> | undefined
   let again = false
-  /** One pass: send what was stored since the last event, and finish once the handshake has. */
+  /** One pass: send what was stored since the last event, and finish once the operation has. */
   const pump = async () => {
     // The state before the events: a transition and its event are stored together (by whichever gateway runs the
-    // handshake), so once the state read says finished, the events read after it hold the last one.
-    const current = await store.getHandshake(id)
-    for (const event of await store.events(id, seq)) {
+    // operation), so once the state read says finished, the events read after it hold the last one.
+    const current = await source.get(id)
+    for (const event of await source.events(id, seq)) {
       seq = event.seq
-      send(event.type, { handshake_id: id, ...event.data }, event.seq)
+      send(event.type, { [source.idField]: id, ...event.data }, event.seq)
     }
     if (current !== undefined && isFinished(current)) {
       send('done', toPublic(current))
