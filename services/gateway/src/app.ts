@@ -127,7 +127,11 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   const log = app.log.child({ component: 'handshakes' })
   const handshakes = handshakeFamily({ store, clusters, agents, settings }, { log, now })
   const journal = hasGenericJournal(store) ? store : undefined
-  const kinds = journal === undefined ? [] : (deps.kinds ?? GATEWAY_KINDS)
+  const registered = deps.kinds ?? GATEWAY_KINDS
+  if (journal === undefined && registered.length > 0) {
+    app.log.error('the store has no operations journal: only handshakes run, the other operation kinds are off')
+  }
+  const kinds = journal === undefined ? [] : registered
   const families: OperationFamily[] = [handshakes.family]
   const runner = new OperationRunner({
     families,
@@ -176,13 +180,14 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     async (v1) => {
       await v1.register(clustersRoutes, { clusters })
       await v1.register(handshakesRoutes, { handshakes: handshakesService, store, bus, streams })
-      await v1.register(operationsRoutes, { operations, bus, streams })
-      for (const { routes } of kinds) if (routes && kindDeps) await v1.register(routes, { deps: kindDeps })
       await v1.register(preflightRoutes, { clusters, agents, store })
       await v1.register(pairsRoutes, { pairs })
       await v1.register(ceremonyRoutes, {
         ceremony: createCeremonyService({ store, box, agents, clusters, now, secondaryOf: pairs.secondaryOf }),
       })
+      await v1.register(operationsRoutes, { operations, bus, streams })
+      // The routes of the registered kinds (GATEWAY_KINDS).
+      for (const { routes } of kinds) if (routes && kindDeps) await v1.register(routes, { deps: kindDeps })
     },
     { prefix: '/v1' },
   )
