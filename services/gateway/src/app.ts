@@ -14,6 +14,7 @@ import { handshakeFamily } from './handshakes/handshake.kind.ts'
 import { handshakesRoutes } from './handshakes/handshakes.routes.ts'
 import { createHandshakesService } from './handshakes/handshakes.service.ts'
 import { createGatewayMetrics, createPairMetrics } from './metrics/gateway-metrics.ts'
+import { createOperationMetrics } from './metrics/operation-metrics.ts'
 import { genericJournal } from './operations/journals.ts'
 import { OperationBus } from './operations/operation-bus.ts'
 import type { OperationKindFactory } from './operations/operation-kind.ts'
@@ -133,11 +134,16 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   }
   const kinds = journal === undefined ? [] : registered
   const families: OperationFamily[] = [handshakes.family]
+  const operationMetrics = createOperationMetrics(registry, journal && (() => journal.countOperations()))
   const runner = new OperationRunner({
     families,
     upkeep: [handshakes.upkeep],
     bus,
-    metrics,
+    // The handshake's steps keep their metrics (vault_dr_handshake_*); the other kinds share vault_dr_operation_*.
+    metrics: {
+      observeStep: (kind, ...rest) => (kind === 'handshake' ? metrics : operationMetrics).observeStep(kind, ...rest),
+      countFailure: (kind, code) => (kind === 'handshake' ? metrics : operationMetrics).countFailure(kind, code),
+    },
     settings,
     now,
     log,

@@ -182,6 +182,12 @@ export const GatewayErrors = {
     title: 'Replication did not become healthy in time',
     fix: 'Read the detail for what is missing; raise VAULT_DR_VERIFY_TIMEOUT_MS when the first sync is long. The secondary was activated already: running the handshake again only verifies (it never activates twice).',
   }),
+  internal: defineError({
+    code: 'GATEWAY_ERR_INTERNAL',
+    status: 500,
+    title: 'An unexpected failure in the gateway',
+    fix: 'This is a bug in vault-dr: report it with the handshake or operation id and the gateway log.',
+  }),
   cancelled: defineError({
     code: 'GATEWAY_ERR_CANCELLED',
     status: 409,

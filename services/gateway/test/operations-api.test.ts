@@ -168,5 +168,11 @@ describe('operations API over the generic journal (a registered kind and its rou
     await expect
       .poll(async () => (await gw.app.inject({ method: 'GET', url: `/v1/operations/${id}`, headers: AUTH })).json())
       .toMatchObject({ kind: 'drill', state: 'succeeded', clusters: ['dc1', 'dc2'] })
+    const metrics = (await gw.app.inject({ url: '/metrics' })).body
+    expect(metrics).toMatch(/^vault_dr_operations\{kind="drill",state="succeeded"[^}]*\} 1$/m)
+    expect(metrics).toMatch(
+      /^vault_dr_operation_step_duration_seconds_count\{[^}]*kind="drill",step="wait",status="succeeded"[^}]*\} 1$/m,
+    )
+    expect(metrics).not.toMatch(/vault_dr_handshake_step_duration_seconds_count\{[^}]*step="wait"/)
   })
 })

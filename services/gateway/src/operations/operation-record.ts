@@ -66,6 +66,7 @@ export interface GenericOperationStore {
   claimOperation(id: string, owner: string, now: number, until: number, ownName?: string): Promise<boolean>
   releaseOperation(id: string, owner: string): Promise<void>
   operationEvents(id: string, afterSeq: number): Promise<OperationEvent[]>
+  countOperations(): Promise<Record<JournalKindName, Record<OperationState, number>>>
 }
 
 /** Whether the store has the generic journal (until every store has, the operations API shows handshakes only). */

@@ -15,8 +15,8 @@ export interface RunnerHooks {
 }
 
 export interface StepMetrics {
-  observeStep(step: string, status: string, seconds: number): void
-  countFailure(code: string): void
+  observeStep(kind: string, step: string, status: string, seconds: number): void
+  countFailure(kind: string, code: string): void
 }
 
 export interface RunStepsDeps {
@@ -203,8 +203,8 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
       // Stopping: the step stays running in the store, and is re-run (idempotently) on resume.
       if (signals.soft.aborted) return
       const error = toStepError(err)
-      deps.metrics?.observeStep(name, 'failed', seconds())
-      deps.metrics?.countFailure(error.code)
+      deps.metrics?.observeStep(kind.kind, name, 'failed', seconds())
+      deps.metrics?.countFailure(kind.kind, error.code)
       const detail = `${error.detail}${await late()}`
       const failed: OperationStep = { ...running, status: 'failed', finished_at: iso(now()), detail, error }
       await setStep(failed)
@@ -212,7 +212,7 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     }
     // Outside the step's try: a write that fails here is not the step's failure (it did its work). It ends this run
     // with the step still running in the store, to be resumed, and re-run idempotently, from there.
-    deps.metrics?.observeStep(name, result.status, seconds())
+    deps.metrics?.observeStep(kind.kind, name, result.status, seconds())
     const detail = `${result.detail}${await late()}`
     await setStep({ ...running, status: result.status, finished_at: iso(now()), detail })
     if (result.skipRest !== undefined) return finish('succeeded', null, result.skipRest)

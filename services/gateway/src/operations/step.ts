@@ -1,4 +1,5 @@
 import { isCodedError } from '@vault-dr/core'
+import { GatewayErrors } from '../gateway-errors.ts'
 import type { OperationStep, StepError } from './operations.schemas.ts'
 
 export interface StepResult {
@@ -40,9 +41,9 @@ export function toStepError(err: unknown): StepError {
     return { code, detail: err.message, fix: err.fix ?? null }
   }
   return {
-    code: 'GATEWAY_ERR_INTERNAL',
+    code: GatewayErrors.internal.code,
     detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-    fix: 'This is a bug in vault-dr: report it with the handshake or operation id and the gateway log.',
+    fix: GatewayErrors.internal('').fix ?? null,
   }
 }
 

@@ -1,11 +1,13 @@
 import type {
   CreateOperationOutcome,
   GenericOperationStore,
+  JournalKindName,
   NewOperationEvent,
   OperationEvent,
   OperationPatch,
   OperationRecord,
 } from '../../src/operations/operation-record.ts'
+import type { OperationState } from '../../src/operations/operations.schemas.ts'
 import { LeaseLost } from '../../src/store/store.ts'
 
 const unfinished = (op: OperationRecord) => op.state === 'pending' || op.state === 'running'
@@ -98,6 +100,15 @@ export class MemoryOperationStore implements GenericOperationStore {
 
   async releaseOperation(id: string, owner: string) {
     if (this.leases.get(id)?.owner === owner) this.leases.delete(id)
+  }
+
+  async countOperations() {
+    const counts = {} as Record<JournalKindName, Record<OperationState, number>>
+    for (const op of this.records.values()) {
+      counts[op.kind] ??= { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
+      counts[op.kind][op.state]++
+    }
+    return counts
   }
 
   async operationEvents(id: string, afterSeq: number) {
