@@ -1,5 +1,5 @@
 import { createServer } from '@vault-dr/core'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { Registry } from 'prom-client'
 import { type AgentClients, createAgentClients } from './agents/agent-clients.ts'
@@ -71,10 +71,11 @@ export interface KindDeps {
   now: () => number
 }
 
-/** One operation kind of the generic journal and the routes that start it (under /v1). */
+/** One operation kind of the generic journal, and how its routes are registered (under /v1). */
 export interface GatewayKind {
   kind: OperationKindFactory<KindDeps>
-  routes?: FastifyPluginAsync<{ deps: KindDeps }>
+  /** e.g. (v1, deps) => v1.register(switchoversRoutes, { switchovers: createSwitchoversService(deps) }) */
+  routes?: (v1: FastifyInstance, deps: KindDeps) => PromiseLike<unknown>
 }
 
 /*
@@ -150,7 +151,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     hooks: deps.hooks ?? {},
     stopGraceMs: deps.stopGraceMs ?? settings.agentTimeoutMs,
   })
-  const operations = createOperationsService({ store, journal, runner, bus, now })
+  const operations = createOperationsService({ store, runner, bus, now })
   const kindDeps = journal && { store, journal, clusters, agents, operations, settings, now }
   if (kindDeps !== undefined) {
     const byName = new Map(kinds.map(({ kind }) => kind(kindDeps)).map((k) => [k.kind, k]))
@@ -193,7 +194,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
       })
       await v1.register(operationsRoutes, { operations, bus, streams })
       // The routes of the registered kinds (GATEWAY_KINDS).
-      for (const { routes } of kinds) if (routes && kindDeps) await v1.register(routes, { deps: kindDeps })
+      for (const { routes } of kinds) if (routes && kindDeps) await routes(v1, kindDeps)
     },
     { prefix: '/v1' },
   )

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { GatewayKind, KindDeps } from '../src/app.ts'
 import type { OperationKind } from '../src/operations/operation-kind.ts'
@@ -112,7 +112,7 @@ function testKind(release: Promise<void>): GatewayKind {
     }),
     context: async () => ({}),
   })
-  const routes: FastifyPluginAsync<{ deps: KindDeps }> = async (app, { deps }) => {
+  const plugin: FastifyPluginAsyncZod<{ deps: KindDeps }> = async (app, { deps }) => {
     app.post('/test-drills', async (request, reply) => {
       const at = new Date().toISOString()
       const { created, operation } = await deps.operations.start({
@@ -134,7 +134,7 @@ function testKind(release: Promise<void>): GatewayKind {
       return reply.status(created ? 202 : 200).send({ id: operation.id, body: request.body ?? null })
     })
   }
-  return { kind, routes }
+  return { kind, routes: (v1, deps) => v1.register(plugin, { deps }) }
 }
 
 describe('operations API over the generic journal (a registered kind and its route)', () => {
@@ -174,5 +174,35 @@ describe('operations API over the generic journal (a registered kind and its rou
       /^vault_dr_operation_step_duration_seconds_count\{[^}]*kind="drill",step="wait",status="succeeded"[^}]*\} 1$/m,
     )
     expect(metrics).not.toMatch(/vault_dr_handshake_step_duration_seconds_count\{[^}]*step="wait"/)
+  })
+})
+
+describe("a handshake refused by the store's cluster_busy outcome", () => {
+  const tmp = tempDir()
+  const closing: (() => Promise<unknown>)[] = []
+  afterEach(async () => {
+    for (const close of closing.splice(0)) await close()
+  })
+
+  it.each([
+    ['drill', 'GATEWAY_ERR_CLUSTER_BUSY', 'Operation op-1 (drill) is running and holds cluster dc2'],
+    ['handshake', 'GATEWAY_ERR_HANDSHAKE_IN_PROGRESS', 'Handshake op-1 is running and holds cluster dc2'],
+  ])('answers 409 naming the holder when a %s holds a cluster', async (holderKind, code, detail) => {
+    const sqlite = new SqliteStore(join(tmp.dir, `${randomUUID()}.sqlite`))
+    closing.push(() => sqlite.close())
+    const busy = { kind: 'cluster_busy', cluster: 'dc2', holder: { kind: holderKind, id: 'op-1', state: 'running' } }
+    const store = new Proxy(sqlite, {
+      get(target, prop) {
+        if (prop === 'createHandshake') return async () => busy
+        const value = Reflect.get(target, prop, target)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const gw = await startGateway('', { store, agents: new FakeWorld().clients() })
+    closing.push(() => gw.app.close())
+    await registerPair(gw.app)
+    const res = await createHandshake(gw.app)
+    expect(res.statusCode, res.body).toBe(409)
+    expect(res.json()).toMatchObject({ code, detail })
   })
 })

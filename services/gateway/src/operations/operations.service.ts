@@ -2,7 +2,7 @@ import { GatewayErrors } from '../gateway-errors.ts'
 import type { HandshakeRecord, Store } from '../store/store.ts'
 import type { OperationBus } from './operation-bus.ts'
 import { isFinished } from './operation-journal.ts'
-import type { GenericOperationStore, OperationRecord } from './operation-record.ts'
+import { type GenericOperationStore, hasGenericJournal, type OperationRecord } from './operation-record.ts'
 import type { OperationRunner } from './operation-runner.ts'
 import type { StreamSource } from './operation-stream.ts'
 import { handshakeAsOperation, journalAsOperation } from './operation-view.ts'
@@ -17,7 +17,7 @@ const HANDSHAKES_SEARCHED = 500
 
 export interface OperationsServiceDeps {
   store: Store
-  /** The generic journal; absent while the store has none (then only handshakes are operations). */
+  /** The generic journal; default: the store's, when it has one (without, only handshakes are operations). */
   journal?: GenericOperationStore | undefined
   runner: OperationRunner
   bus: OperationBus
@@ -29,7 +29,9 @@ export type OperationsService = ReturnType<typeof createOperationsService>
 type Found = { family: 'handshake'; record: HandshakeRecord } | { family: 'operation'; record: OperationRecord }
 
 /** Every operation, handshakes included: starts the generic kinds, reads, lists and cancels them all. */
-export function createOperationsService({ store, journal, runner, bus, now }: OperationsServiceDeps) {
+export function createOperationsService(deps: OperationsServiceDeps) {
+  const { store, runner, bus, now } = deps
+  const journal = deps.journal ?? (hasGenericJournal(store) ? store : undefined)
   const at = () => new Date(now()).toISOString()
   const notFound = (id: string) => GatewayErrors.operationNotFound(`No operation ${id}`)
 
