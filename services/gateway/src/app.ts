@@ -1,28 +1,20 @@
 import { createServer } from '@vault-dr/core'
-import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { Registry } from 'prom-client'
 import { type AgentClients, createAgentClients } from './agents/agent-clients.ts'
 import { clustersRoutes } from './clusters/clusters.routes.ts'
-import type { ClustersService } from './clusters/clusters.service.ts'
 import { createClustersService } from './clusters/clusters.service.ts'
 import type { GatewayConfig } from './config.ts'
 import { createCeremonyService } from './dr-operation-tokens/ceremony.service.ts'
 import { createDrTokenCustody } from './dr-operation-tokens/token-custody.ts'
+import { createEngine, type GatewayKind } from './engine.ts'
 import { GatewayErrors } from './gateway-errors.ts'
-import { handshakeFamily } from './handshakes/handshake.kind.ts'
 import { handshakesRoutes } from './handshakes/handshakes.routes.ts'
 import { createHandshakesService } from './handshakes/handshakes.service.ts'
 import { createGatewayMetrics, createPairMetrics } from './metrics/gateway-metrics.ts'
-import { createOperationMetrics } from './metrics/operation-metrics.ts'
-import { genericJournal } from './operations/journals.ts'
 import { OperationBus } from './operations/operation-bus.ts'
-import type { OperationKindFactory } from './operations/operation-kind.ts'
-import { type GenericOperationStore, hasGenericJournal, type OperationRecord } from './operations/operation-record.ts'
-import { type OperationFamily, OperationRunner } from './operations/operation-runner.ts'
 import { OpenStreams } from './operations/operation-stream.ts'
 import { operationsRoutes } from './operations/operations.routes.ts'
-import { createOperationsService, OPERATION_FAMILY, type OperationsService } from './operations/operations.service.ts'
 import type { RunnerHooks } from './operations/run-steps.ts'
 import { ceremonyRoutes } from './pairs/ceremony.routes.ts'
 import { pairsRoutes } from './pairs/pairs.routes.ts'
@@ -39,6 +31,7 @@ import { statusPage } from './ui/status-page.ts'
 export type { AgentClients, AgentTarget, PrimaryAgentClient, SecondaryAgentClient } from './agents/agent-clients.ts'
 export type { GatewayConfig } from './config.ts'
 export { loadGatewayConfig } from './config.ts'
+export type { GatewayKind, KindDeps } from './engine.ts'
 export type { RunnerHooks } from './operations/run-steps.ts'
 
 const STORE_KEY_HELP =
@@ -60,29 +53,13 @@ export interface GatewayDeps {
   kinds?: readonly GatewayKind[]
 }
 
-/** What a kind of the generic journal is built from. */
-export interface KindDeps {
-  store: Store
-  journal: GenericOperationStore
-  clusters: ClustersService
-  agents: AgentClients
-  operations: OperationsService
-  settings: GatewayConfig['handshakes']
-  now: () => number
-}
-
-/** One operation kind of the generic journal, and how its routes are registered (under /v1). */
-export interface GatewayKind {
-  kind: OperationKindFactory<KindDeps>
-  /** e.g. (v1, deps) => v1.register(switchoversRoutes, { switchovers: createSwitchoversService(deps) }) */
-  routes?: (v1: FastifyInstance, deps: KindDeps) => PromiseLike<unknown>
-}
-
 /*
  * ─── The registered operation kinds ─────────────────────────────────────────────────────────────────────────────
- * The handshake is built in (its own table and routes). Every other kind runs from the generic journal: add one
- * line here, e.g. { kind: switchoverKind, routes: switchoversRoutes }, { kind: drillKind, routes: drillsRoutes }.
- * They run only on a store with the generic journal.
+ * The handshake is built in (its own table and routes). Every other kind runs from the store's generic journal:
+ * one line per kind here, its factory and its routes, e.g.
+ *   { kind: switchoverKind, routes: (v1, deps) => v1.register(switchoversRoutes, { deps }) },
+ *   { kind: drillKind, routes: (v1, deps) => v1.register(drillsRoutes, { deps }) },
+ * (see GatewayKind and KindDeps in engine.ts). They run only on a store with the generic journal.
  */
 export const GATEWAY_KINDS: readonly GatewayKind[] = []
 
@@ -127,40 +104,21 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   const streams = new OpenStreams()
   const clusters = createClustersService({ store, box, agents, fleetTimeoutMs: settings.fleetTimeoutMs, now })
   const log = app.log.child({ component: 'handshakes' })
-  const handshakes = handshakeFamily({ store, clusters, agents, settings }, { log, now })
-  const journal = hasGenericJournal(store) ? store : undefined
-  const registered = deps.kinds ?? GATEWAY_KINDS
-  if (journal === undefined && registered.length > 0) {
-    app.log.error('the store has no operations journal: only handshakes run, the other operation kinds are off')
-  }
-  const kinds = journal === undefined ? [] : registered
-  const families: OperationFamily[] = [handshakes.family]
-  const operationMetrics = createOperationMetrics(registry, journal && (() => journal.countOperations()))
-  const runner = new OperationRunner({
-    families,
-    upkeep: [handshakes.upkeep],
-    bus,
-    // The handshake's steps keep their metrics (vault_dr_handshake_*); the other kinds share vault_dr_operation_*.
-    metrics: {
-      observeStep: (kind, ...rest) => (kind === 'handshake' ? metrics : operationMetrics).observeStep(kind, ...rest),
-      countFailure: (kind, code) => (kind === 'handshake' ? metrics : operationMetrics).countFailure(kind, code),
-    },
+  const engine = createEngine({
+    store,
+    clusters,
+    agents,
     settings,
+    registry,
+    handshakeMetrics: metrics,
+    bus,
     now,
     log,
     hooks: deps.hooks ?? {},
     stopGraceMs: deps.stopGraceMs ?? settings.agentTimeoutMs,
+    kinds: deps.kinds ?? GATEWAY_KINDS,
   })
-  const operations = createOperationsService({ store, runner, bus, now })
-  const kindDeps = journal && { store, journal, clusters, agents, operations, settings, now }
-  if (kindDeps !== undefined) {
-    const byName = new Map(kinds.map(({ kind }) => kind(kindDeps)).map((k) => [k.kind, k]))
-    families.push({
-      name: OPERATION_FAMILY,
-      journal: genericJournal(kindDeps.journal),
-      kindOf: (op: OperationRecord) => byName.get(op.kind),
-    })
-  }
+  const { runner, operations } = engine
   const handshakesService = createHandshakesService({ store, clusters, runner, bus, settings, now })
   const pairSettings = config.pairs ?? DEFAULT_PAIRS_SETTINGS
   const custody = createDrTokenCustody({
@@ -194,7 +152,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
       })
       await v1.register(operationsRoutes, { operations, bus, streams })
       // The routes of the registered kinds (GATEWAY_KINDS).
-      for (const { routes } of kinds) if (routes && kindDeps) await routes(v1, kindDeps)
+      await engine.registerKindRoutes(v1)
     },
     { prefix: '/v1' },
   )
