@@ -73,6 +73,28 @@ export class EtcdKeys {
     return `${this.#prefix}revoke-pending/`
   }
 
+  operation(id: string) {
+    return `${this.#prefix}operations/${seg(id)}`
+  }
+  operations() {
+    return `${this.#prefix}operations/`
+  }
+  operationIdempotency(key: string) {
+    return `${this.#prefix}operation-idempotency/${seg(key)}`
+  }
+  /** Events of one operation; the revision that created each is its sequence number. */
+  operationEvents(id: string) {
+    return `${this.#prefix}operation-events/${seg(id)}/`
+  }
+  /** The unfinished operation that holds a cluster (one at most): {kind, id} as value. */
+  clusterLock(name: string) {
+    return `${this.#prefix}locks/cluster/${seg(name)}`
+  }
+  /** The fencing epoch, one counter per store. */
+  epoch() {
+    return `${this.#prefix}epoch`
+  }
+
   /** The index keys an unfinished handshake holds. */
   unfinishedIndex(h: Pick<HandshakeRecord, 'id' | 'primary' | 'secondary' | 'secondary_id'>): string[] {
     return [
