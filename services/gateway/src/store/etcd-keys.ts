@@ -1,3 +1,4 @@
+import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
 import type { HandshakeRecord } from './store.ts'
 
 /** One path segment: a name may hold "/" or any other byte, its key stays unambiguous. */
@@ -67,6 +68,18 @@ export class EtcdKeys {
   /** Every handshake of a secondary id of a primary, finished or not: one key each under this folder. */
   ofSecondaryId(primary: string, secondaryId: string) {
     return `${this.#prefix}by-secondary-id/${seg(primary)}/${seg(secondaryId)}/`
+  }
+  /** Handshakes in one state, one key each, `<created_at>/<id>` under this folder: newest last in key order. */
+  byState(state: HandshakeState) {
+    return `${this.#prefix}by-state/${state}/`
+  }
+  /** A handshake's key in its state's folder. */
+  byStateEntry(h: Pick<HandshakeRecord, 'id' | 'state' | 'created_at'>) {
+    return `${this.byState(h.state)}${seg(h.created_at)}/${seg(h.id)}`
+  }
+  /** Where keys of a state's folder created at one moment start. */
+  byStateAt(state: HandshakeState, createdAt: string) {
+    return `${this.byState(state)}${seg(createdAt)}/`
   }
   /** Handshakes with revoke_pending set: one key each under this folder. */
   revokePending() {

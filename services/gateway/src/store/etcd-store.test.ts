@@ -59,6 +59,7 @@ describe('EtcdStore', () => {
       expect(keys.every((k) => k.startsWith(p1))).toBe(true)
       expect(keys.map((k) => k.slice(p1.length).split('/')[0]).sort()).toEqual([
         'by-secondary-id',
+        'by-state',
         'events',
         'handshakes',
         'idempotency',
@@ -69,12 +70,47 @@ describe('EtcdStore', () => {
       // Once finished, the handshake no longer holds its unfinished index keys; a pending revocation has its own.
       await a.updateHandshake(id, { state: 'failed', finished_at: AT, revoke_pending: true }, AT)
       expect(await everything(`${p1}unfinished/`)).toBe('')
+      expect(await everything(`${p1}by-state/`)).toBe(`${p1}by-state/failed/${encodeURIComponent(AT)}/${id}=${id}`)
       expect(await everything(`${p1}revoke-pending/`)).toBe(`${p1}revoke-pending/${id}=${id}`)
       await a.updateHandshake(id, { revoke_pending: false }, AT)
       expect(await everything(`${p1}revoke-pending/`)).toBe('')
     } finally {
       await a.close()
       await b.close()
+    }
+  })
+})
+
+describe('EtcdStore by-state keys', () => {
+  it('lists and counts handshakes a gateway before those keys stored, once it wrote them', async () => {
+    const prefix = etcd.cluster.freshPrefix()
+    const a = new EtcdStore(settings(prefix))
+    const client = new Etcd3({ hosts: etcd.cluster.endpoints.map((e) => `http://${e}`) })
+    try {
+      const ids: string[] = []
+      for (const [i, at] of ['2026-01-01T00:00:01.000Z', '2026-01-01T00:00:02.000Z', AT, AT].entries()) {
+        const h = { ...record({ secondary: `dc${i + 2}`, secondary_id: `dc${i + 2}` }), created_at: at }
+        ids.push((await made(a.createHandshake(h))).handshake.id)
+      }
+      await a.updateHandshake(ids[1] as string, { state: 'succeeded', finished_at: AT }, AT)
+      // As an older gateway left it: no by-state keys, no mark.
+      await client.delete().prefix(`${prefix}by-state/`)
+      await client.delete().key(`${prefix}meta/by_state_index`)
+      const b = new EtcdStore(settings(prefix))
+      try {
+        expect(await b.countByState()).toEqual({ pending: 3, running: 0, succeeded: 1, failed: 0, cancelled: 0 })
+        // Newest first; the two created at the same moment (AT, the oldest) in creation order, newest first.
+        const [h0, h1, h2, h3] = ids
+        expect((await b.listHandshakes({ limit: 10 })).map((h) => h.id)).toEqual([h1, h0, h3, h2])
+        expect((await b.listHandshakes({ limit: 3 })).map((h) => h.id)).toEqual([h1, h0, h3])
+        expect((await b.listHandshakes({ state: 'pending', limit: 2 })).map((h) => h.id)).toEqual([h0, h3])
+        expect(await everything(`${prefix}meta/by_state_index`)).toBe(`${prefix}meta/by_state_index=v1`)
+      } finally {
+        await b.close()
+      }
+    } finally {
+      client.close()
+      await a.close()
     }
   })
 })

@@ -14,6 +14,7 @@ import { operationHolder } from './etcd-holders.ts'
 import { EtcdKeys } from './etcd-keys.ts'
 import { absent, type Compare, del, EtcdKv, type EtcdSettings, type Kv, type Op, put, unchanged } from './etcd-kv.ts'
 import { EtcdOperations } from './etcd-operations.ts'
+import { EtcdStateIndex } from './etcd-state-index.ts'
 import {
   type CreateOutcome,
   type HandshakeEvent,
@@ -75,11 +76,13 @@ export class EtcdStore implements Store {
   readonly #kv: EtcdKv
   readonly #keys: EtcdKeys
   readonly #operations: EtcdOperations
+  readonly #stateIndex: EtcdStateIndex
 
   constructor(settings: EtcdSettings) {
     this.#kv = new EtcdKv(settings)
     this.#keys = new EtcdKeys(settings.prefix)
     this.#operations = new EtcdOperations(this.#kv, this.#keys)
+    this.#stateIndex = new EtcdStateIndex(this.#kv, this.#keys)
   }
 
   async #read(id: string): Promise<Read | undefined> {
@@ -163,6 +166,7 @@ export class EtcdStore implements Store {
       put(keys.handshake(h.id), JSON.stringify(doc)),
       ...guarded.slice(1).map((key) => put(key, h.id)),
       put(`${keys.ofSecondaryId(h.primary, h.secondary_id)}${encodeURIComponent(h.id)}`, h.id),
+      put(keys.byStateEntry(h), h.id),
       this.#eventOp(h.id, h.created_at, { type: 'state', data: { state: h.state } }),
     ]
     // No unfinished operation may hold its primary or secondary: their lock keys must be absent too.
@@ -221,8 +225,15 @@ export class EtcdStore implements Store {
   }
 
   async listHandshakes({ state, limit }: { state?: HandshakeState | undefined; limit: number }) {
-    return (await this.#all())
-      .filter((r) => state === undefined || r.doc.state === state)
+    // The newest of that state through the by-state keys, then those handshakes, all at one revision.
+    const { revision, ids } = await this.#stateIndex.newest(state, limit)
+    const kvs = await this.#kv.getMany(
+      ids.map((id) => this.#keys.handshake(id)),
+      revision,
+    )
+    return kvs
+      .filter((kv): kv is Kv => kv !== undefined)
+      .map((kv) => ({ kv, doc: parse(kv) }))
       .sort(newestFirst)
       .slice(0, limit)
       .map((r) => toRecord(r.doc))
@@ -291,6 +302,7 @@ export class EtcdStore implements Store {
         compare.push(absent(key))
         ops.push(put(key, id))
       }
+      if (doc.state !== next.state) ops.push(del(keys.byStateEntry(doc)), put(keys.byStateEntry(next), id))
       if (doc.revoke_pending !== next.revoke_pending) {
         const marker = `${keys.revokePending()}${encodeURIComponent(id)}`
         ops.push(next.revoke_pending ? put(marker, id) : del(marker))
@@ -318,9 +330,7 @@ export class EtcdStore implements Store {
   }
 
   async countByState() {
-    const counts: Record<HandshakeState, number> = { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
-    for (const { doc } of await this.#all()) counts[doc.state] += 1
-    return counts
+    return this.#stateIndex.counts()
   }
 
   async claim(id: string, owner: string, now: number, until: number, ownName?: string) {
