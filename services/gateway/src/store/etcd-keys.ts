@@ -99,6 +99,13 @@ export class EtcdKeys {
   operationEvents(id: string) {
     return `${this.#prefix}operation-events/${seg(id)}/`
   }
+  /** Unfinished operations: one key each (the id as value) under this folder, for resuming without reading all. */
+  unfinishedOperations() {
+    return `${this.#prefix}unfinished/operation/`
+  }
+  unfinishedOperation(id: string) {
+    return `${this.unfinishedOperations()}${seg(id)}`
+  }
   /** The unfinished operation that holds a cluster (one at most): {kind, id} as value. */
   clusterLock(name: string) {
     return `${this.#prefix}locks/cluster/${seg(name)}`

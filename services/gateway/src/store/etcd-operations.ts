@@ -45,7 +45,8 @@ const newestFirst = (a: Read, b: Read) =>
 /**
  * The operation journal in etcd. Each operation is one key; every unfinished operation holds one lock key per cluster
  * (`locks/cluster/<name>`), created in the transaction that creates it only if that key is absent and no unfinished
- * handshake's index key names the cluster, and deleted in the transaction that finishes it. Writes compare the
+ * handshake's index key names the cluster, and deleted in the transaction that finishes it, as is its
+ * `unfinished/operation/<id>` key, which resuming reads. Writes compare the
  * operation key's revision as read, so a fenced write commits only while its owner still holds the lease.
  */
 export class EtcdOperations {
@@ -89,6 +90,7 @@ export class EtcdOperations {
       put(keys.operation(op.id), JSON.stringify(doc)),
       ...(idempotency === undefined ? [] : [put(idempotency, op.id)]),
       ...(locking ? clusters.map((c) => put(keys.clusterLock(c), JSON.stringify(lock))) : []),
+      ...(locking ? [put(keys.unfinishedOperation(op.id), op.id)] : []),
       this.#eventOp(op.id, op.created_at, { type: 'state', data: { state: op.state } }),
     ]
     for (;;) {
@@ -154,6 +156,7 @@ export class EtcdOperations {
       const ops: Op[] = [put(keys.operation(id), JSON.stringify(next))]
       if (unfinishedState(doc.state) && !unfinishedState(next.state)) {
         for (const cluster of new Set(doc.clusters)) ops.push(del(keys.clusterLock(cluster)))
+        ops.push(del(keys.unfinishedOperation(id)))
       }
       if (event !== undefined) ops.push(this.#eventOp(id, at, event))
       if (await this.#kv.txn([unchanged(keys.operation(id), kv)], ops)) {
@@ -191,7 +194,12 @@ export class EtcdOperations {
   }
 
   async resumable(owner: string, now: number, ownName?: string) {
-    return (await this.#all())
+    // Only the unfinished ones, found through the key each holds while unfinished.
+    const ids = (await this.#kv.list(this.#keys.unfinishedOperations())).map((kv) => kv.value.toString('utf8'))
+    const kvs = await this.#kv.getMany(ids.map((id) => this.#keys.operation(id)))
+    return kvs
+      .filter((kv): kv is Kv => kv !== undefined)
+      .map((kv) => ({ kv, doc: parse(kv) }))
       .filter((r) => unfinishedState(r.doc.state) && claimable(r.doc, owner, now, ownName))
       .sort((a, b) => newestFirst(b, a))
       .map((r) => toRecord(r.doc))

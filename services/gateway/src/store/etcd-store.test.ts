@@ -81,6 +81,42 @@ describe('EtcdStore', () => {
   })
 })
 
+describe('EtcdStore operation keys', () => {
+  it('holds a lock key per cluster and an unfinished key while the operation is unfinished, none once it finished', async () => {
+    const prefix = etcd.cluster.freshPrefix()
+    const store = new EtcdStore(settings(prefix))
+    try {
+      const op = {
+        id: 'op-1',
+        kind: 'drill' as const,
+        state: 'pending' as const,
+        clusters: ['dc1', 'dc2', 'dc1'],
+        subject: {},
+        data: {},
+        steps: [],
+        error: null,
+        cancel_requested: false,
+        idempotency_key: null,
+        request_hash: null,
+        created_at: AT,
+        updated_at: AT,
+        finished_at: null,
+      }
+      expect((await store.createOperation(op)).kind).toBe('created')
+      const lock = JSON.stringify({ kind: 'drill', id: 'op-1' })
+      expect(await everything(`${prefix}locks/`)).toBe(
+        `${prefix}locks/cluster/dc1=${lock}\n${prefix}locks/cluster/dc2=${lock}`,
+      )
+      expect(await everything(`${prefix}unfinished/operation/`)).toBe(`${prefix}unfinished/operation/op-1=op-1`)
+      await store.updateOperation('op-1', { state: 'succeeded', finished_at: AT }, AT)
+      expect(await everything(`${prefix}locks/`)).toBe('')
+      expect(await everything(`${prefix}unfinished/`)).toBe('')
+    } finally {
+      await store.close()
+    }
+  })
+})
+
 describe('EtcdStore by-state keys', () => {
   it('lists and counts handshakes a gateway before those keys stored, once it wrote them', async () => {
     const prefix = etcd.cluster.freshPrefix()
