@@ -38,8 +38,18 @@ function forSecondary(status: ClusterStatus, secondaryId: string): ClusterStatus
   }
 }
 
-/** The checked JSON of a status with the epoch appended: the status JSON is an object, its last byte a `}`. */
-const withEpoch = (json: string, epoch: number) => `${json.slice(0, -1)},"epoch":${epoch}}`
+/**
+ * The checked JSON of a status with the epoch appended (the status JSON is an object, its last byte a `}`), made
+ * once per status read and epoch: monitoring polls the same cached answer many times.
+ */
+function epochAppender() {
+  let last = { json: '', epoch: -1, out: '' }
+  return (json: string, epoch: number) => {
+    if (last.json !== json || last.epoch !== epoch)
+      last = { json, epoch, out: `${json.slice(0, -1)},"epoch":${epoch}}` }
+    return last.out
+  }
+}
 
 export const agentStatusRoutes: FastifyPluginAsyncZod<{
   agent: VaultAgent
@@ -48,6 +58,7 @@ export const agentStatusRoutes: FastifyPluginAsyncZod<{
   summary: string
   epoch: () => number
 }> = async (app, { agent, operationId, summary, epoch }) => {
+  const withEpoch = epochAppender()
   app.get(
     '/status',
     {
