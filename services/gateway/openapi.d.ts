@@ -530,6 +530,31 @@ export interface components {
             /** @description One of the primary's unseal (or recovery) key shares; never echoed, logged or kept */
             key: string;
         };
+        Problem: {
+            /** @description A URI naming the problem type */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @description Stable error code; branch on this, never on the text */
+            code: string;
+            /** @description The request id of the failed request */
+            instance: string;
+            /** @description What an operator can do about it */
+            fix?: string;
+            /** @description Each invalid field, for validation errors */
+            errors?: {
+                path: string;
+                message: string;
+            }[];
+            /** @description What the upstream service (Vault, an agent) answered */
+            upstream?: {
+                service: string;
+                status?: number;
+                errors?: string[];
+                code?: string;
+            };
+        };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */
             node_id: string | null;
@@ -590,31 +615,6 @@ export interface components {
             replication: components["schemas"]["DrReplicationStatus"] | null;
             /** Format: date-time */
             checked_at: string;
-        };
-        Problem: {
-            /** @description A URI naming the problem type */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @description Stable error code; branch on this, never on the text */
-            code: string;
-            /** @description The request id of the failed request */
-            instance: string;
-            /** @description What an operator can do about it */
-            fix?: string;
-            /** @description Each invalid field, for validation errors */
-            errors?: {
-                path: string;
-                message: string;
-            }[];
-            /** @description What the upstream service (Vault, an agent) answered */
-            upstream?: {
-                service: string;
-                status?: number;
-                errors?: string[];
-                code?: string;
-            };
         };
         Readiness: {
             /** @enum {string} */

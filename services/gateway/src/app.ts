@@ -25,7 +25,8 @@ import { preflightRoutes } from './preflight/preflight.routes.ts'
 import { openStore } from './store/open-store.ts'
 import { SecretBox } from './store/secret-box.ts'
 import type { Store } from './store/store.ts'
-import { storeReadiness, verifyStoreKey } from './store/store-readiness.ts'
+import { startWhenStoreKeyVerified } from './store/store-key-gate.ts'
+import { storeReadiness } from './store/store-readiness.ts'
 import { statusPage } from './ui/status-page.ts'
 
 export type { AgentClients, AgentTarget, PrimaryAgentClient, SecondaryAgentClient } from './agents/agent-clients.ts'
@@ -158,15 +159,24 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   )
   await app.register(statusPage)
 
+  let keyGate: { stop(): void } | undefined
   app.addHook('onReady', async () => {
     // With another store key the agent tokens cannot be opened: resuming would fail every unfinished handshake.
-    if (await verifyStoreKey(store, box, app.log)) {
-      await runner.start()
-      upkeep = startPairsUpkeep(pairs, pairSettings.upkeepMs, app.log.child({ component: 'pairs' }))
-    } else app.log.error({ code: GatewayErrors.storeKeyMismatch.code }, STORE_KEY_HELP)
+    // A store that does not answer yet (etcd without a quorum) does not stop the start: /readyz says why meanwhile.
+    keyGate = await startWhenStoreKeyVerified({
+      store,
+      box,
+      log: app.log,
+      start: async () => {
+        await runner.start()
+        upkeep = startPairsUpkeep(pairs, pairSettings.upkeepMs, app.log.child({ component: 'pairs' }))
+      },
+      onMismatch: () => app.log.error({ code: GatewayErrors.storeKeyMismatch.code }, STORE_KEY_HELP),
+    })
   })
   app.addHook('preClose', async () => streams.closeAll())
   app.addHook('onClose', async () => {
+    keyGate?.stop()
     await upkeep?.stop()
     await runner.stop()
     if (deps.agents === undefined) await agents.close()
