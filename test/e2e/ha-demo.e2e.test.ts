@@ -9,10 +9,17 @@ import { repoRoot } from '../helpers/repo-paths.ts'
 
 const haDir = join(repoRoot, '.vault-dr', 'ha')
 
-/** The HA demo in its own process group, as `npm run start:ha` runs it; its output and its exit. */
-function startDemo() {
-  const demo = spawn(process.execPath, ['--conditions=@vault-dr/source', 'src/demo/ha-main.ts'], {
-    cwd: `${repoRoot}packages/cli`,
+/**
+ * The HA demo in its own process group: `npm run start:ha` as typed in the checkout, or its program directly (no npm
+ * in between, so a signal reaches it as from a terminal); its output and its exit.
+ */
+function startDemo(through: 'npm' | 'node') {
+  const [command, args] =
+    through === 'npm'
+      ? ['npm', ['run', '--silent', 'start:ha']]
+      : [process.execPath, ['--conditions=@vault-dr/source', 'packages/cli/src/demo/ha-main.ts']]
+  const demo = spawn(command, args, {
+    cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -55,7 +62,7 @@ async function killGroup(pid: number, exited: Promise<unknown>): Promise<void> {
 
 describe('npm run start:ha', () => {
   it('kills the gateway running the handshake mid-way, the other finishes it, and everything stops at the end', async () => {
-    const { demo, run } = startDemo()
+    const { demo, run } = startDemo('npm')
     const pid = demo.pid as number
     try {
       const [code] = await run.exited
@@ -85,7 +92,7 @@ describe('npm run start:ha', () => {
   })
 
   it('stops every process on Ctrl-C in the middle, and exits 130', async () => {
-    const { demo, run } = startDemo()
+    const { demo, run } = startDemo('node')
     const pid = demo.pid as number
     try {
       await expect.poll(() => run.output, { timeout: 60_000, interval: 100 }).toMatch(/started handshake/)
