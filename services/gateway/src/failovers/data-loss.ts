@@ -1,0 +1,57 @@
+import type { PrimaryWalSeen } from './vantage-history.ts'
+
+/** What a failover to this secondary would lose, as far as anyone can tell now. */
+export interface LossEstimate {
+  /** WALs the primary had written that the secondary had not received at the last comparison; null: unknown. */
+  wals: number | null
+  /** The primary's last WAL as last seen by this gateway, and the secondary's last received WAL now. */
+  primary_last_wal: number | null
+  secondary_last_remote_wal: number | null
+  /** How old the primary's side of the comparison is, in seconds; null when never seen. */
+  comparison_age_s: number | null
+  detail: string
+}
+
+export interface SecondarySide {
+  last_remote_wal: number | null
+  /** Seconds since the secondary's last heartbeat from the primary, when Vault reports one. */
+  heartbeat_age_s: number | null
+}
+
+/**
+ * The estimated loss: the primary's last WAL the gateway saw against the secondary's last received WAL. Known only
+ * when the secondary was still hearing from the primary after that read (its last heartbeat is not older): it then
+ * received what was written up to the read, and the difference is what it lacks. Writes the primary took after
+ * the secondary lost it can be known by no one.
+ */
+export function estimateLoss(primary: PrimaryWalSeen | undefined, secondary: SecondarySide, now: number): LossEstimate {
+  const remote = secondary.last_remote_wal
+  const base = {
+    primary_last_wal: primary?.last_wal ?? null,
+    secondary_last_remote_wal: remote,
+    comparison_age_s: primary === undefined ? null : Math.round((now - primary.at) / 1000),
+  }
+  if (primary === undefined) {
+    return { ...base, wals: null, detail: "this gateway never read the primary's last WAL: the loss is unknown" }
+  }
+  if (remote === null) {
+    return { ...base, wals: null, detail: 'the secondary does not report a last received WAL: the loss is unknown' }
+  }
+  const heardAt = secondary.heartbeat_age_s === null ? null : now - secondary.heartbeat_age_s * 1000
+  if (heardAt === null || heardAt < primary.at) {
+    return {
+      ...base,
+      wals: null,
+      detail: `the primary was last read ${base.comparison_age_s} s ago, after the secondary last heard from it: what it wrote since is unknown`,
+    }
+  }
+  const wals = Math.max(0, primary.last_wal - remote)
+  return {
+    ...base,
+    wals,
+    detail:
+      wals === 0
+        ? `the secondary had every WAL the primary had written when last read (${primary.last_wal}, ${base.comparison_age_s} s ago)`
+        : `the secondary lacks ${wals} WAL(s): the primary was at ${primary.last_wal} when last read, the secondary has ${remote}`,
+  }
+}
