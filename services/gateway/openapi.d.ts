@@ -296,6 +296,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/failovers/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run of a failover to a secondary: who cannot reach the primary, what would be lost, what is done
+         * @description Changes nothing. Looks at the primary from every vantage point (the gateway to the primary agent, the primary agent to its Vault, the secondary agent probing the primary's API and cluster ports from the DR site, the secondary Vault's own stream and heartbeat) with since when each sees it so; estimates the data loss (the primary's last WAL as this gateway last read it against the secondary's last received WAL, and how old that comparison is); names the DR operation token it would use and its time left, the fencing and rejoin plan, the other secondaries that would follow, and the steps. allowed says whether createFailover with the same body would start now; refusal says why not, with a fix.
+         */
+        post: operations["planFailover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/pairs/{secondary}/dr-operation-token/ceremony": {
         parameters: {
             query?: never;
@@ -353,6 +373,24 @@ export interface components {
             agent_url: string;
             /** @description The agent's VAULT_DR_API_TOKEN; stored encrypted, never returned */
             agent_token: string;
+        };
+        PlanFailoverBodyInput: {
+            /**
+             * @description The DR secondary to promote: the pair is named by it
+             * @example dc1
+             */
+            to: string;
+            /**
+             * @description How long the primary must have been unreachable from each of two vantage points (or reported sealed or gone by its agent)
+             * @default 30s
+             * @example 30s
+             */
+            down_for: string;
+            /**
+             * @description Fail over even when the estimated loss is unknown or above zero
+             * @default false
+             */
+            allow_data_loss: boolean;
         };
         /** @enum {string} */
         CheckNameInput: "primary_vault" | "secondary_vault" | "primary_enterprise" | "secondary_enterprise" | "version_compatible" | "primary_role" | "secondary_role" | "secondary_id_free" | "primary_cluster_addr" | "primary_cluster_listener" | "primary_vault_token" | "secondary_vault_token" | "api_tcp" | "api_tls" | "activation_ca" | "api_vault" | "cluster_tcp" | "cluster_tls" | "cluster_fingerprint";
@@ -583,93 +621,6 @@ export interface components {
         ClusterList: {
             clusters: components["schemas"]["ClusterView"][];
         };
-        PreflightCheck: {
-            name: string;
-            /** @enum {string} */
-            status: "pass" | "warn" | "fail" | "skipped";
-            /** @description OK, or the diagnosis, e.g. CONNECTION_REFUSED, TLS_TERMINATED, VERSION_SKEW */
-            code: string;
-            detail: string;
-            fix: string | null;
-            /**
-             * @description Who ran the check
-             * @enum {string}
-             */
-            source: "gateway" | "primary-agent" | "secondary-agent";
-            /**
-             * @description post_enable: re-run after the primary was enabled; post_activation: the primary's other nodes, probed from the secondary once it knows them
-             * @enum {string}
-             */
-            phase: "preflight" | "post_enable" | "post_activation";
-            latency_ms: number | null;
-        };
-        PreflightResult: {
-            /** @description No check failed (warnings and skipped checks do not block) */
-            ok: boolean;
-            /** @description The secondary already streams WALs from this primary */
-            already_replicating: boolean;
-            checks: components["schemas"]["PreflightCheck"][];
-        };
-        /** @enum {string} */
-        HandshakeState: "pending" | "running" | "succeeded" | "failed" | "cancelled";
-        StepError: {
-            /** @description The diagnosis: a check code, an agent code (upstream) or a GATEWAY_ERR_* code */
-            code: string;
-            detail: string;
-            fix: string | null;
-        };
-        HandshakeStep: {
-            /** @enum {string} */
-            name: "preflight" | "enable_primary" | "mint_token" | "inspect_token" | "activate_secondary" | "verify";
-            /** @enum {string} */
-            status: "pending" | "running" | "succeeded" | "failed" | "skipped";
-            started_at: string | null;
-            finished_at: string | null;
-            detail: string | null;
-            error: components["schemas"]["StepError"] | null;
-        };
-        /** @description Metadata of the last activation token; never the token */
-        HandshakeTokenInfo: {
-            secondary_id: string;
-            /** Format: date-time */
-            minted_at: string;
-            /** Format: date-time */
-            expires_at: string;
-            /** @description Tokens minted so far for this handshake (re-mints after expiry or restart) */
-            mints: number;
-        };
-        Handshake: {
-            id: string;
-            state: components["schemas"]["HandshakeState"];
-            primary: string;
-            secondary: string;
-            secondary_id: string;
-            options: {
-                token_ttl: string;
-                inspect: boolean;
-                skip_checks: string[];
-                allow_repoint: boolean;
-                /** @description The primary_cluster_addr asked for; null: none */
-                primary_cluster_addr: string | null;
-                /** @description The primary_api_addr asked for; null: none */
-                primary_api_addr: string | null;
-            };
-            steps: components["schemas"]["HandshakeStep"][];
-            /** @description Preflight (and post-enable) checks, with their diagnoses */
-            checks: components["schemas"]["PreflightCheck"][];
-            token: components["schemas"]["HandshakeTokenInfo"] | null;
-            /** @description Why the handshake failed, when it did */
-            error: components["schemas"]["StepError"] | null;
-            cancel_requested: boolean;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            finished_at: string | null;
-        };
-        HandshakeList: {
-            handshakes: components["schemas"]["Handshake"][];
-        };
         PairCluster: {
             name: string;
             agent_reachable: boolean;
@@ -779,6 +730,154 @@ export interface components {
             token: components["schemas"]["DrOperationTokenInfo"];
             /** @description The new token checked on the secondary */
             check: components["schemas"]["DrOperationTokenCheckView"];
+        };
+        FailoverPlanItem: {
+            name: string;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            code: string;
+            detail: string;
+            fix: string | null;
+        };
+        FailoverVantagePoint: {
+            /** @enum {string} */
+            point: "gateway" | "primary_agent" | "secondary_agent" | "secondary_vault";
+            /** @description Whether it reaches the primary now; null when it cannot tell */
+            reaches: boolean | null;
+            /**
+             * Format: date-time
+             * @description Since when it sees the primary this way (as this gateway observed it)
+             */
+            since: string;
+            detail: string;
+        };
+        FailoverLossEstimate: {
+            /** @description WALs the secondary lacks; null: unknown */
+            wals: number | null;
+            /** @description The primary's last WAL when this gateway last read it */
+            primary_last_wal: number | null;
+            secondary_last_remote_wal: number | null;
+            /** @description How old the primary's side of the comparison is */
+            comparison_age_s: number | null;
+            detail: string;
+        };
+        FailoverPlan: {
+            primary: string;
+            secondary: string;
+            /** @description Whether createFailover with this body would start now */
+            allowed: boolean;
+            /** @description Why it would be refused, when it would */
+            refusal: {
+                code: string;
+                detail: string;
+                fix: string | null;
+            } | null;
+            /** @enum {string} */
+            primary_verdict: "down" | "not_down" | "healthy";
+            vantage_points: components["schemas"]["FailoverVantagePoint"][];
+            data_loss: components["schemas"]["FailoverLossEstimate"];
+            /** @description The DR operation token the failover would use (never the token) */
+            dr_operation_token: {
+                source: ("kept" | "ceremony") | null;
+                kept: components["schemas"]["DrOperationTokenInfo"] | null;
+                ceremony_created_at: string | null;
+            };
+            /** @description The primary's other DR secondaries: each follows the new primary */
+            followers: string[];
+            /** @description What is done so the old primary cannot take writes beside the new one */
+            fencing: string[];
+            /** @description The steps a failover would run */
+            steps: string[];
+            /** @description Every check, pass / warn / fail, with a fix */
+            items: components["schemas"]["FailoverPlanItem"][];
+            pair: components["schemas"]["Pair"];
+        };
+        PreflightCheck: {
+            name: string;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail" | "skipped";
+            /** @description OK, or the diagnosis, e.g. CONNECTION_REFUSED, TLS_TERMINATED, VERSION_SKEW */
+            code: string;
+            detail: string;
+            fix: string | null;
+            /**
+             * @description Who ran the check
+             * @enum {string}
+             */
+            source: "gateway" | "primary-agent" | "secondary-agent";
+            /**
+             * @description post_enable: re-run after the primary was enabled; post_activation: the primary's other nodes, probed from the secondary once it knows them
+             * @enum {string}
+             */
+            phase: "preflight" | "post_enable" | "post_activation";
+            latency_ms: number | null;
+        };
+        PreflightResult: {
+            /** @description No check failed (warnings and skipped checks do not block) */
+            ok: boolean;
+            /** @description The secondary already streams WALs from this primary */
+            already_replicating: boolean;
+            checks: components["schemas"]["PreflightCheck"][];
+        };
+        /** @enum {string} */
+        HandshakeState: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+        StepError: {
+            /** @description The diagnosis: a check code, an agent code (upstream) or a GATEWAY_ERR_* code */
+            code: string;
+            detail: string;
+            fix: string | null;
+        };
+        HandshakeStep: {
+            /** @enum {string} */
+            name: "preflight" | "enable_primary" | "mint_token" | "inspect_token" | "activate_secondary" | "verify";
+            /** @enum {string} */
+            status: "pending" | "running" | "succeeded" | "failed" | "skipped";
+            started_at: string | null;
+            finished_at: string | null;
+            detail: string | null;
+            error: components["schemas"]["StepError"] | null;
+        };
+        /** @description Metadata of the last activation token; never the token */
+        HandshakeTokenInfo: {
+            secondary_id: string;
+            /** Format: date-time */
+            minted_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description Tokens minted so far for this handshake (re-mints after expiry or restart) */
+            mints: number;
+        };
+        Handshake: {
+            id: string;
+            state: components["schemas"]["HandshakeState"];
+            primary: string;
+            secondary: string;
+            secondary_id: string;
+            options: {
+                token_ttl: string;
+                inspect: boolean;
+                skip_checks: string[];
+                allow_repoint: boolean;
+                /** @description The primary_cluster_addr asked for; null: none */
+                primary_cluster_addr: string | null;
+                /** @description The primary_api_addr asked for; null: none */
+                primary_api_addr: string | null;
+            };
+            steps: components["schemas"]["HandshakeStep"][];
+            /** @description Preflight (and post-enable) checks, with their diagnoses */
+            checks: components["schemas"]["PreflightCheck"][];
+            token: components["schemas"]["HandshakeTokenInfo"] | null;
+            /** @description Why the handshake failed, when it did */
+            error: components["schemas"]["StepError"] | null;
+            cancel_requested: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            finished_at: string | null;
+        };
+        HandshakeList: {
+            handshakes: components["schemas"]["Handshake"][];
         };
         PairCeremonyProgress: {
             nonce: string;
@@ -1872,6 +1971,93 @@ export interface operations {
             };
             /** @description The pair does not stream (GATEWAY_ERR_PAIR_NOT_STREAMING) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    planFailover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanFailoverBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FailoverPlan"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

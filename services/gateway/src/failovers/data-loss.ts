@@ -18,13 +18,24 @@ export interface SecondarySide {
   heartbeat_age_s: number | null
 }
 
+/** When the primary was first seen unreachable, and how long before that its last read may be to still count. */
+export interface LossWindow {
+  lostSince: number | null
+  maxGapMs: number
+}
+
 /**
- * The estimated loss: the primary's last WAL the gateway saw against the secondary's last received WAL. Known only
- * when the secondary was still hearing from the primary after that read (its last heartbeat is not older): it then
- * received what was written up to the read, and the difference is what it lacks. Writes the primary took after
- * the secondary lost it can be known by no one.
+ * The estimated loss: the primary's last WAL the gateway read against the secondary's last received WAL. Known
+ * when that read is recent enough to stand for the primary's last state: the secondary still heard from the
+ * primary after it (its last heartbeat is later), or it came at most `maxGapMs` (one upkeep round) before the
+ * primary was first seen unreachable. Writes the primary took after the secondary lost it can be known by no one.
  */
-export function estimateLoss(primary: PrimaryWalSeen | undefined, secondary: SecondarySide, now: number): LossEstimate {
+export function estimateLoss(
+  primary: PrimaryWalSeen | undefined,
+  secondary: SecondarySide,
+  now: number,
+  window: LossWindow,
+): LossEstimate {
   const remote = secondary.last_remote_wal
   const base = {
     primary_last_wal: primary?.last_wal ?? null,
@@ -38,11 +49,13 @@ export function estimateLoss(primary: PrimaryWalSeen | undefined, secondary: Sec
     return { ...base, wals: null, detail: 'the secondary does not report a last received WAL: the loss is unknown' }
   }
   const heardAt = secondary.heartbeat_age_s === null ? null : now - secondary.heartbeat_age_s * 1000
-  if (heardAt === null || heardAt < primary.at) {
+  const heardAfter = heardAt !== null && heardAt >= primary.at
+  const readBeforeLoss = window.lostSince !== null && window.lostSince - primary.at <= window.maxGapMs
+  if (!heardAfter && !readBeforeLoss) {
     return {
       ...base,
       wals: null,
-      detail: `the primary was last read ${base.comparison_age_s} s ago, after the secondary last heard from it: what it wrote since is unknown`,
+      detail: `the primary was last read ${base.comparison_age_s} s ago, too long before it became unreachable and after the secondary last heard from it: what it wrote since is unknown`,
     }
   }
   const wals = Math.max(0, primary.last_wal - remote)

@@ -80,17 +80,37 @@ describe('VantageHistory', () => {
 
 describe('estimateLoss', () => {
   const now = T0 + 60_000
-  it('is unknown without a reading of the primary, or when the secondary stopped hearing it before that reading', () => {
-    expect(estimateLoss(undefined, { last_remote_wal: 5, heartbeat_age_s: 1 }, now).wals).toBeNull()
-    const late = estimateLoss({ last_wal: 9, at: now - 5_000 }, { last_remote_wal: 9, heartbeat_age_s: 30 }, now)
+  const noLoss = { lostSince: null, maxGapMs: 10_000 }
+  it('is unknown without a reading of the primary, or when that reading is neither heard after nor close to the loss', () => {
+    expect(estimateLoss(undefined, { last_remote_wal: 5, heartbeat_age_s: 1 }, now, noLoss).wals).toBeNull()
+    const read = { last_wal: 9, at: now - 50_000 }
+    const late = estimateLoss(read, { last_remote_wal: 9, heartbeat_age_s: 55 }, now, {
+      lostSince: now - 20_000,
+      maxGapMs: 10_000,
+    })
     expect(late.wals).toBeNull()
-    expect(late.comparison_age_s).toBe(5)
+    expect(late.comparison_age_s).toBe(50)
+    const close = estimateLoss(read, { last_remote_wal: 9, heartbeat_age_s: 55 }, now, {
+      lostSince: now - 45_000,
+      maxGapMs: 10_000,
+    })
+    expect(close.wals).toBe(0)
   })
 
   it('counts what the secondary lacks when it still heard the primary after the reading', () => {
-    const behind = estimateLoss({ last_wal: 12, at: now - 40_000 }, { last_remote_wal: 9, heartbeat_age_s: 35 }, now)
+    const behind = estimateLoss(
+      { last_wal: 12, at: now - 40_000 },
+      { last_remote_wal: 9, heartbeat_age_s: 35 },
+      now,
+      noLoss,
+    )
     expect(behind).toMatchObject({ wals: 3, primary_last_wal: 12, secondary_last_remote_wal: 9, comparison_age_s: 40 })
-    const even = estimateLoss({ last_wal: 12, at: now - 40_000 }, { last_remote_wal: 12, heartbeat_age_s: 35 }, now)
+    const even = estimateLoss(
+      { last_wal: 12, at: now - 40_000 },
+      { last_remote_wal: 12, heartbeat_age_s: 35 },
+      now,
+      noLoss,
+    )
     expect(even.wals).toBe(0)
   })
 })

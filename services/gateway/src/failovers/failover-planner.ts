@@ -18,6 +18,8 @@ export interface PlannerDeps {
   now: () => number
   /** The lag a readiness check tolerates; a failover's own rule on loss is the data_loss item. */
   maxLagWals: number
+  /** How long before the primary was first seen unreachable its last read still stands for its last state. */
+  maxReadGapMs: number
 }
 
 /** Feeds the vantage history from every pair view the gateway reads (upkeep, pairs API, plans). */
@@ -38,7 +40,8 @@ export type FailoverPlanner = ReturnType<typeof createFailoverPlanner>
  * The plan of a failover to a secondary, from every vantage point at once: the pair's readiness (which reads both
  * agents and records what the gateway and the secondary see), and the secondary agent's probe of the primary.
  */
-export function createFailoverPlanner({ pairs, clusters, agents, history, now, maxLagWals }: PlannerDeps) {
+export function createFailoverPlanner(deps: PlannerDeps) {
+  const { pairs, clusters, agents, history, now, maxLagWals } = deps
   return async function plan(body: PlanFailoverBody, signal: AbortSignal): Promise<FailoverPlan> {
     const members = await pairs.members(body.to)
     const [readiness, status] = await Promise.all([
@@ -55,10 +58,12 @@ export function createFailoverPlanner({ pairs, clusters, agents, history, now, m
       at,
     )
     const verdict = judgePrimary(views, at, durationMs(body.down_for))
+    const lost = views.filter((v) => v.reaches === false).map((v) => Date.parse(v.since))
     const loss = estimateLoss(
       history.lastWal(pair.primary),
       { last_remote_wal: pair.lag.secondary_last_remote_wal, heartbeat_age_s: pair.heartbeat_age_s },
       at,
+      { lostSince: lost.length === 0 ? null : Math.min(...lost), maxGapMs: deps.maxReadGapMs },
     )
     return composePlan({
       pair,

@@ -29,7 +29,7 @@ export interface ReadFailure {
 export type Read<T> = { value: T } | { error: ReadFailure }
 
 /** The secondary's stream counts as lost past this heartbeat age (Vault sends one every few seconds). */
-export const STREAM_HEARTBEAT_STALE_S = 15
+export const STREAM_HEARTBEAT_STALE_S = 10
 
 export function gatewayView(pair: Pair): VantageView {
   const primary = pair.clusters.primary
