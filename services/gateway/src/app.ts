@@ -8,6 +8,9 @@ import type { GatewayConfig } from './config.ts'
 import { createCeremonyService } from './dr-operation-tokens/ceremony.service.ts'
 import { createDrTokenCustody } from './dr-operation-tokens/token-custody.ts'
 import { createEngine, type GatewayKind } from './engine.ts'
+import { createFailoverPlanner, observePairFor } from './failovers/failover-planner.ts'
+import { failoversRoutes } from './failovers/failovers.routes.ts'
+import { VantageHistory } from './failovers/vantage-history.ts'
 import { GatewayErrors } from './gateway-errors.ts'
 import { handshakesRoutes } from './handshakes/handshakes.routes.ts'
 import { createHandshakesService } from './handshakes/handshakes.service.ts'
@@ -98,6 +101,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
       { name: 'handshakes', description: 'DR handshakes: preflight, enable, mint, inspect, activate, verify' },
       { name: 'pairs', description: 'DR pairs: live status, readiness to fail over, DR operation tokens' },
       { name: 'operations', description: 'Durable operations of every kind (handshakes included): follow and cancel' },
+      { name: 'failovers', description: "Failover when the primary's site is lost: plan, guard, promote, fence" },
     ],
     ...(deps.logStream === undefined ? {} : { logStream: deps.logStream }),
   })
@@ -130,6 +134,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     now,
     ttl: pairSettings.drTokenTtl,
   })
+  const history = new VantageHistory()
   const pairs = createPairsService({
     store,
     clusters,
@@ -139,6 +144,17 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     now,
     statusTimeoutMs: settings.fleetTimeoutMs,
     tokenMinRemainingS: pairSettings.drTokenMinRemainingS,
+    observe: observePairFor(history, now),
+  })
+  const planner = createFailoverPlanner({
+    pairs,
+    clusters,
+    agents,
+    history,
+    now,
+    maxLagWals: 100,
+    // The upkeep reads every pair once a round: the last read before a loss is at most one round old.
+    maxReadGapMs: pairSettings.upkeepMs + 5_000,
   })
   let upkeep: ReturnType<typeof startPairsUpkeep> | undefined
 
@@ -148,6 +164,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
       await v1.register(handshakesRoutes, { handshakes: handshakesService, store, bus, streams })
       await v1.register(preflightRoutes, { clusters, agents, store })
       await v1.register(pairsRoutes, { pairs })
+      await v1.register(failoversRoutes, { planner })
       await v1.register(ceremonyRoutes, {
         ceremony: createCeremonyService({ store, box, agents, clusters, now, secondaryOf: pairs.secondaryOf }),
       })
