@@ -6,7 +6,6 @@ import {
   getCeremonyToken,
   getDrToken,
   listDrTokens,
-  pairedSecondaries,
   putCeremonyToken,
   putDrToken,
 } from './etcd-dr-tokens.ts'
@@ -14,6 +13,7 @@ import { operationHolder } from './etcd-holders.ts'
 import { EtcdKeys } from './etcd-keys.ts'
 import { absent, type Compare, del, EtcdKv, type EtcdSettings, type Kv, type Op, put, unchanged } from './etcd-kv.ts'
 import { EtcdOperations } from './etcd-operations.ts'
+import { pairedSecondaries, recordPairing } from './etcd-pairings.ts'
 import { EtcdStateIndex } from './etcd-state-index.ts'
 import {
   type CreateOutcome,
@@ -26,6 +26,7 @@ import {
   type OperationPatch,
   type OperationQuery,
   type OperationRecord,
+  type PairedSecondary,
   type Store,
   type StoredCeremonyToken,
   type StoredCluster,
@@ -240,7 +241,15 @@ export class EtcdStore implements Store {
   }
 
   async pairedSecondaries() {
-    return pairedSecondaries((await this.#all()).map((r) => toRecord(r.doc)))
+    return pairedSecondaries(
+      this.#kv,
+      this.#keys,
+      (await this.#all()).map((r) => toRecord(r.doc)),
+    )
+  }
+
+  async recordPairing(p: PairedSecondary, at: string) {
+    await recordPairing(this.#kv, this.#keys, p, at)
   }
 
   async getDrToken(primary: string) {
