@@ -10,8 +10,8 @@ import {
   putCeremonyToken,
   putDrToken,
 } from './sqlite-dr-tokens.ts'
-import { PAIRINGS_SCHEMA, pairedSecondaries, recordPairing } from './sqlite-pairings.ts'
 import { OPERATIONS_SCHEMA, operationHolder, SqliteOperations } from './sqlite-operations.ts'
+import { PAIRINGS_SCHEMA, pairedSecondaries, recordPairing } from './sqlite-pairings.ts'
 import {
   ADDED_COLUMNS,
   CLAIMABLE,
