@@ -51,8 +51,9 @@ const CHECK_REUSE_MS = 5_000
 const NODES_REUSE_MS = 30_000
 
 /**
- * Pairs: each registered secondary that a handshake joined to a registered primary, shown from live status (the
- * agents' shared reads), with the primary's DR operation token (never the token). Readiness runs checks P1-P5 and P7.
+ * Pairs: each registered secondary that a handshake (or since, a switchover or failover) paired with a registered
+ * primary, shown from live status (the agents' shared reads), with the primary's DR operation token (never the
+ * token). Readiness runs checks P1-P5 and P7.
  */
 export function createPairsService(deps: PairsServiceDeps) {
   const { store, clusters, agents, custody, metrics, now, statusTimeoutMs } = deps
@@ -63,6 +64,7 @@ export function createPairsService(deps: PairsServiceDeps) {
   async function resolveAll(): Promise<Resolved[]> {
     const [paired, registered] = await Promise.all([store.pairedSecondaries(), store.listClusters()])
     const byName = new Map(registered.map((c) => [c.name, c]))
+    // After a swap, the handshake that once joined the now-primary cluster is still its latest: the roles drop it.
     const out: Resolved[] = []
     for (const names of paired) {
       const primary = byName.get(names.primary)
@@ -76,7 +78,7 @@ export function createPairsService(deps: PairsServiceDeps) {
     const found = (await resolveAll()).find((p) => p.names.secondary === secondary)
     if (found === undefined) {
       throw PairsErrors.pairNotFound(
-        `No pair has the secondary ${secondary}: it is not registered or no handshake joined it`,
+        `No pair has the secondary ${secondary}: it is not registered or nothing paired it with a primary`,
       )
     }
     return found
