@@ -40,7 +40,7 @@ function world(names: string[]) {
       name,
       mode: name === names[0] ? 'primary' : 'secondary',
       wal: 10,
-      follows: name === names[0] ? null : names[0],
+      follows: name === names[0] ? null : (names[0] as string),
       secondaryId: name === names[0] ? '' : name,
       known: new Set(name === names[0] ? names.slice(1) : []),
       receiving: true,
