@@ -340,6 +340,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Operations of every kind, newest first
+         * @description Every durable operation this store holds (handshakes, shown as kind handshake, and the other kinds), newest first, with their steps. kind, state and cluster (an operation touching that cluster) narrow the list. Secrets are never part of an operation.
+         */
+        get: operations["listOperations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One operation of any kind: its state and every step
+         * @description The operation as it stands: kind, state, the clusters it holds, what was asked (subject), what it found and did (result), each step with its status, detail and times, and the error with its code and fix when it failed or was cancelled.
+         */
+        get: operations["getOperation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a pending or running operation at its next step boundary
+         * @description Answers 202 with cancel_requested: true; the operation becomes cancelled at its next step boundary (steps that change nothing are interrupted at once) and undoes what is safe to undo. Once a step past its point of no return has started, a cancellation no longer stops it: it runs to its end and finishes as it really went, with cancel_requested: true and a note in the step detail. A finished operation: 409.
+         */
+        post: operations["cancelOperation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow an operation as server-sent events until it finishes
+         * @description text/event-stream. `snapshot` (the operation now), then `state`, `step`, `checks` and `note` events as they happen, each with an id (send Last-Event-ID to replay what was missed), and a final `done` event with the finished operation; then the stream closes.
+         */
+        get: operations["streamOperation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -354,6 +434,10 @@ export interface components {
             /** @description The agent's VAULT_DR_API_TOKEN; stored encrypted, never returned */
             agent_token: string;
         };
+        /** @enum {string} */
+        OperationStateInput: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+        /** @enum {string} */
+        OperationKindInput: "handshake" | "switchover" | "drill" | "failover" | "rejoin";
         /** @enum {string} */
         CheckNameInput: "primary_vault" | "secondary_vault" | "primary_enterprise" | "secondary_enterprise" | "version_compatible" | "primary_role" | "secondary_role" | "secondary_id_free" | "primary_cluster_addr" | "primary_cluster_listener" | "primary_vault_token" | "secondary_vault_token" | "api_tcp" | "api_tls" | "activation_ca" | "api_vault" | "cluster_tcp" | "cluster_tls" | "cluster_fingerprint";
         /**
@@ -583,6 +667,52 @@ export interface components {
         ClusterList: {
             clusters: components["schemas"]["ClusterView"][];
         };
+        /** @enum {string} */
+        OperationState: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+        StepError: {
+            /** @description The diagnosis: a check code, an agent code (upstream) or a GATEWAY_ERR_* code */
+            code: string;
+            detail: string;
+            fix: string | null;
+        };
+        OperationStep: {
+            name: string;
+            /** @enum {string} */
+            status: "pending" | "running" | "succeeded" | "failed" | "skipped";
+            started_at: string | null;
+            finished_at: string | null;
+            detail: string | null;
+            error: components["schemas"]["StepError"] | null;
+        };
+        /** @enum {string} */
+        OperationKind: "handshake" | "switchover" | "drill" | "failover" | "rejoin";
+        Operation: {
+            id: string;
+            kind: components["schemas"]["OperationKind"];
+            state: components["schemas"]["OperationState"];
+            /** @description Every cluster the operation touches (and holds while unfinished) */
+            clusters: string[];
+            /** @description What was asked */
+            subject: {
+                [key: string]: unknown;
+            };
+            /** @description What the operation found and did so far; never a secret */
+            result: {
+                [key: string]: unknown;
+            } | null;
+            steps: components["schemas"]["OperationStep"][];
+            /** @description Why the operation failed or was cancelled, when it was */
+            error: components["schemas"]["StepError"] | null;
+            cancel_requested: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            finished_at: string | null;
+        };
+        OperationList: {
+            operations: components["schemas"]["Operation"][];
+        };
         PreflightCheck: {
             name: string;
             /** @enum {string} */
@@ -612,12 +742,6 @@ export interface components {
         };
         /** @enum {string} */
         HandshakeState: "pending" | "running" | "succeeded" | "failed" | "cancelled";
-        StepError: {
-            /** @description The diagnosis: a check code, an agent code (upstream) or a GATEWAY_ERR_* code */
-            code: string;
-            detail: string;
-            fix: string | null;
-        };
         HandshakeStep: {
             /** @enum {string} */
             name: "preflight" | "enable_primary" | "mint_token" | "inspect_token" | "activate_secondary" | "verify";
@@ -2110,6 +2234,281 @@ export interface operations {
             };
             /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOperations: {
+        parameters: {
+            query?: {
+                kind?: components["schemas"]["OperationKindInput"];
+                state?: components["schemas"]["OperationStateInput"];
+                /** @description Only operations that touch this cluster */
+                cluster?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationList"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOperation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such operation (GATEWAY_ERR_OPERATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelOperation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such operation (GATEWAY_ERR_OPERATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The operation already finished (GATEWAY_ERR_OPERATION_FINISHED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamOperation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replay the events after this one (the id of the last event received); empty or absent: from the start */
+                "last-event-id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such operation (GATEWAY_ERR_OPERATION_NOT_FOUND) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -73,7 +73,7 @@ export interface paths {
         };
         /**
          * The primary cluster's Vault and DR replication state
-         * @description Reachability, version, seal and HA role from sys/health, and DR replication from sys/replication/dr/status. Concurrent requests share one Vault round trip, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).
+         * @description Reachability, version, seal and HA role from sys/health (472 is the normal answer of a DR secondary), DR replication from sys/replication/dr/status, and the highest fencing epoch this agent has seen. Concurrent requests share one Vault round trip, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).
          */
         get: operations["getPrimaryStatus"];
         put?: never;
@@ -93,11 +93,91 @@ export interface paths {
         };
         /**
          * Whether this agent's Vault token can do what its operations need
-         * @description Asks Vault itself, changing nothing: auth/token/lookup-self (the token is valid, and how long it has left) and sys/capabilities-self on sys/replication/dr/primary/enable (update), sys/replication/dr/primary/secondary-token (update, sudo), sys/replication/dr/primary/revoke-secondary (update), sys/replication/dr/primary/demote (update), sys/policies/acl/vault-dr-dr-operation (read, create, update), auth/token/roles/vault-dr-dr-operation (read, create, update), auth/token/create/vault-dr-dr-operation (update). A missing capability fails with its path named (code MISSING_CAPABILITY); an answer that passes is shared for a second. The token itself is never returned.
+         * @description Asks Vault itself, changing nothing: auth/token/lookup-self (the token is valid, and how long it has left) and sys/capabilities-self on sys/replication/dr/primary/enable (update), sys/replication/dr/primary/secondary-token (update, sudo), sys/replication/dr/primary/revoke-secondary (update), sys/replication/dr/primary/demote (update), sys/replication/dr/secondary/enable (update), sys/policies/acl/vault-dr-dr-operation (read, create, update), auth/token/roles/vault-dr-dr-operation (read, create, update), auth/token/create/vault-dr-dr-operation (update), sys/policies/acl/vault-dr-write-check (read, create, update). A missing capability fails with its path named (code MISSING_CAPABILITY); an answer that passes is shared for a second. The token itself is never returned.
          */
         get: operations["checkVaultToken"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cluster/write-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Whether the cluster accepts writes now (writes and reads back a harmless policy)
+         * @description Writes the ACL policy vault-dr-write-check (it grants nothing) with this agent's Vault token and reads it back, once, without retries. A DR secondary, a cluster with no active node yet (right after a role change), a sealed or unreachable Vault answer 200 with writable: false and Vault's reason, not an error: this is how a switchover verifies the new primary accepts writes and the old one no longer does.
+         */
+        post: operations["checkClusterWrites"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/probes/local": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Self-check of the local cluster's API and cluster listeners
+         * @description Reports whether both listeners answer, whether the cluster listener negotiates replication_dr_v1, the SHA-256 fingerprint of its certificate (to compare with what the secondary sees), and Vault's advertised addresses.
+         */
+        post: operations["probeLocalCluster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/probes/primary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check from this network that the primary's API and cluster ports will carry activation
+         * @description Runs, in order, api_tcp, api_tls, activation_ca (https: whether the CA activation gives the secondary's Vault, VAULT_DR_ACTIVATION_CA_FILE or else its system roots, verifies the certificate) and api_vault against api_addr (when given), then cluster_tcp, cluster_tls (ALPN replication_dr_v1, no client certificate) and cluster_fingerprint for each cluster address. Each check has a diagnosis code and a fix; ok is false when any check failed. Network outcomes are answers (200), not errors. Checks that depend on a failed one are left out.
+         */
+        post: operations["probePrimary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/inspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decode an activation token and check it with its issuer, without consuming it
+         * @description Decodes the JWT claims (the signature can only be checked by the issuing primary), then asks the primary with sys/wrapping/lookup, which does not consume the token. An unreachable primary is reported in lookup, not as an error. The token and its jti are never returned or logged.
+         */
+        post: operations["inspectToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -118,26 +198,6 @@ export interface paths {
          * @description On a cluster that already is a DR primary nothing changes (changed: false), unless another primary_cluster_addr than its current one is asked for (409). A DR secondary is refused. Waits, bounded by VAULT_DR_WAIT_TIMEOUT_MS, until the cluster is a running primary again.
          */
         post: operations["enableDrPrimary"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/dr/operation-token": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Issue a batch DR operation token (policy and token role written when needed)
-         * @description Writes the policy and token role vault-dr-dr-operation when they are missing or differ (fact sheet 2.6), then issues a batch token with the request ttl, else VAULT_DR_OPERATION_TOKEN_TTL (8h). The token replicates to the DR secondaries, where promote and update-primary accept it as dr_operation_token. It is answered once (Cache-Control: no-store) and never logged or kept. Batch tokens cannot be renewed or revoked.
-         */
-        post: operations["createDrOperationToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -184,7 +244,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/probes/local": {
+    "/v1/dr/operation-token": {
         parameters: {
             query?: never;
             header?: never;
@@ -194,10 +254,50 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Self-check of the local cluster's API and cluster listeners
-         * @description Reports whether both listeners answer, whether the cluster listener negotiates replication_dr_v1, the SHA-256 fingerprint of its certificate (to compare with what the secondary sees), and Vault's advertised addresses.
+         * Issue a batch DR operation token (policy and token role written when needed)
+         * @description Writes the policy and token role vault-dr-dr-operation when they are missing or differ (fact sheet 2.6), then issues a batch token with the request ttl, else VAULT_DR_OPERATION_TOKEN_TTL (8h). The token replicates to the DR secondaries, where promote and update-primary accept it as dr_operation_token. It is answered once (Cache-Control: no-store) and never logged or kept. Batch tokens cannot be renewed or revoked.
          */
-        post: operations["probeLocalCluster"];
+        post: operations["createDrOperationToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/secondary/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate this cluster as a DR secondary (wipes its data)
+         * @description Calls sys/replication/dr/secondary/enable after the guard rails: confirm_wipe must be true, and the cluster must be unsealed and neither a DR primary nor already a secondary. Vault's failures come back as coded problems with a cause and a fix, Vault's own answer in upstream (token scrubbed). Answers when Vault accepted; poll getSecondaryStatus for stream-wals.
+         */
+        post: operations["activateDrSecondary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/secondary/activations/{activation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How an activation sent to this agent stands: in flight, succeeded, failed, or unknown
+         * @description For a caller that lost the answer of activateDrSecondary (it restarted, or the connection dropped): Vault carries on, and while it unwraps on the primary and dials its cluster port the DR status still says disabled. State unknown means this agent process never received it; agent_started_at says whether it could have (an activation sent to an earlier process is known only from the cluster's status).
+         */
+        get: operations["getActivation"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -215,7 +315,7 @@ export interface paths {
         put?: never;
         /**
          * Demote this DR primary to a DR secondary that follows no primary (data kept)
-         * @description Calls sys/replication/dr/primary/demote, then waits until the cluster reports itself a DR secondary. A cluster that already is a DR secondary is left alone (changed: false). The cluster stops accepting writes: demote only as a step of a switchover, or to fence an old primary.
+         * @description Calls sys/replication/dr/primary/demote, then waits until the cluster reports itself a DR secondary. A cluster that already is a DR secondary is left alone (changed: false). The cluster stops accepting writes: demote only as a step of a switchover, or to fence an old primary. Refused while this agent has a mint, a revocation or an activation in flight on the cluster (409 AGENT_ERR_OPERATION_IN_FLIGHT): the operation would be cut off half done.
          */
         post: operations["demoteDrPrimary"];
         delete?: never;
@@ -284,28 +384,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dr/operation-token/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check that this DR secondary accepts a DR operation token, changing nothing
+         * @description Reads sys/storage/raft/autopilot/state on this DR secondary with the token as X-Vault-Token (the call of `vault operator raft autopilot state -dr-token`), so a token that would fail a promote is known before it is needed. Answers valid, invalid (Vault refused it) or inconclusive (this Vault does not serve the call), with a code and a fix. The token is never echoed, logged or kept.
+         */
+        post: operations["checkDrOperationToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/operation-token/ceremony": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start the DR operation token ceremony (generate-operation-token) on this DR secondary
+         * @description Vault generates the OTP, which this agent keeps in memory for the attempt; the primary's key shares are then given one by one (submitDrTokenCeremonyShare). One attempt at a time: one in progress is refused (409).
+         */
+        post: operations["startDrTokenCeremony"];
+        /**
+         * Cancel the attempt in progress, if any (idempotent)
+         * @description Deletes the generate-operation-token attempt on this DR secondary (sys/replication/dr/secondary/generate-operation-token/attempt), so another can start; nothing happens when none is in progress.
+         */
+        delete: operations["cancelDrTokenCeremony"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/operation-token/ceremony/{nonce}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give one key share; the last one answers the decoded DR operation token, once
+         * @description The key share is never echoed, logged or kept. Answered with Cache-Control: no-store.
+         */
+        post: operations["submitDrTokenCeremonyShare"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        PromoteRequestInput: {
-            /** @description A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony) */
-            dr_operation_token: string;
-            /** @description The cluster address the new primary hands to its secondaries */
-            primary_cluster_addr?: string;
-            /** @description Promote while still catching up: what the secondary has not received yet is lost */
-            force?: boolean;
-        };
-        UpdatePrimaryRequestInput: {
-            /** @description A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony) */
-            dr_operation_token: string;
-            /** @description An activation token from the new primary (wrapped, or made with this cluster's public key) */
-            token?: string;
-            /** Format: uri */
-            primary_api_addr?: string;
-            /** @description Cluster addresses of the same primary to look for it at (not after a failover: use token) */
-            update_primary_addrs?: string[];
-        };
         /**
          * @example {
          *       "secondary_id": "dc2",
@@ -334,6 +480,19 @@ export interface components {
             /** @description Revoke even when a secondary is connected with the id (it is cut off); refused otherwise */
             force?: boolean;
         };
+        CeremonyShareRequestInput: {
+            /** @description One of the primary's unseal (or recovery) key shares; never echoed, logged or kept */
+            key: string;
+        };
+        /**
+         * @example {
+         *       "token": "hvb.<batch token>"
+         *     }
+         */
+        CheckDrOperationTokenRequestInput: {
+            /** @description The DR operation token to check; never echoed, logged or kept */
+            token: string;
+        };
         /**
          * @example {}
          * @example {
@@ -359,6 +518,187 @@ export interface components {
              * @example https://vault-dr-lb.dc1.example:8201
              */
             primary_cluster_addr?: string;
+        };
+        PromoteRequestInput: {
+            /** @description A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony) */
+            dr_operation_token: string;
+            /** @description The cluster address the new primary hands to its secondaries */
+            primary_cluster_addr?: string;
+            /** @description Promote while still catching up: what the secondary has not received yet is lost */
+            force?: boolean;
+        };
+        UpdatePrimaryRequestInput: {
+            /** @description A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony) */
+            dr_operation_token: string;
+            /** @description An activation token from the new primary (wrapped, or made with this cluster's public key) */
+            token?: string;
+            /** Format: uri */
+            primary_api_addr?: string;
+            /** @description Cluster addresses of the same primary to look for it at (not after a failover: use token) */
+            update_primary_addrs?: string[];
+        };
+        ActivateSecondaryRequestInput: {
+            /** @description The DR activation token (the JWT in wrap_info.token of secondary-token). Never echoed or logged. */
+            token: string;
+            /** @description The caller's name for this activation, to ask getActivation how it ended if the answer is lost */
+            activation_id?: string;
+            /**
+             * @description Where the secondary's Vault unwraps the token instead of its addr claim (the primary's API as reachable from the secondary's Vault servers)
+             * @example https://vault-primary.example.com:8200
+             */
+            primary_api_addr?: string;
+            /** @description PEM CA for the primary's API certificate, passed to Vault as ca_pem. An extension that vault-sim honours; real Vault Enterprise reads only ca_file/ca_path, so use ca_file there */
+            ca_pem?: string;
+            /** @description Path, on the secondary's Vault servers (not this agent), of a PEM CA bundle for the primary's API certificate */
+            ca_file?: string;
+            /** @description Must be true: activation erases this cluster's data, tokens, policies and keys */
+            confirm_wipe?: boolean;
+        };
+        /**
+         * @example {
+         *       "api_addr": "https://vault-primary.example.com:8200",
+         *       "cluster_addrs": [
+         *         "https://10.0.1.10:8201",
+         *         "https://10.0.1.11:8201"
+         *       ],
+         *       "expected_fingerprint": "3f0c5a2e9b7d41c8a6e2f0b19d3c7e5a8b4f6d2c1e0a9b8c7d6e5f4a3b2c1d0e"
+         *     }
+         */
+        ProbePrimaryRequestInput: {
+            /**
+             * @description The primary's API address (unwrap over 8200), as scheme://host:port (http or https; the port defaults to 8200); leave it out to probe the cluster addresses alone
+             * @example https://vault-primary.example.com:8200
+             */
+            api_addr?: string;
+            /** @description Every address the secondary will dial on the cluster port: primary_cluster_addr and each primary node's cluster_addr (known_primary_cluster_addrs) */
+            cluster_addrs: string[];
+            /** @description SHA-256 of the primary's cluster-port certificate (the primary agent reports it); any other certificate means a middlebox */
+            expected_fingerprint?: string;
+            /** @description sys/health cluster_id of the intended primary; another value means the address reaches another cluster */
+            expected_cluster_id?: string;
+            /** @description CA bundle for the primary's API certificate; default VAULT_DR_PRIMARY_CACERT, then the system roots */
+            ca_pem?: string;
+            /** @description Deadline of each network step (connect, handshake, request); default VAULT_DR_PROBE_TIMEOUT_MS */
+            timeout_ms?: number;
+        };
+        InspectTokenRequestInput: {
+            /** @description The DR activation token (the JWT in wrap_info.token of secondary-token). Never echoed or logged. */
+            token: string;
+            /**
+             * @description Where to look the token up instead of its addr claim (the primary's API as reachable from here)
+             * @example https://vault-primary.example.com:8200
+             */
+            primary_api_addr?: string;
+            /** @description CA bundle for the primary's API certificate; default VAULT_DR_PRIMARY_CACERT, then the system roots */
+            ca_pem?: string;
+        };
+        ActivationTokenClaims: {
+            /** @description The issuing primary's API address, where the secondary unwraps the token */
+            addr: string | null;
+            iat: number;
+            exp: number;
+            nbf: number | null;
+            type: string;
+            accessor: string | null;
+        };
+        /**
+         * @example {
+         *       "secondary_id": "dc2",
+         *       "token": "eyJhbGciOiJFUzUxMiIsInR5cCI6IkpXVCJ9.<claims>.<signature>",
+         *       "expires_at": "2026-11-29T10:30:00.000Z",
+         *       "claims": {
+         *         "addr": "https://vault.dc1.example:8200",
+         *         "iat": 1795941000,
+         *         "exp": 1795941600,
+         *         "nbf": 1795940995,
+         *         "type": "wrapping",
+         *         "accessor": ""
+         *       }
+         *     }
+         */
+        SecondaryToken: {
+            secondary_id: string;
+            /** @description The wrapped, single-use activation token; shown once, never stored */
+            token: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description The token's non-secret claims; null for a token made with a secondary's public key (its format is Vault's own) */
+            claims: components["schemas"]["ActivationTokenClaims"] | null;
+        };
+        /**
+         * @example {
+         *       "secondary_id": "dc2",
+         *       "revoked": true,
+         *       "detail": "Revoked: the secondary is disconnected and its token void."
+         *     }
+         */
+        RevokeSecondaryResult: {
+            secondary_id: string;
+            revoked: boolean;
+            detail: string;
+        };
+        Problem: {
+            /** @description A URI naming the problem type */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @description Stable error code; branch on this, never on the text */
+            code: string;
+            /** @description The request id of the failed request */
+            instance: string;
+            /** @description What an operator can do about it */
+            fix?: string;
+            /** @description Each invalid field, for validation errors */
+            errors?: {
+                path: string;
+                message: string;
+            }[];
+            /** @description What the upstream service (Vault, an agent) answered */
+            upstream?: {
+                service: string;
+                status?: number;
+                errors?: string[];
+                code?: string;
+            };
+        };
+        CeremonyProgress: {
+            nonce: string;
+            /** @description Key shares given so far */
+            progress: number;
+            /** @description Key shares needed (the threshold of the primary's keys) */
+            required: number;
+            complete: boolean;
+            /** @description Only in the answer to the last share: the decoded DR operation token, answered once, never kept */
+            token?: string;
+        };
+        CeremonyCancelled: {
+            cancelled: boolean;
+        };
+        /**
+         * @example {
+         *       "valid": true,
+         *       "outcome": "valid",
+         *       "code": "DR_TOKEN_VALID",
+         *       "detail": "The DR secondary accepted the token for sys/storage/raft/autopilot/state.",
+         *       "fix": null,
+         *       "checked_at": "2026-12-04T08:00:00.000Z"
+         *     }
+         */
+        DrOperationTokenCheck: {
+            /** @description true only when this cluster accepted the token */
+            valid: boolean;
+            /**
+             * @description inconclusive: this Vault does not serve the validation call, so the token could not be judged
+             * @enum {string}
+             */
+            outcome: "valid" | "invalid" | "inconclusive";
+            /** @description DR_TOKEN_VALID, DR_TOKEN_REJECTED or DR_TOKEN_CHECK_UNSUPPORTED */
+            code: string;
+            detail: string;
+            fix: string | null;
+            /** Format: date-time */
+            checked_at: string;
         };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */
@@ -421,119 +761,6 @@ export interface components {
             /** Format: date-time */
             checked_at: string;
         };
-        Problem: {
-            /** @description A URI naming the problem type */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @description Stable error code; branch on this, never on the text */
-            code: string;
-            /** @description The request id of the failed request */
-            instance: string;
-            /** @description What an operator can do about it */
-            fix?: string;
-            /** @description Each invalid field, for validation errors */
-            errors?: {
-                path: string;
-                message: string;
-            }[];
-            /** @description What the upstream service (Vault, an agent) answered */
-            upstream?: {
-                service: string;
-                status?: number;
-                errors?: string[];
-                code?: string;
-            };
-        };
-        Readiness: {
-            /** @enum {string} */
-            status: "ready" | "not_ready";
-            checks: {
-                name: string;
-                ok: boolean;
-                detail: string;
-                latency_ms: number;
-            }[];
-        };
-        VaultTokenCheck: {
-            /** @constant */
-            name: "vault_token";
-            /** @enum {string} */
-            status: "pass" | "warn" | "fail";
-            /** @description OK, DR_SECONDARY (Vault serves no token paths there), TOKEN_REFUSED, CAPABILITIES_UNREADABLE, MISSING_CAPABILITY, TOKEN_EXPIRING, TOKEN_EXPIRES_SOON, or the Vault error code (VAULT_ERR_UNREACHABLE, _TLS, _TIMEOUT, _SEALED...) */
-            code: string;
-            detail: string;
-            fix: string | null;
-            /** @description Each capability the token lacks, with its path */
-            missing: {
-                path: string;
-                capability: string;
-            }[];
-            /** @description When the token expires; null when it does not, or is unknown */
-            expires_at: string | null;
-            renewable: boolean | null;
-            /** Format: date-time */
-            checked_at: string;
-        };
-        RoleChangeResult: {
-            /** @description false: the cluster already was in the role asked for; nothing was sent to Vault */
-            changed: boolean;
-            detail: string;
-            /** @description Vault's warnings */
-            warnings: string[];
-            /** @description Read once the cluster settled in its role */
-            status: components["schemas"]["ClusterStatus"];
-        };
-        PublicKeyResult: {
-            /** @description This DR secondary's public key: createSecondaryToken with it makes a token only this cluster can use */
-            secondary_public_key: string;
-        };
-        ActivationTokenClaims: {
-            /** @description The issuing primary's API address, where the secondary unwraps the token */
-            addr: string | null;
-            iat: number;
-            exp: number;
-            nbf: number | null;
-            type: string;
-            accessor: string | null;
-        };
-        /**
-         * @example {
-         *       "secondary_id": "dc2",
-         *       "token": "eyJhbGciOiJFUzUxMiIsInR5cCI6IkpXVCJ9.<claims>.<signature>",
-         *       "expires_at": "2026-11-29T10:30:00.000Z",
-         *       "claims": {
-         *         "addr": "https://vault.dc1.example:8200",
-         *         "iat": 1795941000,
-         *         "exp": 1795941600,
-         *         "nbf": 1795940995,
-         *         "type": "wrapping",
-         *         "accessor": ""
-         *       }
-         *     }
-         */
-        SecondaryToken: {
-            secondary_id: string;
-            /** @description The wrapped, single-use activation token; shown once, never stored */
-            token: string;
-            /** Format: date-time */
-            expires_at: string;
-            /** @description The token's non-secret claims; null for a token made with a secondary's public key (its format is Vault's own) */
-            claims: components["schemas"]["ActivationTokenClaims"] | null;
-        };
-        /**
-         * @example {
-         *       "secondary_id": "dc2",
-         *       "revoked": true,
-         *       "detail": "Revoked: the secondary is disconnected and its token void."
-         *     }
-         */
-        RevokeSecondaryResult: {
-            secondary_id: string;
-            revoked: boolean;
-            detail: string;
-        };
         /**
          * @example {
          *       "token": "hvb.<batch token>",
@@ -576,6 +803,49 @@ export interface components {
             warnings: string[];
             status: components["schemas"]["ClusterStatus"];
         };
+        RoleChangeResult: {
+            /** @description false: the cluster already was in the role asked for; nothing was sent to Vault */
+            changed: boolean;
+            detail: string;
+            /** @description Vault's warnings */
+            warnings: string[];
+            /** @description Read once the cluster settled in its role */
+            status: components["schemas"]["ClusterStatus"];
+        };
+        PublicKeyResult: {
+            /** @description This DR secondary's public key: createSecondaryToken with it makes a token only this cluster can use */
+            secondary_public_key: string;
+        };
+        ActivationResult: {
+            /** @constant */
+            activated: true;
+            /** @description Vault's warnings (it is unavailable until setup and initial sync end) */
+            warnings: string[];
+            /** @description Read right after activation; the cluster then passes through bootstrapping and merkle sync to stream-wals */
+            status: components["schemas"]["ClusterStatus"];
+        };
+        ActivationState: {
+            activation_id: string;
+            /**
+             * @description in_flight: sent to Vault, no answer yet; succeeded/failed: how Vault answered; unknown: never reached this agent process
+             * @enum {string}
+             */
+            state: "in_flight" | "succeeded" | "failed" | "unknown";
+            started_at: string | null;
+            finished_at: string | null;
+            /** @description Why it failed (state failed) */
+            error: {
+                code: string;
+                detail: string;
+                fix: string | null;
+                /** @description true: the enable call went to Vault and no answer came back (a timeout, a dropped connection): Vault may activate all the same */
+                may_have_activated: boolean;
+            } | null;
+            /** @description This agent process (new at each start) */
+            agent_instance: string;
+            /** @description When this agent process started: it cannot know of activations sent to an earlier process */
+            agent_started_at: string;
+        };
         LocalProbeResult: {
             /** @description Both listeners answer and the cluster port serves DR replication */
             ok: boolean;
@@ -606,6 +876,184 @@ export interface components {
                 /** @description sys/leader's leader_cluster_address */
                 cluster_addr: string | null;
             };
+        };
+        ProbeCheck: {
+            /** @description api_tcp, api_tls, activation_ca (https only: will the secondary's Vault trust the certificate when it unwraps), api_vault, then per cluster address cluster_tcp, cluster_tls, cluster_fingerprint (suffixed [i] when several) */
+            name: string;
+            /** @description host:port probed */
+            target: string;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            /**
+             * @description Diagnosis; branch on this, never on detail
+             * @enum {string}
+             */
+            code: "OK" | "CONNECTION_REFUSED" | "TIMEOUT" | "DNS_FAILURE" | "CONNECTION_RESET" | "HOST_UNREACHABLE" | "NETWORK_ERROR" | "API_NOT_TLS" | "TLS_UNTRUSTED" | "TLS_HANDSHAKE_FAILED" | "NOT_VAULT" | "PRIMARY_NOT_INITIALIZED" | "PRIMARY_SEALED" | "NOT_ENTERPRISE" | "WRONG_CLUSTER" | "PRIMARY_IS_SECONDARY" | "PRIMARY_STANDBY" | "DR_NOT_ENABLED" | "TLS_TERMINATED" | "FINGERPRINT_NOT_COMPARED" | "ACTIVATION_CA_MISSING" | "ACTIVATION_CA_UNTRUSTED" | "ACTIVATION_CA_NOT_CHECKED";
+            detail: string;
+            /** @description What an operator can do; null on pass */
+            fix: string | null;
+            latency_ms: number;
+        };
+        /**
+         * @example {
+         *       "ok": false,
+         *       "timeout_ms": 3000,
+         *       "checks": [
+         *         {
+         *           "name": "api_tcp",
+         *           "target": "vault-primary.example.com:8200",
+         *           "status": "pass",
+         *           "code": "OK",
+         *           "detail": "connected",
+         *           "fix": null,
+         *           "latency_ms": 1.2
+         *         },
+         *         {
+         *           "name": "cluster_tls",
+         *           "target": "10.0.1.10:8201",
+         *           "status": "fail",
+         *           "code": "TLS_TERMINATED",
+         *           "detail": "TLS is terminated between the clusters: 10.0.1.10:8201 completed the handshake without negotiating ALPN replication_dr_v1 (it chose h2)",
+         *           "fix": "TLS is terminated between the clusters: configure TCP passthrough on 8201 (layer-4, no TLS termination or re-encryption), so the secondary reaches Vault’s own mutual-TLS listener.",
+         *           "latency_ms": 4.8
+         *         }
+         *       ]
+         *     }
+         */
+        ProbePrimaryResult: {
+            /** @description No check failed (warnings allowed) */
+            ok: boolean;
+            timeout_ms: number;
+            /** @description In order. A check that depends on a failed one is left out: after a failed api_tcp there is no api_tls or api_vault, after a failed cluster_tcp no cluster_tls, and cluster_fingerprint only when the handshake showed a certificate. */
+            checks: components["schemas"]["ProbeCheck"][];
+        };
+        AgentStatus: {
+            vault: components["schemas"]["VaultNodeHealth"];
+            /** @description null when Vault could not be asked */
+            replication: components["schemas"]["DrReplicationStatus"] | null;
+            /** Format: date-time */
+            checked_at: string;
+            /** @description The highest x-vault-dr-epoch this agent has seen (kept on disk); 0 when none yet */
+            epoch: number;
+        };
+        TokenLookup: {
+            /** @description The issuing primary still holds this token unused (sys/wrapping/lookup answered 200) */
+            valid: boolean;
+            /** @description The API address asked (primary_api_addr, else the addr claim) */
+            address: string | null;
+            /** @description sys/replication/dr/primary/secondary-token for activation tokens */
+            creation_path: string | null;
+            creation_time: string | null;
+            /** @description Seconds */
+            creation_ttl: number | null;
+            /**
+             * @description OK, or why the lookup did not confirm the token
+             * @enum {string}
+             */
+            code: "OK" | "TOKEN_USED_OR_EXPIRED" | "TOKEN_FOREIGN" | "NO_PRIMARY_ADDR" | "BAD_PRIMARY_ADDR" | "PRIMARY_API_REFUSED" | "PRIMARY_API_TIMEOUT" | "PRIMARY_API_DNS" | "PRIMARY_API_RESET" | "PRIMARY_API_UNREACHABLE" | "PRIMARY_API_TLS_UNTRUSTED" | "PRIMARY_API_TLS_FAILED" | "PRIMARY_SEALED" | "NOT_VAULT" | "LOOKUP_FAILED";
+            detail: string;
+            /** @description What to do about it; null when valid */
+            fix: string | null;
+        };
+        /**
+         * @example {
+         *       "claims": {
+         *         "addr": "https://10.0.1.10:8200",
+         *         "iat": 1774633958,
+         *         "exp": 1774635758,
+         *         "nbf": 1774633953,
+         *         "type": "wrapping",
+         *         "accessor": ""
+         *       },
+         *       "issued_at": "2026-03-27T17:52:38.000Z",
+         *       "expires_at": "2026-03-27T18:22:38.000Z",
+         *       "not_before": "2026-03-27T17:52:33.000Z",
+         *       "seconds_left": 1712,
+         *       "expired": false,
+         *       "signature_verified": false,
+         *       "signature_note": "only the issuing primary can verify the ES512 signature; see lookup",
+         *       "lookup": {
+         *         "valid": true,
+         *         "address": "https://10.0.1.10:8200",
+         *         "creation_path": "sys/replication/dr/primary/secondary-token",
+         *         "creation_time": "2026-03-27T17:52:38.0228Z",
+         *         "creation_ttl": 1800,
+         *         "code": "OK",
+         *         "detail": "the issuing primary holds this token, unused",
+         *         "fix": null
+         *       }
+         *     }
+         */
+        TokenInspection: {
+            claims: components["schemas"]["ActivationTokenClaims"];
+            /** Format: date-time */
+            issued_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            not_before: string | null;
+            /** @description Whole seconds until exp by this host clock; 0 once expired */
+            seconds_left: number;
+            /** @description exp has passed by this host clock (the primary enforces the TTL itself) */
+            expired: boolean;
+            /** @constant */
+            signature_verified: false;
+            /** @constant */
+            signature_note: "only the issuing primary can verify the ES512 signature; see lookup";
+            lookup: components["schemas"]["TokenLookup"];
+        };
+        VaultTokenCheck: {
+            /** @constant */
+            name: "vault_token";
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            /** @description OK, DR_SECONDARY (Vault serves no token paths there), TOKEN_REFUSED, CAPABILITIES_UNREADABLE, MISSING_CAPABILITY, TOKEN_EXPIRING, TOKEN_EXPIRES_SOON, or the Vault error code (VAULT_ERR_UNREACHABLE, _TLS, _TIMEOUT, _SEALED...) */
+            code: string;
+            detail: string;
+            fix: string | null;
+            /** @description Each capability the token lacks, with its path */
+            missing: {
+                path: string;
+                capability: string;
+            }[];
+            /** @description When the token expires; null when it does not, or is unknown */
+            expires_at: string | null;
+            renewable: boolean | null;
+            /** Format: date-time */
+            checked_at: string;
+        };
+        /**
+         * @example {
+         *       "writable": true,
+         *       "detail": "wrote and read back sys/policies/acl/vault-dr-write-check",
+         *       "code": null,
+         *       "took_ms": 4.2
+         *     }
+         * @example {
+         *       "writable": false,
+         *       "detail": "Vault refused the write: path disabled in replication DR secondary mode",
+         *       "code": "VAULT_ERR_DR_SECONDARY",
+         *       "took_ms": 1.1
+         *     }
+         */
+        WriteCheckResult: {
+            /** @description Vault accepted the write and answered it on the read back */
+            writable: boolean;
+            /** @description What happened; when not writable, Vault's own reason */
+            detail: string;
+            /** @description null when writable; else the Vault error code (VAULT_ERR_DR_SECONDARY, VAULT_ERR_SEALED...) */
+            code: string | null;
+            /** @description From the write sent to the read back answered */
+            took_ms: number;
+        };
+        Readiness: {
+            /** @enum {string} */
+            status: "ready" | "not_ready";
+            checks: {
+                name: string;
+                ok: boolean;
+                detail: string;
+                latency_ms: number;
+            }[];
         };
     };
     responses: never;
@@ -711,7 +1159,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClusterStatus"];
+                    "application/json": components["schemas"]["AgentStatus"];
                 };
             };
             /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
@@ -799,10 +1247,290 @@ export interface operations {
             };
         };
     };
-    enableDrPrimary: {
+    checkClusterWrites: {
         parameters: {
             query?: never;
             header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WriteCheckResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    probeLocalCluster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocalProbeResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed (VAULT_ERR_*); an unreachable listener is a diagnosis in the 200 answer */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    probePrimary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProbePrimaryRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbePrimaryResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    inspectToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InspectTokenRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenInspection"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enableDrPrimary: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -839,7 +1567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A DR secondary (PRIMARY_ERR_IS_DR_SECONDARY), or a DR primary with another primary_cluster_addr (PRIMARY_ERR_CLUSTER_ADDR_DIFFERS) */
+            /** @description A DR secondary (PRIMARY_ERR_IS_DR_SECONDARY), or a DR primary with another primary_cluster_addr (PRIMARY_ERR_CLUSTER_ADDR_DIFFERS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -913,124 +1641,13 @@ export interface operations {
             };
         };
     };
-    createDrOperationToken: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateDrOperationTokenRequestInput"];
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DrOperationToken"];
-                };
-            };
-            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The cluster is not a DR primary (PRIMARY_ERR_NOT_PRIMARY) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
-            504: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     createSecondaryToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1067,7 +1684,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or the id is taken (PRIMARY_ERR_SECONDARY_EXISTS) */
+            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or the id is taken (PRIMARY_ERR_SECONDARY_EXISTS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1144,7 +1761,10 @@ export interface operations {
     revokeSecondary: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1181,7 +1801,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or a secondary is connected with the id and force is not set (PRIMARY_ERR_SECONDARY_CONNECTED) */
+            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or a secondary is connected with the id and force is not set (PRIMARY_ERR_SECONDARY_CONNECTED); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1255,11 +1875,248 @@ export interface operations {
             };
         };
     };
-    probeLocalCluster: {
+    createDrOperationToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDrOperationTokenRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrOperationToken"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cluster is not a DR primary (PRIMARY_ERR_NOT_PRIMARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    activateDrSecondary: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActivateSecondaryRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivationResult"];
+                };
+            };
+            /** @description Invalid input naming each field (CORE_ERR_VALIDATION), wipe not confirmed, no primary address, or a token or ca_file Vault refused (SECONDARY_ERR_*) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already a DR secondary, or a DR primary, or an activation is in flight (SECONDARY_ERR_ALREADY_SECONDARY, _IS_PRIMARY, _ACTIVATION_IN_PROGRESS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This cluster's Vault could not be asked (VAULT_ERR_*), or could not reach, trust or bootstrap from the primary (SECONDARY_ERR_PRIMARY_API_*, _CLUSTER_PORT, _ACTIVATION_FAILED) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This cluster is sealed (SECONDARY_ERR_SEALED) or Vault is not ready (VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getActivation: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description The caller's name for this activation, to ask getActivation how it ended if the answer is lost */
+                activation_id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -1270,7 +2127,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LocalProbeResult"];
+                    "application/json": components["schemas"]["ActivationState"];
                 };
             };
             /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
@@ -1309,21 +2166,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Vault failed (VAULT_ERR_*); an unreachable listener is a diagnosis in the 200 answer */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     demoteDrPrimary: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1356,7 +2207,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR primary (AGENT_ERR_NOT_DR_PRIMARY) */
+            /** @description Not a DR primary (AGENT_ERR_NOT_DR_PRIMARY), or a mint, revocation or activation is in flight on this agent (AGENT_ERR_OPERATION_IN_FLIGHT); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1415,7 +2266,10 @@ export interface operations {
     promoteDrSecondary: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1461,7 +2315,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY) */
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1538,7 +2392,10 @@ export interface operations {
     updateDrPrimary: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1584,7 +2441,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY) */
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1661,7 +2518,10 @@ export interface operations {
     generateDrPublicKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1694,8 +2554,440 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY) */
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkDrOperationToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckDrOperationTokenRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrOperationTokenCheck"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cluster is not a DR secondary (SECONDARY_ERR_NOT_DR_SECONDARY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startDrTokenCeremony: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CeremonyProgress"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An attempt is in progress (SECONDARY_ERR_CEREMONY_IN_PROGRESS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelDrTokenCeremony: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CeremonyCancelled"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The call is fenced off: the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submitDrTokenCeremonyShare: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
+            path: {
+                nonce: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CeremonyShareRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CeremonyProgress"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This agent started no attempt with this nonce (SECONDARY_ERR_CEREMONY_UNKNOWN) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The call is fenced off: the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

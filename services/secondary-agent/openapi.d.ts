@@ -73,7 +73,7 @@ export interface paths {
         };
         /**
          * The secondary cluster's Vault health and DR replication state
-         * @description sys/health (472 is the normal answer of a DR secondary) and sys/replication/dr/status, read together. Concurrent callers share one read of Vault, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).
+         * @description Reachability, version, seal and HA role from sys/health (472 is the normal answer of a DR secondary), DR replication from sys/replication/dr/status, and the highest fencing epoch this agent has seen. Concurrent requests share one Vault round trip, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).
          */
         get: operations["getSecondaryStatus"];
         put?: never;
@@ -93,11 +93,71 @@ export interface paths {
         };
         /**
          * Whether this agent's Vault token can do what its operations need
-         * @description Asks Vault itself, changing nothing: auth/token/lookup-self (the token is valid, and how long it has left) and sys/capabilities-self on sys/replication/dr/secondary/enable (update). A missing capability fails with its path named (code MISSING_CAPABILITY); an answer that passes is shared for a second. The token itself is never returned.
+         * @description Asks Vault itself, changing nothing: auth/token/lookup-self (the token is valid, and how long it has left) and sys/capabilities-self on sys/replication/dr/primary/enable (update), sys/replication/dr/primary/secondary-token (update, sudo), sys/replication/dr/primary/revoke-secondary (update), sys/replication/dr/primary/demote (update), sys/replication/dr/secondary/enable (update), sys/policies/acl/vault-dr-dr-operation (read, create, update), auth/token/roles/vault-dr-dr-operation (read, create, update), auth/token/create/vault-dr-dr-operation (update), sys/policies/acl/vault-dr-write-check (read, create, update). A missing capability fails with its path named (code MISSING_CAPABILITY); an answer that passes is shared for a second. The token itself is never returned.
          */
         get: operations["checkVaultToken"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cluster/write-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Whether the cluster accepts writes now (writes and reads back a harmless policy)
+         * @description Writes the ACL policy vault-dr-write-check (it grants nothing) with this agent's Vault token and reads it back, once, without retries. A DR secondary, a cluster with no active node yet (right after a role change), a sealed or unreachable Vault answer 200 with writable: false and Vault's reason, not an error: this is how a switchover verifies the new primary accepts writes and the old one no longer does.
+         */
+        post: operations["checkClusterWrites"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/probes/local": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Self-check of the local cluster's API and cluster listeners
+         * @description Reports whether both listeners answer, whether the cluster listener negotiates replication_dr_v1, the SHA-256 fingerprint of its certificate (to compare with what the secondary sees), and Vault's advertised addresses.
+         */
+        post: operations["probeLocalCluster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/probes/primary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check from this network that the primary's API and cluster ports will carry activation
+         * @description Runs, in order, api_tcp, api_tls, activation_ca (https: whether the CA activation gives the secondary's Vault, VAULT_DR_ACTIVATION_CA_FILE or else its system roots, verifies the certificate) and api_vault against api_addr (when given), then cluster_tcp, cluster_tls (ALPN replication_dr_v1, no client certificate) and cluster_fingerprint for each cluster address. Each check has a diagnosis code and a fix; ok is false when any check failed. Network outcomes are answers (200), not errors. Checks that depend on a failed one are left out.
+         */
+        post: operations["probePrimary"];
         delete?: never;
         options?: never;
         head?: never;
@@ -124,7 +184,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/probes/primary": {
+    "/v1/dr/primary/enable": {
         parameters: {
             query?: never;
             header?: never;
@@ -134,10 +194,70 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Check from this network that the primary's API and cluster ports will carry activation
-         * @description Runs, in order, api_tcp, api_tls, activation_ca (https: whether the CA activation gives the secondary's Vault, VAULT_DR_ACTIVATION_CA_FILE or else its system roots, verifies the certificate) and api_vault against api_addr (when given), then cluster_tcp, cluster_tls (ALPN replication_dr_v1, no client certificate) and cluster_fingerprint for each cluster address. Each check has a diagnosis code and a fix; ok is false when any check failed. Network outcomes are answers (200), not errors. Checks that depend on a failed one are left out.
+         * Enable DR replication as primary (idempotent)
+         * @description On a cluster that already is a DR primary nothing changes (changed: false), unless another primary_cluster_addr than its current one is asked for (409). A DR secondary is refused. Waits, bounded by VAULT_DR_WAIT_TIMEOUT_MS, until the cluster is a running primary again.
          */
-        post: operations["probePrimary"];
+        post: operations["enableDrPrimary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/primary/secondary-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mint a single-use activation token for one secondary
+         * @description Returns the wrapped activation token once, with its non-secret claims. The agent neither logs nor keeps it. When Vault answers 412 (required index state not present) or 503 (briefly unavailable after a role change), the mint is sent again with backoff for up to 5 s (or VAULT_DR_WAIT_TIMEOUT_MS when shorter); a mint that did happen behind a 503 then answers 409 PRIMARY_ERR_SECONDARY_EXISTS.
+         */
+        post: operations["createSecondaryToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/primary/revoke-secondary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a secondary id (idempotent)
+         * @description Disconnects the secondary and voids its activation token, used or not. An id a secondary is connected with (read from Vault just before) is refused unless force is true.
+         */
+        post: operations["revokeSecondary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/operation-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a batch DR operation token (policy and token role written when needed)
+         * @description Writes the policy and token role vault-dr-dr-operation when they are missing or differ (fact sheet 2.6), then issues a batch token with the request ttl, else VAULT_DR_OPERATION_TOKEN_TTL (8h). The token replicates to the DR secondaries, where promote and update-primary accept it as dr_operation_token. It is answered once (Cache-Control: no-store) and never logged or kept. Batch tokens cannot be renewed or revoked.
+         */
+        post: operations["createDrOperationToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -195,7 +315,7 @@ export interface paths {
         put?: never;
         /**
          * Demote this DR primary to a DR secondary that follows no primary (data kept)
-         * @description Calls sys/replication/dr/primary/demote, then waits until the cluster reports itself a DR secondary. A cluster that already is a DR secondary is left alone (changed: false). The cluster stops accepting writes: demote only as a step of a switchover, or to fence an old primary.
+         * @description Calls sys/replication/dr/primary/demote, then waits until the cluster reports itself a DR secondary. A cluster that already is a DR secondary is left alone (changed: false). The cluster stops accepting writes: demote only as a step of a switchover, or to fence an old primary. Refused while this agent has a mint, a revocation or an activation in flight on the cluster (409 AGENT_ERR_OPERATION_IN_FLIGHT): the operation would be cut off half done.
          */
         post: operations["demoteDrPrimary"];
         delete?: never;
@@ -258,46 +378,6 @@ export interface paths {
          * @description Calls sys/replication/dr/secondary/generate-public-key. Give the key to createSecondaryToken (secondary_public_key) on the new primary: the token comes back unwrapped and update-primary needs no call to the primary's API.
          */
         post: operations["generateDrPublicKey"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/dr/primary/secondary-token": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Mint a single-use activation token for one secondary
-         * @description Returns the wrapped activation token once, with its non-secret claims. The agent neither logs nor keeps it. When Vault answers 412 (required index state not present) or 503 (briefly unavailable after a role change), the mint is sent again with backoff for up to 5 s (or VAULT_DR_WAIT_TIMEOUT_MS when shorter); a mint that did happen behind a 503 then answers 409 PRIMARY_ERR_SECONDARY_EXISTS.
-         */
-        post: operations["createSecondaryToken"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/dr/primary/revoke-secondary": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Revoke a secondary id (idempotent)
-         * @description Disconnects the secondary and voids its activation token, used or not. An id a secondary is connected with (read from Vault just before) is refused unless force is true.
-         */
-        post: operations["revokeSecondary"];
         delete?: never;
         options?: never;
         head?: never;
@@ -372,24 +452,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        PromoteRequestInput: {
-            /** @description A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony) */
-            dr_operation_token: string;
-            /** @description The cluster address the new primary hands to its secondaries */
-            primary_cluster_addr?: string;
-            /** @description Promote while still catching up: what the secondary has not received yet is lost */
-            force?: boolean;
-        };
-        UpdatePrimaryRequestInput: {
-            /** @description A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony) */
-            dr_operation_token: string;
-            /** @description An activation token from the new primary (wrapped, or made with this cluster's public key) */
-            token?: string;
-            /** Format: uri */
-            primary_api_addr?: string;
-            /** @description Cluster addresses of the same primary to look for it at (not after a failover: use token) */
-            update_primary_addrs?: string[];
-        };
         /**
          * @example {
          *       "secondary_id": "dc2",
@@ -430,6 +492,50 @@ export interface components {
         CheckDrOperationTokenRequestInput: {
             /** @description The DR operation token to check; never echoed, logged or kept */
             token: string;
+        };
+        /**
+         * @example {}
+         * @example {
+         *       "ttl": "8h"
+         *     }
+         */
+        CreateDrOperationTokenRequestInput: {
+            /**
+             * @description The batch token's TTL; default VAULT_DR_OPERATION_TOKEN_TTL of this agent (8h). It cannot be renewed.
+             * @example 30m
+             */
+            ttl?: string;
+        };
+        /**
+         * @example {}
+         * @example {
+         *       "primary_cluster_addr": "https://vault-dr-lb.dc1.example:8201"
+         *     }
+         */
+        EnablePrimaryRequestInput: {
+            /**
+             * @description The cluster address handed to secondaries, e.g. a layer-4 load balancer in front of 8201. On a DR primary it must equal the current one (409 otherwise): Vault keeps the address the primary was enabled with.
+             * @example https://vault-dr-lb.dc1.example:8201
+             */
+            primary_cluster_addr?: string;
+        };
+        PromoteRequestInput: {
+            /** @description A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony) */
+            dr_operation_token: string;
+            /** @description The cluster address the new primary hands to its secondaries */
+            primary_cluster_addr?: string;
+            /** @description Promote while still catching up: what the secondary has not received yet is lost */
+            force?: boolean;
+        };
+        UpdatePrimaryRequestInput: {
+            /** @description A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony) */
+            dr_operation_token: string;
+            /** @description An activation token from the new primary (wrapped, or made with this cluster's public key) */
+            token?: string;
+            /** Format: uri */
+            primary_api_addr?: string;
+            /** @description Cluster addresses of the same primary to look for it at (not after a failover: use token) */
+            update_primary_addrs?: string[];
         };
         ActivateSecondaryRequestInput: {
             /** @description The DR activation token (the JWT in wrap_info.token of secondary-token). Never echoed or logged. */
@@ -485,6 +591,114 @@ export interface components {
             primary_api_addr?: string;
             /** @description CA bundle for the primary's API certificate; default VAULT_DR_PRIMARY_CACERT, then the system roots */
             ca_pem?: string;
+        };
+        ActivationTokenClaims: {
+            /** @description The issuing primary's API address, where the secondary unwraps the token */
+            addr: string | null;
+            iat: number;
+            exp: number;
+            nbf: number | null;
+            type: string;
+            accessor: string | null;
+        };
+        /**
+         * @example {
+         *       "secondary_id": "dc2",
+         *       "token": "eyJhbGciOiJFUzUxMiIsInR5cCI6IkpXVCJ9.<claims>.<signature>",
+         *       "expires_at": "2026-11-29T10:30:00.000Z",
+         *       "claims": {
+         *         "addr": "https://vault.dc1.example:8200",
+         *         "iat": 1795941000,
+         *         "exp": 1795941600,
+         *         "nbf": 1795940995,
+         *         "type": "wrapping",
+         *         "accessor": ""
+         *       }
+         *     }
+         */
+        SecondaryToken: {
+            secondary_id: string;
+            /** @description The wrapped, single-use activation token; shown once, never stored */
+            token: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description The token's non-secret claims; null for a token made with a secondary's public key (its format is Vault's own) */
+            claims: components["schemas"]["ActivationTokenClaims"] | null;
+        };
+        /**
+         * @example {
+         *       "secondary_id": "dc2",
+         *       "revoked": true,
+         *       "detail": "Revoked: the secondary is disconnected and its token void."
+         *     }
+         */
+        RevokeSecondaryResult: {
+            secondary_id: string;
+            revoked: boolean;
+            detail: string;
+        };
+        Problem: {
+            /** @description A URI naming the problem type */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @description Stable error code; branch on this, never on the text */
+            code: string;
+            /** @description The request id of the failed request */
+            instance: string;
+            /** @description What an operator can do about it */
+            fix?: string;
+            /** @description Each invalid field, for validation errors */
+            errors?: {
+                path: string;
+                message: string;
+            }[];
+            /** @description What the upstream service (Vault, an agent) answered */
+            upstream?: {
+                service: string;
+                status?: number;
+                errors?: string[];
+                code?: string;
+            };
+        };
+        CeremonyProgress: {
+            nonce: string;
+            /** @description Key shares given so far */
+            progress: number;
+            /** @description Key shares needed (the threshold of the primary's keys) */
+            required: number;
+            complete: boolean;
+            /** @description Only in the answer to the last share: the decoded DR operation token, answered once, never kept */
+            token?: string;
+        };
+        CeremonyCancelled: {
+            cancelled: boolean;
+        };
+        /**
+         * @example {
+         *       "valid": true,
+         *       "outcome": "valid",
+         *       "code": "DR_TOKEN_VALID",
+         *       "detail": "The DR secondary accepted the token for sys/storage/raft/autopilot/state.",
+         *       "fix": null,
+         *       "checked_at": "2026-12-04T08:00:00.000Z"
+         *     }
+         */
+        DrOperationTokenCheck: {
+            /** @description true only when this cluster accepted the token */
+            valid: boolean;
+            /**
+             * @description inconclusive: this Vault does not serve the validation call, so the token could not be judged
+             * @enum {string}
+             */
+            outcome: "valid" | "invalid" | "inconclusive";
+            /** @description DR_TOKEN_VALID, DR_TOKEN_REJECTED or DR_TOKEN_CHECK_UNSUPPORTED */
+            code: string;
+            detail: string;
+            fix: string | null;
+            /** Format: date-time */
+            checked_at: string;
         };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */
@@ -547,60 +761,47 @@ export interface components {
             /** Format: date-time */
             checked_at: string;
         };
-        Problem: {
-            /** @description A URI naming the problem type */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @description Stable error code; branch on this, never on the text */
-            code: string;
-            /** @description The request id of the failed request */
-            instance: string;
-            /** @description What an operator can do about it */
-            fix?: string;
-            /** @description Each invalid field, for validation errors */
-            errors?: {
-                path: string;
-                message: string;
-            }[];
-            /** @description What the upstream service (Vault, an agent) answered */
-            upstream?: {
-                service: string;
-                status?: number;
-                errors?: string[];
-                code?: string;
+        /**
+         * @example {
+         *       "token": "hvb.<batch token>",
+         *       "policy": "vault-dr-dr-operation",
+         *       "role": "vault-dr-dr-operation",
+         *       "ttl_seconds": 28800,
+         *       "issued_at": "2026-12-04T08:00:00.000Z",
+         *       "expires_at": "2026-12-04T16:00:00.000Z",
+         *       "primary_cluster_id": "5d9a8c1e-0b8f-4a9f-8a51-1c0d5e0c4d7a",
+         *       "changed": {
+         *         "policy": false,
+         *         "role": false
+         *       }
+         *     }
+         */
+        DrOperationToken: {
+            /** @description The batch DR operation token; answered once, never logged or kept by the agent */
+            token: string;
+            /** @description The policy it carries */
+            policy: string;
+            /** @description The token role it was issued by */
+            role: string;
+            ttl_seconds: number;
+            /** Format: date-time */
+            issued_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description The replication set id of the primary that issued it: equal on its DR secondaries, where it works */
+            primary_cluster_id: string | null;
+            /** @description Whether the policy or the token role had to be written (false: already as needed) */
+            changed: {
+                policy: boolean;
+                role: boolean;
             };
         };
-        Readiness: {
-            /** @enum {string} */
-            status: "ready" | "not_ready";
-            checks: {
-                name: string;
-                ok: boolean;
-                detail: string;
-                latency_ms: number;
-            }[];
-        };
-        VaultTokenCheck: {
-            /** @constant */
-            name: "vault_token";
-            /** @enum {string} */
-            status: "pass" | "warn" | "fail";
-            /** @description OK, DR_SECONDARY (Vault serves no token paths there), TOKEN_REFUSED, CAPABILITIES_UNREADABLE, MISSING_CAPABILITY, TOKEN_EXPIRING, TOKEN_EXPIRES_SOON, or the Vault error code (VAULT_ERR_UNREACHABLE, _TLS, _TIMEOUT, _SEALED...) */
-            code: string;
+        EnablePrimaryResult: {
+            /** @description false when the cluster already was a DR primary */
+            changed: boolean;
             detail: string;
-            fix: string | null;
-            /** @description Each capability the token lacks, with its path */
-            missing: {
-                path: string;
-                capability: string;
-            }[];
-            /** @description When the token expires; null when it does not, or is unknown */
-            expires_at: string | null;
-            renewable: boolean | null;
-            /** Format: date-time */
-            checked_at: string;
+            warnings: string[];
+            status: components["schemas"]["ClusterStatus"];
         };
         RoleChangeResult: {
             /** @description false: the cluster already was in the role asked for; nothing was sent to Vault */
@@ -614,89 +815,6 @@ export interface components {
         PublicKeyResult: {
             /** @description This DR secondary's public key: createSecondaryToken with it makes a token only this cluster can use */
             secondary_public_key: string;
-        };
-        ActivationTokenClaims: {
-            /** @description The issuing primary's API address, where the secondary unwraps the token */
-            addr: string | null;
-            iat: number;
-            exp: number;
-            nbf: number | null;
-            type: string;
-            accessor: string | null;
-        };
-        /**
-         * @example {
-         *       "secondary_id": "dc2",
-         *       "token": "eyJhbGciOiJFUzUxMiIsInR5cCI6IkpXVCJ9.<claims>.<signature>",
-         *       "expires_at": "2026-11-29T10:30:00.000Z",
-         *       "claims": {
-         *         "addr": "https://vault.dc1.example:8200",
-         *         "iat": 1795941000,
-         *         "exp": 1795941600,
-         *         "nbf": 1795940995,
-         *         "type": "wrapping",
-         *         "accessor": ""
-         *       }
-         *     }
-         */
-        SecondaryToken: {
-            secondary_id: string;
-            /** @description The wrapped, single-use activation token; shown once, never stored */
-            token: string;
-            /** Format: date-time */
-            expires_at: string;
-            /** @description The token's non-secret claims; null for a token made with a secondary's public key (its format is Vault's own) */
-            claims: components["schemas"]["ActivationTokenClaims"] | null;
-        };
-        /**
-         * @example {
-         *       "secondary_id": "dc2",
-         *       "revoked": true,
-         *       "detail": "Revoked: the secondary is disconnected and its token void."
-         *     }
-         */
-        RevokeSecondaryResult: {
-            secondary_id: string;
-            revoked: boolean;
-            detail: string;
-        };
-        CeremonyProgress: {
-            nonce: string;
-            /** @description Key shares given so far */
-            progress: number;
-            /** @description Key shares needed (the threshold of the primary's keys) */
-            required: number;
-            complete: boolean;
-            /** @description Only in the answer to the last share: the decoded DR operation token, answered once, never kept */
-            token?: string;
-        };
-        CeremonyCancelled: {
-            cancelled: boolean;
-        };
-        /**
-         * @example {
-         *       "valid": true,
-         *       "outcome": "valid",
-         *       "code": "DR_TOKEN_VALID",
-         *       "detail": "The DR secondary accepted the token for sys/storage/raft/autopilot/state.",
-         *       "fix": null,
-         *       "checked_at": "2026-12-04T08:00:00.000Z"
-         *     }
-         */
-        DrOperationTokenCheck: {
-            /** @description true only when this cluster accepted the token */
-            valid: boolean;
-            /**
-             * @description inconclusive: this Vault does not serve the validation call, so the token could not be judged
-             * @enum {string}
-             */
-            outcome: "valid" | "invalid" | "inconclusive";
-            /** @description DR_TOKEN_VALID, DR_TOKEN_REJECTED or DR_TOKEN_CHECK_UNSUPPORTED */
-            code: string;
-            detail: string;
-            fix: string | null;
-            /** Format: date-time */
-            checked_at: string;
         };
         ActivationResult: {
             /** @constant */
@@ -727,6 +845,37 @@ export interface components {
             agent_instance: string;
             /** @description When this agent process started: it cannot know of activations sent to an earlier process */
             agent_started_at: string;
+        };
+        LocalProbeResult: {
+            /** @description Both listeners answer and the cluster port serves DR replication */
+            ok: boolean;
+            api: {
+                address: string;
+                reachable: boolean;
+                health_code: number | null;
+                detail: string;
+            };
+            cluster: {
+                /** @description The cluster listener probed directly (no load balancer) */
+                address: string | null;
+                reachable: boolean;
+                /** @description The ALPN protocol the listener negotiated */
+                alpn: string | null;
+                /** @description Whether it negotiated replication_dr_v1 */
+                dr_alpn: boolean;
+                /** @description SHA-256 of the certificate it presents, lower-case hex */
+                fingerprint_sha256: string | null;
+                code: string;
+                detail: string;
+                fix: string | null;
+                latency_ms: number;
+            };
+            advertised: {
+                /** @description sys/leader's leader_address */
+                api_addr: string | null;
+                /** @description sys/leader's leader_cluster_address */
+                cluster_addr: string | null;
+            };
         };
         ProbeCheck: {
             /** @description api_tcp, api_tls, activation_ca (https only: will the secondary's Vault trust the certificate when it unwraps), api_vault, then per cluster address cluster_tcp, cluster_tls, cluster_fingerprint (suffixed [i] when several) */
@@ -777,6 +926,15 @@ export interface components {
             timeout_ms: number;
             /** @description In order. A check that depends on a failed one is left out: after a failed api_tcp there is no api_tls or api_vault, after a failed cluster_tcp no cluster_tls, and cluster_fingerprint only when the handshake showed a certificate. */
             checks: components["schemas"]["ProbeCheck"][];
+        };
+        AgentStatus: {
+            vault: components["schemas"]["VaultNodeHealth"];
+            /** @description null when Vault could not be asked */
+            replication: components["schemas"]["DrReplicationStatus"] | null;
+            /** Format: date-time */
+            checked_at: string;
+            /** @description The highest x-vault-dr-epoch this agent has seen (kept on disk); 0 when none yet */
+            epoch: number;
         };
         TokenLookup: {
             /** @description The issuing primary still holds this token unused (sys/wrapping/lookup answered 200) */
@@ -842,6 +1000,60 @@ export interface components {
             /** @constant */
             signature_note: "only the issuing primary can verify the ES512 signature; see lookup";
             lookup: components["schemas"]["TokenLookup"];
+        };
+        VaultTokenCheck: {
+            /** @constant */
+            name: "vault_token";
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            /** @description OK, DR_SECONDARY (Vault serves no token paths there), TOKEN_REFUSED, CAPABILITIES_UNREADABLE, MISSING_CAPABILITY, TOKEN_EXPIRING, TOKEN_EXPIRES_SOON, or the Vault error code (VAULT_ERR_UNREACHABLE, _TLS, _TIMEOUT, _SEALED...) */
+            code: string;
+            detail: string;
+            fix: string | null;
+            /** @description Each capability the token lacks, with its path */
+            missing: {
+                path: string;
+                capability: string;
+            }[];
+            /** @description When the token expires; null when it does not, or is unknown */
+            expires_at: string | null;
+            renewable: boolean | null;
+            /** Format: date-time */
+            checked_at: string;
+        };
+        /**
+         * @example {
+         *       "writable": true,
+         *       "detail": "wrote and read back sys/policies/acl/vault-dr-write-check",
+         *       "code": null,
+         *       "took_ms": 4.2
+         *     }
+         * @example {
+         *       "writable": false,
+         *       "detail": "Vault refused the write: path disabled in replication DR secondary mode",
+         *       "code": "VAULT_ERR_DR_SECONDARY",
+         *       "took_ms": 1.1
+         *     }
+         */
+        WriteCheckResult: {
+            /** @description Vault accepted the write and answered it on the read back */
+            writable: boolean;
+            /** @description What happened; when not writable, Vault's own reason */
+            detail: string;
+            /** @description null when writable; else the Vault error code (VAULT_ERR_DR_SECONDARY, VAULT_ERR_SEALED...) */
+            code: string | null;
+            /** @description From the write sent to the read back answered */
+            took_ms: number;
+        };
+        Readiness: {
+            /** @enum {string} */
+            status: "ready" | "not_ready";
+            checks: {
+                name: string;
+                ok: boolean;
+                detail: string;
+                latency_ms: number;
+            }[];
         };
     };
     responses: never;
@@ -932,6 +1144,8 @@ export interface operations {
             query?: {
                 /** @description How old a shared answer may be, in ms; 0 asks Vault now. Default VAULT_DR_STATUS_CACHE_MS. */
                 max_age_ms?: number;
+                /** @description Only this secondary's entries in replication.known_secondaries and replication.secondaries: a primary with thousands of secondaries answers in a few KB instead of hundreds. */
+                secondary_id?: string;
             };
             header?: never;
             path?: never;
@@ -945,7 +1159,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClusterStatus"];
+                    "application/json": components["schemas"]["AgentStatus"];
                 };
             };
             /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
@@ -1006,6 +1220,205 @@ export interface operations {
             };
             /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkClusterWrites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WriteCheckResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    probeLocalCluster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocalProbeResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed (VAULT_ERR_*); an unreachable listener is a diagnosis in the 200 answer */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    probePrimary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProbePrimaryRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbePrimaryResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1111,16 +1524,19 @@ export interface operations {
             };
         };
     };
-    probePrimary: {
+    enableDrPrimary: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProbePrimaryRequestInput"];
+                "application/json": components["schemas"]["EnablePrimaryRequestInput"];
             };
         };
         responses: {
@@ -1130,7 +1546,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProbePrimaryResult"];
+                    "application/json": components["schemas"]["EnablePrimaryResult"];
                 };
             };
             /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
@@ -1144,6 +1560,15 @@ export interface operations {
             };
             /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A DR secondary (PRIMARY_ERR_IS_DR_SECONDARY), or a DR primary with another primary_cluster_addr (PRIMARY_ERR_CLUSTER_ADDR_DIFFERS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1187,12 +1612,393 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT), or was no running primary within VAULT_DR_WAIT_TIMEOUT_MS (PRIMARY_ERR_ENABLE_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSecondaryToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSecondaryTokenRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecondaryToken"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or the id is taken (PRIMARY_ERR_SECONDARY_EXISTS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeSecondary: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeSecondaryRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokeSecondaryResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or a secondary is connected with the id and force is not set (PRIMARY_ERR_SECONDARY_CONNECTED); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createDrOperationToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDrOperationTokenRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrOperationToken"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cluster is not a DR primary (PRIMARY_ERR_NOT_PRIMARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     activateDrSecondary: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1229,7 +2035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Already a DR secondary, or a DR primary, or an activation is in flight (SECONDARY_ERR_ALREADY_SECONDARY, _IS_PRIMARY, _ACTIVATION_IN_PROGRESS) */
+            /** @description Already a DR secondary, or a DR primary, or an activation is in flight (SECONDARY_ERR_ALREADY_SECONDARY, _IS_PRIMARY, _ACTIVATION_IN_PROGRESS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1365,7 +2171,10 @@ export interface operations {
     demoteDrPrimary: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1398,7 +2207,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR primary (AGENT_ERR_NOT_DR_PRIMARY) */
+            /** @description Not a DR primary (AGENT_ERR_NOT_DR_PRIMARY), or a mint, revocation or activation is in flight on this agent (AGENT_ERR_OPERATION_IN_FLIGHT); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1457,7 +2266,10 @@ export interface operations {
     promoteDrSecondary: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1503,7 +2315,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY) */
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1580,7 +2392,10 @@ export interface operations {
     updateDrPrimary: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1626,7 +2441,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY) */
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1703,7 +2518,10 @@ export interface operations {
     generateDrPublicKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1736,236 +2554,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY) */
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
-            504: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    createSecondaryToken: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateSecondaryTokenRequestInput"];
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SecondaryToken"];
-                };
-            };
-            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or the id is taken (PRIMARY_ERR_SECONDARY_EXISTS) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
-            504: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    revokeSecondary: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RevokeSecondaryRequestInput"];
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RevokeSecondaryResult"];
-                };
-            };
-            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or a secondary is connected with the id and force is not set (PRIMARY_ERR_SECONDARY_CONNECTED) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2137,7 +2727,10 @@ export interface operations {
     startDrTokenCeremony: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2170,7 +2763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An attempt is in progress (SECONDARY_ERR_CEREMONY_IN_PROGRESS) */
+            /** @description An attempt is in progress (SECONDARY_ERR_CEREMONY_IN_PROGRESS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2229,7 +2822,10 @@ export interface operations {
     cancelDrTokenCeremony: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2255,6 +2851,15 @@ export interface operations {
             };
             /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The call is fenced off: the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2312,7 +2917,10 @@ export interface operations {
     submitDrTokenCeremonyShare: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
             path: {
                 nonce: string;
             };
@@ -2353,6 +2961,15 @@ export interface operations {
             };
             /** @description This agent started no attempt with this nonce (SECONDARY_ERR_CEREMONY_UNKNOWN) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The call is fenced off: the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

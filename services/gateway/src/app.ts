@@ -7,15 +7,15 @@ import { createClustersService } from './clusters/clusters.service.ts'
 import type { GatewayConfig } from './config.ts'
 import { createCeremonyService } from './dr-operation-tokens/ceremony.service.ts'
 import { createDrTokenCustody } from './dr-operation-tokens/token-custody.ts'
+import { createEngine, type GatewayKind } from './engine.ts'
 import { GatewayErrors } from './gateway-errors.ts'
-import { HandshakeBus } from './handshakes/handshake-bus.ts'
-import type { RunnerHooks } from './handshakes/handshake-driver.ts'
-import { HandshakeRunner } from './handshakes/handshake-runner.ts'
-import { OpenStreams } from './handshakes/handshake-stream.ts'
 import { handshakesRoutes } from './handshakes/handshakes.routes.ts'
 import { createHandshakesService } from './handshakes/handshakes.service.ts'
-import { STEPS } from './handshakes/steps/index.ts'
 import { createGatewayMetrics, createPairMetrics } from './metrics/gateway-metrics.ts'
+import { OperationBus } from './operations/operation-bus.ts'
+import { OpenStreams } from './operations/operation-stream.ts'
+import { operationsRoutes } from './operations/operations.routes.ts'
+import type { RunnerHooks } from './operations/run-steps.ts'
 import { ceremonyRoutes } from './pairs/ceremony.routes.ts'
 import { pairsRoutes } from './pairs/pairs.routes.ts'
 import { createPairsService } from './pairs/pairs.service.ts'
@@ -31,7 +31,8 @@ import { statusPage } from './ui/status-page.ts'
 export type { AgentClients, AgentTarget, PrimaryAgentClient, SecondaryAgentClient } from './agents/agent-clients.ts'
 export type { GatewayConfig } from './config.ts'
 export { loadGatewayConfig } from './config.ts'
-export type { RunnerHooks } from './handshakes/handshake-driver.ts'
+export type { GatewayKind, KindDeps } from './engine.ts'
+export type { RunnerHooks } from './operations/run-steps.ts'
 
 const STORE_KEY_HELP =
   'unfinished handshakes are left as they are, not resumed: restart the gateway with the VAULT_DR_STORE_KEY ' +
@@ -48,7 +49,19 @@ export interface GatewayDeps {
   hooks?: RunnerHooks
   /** On close, how long steps in flight may take to reach a boundary; default VAULT_DR_AGENT_TIMEOUT_MS. */
   stopGraceMs?: number
+  /** Operation kinds beyond the handshake, and their routes (default: GATEWAY_KINDS). */
+  kinds?: readonly GatewayKind[]
 }
+
+/*
+ * ─── The registered operation kinds ─────────────────────────────────────────────────────────────────────────────
+ * The handshake is built in (its own table and routes). Every other kind runs from the store's generic journal:
+ * one line per kind here, its factory and its routes, e.g.
+ *   { kind: switchoverKind, routes: (v1, deps) => v1.register(switchoversRoutes, { deps }) },
+ *   { kind: drillKind, routes: (v1, deps) => v1.register(drillsRoutes, { deps }) },
+ * (see GatewayKind and KindDeps in engine.ts). They run only on a store with the generic journal.
+ */
+export const GATEWAY_KINDS: readonly GatewayKind[] = []
 
 /**
  * Builds the gateway, which coordinates DR handshakes between a primary agent and a secondary agent. Never listens;
@@ -83,26 +96,30 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
       { name: 'clusters', description: 'The registry of clusters and their agents, and the fleet view' },
       { name: 'handshakes', description: 'DR handshakes: preflight, enable, mint, inspect, activate, verify' },
       { name: 'pairs', description: 'DR pairs: live status, readiness to fail over, DR operation tokens' },
+      { name: 'operations', description: 'Durable operations of every kind (handshakes included): follow and cancel' },
     ],
     ...(deps.logStream === undefined ? {} : { logStream: deps.logStream }),
   })
-  const bus = new HandshakeBus()
+  const bus = new OperationBus()
   const streams = new OpenStreams()
   const clusters = createClustersService({ store, box, agents, fleetTimeoutMs: settings.fleetTimeoutMs, now })
-  const runner = new HandshakeRunner({
+  const log = app.log.child({ component: 'handshakes' })
+  const engine = createEngine({
     store,
-    bus,
-    metrics,
-    settings,
-    now,
     clusters,
     agents,
-    log: app.log.child({ component: 'handshakes' }),
+    settings,
+    registry,
+    handshakeMetrics: metrics,
+    bus,
+    now,
+    log,
     hooks: deps.hooks ?? {},
-    steps: STEPS,
     stopGraceMs: deps.stopGraceMs ?? settings.agentTimeoutMs,
+    kinds: deps.kinds ?? GATEWAY_KINDS,
   })
-  const handshakes = createHandshakesService({ store, clusters, runner, bus, settings, now })
+  const { runner, operations } = engine
+  const handshakesService = createHandshakesService({ store, clusters, runner, bus, settings, now })
   const pairSettings = config.pairs ?? DEFAULT_PAIRS_SETTINGS
   const custody = createDrTokenCustody({
     store,
@@ -127,12 +144,15 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   await app.register(
     async (v1) => {
       await v1.register(clustersRoutes, { clusters })
-      await v1.register(handshakesRoutes, { handshakes, store, bus, streams })
+      await v1.register(handshakesRoutes, { handshakes: handshakesService, store, bus, streams })
       await v1.register(preflightRoutes, { clusters, agents, store })
       await v1.register(pairsRoutes, { pairs })
       await v1.register(ceremonyRoutes, {
         ceremony: createCeremonyService({ store, box, agents, clusters, now, secondaryOf: pairs.secondaryOf }),
       })
+      await v1.register(operationsRoutes, { operations, bus, streams })
+      // The routes of the registered kinds (GATEWAY_KINDS).
+      await engine.registerKindRoutes(v1)
     },
     { prefix: '/v1' },
   )

@@ -50,6 +50,24 @@ export const GatewayErrors = {
     title: 'The handshake has already finished',
     fix: 'Only a pending or running handshake can be cancelled; start a new one if needed.',
   }),
+  clusterBusy: defineError({
+    code: 'GATEWAY_ERR_CLUSTER_BUSY',
+    status: 409,
+    title: 'An unfinished operation holds one of the clusters',
+    fix: 'Follow the operation that holds the cluster (GET /v1/operations/{id}) and start again once it finished, or cancel it (POST /v1/operations/{id}/cancel).',
+  }),
+  operationNotFound: defineError({
+    code: 'GATEWAY_ERR_OPERATION_NOT_FOUND',
+    status: 404,
+    title: 'No such operation',
+    fix: 'List operations with GET /v1/operations.',
+  }),
+  operationFinished: defineError({
+    code: 'GATEWAY_ERR_OPERATION_FINISHED',
+    status: 409,
+    title: 'The operation has already finished',
+    fix: 'Only a pending or running operation can be cancelled; start a new one if needed.',
+  }),
   idempotencyKeyReused: defineError({
     code: 'GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED',
     status: 422,
@@ -163,6 +181,12 @@ export const GatewayErrors = {
     status: 504,
     title: 'Replication did not become healthy in time',
     fix: 'Read the detail for what is missing; raise VAULT_DR_VERIFY_TIMEOUT_MS when the first sync is long. The secondary was activated already: running the handshake again only verifies (it never activates twice).',
+  }),
+  internal: defineError({
+    code: 'GATEWAY_ERR_INTERNAL',
+    status: 500,
+    title: 'An unexpected failure in the gateway',
+    fix: 'This is a bug in vault-dr: report it with the handshake or operation id and the gateway log.',
   }),
   cancelled: defineError({
     code: 'GATEWAY_ERR_CANCELLED',

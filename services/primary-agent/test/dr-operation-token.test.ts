@@ -1,6 +1,6 @@
+import { DR_OPERATION_POLICY } from '@vault-dr/core'
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DR_OPERATION_POLICY } from '../src/dr-operation-token/dr-operation-policy.ts'
 import { startPrimaryAgent, startTestCluster } from './helpers.ts'
 
 let cluster: ClusterHandle

@@ -1,5 +1,5 @@
+import { SIGNATURE_NOTE } from '@vault-dr/core'
 import { describe, expect, it } from 'vitest'
-import { SIGNATURE_NOTE } from '../src/tokens/tokens.schemas.ts'
 import {
   type Agent,
   API_TOKEN,

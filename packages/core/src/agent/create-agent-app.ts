@@ -1,32 +1,36 @@
 import type { DestinationStream } from 'pino'
 import { Registry } from 'prom-client'
-import type { AgentSettings, ServiceSettings, VaultSettings } from '../config/service-config.ts'
 import { type App, createServer } from '../server/create-server.ts'
-import type { RequiredGrant } from '../vault/token-check.ts'
+import { type ClusterAgentConfig, stateDirFor } from './cluster-agent-config.ts'
+import { CLUSTER_AGENT_TAGS, registerClusterOperations } from './cluster-operations.ts'
+import { installEpochFence } from './epoch/epoch-fence.ts'
+import { createEpochStore } from './epoch/epoch-store.ts'
+import { CLUSTER_AGENT_GRANTS } from './required-grants.ts'
 import { createVaultAgent, type VaultAgent } from './vault-agent.ts'
 import { vaultReadiness } from './vault-readiness.ts'
 import { createVaultTokenChecker, type VaultTokenChecker } from './vault-token-routes.ts'
 
 export interface AgentAppOptions {
+  /** The deployable service's name, e.g. vault-dr-primary-agent: named by the side it starts on. */
   name: string
   description: string
-  tags: Array<{ name: string; description: string }>
-  config: ServiceSettings & { vault: VaultSettings; agent: AgentSettings }
+  config: ClusterAgentConfig
   logStream?: DestinationStream | undefined
-  /** What the agent's Vault token must be able to do: readiness (vault_token) fails until it can. */
-  requiredGrants: readonly RequiredGrant[]
+  /** The status route's operationId and summary, which each agent keeps from before the agents served every role. */
+  status: { operationId: string; summary: string }
 }
 
 /**
- * The server every agent starts from: the core server, its Vault agent, readiness on that Vault and on its token's
- * permissions, cleanup on close.
+ * An agent: the core server, its Vault agent, readiness on that Vault and on its token's permissions (the union of
+ * every operation's grants), the fencing epoch, and every cluster operation, whichever role its cluster has now.
  */
 export async function createAgentApp(
   opts: AgentAppOptions,
 ): Promise<{ app: App; agent: VaultAgent; tokenChecker: VaultTokenChecker }> {
+  const epochs = createEpochStore(opts.config.stateDir ?? stateDirFor(opts.name))
   const registry = new Registry()
   const agent = createVaultAgent(registry, opts.config.vault, opts.config.agent.statusCacheMs)
-  const tokenChecker = createVaultTokenChecker(agent, opts.requiredGrants)
+  const tokenChecker = createVaultTokenChecker(agent, CLUSTER_AGENT_GRANTS)
   const app = await createServer({
     name: opts.name,
     version: '0.1.0',
@@ -37,9 +41,11 @@ export async function createAgentApp(
     registry,
     ...(opts.logStream === undefined ? {} : { logStream: opts.logStream }),
     readiness: { vault: vaultReadiness(agent), vault_token: tokenChecker.readiness },
-    tags: opts.tags,
+    tags: CLUSTER_AGENT_TAGS,
     tls: opts.config.tls,
   })
   app.addHook('onClose', () => agent.vault.close())
+  installEpochFence(app, epochs)
+  await registerClusterOperations(app, { agent, tokenChecker, config: opts.config, epochs, status: opts.status })
   return { app, agent, tokenChecker }
 }

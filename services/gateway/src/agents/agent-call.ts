@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type CodedError, classifyNetworkError, isCodedError, type UpstreamInfo, withDeadline } from '@vault-dr/core'
 import { GatewayErrors } from '../gateway-errors.ts'
 
-export type AgentService = 'primary-agent' | 'secondary-agent'
+export type AgentService = 'primary-agent' | 'secondary-agent' | 'agent'
 
 export interface CallSpec {
   service: AgentService
@@ -74,7 +74,9 @@ function fromProblem(spec: CallSpec, status: number, body: unknown): CodedError 
   const fix = typeof problem.fix === 'string' ? problem.fix : undefined
   const extra = { upstream, ...(fix === undefined ? {} : { fix }) }
   const text = `${what(spec)} answered ${status}${code === undefined ? '' : ` ${code}`}: ${detail}`
-  if (status === 401 || status === 403) {
+  // Only 401 is about the gateway's agent token; a 403 is Vault refusing something the call carried (a DR
+  // operation token: AGENT_ERR_DR_OPERATION_TOKEN_REJECTED), kept as the agent's code.
+  if (status === 401) {
     return GatewayErrors.agentUnauthorized(`${what(spec)} rejected the gateway's agent token`, { upstream })
   }
   if (status >= 400 && status < 500) return GatewayErrors.agentRejected(text, extra)

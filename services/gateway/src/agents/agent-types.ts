@@ -7,6 +7,13 @@ type Secondary = SecondaryComponents['schemas']
 /** The agents' request and response types, all from their committed OpenAPI documents. */
 export type { PrimaryPaths, SecondaryPaths }
 export type ClusterStatus = Primary['ClusterStatus']
+/** The status route's answer: the cluster's status and the highest fencing epoch the agent has seen. */
+export type AgentStatus = Primary['AgentStatus']
+export type PromoteRequest = Primary['PromoteRequestInput']
+export type UpdatePrimaryRequest = Primary['UpdatePrimaryRequestInput']
+export type RoleChangeResult = Primary['RoleChangeResult']
+export type PublicKeyResult = Primary['PublicKeyResult']
+export type WriteCheckResult = Primary['WriteCheckResult']
 export type EnablePrimaryRequest = Primary['EnablePrimaryRequestInput']
 export type EnablePrimaryResult = Primary['EnablePrimaryResult']
 export type SecondaryToken = Primary['SecondaryToken']

@@ -1,15 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
+import { pendingStep } from '../operations/step.ts'
 import type { HandshakeRecord, StoredCluster } from '../store/store.ts'
-import { type CreateHandshakeBody, type Handshake, STEP_NAMES, type Step, type StepName } from './handshakes.schemas.ts'
-
-const pendingStep = (name: StepName): Step => ({
-  name,
-  status: 'pending',
-  started_at: null,
-  finished_at: null,
-  detail: null,
-  error: null,
-})
+import { type CreateHandshakeBody, type Handshake, STEP_NAMES } from './handshakes.schemas.ts'
 
 /** Keys sorted at every level, so equal bodies hash equally whatever their key order. */
 function canonical(value: unknown): string {
@@ -61,18 +53,6 @@ export function newHandshake(
     finished_at: null,
   }
 }
-
-export function stepOf(hs: Handshake, name: StepName): Step {
-  const step = hs.steps.find((s) => s.name === name)
-  if (step === undefined) throw new Error(`handshake ${hs.id} has no step ${name}`)
-  return step
-}
-
-export function withStep(hs: Handshake, step: Step): Step[] {
-  return hs.steps.map((s) => (s.name === step.name ? step : s))
-}
-
-export const isFinished = (hs: Handshake) => hs.state !== 'pending' && hs.state !== 'running'
 
 /** The public shape: what only the gateway needs stays inside. */
 export function toPublic(hs: HandshakeRecord): Handshake {

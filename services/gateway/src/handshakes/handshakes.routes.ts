@@ -1,10 +1,10 @@
 import { bodyProblemResponses, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import type { OperationBus } from '../operations/operation-bus.ts'
+import { type OpenStreams, streamOperation } from '../operations/operation-stream.ts'
 import type { Store } from '../store/store.ts'
-import type { HandshakeBus } from './handshake-bus.ts'
 import { toPublic } from './handshake-record.ts'
-import { type OpenStreams, streamHandshake } from './handshake-stream.ts'
 import {
   CreateHandshakeBody,
   Handshake,
@@ -19,7 +19,7 @@ import type { HandshakesService } from './handshakes.service.ts'
 export interface HandshakesRoutesOptions {
   handshakes: HandshakesService
   store: Store
-  bus: HandshakeBus
+  bus: OperationBus
   streams: OpenStreams
 }
 
@@ -147,7 +147,14 @@ export const handshakesRoutes: FastifyPluginAsyncZod<HandshakesRoutesOptions> = 
     },
     async (request, reply) => {
       await handshakes.get(request.params.id)
-      await streamHandshake(request, reply, request.params.id, { store: opts.store, bus: opts.bus, open: opts.streams })
+      const { store } = opts
+      const source = {
+        get: (id: string) => store.getHandshake(id),
+        events: (id: string, after: number) => store.events(id, after),
+        toPublic,
+        idField: 'handshake_id',
+      }
+      await streamOperation(request, reply, request.params.id, source, { bus: opts.bus, open: opts.streams })
       return reply
     },
   )

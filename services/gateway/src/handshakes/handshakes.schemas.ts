@@ -1,6 +1,7 @@
 import { PrimaryApiAddr, PrimaryClusterAddr, SecondaryId } from '@vault-dr/core'
 import { z } from 'zod'
 import { ClusterName, SecondaryClusterName } from '../clusters/clusters.schemas.ts'
+import { STEP_STATUSES, StepError } from '../operations/operations.schemas.ts'
 import {
   Check,
   CheckName,
@@ -8,6 +9,8 @@ import {
   PRIMARY_CLUSTER_ADDR_DESCRIPTION,
 } from '../preflight/preflight.schemas.ts'
 import { TokenTtl } from './token-ttl.ts'
+
+export { LastEventIdHeaders, StepError } from '../operations/operations.schemas.ts'
 
 export const STEP_NAMES = [
   'preflight',
@@ -24,21 +27,10 @@ export const HandshakeState = z
   .enum(['pending', 'running', 'succeeded', 'failed', 'cancelled'])
   .meta({ id: 'HandshakeState' })
 export type HandshakeState = z.infer<typeof HandshakeState>
-export const UNFINISHED_STATES: readonly HandshakeState[] = ['pending', 'running']
-
-export const StepError = z
-  .object({
-    code: z.string().describe('The diagnosis: a check code, an agent code (upstream) or a GATEWAY_ERR_* code'),
-    detail: z.string(),
-    fix: z.string().nullable(),
-  })
-  .meta({ id: 'StepError' })
-export type StepError = z.infer<typeof StepError>
-
 export const Step = z
   .object({
     name: StepName,
-    status: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']),
+    status: z.enum(STEP_STATUSES),
     started_at: z.iso.datetime().nullable(),
     finished_at: z.iso.datetime().nullable(),
     detail: z.string().nullable(),
@@ -125,12 +117,4 @@ export const IdempotencyHeaders = z.object({
     .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters')
     .optional()
     .describe('Same key and body: the same handshake again; same key, other body: 422'),
-})
-
-export const LastEventIdHeaders = z.object({
-  'last-event-id': z
-    .string()
-    .regex(/^\d{0,16}$/, 'must be the id of an event received, in digits')
-    .optional()
-    .describe('Replay the events after this one (the id of the last event received); empty or absent: from the start'),
 })

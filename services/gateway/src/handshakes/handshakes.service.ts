@@ -1,20 +1,36 @@
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { HandshakeSettings } from '../config.ts'
 import { GatewayErrors, sameClusterField } from '../gateway-errors.ts'
+import type { OperationBus } from '../operations/operation-bus.ts'
+import { isFinished } from '../operations/operation-journal.ts'
+import type { OperationRunner } from '../operations/operation-runner.ts'
+import { HANDSHAKE_FAMILY } from '../operations/operations.service.ts'
 import type { HandshakeRecord, Store } from '../store/store.ts'
-import type { HandshakeBus } from './handshake-bus.ts'
-import { isFinished, newHandshake, requestHash } from './handshake-record.ts'
-import type { HandshakeRunner } from './handshake-runner.ts'
+import { newHandshake, requestHash } from './handshake-record.ts'
 import type { CreateHandshakeBody, HandshakeState } from './handshakes.schemas.ts'
 import { ttlSeconds } from './token-ttl.ts'
 
 export interface HandshakesServiceDeps {
   store: Store
   clusters: ClustersService
-  runner: HandshakeRunner
-  bus: HandshakeBus
+  runner: OperationRunner
+  bus: OperationBus
   settings: HandshakeSettings
   now: () => number
+}
+
+/** An unfinished operation holds one of the clusters (the store's cluster_busy outcome). */
+interface ClusterBusy {
+  cluster: string
+  holder: { kind: string; id: string; state: string }
+}
+
+function clusterBusy({ cluster, holder }: ClusterBusy) {
+  return holder.kind === 'handshake'
+    ? GatewayErrors.handshakeInProgress(`Handshake ${holder.id} is ${holder.state} and holds cluster ${cluster}`)
+    : GatewayErrors.clusterBusy(
+        `Operation ${holder.id} (${holder.kind}) is ${holder.state} and holds cluster ${cluster}`,
+      )
 }
 
 export type HandshakesService = ReturnType<typeof createHandshakesService>
@@ -84,10 +100,13 @@ export function createHandshakesService({ store, clusters, runner, bus, settings
         }
         case 'created':
           bus.notify(outcome.handshake.id)
-          runner.kick(outcome.handshake.id)
+          runner.kick(outcome.handshake.id, HANDSHAKE_FAMILY)
           return { created: true, handshake: outcome.handshake }
         case 'replayed':
           return { created: false, handshake: outcome.handshake }
+        default:
+          // The store's cluster_busy: an unfinished operation of another kind holds the primary or the secondary.
+          throw clusterBusy(outcome as unknown as ClusterBusy)
       }
     },
     get: find,
@@ -99,7 +118,7 @@ export function createHandshakesService({ store, clusters, runner, bus, settings
       if (hs === undefined) throw GatewayErrors.handshakeNotFound(`No handshake ${id}`)
       if (isFinished(hs)) throw GatewayErrors.handshakeFinished(`Handshake ${id} already ${hs.state}`)
       bus.notify(id)
-      runner.cancel(id)
+      runner.cancel(id, HANDSHAKE_FAMILY)
       return hs
     },
   }

@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { PrimaryAgentClient, SecondaryAgentClient } from '../agents/agent-clients.ts'
+import { secondaryIdUse } from '../dr/pair-status.ts'
+import { decideSecondaryId, notOursReason } from '../dr/secondary-id-policy.ts'
 import type { HandshakeRecord, Store } from '../store/store.ts'
-import { notOursReason } from './secondary-id-origin.ts'
-import { secondaryIdUse } from './steps/replication-state.ts'
 
 const RETRY_NOTE = 'An activation token'
 
@@ -38,13 +38,17 @@ export async function retryPendingRevocations(deps: Deps, signal?: AbortSignal):
         secondary: await secondary.status(signal),
       }
       const use = secondaryIdUse(pair, id)
-      if (use === 'settling') continue
+      const notOurs =
+        use === 'unused'
+          ? notOursReason(id, true, await deps.store.secondaryIdHistory(hs.primary, id, hs.id))
+          : undefined
+      const decision = decideSecondaryId(use, { notOurs })
+      if (decision.kind === 'settling') continue
       let done = `nothing to revoke (the id is ${use})`
-      if (use === 'unused') {
-        const history = await deps.store.secondaryIdHistory(hs.primary, id, hs.id)
-        const notOurs = notOursReason(id, true, history)
-        done = notOurs ?? `revoked the unused secondary id ${id}`
-        if (notOurs === undefined) await primary.revoke(id, signal)
+      if (decision.kind === 'not_ours') done = decision.why
+      if (decision.kind === 'revoke') {
+        done = `revoked the unused secondary id ${id}`
+        await primary.revoke(id, signal)
       }
       const at = new Date(deps.now()).toISOString()
       const error =

@@ -29,10 +29,10 @@ export function createGatewayMetrics(registry: Registry, countByState: () => Pro
     registers: [registry],
   })
   return {
-    observeStep(step: string, status: string, seconds: number) {
+    observeStep(_kind: string, step: string, status: string, seconds: number) {
       stepDuration.observe({ step, status }, seconds)
     },
-    countFailure(code: string) {
+    countFailure(_kind: string, code: string) {
       failures.inc({ code })
     },
   }

@@ -1,6 +1,6 @@
 import { sameClusterAddress } from '@vault-dr/core'
 import type { ClusterStatus } from '../agents/agent-types.ts'
-import { fail, pass, type Verdict, warn } from './status-checks.ts'
+import { fail, pass, type Verdict, warn } from './verdict.ts'
 
 /** Vault keeps the primary_cluster_addr a primary was enabled with: a DR primary must already hand out the one asked. */
 export function primaryClusterAddrVerdict(primary: ClusterStatus, asked: string): Verdict {

@@ -1,27 +1,13 @@
 import type { ClusterStatus } from '../agents/agent-types.ts'
+import { describePeer, secondaryIdUse } from '../dr/pair-status.ts'
+import { decideSecondaryId, notOursReason } from '../dr/secondary-id-policy.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
-import { notOursReason } from '../handshakes/secondary-id-origin.ts'
-import { describePeer, secondaryIdUse } from '../handshakes/steps/replication-state.ts'
 import type { SecondaryIdHistory } from '../store/store.ts'
 import type { Check } from './preflight.schemas.ts'
 import { primaryClusterAddrVerdict } from './primary-cluster-addr-check.ts'
+import { fail, gatewayCheck, pass, type Verdict, warn } from './verdict.ts'
 
 type Side = 'primary' | 'secondary'
-export type Verdict = Pick<Check, 'status' | 'code' | 'detail' | 'fix'>
-
-export const pass = (detail: string, code = 'OK'): Verdict => ({ status: 'pass', code, detail, fix: null })
-export const warn = (code: string, detail: string, fix: string | null): Verdict => ({
-  status: 'warn',
-  code,
-  detail,
-  fix,
-})
-export const fail = (code: string, detail: string, fix: string): Verdict => ({ status: 'fail', code, detail, fix })
-
-export function gatewayCheck(name: string, verdict: Verdict, phase: Check['phase'] = 'preflight'): Check {
-  return { name, ...verdict, source: 'gateway', phase, latency_ms: null }
-}
-
 /** The secondary streams WALs from this very primary: the handshake has nothing to do. */
 export function alreadyReplicating(primary: ClusterStatus, secondary: ClusterStatus): boolean {
   const p = primary.replication
@@ -231,16 +217,15 @@ function secondaryIdVerdict(
   if (primary.replication === null) return warn('DR_STATUS_UNKNOWN', 'the primary agent could not read DR status', null)
   if (alreadyReplicating(primary, secondary)) return pass('the secondary already replicates: no token will be minted')
   const pair = { primary, secondary }
-  switch (secondaryIdUse(pair, id)) {
+  const use = secondaryIdUse(pair, id)
+  const decision = decideSecondaryId(use, { notOurs: use === 'unused' ? notOursReason(id, false, history) : undefined })
+  switch (decision.kind) {
     case 'free':
       return pass(`the primary does not know secondary id ${id}`)
-    case 'unused': {
-      const notOurs = notOursReason(id, false, history)
-      if (notOurs !== undefined) {
-        return fail(GatewayErrors.secondaryIdNotOurs.code, notOurs, GatewayErrors.secondaryIdNotOurs('').fix ?? '')
-      }
+    case 'not_ours':
+      return fail(GatewayErrors.secondaryIdNotOurs.code, decision.why, GatewayErrors.secondaryIdNotOurs('').fix ?? '')
+    case 'revoke':
       return pass(`the primary holds an unused token for ${id} (an earlier attempt): it is revoked before minting`)
-    }
     case 'ours':
       return pass(`the secondary is activated with ${id}: it is verified, not activated again`)
     case 'settling':

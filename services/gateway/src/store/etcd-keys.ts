@@ -1,3 +1,4 @@
+import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
 import type { HandshakeRecord } from './store.ts'
 
 /** One path segment: a name may hold "/" or any other byte, its key stays unambiguous. */
@@ -68,9 +69,50 @@ export class EtcdKeys {
   ofSecondaryId(primary: string, secondaryId: string) {
     return `${this.#prefix}by-secondary-id/${seg(primary)}/${seg(secondaryId)}/`
   }
+  /** Handshakes in one state, one key each, `<created_at>/<id>` under this folder: newest last in key order. */
+  byState(state: HandshakeState) {
+    return `${this.#prefix}by-state/${state}/`
+  }
+  /** A handshake's key in its state's folder. */
+  byStateEntry(h: Pick<HandshakeRecord, 'id' | 'state' | 'created_at'>) {
+    return `${this.byState(h.state)}${seg(h.created_at)}/${seg(h.id)}`
+  }
+  /** Where keys of a state's folder created at one moment start. */
+  byStateAt(state: HandshakeState, createdAt: string) {
+    return `${this.byState(state)}${seg(createdAt)}/`
+  }
   /** Handshakes with revoke_pending set: one key each under this folder. */
   revokePending() {
     return `${this.#prefix}revoke-pending/`
+  }
+
+  operation(id: string) {
+    return `${this.#prefix}operations/${seg(id)}`
+  }
+  operations() {
+    return `${this.#prefix}operations/`
+  }
+  operationIdempotency(key: string) {
+    return `${this.#prefix}operation-idempotency/${seg(key)}`
+  }
+  /** Events of one operation; the revision that created each is its sequence number. */
+  operationEvents(id: string) {
+    return `${this.#prefix}operation-events/${seg(id)}/`
+  }
+  /** Unfinished operations: one key each (the id as value) under this folder, for resuming without reading all. */
+  unfinishedOperations() {
+    return `${this.#prefix}unfinished/operation/`
+  }
+  unfinishedOperation(id: string) {
+    return `${this.unfinishedOperations()}${seg(id)}`
+  }
+  /** The unfinished operation that holds a cluster (one at most): {kind, id} as value. */
+  clusterLock(name: string) {
+    return `${this.#prefix}locks/cluster/${seg(name)}`
+  }
+  /** The fencing epoch, one counter per store. */
+  epoch() {
+    return `${this.#prefix}epoch`
   }
 
   /** The index keys an unfinished handshake holds. */

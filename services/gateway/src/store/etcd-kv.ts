@@ -102,18 +102,69 @@ export class EtcdKv {
     return res.kvs.map(toKv)
   }
 
-  /** Several keys read at one revision (a read-only transaction). */
-  async getMany(keys: string[]): Promise<Array<Kv | undefined>> {
-    if (keys.length === 0) return []
+  /**
+   * The first `limit` keys under each prefix (0: all), last key first, all read at one revision (`revision` when
+   * given), which it answers too, to read what they name at that same revision.
+   */
+  async newestUnder(prefixes: string[], limit: number, revision?: number): Promise<{ revision: number; kvs: Kv[][] }> {
     const res = await this.#client.kv
-      .txn({ compare: [], success: keys.map((key) => ({ request_range: { key: bytes(key) } })) })
+      .txn({
+        compare: [],
+        success: prefixes.map((prefix) => ({
+          request_range: {
+            key: bytes(prefix),
+            range_end: prefixEnd(prefix),
+            limit,
+            sort_order: 'Descend' as const,
+            sort_target: 'Key' as const,
+            ...(revision === undefined ? {} : { revision }),
+          },
+        })),
+      })
       .catch((err) => {
         throw toStoreError(err)
       })
-    return res.responses.map((r) => {
-      const kv = r.response_range?.kvs[0]
-      return kv === undefined ? undefined : toKv(kv)
-    })
+    return {
+      revision: Number(res.header.revision),
+      kvs: res.responses.map((r) => (r.response_range?.kvs ?? []).map(toKv)),
+    }
+  }
+
+  /** How many keys are under each prefix, counted at one revision (nothing but the counts travels). */
+  async countUnder(prefixes: string[]): Promise<number[]> {
+    const res = await this.#client.kv
+      .txn({
+        compare: [],
+        success: prefixes.map((prefix) => ({
+          request_range: { key: bytes(prefix), range_end: prefixEnd(prefix), count_only: true },
+        })),
+      })
+      .catch((err) => {
+        throw toStoreError(err)
+      })
+    return res.responses.map((r) => Number(r.response_range?.count ?? 0))
+  }
+
+  /**
+   * Several keys read at one revision, in read-only transactions of at most 100 reads (etcd refuses more than 128
+   * operations in one by default): at `revision` when given (all at once), else at the first one's.
+   */
+  async getMany(keys: string[], revision?: number): Promise<Array<Kv | undefined>> {
+    if (keys.length === 0) return []
+    const read = async (chunk: string[], at: number | undefined) => {
+      const pinned = at === undefined ? {} : { revision: at }
+      const success = chunk.map((key) => ({ request_range: { key: bytes(key), ...pinned } }))
+      const res = await this.#client.kv.txn({ compare: [], success }).catch((err) => {
+        throw toStoreError(err)
+      })
+      const kvs = res.responses.map((r) => r.response_range?.kvs[0])
+      return { revision: Number(res.header.revision), kvs: kvs.map((kv) => (kv === undefined ? undefined : toKv(kv))) }
+    }
+    const first = await read(keys.slice(0, 100), revision)
+    const chunks: string[][] = []
+    for (let i = 100; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100))
+    const rest = await Promise.all(chunks.map((chunk) => read(chunk, first.revision)))
+    return [first, ...rest].flatMap((r) => r.kvs)
   }
 
   /** Applies `ops` if every comparison holds; false (nothing written) otherwise. */

@@ -3,6 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useEtcdCluster } from '../../test/helpers/etcd-cluster.ts'
 import { AT, record, storeContract } from '../../test/helpers/store-contract.ts'
 import { EtcdStore } from './etcd-store.ts'
+import type { CreateOutcome } from './store.ts'
+
+/** The handshake a create made or named: these tests never meet a busy cluster. */
+async function made(outcome: Promise<CreateOutcome>) {
+  const o = await outcome
+  if (o.kind === 'cluster_busy') throw new Error(`cluster ${o.cluster} is busy`)
+  return o
+}
 
 const etcd = useEtcdCluster()
 
@@ -44,13 +52,14 @@ describe('EtcdStore', () => {
     const a = new EtcdStore(settings(p1))
     const b = new EtcdStore(settings(p2))
     try {
-      const { id } = (await a.createHandshake(record({}, 'key-1'))).handshake
+      const { id } = (await made(a.createHandshake(record({}, 'key-1')))).handshake
       expect((await b.createHandshake(record({}, 'key-1'))).kind).toBe('created')
       expect(await b.getHandshake(id)).toBeUndefined()
       const keys = (await everything(p1)).split('\n').map((line) => line.slice(0, line.indexOf('=')))
       expect(keys.every((k) => k.startsWith(p1))).toBe(true)
       expect(keys.map((k) => k.slice(p1.length).split('/')[0]).sort()).toEqual([
         'by-secondary-id',
+        'by-state',
         'events',
         'handshakes',
         'idempotency',
@@ -61,12 +70,83 @@ describe('EtcdStore', () => {
       // Once finished, the handshake no longer holds its unfinished index keys; a pending revocation has its own.
       await a.updateHandshake(id, { state: 'failed', finished_at: AT, revoke_pending: true }, AT)
       expect(await everything(`${p1}unfinished/`)).toBe('')
+      expect(await everything(`${p1}by-state/`)).toBe(`${p1}by-state/failed/${encodeURIComponent(AT)}/${id}=${id}`)
       expect(await everything(`${p1}revoke-pending/`)).toBe(`${p1}revoke-pending/${id}=${id}`)
       await a.updateHandshake(id, { revoke_pending: false }, AT)
       expect(await everything(`${p1}revoke-pending/`)).toBe('')
     } finally {
       await a.close()
       await b.close()
+    }
+  })
+})
+
+describe('EtcdStore operation keys', () => {
+  it('holds a lock key per cluster and an unfinished key while the operation is unfinished, none once it finished', async () => {
+    const prefix = etcd.cluster.freshPrefix()
+    const store = new EtcdStore(settings(prefix))
+    try {
+      const op = {
+        id: 'op-1',
+        kind: 'drill' as const,
+        state: 'pending' as const,
+        clusters: ['dc1', 'dc2', 'dc1'],
+        subject: {},
+        data: {},
+        steps: [],
+        error: null,
+        cancel_requested: false,
+        idempotency_key: null,
+        request_hash: null,
+        created_at: AT,
+        updated_at: AT,
+        finished_at: null,
+      }
+      expect((await store.createOperation(op)).kind).toBe('created')
+      const lock = JSON.stringify({ kind: 'drill', id: 'op-1' })
+      expect(await everything(`${prefix}locks/`)).toBe(
+        `${prefix}locks/cluster/dc1=${lock}\n${prefix}locks/cluster/dc2=${lock}`,
+      )
+      expect(await everything(`${prefix}unfinished/operation/`)).toBe(`${prefix}unfinished/operation/op-1=op-1`)
+      await store.updateOperation('op-1', { state: 'succeeded', finished_at: AT }, AT)
+      expect(await everything(`${prefix}locks/`)).toBe('')
+      expect(await everything(`${prefix}unfinished/`)).toBe('')
+    } finally {
+      await store.close()
+    }
+  })
+})
+
+describe('EtcdStore by-state keys', () => {
+  it('lists and counts handshakes a gateway before those keys stored, once it wrote them', async () => {
+    const prefix = etcd.cluster.freshPrefix()
+    const a = new EtcdStore(settings(prefix))
+    const client = new Etcd3({ hosts: etcd.cluster.endpoints.map((e) => `http://${e}`) })
+    try {
+      const ids: string[] = []
+      for (const [i, at] of ['2026-01-01T00:00:01.000Z', '2026-01-01T00:00:02.000Z', AT, AT].entries()) {
+        const h = { ...record({ secondary: `dc${i + 2}`, secondary_id: `dc${i + 2}` }), created_at: at }
+        ids.push((await made(a.createHandshake(h))).handshake.id)
+      }
+      await a.updateHandshake(ids[1] as string, { state: 'succeeded', finished_at: AT }, AT)
+      // As an older gateway left it: no by-state keys, no mark.
+      await client.delete().prefix(`${prefix}by-state/`)
+      await client.delete().key(`${prefix}meta/by_state_index`)
+      const b = new EtcdStore(settings(prefix))
+      try {
+        expect(await b.countByState()).toEqual({ pending: 3, running: 0, succeeded: 1, failed: 0, cancelled: 0 })
+        // Newest first; the two created at the same moment (AT, the oldest) in creation order, newest first.
+        const [h0, h1, h2, h3] = ids
+        expect((await b.listHandshakes({ limit: 10 })).map((h) => h.id)).toEqual([h1, h0, h3, h2])
+        expect((await b.listHandshakes({ limit: 3 })).map((h) => h.id)).toEqual([h1, h0, h3])
+        expect((await b.listHandshakes({ state: 'pending', limit: 2 })).map((h) => h.id)).toEqual([h0, h3])
+        expect(await everything(`${prefix}meta/by_state_index`)).toBe(`${prefix}meta/by_state_index=v1`)
+      } finally {
+        await b.close()
+      }
+    } finally {
+      client.close()
+      await a.close()
     }
   })
 })
@@ -85,7 +165,7 @@ describe('EtcdStore without a quorum', () => {
   })
 
   it('fails reads and writes with GATEWAY_ERR_STORE_UNAVAILABLE, and works again once the quorum is back', async () => {
-    const { id } = (await store.createHandshake(record())).handshake
+    const { id } = (await made(store.createHandshake(record()))).handshake
     expect(await store.claim(id, 'gw-a/1', 1000, 2000)).toBe(true)
     await etcd.cluster.stop(1)
     await etcd.cluster.stop(2)

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import type { ClusterRole } from '../clusters/clusters.schemas.ts'
 import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
-import { clusterFromKv, deleteCluster, upsertCluster } from './etcd-clusters.ts'
+import { clusterFromKv, deleteCluster, setClusterRole, upsertCluster } from './etcd-clusters.ts'
 import {
   getCeremonyToken,
   getDrToken,
@@ -9,8 +10,11 @@ import {
   putCeremonyToken,
   putDrToken,
 } from './etcd-dr-tokens.ts'
+import { operationHolder } from './etcd-holders.ts'
 import { EtcdKeys } from './etcd-keys.ts'
 import { absent, type Compare, del, EtcdKv, type EtcdSettings, type Kv, type Op, put, unchanged } from './etcd-kv.ts'
+import { EtcdOperations } from './etcd-operations.ts'
+import { EtcdStateIndex } from './etcd-state-index.ts'
 import {
   type CreateOutcome,
   type HandshakeEvent,
@@ -18,6 +22,10 @@ import {
   type HandshakeRecord,
   LeaseLost,
   type NewEvent,
+  type NewOperationEvent,
+  type OperationPatch,
+  type OperationQuery,
+  type OperationRecord,
   type Store,
   type StoredCeremonyToken,
   type StoredCluster,
@@ -67,10 +75,14 @@ const oldestFirst = (a: Read, b: Read) => -newestFirst(a, b)
 export class EtcdStore implements Store {
   readonly #kv: EtcdKv
   readonly #keys: EtcdKeys
+  readonly #operations: EtcdOperations
+  readonly #stateIndex: EtcdStateIndex
 
   constructor(settings: EtcdSettings) {
     this.#kv = new EtcdKv(settings)
     this.#keys = new EtcdKeys(settings.prefix)
+    this.#operations = new EtcdOperations(this.#kv, this.#keys)
+    this.#stateIndex = new EtcdStateIndex(this.#kv, this.#keys)
   }
 
   async #read(id: string): Promise<Read | undefined> {
@@ -128,6 +140,10 @@ export class EtcdStore implements Store {
     return deleteCluster(this.#kv, this.#keys, name)
   }
 
+  async setClusterRole(name: string, role: ClusterRole, at: string) {
+    await setClusterRole(this.#kv, this.#keys, name, role, at)
+  }
+
   async createHandshake(h: HandshakeRecord): Promise<CreateOutcome> {
     const keys = this.#keys
     const write = randomUUID()
@@ -150,10 +166,13 @@ export class EtcdStore implements Store {
       put(keys.handshake(h.id), JSON.stringify(doc)),
       ...guarded.slice(1).map((key) => put(key, h.id)),
       put(`${keys.ofSecondaryId(h.primary, h.secondary_id)}${encodeURIComponent(h.id)}`, h.id),
+      put(keys.byStateEntry(h), h.id),
       this.#eventOp(h.id, h.created_at, { type: 'state', data: { state: h.state } }),
     ]
+    // No unfinished operation may hold its primary or secondary: their lock keys must be absent too.
+    const locks = unfinished(h) ? [keys.clusterLock(h.primary), keys.clusterLock(h.secondary)] : []
     for (;;) {
-      if (await this.#kv.txn(guarded.map(absent), ops)) return { kind: 'created', handshake: record }
+      if (await this.#kv.txn([...guarded, ...locks].map(absent), ops)) return { kind: 'created', handshake: record }
       // Refused: say by what, in the SQLite store's order; if that is gone meanwhile, try again.
       const mine = await this.#read(h.id)
       if (mine?.doc.write === write) return { kind: 'created', handshake: record }
@@ -166,6 +185,10 @@ export class EtcdStore implements Store {
       for (const key of index.slice(0, 2)) {
         const active = await this.#named(key)
         if (active !== undefined && unfinished(active)) return { kind: 'in_progress', handshake: active }
+      }
+      for (const cluster of unfinished(h) ? [h.primary, h.secondary] : []) {
+        const holder = await operationHolder(this.#kv, keys, cluster)
+        if (holder !== undefined) return { kind: 'cluster_busy', cluster, holder }
       }
       if (mine !== undefined) throw new Error(`a handshake with id ${h.id} exists already`)
     }
@@ -202,8 +225,15 @@ export class EtcdStore implements Store {
   }
 
   async listHandshakes({ state, limit }: { state?: HandshakeState | undefined; limit: number }) {
-    return (await this.#all())
-      .filter((r) => state === undefined || r.doc.state === state)
+    // The newest of that state through the by-state keys, then those handshakes, all at one revision.
+    const { revision, ids } = await this.#stateIndex.newest(state, limit)
+    const kvs = await this.#kv.getMany(
+      ids.map((id) => this.#keys.handshake(id)),
+      revision,
+    )
+    return kvs
+      .filter((kv): kv is Kv => kv !== undefined)
+      .map((kv) => ({ kv, doc: parse(kv) }))
       .sort(newestFirst)
       .slice(0, limit)
       .map((r) => toRecord(r.doc))
@@ -272,6 +302,7 @@ export class EtcdStore implements Store {
         compare.push(absent(key))
         ops.push(put(key, id))
       }
+      if (doc.state !== next.state) ops.push(del(keys.byStateEntry(doc)), put(keys.byStateEntry(next), id))
       if (doc.revoke_pending !== next.revoke_pending) {
         const marker = `${keys.revokePending()}${encodeURIComponent(id)}`
         ops.push(next.revoke_pending ? put(marker, id) : del(marker))
@@ -299,9 +330,7 @@ export class EtcdStore implements Store {
   }
 
   async countByState() {
-    const counts: Record<HandshakeState, number> = { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
-    for (const { doc } of await this.#all()) counts[doc.state] += 1
-    return counts
+    return this.#stateIndex.counts()
   }
 
   async claim(id: string, owner: string, now: number, until: number, ownName?: string) {
@@ -335,5 +364,61 @@ export class EtcdStore implements Store {
         const { at, type, data } = JSON.parse(kv.value.toString('utf8')) as Omit<HandshakeEvent, 'seq' | 'handshake_id'>
         return { seq: kv.createRevision, handshake_id: id, at, type, data }
       })
+  }
+
+  async createOperation(op: OperationRecord) {
+    return this.#operations.create(op)
+  }
+
+  async operationByIdempotencyKey(key: string) {
+    return this.#operations.byIdempotencyKey(key)
+  }
+
+  async getOperation(id: string) {
+    return this.#operations.get(id)
+  }
+
+  async listOperations(query: OperationQuery) {
+    return this.#operations.list(query)
+  }
+
+  async updateOperation(id: string, patch: OperationPatch, at: string, event?: NewOperationEvent, owner?: string) {
+    return this.#operations.update(id, patch, at, event, owner)
+  }
+
+  async requestCancelOperation(id: string, at: string) {
+    return this.#operations.requestCancel(id, at)
+  }
+
+  async operationCancelRequested(id: string) {
+    return this.#operations.cancelRequested(id)
+  }
+
+  async resumableOperations(owner: string, now: number, ownName?: string) {
+    return this.#operations.resumable(owner, now, ownName)
+  }
+
+  async claimOperation(id: string, owner: string, now: number, until: number, ownName?: string) {
+    return this.#operations.claim(id, owner, now, until, ownName)
+  }
+
+  async releaseOperation(id: string, owner: string) {
+    return this.#operations.release(id, owner)
+  }
+
+  async operationEvents(id: string, afterSeq: number) {
+    return this.#operations.events(id, afterSeq)
+  }
+
+  async countOperations() {
+    return this.#operations.count()
+  }
+
+  async currentEpoch() {
+    return this.#operations.currentEpoch()
+  }
+
+  async bumpEpoch() {
+    return this.#operations.bumpEpoch()
   }
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
+import { DR_TOKENS_SCHEMA } from './sqlite-dr-tokens.ts'
 import { SCHEMA } from './sqlite-schema.ts'
 import { SqliteStore } from './sqlite-store.ts'
 
@@ -55,5 +56,60 @@ describe('opening a store written by an older gateway', () => {
       primary_api_addr: null,
     })
     await store.close()
+  })
+
+  it('opens a v5 file as v6: adds the operation journal, keeps its handshakes, which hold their clusters', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vault-dr-migration-'))
+    dirs.push(dir)
+    const path = join(dir, 'gw.sqlite')
+    const v5 = new DatabaseSync(path)
+    v5.exec(SCHEMA)
+    v5.exec(DR_TOKENS_SCHEMA)
+    v5.exec('PRAGMA user_version = 5')
+    v5.exec(
+      `INSERT INTO handshakes (id, state, primary_name, secondary_name, secondary_id, options, steps, checks,
+         created_at, updated_at) VALUES ('h1', 'running', 'dc1', 'dc2', 'dc2', '{}', '[]', '[]', 'x', 'x')`,
+    )
+    v5.close()
+
+    const store = new SqliteStore(path)
+    expect((await store.getHandshake('h1'))?.state).toBe('running')
+    const op = {
+      id: 'o1',
+      kind: 'switchover' as const,
+      state: 'pending' as const,
+      clusters: ['dc2'],
+      subject: {},
+      data: {},
+      steps: [],
+      error: null,
+      cancel_requested: false,
+      idempotency_key: null,
+      request_hash: null,
+      created_at: 'y',
+      updated_at: 'y',
+      finished_at: null,
+    }
+    expect(await store.createOperation(op)).toEqual({
+      kind: 'cluster_busy',
+      cluster: 'dc2',
+      holder: { kind: 'handshake', id: 'h1', state: 'running' },
+    })
+    expect(await store.createOperation({ ...op, clusters: ['dc3'] })).toEqual({
+      kind: 'created',
+      operation: { ...op, clusters: ['dc3'] },
+    })
+    expect(await store.bumpEpoch()).toBe(1)
+    await store.close()
+    const raw = new DatabaseSync(path, { readOnly: true })
+    try {
+      expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 6 })
+      const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()
+      expect(tables.map((t) => t.name)).toEqual(
+        expect.arrayContaining(['operations', 'operation_events', 'operation_locks']),
+      )
+    } finally {
+      raw.close()
+    }
   })
 })

@@ -1,25 +1,19 @@
+import type { ClusterRole } from '../clusters/clusters.schemas.ts'
 import type { SqliteDb } from './sqlite-db.ts'
-import { UNFINISHED } from './sqlite-schema.ts'
+import { clusterHolder } from './sqlite-operations.ts'
 import type { StoredCluster, UpsertOutcome } from './store.ts'
 
-const IN_USE = `SELECT id FROM handshakes WHERE ${UNFINISHED} AND (primary_name = ? OR secondary_name = ?)`
-
-/** The id of an unfinished handshake that uses the cluster, if any. Call inside a transaction. */
-function usedBy(db: SqliteDb, name: string): string | undefined {
-  const row = db.get(IN_USE, name, name)
-  return row === undefined ? undefined : String(row.id)
-}
-
 /**
- * Registers or replaces a cluster in one transaction. While an unfinished handshake uses it, only its agent URL and
+ * Registers or replaces a cluster in one transaction. While an unfinished handshake or operation holds it, only its agent URL and
  * token may change: a new role would break the handshake when it resumes.
  */
 export function upsertCluster(db: SqliteDb, c: StoredCluster): UpsertOutcome {
   return db.tx(() => {
     const existing = db.get('SELECT role, created_at FROM clusters WHERE name = ?', c.name)
     if (existing !== undefined && String(existing.role) !== c.role) {
-      const handshake = usedBy(db, c.name)
-      if (handshake !== undefined) return { kind: 'in_use', handshake }
+      const holder = clusterHolder(db, c.name)
+      if (holder?.kind === 'handshake') return { kind: 'in_use', handshake: holder.id }
+      if (holder !== undefined) return { kind: 'in_use', handshake: holder.id, holder }
     }
     const createdAt = existing === undefined ? c.created_at : String(existing.created_at)
     db.run(
@@ -37,10 +31,15 @@ export function upsertCluster(db: SqliteDb, c: StoredCluster): UpsertOutcome {
   })
 }
 
-/** Deletes a cluster no unfinished handshake uses. */
+/** Deletes a cluster no unfinished handshake or operation holds. */
 export function deleteCluster(db: SqliteDb, name: string): 'deleted' | 'not_found' | 'in_use' {
   return db.tx(() => {
-    if (usedBy(db, name) !== undefined) return 'in_use'
+    if (clusterHolder(db, name) !== undefined) return 'in_use'
     return db.run('DELETE FROM clusters WHERE name = ?', name).changes === 1 ? 'deleted' : 'not_found'
   })
+}
+
+/** Records a cluster's role as Vault reports it, whoever holds the cluster (its holder is the one that writes it). */
+export function setClusterRole(db: SqliteDb, name: string, role: ClusterRole, at: string): void {
+  db.run('UPDATE clusters SET role = ?, updated_at = ? WHERE name = ?', role, at, name)
 }

@@ -1,13 +1,21 @@
 import type { SqliteDb } from './sqlite-db.ts'
 import type { HandshakeEvent, HandshakeRecord, NewEvent, StoredCluster } from './store.ts'
 
-export const SCHEMA_VERSION = 5
+export const SCHEMA_VERSION = 6
 
-/** SQL condition: the handshake is pending or running. */
+/** SQL condition: the handshake (or operation) is pending or running. */
 export const UNFINISHED = "state IN ('pending', 'running')"
 
 /**
- * Schema v5: v4 plus the dr_operation_tokens table (sqlite-dr-tokens.ts), created when missing. Schema v4: v3 plus
+ * SQL condition, parameters ?1 owner, ?2 now, ?3 own gateway name or NULL: the lease is free, this owner's, ran out,
+ * or (with a name) held by an earlier process of the gateway of that name ("<name>/<instance>", or the bare name that
+ * gateways before instance ids wrote).
+ */
+export const CLAIMABLE = `(lease_owner IS NULL OR lease_owner = ?1 OR lease_until < ?2
+  OR (?3 IS NOT NULL AND (lease_owner = ?3 OR substr(lease_owner, 1, length(?3) + 1) = ?3 || '/')))`
+
+/**
+ * Schema v6: v5 plus the operation journal (sqlite-operations.ts), created when missing. Schema v5: v4 plus the dr_operation_tokens table (sqlite-dr-tokens.ts), created when missing. Schema v4: v3 plus
  * handshakes.activation (the last activation sent, JSON) and handshakes.revoke_pending; v3 was v2 plus
  * handshakes.mint_requested_at (ADDED_COLUMNS adds both to an older file); v2 was v1 plus the
  * secondary-id index, which opening a v1 file adds. Secrets never enter it: agent tokens are

@@ -5,6 +5,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { storeBytes, tempDir } from '../../test/helpers/gateway.ts'
 import { AT, record, storeContract } from '../../test/helpers/store-contract.ts'
 import { SqliteStore } from './sqlite-store.ts'
+import type { CreateOutcome } from './store.ts'
+
+/** The handshake a create made or named: these tests never meet a busy cluster. */
+async function made(outcome: Promise<CreateOutcome>) {
+  const o = await outcome
+  if (o.kind === 'cluster_busy') throw new Error(`cluster ${o.cluster} is busy`)
+  return o
+}
 
 storeContract('SqliteStore', async () => {
   const dir = tempDir()
@@ -57,8 +65,8 @@ describe('SqliteStore', () => {
   })
 
   it('commits writes of the same moment together, and one failing write leaves the others', async () => {
-    const a = await store.createHandshake(record({ secondary: 'dc2' }))
-    const b = await store.createHandshake(record({ secondary: 'dc3', secondary_id: 'dc3' }))
+    const a = await made(store.createHandshake(record({ secondary: 'dc2' })))
+    const b = await made(store.createHandshake(record({ secondary: 'dc3', secondary_id: 'dc3' })))
     const outcomes = await Promise.allSettled([
       store.updateHandshake(a.handshake.id, { state: 'running' }, AT, { type: 'state', data: { state: 'running' } }),
       store.updateHandshake('no-such-handshake', { state: 'running' }, AT, { type: 'state', data: {} }),

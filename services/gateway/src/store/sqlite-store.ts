@@ -1,5 +1,6 @@
+import type { ClusterRole } from '../clusters/clusters.schemas.ts'
 import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
-import { deleteCluster, upsertCluster } from './sqlite-clusters.ts'
+import { deleteCluster, setClusterRole, upsertCluster } from './sqlite-clusters.ts'
 import { SqliteDb } from './sqlite-db.ts'
 import {
   DR_TOKENS_SCHEMA,
@@ -10,8 +11,10 @@ import {
   putCeremonyToken,
   putDrToken,
 } from './sqlite-dr-tokens.ts'
+import { OPERATIONS_SCHEMA, operationHolder, SqliteOperations } from './sqlite-operations.ts'
 import {
   ADDED_COLUMNS,
+  CLAIMABLE,
   clusterFromRow,
   eventFromRow,
   handshakeFromRow,
@@ -27,19 +30,15 @@ import {
   type HandshakeRecord,
   LeaseLost,
   type NewEvent,
+  type NewOperationEvent,
+  type OperationPatch,
+  type OperationQuery,
+  type OperationRecord,
   type Store,
   type StoredCeremonyToken,
   type StoredCluster,
   type StoredDrToken,
 } from './store.ts'
-
-/**
- * SQL condition, parameters ?1 owner, ?2 now, ?3 own gateway name or NULL: the lease is free, this owner's, ran out,
- * or (with a name) held by an earlier process of the gateway of that name ("<name>/<instance>", or the bare name that
- * gateways before instance ids wrote).
- */
-const CLAIMABLE = `(lease_owner IS NULL OR lease_owner = ?1 OR lease_until < ?2
-  OR (?3 IS NOT NULL AND (lease_owner = ?3 OR substr(lease_owner, 1, length(?3) + 1) = ?3 || '/')))`
 
 /**
  * The Store in one SQLite file (node:sqlite), in WAL mode: a transition is committed before the gateway acts on it.
@@ -48,12 +47,15 @@ const CLAIMABLE = `(lease_owner IS NULL OR lease_owner = ?1 OR lease_until < ?2
  */
 export class SqliteStore implements Store {
   readonly #db: SqliteDb
+  readonly #operations: SqliteOperations
 
   constructor(path: string) {
     this.#db = new SqliteDb(path)
+    this.#operations = new SqliteOperations(this.#db)
     this.#db.tx(() => {
       this.#db.exec(SCHEMA)
       this.#db.exec(DR_TOKENS_SCHEMA)
+      this.#db.exec(OPERATIONS_SCHEMA)
       for (const [table, column, definition] of ADDED_COLUMNS) {
         const present = this.#db.all(`PRAGMA table_info(${table})`).some((c) => c.name === column)
         if (!present) this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
@@ -105,6 +107,10 @@ export class SqliteStore implements Store {
     return deleteCluster(this.#db, name)
   }
 
+  async setClusterRole(name: string, role: ClusterRole, at: string) {
+    await this.#db.write(() => setClusterRole(this.#db, name, role, at))
+  }
+
   async createHandshake(h: HandshakeRecord): Promise<CreateOutcome> {
     return this.#db.write(() => {
       if (h.idempotency_key !== null) {
@@ -121,6 +127,12 @@ export class SqliteStore implements Store {
         h.secondary_id,
       )
       if (active !== undefined) return { kind: 'in_progress', handshake: handshakeFromRow(active) }
+      if (h.state === 'pending' || h.state === 'running') {
+        for (const cluster of [h.primary, h.secondary]) {
+          const holder = operationHolder(this.#db, cluster)
+          if (holder !== undefined) return { kind: 'cluster_busy', cluster, holder }
+        }
+      }
       // The unique indexes stay the last word, should another writer slip past the reads above.
       insertHandshake(this.#db, h)
       insertEvent(this.#db, h.id, h.created_at, { type: 'state', data: { state: h.state } })
@@ -284,5 +296,61 @@ export class SqliteStore implements Store {
 
   async putCeremonyToken(token: StoredCeremonyToken) {
     putCeremonyToken(this.#db, token)
+  }
+
+  async createOperation(op: OperationRecord) {
+    return this.#operations.create(op)
+  }
+
+  async operationByIdempotencyKey(key: string) {
+    return this.#operations.byIdempotencyKey(key)
+  }
+
+  async getOperation(id: string) {
+    return this.#operations.get(id)
+  }
+
+  async listOperations(query: OperationQuery) {
+    return this.#operations.list(query)
+  }
+
+  async updateOperation(id: string, patch: OperationPatch, at: string, event?: NewOperationEvent, owner?: string) {
+    return this.#operations.update(id, patch, at, event, owner)
+  }
+
+  async requestCancelOperation(id: string, at: string) {
+    return this.#operations.requestCancel(id, at)
+  }
+
+  async operationCancelRequested(id: string) {
+    return this.#operations.cancelRequested(id)
+  }
+
+  async resumableOperations(owner: string, now: number, ownName?: string) {
+    return this.#operations.resumable(owner, now, ownName)
+  }
+
+  async claimOperation(id: string, owner: string, now: number, until: number, ownName?: string) {
+    return this.#operations.claim(id, owner, now, until, ownName)
+  }
+
+  async releaseOperation(id: string, owner: string) {
+    return this.#operations.release(id, owner)
+  }
+
+  async operationEvents(id: string, afterSeq: number) {
+    return this.#operations.events(id, afterSeq)
+  }
+
+  async countOperations() {
+    return this.#operations.count()
+  }
+
+  async currentEpoch() {
+    return this.#operations.currentEpoch()
+  }
+
+  async bumpEpoch() {
+    return this.#operations.bumpEpoch()
   }
 }

@@ -1,5 +1,5 @@
 import type { ClusterRole } from '../clusters/clusters.schemas.ts'
-import type { Handshake, HandshakeState } from '../handshakes/handshakes.schemas.ts'
+import type { Handshake, HandshakeState, StepError } from '../handshakes/handshakes.schemas.ts'
 
 /** A registered cluster as stored: the agent token only ever sealed (AES-256-GCM), never in clear. */
 export interface StoredCluster {
@@ -58,8 +58,11 @@ export type HandshakePatch = Partial<
 
 export type UpsertOutcome =
   | { kind: 'created' | 'replaced'; cluster: StoredCluster }
-  /** The role would change while an unfinished handshake uses the cluster: nothing written. */
-  | { kind: 'in_use'; handshake: string }
+  /**
+   * The role would change while an unfinished handshake or operation holds the cluster: nothing written. `handshake`
+   * is the holder's id; `holder` is set when the holder is an operation.
+   */
+  | { kind: 'in_use'; handshake: string; holder?: ClusterHolder }
 
 export type CreateOutcome =
   | { kind: 'created'; handshake: HandshakeRecord }
@@ -69,6 +72,8 @@ export type CreateOutcome =
   | { kind: 'key_conflict'; handshake: HandshakeRecord }
   /** A pending or running handshake has the secondary, or the same primary and secondary id. */
   | { kind: 'in_progress'; handshake: HandshakeRecord }
+  /** An unfinished operation holds the handshake's primary or secondary. */
+  | { kind: 'cluster_busy'; cluster: string; holder: ClusterHolder }
 
 export interface HandshakeEvent {
   seq: number
@@ -80,13 +85,79 @@ export interface HandshakeEvent {
 
 export type NewEvent = Pick<HandshakeEvent, 'type' | 'data'>
 
-/** A write refused because this process no longer holds the handshake (another took it over, or it finished). */
+/** A write refused because this process no longer holds the handshake or operation (another took it over, or it finished). */
 export class LeaseLost extends Error {
-  constructor(id: string) {
-    super(`handshake ${id} is no longer held by this gateway process: another took it over`)
+  constructor(id: string, what = 'handshake') {
+    super(`${what} ${id} is no longer held by this gateway process: another took it over`)
     this.name = 'LeaseLost'
   }
 }
+
+/** The five states of any operation: pending and running are unfinished. Same values as HandshakeState. */
+export type OperationState = HandshakeState
+
+/** One step of an operation's plan (the OperationStep schema's shape). */
+export interface OperationStep {
+  name: string
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped'
+  started_at: string | null
+  finished_at: string | null
+  detail: string | null
+  error: StepError | null
+}
+
+export type OperationKindName = 'switchover' | 'drill' | 'failover' | 'rejoin'
+export const OPERATION_KINDS: readonly OperationKindName[] = ['switchover', 'drill', 'failover', 'rejoin']
+export const OPERATION_STATES: readonly OperationState[] = ['pending', 'running', 'succeeded', 'failed', 'cancelled']
+
+/** An operation other than a handshake, in the generic journal. */
+export interface OperationRecord {
+  id: string
+  kind: OperationKindName
+  state: OperationState
+  /** Every cluster it touches: the lock set, held while the operation is pending or running. */
+  clusters: string[]
+  /** What was asked (the kind validates it with its schema when it reads it). */
+  subject: Record<string, unknown>
+  /** Progress and results the kind writes: never secrets. */
+  data: Record<string, unknown>
+  steps: OperationStep[]
+  error: StepError | null
+  cancel_requested: boolean
+  idempotency_key: string | null
+  request_hash: string | null
+  created_at: string
+  updated_at: string
+  finished_at: string | null
+}
+
+export type OperationPatch = Partial<Pick<OperationRecord, 'state' | 'steps' | 'data' | 'error' | 'finished_at'>>
+
+/** What holds a cluster: an unfinished handshake (as its primary or secondary) or an unfinished operation. */
+export type ClusterHolder = { kind: 'handshake' | OperationKindName; id: string; state: OperationState }
+
+export type CreateOperationOutcome =
+  | { kind: 'created' | 'replayed' | 'key_conflict'; operation: OperationRecord }
+  | { kind: 'cluster_busy'; cluster: string; holder: ClusterHolder }
+
+export interface OperationEvent {
+  seq: number
+  operation_id: string
+  at: string
+  type: 'state' | 'step' | 'checks' | 'note'
+  data: Record<string, unknown>
+}
+
+export type NewOperationEvent = Pick<OperationEvent, 'type' | 'data'>
+
+export type OperationQuery = {
+  kind?: OperationKindName | undefined
+  state?: OperationState | undefined
+  cluster?: string | undefined
+  limit: number
+}
+
+export const unfinishedState = (state: OperationState) => state === 'pending' || state === 'running'
 
 /**
  * A primary's batch DR operation token, sealed (owner `dr-operation-token/<primary>`), and the one it replaced, kept
@@ -135,12 +206,17 @@ export interface Store {
   getMeta(key: string): Promise<string | undefined>
   setMeta(key: string, value: string): Promise<void>
 
-  /** Registers or replaces a cluster; a role change is refused while an unfinished handshake uses it. */
+  /** Registers or replaces a cluster; a role change is refused while an unfinished handshake or operation holds it. */
   upsertCluster(cluster: StoredCluster): Promise<UpsertOutcome>
   getCluster(name: string): Promise<StoredCluster | undefined>
   listClusters(): Promise<StoredCluster[]>
-  /** Deletes a cluster no unfinished handshake uses; 'in_use' otherwise. */
+  /** Deletes a cluster no unfinished handshake or operation holds; 'in_use' otherwise. */
   deleteCluster(name: string): Promise<'deleted' | 'not_found' | 'in_use'>
+  /**
+   * Records the role Vault now reports for a cluster (a switchover swaps them as it ends): not refused while held,
+   * since the holder itself writes it. Nothing is written for an unknown cluster.
+   */
+  setClusterRole(name: string, role: ClusterRole, at: string): Promise<void>
 
   createHandshake(handshake: HandshakeRecord): Promise<CreateOutcome>
   /** The handshake an Idempotency-Key made, if any: a replay is answered before anything else is checked. */
@@ -195,4 +271,49 @@ export interface Store {
   putDrToken(token: StoredDrToken, replaces: string | null): Promise<boolean>
   getCeremonyToken(secondary: string): Promise<StoredCeremonyToken | undefined>
   putCeremonyToken(token: StoredCeremonyToken): Promise<void>
+
+  /**
+   * Creates an operation and its lock on every cluster in `clusters`, atomically: a known idempotency key is answered
+   * first (replayed or key_conflict), then any cluster held by an unfinished handshake (as primary or secondary) or
+   * operation refuses it (cluster_busy, naming the holder).
+   */
+  createOperation(operation: OperationRecord): Promise<CreateOperationOutcome>
+  operationByIdempotencyKey(key: string): Promise<OperationRecord | undefined>
+  getOperation(id: string): Promise<OperationRecord | undefined>
+  /** Newest first. `cluster`: operations whose lock set holds it, finished or not. */
+  listOperations(query: OperationQuery): Promise<OperationRecord[]>
+  /**
+   * As updateHandshake: the transition and its event in one transaction; with `owner`, only while that lease owner
+   * holds the unfinished operation (LeaseLost otherwise). Finishing it releases its cluster locks in that transaction.
+   */
+  updateOperation(
+    id: string,
+    patch: OperationPatch,
+    at: string,
+    event?: NewOperationEvent,
+    owner?: string,
+  ): Promise<{ cancel_requested: boolean }>
+  /** Flags a pending or running operation for cancellation; undefined when there is none by that id. */
+  requestCancelOperation(id: string, at: string): Promise<OperationRecord | undefined>
+  operationCancelRequested(id: string): Promise<boolean>
+  /** As resumable, for operations: oldest first. */
+  resumableOperations(owner: string, now: number, ownName?: string): Promise<OperationRecord[]>
+  claimOperation(id: string, owner: string, now: number, until: number, ownName?: string): Promise<boolean>
+  releaseOperation(id: string, owner: string): Promise<void>
+  operationEvents(id: string, afterSeq: number): Promise<OperationEvent[]>
+  countOperations(): Promise<Record<OperationKindName, Record<OperationState, number>>>
+
+  /** The fencing epoch: one counter per store, bumped by every role change; 0 when never bumped. */
+  currentEpoch(): Promise<number>
+  /** Adds one to the fencing epoch atomically and answers the new value. */
+  bumpEpoch(): Promise<number>
+}
+
+/** Zero for every kind and state, to count into. */
+export function zeroOperationCounts(): Record<OperationKindName, Record<OperationState, number>> {
+  const zero = () => Object.fromEntries(OPERATION_STATES.map((s) => [s, 0])) as Record<OperationState, number>
+  return Object.fromEntries(OPERATION_KINDS.map((k) => [k, zero()])) as Record<
+    OperationKindName,
+    Record<OperationState, number>
+  >
 }

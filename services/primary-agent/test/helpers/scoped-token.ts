@@ -1,14 +1,16 @@
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 
-/** The README's policy for the primary agent's token. */
+/** The README's policy for an agent's token (the same for both agents). */
 export const PRIMARY_POLICY = `
 path "sys/replication/dr/primary/enable"           { capabilities = ["create", "update"] }
 path "sys/replication/dr/primary/secondary-token"  { capabilities = ["create", "update", "sudo"] }
 path "sys/replication/dr/primary/revoke-secondary" { capabilities = ["create", "update"] }
 path "sys/replication/dr/primary/demote"           { capabilities = ["create", "update"] }
+path "sys/replication/dr/secondary/enable"         { capabilities = ["create", "update"] }
 path "sys/policies/acl/vault-dr-dr-operation"      { capabilities = ["read", "create", "update"] }
 path "auth/token/roles/vault-dr-dr-operation"      { capabilities = ["read", "create", "update"] }
 path "auth/token/create/vault-dr-dr-operation"     { capabilities = ["create", "update"] }
+path "sys/policies/acl/vault-dr-write-check"       { capabilities = ["read", "create", "update"] }
 path "sys/capabilities-self"                       { capabilities = ["update"] }
 path "auth/token/lookup-self"                      { capabilities = ["read"] }
 `

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { bodyProblemResponses, problemResponse, problemResponses, vaultProblemResponses } from '../../problem.ts'
 import { PromoteRequest, PublicKeyResult, RoleChangeResult, UpdatePrimaryRequest } from './role-change.schemas.ts'
 import type { RoleChangeService } from './role-change.service.ts'
+import { RoleErrors } from './role-errors.ts'
 
 const errors = { ...problemResponses, ...vaultProblemResponses }
 const settleTimeout = problemResponse(
@@ -16,7 +17,9 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
   service: RoleChangeService
   /** Called after the cluster's role changed, so cached views of it are asked again. */
   onRoleChange?: () => void
-}> = async (app, { service, onRoleChange }) => {
+  /** What this agent has in flight on the cluster: a demote is refused while it is not empty. */
+  busy?: () => string[]
+}> = async (app, { service, onRoleChange, busy }) => {
   const changing = async <T>(change: Promise<T>): Promise<T> => {
     try {
       return await change
@@ -34,16 +37,26 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
         description:
           'Calls sys/replication/dr/primary/demote, then waits until the cluster reports itself a DR secondary. ' +
           'A cluster that already is a DR secondary is left alone (changed: false). The cluster stops accepting ' +
-          'writes: demote only as a step of a switchover, or to fence an old primary.',
+          'writes: demote only as a step of a switchover, or to fence an old primary. Refused while this agent has a ' +
+          'mint, a revocation or an activation in flight on the cluster (409 AGENT_ERR_OPERATION_IN_FLIGHT): the ' +
+          'operation would be cut off half done.',
         response: {
           200: RoleChangeResult,
           ...errors,
-          409: problemResponse('Not a DR primary (AGENT_ERR_NOT_DR_PRIMARY)'),
+          409: problemResponse(
+            'Not a DR primary (AGENT_ERR_NOT_DR_PRIMARY), or a mint, revocation or activation is in flight on this agent (AGENT_ERR_OPERATION_IN_FLIGHT)',
+          ),
           504: settleTimeout,
         },
       },
     },
-    async () => changing(service.demote()),
+    async () => {
+      const inFlight = busy?.() ?? []
+      if (inFlight.length > 0) {
+        throw RoleErrors.operationInFlight(`In flight on this agent: ${inFlight.join(', ')}.`)
+      }
+      return changing(service.demote())
+    },
   )
 
   app.post(

@@ -26,6 +26,12 @@ export const RoleErrors = {
     title: 'Vault refused the DR operation token',
     fix: 'The DR operation token is expired, unknown to this cluster (made on another replication set), or lacks a policy allowing this path: make a new one on the primary (vault-dr dr-token rotate <secondary>) or through the key-share ceremony.',
   }),
+  operationInFlight: defineError({
+    code: 'AGENT_ERR_OPERATION_IN_FLIGHT',
+    status: 409,
+    title: 'This agent has an operation on the cluster still in flight',
+    fix: 'Demoting now would cut it off half done: wait until the mint, revocation or activation named in the detail has answered (its caller sees it end), then demote again.',
+  }),
   settleTimeout: defineError({
     code: 'AGENT_ERR_ROLE_CHANGE_TIMEOUT',
     status: 504,

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { bodyProblemResponses, problemResponse, problemResponses, vaultProblemResponses } from '../../problem.ts'
+import type { OperationsInFlight } from '../operations-in-flight.ts'
 import type { VaultAgent } from '../vault-agent.ts'
 import {
   CreateSecondaryTokenBody,
@@ -12,10 +13,13 @@ import { createSecondaryToken, MINT_RETRY_MAX_MS, revokeSecondary } from './seco
 const errors = { ...problemResponses, ...bodyProblemResponses, ...vaultProblemResponses }
 
 /** Mint and revoke secondary activation tokens: both agents serve them, as either cluster may be the primary. */
-export const secondaryTokenRoutes: FastifyPluginAsyncZod<{ agent: VaultAgent; waitTimeoutMs: number }> = async (
-  app,
-  { agent, waitTimeoutMs },
-) => {
+export const secondaryTokenRoutes: FastifyPluginAsyncZod<{
+  agent: VaultAgent
+  waitTimeoutMs: number
+  /** Counts mints and revocations while they run (a demote is refused meanwhile). */
+  inFlight?: OperationsInFlight
+}> = async (app, { agent, waitTimeoutMs, inFlight }) => {
+  const track = <T>(kind: 'mint' | 'revoke', work: () => Promise<T>) => (inFlight ? inFlight.run(kind, work) : work())
   app.post(
     '/dr/primary/secondary-token',
     {
@@ -39,10 +43,12 @@ export const secondaryTokenRoutes: FastifyPluginAsyncZod<{ agent: VaultAgent; wa
       },
     },
     async (request, reply) => {
-      const minted = await createSecondaryToken(agent, request.body.secondary_id, request.body.ttl, {
-        retryUnavailableMs: Math.min(MINT_RETRY_MAX_MS, waitTimeoutMs),
-        secondaryPublicKey: request.body.secondary_public_key,
-      })
+      const minted = await track('mint', () =>
+        createSecondaryToken(agent, request.body.secondary_id, request.body.ttl, {
+          retryUnavailableMs: Math.min(MINT_RETRY_MAX_MS, waitTimeoutMs),
+          secondaryPublicKey: request.body.secondary_public_key,
+        }),
+      )
       return reply.status(201).header('cache-control', 'no-store').send(minted)
     },
   )
@@ -67,6 +73,7 @@ export const secondaryTokenRoutes: FastifyPluginAsyncZod<{ agent: VaultAgent; wa
         },
       },
     },
-    async (request) => revokeSecondary(agent, request.body.secondary_id, { force: request.body.force === true }),
+    async (request) =>
+      track('revoke', () => revokeSecondary(agent, request.body.secondary_id, { force: request.body.force === true })),
   )
 }

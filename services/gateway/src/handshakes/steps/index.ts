@@ -1,27 +1,24 @@
+import type { StepSpec } from '../../operations/operation-kind.ts'
+import type { StepContext } from '../handshake-context.ts'
 import type { StepName } from '../handshakes.schemas.ts'
-import type { StepTable } from '../step-context.ts'
+import { activateSecondaryStep } from './activate-secondary.step.ts'
+import { enablePrimaryStep } from './enable-primary.step.ts'
+import { inspectTokenStep } from './inspect-token.step.ts'
+import { mintTokenStep } from './mint-token.step.ts'
 import { preflightStep } from './preflight.step.ts'
-import { enablePrimaryStep, mintTokenStep } from './primary-steps.ts'
-import { activateSecondaryStep, inspectTokenStep } from './secondary-steps.ts'
 import { verifyStep } from './verify.step.ts'
 
-export const STEPS: StepTable = {
-  preflight: preflightStep,
-  enable_primary: enablePrimaryStep,
-  mint_token: mintTokenStep,
-  inspect_token: inspectTokenStep,
-  activate_secondary: activateSecondaryStep,
-  verify: verifyStep,
-}
-
-/** Steps that change nothing anywhere: a stopping gateway interrupts them mid-way (they are re-run on resume). */
-export const INTERRUPTIBLE = new Set<StepName>(['preflight', 'verify'])
-
-/** Steps a cancellation interrupts mid-way; the others are cancelled at their boundary. */
-export const CANCELLABLE = new Set<StepName>(['preflight'])
-
 /**
- * Steps once the activation may have been sent: the secondary may be wiped already, so a cancellation no longer
- * stops the handshake. activate_secondary honours one only before it sends the token; verify runs to its end.
+ * The handshake's steps, in order, with their policies. preflight and verify change nothing anywhere: a stopping
+ * gateway interrupts them mid-way (they are re-run on resume); a cancellation interrupts preflight mid-way, the others
+ * at their boundary. Once the activation may have been sent the secondary may be wiped already, so a cancellation
+ * no longer stops the handshake: activate_secondary honours one only before it sends the token; verify runs to its end.
  */
-export const PAST_ACTIVATION = new Set<StepName>(['activate_secondary', 'verify'])
+export const STEPS: Record<StepName, StepSpec<StepContext>> = {
+  preflight: { name: 'preflight', run: preflightStep, interruptible: true, cancellable: true },
+  enable_primary: { name: 'enable_primary', run: enablePrimaryStep },
+  mint_token: { name: 'mint_token', run: mintTokenStep },
+  inspect_token: { name: 'inspect_token', run: inspectTokenStep },
+  activate_secondary: { name: 'activate_secondary', run: activateSecondaryStep, pastPointOfNoReturn: true },
+  verify: { name: 'verify', run: verifyStep, interruptible: true, pastPointOfNoReturn: true },
+}

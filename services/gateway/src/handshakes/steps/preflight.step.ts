@@ -1,8 +1,9 @@
 import { GatewayErrors } from '../../gateway-errors.ts'
+import { StepFailed, type StepResult } from '../../operations/step.ts'
 import { clusterChecks } from '../../preflight/cluster-checks.ts'
 import { applySkips, checksPass, failureSummary, runPreflight } from '../../preflight/preflight.service.ts'
-import { type StepContext, StepFailed, type StepResult } from '../step-context.ts'
-import { statusOf } from './replication-state.ts'
+import type { StepContext } from '../handshake-context.ts'
+import { statusOf } from '../read-status.ts'
 
 export const ALREADY_REPLICATING = 'already replicating: nothing changed'
 

@@ -1,7 +1,7 @@
 import { parseVaultAddress, sameClusterAddress } from '@vault-dr/core'
 import type { ClusterStatus, ProbeCheck } from '../../agents/agent-types.ts'
 import type { Check } from '../../preflight/preflight.schemas.ts'
-import type { StepContext } from '../step-context.ts'
+import type { StepContext } from '../handshake-context.ts'
 
 /** How many node addresses one probe takes (the secondary agent's limit). */
 const MAX_PROBED = 8

@@ -1,9 +1,10 @@
+import { activatedWith, secondaryUnreadable } from '../../dr/pair-status.ts'
 import { GatewayErrors } from '../../gateway-errors.ts'
+import type { StepError } from '../../operations/operations.schemas.ts'
 import type { SentActivation } from '../../store/store.ts'
 import { pollWithBackoff } from '../../util/backoff.ts'
-import type { StepError } from '../handshakes.schemas.ts'
-import type { StepContext } from '../step-context.ts'
-import { activatedWith, pairStatus, secondaryUnreadable, settledPairStatus } from './replication-state.ts'
+import type { StepContext } from '../handshake-context.ts'
+import { pairStatus, settledPairStatus } from '../read-status.ts'
 
 /**
  * How long a request sent to the agent may take to reach it: an agent that was up all along and never heard of the

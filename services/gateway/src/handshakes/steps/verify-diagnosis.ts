@@ -1,5 +1,5 @@
 import type { ClusterStatus } from '../../agents/agent-types.ts'
-import type { StepContext } from '../step-context.ts'
+import type { StepContext } from '../handshake-context.ts'
 import { dialUrl } from './primary-nodes-check.ts'
 
 const PROBE_DEADLINE_MS = 10_000

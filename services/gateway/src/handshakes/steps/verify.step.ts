@@ -1,9 +1,10 @@
 import type { ClusterStatus } from '../../agents/agent-types.ts'
+import { secondaryGaps, verifyGaps } from '../../dr/pair-status.ts'
 import { GatewayErrors } from '../../gateway-errors.ts'
+import type { StepResult } from '../../operations/step.ts'
 import { pollWithBackoff } from '../../util/backoff.ts'
-import type { StepContext, StepResult } from '../step-context.ts'
+import type { StepContext } from '../handshake-context.ts'
 import { type PrimaryNodes, primaryNodesChecks } from './primary-nodes-check.ts'
-import { secondaryGaps, verifyGaps } from './replication-state.ts'
 import { unreachableClusterPort, VERIFY_TIMEOUT_FIX } from './verify-diagnosis.ts'
 
 /** Step 6: wait, bounded, until the secondary streams WALs from the primary and the primary sees it connected. */

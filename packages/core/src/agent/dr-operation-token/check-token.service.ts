@@ -1,0 +1,71 @@
+import { isCodedError } from '../../errors.ts'
+import { VaultErrors } from '../../vault/vault-errors.ts'
+import { statusReadError } from '../cluster-status.ts'
+import { SecondaryErrors } from '../secondary-errors.ts'
+import type { VaultAgent } from '../vault-agent.ts'
+import type { DrOperationTokenCheck } from './check-token.schemas.ts'
+
+/** The harmless call of fact sheet 2.6/2.7: what `vault operator raft autopilot state -dr-token` sends. */
+export const VALIDATION_PATH = 'sys/storage/raft/autopilot/state'
+
+/**
+ * Checks a DR operation token against this DR secondary with a read that changes nothing, the token as X-Vault-Token.
+ * Vault's refusal (403) means the token would not work for promote either; a Vault that refuses the path itself
+ * (not raft storage, or a version without it on DR secondaries) cannot judge it. The token is never echoed or logged:
+ * Vault's answers to this path do not contain it, and our answers are built from codes.
+ */
+export async function checkDrOperationToken(agent: VaultAgent, token: string): Promise<DrOperationTokenCheck> {
+  agent.invalidateStatus()
+  const status = await agent.status()
+  const { replication } = status
+  if (replication === null) {
+    throw statusReadError(status) ?? VaultErrors.failed("Cannot read the cluster's replication status.")
+  }
+  if (status.vault.sealed === true) throw SecondaryErrors.sealed('The secondary cluster is sealed.')
+  if (replication.mode !== 'secondary') {
+    throw SecondaryErrors.notDrSecondary(
+      `The cluster's DR mode is ${replication.mode}: a DR operation token is checked on a DR secondary.`,
+    )
+  }
+  const checkedAt = new Date().toISOString()
+  try {
+    await agent.vault.read(VALIDATION_PATH, { token })
+    return {
+      valid: true,
+      outcome: 'valid',
+      code: 'DR_TOKEN_VALID',
+      detail: `The DR secondary accepted the token for ${VALIDATION_PATH}.`,
+      fix: null,
+      checked_at: checkedAt,
+    }
+  } catch (err) {
+    if (isCodedError(err, VaultErrors.permissionDenied.code)) {
+      return {
+        valid: false,
+        outcome: 'invalid',
+        code: 'DR_TOKEN_REJECTED',
+        detail: `The DR secondary refused the token (403) for ${VALIDATION_PATH}.`,
+        fix:
+          "The token expired, was issued by a cluster that is not this secondary's primary, or its policy lacks read on " +
+          `${VALIDATION_PATH}: issue a new one on the current primary (vault-dr dr-token rotate <secondary>).`,
+        checked_at: checkedAt,
+      }
+    }
+    if (
+      isCodedError(err, VaultErrors.drSecondaryLocked.code) ||
+      (isCodedError(err, VaultErrors.rejected.code) && err.upstream?.status === 404)
+    ) {
+      return {
+        valid: false,
+        outcome: 'inconclusive',
+        code: 'DR_TOKEN_CHECK_UNSUPPORTED',
+        detail: `This Vault does not serve ${VALIDATION_PATH} on its DR secondary (${err.message}).`,
+        fix:
+          'The check needs integrated (raft) storage and a Vault version that serves autopilot state to a DR ' +
+          'operation token on DR secondaries; without them the token is only known to be unexpired.',
+        checked_at: checkedAt,
+      }
+    }
+    throw err
+  }
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import { z } from 'zod'
+import { type ProblemResponse, problemResponse } from '../../problem.ts'
+import type { EpochStore } from './epoch-store.ts'
+
+export const EPOCH_HEADER = 'x-vault-dr-epoch'
+
+/**
+ * The operations that change the cluster (or the DR state around it): each is fenced. Checks and probes are not:
+ * a stale caller reading is harmless.
+ */
+export const FENCED_OPERATIONS: ReadonlySet<string> = new Set([
+  'enableDrPrimary',
+  'createSecondaryToken',
+  'revokeSecondary',
+  'createDrOperationToken',
+  'activateDrSecondary',
+  'demoteDrPrimary',
+  'promoteDrSecondary',
+  'updateDrPrimary',
+  'generateDrPublicKey',
+  'startDrTokenCeremony',
+  'submitDrTokenCeremonyShare',
+  'cancelDrTokenCeremony',
+])
+
+const EpochHeaders = z.looseObject({
+  [EPOCH_HEADER]: z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a non-negative whole number in digits')
+    .optional()
+    .describe(
+      'The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the ' +
+        'highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. ' +
+        'Absent: not fenced.',
+    ),
+})
+
+const STALE = 'the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH)'
+
+function with409(existing: ProblemResponse | undefined): ProblemResponse {
+  if (existing === undefined) return problemResponse(`The call is fenced off: ${STALE}`)
+  return { ...existing, description: `${existing.description}; or ${STALE}` }
+}
+
+/**
+ * Fences every operation in FENCED_OPERATIONS with the epoch header: documented on the route, checked after the
+ * request is validated and before the handler acts. Install on the root instance before the routes are registered.
+ */
+export function installEpochFence(app: FastifyInstance, store: EpochStore): void {
+  const fence = async (request: FastifyRequest) => {
+    const raw = request.headers[EPOCH_HEADER]
+    if (typeof raw === 'string') await store.admit(Number(raw))
+  }
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const operationId = (route.schema as { operationId?: string } | undefined)?.operationId
+    if (operationId === undefined || !FENCED_OPERATIONS.has(operationId) || route.schema === undefined) return
+    const response = (route.schema.response ?? {}) as Record<string, unknown>
+    route.schema = {
+      ...route.schema,
+      headers: EpochHeaders,
+      response: { ...response, 409: with409(response[409] as ProblemResponse | undefined) },
+    }
+    route.preHandler = [...[route.preHandler ?? []].flat(), fence]
+  })
+}

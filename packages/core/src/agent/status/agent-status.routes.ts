@@ -1,0 +1,96 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { problemResponses } from '../../problem.ts'
+import { SecondaryId } from '../../replication/secondary-id.ts'
+import { sendSerializedJson } from '../../server/send-json.ts'
+import { ClusterStatus, StatusQuery } from '../cluster-status.ts'
+import { digitsOnlyMaxAge } from '../max-age-query.ts'
+import type { VaultAgent } from '../vault-agent.ts'
+
+/** The status an agent answers: the cluster's, and the highest fencing epoch this agent has seen. */
+export const AgentStatus = ClusterStatus.extend({
+  epoch: z
+    .number()
+    .int()
+    .min(0)
+    .describe('The highest x-vault-dr-epoch this agent has seen (kept on disk); 0 when none yet'),
+}).meta({ id: 'AgentStatus' })
+export type AgentStatus = z.infer<typeof AgentStatus>
+
+const AgentStatusQuery = StatusQuery.extend({
+  secondary_id: SecondaryId.optional().describe(
+    "Only this secondary's entries in replication.known_secondaries and replication.secondaries: a primary with " +
+      'thousands of secondaries answers in a few KB instead of hundreds.',
+  ),
+})
+
+/** The status with only one secondary's entries, for whoever follows that secondary. */
+function forSecondary(status: ClusterStatus, secondaryId: string): ClusterStatus {
+  const r = status.replication
+  if (r === null) return status
+  return {
+    ...status,
+    replication: {
+      ...r,
+      known_secondaries: r.known_secondaries.filter((id) => id === secondaryId),
+      secondaries: r.secondaries.filter((s) => s.node_id === secondaryId),
+    },
+  }
+}
+
+/**
+ * The checked JSON of a status with the epoch appended (the status JSON is an object, its last byte a `}`), made
+ * once per status read and epoch: monitoring polls the same cached answer many times.
+ */
+function epochAppender() {
+  let last = { json: '', epoch: -1, out: '' }
+  return (json: string, epoch: number) => {
+    if (last.json !== json || last.epoch !== epoch)
+      last = { json, epoch, out: `${json.slice(0, -1)},"epoch":${epoch}}` }
+    return last.out
+  }
+}
+
+export const agentStatusRoutes: FastifyPluginAsyncZod<{
+  agent: VaultAgent
+  /** Each agent keeps the operationId it always had (getPrimaryStatus, getSecondaryStatus). */
+  operationId: string
+  summary: string
+  epoch: () => number
+}> = async (app, { agent, operationId, summary, epoch }) => {
+  const withEpoch = epochAppender()
+  app.get(
+    '/status',
+    {
+      schema: {
+        operationId,
+        tags: ['status'],
+        summary,
+        description:
+          'Reachability, version, seal and HA role from sys/health (472 is the normal answer of a DR secondary), DR ' +
+          'replication from sys/replication/dr/status, and the highest fencing epoch this agent has seen. Concurrent ' +
+          'requests share one Vault round trip, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).',
+        querystring: AgentStatusQuery,
+        response: { 200: AgentStatus, ...problemResponses },
+      },
+      preValidation: digitsOnlyMaxAge,
+    },
+    // Not async, and sent as JSON checked against ClusterStatus once per Vault read: monitoring polls it at high rates.
+    (request, reply) => {
+      const { max_age_ms: maxAge, secondary_id: secondaryId } = request.query
+      if (secondaryId !== undefined) {
+        return agent.status(maxAge).then((s) => {
+          reply.send({ ...forSecondary(s, secondaryId), epoch: epoch() })
+        })
+      }
+      const cached = agent.cachedStatusJson(maxAge)
+      if (cached !== undefined) {
+        sendSerializedJson(reply, withEpoch(cached, epoch()))
+        return undefined
+      }
+      return agent.statusJson(maxAge).then((json) => {
+        sendSerializedJson(reply, withEpoch(json, epoch()))
+      })
+    },
+  )
+}

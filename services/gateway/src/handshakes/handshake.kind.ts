@@ -1,0 +1,102 @@
+import type { AgentClients } from '../agents/agent-clients.ts'
+import type { ClustersService } from '../clusters/clusters.service.ts'
+import type { HandshakeSettings } from '../config.ts'
+import { handshakeJournal } from '../operations/journals.ts'
+import type { OperationKind } from '../operations/operation-kind.ts'
+import type { OperationFamily } from '../operations/operation-runner.ts'
+import { HANDSHAKE_FAMILY } from '../operations/operations.service.ts'
+import type { HandshakeRecord, Store } from '../store/store.ts'
+import type { StepContext } from './handshake-context.ts'
+import type { StepName } from './handshakes.schemas.ts'
+import { pendingRevocationFix, retryPendingRevocations } from './pending-revocations.ts'
+import { revokeUnused } from './secondary-id-revocation.ts'
+import { rememberingAgents, StatusMemo } from './status-memo.ts'
+import { STEPS } from './steps/index.ts'
+import { TokenKeeper } from './token-keeper.ts'
+
+export interface HandshakeKindDeps {
+  store: Store
+  clusters: ClustersService
+  agents: AgentClients
+  settings: HandshakeSettings
+}
+
+/** Added to the outcome of a step a cancellation arrived too late to stop. */
+const LATE_CANCEL =
+  ' (cancel requested once the activation was sent: the secondary was wiped already, so the handshake ran to its end)'
+
+/** Both agents of a handshake, resolved now (a cluster deleted or of another role since: a coded error). */
+export async function handshakeAgents(deps: HandshakeKindDeps, hs: Pick<HandshakeRecord, 'primary' | 'secondary'>) {
+  const { clusters, agents } = deps
+  const [primary, secondary] = await Promise.all([
+    clusters.resolve(hs.primary, 'primary'),
+    clusters.resolve(hs.secondary, 'secondary'),
+  ])
+  return {
+    primary: agents.primary(clusters.targetOf(primary)),
+    secondary: agents.secondary(clusters.targetOf(secondary)),
+  }
+}
+
+/** The handshake as an operation kind: its six steps, its context, and the revocation of an unused id as its undo. */
+export function handshakeKind(deps: HandshakeKindDeps): OperationKind<HandshakeRecord, StepContext> {
+  return {
+    kind: 'handshake',
+    step: (name) => {
+      const spec = STEPS[name as StepName]
+      if (spec === undefined) throw new Error(`a handshake has no step ${name}`)
+      return spec
+    },
+    async context(run) {
+      const record = run.record()
+      const statuses = new StatusMemo()
+      const agents = rememberingAgents(await handshakeAgents(deps, record), statuses, record.secondary_id)
+      return {
+        get hs() {
+          return run.record()
+        },
+        get signal() {
+          return run.signal()
+        },
+        ...agents,
+        statuses,
+        tokens: new TokenKeeper(),
+        settings: deps.settings,
+        cancelRequested: run.cancelRequested,
+        secondaryIdHistory: () => {
+          const hs = run.record()
+          return deps.store.secondaryIdHistory(hs.primary, hs.secondary_id, hs.id)
+        },
+        now: run.now,
+        log: run.log,
+        save: (patch, event) => run.save(patch, event),
+      }
+    },
+    async compensate(ctx) {
+      const revoked = await revokeUnused(ctx)
+      if (!revoked.pending) return { note: revoked.note }
+      return {
+        note: revoked.note,
+        fix: pendingRevocationFix(ctx.hs.secondary_id, null),
+        patch: { revoke_pending: true },
+      }
+    },
+    lateCancelNote: LATE_CANCEL,
+  }
+}
+
+/** The handshake table and its kind, for the runner; revocations a handshake could not make are retried each scan. */
+export function handshakeFamily(
+  deps: HandshakeKindDeps,
+  chores: Pick<Parameters<typeof retryPendingRevocations>[0], 'log' | 'now'>,
+) {
+  const kind = handshakeKind(deps)
+  const family: OperationFamily<HandshakeRecord> = {
+    name: HANDSHAKE_FAMILY,
+    journal: handshakeJournal(deps.store),
+    kindOf: () => kind,
+  }
+  const upkeep = (signal: AbortSignal) =>
+    retryPendingRevocations({ ...chores, store: deps.store, agentsFor: (hs) => handshakeAgents(deps, hs) }, signal)
+  return { family, upkeep }
+}

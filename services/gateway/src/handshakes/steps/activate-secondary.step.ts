@@ -1,0 +1,106 @@
+import { isCodedError } from '@vault-dr/core'
+import { activatedWith } from '../../dr/pair-status.ts'
+import { GatewayErrors } from '../../gateway-errors.ts'
+import { StepCancelled, StepFailed, type StepResult } from '../../operations/step.ts'
+import type { SentActivation } from '../../store/store.ts'
+import type { StepContext } from '../handshake-context.ts'
+import { freshToken } from '../mint-token.ts'
+import { settledPairStatus } from '../read-status.ts'
+import { awaitSentActivation } from './sent-activation.ts'
+import { unwrapAddress } from './unwrap-address.ts'
+
+const AMBIGUOUS = new Set<string>([
+  GatewayErrors.agentTimeout.code,
+  GatewayErrors.agentUnreachable.code,
+  GatewayErrors.agentFailed.code,
+])
+
+/** Step 5: hand the token to the secondary, which activates (and is wiped). Exactly once, also across restarts. */
+export async function activateSecondaryStep(ctx: StepContext): Promise<StepResult> {
+  const id = ctx.hs.secondary_id
+  // Holding an unsent token, this run sent no activation (see inspect_token), and the secondary agent refuses a
+  // cluster already in DR. Without one, a gateway before this one may have sent it (recorded before sending): how it
+  // ended decides, never the status alone, which shows nothing while Vault unwraps and dials the primary.
+  if (!ctx.tokens.held) {
+    const sent = ctx.hs.activation
+    if (sent !== null && sent.outcome === null) {
+      const outcome = await awaitSentActivation(ctx, sent)
+      await ctx.save({ activation: { ...sent, outcome: outcome.kind } })
+      if (outcome.kind === 'activated') return alreadyActivated(ctx, `activation ${sent.id} sent before a restart`)
+      if (outcome.kind === 'failed') throw new StepFailed(outcome.error)
+    } else if (activatedWith(await settledPairStatus(ctx), id)) {
+      return alreadyActivated(ctx, 'found by status')
+    }
+  }
+  for (;;) {
+    const sent = await sendActivation(ctx)
+    if (sent.kind !== 'not_activated') return sent.result
+    // The activation provably never happened (its token can no longer start one): mint anew and send again.
+    ctx.log.info({ handshake: ctx.hs.id, activation: sent.id }, 'the activation never reached Vault: sending it again')
+  }
+}
+
+/** At most this many activations per handshake: each one proven never to have reached Vault before the next. */
+const MAX_SENDS = 3
+
+/** Mints if needed and sends one activation; resolves how it ended once that is known. */
+async function sendActivation(
+  ctx: StepContext,
+): Promise<{ kind: 'done'; result: StepResult } | { kind: 'not_activated'; id: string }> {
+  const id = ctx.hs.secondary_id
+  const done = (result: StepResult) => ({ kind: 'done' as const, result })
+  let token: string
+  try {
+    token = await freshToken(ctx)
+  } catch (err) {
+    if (isCodedError(err, GatewayErrors.alreadyActivated.code))
+      return done(alreadyActivated(ctx, 'found while minting'))
+    throw err
+  }
+  // The last moment a cancellation stops the handshake: once the token is sent the secondary may be wiped.
+  if (await ctx.cancelRequested()) throw new StepCancelled()
+  const attempt = (ctx.hs.activation?.attempt ?? 0) + 1
+  if (attempt > MAX_SENDS) {
+    throw GatewayErrors.activationUnresolved(`${MAX_SENDS} activations were sent and none reached Vault`)
+  }
+  const sent: SentActivation = {
+    id: `${ctx.hs.id}.${attempt}`,
+    attempt,
+    sent_at: new Date(ctx.now()).toISOString(),
+    token_expires_at: ctx.hs.token?.expires_at ?? new Date(ctx.now()).toISOString(),
+    outcome: null,
+  }
+  // Written before the call: from here on the secondary may be activated whatever happens to this process.
+  await ctx.save({ activation: sent })
+  try {
+    const result = await ctx.secondary.activate(token, ctx.signal, { ...unwrapAddress(ctx), activationId: sent.id })
+    ctx.tokens.forget()
+    await ctx.save({ activation: { ...sent, outcome: 'activated' } })
+    const warnings = result.warnings.length === 0 ? '' : `; Vault warned: ${result.warnings.join(' ')}`
+    return done({ status: 'succeeded', detail: `activated as DR secondary ${id}${warnings}` })
+  } catch (err) {
+    ctx.signal.throwIfAborted()
+    // Sent: never send this token again (a retry mints anew).
+    ctx.tokens.forget()
+    // No answer, or a failure after the call left: the activation may have happened all the same.
+    if (!isCodedError(err) || !AMBIGUOUS.has(err.code)) {
+      await ctx.save({ activation: { ...sent, outcome: 'failed' } })
+      throw err
+    }
+    const outcome = await awaitSentActivation(ctx, sent)
+    await ctx.save({ activation: { ...sent, outcome: outcome.kind } })
+    if (outcome.kind === 'activated') {
+      return done({ status: 'succeeded', detail: `activated as DR secondary ${id} (confirmed after: ${err.message})` })
+    }
+    if (outcome.kind === 'failed') throw new StepFailed(outcome.error)
+    return { kind: 'not_activated', id: sent.id }
+  }
+}
+
+function alreadyActivated(ctx: StepContext, how: string): StepResult {
+  ctx.tokens.forget()
+  return {
+    status: 'succeeded',
+    detail: `already activated with id ${ctx.hs.secondary_id} (${how}): not activated again`,
+  }
+}

@@ -1,0 +1,48 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { StepMetrics } from '../operations/run-steps.ts'
+
+/** Counts of the generic journal's operations by kind and state (the store's countOperations). */
+export type CountOperations = () => Promise<Record<string, Record<string, number>>>
+
+/**
+ * Metrics of the operation kinds other than the handshake (whose steps keep their own metrics): operations by kind and
+ * state (read from the store at scrape, when it has the journal), step durations and failures by kind.
+ */
+export function createOperationMetrics(registry: Registry, countOperations: CountOperations | undefined): StepMetrics {
+  if (countOperations !== undefined) {
+    new Gauge({
+      name: 'vault_dr_operations',
+      help: 'Operations of the generic journal in the store, by kind and state',
+      labelNames: ['kind', 'state'],
+      registers: [registry],
+      async collect() {
+        const counts = await countOperations().catch(() => undefined)
+        if (counts === undefined) return
+        for (const [kind, byState] of Object.entries(counts)) {
+          for (const [state, n] of Object.entries(byState)) this.set({ kind, state }, n)
+        }
+      },
+    })
+  }
+  const stepDuration = new Histogram({
+    name: 'vault_dr_operation_step_duration_seconds',
+    help: 'Duration of operation steps, by kind, step and outcome',
+    labelNames: ['kind', 'step', 'status'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [registry],
+  })
+  const failures = new Counter({
+    name: 'vault_dr_operation_failures_total',
+    help: 'Operations that failed, by kind and diagnosis code',
+    labelNames: ['kind', 'code'],
+    registers: [registry],
+  })
+  return {
+    observeStep(kind, step, status, seconds) {
+      stepDuration.observe({ kind, step, status }, seconds)
+    },
+    countFailure(kind, code) {
+      failures.inc({ kind, code })
+    },
+  }
+}

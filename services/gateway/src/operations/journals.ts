@@ -1,0 +1,30 @@
+import type { HandshakePatch, HandshakeRecord, NewEvent, Store } from '../store/store.ts'
+import type { OperationJournal } from './operation-journal.ts'
+import type { GenericOperationStore, OperationPatch, OperationRecord } from './operation-record.ts'
+
+/** The handshake table as a journal. */
+export function handshakeJournal(store: Store): OperationJournal<HandshakeRecord> {
+  return {
+    get: (id) => store.getHandshake(id),
+    update: (id, patch, at, event, owner) =>
+      store.updateHandshake(id, patch as HandshakePatch, at, event as NewEvent | undefined, owner),
+    claim: (id, owner, now, until, ownName) => store.claim(id, owner, now, until, ownName),
+    release: (id, owner) => store.release(id, owner),
+    resumable: (owner, now, ownName) => store.resumable(owner, now, ownName),
+    cancelRequested: (id) => store.cancelRequested(id),
+    events: (id, afterSeq) => store.events(id, afterSeq),
+  }
+}
+
+/** The generic operations journal (switchovers, drills, …) as a journal. */
+export function genericJournal(store: GenericOperationStore): OperationJournal<OperationRecord> {
+  return {
+    get: (id) => store.getOperation(id),
+    update: (id, patch, at, event, owner) => store.updateOperation(id, patch as OperationPatch, at, event, owner),
+    claim: (id, owner, now, until, ownName) => store.claimOperation(id, owner, now, until, ownName),
+    release: (id, owner) => store.releaseOperation(id, owner),
+    resumable: (owner, now, ownName) => store.resumableOperations(owner, now, ownName),
+    cancelRequested: (id) => store.operationCancelRequested(id),
+    events: (id, afterSeq) => store.operationEvents(id, afterSeq),
+  }
+}

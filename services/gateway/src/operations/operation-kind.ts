@@ -1,0 +1,50 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { OperationRecord } from './operation-record.ts'
+import type { StepResult } from './step.ts'
+
+export interface StepSpec<Ctx> {
+  /** e.g. 'demote_primary' or 'update_primary:dc3' (a data-dependent plan). */
+  name: string
+  run(ctx: Ctx): Promise<StepResult>
+  /** Changes nothing: a stopping gateway may interrupt it; it is re-run on resume. */
+  interruptible?: boolean
+  /** A cancellation interrupts it mid-way (the others are cancelled at their boundary). */
+  cancellable?: boolean
+  /** From here a cancellation no longer stops the operation: it runs to a safe end. */
+  pastPointOfNoReturn?: boolean
+}
+
+/** What the engine hands a kind to build its step context. */
+export interface OperationRun<Rec> {
+  /** The record as last written. */
+  record: () => Rec
+  /** A write fenced by this process's lease (LeaseLost once another holds the operation). */
+  save(patch: Partial<Rec>, event?: { type: 'checks' | 'note'; data: Record<string, unknown> }): Promise<void>
+  /** The current step's signal. */
+  signal: () => AbortSignal
+  cancelRequested(): Promise<boolean>
+  now: () => number
+  log: FastifyBaseLogger
+}
+
+export interface OperationKind<Rec, Ctx> {
+  /** 'handshake' | 'switchover' | 'drill' | 'failover' | 'rejoin' */
+  kind: string
+  /** The step of that name; names come from record.steps (planned when the operation was created). */
+  step(name: string, record: Rec): StepSpec<Ctx>
+  /** Resolves agents, in-memory secrets, memos. A coded error fails the operation before any step runs. */
+  context(run: OperationRun<Rec>): Promise<Ctx>
+  /**
+   * After a failure or cancellation: undo what is safe to undo. The note is appended to the error detail, the fix to
+   * the error's fix, and the patch written with the final state.
+   */
+  compensate?(
+    ctx: Ctx,
+    why: 'failed' | 'cancelled',
+  ): Promise<{ note: string; fix?: string | null; patch?: Partial<Rec> }>
+  /** Appended to a step's detail when a cancel arrived past the point of no return. */
+  lateCancelNote?: string
+}
+
+/** Builds a kind from the gateway's shared services; app.ts registers one factory per kind. */
+export type OperationKindFactory<Deps> = (deps: Deps) => OperationKind<OperationRecord, unknown>

@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { HandshakeSettings } from '../config.ts'
+import { LeaseLost } from '../store/store.ts'
+import { Slots } from '../util/slots.ts'
+import { isFinished, type JournalRecord, type OperationJournal } from './operation-journal.ts'
+import type { OperationKind } from './operation-kind.ts'
+import { type RunStepsDeps, runSteps } from './run-steps.ts'
+
+/** One family of records: a journal, and the kind that runs each of its records. */
+export interface OperationFamily<Rec extends JournalRecord = JournalRecord> {
+  /** 'handshakes' (the handshake table) or 'operations' (the generic journal). */
+  name: string
+  journal: OperationJournal<Rec>
+  kindOf(record: Rec): OperationKind<Rec, unknown> | undefined
+}
+
+export interface RunnerDeps extends RunStepsDeps {
+  settings: Pick<HandshakeSettings, 'maxRunning' | 'gatewayId' | 'leaseMs'>
+  families: OperationFamily[]
+  /** Background chores run at each scan, one pass at a time (e.g. revocations a handshake could not make). */
+  upkeep?: ((signal: AbortSignal) => Promise<void>)[]
+  /** On stop, how long steps in flight may take to reach their boundary before they are abandoned. */
+  stopGraceMs: number
+}
+
+/**
+ * Runs operations of every kind in the background: resumes unfinished ones on start (and any whose gateway's lease
+ * ran out), holds a renewed lease on each it runs, and on stop lets steps reach a boundary, leaving the rest
+ * resumable.
+ */
+export class OperationRunner {
+  readonly #deps: RunnerDeps
+  readonly #runs = new Map<string, { done: Promise<void>; cancel: AbortController }>()
+  readonly #soft = new AbortController()
+  readonly #hard = new AbortController()
+  readonly #slots: Slots
+  /**
+   * This process's lease owner: the gateway's name and an instance id, so that writes are fenced per process (two
+   * processes sharing a name, or one that lost its lease, cannot both drive an operation).
+   */
+  readonly #owner: string
+  #scan: NodeJS.Timeout | undefined
+  #upkeeping = false
+
+  constructor(deps: RunnerDeps) {
+    this.#deps = deps
+    this.#slots = new Slots(deps.settings.maxRunning)
+    this.#owner = `${deps.settings.gatewayId}/${randomUUID()}`
+  }
+
+  async start(): Promise<void> {
+    // A restarted gateway takes over at once what its earlier process of the same name held; later scans only
+    // pick up operations nobody holds or whose lease ran out.
+    await this.resumeAll(true)
+    this.#scan = setInterval(() => {
+      void this.resumeAll()
+      void this.#upkeep()
+    }, this.#deps.settings.leaseMs)
+    this.#scan.unref()
+  }
+
+  /** Picks up every unfinished operation no live gateway holds (and, at start, those of this gateway's name). */
+  async resumeAll(takeOverOwnName = false): Promise<void> {
+    if (this.#soft.signal.aborted) return
+    const ownName = takeOverOwnName ? this.#deps.settings.gatewayId : undefined
+    for (const family of this.#deps.families) {
+      try {
+        for (const record of await family.journal.resumable(this.#owner, Date.now(), ownName)) {
+          this.kick(record.id, family.name, ownName)
+        }
+      } catch (err) {
+        this.#deps.log.error({ err, family: family.name }, `could not list resumable ${family.name}`)
+      }
+    }
+  }
+
+  /** Starts running an operation in the background, unless it already runs here or the gateway is stopping. */
+  kick(id: string, familyName: string, ownName?: string): void {
+    if (this.#soft.signal.aborted || this.#runs.has(id)) return
+    const family = this.#family(familyName)
+    const cancel = new AbortController()
+    // An operation waiting for a slot stays pending in the store; one the gateway stops before its turn stays resumable.
+    const done = this.#slots
+      .run(() => (this.#soft.signal.aborted ? Promise.resolve() : this.#run(family, id, cancel.signal, ownName)))
+      .catch((err: unknown) => {
+        if (err instanceof LeaseLost) this.#deps.log.warn({ operation: id }, err.message)
+        else if (!this.#hard.signal.aborted) this.#deps.log.error({ err, operation: id }, `${family.name} run failed`)
+      })
+      .finally(() => this.#runs.delete(id))
+    this.#runs.set(id, { done, cancel })
+  }
+
+  /** A cancellation was stored: interrupt the run here if it waits, or start one to carry the cancellation out. */
+  cancel(id: string, familyName: string): void {
+    const run = this.#runs.get(id)
+    if (run === undefined) this.kick(id, familyName)
+    else run.cancel.abort()
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#scan)
+    this.#soft.abort(new Error('the gateway is stopping'))
+    const all = () => Promise.allSettled([...this.#runs.values()].map((r) => r.done))
+    const grace = new AbortController()
+    await Promise.race([all(), sleep(this.#deps.stopGraceMs, undefined, { signal: grace.signal }).catch(() => {})])
+    grace.abort()
+    this.#hard.abort(new Error('the gateway stopped'))
+    await all()
+  }
+
+  #family(name: string): OperationFamily {
+    const family = this.#deps.families.find((f) => f.name === name)
+    if (family === undefined) throw new Error(`no operation family ${name}`)
+    return family
+  }
+
+  /** One pass over the upkeep chores; one pass at a time. */
+  async #upkeep(): Promise<void> {
+    if (this.#upkeeping || this.#soft.signal.aborted) return
+    this.#upkeeping = true
+    try {
+      for (const chore of this.#deps.upkeep ?? []) {
+        await chore(this.#soft.signal).catch((err: unknown) => {
+          if (!this.#soft.signal.aborted) this.#deps.log.error({ err }, 'background upkeep failed')
+        })
+      }
+    } finally {
+      this.#upkeeping = false
+    }
+  }
+
+  async #run(family: OperationFamily, id: string, cancel: AbortSignal, ownName?: string): Promise<void> {
+    const { journal } = family
+    const { settings } = this.#deps
+    const owner = this.#owner
+    let heldUntil = Date.now() + settings.leaseMs
+    if (!(await journal.claim(id, owner, Date.now(), heldUntil, ownName))) return
+    const lost = new AbortController()
+    const renew = setInterval(() => {
+      const until = Date.now() + settings.leaseMs
+      journal.claim(id, owner, Date.now(), until).then(
+        (held) => {
+          if (held) heldUntil = until
+          else lost.abort(new Error('another gateway took the operation over'))
+        },
+        (err: unknown) => {
+          // A renewal may fail for a moment (a busy store); stop before the lease runs out, when another may take over.
+          if (Date.now() + settings.leaseMs / 3 >= heldUntil) {
+            lost.abort(new Error(`the lease is running out: renewing it failed (${err})`))
+          }
+        },
+      )
+    }, settings.leaseMs / 3)
+    renew.unref()
+    try {
+      const record = await journal.get(id)
+      if (record === undefined || isFinished(record)) return
+      const kind = family.kindOf(record)
+      if (kind === undefined) {
+        this.#deps.log.error({ operation: id }, `${family.name}: no kind registered for this record: left as it is`)
+        return
+      }
+      const hard = AbortSignal.any([this.#hard.signal, lost.signal])
+      await runSteps(this.#deps, kind, journal, record, { hard, soft: this.#soft.signal, cancel }, owner)
+    } finally {
+      clearInterval(renew)
+      if (lost.signal.aborted) this.#deps.log.warn({ operation: id, reason: String(lost.signal.reason) }, 'lease lost')
+      await journal.release(id, owner).catch(() => {})
+    }
+  }
+}

@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto'
+import pino from 'pino'
+import { describe, expect, it } from 'vitest'
+import { MemoryOperationStore } from '../../test/helpers/memory-operation-store.ts'
+import { LeaseLost } from '../store/store.ts'
+import { genericJournal } from './journals.ts'
+import { OperationBus } from './operation-bus.ts'
+import type { OperationKind, OperationRun } from './operation-kind.ts'
+import type { OperationRecord } from './operation-record.ts'
+import { type OperationFamily, OperationRunner } from './operation-runner.ts'
+import { type RunSignals, runSteps } from './run-steps.ts'
+import { pendingStep, type StepResult } from './step.ts'
+
+const log = pino({ level: 'silent' })
+const STEP_NAMES = ['prepare', 'commit', 'confirm'] as const
+type Name = (typeof STEP_NAMES)[number]
+type Ctx = { run: OperationRun<OperationRecord> }
+type Behaviour = (ctx: Ctx) => Promise<StepResult>
+
+const done =
+  (detail: string): Behaviour =>
+  async () => ({ status: 'succeeded', detail })
+
+/** A three-step kind: prepare changes nothing (interruptible, cancellable); commit is past the point of no return. */
+function fakeKind(behaviour: Partial<Record<Name, Behaviour>>, ran: string[], undone: string[] = []) {
+  const kind: OperationKind<OperationRecord, Ctx> = {
+    kind: 'drill',
+    step: (name) => ({
+      name,
+      run: async (ctx) => {
+        ran.push(name)
+        // Written before it runs: the store shows the step running while it does.
+        expect(ctx.run.record().steps.find((s) => s.name === name)?.status).toBe('running')
+        return (behaviour[name as Name] ?? done(`${name} done`))(ctx)
+      },
+      interruptible: name === 'prepare',
+      cancellable: name === 'prepare',
+      pastPointOfNoReturn: name !== 'prepare',
+    }),
+    context: async (run) => ({ run }),
+    compensate: async (_ctx, why) => {
+      undone.push(why)
+      return { note: '; undid prepare', fix: 'Start again.' }
+    },
+    lateCancelNote: ' (cancel requested past the point of no return)',
+  }
+  return kind
+}
+
+function newRecord(patch: Partial<OperationRecord> = {}): OperationRecord {
+  const at = new Date().toISOString()
+  return {
+    id: randomUUID(),
+    kind: 'drill',
+    state: 'pending',
+    clusters: ['dc1', 'dc2'],
+    subject: { primary: 'dc1' },
+    data: {},
+    steps: STEP_NAMES.map(pendingStep),
+    error: null,
+    cancel_requested: false,
+    idempotency_key: null,
+    request_hash: null,
+    created_at: at,
+    updated_at: at,
+    finished_at: null,
+    ...patch,
+  }
+}
+
+function signals(): RunSignals & { abort: Record<'hard' | 'soft' | 'cancel', AbortController> } {
+  const abort = { hard: new AbortController(), soft: new AbortController(), cancel: new AbortController() }
+  return { abort, hard: abort.hard.signal, soft: abort.soft.signal, cancel: abort.cancel.signal }
+}
+
+async function setUp(record = newRecord()) {
+  const store = new MemoryOperationStore()
+  await store.createOperation(record)
+  const owner = 'gw-a/1'
+  await store.claimOperation(record.id, owner, Date.now(), Date.now() + 60_000)
+  const deps = { bus: new OperationBus(), now: Date.now, log, hooks: {} }
+  const drive = async (kind: OperationKind<OperationRecord, Ctx>, s = signals()) =>
+    runSteps(deps, kind, genericJournal(store), (await store.getOperation(record.id)) as OperationRecord, s, owner)
+  const stored = async () => (await store.getOperation(record.id)) as OperationRecord
+  return { store, drive, stored, id: record.id }
+}
+
+const statuses = (op: OperationRecord) => op.steps.map((s) => s.status)
+
+describe('the operations engine (a fake three-step kind, in-memory journal)', () => {
+  it('runs record.steps in order, writing each step before it runs, and succeeds', async () => {
+    const { drive, stored, store, id } = await setUp()
+    const ran: string[] = []
+    await drive(fakeKind({}, ran))
+    expect(ran).toEqual(['prepare', 'commit', 'confirm'])
+    const op = await stored()
+    expect(op.state).toBe('succeeded')
+    expect(statuses(op)).toEqual(['succeeded', 'succeeded', 'succeeded'])
+    const types = (await store.operationEvents(id, 0)).map((e) => e.type)
+    expect(types).toEqual(['state', 'step', 'step', 'step', 'step', 'step', 'step', 'state'])
+  })
+
+  it('resumes a step found running by running it again, and skips the steps already done', async () => {
+    const record = newRecord({ state: 'running' })
+    record.steps[0] = { ...pendingStep('prepare'), status: 'succeeded', detail: 'prepared' }
+    record.steps[1] = { ...pendingStep('commit'), status: 'running', started_at: record.created_at }
+    const { drive, stored } = await setUp(record)
+    const ran: string[] = []
+    await drive(fakeKind({}, ran))
+    expect(ran).toEqual(['commit', 'confirm'])
+    const op = await stored()
+    expect(op.state).toBe('succeeded')
+    expect(op.steps[0]?.detail).toBe('prepared')
+  })
+
+  it('honours a cancellation before the point of no return: compensates and ends cancelled', async () => {
+    const { drive, stored, store, id } = await setUp()
+    const ran: string[] = []
+    const undone: string[] = []
+    const prepare: Behaviour = async () => {
+      await store.requestCancelOperation(id, new Date().toISOString())
+      return { status: 'succeeded', detail: 'prepared' }
+    }
+    await drive(fakeKind({ prepare }, ran, undone))
+    expect(ran).toEqual(['prepare'])
+    expect(undone).toEqual(['cancelled'])
+    const op = await stored()
+    expect(op.state).toBe('cancelled')
+    expect(op.error).toMatchObject({
+      code: 'GATEWAY_ERR_CANCELLED',
+      detail: 'cancelled by request; undid prepare',
+      fix: 'Start again.',
+    })
+    expect(statuses(op)).toEqual(['succeeded', 'skipped', 'skipped'])
+  })
+
+  it('interrupts a cancellable step mid-way when this gateway is asked to cancel', async () => {
+    const { drive, stored } = await setUp()
+    const s = signals()
+    const prepare: Behaviour = async () => {
+      s.abort.cancel.abort()
+      return new Promise<never>(() => {})
+    }
+    await drive(fakeKind({ prepare }, []), s)
+    const op = await stored()
+    expect(op.state).toBe('cancelled')
+    expect(op.steps[0]).toMatchObject({ status: 'skipped', detail: 'interrupted: not run: cancelled' })
+  })
+
+  it('runs to its end once past the point of no return, noting the late cancellation', async () => {
+    const { drive, stored, store, id } = await setUp()
+    const ran: string[] = []
+    const undone: string[] = []
+    const commit: Behaviour = async () => {
+      await store.requestCancelOperation(id, new Date().toISOString())
+      return { status: 'succeeded', detail: 'committed' }
+    }
+    await drive(fakeKind({ commit }, ran, undone))
+    expect(ran).toEqual(['prepare', 'commit', 'confirm'])
+    expect(undone).toEqual([])
+    const op = await stored()
+    expect(op.state).toBe('succeeded')
+    expect(op.cancel_requested).toBe(true)
+    expect(op.steps[1]?.detail).toBe('committed (cancel requested past the point of no return)')
+  })
+
+  it('fails with the step error, compensating, and skips the rest', async () => {
+    const { drive, stored } = await setUp()
+    const undone: string[] = []
+    const commit: Behaviour = async () => {
+      throw new Error('boom')
+    }
+    await drive(fakeKind({ commit }, [], undone))
+    const op = await stored()
+    expect(op.state).toBe('failed')
+    expect(undone).toEqual(['failed'])
+    expect(op.error?.code).toBe('GATEWAY_ERR_INTERNAL')
+    expect(op.error?.detail).toBe('commit: Error: boom; undid prepare')
+    expect(statuses(op)).toEqual(['succeeded', 'failed', 'skipped'])
+  })
+
+  it('writes nothing more once the lease is lost (another process took the operation over)', async () => {
+    const { drive, stored, store, id } = await setUp()
+    const commit: Behaviour = async () => {
+      store.leases.set(id, { owner: 'gw-b/2', until: Date.now() + 60_000 })
+      return { status: 'succeeded', detail: 'committed' }
+    }
+    const before = { events: 0 }
+    await expect(
+      drive(
+        fakeKind(
+          {
+            commit: async (ctx) => {
+              const result = await commit(ctx)
+              before.events = store.log.length
+              return result
+            },
+          },
+          [],
+        ),
+      ),
+    ).rejects.toBeInstanceOf(LeaseLost)
+    expect(store.log.length).toBe(before.events)
+    const op = await stored()
+    expect(op.state).toBe('running')
+    expect(statuses(op)).toEqual(['succeeded', 'running', 'pending'])
+  })
+
+  it('stops at the next boundary when the gateway stops, leaving the rest resumable', async () => {
+    const { drive, stored } = await setUp()
+    const s = signals()
+    const ran: string[] = []
+    const commit: Behaviour = async () => {
+      s.abort.soft.abort()
+      return { status: 'succeeded', detail: 'committed' }
+    }
+    await drive(fakeKind({ commit }, ran), s)
+    expect(ran).toEqual(['prepare', 'commit'])
+    const op = await stored()
+    expect(op.state).toBe('running')
+    expect(statuses(op)).toEqual(['succeeded', 'succeeded', 'pending'])
+  })
+
+  it('lets a stopping gateway interrupt a step that changes nothing, to be re-run on resume', async () => {
+    const { drive, stored } = await setUp()
+    const s = signals()
+    const prepare: Behaviour = async () => {
+      s.abort.soft.abort()
+      return new Promise<never>(() => {})
+    }
+    await drive(fakeKind({ prepare }, []), s)
+    const op = await stored()
+    expect(op.state).toBe('running')
+    expect(statuses(op)).toEqual(['running', 'pending', 'pending'])
+  })
+})
+
+describe('the operation runner over the generic journal', () => {
+  it('resumes an unfinished operation on start, runs it to its end and releases its lease', async () => {
+    const store = new MemoryOperationStore()
+    const record = newRecord({ state: 'running' })
+    record.steps[0] = { ...pendingStep('prepare'), status: 'running' }
+    await store.createOperation(record)
+    const ran: string[] = []
+    const kind = fakeKind({}, ran)
+    const family: OperationFamily<OperationRecord> = {
+      name: 'operations',
+      journal: genericJournal(store),
+      kindOf: (op) => (op.kind === 'drill' ? kind : undefined),
+    }
+    const runner = new OperationRunner({
+      families: [family],
+      bus: new OperationBus(),
+      now: Date.now,
+      log,
+      hooks: {},
+      settings: { maxRunning: 2, gatewayId: 'gw-a', leaseMs: 10_000 },
+      stopGraceMs: 1_000,
+    })
+    await runner.start()
+    await expect.poll(async () => (await store.getOperation(record.id))?.state).toBe('succeeded')
+    await runner.stop()
+    expect(ran).toEqual(['prepare', 'commit', 'confirm'])
+    expect(store.leases.has(record.id)).toBe(false)
+  })
+})

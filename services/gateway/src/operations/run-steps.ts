@@ -1,0 +1,221 @@
+import { CoreErrors, isCodedError } from '@vault-dr/core'
+import type { FastifyBaseLogger } from 'fastify'
+import { GatewayErrors } from '../gateway-errors.ts'
+import { LeaseLost } from '../store/store.ts'
+import { raceAbort } from '../util/abort.ts'
+import type { OperationBus } from './operation-bus.ts'
+import { type JournalRecord, type NewJournalEvent, type OperationJournal, stepOf } from './operation-journal.ts'
+import type { OperationKind, OperationRun } from './operation-kind.ts'
+import type { OperationState, OperationStep, StepError } from './operations.schemas.ts'
+import { StepCancelled, type StepResult, toStepError } from './step.ts'
+
+export interface RunnerHooks {
+  /** Runs before each step starts; tests stop the gateway here, as if it had crashed between steps. */
+  beforeStep?: (operationId: string, step: string) => Promise<void> | void
+}
+
+export interface StepMetrics {
+  observeStep(kind: string, step: string, status: string, seconds: number): void
+  countFailure(kind: string, code: string): void
+}
+
+export interface RunStepsDeps {
+  bus: OperationBus
+  metrics?: StepMetrics | undefined
+  now: () => number
+  log: FastifyBaseLogger
+  hooks: RunnerHooks
+}
+
+export interface RunSignals {
+  /** Stop now (gateway closing past its grace, or the lease was lost): abandon the step, write nothing more. */
+  hard: AbortSignal
+  /** The gateway is stopping: end at the next step boundary; steps that change nothing are interrupted. */
+  soft: AbortSignal
+  /** Cancellation asked of this gateway: interrupts cancellable steps. */
+  cancel: AbortSignal
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** Whether a step that ends the point of no return has started: from then on a cancellation no longer stops. */
+function pastPointOfNoReturn<Rec extends JournalRecord>(kind: OperationKind<Rec, unknown>, record: Rec): boolean {
+  return record.steps.some((s) => s.status !== 'pending' && kind.step(s.name, record).pastPointOfNoReturn === true)
+}
+
+/**
+ * Runs an operation from its first unfinished step (record.steps, in order) to the end, writing each transition
+ * before acting on it. A step found running (a run stopped mid-way) is run again: steps are idempotent, or find
+ * out what happened.
+ */
+export async function runSteps<Rec extends JournalRecord, Ctx>(
+  deps: RunStepsDeps,
+  kind: OperationKind<Rec, Ctx>,
+  journal: OperationJournal<Rec>,
+  record: Rec,
+  signals: RunSignals,
+  /** This process's lease on the operation: every write is fenced by it (LeaseLost once another holds it). */
+  owner?: string,
+): Promise<void> {
+  const { now } = deps
+  let current = record
+  let signal = signals.hard
+  const write = async (patch: Partial<Rec>, event?: NewJournalEvent) => {
+    signals.hard.throwIfAborted()
+    const at = iso(now())
+    const { cancel_requested } = await journal.update(current.id, patch, at, event, owner)
+    current = { ...current, ...patch, updated_at: at, cancel_requested }
+    deps.bus.notify(current.id)
+  }
+  const cancelRequested = async () => signals.cancel.aborted || (await journal.cancelRequested(current.id))
+  const run: OperationRun<Rec> = {
+    record: () => current,
+    save: (patch, event) => write(patch, event),
+    signal: () => signal,
+    cancelRequested,
+    now,
+    log: deps.log,
+  }
+  const label = { [kind.kind]: record.id }
+  let ctx: Ctx
+  try {
+    ctx = await kind.context(run)
+  } catch (err) {
+    if (!isCodedError(err)) throw err
+    // Another store key: nothing is wrong with the operation. Leave it as it is (the lease is released), so a
+    // gateway with the right key resumes it.
+    if (err.code === GatewayErrors.storeKeyMismatch.code) {
+      deps.log.error(
+        { ...label, code: err.code, detail: err.message },
+        `${kind.kind} left unfinished: restart the gateway with the store key it was written with to resume it`,
+      )
+      return
+    }
+    return failUnrunnable(toStepError(err))
+  }
+  const stepsPatch = (steps: OperationStep[]) => ({ steps }) as Partial<Rec>
+  const setStep = (step: OperationStep) => {
+    deps.log.info({ ...label, step: step.name, status: step.status, detail: step.detail }, `${kind.kind} step`)
+    return write(stepsPatch(current.steps.map((s) => (s.name === step.name ? step : s))), {
+      type: 'step',
+      data: { step },
+    })
+  }
+
+  /** Ends an operation whose context cannot be had (its clusters are gone or changed role): no step runs. */
+  async function failUnrunnable(error: StepError): Promise<void> {
+    const at = iso(now())
+    const steps = current.steps.map(
+      (s): OperationStep =>
+        s.status === 'pending' || s.status === 'running'
+          ? { ...s, status: 'skipped', detail: `not run: ${error.code}` }
+          : s,
+    )
+    const patch = { state: 'failed', steps, error, finished_at: at } as Partial<Rec>
+    await write(patch, { type: 'state', data: { state: 'failed', error } })
+  }
+
+  /** Marks every step not yet done as skipped, and ends the operation. */
+  const finish = async (state: OperationState, error: StepError | null, skipDetail: string, extra?: Partial<Rec>) => {
+    const at = iso(now())
+    const steps = current.steps.map((s): OperationStep => {
+      if (s.status === 'pending') return { ...s, status: 'skipped', detail: skipDetail }
+      if (s.status === 'running')
+        return { ...s, status: 'skipped', finished_at: at, detail: `interrupted: ${skipDetail}` }
+      return s
+    })
+    const patch = { steps, state, error, finished_at: at, ...extra } as Partial<Rec>
+    await write(patch, { type: 'state', data: { state, error } })
+    deps.log.info({ ...label, state, code: error?.code }, `${kind.kind} finished`)
+  }
+
+  /** Undoes what is safe to undo, and ends the operation with the error, the compensation's note appended. */
+  const endWith = async (state: 'failed' | 'cancelled', error: StepError, skipDetail: string) => {
+    signal = signals.hard
+    const undone = (await kind.compensate?.(ctx, state)) ?? { note: '' }
+    const fixes = [error.fix, undone.fix ?? null].filter((f): f is string => f !== null)
+    const ended = {
+      ...error,
+      detail: `${error.detail}${undone.note}`,
+      fix: fixes.length === 0 ? null : fixes.join(' '),
+    }
+    return finish(state, ended, skipDetail, undone.patch)
+  }
+
+  /** After a step failed (recorded): end the operation with the step's error. */
+  const endFailed = (name: string, step: OperationStep) => {
+    const error = step.error ?? { code: CoreErrors.internal.code, detail: step.detail ?? 'failed', fix: null }
+    return endWith('failed', { ...error, detail: `${name}: ${step.detail ?? error.detail}` }, `not run: ${name} failed`)
+  }
+
+  const cancel = () =>
+    endWith(
+      'cancelled',
+      { code: GatewayErrors.cancelled.code, detail: 'cancelled by request', fix: null },
+      'not run: cancelled',
+    )
+
+  if (current.state === 'pending') {
+    await write({ state: 'running' } as Partial<Rec>, { type: 'state', data: { state: 'running' } })
+  }
+  for (const { name } of record.steps) {
+    const step = stepOf(current, name)
+    if (step.status === 'succeeded' || step.status === 'skipped') continue
+    if (signals.soft.aborted) return
+    // A run stopped after recording this step's failure but before ending the operation: end it, do not run it again.
+    if (step.status === 'failed') return endFailed(name, step)
+    const spec = kind.step(name, current)
+    // current is as the last write left it (a write returns what others changed), cancel_requested included. Once
+    // a step past the point of no return started (this one, resumed, included), the operation runs to its end.
+    const committed = pastPointOfNoReturn(kind, current)
+    if (!committed && (current.cancel_requested || signals.cancel.aborted)) return cancel()
+    await raceAbort(Promise.resolve(deps.hooks.beforeStep?.(current.id, name)), signals.hard)
+    signals.hard.throwIfAborted()
+    const resumed = step.status === 'running'
+    const running: OperationStep = {
+      ...step,
+      status: 'running',
+      started_at: iso(now()),
+      finished_at: null,
+      detail: resumed ? 'resumed after a restart' : null,
+      error: null,
+    }
+    await setStep(running)
+    signal = AbortSignal.any([
+      signals.hard,
+      ...(spec.interruptible ? [signals.soft] : []),
+      ...(spec.cancellable ? [signals.cancel] : []),
+    ])
+    const started = performance.now()
+    const seconds = () => (performance.now() - started) / 1000
+    const late = async () =>
+      spec.pastPointOfNoReturn && kind.lateCancelNote !== undefined && (await cancelRequested())
+        ? kind.lateCancelNote
+        : ''
+    let result: StepResult
+    try {
+      result = await raceAbort(spec.run(ctx), signal)
+    } catch (err) {
+      if (signals.hard.aborted) return
+      // Another process holds the operation now: write nothing more, it carries on from the store.
+      if (err instanceof LeaseLost) throw err
+      if (err instanceof StepCancelled || (signals.cancel.aborted && !spec.pastPointOfNoReturn)) return cancel()
+      // Stopping: the step stays running in the store, and is re-run (idempotently) on resume.
+      if (signals.soft.aborted) return
+      const error = toStepError(err)
+      deps.metrics?.observeStep(kind.kind, name, 'failed', seconds())
+      deps.metrics?.countFailure(kind.kind, error.code)
+      const detail = `${error.detail}${await late()}`
+      const failed: OperationStep = { ...running, status: 'failed', finished_at: iso(now()), detail, error }
+      await setStep(failed)
+      return endFailed(name, failed)
+    }
+    // Outside the step's try: a write that fails here is not the step's failure (it did its work). It ends this run
+    // with the step still running in the store, to be resumed, and re-run idempotently, from there.
+    deps.metrics?.observeStep(kind.kind, name, result.status, seconds())
+    const detail = `${result.detail}${await late()}`
+    await setStep({ ...running, status: result.status, finished_at: iso(now()), detail })
+    if (result.skipRest !== undefined) return finish('succeeded', null, result.skipRest)
+  }
+  await finish('succeeded', null, 'not run')
+}

@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto'
+import { clusterHolder, type LockValue, unheld } from './etcd-holders.ts'
+import type { EtcdKeys } from './etcd-keys.ts'
+import { absent, type Compare, del, type EtcdKv, type Kv, type Op, put, unchanged } from './etcd-kv.ts'
+import {
+  type CreateOperationOutcome,
+  LeaseLost,
+  type NewOperationEvent,
+  type OperationEvent,
+  type OperationPatch,
+  type OperationQuery,
+  type OperationRecord,
+  unfinishedState,
+  zeroOperationCounts,
+} from './store.ts'
+
+/** An operation as stored: the record, its lease, and the id of the write that made this version (as HandshakeDoc). */
+interface OperationDoc extends OperationRecord {
+  lease_owner: string | null
+  lease_until: number | null
+  write: string
+}
+
+interface Read {
+  kv: Kv
+  doc: OperationDoc
+}
+
+const parse = (kv: Kv) => JSON.parse(kv.value.toString('utf8')) as OperationDoc
+
+function toRecord({ lease_owner: _o, lease_until: _u, write: _w, ...record }: OperationDoc): OperationRecord {
+  return record
+}
+
+/** The lease is free, this owner's, ran out, or (with a name) held by an earlier process of the gateway of that name. */
+function claimable(doc: OperationDoc, owner: string, now: number, ownName?: string): boolean {
+  const held = doc.lease_owner
+  if (held === null || held === owner || (doc.lease_until !== null && doc.lease_until < now)) return true
+  return ownName !== undefined && (held === ownName || held.startsWith(`${ownName}/`))
+}
+
+const newestFirst = (a: Read, b: Read) =>
+  b.doc.created_at.localeCompare(a.doc.created_at) || b.kv.createRevision - a.kv.createRevision
+
+/**
+ * The operation journal in etcd. Each operation is one key; every unfinished operation holds one lock key per cluster
+ * (`locks/cluster/<name>`), created in the transaction that creates it only if that key is absent and no unfinished
+ * handshake's index key names the cluster, and deleted in the transaction that finishes it, as is its
+ * `unfinished/operation/<id>` key, which resuming reads. Writes compare the
+ * operation key's revision as read, so a fenced write commits only while its owner still holds the lease.
+ */
+export class EtcdOperations {
+  readonly #kv: EtcdKv
+  readonly #keys: EtcdKeys
+
+  constructor(kv: EtcdKv, keys: EtcdKeys) {
+    this.#kv = kv
+    this.#keys = keys
+  }
+
+  async #read(id: string): Promise<Read | undefined> {
+    const kv = await this.#kv.get(this.#keys.operation(id))
+    return kv === undefined ? undefined : { kv, doc: parse(kv) }
+  }
+
+  async #all(): Promise<Read[]> {
+    return (await this.#kv.list(this.#keys.operations())).map((kv) => ({ kv, doc: parse(kv) }))
+  }
+
+  #eventOp(id: string, at: string, event: NewOperationEvent): Op {
+    const value = JSON.stringify({ at, type: event.type, data: event.data })
+    return put(`${this.#keys.operationEvents(id)}${randomUUID()}`, value)
+  }
+
+  async create(op: OperationRecord): Promise<CreateOperationOutcome> {
+    const keys = this.#keys
+    const write = randomUUID()
+    const record: OperationRecord = { ...op, error: null, cancel_requested: false, finished_at: null }
+    const doc: OperationDoc = { ...record, lease_owner: null, lease_until: null, write }
+    const clusters = [...new Set(op.clusters)]
+    const idempotency = op.idempotency_key === null ? undefined : keys.operationIdempotency(op.idempotency_key)
+    const locking = unfinishedState(op.state)
+    const lock: LockValue = { kind: op.kind, id: op.id }
+    const compare: Compare[] = [
+      absent(keys.operation(op.id)),
+      ...(idempotency === undefined ? [] : [absent(idempotency)]),
+      ...(locking ? clusters.flatMap((c) => unheld(keys, c)) : []),
+    ]
+    const ops: Op[] = [
+      put(keys.operation(op.id), JSON.stringify(doc)),
+      ...(idempotency === undefined ? [] : [put(idempotency, op.id)]),
+      ...(locking ? clusters.map((c) => put(keys.clusterLock(c), JSON.stringify(lock))) : []),
+      ...(locking ? [put(keys.unfinishedOperation(op.id), op.id)] : []),
+      this.#eventOp(op.id, op.created_at, { type: 'state', data: { state: op.state } }),
+    ]
+    for (;;) {
+      if (await this.#kv.txn(compare, ops)) return { kind: 'created', operation: record }
+      // Refused: say by what, in the SQLite store's order; if that is gone meanwhile, try again.
+      const mine = await this.#read(op.id)
+      if (mine?.doc.write === write) return { kind: 'created', operation: record }
+      if (idempotency !== undefined) {
+        const existing = await this.byIdempotencyKey(op.idempotency_key as string)
+        if (existing !== undefined) {
+          return { kind: existing.request_hash === op.request_hash ? 'replayed' : 'key_conflict', operation: existing }
+        }
+      }
+      if (locking) {
+        for (const cluster of clusters) {
+          const holder = await clusterHolder(this.#kv, keys, cluster)
+          if (holder !== undefined) return { kind: 'cluster_busy', cluster, holder }
+        }
+      }
+      if (mine !== undefined) throw new Error(`an operation with id ${op.id} exists already`)
+    }
+  }
+
+  async byIdempotencyKey(key: string): Promise<OperationRecord | undefined> {
+    const entry = await this.#kv.get(this.#keys.operationIdempotency(key))
+    return entry === undefined ? undefined : this.get(entry.value.toString('utf8'))
+  }
+
+  async get(id: string): Promise<OperationRecord | undefined> {
+    const read = await this.#read(id)
+    return read === undefined ? undefined : toRecord(read.doc)
+  }
+
+  async list({ kind, state, cluster, limit }: OperationQuery): Promise<OperationRecord[]> {
+    return (await this.#all())
+      .filter(
+        ({ doc }) =>
+          (kind === undefined || doc.kind === kind) &&
+          (state === undefined || doc.state === state) &&
+          (cluster === undefined || doc.clusters.includes(cluster)),
+      )
+      .sort(newestFirst)
+      .slice(0, limit)
+      .map((r) => toRecord(r.doc))
+  }
+
+  async update(id: string, patch: OperationPatch, at: string, event?: NewOperationEvent, owner?: string) {
+    const keys = this.#keys
+    const write = randomUUID()
+    const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as OperationPatch
+    for (;;) {
+      const read = await this.#read(id)
+      if (read === undefined) throw new Error(`no operation ${id} to update`)
+      const { kv, doc } = read
+      if (doc.write === write) return { cancel_requested: doc.cancel_requested }
+      if (owner !== undefined && (doc.lease_owner !== owner || !unfinishedState(doc.state))) {
+        throw new LeaseLost(id, 'operation')
+      }
+      const next: OperationDoc = { ...doc, ...changes, updated_at: at, write }
+      if (!unfinishedState(doc.state) && unfinishedState(next.state)) {
+        throw new Error(`operation ${id} has finished already`)
+      }
+      const ops: Op[] = [put(keys.operation(id), JSON.stringify(next))]
+      if (unfinishedState(doc.state) && !unfinishedState(next.state)) {
+        for (const cluster of new Set(doc.clusters)) ops.push(del(keys.clusterLock(cluster)))
+        ops.push(del(keys.unfinishedOperation(id)))
+      }
+      if (event !== undefined) ops.push(this.#eventOp(id, at, event))
+      if (await this.#kv.txn([unchanged(keys.operation(id), kv)], ops)) {
+        return { cancel_requested: next.cancel_requested }
+      }
+    }
+  }
+
+  /** Rewrites the operation with `change` applied while it is as read ('keep': nothing to write). */
+  async #rewrite(
+    id: string,
+    change: (doc: OperationDoc) => OperationDoc | 'keep',
+  ): Promise<{ before: OperationDoc; after: OperationDoc } | undefined> {
+    const key = this.#keys.operation(id)
+    for (;;) {
+      const read = await this.#read(id)
+      if (read === undefined) return undefined
+      const next = change(read.doc)
+      if (next === 'keep') return { before: read.doc, after: read.doc }
+      if (await this.#kv.txn([unchanged(key, read.kv)], [put(key, JSON.stringify(next))])) {
+        return { before: read.doc, after: next }
+      }
+    }
+  }
+
+  async requestCancel(id: string, at: string) {
+    const done = await this.#rewrite(id, (doc) =>
+      unfinishedState(doc.state) ? { ...doc, cancel_requested: true, updated_at: at, write: randomUUID() } : 'keep',
+    )
+    return done === undefined ? undefined : toRecord(done.after)
+  }
+
+  async cancelRequested(id: string) {
+    return (await this.#read(id))?.doc.cancel_requested ?? false
+  }
+
+  async resumable(owner: string, now: number, ownName?: string) {
+    // Only the unfinished ones, found through the key each holds while unfinished.
+    const ids = (await this.#kv.list(this.#keys.unfinishedOperations())).map((kv) => kv.value.toString('utf8'))
+    const kvs = await this.#kv.getMany(ids.map((id) => this.#keys.operation(id)))
+    return kvs
+      .filter((kv): kv is Kv => kv !== undefined)
+      .map((kv) => ({ kv, doc: parse(kv) }))
+      .filter((r) => unfinishedState(r.doc.state) && claimable(r.doc, owner, now, ownName))
+      .sort((a, b) => newestFirst(b, a))
+      .map((r) => toRecord(r.doc))
+  }
+
+  async claim(id: string, owner: string, now: number, until: number, ownName?: string) {
+    const write = randomUUID()
+    let claimed = false
+    await this.#rewrite(id, (doc) => {
+      // A retried transaction that was applied reads back as its own write.
+      claimed = doc.write === write || (unfinishedState(doc.state) && claimable(doc, owner, now, ownName))
+      if (!claimed || doc.write === write) return 'keep'
+      return { ...doc, lease_owner: owner, lease_until: until, write }
+    })
+    return claimed
+  }
+
+  async release(id: string, owner: string) {
+    await this.#rewrite(id, (doc) =>
+      doc.lease_owner === owner ? { ...doc, lease_owner: null, lease_until: null, write: randomUUID() } : 'keep',
+    )
+  }
+
+  async events(id: string, afterSeq: number): Promise<OperationEvent[]> {
+    return (await this.#kv.list(this.#keys.operationEvents(id)))
+      .filter((kv) => kv.createRevision > afterSeq)
+      .sort((a, b) => a.createRevision - b.createRevision)
+      .map((kv) => {
+        const { at, type, data } = JSON.parse(kv.value.toString('utf8')) as Omit<OperationEvent, 'seq' | 'operation_id'>
+        return { seq: kv.createRevision, operation_id: id, at, type, data }
+      })
+  }
+
+  async count() {
+    const counts = zeroOperationCounts()
+    for (const { doc } of await this.#all()) {
+      const ofKind = counts[doc.kind]
+      if (ofKind !== undefined) ofKind[doc.state] += 1
+    }
+    return counts
+  }
+
+  async currentEpoch(): Promise<number> {
+    const kv = await this.#kv.get(this.#keys.epoch())
+    return kv === undefined ? 0 : (JSON.parse(kv.value.toString('utf8')) as { epoch: number }).epoch
+  }
+
+  /** A compare-and-swap loop; the write id recognises a retried transaction that was applied already. */
+  async bumpEpoch(): Promise<number> {
+    const key = this.#keys.epoch()
+    const write = randomUUID()
+    for (;;) {
+      const kv = await this.#kv.get(key)
+      const current =
+        kv === undefined
+          ? { epoch: 0, write: '' }
+          : (JSON.parse(kv.value.toString('utf8')) as {
+              epoch: number
+              write: string
+            })
+      if (current.write === write) return current.epoch
+      const epoch = current.epoch + 1
+      if (await this.#kv.txn([unchanged(key, kv)], [put(key, JSON.stringify({ epoch, write }))])) return epoch
+    }
+  }
+}

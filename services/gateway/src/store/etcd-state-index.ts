@@ -1,0 +1,84 @@
+import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
+import type { EtcdKeys } from './etcd-keys.ts'
+import { type EtcdKv, type Kv, put, unchanged } from './etcd-kv.ts'
+import type { HandshakeRecord } from './store.ts'
+
+const STATES: HandshakeState[] = ['pending', 'running', 'succeeded', 'failed', 'cancelled']
+/** The meta key that says every handshake has its `by-state/` key (stores written before it had none). */
+const BUILT = 'by_state_index'
+
+type Doc = Pick<HandshakeRecord, 'id' | 'state' | 'created_at'>
+
+/**
+ * The `by-state/<state>/<created_at>/<id>` keys: one per handshake, moved by the transaction that changes its state,
+ * so listing the newest of a state, or counting each state, reads those keys, not every handshake.
+ */
+export class EtcdStateIndex {
+  readonly #kv: EtcdKv
+  readonly #keys: EtcdKeys
+  #built: Promise<void> | undefined
+
+  constructor(kv: EtcdKv, keys: EtcdKeys) {
+    this.#kv = kv
+    this.#keys = keys
+  }
+
+  /**
+   * Once per process: writes the key of every handshake a gateway before this index stored, each only while that
+   * handshake is as read (a concurrent transition writes its own), then marks the index built.
+   */
+  ready(): Promise<void> {
+    this.#built ??= this.#build().catch((err: unknown) => {
+      this.#built = undefined
+      throw err
+    })
+    return this.#built
+  }
+
+  async #build(): Promise<void> {
+    if ((await this.#kv.get(this.#keys.meta(BUILT))) !== undefined) return
+    for (const kv of await this.#kv.list(this.#keys.handshakes())) {
+      let current: Kv | undefined = kv
+      while (current !== undefined) {
+        const doc = JSON.parse(current.value.toString('utf8')) as Doc
+        const ops = [put(this.#keys.byStateEntry(doc), doc.id)]
+        if (await this.#kv.txn([unchanged(current.key, current)], ops)) break
+        current = await this.#kv.get(current.key)
+      }
+    }
+    await this.#kv.txn([], [put(this.#keys.meta(BUILT), 'v1')])
+  }
+
+  /**
+   * The ids of the newest `limit` handshakes (of one state, or of all), ordered as the SQLite store orders them
+   * (created_at, then creation), with the revision they were read at. Each state's folder gives its newest `limit`
+   * keys; those created at the same moment as the last one kept are all read, since key order breaks that tie by id.
+   */
+  async newest(state: HandshakeState | undefined, limit: number): Promise<{ revision: number; ids: string[] }> {
+    await this.ready()
+    const states = state === undefined ? STATES : [state]
+    const first = await this.#kv.newestUnder(
+      states.map((s) => this.#keys.byState(s)),
+      limit,
+    )
+    const entries = first.kvs.flatMap((kvs, i) => kvs.map((kv) => ({ state: states[i] as HandshakeState, kv })))
+    const createdAt = (kv: Kv, s: HandshakeState) =>
+      decodeURIComponent(kv.key.slice(this.#keys.byState(s).length).split('/')[0] ?? '')
+    const sorted = entries.map((e) => ({ ...e, at: createdAt(e.kv, e.state) })).sort((a, b) => b.at.localeCompare(a.at))
+    const boundary = sorted[limit - 1]?.at
+    if (boundary === undefined) return { revision: first.revision, ids: sorted.map((e) => e.kv.value.toString()) }
+    const kept = sorted.filter((e) => e.at > boundary).map((e) => e.kv.value.toString())
+    const tied = await this.#kv.newestUnder(
+      states.map((s) => this.#keys.byStateAt(s, boundary)),
+      0,
+      first.revision,
+    )
+    return { revision: first.revision, ids: [...kept, ...tied.kvs.flat().map((kv) => kv.value.toString())] }
+  }
+
+  async counts(): Promise<Record<HandshakeState, number>> {
+    await this.ready()
+    const n = await this.#kv.countUnder(STATES.map((s) => this.#keys.byState(s)))
+    return Object.fromEntries(STATES.map((s, i) => [s, n[i] ?? 0])) as Record<HandshakeState, number>
+  }
+}

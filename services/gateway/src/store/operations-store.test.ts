@@ -1,0 +1,302 @@
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { useEtcdCluster } from '../../test/helpers/etcd-cluster.ts'
+import { tempDir } from '../../test/helpers/gateway.ts'
+import { AT, record, secondary } from '../../test/helpers/store-contract.ts'
+import { EtcdStore } from './etcd-store.ts'
+import { SqliteStore } from './sqlite-store.ts'
+import { type CreateOutcome, LeaseLost, type OperationRecord, type Store } from './store.ts'
+
+const etcd = useEtcdCluster()
+
+let created = 0
+/** A pending switchover of dc1 and dc2, each one created a second after the last. */
+function operation(over: Partial<OperationRecord> = {}): OperationRecord {
+  created += 1
+  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, created)).toISOString()
+  return {
+    id: randomUUID(),
+    kind: 'switchover',
+    state: 'pending',
+    clusters: ['dc1', 'dc2'],
+    subject: { primary: 'dc1', secondary: 'dc2' },
+    data: {},
+    steps: [
+      { name: 'demote_primary', status: 'pending', started_at: null, finished_at: null, detail: null, error: null },
+    ],
+    error: null,
+    cancel_requested: false,
+    idempotency_key: null,
+    request_hash: null,
+    created_at: at,
+    updated_at: at,
+    finished_at: null,
+    ...over,
+  }
+}
+
+const primary = { ...secondary, name: 'dc1', role: 'primary' as const }
+
+async function handshakeId(outcome: Promise<CreateOutcome>): Promise<string> {
+  const o = await outcome
+  if (o.kind !== 'created') throw new Error(`handshake not created: ${o.kind}`)
+  return o.handshake.id
+}
+
+/** The same tests against each store, on fresh data every test. */
+function operationsContract(name: string, open: () => { store: Store; another: () => Store; close: () => void }) {
+  describe(`${name}: the operation journal, cluster locks, epochs and roles`, () => {
+    let store: Store
+    let sut: ReturnType<typeof open>
+    const others: Store[] = []
+    const another = () => {
+      const s = sut.another()
+      others.push(s)
+      return s
+    }
+    beforeEach(() => {
+      sut = open()
+      store = sut.store
+    })
+    afterEach(async () => {
+      for (const s of others.splice(0)) await s.close()
+      await store.close()
+      sut.close()
+    })
+
+    it('creates an operation with its first event, replays its idempotency key, refuses the key with another body', async () => {
+      const op = operation({ idempotency_key: 'k1', request_hash: 'h1' })
+      const made = await store.createOperation(op)
+      expect(made).toEqual({ kind: 'created', operation: op })
+      expect(await another().getOperation(op.id)).toEqual(op)
+      expect(await store.operationByIdempotencyKey('k1')).toEqual(op)
+      expect(await store.operationByIdempotencyKey('k2')).toBeUndefined()
+      // Answered before the clusters are looked at, though the first one holds them.
+      expect(await store.createOperation(operation({ idempotency_key: 'k1', request_hash: 'h1' }))).toEqual({
+        kind: 'replayed',
+        operation: op,
+      })
+      expect(await store.createOperation(operation({ idempotency_key: 'k1', request_hash: 'h2' }))).toEqual({
+        kind: 'key_conflict',
+        operation: op,
+      })
+      const events = await store.operationEvents(op.id, 0)
+      expect(events).toMatchObject([
+        { operation_id: op.id, at: op.created_at, type: 'state', data: { state: 'pending' } },
+      ])
+    })
+
+    it('refuses an operation on a cluster an unfinished handshake holds, as primary or as secondary', async () => {
+      const h = await handshakeId(store.createHandshake(record()))
+      const holder = { kind: 'handshake', id: h, state: 'pending' }
+      expect(await store.createOperation(operation({ clusters: ['dc9', 'dc2'] }))).toEqual({
+        kind: 'cluster_busy',
+        cluster: 'dc2',
+        holder,
+      })
+      expect(await store.createOperation(operation({ kind: 'drill', clusters: ['dc1'] }))).toEqual({
+        kind: 'cluster_busy',
+        cluster: 'dc1',
+        holder,
+      })
+      expect(await store.listOperations({ limit: 10 })).toEqual([])
+      await store.updateHandshake(h, { state: 'succeeded', finished_at: AT }, AT)
+      expect((await store.createOperation(operation())).kind).toBe('created')
+    })
+
+    it('refuses a handshake, a role change and a delete on a cluster an unfinished operation holds', async () => {
+      expect((await store.upsertCluster(primary)).kind).toBe('created')
+      expect((await store.upsertCluster(secondary)).kind).toBe('created')
+      const op = operation({ clusters: ['dc2'] })
+      await store.createOperation(op)
+      const holder = { kind: 'switchover', id: op.id, state: 'pending' }
+      expect(await store.createHandshake(record())).toEqual({ kind: 'cluster_busy', cluster: 'dc2', holder })
+      expect(await store.createHandshake(record({ primary: 'dc2', secondary: 'dc3', secondary_id: 'dc3' }))).toEqual({
+        kind: 'cluster_busy',
+        cluster: 'dc2',
+        holder,
+      })
+      expect(await store.upsertCluster({ ...secondary, role: 'primary' })).toEqual({
+        kind: 'in_use',
+        handshake: op.id,
+        holder,
+      })
+      expect(await store.deleteCluster('dc2')).toBe('in_use')
+      // Its agent may change while held, and the holder itself records the role Vault reports.
+      expect((await store.upsertCluster({ ...secondary, agent_url: 'http://b:2' })).kind).toBe('replaced')
+      await store.setClusterRole('dc2', 'primary', '2026-01-02T00:00:00.000Z')
+      expect(await another().getCluster('dc2')).toMatchObject({
+        role: 'primary',
+        agent_url: 'http://b:2',
+        updated_at: '2026-01-02T00:00:00.000Z',
+      })
+      // Unheld clusters are free: the other one takes a handshake.
+      expect((await store.createHandshake(record({ secondary: 'dc3', secondary_id: 'dc3' }))).kind).toBe('created')
+
+      await store.updateOperation(op.id, { state: 'failed', finished_at: AT }, AT)
+      expect((await store.createHandshake(record({ primary: 'dc1', secondary: 'dc2' }))).kind).toBe('created')
+      expect(await store.deleteCluster('dc4')).toBe('not_found')
+    })
+
+    it('lets no two racing operations hold the same cluster', async () => {
+      const racing = await Promise.all([
+        store.createOperation(operation({ clusters: ['dc1', 'dc2'] })),
+        another().createOperation(operation({ clusters: ['dc2', 'dc3'] })),
+        another().createOperation(operation({ kind: 'drill', clusters: ['dc3'] })),
+      ])
+      const kinds = racing.map((o) => o.kind)
+      expect(kinds.filter((k) => k === 'created').length).toBeGreaterThanOrEqual(1)
+      const winners = racing.flatMap((o) => (o.kind === 'created' ? [o.operation] : []))
+      // No two created operations share a cluster.
+      const held = winners.flatMap((o) => o.clusters)
+      expect(new Set(held).size).toBe(held.length)
+      for (const o of racing) {
+        if (o.kind === 'cluster_busy') expect(winners.map((w) => w.id)).toContain(o.holder.id)
+      }
+    })
+
+    it('lists newest first, by kind, state and cluster, up to the limit', async () => {
+      const a = operation({ clusters: ['dc1', 'dc2'] })
+      const b = operation({ kind: 'drill', clusters: ['dc3'] })
+      const c = operation({ kind: 'drill', clusters: ['dc4'] })
+      for (const op of [a, b, c]) expect((await store.createOperation(op)).kind).toBe('created')
+      await store.updateOperation(a.id, { state: 'succeeded', finished_at: AT }, AT)
+      const ids = (ops: OperationRecord[]) => ops.map((o) => o.id)
+      expect(ids(await store.listOperations({ limit: 10 }))).toEqual([c.id, b.id, a.id])
+      expect(ids(await store.listOperations({ limit: 2 }))).toEqual([c.id, b.id])
+      expect(ids(await store.listOperations({ kind: 'drill', limit: 10 }))).toEqual([c.id, b.id])
+      expect(ids(await store.listOperations({ state: 'succeeded', limit: 10 }))).toEqual([a.id])
+      expect(ids(await store.listOperations({ cluster: 'dc2', limit: 10 }))).toEqual([a.id])
+      expect(ids(await store.listOperations({ kind: 'drill', state: 'pending', cluster: 'dc4', limit: 10 }))).toEqual([
+        c.id,
+      ])
+      expect(await store.listOperations({ kind: 'failover', limit: 10 })).toEqual([])
+    })
+
+    it('fences writes with the lease: another owner, or a finished operation, gets LeaseLost', async () => {
+      const op = operation()
+      await store.createOperation(op)
+      expect(await store.claimOperation(op.id, 'gw-a/1', 1000, 5000)).toBe(true)
+      const other = another()
+      expect(await other.claimOperation(op.id, 'gw-b/1', 2000, 6000)).toBe(false)
+      await expect(other.updateOperation(op.id, { state: 'running' }, AT, undefined, 'gw-b/1')).rejects.toBeInstanceOf(
+        LeaseLost,
+      )
+      const steps = [{ ...op.steps[0], status: 'running' as const, started_at: AT }] as OperationRecord['steps']
+      const event = { type: 'step' as const, data: { name: 'demote_primary', status: 'running' } }
+      expect(
+        await store.updateOperation(op.id, { state: 'running', steps, data: { seen: 1 } }, AT, event, 'gw-a/1'),
+      ).toEqual({ cancel_requested: false })
+      expect(await other.getOperation(op.id)).toMatchObject({ state: 'running', steps, data: { seen: 1 } })
+      await store.updateOperation(op.id, { state: 'succeeded', finished_at: AT }, AT, undefined, 'gw-a/1')
+      await expect(
+        store.updateOperation(op.id, { data: { late: true } }, AT, undefined, 'gw-a/1'),
+      ).rejects.toBeInstanceOf(LeaseLost)
+      await expect(store.updateOperation('no-such-operation', { state: 'running' }, AT)).rejects.toThrow(
+        /no-such-operation/,
+      )
+      // The write that failed left no event behind.
+      expect((await store.operationEvents(op.id, 0)).map((e) => e.type)).toEqual(['state', 'step'])
+    })
+
+    it('claims, releases, lists resumable operations, and takes over an earlier process of its own gateway', async () => {
+      const [a, b, done] = [operation(), operation({ clusters: ['dc3'] }), operation({ clusters: ['dc4'] })]
+      for (const op of [a, b, done]) await store.createOperation(op)
+      await store.updateOperation(done.id, { state: 'cancelled', finished_at: AT }, AT)
+      expect(await store.claimOperation(done.id, 'gw-a/1', 1000, 5000)).toBe(false)
+      expect((await store.resumableOperations('gw-a/1', 1000)).map((o) => o.id)).toEqual([a.id, b.id])
+      expect(await store.claimOperation(a.id, 'gw-a/1', 1000, 5000)).toBe(true)
+      expect(await store.claimOperation(a.id, 'gw-a/1', 2000, 6000)).toBe(true)
+      expect((await store.resumableOperations('gw-b/1', 2000)).map((o) => o.id)).toEqual([b.id])
+      // Its restart (gw-a/2) takes it over at once with its name; anyone once the lease ran out.
+      expect(await store.claimOperation(a.id, 'gw-b/1', 3000, 7000)).toBe(false)
+      expect((await store.resumableOperations('gw-a/2', 3000, 'gw-a')).map((o) => o.id)).toEqual([a.id, b.id])
+      expect(await store.claimOperation(a.id, 'gw-a/2', 3000, 7000, 'gw-a')).toBe(true)
+      expect(await store.claimOperation(a.id, 'gw-b/1', 7001, 9000)).toBe(true)
+      await store.releaseOperation(a.id, 'gw-a/2')
+      expect(await store.claimOperation(a.id, 'gw-c/1', 7002, 9000)).toBe(false)
+      await store.releaseOperation(a.id, 'gw-b/1')
+      expect(await store.claimOperation(a.id, 'gw-c/1', 7002, 9000)).toBe(true)
+      expect(await store.claimOperation('no-such-operation', 'gw-c/1', 7002, 9000)).toBe(false)
+    })
+
+    it('flags a cancellation on an unfinished operation only, seen by the next write', async () => {
+      const [op, finished] = [operation(), operation({ clusters: ['dc3'] })]
+      await store.createOperation(op)
+      await store.createOperation(finished)
+      await store.updateOperation(finished.id, { state: 'succeeded', finished_at: AT }, AT)
+      expect(await store.operationCancelRequested(op.id)).toBe(false)
+      expect(await another().requestCancelOperation(op.id, AT)).toMatchObject({ id: op.id, cancel_requested: true })
+      expect(await store.operationCancelRequested(op.id)).toBe(true)
+      expect(await store.updateOperation(op.id, { state: 'running' }, AT)).toEqual({ cancel_requested: true })
+      expect(await store.requestCancelOperation(finished.id, AT)).toMatchObject({ cancel_requested: false })
+      expect(await store.requestCancelOperation('no-such-operation', AT)).toBeUndefined()
+      expect(await store.operationCancelRequested('no-such-operation')).toBe(false)
+    })
+
+    it('answers the events after a sequence number, in order, of that operation only', async () => {
+      const [a, b] = [operation(), operation({ clusters: ['dc3'] })]
+      await store.createOperation(a)
+      await store.createOperation(b)
+      await store.updateOperation(a.id, { state: 'running' }, AT, { type: 'state', data: { state: 'running' } })
+      await store.updateOperation(b.id, { data: { x: 1 } }, AT, { type: 'note', data: { n: 1 } })
+      await store.updateOperation(a.id, {}, AT, { type: 'checks', data: { ok: true } })
+      const all = await store.operationEvents(a.id, 0)
+      expect(all.map((e) => e.type)).toEqual(['state', 'state', 'checks'])
+      expect(all.every((e, i) => i === 0 || e.seq > (all[i - 1]?.seq ?? 0))).toBe(true)
+      expect(await store.operationEvents(a.id, all[0]?.seq ?? 0)).toEqual(all.slice(1))
+      expect(await store.operationEvents(a.id, all[2]?.seq ?? 0)).toEqual([])
+      expect(await store.operationEvents('no-such-operation', 0)).toEqual([])
+    })
+
+    it('counts operations by kind and state', async () => {
+      const zero = { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
+      expect(await store.countOperations()).toEqual({ switchover: zero, drill: zero, failover: zero, rejoin: zero })
+      const [a, b, c] = [operation(), operation({ kind: 'drill', clusters: ['dc3'] }), operation({ clusters: ['dc4'] })]
+      for (const op of [a, b, c]) await store.createOperation(op)
+      await store.updateOperation(a.id, { state: 'failed', finished_at: AT }, AT)
+      expect(await store.countOperations()).toEqual({
+        switchover: { ...zero, pending: 1, failed: 1 },
+        drill: { ...zero, pending: 1 },
+        failover: zero,
+        rejoin: zero,
+      })
+    })
+
+    it('bumps the fencing epoch atomically: 20 concurrent bumps from two gateways answer 1..20', async () => {
+      expect(await store.currentEpoch()).toBe(0)
+      const other = another()
+      const bumps = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store : other).bumpEpoch()))
+      expect([...bumps].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+      expect(await another().currentEpoch()).toBe(20)
+    })
+
+    it('records a cluster role as Vault reports it, and nothing for an unknown cluster', async () => {
+      await store.upsertCluster(primary)
+      await store.setClusterRole('dc1', 'secondary', '2026-01-03T00:00:00.000Z')
+      expect(await store.getCluster('dc1')).toEqual({
+        ...primary,
+        role: 'secondary',
+        updated_at: '2026-01-03T00:00:00.000Z',
+      })
+      await store.setClusterRole('dc7', 'primary', AT)
+      expect(await store.getCluster('dc7')).toBeUndefined()
+    })
+  })
+}
+
+operationsContract('SqliteStore', () => {
+  const dir = tempDir()
+  const path = join(dir.dir, 'gateway.sqlite')
+  return { store: new SqliteStore(path), another: () => new SqliteStore(path), close: dir.cleanup }
+})
+
+operationsContract('EtcdStore', () => {
+  const settings = {
+    hosts: etcd.cluster.endpoints.map((e) => `http://${e}`),
+    prefix: etcd.cluster.freshPrefix(),
+    callTimeoutMs: 2_000,
+  }
+  return { store: new EtcdStore(settings), another: () => new EtcdStore(settings), close: () => {} }
+})

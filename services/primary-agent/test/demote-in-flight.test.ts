@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { startVaultInterposer } from './helpers/vault-interposer.ts'
+import { startPrimaryAgent, startTestCluster } from './helpers.ts'
+
+/**
+ * Demote refuses a primary that still has an unfinished operation on it: a mint or revocation this agent has sent
+ * Vault and not had answered. Demoting under it would cut it off half done (a token minted on a cluster that is no
+ * longer the primary, a revocation that may or may not have happened).
+ */
+describe('demoteDrPrimary while a mint or revocation is in flight', () => {
+  const closers: Array<() => Promise<void>> = []
+  afterEach(async () => {
+    await Promise.all(closers.splice(0).map((close) => close()))
+  })
+
+  it.each([
+    ['mint', '/v1/dr/primary/secondary-token', { secondary_id: 'dc2' }],
+    ['revoke', '/v1/dr/primary/revoke-secondary', { secondary_id: 'dc2' }],
+  ])(
+    'refuses with 409 AGENT_ERR_OPERATION_IN_FLIGHT during a %s, and demotes once it answered',
+    async (kind, url, body) => {
+      const cluster = await startTestCluster()
+      let release: () => void = () => {}
+      const held = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      let arrived: () => void = () => {}
+      const reached = new Promise<void>((resolve) => {
+        arrived = resolve
+      })
+      let holding = false
+      const hop = await startVaultInterposer(cluster.apiUrl, async (request, forward) => {
+        if (request.path !== `/v1/sys/replication${url.slice(3)}` || !holding) return forward()
+        arrived()
+        await held
+        return forward()
+      })
+      const agent = await startPrimaryAgent(cluster, { VAULT_ADDR: hop.url })
+      closers.push(
+        () => agent.close(),
+        () => hop.close(),
+        () => cluster.close(),
+      )
+      expect((await agent.call('POST', '/v1/dr/primary/enable', {})).status).toBe(200)
+      // An id to revoke: minted before anything is held.
+      if (kind === 'revoke') expect((await agent.call('POST', '/v1/dr/primary/secondary-token', body)).status).toBe(201)
+      holding = true
+
+      const inFlight = agent.call('POST', url, body)
+      await reached
+      const refused = await agent.call('POST', '/v1/dr/primary/demote')
+      expect(refused.status).toBe(409)
+      expect(refused.headers['content-type']).toContain('application/problem+json')
+      expect(refused.json).toMatchObject({
+        code: 'AGENT_ERR_OPERATION_IN_FLIGHT',
+        detail: `In flight on this agent: ${kind}.`,
+        fix: expect.stringContaining('wait until'),
+      })
+      expect(cluster.state().drMode).toBe('primary')
+
+      release()
+      expect((await inFlight).status).toBeLessThan(300)
+      const demoted = await agent.call('POST', '/v1/dr/primary/demote')
+      expect(demoted.status, JSON.stringify(demoted.json)).toBe(200)
+      expect(cluster.state().drMode).toBe('secondary')
+    },
+  )
+})
