@@ -1,13 +1,15 @@
+import type { OperationKind, StepSpec } from '../operations/operation-kind.ts'
+import type { OperationRecord } from '../operations/operation-record.ts'
 import { parseRoleStep } from '../role-changes/role-step-names.ts'
 import { roleStepSpec } from '../role-changes/role-steps.ts'
 import { undoDemote } from '../role-changes/undo-demote.ts'
 import { durationMs } from '../switchovers/durations.ts'
 import { hookStep } from '../switchovers/hook-steps.ts'
-import type { OperationKind, OperationRecord, StepSpec } from '../switchovers/pending-contracts.ts'
 import { roleChangePreflight } from '../switchovers/preflight.step.ts'
 import { type RoleChangeRun, roleChangeRun } from '../switchovers/role-change-run.ts'
 import { switchoverNeededS } from '../switchovers/switchover.kind.ts'
 import type { SwitchoverDeps } from '../switchovers/switchover-deps.ts'
+import { type KindDeps, switchoverDepsOf } from '../switchovers/switchover-deps-of.ts'
 import { BACK, OUT } from './drill-plan.ts'
 import { summarizeDrill } from './drill-report.ts'
 import { DrillSubject } from './drills.schemas.ts'
@@ -26,7 +28,8 @@ export const DRILL_LATE_CANCEL =
  * primary's write acceptance is checked, the switchover back (back.*), post-hook; data.report holds each leg's RTO
  * (write-unavailable window) and RPO (WALs lost), the hold's checks and the warnings.
  */
-export function drillKind(deps: SwitchoverDeps): OperationKind<OperationRecord, RoleChangeRun> {
+export function drillKind(kindDeps: KindDeps): OperationKind<OperationRecord, RoleChangeRun> {
+  const deps = switchoverDepsOf(kindDeps)
   return {
     kind: 'drill',
     step(name, record): StepSpec<RoleChangeRun> {

@@ -1,15 +1,14 @@
 import { bodyProblemResponses, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { IdempotencyHeaders } from '../handshakes/handshakes.schemas.ts'
-import { Operation, toPublicOperation } from '../switchovers/pending-contracts.ts'
+import { journalAsOperation } from '../operations/operation-view.ts'
+import { Operation } from '../operations/operations.schemas.ts'
+import { type KindDeps, switchoverDepsOf } from '../switchovers/switchover-deps-of.ts'
 import { CreateDrillBody } from './drills.schemas.ts'
-import type { DrillsService } from './drills.service.ts'
+import { createDrillsService } from './drills.service.ts'
 
-export interface DrillsRoutesOptions {
-  drills: DrillsService
-}
-
-export const drillsRoutes: FastifyPluginAsyncZod<DrillsRoutesOptions> = async (app, { drills }) => {
+export const drillsRoutes: FastifyPluginAsyncZod<{ deps: KindDeps }> = async (app, { deps }) => {
+  const drills = createDrillsService(switchoverDepsOf(deps))
   app.post(
     '/drills',
     {
@@ -45,7 +44,7 @@ export const drillsRoutes: FastifyPluginAsyncZod<DrillsRoutesOptions> = async (a
       return reply
         .status(created ? 202 : 200)
         .header('location', `/v1/operations/${operation.id}`)
-        .send(toPublicOperation(operation))
+        .send(journalAsOperation(operation))
     },
   )
 }

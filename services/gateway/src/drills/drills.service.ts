@@ -1,6 +1,6 @@
+import type { OperationRecord } from '../operations/operation-record.ts'
 import { newLeg, reversed } from '../role-changes/leg.ts'
 import { inspectPair } from '../switchovers/inspect-pair.ts'
-import type { OperationRecord } from '../switchovers/pending-contracts.ts'
 import type { SwitchoverDeps } from '../switchovers/switchover-deps.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
 import { newRoleChangeRecord, replayed } from '../switchovers/switchovers.service.ts'

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { StepResult } from '../switchovers/pending-contracts.ts'
+import type { StepResult } from '../operations/step.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { HoldProgress } from './drills.schemas.ts'
 

@@ -1,5 +1,5 @@
-import type { StepResult } from '../switchovers/pending-contracts.ts'
-import { toStepError } from '../switchovers/pending-contracts.ts'
+import type { StepResult } from '../operations/step.ts'
+import { toStepError } from '../operations/step.ts'
 import { callHook, type HookPayload } from './call-hook.ts'
 import type { HookSettings } from './hook-settings.ts'
 

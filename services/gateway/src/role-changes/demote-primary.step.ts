@@ -1,4 +1,4 @@
-import type { StepResult } from '../switchovers/pending-contracts.ts'
+import type { StepResult } from '../operations/step.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
 import { clusterIdOf, drMode, lastWalOf } from './cluster-roles.ts'
 import { iso, type LegKey, type RoleChangeContext } from './role-change-context.ts'

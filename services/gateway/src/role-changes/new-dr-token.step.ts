@@ -1,4 +1,4 @@
-import type { StepResult } from '../switchovers/pending-contracts.ts'
+import type { StepResult } from '../operations/step.ts'
 import type { LegKey, RoleChangeContext } from './role-change-context.ts'
 
 /**

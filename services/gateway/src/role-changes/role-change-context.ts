@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type { ClusterAgentClient } from '../agents/cluster-agent-client.ts'
 import type { ClusterRole } from '../clusters/clusters.schemas.ts'
-import type { ClusterAgentClient } from '../switchovers/pending-contracts.ts'
 import type { Leg } from './leg.ts'
 
 export interface RoleChangeSettings {
@@ -13,6 +13,12 @@ export interface RoleChangeSettings {
   activationTtl: string
 }
 
+/** The agent operations a role change uses, on whichever side of the pair a cluster is now. */
+export type RoleChangeClient = Pick<
+  ClusterAgentClient,
+  'status' | 'demote' | 'promote' | 'updatePrimary' | 'generatePublicKey' | 'mintToken' | 'revoke' | 'checkWrites'
+>
+
 /** What the shared role-change steps need from the operation running them; switchover and drill build it. */
 export interface RoleChangeContext {
   operationId: string
@@ -24,7 +30,7 @@ export interface RoleChangeContext {
   saveLeg(key: LegKey, patch: Partial<Leg>): Promise<void>
   /** A note in the operation's warnings (and event stream); never a secret. */
   warn(text: string): Promise<void>
-  client(cluster: string): ClusterAgentClient
+  client(cluster: string): RoleChangeClient
   /** A new fencing epoch for the next role change; agents refuse anything older afterwards. */
   bumpEpoch(): Promise<number>
   /** The registry says what Vault now reports. */

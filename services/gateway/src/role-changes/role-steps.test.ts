@@ -2,13 +2,12 @@ import { CodedError } from '@vault-dr/core'
 import type { FastifyBaseLogger } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import type { ClusterStatus } from '../agents/agent-types.ts'
-import type { ClusterAgentClient } from '../switchovers/pending-contracts.ts'
 import { demotePrimary } from './demote-primary.step.ts'
 import { followNewPrimary } from './follow-new-primary.step.ts'
 import { type Leg, newLeg } from './leg.ts'
 import { newDrOperationToken } from './new-dr-token.step.ts'
 import { promoteSecondary } from './promote-secondary.step.ts'
-import type { LegKey, RoleChangeContext } from './role-change-context.ts'
+import type { LegKey, RoleChangeClient, RoleChangeContext } from './role-change-context.ts'
 import { undoDemote } from './undo-demote.ts'
 import { verifyNewPrimary } from './verify-new-primary.step.ts'
 import { verifyPairs } from './verify-pairs.step.ts'
@@ -104,7 +103,7 @@ function world(names: string[]) {
   }
   const refused = (code: string, detail: string) => new CodedError({ code, status: 409, title: code }, detail)
   const result = (c: FakeCluster) => ({ changed: true, detail: 'ok', warnings: [], status: status(c) })
-  const client = (name: string): ClusterAgentClient => {
+  const client = (name: string): RoleChangeClient => {
     const c = get(name)
     const change = (what: string, epoch?: number) => {
       changes.push(`${what} ${name}`)
@@ -132,7 +131,7 @@ function world(names: string[]) {
       },
       async updatePrimary(body, opts) {
         if (c.mode !== 'secondary') throw refused('AGENT_ERR_NOT_DR_SECONDARY', `${name} is not a secondary`)
-        const [, primary, id, key] = body.token.split(':')
+        const [, primary, id, key] = (body.token ?? '').split(':')
         if (key !== `pk-${name}`) throw refused('VAULT_ERR_FAILED', 'token made for another public key')
         change('update-primary', opts?.epoch)
         c.follows = primary ?? null
@@ -153,12 +152,9 @@ function world(names: string[]) {
       async revoke(id) {
         change(`revoke ${id} on`)
         c.known.delete(id)
-        return { revoked: true }
+        return { secondary_id: id, revoked: true, detail: 'revoked' }
       },
-      createDrOperationToken: async () => {
-        throw new Error('not used')
-      },
-      checkWrites: async () => ({ writable: c.mode === 'primary', detail: c.mode, took_ms: 1 }),
+      checkWrites: async () => ({ writable: c.mode === 'primary', detail: c.mode, code: null, took_ms: 1 }),
     }
   }
   return {

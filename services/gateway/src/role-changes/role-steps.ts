@@ -1,4 +1,5 @@
-import type { StepResult, StepSpec } from '../switchovers/pending-contracts.ts'
+import type { StepSpec } from '../operations/operation-kind.ts'
+import type { StepResult } from '../operations/step.ts'
 import { demotePrimary } from './demote-primary.step.ts'
 import { followNewPrimary } from './follow-new-primary.step.ts'
 import { newDrOperationToken } from './new-dr-token.step.ts'

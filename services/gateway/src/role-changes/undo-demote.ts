@@ -1,4 +1,4 @@
-import { toStepError } from '../switchovers/pending-contracts.ts'
+import { toStepError } from '../operations/step.ts'
 import { followNewPrimary } from './follow-new-primary.step.ts'
 import { type Leg, reversed } from './leg.ts'
 import { promoteSecondary } from './promote-secondary.step.ts'

@@ -1,5 +1,5 @@
 import { pollUntil } from '@vault-dr/core'
-import type { StepResult } from '../switchovers/pending-contracts.ts'
+import type { StepResult } from '../operations/step.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
 import { type CatchUp, catchUp } from './catch-up.ts'
 import { iso, type LegKey, type RoleChangeContext } from './role-change-context.ts'

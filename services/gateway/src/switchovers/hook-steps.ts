@@ -1,6 +1,6 @@
 import type { HookPayload } from '../hooks/call-hook.ts'
 import { runPostHook, runPreHook } from '../hooks/hook-step.ts'
-import type { StepResult } from './pending-contracts.ts'
+import type { StepResult } from '../operations/step.ts'
 import type { RoleChangeRun } from './role-change-run.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
 

@@ -1,10 +1,10 @@
 import { withDeadline } from '@vault-dr/core'
+import { clusterAgent } from '../agents/cluster-agent-client.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { clusterIdOf } from '../role-changes/cluster-roles.ts'
 import type { Leg } from '../role-changes/leg.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { raceAbort } from '../util/abort.ts'
-import { clusterClient } from './pending-contracts.ts'
 import { type Side, type SwitchoverCheck, switchoverChecks } from './switchover-checks.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
 import { SwitchoverErrors } from './switchover-errors.ts'
@@ -49,7 +49,7 @@ export async function inspectPair(
   const read = async (c: StoredCluster): Promise<Side> => {
     try {
       const status = await withDeadline(settings.statusTimeoutMs, signal, ({ signal: s }) =>
-        raceAbort(clusterClient(agents, clusters.targetOf(c)).status(s), s),
+        raceAbort(clusterAgent(agents, clusters.targetOf(c)).status(s), s),
       )
       return { name: c.name, status }
     } catch (err) {

@@ -1,6 +1,6 @@
+import { StepCancelled, StepFailed, type StepResult } from '../operations/step.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { inspectPair } from './inspect-pair.ts'
-import { StepCancelled, StepFailed, type StepResult } from './pending-contracts.ts'
 import type { RoleChangeRun } from './role-change-run.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
 import { SwitchoverErrors } from './switchover-errors.ts'

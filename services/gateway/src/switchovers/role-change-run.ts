@@ -1,15 +1,12 @@
+import { type ClusterAgentClient, clusterAgent } from '../agents/cluster-agent-client.ts'
 import type { ClusterRole } from '../clusters/clusters.schemas.ts'
+import type { OperationRun } from '../operations/operation-kind.ts'
+import type { OperationRecord } from '../operations/operation-record.ts'
+import { StepFailed } from '../operations/step.ts'
 import type { Leg } from '../role-changes/leg.ts'
 import { iso, type LegKey, type RoleChangeContext } from '../role-changes/role-change-context.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { durationMs } from './durations.ts'
-import {
-  type ClusterAgentClient,
-  clusterClient,
-  type OperationRecord,
-  type OperationRun,
-  StepFailed,
-} from './pending-contracts.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
 import { SwitchoverErrors } from './switchover-errors.ts'
 import type { RoleChangeData } from './switchovers.schemas.ts'
@@ -52,7 +49,7 @@ export async function roleChangeRun(
       })
     }
     stored.set(name, c)
-    clients.set(name, clusterClient(deps.agents, deps.clusters.targetOf(c)))
+    clients.set(name, clusterAgent(deps.agents, deps.clusters.targetOf(c)))
   }
   let data = record.data as RunData
 

@@ -2,8 +2,8 @@ import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
 import type { HookSettings } from '../hooks/hook-settings.ts'
+import type { OperationsService } from '../operations/operations.service.ts'
 import type { Store } from '../store/store.ts'
-import type { OperationRecord, OperationsService, RoleChangeStore } from './pending-contracts.ts'
 
 export interface SwitchoverSettings {
   /** How long a cluster may take to serve in its new role (writes accepted, a pair streaming). */
@@ -17,17 +17,9 @@ export interface SwitchoverSettings {
   maxLagWals: number
 }
 
-export const DEFAULT_SWITCHOVER_SETTINGS: SwitchoverSettings = {
-  settleTimeoutMs: 60_000,
-  pollMs: 100,
-  activationTtl: '10m',
-  statusTimeoutMs: 5_000,
-  maxLagWals: 1_000,
-}
-
 /** What the switchover and drill kinds, services and routes are built from. */
 export interface SwitchoverDeps {
-  store: Store & RoleChangeStore & { operationByIdempotencyKey(key: string): Promise<OperationRecord | undefined> }
+  store: Store
   clusters: ClustersService
   agents: AgentClients
   custody: TokenCustody

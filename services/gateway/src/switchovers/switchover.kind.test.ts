@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { drillKind } from '../drills/drill.kind.ts'
-import { type OperationRecord, pendingStep } from './pending-contracts.ts'
+import type { OperationRecord } from '../operations/operation-record.ts'
+import { pendingStep } from '../operations/step.ts'
 import { switchoverKind } from './switchover.kind.ts'
-import { DEFAULT_SWITCHOVER_SETTINGS, type SwitchoverDeps } from './switchover-deps.ts'
+import type { KindDeps } from './switchover-deps-of.ts'
 import { switchoverSteps } from './switchover-plan.ts'
 
 const deps = {
-  settings: DEFAULT_SWITCHOVER_SETTINGS,
-  hooks: { caPem: undefined, timeoutMs: 10_000 },
-} as unknown as SwitchoverDeps
+  settings: { agentChangeTimeoutMs: 30_000, fleetTimeoutMs: 5_000 },
+  now: Date.now,
+} as unknown as KindDeps
 
 function record(kind: 'switchover' | 'drill', steps: string[], subject: Record<string, unknown>): OperationRecord {
   return {

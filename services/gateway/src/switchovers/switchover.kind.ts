@@ -1,12 +1,14 @@
+import type { OperationKind, StepSpec } from '../operations/operation-kind.ts'
+import type { OperationRecord } from '../operations/operation-record.ts'
 import { parseRoleStep } from '../role-changes/role-step-names.ts'
 import { roleStepSpec } from '../role-changes/role-steps.ts'
 import { undoDemote } from '../role-changes/undo-demote.ts'
 import { durationMs } from './durations.ts'
 import { hookStep } from './hook-steps.ts'
-import type { OperationKind, OperationRecord, StepSpec } from './pending-contracts.ts'
 import { roleChangePreflight } from './preflight.step.ts'
 import { type RoleChangeRun, type RunData, roleChangeRun } from './role-change-run.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
+import { type KindDeps, switchoverDepsOf } from './switchover-deps-of.ts'
 import { SwitchoverSubject } from './switchovers.schemas.ts'
 
 /** The switchover's result fields: its one leg's write-unavailable window and WALs lost. */
@@ -30,7 +32,8 @@ export const SWITCHOVER_LATE_CANCEL =
  * verify, re-point the old primary and every other secondary, verify, new DR operation token), post-hook. A failure
  * between the demote and the promote promotes the old primary back (it holds everything it wrote).
  */
-export function switchoverKind(deps: SwitchoverDeps): OperationKind<OperationRecord, RoleChangeRun> {
+export function switchoverKind(kindDeps: KindDeps): OperationKind<OperationRecord, RoleChangeRun> {
+  const deps = switchoverDepsOf(kindDeps)
   return {
     kind: 'switchover',
     step(name, record): StepSpec<RoleChangeRun> {

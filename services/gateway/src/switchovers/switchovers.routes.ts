@@ -1,13 +1,11 @@
 import { bodyProblemResponses, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { IdempotencyHeaders } from '../handshakes/handshakes.schemas.ts'
-import { Operation, toPublicOperation } from './pending-contracts.ts'
+import { journalAsOperation } from '../operations/operation-view.ts'
+import { Operation } from '../operations/operations.schemas.ts'
+import { type KindDeps, switchoverDepsOf } from './switchover-deps-of.ts'
 import { CreateSwitchoverBody, SwitchoverPlan } from './switchovers.schemas.ts'
-import type { SwitchoversService } from './switchovers.service.ts'
-
-export interface SwitchoversRoutesOptions {
-  switchovers: SwitchoversService
-}
+import { createSwitchoversService } from './switchovers.service.ts'
 
 const STEPS_DOC =
   'Steps: preflight, pre_hook (with pre_hook_url), demote_primary, wait_catch_up, promote_secondary, ' +
@@ -21,7 +19,8 @@ const planErrors = {
   ),
 }
 
-export const switchoversRoutes: FastifyPluginAsyncZod<SwitchoversRoutesOptions> = async (app, { switchovers }) => {
+export const switchoversRoutes: FastifyPluginAsyncZod<{ deps: KindDeps }> = async (app, { deps }) => {
+  const switchovers = createSwitchoversService(switchoverDepsOf(deps))
   app.post(
     '/switchovers/plan',
     {
@@ -74,7 +73,7 @@ export const switchoversRoutes: FastifyPluginAsyncZod<SwitchoversRoutesOptions> 
       return reply
         .status(created ? 202 : 200)
         .header('location', `/v1/operations/${operation.id}`)
-        .send(toPublicOperation(operation))
+        .send(journalAsOperation(operation))
     },
   )
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { GatewayErrors } from '../gateway-errors.ts'
+import type { JournalKindName, OperationRecord } from '../operations/operation-record.ts'
+import { pendingStep } from '../operations/step.ts'
 import { newLeg } from '../role-changes/leg.ts'
 import { inspectPair } from './inspect-pair.ts'
 import { bodyHash } from './operation-request.ts'
-import { type OperationKindName, type OperationRecord, pendingStep } from './pending-contracts.ts'
 import { switchoverNeededS } from './switchover.kind.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
 import { SwitchoverErrors } from './switchover-errors.ts'
@@ -13,7 +14,7 @@ import type { CreateSwitchoverBody, RoleChangeData, SwitchoverPlan, SwitchoverSu
 export type SwitchoversService = ReturnType<typeof createSwitchoversService>
 
 /** The replay of an Idempotency-Key: the operation it made for the same body; another body is refused. */
-export async function replayed(deps: SwitchoverDeps, kind: OperationKindName, key: string | undefined, body: object) {
+export async function replayed(deps: SwitchoverDeps, kind: JournalKindName, key: string | undefined, body: object) {
   if (key === undefined) return undefined
   const earlier = await deps.store.operationByIdempotencyKey(key)
   if (earlier === undefined) return undefined
@@ -28,7 +29,7 @@ export async function replayed(deps: SwitchoverDeps, kind: OperationKindName, ke
 /** A new pending operation record over the clusters it holds. */
 export function newRoleChangeRecord(
   deps: SwitchoverDeps,
-  kind: OperationKindName,
+  kind: JournalKindName,
   body: object,
   key: string | undefined,
   p: { clusters: string[]; subject: Record<string, unknown>; data: RoleChangeData; steps: string[] },
