@@ -2,19 +2,15 @@ import type { HandshakeSettings } from '../config.ts'
 import { loadHookSettings } from '../hooks/hook-settings.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
 
-/** The part of the gateway's kind dependencies (app.ts KindDeps) switchovers and drills are built from. */
+/** The gateway's kind dependencies (engine.ts KindDeps, the parts used) and its DR operation token custody. */
 export type KindDeps = Omit<SwitchoverDeps, 'hooks' | 'settings'> & { settings: HandshakeSettings }
 
-const built = new WeakMap<KindDeps, SwitchoverDeps>()
-
 /**
- * What switchovers and drills are built from, out of the gateway's shared kind dependencies: the same object for the
- * kinds and their routes. The hooks' settings come from VAULT_DR_HOOK_CACERT and VAULT_DR_HOOK_TIMEOUT_MS.
+ * What switchovers and drills are built from, out of the gateway's shared kind dependencies and its DR operation token
+ * custody. The hooks' settings come from VAULT_DR_HOOK_CACERT and VAULT_DR_HOOK_TIMEOUT_MS.
  */
 export function switchoverDepsOf(deps: KindDeps): SwitchoverDeps {
-  const known = built.get(deps)
-  if (known !== undefined) return known
-  const made: SwitchoverDeps = {
+  return {
     store: deps.store,
     clusters: deps.clusters,
     agents: deps.agents,
@@ -30,6 +26,4 @@ export function switchoverDepsOf(deps: KindDeps): SwitchoverDeps {
     },
     now: deps.now,
   }
-  built.set(deps, made)
-  return made
 }
