@@ -32,6 +32,6 @@ export async function verifyPairs(ctx: RoleChangeContext, index: LegKey): Promis
   await ctx.saveLeg(index, { finished_at: iso(ctx.now()) })
   return {
     status: 'succeeded',
-    detail: `${leg.followers.map((f) => f.cluster).join(', ')} stream from ${leg.to}`,
+    detail: `${leg.followers.map((f) => f.cluster).join(', ')} ${leg.followers.length === 1 ? 'streams' : 'stream'} from ${leg.to}`,
   }
 }
