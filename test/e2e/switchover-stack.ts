@@ -168,6 +168,13 @@ export async function waitForOperation(
   throw new Error(`operation ${id} not done within ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`)
 }
 
+/** A cluster of the stack by name (the test fails at once if it has no such cluster). */
+export function clusterOf(stack: SwitchStack, name: string): ClusterHandle {
+  const c = stack.clusters[name]
+  if (c === undefined) throw new Error(`the stack has no cluster ${name}`)
+  return c
+}
+
 export const stepOf = (op: Operation, name: string) => op.steps.find((s) => s.name === name)
 
 /** A KV write with the shared root token: whether the cluster accepted it (only a serving primary does). */

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
 import {
+  clusterOf,
   kvRead,
   kvWrite,
   type Operation,
@@ -31,7 +32,7 @@ describe('switchover through the gateway, on vault-sim with both agents and the 
   it('dc1 -> dc2 with no write lost, dc1 following dc2 without a wipe, then back; never two primaries', async () => {
     stack = await startSwitchStack()
     secrets.push(...stack.secrets)
-    const { dc1, dc2 } = stack.clusters as Record<'dc1' | 'dc2', NonNullable<SwitchStack['clusters'][string]>>
+    const [dc1, dc2] = [clusterOf(stack, 'dc1'), clusterOf(stack, 'dc2')]
     for (let i = 0; i < 10; i++) expect(await kvWrite(dc1, stack.rootToken, `before/${i}`)).toBe(true)
 
     const plan = await stack.api.POST('/v1/switchovers/plan', { body: { to: 'dc2' } as never })
