@@ -124,9 +124,11 @@ export async function switchoverOverhead(ctx: BenchContext): Promise<BenchOutcom
     })
     services.push(gateway)
     const vault = (c: DirectCluster) => ({ addr: c.apiUrl, token: c.rootToken })
+    // Each agent keeps the fencing epoch it saw in a folder of its own, new with this run's gateway store.
+    const stateDir = (name: string) => ({ env: { VAULT_DR_AGENT_STATE_DIR: join(ctx.dir, `${name}-agent-state`) } })
     const agents = await Promise.all([
-      startService('primary-agent', { dir: ctx.dir, vault: vault(g1) }),
-      startService('secondary-agent', { dir: ctx.dir, vault: vault(g2) }),
+      startService('primary-agent', { dir: ctx.dir, vault: vault(g1), ...stateDir('so-1') }),
+      startService('secondary-agent', { dir: ctx.dir, vault: vault(g2), ...stateDir('so-2') }),
     ])
     services.push(...agents)
     const gw: Gateway = { url: gateway.url, token: gateway.token }
@@ -159,7 +161,10 @@ export async function switchoverOverhead(ctx: BenchContext): Promise<BenchOutcom
         error: op.error === null ? null : `${op.error.code}: ${op.error.detail}`,
         steps: stepMs(op),
       }
-      if (i < 0) continue
+      if (i < 0) {
+        if (run.state !== 'succeeded') throw new Error(`the warm-up switchover ${run.state}: ${run.error}`)
+        continue
+      }
       bare.push(b)
       full.push(run)
       ctx.log(`switchover ${i + 1}/${reps}: bare ${round(b.ms)} ms, gateway ${round(run.ms)} ms (${run.state})`)

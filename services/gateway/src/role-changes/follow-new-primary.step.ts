@@ -19,7 +19,10 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
   const signal = ctx.signal()
   const me = ctx.client(cluster)
   const primary = ctx.client(leg.to)
-  const read = async () => followState(await me.status(signal), await primary.status(signal), sid)
+  const read = async () => {
+    const [mine, theirs] = await Promise.all([me.status(signal), primary.status(signal)])
+    return followState(mine, theirs, sid)
+  }
 
   const state = await read()
   if (state === 'streaming') return { status: 'succeeded', detail: `${cluster} already streams from ${leg.to}` }

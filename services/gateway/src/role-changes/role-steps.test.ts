@@ -310,6 +310,16 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     expect((await undoDemote(ctx, 0)).note).toContain('dc2 is the DR primary now')
   })
 
+  it('a demote written as sent that never took effect (refused, or lost with the gateway): nothing to undo', async () => {
+    const w = world(['dc1', 'dc2'])
+    const leg = newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])
+    const { ctx, data } = context(w, [{ ...leg, replication_cluster_id: 'set-1' }])
+    await ctx.saveLeg(0, { demote_sent_at: '2026-01-01T00:00:00.000Z' })
+    expect((await undoDemote(ctx, 0)).note).toContain('the demote did not take effect')
+    expect(data.undo).toBeUndefined()
+    expect(w.changes).toEqual([])
+  })
+
   it('a follower whose id was minted by an earlier attempt is revoked and minted again', async () => {
     const w = world(['dc1', 'dc2'])
     const { ctx } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])

@@ -1,4 +1,5 @@
 import { toStepError } from '../operations/step.ts'
+import { clusterIdOf, drMode } from './cluster-roles.ts'
 import { followNewPrimary } from './follow-new-primary.step.ts'
 import { type Leg, reversed } from './leg.ts'
 import { promoteSecondary } from './promote-secondary.step.ts'
@@ -32,7 +33,14 @@ export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise
   const back = { ...reversed(leg), replication_cluster_id: leg.replication_cluster_id }
   const followers = back.followers.map((f) => f.cluster)
   try {
-    if (!ctx.hasLeg('undo')) await ctx.saveLeg('undo', { ...back, demote_sent_at: leg.demote_sent_at })
+    if (!ctx.hasLeg('undo')) {
+      // The demote was written as sent, but Vault may never have had it (refused, or the call never arrived).
+      const from = await ctx.client(leg.from).status(ctx.signal())
+      if (drMode(from) === 'primary' && clusterIdOf(from) === leg.replication_cluster_id) {
+        return { note: `; nothing was changed: the demote did not take effect, ${leg.from} is still the DR primary` }
+      }
+      await ctx.saveLeg('undo', { ...back, demote_sent_at: leg.demote_sent_at })
+    }
     await promoteSecondary(ctx, 'undo')
     await verifyNewPrimary(ctx, 'undo')
     for (const cluster of followers) await followNewPrimary(ctx, 'undo', cluster)

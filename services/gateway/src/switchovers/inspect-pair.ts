@@ -62,8 +62,11 @@ export async function inspectPair(
   const setId = toSide.status === undefined ? null : clusterIdOf(toSide.status)
   const fromName = ask.from ?? defaultFrom(sides, to.name, setId, await store.pairedSecondaries())
   if (fromName === undefined) {
+    const seen = [...sides.values()]
+      .filter((side) => side.name !== to.name)
+      .map((side) => `${side.name}: ${side.status?.replication?.mode ?? side.error ?? 'no DR status'}`)
     throw SwitchoverErrors.notAPair(
-      `No registered cluster is the running DR primary of ${to.name} (replication set ${setId ?? 'unknown'}): name it in body/from`,
+      `No registered cluster is the running DR primary of ${to.name} (replication set ${setId ?? 'unknown'}; ${seen.join(', ') || 'no other cluster registered'}): name it in body/from`,
     )
   }
   const fromSide = sides.get(fromName) as Side
