@@ -64,4 +64,25 @@ describe('a DR drill through the gateway', () => {
       expect(await kvRead(dc1, stack.rootToken, path)).toBe(path)
     }
   })
+
+  it('a cancel during the hold cuts it short and switches back at once (its safe end)', async () => {
+    stack = await startSwitchStack()
+    secrets.push(...stack.secrets)
+    const res = await stack.api.POST('/v1/drills', { body: { to: 'dc2', hold: '10m' } as never })
+    const id = res.data?.id as string
+    await waitForOperation(stack, id, (op) => stepOf(op, 'hold')?.status === 'running')
+    const asked = Date.now()
+    const cancelled = await stack.api.POST('/v1/operations/{id}/cancel', { params: { path: { id } } })
+    expect(cancelled.response.status).toBe(202)
+    const done = await waitForOperation(stack, id)
+    expect(Date.now() - asked).toBeLessThan(15_000)
+    expect(done.state, JSON.stringify(done.error)).toBe('succeeded')
+    expect(done.cancel_requested).toBe(true)
+    expect(stepOf(done, 'hold')?.detail).toContain('hold cut short by a cancellation')
+    const report = (done.result as { report: Report }).report
+    expect(report.hold.cut_short).toBe(true)
+    expect(report.legs.map((l) => l.rpo_wals)).toEqual([0, 0])
+    expect(clusterOf(stack, 'dc1').state().drMode).toBe('primary')
+    expect(clusterOf(stack, 'dc2').state()).toMatchObject({ drMode: 'secondary', drState: 'stream-wals' })
+  })
 })

@@ -5,6 +5,8 @@ import type { HoldProgress } from './drills.schemas.ts'
 
 /** Warnings kept of refused write checks during one hold (the count is complete). */
 const MAX_HOLD_WARNINGS = 5
+/** How soon a cancellation asked during the hold is noticed (a read of one flag in the store). */
+const CANCEL_POLL_MS = 500
 
 /**
  * The drill's hold: `to` serves as primary until the time written when the hold began (a resumed hold ends on time,
@@ -29,19 +31,23 @@ export async function holdStep(r: RoleChangeRun, holdMs: number, intervalMs: num
     return r.saveData({ hold })
   }
   await save({})
+  const cutShort = async (): Promise<StepResult> => {
+    await save({ ended_at: new Date(now()).toISOString(), cut_short: true })
+    return { status: 'succeeded', detail: `hold cut short by a cancellation: switching back to ${leg.from} now` }
+  }
   for (;;) {
-    if (await r.run.cancelRequested()) {
-      await save({ ended_at: new Date(now()).toISOString(), cut_short: true })
-      return { status: 'succeeded', detail: `hold cut short by a cancellation: switching back to ${leg.from} now` }
-    }
+    if (await r.run.cancelRequested()) return cutShort()
     const check = await client.checkWrites(signal).catch((err: Error) => ({ writable: false, detail: err.message }))
     await save({ checks: hold.checks + 1, refused: hold.refused + (check.writable ? 0 : 1) })
     if (!check.writable && hold.refused <= MAX_HOLD_WARNINGS) {
       await r.roles.warn(`hold: ${leg.to} refused a write at ${new Date(now()).toISOString()}: ${check.detail}`)
     }
-    const left = Date.parse(hold.until) - now()
-    if (left <= 0) break
-    await sleep(Math.min(intervalMs, left), undefined, { signal })
+    const nextCheck = Math.min(now() + intervalMs, Date.parse(hold.until))
+    if (Date.parse(hold.until) <= now()) break
+    for (let left = nextCheck - now(); left > 0; left = nextCheck - now()) {
+      await sleep(Math.min(CANCEL_POLL_MS, left), undefined, { signal })
+      if (await r.run.cancelRequested()) return cutShort()
+    }
   }
   await save({ ended_at: new Date(now()).toISOString() })
   return {
