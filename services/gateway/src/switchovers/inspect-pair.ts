@@ -57,10 +57,11 @@ export async function inspectPair(
       return { name: c.name, error: `${e.code ?? 'ERROR'}: ${e.message ?? String(err)}` }
     }
   }
-  const sides = new Map((await Promise.all(registered.map(read))).map((s) => [s.name, s]))
+  const [statuses, pairs] = await Promise.all([Promise.all(registered.map(read)), store.pairedSecondaries()])
+  const sides = new Map(statuses.map((s) => [s.name, s]))
   const toSide = sides.get(to.name) as Side
   const setId = toSide.status === undefined ? null : clusterIdOf(toSide.status)
-  const fromName = ask.from ?? defaultFrom(sides, to.name, setId, await store.pairedSecondaries())
+  const fromName = ask.from ?? defaultFrom(sides, to.name, setId, pairs)
   if (fromName === undefined) {
     const seen = [...sides.values()]
       .filter((side) => side.name !== to.name)
@@ -70,7 +71,7 @@ export async function inspectPair(
     )
   }
   const fromSide = sides.get(fromName) as Side
-  const paired = (await store.pairedSecondaries()).filter((p) => p.primary === fromName)
+  const paired = pairs.filter((p) => p.primary === fromName)
   const toSecondaryId =
     toSide.status?.replication?.secondary_id || paired.find((p) => p.secondary === to.name)?.secondary_id || to.name
   const others: Side[] = []

@@ -82,10 +82,12 @@ export async function roleChangeRun(
     bumpEpoch: () => deps.store.bumpEpoch(),
     setRole: (cluster: string, role: ClusterRole) => deps.store.setClusterRole(cluster, role, iso(deps.now())),
     async drToken() {
-      // Any kept token of the replication set serves (they share the keyring): the one valid longest.
+      // Any kept token of the replication set serves (its clusters share the keyring): the one valid longest.
       const kept = await Promise.all(record.clusters.map((name) => deps.custody.get(name)))
+      const set = data.legs[0]?.replication_cluster_id ?? null
       const usable = kept
         .filter((t) => t !== undefined && Date.parse(t.expires_at) > deps.now() + TOKEN_MARGIN_MS)
+        .filter((t) => t?.primary_cluster_id == null || set === null || t.primary_cluster_id === set)
         .sort((a, b) => Date.parse(b?.expires_at ?? '') - Date.parse(a?.expires_at ?? ''))
       for (const t of usable) {
         const clear = t === undefined ? undefined : deps.custody.open(t)
