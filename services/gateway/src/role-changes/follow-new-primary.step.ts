@@ -34,17 +34,19 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
   }
   let redid = ''
   if (state !== 'syncing') {
+    // One epoch for the changes of this re-pointing, on both sides.
+    const epoch = await ctx.bumpEpoch()
     if (state === 'stale_id') {
-      await primary.revoke(sid, signal, { epoch: await ctx.bumpEpoch() })
+      await primary.revoke(sid, signal, { epoch })
       redid = ` (the id ${sid} minted by an earlier attempt was revoked first)`
     }
-    const { secondary_public_key } = await me.generatePublicKey({ signal })
+    const { secondary_public_key } = await me.generatePublicKey({ epoch, signal })
     const minted = await primary.mintToken(
       { secondary_id: sid, ttl: ctx.settings.activationTtl, secondary_public_key },
       signal,
+      { epoch },
     )
     const token = await ctx.drToken()
-    const epoch = await ctx.bumpEpoch()
     await me.updatePrimary({ dr_operation_token: token, token: minted.token }, { epoch, signal })
   }
   let last: FollowState = state
