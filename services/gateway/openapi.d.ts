@@ -440,6 +440,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/switchovers/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run of a switchover: the checks, the steps and what each would do; nothing changes
+         * @description Reads both clusters and every other registered cluster now and answers what createSwitchover with the same body would do. Steps: preflight, pre_hook (with pre_hook_url), demote_primary, wait_catch_up, promote_secondary, verify_new_primary, rejoin_old_primary, update_primary:<cluster> (one per other DR secondary), verify_pairs, new_dr_operation_token, post_hook (with post_hook_url). The result (result of the operation) names write_unavailable_ms (from the demote to the new primary accepting writes) and wals_lost (0).
+         */
+        post: operations["planSwitchover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/switchovers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Switch the DR primary role to a secondary, with no data lost; the old primary follows it
+         * @description Answers 202 at once with the operation (Location: /v1/operations/{id}); it runs in the background, durably: a gateway restart resumes it. Steps: preflight, pre_hook (with pre_hook_url), demote_primary, wait_catch_up, promote_secondary, verify_new_primary, rejoin_old_primary, update_primary:<cluster> (one per other DR secondary), verify_pairs, new_dr_operation_token, post_hook (with post_hook_url). The result (result of the operation) names write_unavailable_ms (from the demote to the new primary accepting writes) and wals_lost (0). A cancellation (cancelOperation) before the demote stops it with nothing changed; after it, the switchover runs on to a safe end and says so. If the secondary does not catch up within catch_up_timeout, the old primary is promoted back and the operation fails, nothing lost. With an Idempotency-Key, the same key and body give the same operation (200), another body 422.
+         */
+        post: operations["createSwitchover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a DR drill: switch over to a secondary, hold, switch back, and report RTO and RPO
+         * @description Answers 202 at once with the operation (Location: /v1/operations/{id}); it runs in the background, durably. Steps: preflight, pre_hook, out.* (a switchover to `to`: demote_primary, wait_catch_up, promote_secondary, verify_new_primary, rejoin_old_primary, update_primary:<cluster>, verify_pairs, new_dr_operation_token), hold (the new primary is checked to accept writes every check_interval), back.* (the same steps the other way), post_hook. The result holds report: each leg's RTO (rto_ms, the write-unavailable window) and RPO (rpo_wals, WALs lost: 0), the hold's checks, the warnings and the times. A cancellation before the first demote stops it with nothing changed; after it, the hold is cut short and the drill switches back. With an Idempotency-Key, the same key and body give the same drill (200).
+         */
+        post: operations["createDrill"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -567,6 +627,84 @@ export interface components {
         PairCeremonyShareRequestInput: {
             /** @description One of the primary's unseal (or recovery) key shares; never echoed, logged or kept */
             key: string;
+        };
+        /**
+         * @example {
+         *       "to": "dc2"
+         *     }
+         */
+        CreateSwitchoverRequestInput: {
+            /**
+             * @description The DR secondary to promote
+             * @example dc2
+             */
+            to: string;
+            /**
+             * @description The DR primary to demote; default: the primary `to` streams from
+             * @example dc1
+             */
+            from?: string;
+            /**
+             * Format: uri
+             * @description Called (HTTPS POST, JSON {operation_id, kind, step, phase: "pre", clusters, from, to}) after the checks and before anything changes; any answer but 2xx, or none within VAULT_DR_HOOK_TIMEOUT_MS (default 10 s), stops the operation with nothing changed. Trusted CAs: the system roots, or the PEM file at VAULT_DR_HOOK_CACERT.
+             */
+            pre_hook_url?: string;
+            /**
+             * Format: uri
+             * @description Called (HTTPS POST, JSON as the pre-hook with phase "post" and the result) once the operation has done its work; a failure or a timeout is a warning in the result, not a failure.
+             */
+            post_hook_url?: string;
+            /**
+             * @description How long the promoted-to-be secondary may take, after the demote, to hold everything the old primary wrote (1s to 30m; default 60s); past it the old primary is promoted back and the operation fails, nothing lost
+             * @default 60s
+             * @example 60s
+             */
+            catch_up_timeout: string;
+        };
+        /**
+         * @example {
+         *       "to": "dc2",
+         *       "hold": "5m"
+         *     }
+         */
+        CreateDrillRequestInput: {
+            /**
+             * @description The DR secondary to promote
+             * @example dc2
+             */
+            to: string;
+            /**
+             * @description The DR primary to demote; default: the primary `to` streams from
+             * @example dc1
+             */
+            from?: string;
+            /**
+             * Format: uri
+             * @description Called (HTTPS POST, JSON {operation_id, kind, step, phase: "pre", clusters, from, to}) after the checks and before anything changes; any answer but 2xx, or none within VAULT_DR_HOOK_TIMEOUT_MS (default 10 s), stops the operation with nothing changed. Trusted CAs: the system roots, or the PEM file at VAULT_DR_HOOK_CACERT.
+             */
+            pre_hook_url?: string;
+            /**
+             * Format: uri
+             * @description Called (HTTPS POST, JSON as the pre-hook with phase "post" and the result) once the operation has done its work; a failure or a timeout is a warning in the result, not a failure.
+             */
+            post_hook_url?: string;
+            /**
+             * @description How long the promoted-to-be secondary may take, after the demote, to hold everything the old primary wrote (1s to 30m; default 60s); past it the old primary is promoted back and the operation fails, nothing lost
+             * @default 60s
+             * @example 60s
+             */
+            catch_up_timeout: string;
+            /**
+             * @description How long `to` serves as primary before the switch back (1s to 1h); its agent checks it accepts writes meanwhile
+             * @example 5m
+             */
+            hold: string;
+            /**
+             * @description How often the hold checks the new primary accepts a write (1s to 5m; default 10s)
+             * @default 10s
+             * @example 10s
+             */
+            check_interval: string;
         };
         Problem: {
             /** @description A URI naming the problem type */
@@ -1008,6 +1146,31 @@ export interface components {
             progress: number;
             required: number;
             complete: boolean;
+        };
+        SwitchoverCheck: {
+            name: string;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            /** @description OK, or the diagnosis */
+            code: string;
+            detail: string;
+            fix: string | null;
+        };
+        SwitchoverPlan: {
+            /** @description No check failed: createSwitchover with the same body would start */
+            ok: boolean;
+            from: string;
+            to: string;
+            /** @description Who follows `to` afterwards, re-pointed without a wipe: `from` first, then the other DR secondaries */
+            followers: {
+                cluster: string;
+                secondary_id: string;
+            }[];
+            /** @description The steps createSwitchover would run, in order */
+            steps: string[];
+            checks: components["schemas"]["SwitchoverCheck"][];
+            /** @description The plan in words, step by step */
+            what_happens: string[];
         };
     };
     responses: never;
@@ -2695,6 +2858,309 @@ export interface operations {
             };
             /** @description No such operation (GATEWAY_ERR_OPERATION_NOT_FOUND) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    planSwitchover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSwitchoverRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SwitchoverPlan"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No registered cluster is the running DR primary of `to` (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSwitchover: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body: the same handshake again; same key, other body: 422 */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSwitchoverRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The clusters are not a running DR primary and its secondary (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR), or a check failed (GATEWAY_ERR_SWITCHOVER_PREFLIGHT_FAILED), or a cluster is held by another operation (GATEWAY_ERR_CLUSTER_BUSY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another body (GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createDrill: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body: the same handshake again; same key, other body: 422 */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDrillRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The clusters are not a running DR primary and its secondary (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR), a check failed (GATEWAY_ERR_SWITCHOVER_PREFLIGHT_FAILED), or a cluster is held by another operation (GATEWAY_ERR_CLUSTER_BUSY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another body (GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

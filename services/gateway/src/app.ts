@@ -6,7 +6,7 @@ import { clustersRoutes } from './clusters/clusters.routes.ts'
 import { createClustersService } from './clusters/clusters.service.ts'
 import type { GatewayConfig } from './config.ts'
 import { createCeremonyService } from './dr-operation-tokens/ceremony.service.ts'
-import { createDrTokenCustody } from './dr-operation-tokens/token-custody.ts'
+import { createDrTokenCustody, type TokenCustody } from './dr-operation-tokens/token-custody.ts'
 import { createEngine, type GatewayKind } from './engine.ts'
 import { createFailoverPlanner, observePairFor } from './failovers/failover-planner.ts'
 import { failoversRoutes } from './failovers/failovers.routes.ts'
@@ -30,6 +30,7 @@ import { SecretBox } from './store/secret-box.ts'
 import type { Store } from './store/store.ts'
 import { startWhenStoreKeyVerified } from './store/store-key-gate.ts'
 import { storeReadiness } from './store/store-readiness.ts'
+import { roleChangeKinds } from './switchovers/role-change-kinds.ts'
 import { statusPage } from './ui/status-page.ts'
 
 export type { AgentClients, AgentTarget, PrimaryAgentClient, SecondaryAgentClient } from './agents/agent-clients.ts'
@@ -53,19 +54,19 @@ export interface GatewayDeps {
   hooks?: RunnerHooks
   /** On close, how long steps in flight may take to reach a boundary; default VAULT_DR_AGENT_TIMEOUT_MS. */
   stopGraceMs?: number
-  /** Operation kinds beyond the handshake, and their routes (default: GATEWAY_KINDS). */
+  /** Operation kinds beyond the handshake, and their routes (default: gatewayKinds()). */
   kinds?: readonly GatewayKind[]
 }
 
 /*
  * ─── The registered operation kinds ─────────────────────────────────────────────────────────────────────────────
  * The handshake is built in (its own table and routes). Every other kind runs from the store's generic journal:
- * one line per kind here, its factory and its routes, e.g.
- *   { kind: switchoverKind, routes: (v1, deps) => v1.register(switchoversRoutes, { deps }) },
- *   { kind: drillKind, routes: (v1, deps) => v1.register(drillsRoutes, { deps }) },
- * (see GatewayKind and KindDeps in engine.ts). They run only on a store with the generic journal.
+ * one line per kind here, its factory and its routes (see GatewayKind and KindDeps in engine.ts). They run only on a
+ * store with the generic journal. Switchovers and drills also need the gateway's DR operation token custody.
  */
-export const GATEWAY_KINDS: readonly GatewayKind[] = []
+export function gatewayKinds(shared: { custody: TokenCustody }): readonly GatewayKind[] {
+  return [...roleChangeKinds(shared.custody)]
+}
 
 /**
  * Builds the gateway, which coordinates DR handshakes between a primary agent and a secondary agent. Never listens;
@@ -109,6 +110,15 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   const streams = new OpenStreams()
   const clusters = createClustersService({ store, box, agents, fleetTimeoutMs: settings.fleetTimeoutMs, now })
   const log = app.log.child({ component: 'handshakes' })
+  const pairSettings = config.pairs ?? DEFAULT_PAIRS_SETTINGS
+  const custody = createDrTokenCustody({
+    store,
+    box,
+    agents,
+    targetOf: clusters.targetOf,
+    now,
+    ttl: pairSettings.drTokenTtl,
+  })
   const engine = createEngine({
     store,
     clusters,
@@ -121,19 +131,10 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     log,
     hooks: deps.hooks ?? {},
     stopGraceMs: deps.stopGraceMs ?? settings.agentTimeoutMs,
-    kinds: deps.kinds ?? GATEWAY_KINDS,
+    kinds: deps.kinds ?? gatewayKinds({ custody }),
   })
   const { runner, operations } = engine
   const handshakesService = createHandshakesService({ store, clusters, runner, bus, settings, now })
-  const pairSettings = config.pairs ?? DEFAULT_PAIRS_SETTINGS
-  const custody = createDrTokenCustody({
-    store,
-    box,
-    agents,
-    targetOf: clusters.targetOf,
-    now,
-    ttl: pairSettings.drTokenTtl,
-  })
   const history = new VantageHistory()
   const pairs = createPairsService({
     store,
@@ -169,7 +170,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
         ceremony: createCeremonyService({ store, box, agents, clusters, now, secondaryOf: pairs.secondaryOf }),
       })
       await v1.register(operationsRoutes, { operations, bus, streams })
-      // The routes of the registered kinds (GATEWAY_KINDS).
+      // The routes of the registered kinds (gatewayKinds()).
       await engine.registerKindRoutes(v1)
     },
     { prefix: '/v1' },

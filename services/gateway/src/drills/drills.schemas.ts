@@ -1,0 +1,62 @@
+import { z } from 'zod'
+import { boundedDuration } from '../switchovers/durations.ts'
+import { SwitchoverCheck } from '../switchovers/switchover-checks.ts'
+import { RoleChangeRequest } from '../switchovers/switchovers.schemas.ts'
+
+export const CreateDrillBody = RoleChangeRequest.extend({
+  hold: boundedDuration(1_000, 60 * 60_000, '5m').describe(
+    'How long `to` serves as primary before the switch back (1s to 1h); its agent checks it accepts writes meanwhile',
+  ),
+  check_interval: boundedDuration(1_000, 5 * 60_000, '10s')
+    .default('10s')
+    .describe('How often the hold checks the new primary accepts a write (1s to 5m; default 10s)'),
+})
+  .strict()
+  .meta({ id: 'CreateDrillRequest', example: { to: 'dc2', hold: '5m' } })
+export type CreateDrillBody = z.infer<typeof CreateDrillBody>
+
+export const DrillSubject = z.object({
+  from: z.string(),
+  to: z.string(),
+  hold: z.string(),
+  check_interval: z.string(),
+  pre_hook_url: z.string().nullable(),
+  post_hook_url: z.string().nullable(),
+  catch_up_timeout: z.string(),
+})
+export type DrillSubject = z.infer<typeof DrillSubject>
+
+export const HoldProgress = z.object({
+  started_at: z.iso.datetime(),
+  until: z.iso.datetime(),
+  checks: z.number().int(),
+  refused: z.number().int().describe('Write checks the new primary failed during the hold'),
+  ended_at: z.iso.datetime().nullable(),
+  cut_short: z.boolean().describe('A cancellation ended the hold early: the drill switched back at once'),
+})
+export type HoldProgress = z.infer<typeof HoldProgress>
+
+export const DrillLegReport = z.object({
+  from: z.string(),
+  to: z.string(),
+  rto_ms: z
+    .number()
+    .nullable()
+    .describe('Write-unavailable window: from the demote to the new primary accepting writes'),
+  rpo_wals: z.number().nullable().describe('WALs lost: those the demoted primary wrote and the other never received'),
+  demote_sent_at: z.iso.datetime().nullable(),
+  writes_accepted_at: z.iso.datetime().nullable(),
+  finished_at: z.iso.datetime().nullable(),
+})
+
+export const DrillReport = z
+  .object({
+    legs: z.array(DrillLegReport).describe('The switchover there, then the switchover back'),
+    hold: HoldProgress.nullable(),
+    warnings: z.array(z.string()),
+    checks_warned: z.array(SwitchoverCheck).describe('The checks before the drill that warned'),
+    started_at: z.iso.datetime().nullable(),
+    ended_at: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'DrillReport' })
+export type DrillReport = z.infer<typeof DrillReport>

@@ -1,0 +1,57 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { StepResult } from '../operations/step.ts'
+import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
+import type { HoldProgress } from './drills.schemas.ts'
+
+/** Warnings kept of refused write checks during one hold (the count is complete). */
+const MAX_HOLD_WARNINGS = 5
+/** How soon a cancellation asked during the hold is noticed (a read of one flag in the store). */
+const CANCEL_POLL_MS = 500
+
+/**
+ * The drill's hold: `to` serves as primary until the time written when the hold began (a resumed hold ends on time,
+ * not later), and its agent checks every interval that it accepts a write. A cancellation cuts the hold short: the
+ * drill then switches back at once, its safe end.
+ */
+export async function holdStep(r: RoleChangeRun, holdMs: number, intervalMs: number): Promise<StepResult> {
+  const leg = r.roles.leg(0)
+  const client = r.roles.client(leg.to)
+  const signal = r.roles.signal()
+  const now = () => r.roles.now()
+  let hold = (r.data().hold as HoldProgress | undefined) ?? {
+    started_at: new Date(now()).toISOString(),
+    until: new Date(now() + holdMs).toISOString(),
+    checks: 0,
+    refused: 0,
+    ended_at: null,
+    cut_short: false,
+  }
+  const save = (patch: Partial<HoldProgress>) => {
+    hold = { ...hold, ...patch }
+    return r.saveData({ hold })
+  }
+  await save({})
+  const cutShort = async (): Promise<StepResult> => {
+    await save({ ended_at: new Date(now()).toISOString(), cut_short: true })
+    return { status: 'succeeded', detail: `hold cut short by a cancellation: switching back to ${leg.from} now` }
+  }
+  for (;;) {
+    if (await r.run.cancelRequested()) return cutShort()
+    const check = await client.checkWrites(signal).catch((err: Error) => ({ writable: false, detail: err.message }))
+    await save({ checks: hold.checks + 1, refused: hold.refused + (check.writable ? 0 : 1) })
+    if (!check.writable && hold.refused <= MAX_HOLD_WARNINGS) {
+      await r.roles.warn(`hold: ${leg.to} refused a write at ${new Date(now()).toISOString()}: ${check.detail}`)
+    }
+    const nextCheck = Math.min(now() + intervalMs, Date.parse(hold.until))
+    if (Date.parse(hold.until) <= now()) break
+    for (let left = nextCheck - now(); left > 0; left = nextCheck - now()) {
+      await sleep(Math.min(CANCEL_POLL_MS, left), undefined, { signal })
+      if (await r.run.cancelRequested()) return cutShort()
+    }
+  }
+  await save({ ended_at: new Date(now()).toISOString() })
+  return {
+    status: 'succeeded',
+    detail: `${leg.to} served as DR primary for the hold: ${hold.checks - hold.refused} of ${hold.checks} write checks accepted`,
+  }
+}

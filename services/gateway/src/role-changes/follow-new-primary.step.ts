@@ -1,0 +1,67 @@
+import { pollUntil } from '@vault-dr/core'
+import type { StepResult } from '../operations/step.ts'
+import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
+import { type FollowState, followState } from './cluster-roles.ts'
+import type { LegKey, RoleChangeContext } from './role-change-context.ts'
+
+/**
+ * Makes `cluster` a DR secondary of the leg's new primary without a wipe: a public key from it, a token minted for it
+ * on the new primary with that key (no unwrap call back to the primary), update-primary on it with the token and the
+ * DR operation token; then waits until it streams. The token lives in memory for this one step. Resumed, the step
+ * reads where the cluster stands first: streaming is done, syncing is waited for, an id minted before and unused is
+ * revoked and minted again.
+ */
+export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cluster: string): Promise<StepResult> {
+  const leg = ctx.leg(index)
+  const follower = leg.followers.find((f) => f.cluster === cluster)
+  if (follower === undefined) throw new Error(`${cluster} is not a follower of this leg`)
+  const sid = follower.secondary_id
+  const signal = ctx.signal()
+  const me = ctx.client(cluster)
+  const primary = ctx.client(leg.to)
+  const read = async () => {
+    const [mine, theirs] = await Promise.all([me.status(signal), primary.status(signal)])
+    return followState(mine, theirs, sid)
+  }
+
+  const state = await read()
+  if (state === 'streaming') return { status: 'succeeded', detail: `${cluster} already streams from ${leg.to}` }
+  if (state === 'is_primary') {
+    throw SwitchoverErrors.unexpectedRole(`${cluster} is a DR primary: it cannot follow ${leg.to}`)
+  }
+  if (state === 'unknown') {
+    throw SwitchoverErrors.followerNotStreaming(`${cluster} gave no readable DR status, so it was not re-pointed`)
+  }
+  let redid = ''
+  if (state !== 'syncing') {
+    // One epoch for the changes of this re-pointing, on both sides.
+    const epoch = await ctx.bumpEpoch()
+    if (state === 'stale_id') {
+      await primary.revoke(sid, signal, { epoch })
+      redid = ` (the id ${sid} minted by an earlier attempt was revoked first)`
+    }
+    const { secondary_public_key } = await me.generatePublicKey({ epoch, signal })
+    const minted = await primary.mintToken(
+      { secondary_id: sid, ttl: ctx.settings.activationTtl, secondary_public_key },
+      signal,
+      { epoch },
+    )
+    const token = await ctx.drToken()
+    await me.updatePrimary({ dr_operation_token: token, token: minted.token }, { epoch, signal })
+  }
+  let last: FollowState = state
+  const streaming = await pollUntil(
+    async () => {
+      last = await read().catch(() => 'unknown' as const)
+      return last === 'streaming' ? true : undefined
+    },
+    { timeoutMs: ctx.settings.settleTimeoutMs, intervalMs: ctx.settings.pollMs, signal },
+  )
+  if (streaming === undefined) {
+    throw SwitchoverErrors.followerNotStreaming(
+      `${cluster} was re-pointed to ${leg.to} but does not stream ${ctx.settings.settleTimeoutMs} ms later (${last})`,
+    )
+  }
+  const how = state === 'syncing' ? 're-pointed by an earlier attempt' : 're-pointed without a wipe'
+  return { status: 'succeeded', detail: `${cluster} ${how}: it streams from ${leg.to} as ${sid}${redid}` }
+}

@@ -1,0 +1,51 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { ClusterAgentClient } from '../agents/cluster-agent-client.ts'
+import type { ClusterRole } from '../clusters/clusters.schemas.ts'
+import type { Leg } from './leg.ts'
+
+export interface RoleChangeSettings {
+  /** How long the promoted-to-be secondary may take to receive everything the demoted primary wrote. */
+  catchUpTimeoutMs: number
+  /** How long a cluster may take to serve in its new role (writes accepted, a pair streaming). */
+  settleTimeoutMs: number
+  pollMs: number
+  /** TTL of the activation tokens minted for followers (used at once, in memory only). */
+  activationTtl: string
+}
+
+/** The agent operations a role change uses, on whichever side of the pair a cluster is now. */
+export type RoleChangeClient = Pick<
+  ClusterAgentClient,
+  'status' | 'demote' | 'promote' | 'updatePrimary' | 'generatePublicKey' | 'mintToken' | 'revoke' | 'checkWrites'
+>
+
+/** What the shared role-change steps need from the operation running them; switchover and drill build it. */
+export interface RoleChangeContext {
+  operationId: string
+  /** Whether the leg was written (the undo leg exists once an undo began). */
+  hasLeg(key: LegKey): boolean
+  /** The leg as last written. */
+  leg(key: LegKey): Leg
+  /** Writes part of a leg before the step goes on (write before act); the undo leg is made on its first write. */
+  saveLeg(key: LegKey, patch: Partial<Leg>): Promise<void>
+  /** A note in the operation's warnings (and event stream); never a secret. */
+  warn(text: string): Promise<void>
+  client(cluster: string): RoleChangeClient
+  /** A new fencing epoch for the next role change; agents refuse anything older afterwards. */
+  bumpEpoch(): Promise<number>
+  /** The registry says what Vault now reports. */
+  setRole(cluster: string, role: ClusterRole): Promise<void>
+  /** The DR operation token in clear, for one call; from the gateway's custody (sealed in the store). */
+  drToken(): Promise<string>
+  /** A DR operation token issued by `primary` after `after` (ISO), rotated now when the kept one is older. */
+  renewDrToken(primary: string, after: string, signal: AbortSignal): Promise<{ rotated: boolean; expires_at: string }>
+  signal(): AbortSignal
+  now(): number
+  settings: RoleChangeSettings
+  log: FastifyBaseLogger
+}
+
+/** A planned leg by its position, or the leg that undoes a failed one (the old primary promoted back). */
+export type LegKey = number | 'undo'
+
+export const iso = (ms: number) => new Date(ms).toISOString()

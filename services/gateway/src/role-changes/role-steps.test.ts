@@ -1,0 +1,335 @@
+import { CodedError } from '@vault-dr/core'
+import type { FastifyBaseLogger } from 'fastify'
+import { describe, expect, it } from 'vitest'
+import type { ClusterStatus } from '../agents/agent-types.ts'
+import { demotePrimary } from './demote-primary.step.ts'
+import { followNewPrimary } from './follow-new-primary.step.ts'
+import { type Leg, newLeg } from './leg.ts'
+import { newDrOperationToken } from './new-dr-token.step.ts'
+import { promoteSecondary } from './promote-secondary.step.ts'
+import type { LegKey, RoleChangeClient, RoleChangeContext } from './role-change-context.ts'
+import { undoDemote } from './undo-demote.ts'
+import { verifyNewPrimary } from './verify-new-primary.step.ts'
+import { verifyPairs } from './verify-pairs.step.ts'
+import { waitCatchUp } from './wait-catch-up.step.ts'
+
+const DR_TOKEN = 'hvb.dr-operation-token-for-tests'
+
+/** A cluster of the fake world: its role, its data (a WAL counter) and whom it follows. */
+interface FakeCluster {
+  name: string
+  mode: 'primary' | 'secondary'
+  wal: number
+  /** The primary it follows and the id it has there; null: none (a demoted primary). */
+  follows: string | null
+  secondaryId: string
+  known: Set<string>
+  /** WALs written on the primary are shipped to this cluster (false: it never catches up). */
+  receiving: boolean
+}
+
+/**
+ * Clusters in memory, with the agent operations the steps use and a log of every change sent (with its epoch), so a
+ * test can say which changes were made, in which order, and that none was made twice.
+ */
+function world(names: string[]) {
+  const clusters = new Map<string, FakeCluster>()
+  for (const name of names) {
+    clusters.set(name, {
+      name,
+      mode: name === names[0] ? 'primary' : 'secondary',
+      wal: 10,
+      follows: name === names[0] ? null : (names[0] as string),
+      secondaryId: name === names[0] ? '' : name,
+      known: new Set(name === names[0] ? names.slice(1) : []),
+      receiving: true,
+    })
+  }
+  const changes: string[] = []
+  const epochs: number[] = []
+  const get = (name: string) => clusters.get(name) as FakeCluster
+  const streams = (c: FakeCluster) => {
+    const p = c.follows === null ? undefined : get(c.follows)
+    return p !== undefined && p.mode === 'primary' && p.known.has(c.secondaryId)
+  }
+  const ship = () => {
+    for (const c of clusters.values())
+      if (c.mode === 'secondary' && streams(c) && c.receiving) c.wal = get(c.follows ?? '').wal
+  }
+  const status = (c: FakeCluster): ClusterStatus => {
+    ship()
+    const primary = c.mode === 'primary'
+    return {
+      vault: {
+        reachable: true,
+        address: c.name,
+        health_code: primary ? 200 : 472,
+        initialized: true,
+        sealed: false,
+        version: '1.21.0+ent',
+        enterprise: true,
+        ha_role: 'active',
+        cluster_name: c.name,
+        cluster_id: c.name,
+        dr_mode: c.mode,
+        error: null,
+      },
+      replication: {
+        mode: c.mode,
+        state: primary ? 'running' : streams(c) ? 'stream-wals' : 'idle',
+        cluster_id: 'set-1',
+        merkle_root: `root-${c.wal}`,
+        last_wal: primary ? c.wal : null,
+        known_secondaries: [...c.known],
+        secondaries: [...clusters.values()]
+          .filter((s) => s.follows === c.name && c.known.has(s.secondaryId) && primary)
+          .map((s) => ({
+            node_id: s.secondaryId,
+            api_address: null,
+            cluster_address: null,
+            connection_status: 'connected',
+            last_heartbeat: null,
+            heartbeat_age_s: null,
+          })),
+        primary_cluster_addr: null,
+        connection_state: primary ? null : streams(c) ? 'ready' : 'idle',
+        primaries: [],
+        known_primary_cluster_addrs: [],
+        last_remote_wal: primary ? null : c.wal,
+        secondary_id: primary ? null : c.secondaryId,
+      },
+      checked_at: new Date().toISOString(),
+    }
+  }
+  const refused = (code: string, detail: string) => new CodedError({ code, status: 409, title: code }, detail)
+  const result = (c: FakeCluster) => ({ changed: true, detail: 'ok', warnings: [], status: status(c) })
+  const client = (name: string): RoleChangeClient => {
+    const c = get(name)
+    const change = (what: string, epoch?: number) => {
+      changes.push(`${what} ${name}`)
+      if (epoch !== undefined) epochs.push(epoch)
+    }
+    return {
+      status: async () => status(c),
+      async demote(_body, opts) {
+        if (c.mode !== 'primary') throw refused('AGENT_ERR_NOT_DR_PRIMARY', `${name} is not a primary`)
+        change('demote', opts?.epoch)
+        c.mode = 'secondary'
+        c.follows = null
+        c.secondaryId = ''
+        c.known.clear()
+        return result(c)
+      },
+      async promote(body, opts) {
+        if (c.mode !== 'secondary') throw refused('AGENT_ERR_NOT_DR_SECONDARY', `${name} is not a secondary`)
+        if (body.dr_operation_token !== DR_TOKEN) throw refused('AGENT_ERR_DR_OPERATION_TOKEN_REJECTED', 'bad token')
+        change('promote', opts?.epoch)
+        c.mode = 'primary'
+        c.follows = null
+        c.known.clear()
+        return result(c)
+      },
+      async updatePrimary(body, opts) {
+        if (c.mode !== 'secondary') throw refused('AGENT_ERR_NOT_DR_SECONDARY', `${name} is not a secondary`)
+        const [, primary, id, key] = (body.token ?? '').split(':')
+        if (key !== `pk-${name}`) throw refused('VAULT_ERR_FAILED', 'token made for another public key')
+        change('update-primary', opts?.epoch)
+        c.follows = primary ?? null
+        c.secondaryId = id ?? ''
+        return result(c)
+      },
+      generatePublicKey: async () => ({ secondary_public_key: `pk-${name}` }),
+      async mintToken(body) {
+        if (c.mode !== 'primary') throw refused('AGENT_ERR_NOT_DR_PRIMARY', `${name} is not a primary`)
+        if (c.known.has(body.secondary_id)) throw refused('VAULT_ERR_FAILED', 'id already in use')
+        change(`mint ${body.secondary_id} on`)
+        c.known.add(body.secondary_id)
+        return {
+          secondary_id: body.secondary_id,
+          token: `tok:${name}:${body.secondary_id}:${body.secondary_public_key}`,
+        } as never
+      },
+      async revoke(id) {
+        change(`revoke ${id} on`)
+        c.known.delete(id)
+        return { secondary_id: id, revoked: true, detail: 'revoked' }
+      },
+      checkWrites: async () => ({ writable: c.mode === 'primary', detail: c.mode, code: null, took_ms: 1 }),
+    }
+  }
+  return {
+    get,
+    client,
+    changes,
+    epochs,
+    write: (name: string) => {
+      get(name).wal++
+      ship()
+    },
+  }
+}
+
+function context(w: ReturnType<typeof world>, legs: Leg[], catchUpTimeoutMs = 300) {
+  const data: { legs: Leg[]; undo?: Leg } = { legs }
+  let epoch = 4
+  let clock = Date.parse('2026-01-01T00:00:00.000Z')
+  const roles: string[] = []
+  const legOf = (k: LegKey) => (k === 'undo' ? data.undo : data.legs[k])
+  const ctx: RoleChangeContext = {
+    operationId: 'op-1',
+    hasLeg: (k) => legOf(k) !== undefined,
+    leg: (k) => legOf(k) as Leg,
+    async saveLeg(k, patch) {
+      if (k === 'undo') data.undo = { ...(data.undo as Leg), ...patch }
+      else data.legs[k] = { ...(data.legs[k] as Leg), ...patch }
+    },
+    warn: async () => {},
+    client: (name) => w.client(name),
+    bumpEpoch: async () => ++epoch,
+    setRole: async (cluster, role) => {
+      roles.push(`${cluster}=${role}`)
+    },
+    drToken: async () => DR_TOKEN,
+    renewDrToken: async () => ({ rotated: true, expires_at: '2026-01-01T08:00:00.000Z' }),
+    signal: () => new AbortController().signal,
+    now: () => (clock += 7),
+    settings: { catchUpTimeoutMs, settleTimeoutMs: 300, pollMs: 5, activationTtl: '5m' },
+    log: { info() {}, warn() {}, error() {}, debug() {} } as unknown as FastifyBaseLogger,
+  }
+  return { ctx, data, roles }
+}
+
+const threeClusterLeg = () =>
+  newLeg('dc1', 'dc2', 'dc2', [
+    { cluster: 'dc1', secondary_id: 'dc1' },
+    { cluster: 'dc3', secondary_id: 'dc3' },
+  ])
+
+async function wholeLeg(ctx: RoleChangeContext, key: LegKey = 0) {
+  await demotePrimary(ctx, key)
+  await waitCatchUp(ctx, key)
+  await promoteSecondary(ctx, key)
+  await verifyNewPrimary(ctx, key)
+  await followNewPrimary(ctx, key, 'dc1')
+  await followNewPrimary(ctx, key, 'dc3')
+  await verifyPairs(ctx, key)
+  await newDrOperationToken(ctx, key)
+}
+
+describe('the role-change steps, on a fake world of three clusters', () => {
+  it('switch dc1 -> dc2: demote, catch up, promote, writes, dc1 and dc3 follow dc2; each change once, each with a newer epoch', async () => {
+    const w = world(['dc1', 'dc2', 'dc3'])
+    w.write('dc1')
+    const { ctx, data, roles } = context(w, [threeClusterLeg()])
+    await wholeLeg(ctx)
+    expect(w.changes).toEqual([
+      'demote dc1',
+      'promote dc2',
+      'mint dc1 on dc2',
+      'update-primary dc1',
+      'mint dc3 on dc2',
+      'update-primary dc3',
+    ])
+    expect(w.epochs).toEqual([...w.epochs].sort((a, b) => a - b))
+    expect(new Set(w.epochs).size).toBe(w.epochs.length)
+    expect(roles).toEqual(['dc1=secondary', 'dc2=primary'])
+    expect(w.get('dc2').mode).toBe('primary')
+    expect(w.get('dc1')).toMatchObject({ mode: 'secondary', follows: 'dc2', secondaryId: 'dc1', wal: 11 })
+    expect(w.get('dc3')).toMatchObject({ follows: 'dc2', secondaryId: 'dc3' })
+    const leg = data.legs[0] as Leg
+    expect(leg).toMatchObject({ last_wal_before_demote: 11, demoted_last_wal: 11, wals_lost: 0 })
+    expect(leg.write_unavailable_ms).toBeGreaterThan(0)
+    expect(leg.finished_at).not.toBeNull()
+  })
+
+  it('re-run after a crash, every step finds out what was done and does nothing twice', async () => {
+    const w = world(['dc1', 'dc2', 'dc3'])
+    const { ctx } = context(w, [threeClusterLeg()])
+    await wholeLeg(ctx)
+    const before = [...w.changes]
+    await wholeLeg(ctx)
+    expect(w.changes).toEqual(before)
+  })
+
+  it('a demote that reached Vault before the gateway died is found done; one never sent is refused on a secondary', async () => {
+    const w = world(['dc1', 'dc2'])
+    const leg = newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])
+    const { ctx } = context(w, [{ ...leg, replication_cluster_id: 'set-1' }])
+    await w.client('dc1').demote({}, { epoch: 1 })
+    await expect(demotePrimary(ctx, 0)).rejects.toMatchObject({ code: 'GATEWAY_ERR_SWITCHOVER_UNEXPECTED_ROLE' })
+    await ctx.saveLeg(0, { demote_sent_at: '2026-01-01T00:00:00.000Z' })
+    const done = await demotePrimary(ctx, 0)
+    expect(done.detail).toContain('already is a DR secondary')
+    expect(w.changes).toEqual(['demote dc1'])
+  })
+
+  it('never promotes while the old primary is a primary again (two primaries)', async () => {
+    const w = world(['dc1', 'dc2'])
+    const { ctx } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    await demotePrimary(ctx, 0)
+    await waitCatchUp(ctx, 0)
+    w.get('dc1').mode = 'primary'
+    await expect(promoteSecondary(ctx, 0)).rejects.toThrow(/two primaries/)
+    expect(w.get('dc2').mode).toBe('secondary')
+  })
+
+  it('a secondary that never catches up: bounded wait, clear failure, then dc1 promoted back and dc2, dc3 follow it again', async () => {
+    const w = world(['dc1', 'dc2', 'dc3'])
+    const { ctx, data } = context(w, [threeClusterLeg()], 100)
+    w.get('dc2').receiving = false
+    w.write('dc1')
+    w.write('dc1')
+    await demotePrimary(ctx, 0)
+    const err = await waitCatchUp(ctx, 0).catch((e: CodedError) => e)
+    expect(err).toMatchObject({ code: 'GATEWAY_ERR_SWITCHOVER_CATCH_UP_TIMEOUT' })
+    expect((err as Error).message).toContain('2 behind')
+    w.get('dc2').receiving = true
+    const undone = await undoDemote(ctx, 0)
+    expect(undone.note).toContain('dc1 was promoted back')
+    expect(undone.fix).toBeUndefined()
+    expect(w.get('dc1').mode).toBe('primary')
+    expect(w.get('dc2')).toMatchObject({ mode: 'secondary', follows: 'dc1', secondaryId: 'dc2', wal: 12 })
+    expect(w.get('dc3')).toMatchObject({ follows: 'dc1', secondaryId: 'dc3' })
+    expect(data.undo?.promote_sent_at).not.toBeNull()
+    // Undone again (a resumed compensation): nothing is done twice.
+    const changes = [...w.changes]
+    await undoDemote(ctx, 0)
+    expect(w.changes).toEqual(changes)
+  })
+
+  it('an undo that cannot promote says how to mend by hand; nothing to undo before the demote or after the promote', async () => {
+    const w = world(['dc1', 'dc2'])
+    const { ctx } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    expect((await undoDemote(ctx, 0)).note).toContain('nothing was changed')
+    await demotePrimary(ctx, 0)
+    ctx.drToken = async () => 'hvb.a-token-vault-refuses'
+    const failed = await undoDemote(ctx, 0)
+    expect(failed.note).toContain('AGENT_ERR_DR_OPERATION_TOKEN_REJECTED')
+    expect(failed.fix).toContain('promote dc1 back')
+    await ctx.saveLeg(0, { promote_sent_at: '2026-01-01T00:00:01.000Z' })
+    expect((await undoDemote(ctx, 0)).note).toContain('dc2 is the DR primary now')
+  })
+
+  it('a demote written as sent that never took effect (refused, or lost with the gateway): nothing to undo', async () => {
+    const w = world(['dc1', 'dc2'])
+    const leg = newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])
+    const { ctx, data } = context(w, [{ ...leg, replication_cluster_id: 'set-1' }])
+    await ctx.saveLeg(0, { demote_sent_at: '2026-01-01T00:00:00.000Z' })
+    expect((await undoDemote(ctx, 0)).note).toContain('the demote did not take effect')
+    expect(data.undo).toBeUndefined()
+    expect(w.changes).toEqual([])
+  })
+
+  it('a follower whose id was minted by an earlier attempt is revoked and minted again', async () => {
+    const w = world(['dc1', 'dc2'])
+    const { ctx } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    await demotePrimary(ctx, 0)
+    await waitCatchUp(ctx, 0)
+    await promoteSecondary(ctx, 0)
+    await w.client('dc2').mintToken({ secondary_id: 'dc1', ttl: '5m', secondary_public_key: 'pk-dc1' })
+    const done = await followNewPrimary(ctx, 0, 'dc1')
+    expect(done.detail).toContain('revoked first')
+    expect(w.changes.slice(-3)).toEqual(['revoke dc1 on dc2', 'mint dc1 on dc2', 'update-primary dc1'])
+    expect(w.get('dc1')).toMatchObject({ follows: 'dc2', secondaryId: 'dc1' })
+  })
+})

@@ -1,0 +1,60 @@
+import { toStepError } from '../operations/step.ts'
+import { clusterIdOf, drMode } from './cluster-roles.ts'
+import { followNewPrimary } from './follow-new-primary.step.ts'
+import { type Leg, reversed } from './leg.ts'
+import { promoteSecondary } from './promote-secondary.step.ts'
+import type { LegKey, RoleChangeContext } from './role-change-context.ts'
+import { verifyNewPrimary } from './verify-new-primary.step.ts'
+
+export interface UndoOutcome {
+  note: string
+  fix?: string | null
+}
+
+/** Where a failed leg stands: untouched, demoted and not promoted (to undo), or promoted (kept: the only primary). */
+export function undoNeeded(leg: Leg): 'nothing_changed' | 'promote_back' | 'new_primary_kept' {
+  if (leg.demote_sent_at === null) return 'nothing_changed'
+  if (leg.promote_sent_at === null) return 'promote_back'
+  return 'new_primary_kept'
+}
+
+/**
+ * After a leg failed between the demote and the promote (the secondary never caught up, the promote was refused):
+ * the old primary, which holds everything it wrote, is promoted back, and every cluster that followed it follows it
+ * again, without a wipe. Written as a leg of its own, so a run resumed in the middle finds out what it did already.
+ */
+export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise<UndoOutcome> {
+  const leg = ctx.leg(index)
+  const what = undoNeeded(leg)
+  if (what === 'nothing_changed') return { note: '; nothing was changed' }
+  if (what === 'new_primary_kept') {
+    return { note: `; ${leg.to} is the DR primary now (promoted by this operation): writes go to ${leg.to}` }
+  }
+  const back = { ...reversed(leg), replication_cluster_id: leg.replication_cluster_id }
+  const followers = back.followers.map((f) => f.cluster)
+  try {
+    if (!ctx.hasLeg('undo')) {
+      // The demote was written as sent, but Vault may never have had it (refused, or the call never arrived).
+      const from = await ctx.client(leg.from).status(ctx.signal())
+      if (drMode(from) === 'primary' && clusterIdOf(from) === leg.replication_cluster_id) {
+        return { note: `; nothing was changed: the demote did not take effect, ${leg.from} is still the DR primary` }
+      }
+      await ctx.saveLeg('undo', { ...back, demote_sent_at: leg.demote_sent_at })
+    }
+    await promoteSecondary(ctx, 'undo')
+    await verifyNewPrimary(ctx, 'undo')
+    for (const cluster of followers) await followNewPrimary(ctx, 'undo', cluster)
+    return {
+      note: `; undone: ${leg.from} was promoted back (it holds everything it wrote: nothing lost) and ${followers.join(', ')} follow it again`,
+    }
+  } catch (err) {
+    const e = toStepError(err)
+    return {
+      note: `; undoing it failed too (${e.code}: ${e.detail})`,
+      fix:
+        `${leg.from} is a demoted DR secondary holding every write. Unless ${leg.to} shows as DR primary, no cluster accepts writes: ` +
+        `promote ${leg.from} back with a DR operation token (sys/replication/dr/secondary/promote), then re-point ${followers.join(', ')} to it ` +
+        '(generate-public-key on each, secondary-token with that key on it, update-primary with the token).',
+    }
+  }
+}

@@ -1,0 +1,223 @@
+import { z } from 'zod'
+import type { ClusterStatus } from '../agents/agent-types.ts'
+import type { DrTokenInfo } from '../dr-operation-tokens/token-custody.ts'
+import { clusterIdOf, isRunningPrimary } from '../role-changes/cluster-roles.ts'
+
+export const SwitchoverCheck = z
+  .object({
+    name: z.string(),
+    status: z.enum(['pass', 'warn', 'fail']),
+    code: z.string().describe('OK, or the diagnosis'),
+    detail: z.string(),
+    fix: z.string().nullable(),
+  })
+  .meta({ id: 'SwitchoverCheck' })
+export type SwitchoverCheck = z.infer<typeof SwitchoverCheck>
+
+/** One cluster as the gateway could read it. */
+export interface Side {
+  name: string
+  status?: ClusterStatus | undefined
+  /** Why no status: the agent's code and message. */
+  error?: string | undefined
+}
+
+export interface CheckInput {
+  from: Side
+  to: Side
+  /** The secondary id `to` streams with, as `from` knows it. */
+  toSecondaryId: string | null
+  /** Other clusters of the same replication set, and registered secondaries of `from` that gave no status. */
+  others: Side[]
+  /** The DR operation token the gateway keeps for `from`, if any. */
+  token: DrTokenInfo | null
+  /** How long the operation may take at most, in seconds: the token must outlive it. */
+  neededS: number
+  /** How many WALs behind `to` may be before the demote (the wait after it is bounded by catch_up_timeout). */
+  maxLagWals: number
+}
+
+const pass = (name: string, detail: string): SwitchoverCheck => ({
+  name,
+  status: 'pass',
+  code: 'OK',
+  detail,
+  fix: null,
+})
+const check = (name: string, status: 'warn' | 'fail', code: string, detail: string, fix: string): SwitchoverCheck => ({
+  name,
+  status,
+  code,
+  detail,
+  fix,
+})
+
+/** Versions as numbers (1.21.0+ent -> [1, 21, 0]); undefined when unreadable. */
+export function versionParts(version: string | null | undefined): number[] | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version ?? '')
+  return m === null ? undefined : [Number(m[1]), Number(m[2]), Number(m[3])]
+}
+
+export function compareVersions(a: number[], b: number[]): number {
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0)
+  return 0
+}
+
+/**
+ * The checks before a switchover, from what was read (pure): `from` a running DR primary, `to` its streaming DR
+ * secondary close behind, no corruption, versions that allow the way back (the demoted primary must be able to follow
+ * the promoted one: not older), every other secondary reachable to be re-pointed, a DR operation token that outlives
+ * the operation (or can be issued now).
+ */
+export function switchoverChecks(i: CheckInput): SwitchoverCheck[] {
+  const out: SwitchoverCheck[] = []
+  const f = i.from.status
+  const t = i.to.status
+  if (f === undefined) {
+    out.push(
+      check(
+        'from_primary',
+        'fail',
+        'UNREACHABLE',
+        `${i.from.name}: ${i.from.error ?? 'no status'}`,
+        'Bring its agent and Vault up: a switchover demotes it first.',
+      ),
+    )
+  } else if (!isRunningPrimary(f)) {
+    out.push(
+      check(
+        'from_primary',
+        'fail',
+        'NOT_DR_PRIMARY',
+        `${i.from.name} is in DR mode ${f.replication?.mode ?? 'unknown'}, state ${f.replication?.state ?? 'unknown'}`,
+        'Name as `from` the running DR primary of `to` (or leave `from` out).',
+      ),
+    )
+  } else out.push(pass('from_primary', `${i.from.name} is a running DR primary`))
+
+  if (t === undefined) {
+    out.push(
+      check(
+        'to_streams',
+        'fail',
+        'UNREACHABLE',
+        `${i.to.name}: ${i.to.error ?? 'no status'}`,
+        'Bring its agent and Vault up: it becomes the primary.',
+      ),
+    )
+  } else {
+    const r = t.replication
+    const sameSet = f !== undefined && clusterIdOf(f) !== null && clusterIdOf(f) === clusterIdOf(t)
+    const known = f?.replication?.known_secondaries.includes(i.toSecondaryId ?? '') === true
+    if (r?.mode !== 'secondary' || !sameSet) {
+      out.push(
+        check(
+          'to_streams',
+          'fail',
+          'NOT_A_PAIR',
+          `${i.to.name} is in DR mode ${r?.mode ?? 'unknown'}${sameSet ? '' : `, not in ${i.from.name}'s replication set`}`,
+          `Name as \`to\` a DR secondary of ${i.from.name} (GET /v1/pairs).`,
+        ),
+      )
+    } else if (r.state !== 'stream-wals' || !known) {
+      out.push(
+        check(
+          'to_streams',
+          'fail',
+          'NOT_STREAMING',
+          `${i.to.name} is in state ${r.state ?? 'unknown'}${known ? '' : `, and ${i.from.name} does not list its id ${i.toSecondaryId ?? '(none)'}`}`,
+          'Wait until it streams WALs (GET /v1/pairs/{secondary}); a switchover never promotes a secondary that is not in sync.',
+        ),
+      )
+    } else out.push(pass('to_streams', `${i.to.name} streams WALs from ${i.from.name} as ${i.toSecondaryId}`))
+    if (r?.corrupted_merkle_tree === true) {
+      out.push(
+        check(
+          'merkle_tree',
+          'fail',
+          'MERKLE_CORRUPTED',
+          `${i.to.name} reports a corrupted merkle tree`,
+          'Run merkle-check and reindex the secondary before promoting it.',
+        ),
+      )
+    }
+    const behind =
+      f?.replication?.last_wal != null && r?.last_remote_wal != null ? f.replication.last_wal - r.last_remote_wal : null
+    if (behind !== null && behind > i.maxLagWals) {
+      out.push(
+        check(
+          'lag',
+          'warn',
+          'LAGGING',
+          `${i.to.name} is ${behind} WALs behind`,
+          'The wait after the demote may take long (catch_up_timeout bounds it): switch over when it is closer.',
+        ),
+      )
+    } else if (behind !== null) out.push(pass('lag', `${i.to.name} is ${Math.max(0, behind)} WALs behind`))
+  }
+
+  const vf = versionParts(f?.vault.version)
+  const vt = versionParts(t?.vault.version)
+  if (vf !== undefined && vt !== undefined) {
+    const cmp = compareVersions(vt, vf)
+    if (cmp > 0) {
+      out.push(
+        check(
+          'versions',
+          'fail',
+          'VERSION_SKEW',
+          `${i.to.name} runs Vault ${t?.vault.version}, newer than ${i.from.name}'s ${f?.vault.version}: the demoted ${i.from.name} could not follow it`,
+          `Upgrade ${i.from.name} to ${t?.vault.version} first.`,
+        ),
+      )
+    } else if (cmp < 0) {
+      out.push(
+        check(
+          'versions',
+          'warn',
+          'VERSION_SKEW',
+          `${i.from.name} runs Vault ${f?.vault.version}, newer than ${i.to.name}'s ${t?.vault.version}: switching back will need ${i.to.name} upgraded`,
+          `Upgrade ${i.to.name} before switching back.`,
+        ),
+      )
+    } else out.push(pass('versions', `both run Vault ${f?.vault.version}`))
+  }
+
+  for (const o of i.others) {
+    if (o.status === undefined) {
+      out.push(
+        check(
+          `follower:${o.name}`,
+          'fail',
+          'UNREACHABLE',
+          `${o.name} (a DR secondary of ${i.from.name}) gave no status: ${o.error ?? 'no answer'}`,
+          `Bring it up, or deregister it (DELETE /v1/clusters/${o.name}): it could not be re-pointed and would be left following a demoted primary.`,
+        ),
+      )
+    } else out.push(pass(`follower:${o.name}`, `${o.name} will follow ${i.to.name} (update-primary, no wipe)`))
+  }
+
+  if (i.token === null) {
+    out.push(
+      check(
+        'dr_operation_token',
+        'warn',
+        'NO_TOKEN',
+        `the gateway keeps no DR operation token for ${i.from.name} yet`,
+        'The preflight step asks the primary agent for one; it fails if the agent cannot issue it.',
+      ),
+    )
+  } else if (i.token.remaining_s < i.neededS) {
+    out.push(
+      check(
+        'dr_operation_token',
+        'warn',
+        'TOKEN_TOO_SHORT',
+        `the kept DR operation token has ${i.token.remaining_s} s left, the operation may take ${i.neededS} s`,
+        'The preflight step has a new one issued first.',
+      ),
+    )
+  } else
+    out.push(pass('dr_operation_token', `a DR operation token valid ${i.token.remaining_s} s (needed: ${i.neededS} s)`))
+  return out
+}

@@ -1,0 +1,29 @@
+import type { HandshakeSettings } from '../config.ts'
+import { loadHookSettings } from '../hooks/hook-settings.ts'
+import type { SwitchoverDeps } from './switchover-deps.ts'
+
+/** The gateway's kind dependencies (engine.ts KindDeps, the parts used) and its DR operation token custody. */
+export type KindDeps = Omit<SwitchoverDeps, 'hooks' | 'settings'> & { settings: HandshakeSettings }
+
+/**
+ * What switchovers and drills are built from, out of the gateway's shared kind dependencies and its DR operation token
+ * custody. The hooks' settings come from VAULT_DR_HOOK_CACERT and VAULT_DR_HOOK_TIMEOUT_MS.
+ */
+export function switchoverDepsOf(deps: KindDeps): SwitchoverDeps {
+  return {
+    store: deps.store,
+    clusters: deps.clusters,
+    agents: deps.agents,
+    custody: deps.custody,
+    operations: deps.operations,
+    hooks: loadHookSettings(process.env),
+    settings: {
+      settleTimeoutMs: Math.max(60_000, deps.settings.agentChangeTimeoutMs),
+      pollMs: 20,
+      activationTtl: '10m',
+      statusTimeoutMs: deps.settings.fleetTimeoutMs,
+      maxLagWals: 1_000,
+    },
+    now: deps.now,
+  }
+}

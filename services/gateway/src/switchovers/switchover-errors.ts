@@ -1,0 +1,53 @@
+import { defineError } from '@vault-dr/core'
+
+/** The codes a switchover or a drill answers or ends with (requests: 4xx; steps: StepError codes). */
+export const SwitchoverErrors = {
+  notAPair: defineError({
+    code: 'GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR',
+    status: 409,
+    title: 'The two clusters are not a DR primary and its streaming secondary',
+    fix: 'Name as `to` a registered DR secondary that streams from a running DR primary (GET /v1/pairs), and as `from` that primary or nothing.',
+  }),
+  sameCluster: defineError({
+    code: 'GATEWAY_ERR_SWITCHOVER_SAME_CLUSTER',
+    status: 400,
+    title: '`from` and `to` are the same cluster',
+    fix: 'Name the DR secondary to promote as `to`, and its primary as `from` (or leave `from` out).',
+  }),
+  preflightFailed: defineError({
+    code: 'GATEWAY_ERR_SWITCHOVER_PREFLIGHT_FAILED',
+    status: 409,
+    title: 'A check before the switchover failed: nothing was changed',
+    fix: 'Read the failed checks (each says what to do), mend them, and start again; POST /v1/switchovers/plan re-runs them without changing anything.',
+  }),
+  catchUpTimeout: defineError({
+    code: 'GATEWAY_ERR_SWITCHOVER_CATCH_UP_TIMEOUT',
+    status: 504,
+    title: 'The secondary did not receive everything the demoted primary wrote in time',
+    fix: 'The switchover promotes the old primary back so nothing is lost (see the detail for how it ended). Check the replication link between the two (GET /v1/pairs/{secondary}), then try again, maybe with a longer catch_up_timeout.',
+  }),
+  unexpectedRole: defineError({
+    code: 'GATEWAY_ERR_SWITCHOVER_UNEXPECTED_ROLE',
+    status: 409,
+    title: 'A cluster is in a DR role the switchover did not put it in',
+    fix: 'Someone else changed a role meanwhile: read both clusters (GET /v1/clusters/{name}/status) and make sure exactly one of them is a DR primary before doing anything else.',
+  }),
+  notWritable: defineError({
+    code: 'GATEWAY_ERR_SWITCHOVER_NEW_PRIMARY_NOT_WRITABLE',
+    status: 504,
+    title: 'The promoted cluster did not accept writes in time',
+    fix: 'Check its Vault (sys/health, the server log: seal, leadership, storage). It is the only DR primary: do not promote another; once it serves, re-point the old primary with a new switchover of the same clusters or by hand.',
+  }),
+  followerNotStreaming: defineError({
+    code: 'GATEWAY_ERR_SWITCHOVER_FOLLOWER_NOT_STREAMING',
+    status: 504,
+    title: 'A secondary did not stream from the new primary in time',
+    fix: "The new primary serves and nothing is lost. Check that the follower reaches the new primary's cluster port (POST /v1/preflight) and read its replication status; then re-point it by hand: generate-public-key on it, secondary-token with that key on the new primary, update-primary on it with the token and a DR operation token.",
+  }),
+  noDrOperationToken: defineError({
+    code: 'GATEWAY_ERR_SWITCHOVER_NO_DR_OPERATION_TOKEN',
+    status: 409,
+    title: 'No DR operation token can be used for the whole switchover',
+    fix: 'Let the gateway keep one (the primary agent issues it: GET /v1/pairs/{secondary}/readiness) or make one with the key-share ceremony; the same store key must open it.',
+  }),
+} as const

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto'
+import { GatewayErrors } from '../gateway-errors.ts'
+import type { JournalKindName, OperationRecord } from '../operations/operation-record.ts'
+import { pendingStep } from '../operations/step.ts'
+import { newLeg } from '../role-changes/leg.ts'
+import { inspectPair } from './inspect-pair.ts'
+import { bodyHash } from './operation-request.ts'
+import { switchoverNeededS } from './switchover.kind.ts'
+import type { SwitchoverDeps } from './switchover-deps.ts'
+import { SwitchoverErrors } from './switchover-errors.ts'
+import { describeLeg, switchoverSteps } from './switchover-plan.ts'
+import type { CreateSwitchoverBody, RoleChangeData, SwitchoverPlan, SwitchoverSubject } from './switchovers.schemas.ts'
+
+export type SwitchoversService = ReturnType<typeof createSwitchoversService>
+
+/** The replay of an Idempotency-Key: the operation it made for the same body; another body is refused. */
+export async function replayed(deps: SwitchoverDeps, kind: JournalKindName, key: string | undefined, body: object) {
+  if (key === undefined) return undefined
+  const earlier = await deps.store.operationByIdempotencyKey(key)
+  if (earlier === undefined) return undefined
+  if (earlier.kind !== kind || earlier.request_hash !== bodyHash(kind, body)) {
+    throw GatewayErrors.idempotencyKeyReused(
+      `Idempotency-Key was first used for ${earlier.kind} ${earlier.id} with another body`,
+    )
+  }
+  return earlier
+}
+
+/** A new pending operation record over the clusters it holds. */
+export function newRoleChangeRecord(
+  deps: SwitchoverDeps,
+  kind: JournalKindName,
+  body: object,
+  key: string | undefined,
+  p: { clusters: string[]; subject: Record<string, unknown>; data: RoleChangeData; steps: string[] },
+): OperationRecord {
+  const at = new Date(deps.now()).toISOString()
+  return {
+    id: randomUUID(),
+    kind,
+    state: 'pending',
+    clusters: p.clusters,
+    subject: p.subject,
+    data: p.data,
+    steps: p.steps.map(pendingStep),
+    error: null,
+    cancel_requested: false,
+    idempotency_key: key ?? null,
+    request_hash: key === undefined ? null : bodyHash(kind, body),
+    created_at: at,
+    updated_at: at,
+    finished_at: null,
+  }
+}
+
+/** Plans (dry run) and starts switchovers; the operations engine runs them. */
+export function createSwitchoversService(deps: SwitchoverDeps) {
+  async function plan(body: CreateSwitchoverBody) {
+    const neededS = (followers: number) => switchoverNeededS(deps, body.catch_up_timeout, followers)
+    const found = await inspectPair(deps, body, neededS(1))
+    const p = {
+      from: found.from,
+      to: found.to,
+      followers: found.followers,
+      preHook: body.pre_hook_url !== undefined,
+      postHook: body.post_hook_url !== undefined,
+    }
+    return { found, steps: switchoverSteps(p) }
+  }
+
+  return {
+    async plan(body: CreateSwitchoverBody): Promise<SwitchoverPlan> {
+      const { found, steps } = await plan(body)
+      return {
+        ok: found.ok,
+        from: found.from,
+        to: found.to,
+        followers: found.followers,
+        steps,
+        checks: found.checks,
+        what_happens: [
+          ...(body.pre_hook_url === undefined ? [] : ['call the pre-hook; a refusal stops here, nothing changed']),
+          ...describeLeg(found, body.catch_up_timeout),
+          ...(body.post_hook_url === undefined ? [] : ['call the post-hook with the result (a failure is a warning)']),
+        ],
+      }
+    },
+
+    /** created: a new switchover (202); a replay of its Idempotency-Key with the same body: the same one (200). */
+    async create(body: CreateSwitchoverBody, key: string | undefined) {
+      const earlier = await replayed(deps, 'switchover', key, body)
+      if (earlier !== undefined) return { created: false, operation: earlier }
+      const { found, steps } = await plan(body)
+      if (!found.ok) {
+        const failed = found.checks.filter((c) => c.status === 'fail')
+        throw SwitchoverErrors.preflightFailed(failed.map((c) => `${c.name}: ${c.detail}`).join('; '), {
+          ...(failed[0]?.fix ? { fix: failed[0].fix } : {}),
+        })
+      }
+      const subject: SwitchoverSubject = {
+        from: found.from,
+        to: found.to,
+        pre_hook_url: body.pre_hook_url ?? null,
+        post_hook_url: body.post_hook_url ?? null,
+        catch_up_timeout: body.catch_up_timeout,
+      }
+      const leg = {
+        ...newLeg(found.from, found.to, found.toSecondaryId, found.followers),
+        replication_cluster_id: found.replicationClusterId,
+      }
+      const record = newRoleChangeRecord(deps, 'switchover', body, key, {
+        clusters: [found.from, found.to, ...found.followers.slice(1).map((f) => f.cluster)],
+        subject,
+        data: { legs: [leg], checks: found.checks, warnings: [], write_unavailable_ms: null, wals_lost: null },
+        steps,
+      })
+      const { created, operation } = await deps.operations.start(record)
+      return { created, operation: operation as OperationRecord }
+    },
+  }
+}

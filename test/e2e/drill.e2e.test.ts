@@ -1,0 +1,88 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
+import {
+  clusterOf,
+  kvRead,
+  type SwitchStack,
+  startSwitchStack,
+  startWriteSampler,
+  stepOf,
+  waitForOperation,
+} from './switchover-stack.ts'
+
+const secrets: string[] = []
+let stack: SwitchStack | undefined
+afterEach(() => stack?.close())
+afterAll(() => expectNoSecretsInLogs(secrets))
+
+interface Report {
+  legs: Array<{ from: string; to: string; rto_ms: number | null; rpo_wals: number | null }>
+  hold: { checks: number; refused: number; cut_short: boolean; started_at: string; until: string }
+  warnings: string[]
+  started_at: string
+  ended_at: string
+}
+
+describe('a DR drill through the gateway', () => {
+  it('switches dc1 -> dc2, holds while dc2 serves, switches back, and reports each leg (RTO, RPO 0)', async () => {
+    stack = await startSwitchStack()
+    secrets.push(...stack.secrets)
+    const [dc1, dc2] = [clusterOf(stack, 'dc1'), clusterOf(stack, 'dc2')]
+    const sampler = startWriteSampler(stack)
+    const res = await stack.api.POST('/v1/drills', { body: { to: 'dc2', hold: '2s', check_interval: '1s' } as never })
+    expect(res.response.status, JSON.stringify(res.error)).toBe(202)
+    const id = res.data?.id as string
+    // During the hold, dc2 is the one primary.
+    const holding = await waitForOperation(stack, id, (op) => stepOf(op, 'hold')?.status === 'running')
+    expect(holding.state).toBe('running')
+    expect(dc2.state().drMode).toBe('primary')
+    expect(dc1.state().drMode).toBe('secondary')
+    const done = await waitForOperation(stack, id)
+    await sampler.stop()
+    expect(done.state, JSON.stringify(done.error)).toBe('succeeded')
+    expect(done.steps.every((s) => s.status === 'succeeded')).toBe(true)
+    expect(done.steps.map((s) => s.name)).toContain('back.rejoin_old_primary')
+
+    const report = (done.result as { report: Report }).report
+    expect(report.legs).toEqual([
+      expect.objectContaining({ from: 'dc1', to: 'dc2', rpo_wals: 0 }),
+      expect.objectContaining({ from: 'dc2', to: 'dc1', rpo_wals: 0 }),
+    ])
+    for (const leg of report.legs) expect(leg.rto_ms).toBeGreaterThan(0)
+    expect(report.hold.checks).toBeGreaterThanOrEqual(2)
+    expect(report.hold.refused).toBe(0)
+    expect(report.hold.cut_short).toBe(false)
+    expect(Date.parse(report.ended_at) - Date.parse(report.started_at)).toBeGreaterThanOrEqual(2_000)
+    expect(done.result).toMatchObject({ wals_lost: 0 })
+
+    // Back where it began, nothing lost, never two primaries.
+    expect(dc1.state().drMode).toBe('primary')
+    expect(dc2.state()).toMatchObject({ drMode: 'secondary', drState: 'stream-wals', secondaryId: 'dc2' })
+    expect(sampler.doubles).toEqual([])
+    expect(sampler.accepted.dc2?.length).toBeGreaterThan(0)
+    for (const path of [...(sampler.accepted.dc1 ?? []), ...(sampler.accepted.dc2 ?? [])]) {
+      expect(await kvRead(dc1, stack.rootToken, path)).toBe(path)
+    }
+  })
+
+  it('a cancel during the hold cuts it short and switches back at once (its safe end)', async () => {
+    stack = await startSwitchStack()
+    secrets.push(...stack.secrets)
+    const res = await stack.api.POST('/v1/drills', { body: { to: 'dc2', hold: '10m' } as never })
+    const id = res.data?.id as string
+    await waitForOperation(stack, id, (op) => stepOf(op, 'hold')?.status === 'running')
+    const asked = Date.now()
+    const cancelled = await stack.api.POST('/v1/operations/{id}/cancel', { params: { path: { id } } })
+    expect(cancelled.response.status).toBe(202)
+    const done = await waitForOperation(stack, id)
+    expect(Date.now() - asked).toBeLessThan(15_000)
+    expect(done.state, JSON.stringify(done.error)).toBe('succeeded')
+    expect(done.cancel_requested).toBe(true)
+    expect(stepOf(done, 'hold')?.detail).toContain('hold cut short by a cancellation')
+    const report = (done.result as { report: Report }).report
+    expect(report.hold.cut_short).toBe(true)
+    expect(report.legs.map((l) => l.rpo_wals)).toEqual([0, 0])
+    expect(clusterOf(stack, 'dc1').state().drMode).toBe('primary')
+    expect(clusterOf(stack, 'dc2').state()).toMatchObject({ drMode: 'secondary', drState: 'stream-wals' })
+  })
+})

@@ -1,0 +1,138 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
+import { type HookServer, startHookServer } from './switchover-hook-server.ts'
+import {
+  clusterOf,
+  kvRead,
+  kvWrite,
+  type SwitchStack,
+  startSwitchStack,
+  startWriteSampler,
+  stepOf,
+  until,
+  waitForOperation,
+} from './switchover-stack.ts'
+
+const secrets: string[] = []
+let stack: SwitchStack | undefined
+let hook: HookServer | undefined
+afterEach(async () => {
+  await stack?.close()
+  await hook?.close()
+})
+afterAll(() => expectNoSecretsInLogs(secrets))
+
+const events = (s: SwitchStack, what: string) => s.simEvents.filter((e) => e.includes(what))
+
+describe('a switchover that must not or cannot go on', () => {
+  it('a pre-hook that refuses stops it before anything changes, quoting the hook', async () => {
+    hook = await startHookServer(async () => ({ status: 409, text: 'change freeze until 06:00' }))
+    stack = await startSwitchStack({ gatewayEnv: { VAULT_DR_HOOK_CACERT: hook.caFile } })
+    secrets.push(...stack.secrets)
+    const res = await stack.api.POST('/v1/switchovers', {
+      body: { to: 'dc2', pre_hook_url: `${hook.url}/pre`, post_hook_url: `${hook.url}/post` } as never,
+    })
+    const done = await waitForOperation(stack, res.data?.id as string)
+    expect(done.state).toBe('failed')
+    expect(done.error?.code).toBe('GATEWAY_ERR_HOOK_REFUSED')
+    expect(done.error?.detail).toContain('change freeze until 06:00')
+    expect(done.error?.detail).toContain('nothing was changed')
+    expect(hook.calls).toEqual([
+      {
+        path: '/pre',
+        body: {
+          operation_id: done.id,
+          kind: 'switchover',
+          step: 'pre_hook',
+          phase: 'pre',
+          clusters: ['dc1', 'dc2'],
+          from: 'dc1',
+          to: 'dc2',
+        },
+      },
+    ])
+    expect(stepOf(done, 'demote_primary')?.status).toBe('skipped')
+    expect(events(stack, 'demoted')).toEqual([])
+    expect(clusterOf(stack, 'dc1').state().drMode).toBe('primary')
+    expect(clusterOf(stack, 'dc2').state()).toMatchObject({ drMode: 'secondary', drState: 'stream-wals' })
+  })
+
+  it('a post-hook that fails is a warning: the switchover succeeded', async () => {
+    hook = await startHookServer(async (call) => (call.path === '/pre' ? { status: 204 } : { status: 503 }))
+    stack = await startSwitchStack({ gatewayEnv: { VAULT_DR_HOOK_CACERT: hook.caFile } })
+    secrets.push(...stack.secrets)
+    const res = await stack.api.POST('/v1/switchovers', {
+      body: { to: 'dc2', pre_hook_url: `${hook.url}/pre`, post_hook_url: `${hook.url}/post` } as never,
+    })
+    const done = await waitForOperation(stack, res.data?.id as string)
+    expect(done.state, JSON.stringify(done.error)).toBe('succeeded')
+    expect(stepOf(done, 'post_hook')?.detail).toContain('warning: post-hook: GATEWAY_ERR_HOOK_REFUSED')
+    expect((done.result as { warnings: string[] }).warnings).toEqual([
+      expect.stringContaining('post-hook: GATEWAY_ERR_HOOK_REFUSED'),
+    ])
+    expect(hook.calls.map((c) => c.path)).toEqual(['/pre', '/post'])
+    expect(hook.calls[1]?.body.result).toMatchObject({ wals_lost: 0 })
+  })
+
+  it('a secondary that never catches up: a bounded wait, a clear failure, dc1 promoted back and dc2 following it', async () => {
+    let dc1Writes: string[] = []
+    // The pre-hook cuts the replication link and writes on dc1 just before the demote: dc2 cannot receive those.
+    hook = await startHookServer(async () => {
+      const dc1 = clusterOf(stack as SwitchStack, 'dc1')
+      await dc1.faults.closeClusterListener()
+      dc1Writes = ['cut/0', 'cut/1', 'cut/2']
+      for (const path of dc1Writes) await kvWrite(dc1, (stack as SwitchStack).rootToken, path)
+      return { status: 204 }
+    })
+    stack = await startSwitchStack({ gatewayEnv: { VAULT_DR_HOOK_CACERT: hook.caFile } })
+    secrets.push(...stack.secrets)
+    const [dc1, dc2] = [clusterOf(stack, 'dc1'), clusterOf(stack, 'dc2')]
+    const sampler = startWriteSampler(stack)
+    const res = await stack.api.POST('/v1/switchovers', {
+      body: { to: 'dc2', pre_hook_url: `${hook.url}/pre`, catch_up_timeout: '2s' } as never,
+    })
+    const id = res.data?.id as string
+    const stuck = await waitForOperation(stack, id, (op) => stepOf(op, 'wait_catch_up')?.status === 'failed')
+    expect(stepOf(stuck, 'wait_catch_up')?.detail).toMatch(
+      /did not catch up with the demoted dc1 within 2000 ms: .*behind/,
+    )
+    await dc1.faults.reopenClusterListener()
+    const done = await waitForOperation(stack, id)
+    await sampler.stop()
+    expect(done.state).toBe('failed')
+    expect(done.error?.code).toBe('GATEWAY_ERR_SWITCHOVER_CATCH_UP_TIMEOUT')
+    expect(done.error?.detail).toContain('undone: dc1 was promoted back')
+    expect(stepOf(done, 'promote_secondary')?.status).toBe('skipped')
+    // Both usable: dc1 the one primary, accepting writes; dc2 its secondary again, with every write.
+    expect(dc1.state().drMode).toBe('primary')
+    expect(await kvWrite(dc1, stack.rootToken, 'after/undo')).toBe(true)
+    await until('dc2 to stream from dc1 again', 10_000, () => dc2.state().drState === 'stream-wals')
+    expect(dc2.state()).toMatchObject({ drMode: 'secondary', secondaryId: 'dc2' })
+    const lastWal = (dc1.state().drStatus as { last_wal: number }).last_wal
+    await until(
+      'dc2 to hold every write',
+      10_000,
+      () => (dc2.state().drStatus as { last_remote_wal: number }).last_remote_wal >= lastWal,
+    )
+    for (const path of [...dc1Writes, ...(sampler.accepted.dc1 ?? [])])
+      expect(await kvRead(dc1, stack.rootToken, path)).toBe(path)
+    expect(sampler.accepted.dc2).toEqual([])
+    expect(sampler.doubles).toEqual([])
+    expect(events(stack, 'promoted to primary')).toHaveLength(1)
+  })
+
+  it('a DR operation token that would expire mid-way is refused before anything changes', async () => {
+    stack = await startSwitchStack({ gatewayEnv: { VAULT_DR_OPERATION_TOKEN_TTL: '60s' } })
+    secrets.push(...stack.secrets)
+    const plan = await stack.api.POST('/v1/switchovers/plan', { body: { to: 'dc2' } as never })
+    expect(plan.data?.checks.find((c) => c.name === 'dr_operation_token')?.status).toBe('warn')
+    const res = await stack.api.POST('/v1/switchovers', { body: { to: 'dc2' } as never })
+    const done = await waitForOperation(stack, res.data?.id as string)
+    expect(done.state).toBe('failed')
+    expect(done.error?.code).toBe('GATEWAY_ERR_SWITCHOVER_NO_DR_OPERATION_TOKEN')
+    expect(done.error?.detail).toMatch(/valid \d+ s, the operation may take \d+ s/)
+    expect(done.error?.fix).toContain('VAULT_DR_OPERATION_TOKEN_TTL')
+    expect(events(stack, 'demoted')).toEqual([])
+    expect(clusterOf(stack, 'dc1').state().drMode).toBe('primary')
+  })
+})

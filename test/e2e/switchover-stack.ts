@@ -1,0 +1,231 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createServiceClient } from '@vault-dr/core/service-client'
+import type { components, paths } from '@vault-dr/gateway/openapi'
+import { type ClusterHandle, startCluster } from '@vault-dr/vault-sim'
+import { type ChildService, startChildService } from '../helpers/child-service.ts'
+import { freePort } from '../helpers/free-port.ts'
+
+export type Operation = components['schemas']['Operation']
+
+export interface SwitchStackOptions {
+  /** dc1 is the primary; dc2 (and dc3) its DR secondaries, joined by the gateway's handshakes. */
+  clusters?: 2 | 3
+  /** Added to every Vault API answer, so steps last long enough to be interrupted. */
+  latencyMs?: number
+  gatewayEnv?: Record<string, string>
+}
+
+export interface SwitchStack {
+  dir: string
+  clusters: Record<string, ClusterHandle>
+  agents: Record<string, ChildService>
+  gateway: ChildService
+  api: ReturnType<typeof createServiceClient<paths>>['api']
+  /** The root token of every cluster: one token in the replicated data, valid whichever cluster is primary. */
+  rootToken: string
+  simEvents: string[]
+  secrets: string[]
+  restartGateway(signal?: NodeJS.Signals): Promise<void>
+  close(): Promise<void>
+}
+
+const token = () => randomBytes(24).toString('base64url')
+
+async function secretFile(dir: string, name: string, value: string): Promise<string> {
+  const path = join(dir, name)
+  await writeFile(path, value, { mode: 0o600 })
+  return path
+}
+
+/**
+ * Two or three emulated clusters in this process sharing one root token (each agent's Vault token then stays valid
+ * on its cluster whatever role it has: a token of the primary's data, as in production), an agent per cluster and
+ * the gateway as built child processes, and the pairs made by the gateway's own handshakes (dc1 -> dc2, dc1 -> dc3).
+ */
+export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<SwitchStack> {
+  const dir = await mkdtemp(join(tmpdir(), 'vault-dr-switch-'))
+  const closers: Array<() => Promise<unknown>> = [() => rm(dir, { recursive: true, force: true })]
+  const close = async () => {
+    for (const c of closers.splice(0).reverse()) await c().catch(() => {})
+  }
+  try {
+    const names = opts.clusters === 3 ? ['dc1', 'dc2', 'dc3'] : ['dc1', 'dc2']
+    const simEvents: string[] = []
+    const rootToken = token()
+    const timings = { bootstrapMs: 30, merkleDiffMs: 20, merkleSyncMs: 30, heartbeatMs: 100, reconnectMs: 50 }
+    const clusters: Record<string, ClusterHandle> = {}
+    for (const name of names) {
+      const c = await startCluster({ name, rootToken, timings, logger: (line) => simEvents.push(`${name}: ${line}`) })
+      closers.push(() => c.close())
+      if (opts.latencyMs) c.faults.setLatency(opts.latencyMs)
+      clusters[name] = c
+    }
+    const apiTokens: Record<string, string> = Object.fromEntries([...names, 'gateway'].map((n) => [n, token()]))
+    const agents: Record<string, ChildService> = {}
+    for (const name of names) {
+      const service = name === 'dc1' ? 'primary-agent' : 'secondary-agent'
+      const agent = await startChildService(
+        service,
+        {
+          VAULT_ADDR: (clusters[name] as ClusterHandle).apiUrl,
+          VAULT_TOKEN_FILE: await secretFile(dir, `${name}-vault-token`, rootToken),
+          VAULT_DR_API_TOKEN_FILE: await secretFile(dir, `${name}-api-token`, apiTokens[name] as string),
+          VAULT_DR_AGENT_STATE_DIR: join(dir, `${name}-agent-state`),
+          VAULT_DR_STATUS_CACHE_MS: '100',
+          VAULT_DR_PROBE_TIMEOUT_MS: '2000',
+        },
+        { port: await freePort() },
+      )
+      closers.push(() => agent.stop('SIGKILL'))
+      agents[name] = agent
+    }
+    const gatewayEnv = {
+      VAULT_DR_API_TOKEN_FILE: await secretFile(dir, 'gateway-api-token', apiTokens.gateway as string),
+      VAULT_DR_STORE: join(dir, 'gateway.sqlite'),
+      ...opts.gatewayEnv,
+    }
+    const gatewayAt = { port: await freePort() }
+    const client = createServiceClient<paths>({
+      baseUrl: `http://127.0.0.1:${gatewayAt.port}`,
+      token: apiTokens.gateway as string,
+      timeoutMs: 30_000,
+    })
+    closers.push(() => client.close())
+    const stack: SwitchStack = {
+      dir,
+      clusters,
+      agents,
+      gateway: await startChildService('gateway', gatewayEnv, gatewayAt),
+      api: client.api,
+      rootToken,
+      simEvents,
+      secrets: [rootToken, ...Object.values(apiTokens)],
+      async restartGateway(signal: NodeJS.Signals = 'SIGKILL') {
+        await stack.gateway.stop(signal)
+        stack.gateway = await startChildService('gateway', gatewayEnv, gatewayAt)
+      },
+      close,
+    }
+    closers.push(() => stack.gateway.stop('SIGKILL'))
+    for (const name of names) {
+      const res = await client.api.POST('/v1/clusters', {
+        body: {
+          name,
+          role: name === 'dc1' ? 'primary' : 'secondary',
+          agent_url: (agents[name] as ChildService).url,
+          agent_token: apiTokens[name] as string,
+        },
+      })
+      if (!res.response.ok) throw new Error(`registering ${name} failed: ${JSON.stringify(res.error)}`)
+    }
+    for (const secondary of names.slice(1)) {
+      const res = await client.api.POST('/v1/handshakes', { body: { primary: 'dc1', secondary } as never })
+      if (!res.data) throw new Error(`handshake dc1 -> ${secondary}: ${JSON.stringify(res.error)}`)
+      const id = res.data.id
+      await until(`handshake to ${secondary}`, 60_000, async () => {
+        const h = await client.api.GET('/v1/handshakes/{id}', { params: { path: { id } } })
+        if (h.data?.state === 'failed')
+          throw new Error(`handshake dc1 -> ${secondary}: ${JSON.stringify(h.data.error)}`)
+        return h.data?.state === 'succeeded'
+      })
+    }
+    return stack
+  } catch (err) {
+    await close()
+    throw err
+  }
+}
+
+export async function until(what: string, timeoutMs: number, ok: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(25)
+  }
+}
+
+/** Polls the gateway until the operation satisfies `done` (default: finished); tolerates a restarting gateway. */
+export async function waitForOperation(
+  stack: SwitchStack,
+  id: string,
+  done: (op: Operation) => boolean = (op) => ['succeeded', 'failed', 'cancelled'].includes(op.state),
+  timeoutMs = 120_000,
+): Promise<Operation> {
+  const deadline = Date.now() + timeoutMs
+  let last: Operation | undefined
+  while (Date.now() < deadline) {
+    const res = await stack.api.GET('/v1/operations/{id}', { params: { path: { id } } }).catch(() => undefined)
+    if (res?.data) {
+      last = res.data
+      if (done(last)) return last
+    }
+    await sleep(25)
+  }
+  throw new Error(`operation ${id} not done within ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`)
+}
+
+/** A cluster of the stack by name (the test fails at once if it has no such cluster). */
+export function clusterOf(stack: SwitchStack, name: string): ClusterHandle {
+  const c = stack.clusters[name]
+  if (c === undefined) throw new Error(`the stack has no cluster ${name}`)
+  return c
+}
+
+export const stepOf = (op: Operation, name: string) => op.steps.find((s) => s.name === name)
+
+/** A KV write with the shared root token: whether the cluster accepted it (only a serving primary does). */
+export async function kvWrite(c: ClusterHandle, rootToken: string, path: string): Promise<boolean> {
+  const res = await fetch(`${c.apiUrl}/v1/secret/data/${path}`, {
+    method: 'POST',
+    headers: { 'x-vault-token': rootToken },
+    body: JSON.stringify({ data: { value: path } }),
+    signal: AbortSignal.timeout(5_000),
+  }).catch(() => undefined)
+  await res?.body?.cancel()
+  return res?.status === 200
+}
+
+export async function kvRead(c: ClusterHandle, rootToken: string, path: string): Promise<unknown> {
+  const res = await fetch(`${c.apiUrl}/v1/secret/data/${path}`, { headers: { 'x-vault-token': rootToken } })
+  if (res.status !== 200) return undefined
+  return ((await res.json()) as { data?: { data?: { value?: unknown } } }).data?.data?.value
+}
+
+/**
+ * Writes to every cluster at once, round after round, until stopped: which writes each accepted (to read them back
+ * on the final primary: nothing lost), and every round in which two clusters accepted a write (two primaries).
+ */
+export function startWriteSampler(stack: SwitchStack) {
+  const accepted: Record<string, string[]> = Object.fromEntries(Object.keys(stack.clusters).map((n) => [n, []]))
+  const doubles: string[] = []
+  let rounds = 0
+  let running = true
+  const loop = (async () => {
+    while (running) {
+      const round = rounds++
+      const took = await Promise.all(
+        Object.entries(stack.clusters).map(async ([name, c]) => {
+          const path = `sampler/${name}/${round}`
+          return (await kvWrite(c, stack.rootToken, path)) ? [name, path] : undefined
+        }),
+      )
+      const ok = took.filter((t): t is [string, string] => t !== undefined)
+      for (const [name, path] of ok) accepted[name]?.push(path)
+      if (ok.length > 1) doubles.push(`round ${round}: ${ok.map(([n]) => n).join(' and ')} accepted writes`)
+      await sleep(10)
+    }
+  })()
+  return {
+    accepted,
+    doubles,
+    rounds: () => rounds,
+    async stop() {
+      running = false
+      await loop
+    },
+  }
+}
