@@ -49,6 +49,7 @@ function setup(modes: Record<string, string | Error>, epoch = 7) {
       new_primary: 'dc2',
       fenced_at: '2026-12-05T00:30:00.000Z',
       demoted_at: null,
+      last_wal: null,
     })
   return { store, keeper, demoted, fence }
 }

@@ -49,12 +49,19 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
       }
     }
     const epoch = Math.max(fence.epoch, await deps.store.currentEpoch())
+    const lastWal = status.replication?.last_wal ?? null
+    // Written before the demote: a demoted cluster no longer reports the WALs it wrote while away.
+    if (lastWal !== null && fence.last_wal !== lastWal) await writeFence(deps.store, { ...fence, last_wal: lastWal })
     try {
       await deps.demote(cluster, epoch, signal)
     } catch (err) {
       return { cluster: cluster.name, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) }
     }
-    await writeFence(deps.store, { ...fence, demoted_at: at })
+    await writeFence(deps.store, {
+      ...fence,
+      last_wal: lastWal ?? fence.last_wal,
+      demoted_at: new Date(deps.now()).toISOString(),
+    })
     return { cluster: cluster.name, outcome: 'demoted' }
   }
 
