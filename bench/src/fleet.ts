@@ -9,9 +9,11 @@ import { metricSamples, requestJson, requestText, sumMetric } from './lib/http.t
 import { pool } from './lib/pool.ts'
 import { readCpuSeconds, readRss, sampleRss } from './lib/proc.ts'
 import { atMost, type BenchOutcome, fig, notRun, type Row, ratioOf } from './lib/result.ts'
+import { randomToken, secretFile } from './lib/secrets.ts'
 import { type RunningService, startService } from './lib/services.ts'
 import { median, round } from './lib/stats.ts'
 import { enablePrimary, mintAndActivate } from './lib/vault-direct.ts'
+import { measurePairs, type ScrapeFigures, scrapeFigures } from './pairs-at-scale.ts'
 
 const TARGET_S = 60
 const TARGET_RSS_MB = 250
@@ -170,6 +172,8 @@ interface GatewayResult {
   steps: Record<string, { median: number; max: number }>
   /** Size of the primary agent's GET /v1/status once N secondaries are known: what every primary status read carries. */
   primaryStatusBytes: number
+  /** With `pairs`: the pairs benchmark's rows, measured on this run's N pairs once every handshake succeeded. */
+  pairs?: Awaited<ReturnType<typeof measurePairs>>
 }
 
 const MEMORY_METRICS = [
@@ -221,6 +225,8 @@ async function gatewayRun(
   inFlight?: number,
   /** Stop watching (and, paced, stop starting handshakes) after this long. */
   capMs?: number,
+  /** Measure the pairs benchmark on the N pairs once all handshakes succeeded. */
+  pairs = false,
 ): Promise<GatewayResult> {
   const group = `gw${n}${inFlight === undefined ? '' : `p${inFlight}`}`
   const setup0 = performance.now()
@@ -228,11 +234,16 @@ async function gatewayRun(
   const services: RunningService[] = []
   const profileDir = join(ctx.dir, 'profiles', `fleet-${group}`)
   try {
+    // A store key of its own (not derived from the API token), so a second gateway process can open the store.
+    const gatewayEnv = {
+      VAULT_DR_STORE: join(ctx.dir, `fleet-${group}.sqlite`),
+      VAULT_DR_STORE_KEY_FILE: secretFile(join(ctx.dir, 'secrets'), `fleet-${group}-store-key`, randomToken()),
+    }
     const [primaryAgent, gateway, secondaries] = await Promise.all([
       startService('primary-agent', { dir: ctx.dir, vault: { addr: primary!.apiUrl, token: primary!.rootToken } }),
       startService('gateway', {
         dir: ctx.dir,
-        env: { VAULT_DR_STORE: join(ctx.dir, `fleet-${group}.sqlite`) },
+        env: gatewayEnv,
         ...(ctx.profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
       }),
       startSecondaries(hosts, group, n),
@@ -251,6 +262,7 @@ async function gatewayRun(
     const setupMs = performance.now() - setup0
     await sleep(500)
     const idleRssMb = readRss(gateway.child.pid)?.rssMb ?? Number.NaN
+    const idleScrape: ScrapeFigures | undefined = pairs ? await scrapeFigures(gw) : undefined
     ctx.log(
       `fleet N=${n}: ${n} secondaries + agents up and registered in ${round(setupMs / 1000)} s; starting handshakes`,
     )
@@ -354,6 +366,32 @@ async function gatewayRun(
       .then((b) => b.byteLength)
       .catch(() => Number.NaN)
     const steps = await stepStats(gw).catch(() => ({}))
+    let pairsResult: GatewayResult['pairs']
+    if (idleScrape !== undefined && (counts.succeeded ?? 0) >= n) {
+      ctx.log(`fleet N=${n}: pairs benchmark on the ${n} pairs`)
+      pairsResult = await measurePairs(
+        {
+          n,
+          gw,
+          primaryAgent,
+          secondaries,
+          idleScrape,
+          restartGateway: async (upkeepMs) => {
+            await gateway.child.stop(15_000)
+            const next = await startService('gateway', {
+              dir: ctx.dir,
+              env: { ...gatewayEnv, VAULT_DR_PAIRS_UPKEEP_MS: String(upkeepMs) },
+            })
+            return {
+              gw: { url: next.url, token: next.token },
+              readyAt: next.readyAt,
+              stop: () => next.child.stop(15_000),
+            }
+          },
+        },
+        ctx.log,
+      )
+    }
     const result: GatewayResult = {
       allSucceededMs,
       allFinishedMs,
@@ -375,6 +413,7 @@ async function gatewayRun(
       memoryAtPeak,
       steps,
       primaryStatusBytes,
+      ...(pairsResult === undefined ? {} : { pairs: pairsResult }),
     }
     ctx.log(
       `fleet N=${n}: ${result.succeeded} succeeded, ${result.failed} failed in ${round((allFinishedMs ?? performance.now() - t0) / 1000)} s; gateway peak RSS ${result.peakRssMb} MB, ${result.cpuSeconds} CPU s`,
@@ -415,7 +454,8 @@ export async function fleet(ctx: BenchContext): Promise<BenchOutcome> {
       ctx.log(
         `fleet N=${n}: baseline ${base.allStreamingMs === null ? 'unfinished' : `${round(base.allStreamingMs / 1000, 2)} s`}, ${base.failures} failed`,
       )
-      const gw = await gatewayRun(ctx, hosts, n)
+      // The pairs benchmark runs on the largest size's pairs.
+      const gw = await gatewayRun(ctx, hosts, n, undefined, undefined, n === sizes.at(-1))
       perSecondaryMs = Math.max(perSecondaryMs, (performance.now() - t0) / n)
       details[`N=${n}`] = { baseline: base, gateway: gw }
 
@@ -456,6 +496,10 @@ export async function fleet(ctx: BenchContext): Promise<BenchOutcome> {
         target: '0',
         verdict: failed === 0 ? 'met' : `missed by ${failed}`,
       })
+      if (gw.pairs !== undefined) rows.push(...gw.pairs.rows)
+      else if (n === sizes.at(-1)) {
+        rows.push(notRun(`pairs N=${n}`, '—', `not every handshake succeeded (${gw.succeeded} of ${n})`))
+      }
       notes.push(
         `N=${n}: CPU seconds during the gateway run by process ${JSON.stringify(gw.cpuByProcess)}; gateway memory at its peak ${JSON.stringify(gw.memoryAtPeak)}; step durations ms (median/max) ${JSON.stringify(gw.steps)}; the primary agent's GET /v1/status is ${round(gw.primaryStatusBytes / 1024)} KiB once ${n} secondaries are known`,
         `N=${n}: gateway used ${gw.cpuSeconds} CPU s; all sims streaming after ${gw.simsStreamingMs === null ? '—' : `${round(gw.simsStreamingMs / 1000, 2)} s`} (IPC view), gateway reported all succeeded after ${measuredS ?? '—'} s; setup ${round(gw.setupMs / 1000)} s; failure codes ${JSON.stringify(gw.failureCodes)}${gw.failureSamples.length ? `; e.g. ${gw.failureSamples.join(' | ')}` : ''}${gw.rejected.length ? `; POST rejections e.g. ${gw.rejected.join(' | ')}` : ''}${base.errors.length ? `; baseline errors e.g. ${base.errors.join(' | ')}` : ''}`,

@@ -296,6 +296,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/failovers/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run of a failover to a secondary: who cannot reach the primary, what would be lost, what is done
+         * @description Changes nothing. Looks at the primary from every vantage point (the gateway to the primary agent, the primary agent to its Vault, the secondary agent probing the primary's API and cluster ports from the DR site, the secondary Vault's own stream and heartbeat) with since when each sees it so; estimates the data loss (the primary's last WAL as this gateway last read it against the secondary's last received WAL, and how old that comparison is); names the DR operation token it would use and its time left, the fencing and rejoin plan, the other secondaries that would follow, and the steps. allowed says whether createFailover with the same body would start now; refusal says why not, with a fix.
+         */
+        post: operations["planFailover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/pairs/{secondary}/dr-operation-token/ceremony": {
         parameters: {
             query?: never;
@@ -493,6 +513,24 @@ export interface components {
             agent_url: string;
             /** @description The agent's VAULT_DR_API_TOKEN; stored encrypted, never returned */
             agent_token: string;
+        };
+        PlanFailoverBodyInput: {
+            /**
+             * @description The DR secondary to promote: the pair is named by it
+             * @example dc1
+             */
+            to: string;
+            /**
+             * @description How long the primary must have been unreachable from each of two vantage points (or reported sealed or gone by its agent)
+             * @default 30s
+             * @example 30s
+             */
+            down_for: string;
+            /**
+             * @description Fail over even when the estimated loss is unknown or above zero
+             * @default false
+             */
+            allow_data_loss: boolean;
         };
         /** @enum {string} */
         OperationStateInput: "pending" | "running" | "succeeded" | "failed" | "cancelled";
@@ -805,6 +843,177 @@ export interface components {
         ClusterList: {
             clusters: components["schemas"]["ClusterView"][];
         };
+        PairCluster: {
+            name: string;
+            agent_reachable: boolean;
+            /** @description Why the agent gave no status */
+            error: {
+                code: string;
+                detail: string;
+            } | null;
+            vault_reachable: boolean | null;
+            sealed: boolean | null;
+            version: string | null;
+            ha_role: string | null;
+            /** @description DR mode: primary, secondary... */
+            mode: string | null;
+            state: string | null;
+            replication_cluster_id: string | null;
+            /** @description When the agent read its Vault's status */
+            checked_at: string | null;
+        };
+        DrOperationTokenInfo: {
+            /** Format: date-time */
+            issued_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description When vault-dr issues the next one (half its TTL)
+             */
+            rotate_at: string;
+            remaining_s: number;
+            /** @description The token it replaced, still valid until then (the overlap) */
+            previous_expires_at: string | null;
+            primary_cluster_id: string | null;
+        };
+        Pair: {
+            secondary: string;
+            primary: string;
+            secondary_id: string;
+            clusters: {
+                primary: components["schemas"]["PairCluster"];
+                secondary: components["schemas"]["PairCluster"];
+            };
+            /** @description The secondary's connection_state (ready when streaming) */
+            connection_state: string | null;
+            /** @description The primary's connection_status for this secondary id (connected, disconnected) */
+            primary_sees_secondary: string | null;
+            lag: {
+                /** @description The primary's last_wal minus the secondary's last_remote_wal */
+                wals: number | null;
+                primary_last_wal: number | null;
+                secondary_last_remote_wal: number | null;
+                /** @description Age of the older of the two status reads compared */
+                age_s: number | null;
+            };
+            /** @description Seconds since the secondary's last heartbeat from the primary */
+            heartbeat_age_s: number | null;
+            /** @description The secondary's corrupted_merkle_tree; null: its Vault does not report it */
+            merkle_corrupted: boolean | null;
+            versions: {
+                primary: string | null;
+                secondary: string | null;
+            };
+            /** @description The primary's DR operation token, never the token itself */
+            dr_operation_token: components["schemas"]["DrOperationTokenInfo"] | null;
+            /** @description The token of the secondary's last key-share ceremony (no TTL), never the token itself */
+            dr_ceremony_token: {
+                /** Format: date-time */
+                created_at: string;
+            } | null;
+            /** Format: date-time */
+            checked_at: string;
+        };
+        PairList: {
+            pairs: components["schemas"]["Pair"][];
+        };
+        PairCheck: {
+            /**
+             * @description The check of the failover runbook it implements
+             * @enum {string}
+             */
+            id: "P1" | "P2" | "P3" | "P4" | "P5" | "P7";
+            name: string;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            code: string;
+            detail: string;
+            fix: string | null;
+        };
+        PairReadiness: {
+            secondary: string;
+            primary: string;
+            /** @description No check failed */
+            ready: boolean;
+            checks: components["schemas"]["PairCheck"][];
+            pair: components["schemas"]["Pair"];
+        };
+        DrOperationTokenCheckView: {
+            /** @enum {string} */
+            outcome: "valid" | "invalid" | "inconclusive" | "error";
+            code: string;
+            detail: string;
+            fix: string | null;
+        };
+        DrOperationTokenRotation: {
+            secondary: string;
+            primary: string;
+            token: components["schemas"]["DrOperationTokenInfo"];
+            /** @description The new token checked on the secondary */
+            check: components["schemas"]["DrOperationTokenCheckView"];
+        };
+        FailoverPlanItem: {
+            name: string;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            code: string;
+            detail: string;
+            fix: string | null;
+        };
+        FailoverVantagePoint: {
+            /** @enum {string} */
+            point: "gateway" | "primary_agent" | "secondary_agent" | "secondary_vault";
+            /** @description Whether it reaches the primary now; null when it cannot tell */
+            reaches: boolean | null;
+            /**
+             * Format: date-time
+             * @description Since when it sees the primary this way (as this gateway observed it)
+             */
+            since: string;
+            detail: string;
+        };
+        FailoverLossEstimate: {
+            /** @description WALs the secondary lacks; null: unknown */
+            wals: number | null;
+            /** @description The primary's last WAL when this gateway last read it */
+            primary_last_wal: number | null;
+            secondary_last_remote_wal: number | null;
+            /** @description How old the primary's side of the comparison is */
+            comparison_age_s: number | null;
+            detail: string;
+        };
+        FailoverPlan: {
+            primary: string;
+            secondary: string;
+            /** @description Whether createFailover with this body would start now */
+            allowed: boolean;
+            /** @description Why it would be refused, when it would */
+            refusal: {
+                code: string;
+                detail: string;
+                fix: string | null;
+            } | null;
+            /** @enum {string} */
+            primary_verdict: "down" | "not_down" | "healthy";
+            vantage_points: components["schemas"]["FailoverVantagePoint"][];
+            data_loss: components["schemas"]["FailoverLossEstimate"];
+            /** @description The DR operation token the failover would use (never the token) */
+            dr_operation_token: {
+                source: ("kept" | "ceremony") | null;
+                kept: components["schemas"]["DrOperationTokenInfo"] | null;
+                ceremony_created_at: string | null;
+            };
+            /** @description The primary's other DR secondaries: each follows the new primary */
+            followers: string[];
+            /** @description What is done so the old primary cannot take writes beside the new one */
+            fencing: string[];
+            /** @description The steps a failover would run */
+            steps: string[];
+            /** @description Every check, pass / warn / fail, with a fix */
+            items: components["schemas"]["FailoverPlanItem"][];
+            pair: components["schemas"]["Pair"];
+        };
         /** @enum {string} */
         OperationState: "pending" | "running" | "succeeded" | "failed" | "cancelled";
         StepError: {
@@ -931,116 +1140,6 @@ export interface components {
         };
         HandshakeList: {
             handshakes: components["schemas"]["Handshake"][];
-        };
-        PairCluster: {
-            name: string;
-            agent_reachable: boolean;
-            /** @description Why the agent gave no status */
-            error: {
-                code: string;
-                detail: string;
-            } | null;
-            vault_reachable: boolean | null;
-            sealed: boolean | null;
-            version: string | null;
-            ha_role: string | null;
-            /** @description DR mode: primary, secondary... */
-            mode: string | null;
-            state: string | null;
-            replication_cluster_id: string | null;
-            /** @description When the agent read its Vault's status */
-            checked_at: string | null;
-        };
-        DrOperationTokenInfo: {
-            /** Format: date-time */
-            issued_at: string;
-            /** Format: date-time */
-            expires_at: string;
-            /**
-             * Format: date-time
-             * @description When vault-dr issues the next one (half its TTL)
-             */
-            rotate_at: string;
-            remaining_s: number;
-            /** @description The token it replaced, still valid until then (the overlap) */
-            previous_expires_at: string | null;
-            primary_cluster_id: string | null;
-        };
-        Pair: {
-            secondary: string;
-            primary: string;
-            secondary_id: string;
-            clusters: {
-                primary: components["schemas"]["PairCluster"];
-                secondary: components["schemas"]["PairCluster"];
-            };
-            /** @description The secondary's connection_state (ready when streaming) */
-            connection_state: string | null;
-            /** @description The primary's connection_status for this secondary id (connected, disconnected) */
-            primary_sees_secondary: string | null;
-            lag: {
-                /** @description The primary's last_wal minus the secondary's last_remote_wal */
-                wals: number | null;
-                primary_last_wal: number | null;
-                secondary_last_remote_wal: number | null;
-                /** @description Age of the older of the two status reads compared */
-                age_s: number | null;
-            };
-            /** @description Seconds since the secondary's last heartbeat from the primary */
-            heartbeat_age_s: number | null;
-            /** @description The secondary's corrupted_merkle_tree; null: its Vault does not report it */
-            merkle_corrupted: boolean | null;
-            versions: {
-                primary: string | null;
-                secondary: string | null;
-            };
-            /** @description The primary's DR operation token, never the token itself */
-            dr_operation_token: components["schemas"]["DrOperationTokenInfo"] | null;
-            /** @description The token of the secondary's last key-share ceremony (no TTL), never the token itself */
-            dr_ceremony_token: {
-                /** Format: date-time */
-                created_at: string;
-            } | null;
-            /** Format: date-time */
-            checked_at: string;
-        };
-        PairList: {
-            pairs: components["schemas"]["Pair"][];
-        };
-        PairCheck: {
-            /**
-             * @description The check of the failover runbook it implements
-             * @enum {string}
-             */
-            id: "P1" | "P2" | "P3" | "P4" | "P5" | "P7";
-            name: string;
-            /** @enum {string} */
-            status: "pass" | "warn" | "fail";
-            code: string;
-            detail: string;
-            fix: string | null;
-        };
-        PairReadiness: {
-            secondary: string;
-            primary: string;
-            /** @description No check failed */
-            ready: boolean;
-            checks: components["schemas"]["PairCheck"][];
-            pair: components["schemas"]["Pair"];
-        };
-        DrOperationTokenCheckView: {
-            /** @enum {string} */
-            outcome: "valid" | "invalid" | "inconclusive" | "error";
-            code: string;
-            detail: string;
-            fix: string | null;
-        };
-        DrOperationTokenRotation: {
-            secondary: string;
-            primary: string;
-            token: components["schemas"]["DrOperationTokenInfo"];
-            /** @description The new token checked on the secondary */
-            check: components["schemas"]["DrOperationTokenCheckView"];
         };
         PairCeremonyProgress: {
             nonce: string;
@@ -2159,6 +2258,93 @@ export interface operations {
             };
             /** @description The pair does not stream (GATEWAY_ERR_PAIR_NOT_STREAMING) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    planFailover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanFailoverBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FailoverPlan"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -44,6 +44,8 @@ export interface E2EOptions {
   noPrimaryVaultCa?: boolean
   /** Added to both agents' environment (e.g. a shorter VAULT_DR_VAULT_TIMEOUT_MS). */
   agentEnv?: Record<string, string>
+  /** Both clusters' unseal key shares and threshold (default 1 of 1): the key-share ceremony takes the primary's. */
+  keyShares?: { shares: number; threshold: number }
 }
 
 export interface E2EStack {
@@ -94,6 +96,7 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
     const simEvents: string[] = []
     const logger = (line: string) => simEvents.push(line)
     const timings = { bootstrapMs: 50, merkleDiffMs: 30, merkleSyncMs: 50, heartbeatMs: 100, reconnectMs: 100 }
+    const seal = opts.keyShares && { keyShares: opts.keyShares.shares, keyThreshold: opts.keyShares.threshold }
     const clusterPort = await freePort()
     let middlebox: Middlebox | undefined
     if (opts.middlebox) {
@@ -109,9 +112,17 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
       ...(middlebox ? { clusterAdvertiseAddr: middlebox.url } : {}),
       timings,
       logger,
+      ...seal,
     })
     closers.push(() => primary.close())
-    const secondary = await startCluster({ name: 'dc2', rootToken: token(), tls: opts.tls === true, timings, logger })
+    const secondary = await startCluster({
+      name: 'dc2',
+      rootToken: token(),
+      tls: opts.tls === true,
+      timings,
+      logger,
+      ...seal,
+    })
     closers.push(() => secondary.close())
     if (opts.latencyMs) {
       primary.faults.setLatency(opts.latencyMs)

@@ -144,6 +144,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   'handshake show': { args: ['<id>'], options: [], summary: 'one handshake: its steps, checks and outcome' },
   'handshake list': { args: [], options: ['state'], summary: 'the handshakes, each with the step it is at' },
+  'handshake cancel': {
+    args: ['<id>'],
+    options: [],
+    summary: 'ask a pending or running handshake to stop',
+    notes: [
+      'A handshake stops at its next step; once the activation was sent it runs to its end (the secondary is wiped already).',
+    ],
+  },
   'pairs list': {
     args: [],
     options: [],
@@ -171,15 +179,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
     notes: [
       'Key shares are read one per line: typed without echo at the terminal, or piped on stdin; never from arguments or the environment.',
       'The OTP is handled by the secondary agent, and the decoded token kept sealed by the gateway (never shown).',
-      'Ending the input early, a refused share or Ctrl-C cancels the attempt. Exits 1 when the ceremony did not complete.',
-    ],
-  },
-  'handshake cancel': {
-    args: ['<id>'],
-    options: [],
-    summary: 'ask a pending or running handshake to stop',
-    notes: [
-      'A handshake stops at its next step; once the activation was sent it runs to its end (the secondary is wiped already).',
+      'Ending the input early, a refused share or Ctrl-C cancels the attempt on the secondary.',
+      'Exits 1 when the input ended before enough shares or on Ctrl-C, 3 when the secondary refused a share.',
     ],
   },
 }

@@ -8,6 +8,9 @@ import type { GatewayConfig } from './config.ts'
 import { createCeremonyService } from './dr-operation-tokens/ceremony.service.ts'
 import { createDrTokenCustody, type TokenCustody } from './dr-operation-tokens/token-custody.ts'
 import { createEngine, type GatewayKind } from './engine.ts'
+import { createFailoverPlanner, observePairFor } from './failovers/failover-planner.ts'
+import { failoversRoutes } from './failovers/failovers.routes.ts'
+import { VantageHistory } from './failovers/vantage-history.ts'
 import { GatewayErrors } from './gateway-errors.ts'
 import { handshakesRoutes } from './handshakes/handshakes.routes.ts'
 import { createHandshakesService } from './handshakes/handshakes.service.ts'
@@ -25,7 +28,8 @@ import { preflightRoutes } from './preflight/preflight.routes.ts'
 import { openStore } from './store/open-store.ts'
 import { SecretBox } from './store/secret-box.ts'
 import type { Store } from './store/store.ts'
-import { storeReadiness, verifyStoreKey } from './store/store-readiness.ts'
+import { startWhenStoreKeyVerified } from './store/store-key-gate.ts'
+import { storeReadiness } from './store/store-readiness.ts'
 import { roleChangeKinds } from './switchovers/role-change-kinds.ts'
 import { statusPage } from './ui/status-page.ts'
 
@@ -98,6 +102,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
       { name: 'handshakes', description: 'DR handshakes: preflight, enable, mint, inspect, activate, verify' },
       { name: 'pairs', description: 'DR pairs: live status, readiness to fail over, DR operation tokens' },
       { name: 'operations', description: 'Durable operations of every kind (handshakes included): follow and cancel' },
+      { name: 'failovers', description: "Failover when the primary's site is lost: plan, guard, promote, fence" },
     ],
     ...(deps.logStream === undefined ? {} : { logStream: deps.logStream }),
   })
@@ -130,6 +135,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   })
   const { runner, operations } = engine
   const handshakesService = createHandshakesService({ store, clusters, runner, bus, settings, now })
+  const history = new VantageHistory()
   const pairs = createPairsService({
     store,
     clusters,
@@ -139,6 +145,17 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     now,
     statusTimeoutMs: settings.fleetTimeoutMs,
     tokenMinRemainingS: pairSettings.drTokenMinRemainingS,
+    observe: observePairFor(history, now),
+  })
+  const planner = createFailoverPlanner({
+    pairs,
+    clusters,
+    agents,
+    history,
+    now,
+    maxLagWals: 100,
+    // The upkeep reads every pair once a round: the last read before a loss is at most one round old.
+    maxReadGapMs: pairSettings.upkeepMs + 5_000,
   })
   let upkeep: ReturnType<typeof startPairsUpkeep> | undefined
 
@@ -148,6 +165,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
       await v1.register(handshakesRoutes, { handshakes: handshakesService, store, bus, streams })
       await v1.register(preflightRoutes, { clusters, agents, store })
       await v1.register(pairsRoutes, { pairs })
+      await v1.register(failoversRoutes, { planner })
       await v1.register(ceremonyRoutes, {
         ceremony: createCeremonyService({ store, box, agents, clusters, now, secondaryOf: pairs.secondaryOf }),
       })
@@ -159,15 +177,24 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   )
   await app.register(statusPage)
 
+  let keyGate: { stop(): void } | undefined
   app.addHook('onReady', async () => {
     // With another store key the agent tokens cannot be opened: resuming would fail every unfinished handshake.
-    if (await verifyStoreKey(store, box, app.log)) {
-      await runner.start()
-      upkeep = startPairsUpkeep(pairs, pairSettings.upkeepMs, app.log.child({ component: 'pairs' }))
-    } else app.log.error({ code: GatewayErrors.storeKeyMismatch.code }, STORE_KEY_HELP)
+    // A store that does not answer yet (etcd without a quorum) does not stop the start: /readyz says why meanwhile.
+    keyGate = await startWhenStoreKeyVerified({
+      store,
+      box,
+      log: app.log,
+      start: async () => {
+        await runner.start()
+        upkeep = startPairsUpkeep(pairs, pairSettings.upkeepMs, app.log.child({ component: 'pairs' }))
+      },
+      onMismatch: () => app.log.error({ code: GatewayErrors.storeKeyMismatch.code }, STORE_KEY_HELP),
+    })
   })
   app.addHook('preClose', async () => streams.closeAll())
   app.addHook('onClose', async () => {
+    keyGate?.stop()
     await upkeep?.stop()
     await runner.stop()
     if (deps.agents === undefined) await agents.close()

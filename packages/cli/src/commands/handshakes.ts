@@ -5,7 +5,7 @@ import type { GatewayApi } from '../gateway-client.ts'
 import { expectData, type Output, table } from '../output.ts'
 import { renderChecks, renderError, renderHandshake, renderStep } from '../render-handshake.ts'
 
-type Handshake = components['schemas']['Handshake']
+export type Handshake = components['schemas']['Handshake']
 type CreateHandshake = components['schemas']['CreateHandshakeRequestInput']
 type PreflightRequest = components['schemas']['PreflightRequestInput']
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled'])
@@ -52,8 +52,17 @@ export async function followCommand(api: GatewayApi, out: Output, id: string) {
   }
 }
 
-/** Prints each step as it changes until the handshake finishes; with --json, one line per change. */
-export async function followHandshake(api: GatewayApi, out: Output, id: string, intervalMs = 150): Promise<Handshake> {
+/**
+ * Prints each step as it changes until the handshake finishes; with --json, one line per change. `onRead` sees every
+ * read once it is printed (the HA demo kills a gateway from there).
+ */
+export async function followHandshake(
+  api: GatewayApi,
+  out: Output,
+  id: string,
+  intervalMs = 150,
+  onRead?: (h: Handshake) => Promise<void>,
+): Promise<Handshake> {
   const printed = new Map<string, string>()
   if (!out.json) out.out(`following handshake ${id}`)
   for (;;) {
@@ -73,6 +82,7 @@ export async function followHandshake(api: GatewayApi, out: Output, id: string, 
         out.out(indent(renderChecks(warnings), '    '))
       }
     }
+    await onRead?.(h)
     if (FINISHED.has(h.state)) {
       out.out(out.json ? JSON.stringify({ event: 'finished', handshake: h }) : renderOutcome(h))
       return h

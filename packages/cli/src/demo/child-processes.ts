@@ -13,7 +13,18 @@ export interface Child {
 
 /** Spawns a Node program on this Node (24), its output appended to a log file only its owner can read. */
 export function spawnNode(name: string, args: string[], env: Record<string, string>, logFile: string): Child {
-  const child = spawn(process.execPath, args, {
+  return spawnProgram(name, process.execPath, args, env, logFile)
+}
+
+/** Spawns any program with only PATH and env, its output appended to a log file only its owner can read. */
+export function spawnProgram(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  logFile: string,
+): Child {
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -62,4 +73,12 @@ export async function waitHealthy(child: Child, url: string, timeoutMs: number):
     await sleep(50)
   }
   throw new Error(`${child.name} did not answer ${url} within ${timeoutMs} ms`)
+}
+
+/**
+ * Stops children started in order, the last first and each waited for: gateways before the agents and clusters, etcd
+ * last, so nothing is left writing to a store that went away.
+ */
+export async function stopChildren(children: Child[]): Promise<void> {
+  for (const child of children.splice(0).reverse()) await child.stop()
 }

@@ -104,7 +104,7 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
       })
       if (outcome.kind === 'in_use') {
         throw GatewayErrors.clusterInUse(
-          `Cluster ${body.name} is part of unfinished handshake ${outcome.handshake}: its role cannot change until that ends (its agent_url and agent_token can)`,
+          `Cluster ${body.name} is part of unfinished ${outcome.holder?.kind ?? 'handshake'} ${outcome.handshake}: its role cannot change until that ends (its agent_url and agent_token can)`,
         )
       }
       return { created: outcome.kind === 'created', cluster: toCluster(outcome.cluster) }
@@ -118,7 +118,8 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
     async remove(name: string) {
       const outcome = await store.deleteCluster(name)
       if (outcome === 'not_found') throw GatewayErrors.clusterNotFound(`No cluster named ${name} is registered`)
-      if (outcome === 'in_use') throw GatewayErrors.clusterInUse(`Cluster ${name} is part of an unfinished handshake`)
+      if (outcome === 'in_use')
+        throw GatewayErrors.clusterInUse(`Cluster ${name} is part of an unfinished handshake or operation`)
       agents.release?.(name)
       shared.delete(name)
     },

@@ -104,9 +104,9 @@ export function createHandshakesService({ store, clusters, runner, bus, settings
           return { created: true, handshake: outcome.handshake }
         case 'replayed':
           return { created: false, handshake: outcome.handshake }
-        default:
-          // The store's cluster_busy: an unfinished operation of another kind holds the primary or the secondary.
-          throw clusterBusy(outcome as unknown as ClusterBusy)
+        case 'cluster_busy':
+          // An unfinished operation of another kind holds the primary or the secondary.
+          throw clusterBusy(outcome)
       }
     },
     get: find,

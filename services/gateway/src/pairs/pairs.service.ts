@@ -24,6 +24,8 @@ export interface PairsServiceDeps {
   statusTimeoutMs: number
   /** VAULT_DR_OPERATION_TOKEN_MIN_REMAINING, in seconds. */
   tokenMinRemainingS: number
+  /** Told of every pair view read (the failover's vantage history keeps what it saw). */
+  observe?: (pair: Pair) => void
 }
 
 /** A pair as the store knows it: both clusters still registered with their roles. */
@@ -49,8 +51,9 @@ const CHECK_REUSE_MS = 5_000
 const NODES_REUSE_MS = 30_000
 
 /**
- * Pairs: each registered secondary that a handshake joined to a registered primary, shown from live status (the
- * agents' shared reads), with the primary's DR operation token (never the token). Readiness runs checks P1-P5 and P7.
+ * Pairs: each registered secondary that a handshake (or since, a switchover or failover) paired with a registered
+ * primary, shown from live status (the agents' shared reads), with the primary's DR operation token (never the
+ * token). Readiness runs checks P1-P5 and P7.
  */
 export function createPairsService(deps: PairsServiceDeps) {
   const { store, clusters, agents, custody, metrics, now, statusTimeoutMs } = deps
@@ -61,6 +64,7 @@ export function createPairsService(deps: PairsServiceDeps) {
   async function resolveAll(): Promise<Resolved[]> {
     const [paired, registered] = await Promise.all([store.pairedSecondaries(), store.listClusters()])
     const byName = new Map(registered.map((c) => [c.name, c]))
+    // After a swap, the handshake that once joined the now-primary cluster is still its latest: the roles drop it.
     const out: Resolved[] = []
     for (const names of paired) {
       const primary = byName.get(names.primary)
@@ -74,7 +78,7 @@ export function createPairsService(deps: PairsServiceDeps) {
     const found = (await resolveAll()).find((p) => p.names.secondary === secondary)
     if (found === undefined) {
       throw PairsErrors.pairNotFound(
-        `No pair has the secondary ${secondary}: it is not registered or no handshake joined it`,
+        `No pair has the secondary ${secondary}: it is not registered or nothing paired it with a primary`,
       )
     }
     return found
@@ -117,6 +121,7 @@ export function createPairsService(deps: PairsServiceDeps) {
       ceremony ? { created_at: ceremony.created_at } : null,
     )
     metrics.observePair(pair)
+    deps.observe?.(pair)
     return { pair, token, secondaryStatus: 'status' in secondary ? secondary.status : undefined }
   }
 
@@ -213,6 +218,23 @@ export function createPairsService(deps: PairsServiceDeps) {
     /** The pair's secondary cluster, or GATEWAY_ERR_PAIR_NOT_FOUND. */
     async secondaryOf(secondary: string) {
       return (await resolve(secondary)).secondary
+    },
+    /** The pair's clusters and the primary's other secondaries, from the store alone (no agent is asked). */
+    async members(secondary: string) {
+      const all = await resolveAll()
+      // Not found: resolve throws GATEWAY_ERR_PAIR_NOT_FOUND.
+      const p = all.find((x) => x.names.secondary === secondary) ?? (await resolve(secondary))
+      const followers = all
+        .filter((x) => x.names.primary === p.names.primary && x.names.secondary !== secondary)
+        .map((x) => x.names.secondary)
+      return { ...p, followers }
+    },
+    /** The secondary's own status, as its agent shares it (undefined when it does not answer in time). */
+    async secondaryStatus(secondary: StoredCluster): Promise<ClusterStatus | undefined> {
+      const read = await side(secondary, (callSignal) =>
+        agents.secondary(clusters.targetOf(secondary)).status(callSignal, { fresh: false, timeoutMs: statusTimeoutMs }),
+      )
+      return 'status' in read ? read.status : undefined
     },
     async get(secondary: string): Promise<Pair> {
       return (await view(await resolve(secondary))).pair

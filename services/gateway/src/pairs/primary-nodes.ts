@@ -17,7 +17,7 @@ const check = (status: PairCheck['status'], code: string, detail: string, fix: s
 })
 
 /** `https://host:port` as the agent takes it; Vault writes node addresses with or without a scheme. */
-function dialUrl(address: string): string | undefined {
+export function dialUrl(address: string): string | undefined {
   try {
     const { host, port } = parseVaultAddress(address, 8201)
     return `https://${host.includes(':') ? `[${host}]` : host}:${port}`

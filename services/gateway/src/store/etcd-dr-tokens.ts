@@ -1,6 +1,6 @@
 import type { EtcdKeys } from './etcd-keys.ts'
 import { type EtcdKv, type Kv, put, unchanged } from './etcd-kv.ts'
-import type { HandshakeRecord, PairedSecondary, StoredCeremonyToken, StoredDrToken } from './store.ts'
+import type { StoredCeremonyToken, StoredDrToken } from './store.ts'
 
 const b64 = (bytes: Uint8Array | null) => (bytes === null ? null : Buffer.from(bytes).toString('base64'))
 const unb64 = (text: string | null) => (text === null ? null : new Uint8Array(Buffer.from(text, 'base64')))
@@ -69,17 +69,4 @@ export async function putCeremonyToken(kv: EtcdKv, keys: EtcdKeys, token: Stored
     [],
     [put(keys.ceremonyToken(token.secondary), JSON.stringify({ ...token, token_sealed: b64(token.token_sealed) }))],
   )
-}
-
-/** Each secondary's last succeeded handshake: the primary it was joined to, and the secondary id. */
-export function pairedSecondaries(handshakes: HandshakeRecord[]): PairedSecondary[] {
-  const last = new Map<string, HandshakeRecord>()
-  for (const h of handshakes) {
-    if (h.state !== 'succeeded') continue
-    const seen = last.get(h.secondary)
-    if (seen === undefined || (h.finished_at ?? '') > (seen.finished_at ?? '')) last.set(h.secondary, h)
-  }
-  return [...last.values()]
-    .map((h) => ({ secondary: h.secondary, primary: h.primary, secondary_id: h.secondary_id }))
-    .sort((a, b) => (a.secondary < b.secondary ? -1 : 1))
 }

@@ -30,6 +30,13 @@ export class EtcdKeys {
   ceremonyToken(secondary: string) {
     return `${this.#prefix}ceremony-tokens/${seg(secondary)}`
   }
+  /** Whom a secondary replicates from, as a switchover or failover recorded it. */
+  pairing(secondary: string) {
+    return `${this.#prefix}pairings/${seg(secondary)}`
+  }
+  pairings() {
+    return `${this.#prefix}pairings/`
+  }
   cluster(name: string) {
     return `${this.#prefix}clusters/${seg(name)}`
   }

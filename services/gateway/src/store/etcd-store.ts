@@ -2,18 +2,12 @@ import { randomUUID } from 'node:crypto'
 import type { ClusterRole } from '../clusters/clusters.schemas.ts'
 import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
 import { clusterFromKv, deleteCluster, setClusterRole, upsertCluster } from './etcd-clusters.ts'
-import {
-  getCeremonyToken,
-  getDrToken,
-  listDrTokens,
-  pairedSecondaries,
-  putCeremonyToken,
-  putDrToken,
-} from './etcd-dr-tokens.ts'
+import { getCeremonyToken, getDrToken, listDrTokens, putCeremonyToken, putDrToken } from './etcd-dr-tokens.ts'
 import { operationHolder } from './etcd-holders.ts'
 import { EtcdKeys } from './etcd-keys.ts'
 import { absent, type Compare, del, EtcdKv, type EtcdSettings, type Kv, type Op, put, unchanged } from './etcd-kv.ts'
 import { EtcdOperations } from './etcd-operations.ts'
+import { pairedSecondaries, recordPairing } from './etcd-pairings.ts'
 import { EtcdStateIndex } from './etcd-state-index.ts'
 import {
   type CreateOutcome,
@@ -26,6 +20,7 @@ import {
   type OperationPatch,
   type OperationQuery,
   type OperationRecord,
+  type PairedSecondary,
   type Store,
   type StoredCeremonyToken,
   type StoredCluster,
@@ -88,10 +83,6 @@ export class EtcdStore implements Store {
   async #read(id: string): Promise<Read | undefined> {
     const kv = await this.#kv.get(this.#keys.handshake(id))
     return kv === undefined ? undefined : { kv, doc: parse(kv) }
-  }
-
-  async #all(): Promise<Read[]> {
-    return (await this.#kv.list(this.#keys.handshakes())).map((kv) => ({ kv, doc: parse(kv) }))
   }
 
   /** The handshake a key of an index or the idempotency keys names. */
@@ -240,7 +231,18 @@ export class EtcdStore implements Store {
   }
 
   async pairedSecondaries() {
-    return pairedSecondaries((await this.#all()).map((r) => toRecord(r.doc)))
+    // Only the succeeded handshakes, through their by-state keys, read at the revision of those keys.
+    const { revision, ids } = await this.#stateIndex.newest('succeeded', 0)
+    const kvs = await this.#kv.getMany(
+      ids.map((id) => this.#keys.handshake(id)),
+      revision,
+    )
+    const succeeded = kvs.filter((kv): kv is Kv => kv !== undefined).map((kv) => toRecord(parse(kv)))
+    return pairedSecondaries(this.#kv, this.#keys, succeeded)
+  }
+
+  async recordPairing(p: PairedSecondary, at: string) {
+    await recordPairing(this.#kv, this.#keys, p, at)
   }
 
   async getDrToken(primary: string) {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DR_TOKENS_SCHEMA } from './sqlite-dr-tokens.ts'
+import { OPERATIONS_SCHEMA } from './sqlite-operations.ts'
 import { SCHEMA } from './sqlite-schema.ts'
 import { SqliteStore } from './sqlite-store.ts'
 
@@ -58,7 +59,7 @@ describe('opening a store written by an older gateway', () => {
     await store.close()
   })
 
-  it('opens a v5 file as v6: adds the operation journal, keeps its handshakes, which hold their clusters', async () => {
+  it('opens a v5 file: adds the operation journal, keeps its handshakes, which hold their clusters', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vault-dr-migration-'))
     dirs.push(dir)
     const path = join(dir, 'gw.sqlite')
@@ -103,10 +104,48 @@ describe('opening a store written by an older gateway', () => {
     await store.close()
     const raw = new DatabaseSync(path, { readOnly: true })
     try {
-      expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 6 })
+      expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 7 })
       const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()
       expect(tables.map((t) => t.name)).toEqual(
         expect.arrayContaining(['operations', 'operation_events', 'operation_locks']),
+      )
+    } finally {
+      raw.close()
+    }
+  })
+
+  it('opens a v6 file as v7: adds the pairings table and the succeeded-handshake index, keeps its pairs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vault-dr-migration-'))
+    dirs.push(dir)
+    const path = join(dir, 'gw.sqlite')
+    const v6 = new DatabaseSync(path)
+    v6.exec(SCHEMA)
+    v6.exec(DR_TOKENS_SCHEMA)
+    v6.exec(OPERATIONS_SCHEMA)
+    v6.exec('PRAGMA user_version = 6')
+    const insert = v6.prepare(
+      `INSERT INTO handshakes (id, state, primary_name, secondary_name, secondary_id, options, steps, checks,
+         created_at, updated_at, finished_at) VALUES (?, 'succeeded', 'dc1', ?, ?, '{}', '[]', '[]', 'x', 'x', ?)`,
+    )
+    insert.run('h1', 'dc2', 'dc2-a', '2026-12-01T00:00:00.000Z')
+    insert.run('h2', 'dc2', 'dc2-b', '2026-12-02T00:00:00.000Z')
+    insert.run('h3', 'dc3', 'dc3-a', '2026-12-01T00:00:00.000Z')
+    v6.close()
+
+    const store = new SqliteStore(path)
+    expect(await store.pairedSecondaries()).toEqual([
+      { secondary: 'dc2', primary: 'dc1', secondary_id: 'dc2-b' },
+      { secondary: 'dc3', primary: 'dc1', secondary_id: 'dc3-a' },
+    ])
+    await store.recordPairing({ secondary: 'dc1', primary: 'dc2', secondary_id: 'dc1-a' }, '2026-12-03T00:00:00.000Z')
+    expect((await store.pairedSecondaries()).map((p) => p.secondary)).toEqual(['dc1', 'dc2', 'dc3'])
+    await store.close()
+    const raw = new DatabaseSync(path, { readOnly: true })
+    try {
+      expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 7 })
+      const names = raw.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')").all()
+      expect(names.map((n) => n.name)).toEqual(
+        expect.arrayContaining(['pairings', 'handshakes_succeeded_by_secondary']),
       )
     } finally {
       raw.close()

@@ -30,7 +30,7 @@ const token = (issuedAt: string, sealed = 1): StoredDrToken => ({
 })
 
 describe('DR operation tokens in the store', () => {
-  it('opens a v4 file: adds the table, keeps its rows and says the current version (v6)', async () => {
+  it('opens a v4 file: adds the table, keeps its rows and says the current version (v7)', async () => {
     const path = storePath()
     const v4 = new DatabaseSync(path)
     v4.exec(SCHEMA)
@@ -45,7 +45,7 @@ describe('DR operation tokens in the store', () => {
     expect(await store.listDrTokens()).toEqual([])
     await store.close()
     const db = new DatabaseSync(path)
-    expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 6 })
+    expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 7 })
     db.close()
   })
 

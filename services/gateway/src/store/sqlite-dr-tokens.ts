@@ -80,22 +80,6 @@ export function putDrToken(db: SqliteDb, token: StoredDrToken, replaces: string 
   })
 }
 
-/** Each secondary's last succeeded handshake: the primary it was joined to, and the secondary id. */
-export function pairedSecondaries(db: SqliteDb): Array<{ secondary: string; primary: string; secondary_id: string }> {
-  return db
-    .all(
-      `SELECT secondary_name, primary_name, secondary_id FROM handshakes h
-       WHERE state = 'succeeded' AND finished_at = (SELECT MAX(finished_at) FROM handshakes
-         WHERE state = 'succeeded' AND secondary_name = h.secondary_name)
-       GROUP BY secondary_name ORDER BY secondary_name`,
-    )
-    .map((row) => ({
-      secondary: String(row.secondary_name),
-      primary: String(row.primary_name),
-      secondary_id: String(row.secondary_id),
-    }))
-}
-
 export function getCeremonyToken(db: SqliteDb, secondary: string): StoredCeremonyToken | undefined {
   const row = db.get('SELECT * FROM dr_ceremony_tokens WHERE secondary_name = ?', secondary)
   if (row === undefined) return undefined

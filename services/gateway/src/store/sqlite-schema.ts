@@ -1,7 +1,7 @@
 import type { SqliteDb } from './sqlite-db.ts'
 import type { HandshakeEvent, HandshakeRecord, NewEvent, StoredCluster } from './store.ts'
 
-export const SCHEMA_VERSION = 6
+export const SCHEMA_VERSION = 7
 
 /** SQL condition: the handshake (or operation) is pending or running. */
 export const UNFINISHED = "state IN ('pending', 'running')"
@@ -15,6 +15,7 @@ export const CLAIMABLE = `(lease_owner IS NULL OR lease_owner = ?1 OR lease_unti
   OR (?3 IS NOT NULL AND (lease_owner = ?3 OR substr(lease_owner, 1, length(?3) + 1) = ?3 || '/')))`
 
 /**
+ * Schema v7: v6 plus the pairings table and the succeeded-handshake index (sqlite-pairings.ts), created when missing.
  * Schema v6: v5 plus the operation journal (sqlite-operations.ts), created when missing. Schema v5: v4 plus the dr_operation_tokens table (sqlite-dr-tokens.ts), created when missing. Schema v4: v3 plus
  * handshakes.activation (the last activation sent, JSON) and handshakes.revoke_pending; v3 was v2 plus
  * handshakes.mint_requested_at (ADDED_COLUMNS adds both to an older file); v2 was v1 plus the

@@ -7,11 +7,11 @@ import {
   getCeremonyToken,
   getDrToken,
   listDrTokens,
-  pairedSecondaries,
   putCeremonyToken,
   putDrToken,
 } from './sqlite-dr-tokens.ts'
 import { OPERATIONS_SCHEMA, operationHolder, SqliteOperations } from './sqlite-operations.ts'
+import { PAIRINGS_SCHEMA, pairedSecondaries, recordPairing } from './sqlite-pairings.ts'
 import {
   ADDED_COLUMNS,
   CLAIMABLE,
@@ -34,6 +34,7 @@ import {
   type OperationPatch,
   type OperationQuery,
   type OperationRecord,
+  type PairedSecondary,
   type Store,
   type StoredCeremonyToken,
   type StoredCluster,
@@ -56,6 +57,7 @@ export class SqliteStore implements Store {
       this.#db.exec(SCHEMA)
       this.#db.exec(DR_TOKENS_SCHEMA)
       this.#db.exec(OPERATIONS_SCHEMA)
+      this.#db.exec(PAIRINGS_SCHEMA)
       for (const [table, column, definition] of ADDED_COLUMNS) {
         const present = this.#db.all(`PRAGMA table_info(${table})`).some((c) => c.name === column)
         if (!present) this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
@@ -276,6 +278,10 @@ export class SqliteStore implements Store {
 
   async pairedSecondaries() {
     return pairedSecondaries(this.#db)
+  }
+
+  async recordPairing(p: PairedSecondary, at: string) {
+    await this.#db.write(() => recordPairing(this.#db, p, at))
   }
 
   async getDrToken(primary: string) {

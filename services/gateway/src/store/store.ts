@@ -182,7 +182,10 @@ export interface StoredCeremonyToken {
   created_at: string
 }
 
-/** A secondary and the primary its last succeeded handshake joined it to. */
+/**
+ * A secondary and the primary it replicates from: joined by its last succeeded handshake, or recorded since by a
+ * switchover or failover that reversed the pair without one.
+ */
 export interface PairedSecondary {
   secondary: string
   primary: string
@@ -263,8 +266,16 @@ export interface Store {
 
   events(id: string, afterSeq: number): Promise<HandshakeEvent[]>
 
-  /** Each secondary with the primary and secondary id of its last succeeded handshake. */
+  /**
+   * Each secondary with the primary and secondary id of the latest of its last succeeded handshake (by finished_at)
+   * and its recorded pairing (by `at`); a tie goes to the pairing.
+   */
   pairedSecondaries(): Promise<PairedSecondary[]>
+  /**
+   * Records whom a secondary now replicates from (a switchover or failover reversed the pair without a handshake).
+   * Idempotent; a pairing older than the one recorded changes nothing.
+   */
+  recordPairing(p: PairedSecondary, at: string): Promise<void>
   getDrToken(primary: string): Promise<StoredDrToken | undefined>
   listDrTokens(): Promise<StoredDrToken[]>
   /** Writes a primary's token if the stored one is still `replaces` (its issued_at; null: none); false otherwise. */

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest'
+import { estimateLoss } from './data-loss.ts'
+import { judgePrimary } from './primary-down.ts'
+import { type TrackedView, VantageHistory } from './vantage-history.ts'
+import type { VantagePoint, VantageView } from './vantage-points.ts'
+
+const T0 = Date.parse('2026-12-05T00:00:00Z')
+const view = (point: VantagePoint, reaches: boolean | null, extra: Partial<VantageView> = {}): VantageView => ({
+  point,
+  reaches,
+  detail: `${point} ${reaches}`,
+  ...extra,
+})
+const tracked = (views: VantageView[], sinceMsAgo: number, now = T0 + 120_000): TrackedView[] =>
+  views.map((v) => ({ ...v, since: new Date(now - sinceMsAgo).toISOString() }))
+
+describe('judgePrimary', () => {
+  const now = T0 + 120_000
+  it('calls a primary its gateway and agent reach healthy, even when the DR site cannot see it (a partition)', () => {
+    const views = tracked(
+      [
+        view('gateway', true),
+        view('primary_agent', true),
+        view('secondary_agent', false),
+        view('secondary_vault', false),
+      ],
+      90_000,
+    )
+    const verdict = judgePrimary(views, now, 30_000)
+    expect(verdict.verdict).toBe('healthy')
+    expect(verdict.detail).toContain('partition')
+  })
+
+  it('needs two vantage points for longer than down_for', () => {
+    const lost = [
+      view('gateway', false),
+      view('primary_agent', null),
+      view('secondary_agent', false),
+      view('secondary_vault', true),
+    ]
+    expect(judgePrimary(tracked(lost, 10_000), now, 30_000).verdict).toBe('not_down')
+    expect(judgePrimary(tracked(lost, 31_000), now, 30_000)).toMatchObject({ verdict: 'down' })
+    const one = [
+      view('gateway', false),
+      view('primary_agent', null),
+      view('secondary_agent', true),
+      view('secondary_vault', true),
+    ]
+    const verdict = judgePrimary(tracked(one, 600_000), now, 30_000)
+    expect(verdict).toMatchObject({ verdict: 'not_down' })
+    expect(verdict.detail).toContain('only gateway')
+  })
+
+  it('takes the agent reporting its Vault sealed or gone as enough, once down_for has passed', () => {
+    const sealed = [view('gateway', true), view('primary_agent', false, { gone: true }), view('secondary_vault', true)]
+    expect(judgePrimary(tracked(sealed, 5_000), now, 30_000).verdict).toBe('not_down')
+    expect(judgePrimary(tracked(sealed, 40_000), now, 30_000).verdict).toBe('down')
+  })
+})
+
+describe('VantageHistory', () => {
+  it('keeps since while a view holds, restarts it when it changes, and dates a lost stream from its last heartbeat', () => {
+    const history = new VantageHistory()
+    const at = (ms: number) => new Date(T0 + ms).toISOString()
+    expect(history.track('dc1', [view('gateway', false)], T0)[0]?.since).toBe(at(0))
+    expect(history.track('dc1', [view('gateway', false)], T0 + 5_000)[0]?.since).toBe(at(0))
+    expect(history.track('dc1', [view('gateway', true)], T0 + 6_000)[0]?.since).toBe(at(6_000))
+    const stream = view('secondary_vault', false, { lostAt: T0 - 50_000 })
+    expect(history.track('dc1', [stream], T0 + 7_000)[0]).toMatchObject({ since: at(-50_000) })
+    expect(history.track('dc1', [stream], T0 + 7_000)[0]).not.toHaveProperty('lostAt')
+  })
+
+  it('keeps the newest WAL reading of a primary', () => {
+    const history = new VantageHistory()
+    history.sawWal('dc1', 10, T0 + 2)
+    history.sawWal('dc1', 8, T0 + 1)
+    expect(history.lastWal('dc1')).toEqual({ last_wal: 10, at: T0 + 2 })
+  })
+})
+
+describe('estimateLoss', () => {
+  const now = T0 + 60_000
+  const noLoss = { lostSince: null, maxGapMs: 10_000 }
+  it('is unknown without a reading of the primary, or when that reading is neither heard after nor close to the loss', () => {
+    expect(estimateLoss(undefined, { last_remote_wal: 5, heartbeat_age_s: 1 }, now, noLoss).wals).toBeNull()
+    const read = { last_wal: 9, at: now - 50_000 }
+    const late = estimateLoss(read, { last_remote_wal: 9, heartbeat_age_s: 55 }, now, {
+      lostSince: now - 20_000,
+      maxGapMs: 10_000,
+    })
+    expect(late.wals).toBeNull()
+    expect(late.comparison_age_s).toBe(50)
+    const close = estimateLoss(read, { last_remote_wal: 9, heartbeat_age_s: 55 }, now, {
+      lostSince: now - 45_000,
+      maxGapMs: 10_000,
+    })
+    expect(close.wals).toBe(0)
+  })
+
+  it('counts what the secondary lacks when it still heard the primary after the reading', () => {
+    const behind = estimateLoss(
+      { last_wal: 12, at: now - 40_000 },
+      { last_remote_wal: 9, heartbeat_age_s: 35 },
+      now,
+      noLoss,
+    )
+    expect(behind).toMatchObject({ wals: 3, primary_last_wal: 12, secondary_last_remote_wal: 9, comparison_age_s: 40 })
+    const even = estimateLoss(
+      { last_wal: 12, at: now - 40_000 },
+      { last_remote_wal: 12, heartbeat_age_s: 35 },
+      now,
+      noLoss,
+    )
+    expect(even.wals).toBe(0)
+  })
+})

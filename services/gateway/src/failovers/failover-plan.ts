@@ -1,0 +1,110 @@
+import type { Pair, PairCheck } from '../pairs/pairs.schemas.ts'
+import type { LossEstimate } from './data-loss.ts'
+import type { FailoverPlan, PlanItem } from './failovers.schemas.ts'
+import type { PrimaryVerdict } from './primary-down.ts'
+import type { TrackedView } from './vantage-history.ts'
+
+export interface PlanInputs {
+  pair: Pair
+  /** The pair's readiness checks (pairChecks): P3 merkle, P4 token, P5 versions and P7 are the failover's too. */
+  readiness: PairCheck[]
+  views: TrackedView[]
+  verdict: PrimaryVerdict
+  loss: LossEstimate
+  followers: string[]
+  allowDataLoss: boolean
+}
+
+/** The steps of a failover, planned at creation: one per secondary that follows the new primary. */
+export function failoverSteps(followers: readonly string[]): string[] {
+  return [
+    'preflight',
+    'fence_old_primary',
+    'promote_secondary',
+    'verify_new_primary',
+    ...followers.map((f) => `update_primary:${f}`),
+    'new_dr_operation_token',
+  ]
+}
+
+/** Readiness checks that still mean something once the primary is gone (P1/P2 become the vantage points and the loss). */
+const CARRIED = new Set(['P3', 'P4', 'P5', 'P7'])
+
+function primaryItem(verdict: PrimaryVerdict): PlanItem {
+  if (verdict.verdict === 'down') {
+    return { name: 'primary_down', status: 'pass', code: 'OK', detail: verdict.detail, fix: null }
+  }
+  return {
+    name: 'primary_down',
+    status: 'fail',
+    code: verdict.verdict === 'healthy' ? 'PRIMARY_HEALTHY' : 'PRIMARY_NOT_DOWN',
+    detail: verdict.detail,
+    fix: verdict.fix,
+  }
+}
+
+function lossItem(loss: LossEstimate, allowDataLoss: boolean): PlanItem {
+  if (loss.wals === 0) return { name: 'data_loss', status: 'pass', code: 'OK', detail: loss.detail, fix: null }
+  const code = loss.wals === null ? 'DATA_LOSS_UNKNOWN' : 'DATA_LOSS'
+  if (allowDataLoss) {
+    return { name: 'data_loss', status: 'warn', code, detail: `${loss.detail} (allowed: allow_data_loss)`, fix: null }
+  }
+  return {
+    name: 'data_loss',
+    status: 'fail',
+    code,
+    detail: loss.detail,
+    fix: 'Bring the primary back if you can (nothing is lost then), or fail over knowingly with allow_data_loss: true (vault-dr failover --to <secondary> --allow-data-loss).',
+  }
+}
+
+function tokenSource(pair: Pair): FailoverPlan['dr_operation_token'] {
+  const kept = pair.dr_operation_token
+  const keptUsable = kept !== null && Date.parse(kept.expires_at) > Date.parse(pair.checked_at)
+  const ceremony = pair.dr_ceremony_token?.created_at ?? null
+  return { source: keptUsable ? 'kept' : ceremony !== null ? 'ceremony' : null, kept, ceremony_created_at: ceremony }
+}
+
+/**
+ * The plan of a failover and whether it may start: every item pass / warn / fail with a fix. The refusal is the
+ * first failing item, in the order an operator must settle them: is the primary lost, what would be lost, can
+ * the secondary be promoted.
+ */
+export function composePlan(input: PlanInputs): FailoverPlan {
+  const { pair, views, verdict, loss, followers } = input
+  const carried = input.readiness
+    .filter((c) => CARRIED.has(c.id))
+    .map(({ name, status, code, detail, fix }): PlanItem => ({ name, status, code, detail, fix }))
+  const followersItem: PlanItem = {
+    name: 'followers',
+    status: 'pass',
+    code: 'OK',
+    detail:
+      followers.length === 0
+        ? `${pair.primary} has no other DR secondary vault-dr knows of`
+        : `${followers.join(', ')} will follow ${pair.secondary} (update-primary, one step each)`,
+    fix: null,
+  }
+  const items = [primaryItem(verdict), lossItem(loss, input.allowDataLoss), ...carried, followersItem]
+  const failed = items.find((i) => i.status === 'fail')
+  return {
+    primary: pair.primary,
+    secondary: pair.secondary,
+    allowed: failed === undefined,
+    refusal: failed === undefined ? null : { code: failed.code, detail: failed.detail, fix: failed.fix },
+    primary_verdict: verdict.verdict,
+    vantage_points: views.map(({ point, reaches, since, detail }) => ({ point, reaches, since, detail })),
+    data_loss: loss,
+    dr_operation_token: tokenSource(pair),
+    followers,
+    fencing: [
+      'raise the role epoch before promoting: agents refuse every call carrying an older one (a late gateway included)',
+      `record ${pair.primary} as fenced: once its agent answers again, the gateway has it demote ${pair.primary} before anything else`,
+      `withdraw ${pair.primary} from load balancers and DNS (a pre_hook_url can do it)`,
+      `afterwards: vault-dr rejoin ${pair.primary} makes it a DR secondary of ${pair.secondary} without a wipe`,
+    ],
+    steps: failoverSteps(followers),
+    items,
+    pair,
+  }
+}

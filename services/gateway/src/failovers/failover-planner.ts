@@ -1,0 +1,78 @@
+import type { AgentClients } from '../agents/agent-clients.ts'
+import type { ClustersService } from '../clusters/clusters.service.ts'
+import type { Pair } from '../pairs/pairs.schemas.ts'
+import type { PairsService } from '../pairs/pairs.service.ts'
+import { estimateLoss } from './data-loss.ts'
+import { composePlan } from './failover-plan.ts'
+import { durationMs, type FailoverPlan, type PlanFailoverBody } from './failovers.schemas.ts'
+import { judgePrimary } from './primary-down.ts'
+import { probePrimaryFromSecondary } from './primary-probe.ts'
+import type { VantageHistory } from './vantage-history.ts'
+import { gatewayView, primaryAgentView, secondaryAgentView, secondaryVaultView } from './vantage-points.ts'
+
+export interface PlannerDeps {
+  pairs: PairsService
+  clusters: ClustersService
+  agents: AgentClients
+  history: VantageHistory
+  now: () => number
+  /** The lag a readiness check tolerates; a failover's own rule on loss is the data_loss item. */
+  maxLagWals: number
+  /** How long before the primary was first seen unreachable its last read still stands for its last state. */
+  maxReadGapMs: number
+}
+
+/** Feeds the vantage history from every pair view the gateway reads (upkeep, pairs API, plans). */
+export function observePairFor(history: VantageHistory, now: () => number) {
+  return (pair: Pair) => {
+    const at = now()
+    const primary = pair.clusters.primary
+    if (primary.mode === 'primary' && pair.lag.primary_last_wal !== null && primary.checked_at !== null) {
+      history.sawWal(pair.primary, pair.lag.primary_last_wal, Date.parse(primary.checked_at))
+    }
+    history.track(pair.primary, [gatewayView(pair), primaryAgentView(pair), secondaryVaultView(pair, at)], at)
+  }
+}
+
+export type FailoverPlanner = ReturnType<typeof createFailoverPlanner>
+
+/**
+ * The plan of a failover to a secondary, from every vantage point at once: the pair's readiness (which reads both
+ * agents and records what the gateway and the secondary see), and the secondary agent's probe of the primary.
+ */
+export function createFailoverPlanner(deps: PlannerDeps) {
+  const { pairs, clusters, agents, history, now, maxLagWals } = deps
+  return async function plan(body: PlanFailoverBody, signal: AbortSignal): Promise<FailoverPlan> {
+    const members = await pairs.members(body.to)
+    const [readiness, status] = await Promise.all([
+      pairs.readiness(body.to, maxLagWals),
+      pairs.secondaryStatus(members.secondary),
+    ])
+    const client = agents.secondary(clusters.targetOf(members.secondary))
+    const probe = await probePrimaryFromSecondary(client, status, signal)
+    const { pair } = readiness
+    const at = now()
+    const views = history.track(
+      pair.primary,
+      [gatewayView(pair), primaryAgentView(pair), secondaryAgentView(probe), secondaryVaultView(pair, at)],
+      at,
+    )
+    const verdict = judgePrimary(views, at, durationMs(body.down_for))
+    const lost = views.filter((v) => v.reaches === false).map((v) => Date.parse(v.since))
+    const loss = estimateLoss(
+      history.lastWal(pair.primary),
+      { last_remote_wal: pair.lag.secondary_last_remote_wal, heartbeat_age_s: pair.heartbeat_age_s },
+      at,
+      { lostSince: lost.length === 0 ? null : Math.min(...lost), maxGapMs: deps.maxReadGapMs },
+    )
+    return composePlan({
+      pair,
+      readiness: readiness.checks,
+      views,
+      verdict,
+      loss,
+      followers: members.followers,
+      allowDataLoss: body.allow_data_loss,
+    })
+  }
+}

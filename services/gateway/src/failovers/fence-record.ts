@@ -1,0 +1,40 @@
+import { z } from 'zod'
+
+/**
+ * A primary a failover promoted another cluster away from: until its agent has demoted it, it must not take
+ * writes. Kept in the store's meta under `fence/<cluster>`, so every gateway sharing the store enforces it.
+ */
+export const FenceRecord = z.object({
+  cluster: z.string(),
+  /** The role epoch the failover raised: the demote carries it, so an agent that saw a later one refuses. */
+  epoch: z.number().int().nonnegative(),
+  failover_id: z.string(),
+  new_primary: z.string(),
+  fenced_at: z.iso.datetime(),
+  /** When its agent demoted it (or found it no longer primary); null while it is away or still primary. */
+  demoted_at: z.iso.datetime().nullable(),
+})
+export type FenceRecord = z.infer<typeof FenceRecord>
+
+export const fenceKey = (cluster: string) => `fence/${cluster}`
+
+export interface FenceMeta {
+  getMeta(key: string): Promise<string | undefined>
+  setMeta(key: string, value: string): Promise<void>
+}
+
+export async function readFence(store: FenceMeta, cluster: string): Promise<FenceRecord | undefined> {
+  const raw = await store.getMeta(fenceKey(cluster))
+  if (raw === undefined || raw === '') return undefined
+  const parsed = FenceRecord.safeParse(JSON.parse(raw))
+  return parsed.success ? parsed.data : undefined
+}
+
+export function writeFence(store: FenceMeta, fence: FenceRecord): Promise<void> {
+  return store.setMeta(fenceKey(fence.cluster), JSON.stringify(fence))
+}
+
+/** A rejoin ends the fence: the cluster is a DR secondary of the new primary. */
+export function clearFence(store: FenceMeta, cluster: string): Promise<void> {
+  return store.setMeta(fenceKey(cluster), '')
+}

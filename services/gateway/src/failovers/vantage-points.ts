@@ -1,0 +1,109 @@
+import type { ProbePrimaryResult } from '../agents/agent-types.ts'
+import type { Pair } from '../pairs/pairs.schemas.ts'
+
+/**
+ * The places the primary is looked at from, each a distinct failure domain of the path to it: the gateway (its
+ * primary agent answers), the primary agent (its Vault answers), the secondary agent (the primary's 8200 and 8201
+ * answer from the DR site) and the secondary Vault (its replication stream from the primary is alive).
+ */
+export const VANTAGE_POINTS = ['gateway', 'primary_agent', 'secondary_agent', 'secondary_vault'] as const
+export type VantagePoint = (typeof VANTAGE_POINTS)[number]
+
+/** What one vantage point sees now: reaches null when it cannot tell (e.g. the primary agent does not answer). */
+export interface VantageView {
+  point: VantagePoint
+  reaches: boolean | null
+  detail: string
+  /** The primary's Vault is sealed or its agent has no Vault to ask: enough on its own to declare it down. */
+  gone?: boolean
+  /** When the loss began by the cluster's own clock (the secondary's last heartbeat), when it says. */
+  lostAt?: number
+}
+
+/** A failed read of an agent, as the gateway saw it. */
+export interface ReadFailure {
+  code: string
+  detail: string
+}
+
+export type Read<T> = { value: T } | { error: ReadFailure }
+
+/** The secondary's stream counts as lost past this heartbeat age (Vault sends one every few seconds). */
+export const STREAM_HEARTBEAT_STALE_S = 10
+
+export function gatewayView(pair: Pair): VantageView {
+  const primary = pair.clusters.primary
+  if (primary.agent_reachable) return { point: 'gateway', reaches: true, detail: 'the primary agent answers' }
+  return {
+    point: 'gateway',
+    reaches: false,
+    detail: `the primary agent does not answer: ${primary.error?.code ?? 'no answer'}`,
+  }
+}
+
+export function primaryAgentView(pair: Pair): VantageView {
+  const primary = pair.clusters.primary
+  if (!primary.agent_reachable) {
+    return { point: 'primary_agent', reaches: null, detail: 'unknown: the gateway cannot reach the primary agent' }
+  }
+  if (primary.vault_reachable === false) {
+    return { point: 'primary_agent', reaches: false, gone: true, detail: 'the primary agent cannot reach its Vault' }
+  }
+  if (primary.sealed === true) {
+    return { point: 'primary_agent', reaches: false, gone: true, detail: 'the primary agent reports its Vault sealed' }
+  }
+  return { point: 'primary_agent', reaches: true, detail: `the primary agent reaches its Vault (${primary.ha_role})` }
+}
+
+/** The primary is out of the DR site's reach only when neither its API nor its cluster port answers from there. */
+export function secondaryAgentView(probe: Read<ProbePrimaryResult>): VantageView {
+  if ('error' in probe) {
+    return {
+      point: 'secondary_agent',
+      reaches: null,
+      detail: `unknown: the secondary agent did not probe the primary (${probe.error.code})`,
+    }
+  }
+  const failed = probe.value.checks.filter((c) => c.status === 'fail')
+  const network = failed.filter((c) => NETWORK_CODES.has(c.code))
+  if (network.length > 0 && network.length === probe.value.checks.length) {
+    const codes = [...new Set(network.map((c) => `${c.target} ${c.code}`))].join(', ')
+    return { point: 'secondary_agent', reaches: false, detail: `the DR site cannot reach the primary: ${codes}` }
+  }
+  const codes = failed.map((c) => c.code).join(', ')
+  return {
+    point: 'secondary_agent',
+    reaches: true,
+    detail: failed.length === 0 ? 'the DR site reaches the primary' : `the DR site reaches the primary (${codes})`,
+  }
+}
+
+export function secondaryVaultView(pair: Pair, now: number): VantageView {
+  const secondary = pair.clusters.secondary
+  if (!secondary.agent_reachable || secondary.mode !== 'secondary') {
+    const why = secondary.agent_reachable ? `the cluster is in mode ${secondary.mode ?? 'unknown'}` : 'no status'
+    return { point: 'secondary_vault', reaches: null, detail: `unknown: ${why}` }
+  }
+  const age = pair.heartbeat_age_s
+  const stale = age === null || age > STREAM_HEARTBEAT_STALE_S
+  const described = `connection_state ${pair.connection_state ?? 'none'}, last heartbeat ${age === null ? 'never' : `${age} s ago`}`
+  if (pair.connection_state !== 'ready' && stale) {
+    return {
+      point: 'secondary_vault',
+      reaches: false,
+      detail: `the secondary lost its stream: ${described}`,
+      ...(age === null ? {} : { lostAt: now - age * 1000 }),
+    }
+  }
+  return { point: 'secondary_vault', reaches: true, detail: `the secondary streams: ${described}` }
+}
+
+/** Probe codes that mean nothing answered at that address (not a wrong answer from something that did). */
+const NETWORK_CODES = new Set<string>([
+  'CONNECTION_REFUSED',
+  'TIMEOUT',
+  'DNS_FAILURE',
+  'CONNECTION_RESET',
+  'HOST_UNREACHABLE',
+  'NETWORK_ERROR',
+])

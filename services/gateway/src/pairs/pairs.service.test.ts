@@ -1,0 +1,87 @@
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { tempDir } from '../../test/helpers/gateway.ts'
+import { record } from '../../test/helpers/store-contract.ts'
+import type { AgentClients } from '../agents/agent-clients.ts'
+import type { ClustersService } from '../clusters/clusters.service.ts'
+import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
+import type { PairMetrics } from '../metrics/gateway-metrics.ts'
+import { SqliteStore } from '../store/sqlite-store.ts'
+import type { StoredCluster } from '../store/store.ts'
+import { createPairsService, type PairsService } from './pairs.service.ts'
+
+const AT = '2026-12-01T00:00:00.000Z'
+const SWAPPED_AT = '2026-12-02T00:00:00.000Z'
+
+const cluster = (name: string, role: StoredCluster['role']): StoredCluster => ({
+  name,
+  role,
+  agent_url: `http://127.0.0.1:1/${name}`,
+  agent_token_sealed: Uint8Array.of(1),
+  created_at: AT,
+  updated_at: AT,
+})
+
+/** No agent answers: pairs are listed from the store, each side with its error. */
+const silentAgent = { status: async () => Promise.reject(new Error('no agent in this test')) }
+
+describe('pairs after a switchover reversed them without a handshake', () => {
+  let dir: ReturnType<typeof tempDir>
+  let store: SqliteStore
+  let pairs: PairsService
+
+  beforeEach(async () => {
+    dir = tempDir()
+    store = new SqliteStore(join(dir.dir, 'gateway.sqlite'))
+    pairs = createPairsService({
+      store,
+      clusters: { targetOf: (c: StoredCluster) => ({ name: c.name }) } as unknown as ClustersService,
+      agents: { primary: () => silentAgent, secondary: () => silentAgent } as unknown as AgentClients,
+      custody: { get: async () => undefined } as unknown as TokenCustody,
+      metrics: { observePair() {}, observeReady() {} } as unknown as PairMetrics,
+      now: () => Date.parse(SWAPPED_AT),
+      statusTimeoutMs: 100,
+      tokenMinRemainingS: 60,
+    })
+    await store.upsertCluster(cluster('dc1', 'primary'))
+    await store.upsertCluster(cluster('dc2', 'secondary'))
+    await store.upsertCluster(cluster('dc3', 'secondary'))
+    for (const secondary of ['dc2', 'dc3']) {
+      const made = await store.createHandshake(record({ primary: 'dc1', secondary, secondary_id: `${secondary}-id` }))
+      if (made.kind !== 'created') throw new Error(`handshake not created: ${made.kind}`)
+      await store.updateHandshake(made.handshake.id, { state: 'succeeded', finished_at: AT }, AT)
+    }
+  })
+
+  afterEach(async () => {
+    pairs.close()
+    await store.close()
+    dir.cleanup()
+  })
+
+  const listed = async () => (await pairs.list()).map((p) => ({ secondary: p.secondary, primary: p.primary }))
+
+  it('lists the pairs the handshakes made before the swap', async () => {
+    expect(await listed()).toEqual([
+      { secondary: 'dc2', primary: 'dc1' },
+      { secondary: 'dc3', primary: 'dc1' },
+    ])
+  })
+
+  it('lists the recorded reversed pairs, and not the handshake pair of the cluster that is primary now', async () => {
+    await store.setClusterRole('dc2', 'primary', SWAPPED_AT)
+    await store.setClusterRole('dc1', 'secondary', SWAPPED_AT)
+    await store.recordPairing({ secondary: 'dc1', primary: 'dc2', secondary_id: 'dc1-id' }, SWAPPED_AT)
+    await store.recordPairing({ secondary: 'dc3', primary: 'dc2', secondary_id: 'dc3-b' }, SWAPPED_AT)
+
+    expect(await listed()).toEqual([
+      { secondary: 'dc1', primary: 'dc2' },
+      { secondary: 'dc3', primary: 'dc2' },
+    ])
+    await expect(pairs.get('dc2')).rejects.toMatchObject({ code: 'GATEWAY_ERR_PAIR_NOT_FOUND' })
+    const members = await pairs.members('dc1')
+    expect(members.primary.name).toBe('dc2')
+    expect(members.names.secondary_id).toBe('dc1-id')
+    expect(members.followers).toEqual(['dc3'])
+  })
+})
