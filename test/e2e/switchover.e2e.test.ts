@@ -61,6 +61,8 @@ describe('switchover through the gateway, on vault-sim with both agents and the 
     const registered = await stack.api.GET('/v1/clusters')
     const roles = Object.fromEntries((registered.data?.clusters ?? []).map((c) => [c.name, c.role]))
     expect(roles).toMatchObject({ dc1: 'secondary', dc2: 'primary' })
+    const pairsNow = async () => (await stack?.api.GET('/v1/pairs'))?.data?.pairs.map((p) => [p.secondary, p.primary])
+    expect(await pairsNow()).toEqual([['dc1', 'dc2']])
     expect(stepOf(done, 'verify_pairs')?.status).toBe('succeeded')
 
     // Failback: a switchover back, `from` found from the live roles.
@@ -70,6 +72,7 @@ describe('switchover through the gateway, on vault-sim with both agents and the 
     expect(back.result).toMatchObject({ wals_lost: 0 })
     expect(dc1.state().drMode).toBe('primary')
     expectStreams(stack, 'dc2', 'dc2')
+    expect(await pairsNow()).toEqual([['dc2', 'dc1']])
     for (const path of sampler.accepted.dc2 ?? []) expect(await kvRead(dc1, stack.rootToken, path)).toBe(path)
     // No cluster was wiped: the only activation is the handshake's; the role changes are one demote and one promote a way.
     const events = (what: string) => stack?.simEvents.filter((e) => e.includes(what)) ?? []

@@ -167,8 +167,15 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   const fences = createFenceKeeper({
     store,
     statusOf: (c, signal) => clusterAgent(agents, clusters.targetOf(c)).status(signal, { fresh: true }),
-    demote: async (c, epoch, signal) => {
-      await clusterAgent(agents, clusters.targetOf(c)).demote({}, { epoch, signal })
+    demote: async (c, fence, epoch, signal) => {
+      // The agent keeps the fence on disk and retries the demote by itself; the next round asks again meanwhile.
+      const client = clusterAgent(agents, clusters.targetOf(c))
+      const done = await client.fence(
+        { reason: `failed away from by failover ${fence.failover_id}`, failover_id: fence.failover_id },
+        { epoch, signal },
+      )
+      if (!done.demoted) throw new Error(done.detail)
+      return client.status(signal, { fresh: true })
     },
     now,
     log: app.log.child({ component: 'fences' }),

@@ -33,9 +33,10 @@ function setup(modes: Record<string, string | Error>, epoch = 7) {
       if (mode instanceof Error) throw mode
       return statusIn(mode ?? 'disabled')
     },
-    demote: async (c, e) => {
+    demote: async (c, _fence, e) => {
       demoted.push([c.name, e])
       modes[c.name] = 'secondary'
+      return undefined
     },
     now: () => Date.parse('2026-12-05T01:00:00Z'),
     log: pino({ level: 'silent' }),

@@ -1,4 +1,5 @@
 import { pollUntil } from '@vault-dr/core'
+import { clusterAgent } from '../agents/cluster-agent-client.ts'
 import type { StepResult } from '../operations/step.ts'
 import { clusterIdOf, drMode, isRunningPrimary } from '../role-changes/cluster-roles.ts'
 import { iso } from '../role-changes/role-change-context.ts'
@@ -36,6 +37,8 @@ export async function rejoinPreflight(
       else if (!isRunningPrimary(theirs)) why = `${subject.primary} is not a running DR primary`
       else if (drMode(mine) === 'primary') why = `${subject.cluster} is still a DR primary: the fence keeper demotes it`
       else if (!mine.vault.reachable) why = `${subject.cluster}'s Vault does not answer its agent`
+      else if (mine.fenced != null && mine.fenced.demoted_at === null)
+        why = `${subject.cluster}'s agent has not recorded its demote yet`
       else return clusterIdOf(theirs)
       return undefined
     },
@@ -70,6 +73,12 @@ export async function endFence(deps: FailoverDeps, r: RoleChangeRun, subject: Re
     iso(deps.now()),
   )
   await r.roles.setRole(subject.cluster, 'secondary')
+  // The agent keeps its own fence record (and would demote the cluster again if a failback promoted it): lift it too.
+  const stored = await deps.store.getCluster(subject.cluster)
+  if (stored !== undefined) {
+    const agent = clusterAgent(deps.agents, deps.clusters.targetOf(stored))
+    await agent.clearFence({ epoch: await deps.store.bumpEpoch(), signal: r.run.signal() })
+  }
   if (fence !== undefined) await clearFence(deps.store, subject.cluster)
   const wals = lost === null ? 'an unknown number of WALs' : `${lost} WAL(s)`
   return {

@@ -24,8 +24,12 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
     return followState(mine, theirs, sid)
   }
 
+  const paired = () => ctx.recordPairing({ secondary: cluster, primary: leg.to, secondary_id: sid })
   const state = await read()
-  if (state === 'streaming') return { status: 'succeeded', detail: `${cluster} already streams from ${leg.to}` }
+  if (state === 'streaming') {
+    await paired()
+    return { status: 'succeeded', detail: `${cluster} already streams from ${leg.to}` }
+  }
   if (state === 'is_primary') {
     throw SwitchoverErrors.unexpectedRole(`${cluster} is a DR primary: it cannot follow ${leg.to}`)
   }
@@ -62,6 +66,7 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
       `${cluster} was re-pointed to ${leg.to} but does not stream ${ctx.settings.settleTimeoutMs} ms later (${last})`,
     )
   }
+  await paired()
   const how = state === 'syncing' ? 're-pointed by an earlier attempt' : 're-pointed without a wipe'
   return { status: 'succeeded', detail: `${cluster} ${how}: it streams from ${leg.to} as ${sid}${redid}` }
 }

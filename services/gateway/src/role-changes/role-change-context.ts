@@ -35,6 +35,8 @@ export interface RoleChangeContext {
   bumpEpoch(): Promise<number>
   /** The registry says what Vault now reports. */
   setRole(cluster: string, role: ClusterRole): Promise<void>
+  /** The store records whom a secondary now replicates from (the pairs list it so). */
+  recordPairing(pair: { secondary: string; primary: string; secondary_id: string }): Promise<void>
   /** The DR operation token in clear, for one call; from the gateway's custody (sealed in the store). */
   drToken(): Promise<string>
   /** A DR operation token issued by `primary` after `after` (ISO), rotated now when the kept one is older. */

@@ -174,6 +174,7 @@ function context(w: ReturnType<typeof world>, legs: Leg[], catchUpTimeoutMs = 30
   let epoch = 4
   let clock = Date.parse('2026-01-01T00:00:00.000Z')
   const roles: string[] = []
+  const pairings: string[] = []
   const legOf = (k: LegKey) => (k === 'undo' ? data.undo : data.legs[k])
   const ctx: RoleChangeContext = {
     operationId: 'op-1',
@@ -189,6 +190,9 @@ function context(w: ReturnType<typeof world>, legs: Leg[], catchUpTimeoutMs = 30
     setRole: async (cluster, role) => {
       roles.push(`${cluster}=${role}`)
     },
+    recordPairing: async (p) => {
+      pairings.push(`${p.secondary}->${p.primary} as ${p.secondary_id}`)
+    },
     drToken: async () => DR_TOKEN,
     renewDrToken: async () => ({ rotated: true, expires_at: '2026-01-01T08:00:00.000Z' }),
     signal: () => new AbortController().signal,
@@ -196,7 +200,7 @@ function context(w: ReturnType<typeof world>, legs: Leg[], catchUpTimeoutMs = 30
     settings: { catchUpTimeoutMs, settleTimeoutMs: 300, pollMs: 5, activationTtl: '5m' },
     log: { info() {}, warn() {}, error() {}, debug() {} } as unknown as FastifyBaseLogger,
   }
-  return { ctx, data, roles }
+  return { ctx, data, roles, pairings }
 }
 
 const threeClusterLeg = () =>
@@ -220,8 +224,9 @@ describe('the role-change steps, on a fake world of three clusters', () => {
   it('switch dc1 -> dc2: demote, catch up, promote, writes, dc1 and dc3 follow dc2; each change once, each with a newer epoch', async () => {
     const w = world(['dc1', 'dc2', 'dc3'])
     w.write('dc1')
-    const { ctx, data, roles } = context(w, [threeClusterLeg()])
+    const { ctx, data, roles, pairings } = context(w, [threeClusterLeg()])
     await wholeLeg(ctx)
+    expect(pairings).toEqual(['dc1->dc2 as dc1', 'dc3->dc2 as dc3'])
     expect(w.changes).toEqual([
       'demote dc1',
       'promote dc2',

@@ -5,7 +5,6 @@ import { clusterIdOf } from '../role-changes/cluster-roles.ts'
 import type { Leg } from '../role-changes/leg.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { raceAbort } from '../util/abort.ts'
-import { currentPairs } from './current-pairs.ts'
 import { type Side, type SwitchoverCheck, switchoverChecks } from './switchover-checks.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
 import { SwitchoverErrors } from './switchover-errors.ts'
@@ -58,7 +57,7 @@ export async function inspectPair(
       return { name: c.name, error: `${e.code ?? 'ERROR'}: ${e.message ?? String(err)}` }
     }
   }
-  const [statuses, pairs] = await Promise.all([Promise.all(registered.map(read)), currentPairs(store)])
+  const [statuses, pairs] = await Promise.all([Promise.all(registered.map(read)), store.pairedSecondaries()])
   const sides = new Map(statuses.map((s) => [s.name, s]))
   const toSide = sides.get(to.name) as Side
   const setId = toSide.status === undefined ? null : clusterIdOf(toSide.status)

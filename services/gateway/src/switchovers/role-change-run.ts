@@ -81,6 +81,7 @@ export async function roleChangeRun(
     },
     bumpEpoch: () => deps.store.bumpEpoch(),
     setRole: (cluster: string, role: ClusterRole) => deps.store.setClusterRole(cluster, role, iso(deps.now())),
+    recordPairing: (pair) => deps.store.recordPairing(pair, iso(deps.now())),
     async drToken() {
       // Any kept token of the replication set serves (its clusters share the keyring): the one valid longest.
       const kept = await Promise.all(record.clusters.map((name) => deps.custody.get(name)))
