@@ -35,7 +35,7 @@ export function renderHandshake(h: Handshake): string {
   return lines.join('\n')
 }
 
-export function renderStep(step: Handshake['steps'][number]): string {
+export function renderStep(step: components['schemas']['OperationStep']): string {
   const seconds =
     step.started_at && step.finished_at
       ? `${((Date.parse(step.finished_at) - Date.parse(step.started_at)) / 1000).toFixed(1)}s`
