@@ -4,7 +4,7 @@ import { type OpenEvents, serverSentEvents } from './gateway-events.ts'
 import { gatewayUnreachable } from './gateway-unreachable.ts'
 import { type Output, problemOf } from './output.ts'
 import { renderStep } from './render-handshake.ts'
-import { type Operation, renderCheckTable, renderOutcome } from './render-operation.ts'
+import { type Operation, renderCheckTable, renderOutcome, stepWidth } from './render-operation.ts'
 
 type Step = Operation['steps'][number]
 
@@ -30,11 +30,12 @@ export async function followOperation(
   signal: AbortSignal = new AbortController().signal,
 ): Promise<Operation> {
   const printed = new Map<string, string>()
+  let width = 19
   const printStep = (step: Step) => {
     const key = `${step.status}|${step.detail ?? ''}|${step.error?.code ?? ''}`
     if (step.status === 'pending' || printed.get(step.name) === key) return
     printed.set(step.name, key)
-    out.out(out.json ? JSON.stringify({ event: 'step', operation: id, step }) : `  ${renderStep(step)}`)
+    out.out(out.json ? JSON.stringify({ event: 'step', operation: id, step }) : `  ${renderStep(step, width)}`)
   }
   let lastEventId: string | undefined
   let lostSince: number | undefined
@@ -57,6 +58,7 @@ export async function followOperation(
         if (event.event === 'snapshot') {
           if (!announced && !out.json) out.out(`following ${data.kind} ${id}`)
           announced = true
+          width = stepWidth(data as unknown as Operation)
           for (const step of (data as unknown as Operation).steps) printStep(step)
         } else if (event.event === 'step') {
           printStep(data.step as Step)

@@ -38,11 +38,14 @@ export function renderOperation(op: Operation): string {
   const lines = [
     `${op.kind} ${op.id}: ${subjectLine(op)}: ${op.state}${op.cancel_requested ? ' (cancel requested)' : ''}`,
   ]
-  for (const step of op.steps) lines.push(`  ${renderStep(step)}`)
+  for (const step of op.steps) lines.push(`  ${renderStep(step, stepWidth(op))}`)
   if (op.error) lines.push(...renderError(op.error))
   lines.push(...resultLines(op))
   return lines.join('\n')
 }
+
+/** The width that aligns an operation's step names. */
+export const stepWidth = (op: Operation) => Math.max(19, ...op.steps.map((s) => s.name.length))
 
 /** The outcome line printed when a followed operation finishes, with its error and result. */
 export function renderOutcome(op: Operation): string {
@@ -56,12 +59,13 @@ export function renderOutcome(op: Operation): string {
 export function resultLines(op: Operation): string[] {
   const r = op.result
   if (r === null) return []
+  const report = r.report as DrillReport | undefined
+  // A drill's report gives both legs; its top-level figures are the first leg's.
+  if (report !== undefined) return renderDrillReport(report)
   const lines: string[] = []
   if (typeof r.write_unavailable_ms === 'number') lines.push(`  writes refused for ${r.write_unavailable_ms} ms`)
   if (typeof r.wals_lost === 'number') lines.push(`  WALs lost: ${r.wals_lost}`)
-  const report = r.report as DrillReport | undefined
-  if (report !== undefined) lines.push(...renderDrillReport(report))
-  else for (const w of (r.warnings as string[] | undefined) ?? []) lines.push(`  warning: ${w}`)
+  for (const w of (r.warnings as string[] | undefined) ?? []) lines.push(`  warning: ${w}`)
   return lines
 }
 
