@@ -5,7 +5,15 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { allOutput } from '../helpers/child-service.ts'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
 import { repoRoot } from '../helpers/repo-paths.ts'
-import { clusterOf, kvWrite, type SwitchStack, startSwitchStack, until } from './switchover-stack.ts'
+import {
+  clusterOf,
+  kvWrite,
+  type SwitchStack,
+  startSwitchStack,
+  stepOf,
+  until,
+  waitForOperation,
+} from './switchover-stack.ts'
 
 const execFileAsync = promisify(execFile)
 let stack: SwitchStack | undefined
@@ -41,7 +49,7 @@ afterAll(async () => {
 })
 
 describe('the vault-dr CLI driving operations against the gateway, agents and vault-sim as processes', () => {
-  it('switchover (plan, then followed), operations list/show, a drill with its report, failover refused then done with the site lost, rejoin', async () => {
+  it('switchover (plan, then followed), operations list/show, a drill with its report, a follow across a gateway SIGKILL, failover refused then done with the site lost, rejoin', async () => {
     stack = await startSwitchStack({ gatewayEnv: { VAULT_DR_FENCE_CHECK_MS: '200' } })
     const s = stack
     const [dc1, dc2] = [clusterOf(s, 'dc1'), clusterOf(s, 'dc2')]
@@ -78,6 +86,23 @@ describe('the vault-dr CLI driving operations against the gateway, agents and va
     expect(drill.stdout).toMatch(/leg 1 dc2 → dc1: writes refused \d+ ms \(RTO\), WALs lost 0 \(RPO\)/)
     expect(drill.stdout).toMatch(/leg 2 dc1 → dc2: writes refused \d+ ms \(RTO\), WALs lost 0 \(RPO\)/)
     expect(drill.stdout).toMatch(/hold .*: \d+ write checks, 0 refused/)
+    expect(dc2.state().drMode).toBe('primary')
+
+    // Following across a gateway killed mid-drill: the stream is reopened after the last event, nothing printed twice.
+    const started = await vaultDr(['drill', '--to', 'dc1', '--hold', '3s', '--check-interval', '1s'])
+    expect(started.code, started.stderr).toBe(0)
+    const drillId = /^drill (\S+) pending/.exec(started.stdout)?.[1] as string
+    expect(started.stdout).toContain(`follow it with: vault-dr operations follow ${drillId}`)
+    const following = vaultDr(['operations', 'follow', drillId])
+    await waitForOperation(s, drillId, (op) => stepOf(op, 'hold')?.status === 'running')
+    await s.restartGateway('SIGKILL')
+    const followed = await following
+    expect(followed.code, followed.stderr + followed.stdout).toBe(0)
+    expect(followed.stderr).toContain('(the event stream was lost; resuming')
+    for (const step of ['out.promote_secondary', 'hold', 'back.promote_secondary', 'back.rejoin_old_primary']) {
+      expect(followed.stdout.match(new RegExp(`✔ ${step.replace('.', '\\.')} `, 'g')), step).toHaveLength(1)
+    }
+    expect(followed.stdout).toContain(`drill ${drillId} succeeded`)
     expect(dc2.state().drMode).toBe('primary')
 
     // A healthy primary: the plan says why not, and a failover is refused as the gateway refuses any request.
