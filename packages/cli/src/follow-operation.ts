@@ -81,11 +81,14 @@ export async function followOperation(
       if (err instanceof CliError || signal.aborted) throw err
       lastError = (err as { problem?: unknown }).problem ?? err
     }
-    lostSince ??= Date.now()
+    if (lostSince === undefined) {
+      lostSince = Date.now()
+      if (!out.json)
+        out.err(`  (the event stream was lost; resuming${lastEventId ? ` after event ${lastEventId}` : ''})`)
+    }
     if (Date.now() - lostSince > reconnectForMs) {
       throw lastError instanceof CliError ? lastError : gatewayUnreachable(lastError, opts.baseUrl)
     }
-    if (!out.json) out.err(`  (the event stream was lost; resuming${lastEventId ? ` after event ${lastEventId}` : ''})`)
     await sleep(opts.retryEveryMs ?? 500, undefined, { signal })
   }
 }

@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { CliError } from '../src/exit-codes.ts'
+import { followOperation } from '../src/follow-operation.ts'
 import { runCli } from '../src/main.ts'
+import { createOutput } from '../src/output.ts'
 import { json, type Operation, operation, opStep, type RawRoute, sse, startRawGateway } from './operation-fixtures.ts'
 import { capture } from './stand-in-gateway.ts'
 
@@ -325,5 +328,26 @@ describe('operation commands against a stand-in gateway', () => {
     expect(text).toContain('warning: post-hook answered 500')
     expect(text).toContain('switchover op-1: cancel requested (state pending)')
     expect(text).toContain('see where it stops: vault-dr operations follow op-1')
+  })
+})
+
+describe('following an operation whose gateway stays away', () => {
+  it('gives up after the reconnect window with the unreachable gateway’s error (exit 4), saying once that it lost the stream', async () => {
+    let attempts = 0
+    const refused = async () => {
+      attempts++
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' })
+    }
+    const io = capture()
+    const failure = await followOperation(refused, createOutput(false), 'op-1', {
+      baseUrl: 'http://127.0.0.1:9',
+      reconnectForMs: 200,
+      retryEveryMs: 20,
+    }).catch((err: unknown) => err)
+    expect(failure).toBeInstanceOf(CliError)
+    expect((failure as CliError).exitCode).toBe(4)
+    expect((failure as CliError).report.code).toBe('CLI_ERR_GATEWAY_UNREACHABLE')
+    expect(attempts).toBeGreaterThan(2)
+    expect(io.err().match(/the event stream was lost/g)).toHaveLength(1)
   })
 })
