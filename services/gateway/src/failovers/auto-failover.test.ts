@@ -118,12 +118,20 @@ describe('the automatic failover watcher', () => {
   it('a gateway that finds the clusters held reports cluster_busy and does not throw', async () => {
     const shared = sharedStore(['dc2'])
     await enable(shared, 'dc2')
+    const warnings: string[] = []
+    const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) })
     const busy = gateway(shared, {
+      log,
       createFailover: async () => {
         throw GatewayErrors.clusterBusy('dc2 is held by failover op-1')
       },
     })
-    expect(await busy.watcher.round()).toMatchObject([{ outcome: 'failed', code: 'GATEWAY_ERR_CLUSTER_BUSY' }])
+    for (let i = 0; i < 3; i++) {
+      expect(await busy.watcher.round()).toMatchObject([{ outcome: 'failed', code: 'GATEWAY_ERR_CLUSTER_BUSY' }])
+    }
+    // One warning for the decision and one for the cause, not one a round.
+    expect(warnings.filter((w) => w.includes('GATEWAY_ERR_CLUSTER_BUSY'))).toHaveLength(1)
+    expect(warnings.filter((w) => w.includes('"decision":"fire"'))).toHaveLength(1)
   })
 
   it('skips a pair that is no more (its roles changed) without a word', async () => {

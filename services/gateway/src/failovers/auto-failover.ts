@@ -48,6 +48,8 @@ export function createAutoFailoverWatcher(deps: AutoFailoverDeps) {
   const closing = new AbortController()
   /** The last decision logged per pair: a decision is logged when it changes, not every round. */
   const said = new Map<string, string>()
+  /** The last reason a failover the watcher asked for was not started, per pair, until one starts or it holds. */
+  const failing = new Map<string, string>()
 
   function tell(secondary: string, decision: AutoFailoverDecision) {
     const code = decision.fire ? 'fire' : decision.code
@@ -74,7 +76,10 @@ export function createAutoFailoverWatcher(deps: AutoFailoverDeps) {
       blockMs: deps.blockMs,
     })
     tell(pair.secondary, decision)
-    if (!decision.fire) return { secondary: pair.secondary, outcome: 'held', decision }
+    if (!decision.fire) {
+      failing.delete(pair.secondary)
+      return { secondary: pair.secondary, outcome: 'held', decision }
+    }
     const key = autoFailoverKey(pair, await deps.store.currentEpoch())
     // Written before the failover is asked for: a gateway killed in between shows the attempt.
     await writeAutoFailover(deps.store, pair.secondary, {
@@ -82,6 +87,7 @@ export function createAutoFailoverWatcher(deps: AutoFailoverDeps) {
       last_fired_at: new Date(deps.now()).toISOString(),
     })
     const { created, operation } = await deps.createFailover(body, key, signal)
+    failing.delete(pair.secondary)
     deps.log.warn(
       { secondary: pair.secondary, operation_id: operation.id, created },
       created ? 'automatic failover started' : 'automatic failover already started (the same key)',
@@ -100,7 +106,11 @@ export function createAutoFailoverWatcher(deps: AutoFailoverDeps) {
         // A pair that is no more (its roles changed by a failover or switchover) has nothing to fail over.
         if (code === 'GATEWAY_ERR_PAIR_NOT_FOUND') continue
         const detail = err instanceof Error ? err.message : String(err)
-        deps.log.warn({ secondary: pair.secondary, code, detail }, 'automatic failover not started')
+        // Once per cause, as the decisions are: a cluster held for minutes is one warning, not one a round.
+        if (failing.get(pair.secondary) !== code) {
+          failing.set(pair.secondary, code)
+          deps.log.warn({ secondary: pair.secondary, code, detail }, 'automatic failover not started')
+        }
         outcomes.push({ secondary: pair.secondary, outcome: 'failed', code, detail })
       }
     }
