@@ -141,8 +141,9 @@ export class TokenStore {
   }
 
   // No '.' inside the body: a token with exactly two dots would be taken for a JWT wrapping token.
+  // Vault encrypts a batch token with a random nonce: two made in the same second with the same policies differ.
   #sealBatch(entry: Omit<TokenEntry, 'id'>): string {
-    const payload = Buffer.from(JSON.stringify(entry))
+    const payload = Buffer.from(JSON.stringify({ ...entry, nonce: randomBytes(8).toString('hex') }))
     const mac = createHmac('sha256', this.#keyringSecret()).update(payload).digest()
     return `hvb.${Buffer.concat([payload, mac]).toString('base64url')}`
   }
@@ -155,7 +156,8 @@ export class TokenStore {
     const expected = createHmac('sha256', this.#keyringSecret()).update(payload).digest()
     if (!timingSafeEqual(mac, expected)) return undefined
     try {
-      return { id, ...(JSON.parse(payload.toString()) as Omit<TokenEntry, 'id'>) }
+      const { nonce: _, ...entry } = JSON.parse(payload.toString()) as Omit<TokenEntry, 'id'> & { nonce?: string }
+      return { id, ...entry }
     } catch {
       return undefined
     }
