@@ -92,11 +92,11 @@ describe('the status page at /ui, in headless Chromium', () => {
     const { id } = await createHandshake(stack)
     await stack.vaultGates?.primary.waiting()
     await page.waitForSelector(
-      `#running [data-handshake="${id}"] li[data-step="enable_primary"][data-status="running"]`,
+      `#running [data-operation="${id}"][data-kind="handshake"] li[data-step="enable_primary"][data-status="running"]`,
     )
     stack.vaultGates?.primary.release()
     expect((await waitForHandshake(stack, id)).state).toBe('succeeded')
-    await page.waitForSelector(`#history tr[data-handshake="${id}"][data-state="succeeded"]`)
+    await page.waitForSelector(`#history tr[data-operation="${id}"][data-kind="handshake"][data-state="succeeded"]`)
 
     const seen = (await page.evaluate<string[]>('window.seenSteps')).filter((s, i, all) => all[i - 1] !== s)
     // From enable_primary on, each step was shown running and then succeeded, one after the other.
@@ -108,8 +108,8 @@ describe('the status page at /ui, in headless Chromium', () => {
     for (let i = 2; i < STEPS.length; i++)
       expect(order(`${STEPS[i]}:running`)).toBeGreaterThan(order(`${STEPS[i - 1]}:succeeded`))
 
-    // The stream was read with the token in a header, as was every other /v1 call.
-    const events = requests.filter((r) => r.url().endsWith(`/v1/handshakes/${id}/events`))
+    // The operations API's stream (handshakes are operations too), read with the token in a header.
+    const events = requests.filter((r) => r.url().endsWith(`/v1/operations/${id}/events`))
     expect(events.length).toBeGreaterThan(0)
     for (const r of events) expect(await r.headerValue('authorization')).toBe(`Bearer ${gatewayToken}`)
   })

@@ -27,6 +27,8 @@ export interface Runtime {
   latencyMs: number
   /** When merkle-check last ran (last_corruption_check_epoch). */
   lastCorruptionCheck: Date | undefined
+  /** The replicated merkle tree is corrupted (faults.corruptMerkleTree): status and merkle-check say so until a reindex. */
+  merkleCorrupted: boolean
   /** Cut off from the network ('refuse': nothing listens; 'drop': everything is accepted and never answered). */
   isolation: 'refuse' | 'drop' | undefined
   /** Until this epoch-ms the cluster has no active node, or answers as sealed (compat.unavailability). */
@@ -129,6 +131,7 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
       enterprise: options.enterprise,
       latencyMs: 0,
       lastCorruptionCheck: undefined,
+      merkleCorrupted: false,
       isolation: undefined,
       unavailableUntil: 0,
       activeSince: new Date(),

@@ -29,6 +29,11 @@ export interface ClusterFaults {
   isolate(mode?: IsolationMode): Promise<void>
   /** The site is reachable again, as it was; replication resumes by itself. */
   rejoin(): Promise<void>
+  /**
+   * The replicated merkle tree is found corrupted: corrupted_merkle_tree is true in dr/status (on either role) and
+   * merkle-check reports the corrupted root, until a reindex rebuilds the tree (fact sheet 2.8, P3).
+   */
+  corruptMerkleTree(): void
 }
 
 export type IsolationMode = 'refuse' | 'drop'
@@ -119,6 +124,10 @@ export function createFaults(ctx: ClusterContext, api: ApiListener): ClusterFaul
         ctx.secondaryLink.unsilence()
       }
       ctx.log('fault: rejoined')
+    },
+    corruptMerkleTree: () => {
+      ctx.runtime.merkleCorrupted = true
+      ctx.log('fault: merkle tree corrupted')
     },
     stopWriteLoads: () => {
       for (const timer of writeLoads) clearInterval(timer)

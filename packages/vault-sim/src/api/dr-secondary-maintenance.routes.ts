@@ -81,6 +81,8 @@ export const drSecondaryMaintenanceRoutes: FastifyPluginAsync<{ ctx: ClusterCont
       if (!isSecondaryMode(dr)) throw badRequest(ctx.options.compat.messages.notSecondary)
       authorizeDrOperation(ctx, bodyOf(request.body), 'sys/replication/dr/secondary/reindex')
       dr.reindexEpoch = String(Math.floor(Date.now() / 1000))
+      // A reindex rebuilds the merkle tree from storage: a corruption is gone once it ran.
+      ctx.runtime.merkleCorrupted = false
       return envelope({ warnings: [ctx.options.compat.messages.reindexStarted] })
     },
   })
@@ -125,17 +127,18 @@ export const drSecondaryMaintenanceRoutes: FastifyPluginAsync<{ ctx: ClusterCont
   }
 }
 
-/** P12's shape: the replicated and the local tree, never corrupted here. */
+/** P12's shape: the replicated and the local tree; the replicated one corrupted after faults.corruptMerkleTree. */
 function merkleReport(ctx: ClusterContext, at: Date) {
   const rootHash = (tree: string) => createHash('sha1').update(`${tree}:${ctx.storage.merkleRoot()}`).digest('base64')
+  const corrupted = ctx.runtime.merkleCorrupted
   const tree = (type: 'replicated' | 'local') => ({
     corrupted_index_tuples_map: null,
-    corrupted_subtree_root: false,
+    corrupted_subtree_root: corrupted && type === 'replicated',
     root_hash: rootHash(type),
     tree_type: type,
   })
   return {
-    corrupted_root: false,
+    corrupted_root: corrupted,
     corrupted_tree_map: { '1': tree('replicated'), '2': tree('local') },
     last_corruption_check_epoch: rfc3339(at),
   }

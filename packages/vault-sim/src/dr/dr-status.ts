@@ -17,7 +17,7 @@ function primaryStatus(ctx: ClusterContext, dr: PrimaryDrState): Record<string, 
   )
   return {
     cluster_id: dr.clusterId,
-    corrupted_merkle_tree: false,
+    corrupted_merkle_tree: ctx.runtime.merkleCorrupted,
     known_secondaries: [...dr.secondaries.keys()],
     last_corruption_check_epoch: GO_ZERO_EPOCH,
     last_dr_wal: lastWal,
@@ -37,7 +37,7 @@ function secondaryStatus(ctx: ClusterContext, dr: SecondaryDrState): Record<stri
   return {
     cluster_id: dr.clusterId,
     connection_state: dr.connectionState,
-    corrupted_merkle_tree: false,
+    corrupted_merkle_tree: ctx.runtime.merkleCorrupted,
     known_primary_cluster_addrs: dr.knownPrimaryClusterAddrs,
     last_corruption_check_epoch: corruptionCheckEpoch(ctx),
     last_reindex_epoch: dr.reindexEpoch,

@@ -11,12 +11,21 @@ class Refused extends Error {}
 
 const authHeaders = (extra) => Object.assign({ authorization: 'Bearer ' + token }, extra)
 
-/** A JSON read; null when the route is not there (a gateway without the pairs API). */
-async function api(path) {
-  const res = await fetch(path, { headers: authHeaders({ accept: 'application/json' }), cache: 'no-store' })
+/**
+ * A JSON read; null when the route is not there (a gateway without the pairs API). With a body it is a POST, used
+ * only for questions that change nothing (the failover plan); a refusal's problem detail becomes the error.
+ */
+async function api(path, body) {
+  const init = { headers: authHeaders({ accept: 'application/json' }), cache: 'no-store' }
+  if (body !== undefined) Object.assign(init, { method: 'POST', body: JSON.stringify(body),
+    headers: authHeaders({ accept: 'application/json', 'content-type': 'application/json' }) })
+  const res = await fetch(path, init)
   if (res.status === 401) throw new Refused('The gateway refused the token')
-  if (res.status === 404) return null
-  if (!res.ok) throw new Error(path.split('?')[0] + ' answered ' + res.status)
+  if (res.status === 404 && body === undefined) return null
+  if (!res.ok) {
+    const problem = await res.json().catch(() => null)
+    throw new Error(problem && problem.detail ? problem.detail : path.split('?')[0] + ' answered ' + res.status)
+  }
   return res.json()
 }
 
@@ -35,11 +44,11 @@ function parseEvent(block) {
 }
 
 /**
- * Follows one handshake's server-sent events, calling onEvent(type, data) for each, until the stream ends or the
- * signal aborts. Resolves true once the 'done' event came.
+ * Follows one operation's server-sent events (any kind, handshakes included), calling onEvent(type, data) for each,
+ * until the stream ends or the signal aborts. Resolves true once the 'done' event came.
  */
 async function followEvents(id, signal, onEvent) {
-  const res = await fetch('/v1/handshakes/' + encodeURIComponent(id) + '/events', {
+  const res = await fetch('/v1/operations/' + encodeURIComponent(id) + '/events', {
     headers: authHeaders({ accept: 'text/event-stream' }),
     cache: 'no-store',
     signal,

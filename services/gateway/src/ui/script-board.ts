@@ -1,16 +1,19 @@
 /**
  * The page's state and its loop, in the browser's JavaScript: the token form, a refresh of every /v1 read every few
- * seconds, one event stream per unfinished handshake, and the detail of what was picked.
+ * seconds, one event stream per unfinished operation (every kind), and the detail of what was picked (a pair's with
+ * the plan a failover would follow, asked again at each refresh while it is shown).
  */
 export const BOARD_SCRIPT = String.raw`
 const REFRESH_MS = 3000
-const board = { clusters: [], handshakes: [], succeeded: [], pairs: null, readiness: new Map(), selected: null }
+const board = { clusters: [], operations: [], pairs: null, readiness: new Map(), plans: new Map(), selected: null }
 const live = new Map()
 const following = new Map()
 let timer = null
 
-const shown = (hs) => live.get(hs.id) || hs
-const lastWith = (name) => board.handshakes.map(shown).find((hs) => hs.primary === name || hs.secondary === name)
+const shown = (op) => live.get(op.id) || op
+const handshakes = () => board.operations.map(shown).filter((op) => op.kind === 'handshake')
+const lastWith = (name) => handshakes().find((op) => op.subject.primary === name || op.subject.secondary === name)
+const checksOf = (op) => (op && op.result && Array.isArray(op.result.checks) ? op.result.checks : [])
 
 function pairsToShow() {
   const byName = new Map(board.clusters.map((c) => [c.name, c]))
@@ -24,7 +27,7 @@ function pairsToShow() {
   }
   const seen = new Set()
   const pairs = []
-  for (const hs of board.succeeded) {
+  for (const { subject: hs } of handshakes().filter((op) => op.state === 'succeeded')) {
     if (seen.has(hs.secondary)) continue
     seen.add(hs.secondary)
     pairs.push({ primary: hs.primary, secondary: hs.secondary, readiness: null, source: null,
@@ -48,7 +51,7 @@ function clusterDetail(name) {
       ['Heartbeat age (s)', peer && peer.heartbeat_age_s], ['Checked at', s && when(s.checked_at)]]),
     h('h3', null, 'Health'), reasonList(clusterHealth(c).reasons),
     h('h3', null, last ? 'Checks of its last handshake (' + last.state + ', ' + when(last.created_at) + ')' : 'Checks'),
-    checkList(last ? last.checks : []),
+    checkList(checksOf(last)),
   ] }
 }
 
@@ -63,36 +66,51 @@ function pairDetail(secondary) {
       ['DR operation token expires', p.source.dr_operation_token && when(p.source.dr_operation_token.expires_at)]]))
   }
   if (p.readiness) body.push(h('h3', null, 'Failover readiness'), checkList(p.readiness.checks))
-  if (last) body.push(h('h3', null, 'Checks of its last handshake (' + last.state + ')'), checkList(last.checks))
+  if (last) body.push(h('h3', null, 'Checks of its last handshake (' + last.state + ')'), checkList(checksOf(last)))
+  if (p.source) body.push(h('h3', null, 'If it failed over now'), planView(board.plans.get(secondary)))
   return { title: 'Pair ' + p.primary + ' \u2192 ' + p.secondary, body }
 }
 
-function handshakeDetail(id) {
-  const found = board.handshakes.find((x) => x.id === id) || live.get(id)
+function operationDetail(id) {
+  const found = board.operations.find((x) => x.id === id) || live.get(id)
   if (!found) return null
-  const hs = shown(found)
-  return { title: 'Handshake ' + hs.primary + ' \u2192 ' + hs.secondary, body: [
-    facts([['Id', hs.id], ['State', hs.state], ['Secondary id', hs.secondary_id], ['Started', when(hs.created_at)],
-      ['Finished', hs.finished_at && when(hs.finished_at)], ['Token expires', hs.token && when(hs.token.expires_at)]]),
-    hs.error ? h('p', { class: 'fix' }, hs.error.code + ': ' + hs.error.detail + (hs.error.fix ? ' Fix: ' + hs.error.fix : '')) : null,
-    h('h3', null, 'Steps'), stepList(hs), h('h3', null, 'Checks'), checkList(hs.checks),
+  const op = shown(found)
+  const token = op.kind === 'handshake' && op.result && op.result.token
+  return { title: op.kind[0].toUpperCase() + op.kind.slice(1) + ' ' + operationLabel(op), body: [
+    facts([['Id', op.id], ['State', op.state], ['Clusters', op.clusters.join(', ')], ['Started', when(op.created_at)],
+      ['Finished', op.finished_at && when(op.finished_at)], ['Cancel requested', op.cancel_requested ? 'yes' : null],
+      ['Token expires', token && when(token.expires_at)]]),
+    op.error ? h('p', { class: 'fix' }, op.error.code + ': ' + op.error.detail + (op.error.fix ? ' Fix: ' + op.error.fix : '')) : null,
+    h('h3', null, 'Steps'), stepList(op),
+    checksOf(op).length > 0 ? [h('h3', null, 'Checks'), checkList(checksOf(op))] : null,
   ] }
 }
 
 function render() {
-  const handshakes = board.handshakes.map(shown)
-  for (const hs of live.values()) if (!handshakes.some((x) => x.id === hs.id)) handshakes.unshift(hs)
+  const operations = board.operations.map(shown)
+  for (const op of live.values()) if (!operations.some((x) => x.id === op.id)) operations.unshift(op)
   renderPairs(pairsToShow())
   renderClusters(board.clusters)
-  renderRunning(handshakes)
-  renderHistory(handshakes)
+  renderRunning(operations)
+  renderHistory(operations)
   const pick = board.selected
-  const build = pick && { cluster: clusterDetail, pair: pairDetail, handshake: handshakeDetail }[pick.kind]
+  const build = pick && { cluster: clusterDetail, pair: pairDetail, operation: operationDetail }[pick.kind]
   renderDetail(build ? build(pick.key) : null)
+}
+
+/** Asks what a failover to this secondary would do now; the answer is kept until the next ask. */
+function askPlan(secondary) {
+  api('/v1/failovers/plan', { to: secondary })
+    .then((plan) => board.plans.set(secondary, plan), (err) => {
+      if (err instanceof Refused) return signOut('The gateway refused the token kept in this tab.')
+      board.plans.set(secondary, { error: err.message })
+    })
+    .then(() => board.selected && board.selected.key === secondary && render())
 }
 
 function select(kind, key) {
   board.selected = { kind, key }
+  if (kind === 'pair') askPlan(key)
   render()
   $('detail-section').scrollIntoView({ behavior: 'smooth', block: 'start' })
 }
@@ -100,16 +118,17 @@ function select(kind, key) {
 function onEvent(id, type, data) {
   if (type === 'snapshot' || type === 'done') live.set(id, data)
   else {
-    const hs = live.get(id)
-    if (!hs) return
+    const op = live.get(id)
+    if (!op) return
     if (type === 'step' && data.step) {
-      const at = hs.steps.findIndex((s) => s.name === data.step.name)
-      if (at < 0) hs.steps.push(data.step)
-      else hs.steps[at] = data.step
+      const at = op.steps.findIndex((s) => s.name === data.step.name)
+      if (at < 0) op.steps.push(data.step)
+      else op.steps[at] = data.step
     } else if (type === 'state') {
-      hs.state = data.state
-      if (data.error) hs.error = data.error
-    } else if (type === 'checks' && Array.isArray(data.checks)) hs.checks = data.checks
+      op.state = data.state
+      if (data.error) op.error = data.error
+    } else if (type === 'checks' && Array.isArray(data.checks) && op.kind === 'handshake')
+      op.result = Object.assign({}, op.result, { checks: data.checks })
   }
   render()
 }
@@ -135,23 +154,20 @@ async function refresh() {
   try {
     const [clusters, recent, pairs] = await Promise.all([
       api('/v1/clusters'),
-      api('/v1/handshakes?limit=50'),
+      api('/v1/operations?limit=100'),
       api('/v1/pairs').catch(() => null),
     ])
     board.pairs = pairs ? pairs.pairs : null
-    const [succeeded, readiness] = await Promise.all([
-      board.pairs ? null : api('/v1/handshakes?state=succeeded&limit=500'),
-      Promise.all((board.pairs || []).map((p) =>
-        api('/v1/pairs/' + encodeURIComponent(p.secondary) + '/readiness').catch(() => null))),
-    ])
+    const readiness = await Promise.all((board.pairs || []).map((p) =>
+      api('/v1/pairs/' + encodeURIComponent(p.secondary) + '/readiness').catch(() => null)))
     board.clusters = clusters.clusters
-    board.handshakes = recent.handshakes
-    board.succeeded = succeeded ? succeeded.handshakes : []
+    board.operations = recent.operations
     board.readiness = new Map((board.pairs || []).map((p, i) => [p.secondary, readiness[i]]))
-    for (const hs of board.handshakes) {
-      if (!finished(hs)) follow(hs.id)
-      else if (!following.has(hs.id)) live.delete(hs.id)
+    for (const op of board.operations) {
+      if (!finished(op)) follow(op.id)
+      else if (!following.has(op.id)) live.delete(op.id)
     }
+    if (board.selected && board.selected.kind === 'pair') askPlan(board.selected.key)
     render()
     setUpdated('Updated ' + new Date().toLocaleTimeString(), 'ok')
   } catch (err) {
@@ -169,6 +185,7 @@ function signOut(message) {
   for (const stop of following.values()) stop.abort()
   following.clear()
   live.clear()
+  board.plans.clear()
   $('board').hidden = true
   $('forget').hidden = true
   $('login').hidden = false

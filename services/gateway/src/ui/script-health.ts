@@ -88,7 +88,13 @@ function pairHealth(p) {
       "Check that the primary's cluster port is reachable from the secondary"))
   if (p.primary_sees_secondary !== null && p.primary_sees_secondary !== 'connected')
     reasons.push(reason('bad', 'The primary sees the secondary as ' + p.primary_sees_secondary))
-  if (p.merkle_corrupted) reasons.push(reason('bad', "The secondary's merkle tree is corrupted"))
+  if (p.merkle_corrupted)
+    reasons.push(reason('bad', "The secondary's merkle tree is corrupted",
+      "Run Vault's merkle-check on the secondary, then reindex it"))
+  const token = p.dr_operation_token
+  if (token && Date.parse(token.expires_at) <= Date.now())
+    reasons.push(reason('bad', 'The DR operation token expired at ' + new Date(token.expires_at).toLocaleString(),
+      'vault-dr dr-token rotate ' + p.secondary))
   if (p.heartbeat_age_s !== null && p.heartbeat_age_s > HEARTBEAT_STALE_S)
     reasons.push(reason('warn', 'Last heartbeat ' + p.heartbeat_age_s + ' s ago'))
   return verdict(reasons, 'Connected and streaming' + (p.lag.wals !== null ? ', ' + p.lag.wals + ' WALs behind' : ''))

@@ -1,11 +1,12 @@
 /**
- * The page's drawing, in the browser's JavaScript: pairs and clusters as cards coloured by health, the handshakes
- * running now with their steps, the history, and the detail of what was picked. Text goes in as text nodes only.
+ * The page's drawing, in the browser's JavaScript: pairs and clusters as cards coloured by health, the operations of
+ * every kind running now with their steps, the history, a failover plan, and the detail of what was picked. Text goes
+ * in as text nodes only.
  */
 export const RENDER_SCRIPT = String.raw`
 const $ = (id) => document.getElementById(id)
 const FINISHED = ['succeeded', 'failed', 'cancelled']
-const finished = (hs) => FINISHED.includes(hs.state)
+const finished = (op) => FINISHED.includes(op.state)
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '-')
 
 function h(tag, attrs, ...children) {
@@ -37,8 +38,8 @@ function checkList(checks) {
       c.fix ? h('div', { class: 'fix' }, 'Fix: ' + c.fix) : null)))
 }
 
-function stepList(hs) {
-  return h('ol', { class: 'steps' }, hs.steps.map((s) =>
+function stepList(op) {
+  return h('ol', { class: 'steps' }, op.steps.map((s) =>
     h('li', { 'data-step': s.name, 'data-status': s.status }, s.name.replace(/_/g, ' '), ' ', badge(s.status),
       s.detail ? h('div', { class: 'muted' }, s.detail) : null,
       s.error ? h('div', { class: 'fix' }, s.error.code + ': ' + s.error.detail + (s.error.fix ? ' Fix: ' + s.error.fix : ''))
@@ -75,24 +76,56 @@ function renderClusters(clusters) {
   })))
 }
 
-function renderRunning(handshakes) {
-  const running = handshakes.filter((hs) => !finished(hs))
-  if (running.length === 0) return $('running').replaceChildren(h('p', { class: 'muted' }, 'No handshake running.'))
-  $('running').replaceChildren(h('div', { class: 'cards' }, running.map((hs) =>
-    h('div', { class: 'card', 'data-handshake': hs.id, 'data-state': hs.state, 'data-health': 'warn', onclick: () => select('handshake', hs.id) },
-      h('div', { class: 'title' }, h('span', null, hs.primary + ' \u2192 ' + hs.secondary), badge(hs.state)),
-      h('div', { class: 'muted' }, 'Started ' + when(hs.created_at)), stepList(hs)))))
+/** What an operation is about, in a few words: the pair of a handshake, the way a role change goes. */
+function operationLabel(op) {
+  const s = op.subject || {}
+  if (op.kind === 'handshake') return s.primary + ' \u2192 ' + s.secondary
+  if (op.kind === 'rejoin') return s.cluster + ' rejoins ' + s.primary
+  if (s.from || s.to) return (s.from || '?') + ' \u2192 ' + (s.to || '?')
+  return op.clusters.join(', ')
 }
 
-function renderHistory(handshakes) {
-  if (handshakes.length === 0) return $('history').replaceChildren(h('p', { class: 'muted' }, 'No handshake yet.'))
+function renderRunning(operations) {
+  const running = operations.filter((op) => !finished(op))
+  if (running.length === 0) return $('running').replaceChildren(h('p', { class: 'muted' }, 'No operation running.'))
+  $('running').replaceChildren(h('div', { class: 'cards' }, running.map((op) =>
+    h('div', { class: 'card', 'data-operation': op.id, 'data-kind': op.kind, 'data-state': op.state, 'data-health': 'warn',
+      onclick: () => select('operation', op.id) },
+      h('div', { class: 'title' }, h('span', null, op.kind + ' ' + operationLabel(op)), badge(op.state)),
+      h('div', { class: 'muted' }, 'Started ' + when(op.created_at)), stepList(op)))))
+}
+
+function renderHistory(operations) {
+  if (operations.length === 0) return $('history').replaceChildren(h('p', { class: 'muted' }, 'No operation yet.'))
   $('history').replaceChildren(h('table', null,
-    h('thead', null, h('tr', null, h('th', null, 'Started'), h('th', null, 'Pair'), h('th', null, 'State'),
-      h('th', { class: 'hide-narrow' }, 'Outcome'))),
-    h('tbody', null, handshakes.map((hs) =>
-      h('tr', { 'data-handshake': hs.id, 'data-state': hs.state, onclick: () => select('handshake', hs.id) },
-        h('td', null, when(hs.created_at)), h('td', null, hs.primary + ' \u2192 ' + hs.secondary), h('td', null, badge(hs.state)),
-        h('td', { class: 'hide-narrow' }, hs.error ? hs.error.code : hs.steps.filter((s) => s.status === 'succeeded').length + '/' + hs.steps.length + ' steps'))))))
+    h('thead', null, h('tr', null, h('th', null, 'Started'), h('th', null, 'Kind'), h('th', null, 'Clusters'),
+      h('th', null, 'State'), h('th', { class: 'hide-narrow' }, 'Outcome'))),
+    h('tbody', null, operations.map((op) =>
+      h('tr', { 'data-operation': op.id, 'data-kind': op.kind, 'data-state': op.state, onclick: () => select('operation', op.id) },
+        h('td', null, when(op.created_at)), h('td', null, op.kind), h('td', null, operationLabel(op)), h('td', null, badge(op.state)),
+        h('td', { class: 'hide-narrow' }, op.error ? op.error.code : op.steps.filter((s) => s.status === 'succeeded').length + '/' + op.steps.length + ' steps'))))))
+}
+
+/** POST /v1/failovers/plan's answer: what a failover to this secondary would find and do now. */
+function planView(plan) {
+  if (!plan) return h('p', { class: 'muted', 'data-plan': 'loading' }, 'Asking the gateway for the plan\u2026')
+  if (plan.error) return h('p', { class: 'fix', 'data-plan': 'error' }, 'No plan: ' + plan.error)
+  const loss = plan.data_loss
+  return h('div', { 'data-plan': plan.allowed ? 'allowed' : 'refused', 'data-verdict': plan.primary_verdict },
+    facts([['Would start now', plan.allowed ? 'yes' : 'no'],
+      ['Refused', plan.refusal && plan.refusal.code + ': ' + plan.refusal.detail + (plan.refusal.fix ? ' Fix: ' + plan.refusal.fix : '')],
+      ['Primary ' + plan.primary, plan.primary_verdict.replace(/_/g, ' ')],
+      ['Data loss', (loss.wals === null ? 'unknown' : loss.wals + ' WALs') + ': ' + loss.detail],
+      ['DR operation token', plan.dr_operation_token.source || 'none'],
+      ['Followers', plan.followers.join(', ') || 'none']]),
+    h('h4', null, 'Vantage points'),
+    h('ul', { class: 'checks' }, plan.vantage_points.map((v) =>
+      h('li', { 'data-vantage': v.point }, badge(v.reaches === null ? 'unknown' : v.reaches ? 'ok' : 'bad',
+        v.reaches === null ? 'cannot tell' : v.reaches ? 'reaches' : 'cannot reach'), ' ', h('strong', null, v.point.replace(/_/g, ' ')),
+        ' ', v.detail, h('span', { class: 'muted' }, ' since ' + when(v.since))))),
+    h('h4', null, 'Steps it would run'),
+    h('ol', { class: 'steps' }, plan.steps.map((name) => h('li', { 'data-plan-step': name }, name.replace(/_/g, ' ')))),
+    h('h4', null, 'Checks'), checkList(plan.items))
 }
 
 function facts(pairs) {

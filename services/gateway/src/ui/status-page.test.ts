@@ -176,6 +176,12 @@ describe("the page's health rules", () => {
     expect(rules.pairHealth(pair).level).toBe('ok')
     expect(rules.pairHealth({ ...pair, merkle_corrupted: true }).level).toBe('bad')
     expect(rules.pairHealth({ ...pair, connection_state: 'connecting' }).level).toBe('bad')
+    const token = (expiresAt: number) => ({ dr_operation_token: { expires_at: new Date(expiresAt).toISOString() } })
+    expect(rules.pairHealth({ ...pair, ...token(Date.now() + 60_000) }).level).toBe('ok')
+    const expired = rules.pairHealth({ ...pair, secondary: 'dc2', ...token(Date.now() - 1_000) })
+    expect(expired.level).toBe('bad')
+    expect(expired.reasons[0]?.text).toContain('The DR operation token expired')
+    expect(expired.reasons[0]?.fix).toBe('vault-dr dr-token rotate dc2')
 
     const check = (name: string, status: string) => ({ name, status, detail: `${name} is ${status}`, fix: 'Do this' })
     const notReady = { ready: false, checks: [check('lag', 'pass'), check('dr_token', 'fail')] }
