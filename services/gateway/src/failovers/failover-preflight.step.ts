@@ -1,10 +1,15 @@
+import { pollUntil } from '@vault-dr/core'
 import type { StepResult } from '../operations/step.ts'
 import { StepFailed } from '../operations/step.ts'
+import { durationMs } from '../switchovers/durations.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors } from './failover-errors.ts'
 import type { FailoverPlan } from './failovers.schemas.ts'
 import type { FailoverSubject } from './failovers-subject.ts'
+
+/** How long past down_for a resumed preflight waits for the primary to count as down again. */
+const NOT_DOWN_GRACE_MS = 10_000
 
 /** What a failover keeps of the plan it acted on: why the primary counted as lost, and the loss it accepted. */
 export function planSummary(plan: FailoverPlan) {
@@ -25,10 +30,22 @@ export async function failoverPreflight(
   r: RoleChangeRun,
   subject: FailoverSubject,
 ): Promise<StepResult> {
-  const plan = await deps.planner(
-    { to: subject.to, down_for: subject.down_for, allow_data_loss: subject.allow_data_loss },
-    r.run.signal(),
-  )
+  const signal = r.run.signal()
+  const ask = { to: subject.to, down_for: subject.down_for, allow_data_loss: subject.allow_data_loss }
+  // A gateway restarted since the request (or another one resuming it) has watched the primary for less than
+  // down_for: the guard passed once already, so it waits for its own observation to reach down_for again, as long
+  // as the primary stays unreachable (a healthy primary is refused at once).
+  let plan = await deps.planner(ask, signal)
+  if (plan.refusal?.code === 'PRIMARY_NOT_DOWN') {
+    const settled = await pollUntil(
+      async () => {
+        plan = await deps.planner(ask, signal)
+        return plan.refusal?.code === 'PRIMARY_NOT_DOWN' ? undefined : plan
+      },
+      { timeoutMs: durationMs(subject.down_for) + NOT_DOWN_GRACE_MS, intervalMs: 250, signal },
+    )
+    plan = settled ?? plan
+  }
   await r.saveData({ plan: planSummary(plan) })
   if (plan.primary !== subject.from) {
     throw new StepFailed({
