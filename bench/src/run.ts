@@ -4,7 +4,7 @@
  *
  *   npm run bench                                        all of them, within 10 minutes on 2 cores
  *   npm run bench -w @vault-dr/bench -- --only fleet     one (or several, comma-separated): handshake, monitoring,
- *                                                        probes, footprint, fleet
+ *                                                        probes, footprint, failover, fleet
  *   ... -- --fleet-sizes 100,500                         other fleet sizes (default 100,500,1000)
  *   ... -- --profile                                     CPU profiles of the gateway child (handshake, fleet), with
  *                                                        their hottest functions in the notes
@@ -20,6 +20,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { failoverOverhead } from './failover-overhead.ts'
 import { fleet } from './fleet.ts'
 import { footprint } from './footprint.ts'
 import { handshakeOverhead } from './handshake-overhead.ts'
@@ -36,6 +37,7 @@ const BENCHMARKS: Record<string, { run: (ctx: BenchContext) => Promise<BenchOutc
   probes: { run: probes, needsGateway: false },
   footprint: { run: footprint, needsGateway: false },
   monitoring: { run: monitoring, needsGateway: true },
+  failover: { run: failoverOverhead, needsGateway: true },
   fleet: { run: fleet, needsGateway: true },
 }
 

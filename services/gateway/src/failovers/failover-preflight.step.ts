@@ -1,12 +1,25 @@
+import { pollUntil } from '@vault-dr/core'
 import type { StepResult } from '../operations/step.ts'
 import { StepFailed } from '../operations/step.ts'
+import { durationMs } from '../switchovers/durations.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors } from './failover-errors.ts'
 import type { FailoverPlan } from './failovers.schemas.ts'
 import type { FailoverSubject } from './failovers-subject.ts'
 
+/** How long past down_for a resumed preflight waits for the primary to count as down again. */
+const NOT_DOWN_GRACE_MS = 10_000
+
+/**
+ * A plan this young is the one the request judged the failover by, an instant ago: it stands for the guard right
+ * before the promote. An older one (the operation waited, or a gateway resumes it) is judged again.
+ */
+const FRESH_PLAN_MS = 1_000
+
 /** What a failover keeps of the plan it acted on: why the primary counted as lost, and the loss it accepted. */
+export type PlanSummary = ReturnType<typeof planSummary>
+
 export function planSummary(plan: FailoverPlan) {
   return {
     primary_verdict: plan.primary_verdict,
@@ -25,10 +38,26 @@ export async function failoverPreflight(
   r: RoleChangeRun,
   subject: FailoverSubject,
 ): Promise<StepResult> {
-  const plan = await deps.planner(
-    { to: subject.to, down_for: subject.down_for, allow_data_loss: subject.allow_data_loss },
-    r.run.signal(),
-  )
+  const kept = r.data().plan as PlanSummary | undefined
+  if (kept !== undefined && deps.now() - Date.parse(r.run.record().created_at) < FRESH_PLAN_MS) {
+    return acceptPlan(r, subject, kept, 'judged by the request just now')
+  }
+  const signal = r.run.signal()
+  const ask = { to: subject.to, down_for: subject.down_for, allow_data_loss: subject.allow_data_loss }
+  // A gateway restarted since the request (or another one resuming it) has watched the primary for less than
+  // down_for: the guard passed once already, so it waits for its own observation to reach down_for again, as long
+  // as the primary stays unreachable (a healthy primary is refused at once).
+  let plan = await deps.planner(ask, signal)
+  if (plan.refusal?.code === 'PRIMARY_NOT_DOWN') {
+    const settled = await pollUntil(
+      async () => {
+        plan = await deps.planner(ask, signal)
+        return plan.refusal?.code === 'PRIMARY_NOT_DOWN' ? undefined : plan
+      },
+      { timeoutMs: durationMs(subject.down_for) + NOT_DOWN_GRACE_MS, intervalMs: 250, signal },
+    )
+    plan = settled ?? plan
+  }
   await r.saveData({ plan: planSummary(plan) })
   if (plan.primary !== subject.from) {
     throw new StepFailed({
@@ -45,6 +74,11 @@ export async function failoverPreflight(
       fix: refusal.fix,
     })
   }
+  return acceptPlan(r, subject, planSummary(plan), plan.items[0]?.detail ?? plan.primary_verdict)
+}
+
+/** The loss the failover accepts, kept on its leg for the result and a later rejoin. */
+async function acceptPlan(r: RoleChangeRun, subject: FailoverSubject, plan: PlanSummary, why: string) {
   await r.roles.saveLeg(0, {
     last_wal_before_demote: plan.data_loss.primary_last_wal,
     secondary_last_remote_wal: plan.data_loss.secondary_last_remote_wal,
@@ -53,6 +87,6 @@ export async function failoverPreflight(
   const loss = plan.data_loss.wals === null ? 'unknown (allowed)' : `${plan.data_loss.wals} WAL(s)`
   return {
     status: 'succeeded',
-    detail: `${subject.from} is lost (${plan.items[0]?.detail ?? plan.primary_verdict}); estimated loss ${loss}`,
-  }
+    detail: `${subject.from} is lost (${why}); estimated loss ${loss}`,
+  } satisfies StepResult
 }

@@ -1,14 +1,15 @@
-import { ceremonyOwner } from '../dr-operation-tokens/ceremony.service.ts'
 import type { OperationKind, StepSpec } from '../operations/operation-kind.ts'
 import type { OperationRecord } from '../operations/operation-record.ts'
 import { parseRoleStep } from '../role-changes/role-step-names.ts'
 import { roleStepSpec } from '../role-changes/role-steps.ts'
 import { type RoleChangeRun, type RunData, roleChangeRun } from '../switchovers/role-change-run.ts'
+import { ceremonyTokenOf } from './ceremony-token.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors } from './failover-errors.ts'
 import { failoverPreflight } from './failover-preflight.step.ts'
 import { FailoverSubject } from './failovers-subject.ts'
 import { fenceOldPrimary } from './fence-old-primary.step.ts'
+import { ceremonyFix, promoteWithFallback } from './promote-with-fallback.ts'
 import { recordPairs } from './record-pairs.step.ts'
 
 /** The failover's result fields: how long after the request the new primary took writes, and the WALs lost. */
@@ -30,10 +31,11 @@ function withCeremonyFallback(deps: FailoverDeps, r: RoleChangeRun, secondary: s
     try {
       return await kept()
     } catch (err) {
-      const ceremony = await deps.store.getCeremonyToken(secondary)
-      const clear = ceremony === undefined ? undefined : deps.box.open(ceremony.token_sealed, ceremonyOwner(secondary))
+      const clear = await ceremonyTokenOf(deps, secondary)
       if (clear !== undefined) return clear
-      throw FailoverErrors.noDrToken(`${(err as Error).message}, and no key-share ceremony token for ${secondary}`)
+      throw FailoverErrors.noDrToken(`${(err as Error).message}, and no key-share ceremony token for ${secondary}`, {
+        fix: ceremonyFix(secondary),
+      })
     }
   }
   return { ...r, roles: { ...r.roles, drToken } }
@@ -57,7 +59,9 @@ export function failoverKind(deps: FailoverDeps): OperationKind<OperationRecord,
       if (name === 'record_pairs') return { name, run: (r) => recordPairs(deps, r), pastPointOfNoReturn: true }
       const parsed = parseRoleStep(name, [''])
       if (parsed === undefined) throw new Error(`a failover has no step ${name}`)
-      return roleStepSpec(name, parsed, 0, (r) => r.roles)
+      const spec = roleStepSpec<RoleChangeRun>(name, parsed, 0, (r) => r.roles)
+      if (name !== 'promote_secondary') return spec
+      return { ...spec, run: (r) => promoteWithFallback(deps, r, subject.to, spec.run) }
     },
     async context(run) {
       const subject = FailoverSubject.parse(run.record().subject)
