@@ -28,7 +28,7 @@ export async function readClusterStatus(vault: VaultClient): Promise<ClusterStat
     readVaultHealth(vault, (err) => {
       healthError = err
     }),
-    vault.read('sys/replication/dr/status', { token: null, accept: [404] }).then(
+    vault.read('sys/replication/dr/status', { token: null, accept: [404], retryUnreachable: false }).then(
       (res) => (res.status === 404 ? parseDrStatus({ mode: 'disabled' }) : parseDrStatus(res.body?.data)),
       (err: unknown) => {
         drError = err

@@ -46,7 +46,11 @@ export async function readVaultHealth(
   onError: (err: unknown) => void = () => {},
 ): Promise<VaultNodeHealth> {
   try {
-    const { status, body } = await vault.read('sys/health', { token: null, accept: HEALTH_ANSWERS })
+    const { status, body } = await vault.read('sys/health', {
+      token: null,
+      accept: HEALTH_ANSWERS,
+      retryUnreachable: false,
+    })
     const h = (body ?? {}) as Record<string, unknown>
     const version = typeof h.version === 'string' ? h.version : null
     return {

@@ -38,6 +38,11 @@ export interface VaultCallOptions {
   retryUnavailableMs?: number
   /** This call's deadline instead of the client's: for calls Vault answers only once long work is done. */
   timeoutMs?: number
+  /**
+   * false: a Vault that refuses connections is reported at once, not after the client's retries (a status read is a
+   * snapshot, polled again anyway; a failover waits on the read of a lost primary).
+   */
+  retryUnreachable?: boolean
 }
 
 /** Longest pause between two attempts of a call that waits out 412/503 (retryUnavailableMs). */
@@ -108,7 +113,7 @@ export class VaultClient {
           notApplied ||
           (safeToRepeat &&
             (code === VaultErrors.notReady.code ||
-              code === VaultErrors.unreachable.code ||
+              (code === VaultErrors.unreachable.code && opts.retryUnreachable !== false) ||
               code === VaultErrors.sealed.code))
         if (!retryable || attempt >= this.#retries) throw err
         await sleep(this.#retryBaseMs * 2 ** attempt)
