@@ -151,7 +151,8 @@ export function createPairsService(deps: PairsServiceDeps) {
     const result = askSecondary(p, token)
     checks.set(p.names.secondary, { token: key, at: now(), result })
     const outcome = await result
-    if (outcome.outcome === 'error') checks.delete(p.names.secondary)
+    // Only a valid answer is reused: a token issued a moment ago may be refused until its policy has replicated.
+    if (outcome.outcome !== 'valid') checks.delete(p.names.secondary)
     return outcome
   }
 
