@@ -50,7 +50,8 @@ export function estimateLoss(
   }
   const heardAt = secondary.heartbeat_age_s === null ? null : now - secondary.heartbeat_age_s * 1000
   const heardAfter = heardAt !== null && heardAt >= primary.at
-  const readBeforeLoss = window.lostSince !== null && window.lostSince - primary.at <= window.maxGapMs
+  // Nobody sees the primary lost: its last read is its state now, and the lag is what a failover would lose.
+  const readBeforeLoss = window.lostSince === null || window.lostSince - primary.at <= window.maxGapMs
   if (!heardAfter && !readBeforeLoss) {
     return {
       ...base,

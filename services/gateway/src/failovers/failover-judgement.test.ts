@@ -98,19 +98,25 @@ describe('estimateLoss', () => {
   })
 
   it('counts what the secondary lacks when it still heard the primary after the reading', () => {
+    const lostLater = { lostSince: now - 1_000, maxGapMs: 10_000 }
     const behind = estimateLoss(
       { last_wal: 12, at: now - 40_000 },
       { last_remote_wal: 9, heartbeat_age_s: 35 },
       now,
-      noLoss,
+      lostLater,
     )
     expect(behind).toMatchObject({ wals: 3, primary_last_wal: 12, secondary_last_remote_wal: 9, comparison_age_s: 40 })
     const even = estimateLoss(
       { last_wal: 12, at: now - 40_000 },
       { last_remote_wal: 12, heartbeat_age_s: 35 },
       now,
-      noLoss,
+      lostLater,
     )
     expect(even.wals).toBe(0)
+  })
+
+  it('is the lag now while no vantage point sees the primary lost', () => {
+    const now2 = estimateLoss({ last_wal: 12, at: now - 100 }, { last_remote_wal: 10, heartbeat_age_s: 3 }, now, noLoss)
+    expect(now2.wals).toBe(2)
   })
 })
