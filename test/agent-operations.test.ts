@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { FENCED_OPERATIONS } from '@vault-dr/core'
+import { EPOCH_REQUIRED_OPERATIONS, FENCED_OPERATIONS } from '@vault-dr/core'
 import { describe, expect, it } from 'vitest'
 
 type Doc = { paths: Record<string, Record<string, { operationId: string; parameters?: any[]; responses: object }>> }
@@ -31,7 +31,8 @@ describe("the agents' committed OpenAPI documents", () => {
       const header = op.parameters?.find((p) => p.in === 'header' && p.name === 'x-vault-dr-epoch')
       const responses = op.responses as Record<string, { description?: string }>
       if (FENCED_OPERATIONS.has(op.operationId)) {
-        expect(header, op.operationId).toMatchObject({ required: false })
+        // Optional, except on the fence calls: a fence from a caller that names no epoch must not act.
+        expect(header, op.operationId).toMatchObject({ required: EPOCH_REQUIRED_OPERATIONS.has(op.operationId) })
         expect(responses['409']?.description, op.operationId).toContain('AGENT_ERR_STALE_EPOCH')
       } else {
         expect(header, op.operationId).toBeUndefined()

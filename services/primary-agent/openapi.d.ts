@@ -73,7 +73,7 @@ export interface paths {
         };
         /**
          * The primary cluster's Vault and DR replication state
-         * @description Reachability, version, seal and HA role from sys/health (472 is the normal answer of a DR secondary), DR replication from sys/replication/dr/status, and the highest fencing epoch this agent has seen. Concurrent requests share one Vault round trip, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).
+         * @description Reachability, version, seal and HA role from sys/health (472 is the normal answer of a DR secondary), DR replication from sys/replication/dr/status, the highest fencing epoch this agent has seen, and the fence (fenced: set while the cluster is fenced after a failover or on isolation, with demoted_at null until it is a DR secondary). Concurrent requests share one Vault round trip, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).
          */
         get: operations["getPrimaryStatus"];
         put?: never;
@@ -448,6 +448,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dr/fence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fence this cluster: it was failed away from; demote it and refuse every other change
+         * @description Records the fence in VAULT_DR_AGENT_STATE_DIR/fence (fsync, rename) before acting, then demotes the cluster if it is a DR primary and waits for it to settle. When the demote fails (Vault sealed, unreachable, slow) the answer says demoted: false and why, and the agent retries the demote in the background with a bounded backoff, across its restarts too; until the cluster is a DR secondary it refuses every change but a demote with 409 AGENT_ERR_FENCED. Idempotent: a repeat keeps the first record and demotes again if needed. The status shows the record in fenced. Requires x-vault-dr-epoch.
+         */
+        post: operations["fenceCluster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/fence/clear": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clear the fence once the cluster rejoined as a DR secondary
+         * @description Removes the fence record. Refused while the cluster is a DR primary or not known to be demoted (409 AGENT_ERR_FENCE_NOT_DEMOTED): it would take writes beside the new primary. A cluster not fenced answers cleared: false. Requires x-vault-dr-epoch.
+         */
+        post: operations["clearFence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -553,6 +593,12 @@ export interface components {
             ca_file?: string;
             /** @description Must be true: activation erases this cluster's data, tokens, policies and keys */
             confirm_wipe?: boolean;
+        };
+        FenceRequestInput: {
+            /** @description Why the cluster is fenced, shown in the status (default: failed away from by the gateway) */
+            reason?: string;
+            /** @description The failover that moved the primary role away from this cluster */
+            failover_id?: string;
         };
         /**
          * @example {
@@ -846,6 +892,41 @@ export interface components {
             /** @description When this agent process started: it cannot know of activations sent to an earlier process */
             agent_started_at: string;
         };
+        FenceRecord: {
+            /**
+             * Format: date-time
+             * @description When the fence was recorded (before the agent acted on it)
+             */
+            at: string;
+            /** @description Why: what the gateway sent, or what this agent saw when it fenced itself */
+            reason: string;
+            /** @description The fencing epoch the fence was recorded under */
+            epoch: number;
+            /** @description When this agent saw the cluster a DR secondary; null while it still is (or may be) a DR primary: the agent retries the demote and refuses every other change */
+            demoted_at: string | null;
+            /**
+             * @description gateway: fenceCluster after a failover; isolation: VAULT_DR_FENCE_ON_ISOLATION fired
+             * @enum {string}
+             */
+            by: "gateway" | "isolation";
+            /** @description The failover the gateway named, if any */
+            failover_id: string | null;
+        };
+        FenceResult: {
+            /** @constant */
+            fenced: true;
+            /** @description true: the cluster is a DR secondary now (demoted by this call or before). false: the demote failed or cannot be done yet (detail says why): the agent retries it in the background and refuses every other change meanwhile */
+            demoted: boolean;
+            detail: string;
+            record: components["schemas"]["FenceRecord"];
+            /** @description The cluster status read last */
+            status: components["schemas"]["ClusterStatus"];
+        };
+        ClearFenceResult: {
+            /** @description false: the cluster was not fenced; nothing changed */
+            cleared: boolean;
+            detail: string;
+        };
         LocalProbeResult: {
             /** @description Both listeners answer and the cluster port serves DR replication */
             ok: boolean;
@@ -935,6 +1016,8 @@ export interface components {
             checked_at: string;
             /** @description The highest x-vault-dr-epoch this agent has seen (kept on disk); 0 when none yet */
             epoch: number;
+            /** @description Set while the cluster is fenced (failed away from, or self-fenced on isolation); null otherwise */
+            fenced: components["schemas"]["FenceRecord"] | null;
         };
         TokenLookup: {
             /** @description The issuing primary still holds this token unused (sys/wrapping/lookup answered 200) */
@@ -1567,7 +1650,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A DR secondary (PRIMARY_ERR_IS_DR_SECONDARY), or a DR primary with another primary_cluster_addr (PRIMARY_ERR_CLUSTER_ADDR_DIFFERS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            /** @description A DR secondary (PRIMARY_ERR_IS_DR_SECONDARY), or a DR primary with another primary_cluster_addr (PRIMARY_ERR_CLUSTER_ADDR_DIFFERS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1684,7 +1767,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or the id is taken (PRIMARY_ERR_SECONDARY_EXISTS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or the id is taken (PRIMARY_ERR_SECONDARY_EXISTS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1801,7 +1884,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or a secondary is connected with the id and force is not set (PRIMARY_ERR_SECONDARY_CONNECTED); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or a secondary is connected with the id and force is not set (PRIMARY_ERR_SECONDARY_CONNECTED); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1918,7 +2001,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The cluster is not a DR primary (PRIMARY_ERR_NOT_PRIMARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            /** @description The cluster is not a DR primary (PRIMARY_ERR_NOT_PRIMARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2035,7 +2118,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Already a DR secondary, or a DR primary, or an activation is in flight (SECONDARY_ERR_ALREADY_SECONDARY, _IS_PRIMARY, _ACTIVATION_IN_PROGRESS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            /** @description Already a DR secondary, or a DR primary, or an activation is in flight (SECONDARY_ERR_ALREADY_SECONDARY, _IS_PRIMARY, _ACTIVATION_IN_PROGRESS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2315,7 +2398,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2441,7 +2524,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2554,7 +2637,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2763,7 +2846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An attempt is in progress (SECONDARY_ERR_CEREMONY_IN_PROGRESS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            /** @description An attempt is in progress (SECONDARY_ERR_CEREMONY_IN_PROGRESS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2858,7 +2941,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The call is fenced off: the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            /** @description The call is fenced off: the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2968,7 +3051,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The call is fenced off: the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            /** @description The call is fenced off: the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3033,6 +3116,164 @@ export interface operations {
             };
             /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fenceCluster: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Required by this call. */
+                "x-vault-dr-epoch": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FenceRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FenceResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The call is fenced off: the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    clearFence: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Required by this call. */
+                "x-vault-dr-epoch": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearFenceResult"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cluster may still be a DR primary (AGENT_ERR_FENCE_NOT_DEMOTED); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,11 +2,13 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { pemFileVar } from '../config/env-schemas.ts'
 import type { AgentServiceSettings } from '../config/service-config.ts'
-import { TokenTtl } from './secondary-tokens/secondary-token.schemas.ts'
+import { TokenTtl, ttlSeconds } from './secondary-tokens/secondary-token.schemas.ts'
 
 export const DEFAULT_DR_OPERATION_TOKEN_TTL = '8h'
 /** Where an agent keeps its state (the fencing epoch) when VAULT_DR_AGENT_STATE_DIR is unset: under its working dir. */
 export const DEFAULT_STATE_DIR_NAME = '.vault-dr-agent'
+/** The shortest VAULT_DR_FENCE_ON_ISOLATION accepted. */
+export const MIN_FENCE_ON_ISOLATION_MS = 10_000
 
 /**
  * The variables of the cluster operations both agents serve (the cluster next to either may be the primary or a
@@ -27,10 +29,21 @@ export const clusterAgentEnvShape = {
    */
   VAULT_DR_ACTIVATION_CA_FILE: z.string().startsWith('/', 'must be an absolute path on the Vault server').optional(),
   /**
-   * The directory of the agent's state: `epoch`, the highest fencing epoch seen. Default `.vault-dr-agent/<service>`
+   * The directory of the agent's state: `epoch`, the highest fencing epoch seen, and `fence` while the cluster is
+   * fenced. Default `.vault-dr-agent/<service>`
    * under the working directory; created 0700 on first use. It must survive restarts.
    */
   VAULT_DR_AGENT_STATE_DIR: z.string().min(1, 'must be a directory path').optional(),
+  /**
+   * Opt-in self-fencing: a DR primary whose every DR secondary is disconnected and whose agent no authenticated
+   * request reached, both for longer than this, is demoted by its agent. Unset: off.
+   */
+  VAULT_DR_FENCE_ON_ISOLATION: z
+    .string()
+    .regex(/^\d{1,6}[smh]$/, 'must be a duration such as "90s", "2m" or "1h"')
+    .transform((d) => ttlSeconds(d) * 1000)
+    .refine((ms) => ms >= MIN_FENCE_ON_ISOLATION_MS, 'must be at least 10s: shorter would demote on a brief blip')
+    .optional(),
 }
 
 /** What the cluster operations need beyond every service's settings; unset fields take their defaults. */
@@ -42,6 +55,8 @@ export interface ClusterAgentConfig extends AgentServiceSettings {
   activationCaFile?: string | undefined
   /** VAULT_DR_AGENT_STATE_DIR; default stateDirFor(the service name). */
   stateDir?: string | undefined
+  /** VAULT_DR_FENCE_ON_ISOLATION in ms; undefined: self-fencing is off. */
+  fenceOnIsolationMs?: number | undefined
 }
 
 type ClusterAgentEnv = z.output<z.ZodObject<typeof clusterAgentEnvShape>>
@@ -53,6 +68,7 @@ export function clusterAgentSettings(env: ClusterAgentEnv) {
     primaryCaPem: env.VAULT_DR_PRIMARY_CACERT?.pem,
     activationCaFile: env.VAULT_DR_ACTIVATION_CA_FILE,
     stateDir: env.VAULT_DR_AGENT_STATE_DIR,
+    fenceOnIsolationMs: env.VAULT_DR_FENCE_ON_ISOLATION,
   }
 }
 

@@ -7,10 +7,12 @@ import { checkDrOperationTokenRoutes } from './dr-operation-token/check-token.ro
 import { createDrOperationTokenRoutes } from './dr-operation-token/create-token.routes.ts'
 import { drPrimaryRoutes } from './dr-primary/dr-primary.routes.ts'
 import { roleChangeRoutes } from './dr-roles/role-change.routes.ts'
-import { createRoleChangeService } from './dr-roles/role-change.service.ts'
+import type { RoleChangeService } from './dr-roles/role-change.service.ts'
 import { drSecondaryRoutes } from './dr-secondary/dr-secondary.routes.ts'
 import { createDrSecondaryService } from './dr-secondary/dr-secondary.service.ts'
 import type { EpochStore } from './epoch/epoch-store.ts'
+import { fenceRoutes } from './fence/fence.routes.ts'
+import type { FenceKeeper } from './fence/fence-keeper.ts'
 import { localProbeRoutes } from './local-probe/local-probe.routes.ts'
 import { probeLocalCluster } from './local-probe/local-probe.service.ts'
 import { createOperationsInFlight } from './operations-in-flight.ts'
@@ -47,6 +49,9 @@ export interface ClusterOperationsOptions {
   tokenChecker: VaultTokenChecker
   config: ClusterAgentConfig
   epochs: EpochStore
+  /** The fence of an old primary; its demote is the role-change service's (roleChanges). */
+  fence: FenceKeeper
+  roleChanges: RoleChangeService
   /** The status route keeps each agent's own operationId (getPrimaryStatus, getSecondaryStatus). */
   status: { operationId: string; summary: string }
 }
@@ -68,7 +73,14 @@ export async function registerClusterOperations(app: App, opts: ClusterOperation
   )
   const probe = { probeTimeoutMs: config.agent.probeTimeoutMs, primaryCaPem: config.primaryCaPem }
 
-  await app.register(agentStatusRoutes, { prefix, agent, ...opts.status, epoch: opts.epochs.current })
+  await app.register(agentStatusRoutes, {
+    prefix,
+    agent,
+    ...opts.status,
+    epoch: opts.epochs.current,
+    fencedJson: opts.fence.json,
+    fenced: opts.fence.record,
+  })
   await app.register(vaultTokenRoutes, { prefix, checker: opts.tokenChecker })
   await app.register(writeCheckRoutes, { prefix, agent })
   await app.register(localProbeRoutes, { prefix, localProbe: localProbe.get })
@@ -94,10 +106,14 @@ export async function registerClusterOperations(app: App, opts: ClusterOperation
   })
   await app.register(roleChangeRoutes, {
     prefix,
-    service: createRoleChangeService(agent, { waitTimeoutMs }),
-    onRoleChange: localProbe.invalidate,
+    service: opts.roleChanges,
+    onRoleChange: () => {
+      localProbe.invalidate()
+      opts.fence.nudge()
+    },
     busy: inFlight.busy,
   })
   await app.register(checkDrOperationTokenRoutes, { prefix, agent })
   await app.register(ceremonyRoutes, { prefix, ceremony: createCeremonyService(agent) })
+  await app.register(fenceRoutes, { prefix, keeper: opts.fence })
 }

@@ -3,8 +3,14 @@ import { Registry } from 'prom-client'
 import { type App, createServer } from '../server/create-server.ts'
 import { type ClusterAgentConfig, stateDirFor } from './cluster-agent-config.ts'
 import { CLUSTER_AGENT_TAGS, registerClusterOperations } from './cluster-operations.ts'
+import { createRoleChangeService } from './dr-roles/role-change.service.ts'
 import { installEpochFence } from './epoch/epoch-fence.ts'
 import { createEpochStore } from './epoch/epoch-store.ts'
+import { installFenceGuard } from './fence/fence-guard.ts'
+import { createFenceKeeper } from './fence/fence-keeper.ts'
+import { fenceReadiness } from './fence/fence-readiness.ts'
+import { createFenceStore } from './fence/fence-store.ts'
+import { installIsolationMonitor } from './fence/isolation-monitor.ts'
 import { CLUSTER_AGENT_GRANTS } from './required-grants.ts'
 import { createVaultAgent, type VaultAgent } from './vault-agent.ts'
 import { vaultReadiness } from './vault-readiness.ts'
@@ -27,10 +33,15 @@ export interface AgentAppOptions {
 export async function createAgentApp(
   opts: AgentAppOptions,
 ): Promise<{ app: App; agent: VaultAgent; tokenChecker: VaultTokenChecker }> {
-  const epochs = createEpochStore(opts.config.stateDir ?? stateDirFor(opts.name))
+  const stateDir = opts.config.stateDir ?? stateDirFor(opts.name)
+  const epochs = createEpochStore(stateDir)
+  const fenceStore = createFenceStore(stateDir)
   const registry = new Registry()
   const agent = createVaultAgent(registry, opts.config.vault, opts.config.agent.statusCacheMs)
   const tokenChecker = createVaultTokenChecker(agent, CLUSTER_AGENT_GRANTS)
+  const roleChanges = createRoleChangeService(agent, { waitTimeoutMs: opts.config.agent.waitTimeoutMs })
+  let log: App['log'] | undefined
+  const fence = createFenceKeeper({ agent, store: fenceStore, roleChanges, registry, log: () => log as App['log'] })
   const app = await createServer({
     name: opts.name,
     version: '0.1.0',
@@ -40,12 +51,39 @@ export async function createAgentApp(
     logLevel: opts.config.api.logLevel,
     registry,
     ...(opts.logStream === undefined ? {} : { logStream: opts.logStream }),
-    readiness: { vault: vaultReadiness(agent), vault_token: tokenChecker.readiness },
+    readiness: { vault: vaultReadiness(agent), vault_token: tokenChecker.readiness, fence: fenceReadiness(fence) },
     tags: CLUSTER_AGENT_TAGS,
     tls: opts.config.tls,
   })
+  log = app.log
   app.addHook('onClose', () => agent.vault.close())
+  // A fenced agent restarted mid-way demotes before anything else, as soon as it serves.
+  app.addHook('onReady', (done) => {
+    fence.start()
+    done()
+  })
+  app.addHook('onClose', (_app, done) => {
+    fence.stop()
+    done()
+  })
   installEpochFence(app, epochs)
-  await registerClusterOperations(app, { agent, tokenChecker, config: opts.config, epochs, status: opts.status })
+  installFenceGuard(app, fence)
+  if (opts.config.fenceOnIsolationMs !== undefined) {
+    installIsolationMonitor(app, {
+      agent,
+      keeper: fence,
+      durationMs: opts.config.fenceOnIsolationMs,
+      epoch: epochs.current,
+    })
+  }
+  await registerClusterOperations(app, {
+    agent,
+    tokenChecker,
+    config: opts.config,
+    epochs,
+    fence,
+    roleChanges,
+    status: opts.status,
+  })
   return { app, agent, tokenChecker }
 }

@@ -16,6 +16,7 @@ export type {
   AgentTarget,
   ClusterAgentClient,
   EpochOption,
+  FenceOptions,
   MintTokenRequest,
   PrimaryAgentClient,
   PrimaryStatusOptions,
@@ -46,6 +47,7 @@ const SLOW_OPERATIONS = new Set([
   'demoteDrPrimary',
   'promoteDrSecondary',
   'updateDrPrimary',
+  'fenceCluster',
 ])
 
 /** Each service's own name for its status operation, in errors and metrics. */
@@ -217,6 +219,15 @@ export function createAgentClients(opts: {
       generatePublicKey: (o) =>
         call('generateDrPublicKey', true, o?.signal, (api, signal) =>
           api.POST('/v1/dr/secondary/generate-public-key', { params: fenced(o), signal }),
+        ),
+      // The agent keeps the first record and demotes again if needed: safe to repeat.
+      fence: (body, o) =>
+        call('fenceCluster', true, o.signal, (api, signal) =>
+          api.POST('/v1/dr/fence', { body, params: { header: { [EPOCH_HEADER]: String(o.epoch) } }, signal }),
+        ),
+      clearFence: (o) =>
+        call('clearFence', true, o.signal, (api, signal) =>
+          api.POST('/v1/dr/fence/clear', { params: { header: { [EPOCH_HEADER]: String(o.epoch) } }, signal }),
         ),
     }
   }

@@ -3,11 +3,14 @@ import type {
   ActivationState,
   AgentStatus,
   CeremonyProgress,
+  ClearFenceResult,
   ClusterStatus,
   DrOperationToken,
   DrOperationTokenCheck,
   EnablePrimaryRequest,
   EnablePrimaryResult,
+  FenceRequest,
+  FenceResult,
   LocalClusterProbe,
   ProbePrimaryRequest,
   ProbePrimaryResult,
@@ -52,6 +55,12 @@ export interface RoleChangeOptions extends EpochOption {
   signal?: AbortSignal | undefined
 }
 
+/** The fence calls require the epoch: a fence from a stale gateway must not act. */
+export interface FenceOptions {
+  epoch: number
+  signal?: AbortSignal | undefined
+}
+
 /** Where the secondary's Vault reaches the primary's API, when not at the token's addr claim. */
 export interface UnwrapAddress {
   primaryApiAddr?: string | undefined
@@ -74,8 +83,14 @@ export interface MintTokenRequest {
  * the agent next to the new primary mints, revokes and demotes; the one next to the old primary re-points it).
  */
 export interface ClusterAgentClient {
-  /** The status carries `epoch`, the highest fencing epoch the agent has seen (absent from agents before it). */
-  status(signal?: Sig, opts?: PrimaryStatusOptions): Promise<ClusterStatus & Partial<Pick<AgentStatus, 'epoch'>>>
+  /**
+   * The status carries `epoch`, the highest fencing epoch the agent has seen, and `fenced`, the fence record or null
+   * (each absent from agents before it).
+   */
+  status(
+    signal?: Sig,
+    opts?: PrimaryStatusOptions,
+  ): Promise<ClusterStatus & Partial<Pick<AgentStatus, 'epoch' | 'fenced'>>>
   /** Whether the agent's Vault token can do what its operations need (checkVaultToken). */
   vaultToken(signal?: Sig): Promise<VaultTokenCheck>
   /** Whether the cluster accepts writes now (checkClusterWrites): writable false with Vault's reason otherwise. */
@@ -103,6 +118,13 @@ export interface ClusterAgentClient {
   promote(body: PromoteRequest, opts?: RoleChangeOptions): Promise<RoleChangeResult>
   updatePrimary(body: UpdatePrimaryRequest, opts?: RoleChangeOptions): Promise<RoleChangeResult>
   generatePublicKey(opts?: RoleChangeOptions): Promise<PublicKeyResult>
+  /**
+   * Tells the agent its cluster was failed away from: it records the fence, demotes a DR primary (demoted: false
+   * when it cannot yet; it retries by itself) and refuses every other change until demoted (AGENT_ERR_FENCED).
+   */
+  fence(body: FenceRequest, opts: FenceOptions): Promise<FenceResult>
+  /** Clears the fence once the cluster rejoined as a DR secondary (refused while it may be a DR primary). */
+  clearFence(opts: FenceOptions): Promise<ClearFenceResult>
 }
 
 type PrimaryHalf = 'status' | 'enable' | 'mintToken' | 'revoke' | 'probeLocal' | 'vaultToken'

@@ -22,19 +22,26 @@ export const FENCED_OPERATIONS: ReadonlySet<string> = new Set([
   'startDrTokenCeremony',
   'submitDrTokenCeremonyShare',
   'cancelDrTokenCeremony',
+  'fenceCluster',
+  'clearFence',
 ])
 
-const EpochHeaders = z.looseObject({
-  [EPOCH_HEADER]: z
-    .string()
+/** Fenced operations a caller cannot make without an epoch: a fence from a stale gateway must not act. */
+export const EPOCH_REQUIRED_OPERATIONS: ReadonlySet<string> = new Set(['fenceCluster', 'clearFence'])
+
+const epochHeader = (required: boolean) =>
+  z
+    .string({
+      error: (issue) => (issue.input === undefined ? 'is required: the fencing epoch of the call' : undefined),
+    })
     .regex(/^\d{1,15}$/, 'must be a non-negative whole number in digits')
-    .optional()
     .describe(
       'The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the ' +
         'highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. ' +
-        'Absent: not fenced.',
-    ),
-})
+        (required ? 'Required by this call.' : 'Absent: not fenced.'),
+    )
+const EpochHeaders = z.looseObject({ [EPOCH_HEADER]: epochHeader(false).optional() })
+const RequiredEpochHeaders = z.looseObject({ [EPOCH_HEADER]: epochHeader(true) })
 
 const STALE = 'the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH)'
 
@@ -58,7 +65,7 @@ export function installEpochFence(app: FastifyInstance, store: EpochStore): void
     const response = (route.schema.response ?? {}) as Record<string, unknown>
     route.schema = {
       ...route.schema,
-      headers: EpochHeaders,
+      headers: EPOCH_REQUIRED_OPERATIONS.has(operationId) ? RequiredEpochHeaders : EpochHeaders,
       response: { ...response, 409: with409(response[409] as ProblemResponse | undefined) },
     }
     route.preHandler = [...[route.preHandler ?? []].flat(), fence]

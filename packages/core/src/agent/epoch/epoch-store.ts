@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
-import { mkdir, open, rename } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writeStateFile } from '../state-file.ts'
 import { EpochErrors } from './epoch-errors.ts'
 
 export const EPOCH_FILE = 'epoch'
@@ -29,22 +29,7 @@ export function createEpochStore(dir: string): EpochStore {
 
   async function record(epoch: number): Promise<void> {
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 })
-      const tmp = `${file}.${process.pid}.tmp`
-      const handle = await open(tmp, 'w', 0o600)
-      try {
-        await handle.writeFile(`${epoch}\n`)
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      await rename(tmp, file)
-      const dirHandle = await open(dir, 'r')
-      try {
-        await dirHandle.sync()
-      } finally {
-        await dirHandle.close()
-      }
+      await writeStateFile(dir, EPOCH_FILE, `${epoch}\n`)
     } catch (err) {
       throw EpochErrors.unwritable(`Writing ${file} failed: ${(err as Error).message}`, { cause: err })
     }

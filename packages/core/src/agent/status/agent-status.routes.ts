@@ -4,6 +4,7 @@ import { problemResponses } from '../../problem.ts'
 import { SecondaryId } from '../../replication/secondary-id.ts'
 import { sendSerializedJson } from '../../server/send-json.ts'
 import { ClusterStatus, StatusQuery } from '../cluster-status.ts'
+import { FencedField, type FenceRecord } from '../fence/fence.schemas.ts'
 import { digitsOnlyMaxAge } from '../max-age-query.ts'
 import type { VaultAgent } from '../vault-agent.ts'
 
@@ -14,6 +15,7 @@ export const AgentStatus = ClusterStatus.extend({
     .int()
     .min(0)
     .describe('The highest x-vault-dr-epoch this agent has seen (kept on disk); 0 when none yet'),
+  fenced: FencedField,
 }).meta({ id: 'AgentStatus' })
 export type AgentStatus = z.infer<typeof AgentStatus>
 
@@ -39,14 +41,15 @@ function forSecondary(status: ClusterStatus, secondaryId: string): ClusterStatus
 }
 
 /**
- * The checked JSON of a status with the epoch appended (the status JSON is an object, its last byte a `}`), made
- * once per status read and epoch: monitoring polls the same cached answer many times.
+ * The checked JSON of a status with the epoch and the fence appended (the status JSON is an object, its last byte a
+ * `}`; the fence is JSON made once per change), made once per status read, epoch and fence: monitoring polls the same
+ * cached answer many times.
  */
-function epochAppender() {
-  let last = { json: '', epoch: -1, out: '' }
-  return (json: string, epoch: number) => {
-    if (last.json !== json || last.epoch !== epoch)
-      last = { json, epoch, out: `${json.slice(0, -1)},"epoch":${epoch}}` }
+function agentPartsAppender() {
+  let last = { json: '', epoch: -1, fenced: '', out: '' }
+  return (json: string, epoch: number, fenced: string) => {
+    if (last.json !== json || last.epoch !== epoch || last.fenced !== fenced)
+      last = { json, epoch, fenced, out: `${json.slice(0, -1)},"epoch":${epoch},"fenced":${fenced}}` }
     return last.out
   }
 }
@@ -57,8 +60,11 @@ export const agentStatusRoutes: FastifyPluginAsyncZod<{
   operationId: string
   summary: string
   epoch: () => number
-}> = async (app, { agent, operationId, summary, epoch }) => {
-  const withEpoch = epochAppender()
+  /** The fence record as JSON ('null' when not fenced), and as an object. */
+  fencedJson: () => string
+  fenced: () => FenceRecord | undefined
+}> = async (app, { agent, operationId, summary, epoch, fencedJson, fenced }) => {
+  const withAgentParts = agentPartsAppender()
   app.get(
     '/status',
     {
@@ -68,7 +74,9 @@ export const agentStatusRoutes: FastifyPluginAsyncZod<{
         summary,
         description:
           'Reachability, version, seal and HA role from sys/health (472 is the normal answer of a DR secondary), DR ' +
-          'replication from sys/replication/dr/status, and the highest fencing epoch this agent has seen. Concurrent ' +
+          'replication from sys/replication/dr/status, the highest fencing epoch this agent has seen, and the fence ' +
+          '(fenced: set while the cluster is fenced after a failover or on isolation, with demoted_at null until ' +
+          'it is a DR secondary). Concurrent ' +
           'requests share one Vault round trip, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).',
         querystring: AgentStatusQuery,
         response: { 200: AgentStatus, ...problemResponses },
@@ -80,16 +88,16 @@ export const agentStatusRoutes: FastifyPluginAsyncZod<{
       const { max_age_ms: maxAge, secondary_id: secondaryId } = request.query
       if (secondaryId !== undefined) {
         return agent.status(maxAge).then((s) => {
-          reply.send({ ...forSecondary(s, secondaryId), epoch: epoch() })
+          reply.send({ ...forSecondary(s, secondaryId), epoch: epoch(), fenced: fenced() ?? null })
         })
       }
       const cached = agent.cachedStatusJson(maxAge)
       if (cached !== undefined) {
-        sendSerializedJson(reply, withEpoch(cached, epoch()))
+        sendSerializedJson(reply, withAgentParts(cached, epoch(), fencedJson()))
         return undefined
       }
       return agent.statusJson(maxAge).then((json) => {
-        sendSerializedJson(reply, withEpoch(json, epoch()))
+        sendSerializedJson(reply, withAgentParts(json, epoch(), fencedJson()))
       })
     },
   )

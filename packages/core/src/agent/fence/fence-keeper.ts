@@ -1,0 +1,256 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { Gauge, type Registry } from 'prom-client'
+import { isCodedError } from '../../errors.ts'
+import { singleFlight } from '../../util/single-flight.ts'
+import { type ClusterStatus, statusReadError } from '../cluster-status.ts'
+import type { RoleChangeService } from '../dr-roles/role-change.service.ts'
+import type { VaultAgent } from '../vault-agent.ts'
+import type { ClearFenceResult, FenceRecord, FenceRequest, FenceResult } from './fence.schemas.ts'
+import { FenceErrors } from './fence-errors.ts'
+import type { FenceStore } from './fence-store.ts'
+
+/** The demote is retried with this backoff while it fails; once demoted, the role is watched at WATCH_MS. */
+export const FENCE_RETRY = { firstMs: 250, maxMs: 15_000 } as const
+const WATCH_MS = 5_000
+
+export const DEFAULT_FENCE_REASON = 'The gateway failed the primary role away from this cluster'
+
+interface DemoteOutcome {
+  demoted: boolean
+  detail: string
+  status: ClusterStatus
+}
+
+export interface FenceKeeper {
+  record(): FenceRecord | undefined
+  /** The record as the status's JSON value ('null' when not fenced), made once per change. */
+  json(): string
+  /** Fenced and not known to be demoted: every change but a demote is refused (AGENT_ERR_FENCED). */
+  pending(): boolean
+  /** Why changes are refused now, for AGENT_ERR_FENCED's detail. */
+  refusal(): string
+  fence(body: FenceRequest, epoch: number): Promise<FenceResult>
+  /** VAULT_DR_FENCE_ON_ISOLATION fired: fence with by 'isolation' (once) and demote. */
+  fenceSelf(reason: string, epoch: number): Promise<void>
+  clear(): Promise<ClearFenceResult>
+  /** Something changed the cluster's role (a demote through its route): look again now. */
+  nudge(): void
+  /** Starts watching when the record on disk says fenced (an agent restarted mid-way demotes at once). */
+  start(): void
+  stop(): void
+}
+
+/**
+ * Keeps an old primary fenced: the record is written before anything acts on it; while it says fenced and the cluster
+ * is (or may be) a DR primary, the demote is retried in the background with a bounded backoff; once the cluster is a
+ * DR secondary its role is watched, so a cluster promoted again behind the agent's back is demoted again.
+ */
+export function createFenceKeeper(deps: {
+  agent: VaultAgent
+  store: FenceStore
+  roleChanges: Pick<RoleChangeService, 'demote'>
+  registry: Registry
+  log: () => FastifyBaseLogger
+  now?: () => Date
+}): FenceKeeper {
+  const { agent, store, roleChanges } = deps
+  const now = deps.now ?? (() => new Date())
+  const gauge = new Gauge({
+    name: 'vault_dr_agent_fenced',
+    help: 'Whether this agent keeps its cluster fenced (1): failed away from, or self-fenced on isolation',
+    registers: [deps.registry],
+  })
+  let json = 'null'
+  let lastFailure: string | undefined
+  let failures = 0
+  let timer: NodeJS.Timeout | undefined
+  let running = false
+  // Changes of the record are serialized: a fence, the keeper marking it demoted, and a clear never interleave.
+  let queue: Promise<unknown> = Promise.resolve()
+  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
+    const turn = queue.then(work)
+    queue = turn.catch(() => undefined)
+    return turn
+  }
+  const published = () => {
+    const record = store.current()
+    json = record === undefined ? 'null' : JSON.stringify(record)
+    gauge.set(record === undefined ? 0 : 1)
+  }
+  published()
+
+  const save = (patch: Partial<FenceRecord>) =>
+    serialized(async () => {
+      const record = store.current()
+      if (record === undefined) return
+      await store.save({ ...record, ...patch })
+      published()
+    })
+
+  /** Keeps demoted_at in step with what Vault reports. */
+  async function observe(status: ClusterStatus): Promise<void> {
+    const record = store.current()
+    const mode = status.replication?.mode
+    if (record === undefined) return
+    if (mode === 'secondary' && record.demoted_at === null) await save({ demoted_at: now().toISOString() })
+    if (mode === 'primary' && record.demoted_at !== null) {
+      deps.log().error({ fence: record }, 'fence: the fenced cluster is a DR primary again; demoting it again')
+      await save({ demoted_at: null })
+    }
+  }
+
+  async function ensureDemotedNow(): Promise<DemoteOutcome> {
+    const status = await agent.status(0)
+    await observe(status)
+    const mode = status.replication?.mode
+    if (mode === 'secondary') {
+      return { demoted: true, detail: 'The cluster is a DR secondary: it takes no writes.', status }
+    }
+    if (mode !== 'primary') {
+      const why = statusReadError(status)
+      const detail =
+        why === undefined
+          ? `The cluster's DR mode is ${mode ?? 'unknown'}: not a DR primary, so there is nothing to demote; the fence stays until it rejoins as a DR secondary.`
+          : `The cluster status cannot be read (${why.code}: ${why.message}); the demote is retried in the background.`
+      return { demoted: false, detail, status }
+    }
+    try {
+      const result = await roleChanges.demote()
+      await observe(result.status)
+      return { demoted: true, detail: `${result.detail} (fence)`, status: result.status }
+    } catch (err) {
+      const code = isCodedError(err) ? `${err.code}: ` : ''
+      const detail = `The demote failed (${code}${(err as Error).message}); it is retried in the background.`
+      return { demoted: false, detail, status: await agent.status(0) }
+    }
+  }
+  const ensureDemoted = singleFlight(ensureDemotedNow)
+
+  function schedule(ms: number): void {
+    clearTimeout(timer)
+    timer = undefined
+    if (!running || store.current() === undefined) return
+    timer = setTimeout(tick, ms)
+    timer.unref()
+  }
+
+  async function tick(): Promise<void> {
+    timer = undefined
+    if (!running || store.current() === undefined) return
+    let outcome: DemoteOutcome | undefined
+    try {
+      outcome = await ensureDemoted.get()
+    } catch (err) {
+      lastFailure = (err as Error).message
+    }
+    if (outcome?.demoted) {
+      failures = 0
+      lastFailure = undefined
+      schedule(WATCH_MS)
+      return
+    }
+    failures++
+    if (outcome !== undefined) lastFailure = outcome.detail
+    const wait = Math.min(FENCE_RETRY.maxMs, FENCE_RETRY.firstMs * 2 ** Math.min(failures - 1, 16))
+    deps.log().warn({ attempt: failures, retry_in_ms: wait }, `fence: the cluster is not demoted yet: ${lastFailure}`)
+    schedule(wait)
+  }
+
+  const startWatching = () => {
+    running = true
+    if (timer === undefined) schedule(0)
+  }
+
+  return {
+    record: () => store.current(),
+    json: () => json,
+    pending: () => store.current()?.demoted_at === null,
+    refusal() {
+      const r = store.current()
+      if (r === undefined) return 'The cluster is not fenced.'
+      const by = r.by === 'gateway' ? 'by the gateway' : 'by this agent on isolation'
+      return `Fenced ${by} at ${r.at} (${r.reason}); the cluster is not known to be demoted yet: ${lastFailure ?? 'the demote is under way'}.`
+    },
+
+    async fence(body, epoch) {
+      const created = await serialized(async () => {
+        if (store.current() !== undefined) return false
+        await store.save({
+          at: now().toISOString(),
+          reason: body.reason ?? DEFAULT_FENCE_REASON,
+          epoch,
+          demoted_at: null,
+          by: 'gateway',
+          failover_id: body.failover_id ?? null,
+        })
+        published()
+        return true
+      })
+      if (created) deps.log().warn({ fence: store.current() }, 'fence: the gateway fenced this cluster; demoting it')
+      running = true
+      const outcome = await ensureDemoted.get()
+      failures = outcome.demoted ? 0 : failures
+      if (!outcome.demoted) lastFailure = outcome.detail
+      schedule(outcome.demoted ? WATCH_MS : FENCE_RETRY.firstMs)
+      const record = store.current()
+      if (record === undefined) throw FenceErrors.unwritable('The fence was cleared while it was being applied.')
+      return { fenced: true, demoted: outcome.demoted, detail: outcome.detail, record, status: outcome.status }
+    },
+
+    async fenceSelf(reason, epoch) {
+      const created = await serialized(async () => {
+        if (store.current() !== undefined) return false
+        await store.save({
+          at: now().toISOString(),
+          reason,
+          epoch,
+          demoted_at: null,
+          by: 'isolation',
+          failover_id: null,
+        })
+        published()
+        return true
+      })
+      if (created) deps.log().error({ reason }, `fence: isolated, demoting this DR primary by itself: ${reason}`)
+      startWatching()
+      schedule(0)
+    },
+
+    clear: () =>
+      serialized(async () => {
+        const record = store.current()
+        if (record === undefined) return { cleared: false, detail: 'The cluster was not fenced; nothing changed.' }
+        const status = await agent.status(0)
+        const mode = status.replication?.mode
+        if (mode === 'primary' || (record.demoted_at === null && mode !== 'secondary')) {
+          throw FenceErrors.notDemoted(
+            `The cluster's DR mode is ${mode ?? 'unknown (its status cannot be read)'}; the fence recorded at ${record.at} stays.`,
+          )
+        }
+        await store.clear()
+        published()
+        clearTimeout(timer)
+        timer = undefined
+        failures = 0
+        lastFailure = undefined
+        deps.log().info({ fence: record }, 'fence: cleared; the cluster is a DR secondary')
+        return {
+          cleared: true,
+          detail: `The fence recorded at ${record.at} is cleared; the cluster is a DR secondary.`,
+        }
+      }),
+
+    nudge() {
+      if (running && store.current() !== undefined) schedule(0)
+    },
+    start() {
+      if (store.current() !== undefined) startWatching()
+      else running = true
+    },
+    stop() {
+      running = false
+      clearTimeout(timer)
+      timer = undefined
+    },
+  }
+}

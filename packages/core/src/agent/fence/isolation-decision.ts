@@ -1,0 +1,57 @@
+import type { ClusterStatus } from '../cluster-status.ts'
+
+/** What one check of VAULT_DR_FENCE_ON_ISOLATION sees. */
+export interface IsolationObservation {
+  now: number
+  /** The agent's shared status read; undefined when it could not be made. */
+  status: ClusterStatus | undefined
+  /** When the last authenticated /v1 request reached the agent (its start when none has). */
+  lastRequestAt: number
+}
+
+export type IsolationVerdict =
+  | { fire: false; isolatedSince: number | null }
+  | { fire: true; isolatedSince: number; reason: string }
+
+/**
+ * The DR secondaries of a DR primary, when Vault reports every one of them disconnected (a known secondary with no
+ * connection entry counts as disconnected); undefined when the cluster is not a readable DR primary with at least one
+ * known secondary, or one of them is connected.
+ */
+export function allSecondariesDisconnected(status: ClusterStatus | undefined): string[] | undefined {
+  const r = status?.replication
+  if (status === undefined || r == null || !status.vault.reachable || status.vault.sealed !== false) return undefined
+  if (r.mode !== 'primary' || r.known_secondaries.length === 0) return undefined
+  const connected = new Set(r.secondaries.filter((s) => s.connection_status === 'connected').map((s) => s.node_id))
+  return r.known_secondaries.some((id) => connected.has(id)) ? undefined : r.known_secondaries
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/**
+ * Whether an agent should demote its own primary: for longer than `durationMs`, continuously, (a) every DR secondary
+ * is disconnected as its Vault reports them and (b) no authenticated request reached the agent (the gateway polls
+ * status; a gateway that reaches the agent is on the quorum side). `isolatedSince` is when (a) was first seen in the
+ * current run of checks; any check where it does not hold (or the status cannot be read) starts the count again.
+ */
+export function decideIsolation(
+  isolatedSince: number | null,
+  obs: IsolationObservation,
+  durationMs: number,
+): IsolationVerdict {
+  const secondaries = allSecondariesDisconnected(obs.status)
+  if (secondaries === undefined) return { fire: false, isolatedSince: null }
+  const since = isolatedSince ?? obs.now
+  if (obs.now - since <= durationMs || obs.now - obs.lastRequestAt <= durationMs) {
+    return { fire: false, isolatedSince: since }
+  }
+  const seconds = Math.round(durationMs / 100) / 10
+  return {
+    fire: true,
+    isolatedSince: since,
+    reason:
+      `Isolated for more than ${seconds}s (VAULT_DR_FENCE_ON_ISOLATION): every DR secondary ` +
+      `(${secondaries.slice(0, 5).join(', ')}${secondaries.length > 5 ? ', ...' : ''}) disconnected since ${iso(since)} ` +
+      `as Vault reports them, and no authenticated request since ${iso(obs.lastRequestAt)}`,
+  }
+}

@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify'
+import { underV1 } from '../../server/auth.ts'
+import type { VaultAgent } from '../vault-agent.ts'
+import type { FenceKeeper } from './fence-keeper.ts'
+import { decideIsolation } from './isolation-decision.ts'
+
+/** How often VAULT_DR_FENCE_ON_ISOLATION is checked: every 5 s, or a quarter of the duration when shorter. */
+export const isolationCheckEveryMs = (durationMs: number) => Math.min(5_000, Math.floor(durationMs / 4))
+
+/**
+ * Opt-in self-fencing: checks the isolation decision from the agent's shared status read, and fences (by
+ * 'isolation') when it fires. Counts an authenticated /v1 request as contact with the quorum side: install after the
+ * core server's bearer check, whose hook answers an unauthenticated request before this one runs.
+ */
+export function installIsolationMonitor(
+  app: FastifyInstance,
+  deps: { agent: VaultAgent; keeper: FenceKeeper; durationMs: number; epoch: () => number },
+): void {
+  const { agent, keeper, durationMs } = deps
+  let lastRequestAt = Date.now()
+  let isolatedSince: number | null = null
+  let checking = false
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (underV1(request.routeOptions.url ?? request.url)) lastRequestAt = Date.now()
+    done()
+  })
+  const check = async () => {
+    if (checking) return
+    checking = true
+    try {
+      if (keeper.record() !== undefined) {
+        isolatedSince = null
+        return
+      }
+      const status = await agent.status().catch(() => undefined)
+      const verdict = decideIsolation(isolatedSince, { now: Date.now(), status, lastRequestAt }, durationMs)
+      isolatedSince = verdict.isolatedSince
+      if (verdict.fire) await keeper.fenceSelf(verdict.reason, deps.epoch())
+    } catch (err) {
+      app.log.error({ err }, 'fence: the isolation check failed')
+    } finally {
+      checking = false
+    }
+  }
+  let timer: NodeJS.Timeout | undefined
+  app.addHook('onReady', (done) => {
+    app.log.info({ duration_ms: durationMs }, 'fence: self-fencing on isolation is on (VAULT_DR_FENCE_ON_ISOLATION)')
+    timer = setInterval(check, isolationCheckEveryMs(durationMs))
+    timer.unref()
+    done()
+  })
+  app.addHook('onClose', (_app, done) => {
+    clearInterval(timer)
+    done()
+  })
+}
