@@ -296,26 +296,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/failovers/plan": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Dry run of a failover to a secondary: who cannot reach the primary, what would be lost, what is done
-         * @description Changes nothing. Looks at the primary from every vantage point (the gateway to the primary agent, the primary agent to its Vault, the secondary agent probing the primary's API and cluster ports from the DR site, the secondary Vault's own stream and heartbeat) with since when each sees it so; estimates the data loss (the primary's last WAL as this gateway last read it against the secondary's last received WAL, and how old that comparison is); names the DR operation token it would use and its time left, the fencing and rejoin plan, the other secondaries that would follow, and the steps. allowed says whether createFailover with the same body would start now; refusal says why not, with a fix.
-         */
-        post: operations["planFailover"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/pairs/{secondary}/dr-operation-token/ceremony": {
         parameters: {
             query?: never;
@@ -500,6 +480,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/failovers/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run of a failover to a secondary: who cannot reach the primary, what would be lost, what is done
+         * @description Changes nothing. Looks at the primary from every vantage point (the gateway to the primary agent, the primary agent to its Vault, the secondary agent probing the primary's API and cluster ports from the DR site, the secondary Vault's own stream and heartbeat) with since when each sees it so; estimates the data loss (the primary's last WAL as this gateway last read it against the secondary's last received WAL, and how old that comparison is); names the DR operation token it would use and its time left, the fencing and rejoin plan, the other secondaries that would follow, and the steps. allowed says whether createFailover with the same body would start now; refusal says why not, with a fix.
+         */
+        post: operations["planFailover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/failovers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fail over to a DR secondary when its primary's site is lost
+         * @description Refused (409 GATEWAY_ERR_FAILOVER_REFUSED, with what planFailover found) unless the primary is unreachable from at least two vantage points for longer than down_for, or its agent reports Vault sealed or gone; a reachable, healthy primary is refused with "use a switchover"; an estimated loss that is unknown or above zero is refused unless allow_data_loss. Otherwise answers 202 with the operation (Location: /v1/operations/{id}), run durably in the background. Steps: preflight (the guard again), promote_secondary (with the kept DR operation token, else the last key-share ceremony token; the role epoch is raised first), fence_old_primary (recorded in the store: the gateway demotes it as soon as its agent answers again), verify_new_primary (it runs and accepts a write), update_primary:<cluster> (one per other DR secondary of the old primary), new_dr_operation_token (issued by the new primary), record_pairs. Before promote_secondary a cancellation stops it with nothing changed; from it on, it runs to its end. With an Idempotency-Key, the same key and body give the same operation (200), another body 422.
+         */
+        post: operations["createFailover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rejoins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a fenced old primary a DR secondary of the primary a failover promoted, without a wipe
+         * @description Waits until the old primary answers and has been demoted (the gateway demotes a fenced cluster as soon as its agent answers), then: a public key from it, a token minted for it on the new primary, update-primary on it with the DR operation token, and its fence lifted once it streams. The result names the WALs it had written that the new primary never received (lost). Steps: preflight, rejoin_old_primary, end_fence. A failback is then an ordinary switchover. Answers 202 with the operation (Location: /v1/operations/{id}).
+         */
+        post: operations["createRejoin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -531,6 +571,14 @@ export interface components {
              * @default false
              */
             allow_data_loss: boolean;
+        };
+        CreateFailoverBodyInput: components["schemas"]["PlanFailoverBodyInput"];
+        CreateRejoinBodyInput: {
+            /**
+             * @description The old primary a failover promoted another cluster away from
+             * @example dc1
+             */
+            cluster: string;
         };
         /** @enum {string} */
         OperationStateInput: "pending" | "running" | "succeeded" | "failed" | "cancelled";
@@ -624,10 +672,6 @@ export interface components {
              */
             allow_repoint: boolean;
         };
-        PairCeremonyShareRequestInput: {
-            /** @description One of the primary's unseal (or recovery) key shares; never echoed, logged or kept */
-            key: string;
-        };
         /**
          * @example {
          *       "to": "dc2"
@@ -660,6 +704,10 @@ export interface components {
              * @example 60s
              */
             catch_up_timeout: string;
+        };
+        PairCeremonyShareRequestInput: {
+            /** @description One of the primary's unseal (or recovery) key shares; never echoed, logged or kept */
+            key: string;
         };
         /**
          * @example {
@@ -781,6 +829,8 @@ export interface components {
             cluster_name: string | null;
             cluster_id: string | null;
             dr_mode: string | null;
+            /** @description sys/health's last_wal (active, unsealed Enterprise nodes): a demoted DR primary still reports it */
+            last_wal?: number | null;
             error: string | null;
             /** @description Why Vault could not be asked: VAULT_ERR_UNREACHABLE (nothing answers), VAULT_ERR_TIMEOUT (it accepted but did not answer: hung or overloaded), VAULT_ERR_TLS (its certificate is not trusted: VAULT_CACERT)... */
             error_code?: string | null;
@@ -1141,12 +1191,6 @@ export interface components {
         HandshakeList: {
             handshakes: components["schemas"]["Handshake"][];
         };
-        PairCeremonyProgress: {
-            nonce: string;
-            progress: number;
-            required: number;
-            complete: boolean;
-        };
         SwitchoverCheck: {
             name: string;
             /** @enum {string} */
@@ -1171,6 +1215,12 @@ export interface components {
             checks: components["schemas"]["SwitchoverCheck"][];
             /** @description The plan in words, step by step */
             what_happens: string[];
+        };
+        PairCeremonyProgress: {
+            nonce: string;
+            progress: number;
+            required: number;
+            complete: boolean;
         };
     };
     responses: never;
@@ -2285,93 +2335,6 @@ export interface operations {
             };
         };
     };
-    planFailover: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PlanFailoverBodyInput"];
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FailoverPlan"];
-                };
-            };
-            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     startPairDrTokenCeremony: {
         parameters: {
             query?: never;
@@ -3133,6 +3096,318 @@ export interface operations {
                 };
             };
             /** @description The clusters are not a running DR primary and its secondary (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR), a check failed (GATEWAY_ERR_SWITCHOVER_PREFLIGHT_FAILED), or a cluster is held by another operation (GATEWAY_ERR_CLUSTER_BUSY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another body (GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    planFailover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanFailoverBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FailoverPlan"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createFailover: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body: the same handshake again; same key, other body: 422 */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateFailoverBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the guard (GATEWAY_ERR_FAILOVER_REFUSED), or a cluster is held by another operation (GATEWAY_ERR_CLUSTER_BUSY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another body (GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createRejoin: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body: the same handshake again; same key, other body: 422 */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRejoinBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No failover fenced this cluster (GATEWAY_ERR_REJOIN_NOT_FENCED), or a cluster is held by another operation (GATEWAY_ERR_CLUSTER_BUSY) */
             409: {
                 headers: {
                     [name: string]: unknown;

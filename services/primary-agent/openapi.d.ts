@@ -796,6 +796,8 @@ export interface components {
             cluster_name: string | null;
             cluster_id: string | null;
             dr_mode: string | null;
+            /** @description sys/health's last_wal (active, unsealed Enterprise nodes): a demoted DR primary still reports it */
+            last_wal?: number | null;
             error: string | null;
             /** @description Why Vault could not be asked: VAULT_ERR_UNREACHABLE (nothing answers), VAULT_ERR_TIMEOUT (it accepted but did not answer: hung or overloaded), VAULT_ERR_TLS (its certificate is not trusted: VAULT_CACERT)... */
             error_code?: string | null;

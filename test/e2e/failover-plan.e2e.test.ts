@@ -44,10 +44,11 @@ describe('planFailover', () => {
     expect(p.dr_operation_token.source).toBe('kept')
     expect(p.steps).toEqual([
       'preflight',
-      'fence_old_primary',
       'promote_secondary',
+      'fence_old_primary',
       'verify_new_primary',
       'new_dr_operation_token',
+      'record_pairs',
     ])
     expect(p.pair.clusters.primary.mode).toBe('primary')
   })

@@ -2,14 +2,16 @@ import { createServer } from '@vault-dr/core'
 import type { DestinationStream } from 'pino'
 import { Registry } from 'prom-client'
 import { type AgentClients, createAgentClients } from './agents/agent-clients.ts'
+import { clusterAgent } from './agents/cluster-agent-client.ts'
 import { clustersRoutes } from './clusters/clusters.routes.ts'
 import { createClustersService } from './clusters/clusters.service.ts'
 import type { GatewayConfig } from './config.ts'
 import { createCeremonyService } from './dr-operation-tokens/ceremony.service.ts'
 import { createDrTokenCustody, type TokenCustody } from './dr-operation-tokens/token-custody.ts'
 import { createEngine, type GatewayKind } from './engine.ts'
-import { createFailoverPlanner, observePairFor } from './failovers/failover-planner.ts'
-import { failoversRoutes } from './failovers/failovers.routes.ts'
+import { failoverKinds } from './failovers/failover-kinds.ts'
+import { createFailoverPlanner, type FailoverPlanner, observePairFor } from './failovers/failover-planner.ts'
+import { createFenceKeeper } from './failovers/fence-keeper.ts'
 import { VantageHistory } from './failovers/vantage-history.ts'
 import { GatewayErrors } from './gateway-errors.ts'
 import { handshakesRoutes } from './handshakes/handshakes.routes.ts'
@@ -64,8 +66,12 @@ export interface GatewayDeps {
  * one line per kind here, its factory and its routes (see GatewayKind and KindDeps in engine.ts). They run only on a
  * store with the generic journal. Switchovers and drills also need the gateway's DR operation token custody.
  */
-export function gatewayKinds(shared: { custody: TokenCustody }): readonly GatewayKind[] {
-  return [...roleChangeKinds(shared.custody)]
+export function gatewayKinds(shared: {
+  custody: TokenCustody
+  planner: FailoverPlanner
+  box: SecretBox
+}): readonly GatewayKind[] {
+  return [...roleChangeKinds(shared.custody), ...failoverKinds(shared)]
 }
 
 /**
@@ -119,22 +125,6 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     now,
     ttl: pairSettings.drTokenTtl,
   })
-  const engine = createEngine({
-    store,
-    clusters,
-    agents,
-    settings,
-    registry,
-    handshakeMetrics: metrics,
-    bus,
-    now,
-    log,
-    hooks: deps.hooks ?? {},
-    stopGraceMs: deps.stopGraceMs ?? settings.agentTimeoutMs,
-    kinds: deps.kinds ?? gatewayKinds({ custody }),
-  })
-  const { runner, operations } = engine
-  const handshakesService = createHandshakesService({ store, clusters, runner, bus, settings, now })
   const history = new VantageHistory()
   const pairs = createPairsService({
     store,
@@ -157,7 +147,40 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     // The upkeep reads every pair once a round: the last read before a loss is at most one round old.
     maxReadGapMs: pairSettings.upkeepMs + 5_000,
   })
+  const engine = createEngine({
+    store,
+    clusters,
+    agents,
+    settings,
+    registry,
+    handshakeMetrics: metrics,
+    bus,
+    now,
+    log,
+    hooks: deps.hooks ?? {},
+    stopGraceMs: deps.stopGraceMs ?? settings.agentTimeoutMs,
+    kinds: deps.kinds ?? gatewayKinds({ custody, planner, box }),
+  })
+  const { runner, operations } = engine
+  const handshakesService = createHandshakesService({ store, clusters, runner, bus, settings, now })
   let upkeep: ReturnType<typeof startPairsUpkeep> | undefined
+  const fences = createFenceKeeper({
+    store,
+    statusOf: (c, signal) => clusterAgent(agents, clusters.targetOf(c)).status(signal, { fresh: true }),
+    demote: async (c, fence, epoch, signal) => {
+      // The agent keeps the fence on disk and retries the demote by itself; the next round asks again meanwhile.
+      const client = clusterAgent(agents, clusters.targetOf(c))
+      const done = await client.fence(
+        { reason: `failed away from by failover ${fence.failover_id}`, failover_id: fence.failover_id },
+        { epoch, signal },
+      )
+      if (!done.demoted) throw new Error(done.detail)
+      return client.status(signal, { fresh: true })
+    },
+    now,
+    log: app.log.child({ component: 'fences' }),
+    intervalMs: pairSettings.fenceCheckMs,
+  })
 
   await app.register(
     async (v1) => {
@@ -165,7 +188,6 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
       await v1.register(handshakesRoutes, { handshakes: handshakesService, store, bus, streams })
       await v1.register(preflightRoutes, { clusters, agents, store })
       await v1.register(pairsRoutes, { pairs })
-      await v1.register(failoversRoutes, { planner })
       await v1.register(ceremonyRoutes, {
         ceremony: createCeremonyService({ store, box, agents, clusters, now, secondaryOf: pairs.secondaryOf }),
       })
@@ -188,6 +210,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
       start: async () => {
         await runner.start()
         upkeep = startPairsUpkeep(pairs, pairSettings.upkeepMs, app.log.child({ component: 'pairs' }))
+        fences.start()
       },
       onMismatch: () => app.log.error({ code: GatewayErrors.storeKeyMismatch.code }, STORE_KEY_HELP),
     })
@@ -195,6 +218,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   app.addHook('preClose', async () => streams.closeAll())
   app.addHook('onClose', async () => {
     keyGate?.stop()
+    await fences.stop()
     await upkeep?.stop()
     await runner.stop()
     if (deps.agents === undefined) await agents.close()

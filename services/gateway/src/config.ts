@@ -74,6 +74,8 @@ const GatewayEnv = z.object({
   VAULT_DR_OPERATION_TOKEN_MIN_REMAINING: TokenTtl.default('2h'),
   /** How often the gateway's upkeep of its pairs runs: DR operation tokens issued and checked, pair metrics. */
   VAULT_DR_PAIRS_UPKEEP_MS: msVar(60_000),
+  /** How often the gateway looks for a fenced old primary whose agent answers again, to demote it. */
+  VAULT_DR_FENCE_CHECK_MS: msVar(5_000),
 })
 
 /** What no single variable can say: combinations that cannot work, refused at start with the variables named. */
@@ -108,6 +110,8 @@ export interface PairsSettings {
   drTokenTtl: string | undefined
   drTokenMinRemainingS: number
   upkeepMs: number
+  /** VAULT_DR_FENCE_CHECK_MS */
+  fenceCheckMs: number
 }
 
 export interface GatewayConfig extends ServiceSettings {
@@ -154,6 +158,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       drTokenTtl: parsed.VAULT_DR_OPERATION_TOKEN_TTL,
       drTokenMinRemainingS: ttlSeconds(parsed.VAULT_DR_OPERATION_TOKEN_MIN_REMAINING),
       upkeepMs: parsed.VAULT_DR_PAIRS_UPKEEP_MS,
+      fenceCheckMs: parsed.VAULT_DR_FENCE_CHECK_MS,
     },
   }
 }

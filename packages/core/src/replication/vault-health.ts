@@ -16,6 +16,12 @@ export const VaultNodeHealth = z
     cluster_name: z.string().nullable(),
     cluster_id: z.string().nullable(),
     dr_mode: z.string().nullable(),
+    last_wal: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .describe("sys/health's last_wal (active, unsealed Enterprise nodes): a demoted DR primary still reports it"),
     error: z.string().nullable(),
     error_code: z
       .string()
@@ -65,6 +71,7 @@ export async function readVaultHealth(
       cluster_name: typeof h.cluster_name === 'string' ? h.cluster_name : null,
       cluster_id: typeof h.cluster_id === 'string' ? h.cluster_id : null,
       dr_mode: typeof h.replication_dr_mode === 'string' ? h.replication_dr_mode : null,
+      last_wal: typeof h.last_wal === 'number' ? h.last_wal : null,
       error: null,
       error_code: null,
     }

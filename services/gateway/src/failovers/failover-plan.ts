@@ -19,11 +19,12 @@ export interface PlanInputs {
 export function failoverSteps(followers: readonly string[]): string[] {
   return [
     'preflight',
-    'fence_old_primary',
     'promote_secondary',
+    'fence_old_primary',
     'verify_new_primary',
     ...followers.map((f) => `update_primary:${f}`),
     'new_dr_operation_token',
+    'record_pairs',
   ]
 }
 

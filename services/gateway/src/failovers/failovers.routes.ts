@@ -1,11 +1,25 @@
 import { bodyProblemResponses, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import type { FailoverPlanner } from './failover-planner.ts'
+import { IdempotencyHeaders } from '../handshakes/handshakes.schemas.ts'
+import { journalAsOperation } from '../operations/operation-view.ts'
+import { Operation } from '../operations/operations.schemas.ts'
+import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverPlan, PlanFailoverBody } from './failovers.schemas.ts'
+import { createFailoversService } from './failovers.service.ts'
+import { CreateFailoverBody, CreateRejoinBody } from './failovers-subject.ts'
 
 const pairNotFound = problemResponse('No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND)')
+const keyReused = problemResponse('The Idempotency-Key was used with another body (GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED)')
 
-export const failoversRoutes: FastifyPluginAsyncZod<{ planner: FailoverPlanner }> = async (app, { planner }) => {
+const FAILOVER_STEPS =
+  'Steps: preflight (the guard again), promote_secondary (with the kept DR operation token, else the last key-share ' +
+  'ceremony token; the role epoch is raised first), fence_old_primary (recorded in the store: the gateway demotes ' +
+  'it as soon as its agent answers again), verify_new_primary (it runs and accepts a write), update_primary:<cluster> ' +
+  '(one per other DR secondary of the old primary), new_dr_operation_token (issued by the new primary), ' +
+  'record_pairs. Before promote_secondary a cancellation stops it with nothing changed; from it on, it runs to its end.'
+
+export const failoversRoutes: FastifyPluginAsyncZod<{ deps: FailoverDeps }> = async (app, { deps }) => {
+  const service = createFailoversService(deps)
   app.post(
     '/failovers/plan',
     {
@@ -25,6 +39,84 @@ export const failoversRoutes: FastifyPluginAsyncZod<{ planner: FailoverPlanner }
         response: { 200: FailoverPlan, 404: pairNotFound, ...problemResponses, ...bodyProblemResponses },
       },
     },
-    async (request) => planner(request.body, AbortSignal.timeout(30_000)),
+    async (request) => deps.planner(request.body, AbortSignal.timeout(30_000)),
+  )
+
+  app.post(
+    '/failovers',
+    {
+      schema: {
+        operationId: 'createFailover',
+        tags: ['failovers'],
+        summary: "Fail over to a DR secondary when its primary's site is lost",
+        description:
+          'Refused (409 GATEWAY_ERR_FAILOVER_REFUSED, with what planFailover found) unless the primary is unreachable ' +
+          'from at least two vantage points for longer than down_for, or its agent reports Vault sealed or gone; a ' +
+          'reachable, healthy primary is refused with "use a switchover"; an estimated loss that is unknown or above ' +
+          'zero is refused unless allow_data_loss. Otherwise answers 202 with the operation (Location: ' +
+          `/v1/operations/{id}), run durably in the background. ${FAILOVER_STEPS} With an Idempotency-Key, the same key ` +
+          'and body give the same operation (200), another body 422.',
+        headers: IdempotencyHeaders,
+        body: CreateFailoverBody,
+        response: {
+          200: Operation,
+          202: Operation,
+          404: pairNotFound,
+          409: problemResponse(
+            'Refused by the guard (GATEWAY_ERR_FAILOVER_REFUSED), or a cluster is held by another operation (GATEWAY_ERR_CLUSTER_BUSY)',
+          ),
+          422: keyReused,
+          ...problemResponses,
+          ...bodyProblemResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { created, operation } = await service.createFailover(
+        request.body,
+        request.headers['idempotency-key'],
+        AbortSignal.timeout(30_000),
+      )
+      return reply
+        .status(created ? 202 : 200)
+        .header('location', `/v1/operations/${operation.id}`)
+        .send(journalAsOperation(operation))
+    },
+  )
+
+  app.post(
+    '/rejoins',
+    {
+      schema: {
+        operationId: 'createRejoin',
+        tags: ['failovers'],
+        summary: 'Make a fenced old primary a DR secondary of the primary a failover promoted, without a wipe',
+        description:
+          'Waits until the old primary answers and has been demoted (the gateway demotes a fenced cluster as soon ' +
+          'as its agent answers), then: a public key from it, a token minted for it on the new primary, update-primary ' +
+          'on it with the DR operation token, and its fence lifted once it streams. The result names the WALs it had ' +
+          'written that the new primary never received (lost). Steps: preflight, rejoin_old_primary, end_fence. A ' +
+          'failback is then an ordinary switchover. Answers 202 with the operation (Location: /v1/operations/{id}).',
+        headers: IdempotencyHeaders,
+        body: CreateRejoinBody,
+        response: {
+          200: Operation,
+          202: Operation,
+          409: problemResponse(
+            'No failover fenced this cluster (GATEWAY_ERR_REJOIN_NOT_FENCED), or a cluster is held by another operation (GATEWAY_ERR_CLUSTER_BUSY)',
+          ),
+          422: keyReused,
+          ...problemResponses,
+          ...bodyProblemResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { created, operation } = await service.createRejoin(request.body, request.headers['idempotency-key'])
+      return reply
+        .status(created ? 202 : 200)
+        .header('location', `/v1/operations/${operation.id}`)
+        .send(journalAsOperation(operation))
+    },
   )
 }

@@ -33,9 +33,10 @@ function setup(modes: Record<string, string | Error>, epoch = 7) {
       if (mode instanceof Error) throw mode
       return statusIn(mode ?? 'disabled')
     },
-    demote: async (c, e) => {
+    demote: async (c, _fence, e) => {
       demoted.push([c.name, e])
       modes[c.name] = 'secondary'
+      return undefined
     },
     now: () => Date.parse('2026-12-05T01:00:00Z'),
     log: pino({ level: 'silent' }),
@@ -49,6 +50,7 @@ function setup(modes: Record<string, string | Error>, epoch = 7) {
       new_primary: 'dc2',
       fenced_at: '2026-12-05T00:30:00.000Z',
       demoted_at: null,
+      last_wal: null,
     })
   return { store, keeper, demoted, fence }
 }

@@ -1,13 +1,22 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { ClusterStatus } from '../agents/agent-types.ts'
+import { lastWalOf } from '../role-changes/cluster-roles.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { type FenceMeta, type FenceRecord, readFence, writeFence } from './fence-record.ts'
 
 export interface FenceKeeperDeps {
   store: FenceMeta & { listClusters(): Promise<StoredCluster[]>; currentEpoch(): Promise<number> }
   statusOf(cluster: StoredCluster, signal: AbortSignal): Promise<ClusterStatus>
-  /** Demotes the cluster through its agent, the call carrying the epoch. */
-  demote(cluster: StoredCluster, epoch: number, signal: AbortSignal): Promise<void>
+  /**
+   * Fences the cluster through its agent (which demotes it), the call carrying the epoch; throws unless demoted.
+   * Answers the status read once demoted, when the agent gives it.
+   */
+  demote(
+    cluster: StoredCluster,
+    fence: FenceRecord,
+    epoch: number,
+    signal: AbortSignal,
+  ): Promise<ClusterStatus | undefined>
   now: () => number
   log: FastifyBaseLogger
   intervalMs: number
@@ -49,12 +58,22 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
       }
     }
     const epoch = Math.max(fence.epoch, await deps.store.currentEpoch())
+    const lastWal = status.replication?.last_wal ?? null
+    // Written before the demote: a demoted cluster no longer reports the WALs it wrote while away.
+    if (lastWal !== null && fence.last_wal !== lastWal) await writeFence(deps.store, { ...fence, last_wal: lastWal })
+    let demoted: ClusterStatus | undefined
     try {
-      await deps.demote(cluster, epoch, signal)
+      demoted = await deps.demote(cluster, fence, epoch, signal)
     } catch (err) {
       return { cluster: cluster.name, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) }
     }
-    await writeFence(deps.store, { ...fence, demoted_at: at })
+    // Read once demoted (it writes nothing more): the writes it took between the read above and the demote count.
+    const finalWal = demoted === undefined ? lastWal : lastWalOf(demoted, lastWal)
+    await writeFence(deps.store, {
+      ...fence,
+      last_wal: finalWal ?? fence.last_wal,
+      demoted_at: new Date(deps.now()).toISOString(),
+    })
     return { cluster: cluster.name, outcome: 'demoted' }
   }
 

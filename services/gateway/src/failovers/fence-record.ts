@@ -13,6 +13,8 @@ export const FenceRecord = z.object({
   fenced_at: z.iso.datetime(),
   /** When its agent demoted it (or found it no longer primary); null while it is away or still primary. */
   demoted_at: z.iso.datetime().nullable(),
+  /** Its last WAL when it came back, read before the demote: what it wrote that the new primary never got is lost. */
+  last_wal: z.number().nullable().default(null),
 })
 export type FenceRecord = z.infer<typeof FenceRecord>
 

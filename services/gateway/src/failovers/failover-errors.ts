@@ -1,0 +1,29 @@
+import { defineError } from '@vault-dr/core'
+
+/** The codes a failover or a rejoin answers or ends with (requests: 4xx; steps: StepError codes). */
+export const FailoverErrors = {
+  refused: defineError({
+    code: 'GATEWAY_ERR_FAILOVER_REFUSED',
+    status: 409,
+    title: 'The failover was refused before anything changed',
+    fix: 'Read the refusal (POST /v1/failovers/plan gives the whole plan): a healthy primary calls for a switchover; a primary not down long enough, or from too few places, for waiting; a loss for allow_data_loss, knowingly.',
+  }),
+  noDrToken: defineError({
+    code: 'GATEWAY_ERR_FAILOVER_NO_DR_TOKEN',
+    status: 409,
+    title: 'No DR operation token can promote the secondary',
+    fix: 'Make one with the key-share ceremony on the secondary (vault-dr dr-token ceremony <secondary>), then fail over again: it is used when no kept batch token is valid.',
+  }),
+  notFenced: defineError({
+    code: 'GATEWAY_ERR_REJOIN_NOT_FENCED',
+    status: 409,
+    title: 'This cluster was not failed away from: there is nothing to rejoin',
+    fix: 'A rejoin follows a failover (GET /v1/operations?kind=failover). A primary that is healthy moves with a switchover.',
+  }),
+  stillAway: defineError({
+    code: 'GATEWAY_ERR_REJOIN_UNREACHABLE',
+    status: 409,
+    title: "The old primary's agent does not answer, or its Vault is not readable",
+    fix: "Bring the old primary's site back (Vault unsealed, its agent running and reachable from the gateway), then rejoin.",
+  }),
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod'
+import { ClusterName } from '../clusters/clusters.schemas.ts'
+import { DownFor, PlanFailoverBody } from './failovers.schemas.ts'
+
+/** What createFailover takes: the same body as its plan. */
+export const CreateFailoverBody = PlanFailoverBody.meta({ id: 'CreateFailoverBody' })
+export type CreateFailoverBody = z.infer<typeof CreateFailoverBody>
+
+/** What a failover record keeps of its request (the preflight step re-judges with it). */
+export const FailoverSubject = z.object({
+  from: z.string(),
+  to: z.string(),
+  down_for: DownFor,
+  allow_data_loss: z.boolean(),
+})
+export type FailoverSubject = z.infer<typeof FailoverSubject>
+
+export const CreateRejoinBody = z
+  .object({
+    cluster: ClusterName.describe('The old primary a failover promoted another cluster away from'),
+  })
+  .strict()
+  .meta({ id: 'CreateRejoinBody' })
+export type CreateRejoinBody = z.infer<typeof CreateRejoinBody>
+
+export const RejoinSubject = z.object({ cluster: z.string(), primary: z.string(), failover_id: z.string() })
+export type RejoinSubject = z.infer<typeof RejoinSubject>

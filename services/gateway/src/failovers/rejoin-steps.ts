@@ -1,0 +1,88 @@
+import { pollUntil } from '@vault-dr/core'
+import { clusterAgent } from '../agents/cluster-agent-client.ts'
+import type { StepResult } from '../operations/step.ts'
+import { clusterIdOf, drMode, isRunningPrimary } from '../role-changes/cluster-roles.ts'
+import { iso } from '../role-changes/role-change-context.ts'
+import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
+import type { FailoverDeps } from './failover-deps.ts'
+import { FailoverErrors } from './failover-errors.ts'
+import type { RejoinSubject } from './failovers-subject.ts'
+import { clearFence, readFence } from './fence-record.ts'
+
+/**
+ * Before a rejoin: the old primary is still fenced by that failover, answers again and has been demoted (the fence
+ * keeper does it as soon as its agent answers; this waits for it), and the new primary runs.
+ */
+export async function rejoinPreflight(
+  deps: FailoverDeps,
+  r: RoleChangeRun,
+  subject: RejoinSubject,
+): Promise<StepResult> {
+  const fence = await readFence(deps.store, subject.cluster)
+  if (fence === undefined || fence.failover_id !== subject.failover_id) {
+    throw FailoverErrors.notFenced(`${subject.cluster} is no longer fenced by failover ${subject.failover_id}`)
+  }
+  const signal = r.run.signal()
+  const old = r.roles.client(subject.cluster)
+  const primary = r.roles.client(subject.primary)
+  let why = 'no answer yet'
+  const ready = await pollUntil(
+    async () => {
+      const [mine, theirs] = await Promise.all([
+        old.status(signal).catch((err: Error) => err),
+        primary.status(signal).catch((err: Error) => err),
+      ])
+      if (mine instanceof Error) why = `${subject.cluster}: ${mine.message}`
+      else if (theirs instanceof Error) why = `${subject.primary}: ${theirs.message}`
+      else if (!isRunningPrimary(theirs)) why = `${subject.primary} is not a running DR primary`
+      else if (drMode(mine) === 'primary') why = `${subject.cluster} is still a DR primary: the fence keeper demotes it`
+      else if (!mine.vault.reachable) why = `${subject.cluster}'s Vault does not answer its agent`
+      else if (mine.fenced != null && mine.fenced.demoted_at === null)
+        why = `${subject.cluster}'s agent has not recorded its demote yet`
+      else return clusterIdOf(theirs)
+      return undefined
+    },
+    { timeoutMs: deps.settings.settleTimeoutMs, intervalMs: 250, signal },
+  )
+  if (ready === undefined) {
+    throw FailoverErrors.stillAway(why)
+  }
+  await r.roles.saveLeg(0, { replication_cluster_id: ready })
+  return {
+    status: 'succeeded',
+    detail: `${subject.cluster} is demoted and answers; ${subject.primary} runs as DR primary`,
+  }
+}
+
+/**
+ * After the old primary streams from the new one: the WALs it wrote that the new primary never received (it lost
+ * them in the rejoin), the fence lifted, the pair recorded and the registry's roles as Vault reports them.
+ */
+export async function endFence(deps: FailoverDeps, r: RoleChangeRun, subject: RejoinSubject): Promise<StepResult> {
+  const leg = r.roles.leg(0)
+  const fence = await readFence(deps.store, subject.cluster)
+  const failover = await deps.store.getOperation(subject.failover_id)
+  const promotedAt = (failover?.data as { legs?: Array<{ secondary_last_remote_wal: number | null }> } | undefined)
+    ?.legs?.[0]?.secondary_last_remote_wal
+  const lost =
+    fence?.last_wal != null && promotedAt != null ? Math.max(0, fence.last_wal - promotedAt) : (leg.wals_lost ?? null)
+  await r.roles.saveLeg(0, { wals_lost: lost, finished_at: iso(deps.now()) })
+  const sid = leg.followers[0]?.secondary_id ?? subject.cluster
+  await deps.store.recordPairing(
+    { secondary: subject.cluster, primary: subject.primary, secondary_id: sid },
+    iso(deps.now()),
+  )
+  await r.roles.setRole(subject.cluster, 'secondary')
+  // The agent keeps its own fence record (and would demote the cluster again if a failback promoted it): lift it too.
+  const stored = await deps.store.getCluster(subject.cluster)
+  if (stored !== undefined) {
+    const agent = clusterAgent(deps.agents, deps.clusters.targetOf(stored))
+    await agent.clearFence({ epoch: await deps.store.bumpEpoch(), signal: r.run.signal() })
+  }
+  if (fence !== undefined) await clearFence(deps.store, subject.cluster)
+  const wals = lost === null ? 'an unknown number of WALs' : `${lost} WAL(s)`
+  return {
+    status: 'succeeded',
+    detail: `${subject.cluster} is a DR secondary of ${subject.primary} again, no longer fenced; it had written ${wals} that ${subject.primary} never received, now gone`,
+  }
+}

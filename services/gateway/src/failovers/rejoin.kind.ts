@@ -1,0 +1,34 @@
+import type { OperationKind, StepSpec } from '../operations/operation-kind.ts'
+import type { OperationRecord } from '../operations/operation-record.ts'
+import { parseRoleStep } from '../role-changes/role-step-names.ts'
+import { roleStepSpec } from '../role-changes/role-steps.ts'
+import { type RoleChangeRun, type RunData, roleChangeRun } from '../switchovers/role-change-run.ts'
+import type { FailoverDeps } from './failover-deps.ts'
+import { RejoinSubject } from './failovers-subject.ts'
+import { endFence, rejoinPreflight } from './rejoin-steps.ts'
+
+export const REJOIN_STEPS = ['preflight', 'rejoin_old_primary', 'end_fence'] as const
+
+const summarizeRejoin = (data: RunData): Partial<RunData> => ({ wals_lost: data.legs[0]?.wals_lost ?? null })
+
+/**
+ * A rejoin as an operation: a fenced old primary becomes a DR secondary of the primary a failover promoted, without
+ * a wipe (a public key from it, a token minted for it on the new primary, update-primary with the DR operation
+ * token), then its fence is lifted. A failback is an ordinary switchover after it.
+ */
+export function rejoinKind(deps: FailoverDeps): OperationKind<OperationRecord, RoleChangeRun> {
+  return {
+    kind: 'rejoin',
+    step(name, record): StepSpec<RoleChangeRun> {
+      const subject = RejoinSubject.parse(record.subject)
+      if (name === 'preflight') {
+        return { name, run: (r) => rejoinPreflight(deps, r, subject), interruptible: true, cancellable: true }
+      }
+      if (name === 'end_fence') return { name, run: (r) => endFence(deps, r, subject), pastPointOfNoReturn: true }
+      const parsed = parseRoleStep(name, [''])
+      if (parsed === undefined) throw new Error(`a rejoin has no step ${name}`)
+      return roleStepSpec(name, parsed, 0, (r) => r.roles)
+    },
+    context: (run) => roleChangeRun(deps, run, summarizeRejoin),
+  }
+}
