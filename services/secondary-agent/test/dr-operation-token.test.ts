@@ -87,7 +87,8 @@ describe('POST /v1/dr/operation-token/check (checkDrOperationToken)', () => {
 
   it('refuses a token once it expired', async () => {
     const { primary, app } = await setup()
-    const token = await batchToken(primary, '2s')
+    // Long enough to be checked valid first on a loaded machine (a 2 s token had expired before its first check).
+    const token = await batchToken(primary, '5s')
     expect((await check(app, { token })).json().valid).toBe(true)
     await waitFor('the token to expire', async () => ((await check(app, { token })).json().valid ? undefined : true))
     expect((await check(app, { token })).json().code).toBe('DR_TOKEN_REJECTED')
