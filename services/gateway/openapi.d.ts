@@ -296,6 +296,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/pairs/{secondary}/auto-failover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Turn automatic failover of this pair on or off
+         * @description Kept in the store, so every gateway sharing it sees it; off unless set. When on, a gateway fails the pair over by itself (createFailover, allow_data_loss false) only when the plan allows it, the primary has been unreachable for down_for from at least two vantage points outside its site (the gateway, the secondary agent, the secondary Vault: the primary agent's word alone is not enough), and no failover of the pair started within VAULT_DR_AUTO_FAILOVER_BLOCK (default 1h). A healthy or partitioned primary never fails over.
+         */
+        put: operations["setPairAutoFailover"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/pairs/{secondary}/dr-operation-token/ceremony": {
         parameters: {
             query?: never;
@@ -572,6 +592,49 @@ export interface components {
              */
             allow_data_loss: boolean;
         };
+        AutoFailoverBodyInput: {
+            /** @description Whether the gateway fails this pair over by itself when its primary site is lost */
+            enabled: boolean;
+            /**
+             * @description How long the primary must be unreachable from two vantage points outside its site (the gateway, the secondary agent, the secondary Vault)
+             * @default 60s
+             * @example 30s
+             */
+            down_for: string;
+        };
+        /**
+         * @example {
+         *       "to": "dc2"
+         *     }
+         */
+        CreateSwitchoverRequestInput: {
+            /**
+             * @description The DR secondary to promote
+             * @example dc2
+             */
+            to: string;
+            /**
+             * @description The DR primary to demote; default: the primary `to` streams from
+             * @example dc1
+             */
+            from?: string;
+            /**
+             * Format: uri
+             * @description Called (HTTPS POST, JSON {operation_id, kind, step, phase: "pre", clusters, from, to}) after the checks and before anything changes; any answer but 2xx, or none within VAULT_DR_HOOK_TIMEOUT_MS (default 10 s), stops the operation with nothing changed. Trusted CAs: the system roots, or the PEM file at VAULT_DR_HOOK_CACERT.
+             */
+            pre_hook_url?: string;
+            /**
+             * Format: uri
+             * @description Called (HTTPS POST, JSON as the pre-hook with phase "post" and the result) once the operation has done its work; a failure or a timeout is a warning in the result, not a failure.
+             */
+            post_hook_url?: string;
+            /**
+             * @description How long the promoted-to-be secondary may take, after the demote, to hold everything the old primary wrote (1s to 30m; default 60s); past it the old primary is promoted back and the operation fails, nothing lost
+             * @default 60s
+             * @example 60s
+             */
+            catch_up_timeout: string;
+        };
         CreateFailoverBodyInput: components["schemas"]["PlanFailoverBodyInput"];
         CreateRejoinBodyInput: {
             /**
@@ -671,39 +734,6 @@ export interface components {
              * @default false
              */
             allow_repoint: boolean;
-        };
-        /**
-         * @example {
-         *       "to": "dc2"
-         *     }
-         */
-        CreateSwitchoverRequestInput: {
-            /**
-             * @description The DR secondary to promote
-             * @example dc2
-             */
-            to: string;
-            /**
-             * @description The DR primary to demote; default: the primary `to` streams from
-             * @example dc1
-             */
-            from?: string;
-            /**
-             * Format: uri
-             * @description Called (HTTPS POST, JSON {operation_id, kind, step, phase: "pre", clusters, from, to}) after the checks and before anything changes; any answer but 2xx, or none within VAULT_DR_HOOK_TIMEOUT_MS (default 10 s), stops the operation with nothing changed. Trusted CAs: the system roots, or the PEM file at VAULT_DR_HOOK_CACERT.
-             */
-            pre_hook_url?: string;
-            /**
-             * Format: uri
-             * @description Called (HTTPS POST, JSON as the pre-hook with phase "post" and the result) once the operation has done its work; a failure or a timeout is a warning in the result, not a failure.
-             */
-            post_hook_url?: string;
-            /**
-             * @description How long the promoted-to-be secondary may take, after the demote, to hold everything the old primary wrote (1s to 30m; default 60s); past it the old primary is promoted back and the operation fails, nothing lost
-             * @default 60s
-             * @example 60s
-             */
-            catch_up_timeout: string;
         };
         PairCeremonyShareRequestInput: {
             /** @description One of the primary's unseal (or recovery) key shares; never echoed, logged or kept */
@@ -927,6 +957,14 @@ export interface components {
             previous_expires_at: string | null;
             primary_cluster_id: string | null;
         };
+        PairAutoFailover: {
+            enabled: boolean;
+            down_for: string;
+            /** @description When a gateway last started an automatic failover of it */
+            last_fired_at: string | null;
+            /** @description Until when no automatic failover of it may start: a failover of it started less than VAULT_DR_AUTO_FAILOVER_BLOCK ago */
+            blocked_until: string | null;
+        };
         Pair: {
             secondary: string;
             primary: string;
@@ -964,6 +1002,8 @@ export interface components {
             } | null;
             /** Format: date-time */
             checked_at: string;
+            /** @description Automatic failover of this pair (setPairAutoFailover); off unless set */
+            auto_failover?: components["schemas"]["PairAutoFailover"] | null;
         };
         PairList: {
             pairs: components["schemas"]["Pair"][];
@@ -1063,6 +1103,31 @@ export interface components {
             /** @description Every check, pass / warn / fail, with a fix */
             items: components["schemas"]["FailoverPlanItem"][];
             pair: components["schemas"]["Pair"];
+        };
+        SwitchoverCheck: {
+            name: string;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            /** @description OK, or the diagnosis */
+            code: string;
+            detail: string;
+            fix: string | null;
+        };
+        SwitchoverPlan: {
+            /** @description No check failed: createSwitchover with the same body would start */
+            ok: boolean;
+            from: string;
+            to: string;
+            /** @description Who follows `to` afterwards, re-pointed without a wipe: `from` first, then the other DR secondaries */
+            followers: {
+                cluster: string;
+                secondary_id: string;
+            }[];
+            /** @description The steps createSwitchover would run, in order */
+            steps: string[];
+            checks: components["schemas"]["SwitchoverCheck"][];
+            /** @description The plan in words, step by step */
+            what_happens: string[];
         };
         /** @enum {string} */
         OperationState: "pending" | "running" | "succeeded" | "failed" | "cancelled";
@@ -1190,31 +1255,6 @@ export interface components {
         };
         HandshakeList: {
             handshakes: components["schemas"]["Handshake"][];
-        };
-        SwitchoverCheck: {
-            name: string;
-            /** @enum {string} */
-            status: "pass" | "warn" | "fail";
-            /** @description OK, or the diagnosis */
-            code: string;
-            detail: string;
-            fix: string | null;
-        };
-        SwitchoverPlan: {
-            /** @description No check failed: createSwitchover with the same body would start */
-            ok: boolean;
-            from: string;
-            to: string;
-            /** @description Who follows `to` afterwards, re-pointed without a wipe: `from` first, then the other DR secondaries */
-            followers: {
-                cluster: string;
-                secondary_id: string;
-            }[];
-            /** @description The steps createSwitchover would run, in order */
-            steps: string[];
-            checks: components["schemas"]["SwitchoverCheck"][];
-            /** @description The plan in words, step by step */
-            what_happens: string[];
         };
         PairCeremonyProgress: {
             nonce: string;
@@ -2308,6 +2348,96 @@ export interface operations {
             };
             /** @description The pair does not stream (GATEWAY_ERR_PAIR_NOT_STREAMING) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setPairAutoFailover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The pair's secondary cluster, as registered */
+                secondary: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutoFailoverBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairAutoFailover"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -32,6 +32,11 @@ export const CLI_FIXES: Record<string, string> = {
   PRIMARY_ERR_SECONDARY_EXISTS:
     'Revoke the id first ("vault write sys/replication/dr/primary/revoke-secondary id=<id>" with the Vault CLI), or pass another --secondary-id.',
   GATEWAY_ERR_CANCELLED: 'Start a new handshake with "vault-dr handshake start" when ready.',
+  GATEWAY_ERR_OPERATION_NOT_FOUND: 'List the operations with "vault-dr operations list".',
+  GATEWAY_ERR_OPERATION_FINISHED:
+    'Only a pending or running operation can be cancelled; "vault-dr operations show <id>" shows how it ended.',
+  GATEWAY_ERR_CLUSTER_BUSY:
+    'Wait for the operation named above to finish ("vault-dr operations follow <id>") or cancel it ("vault-dr operations cancel <id>"); "vault-dr operations list --state running" lists the unfinished ones.',
 }
 
 // Node's and OpenSSL's names of an untrusted, expired or self-signed certificate, in codes and messages.

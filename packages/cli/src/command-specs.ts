@@ -17,6 +17,19 @@ export const OPTIONS = {
   'skip-check': { type: 'string', multiple: true },
   state: { type: 'string' },
   'max-lag-wals': { type: 'string' },
+  to: { type: 'string' },
+  from: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'catch-up-timeout': { type: 'string' },
+  'pre-hook-url': { type: 'string' },
+  'post-hook-url': { type: 'string' },
+  hold: { type: 'string' },
+  'check-interval': { type: 'string' },
+  'down-for': { type: 'string' },
+  'allow-data-loss': { type: 'boolean' },
+  kind: { type: 'string' },
+  cluster: { type: 'string' },
+  limit: { type: 'string' },
 } as const
 
 export type OptionName = keyof typeof OPTIONS
@@ -25,6 +38,9 @@ export type OptionName = keyof typeof OPTIONS
 export const GLOBAL_OPTIONS: readonly OptionName[] = ['json', 'help']
 
 export const HANDSHAKE_STATES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const
+export const OPERATION_KINDS = ['handshake', 'switchover', 'drill', 'failover', 'rejoin'] as const
+/** The options that take a duration, as the gateway reads them: a number and ms, s, m or h. */
+export const DURATION_OPTIONS = ['catch-up-timeout', 'hold', 'check-interval', 'down-for'] as const
 
 /** What each option's help says: the value it takes (none for a switch) and what it does. */
 export const OPTION_HELP: Record<OptionName, { value?: string; text: string }> = {
@@ -33,7 +49,7 @@ export const OPTION_HELP: Record<OptionName, { value?: string; text: string }> =
   },
   help: { text: 'this help' },
   version: { text: "the CLI's version" },
-  follow: { text: 'print each step as it happens until the handshake finishes' },
+  follow: { text: 'print each step as it happens until the handshake or operation finishes' },
   role: { value: 'primary|secondary', text: 'the role the cluster takes in DR replication' },
   'agent-url': {
     value: '<url>',
@@ -59,11 +75,41 @@ export const OPTION_HELP: Record<OptionName, { value?: string; text: string }> =
     text: 'kept for compatibility; changes nothing (a DR secondary of another primary cannot be activated again)',
   },
   'skip-check': { value: '<check>', text: 'skip one preflight check by its exact name; repeat for more (names below)' },
-  state: { value: HANDSHAKE_STATES.join('|'), text: 'only handshakes in this state' },
+  state: { value: HANDSHAKE_STATES.join('|'), text: 'only handshakes (or operations) in this state' },
   'max-lag-wals': {
     value: '<n>',
     text: 'the most WALs the secondary may be behind for the lag check to pass (default 100)',
   },
+  to: { value: '<secondary>', text: 'the DR secondary to promote to primary' },
+  from: { value: '<primary>', text: 'the DR primary to demote (default: the primary the secondary streams from)' },
+  'dry-run': { text: 'show the plan and its checks; change nothing' },
+  'catch-up-timeout': {
+    value: '<duration>',
+    text: 'how long the secondary may take after the demote to hold everything the primary wrote (1s to 30m; default 60s); past it the old primary is promoted back and the operation fails, nothing lost',
+  },
+  'pre-hook-url': {
+    value: '<url>',
+    text: 'HTTPS URL POSTed before anything changes; a failure or timeout stops the operation there',
+  },
+  'post-hook-url': { value: '<url>', text: 'HTTPS URL POSTed at the end; a failure is a warning' },
+  hold: {
+    value: '<duration>',
+    text: 'how long the secondary serves as primary before the switch back (1s to 1h), e.g. 5m',
+  },
+  'check-interval': {
+    value: '<duration>',
+    text: 'how often the hold checks the new primary accepts a write (1s to 5m; default 10s)',
+  },
+  'down-for': {
+    value: '<duration>',
+    text: 'how long the primary must have been unreachable from two vantage points (1s to 24h; default 30s)',
+  },
+  'allow-data-loss': {
+    text: 'fail over even when the estimated loss is unknown or above zero (the plan says what would be lost)',
+  },
+  kind: { value: OPERATION_KINDS.join('|'), text: 'only operations of this kind' },
+  cluster: { value: '<name>', text: 'only operations that touch this cluster' },
+  limit: { value: '<n>', text: 'at most this many, newest first (1 to 500; default 100)' },
 }
 
 export interface CommandSpec {
@@ -87,6 +133,12 @@ const PAIR_OPTIONS: readonly OptionName[] = [
   'allow-repoint',
   'skip-check',
 ]
+
+/** What a switchover and a drill both take. */
+const ROLE_CHANGE_OPTIONS: readonly OptionName[] = ['to', 'from', 'catch-up-timeout', 'pre-hook-url', 'post-hook-url']
+
+const FOLLOW_NOTE =
+  'Without --follow it prints the operation id and returns; "vault-dr operations follow <id>" attaches to it later. With --follow it exits 0 when the operation succeeds and 1 when it fails or is cancelled; Ctrl-C stops following only.'
 
 const HEALTH_NOTE =
   'Exits 1 when a cluster asked about is not healthy: its agent cannot be reached, refuses the gateway, is not trusted, or cannot read its Vault (each with its fix).'
@@ -183,7 +235,72 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'Exits 1 when the input ended before enough shares or on Ctrl-C, 3 when the secondary refused a share.',
     ],
   },
+  switchover: {
+    args: [],
+    options: [...ROLE_CHANGE_OPTIONS, 'dry-run', 'follow'],
+    required: ['to'],
+    summary: 'move the primary role to a DR secondary with nothing lost; the old primary follows it without a wipe',
+    notes: [
+      'With --dry-run it prints the plan (followers, steps, checks with their fixes) and exits 1 when a check fails.',
+      FOLLOW_NOTE,
+      'A cancellation ("vault-dr operations cancel <id>") before the demote stops it cleanly; after it, the switchover runs to a safe end.',
+    ],
+  },
+  drill: {
+    args: [],
+    options: [...ROLE_CHANGE_OPTIONS, 'hold', 'check-interval', 'follow'],
+    required: ['to', 'hold'],
+    summary: 'a DR drill: switch over to the secondary, hold while checking it serves, switch back; report RTO and RPO',
+    notes: [
+      FOLLOW_NOTE,
+      'Once finished, "vault-dr operations show <id>" prints its report: each leg\'s writes-refused window and WALs lost.',
+    ],
+  },
+  failover: {
+    args: [],
+    options: ['to', 'down-for', 'allow-data-loss', 'dry-run', 'follow'],
+    required: ['to'],
+    summary: "promote a DR secondary when its primary's site is lost; the old primary is fenced",
+    notes: [
+      'With --dry-run it prints every vantage point with since when it sees the primary so, the estimated data loss, the DR operation token it would use, the fencing, the followers, the steps and each item with its fix; it exits 1 when a failover would be refused.',
+      'Refused (exit 3, with the code, detail and fix) unless the primary is unreachable from two vantage points for longer than --down-for, or its agent says Vault is sealed or gone; a healthy primary calls for "vault-dr switchover"; an unknown or non-zero loss needs --allow-data-loss.',
+      FOLLOW_NOTE,
+    ],
+  },
+  rejoin: {
+    args: ['<old-primary>'],
+    options: ['follow'],
+    summary: 'make a fenced old primary a DR secondary of the primary a failover promoted, without a wipe',
+    notes: [
+      'It reports the WALs the old primary wrote that the new one never received. A failback is then "vault-dr switchover".',
+      FOLLOW_NOTE,
+    ],
+  },
+  'operations list': {
+    args: [],
+    options: ['kind', 'state', 'cluster', 'limit'],
+    summary: 'operations of every kind (handshakes too), newest first, each with the step it is at',
+  },
+  'operations show': {
+    args: ['<id>'],
+    options: [],
+    summary: 'one operation: its steps, error with its fix, and result (a drill: its report)',
+  },
+  'operations follow': {
+    args: ['<id>'],
+    options: [],
+    summary: 'attach to an operation and print its steps until it finishes (resumes if the stream drops)',
+    notes: ['Exits 0 when the operation succeeds, 1 when it fails or is cancelled. Ctrl-C stops following only.'],
+  },
+  'operations cancel': {
+    args: ['<id>'],
+    options: [],
+    summary: 'ask a pending or running operation to stop',
+    notes: [
+      'It stops at its next step and undoes what is safe to undo; past its point of no return (a switchover after the demote, a failover from the promote) it runs to a safe end and says why.',
+    ],
+  },
 }
 
 /** The command groups, for `vault-dr clusters` and `vault-dr handshake` without a subcommand. */
-export const GROUPS = ['clusters', 'handshake', 'pairs', 'dr-token'] as const
+export const GROUPS = ['clusters', 'handshake', 'pairs', 'dr-token', 'operations'] as const

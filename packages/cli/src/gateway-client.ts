@@ -2,6 +2,7 @@ import { loadEnv, pemFileVar } from '@vault-dr/core'
 import { createServiceClient } from '@vault-dr/core/service-client'
 import type { paths } from '@vault-dr/gateway/openapi'
 import { z } from 'zod'
+import { createEventsOpener, type OpenEvents } from './gateway-events.ts'
 
 const CliEnv = z.object({
   VAULT_DR_GATEWAY_ADDR: z
@@ -13,6 +14,13 @@ const CliEnv = z.object({
 })
 
 export type GatewayApi = ReturnType<typeof createGatewayClient>['api']
+
+/** What the operation commands use: the typed API, the event streams, and the address (for errors). */
+export interface Gateway {
+  api: GatewayApi
+  events: OpenEvents
+  baseUrl: string
+}
 
 /** The gateway's address and token come from the environment only: a token on a command line leaks into `ps`. */
 export function gatewayClientFromEnv(env: NodeJS.ProcessEnv) {
@@ -28,5 +36,9 @@ export function gatewayClientFromEnv(env: NodeJS.ProcessEnv) {
 const CALL_TIMEOUT_MS = 120_000
 
 export function createGatewayClient(baseUrl: string, token: string, caPem?: string) {
-  return { baseUrl, ...createServiceClient<paths>({ baseUrl, token, caPem, timeoutMs: CALL_TIMEOUT_MS }) }
+  return {
+    baseUrl,
+    ...createServiceClient<paths>({ baseUrl, token, caPem, timeoutMs: CALL_TIMEOUT_MS }),
+    events: createEventsOpener(baseUrl, token, caPem),
+  }
 }

@@ -3,10 +3,20 @@ import type { Readable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { ConfigError } from '@vault-dr/core'
 import { checkNames } from './check-names.ts'
-import { COMMANDS, GLOBAL_OPTIONS, GROUPS, HANDSHAKE_STATES, OPTIONS, type OptionName } from './command-specs.ts'
+import {
+  COMMANDS,
+  DURATION_OPTIONS,
+  GLOBAL_OPTIONS,
+  GROUPS,
+  HANDSHAKE_STATES,
+  OPERATION_KINDS,
+  OPTIONS,
+  type OptionName,
+} from './command-specs.ts'
 import { addCluster, clusterStatus, listClusters, removeCluster } from './commands/clusters.ts'
 import { rotateDrToken } from './commands/dr-token.ts'
 import { drTokenCeremony } from './commands/dr-token-ceremony.ts'
+import { planFailover, startFailover, startRejoin } from './commands/failovers.ts'
 import {
   cancelHandshake,
   followCommand,
@@ -15,9 +25,17 @@ import {
   showHandshake,
   startHandshake,
 } from './commands/handshakes.ts'
+import {
+  cancelOperation,
+  followOperationCommand,
+  listOperations,
+  type OperationQuery,
+  showOperation,
+} from './commands/operations.ts'
 import { listPairs, showPair } from './commands/pairs.ts'
+import { planSwitchover, startDrill, startSwitchover } from './commands/switchovers.ts'
 import { CliError, ExitCode } from './exit-codes.ts'
-import { type GatewayApi, gatewayClientFromEnv } from './gateway-client.ts'
+import { type Gateway, gatewayClientFromEnv } from './gateway-client.ts'
 import { gatewayUnreachable } from './gateway-unreachable.ts'
 import { commandHelp, groupHelp, USAGE, usageLine } from './help.ts'
 import { createOutput, type Output } from './output.ts'
@@ -138,7 +156,8 @@ async function run(argv: string[], env: NodeJS.ProcessEnv, out: Output, stdin: R
     throw new CliError({ code: err.code, detail: err.problems.join('; '), fix }, ExitCode.usage)
   }
   try {
-    return await dispatch(client.api, out, command, positionals[command.split(' ').length], values, env, stdin)
+    const gateway = { api: client.api, events: client.events, baseUrl: client.baseUrl }
+    return await dispatch(gateway, out, command, positionals[command.split(' ').length], values, env, stdin)
   } catch (err) {
     if (err instanceof CliError) throw err
     throw gatewayUnreachable(err, client.baseUrl)
@@ -165,10 +184,25 @@ function checkValues(command: string, v: Values): void {
   if (v['max-lag-wals'] !== undefined && !/^\d{1,10}$/.test(v['max-lag-wals'])) {
     throw usageError(`--max-lag-wals is a whole number of WALs, not "${v['max-lag-wals']}"`, command)
   }
+  for (const option of DURATION_OPTIONS) {
+    const value = v[option]
+    if (value !== undefined && !/^\d{1,6}(ms|s|m|h)$/.test(value)) {
+      throw usageError(`--${option} is a duration such as 90s, 5m or 1h, not "${value}"`, command)
+    }
+  }
+  if (v.kind !== undefined && !OPERATION_KINDS.includes(v.kind as (typeof OPERATION_KINDS)[number])) {
+    throw usageError(`--kind is one of ${OPERATION_KINDS.join(', ')}, not "${v.kind}"`, command)
+  }
+  if (v.limit !== undefined && !(/^\d{1,3}$/.test(v.limit) && Number(v.limit) >= 1 && Number(v.limit) <= 500)) {
+    throw usageError(`--limit is a whole number from 1 to 500, not "${v.limit}"`, command)
+  }
+  if (v['dry-run'] === true && v.follow === true) {
+    throw usageError('--dry-run changes nothing, so there is nothing to --follow: pass one of them', command)
+  }
 }
 
 async function dispatch(
-  api: GatewayApi,
+  gateway: Gateway,
   out: Output,
   command: string,
   arg: string | undefined,
@@ -176,6 +210,7 @@ async function dispatch(
   env: NodeJS.ProcessEnv,
   stdin: Readable,
 ): Promise<number> {
+  const { api } = gateway
   // commandOf has refused a missing argument or required option already.
   const given = (value: string | undefined) => value as string
   const pair = () => ({ primary: given(v.primary), secondary: given(v.secondary) })
@@ -224,7 +259,59 @@ async function dispatch(
       return rotateDrToken(api, out, given(arg))
     case 'dr-token ceremony':
       return drTokenCeremony(api, out, given(arg), stdin)
+    case 'switchover': {
+      const body = roleChangeBody(v)
+      return v['dry-run'] === true
+        ? planSwitchover(gateway, out, body)
+        : startSwitchover(gateway, out, body, v.follow === true)
+    }
+    case 'drill': {
+      const body = {
+        ...roleChangeBody(v),
+        hold: given(v.hold),
+        ...(v['check-interval'] === undefined ? {} : { check_interval: v['check-interval'] }),
+      }
+      return startDrill(gateway, out, body, v.follow === true)
+    }
+    case 'failover': {
+      const body = {
+        to: given(v.to),
+        ...(v['down-for'] === undefined ? {} : { down_for: v['down-for'] }),
+        allow_data_loss: v['allow-data-loss'] === true,
+      }
+      return v['dry-run'] === true
+        ? planFailover(gateway, out, body)
+        : startFailover(gateway, out, body, v.follow === true)
+    }
+    case 'rejoin':
+      return startRejoin(gateway, out, given(arg), v.follow === true)
+    case 'operations list': {
+      const query: OperationQuery = {
+        ...(v.kind === undefined ? {} : { kind: v.kind as NonNullable<OperationQuery['kind']> }),
+        ...(v.state === undefined ? {} : { state: v.state as NonNullable<OperationQuery['state']> }),
+        ...(v.cluster === undefined ? {} : { cluster: v.cluster }),
+        ...(v.limit === undefined ? {} : { limit: Number(v.limit) }),
+      }
+      return listOperations(gateway, out, query)
+    }
+    case 'operations show':
+      return showOperation(gateway, out, given(arg))
+    case 'operations follow':
+      return followOperationCommand(gateway, out, given(arg))
+    case 'operations cancel':
+      return cancelOperation(gateway, out, given(arg))
     default:
       throw usageError(`unknown command "${command}"`)
+  }
+}
+
+/** The body of a switchover, and the part of a drill's it shares. */
+function roleChangeBody(v: Values) {
+  return {
+    to: v.to as string,
+    ...(v.from === undefined ? {} : { from: v.from }),
+    ...(v['catch-up-timeout'] === undefined ? {} : { catch_up_timeout: v['catch-up-timeout'] }),
+    ...(v['pre-hook-url'] === undefined ? {} : { pre_hook_url: v['pre-hook-url'] }),
+    ...(v['post-hook-url'] === undefined ? {} : { post_hook_url: v['post-hook-url'] }),
   }
 }

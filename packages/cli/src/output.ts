@@ -60,20 +60,25 @@ export function expectOk(answer: Answer<unknown>): void {
 }
 
 function problemError(answer: Answer<unknown>): CliError {
-  const p = (answer.error ?? {}) as Problem
-  const code = p.code ?? `HTTP_${answer.response.status}`
-  const detail = p.detail ?? `the gateway answered HTTP ${answer.response.status}`
+  return problemOf(answer.response.status, answer.error)
+}
+
+/** The CliError of a gateway answer that is not ok: its status and problem+json body (undefined if it had none). */
+export function problemOf(status: number, problem: unknown): CliError {
+  const p = (problem ?? {}) as Problem
+  const code = p.code ?? `HTTP_${status}`
+  const detail = p.detail ?? `the gateway answered HTTP ${status}`
   const report: ErrorReport = {
     code,
     detail,
     fix: cliFix(code, p.fix, `${p.upstream?.code ?? ''} ${detail}`),
     ...(p.title === undefined ? {} : { title: p.title }),
-    status: answer.response.status,
+    status,
     ...(p.instance === undefined ? {} : { instance: p.instance }),
     ...(p.errors === undefined ? {} : { errors: p.errors }),
     ...(p.upstream === undefined ? {} : { upstream: p.upstream }),
   }
-  return new CliError(report, answer.response.status >= 500 ? ExitCode.unavailable : ExitCode.refused)
+  return new CliError(report, status >= 500 ? ExitCode.unavailable : ExitCode.refused)
 }
 
 /** Left-aligned columns, the width of their widest cell. */

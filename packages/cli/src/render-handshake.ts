@@ -35,13 +35,14 @@ export function renderHandshake(h: Handshake): string {
   return lines.join('\n')
 }
 
-export function renderStep(step: Handshake['steps'][number]): string {
+/** One step on a line; `width` aligns the names (the longest name of the operation's plan). */
+export function renderStep(step: components['schemas']['OperationStep'], width = 19): string {
   const seconds =
     step.started_at && step.finished_at
       ? `${((Date.parse(step.finished_at) - Date.parse(step.started_at)) / 1000).toFixed(1)}s`
       : ''
   const detail = step.error ? `${step.error.code}: ${step.error.detail}` : (step.detail ?? '')
-  return `${STEP_MARK[step.status] ?? '?'} ${step.name.padEnd(19)} ${seconds.padStart(6)}  ${detail}`.trimEnd()
+  return `${STEP_MARK[step.status] ?? '?'} ${step.name.padEnd(width)} ${seconds.padStart(6)}  ${detail}`.trimEnd()
 }
 
 /** The checks as a table, then the fix of each failure and each warning (a warning does not stop a handshake). */

@@ -9,6 +9,7 @@ import type { GatewayConfig } from './config.ts'
 import { createCeremonyService } from './dr-operation-tokens/ceremony.service.ts'
 import { createDrTokenCustody, type TokenCustody } from './dr-operation-tokens/token-custody.ts'
 import { createEngine, type GatewayKind } from './engine.ts'
+import { autoFailoverWatcher } from './failovers/auto-failover-start.ts'
 import { failoverKinds } from './failovers/failover-kinds.ts'
 import { createFailoverPlanner, type FailoverPlanner, observePairFor } from './failovers/failover-planner.ts'
 import { createFenceKeeper } from './failovers/fence-keeper.ts'
@@ -136,6 +137,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     statusTimeoutMs: settings.fleetTimeoutMs,
     tokenMinRemainingS: pairSettings.drTokenMinRemainingS,
     observe: observePairFor(history, now),
+    autoFailoverBlockMs: pairSettings.autoFailoverBlockMs,
   })
   const planner = createFailoverPlanner({
     pairs,
@@ -181,6 +183,20 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     log: app.log.child({ component: 'fences' }),
     intervalMs: pairSettings.fenceCheckMs,
   })
+  const autoFailover = autoFailoverWatcher({
+    store,
+    clusters,
+    agents,
+    operations,
+    settings,
+    custody,
+    planner,
+    box,
+    now,
+    log: app.log.child({ component: 'auto-failover' }),
+    blockMs: pairSettings.autoFailoverBlockMs,
+    intervalMs: pairSettings.fenceCheckMs,
+  })
 
   await app.register(
     async (v1) => {
@@ -211,6 +227,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
         await runner.start()
         upkeep = startPairsUpkeep(pairs, pairSettings.upkeepMs, app.log.child({ component: 'pairs' }))
         fences.start()
+        autoFailover?.start()
       },
       onMismatch: () => app.log.error({ code: GatewayErrors.storeKeyMismatch.code }, STORE_KEY_HELP),
     })
@@ -218,6 +235,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   app.addHook('preClose', async () => streams.closeAll())
   app.addHook('onClose', async () => {
     keyGate?.stop()
+    await autoFailover?.stop()
     await fences.stop()
     await upkeep?.stop()
     await runner.stop()

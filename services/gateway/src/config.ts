@@ -76,6 +76,8 @@ const GatewayEnv = z.object({
   VAULT_DR_PAIRS_UPKEEP_MS: msVar(60_000),
   /** How often the gateway looks for a fenced old primary whose agent answers again, to demote it. */
   VAULT_DR_FENCE_CHECK_MS: msVar(5_000),
+  /** After a failover of a pair, how long no automatic failover of it may start (anti-flap). */
+  VAULT_DR_AUTO_FAILOVER_BLOCK: TokenTtl.default('1h'),
 })
 
 /** What no single variable can say: combinations that cannot work, refused at start with the variables named. */
@@ -110,8 +112,10 @@ export interface PairsSettings {
   drTokenTtl: string | undefined
   drTokenMinRemainingS: number
   upkeepMs: number
-  /** VAULT_DR_FENCE_CHECK_MS */
+  /** VAULT_DR_FENCE_CHECK_MS: also how often the automatic failover watcher looks at its pairs */
   fenceCheckMs: number
+  /** VAULT_DR_AUTO_FAILOVER_BLOCK, in ms */
+  autoFailoverBlockMs: number
 }
 
 export interface GatewayConfig extends ServiceSettings {
@@ -159,6 +163,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       drTokenMinRemainingS: ttlSeconds(parsed.VAULT_DR_OPERATION_TOKEN_MIN_REMAINING),
       upkeepMs: parsed.VAULT_DR_PAIRS_UPKEEP_MS,
       fenceCheckMs: parsed.VAULT_DR_FENCE_CHECK_MS,
+      autoFailoverBlockMs: ttlSeconds(parsed.VAULT_DR_AUTO_FAILOVER_BLOCK) * 1000,
     },
   }
 }

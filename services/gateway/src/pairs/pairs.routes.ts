@@ -1,6 +1,15 @@
-import { problemResponse, problemResponses } from '@vault-dr/core'
+import { bodyProblemResponses, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { Pair, PairList, PairParams, PairReadiness, ReadinessQuery, RotateResult } from './pairs.schemas.ts'
+import { AutoFailoverBody } from './pair-auto-failover.ts'
+import {
+  AutoFailoverView,
+  Pair,
+  PairList,
+  PairParams,
+  PairReadiness,
+  ReadinessQuery,
+  RotateResult,
+} from './pairs.schemas.ts'
 import type { PairsService } from './pairs.service.ts'
 
 const pairNotFound = problemResponse('No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND)')
@@ -80,5 +89,26 @@ export const pairsRoutes: FastifyPluginAsyncZod<{ pairs: PairsService }> = async
       },
     },
     async (request) => pairs.rotate(request.params.secondary),
+  )
+
+  app.put(
+    '/pairs/:secondary/auto-failover',
+    {
+      schema: {
+        operationId: 'setPairAutoFailover',
+        tags: ['pairs'],
+        summary: 'Turn automatic failover of this pair on or off',
+        description:
+          'Kept in the store, so every gateway sharing it sees it; off unless set. When on, a gateway fails the pair ' +
+          'over by itself (createFailover, allow_data_loss false) only when the plan allows it, the primary has been ' +
+          'unreachable for down_for from at least two vantage points outside its site (the gateway, the secondary ' +
+          "agent, the secondary Vault: the primary agent's word alone is not enough), and no failover of the pair " +
+          'started within VAULT_DR_AUTO_FAILOVER_BLOCK (default 1h). A healthy or partitioned primary never fails over.',
+        params: PairParams,
+        body: AutoFailoverBody,
+        response: { 200: AutoFailoverView, 404: pairNotFound, ...problemResponses, ...bodyProblemResponses },
+      },
+    },
+    async (request) => pairs.setAutoFailover(request.params.secondary, request.body),
   )
 }

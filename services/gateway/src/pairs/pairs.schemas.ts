@@ -35,6 +35,21 @@ export const DrTokenView = z
   })
   .meta({ id: 'DrOperationTokenInfo' })
 
+export const AutoFailoverView = z
+  .object({
+    enabled: z.boolean(),
+    down_for: z.string(),
+    last_fired_at: z.iso.datetime().nullable().describe('When a gateway last started an automatic failover of it'),
+    blocked_until: z.iso
+      .datetime()
+      .nullable()
+      .describe(
+        'Until when no automatic failover of it may start: a failover of it started less than VAULT_DR_AUTO_FAILOVER_BLOCK ago',
+      ),
+  })
+  .meta({ id: 'PairAutoFailover' })
+export type AutoFailoverView = z.infer<typeof AutoFailoverView>
+
 export const Pair = z
   .object({
     secondary: z.string(),
@@ -64,6 +79,9 @@ export const Pair = z
       .nullable()
       .describe("The token of the secondary's last key-share ceremony (no TTL), never the token itself"),
     checked_at: z.iso.datetime(),
+    auto_failover: AutoFailoverView.nullable()
+      .optional()
+      .describe('Automatic failover of this pair (setPairAutoFailover); off unless set'),
   })
   .meta({ id: 'Pair' })
 export type Pair = z.infer<typeof Pair>

@@ -7,9 +7,11 @@ import { GatewayErrors } from '../gateway-errors.ts'
 import type { PairMetrics } from '../metrics/gateway-metrics.ts'
 import type { PairedSecondary, Store, StoredCluster, StoredDrToken } from '../store/store.ts'
 import { raceAbort } from '../util/abort.ts'
+import { type AutoFailoverBody, autoFailoverView, readAutoFailover, writeAutoFailover } from './pair-auto-failover.ts'
 import { pairChecks, type ReadinessSettings } from './pair-readiness.ts'
 import { pairView, type Side } from './pair-view.ts'
 import type { Pair, PairCheck, PairReadiness, TokenCheckView } from './pairs.schemas.ts'
+import { DEFAULT_AUTO_FAILOVER_BLOCK_MS } from './pairs-defaults.ts'
 import { PairsErrors } from './pairs-errors.ts'
 import { primaryNodesCheck } from './primary-nodes.ts'
 
@@ -26,6 +28,8 @@ export interface PairsServiceDeps {
   tokenMinRemainingS: number
   /** Told of every pair view read (the failover's vantage history keeps what it saw). */
   observe?: (pair: Pair) => void
+  /** VAULT_DR_AUTO_FAILOVER_BLOCK in ms: how long after a failover of a pair no automatic one may start. */
+  autoFailoverBlockMs?: number
 }
 
 /** A pair as the store knows it: both clusters still registered with their roles. */
@@ -122,7 +126,14 @@ export function createPairsService(deps: PairsServiceDeps) {
     )
     metrics.observePair(pair)
     deps.observe?.(pair)
+    pair.auto_failover = await autoFailoverOf(p.names.secondary)
     return { pair, token, secondaryStatus: 'status' in secondary ? secondary.status : undefined }
+  }
+
+  /** The pair's automatic failover setting and window; null when the store cannot say (no operations journal). */
+  async function autoFailoverOf(secondary: string) {
+    const blockMs = deps.autoFailoverBlockMs ?? DEFAULT_AUTO_FAILOVER_BLOCK_MS
+    return autoFailoverView(store, secondary, blockMs, now()).catch(() => null)
   }
 
   /**
@@ -238,6 +249,18 @@ export function createPairsService(deps: PairsServiceDeps) {
     },
     async get(secondary: string): Promise<Pair> {
       return (await view(await resolve(secondary))).pair
+    },
+    /** Turns the pair's automatic failover on or off (kept in the store: every gateway sharing it sees it). */
+    async setAutoFailover(secondary: string, body: AutoFailoverBody) {
+      await resolve(secondary)
+      const before = await readAutoFailover(store, secondary)
+      await writeAutoFailover(store, secondary, {
+        enabled: body.enabled,
+        down_for: body.down_for,
+        last_fired_at: before.last_fired_at,
+        updated_at: new Date(now()).toISOString(),
+      })
+      return autoFailoverView(store, secondary, deps.autoFailoverBlockMs ?? DEFAULT_AUTO_FAILOVER_BLOCK_MS, now())
     },
     async readiness(secondary: string, maxLagWals: number): Promise<PairReadiness> {
       return readinessOf(await resolve(secondary), maxLagWals)

@@ -1,0 +1,53 @@
+import type { components } from '@vault-dr/gateway/openapi'
+import { ExitCode } from '../exit-codes.ts'
+import { followCommand } from '../follow-operation.ts'
+import type { Gateway } from '../gateway-client.ts'
+import { expectData, type Output } from '../output.ts'
+import { type Operation, renderOperation, renderOperationList, subjectLine } from '../render-operation.ts'
+
+export type OperationQuery = {
+  kind?: components['schemas']['OperationKind']
+  state?: components['schemas']['OperationState']
+  cluster?: string
+  limit?: number
+}
+
+export async function listOperations(gw: Gateway, out: Output, query: OperationQuery) {
+  const { operations } = expectData(await gw.api.GET('/v1/operations', { params: { query } }))
+  out.out(out.json ? JSON.stringify(operations) : renderOperationList(operations))
+  return ExitCode.ok
+}
+
+export async function showOperation(gw: Gateway, out: Output, id: string) {
+  const op = expectData(await gw.api.GET('/v1/operations/{id}', { params: { path: { id } } }))
+  out.out(out.json ? JSON.stringify(op) : renderOperation(op))
+  return ExitCode.ok
+}
+
+export async function cancelOperation(gw: Gateway, out: Output, id: string) {
+  const op = expectData(await gw.api.POST('/v1/operations/{id}/cancel', { params: { path: { id } } }))
+  if (out.json) {
+    out.out(JSON.stringify(op))
+    return ExitCode.ok
+  }
+  out.out(`${op.kind} ${op.id}: cancel requested (state ${op.state})`)
+  if (!['succeeded', 'failed', 'cancelled'].includes(op.state)) {
+    out.out(`  it stops at its next step, or runs to a safe end if past its point of no return`)
+    out.out(`  see where it stops: vault-dr operations follow ${op.id}`)
+  }
+  return ExitCode.ok
+}
+
+export const followOperationCommand = (gw: Gateway, out: Output, id: string) =>
+  followCommand(gw.events, out, id, { baseUrl: gw.baseUrl })
+
+/** After creating an operation: follow it, or print its id and how to follow it. */
+export async function startedOperation(gw: Gateway, out: Output, op: Operation, follow: boolean) {
+  if (follow) return followOperationCommand(gw, out, op.id)
+  out.out(
+    out.json
+      ? JSON.stringify(op)
+      : `${op.kind} ${op.id} ${op.state}: ${subjectLine(op)}\nfollow it with: vault-dr operations follow ${op.id}`,
+  )
+  return ExitCode.ok
+}

@@ -1,0 +1,43 @@
+import type { components } from '@vault-dr/gateway/openapi'
+import { ExitCode } from '../exit-codes.ts'
+import type { Gateway } from '../gateway-client.ts'
+import { expectData, type Output } from '../output.ts'
+import { renderCheckTable } from '../render-operation.ts'
+import { startedOperation } from './operations.ts'
+
+// The gateway fills in the defaults (catch_up_timeout, check_interval); the generated input types mark them required.
+type SwitchoverBody = Omit<components['schemas']['CreateSwitchoverRequestInput'], 'catch_up_timeout'> & {
+  catch_up_timeout?: string
+}
+type DrillBody = SwitchoverBody & { hold: string; check_interval?: string }
+type Sent<T> = T & { catch_up_timeout: string }
+type SwitchoverPlan = components['schemas']['SwitchoverPlan']
+
+/** `switchover --dry-run`: the plan and its checks, nothing changed; exits 1 when a check fails. */
+export async function planSwitchover(gw: Gateway, out: Output, body: SwitchoverBody) {
+  const plan = expectData(await gw.api.POST('/v1/switchovers/plan', { body: body as Sent<SwitchoverBody> }))
+  out.out(out.json ? JSON.stringify(plan) : renderSwitchoverPlan(plan))
+  return plan.ok ? ExitCode.ok : ExitCode.failed
+}
+
+export function renderSwitchoverPlan(plan: SwitchoverPlan): string {
+  const lines = [`switchover plan: ${plan.from} → ${plan.to} (dry run, nothing changed)`]
+  lines.push(
+    `followers of ${plan.to} afterwards: ${plan.followers.map((f) => `${f.cluster} (id ${f.secondary_id})`).join(', ') || 'none'}`,
+  )
+  lines.push('steps:', ...plan.steps.map((s, i) => `  ${i + 1}. ${s}`))
+  lines.push('what happens:', ...plan.what_happens.map((w) => `  - ${w}`))
+  lines.push(renderCheckTable(plan.checks))
+  lines.push(plan.ok ? 'the switchover would start' : 'the switchover would be refused: a check failed')
+  return lines.join('\n')
+}
+
+export async function startSwitchover(gw: Gateway, out: Output, body: SwitchoverBody, follow: boolean) {
+  const op = expectData(await gw.api.POST('/v1/switchovers', { body: body as Sent<SwitchoverBody> }))
+  return startedOperation(gw, out, op, follow)
+}
+
+export async function startDrill(gw: Gateway, out: Output, body: DrillBody, follow: boolean) {
+  const op = expectData(await gw.api.POST('/v1/drills', { body: body as Sent<DrillBody> & { check_interval: string } }))
+  return startedOperation(gw, out, op, follow)
+}

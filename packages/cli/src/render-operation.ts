@@ -1,0 +1,110 @@
+import type { components } from '@vault-dr/gateway/openapi'
+import { checkFix } from './cli-fixes.ts'
+import { table } from './output.ts'
+import { renderError, renderStep } from './render-handshake.ts'
+
+export type Operation = components['schemas']['Operation']
+type Check = { name: string; status: string; code: string; detail: string; fix: string | null }
+/** A drill's result.report (the gateway's DrillReport; the operation's result is an open object in the API). */
+export interface DrillReport {
+  legs: Array<{ from: string; to: string; rto_ms: number | null; rpo_wals: number | null }>
+  hold: {
+    started_at: string
+    until: string
+    checks: number
+    refused: number
+    ended_at: string | null
+    cut_short: boolean
+  } | null
+  warnings: string[]
+  checks_warned: Check[]
+  started_at: string | null
+  ended_at: string | null
+}
+
+const CHECK_MARK: Record<string, string> = { pass: '✔', warn: '!', fail: '✘', skipped: '-' }
+const text = (value: unknown) => (typeof value === 'string' ? value : '?')
+
+/** Who the operation is about, in a few words: "dc1 → dc2", "dc1 rejoins dc2". */
+export function subjectLine(op: Operation): string {
+  const s = op.subject
+  if (op.kind === 'handshake') return `${text(s.primary)} → ${text(s.secondary)}`
+  if (op.kind === 'rejoin') return `${text(s.cluster)} rejoins ${text(s.primary)}`
+  const hold = op.kind === 'drill' ? ` and back after ${text(s.hold)}` : ''
+  return `${text(s.from)} → ${text(s.to)}${hold}`
+}
+
+export function renderOperation(op: Operation): string {
+  const lines = [
+    `${op.kind} ${op.id}: ${subjectLine(op)}: ${op.state}${op.cancel_requested ? ' (cancel requested)' : ''}`,
+  ]
+  for (const step of op.steps) lines.push(`  ${renderStep(step, stepWidth(op))}`)
+  if (op.error) lines.push(...renderError(op.error))
+  lines.push(...resultLines(op))
+  return lines.join('\n')
+}
+
+/** The width that aligns an operation's step names. */
+export const stepWidth = (op: Operation) => Math.max(19, ...op.steps.map((s) => s.name.length))
+
+/** The outcome line printed when a followed operation finishes, with its error and result. */
+export function renderOutcome(op: Operation): string {
+  const lines = [`${op.kind} ${op.id} ${op.state}`]
+  if (op.error) lines.push(...renderError(op.error))
+  lines.push(...resultLines(op))
+  return lines.join('\n')
+}
+
+/** What a role change measured (writes refused, WALs lost), its warnings, and a drill's report. */
+export function resultLines(op: Operation): string[] {
+  const r = op.result
+  if (r === null) return []
+  const report = r.report as DrillReport | undefined
+  // A drill's report gives both legs; its top-level figures are the first leg's.
+  if (report !== undefined) return renderDrillReport(report)
+  const lines: string[] = []
+  if (typeof r.write_unavailable_ms === 'number') lines.push(`  writes refused for ${r.write_unavailable_ms} ms`)
+  if (typeof r.wals_lost === 'number') lines.push(`  WALs lost: ${r.wals_lost}`)
+  for (const w of (r.warnings as string[] | undefined) ?? []) lines.push(`  warning: ${w}`)
+  return lines
+}
+
+export function renderDrillReport(report: DrillReport): string[] {
+  const lines = [`  drill report (${report.started_at ?? '?'} to ${report.ended_at ?? '?'})`]
+  for (const [i, leg] of report.legs.entries()) {
+    const rto = leg.rto_ms === null ? 'unknown' : `${leg.rto_ms} ms`
+    const rpo = leg.rpo_wals === null ? 'unknown' : String(leg.rpo_wals)
+    lines.push(`    leg ${i + 1} ${leg.from} → ${leg.to}: writes refused ${rto} (RTO), WALs lost ${rpo} (RPO)`)
+  }
+  if (report.hold !== null) {
+    const h = report.hold
+    const short = h.cut_short ? ', cut short by a cancellation' : ''
+    lines.push(
+      `    hold ${h.started_at} to ${h.ended_at ?? h.until}: ${h.checks} write checks, ${h.refused} refused${short}`,
+    )
+  }
+  for (const c of report.checks_warned) lines.push(`    check warned: ${c.name} ${c.code}: ${c.detail}`)
+  for (const w of report.warnings) lines.push(`    warning: ${w}`)
+  return lines
+}
+
+/** Checks or plan items as a table, then the fix of each that warned or failed. */
+export function renderCheckTable(checks: readonly Check[], first = 'CHECK'): string {
+  const rows = [['', first, 'CODE', 'DETAIL']]
+  for (const c of checks) rows.push([CHECK_MARK[c.status] ?? '?', c.name, c.code, c.detail])
+  const fixes = checks.flatMap((c) => {
+    if (c.status === 'pass') return []
+    const fix = checkFix(c)
+    return fix ? [`fix (${c.name}${c.status === 'warn' ? ', warning' : ''}): ${fix}`] : []
+  })
+  return [table(rows), ...fixes].join('\n')
+}
+
+export function renderOperationList(ops: readonly Operation[]): string {
+  const rows = [['ID', 'KIND', 'STATE', 'CLUSTERS', 'STEP', 'CREATED']]
+  for (const op of ops) {
+    const current = op.steps.find((s) => s.status === 'running' || s.status === 'failed') ?? op.steps.at(-1)
+    rows.push([op.id, op.kind, op.state, op.clusters.join(','), current?.name ?? '-', op.created_at])
+  }
+  return table(rows)
+}

@@ -1,0 +1,353 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { CliError } from '../src/exit-codes.ts'
+import { followOperation } from '../src/follow-operation.ts'
+import { runCli } from '../src/main.ts'
+import { createOutput } from '../src/output.ts'
+import { json, type Operation, operation, opStep, type RawRoute, sse, startRawGateway } from './operation-fixtures.ts'
+import { capture } from './stand-in-gateway.ts'
+
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+describe('operation commands: arguments refused before the gateway is asked (exit 2)', () => {
+  it.each([
+    [['switchover'], '--to is required'],
+    [['switchover', '--to', 'dc2', '--hold', '5m'], '"switchover" does not take --hold'],
+    [['switchover', '--to', 'dc2', '--catch-up-timeout', 'soon'], '--catch-up-timeout is a duration such as 90s'],
+    [['switchover', '--to', 'dc2', '--dry-run', '--follow'], '--dry-run changes nothing'],
+    [['drill', '--to', 'dc2'], '--hold is required'],
+    [['drill', '--to', 'dc2', '--hold', '5 minutes'], '--hold is a duration such as 90s, 5m or 1h, not "5 minutes"'],
+    [['failover', '--to', 'dc2', '--down-for', '30'], '--down-for is a duration'],
+    [['failover', '--to', 'dc2', '--hold', '1s'], '"failover" does not take --hold'],
+    [['rejoin'], '<old-primary> is required'],
+    [['rejoin', 'dc1', 'dc2'], 'does not take the argument dc2'],
+    [['operations', 'list', '--kind', 'backup'], '--kind is one of handshake, switchover, drill, failover, rejoin'],
+    [['operations', 'list', '--limit', '0'], '--limit is a whole number from 1 to 500, not "0"'],
+    [['operations', 'list', '--state', 'done'], '--state is one of'],
+    [['operations', 'show'], '<id> is required'],
+    [['operations'], '"operations" needs a command'],
+  ])('%j: %s', async (argv, message) => {
+    const io = capture()
+    expect(await runCli(argv, { VAULT_DR_API_TOKEN: 't', VAULT_DR_GATEWAY_ADDR: 'http://127.0.0.1:9' })).toBe(2)
+    expect(io.err()).toContain(message)
+    expect(io.out()).toBe('')
+  })
+})
+
+const SWITCH_PLAN = {
+  ok: false,
+  from: 'dc1',
+  to: 'dc2',
+  followers: [{ cluster: 'dc1', secondary_id: 'dc1' }],
+  steps: ['preflight', 'demote_primary', 'wait_caught_up'],
+  checks: [
+    { name: 'both_up', status: 'pass', code: 'OK', detail: 'both answer', fix: null },
+    { name: 'dr_token', status: 'fail', code: 'NO_DR_TOKEN', detail: 'no DR operation token', fix: 'rotate one' },
+  ],
+  what_happens: ['dc1 is demoted'],
+}
+
+const FAILOVER_PLAN = {
+  primary: 'dc1',
+  secondary: 'dc2',
+  allowed: false,
+  refusal: { code: 'PRIMARY_HEALTHY', detail: 'dc1 answers and takes writes', fix: 'Use a switchover.' },
+  primary_verdict: 'healthy',
+  vantage_points: [
+    { point: 'gateway_to_primary_agent', reaches: true, since: '2026-12-04T09:00:00.000Z', detail: 'answers' },
+    { point: 'secondary_vault_stream', reaches: null, since: '2026-12-04T09:30:00.000Z', detail: 'no heartbeat yet' },
+  ],
+  data_loss: {
+    wals: 0,
+    primary_last_wal: 41,
+    secondary_last_remote_wal: 41,
+    comparison_age_s: 2,
+    detail: 'dc2 has every WAL',
+  },
+  dr_operation_token: {
+    source: 'kept',
+    kept: {
+      issued_at: '2026-12-04T09:00:00.000Z',
+      expires_at: '2026-12-04T17:00:00.000Z',
+      rotate_at: '2026-12-04T13:00:00.000Z',
+      remaining_s: 25_000,
+      previous_expires_at: null,
+      primary_cluster_id: 'c1',
+    },
+    ceremony_created_at: null,
+  },
+  followers: ['dc3'],
+  fencing: ['dc1 recorded as fenced at the next epoch'],
+  steps: ['preflight', 'promote_secondary', 'fence_old_primary'],
+  items: [
+    {
+      name: 'primary_down',
+      status: 'fail',
+      code: 'PRIMARY_HEALTHY',
+      detail: 'dc1 is healthy',
+      fix: 'Use a switchover.',
+    },
+    { name: 'data_loss', status: 'pass', code: 'OK', detail: 'none', fix: null },
+    { name: 'dr_token', status: 'warn', code: 'DR_TOKEN_SHORT', detail: 'expires soon', fix: 'Rotate it.' },
+  ],
+  pair: {},
+}
+
+describe('operation commands against a stand-in gateway', () => {
+  const routes: Record<string, RawRoute> = {}
+  let gateway: Awaited<ReturnType<typeof startRawGateway>>
+  beforeAll(async () => {
+    gateway = await startRawGateway(routes)
+  })
+  afterAll(() => gateway.close())
+  beforeEach(() => {
+    gateway.seen.length = 0
+    for (const key of Object.keys(routes)) delete routes[key]
+  })
+
+  it('switchover --dry-run posts the plan request with the options and prints steps, checks and fixes; exit 1 when a check fails', async () => {
+    routes['POST /v1/switchovers/plan'] = (_, res) => json(res, 200, SWITCH_PLAN)
+    const io = capture()
+    const argv = ['switchover', '--to', 'dc2', '--from', 'dc1', '--catch-up-timeout', '90s', '--dry-run']
+    expect(await runCli(argv, gateway.env)).toBe(1)
+    expect(gateway.seen[0]?.body).toEqual({ to: 'dc2', from: 'dc1', catch_up_timeout: '90s' })
+    const text = io.out()
+    expect(text).toContain('switchover plan: dc1 → dc2 (dry run, nothing changed)')
+    expect(text).toContain('2. demote_primary')
+    expect(text).toMatch(/✘\s+dr_token\s+NO_DR_TOKEN/)
+    expect(text).toContain('fix (dr_token): rotate one')
+    expect(text).toContain('the switchover would be refused')
+    routes['POST /v1/switchovers/plan'] = (_, res) => json(res, 200, { ...SWITCH_PLAN, ok: true, checks: [] })
+    expect(await runCli([...argv, '--json'], gateway.env)).toBe(0)
+  })
+
+  it('switchover without --follow prints the id and how to follow it; hooks go in the body', async () => {
+    routes['POST /v1/switchovers'] = (_, res) => json(res, 202, operation())
+    const io = capture()
+    const argv = ['switchover', '--to', 'dc2', '--pre-hook-url', 'https://hooks.example/pre']
+    expect(await runCli(argv, gateway.env)).toBe(0)
+    expect(gateway.seen[0]?.body).toEqual({ to: 'dc2', pre_hook_url: 'https://hooks.example/pre' })
+    expect(io.out()).toBe('switchover op-1 pending: dc1 → dc2\nfollow it with: vault-dr operations follow op-1\n')
+  })
+
+  it('switchover --follow prints each step once from the event stream, resumes after a drop with Last-Event-ID, exit 0', async () => {
+    const running = operation({
+      state: 'running',
+      steps: [opStep('preflight', 'running'), opStep('demote_primary', 'pending')],
+    })
+    const done = operation({
+      state: 'succeeded',
+      steps: [opStep('preflight', 'succeeded', 'checks passed'), opStep('demote_primary', 'succeeded', 'demoted')],
+      result: { write_unavailable_ms: 812, wals_lost: 0, warnings: [] },
+    })
+    routes['POST /v1/switchovers'] = (_, res) => json(res, 202, operation())
+    let connections = 0
+    routes['GET /v1/operations/op-1/events'] = (req, res) => {
+      connections++
+      if (connections === 1) {
+        // The stream drops after two events, before the operation finishes.
+        sse(
+          res,
+          [
+            { event: 'snapshot', data: running },
+            {
+              id: 3,
+              event: 'step',
+              data: { operation_id: 'op-1', step: opStep('preflight', 'succeeded', 'checks passed') },
+            },
+            { id: 4, event: 'note', data: { operation_id: 'op-1', warning: 'dc3 lags' } },
+          ],
+          true,
+        )
+        return
+      }
+      expect(req.lastEventId).toBe('4')
+      sse(
+        res,
+        [
+          { event: 'snapshot', data: { ...running, steps: done.steps } },
+          {
+            id: 5,
+            event: 'step',
+            data: { operation_id: 'op-1', step: opStep('demote_primary', 'succeeded', 'demoted') },
+          },
+          { event: 'done', data: done },
+        ],
+        true,
+      )
+    }
+    const io = capture()
+    expect(await runCli(['switchover', '--to', 'dc2', '--follow'], gateway.env)).toBe(0)
+    expect(connections).toBe(2)
+    const text = io.out()
+    expect(text).toContain('following switchover op-1')
+    expect(text.match(/✔ preflight/g)).toHaveLength(1)
+    expect(text.match(/✔ demote_primary/g)).toHaveLength(1)
+    expect(text).toContain('    warning: dc3 lags')
+    expect(text).toContain('switchover op-1 succeeded\n  writes refused for 812 ms\n  WALs lost: 0')
+    expect(io.err()).toContain('the event stream was lost; resuming after event 4')
+  })
+
+  it('--follow --json prints one JSON line per event and exits 1 when the operation failed', async () => {
+    const failed = operation({
+      state: 'failed',
+      steps: [opStep('preflight', 'failed')],
+      error: { code: 'NOT_CAUGHT_UP', detail: 'dc2 stayed behind', fix: 'Promote dc1 back.' },
+    })
+    routes['POST /v1/drills'] = (_, res) => json(res, 202, operation({ kind: 'drill' }))
+    routes['GET /v1/operations/op-1/events'] = (_, res) =>
+      sse(
+        res,
+        [
+          { event: 'snapshot', data: operation({ kind: 'drill' }) },
+          { id: 2, event: 'step', data: { operation_id: 'op-1', step: opStep('preflight', 'failed') } },
+          { event: 'done', data: { ...failed, kind: 'drill' } },
+        ],
+        true,
+      )
+    const io = capture()
+    const argv = ['drill', '--to', 'dc2', '--hold', '1s', '--check-interval', '1s', '--follow', '--json']
+    expect(await runCli(argv, gateway.env)).toBe(1)
+    expect(gateway.seen[0]?.body).toEqual({ to: 'dc2', hold: '1s', check_interval: '1s' })
+    const lines = io
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(lines.map((l) => l.event)).toEqual(['step', 'finished'])
+    expect(lines[1].operation.error.code).toBe('NOT_CAUGHT_UP')
+  })
+
+  it('a follow of an unknown operation is the gateway’s refusal: exit 3, not a retry', async () => {
+    routes['GET /v1/operations/nope/events'] = (_, res) =>
+      json(res, 404, { code: 'GATEWAY_ERR_OPERATION_NOT_FOUND', detail: 'No operation nope', status: 404 })
+    const io = capture()
+    expect(await runCli(['operations', 'follow', 'nope'], gateway.env)).toBe(3)
+    expect(io.err()).toContain('No operation nope')
+    expect(io.err()).toContain('vault-dr operations list')
+  })
+
+  it('failover --dry-run prints every vantage point with since, the loss, the token source, fencing, followers, steps and items; exit 1 when refused', async () => {
+    routes['POST /v1/failovers/plan'] = (_, res) => json(res, 200, FAILOVER_PLAN)
+    const io = capture()
+    expect(await runCli(['failover', '--to', 'dc2', '--down-for', '2s', '--dry-run'], gateway.env)).toBe(1)
+    expect(gateway.seen[0]?.body).toEqual({ to: 'dc2', down_for: '2s', allow_data_loss: false })
+    const text = io.out()
+    for (const expected of [
+      'failover plan: dc1 → dc2 (dry run, nothing changed)',
+      'primary dc1: healthy',
+      'gateway_to_primary_agent',
+      '2026-12-04T09:00:00.000Z',
+      'secondary_vault_stream    unknown',
+      "estimated data loss: 0 WAL(s) (primary's last WAL 41, secondary's last remote WAL 41, compared 2 s ago)",
+      'DR operation token: the kept one, valid until 2026-12-04T17:00:00.000Z (25000 s left) (never shown)',
+      '  - dc1 recorded as fenced at the next epoch',
+      'followers (re-pointed to dc2): dc3',
+      '3. fence_old_primary',
+      'fix (primary_down): Use a switchover.',
+      'fix (dr_token, warning): Rotate it.',
+      'a failover would be refused: PRIMARY_HEALTHY: dc1 answers and takes writes',
+    ])
+      expect(text).toContain(expected)
+    expect(text).toMatch(/✘\s+primary_down\s+PRIMARY_HEALTHY/)
+    routes['POST /v1/failovers/plan'] = (_, res) => json(res, 200, { ...FAILOVER_PLAN, allowed: true, refusal: null })
+    expect(await runCli(['failover', '--to', 'dc2', '--allow-data-loss', '--dry-run', '--json'], gateway.env)).toBe(0)
+    expect(gateway.seen[1]?.body).toEqual({ to: 'dc2', allow_data_loss: true })
+  })
+
+  it('failover refused by the gateway prints its code, detail and fix, exit 3', async () => {
+    routes['POST /v1/failovers'] = (_, res) =>
+      json(res, 409, {
+        code: 'GATEWAY_ERR_FAILOVER_REFUSED',
+        title: 'The failover was refused before anything changed',
+        detail: 'DATA_LOSS: the secondary lacks 2 WAL(s)',
+        fix: 'Bring the primary back if you can (nothing is lost then), or fail over knowingly with allow_data_loss: true (vault-dr failover --to <secondary> --allow-data-loss).',
+        status: 409,
+      })
+    const io = capture()
+    expect(await runCli(['failover', '--to', 'dc2'], gateway.env)).toBe(3)
+    expect(io.err()).toContain('DATA_LOSS: the secondary lacks 2 WAL(s)')
+    expect(io.err()).toContain('code: GATEWAY_ERR_FAILOVER_REFUSED')
+    expect(io.err()).toContain('fix:  Bring the primary back if you can')
+    expect(io.err()).toContain('vault-dr failover --to <secondary> --allow-data-loss')
+  })
+
+  it('rejoin posts the old primary and prints the operation', async () => {
+    const rejoin = operation({ kind: 'rejoin', subject: { cluster: 'dc1', primary: 'dc2', failover_id: 'f-1' } })
+    routes['POST /v1/rejoins'] = (_, res) => json(res, 202, rejoin)
+    const io = capture()
+    expect(await runCli(['rejoin', 'dc1'], gateway.env)).toBe(0)
+    expect(gateway.seen[0]?.body).toEqual({ cluster: 'dc1' })
+    expect(io.out()).toContain('rejoin op-1 pending: dc1 rejoins dc2')
+  })
+
+  it('operations list sends the filters and prints a table; show prints steps, error and a drill’s report; cancel', async () => {
+    const drill: Operation = operation({
+      id: 'op-2',
+      kind: 'drill',
+      state: 'succeeded',
+      subject: { from: 'dc1', to: 'dc2', hold: '1s' },
+      steps: [opStep('out.demote_primary', 'succeeded', 'demoted'), opStep('hold', 'succeeded', 'held')],
+      result: {
+        report: {
+          legs: [
+            { from: 'dc1', to: 'dc2', rto_ms: 640, rpo_wals: 0 },
+            { from: 'dc2', to: 'dc1', rto_ms: 590, rpo_wals: 0 },
+          ],
+          hold: {
+            started_at: '2026-12-04T10:00:01.000Z',
+            until: '2026-12-04T10:00:02.000Z',
+            checks: 2,
+            refused: 0,
+            ended_at: '2026-12-04T10:00:02.000Z',
+            cut_short: false,
+          },
+          warnings: ['post-hook answered 500'],
+          checks_warned: [],
+          started_at: '2026-12-04T10:00:00.000Z',
+          ended_at: '2026-12-04T10:00:04.000Z',
+        },
+      },
+    })
+    routes['GET /v1/operations'] = (_, res) => json(res, 200, { operations: [drill, operation()] })
+    routes['GET /v1/operations/op-2'] = (_, res) => json(res, 200, drill)
+    routes['POST /v1/operations/op-1/cancel'] = (_, res) => json(res, 202, operation({ cancel_requested: true }))
+    const io = capture()
+    const list = ['operations', 'list', '--kind', 'drill', '--state', 'succeeded', '--cluster', 'dc2', '--limit', '5']
+    expect(await runCli(list, gateway.env)).toBe(0)
+    expect(gateway.seen[0]?.url).toBe('/v1/operations?kind=drill&state=succeeded&cluster=dc2&limit=5')
+    expect(io.out()).toMatch(/op-2\s+drill\s+succeeded\s+dc1,dc2\s+hold/)
+    expect(await runCli(['operations', 'show', 'op-2'], gateway.env)).toBe(0)
+    expect(await runCli(['operations', 'cancel', 'op-1'], gateway.env)).toBe(0)
+    const text = io.out()
+    expect(text).toContain('drill op-2: dc1 → dc2 and back after 1s: succeeded')
+    expect(text).toContain('leg 1 dc1 → dc2: writes refused 640 ms (RTO), WALs lost 0 (RPO)')
+    expect(text).toContain('leg 2 dc2 → dc1: writes refused 590 ms (RTO), WALs lost 0 (RPO)')
+    expect(text).toContain('2 write checks, 0 refused')
+    expect(text).toContain('warning: post-hook answered 500')
+    expect(text).toContain('switchover op-1: cancel requested (state pending)')
+    expect(text).toContain('see where it stops: vault-dr operations follow op-1')
+  })
+})
+
+describe('following an operation whose gateway stays away', () => {
+  it('gives up after the reconnect window with the unreachable gateway’s error (exit 4), saying once that it lost the stream', async () => {
+    let attempts = 0
+    const refused = async () => {
+      attempts++
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' })
+    }
+    const io = capture()
+    const failure = await followOperation(refused, createOutput(false), 'op-1', {
+      baseUrl: 'http://127.0.0.1:9',
+      reconnectForMs: 200,
+      retryEveryMs: 20,
+    }).catch((err: unknown) => err)
+    expect(failure).toBeInstanceOf(CliError)
+    expect((failure as CliError).exitCode).toBe(4)
+    expect((failure as CliError).report.code).toBe('CLI_ERR_GATEWAY_UNREACHABLE')
+    expect(attempts).toBeGreaterThan(2)
+    expect(io.err().match(/the event stream was lost/g)).toHaveLength(1)
+  })
+})

@@ -1,0 +1,56 @@
+import type { FailoverPlan } from './failovers.schemas.ts'
+import type { VantagePoint } from './vantage-points.ts'
+
+/** The vantage points outside the primary's site: a lost site cannot speak for itself, so its agent does not count. */
+export const OUTSIDE_POINTS: readonly VantagePoint[] = ['gateway', 'secondary_agent', 'secondary_vault']
+/** How many of them must have seen the primary unreachable for down_for before a failover starts by itself. */
+export const OUTSIDE_QUORUM = 2
+
+export interface AutoFailoverInputs {
+  plan: Pick<FailoverPlan, 'allowed' | 'refusal' | 'primary_verdict' | 'vantage_points'>
+  downForMs: number
+  now: number
+  /** When the newest failover of the pair started (the shared journal); null when none did. */
+  lastFailoverAt: number | null
+  blockMs: number
+}
+
+export type AutoFailoverDecision =
+  | { fire: true; reason: string }
+  | { fire: false; code: 'blocked' | 'refused' | 'no_outside_quorum'; reason: string }
+
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
+
+/**
+ * Whether a gateway fails a pair over by itself now: the anti-flap window has passed, the plan (allow_data_loss
+ * false) allows it, and at least two vantage points outside the primary's site have seen it unreachable for down_for.
+ */
+export function decideAutoFailover(input: AutoFailoverInputs): AutoFailoverDecision {
+  const { plan, downForMs, now, lastFailoverAt, blockMs } = input
+  if (lastFailoverAt !== null && now - lastFailoverAt < blockMs) {
+    return {
+      fire: false,
+      code: 'blocked',
+      reason: `a failover of this pair started ${seconds(now - lastFailoverAt)} ago: none starts by itself until ${new Date(lastFailoverAt + blockMs).toISOString()} (VAULT_DR_AUTO_FAILOVER_BLOCK)`,
+    }
+  }
+  if (!plan.allowed || plan.primary_verdict !== 'down') {
+    const refusal = plan.refusal ?? { code: `PRIMARY_${plan.primary_verdict.toUpperCase()}`, detail: 'not down' }
+    return { fire: false, code: 'refused', reason: `the plan refuses: ${refusal.code}: ${refusal.detail}` }
+  }
+  const outside = plan.vantage_points.filter((v) => OUTSIDE_POINTS.includes(v.point))
+  const long = outside.filter((v) => v.reaches === false && now - Date.parse(v.since) >= downForMs)
+  const described = (vs: typeof outside) =>
+    vs.map((v) => `${v.point} (${v.reaches === false ? seconds(now - Date.parse(v.since)) : String(v.reaches)})`)
+  if (long.length < OUTSIDE_QUORUM) {
+    return {
+      fire: false,
+      code: 'no_outside_quorum',
+      reason: `the primary must be unreachable for ${seconds(downForMs)} from ${OUTSIDE_QUORUM} vantage points outside its site; seen so: ${described(outside).join(', ')}`,
+    }
+  }
+  return {
+    fire: true,
+    reason: `the primary is unreachable from ${described(long).join(', ')} (down_for ${seconds(downForMs)}) and the plan allows a failover without data loss`,
+  }
+}

@@ -1,0 +1,142 @@
+import { isCodedError } from '@vault-dr/core'
+import type { FastifyBaseLogger } from 'fastify'
+import {
+  type AutoFailoverStore,
+  lastFailoverStart,
+  readAutoFailover,
+  writeAutoFailover,
+} from '../pairs/pair-auto-failover.ts'
+import type { PairedSecondary } from '../store/store.ts'
+import { type AutoFailoverDecision, decideAutoFailover } from './auto-failover-decision.ts'
+import type { FailoverPlanner } from './failover-planner.ts'
+import { durationMs } from './failovers.schemas.ts'
+import type { CreateFailoverBody } from './failovers-subject.ts'
+
+export interface AutoFailoverDeps {
+  store: AutoFailoverStore & { pairedSecondaries(): Promise<PairedSecondary[]>; currentEpoch(): Promise<number> }
+  planner: FailoverPlanner
+  /** createFailover of the failovers service: the same guard and operation as POST /v1/failovers. */
+  createFailover(
+    body: CreateFailoverBody,
+    key: string,
+    signal: AbortSignal,
+  ): Promise<{ created: boolean; operation: { id: string } }>
+  blockMs: number
+  intervalMs: number
+  now: () => number
+  log: FastifyBaseLogger
+}
+
+export type AutoFailoverOutcome =
+  | { secondary: string; outcome: 'started' | 'replayed'; operation_id: string }
+  | { secondary: string; outcome: 'held'; decision: AutoFailoverDecision }
+  | { secondary: string; outcome: 'failed'; code: string; detail: string }
+
+/**
+ * The key of the one automatic failover of a pair at a given role epoch: two gateways deciding at once send the
+ * same key and body, so the second gets the first's operation back (or cluster_busy while it holds the clusters).
+ */
+export const autoFailoverKey = (pair: PairedSecondary, epoch: number) =>
+  `auto-failover:${pair.primary}:${pair.secondary}:epoch-${epoch}`
+
+/**
+ * Watches the pairs whose automatic failover is on and fails one over when decideAutoFailover says so. Every gateway
+ * sharing the store runs one; the shared journal (anti-flap window), the idempotency key and the cluster locks keep
+ * it to one failover.
+ */
+export function createAutoFailoverWatcher(deps: AutoFailoverDeps) {
+  const closing = new AbortController()
+  /** The last decision logged per pair: a decision is logged when it changes, not every round. */
+  const said = new Map<string, string>()
+  /** The last reason a failover the watcher asked for was not started, per pair, until one starts or it holds. */
+  const failing = new Map<string, string>()
+
+  function tell(secondary: string, decision: AutoFailoverDecision) {
+    const code = decision.fire ? 'fire' : decision.code
+    if (said.get(secondary) === code) return
+    said.set(secondary, code)
+    if (decision.fire || decision.code !== 'refused') {
+      deps.log.warn({ secondary, decision: code, reason: decision.reason }, 'automatic failover')
+    } else {
+      deps.log.info({ secondary, decision: code, reason: decision.reason }, 'automatic failover: not now')
+    }
+  }
+
+  async function consider(pair: PairedSecondary): Promise<AutoFailoverOutcome | undefined> {
+    const setting = await readAutoFailover(deps.store, pair.secondary)
+    if (!setting.enabled) return undefined
+    const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(30_000)])
+    const body: CreateFailoverBody = { to: pair.secondary, down_for: setting.down_for, allow_data_loss: false }
+    const plan = await deps.planner(body, signal)
+    const decision = decideAutoFailover({
+      plan,
+      downForMs: durationMs(setting.down_for),
+      now: deps.now(),
+      lastFailoverAt: await lastFailoverStart(deps.store, pair.secondary),
+      blockMs: deps.blockMs,
+    })
+    tell(pair.secondary, decision)
+    if (!decision.fire) {
+      failing.delete(pair.secondary)
+      return { secondary: pair.secondary, outcome: 'held', decision }
+    }
+    const key = autoFailoverKey(pair, await deps.store.currentEpoch())
+    // Written before the failover is asked for: a gateway killed in between shows the attempt.
+    await writeAutoFailover(deps.store, pair.secondary, {
+      ...setting,
+      last_fired_at: new Date(deps.now()).toISOString(),
+    })
+    const { created, operation } = await deps.createFailover(body, key, signal)
+    failing.delete(pair.secondary)
+    deps.log.warn(
+      { secondary: pair.secondary, operation_id: operation.id, created },
+      created ? 'automatic failover started' : 'automatic failover already started (the same key)',
+    )
+    return { secondary: pair.secondary, outcome: created ? 'started' : 'replayed', operation_id: operation.id }
+  }
+
+  async function round(): Promise<AutoFailoverOutcome[]> {
+    const outcomes: AutoFailoverOutcome[] = []
+    for (const pair of await deps.store.pairedSecondaries()) {
+      try {
+        const outcome = await consider(pair)
+        if (outcome !== undefined) outcomes.push(outcome)
+      } catch (err) {
+        const code = isCodedError(err) ? err.code : 'GATEWAY_ERR_INTERNAL'
+        // A pair that is no more (its roles changed by a failover or switchover) has nothing to fail over.
+        if (code === 'GATEWAY_ERR_PAIR_NOT_FOUND') continue
+        const detail = err instanceof Error ? err.message : String(err)
+        // Once per cause, as the decisions are: a cluster held for minutes is one warning, not one a round.
+        if (failing.get(pair.secondary) !== code) {
+          failing.set(pair.secondary, code)
+          deps.log.warn({ secondary: pair.secondary, code, detail }, 'automatic failover not started')
+        }
+        outcomes.push({ secondary: pair.secondary, outcome: 'failed', code, detail })
+      }
+    }
+    return outcomes
+  }
+
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<unknown> | undefined
+  let stopped = false
+  const schedule = () => {
+    if (stopped) return
+    timer = setTimeout(() => {
+      running = round()
+        .catch((err: unknown) => deps.log.warn({ err: (err as Error)?.message }, 'automatic failover round failed'))
+        .finally(schedule)
+    }, deps.intervalMs)
+    timer.unref()
+  }
+  return {
+    round,
+    start: schedule,
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      closing.abort()
+      await running
+    },
+  }
+}
