@@ -79,7 +79,7 @@ describe('followState: where a secondary stands towards the primary it should fo
 describe('lastWalOf a demoted primary', () => {
   it('takes the highest of its DR status, its sys/health and what it said before the demote', () => {
     expect(lastWalOf(status({ last_wal: null }), 90)).toBe(90)
-    expect(lastWalOf(status({ last_wal: null }, { last_wal: 95 } as never), 90)).toBe(95)
+    expect(lastWalOf(status({ last_wal: null }, { last_wal: 95 }), 90)).toBe(95)
     expect(lastWalOf(status({ last_wal: null }), null)).toBeNull()
   })
 })

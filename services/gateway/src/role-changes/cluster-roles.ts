@@ -14,10 +14,7 @@ export const clusterIdOf = (s: ClusterStatus) => s.replication?.cluster_id ?? nu
  * sys/health does; `before` is what it reported while still primary, a lower bound.
  */
 export function lastWalOf(s: ClusterStatus, before: number | null): number | null {
-  const health = (s.vault as { last_wal?: unknown }).last_wal
-  const seen = [s.replication?.last_wal, typeof health === 'number' ? health : null, before].filter(
-    (n): n is number => typeof n === 'number',
-  )
+  const seen = [s.replication?.last_wal, s.vault.last_wal, before].filter((n): n is number => typeof n === 'number')
   return seen.length === 0 ? null : Math.max(...seen)
 }
 

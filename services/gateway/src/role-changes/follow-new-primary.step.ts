@@ -25,7 +25,11 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
   }
 
   const paired = () => ctx.recordPairing({ secondary: cluster, primary: leg.to, secondary_id: sid })
-  const state = await read()
+  const seen = await read()
+  // Syncing towards the new primary is only believed of a cluster this leg sent update-primary to: otherwise the
+  // primary's entry for the id is an old one, and the cluster still follows someone else.
+  const sent = (ctx.leg(index).repoint_sent ?? []).includes(cluster)
+  const state: FollowState = seen === 'syncing' && !sent ? 'stale_id' : seen
   if (state === 'streaming') {
     await paired()
     return { status: 'succeeded', detail: `${cluster} already streams from ${leg.to}` }
@@ -51,6 +55,8 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
       { epoch },
     )
     const token = await ctx.drToken()
+    const before = ctx.leg(index).repoint_sent ?? []
+    await ctx.saveLeg(index, { repoint_sent: [...before.filter((c) => c !== cluster), cluster] })
     await me.updatePrimary({ dr_operation_token: token, token: minted.token }, { epoch, signal })
   }
   let last: FollowState = state

@@ -29,6 +29,10 @@ export const Leg = z
     promote_sent_at: z.iso.datetime().nullable(),
     promoted_at: z.iso.datetime().nullable(),
     writes_accepted_at: z.iso.datetime().nullable().describe('When the new primary first accepted a write'),
+    repoint_sent: z
+      .array(z.string())
+      .optional()
+      .describe('Followers update-primary was sent to (written before the call): a resumed run waits for those'),
     write_unavailable_ms: z
       .number()
       .nullable()

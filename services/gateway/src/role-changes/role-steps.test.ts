@@ -26,6 +26,8 @@ interface FakeCluster {
   known: Set<string>
   /** WALs written on the primary are shipped to this cluster (false: it never catches up). */
   receiving: boolean
+  /** The DR state it reports whatever happens (Vault can show stream-wals a while after its primary went). */
+  shownState?: string
 }
 
 /**
@@ -76,7 +78,7 @@ function world(names: string[]) {
       },
       replication: {
         mode: c.mode,
-        state: primary ? 'running' : streams(c) ? 'stream-wals' : 'idle',
+        state: c.shownState ?? (primary ? 'running' : streams(c) ? 'stream-wals' : 'idle'),
         cluster_id: 'set-1',
         merkle_root: `root-${c.wal}`,
         last_wal: primary ? c.wal : null,
@@ -323,6 +325,21 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     expect((await undoDemote(ctx, 0)).note).toContain('the demote did not take effect')
     expect(data.undo).toBeUndefined()
     expect(w.changes).toEqual([])
+  })
+
+  it('a follower that looks in sync with an id the new primary still lists from long ago is re-pointed anyway', async () => {
+    const w = world(['dc1', 'dc2', 'dc3'])
+    const { ctx } = context(w, [threeClusterLeg()])
+    await demotePrimary(ctx, 0)
+    await waitCatchUp(ctx, 0)
+    await promoteSecondary(ctx, 0)
+    // dc2 lists dc3 from an earlier era while dc3 still follows the demoted dc1: not dc2's secondary yet.
+    w.get('dc2').known.add('dc3')
+    w.get('dc3').shownState = 'stream-wals'
+    const done = await followNewPrimary(ctx, 0, 'dc3')
+    expect(done.detail).toContain('revoked first')
+    expect(w.get('dc3')).toMatchObject({ follows: 'dc2', secondaryId: 'dc3' })
+    expect(w.changes.slice(-3)).toEqual(['revoke dc3 on dc2', 'mint dc3 on dc2', 'update-primary dc3'])
   })
 
   it('a follower whose id was minted by an earlier attempt is revoked and minted again', async () => {

@@ -21,9 +21,9 @@ export interface PairInspection {
 }
 
 /**
- * Reads `to`, its primary and every other registered cluster now, and checks a switchover from one to the other
- * would be safe. Changes nothing. `from` defaults to the registered cluster `to` streams from (its replication set's
- * running primary), whatever role the registry last recorded.
+ * Reads `to`, its primary and that primary's other secondaries now, and checks a switchover from one to the other
+ * would be safe. Changes nothing. `from` defaults to the running DR primary of `to`'s replication set: the cluster it
+ * is paired with, else any registered primary.
  */
 export async function inspectPair(
   deps: Pick<SwitchoverDeps, 'store' | 'clusters' | 'agents' | 'custody' | 'settings'>,
@@ -46,46 +46,68 @@ export async function inspectPair(
   const to = named(ask.to, 'body/to')
   if (ask.from !== undefined) named(ask.from, 'body/from')
 
-  const read = async (c: StoredCluster): Promise<Side> => {
-    try {
-      const status = await withDeadline(settings.statusTimeoutMs, signal, ({ signal: s }) =>
-        raceAbort(clusterAgent(agents, clusters.targetOf(c)).status(s), s),
-      )
-      return { name: c.name, status }
-    } catch (err) {
-      const e = err as { code?: string; message?: string }
-      return { name: c.name, error: `${e.code ?? 'ERROR'}: ${e.message ?? String(err)}` }
-    }
-  }
-  const [statuses, pairs] = await Promise.all([Promise.all(registered.map(read)), store.pairedSecondaries()])
-  const sides = new Map(statuses.map((s) => [s.name, s]))
+  const sides = new Map<string, Side>()
+  /** Each cluster's status, read once, concurrently; a cluster whose agent does not answer has its error. */
+  const readAll = (names: string[]) =>
+    Promise.all(
+      names
+        .filter((n) => !sides.has(n) && byName.has(n))
+        .map(async (name) => {
+          const c = byName.get(name) as StoredCluster
+          try {
+            const status = await withDeadline(settings.statusTimeoutMs, signal, ({ signal: s }) =>
+              raceAbort(clusterAgent(agents, clusters.targetOf(c)).status(s), s),
+            )
+            sides.set(name, { name, status })
+          } catch (err) {
+            const e = err as { code?: string; message?: string }
+            sides.set(name, { name, error: `${e.code ?? 'ERROR'}: ${e.message ?? String(err)}` })
+          }
+        }),
+    )
+  const pairs = await store.pairedSecondaries()
+  const pairedPrimary = pairs.find((p) => p.secondary === to.name)?.primary
+  // Only the clusters that can matter are read (a fleet may register thousands): `to`, its primary (asked, or the
+  // one it is paired with), and that primary's paired secondaries; every registered primary only when none is found.
+  await readAll([to.name, ask.from ?? pairedPrimary ?? to.name])
   const toSide = sides.get(to.name) as Side
   const setId = toSide.status === undefined ? null : clusterIdOf(toSide.status)
-  const fromName = ask.from ?? defaultFrom(sides, to.name, setId, pairs)
+  const isPrimaryOfSet = (name: string) => {
+    const r = sides.get(name)?.status?.replication
+    return setId !== null && r?.mode === 'primary' && r.cluster_id === setId
+  }
+  let fromName = ask.from ?? (pairedPrimary !== undefined && isPrimaryOfSet(pairedPrimary) ? pairedPrimary : undefined)
+  if (fromName === undefined && setId !== null) {
+    await readAll(registered.filter((c) => c.role === 'primary').map((c) => c.name))
+    fromName = [...sides.keys()].find((name) => name !== to.name && isPrimaryOfSet(name))
+  }
   if (fromName === undefined) {
     const seen = [...sides.values()]
       .filter((side) => side.name !== to.name)
       .map((side) => `${side.name}: ${side.status?.replication?.mode ?? side.error ?? 'no DR status'}`)
     throw SwitchoverErrors.notAPair(
-      `No registered cluster is the running DR primary of ${to.name} (replication set ${setId ?? 'unknown'}; ${seen.join(', ') || 'no other cluster registered'}): name it in body/from`,
+      `No registered cluster is the running DR primary of ${to.name} (replication set ${setId ?? 'unknown'}; ${seen.join(', ') || 'no registered primary'}): name it in body/from`,
     )
   }
   const fromSide = sides.get(fromName) as Side
-  const paired = pairs.filter((p) => p.primary === fromName)
+  const paired = pairs.filter((p) => p.primary === fromName && p.secondary !== to.name && byName.has(p.secondary))
+  await readAll(paired.map((p) => p.secondary))
   const toSecondaryId =
-    toSide.status?.replication?.secondary_id || paired.find((p) => p.secondary === to.name)?.secondary_id || to.name
+    toSide.status?.replication?.secondary_id || pairs.find((p) => p.secondary === to.name)?.secondary_id || to.name
   const others: Side[] = []
   const followers: Leg['followers'] = [{ cluster: fromName, secondary_id: fromName }]
-  for (const side of sides.values()) {
-    if (side.name === fromName || side.name === to.name) continue
+  for (const pair of paired) {
+    const side = sides.get(pair.secondary) as Side
     const r = side.status?.replication
-    const sameSet = r?.mode === 'secondary' && setId !== null && r.cluster_id === setId
-    const pairedHere = paired.find((p) => p.secondary === side.name)
-    if (sameSet || (side.status === undefined && pairedHere !== undefined)) {
-      others.push(side)
-      followers.push({ cluster: side.name, secondary_id: r?.secondary_id || pairedHere?.secondary_id || side.name })
-    }
+    // A paired secondary that answers from another replication set (re-joined elsewhere since) is not a follower.
+    if (side.status !== undefined && !(r?.mode === 'secondary' && r.cluster_id === setId)) continue
+    others.push(side)
+    followers.push({ cluster: side.name, secondary_id: r?.secondary_id || pair.secondary_id })
   }
+  // Secondaries the primary knows that no registered cluster is paired as: they would be left following a demoted
+  // primary (they can be re-pointed by hand afterwards).
+  const accounted = new Set([toSecondaryId, ...followers.map((f) => f.secondary_id)])
+  const unknown = fromSide.status?.replication?.known_secondaries.filter((id) => !accounted.has(id)) ?? []
   const kept = await deps.custody.get(fromName)
   const checks = switchoverChecks({
     from: fromSide,
@@ -93,6 +115,7 @@ export async function inspectPair(
     toSecondaryId,
     others,
     token: kept === undefined ? null : deps.custody.info(kept),
+    unknownSecondaries: unknown,
     neededS,
     maxLagWals: settings.maxLagWals,
   })
@@ -105,21 +128,4 @@ export async function inspectPair(
     checks,
     ok: checks.every((c) => c.status !== 'fail'),
   }
-}
-
-/** The registered running DR primary of `to`'s replication set: the pairs' primary first, else any. */
-function defaultFrom(
-  sides: Map<string, Side>,
-  to: string,
-  setId: string | null,
-  paired: Array<{ primary: string; secondary: string }>,
-): string | undefined {
-  if (setId === null) return undefined
-  const isPrimaryOfSet = (name: string) => {
-    const r = sides.get(name)?.status?.replication
-    return r?.mode === 'primary' && r.cluster_id === setId
-  }
-  const fromPairs = paired.find((p) => p.secondary === to)?.primary
-  if (fromPairs !== undefined && isPrimaryOfSet(fromPairs)) return fromPairs
-  return [...sides.keys()].find((name) => name !== to && isPrimaryOfSet(name))
 }

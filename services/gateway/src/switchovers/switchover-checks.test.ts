@@ -117,4 +117,11 @@ describe('the checks before a switchover', () => {
     expect(checks['follower:dc3']?.status).toBe('fail')
     expect(checks['follower:dc4']?.status).toBe('pass')
   })
+
+  it('warn about secondaries of `from` no registered cluster is paired as: they would not be re-pointed', () => {
+    const warned = byName({ ...healthy, unknownSecondaries: ['by-hand'] }).unknown_secondaries
+    expect(warned).toMatchObject({ status: 'warn', code: 'UNKNOWN_SECONDARIES' })
+    expect(warned?.detail).toContain('by-hand')
+    expect(byName(healthy).unknown_secondaries).toBeUndefined()
+  })
 })

@@ -29,6 +29,8 @@ export interface CheckInput {
   toSecondaryId: string | null
   /** Other clusters of the same replication set, and registered secondaries of `from` that gave no status. */
   others: Side[]
+  /** Secondary ids `from` knows that no registered cluster is paired as (left following a demoted primary). */
+  unknownSecondaries?: string[] | undefined
   /** The DR operation token the gateway keeps for `from`, if any. */
   token: DrTokenInfo | null
   /** How long the operation may take at most, in seconds: the token must outlive it. */
@@ -195,6 +197,18 @@ export function switchoverChecks(i: CheckInput): SwitchoverCheck[] {
         ),
       )
     } else out.push(pass(`follower:${o.name}`, `${o.name} will follow ${i.to.name} (update-primary, no wipe)`))
+  }
+
+  if ((i.unknownSecondaries ?? []).length > 0) {
+    out.push(
+      check(
+        'unknown_secondaries',
+        'warn',
+        'UNKNOWN_SECONDARIES',
+        `${i.from.name} also has DR secondaries no registered cluster is paired as: ${i.unknownSecondaries?.join(', ')}; they are not re-pointed`,
+        `Register them and pair them (a handshake), or re-point them by hand afterwards (generate-public-key, secondary-token with that key on ${i.to.name}, update-primary).`,
+      ),
+    )
   }
 
   if (i.token === null) {

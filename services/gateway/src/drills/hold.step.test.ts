@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest'
+import type { OperationRun } from '../operations/operation-kind.ts'
+import type { OperationRecord } from '../operations/operation-record.ts'
+import { newLeg } from '../role-changes/leg.ts'
+import type { RoleChangeContext } from '../role-changes/role-change-context.ts'
+import type { RoleChangeRun, RunData } from '../switchovers/role-change-run.ts'
+import type { HoldProgress } from './drills.schemas.ts'
+import { holdStep } from './hold.step.ts'
+
+function holdRun(opts: { writable: boolean[]; hold?: HoldProgress; cancelAfterChecks?: number }) {
+  let data: RunData = {
+    legs: [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])],
+    checks: [],
+    warnings: [],
+    write_unavailable_ms: null,
+    wals_lost: null,
+    ...(opts.hold ? { hold: opts.hold } : {}),
+  }
+  let checks = 0
+  const answers = [...opts.writable]
+  const roles = {
+    leg: () => data.legs[0],
+    client: () => ({
+      checkWrites: async () => {
+        checks++
+        const writable = answers.shift() ?? true
+        return { writable, detail: writable ? 'ok' : 'no active node', code: null, took_ms: 1 }
+      },
+    }),
+    signal: () => new AbortController().signal,
+    now: () => Date.now(),
+    warn: async (text: string) => {
+      data = { ...data, warnings: [...data.warnings, text] }
+    },
+  } as unknown as RoleChangeContext
+  const r: RoleChangeRun = {
+    roles,
+    data: () => data,
+    saveData: async (patch) => {
+      data = { ...data, ...patch }
+    },
+    run: {
+      cancelRequested: async () => opts.cancelAfterChecks !== undefined && checks >= opts.cancelAfterChecks,
+    } as unknown as OperationRun<OperationRecord>,
+  }
+  return { r, hold: () => data.hold as HoldProgress, warnings: () => data.warnings, checks: () => checks }
+}
+
+describe("a drill's hold", () => {
+  it('checks the new primary every interval until the hold ends, and warns for each refused write', async () => {
+    const h = holdRun({ writable: [true, false, true] })
+    const started = Date.now()
+    const result = await holdStep(h.r, 250, 100)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(240)
+    expect(h.hold()).toMatchObject({ refused: 1, cut_short: false })
+    expect(h.hold().checks).toBeGreaterThanOrEqual(3)
+    expect(h.hold().ended_at).not.toBeNull()
+    expect(h.warnings()).toEqual([expect.stringContaining('hold: dc2 refused a write')])
+    expect(result.detail).toMatch(/served as DR primary for the hold: \d+ of \d+ write checks accepted/)
+  })
+
+  it('resumed after a restart, it ends when it was meant to (not a new hold)', async () => {
+    const begun = Date.now() - 60_000
+    const h = holdRun({
+      writable: [true],
+      hold: {
+        started_at: new Date(begun).toISOString(),
+        until: new Date(begun + 1_000).toISOString(),
+        checks: 12,
+        refused: 0,
+        ended_at: null,
+        cut_short: false,
+      },
+    })
+    const started = Date.now()
+    await holdStep(h.r, 5 * 60_000, 1_000)
+    expect(Date.now() - started).toBeLessThan(500)
+    expect(h.hold()).toMatchObject({ checks: 13, started_at: new Date(begun).toISOString() })
+  })
+
+  it('a cancellation cuts it short within half a second', async () => {
+    const h = holdRun({ writable: [true, true], cancelAfterChecks: 1 })
+    const started = Date.now()
+    const result = await holdStep(h.r, 60_000, 10_000)
+    expect(Date.now() - started).toBeLessThan(1_500)
+    expect(result.detail).toContain('hold cut short by a cancellation')
+    expect(h.hold()).toMatchObject({ cut_short: true, checks: 1 })
+  })
+})

@@ -1,0 +1,117 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { describe, expect, it } from 'vitest'
+import type { AgentClients } from '../agents/agent-clients.ts'
+import type { ClustersService } from '../clusters/clusters.service.ts'
+import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
+import type { OperationRun } from '../operations/operation-kind.ts'
+import type { OperationRecord } from '../operations/operation-record.ts'
+import { pendingStep } from '../operations/step.ts'
+import { newLeg } from '../role-changes/leg.ts'
+import type { Store, StoredCluster, StoredDrToken } from '../store/store.ts'
+import { roleChangeRun } from './role-change-run.ts'
+import type { SwitchoverDeps } from './switchover-deps.ts'
+
+const NOW = Date.parse('2026-12-05T00:00:00.000Z')
+const at = (ms: number) => new Date(NOW + ms).toISOString()
+
+function token(primary: string, expiresInMs: number, set: string | null, issuedAgoMs = 60_000): StoredDrToken {
+  return {
+    primary,
+    token_sealed: new TextEncoder().encode(`sealed-${primary}`),
+    issued_at: at(-issuedAgoMs),
+    expires_at: at(expiresInMs),
+    primary_cluster_id: set,
+    previous_sealed: null,
+    previous_expires_at: null,
+    updated_at: at(-issuedAgoMs),
+  }
+}
+
+function setup(kept: Record<string, StoredDrToken>) {
+  const cluster = (name: string) => ({ name, role: 'primary' }) as StoredCluster
+  const saved: unknown[] = []
+  const issued: string[] = []
+  const custody = {
+    get: async (name: string) => kept[name],
+    open: (t: StoredDrToken) => `clear-${t.primary}`,
+    ensure: async (c: StoredCluster) => {
+      issued.push(c.name)
+      return { token: token(c.name, 8 * 3_600_000, 'set-1', 0), rotated: 'requested' }
+    },
+  } as unknown as TokenCustody
+  const deps = {
+    store: {
+      getCluster: async (name: string) => cluster(name),
+      bumpEpoch: async () => 7,
+    } as unknown as Store,
+    clusters: {
+      targetOf: (c: StoredCluster) => ({ cluster: c.name, url: 'http://127.0.0.1:1', token: 't' }),
+    } as unknown as ClustersService,
+    agents: { cluster: () => ({}) } as unknown as AgentClients,
+    custody,
+    settings: { settleTimeoutMs: 1_000, pollMs: 10, activationTtl: '5m', statusTimeoutMs: 1_000, maxLagWals: 10 },
+    hooks: { caPem: undefined, timeoutMs: 1_000 },
+    now: () => NOW,
+  } as unknown as SwitchoverDeps
+  const leg = {
+    ...newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }]),
+    replication_cluster_id: 'set-1',
+  }
+  let record = {
+    id: 'op-1',
+    kind: 'switchover',
+    clusters: ['dc1', 'dc2'],
+    subject: { catch_up_timeout: '90s' },
+    data: { legs: [leg], checks: [], warnings: [], write_unavailable_ms: null, wals_lost: null },
+    steps: [pendingStep('preflight')],
+  } as unknown as OperationRecord
+  const run: OperationRun<OperationRecord> = {
+    record: () => record,
+    save: async (patch, event) => {
+      record = { ...record, ...patch }
+      saved.push(event ?? null)
+    },
+    signal: () => new AbortController().signal,
+    cancelRequested: async () => false,
+    now: () => NOW,
+    log: {} as FastifyBaseLogger,
+  }
+  return { deps, run, issued, saved, record: () => record }
+}
+
+describe("a switchover's run context", () => {
+  it('sends the kept DR operation token of the replication set valid longest, never one of another set', async () => {
+    const { deps, run } = setup({
+      dc1: token('dc1', 3_600_000, 'set-1'),
+      dc2: token('dc2', 7_200_000, 'set-2'),
+    })
+    const r = await roleChangeRun(deps, run, () => ({}))
+    expect(await r.roles.drToken()).toBe('clear-dc1')
+    expect(r.roles.settings.catchUpTimeoutMs).toBe(90_000)
+  })
+
+  it('refuses to send a token about to expire, naming the fix', async () => {
+    const { deps, run } = setup({ dc1: token('dc1', 10_000, 'set-1') })
+    const r = await roleChangeRun(deps, run, () => ({}))
+    await expect(r.roles.drToken()).rejects.toMatchObject({ code: 'GATEWAY_ERR_SWITCHOVER_NO_DR_OPERATION_TOKEN' })
+  })
+
+  it("keeps the new primary's token issued after the promote; has one issued when it was older", async () => {
+    const { deps, run, issued } = setup({ dc2: token('dc2', 3_600_000, 'set-1', 1_000) })
+    const r = await roleChangeRun(deps, run, () => ({}))
+    const signal = new AbortController().signal
+    expect(await r.roles.renewDrToken('dc2', at(-5_000), signal)).toMatchObject({ rotated: false })
+    expect(issued).toEqual([])
+    expect(await r.roles.renewDrToken('dc2', at(0), signal)).toMatchObject({ rotated: true })
+    expect(issued).toEqual(['dc2'])
+  })
+
+  it('writes legs with the summary fields, and warnings as notes', async () => {
+    const { deps, run, saved, record } = setup({})
+    const r = await roleChangeRun(deps, run, (d) => ({ wals_lost: d.legs[0]?.wals_lost ?? null }))
+    await r.roles.saveLeg(0, { wals_lost: 0 })
+    await r.roles.warn('post-hook: refused')
+    expect(record().data).toMatchObject({ wals_lost: 0, warnings: ['post-hook: refused'] })
+    expect(saved).toEqual([null, { type: 'note', data: { warning: 'post-hook: refused' } }])
+  })
+})
