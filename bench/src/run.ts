@@ -4,7 +4,7 @@
  *
  *   npm run bench                                        all of them, within 10 minutes on 2 cores
  *   npm run bench -w @vault-dr/bench -- --only fleet     one (or several, comma-separated): handshake, monitoring,
- *                                                        probes, footprint, failover, fleet
+ *                                                        probes, footprint, failover, switchover, fleet
  *   ... -- --fleet-sizes 100,500                         other fleet sizes (default 100,500,1000)
  *   ... -- --profile                                     CPU profiles of the gateway child (handshake, fleet), with
  *                                                        their hottest functions in the notes
@@ -30,6 +30,7 @@ import type { BenchOutcome, Row } from './lib/result.ts'
 import { renderTable } from './lib/table.ts'
 import { monitoring } from './monitoring.ts'
 import { probes } from './probes.ts'
+import { switchoverOverhead } from './switchover-overhead.ts'
 
 /** In running order: the fleet last, because it sizes itself to the time left. */
 const BENCHMARKS: Record<string, { run: (ctx: BenchContext) => Promise<BenchOutcome>; needsGateway: boolean }> = {
@@ -38,6 +39,7 @@ const BENCHMARKS: Record<string, { run: (ctx: BenchContext) => Promise<BenchOutc
   footprint: { run: footprint, needsGateway: false },
   monitoring: { run: monitoring, needsGateway: true },
   failover: { run: failoverOverhead, needsGateway: true },
+  switchover: { run: switchoverOverhead, needsGateway: true },
   fleet: { run: fleet, needsGateway: true },
 }
 
