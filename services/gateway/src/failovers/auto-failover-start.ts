@@ -7,8 +7,8 @@ import { hasGenericJournal } from '../operations/operation-record.ts'
 import type { OperationsService } from '../operations/operations.service.ts'
 import type { SecretBox } from '../store/secret-box.ts'
 import type { Store } from '../store/store.ts'
-import { switchoverDepsOf } from '../switchovers/switchover-deps-of.ts'
 import { createAutoFailoverWatcher } from './auto-failover.ts'
+import { failoverDepsOf } from './failover-deps.ts'
 import type { FailoverPlanner } from './failover-planner.ts'
 import { createFailoversService } from './failovers.service.ts'
 
@@ -30,19 +30,7 @@ export interface AutoFailoverWiring {
 /** The automatic failover watcher over the same failovers service as POST /v1/failovers; none without a journal. */
 export function autoFailoverWatcher(w: AutoFailoverWiring) {
   if (!hasGenericJournal(w.store)) return undefined
-  const failovers = createFailoversService({
-    ...switchoverDepsOf({
-      store: w.store,
-      clusters: w.clusters,
-      agents: w.agents,
-      custody: w.custody,
-      operations: w.operations,
-      settings: w.settings,
-      now: w.now,
-    }),
-    planner: w.planner,
-    box: w.box,
-  })
+  const failovers = createFailoversService(failoverDepsOf(w, w))
   return createAutoFailoverWatcher({
     store: w.store,
     planner: w.planner,

@@ -27,3 +27,13 @@ export const FailoverErrors = {
     fix: "Bring the old primary's site back (Vault unsealed, its agent running and reachable from the gateway), then rejoin.",
   }),
 }
+
+/** Throws the plan's refusal as GATEWAY_ERR_FAILOVER_REFUSED (its code and detail, its fix), when it has one. */
+export function refuseUnlessAllowed(plan: {
+  allowed: boolean
+  refusal: { code: string; detail: string; fix: string | null } | null
+}) {
+  if (plan.allowed && plan.refusal === null) return
+  const refusal = plan.refusal ?? { code: 'UNKNOWN', detail: 'refused', fix: null }
+  throw FailoverErrors.refused(`${refusal.code}: ${refusal.detail}`, refusal.fix ? { fix: refusal.fix } : {})
+}

@@ -1,9 +1,8 @@
 import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
 import type { GatewayKind, KindDeps } from '../engine.ts'
 import type { SecretBox } from '../store/secret-box.ts'
-import { switchoverDepsOf } from '../switchovers/switchover-deps-of.ts'
 import { failoverKind } from './failover.kind.ts'
-import type { FailoverDeps } from './failover-deps.ts'
+import { type FailoverDeps, failoverDepsOf } from './failover-deps.ts'
 import type { FailoverPlanner } from './failover-planner.ts'
 import { failoversRoutes } from './failovers.routes.ts'
 import { rejoinKind } from './rejoin.kind.ts'
@@ -14,11 +13,7 @@ export function failoverKinds(shared: {
   planner: FailoverPlanner
   box: SecretBox
 }): GatewayKind[] {
-  const depsOf = (deps: KindDeps): FailoverDeps => ({
-    ...switchoverDepsOf({ ...deps, custody: shared.custody }),
-    planner: shared.planner,
-    box: shared.box,
-  })
+  const depsOf = (deps: KindDeps): FailoverDeps => failoverDepsOf({ ...deps, custody: shared.custody }, shared)
   return [
     {
       kind: (deps) => failoverKind(depsOf(deps)),

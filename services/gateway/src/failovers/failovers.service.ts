@@ -2,7 +2,7 @@ import type { OperationRecord } from '../operations/operation-record.ts'
 import { newLeg } from '../role-changes/leg.ts'
 import { newRoleChangeRecord, replayed } from '../switchovers/switchovers.service.ts'
 import type { FailoverDeps } from './failover-deps.ts'
-import { FailoverErrors } from './failover-errors.ts'
+import { FailoverErrors, refuseUnlessAllowed } from './failover-errors.ts'
 import { planSummary } from './failover-preflight.step.ts'
 import type { CreateFailoverBody, CreateRejoinBody, FailoverSubject, RejoinSubject } from './failovers-subject.ts'
 import { readFence } from './fence-record.ts'
@@ -18,10 +18,7 @@ export function createFailoversService(deps: FailoverDeps) {
       const earlier = await replayed(deps, 'failover', key, body)
       if (earlier !== undefined) return { created: false, operation: earlier }
       const plan = await deps.planner(body, signal)
-      if (!plan.allowed || plan.refusal !== null) {
-        const refusal = plan.refusal ?? { code: 'UNKNOWN', detail: 'refused', fix: null }
-        throw FailoverErrors.refused(`${refusal.code}: ${refusal.detail}`, refusal.fix ? { fix: refusal.fix } : {})
-      }
+      refuseUnlessAllowed(plan)
       const paired = await deps.store.pairedSecondaries()
       const followers = plan.followers.map((cluster) => ({
         cluster,

@@ -1,21 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto'
+import { canonicalJson } from '../operations/canonical-json.ts'
 import { pendingStep } from '../operations/step.ts'
 import type { HandshakeRecord, StoredCluster } from '../store/store.ts'
 import { type CreateHandshakeBody, type Handshake, STEP_NAMES } from './handshakes.schemas.ts'
 
-/** Keys sorted at every level, so equal bodies hash equally whatever their key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined)
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value)
-}
-
 export function requestHash(body: CreateHandshakeBody): string {
-  return createHash('sha256').update(canonical(body)).digest('hex')
+  return createHash('sha256').update(canonicalJson(body)).digest('hex')
 }
 
 /** A new pending handshake with every step pending. */
