@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { createServiceClient } from '@vault-dr/core/service-client'
 import type { components, paths } from '@vault-dr/gateway/openapi'
 import { type ClusterHandle, startCluster } from '@vault-dr/vault-sim'
+import { EtcdCluster } from '../../services/gateway/test/helpers/etcd-cluster.ts'
 import { type ChildService, startChildService } from '../helpers/child-service.ts'
 import { freePort } from '../helpers/free-port.ts'
 
@@ -17,19 +18,30 @@ export interface SwitchStackOptions {
   /** Added to every Vault API answer, so steps last long enough to be interrupted. */
   latencyMs?: number
   gatewayEnv?: Record<string, string>
+  /** Where the gateways keep their state: a SQLite file (default) or a three-member etcd cluster the stack starts. */
+  store?: 'sqlite' | 'etcd'
+  /** How many gateways (2 needs the etcd store): `gateways[0]` is `gateway`, each has its own id and API client. */
+  gateways?: 1 | 2
 }
 
 export interface SwitchStack {
   dir: string
   clusters: Record<string, ClusterHandle>
   agents: Record<string, ChildService>
+  /** The first gateway: the one the stack's `api` talks to. */
   gateway: ChildService
   api: ReturnType<typeof createServiceClient<paths>>['api']
+  /** Every gateway, with its API client; `restartGateway(signal, i)` replaces gateway i. */
+  gateways: Array<{ service: ChildService; api: ReturnType<typeof createServiceClient<paths>>['api'] }>
+  /** The etcd cluster of the `etcd` store (stop(i)/start(i) take members down and up), else undefined. */
+  etcd: EtcdCluster | undefined
+  /** The gateways' environment, for a test that starts another gateway on the same store. */
+  gatewayEnv: Record<string, string>
   /** The root token of every cluster: one token in the replicated data, valid whichever cluster is primary. */
   rootToken: string
   simEvents: string[]
   secrets: string[]
-  restartGateway(signal?: NodeJS.Signals): Promise<void>
+  restartGateway(signal?: NodeJS.Signals, index?: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -83,34 +95,62 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
       closers.push(() => agent.stop('SIGKILL'))
       agents[name] = agent
     }
-    const gatewayEnv = {
+    const gatewayCount = opts.gateways ?? 1
+    if (gatewayCount > 1 && opts.store !== 'etcd') throw new Error('several gateways need the etcd store')
+    let etcd: EtcdCluster | undefined
+    if (opts.store === 'etcd') {
+      const started = await EtcdCluster.start()
+      closers.push(() => started.close())
+      etcd = started
+    }
+    const gatewayEnv: Record<string, string> = {
       VAULT_DR_API_TOKEN_FILE: await secretFile(dir, 'gateway-api-token', apiTokens.gateway as string),
-      VAULT_DR_STORE: join(dir, 'gateway.sqlite'),
+      VAULT_DR_STORE: etcd === undefined ? join(dir, 'gateway.sqlite') : etcd.storeUrl,
       ...opts.gatewayEnv,
     }
-    const gatewayAt = { port: await freePort() }
-    const client = createServiceClient<paths>({
-      baseUrl: `http://127.0.0.1:${gatewayAt.port}`,
-      token: apiTokens.gateway as string,
-      timeoutMs: 30_000,
+    const gatewaySlots = await Promise.all(
+      Array.from({ length: gatewayCount }, async (_, i) => {
+        const at = { port: await freePort() }
+        const env = { ...gatewayEnv, ...(gatewayCount > 1 ? { VAULT_DR_GATEWAY_ID: `gateway-${i + 1}` } : {}) }
+        const client = createServiceClient<paths>({
+          baseUrl: `http://127.0.0.1:${at.port}`,
+          token: apiTokens.gateway as string,
+          timeoutMs: 30_000,
+        })
+        closers.push(() => client.close())
+        return { at, env, client }
+      }),
+    )
+    const gateways: SwitchStack['gateways'] = []
+    closers.push(async () => {
+      for (const g of gateways) await g.service.stop('SIGKILL')
     })
-    closers.push(() => client.close())
+    for (const slot of gatewaySlots) {
+      gateways.push({ service: await startChildService('gateway', slot.env, slot.at), api: slot.client.api })
+    }
+    const client = (gatewaySlots[0] as (typeof gatewaySlots)[number]).client
     const stack: SwitchStack = {
       dir,
       clusters,
       agents,
-      gateway: await startChildService('gateway', gatewayEnv, gatewayAt),
+      gateway: (gateways[0] as SwitchStack['gateways'][number]).service,
       api: client.api,
+      gateways,
+      etcd,
+      gatewayEnv,
       rootToken,
       simEvents,
       secrets: [rootToken, ...Object.values(apiTokens)],
-      async restartGateway(signal: NodeJS.Signals = 'SIGKILL') {
-        await stack.gateway.stop(signal)
-        stack.gateway = await startChildService('gateway', gatewayEnv, gatewayAt)
+      async restartGateway(signal: NodeJS.Signals = 'SIGKILL', index = 0) {
+        const slot = gatewaySlots[index]
+        const running = gateways[index]
+        if (slot === undefined || running === undefined) throw new Error(`the stack has no gateway ${index}`)
+        await running.service.stop(signal)
+        running.service = await startChildService('gateway', slot.env, slot.at)
+        if (index === 0) stack.gateway = running.service
       },
       close,
     }
-    closers.push(() => stack.gateway.stop('SIGKILL'))
     for (const name of names) {
       const res = await client.api.POST('/v1/clusters', {
         body: {
