@@ -4,6 +4,7 @@ import { allOutput } from '../helpers/child-service.ts'
 import { type E2EStack, startE2EStack } from '../helpers/e2e-stack.ts'
 import { createHandshake, waitForHandshake } from '../helpers/handshakes.ts'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
+import type { VaultGate } from '../helpers/vault-gate.ts'
 
 const secrets: string[] = []
 let stack: E2EStack | undefined
@@ -23,49 +24,54 @@ async function until(what: string, ready: () => boolean, timeoutMs = 30_000): Pr
 const events = (s: E2EStack, text: string) => s.simEvents.filter((e) => e.includes(text)).length
 
 /**
- * Moments inside the activation, each reached by watching what the agent and the emulated clusters do; `reach`
- * resolves at that moment and returns what to do once the process is killed.
+ * Moments inside the activation, each reached by watching what the agent and the emulated clusters do once the
+ * secondary's enable call was let through the gate (Vault answering in `latencyMs` from then on); `reach` resolves at
+ * that moment and returns what to do once the process is killed.
  */
-const MOMENTS: Record<string, (s: E2EStack, latencyMs: number) => Promise<() => void>> = {
-  'before Vault receives the call': async (s) => {
-    const gate = s.vaultGates?.secondary
-    if (gate === undefined) throw new Error('needs vaultGates')
-    await gate.waiting()
-    return () => gate.release()
-  },
-  'while Vault unwraps on the primary': async (s, latencyMs) => {
-    await until('the agent calls Vault', () =>
-      s.secondaryAgent.output.some((l) => l.includes('activating this cluster as a DR secondary')),
-    )
+const MOMENTS: Record<string, (s: E2EStack, gate: VaultGate, latencyMs: number) => Promise<() => void>> = {
+  'before Vault receives the call': async (_s, gate) => () => gate.release(),
+  'while Vault unwraps on the primary': async (s, gate, latencyMs) => {
+    gate.release()
     // Vault answers each API call after the latency: first its own enable, then the primary's unwrap.
     await sleep(latencyMs * 1.5)
     expect(events(s, 'replication: secondary dc2 connected')).toBe(0)
     return () => {}
   },
-  'while it bootstraps over the cluster port': async (s) => {
+  'while it bootstraps over the cluster port': async (s, gate) => {
+    gate.release()
     await until('the secondary dials the primary', () => events(s, 'replication: secondary dc2 connected') > 0)
     return () => {}
   },
-  'after Vault answered': async (s) => {
+  'after Vault answered': async (s, gate) => {
+    gate.release()
     await until('Vault activated the secondary', () => events(s, 'enabled as secondary') > 0)
     return () => {}
   },
 }
 
-async function activationStack(latencyMs: number, gatewayEnv: Record<string, string> = {}): Promise<E2EStack> {
-  const s = await startE2EStack({ latencyMs, vaultGates: true, gatewayEnv })
+async function activationStack(gatewayEnv: Record<string, string> = {}): Promise<E2EStack> {
+  const s = await startE2EStack({ vaultGates: true, gatewayEnv })
   secrets.push(...s.secrets)
   return s
 }
 
-/** Starts a handshake, and resolves at `moment` of its activation (the enable call held there when it is the first). */
+/**
+ * Starts a handshake and holds the secondary's enable call at its gate; only then do both clusters answer slowly
+ * (the steps before run at full speed), and it resolves at `moment` of the activation.
+ */
 async function reachMoment(s: E2EStack, moment: string, latencyMs: number, tokenTtl?: string) {
-  const holdEnable = moment === 'before Vault receives the call'
-  if (holdEnable) s.vaultGates?.secondary.hold((path) => path === ENABLE_PATH)
+  const gate = s.vaultGates?.secondary
+  if (gate === undefined) throw new Error('needs vaultGates')
+  gate.hold((path) => path === ENABLE_PATH)
   const { id } = await createHandshake(s, tokenTtl === undefined ? {} : { token_ttl: tokenTtl })
-  const after = await MOMENTS[moment]?.(s, latencyMs)
-  if (after === undefined) throw new Error(`no moment ${moment}`)
-  return { id, after }
+  await gate.waiting()
+  await until('the agent says it activates', () =>
+    s.secondaryAgent.output.some((l) => l.includes('activating this cluster as a DR secondary')),
+  )
+  for (const cluster of [s.primary, s.secondary]) cluster.faults.setLatency(latencyMs)
+  const reach = MOMENTS[moment]
+  if (reach === undefined) throw new Error(`no moment ${moment}`)
+  return { id, after: await reach(s, gate, latencyMs) }
 }
 
 /**
@@ -90,7 +96,7 @@ async function expectActivatedOnce(s: E2EStack, id: string, tokens = { mints: 1,
 
 describe.each([150, 500])('SIGKILL inside activate_secondary, Vault answering in %i ms', (latencyMs) => {
   it.each(Object.keys(MOMENTS))('of the gateway %s: activated exactly once', async (moment) => {
-    stack = await activationStack(latencyMs)
+    stack = await activationStack()
     const { id, after } = await reachMoment(stack, moment, latencyMs)
     await stack.gateway.stop('SIGKILL')
     after()
@@ -102,7 +108,7 @@ describe.each([150, 500])('SIGKILL inside activate_secondary, Vault answering in
 describe('SIGKILL of the secondary agent inside activate_secondary, then a restart', () => {
   const sent = Object.keys(MOMENTS).filter((m) => m !== 'before Vault receives the call')
   it.each(sent)('%s: activated exactly once', async (moment) => {
-    stack = await activationStack(150)
+    stack = await activationStack()
     const { id, after } = await reachMoment(stack, moment, 150)
     await stack.secondaryAgent.stop('SIGKILL')
     after()
@@ -116,11 +122,13 @@ describe('SIGKILL of the secondary agent before its call reached Vault', () => {
   it('waits until the token can no longer activate anything, then mints anew and activates once', async () => {
     // The restarted agent cannot know what its earlier process sent, and the secondary shows nothing while Vault
     // unwraps: only the token's expiry proves no activation is under way. A short TTL keeps the wait short.
-    stack = await activationStack(150, {
-      VAULT_DR_TOKEN_MIN_REMAINING_MS: '3000',
-      VAULT_DR_AGENT_CHANGE_TIMEOUT_MS: '5000',
+    stack = await activationStack({
+      VAULT_DR_TOKEN_MIN_REMAINING_MS: '2000',
+      // The wait after expiry is the longer of the two agent timeouts: both short.
+      VAULT_DR_AGENT_CHANGE_TIMEOUT_MS: '4000',
+      VAULT_DR_AGENT_TIMEOUT_MS: '4000',
     })
-    const { id } = await reachMoment(stack, 'before Vault receives the call', 150, '15s')
+    const { id } = await reachMoment(stack, 'before Vault receives the call', 150, '8s')
     await stack.secondaryAgent.stop('SIGKILL')
     // The call dies with the agent: Vault never gets it (whether a proxy would still pass it on is a race).
     stack.vaultGates?.secondary.drop()

@@ -91,3 +91,18 @@ export async function startChildService(
     },
   }
 }
+
+/**
+ * Starts services at once (each boots in its own process); every one that started is stopped by `closers`, so one
+ * that failed to start leaves none of the others running.
+ */
+export async function startedTogether<const T extends readonly (() => Promise<ChildService>)[]>(
+  closers: Array<() => Promise<unknown>>,
+  starts: T,
+): Promise<{ [K in keyof T]: ChildService }> {
+  const results = await Promise.allSettled(starts.map((start) => start()))
+  for (const r of results) if (r.status === 'fulfilled') closers.push(() => r.value.stop('SIGKILL'))
+  const failed = results.find((r) => r.status === 'rejected')
+  if (failed !== undefined) throw failed.reason
+  return results.map((r) => (r as PromiseFulfilledResult<ChildService>).value) as { [K in keyof T]: ChildService }
+}

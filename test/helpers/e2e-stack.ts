@@ -12,7 +12,7 @@ import {
   startTlsTerminatingProxy,
 } from '@vault-dr/vault-sim'
 import { createTestPki } from '../../packages/core/test/helpers/certs.ts'
-import { type ChildService, startChildService } from './child-service.ts'
+import { type ChildService, startChildService, startedTogether } from './child-service.ts'
 import { freePort } from './free-port.ts'
 import { startVaultGate, type VaultGate } from './vault-gate.ts'
 
@@ -166,27 +166,16 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
       ...opts.agentEnv,
       ...serveTls,
     })
-    const primaryAgent = await startChildService(
-      'primary-agent',
-      {
-        ...(await agentEnv('primary', primary, tokens.primaryAgent, opts.noPrimaryVaultCa ? undefined : primaryCa)),
-        // The agent checks its own node's listener directly, not the box in front of it.
-        VAULT_DR_CLUSTER_ADDR: `https://127.0.0.1:${clusterPort}`,
-      },
-      { port: await freePort(), caPem: serviceCa },
-    )
-    closers.push(() => primaryAgent.stop('SIGKILL'))
+    const primaryAgentEnv = {
+      ...(await agentEnv('primary', primary, tokens.primaryAgent, opts.noPrimaryVaultCa ? undefined : primaryCa)),
+      // The agent checks its own node's listener directly, not the box in front of it.
+      VAULT_DR_CLUSTER_ADDR: `https://127.0.0.1:${clusterPort}`,
+    }
     const secondaryAgentEnv = {
       ...(await agentEnv('secondary', secondary, tokens.secondaryAgent, secondaryCa)),
       ...(primaryCa ? { VAULT_DR_PRIMARY_CACERT: primaryCa } : {}),
       ...(primaryCa && !opts.noActivationCa ? { VAULT_DR_ACTIVATION_CA_FILE: primaryCa } : {}),
     }
-    const secondaryAgentAt = { port: await freePort(), caPem: serviceCa }
-    const secondaryAgent = await startChildService('secondary-agent', secondaryAgentEnv, secondaryAgentAt)
-    // The one running now: a restart replaces it.
-    let liveSecondaryAgent = secondaryAgent
-    closers.push(() => liveSecondaryAgent.stop('SIGKILL'))
-
     const gatewayPort = await freePort()
     const gatewayEnv = {
       VAULT_DR_API_TOKEN_FILE: await secretFile(dir, 'gateway-api-token', tokens.gateway),
@@ -196,6 +185,18 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
       ...(serviceCa ? { VAULT_DR_AGENT_CACERT: await secretFile(dir, 'service-ca.pem', serviceCa) } : {}),
     }
     const gatewayAt = { port: gatewayPort, caPem: serviceCa }
+    const primaryAgentAt = { port: await freePort(), caPem: serviceCa }
+    const secondaryAgentAt = { port: await freePort(), caPem: serviceCa }
+    // The three services boot at once (each is its own process); one that failed to start leaves none running.
+    const [primaryAgent, secondaryAgent, gateway] = await startedTogether(closers, [
+      () => startChildService('primary-agent', primaryAgentEnv, primaryAgentAt),
+      () => startChildService('secondary-agent', secondaryAgentEnv, secondaryAgentAt),
+      () => startChildService('gateway', gatewayEnv, gatewayAt),
+    ])
+    // The one running now: a restart replaces it.
+    let liveSecondaryAgent = secondaryAgent
+    closers.push(() => liveSecondaryAgent.stop('SIGKILL'))
+
     const stack: E2EStack = {
       primary,
       secondary,
@@ -204,7 +205,7 @@ export async function startE2EStack(opts: E2EOptions = {}): Promise<E2EStack> {
       simEvents,
       primaryAgent,
       secondaryAgent,
-      gateway: await startChildService('gateway', gatewayEnv, gatewayAt),
+      gateway,
       gatewayTokenFile: gatewayEnv.VAULT_DR_API_TOKEN_FILE,
       gatewayApi: undefined as never,
       apiTokens: tokens,
