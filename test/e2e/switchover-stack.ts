@@ -65,6 +65,12 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
     for (const c of closers.splice(0).reverse()) await c().catch(() => {})
   }
   try {
+    const gatewayCount = opts.gateways ?? 1
+    if (gatewayCount > 1 && opts.store !== 'etcd') throw new Error('several gateways need the etcd store')
+    // etcd starts while the clusters and agents do (its failure is thrown where it is awaited); it stops last.
+    const etcdStarting = opts.store === 'etcd' ? EtcdCluster.start() : undefined
+    etcdStarting?.catch(() => {})
+    closers.push(async () => (await etcdStarting)?.close())
     const names = opts.clusters === 3 ? ['dc1', 'dc2', 'dc3'] : ['dc1', 'dc2']
     const simEvents: string[] = []
     const rootToken = token()
@@ -95,14 +101,7 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
       closers.push(() => agent.stop('SIGKILL'))
       agents[name] = agent
     }
-    const gatewayCount = opts.gateways ?? 1
-    if (gatewayCount > 1 && opts.store !== 'etcd') throw new Error('several gateways need the etcd store')
-    let etcd: EtcdCluster | undefined
-    if (opts.store === 'etcd') {
-      const started = await EtcdCluster.start()
-      closers.push(() => started.close())
-      etcd = started
-    }
+    const etcd = await etcdStarting
     const gatewayEnv: Record<string, string> = {
       VAULT_DR_API_TOKEN_FILE: await secretFile(dir, 'gateway-api-token', apiTokens.gateway as string),
       VAULT_DR_STORE: etcd === undefined ? join(dir, 'gateway.sqlite') : etcd.storeUrl,

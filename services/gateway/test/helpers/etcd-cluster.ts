@@ -48,7 +48,12 @@ export class EtcdCluster {
       cluster.#members.push({ name: `m${i + 1}`, host, clientPort, peerPort, process: undefined, log: [] })
     }
     try {
-      for (const i of cluster.#members.keys()) cluster.start(i)
+      // One at a time: a new member first asks the others' peer ports whether the cluster exists, and waits a second
+      // on each port that is bound but not yet serving, as all are when three start together.
+      for (const i of cluster.#members.keys()) {
+        cluster.start(i)
+        await cluster.#waitServing(i)
+      }
       await cluster.waitHealthy()
     } catch (err) {
       await cluster.close()
@@ -104,13 +109,27 @@ export class EtcdCluster {
     m.process = child
   }
 
-  /** Stops one member (SIGTERM) and waits until it exited. */
-  async stop(i: number): Promise<void> {
+  /** Stops one member (SIGTERM by default, as an operator would) and waits until it exited. */
+  async stop(i: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.#members[i]?.process
     if (child === undefined) return
     const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
+    child.kill(signal)
     await exited
+  }
+
+  /** Waits until member i serves its peer port (its client port waits for a leader): it is past its bootstrap. */
+  async #waitServing(i: number, timeoutMs = 15_000): Promise<void> {
+    const m = this.#members[i] as Member
+    const deadline = Date.now() + timeoutMs
+    while (!(await answers(`http://${m.host}:${m.peerPort}/version`))) {
+      if (m.process === undefined || Date.now() > deadline) {
+        throw new Error(
+          `etcd member ${m.name} did not start serving within ${timeoutMs} ms: ${m.log.join('').slice(-2000)}`,
+        )
+      }
+      await sleep(20)
+    }
   }
 
   /** Waits until every running member says the cluster is healthy (a leader, and a quorum behind it). */
@@ -128,9 +147,20 @@ export class EtcdCluster {
     }
   }
 
+  /** Kills every member: their data goes with the folder, and a SIGTERM'd leader waits seconds for the others. */
   async close(): Promise<void> {
-    await Promise.all(this.#members.map((_, i) => this.stop(i)))
+    await Promise.all(this.#members.map((_, i) => this.stop(i, 'SIGKILL')))
     this.#dir.cleanup()
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(300) })
+    await res.body?.cancel()
+    return res.ok
+  } catch {
+    return false
   }
 }
 
