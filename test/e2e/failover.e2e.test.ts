@@ -102,6 +102,8 @@ describe.each(['sqlite', 'etcd'] as const)(
       const pairs = await s.api.GET('/v1/pairs')
       expect(pairs.data?.pairs.map((p) => [p.secondary, p.primary])).toEqual([['dc3', 'dc2']])
       expect(stepOf(done, 'fence_old_primary')?.detail).toContain('fenced at epoch')
+      // On etcd, the pairs the operation recorded live in the cluster the stack started (not in a SQLite file).
+      if (store === 'etcd') expect(await s.etcd?.keyCount('/vault-dr/pairings/')).toBeGreaterThan(0)
 
       // The site comes back: the gateway demotes dc1 as soon as its agent reaches it again.
       const sampler = startWriteSampler(s)

@@ -66,6 +66,8 @@ describe.each(['sqlite', 'etcd'] as const)(
       const pairsNow = async () => (await stack?.api.GET('/v1/pairs'))?.data?.pairs.map((p) => [p.secondary, p.primary])
       expect(await pairsNow()).toEqual([['dc1', 'dc2']])
       expect(stepOf(done, 'verify_pairs')?.status).toBe('succeeded')
+      // On etcd, the pairs the operation recorded live in the cluster the stack started (not in a SQLite file).
+      if (store === 'etcd') expect(await stack.etcd?.keyCount('/vault-dr/pairings/')).toBeGreaterThan(0)
 
       // Failback: a switchover back, `from` found from the live roles.
       const back = await waitForOperation(stack, (await switchover(stack, { to: 'dc1' })).id)

@@ -77,6 +77,23 @@ export class EtcdCluster {
     return `/vault-dr-test/${randomUUID()}/`
   }
 
+  /** How many keys under `prefix` the cluster holds (etcd's JSON gateway, on the first member that answers). */
+  async keyCount(prefix: string): Promise<number> {
+    const b64 = (b: Buffer) => b.toString('base64')
+    const end = Buffer.from(prefix)
+    end[end.length - 1] = (end[end.length - 1] as number) + 1
+    const body = JSON.stringify({ key: b64(Buffer.from(prefix)), range_end: b64(end), count_only: true })
+    for (const endpoint of this.endpoints) {
+      const res = await fetch(`http://${endpoint}/v3/kv/range`, {
+        method: 'POST',
+        body,
+        signal: AbortSignal.timeout(2_000),
+      }).catch(() => undefined)
+      if (res?.ok) return Number(((await res.json()) as { count?: string }).count ?? 0)
+    }
+    throw new Error(`no etcd member answered a range read of ${prefix}`)
+  }
+
   start(i: number): void {
     const m = this.#members[i]
     if (m === undefined || m.process !== undefined) return
