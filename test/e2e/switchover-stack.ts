@@ -9,6 +9,7 @@ import { type ClusterHandle, startCluster } from '@vault-dr/vault-sim'
 import { EtcdCluster } from '../../services/gateway/test/helpers/etcd-cluster.ts'
 import { type ChildService, startChildService } from '../helpers/child-service.ts'
 import { freePort } from '../helpers/free-port.ts'
+import { startVaultGate, type VaultGate } from '../helpers/vault-gate.ts'
 
 export type Operation = components['schemas']['Operation']
 
@@ -22,12 +23,16 @@ export interface SwitchStackOptions {
   store?: 'sqlite' | 'etcd'
   /** How many gateways (2 needs the etcd store): `gateways[0]` is `gateway`, each has its own id and API client. */
   gateways?: 1 | 2
+  /** Each agent reaches its cluster's API through a gate that can hold (or drop) its requests. */
+  vaultGates?: boolean
 }
 
 export interface SwitchStack {
   dir: string
   clusters: Record<string, ClusterHandle>
   agents: Record<string, ChildService>
+  /** With `vaultGates`: what stands between each cluster's agent and its API, by cluster name; else undefined. */
+  vaultGates: Record<string, VaultGate> | undefined
   /** The first gateway: the one the stack's `api` talks to. */
   gateway: ChildService
   api: ReturnType<typeof createServiceClient<paths>>['api']
@@ -83,13 +88,23 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
       clusters[name] = c
     }
     const apiTokens: Record<string, string> = Object.fromEntries([...names, 'gateway'].map((n) => [n, token()]))
+    let vaultGates: Record<string, VaultGate> | undefined
+    if (opts.vaultGates) {
+      const gates: Record<string, VaultGate> = {}
+      for (const name of names) {
+        const gate = await startVaultGate((clusters[name] as ClusterHandle).apiUrl)
+        closers.push(() => gate.close())
+        gates[name] = gate
+      }
+      vaultGates = gates
+    }
     const agents: Record<string, ChildService> = {}
     for (const name of names) {
       const service = name === 'dc1' ? 'primary-agent' : 'secondary-agent'
       const agent = await startChildService(
         service,
         {
-          VAULT_ADDR: (clusters[name] as ClusterHandle).apiUrl,
+          VAULT_ADDR: vaultGates?.[name]?.url ?? (clusters[name] as ClusterHandle).apiUrl,
           VAULT_TOKEN_FILE: await secretFile(dir, `${name}-vault-token`, rootToken),
           VAULT_DR_API_TOKEN_FILE: await secretFile(dir, `${name}-api-token`, apiTokens[name] as string),
           VAULT_DR_AGENT_STATE_DIR: join(dir, `${name}-agent-state`),
@@ -132,6 +147,7 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
       dir,
       clusters,
       agents,
+      vaultGates,
       gateway: (gateways[0] as SwitchStack['gateways'][number]).service,
       api: client.api,
       gateways,
