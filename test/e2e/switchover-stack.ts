@@ -9,6 +9,7 @@ import { type ClusterHandle, startCluster } from '@vault-dr/vault-sim'
 import { EtcdCluster } from '../../services/gateway/test/helpers/etcd-cluster.ts'
 import { type ChildService, startChildService } from '../helpers/child-service.ts'
 import { freePort } from '../helpers/free-port.ts'
+import { startVaultGate, type VaultGate } from '../helpers/vault-gate.ts'
 
 export type Operation = components['schemas']['Operation']
 
@@ -22,12 +23,16 @@ export interface SwitchStackOptions {
   store?: 'sqlite' | 'etcd'
   /** How many gateways (2 needs the etcd store): `gateways[0]` is `gateway`, each has its own id and API client. */
   gateways?: 1 | 2
+  /** Each agent reaches its cluster's API through a gate that can hold (or drop) its requests. */
+  vaultGates?: boolean
 }
 
 export interface SwitchStack {
   dir: string
   clusters: Record<string, ClusterHandle>
   agents: Record<string, ChildService>
+  /** With `vaultGates`: what stands between each cluster's agent and its API, by cluster name; else undefined. */
+  vaultGates: Record<string, VaultGate> | undefined
   /** The first gateway: the one the stack's `api` talks to. */
   gateway: ChildService
   api: ReturnType<typeof createServiceClient<paths>>['api']
@@ -65,6 +70,12 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
     for (const c of closers.splice(0).reverse()) await c().catch(() => {})
   }
   try {
+    const gatewayCount = opts.gateways ?? 1
+    if (gatewayCount > 1 && opts.store !== 'etcd') throw new Error('several gateways need the etcd store')
+    // etcd starts while the clusters and agents do (its failure is thrown where it is awaited); it stops last.
+    const etcdStarting = opts.store === 'etcd' ? EtcdCluster.start() : undefined
+    etcdStarting?.catch(() => {})
+    closers.push(async () => (await etcdStarting)?.close())
     const names = opts.clusters === 3 ? ['dc1', 'dc2', 'dc3'] : ['dc1', 'dc2']
     const simEvents: string[] = []
     const rootToken = token()
@@ -77,13 +88,23 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
       clusters[name] = c
     }
     const apiTokens: Record<string, string> = Object.fromEntries([...names, 'gateway'].map((n) => [n, token()]))
+    let vaultGates: Record<string, VaultGate> | undefined
+    if (opts.vaultGates) {
+      const gates: Record<string, VaultGate> = {}
+      for (const name of names) {
+        const gate = await startVaultGate((clusters[name] as ClusterHandle).apiUrl)
+        closers.push(() => gate.close())
+        gates[name] = gate
+      }
+      vaultGates = gates
+    }
     const agents: Record<string, ChildService> = {}
     for (const name of names) {
       const service = name === 'dc1' ? 'primary-agent' : 'secondary-agent'
       const agent = await startChildService(
         service,
         {
-          VAULT_ADDR: (clusters[name] as ClusterHandle).apiUrl,
+          VAULT_ADDR: vaultGates?.[name]?.url ?? (clusters[name] as ClusterHandle).apiUrl,
           VAULT_TOKEN_FILE: await secretFile(dir, `${name}-vault-token`, rootToken),
           VAULT_DR_API_TOKEN_FILE: await secretFile(dir, `${name}-api-token`, apiTokens[name] as string),
           VAULT_DR_AGENT_STATE_DIR: join(dir, `${name}-agent-state`),
@@ -95,14 +116,7 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
       closers.push(() => agent.stop('SIGKILL'))
       agents[name] = agent
     }
-    const gatewayCount = opts.gateways ?? 1
-    if (gatewayCount > 1 && opts.store !== 'etcd') throw new Error('several gateways need the etcd store')
-    let etcd: EtcdCluster | undefined
-    if (opts.store === 'etcd') {
-      const started = await EtcdCluster.start()
-      closers.push(() => started.close())
-      etcd = started
-    }
+    const etcd = await etcdStarting
     const gatewayEnv: Record<string, string> = {
       VAULT_DR_API_TOKEN_FILE: await secretFile(dir, 'gateway-api-token', apiTokens.gateway as string),
       VAULT_DR_STORE: etcd === undefined ? join(dir, 'gateway.sqlite') : etcd.storeUrl,
@@ -133,6 +147,7 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
       dir,
       clusters,
       agents,
+      vaultGates,
       gateway: (gateways[0] as SwitchStack['gateways'][number]).service,
       api: client.api,
       gateways,

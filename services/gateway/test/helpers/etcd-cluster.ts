@@ -48,7 +48,12 @@ export class EtcdCluster {
       cluster.#members.push({ name: `m${i + 1}`, host, clientPort, peerPort, process: undefined, log: [] })
     }
     try {
-      for (const i of cluster.#members.keys()) cluster.start(i)
+      // One at a time: a new member first asks the others' peer ports whether the cluster exists, and waits a second
+      // on each port that is bound but not yet serving, as all are when three start together.
+      for (const i of cluster.#members.keys()) {
+        cluster.start(i)
+        await cluster.#waitServing(i)
+      }
       await cluster.waitHealthy()
     } catch (err) {
       await cluster.close()
@@ -70,6 +75,23 @@ export class EtcdCluster {
   /** A key prefix nobody else used, so tests sharing the cluster do not see each other's keys. */
   freshPrefix(): string {
     return `/vault-dr-test/${randomUUID()}/`
+  }
+
+  /** How many keys under `prefix` the cluster holds (etcd's JSON gateway, on the first member that answers). */
+  async keyCount(prefix: string): Promise<number> {
+    const b64 = (b: Buffer) => b.toString('base64')
+    const end = Buffer.from(prefix)
+    end[end.length - 1] = (end[end.length - 1] as number) + 1
+    const body = JSON.stringify({ key: b64(Buffer.from(prefix)), range_end: b64(end), count_only: true })
+    for (const endpoint of this.endpoints) {
+      const res = await fetch(`http://${endpoint}/v3/kv/range`, {
+        method: 'POST',
+        body,
+        signal: AbortSignal.timeout(2_000),
+      }).catch(() => undefined)
+      if (res?.ok) return Number(((await res.json()) as { count?: string }).count ?? 0)
+    }
+    throw new Error(`no etcd member answered a range read of ${prefix}`)
   }
 
   start(i: number): void {
@@ -104,13 +126,27 @@ export class EtcdCluster {
     m.process = child
   }
 
-  /** Stops one member (SIGTERM) and waits until it exited. */
-  async stop(i: number): Promise<void> {
+  /** Stops one member (SIGTERM by default, as an operator would) and waits until it exited. */
+  async stop(i: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.#members[i]?.process
     if (child === undefined) return
     const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
+    child.kill(signal)
     await exited
+  }
+
+  /** Waits until member i serves its peer port (its client port waits for a leader): it is past its bootstrap. */
+  async #waitServing(i: number, timeoutMs = 15_000): Promise<void> {
+    const m = this.#members[i] as Member
+    const deadline = Date.now() + timeoutMs
+    while (!(await answers(`http://${m.host}:${m.peerPort}/version`))) {
+      if (m.process === undefined || Date.now() > deadline) {
+        throw new Error(
+          `etcd member ${m.name} did not start serving within ${timeoutMs} ms: ${m.log.join('').slice(-2000)}`,
+        )
+      }
+      await sleep(20)
+    }
   }
 
   /** Waits until every running member says the cluster is healthy (a leader, and a quorum behind it). */
@@ -128,9 +164,20 @@ export class EtcdCluster {
     }
   }
 
+  /** Kills every member: their data goes with the folder, and a SIGTERM'd leader waits seconds for the others. */
   async close(): Promise<void> {
-    await Promise.all(this.#members.map((_, i) => this.stop(i)))
+    await Promise.all(this.#members.map((_, i) => this.stop(i, 'SIGKILL')))
     this.#dir.cleanup()
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(300) })
+    await res.body?.cancel()
+    return res.ok
+  } catch {
+    return false
   }
 }
 
