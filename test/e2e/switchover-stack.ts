@@ -7,7 +7,7 @@ import { createServiceClient } from '@vault-dr/core/service-client'
 import type { components, paths } from '@vault-dr/gateway/openapi'
 import { type ClusterHandle, startCluster } from '@vault-dr/vault-sim'
 import { EtcdCluster } from '../../services/gateway/test/helpers/etcd-cluster.ts'
-import { type ChildService, startChildService } from '../helpers/child-service.ts'
+import { type ChildService, startChildService, startedTogether } from '../helpers/child-service.ts'
 import { freePort } from '../helpers/free-port.ts'
 import { startVaultGate, type VaultGate } from '../helpers/vault-gate.ts'
 
@@ -98,12 +98,11 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
       }
       vaultGates = gates
     }
-    const agents: Record<string, ChildService> = {}
-    for (const name of names) {
-      const service = name === 'dc1' ? 'primary-agent' : 'secondary-agent'
-      const agent = await startChildService(
-        service,
-        {
+    const agentSpecs = await Promise.all(
+      names.map(async (name) => ({
+        name,
+        service: name === 'dc1' ? ('primary-agent' as const) : ('secondary-agent' as const),
+        env: {
           VAULT_ADDR: vaultGates?.[name]?.url ?? (clusters[name] as ClusterHandle).apiUrl,
           VAULT_TOKEN_FILE: await secretFile(dir, `${name}-vault-token`, rootToken),
           VAULT_DR_API_TOKEN_FILE: await secretFile(dir, `${name}-api-token`, apiTokens[name] as string),
@@ -111,11 +110,9 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
           VAULT_DR_STATUS_CACHE_MS: '100',
           VAULT_DR_PROBE_TIMEOUT_MS: '2000',
         },
-        { port: await freePort() },
-      )
-      closers.push(() => agent.stop('SIGKILL'))
-      agents[name] = agent
-    }
+        at: { port: await freePort() },
+      })),
+    )
     const etcd = await etcdStarting
     const gatewayEnv: Record<string, string> = {
       VAULT_DR_API_TOKEN_FILE: await secretFile(dir, 'gateway-api-token', apiTokens.gateway as string),
@@ -135,13 +132,22 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
         return { at, env, client }
       }),
     )
-    const gateways: SwitchStack['gateways'] = []
+    // Every agent and gateway boots at once (each is its own process); one that failed to start leaves none running.
+    const started = await startedTogether(closers, [
+      ...agentSpecs.map((a) => () => startChildService(a.service, a.env, a.at)),
+      ...gatewaySlots.map((slot) => () => startChildService('gateway', slot.env, slot.at)),
+    ])
+    const agents: Record<string, ChildService> = Object.fromEntries(
+      agentSpecs.map((a, i) => [a.name, started[i] as ChildService]),
+    )
+    const gateways: SwitchStack['gateways'] = gatewaySlots.map((slot, i) => ({
+      service: started[agentSpecs.length + i] as ChildService,
+      api: slot.client.api,
+    }))
+    // A restarted gateway replaces its entry: the one running at the end is stopped.
     closers.push(async () => {
       for (const g of gateways) await g.service.stop('SIGKILL')
     })
-    for (const slot of gatewaySlots) {
-      gateways.push({ service: await startChildService('gateway', slot.env, slot.at), api: slot.client.api })
-    }
     const client = (gatewaySlots[0] as (typeof gatewaySlots)[number]).client
     const stack: SwitchStack = {
       dir,
