@@ -89,6 +89,11 @@ describe('the primary site lost with its gateway and its etcd member: the gatewa
     await until("gateway-2's upkeep read the pair caught up", 10_000, () => hasReadPair(s, 1))
 
     await loseSiteA(s)
+    // Two etcd members of three keep a quorum (a new leader within a second if member 0 led): gateway-2 is ready.
+    await until('gateway-2 ready on two etcd members', 10_000, async () => {
+      const ready = await fetch(`${s.gateways[1]?.service.url}/readyz`)
+      return ready.status === 200
+    })
     const body = { to: 'dc2', down_for: '2s' }
     await until(
       'dc1 judged down by gateway-2',

@@ -122,6 +122,7 @@ describe('two gateways on etcd: SIGKILL of the one running a switchover, the oth
         const seen = await waitOn(api, id, reached(step))
         expect(stepOf(seen, step)?.status, `${step} ended before the kill`).toBe('running')
         kill()
+        console.log(`  killed ${Date.now() - Date.parse(stepOf(seen, step)?.started_at as string)} ms into ${step}`)
       })
     },
     60_000,
