@@ -121,7 +121,7 @@ export class OperationRunner {
   /**
    * One scan for operations to take over, one at a time; none while every slot is taken, since what it found would
    * only wait for a slot (the next scan after one frees finds it), and a busy gateway is spared reading every
-   * unfinished record twice a second.
+   * unfinished record several times a second.
    */
   async #takeoverScan(): Promise<void> {
     if (this.#scanning || this.#runs.size >= this.#deps.settings.maxRunning) return
