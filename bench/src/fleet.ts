@@ -48,9 +48,41 @@ function split(n: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0))
 }
 
-interface Hosts {
+/** The fleet's helper processes: the primary's vault-sim in one, the secondaries with their agents in two more. */
+export interface Hosts {
   primary: ClusterHost
   fleet: ClusterHost[]
+}
+
+export async function startFleetHosts(ctx: BenchContext): Promise<Hosts> {
+  return {
+    primary: await startClusterHost('fleet-primary-host', ctx.dir),
+    fleet: await Promise.all([0, 1].map((i) => startClusterHost(`fleet-host-${i}`, ctx.dir, { heapMb: 8192 }))),
+  }
+}
+
+export async function stopFleetHosts(hosts: Hosts): Promise<void> {
+  await Promise.all([hosts.primary.shutdown(), ...hosts.fleet.map((h) => h.shutdown())])
+}
+
+/** Where a fleet run's gateway keeps its state: by default a SQLite file of the run's own in the scratch folder. */
+export interface FleetStore {
+  /** Short name, part of the run's group (cluster names, file names) and its log lines. */
+  label: string
+  /** VAULT_DR_STORE and what goes with it (the etcd key prefix), over the default SQLite file. */
+  env: Record<string, string>
+  /** The store's own counters so far (requests by kind, CPU): read before the first handshake and once all finished. */
+  counters?: () => Promise<Record<string, number>>
+}
+
+export interface GatewayRunOptions {
+  /** Keep at most this many handshakes running, starting the next when one finishes (default: all at once). */
+  inFlight?: number
+  /** Stop watching (and, paced, stop starting handshakes) after this long. */
+  capMs?: number
+  /** Measure the pairs benchmark on the N pairs once all handshakes succeeded. */
+  pairs?: boolean
+  store?: FleetStore
 }
 
 /** How many of a group's clusters (spread over the fleet hosts) are streaming, asked over IPC (no HTTP load). */
@@ -147,7 +179,7 @@ async function baselineRun(ctx: BenchContext, hosts: Hosts, n: number): Promise<
   }
 }
 
-interface GatewayResult {
+export interface GatewayResult {
   allSucceededMs: number | null
   allFinishedMs: number | null
   simsStreamingMs: number | null
@@ -174,6 +206,8 @@ interface GatewayResult {
   primaryStatusBytes: number
   /** With `pairs`: the pairs benchmark's rows, measured on this run's N pairs once every handshake succeeded. */
   pairs?: Awaited<ReturnType<typeof measurePairs>>
+  /** With a store that has counters: how they moved from the first handshake until all finished. */
+  storeCounters?: Record<string, number>
 }
 
 const MEMORY_METRICS = [
@@ -217,18 +251,15 @@ function cpuOf(pids: Record<string, number>): Record<string, number> {
 }
 
 /** The gateway arm: one primary, N secondaries with their agents, N handshakes started at once through one gateway. */
-async function gatewayRun(
+export async function gatewayRun(
   ctx: BenchContext,
   hosts: Hosts,
   n: number,
-  /** Keep at most this many handshakes running, starting the next when one finishes (default: all at once). */
-  inFlight?: number,
-  /** Stop watching (and, paced, stop starting handshakes) after this long. */
-  capMs?: number,
-  /** Measure the pairs benchmark on the N pairs once all handshakes succeeded. */
-  pairs = false,
+  opts: GatewayRunOptions = {},
 ): Promise<GatewayResult> {
-  const group = `gw${n}${inFlight === undefined ? '' : `p${inFlight}`}`
+  const { inFlight, capMs, pairs = false, store } = opts
+  const label = `fleet N=${n}${store === undefined ? '' : ` (${store.label})`}`
+  const group = `gw${n}${inFlight === undefined ? '' : `p${inFlight}`}${store === undefined ? '' : store.label}`
   const setup0 = performance.now()
   const [primary] = await hosts.primary.sims({ group, offset: 0, count: 1, host: '127.0.20.1', timings: FLEET_TIMINGS })
   const services: RunningService[] = []
@@ -238,6 +269,7 @@ async function gatewayRun(
     const gatewayEnv = {
       VAULT_DR_STORE: join(ctx.dir, `fleet-${group}.sqlite`),
       VAULT_DR_STORE_KEY_FILE: secretFile(join(ctx.dir, 'secrets'), `fleet-${group}-store-key`, randomToken()),
+      ...store?.env,
     }
     const [primaryAgent, gateway, secondaries] = await Promise.all([
       startService('primary-agent', { dir: ctx.dir, vault: { addr: primary!.apiUrl, token: primary!.rootToken } }),
@@ -263,9 +295,7 @@ async function gatewayRun(
     await sleep(500)
     const idleRssMb = readRss(gateway.child.pid)?.rssMb ?? Number.NaN
     const idleScrape: ScrapeFigures | undefined = pairs ? await scrapeFigures(gw) : undefined
-    ctx.log(
-      `fleet N=${n}: ${n} secondaries + agents up and registered in ${round(setupMs / 1000)} s; starting handshakes`,
-    )
+    ctx.log(`${label}: ${n} secondaries + agents up and registered in ${round(setupMs / 1000)} s; starting handshakes`)
 
     const pids = {
       gateway: gateway.child.pid,
@@ -276,6 +306,7 @@ async function gatewayRun(
     }
     const cpuStart = cpuOf(pids)
     const cpu0 = readCpuSeconds(gateway.child.pid) ?? Number.NaN
+    const counters0 = await store?.counters?.()
     const rss = sampleRss(gateway.child.pid, 100)
     const t0 = performance.now()
     const rejected: string[] = []
@@ -335,11 +366,12 @@ async function gatewayRun(
       }
       if (performance.now() - lastLog > 10_000) {
         lastLog = performance.now()
-        ctx.log(`fleet N=${n}: ${round(now / 1000)} s: ${JSON.stringify(counts)}, sims streaming ${streaming}`)
+        ctx.log(`${label}: ${round(now / 1000)} s: ${JSON.stringify(counts)}, sims streaming ${streaming}`)
       }
       await sleep(METRICS_POLL_MS)
     }
     stopped = true
+    const counters1 = await store?.counters?.()
     const rssResult = rss.stop()
     const cpuSeconds = (readCpuSeconds(gateway.child.pid) ?? Number.NaN) - cpu0
     const cpuEnd = cpuOf(pids)
@@ -368,7 +400,7 @@ async function gatewayRun(
     const steps = await stepStats(gw).catch(() => ({}))
     let pairsResult: GatewayResult['pairs']
     if (idleScrape !== undefined && (counts.succeeded ?? 0) >= n) {
-      ctx.log(`fleet N=${n}: pairs benchmark on the ${n} pairs`)
+      ctx.log(`${label}: pairs benchmark on the ${n} pairs`)
       pairsResult = await measurePairs(
         {
           n,
@@ -414,16 +446,23 @@ async function gatewayRun(
       steps,
       primaryStatusBytes,
       ...(pairsResult === undefined ? {} : { pairs: pairsResult }),
+      ...(counters0 === undefined || counters1 === undefined
+        ? {}
+        : {
+            storeCounters: Object.fromEntries(
+              Object.entries(counters1).map(([k, v]) => [k, round(v - (counters0[k] ?? 0), 2)] as const),
+            ),
+          }),
     }
     ctx.log(
-      `fleet N=${n}: ${result.succeeded} succeeded, ${result.failed} failed in ${round((allFinishedMs ?? performance.now() - t0) / 1000)} s; gateway peak RSS ${result.peakRssMb} MB, ${result.cpuSeconds} CPU s`,
+      `${label}: ${result.succeeded} succeeded, ${result.failed} failed in ${round((allFinishedMs ?? performance.now() - t0) / 1000)} s; gateway peak RSS ${result.peakRssMb} MB, ${result.cpuSeconds} CPU s`,
     )
     return result
   } finally {
     await Promise.all(services.map((s) => s.child.stop(15_000)))
     await Promise.all([hosts.primary.closeGroup(group), ...hosts.fleet.map((h) => h.closeGroup(group))])
     if (ctx.profile) {
-      for (const s of summarizeProfiles(profileDir, 15)) ctx.log(profileNote(`gateway (fleet N=${n})`, s, 10))
+      for (const s of summarizeProfiles(profileDir, 15)) ctx.log(profileNote(`gateway (${label})`, s, 10))
     }
   }
 }
@@ -433,10 +472,7 @@ export async function fleet(ctx: BenchContext): Promise<BenchOutcome> {
   const notes: string[] = []
   const details: Record<string, unknown> = { timings: FLEET_TIMINGS, agentSettings: AGENT_SETTINGS }
   const sizes = [...ctx.fleetSizes].sort((a, b) => a - b)
-  const hosts: Hosts = {
-    primary: await startClusterHost('fleet-primary-host', ctx.dir),
-    fleet: await Promise.all([0, 1].map((i) => startClusterHost(`fleet-host-${i}`, ctx.dir, { heapMb: 8192 }))),
-  }
+  const hosts = await startFleetHosts(ctx)
   /** Seconds of wall time per secondary seen so far (setup of both arms plus the runs), for the budget check. */
   let perSecondaryMs = 150
   let largest: { n: number; baseS: number | null } | undefined
@@ -455,7 +491,7 @@ export async function fleet(ctx: BenchContext): Promise<BenchOutcome> {
         `fleet N=${n}: baseline ${base.allStreamingMs === null ? 'unfinished' : `${round(base.allStreamingMs / 1000, 2)} s`}, ${base.failures} failed`,
       )
       // The pairs benchmark runs on the largest size's pairs.
-      const gw = await gatewayRun(ctx, hosts, n, undefined, undefined, n === sizes.at(-1))
+      const gw = await gatewayRun(ctx, hosts, n, { pairs: n === sizes.at(-1) })
       perSecondaryMs = Math.max(perSecondaryMs, (performance.now() - t0) / n)
       details[`N=${n}`] = { baseline: base, gateway: gw }
 
@@ -517,7 +553,7 @@ export async function fleet(ctx: BenchContext): Promise<BenchOutcome> {
         notes.push(`${label}: not run: ${why}`)
         rows.push(notRun(label, `≤ ${TARGET_S} s`, why))
       } else {
-        const gw = await gatewayRun(ctx, hosts, n, PACED, TARGET_S * 1000)
+        const gw = await gatewayRun(ctx, hosts, n, { inFlight: PACED, capMs: TARGET_S * 1000 })
         details[`N=${n} paced ${PACED}`] = { gateway: gw }
         const measuredS = gw.allSucceededMs === null ? null : round(gw.allSucceededMs / 1000, 2)
         const perSec = gw.succeeded / ((gw.allFinishedMs ?? TARGET_S * 1000) / 1000)
@@ -547,7 +583,7 @@ export async function fleet(ctx: BenchContext): Promise<BenchOutcome> {
       }
     }
   } finally {
-    await Promise.all([hosts.primary.shutdown(), ...hosts.fleet.map((h) => h.shutdown())])
+    await stopFleetHosts(hosts)
   }
   notes.unshift(
     `one primary (vault-sim in its own helper process, its agent a real server process), N secondaries each with its own vault-sim and secondary agent (buildApp + listen, log level warn) in 2 helper processes on 127.0.10.1 / 127.0.11.1; the gateway a child process alone (RSS sampled every 100 ms from /proc/<pid>/status); all N POST /v1/handshakes sent at once; done when the gateway's vault_dr_handshakes metric counts N succeeded (polled every ${METRICS_POLL_MS} ms, like a fast Prometheus scrape: each scrape collects the process metrics too)`,

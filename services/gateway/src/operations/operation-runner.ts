@@ -6,6 +6,7 @@ import { Slots } from '../util/slots.ts'
 import { isFinished, type JournalRecord, type OperationJournal } from './operation-journal.ts'
 import type { OperationKind } from './operation-kind.ts'
 import { type RunStepsDeps, runSteps } from './run-steps.ts'
+import { takeoverScanMs } from './takeover-scan.ts'
 
 /** One family of records: a journal, and the kind that runs each of its records. */
 export interface OperationFamily<Rec extends JournalRecord = JournalRecord> {
@@ -41,6 +42,8 @@ export class OperationRunner {
    */
   readonly #owner: string
   #scan: NodeJS.Timeout | undefined
+  #upkeepTimer: NodeJS.Timeout | undefined
+  #scanning = false
   #upkeeping = false
 
   constructor(deps: RunnerDeps) {
@@ -53,11 +56,10 @@ export class OperationRunner {
     // A restarted gateway takes over at once what its earlier process of the same name held; later scans only
     // pick up operations nobody holds or whose lease ran out.
     await this.resumeAll(true)
-    this.#scan = setInterval(() => {
-      void this.resumeAll()
-      void this.#upkeep()
-    }, this.#deps.settings.leaseMs)
+    this.#scan = setInterval(() => void this.#takeoverScan(), takeoverScanMs(this.#deps.settings.leaseMs))
     this.#scan.unref()
+    this.#upkeepTimer = setInterval(() => void this.#upkeep(), this.#deps.settings.leaseMs)
+    this.#upkeepTimer.unref()
   }
 
   /** Picks up every unfinished operation no live gateway holds (and, at start, those of this gateway's name). */
@@ -100,6 +102,7 @@ export class OperationRunner {
 
   async stop(): Promise<void> {
     clearInterval(this.#scan)
+    clearInterval(this.#upkeepTimer)
     this.#soft.abort(new Error('the gateway is stopping'))
     const all = () => Promise.allSettled([...this.#runs.values()].map((r) => r.done))
     const grace = new AbortController()
@@ -113,6 +116,21 @@ export class OperationRunner {
     const family = this.#deps.families.find((f) => f.name === name)
     if (family === undefined) throw new Error(`no operation family ${name}`)
     return family
+  }
+
+  /**
+   * One scan for operations to take over, one at a time; none while every slot is taken, since what it found would
+   * only wait for a slot (the next scan after one frees finds it), and a busy gateway is spared reading every
+   * unfinished record several times a second.
+   */
+  async #takeoverScan(): Promise<void> {
+    if (this.#scanning || this.#runs.size >= this.#deps.settings.maxRunning) return
+    this.#scanning = true
+    try {
+      await this.resumeAll()
+    } finally {
+      this.#scanning = false
+    }
   }
 
   /** One pass over the upkeep chores; one pass at a time. */

@@ -169,10 +169,15 @@ export class EtcdKv {
 
   /** Applies `ops` if every comparison holds; false (nothing written) otherwise. */
   async txn(compare: Compare[], ops: Op[]): Promise<boolean> {
+    return (await this.txnAt(compare, ops)) !== undefined
+  }
+
+  /** As txn, answering the revision the writes were applied at (each key written has it as its modRevision). */
+  async txnAt(compare: Compare[], ops: Op[]): Promise<number | undefined> {
     const res = await this.#client.kv.txn({ compare, success: ops }).catch((err) => {
       throw toStoreError(err)
     })
-    return res.succeeded
+    return res.succeeded ? Number(res.header.revision) : undefined
   }
 
   close(): void {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useEtcdCluster } from '../../test/helpers/etcd-cluster.ts'
 import { AT, record, storeContract } from '../../test/helpers/store-contract.ts'
 import { EtcdStore } from './etcd-store.ts'
-import type { CreateOutcome } from './store.ts'
+import { type CreateOutcome, LeaseLost } from './store.ts'
 
 /** The handshake a create made or named: these tests never meet a busy cluster. */
 async function made(outcome: Promise<CreateOutcome>) {
@@ -147,6 +147,57 @@ describe('EtcdStore by-state keys', () => {
     } finally {
       client.close()
       await a.close()
+    }
+  })
+})
+
+/** The Range (read) requests the members served so far, from their own counters. */
+async function rangeRequests(): Promise<number> {
+  let total = 0
+  for (const endpoint of etcd.cluster.endpoints) {
+    const text = await (await fetch(`http://${endpoint}/metrics`)).text()
+    total += Number(
+      /^grpc_server_started_total\{grpc_method="Range",grpc_service="etcdserverpb\.KV".*\} (\d+)$/m.exec(text)?.[1],
+    )
+  }
+  return total
+}
+
+describe('EtcdStore writes of a lease holder', () => {
+  it('follow its own last write without reading first, and still meet what another gateway wrote meanwhile', async () => {
+    const prefix = etcd.cluster.freshPrefix()
+    const [a, b] = [new EtcdStore(settings(prefix)), new EtcdStore(settings(prefix))]
+    try {
+      const { id } = (await made(a.createHandshake(record()))).handshake
+      expect(await a.claim(id, 'gw-a/1', 1_000, 60_000)).toBe(true)
+      const reads = await rangeRequests()
+      await a.updateHandshake(id, { state: 'running' }, AT, { type: 'state', data: { state: 'running' } }, 'gw-a/1')
+      expect(await a.claim(id, 'gw-a/1', 2_000, 61_000)).toBe(true)
+      await a.updateHandshake(id, { recheck_cluster: true }, AT, undefined, 'gw-a/1')
+      expect(await rangeRequests()).toBe(reads)
+
+      // A cancellation through another gateway: the holder's next write fails its comparison, reads, and says so.
+      await b.requestCancel(id, AT)
+      expect(await a.updateHandshake(id, { mint_requested_at: AT }, AT, undefined, 'gw-a/1')).toEqual({
+        cancel_requested: true,
+      })
+      expect(await b.getHandshake(id)).toMatchObject({
+        state: 'running',
+        recheck_cluster: true,
+        mint_requested_at: AT,
+        cancel_requested: true,
+      })
+      // Another gateway takes the lease over once it ran out: the first one's next write is refused.
+      expect(await b.claim(id, 'gw-b/1', 70_000, 80_000)).toBe(true)
+      await expect(a.updateHandshake(id, { state: 'failed' }, AT, undefined, 'gw-a/1')).rejects.toBeInstanceOf(
+        LeaseLost,
+      )
+      await a.release(id, 'gw-a/1')
+      await b.updateHandshake(id, { state: 'cancelled', finished_at: AT }, AT, undefined, 'gw-b/1')
+      expect(await a.getHandshake(id)).toMatchObject({ state: 'cancelled', mint_requested_at: AT })
+    } finally {
+      await a.close()
+      await b.close()
     }
   })
 })
