@@ -49,6 +49,10 @@ export class EtcdKeys {
   handshakes() {
     return `${this.#prefix}handshakes/`
   }
+  /** A handshake's preflight checks (JSON array), apart from its key: written only when they change. */
+  handshakeChecks(id: string) {
+    return `${this.#prefix}handshake-checks/${seg(id)}`
+  }
   idempotency(key: string) {
     return `${this.#prefix}idempotency/${seg(key)}`
   }

@@ -27,14 +27,19 @@ import {
   type StoredDrToken,
 } from './store.ts'
 
+type Checks = HandshakeRecord['checks']
+
 /**
  * A handshake as stored: the record, its lease (as the SQLite store's lease_owner and lease_until columns), and the
- * id of the write that made this version, so a write retried after it was applied recognises itself.
+ * id of the write that made this version, so a write retried after it was applied recognises itself. Its checks
+ * (most of a record's bytes) live under their own key, written only by the writes that change them, so each step's
+ * write carries the rest alone; a handshake stored before that has them here still, until its checks change.
  */
-interface HandshakeDoc extends HandshakeRecord {
+interface HandshakeDoc extends Omit<HandshakeRecord, 'checks'> {
   lease_owner: string | null
   lease_until: number | null
   write: string
+  checks?: Checks
 }
 
 interface Read {
@@ -42,11 +47,23 @@ interface Read {
   doc: HandshakeDoc
 }
 
+/** A handshake read with its checks key (undefined when it has none), both at one revision. */
+interface FullRead extends Read {
+  checks: Kv | undefined
+}
+
 const unfinished = (h: Pick<HandshakeRecord, 'state'>) => h.state === 'pending' || h.state === 'running'
 const parse = (kv: Kv) => JSON.parse(kv.value.toString('utf8')) as HandshakeDoc
 
-function toRecord({ lease_owner: _o, lease_until: _u, write: _w, ...record }: HandshakeDoc): HandshakeRecord {
-  return record
+/** The record: its checks from their own key when it exists, else as the handshake's key holds them (or none). */
+function toRecord(
+  { lease_owner: _o, lease_until: _u, write: _w, checks: inline, ...rest }: HandshakeDoc,
+  checks: Kv | undefined,
+): HandshakeRecord {
+  return {
+    ...rest,
+    checks: checks === undefined ? (inline ?? []) : (JSON.parse(checks.value.toString('utf8')) as Checks),
+  }
 }
 
 /** The lease is free, this owner's, ran out, or (with a name) held by an earlier process of the gateway of that name. */
@@ -76,7 +93,7 @@ export class EtcdStore implements Store {
    * Each handshake as this store last wrote it for the lease owner holding it: that owner's next write (a step, a
    * renewal, the release) compares against it instead of reading first, which halves a running handshake's requests.
    * A write by anyone else meanwhile fails that comparison, and the write reads and tries again as before. Forgotten
-   * once the handshake is released or finished.
+   * once the handshake is released. A handshake this store created, held by none yet, is kept for its first claim.
    */
   readonly #held = new Map<string, Read>()
 
@@ -92,19 +109,41 @@ export class EtcdStore implements Store {
     return kv === undefined ? undefined : { kv, doc: parse(kv) }
   }
 
-  /** The handshake as this store last wrote it for `owner` while that owner holds it, else as etcd has it. */
-  async #latest(id: string, owner: string | undefined): Promise<Read | undefined> {
+  /** Handshakes with their checks, each pair of keys read at one revision (`revision` when given), in `ids` order. */
+  async #readFull(ids: string[], revision?: number): Promise<FullRead[]> {
+    const keys = ids.flatMap((id) => [this.#keys.handshake(id), this.#keys.handshakeChecks(id)])
+    const kvs = await this.#kv.getMany(keys, revision)
+    const out: FullRead[] = []
+    for (let i = 0; i < kvs.length; i += 2) {
+      const kv = kvs[i]
+      if (kv !== undefined) out.push({ kv, doc: parse(kv), checks: kvs[i + 1] })
+    }
+    return out
+  }
+
+  async #record(id: string): Promise<HandshakeRecord | undefined> {
+    const [read] = await this.#readFull([id])
+    return read === undefined ? undefined : toRecord(read.doc, read.checks)
+  }
+
+  /**
+   * The handshake as this store last wrote it for `owner` while that owner holds it (or, to claim it, as this store
+   * created it, held by none), else as etcd has it.
+   */
+  async #latest(id: string, owner: string | undefined, claiming = false): Promise<Read | undefined> {
     const held = this.#held.get(id)
-    return held !== undefined && owner !== undefined && held.doc.lease_owner === owner ? held : this.#read(id)
+    const mine = held !== undefined && owner !== undefined && held.doc.lease_owner === owner
+    const created = claiming && held !== undefined && held.doc.lease_owner === null
+    return mine || created ? held : this.#read(id)
   }
 
   /**
    * Writes a handshake's key (`value`, the JSON of `next`) with `ops`, compared as `compare`; remembers the result
-   * while it is held and unfinished. False when a comparison failed: it is then read afresh on the next try.
+   * while it is held. False when a comparison failed: it is then read afresh on the next try.
    */
   async #write(read: Read, next: HandshakeDoc, value: string, compare: Compare[], ops: Op[]): Promise<boolean> {
     const revision = await this.#kv.txnAt(compare, ops)
-    if (revision !== undefined && next.lease_owner !== null && unfinished(next)) {
+    if (revision !== undefined && next.lease_owner !== null) {
       this.#held.set(next.id, { kv: { ...read.kv, value: Buffer.from(value), modRevision: revision }, doc: next })
     } else this.#held.delete(next.id)
     return revision !== undefined
@@ -113,9 +152,7 @@ export class EtcdStore implements Store {
   /** The handshake a key of an index or the idempotency keys names. */
   async #named(indexKey: string): Promise<HandshakeRecord | undefined> {
     const entry = await this.#kv.get(indexKey)
-    if (entry === undefined) return undefined
-    const read = await this.#read(entry.value.toString('utf8'))
-    return read === undefined ? undefined : toRecord(read.doc)
+    return entry === undefined ? undefined : this.#record(entry.value.toString('utf8'))
   }
 
   #eventOp(id: string, at: string, event: NewEvent): Op {
@@ -174,12 +211,15 @@ export class EtcdStore implements Store {
       revoke_pending: false,
       finished_at: null,
     }
-    const doc: HandshakeDoc = { ...record, lease_owner: null, lease_until: null, write }
+    const { checks, ...rest } = record
+    const doc: HandshakeDoc = { ...rest, lease_owner: null, lease_until: null, write }
+    const value = JSON.stringify(doc)
     const idempotency = h.idempotency_key === null ? undefined : keys.idempotency(h.idempotency_key)
     const index = unfinished(h) ? keys.unfinishedIndex(h) : []
     const guarded = [keys.handshake(h.id), ...(idempotency === undefined ? [] : [idempotency]), ...index]
     const ops = [
-      put(keys.handshake(h.id), JSON.stringify(doc)),
+      put(keys.handshake(h.id), value),
+      ...(checks.length === 0 ? [] : [put(keys.handshakeChecks(h.id), JSON.stringify(checks))]),
       ...guarded.slice(1).map((key) => put(key, h.id)),
       put(`${keys.ofSecondaryId(h.primary, h.secondary_id)}${encodeURIComponent(h.id)}`, h.id),
       put(keys.byStateEntry(h), h.id),
@@ -188,7 +228,20 @@ export class EtcdStore implements Store {
     // No unfinished operation may hold its primary or secondary: their lock keys must be absent too.
     const locks = unfinished(h) ? [keys.clusterLock(h.primary), keys.clusterLock(h.secondary)] : []
     for (;;) {
-      if (await this.#kv.txn([...guarded, ...locks].map(absent), ops)) return { kind: 'created', handshake: record }
+      const revision = await this.#kv.txnAt([...guarded, ...locks].map(absent), ops)
+      if (revision !== undefined) {
+        // Kept for its first claim (see #held), which then writes without reading.
+        if (unfinished(h)) {
+          const kv = {
+            key: keys.handshake(h.id),
+            value: Buffer.from(value),
+            createRevision: revision,
+            modRevision: revision,
+          }
+          this.#held.set(h.id, { kv, doc })
+        }
+        return { kind: 'created', handshake: record }
+      }
       // Refused: say by what, in the SQLite store's order; if that is gone meanwhile, try again.
       const mine = await this.#read(h.id)
       if (mine?.doc.write === write) return { kind: 'created', handshake: record }
@@ -215,13 +268,17 @@ export class EtcdStore implements Store {
   }
 
   async getHandshake(id: string) {
-    const read = await this.#read(id)
-    return read === undefined ? undefined : toRecord(read.doc)
+    return this.#record(id)
   }
 
-  /** The handshakes an index folder names (one key per handshake, its id as value), read at one revision. */
+  /** The ids an index folder names (one key per handshake, its id as value). */
+  async #listedIds(folder: string): Promise<string[]> {
+    return (await this.#kv.list(folder)).map((kv) => kv.value.toString('utf8'))
+  }
+
+  /** The handshakes an index folder names, without their checks, read at one revision. */
   async #listed(folder: string): Promise<Read[]> {
-    const ids = (await this.#kv.list(folder)).map((kv) => kv.value.toString('utf8'))
+    const ids = await this.#listedIds(folder)
     const kvs = await this.#kv.getMany(ids.map((id) => this.#keys.handshake(id)))
     return kvs.filter((kv): kv is Kv => kv !== undefined).map((kv) => ({ kv, doc: parse(kv) }))
   }
@@ -243,16 +300,10 @@ export class EtcdStore implements Store {
   async listHandshakes({ state, limit }: { state?: HandshakeState | undefined; limit: number }) {
     // The newest of that state through the by-state keys, then those handshakes, all at one revision.
     const { revision, ids } = await this.#stateIndex.newest(state, limit)
-    const kvs = await this.#kv.getMany(
-      ids.map((id) => this.#keys.handshake(id)),
-      revision,
-    )
-    return kvs
-      .filter((kv): kv is Kv => kv !== undefined)
-      .map((kv) => ({ kv, doc: parse(kv) }))
+    return (await this.#readFull(ids, revision))
       .sort(newestFirst)
       .slice(0, limit)
-      .map((r) => toRecord(r.doc))
+      .map((r) => toRecord(r.doc, r.checks))
   }
 
   async pairedSecondaries() {
@@ -262,7 +313,8 @@ export class EtcdStore implements Store {
       ids.map((id) => this.#keys.handshake(id)),
       revision,
     )
-    const succeeded = kvs.filter((kv): kv is Kv => kv !== undefined).map((kv) => toRecord(parse(kv)))
+    // Pairings need no checks: these records go no further.
+    const succeeded = kvs.filter((kv): kv is Kv => kv !== undefined).map((kv) => toRecord(parse(kv), undefined))
     return pairedSecondaries(this.#kv, this.#keys, succeeded)
   }
 
@@ -291,21 +343,21 @@ export class EtcdStore implements Store {
   }
 
   async pendingRevocations() {
-    return (await this.#listed(this.#keys.revokePending()))
+    return (await this.#readFull(await this.#listedIds(this.#keys.revokePending())))
       .filter((r) => r.doc.revoke_pending && !unfinished(r.doc))
       .sort(
         (a, b) =>
           (a.doc.finished_at ?? '').localeCompare(b.doc.finished_at ?? '') || a.kv.createRevision - b.kv.createRevision,
       )
-      .map((r) => toRecord(r.doc))
+      .map((r) => toRecord(r.doc, r.checks))
   }
 
   async resumable(owner: string, now: number, ownName?: string) {
     // Only the unfinished ones, found through the index every unfinished handshake holds.
-    return (await this.#listed(this.#keys.unfinishedSecondaries()))
+    return (await this.#readFull(await this.#listedIds(this.#keys.unfinishedSecondaries())))
       .filter((r) => unfinished(r.doc) && claimable(r.doc, owner, now, ownName))
       .sort(oldestFirst)
-      .map((r) => toRecord(r.doc))
+      .map((r) => toRecord(r.doc, r.checks))
   }
 
   async updateHandshake(id: string, patch: HandshakePatch, at: string, event?: NewEvent, owner?: string) {
@@ -318,12 +370,16 @@ export class EtcdStore implements Store {
       const { kv, doc } = read
       if (doc.write === write) return { cancel_requested: doc.cancel_requested }
       if (owner !== undefined && (doc.lease_owner !== owner || !unfinished(doc))) throw new LeaseLost(id)
-      const next: HandshakeDoc = { ...doc, ...changes, updated_at: at, write }
+      const { checks, ...rest } = changes
+      const next: HandshakeDoc = { ...doc, ...rest, updated_at: at, write }
+      // New checks go to their own key; any the handshake's key held (a store from before that) go.
+      if (checks !== undefined) delete next.checks
       const before = unfinished(doc) ? keys.unfinishedIndex(doc) : []
       const after = unfinished(next) ? keys.unfinishedIndex(next) : []
       const compare: Compare[] = [unchanged(keys.handshake(id), kv)]
       const value = JSON.stringify(next)
       const ops: Op[] = [put(keys.handshake(id), value)]
+      if (checks !== undefined) ops.push(put(keys.handshakeChecks(id), JSON.stringify(checks)))
       for (const key of before) if (!after.includes(key)) ops.push(del(key))
       for (const key of after) {
         if (before.includes(key)) continue
@@ -348,12 +404,14 @@ export class EtcdStore implements Store {
 
   async requestCancel(id: string, at: string) {
     for (;;) {
-      const read = await this.#read(id)
+      const [read] = await this.#readFull([id])
       if (read === undefined) return undefined
-      if (!unfinished(read.doc)) return toRecord(read.doc)
+      if (!unfinished(read.doc)) return toRecord(read.doc, read.checks)
       const next: HandshakeDoc = { ...read.doc, cancel_requested: true, updated_at: at, write: randomUUID() }
       const key = this.#keys.handshake(id)
-      if (await this.#kv.txn([unchanged(key, read.kv)], [put(key, JSON.stringify(next))])) return toRecord(next)
+      if (await this.#kv.txn([unchanged(key, read.kv)], [put(key, JSON.stringify(next))])) {
+        return toRecord(next, read.checks)
+      }
     }
   }
 
@@ -365,7 +423,7 @@ export class EtcdStore implements Store {
     const key = this.#keys.handshake(id)
     const write = randomUUID()
     for (;;) {
-      const read = await this.#latest(id, owner)
+      const read = await this.#latest(id, owner, true)
       if (read === undefined) return false
       if (read.doc.write === write) return true
       if (!unfinished(read.doc) || !claimable(read.doc, owner, now, ownName)) return false
