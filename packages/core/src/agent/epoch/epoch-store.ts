@@ -41,7 +41,9 @@ export function createEpochStore(dir: string): EpochStore {
     admit(epoch) {
       const turn = queue.then(async () => {
         if (epoch < highest) {
-          throw EpochErrors.stale(`The call carries epoch ${epoch}; this agent has seen epoch ${highest}.`)
+          throw EpochErrors.stale(
+            `The call carries fencing epoch ${epoch}; this agent has seen epoch ${highest} (kept in ${file}).`,
+          )
         }
         if (epoch === highest) return
         await record(epoch)
