@@ -46,7 +46,8 @@ interface Written {
  * loss estimate.
  */
 export class VantageHistory {
-  readonly #views = new Map<string, Seen>()
+  /** Per primary, per vantage point. */
+  readonly #views = new Map<string, Map<VantagePoint, Seen>>()
   readonly #wals = new Map<string, PrimaryWalSeen>()
   readonly #persist: WalPersistence | undefined
   readonly #written = new Map<string, Written>()
@@ -57,12 +58,13 @@ export class VantageHistory {
   }
 
   track(primary: string, views: VantageView[], at: number): TrackedView[] {
+    const points = this.#views.get(primary) ?? new Map<VantagePoint, Seen>()
+    this.#views.set(primary, points)
     const tracked = views.map((view) => {
-      const key = `${primary}\u0000${view.point}`
-      const seen = this.#views.get(key)
+      const seen = points.get(view.point)
       const changed = seen === undefined || seen.reaches !== view.reaches
       const since = changed ? Math.min(at, view.lostAt ?? at) : seen.since
-      this.#views.set(key, { reaches: view.reaches, since })
+      points.set(view.point, { reaches: view.reaches, since })
       const { lostAt: _, ...shown } = view
       return { ...shown, since: new Date(since).toISOString() }
     })
@@ -94,7 +96,7 @@ export class VantageHistory {
 
   /** Forgets a primary (deleted, or failed away from). */
   forget(primary: string, points: readonly VantagePoint[]): void {
-    for (const point of points) this.#views.delete(`${primary}\u0000${point}`)
+    for (const point of points) this.#views.get(primary)?.delete(point)
     this.#wals.delete(primary)
   }
 
@@ -102,10 +104,9 @@ export class VantageHistory {
   #lost(primary: string): { since: number | null; points: string } {
     const points: string[] = []
     let since: number | null = null
-    for (const [key, seen] of this.#views) {
-      const [name, point] = key.split('\u0000')
-      if (name !== primary || seen.reaches !== false) continue
-      points.push(point as string)
+    for (const [point, seen] of this.#views.get(primary) ?? []) {
+      if (seen.reaches !== false) continue
+      points.push(point)
       since = since === null ? seen.since : Math.min(since, seen.since)
     }
     return { since, points: points.sort().join(',') }

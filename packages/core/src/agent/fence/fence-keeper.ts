@@ -13,11 +13,13 @@ import type { FenceStore } from './fence-store.ts'
 export const FENCE_RETRY = { firstMs: 250, maxMs: 15_000 } as const
 const WATCH_MS = 5_000
 /**
- * While its Vault does not answer (a lost site, sealed, no active node), the fenced cluster is looked at this often,
+ * While its Vault does not answer (a lost site, its process down), the fenced cluster is looked at this often,
  * without backing off: the demote has to come the moment Vault answers again, as clients reach it then too. A read
- * of a Vault that refuses connections costs next to nothing.
+ * of a Vault that refuses connections costs next to nothing (one that hangs is read once at a time).
  */
 export const AWAY_PROBE_MS = 20
+/** While its Vault answers sealed or without an active node: it takes writes only once unsealed or elected. */
+export const SEALED_PROBE_MS = 100
 
 /** The highest last WAL the cluster reported in these reads (a demoted DR primary still reports its own in sys/health). */
 function lastWalOf(...reads: ClusterStatus[]): number | null {
@@ -27,9 +29,12 @@ function lastWalOf(...reads: ClusterStatus[]): number | null {
   return seen.length === 0 ? null : Math.max(...seen)
 }
 
-/** Vault did not answer the status read (unreachable, sealed, no active node): nothing can be demoted yet. */
-const vaultAway = (status: ClusterStatus) =>
-  !status.vault.reachable || status.vault.sealed === true || status.replication === null
+/** How soon to read Vault again when nothing can be demoted yet; undefined when Vault answers and the demote failed. */
+function probeAgainMs(status: ClusterStatus): number | undefined {
+  if (!status.vault.reachable) return AWAY_PROBE_MS
+  if (status.vault.sealed === true || status.replication === null) return SEALED_PROBE_MS
+  return undefined
+}
 
 export const DEFAULT_FENCE_REASON = 'The gateway failed the primary role away from this cluster'
 
@@ -155,8 +160,9 @@ export function createFenceKeeper(deps: {
   }
 
   /**
-   * When to look again after an attempt: at WATCH_MS once demoted; every AWAY_PROBE_MS while Vault does not answer
-   * (said once, not at every probe); with the backoff while Vault answers and the demote fails.
+   * When to look again after an attempt: at WATCH_MS once demoted; every AWAY_PROBE_MS while Vault does not answer,
+   * SEALED_PROBE_MS while it answers sealed (said once, not at every probe); with the backoff while Vault answers and
+   * the demote fails.
    */
   function after(outcome: DemoteOutcome | undefined): number {
     if (outcome?.demoted) {
@@ -164,15 +170,14 @@ export function createFenceKeeper(deps: {
       lastFailure = undefined
       return WATCH_MS
     }
-    if (outcome !== undefined && vaultAway(outcome.status)) {
+    const probe = outcome === undefined ? undefined : probeAgainMs(outcome.status)
+    if (outcome !== undefined && probe !== undefined) {
       if (lastFailure !== outcome.detail) {
-        deps
-          .log()
-          .warn({ probe_every_ms: AWAY_PROBE_MS }, `fence: demoting as soon as Vault answers: ${outcome.detail}`)
+        deps.log().warn({ probe_every_ms: probe }, `fence: demoting as soon as Vault answers: ${outcome.detail}`)
       }
       failures = 0
       lastFailure = outcome.detail
-      return AWAY_PROBE_MS
+      return probe
     }
     failures++
     if (outcome !== undefined) lastFailure = outcome.detail

@@ -39,7 +39,7 @@ export function installIsolationMonitor(
       if (!verdict.fire && verdict.armed === true && !armed) {
         app.log.error(
           { since: isolatedSince },
-          'fence: isolated past VAULT_DR_FENCE_ON_ISOLATION with Vault not answering: demoting it as soon as it answers',
+          'fence: isolated past VAULT_DR_FENCE_ON_ISOLATION with Vault not answering: demoting it as soon as it answers, if every DR secondary is still disconnected then',
         )
       }
       armed = !verdict.fire && verdict.armed === true
