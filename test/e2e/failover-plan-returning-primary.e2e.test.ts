@@ -150,10 +150,11 @@ describe("an old primary's site returning after a failover, writes sampled from 
     const seen = await returning(s, () => rejoin(s), 3_000)
     console.log(`agent held the fence: demoted ${seen.windowMs} ms after its site returned; ${JSON.stringify(seen)}`)
     expect(seen.late).toBe(0)
-    expect(seen.windowMs).toBeLessThan(500)
+    // Its agent reads Vault every 20 ms; the bound leaves room for a loaded machine (the gateway's check is 5 s).
+    expect(seen.windowMs).toBeLessThan(1_000)
   })
 
-  it('its agent was lost with it: started again before its Vault, it is fenced at once; started after, the window includes its start', async () => {
+  it('its agent was lost with it and started again before its Vault: the gateway fences it at once, and it demotes Vault at its first answer', async () => {
     stack = await startSwitchStack()
     const s = stack
     secrets.push(...s.secrets)
@@ -167,7 +168,7 @@ describe("an old primary's site returning after a failover, writes sampled from 
     const agentFirst = await returning(s, () => rejoin(s), 3_000)
     console.log(`agent back before its Vault: demoted ${agentFirst.windowMs} ms after; ${JSON.stringify(agentFirst)}`)
     expect(agentFirst.late).toBe(0)
-    expect(agentFirst.windowMs).toBeLessThan(500)
+    expect(agentFirst.windowMs).toBeLessThan(1_000)
   })
 
   it('its agent was lost with it and comes back after its Vault: the gateway reaches it within a poll of its start', async () => {
@@ -192,7 +193,7 @@ describe("an old primary's site returning after a failover, writes sampled from 
     )
     expect(seen.late).toBe(0)
     // The agent's own start is the part nothing outside Vault can shorten; what follows it is bounded.
-    expect(seen.windowMs - agentAfterMs).toBeLessThan(1_000)
+    expect(seen.windowMs - agentAfterMs).toBeLessThan(2_000)
   })
 
   it('with VAULT_DR_FENCE_ON_ISOLATION and no gateway reaching its agent: the agent demotes Vault at its first answer past the duration', async () => {
@@ -216,7 +217,8 @@ describe("an old primary's site returning after a failover, writes sampled from 
       `self-fenced on isolation: demoted ${seen.windowMs} ms after its site returned; ${JSON.stringify(seen)}`,
     )
     expect(seen.late).toBe(0)
-    expect(seen.windowMs).toBeLessThan(500)
+    // At its first read (every 20 ms once armed), not at the next regular check 2.5 s on, nor a duration later.
+    expect(seen.windowMs).toBeLessThan(2_000)
     expect((await agentStatus(s, 'dc1', agent.url))?.fenced).toMatchObject({ by: 'isolation' })
   })
 })
