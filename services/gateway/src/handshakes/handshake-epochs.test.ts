@@ -145,7 +145,7 @@ describe("the handshake's agent calls carry the fencing epoch", () => {
       code: 'GATEWAY_ERR_AGENT_REJECTED',
       upstream: { status: 409, code: 'AGENT_ERR_STALE_EPOCH' },
     })
-    expect((refused as Error).message).toContain(`carries fencing epoch ${before}; this agent has seen epoch ${after}`)
+    expect((refused as Error).message).toContain(`carries epoch ${before}; this agent has seen epoch ${after}`)
     // A stale call is not a store behind its agents: nothing raised.
     expect(await gw.store.currentEpoch()).toBe(after)
 

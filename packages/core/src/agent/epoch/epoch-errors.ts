@@ -12,8 +12,8 @@ export const EpochErrors = {
       'the gateway store and decide again, never repeat this call with the old epoch. (2) The gateway store was ' +
       "replaced or restored from a backup, so its counter is below what this agent has seen (epoch in the agent's " +
       "status): on such a refusal the gateway raises its counter above the agent's by itself and makes the call again, " +
-      "so an operation that still failed can be run again. Never lower or delete this agent's epoch file while a " +
-      'gateway of the old store may still be running: that file is what fences it out.',
+      "so an operation that still failed can be run again. Never lower or delete this agent's epoch file " +
+      '(VAULT_DR_AGENT_STATE_DIR/epoch) while a gateway of the old store may still be running: it is what fences it out.',
   }),
   unwritable: defineError({
     code: 'AGENT_ERR_EPOCH_UNWRITABLE',

@@ -41,9 +41,7 @@ export function createEpochStore(dir: string): EpochStore {
     admit(epoch) {
       const turn = queue.then(async () => {
         if (epoch < highest) {
-          throw EpochErrors.stale(
-            `The call carries fencing epoch ${epoch}; this agent has seen epoch ${highest} (kept in ${file}).`,
-          )
+          throw EpochErrors.stale(`The call carries epoch ${epoch}; this agent has seen epoch ${highest}.`)
         }
         if (epoch === highest) return
         await record(epoch)
