@@ -14,6 +14,12 @@ import { clusterOf, kvWrite, type SwitchStack, startSwitchStack, until, waitForO
  * outside Vault can stop the first writes that reach it then; what vault-dr controls is how soon the demote follows.
  */
 
+/**
+ * The gateway's regular fence check made a minute long: a prompt fence can then only come from its 100 ms poll of an
+ * agent that does not answer.
+ */
+const SLOW_CHECKS = { VAULT_DR_FENCE_CHECK_MS: '60000' }
+
 const secrets: string[] = []
 let stack: SwitchStack | undefined
 afterEach(() => stack?.close())
@@ -150,12 +156,12 @@ describe("an old primary's site returning after a failover, writes sampled from 
     const seen = await returning(s, () => rejoin(s), 3_000)
     console.log(`agent held the fence: demoted ${seen.windowMs} ms after its site returned; ${JSON.stringify(seen)}`)
     expect(seen.late).toBe(0)
-    // Its agent reads Vault every 20 ms; the bound leaves room for a loaded machine (the gateway's check is 5 s).
-    expect(seen.windowMs).toBeLessThan(1_000)
+    // Its agent reads Vault every 20 ms: far below the gateway's 5 s check, with room for a loaded machine.
+    expect(seen.windowMs).toBeLessThan(2_000)
   })
 
   it('its agent was lost with it and started again before its Vault: the gateway fences it at once, and it demotes Vault at its first answer', async () => {
-    stack = await startSwitchStack()
+    stack = await startSwitchStack({ gatewayEnv: SLOW_CHECKS })
     const s = stack
     secrets.push(...s.secrets)
     await failOver(s, true)
@@ -168,11 +174,11 @@ describe("an old primary's site returning after a failover, writes sampled from 
     const agentFirst = await returning(s, () => rejoin(s), 3_000)
     console.log(`agent back before its Vault: demoted ${agentFirst.windowMs} ms after; ${JSON.stringify(agentFirst)}`)
     expect(agentFirst.late).toBe(0)
-    expect(agentFirst.windowMs).toBeLessThan(1_000)
+    expect(agentFirst.windowMs).toBeLessThan(2_000)
   })
 
   it('its agent was lost with it and comes back after its Vault: the gateway reaches it within a poll of its start', async () => {
-    stack = await startSwitchStack()
+    stack = await startSwitchStack({ gatewayEnv: SLOW_CHECKS })
     const s = stack
     secrets.push(...s.secrets)
     await failOver(s, true)
@@ -192,8 +198,9 @@ describe("an old primary's site returning after a failover, writes sampled from 
       `agent back after its Vault (its /healthz answered ${agentAfterMs} ms after Vault did): demoted ${seen.windowMs} ms after Vault answered; ${JSON.stringify(seen)}`,
     )
     expect(seen.late).toBe(0)
-    // The agent's own start is the part nothing outside Vault can shorten; what follows it is bounded.
-    expect(seen.windowMs - agentAfterMs).toBeLessThan(2_000)
+    // The agent's own start is the part nothing outside Vault can shorten; what follows is the gateway's 100 ms poll
+    // of an away agent (its regular check is a minute here), the fence and the demote: bounded far below that minute.
+    expect(seen.windowMs - agentAfterMs).toBeLessThan(10_000)
   })
 
   it('with VAULT_DR_FENCE_ON_ISOLATION and no gateway reaching its agent: the agent demotes Vault at its first answer past the duration', async () => {
