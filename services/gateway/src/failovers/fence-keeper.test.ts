@@ -134,6 +134,40 @@ describe('the fence keeper', () => {
     expect(store.epoch).toBe(13)
   })
 
+  it('runs its first round at once, then asks an away agent every AWAY_POLL_MS however long the interval', async () => {
+    const asked: Record<string, number> = { dc1: 0, dc3: 0 }
+    const meta = new Map<string, string>()
+    const store = {
+      getMeta: async (k: string) => meta.get(k),
+      setMeta: async (k: string, v: string) => void meta.set(k, v),
+      listClusters: async () => ['dc1', 'dc3'].map(cluster),
+      currentEpoch: async () => 1,
+      bumpEpoch: async () => 2,
+    }
+    const keeper = createFenceKeeper({
+      store,
+      statusOf: async (c) => {
+        asked[c.name] = (asked[c.name] ?? 0) + 1
+        throw new Error('connection refused')
+      },
+      demote: async () => undefined,
+      now: Date.now,
+      log: pino({ level: 'silent' }),
+      intervalMs: 60_000,
+    })
+    const fenced = { epoch: 1, failover_id: 'f1', new_primary: 'dc2', fenced_at: '2026-12-05T00:30:00.000Z' }
+    await writeFence(store, { cluster: 'dc1', ...fenced, demoted_at: null, last_wal: null })
+    await writeFence(store, { cluster: 'dc3', ...fenced, demoted_at: '2026-12-05T00:31:00.000Z', last_wal: null })
+    keeper.start()
+    try {
+      await expect.poll(() => asked.dc1, { timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(3)
+    } finally {
+      await keeper.stop()
+    }
+    // A demoted fence is not asked about at all.
+    expect(asked.dc3).toBe(0)
+  })
+
   it('asks again every AWAY_POLL_MS while an agent is away, else at the interval', () => {
     expect(nextRoundMs([{ cluster: 'dc1', outcome: 'away' }], 5_000)).toBe(AWAY_POLL_MS)
     expect(nextRoundMs([{ cluster: 'dc1', outcome: 'away' }], 50)).toBe(50)

@@ -164,7 +164,8 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
   }
   return {
     round,
-    start: () => schedule(deps.intervalMs),
+    // The first round comes at once: fences recorded before this gateway started (or by another) are pending now.
+    start: () => schedule(Math.min(deps.intervalMs, AWAY_POLL_MS)),
     async stop() {
       stopped = true
       clearTimeout(timer)

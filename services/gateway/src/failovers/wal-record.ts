@@ -64,11 +64,8 @@ export function writeWal(store: WalMeta, cluster: string, reading: WalReading): 
 export function mergeWal(a: WalReading | undefined, b: WalReading | undefined): WalReading | undefined {
   if (a === undefined || b === undefined) return a ?? b
   const [newer, older] = a.at >= b.at ? [a, b] : [b, a]
-  const candidates = [
-    newer.lost_since,
-    older.at === newer.at || (older.lost_since ?? -1) >= newer.at ? older.lost_since : null,
-  ]
-  const seen = candidates.filter((t): t is number => t !== null)
+  const olderLoss = older.at === newer.at || (older.lost_since ?? -1) >= newer.at ? older.lost_since : null
+  const seen = [newer.lost_since, olderLoss].filter((t): t is number => t !== null)
   const last_wal = older.at === newer.at ? Math.max(newer.last_wal, older.last_wal) : newer.last_wal
   return { last_wal, at: newer.at, lost_since: seen.length === 0 ? null : Math.min(...seen) }
 }
