@@ -913,6 +913,11 @@ export interface components {
             by: "gateway" | "isolation";
             /** @description The failover the gateway named, if any */
             failover_id: string | null;
+            /**
+             * @description The cluster's last WAL when this agent demoted it (the highest it reported right before and after the demote): what it wrote that the new primary never received is lost. null until this agent demotes it, or when it found the cluster demoted already
+             * @default null
+             */
+            last_wal: number | null;
         };
         FenceResult: {
             /** @constant */

@@ -26,6 +26,12 @@ export const FailoverErrors = {
     title: "The old primary's agent does not answer, or its Vault is not readable",
     fix: "Bring the old primary's site back (Vault unsealed, its agent running and reachable from the gateway), then rejoin.",
   }),
+  epochBehind: defineError({
+    code: 'GATEWAY_ERR_EPOCH_BEHIND',
+    status: 409,
+    title: "An agent has seen a fencing epoch far above the gateway store's counter",
+    fix: "The store was replaced or restored from an old backup, or the agent's epoch file was edited. Check the agent's VAULT_DR_AGENT_STATE_DIR/epoch and that no gateway of another store drives this agent; the gateway raises its counter by itself only up to 10000 above its own.",
+  }),
 }
 
 /** Throws the plan's refusal as GATEWAY_ERR_FAILOVER_REFUSED (its code and detail, its fix), when it has one. */

@@ -70,11 +70,11 @@ describe('VantageHistory', () => {
     expect(history.track('dc1', [stream], T0 + 7_000)[0]).not.toHaveProperty('lostAt')
   })
 
-  it('keeps the newest WAL reading of a primary', () => {
+  it('keeps the newest WAL reading of a primary', async () => {
     const history = new VantageHistory()
     history.sawWal('dc1', 10, T0 + 2)
     history.sawWal('dc1', 8, T0 + 1)
-    expect(history.lastWal('dc1')).toEqual({ last_wal: 10, at: T0 + 2 })
+    expect(await history.lastWal('dc1')).toEqual({ last_wal: 10, at: T0 + 2, lost_since: null })
   })
 })
 

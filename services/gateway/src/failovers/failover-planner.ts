@@ -2,12 +2,12 @@ import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { Pair } from '../pairs/pairs.schemas.ts'
 import type { PairsService } from '../pairs/pairs.service.ts'
-import { estimateLoss } from './data-loss.ts'
+import { estimateLoss, type LossEstimate, type SecondarySide } from './data-loss.ts'
 import { composePlan } from './failover-plan.ts'
 import { durationMs, type FailoverPlan, type PlanFailoverBody } from './failovers.schemas.ts'
 import { judgePrimary } from './primary-down.ts'
 import { probePrimaryFromSecondary } from './primary-probe.ts'
-import type { VantageHistory } from './vantage-history.ts'
+import type { TrackedView, VantageHistory } from './vantage-history.ts'
 import { gatewayView, primaryAgentView, secondaryAgentView, secondaryVaultView } from './vantage-points.ts'
 
 export interface PlannerDeps {
@@ -34,6 +34,25 @@ export function observePairFor(history: VantageHistory, now: () => number) {
   }
 }
 
+/**
+ * The loss estimate against the primary's newest reading, this gateway's or the store's, and since when the primary is
+ * lost: as this gateway's vantage points see it now, or as kept with that reading (by this gateway before a restart,
+ * or by another gateway on the same store).
+ */
+export async function lossSeen(
+  history: VantageHistory,
+  primary: string,
+  secondary: SecondarySide,
+  views: readonly TrackedView[],
+  at: number,
+  maxGapMs: number,
+): Promise<LossEstimate> {
+  const read = await history.lastWal(primary)
+  const lost = views.filter((v) => v.reaches === false).map((v) => Date.parse(v.since))
+  if (read?.lost_since != null) lost.push(read.lost_since)
+  return estimateLoss(read, secondary, at, { lostSince: lost.length === 0 ? null : Math.min(...lost), maxGapMs })
+}
+
 export type FailoverPlanner = ReturnType<typeof createFailoverPlanner>
 
 /**
@@ -58,12 +77,13 @@ export function createFailoverPlanner(deps: PlannerDeps) {
       at,
     )
     const verdict = judgePrimary(views, at, durationMs(body.down_for))
-    const lost = views.filter((v) => v.reaches === false).map((v) => Date.parse(v.since))
-    const loss = estimateLoss(
-      history.lastWal(pair.primary),
+    const loss = await lossSeen(
+      history,
+      pair.primary,
       { last_remote_wal: pair.lag.secondary_last_remote_wal, heartbeat_age_s: pair.heartbeat_age_s },
+      views,
       at,
-      { lostSince: lost.length === 0 ? null : Math.min(...lost), maxGapMs: deps.maxReadGapMs },
+      deps.maxReadGapMs,
     )
     return composePlan({
       pair,

@@ -1,8 +1,8 @@
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
-import type { ClusterStatus } from '../agents/agent-types.ts'
+import type { FenceRecord as AgentFence, ClusterStatus } from '../agents/agent-types.ts'
 import type { StoredCluster } from '../store/store.ts'
-import { createFenceKeeper } from './fence-keeper.ts'
+import { AWAY_POLL_MS, createFenceKeeper, nextRoundMs } from './fence-keeper.ts'
 import { readFence, writeFence } from './fence-record.ts'
 
 const cluster = (name: string): StoredCluster => ({
@@ -14,28 +14,59 @@ const cluster = (name: string): StoredCluster => ({
   updated_at: '2026-12-05T00:00:00.000Z',
 })
 
-const statusIn = (mode: string): ClusterStatus =>
-  ({ vault: { reachable: true }, replication: { mode } }) as unknown as ClusterStatus
+/** What an agent answers: its cluster in a DR mode (or its Vault gone), the epoch it has seen, the fence it holds. */
+interface Seen {
+  mode: string | 'vault_gone'
+  epoch?: number
+  fenced?: Partial<AgentFence> | null
+  lastWal?: number
+}
 
-function setup(modes: Record<string, string | Error>, epoch = 7) {
+const agentFence = (over: Partial<AgentFence> = {}): AgentFence => ({
+  at: '2026-12-05T00:31:00.000Z',
+  reason: 'failed away from',
+  epoch: 3,
+  demoted_at: null,
+  by: 'gateway',
+  failover_id: 'f1',
+  last_wal: null,
+  ...over,
+})
+
+const statusOf = (seen: Seen) =>
+  ({
+    vault: { reachable: seen.mode !== 'vault_gone', last_wal: null },
+    replication: seen.mode === 'vault_gone' ? null : { mode: seen.mode, last_wal: seen.lastWal ?? null },
+    ...(seen.epoch === undefined ? {} : { epoch: seen.epoch }),
+    ...(seen.fenced === undefined ? {} : { fenced: seen.fenced === null ? null : agentFence(seen.fenced) }),
+  }) as unknown as ClusterStatus
+
+function setup(agents: Record<string, Seen | Error>, epoch = 7) {
   const meta = new Map<string, string>()
   const demoted: Array<[string, number]> = []
   const store = {
+    epoch,
     getMeta: async (k: string) => meta.get(k),
     setMeta: async (k: string, v: string) => void meta.set(k, v),
-    listClusters: async () => Object.keys(modes).map(cluster),
-    currentEpoch: async () => epoch,
+    listClusters: async () => Object.keys(agents).map(cluster),
+    currentEpoch: async () => store.epoch,
+    bumpEpoch: async () => ++store.epoch,
   }
   const keeper = createFenceKeeper({
     store,
     statusOf: async (c) => {
-      const mode = modes[c.name]
-      if (mode instanceof Error) throw mode
-      return statusIn(mode ?? 'disabled')
+      const seen = agents[c.name]
+      if (seen instanceof Error) throw seen
+      return statusOf(seen ?? { mode: 'disabled' })
     },
     demote: async (c, _fence, e) => {
       demoted.push([c.name, e])
-      modes[c.name] = 'secondary'
+      const seen = agents[c.name]
+      if (seen instanceof Error || seen === undefined) throw new Error('no answer')
+      // The agent records the fence either way; it demotes only a cluster whose Vault answers.
+      seen.fenced = seen.fenced ?? { epoch: e }
+      if (seen.mode === 'vault_gone') throw new Error('The cluster status cannot be read: the demote is retried')
+      seen.mode = 'secondary'
       return undefined
     },
     now: () => Date.parse('2026-12-05T01:00:00Z'),
@@ -56,25 +87,91 @@ function setup(modes: Record<string, string | Error>, epoch = 7) {
 }
 
 describe('the fence keeper', () => {
-  it('leaves a fenced primary alone while it is away, demotes it with the current epoch once it answers, then forgets it', async () => {
-    const modes: Record<string, string | Error> = { dc1: new Error('unreachable'), dc2: 'primary' }
-    const { store, keeper, demoted, fence } = setup(modes)
+  it('leaves a fenced primary alone while its agent is away, demotes it with the current epoch once it answers, then forgets it', async () => {
+    const agents: Record<string, Seen | Error> = { dc1: new Error('unreachable'), dc2: { mode: 'primary' } }
+    const { store, keeper, demoted, fence } = setup(agents)
     await fence('dc1')
     expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'away' }])
-    modes.dc1 = 'primary'
+    agents.dc1 = { mode: 'primary', lastWal: 40 }
     expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'demoted' }])
     expect(demoted).toEqual([['dc1', 7]])
-    expect((await readFence(store, 'dc1'))?.demoted_at).toBe('2026-12-05T01:00:00.000Z')
+    expect(await readFence(store, 'dc1')).toMatchObject({ demoted_at: '2026-12-05T01:00:00.000Z', last_wal: 40 })
     expect(await keeper.round()).toEqual([])
   })
 
+  it('sends the fence to an agent whose Vault does not answer, and records the demote and last WAL its agent made', async () => {
+    const agents: Record<string, Seen | Error> = { dc1: { mode: 'vault_gone', fenced: null } }
+    const { store, keeper, demoted, fence } = setup(agents)
+    await fence('dc1')
+    expect(await keeper.round()).toEqual([
+      { cluster: 'dc1', outcome: 'sent', detail: expect.stringContaining('retried') },
+    ])
+    expect(demoted).toEqual([['dc1', 7]])
+    // Its agent holds the fence now: nothing more to send while its Vault is away.
+    expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'held' }])
+    expect(demoted).toHaveLength(1)
+    // The site is back: the agent demoted dc1 the moment its Vault answered, and recorded its last WAL.
+    agents.dc1 = { mode: 'secondary', fenced: { epoch: 7, demoted_at: '2026-12-05T00:59:00.000Z', last_wal: 57 } }
+    expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'not_primary' }])
+    expect(await readFence(store, 'dc1')).toMatchObject({ demoted_at: '2026-12-05T01:00:00.000Z', last_wal: 57 })
+  })
+
   it('records a returning cluster that is a secondary already without demoting it, and reports one with DR disabled', async () => {
-    const { keeper, demoted, fence } = setup({ dc1: 'secondary', dc3: 'disabled' })
+    const { keeper, demoted, fence } = setup({ dc1: { mode: 'secondary' }, dc3: { mode: 'disabled' } })
     await fence('dc1')
     await fence('dc3')
     const outcomes = await keeper.round()
     expect(outcomes[0]).toEqual({ cluster: 'dc1', outcome: 'not_primary' })
     expect(outcomes[1]).toMatchObject({ cluster: 'dc3', outcome: 'not_dr' })
     expect(demoted).toEqual([])
+  })
+
+  it("raises the store's epoch above an agent's that is higher (a restored store) before it demotes", async () => {
+    const { store, keeper, demoted, fence } = setup({ dc1: { mode: 'primary', epoch: 12 } }, 2)
+    await fence('dc1', 2)
+    expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'demoted' }])
+    expect(demoted).toEqual([['dc1', 13]])
+    expect(store.epoch).toBe(13)
+  })
+
+  it('runs its first round at once, then asks an away agent every AWAY_POLL_MS however long the interval', async () => {
+    const asked: Record<string, number> = { dc1: 0, dc3: 0 }
+    const meta = new Map<string, string>()
+    const store = {
+      getMeta: async (k: string) => meta.get(k),
+      setMeta: async (k: string, v: string) => void meta.set(k, v),
+      listClusters: async () => ['dc1', 'dc3'].map(cluster),
+      currentEpoch: async () => 1,
+      bumpEpoch: async () => 2,
+    }
+    const keeper = createFenceKeeper({
+      store,
+      statusOf: async (c) => {
+        asked[c.name] = (asked[c.name] ?? 0) + 1
+        throw new Error('connection refused')
+      },
+      demote: async () => undefined,
+      now: Date.now,
+      log: pino({ level: 'silent' }),
+      intervalMs: 60_000,
+    })
+    const fenced = { epoch: 1, failover_id: 'f1', new_primary: 'dc2', fenced_at: '2026-12-05T00:30:00.000Z' }
+    await writeFence(store, { cluster: 'dc1', ...fenced, demoted_at: null, last_wal: null })
+    await writeFence(store, { cluster: 'dc3', ...fenced, demoted_at: '2026-12-05T00:31:00.000Z', last_wal: null })
+    keeper.start()
+    try {
+      await expect.poll(() => asked.dc1, { timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(3)
+    } finally {
+      await keeper.stop()
+    }
+    // A demoted fence is not asked about at all.
+    expect(asked.dc3).toBe(0)
+  })
+
+  it('asks again every AWAY_POLL_MS while an agent is away, else at the interval', () => {
+    expect(nextRoundMs([{ cluster: 'dc1', outcome: 'away' }], 5_000)).toBe(AWAY_POLL_MS)
+    expect(nextRoundMs([{ cluster: 'dc1', outcome: 'away' }], 50)).toBe(50)
+    expect(nextRoundMs([{ cluster: 'dc1', outcome: 'held' }], 5_000)).toBe(5_000)
+    expect(nextRoundMs([], 5_000)).toBe(5_000)
   })
 })

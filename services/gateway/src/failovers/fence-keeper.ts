@@ -1,53 +1,90 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { ClusterStatus } from '../agents/agent-types.ts'
+import type { AgentStatus, ClusterStatus } from '../agents/agent-types.ts'
 import { lastWalOf } from '../role-changes/cluster-roles.ts'
 import type { StoredCluster } from '../store/store.ts'
+import { type EpochCounter, raiseEpochAbove } from './epoch-floor.ts'
 import { type FenceMeta, type FenceRecord, readFence, writeFence } from './fence-record.ts'
 
+/** A status read of a fenced cluster's agent: its cluster, the highest epoch it has seen, and the fence it holds. */
+type FencedStatus = ClusterStatus & Partial<Pick<AgentStatus, 'epoch' | 'fenced'>>
+
 export interface FenceKeeperDeps {
-  store: FenceMeta & { listClusters(): Promise<StoredCluster[]>; currentEpoch(): Promise<number> }
-  statusOf(cluster: StoredCluster, signal: AbortSignal): Promise<ClusterStatus>
+  store: FenceMeta & EpochCounter & { listClusters(): Promise<StoredCluster[]> }
+  statusOf(cluster: StoredCluster, signal: AbortSignal): Promise<FencedStatus>
   /**
-   * Fences the cluster through its agent (which demotes it), the call carrying the epoch; throws unless demoted.
-   * Answers the status read once demoted, when the agent gives it.
+   * Fences the cluster through its agent (which records the fence, then demotes it, or retries by itself while it
+   * cannot), the call carrying the epoch; throws unless demoted. Answers the status read once demoted, when it can.
    */
   demote(
     cluster: StoredCluster,
     fence: FenceRecord,
     epoch: number,
     signal: AbortSignal,
-  ): Promise<ClusterStatus | undefined>
+  ): Promise<FencedStatus | undefined>
   now: () => number
   log: FastifyBaseLogger
   intervalMs: number
 }
 
+/**
+ * away: its agent does not answer. held: its agent holds the fence and demotes the cluster the moment its Vault
+ * answers. sent: the fence was sent to an agent whose Vault does not answer (the next round sees it held).
+ */
 export type FenceOutcome =
-  | { cluster: string; outcome: 'away' | 'demoted' | 'not_primary' }
-  | { cluster: string; outcome: 'failed' | 'not_dr'; detail: string }
+  | { cluster: string; outcome: 'away' | 'held' | 'demoted' | 'not_primary' }
+  | { cluster: string; outcome: 'failed' | 'not_dr' | 'sent'; detail: string }
 
 /**
- * Enforces fences: every fenced cluster whose agent answers again is demoted before anything else is done with
- * it, the demote carrying the failover's epoch (or a later one). A cluster whose DR was disabled meanwhile cannot
- * be demoted: it is reported, loudly, every round.
+ * How often a fenced cluster whose agent does not answer is asked again (when VAULT_DR_FENCE_CHECK_MS is longer): its
+ * agent may come back with the site, its Vault a primary clients write to until the fence reaches it.
+ */
+export const AWAY_POLL_MS = 100
+
+/** The next round comes after the interval, or after AWAY_POLL_MS while an agent of a fenced cluster is away. */
+export const nextRoundMs = (outcomes: readonly FenceOutcome[], intervalMs: number) =>
+  outcomes.some((o) => o.outcome === 'away') ? Math.min(intervalMs, AWAY_POLL_MS) : intervalMs
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err))
+
+/**
+ * Enforces fences: the fence reaches every fenced cluster's agent as soon as the agent answers, whether its Vault
+ * does or not (an agent that holds it demotes the cluster the moment its Vault answers, before anything else), and
+ * a fenced cluster that answers as a DR primary is demoted with the failover's epoch (or a later one). A cluster
+ * whose DR was disabled meanwhile cannot be demoted: it is reported, loudly.
  */
 export function createFenceKeeper(deps: FenceKeeperDeps) {
   const closing = new AbortController()
 
+  /** The epoch of the fence's calls: the failover's, the store's now, or above the agent's when the store is behind. */
+  async function epochFor(fence: FenceRecord, status: FencedStatus): Promise<number> {
+    const epoch = Math.max(fence.epoch, await deps.store.currentEpoch())
+    if (status.epoch === undefined || status.epoch <= epoch) return epoch
+    return (await raiseEpochAbove(deps.store, status.epoch, deps.log)) ?? epoch
+  }
+
   async function enforce(cluster: StoredCluster, fence: FenceRecord): Promise<FenceOutcome> {
     const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(deps.intervalMs * 4)])
-    let status: ClusterStatus
+    let status: FencedStatus
     try {
       status = await deps.statusOf(cluster, signal)
     } catch {
       return { cluster: cluster.name, outcome: 'away' }
     }
     const mode = status.replication?.mode ?? null
-    if (!status.vault.reachable || mode === null || mode === 'unknown')
-      return { cluster: cluster.name, outcome: 'away' }
-    const at = new Date(deps.now()).toISOString()
+    if (!status.vault.reachable || mode === null || mode === 'unknown') {
+      if (status.fenced != null) return { cluster: cluster.name, outcome: 'held' }
+      let demoted: FencedStatus | undefined
+      try {
+        demoted = await deps.demote(cluster, fence, await epochFor(fence, status), signal)
+      } catch (err) {
+        return { cluster: cluster.name, outcome: 'sent', detail: errorText(err) }
+      }
+      await recordDemoted(fence, demoted === undefined ? [] : [lastWalOf(demoted, null), demoted.fenced?.last_wal])
+      return { cluster: cluster.name, outcome: 'demoted' }
+    }
     if (mode === 'secondary' || mode === 'bootstrapping') {
-      await writeFence(deps.store, { ...fence, demoted_at: at })
+      // Demoted already: by its agent holding the fence, the last WAL it recorded then counts.
+      await recordDemoted(fence, [status.fenced?.last_wal])
       return { cluster: cluster.name, outcome: 'not_primary' }
     }
     if (mode !== 'primary') {
@@ -57,58 +94,78 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
         detail: `${cluster.name} was failed away from but has DR ${mode}: it may take writes; it cannot be demoted, stop it or take it out of service`,
       }
     }
-    const epoch = Math.max(fence.epoch, await deps.store.currentEpoch())
+    const epoch = await epochFor(fence, status)
     const lastWal = status.replication?.last_wal ?? null
     // Written before the demote: a demoted cluster no longer reports the WALs it wrote while away.
     if (lastWal !== null && fence.last_wal !== lastWal) await writeFence(deps.store, { ...fence, last_wal: lastWal })
-    let demoted: ClusterStatus | undefined
+    let demoted: FencedStatus | undefined
     try {
       demoted = await deps.demote(cluster, fence, epoch, signal)
     } catch (err) {
-      return { cluster: cluster.name, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) }
+      return { cluster: cluster.name, outcome: 'failed', detail: errorText(err) }
     }
     // Read once demoted (it writes nothing more): the writes it took between the read above and the demote count.
-    const finalWal = demoted === undefined ? lastWal : lastWalOf(demoted, lastWal)
-    await writeFence(deps.store, {
-      ...fence,
-      last_wal: finalWal ?? fence.last_wal,
-      demoted_at: new Date(deps.now()).toISOString(),
-    })
+    const after = demoted === undefined ? lastWal : lastWalOf(demoted, lastWal)
+    await recordDemoted(fence, [after, demoted?.fenced?.last_wal])
     return { cluster: cluster.name, outcome: 'demoted' }
   }
 
+  /** The fence's cluster is demoted; its last WAL: the highest known of the fence's and these readings. */
+  async function recordDemoted(fence: FenceRecord, readings: Array<number | null | undefined>) {
+    const seen = [fence.last_wal, ...readings].filter((n): n is number => typeof n === 'number')
+    await writeFence(deps.store, {
+      ...fence,
+      last_wal: seen.length === 0 ? null : Math.max(...seen),
+      demoted_at: new Date(deps.now()).toISOString(),
+    })
+  }
+
+  /** Each cluster's last outcome: a change is logged, the same outcome round after round is not. */
+  const last = new Map<string, string>()
+  function report(outcome: FenceOutcome): void {
+    const detail = 'detail' in outcome ? outcome.detail : ''
+    const key = `${outcome.outcome}\u0000${detail}`
+    if (last.get(outcome.cluster) === key) return
+    last.set(outcome.cluster, key)
+    const fields = { cluster: outcome.cluster, outcome: outcome.outcome, ...(detail === '' ? {} : { detail }) }
+    if (outcome.outcome === 'demoted') deps.log.warn(fields, 'fenced old primary demoted')
+    else if (outcome.outcome === 'failed' || outcome.outcome === 'not_dr') deps.log.error(fields, 'fence not enforced')
+    else deps.log.info(fields, 'fence pending')
+  }
+
   async function round(): Promise<FenceOutcome[]> {
-    const outcomes: FenceOutcome[] = []
+    const fenced: Array<[StoredCluster, FenceRecord]> = []
     for (const cluster of await deps.store.listClusters()) {
       const fence = await readFence(deps.store, cluster.name)
-      if (fence === undefined || fence.demoted_at !== null) continue
-      const outcome = await enforce(cluster, fence)
-      outcomes.push(outcome)
-      if (outcome.outcome === 'demoted') deps.log.warn({ cluster: cluster.name }, 'fenced old primary demoted')
-      else if ('detail' in outcome)
-        deps.log.error(
-          { cluster: cluster.name, outcome: outcome.outcome, detail: outcome.detail },
-          'fence not enforced',
-        )
+      if (fence !== undefined && fence.demoted_at === null) fenced.push([cluster, fence])
+      else last.delete(cluster.name)
     }
+    // At once: an agent that does not answer must not hold up the fence of another that does.
+    const outcomes = await Promise.all(fenced.map(([cluster, fence]) => enforce(cluster, fence)))
+    for (const outcome of outcomes) report(outcome)
     return outcomes
   }
 
   let timer: NodeJS.Timeout | undefined
   let running: Promise<unknown> | undefined
   let stopped = false
-  const schedule = () => {
+  const schedule = (ms: number) => {
     if (stopped) return
     timer = setTimeout(() => {
+      let next = deps.intervalMs
       running = round()
+        .then((outcomes) => {
+          next = nextRoundMs(outcomes, deps.intervalMs)
+        })
         .catch((err: unknown) => deps.log.warn({ err: (err as Error)?.message }, 'fence round failed'))
-        .finally(schedule)
-    }, deps.intervalMs)
+        .finally(() => schedule(next))
+    }, ms)
     timer.unref()
   }
   return {
     round,
-    start: schedule,
+    // The first round comes at once: fences recorded before this gateway started (or by another) are pending now.
+    start: () => schedule(Math.min(deps.intervalMs, AWAY_POLL_MS)),
     async stop() {
       stopped = true
       clearTimeout(timer)

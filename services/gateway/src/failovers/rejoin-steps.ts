@@ -4,6 +4,7 @@ import type { StepResult } from '../operations/step.ts'
 import { clusterIdOf, drMode, isRunningPrimary } from '../role-changes/cluster-roles.ts'
 import { iso } from '../role-changes/role-change-context.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
+import { underEpochFloor } from './epoch-floor.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors } from './failover-errors.ts'
 import type { RejoinSubject } from './failovers-subject.ts'
@@ -77,7 +78,14 @@ export async function endFence(deps: FailoverDeps, r: RoleChangeRun, subject: Re
   const stored = await deps.store.getCluster(subject.cluster)
   if (stored !== undefined) {
     const agent = clusterAgent(deps.agents, deps.clusters.targetOf(stored))
-    await agent.clearFence({ epoch: await deps.store.bumpEpoch(), signal: r.run.signal() })
+    const signal = r.run.signal()
+    await underEpochFloor(
+      deps.store,
+      await deps.store.bumpEpoch(),
+      (epoch) => agent.clearFence({ epoch, signal }),
+      async () => (await agent.status(signal, { fresh: false })).epoch,
+      { log: r.roles.log },
+    )
   }
   if (fence !== undefined) await clearFence(deps.store, subject.cluster)
   const wals = lost === null ? 'an unknown number of WALs' : `${lost} WAL(s)`

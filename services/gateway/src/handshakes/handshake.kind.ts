@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify'
 import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { HandshakeSettings } from '../config.ts'
@@ -6,6 +7,7 @@ import type { OperationKind } from '../operations/operation-kind.ts'
 import type { OperationFamily } from '../operations/operation-runner.ts'
 import { HANDSHAKE_FAMILY } from '../operations/operations.service.ts'
 import type { HandshakeRecord, Store } from '../store/store.ts'
+import { epochAgents } from './epoch-agents.ts'
 import type { StepContext } from './handshake-context.ts'
 import type { StepName } from './handshakes.schemas.ts'
 import { pendingRevocationFix, retryPendingRevocations } from './pending-revocations.ts'
@@ -25,17 +27,26 @@ export interface HandshakeKindDeps {
 const LATE_CANCEL =
   ' (cancel requested once the activation was sent: the secondary was wiped already, so the handshake ran to its end)'
 
-/** Both agents of a handshake, resolved now (a cluster deleted or of another role since: a coded error). */
-export async function handshakeAgents(deps: HandshakeKindDeps, hs: Pick<HandshakeRecord, 'primary' | 'secondary'>) {
+/**
+ * Both agents of a handshake, resolved now (a cluster deleted or of another role since: a coded error), their calls
+ * that change a cluster fenced by the store's epoch as it is now (epochAgents).
+ */
+export async function handshakeAgents(
+  deps: HandshakeKindDeps,
+  hs: Pick<HandshakeRecord, 'primary' | 'secondary'>,
+  log?: FastifyBaseLogger,
+) {
   const { clusters, agents } = deps
-  const [primary, secondary] = await Promise.all([
+  const [primary, secondary, epoch] = await Promise.all([
     clusters.resolve(hs.primary, 'primary'),
     clusters.resolve(hs.secondary, 'secondary'),
+    deps.store.currentEpoch(),
   ])
-  return {
+  const resolved = {
     primary: agents.primary(clusters.targetOf(primary)),
     secondary: agents.secondary(clusters.targetOf(secondary)),
   }
+  return epochAgents(resolved, deps.store, epoch, log)
 }
 
 /** The handshake as an operation kind: its six steps, its context, and the revocation of an unused id as its undo. */
@@ -50,7 +61,7 @@ export function handshakeKind(deps: HandshakeKindDeps): OperationKind<HandshakeR
     async context(run) {
       const record = run.record()
       const statuses = new StatusMemo()
-      const agents = rememberingAgents(await handshakeAgents(deps, record), statuses, record.secondary_id)
+      const agents = rememberingAgents(await handshakeAgents(deps, record, run.log), statuses, record.secondary_id)
       return {
         get hs() {
           return run.record()
@@ -97,6 +108,9 @@ export function handshakeFamily(
     kindOf: () => kind,
   }
   const upkeep = (signal: AbortSignal) =>
-    retryPendingRevocations({ ...chores, store: deps.store, agentsFor: (hs) => handshakeAgents(deps, hs) }, signal)
+    retryPendingRevocations(
+      { ...chores, store: deps.store, agentsFor: (hs) => handshakeAgents(deps, hs, chores.log) },
+      signal,
+    )
   return { family, upkeep }
 }

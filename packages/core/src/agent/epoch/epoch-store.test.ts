@@ -33,7 +33,11 @@ describe('the fencing epoch store', () => {
     const refused = await store.admit(6).catch((err: unknown) => err)
     expect(isCodedError(refused, 'AGENT_ERR_STALE_EPOCH')).toBe(true)
     expect((refused as Error).message).toBe('The call carries epoch 6; this agent has seen epoch 7.')
-    expect((refused as { fix?: string }).fix).toContain('re-read the epoch')
+    // The fix names both causes: a stale caller, and a gateway store replaced or restored below the agent's epoch.
+    const fix = (refused as { fix?: string }).fix
+    expect(fix).toContain('re-read the epoch')
+    expect(fix).toContain('replaced or restored from a backup')
+    expect(fix).toContain('raises its counter above')
     expect(store.current()).toBe(7)
   })
 

@@ -12,6 +12,29 @@ import type { FenceStore } from './fence-store.ts'
 /** The demote is retried with this backoff while it fails; once demoted, the role is watched at WATCH_MS. */
 export const FENCE_RETRY = { firstMs: 250, maxMs: 15_000 } as const
 const WATCH_MS = 5_000
+/**
+ * While its Vault does not answer (a lost site, its process down), the fenced cluster is looked at this often,
+ * without backing off: the demote has to come the moment Vault answers again, as clients reach it then too. A read
+ * of a Vault that refuses connections costs next to nothing (one that hangs is read once at a time).
+ */
+export const AWAY_PROBE_MS = 20
+/** While its Vault answers sealed or without an active node: it takes writes only once unsealed or elected. */
+export const SEALED_PROBE_MS = 100
+
+/** The highest last WAL the cluster reported in these reads (a demoted DR primary still reports its own in sys/health). */
+function lastWalOf(...reads: ClusterStatus[]): number | null {
+  const seen = reads
+    .flatMap((s) => [s.replication?.last_wal, s.vault.last_wal])
+    .filter((n): n is number => typeof n === 'number')
+  return seen.length === 0 ? null : Math.max(...seen)
+}
+
+/** How soon to read Vault again when nothing can be demoted yet; undefined when Vault answers and the demote failed. */
+function probeAgainMs(status: ClusterStatus): number | undefined {
+  if (!status.vault.reachable) return AWAY_PROBE_MS
+  if (status.vault.sealed === true || status.replication === null) return SEALED_PROBE_MS
+  return undefined
+}
 
 export const DEFAULT_FENCE_REASON = 'The gateway failed the primary role away from this cluster'
 
@@ -87,12 +110,14 @@ export function createFenceKeeper(deps: {
       published()
     })
 
-  /** Keeps demoted_at in step with what Vault reports. */
-  async function observe(status: ClusterStatus): Promise<void> {
+  /** Keeps demoted_at in step with what Vault reports; `lastWal`: the cluster's last WAL, when this agent demoted it. */
+  async function observe(status: ClusterStatus, lastWal: number | null = null): Promise<void> {
     const record = store.current()
     const mode = status.replication?.mode
     if (record === undefined) return
-    if (mode === 'secondary' && record.demoted_at === null) await save({ demoted_at: now().toISOString() })
+    if (mode === 'secondary' && record.demoted_at === null) {
+      await save({ demoted_at: now().toISOString(), ...(lastWal === null ? {} : { last_wal: lastWal }) })
+    }
     if (mode === 'primary' && record.demoted_at !== null) {
       deps.log().error({ fence: record }, 'fence: the fenced cluster is a DR primary again; demoting it again')
       await save({ demoted_at: null })
@@ -116,7 +141,7 @@ export function createFenceKeeper(deps: {
     }
     try {
       const result = await roleChanges.demote()
-      await observe(result.status)
+      await observe(result.status, lastWalOf(status, result.status))
       return { demoted: true, detail: `${result.detail} (fence)`, status: result.status }
     } catch (err) {
       const code = isCodedError(err) ? `${err.code}: ` : ''
@@ -134,6 +159,33 @@ export function createFenceKeeper(deps: {
     timer.unref()
   }
 
+  /**
+   * When to look again after an attempt: at WATCH_MS once demoted; every AWAY_PROBE_MS while Vault does not answer,
+   * SEALED_PROBE_MS while it answers sealed (said once, not at every probe); with the backoff while Vault answers and
+   * the demote fails.
+   */
+  function after(outcome: DemoteOutcome | undefined): number {
+    if (outcome?.demoted) {
+      failures = 0
+      lastFailure = undefined
+      return WATCH_MS
+    }
+    const probe = outcome === undefined ? undefined : probeAgainMs(outcome.status)
+    if (outcome !== undefined && probe !== undefined) {
+      if (lastFailure !== outcome.detail) {
+        deps.log().warn({ probe_every_ms: probe }, `fence: demoting as soon as Vault answers: ${outcome.detail}`)
+      }
+      failures = 0
+      lastFailure = outcome.detail
+      return probe
+    }
+    failures++
+    if (outcome !== undefined) lastFailure = outcome.detail
+    const wait = Math.min(FENCE_RETRY.maxMs, FENCE_RETRY.firstMs * 2 ** Math.min(failures - 1, 16))
+    deps.log().warn({ attempt: failures, retry_in_ms: wait }, `fence: the cluster is not demoted yet: ${lastFailure}`)
+    return wait
+  }
+
   async function tick(): Promise<void> {
     timer = undefined
     if (!running || store.current() === undefined) return
@@ -143,17 +195,7 @@ export function createFenceKeeper(deps: {
     } catch (err) {
       lastFailure = (err as Error).message
     }
-    if (outcome?.demoted) {
-      failures = 0
-      lastFailure = undefined
-      schedule(WATCH_MS)
-      return
-    }
-    failures++
-    if (outcome !== undefined) lastFailure = outcome.detail
-    const wait = Math.min(FENCE_RETRY.maxMs, FENCE_RETRY.firstMs * 2 ** Math.min(failures - 1, 16))
-    deps.log().warn({ attempt: failures, retry_in_ms: wait }, `fence: the cluster is not demoted yet: ${lastFailure}`)
-    schedule(wait)
+    schedule(after(outcome))
   }
 
   const startWatching = () => {
@@ -182,6 +224,7 @@ export function createFenceKeeper(deps: {
           demoted_at: null,
           by: 'gateway',
           failover_id: body.failover_id ?? null,
+          last_wal: null,
         })
         published()
         return true
@@ -189,9 +232,7 @@ export function createFenceKeeper(deps: {
       if (created) deps.log().warn({ fence: store.current() }, 'fence: the gateway fenced this cluster; demoting it')
       running = true
       const outcome = await ensureDemoted.get()
-      failures = outcome.demoted ? 0 : failures
-      if (!outcome.demoted) lastFailure = outcome.detail
-      schedule(outcome.demoted ? WATCH_MS : FENCE_RETRY.firstMs)
+      schedule(after(outcome))
       const record = store.current()
       if (record === undefined) throw FenceErrors.unwritable('The fence was cleared while it was being applied.')
       return { fenced: true, demoted: outcome.demoted, detail: outcome.detail, record, status: outcome.status }
@@ -207,6 +248,7 @@ export function createFenceKeeper(deps: {
           demoted_at: null,
           by: 'isolation',
           failover_id: null,
+          last_wal: null,
         })
         published()
         return true

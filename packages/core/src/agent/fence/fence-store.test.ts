@@ -22,6 +22,7 @@ const record: FenceRecord = {
   demoted_at: null,
   by: 'gateway',
   failover_id: 'fo-1',
+  last_wal: null,
 }
 
 describe('the fence record store', () => {
@@ -38,6 +39,13 @@ describe('the fence record store', () => {
     expect(store.current()).toBeUndefined()
     expect(createFenceStore(dir).current()).toBeUndefined()
     await store.clear()
+  })
+
+  it('reads a record written before it kept the last WAL (none then)', async () => {
+    const dir = await tempDir()
+    const { last_wal: _, ...older } = record
+    await writeFile(join(dir, 'fence'), JSON.stringify(older))
+    expect(createFenceStore(dir).current()).toEqual({ ...older, last_wal: null })
   })
 
   it('refuses to start on a file that holds no fence record, naming the file', async () => {

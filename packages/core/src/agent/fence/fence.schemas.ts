@@ -18,6 +18,17 @@ export const FenceRecord = z
       .enum(['gateway', 'isolation'])
       .describe('gateway: fenceCluster after a failover; isolation: VAULT_DR_FENCE_ON_ISOLATION fired'),
     failover_id: z.string().nullable().describe('The failover the gateway named, if any'),
+    last_wal: z
+      .number()
+      .int()
+      .min(0)
+      .nullable()
+      .default(null)
+      .describe(
+        "The cluster's last WAL when this agent demoted it (the highest it reported right before and after the " +
+          'demote): what it wrote that the new primary never received is lost. null until this agent demotes it, ' +
+          'or when it found the cluster demoted already',
+      ),
   })
   .meta({ id: 'FenceRecord' })
 export type FenceRecord = z.infer<typeof FenceRecord>

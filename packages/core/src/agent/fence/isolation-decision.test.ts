@@ -52,7 +52,8 @@ describe('the isolation decision (VAULT_DR_FENCE_ON_ISOLATION)', () => {
     expect(at(11_000).fire).toBe(false) // exactly the duration: not longer
     const fired = at(11_001)
     expect(fired).toMatchObject({ fire: true, isolatedSince: 1_000 })
-    expect(fired.fire && fired.reason).toContain('every DR secondary (dc2) disconnected since 1970-01-01T00:00:01.000Z')
+    expect(fired.fire && fired.reason).toContain('every DR secondary (dc2) disconnected')
+    expect(fired.fire && fired.reason).toContain('since 1970-01-01T00:00:01.000Z')
   })
 
   it('does not fire while requests keep coming, however long the secondaries are gone', () => {
@@ -68,14 +69,15 @@ describe('the isolation decision (VAULT_DR_FENCE_ON_ISOLATION)', () => {
     expect(decideIsolation(since, { now: 70_000, status: cut, lastRequestAt: 58_000 }, D).fire).toBe(true)
   })
 
-  it('starts the count again when a secondary reconnects or the status cannot be read', () => {
+  it('starts the count again when a secondary reconnects, or Vault answers sealed', () => {
     const cut = primary(['dc2'], [])
     const back = primary(['dc2'], [peer('dc2', 'connected')])
     let verdict = decideIsolation(null, { now: 0, status: cut, lastRequestAt: -100_000 }, D)
     verdict = decideIsolation(verdict.isolatedSince, { now: 8_000, status: back, lastRequestAt: -100_000 }, D)
     expect(verdict).toEqual({ fire: false, isolatedSince: null })
     verdict = decideIsolation(verdict.isolatedSince, { now: 9_000, status: cut, lastRequestAt: -100_000 }, D)
-    verdict = decideIsolation(verdict.isolatedSince, { now: 15_000, status: undefined, lastRequestAt: -100_000 }, D)
+    const sealed = primary(['dc2'], [], { sealed: true })
+    verdict = decideIsolation(verdict.isolatedSince, { now: 15_000, status: sealed, lastRequestAt: -100_000 }, D)
     expect(verdict.isolatedSince).toBeNull()
     verdict = decideIsolation(verdict.isolatedSince, { now: 16_000, status: cut, lastRequestAt: -100_000 }, D)
     expect(decideIsolation(verdict.isolatedSince, { now: 26_000, status: cut, lastRequestAt: -100_000 }, D).fire).toBe(
@@ -84,5 +86,39 @@ describe('the isolation decision (VAULT_DR_FENCE_ON_ISOLATION)', () => {
     expect(decideIsolation(verdict.isolatedSince, { now: 26_001, status: cut, lastRequestAt: -100_000 }, D).fire).toBe(
       true,
     )
+  })
+
+  it('counts the time its own Vault does not answer (a lost site) and fires at the first read past the duration', () => {
+    const gone = primary(['dc2'], [], { reachable: false })
+    const cut = primary(['dc2'], [peer('dc2', 'disconnected')])
+    const quiet = -100_000
+    let verdict = decideIsolation(null, { now: 0, status: undefined, lastRequestAt: quiet }, D)
+    expect(verdict).toEqual({ fire: false, isolatedSince: 0 })
+    verdict = decideIsolation(verdict.isolatedSince, { now: 5_000, status: gone, lastRequestAt: quiet }, D)
+    expect(verdict).toEqual({ fire: false, isolatedSince: 0 })
+    // Past the duration, still no answer: armed, nothing to demote yet.
+    verdict = decideIsolation(verdict.isolatedSince, { now: 10_001, status: gone, lastRequestAt: quiet }, D)
+    expect(verdict).toEqual({ fire: false, isolatedSince: 0, armed: true })
+    // Its site comes back: Vault answers a DR primary whose secondaries are all gone; it fires at once.
+    const fired = decideIsolation(verdict.isolatedSince, { now: 60_000, status: cut, lastRequestAt: quiet }, D)
+    expect(fired).toMatchObject({ fire: true, isolatedSince: 0 })
+    expect(fired.fire && fired.reason).toContain("or this agent's Vault not answering, since 1970-01-01T00:00:00.000Z")
+  })
+
+  it('does not fire after its Vault was away when a secondary is connected again, or the gateway reached the agent', () => {
+    const gone = primary(['dc2'], [], { reachable: false })
+    let verdict = decideIsolation(null, { now: 0, status: gone, lastRequestAt: -100_000 }, D)
+    verdict = decideIsolation(verdict.isolatedSince, { now: 30_000, status: gone, lastRequestAt: -100_000 }, D)
+    expect(verdict).toMatchObject({ armed: true })
+    const back = primary(['dc2'], [peer('dc2', 'connected')])
+    expect(decideIsolation(verdict.isolatedSince, { now: 30_100, status: back, lastRequestAt: -100_000 }, D)).toEqual({
+      fire: false,
+      isolatedSince: null,
+    })
+    // A gateway that reached the agent meanwhile is on the quorum side: not armed, does not fire.
+    const reached = decideIsolation(0, { now: 30_000, status: gone, lastRequestAt: 25_000 }, D)
+    expect(reached).toEqual({ fire: false, isolatedSince: 0 })
+    const cut = primary(['dc2'], [])
+    expect(decideIsolation(0, { now: 30_100, status: cut, lastRequestAt: 25_000 }, D).fire).toBe(false)
   })
 })

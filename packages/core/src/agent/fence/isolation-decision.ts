@@ -10,8 +10,11 @@ export interface IsolationObservation {
 }
 
 export type IsolationVerdict =
-  | { fire: false; isolatedSince: number | null }
-  | { fire: true; isolatedSince: number; reason: string }
+  /** armed: past the duration while the agent's own Vault does not answer: fires at the first read that can. */
+  { fire: false; isolatedSince: number | null; armed?: true } | { fire: true; isolatedSince: number; reason: string }
+
+/** The agent's own Vault gave no answer at all (no connection, or none in time): how a lost site looks from inside. */
+const vaultUnanswered = (status: ClusterStatus | undefined) => status === undefined || !status.vault.reachable
 
 /**
  * The DR secondaries of a DR primary, when Vault reports every one of them disconnected (a known secondary with no
@@ -30,28 +33,37 @@ const iso = (ms: number) => new Date(ms).toISOString()
 
 /**
  * Whether an agent should demote its own primary: for longer than `durationMs`, continuously, (a) every DR secondary
- * is disconnected as its Vault reports them and (b) no authenticated request reached the agent (the gateway polls
- * status; a gateway that reaches the agent is on the quorum side). `isolatedSince` is when (a) was first seen in the
- * current run of checks; any check where it does not hold (or the status cannot be read) starts the count again.
+ * is disconnected as its Vault reports them, or its Vault does not answer the agent at all (the whole site cut off,
+ * the agent's link to its Vault included), and (b) no authenticated request reached the agent (the gateway polls
+ * status; a gateway that reaches the agent is on the quorum side). It fires only on a read where Vault answers as a
+ * DR primary with every secondary disconnected: so a primary whose site comes back after longer than the duration is
+ * demoted at the first read that can, not one more duration later. `isolatedSince` is when (a) was first seen in the
+ * current run of checks; a check where Vault answers otherwise (a secondary connected, sealed, not a DR primary)
+ * starts the count again.
  */
 export function decideIsolation(
   isolatedSince: number | null,
   obs: IsolationObservation,
   durationMs: number,
 ): IsolationVerdict {
+  const silent = obs.now - obs.lastRequestAt > durationMs
+  if (vaultUnanswered(obs.status)) {
+    const since = isolatedSince ?? obs.now
+    return obs.now - since > durationMs && silent
+      ? { fire: false, isolatedSince: since, armed: true }
+      : { fire: false, isolatedSince: since }
+  }
   const secondaries = allSecondariesDisconnected(obs.status)
   if (secondaries === undefined) return { fire: false, isolatedSince: null }
   const since = isolatedSince ?? obs.now
-  if (obs.now - since <= durationMs || obs.now - obs.lastRequestAt <= durationMs) {
-    return { fire: false, isolatedSince: since }
-  }
+  if (obs.now - since <= durationMs || !silent) return { fire: false, isolatedSince: since }
   const seconds = Math.round(durationMs / 100) / 10
   return {
     fire: true,
     isolatedSince: since,
     reason:
       `Isolated for more than ${seconds}s (VAULT_DR_FENCE_ON_ISOLATION): every DR secondary ` +
-      `(${secondaries.slice(0, 5).join(', ')}${secondaries.length > 5 ? ', ...' : ''}) disconnected since ${iso(since)} ` +
-      `as Vault reports them, and no authenticated request since ${iso(obs.lastRequestAt)}`,
+      `(${secondaries.slice(0, 5).join(', ')}${secondaries.length > 5 ? ', ...' : ''}) disconnected, or this ` +
+      `agent's Vault not answering, since ${iso(since)}, and no authenticated request since ${iso(obs.lastRequestAt)}`,
   }
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { underV1 } from '../../server/auth.ts'
 import type { VaultAgent } from '../vault-agent.ts'
-import type { FenceKeeper } from './fence-keeper.ts'
+import { AWAY_PROBE_MS, type FenceKeeper } from './fence-keeper.ts'
 import { decideIsolation } from './isolation-decision.ts'
 
 /** How often VAULT_DR_FENCE_ON_ISOLATION is checked: every 5 s, or a quarter of the duration when shorter. */
@@ -19,38 +19,50 @@ export function installIsolationMonitor(
   const { agent, keeper, durationMs } = deps
   let lastRequestAt = Date.now()
   let isolatedSince: number | null = null
-  let checking = false
   app.addHook('onRequest', (request, _reply, done) => {
     if (underV1(request.routeOptions.url ?? request.url)) lastRequestAt = Date.now()
     done()
   })
+  // Armed (isolated past the duration, its Vault not answering): Vault is read anew every AWAY_PROBE_MS, so the
+  // demote comes the moment it answers again, before clients have long to write to it.
+  let armed = false
   const check = async () => {
-    if (checking) return
-    checking = true
     try {
       if (keeper.record() !== undefined) {
         isolatedSince = null
+        armed = false
         return
       }
-      const status = await agent.status().catch(() => undefined)
+      const status = await agent.status(armed ? 0 : undefined).catch(() => undefined)
       const verdict = decideIsolation(isolatedSince, { now: Date.now(), status, lastRequestAt }, durationMs)
       isolatedSince = verdict.isolatedSince
+      if (!verdict.fire && verdict.armed === true && !armed) {
+        app.log.error(
+          { since: isolatedSince },
+          'fence: isolated past VAULT_DR_FENCE_ON_ISOLATION with Vault not answering: demoting it as soon as it answers, if every DR secondary is still disconnected then',
+        )
+      }
+      armed = !verdict.fire && verdict.armed === true
       if (verdict.fire) await keeper.fenceSelf(verdict.reason, deps.epoch())
     } catch (err) {
       app.log.error({ err }, 'fence: the isolation check failed')
-    } finally {
-      checking = false
     }
   }
   let timer: NodeJS.Timeout | undefined
+  let closed = false
+  const next = () => {
+    if (closed) return
+    timer = setTimeout(() => void check().finally(next), armed ? AWAY_PROBE_MS : isolationCheckEveryMs(durationMs))
+    timer.unref()
+  }
   app.addHook('onReady', (done) => {
     app.log.info({ duration_ms: durationMs }, 'fence: self-fencing on isolation is on (VAULT_DR_FENCE_ON_ISOLATION)')
-    timer = setInterval(check, isolationCheckEveryMs(durationMs))
-    timer.unref()
+    next()
     done()
   })
   app.addHook('onClose', (_app, done) => {
-    clearInterval(timer)
+    closed = true
+    clearTimeout(timer)
     done()
   })
 }

@@ -1,0 +1,43 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { RoleChangeClient } from '../role-changes/role-change-context.ts'
+import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
+import { type EpochCounter, underEpochFloor } from './epoch-floor.ts'
+
+/**
+ * A role change's agent client whose calls carrying an epoch are made under the epoch floor (underEpochFloor): an
+ * agent that has seen an epoch above the store's counter (a replaced or restored store) has the counter raised
+ * above it and the call made again under the raised epoch; a stale call indeed is refused as before.
+ */
+export function epochFloorClient(
+  client: RoleChangeClient,
+  store: EpochCounter,
+  log?: Pick<FastifyBaseLogger, 'warn'>,
+): RoleChangeClient {
+  const agentEpoch = async () => (await client.status(undefined, { fresh: false })).epoch
+  const under = <T>(epoch: number | undefined, call: (epoch: number | undefined) => Promise<T>) =>
+    epoch === undefined ? call(undefined) : underEpochFloor(store, epoch, call, agentEpoch, log ? { log } : {})
+  return {
+    status: (signal, opts) => client.status(signal, opts),
+    checkWrites: (signal) => client.checkWrites(signal),
+    demote: (body, o) => under(o?.epoch, (epoch) => client.demote(body, { ...o, epoch })),
+    promote: (body, o) => under(o?.epoch, (epoch) => client.promote(body, { ...o, epoch })),
+    updatePrimary: (body, o) => under(o?.epoch, (epoch) => client.updatePrimary(body, { ...o, epoch })),
+    generatePublicKey: (o) => under(o?.epoch, (epoch) => client.generatePublicKey({ ...o, epoch })),
+    mintToken: (body, signal, o) => under(o?.epoch, (epoch) => client.mintToken(body, signal, { ...o, epoch })),
+    revoke: (secondaryId, signal, o) => under(o?.epoch, (epoch) => client.revoke(secondaryId, signal, { ...o, epoch })),
+  }
+}
+
+/** A role change's run whose agent clients are under the epoch floor (epochFloorClient). */
+export function withEpochFloor(store: EpochCounter, r: RoleChangeRun): RoleChangeRun {
+  const clients = new Map<string, RoleChangeClient>()
+  const client = (cluster: string) => {
+    let floored = clients.get(cluster)
+    if (floored === undefined) {
+      floored = epochFloorClient(r.roles.client(cluster), store, r.roles.log)
+      clients.set(cluster, floored)
+    }
+    return floored
+  }
+  return { ...r, roles: { ...r.roles, client } }
+}

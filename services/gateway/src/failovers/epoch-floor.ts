@@ -1,0 +1,74 @@
+import { isCodedError } from '@vault-dr/core'
+import type { FastifyBaseLogger } from 'fastify'
+import { FailoverErrors } from './failover-errors.ts'
+
+/** The store's fencing epoch counter. */
+export interface EpochCounter {
+  currentEpoch(): Promise<number>
+  bumpEpoch(): Promise<number>
+}
+
+/** How far below an agent's epoch the store's counter may be for the gateway to raise it by itself. */
+export const MAX_EPOCH_RAISE = 10_000
+
+/** An agent refused the call: it carried a fencing epoch lower than one the agent has seen (409). */
+export const isStaleEpoch = (err: unknown): boolean =>
+  isCodedError(err) && (err as { upstream?: { code?: string } }).upstream?.code === 'AGENT_ERR_STALE_EPOCH'
+
+/**
+ * Raises the store's fencing epoch above `agentEpoch`, the highest epoch an agent reports, when the store's counter is
+ * below it; answers the raised epoch, or undefined when the counter is not below (nothing raised).
+ *
+ * Safe, because every epoch a gateway of this store acts under is taken from this counter, which only rises: no
+ * gateway of this store can hold an epoch above it. An agent that holds one saw it from a store that is no longer
+ * this one's state: it was replaced, or restored from a backup older than its last role changes. Raising the counter
+ * past it lets this store's calls be admitted again and fences out, as any role change would, a gateway still
+ * holding an epoch handed out before the restore. Gateways on another store are not ordered by this counter at all:
+ * two stores driving the same agents is a misconfiguration no epoch can catch.
+ */
+export async function raiseEpochAbove(
+  store: EpochCounter,
+  agentEpoch: number,
+  log?: Pick<FastifyBaseLogger, 'warn'>,
+): Promise<number | undefined> {
+  let epoch = await store.currentEpoch()
+  if (epoch >= agentEpoch) return undefined
+  if (agentEpoch - epoch > MAX_EPOCH_RAISE) {
+    throw FailoverErrors.epochBehind(
+      `An agent has seen fencing epoch ${agentEpoch}, the store's counter is at ${epoch}: more than ${MAX_EPOCH_RAISE} below`,
+    )
+  }
+  const from = epoch
+  while (epoch <= agentEpoch) epoch = await store.bumpEpoch()
+  log?.warn(
+    { from, to: epoch, agent_epoch: agentEpoch },
+    "fencing epoch raised above an agent's: the store was replaced or restored since that agent last saw a role change",
+  )
+  return epoch
+}
+
+/**
+ * Makes an agent call under `epoch`. When the agent refuses it as stale (409 AGENT_ERR_STALE_EPOCH, checked before
+ * it acts) and the epoch it has seen is above the store's counter, the store is behind, not the caller: the counter
+ * is raised above it (raiseEpochAbove), `onRaised` told, and the call made once more under the raised epoch. A
+ * refusal with the counter at or above the agent's epoch is a stale call indeed (a role change since the caller took
+ * its epoch): it is thrown as it came.
+ */
+export async function underEpochFloor<T>(
+  store: EpochCounter,
+  epoch: number,
+  call: (epoch: number) => Promise<T>,
+  agentEpoch: () => Promise<number | undefined>,
+  opts: { onRaised?: (epoch: number) => void; log?: Pick<FastifyBaseLogger, 'warn'> } = {},
+): Promise<T> {
+  try {
+    return await call(epoch)
+  } catch (err) {
+    if (!isStaleEpoch(err)) throw err
+    const seen = await agentEpoch().catch(() => undefined)
+    const raised = seen === undefined ? undefined : await raiseEpochAbove(store, seen, opts.log)
+    if (raised === undefined) throw err
+    opts.onRaised?.(raised)
+    return call(raised)
+  }
+}

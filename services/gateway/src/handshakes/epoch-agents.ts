@@ -1,0 +1,51 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { PrimaryAgentClient, SecondaryAgentClient } from '../agents/agent-clients.ts'
+import { type EpochCounter, underEpochFloor } from '../failovers/epoch-floor.ts'
+
+export interface HandshakeAgents {
+  primary: PrimaryAgentClient
+  secondary: SecondaryAgentClient
+}
+
+/**
+ * A handshake's agents whose calls that change a cluster (enable, mint, revoke, activate) carry the fencing epoch
+ * (x-vault-dr-epoch): the store's counter when this process took the handshake. A role change on either cluster since
+ * (a failover by a gateway that took the clusters over while this one stalled) makes the agent refuse the call, 409
+ * AGENT_ERR_STALE_EPOCH, before it acts. An agent that has seen an epoch above the store's counter (a replaced or
+ * restored store) has the counter raised above it, and the handshake goes on under the raised epoch.
+ */
+export function epochAgents(
+  agents: HandshakeAgents,
+  store: EpochCounter,
+  epoch: number,
+  log?: Pick<FastifyBaseLogger, 'warn'>,
+): HandshakeAgents {
+  const { primary, secondary } = agents
+  let current = epoch
+  const fenced = <T>(agent: PrimaryAgentClient | SecondaryAgentClient, call: (epoch: number) => Promise<T>) =>
+    underEpochFloor(store, current, call, async () => (await agent.status(undefined, { fresh: false })).epoch, {
+      onRaised: (raised) => {
+        current = raised
+      },
+      ...(log === undefined ? {} : { log }),
+    })
+  return {
+    primary: {
+      status: (signal, opts) => primary.status(signal, opts),
+      enable: (signal, body) => fenced(primary, (e) => primary.enable(signal, body, { epoch: e })),
+      mintToken: (body, signal) => fenced(primary, (e) => primary.mintToken(body, signal, { epoch: e })),
+      revoke: (secondaryId, signal) => fenced(primary, (e) => primary.revoke(secondaryId, signal, { epoch: e })),
+      probeLocal: (signal) => primary.probeLocal(signal),
+      vaultToken: (signal) => primary.vaultToken(signal),
+    },
+    secondary: {
+      status: (signal, opts) => secondary.status(signal, opts),
+      inspect: (token, signal, opts) => secondary.inspect(token, signal, opts),
+      probePrimary: (body, signal) => secondary.probePrimary(body, signal),
+      vaultToken: (signal) => secondary.vaultToken(signal),
+      activation: (activationId, signal) => secondary.activation(activationId, signal),
+      activate: (token, signal, opts) =>
+        fenced(secondary, (e) => secondary.activate(token, signal, { ...opts, epoch: e })),
+    },
+  }
+}
