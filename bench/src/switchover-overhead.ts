@@ -5,7 +5,7 @@ import { type ClusterHost, startClusterHost } from './lib/cluster-host.ts'
 import { type BenchContext, ZERO_TIMINGS } from './lib/context.ts'
 import { profileNote, summarizeProfiles } from './lib/cpuprofile.ts'
 import { createHandshake, type Gateway, registerCluster, waitDone } from './lib/gateway-api.ts'
-import { requestJson } from './lib/http.ts'
+import { requestJson, requestText, sumMetric } from './lib/http.ts'
 import { readCpuNs } from './lib/proc.ts'
 import { atMost, type BenchOutcome, fig, type Row, ratioOf } from './lib/result.ts'
 import { type RunningService, startService } from './lib/services.ts'
@@ -61,6 +61,24 @@ interface GatewayRun {
   steps: Record<string, number | null>
   /** CPU ms per process during the run. */
   cpuMs: Record<string, number>
+  /** Requests the agents served (their /metrics aside) and Vault calls they made during the run. */
+  calls: AgentCalls
+}
+
+interface AgentCalls {
+  agentRequests: number
+  vaultCalls: number
+}
+
+/** What the agents served and asked of Vault so far, summed over both (their /metrics scrapes not counted). */
+async function agentCalls(agents: RunningService[]): Promise<AgentCalls> {
+  const texts = await Promise.all(agents.map((a) => requestText(`${a.url}/metrics`)))
+  const served = (t: string) =>
+    sumMetric(t, 'vault_dr_http_requests_total') - sumMetric(t, 'vault_dr_http_requests_total', { route: '/metrics' })
+  return {
+    agentRequests: texts.reduce((n, t) => n + served(t), 0),
+    vaultCalls: texts.reduce((n, t) => n + sumMetric(t, 'vault_dr_vault_call_duration_seconds_count'), 0),
+  }
 }
 
 /**
@@ -198,13 +216,19 @@ export async function switchoverOverhead(ctx: BenchContext): Promise<BenchOutcom
           timeoutMs: 20_000,
         }),
       )
+      const callsBefore = await agentCalls(agents)
       const t0 = performance.now()
       const [{ op, at }, cpuMs] = await charged(gwPids, async () => {
         const created = await createSwitchover(gw, gwArm[to] as string)
         return waitOperation(gw, created.id, 120_000)
       })
+      const callsAfter = await agentCalls(agents)
       const run: GatewayRun = {
         cpuMs,
+        calls: {
+          agentRequests: callsAfter.agentRequests - callsBefore.agentRequests,
+          vaultCalls: callsAfter.vaultCalls - callsBefore.vaultCalls,
+        },
         ms: at - t0,
         writeUnavailableMs: op.result?.write_unavailable_ms ?? null,
         walsLost: op.result?.wals_lost ?? null,
@@ -272,6 +296,7 @@ export async function switchoverOverhead(ctx: BenchContext): Promise<BenchOutcom
       `emulator timings, both arms: ${JSON.stringify(ZERO_TIMINGS)}; each arm has its own pair of clusters, switched back and forth (one untimed round trip first)`,
       `gateway figure: POST /v1/switchovers until the operation's "done" event; bare figure: the demote until the old primary streams from the new one (status polled every ${BARE_POLL_MS} ms), ${median(bare.map((b) => b.calls))} Vault calls (median)`,
       `median step durations (ms), gateway: ${JSON.stringify(steps)}`,
+      `per gateway switchover (median): ${median(ok.map((r) => r.calls.agentRequests))} agent requests, ${median(ok.map((r) => r.calls.vaultCalls))} Vault calls by the agents`,
       `CPU ms per switchover (median, schedstat), gateway arm: ${JSON.stringify(cpuMedians(ok))}; bare arm: ${JSON.stringify(cpuMedians(bare))}`,
       'what the gateway adds by design: preflight (both statuses, the token kept for the whole operation), a durable record of every step, epoch fencing on every role change, the write check through the agent, the pair verified from both sides, and a new DR operation token on the new primary',
       ...profiles,
