@@ -5,21 +5,23 @@ import { type FollowState, followState } from './cluster-roles.ts'
 import { iso, type LegKey, type RoleChangeContext, stepPoll } from './role-change-context.ts'
 
 /**
- * Every follower streams from the new primary at once (one read of the primary for all, all read together; first
- * the statuses the last re-pointing just saw). Changes nothing.
+ * Every follower streams from the new primary at once (one read of the primary for all, all read together, now: the
+ * pairs as they are once every re-pointing is done). Changes nothing.
  */
 export async function verifyPairs(ctx: RoleChangeContext, index: LegKey): Promise<StepResult> {
   const leg = ctx.leg(index)
   const signal = ctx.signal()
   let states: Array<[string, FollowState]> = []
-  let looks = 0
   const ok = await pollUntil(
     async () => {
-      const fresh = looks++ > 0
-      const read = (c: string, s: AbortSignal) => (fresh ? ctx.client(c).status(s) : ctx.recentStatus(c, s))
       const [primary, ...followers] = await Promise.all([
-        read(leg.to, signal),
-        ...leg.followers.map((f) => read(f.cluster, signal).catch(() => undefined)),
+        ctx.client(leg.to).status(signal),
+        ...leg.followers.map((f) =>
+          ctx
+            .client(f.cluster)
+            .status(signal)
+            .catch(() => undefined),
+        ),
       ])
       states = leg.followers.map((f, i): [string, FollowState] => {
         const s = followers[i]

@@ -1,17 +1,9 @@
 import { StepCancelled, StepFailed, type StepResult } from '../operations/step.ts'
 import type { StoredCluster } from '../store/store.ts'
-import { inspectPair, type PairInspection } from './inspect-pair.ts'
+import { inspectPair } from './inspect-pair.ts'
 import type { RoleChangeRun } from './role-change-run.ts'
-import { tokenCheck } from './switchover-checks.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
 import { SwitchoverErrors } from './switchover-errors.ts'
-
-/**
- * Checks this young are the ones the request made an instant before (as a failover's plan): they stand for the
- * preflight's, with the token's check made again for the operation's real length. Older ones (the operation waited
- * for a slot, or a gateway resumes it) are made again.
- */
-const FRESH_CHECKS_MS = 1_000
 
 const names = (followers: Array<{ cluster: string }>) =>
   followers
@@ -30,10 +22,7 @@ export async function roleChangePreflight(
 ): Promise<StepResult> {
   const leg = r.roles.leg(0)
   const signal = r.roles.signal()
-  const fresh = deps.now() - Date.parse(r.run.record().created_at) < FRESH_CHECKS_MS
-  const found = fresh
-    ? await madeByRequest(deps, r, neededS)
-    : await inspectPair(deps, { to: leg.to, from: leg.from }, neededS, signal)
+  const found = await inspectPair(deps, { to: leg.to, from: leg.from }, neededS, signal)
   await r.saveData({ checks: found.checks }, { type: 'checks', data: { checks: found.checks } })
   if (!found.ok) {
     const failed = found.checks.filter((c) => c.status === 'fail')
@@ -67,34 +56,10 @@ export async function roleChangePreflight(
     }
     tokenNote = `${leg.from} issued a DR operation token valid ${Math.floor(left)} s`
   }
-  if (leg.replication_cluster_id !== found.replicationClusterId || leg.to_secondary_id !== found.toSecondaryId) {
-    await r.roles.saveLeg(0, {
-      replication_cluster_id: found.replicationClusterId,
-      to_secondary_id: found.toSecondaryId,
-    })
-  }
+  await r.roles.saveLeg(0, { replication_cluster_id: found.replicationClusterId, to_secondary_id: found.toSecondaryId })
   const warned = found.checks.filter((c) => c.status === 'warn').length
   return {
     status: 'succeeded',
     detail: `${found.checks.length} checks, ${warned} warnings; ${tokenNote} (needed: ${neededS} s)`,
-  }
-}
-
-/** What the request's inspection found (kept in the leg and the checks), the token checked for `neededS`. */
-async function madeByRequest(
-  deps: SwitchoverDeps,
-  r: RoleChangeRun,
-  neededS: number,
-): Promise<Omit<PairInspection, 'from' | 'to'>> {
-  const leg = r.roles.leg(0)
-  const kept = await deps.custody.get(leg.from)
-  const token = tokenCheck(leg.from, kept === undefined ? null : deps.custody.info(kept), neededS)
-  const checks = r.data().checks.map((c) => (c.name === token.name ? token : c))
-  return {
-    toSecondaryId: leg.to_secondary_id,
-    replicationClusterId: leg.replication_cluster_id,
-    followers: leg.followers,
-    checks,
-    ok: checks.every((c) => c.status !== 'fail'),
   }
 }

@@ -211,29 +211,27 @@ export function switchoverChecks(i: CheckInput): SwitchoverCheck[] {
     )
   }
 
-  out.push(tokenCheck(i.from.name, i.token, i.neededS))
+  if (i.token === null) {
+    out.push(
+      check(
+        'dr_operation_token',
+        'warn',
+        'NO_TOKEN',
+        `the gateway keeps no DR operation token for ${i.from.name} yet`,
+        'The preflight step asks the primary agent for one; it fails if the agent cannot issue it.',
+      ),
+    )
+  } else if (i.token.remaining_s < i.neededS) {
+    out.push(
+      check(
+        'dr_operation_token',
+        'warn',
+        'TOKEN_TOO_SHORT',
+        `the kept DR operation token has ${i.token.remaining_s} s left, the operation may take ${i.neededS} s`,
+        'The preflight step has a new one issued first.',
+      ),
+    )
+  } else
+    out.push(pass('dr_operation_token', `a DR operation token valid ${i.token.remaining_s} s (needed: ${i.neededS} s)`))
   return out
-}
-
-/** Whether the DR operation token the gateway keeps for `from` outlives the operation (a warning: preflight mends it). */
-export function tokenCheck(from: string, token: DrTokenInfo | null, neededS: number): SwitchoverCheck {
-  if (token === null) {
-    return check(
-      'dr_operation_token',
-      'warn',
-      'NO_TOKEN',
-      `the gateway keeps no DR operation token for ${from} yet`,
-      'The preflight step asks the primary agent for one; it fails if the agent cannot issue it.',
-    )
-  }
-  if (token.remaining_s < neededS) {
-    return check(
-      'dr_operation_token',
-      'warn',
-      'TOKEN_TOO_SHORT',
-      `the kept DR operation token has ${token.remaining_s} s left, the operation may take ${neededS} s`,
-      'The preflight step has a new one issued first.',
-    )
-  }
-  return pass('dr_operation_token', `a DR operation token valid ${token.remaining_s} s (needed: ${neededS} s)`)
 }
