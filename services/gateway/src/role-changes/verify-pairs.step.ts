@@ -5,22 +5,22 @@ import { type FollowState, followState } from './cluster-roles.ts'
 import { iso, type LegKey, type RoleChangeContext, stepPoll } from './role-change-context.ts'
 
 /**
- * Every follower streams from the new primary at once (one read of the primary for all, all read together, now: the
- * pairs as they are once every re-pointing is done). Changes nothing.
+ * Every follower streams from the new primary at once: one read of the primary for all, made now (it must list each
+ * follower connected under its id), each follower first as its own re-pointing just saw it, then all read together
+ * until they stream. Changes nothing.
  */
 export async function verifyPairs(ctx: RoleChangeContext, index: LegKey): Promise<StepResult> {
   const leg = ctx.leg(index)
   const signal = ctx.signal()
   let states: Array<[string, FollowState]> = []
+  let looks = 0
   const ok = await pollUntil(
     async () => {
+      const fresh = looks++ > 0
       const [primary, ...followers] = await Promise.all([
         ctx.client(leg.to).status(signal),
         ...leg.followers.map((f) =>
-          ctx
-            .client(f.cluster)
-            .status(signal)
-            .catch(() => undefined),
+          (fresh ? ctx.client(f.cluster).status(signal) : ctx.recentStatus(f.cluster, signal)).catch(() => undefined),
         ),
       ])
       states = leg.followers.map((f, i): [string, FollowState] => {
