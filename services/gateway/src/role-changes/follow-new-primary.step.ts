@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { pollUntil } from '@vault-dr/core'
 import type { StepResult } from '../operations/step.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
@@ -61,6 +62,8 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
     const before = ctx.leg(index).repoint_sent ?? []
     await ctx.saveLeg(index, { repoint_sent: [...before.filter((c) => c !== cluster), cluster] })
     await me.updatePrimary({ dr_operation_token: token, token: minted.token }, { epoch, signal })
+    // It connects and compares merkle trees with the primary first: a look at once would find it syncing.
+    await sleep(stepPoll(ctx, 0, signal).backoffFromMs, undefined, { signal })
   }
   let last: FollowState = state
   const streaming = await pollUntil(
