@@ -3,8 +3,10 @@ import { join } from 'node:path'
 import { freePort } from './lib/children.ts'
 import { type ClusterHost, startClusterHost } from './lib/cluster-host.ts'
 import { type BenchContext, ZERO_TIMINGS } from './lib/context.ts'
+import { profileNote, summarizeProfiles } from './lib/cpuprofile.ts'
 import { createHandshake, type Gateway, registerCluster, waitDone } from './lib/gateway-api.ts'
-import { requestJson } from './lib/http.ts'
+import { requestJson, requestText, sumMetric } from './lib/http.ts'
+import { readCpuNs } from './lib/proc.ts'
 import { atMost, type BenchOutcome, fig, type Row, ratioOf } from './lib/result.ts'
 import { type RunningService, startService } from './lib/services.ts'
 import { median, round, summarize } from './lib/stats.ts'
@@ -15,6 +17,31 @@ import { type BareSwitchover, bareSwitchover, makeDrOperationToken, vaultWrite }
 const TARGET_RATIO = 1.3
 const HOST = '127.0.0.1'
 const BARE_POLL_MS = 10
+/** The processes whose CPU time each switchover is charged with, and which --profile profiles. */
+const PROFILED = ['sim-host', 'gateway', 'primary-agent', 'secondary-agent'] as const
+type Proc = (typeof PROFILED)[number]
+
+/** With --profile, each process writes a CPU profile into its own folder. */
+function profileArgs(ctx: BenchContext, name: Proc): { nodeArgs?: string[] } {
+  if (!ctx.profile) return {}
+  return { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(ctx.dir, 'profiles', 'switchover', name)}`] }
+}
+
+/** CPU milliseconds each process spends while `fn` runs (schedstat: finer than the 10 ms ticks of stat). */
+async function charged<T>(
+  pids: Partial<Record<Proc, number>>,
+  fn: () => Promise<T>,
+): Promise<[T, Record<string, number>]> {
+  const before = Object.entries(pids).map(([name, pid]) => [name, pid, readCpuNs(pid) ?? Number.NaN] as const)
+  const value = await fn()
+  const cpu = before.map(([name, pid, ns]) => [name, round(((readCpuNs(pid) ?? Number.NaN) - ns) / 1e6, 1)])
+  return [value, Object.fromEntries(cpu)]
+}
+
+function cpuMedians(runs: Array<{ cpuMs: Record<string, number> }>): Record<string, number> {
+  const names = Object.keys(runs[0]?.cpuMs ?? {})
+  return Object.fromEntries(names.map((n) => [n, round(median(runs.map((r) => r.cpuMs[n] ?? Number.NaN)), 1)]))
+}
 
 /** The parts of the gateway's Operation the benchmark reads. */
 interface OperationView {
@@ -32,6 +59,26 @@ interface GatewayRun {
   state: string
   error: string | null
   steps: Record<string, number | null>
+  /** CPU ms per process during the run. */
+  cpuMs: Record<string, number>
+  /** Requests the agents served (their /metrics aside) and Vault calls they made during the run. */
+  calls: AgentCalls
+}
+
+interface AgentCalls {
+  agentRequests: number
+  vaultCalls: number
+}
+
+/** What the agents served and asked of Vault so far, summed over both (their /metrics scrapes not counted). */
+async function agentCalls(agents: RunningService[]): Promise<AgentCalls> {
+  const texts = await Promise.all(agents.map((a) => requestText(`${a.url}/metrics`)))
+  const served = (t: string) =>
+    sumMetric(t, 'vault_dr_http_requests_total') - sumMetric(t, 'vault_dr_http_requests_total', { route: '/metrics' })
+  return {
+    agentRequests: texts.reduce((n, t) => n + served(t), 0),
+    vaultCalls: texts.reduce((n, t) => n + sumMetric(t, 'vault_dr_vault_call_duration_seconds_count'), 0),
+  }
 }
 
 /**
@@ -109,9 +156,9 @@ function stepMs(op: OperationView): Record<string, number | null> {
  */
 export async function switchoverOverhead(ctx: BenchContext): Promise<BenchOutcome> {
   const reps = ctx.quick ? 2 : 10
-  const host = await startClusterHost('switchover-sim-host', ctx.dir)
+  const host = await startClusterHost('switchover-sim-host', ctx.dir, profileArgs(ctx, 'sim-host'))
   const services: RunningService[] = []
-  const bare: BareSwitchover[] = []
+  const bare: Array<BareSwitchover & { cpuMs: Record<string, number> }> = []
   const full: GatewayRun[] = []
   try {
     const [b1, b2] = await pairOfSims(host, 'bare')
@@ -121,14 +168,25 @@ export async function switchoverOverhead(ctx: BenchContext): Promise<BenchOutcom
     const gateway = await startService('gateway', {
       dir: ctx.dir,
       env: { VAULT_DR_STORE: join(ctx.dir, 'switchover-gateway.sqlite') },
+      ...profileArgs(ctx, 'gateway'),
     })
     services.push(gateway)
     const vault = (c: DirectCluster) => ({ addr: c.apiUrl, token: c.rootToken })
     // Each agent keeps the fencing epoch it saw in a folder of its own, new with this run's gateway store.
     const stateDir = (name: string) => ({ env: { VAULT_DR_AGENT_STATE_DIR: join(ctx.dir, `${name}-agent-state`) } })
     const agents = await Promise.all([
-      startService('primary-agent', { dir: ctx.dir, vault: vault(g1), ...stateDir('so-1') }),
-      startService('secondary-agent', { dir: ctx.dir, vault: vault(g2), ...stateDir('so-2') }),
+      startService('primary-agent', {
+        dir: ctx.dir,
+        vault: vault(g1),
+        ...stateDir('so-1'),
+        ...profileArgs(ctx, 'primary-agent'),
+      }),
+      startService('secondary-agent', {
+        dir: ctx.dir,
+        vault: vault(g2),
+        ...stateDir('so-2'),
+        ...profileArgs(ctx, 'secondary-agent'),
+      }),
     ])
     services.push(...agents)
     const gw: Gateway = { url: gateway.url, token: gateway.token }
@@ -142,18 +200,35 @@ export async function switchoverOverhead(ctx: BenchContext): Promise<BenchOutcom
 
     const bareArm = [b1, b2]
     const gwArm = ['so-1', 'so-2']
+    const gwPids = {
+      'sim-host': host.child.pid,
+      gateway: gateway.child.pid,
+      'primary-agent': pa.child.pid,
+      'secondary-agent': sa.child.pid,
+    }
     // One untimed round trip of each arm warms every process; then interleaved, so drift hits both alike.
     for (let i = -2; i < reps; i++) {
       const [from, to] = i % 2 === 0 ? [0, 1] : [1, 0]
-      const b = await bareSwitchover(bareArm[from] as DirectCluster, bareArm[to] as DirectCluster, drToken, {
-        fromSecondaryId: `b${from}`,
-        pollMs: BARE_POLL_MS,
-        timeoutMs: 20_000,
-      })
+      const [b, bareCpu] = await charged({ 'sim-host': host.child.pid }, () =>
+        bareSwitchover(bareArm[from] as DirectCluster, bareArm[to] as DirectCluster, drToken, {
+          fromSecondaryId: `b${from}`,
+          pollMs: BARE_POLL_MS,
+          timeoutMs: 20_000,
+        }),
+      )
+      const callsBefore = await agentCalls(agents)
       const t0 = performance.now()
-      const created = await createSwitchover(gw, gwArm[to] as string)
-      const { op, at } = await waitOperation(gw, created.id, 120_000)
+      const [{ op, at }, cpuMs] = await charged(gwPids, async () => {
+        const created = await createSwitchover(gw, gwArm[to] as string)
+        return waitOperation(gw, created.id, 120_000)
+      })
+      const callsAfter = await agentCalls(agents)
       const run: GatewayRun = {
+        cpuMs,
+        calls: {
+          agentRequests: callsAfter.agentRequests - callsBefore.agentRequests,
+          vaultCalls: callsAfter.vaultCalls - callsBefore.vaultCalls,
+        },
         ms: at - t0,
         writeUnavailableMs: op.result?.write_unavailable_ms ?? null,
         walsLost: op.result?.wals_lost ?? null,
@@ -165,7 +240,7 @@ export async function switchoverOverhead(ctx: BenchContext): Promise<BenchOutcom
         if (run.state !== 'succeeded') throw new Error(`the warm-up switchover ${run.state}: ${run.error}`)
         continue
       }
-      bare.push(b)
+      bare.push({ ...b, cpuMs: bareCpu })
       full.push(run)
       ctx.log(`switchover ${i + 1}/${reps}: bare ${round(b.ms)} ms, gateway ${round(run.ms)} ms (${run.state})`)
     }
@@ -174,6 +249,11 @@ export async function switchoverOverhead(ctx: BenchContext): Promise<BenchOutcom
     await host.shutdown()
   }
 
+  const profiles = ctx.profile
+    ? PROFILED.flatMap((name) =>
+        summarizeProfiles(join(ctx.dir, 'profiles', 'switchover', name), 15).map((p) => profileNote(name, p, 10)),
+      )
+    : []
   const ok = full.filter((r) => r.state === 'succeeded')
   const failed = full.length - ok.length
   const bareMs = round(median(bare.map((b) => b.ms)))
@@ -216,7 +296,10 @@ export async function switchoverOverhead(ctx: BenchContext): Promise<BenchOutcom
       `emulator timings, both arms: ${JSON.stringify(ZERO_TIMINGS)}; each arm has its own pair of clusters, switched back and forth (one untimed round trip first)`,
       `gateway figure: POST /v1/switchovers until the operation's "done" event; bare figure: the demote until the old primary streams from the new one (status polled every ${BARE_POLL_MS} ms), ${median(bare.map((b) => b.calls))} Vault calls (median)`,
       `median step durations (ms), gateway: ${JSON.stringify(steps)}`,
+      `per gateway switchover (median): ${median(ok.map((r) => r.calls.agentRequests))} agent requests, ${median(ok.map((r) => r.calls.vaultCalls))} Vault calls by the agents`,
+      `CPU ms per switchover (median, schedstat), gateway arm: ${JSON.stringify(cpuMedians(ok))}; bare arm: ${JSON.stringify(cpuMedians(bare))}`,
       'what the gateway adds by design: preflight (both statuses, the token kept for the whole operation), a durable record of every step, epoch fencing on every role change, the write check through the agent, the pair verified from both sides, and a new DR operation token on the new primary',
+      ...profiles,
     ],
     details: {
       bare: summarize(bare.map((b) => b.ms)),

@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { pollUntil } from '@vault-dr/core'
 import type { StepResult } from '../operations/step.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
 import { type FollowState, followState } from './cluster-roles.ts'
-import type { LegKey, RoleChangeContext } from './role-change-context.ts'
+import { type LegKey, type RoleChangeContext, stepPoll } from './role-change-context.ts'
 
 /**
  * Makes `cluster` a DR secondary of the leg's new primary without a wipe: a public key from it, a token minted for it
@@ -19,13 +20,16 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
   const signal = ctx.signal()
   const me = ctx.client(cluster)
   const primary = ctx.client(leg.to)
-  const read = async () => {
-    const [mine, theirs] = await Promise.all([me.status(signal), primary.status(signal)])
+  const read = async (recent = false) => {
+    const [mine, theirs] = recent
+      ? await Promise.all([ctx.recentStatus(cluster, signal), ctx.recentStatus(leg.to, signal)])
+      : await Promise.all([me.status(signal), primary.status(signal)])
     return followState(mine, theirs, sid)
   }
 
   const paired = () => ctx.recordPairing({ secondary: cluster, primary: leg.to, secondary_id: sid })
-  const seen = await read()
+  // Where it stands, as the steps before just saw it (or read now).
+  const seen = await read(true)
   // Syncing towards the new primary is only believed of a cluster this leg sent update-primary to: otherwise the
   // primary's entry for the id is an old one, and the cluster still follows someone else.
   const sent = (ctx.leg(index).repoint_sent ?? []).includes(cluster)
@@ -58,6 +62,8 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
     const before = ctx.leg(index).repoint_sent ?? []
     await ctx.saveLeg(index, { repoint_sent: [...before.filter((c) => c !== cluster), cluster] })
     await me.updatePrimary({ dr_operation_token: token, token: minted.token }, { epoch, signal })
+    // It connects and compares merkle trees with the primary first: a look at once would find it syncing.
+    await sleep(stepPoll(ctx, 0, signal).backoffFromMs, undefined, { signal })
   }
   let last: FollowState = state
   const streaming = await pollUntil(
@@ -65,7 +71,7 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
       last = await read().catch(() => 'unknown' as const)
       return last === 'streaming' ? true : undefined
     },
-    { timeoutMs: ctx.settings.settleTimeoutMs, intervalMs: ctx.settings.pollMs, signal },
+    stepPoll(ctx, ctx.settings.settleTimeoutMs, signal),
   )
   if (streaming === undefined) {
     throw SwitchoverErrors.followerNotStreaming(

@@ -12,8 +12,9 @@ export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): P
   const leg = ctx.leg(index)
   const signal = ctx.signal()
   const client = ctx.client(leg.to)
+  // `to` as the catch-up just saw it; the old primary is read now: it must not be a primary again.
   const [target, old] = await Promise.all([
-    client.status(signal),
+    ctx.recentStatus(leg.to, signal),
     ctx
       .client(leg.from)
       .status(signal)

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type { ClusterStatus } from '../agents/agent-types.ts'
 import type { ClusterAgentClient } from '../agents/cluster-agent-client.ts'
 import type { ClusterRole } from '../clusters/clusters.schemas.ts'
 import type { Leg } from './leg.ts'
@@ -31,6 +32,11 @@ export interface RoleChangeContext {
   /** A note in the operation's warnings (and event stream); never a secret. */
   warn(text: string): Promise<void>
   client(cluster: string): RoleChangeClient
+  /**
+   * The status of `cluster` this run read (or a change it made answered with) in the last moment, with no change sent
+   * since (recent-statuses.ts); else read now. For a decision right after the step that read it, not for polls.
+   */
+  recentStatus(cluster: string, signal: AbortSignal): Promise<ClusterStatus>
   /** A new fencing epoch for the next role change; agents refuse anything older afterwards. */
   bumpEpoch(): Promise<number>
   /** The registry says what Vault now reports. */
@@ -51,3 +57,12 @@ export interface RoleChangeContext {
 export type LegKey = number | 'undo'
 
 export const iso = (ms: number) => new Date(ms).toISOString()
+
+/** The first wait of a step's poll: what it waits for (a role settling, a secondary streaming) often lands in ms. */
+const FIRST_POLL_MS = 5
+
+/** pollUntil's options for a step: the first wait short, doubled after each look up to settings.pollMs. */
+export function stepPoll(ctx: RoleChangeContext, timeoutMs: number, signal: AbortSignal) {
+  const intervalMs = ctx.settings.pollMs
+  return { timeoutMs, intervalMs, backoffFromMs: Math.min(FIRST_POLL_MS, intervalMs), signal }
+}

@@ -7,6 +7,7 @@ import { followNewPrimary } from './follow-new-primary.step.ts'
 import { type Leg, newLeg } from './leg.ts'
 import { newDrOperationToken } from './new-dr-token.step.ts'
 import { promoteSecondary } from './promote-secondary.step.ts'
+import { recentStatuses } from './recent-statuses.ts'
 import type { LegKey, RoleChangeClient, RoleChangeContext } from './role-change-context.ts'
 import { undoDemote } from './undo-demote.ts'
 import { verifyNewPrimary } from './verify-new-primary.step.ts'
@@ -49,6 +50,8 @@ function world(names: string[]) {
   }
   const changes: string[] = []
   const epochs: number[] = []
+  /** Status reads per cluster, as the agents would serve them. */
+  const reads = new Map<string, number>()
   const get = (name: string) => clusters.get(name) as FakeCluster
   const streams = (c: FakeCluster) => {
     const p = c.follows === null ? undefined : get(c.follows)
@@ -112,7 +115,10 @@ function world(names: string[]) {
       if (epoch !== undefined) epochs.push(epoch)
     }
     return {
-      status: async () => status(c),
+      status: async () => {
+        reads.set(name, (reads.get(name) ?? 0) + 1)
+        return status(c)
+      },
       async demote(_body, opts) {
         if (c.mode !== 'primary') throw refused('AGENT_ERR_NOT_DR_PRIMARY', `${name} is not a primary`)
         change('demote', opts?.epoch)
@@ -164,6 +170,7 @@ function world(names: string[]) {
     client,
     changes,
     epochs,
+    reads,
     write: (name: string) => {
       get(name).wal++
       ship()
@@ -171,8 +178,18 @@ function world(names: string[]) {
   }
 }
 
-function context(w: ReturnType<typeof world>, legs: Leg[], catchUpTimeoutMs = 300) {
-  const data: { legs: Leg[]; undo?: Leg } = { legs }
+/**
+ * The context of one run over `legs` (the data of the operation: pass the same object to a second context to resume
+ * it, as a gateway restarted would, with nothing remembered from the first run).
+ */
+function context(w: ReturnType<typeof world>, legs: Leg[] | { legs: Leg[]; undo?: Leg }, catchUpTimeoutMs = 300) {
+  const data: { legs: Leg[]; undo?: Leg } = Array.isArray(legs) ? { legs } : legs
+  const recent = recentStatuses()
+  const clients = new Map<string, RoleChangeClient>()
+  const client = (name: string) => {
+    if (!clients.has(name)) clients.set(name, recent.track(name, w.client(name)))
+    return clients.get(name) as RoleChangeClient
+  }
   let epoch = 4
   let clock = Date.parse('2026-01-01T00:00:00.000Z')
   const roles: string[] = []
@@ -187,7 +204,8 @@ function context(w: ReturnType<typeof world>, legs: Leg[], catchUpTimeoutMs = 30
       else data.legs[k] = { ...(data.legs[k] as Leg), ...patch }
     },
     warn: async () => {},
-    client: (name) => w.client(name),
+    client,
+    recentStatus: async (name, signal) => recent.get(name) ?? client(name).status(signal),
     bumpEpoch: async () => ++epoch,
     setRole: async (cluster, role) => {
       roles.push(`${cluster}=${role}`)
@@ -251,11 +269,44 @@ describe('the role-change steps, on a fake world of three clusters', () => {
 
   it('re-run after a crash, every step finds out what was done and does nothing twice', async () => {
     const w = world(['dc1', 'dc2', 'dc3'])
-    const { ctx } = context(w, [threeClusterLeg()])
+    const { ctx, data } = context(w, [threeClusterLeg()])
     await wholeLeg(ctx)
     const before = [...w.changes]
-    await wholeLeg(ctx)
+    await wholeLeg(context(w, data).ctx)
     expect(w.changes).toEqual(before)
+  })
+
+  it('a step reuses the statuses the step before it just read, and reads anew once a change was sent', async () => {
+    const w = world(['dc1', 'dc2', 'dc3'])
+    const { ctx } = context(w, [threeClusterLeg()])
+    const reads = () => ({ dc1: w.reads.get('dc1') ?? 0, dc2: w.reads.get('dc2') ?? 0 })
+    await demotePrimary(ctx, 0)
+    await waitCatchUp(ctx, 0)
+    const caughtUp = reads()
+    // The promote decides on dc2 as the catch-up just saw it, and reads the old primary dc1 now.
+    await promoteSecondary(ctx, 0)
+    expect(reads()).toEqual({ dc1: caughtUp.dc1 + 1, dc2: caughtUp.dc2 })
+    // verify_new_primary starts from the status the promote answered with (its write check asks the agent).
+    await verifyNewPrimary(ctx, 0)
+    expect(reads()).toEqual({ dc1: caughtUp.dc1 + 1, dc2: caughtUp.dc2 })
+    // The re-pointing of dc1 first looks at dc2 as verify saw it and at dc1 now (the promote was a change since the
+    // promote step read dc1); its polls after update-primary read both.
+    await followNewPrimary(ctx, 0, 'dc1')
+    const after = reads()
+    expect(after.dc1 - (caughtUp.dc1 + 1)).toBe(after.dc2 - caughtUp.dc2 + 1)
+    // verify_pairs reads the primary now; each follower as its own re-pointing just saw it, unless a change came
+    // after (dc1's view was forgotten by dc3's re-pointing).
+    await followNewPrimary(ctx, 0, 'dc3')
+    const followed = { ...reads(), dc3: w.reads.get('dc3') ?? 0 }
+    await verifyPairs(ctx, 0)
+    expect({ ...reads(), dc3: w.reads.get('dc3') ?? 0 }).toEqual({
+      dc1: followed.dc1 + 1,
+      dc2: followed.dc2 + 1,
+      dc3: followed.dc3,
+    })
+    // A change sent through the run forgets what was kept: the next check reads anew and sees what it did.
+    await ctx.client('dc2').revoke('dc3')
+    await expect(verifyPairs(ctx, 0)).rejects.toThrow(/dc3: needs_token/)
   })
 
   it('a demote that reached Vault before the gateway died is found done; one never sent is refused on a secondary', async () => {
@@ -329,14 +380,15 @@ describe('the role-change steps, on a fake world of three clusters', () => {
 
   it('a follower that looks in sync with an id the new primary still lists from long ago is re-pointed anyway', async () => {
     const w = world(['dc1', 'dc2', 'dc3'])
-    const { ctx } = context(w, [threeClusterLeg()])
+    const { ctx, data } = context(w, [threeClusterLeg()])
     await demotePrimary(ctx, 0)
     await waitCatchUp(ctx, 0)
     await promoteSecondary(ctx, 0)
-    // dc2 lists dc3 from an earlier era while dc3 still follows the demoted dc1: not dc2's secondary yet.
+    // dc2 lists dc3 from an earlier era while dc3 still follows the demoted dc1: not dc2's secondary yet. The gateway
+    // restarted meanwhile (its run remembers nothing).
     w.get('dc2').known.add('dc3')
     w.get('dc3').shownState = 'stream-wals'
-    const done = await followNewPrimary(ctx, 0, 'dc3')
+    const done = await followNewPrimary(context(w, data).ctx, 0, 'dc3')
     expect(done.detail).toContain('revoked first')
     expect(w.get('dc3')).toMatchObject({ follows: 'dc2', secondaryId: 'dc3' })
     expect(w.changes.slice(-3)).toEqual(['revoke dc3 on dc2', 'mint dc3 on dc2', 'update-primary dc3'])
@@ -344,12 +396,13 @@ describe('the role-change steps, on a fake world of three clusters', () => {
 
   it('a follower whose id was minted by an earlier attempt is revoked and minted again', async () => {
     const w = world(['dc1', 'dc2'])
-    const { ctx } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    const { ctx, data } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
     await demotePrimary(ctx, 0)
     await waitCatchUp(ctx, 0)
     await promoteSecondary(ctx, 0)
+    // An earlier run minted dc1's id, then the gateway stopped before update-primary.
     await w.client('dc2').mintToken({ secondary_id: 'dc1', ttl: '5m', secondary_public_key: 'pk-dc1' })
-    const done = await followNewPrimary(ctx, 0, 'dc1')
+    const done = await followNewPrimary(context(w, data).ctx, 0, 'dc1')
     expect(done.detail).toContain('revoked first')
     expect(w.changes.slice(-3)).toEqual(['revoke dc1 on dc2', 'mint dc1 on dc2', 'update-primary dc1'])
     expect(w.get('dc1')).toMatchObject({ follows: 'dc2', secondaryId: 'dc1' })

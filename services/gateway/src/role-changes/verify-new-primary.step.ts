@@ -3,33 +3,38 @@ import type { StepResult } from '../operations/step.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
 import { windowMs } from './catch-up.ts'
 import { isRunningPrimary } from './cluster-roles.ts'
-import { iso, type LegKey, type RoleChangeContext } from './role-change-context.ts'
+import { iso, type LegKey, type RoleChangeContext, stepPoll } from './role-change-context.ts'
 
 /**
  * Waits until the new primary runs and accepts a write (its agent writes and reads back a harmless policy): the end
- * of the write-unavailable window that began with the demote. The first time seen is kept across a resume.
+ * of the write-unavailable window that began with the demote. The status (first the one the promote answered with)
+ * and the write check are asked together: a write a cluster refuses changes nothing. The first time seen is kept
+ * across a resume.
  */
 export async function verifyNewPrimary(ctx: RoleChangeContext, index: LegKey): Promise<StepResult> {
   const leg = ctx.leg(index)
   const signal = ctx.signal()
   const client = ctx.client(leg.to)
   let why = 'no answer yet'
+  let looks = 0
   const accepted = await pollUntil(
     async () => {
-      const status = await client.status(signal).catch((err: Error) => {
-        why = err.message
-        return undefined
-      })
+      const [status, check] = await Promise.all([
+        (looks++ === 0 ? ctx.recentStatus(leg.to, signal) : client.status(signal)).catch((err: Error) => {
+          why = err.message
+          return undefined
+        }),
+        client.checkWrites(signal).catch((err: Error) => ({ writable: false, detail: err.message })),
+      ])
       if (status === undefined) return undefined
       if (!isRunningPrimary(status)) {
         why = `DR mode ${status.replication?.mode ?? 'unknown'}, state ${status.replication?.state ?? 'unknown'}`
         return undefined
       }
-      const check = await client.checkWrites(signal).catch((err: Error) => ({ writable: false, detail: err.message }))
       why = check.detail
       return check.writable ? ctx.now() : undefined
     },
-    { timeoutMs: ctx.settings.settleTimeoutMs, intervalMs: ctx.settings.pollMs, signal },
+    stepPoll(ctx, ctx.settings.settleTimeoutMs, signal),
   )
   if (accepted === undefined) {
     throw SwitchoverErrors.notWritable(

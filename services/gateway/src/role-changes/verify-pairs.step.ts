@@ -2,28 +2,34 @@ import { pollUntil } from '@vault-dr/core'
 import type { StepResult } from '../operations/step.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
 import { type FollowState, followState } from './cluster-roles.ts'
-import { iso, type LegKey, type RoleChangeContext } from './role-change-context.ts'
+import { iso, type LegKey, type RoleChangeContext, stepPoll } from './role-change-context.ts'
 
-/** Every follower streams from the new primary at once (one read of the primary for all). Changes nothing. */
+/**
+ * Every follower streams from the new primary at once: one read of the primary for all, made now (it must list each
+ * follower connected under its id), each follower first as its own re-pointing just saw it, then all read together
+ * until they stream. Changes nothing.
+ */
 export async function verifyPairs(ctx: RoleChangeContext, index: LegKey): Promise<StepResult> {
   const leg = ctx.leg(index)
   const signal = ctx.signal()
   let states: Array<[string, FollowState]> = []
+  let looks = 0
   const ok = await pollUntil(
     async () => {
-      const primary = await ctx.client(leg.to).status(signal)
-      states = await Promise.all(
-        leg.followers.map(async (f): Promise<[string, FollowState]> => {
-          const s = await ctx
-            .client(f.cluster)
-            .status(signal)
-            .catch(() => undefined)
-          return [f.cluster, s === undefined ? 'unknown' : followState(s, primary, f.secondary_id)]
-        }),
-      )
+      const fresh = looks++ > 0
+      const [primary, ...followers] = await Promise.all([
+        ctx.client(leg.to).status(signal),
+        ...leg.followers.map((f) =>
+          (fresh ? ctx.client(f.cluster).status(signal) : ctx.recentStatus(f.cluster, signal)).catch(() => undefined),
+        ),
+      ])
+      states = leg.followers.map((f, i): [string, FollowState] => {
+        const s = followers[i]
+        return [f.cluster, s === undefined ? 'unknown' : followState(s, primary, f.secondary_id)]
+      })
       return states.every(([, s]) => s === 'streaming') ? true : undefined
     },
-    { timeoutMs: ctx.settings.settleTimeoutMs, intervalMs: ctx.settings.pollMs, signal },
+    stepPoll(ctx, ctx.settings.settleTimeoutMs, signal),
   )
   if (ok === undefined) {
     const behind = states.filter(([, s]) => s !== 'streaming').map(([c, s]) => `${c}: ${s}`)

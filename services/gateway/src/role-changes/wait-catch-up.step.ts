@@ -2,7 +2,7 @@ import { pollUntil } from '@vault-dr/core'
 import type { StepResult } from '../operations/step.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
 import { type CatchUp, catchUp } from './catch-up.ts'
-import { iso, type LegKey, type RoleChangeContext } from './role-change-context.ts'
+import { iso, type LegKey, type RoleChangeContext, stepPoll } from './role-change-context.ts'
 
 /**
  * Waits, bounded by catch_up_timeout, until the secondary holds everything the demoted primary wrote. Changes
@@ -27,7 +27,7 @@ export async function waitCatchUp(ctx: RoleChangeContext, index: LegKey): Promis
       })
       return last.caughtUp ? last : undefined
     },
-    { timeoutMs: ctx.settings.catchUpTimeoutMs, intervalMs: ctx.settings.pollMs, signal },
+    stepPoll(ctx, ctx.settings.catchUpTimeoutMs, signal),
   )
   if (caught === undefined) {
     const why = last.caughtUp ? '' : last.reason

@@ -1,5 +1,5 @@
 import { withDeadline } from '@vault-dr/core'
-import { clusterAgent } from '../agents/cluster-agent-client.ts'
+import { type AgentTarget, clusterAgent } from '../agents/cluster-agent-client.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { clusterIdOf } from '../role-changes/cluster-roles.ts'
 import type { Leg } from '../role-changes/leg.ts'
@@ -37,10 +37,17 @@ export async function inspectPair(
   }
   const registered = await store.listClusters()
   const byName = new Map(registered.map((c) => [c.name, c]))
+  /** Each cluster's agent, its token opened once. */
+  const targets = new Map<string, AgentTarget>()
+  const targetOf = (c: StoredCluster) => {
+    const target = targets.get(c.name) ?? clusters.targetOf(c)
+    targets.set(c.name, target)
+    return target
+  }
   const named = (name: string, field: string) => {
     const c = byName.get(name)
     if (c === undefined) throw GatewayErrors.unknownCluster(`No cluster named ${name} is registered (${field})`)
-    clusters.targetOf(c) // an agent token this gateway cannot open fails now, not mid-way
+    targetOf(c) // an agent token this gateway cannot open fails now, not mid-way
     return c
   }
   const to = named(ask.to, 'body/to')
@@ -56,7 +63,7 @@ export async function inspectPair(
           const c = byName.get(name) as StoredCluster
           try {
             const status = await withDeadline(settings.statusTimeoutMs, signal, ({ signal: s }) =>
-              raceAbort(clusterAgent(agents, clusters.targetOf(c)).status(s), s),
+              raceAbort(clusterAgent(agents, targetOf(c)).status(s), s),
             )
             sides.set(name, { name, status })
           } catch (err) {

@@ -4,7 +4,8 @@ import { GatewayErrors } from '../gateway-errors.ts'
 import type { OperationRun } from '../operations/operation-kind.ts'
 import type { OperationRecord } from '../operations/operation-record.ts'
 import type { Leg } from '../role-changes/leg.ts'
-import { iso, type LegKey, type RoleChangeContext } from '../role-changes/role-change-context.ts'
+import { recentStatuses } from '../role-changes/recent-statuses.ts'
+import { iso, type LegKey, type RoleChangeClient, type RoleChangeContext } from '../role-changes/role-change-context.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { durationMs } from './durations.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
@@ -38,14 +39,16 @@ export async function roleChangeRun(
   const record = run.record()
   const subject = record.subject as { catch_up_timeout?: string }
   const stored = new Map<string, StoredCluster>()
-  const clients = new Map<string, ClusterAgentClient>()
+  const recent = recentStatuses()
+  const clients = new Map<string, RoleChangeClient>()
   for (const name of record.clusters) {
     const c = await deps.store.getCluster(name)
     // The store refuses to delete a cluster an unfinished operation holds: this is a store edited by hand.
     if (c === undefined)
       throw GatewayErrors.clusterNotFound(`${name}, held by operation ${record.id}, is not registered`)
     stored.set(name, c)
-    clients.set(name, clusterAgent(deps.agents, deps.clusters.targetOf(c)))
+    const agent: ClusterAgentClient = clusterAgent(deps.agents, deps.clusters.targetOf(c))
+    clients.set(name, recent.track(name, agent))
   }
   let data = record.data as RunData
 
@@ -74,6 +77,9 @@ export async function roleChangeRun(
       const client = clients.get(cluster)
       if (client === undefined) throw new Error(`operation ${record.id} does not hold ${cluster}`)
       return client
+    },
+    async recentStatus(cluster, signal) {
+      return recent.get(cluster) ?? roles.client(cluster).status(signal)
     },
     bumpEpoch: () => deps.store.bumpEpoch(),
     setRole: (cluster: string, role: ClusterRole) => deps.store.setClusterRole(cluster, role, iso(deps.now())),

@@ -3,7 +3,7 @@ import { pollUntil } from '../../util/poll.ts'
 import type { VaultResponse } from '../../vault/vault-client.ts'
 import { VaultErrors } from '../../vault/vault-errors.ts'
 import { type ClusterStatus, readClusterStatus, statusReadError } from '../cluster-status.ts'
-import type { VaultAgent } from '../vault-agent.ts'
+import { GUARD_STATUS_MAX_AGE_MS, type VaultAgent } from '../vault-agent.ts'
 import type { PromoteRequest, RoleChangeResult, UpdatePrimaryRequest } from './role-change.schemas.ts'
 import { RoleErrors } from './role-errors.ts'
 
@@ -15,21 +15,41 @@ const settledAs = (role: 'primary' | 'secondary') => (s: ClusterStatus) =>
   s.vault.reachable && s.vault.sealed === false && mode(s) === role && s.vault.dr_mode === role
 const runningPrimary = (s: ClusterStatus) => settledAs('primary')(s) && s.replication?.state === 'running'
 
+/** The first wait for a cluster to settle, doubled up to SETTLE_POLL_MS: Vault is often back within a few ms. */
+const SETTLE_FIRST_POLL_MS = 5
+const SETTLE_POLL_MS = 100
+
 /**
  * The role changes of a failover, served by both agents from this one implementation (after a swap, the agent next
  * to the old primary re-points it and the one next to the new primary demotes it). Each reads the cluster's status
  * first and refuses what Vault would refuse or what would harm, leaves a cluster already in the asked role alone,
  * and after the change waits, bounded by VAULT_DR_WAIT_TIMEOUT_MS, until the cluster settles. The DR operation token
  * is sent only in Vault's request body: never logged, and scrubbed from any error.
+ *
+ * The guard of a change reuses a status read in the last GUARD_STATUS_MAX_AGE_MS: the one the change before it settled
+ * on, or a steady one the agent shares (the gateway reads the cluster just before it asks for a change). Vault itself
+ * refuses a demote of a cluster that is not its DR primary and a promote, update-primary or public key of one that is
+ * not a DR secondary, so a guard that is a moment old cannot make a wrong change happen, only have it refused by Vault
+ * instead of by the agent.
  */
 export function createRoleChangeService(agent: VaultAgent, opts: { waitTimeoutMs: number }) {
+  /** What the last change settled on (the agent shares only steady statuses: a demoted cluster's is not). */
+  let settled: { status: ClusterStatus; at: number } | undefined
+
   async function current(): Promise<ClusterStatus & { replication: NonNullable<ClusterStatus['replication']> }> {
-    agent.invalidateStatus()
-    const status = await agent.status(0)
+    const recent =
+      settled !== undefined && performance.now() - settled.at <= GUARD_STATUS_MAX_AGE_MS ? settled.status : undefined
+    const status = recent ?? (await agent.status(GUARD_STATUS_MAX_AGE_MS))
     if (status.replication === null || !status.vault.reachable) {
       throw statusReadError(status) ?? VaultErrors.unreachable("Cannot read the cluster's DR replication status.")
     }
     return status as ClusterStatus & { replication: NonNullable<ClusterStatus['replication']> }
+  }
+
+  /** Vault is asked for a change: what the last one settled on no longer holds. */
+  function changing(): void {
+    settled = undefined
+    agent.invalidateStatus()
   }
 
   async function settle(what: string, done: (s: ClusterStatus) => boolean): Promise<ClusterStatus> {
@@ -38,10 +58,11 @@ export function createRoleChangeService(agent: VaultAgent, opts: { waitTimeoutMs
         const s = await readClusterStatus(agent.vault)
         return done(s) ? s : undefined
       },
-      { timeoutMs: opts.waitTimeoutMs, intervalMs: 100 },
+      { timeoutMs: opts.waitTimeoutMs, intervalMs: SETTLE_POLL_MS, backoffFromMs: SETTLE_FIRST_POLL_MS },
     )
     agent.invalidateStatus()
     if (after === undefined) throw RoleErrors.settleTimeout(`Not ${what} ${opts.waitTimeoutMs} ms after the change.`)
+    settled = { status: after, at: performance.now() }
     agent.rememberStatus(after)
     return after
   }
@@ -55,6 +76,7 @@ export function createRoleChangeService(agent: VaultAgent, opts: { waitTimeoutMs
       if (before.replication.mode !== 'primary') {
         throw RoleErrors.notDrPrimary(`The cluster's DR mode is ${before.replication.mode}.`)
       }
+      changing()
       const res = await agent.vault.write(`${DR}/primary/demote`, {}).finally(() => agent.invalidateStatus())
       const status = await settle('a DR secondary', settledAs('secondary'))
       return changed(status, 'Demoted: the cluster is a DR secondary following no primary, its data kept.', res)
@@ -69,6 +91,7 @@ export function createRoleChangeService(agent: VaultAgent, opts: { waitTimeoutMs
           `The cluster's DR mode is ${before.replication.mode} (replication cluster_id ${before.replication.cluster_id ?? 'none'}).`,
         )
       }
+      changing()
       const res = await agent.vault
         .write(`${DR}/secondary/promote`, body, { token: null })
         .catch((err: unknown) => {
@@ -85,6 +108,7 @@ export function createRoleChangeService(agent: VaultAgent, opts: { waitTimeoutMs
         throw RoleErrors.notDrSecondary(`The cluster's DR mode is ${before.replication.mode}.`)
       }
       const secrets = [body.dr_operation_token, ...(body.token === undefined ? [] : [body.token])]
+      changing()
       const res = await agent.vault
         .write(`${DR}/secondary/update-primary`, body, { token: null })
         .catch((err: unknown) => {
