@@ -81,7 +81,7 @@ export async function endFence(deps: FailoverDeps, r: RoleChangeRun, subject: Re
     const signal = r.run.signal()
     await underEpochFloor(
       deps.store,
-      await deps.store.bumpEpoch(),
+      await r.roles.bumpEpoch(),
       (epoch) => agent.clearFence({ epoch, signal }),
       async () => (await agent.status(signal, { fresh: false })).epoch,
       { log: r.roles.log },

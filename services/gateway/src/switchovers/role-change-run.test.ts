@@ -7,7 +7,7 @@ import type { OperationRun } from '../operations/operation-kind.ts'
 import type { OperationRecord } from '../operations/operation-record.ts'
 import { pendingStep } from '../operations/step.ts'
 import { newLeg } from '../role-changes/leg.ts'
-import type { Store, StoredCluster, StoredDrToken } from '../store/store.ts'
+import { LeaseLost, type Store, type StoredCluster, type StoredDrToken } from '../store/store.ts'
 import { roleChangeRun } from './role-change-run.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
 
@@ -104,6 +104,16 @@ describe("a switchover's run context", () => {
     expect(issued).toEqual([])
     expect(await r.roles.renewDrToken('dc2', at(0), signal)).toMatchObject({ rotated: true })
     expect(issued).toEqual(['dc2'])
+  })
+
+  it('uses a new epoch only after a write fenced by the lease: a run that lost it stops before any agent sees it', async () => {
+    const { deps, run, saved } = setup({})
+    const r = await roleChangeRun(deps, run, () => ({}))
+    expect(await r.roles.bumpEpoch()).toBe(7)
+    expect(saved).toEqual([null])
+    const lost = { ...run, save: async () => Promise.reject(new LeaseLost('op-1')) }
+    const late = await roleChangeRun(deps, lost, () => ({}))
+    await expect(late.roles.bumpEpoch()).rejects.toBeInstanceOf(LeaseLost)
   })
 
   it('writes legs with the summary fields, and warnings as notes', async () => {

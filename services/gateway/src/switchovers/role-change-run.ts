@@ -81,7 +81,13 @@ export async function roleChangeRun(
     async recentStatus(cluster, signal) {
       return recent.get(cluster) ?? roles.client(cluster).status(signal)
     },
-    bumpEpoch: () => deps.store.bumpEpoch(),
+    async bumpEpoch() {
+      const epoch = await deps.store.bumpEpoch()
+      // Taking an epoch is not fenced by the lease; this write is: a gateway that lost the operation's lease (frozen,
+      // then woken after another took over) stops here, before any agent sees the epoch it took.
+      await run.save({})
+      return epoch
+    },
     setRole: (cluster: string, role: ClusterRole) => deps.store.setClusterRole(cluster, role, iso(deps.now())),
     recordPairing: (pair) => deps.store.recordPairing(pair, iso(deps.now())),
     async drToken() {
