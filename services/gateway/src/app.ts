@@ -126,7 +126,11 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     now,
     ttl: pairSettings.drTokenTtl,
   })
-  const history = new VantageHistory()
+  const history = new VantageHistory({
+    store,
+    everyMs: pairSettings.upkeepMs,
+    log: app.log.child({ component: 'failovers' }),
+  })
   const pairs = createPairsService({
     store,
     clusters,

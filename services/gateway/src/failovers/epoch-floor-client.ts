@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { RoleChangeClient } from '../role-changes/role-change-context.ts'
-import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import { type EpochCounter, underEpochFloor } from './epoch-floor.ts'
 
 /**
@@ -26,18 +25,4 @@ export function epochFloorClient(
     mintToken: (body, signal, o) => under(o?.epoch, (epoch) => client.mintToken(body, signal, { ...o, epoch })),
     revoke: (secondaryId, signal, o) => under(o?.epoch, (epoch) => client.revoke(secondaryId, signal, { ...o, epoch })),
   }
-}
-
-/** A role change's run whose agent clients are under the epoch floor (epochFloorClient). */
-export function withEpochFloor(store: EpochCounter, r: RoleChangeRun): RoleChangeRun {
-  const clients = new Map<string, RoleChangeClient>()
-  const client = (cluster: string) => {
-    let floored = clients.get(cluster)
-    if (floored === undefined) {
-      floored = epochFloorClient(r.roles.client(cluster), store, r.roles.log)
-      clients.set(cluster, floored)
-    }
-    return floored
-  }
-  return { ...r, roles: { ...r.roles, client } }
 }

@@ -4,7 +4,6 @@ import { parseRoleStep } from '../role-changes/role-step-names.ts'
 import { roleStepSpec } from '../role-changes/role-steps.ts'
 import { type RoleChangeRun, type RunData, roleChangeRun } from '../switchovers/role-change-run.ts'
 import { ceremonyTokenOf } from './ceremony-token.ts'
-import { withEpochFloor } from './epoch-floor-client.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors } from './failover-errors.ts'
 import { failoverPreflight } from './failover-preflight.step.ts'
@@ -66,7 +65,7 @@ export function failoverKind(deps: FailoverDeps): OperationKind<OperationRecord,
     },
     async context(run) {
       const subject = FailoverSubject.parse(run.record().subject)
-      const r = withEpochFloor(deps.store, await roleChangeRun(deps, run, summarizeFailover))
+      const r = await roleChangeRun(deps, run, summarizeFailover)
       return withCeremonyFallback(deps, r, subject.to)
     },
     lateCancelNote: FAILOVER_LATE_CANCEL,

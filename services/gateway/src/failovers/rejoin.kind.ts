@@ -3,7 +3,6 @@ import type { OperationRecord } from '../operations/operation-record.ts'
 import { parseRoleStep } from '../role-changes/role-step-names.ts'
 import { roleStepSpec } from '../role-changes/role-steps.ts'
 import { type RoleChangeRun, type RunData, roleChangeRun } from '../switchovers/role-change-run.ts'
-import { withEpochFloor } from './epoch-floor-client.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import { RejoinSubject } from './failovers-subject.ts'
 import { endFence, rejoinPreflight } from './rejoin-steps.ts'
@@ -30,6 +29,6 @@ export function rejoinKind(deps: FailoverDeps): OperationKind<OperationRecord, R
       if (parsed === undefined) throw new Error(`a rejoin has no step ${name}`)
       return roleStepSpec(name, parsed, 0, (r) => r.roles)
     },
-    context: async (run) => withEpochFloor(deps.store, await roleChangeRun(deps, run, summarizeRejoin)),
+    context: async (run) => roleChangeRun(deps, run, summarizeRejoin),
   }
 }

@@ -1,5 +1,6 @@
 import { type ClusterAgentClient, clusterAgent } from '../agents/cluster-agent-client.ts'
 import type { ClusterRole } from '../clusters/clusters.schemas.ts'
+import { epochFloorClient } from '../failovers/epoch-floor-client.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { OperationRun } from '../operations/operation-kind.ts'
 import type { OperationRecord } from '../operations/operation-record.ts'
@@ -48,7 +49,7 @@ export async function roleChangeRun(
       throw GatewayErrors.clusterNotFound(`${name}, held by operation ${record.id}, is not registered`)
     stored.set(name, c)
     const agent: ClusterAgentClient = clusterAgent(deps.agents, deps.clusters.targetOf(c))
-    clients.set(name, recent.track(name, agent))
+    clients.set(name, recent.track(name, epochFloorClient(agent, deps.store, run.log)))
   }
   let data = record.data as RunData
 
