@@ -65,8 +65,16 @@ export async function endFence(deps: FailoverDeps, r: RoleChangeRun, subject: Re
   const failover = await deps.store.getOperation(subject.failover_id)
   const promotedAt = (failover?.data as { legs?: Array<{ secondary_last_remote_wal: number | null }> } | undefined)
     ?.legs?.[0]?.secondary_last_remote_wal
+  const stored = await deps.store.getCluster(subject.cluster)
+  const agent = stored === undefined ? undefined : clusterAgent(deps.agents, deps.clusters.targetOf(stored))
+  // The agent's own fence record has the WAL its demote read when that came after the gateway's last look.
+  const agentSaw = await agent
+    ?.status(r.run.signal(), { fresh: false })
+    .then((s) => s.fenced?.last_wal ?? null)
+    .catch(() => null)
+  const lastWal = [fence?.last_wal, agentSaw].filter((n): n is number => typeof n === 'number')
   const lost =
-    fence?.last_wal != null && promotedAt != null ? Math.max(0, fence.last_wal - promotedAt) : (leg.wals_lost ?? null)
+    lastWal.length > 0 && promotedAt != null ? Math.max(0, Math.max(...lastWal) - promotedAt) : (leg.wals_lost ?? null)
   await r.roles.saveLeg(0, { wals_lost: lost, finished_at: iso(deps.now()) })
   const sid = leg.followers[0]?.secondary_id ?? subject.cluster
   await deps.store.recordPairing(
@@ -75,9 +83,7 @@ export async function endFence(deps: FailoverDeps, r: RoleChangeRun, subject: Re
   )
   await r.roles.setRole(subject.cluster, 'secondary')
   // The agent keeps its own fence record (and would demote the cluster again if a failback promoted it): lift it too.
-  const stored = await deps.store.getCluster(subject.cluster)
-  if (stored !== undefined) {
-    const agent = clusterAgent(deps.agents, deps.clusters.targetOf(stored))
+  if (agent !== undefined) {
     const signal = r.run.signal()
     await underEpochFloor(
       deps.store,

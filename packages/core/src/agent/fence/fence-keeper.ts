@@ -115,8 +115,15 @@ export function createFenceKeeper(deps: {
     const record = store.current()
     const mode = status.replication?.mode
     if (record === undefined) return
-    if (mode === 'secondary' && record.demoted_at === null) {
-      await save({ demoted_at: now().toISOString(), ...(lastWal === null ? {} : { last_wal: lastWal }) })
+    if (mode === 'secondary') {
+      // A status read may have seen the demote first: the last WAL read by the demote itself is still kept.
+      const newer = lastWal !== null && (record.last_wal ?? -1) < lastWal
+      if (record.demoted_at === null || newer) {
+        await save({
+          ...(record.demoted_at === null ? { demoted_at: now().toISOString() } : {}),
+          ...(newer ? { last_wal: lastWal } : {}),
+        })
+      }
     }
     if (mode === 'primary' && record.demoted_at !== null) {
       deps.log().error({ fence: record }, 'fence: the fenced cluster is a DR primary again; demoting it again')
