@@ -181,7 +181,7 @@ export function beginRestart(ctx: ClusterContext): void {
 
 /** Installs a new DR state and keeps the cluster port's trust and streams consistent with it. */
 export function setDrState(ctx: ClusterContext, next: DrState): void {
-  if (ctx.dr.mode === 'primary' && next.mode !== 'primary') ctx.primarySessions.dropAll()
+  if (ctx.dr.mode === 'primary' && next.mode !== 'primary') ctx.primarySessions.endAll()
   ctx.dr = next
   ctx.clusterListener.refreshTrust()
 }

@@ -76,6 +76,17 @@ export class PrimarySessions {
     for (const session of this.#sessions.values()) session.socket.destroy()
   }
 
+  /**
+   * Closes every stream after what was already written to it: a demote ends the streams, it does not cut them, so
+   * the secondaries receive every WAL written before it (destroying the sockets could drop one still being sent).
+   */
+  endAll(): void {
+    for (const session of this.#sessions.values()) {
+      session.socket.end()
+      setTimeout(() => session.socket.destroy(), 1_000).unref()
+    }
+  }
+
   /** Goes silent without closing anything, as a site behind a firewall that drops packets; the peers time out. */
   silence(): void {
     this.#silenced = true
