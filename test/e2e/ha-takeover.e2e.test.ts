@@ -10,21 +10,19 @@ import {
   startTwoGateways,
 } from '../helpers/ha-switchovers.ts'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
-import { type Operation, type SwitchStack, startWriteSampler, stepOf, until } from './switchover-stack.ts'
+import {
+  type Operation,
+  SWITCHOVER_STEPS,
+  type SwitchStack,
+  startWriteSampler,
+  stepOf,
+  until,
+} from './switchover-stack.ts'
 
 /** While the step to interrupt is reached: its Vault calls last long enough to catch it running. */
 const SLOW_LATENCY_MS = 400
 
-const STEPS = [
-  'preflight',
-  'demote_primary',
-  'wait_catch_up',
-  'promote_secondary',
-  'verify_new_primary',
-  'rejoin_old_primary',
-  'verify_pairs',
-  'new_dr_operation_token',
-] as const
+const STEPS = SWITCHOVER_STEPS
 
 /**
  * The moments a step's Vault change is made but its answer has not reached the gateway: the worst time to die, as

@@ -3,6 +3,7 @@ import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
 import {
   clusterOf,
   kvRead,
+  SWITCHOVER_STEPS,
   type SwitchStack,
   startSwitchStack,
   startWriteSampler,
@@ -15,16 +16,7 @@ let stack: SwitchStack | undefined
 afterEach(() => stack?.close())
 afterAll(() => expectNoSecretsInLogs(secrets))
 
-const STEPS = [
-  'preflight',
-  'demote_primary',
-  'wait_catch_up',
-  'promote_secondary',
-  'verify_new_primary',
-  'rejoin_old_primary',
-  'verify_pairs',
-  'new_dr_operation_token',
-] as const
+const STEPS = SWITCHOVER_STEPS
 
 describe('SIGKILL of the gateway in the middle of each switchover step, then a restart', () => {
   it.each(STEPS)('during %s: one primary at the end, no role change made twice, no write lost', async (step) => {

@@ -13,6 +13,18 @@ import { startVaultGate, type VaultGate } from '../helpers/vault-gate.ts'
 
 export type Operation = components['schemas']['Operation']
 
+/** A two-cluster switchover's steps, in order. */
+export const SWITCHOVER_STEPS = [
+  'preflight',
+  'demote_primary',
+  'wait_catch_up',
+  'promote_secondary',
+  'verify_new_primary',
+  'rejoin_old_primary',
+  'verify_pairs',
+  'new_dr_operation_token',
+] as const
+
 export interface SwitchStackOptions {
   /** dc1 is the primary; dc2 (and dc3) its DR secondaries, joined by the gateway's handshakes. */
   clusters?: 2 | 3
