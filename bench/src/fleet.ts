@@ -112,7 +112,7 @@ async function startSecondarySims(hosts: Hosts, group: string, n: number): Promi
   return parts.flat()
 }
 
-async function startSecondaries(hosts: Hosts, group: string, n: number): Promise<SecondaryInfo[]> {
+async function startSecondaries(hosts: Hosts, group: string, n: number, dir: string): Promise<SecondaryInfo[]> {
   const counts = split(n, hosts.fleet.length)
   let offset = 0
   const parts = await Promise.all(
@@ -124,6 +124,7 @@ async function startSecondaries(hosts: Hosts, group: string, n: number): Promise
         host: `127.0.${10 + i}.1`,
         timings: FLEET_TIMINGS,
         agent: AGENT_SETTINGS,
+        stateDir: join(dir, `${group}-agent-state`),
       }
       offset += counts[i]!
       return h.secondaries(body)
@@ -278,7 +279,7 @@ export async function gatewayRun(
         env: gatewayEnv,
         ...(ctx.profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
       }),
-      startSecondaries(hosts, group, n),
+      startSecondaries(hosts, group, n, ctx.dir),
     ])
     services.push(primaryAgent, gateway)
     const gw = { url: gateway.url, token: gateway.token }

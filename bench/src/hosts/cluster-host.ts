@@ -4,6 +4,7 @@
  * channel only: the root and agent tokens it makes go back over IPC, never through argv or the environment.
  */
 import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
 import { buildApp as buildSecondaryAgent, type SecondaryAgentConfig } from '@vault-dr/secondary-agent'
 import { type ClusterHandle, type SimTimings, startCluster } from '@vault-dr/vault-sim'
 import { pool } from '../lib/pool.ts'
@@ -73,6 +74,7 @@ async function handle(req: HostRequest): Promise<unknown> {
           },
           primaryCaPem: undefined,
           activationCaFile: undefined,
+          stateDir: join(req.stateDir, name),
         }
         const agent = await buildSecondaryAgent(config)
         const agentUrl = await agent.listen({ host: req.host, port: 0 })

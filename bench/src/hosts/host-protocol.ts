@@ -22,6 +22,8 @@ export type HostRequest =
       host: string
       timings: Partial<SimTimings>
       agent: { statusCacheMs: number; probeTimeoutMs: number; waitTimeoutMs: number; logLevel: string }
+      /** Each agent keeps its fencing epoch in `<stateDir>/<name>`: its own, as in production. */
+      stateDir: string
     }
   | { id: number; type: 'states'; group: string }
   | { id: number; type: 'close-group'; group: string }

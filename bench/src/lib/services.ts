@@ -61,6 +61,9 @@ export async function startService(
       ? {}
       : { VAULT_ADDR: opts.vault.addr, VAULT_TOKEN_FILE: secretFile(secrets, `${id}-vault-token`, opts.vault.token) }),
     ...(process.env.BENCH_LOG_LEVEL ? { VAULT_DR_LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {}),
+    // An agent's fencing epoch in the scratch folder, its own: the default (under the working directory) would carry
+    // epochs from one run, and one benchmark, into the next.
+    ...(service === 'gateway' ? {} : { VAULT_DR_AGENT_STATE_DIR: join(opts.dir, `${id}-state`) }),
     ...opts.env,
   }
   const spawnedAt = performance.now()

@@ -1,18 +1,23 @@
-import { describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { tempDir } from '../../test/helpers/gateway.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
+import { SqliteStore } from '../store/sqlite-store.ts'
 import { MAX_EPOCH_RAISE, raiseEpochAbove, underEpochFloor } from './epoch-floor.ts'
 
-function counter(epoch: number) {
-  const store = {
-    epoch,
-    bumps: 0,
-    currentEpoch: async () => store.epoch,
-    bumpEpoch: async () => {
-      store.bumps++
-      return ++store.epoch
-    },
-  }
-  return store
+const stores: Array<{ cleanup(): void }> = []
+afterEach(() => {
+  for (const dir of stores.splice(0)) dir.cleanup()
+})
+
+/** A SQLite store whose fencing epoch is `epoch` (reached by role changes), and a second gateway's on the same file. */
+async function counter(epoch: number) {
+  const dir = tempDir()
+  stores.push(dir)
+  const path = join(dir.dir, 'gateway.sqlite')
+  const store = new SqliteStore(path)
+  for (let i = 0; i < epoch; i++) await store.bumpEpoch()
+  return Object.assign(store, { other: () => new SqliteStore(path) })
 }
 
 /** An agent that keeps the highest epoch it has seen and refuses a lower one, as the agents do. */
@@ -35,28 +40,29 @@ function agentAt(seen: number) {
 }
 
 describe("raising the store's fencing epoch above an agent's", () => {
-  it('raises it just above when the store is behind, and leaves it when it is not', async () => {
-    const store = counter(3)
-    expect(await raiseEpochAbove(store, 7)).toBe(8)
-    expect(store.epoch).toBe(8)
-    expect(await raiseEpochAbove(store, 8)).toBeUndefined()
-    expect(await raiseEpochAbove(store, 2)).toBeUndefined()
-    expect(store.epoch).toBe(8)
+  it('raises it just above for a caller holding the current epoch, and not for one from before a role change', async () => {
+    const store = await counter(3)
+    expect(await raiseEpochAbove(store, 3, 7)).toBe(8)
+    expect(await store.currentEpoch()).toBe(8)
+    // Another caller that took epoch 3 acts under the raised epoch; one from before the role change to 3 does not.
+    expect(await raiseEpochAbove(store, 3, 8)).toBe(8)
+    expect(await raiseEpochAbove(store, 2, 8)).toBeUndefined()
+    expect(await store.currentEpoch()).toBe(8)
   })
 
   it(`refuses to raise it more than ${MAX_EPOCH_RAISE}, naming both epochs`, async () => {
-    const store = counter(0)
-    await expect(raiseEpochAbove(store, MAX_EPOCH_RAISE + 1)).rejects.toMatchObject({
+    const store = await counter(0)
+    await expect(raiseEpochAbove(store, 0, MAX_EPOCH_RAISE + 1)).rejects.toMatchObject({
       code: 'GATEWAY_ERR_EPOCH_BEHIND',
       message: expect.stringContaining(`seen fencing epoch ${MAX_EPOCH_RAISE + 1}, the store's counter is at 0`),
     })
-    expect(store.bumps).toBe(0)
+    expect(await store.currentEpoch()).toBe(0)
   })
 })
 
 describe('a call under the epoch floor', () => {
   it('is made again above the agent once the store is found behind it (a replaced or restored store)', async () => {
-    const store = counter(0)
+    const store = await counter(0)
     const agent = agentAt(5)
     const raised: number[] = []
     const answer = await underEpochFloor(
@@ -71,11 +77,30 @@ describe('a call under the epoch floor', () => {
     expect(answer).toBe('done at 6')
     expect(agent.calls).toEqual([0, 6])
     expect(raised).toEqual([6])
-    expect(store.epoch).toBe(6)
+    expect(await store.currentEpoch()).toBe(6)
   })
 
-  it('is refused as stale, nothing raised, when the store is at the epoch the agent has seen (a newer role change)', async () => {
-    const store = counter(4)
+  it('lets every call under way when the store was found behind go on, on two gateways, with one raise', async () => {
+    // Thirty-two handshakes took epoch 0 from a restored store; their agent had seen 48 before the restore.
+    const store = await counter(0)
+    const other = store.other()
+    const agent = agentAt(48)
+    const answers = await Promise.all(
+      Array.from({ length: 32 }, (_, i) =>
+        underEpochFloor(
+          i % 2 === 0 ? store : other,
+          0,
+          (e) => agent.call(e),
+          async () => agent.seen,
+        ),
+      ),
+    )
+    expect(answers).toEqual(Array(32).fill('done at 49'))
+    expect(await store.currentEpoch()).toBe(49)
+  })
+
+  it('is refused as stale, nothing raised, when a role change bumped the store since the caller took its epoch', async () => {
+    const store = await counter(4)
     const agent = agentAt(4)
     const err = await underEpochFloor(
       store,
@@ -85,11 +110,34 @@ describe('a call under the epoch floor', () => {
     ).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'GATEWAY_ERR_AGENT_REJECTED', upstream: { code: 'AGENT_ERR_STALE_EPOCH' } })
     expect(agent.calls).toEqual([3])
-    expect(store.epoch).toBe(4)
+    expect(await store.currentEpoch()).toBe(4)
+  })
+
+  it('is refused as stale after a raise, when a role change came between the caller taking its epoch and the raise', async () => {
+    const store = await counter(3)
+    const agent = agentAt(9)
+    // A caller at 3, then a role change (4), then a caller at 4 finds the agent ahead and raises.
+    await store.bumpEpoch()
+    expect(
+      await underEpochFloor(
+        store,
+        4,
+        (e) => agent.call(e),
+        async () => agent.seen,
+      ),
+    ).toBe('done at 10')
+    const err = await underEpochFloor(
+      store,
+      3,
+      (e) => agent.call(e),
+      async () => agent.seen,
+    ).catch((e: unknown) => e)
+    expect(err).toMatchObject({ upstream: { code: 'AGENT_ERR_STALE_EPOCH' } })
+    expect(await store.currentEpoch()).toBe(10)
   })
 
   it("passes any other error through, and a stale refusal when the agent's epoch cannot be read", async () => {
-    const store = counter(0)
+    const store = await counter(0)
     const failing = async () => {
       throw GatewayErrors.agentTimeout('no answer')
     }
@@ -103,6 +151,6 @@ describe('a call under the epoch floor', () => {
     await expect(underEpochFloor(store, 0, (e) => agent.call(e), unread)).rejects.toMatchObject({
       upstream: { code: 'AGENT_ERR_STALE_EPOCH' },
     })
-    expect(store.epoch).toBe(0)
+    expect(await store.currentEpoch()).toBe(0)
   })
 })

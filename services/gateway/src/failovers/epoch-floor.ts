@@ -1,11 +1,13 @@
 import { isCodedError } from '@vault-dr/core'
 import type { FastifyBaseLogger } from 'fastify'
+import type { EpochRaise } from '../store/store.ts'
 import { FailoverErrors } from './failover-errors.ts'
 
 /** The store's fencing epoch counter. */
 export interface EpochCounter {
   currentEpoch(): Promise<number>
   bumpEpoch(): Promise<number>
+  raiseEpoch(from: number, above: number): Promise<EpochRaise | undefined>
 }
 
 /** How far below an agent's epoch the store's counter may be for the gateway to raise it by itself. */
@@ -16,43 +18,48 @@ export const isStaleEpoch = (err: unknown): boolean =>
   isCodedError(err) && (err as { upstream?: { code?: string } }).upstream?.code === 'AGENT_ERR_STALE_EPOCH'
 
 /**
- * Raises the store's fencing epoch above `agentEpoch`, the highest epoch an agent reports, when the store's counter is
- * below it; answers the raised epoch, or undefined when the counter is not below (nothing raised).
+ * Raises the store's fencing epoch above `agentEpoch`, the highest epoch an agent reports, for a caller that took
+ * epoch `from`; answers the epoch to act under, or undefined when a role change bumped the counter since `from` (the
+ * caller is stale indeed, and the agent right to refuse it).
  *
  * Safe, because every epoch a gateway of this store acts under is taken from this counter, which only rises: no
  * gateway of this store can hold an epoch above it. An agent that holds one saw it from a store that is no longer
  * this one's state: it was replaced, or restored from a backup older than its last role changes. Raising the counter
  * past it lets this store's calls be admitted again and fences out, as any role change would, a gateway still
- * holding an epoch handed out before the restore. Gateways on another store are not ordered by this counter at all:
- * two stores driving the same agents is a misconfiguration no epoch can catch.
+ * holding an epoch handed out before the restore. The raise is one atomic step in the store, and remembers the epoch
+ * it started from until the next role change: every caller that took that epoch (all the handshakes under way when
+ * the store was found behind, on any gateway) acts under the raised one, not only the first to find it. Gateways on
+ * another store are not ordered by this counter at all: two stores driving the same agents is a misconfiguration no
+ * epoch can catch.
  */
 export async function raiseEpochAbove(
   store: EpochCounter,
+  from: number,
   agentEpoch: number,
   log?: Pick<FastifyBaseLogger, 'warn'>,
 ): Promise<number | undefined> {
-  let epoch = await store.currentEpoch()
-  if (epoch >= agentEpoch) return undefined
+  const epoch = await store.currentEpoch()
   if (agentEpoch - epoch > MAX_EPOCH_RAISE) {
     throw FailoverErrors.epochBehind(
       `An agent has seen fencing epoch ${agentEpoch}, the store's counter is at ${epoch}: more than ${MAX_EPOCH_RAISE} below`,
     )
   }
-  const from = epoch
-  while (epoch <= agentEpoch) epoch = await store.bumpEpoch()
-  log?.warn(
-    { from, to: epoch, agent_epoch: agentEpoch },
-    "fencing epoch raised above an agent's: the store was replaced or restored since that agent last saw a role change",
-  )
-  return epoch
+  const outcome = await store.raiseEpoch(from, agentEpoch)
+  if (outcome?.raised) {
+    log?.warn(
+      { from: epoch, to: outcome.epoch, agent_epoch: agentEpoch },
+      "fencing epoch raised above an agent's: the store was replaced or restored since that agent last saw a role change",
+    )
+  }
+  return outcome?.epoch
 }
 
 /**
  * Makes an agent call under `epoch`. When the agent refuses it as stale (409 AGENT_ERR_STALE_EPOCH, checked before
- * it acts) and the epoch it has seen is above the store's counter, the store is behind, not the caller: the counter
- * is raised above it (raiseEpochAbove), `onRaised` told, and the call made once more under the raised epoch. A
- * refusal with the counter at or above the agent's epoch is a stale call indeed (a role change since the caller took
- * its epoch): it is thrown as it came.
+ * it acts) and no role change has bumped the store's counter since the caller took `epoch`, the store is behind the
+ * agent, not the caller: the counter is raised above the agent's epoch (raiseEpochAbove; or was, by a concurrent
+ * caller), `onRaised` told, and the call made once more under the raised epoch. A refusal after a role change since
+ * the caller took its epoch is a stale call indeed: it is thrown as it came.
  */
 export async function underEpochFloor<T>(
   store: EpochCounter,
@@ -66,7 +73,7 @@ export async function underEpochFloor<T>(
   } catch (err) {
     if (!isStaleEpoch(err)) throw err
     const seen = await agentEpoch().catch(() => undefined)
-    const raised = seen === undefined ? undefined : await raiseEpochAbove(store, seen, opts.log)
+    const raised = seen === undefined ? undefined : await raiseEpochAbove(store, epoch, seen, opts.log)
     if (raised === undefined) throw err
     opts.onRaised?.(raised)
     return call(raised)

@@ -1,7 +1,7 @@
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import type { FenceRecord as AgentFence, ClusterStatus } from '../agents/agent-types.ts'
-import type { StoredCluster } from '../store/store.ts'
+import { epochRaise, type StoredCluster } from '../store/store.ts'
 import { AWAY_POLL_MS, createFenceKeeper, nextRoundMs } from './fence-keeper.ts'
 import { readFence, writeFence } from './fence-record.ts'
 
@@ -51,6 +51,12 @@ function setup(agents: Record<string, Seen | Error>, epoch = 7) {
     listClusters: async () => Object.keys(agents).map(cluster),
     currentEpoch: async () => store.epoch,
     bumpEpoch: async () => ++store.epoch,
+    // As the stores do for a caller holding the current epoch (the keeper takes it just before).
+    raiseEpoch: async (from: number, above: number) => {
+      const raise = epochRaise(store, from, above)
+      if (raise?.raised) store.epoch = raise.epoch
+      return raise
+    },
   }
   const keeper = createFenceKeeper({
     store,
@@ -143,6 +149,7 @@ describe('the fence keeper', () => {
       listClusters: async () => ['dc1', 'dc3'].map(cluster),
       currentEpoch: async () => 1,
       bumpEpoch: async () => 2,
+      raiseEpoch: async () => undefined,
     }
     const keeper = createFenceKeeper({
       store,

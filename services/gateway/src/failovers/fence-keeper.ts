@@ -59,7 +59,7 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
   async function epochFor(fence: FenceRecord, status: FencedStatus): Promise<number> {
     const epoch = Math.max(fence.epoch, await deps.store.currentEpoch())
     if (status.epoch === undefined || status.epoch <= epoch) return epoch
-    return (await raiseEpochAbove(deps.store, status.epoch, deps.log)) ?? epoch
+    return (await raiseEpochAbove(deps.store, epoch, status.epoch, deps.log)) ?? epoch
   }
 
   async function enforce(cluster: StoredCluster, fence: FenceRecord): Promise<FenceOutcome> {

@@ -4,6 +4,8 @@ import type { EtcdKeys } from './etcd-keys.ts'
 import { absent, type Compare, del, type EtcdKv, type Kv, type Op, put, unchanged } from './etcd-kv.ts'
 import {
   type CreateOperationOutcome,
+  type EpochRaise,
+  epochRaise,
   LeaseLost,
   type NewOperationEvent,
   type OperationEvent,
@@ -249,20 +251,41 @@ export class EtcdOperations {
 
   /** A compare-and-swap loop; the write id recognises a retried transaction that was applied already. */
   async bumpEpoch(): Promise<number> {
+    // The record written has no raised_from: a role change ends the run of raises.
+    return (await this.#swapEpoch((current) => ({ epoch: current.epoch + 1 })))?.epoch ?? 0
+  }
+
+  async raiseEpoch(from: number, above: number): Promise<EpochRaise | undefined> {
+    let outcome: EpochRaise | undefined
+    await this.#swapEpoch((current) => {
+      outcome = epochRaise(current, from, above)
+      return outcome?.raised ? { epoch: outcome.epoch, raised_from: current.raised_from ?? current.epoch } : undefined
+    })
+    return outcome
+  }
+
+  /** Compare-and-swap of the epoch record with `next` of what is there (undefined: leave it); answers what was written. */
+  async #swapEpoch(
+    next: (current: EpochRecord) => Omit<EpochRecord, 'write'> | undefined,
+  ): Promise<EpochRecord | undefined> {
     const key = this.#keys.epoch()
     const write = randomUUID()
     for (;;) {
       const kv = await this.#kv.get(key)
-      const current =
-        kv === undefined
-          ? { epoch: 0, write: '' }
-          : (JSON.parse(kv.value.toString('utf8')) as {
-              epoch: number
-              write: string
-            })
-      if (current.write === write) return current.epoch
-      const epoch = current.epoch + 1
-      if (await this.#kv.txn([unchanged(key, kv)], [put(key, JSON.stringify({ epoch, write }))])) return epoch
+      const current: EpochRecord =
+        kv === undefined ? { epoch: 0, write: '' } : (JSON.parse(kv.value.toString('utf8')) as EpochRecord)
+      if (current.write === write) return current
+      const wanted = next(current)
+      if (wanted === undefined) return undefined
+      const record: EpochRecord = { ...wanted, write }
+      if (await this.#kv.txn([unchanged(key, kv)], [put(key, JSON.stringify(record))])) return record
     }
   }
+}
+
+/** The fencing epoch's record; raised_from: the epoch a run of raises started from (none since a role change). */
+interface EpochRecord {
+  epoch: number
+  write: string
+  raised_from?: number
 }

@@ -509,4 +509,8 @@ export class EtcdStore implements Store {
   async bumpEpoch() {
     return this.#operations.bumpEpoch()
   }
+
+  async raiseEpoch(from: number, to: number) {
+    return this.#operations.raiseEpoch(from, to)
+  }
 }

@@ -272,6 +272,29 @@ function operationsContract(name: string, open: () => { store: Store; another: (
       expect(await another().currentEpoch()).toBe(20)
     })
 
+    it('raises the epoch for every caller that took the epoch a raise started from, until a role change', async () => {
+      const other = another()
+      await store.bumpEpoch()
+      await store.bumpEpoch()
+      // Ten callers that all took epoch 2 find an agent at 9 at once, on two gateways: one raise, the same answer.
+      const raises = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : other).raiseEpoch(2, 9)),
+      )
+      expect(raises.map((r) => r?.epoch)).toEqual(Array(10).fill(10))
+      expect(raises.filter((r) => r?.raised)).toHaveLength(1)
+      // A caller acting under the raised epoch whose agent has seen it is not raised again; a higher agent raises
+      // the run further; a caller from before the run is stale.
+      expect(await other.raiseEpoch(10, 10)).toEqual({ epoch: 10, raised: false })
+      expect(await other.raiseEpoch(10, 12)).toEqual({ epoch: 13, raised: true })
+      expect(await store.raiseEpoch(2, 13)).toEqual({ epoch: 13, raised: false })
+      expect(await store.raiseEpoch(1, 13)).toBeUndefined()
+      // A role change ends the run: its epochs are stale now; the role change's own epoch may raise again.
+      expect(await store.bumpEpoch()).toBe(14)
+      expect(await other.raiseEpoch(13, 14)).toBeUndefined()
+      expect(await store.raiseEpoch(14, 19)).toEqual({ epoch: 20, raised: true })
+      expect(await another().currentEpoch()).toBe(20)
+    })
+
     it('records a cluster role as Vault reports it, and nothing for an unknown cluster', async () => {
       await store.upsertCluster(primary)
       await store.setClusterRole('dc1', 'secondary', '2026-01-03T00:00:00.000Z')

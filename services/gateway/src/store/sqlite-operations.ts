@@ -3,6 +3,8 @@ import { CLAIMABLE, UNFINISHED } from './sqlite-schema.ts'
 import {
   type ClusterHolder,
   type CreateOperationOutcome,
+  type EpochRaise,
+  epochRaise,
   LeaseLost,
   type NewOperationEvent,
   type OperationEvent,
@@ -315,7 +317,28 @@ export class SqliteOperations {
         `INSERT INTO meta (key, value) VALUES ('fencing_epoch', '1')
          ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) RETURNING value`,
       )
+      // A role change ends the run of raises: a caller's epoch from before it is stale, whatever raised it.
+      this.#db.run("DELETE FROM meta WHERE key = 'fencing_epoch_raised_from'")
       return Number(row?.value)
+    })
+  }
+
+  raiseEpoch(from: number, above: number) {
+    return this.#db.write((): EpochRaise | undefined => {
+      const epoch = Number(this.#db.get("SELECT value FROM meta WHERE key = 'fencing_epoch'")?.value ?? 0)
+      const raisedFrom = this.#db.get("SELECT value FROM meta WHERE key = 'fencing_epoch_raised_from'")?.value
+      const raise = epochRaise(
+        { epoch, ...(raisedFrom === undefined ? {} : { raised_from: Number(raisedFrom) }) },
+        from,
+        above,
+      )
+      if (raise?.raised) {
+        const upsert =
+          'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'
+        this.#db.run(upsert, 'fencing_epoch', String(raise.epoch))
+        this.#db.run(upsert, 'fencing_epoch_raised_from', String(raisedFrom ?? epoch))
+      }
+      return raise
     })
   }
 }

@@ -359,4 +359,8 @@ export class SqliteStore implements Store {
   async bumpEpoch() {
     return this.#operations.bumpEpoch()
   }
+
+  async raiseEpoch(from: number, to: number) {
+    return this.#operations.raiseEpoch(from, to)
+  }
 }

@@ -318,6 +318,35 @@ export interface Store {
   currentEpoch(): Promise<number>
   /** Adds one to the fencing epoch atomically and answers the new value. */
   bumpEpoch(): Promise<number>
+  /**
+   * For a caller that took epoch `from` and found an agent at `above`, atomically: when no role change has bumped the
+   * counter since `from` (it is still `from`, or moved from it only by raises, and `from` is within that run), the
+   * counter is left when it is already at `above` or more and otherwise set to `above` + 1; answers the counter after
+   * and whether this call moved it. Undefined when a role change bumped it since `from`.
+   */
+  raiseEpoch(from: number, above: number): Promise<EpochRaise | undefined>
+}
+
+/** What raiseEpoch did: the counter after, and whether this call moved it. */
+export interface EpochRaise {
+  epoch: number
+  raised: boolean
+}
+
+/**
+ * raiseEpoch's rule, for both stores: `counter` is the fencing epoch and, when raises moved it since the last role
+ * change, the epoch that run of raises started from. Every epoch from there up to the counter was handed out by a
+ * raise (or was the counter when it started), never by a role change, so a caller holding one is not stale.
+ */
+export function epochRaise(
+  counter: { epoch: number; raised_from?: number | undefined },
+  from: number,
+  above: number,
+): EpochRaise | undefined {
+  const runFrom = counter.raised_from ?? counter.epoch
+  if (from < runFrom || from > counter.epoch) return undefined
+  if (counter.epoch >= above) return { epoch: counter.epoch, raised: false }
+  return { epoch: above + 1, raised: true }
 }
 
 /** Zero for every kind and state, to count into. */
