@@ -1,4 +1,5 @@
 import { Etcd3, type ICompare, type IKeyValue, type IOptions, type IRequestOp } from 'etcd3'
+import { EtcdBatches } from './etcd-batches.ts'
 import { toStoreError } from './etcd-errors.ts'
 
 /** How to reach the etcd cluster: VAULT_DR_STORE=etcd://host:port,... and the VAULT_DR_ETCD_* variables. */
@@ -65,6 +66,7 @@ const toKv = (kv: IKeyValue): Kv => ({
 export class EtcdKv {
   readonly #client: Etcd3
   readonly #timeoutMs: number
+  readonly #batches: EtcdBatches
 
   constructor(settings: EtcdSettings) {
     this.#timeoutMs = settings.callTimeoutMs
@@ -83,14 +85,20 @@ export class EtcdKv {
       }
     }
     this.#client = new Etcd3(options)
+    this.#batches = new EtcdBatches(this.#client.kv, toStoreError)
   }
 
+  /** One key, read with the others asked for in the same turn (EtcdBatches); alone with its own deadline. */
   async get(key: string, timeoutMs?: number): Promise<Kv | undefined> {
-    const options = timeoutMs === undefined ? undefined : { deadline: Date.now() + timeoutMs }
-    const res = await this.#client.kv.range({ key: bytes(key) }, options).catch((err: unknown) => {
-      throw toStoreError(err)
-    })
-    const kv = res.kvs[0]
+    let kv: IKeyValue | undefined
+    if (timeoutMs === undefined) kv = await this.#batches.read(key)
+    else {
+      const options = { deadline: Date.now() + timeoutMs }
+      const res = await this.#client.kv.range({ key: bytes(key) }, options).catch((err: unknown) => {
+        throw toStoreError(err)
+      })
+      kv = res.kvs[0]
+    }
     return kv === undefined ? undefined : toKv(kv)
   }
 
@@ -172,12 +180,12 @@ export class EtcdKv {
     return (await this.txnAt(compare, ops)) !== undefined
   }
 
-  /** As txn, answering the revision the writes were applied at (each key written has it as its modRevision). */
+  /**
+   * As txn, answering the revision the writes were applied at (each key written has it as its modRevision). Sent with
+   * the other transactions made in the same turn whose keys are apart from its own (EtcdBatches).
+   */
   async txnAt(compare: Compare[], ops: Op[]): Promise<number | undefined> {
-    const res = await this.#client.kv.txn({ compare, success: ops }).catch((err) => {
-      throw toStoreError(err)
-    })
-    return res.succeeded ? Number(res.header.revision) : undefined
+    return this.#batches.write(compare, ops)
   }
 
   close(): void {
