@@ -27,6 +27,7 @@ function sharedStore(pairs: string[]) {
   const store = {
     getMeta: async (k: string) => meta.get(k),
     setMeta: async (k: string, v: string) => void meta.set(k, v),
+    metaUnder: async (prefix: string) => new Map([...meta].filter(([k]) => k.startsWith(prefix))),
     listOperations: async (q: { cluster?: string; limit: number }) =>
       journal
         .filter((op) => q.cluster === undefined || op.clusters.includes(q.cluster))

@@ -4,6 +4,7 @@ import {
   type AutoFailoverStore,
   lastFailoverStart,
   readAutoFailover,
+  autoFailoverKey as settingKey,
   writeAutoFailover,
 } from '../pairs/pair-auto-failover.ts'
 import type { PairedSecondary } from '../store/store.ts'
@@ -13,7 +14,11 @@ import { durationMs } from './failovers.schemas.ts'
 import type { CreateFailoverBody } from './failovers-subject.ts'
 
 export interface AutoFailoverDeps {
-  store: AutoFailoverStore & { pairedSecondaries(): Promise<PairedSecondary[]>; currentEpoch(): Promise<number> }
+  store: AutoFailoverStore & {
+    pairedSecondaries(): Promise<PairedSecondary[]>
+    currentEpoch(): Promise<number>
+    metaUnder(prefix: string): Promise<Map<string, string>>
+  }
   planner: FailoverPlanner
   /** createFailover of the failovers service: the same guard and operation as POST /v1/failovers. */
   createFailover(
@@ -97,7 +102,10 @@ export function createAutoFailoverWatcher(deps: AutoFailoverDeps) {
 
   async function round(): Promise<AutoFailoverOutcome[]> {
     const outcomes: AutoFailoverOutcome[] = []
+    // The pairs whose setting was ever written, in one read: the others are off, and are not read one by one.
+    const set = await deps.store.metaUnder(settingKey(''))
     for (const pair of await deps.store.pairedSecondaries()) {
+      if (!set.has(settingKey(pair.secondary))) continue
       try {
         const outcome = await consider(pair)
         if (outcome !== undefined) outcomes.push(outcome)

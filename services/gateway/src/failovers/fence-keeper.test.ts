@@ -41,6 +41,9 @@ const statusOf = (seen: Seen) =>
     ...(seen.fenced === undefined ? {} : { fenced: seen.fenced === null ? null : agentFence(seen.fenced) }),
   }) as unknown as ClusterStatus
 
+const metaUnder = (meta: Map<string, string>) => async (prefix: string) =>
+  new Map([...meta].filter(([k]) => k.startsWith(prefix)))
+
 function setup(agents: Record<string, Seen | Error>, epoch = 7) {
   const meta = new Map<string, string>()
   const demoted: Array<[string, number]> = []
@@ -48,6 +51,7 @@ function setup(agents: Record<string, Seen | Error>, epoch = 7) {
     epoch,
     getMeta: async (k: string) => meta.get(k),
     setMeta: async (k: string, v: string) => void meta.set(k, v),
+    metaUnder: metaUnder(meta),
     listClusters: async () => Object.keys(agents).map(cluster),
     currentEpoch: async () => store.epoch,
     bumpEpoch: async () => ++store.epoch,
@@ -146,6 +150,7 @@ describe('the fence keeper', () => {
     const store = {
       getMeta: async (k: string) => meta.get(k),
       setMeta: async (k: string, v: string) => void meta.set(k, v),
+      metaUnder: metaUnder(meta),
       listClusters: async () => ['dc1', 'dc3'].map(cluster),
       currentEpoch: async () => 1,
       bumpEpoch: async () => 2,

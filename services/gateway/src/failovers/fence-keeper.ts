@@ -3,7 +3,7 @@ import type { AgentStatus, ClusterStatus } from '../agents/agent-types.ts'
 import { lastWalOf } from '../role-changes/cluster-roles.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { type EpochCounter, raiseEpochAbove } from './epoch-floor.ts'
-import { type FenceMeta, type FenceRecord, readFence, writeFence } from './fence-record.ts'
+import { type FenceMeta, type FenceRecord, readFences, writeFence } from './fence-record.ts'
 
 /** A status read of a fenced cluster's agent: its cluster, the highest epoch it has seen, and the fence it holds. */
 type FencedStatus = ClusterStatus & Partial<Pick<AgentStatus, 'epoch' | 'fenced'>>
@@ -135,10 +135,13 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
 
   async function round(): Promise<FenceOutcome[]> {
     const fenced: Array<[StoredCluster, FenceRecord]> = []
-    for (const cluster of await deps.store.listClusters()) {
-      const fence = await readFence(deps.store, cluster.name)
-      if (fence !== undefined && fence.demoted_at === null) fenced.push([cluster, fence])
-      else last.delete(cluster.name)
+    // The fences first, in one read: the clusters are listed only while one is still to enforce.
+    const pending = [...(await readFences(deps.store)).values()].filter((f) => f.demoted_at === null)
+    const clusters = pending.length === 0 ? [] : await deps.store.listClusters()
+    for (const name of last.keys()) if (!pending.some((f) => f.cluster === name)) last.delete(name)
+    for (const fence of pending) {
+      const cluster = clusters.find((c) => c.name === fence.cluster)
+      if (cluster !== undefined) fenced.push([cluster, fence])
     }
     // At once: an agent that does not answer must not hold up the fence of another that does.
     const outcomes = await Promise.all(fenced.map(([cluster, fence]) => enforce(cluster, fence)))

@@ -23,13 +23,27 @@ export const fenceKey = (cluster: string) => `fence/${cluster}`
 export interface FenceMeta {
   getMeta(key: string): Promise<string | undefined>
   setMeta(key: string, value: string): Promise<void>
+  metaUnder(prefix: string): Promise<Map<string, string>>
 }
 
-export async function readFence(store: FenceMeta, cluster: string): Promise<FenceRecord | undefined> {
-  const raw = await store.getMeta(fenceKey(cluster))
+const parseFence = (raw: string | undefined): FenceRecord | undefined => {
   if (raw === undefined || raw === '') return undefined
   const parsed = FenceRecord.safeParse(JSON.parse(raw))
   return parsed.success ? parsed.data : undefined
+}
+
+export async function readFence(store: FenceMeta, cluster: string): Promise<FenceRecord | undefined> {
+  return parseFence(await store.getMeta(fenceKey(cluster)))
+}
+
+/** Every fence recorded (a cleared one is none), by cluster, in one read. */
+export async function readFences(store: FenceMeta): Promise<Map<string, FenceRecord>> {
+  const fences = new Map<string, FenceRecord>()
+  for (const raw of (await store.metaUnder(fenceKey(''))).values()) {
+    const fence = parseFence(raw)
+    if (fence !== undefined) fences.set(fence.cluster, fence)
+  }
+  return fences
 }
 
 export function writeFence(store: FenceMeta, fence: FenceRecord): Promise<void> {

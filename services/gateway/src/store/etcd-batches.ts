@@ -4,6 +4,12 @@ import type { ICompare, IKeyValue, IRequestOp, KVClient } from 'etcd3'
 const MAX_PER_REQUEST = 64
 /** At most this many bytes of values written in one request (etcd refuses requests over 1.5 MiB by default). */
 const MAX_WRITE_BYTES = 1024 * 1024
+/**
+ * At most this many read requests, and as many write requests, on their way at once; what is asked meanwhile waits
+ * for one to come back and goes with the others then. Idle, a call goes at once; busy, calls gather into fewer
+ * requests instead of queueing as many of them in etcd.
+ */
+const MAX_IN_FLIGHT = 4
 
 /** A key range [start, end): a key alone is [key, key + "\0"). */
 type Interval = readonly [Buffer, Buffer]
@@ -34,9 +40,11 @@ const anyOverlap = (as: Interval[], bs: Interval[]) => as.some((a) => bs.some((b
 const buf = (b: Buffer | string | undefined) => (b === undefined ? undefined : Buffer.isBuffer(b) ? b : Buffer.from(b))
 
 /**
- * Sends the reads and the conditional writes that callers make in the same turn of the event loop as one request
- * each, instead of one per call: under load (tens of operations advancing at once) most of etcd's cost, in this
- * process and in the members, is per request, not per key.
+ * Sends the reads, and the conditional writes, that callers make in the same turn of the event loop, or while
+ * MAX_IN_FLIGHT requests of their kind are on their way, as one request each instead of one per call: under load
+ * (tens of operations advancing at once) most of etcd's cost, in this process and in the members, is per request,
+ * not per key (19,000 puts of 2.4 KB, 32 callers: 12.5 CPU s in three members and 4.4 in the client one per
+ * request, 2.8 and 0.8 eight per request).
  *
  * Reads go as one read-only transaction: every key read at one revision, later than the moment each caller asked.
  * Writes go as one transaction of nested transactions, each with its own comparisons, succeeding or not on its own.
@@ -49,6 +57,8 @@ export class EtcdBatches {
   #reads: PendingRead[] = []
   #writes: PendingWrite[] = []
   #scheduled = false
+  #readsInFlight = 0
+  #writesInFlight = 0
 
   constructor(kv: KVClient, toError: (err: unknown) => unknown) {
     this.#kv = kv
@@ -90,13 +100,30 @@ export class EtcdBatches {
     this.#scheduled = true
     setImmediate(() => {
       this.#scheduled = false
-      const reads = this.#reads
-      const writes = this.#writes
-      this.#reads = []
-      this.#writes = []
-      for (let i = 0; i < reads.length; i += MAX_PER_REQUEST) void this.#sendReads(reads.slice(i, i + MAX_PER_REQUEST))
-      for (const batch of writeBatches(writes)) void this.#sendWrites(batch)
+      this.#flush()
     })
+  }
+
+  #flush() {
+    while (this.#reads.length > 0 && this.#readsInFlight < MAX_IN_FLIGHT) {
+      this.#readsInFlight++
+      void this.#sendReads(this.#reads.splice(0, MAX_PER_REQUEST)).finally(() => {
+        this.#readsInFlight--
+        this.#schedule()
+      })
+    }
+    if (this.#writes.length === 0 || this.#writesInFlight >= MAX_IN_FLIGHT) return
+    const batches = writeBatches(this.#writes)
+    const sent = batches.slice(0, MAX_IN_FLIGHT - this.#writesInFlight)
+    // Those left wait, in order, ahead of the writes asked for meanwhile.
+    this.#writes = batches.slice(sent.length).flat()
+    for (const batch of sent) {
+      this.#writesInFlight++
+      void this.#sendWrites(batch).finally(() => {
+        this.#writesInFlight--
+        this.#schedule()
+      })
+    }
   }
 
   async #sendReads(batch: PendingRead[]) {

@@ -172,6 +172,13 @@ export class EtcdStore implements Store {
     return (await this.#kv.get(this.#keys.meta(key)))?.value.toString('utf8')
   }
 
+  async metaUnder(prefix: string) {
+    const strip = this.#keys.meta('').length
+    const kvs = await this.#kv.list(this.#keys.meta(prefix))
+    // Meta keys are one encoded segment (EtcdKeys.meta): a prefix of the key encodes as a prefix of the segment.
+    return new Map(kvs.map((kv) => [decodeURIComponent(kv.key.slice(strip)), kv.value.toString('utf8')]))
+  }
+
   async setMeta(key: string, value: string) {
     await this.#kv.txn([], [put(this.#keys.meta(key), value)])
   }

@@ -84,6 +84,15 @@ export class SqliteStore implements Store {
     return row === undefined ? undefined : String(row.value)
   }
 
+  async metaUnder(prefix: string) {
+    const rows = this.#db.all(
+      'SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key',
+      prefix.length,
+      prefix,
+    )
+    return new Map(rows.map((row) => [String(row.key), String(row.value)]))
+  }
+
   async setMeta(key: string, value: string) {
     this.#db.run(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',

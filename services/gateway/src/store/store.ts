@@ -208,6 +208,8 @@ export interface Store {
 
   getMeta(key: string): Promise<string | undefined>
   setMeta(key: string, value: string): Promise<void>
+  /** Every meta entry whose key starts with `prefix`, by key, in one read: what a round over all clusters needs. */
+  metaUnder(prefix: string): Promise<Map<string, string>>
 
   /** Registers or replaces a cluster; a role change is refused while an unfinished handshake or operation holds it. */
   upsertCluster(cluster: StoredCluster): Promise<UpsertOutcome>

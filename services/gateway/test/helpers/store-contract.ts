@@ -76,6 +76,20 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       expect(await another().getMeta('k')).toBe('v2')
     })
 
+    it('reads every meta entry under a prefix at once, and only those', async () => {
+      await store.setMeta('fence/dc1', 'a')
+      await store.setMeta('fence/dc2', '')
+      await store.setMeta('fenced', 'not under fence/')
+      await store.setMeta('auto-failover/dc1', 'b')
+      expect(await another().metaUnder('fence/')).toEqual(
+        new Map([
+          ['fence/dc1', 'a'],
+          ['fence/dc2', ''],
+        ]),
+      )
+      expect(await store.metaUnder('nothing/')).toEqual(new Map())
+    })
+
     it('writes concurrent transitions each on its own: one failing write leaves the others', async () => {
       const a = await store.createHandshake(record({ secondary: 'dc2' }))
       const b = await store.createHandshake(record({ secondary: 'dc3', secondary_id: 'dc3' }))
