@@ -37,6 +37,9 @@ const intervalOf = (key: Buffer, rangeEnd?: Buffer): Interval =>
   rangeEnd === undefined || rangeEnd.length === 0 ? point(key) : [key, rangeEnd]
 const overlaps = (a: Interval, b: Interval) => Buffer.compare(a[0], b[1]) < 0 && Buffer.compare(b[0], a[1]) < 0
 const anyOverlap = (as: Interval[], bs: Interval[]) => as.some((a) => bs.some((b) => overlaps(a, b)))
+/** The two calls batches are made of. */
+export type BatchedKv = Pick<KVClient, 'range' | 'txn'>
+
 const buf = (b: Buffer | string | undefined) => (b === undefined ? undefined : Buffer.isBuffer(b) ? b : Buffer.from(b))
 
 /**
@@ -52,7 +55,7 @@ const buf = (b: Buffer | string | undefined) => (b === undefined ? undefined : B
  * apart share a request: none writes a key another compares or writes. Each then commits exactly as it would alone.
  */
 export class EtcdBatches {
-  readonly #kv: KVClient
+  readonly #kv: BatchedKv
   readonly #toError: (err: unknown) => unknown
   #reads: PendingRead[] = []
   #writes: PendingWrite[] = []
@@ -60,7 +63,7 @@ export class EtcdBatches {
   #readsInFlight = 0
   #writesInFlight = 0
 
-  constructor(kv: KVClient, toError: (err: unknown) => unknown) {
+  constructor(kv: BatchedKv, toError: (err: unknown) => unknown) {
     this.#kv = kv
     this.#toError = toError
   }
