@@ -4,6 +4,13 @@ import { clusterIdOf, drMode } from './cluster-roles.ts'
 import { iso, type LegKey, type RoleChangeContext } from './role-change-context.ts'
 
 /**
+ * The longest the promote waits for the old primary's status: this operation demoted it, or the failover's preflight
+ * judged its site lost. A site cut off by a black hole (packets dropped, not refused) would otherwise hold the promote
+ * for the agent timeout and its retries (45 s with the defaults); no answer in time is read as none, as a refusal is.
+ */
+export const OLD_PRIMARY_LOOK_MS = 3_000
+
+/**
  * Promotes the caught-up secondary with the DR operation token, once the old primary is seen still demoted (never two
  * primaries). promote_sent_at is written before the call: a resumed run that finds `to` a primary of the same
  * replication set knows the promote was its own.
@@ -17,7 +24,7 @@ export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): P
     ctx.recentStatus(leg.to, signal),
     ctx
       .client(leg.from)
-      .status(signal)
+      .status(AbortSignal.any([signal, AbortSignal.timeout(OLD_PRIMARY_LOOK_MS)]))
       .catch(() => undefined),
   ])
   const sameSet = clusterIdOf(target) === leg.replication_cluster_id
