@@ -156,9 +156,11 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
       service: started[agentSpecs.length + i] as ChildService,
       api: slot.client.api,
     }))
-    // A restarted gateway replaces its entry: the one running at the end is stopped.
+    // A restarted gateway, or an agent a test started again in its place, replaces its entry: the one running at the
+    // end is stopped.
     closers.push(async () => {
       for (const g of gateways) await g.service.stop('SIGKILL')
+      for (const a of Object.values(agents)) await a.stop('SIGKILL')
     })
     const client = (gatewaySlots[0] as (typeof gatewaySlots)[number]).client
     const stack: SwitchStack = {
