@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { type ChildService, startChildService } from '../helpers/child-service.ts'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
 import { startVaultGate, type VaultGate } from '../helpers/vault-gate.ts'
 import { clusterOf, kvWrite, type SwitchStack, startSwitchStack, until, waitForOperation } from './switchover-stack.ts'
@@ -25,27 +24,6 @@ afterEach(async () => {
   await stack?.close()
 })
 afterAll(() => expectNoSecretsInLogs(secrets))
-
-/** dc1's agent started again as the stack started it (same port, token files and state), with `env` added. */
-async function restartDc1Agent(s: SwitchStack, env: Record<string, string>): Promise<ChildService> {
-  const old = s.agents.dc1 as ChildService
-  await old.stop('SIGTERM')
-  const agent = await startChildService(
-    'primary-agent',
-    {
-      VAULT_ADDR: clusterOf(s, 'dc1').apiUrl,
-      VAULT_TOKEN_FILE: join(s.dir, 'dc1-vault-token'),
-      VAULT_DR_API_TOKEN_FILE: join(s.dir, 'dc1-api-token'),
-      VAULT_DR_AGENT_STATE_DIR: join(s.dir, 'dc1-agent-state'),
-      VAULT_DR_STATUS_CACHE_MS: '100',
-      VAULT_DR_PROBE_TIMEOUT_MS: '2000',
-      ...env,
-    },
-    { port: Number(new URL(old.url).port) },
-  )
-  s.agents.dc1 = agent
-  return agent
-}
 
 /** Site-local writers on dc1: every accepted write with when it was sent (performance.now()). */
 function siteWriters(s: SwitchStack, writers = 3) {
@@ -73,7 +51,7 @@ describe('a partition isolating the primary site, its agent fencing on isolation
     const s = stack
     secrets.push(...s.secrets)
     const dc1 = clusterOf(s, 'dc1')
-    const agent = await restartDc1Agent(s, { VAULT_DR_FENCE_ON_ISOLATION: ISOLATION })
+    const agent = await s.restartAgent('dc1', { env: { VAULT_DR_FENCE_ON_ISOLATION: ISOLATION }, signal: 'SIGTERM' })
     // The gateway reaches dc1's agent through a gate: holding it cuts the gateway off from the primary's site.
     gate = await startVaultGate(agent.url)
     const agentToken = await readFile(join(s.dir, 'dc1-api-token'), 'utf8')

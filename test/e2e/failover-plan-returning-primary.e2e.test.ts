@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { type ChildService, startChildService } from '../helpers/child-service.ts'
+import type { ChildService } from '../helpers/child-service.ts'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
 import { clusterOf, kvWrite, type SwitchStack, startSwitchStack, until, waitForOperation } from './switchover-stack.ts'
 
@@ -74,28 +74,6 @@ async function agentStatus(s: SwitchStack, name: string, url: string) {
 async function rejoin(s: SwitchStack): Promise<undefined> {
   await clusterOf(s, 'dc1').faults.rejoin()
   return undefined
-}
-
-/** dc1's agent started again as the stack started it (same port, token files and state), with `env` added. */
-async function restartAgent(s: SwitchStack, env: Record<string, string> = {}): Promise<ChildService> {
-  const dc1 = clusterOf(s, 'dc1')
-  const old = s.agents.dc1 as ChildService
-  await old.stop('SIGKILL')
-  const agent = await startChildService(
-    'primary-agent',
-    {
-      VAULT_ADDR: dc1.apiUrl,
-      VAULT_TOKEN_FILE: join(s.dir, 'dc1-vault-token'),
-      VAULT_DR_API_TOKEN_FILE: join(s.dir, 'dc1-api-token'),
-      VAULT_DR_AGENT_STATE_DIR: join(s.dir, 'dc1-agent-state'),
-      VAULT_DR_STATUS_CACHE_MS: '100',
-      VAULT_DR_PROBE_TIMEOUT_MS: '2000',
-      ...env,
-    },
-    { port: Number(new URL(old.url).port) },
-  )
-  s.agents.dc1 = agent
-  return agent
 }
 
 /** dc1's site lost (and its agent with it when `agentToo`), and a failover to dc2 by the gateway, the loss allowed. */
@@ -169,7 +147,7 @@ describe("an old primary's site returning after a failover, writes sampled from 
     secrets.push(...s.secrets)
     await failOver(s, true)
     await seenAway(s)
-    const agent = await restartAgent(s)
+    const agent = await s.restartAgent('dc1')
     await until(
       'dc1 agent to hold the fence',
       15_000,
@@ -193,7 +171,7 @@ describe("an old primary's site returning after a failover, writes sampled from 
       async () => {
         await clusterOf(s, 'dc1').faults.rejoin()
         const vaultBack = performance.now()
-        await restartAgent(s)
+        await s.restartAgent('dc1')
         agentAfterMs = Math.round(performance.now() - vaultBack)
         return vaultBack
       },
@@ -215,7 +193,7 @@ describe("an old primary's site returning after a failover, writes sampled from 
     await failOver(s, true)
     // The gateway cannot reach the old site: here, it is stopped before dc1's agent runs again.
     await s.gateway.stop('SIGKILL')
-    const agent = await restartAgent(s, { VAULT_DR_FENCE_ON_ISOLATION: '10s' })
+    const agent = await s.restartAgent('dc1', { env: { VAULT_DR_FENCE_ON_ISOLATION: '10s' } })
     // Past the duration as its agent counts it (from its first check), neither its Vault nor any request reaching
     // it: nothing asks it anything meanwhile; it says so in its log.
     const armedAt = Date.now()

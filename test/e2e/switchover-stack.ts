@@ -59,6 +59,9 @@ export interface SwitchStack {
   simEvents: string[]
   secrets: string[]
   restartGateway(signal?: NodeJS.Signals, index?: number): Promise<void>
+  /** Stops a cluster's agent (SIGKILL by default) and starts it again as the stack did (same port, token files and
+   * state), with `env` added; it replaces `agents[name]`. */
+  restartAgent(name: string, opts?: { env?: Record<string, string>; signal?: NodeJS.Signals }): Promise<ChildService>
   close(): Promise<void>
 }
 
@@ -183,6 +186,15 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
         await running.service.stop(signal)
         running.service = await startChildService('gateway', slot.env, slot.at)
         if (index === 0) stack.gateway = running.service
+      },
+      async restartAgent(name, { env = {}, signal = 'SIGKILL' } = {}) {
+        const spec = agentSpecs.find((a) => a.name === name)
+        const running = agents[name]
+        if (spec === undefined || running === undefined) throw new Error(`the stack has no agent for ${name}`)
+        await running.stop(signal)
+        const agent = await startChildService(spec.service, { ...spec.env, ...env }, spec.at)
+        agents[name] = agent
+        return agent
       },
       close,
     }
