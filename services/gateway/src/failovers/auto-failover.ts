@@ -1,9 +1,10 @@
 import { isCodedError } from '@vault-dr/core'
 import type { FastifyBaseLogger } from 'fastify'
 import {
+  type AutoFailoverSetting,
   type AutoFailoverStore,
   lastFailoverStart,
-  readAutoFailover,
+  parseAutoFailover,
   autoFailoverKey as settingKey,
   writeAutoFailover,
 } from '../pairs/pair-auto-failover.ts'
@@ -67,8 +68,10 @@ export function createAutoFailoverWatcher(deps: AutoFailoverDeps) {
     }
   }
 
-  async function consider(pair: PairedSecondary): Promise<AutoFailoverOutcome | undefined> {
-    const setting = await readAutoFailover(deps.store, pair.secondary)
+  async function consider(
+    pair: PairedSecondary,
+    setting: AutoFailoverSetting,
+  ): Promise<AutoFailoverOutcome | undefined> {
     if (!setting.enabled) return undefined
     const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(30_000)])
     const body: CreateFailoverBody = { to: pair.secondary, down_for: setting.down_for, allow_data_loss: false }
@@ -105,9 +108,10 @@ export function createAutoFailoverWatcher(deps: AutoFailoverDeps) {
     // The pairs whose setting was ever written, in one read: the others are off, and are not read one by one.
     const set = await deps.store.metaUnder(settingKey(''))
     for (const pair of await deps.store.pairedSecondaries()) {
-      if (!set.has(settingKey(pair.secondary))) continue
+      const raw = set.get(settingKey(pair.secondary))
+      if (raw === undefined) continue
       try {
-        const outcome = await consider(pair)
+        const outcome = await consider(pair, parseAutoFailover(raw))
         if (outcome !== undefined) outcomes.push(outcome)
       } catch (err) {
         const code = isCodedError(err) ? err.code : 'GATEWAY_ERR_INTERNAL'

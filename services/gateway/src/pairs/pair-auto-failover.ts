@@ -39,7 +39,11 @@ export interface AutoFailoverStore {
 
 /** The pair's setting; off (with the default down_for) when none was ever set. */
 export async function readAutoFailover(store: AutoFailoverStore, secondary: string): Promise<AutoFailoverSetting> {
-  const raw = await store.getMeta(autoFailoverKey(secondary))
+  return parseAutoFailover(await store.getMeta(autoFailoverKey(secondary)))
+}
+
+/** A setting as the store keeps it (undefined or empty: never set, so off). */
+export function parseAutoFailover(raw: string | undefined): AutoFailoverSetting {
   const parsed = raw === undefined || raw === '' ? undefined : StoredSetting.safeParse(JSON.parse(raw))
   if (parsed?.success) return parsed.data
   return { enabled: false, down_for: '60s', last_fired_at: null, updated_at: new Date(0).toISOString() }

@@ -517,7 +517,7 @@ export class EtcdStore implements Store {
     return this.#operations.bumpEpoch()
   }
 
-  async raiseEpoch(from: number, to: number) {
-    return this.#operations.raiseEpoch(from, to)
+  async raiseEpoch(from: number, above: number) {
+    return this.#operations.raiseEpoch(from, above)
   }
 }

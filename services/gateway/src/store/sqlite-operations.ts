@@ -1,5 +1,5 @@
 import type { SqliteDb } from './sqlite-db.ts'
-import { CLAIMABLE, UNFINISHED } from './sqlite-schema.ts'
+import { CLAIMABLE, META_UPSERT, UNFINISHED } from './sqlite-schema.ts'
 import {
   type ClusterHolder,
   type CreateOperationOutcome,
@@ -333,10 +333,8 @@ export class SqliteOperations {
         above,
       )
       if (raise?.raised) {
-        const upsert =
-          'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'
-        this.#db.run(upsert, 'fencing_epoch', String(raise.epoch))
-        this.#db.run(upsert, 'fencing_epoch_raised_from', String(raisedFrom ?? epoch))
+        this.#db.run(META_UPSERT, 'fencing_epoch', String(raise.epoch))
+        this.#db.run(META_UPSERT, 'fencing_epoch_raised_from', String(raisedFrom ?? epoch))
       }
       return raise
     })

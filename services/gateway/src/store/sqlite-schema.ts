@@ -4,6 +4,9 @@ import type { HandshakeEvent, HandshakeRecord, NewEvent, StoredCluster } from '.
 export const SCHEMA_VERSION = 7
 
 /** SQL condition: the handshake (or operation) is pending or running. */
+/** Sets a meta key to a value (the two parameters, in that order), whether it exists or not. */
+export const META_UPSERT =
+  'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'
 export const UNFINISHED = "state IN ('pending', 'running')"
 
 /**

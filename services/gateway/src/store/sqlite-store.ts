@@ -20,6 +20,7 @@ import {
   handshakeFromRow,
   insertEvent,
   insertHandshake,
+  META_UPSERT,
   patchColumns,
   SCHEMA,
   SCHEMA_VERSION,
@@ -94,11 +95,7 @@ export class SqliteStore implements Store {
   }
 
   async setMeta(key: string, value: string) {
-    this.#db.run(
-      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      key,
-      value,
-    )
+    this.#db.run(META_UPSERT, key, value)
   }
 
   async upsertCluster(c: StoredCluster) {
@@ -369,7 +366,7 @@ export class SqliteStore implements Store {
     return this.#operations.bumpEpoch()
   }
 
-  async raiseEpoch(from: number, to: number) {
-    return this.#operations.raiseEpoch(from, to)
+  async raiseEpoch(from: number, above: number) {
+    return this.#operations.raiseEpoch(from, above)
   }
 }
