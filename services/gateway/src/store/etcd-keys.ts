@@ -88,10 +88,6 @@ export class EtcdKeys {
   byStateEntry(h: Pick<HandshakeRecord, 'id' | 'state' | 'created_at'>) {
     return `${this.byState(h.state)}${seg(h.created_at)}/${seg(h.id)}`
   }
-  /** Where keys of a state's folder created at one moment start. */
-  byStateAt(state: HandshakeState, createdAt: string) {
-    return `${this.byState(state)}${seg(createdAt)}/`
-  }
   /** Handshakes with revoke_pending set: one key each under this folder. */
   revokePending() {
     return `${this.#prefix}revoke-pending/`

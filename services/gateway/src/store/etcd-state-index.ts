@@ -1,6 +1,7 @@
 import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
 import type { EtcdKeys } from './etcd-keys.ts'
 import { type EtcdKv, type Kv, put, unchanged } from './etcd-kv.ts'
+import { newestEntries } from './etcd-newest.ts'
 import type { HandshakeRecord } from './store.ts'
 
 const STATES: HandshakeState[] = ['pending', 'running', 'succeeded', 'failed', 'cancelled']
@@ -50,30 +51,19 @@ export class EtcdStateIndex {
   }
 
   /**
-   * The ids of the newest `limit` handshakes (of one state, or of all), ordered as the SQLite store orders them
-   * (created_at, then creation), with the revision they were read at. Each state's folder gives its newest `limit`
-   * keys; those created at the same moment as the last one kept are all read, since key order breaks that tie by id.
+   * The ids of the newest `limit` handshakes (of one state, or of all), newest as the SQLite store orders them
+   * (created_at, then creation), with the revision they were read at: more than `limit` when the last ones were
+   * created at the same moment (newestEntries), the caller orders and cuts.
    */
   async newest(state: HandshakeState | undefined, limit: number): Promise<{ revision: number; ids: string[] }> {
     await this.ready()
     const states = state === undefined ? STATES : [state]
-    const first = await this.#kv.newestUnder(
+    const { revision, kvs } = await newestEntries(
+      this.#kv,
       states.map((s) => this.#keys.byState(s)),
       limit,
     )
-    const entries = first.kvs.flatMap((kvs, i) => kvs.map((kv) => ({ state: states[i] as HandshakeState, kv })))
-    const createdAt = (kv: Kv, s: HandshakeState) =>
-      decodeURIComponent(kv.key.slice(this.#keys.byState(s).length).split('/')[0] ?? '')
-    const sorted = entries.map((e) => ({ ...e, at: createdAt(e.kv, e.state) })).sort((a, b) => b.at.localeCompare(a.at))
-    const boundary = sorted[limit - 1]?.at
-    if (boundary === undefined) return { revision: first.revision, ids: sorted.map((e) => e.kv.value.toString()) }
-    const kept = sorted.filter((e) => e.at > boundary).map((e) => e.kv.value.toString())
-    const tied = await this.#kv.newestUnder(
-      states.map((s) => this.#keys.byStateAt(s, boundary)),
-      0,
-      first.revision,
-    )
-    return { revision: first.revision, ids: [...kept, ...tied.kvs.flat().map((kv) => kv.value.toString())] }
+    return { revision, ids: kvs.map((kv) => kv.value.toString()) }
   }
 
   async counts(): Promise<Record<HandshakeState, number>> {
