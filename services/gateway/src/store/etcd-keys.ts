@@ -1,5 +1,5 @@
 import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
-import type { HandshakeRecord } from './store.ts'
+import type { HandshakeRecord, OperationKindName, OperationRecord, OperationState } from './store.ts'
 
 /** One path segment: a name may hold "/" or any other byte, its key stays unambiguous. */
 const seg = (name: string) => encodeURIComponent(name)
@@ -112,6 +112,23 @@ export class EtcdKeys {
   }
   unfinishedOperation(id: string) {
     return `${this.unfinishedOperations()}${seg(id)}`
+  }
+  /** Operations of one kind in one state, one key each, `<created_at>/<id>` under this folder: newest last in key order. */
+  operationsByState(state: OperationState, kind: OperationKindName) {
+    return `${this.#prefix}operations-by-state/${state}/${kind}/`
+  }
+  /** An operation's key in its state's folder: moved by the transaction that changes its state. */
+  operationByStateEntry(op: Pick<OperationRecord, 'id' | 'kind' | 'state' | 'created_at'>) {
+    return `${this.operationsByState(op.state, op.kind)}${seg(op.created_at)}/${seg(op.id)}`
+  }
+  /** Operations of one kind that touch a cluster, one key each, `<created_at>/<id>` under this folder. */
+  operationsOfCluster(cluster: string, kind: OperationKindName) {
+    return `${this.#prefix}operations-by-cluster/${seg(cluster)}/${kind}/`
+  }
+  /** An operation's keys in the folders of its clusters, one per cluster: written once, never moved. */
+  operationOfClusterEntries(op: Pick<OperationRecord, 'id' | 'kind' | 'clusters' | 'created_at'>): string[] {
+    const name = `${seg(op.created_at)}/${seg(op.id)}`
+    return [...new Set(op.clusters)].map((cluster) => `${this.operationsOfCluster(cluster, op.kind)}${name}`)
   }
   /** The unfinished operation that holds a cluster (one at most): {kind, id} as value. */
   clusterLock(name: string) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { clusterHolder, type LockValue, unheld } from './etcd-holders.ts'
 import type { EtcdKeys } from './etcd-keys.ts'
 import { absent, type Compare, del, type EtcdKv, type Kv, type Op, put, unchanged } from './etcd-kv.ts'
+import { EtcdOperationIndex } from './etcd-operation-index.ts'
 import {
   type CreateOperationOutcome,
   type EpochRaise,
@@ -13,7 +14,6 @@ import {
   type OperationQuery,
   type OperationRecord,
   unfinishedState,
-  zeroOperationCounts,
 } from './store.ts'
 
 /** An operation as stored: the record, its lease, and the id of the write that made this version (as HandshakeDoc). */
@@ -41,32 +41,39 @@ function claimable(doc: OperationDoc, owner: string, now: number, ownName?: stri
   return ownName !== undefined && (held === ownName || held.startsWith(`${ownName}/`))
 }
 
+/** Newest first, like the SQLite store's `ORDER BY created_at DESC, rowid DESC` (the creating revision as rowid). */
 const newestFirst = (a: Read, b: Read) =>
   b.doc.created_at.localeCompare(a.doc.created_at) || b.kv.createRevision - a.kv.createRevision
+
+/** The operation as read answers the query (whichever index key named it). */
+const answers = (doc: OperationDoc, { kind, state, cluster }: OperationQuery) =>
+  (kind === undefined || doc.kind === kind) &&
+  (state === undefined || doc.state === state) &&
+  (cluster === undefined || doc.clusters.includes(cluster))
 
 /**
  * The operation journal in etcd. Each operation is one key; every unfinished operation holds one lock key per cluster
  * (`locks/cluster/<name>`), created in the transaction that creates it only if that key is absent and no unfinished
  * handshake's index key names the cluster, and deleted in the transaction that finishes it, as is its
  * `unfinished/operation/<id>` key, which resuming reads. Writes compare the
- * operation key's revision as read, so a fenced write commits only while its owner still holds the lease.
+ * operation key's revision as read, so a fenced write commits only while its owner still holds the lease. Listing
+ * and counting go through index keys (EtcdOperationIndex), written in the transactions that create an operation
+ * and change its state.
  */
 export class EtcdOperations {
   readonly #kv: EtcdKv
   readonly #keys: EtcdKeys
+  readonly #index: EtcdOperationIndex
 
   constructor(kv: EtcdKv, keys: EtcdKeys) {
     this.#kv = kv
     this.#keys = keys
+    this.#index = new EtcdOperationIndex(kv, keys)
   }
 
   async #read(id: string): Promise<Read | undefined> {
     const kv = await this.#kv.get(this.#keys.operation(id))
     return kv === undefined ? undefined : { kv, doc: parse(kv) }
-  }
-
-  async #all(): Promise<Read[]> {
-    return (await this.#kv.list(this.#keys.operations())).map((kv) => ({ kv, doc: parse(kv) }))
   }
 
   #eventOp(id: string, at: string, event: NewOperationEvent): Op {
@@ -90,6 +97,7 @@ export class EtcdOperations {
     ]
     const ops: Op[] = [
       put(keys.operation(op.id), JSON.stringify(doc)),
+      ...this.#index.written(record),
       ...(idempotency === undefined ? [] : [put(idempotency, op.id)]),
       ...(locking ? clusters.map((c) => put(keys.clusterLock(c), JSON.stringify(lock))) : []),
       ...(locking ? [put(keys.unfinishedOperation(op.id), op.id)] : []),
@@ -126,16 +134,20 @@ export class EtcdOperations {
     return read === undefined ? undefined : toRecord(read.doc)
   }
 
-  async list({ kind, state, cluster, limit }: OperationQuery): Promise<OperationRecord[]> {
-    return (await this.#all())
-      .filter(
-        ({ doc }) =>
-          (kind === undefined || doc.kind === kind) &&
-          (state === undefined || doc.state === state) &&
-          (cluster === undefined || doc.clusters.includes(cluster)),
-      )
+  async list(query: OperationQuery): Promise<OperationRecord[]> {
+    if (query.limit < 1) return []
+    // The operations the index keys name, read at the revision of those keys; only those that answer the query kept.
+    const { revision, ids } = await this.#index.candidates(query)
+    const kvs = await this.#kv.getMany(
+      ids.map((id) => this.#keys.operation(id)),
+      revision,
+    )
+    return kvs
+      .filter((kv): kv is Kv => kv !== undefined)
+      .map((kv) => ({ kv, doc: parse(kv) }))
+      .filter(({ doc }) => answers(doc, query))
       .sort(newestFirst)
-      .slice(0, limit)
+      .slice(0, query.limit)
       .map((r) => toRecord(r.doc))
   }
 
@@ -155,7 +167,7 @@ export class EtcdOperations {
       if (!unfinishedState(doc.state) && unfinishedState(next.state)) {
         throw new Error(`operation ${id} has finished already`)
       }
-      const ops: Op[] = [put(keys.operation(id), JSON.stringify(next))]
+      const ops: Op[] = [put(keys.operation(id), JSON.stringify(next)), ...this.#index.moved(doc, next)]
       if (unfinishedState(doc.state) && !unfinishedState(next.state)) {
         for (const cluster of new Set(doc.clusters)) ops.push(del(keys.clusterLock(cluster)))
         ops.push(del(keys.unfinishedOperation(id)))
@@ -236,12 +248,7 @@ export class EtcdOperations {
   }
 
   async count() {
-    const counts = zeroOperationCounts()
-    for (const { doc } of await this.#all()) {
-      const ofKind = counts[doc.kind]
-      if (ofKind !== undefined) ofKind[doc.state] += 1
-    }
-    return counts
+    return this.#index.counts()
   }
 
   async currentEpoch(): Promise<number> {

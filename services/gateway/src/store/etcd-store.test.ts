@@ -82,7 +82,7 @@ describe('EtcdStore', () => {
 })
 
 describe('EtcdStore operation keys', () => {
-  it('holds a lock key per cluster and an unfinished key while the operation is unfinished, none once it finished', async () => {
+  it('holds a lock key per cluster and an unfinished key while the operation is unfinished, none once it finished, and its index keys', async () => {
     const prefix = etcd.cluster.freshPrefix()
     const store = new EtcdStore(settings(prefix))
     try {
@@ -108,9 +108,21 @@ describe('EtcdStore operation keys', () => {
         `${prefix}locks/cluster/dc1=${lock}\n${prefix}locks/cluster/dc2=${lock}`,
       )
       expect(await everything(`${prefix}unfinished/operation/`)).toBe(`${prefix}unfinished/operation/op-1=op-1`)
+      // One key in its state's folder, one in each of its clusters' folders.
+      const at = encodeURIComponent(AT)
+      expect(await everything(`${prefix}operations-by-state/`)).toBe(
+        `${prefix}operations-by-state/pending/drill/${at}/op-1=op-1`,
+      )
+      const byCluster = `${prefix}operations-by-cluster/dc1/drill/${at}/op-1=op-1\n${prefix}operations-by-cluster/dc2/drill/${at}/op-1=op-1`
+      expect(await everything(`${prefix}operations-by-cluster/`)).toBe(byCluster)
       await store.updateOperation('op-1', { state: 'succeeded', finished_at: AT }, AT)
       expect(await everything(`${prefix}locks/`)).toBe('')
       expect(await everything(`${prefix}unfinished/`)).toBe('')
+      // The state key moved with the state; the cluster keys stay.
+      expect(await everything(`${prefix}operations-by-state/`)).toBe(
+        `${prefix}operations-by-state/succeeded/drill/${at}/op-1=op-1`,
+      )
+      expect(await everything(`${prefix}operations-by-cluster/`)).toBe(byCluster)
     } finally {
       await store.close()
     }

@@ -174,6 +174,57 @@ function operationsContract(name: string, open: () => { store: Store; another: (
       expect(await store.listOperations({ kind: 'failover', limit: 10 })).toEqual([])
     })
 
+    it('lists and counts operations created at the same moment in creation order, whatever their ids', async () => {
+      const [t1, t2] = ['2026-02-01T00:00:01.000Z', '2026-02-01T00:00:02.000Z']
+      // Ids descending while creation ascends: key order (by id) is the reverse of creation order among ties.
+      const at = (id: string, created_at: string, over: Partial<OperationRecord>) =>
+        operation({ id, created_at, updated_at: created_at, ...over })
+      const o1 = at('op-9', t1, { kind: 'failover', state: 'succeeded', clusters: ['dc1'] })
+      const o2 = at('op-8', t2, { state: 'failed', clusters: ['dc1', 'dc2'] })
+      const o3 = at('op-7', t2, { kind: 'failover', state: 'succeeded', clusters: ['dc2'] })
+      const o4 = at('op-6', t2, { kind: 'failover', clusters: ['dc1'] })
+      const o5 = at('op-5', t2, { kind: 'drill', clusters: ['dc3'] })
+      const o6 = at('op-4', t1, { kind: 'rejoin', clusters: ['dc4'] })
+      const o7 = at('op-3', t2, { kind: 'failover', state: 'succeeded', clusters: ['dc1', 'dc1'] })
+      // Read once first: what follows is found through what the writes keep, not through a first reading of them all.
+      expect(await store.listOperations({ limit: 10 })).toEqual([])
+      for (const op of [o1, o2, o3, o4, o5, o6]) expect((await store.createOperation(op)).kind).toBe('created')
+      await store.updateOperation(o4.id, { state: 'cancelled', finished_at: AT }, AT)
+      await store.updateOperation(o6.id, { state: 'running' }, AT)
+      expect((await store.createOperation(o7)).kind).toBe('created')
+
+      const list = async (query: Omit<Parameters<Store['listOperations']>[0], 'limit'>, limit: number) =>
+        (await another().listOperations({ ...query, limit })).map((o) => o.id)
+      expect(await list({}, 10)).toEqual([o7.id, o5.id, o4.id, o3.id, o2.id, o6.id, o1.id])
+      expect(await list({}, 1)).toEqual([o7.id])
+      expect(await list({}, 3)).toEqual([o7.id, o5.id, o4.id])
+      expect(await list({}, 6)).toEqual([o7.id, o5.id, o4.id, o3.id, o2.id, o6.id])
+      expect(await list({ kind: 'failover', cluster: 'dc1' }, 1)).toEqual([o7.id])
+      expect(await list({ kind: 'failover', cluster: 'dc1' }, 10)).toEqual([o7.id, o4.id, o1.id])
+      expect(await list({ cluster: 'dc1' }, 2)).toEqual([o7.id, o4.id])
+      expect(await list({ cluster: 'dc1' }, 10)).toEqual([o7.id, o4.id, o2.id, o1.id])
+      expect(await list({ cluster: 'dc1', state: 'succeeded' }, 1)).toEqual([o7.id])
+      expect(await list({ cluster: 'dc1', state: 'succeeded' }, 10)).toEqual([o7.id, o1.id])
+      expect(await list({ cluster: 'dc2' }, 10)).toEqual([o3.id, o2.id])
+      expect(await list({ kind: 'failover', cluster: 'dc2', state: 'failed' }, 10)).toEqual([])
+      expect(await list({ kind: 'failover' }, 2)).toEqual([o7.id, o4.id])
+      expect(await list({ kind: 'failover', state: 'succeeded' }, 2)).toEqual([o7.id, o3.id])
+      expect(await list({ state: 'succeeded' }, 1)).toEqual([o7.id])
+      expect(await list({ state: 'running' }, 10)).toEqual([o6.id])
+      expect(await list({ state: 'pending' }, 10)).toEqual([o5.id])
+      expect(await list({ kind: 'rejoin', state: 'pending' }, 10)).toEqual([])
+      expect(await list({ cluster: 'dc9' }, 10)).toEqual([])
+      expect(await list({}, 0)).toEqual([])
+
+      const zero = { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
+      expect(await another().countOperations()).toEqual({
+        switchover: { ...zero, failed: 1 },
+        drill: { ...zero, pending: 1 },
+        failover: { ...zero, succeeded: 3, cancelled: 1 },
+        rejoin: { ...zero, running: 1 },
+      })
+    })
+
     it('fences writes with the lease: another owner, or a finished operation, gets LeaseLost', async () => {
       const op = operation()
       await store.createOperation(op)
