@@ -488,6 +488,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/serving": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Load balancers' check: 200 when clients may be sent to this cluster, 503 when not
+         * @description Point the load balancer (or DNS health check) in front of Vault's API at this, not at sys/health: 200 only while Vault answers unsealed, is not a DR secondary, is not fenced and, as a DR primary with DR secondaries, its role is confirmed since this agent started (a DR secondary connected, its own promote, or the gateway's confirmServing). A lost site's old primary that comes back after a failover answers 503 from its first answer until its agent has demoted it, so no client reaches it through the balancer. No token: balancers rarely send one. Reads the status shared with /v1/status (VAULT_DR_STATUS_CACHE_MS).
+         */
+        get: operations["getServing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dr/serving/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm this DR primary's role from the gateway's store: it was not failed away from
+         * @description The gateway sends it at each pairs upkeep round for every primary its store does not hold fenced, so a primary whose agent restarted while no DR secondary was connected is served again (getServing). A fenced agent refuses it (409 AGENT_ERR_FENCED), as a stale epoch (409 AGENT_ERR_STALE_EPOCH) and a checked_at more than 10 s from the agent clock (409 AGENT_ERR_SERVING_CONFIRM_STALE). Confirms only a DR primary; answers what getServing would. Requires x-vault-dr-epoch.
+         */
+        post: operations["confirmServing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -626,6 +666,13 @@ export interface components {
             ca_pem?: string;
             /** @description Deadline of each network step (connect, handshake, request); default VAULT_DR_PROBE_TIMEOUT_MS */
             timeout_ms?: number;
+        };
+        ConfirmServingRequestInput: {
+            /**
+             * Format: date-time
+             * @description When the caller read, in its store, that this cluster is not fenced. Refused when more than 10 s away from the agent clock (AGENT_ERR_SERVING_CONFIRM_STALE): a confirmation held up in the network must not outlive a failover
+             */
+            checked_at: string;
         };
         InspectTokenRequestInput: {
             /** @description The DR activation token (the JWT in wrap_info.token of secondary-token). Never echoed or logged. */
@@ -1014,6 +1061,27 @@ export interface components {
             timeout_ms: number;
             /** @description In order. A check that depends on a failed one is left out: after a failed api_tcp there is no api_tls or api_vault, after a failed cluster_tcp no cluster_tls, and cluster_fingerprint only when the handshake showed a certificate. */
             checks: components["schemas"]["ProbeCheck"][];
+        };
+        ServingConfirmation: {
+            /**
+             * @description secondary_connected: a DR secondary streams from it (none was promoted away from it); promote: this agent promoted it; gateway: the gateway confirmed it from its store (confirmServing)
+             * @enum {string}
+             */
+            by: "secondary_connected" | "promote" | "gateway";
+            /** Format: date-time */
+            at: string;
+        };
+        Serving: {
+            /** @description true (HTTP 200): send clients to this cluster; false (HTTP 503): do not */
+            serving: boolean;
+            /**
+             * @description primary: a DR primary whose role this agent has confirmed; dr_disabled: DR replication is not enabled (nothing to fence); vault_unavailable: Vault does not answer, is sealed or has no active node; dr_secondary: a DR secondary serves no client; fenced: failed away from (see the status); unconfirmed: a DR primary whose agent has not confirmed, since it started or since its Vault was away longer than VAULT_DR_SERVING_RECONFIRM_AFTER, that no other cluster took the primary role meanwhile
+             * @enum {string}
+             */
+            reason: "primary" | "dr_disabled" | "vault_unavailable" | "dr_secondary" | "fenced" | "unconfirmed";
+            detail: string;
+            /** @description What last confirmed the primary role; null when nothing has */
+            confirmed: components["schemas"]["ServingConfirmation"] | null;
         };
         AgentStatus: {
             vault: components["schemas"]["VaultNodeHealth"];
@@ -3263,6 +3331,125 @@ export interface operations {
             };
             /** @description The cluster may still be a DR primary (AGENT_ERR_FENCE_NOT_DEMOTED); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getServing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Serving"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Serving"];
+                };
+            };
+        };
+    };
+    confirmServing: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Required by this call. */
+                "x-vault-dr-epoch": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmServingRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Serving"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description checked_at too far from the agent clock (AGENT_ERR_SERVING_CONFIRM_STALE); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

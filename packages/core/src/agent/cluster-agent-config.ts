@@ -7,6 +7,8 @@ import { TokenTtl, ttlSeconds } from './secondary-tokens/secondary-token.schemas
 export const DEFAULT_DR_OPERATION_TOKEN_TTL = '8h'
 /** Where an agent keeps its state (the fencing epoch) when VAULT_DR_AGENT_STATE_DIR is unset: under its working dir. */
 export const DEFAULT_STATE_DIR_NAME = '.vault-dr-agent'
+/** VAULT_DR_SERVING_RECONFIRM_AFTER's default. */
+export const DEFAULT_SERVING_RECONFIRM_AFTER_MS = 10_000
 /** The shortest VAULT_DR_FENCE_ON_ISOLATION accepted. */
 export const MIN_FENCE_ON_ISOLATION_MS = 10_000
 
@@ -44,6 +46,16 @@ export const clusterAgentEnvShape = {
     .transform((d) => ttlSeconds(d) * 1000)
     .refine((ms) => ms >= MIN_FENCE_ON_ISOLATION_MS, 'must be at least 10s: shorter would demote on a brief blip')
     .optional(),
+  /**
+   * How long the agent's Vault may not answer before the load balancers' check (getServing) waits for the primary
+   * role to be confirmed again (a site that comes back may have been failed away from meanwhile). Default 10s.
+   */
+  VAULT_DR_SERVING_RECONFIRM_AFTER: z
+    .string()
+    .regex(/^\d{1,6}[smh]$/, 'must be a duration such as "10s", "2m" or "1h"')
+    .transform((d) => ttlSeconds(d) * 1000)
+    .refine((ms) => ms >= 1_000, 'must be at least 1s')
+    .optional(),
 }
 
 /** What the cluster operations need beyond every service's settings; unset fields take their defaults. */
@@ -57,6 +69,8 @@ export interface ClusterAgentConfig extends AgentServiceSettings {
   stateDir?: string | undefined
   /** VAULT_DR_FENCE_ON_ISOLATION in ms; undefined: self-fencing is off. */
   fenceOnIsolationMs?: number | undefined
+  /** VAULT_DR_SERVING_RECONFIRM_AFTER in ms; DEFAULT_SERVING_RECONFIRM_AFTER_MS when undefined. */
+  servingReconfirmAfterMs?: number | undefined
 }
 
 type ClusterAgentEnv = z.output<z.ZodObject<typeof clusterAgentEnvShape>>
@@ -69,6 +83,7 @@ export function clusterAgentSettings(env: ClusterAgentEnv) {
     activationCaFile: env.VAULT_DR_ACTIVATION_CA_FILE,
     stateDir: env.VAULT_DR_AGENT_STATE_DIR,
     fenceOnIsolationMs: env.VAULT_DR_FENCE_ON_ISOLATION,
+    servingReconfirmAfterMs: env.VAULT_DR_SERVING_RECONFIRM_AFTER,
   }
 }
 

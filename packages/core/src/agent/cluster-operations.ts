@@ -19,6 +19,8 @@ import { createOperationsInFlight } from './operations-in-flight.ts'
 import { primaryProbeRoutes } from './primary-probes/probes.routes.ts'
 import { createProbesService } from './primary-probes/probes.service.ts'
 import { secondaryTokenRoutes } from './secondary-tokens/secondary-token.routes.ts'
+import { servingCheckRoute, servingConfirmRoute } from './serving/serving.routes.ts'
+import type { ServingGate } from './serving/serving-gate.ts'
 import { agentStatusRoutes } from './status/agent-status.routes.ts'
 import { tokensRoutes } from './token-inspection/tokens.routes.ts'
 import { createTokensService } from './token-inspection/tokens.service.ts'
@@ -52,6 +54,8 @@ export interface ClusterOperationsOptions {
   /** The fence of an old primary; its demote is the role-change service's (roleChanges). */
   fence: FenceKeeper
   roleChanges: RoleChangeService
+  /** The load balancers' check and what confirms the primary role. */
+  serving: ServingGate
   /** The status route keeps each agent's own operationId (getPrimaryStatus, getSecondaryStatus). */
   status: { operationId: string; summary: string }
 }
@@ -111,9 +115,12 @@ export async function registerClusterOperations(app: App, opts: ClusterOperation
       localProbe.invalidate()
       opts.fence.nudge()
     },
+    onPromoted: () => opts.serving.confirm('promote'),
     busy: inFlight.busy,
   })
   await app.register(checkDrOperationTokenRoutes, { prefix, agent })
   await app.register(ceremonyRoutes, { prefix, ceremony: createCeremonyService(agent) })
   await app.register(fenceRoutes, { prefix, keeper: opts.fence })
+  await app.register(servingCheckRoute, { agent, gate: opts.serving })
+  await app.register(servingConfirmRoute, { prefix, agent, gate: opts.serving })
 }

@@ -1,7 +1,7 @@
 import type { DestinationStream } from 'pino'
 import { Registry } from 'prom-client'
 import { type App, createServer } from '../server/create-server.ts'
-import { type ClusterAgentConfig, stateDirFor } from './cluster-agent-config.ts'
+import { type ClusterAgentConfig, DEFAULT_SERVING_RECONFIRM_AFTER_MS, stateDirFor } from './cluster-agent-config.ts'
 import { CLUSTER_AGENT_TAGS, registerClusterOperations } from './cluster-operations.ts'
 import { createRoleChangeService } from './dr-roles/role-change.service.ts'
 import { installEpochFence } from './epoch/epoch-fence.ts'
@@ -12,6 +12,7 @@ import { fenceReadiness } from './fence/fence-readiness.ts'
 import { createFenceStore } from './fence/fence-store.ts'
 import { installIsolationMonitor } from './fence/isolation-monitor.ts'
 import { CLUSTER_AGENT_GRANTS } from './required-grants.ts'
+import { createServingGate } from './serving/serving-gate.ts'
 import { createVaultAgent, type VaultAgent } from './vault-agent.ts'
 import { vaultReadiness } from './vault-readiness.ts'
 import { createVaultTokenChecker, type VaultTokenChecker } from './vault-token-routes.ts'
@@ -42,6 +43,12 @@ export async function createAgentApp(
   const roleChanges = createRoleChangeService(agent, { waitTimeoutMs: opts.config.agent.waitTimeoutMs })
   let log: App['log'] | undefined
   const fence = createFenceKeeper({ agent, store: fenceStore, roleChanges, registry, log: () => log as App['log'] })
+  const serving = createServingGate({
+    fence: fence.record,
+    reconfirmAfterMs: opts.config.servingReconfirmAfterMs ?? DEFAULT_SERVING_RECONFIRM_AFTER_MS,
+    log: () => log as App['log'],
+  })
+  agent.onStatus(serving.observe)
   const app = await createServer({
     name: opts.name,
     version: '0.1.0',
@@ -60,10 +67,12 @@ export async function createAgentApp(
   // A fenced agent restarted mid-way demotes before anything else, as soon as it serves.
   app.addHook('onReady', (done) => {
     fence.start()
+    serving.start(() => agent.status())
     done()
   })
   app.addHook('onClose', (_app, done) => {
     fence.stop()
+    serving.stop()
     done()
   })
   installEpochFence(app, epochs)
@@ -83,6 +92,7 @@ export async function createAgentApp(
     epochs,
     fence,
     roleChanges,
+    serving,
     status: opts.status,
   })
   return { app, agent, tokenChecker }

@@ -21,6 +21,8 @@ export interface VaultAgent {
   invalidateStatus(): void
   /** A status read right after a change, shared like one the agent asked for (when steady). */
   rememberStatus(status: ClusterStatus): void
+  /** Calls `listener` with every status read from Vault from now on (not with the cached ones shared again). */
+  onStatus(listener: (status: ClusterStatus) => void): void
 }
 
 /**
@@ -33,10 +35,12 @@ export const GUARD_STATUS_MAX_AGE_MS = 250
 export function createVaultAgent(registry: Registry, vaultSettings: VaultSettings, statusMaxAgeMs: number): VaultAgent {
   const metrics = createAgentMetrics(registry)
   const vault = new VaultClient({ ...vaultSettings, onCall: metrics.recordVaultCall })
+  const listeners: Array<(status: ClusterStatus) => void> = []
   const status = singleFlight(
     async () => {
       const result = await readClusterStatus(vault)
       if (result.replication !== null) metrics.recordStatus(result.replication)
+      for (const listener of listeners) listener(result)
       return result
     },
     statusMaxAgeMs,
@@ -58,6 +62,7 @@ export function createVaultAgent(registry: Registry, vaultSettings: VaultSetting
   }
   const rememberStatus = (s: ClusterStatus) => {
     if (s.replication !== null) metrics.recordStatus(s.replication)
+    for (const listener of listeners) listener(s)
     status.remember(s)
   }
   return {
@@ -68,6 +73,7 @@ export function createVaultAgent(registry: Registry, vaultSettings: VaultSetting
     cachedStatusJson,
     invalidateStatus: status.invalidate,
     rememberStatus,
+    onStatus: (listener) => listeners.push(listener),
   }
 }
 

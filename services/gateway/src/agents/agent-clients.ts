@@ -229,6 +229,14 @@ export function createAgentClients(opts: {
         call('clearFence', true, o.signal, (api, signal) =>
           api.POST('/v1/dr/fence/clear', { params: { header: { [EPOCH_HEADER]: String(o.epoch) } }, signal }),
         ),
+      confirmServing: (checkedAt, o) =>
+        call('confirmServing', true, o.signal, (api, signal) =>
+          api.POST('/v1/dr/serving/confirm', {
+            body: { checked_at: checkedAt },
+            params: { header: { [EPOCH_HEADER]: String(o.epoch) } },
+            signal,
+          }),
+        ),
     }
   }
 

@@ -19,6 +19,7 @@ import type {
   RevokeSecondaryResult,
   RoleChangeResult,
   SecondaryToken,
+  Serving,
   TokenInspection,
   UpdatePrimaryRequest,
   VaultTokenCheck,
@@ -125,6 +126,11 @@ export interface ClusterAgentClient {
   fence(body: FenceRequest, opts: FenceOptions): Promise<FenceResult>
   /** Clears the fence once the cluster rejoined as a DR secondary (refused while it may be a DR primary). */
   clearFence(opts: FenceOptions): Promise<ClearFenceResult>
+  /**
+   * Confirms a DR primary's role from the store (its load balancers' check, getServing, then says 200): send only
+   * for a cluster the store does not hold fenced, with `checkedAt` when that was read.
+   */
+  confirmServing(checkedAt: string, opts: FenceOptions): Promise<Serving>
 }
 
 type PrimaryHalf = 'status' | 'enable' | 'mintToken' | 'revoke' | 'probeLocal' | 'vaultToken'

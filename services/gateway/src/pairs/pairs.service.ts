@@ -14,6 +14,7 @@ import type { Pair, PairCheck, PairReadiness, TokenCheckView } from './pairs.sch
 import { DEFAULT_AUTO_FAILOVER_BLOCK_MS } from './pairs-defaults.ts'
 import { PairsErrors } from './pairs-errors.ts'
 import { primaryNodesCheck } from './primary-nodes.ts'
+import { confirmPrimaries } from './primary-serving.ts'
 
 export interface PairsServiceDeps {
   store: Store
@@ -289,21 +290,27 @@ export function createPairsService(deps: PairsServiceDeps) {
     },
     async upkeep(maxLagWals = 100): Promise<Array<{ secondary: string; error?: string; rotated?: string }>> {
       const pairs = await resolveAll()
-      return Promise.all(
-        pairs.map(async (p) => {
-          try {
-            const read = await view(p)
-            const { token, rotated } = await keepToken(p, read.pair, false)
-            // A token issued just now is not in the view yet: the view is read again only then.
-            await readinessOf(p, maxLagWals, rotated === undefined ? { ...read, token } : undefined)
-            return { secondary: p.names.secondary, ...(rotated === undefined ? {} : { rotated }) }
-          } catch (err) {
-            const code = isCodedError(err) ? err.code : 'GATEWAY_ERR_INTERNAL'
-            await readinessOf(p, maxLagWals).catch(() => undefined)
-            return { secondary: p.names.secondary, error: code }
-          }
-        }),
-      )
+      const primaries = new Map(pairs.map((p) => [p.primary.name, clusters.targetOf(p.primary)]))
+      const confirming = confirmPrimaries({ store, agents, now, signal }, [...primaries.values()]).catch(() => [])
+      const [outcomes] = await Promise.all([
+        Promise.all(
+          pairs.map(async (p) => {
+            try {
+              const read = await view(p)
+              const { token, rotated } = await keepToken(p, read.pair, false)
+              // A token issued just now is not in the view yet: the view is read again only then.
+              await readinessOf(p, maxLagWals, rotated === undefined ? { ...read, token } : undefined)
+              return { secondary: p.names.secondary, ...(rotated === undefined ? {} : { rotated }) }
+            } catch (err) {
+              const code = isCodedError(err) ? err.code : 'GATEWAY_ERR_INTERNAL'
+              await readinessOf(p, maxLagWals).catch(() => undefined)
+              return { secondary: p.names.secondary, error: code }
+            }
+          }),
+        ),
+        confirming,
+      ])
+      return outcomes
     },
   }
 }

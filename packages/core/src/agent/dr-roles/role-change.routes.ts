@@ -17,9 +17,11 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
   service: RoleChangeService
   /** Called after the cluster's role changed, so cached views of it are asked again. */
   onRoleChange?: () => void
+  /** Called after this agent promoted the cluster: it is the newest DR primary. */
+  onPromoted?: () => void
   /** What this agent has in flight on the cluster: a demote is refused while it is not empty. */
   busy?: () => string[]
-}> = async (app, { service, onRoleChange, busy }) => {
+}> = async (app, { service, onRoleChange, onPromoted, busy }) => {
   const changing = async <T>(change: Promise<T>): Promise<T> => {
     try {
       return await change
@@ -85,7 +87,11 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
         },
       },
     },
-    async (request) => changing(service.promote(request.body)),
+    async (request) => {
+      const result = await changing(service.promote(request.body))
+      onPromoted?.()
+      return result
+    },
   )
 
   app.post(

@@ -24,10 +24,11 @@ export const FENCED_OPERATIONS: ReadonlySet<string> = new Set([
   'cancelDrTokenCeremony',
   'fenceCluster',
   'clearFence',
+  'confirmServing',
 ])
 
 /** Fenced operations a caller cannot make without an epoch: a fence from a stale gateway must not act. */
-export const EPOCH_REQUIRED_OPERATIONS: ReadonlySet<string> = new Set(['fenceCluster', 'clearFence'])
+export const EPOCH_REQUIRED_OPERATIONS: ReadonlySet<string> = new Set(['fenceCluster', 'clearFence', 'confirmServing'])
 
 const epochHeader = (required: boolean) =>
   z

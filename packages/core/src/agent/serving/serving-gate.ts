@@ -1,0 +1,88 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { ClusterStatus } from '../cluster-status.ts'
+import type { FenceRecord } from '../fence/fence.schemas.ts'
+import type { Serving, ServingConfirmation } from './serving.schemas.ts'
+import { connectedSecondaries, decideServing } from './serving-decision.ts'
+
+/** How often the gate reads the cluster by itself (a Vault away is only seen by reading it): at most every 5 s. */
+export const servingWatchEveryMs = (reconfirmAfterMs: number) => Math.min(5_000, Math.floor(reconfirmAfterMs / 4))
+
+export interface ServingGate {
+  /** Takes in a status read: its role, its connected secondaries, and whether Vault was away. */
+  observe(status: ClusterStatus): void
+  /** This agent promoted the cluster, or the gateway confirmed it: it is the newest primary. */
+  confirm(by: 'promote' | 'gateway'): void
+  decide(status: ClusterStatus): Serving
+  /** Starts reading the cluster every servingWatchEveryMs (each read is observed through the agent's reads). */
+  start(read: () => Promise<unknown>): void
+  stop(): void
+}
+
+/**
+ * What this agent knows of its cluster's primary role, for the load balancer's check (decideServing). Nothing at its
+ * start: a site that comes back after a failover may bring back its old primary and its agent together, and the
+ * agent must not send clients to it before it has heard of the fence. The role is confirmed by a DR secondary seen
+ * connected (none connects to a primary that was failed away from), by this agent's own promote, or by the gateway
+ * from its store; the confirmation is forgotten when the cluster is seen a DR secondary, and when its Vault did not
+ * answer for longer than `reconfirmAfterMs` (a lost site whose agent ran through the loss).
+ */
+export function createServingGate(deps: {
+  fence: () => FenceRecord | undefined
+  reconfirmAfterMs: number
+  log: () => FastifyBaseLogger
+  now?: () => number
+}): ServingGate {
+  const now = deps.now ?? Date.now
+  let confirmed: ServingConfirmation | undefined
+  let awaySince: number | null = null
+  let timer: NodeJS.Timeout | undefined
+  let stopped = false
+
+  const set = (by: ServingConfirmation['by'], at: number) => {
+    if (confirmed === undefined) deps.log().info({ by }, 'serving: the primary role is confirmed')
+    confirmed = { by, at: new Date(at).toISOString() }
+  }
+  const forget = (why: string) => {
+    if (confirmed !== undefined) deps.log().warn({ why }, 'serving: the primary role is to be confirmed again')
+    confirmed = undefined
+  }
+
+  const gate: ServingGate = {
+    observe(status) {
+      const t = now()
+      if (!status.vault.reachable) {
+        awaySince ??= t
+        return
+      }
+      if (awaySince !== null && t - awaySince > deps.reconfirmAfterMs) {
+        forget(`its Vault did not answer for ${Math.round((t - awaySince) / 1000)} s`)
+      }
+      awaySince = null
+      const mode = status.replication?.mode
+      if (mode === 'secondary' || mode === 'bootstrapping') forget(`the cluster is a DR ${mode}`)
+      else if (connectedSecondaries(status).length > 0) set('secondary_connected', t)
+    },
+    confirm(by) {
+      set(by, now())
+    },
+    decide(status) {
+      return decideServing(status, deps.fence(), confirmed)
+    },
+    start(read) {
+      const tick = () => {
+        if (stopped) return
+        timer = setTimeout(async () => {
+          await read().catch(() => undefined)
+          tick()
+        }, servingWatchEveryMs(deps.reconfirmAfterMs))
+        timer.unref()
+      }
+      tick()
+    },
+    stop() {
+      stopped = true
+      clearTimeout(timer)
+    },
+  }
+  return gate
+}

@@ -1,0 +1,198 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { App } from '@vault-dr/core'
+import { buildApp as buildPrimaryAgent, type PrimaryAgentConfig } from '@vault-dr/primary-agent'
+import { type ClusterHandle, startCluster, testTimings } from '@vault-dr/vault-sim'
+import { afterEach, describe, expect, it } from 'vitest'
+import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
+
+/*
+ * The load balancers' check (GET /serving) of an agent, against emulated clusters: 200 only while clients may be sent
+ * to the cluster, and for a DR primary only once its role is confirmed since the agent started or its Vault was away.
+ */
+
+const TOKEN = 'serving-test-token-0123456789abcdef'
+const HEADER = 'x-vault-dr-epoch'
+
+const closers: Array<() => Promise<unknown>> = []
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close()
+})
+
+async function cluster(name: string): Promise<ClusterHandle> {
+  const c = await startCluster({ name, timings: testTimings })
+  closers.push(() => c.close())
+  return c
+}
+
+async function stateDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'agent-serving-'))
+  closers.push(() => rm(dir, { recursive: true, force: true }))
+  return join(dir, 'state')
+}
+
+async function agent(c: ClusterHandle, dir: string, env: Record<string, string> = {}): Promise<App> {
+  const config: PrimaryAgentConfig = loadPrimaryAgentConfig({
+    VAULT_DR_API_TOKEN: TOKEN,
+    VAULT_ADDR: c.apiUrl,
+    VAULT_TOKEN: c.rootToken,
+    VAULT_DR_STATUS_CACHE_MS: '0',
+    VAULT_DR_WAIT_TIMEOUT_MS: '10000',
+    VAULT_DR_AGENT_STATE_DIR: dir,
+    ...env,
+  })
+  const app = await buildPrimaryAgent(config)
+  await app.ready()
+  let closed = false
+  closers.push(() => (closed ? Promise.resolve() : app.close()))
+  const close = app.close.bind(app)
+  app.close = (async () => {
+    closed = true
+    return close()
+  }) as App['close']
+  return app
+}
+
+async function call(app: App, url: string, opts: { epoch?: number; payload?: object } = {}) {
+  const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }
+  if (opts.epoch !== undefined) headers[HEADER] = String(opts.epoch)
+  const res = await app.inject({ method: 'POST', url, headers, payload: opts.payload ?? {} })
+  return { status: res.statusCode, json: res.json() as Record<string, any>, body: res.body }
+}
+
+/** What a load balancer sees: no token. */
+async function serving(app: App) {
+  const res = await app.inject({ method: 'GET', url: '/serving' })
+  return { status: res.statusCode, ...(res.json() as { serving: boolean; reason: string; confirmed: any }) }
+}
+
+const confirm = (app: App, epoch: number | undefined, checkedAt = new Date().toISOString()) =>
+  call(app, '/v1/dr/serving/confirm', { ...(epoch === undefined ? {} : { epoch }), payload: { checked_at: checkedAt } })
+
+async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined && value !== null && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+const connectedTo = (primary: ClusterHandle, connected: boolean) => () =>
+  ((primary.state().drStatus as any).secondaries ?? []).some((s: any) => s.connection_status === 'connected') ===
+  connected
+
+/** dc1 a DR primary (through its agent) with dc2 streaming from it. */
+async function pair(a1: App, dc1: ClusterHandle, dc2: ClusterHandle) {
+  expect((await call(a1, '/v1/dr/primary/enable', { epoch: 1 })).status).toBe(200)
+  const minted = await call(a1, '/v1/dr/primary/secondary-token', { payload: { secondary_id: 'dc2' } })
+  expect(minted.status, minted.body).toBe(201)
+  const res = await fetch(`${dc2.apiUrl}/v1/sys/replication/dr/secondary/enable`, {
+    method: 'POST',
+    headers: { 'x-vault-token': dc2.rootToken },
+    body: JSON.stringify({ token: minted.json.token }),
+  })
+  expect(res.status).toBeLessThan(300)
+  await until('dc2 to stream', () => dc2.state().drState === 'stream-wals')
+  await until('dc1 to list dc2 connected', connectedTo(dc1, true))
+}
+
+describe('the load balancers check, GET /serving', () => {
+  it('serves a cluster without DR, a new primary, and a primary whose secondary streams; not its DR secondary', async () => {
+    const [dc1, dc2] = [await cluster('dc1'), await cluster('dc2')]
+    const a1 = await agent(dc1, await stateDir())
+    expect(await serving(a1)).toMatchObject({ status: 200, serving: true, reason: 'dr_disabled' })
+    await pair(a1, dc1, dc2)
+    expect(await serving(a1)).toMatchObject({
+      status: 200,
+      serving: true,
+      reason: 'primary',
+      confirmed: { by: 'secondary_connected' },
+    })
+    const a2 = await agent(dc2, await stateDir())
+    expect(await serving(a2)).toMatchObject({ status: 503, serving: false, reason: 'dr_secondary' })
+  })
+
+  it('a restarted agent with no secondary connected waits for the gateway to confirm; a fenced one is never served', async () => {
+    const [dc1, dc2] = [await cluster('dc1'), await cluster('dc2')]
+    const dir = await stateDir()
+    const first = await agent(dc1, dir)
+    await pair(first, dc1, dc2)
+    expect(await serving(first)).toMatchObject({ status: 200, confirmed: { by: 'secondary_connected' } })
+    await dc2.faults.isolate('refuse')
+    await until('dc1 to see dc2 disconnected', connectedTo(dc1, false))
+    // Confirmed while it runs: a DR site away does not take its primary out of the balancer.
+    expect(await serving(first)).toMatchObject({ status: 200, reason: 'primary' })
+    await first.close()
+
+    const again = await agent(dc1, dir)
+    expect(await serving(again)).toMatchObject({ status: 503, serving: false, reason: 'unconfirmed', confirmed: null })
+    const noEpoch = await confirm(again, undefined)
+    expect(noEpoch.status).toBe(400)
+    expect(JSON.stringify(noEpoch.json.errors)).toContain(`headers/${HEADER}`)
+    expect((await confirm(again, 0)).json.code).toBe('AGENT_ERR_STALE_EPOCH')
+    const old = await confirm(again, 1, new Date(Date.now() - 60_000).toISOString())
+    expect(old.status).toBe(409)
+    expect(old.json).toMatchObject({ code: 'AGENT_ERR_SERVING_CONFIRM_STALE', fix: expect.stringContaining('NTP') })
+    const badBody = await call(again, '/v1/dr/serving/confirm', { epoch: 1, payload: { checked_at: 'yesterday' } })
+    expect(badBody.status).toBe(400)
+    expect(JSON.stringify(badBody.json.errors)).toContain('body/checked_at')
+    expect(await serving(again)).toMatchObject({ status: 503, reason: 'unconfirmed' })
+
+    const confirmed = await confirm(again, 1)
+    expect(confirmed.status, confirmed.body).toBe(200)
+    expect(confirmed.json).toMatchObject({ serving: true, reason: 'primary', confirmed: { by: 'gateway' } })
+    expect(await serving(again)).toMatchObject({ status: 200, reason: 'primary' })
+
+    const fenced = await call(again, '/v1/dr/fence', { epoch: 2, payload: { reason: 'failover to dc2' } })
+    expect(fenced.json).toMatchObject({ fenced: true, demoted: true })
+    expect(await serving(again)).toMatchObject({ status: 503, serving: false, reason: 'fenced' })
+    expect((await confirm(again, 2)).json).toMatchObject({ serving: false, reason: 'fenced' })
+    expect(await serving(again)).toMatchObject({ status: 503, reason: 'fenced' })
+  })
+
+  it('asks for confirmation again once its Vault was away longer than VAULT_DR_SERVING_RECONFIRM_AFTER', async () => {
+    const [dc1, dc2] = [await cluster('dc1'), await cluster('dc2')]
+    const a1 = await agent(dc1, await stateDir(), { VAULT_DR_SERVING_RECONFIRM_AFTER: '1s' })
+    await pair(a1, dc1, dc2)
+    expect(await serving(a1)).toMatchObject({ status: 200, confirmed: { by: 'secondary_connected' } })
+
+    // Away for less than the duration: still confirmed when it answers again.
+    await dc2.faults.isolate('refuse')
+    await until('dc1 to see dc2 disconnected', connectedTo(dc1, false))
+    await dc1.faults.isolate('refuse')
+    expect(await serving(a1)).toMatchObject({ status: 503, reason: 'vault_unavailable' })
+    await dc1.faults.rejoin()
+    expect(await serving(a1)).toMatchObject({ status: 200, reason: 'primary' })
+
+    // Away for longer (the agent reads it every quarter of the duration meanwhile): to be confirmed again.
+    await dc1.faults.isolate('refuse')
+    await new Promise((resolve) => setTimeout(resolve, 1_600))
+    await dc1.faults.rejoin()
+    expect(await serving(a1)).toMatchObject({ status: 503, reason: 'unconfirmed', confirmed: null })
+    // Its secondary connecting again confirms it.
+    await dc2.faults.rejoin()
+    await until('dc1 to be served again', async () => (await serving(a1)).status === 200)
+    expect(await serving(a1)).toMatchObject({ reason: 'primary', confirmed: { by: 'secondary_connected' } })
+  })
+
+  it('the agent that promotes its cluster confirms it: the new primary is served at once', async () => {
+    const [dc1, dc2] = [await cluster('dc1'), await cluster('dc2')]
+    const a1 = await agent(dc1, await stateDir())
+    await pair(a1, dc1, dc2)
+    const drToken = await call(a1, '/v1/dr/operation-token', { epoch: 1 })
+    expect(drToken.status, drToken.body).toBe(201)
+    const a2 = await agent(dc2, await stateDir())
+    await dc1.faults.isolate('refuse')
+    const promoted = await call(a2, '/v1/dr/secondary/promote', {
+      epoch: 2,
+      payload: { dr_operation_token: drToken.json.token },
+    })
+    expect(promoted.status, promoted.body).toBe(200)
+    expect(await serving(a2)).toMatchObject({ status: 200, serving: true, reason: 'primary' })
+    const body = JSON.stringify(await serving(a2))
+    expect(body).not.toContain(drToken.json.token)
+  })
+})
