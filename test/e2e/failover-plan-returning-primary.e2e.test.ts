@@ -5,13 +5,16 @@ import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import type { ChildService } from '../helpers/child-service.ts'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
+import { type ServingBalancer, startServingBalancer } from '../helpers/serving-balancer.ts'
 import { clusterOf, kvWrite, type SwitchStack, startSwitchStack, until, waitForOperation } from './switchover-stack.ts'
 
 /*
  * An old primary whose site returns after a failover: how long its Vault takes writes before it is demoted, sampled
  * by writers hammering it from the moment before it is reachable again. vault-sim's lost site cuts the cluster off
  * from everyone, its own agent included, and makes it reachable to everyone at once when it returns: nothing
- * outside Vault can stop the first writes that reach it then; what vault-dr controls is how soon the demote follows.
+ * outside Vault can stop the first writes that reach it directly then; what vault-dr controls is how soon the demote
+ * follows. Clients that go through a load balancer checking the agents' GET /serving reach it not once: writers
+ * through such a balancer (in front of both clusters since before the loss) sample that beside the direct ones.
  */
 
 /** The gateway's regular fence check, made long: a fence sooner than it can only come from its 100 ms poll. */
@@ -25,7 +28,12 @@ const seenAway = (s: SwitchStack) =>
 
 const secrets: string[] = []
 let stack: SwitchStack | undefined
-afterEach(() => stack?.close())
+let balancer: ServingBalancer | undefined
+afterEach(async () => {
+  await balancer?.stop()
+  balancer = undefined
+  await stack?.close()
+})
 afterAll(() => expectNoSecretsInLogs(secrets))
 
 /** Writers on one cluster: each accepted write with when it was sent and answered (ms, performance.now()). */
@@ -50,6 +58,44 @@ function hammer(c: ClusterHandle, rootToken: string, writers = 4) {
       await Promise.all(loops)
     },
   }
+}
+
+/** Writers through the balancer: each accepted write with the cluster it went to and when it was sent. */
+function hammerThrough(lb: ServingBalancer, rootToken: string, writers = 2) {
+  const accepted: Array<{ cluster: string; sent: number }> = []
+  let running = true
+  const loops = Array.from({ length: writers }, async (_, w) => {
+    for (let i = 0; running; i++) {
+      const sent = performance.now()
+      const to = lb.target()
+      if (to !== undefined && (await kvWrite(to as unknown as ClusterHandle, rootToken, `balanced/${w}/${i}`))) {
+        accepted.push({ cluster: to.name, sent })
+      } else await sleep(1)
+    }
+  })
+  return {
+    accepted,
+    async stop() {
+      running = false
+      await Promise.all(loops)
+    },
+  }
+}
+
+/**
+ * A balancer in front of both clusters' APIs, checking their agents' GET /serving every 5 ms: far more often than a
+ * real one, so that even a 200 lasting a few ms (the moment before a fence) would send it clients.
+ */
+function balance(s: SwitchStack): ServingBalancer {
+  balancer = startServingBalancer(
+    ['dc1', 'dc2'].map((name) => ({
+      name,
+      apiUrl: clusterOf(s, name).apiUrl,
+      agentUrl: () => (s.agents[name] as ChildService).url,
+    })),
+    5,
+  )
+  return balancer
 }
 
 /** Polls the emulator (in this process) until the cluster is a DR secondary; answers when it was first seen so. */
@@ -82,6 +128,8 @@ async function failOver(s: SwitchStack, agentToo: boolean) {
     params: { path: { secondary: 'dc2' } },
   })
   expect(rotated.response.status).toBe(200)
+  const lb = balance(s)
+  await until('the balancer to send clients to dc1', 5_000, () => lb.target()?.name === 'dc1')
   await clusterOf(s, 'dc1').faults.isolate('refuse')
   if (agentToo) await (s.agents.dc1 as ChildService).stop('SIGKILL')
   const body = { to: 'dc2', down_for: '1s', allow_data_loss: true } as never
@@ -94,6 +142,8 @@ async function failOver(s: SwitchStack, agentToo: boolean) {
   const done = await waitForOperation(s, created.data?.id as string)
   expect(done.state, JSON.stringify(done.error)).toBe('succeeded')
   expect(clusterOf(s, 'dc2').state().drMode).toBe('primary')
+  // Its agent promoted it: the balancer sends clients to the new primary.
+  await until('the balancer to send clients to dc2', 5_000, () => lb.target()?.name === 'dc2')
 }
 
 /**
@@ -104,6 +154,7 @@ async function failOver(s: SwitchStack, agentToo: boolean) {
 async function returning(s: SwitchStack, back: () => Promise<number | undefined>, demoteWithinMs: number) {
   const dc1 = clusterOf(s, 'dc1')
   const writers = hammer(dc1, s.rootToken)
+  const balanced = hammerThrough(balancer as ServingBalancer, s.rootToken)
   await sleep(50)
   const before = performance.now()
   const reachable = (await back()) ?? performance.now()
@@ -111,7 +162,9 @@ async function returning(s: SwitchStack, back: () => Promise<number | undefined>
   const settled = writers.attempts()
   await until('writers to try 200 more times after the demote', 10_000, () => writers.attempts() > settled + 200)
   await writers.stop()
+  await balanced.stop()
   const late = writers.accepted.filter((w) => w.sent > demoted)
+  const throughBalancer = (cluster: string) => balanced.accepted.filter((w) => w.cluster === cluster).length
   const taken = writers.accepted.filter((w) => w.sent >= before)
   const lastAnswered = Math.max(reachable, ...taken.map((w) => w.answered))
   return {
@@ -119,7 +172,18 @@ async function returning(s: SwitchStack, back: () => Promise<number | undefined>
     accepted: taken.length,
     lastAcceptedMs: taken.length === 0 ? null : Math.round(lastAnswered - reachable),
     late: late.length,
+    /** Writes through the balancer: dc1 must take none, dc2 (the new primary) takes them all. */
+    balanced: { dc1: throughBalancer('dc1'), dc2: throughBalancer('dc2') },
+    /** When the balancer saw dc1 up again after the site returned (none expected). */
+    dc1Up: (balancer as ServingBalancer).changes.filter((c) => c.cluster === 'dc1' && c.up && c.at >= before),
   }
+}
+
+/** No write through the balancer reached the returning old primary, and the new primary took them meanwhile. */
+function expectBalancedToNewPrimary(seen: { balanced: { dc1: number; dc2: number }; dc1Up: unknown[] }) {
+  expect(seen.dc1Up).toEqual([])
+  expect(seen.balanced.dc1).toBe(0)
+  expect(seen.balanced.dc2).toBeGreaterThan(0)
 }
 
 describe("an old primary's site returning after a failover, writes sampled from before it returns", () => {
@@ -137,6 +201,7 @@ describe("an old primary's site returning after a failover, writes sampled from 
     const seen = await returning(s, () => rejoin(s), 3_000)
     console.log(`agent held the fence: demoted ${seen.windowMs} ms after its site returned; ${JSON.stringify(seen)}`)
     expect(seen.late).toBe(0)
+    expectBalancedToNewPrimary(seen)
     // Its agent reads Vault every 20 ms: the bound is below the gateway's 5 s check, with room for a loaded machine.
     expect(seen.windowMs).toBeLessThan(3_000)
   })
@@ -156,6 +221,7 @@ describe("an old primary's site returning after a failover, writes sampled from 
     const agentFirst = await returning(s, () => rejoin(s), 3_000)
     console.log(`agent back before its Vault: demoted ${agentFirst.windowMs} ms after; ${JSON.stringify(agentFirst)}`)
     expect(agentFirst.late).toBe(0)
+    expectBalancedToNewPrimary(agentFirst)
     expect(agentFirst.windowMs).toBeLessThan(3_000)
   })
 
@@ -181,6 +247,7 @@ describe("an old primary's site returning after a failover, writes sampled from 
       `agent back after its Vault (its /healthz answered ${agentAfterMs} ms after Vault did): demoted ${seen.windowMs} ms after Vault answered; ${JSON.stringify(seen)}`,
     )
     expect(seen.late).toBe(0)
+    expectBalancedToNewPrimary(seen)
     // The agent's own start is the part nothing outside Vault can shorten; what follows is the gateway's 100 ms poll
     // of an away agent, the fence and the demote: bounded well below its regular 10 s check.
     expect(seen.windowMs - agentAfterMs).toBeLessThan(5_000)
@@ -207,8 +274,74 @@ describe("an old primary's site returning after a failover, writes sampled from 
       `self-fenced on isolation: demoted ${seen.windowMs} ms after its site returned; ${JSON.stringify(seen)}`,
     )
     expect(seen.late).toBe(0)
+    expectBalancedToNewPrimary(seen)
     // At its first read (every 20 ms once armed), not once the duration has passed again from that read (10 s).
     expect(seen.windowMs).toBeLessThan(5_000)
     expect((await agentStatus(s, 'dc1', agent.url))?.fenced).toMatchObject({ by: 'isolation' })
+  })
+
+  it('no gateway reaches its agent and no self-fencing: direct clients write to it, the balancer sends none there', async () => {
+    stack = await startSwitchStack()
+    const s = stack
+    secrets.push(...s.secrets)
+    await failOver(s, true)
+    await s.gateway.stop('SIGKILL')
+    await s.restartAgent('dc1')
+    const dc1 = clusterOf(s, 'dc1')
+    const lb = balancer as ServingBalancer
+    const direct = hammer(dc1, s.rootToken)
+    const balanced = hammerThrough(lb, s.rootToken)
+    const back = performance.now()
+    await dc1.faults.rejoin()
+    // Two primaries as far as Vault goes (nothing fences it): the direct writers' writes land on both sides.
+    await until('dc1 to take direct writes', 10_000, () => direct.accepted.length > 50)
+    await sleep(1_000)
+    const before = { direct: direct.accepted.length, dc2: balanced.accepted.filter((w) => w.cluster === 'dc2').length }
+    expect(dc1.state().drMode).toBe('primary')
+    const dc1Up = lb.changes.filter((c) => c.cluster === 'dc1' && c.at >= back)
+    expect(dc1Up.every((c) => !c.up)).toBe(true)
+    expect(balanced.accepted.filter((w) => w.cluster === 'dc1')).toEqual([])
+    expect(before.dc2).toBeGreaterThan(0)
+
+    // The gateway is back: it fences dc1 at once; the balancer never sent it a client.
+    await s.restartGateway()
+    const demoted = await demotedAt(dc1, 15_000)
+    await sleep(200)
+    await direct.stop()
+    await balanced.stop()
+    console.log(
+      `no gateway, no self-fencing: ${before.direct} direct writes to dc1 before the gateway returned, ` +
+        `${balanced.accepted.length} through the balancer, all to dc2; demoted ${Math.round(demoted - back)} ms after it returned`,
+    )
+    expect(direct.accepted.filter((w) => w.sent > demoted)).toEqual([])
+    expect(balanced.accepted.filter((w) => w.cluster === 'dc1')).toEqual([])
+    expect(lb.changes.filter((c) => c.cluster === 'dc1' && c.up && c.at >= back)).toEqual([])
+  })
+
+  it('a primary whose agent restarts while its DR site is away is served again once the gateway confirms it', async () => {
+    stack = await startSwitchStack({ gatewayEnv: { VAULT_DR_PAIRS_UPKEEP_MS: '1000' } })
+    const s = stack
+    secrets.push(...s.secrets)
+    const lb = balance(s)
+    await until('the balancer to send clients to dc1', 5_000, () => lb.target()?.name === 'dc1')
+    await clusterOf(s, 'dc2').faults.isolate('refuse')
+    await until('dc1 to see dc2 disconnected', 10_000, () =>
+      (
+        (clusterOf(s, 'dc1').state().drStatus as { secondaries?: Array<{ connection_status?: string }> }).secondaries ??
+        []
+      ).every((c) => c.connection_status !== 'connected'),
+    )
+    const restarted = performance.now()
+    await s.restartAgent('dc1')
+    // Nothing confirms its role at its start (no DR secondary connects): out of the balancer until the gateway does.
+    await until('the balancer to take dc1 out', 5_000, () => lb.target() === undefined)
+    await until('the gateway to confirm dc1', 10_000, () => lb.target()?.name === 'dc1')
+    const reasons = lb.changes.filter((c) => c.cluster === 'dc1' && c.at >= restarted).map((c) => c.reason)
+    expect(reasons).toContain('unconfirmed')
+    expect(reasons.at(-1)).toBe('primary')
+    const serving = (await (await fetch(`${(s.agents.dc1 as ChildService).url}/serving`)).json()) as {
+      confirmed: { by: string }
+    }
+    expect(serving.confirmed.by).toBe('gateway')
   })
 })
