@@ -167,11 +167,27 @@ describe('the load balancers check, GET /serving', () => {
     await dc1.faults.rejoin()
     expect(await serving(a1)).toMatchObject({ status: 200, reason: 'primary' })
 
-    // Away for longer (the agent reads it every quarter of the duration meanwhile): to be confirmed again.
+    // Away for longer (the agent reads it every quarter of the duration meanwhile): to be confirmed again, here by its
+    // secondary connecting again.
     await dc1.faults.isolate('refuse')
     await new Promise((resolve) => setTimeout(resolve, 1_600))
     await dc1.faults.rejoin()
     expect(await serving(a1)).toMatchObject({ status: 503, reason: 'unconfirmed', confirmed: null })
+    await dc2.faults.rejoin()
+    await until('dc1 to be served again', async () => (await serving(a1)).status === 200)
+
+    // Sealed for longer counts as away (a Vault restarted after a power loss comes back sealed).
+    await dc2.faults.isolate('refuse')
+    await until('dc1 to see dc2 disconnected', connectedTo(dc1, false))
+    dc1.faults.seal()
+    expect(await serving(a1)).toMatchObject({ status: 503, reason: 'vault_unavailable' })
+    await new Promise((resolve) => setTimeout(resolve, 1_600))
+    dc1.faults.unseal()
+    const unsealed = await until('dc1 to answer unsealed', async () => {
+      const seen = await serving(a1)
+      return seen.reason === 'vault_unavailable' ? undefined : seen
+    })
+    expect(unsealed).toMatchObject({ status: 503, reason: 'unconfirmed', confirmed: null })
     // Its secondary connecting again confirms it.
     await dc2.faults.rejoin()
     await until('dc1 to be served again', async () => (await serving(a1)).status === 200)

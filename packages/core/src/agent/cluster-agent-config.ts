@@ -47,7 +47,7 @@ export const clusterAgentEnvShape = {
     .refine((ms) => ms >= MIN_FENCE_ON_ISOLATION_MS, 'must be at least 10s: shorter would demote on a brief blip')
     .optional(),
   /**
-   * How long the agent's Vault may not answer before the load balancers' check (getServing) waits for the primary
+   * How long the agent's Vault may not answer unsealed before the load balancers' check (getServing) waits for the primary
    * role to be confirmed again (a site that comes back may have been failed away from meanwhile). Default 10s.
    */
   VAULT_DR_SERVING_RECONFIRM_AFTER: z

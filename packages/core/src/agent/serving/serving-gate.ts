@@ -24,7 +24,7 @@ export interface ServingGate {
  * agent must not send clients to it before it has heard of the fence. The role is confirmed by a DR secondary seen
  * connected (none connects to a primary that was failed away from), by this agent's own promote, or by the gateway
  * from its store; the confirmation is forgotten when the cluster is seen a DR secondary, and when its Vault did not
- * answer for longer than `reconfirmAfterMs` (a lost site whose agent ran through the loss).
+ * answer unsealed for longer than `reconfirmAfterMs` (a lost site whose agent ran through the loss).
  */
 export function createServingGate(deps: {
   fence: () => FenceRecord | undefined
@@ -50,12 +50,14 @@ export function createServingGate(deps: {
   const gate: ServingGate = {
     observe(status) {
       const t = now()
-      if (!status.vault.reachable) {
+      // Sealed counts as away: a Vault restarted after a power loss comes back sealed, and may have been failed away
+      // from meanwhile as surely as one that did not answer.
+      if (!status.vault.reachable || status.vault.sealed !== false || status.replication === null) {
         awaySince ??= t
         return
       }
       if (awaySince !== null && t - awaySince > deps.reconfirmAfterMs) {
-        forget(`its Vault did not answer for ${Math.round((t - awaySince) / 1000)} s`)
+        forget(`its Vault did not answer unsealed for ${Math.round((t - awaySince) / 1000)} s`)
       }
       awaySince = null
       const mode = status.replication?.mode
