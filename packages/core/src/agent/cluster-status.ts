@@ -59,6 +59,13 @@ function asVaultError(err: unknown): CodedError {
 }
 
 /** The query of a status endpoint: how old a shared answer may be. */
+/** The DR secondaries Vault reports connected to this cluster as a DR primary (none when it is not one). */
+export function connectedSecondaries(status: ClusterStatus): string[] {
+  const r = status.replication
+  if (r == null || r.mode !== 'primary') return []
+  return r.secondaries.flatMap((s) => (s.connection_status === 'connected' && s.node_id !== null ? [s.node_id] : []))
+}
+
 export const StatusQuery = z.object({
   max_age_ms: z.coerce
     .number()

@@ -1,4 +1,4 @@
-import type { ClusterStatus } from '../cluster-status.ts'
+import { type ClusterStatus, connectedSecondaries } from '../cluster-status.ts'
 
 /** What one check of VAULT_DR_FENCE_ON_ISOLATION sees. */
 export interface IsolationObservation {
@@ -25,7 +25,7 @@ export function allSecondariesDisconnected(status: ClusterStatus | undefined): s
   const r = status?.replication
   if (status === undefined || r == null || !status.vault.reachable || status.vault.sealed !== false) return undefined
   if (r.mode !== 'primary' || r.known_secondaries.length === 0) return undefined
-  const connected = new Set(r.secondaries.filter((s) => s.connection_status === 'connected').map((s) => s.node_id))
+  const connected = new Set(connectedSecondaries(status))
   return r.known_secondaries.some((id) => connected.has(id)) ? undefined : r.known_secondaries
 }
 

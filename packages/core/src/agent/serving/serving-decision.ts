@@ -2,13 +2,6 @@ import type { ClusterStatus } from '../cluster-status.ts'
 import type { FenceRecord } from '../fence/fence.schemas.ts'
 import type { Serving, ServingConfirmation } from './serving.schemas.ts'
 
-/** The DR secondaries Vault reports connected to this cluster as a DR primary (none when it is not one). */
-export function connectedSecondaries(status: ClusterStatus): string[] {
-  const r = status.replication
-  if (r == null || r.mode !== 'primary') return []
-  return r.secondaries.flatMap((s) => (s.connection_status === 'connected' && s.node_id !== null ? [s.node_id] : []))
-}
-
 /**
  * Whether clients may be sent to this cluster (a load balancer's health check): only to a Vault that answers unsealed,
  * is not a DR secondary, not fenced, and, as a DR primary with DR secondaries, whose role its agent has confirmed

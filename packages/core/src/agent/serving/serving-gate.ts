@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { ClusterStatus } from '../cluster-status.ts'
+import { type ClusterStatus, connectedSecondaries } from '../cluster-status.ts'
 import type { FenceRecord } from '../fence/fence.schemas.ts'
 import type { Serving, ServingConfirmation } from './serving.schemas.ts'
-import { connectedSecondaries, decideServing } from './serving-decision.ts'
+import { decideServing } from './serving-decision.ts'
 
 /** How often the gate reads the cluster by itself (a Vault away is only seen by reading it): at most every 5 s. */
 export const servingWatchEveryMs = (reconfirmAfterMs: number) => Math.min(5_000, Math.floor(reconfirmAfterMs / 4))
