@@ -6,41 +6,12 @@ import type { Store } from '../src/store/store.ts'
 import { useEtcdCluster } from './helpers/etcd-cluster.ts'
 import { FakeWorld } from './helpers/fake-agents.ts'
 import { AUTH, createHandshake, gatewayConfig, registerPair, startGateway, until, waitFor } from './helpers/gateway.ts'
+import { mortalStore } from './helpers/mortal-store.ts'
 
 const LEASE_MS = 1_000
 const etcd = useEtcdCluster()
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>
-
-/**
- * A store that dies on demand, as a gateway process killed (or frozen) mid-handshake: from `die()` on, no call
- * reaches etcd and none answers, so its lease is neither renewed nor released. `bury()` ends the calls left waiting,
- * so the test can close what is left of the gateway.
- */
-function mortal(inner: Store): { store: Store; die: () => Promise<never>; bury: () => void } {
-  let dead = false
-  const grave = new AbortController()
-  const never = () =>
-    new Promise<never>((_, reject) => {
-      if (grave.signal.aborted) reject(new Error('the process is dead'))
-      grave.signal.addEventListener('abort', () => reject(new Error('the process is dead')))
-    })
-  const store = new Proxy(inner, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target)
-      if (typeof value !== 'function' || prop === 'close') return value?.bind?.(target) ?? value
-      return (...args: unknown[]) => (dead ? never() : value.apply(target, args))
-    },
-  })
-  return {
-    store,
-    die: () => {
-      dead = true
-      return never()
-    },
-    bury: () => grave.abort(),
-  }
-}
 
 /**
  * A store that freezes on demand, as a gateway process stopped (SIGSTOP, a long pause) mid-handshake: from `freeze()`
@@ -114,7 +85,7 @@ describe('two gateways on one etcd cluster (fake agents)', () => {
     const settings = gatewayConfig(etcd.cluster.storeUrl, env('gw-a')).etcd
     if (settings === undefined) throw new Error('the test gateway should be on etcd')
     const inner = new EtcdStore(settings)
-    const { store, die, bury } = mortal(inner)
+    const { store, die, bury } = mortalStore(inner)
     const death = { at: 0 }
     // A holds the lease at its first step; it waits there until B runs too, so B's scans are under way when A dies.
     const started = { done: false, reached: () => {}, go: Promise.resolve(), proceed: () => {} }

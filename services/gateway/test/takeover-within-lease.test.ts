@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Store } from '../src/store/store.ts'
 import { createHandshake, registerPair, until, waitFor } from './helpers/gateway.ts'
 import { STORE_KINDS, useGatewayFixture } from './helpers/gateway-fixture.ts'
+import { mortalStore } from './helpers/mortal-store.ts'
 
 /** Long against the promised second, so that a scan once per lease (the old pace) cannot meet the bound. */
 const LEASE_MS = 3_000
@@ -15,26 +16,11 @@ const AFTER_SCAN_MS = 300
  * neither renewed again nor released). `renewedUntil` is the lease end that renewal wrote.
  */
 function dyingAfterRenewal(inner: Store) {
-  const state = { from: Number.POSITIVE_INFINITY, dead: false, renewedUntil: 0 }
-  const grave = new AbortController()
-  const never = () =>
-    new Promise<never>((_, reject) => {
-      if (grave.signal.aborted) reject(new Error('the process is dead'))
-      grave.signal.addEventListener('abort', () => reject(new Error('the process is dead')))
-    })
-  const store = new Proxy(inner, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target)
-      if (typeof value !== 'function' || prop === 'close') return value?.bind?.(target) ?? value
-      return async (...args: unknown[]) => {
-        if (state.dead) return never()
-        if (prop !== 'claim' || Date.now() < state.from) return value.apply(target, args)
-        const held = await value.apply(target, args)
-        state.renewedUntil = args[3] as number
-        state.dead = true
-        return held
-      }
-    },
+  const state = { from: Number.POSITIVE_INFINITY, renewedUntil: 0 }
+  const { store, bury, isDead } = mortalStore(inner, (method, args) => {
+    if (method !== 'claim' || Date.now() < state.from) return false
+    state.renewedUntil = args[3] as number
+    return true
   })
   return {
     store,
@@ -42,7 +28,8 @@ function dyingAfterRenewal(inner: Store) {
     dieAfterRenewalFrom: (at: number) => {
       state.from = at
     },
-    bury: () => grave.abort(),
+    bury,
+    isDead,
   }
 }
 
@@ -125,7 +112,7 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
     // A dies after a renewal that follows a scan of B: a gateway scanning once per lease would next look a whole
     // lease after that scan, when A's lease has not run out yet, and find it only one more lease later.
     a.dieAfterRenewalFrom((b.scans[0] ?? 0) + AFTER_SCAN_MS)
-    await until(() => a.state.dead, 'gateway A to renew its lease once more and die', LEASE_MS)
+    await until(() => a.isDead(), 'gateway A to renew its lease once more and die', LEASE_MS)
 
     const hs = await waitFor(gwB.app, id, ['succeeded', 'failed', 'cancelled'], 3 * LEASE_MS)
     expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
