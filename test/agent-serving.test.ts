@@ -129,6 +129,10 @@ describe('the load balancers check, GET /serving', () => {
 
     const again = await agent(dc1, dir)
     expect(await serving(again)).toMatchObject({ status: 503, serving: false, reason: 'unconfirmed', confirmed: null })
+    // On /metrics for an alert: a primary held out of its balancers.
+    const metrics = (await again.inject('/metrics')).body
+    expect(metrics).toMatch(/^vault_dr_agent_serving\{reason="unconfirmed"[^}]*\} 1$/m)
+    expect(metrics).toMatch(/^vault_dr_agent_serving\{reason="primary"[^}]*\} 0$/m)
     const noEpoch = await confirm(again, undefined)
     expect(noEpoch.status).toBe(400)
     expect(JSON.stringify(noEpoch.json.errors)).toContain(`headers/${HEADER}`)
@@ -145,6 +149,7 @@ describe('the load balancers check, GET /serving', () => {
     expect(confirmed.status, confirmed.body).toBe(200)
     expect(confirmed.json).toMatchObject({ serving: true, reason: 'primary', confirmed: { by: 'gateway' } })
     expect(await serving(again)).toMatchObject({ status: 200, reason: 'primary' })
+    expect((await again.inject('/metrics')).body).toMatch(/^vault_dr_agent_serving\{reason="primary"[^}]*\} 1$/m)
 
     const fenced = await call(again, '/v1/dr/fence', { epoch: 2, payload: { reason: 'failover to dc2' } })
     expect(fenced.json).toMatchObject({ fenced: true, demoted: true })

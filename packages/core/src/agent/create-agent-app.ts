@@ -47,6 +47,7 @@ export async function createAgentApp(
     fence: fence.record,
     reconfirmAfterMs: opts.config.servingReconfirmAfterMs ?? DEFAULT_SERVING_RECONFIRM_AFTER_MS,
     log: () => log as App['log'],
+    registry,
   })
   agent.onStatus(serving.observe)
   const app = await createServer({

@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
+import { Gauge, type Registry } from 'prom-client'
 import { type ClusterStatus, connectedSecondaries } from '../cluster-status.ts'
 import type { FenceRecord } from '../fence/fence.schemas.ts'
-import type { Serving, ServingConfirmation } from './serving.schemas.ts'
+import { type Serving, type ServingConfirmation, ServingReason } from './serving.schemas.ts'
 import { decideServing } from './serving-decision.ts'
 
 /** How often the gate reads the cluster by itself (a Vault away is only seen by reading it): at most every 5 s. */
@@ -30,11 +31,25 @@ export function createServingGate(deps: {
   fence: () => FenceRecord | undefined
   reconfirmAfterMs: number
   log: () => FastifyBaseLogger
+  registry?: Registry
   now?: () => number
 }): ServingGate {
   const now = deps.now ?? Date.now
   let confirmed: ServingConfirmation | undefined
   let awaySince: number | null = null
+  let last: ClusterStatus | undefined
+  if (deps.registry !== undefined) {
+    new Gauge({
+      name: 'vault_dr_agent_serving',
+      help: "What GET /serving answers now, from the agent's last status read: 1 for its reason, 0 for the others",
+      labelNames: ['reason'],
+      registers: [deps.registry],
+      collect() {
+        const current = last === undefined ? undefined : gate.decide(last).reason
+        for (const reason of ServingReason.options) this.set({ reason }, reason === current ? 1 : 0)
+      },
+    })
+  }
   let timer: NodeJS.Timeout | undefined
   let stopped = false
 
@@ -50,6 +65,7 @@ export function createServingGate(deps: {
   const gate: ServingGate = {
     observe(status) {
       const t = now()
+      last = status
       // Sealed counts as away: a Vault restarted after a power loss comes back sealed, and may have been failed away
       // from meanwhile as surely as one that did not answer.
       if (!status.vault.reachable || status.vault.sealed !== false || status.replication === null) {
