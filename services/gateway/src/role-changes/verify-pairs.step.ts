@@ -5,9 +5,9 @@ import { type FollowState, followState } from './cluster-roles.ts'
 import { iso, type LegKey, type RoleChangeContext, stepPoll } from './role-change-context.ts'
 
 /**
- * Every follower streams from the new primary at once: one read of the primary for all (it must list each follower
- * connected under its id), the primary and each follower first as the last re-pointing just saw them (a read a moment
- * old, with no change sent since), then all read together until they stream. Changes nothing.
+ * Every follower streams from the new primary at once: one read of the primary for all, made now (it must list each
+ * follower connected under its id), each follower first as its own re-pointing just saw it, then all read together
+ * until they stream. Changes nothing.
  */
 export async function verifyPairs(ctx: RoleChangeContext, index: LegKey): Promise<StepResult> {
   const leg = ctx.leg(index)
@@ -18,7 +18,7 @@ export async function verifyPairs(ctx: RoleChangeContext, index: LegKey): Promis
     async () => {
       const fresh = looks++ > 0
       const [primary, ...followers] = await Promise.all([
-        fresh ? ctx.client(leg.to).status(signal) : ctx.recentStatus(leg.to, signal),
+        ctx.client(leg.to).status(signal),
         ...leg.followers.map((f) =>
           (fresh ? ctx.client(f.cluster).status(signal) : ctx.recentStatus(f.cluster, signal)).catch(() => undefined),
         ),
