@@ -61,13 +61,13 @@ export async function startChildService(
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`${name} exited at start:\n${output.join('\n')}`)
       }
-      const up = await request(`${url}/healthz`, { dispatcher }).then(
-        async (r) => {
-          await r.body.dump()
-          return r.statusCode === 200
-        },
-        () => false,
-      )
+      // Only this service answers: another process on the port (one that took it first) must not pass for it.
+      const up = await request(`${url}/healthz`, { dispatcher })
+        .then(async (r) => {
+          const body = (await r.body.json().catch(() => ({}))) as { service?: string }
+          return r.statusCode === 200 && body.service === `vault-dr-${name}`
+        })
+        .catch(() => false)
       if (up) break
       if (Date.now() > deadline) {
         child.kill('SIGKILL')

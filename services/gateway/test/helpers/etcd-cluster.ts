@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll } from 'vitest'
+import { freePort } from './free-port.ts'
 import { tempDir } from './gateway.ts'
 
 const INSTALL = 'install it (Debian: apt-get install -y etcd-server), or put an etcd binary on PATH'
@@ -15,18 +15,6 @@ interface Member {
   peerPort: number
   process: ChildProcess | undefined
   log: string[]
-}
-
-/** A free TCP port on `host` (the kernel's pick; released at once for etcd to take). */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, host, () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
-    })
-  })
 }
 
 /**
