@@ -1,32 +1,21 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { App, CodedError } from '@vault-dr/core'
 import { buildApp as buildPrimaryAgent } from '@vault-dr/primary-agent'
 import { buildApp as buildSecondaryAgent } from '@vault-dr/secondary-agent'
-import { type ClusterHandle, startCluster, testTimings } from '@vault-dr/vault-sim'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { ClusterHandle } from '@vault-dr/vault-sim'
+import { describe, expect, it } from 'vitest'
 import { createAgentClients } from '../services/gateway/src/agents/agent-clients.ts'
 import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
 import { loadSecondaryAgentConfig } from '../services/secondary-agent/src/config.ts'
+import { useClusterFixture } from './helpers/cluster-fixture.ts'
 
 const TOKEN = 'cluster-client-test-token-0123456789abcdef'
 
-const closers: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-
-async function cluster(name: string): Promise<ClusterHandle> {
-  const c = await startCluster({ name, timings: testTimings })
-  closers.push(() => c.close())
-  return c
-}
+const fx = useClusterFixture('cluster-client')
+const cluster = fx.cluster
 
 /** An agent listening on loopback, as the gateway reaches it. */
 async function listening(build: typeof buildPrimaryAgent, c: ClusterHandle): Promise<{ app: App; url: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'cluster-client-'))
-  closers.push(() => rm(dir, { recursive: true, force: true }))
+  const dir = await fx.tempDir()
   const env = {
     VAULT_DR_API_TOKEN: TOKEN,
     VAULT_ADDR: c.apiUrl,
@@ -37,7 +26,7 @@ async function listening(build: typeof buildPrimaryAgent, c: ClusterHandle): Pro
     VAULT_DR_AGENT_STATE_DIR: dir,
   }
   const app = await build(build === buildPrimaryAgent ? loadPrimaryAgentConfig(env) : loadSecondaryAgentConfig(env))
-  closers.push(() => app.close())
+  fx.defer(() => app.close())
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
   return { app, url }
 }
@@ -57,7 +46,7 @@ describe("the gateway's ClusterAgentClient against both agents", () => {
     const p = await listening(buildPrimaryAgent, dc1)
     const s = await listening(buildSecondaryAgent, dc2)
     const agents = createAgentClients({ timeoutMs: 5_000, changeTimeoutMs: 15_000 })
-    closers.push(() => agents.close())
+    fx.defer(() => agents.close())
     const one = agents.cluster({ cluster: 'dc1', url: p.url, token: TOKEN })
     const two = agents.secondary({ cluster: 'dc2', url: s.url, token: TOKEN })
 

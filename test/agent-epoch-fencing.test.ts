@@ -1,33 +1,20 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { App } from '@vault-dr/core'
 import { buildApp as buildPrimaryAgent } from '@vault-dr/primary-agent'
 import { buildApp as buildSecondaryAgent } from '@vault-dr/secondary-agent'
-import { type ClusterHandle, startCluster, testTimings } from '@vault-dr/vault-sim'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { ClusterHandle } from '@vault-dr/vault-sim'
+import { describe, expect, it } from 'vitest'
 import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
 import { loadSecondaryAgentConfig } from '../services/secondary-agent/src/config.ts'
+import { useClusterFixture } from './helpers/cluster-fixture.ts'
 
 const TOKEN = 'epoch-fencing-test-token-0123456789abcdef'
 const HEADER = 'x-vault-dr-epoch'
 
-const closers: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-
-async function cluster(name: string): Promise<ClusterHandle> {
-  const c = await startCluster({ name, timings: testTimings })
-  closers.push(() => c.close())
-  return c
-}
-
-async function stateDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'agent-epoch-'))
-  closers.push(() => rm(dir, { recursive: true, force: true }))
-  return join(dir, 'state')
-}
+const fx = useClusterFixture('agent-epoch')
+const cluster = fx.cluster
+const stateDir = fx.stateDir
 
 const env = (c: ClusterHandle, dir: string) => ({
   VAULT_DR_API_TOKEN: TOKEN,
@@ -40,13 +27,13 @@ const env = (c: ClusterHandle, dir: string) => ({
 
 async function primaryAgent(c: ClusterHandle, dir: string): Promise<App> {
   const app = await buildPrimaryAgent(loadPrimaryAgentConfig(env(c, dir)))
-  closers.push(() => app.close())
+  fx.defer(() => app.close())
   return app
 }
 
 async function secondaryAgent(c: ClusterHandle, dir: string): Promise<App> {
   const app = await buildSecondaryAgent(loadSecondaryAgentConfig(env(c, dir)))
-  closers.push(() => app.close())
+  fx.defer(() => app.close())
   return app
 }
 

@@ -1,31 +1,18 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type App, LogCapture } from '@vault-dr/core'
 import { buildApp as buildPrimaryAgent, type PrimaryAgentConfig } from '@vault-dr/primary-agent'
-import { type ClusterHandle, startCluster, testTimings } from '@vault-dr/vault-sim'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { ClusterHandle } from '@vault-dr/vault-sim'
+import { describe, expect, it } from 'vitest'
 import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
+import { useClusterFixture } from './helpers/cluster-fixture.ts'
 
 const TOKEN = 'fencing-test-token-0123456789abcdef'
 const HEADER = 'x-vault-dr-epoch'
 
-const closers: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-
-async function cluster(name: string): Promise<ClusterHandle> {
-  const c = await startCluster({ name, timings: testTimings })
-  closers.push(() => c.close())
-  return c
-}
-
-async function stateDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'agent-fence-'))
-  closers.push(() => rm(dir, { recursive: true, force: true }))
-  return join(dir, 'state')
-}
+const fx = useClusterFixture('agent-fence')
+const cluster = fx.cluster
+const stateDir = fx.stateDir
 
 const env = (c: ClusterHandle, dir: string) => ({
   VAULT_DR_API_TOKEN: TOKEN,
@@ -40,7 +27,7 @@ const env = (c: ClusterHandle, dir: string) => ({
 async function agent(c: ClusterHandle, dir: string, config: Partial<PrimaryAgentConfig> = {}, logs = new LogCapture()) {
   const app = await buildPrimaryAgent({ ...loadPrimaryAgentConfig(env(c, dir)), ...config }, { logStream: logs })
   let closed = false
-  closers.push(() => (closed ? Promise.resolve() : app.close()))
+  fx.defer(() => (closed ? Promise.resolve() : app.close()))
   return {
     app,
     logs,

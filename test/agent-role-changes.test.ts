@@ -2,24 +2,17 @@ import type { App } from '@vault-dr/core'
 import { LogCapture } from '@vault-dr/core'
 import { buildApp as buildPrimaryAgent } from '@vault-dr/primary-agent'
 import { buildApp as buildSecondaryAgent } from '@vault-dr/secondary-agent'
-import { type ClusterHandle, startCluster, testTimings } from '@vault-dr/vault-sim'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { ClusterHandle } from '@vault-dr/vault-sim'
+import { describe, expect, it } from 'vitest'
 import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
 import { loadSecondaryAgentConfig } from '../services/secondary-agent/src/config.ts'
+import { useClusterFixture } from './helpers/cluster-fixture.ts'
 
 const TOKEN = 'role-change-test-token-0123456789abcdef'
 const AUTH = { authorization: `Bearer ${TOKEN}` }
 
-const closers: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-
-async function cluster(name: string): Promise<ClusterHandle> {
-  const c = await startCluster({ name, timings: testTimings })
-  closers.push(() => c.close())
-  return c
-}
+const fx = useClusterFixture('role-change')
+const cluster = fx.cluster
 
 /** Both agents, each built from its own service, next to its cluster; logs captured to search for secrets. */
 async function agents(dc1: ClusterHandle, dc2: ClusterHandle) {
@@ -33,10 +26,8 @@ async function agents(dc1: ClusterHandle, dc2: ClusterHandle) {
   const logs = new LogCapture()
   const a1 = await buildPrimaryAgent(loadPrimaryAgentConfig(env(dc1)), { logStream: logs })
   const a2 = await buildSecondaryAgent(loadSecondaryAgentConfig(env(dc2)), { logStream: logs })
-  closers.push(
-    () => a1.close(),
-    () => a2.close(),
-  )
+  fx.defer(() => a1.close())
+  fx.defer(() => a2.close())
   const call = async (app: App, url: string, payload?: object, method: 'GET' | 'POST' = 'POST') => {
     const res = await app.inject({ method, url, headers: AUTH, ...(payload ? { payload } : {}) })
     return { status: res.statusCode, json: res.json() as Record<string, any>, body: res.body }
@@ -137,7 +128,7 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
       loadSecondaryAgentConfig({ VAULT_DR_API_TOKEN: TOKEN, VAULT_ADDR: dc2.apiUrl, VAULT_TOKEN: dc1.rootToken }),
       { logStream: logs },
     )
-    closers.push(() => a2AsPrimary.close())
+    fx.defer(() => a2AsPrimary.close())
     const token = await call(a2AsPrimary, '/v1/dr/primary/secondary-token', {
       secondary_id: 'dc1',
       secondary_public_key: key.json.secondary_public_key,

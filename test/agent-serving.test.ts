@@ -1,11 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { App } from '@vault-dr/core'
 import { buildApp as buildPrimaryAgent, type PrimaryAgentConfig } from '@vault-dr/primary-agent'
-import { type ClusterHandle, startCluster, testTimings } from '@vault-dr/vault-sim'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { ClusterHandle } from '@vault-dr/vault-sim'
+import { describe, expect, it } from 'vitest'
 import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
+import { useClusterFixture } from './helpers/cluster-fixture.ts'
 
 /*
  * The load balancers' check (GET /serving) of an agent, against emulated clusters: 200 only while clients may be sent
@@ -15,22 +13,9 @@ import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
 const TOKEN = 'serving-test-token-0123456789abcdef'
 const HEADER = 'x-vault-dr-epoch'
 
-const closers: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-
-async function cluster(name: string): Promise<ClusterHandle> {
-  const c = await startCluster({ name, timings: testTimings })
-  closers.push(() => c.close())
-  return c
-}
-
-async function stateDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'agent-serving-'))
-  closers.push(() => rm(dir, { recursive: true, force: true }))
-  return join(dir, 'state')
-}
+const fx = useClusterFixture('agent-serving')
+const cluster = fx.cluster
+const stateDir = fx.stateDir
 
 async function agent(c: ClusterHandle, dir: string, env: Record<string, string> = {}): Promise<App> {
   const config: PrimaryAgentConfig = loadPrimaryAgentConfig({
@@ -45,7 +30,7 @@ async function agent(c: ClusterHandle, dir: string, env: Record<string, string> 
   const app = await buildPrimaryAgent(config)
   await app.ready()
   let closed = false
-  closers.push(() => (closed ? Promise.resolve() : app.close()))
+  fx.defer(() => (closed ? Promise.resolve() : app.close()))
   const close = app.close.bind(app)
   app.close = (async () => {
     closed = true

@@ -1,30 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { type App, CLUSTER_AGENT_GRANTS } from '@vault-dr/core'
 import { buildApp as buildPrimaryAgent } from '@vault-dr/primary-agent'
 import { buildApp as buildSecondaryAgent } from '@vault-dr/secondary-agent'
-import { type ClusterHandle, startCluster, testTimings } from '@vault-dr/vault-sim'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { ClusterHandle } from '@vault-dr/vault-sim'
+import { describe, expect, it } from 'vitest'
 import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
 import { loadSecondaryAgentConfig } from '../services/secondary-agent/src/config.ts'
+import { useClusterFixture } from './helpers/cluster-fixture.ts'
 
 const TOKEN = 'swap-token-test-token-0123456789abcdef'
 
-const closers: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-
-async function cluster(name: string): Promise<ClusterHandle> {
-  const c = await startCluster({ name, timings: testTimings })
-  closers.push(() => c.close())
-  return c
-}
+const fx = useClusterFixture('swap-token')
+const cluster = fx.cluster
 
 async function agent(build: typeof buildPrimaryAgent, c: ClusterHandle, vaultToken: string): Promise<App> {
-  const dir = await mkdtemp(join(tmpdir(), 'swap-token-'))
-  closers.push(() => rm(dir, { recursive: true, force: true }))
+  const dir = await fx.tempDir()
   const env = {
     VAULT_DR_API_TOKEN: TOKEN,
     VAULT_ADDR: c.apiUrl,
@@ -35,7 +24,7 @@ async function agent(build: typeof buildPrimaryAgent, c: ClusterHandle, vaultTok
     VAULT_DR_AGENT_STATE_DIR: dir,
   }
   const app = await build(build === buildPrimaryAgent ? loadPrimaryAgentConfig(env) : loadSecondaryAgentConfig(env))
-  closers.push(() => app.close())
+  fx.defer(() => app.close())
   return app
 }
 
