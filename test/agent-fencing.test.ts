@@ -5,7 +5,7 @@ import { buildApp as buildPrimaryAgent, type PrimaryAgentConfig } from '@vault-d
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
 import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
-import { useClusterFixture } from './helpers/cluster-fixture.ts'
+import { activateDirectly, until, useClusterFixture } from './helpers/cluster-fixture.ts'
 
 const TOKEN = 'fencing-test-token-0123456789abcdef'
 const HEADER = 'x-vault-dr-epoch'
@@ -50,31 +50,12 @@ const status = async (app: App) => (await call(app, '/v1/status', { method: 'GET
 const fencedGauge = async (app: App) =>
   /^vault_dr_agent_fenced(?:\{[^}]*\})? (\d)$/m.exec((await app.inject('/metrics')).body)?.[1]
 
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined && value !== null && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
-
 /** dc1 a DR primary with dc2 streaming from it, through the agent next to dc1 and dc2's Vault directly. */
 async function pair(a1: App, dc1: ClusterHandle, dc2: ClusterHandle) {
   expect((await call(a1, '/v1/dr/primary/enable')).status).toBe(200)
   const minted = await call(a1, '/v1/dr/primary/secondary-token', { payload: { secondary_id: 'dc2' } })
   expect(minted.status, minted.body).toBe(201)
-  const res = await fetch(`${dc2.apiUrl}/v1/sys/replication/dr/secondary/enable`, {
-    method: 'POST',
-    headers: { 'x-vault-token': dc2.rootToken },
-    body: JSON.stringify({ token: minted.json.token }),
-  })
-  expect(res.status).toBeLessThan(300)
-  await until('dc2 to stream', () => dc2.state().drState === 'stream-wals')
-  await until('dc1 to list dc2 connected', () =>
-    (dc1.state().drStatus as any).secondaries?.some((s: any) => s.connection_status === 'connected'),
-  )
+  await activateDirectly(dc1, dc2, minted.json.token)
 }
 
 describe('fencing an old primary (fenceCluster, clearFence)', () => {

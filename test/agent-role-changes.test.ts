@@ -6,7 +6,7 @@ import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
 import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
 import { loadSecondaryAgentConfig } from '../services/secondary-agent/src/config.ts'
-import { useClusterFixture } from './helpers/cluster-fixture.ts'
+import { until, useClusterFixture } from './helpers/cluster-fixture.ts'
 
 const TOKEN = 'role-change-test-token-0123456789abcdef'
 const AUTH = { authorization: `Bearer ${TOKEN}` }
@@ -42,16 +42,6 @@ async function vault(c: ClusterHandle, path: string, body: object, token: string
     body: JSON.stringify(body),
   })
   return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, any> }
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
 }
 
 /** The batch DR operation token of fact sheet 2.6, made on the primary. */

@@ -3,7 +3,7 @@ import { buildApp as buildPrimaryAgent, type PrimaryAgentConfig } from '@vault-d
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
 import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
-import { useClusterFixture } from './helpers/cluster-fixture.ts'
+import { activateDirectly, until, useClusterFixture } from './helpers/cluster-fixture.ts'
 
 /*
  * The load balancers' check (GET /serving) of an agent, against emulated clusters: 200 only while clients may be sent
@@ -55,16 +55,6 @@ async function serving(app: App) {
 const confirm = (app: App, epoch: number | undefined, checkedAt = new Date().toISOString()) =>
   call(app, '/v1/dr/serving/confirm', { ...(epoch === undefined ? {} : { epoch }), payload: { checked_at: checkedAt } })
 
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined && value !== null && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
-
 const connectedTo = (primary: ClusterHandle, connected: boolean) => () =>
   ((primary.state().drStatus as any).secondaries ?? []).some((s: any) => s.connection_status === 'connected') ===
   connected
@@ -74,14 +64,7 @@ async function pair(a1: App, dc1: ClusterHandle, dc2: ClusterHandle) {
   expect((await call(a1, '/v1/dr/primary/enable', { epoch: 1 })).status).toBe(200)
   const minted = await call(a1, '/v1/dr/primary/secondary-token', { payload: { secondary_id: 'dc2' } })
   expect(minted.status, minted.body).toBe(201)
-  const res = await fetch(`${dc2.apiUrl}/v1/sys/replication/dr/secondary/enable`, {
-    method: 'POST',
-    headers: { 'x-vault-token': dc2.rootToken },
-    body: JSON.stringify({ token: minted.json.token }),
-  })
-  expect(res.status).toBeLessThan(300)
-  await until('dc2 to stream', () => dc2.state().drState === 'stream-wals')
-  await until('dc1 to list dc2 connected', connectedTo(dc1, true))
+  await activateDirectly(dc1, dc2, minted.json.token)
 }
 
 describe('the load balancers check, GET /serving', () => {

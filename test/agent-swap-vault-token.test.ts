@@ -5,7 +5,7 @@ import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
 import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
 import { loadSecondaryAgentConfig } from '../services/secondary-agent/src/config.ts'
-import { useClusterFixture } from './helpers/cluster-fixture.ts'
+import { until, useClusterFixture } from './helpers/cluster-fixture.ts'
 
 const TOKEN = 'swap-token-test-token-0123456789abcdef'
 
@@ -45,16 +45,6 @@ async function vault(c: ClusterHandle, path: string, body: object) {
     body: JSON.stringify(body),
   })
   return (await res.json().catch(() => ({}))) as Record<string, any>
-}
-
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = check()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
 }
 
 /** The agents' policy as the README gives it: every grant of CLUSTER_AGENT_GRANTS, and the two token-check paths. */

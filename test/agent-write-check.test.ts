@@ -8,6 +8,7 @@ import { type ClusterHandle, type SimTimings, startCluster, testTimings } from '
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
 import { loadSecondaryAgentConfig } from '../services/secondary-agent/src/config.ts'
+import { until } from './helpers/cluster-fixture.ts'
 
 const TOKEN = 'write-check-test-token-0123456789abcdef'
 
@@ -48,16 +49,6 @@ async function call(app: App, url: string, payload?: object) {
     ...(payload ? { payload } : {}),
   })
   return { status: res.statusCode, json: res.json() as Record<string, any> }
-}
-
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = check()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
 }
 
 describe('checkClusterWrites (POST /v1/cluster/write-check) on vault-sim', () => {

@@ -35,3 +35,37 @@ export function useClusterFixture(prefix: string) {
   }
   return fx
 }
+
+/** Polls `check` every 25 ms until it answers something other than undefined, null or false, and answers that. */
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined && value !== null && value !== false) return value as T
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+/**
+ * Activates dc2's Vault directly as a DR secondary with `token` (minted on dc1), and waits until dc2 streams and dc1
+ * lists it connected.
+ */
+export async function activateDirectly(dc1: ClusterHandle, dc2: ClusterHandle, token: string): Promise<void> {
+  const res = await fetch(`${dc2.apiUrl}/v1/sys/replication/dr/secondary/enable`, {
+    method: 'POST',
+    headers: { 'x-vault-token': dc2.rootToken },
+    body: JSON.stringify({ token }),
+  })
+  if (res.status >= 300) throw new Error(`dc2's activation answered ${res.status}: ${await res.text()}`)
+  await until('dc2 to stream', () => dc2.state().drState === 'stream-wals')
+  await until('dc1 to list dc2 connected', () =>
+    ((dc1.state().drStatus as { secondaries?: Array<{ connection_status?: string }> }).secondaries ?? []).some(
+      (s) => s.connection_status === 'connected',
+    ),
+  )
+}
