@@ -1,3 +1,4 @@
+import { indexBuild } from './etcd-index-build.ts'
 import type { EtcdKeys } from './etcd-keys.ts'
 import { del, type EtcdKv, type Kv, type Op, put, unchanged } from './etcd-kv.ts'
 import { newestEntries } from './etcd-newest.ts'
@@ -27,11 +28,12 @@ type Indexed = Pick<OperationRecord, 'id' | 'kind' | 'state' | 'clusters' | 'cre
 export class EtcdOperationIndex {
   readonly #kv: EtcdKv
   readonly #keys: EtcdKeys
-  #built: Promise<void> | undefined
+  readonly #ready: () => Promise<void>
 
   constructor(kv: EtcdKv, keys: EtcdKeys) {
     this.#kv = kv
     this.#keys = keys
+    this.#ready = indexBuild(kv, keys, BUILT, () => this.#build())
   }
 
   /** The index keys the transaction that creates the operation writes. */
@@ -51,18 +53,12 @@ export class EtcdOperationIndex {
    * operation is as read (a concurrent state change moves its own), then marks the index built.
    */
   ready(): Promise<void> {
-    this.#built ??= this.#build().catch((err: unknown) => {
-      this.#built = undefined
-      throw err
-    })
-    return this.#built
+    return this.#ready()
   }
 
   async #build(): Promise<void> {
-    if ((await this.#kv.get(this.#keys.meta(BUILT))) !== undefined) return
     // All at once: the store sends transactions made in the same turn together, many in one request.
     await Promise.all((await this.#kv.list(this.#keys.operations())).map((kv) => this.#rebuild(kv)))
-    await this.#kv.txn([], [put(this.#keys.meta(BUILT), 'v1')])
   }
 
   /** Writes one operation's index keys, and deletes its state key in any other state, while it is as read. */

@@ -1,4 +1,5 @@
 import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
+import { indexBuild } from './etcd-index-build.ts'
 import type { EtcdKeys } from './etcd-keys.ts'
 import { type EtcdKv, type Kv, put, unchanged } from './etcd-kv.ts'
 import { newestEntries } from './etcd-newest.ts'
@@ -17,11 +18,12 @@ type Doc = Pick<HandshakeRecord, 'id' | 'state' | 'created_at'>
 export class EtcdStateIndex {
   readonly #kv: EtcdKv
   readonly #keys: EtcdKeys
-  #built: Promise<void> | undefined
+  readonly #ready: () => Promise<void>
 
   constructor(kv: EtcdKv, keys: EtcdKeys) {
     this.#kv = kv
     this.#keys = keys
+    this.#ready = indexBuild(kv, keys, BUILT, () => this.#build())
   }
 
   /**
@@ -29,15 +31,10 @@ export class EtcdStateIndex {
    * handshake is as read (a concurrent transition writes its own), then marks the index built.
    */
   ready(): Promise<void> {
-    this.#built ??= this.#build().catch((err: unknown) => {
-      this.#built = undefined
-      throw err
-    })
-    return this.#built
+    return this.#ready()
   }
 
   async #build(): Promise<void> {
-    if ((await this.#kv.get(this.#keys.meta(BUILT))) !== undefined) return
     for (const kv of await this.#kv.list(this.#keys.handshakes())) {
       let current: Kv | undefined = kv
       while (current !== undefined) {
@@ -47,7 +44,6 @@ export class EtcdStateIndex {
         current = await this.#kv.get(current.key)
       }
     }
-    await this.#kv.txn([], [put(this.#keys.meta(BUILT), 'v1')])
   }
 
   /**
