@@ -115,7 +115,6 @@ export async function registerClusterOperations(app: App, opts: ClusterOperation
       localProbe.invalidate()
       opts.fence.nudge()
     },
-    onPromoted: () => opts.serving.confirm('promote'),
     busy: inFlight.busy,
   })
   await app.register(checkDrOperationTokenRoutes, { prefix, agent })

@@ -17,11 +17,9 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
   service: RoleChangeService
   /** Called after the cluster's role changed, so cached views of it are asked again. */
   onRoleChange?: () => void
-  /** Called after this agent promoted the cluster: it is the newest DR primary. */
-  onPromoted?: () => void
   /** What this agent has in flight on the cluster: a demote is refused while it is not empty. */
   busy?: () => string[]
-}> = async (app, { service, onRoleChange, onPromoted, busy }) => {
+}> = async (app, { service, onRoleChange, busy }) => {
   const changing = async <T>(change: Promise<T>): Promise<T> => {
     try {
       return await change
@@ -87,11 +85,7 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
         },
       },
     },
-    async (request) => {
-      const result = await changing(service.promote(request.body))
-      onPromoted?.()
-      return result
-    },
+    async (request) => changing(service.promote(request.body)),
   )
 
   app.post(

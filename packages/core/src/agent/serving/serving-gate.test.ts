@@ -50,13 +50,27 @@ describe('what the load balancers check answers (getServing)', () => {
     expect(reason(g, status('primary', [peer('dc2', 'disconnected')]))).toBe('200 primary')
   })
 
+  it('a DR secondary seen turning into a DR primary is confirmed (a promote), unless it was away meanwhile', () => {
+    const alone = status('primary', [peer('dc2', 'disconnected')])
+    const seen = gate()
+    expect(reason(seen.g, status('secondary'))).toBe('503 dr_secondary')
+    expect(reason(seen.g, alone)).toBe('200 primary')
+    expect(seen.g.decide(alone).confirmed?.by).toBe('promote')
+
+    const away = gate()
+    expect(reason(away.g, status('secondary'))).toBe('503 dr_secondary')
+    expect(reason(away.g, status('secondary', [], { reachable: false }))).toBe('503 vault_unavailable')
+    away.advance(10_001)
+    expect(reason(away.g, alone)).toBe('503 unconfirmed')
+  })
+
   it('forgets the confirmation when the cluster is a DR secondary, or away longer than the duration', () => {
     const { g, advance } = gate()
-    g.confirm('promote')
+    g.confirm('gateway')
     const alone = status('primary', [peer('dc2', 'disconnected')])
     expect(reason(g, alone)).toBe('200 primary')
-    expect(reason(g, status('secondary'))).toBe('503 dr_secondary')
-    expect(reason(g, alone)).toBe('503 unconfirmed')
+    expect(reason(g, status('bootstrapping'))).toBe('503 dr_secondary')
+    expect(g.decide(alone).confirmed).toBeNull()
 
     g.confirm('gateway')
     expect(reason(g, status('primary', [], { reachable: false }))).toBe('503 vault_unavailable')

@@ -11,8 +11,8 @@ export const servingWatchEveryMs = (reconfirmAfterMs: number) => Math.min(5_000,
 export interface ServingGate {
   /** Takes in a status read: its role, its connected secondaries, and whether Vault was away. */
   observe(status: ClusterStatus): void
-  /** This agent promoted the cluster, or the gateway confirmed it: it is the newest primary. */
-  confirm(by: 'promote' | 'gateway'): void
+  /** The gateway confirmed it from its store: it was not failed away from. */
+  confirm(by: 'gateway'): void
   decide(status: ClusterStatus): Serving
   /** Starts reading the cluster every servingWatchEveryMs (each read is observed through the agent's reads). */
   start(read: () => Promise<unknown>): void
@@ -23,8 +23,8 @@ export interface ServingGate {
  * What this agent knows of its cluster's primary role, for the load balancer's check (decideServing). Nothing at its
  * start: a site that comes back after a failover may bring back its old primary and its agent together, and the
  * agent must not send clients to it before it has heard of the fence. The role is confirmed by a DR secondary seen
- * connected (none connects to a primary that was failed away from), by this agent's own promote, or by the gateway
- * from its store; the confirmation is forgotten when the cluster is seen a DR secondary, and when its Vault did not
+ * connected (none connects to a primary that was failed away from), by the cluster seen turning from a DR secondary
+ * into a DR primary (a promote, this agent's own among them), or by the gateway from its store; the confirmation is forgotten when the cluster is seen a DR secondary, and when its Vault did not
  * answer unsealed for longer than `reconfirmAfterMs` (a lost site whose agent ran through the loss).
  */
 export function createServingGate(deps: {
@@ -38,6 +38,8 @@ export function createServingGate(deps: {
   let confirmed: ServingConfirmation | undefined
   let awaySince: number | null = null
   let last: ClusterStatus | undefined
+  /** The DR mode of the last answered read since the last lapse (undefined: none yet). */
+  let lastMode: string | undefined
   if (deps.registry !== undefined) {
     new Gauge({
       name: 'vault_dr_agent_serving',
@@ -72,13 +74,16 @@ export function createServingGate(deps: {
         awaySince ??= t
         return
       }
-      if (awaySince !== null && t - awaySince > deps.reconfirmAfterMs) {
-        forget(`its Vault did not answer unsealed for ${Math.round((t - awaySince) / 1000)} s`)
-      }
+      const lapsed = awaySince !== null && t - awaySince > deps.reconfirmAfterMs
+      if (lapsed) forget(`its Vault did not answer unsealed for ${Math.round((t - (awaySince ?? t)) / 1000)} s`)
       awaySince = null
+      const before = lastMode
       const mode = status.replication?.mode
+      lastMode = lapsed ? undefined : mode
       if (mode === 'secondary' || mode === 'bootstrapping') forget(`the cluster is a DR ${mode}`)
       else if (connectedSecondaries(status).length > 0) set('secondary_connected', t)
+      // Seen turning from a DR secondary into a DR primary with no gap: promoted (by this agent or under its eyes).
+      else if (mode === 'primary' && before === 'secondary' && !lapsed) set('promote', t)
     },
     confirm(by) {
       set(by, now())
