@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { Etcd3 } from 'etcd3'
 import { describe, expect, it } from 'vitest'
 import { useEtcdCluster } from '../../test/helpers/etcd-cluster.ts'
+import { operationRecord } from '../../test/helpers/store-contract.ts'
 import { EtcdKeys } from './etcd-keys.ts'
 import { EtcdKv, type Kv } from './etcd-kv.ts'
 import { EtcdOperations } from './etcd-operations.ts'
@@ -26,26 +27,8 @@ const settings = (prefix: string) => ({
 
 const at = (second: number) => new Date(Date.UTC(2026, 2, 1, 0, 0, second)).toISOString()
 
-function operation(over: Partial<OperationRecord> = {}): OperationRecord {
-  const created = over.created_at ?? at(0)
-  return {
-    id: randomUUID(),
-    kind: 'failover',
-    state: 'pending',
-    clusters: ['dc1'],
-    subject: {},
-    data: {},
-    steps: [],
-    error: null,
-    cancel_requested: false,
-    idempotency_key: null,
-    request_hash: null,
-    created_at: created,
-    updated_at: created,
-    finished_at: null,
-    ...over,
-  }
-}
+const operation = (over: Partial<OperationRecord> = {}): OperationRecord =>
+  operationRecord({ id: randomUUID(), created_at: at(0), ...over })
 
 /** An operation as a gateway from before the index keys wrote it: its document alone. */
 async function putAsBefore(client: Etcd3, prefix: string, op: OperationRecord): Promise<void> {

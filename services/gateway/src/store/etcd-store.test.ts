@@ -1,7 +1,7 @@
 import { Etcd3 } from 'etcd3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useEtcdCluster } from '../../test/helpers/etcd-cluster.ts'
-import { AT, record, storeContract } from '../../test/helpers/store-contract.ts'
+import { AT, operationRecord, record, storeContract } from '../../test/helpers/store-contract.ts'
 import { EtcdStore } from './etcd-store.ts'
 import { type CreateOutcome, LeaseLost } from './store.ts'
 
@@ -86,22 +86,7 @@ describe('EtcdStore operation keys', () => {
     const prefix = etcd.cluster.freshPrefix()
     const store = new EtcdStore(settings(prefix))
     try {
-      const op = {
-        id: 'op-1',
-        kind: 'drill' as const,
-        state: 'pending' as const,
-        clusters: ['dc1', 'dc2', 'dc1'],
-        subject: {},
-        data: {},
-        steps: [],
-        error: null,
-        cancel_requested: false,
-        idempotency_key: null,
-        request_hash: null,
-        created_at: AT,
-        updated_at: AT,
-        finished_at: null,
-      }
+      const op = operationRecord({ kind: 'drill', clusters: ['dc1', 'dc2', 'dc1'] })
       expect((await store.createOperation(op)).kind).toBe('created')
       const lock = JSON.stringify({ kind: 'drill', id: 'op-1' })
       expect(await everything(`${prefix}locks/`)).toBe(

@@ -6,6 +6,7 @@ import {
   type CreateOutcome,
   type HandshakeRecord,
   LeaseLost,
+  type OperationRecord,
   type Store,
   type StoredCluster,
 } from '../../src/store/store.ts'
@@ -34,6 +35,28 @@ const body = (over: Partial<CreateHandshakeBody> = {}): CreateHandshakeBody => (
 })
 export const record = (over: Partial<CreateHandshakeBody> = {}, key?: string) =>
   newHandshake(body(over), { secondary, defaultTokenTtl: '5m', at: AT, idempotencyKey: key })
+
+/** A pending failover of dc1 created at `AT`, with no steps: what the store keeps, as a test changes it. */
+export const operationRecord = (over: Partial<OperationRecord> = {}): OperationRecord => {
+  const created = over.created_at ?? AT
+  return {
+    id: 'op-1',
+    kind: 'failover',
+    state: 'pending',
+    clusters: ['dc1'],
+    subject: {},
+    data: {},
+    steps: [],
+    error: null,
+    cancel_requested: false,
+    idempotency_key: null,
+    request_hash: null,
+    created_at: created,
+    updated_at: created,
+    finished_at: null,
+    ...over,
+  }
+}
 
 /** One store under test, on fresh data. */
 export interface StoreUnderTest {
