@@ -1,3 +1,4 @@
+import type { EventsToWrite } from '../store/events-to-write.ts'
 import type { HandshakePatch, HandshakeRecord, NewEvent, Store } from '../store/store.ts'
 import type { OperationJournal } from './operation-journal.ts'
 import type { GenericOperationStore, OperationPatch, OperationRecord } from './operation-record.ts'
@@ -6,8 +7,8 @@ import type { GenericOperationStore, OperationPatch, OperationRecord } from './o
 export function handshakeJournal(store: Store): OperationJournal<HandshakeRecord> {
   return {
     get: (id) => store.getHandshake(id),
-    update: (id, patch, at, event, owner) =>
-      store.updateHandshake(id, patch as HandshakePatch, at, event as NewEvent | undefined, owner),
+    update: (id, patch, at, events, owner) =>
+      store.updateHandshake(id, patch as HandshakePatch, at, events as EventsToWrite<NewEvent> | undefined, owner),
     claim: (id, owner, now, until, ownName) => store.claim(id, owner, now, until, ownName),
     release: (id, owner) => store.release(id, owner),
     resumable: (owner, now, ownName) => store.resumable(owner, now, ownName),
@@ -20,7 +21,7 @@ export function handshakeJournal(store: Store): OperationJournal<HandshakeRecord
 export function genericJournal(store: GenericOperationStore): OperationJournal<OperationRecord> {
   return {
     get: (id) => store.getOperation(id),
-    update: (id, patch, at, event, owner) => store.updateOperation(id, patch as OperationPatch, at, event, owner),
+    update: (id, patch, at, events, owner) => store.updateOperation(id, patch as OperationPatch, at, events, owner),
     claim: (id, owner, now, until, ownName) => store.claimOperation(id, owner, now, until, ownName),
     release: (id, owner) => store.releaseOperation(id, owner),
     resumable: (owner, now, ownName) => store.resumableOperations(owner, now, ownName),

@@ -1,3 +1,4 @@
+import type { EventsToWrite } from '../store/events-to-write.ts'
 import type { OperationState, OperationStep, StepError } from './operations.schemas.ts'
 
 /** What the engine reads and writes of every record, whatever its kind. */
@@ -34,7 +35,7 @@ export interface OperationJournal<Rec extends JournalRecord> {
     id: string,
     patch: Partial<Rec>,
     at: string,
-    event?: NewJournalEvent,
+    events?: EventsToWrite<NewJournalEvent>,
     owner?: string,
   ): Promise<{ cancel_requested: boolean }>
   claim(id: string, owner: string, now: number, until: number, ownName?: string): Promise<boolean>

@@ -1,3 +1,4 @@
+import type { EventsToWrite } from '../store/events-to-write.ts'
 import type { OperationKindName, OperationState, OperationStep, StepError } from './operations.schemas.ts'
 
 /*
@@ -57,7 +58,7 @@ export interface GenericOperationStore {
     id: string,
     patch: OperationPatch,
     at: string,
-    event?: NewOperationEvent,
+    events?: EventsToWrite<NewOperationEvent>,
     owner?: string,
   ): Promise<{ cancel_requested: boolean }>
   requestCancelOperation(id: string, at: string): Promise<OperationRecord | undefined>

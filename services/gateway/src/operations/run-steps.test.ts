@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import pino from 'pino'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { MemoryOperationStore } from '../../test/helpers/memory-operation-store.ts'
 import { LeaseLost } from '../store/store.ts'
 import { genericJournal } from './journals.ts'
@@ -91,6 +91,7 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
   it('runs record.steps in order, writing each step before it runs, and succeeds', async () => {
     const { drive, stored, store, id } = await setUp()
     const ran: string[] = []
+    const writes = vi.spyOn(store, 'updateOperation')
     await drive(fakeKind({}, ran))
     expect(ran).toEqual(['prepare', 'commit', 'confirm'])
     const op = await stored()
@@ -98,19 +99,20 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
     expect(statuses(op)).toEqual(['succeeded', 'succeeded', 'succeeded'])
     const types = (await store.operationEvents(id, 0)).map((e) => e.type)
     expect(types).toEqual(['state', 'step', 'step', 'step', 'step', 'step', 'step', 'state'])
-  })
-
-  it('resumes a step found running by running it again, and skips the steps already done', async () => {
-    const record = newRecord({ state: 'running' })
-    record.steps[0] = { ...pendingStep('prepare'), status: 'succeeded', detail: 'prepared' }
-    record.steps[1] = { ...pendingStep('commit'), status: 'running', started_at: record.created_at }
-    const { drive, stored } = await setUp(record)
-    const ran: string[] = []
-    await drive(fakeKind({}, ran))
-    expect(ran).toEqual(['commit', 'confirm'])
-    const op = await stored()
-    expect(op.state).toBe('succeeded')
-    expect(op.steps[0]?.detail).toBe('prepared')
+    // One write per boundary: running with the first start, each end with the next start, the last end with the end.
+    const written = writes.mock.calls.map(([, patch, , events]) => [
+      patch.state ?? '-',
+      [events ?? []].flat().map((e) => {
+        const step = e.data.step as { name: string; status: string } | undefined
+        return step === undefined ? e.type : `${step.name}:${step.status}`
+      }),
+    ])
+    expect(written).toEqual([
+      ['running', ['state', 'prepare:running']],
+      ['-', ['prepare:succeeded', 'commit:running']],
+      ['-', ['commit:succeeded', 'confirm:running']],
+      ['succeeded', ['confirm:succeeded', 'state']],
+    ])
   })
 
   it('honours a cancellation before the point of no return: compensates and ends cancelled', async () => {
@@ -132,6 +134,8 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
       fix: 'Start again.',
     })
     expect(statuses(op)).toEqual(['succeeded', 'skipped', 'skipped'])
+    // Seen as commit's start was written (another gateway's cancel reaches the store only): put back, never run.
+    expect(op.steps[1]).toMatchObject({ detail: 'not run: cancelled', started_at: null })
   })
 
   it('interrupts a cancellable step mid-way when this gateway is asked to cancel', async () => {

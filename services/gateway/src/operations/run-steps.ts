@@ -10,7 +10,10 @@ import type { OperationState, OperationStep, StepError } from './operations.sche
 import { StepCancelled, type StepResult, toStepError } from './step.ts'
 
 export interface RunnerHooks {
-  /** Runs before each step starts; tests stop the gateway here, as if it had crashed between steps. */
+  /**
+   * Runs before each step starts, the step before it recorded as ended; tests stop the gateway here, as if it had
+   * crashed between steps. (With no hook, a step's end is written with the next step's start.)
+   */
   beforeStep?: (operationId: string, step: string) => Promise<void> | void
 }
 
@@ -60,13 +63,27 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
   const { now } = deps
   let current = record
   let signal = signals.hard
+  /**
+   * A transition made but not written yet: it goes with the next write, so a step boundary (a step's end and the
+   * next one's start, or the operation's end) is one journal write. Only transitions after which nothing acts
+   * before the next write are held back; `current` already shows them.
+   */
+  let held: { patch: Partial<Rec>; events: NewJournalEvent[] } = { patch: {}, events: [] }
   const write = async (patch: Partial<Rec>, event?: NewJournalEvent) => {
     signals.hard.throwIfAborted()
     const at = iso(now())
-    const { cancel_requested } = await journal.update(current.id, patch, at, event, owner)
-    current = { ...current, ...patch, updated_at: at, cancel_requested }
+    const merged = { ...held.patch, ...patch }
+    const events = event === undefined ? held.events : [...held.events, event]
+    const { cancel_requested } = await journal.update(current.id, merged, at, events, owner)
+    held = { patch: {}, events: [] }
+    current = { ...current, ...merged, updated_at: at, cancel_requested }
     deps.bus.notify(current.id)
   }
+  const hold = (patch: Partial<Rec>, event?: NewJournalEvent) => {
+    held = { patch: { ...held.patch, ...patch }, events: event === undefined ? held.events : [...held.events, event] }
+    current = { ...current, ...patch }
+  }
+  const writeHeld = () => (Object.keys(held.patch).length === 0 ? Promise.resolve() : write({}))
   const cancelRequested = async () => signals.cancel.aborted || (await journal.cancelRequested(current.id))
   const run: OperationRun<Rec> = {
     record: () => current,
@@ -94,13 +111,12 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     return failUnrunnable(toStepError(err))
   }
   const stepsPatch = (steps: OperationStep[]) => ({ steps }) as Partial<Rec>
-  const setStep = (step: OperationStep) => {
+  const withStep = (step: OperationStep) => stepsPatch(current.steps.map((s) => (s.name === step.name ? step : s)))
+  const stepChange = (step: OperationStep): [Partial<Rec>, NewJournalEvent] => {
     deps.log.info({ ...label, step: step.name, status: step.status, detail: step.detail }, `${kind.kind} step`)
-    return write(stepsPatch(current.steps.map((s) => (s.name === step.name ? step : s))), {
-      type: 'step',
-      data: { step },
-    })
+    return [withStep(step), { type: 'step', data: { step } }]
   }
+  const setStep = (step: OperationStep) => write(...stepChange(step))
 
   /** Ends an operation whose context cannot be had (its clusters are gone or changed role): no step runs. */
   async function failUnrunnable(error: StepError): Promise<void> {
@@ -132,6 +148,8 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
   /** Undoes what is safe to undo, and ends the operation with the error, the compensation's note appended. */
   const endWith = async (state: 'failed' | 'cancelled', error: StepError, skipDetail: string) => {
     signal = signals.hard
+    // What compensating finds must be on record before it acts.
+    await writeHeld()
     const undone = (await kind.compensate?.(ctx, state)) ?? { note: '' }
     const fixes = [error.fix, undone.fix ?? null].filter((f): f is string => f !== null)
     const ended = {
@@ -156,12 +174,12 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     )
 
   if (current.state === 'pending') {
-    await write({ state: 'running' } as Partial<Rec>, { type: 'state', data: { state: 'running' } })
+    hold({ state: 'running' } as Partial<Rec>, { type: 'state', data: { state: 'running' } })
   }
   for (const { name } of record.steps) {
     const step = stepOf(current, name)
     if (step.status === 'succeeded' || step.status === 'skipped') continue
-    if (signals.soft.aborted) return
+    if (signals.soft.aborted) return writeHeld()
     // A run stopped after recording this step's failure but before ending the operation: end it, do not run it again.
     if (step.status === 'failed') return endFailed(name, step)
     const spec = kind.step(name, current)
@@ -169,7 +187,10 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     // a step past the point of no return started (this one, resumed, included), the operation runs to its end.
     const committed = pastPointOfNoReturn(kind, current)
     if (!committed && (current.cancel_requested || signals.cancel.aborted)) return cancel()
-    await raceAbort(Promise.resolve(deps.hooks.beforeStep?.(current.id, name)), signals.hard)
+    if (deps.hooks.beforeStep !== undefined) {
+      await writeHeld()
+      await raceAbort(Promise.resolve(deps.hooks.beforeStep(current.id, name)), signals.hard)
+    }
     signals.hard.throwIfAborted()
     const resumed = step.status === 'running'
     const running: OperationStep = {
@@ -181,6 +202,12 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
       error: null,
     }
     await setStep(running)
+    // The write just made answers whether a cancellation reached the store since the last one; the step has not
+    // acted yet, so it is put back as it was and the operation cancelled.
+    if (!committed && (current.cancel_requested || signals.cancel.aborted)) {
+      hold(withStep(step))
+      return cancel()
+    }
     signal = AbortSignal.any([
       signals.hard,
       ...(spec.interruptible ? [signals.soft] : []),
@@ -214,7 +241,7 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     // with the step still running in the store, to be resumed, and re-run idempotently, from there.
     deps.metrics?.observeStep(kind.kind, name, result.status, seconds())
     const detail = `${result.detail}${await late()}`
-    await setStep({ ...running, status: result.status, finished_at: iso(now()), detail })
+    hold(...stepChange({ ...running, status: result.status, finished_at: iso(now()), detail }))
     if (result.skipRest !== undefined) return finish('succeeded', null, result.skipRest)
   }
   await finish('succeeded', null, 'not run')

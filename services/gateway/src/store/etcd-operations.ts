@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import { eventPuts, eventsAfter } from './etcd-events.ts'
 import { clusterHolder, type LockValue, unheld } from './etcd-holders.ts'
 import type { EtcdKeys } from './etcd-keys.ts'
 import { absent, type Compare, del, type EtcdKv, type Kv, type Op, put, unchanged } from './etcd-kv.ts'
 import { EtcdOperationIndex } from './etcd-operation-index.ts'
+import { type EventsToWrite, eventsToWrite } from './events-to-write.ts'
 import {
   type CreateOperationOutcome,
   type EpochRaise,
@@ -76,11 +78,6 @@ export class EtcdOperations {
     return kv === undefined ? undefined : { kv, doc: parse(kv) }
   }
 
-  #eventOp(id: string, at: string, event: NewOperationEvent): Op {
-    const value = JSON.stringify({ at, type: event.type, data: event.data })
-    return put(`${this.#keys.operationEvents(id)}${randomUUID()}`, value)
-  }
-
   async create(op: OperationRecord): Promise<CreateOperationOutcome> {
     const keys = this.#keys
     const write = randomUUID()
@@ -101,7 +98,7 @@ export class EtcdOperations {
       ...(idempotency === undefined ? [] : [put(idempotency, op.id)]),
       ...(locking ? clusters.map((c) => put(keys.clusterLock(c), JSON.stringify(lock))) : []),
       ...(locking ? [put(keys.unfinishedOperation(op.id), op.id)] : []),
-      this.#eventOp(op.id, op.created_at, { type: 'state', data: { state: op.state } }),
+      ...eventPuts(keys.operationEvents(op.id), op.created_at, [{ type: 'state', data: { state: op.state } }]),
     ]
     for (;;) {
       if (await this.#kv.txn(compare, ops)) return { kind: 'created', operation: record }
@@ -151,7 +148,13 @@ export class EtcdOperations {
       .map((r) => toRecord(r.doc))
   }
 
-  async update(id: string, patch: OperationPatch, at: string, event?: NewOperationEvent, owner?: string) {
+  async update(
+    id: string,
+    patch: OperationPatch,
+    at: string,
+    events?: EventsToWrite<NewOperationEvent>,
+    owner?: string,
+  ) {
     const keys = this.#keys
     const write = randomUUID()
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as OperationPatch
@@ -172,7 +175,7 @@ export class EtcdOperations {
         for (const cluster of new Set(doc.clusters)) ops.push(del(keys.clusterLock(cluster)))
         ops.push(del(keys.unfinishedOperation(id)))
       }
-      if (event !== undefined) ops.push(this.#eventOp(id, at, event))
+      ops.push(...eventPuts(keys.operationEvents(id), at, eventsToWrite(events)))
       if (await this.#kv.txn([unchanged(keys.operation(id), kv)], ops)) {
         return { cancel_requested: next.cancel_requested }
       }
@@ -238,13 +241,8 @@ export class EtcdOperations {
   }
 
   async events(id: string, afterSeq: number): Promise<OperationEvent[]> {
-    return (await this.#kv.list(this.#keys.operationEvents(id)))
-      .filter((kv) => kv.createRevision > afterSeq)
-      .sort((a, b) => a.createRevision - b.createRevision)
-      .map((kv) => {
-        const { at, type, data } = JSON.parse(kv.value.toString('utf8')) as Omit<OperationEvent, 'seq' | 'operation_id'>
-        return { seq: kv.createRevision, operation_id: id, at, type, data }
-      })
+    const events = eventsAfter<OperationEvent['type']>(await this.#kv.list(this.#keys.operationEvents(id)), afterSeq)
+    return events.map((e) => ({ ...e, operation_id: id }))
   }
 
   async count() {

@@ -3,12 +3,14 @@ import type { ClusterRole } from '../clusters/clusters.schemas.ts'
 import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
 import { clusterFromKv, deleteCluster, setClusterRole, upsertCluster } from './etcd-clusters.ts'
 import { getCeremonyToken, getDrToken, listDrTokens, putCeremonyToken, putDrToken } from './etcd-dr-tokens.ts'
+import { eventPuts, eventsAfter } from './etcd-events.ts'
 import { operationHolder } from './etcd-holders.ts'
 import { EtcdKeys } from './etcd-keys.ts'
 import { absent, type Compare, del, EtcdKv, type EtcdSettings, type Kv, type Op, put, unchanged } from './etcd-kv.ts'
 import { EtcdOperations } from './etcd-operations.ts'
 import { pairedSecondaries, recordPairing } from './etcd-pairings.ts'
 import { EtcdStateIndex } from './etcd-state-index.ts'
+import { type EventsToWrite, eventsToWrite } from './events-to-write.ts'
 import {
   type CreateOutcome,
   type HandshakeEvent,
@@ -155,10 +157,6 @@ export class EtcdStore implements Store {
     return entry === undefined ? undefined : this.#record(entry.value.toString('utf8'))
   }
 
-  #eventOp(id: string, at: string, event: NewEvent): Op {
-    return put(`${this.#keys.events(id)}${randomUUID()}`, JSON.stringify({ at, type: event.type, data: event.data }))
-  }
-
   async ping() {
     // Linearizable: answered only through a quorum. Short, so readiness says why before its own deadline.
     await this.#kv.get(this.#keys.meta('store_key_check'), 1_500)
@@ -230,7 +228,7 @@ export class EtcdStore implements Store {
       ...guarded.slice(1).map((key) => put(key, h.id)),
       put(`${keys.ofSecondaryId(h.primary, h.secondary_id)}${encodeURIComponent(h.id)}`, h.id),
       put(keys.byStateEntry(h), h.id),
-      this.#eventOp(h.id, h.created_at, { type: 'state', data: { state: h.state } }),
+      ...eventPuts(this.#keys.events(h.id), h.created_at, [{ type: 'state', data: { state: h.state } }]),
     ]
     // No unfinished operation may hold its primary or secondary: their lock keys must be absent too.
     const locks = unfinished(h) ? [keys.clusterLock(h.primary), keys.clusterLock(h.secondary)] : []
@@ -367,7 +365,13 @@ export class EtcdStore implements Store {
       .map((r) => toRecord(r.doc, r.checks))
   }
 
-  async updateHandshake(id: string, patch: HandshakePatch, at: string, event?: NewEvent, owner?: string) {
+  async updateHandshake(
+    id: string,
+    patch: HandshakePatch,
+    at: string,
+    events?: EventsToWrite<NewEvent>,
+    owner?: string,
+  ) {
     const keys = this.#keys
     const write = randomUUID()
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as HandshakePatch
@@ -398,7 +402,7 @@ export class EtcdStore implements Store {
         const marker = `${keys.revokePending()}${encodeURIComponent(id)}`
         ops.push(next.revoke_pending ? put(marker, id) : del(marker))
       }
-      if (event !== undefined) ops.push(this.#eventOp(id, at, event))
+      ops.push(...eventPuts(keys.events(id), at, eventsToWrite(events)))
       if (await this.#write(read, next, value, compare, ops)) return { cancel_requested: next.cancel_requested }
       if (after.length > before.length) {
         const taken = (await this.#kv.getMany(after)).find(
@@ -452,13 +456,8 @@ export class EtcdStore implements Store {
   }
 
   async events(id: string, afterSeq: number): Promise<HandshakeEvent[]> {
-    return (await this.#kv.list(this.#keys.events(id)))
-      .filter((kv) => kv.createRevision > afterSeq)
-      .sort((a, b) => a.createRevision - b.createRevision)
-      .map((kv) => {
-        const { at, type, data } = JSON.parse(kv.value.toString('utf8')) as Omit<HandshakeEvent, 'seq' | 'handshake_id'>
-        return { seq: kv.createRevision, handshake_id: id, at, type, data }
-      })
+    const events = eventsAfter<HandshakeEvent['type']>(await this.#kv.list(this.#keys.events(id)), afterSeq)
+    return events.map((e) => ({ ...e, handshake_id: id }))
   }
 
   async createOperation(op: OperationRecord) {
@@ -477,8 +476,14 @@ export class EtcdStore implements Store {
     return this.#operations.list(query)
   }
 
-  async updateOperation(id: string, patch: OperationPatch, at: string, event?: NewOperationEvent, owner?: string) {
-    return this.#operations.update(id, patch, at, event, owner)
+  async updateOperation(
+    id: string,
+    patch: OperationPatch,
+    at: string,
+    events?: EventsToWrite<NewOperationEvent>,
+    owner?: string,
+  ) {
+    return this.#operations.update(id, patch, at, events, owner)
   }
 
   async requestCancelOperation(id: string, at: string) {

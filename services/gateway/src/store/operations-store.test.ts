@@ -301,6 +301,24 @@ function operationsContract(name: string, open: () => { store: Store; another: (
       expect(await store.operationEvents('no-such-operation', 0)).toEqual([])
     })
 
+    it('numbers the several events of one write in their order, each on its own, resumable between them', async () => {
+      const a = operation()
+      await store.createOperation(a)
+      const notes = [1, 2, 3].map((n) => ({ type: 'note' as const, data: { n } }))
+      await store.updateOperation(a.id, { state: 'running' }, AT, notes)
+      await store.updateOperation(a.id, {}, AT, { type: 'checks', data: { ok: true } })
+      const all = await store.operationEvents(a.id, 0)
+      expect(all.map((e) => e.data.n ?? e.type)).toEqual(['state', 1, 2, 3, 'checks'])
+      expect(new Set(all.map((e) => e.seq)).size).toBe(5)
+      expect(all.every((e, i) => i === 0 || e.seq > (all[i - 1]?.seq ?? 0))).toBe(true)
+      // A client that saw the first of the three resumes with the second.
+      expect((await store.operationEvents(a.id, all[1]?.seq ?? 0)).map((e) => e.data.n ?? e.type)).toEqual([
+        2,
+        3,
+        'checks',
+      ])
+    })
+
     it('counts operations by kind and state', async () => {
       const zero = { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
       expect(await store.countOperations()).toEqual({ switchover: zero, drill: zero, failover: zero, rejoin: zero })

@@ -1,3 +1,4 @@
+import { type EventsToWrite, eventsToWrite } from './events-to-write.ts'
 import type { SqliteDb } from './sqlite-db.ts'
 import { CLAIMABLE, META_UPSERT, UNFINISHED } from './sqlite-schema.ts'
 import {
@@ -210,7 +211,7 @@ export class SqliteOperations {
     return this.#db.all(sql, ...params, limit).map(operationFromRow)
   }
 
-  update(id: string, patch: OperationPatch, at: string, event?: NewOperationEvent, owner?: string) {
+  update(id: string, patch: OperationPatch, at: string, events?: EventsToWrite<NewOperationEvent>, owner?: string) {
     const db = this.#db
     return db.write(() => {
       const current = get(db, id)
@@ -233,7 +234,7 @@ export class SqliteOperations {
       }
       // Its locks are gone once it finished: a finished operation never holds clusters again.
       if (!unfinishedState(current.state) && unfinished) throw new Error(`operation ${id} has finished already`)
-      if (event !== undefined) insertEvent(db, id, at, event)
+      for (const event of eventsToWrite(events)) insertEvent(db, id, at, event)
       return { cancel_requested: Boolean(row.cancel_requested) }
     })
   }

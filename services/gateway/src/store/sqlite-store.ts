@@ -1,5 +1,6 @@
 import type { ClusterRole } from '../clusters/clusters.schemas.ts'
 import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
+import { type EventsToWrite, eventsToWrite } from './events-to-write.ts'
 import { deleteCluster, setClusterRole, upsertCluster } from './sqlite-clusters.ts'
 import { SqliteDb } from './sqlite-db.ts'
 import {
@@ -213,7 +214,7 @@ export class SqliteStore implements Store {
     id: string,
     patch: Parameters<Store['updateHandshake']>[1],
     at: string,
-    event?: NewEvent,
+    events?: EventsToWrite<NewEvent>,
     owner?: string,
   ) {
     return this.#db.write(() => {
@@ -229,7 +230,7 @@ export class SqliteStore implements Store {
       )
       if (row === undefined && owner !== undefined && this.#handshake(id) !== undefined) throw new LeaseLost(id)
       if (row === undefined) throw new Error(`no handshake ${id} to update`)
-      if (event !== undefined) insertEvent(this.#db, id, at, event)
+      for (const event of eventsToWrite(events)) insertEvent(this.#db, id, at, event)
       return { cancel_requested: Boolean(row.cancel_requested) }
     })
   }
@@ -326,8 +327,14 @@ export class SqliteStore implements Store {
     return this.#operations.list(query)
   }
 
-  async updateOperation(id: string, patch: OperationPatch, at: string, event?: NewOperationEvent, owner?: string) {
-    return this.#operations.update(id, patch, at, event, owner)
+  async updateOperation(
+    id: string,
+    patch: OperationPatch,
+    at: string,
+    events?: EventsToWrite<NewOperationEvent>,
+    owner?: string,
+  ) {
+    return this.#operations.update(id, patch, at, events, owner)
   }
 
   async requestCancelOperation(id: string, at: string) {

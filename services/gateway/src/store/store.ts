@@ -1,5 +1,6 @@
 import type { ClusterRole } from '../clusters/clusters.schemas.ts'
 import type { Handshake, HandshakeState, StepError } from '../handshakes/handshakes.schemas.ts'
+import type { EventsToWrite } from './events-to-write.ts'
 
 /** A registered cluster as stored: the agent token only ever sealed (AES-256-GCM), never in clear. */
 export interface StoredCluster {
@@ -242,7 +243,7 @@ export interface Store {
    */
   resumable(owner: string, now: number, ownName?: string): Promise<HandshakeRecord[]>
   /**
-   * Writes a transition and its event in one transaction, before the gateway acts on it. Answers what another
+   * Writes a transition and its events in one transaction, before the gateway acts on it. Answers what another
    * gateway may have changed meanwhile (a cancellation), not the whole record: the writer knows the rest. With
    * `owner`, writes only while that lease owner holds the unfinished handshake, and throws LeaseLost otherwise.
    */
@@ -250,7 +251,7 @@ export interface Store {
     id: string,
     patch: HandshakePatch,
     at: string,
-    event?: NewEvent,
+    events?: EventsToWrite<NewEvent>,
     owner?: string,
   ): Promise<Pick<HandshakeRecord, 'cancel_requested'>>
   /** Flags a pending or running handshake for cancellation; undefined when there is none by that id. */
@@ -296,14 +297,14 @@ export interface Store {
   /** Newest first. `cluster`: operations whose lock set holds it, finished or not. */
   listOperations(query: OperationQuery): Promise<OperationRecord[]>
   /**
-   * As updateHandshake: the transition and its event in one transaction; with `owner`, only while that lease owner
+   * As updateHandshake: the transition and its events in one transaction; with `owner`, only while that lease owner
    * holds the unfinished operation (LeaseLost otherwise). Finishing it releases its cluster locks in that transaction.
    */
   updateOperation(
     id: string,
     patch: OperationPatch,
     at: string,
-    event?: NewOperationEvent,
+    events?: EventsToWrite<NewOperationEvent>,
     owner?: string,
   ): Promise<{ cancel_requested: boolean }>
   /** Flags a pending or running operation for cancellation; undefined when there is none by that id. */

@@ -8,6 +8,7 @@ import type {
   OperationRecord,
 } from '../../src/operations/operation-record.ts'
 import type { OperationState } from '../../src/operations/operations.schemas.ts'
+import { type EventsToWrite, eventsToWrite } from '../../src/store/events-to-write.ts'
 import { LeaseLost } from '../../src/store/store.ts'
 
 const unfinished = (op: OperationRecord) => op.state === 'pending' || op.state === 'running'
@@ -58,12 +59,20 @@ export class MemoryOperationStore implements GenericOperationStore {
       .slice(0, q.limit)
   }
 
-  async updateOperation(id: string, patch: OperationPatch, at: string, event?: NewOperationEvent, owner?: string) {
+  async updateOperation(
+    id: string,
+    patch: OperationPatch,
+    at: string,
+    events?: EventsToWrite<NewOperationEvent>,
+    owner?: string,
+  ) {
     const op = this.records.get(id)
     if (op === undefined) throw new Error(`no operation ${id}`)
     if (owner !== undefined && (!unfinished(op) || this.leases.get(id)?.owner !== owner)) throw new LeaseLost(id)
     Object.assign(op, structuredClone(patch), { updated_at: at })
-    if (event !== undefined) this.log.push({ seq: ++this.#seq, operation_id: id, at, ...structuredClone(event) })
+    for (const event of eventsToWrite(events)) {
+      this.log.push({ seq: ++this.#seq, operation_id: id, at, ...structuredClone(event) })
+    }
     return { cancel_requested: op.cancel_requested }
   }
 

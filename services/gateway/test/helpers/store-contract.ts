@@ -209,6 +209,28 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       expect([seqA[0], seqB[0], seqA[1], seqB[1], seqA[2]]).toEqual(all)
     })
 
+    it('numbers the several events of one write in their order, after those before and before those after', async () => {
+      const a = (await store.createHandshake(record())).handshake
+      const b = (await store.createHandshake(record({ secondary: 'dc3', secondary_id: 'dc3' }))).handshake
+      const [ended, started] = a.steps.slice(0, 2).map((s, i) => ({ ...s, status: i === 0 ? 'succeeded' : 'running' }))
+      await store.updateHandshake(a.id, { state: 'running' }, AT, [
+        { type: 'step', data: { step: ended } },
+        { type: 'step', data: { step: started } },
+      ])
+      await store.updateHandshake(b.id, { state: 'running' }, AT, { type: 'state', data: { state: 'running' } })
+      const seqA = (await store.events(a.id, 0)).map((e) => e.seq)
+      const seqB = (await store.events(b.id, 0)).map((e) => e.seq)
+      expect((await store.events(a.id, 0)).map((e) => (e.data.step as { name?: string } | undefined)?.name)).toEqual([
+        undefined,
+        ended?.name,
+        started?.name,
+      ])
+      // a's create, b's create, a's two, b's write.
+      expect([seqA[0], seqB[0], seqA[1], seqA[2], seqB[1]]).toEqual([...seqA, ...seqB].sort((x, y) => x - y))
+      expect(new Set([...seqA, ...seqB]).size).toBe(5)
+      expect((await store.events(a.id, seqA[1] ?? 0)).map((e) => e.seq)).toEqual([seqA[2]])
+    })
+
     it('leases a handshake to one gateway until it runs out', async () => {
       const { id } = (await store.createHandshake(record())).handshake
       expect(await store.claim(id, 'gw-a', 1000, 2000)).toBe(true)
