@@ -18,8 +18,6 @@ import {
   type HandshakeRecord,
   LeaseLost,
   type NewEvent,
-  type NewOperationEvent,
-  type OperationPatch,
   type OperationQuery,
   type OperationRecord,
   type PairedSecondary,
@@ -476,14 +474,8 @@ export class EtcdStore implements Store {
     return this.#operations.list(query)
   }
 
-  async updateOperation(
-    id: string,
-    patch: OperationPatch,
-    at: string,
-    events?: EventsToWrite<NewOperationEvent>,
-    owner?: string,
-  ) {
-    return this.#operations.update(id, patch, at, events, owner)
+  async updateOperation(...args: Parameters<Store['updateOperation']>) {
+    return this.#operations.update(...args)
   }
 
   async requestCancelOperation(id: string, at: string) {

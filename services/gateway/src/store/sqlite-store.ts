@@ -32,8 +32,6 @@ import {
   type HandshakeRecord,
   LeaseLost,
   type NewEvent,
-  type NewOperationEvent,
-  type OperationPatch,
   type OperationQuery,
   type OperationRecord,
   type PairedSecondary,
@@ -327,14 +325,8 @@ export class SqliteStore implements Store {
     return this.#operations.list(query)
   }
 
-  async updateOperation(
-    id: string,
-    patch: OperationPatch,
-    at: string,
-    events?: EventsToWrite<NewOperationEvent>,
-    owner?: string,
-  ) {
-    return this.#operations.update(id, patch, at, events, owner)
+  async updateOperation(...args: Parameters<Store['updateOperation']>) {
+    return this.#operations.update(...args)
   }
 
   async requestCancelOperation(id: string, at: string) {
