@@ -99,7 +99,8 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
     expect(statuses(op)).toEqual(['succeeded', 'succeeded', 'succeeded'])
     const types = (await store.operationEvents(id, 0)).map((e) => e.type)
     expect(types).toEqual(['state', 'step', 'step', 'step', 'step', 'step', 'step', 'state'])
-    // One write per boundary: running with the first start, each end with the next start, the last end with the end.
+    // One write per boundary (running with the first start, an end with the next start, the last end with the
+    // operation's), but the end before the first step past the point of no return: written alone, to see a cancel.
     const written = writes.mock.calls.map(([, patch, , events]) => [
       patch.state ?? '-',
       [events ?? []].flat().map((e) => {
@@ -109,7 +110,8 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
     ])
     expect(written).toEqual([
       ['running', ['state', 'prepare:running']],
-      ['-', ['prepare:succeeded', 'commit:running']],
+      ['-', ['prepare:succeeded']],
+      ['-', ['commit:running']],
       ['-', ['commit:succeeded', 'confirm:running']],
       ['succeeded', ['confirm:succeeded', 'state']],
     ])
@@ -134,8 +136,11 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
       fix: 'Start again.',
     })
     expect(statuses(op)).toEqual(['succeeded', 'skipped', 'skipped'])
-    // Seen as commit's start was written (another gateway's cancel reaches the store only): put back, never run.
+    // Seen in the write of prepare's end, made alone (another gateway's cancel reaches the store only): commit, past
+    // the point of no return, was never on record as started, so no crash could have a resumed run carry it out.
     expect(op.steps[1]).toMatchObject({ detail: 'not run: cancelled', started_at: null })
+    const started = (await store.operationEvents(id, 0)).map((e) => e.data.step as { name: string } | undefined)
+    expect(started.map((s) => s?.name).filter((n) => n === 'commit')).toEqual([])
   })
 
   it('interrupts a cancellable step mid-way when this gateway is asked to cancel', async () => {

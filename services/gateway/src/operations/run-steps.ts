@@ -111,10 +111,10 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     return failUnrunnable(toStepError(err))
   }
   const stepsPatch = (steps: OperationStep[]) => ({ steps }) as Partial<Rec>
-  const withStep = (step: OperationStep) => stepsPatch(current.steps.map((s) => (s.name === step.name ? step : s)))
   const stepChange = (step: OperationStep): [Partial<Rec>, NewJournalEvent] => {
     deps.log.info({ ...label, step: step.name, status: step.status, detail: step.detail }, `${kind.kind} step`)
-    return [withStep(step), { type: 'step', data: { step } }]
+    const steps = current.steps.map((s) => (s.name === step.name ? step : s))
+    return [stepsPatch(steps), { type: 'step', data: { step } }]
   }
   const setStep = (step: OperationStep) => write(...stepChange(step))
 
@@ -201,11 +201,16 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
       detail: resumed ? 'resumed after a restart' : null,
       error: null,
     }
+    // The first step past the point of no return goes on record only once the store showed no cancellation: the end
+    // held back is written alone first. Written together, a cancellation seen in that write would find the step on
+    // record as started, and a run resumed after a crash would carry it out.
+    if (spec.pastPointOfNoReturn && !committed) {
+      await writeHeld()
+      if (current.cancel_requested || signals.cancel.aborted) return cancel()
+    }
     await setStep(running)
-    // The write just made answers whether a cancellation reached the store since the last one; the step has not
-    // acted yet, so it is put back as it was and the operation cancelled.
-    if (!committed && (current.cancel_requested || signals.cancel.aborted)) {
-      hold(withStep(step))
+    // Any other step: the write just made says whether a cancellation reached the store; the step has not acted.
+    if (!committed && !spec.pastPointOfNoReturn && (current.cancel_requested || signals.cancel.aborted)) {
       return cancel()
     }
     signal = AbortSignal.any([
