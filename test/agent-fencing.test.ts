@@ -5,7 +5,7 @@ import { buildApp as buildPrimaryAgent, type PrimaryAgentConfig } from '@vault-d
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
 import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
-import { activateDirectly, until, useClusterFixture } from './helpers/cluster-fixture.ts'
+import { activateDirectly, agentEnv, until, useClusterFixture } from './helpers/cluster-fixture.ts'
 
 const TOKEN = 'fencing-test-token-0123456789abcdef'
 const HEADER = 'x-vault-dr-epoch'
@@ -14,14 +14,7 @@ const fx = useClusterFixture('agent-fence')
 const cluster = fx.cluster
 const stateDir = fx.stateDir
 
-const env = (c: ClusterHandle, dir: string) => ({
-  VAULT_DR_API_TOKEN: TOKEN,
-  VAULT_ADDR: c.apiUrl,
-  VAULT_TOKEN: c.rootToken,
-  VAULT_DR_STATUS_CACHE_MS: '0',
-  VAULT_DR_WAIT_TIMEOUT_MS: '10000',
-  VAULT_DR_AGENT_STATE_DIR: dir,
-})
+const env = (c: ClusterHandle, dir: string) => agentEnv(c, dir, TOKEN)
 
 /** An agent next to `c`; `config` overrides what the environment gave (a self-fencing time below its minimum). */
 async function agent(c: ClusterHandle, dir: string, config: Partial<PrimaryAgentConfig> = {}, logs = new LogCapture()) {

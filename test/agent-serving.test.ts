@@ -3,7 +3,7 @@ import { buildApp as buildPrimaryAgent, type PrimaryAgentConfig } from '@vault-d
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
 import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
-import { activateDirectly, until, useClusterFixture } from './helpers/cluster-fixture.ts'
+import { activateDirectly, agentEnv, until, useClusterFixture } from './helpers/cluster-fixture.ts'
 
 /*
  * The load balancers' check (GET /serving) of an agent, against emulated clusters: 200 only while clients may be sent
@@ -18,15 +18,7 @@ const cluster = fx.cluster
 const stateDir = fx.stateDir
 
 async function agent(c: ClusterHandle, dir: string, env: Record<string, string> = {}): Promise<App> {
-  const config: PrimaryAgentConfig = loadPrimaryAgentConfig({
-    VAULT_DR_API_TOKEN: TOKEN,
-    VAULT_ADDR: c.apiUrl,
-    VAULT_TOKEN: c.rootToken,
-    VAULT_DR_STATUS_CACHE_MS: '0',
-    VAULT_DR_WAIT_TIMEOUT_MS: '10000',
-    VAULT_DR_AGENT_STATE_DIR: dir,
-    ...env,
-  })
+  const config: PrimaryAgentConfig = loadPrimaryAgentConfig({ ...agentEnv(c, dir, TOKEN), ...env })
   const app = await buildPrimaryAgent(config)
   await app.ready()
   let closed = false

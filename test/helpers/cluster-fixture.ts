@@ -69,3 +69,13 @@ export async function activateDirectly(dc1: ClusterHandle, dc2: ClusterHandle, t
     ),
   )
 }
+
+/** An agent's environment for `c`: its API token, the cluster's root token, no status cache, state kept in `dir`. */
+export const agentEnv = (c: ClusterHandle, dir: string, apiToken: string): Record<string, string> => ({
+  VAULT_DR_API_TOKEN: apiToken,
+  VAULT_ADDR: c.apiUrl,
+  VAULT_TOKEN: c.rootToken,
+  VAULT_DR_STATUS_CACHE_MS: '0',
+  VAULT_DR_WAIT_TIMEOUT_MS: '10000',
+  VAULT_DR_AGENT_STATE_DIR: dir,
+})

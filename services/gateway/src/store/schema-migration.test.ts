@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
+import { operationRecord } from '../../test/helpers/store-contract.ts'
 import { DR_TOKENS_SCHEMA } from './sqlite-dr-tokens.ts'
 import { OPERATIONS_SCHEMA } from './sqlite-operations.ts'
 import { SCHEMA } from './sqlite-schema.ts'
@@ -75,22 +76,7 @@ describe('opening a store written by an older gateway', () => {
 
     const store = new SqliteStore(path)
     expect((await store.getHandshake('h1'))?.state).toBe('running')
-    const op = {
-      id: 'o1',
-      kind: 'switchover' as const,
-      state: 'pending' as const,
-      clusters: ['dc2'],
-      subject: {},
-      data: {},
-      steps: [],
-      error: null,
-      cancel_requested: false,
-      idempotency_key: null,
-      request_hash: null,
-      created_at: 'y',
-      updated_at: 'y',
-      finished_at: null,
-    }
+    const op = operationRecord({ id: 'o1', kind: 'switchover', clusters: ['dc2'], created_at: 'y' })
     expect(await store.createOperation(op)).toEqual({
       kind: 'cluster_busy',
       cluster: 'dc2',
