@@ -27,7 +27,8 @@ export interface VaultAgent {
 
 /**
  * How old a status may be for the guard of a change Vault would refuse anyway when the guard is wrong (enabling a
- * primary): the gateway's read just before is reused. Activation, which wipes, reads anew; minting reads none.
+ * primary, the role changes, a DR operation token, which a DR secondary does not issue): the gateway's read just
+ * before is reused. Activation, which wipes, reads anew; minting reads none.
  */
 export const GUARD_STATUS_MAX_AGE_MS = 250
 

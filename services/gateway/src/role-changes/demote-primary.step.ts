@@ -12,15 +12,18 @@ export async function demotePrimary(ctx: RoleChangeContext, index: LegKey): Prom
   const leg = ctx.leg(index)
   const client = ctx.client(leg.from)
   const signal = ctx.signal()
-  const before = await client.status(signal)
+  // As the preflight just saw it, if it did (Vault refuses a demote of a cluster that is not its DR primary).
+  const before = await ctx.recentStatus(leg.from, signal)
   const mode = drMode(before)
   if (mode === 'secondary' && leg.demote_sent_at !== null && clusterIdOf(before) === leg.replication_cluster_id) {
-    await ctx.saveLeg(index, {
-      demoted_at: leg.demoted_at ?? iso(ctx.now()),
-      demoted_last_wal: lastWalOf(before, leg.last_wal_before_demote),
-      demoted_merkle_root: before.replication?.merkle_root ?? null,
-    })
-    await ctx.setRole(leg.from, 'secondary')
+    await Promise.all([
+      ctx.saveLeg(index, {
+        demoted_at: leg.demoted_at ?? iso(ctx.now()),
+        demoted_last_wal: lastWalOf(before, leg.last_wal_before_demote),
+        demoted_merkle_root: before.replication?.merkle_root ?? null,
+      }),
+      ctx.setRole(leg.from, 'secondary'),
+    ])
     return { status: 'succeeded', detail: `${leg.from} already is a DR secondary: the demote sent earlier took effect` }
   }
   if (mode !== 'primary') {
@@ -28,20 +31,24 @@ export async function demotePrimary(ctx: RoleChangeContext, index: LegKey): Prom
       `${leg.from} is ${mode === 'secondary' ? 'a DR secondary' : `in DR mode ${mode}`}, not the DR primary to demote`,
     )
   }
-  const epoch = await ctx.bumpEpoch()
   const lastWal = before.replication?.last_wal ?? null
-  await ctx.saveLeg(index, {
-    replication_cluster_id: leg.replication_cluster_id ?? clusterIdOf(before),
-    last_wal_before_demote: lastWal,
-    demote_sent_at: iso(ctx.now()),
+  const epoch = await ctx.bumpEpoch({
+    leg: index,
+    patch: {
+      replication_cluster_id: leg.replication_cluster_id ?? clusterIdOf(before),
+      last_wal_before_demote: lastWal,
+      demote_sent_at: iso(ctx.now()),
+    },
   })
   const result = await client.demote({}, { epoch, signal })
-  await ctx.saveLeg(index, {
-    demoted_at: iso(ctx.now()),
-    demoted_last_wal: lastWalOf(result.status, lastWal),
-    demoted_merkle_root: result.status.replication?.merkle_root ?? null,
-  })
-  await ctx.setRole(leg.from, 'secondary')
+  await Promise.all([
+    ctx.saveLeg(index, {
+      demoted_at: iso(ctx.now()),
+      demoted_last_wal: lastWalOf(result.status, lastWal),
+      demoted_merkle_root: result.status.replication?.merkle_root ?? null,
+    }),
+    ctx.setRole(leg.from, 'secondary'),
+  ])
   return {
     status: 'succeeded',
     detail: `${leg.from} demoted at epoch ${epoch}: it refuses writes and keeps its data (last WAL ${lastWalOf(result.status, lastWal) ?? 'unknown'})`,

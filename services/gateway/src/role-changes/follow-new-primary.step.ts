@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { pollUntil } from '@vault-dr/core'
 import type { StepResult } from '../operations/step.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
@@ -62,10 +61,9 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
     const before = ctx.leg(index).repoint_sent ?? []
     await ctx.saveLeg(index, { repoint_sent: [...before.filter((c) => c !== cluster), cluster] })
     await me.updatePrimary({ dr_operation_token: token, token: minted.token }, { epoch, signal })
-    // It connects and compares merkle trees with the primary first: a look at once would find it syncing.
-    await sleep(stepPoll(ctx, 0, signal).backoffFromMs, undefined, { signal })
   }
   let last: FollowState = state
+  // Looked at once (a near cluster streams within ms of its update-primary), then every 5, 10, 20 ms.
   const streaming = await pollUntil(
     async () => {
       last = await read().catch(() => 'unknown' as const)

@@ -29,8 +29,10 @@ export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): P
   ])
   const sameSet = clusterIdOf(target) === leg.replication_cluster_id
   if (drMode(target) === 'primary' && leg.promote_sent_at !== null && sameSet) {
-    await ctx.saveLeg(index, { promoted_at: leg.promoted_at ?? iso(ctx.now()) })
-    await ctx.setRole(leg.to, 'primary')
+    await Promise.all([
+      ctx.saveLeg(index, { promoted_at: leg.promoted_at ?? iso(ctx.now()) }),
+      ctx.setRole(leg.to, 'primary'),
+    ])
     return { status: 'succeeded', detail: `${leg.to} already is the DR primary: the promote sent earlier took effect` }
   }
   if (drMode(target) !== 'secondary' || !sameSet) {
@@ -44,11 +46,9 @@ export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): P
     )
   }
   const token = await ctx.drToken()
-  const epoch = await ctx.bumpEpoch()
-  await ctx.saveLeg(index, { promote_sent_at: iso(ctx.now()) })
+  const epoch = await ctx.bumpEpoch({ leg: index, patch: { promote_sent_at: iso(ctx.now()) } })
   await client.promote({ dr_operation_token: token }, { epoch, signal })
-  await ctx.saveLeg(index, { promoted_at: iso(ctx.now()) })
-  await ctx.setRole(leg.to, 'primary')
+  await Promise.all([ctx.saveLeg(index, { promoted_at: iso(ctx.now()) }), ctx.setRole(leg.to, 'primary')])
   const unseen = old === undefined ? ` (${leg.from} gave no status: it was demoted by this operation)` : ''
   return { status: 'succeeded', detail: `${leg.to} promoted at epoch ${epoch}: it is the DR primary${unseen}` }
 }

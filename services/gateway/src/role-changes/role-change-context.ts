@@ -37,8 +37,11 @@ export interface RoleChangeContext {
    * since (recent-statuses.ts); else read now. For a decision right after the step that read it, not for polls.
    */
   recentStatus(cluster: string, signal: AbortSignal): Promise<ClusterStatus>
-  /** A new fencing epoch for the next role change; agents refuse anything older afterwards. */
-  bumpEpoch(): Promise<number>
+  /**
+   * A new fencing epoch for the next role change; agents refuse anything older afterwards. Written together with a
+   * save of the operation (fenced by its lease), carrying `before` when given: what the change must find on record.
+   */
+  bumpEpoch(before?: { leg: LegKey; patch: Partial<Leg> }): Promise<number>
   /** The registry says what Vault now reports. */
   setRole(cluster: string, role: ClusterRole): Promise<void>
   /** The store records whom a secondary now replicates from (the pairs list it so). */

@@ -206,7 +206,10 @@ function context(w: ReturnType<typeof world>, legs: Leg[] | { legs: Leg[]; undo?
     warn: async () => {},
     client,
     recentStatus: async (name, signal) => recent.get(name) ?? client(name).status(signal),
-    bumpEpoch: async () => ++epoch,
+    async bumpEpoch(before) {
+      if (before !== undefined) await ctx.saveLeg(before.leg, before.patch)
+      return ++epoch
+    },
     setRole: async (cluster, role) => {
       roles.push(`${cluster}=${role}`)
     },
@@ -280,7 +283,10 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     const w = world(['dc1', 'dc2', 'dc3'])
     const { ctx } = context(w, [threeClusterLeg()])
     const reads = () => ({ dc1: w.reads.get('dc1') ?? 0, dc2: w.reads.get('dc2') ?? 0 })
+    // The demote decides on dc1 as the preflight just read it.
+    await ctx.client('dc1').status(new AbortController().signal)
     await demotePrimary(ctx, 0)
+    expect(reads().dc1).toBe(1)
     await waitCatchUp(ctx, 0)
     const caughtUp = reads()
     // The promote decides on dc2 as the catch-up just saw it, and reads the old primary dc1 now.

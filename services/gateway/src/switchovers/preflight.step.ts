@@ -12,7 +12,8 @@ const names = (followers: Array<{ cluster: string }>) =>
     .join(', ')
 
 /**
- * The checks again, now (the plan was made at creation), then a DR operation token that outlives the whole operation
+ * The checks again (the plan was made at creation), on statuses read now or at most RECENT_STATUS_MS ago (those the
+ * creation read, when this run follows it at once), then a DR operation token that outlives the whole operation
  * (issued first when the kept one would not). Changes nothing in Vault: a cancellation stops it cleanly.
  */
 export async function roleChangePreflight(
@@ -22,7 +23,11 @@ export async function roleChangePreflight(
 ): Promise<StepResult> {
   const leg = r.roles.leg(0)
   const signal = r.roles.signal()
-  const found = await inspectPair(deps, { to: leg.to, from: leg.from }, neededS, signal)
+  // The clusters the operation holds as this run has them: read at its creation a moment ago, or now.
+  const held = new Set(r.run.record().clusters)
+  const found = await inspectPair(deps, { to: leg.to, from: leg.from }, neededS, signal, (name, s) =>
+    held.has(name) ? r.roles.recentStatus(name, s) : undefined,
+  )
   await r.saveData({ checks: found.checks }, { type: 'checks', data: { checks: found.checks } })
   if (!found.ok) {
     const failed = found.checks.filter((c) => c.status === 'fail')

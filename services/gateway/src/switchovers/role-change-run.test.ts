@@ -1,14 +1,17 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import type { AgentClients } from '../agents/agent-clients.ts'
+import type { ClusterStatus } from '../agents/agent-types.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
 import type { OperationRun } from '../operations/operation-kind.ts'
 import type { OperationRecord } from '../operations/operation-record.ts'
 import { pendingStep } from '../operations/step.ts'
 import { newLeg } from '../role-changes/leg.ts'
+import { RECENT_STATUS_MS } from '../role-changes/recent-statuses.ts'
 import { LeaseLost, type Store, type StoredCluster, type StoredDrToken } from '../store/store.ts'
-import { roleChangeRun } from './role-change-run.ts'
+import { planReads } from './plan-reads.ts'
+import { type RunData, roleChangeRun } from './role-change-run.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
 
 const NOW = Date.parse('2026-12-05T00:00:00.000Z')
@@ -31,6 +34,7 @@ function setup(kept: Record<string, StoredDrToken>) {
   const cluster = (name: string) => ({ name, role: 'primary' }) as StoredCluster
   const saved: unknown[] = []
   const issued: string[] = []
+  const statusReads: string[] = []
   const custody = {
     get: async (name: string) => kept[name],
     open: (t: StoredDrToken) => `clear-${t.primary}`,
@@ -47,7 +51,14 @@ function setup(kept: Record<string, StoredDrToken>) {
     clusters: {
       targetOf: (c: StoredCluster) => ({ cluster: c.name, url: 'http://127.0.0.1:1', token: 't' }),
     } as unknown as ClustersService,
-    agents: { cluster: () => ({}) } as unknown as AgentClients,
+    agents: {
+      cluster: (target: { cluster: string }) => ({
+        status: async () => {
+          statusReads.push(target.cluster)
+          return { checked_at: 'now' }
+        },
+      }),
+    } as unknown as AgentClients,
     custody,
     settings: { settleTimeoutMs: 1_000, pollMs: 10, activationTtl: '5m', statusTimeoutMs: 1_000, maxLagWals: 10 },
     hooks: { caPem: undefined, timeoutMs: 1_000 },
@@ -76,7 +87,7 @@ function setup(kept: Record<string, StoredDrToken>) {
     now: () => NOW,
     log: {} as FastifyBaseLogger,
   }
-  return { deps, run, issued, saved, record: () => record }
+  return { deps, run, issued, saved, statusReads, record: () => record }
 }
 
 describe("a switchover's run context", () => {
@@ -114,6 +125,34 @@ describe("a switchover's run context", () => {
     const lost = { ...run, save: async () => Promise.reject(new LeaseLost('op-1')) }
     const late = await roleChangeRun(deps, lost, () => ({}))
     await expect(late.roles.bumpEpoch()).rejects.toBeInstanceOf(LeaseLost)
+  })
+
+  it('writes what the change must find on record in the fenced save that comes with the epoch', async () => {
+    const { deps, run, saved, record } = setup({})
+    const r = await roleChangeRun(deps, run, () => ({}))
+    expect(await r.roles.bumpEpoch({ leg: 0, patch: { demote_sent_at: at(0) } })).toBe(7)
+    expect(saved).toEqual([null])
+    expect((record().data as RunData).legs[0]?.demote_sent_at).toBe(at(0))
+  })
+
+  it("decides first on the statuses the operation's creation read, once and while they are recent", async () => {
+    const { deps, run, statusReads } = setup({})
+    const reads = planReads()
+    const planned = { vault: {}, replication: null, checked_at: 'planned' } as unknown as ClusterStatus
+    const withReads = { ...deps, planReads: reads }
+    const signal = new AbortController().signal
+    reads.put('op-1', [{ cluster: 'dc1', status: planned, at: performance.now() }])
+    const r = await roleChangeRun(withReads, run, () => ({}))
+    expect(await r.roles.recentStatus('dc1', signal)).toBe(planned)
+    expect(statusReads).toEqual([])
+    // Taken by the first run: a second one (a resume) reads anew.
+    const resumed = await roleChangeRun(withReads, run, () => ({}))
+    expect((await resumed.roles.recentStatus('dc1', signal)).checked_at).toBe('now')
+    // Read too long ago to decide on.
+    reads.put('op-1', [{ cluster: 'dc1', status: planned, at: performance.now() - RECENT_STATUS_MS - 1 }])
+    const late = await roleChangeRun(withReads, run, () => ({}))
+    expect((await late.roles.recentStatus('dc1', signal)).checked_at).toBe('now')
+    expect(statusReads).toEqual(['dc1', 'dc1'])
   })
 
   it('writes legs with the summary fields, and warnings as notes', async () => {

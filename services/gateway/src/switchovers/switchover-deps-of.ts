@@ -25,5 +25,6 @@ export function switchoverDepsOf(deps: KindDeps): SwitchoverDeps {
       maxLagWals: 1_000,
     },
     now: deps.now,
+    planReads: deps.planReads,
   }
 }

@@ -1,7 +1,7 @@
 import { statusReadError } from '../cluster-status.ts'
 import { PrimaryErrors } from '../primary-errors.ts'
 import { ttlSeconds } from '../secondary-tokens/index.ts'
-import type { VaultAgent } from '../vault-agent.ts'
+import { GUARD_STATUS_MAX_AGE_MS, type VaultAgent } from '../vault-agent.ts'
 import { DR_OPERATION_NAME } from './create-token.schemas.ts'
 import { ensurePolicy, ensureRole } from './dr-operation-policy.ts'
 
@@ -12,7 +12,8 @@ import { ensurePolicy, ensureRole } from './dr-operation-policy.ts'
  * to any DR secondary.
  */
 export async function createDrOperationToken(agent: VaultAgent, ttl: string, now: () => number = Date.now) {
-  const status = await agent.status(0)
+  // A status a moment old will do: a DR secondary refuses the token's creation itself (vault-agent.ts).
+  const status = await agent.status(GUARD_STATUS_MAX_AGE_MS)
   const { replication } = status
   if (replication === null) {
     throw statusReadError(status) ?? PrimaryErrors.vaultUnavailable("Cannot read the cluster's replication status.")
@@ -22,8 +23,8 @@ export async function createDrOperationToken(agent: VaultAgent, ttl: string, now
       `The cluster's DR mode is ${replication.mode}: a DR operation token is made on the DR primary.`,
     )
   }
-  const policy = await ensurePolicy(agent)
-  const role = await ensureRole(agent)
+  // The role names the policy but does not need it to exist yet: both are checked at once.
+  const [policy, role] = await Promise.all([ensurePolicy(agent), ensureRole(agent)])
   const seconds = ttlSeconds(ttl)
   const issuedAt = now()
   // Not repeated on failure: a repeat could issue a second token, which the caller never sees and cannot revoke.
