@@ -1,13 +1,19 @@
-import { mkdir, open, rename, unlink } from 'node:fs/promises'
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
+/*
+ * Synchronous on purpose: a state file is written before the call that needs it acts (a fencing epoch, a fence), a
+ * few times per role change at most, and its nine file system calls made one after the other cost half what as many
+ * trips through the thread pool do (about 0.5 ms against 1 ms here, more on a busy machine).
+ */
+
 /** Syncs a directory, so a rename or unlink in it survives a crash of the machine. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r')
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r')
   try {
-    await handle.sync()
+    fsyncSync(fd)
   } finally {
-    await handle.close()
+    closeSync(fd)
   }
 }
 
@@ -16,27 +22,27 @@ async function syncDir(dir: string): Promise<void> {
  * fsynced. A crash leaves the old content or the new, never a mix. The directory is created 0700 when missing.
  */
 export async function writeStateFile(dir: string, name: string, text: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 })
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
   const file = join(dir, name)
   const tmp = `${file}.${process.pid}.tmp`
-  const handle = await open(tmp, 'w', 0o600)
+  const fd = openSync(tmp, 'w', 0o600)
   try {
-    await handle.writeFile(text)
-    await handle.sync()
+    writeFileSync(fd, text)
+    fsyncSync(fd)
   } finally {
-    await handle.close()
+    closeSync(fd)
   }
-  await rename(tmp, file)
-  await syncDir(dir)
+  renameSync(tmp, file)
+  syncDir(dir)
 }
 
 /** Removes `<dir>/<name>` durably; a file already gone is fine. */
 export async function removeStateFile(dir: string, name: string): Promise<void> {
   try {
-    await unlink(join(dir, name))
+    unlinkSync(join(dir, name))
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
     throw err
   }
-  await syncDir(dir)
+  syncDir(dir)
 }

@@ -66,37 +66,51 @@ export async function streamOperation<Rec extends JournalRecord>(
 
   let closed = false
   let pumping: Promise<void> | undefined
-  let again = false
-  /** One pass: send what was stored since the last event, and finish once the operation has. */
-  const pump = async () => {
-    // The state before the events: a transition and its event are stored together (by whichever gateway runs the
-    // operation), so once the state read says finished, the events read after it hold the last one.
-    const current = await source.get(id)
-    for (const event of await source.events(id, seq)) {
+  /** A pass asked while one runs: whether one is owed, and whether it reads the operation too. */
+  let again: { full: boolean } | undefined
+  const sendAll = (events: JournalEvent[]) => {
+    for (const event of events) {
       seq = event.seq
       send(event.type, { [source.idField]: id, ...event.data }, event.seq)
     }
+  }
+  /**
+   * One pass: send what was stored since the last event, and finish once the operation has. A pass after a write
+   * (`full` false) reads the operation only when a state event came: an operation ends with one, in the write that
+   * ends it. The periodic pass reads it anyway.
+   */
+  const pump = async (full: boolean) => {
+    if (!full) {
+      const events = await source.events(id, seq)
+      sendAll(events)
+      if (!events.some((e) => e.type === 'state')) return
+    }
+    // The state before the events: a transition and its event are stored together (by whichever gateway runs the
+    // operation), so once the state read says finished, the events read after it hold the last one.
+    const current = await source.get(id)
+    sendAll(await source.events(id, seq))
     if (current !== undefined && isFinished(current)) {
       send('done', toPublic(current))
       end()
     }
   }
-  const kick = () => {
+  const kick = (full = false) => {
     if (closed) return
     if (pumping !== undefined) {
-      again = true
+      again = { full: full || again?.full === true }
       return
     }
-    again = false
-    pumping = pump()
+    pumping = pump(full)
       .catch(() => end())
       .finally(() => {
         pumping = undefined
-        if (again) kick()
+        const next = again
+        again = undefined
+        if (next !== undefined) kick(next.full)
       })
   }
-  const unsubscribe = bus.subscribe(id, kick)
-  const poll = setInterval(kick, deps.pollMs ?? 1_000)
+  const unsubscribe = bus.subscribe(id, () => kick())
+  const poll = setInterval(() => kick(true), deps.pollMs ?? 1_000)
   const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), deps.heartbeatMs ?? 15_000)
   const forget = deps.open.add(() => end())
   function end() {
@@ -110,7 +124,7 @@ export async function streamOperation<Rec extends JournalRecord>(
   }
   raw.on('close', end)
   send('snapshot', toPublic(first))
-  kick()
+  kick(true)
 }
 
 const LAST_EVENT_ID = 'must be the id of an event of this stream: digits only'

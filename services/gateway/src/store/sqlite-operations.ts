@@ -214,8 +214,10 @@ export class SqliteOperations {
   update(id: string, patch: OperationPatch, at: string, events?: EventsToWrite<NewOperationEvent>, owner?: string) {
     const db = this.#db
     return db.write(() => {
-      const current = get(db, id)
+      // Only its state is needed here: the record is not read whole (and parsed) for every step boundary.
+      const current = db.get('SELECT state FROM operations WHERE id = ?', id)
       if (current === undefined) throw new Error(`no operation ${id} to update`)
+      const before = String(current.state) as OperationRecord['state']
       const columns = { ...patchColumns(patch), updated_at: at }
       const sets = Object.keys(columns)
         .map((name) => `${name} = ?`)
@@ -229,11 +231,11 @@ export class SqliteOperations {
       )
       if (row === undefined) throw new LeaseLost(id, 'operation')
       const unfinished = String(row.state) === 'pending' || String(row.state) === 'running'
-      if (unfinishedState(current.state) && !unfinished) {
+      if (unfinishedState(before) && !unfinished) {
         db.run('DELETE FROM operation_locks WHERE operation_id = ?', id)
       }
       // Its locks are gone once it finished: a finished operation never holds clusters again.
-      if (!unfinishedState(current.state) && unfinished) throw new Error(`operation ${id} has finished already`)
+      if (!unfinishedState(before) && unfinished) throw new Error(`operation ${id} has finished already`)
       for (const event of eventsToWrite(events)) insertEvent(db, id, at, event)
       return { cancel_requested: Boolean(row.cancel_requested) }
     })
