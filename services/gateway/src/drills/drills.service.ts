@@ -1,8 +1,9 @@
+import type { OperationRecord } from '../operations/operation-record.ts'
 import { newLeg, reversed } from '../role-changes/leg.ts'
 import { inspectPair } from '../switchovers/inspect-pair.ts'
 import type { SwitchoverDeps } from '../switchovers/switchover-deps.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
-import { newRoleChangeRecord, replayed, startPlanned } from '../switchovers/switchovers.service.ts'
+import { newRoleChangeRecord, replayed } from '../switchovers/switchovers.service.ts'
 import { drillNeededS } from './drill.kind.ts'
 import { drillSteps } from './drill-plan.ts'
 import type { CreateDrillBody, DrillSubject } from './drills.schemas.ts'
@@ -48,7 +49,8 @@ export function createDrillsService(deps: SwitchoverDeps) {
           postHook: body.post_hook_url !== undefined,
         }),
       })
-      return startPlanned(deps, record, found.reads)
+      const { created, operation } = await deps.operations.start(record)
+      return { created, operation: operation as OperationRecord }
     },
   }
 }

@@ -16,14 +16,12 @@ export async function demotePrimary(ctx: RoleChangeContext, index: LegKey): Prom
   const before = await ctx.recentStatus(leg.from, signal)
   const mode = drMode(before)
   if (mode === 'secondary' && leg.demote_sent_at !== null && clusterIdOf(before) === leg.replication_cluster_id) {
-    await Promise.all([
-      ctx.saveLeg(index, {
-        demoted_at: leg.demoted_at ?? iso(ctx.now()),
-        demoted_last_wal: lastWalOf(before, leg.last_wal_before_demote),
-        demoted_merkle_root: before.replication?.merkle_root ?? null,
-      }),
-      ctx.setRole(leg.from, 'secondary'),
-    ])
+    await ctx.saveLeg(index, {
+      demoted_at: leg.demoted_at ?? iso(ctx.now()),
+      demoted_last_wal: lastWalOf(before, leg.last_wal_before_demote),
+      demoted_merkle_root: before.replication?.merkle_root ?? null,
+    })
+    await ctx.setRole(leg.from, 'secondary')
     return { status: 'succeeded', detail: `${leg.from} already is a DR secondary: the demote sent earlier took effect` }
   }
   if (mode !== 'primary') {
@@ -41,14 +39,13 @@ export async function demotePrimary(ctx: RoleChangeContext, index: LegKey): Prom
     },
   })
   const result = await client.demote({}, { epoch, signal })
-  await Promise.all([
-    ctx.saveLeg(index, {
-      demoted_at: iso(ctx.now()),
-      demoted_last_wal: lastWalOf(result.status, lastWal),
-      demoted_merkle_root: result.status.replication?.merkle_root ?? null,
-    }),
-    ctx.setRole(leg.from, 'secondary'),
-  ])
+  await ctx.saveLeg(index, {
+    demoted_at: iso(ctx.now()),
+    demoted_last_wal: lastWalOf(result.status, lastWal),
+    demoted_merkle_root: result.status.replication?.merkle_root ?? null,
+  })
+  // After the fenced write: a gateway that lost the lease does not set the registry's role.
+  await ctx.setRole(leg.from, 'secondary')
   return {
     status: 'succeeded',
     detail: `${leg.from} demoted at epoch ${epoch}: it refuses writes and keeps its data (last WAL ${lastWalOf(result.status, lastWal) ?? 'unknown'})`,

@@ -26,7 +26,10 @@ export const Leg = z
     demoted_merkle_root: z.string().nullable(),
     caught_up_at: z.iso.datetime().nullable(),
     secondary_last_remote_wal: z.number().nullable().describe("`to`'s last_remote_wal when it was seen caught up"),
-    promote_sent_at: z.iso.datetime().nullable(),
+    promote_sent_at: z.iso
+      .datetime()
+      .nullable()
+      .describe('When the promote was sent (null again once it was refused: none is outstanding)'),
     promoted_at: z.iso.datetime().nullable(),
     writes_accepted_at: z.iso.datetime().nullable().describe('When the new primary first accepted a write'),
     repoint_sent: z

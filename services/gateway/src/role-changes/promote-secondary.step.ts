@@ -1,3 +1,4 @@
+import { isCodedError } from '@vault-dr/core'
 import type { StepResult } from '../operations/step.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
 import { clusterIdOf, drMode } from './cluster-roles.ts'
@@ -11,9 +12,29 @@ import { iso, type LegKey, type RoleChangeContext } from './role-change-context.
 export const OLD_PRIMARY_LOOK_MS = 3_000
 
 /**
+ * The answers after which a promote has not happened and will not: the agent refused it before acting (a stale
+ * epoch, a fence, not a DR secondary) or Vault refused it (the DR operation token, still catching up, another 4xx).
+ */
+const PROMOTE_REFUSED: ReadonlySet<string> = new Set([
+  'AGENT_ERR_STALE_EPOCH',
+  'AGENT_ERR_FENCED',
+  'AGENT_ERR_NOT_DR_SECONDARY',
+  'AGENT_ERR_DR_OPERATION_TOKEN_REJECTED',
+  'AGENT_ERR_CATCHING_UP',
+  'VAULT_ERR_PERMISSION_DENIED',
+  'VAULT_ERR_REJECTED',
+])
+
+/** Whether a promote's failure was a refusal (the agent's code, as the gateway's agent client keeps it). */
+export function promoteRefused(err: unknown): boolean {
+  return isCodedError(err) && PROMOTE_REFUSED.has(err.upstream?.code ?? err.code)
+}
+
+/**
  * Promotes the caught-up secondary with the DR operation token, once the old primary is seen still demoted (never two
  * primaries). promote_sent_at is written before the call: a resumed run that finds `to` a primary of the same
- * replication set knows the promote was its own.
+ * replication set knows the promote was its own. It is cleared when the promote is refused, so the undo of the leg
+ * promotes the old primary back rather than take `to` for the new one.
  */
 export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): Promise<StepResult> {
   const leg = ctx.leg(index)
@@ -29,10 +50,8 @@ export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): P
   ])
   const sameSet = clusterIdOf(target) === leg.replication_cluster_id
   if (drMode(target) === 'primary' && leg.promote_sent_at !== null && sameSet) {
-    await Promise.all([
-      ctx.saveLeg(index, { promoted_at: leg.promoted_at ?? iso(ctx.now()) }),
-      ctx.setRole(leg.to, 'primary'),
-    ])
+    await ctx.saveLeg(index, { promoted_at: leg.promoted_at ?? iso(ctx.now()) })
+    await ctx.setRole(leg.to, 'primary')
     return { status: 'succeeded', detail: `${leg.to} already is the DR primary: the promote sent earlier took effect` }
   }
   if (drMode(target) !== 'secondary' || !sameSet) {
@@ -47,8 +66,14 @@ export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): P
   }
   const token = await ctx.drToken()
   const epoch = await ctx.bumpEpoch({ leg: index, patch: { promote_sent_at: iso(ctx.now()) } })
-  await client.promote({ dr_operation_token: token }, { epoch, signal })
-  await Promise.all([ctx.saveLeg(index, { promoted_at: iso(ctx.now()) }), ctx.setRole(leg.to, 'primary')])
+  await client.promote({ dr_operation_token: token }, { epoch, signal }).catch(async (err: unknown) => {
+    // Refused, so none is outstanding: an undo may promote the old primary back. Any other failure (no answer, a
+    // timeout, Vault failing) leaves it on record as sent, as it may still take effect.
+    if (promoteRefused(err)) await ctx.saveLeg(index, { promote_sent_at: null })
+    throw err
+  })
+  await ctx.saveLeg(index, { promoted_at: iso(ctx.now()) })
+  await ctx.setRole(leg.to, 'primary')
   const unseen = old === undefined ? ` (${leg.from} gave no status: it was demoted by this operation)` : ''
   return { status: 'succeeded', detail: `${leg.to} promoted at epoch ${epoch}: it is the DR primary${unseen}` }
 }

@@ -63,18 +63,4 @@ describe('recentStatuses', () => {
     await reading
     expect(recent.get('dc1')).toBeUndefined()
   })
-
-  it('takes a status read before the run began (its planning) from its read time, and only before any change', async () => {
-    let clock = 100
-    const recent = recentStatuses(() => clock)
-    recent.seed('dc1', statusNamed('primary'), 100 - RECENT_STATUS_MS)
-    expect(recent.get('dc1')).toEqual(statusNamed('primary'))
-    clock += 1
-    expect(recent.get('dc1')).toBeUndefined()
-    recent.seed('dc1', statusNamed('primary'), clock)
-    await recent.track('dc2', fakeClient().client).mintToken({ secondary_id: 'x', ttl: '5m' })
-    recent.seed('dc2', statusNamed('primary'), clock)
-    expect(recent.get('dc1')).toBeUndefined()
-    expect(recent.get('dc2')).toBeUndefined()
-  })
 })

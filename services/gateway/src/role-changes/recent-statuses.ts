@@ -24,11 +24,6 @@ export function recentStatuses(now: () => number = () => performance.now()) {
   }
 
   return {
-    /** A status read before this run began (planning it), kept from when its read began, as long as no change was sent. */
-    seed(cluster: string, status: ClusterStatus, at: number): void {
-      if (changes === 0 && now() - at <= RECENT_STATUS_MS) seen.set(cluster, { status, at })
-    },
-
     /** The status of `cluster` read in the last RECENT_STATUS_MS with no change sent since. */
     get(cluster: string): ClusterStatus | undefined {
       const entry = seen.get(cluster)

@@ -38,8 +38,8 @@ export interface RoleChangeContext {
    */
   recentStatus(cluster: string, signal: AbortSignal): Promise<ClusterStatus>
   /**
-   * A new fencing epoch for the next role change; agents refuse anything older afterwards. Written together with a
-   * save of the operation (fenced by its lease), carrying `before` when given: what the change must find on record.
+   * A new fencing epoch for the next role change; agents refuse anything older afterwards. Followed by a save of the
+   * operation (fenced by its lease), carrying `before` when given: what the change must find on record.
    */
   bumpEpoch(before?: { leg: LegKey; patch: Partial<Leg> }): Promise<number>
   /** The registry says what Vault now reports. */

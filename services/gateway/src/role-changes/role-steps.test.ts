@@ -374,6 +374,21 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     expect((await undoDemote(ctx, 0)).note).toContain('dc2 is the DR primary now')
   })
 
+  it('a promote Vault refused: dc1 is promoted back, not reported as replaced', async () => {
+    const w = world(['dc1', 'dc2'])
+    const { ctx } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    await demotePrimary(ctx, 0)
+    await waitCatchUp(ctx, 0)
+    const token = ctx.drToken
+    ctx.drToken = async () => 'hvb.a-token-vault-refuses'
+    await expect(promoteSecondary(ctx, 0)).rejects.toMatchObject({ code: 'AGENT_ERR_DR_OPERATION_TOKEN_REJECTED' })
+    ctx.drToken = token
+    const undone = await undoDemote(ctx, 0)
+    expect(undone.note).toContain('dc1 was promoted back')
+    expect(w.get('dc1').mode).toBe('primary')
+    expect(w.get('dc2')).toMatchObject({ mode: 'secondary', follows: 'dc1' })
+  })
+
   it('a demote written as sent that never took effect (refused, or lost with the gateway): nothing to undo', async () => {
     const w = world(['dc1', 'dc2'])
     const leg = newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])

@@ -6,7 +6,6 @@ import { clusterIdOf } from '../role-changes/cluster-roles.ts'
 import type { Leg } from '../role-changes/leg.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { raceAbort } from '../util/abort.ts'
-import type { PlanRead } from './plan-reads.ts'
 import { type Side, type SwitchoverCheck, switchoverChecks } from './switchover-checks.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
 import { SwitchoverErrors } from './switchover-errors.ts'
@@ -20,11 +19,9 @@ export interface PairInspection {
   followers: Leg['followers']
   checks: SwitchoverCheck[]
   ok: boolean
-  /** Every status read, for the operation's first run (plan-reads.ts). */
-  reads: PlanRead[]
 }
 
-/** How a cluster's status is read instead of asking its agent now (undefined: ask its agent now). */
+/** How a cluster's status is read instead of through a client of its own (undefined: through one of its own). */
 export type StatusReader = (cluster: string, signal: AbortSignal) => Promise<ClusterStatus> | undefined
 
 /**
@@ -62,7 +59,6 @@ export async function inspectPair(
   if (ask.from !== undefined) named(ask.from, 'body/from')
 
   const sides = new Map<string, Side>()
-  const reads: PlanRead[] = []
   /** Each cluster's status, read once, concurrently; a cluster whose agent does not answer has its error. */
   const readAll = (names: string[]) =>
     Promise.all(
@@ -71,12 +67,10 @@ export async function inspectPair(
         .map(async (name) => {
           const c = byName.get(name) as StoredCluster
           try {
-            const at = performance.now()
             const status = await withDeadline(settings.statusTimeoutMs, signal, ({ signal: s }) =>
               raceAbort(readStatus?.(name, s) ?? clusterAgent(agents, targetOf(c)).status(s), s),
             )
             sides.set(name, { name, status })
-            reads.push({ cluster: name, status, at })
           } catch (err) {
             const e = err as { code?: string; message?: string }
             sides.set(name, { name, error: `${e.code ?? 'ERROR'}: ${e.message ?? String(err)}` })
@@ -145,6 +139,5 @@ export async function inspectPair(
     followers,
     checks,
     ok: checks.every((c) => c.status !== 'fail'),
-    reads,
   }
 }

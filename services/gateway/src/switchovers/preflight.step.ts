@@ -12,8 +12,7 @@ const names = (followers: Array<{ cluster: string }>) =>
     .join(', ')
 
 /**
- * The checks again (the plan was made at creation), on statuses read now or at most RECENT_STATUS_MS ago (those the
- * creation read, when this run follows it at once), then a DR operation token that outlives the whole operation
+ * The checks again, now (the plan was made at creation), then a DR operation token that outlives the whole operation
  * (issued first when the kept one would not). Changes nothing in Vault: a cancellation stops it cleanly.
  */
 export async function roleChangePreflight(
@@ -23,10 +22,10 @@ export async function roleChangePreflight(
 ): Promise<StepResult> {
   const leg = r.roles.leg(0)
   const signal = r.roles.signal()
-  // The clusters the operation holds as this run has them: read at its creation a moment ago, or now.
+  // The clusters the operation holds are read through the run's clients, which keep what they read for the demote.
   const held = new Set(r.run.record().clusters)
   const found = await inspectPair(deps, { to: leg.to, from: leg.from }, neededS, signal, (name, s) =>
-    held.has(name) ? r.roles.recentStatus(name, s) : undefined,
+    held.has(name) ? r.roles.client(name).status(s) : undefined,
   )
   await r.saveData({ checks: found.checks }, { type: 'checks', data: { checks: found.checks } })
   if (!found.ok) {

@@ -2,19 +2,15 @@ import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
 import { drillKind } from '../drills/drill.kind.ts'
 import { drillsRoutes } from '../drills/drills.routes.ts'
 import type { GatewayKind, KindDeps } from '../engine.ts'
-import { planReads } from './plan-reads.ts'
 import { switchoverKind } from './switchover.kind.ts'
 import { switchoversRoutes } from './switchovers.routes.ts'
 
 /**
  * The switchover and drill kinds with their routes, for the gateway's list of registered kinds. They make role
- * changes with the DR operation tokens the gateway keeps, so they are given its custody beside the kind deps, and
- * the statuses their creation read (switchover-deps.ts, planReads).
+ * changes with the DR operation tokens the gateway keeps, so they are given its custody beside the kind deps.
  */
 export function roleChangeKinds(custody: TokenCustody): GatewayKind[] {
-  // One hand-over shared by the routes that plan and the kinds that run.
-  const reads = planReads()
-  const withCustody = (deps: KindDeps) => ({ ...deps, custody, planReads: reads })
+  const withCustody = (deps: KindDeps) => ({ ...deps, custody })
   return [
     {
       kind: (deps) => switchoverKind(withCustody(deps)),

@@ -1,16 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import type { AgentClients } from '../agents/agent-clients.ts'
-import type { ClusterStatus } from '../agents/agent-types.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
 import type { OperationRun } from '../operations/operation-kind.ts'
 import type { OperationRecord } from '../operations/operation-record.ts'
 import { pendingStep } from '../operations/step.ts'
 import { newLeg } from '../role-changes/leg.ts'
-import { RECENT_STATUS_MS } from '../role-changes/recent-statuses.ts'
 import { LeaseLost, type Store, type StoredCluster, type StoredDrToken } from '../store/store.ts'
-import { planReads } from './plan-reads.ts'
 import { type RunData, roleChangeRun } from './role-change-run.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
 
@@ -35,6 +32,9 @@ function setup(kept: Record<string, StoredDrToken>) {
   const saved: unknown[] = []
   const issued: string[] = []
   const statusReads: string[] = []
+  /** The store's epoch bumps and the operation's saves, in the order they were asked. */
+  const order: string[] = []
+  let failBump = false
   const custody = {
     get: async (name: string) => kept[name],
     open: (t: StoredDrToken) => `clear-${t.primary}`,
@@ -46,7 +46,11 @@ function setup(kept: Record<string, StoredDrToken>) {
   const deps = {
     store: {
       getCluster: async (name: string) => cluster(name),
-      bumpEpoch: async () => 7,
+      bumpEpoch: async () => {
+        order.push('bump')
+        if (failBump) throw new Error('the store did not answer')
+        return 7
+      },
     } as unknown as Store,
     clusters: {
       targetOf: (c: StoredCluster) => ({ cluster: c.name, url: 'http://127.0.0.1:1', token: 't' }),
@@ -79,6 +83,7 @@ function setup(kept: Record<string, StoredDrToken>) {
   const run: OperationRun<OperationRecord> = {
     record: () => record,
     save: async (patch, event) => {
+      order.push('save')
       record = { ...record, ...patch }
       saved.push(event ?? null)
     },
@@ -87,7 +92,10 @@ function setup(kept: Record<string, StoredDrToken>) {
     now: () => NOW,
     log: {} as FastifyBaseLogger,
   }
-  return { deps, run, issued, saved, statusReads, record: () => record }
+  const failBumps = () => {
+    failBump = true
+  }
+  return { deps, run, issued, saved, statusReads, order, failBumps, record: () => record }
 }
 
 describe("a switchover's run context", () => {
@@ -127,32 +135,16 @@ describe("a switchover's run context", () => {
     await expect(late.roles.bumpEpoch()).rejects.toBeInstanceOf(LeaseLost)
   })
 
-  it('writes what the change must find on record in the fenced save that comes with the epoch', async () => {
-    const { deps, run, saved, record } = setup({})
+  it('writes what the change must find on record in the fenced save after the epoch, and nothing when no epoch was had', async () => {
+    const { deps, run, order, record, failBumps } = setup({})
     const r = await roleChangeRun(deps, run, () => ({}))
     expect(await r.roles.bumpEpoch({ leg: 0, patch: { demote_sent_at: at(0) } })).toBe(7)
-    expect(saved).toEqual([null])
+    expect(order).toEqual(['bump', 'save'])
     expect((record().data as RunData).legs[0]?.demote_sent_at).toBe(at(0))
-  })
-
-  it("decides first on the statuses the operation's creation read, once and while they are recent", async () => {
-    const { deps, run, statusReads } = setup({})
-    const reads = planReads()
-    const planned = { vault: {}, replication: null, checked_at: 'planned' } as unknown as ClusterStatus
-    const withReads = { ...deps, planReads: reads }
-    const signal = new AbortController().signal
-    reads.put('op-1', [{ cluster: 'dc1', status: planned, at: performance.now() }])
-    const r = await roleChangeRun(withReads, run, () => ({}))
-    expect(await r.roles.recentStatus('dc1', signal)).toBe(planned)
-    expect(statusReads).toEqual([])
-    // Taken by the first run: a second one (a resume) reads anew.
-    const resumed = await roleChangeRun(withReads, run, () => ({}))
-    expect((await resumed.roles.recentStatus('dc1', signal)).checked_at).toBe('now')
-    // Read too long ago to decide on.
-    reads.put('op-1', [{ cluster: 'dc1', status: planned, at: performance.now() - RECENT_STATUS_MS - 1 }])
-    const late = await roleChangeRun(withReads, run, () => ({}))
-    expect((await late.roles.recentStatus('dc1', signal)).checked_at).toBe('now')
-    expect(statusReads).toEqual(['dc1', 'dc1'])
+    failBumps()
+    await expect(r.roles.bumpEpoch({ leg: 0, patch: { promote_sent_at: at(1) } })).rejects.toThrow(/did not answer/)
+    expect(order).toEqual(['bump', 'save', 'bump'])
+    expect((record().data as RunData).legs[0]?.promote_sent_at).toBeNull()
   })
 
   it('writes legs with the summary fields, and warnings as notes', async () => {

@@ -41,7 +41,6 @@ export async function roleChangeRun(
   const subject = record.subject as { catch_up_timeout?: string }
   const stored = new Map<string, StoredCluster>()
   const recent = recentStatuses()
-  for (const read of deps.planReads?.take(record.id) ?? []) recent.seed(read.cluster, read.status, read.at)
   const clients = new Map<string, RoleChangeClient>()
   for (const name of record.clusters) {
     const c = await deps.store.getCluster(name)
@@ -84,13 +83,14 @@ export async function roleChangeRun(
       return recent.get(cluster) ?? roles.client(cluster).status(signal)
     },
     async bumpEpoch(before) {
-      // Taking an epoch is not fenced by the lease; the save beside it is: a gateway that lost the operation's lease
-      // (frozen, then woken after another took over) stops here, before any agent sees the epoch it took. Both are
-      // asked at once (one commit on SQLite); the change waits for both.
-      const [epoch] = await Promise.all([
-        deps.store.bumpEpoch(),
-        before === undefined ? run.save({}) : roles.saveLeg(before.leg, before.patch),
-      ])
+      const epoch = await deps.store.bumpEpoch()
+      // Taking an epoch is not fenced by the lease; this write, made after it, is: a gateway that lost the
+      // operation's lease (frozen, then woken after another took over) stops here, before any agent sees the epoch it
+      // took, and one whose write went through took its epoch before any gateway that takes the operation over. It
+      // carries what the change must find on record, if anything (one write, not two), and only once the epoch is
+      // taken: a failed bump leaves nothing on record of a change never sent.
+      if (before === undefined) await run.save({})
+      else await roles.saveLeg(before.leg, before.patch)
       return epoch
     },
     setRole: (cluster: string, role: ClusterRole) => deps.store.setClusterRole(cluster, role, iso(deps.now())),

@@ -25,6 +25,5 @@ export function switchoverDepsOf(deps: KindDeps): SwitchoverDeps {
       maxLagWals: 1_000,
     },
     now: deps.now,
-    planReads: deps.planReads,
   }
 }

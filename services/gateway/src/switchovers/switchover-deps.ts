@@ -4,7 +4,6 @@ import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
 import type { HookSettings } from '../hooks/hook-settings.ts'
 import type { OperationsService } from '../operations/operations.service.ts'
 import type { Store } from '../store/store.ts'
-import type { PlanReads } from './plan-reads.ts'
 
 export interface SwitchoverSettings {
   /** How long a cluster may take to serve in its new role (writes accepted, a pair streaming). */
@@ -28,6 +27,4 @@ export interface SwitchoverDeps {
   hooks: HookSettings
   settings: SwitchoverSettings
   now: () => number
-  /** The statuses read at creation, handed to the operation's first run (none: every run reads anew). */
-  planReads?: PlanReads | undefined
 }

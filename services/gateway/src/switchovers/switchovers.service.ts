@@ -5,7 +5,6 @@ import { pendingStep } from '../operations/step.ts'
 import { newLeg } from '../role-changes/leg.ts'
 import { inspectPair } from './inspect-pair.ts'
 import { bodyHash } from './operation-request.ts'
-import type { PlanRead } from './plan-reads.ts'
 import { switchoverNeededS } from './switchover.kind.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
 import { SwitchoverErrors } from './switchover-errors.ts'
@@ -52,13 +51,6 @@ export function newRoleChangeRecord(
     updated_at: at,
     finished_at: null,
   }
-}
-
-/** Starts a planned operation, its first run handed the statuses its planning read. */
-export async function startPlanned(deps: SwitchoverDeps, record: OperationRecord, reads: PlanRead[]) {
-  deps.planReads?.put(record.id, reads)
-  const { created, operation } = await deps.operations.start(record)
-  return { created, operation: operation as OperationRecord }
 }
 
 /** Plans (dry run) and starts switchovers; the operations engine runs them. */
@@ -122,7 +114,8 @@ export function createSwitchoversService(deps: SwitchoverDeps) {
         data: { legs: [leg], checks: found.checks, warnings: [], write_unavailable_ms: null, wals_lost: null },
         steps,
       })
-      return startPlanned(deps, record, found.reads)
+      const { created, operation } = await deps.operations.start(record)
+      return { created, operation: operation as OperationRecord }
     },
   }
 }
