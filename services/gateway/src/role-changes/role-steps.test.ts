@@ -370,7 +370,14 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     const failed = await undoDemote(ctx, 0)
     expect(failed.note).toContain('AGENT_ERR_DR_OPERATION_TOKEN_REJECTED')
     expect(failed.fix).toContain('promote dc1 back')
+    // A promote sent that got no answer: dc2 is still a secondary, and the promote may yet land. Not undone.
     await ctx.saveLeg(0, { promote_sent_at: '2026-01-01T00:00:01.000Z' })
+    const pending = await undoDemote(ctx, 0)
+    expect(pending.note).toContain('the promote of dc2 was sent but got no answer, and dc2 is in DR mode secondary')
+    expect(pending.fix).toContain('Read sys/replication/dr/status on dc2')
+    expect(w.get('dc1').mode).toBe('secondary')
+    // It landed: dc2 is the new primary, kept.
+    await w.client('dc2').promote({ dr_operation_token: DR_TOKEN }, { epoch: 99 })
     expect((await undoDemote(ctx, 0)).note).toContain('dc2 is the DR primary now')
   })
 

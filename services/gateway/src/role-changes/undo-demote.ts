@@ -27,9 +27,7 @@ export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise
   const leg = ctx.leg(index)
   const what = undoNeeded(leg)
   if (what === 'nothing_changed') return { note: '; nothing was changed' }
-  if (what === 'new_primary_kept') {
-    return { note: `; ${leg.to} is the DR primary now (promoted by this operation): writes go to ${leg.to}` }
-  }
+  if (what === 'new_primary_kept') return newPrimaryKept(ctx, leg)
   const back = { ...reversed(leg), replication_cluster_id: leg.replication_cluster_id }
   const followers = back.followers.map((f) => f.cluster)
   try {
@@ -56,5 +54,27 @@ export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise
         `promote ${leg.from} back with a DR operation token (sys/replication/dr/secondary/promote), then re-point ${followers.join(', ')} to it ` +
         '(generate-public-key on each, secondary-token with that key on it, update-primary with the token).',
     }
+  }
+}
+
+/**
+ * The promote was sent and not refused: it took effect, or it got no answer and may still. Never undone (promoting
+ * the old primary back could make two primaries); what `to` says now tells which, and what to do when it is not yet.
+ */
+async function newPrimaryKept(ctx: RoleChangeContext, leg: Leg): Promise<UndoOutcome> {
+  const now = await ctx
+    .client(leg.to)
+    .status(ctx.signal())
+    .catch(() => undefined)
+  if (now !== undefined && drMode(now) === 'primary' && clusterIdOf(now) === leg.replication_cluster_id) {
+    return { note: `; ${leg.to} is the DR primary now (promoted by this operation): writes go to ${leg.to}` }
+  }
+  const seen = now === undefined ? 'gave no status' : `is in DR mode ${drMode(now)}`
+  return {
+    note: `; the promote of ${leg.to} was sent but got no answer, and ${leg.to} ${seen}: it may still take effect, so ${leg.from} was not promoted back`,
+    fix:
+      `Read sys/replication/dr/status on ${leg.to} until it settles. If it is the DR primary, re-point ${leg.from} to it (a new switchover ` +
+      `or by hand: generate-public-key, secondary-token, update-primary). If it stays a DR secondary, no cluster accepts writes: ` +
+      `promote ${leg.from} back with a DR operation token (sys/replication/dr/secondary/promote), then re-point the others to it.`,
   }
 }
