@@ -33,8 +33,8 @@ export function promoteRefused(err: unknown): boolean {
 /**
  * Promotes the caught-up secondary with the DR operation token, once the old primary is seen still demoted (never two
  * primaries). promote_sent_at is written before the call: a resumed run that finds `to` a primary of the same
- * replication set knows the promote was its own. It is cleared when the promote is refused, so the undo of the leg
- * promotes the old primary back rather than take `to` for the new one.
+ * replication set knows the promote was its own. A refused promote takes it back to what it was before (cleared on a
+ * first send), so the undo of the leg promotes the old primary back rather than take `to` for the new one.
  */
 export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): Promise<StepResult> {
   const leg = ctx.leg(index)
@@ -65,11 +65,15 @@ export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): P
     )
   }
   const token = await ctx.drToken()
+  // A promote an earlier run sent (it got no answer, and `to` is not a primary yet) may still land.
+  const earlier = leg.promote_sent_at
   const epoch = await ctx.bumpEpoch({ leg: index, patch: { promote_sent_at: iso(ctx.now()) } })
   await client.promote({ dr_operation_token: token }, { epoch, signal }).catch(async (err: unknown) => {
-    // Refused, so none is outstanding: an undo may promote the old primary back. Any other failure (no answer, a
-    // timeout, Vault failing) leaves it on record as sent, as it may still take effect.
-    if (promoteRefused(err)) await ctx.saveLeg(index, { promote_sent_at: null })
+    // This one was refused, so it is not outstanding: the record goes back to what it was before it (none, so an undo
+    // may promote the old primary back; or the earlier send, which a refusal says nothing about: Vault may have refused
+    // this one because that one is taking effect). Any other failure (no answer, a timeout, Vault failing part way)
+    // leaves it on record as sent, as it may still take effect.
+    if (promoteRefused(err)) await ctx.saveLeg(index, { promote_sent_at: earlier })
     throw err
   })
   await ctx.saveLeg(index, { promoted_at: iso(ctx.now()) })

@@ -207,8 +207,9 @@ function context(w: ReturnType<typeof world>, legs: Leg[] | { legs: Leg[]; undo?
     client,
     recentStatus: async (name, signal) => recent.get(name) ?? client(name).status(signal),
     async bumpEpoch(before) {
+      const taken = ++epoch
       if (before !== undefined) await ctx.saveLeg(before.leg, before.patch)
-      return ++epoch
+      return taken
     },
     setRole: async (cluster, role) => {
       roles.push(`${cluster}=${role}`)
@@ -373,7 +374,7 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     // A promote sent that got no answer: dc2 is still a secondary, and the promote may yet land. Not undone.
     await ctx.saveLeg(0, { promote_sent_at: '2026-01-01T00:00:01.000Z' })
     const pending = await undoDemote(ctx, 0)
-    expect(pending.note).toContain('the promote of dc2 was sent but got no answer, and dc2 is in DR mode secondary')
+    expect(pending.note).toContain('the promote of dc2 was sent and not refused, and dc2 is in DR mode secondary now')
     expect(pending.fix).toContain('Read sys/replication/dr/status on dc2')
     expect(w.get('dc1').mode).toBe('secondary')
     // It landed: dc2 is the new primary, kept.
@@ -381,15 +382,50 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     expect((await undoDemote(ctx, 0)).note).toContain('dc2 is the DR primary now')
   })
 
-  it('a promote Vault refused: dc1 is promoted back, not reported as replaced', async () => {
+  it('a promote that got no answer stays on record as sent: not undone, said to be maybe pending', async () => {
+    const w = world(['dc1', 'dc2'])
+    const { ctx, data } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    await demotePrimary(ctx, 0)
+    await waitCatchUp(ctx, 0)
+    const client = ctx.client
+    const silent = new CodedError({ code: 'GATEWAY_ERR_AGENT_TIMEOUT', status: 504, title: 'no answer' }, 'no answer')
+    ctx.client = (name) => (name === 'dc2' ? { ...client(name), promote: () => Promise.reject(silent) } : client(name))
+    await expect(promoteSecondary(ctx, 0)).rejects.toBe(silent)
+    expect(data.legs[0]?.promote_sent_at).not.toBeNull()
+    ctx.client = client
+    const undone = await undoDemote(ctx, 0)
+    expect(undone.note).toContain('still take effect')
+    expect(w.get('dc1').mode).toBe('secondary')
+  })
+
+  it("a refused promote resumed after an earlier run's send keeps that send on record: not undone", async () => {
+    const w = world(['dc1', 'dc2'])
+    const { ctx, data } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    await demotePrimary(ctx, 0)
+    await waitCatchUp(ctx, 0)
+    // An earlier run sent the promote and died; it has not landed (dc2 still a secondary).
+    await ctx.saveLeg(0, { promote_sent_at: '2026-01-01T00:00:05.000Z' })
+    const resumed = context(w, data).ctx
+    resumed.drToken = async () => 'hvb.a-token-vault-refuses'
+    await expect(promoteSecondary(resumed, 0)).rejects.toMatchObject({ code: 'AGENT_ERR_DR_OPERATION_TOKEN_REJECTED' })
+    expect(data.legs[0]?.promote_sent_at).toBe('2026-01-01T00:00:05.000Z')
+    expect((await undoDemote(resumed, 0)).note).toContain('still take effect')
+    expect(w.get('dc1').mode).toBe('secondary')
+  })
+
+  it('a promote the agent refused (its code as the gateway keeps it): dc1 is promoted back, not reported as replaced', async () => {
     const w = world(['dc1', 'dc2'])
     const { ctx } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
     await demotePrimary(ctx, 0)
     await waitCatchUp(ctx, 0)
-    const token = ctx.drToken
-    ctx.drToken = async () => 'hvb.a-token-vault-refuses'
-    await expect(promoteSecondary(ctx, 0)).rejects.toMatchObject({ code: 'AGENT_ERR_DR_OPERATION_TOKEN_REJECTED' })
-    ctx.drToken = token
+    const client = ctx.client
+    const rejected = new CodedError({ code: 'GATEWAY_ERR_AGENT_REJECTED', status: 502, title: 'refused' }, 'refused', {
+      upstream: { service: 'agent', status: 403, code: 'AGENT_ERR_DR_OPERATION_TOKEN_REJECTED' },
+    })
+    ctx.client = (name) =>
+      name === 'dc2' ? { ...client(name), promote: () => Promise.reject(rejected) } : client(name)
+    await expect(promoteSecondary(ctx, 0)).rejects.toBe(rejected)
+    ctx.client = client
     const undone = await undoDemote(ctx, 0)
     expect(undone.note).toContain('dc1 was promoted back')
     expect(w.get('dc1').mode).toBe('primary')

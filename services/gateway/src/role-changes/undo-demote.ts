@@ -62,18 +62,20 @@ export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise
  * the old primary back could make two primaries); what `to` says now tells which, and what to do when it is not yet.
  */
 async function newPrimaryKept(ctx: RoleChangeContext, leg: Leg): Promise<UndoOutcome> {
+  const kept = { note: `; ${leg.to} is the DR primary now (promoted by this operation): writes go to ${leg.to}` }
+  // Its agent answered that it runs as primary (a later step failed).
+  if (leg.promoted_at !== null) return kept
   const now = await ctx
     .client(leg.to)
     .status(ctx.signal())
     .catch(() => undefined)
-  if (now !== undefined && drMode(now) === 'primary' && clusterIdOf(now) === leg.replication_cluster_id) {
-    return { note: `; ${leg.to} is the DR primary now (promoted by this operation): writes go to ${leg.to}` }
-  }
-  const seen = now === undefined ? 'gave no status' : `is in DR mode ${drMode(now)}`
+  if (now !== undefined && drMode(now) === 'primary' && clusterIdOf(now) === leg.replication_cluster_id) return kept
+  const seen = now === undefined ? 'gives no status now' : `is in DR mode ${drMode(now)} now`
+  const others = leg.followers.map((f) => f.cluster).join(', ')
   return {
-    note: `; the promote of ${leg.to} was sent but got no answer, and ${leg.to} ${seen}: it may still take effect, so ${leg.from} was not promoted back`,
+    note: `; the promote of ${leg.to} was sent and not refused, and ${leg.to} ${seen}: it may have taken effect or still take effect, so ${leg.from} was not promoted back`,
     fix:
-      `Read sys/replication/dr/status on ${leg.to} until it settles. If it is the DR primary, re-point ${leg.from} to it (a new switchover ` +
+      `Read sys/replication/dr/status on ${leg.to} until it settles. If it is the DR primary, re-point ${others} to it (a new switchover ` +
       `or by hand: generate-public-key, secondary-token, update-primary). If it stays a DR secondary, no cluster accepts writes: ` +
       `promote ${leg.from} back with a DR operation token (sys/replication/dr/secondary/promote), then re-point the others to it.`,
   }

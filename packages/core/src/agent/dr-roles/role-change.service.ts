@@ -150,8 +150,13 @@ function refusal(err: unknown, ...secrets: string[]): unknown {
   const scrubbed = scrubCodedError(err, (text) => secrets.reduce((t, s) => t.replaceAll(s, '[redacted]'), text))
   const upstream = { ...scrubbed.upstream, service: 'vault' }
   const text = (upstream.errors ?? []).join('; ')
-  if (/catching up/i.test(text)) return RoleErrors.catchingUp(`Vault: ${text}`, { upstream })
-  if (/operation token|permission denied/i.test(text) || upstream.status === 403) {
+  // Only Vault's refusals (a 4xx, or the 503 of a secondary still catching up) are named as such: a caller may take
+  // them as "nothing happened", which Vault failing part way (any other 5xx) does not say.
+  const status = upstream.status ?? 0
+  const refused = status >= 400 && status < 500
+  if (/catching up/i.test(text) && (refused || status === 503))
+    return RoleErrors.catchingUp(`Vault: ${text}`, { upstream })
+  if (refused && (/operation token|permission denied/i.test(text) || status === 403)) {
     return RoleErrors.drOperationTokenRejected(`Vault: ${text || `HTTP ${upstream.status ?? '?'}`}`, { upstream })
   }
   return scrubbed
