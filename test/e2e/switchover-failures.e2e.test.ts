@@ -74,6 +74,32 @@ describe('a switchover that must not or cannot go on', () => {
     expect(hook.calls[1]?.body.result).toMatchObject({ wals_lost: 0 })
   })
 
+  it('a promote Vault refuses: a clear failure, dc1 promoted back and dc2 following it, never two primaries', async () => {
+    stack = await startSwitchStack({ vaultGates: true })
+    secrets.push(...stack.secrets)
+    const [dc1, dc2] = [clusterOf(stack, 'dc1'), clusterOf(stack, 'dc2')]
+    const gate = stack.vaultGates?.dc2
+    if (gate === undefined) throw new Error('the stack has no gate in front of dc2')
+    const sampler = startWriteSampler(stack)
+    gate.hold((path) => path === '/v1/sys/replication/dr/secondary/promote')
+    const res = await stack.api.POST('/v1/switchovers', { body: { to: 'dc2' } as never })
+    await gate.waiting()
+    // As Vault answers a promote while the secondary is still catching up (fact sheet: 503, this message).
+    gate.refuse(503, ['replication is still catching up, try again later or provide the force argument'])
+    const done = await waitForOperation(stack, res.data?.id as string)
+    await sampler.stop()
+    expect(done.state).toBe('failed')
+    expect(stepOf(done, 'promote_secondary')?.status).toBe('failed')
+    expect(done.error?.detail).toContain('AGENT_ERR_CATCHING_UP')
+    expect(done.error?.detail).toContain('undone: dc1 was promoted back')
+    expect(dc1.state().drMode).toBe('primary')
+    expect(await kvWrite(dc1, stack.rootToken, 'after/refused-promote')).toBe(true)
+    await until('dc2 to stream from dc1 again', 10_000, () => dc2.state().drState === 'stream-wals')
+    expect(dc2.state()).toMatchObject({ drMode: 'secondary', secondaryId: 'dc2' })
+    expect(events(stack, 'promoted to primary')).toHaveLength(1)
+    expect(sampler.doubles).toEqual([])
+  })
+
   it('a secondary that never catches up: a bounded wait, a clear failure, dc1 promoted back and dc2 following it', async () => {
     let dc1Writes: string[] = []
     // The pre-hook cuts the replication link and writes on dc1 just before the demote: dc2 cannot receive those.

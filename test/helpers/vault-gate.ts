@@ -10,6 +10,11 @@ export interface VaultGate {
   release(): void
   /** Drops every waiting request unanswered (it never reaches Vault); later ones pass until the next hold(). */
   drop(): void
+  /**
+   * Answers every waiting request as Vault refusing it, `{"errors": [...]}` with `status` (it never reaches Vault);
+   * later ones pass until the next hold().
+   */
+  refuse(status: number, errors: string[]): void
   /** Resolves once a request waits at the gate: whoever sent it is in the middle of its work. */
   waiting(): Promise<void>
   close(): Promise<void>
@@ -22,7 +27,13 @@ export interface VaultGate {
 export async function startVaultGate(target: string): Promise<VaultGate> {
   const upstreamAgent = new HttpAgent({ keepAlive: false })
   let gate:
-    | { opened: Promise<void>; open: () => void; matches: (path: string) => boolean; dropped: boolean }
+    | {
+        opened: Promise<void>
+        open: () => void
+        matches: (path: string) => boolean
+        dropped: boolean
+        refusal?: { status: number; errors: string[] }
+      }
     | undefined
   let waitingCount = 0
   let onWaiting: Array<() => void> = []
@@ -37,6 +48,11 @@ export async function startVaultGate(target: string): Promise<VaultGate> {
       if (held?.dropped) {
         req.destroy()
         res.destroy()
+        return
+      }
+      if (held?.refusal !== undefined) {
+        res.writeHead(held.refusal.status, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ errors: held.refusal.errors }))
         return
       }
     }
@@ -73,6 +89,10 @@ export async function startVaultGate(target: string): Promise<VaultGate> {
     release,
     drop() {
       if (gate !== undefined) gate.dropped = true
+      release()
+    },
+    refuse(status, errors) {
+      if (gate !== undefined) gate.refusal = { status, errors }
       release()
     },
     waiting: () => (waitingCount > 0 ? Promise.resolve() : new Promise((resolve) => onWaiting.push(resolve))),
