@@ -26,7 +26,7 @@ const PROMOTE_REFUSED: ReadonlySet<string> = new Set([
 ])
 
 /** Whether a promote's failure was a refusal (the agent's code, as the gateway's agent client keeps it). */
-export function promoteRefused(err: unknown): boolean {
+function promoteRefused(err: unknown): boolean {
   return isCodedError(err) && PROMOTE_REFUSED.has(err.upstream?.code ?? err.code)
 }
 
