@@ -7,7 +7,7 @@ import type { RoleChangeRun, RunData } from '../switchovers/role-change-run.ts'
 import type { HoldProgress } from './drills.schemas.ts'
 import { holdStep } from './hold.step.ts'
 
-function holdRun(opts: { writable: boolean[]; hold?: HoldProgress; cancelAfterChecks?: number }) {
+function holdRun(opts: { writable: boolean[]; hold?: HoldProgress; cancelAfterChecks?: number; now?: () => number }) {
   let data: RunData = {
     legs: [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])],
     checks: [],
@@ -28,7 +28,7 @@ function holdRun(opts: { writable: boolean[]; hold?: HoldProgress; cancelAfterCh
       },
     }),
     signal: () => new AbortController().signal,
-    now: () => Date.now(),
+    now: opts.now ?? (() => Date.now()),
     warn: async (text: string) => {
       data = { ...data, warnings: [...data.warnings, text] }
     },
@@ -47,6 +47,14 @@ function holdRun(opts: { writable: boolean[]; hold?: HoldProgress; cancelAfterCh
 }
 
 describe("a drill's hold", () => {
+  it('ends exactly the hold after it began, however the clock moves while it is written', async () => {
+    // Every reading of this clock is a millisecond later than the one before.
+    let clock = Date.now()
+    const h = holdRun({ writable: [true], now: () => clock++, cancelAfterChecks: 1 })
+    await holdStep(h.r, 3_000, 1_000)
+    expect(Date.parse(h.hold().until) - Date.parse(h.hold().started_at)).toBe(3_000)
+  })
+
   it('checks the new primary every interval until the hold ends, and warns for each refused write', async () => {
     const h = holdRun({ writable: [true, false, true] })
     const started = Date.now()

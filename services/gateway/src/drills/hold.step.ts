@@ -18,9 +18,10 @@ export async function holdStep(r: RoleChangeRun, holdMs: number, intervalMs: num
   const client = r.roles.client(leg.to)
   const signal = r.roles.signal()
   const now = () => r.roles.now()
+  const began = now()
   let hold = (r.data().hold as HoldProgress | undefined) ?? {
-    started_at: new Date(now()).toISOString(),
-    until: new Date(now() + holdMs).toISOString(),
+    started_at: new Date(began).toISOString(),
+    until: new Date(began + holdMs).toISOString(),
     checks: 0,
     refused: 0,
     ended_at: null,
