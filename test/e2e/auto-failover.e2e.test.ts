@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { lagAsIs } from '../helpers/lag-as-is.ts'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
 import { clusterOf, type SwitchStack, startSwitchStack, until, waitForOperation } from './switchover-stack.ts'
 
@@ -65,7 +66,7 @@ describe('automatic failover, opt-in per pair, on vault-sim with agents and the 
       params: { path: { secondary: 'dc2' } },
     })
     expect(rotated.response.status).toBe(200)
-    await until('dc2 caught up', 10_000, async () => (await pair(s)).lag.wals === 0)
+    await until('dc2 caught up', 10_000, async () => lagAsIs((await pair(s)).lag, dc1, dc2) === 0)
 
     // A partition: dc1 healthy, its cluster port closed to the DR site. On, and nothing happens.
     const on = await setAuto(s, 'dc2', { enabled: true, down_for: '10s' })
@@ -81,7 +82,7 @@ describe('automatic failover, opt-in per pair, on vault-sim with agents and the 
     expect(dc2.state().drMode).toBe('secondary')
     await dc1.faults.reopenClusterListener()
     await until('dc2 streams again', 15_000, async () => (await pair(s)).connection_state === 'ready')
-    await until('dc2 caught up again', 10_000, async () => (await pair(s)).lag.wals === 0)
+    await until('dc2 caught up again', 10_000, async () => lagAsIs((await pair(s)).lag, dc1, dc2) === 0)
 
     // The site lost while automatic failover is off: nothing happens.
     expect((await setAuto(s, 'dc2', { enabled: false, down_for: '10s' })).status).toBe(200)
@@ -122,7 +123,7 @@ describe('automatic failover, opt-in per pair, on vault-sim with agents and the 
     expect(view?.last_fired_at).not.toBeNull()
 
     // A second loss inside the block window: the plan would allow a failover, the watcher starts none.
-    await until('dc2 caught up after the failback', 15_000, async () => (await pair(s)).lag.wals === 0)
+    await until('dc2 caught up after the failback', 15_000, async () => lagAsIs((await pair(s)).lag, dc1, dc2) === 0)
     await dc1.faults.isolate('refuse')
     await until('a failover allowed again', 25_000, async () => (await planOf(s)).allowed)
     await sleep(3_000)

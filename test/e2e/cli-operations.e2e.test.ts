@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { allOutput } from '../helpers/child-service.ts'
+import { lagAsIs } from '../helpers/lag-as-is.ts'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
 import { repoRoot } from '../helpers/repo-paths.ts'
 import {
@@ -122,12 +123,11 @@ describe('the vault-dr CLI driving operations against the gateway, agents and va
     await dc2.faults.closeClusterListener()
     for (let i = 0; i < 2; i++) expect(await kvWrite(dc2, s.rootToken, `lost/${i}`)).toBe(true)
     let behind = 0
-    await until('dc1 seen behind, steadily', 10_000, async () => {
-      const seen = (await plan(s, { to: 'dc1' })).pair.lag.wals ?? 0
-      const steady = seen > 0 && seen === behind
-      behind = seen
-      return steady
+    await until('dc1 seen behind', 10_000, async () => {
+      behind = lagAsIs((await plan(s, { to: 'dc1' })).pair.lag, dc2, dc1) ?? 0
+      return behind > 0
     })
+    expect(behind).toBe(2)
     await dc2.faults.isolate('refuse')
     await until(
       'dc2 judged down',

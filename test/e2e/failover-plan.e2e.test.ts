@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type E2EStack, startE2EStack } from '../helpers/e2e-stack.ts'
 import { createHandshake, waitForHandshake } from '../helpers/handshakes.ts'
+import { lagAsIs } from '../helpers/lag-as-is.ts'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
 
 let stack: E2EStack
@@ -71,11 +72,12 @@ describe('planFailover', () => {
   })
 
   it("sees the primary's site lost only once down_for has passed, and needs allow_data_loss for the WALs the secondary lacks", async () => {
-    await expect.poll(async () => (await plan({ to: 'dc2' })).pair.lag.wals, { timeout: 10_000 }).toBe(0)
+    const lag = async () => lagAsIs((await plan({ to: 'dc2' })).pair.lag, stack.primary, stack.secondary)
+    await expect.poll(lag, { timeout: 10_000 }).toBe(0)
     // The stream stops first, then the primary takes three writes the secondary never gets, then the site is lost.
     await stack.primary.faults.closeClusterListener()
     for (let i = 0; i < 3; i++) stack.primary.faults.write()
-    await expect.poll(async () => (await plan({ to: 'dc2' })).pair.lag.wals, { timeout: 10_000 }).toBe(3)
+    await expect.poll(lag, { timeout: 10_000 }).toBe(3)
     const last = await plan({ to: 'dc2' })
     await stack.primary.faults.isolate('refuse')
     await stack.primaryAgent.stop('SIGKILL')

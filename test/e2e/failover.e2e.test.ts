@@ -1,4 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { lagAsIs } from '../helpers/lag-as-is.ts'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
 import {
   clusterOf,
@@ -46,7 +47,7 @@ describe.each(['sqlite', 'etcd'] as const)(
       })
       expect(rotated.response.status).toBe(200)
       for (let i = 0; i < 5; i++) expect(await kvWrite(dc1, s.rootToken, `before/${i}`)).toBe(true)
-      await until('dc2 caught up', 10_000, async () => (await plan(s, { to: 'dc2' })).pair.lag.wals === 0)
+      await until('dc2 caught up', 10_000, async () => lagAsIs((await plan(s, { to: 'dc2' })).pair.lag, dc1, dc2) === 0)
 
       const healthy = await failover(s, { to: 'dc2' })
       expect(healthy.status).toBe(409)
@@ -57,14 +58,12 @@ describe.each(['sqlite', 'etcd'] as const)(
       // The stream breaks first; dc1 takes two writes dc2 never gets; then the whole site is lost.
       await dc1.faults.closeClusterListener()
       for (let i = 0; i < 2; i++) expect(await kvWrite(dc1, s.rootToken, `lost/${i}`)).toBe(true)
-      // The gateway's view settles once both agents' shared reads are newer than the writes.
       let behind = 0
-      await until('dc2 seen behind, steadily', 10_000, async () => {
-        const seen = (await plan(s, { to: 'dc2' })).pair.lag.wals ?? 0
-        const steady = seen > 0 && seen === behind
-        behind = seen
-        return steady
+      await until('dc2 seen behind', 10_000, async () => {
+        behind = lagAsIs((await plan(s, { to: 'dc2' })).pair.lag, dc1, dc2) ?? 0
+        return behind > 0
       })
+      expect(behind).toBe(2)
       await dc1.faults.isolate('refuse')
       await until('dc1 seen gone', 10_000, async () => (await plan(s, { to: 'dc2' })).primary_verdict !== 'healthy')
 

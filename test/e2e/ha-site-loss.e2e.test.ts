@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { waitOn } from '../helpers/ha-gateways.ts'
+import { lagAsIs } from '../helpers/lag-as-is.ts'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
 import { clusterOf, kvRead, kvWrite, type SwitchStack, startSwitchStack, until } from './switchover-stack.ts'
 
@@ -83,9 +84,14 @@ const FAILOVER_STEPS = [
 describe('the primary site lost with its gateway and its etcd member: the gateway of the other site fails over', () => {
   it('gateway-2 sees the primary lost from its vantage points, plans and runs the failover, and dc2 takes writes', async () => {
     const { s, siteA, siteB } = await startSites()
+    const [dc1, dc2] = [clusterOf(s, 'dc1'), clusterOf(s, 'dc2')]
     const before = ['before/0', 'before/1', 'before/2']
-    for (const path of before) expect(await kvWrite(clusterOf(s, 'dc1'), s.rootToken, path)).toBe(true)
-    await until('dc2 caught up', 10_000, async () => (await plan(siteA, { to: 'dc2' })).pair.lag.wals === 0)
+    for (const path of before) expect(await kvWrite(dc1, s.rootToken, path)).toBe(true)
+    await until(
+      'dc2 caught up',
+      10_000,
+      async () => lagAsIs((await plan(siteA, { to: 'dc2' })).pair.lag, dc1, dc2) === 0,
+    )
     await until("gateway-2's upkeep read the pair caught up", 10_000, () => hasReadPair(s, 1))
 
     await loseSiteA(s)
@@ -130,7 +136,7 @@ describe('the primary site lost with its gateway and its etcd member: the gatewa
     for (const path of before) expect(await kvWrite(clusterOf(s, 'dc1'), s.rootToken, path)).toBe(true)
     await until('dc2 caught up', 10_000, async () => {
       const pair = await siteA.GET('/v1/pairs/{secondary}', { params: { path: { secondary: 'dc2' } } })
-      return pair.data?.lag.wals === 0
+      return pair.data !== undefined && lagAsIs(pair.data.lag, clusterOf(s, 'dc1'), clusterOf(s, 'dc2')) === 0
     })
     // Without a read of its own, gateway-2 could not know what a failover loses, and would start none by itself.
     await until('gateway-2 read the pair caught up', 10_000, () => hasReadPair(s, 1))
