@@ -1,7 +1,6 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { closeSync, openSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -86,17 +85,8 @@ export function spawnNode(name: string, script: string, env: Record<string, stri
   }
 }
 
-/** A port the OS reports free on host right now (bound and released; loopback only). */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, host, resolve)
-  })
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+/** A port free on host right now, below the ephemeral range (a service restarted on it finds it free again). */
+export { freeStablePort as freePort } from '@vault-dr/vault-sim'
 
 export interface WaitOptions {
   timeoutMs: number

@@ -1,8 +1,9 @@
 import http from 'node:http'
 import https from 'node:https'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { ClusterContext } from '../context.ts'
+import { listenStable } from '../net/stable-port.ts'
 import type { CertifiedKey } from '../replication/ca.ts'
 import { VaultError } from '../vault-error.ts'
 import { addLatency, checkAccess, holdWhileDropped, sendError, unknownPathError } from './access.ts'
@@ -102,14 +103,7 @@ export async function createApiListener(ctx: ClusterContext, tlsCert: CertifiedK
     },
     async listen() {
       if (node.listening) return
-      await new Promise<void>((resolve, reject) => {
-        node.once('error', reject)
-        node.listen(port, ctx.options.api.host, () => {
-          node.off('error', reject)
-          resolve()
-        })
-      })
-      port = (node.address() as AddressInfo).port
+      port = await listenStable(node, ctx.options.api.host, port)
     },
     releaseHeld,
     async stop() {

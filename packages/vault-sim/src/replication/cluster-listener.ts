@@ -1,6 +1,7 @@
-import net, { type AddressInfo, type Socket } from 'node:net'
+import net, { type Socket } from 'node:net'
 import tls from 'node:tls'
 import { DR_ALPN } from '../messages.ts'
+import { listenStable } from '../net/stable-port.ts'
 import type { HostPort } from '../options.ts'
 import type { CertifiedKey } from './ca.ts'
 import { offeredAlpn } from './client-hello.ts'
@@ -74,17 +75,11 @@ export class ClusterListener {
     return this.#listener.listening
   }
 
-  /** Listens on the configured address; the first call pins an ephemeral port so reopening reuses it. */
+  /** Listens on the configured address; the first call pins a port (a stable one for port 0) so reopening reuses it. */
   async listen(): Promise<void> {
     if (this.#listener.listening) return
-    await new Promise<void>((resolve, reject) => {
-      this.#listener.once('error', reject)
-      this.#listener.listen(this.#address.port, this.#address.host, () => {
-        this.#listener.off('error', reject)
-        resolve()
-      })
-    })
-    this.#address = { host: this.#address.host, port: (this.#listener.address() as AddressInfo).port }
+    const port = await listenStable(this.#listener, this.#address.host, this.#address.port)
+    this.#address = { host: this.#address.host, port }
   }
 
   /** Stops listening and drops every open connection, replication streams included. */
