@@ -185,8 +185,9 @@ describe('self-fencing on isolation (VAULT_DR_FENCE_ON_ISOLATION)', () => {
     const dc2 = await cluster('dc2')
     const { app, logs } = await agent(dc1, await stateDir(), { fenceOnIsolationMs })
     await pair(app, dc1, dc2)
-    await dc2.faults.isolate()
+    // Taken before the cut: the agent may see it while isolate() is still under way.
     const cutAt = Date.now()
+    await dc2.faults.isolate()
     // Watched through the simulator and /metrics only: a /v1 request would count as the gateway reaching the agent.
     await until('dc1 to be demoted by its agent', () => dc1.state().drMode === 'secondary', 15_000)
     expect(Date.now() - cutAt).toBeGreaterThan(fenceOnIsolationMs)

@@ -20,21 +20,45 @@ const execFileAsync = promisify(execFile)
 let stack: SwitchStack | undefined
 
 /** Runs the CLI as an operator would, against the stack's gateway; its output joins the logs searched for secrets. */
-async function vaultDr(args: string[]) {
+function cliOptions() {
   const s = stack as SwitchStack
-  const result = await execFileAsync(process.execPath, [`${repoRoot}packages/cli/bin/vault-dr.js`, ...args], {
+  return {
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH ?? '',
       VAULT_DR_GATEWAY_ADDR: s.gateway.url,
       VAULT_DR_API_TOKEN_FILE: join(s.dir, 'gateway-api-token'),
     },
-  }).then(
+  }
+}
+const CLI = `${repoRoot}packages/cli/bin/vault-dr.js`
+
+async function vaultDr(args: string[]) {
+  const result = await execFileAsync(process.execPath, [CLI, ...args], cliOptions()).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   )
   allOutput.push(...`${result.stdout}\n${result.stderr}`.split('\n').map((l) => `[cli] ${l}`))
   return result
+}
+
+/** The CLI run in the background: what it printed so far, and its end. */
+function vaultDrRunning(args: string[]) {
+  const out = { stdout: '', stderr: '' }
+  const child = execFile(process.execPath, [CLI, ...args], cliOptions())
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out.stdout += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    out.stderr += chunk.toString()
+  })
+  const done = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code: code ?? -1, ...out })),
+  ).then((result) => {
+    allOutput.push(...`${result.stdout}\n${result.stderr}`.split('\n').map((l) => `[cli] ${l}`))
+    return result
+  })
+  return { stdout: () => out.stdout, done }
 }
 
 async function plan(s: SwitchStack, body: { to: string; down_for?: string }) {
@@ -94,10 +118,12 @@ describe('the vault-dr CLI driving operations against the gateway, agents and va
     expect(started.code, started.stderr).toBe(0)
     const drillId = /^drill (\S+) pending/.exec(started.stdout)?.[1] as string
     expect(started.stdout).toContain(`follow it with: vault-dr operations follow ${drillId}`)
-    const following = vaultDr(['operations', 'follow', drillId])
+    const following = vaultDrRunning(['operations', 'follow', drillId])
+    // Its stream open before the gateway is killed (a follower that attached after would see no loss).
+    await until('the follower attached', 10_000, () => following.stdout().includes(`following drill ${drillId}`))
     await waitForOperation(s, drillId, (op) => stepOf(op, 'hold')?.status === 'running')
     await s.restartGateway('SIGKILL')
-    const followed = await following
+    const followed = await following.done
     expect(followed.code, followed.stderr + followed.stdout).toBe(0)
     expect(followed.stderr).toContain('(the event stream was lost; resuming')
     for (const step of ['out.promote_secondary', 'hold', 'back.promote_secondary', 'back.rejoin_old_primary']) {

@@ -131,6 +131,7 @@ describe('SIGKILL of the gateway in the middle of each failover and rejoin step,
         await lost.faults.rejoin()
         await until(`${from} demoted`, 10_000, () => lost.state().drMode === 'secondary')
         const window = Date.now() - back
+        await sampler.flush()
         expect(window).toBeLessThan(3_000)
         expect(events(s, mark, from, 'dr: demoted to secondary')).toHaveLength(1)
         const doublesAfterDemote = sampler.doubles.length

@@ -331,10 +331,19 @@ describe("an old primary's site returning after a failover, writes sampled from 
         []
       ).every((c) => c.connection_status !== 'connected'),
     )
+    // The gateway held still while the agent restarts, so its upkeep cannot confirm dc1 before the balancer looks.
+    s.gateway.process.kill('SIGSTOP')
     const restarted = performance.now()
-    await s.restartAgent('dc1')
-    // Nothing confirms its role at its start (no DR secondary connects): out of the balancer until the gateway does.
-    await until('the balancer to take dc1 out', 5_000, () => lb.target() === undefined)
+    try {
+      await s.restartAgent('dc1')
+      // Nothing confirms its role at its start (no DR secondary connects): out of the balancer until the gateway does.
+      await until('the balancer to see dc1 unconfirmed', 5_000, () =>
+        lb.changes.some((c) => c.cluster === 'dc1' && c.at >= restarted && c.reason === 'unconfirmed'),
+      )
+      expect(lb.target()).toBeUndefined()
+    } finally {
+      s.gateway.process.kill('SIGCONT')
+    }
     await until('the gateway to confirm dc1', 10_000, () => lb.target()?.name === 'dc1')
     const reasons = lb.changes.filter((c) => c.cluster === 'dc1' && c.at >= restarted).map((c) => c.reason)
     expect(reasons).toContain('unconfirmed')

@@ -110,6 +110,7 @@ describe.each(['sqlite', 'etcd'] as const)(
       await dc1.faults.rejoin()
       await until('dc1 demoted', 10_000, () => dc1.state().drMode === 'secondary')
       const window = Date.now() - back
+      await sampler.flush()
       const acceptedBeforeDemote = sampler.accepted.dc1?.length ?? 0
       await until('a few rounds more', 5_000, () => sampler.rounds() > 20)
       await sampler.stop()

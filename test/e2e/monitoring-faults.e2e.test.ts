@@ -151,8 +151,9 @@ describe('monitoring on vault-sim: each fault shows in /metrics, on the page, an
 
     await stack.primary.faults.reopenClusterListener()
     await page.waitForSelector('[data-pair="dc2"][data-health="ok"]', { timeout: 30_000 })
-    const back = await scrape()
-    expect(back.samples.find((s) => s.name === RULES.disconnected.metric)?.value).toBe(1)
+    // The page may show the connection before the stream resumes (merkle-diff first): the metric needs stream-wals.
+    const connected = async () => (await scrape()).samples.find((s) => s.name === RULES.disconnected.metric)?.value
+    await expect.poll(connected, { timeout: 10_000 }).toBe(1)
   })
 
   it('the DR operation token expired: its expiry in the past, the pair red, VaultDrOperationTokenExpired', async () => {

@@ -310,6 +310,12 @@ export function startWriteSampler(stack: SwitchStack) {
     accepted,
     doubles,
     rounds: () => rounds,
+    /** Resolves once the round under way has been recorded: its writes may have been accepted before a change just seen. */
+    async flush() {
+      const under = rounds
+      while (running && rounds <= under) await sleep(5)
+      if (!running) await loop
+    },
     async stop() {
       running = false
       await loop

@@ -61,7 +61,8 @@ describe("a drill's hold", () => {
     const result = await holdStep(h.r, 250, 100)
     expect(Date.now() - started).toBeGreaterThanOrEqual(240)
     expect(h.hold()).toMatchObject({ refused: 1, cut_short: false })
-    expect(h.hold().checks).toBeGreaterThanOrEqual(3)
+    // At 0 and 100 ms at least (a stalled timer may push the third past the end).
+    expect(h.hold().checks).toBeGreaterThanOrEqual(2)
     expect(h.hold().ended_at).not.toBeNull()
     expect(h.warnings()).toEqual([expect.stringContaining('hold: dc2 refused a write')])
     expect(result.detail).toMatch(/served as DR primary for the hold: \d+ of \d+ write checks accepted/)
