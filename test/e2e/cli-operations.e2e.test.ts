@@ -145,7 +145,8 @@ describe('the vault-dr CLI driving operations against the gateway, agents and va
     expect(healthy.stderr).toContain('code: GATEWAY_ERR_FAILOVER_REFUSED')
     expect(healthy.stderr).toContain('switchover')
 
-    // dc2's site is lost after it took writes dc1 never received.
+    // dc2's site is lost after it took writes dc1 never received (dc1 has every earlier one).
+    await until('dc1 caught up', 10_000, () => dc1.state().lastWal === dc2.state().lastWal)
     await dc2.faults.closeClusterListener()
     for (let i = 0; i < 2; i++) expect(await kvWrite(dc2, s.rootToken, `lost/${i}`)).toBe(true)
     let behind = 0
