@@ -347,7 +347,8 @@ describe('following an operation whose gateway stays away', () => {
     expect(failure).toBeInstanceOf(CliError)
     expect((failure as CliError).exitCode).toBe(4)
     expect((failure as CliError).report.code).toBe('CLI_ERR_GATEWAY_UNREACHABLE')
-    expect(attempts).toBeGreaterThan(2)
+    // The first, and at least one retry (the window is looked at only after a retry's wait).
+    expect(attempts).toBeGreaterThanOrEqual(2)
     expect(io.err().match(/the event stream was lost/g)).toHaveLength(1)
   })
 })

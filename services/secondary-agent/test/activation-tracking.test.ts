@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { type Agent, AUTH, enablePrimary, mintToken, unwrap, useHarness } from './helpers/harness.ts'
+import { type Agent, AUTH, enablePrimary, fastTimings, mintToken, unwrap, useHarness } from './helpers/harness.ts'
+import { startVaultGate } from './helpers/net.ts'
 
 function activate(app: Agent, payload: Record<string, unknown>) {
   return app.inject({ method: 'POST', url: '/v1/dr/secondary/activate', headers: AUTH, payload })
@@ -21,19 +22,27 @@ describe('getActivation: how an activation sent to this agent stands', () => {
   }
 
   it('is in flight while Vault works, refuses a second activation meanwhile, then says it succeeded', async () => {
-    const { primary, secondary, app } = await setup()
+    const primary = await h.cluster()
+    await enablePrimary(primary)
+    // The secondary waits on its unwrap as long as the test holds it.
+    const secondary = await h.cluster({ timings: { ...fastTimings, unwrapTimeoutMs: 30_000 } })
+    const { app } = await h.agent(secondary)
     const token = await mintToken(primary, 'dc2')
     const other = await mintToken(primary, 'dc3')
-    // The unwrap on the primary takes this long: long enough to see the activation in flight on a loaded machine, within the unwrap deadline of the test timings (1.5 s).
-    primary.faults.setLatency(1_000)
-    const first = activate(app, { token, confirm_wipe: true, activation_id: 'hs-1.1' })
-    await expect
-      .poll(async () => (await activation(app, 'hs-1.1')).json().state, { timeout: 5_000, interval: 10 })
-      .toBe('in_flight')
-    const second = await activate(app, { token: other, confirm_wipe: true })
-    expect(second.statusCode).toBe(409)
-    expect(second.json().code).toBe('SECONDARY_ERR_ACTIVATION_IN_PROGRESS')
-    expect((await first).statusCode).toBe(200)
+    // The secondary's unwrap on the primary is held at a gate until the test has looked.
+    const gate = await startVaultGate(primary.apiUrl, '/v1/sys/wrapping/unwrap')
+    try {
+      const first = activate(app, { token, confirm_wipe: true, activation_id: 'hs-1.1', primary_api_addr: gate.url })
+      await gate.arrived(1)
+      expect((await activation(app, 'hs-1.1')).json().state).toBe('in_flight')
+      const second = await activate(app, { token: other, confirm_wipe: true })
+      expect(second.statusCode).toBe(409)
+      expect(second.json().code).toBe('SECONDARY_ERR_ACTIVATION_IN_PROGRESS')
+      gate.open()
+      expect((await first).statusCode).toBe(200)
+    } finally {
+      await gate.close()
+    }
     const done = (await activation(app, 'hs-1.1')).json()
     expect(done).toMatchObject({ activation_id: 'hs-1.1', state: 'succeeded', error: null })
     expect(Date.parse(done.finished_at)).toBeGreaterThanOrEqual(Date.parse(done.started_at))

@@ -26,7 +26,7 @@ describe('stable ports', () => {
     const span = STABLE_PORTS.high - STABLE_PORTS.low + 1
     vi.spyOn(Math, 'random')
       .mockReturnValueOnce((takenPort - STABLE_PORTS.low + 0.5) / span)
-      .mockReturnValue(((takenPort - STABLE_PORTS.low + 7) % span) / span + 0.1 / span)
+      .mockReturnValueOnce(((takenPort - STABLE_PORTS.low + 7) % span) / span + 0.1 / span)
     const next = createServer()
     servers.push(next)
     const port = await listenStable(next, '127.0.0.1', 0)
