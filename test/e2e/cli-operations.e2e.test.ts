@@ -58,7 +58,11 @@ function vaultDrRunning(args: string[]) {
     allOutput.push(...`${result.stdout}\n${result.stderr}`.split('\n').map((l) => `[cli] ${l}`))
     return result
   })
-  return { stdout: () => out.stdout, done }
+  /** Stops it unless it ended (a test that failed while it ran leaves no CLI retrying a stopped gateway). */
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  }
+  return { stdout: () => out.stdout, done, stop }
 }
 
 async function plan(s: SwitchStack, body: { to: string; down_for?: string }) {
@@ -119,10 +123,15 @@ describe('the vault-dr CLI driving operations against the gateway, agents and va
     const drillId = /^drill (\S+) pending/.exec(started.stdout)?.[1] as string
     expect(started.stdout).toContain(`follow it with: vault-dr operations follow ${drillId}`)
     const following = vaultDrRunning(['operations', 'follow', drillId])
-    // Its stream open before the gateway is killed (a follower that attached after would see no loss).
-    await until('the follower attached', 10_000, () => following.stdout().includes(`following drill ${drillId}`))
-    await waitForOperation(s, drillId, (op) => stepOf(op, 'hold')?.status === 'running')
-    await s.restartGateway('SIGKILL')
+    try {
+      // Its stream open before the gateway is killed (a follower that attached after would see no loss).
+      await until('the follower attached', 10_000, () => following.stdout().includes(`following drill ${drillId}`))
+      await waitForOperation(s, drillId, (op) => stepOf(op, 'hold')?.status === 'running')
+      await s.restartGateway('SIGKILL')
+    } catch (err) {
+      following.stop()
+      throw err
+    }
     const followed = await following.done
     expect(followed.code, followed.stderr + followed.stdout).toBe(0)
     expect(followed.stderr).toContain('(the event stream was lost; resuming')

@@ -110,7 +110,10 @@ describe.each(['sqlite', 'etcd'] as const)(
       await dc1.faults.rejoin()
       await until('dc1 demoted', 10_000, () => dc1.state().drMode === 'secondary')
       const window = Date.now() - back
+      const demotedRound = sampler.rounds()
+      // The round under way may have been accepted before the demote; none begun after it may be.
       await sampler.flush()
+      expect(sampler.acceptedFrom('dc1', demotedRound)).toEqual([])
       const acceptedBeforeDemote = sampler.accepted.dc1?.length ?? 0
       await until('a few rounds more', 5_000, () => sampler.rounds() > 20)
       await sampler.stop()

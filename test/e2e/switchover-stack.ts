@@ -289,6 +289,7 @@ export async function kvRead(c: ClusterHandle, rootToken: string, path: string):
 export function startWriteSampler(stack: SwitchStack) {
   const accepted: Record<string, string[]> = Object.fromEntries(Object.keys(stack.clusters).map((n) => [n, []]))
   const doubles: string[] = []
+  const doubleRounds: number[] = []
   let rounds = 0
   let running = true
   const loop = (async () => {
@@ -302,14 +303,23 @@ export function startWriteSampler(stack: SwitchStack) {
       )
       const ok = took.filter((t): t is [string, string] => t !== undefined)
       for (const [name, path] of ok) accepted[name]?.push(path)
-      if (ok.length > 1) doubles.push(`round ${round}: ${ok.map(([n]) => n).join(' and ')} accepted writes`)
+      if (ok.length > 1) {
+        doubles.push(`round ${round}: ${ok.map(([n]) => n).join(' and ')} accepted writes`)
+        doubleRounds.push(round)
+      }
       await sleep(10)
     }
   })()
   return {
     accepted,
     doubles,
+    /** Rounds begun so far: a round numbered this or later begins after this call. */
     rounds: () => rounds,
+    /** What `cluster` accepted in rounds numbered `from` or later. */
+    acceptedFrom: (cluster: string, from: number) =>
+      (accepted[cluster] ?? []).filter((path) => Number(path.split('/').at(-1)) >= from),
+    /** The doubles of rounds numbered `from` or later. */
+    doublesFrom: (from: number) => doubles.filter((_, i) => (doubleRounds[i] ?? -1) >= from),
     /** Resolves once the round under way has been recorded: its writes may have been accepted before a change just seen. */
     async flush() {
       const under = rounds

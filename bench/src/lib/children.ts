@@ -85,7 +85,7 @@ export function spawnNode(name: string, script: string, env: Record<string, stri
   }
 }
 
-/** A port free on host right now, below the ephemeral range (a service restarted on it finds it free again). */
+/** A port free on host right now, outside the ephemeral range (a service restarted on it finds it free again). */
 export { freeStablePort as freePort } from '@vault-dr/vault-sim'
 
 export interface WaitOptions {

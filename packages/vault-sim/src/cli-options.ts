@@ -9,8 +9,8 @@ Prints one JSON line {"name","api_addr","cluster_addr","ca_file"?,"admin_addr"?}
 is a terminal, the unseal key shares once as "Unseal Key N: <base64>" lines like \`vault operator init\` (never on
 stderr, the event log); stops on SIGTERM/SIGINT.
 
-  --api-addr host:port          API listener (default 127.0.0.1:0 = ephemeral port)
-  --cluster-addr host:port      cluster listener (default: API host, ephemeral port)
+  --api-addr host:port          API listener (default 127.0.0.1:0 = a free port)
+  --cluster-addr host:port      cluster listener (default: API host, a free port)
   --api-advertise-addr url      api_addr put in activation tokens ('' = none; default the listen URL)
   --cluster-advertise-addr url  cluster_addr given to secondaries (default the listen URL)
   --name name                   cluster name

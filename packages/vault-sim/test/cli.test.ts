@@ -11,7 +11,7 @@ import { vault, waitFor } from './helpers/vault-http.ts'
 const fast = ['--bootstrap-ms', '30', '--merkle-diff-ms', '20', '--merkle-sync-ms', '30', '--heartbeat-ms', '50']
 const fastRestart = ['--restart-ms', '20', '--reconnect-ms', '50']
 
-/** The fixed addresses when free; ephemeral ports on the same loopback IPs when something already holds them. */
+/** The fixed addresses when free; other free ports on the same loopback IPs when something already holds them. */
 async function spawnOnPreferredPorts(ip: string, name: string, token: string): Promise<SimProcess> {
   // Not --quiet: the test checks that the event lines never carry a token.
   const args = ['--name', name, ...fast, ...fastRestart]
@@ -78,7 +78,7 @@ describe('the vault-sim CLI', () => {
     return started
   }
 
-  it('runs two processes on 127.0.3.1 / 127.0.4.1 (8200/8201, or ephemeral if taken) that replicate, and exits 0 on SIGTERM', async () => {
+  it('runs two processes on 127.0.3.1 / 127.0.4.1 (8200/8201, or other free ports if taken) that replicate, and exits 0 on SIGTERM', async () => {
     const [primary, secondary] = await startAll(
       spawnOnPreferredPorts('127.0.3.1', 'dc1', 'root-one'),
       spawnOnPreferredPorts('127.0.4.1', 'dc2', 'root-two'),

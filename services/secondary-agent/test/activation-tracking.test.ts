@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { type Agent, AUTH, enablePrimary, fastTimings, mintToken, unwrap, useHarness } from './helpers/harness.ts'
 import { startVaultGate } from './helpers/net.ts'
@@ -33,7 +34,10 @@ describe('getActivation: how an activation sent to this agent stands', () => {
     const gate = await startVaultGate(primary.apiUrl, '/v1/sys/wrapping/unwrap')
     try {
       const first = activate(app, { token, confirm_wipe: true, activation_id: 'hs-1.1', primary_api_addr: gate.url })
-      await gate.arrived(1)
+      await Promise.race([
+        gate.arrived(1),
+        sleep(10_000).then(() => Promise.reject(new Error('the unwrap never reached the gate'))),
+      ])
       expect((await activation(app, 'hs-1.1')).json().state).toBe('in_flight')
       const second = await activate(app, { token: other, confirm_wipe: true })
       expect(second.statusCode).toBe(409)

@@ -29,7 +29,7 @@ export interface PairDirs {
   secrets: string
 }
 
-/** Where an emulated cluster listens: the real ports on its own loopback address when free, else ephemeral ports. */
+/** Where an emulated cluster listens: the real ports on its own loopback address when free, else other free ports. */
 async function clusterAddresses(host: string): Promise<{ api: string; cluster: string; real: boolean }> {
   if ((await canListen(host, 8200)) && (await canListen(host, 8201))) {
     return { api: `${host}:8200`, cluster: `${host}:8201`, real: true }
@@ -54,7 +54,7 @@ export async function startPair(
   const clusters: DemoCluster[] = []
   for (const c of plan) {
     const addrs = await clusterAddresses(c.host)
-    if (!addrs.real) notes.push(`${c.host}:8200/8201 busy or unavailable: ${c.name} uses ephemeral ports`)
+    if (!addrs.real) notes.push(`${c.host}:8200/8201 busy or unavailable: ${c.name} uses other free ports`)
     const root = writeSecretFile(dirs.secrets, `${c.name}-vault-root-token`)
     const admin = layout.admin === true ? ['--admin-addr', '127.0.0.1:0'] : []
     const sim = spawnNode(

@@ -1,59 +1,76 @@
 import { readFileSync } from 'node:fs'
 import { type AddressInfo, createServer, type Server } from 'node:net'
 
-/** The lowest port the kernel hands to a listen on port 0 or to an outgoing connection (Linux; 32768 elsewhere). */
-function ephemeralLow(): number {
+const SPAN = 12_000
+const LOWEST = 1025
+const HIGHEST = 65_535
+
+/** The ports the kernel hands to a listen on port 0 and to outgoing connections; undefined where it cannot be read. */
+function ephemeralRange(): { low: number; high: number } | undefined {
   try {
-    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0])
-    return Number.isInteger(low) && low > 2048 ? low : 32_768
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number)
+    return Number.isInteger(low) && Number.isInteger(high) ? { low: low as number, high: high as number } : undefined
   } catch {
-    return 32_768
+    return undefined
   }
 }
 
 /**
- * Ports below the ephemeral range: one of them, once free, stays free until someone listens on it. A port the kernel
- * handed out for port 0 may meanwhile become the local port of any outgoing connection on the machine, and a
- * listener closed and reopened on it (a cluster stopped and started, a service killed and restarted) then fails.
+ * Ports outside the ephemeral range, below it where there is room, else above: one of them, once free, is taken only
+ * by a listener. A port the kernel handed out for port 0 may meanwhile become the local port of any outgoing connection
+ * on the machine, and a listener closed and reopened on it (a cluster stopped and started, a service killed and
+ * restarted) then fails. Undefined where the range is unknown or leaves no room: port 0 is then the kernel's.
  */
-export const STABLE_PORTS = (() => {
-  const high = ephemeralLow() - 1
-  return { low: Math.max(1025, high - 12_000), high }
+export const STABLE_PORTS = ((range = ephemeralRange()) => {
+  if (range === undefined) return undefined
+  if (range.low - 1 - LOWEST >= SPAN) return { low: range.low - SPAN, high: range.low - 1 }
+  if (HIGHEST - range.high >= SPAN) return { low: range.high + 1, high: range.high + SPAN }
+  return undefined
 })()
 
-export function randomStablePort(): number {
-  return STABLE_PORTS.low + Math.floor(Math.random() * (STABLE_PORTS.high - STABLE_PORTS.low + 1))
+function randomStablePort(ports: { low: number; high: number }): number {
+  return ports.low + Math.floor(Math.random() * (ports.high - ports.low + 1))
 }
 
+/** Listens, or rejects with the listen's error; no handler is left on the server either way. */
 function listenOn(server: Server, host: string, port: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
+    const listening = () => {
+      server.off('error', failed)
       resolve()
-    })
+    }
+    const failed = (err: Error) => {
+      server.off('listening', listening)
+      reject(err)
+    }
+    server.once('listening', listening)
+    server.once('error', failed)
+    server.listen(port, host)
   })
 }
 
 /**
- * Listens on host:port; port 0 takes a free port among the stable ones (each taken by listening on it, so no other
- * process can take it between a check and the listen). Answers the port listened on.
+ * Listens on host:port and answers the port listened on. Port 0 takes a free stable port, each tried by listening on
+ * it (no other process can take it between a check and the listen); where there are none, or none could be had, the
+ * kernel's choice.
  */
 export async function listenStable(server: Server, host: string, port: number): Promise<number> {
-  if (port !== 0) {
-    await listenOn(server, host, port)
-    return (server.address() as AddressInfo).port
-  }
-  for (let tries = 0; ; tries++) {
-    const candidate = randomStablePort()
-    try {
-      await listenOn(server, host, candidate)
-      return candidate
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      if ((code !== 'EADDRINUSE' && code !== 'EACCES') || tries >= 200) throw err
+  const ports = STABLE_PORTS
+  if (port === 0 && ports !== undefined) {
+    for (let tries = 0; tries < 50; tries++) {
+      const candidate = randomStablePort(ports)
+      try {
+        await listenOn(server, host, candidate)
+        return candidate
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code
+        if (code === 'EACCES') break
+        if (code !== 'EADDRINUSE') throw err
+      }
     }
   }
+  await listenOn(server, host, port)
+  return (server.address() as AddressInfo).port
 }
 
 /** A stable port free on `host` right now, for a process that must be told its port before it listens. */

@@ -15,7 +15,7 @@ export const fastTimings = {
   dialTimeoutMs: defaultTimings.dialTimeoutMs,
 }
 
-/** Starts clusters on loopback ephemeral ports and closes them after each test. */
+/** Starts clusters on free loopback ports and closes them after each test. */
 export function useClusters() {
   const started: ClusterHandle[] = []
   afterEach(async () => {

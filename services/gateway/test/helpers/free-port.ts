@@ -5,7 +5,7 @@ const handedOut = new Set<number>()
 
 /**
  * A free port on `host` for a child process that must be told its port in advance, never one handed out before in
- * this process; below the kernel's ephemeral range, so a service killed and restarted on it finds it free again.
+ * this process; outside the kernel's ephemeral range, so a service killed and restarted on it finds it free again.
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   for (;;) {
