@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { allOutput } from '../helpers/child-service.ts'
 import { lagAsIs } from '../helpers/lag-as-is.ts'
@@ -16,10 +15,9 @@ import {
   waitForOperation,
 } from './switchover-stack.ts'
 
-const execFileAsync = promisify(execFile)
 let stack: SwitchStack | undefined
 
-/** Runs the CLI as an operator would, against the stack's gateway; its output joins the logs searched for secrets. */
+/** The CLI's environment: the stack's gateway and its API token. */
 function cliOptions() {
   const s = stack as SwitchStack
   return {
@@ -33,16 +31,10 @@ function cliOptions() {
 }
 const CLI = `${repoRoot}packages/cli/bin/vault-dr.js`
 
-async function vaultDr(args: string[]) {
-  const result = await execFileAsync(process.execPath, [CLI, ...args], cliOptions()).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  )
-  allOutput.push(...`${result.stdout}\n${result.stderr}`.split('\n').map((l) => `[cli] ${l}`))
-  return result
-}
-
-/** The CLI run in the background: what it printed so far, and its end. */
+/**
+ * Runs the CLI as an operator would, against the stack's gateway, in the background: what it printed so far, and its
+ * end (its output then joins the logs searched for secrets).
+ */
 function vaultDrRunning(args: string[]) {
   const out = { stdout: '', stderr: '' }
   const child = execFile(process.execPath, [CLI, ...args], cliOptions())
@@ -64,6 +56,9 @@ function vaultDrRunning(args: string[]) {
   }
   return { stdout: () => out.stdout, done, stop }
 }
+
+/** Runs the CLI to its end. */
+const vaultDr = (args: string[]) => vaultDrRunning(args).done
 
 async function plan(s: SwitchStack, body: { to: string; down_for?: string }) {
   const res = await s.api.POST('/v1/failovers/plan', { body: body as never })

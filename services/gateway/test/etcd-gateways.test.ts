@@ -7,6 +7,7 @@ import { useEtcdCluster } from './helpers/etcd-cluster.ts'
 import { FakeWorld } from './helpers/fake-agents.ts'
 import { AUTH, createHandshake, gatewayConfig, registerPair, startGateway, until, waitFor } from './helpers/gateway.ts'
 import { mortalStore } from './helpers/mortal-store.ts'
+import { storeWith } from './helpers/store-with.ts'
 
 const LEASE_MS = 1_000
 const etcd = useEtcdCluster()
@@ -154,14 +155,8 @@ describe('two gateways on one etcd cluster (fake agents)', () => {
     const settings = gatewayConfig(etcd.cluster.storeUrl, env('gw-b')).etcd
     if (settings === undefined) throw new Error('the test gateway should be on etcd')
     const inner = new EtcdStore(settings)
-    const store = new Proxy(inner, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target)
-        if (typeof value !== 'function') return value
-        if (prop !== 'resumable') return value.bind(target)
-        return async (...args: Parameters<EtcdStore['resumable']>) =>
-          death.at === 0 ? [] : (value as EtcdStore['resumable']).apply(target, args)
-      },
+    const store = storeWith(inner, {
+      resumable: async (resumable, ...args) => (death.at === 0 ? [] : resumable(...args)),
     })
     const gw = await startGateway(
       etcd.cluster.storeUrl,

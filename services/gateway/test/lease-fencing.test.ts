@@ -2,6 +2,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import type { Store } from '../src/store/store.ts'
 import { createHandshake, getHandshake, registerPair, until, waitFor } from './helpers/gateway.ts'
 import { STORE_KINDS, useGatewayFixture } from './helpers/gateway-fixture.ts'
+import { storeWith } from './helpers/store-with.ts'
 
 const SUITE = 'one handshake is driven by one gateway process at a time (fake agents, shared %s store)'
 
@@ -63,15 +64,9 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
     let claims = 0
     // Once the activation is sent, every renewal fails (SQLITE_BUSY past busy_timeout, no etcd quorum, a transient
     // I/O error). Before, they work: A reaches the activation however slow the machine is.
-    const storeA: Store = new Proxy(inner, {
-      get(target, prop, receiver) {
-        if (prop === 'claim') {
-          return (...args: Parameters<Store['claim']>) =>
-            ++claims === 1 || !held.sent ? target.claim(...args) : Promise.reject(new Error('database is locked'))
-        }
-        const value = Reflect.get(target, prop, receiver)
-        return typeof value === 'function' ? value.bind(target) : value
-      },
+    const storeA: Store = storeWith(inner, {
+      claim: (claim, ...args) =>
+        ++claims === 1 || !held.sent ? claim(...args) : Promise.reject(new Error('database is locked')),
     })
     // A stops itself two thirds into its lease once its renewals fail.
     const env = { VAULT_DR_LEASE_MS: kind === 'etcd' ? '2000' : '300' }

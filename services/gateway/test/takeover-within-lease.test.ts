@@ -3,6 +3,7 @@ import type { Store } from '../src/store/store.ts'
 import { createHandshake, registerPair, until, waitFor } from './helpers/gateway.ts'
 import { STORE_KINDS, useGatewayFixture } from './helpers/gateway-fixture.ts'
 import { mortalStore } from './helpers/mortal-store.ts'
+import { storeWith } from './helpers/store-with.ts'
 
 /** Long against the promised second, so that a scan once per lease (the old pace) cannot meet the bound. */
 const LEASE_MS = 3_000
@@ -33,26 +34,19 @@ function dyingAfterRenewal(inner: Store) {
   }
 }
 
-/** A store that notes when each scan for resumable handshakes started, and which handshakes it found. */
+/** A store that notes each scan for resumable handshakes: the time it judges leases by, and what it found. */
 function scanWatched(inner: Store) {
-  const scans: number[] = []
-  const found: Array<{ at: number; ids: string[] }> = []
-  const store = new Proxy(inner, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target)
-      if (typeof value !== 'function') return value
-      if (prop !== 'resumable') return value.bind(target)
-      return async (...args: Parameters<Store['resumable']>) => {
-        // The time the scan judges leases by.
-        const at = args[1]
-        scans.push(Date.now())
-        const records = await (value as Store['resumable']).apply(target, args)
-        found.push({ at, ids: records.map((r) => r.id) })
-        return records
-      }
+  const scans: Array<{ at: number; ids?: string[] }> = []
+  const store = storeWith(inner, {
+    resumable: async (resumable, owner, now, ownName) => {
+      const scan: { at: number; ids?: string[] } = { at: now }
+      scans.push(scan)
+      const records = await resumable(owner, now, ownName)
+      scan.ids = records.map((r) => r.id)
+      return records
     },
   })
-  return { store, scans, found }
+  return { store, scans }
 }
 
 const SUITE = 'a handshake whose gateway stops renewing its lease (fake agents, two gateways on one %s store)'
@@ -116,7 +110,7 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
     await until(() => b.scans.length > 0, 'gateway B to scan for handshakes to take over')
     // A dies after a renewal that follows a scan of B: a gateway scanning once per lease would next look a whole
     // lease after that scan, when A's lease has not run out yet, and find it only one more lease later.
-    a.dieAfterRenewalFrom((b.scans[0] ?? 0) + AFTER_SCAN_MS)
+    a.dieAfterRenewalFrom((b.scans[0]?.at ?? 0) + AFTER_SCAN_MS)
     await until(() => a.isDead(), 'gateway A to renew its lease once more and die', LEASE_MS)
 
     const hs = await waitFor(gwB.app, id, ['succeeded', 'failed', 'cancelled'], 3 * LEASE_MS)
@@ -126,8 +120,8 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
     expect(first.at).toBeGreaterThanOrEqual(a.state.renewedUntil)
     // Within the bound by B's pace, not by the store's speed: no scan found it before the lease ran out, the first
     // scan that judged by a later time found it, and that scan began within the bound (B looks every quarter second).
-    const afterLease = b.found.filter((scan) => scan.at > a.state.renewedUntil)
-    expect(b.found.filter((scan) => scan.at <= a.state.renewedUntil && scan.ids.includes(id))).toEqual([])
+    const afterLease = b.scans.filter((scan) => scan.at > a.state.renewedUntil)
+    expect(b.scans.filter((scan) => scan.at <= a.state.renewedUntil && scan.ids?.includes(id))).toEqual([])
     expect(afterLease[0]?.ids).toContain(id)
     const takeover = (afterLease[0]?.at ?? Number.NaN) - lastRenewal
     expect(takeover, `found ${takeover} ms after the last renewal (lease ${LEASE_MS} ms)`).toBeLessThanOrEqual(BOUND_MS)
