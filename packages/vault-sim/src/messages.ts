@@ -16,6 +16,8 @@ export const WARN_NO_REDIRECT_ADDR =
 
 export const ERR_SEALED = 'Vault is sealed'
 export const ERR_PERMISSION_DENIED = 'permission denied'
+/** logical.ErrUnsupportedOperation: a path Vault serves, asked with an operation it does not take (405). */
+export const ERR_UNSUPPORTED_OPERATION = 'unsupported operation'
 export const ERR_BATCH_NOT_REVOCABLE = 'batch tokens cannot be revoked'
 export const ERR_ENTERPRISE_ONLY = 'enterprise-only feature'
 export const ERR_PATH_DISABLED_DR_SECONDARY = 'path disabled in replication DR secondary mode'

@@ -16,3 +16,5 @@ export const forbidden = (message: string) => new VaultError(403, message)
 export const notFound = (message: string) => new VaultError(404, message)
 export const internalError = (message: string) => new VaultError(500, message)
 export const unavailable = (message: string) => new VaultError(503, message)
+/** A path Vault has and vault-sim does not: never Vault's own refusal texts, so nothing mistakes it for a lockdown. */
+export const notEmulated = () => new VaultError(501, 'not emulated by vault-sim')

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { replicate, useClusters } from './helpers/clusters.ts'
+import { mintBatchDrToken } from './helpers/dr-tokens.ts'
 import { vault } from './helpers/vault-http.ts'
 
 const PATH_DISABLED = 'path disabled in replication DR secondary mode'
@@ -42,6 +43,62 @@ describe('DR-secondary lockdown', () => {
     const r = await vault('GET', `${cluster.apiUrl}/v1/no/such/path`, { token: cluster.rootToken })
     expect(r.status).toBe(404)
     expect(r.body.errors).toHaveLength(1)
+  })
+
+  it('answers a served path asked with another operation 405, after the lockdown and the seal', async () => {
+    const primary = await start({ name: 'dc1' })
+    const secondary = await start({ name: 'dc2' })
+    const wrongOperation = async (cluster: typeof primary, method: 'GET' | 'DELETE', path: string) => {
+      const r = await vault(method, `${cluster.apiUrl}/v1/${path}`, { token: primary.rootToken })
+      return [r.status, r.body.errors]
+    }
+    expect(await wrongOperation(primary, 'GET', 'sys/replication/dr/primary/enable')).toEqual([
+      405,
+      ['unsupported operation'],
+    ])
+    expect(await wrongOperation(primary, 'DELETE', 'sys/replication/dr/status')).toEqual([
+      405,
+      ['unsupported operation'],
+    ])
+    await replicate(primary, secondary)
+    // Locked on a DR secondary before any operation is looked at; its own control paths get to the operation check.
+    expect(await wrongOperation(secondary, 'GET', 'sys/replication/dr/primary/enable')).toEqual([400, [PATH_DISABLED]])
+    expect(await wrongOperation(secondary, 'GET', 'sys/replication/dr/secondary/promote')).toEqual([
+      405,
+      ['unsupported operation'],
+    ])
+    primary.faults.seal()
+    expect(await wrongOperation(primary, 'GET', 'sys/replication/dr/primary/demote')).toEqual([
+      503,
+      ['Vault is sealed'],
+    ])
+    expect(await wrongOperation(primary, 'DELETE', 'sys/seal-status')).toEqual([405, ['unsupported operation']])
+  })
+
+  it('answers the paths Vault has and vault-sim does not emulate 501, sealed or on a DR secondary alike', async () => {
+    const primary = await start({ name: 'dc1' })
+    const secondary = await start({ name: 'dc2' })
+    await replicate(primary, secondary)
+    secondary.faults.seal()
+    const unseal = await vault('PUT', `${secondary.apiUrl}/v1/sys/unseal`, { body: { key: primary.unsealKeys[0] } })
+    expect([unseal.status, unseal.body.errors]).toEqual([501, ['not emulated by vault-sim']])
+    secondary.faults.unseal()
+    // Raft membership changes take a DR operation token on a DR secondary (in the body), as Vault's CLI sends it.
+    const changes = ['remove-peer', 'promote', 'demote']
+    const drToken = await mintBatchDrToken(primary, { paths: changes.map((c) => `sys/storage/raft/${c}`) })
+    for (const change of changes) {
+      const url = `${secondary.apiUrl}/v1/sys/storage/raft/${change}`
+      const without = await vault('POST', url, { body: { server_id: 'x' } })
+      expect(without.status, change).toBe(400)
+      expect(without.body.errors, change).not.toEqual([PATH_DISABLED])
+      const withToken = await vault('POST', url, { body: { server_id: 'x', dr_operation_token: drToken } })
+      expect([withToken.status, withToken.body.errors], change).toEqual([501, ['not emulated by vault-sim']])
+      const onPrimary = await vault('POST', `${primary.apiUrl}/v1/sys/storage/raft/${change}`, {
+        token: primary.rootToken,
+        body: { server_id: 'x' },
+      })
+      expect([onPrimary.status, onPrimary.body.errors], change).toEqual([501, ['not emulated by vault-sim']])
+    }
   })
 })
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { type CodedError, isCodedError } from '@vault-dr/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AgentClients, createAgentClients } from '../src/agents/agent-clients.ts'
+import { toStepError } from '../src/operations/step.ts'
 
 const TOKEN = 'agent-token-under-test-0123456789'
 
@@ -108,5 +109,9 @@ describe('agent clients (OpenAPI-typed, over undici)', () => {
     for (const err of [refused, wrong, slow, closed]) {
       expect(`${err.message} ${JSON.stringify(err.upstream)}`).not.toContain(TOKEN)
     }
+    // What an operation's failed step says: the agent's documented code, else ours, never a library's.
+    expect(toStepError(refused).code).toBe('PRIMARY_ERR_NOT_PRIMARY')
+    expect(toStepError(slow)).toMatchObject({ code: 'GATEWAY_ERR_AGENT_TIMEOUT', fix: slow.fix })
+    expect(toStepError(closed)).toMatchObject({ code: 'GATEWAY_ERR_AGENT_UNREACHABLE', fix: closed.fix })
   })
 })

@@ -3,7 +3,13 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { type ClusterContext, isLeaderless, isSealed } from '../context.ts'
 import { authorizeDrOperation, authorizeDrToken } from '../dr/dr-operation-token.ts'
-import { ERR_ENTERPRISE_ONLY, ERR_PATH_DISABLED_DR_SECONDARY, ERR_PERMISSION_DENIED, ERR_SEALED } from '../messages.ts'
+import {
+  ERR_ENTERPRISE_ONLY,
+  ERR_PATH_DISABLED_DR_SECONDARY,
+  ERR_PERMISSION_DENIED,
+  ERR_SEALED,
+  ERR_UNSUPPORTED_OPERATION,
+} from '../messages.ts'
 import { isSecondaryMode } from '../state.ts'
 import type { Capability } from '../tokens/acl.ts'
 import type { TokenEntry } from '../tokens/token-store.ts'
@@ -90,11 +96,20 @@ export function checkAccess(ctx: ClusterContext, request: FastifyRequest): void 
   request.vaultToken = entry
 }
 
-/** Unknown paths: sealed → 503, DR secondary → 400 path disabled, else 404 unsupported path. */
-export function unknownPathError(ctx: ClusterContext): VaultError {
-  if (isSealed(ctx)) return sealedError(ctx)
-  if (isLeaderless(ctx)) return internalError(ctx.options.compat.messages.noActiveNode)
-  if (isSecondaryMode(ctx.dr)) return new VaultError(400, ERR_PATH_DISABLED_DR_SECONDARY)
+/**
+ * Unknown paths: sealed → 503, DR secondary → 400 path disabled, else 404 unsupported path. A path served under
+ * other methods only (`other`, its access rule) is an unsupported operation, 405, once the checks before routing
+ * (seal, active node, the DR-secondary lockdown) let it through.
+ */
+export function unknownPathError(ctx: ClusterContext, other?: RouteAccess): VaultError {
+  if (isSealed(ctx) && !(other?.whileSealed ?? false)) return sealedError(ctx)
+  if (isLeaderless(ctx) && !(other?.whileLeaderless ?? false)) {
+    return internalError(ctx.options.compat.messages.noActiveNode)
+  }
+  const allowedOnSecondary =
+    other !== undefined && (other.onDrSecondary === true || other.drTokenOnSecondary !== undefined)
+  if (isSecondaryMode(ctx.dr) && !allowedOnSecondary) return new VaultError(400, ERR_PATH_DISABLED_DR_SECONDARY)
+  if (other !== undefined) return new VaultError(405, ERR_UNSUPPORTED_OPERATION)
   return notFound(ctx.options.compat.messages.unsupportedPath)
 }
 

@@ -6,7 +6,7 @@ import type { ClusterContext } from '../context.ts'
 import { listenStable } from '../net/stable-port.ts'
 import type { CertifiedKey } from '../replication/ca.ts'
 import { VaultError } from '../vault-error.ts'
-import { addLatency, checkAccess, holdWhileDropped, sendError, unknownPathError } from './access.ts'
+import { addLatency, checkAccess, holdWhileDropped, type RouteAccess, sendError, unknownPathError } from './access.ts'
 import { drPrimaryRoutes } from './dr-primary.routes.ts'
 import { drSecondaryRoutes } from './dr-secondary.routes.ts'
 import { drSecondaryMaintenanceRoutes } from './dr-secondary-maintenance.routes.ts'
@@ -60,7 +60,8 @@ export async function createApiListener(ctx: ClusterContext, tlsCert: CertifiedK
     await addLatency(ctx)
   })
   app.addHook('preHandler', async (request) => checkAccess(ctx, request))
-  app.setNotFoundHandler(async (_request, reply) => sendError(reply, unknownPathError(ctx)))
+  const served = servedPaths(app)
+  app.setNotFoundHandler(async (request, reply) => sendError(reply, unknownPathError(ctx, served(request.url))))
   app.setErrorHandler(async (error, request, reply) => {
     if (error instanceof VaultError) return sendError(reply, error)
     const status = (error as { statusCode?: number }).statusCode ?? 500
@@ -113,5 +114,29 @@ export async function createApiListener(ctx: ClusterContext, tlsCert: CertifiedK
       node.closeAllConnections()
       await closed
     },
+  }
+}
+
+/**
+ * The access rule of a route serving `url`'s path under any method, as routes are added (Fastify's not-found handler
+ * also gets a known path asked with a method it is not served under).
+ */
+function servedPaths(app: FastifyInstance): (url: string) => RouteAccess | undefined {
+  const routes: Array<{ pattern: RegExp; access: RouteAccess }> = []
+  app.addHook('onRoute', (route) => {
+    const source = route.url
+      .split('/')
+      .map((part) => {
+        if (part === '*') return '.*'
+        const param = /^:\w+(?:\((.+)\))?$/.exec(part)
+        if (param !== null) return param[1] === undefined ? '[^/]+' : `(?:${param[1]})`
+        return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      })
+      .join('/')
+    routes.push({ pattern: new RegExp(`^${source}$`), access: route.config?.access ?? { auth: 'token' } })
+  })
+  return (url) => {
+    const path = url.split('?')[0] ?? ''
+    return routes.find((r) => r.pattern.test(path))?.access
   }
 }

@@ -7,7 +7,7 @@ import { rfc3339 } from '../dr/dr-status.ts'
 import { stringParam } from '../dr/params.ts'
 import { ERR_BATCH_NOT_REVOCABLE } from '../messages.ts'
 import { isSecondaryMode } from '../state.ts'
-import { badRequest, VaultError } from '../vault-error.ts'
+import { badRequest, notEmulated } from '../vault-error.ts'
 import type { RouteAccess } from './access.ts'
 import { bodyOf, envelope } from './envelope.ts'
 
@@ -121,7 +121,7 @@ export const drSecondaryMaintenanceRoutes: FastifyPluginAsync<{ ctx: ClusterCont
       url,
       config,
       handler: async () => {
-        throw new VaultError(501, 'not emulated by vault-sim')
+        throw notEmulated()
       },
     })
   }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { sealConfig } from '../ceremony/seal-shares.ts'
 import { type ClusterContext, isLeaderless, isSealed } from '../context.ts'
 import { GO_ZERO_TIME } from '../messages.ts'
-import { badRequest, VaultError } from '../vault-error.ts'
+import { badRequest, notEmulated, VaultError } from '../vault-error.ts'
 import type { RouteAccess } from './access.ts'
 
 const alwaysAnswers: RouteAccess = { auth: 'none', whileSealed: true, whileLeaderless: true, onDrSecondary: true }
@@ -43,6 +43,17 @@ export const sysHealthRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = asyn
     storage_type: 'raft',
     removed_from_cluster: false,
   }))
+
+  // Vault's unseal is answered while sealed and on DR secondaries alike; here clusters are unsealed by the fault of
+  // that name (the shares are checked only by the DR operation token ceremony).
+  app.route({
+    method: ['POST', 'PUT'],
+    url: '/v1/sys/unseal',
+    config: { access: alwaysAnswers },
+    handler: async () => {
+      throw notEmulated()
+    },
+  })
 
   // With no active node (after a role change) there is no leader to name: what enos' wait-for-leader polls.
   const leaderAccess: RouteAccess = { auth: 'none', onDrSecondary: true, whileLeaderless: true }

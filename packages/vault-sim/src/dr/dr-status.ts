@@ -55,13 +55,16 @@ function secondaryStatus(ctx: ClusterContext, dr: SecondaryDrState): Record<stri
   }
 }
 
-/** A secondary that connects to nothing (a demoted primary, or one told `token: ""`): P7's shape exactly (D3). */
+/**
+ * A secondary that connects to nothing (a demoted primary, or one told `token: ""`): P7's shape exactly (D3), with
+ * what a merkle-check found and when (P7's false and zero time until one ran).
+ */
 function unattachedSecondaryStatus(ctx: ClusterContext, dr: SecondaryDrState): Record<string, unknown> {
   return {
     cluster_id: dr.clusterId,
-    corrupted_merkle_tree: false,
+    corrupted_merkle_tree: ctx.runtime.merkleCorrupted,
     known_primary_cluster_addrs: null,
-    last_corruption_check_epoch: GO_ZERO_EPOCH,
+    last_corruption_check_epoch: corruptionCheckEpoch(ctx),
     last_reindex_epoch: dr.reindexEpoch,
     merkle_root: ctx.storage.merkleRoot(),
     mode: dr.mode,

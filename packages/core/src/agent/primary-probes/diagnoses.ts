@@ -77,5 +77,5 @@ export function untrustedFix(authorizationError: string, host: string): string {
     return `The certificate does not name ${host}: use an address the certificate carries (the primary's api_addr), or reissue it with this name.`
   }
   if (authorizationError.includes('EXPIRED')) return "The primary's API certificate has expired: renew it."
-  return "Pass the CA that signed the primary's API certificate: ca_pem here (or VAULT_DR_PRIMARY_CACERT on this agent). Activation needs it too, as a file on the secondary's Vault servers: set VAULT_DR_ACTIVATION_CA_FILE to its path (Vault reads it as ca_file)."
+  return "Set VAULT_DR_PRIMARY_CACERT on the secondary's agent to the CA that signed the primary's API certificate (or send it as ca_pem when calling this probe yourself). Activation needs it too, as a file on the secondary's Vault servers: set VAULT_DR_ACTIVATION_CA_FILE to its path (Vault reads it as ca_file)."
 }
