@@ -7,6 +7,7 @@ import {
   errorsOf,
   fastTimings,
   replicate,
+  secondaryToken,
   useClusters,
   waitForActive,
   waitForHealth,
@@ -50,6 +51,22 @@ describe('the brief unavailability after a role change (D5, fact sheet 2.10)', (
       is_self: true,
       leader_cluster_address: secondary.clusterAdvertiseAddr,
     })
+  })
+
+  it('after secondary enable: no active node while the initial sync begins (472 throughout), then it streams', async () => {
+    const primary = await start({ name: 'dc1' })
+    const secondary = await start({ name: 'dc2', timings: slowRestart })
+    await enablePrimary(primary)
+    const activation = await enableSecondary(secondary, { token: await secondaryToken(primary, 'dc2') })
+    expect(activation.status).toBe(200)
+    const during = await health(secondary.apiUrl)
+    expect(during.status).toBe(472)
+    expect(during.body).toMatchObject({ sealed: false, standby: true })
+    expect(['bootstrapping', 'secondary']).toContain(during.body.replication_dr_mode)
+    expect((await leader(secondary.apiUrl)).body).toMatchObject({ is_self: false, leader_address: '' })
+    expect((await vault('GET', `${secondary.apiUrl}/v1/sys/replication/dr/status`)).status).toBe(500)
+    await waitForActive(secondary)
+    await waitForStreaming(secondary)
   })
 
   it('after demote: 472 throughout, never sealed', async () => {

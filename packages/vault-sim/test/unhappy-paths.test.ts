@@ -25,6 +25,7 @@ describe('unhappy paths of promote, demote and update-primary', () => {
     const drToken = await mintBatchDrToken(primary)
     const expiring = await mintBatchDrToken(primary, { name: 'dr-short', ttl: '1s' })
     expect((await enableSecondary(secondary, { token: await secondaryToken(primary, 'dc2') })).status).toBe(200)
+    await waitForActive(secondary)
     const promote = (body: Record<string, unknown>) => drCall(secondary, 'secondary/promote', body)
 
     const missing = await promote({})

@@ -4,6 +4,7 @@ import { type CodedError, isCodedError } from '@vault-dr/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AgentClients, createAgentClients } from '../src/agents/agent-clients.ts'
 import { toStepError } from '../src/operations/step.ts'
+import { agentFailure } from '../src/preflight/cluster-checks.ts'
 
 const TOKEN = 'agent-token-under-test-0123456789'
 
@@ -113,5 +114,8 @@ describe('agent clients (OpenAPI-typed, over undici)', () => {
     expect(toStepError(refused).code).toBe('PRIMARY_ERR_NOT_PRIMARY')
     expect(toStepError(slow)).toMatchObject({ code: 'GATEWAY_ERR_AGENT_TIMEOUT', fix: slow.fix })
     expect(toStepError(closed)).toMatchObject({ code: 'GATEWAY_ERR_AGENT_UNREACHABLE', fix: closed.fix })
+    // And what a preflight check says of an agent it could not ask.
+    expect(agentFailure('secondary_agent', 'gateway', closed, 'preflight').code).toBe('GATEWAY_ERR_AGENT_UNREACHABLE')
+    expect(agentFailure('primary_agent', 'gateway', refused, 'preflight').code).toBe('PRIMARY_ERR_NOT_PRIMARY')
   })
 })

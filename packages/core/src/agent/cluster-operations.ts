@@ -106,6 +106,7 @@ export async function registerClusterOperations(app: App, opts: ClusterOperation
     service: createDrSecondaryService(agent, {
       defaultCaFile: config.activationCaFile,
       activationTimeoutMs: Math.max(config.vault.timeoutMs, waitTimeoutMs),
+      waitTimeoutMs,
     }),
   })
   await app.register(roleChangeRoutes, {

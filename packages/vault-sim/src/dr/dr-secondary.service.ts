@@ -17,6 +17,9 @@ export async function enableSecondary(ctx: ClusterContext, body: Body): Promise<
   // Nothing changes locally until both steps succeeded.
   const { credentials, connection } = await fetchActivation(ctx, body, { forceFullSync: true })
   follow(ctx, credentials, connection, true)
+  // "Vault will be unavailable until these tasks and initial sync complete": no active node for a moment, as after
+  // an update-primary, while the merkle phases go on.
+  beginRestart(ctx)
   ctx.log(`dr: enabled as secondary ${credentials.secondaryId}; local data replaced by the primary's`)
   return [WARN_SECONDARY_ENABLE]
 }

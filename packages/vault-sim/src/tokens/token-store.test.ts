@@ -32,7 +32,10 @@ describe('TokenStore', () => {
     expect(stranger.tokens.lookup(batch.id)).toBeUndefined()
     stranger.storage.restore(primary.storage.snapshot())
     expect(stranger.tokens.lookup(batch.id)?.type).toBe('batch')
-    expect(primary.tokens.lookup(`${batch.id.slice(0, -2)}AA`)).toBeUndefined()
+    // One character of the MAC changed (not the last: its low bits are padding, and may not count).
+    const at = batch.id.length - 10
+    const other = batch.id[at] === 'A' ? 'B' : 'A'
+    expect(primary.tokens.lookup(`${batch.id.slice(0, at)}${other}${batch.id.slice(at + 1)}`)).toBeUndefined()
   })
 
   it('gives tokens the default lease TTL (768 h) unless one is given, and root tokens none', () => {

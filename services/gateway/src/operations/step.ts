@@ -1,4 +1,5 @@
 import { isCodedError } from '@vault-dr/core'
+import { diagnosisCode } from '../agents/diagnosis-code.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { OperationStep, StepError } from './operations.schemas.ts'
 
@@ -28,18 +29,10 @@ export class StepCancelled extends Error {
   }
 }
 
-/** A code of our catalogues (GATEWAY_ERR_*, SECONDARY_ERR_*, VAULT_ERR_*…), not a library's (ECONNREFUSED, UND_ERR_*). */
-const DOCUMENTED_CODE = /^[A-Z]+_ERR_[A-Z0-9_]+$/
-
 /** The diagnosis of a failure: the agent's own code when it gave one, ours otherwise. */
 export function toStepError(err: unknown): StepError {
   if (err instanceof StepFailed) return err.error
-  if (isCodedError(err)) {
-    const agents = err.upstream?.code
-    const code =
-      agents !== undefined && DOCUMENTED_CODE.test(agents) && !agents.startsWith('UND_ERR_') ? agents : err.code
-    return { code, detail: err.message, fix: err.fix ?? null }
-  }
+  if (isCodedError(err)) return { code: diagnosisCode(err), detail: err.message, fix: err.fix ?? null }
   return {
     code: GatewayErrors.internal.code,
     detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err),

@@ -1,6 +1,7 @@
 import { type CodedError, sameClusterAddress } from '@vault-dr/core'
 import type { PrimaryAgentClient, SecondaryAgentClient } from '../agents/agent-clients.ts'
 import type { LocalClusterProbe } from '../agents/agent-types.ts'
+import { diagnosisCode } from '../agents/diagnosis-code.ts'
 import type { Check } from './preflight.schemas.ts'
 
 type Phase = Check['phase']
@@ -10,7 +11,7 @@ export function agentFailure(name: string, source: Check['source'], err: CodedEr
   return {
     name,
     status: 'fail',
-    code: err.upstream?.code ?? err.code,
+    code: diagnosisCode(err),
     detail: err.message,
     fix: err.fix ?? null,
     source,

@@ -1,7 +1,7 @@
 import { sameClusterAddress } from '../../replication/vault-address.ts'
-import { pollUntil } from '../../util/poll.ts'
-import { type ClusterStatus, readClusterStatus, statusReadError } from '../cluster-status.ts'
+import { type ClusterStatus, statusReadError } from '../cluster-status.ts'
 import { PrimaryErrors } from '../primary-errors.ts'
+import { settleAfterChange } from '../settle.ts'
 import { GUARD_STATUS_MAX_AGE_MS, type VaultAgent } from '../vault-agent.ts'
 
 export interface EnableResult {
@@ -54,18 +54,10 @@ export async function enableDrPrimary(
     )
     .finally(() => agent.invalidateStatus())
   // Vault restarts its internals after enabling; reads fail for a moment, which polling rides over.
-  const after = await pollUntil(
-    async () => {
-      const s = await readClusterStatus(agent.vault)
-      return isRunningPrimary(s) ? s : undefined
-    },
-    { timeoutMs: opts.waitTimeoutMs, intervalMs: 100 },
-  )
+  const after = await settleAfterChange(agent, isRunningPrimary, opts.waitTimeoutMs)
   if (after === undefined) {
-    agent.invalidateStatus()
     throw PrimaryErrors.enableTimeout(`Not a running DR primary ${opts.waitTimeoutMs} ms after enabling.`)
   }
-  agent.rememberStatus(after)
   return {
     changed: true,
     detail: 'DR primary enabled; the cluster is a running primary.',

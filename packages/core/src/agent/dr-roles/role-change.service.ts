@@ -1,8 +1,8 @@
 import { isCodedError, scrubCodedError } from '../../errors.ts'
-import { pollUntil } from '../../util/poll.ts'
 import type { VaultResponse } from '../../vault/vault-client.ts'
 import { VaultErrors } from '../../vault/vault-errors.ts'
-import { type ClusterStatus, readClusterStatus, statusReadError } from '../cluster-status.ts'
+import { type ClusterStatus, statusReadError } from '../cluster-status.ts'
+import { settleAfterChange } from '../settle.ts'
 import { GUARD_STATUS_MAX_AGE_MS, type VaultAgent } from '../vault-agent.ts'
 import type { PromoteRequest, RoleChangeResult, UpdatePrimaryRequest } from './role-change.schemas.ts'
 import { RoleErrors } from './role-errors.ts'
@@ -14,10 +14,6 @@ const mode = (s: ClusterStatus) => s.replication?.mode
 const settledAs = (role: 'primary' | 'secondary') => (s: ClusterStatus) =>
   s.vault.reachable && s.vault.sealed === false && mode(s) === role && s.vault.dr_mode === role
 const runningPrimary = (s: ClusterStatus) => settledAs('primary')(s) && s.replication?.state === 'running'
-
-/** The first wait for a cluster to settle, doubled up to SETTLE_POLL_MS: Vault is often back within a few ms. */
-const SETTLE_FIRST_POLL_MS = 5
-const SETTLE_POLL_MS = 100
 
 /**
  * The role changes of a failover, served by both agents from this one implementation (after a swap, the agent next
@@ -53,17 +49,9 @@ export function createRoleChangeService(agent: VaultAgent, opts: { waitTimeoutMs
   }
 
   async function settle(what: string, done: (s: ClusterStatus) => boolean): Promise<ClusterStatus> {
-    const after = await pollUntil(
-      async () => {
-        const s = await readClusterStatus(agent.vault)
-        return done(s) ? s : undefined
-      },
-      { timeoutMs: opts.waitTimeoutMs, intervalMs: SETTLE_POLL_MS, backoffFromMs: SETTLE_FIRST_POLL_MS },
-    )
-    agent.invalidateStatus()
+    const after = await settleAfterChange(agent, done, opts.waitTimeoutMs)
     if (after === undefined) throw RoleErrors.settleTimeout(`Not ${what} ${opts.waitTimeoutMs} ms after the change.`)
     settled = { status: after, at: performance.now() }
-    agent.rememberStatus(after)
     return after
   }
 

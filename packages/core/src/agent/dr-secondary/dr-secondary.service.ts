@@ -6,6 +6,7 @@ import { VaultErrors } from '../../vault/vault-errors.ts'
 import { redactToken } from '../agent-inputs.ts'
 import { type ClusterStatus, statusReadError } from '../cluster-status.ts'
 import { SecondaryErrors } from '../secondary-errors.ts'
+import { settleAfterChange } from '../settle.ts'
 import type { VaultAgent } from '../vault-agent.ts'
 import { classifyActivationError } from './activation-errors.ts'
 import { ActivationTracker } from './activation-tracker.ts'
@@ -17,9 +18,17 @@ export interface DrSecondaryService {
   activation(activationId: string): ActivationState
 }
 
+/** The longest an activation's answer waits for Vault to answer again: the caller's wait for the stream does the rest. */
+const ACTIVATION_SETTLE_MAX_MS = 5_000
+
+/** Vault answers its DR status again, as a DR secondary (still bootstrapping, or set up). */
+const answersAsDrSecondary = (s: ClusterStatus) =>
+  s.vault.reachable && (s.replication?.mode === 'secondary' || s.replication?.mode === 'bootstrapping')
+
 /**
  * Activates the local cluster as a DR secondary, after the guard rails: the wipe must be confirmed, and the cluster
- * must be unsealed and not already in DR. Answers once Vault accepted; the gateway waits for stream-wals.
+ * must be unsealed and not already in DR. Answers once Vault accepted and answers again; the gateway waits for
+ * stream-wals.
  */
 export function createDrSecondaryService(
   agent: VaultAgent,
@@ -31,6 +40,8 @@ export function createDrSecondaryService(
      * and VAULT_DR_WAIT_TIMEOUT_MS).
      */
     activationTimeoutMs?: number | undefined
+    /** VAULT_DR_WAIT_TIMEOUT_MS: bounds the wait for Vault to answer again after the activation (at most 5 s). */
+    waitTimeoutMs?: number | undefined
   } = {},
 ): DrSecondaryService {
   const tracker = new ActivationTracker()
@@ -101,7 +112,14 @@ export function createDrSecondaryService(
     } finally {
       agent.invalidateStatus()
     }
-    const status = await agent.status()
+    // Vault is "unavailable until these tasks and initial sync complete": the answer waits until Vault answers again
+    // as a DR secondary, for a moment only (the caller waits for the stream itself); activated either way.
+    const settleMs = Math.min(opts.waitTimeoutMs ?? ACTIVATION_SETTLE_MAX_MS, ACTIVATION_SETTLE_MAX_MS)
+    const settled = await settleAfterChange(agent, answersAsDrSecondary, settleMs)
+    if (settled === undefined) {
+      warnings.push(`Vault did not answer as a DR secondary within ${settleMs} ms of the activation: still setting up.`)
+    }
+    const status = settled ?? (await agent.status())
     log.info(
       { dr_mode: status.replication?.mode ?? null, dr_state: status.replication?.state ?? null },
       'Vault accepted the DR secondary activation',
