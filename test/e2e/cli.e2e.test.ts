@@ -164,8 +164,21 @@ describe('commands that re-attach, remove and diagnose', () => {
       vaultDr(['clusters', 'add', name, '--role', 'primary', '--agent-url', url], {
         VAULT_DR_AGENT_TOKEN_FILE: tokenFile,
       })
-    expect((await add('dc3', stack.primaryAgent.url)).code).toBe(0)
-    expect((await add('dc4', 'http://127.0.0.1:9')).code).toBe(0)
+    // A good registration says what the agent found; a bad one is registered, and told at once it cannot be used.
+    const goodFile = join(scratch, 'good-agent-token')
+    writeFileSync(goodFile, stack.apiTokens.primaryAgent, { mode: 0o600 })
+    const good = await vaultDr(['clusters', 'add', 'dc5', '--role', 'primary', '--agent-url', stack.primaryAgent.url], {
+      VAULT_DR_AGENT_TOKEN_FILE: goodFile,
+    })
+    expect(good.code, good.stdout).toBe(0)
+    expect(good.stdout).toMatch(/^registered dc5 \(primary\) at \S+: Vault \S+ active, DR mode (primary|disabled)\n$/)
+    const wrong = await add('dc3', stack.primaryAgent.url)
+    expect(wrong.code).toBe(1)
+    expect(wrong.stdout).toContain(`registered dc3 (primary) at ${stack.primaryAgent.url}, but agent refused`)
+    expect(wrong.stdout).toContain('fix: Register the cluster again with the agent')
+    const unreachable = await add('dc4', 'http://127.0.0.1:9')
+    expect(unreachable.code).toBe(1)
+    expect(unreachable.stdout).toMatch(/registered dc4 .*, but agent unreachable \(ECONNREFUSED\)/)
 
     const list = await vaultDr(['clusters', 'list'])
     expect(list.code).toBe(1)
@@ -177,7 +190,7 @@ describe('commands that re-attach, remove and diagnose', () => {
     expect(status.code).toBe(1)
     expect(JSON.parse(status.stdout).health).toMatchObject({ healthy: false })
 
-    for (const name of ['dc3', 'dc4']) {
+    for (const name of ['dc3', 'dc4', 'dc5']) {
       const removed = await vaultDr(['clusters', 'remove', name])
       expect(removed.code, removed.stderr).toBe(0)
       expect(removed.stdout).toBe(`removed ${name}\n`)

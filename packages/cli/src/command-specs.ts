@@ -151,6 +151,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "register a cluster's agent with the gateway, or change its agent URL and token",
     notes: [
       "The agent's token (the agent's own VAULT_DR_API_TOKEN) comes from VAULT_DR_AGENT_TOKEN_FILE or VAULT_DR_AGENT_TOKEN, never from a flag.",
+      'Then the gateway asks the agent: exit 1 (registered all the same) when it cannot be used, saying why and what to do.',
     ],
   },
   'clusters list': {

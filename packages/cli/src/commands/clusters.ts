@@ -34,9 +34,20 @@ export async function addCluster(
   env: NodeJS.ProcessEnv,
 ) {
   const body = { name: args.name, role: args.role, agent_url: args.agentUrl, agent_token: agentTokenFromEnv(env) }
-  const cluster = expectData(await api.POST('/v1/clusters', { body }))
-  out.out(out.json ? JSON.stringify(cluster) : `registered ${cluster.name} (${cluster.role}) at ${cluster.agent_url}`)
-  return ExitCode.ok
+  const registered = expectData(await api.POST('/v1/clusters', { body }))
+  // Registered either way; then asked through the gateway, so a wrong token or address shows now, not at preflight.
+  const path = { name: registered.name }
+  const cluster = withHealth(expectData(await api.GET('/v1/clusters/{name}', { params: { path } })))
+  const exitCode = cluster.health.healthy ? ExitCode.ok : ExitCode.failed
+  if (out.json) {
+    out.out(JSON.stringify(cluster))
+    return exitCode
+  }
+  const [vault, mode] = describeAgent(cluster)
+  const where = `registered ${cluster.name} (${cluster.role}) at ${cluster.agent_url}`
+  out.out(cluster.health.healthy ? `${where}: Vault ${vault}, DR mode ${mode}` : `${where}, but ${vault}`)
+  if (cluster.health.fix) out.out(`fix: ${cluster.health.fix}`)
+  return exitCode
 }
 
 export async function removeCluster(api: GatewayApi, out: Output, name: string) {
