@@ -99,6 +99,11 @@ describe('the DR operation token key-share ceremony on a DR secondary (fact shee
     expect(cancelled.text).toBe('')
     const none = await ceremony(secondary, 'PUT', 'update', { key: primary.unsealKeys[0], nonce })
     expect(errorsOf(none.body)).toEqual(['no root generation in progress'])
+    // The key is read first, as Vault's HTTP handler does, before the attempt is looked for.
+    const noKey = await ceremony(secondary, 'PUT', 'update', { nonce })
+    expect(errorsOf(noKey.body)).toEqual(["'key' must be specified in request body as JSON"])
+    const badKey = await ceremony(secondary, 'PUT', 'update', { key: 'not hex, not base64!', nonce })
+    expect(errorsOf(badKey.body)).toEqual(["'key' must be a valid hex or base64 string"])
   })
 })
 

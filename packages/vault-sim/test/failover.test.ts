@@ -109,6 +109,26 @@ describe('failover with a batch DR operation token', () => {
     expect((await drCall(secondary, 'secondary/promote', { ...op, force: true })).status).toBe(200)
   })
 
+  it('reports the merkle sync moving towards its total, then streams', async () => {
+    const primary = await start({ name: 'dc1' })
+    const secondary = await start({ name: 'dc2', timings: { ...fastTimings, merkleSyncMs: 1_200 } })
+    await enablePrimary(primary)
+    for (let i = 0; i < 8; i++) primary.faults.write()
+    expect((await enableSecondary(secondary, { token: await secondaryToken(primary, 'dc2') })).status).toBe(200)
+    type Progress = { sync_progress: number; sync_total_keys: number }
+    const progressOf = (s: Record<string, unknown>) => s.merkle_sync_progress as Progress | undefined
+    const moving = await waitFor(
+      () => drStatus(secondary),
+      (s) => (progressOf(s)?.sync_progress ?? 0) > 0,
+      { what: 'merkle-sync progress' },
+    )
+    const progress = progressOf(moving)
+    expect(moving.state).toBe('merkle-sync')
+    expect(progress?.sync_progress).toBeLessThan(progress?.sync_total_keys ?? 0)
+    await waitForStreaming(secondary)
+    expect(progressOf(await drStatus(secondary))).toBeUndefined()
+  })
+
   it('disables a primary and gives it a new replication cluster id when re-enabled', async () => {
     const primary = await start({ name: 'dc1' })
     await enablePrimary(primary)

@@ -60,15 +60,16 @@ export function cancelAttempt(ctx: ClusterContext): void {
 
 /** POST/PUT update `{key, nonce}`: the last share completes it with `encoded_token` (the token XOR the OTP). */
 export function provideShare(ctx: ClusterContext, body: Record<string, unknown>): CeremonyStatus {
-  const attempt = ctx.ceremony
-  if (!attempt) throw badRequest('no root generation in progress')
+  // Vault's HTTP handler reads the key before the core looks for an attempt and its nonce.
   const keyText = typeof body.key === 'string' ? body.key : ''
   if (keyText === '') throw badRequest("'key' must be specified in request body as JSON")
+  const share = parseShare(keyText)
+  if (!share) throw badRequest("'key' must be a valid hex or base64 string")
+  const attempt = ctx.ceremony
+  if (!attempt) throw badRequest('no root generation in progress')
   if (body.nonce !== attempt.nonce) {
     throw badRequest(`incorrect nonce supplied; nonce for this root generation operation is "${attempt.nonce}"`)
   }
-  const share = parseShare(keyText)
-  if (!share) throw badRequest("'key' must be a valid hex or base64 string")
   const hash = hashShare(share)
   if (attempt.given.includes(hash))
     throw badRequest('given key has already been provided during this generation operation')

@@ -178,7 +178,16 @@ export class SecondaryLink {
         merkleDiffMs,
         () => Object.assign(state, { state: 'merkle-sync', sync: { progress: 0, total: keys } }),
       ])
-      steps.push([merkleSyncMs, () => (state.sync = undefined)])
+      // Progress moves in quarters of merkleSyncMs, as keys arrive.
+      for (const quarter of [1, 2, 3]) {
+        steps.push([
+          merkleSyncMs / 4,
+          () => {
+            if (state.sync) state.sync.progress = Math.floor((keys * quarter) / 4)
+          },
+        ])
+      }
+      steps.push([merkleSyncMs / 4, () => (state.sync = undefined)])
     } else {
       steps.push([merkleDiffMs, () => {}])
     }
