@@ -2,11 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { type Agent, AUTH, enablePrimary, mintToken, useHarness } from './helpers/harness.ts'
-
-function activate(app: Agent, payload: Record<string, unknown>) {
-  return app.inject({ method: 'POST', url: '/v1/dr/secondary/activate', headers: AUTH, payload })
-}
+import { activate, enablePrimary, mintToken, useHarness } from './helpers/harness.ts'
 
 /**
  * Real Vault Enterprise reads the CA of the primary's API only from ca_file/ca_path, paths on the secondary's own

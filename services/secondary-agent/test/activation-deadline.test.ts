@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AUTH, drStatus, enablePrimary, mintToken, useHarness } from './helpers/harness.ts'
+import { activate, drStatus, enablePrimary, mintToken, useHarness } from './helpers/harness.ts'
 
 describe('the activation call', () => {
   const h = useHarness()
@@ -12,12 +12,7 @@ describe('the activation call', () => {
     // Every call to the primary's API, the secondary's unwrap included, takes longer than an ordinary call may.
     primary.faults.setLatency(600)
     const { app } = await h.agent(secondary, { vaultTimeoutMs: 300, waitTimeoutMs: 10_000 })
-    const res = await app.inject({
-      method: 'POST',
-      url: '/v1/dr/secondary/activate',
-      headers: AUTH,
-      payload: { token, confirm_wipe: true },
-    })
+    const res = await activate(app, { token, confirm_wipe: true })
     expect(res.statusCode, res.body).toBe(200)
     expect(res.json().activated).toBe(true)
     expect((await drStatus(secondary)).mode).not.toBe('disabled')

@@ -1,11 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
-import { type Agent, AUTH, enablePrimary, fastTimings, mintToken, unwrap, useHarness } from './helpers/harness.ts'
+import {
+  type Agent,
+  AUTH,
+  activate,
+  enablePrimary,
+  fastTimings,
+  mintToken,
+  unwrap,
+  useHarness,
+} from './helpers/harness.ts'
 import { startVaultGate } from './helpers/net.ts'
-
-function activate(app: Agent, payload: Record<string, unknown>) {
-  return app.inject({ method: 'POST', url: '/v1/dr/secondary/activate', headers: AUTH, payload })
-}
 
 function activation(app: Agent, id: string) {
   return app.inject({ method: 'GET', url: `/v1/dr/secondary/activations/${id}`, headers: AUTH })

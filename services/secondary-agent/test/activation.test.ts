@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
 import {
-  type Agent,
   API_TOKEN,
   AUTH,
+  activate,
   drStatus,
   enablePrimary,
   mintToken,
@@ -18,10 +18,6 @@ import { closedPort } from './helpers/net.ts'
 
 const jtiOf = (token: string) =>
   (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { jti: string }).jti
-
-function activate(app: Agent, payload: Record<string, unknown>) {
-  return app.inject({ method: 'POST', url: '/v1/dr/secondary/activate', headers: AUTH, payload })
-}
 
 async function expectUntouched(cluster: ClusterHandle) {
   expect((await drStatus(cluster)).mode).toBe('disabled')

@@ -1,6 +1,6 @@
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
-import { type Agent, AUTH, drStatus, enablePrimary, mintToken, useHarness, waitFor } from './helpers/harness.ts'
+import { type Agent, AUTH, activateStreaming, enablePrimary, useHarness } from './helpers/harness.ts'
 
 const start = (app: Agent) => app.inject({ method: 'POST', url: '/v1/dr/operation-token/ceremony', headers: AUTH })
 const share = (app: Agent, nonce: string, key: string) =>
@@ -25,16 +25,7 @@ describe('the DR operation token ceremony (startDrTokenCeremony, submitDrTokenCe
     await enablePrimary(primary)
     const secondary = await h.cluster()
     const { app, logs } = await h.agent(secondary)
-    const activation = await app.inject({
-      method: 'POST',
-      url: '/v1/dr/secondary/activate',
-      headers: AUTH,
-      payload: { token: await mintToken(primary, 'dc2'), confirm_wipe: true },
-    })
-    expect(activation.statusCode, activation.body).toBe(200)
-    await waitFor('the secondary to stream', async () =>
-      (await drStatus(secondary)).state === 'stream-wals' ? true : undefined,
-    )
+    await activateStreaming(app, primary, secondary)
     return { primary, secondary, app, logs }
   }
 

@@ -2,7 +2,7 @@ import { VaultClient } from '@vault-dr/core'
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
 import { startAutopilotOverride } from './helpers/autopilot-override.ts'
-import { type Agent, AUTH, drStatus, enablePrimary, mintToken, useHarness, waitFor } from './helpers/harness.ts'
+import { type Agent, AUTH, activateStreaming, enablePrimary, useHarness, waitFor } from './helpers/harness.ts'
 
 const POLICY = `path "sys/replication/dr/secondary/promote" { capabilities = ["update"] }
 path "sys/replication/dr/secondary/update-primary" { capabilities = ["update"] }
@@ -48,16 +48,7 @@ describe('POST /v1/dr/operation-token/check (checkDrOperationToken)', () => {
       front = { ...secondary, apiUrl: hop.url }
     }
     const { app, logs } = await h.agent(front)
-    const activation = await app.inject({
-      method: 'POST',
-      url: '/v1/dr/secondary/activate',
-      headers: AUTH,
-      payload: { token: await mintToken(primary, 'dc2'), confirm_wipe: true },
-    })
-    expect(activation.statusCode, activation.body).toBe(200)
-    await waitFor('the secondary to stream', async () =>
-      (await drStatus(secondary)).state === 'stream-wals' ? true : undefined,
-    )
+    await activateStreaming(app, primary, secondary)
     return { primary, secondary, app, logs }
   }
 

@@ -7,9 +7,10 @@ import { rfc3339 } from '../dr/dr-status.ts'
 import { stringParam } from '../dr/params.ts'
 import { ERR_BATCH_NOT_REVOCABLE } from '../messages.ts'
 import { isSecondaryMode } from '../state.ts'
-import { badRequest, notEmulated } from '../vault-error.ts'
+import { badRequest } from '../vault-error.ts'
 import type { RouteAccess } from './access.ts'
 import { bodyOf, envelope } from './envelope.ts'
+import { routeNotEmulated } from './not-emulated.ts'
 
 const write = ['POST', 'PUT']
 const prefix = '/v1/sys/replication/dr/secondary'
@@ -116,14 +117,7 @@ export const drSecondaryMaintenanceRoutes: FastifyPluginAsync<{ ctx: ClusterCont
   )
 
   for (const url of [`${prefix}/license`, `${prefix}/license/signed`, `${prefix}/config/reload/*`]) {
-    app.route({
-      method: ['GET', ...write],
-      url,
-      config,
-      handler: async () => {
-        throw notEmulated()
-      },
-    })
+    routeNotEmulated(app, url, secondaryPath, ['GET', 'POST', 'PUT'])
   }
 }
 

@@ -2,9 +2,9 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { ClusterContext } from '../context.ts'
 import { rfc3339 } from '../dr/dr-status.ts'
 import { parseHostPort } from '../options.ts'
-import { notEmulated } from '../vault-error.ts'
 import type { RouteAccess } from './access.ts'
 import { envelope } from './envelope.ts'
+import { routeNotEmulated } from './not-emulated.ts'
 
 const configurationUrl = '/v1/sys/storage/raft/configuration'
 
@@ -28,14 +28,7 @@ export const raftRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = async (ap
     handler: async () => envelope({ data: configuration(ctx) }),
   })
   // Raft membership changes Vault takes with a DR operation token on a DR secondary; one node per cluster here.
-  app.route({
-    method: ['POST', 'PUT'],
-    url: '/v1/sys/storage/raft/:change(remove-peer|promote|demote)',
-    config: { access: body },
-    handler: async () => {
-      throw notEmulated()
-    },
-  })
+  routeNotEmulated(app, '/v1/sys/storage/raft/:change(remove-peer|promote|demote)', body)
 }
 
 function nodeId(ctx: ClusterContext): string {

@@ -2,8 +2,9 @@ import type { FastifyPluginAsync } from 'fastify'
 import { sealConfig } from '../ceremony/seal-shares.ts'
 import { type ClusterContext, isLeaderless, isSealed } from '../context.ts'
 import { GO_ZERO_TIME } from '../messages.ts'
-import { badRequest, notEmulated, VaultError } from '../vault-error.ts'
+import { badRequest, VaultError } from '../vault-error.ts'
 import type { RouteAccess } from './access.ts'
+import { routeNotEmulated } from './not-emulated.ts'
 
 const alwaysAnswers: RouteAccess = { auth: 'none', whileSealed: true, whileLeaderless: true, onDrSecondary: true }
 
@@ -46,14 +47,7 @@ export const sysHealthRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = asyn
 
   // Vault's unseal is answered while sealed and on DR secondaries alike; here clusters are unsealed by the fault of
   // that name (the shares are checked only by the DR operation token ceremony).
-  app.route({
-    method: ['POST', 'PUT'],
-    url: '/v1/sys/unseal',
-    config: { access: alwaysAnswers },
-    handler: async () => {
-      throw notEmulated()
-    },
-  })
+  routeNotEmulated(app, '/v1/sys/unseal', alwaysAnswers)
 
   // With no active node (after a role change) there is no leader to name: what enos' wait-for-leader polls.
   const leaderAccess: RouteAccess = { auth: 'none', onDrSecondary: true, whileLeaderless: true }

@@ -77,6 +77,20 @@ async function withVault<T>(cluster: ClusterHandle, fn: (vault: VaultClient) => 
   }
 }
 
+/** POST /v1/dr/secondary/activate on `app` with `payload` (no confirm_wipe added: tests of its refusal need it left out). */
+export function activate(app: Agent, payload: Record<string, unknown>) {
+  return app.inject({ method: 'POST', url: '/v1/dr/secondary/activate', headers: AUTH, payload })
+}
+
+/** `secondary` activated through its agent `app` with a token `primary` minted for `id`, and streaming WALs. */
+export async function activateStreaming(app: Agent, primary: ClusterHandle, secondary: ClusterHandle, id = 'dc2') {
+  const activation = await activate(app, { token: await mintToken(primary, id), confirm_wipe: true })
+  if (activation.statusCode !== 200) throw new Error(`activation answered ${activation.statusCode}: ${activation.body}`)
+  await waitFor(`${secondary.name} to stream`, async () =>
+    (await drStatus(secondary)).state === 'stream-wals' ? true : undefined,
+  )
+}
+
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const value = await pollUntil(check, { timeoutMs, intervalMs: 25 })
   if (value === undefined) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
