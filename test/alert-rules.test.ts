@@ -4,7 +4,7 @@ import { alertBlocks, rulesFile, rulesTestFile } from './helpers/deploy-files.ts
 import { promtool, requirePromtool } from './helpers/promtool.ts'
 
 /** Alerts on an event that has already happened (a failure): they fire at once, with no pending time. */
-const EVENT_ALERTS = new Set(['VaultDrOperationFailed'])
+const EVENT_ALERTS = new Set(['VaultDrOperationFailed', 'VaultDrRoleChangeFailed'])
 
 let rules: string
 let tests: string

@@ -101,7 +101,7 @@ export function composePlan(input: PlanInputs): FailoverPlan {
     fencing: [
       'raise the role epoch before promoting: agents refuse every call carrying an older one (a late gateway included)',
       `record ${pair.primary} as fenced: once its agent answers again, the gateway has it demote ${pair.primary} before anything else`,
-      `withdraw ${pair.primary} from load balancers and DNS (a pre_hook_url can do it)`,
+      `withdraw ${pair.primary} from load balancers and DNS: its agent's GET /serving answers 503 from the fence on, for balancers that check it; DNS and balancers that do not are the operator's to change`,
       `afterwards: vault-dr rejoin ${pair.primary} makes it a DR secondary of ${pair.secondary} without a wipe`,
     ],
     steps: failoverSteps(followers),
