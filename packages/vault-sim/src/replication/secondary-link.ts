@@ -178,8 +178,8 @@ export class SecondaryLink {
         merkleDiffMs,
         () => Object.assign(state, { state: 'merkle-sync', sync: { progress: 0, total: keys } }),
       ])
-      // Progress moves in quarters of merkleSyncMs, as keys arrive.
-      for (const quarter of [1, 2, 3]) {
+      // Progress moves in quarters of merkleSyncMs, as keys arrive (at once when it takes no time).
+      for (const quarter of merkleSyncMs > 0 ? [1, 2, 3] : []) {
         steps.push([
           merkleSyncMs / 4,
           () => {
