@@ -1035,6 +1035,11 @@ export interface components {
             code: string;
             detail: string;
             fix: string | null;
+            /** @description The DR site's raft cluster as the same call (autopilot state) reported it; null when not known */
+            raft: {
+                healthy: boolean;
+                failure_tolerance: number | null;
+            } | null;
         };
         DrOperationTokenRotation: {
             secondary: string;

@@ -768,6 +768,12 @@ export interface components {
         CeremonyCancelled: {
             cancelled: boolean;
         };
+        DrSiteRaft: {
+            /** @description autopilot's verdict on the DR site's raft cluster: false when a promote may lack a quorum */
+            healthy: boolean;
+            /** @description Voters the DR site can lose and keep a quorum */
+            failure_tolerance: number | null;
+        };
         /**
          * @example {
          *       "valid": true,
@@ -775,7 +781,11 @@ export interface components {
          *       "code": "DR_TOKEN_VALID",
          *       "detail": "The DR secondary accepted the token for sys/storage/raft/autopilot/state.",
          *       "fix": null,
-         *       "checked_at": "2026-12-04T08:00:00.000Z"
+         *       "checked_at": "2026-12-04T08:00:00.000Z",
+         *       "raft": {
+         *         "healthy": true,
+         *         "failure_tolerance": 1
+         *       }
          *     }
          */
         DrOperationTokenCheck: {
@@ -792,6 +802,8 @@ export interface components {
             fix: string | null;
             /** Format: date-time */
             checked_at: string;
+            /** @description The DR site's raft cluster as the same call (autopilot state) reported it; null when the token was not accepted */
+            raft: components["schemas"]["DrSiteRaft"] | null;
         };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */

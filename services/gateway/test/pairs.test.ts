@@ -142,7 +142,12 @@ describe('pairs', () => {
 
     const rotated = await rotate(gw)
     expect(rotated.status, rotated.body).toBe(200)
-    expect(rotated.json.check).toMatchObject({ outcome: 'valid', code: 'DR_TOKEN_VALID' })
+    // The same call reports the DR site's raft (vault-sim: one healthy voter).
+    expect(rotated.json.check).toMatchObject({
+      outcome: 'valid',
+      code: 'DR_TOKEN_VALID',
+      raft: { healthy: true, failure_tolerance: 0 },
+    })
     expect(rotated.json.token.remaining_s).toBeGreaterThan(7 * 3600)
     expect(rec.issued).toHaveLength(1)
 
@@ -156,6 +161,7 @@ describe('pairs', () => {
       dr_token_on_secondary: 'pass',
       versions: 'pass',
       secondary_unsealed: 'pass',
+      secondary_raft: 'pass',
       primary_nodes: 'pass',
     })
     expect(after.ready).toBe(true)

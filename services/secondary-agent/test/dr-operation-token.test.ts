@@ -59,12 +59,14 @@ describe('POST /v1/dr/operation-token/check (checkDrOperationToken)', () => {
     expect(ok.statusCode, ok.body).toBe(200)
     expect(ok.headers['cache-control']).toBe('no-store')
     expect(ok.json()).toMatchObject({ valid: true, outcome: 'valid', code: 'DR_TOKEN_VALID', fix: null })
+    // What autopilot said of the DR site's raft in the same answer (one voter here: no failure tolerance).
+    expect(ok.json().raft).toEqual({ healthy: true, failure_tolerance: 0 })
 
     const stranger = await h.cluster()
     await enablePrimary(stranger)
     const foreign = await batchToken(stranger, '1h')
     const refused = await check(app, { token: foreign })
-    expect(refused.json()).toMatchObject({ valid: false, outcome: 'invalid', code: 'DR_TOKEN_REJECTED' })
+    expect(refused.json()).toMatchObject({ valid: false, outcome: 'invalid', code: 'DR_TOKEN_REJECTED', raft: null })
     expect(refused.json().fix).toContain('dr-token rotate')
 
     const narrow = await batchToken(primary, '1h', 'path "sys/health" { capabilities = ["read"] }')

@@ -40,7 +40,13 @@ const healthy: Pair = {
   dr_ceremony_token: null,
   checked_at: '2026-12-04T08:00:00.000Z',
 }
-const valid: TokenCheckView = { outcome: 'valid', code: 'DR_TOKEN_VALID', detail: 'ok', fix: null }
+const valid: TokenCheckView = {
+  outcome: 'valid',
+  code: 'DR_TOKEN_VALID',
+  detail: 'ok',
+  fix: null,
+  raft: { healthy: true, failure_tolerance: 1 },
+}
 const settings = { maxLagWals: 5, maxLagAgeS: 60, tokenMinRemainingS: 7200 }
 const statusOf = (pair: Pair, check = valid) =>
   Object.fromEntries(pairChecks(pair, check, settings).map((c) => [c.name, `${c.status} ${c.code}`]))
@@ -49,7 +55,7 @@ describe('pair readiness checks', () => {
   it('all pass on a streaming pair with a valid token accepted by the secondary', () => {
     const checks = pairChecks(healthy, valid, settings)
     expect(checks.every((c) => c.status === 'pass' && c.fix === null)).toBe(true)
-    expect(checks.map((c) => c.id)).toEqual(['P1', 'P2', 'P3', 'P4', 'P4', 'P5', 'P7'])
+    expect(checks.map((c) => c.id)).toEqual(['P1', 'P2', 'P3', 'P4', 'P4', 'P5', 'P7', 'P7'])
   })
 
   it('each turns with its own code, and every one that does not pass has a fix', () => {
@@ -74,7 +80,21 @@ describe('pair readiness checks', () => {
           .every((c) => c.fix),
       ).toBe(true)
     }
-    const refused: TokenCheckView = { outcome: 'invalid', code: 'DR_TOKEN_REJECTED', detail: 'no', fix: 'rotate' }
+    const refused: TokenCheckView = {
+      outcome: 'invalid',
+      code: 'DR_TOKEN_REJECTED',
+      detail: 'no',
+      fix: 'rotate',
+      raft: null,
+    }
     expect(statusOf(healthy, refused).dr_token_on_secondary).toBe('fail DR_TOKEN_REJECTED')
+    const unhealthy = { ...valid, raft: { healthy: false, failure_tolerance: 0 } }
+    expect(statusOf(healthy, unhealthy).secondary_raft).toBe('fail RAFT_UNHEALTHY')
+    expect(pairChecks(healthy, unhealthy, settings).find((c) => c.name === 'secondary_raft')?.fix).toMatch(/raft/)
+  })
+
+  it("checks the DR site's raft only when the token check saw autopilot state", () => {
+    expect(statusOf(healthy).secondary_raft).toBe('pass OK')
+    expect(statusOf(healthy, { ...valid, raft: null }).secondary_raft).toBeUndefined()
   })
 })

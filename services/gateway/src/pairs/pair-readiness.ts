@@ -37,7 +37,7 @@ function connection(pair: Pair): PairCheck {
         'connection',
         'AGENT_UNREACHABLE',
         `The agent of ${side.name} gave no status: ${side.error?.detail ?? 'unknown'}.`,
-        `Check the agent of ${side.name} runs and the gateway reaches it (vault-dr clusters show ${side.name}).`,
+        `Check the agent of ${side.name} runs and the gateway reaches it (vault-dr clusters status ${side.name}).`,
       )
     }
   }
@@ -256,6 +256,29 @@ function secondaryActive(pair: Pair): PairCheck {
   return pass('P7', 'secondary_unsealed', 'The secondary is unsealed and its agent reaches the active node.')
 }
 
+/**
+ * P7: the DR site's raft cluster as autopilot reported it to the token check (the same call, with the DR operation
+ * token): an unhealthy one may not reach a quorum to promote. None when the check did not get that far.
+ */
+function secondaryRaft(check: TokenCheckView | null): PairCheck[] {
+  const raft = check?.raft ?? null
+  if (raft === null) return []
+  const tolerance = raft.failure_tolerance === null ? '' : ` (failure tolerance ${raft.failure_tolerance})`
+  if (!raft.healthy) {
+    return [
+      notPass(
+        'fail',
+        'P7',
+        'secondary_raft',
+        'RAFT_UNHEALTHY',
+        `Autopilot reports the DR site's raft cluster unhealthy${tolerance}: a promote there may not reach a quorum.`,
+        "Bring the DR site's raft voters back (vault operator raft autopilot state -dr-token <token> on the secondary names them).",
+      ),
+    ]
+  }
+  return [pass('P7', 'secondary_raft', `Autopilot reports the DR site's raft cluster healthy${tolerance}.`)]
+}
+
 /** Checks P1-P5 and P7 that apply to a pair whose primary is up (P6 fencing and P8 traffic are the failover's). */
 export function pairChecks(pair: Pair, tokenCheck: TokenCheckView | null, s: ReadinessSettings): PairCheck[] {
   return [
@@ -265,5 +288,6 @@ export function pairChecks(pair: Pair, tokenCheck: TokenCheckView | null, s: Rea
     ...drToken(pair, tokenCheck, s),
     versions(pair),
     secondaryActive(pair),
+    ...secondaryRaft(tokenCheck),
   ]
 }

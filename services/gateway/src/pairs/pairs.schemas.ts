@@ -127,6 +127,10 @@ export const TokenCheckView = z
     code: z.string(),
     detail: z.string(),
     fix: z.string().nullable(),
+    raft: z
+      .object({ healthy: z.boolean(), failure_tolerance: z.number().int().nullable() })
+      .nullable()
+      .describe("The DR site's raft cluster as the same call (autopilot state) reported it; null when not known"),
   })
   .meta({ id: 'DrOperationTokenCheckView' })
 export type TokenCheckView = z.infer<typeof TokenCheckView>

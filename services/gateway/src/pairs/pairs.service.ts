@@ -175,6 +175,7 @@ export function createPairsService(deps: PairsServiceDeps) {
         code: GatewayErrors.storeKeyMismatch.code,
         detail: 'The stored DR operation token cannot be decrypted with this store key.',
         fix: 'Start the gateway with the VAULT_DR_STORE_KEY the store was written with, or rotate the token.',
+        raft: null,
       }
     }
     const client = agents.secondary(clusters.targetOf(p.secondary))
@@ -184,18 +185,21 @@ export function createPairsService(deps: PairsServiceDeps) {
         code: PairsErrors.drTokenUnsupported.code,
         detail: 'The secondary agent cannot check DR operation tokens.',
         fix: null,
+        raft: null,
       }
     }
     try {
-      const { outcome, code, detail, fix } = await client.checkDrOperationToken(clear, signal)
-      return { outcome, code, detail, fix }
+      const { outcome, code, detail, fix, raft } = await client.checkDrOperationToken(clear, signal)
+      // An agent older than the raft field answers without it.
+      return { outcome, code, detail, fix, raft: raft ?? null }
     } catch (err) {
       const coded = isCodedError(err) ? err : undefined
       return {
         outcome: 'error',
         code: coded?.code ?? 'GATEWAY_ERR_AGENT_FAILED',
         detail: `The secondary agent could not check the token: ${coded?.message ?? String(err)}`,
-        fix: 'Check the secondary agent and its Vault answer (vault-dr clusters show <secondary>).',
+        fix: 'Check the secondary agent and its Vault answer (vault-dr clusters status <secondary>).',
+        raft: null,
       }
     }
   }
@@ -277,6 +281,7 @@ export function createPairsService(deps: PairsServiceDeps) {
         code: 'DR_TOKEN_MISSING',
         detail: 'No token was kept.',
         fix: null,
+        raft: null,
       }
       return { secondary, primary: p.primary.name, token: custody.info(token), check }
     },

@@ -7,6 +7,21 @@ export const CheckDrOperationTokenBody = z
   .strict()
   .meta({ id: 'CheckDrOperationTokenRequest', examples: [{ token: 'hvb.<batch token>' }] })
 
+export const DrSiteRaft = z
+  .object({
+    healthy: z
+      .boolean()
+      .describe("autopilot's verdict on the DR site's raft cluster: false when a promote may lack a quorum"),
+    failure_tolerance: z
+      .number()
+      .int()
+      .nonnegative()
+      .nullable()
+      .describe('Voters the DR site can lose and keep a quorum'),
+  })
+  .meta({ id: 'DrSiteRaft' })
+export type DrSiteRaft = z.infer<typeof DrSiteRaft>
+
 export const DrOperationTokenCheck = z
   .object({
     valid: z.boolean().describe('true only when this cluster accepted the token'),
@@ -17,6 +32,9 @@ export const DrOperationTokenCheck = z
     detail: z.string(),
     fix: z.string().nullable(),
     checked_at: z.iso.datetime(),
+    raft: DrSiteRaft.nullable().describe(
+      "The DR site's raft cluster as the same call (autopilot state) reported it; null when the token was not accepted",
+    ),
   })
   .meta({
     id: 'DrOperationTokenCheck',
@@ -28,6 +46,7 @@ export const DrOperationTokenCheck = z
         detail: 'The DR secondary accepted the token for sys/storage/raft/autopilot/state.',
         fix: null,
         checked_at: '2026-12-04T08:00:00.000Z',
+        raft: { healthy: true, failure_tolerance: 1 },
       },
     ],
   })

@@ -3,7 +3,7 @@ import { VaultErrors } from '../../vault/vault-errors.ts'
 import { statusReadError } from '../cluster-status.ts'
 import { SecondaryErrors } from '../secondary-errors.ts'
 import type { VaultAgent } from '../vault-agent.ts'
-import type { DrOperationTokenCheck } from './check-token.schemas.ts'
+import type { DrOperationTokenCheck, DrSiteRaft } from './check-token.schemas.ts'
 
 /** The harmless call of fact sheet 2.6/2.7: what `vault operator raft autopilot state -dr-token` sends. */
 export const VALIDATION_PATH = 'sys/storage/raft/autopilot/state'
@@ -29,7 +29,7 @@ export async function checkDrOperationToken(agent: VaultAgent, token: string): P
   }
   const checkedAt = new Date().toISOString()
   try {
-    await agent.vault.read(VALIDATION_PATH, { token })
+    const res = await agent.vault.read(VALIDATION_PATH, { token })
     return {
       valid: true,
       outcome: 'valid',
@@ -37,6 +37,7 @@ export async function checkDrOperationToken(agent: VaultAgent, token: string): P
       detail: `The DR secondary accepted the token for ${VALIDATION_PATH}.`,
       fix: null,
       checked_at: checkedAt,
+      raft: raftOf(res.body?.data),
     }
   } catch (err) {
     if (isCodedError(err, VaultErrors.permissionDenied.code)) {
@@ -49,6 +50,7 @@ export async function checkDrOperationToken(agent: VaultAgent, token: string): P
           "The token expired, was issued by a cluster that is not this secondary's primary, or its policy lacks read on " +
           `${VALIDATION_PATH}: issue a new one on the current primary (vault-dr dr-token rotate <secondary>).`,
         checked_at: checkedAt,
+        raft: null,
       }
     }
     if (
@@ -64,8 +66,18 @@ export async function checkDrOperationToken(agent: VaultAgent, token: string): P
           'The check needs integrated (raft) storage and a Vault version that serves autopilot state to a DR ' +
           'operation token on DR secondaries; without them the token is only known to be unexpired.',
         checked_at: checkedAt,
+        raft: null,
       }
     }
     throw err
   }
+}
+
+/** autopilot state's verdict on the raft cluster (`healthy`, `failure_tolerance`); null when its answer lacks it. */
+function raftOf(data: unknown): DrSiteRaft | null {
+  const d = data as { healthy?: unknown; failure_tolerance?: unknown } | null | undefined
+  if (typeof d?.healthy !== 'boolean') return null
+  const tolerance = d.failure_tolerance
+  const wholeCount = typeof tolerance === 'number' && Number.isInteger(tolerance) && tolerance >= 0
+  return { healthy: d.healthy, failure_tolerance: wholeCount ? tolerance : null }
 }
