@@ -29,6 +29,8 @@ export interface Runtime {
   lastCorruptionCheck: Date | undefined
   /** The replicated merkle tree is corrupted (faults.corruptMerkleTree): status and merkle-check say so until a reindex. */
   merkleCorrupted: boolean
+  /** What autopilot reports of the cluster's raft (faults.setRaftHealthy): false as when voters are lost. */
+  raftHealthy: boolean
   /** Cut off from the network ('refuse': nothing listens; 'drop': everything is accepted and never answered). */
   isolation: 'refuse' | 'drop' | undefined
   /** Until this epoch-ms the cluster has no active node, or answers as sealed (compat.unavailability). */
@@ -132,6 +134,7 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
       latencyMs: 0,
       lastCorruptionCheck: undefined,
       merkleCorrupted: false,
+      raftHealthy: true,
       isolation: undefined,
       unavailableUntil: 0,
       activeSince: new Date(),

@@ -34,6 +34,8 @@ export interface ClusterFaults {
    * merkle-check reports the corrupted root, until a reindex rebuilds the tree (fact sheet 2.8, P3).
    */
   corruptMerkleTree(): void
+  /** What autopilot state reports: false as when the cluster lost the voters of its quorum (healthy: false). */
+  setRaftHealthy(on: boolean): void
 }
 
 export type IsolationMode = 'refuse' | 'drop'
@@ -128,6 +130,10 @@ export function createFaults(ctx: ClusterContext, api: ApiListener): ClusterFaul
     corruptMerkleTree: () => {
       ctx.runtime.merkleCorrupted = true
       ctx.log('fault: merkle tree corrupted')
+    },
+    setRaftHealthy: (on) => {
+      ctx.runtime.raftHealthy = on
+      ctx.log(`fault: raft ${on ? 'healthy' : 'unhealthy'}`)
     },
     stopWriteLoads: () => {
       for (const timer of writeLoads) clearInterval(timer)

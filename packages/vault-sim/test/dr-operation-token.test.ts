@@ -136,6 +136,10 @@ describe('the harmless validation call: sys/storage/raft/autopilot/state on a DR
     }
     // The policy without the raft path: the raft grant is part of the recipe for a reason.
     expect((await call(noRaftGrant)).status).toBe(403)
+    // A cluster that lost its quorum's voters says so.
+    secondary.faults.setRaftHealthy(false)
+    expect((await call(token)).body.data).toMatchObject({ healthy: false, failure_tolerance: 0 })
+    secondary.faults.setRaftHealthy(true)
     // The call changes nothing.
     expect(await drStatus(secondary)).toMatchObject({ mode: 'secondary', state: 'stream-wals' })
   })

@@ -209,6 +209,27 @@ describe('pairs', () => {
     expect(metric(metrics, 'vault_dr_pair_connected')).toBe(0)
   })
 
+  it("fails P7 secondary_raft when the DR site's raft is unhealthy, as the token check's autopilot answer says", async () => {
+    const gw = await joinedPair()
+    world.secondary.faults.setRaftHealthy(false)
+    const rotated = await rotate(gw)
+    expect(rotated.json.check).toMatchObject({ outcome: 'valid', raft: { healthy: false, failure_tolerance: 0 } })
+    const readiness = (await get(gw, '/v1/pairs/dc2/readiness?max_lag_wals=1000')).json
+    expect(readiness.checks.find((c: any) => c.name === 'secondary_raft')).toMatchObject({
+      id: 'P7',
+      status: 'fail',
+      code: 'RAFT_UNHEALTHY',
+      fix: expect.stringContaining('autopilot state'),
+    })
+    expect(readiness.ready).toBe(false)
+
+    world.secondary.faults.setRaftHealthy(true)
+    await rotate(gw)
+    const again = (await get(gw, '/v1/pairs/dc2/readiness?max_lag_wals=1000')).json
+    expect(again.checks.find((c: any) => c.name === 'secondary_raft')).toMatchObject({ status: 'pass' })
+    expect(again.ready).toBe(true)
+  })
+
   it('with a short TTL, re-issues the token at half its TTL, keeps the one before, and a valid one exists throughout', async () => {
     const gw = await joinedPair({ VAULT_DR_PAIRS_UPKEEP_MS: '100', VAULT_DR_OPERATION_TOKEN_TTL: '4s' })
     await until(() => rec.issued.length >= 1, 'the upkeep to issue a token')

@@ -42,14 +42,15 @@ function raftAddress(ctx: ClusterContext): string {
 
 function autopilotState(ctx: ClusterContext) {
   const id = nodeId(ctx)
+  const healthy = ctx.runtime.raftHealthy
   return {
     failure_tolerance: 0,
-    healthy: true,
+    healthy,
     leader: id,
     servers: {
       [id]: {
         address: raftAddress(ctx),
-        healthy: true,
+        healthy,
         id,
         last_contact: '0s',
         last_index: ctx.storage.lastWal,
