@@ -809,6 +809,12 @@ export interface components {
                 code?: string;
             };
         };
+        DrSiteRaft: {
+            /** @description autopilot's verdict on the DR site's raft cluster: false when a promote may lack a quorum */
+            healthy: boolean;
+            /** @description Voters the DR site can lose and keep a quorum */
+            failure_tolerance: number | null;
+        };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */
             node_id: string | null;
@@ -1036,10 +1042,7 @@ export interface components {
             detail: string;
             fix: string | null;
             /** @description The DR site's raft cluster as the same call (autopilot state) reported it; null when not known */
-            raft: {
-                healthy: boolean;
-                failure_tolerance: number | null;
-            } | null;
+            raft: components["schemas"]["DrSiteRaft"] | null;
         };
         DrOperationTokenRotation: {
             secondary: string;

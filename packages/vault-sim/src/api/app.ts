@@ -2,6 +2,7 @@ import http from 'node:http'
 import https from 'node:https'
 import type { Socket } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
+import FindMyWay, { type HTTPMethod } from 'find-my-way'
 import type { ClusterContext } from '../context.ts'
 import { listenStable } from '../net/stable-port.ts'
 import type { CertifiedKey } from '../replication/ca.ts'
@@ -118,25 +119,20 @@ export async function createApiListener(ctx: ClusterContext, tlsCert: CertifiedK
 }
 
 /**
- * The access rule of a route serving `url`'s path under any method, as routes are added (Fastify's not-found handler
- * also gets a known path asked with a method it is not served under).
+ * The access rule of a route serving `url`'s path under any method, from a router fed the routes as they are added
+ * (Fastify's not-found handler also gets a known path asked with a method it is not served under).
  */
 function servedPaths(app: FastifyInstance): (url: string) => RouteAccess | undefined {
-  const routes: Array<{ pattern: RegExp; access: RouteAccess }> = []
+  const router = FindMyWay()
   app.addHook('onRoute', (route) => {
-    const source = route.url
-      .split('/')
-      .map((part) => {
-        if (part === '*') return '.*'
-        const param = /^:\w+(?:\((.+)\))?$/.exec(part)
-        if (param !== null) return param[1] === undefined ? '[^/]+' : `(?:${param[1]})`
-        return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-      })
-      .join('/')
-    routes.push({ pattern: new RegExp(`^${source}$`), access: route.config?.access ?? { auth: 'token' } })
+    router.on(route.method as HTTPMethod | HTTPMethod[], route.url, () => {}, route.config?.access ?? { auth: 'token' })
   })
   return (url) => {
     const path = url.split('?')[0] ?? ''
-    return routes.find((r) => r.pattern.test(path))?.access
+    for (const method of http.METHODS) {
+      const found = router.find(method as HTTPMethod, path)
+      if (found !== null) return found.store as RouteAccess
+    }
+    return undefined
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DrSiteRaft } from '@vault-dr/core'
 import { ClusterName } from '../clusters/clusters.schemas.ts'
 
 export const PairParams = z.object({ secondary: ClusterName.describe("The pair's secondary cluster, as registered") })
@@ -127,10 +128,9 @@ export const TokenCheckView = z
     code: z.string(),
     detail: z.string(),
     fix: z.string().nullable(),
-    raft: z
-      .object({ healthy: z.boolean(), failure_tolerance: z.number().int().nullable() })
-      .nullable()
-      .describe("The DR site's raft cluster as the same call (autopilot state) reported it; null when not known"),
+    raft: DrSiteRaft.nullable().describe(
+      "The DR site's raft cluster as the same call (autopilot state) reported it; null when not known",
+    ),
   })
   .meta({ id: 'DrOperationTokenCheckView' })
 export type TokenCheckView = z.infer<typeof TokenCheckView>
