@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import { DrSiteRaft } from '@vault-dr/core'
+import { z } from 'zod'
 import { ClusterName } from '../clusters/clusters.schemas.ts'
 
 export const PairParams = z.object({ secondary: ClusterName.describe("The pair's secondary cluster, as registered") })
