@@ -198,6 +198,10 @@ describe('self-fencing on isolation (VAULT_DR_FENCE_ON_ISOLATION)', () => {
       return record?.demoted_at ? record : undefined
     })
     expect(fenced).toMatchObject({ by: 'isolation', demoted_at: expect.any(String), failover_id: null })
+    // Its status says what it runs with, in both forms of the status (the gateway keeps it for a later failover).
+    expect((await status(app)).fence_on_isolation_ms).toBe(fenceOnIsolationMs)
+    const one = await call(app, '/v1/status?secondary_id=dc2', { method: 'GET' })
+    expect(one.json.fence_on_isolation_ms).toBe(fenceOnIsolationMs)
     expect(fenced.reason).toContain('every DR secondary (dc2) disconnected')
     const errors = logs.lines.filter((l) => l.level === 50 && String(l.msg).includes('isolated'))
     expect(errors).toHaveLength(1)
@@ -208,6 +212,8 @@ describe('self-fencing on isolation (VAULT_DR_FENCE_ON_ISOLATION)', () => {
     const dc2 = await cluster('dc2')
     const { app } = await agent(dc1, await stateDir(), { fenceOnIsolationMs })
     await pair(app, dc1, dc2)
+    const off = await agent(dc2, await stateDir())
+    expect((await status(off.app)).fence_on_isolation_ms).toBeNull()
     await dc2.faults.isolate()
     await until('dc1 to see dc2 disconnected', () =>
       (dc1.state().drStatus as any).secondaries.every((s: any) => s.connection_status !== 'connected'),

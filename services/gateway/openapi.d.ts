@@ -947,6 +947,8 @@ export interface components {
             replication_cluster_id: string | null;
             /** @description When the agent read its Vault's status */
             checked_at: string | null;
+            /** @description The agent's VAULT_DR_FENCE_ON_ISOLATION in ms (it demotes its own primary when cut off that long): a failover waits until such a primary has surely demoted itself. null: off, or the agent gave no status */
+            fence_on_isolation_ms: number | null;
         };
         DrOperationTokenInfo: {
             /** Format: date-time */
@@ -1081,6 +1083,19 @@ export interface components {
             comparison_age_s: number | null;
             detail: string;
         };
+        FailoverOldPrimaryFence: {
+            /**
+             * @description gateway: its agent answers the gateway, which fences it (the agent demotes it at its Vault's first answer); self: its agent demotes it on isolation (VAULT_DR_FENCE_ON_ISOLATION), and the failover waits until it surely has; none: its agent was last seen with self-fencing off; unknown: no gateway ever read its setting
+             * @enum {string}
+             */
+            by: "gateway" | "self" | "none" | "unknown";
+            /** @description The agent's setting, as last seen */
+            fence_on_isolation_ms: number | null;
+            /** @description by self: how long after the gateway's last contact with its agent the old primary is surely demoted (the setting, two checks of it and Vault noticing its secondaries gone); the promote waits for it */
+            within_ms: number | null;
+            /** @description When a gateway last read the setting */
+            seen_at: string | null;
+        };
         FailoverPlan: {
             primary: string;
             secondary: string;
@@ -1104,6 +1119,7 @@ export interface components {
             };
             /** @description The primary's other DR secondaries: each follows the new primary */
             followers: string[];
+            old_primary_fence: components["schemas"]["FailoverOldPrimaryFence"];
             /** @description What is done so the old primary cannot take writes beside the new one */
             fencing: string[];
             /** @description The steps a failover would run */

@@ -73,7 +73,7 @@ export interface paths {
         };
         /**
          * The secondary cluster's Vault health and DR replication state
-         * @description Reachability, version, seal and HA role from sys/health (472 is the normal answer of a DR secondary), DR replication from sys/replication/dr/status, the highest fencing epoch this agent has seen, and the fence (fenced: set while the cluster is fenced after a failover or on isolation, with demoted_at null until it is a DR secondary). Concurrent requests share one Vault round trip, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).
+         * @description Reachability, version, seal and HA role from sys/health (472 is the normal answer of a DR secondary), DR replication from sys/replication/dr/status, the highest fencing epoch this agent has seen, and the fence (fenced: set while the cluster is fenced after a failover or on isolation, with demoted_at null until it is a DR secondary), and the VAULT_DR_FENCE_ON_ISOLATION this agent runs with. Concurrent requests share one Vault round trip, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).
          */
         get: operations["getSecondaryStatus"];
         put?: never;
@@ -1105,6 +1105,8 @@ export interface components {
             epoch: number;
             /** @description Set while the cluster is fenced (failed away from, or self-fenced on isolation); null otherwise */
             fenced: components["schemas"]["FenceRecord"] | null;
+            /** @description This agent's VAULT_DR_FENCE_ON_ISOLATION in ms (it demotes its own primary when cut off that long); null: off. The gateway keeps it, so that a failover, made when this agent no longer answers, waits until the agent has surely demoted its primary */
+            fence_on_isolation_ms: number | null;
         };
         TokenLookup: {
             /** @description The issuing primary still holds this token unused (sys/wrapping/lookup answered 200) */

@@ -21,6 +21,8 @@ interface Report {
   warnings: string[]
   started_at: string
   ended_at: string
+  verdict: string
+  findings: string[]
 }
 
 describe('a DR drill through the gateway', () => {
@@ -52,6 +54,7 @@ describe('a DR drill through the gateway', () => {
     expect(report.hold.checks).toBeGreaterThanOrEqual(2)
     expect(report.hold.refused).toBe(0)
     expect(report.hold.cut_short).toBe(false)
+    expect(report).toMatchObject({ verdict: 'passed', findings: [] })
     expect(Date.parse(report.ended_at) - Date.parse(report.started_at)).toBeGreaterThanOrEqual(2_000)
     expect(done.result).toMatchObject({ wals_lost: 0 })
 
@@ -63,6 +66,31 @@ describe('a DR drill through the gateway', () => {
     for (const path of [...(sampler.accepted.dc1 ?? []), ...(sampler.accepted.dc2 ?? [])]) {
       expect(await kvRead(dc1, stack.rootToken, path)).toBe(path)
     }
+  })
+
+  it('a new primary that refuses writes during the hold: the drill switches back all the same and its verdict is failed', async () => {
+    stack = await startSwitchStack()
+    secrets.push(...stack.secrets)
+    const dc2 = clusterOf(stack, 'dc2')
+    const res = await stack.api.POST('/v1/drills', { body: { to: 'dc2', hold: '6s', check_interval: '1s' } as never })
+    const id = res.data?.id as string
+    await waitForOperation(stack, id, (op) => stepOf(op, 'hold')?.status === 'running')
+    // dc2 sealed for a moment while it holds the primary role: the hold's write checks see it refuse.
+    dc2.faults.seal()
+    await waitForOperation(stack, id, (op) => ((op.result as { report?: Report })?.report?.hold?.refused ?? 0) > 0)
+    dc2.faults.unseal()
+    const done = await waitForOperation(stack, id)
+    expect(done.state, JSON.stringify(done.error)).toBe('succeeded')
+    const report = (done.result as { report: Report }).report
+    expect(report.hold.refused).toBeGreaterThan(0)
+    expect(report.hold.checks).toBeGreaterThan(report.hold.refused)
+    expect(report.verdict).toBe('failed')
+    expect(report.findings).toEqual([
+      `dc2 refused ${report.hold.refused} of ${report.hold.checks} write checks during the hold`,
+    ])
+    expect(report.legs.map((l) => l.rpo_wals)).toEqual([0, 0])
+    expect(clusterOf(stack, 'dc1').state().drMode).toBe('primary')
+    expect(dc2.state()).toMatchObject({ drMode: 'secondary', drState: 'stream-wals' })
   })
 
   it('a cancel during the hold cuts it short and switches back at once (its safe end)', async () => {
@@ -82,6 +110,8 @@ describe('a DR drill through the gateway', () => {
     const report = (done.result as { report: Report }).report
     expect(report.hold.cut_short).toBe(true)
     expect(report.legs.map((l) => l.rpo_wals)).toEqual([0, 0])
+    // The operation reached its safe end; the drill did not hold as asked.
+    expect(report).toMatchObject({ verdict: 'failed', findings: ['the hold was cut short by a cancellation'] })
     expect(clusterOf(stack, 'dc1').state().drMode).toBe('primary')
     expect(clusterOf(stack, 'dc2').state()).toMatchObject({ drMode: 'secondary', drState: 'stream-wals' })
   })

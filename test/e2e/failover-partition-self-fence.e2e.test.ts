@@ -9,12 +9,14 @@ import { clusterOf, kvWrite, type SwitchStack, startSwitchStack, until, waitForO
 /*
  * A partition, not a loss: the primary's site is cut off from the gateway and from the DR site, while inside it
  * dc1's agent still reaches dc1 and clients there still write to it. With VAULT_DR_FENCE_ON_ISOLATION (10 s) on
- * dc1's agent and a failover's down_for longer than it (15 s), dc1 demotes itself before the failover may start, so
- * when the partition heals there is no moment with two writable primaries: its writes are sampled all along.
+ * dc1's agent, dc1 demotes itself before the failover may start, even with a down_for no longer than that setting:
+ * the gateway, which saw the setting in the agent's status before the cut, waits until the agent has surely
+ * demoted dc1. So when the partition heals there is no moment with two writable primaries: its writes are sampled
+ * all along.
  */
 
 const ISOLATION = '10s'
-const DOWN_FOR = '15s'
+const DOWN_FOR = '10s'
 
 const secrets: string[] = []
 let stack: SwitchStack | undefined
@@ -63,6 +65,9 @@ describe('a partition isolating the primary site, its agent fencing on isolation
       params: { path: { secondary: 'dc2' } },
     })
     expect(rotated.response.status).toBe(200)
+    // The pair's view shows dc1's agent self-fencing: the gateway keeps the setting for when the agent is cut off.
+    const pair = await s.api.GET('/v1/pairs/{secondary}', { params: { path: { secondary: 'dc2' } } })
+    expect(pair.data?.clusters.primary.fence_on_isolation_ms).toBe(10_000)
 
     const writers = siteWriters(s)
     await sleep(50)
@@ -73,16 +78,21 @@ describe('a partition isolating the primary site, its agent fencing on isolation
     const body = { to: 'dc2', down_for: DOWN_FOR, allow_data_loss: true } as never
     let demoted = 0
     let allowed = 0
+    const waits: string[] = []
     await until('dc1 to demote itself and the failover to be allowed', 40_000, async () => {
       if (demoted === 0 && dc1.state().drMode === 'secondary') demoted = performance.now()
-      if (allowed === 0 && (await s.api.POST('/v1/failovers/plan', { body })).data?.allowed === true) {
-        allowed = performance.now()
+      const plan = (await s.api.POST('/v1/failovers/plan', { body })).data
+      if (plan?.old_primary_fence.by === 'self' && plan.refusal?.code === 'PRIMARY_NOT_DOWN') {
+        waits.push(plan.refusal.detail)
       }
+      if (allowed === 0 && plan?.allowed === true) allowed = performance.now()
       return demoted > 0 && allowed > 0
     })
-    // Self-fencing comes first: down_for (15 s) outlasts VAULT_DR_FENCE_ON_ISOLATION (10 s) and its 2.5 s checks.
+    // Self-fencing comes first: the plan waits for the agent's 10 s, its 2.5 s checks and Vault noticing, not only
+    // for down_for (10 s), and says so while it waits.
     expect(demoted).toBeGreaterThan(0)
     expect(demoted).toBeLessThan(allowed)
+    expect(waits.some((w) => w.includes('demotes it itself only 20 s after it last answered the gateway'))).toBe(true)
     const created = await s.api.POST('/v1/failovers', { body })
     expect(created.response.status, JSON.stringify(created.error)).toBe(202)
     const done = await waitForOperation(s, created.data?.id as string)

@@ -4,7 +4,7 @@ import { type OpenEvents, serverSentEvents } from './gateway-events.ts'
 import { gatewayUnreachable } from './gateway-unreachable.ts'
 import { type Output, problemOf } from './output.ts'
 import { renderStep } from './render-handshake.ts'
-import { type Operation, renderCheckTable, renderOutcome, stepWidth } from './render-operation.ts'
+import { drillFoundFault, type Operation, renderCheckTable, renderOutcome, stepWidth } from './render-operation.ts'
 
 type Step = Operation['steps'][number]
 
@@ -15,7 +15,9 @@ export interface FollowOptions {
   retryEveryMs?: number
 }
 
-export const operationExitCode = (op: Operation) => (op.state === 'succeeded' ? ExitCode.ok : ExitCode.failed)
+/** 0 for an operation that succeeded, but for a drill whose report found a fault: it ran and did not pass. */
+export const operationExitCode = (op: Operation) =>
+  op.state === 'succeeded' && !drillFoundFault(op) ? ExitCode.ok : ExitCode.failed
 
 /**
  * Follows an operation through GET /v1/operations/{id}/events until its `done` event, printing each step as it

@@ -20,7 +20,14 @@ export interface DrillReport {
   checks_warned: Check[]
   started_at: string | null
   ended_at: string | null
+  /** Absent from gateways before it. */
+  verdict?: 'passed' | 'failed' | 'unfinished'
+  findings?: string[]
 }
+
+/** A finished drill whose report found something wrong (a WAL lost, a write refused during the hold). */
+export const drillFoundFault = (op: Operation) =>
+  op.kind === 'drill' && (op.result?.report as DrillReport | undefined)?.verdict === 'failed'
 
 const CHECK_MARK: Record<string, string> = { pass: '✔', warn: '!', fail: '✘', skipped: '-' }
 const text = (value: unknown) => (typeof value === 'string' ? value : '?')
@@ -70,7 +77,9 @@ export function resultLines(op: Operation): string[] {
 }
 
 export function renderDrillReport(report: DrillReport): string[] {
-  const lines = [`  drill report (${report.started_at ?? '?'} to ${report.ended_at ?? '?'})`]
+  const verdict = report.verdict === undefined ? '' : `: ${report.verdict}`
+  const lines = [`  drill report (${report.started_at ?? '?'} to ${report.ended_at ?? '?'})${verdict}`]
+  for (const f of report.findings ?? []) lines.push(`    found: ${f}`)
   for (const [i, leg] of report.legs.entries()) {
     const rto = leg.rto_ms === null ? 'unknown' : `${leg.rto_ms} ms`
     const rpo = leg.rpo_wals === null ? 'unknown' : String(leg.rpo_wals)

@@ -219,6 +219,48 @@ describe('operation commands against a stand-in gateway', () => {
     expect(lines[1].operation.error.code).toBe('NOT_CAUGHT_UP')
   })
 
+  it('a followed drill that succeeded but whose report found a fault prints the findings and exits 1', async () => {
+    const report = {
+      legs: [
+        { from: 'dc1', to: 'dc2', rto_ms: 40, rpo_wals: 0 },
+        { from: 'dc2', to: 'dc1', rto_ms: 35, rpo_wals: 0 },
+      ],
+      hold: {
+        started_at: '2026-12-04T10:00:01.000Z',
+        until: '2026-12-04T10:00:06.000Z',
+        checks: 5,
+        refused: 2,
+        ended_at: '2026-12-04T10:00:06.000Z',
+        cut_short: false,
+      },
+      warnings: [],
+      checks_warned: [],
+      started_at: '2026-12-04T10:00:00.000Z',
+      ended_at: '2026-12-04T10:00:07.000Z',
+      verdict: 'failed',
+      findings: ['dc2 refused 2 of 5 write checks during the hold'],
+    }
+    const done = operation({ kind: 'drill', state: 'succeeded', result: { report } })
+    routes['POST /v1/drills'] = (_, res) => json(res, 202, operation({ kind: 'drill' }))
+    routes['GET /v1/operations/op-1/events'] = (_, res) =>
+      sse(
+        res,
+        [
+          { event: 'snapshot', data: operation({ kind: 'drill' }) },
+          { event: 'done', data: done },
+        ],
+        true,
+      )
+    const io = capture()
+    expect(await runCli(['drill', '--to', 'dc2', '--hold', '5s', '--follow'], gateway.env)).toBe(1)
+    expect(io.out()).toContain('drill report (2026-12-04T10:00:00.000Z to 2026-12-04T10:00:07.000Z): failed')
+    expect(io.out()).toContain('found: dc2 refused 2 of 5 write checks during the hold')
+    // The same drill passed: exit 0.
+    report.verdict = 'passed'
+    report.findings = []
+    expect(await runCli(['drill', '--to', 'dc2', '--hold', '5s', '--follow'], gateway.env)).toBe(0)
+  })
+
   it('a follow of an unknown operation is the gateway’s refusal: exit 3, not a retry', async () => {
     routes['GET /v1/operations/nope/events'] = (_, res) =>
       json(res, 404, { code: 'GATEWAY_ERR_OPERATION_NOT_FOUND', detail: 'No operation nope', status: 404 })

@@ -13,6 +13,7 @@ import { autoFailoverWatcher } from './failovers/auto-failover-start.ts'
 import { failoverKinds } from './failovers/failover-kinds.ts'
 import { createFailoverPlanner, type FailoverPlanner, observePairFor } from './failovers/failover-planner.ts'
 import { createFenceKeeper } from './failovers/fence-keeper.ts'
+import { SelfFenceSettings } from './failovers/self-fence-record.ts'
 import { VantageHistory } from './failovers/vantage-history.ts'
 import { GatewayErrors } from './gateway-errors.ts'
 import { handshakesRoutes } from './handshakes/handshakes.routes.ts'
@@ -131,6 +132,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     everyMs: pairSettings.upkeepMs,
     log: app.log.child({ component: 'failovers' }),
   })
+  const selfFences = new SelfFenceSettings(store, app.log.child({ component: 'failovers' }))
   const pairs = createPairsService({
     store,
     clusters,
@@ -140,7 +142,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     now,
     statusTimeoutMs: settings.fleetTimeoutMs,
     tokenMinRemainingS: pairSettings.drTokenMinRemainingS,
-    observe: observePairFor(history, now),
+    observe: observePairFor(history, selfFences, now),
     autoFailoverBlockMs: pairSettings.autoFailoverBlockMs,
   })
   const planner = createFailoverPlanner({
@@ -148,6 +150,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     clusters,
     agents,
     history,
+    selfFences,
     now,
     maxLagWals: 100,
     // The upkeep reads every pair once a round: the last read before a loss is at most one round old.

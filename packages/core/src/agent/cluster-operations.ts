@@ -84,6 +84,7 @@ export async function registerClusterOperations(app: App, opts: ClusterOperation
     epoch: opts.epochs.current,
     fencedJson: opts.fence.json,
     fenced: opts.fence.record,
+    fenceOnIsolationMs: config.fenceOnIsolationMs ?? null,
   })
   await app.register(vaultTokenRoutes, { prefix, checker: opts.tokenChecker })
   await app.register(writeCheckRoutes, { prefix, agent })

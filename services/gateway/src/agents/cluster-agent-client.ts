@@ -83,15 +83,15 @@ export interface MintTokenRequest {
  * One agent, whatever role its cluster has now: both deployable agents serve every operation (after a role swap
  * the agent next to the new primary mints, revokes and demotes; the one next to the old primary re-points it).
  */
+/** An agent's status as the gateway takes it: the parts newer than the cluster status may be absent. */
+export type AgentStatusAnswer = ClusterStatus & Partial<Pick<AgentStatus, 'epoch' | 'fenced' | 'fence_on_isolation_ms'>>
+
 export interface ClusterAgentClient {
   /**
-   * The status carries `epoch`, the highest fencing epoch the agent has seen, and `fenced`, the fence record or null
-   * (each absent from agents before it).
+   * The status carries `epoch`, the highest fencing epoch the agent has seen, `fenced`, the fence record or null, and
+   * `fence_on_isolation_ms`, the agent's self-fencing setting (each absent from agents before it).
    */
-  status(
-    signal?: Sig,
-    opts?: PrimaryStatusOptions,
-  ): Promise<ClusterStatus & Partial<Pick<AgentStatus, 'epoch' | 'fenced'>>>
+  status(signal?: Sig, opts?: PrimaryStatusOptions): Promise<AgentStatusAnswer>
   /** Whether the agent's Vault token can do what its operations need (checkVaultToken). */
   vaultToken(signal?: Sig): Promise<VaultTokenCheck>
   /** Whether the cluster accepts writes now (checkClusterWrites): writable false with Vault's reason otherwise. */

@@ -3,6 +3,16 @@ import { newLeg, reversed } from '../role-changes/leg.ts'
 import type { RunData } from '../switchovers/role-change-run.ts'
 import { summarizeDrill } from './drill-report.ts'
 
+/** A hold of 5 min checked every 10 s, every check accepted. */
+const HELD = {
+  started_at: '2026-01-01T00:00:30.000Z',
+  until: '2026-01-01T00:05:30.000Z',
+  checks: 30,
+  refused: 0,
+  ended_at: '2026-01-01T00:05:30.000Z',
+  cut_short: false,
+}
+
 describe("a drill's report", () => {
   it("gives each leg's RTO and RPO, the longest window, every WAL lost, and the warnings", () => {
     const out = { ...newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }]) }
@@ -16,6 +26,7 @@ describe("a drill's report", () => {
       warnings: ['post-hook: GATEWAY_ERR_HOOK_TIMEOUT'],
       write_unavailable_ms: null,
       wals_lost: null,
+      hold: HELD,
     }
     const summary = summarizeDrill(data)
     expect(summary).toMatchObject({ write_unavailable_ms: 420, wals_lost: 0 })
@@ -27,8 +38,42 @@ describe("a drill's report", () => {
       warnings: ['post-hook: GATEWAY_ERR_HOOK_TIMEOUT'],
       started_at: '2026-01-01T00:00:00.000Z',
       ended_at: '2026-01-01T00:06:00.000Z',
+      // A warning (the post-hook) is not a finding: the drill exercised DR as asked.
+      verdict: 'passed',
+      findings: [],
     })
     expect((summary.report as { checks_warned: unknown[] }).checks_warned).toHaveLength(1)
+  })
+
+  it('fails the drill, with what it found, when a leg lost WALs or the new primary refused writes while it held', () => {
+    const out = newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])
+    const done = (extra: Partial<RunData>): RunData => ({
+      legs: [
+        { ...out, write_unavailable_ms: 30, wals_lost: 0 },
+        { ...reversed(out), write_unavailable_ms: 30, wals_lost: 0, finished_at: '2026-01-01T00:06:00.000Z' },
+      ],
+      checks: [],
+      warnings: [],
+      write_unavailable_ms: null,
+      wals_lost: null,
+      hold: HELD,
+      ...extra,
+    })
+    const report = (data: RunData) => summarizeDrill(data).report as { verdict: string; findings: string[] }
+    expect(report(done({}))).toMatchObject({ verdict: 'passed', findings: [] })
+    expect(report(done({ hold: { ...HELD, refused: 2 } }))).toEqual(
+      expect.objectContaining({ verdict: 'failed', findings: ['dc2 refused 2 of 30 write checks during the hold'] }),
+    )
+    const lossy = done({})
+    lossy.legs[1] = { ...(lossy.legs[1] as RunData['legs'][number]), wals_lost: 3 }
+    expect(report(lossy)).toMatchObject({ verdict: 'failed', findings: ['dc2 → dc1: 3 WAL(s) lost'] })
+    expect(report(done({ hold: { ...HELD, cut_short: true } })).findings).toEqual([
+      'the hold was cut short by a cancellation',
+    ])
+    // The back leg not finished (running, failed, or cancelled before it): no verdict yet.
+    const unfinished = done({})
+    unfinished.legs[1] = { ...(unfinished.legs[1] as RunData['legs'][number]), finished_at: null }
+    expect(report(unfinished).verdict).toBe('unfinished')
   })
 
   it('has no figures before a leg ran', () => {

@@ -12,14 +12,39 @@ export function drillReport(data: RunData): DrillReport {
     writes_accepted_at: l.writes_accepted_at,
     finished_at: l.finished_at,
   }))
+  const hold = (data.hold as HoldProgress | undefined) ?? null
+  const ended_at = data.legs[1]?.finished_at ?? null
+  const found = findings(legs, hold)
   return {
     legs,
-    hold: (data.hold as HoldProgress | undefined) ?? null,
+    hold,
     warnings: data.warnings,
     checks_warned: data.checks.filter((c) => c.status === 'warn'),
     started_at: data.legs[0]?.demote_sent_at ?? null,
-    ended_at: data.legs[1]?.finished_at ?? null,
+    ended_at,
+    verdict: legs.length < 2 || ended_at === null ? 'unfinished' : found.length > 0 ? 'failed' : 'passed',
+    findings: found,
   }
+}
+
+/**
+ * What a drill that ran both legs found wrong: the reason to exercise DR at all. A WAL lost in a planned switchover,
+ * a new primary that refused writes while it held the role, or a hold that was not held as asked.
+ */
+function findings(legs: DrillReport['legs'], hold: HoldProgress | null): string[] {
+  const found: string[] = []
+  for (const leg of legs) {
+    if (leg.rpo_wals === null) found.push(`${leg.from} → ${leg.to}: the WALs lost are unknown`)
+    else if (leg.rpo_wals > 0) found.push(`${leg.from} → ${leg.to}: ${leg.rpo_wals} WAL(s) lost`)
+  }
+  const to = legs[0]?.to ?? 'the new primary'
+  if (hold === null) found.push('no hold was recorded')
+  else {
+    if (hold.refused > 0) found.push(`${to} refused ${hold.refused} of ${hold.checks} write checks during the hold`)
+    if (hold.checks === 0) found.push(`no write check of ${to} ran during the hold`)
+    if (hold.cut_short) found.push('the hold was cut short by a cancellation')
+  }
+  return found
 }
 
 /** The drill's summary fields: the longest write-unavailable window of its legs, and every WAL lost. */

@@ -57,6 +57,14 @@ export const DrillReport = z
     checks_warned: z.array(SwitchoverCheck).describe('The checks before the drill that warned'),
     started_at: z.iso.datetime().nullable(),
     ended_at: z.iso.datetime().nullable(),
+    verdict: z
+      .enum(['passed', 'failed', 'unfinished'])
+      .describe(
+        'passed: both legs done, no WAL lost, every write check of the hold accepted; failed: both legs done, and ' +
+          'findings says what the drill found wrong (the operation itself succeeded: both clusters are back as ' +
+          'they were); unfinished: the drill has not run both legs (running, failed or cancelled)',
+      ),
+    findings: z.array(z.string()).describe('Why the verdict is failed: one line per thing the drill found wrong'),
   })
   .meta({ id: 'DrillReport' })
 export type DrillReport = z.infer<typeof DrillReport>

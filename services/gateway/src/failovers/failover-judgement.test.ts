@@ -56,6 +56,24 @@ describe('judgePrimary', () => {
     expect(judgePrimary(tracked(sealed, 5_000), now, 30_000).verdict).toBe('not_down')
     expect(judgePrimary(tracked(sealed, 40_000), now, 30_000).verdict).toBe('down')
   })
+
+  it('waits, past down_for, until a self-fencing primary has surely demoted itself: counted from the gateway losing it', () => {
+    const at = (gatewayLostMsAgo: number) => [
+      { ...view('gateway', false), since: new Date(now - gatewayLostMsAgo).toISOString() },
+      { ...view('primary_agent', null), since: new Date(now - gatewayLostMsAgo).toISOString() },
+      ...tracked([view('secondary_agent', false), view('secondary_vault', false)], 90_000),
+    ]
+    // The DR site lost it 90 s ago, the gateway 40 s ago: its agent demotes it only 75 s after that.
+    const early = judgePrimary(at(40_000), now, 30_000, 75_000)
+    expect(early).toMatchObject({ verdict: 'not_down', fix: expect.stringContaining('Wait 35 s') })
+    expect(early.detail).toContain('demotes it itself only 75 s after it last answered the gateway, 40 s ago')
+    expect(judgePrimary(at(76_000), now, 30_000, 75_000)).toMatchObject({ verdict: 'down' })
+    // Without self-fencing, down_for alone decides (the plan warns instead).
+    expect(judgePrimary(at(40_000), now, 30_000)).toMatchObject({ verdict: 'down' })
+    // An agent that answers the gateway with its Vault gone gets the gateway's fence: no wait for a self-fence.
+    const gone = [view('gateway', true), view('primary_agent', false, { gone: true }), view('secondary_vault', false)]
+    expect(judgePrimary(tracked(gone, 40_000), now, 30_000, 75_000).verdict).toBe('down')
+  })
 })
 
 describe('VantageHistory', () => {

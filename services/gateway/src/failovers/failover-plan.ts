@@ -1,6 +1,7 @@
 import type { Pair, PairCheck } from '../pairs/pairs.schemas.ts'
 import type { LossEstimate } from './data-loss.ts'
-import type { FailoverPlan, PlanItem } from './failovers.schemas.ts'
+import type { FailoverPlan, OldPrimaryFence, PlanItem } from './failovers.schemas.ts'
+import { oldPrimaryFenceItem } from './old-primary-fence.ts'
 import type { PrimaryVerdict } from './primary-down.ts'
 import type { TrackedView } from './vantage-history.ts'
 
@@ -13,6 +14,8 @@ export interface PlanInputs {
   loss: LossEstimate
   followers: string[]
   allowDataLoss: boolean
+  /** What keeps the old primary from taking writes beside the new one. */
+  fence: OldPrimaryFence
 }
 
 /** The steps of a failover, planned at creation: one per secondary that follows the new primary. */
@@ -86,7 +89,13 @@ export function composePlan(input: PlanInputs): FailoverPlan {
         : `${followers.join(', ')} will follow ${pair.secondary} (update-primary, one step each)`,
     fix: null,
   }
-  const items = [primaryItem(verdict), lossItem(loss, input.allowDataLoss), ...carried, followersItem]
+  const items = [
+    primaryItem(verdict),
+    oldPrimaryFenceItem(input.fence, pair.primary),
+    lossItem(loss, input.allowDataLoss),
+    ...carried,
+    followersItem,
+  ]
   const failed = items.find((i) => i.status === 'fail')
   return {
     primary: pair.primary,
@@ -98,6 +107,7 @@ export function composePlan(input: PlanInputs): FailoverPlan {
     data_loss: loss,
     dr_operation_token: tokenSource(pair),
     followers,
+    old_primary_fence: input.fence,
     fencing: [
       'raise the role epoch before promoting: agents refuse every call carrying an older one (a late gateway included)',
       `record ${pair.primary} as fenced: once its agent answers again, the gateway has it demote ${pair.primary} before anything else`,

@@ -5,8 +5,10 @@ import type { PairsService } from '../pairs/pairs.service.ts'
 import { estimateLoss, type LossEstimate, type SecondarySide } from './data-loss.ts'
 import { composePlan } from './failover-plan.ts'
 import { durationMs, type FailoverPlan, type PlanFailoverBody } from './failovers.schemas.ts'
+import { oldPrimaryFence } from './old-primary-fence.ts'
 import { judgePrimary } from './primary-down.ts'
 import { probePrimaryFromSecondary } from './primary-probe.ts'
+import type { SelfFenceSettings } from './self-fence-record.ts'
 import type { TrackedView, VantageHistory } from './vantage-history.ts'
 import { gatewayView, primaryAgentView, secondaryAgentView, secondaryVaultView } from './vantage-points.ts'
 
@@ -15,6 +17,8 @@ export interface PlannerDeps {
   clusters: ClustersService
   agents: AgentClients
   history: VantageHistory
+  /** The agents' self-fencing settings as last seen (the old primary's agent does not answer at failover time). */
+  selfFences: SelfFenceSettings
   now: () => number
   /** The lag a readiness check tolerates; a failover's own rule on loss is the data_loss item. */
   maxLagWals: number
@@ -22,10 +26,16 @@ export interface PlannerDeps {
   maxReadGapMs: number
 }
 
-/** Feeds the vantage history from every pair view the gateway reads (upkeep, pairs API, plans). */
-export function observePairFor(history: VantageHistory, now: () => number) {
+/**
+ * Feeds the vantage history from every pair view the gateway reads (upkeep, pairs API, plans), and keeps what each
+ * side's agent said of its self-fencing.
+ */
+export function observePairFor(history: VantageHistory, selfFences: SelfFenceSettings, now: () => number) {
   return (pair: Pair) => {
     const at = now()
+    for (const side of [pair.clusters.primary, pair.clusters.secondary]) {
+      if (side.agent_reachable) selfFences.seen(side.name, side.fence_on_isolation_ms, at)
+    }
     const primary = pair.clusters.primary
     if (primary.mode === 'primary' && pair.lag.primary_last_wal !== null && primary.checked_at !== null) {
       history.sawWal(pair.primary, pair.lag.primary_last_wal, Date.parse(primary.checked_at))
@@ -76,7 +86,11 @@ export function createFailoverPlanner(deps: PlannerDeps) {
       [gatewayView(pair), primaryAgentView(pair), secondaryAgentView(probe), secondaryVaultView(pair, at)],
       at,
     )
-    const verdict = judgePrimary(views, at, durationMs(body.down_for))
+    const fence = oldPrimaryFence(
+      pair,
+      pair.clusters.primary.agent_reachable ? undefined : await deps.selfFences.lastSeen(pair.primary),
+    )
+    const verdict = judgePrimary(views, at, durationMs(body.down_for), fence.within_ms)
     const loss = await lossSeen(
       history,
       pair.primary,
@@ -93,6 +107,7 @@ export function createFailoverPlanner(deps: PlannerDeps) {
       loss,
       followers: members.followers,
       allowDataLoss: body.allow_data_loss,
+      fence,
     })
   }
 }

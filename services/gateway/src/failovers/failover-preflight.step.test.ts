@@ -16,6 +16,7 @@ const planWith = (code: string | null): FailoverPlan =>
     vantage_points: [],
     data_loss: loss,
     dr_operation_token: { source: 'kept' },
+    old_primary_fence: { by: 'unknown', fence_on_isolation_ms: null, within_ms: null, seen_at: null },
     items: [{ detail: 'unreachable from 2 vantage points' }],
   }) as unknown as FailoverPlan
 

@@ -26,6 +26,7 @@ export function planSummary(plan: FailoverPlan) {
     vantage_points: plan.vantage_points,
     data_loss: plan.data_loss,
     dr_operation_token_source: plan.dr_operation_token.source,
+    old_primary_fence: plan.old_primary_fence,
   }
 }
 
@@ -54,7 +55,12 @@ export async function failoverPreflight(
         plan = await deps.planner(ask, signal)
         return plan.refusal?.code === 'PRIMARY_NOT_DOWN' ? undefined : plan
       },
-      { timeoutMs: durationMs(subject.down_for) + NOT_DOWN_GRACE_MS, intervalMs: 250, signal },
+      {
+        // A self-fencing old primary is waited for as long as its agent may take to demote it, when that is longer.
+        timeoutMs: Math.max(durationMs(subject.down_for), plan.old_primary_fence.within_ms ?? 0) + NOT_DOWN_GRACE_MS,
+        intervalMs: 250,
+        signal,
+      },
     )
     plan = settled ?? plan
   }

@@ -9,7 +9,9 @@ import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import { createFailoverPlanner, observePairFor } from './failover-planner.ts'
 import { failoverPreflight } from './failover-preflight.step.ts'
+import { SelfFenceSettings } from './self-fence-record.ts'
 import { VantageHistory } from './vantage-history.ts'
+import type { WalMeta } from './wal-record.ts'
 
 const T = Date.parse('2026-12-05T00:00:00Z')
 const s = (n: number) => T + n * 1_000
@@ -28,11 +30,12 @@ const side = (name: string, over: Partial<Pair['clusters']['primary']>): Pair['c
   state: 'running',
   replication_cluster_id: 'set-1',
   checked_at: null,
+  fence_on_isolation_ms: null,
   ...over,
 })
 
 /** dc1 -> dc2 as the gateway reads it at `at`: dc1 answering at `wal`, or its site lost; dc2 has WAL 40. */
-function pairAt(at: number, primary: { wal: number } | 'lost'): Pair {
+function pairAt(at: number, primary: { wal: number; fenceMs?: number } | 'lost'): Pair {
   const lost = primary === 'lost'
   return {
     secondary: 'dc2',
@@ -41,7 +44,7 @@ function pairAt(at: number, primary: { wal: number } | 'lost'): Pair {
     clusters: {
       primary: lost
         ? side('dc1', { agent_reachable: false, error: { code: 'GATEWAY_ERR_AGENT_UNREACHABLE', detail: 'refused' } })
-        : side('dc1', { checked_at: iso(at) }),
+        : side('dc1', { checked_at: iso(at), fence_on_isolation_ms: primary.fenceMs ?? null }),
       secondary: side('dc2', { mode: 'secondary', state: lost ? 'idle' : 'stream-wals', checked_at: iso(at) }),
     },
     connection_state: lost ? 'idle' : 'ready',
@@ -62,8 +65,15 @@ function pairAt(at: number, primary: { wal: number } | 'lost'): Pair {
   }
 }
 
-/** A gateway's planner over a pair whose views the test sets, and its clock. */
-function gateway(history: VantageHistory) {
+/** The store's meta in memory, for a gateway that keeps nothing beyond its process. */
+function memoryMeta(): WalMeta {
+  const meta = new Map<string, string>()
+  return { getMeta: async (key) => meta.get(key), setMeta: async (key, value) => void meta.set(key, value) }
+}
+
+/** A gateway's planner over a pair whose views the test sets, and its clock; `meta` keeps what agents said. */
+function gateway(history: VantageHistory, meta: WalMeta = memoryMeta()) {
+  const selfFences = new SelfFenceSettings(meta)
   const clock = { now: s(0) }
   let pair = pairAt(s(0), { wal: 40 })
   const pairs = {
@@ -81,17 +91,18 @@ function gateway(history: VantageHistory) {
     clusters,
     agents,
     history,
+    selfFences,
     now,
     maxLagWals: 100,
     maxReadGapMs: 65_000,
   })
-  const observe = observePairFor(history, now)
+  const observe = observePairFor(history, selfFences, now)
   return {
     clock,
     planner,
     history,
     /** The gateway reads the pair (its upkeep, or any pairs call) at `at`. */
-    read(at: number, primary: { wal: number } | 'lost') {
+    read(at: number, primary: { wal: number; fenceMs?: number } | 'lost') {
       clock.now = at
       pair = pairAt(at, primary)
       observe(pair)
@@ -158,5 +169,82 @@ describe('a failover resumed in its preflight by a restarted gateway (SQLite sto
     } finally {
       await store.close()
     }
+  })
+})
+
+describe('a failover of a primary whose agent fences it on isolation (the setting as the gateways saw it)', () => {
+  const fx = useGatewayFixture('sqlite')
+  const ask = () => new AbortController().signal
+
+  it('waits until the agent has surely demoted it, past down_for: a restarted gateway knows the setting from the store', async () => {
+    const store = fx.openStore()
+    try {
+      // dc1's agent runs with VAULT_DR_FENCE_ON_ISOLATION 60 s: surely demoted 75 s after its last contact.
+      const first = gateway(new VantageHistory({ store }), store)
+      first.read(s(0), { wal: 40, fenceMs: 60_000 })
+      first.read(s(20), { wal: 40, fenceMs: 60_000 })
+      first.read(s(50), 'lost')
+      first.clock.now = s(110)
+      const early = await first.planner(ASK, ask())
+      expect(early).toMatchObject({
+        allowed: false,
+        refusal: { code: 'PRIMARY_NOT_DOWN', fix: expect.stringContaining('Wait 15 s') },
+        old_primary_fence: { by: 'self', fence_on_isolation_ms: 60_000, within_ms: 75_000, seen_at: iso(s(0)) },
+      })
+      first.clock.now = s(126)
+      const late = await first.planner(ASK, ask())
+      expect(late.allowed).toBe(true)
+      expect(late.items.find((i) => i.name === 'old_primary_fence')).toMatchObject({ status: 'pass', code: 'OK' })
+
+      // A gateway restarted at 100 s counts the loss from its own first look, with the setting from the store.
+      const restarted = gateway(new VantageHistory({ store }), store)
+      restarted.read(s(100), 'lost')
+      restarted.clock.now = s(131)
+      const plan = await restarted.planner(ASK, ask())
+      expect(plan).toMatchObject({ allowed: false, refusal: { code: 'PRIMARY_NOT_DOWN' } })
+      expect(plan.old_primary_fence).toMatchObject({ by: 'self', within_ms: 75_000 })
+      restarted.clock.now = s(176)
+      expect((await restarted.planner(ASK, ask())).allowed).toBe(true)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('warns, and does not wait, when the agent was seen without self-fencing or never seen', async () => {
+    const off = gateway(new VantageHistory())
+    off.read(s(0), { wal: 40 })
+    off.read(s(20), { wal: 40 })
+    off.read(s(50), 'lost')
+    off.clock.now = s(90)
+    const plan = await off.planner(ASK, ask())
+    expect(plan.allowed).toBe(true)
+    expect(plan.old_primary_fence).toMatchObject({ by: 'none', fence_on_isolation_ms: null, seen_at: iso(s(0)) })
+    expect(plan.items.find((i) => i.name === 'old_primary_fence')).toMatchObject({
+      status: 'warn',
+      code: 'NO_SELF_FENCE',
+      fix: expect.stringContaining('GET /serving'),
+    })
+
+    const unseen = gateway(new VantageHistory())
+    unseen.read(s(50), 'lost')
+    unseen.clock.now = s(90)
+    const blind = await unseen.planner({ ...ASK, allow_data_loss: true }, ask())
+    expect(blind.old_primary_fence.by).toBe('unknown')
+    expect(blind.items.find((i) => i.name === 'old_primary_fence')).toMatchObject({
+      status: 'warn',
+      code: 'SELF_FENCE_UNKNOWN',
+    })
+  })
+
+  it('goes by the gateway fence while the primary agent answers', async () => {
+    const gw = gateway(new VantageHistory())
+    gw.read(s(0), { wal: 40, fenceMs: 60_000 })
+    const plan = await gw.planner(ASK, ask())
+    expect(plan.old_primary_fence).toEqual({
+      by: 'gateway',
+      fence_on_isolation_ms: 60_000,
+      within_ms: null,
+      seen_at: iso(s(0)),
+    })
   })
 })

@@ -65,6 +65,30 @@ export const LossEstimate = z
   })
   .meta({ id: 'FailoverLossEstimate' })
 
+/** What keeps the old primary from taking writes once the new one does, as a failover plan says it. */
+export const OldPrimaryFence = z
+  .object({
+    by: z
+      .enum(['gateway', 'self', 'none', 'unknown'])
+      .describe(
+        "gateway: its agent answers the gateway, which fences it (the agent demotes it at its Vault's first answer); " +
+          'self: its agent demotes it on isolation (VAULT_DR_FENCE_ON_ISOLATION), and the failover waits until it ' +
+          'surely has; none: its agent was last seen with self-fencing off; unknown: no gateway ever read its setting',
+      ),
+    fence_on_isolation_ms: z.number().int().nullable().describe("The agent's setting, as last seen"),
+    within_ms: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        "by self: how long after the gateway's last contact with its agent the old primary is surely demoted (the " +
+          'setting, two checks of it and Vault noticing its secondaries gone); the promote waits for it',
+      ),
+    seen_at: z.iso.datetime().nullable().describe('When a gateway last read the setting'),
+  })
+  .meta({ id: 'FailoverOldPrimaryFence' })
+export type OldPrimaryFence = z.infer<typeof OldPrimaryFence>
+
 export const FailoverPlan = z
   .object({
     primary: z.string(),
@@ -85,6 +109,7 @@ export const FailoverPlan = z
       })
       .describe('The DR operation token the failover would use (never the token)'),
     followers: z.array(z.string()).describe("The primary's other DR secondaries: each follows the new primary"),
+    old_primary_fence: OldPrimaryFence,
     fencing: z.array(z.string()).describe('What is done so the old primary cannot take writes beside the new one'),
     steps: z.array(z.string()).describe('The steps a failover would run'),
     items: z.array(PlanItem).describe('Every check, pass / warn / fail, with a fix'),

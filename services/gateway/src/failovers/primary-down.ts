@@ -17,8 +17,17 @@ const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
  * Whether the primary counts as lost: unreachable from at least two vantage points for longer than `downForMs` each,
  * or its own agent reports its Vault sealed or unreachable (for as long). A primary the gateway reaches through its
  * agent, with Vault answering, is healthy whatever the DR site sees: that is a partition, not a loss.
+ *
+ * `selfFenceWithinMs`: the old primary's agent demotes it itself that long after its last contact with the gateway
+ * (VAULT_DR_FENCE_ON_ISOLATION). A primary lost from the vantage points but out of the gateway's reach for less than
+ * that may still take writes in its site: not down yet, whatever down_for says.
  */
-export function judgePrimary(views: TrackedView[], now: number, downForMs: number): PrimaryVerdict {
+export function judgePrimary(
+  views: TrackedView[],
+  now: number,
+  downForMs: number,
+  selfFenceWithinMs: number | null = null,
+): PrimaryVerdict {
   const downFor = (v: TrackedView) => now - Date.parse(v.since)
   const gateway = views.find((v) => v.point === 'gateway')
   const agent = views.find((v) => v.point === 'primary_agent')
@@ -48,10 +57,17 @@ export function judgePrimary(views: TrackedView[], now: number, downForMs: numbe
   const lost = views.filter((v) => v.reaches === false)
   const long = lost.filter((v) => downFor(v) >= downForMs)
   if (long.length >= VANTAGE_QUORUM) {
-    return {
-      verdict: 'down',
-      detail: `unreachable from ${long.map((v) => `${v.point} (${seconds(downFor(v))})`).join(', ')}`,
+    const detail = `unreachable from ${long.map((v) => `${v.point} (${seconds(downFor(v))})`).join(', ')}`
+    const unfenced =
+      selfFenceWithinMs === null ? 0 : selfFenceWithinMs - (gateway?.reaches === false ? downFor(gateway) : 0)
+    if (unfenced > 0 && selfFenceWithinMs !== null) {
+      return {
+        verdict: 'not_down',
+        detail: `${detail}, but its agent demotes it itself only ${seconds(selfFenceWithinMs)} after it last answered the gateway, ${seconds(selfFenceWithinMs - unfenced)} ago: until then it may still take writes`,
+        fix: `Wait ${seconds(unfenced)}: the promote comes once the old primary has surely demoted itself (VAULT_DR_FENCE_ON_ISOLATION on its agent).`,
+      }
     }
+    return { verdict: 'down', detail }
   }
   if (lost.length >= VANTAGE_QUORUM) {
     const wait = Math.max(

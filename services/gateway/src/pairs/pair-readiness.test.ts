@@ -14,6 +14,7 @@ const side = (name: string, mode: string, state: string) => ({
   state,
   replication_cluster_id: 'set-a',
   checked_at: '2026-12-04T08:00:00.000Z',
+  fence_on_isolation_ms: null,
 })
 
 const token = {

@@ -1,9 +1,9 @@
-import type { ClusterStatus } from '../agents/agent-types.ts'
+import type { AgentStatusAnswer } from '../agents/cluster-agent-client.ts'
 import type { DrTokenInfo } from '../dr-operation-tokens/token-custody.ts'
 import type { Pair } from './pairs.schemas.ts'
 
 /** One side's status as the gateway got it: the agent's answer, or why there is none. */
-export type Side = { status: ClusterStatus } | { error: { code: string; detail: string } }
+export type Side = { status: AgentStatusAnswer } | { error: { code: string; detail: string } }
 
 function cluster(name: string, side: Side): Pair['clusters']['primary'] {
   if ('error' in side) {
@@ -19,6 +19,7 @@ function cluster(name: string, side: Side): Pair['clusters']['primary'] {
       state: null,
       replication_cluster_id: null,
       checked_at: null,
+      fence_on_isolation_ms: null,
     }
   }
   const { vault, replication, checked_at } = side.status
@@ -34,6 +35,8 @@ function cluster(name: string, side: Side): Pair['clusters']['primary'] {
     state: replication?.state ?? null,
     replication_cluster_id: replication?.cluster_id ?? null,
     checked_at,
+    // An agent from before the field counts as one that does not fence itself.
+    fence_on_isolation_ms: side.status.fence_on_isolation_ms ?? null,
   }
 }
 

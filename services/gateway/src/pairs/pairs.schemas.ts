@@ -19,6 +19,14 @@ export const PairCluster = z
     state: z.string().nullable(),
     replication_cluster_id: z.string().nullable(),
     checked_at: z.iso.datetime().nullable().describe("When the agent read its Vault's status"),
+    fence_on_isolation_ms: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        "The agent's VAULT_DR_FENCE_ON_ISOLATION in ms (it demotes its own primary when cut off that long): a " +
+          'failover waits until such a primary has surely demoted itself. null: off, or the agent gave no status',
+      ),
   })
   .meta({ id: 'PairCluster' })
 

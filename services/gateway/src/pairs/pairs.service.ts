@@ -1,6 +1,7 @@
 import { isCodedError, withDeadline } from '@vault-dr/core'
 import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClusterStatus } from '../agents/agent-types.ts'
+import type { AgentStatusAnswer } from '../agents/cluster-agent-client.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
@@ -89,7 +90,7 @@ export function createPairsService(deps: PairsServiceDeps) {
     return found
   }
 
-  async function side(cluster: StoredCluster, read: (signal: AbortSignal) => Promise<ClusterStatus>) {
+  async function side(cluster: StoredCluster, read: (signal: AbortSignal) => Promise<AgentStatusAnswer>) {
     try {
       const status = await withDeadline(statusTimeoutMs, signal, ({ signal: callSignal }) =>
         raceAbort(read(callSignal), callSignal),

@@ -29,6 +29,25 @@ export function allSecondariesDisconnected(status: ClusterStatus | undefined): s
   return r.known_secondaries.some((id) => connected.has(id)) ? undefined : r.known_secondaries
 }
 
+/** How often VAULT_DR_FENCE_ON_ISOLATION is checked: every 5 s, or a quarter of the duration when shorter. */
+export const isolationCheckEveryMs = (durationMs: number) => Math.min(5_000, Math.floor(durationMs / 4))
+
+/**
+ * How long after its Vault last streamed to a DR secondary, or last answered, Vault itself may take to report every
+ * secondary disconnected when the link is cut rather than closed (its stream's heartbeats must fail first). Our
+ * margin: Vault documents no figure.
+ */
+export const VAULT_NOTICES_DISCONNECT_MS = 5_000
+
+/**
+ * The longest an agent with VAULT_DR_FENCE_ON_ISOLATION `durationMs` takes to demote its primary once its site is cut
+ * off and nothing authenticated reaches it: Vault noticing its secondaries gone, a check to see it, the duration, and
+ * the check that fires. A failover must not promote before that long (a promote delay longer than the old side's
+ * self-fencing time), or the old primary may still take writes.
+ */
+export const selfFenceWithinMs = (durationMs: number) =>
+  VAULT_NOTICES_DISCONNECT_MS + durationMs + 2 * isolationCheckEveryMs(durationMs)
+
 const iso = (ms: number) => new Date(ms).toISOString()
 
 /**

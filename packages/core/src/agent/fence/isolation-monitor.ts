@@ -2,10 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { underV1 } from '../../server/auth.ts'
 import type { VaultAgent } from '../vault-agent.ts'
 import { AWAY_PROBE_MS, type FenceKeeper } from './fence-keeper.ts'
-import { decideIsolation } from './isolation-decision.ts'
-
-/** How often VAULT_DR_FENCE_ON_ISOLATION is checked: every 5 s, or a quarter of the duration when shorter. */
-export const isolationCheckEveryMs = (durationMs: number) => Math.min(5_000, Math.floor(durationMs / 4))
+import { decideIsolation, isolationCheckEveryMs } from './isolation-decision.ts'
 
 /**
  * Opt-in self-fencing: checks the isolation decision from the agent's shared status read, and fences (by

@@ -16,6 +16,16 @@ export const AgentStatus = ClusterStatus.extend({
     .min(0)
     .describe('The highest x-vault-dr-epoch this agent has seen (kept on disk); 0 when none yet'),
   fenced: FencedField,
+  fence_on_isolation_ms: z
+    .number()
+    .int()
+    .min(0)
+    .nullable()
+    .describe(
+      "This agent's VAULT_DR_FENCE_ON_ISOLATION in ms (it demotes its own primary when cut off that long); null: off. " +
+        'The gateway keeps it, so that a failover, made when this agent no longer answers, waits until the agent ' +
+        'has surely demoted its primary',
+    ),
 }).meta({ id: 'AgentStatus' })
 export type AgentStatus = z.infer<typeof AgentStatus>
 
@@ -45,11 +55,12 @@ function forSecondary(status: ClusterStatus, secondaryId: string): ClusterStatus
  * `}`; the fence is JSON made once per change), made once per status read, epoch and fence: monitoring polls the same
  * cached answer many times.
  */
-function agentPartsAppender() {
+function agentPartsAppender(fenceOnIsolationMs: number | null) {
+  const setting = `"fence_on_isolation_ms":${fenceOnIsolationMs ?? 'null'}`
   let last = { json: '', epoch: -1, fenced: '', out: '' }
   return (json: string, epoch: number, fenced: string) => {
     if (last.json !== json || last.epoch !== epoch || last.fenced !== fenced)
-      last = { json, epoch, fenced, out: `${json.slice(0, -1)},"epoch":${epoch},"fenced":${fenced}}` }
+      last = { json, epoch, fenced, out: `${json.slice(0, -1)},"epoch":${epoch},"fenced":${fenced},${setting}}` }
     return last.out
   }
 }
@@ -63,8 +74,10 @@ export const agentStatusRoutes: FastifyPluginAsyncZod<{
   /** The fence record as JSON ('null' when not fenced), and as an object. */
   fencedJson: () => string
   fenced: () => FenceRecord | undefined
-}> = async (app, { agent, operationId, summary, epoch, fencedJson, fenced }) => {
-  const withAgentParts = agentPartsAppender()
+  /** VAULT_DR_FENCE_ON_ISOLATION in ms; null when off. */
+  fenceOnIsolationMs: number | null
+}> = async (app, { agent, operationId, summary, epoch, fencedJson, fenced, fenceOnIsolationMs }) => {
+  const withAgentParts = agentPartsAppender(fenceOnIsolationMs)
   app.get(
     '/status',
     {
@@ -76,7 +89,7 @@ export const agentStatusRoutes: FastifyPluginAsyncZod<{
           'Reachability, version, seal and HA role from sys/health (472 is the normal answer of a DR secondary), DR ' +
           'replication from sys/replication/dr/status, the highest fencing epoch this agent has seen, and the fence ' +
           '(fenced: set while the cluster is fenced after a failover or on isolation, with demoted_at null until ' +
-          'it is a DR secondary). Concurrent ' +
+          'it is a DR secondary), and the VAULT_DR_FENCE_ON_ISOLATION this agent runs with. Concurrent ' +
           'requests share one Vault round trip, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).',
         querystring: AgentStatusQuery,
         response: { 200: AgentStatus, ...problemResponses },
@@ -88,7 +101,12 @@ export const agentStatusRoutes: FastifyPluginAsyncZod<{
       const { max_age_ms: maxAge, secondary_id: secondaryId } = request.query
       if (secondaryId !== undefined) {
         return agent.status(maxAge).then((s) => {
-          reply.send({ ...forSecondary(s, secondaryId), epoch: epoch(), fenced: fenced() ?? null })
+          reply.send({
+            ...forSecondary(s, secondaryId),
+            epoch: epoch(),
+            fenced: fenced() ?? null,
+            fence_on_isolation_ms: fenceOnIsolationMs,
+          })
         })
       }
       const cached = agent.cachedStatusJson(maxAge)
