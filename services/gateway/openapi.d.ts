@@ -264,8 +264,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Could this pair fail over now? Checks P1-P5 and P7, each pass, warn or fail with a fix
-         * @description For a pair whose primary is up: connection seen from both sides (P1), WAL lag within max_lag_wals and the age of that comparison (P2), merkle corruption (P3), a DR operation token valid for longer than VAULT_DR_OPERATION_TOKEN_MIN_REMAINING and accepted by the secondary now (P4), versions that allow failback (P5), the secondary unsealed with an active node and reaching the primary's other nodes (P7, probed from the secondary at most every 30 s). ready is true when no check failed.
+         * Could this pair fail over now? Checks P1-P7, each pass, warn or fail with a fix
+         * @description For a pair whose primary is up: connection seen from both sides (P1), WAL lag within max_lag_wals and the age of that comparison (P2), merkle corruption (P3), a DR operation token valid for longer than VAULT_DR_OPERATION_TOKEN_MIN_REMAINING and accepted by the secondary now (P4), versions that allow failback (P5), the primary's agent fencing it on isolation (P6, a warning without), the secondary unsealed with an active node and reaching the primary's other nodes (P7, probed from the secondary at most every 30 s). ready is true when no check failed.
          */
         get: operations["getPairReadiness"];
         put?: never;
@@ -947,8 +947,8 @@ export interface components {
             replication_cluster_id: string | null;
             /** @description When the agent read its Vault's status */
             checked_at: string | null;
-            /** @description The agent's VAULT_DR_FENCE_ON_ISOLATION in ms (it demotes its own primary when cut off that long): a failover waits until such a primary has surely demoted itself. null: off, or the agent gave no status */
-            fence_on_isolation_ms: number | null;
+            /** @description The agent's VAULT_DR_FENCE_ON_ISOLATION in ms (it demotes its own primary when cut off that long): a failover waits until such a primary has demoted itself. null: off; absent: unknown (the agent gave no status, or predates the field) */
+            fence_on_isolation_ms?: number | null;
         };
         DrOperationTokenInfo: {
             /** Format: date-time */
@@ -1021,7 +1021,7 @@ export interface components {
              * @description The check of the failover runbook it implements
              * @enum {string}
              */
-            id: "P1" | "P2" | "P3" | "P4" | "P5" | "P7";
+            id: "P1" | "P2" | "P3" | "P4" | "P5" | "P6" | "P7";
             name: string;
             /** @enum {string} */
             status: "pass" | "warn" | "fail";
@@ -1093,7 +1093,7 @@ export interface components {
             fence_on_isolation_ms: number | null;
             /** @description by self: how long after the gateway's last contact with its agent the old primary is surely demoted (the setting, two checks of it and Vault noticing its secondaries gone); the promote waits for it */
             within_ms: number | null;
-            /** @description When a gateway last read the setting */
+            /** @description When a gateway last recorded the setting from its agent's status (again every 5 min while it answers) */
             seen_at: string | null;
         };
         FailoverPlan: {

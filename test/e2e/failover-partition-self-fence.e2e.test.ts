@@ -92,7 +92,7 @@ describe('a partition isolating the primary site, its agent fencing on isolation
     // for down_for (10 s), and says so while it waits.
     expect(demoted).toBeGreaterThan(0)
     expect(demoted).toBeLessThan(allowed)
-    expect(waits.some((w) => w.includes('demotes it itself only 20 s after it last answered the gateway'))).toBe(true)
+    expect(waits.some((w) => w.includes('demotes it itself only 20 s after it is cut off from both'))).toBe(true)
     const created = await s.api.POST('/v1/failovers', { body })
     expect(created.response.status, JSON.stringify(created.error)).toBe(202)
     const done = await waitForOperation(s, created.data?.id as string)

@@ -140,6 +140,15 @@ describe('the primary site lost with its gateway and its etcd member: the gatewa
     })
     // Without a read of its own, gateway-2 could not know what a failover loses, and would start none by itself.
     await until('gateway-2 read the pair caught up', 10_000, () => hasReadPair(s, 1))
+    // Unattended, a failover needs something that fences dc1 if its site is only cut off: without self-fencing on
+    // its agent, the watcher holds (no_self_fence). On, the plan waits until the agent would surely have fenced it.
+    const reached = await plan(siteB, { to: 'dc2', down_for: '10s' })
+    expect(reached.old_primary_fence).toMatchObject({ by: 'gateway', fence_on_isolation_ms: null })
+    await s.restartAgent('dc1', { env: { VAULT_DR_FENCE_ON_ISOLATION: '10s' }, signal: 'SIGTERM' })
+    await until("gateway-2 saw dc1's agent fencing itself on isolation", 10_000, async () => {
+      const pair = await siteB.GET('/v1/pairs/{secondary}', { params: { path: { secondary: 'dc2' } } })
+      return pair.data?.clusters.primary.fence_on_isolation_ms === 10_000
+    })
 
     const lostAt = Date.now()
     await loseSiteA(s)
@@ -153,6 +162,8 @@ describe('the primary site lost with its gateway and its etcd member: the gatewa
     await expectDc2Serves(s, before)
     expect(s.gateways[1]?.service.output.some((l) => l.includes('automatic failover started'))).toBe(true)
     expect(await failovers(siteB)).toHaveLength(1)
-    console.log(`gateway-2 started the failover ${started} ms after site A was lost (down_for 10 s)`)
+    // Not before dc1's agent would surely have fenced it: 5 s + its 10 s + two 2.5 s checks after gateway-2 lost it.
+    expect(started).toBeGreaterThanOrEqual(20_000)
+    console.log(`gateway-2 started the failover ${started} ms after site A was lost (down_for 10 s, self-fence 10 s)`)
   }, 90_000)
 })

@@ -213,7 +213,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   'pairs show': {
     args: ['<secondary>'],
     options: ['max-lag-wals'],
-    summary: 'one pair, and whether it could fail over now: checks P1-P5 and P7, each with its fix',
+    summary: 'one pair, and whether it could fail over now: checks P1-P7, each with its fix',
     notes: ['Exits 1 when a check fails (the pair is not ready); warnings are shown with their fix.'],
   },
   'dr-token rotate': {

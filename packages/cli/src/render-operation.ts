@@ -13,6 +13,7 @@ export interface DrillReport {
     until: string
     checks: number
     refused: number
+    unanswered?: number
     ended_at: string | null
     cut_short: boolean
   } | null
@@ -88,8 +89,9 @@ export function renderDrillReport(report: DrillReport): string[] {
   if (report.hold !== null) {
     const h = report.hold
     const short = h.cut_short ? ', cut short by a cancellation' : ''
+    const unanswered = h.unanswered ? `, ${h.unanswered} unanswered` : ''
     lines.push(
-      `    hold ${h.started_at} to ${h.ended_at ?? h.until}: ${h.checks} write checks, ${h.refused} refused${short}`,
+      `    hold ${h.started_at} to ${h.ended_at ?? h.until}: ${h.checks} write checks, ${h.refused} refused${unanswered}${short}`,
     )
   }
   for (const c of report.checks_warned) lines.push(`    check warned: ${c.name} ${c.code}: ${c.detail}`)

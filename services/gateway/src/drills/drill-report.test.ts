@@ -67,6 +67,9 @@ describe("a drill's report", () => {
     const lossy = done({})
     lossy.legs[1] = { ...(lossy.legs[1] as RunData['legs'][number]), wals_lost: 3 }
     expect(report(lossy)).toMatchObject({ verdict: 'failed', findings: ['dc2 → dc1: 3 WAL(s) lost'] })
+    expect(report(done({ hold: { ...HELD, unanswered: 1 } })).findings).toEqual([
+      '1 of 30 write checks of dc2 got no answer from its agent',
+    ])
     expect(report(done({ hold: { ...HELD, cut_short: true } })).findings).toEqual([
       'the hold was cut short by a cancellation',
     ])

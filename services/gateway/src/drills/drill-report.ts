@@ -41,6 +41,8 @@ function findings(legs: DrillReport['legs'], hold: HoldProgress | null): string[
   if (hold === null) found.push('no hold was recorded')
   else {
     if (hold.refused > 0) found.push(`${to} refused ${hold.refused} of ${hold.checks} write checks during the hold`)
+    const unanswered = hold.unanswered ?? 0
+    if (unanswered > 0) found.push(`${unanswered} of ${hold.checks} write checks of ${to} got no answer from its agent`)
     if (hold.checks === 0) found.push(`no write check of ${to} ran during the hold`)
     if (hold.cut_short) found.push('the hold was cut short by a cancellation')
   }

@@ -30,7 +30,12 @@ export const HoldProgress = z.object({
   started_at: z.iso.datetime(),
   until: z.iso.datetime(),
   checks: z.number().int(),
-  refused: z.number().int().describe('Write checks the new primary failed during the hold'),
+  refused: z.number().int().describe('Write checks the new primary refused during the hold (Vault answered no)'),
+  unanswered: z
+    .number()
+    .int()
+    .optional()
+    .describe("Write checks the new primary's agent gave no answer to (a timeout, a network error): not refusals"),
   ended_at: z.iso.datetime().nullable(),
   cut_short: z.boolean().describe('A cancellation ended the hold early: the drill switched back at once'),
 })
@@ -60,9 +65,9 @@ export const DrillReport = z
     verdict: z
       .enum(['passed', 'failed', 'unfinished'])
       .describe(
-        'passed: both legs done, no WAL lost, every write check of the hold accepted; failed: both legs done, and ' +
-          'findings says what the drill found wrong (the operation itself succeeded: both clusters are back as ' +
-          'they were); unfinished: the drill has not run both legs (running, failed or cancelled)',
+        'What the drill measured, once both legs are done: passed (no WAL lost, every write check of the hold ' +
+          'accepted) or failed, with findings; unfinished until the back leg has finished. The operation state says ' +
+          'separately whether the drill ended cleanly (a later step such as the new DR operation token may fail)',
       ),
     findings: z.array(z.string()).describe('Why the verdict is failed: one line per thing the drill found wrong'),
   })

@@ -7,7 +7,14 @@ import type { RoleChangeRun, RunData } from '../switchovers/role-change-run.ts'
 import type { HoldProgress } from './drills.schemas.ts'
 import { holdStep } from './hold.step.ts'
 
-function holdRun(opts: { writable: boolean[]; hold?: HoldProgress; cancelAfterChecks?: number; now?: () => number }) {
+function holdRun(opts: {
+  /** Each check's answer: writable or not, or 'error' for no answer from the agent. */
+  writable: Array<boolean | 'error'>
+  hold?: HoldProgress
+  cancelAfterChecks?: number
+  now?: () => number
+  signal?: AbortSignal
+}) {
   let data: RunData = {
     legs: [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])],
     checks: [],
@@ -24,10 +31,11 @@ function holdRun(opts: { writable: boolean[]; hold?: HoldProgress; cancelAfterCh
       checkWrites: async () => {
         checks++
         const writable = answers.shift() ?? true
+        if (writable === 'error') throw new Error('GATEWAY_ERR_AGENT_TIMEOUT: no answer within 15000 ms')
         return { writable, detail: writable ? 'ok' : 'no active node', code: null, took_ms: 1 }
       },
     }),
-    signal: () => new AbortController().signal,
+    signal: () => opts.signal ?? new AbortController().signal,
     now: opts.now ?? (() => Date.now()),
     warn: async (text: string) => {
       data = { ...data, warnings: [...data.warnings, text] }
@@ -66,6 +74,19 @@ describe("a drill's hold", () => {
     expect(h.hold().ended_at).not.toBeNull()
     expect(h.warnings()).toEqual([expect.stringContaining('hold: dc2 refused a write')])
     expect(result.detail).toMatch(/served as DR primary for the hold: \d+ of \d+ write checks accepted/)
+  })
+
+  it("counts a check its agent gave no answer to apart from Vault's refusals; one cut by the gateway stopping not at all", async () => {
+    const h = holdRun({ writable: ['error', true] })
+    await holdStep(h.r, 150, 100)
+    expect(h.hold()).toMatchObject({ refused: 0, unanswered: 1 })
+    expect(h.warnings()).toEqual([expect.stringContaining('hold: dc2 gave no answer to a write check')])
+
+    const stopping = new AbortController()
+    stopping.abort(new Error('the gateway stops'))
+    const cut = holdRun({ writable: ['error'], signal: stopping.signal })
+    await expect(holdStep(cut.r, 150, 100)).rejects.toThrow('the gateway stops')
+    expect(cut.hold()).toMatchObject({ checks: 0, refused: 0, unanswered: 0 })
   })
 
   it('resumed after a restart, it ends when it was meant to (not a new hold)', async () => {

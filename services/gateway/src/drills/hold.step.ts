@@ -24,6 +24,7 @@ export async function holdStep(r: RoleChangeRun, holdMs: number, intervalMs: num
     until: new Date(began + holdMs).toISOString(),
     checks: 0,
     refused: 0,
+    unanswered: 0,
     ended_at: null,
     cut_short: false,
   }
@@ -38,10 +39,21 @@ export async function holdStep(r: RoleChangeRun, holdMs: number, intervalMs: num
   }
   for (;;) {
     if (await r.run.cancelRequested()) return cutShort()
-    const check = await client.checkWrites(signal).catch((err: Error) => ({ writable: false, detail: err.message }))
-    await save({ checks: hold.checks + 1, refused: hold.refused + (check.writable ? 0 : 1) })
-    if (!check.writable && hold.refused <= MAX_HOLD_WARNINGS) {
-      await r.roles.warn(`hold: ${leg.to} refused a write at ${new Date(now()).toISOString()}: ${check.detail}`)
+    // A check its agent gave no answer to is not a refusal by Vault: counted apart. One cut by the gateway stopping
+    // is not counted at all (the hold resumes where it was).
+    const check = await client.checkWrites(signal).catch((err: Error) => {
+      signal.throwIfAborted()
+      return { writable: false, detail: err.message, unanswered: true }
+    })
+    const unanswered = 'unanswered' in check
+    await save({
+      checks: hold.checks + 1,
+      refused: hold.refused + (check.writable || unanswered ? 0 : 1),
+      unanswered: (hold.unanswered ?? 0) + (unanswered ? 1 : 0),
+    })
+    if (!check.writable && hold.refused + (hold.unanswered ?? 0) <= MAX_HOLD_WARNINGS) {
+      const what = unanswered ? `gave no answer to a write check` : 'refused a write'
+      await r.roles.warn(`hold: ${leg.to} ${what} at ${new Date(now()).toISOString()}: ${check.detail}`)
     }
     const nextCheck = Math.min(now() + intervalMs, Date.parse(hold.until))
     if (Date.parse(hold.until) <= now()) break

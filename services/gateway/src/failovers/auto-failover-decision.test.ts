@@ -16,9 +16,12 @@ const lost: Views = [
   view('secondary_vault', false, 85),
 ]
 
+/** dc1's agent demotes it itself when cut off for 60 s; the plan has waited for it. */
+const SELF = { by: 'self', fence_on_isolation_ms: 60_000, within_ms: 75_000, seen_at: ago(600) } as const
+
 function input(over: Partial<AutoFailoverInputs> = {}, views: Views = lost): AutoFailoverInputs {
   return {
-    plan: { allowed: true, refusal: null, primary_verdict: 'down', vantage_points: views },
+    plan: { allowed: true, refusal: null, primary_verdict: 'down', vantage_points: views, old_primary_fence: SELF },
     downForMs: 60_000,
     now: NOW,
     lastFailoverAt: null,
@@ -37,6 +40,22 @@ describe('decideAutoFailover', () => {
   it('fires with two of the three outside points when the third cannot tell', () => {
     const views = [view('gateway', false, 90), view('secondary_agent', null, 90), view('secondary_vault', false, 61)]
     expect(decideAutoFailover(input({}, views)).fire).toBe(true)
+  })
+
+  it('holds when nothing would fence a primary that is only cut off: its agent seen without self-fencing, or never', () => {
+    const off = { by: 'none', fence_on_isolation_ms: null, within_ms: null, seen_at: ago(600) } as const
+    const d = decideAutoFailover(input({ plan: { ...input().plan, old_primary_fence: off } }))
+    expect(d).toMatchObject({ fire: false, code: 'no_self_fence' })
+    expect(d.reason).toContain(`its agent was last seen (${ago(600)}) with self-fencing off`)
+    expect(d.reason).toContain('vault-dr failover')
+    const unknown = { by: 'unknown', fence_on_isolation_ms: null, within_ms: null, seen_at: null } as const
+    expect(decideAutoFailover(input({ plan: { ...input().plan, old_primary_fence: unknown } }))).toMatchObject({
+      fire: false,
+      code: 'no_self_fence',
+    })
+    // Its agent answers the gateway (its Vault sealed or gone): the gateway fences it, the failover may go on.
+    const gateway = { by: 'gateway', fence_on_isolation_ms: null, within_ms: null, seen_at: ago(1) } as const
+    expect(decideAutoFailover(input({ plan: { ...input().plan, old_primary_fence: gateway } })).fire).toBe(true)
   })
 
   it('holds while only one outside point has been down for down_for', () => {
@@ -68,6 +87,7 @@ describe('decideAutoFailover', () => {
       refusal: { code: 'PRIMARY_HEALTHY', detail: 'a partition, not a lost site', fix: null },
       primary_verdict: 'healthy' as const,
       vantage_points: partition,
+      old_primary_fence: SELF,
     }
     const d = decideAutoFailover({ ...input(), plan: refused })
     expect(d).toMatchObject({ fire: false, code: 'refused' })
@@ -80,6 +100,7 @@ describe('decideAutoFailover', () => {
       refusal: { code: 'DATA_LOSS', detail: 'the secondary lacks 2 WAL(s)', fix: null },
       primary_verdict: 'down' as const,
       vantage_points: lost,
+      old_primary_fence: SELF,
     }
     expect(decideAutoFailover({ ...input(), plan })).toMatchObject({ fire: false, code: 'refused' })
   })

@@ -7,7 +7,7 @@ export const OUTSIDE_POINTS: readonly VantagePoint[] = ['gateway', 'secondary_ag
 export const OUTSIDE_QUORUM = 2
 
 export interface AutoFailoverInputs {
-  plan: Pick<FailoverPlan, 'allowed' | 'refusal' | 'primary_verdict' | 'vantage_points'>
+  plan: Pick<FailoverPlan, 'allowed' | 'refusal' | 'primary_verdict' | 'vantage_points' | 'old_primary_fence'>
   downForMs: number
   now: number
   /** When the newest failover of the pair started (the shared journal); null when none did. */
@@ -17,13 +17,20 @@ export interface AutoFailoverInputs {
 
 export type AutoFailoverDecision =
   | { fire: true; reason: string }
-  | { fire: false; code: 'blocked' | 'refused' | 'no_outside_quorum'; reason: string }
+  | { fire: false; code: 'blocked' | 'refused' | 'no_outside_quorum' | 'no_self_fence'; reason: string }
 
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
 
 /**
  * Whether a gateway fails a pair over by itself now: the anti-flap window has passed, the plan (allow_data_loss
- * false) allows it, and at least two vantage points outside the primary's site have seen it unreachable for down_for.
+ * false) allows it, something fences the old primary, and at least two vantage points outside the primary's site
+ * have seen it unreachable for down_for.
+ *
+ * Nothing can tell a lost site from one cut off that still serves its own clients. Unattended, a failover is made
+ * only when the old primary cannot keep taking writes beside the new one: its agent answers the gateway (which
+ * fences it), or was last seen fencing it itself on isolation (the plan waits until it surely has). An agent seen
+ * with self-fencing off, or never seen, holds it back: a person decides then (pg_auto_failover and Patroni promote
+ * only once the old side has demoted itself).
  */
 export function decideAutoFailover(input: AutoFailoverInputs): AutoFailoverDecision {
   const { plan, downForMs, now, lastFailoverAt, blockMs } = input
@@ -37,6 +44,15 @@ export function decideAutoFailover(input: AutoFailoverInputs): AutoFailoverDecis
   if (!plan.allowed || plan.primary_verdict !== 'down') {
     const refusal = plan.refusal ?? { code: `PRIMARY_${plan.primary_verdict.toUpperCase()}`, detail: 'not down' }
     return { fire: false, code: 'refused', reason: `the plan refuses: ${refusal.code}: ${refusal.detail}` }
+  }
+  const fence = plan.old_primary_fence
+  if (fence.by === 'none' || fence.by === 'unknown') {
+    const seen = fence.by === 'none' ? `was last seen (${fence.seen_at}) with self-fencing off` : 'was never seen'
+    return {
+      fire: false,
+      code: 'no_self_fence',
+      reason: `nothing would fence the old primary if its site is only cut off: its agent ${seen} (VAULT_DR_FENCE_ON_ISOLATION); set it on that agent for automatic failovers, or fail over by hand (vault-dr failover) once nothing reaches the old primary`,
+    }
   }
   const outside = plan.vantage_points.filter((v) => OUTSIDE_POINTS.includes(v.point))
   const long = outside.filter((v) => v.reaches === false && now - Date.parse(v.since) >= downForMs)

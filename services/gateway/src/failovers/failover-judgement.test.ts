@@ -66,7 +66,33 @@ describe('judgePrimary', () => {
     // The DR site lost it 90 s ago, the gateway 40 s ago: its agent demotes it only 75 s after that.
     const early = judgePrimary(at(40_000), now, 30_000, 75_000)
     expect(early).toMatchObject({ verdict: 'not_down', fix: expect.stringContaining('Wait 35 s') })
-    expect(early.detail).toContain('demotes it itself only 75 s after it last answered the gateway, 40 s ago')
+    expect(early.detail).toContain(
+      'demotes it itself only 75 s after it is cut off from both the gateway and its secondaries, 40 s ago',
+    )
+    // The other way round: the gateway lost it 90 s ago, the stream broke 40 s ago: its agent counts from the later.
+    const streamLater = [
+      ...tracked([view('gateway', false), view('primary_agent', null), view('secondary_agent', false)], 90_000),
+      { ...view('secondary_vault', false), since: new Date(now - 40_000).toISOString() },
+    ]
+    expect(judgePrimary(streamLater, now, 30_000, 75_000)).toMatchObject({
+      verdict: 'not_down',
+      fix: expect.stringContaining('Wait 35 s'),
+    })
+    // A secondary still streaming from it keeps its agent from fencing it: no wait ends that.
+    const streaming = tracked(
+      [
+        view('gateway', false),
+        view('primary_agent', null),
+        view('secondary_agent', false),
+        view('secondary_vault', true),
+      ],
+      600_000,
+    )
+    const held = judgePrimary(streaming, now, 30_000, 75_000)
+    expect(held).toMatchObject({ verdict: 'not_down' })
+    expect(held.detail).toContain(
+      'only once every DR secondary is disconnected, and its secondary still streams from it',
+    )
     expect(judgePrimary(at(76_000), now, 30_000, 75_000)).toMatchObject({ verdict: 'down' })
     // Without self-fencing, down_for alone decides (the plan warns instead).
     expect(judgePrimary(at(40_000), now, 30_000)).toMatchObject({ verdict: 'down' })

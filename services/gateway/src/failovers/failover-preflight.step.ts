@@ -7,6 +7,7 @@ import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors } from './failover-errors.ts'
 import type { FailoverPlan } from './failovers.schemas.ts'
 import type { FailoverSubject } from './failovers-subject.ts'
+import { selfFenceWaitMs } from './old-primary-fence.ts'
 
 /** How long past down_for a resumed preflight waits for the primary to count as down again. */
 const NOT_DOWN_GRACE_MS = 10_000
@@ -56,8 +57,9 @@ export async function failoverPreflight(
         return plan.refusal?.code === 'PRIMARY_NOT_DOWN' ? undefined : plan
       },
       {
-        // A self-fencing old primary is waited for as long as its agent may take to demote it, when that is longer.
-        timeoutMs: Math.max(durationMs(subject.down_for), plan.old_primary_fence.within_ms ?? 0) + NOT_DOWN_GRACE_MS,
+        // A self-fencing old primary is waited for as long as its agent may take to demote it, when that is longer
+        // (its setting as known now, though its agent may still answer this first look).
+        timeoutMs: Math.max(durationMs(subject.down_for), selfFenceWaitMs(plan.old_primary_fence)) + NOT_DOWN_GRACE_MS,
         intervalMs: 250,
         signal,
       },

@@ -30,7 +30,6 @@ const side = (name: string, over: Partial<Pair['clusters']['primary']>): Pair['c
   state: 'running',
   replication_cluster_id: 'set-1',
   checked_at: null,
-  fence_on_isolation_ms: null,
   ...over,
 })
 

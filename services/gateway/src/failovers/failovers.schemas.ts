@@ -84,7 +84,12 @@ export const OldPrimaryFence = z
         "by self: how long after the gateway's last contact with its agent the old primary is surely demoted (the " +
           'setting, two checks of it and Vault noticing its secondaries gone); the promote waits for it',
       ),
-    seen_at: z.iso.datetime().nullable().describe('When a gateway last read the setting'),
+    seen_at: z.iso
+      .datetime()
+      .nullable()
+      .describe(
+        "When a gateway last recorded the setting from its agent's status (again every 5 min while it answers)",
+      ),
   })
   .meta({ id: 'FailoverOldPrimaryFence' })
 export type OldPrimaryFence = z.infer<typeof OldPrimaryFence>

@@ -9,7 +9,7 @@ export function oldPrimaryFence(pair: Pair, lastSeen: SelfFenceRecord | undefine
   if (primary.agent_reachable) {
     return {
       by: 'gateway',
-      fence_on_isolation_ms: primary.fence_on_isolation_ms,
+      fence_on_isolation_ms: primary.fence_on_isolation_ms ?? null,
       within_ms: null,
       seen_at: primary.checked_at,
     }
@@ -18,6 +18,11 @@ export function oldPrimaryFence(pair: Pair, lastSeen: SelfFenceRecord | undefine
   const ms = lastSeen.fence_on_isolation_ms
   if (ms === null) return { by: 'none', fence_on_isolation_ms: null, within_ms: null, seen_at: lastSeen.seen_at }
   return { by: 'self', fence_on_isolation_ms: ms, within_ms: selfFenceWithinMs(ms), seen_at: lastSeen.seen_at }
+}
+
+/** How long a failover may wait for the old primary to demote itself, by its agent's setting as known (0: none). */
+export function selfFenceWaitMs(fence: OldPrimaryFence): number {
+  return fence.fence_on_isolation_ms === null ? 0 : selfFenceWithinMs(fence.fence_on_isolation_ms)
 }
 
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`

@@ -18,9 +18,9 @@ const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
  * or its own agent reports its Vault sealed or unreachable (for as long). A primary the gateway reaches through its
  * agent, with Vault answering, is healthy whatever the DR site sees: that is a partition, not a loss.
  *
- * `selfFenceWithinMs`: the old primary's agent demotes it itself that long after its last contact with the gateway
- * (VAULT_DR_FENCE_ON_ISOLATION). A primary lost from the vantage points but out of the gateway's reach for less than
- * that may still take writes in its site: not down yet, whatever down_for says.
+ * `selfFenceWithinMs`: the old primary's agent demotes it itself that long after both its last authenticated request
+ * and its DR secondaries' disconnection (VAULT_DR_FENCE_ON_ISOLATION): until then a primary lost from the vantage
+ * points may still take writes in its site, so it is not down yet, whatever down_for says (selfFenceWait).
  */
 export function judgePrimary(
   views: TrackedView[],
@@ -58,15 +58,9 @@ export function judgePrimary(
   const long = lost.filter((v) => downFor(v) >= downForMs)
   if (long.length >= VANTAGE_QUORUM) {
     const detail = `unreachable from ${long.map((v) => `${v.point} (${seconds(downFor(v))})`).join(', ')}`
-    const unfenced =
-      selfFenceWithinMs === null ? 0 : selfFenceWithinMs - (gateway?.reaches === false ? downFor(gateway) : 0)
-    if (unfenced > 0 && selfFenceWithinMs !== null) {
-      return {
-        verdict: 'not_down',
-        detail: `${detail}, but its agent demotes it itself only ${seconds(selfFenceWithinMs)} after it last answered the gateway, ${seconds(selfFenceWithinMs - unfenced)} ago: until then it may still take writes`,
-        fix: `Wait ${seconds(unfenced)}: the promote comes once the old primary has surely demoted itself (VAULT_DR_FENCE_ON_ISOLATION on its agent).`,
-      }
-    }
+    const waiting = selfFenceWithinMs === null ? undefined : selfFenceWait(views, now, selfFenceWithinMs)
+    if (waiting !== undefined)
+      return { verdict: 'not_down', detail: `${detail}, but ${waiting.detail}`, fix: waiting.fix }
     return { verdict: 'down', detail }
   }
   if (lost.length >= VANTAGE_QUORUM) {
@@ -90,5 +84,33 @@ export function judgePrimary(
         ? 'no vantage point sees the primary unreachable'
         : `only ${lost.map((v) => v.point).join(', ')} cannot reach the primary${unknown.length > 0 ? `; unknown from ${unknown.join(', ')}` : ''}`,
     fix: `A failover needs the primary unreachable from ${VANTAGE_QUORUM} vantage points (or its agent reporting Vault sealed or gone): check the ones that still reach it, or use a switchover if the primary is up.`,
+  }
+}
+
+/**
+ * What is left to wait for before an old primary whose agent fences it on isolation has demoted itself; undefined once
+ * it has. Its agent counts from the later of two moments, each seen here no earlier than it happened: the gateway's
+ * last request to it (before this gateway first failed to reach it) and its secondary's stream breaking (the
+ * secondary's view). A secondary still streaming from it, or one that cannot tell, keeps its agent from fencing it.
+ */
+function selfFenceWait(
+  views: TrackedView[],
+  now: number,
+  withinMs: number,
+): { detail: string; fix: string } | undefined {
+  const gateway = views.find((v) => v.point === 'gateway')
+  const stream = views.find((v) => v.point === 'secondary_vault')
+  if (stream?.reaches !== false) {
+    return {
+      detail: `its agent fences it on isolation only once every DR secondary is disconnected, and its secondary ${stream?.reaches === true ? 'still streams from it' : 'cannot tell whether it does'}`,
+      fix: 'Find out whether the primary still runs (the secondary streaming from it says it does): if it does, use a switchover; if its site is lost, wait until the secondary reports its stream lost.',
+    }
+  }
+  const from = Math.max(...[gateway, stream].map((v) => (v?.reaches === false ? Date.parse(v.since) : now)))
+  const left = withinMs - (now - from)
+  if (left <= 0) return undefined
+  return {
+    detail: `its agent demotes it itself only ${seconds(withinMs)} after it is cut off from both the gateway and its secondaries, ${seconds(now - from)} ago: until then it may still take writes`,
+    fix: `Wait ${seconds(left)}: the promote comes once the old primary has demoted itself (VAULT_DR_FENCE_ON_ISOLATION on its agent).`,
   }
 }

@@ -10,21 +10,26 @@ import type { WalMeta } from './wal-record.ts'
 const SelfFenceRecord = z.object({
   cluster: z.string(),
   fence_on_isolation_ms: z.number().int().nonnegative().nullable(),
+  /** When a gateway last recorded it from the agent's status (again every few minutes while it holds). */
   seen_at: z.iso.datetime(),
 })
 export type SelfFenceRecord = z.infer<typeof SelfFenceRecord>
 
 const selfFenceKey = (cluster: string) => `self-fence/${cluster}`
 
+/** How often a setting that did not change is recorded again while its agent answers (seen_at stays recent). */
+const SELF_FENCE_REFRESH_MS = 5 * 60_000
+
 /**
- * The agents' self-fencing settings as seen: written to the store when one is first seen by this gateway or changes
- * (an agent restarted with another setting), read back for a cluster whose agent does not answer.
+ * The agents' self-fencing settings as seen: written to the store when this gateway first sees one, when it changes
+ * (an agent restarted with another setting), and again every SELF_FENCE_REFRESH_MS while it holds (another gateway may
+ * have written what it saw in between); read back for a cluster whose agent does not answer.
  */
 export class SelfFenceSettings {
   readonly #store: WalMeta
   readonly #log: Pick<FastifyBaseLogger, 'warn'> | undefined
-  /** What this gateway last wrote of each cluster. */
-  readonly #written = new Map<string, number | null>()
+  /** What this gateway last wrote of each cluster, and when. */
+  readonly #written = new Map<string, { ms: number | null; at: number }>()
 
   constructor(store: WalMeta, log?: Pick<FastifyBaseLogger, 'warn'>) {
     this.#store = store
@@ -33,8 +38,10 @@ export class SelfFenceSettings {
 
   /** A setting read in an agent's status now; the write, when one is due, is not waited for. */
   seen(cluster: string, fenceOnIsolationMs: number | null, at: number): void {
-    if (this.#written.has(cluster) && this.#written.get(cluster) === fenceOnIsolationMs) return
-    this.#written.set(cluster, fenceOnIsolationMs)
+    const last = this.#written.get(cluster)
+    if (last !== undefined && last.ms === fenceOnIsolationMs && at - last.at < SELF_FENCE_REFRESH_MS) return
+    const mine = { ms: fenceOnIsolationMs, at }
+    this.#written.set(cluster, mine)
     const record: SelfFenceRecord = {
       cluster,
       fence_on_isolation_ms: fenceOnIsolationMs,
@@ -42,14 +49,17 @@ export class SelfFenceSettings {
     }
     void this.#store.setMeta(selfFenceKey(cluster), JSON.stringify(record)).catch((err: unknown) => {
       // Written again at the next reading.
-      if (this.#written.get(cluster) === fenceOnIsolationMs) this.#written.delete(cluster)
+      if (this.#written.get(cluster) === mine) this.#written.delete(cluster)
       this.#log?.warn({ cluster, err: (err as Error).message }, "the agent's self-fencing setting could not be stored")
     })
   }
 
-  /** The setting last seen of a cluster's agent, by any gateway on the store; undefined when none was ever read. */
+  /**
+   * The setting last recorded of a cluster's agent, by any gateway on the store; undefined when none was. A store
+   * that does not answer throws: the plan is not made without it (a failover could not be recorded either).
+   */
   async lastSeen(cluster: string): Promise<SelfFenceRecord | undefined> {
-    const raw = await this.#store.getMeta(selfFenceKey(cluster)).catch(() => undefined)
+    const raw = await this.#store.getMeta(selfFenceKey(cluster))
     if (raw === undefined || raw === '') return undefined
     try {
       const parsed = SelfFenceRecord.safeParse(JSON.parse(raw))

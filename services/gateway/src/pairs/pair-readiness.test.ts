@@ -14,7 +14,6 @@ const side = (name: string, mode: string, state: string) => ({
   state,
   replication_cluster_id: 'set-a',
   checked_at: '2026-12-04T08:00:00.000Z',
-  fence_on_isolation_ms: null,
 })
 
 const token = {
@@ -57,6 +56,23 @@ describe('pair readiness checks', () => {
     const checks = pairChecks(healthy, valid, settings)
     expect(checks.every((c) => c.status === 'pass' && c.fix === null)).toBe(true)
     expect(checks.map((c) => c.id)).toEqual(['P1', 'P2', 'P3', 'P4', 'P4', 'P5', 'P7', 'P7'])
+  })
+
+  it('P6 says whether the primary fences itself on isolation, once its agent said', () => {
+    const withSetting = (ms: number | null) => ({
+      ...healthy,
+      clusters: { ...healthy.clusters, primary: { ...healthy.clusters.primary, fence_on_isolation_ms: ms } },
+    })
+    const on = pairChecks(withSetting(60_000), valid, settings).find((c) => c.id === 'P6')
+    expect(on).toMatchObject({ status: 'pass', name: 'primary_self_fence', detail: expect.stringContaining('60 s') })
+    const off = pairChecks(withSetting(null), valid, settings).find((c) => c.id === 'P6')
+    expect(off).toMatchObject({
+      status: 'warn',
+      code: 'NO_SELF_FENCE',
+      fix: expect.stringContaining('VAULT_DR_FENCE_ON_ISOLATION'),
+    })
+    // A warning: the pair stays ready.
+    expect(pairChecks(withSetting(null), valid, settings).some((c) => c.status === 'fail')).toBe(false)
   })
 
   it('each turns with its own code, and every one that does not pass has a fix', () => {

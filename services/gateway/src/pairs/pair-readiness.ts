@@ -230,6 +230,35 @@ function versions(pair: Pair): PairCheck {
   return pass('P5', 'versions', `Both clusters run ${primary}.`)
 }
 
+/**
+ * P6: a fencing plan for the primary should it be cut off: its agent demotes it itself on isolation
+ * (VAULT_DR_FENCE_ON_ISOLATION), so a failover never leaves it taking writes beside the new primary. None while the
+ * agent's setting is unknown (no status, or an agent before the field).
+ */
+function oldPrimaryFence(pair: Pair): PairCheck[] {
+  const ms = pair.clusters.primary.fence_on_isolation_ms
+  if (ms === undefined) return []
+  if (ms === null) {
+    return [
+      notPass(
+        'warn',
+        'P6',
+        'primary_self_fence',
+        'NO_SELF_FENCE',
+        `${pair.primary}'s agent does not demote it on isolation: a failover while its site is only cut off leaves clients there writing to it until the gateway's fence reaches it (an automatic failover holds).`,
+        `Set VAULT_DR_FENCE_ON_ISOLATION on ${pair.primary}'s agent (such as 60s, shorter than the down_for you fail over with), and point the balancers in front of it at its GET /serving.`,
+      ),
+    ]
+  }
+  return [
+    pass(
+      'P6',
+      'primary_self_fence',
+      `${pair.primary}'s agent demotes it when cut off for ${Math.round(ms / 1000)} s (VAULT_DR_FENCE_ON_ISOLATION): a failover waits for it.`,
+    ),
+  ]
+}
+
 /** P7: the DR site can run on its own: the secondary is unsealed with an active node. */
 function secondaryActive(pair: Pair): PairCheck {
   const s = pair.clusters.secondary
@@ -279,7 +308,7 @@ function secondaryRaft(check: TokenCheckView | null): PairCheck[] {
   return [pass('P7', 'secondary_raft', `Autopilot reports the DR site's raft cluster healthy${tolerance}.`)]
 }
 
-/** Checks P1-P5 and P7 that apply to a pair whose primary is up (P6 fencing and P8 traffic are the failover's). */
+/** Checks P1-P7 that apply to a pair whose primary is up (P8 traffic is the operator's). */
 export function pairChecks(pair: Pair, tokenCheck: TokenCheckView | null, s: ReadinessSettings): PairCheck[] {
   return [
     connection(pair),
@@ -287,6 +316,7 @@ export function pairChecks(pair: Pair, tokenCheck: TokenCheckView | null, s: Rea
     merkle(pair),
     ...drToken(pair, tokenCheck, s),
     versions(pair),
+    ...oldPrimaryFence(pair),
     secondaryActive(pair),
     ...secondaryRaft(tokenCheck),
   ]

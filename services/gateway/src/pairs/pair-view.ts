@@ -19,7 +19,6 @@ function cluster(name: string, side: Side): Pair['clusters']['primary'] {
       state: null,
       replication_cluster_id: null,
       checked_at: null,
-      fence_on_isolation_ms: null,
     }
   }
   const { vault, replication, checked_at } = side.status
@@ -35,8 +34,10 @@ function cluster(name: string, side: Side): Pair['clusters']['primary'] {
     state: replication?.state ?? null,
     replication_cluster_id: replication?.cluster_id ?? null,
     checked_at,
-    // An agent from before the field counts as one that does not fence itself.
-    fence_on_isolation_ms: side.status.fence_on_isolation_ms ?? null,
+    // Absent from an agent before the field: unknown, not off.
+    ...(side.status.fence_on_isolation_ms === undefined
+      ? {}
+      : { fence_on_isolation_ms: side.status.fence_on_isolation_ms }),
   }
 }
 

@@ -54,12 +54,12 @@ export const pairsRoutes: FastifyPluginAsyncZod<{ pairs: PairsService }> = async
       schema: {
         operationId: 'getPairReadiness',
         tags: ['pairs'],
-        summary: 'Could this pair fail over now? Checks P1-P5 and P7, each pass, warn or fail with a fix',
+        summary: 'Could this pair fail over now? Checks P1-P7, each pass, warn or fail with a fix',
         description:
           'For a pair whose primary is up: connection seen from both sides (P1), WAL lag within max_lag_wals and the ' +
           'age of that comparison (P2), merkle corruption (P3), a DR operation token valid for longer than ' +
           'VAULT_DR_OPERATION_TOKEN_MIN_REMAINING and accepted by the secondary now (P4), versions that allow ' +
-          "failback (P5), the secondary unsealed with an active node and reaching the primary's other nodes (P7, probed " +
+          "failback (P5), the primary's agent fencing it on isolation (P6, a warning without), the secondary unsealed with an active node and reaching the primary's other nodes (P7, probed " +
           'from the secondary at most every 30 s). ready is true when no check failed.',
         params: PairParams,
         querystring: ReadinessQuery,

@@ -23,9 +23,11 @@ export const PairCluster = z
       .number()
       .int()
       .nullable()
+      .optional()
       .describe(
         "The agent's VAULT_DR_FENCE_ON_ISOLATION in ms (it demotes its own primary when cut off that long): a " +
-          'failover waits until such a primary has surely demoted itself. null: off, or the agent gave no status',
+          'failover waits until such a primary has demoted itself. null: off; absent: unknown (the agent gave no ' +
+          'status, or predates the field)',
       ),
   })
   .meta({ id: 'PairCluster' })
@@ -109,7 +111,7 @@ export const ReadinessQuery = z.object({
 
 export const PairCheck = z
   .object({
-    id: z.enum(['P1', 'P2', 'P3', 'P4', 'P5', 'P7']).describe('The check of the failover runbook it implements'),
+    id: z.enum(['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7']).describe('The check of the failover runbook it implements'),
     name: z.string(),
     status: z.enum(['pass', 'warn', 'fail']),
     code: z.string(),

@@ -59,7 +59,7 @@ const NODES_REUSE_MS = 30_000
 /**
  * Pairs: each registered secondary that a handshake (or since, a switchover or failover) paired with a registered
  * primary, shown from live status (the agents' shared reads), with the primary's DR operation token (never the
- * token). Readiness runs checks P1-P5 and P7.
+ * token). Readiness runs checks P1-P7.
  */
 export function createPairsService(deps: PairsServiceDeps) {
   const { store, clusters, agents, custody, metrics, now, statusTimeoutMs } = deps

@@ -40,10 +40,11 @@ export const isolationCheckEveryMs = (durationMs: number) => Math.min(5_000, Mat
 export const VAULT_NOTICES_DISCONNECT_MS = 5_000
 
 /**
- * The longest an agent with VAULT_DR_FENCE_ON_ISOLATION `durationMs` takes to demote its primary once its site is cut
- * off and nothing authenticated reaches it: Vault noticing its secondaries gone, a check to see it, the duration, and
- * the check that fires. A failover must not promote before that long (a promote delay longer than the old side's
- * self-fencing time), or the old primary may still take writes.
+ * How long, by our reckoning, an agent with VAULT_DR_FENCE_ON_ISOLATION `durationMs` takes to demote its primary once
+ * its site is cut off and nothing authenticated reaches it: Vault noticing its secondaries gone (a margin that also
+ * covers the status read and the demote), a check to see it, the duration, and the check that fires. A failover does
+ * not promote before that long (a promote delay longer than the old side's self-fencing time). Not a proof: an agent
+ * restarted during the partition counts again from its start.
  */
 export const selfFenceWithinMs = (durationMs: number) =>
   VAULT_NOTICES_DISCONNECT_MS + durationMs + 2 * isolationCheckEveryMs(durationMs)
