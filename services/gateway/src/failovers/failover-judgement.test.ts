@@ -63,8 +63,9 @@ describe('judgePrimary', () => {
       { ...view('primary_agent', null), since: new Date(now - gatewayLostMsAgo).toISOString() },
       ...tracked([view('secondary_agent', false), view('secondary_vault', false)], 90_000),
     ]
+    const fence = { withinMs: 75_000, streamingFollowers: [] }
     // The DR site lost it 90 s ago, the gateway 40 s ago: its agent demotes it only 75 s after that.
-    const early = judgePrimary(at(40_000), now, 30_000, 75_000)
+    const early = judgePrimary(at(40_000), now, 30_000, fence)
     expect(early).toMatchObject({ verdict: 'not_down', fix: expect.stringContaining('Wait 35 s') })
     expect(early.detail).toContain(
       'demotes it itself only 75 s after it is cut off from both the gateway and its secondaries, 40 s ago',
@@ -74,7 +75,7 @@ describe('judgePrimary', () => {
       ...tracked([view('gateway', false), view('primary_agent', null), view('secondary_agent', false)], 90_000),
       { ...view('secondary_vault', false), since: new Date(now - 40_000).toISOString() },
     ]
-    expect(judgePrimary(streamLater, now, 30_000, 75_000)).toMatchObject({
+    expect(judgePrimary(streamLater, now, 30_000, fence)).toMatchObject({
       verdict: 'not_down',
       fix: expect.stringContaining('Wait 35 s'),
     })
@@ -88,17 +89,20 @@ describe('judgePrimary', () => {
       ],
       600_000,
     )
-    const held = judgePrimary(streaming, now, 30_000, 75_000)
+    const held = judgePrimary(streaming, now, 30_000, fence)
     expect(held).toMatchObject({ verdict: 'not_down' })
     expect(held.detail).toContain(
       'only once every DR secondary is disconnected, and its secondary still streams from it',
     )
-    expect(judgePrimary(at(76_000), now, 30_000, 75_000)).toMatchObject({ verdict: 'down' })
+    // Nor does a wait end while another of its DR secondaries (dc3, in its site) still streams from it.
+    const dc3 = judgePrimary(at(600_000), now, 30_000, { ...fence, streamingFollowers: ['dc3'] })
+    expect(dc3).toMatchObject({ verdict: 'not_down', detail: expect.stringContaining('dc3 still streams from it') })
+    expect(judgePrimary(at(76_000), now, 30_000, fence)).toMatchObject({ verdict: 'down' })
     // Without self-fencing, down_for alone decides (the plan warns instead).
     expect(judgePrimary(at(40_000), now, 30_000)).toMatchObject({ verdict: 'down' })
     // An agent that answers the gateway with its Vault gone gets the gateway's fence: no wait for a self-fence.
     const gone = [view('gateway', true), view('primary_agent', false, { gone: true }), view('secondary_vault', false)]
-    expect(judgePrimary(tracked(gone, 40_000), now, 30_000, 75_000).verdict).toBe('down')
+    expect(judgePrimary(tracked(gone, 40_000), now, 30_000, fence).verdict).toBe('down')
   })
 })
 

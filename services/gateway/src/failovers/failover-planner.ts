@@ -2,6 +2,7 @@ import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { Pair } from '../pairs/pairs.schemas.ts'
 import type { PairsService } from '../pairs/pairs.service.ts'
+import type { StoredCluster } from '../store/store.ts'
 import { estimateLoss, type LossEstimate, type SecondarySide } from './data-loss.ts'
 import { composePlan } from './failover-plan.ts'
 import { durationMs, type FailoverPlan, type PlanFailoverBody } from './failovers.schemas.ts'
@@ -63,6 +64,17 @@ export async function lossSeen(
   return estimateLoss(read, secondary, at, { lostSince: lost.length === 0 ? null : Math.min(...lost), maxGapMs })
 }
 
+/** The primary's other DR secondaries that still stream (from it: they follow it), as their agents say now. */
+async function streamingFollowers(pairs: PairsService, followers: readonly StoredCluster[]): Promise<string[]> {
+  const statuses = await Promise.all(followers.map((c) => pairs.secondaryStatus(c)))
+  return followers
+    .filter((_, i) => {
+      const r = statuses[i]?.replication
+      return r?.mode === 'secondary' && r.connection_state === 'ready'
+    })
+    .map((c) => c.name)
+}
+
 export type FailoverPlanner = ReturnType<typeof createFailoverPlanner>
 
 /**
@@ -90,7 +102,11 @@ export function createFailoverPlanner(deps: PlannerDeps) {
       pair,
       pair.clusters.primary.agent_reachable ? undefined : await deps.selfFences.lastSeen(pair.primary),
     )
-    const verdict = judgePrimary(views, at, durationMs(body.down_for), fence.within_ms)
+    const selfFence =
+      fence.within_ms === null
+        ? null
+        : { withinMs: fence.within_ms, streamingFollowers: await streamingFollowers(pairs, members.followerClusters) }
+    const verdict = judgePrimary(views, at, durationMs(body.down_for), selfFence)
     const loss = await lossSeen(
       history,
       pair.primary,

@@ -71,14 +71,19 @@ function memoryMeta(): WalMeta {
 }
 
 /** A gateway's planner over a pair whose views the test sets, and its clock; `meta` keeps what agents said. */
-function gateway(history: VantageHistory, meta: WalMeta = memoryMeta()) {
+function gateway(history: VantageHistory, meta: WalMeta = memoryMeta(), followers: { dc3Streams?: boolean } = {}) {
   const selfFences = new SelfFenceSettings(meta)
   const clock = { now: s(0) }
   let pair = pairAt(s(0), { wal: 40 })
+  const dc3 = followers.dc3Streams === undefined ? [] : [{ name: 'dc3' }]
   const pairs = {
-    members: async () => ({ secondary: { name: 'dc2' }, followers: [] }),
+    members: async () => ({ secondary: { name: 'dc2' }, followers: dc3.map((c) => c.name), followerClusters: dc3 }),
     readiness: async () => ({ secondary: 'dc2', primary: 'dc1', ready: true, checks: [], pair }),
-    secondaryStatus: async () => undefined,
+    // dc3, another DR secondary of dc1: streaming from it (its site not cut off from dc3), or not.
+    secondaryStatus: async (c: { name: string }) =>
+      c.name === 'dc3'
+        ? { replication: { mode: 'secondary', connection_state: followers.dc3Streams ? 'ready' : 'idle' } }
+        : undefined,
   } as unknown as PairsService
   const clusters = {
     targetOf: () => ({ cluster: 'dc2', url: 'http://127.0.0.1:1', token: 't' }),
@@ -206,6 +211,21 @@ describe('a failover of a primary whose agent fences it on isolation (the settin
       expect((await restarted.planner(ASK, ask())).allowed).toBe(true)
     } finally {
       await store.close()
+    }
+  })
+
+  it('holds while another DR secondary of the old primary still streams from it: its agent does not fence it then', async () => {
+    for (const dc3Streams of [true, false]) {
+      const gw = gateway(new VantageHistory(), memoryMeta(), { dc3Streams })
+      gw.read(s(0), { wal: 40, fenceMs: 60_000 })
+      gw.read(s(20), { wal: 40, fenceMs: 60_000 })
+      gw.read(s(50), 'lost')
+      gw.clock.now = s(300)
+      const plan = await gw.planner(ASK, ask())
+      if (dc3Streams) {
+        expect(plan).toMatchObject({ allowed: false, refusal: { code: 'PRIMARY_NOT_DOWN' } })
+        expect(plan.refusal?.detail).toContain('dc3 still streams from it')
+      } else expect(plan.allowed).toBe(true)
     }
   })
 

@@ -1,5 +1,12 @@
 import type { TrackedView } from './vantage-history.ts'
 
+/** An old primary whose agent demotes it on isolation: how long that takes, and its other secondaries still streaming. */
+export interface SelfFence {
+  withinMs: number
+  /** The primary's other DR secondaries seen streaming (from it: they follow it). */
+  streamingFollowers: string[]
+}
+
 export type PrimaryVerdict =
   /** Down as the guard requires: failover allowed (data loss permitting). */
   | { verdict: 'down'; detail: string }
@@ -18,7 +25,7 @@ const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
  * or its own agent reports its Vault sealed or unreachable (for as long). A primary the gateway reaches through its
  * agent, with Vault answering, is healthy whatever the DR site sees: that is a partition, not a loss.
  *
- * `selfFenceWithinMs`: the old primary's agent demotes it itself that long after both its last authenticated request
+ * `selfFence`: the old primary's agent demotes it itself that long after both its last authenticated request
  * and its DR secondaries' disconnection (VAULT_DR_FENCE_ON_ISOLATION): until then a primary lost from the vantage
  * points may still take writes in its site, so it is not down yet, whatever down_for says (selfFenceWait).
  */
@@ -26,7 +33,7 @@ export function judgePrimary(
   views: TrackedView[],
   now: number,
   downForMs: number,
-  selfFenceWithinMs: number | null = null,
+  selfFence: SelfFence | null = null,
 ): PrimaryVerdict {
   const downFor = (v: TrackedView) => now - Date.parse(v.since)
   const gateway = views.find((v) => v.point === 'gateway')
@@ -58,7 +65,7 @@ export function judgePrimary(
   const long = lost.filter((v) => downFor(v) >= downForMs)
   if (long.length >= VANTAGE_QUORUM) {
     const detail = `unreachable from ${long.map((v) => `${v.point} (${seconds(downFor(v))})`).join(', ')}`
-    const waiting = selfFenceWithinMs === null ? undefined : selfFenceWait(views, now, selfFenceWithinMs)
+    const waiting = selfFence === null ? undefined : selfFenceWait(views, now, selfFence)
     if (waiting !== undefined)
       return { verdict: 'not_down', detail: `${detail}, but ${waiting.detail}`, fix: waiting.fix }
     return { verdict: 'down', detail }
@@ -91,15 +98,24 @@ export function judgePrimary(
  * What is left to wait for before an old primary whose agent fences it on isolation has demoted itself; undefined once
  * it has. Its agent counts from the later of two moments, each seen here no earlier than it happened: the gateway's
  * last request to it (before this gateway first failed to reach it) and its secondary's stream breaking (the
- * secondary's view). A secondary still streaming from it, or one that cannot tell, keeps its agent from fencing it.
+ * secondary's view). A secondary still streaming from it, or one that cannot tell, keeps its agent from fencing it,
+ * as does another of its DR secondaries seen streaming (a follower in its site).
  */
 function selfFenceWait(
   views: TrackedView[],
   now: number,
-  withinMs: number,
+  fence: SelfFence,
 ): { detail: string; fix: string } | undefined {
+  const { withinMs, streamingFollowers } = fence
   const gateway = views.find((v) => v.point === 'gateway')
   const stream = views.find((v) => v.point === 'secondary_vault')
+  if (streamingFollowers.length > 0) {
+    const names = streamingFollowers.join(', ')
+    return {
+      detail: `its agent fences it on isolation only once every DR secondary is disconnected, and ${names} still ${streamingFollowers.length === 1 ? 'streams' : 'stream'} from it`,
+      fix: `Find out whether the primary still runs (${names} streaming from it says it does): if it does, use a switchover; if its site is lost, wait until they report their stream lost.`,
+    }
+  }
   if (stream?.reaches !== false) {
     return {
       detail: `its agent fences it on isolation only once every DR secondary is disconnected, and its secondary ${stream?.reaches === true ? 'still streams from it' : 'cannot tell whether it does'}`,

@@ -242,10 +242,8 @@ export function createPairsService(deps: PairsServiceDeps) {
       const all = await resolveAll()
       // Not found: resolve throws GATEWAY_ERR_PAIR_NOT_FOUND.
       const p = all.find((x) => x.names.secondary === secondary) ?? (await resolve(secondary))
-      const followers = all
-        .filter((x) => x.names.primary === p.names.primary && x.names.secondary !== secondary)
-        .map((x) => x.names.secondary)
-      return { ...p, followers }
+      const others = all.filter((x) => x.names.primary === p.names.primary && x.names.secondary !== secondary)
+      return { ...p, followers: others.map((x) => x.names.secondary), followerClusters: others.map((x) => x.secondary) }
     },
     /** The secondary's own status, as its agent shares it (undefined when it does not answer in time). */
     async secondaryStatus(secondary: StoredCluster): Promise<ClusterStatus | undefined> {
