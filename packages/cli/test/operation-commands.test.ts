@@ -35,6 +35,35 @@ describe('operation commands: arguments refused before the gateway is asked (exi
   })
 })
 
+/** A drill's report: its two legs dc1 → dc2 → dc1 with their RTOs, a hold from 10:00:01 for `heldS`, no verdict. */
+function drillReport(o: {
+  rto: [number, number]
+  checks: number
+  refused: number
+  heldS: number
+  warnings?: string[]
+}) {
+  const at = (s: number) => new Date(Date.parse('2026-12-04T10:00:00.000Z') + s * 1000).toISOString()
+  return {
+    legs: [
+      { from: 'dc1', to: 'dc2', rto_ms: o.rto[0], rpo_wals: 0 },
+      { from: 'dc2', to: 'dc1', rto_ms: o.rto[1], rpo_wals: 0 },
+    ],
+    hold: {
+      started_at: at(1),
+      until: at(1 + o.heldS),
+      checks: o.checks,
+      refused: o.refused,
+      ended_at: at(1 + o.heldS),
+      cut_short: false,
+    },
+    warnings: o.warnings ?? [],
+    checks_warned: [],
+    started_at: at(0),
+    ended_at: at(2 + o.heldS),
+  } as Record<string, unknown>
+}
+
 const SWITCH_PLAN = {
   ok: false,
   from: 'dc1',
@@ -220,26 +249,8 @@ describe('operation commands against a stand-in gateway', () => {
   })
 
   it('a followed drill that succeeded but whose report found a fault prints the findings and exits 1', async () => {
-    const report = {
-      legs: [
-        { from: 'dc1', to: 'dc2', rto_ms: 40, rpo_wals: 0 },
-        { from: 'dc2', to: 'dc1', rto_ms: 35, rpo_wals: 0 },
-      ],
-      hold: {
-        started_at: '2026-12-04T10:00:01.000Z',
-        until: '2026-12-04T10:00:06.000Z',
-        checks: 5,
-        refused: 2,
-        ended_at: '2026-12-04T10:00:06.000Z',
-        cut_short: false,
-      },
-      warnings: [],
-      checks_warned: [],
-      started_at: '2026-12-04T10:00:00.000Z',
-      ended_at: '2026-12-04T10:00:07.000Z',
-      verdict: 'failed',
-      findings: ['dc2 refused 2 of 5 write checks during the hold'],
-    }
+    const report = drillReport({ rto: [40, 35], checks: 5, refused: 2, heldS: 5 })
+    Object.assign(report, { verdict: 'failed', findings: ['dc2 refused 2 of 5 write checks during the hold'] })
     const done = operation({ kind: 'drill', state: 'succeeded', result: { report } })
     routes['POST /v1/drills'] = (_, res) => json(res, 202, operation({ kind: 'drill' }))
     routes['GET /v1/operations/op-1/events'] = (_, res) =>
@@ -332,24 +343,7 @@ describe('operation commands against a stand-in gateway', () => {
       subject: { from: 'dc1', to: 'dc2', hold: '1s' },
       steps: [opStep('out.demote_primary', 'succeeded', 'demoted'), opStep('hold', 'succeeded', 'held')],
       result: {
-        report: {
-          legs: [
-            { from: 'dc1', to: 'dc2', rto_ms: 640, rpo_wals: 0 },
-            { from: 'dc2', to: 'dc1', rto_ms: 590, rpo_wals: 0 },
-          ],
-          hold: {
-            started_at: '2026-12-04T10:00:01.000Z',
-            until: '2026-12-04T10:00:02.000Z',
-            checks: 2,
-            refused: 0,
-            ended_at: '2026-12-04T10:00:02.000Z',
-            cut_short: false,
-          },
-          warnings: ['post-hook answered 500'],
-          checks_warned: [],
-          started_at: '2026-12-04T10:00:00.000Z',
-          ended_at: '2026-12-04T10:00:04.000Z',
-        },
+        report: drillReport({ rto: [640, 590], checks: 2, refused: 0, heldS: 1, warnings: ['post-hook answered 500'] }),
       },
     })
     routes['GET /v1/operations'] = (_, res) => json(res, 200, { operations: [drill, operation()] })
