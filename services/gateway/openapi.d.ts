@@ -1085,16 +1085,18 @@ export interface components {
         };
         FailoverOldPrimaryFence: {
             /**
-             * @description gateway: its agent answers the gateway, which fences it (the agent demotes it at its Vault's first answer); self: its agent demotes it on isolation (VAULT_DR_FENCE_ON_ISOLATION), and the failover waits until it surely has; none: its agent was last seen with self-fencing off; unknown: no gateway ever read its setting
+             * @description gateway: its agent answers the gateway, which fences it (the agent demotes it at its Vault's first answer); self: its agent demotes it on isolation (VAULT_DR_FENCE_ON_ISOLATION), and the failover waits until it has; none: its agent was last seen with self-fencing off; unknown: no gateway ever read its setting
              * @enum {string}
              */
             by: "gateway" | "self" | "none" | "unknown";
             /** @description The agent's setting, as last seen */
             fence_on_isolation_ms: number | null;
-            /** @description by self: how long after the gateway's last contact with its agent the old primary is surely demoted (the setting, two checks of it and Vault noticing its secondaries gone); the promote waits for it */
+            /** @description by self: how long after it is cut off from both the gateway and every DR secondary its agent has demoted it, by our reckoning (the setting, two checks of it and Vault noticing its secondaries gone); the promote waits for it */
             within_ms: number | null;
             /** @description When a gateway last recorded the setting from its agent's status (again every 5 min while it answers) */
             seen_at: string | null;
+            /** @description by self: its other DR secondaries whose agents gave no status; one still streaming from it would keep its agent from fencing it (a warning; an automatic failover holds) */
+            followers_unknown: string[];
         };
         FailoverPlan: {
             primary: string;

@@ -140,8 +140,8 @@ describe('the primary site lost with its gateway and its etcd member: the gatewa
     })
     // Without a read of its own, gateway-2 could not know what a failover loses, and would start none by itself.
     await until('gateway-2 read the pair caught up', 10_000, () => hasReadPair(s, 1))
-    // Unattended, a failover needs something that fences dc1 if its site is only cut off: without self-fencing on
-    // its agent, the watcher holds (no_self_fence). On, the plan waits until the agent would surely have fenced it.
+    // Unattended, a failover needs something that fences dc1 if its site is only cut off: self-fencing on its agent
+    // (without it the watcher would hold, no_self_fence). With it, the plan waits until the agent has fenced dc1.
     const reached = await plan(siteB, { to: 'dc2', down_for: '10s' })
     expect(reached.old_primary_fence).toMatchObject({ by: 'gateway', fence_on_isolation_ms: null })
     await s.restartAgent('dc1', { env: { VAULT_DR_FENCE_ON_ISOLATION: '10s' }, signal: 'SIGTERM' })

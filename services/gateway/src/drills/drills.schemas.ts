@@ -30,12 +30,17 @@ export const HoldProgress = z.object({
   started_at: z.iso.datetime(),
   until: z.iso.datetime(),
   checks: z.number().int(),
-  refused: z.number().int().describe('Write checks the new primary refused during the hold (Vault answered no)'),
+  refused: z
+    .number()
+    .int()
+    .describe(
+      'Write checks its agent answered not writable during the hold (Vault refused, or the agent could not reach it)',
+    ),
   unanswered: z
     .number()
     .int()
     .optional()
-    .describe("Write checks the new primary's agent gave no answer to (a timeout, a network error): not refusals"),
+    .describe("Write checks the new primary's agent did not answer (a timeout, a network error, an error answer)"),
   ended_at: z.iso.datetime().nullable(),
   cut_short: z.boolean().describe('A cancellation ended the hold early: the drill switched back at once'),
 })

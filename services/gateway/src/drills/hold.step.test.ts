@@ -78,8 +78,11 @@ describe("a drill's hold", () => {
 
   it("counts a check its agent gave no answer to apart from Vault's refusals; one cut by the gateway stopping not at all", async () => {
     const h = holdRun({ writable: ['error', true] })
-    await holdStep(h.r, 150, 100)
+    const result = await holdStep(h.r, 150, 100)
     expect(h.hold()).toMatchObject({ refused: 0, unanswered: 1 })
+    expect(result.detail).toBe(
+      `dc2 served as DR primary for the hold: ${h.hold().checks - 1} of ${h.hold().checks} write checks accepted`,
+    )
     expect(h.warnings()).toEqual([expect.stringContaining('hold: dc2 gave no answer to a write check')])
 
     const stopping = new AbortController()

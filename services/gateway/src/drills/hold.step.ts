@@ -65,6 +65,6 @@ export async function holdStep(r: RoleChangeRun, holdMs: number, intervalMs: num
   await save({ ended_at: new Date(now()).toISOString() })
   return {
     status: 'succeeded',
-    detail: `${leg.to} served as DR primary for the hold: ${hold.checks - hold.refused} of ${hold.checks} write checks accepted`,
+    detail: `${leg.to} served as DR primary for the hold: ${hold.checks - hold.refused - (hold.unanswered ?? 0)} of ${hold.checks} write checks accepted`,
   }
 }

@@ -17,7 +17,16 @@ const lost: Views = [
 ]
 
 /** dc1's agent demotes it itself when cut off for 60 s; the plan has waited for it. */
-const SELF = { by: 'self', fence_on_isolation_ms: 60_000, within_ms: 75_000, seen_at: ago(600) } as const
+type Fence = AutoFailoverInputs['plan']['old_primary_fence']
+const fenceOf = (by: Fence['by'], over: Partial<Fence> = {}): Fence => ({
+  by,
+  fence_on_isolation_ms: null,
+  within_ms: null,
+  seen_at: ago(600),
+  followers_unknown: [],
+  ...over,
+})
+const SELF = fenceOf('self', { fence_on_isolation_ms: 60_000, within_ms: 75_000 })
 
 function input(over: Partial<AutoFailoverInputs> = {}, views: Views = lost): AutoFailoverInputs {
   return {
@@ -43,19 +52,27 @@ describe('decideAutoFailover', () => {
   })
 
   it('holds when nothing would fence a primary that is only cut off: its agent seen without self-fencing, or never', () => {
-    const off = { by: 'none', fence_on_isolation_ms: null, within_ms: null, seen_at: ago(600) } as const
+    const off = fenceOf('none')
     const d = decideAutoFailover(input({ plan: { ...input().plan, old_primary_fence: off } }))
     expect(d).toMatchObject({ fire: false, code: 'no_self_fence' })
     expect(d.reason).toContain(`its agent was last seen (${ago(600)}) with self-fencing off`)
     expect(d.reason).toContain('vault-dr failover')
-    const unknown = { by: 'unknown', fence_on_isolation_ms: null, within_ms: null, seen_at: null } as const
+    const unknown = fenceOf('unknown', { seen_at: null })
     expect(decideAutoFailover(input({ plan: { ...input().plan, old_primary_fence: unknown } }))).toMatchObject({
       fire: false,
       code: 'no_self_fence',
     })
     // Its agent answers the gateway (its Vault sealed or gone): the gateway fences it, the failover may go on.
-    const gateway = { by: 'gateway', fence_on_isolation_ms: null, within_ms: null, seen_at: ago(1) } as const
+    const gateway = fenceOf('gateway', { seen_at: ago(1) })
     expect(decideAutoFailover(input({ plan: { ...input().plan, old_primary_fence: gateway } })).fire).toBe(true)
+    // Self-fencing, but another DR secondary of it gave no status: one streaming from it would keep its agent from it.
+    const blind = { ...SELF, followers_unknown: ['dc3'] }
+    const held = decideAutoFailover(input({ plan: { ...input().plan, old_primary_fence: blind } }))
+    expect(held).toMatchObject({
+      fire: false,
+      code: 'no_self_fence',
+      reason: expect.stringContaining('dc3 gave no status'),
+    })
   })
 
   it('holds while only one outside point has been down for down_for', () => {

@@ -28,7 +28,7 @@ const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
  *
  * Nothing can tell a lost site from one cut off that still serves its own clients. Unattended, a failover is made
  * only when the old primary cannot keep taking writes beside the new one: its agent answers the gateway (which
- * fences it), or was last seen fencing it itself on isolation (the plan waits until it surely has). An agent seen
+ * fences it), or was last seen fencing it itself on isolation (the plan waits until it has, by its reckoning). An agent seen
  * with self-fencing off, or never seen, holds it back: a person decides then (pg_auto_failover and Patroni promote
  * only once the old side has demoted itself).
  */
@@ -52,6 +52,13 @@ export function decideAutoFailover(input: AutoFailoverInputs): AutoFailoverDecis
       fire: false,
       code: 'no_self_fence',
       reason: `nothing would fence the old primary if its site is only cut off: its agent ${seen} (VAULT_DR_FENCE_ON_ISOLATION); set it on that agent for automatic failovers, or fail over by hand (vault-dr failover) once nothing reaches the old primary`,
+    }
+  }
+  if (fence.by === 'self' && fence.followers_unknown.length > 0) {
+    return {
+      fire: false,
+      code: 'no_self_fence',
+      reason: `the old primary's agent fences it only once every DR secondary is disconnected, and ${fence.followers_unknown.join(', ')} gave no status: fail over by hand (vault-dr failover) once none of them streams from it`,
     }
   }
   const outside = plan.vantage_points.filter((v) => OUTSIDE_POINTS.includes(v.point))

@@ -18,7 +18,13 @@ const lostPlan = {
     { point: 'secondary_agent', reaches: false, since, detail: '' },
     { point: 'secondary_vault', reaches: false, since, detail: '' },
   ],
-  old_primary_fence: { by: 'self', fence_on_isolation_ms: 30_000, within_ms: 45_000, seen_at: since },
+  old_primary_fence: {
+    by: 'self',
+    fence_on_isolation_ms: 30_000,
+    within_ms: 45_000,
+    seen_at: since,
+    followers_unknown: [],
+  },
 } as unknown as FailoverPlan
 
 /** A store shared by several gateways, and a createFailover that keys and locks as the real journal does. */

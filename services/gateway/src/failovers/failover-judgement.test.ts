@@ -57,18 +57,19 @@ describe('judgePrimary', () => {
     expect(judgePrimary(tracked(sealed, 40_000), now, 30_000).verdict).toBe('down')
   })
 
-  it('waits, past down_for, until a self-fencing primary has surely demoted itself: counted from the gateway losing it', () => {
+  it('waits, past down_for, until a self-fencing primary has demoted itself: counted from its last loss of contact', () => {
     const at = (gatewayLostMsAgo: number) => [
       { ...view('gateway', false), since: new Date(now - gatewayLostMsAgo).toISOString() },
       { ...view('primary_agent', null), since: new Date(now - gatewayLostMsAgo).toISOString() },
       ...tracked([view('secondary_agent', false), view('secondary_vault', false)], 90_000),
     ]
-    const fence = { withinMs: 75_000, streamingFollowers: [] }
+    const quiet = { streaming: [], unknown: [], lostSince: null }
+    const fence = { withinMs: 75_000, followers: quiet }
     // The DR site lost it 90 s ago, the gateway 40 s ago: its agent demotes it only 75 s after that.
     const early = judgePrimary(at(40_000), now, 30_000, fence)
     expect(early).toMatchObject({ verdict: 'not_down', fix: expect.stringContaining('Wait 35 s') })
     expect(early.detail).toContain(
-      'demotes it itself only 75 s after it is cut off from both the gateway and its secondaries, 40 s ago',
+      'demotes it itself only 75 s after it is cut off from both the gateway and every DR secondary, 40 s ago',
     )
     // The other way round: the gateway lost it 90 s ago, the stream broke 40 s ago: its agent counts from the later.
     const streamLater = [
@@ -95,9 +96,15 @@ describe('judgePrimary', () => {
       'only once every DR secondary is disconnected, and its secondary still streams from it',
     )
     // Nor does a wait end while another of its DR secondaries (dc3, in its site) still streams from it.
-    const dc3 = judgePrimary(at(600_000), now, 30_000, { ...fence, streamingFollowers: ['dc3'] })
+    const dc3 = judgePrimary(at(600_000), now, 30_000, { ...fence, followers: { ...quiet, streaming: ['dc3'] } })
     expect(dc3).toMatchObject({ verdict: 'not_down', detail: expect.stringContaining('dc3 still streams from it') })
     expect(judgePrimary(at(76_000), now, 30_000, fence)).toMatchObject({ verdict: 'down' })
+    // dc3, another DR secondary of it, lost its stream 10 s ago (the others long before): counted from then.
+    const dc3Lost = { ...fence, followers: { ...quiet, lostSince: now - 10_000 } }
+    expect(judgePrimary(at(600_000), now, 30_000, dc3Lost)).toMatchObject({
+      verdict: 'not_down',
+      fix: expect.stringContaining('Wait 65 s'),
+    })
     // Without self-fencing, down_for alone decides (the plan warns instead).
     expect(judgePrimary(at(40_000), now, 30_000)).toMatchObject({ verdict: 'down' })
     // An agent that answers the gateway with its Vault gone gets the gateway's fence: no wait for a self-fence.

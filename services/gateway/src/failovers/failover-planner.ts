@@ -2,12 +2,12 @@ import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { Pair } from '../pairs/pairs.schemas.ts'
 import type { PairsService } from '../pairs/pairs.service.ts'
-import type { StoredCluster } from '../store/store.ts'
 import { estimateLoss, type LossEstimate, type SecondarySide } from './data-loss.ts'
 import { composePlan } from './failover-plan.ts'
 import { durationMs, type FailoverPlan, type PlanFailoverBody } from './failovers.schemas.ts'
+import { FollowerStreamWatch } from './follower-streams.ts'
 import { oldPrimaryFence } from './old-primary-fence.ts'
-import { judgePrimary } from './primary-down.ts'
+import { judgePrimary, type SelfFence } from './primary-down.ts'
 import { probePrimaryFromSecondary } from './primary-probe.ts'
 import type { SelfFenceSettings } from './self-fence-record.ts'
 import type { TrackedView, VantageHistory } from './vantage-history.ts'
@@ -64,17 +64,6 @@ export async function lossSeen(
   return estimateLoss(read, secondary, at, { lostSince: lost.length === 0 ? null : Math.min(...lost), maxGapMs })
 }
 
-/** The primary's other DR secondaries that still stream (from it: they follow it), as their agents say now. */
-async function streamingFollowers(pairs: PairsService, followers: readonly StoredCluster[]): Promise<string[]> {
-  const statuses = await Promise.all(followers.map((c) => pairs.secondaryStatus(c)))
-  return followers
-    .filter((_, i) => {
-      const r = statuses[i]?.replication
-      return r?.mode === 'secondary' && r.connection_state === 'ready'
-    })
-    .map((c) => c.name)
-}
-
 export type FailoverPlanner = ReturnType<typeof createFailoverPlanner>
 
 /**
@@ -83,6 +72,7 @@ export type FailoverPlanner = ReturnType<typeof createFailoverPlanner>
  */
 export function createFailoverPlanner(deps: PlannerDeps) {
   const { pairs, clusters, agents, history, now, maxLagWals } = deps
+  const followerStreams = new FollowerStreamWatch()
   return async function plan(body: PlanFailoverBody, signal: AbortSignal): Promise<FailoverPlan> {
     const members = await pairs.members(body.to)
     const [readiness, status] = await Promise.all([
@@ -102,10 +92,18 @@ export function createFailoverPlanner(deps: PlannerDeps) {
       pair,
       pair.clusters.primary.agent_reachable ? undefined : await deps.selfFences.lastSeen(pair.primary),
     )
-    const selfFence =
-      fence.within_ms === null
-        ? null
-        : { withinMs: fence.within_ms, streamingFollowers: await streamingFollowers(pairs, members.followerClusters) }
+    let selfFence: SelfFence | null = null
+    if (fence.within_ms !== null) {
+      // The old primary's other secondaries: one still streaming from it keeps its agent from fencing it.
+      const statuses = await Promise.all(members.followerClusters.map((c) => pairs.secondaryStatus(c)))
+      const followers = followerStreams.observe(
+        pair.primary,
+        members.followerClusters.map((c, i) => ({ name: c.name, status: statuses[i] })),
+        at,
+      )
+      fence.followers_unknown = followers.unknown
+      selfFence = { withinMs: fence.within_ms, followers }
+    }
     const verdict = judgePrimary(views, at, durationMs(body.down_for), selfFence)
     const loss = await lossSeen(
       history,

@@ -71,19 +71,27 @@ function memoryMeta(): WalMeta {
 }
 
 /** A gateway's planner over a pair whose views the test sets, and its clock; `meta` keeps what agents said. */
-function gateway(history: VantageHistory, meta: WalMeta = memoryMeta(), followers: { dc3Streams?: boolean } = {}) {
+/** dc3, another DR secondary of dc1: streaming from it (its site not cut off from dc3), lost with it, or silent. */
+type Dc3 = 'streams' | 'lost' | 'silent'
+
+function gateway(history: VantageHistory, meta: WalMeta = memoryMeta(), followers: { dc3?: Dc3 } = {}) {
   const selfFences = new SelfFenceSettings(meta)
   const clock = { now: s(0) }
   let pair = pairAt(s(0), { wal: 40 })
-  const dc3 = followers.dc3Streams === undefined ? [] : [{ name: 'dc3' }]
+  const dc3 = followers.dc3 === undefined ? [] : [{ name: 'dc3' }]
   const pairs = {
     members: async () => ({ secondary: { name: 'dc2' }, followers: dc3.map((c) => c.name), followerClusters: dc3 }),
     readiness: async () => ({ secondary: 'dc2', primary: 'dc1', ready: true, checks: [], pair }),
-    // dc3, another DR secondary of dc1: streaming from it (its site not cut off from dc3), or not.
     secondaryStatus: async (c: { name: string }) =>
-      c.name === 'dc3'
-        ? { replication: { mode: 'secondary', connection_state: followers.dc3Streams ? 'ready' : 'idle' } }
-        : undefined,
+      c.name !== 'dc3' || followers.dc3 === 'silent'
+        ? undefined
+        : {
+            replication:
+              followers.dc3 === 'streams'
+                ? { mode: 'secondary', connection_state: 'ready', primaries: [{ heartbeat_age_s: 1 }] }
+                : // Lost its stream when dc1's site was lost (its last heartbeat 250 s before 300 s).
+                  { mode: 'secondary', connection_state: 'idle', primaries: [{ heartbeat_age_s: 250 }] },
+          },
   } as unknown as PairsService
   const clusters = {
     targetOf: () => ({ cluster: 'dc2', url: 'http://127.0.0.1:1', token: 't' }),
@@ -180,10 +188,10 @@ describe('a failover of a primary whose agent fences it on isolation (the settin
   const fx = useGatewayFixture('sqlite')
   const ask = () => new AbortController().signal
 
-  it('waits until the agent has surely demoted it, past down_for: a restarted gateway knows the setting from the store', async () => {
+  it('waits until the agent has demoted it by its reckoning, past down_for: a restarted gateway knows the setting from the store', async () => {
     const store = fx.openStore()
     try {
-      // dc1's agent runs with VAULT_DR_FENCE_ON_ISOLATION 60 s: surely demoted 75 s after its last contact.
+      // dc1's agent runs with VAULT_DR_FENCE_ON_ISOLATION 60 s: demoted 75 s after it is cut off.
       const first = gateway(new VantageHistory({ store }), store)
       first.read(s(0), { wal: 40, fenceMs: 60_000 })
       first.read(s(20), { wal: 40, fenceMs: 60_000 })
@@ -215,17 +223,26 @@ describe('a failover of a primary whose agent fences it on isolation (the settin
   })
 
   it('holds while another DR secondary of the old primary still streams from it: its agent does not fence it then', async () => {
-    for (const dc3Streams of [true, false]) {
-      const gw = gateway(new VantageHistory(), memoryMeta(), { dc3Streams })
+    for (const dc3 of ['streams', 'lost', 'silent'] as const) {
+      const gw = gateway(new VantageHistory(), memoryMeta(), { dc3 })
       gw.read(s(0), { wal: 40, fenceMs: 60_000 })
       gw.read(s(20), { wal: 40, fenceMs: 60_000 })
       gw.read(s(50), 'lost')
       gw.clock.now = s(300)
       const plan = await gw.planner(ASK, ask())
-      if (dc3Streams) {
+      const item = plan.items.find((i) => i.name === 'old_primary_fence')
+      if (dc3 === 'streams') {
         expect(plan).toMatchObject({ allowed: false, refusal: { code: 'PRIMARY_NOT_DOWN' } })
         expect(plan.refusal?.detail).toContain('dc3 still streams from it')
-      } else expect(plan.allowed).toBe(true)
+      } else if (dc3 === 'lost') {
+        expect(plan.allowed).toBe(true)
+        expect(item).toMatchObject({ status: 'pass' })
+      } else {
+        // Its agent gave no status: a warning (an automatic failover holds on it), not a refusal.
+        expect(plan.allowed).toBe(true)
+        expect(plan.old_primary_fence.followers_unknown).toEqual(['dc3'])
+        expect(item).toMatchObject({ status: 'warn', code: 'SELF_FENCE_FOLLOWERS_UNKNOWN' })
+      }
     }
   })
 
@@ -264,6 +281,7 @@ describe('a failover of a primary whose agent fences it on isolation (the settin
       fence_on_isolation_ms: 60_000,
       within_ms: null,
       seen_at: iso(s(0)),
+      followers_unknown: [],
     })
   })
 })

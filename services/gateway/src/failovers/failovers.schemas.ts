@@ -73,7 +73,7 @@ export const OldPrimaryFence = z
       .describe(
         "gateway: its agent answers the gateway, which fences it (the agent demotes it at its Vault's first answer); " +
           'self: its agent demotes it on isolation (VAULT_DR_FENCE_ON_ISOLATION), and the failover waits until it ' +
-          'surely has; none: its agent was last seen with self-fencing off; unknown: no gateway ever read its setting',
+          'has; none: its agent was last seen with self-fencing off; unknown: no gateway ever read its setting',
       ),
     fence_on_isolation_ms: z.number().int().nullable().describe("The agent's setting, as last seen"),
     within_ms: z
@@ -81,14 +81,21 @@ export const OldPrimaryFence = z
       .int()
       .nullable()
       .describe(
-        "by self: how long after the gateway's last contact with its agent the old primary is surely demoted (the " +
-          'setting, two checks of it and Vault noticing its secondaries gone); the promote waits for it',
+        'by self: how long after it is cut off from both the gateway and every DR secondary its agent has demoted ' +
+          'it, by our reckoning (the setting, two checks of it and Vault noticing its secondaries gone); the promote ' +
+          'waits for it',
       ),
     seen_at: z.iso
       .datetime()
       .nullable()
       .describe(
         "When a gateway last recorded the setting from its agent's status (again every 5 min while it answers)",
+      ),
+    followers_unknown: z
+      .array(z.string())
+      .describe(
+        'by self: its other DR secondaries whose agents gave no status; one still streaming from it would keep its ' +
+          'agent from fencing it (a warning; an automatic failover holds)',
       ),
   })
   .meta({ id: 'FailoverOldPrimaryFence' })

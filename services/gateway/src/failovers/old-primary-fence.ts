@@ -12,12 +12,20 @@ export function oldPrimaryFence(pair: Pair, lastSeen: SelfFenceRecord | undefine
       fence_on_isolation_ms: primary.fence_on_isolation_ms ?? null,
       within_ms: null,
       seen_at: primary.checked_at,
+      followers_unknown: [],
     }
   }
-  if (lastSeen === undefined) return { by: 'unknown', fence_on_isolation_ms: null, within_ms: null, seen_at: null }
+  const none = { within_ms: null, followers_unknown: [] }
+  if (lastSeen === undefined) return { by: 'unknown', fence_on_isolation_ms: null, seen_at: null, ...none }
   const ms = lastSeen.fence_on_isolation_ms
-  if (ms === null) return { by: 'none', fence_on_isolation_ms: null, within_ms: null, seen_at: lastSeen.seen_at }
-  return { by: 'self', fence_on_isolation_ms: ms, within_ms: selfFenceWithinMs(ms), seen_at: lastSeen.seen_at }
+  if (ms === null) return { by: 'none', fence_on_isolation_ms: null, seen_at: lastSeen.seen_at, ...none }
+  return {
+    by: 'self',
+    fence_on_isolation_ms: ms,
+    within_ms: selfFenceWithinMs(ms),
+    seen_at: lastSeen.seen_at,
+    followers_unknown: [],
+  }
 }
 
 /** How long a failover may wait for the old primary to demote itself, by its agent's setting as known (0: none). */
@@ -39,16 +47,20 @@ export function oldPrimaryFenceItem(fence: OldPrimaryFence, primary: string): Pl
         detail: `${primary}'s agent answers the gateway: the failover fences ${primary} through it`,
         fix: null,
       }
-    case 'self':
+    case 'self': {
+      const detail =
+        `${primary}'s agent demotes it itself when cut off (VAULT_DR_FENCE_ON_ISOLATION ${seconds(fence.fence_on_isolation_ms ?? 0)}, ` +
+        `seen ${fence.seen_at}): the promote waits until ${seconds(fence.within_ms ?? 0)} after it is cut off from the gateway and every DR secondary`
+      const unseen = fence.followers_unknown.join(', ')
+      if (unseen === '') return { name, status: 'pass', code: 'OK', detail, fix: null }
       return {
         name,
-        status: 'pass',
-        code: 'OK',
-        detail:
-          `${primary}'s agent demotes it itself when cut off (VAULT_DR_FENCE_ON_ISOLATION ${seconds(fence.fence_on_isolation_ms ?? 0)}, ` +
-          `seen ${fence.seen_at}): the promote waits until ${seconds(fence.within_ms ?? 0)} after the gateway lost it`,
-        fix: null,
+        status: 'warn',
+        code: 'SELF_FENCE_FOLLOWERS_UNKNOWN',
+        detail: `${detail}; but ${unseen} gave no status: one still streaming from ${primary} keeps its agent from fencing it`,
+        fix: `Find out whether ${unseen} still ${fence.followers_unknown.length === 1 ? 'streams' : 'stream'} from ${primary}: if so, stop or cut it off before failing over (an automatic failover holds meanwhile).`,
       }
+    }
     case 'none':
     case 'unknown': {
       const why =

@@ -1,10 +1,10 @@
+import type { FollowerStreams } from './follower-streams.ts'
 import type { TrackedView } from './vantage-history.ts'
 
-/** An old primary whose agent demotes it on isolation: how long that takes, and its other secondaries still streaming. */
+/** An old primary whose agent demotes it on isolation: how long that takes, and what its other secondaries say. */
 export interface SelfFence {
   withinMs: number
-  /** The primary's other DR secondaries seen streaming (from it: they follow it). */
-  streamingFollowers: string[]
+  followers: FollowerStreams
 }
 
 export type PrimaryVerdict =
@@ -96,37 +96,36 @@ export function judgePrimary(
 
 /**
  * What is left to wait for before an old primary whose agent fences it on isolation has demoted itself; undefined once
- * it has. Its agent counts from the later of two moments, each seen here no earlier than it happened: the gateway's
- * last request to it (before this gateway first failed to reach it) and its secondary's stream breaking (the
- * secondary's view). A secondary still streaming from it, or one that cannot tell, keeps its agent from fencing it,
- * as does another of its DR secondaries seen streaming (a follower in its site).
+ * it has. Its agent counts from when both held: no authenticated request (the gateway's last one came before this
+ * gateway first failed to reach it) and every DR secondary disconnected (the pair's secondary's view, and its other
+ * secondaries' streams as their agents report them). A secondary still streaming from it, or one that cannot tell,
+ * keeps its agent from fencing it.
  */
 function selfFenceWait(
   views: TrackedView[],
   now: number,
   fence: SelfFence,
 ): { detail: string; fix: string } | undefined {
-  const { withinMs, streamingFollowers } = fence
+  const { withinMs, followers } = fence
   const gateway = views.find((v) => v.point === 'gateway')
   const stream = views.find((v) => v.point === 'secondary_vault')
-  if (streamingFollowers.length > 0) {
-    const names = streamingFollowers.join(', ')
-    return {
-      detail: `its agent fences it on isolation only once every DR secondary is disconnected, and ${names} still ${streamingFollowers.length === 1 ? 'streams' : 'stream'} from it`,
-      fix: `Find out whether the primary still runs (${names} streaming from it says it does): if it does, use a switchover; if its site is lost, wait until they report their stream lost.`,
-    }
+  const held = (what: string) => ({
+    detail: `its agent fences it on isolation only once every DR secondary is disconnected, and ${what}`,
+    fix: 'If the primary still runs, it is not lost: repair the network, or use a switchover once the gateway reaches its agent. If its site is lost, stop or cut off the secondaries still streaming from it (or demote it by hand), and ask again.',
+  })
+  if (followers.streaming.length > 0) {
+    const names = followers.streaming.join(', ')
+    return held(`${names} still ${followers.streaming.length === 1 ? 'streams' : 'stream'} from it`)
   }
   if (stream?.reaches !== false) {
-    return {
-      detail: `its agent fences it on isolation only once every DR secondary is disconnected, and its secondary ${stream?.reaches === true ? 'still streams from it' : 'cannot tell whether it does'}`,
-      fix: 'Find out whether the primary still runs (the secondary streaming from it says it does): if it does, use a switchover; if its site is lost, wait until the secondary reports its stream lost.',
-    }
+    return held(`its secondary ${stream?.reaches === true ? 'still streams from it' : 'cannot tell whether it does'}`)
   }
-  const from = Math.max(...[gateway, stream].map((v) => (v?.reaches === false ? Date.parse(v.since) : now)))
+  const moments = [gateway, stream].map((v) => (v?.reaches === false ? Date.parse(v.since) : now))
+  const from = Math.max(...moments, followers.lostSince ?? 0)
   const left = withinMs - (now - from)
   if (left <= 0) return undefined
   return {
-    detail: `its agent demotes it itself only ${seconds(withinMs)} after it is cut off from both the gateway and its secondaries, ${seconds(now - from)} ago: until then it may still take writes`,
+    detail: `its agent demotes it itself only ${seconds(withinMs)} after it is cut off from both the gateway and every DR secondary, ${seconds(now - from)} ago: until then it may still take writes`,
     fix: `Wait ${seconds(left)}: the promote comes once the old primary has demoted itself (VAULT_DR_FENCE_ON_ISOLATION on its agent).`,
   }
 }

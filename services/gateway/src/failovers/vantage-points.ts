@@ -31,6 +31,12 @@ export type Read<T> = { value: T } | { error: ReadFailure }
 /** The secondary's stream counts as lost past this heartbeat age (Vault sends one every few seconds). */
 export const STREAM_HEARTBEAT_STALE_S = 10
 
+/** Whether a DR secondary's stream from its primary is alive by its own status: connected, or heard from lately. */
+export function streamAlive(connectionState: string | null, heartbeatAgeS: number | null): boolean {
+  const stale = heartbeatAgeS === null || heartbeatAgeS > STREAM_HEARTBEAT_STALE_S
+  return connectionState === 'ready' || !stale
+}
+
 export function gatewayView(pair: Pair): VantageView {
   const primary = pair.clusters.primary
   if (primary.agent_reachable) return { point: 'gateway', reaches: true, detail: 'the primary agent answers' }
@@ -85,9 +91,8 @@ export function secondaryVaultView(pair: Pair, now: number): VantageView {
     return { point: 'secondary_vault', reaches: null, detail: `unknown: ${why}` }
   }
   const age = pair.heartbeat_age_s
-  const stale = age === null || age > STREAM_HEARTBEAT_STALE_S
   const described = `connection_state ${pair.connection_state ?? 'none'}, last heartbeat ${age === null ? 'never' : `${age} s ago`}`
-  if (pair.connection_state !== 'ready' && stale) {
+  if (!streamAlive(pair.connection_state, age)) {
     return {
       point: 'secondary_vault',
       reaches: false,
