@@ -2,6 +2,7 @@ import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { Pair } from '../pairs/pairs.schemas.ts'
 import type { PairsService } from '../pairs/pairs.service.ts'
+import type { StoredCluster } from '../store/store.ts'
 import { estimateLoss, type LossEstimate, type SecondarySide } from './data-loss.ts'
 import { composePlan } from './failover-plan.ts'
 import { durationMs, type FailoverPlan, type PlanFailoverBody } from './failovers.schemas.ts'
@@ -73,6 +74,14 @@ export type FailoverPlanner = ReturnType<typeof createFailoverPlanner>
 export function createFailoverPlanner(deps: PlannerDeps) {
   const { pairs, clusters, agents, history, now, maxLagWals } = deps
   const followerStreams = new FollowerStreamWatch()
+  const followersOf = async (primary: string, followerClusters: readonly StoredCluster[], at: number) => {
+    const statuses = await Promise.all(followerClusters.map((c) => pairs.secondaryStatus(c)))
+    return followerStreams.observe(
+      primary,
+      followerClusters.map((c, i) => ({ name: c.name, status: statuses[i] })),
+      at,
+    )
+  }
   return async function plan(body: PlanFailoverBody, signal: AbortSignal): Promise<FailoverPlan> {
     const members = await pairs.members(body.to)
     const [readiness, status] = await Promise.all([
@@ -88,22 +97,16 @@ export function createFailoverPlanner(deps: PlannerDeps) {
       [gatewayView(pair), primaryAgentView(pair), secondaryAgentView(probe), secondaryVaultView(pair, at)],
       at,
     )
-    const fence = oldPrimaryFence(
+    const seen = oldPrimaryFence(
       pair,
       pair.clusters.primary.agent_reachable ? undefined : await deps.selfFences.lastSeen(pair.primary),
     )
-    let selfFence: SelfFence | null = null
-    if (fence.within_ms !== null) {
-      // The old primary's other secondaries: one still streaming from it keeps its agent from fencing it.
-      const statuses = await Promise.all(members.followerClusters.map((c) => pairs.secondaryStatus(c)))
-      const followers = followerStreams.observe(
-        pair.primary,
-        members.followerClusters.map((c, i) => ({ name: c.name, status: statuses[i] })),
-        at,
-      )
-      fence.followers_unknown = followers.unknown
-      selfFence = { withinMs: fence.within_ms, followers }
-    }
+    // A self-fencing old primary: its other secondaries, one still streaming from it keeps its agent from fencing it.
+    const followers =
+      seen.within_ms === null ? undefined : await followersOf(pair.primary, members.followerClusters, at)
+    const fence = followers === undefined ? seen : { ...seen, followers_unknown: followers.unknown }
+    const selfFence: SelfFence | null =
+      followers === undefined || fence.within_ms === null ? null : { withinMs: fence.within_ms, followers }
     const verdict = judgePrimary(views, at, durationMs(body.down_for), selfFence)
     const loss = await lossSeen(
       history,

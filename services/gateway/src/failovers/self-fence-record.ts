@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { z } from 'zod'
+import { parseMetaRecord } from '../store/meta-record.ts'
 import type { WalMeta } from './wal-record.ts'
 
 /**
@@ -59,13 +60,6 @@ export class SelfFenceSettings {
    * that does not answer throws: the plan is not made without it (a failover could not be recorded either).
    */
   async lastSeen(cluster: string): Promise<SelfFenceRecord | undefined> {
-    const raw = await this.#store.getMeta(selfFenceKey(cluster))
-    if (raw === undefined || raw === '') return undefined
-    try {
-      const parsed = SelfFenceRecord.safeParse(JSON.parse(raw))
-      return parsed.success ? parsed.data : undefined
-    } catch {
-      return undefined
-    }
+    return parseMetaRecord(SelfFenceRecord, await this.#store.getMeta(selfFenceKey(cluster)))
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseMetaRecord } from '../store/meta-record.ts'
 
 /**
  * A primary's last WAL as a gateway last read it, and when a gateway first saw that primary unreachable after that
@@ -29,16 +30,8 @@ export interface WalMeta {
 }
 
 export async function readWal(store: WalMeta, cluster: string): Promise<WalReading | undefined> {
-  const raw = await store.getMeta(walKey(cluster))
-  if (raw === undefined || raw === '') return undefined
-  let parsed: ReturnType<typeof WalRecord.safeParse>
-  try {
-    parsed = WalRecord.safeParse(JSON.parse(raw))
-  } catch {
-    return undefined
-  }
-  if (!parsed.success) return undefined
-  const r = parsed.data
+  const r = parseMetaRecord(WalRecord, await store.getMeta(walKey(cluster)))
+  if (r === undefined) return undefined
   return {
     last_wal: r.last_wal,
     at: Date.parse(r.read_at),
