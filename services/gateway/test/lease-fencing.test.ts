@@ -61,12 +61,10 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
     const held = holdFirstActivation()
     const inner = fx.openStore()
     onTestFinished(() => inner.close())
-    let claims = 0
     // Once the activation is sent, every renewal fails (SQLITE_BUSY past busy_timeout, no etcd quorum, a transient
     // I/O error). Before, they work: A reaches the activation however slow the machine is.
     const storeA: Store = storeWith(inner, {
-      claim: (claim, ...args) =>
-        ++claims === 1 || !held.sent ? claim(...args) : Promise.reject(new Error('database is locked')),
+      renew: (renew, ...args) => (held.sent ? Promise.reject(new Error('database is locked')) : renew(...args)),
     })
     // A stops itself two thirds into its lease once its renewals fail.
     const env = { VAULT_DR_LEASE_MS: kind === 'etcd' ? '2000' : '300' }

@@ -10,6 +10,7 @@ export function handshakeJournal(store: Store): OperationJournal<HandshakeRecord
     update: (id, patch, at, events, owner) =>
       store.updateHandshake(id, patch as HandshakePatch, at, events as EventsToWrite<NewEvent> | undefined, owner),
     claim: (id, owner, now, until, ownName) => store.claim(id, owner, now, until, ownName),
+    renew: (id, owner, until) => store.renew(id, owner, until),
     release: (id, owner) => store.release(id, owner),
     resumable: (owner, now, ownName) => store.resumable(owner, now, ownName),
     cancelRequested: (id) => store.cancelRequested(id),
@@ -23,6 +24,7 @@ export function genericJournal(store: GenericOperationStore): OperationJournal<O
     get: (id) => store.getOperation(id),
     update: (id, patch, at, events, owner) => store.updateOperation(id, patch as OperationPatch, at, events, owner),
     claim: (id, owner, now, until, ownName) => store.claimOperation(id, owner, now, until, ownName),
+    renew: (id, owner, until) => store.renewOperation(id, owner, until),
     release: (id, owner) => store.releaseOperation(id, owner),
     resumable: (owner, now, ownName) => store.resumableOperations(owner, now, ownName),
     cancelRequested: (id) => store.operationCancelRequested(id),

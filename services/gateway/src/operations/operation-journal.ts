@@ -39,6 +39,8 @@ export interface OperationJournal<Rec extends JournalRecord> {
     owner?: string,
   ): Promise<{ cancel_requested: boolean }>
   claim(id: string, owner: string, now: number, until: number, ownName?: string): Promise<boolean>
+  /** Extends a lease still held; false once it is not (see Store.renew). */
+  renew(id: string, owner: string, until: number): Promise<boolean>
   release(id: string, owner: string): Promise<void>
   /** Unfinished records this owner may run (see Store.resumable). */
   resumable(owner: string, now: number, ownName?: string): Promise<Rec[]>

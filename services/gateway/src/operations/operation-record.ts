@@ -65,6 +65,8 @@ export interface GenericOperationStore {
   operationCancelRequested(id: string): Promise<boolean>
   resumableOperations(owner: string, now: number, ownName?: string): Promise<OperationRecord[]>
   claimOperation(id: string, owner: string, now: number, until: number, ownName?: string): Promise<boolean>
+  /** As Store.renew, for an operation. */
+  renewOperation(id: string, owner: string, until: number): Promise<boolean>
   releaseOperation(id: string, owner: string): Promise<void>
   operationEvents(id: string, afterSeq: number): Promise<OperationEvent[]>
   countOperations(): Promise<Record<JournalKindName, Record<OperationState, number>>>

@@ -157,7 +157,7 @@ export class OperationRunner {
     const lost = new AbortController()
     const renew = setInterval(() => {
       const until = Date.now() + settings.leaseMs
-      journal.claim(id, owner, Date.now(), until).then(
+      journal.renew(id, owner, until).then(
         (held) => {
           if (held) heldUntil = until
           else lost.abort(new Error('another gateway took the operation over'))

@@ -234,6 +234,18 @@ export class EtcdOperations {
     return claimed
   }
 
+  async renew(id: string, owner: string, until: number) {
+    const write = randomUUID()
+    let renewed = false
+    await this.#rewrite(id, (doc) => {
+      // A retried transaction that was applied reads back as its own write.
+      renewed = doc.write === write || (unfinishedState(doc.state) && doc.lease_owner === owner)
+      if (!renewed || doc.write === write) return 'keep'
+      return { ...doc, lease_until: until, write }
+    })
+    return renewed
+  }
+
   async release(id: string, owner: string) {
     await this.#rewrite(id, (doc) =>
       doc.lease_owner === owner ? { ...doc, lease_owner: null, lease_until: null, write: randomUUID() } : 'keep',

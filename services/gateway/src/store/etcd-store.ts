@@ -442,6 +442,20 @@ export class EtcdStore implements Store {
     }
   }
 
+  async renew(id: string, owner: string, until: number) {
+    const key = this.#keys.handshake(id)
+    const write = randomUUID()
+    for (;;) {
+      const read = await this.#latest(id, owner)
+      if (read === undefined) return false
+      if (read.doc.write === write) return true
+      if (!unfinished(read.doc) || read.doc.lease_owner !== owner) return false
+      const next: HandshakeDoc = { ...read.doc, lease_until: until, write }
+      const value = JSON.stringify(next)
+      if (await this.#write(read, next, value, [unchanged(key, read.kv)], [put(key, value)])) return true
+    }
+  }
+
   async release(id: string, owner: string) {
     const key = this.#keys.handshake(id)
     for (;;) {
@@ -492,6 +506,10 @@ export class EtcdStore implements Store {
 
   async claimOperation(id: string, owner: string, now: number, until: number, ownName?: string) {
     return this.#operations.claim(id, owner, now, until, ownName)
+  }
+
+  async renewOperation(id: string, owner: string, until: number) {
+    return this.#operations.renew(id, owner, until)
   }
 
   async releaseOperation(id: string, owner: string) {

@@ -272,6 +272,24 @@ function operationsContract(name: string, open: () => { store: Store; another: (
       expect(await store.claimOperation('no-such-operation', 'gw-c/1', 7002, 9000)).toBe(false)
     })
 
+    it('renews a lease only while its owner still holds it: never one released or taken over meanwhile', async () => {
+      const op = operation()
+      await store.createOperation(op)
+      expect(await store.claimOperation(op.id, 'gw-a/1', 1000, 2000)).toBe(true)
+      expect(await store.renewOperation(op.id, 'gw-a/1', 3000)).toBe(true)
+      expect(await store.claimOperation(op.id, 'gw-b/1', 2500, 4000)).toBe(false)
+      // Frozen past its lease: another took the operation over, then released it (it stopped, or a write failed).
+      expect(await another().claimOperation(op.id, 'gw-b/1', 3001, 5000)).toBe(true)
+      expect(await store.renewOperation(op.id, 'gw-a/1', 6000)).toBe(false)
+      await another().releaseOperation(op.id, 'gw-b/1')
+      expect(await store.renewOperation(op.id, 'gw-a/1', 6000)).toBe(false)
+      expect(await store.renewOperation('no-such-operation', 'gw-a/1', 6000)).toBe(false)
+      expect(await store.claimOperation(op.id, 'gw-a/2', 3002, 6000)).toBe(true)
+      expect(await store.renewOperation(op.id, 'gw-a/2', 7000)).toBe(true)
+      await store.updateOperation(op.id, { state: 'succeeded', finished_at: AT }, AT, undefined, 'gw-a/2')
+      expect(await store.renewOperation(op.id, 'gw-a/2', 8000)).toBe(false)
+    })
+
     it('flags a cancellation on an unfinished operation only, seen by the next write', async () => {
       const [op, finished] = [operation(), operation({ clusters: ['dc3'] })]
       await store.createOperation(op)

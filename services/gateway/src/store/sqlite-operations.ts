@@ -279,6 +279,18 @@ export class SqliteOperations {
     )
   }
 
+  renew(id: string, owner: string, until: number) {
+    return this.#db.write(
+      () =>
+        this.#db.run(
+          `UPDATE operations SET lease_until = ? WHERE id = ? AND lease_owner = ? AND ${UNFINISHED}`,
+          until,
+          id,
+          owner,
+        ).changes === 1,
+    )
+  }
+
   async release(id: string, owner: string) {
     await this.#db.write(() =>
       this.#db.run(

@@ -265,6 +265,18 @@ export class SqliteStore implements Store {
     return result.changes === 1
   }
 
+  async renew(id: string, owner: string, until: number) {
+    return this.#db.write(
+      () =>
+        this.#db.run(
+          `UPDATE handshakes SET lease_until = ? WHERE id = ? AND lease_owner = ? AND ${UNFINISHED}`,
+          until,
+          id,
+          owner,
+        ).changes === 1,
+    )
+  }
+
   async release(id: string, owner: string) {
     await this.#db.write(() =>
       this.#db.run(
@@ -343,6 +355,10 @@ export class SqliteStore implements Store {
 
   async claimOperation(id: string, owner: string, now: number, until: number, ownName?: string) {
     return this.#operations.claim(id, owner, now, until, ownName)
+  }
+
+  async renewOperation(id: string, owner: string, until: number) {
+    return this.#operations.renew(id, owner, until)
   }
 
   async releaseOperation(id: string, owner: string) {

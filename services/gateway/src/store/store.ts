@@ -265,6 +265,11 @@ export interface Store {
    * `ownName`, a lease of an earlier process of the gateway of that name is taken over too.
    */
   claim(id: string, owner: string, now: number, until: number, ownName?: string): Promise<boolean>
+  /**
+   * Extends a lease `owner` still holds to `until`; false once it holds it no more (released, taken over, finished),
+   * even if the lease is free: a process that lost it must stop, not take back a record others moved on meanwhile.
+   */
+  renew(id: string, owner: string, until: number): Promise<boolean>
   release(id: string, owner: string): Promise<void>
 
   events(id: string, afterSeq: number): Promise<HandshakeEvent[]>
@@ -313,6 +318,8 @@ export interface Store {
   /** As resumable, for operations: oldest first. */
   resumableOperations(owner: string, now: number, ownName?: string): Promise<OperationRecord[]>
   claimOperation(id: string, owner: string, now: number, until: number, ownName?: string): Promise<boolean>
+  /** As renew, for an operation. */
+  renewOperation(id: string, owner: string, until: number): Promise<boolean>
   releaseOperation(id: string, owner: string): Promise<void>
   operationEvents(id: string, afterSeq: number): Promise<OperationEvent[]>
   countOperations(): Promise<Record<OperationKindName, Record<OperationState, number>>>

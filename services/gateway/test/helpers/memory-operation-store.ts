@@ -107,6 +107,14 @@ export class MemoryOperationStore implements GenericOperationStore {
     return true
   }
 
+  async renewOperation(id: string, owner: string, until: number) {
+    const lease = this.leases.get(id)
+    const op = this.records.get(id)
+    if (lease?.owner !== owner || op === undefined || !unfinished(op)) return false
+    this.leases.set(id, { owner, until })
+    return true
+  }
+
   async releaseOperation(id: string, owner: string) {
     if (this.leases.get(id)?.owner === owner) this.leases.delete(id)
   }

@@ -243,6 +243,24 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       expect(await store.claim(id, 'gw-a', 2002, 3000)).toBe(true)
     })
 
+    it('renews a lease only while its owner still holds it: never one released or taken over meanwhile', async () => {
+      const { id } = (await store.createHandshake(record())).handshake
+      expect(await store.claim(id, 'gw-a/1', 1000, 2000)).toBe(true)
+      expect(await store.renew(id, 'gw-a/1', 3000)).toBe(true)
+      expect(await store.claim(id, 'gw-b/1', 2500, 4000)).toBe(false)
+      // Frozen past its lease: another took the handshake over, then released it (it stopped, or a write failed).
+      expect(await another().claim(id, 'gw-b/1', 3001, 5000)).toBe(true)
+      expect(await store.renew(id, 'gw-a/1', 6000)).toBe(false)
+      await another().release(id, 'gw-b/1')
+      expect(await store.renew(id, 'gw-a/1', 6000)).toBe(false)
+      expect(await store.renew('no-such-handshake', 'gw-a/1', 6000)).toBe(false)
+      // A takeover is a claim, which a free lease allows.
+      expect(await store.claim(id, 'gw-a/2', 3002, 6000)).toBe(true)
+      expect(await store.renew(id, 'gw-a/2', 7000)).toBe(true)
+      await store.updateHandshake(id, { state: 'succeeded', finished_at: AT }, AT, undefined, 'gw-a/2')
+      expect(await store.renew(id, 'gw-a/2', 8000)).toBe(false)
+    })
+
     it("takes over an earlier process's lease by gateway name, not another gateway's", async () => {
       const { id } = (await store.createHandshake(record())).handshake
       expect(await store.claim(id, 'gw-a/1', 1000, 5000)).toBe(true)
