@@ -95,6 +95,8 @@ describe('failover with a kept DR operation token no longer valid at the promote
     expect(promote?.error?.code).toBe('GATEWAY_ERR_FAILOVER_NO_DR_TOKEN')
     expect(promote?.error?.fix).toContain('vault-dr dr-token ceremony dc2')
     expect(refused.error?.code).toBe('GATEWAY_ERR_FAILOVER_NO_DR_TOKEN')
+    // Refused, so nothing changed: the old primary is not fenced (it may come back as the one primary).
+    expect(refused.error?.detail).not.toContain('fenced')
     expect(dc2.state()).toMatchObject({ drMode: 'secondary' })
     expect(s.simEvents.filter((e) => e.includes('promoted to primary'))).toHaveLength(0)
 

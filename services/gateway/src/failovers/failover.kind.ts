@@ -8,7 +8,7 @@ import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors } from './failover-errors.ts'
 import { failoverPreflight } from './failover-preflight.step.ts'
 import { FailoverSubject } from './failovers-subject.ts'
-import { fenceOldPrimary } from './fence-old-primary.step.ts'
+import { fenceAfterFailedPromote, fenceOldPrimary } from './fence-old-primary.step.ts'
 import { ceremonyFix, promoteWithFallback } from './promote-with-fallback.ts'
 import { recordPairs } from './record-pairs.step.ts'
 
@@ -45,7 +45,7 @@ function withCeremonyFallback(deps: FailoverDeps, r: RoleChangeRun, secondary: s
  * A failover as an operation: the guard again, the promote with the kept DR operation token (or the ceremony's),
  * the old primary fenced, the new primary seen taking writes, every other DR secondary re-pointed to it, and a new
  * DR operation token on it. Before the promote a cancellation stops it with nothing changed; from the promote on, it
- * runs to its end.
+ * runs to its end, and one that fails there fences the old primary all the same.
  */
 export function failoverKind(deps: FailoverDeps): OperationKind<OperationRecord, RoleChangeRun> {
   return {
@@ -68,6 +68,7 @@ export function failoverKind(deps: FailoverDeps): OperationKind<OperationRecord,
       const r = await roleChangeRun(deps, run, summarizeFailover)
       return withCeremonyFallback(deps, r, subject.to)
     },
+    compensate: (r) => fenceAfterFailedPromote(deps, r),
     lateCancelNote: FAILOVER_LATE_CANCEL,
   }
 }

@@ -10,21 +10,47 @@ import { readFence, writeFence } from './fence-record.ts'
  */
 export async function fenceOldPrimary(deps: FailoverDeps, r: RoleChangeRun): Promise<StepResult> {
   const leg = r.roles.leg(0)
-  const existing = await readFence(deps.store, leg.from)
-  const epoch = await deps.store.currentEpoch()
-  if (existing?.failover_id !== r.roles.operationId) {
-    await writeFence(deps.store, {
-      cluster: leg.from,
-      epoch,
-      failover_id: r.roles.operationId,
-      new_primary: leg.to,
-      fenced_at: iso(deps.now()),
-      demoted_at: null,
-      last_wal: null,
-    })
-  }
+  const epoch = await recordFence(deps, r)
   return {
     status: 'succeeded',
-    detail: `${leg.from} is fenced at epoch ${existing?.epoch ?? epoch}: agents refuse older calls, and ${leg.from} is demoted as soon as its agent answers again`,
+    detail: `${leg.from} is fenced at epoch ${epoch}: agents refuse older calls, and ${leg.from} is demoted as soon as its agent answers again`,
+  }
+}
+
+/** Writes this failover's fence of the old primary unless it is on record already; answers the fence's epoch. */
+export async function recordFence(deps: FailoverDeps, r: RoleChangeRun): Promise<number> {
+  const leg = r.roles.leg(0)
+  const existing = await readFence(deps.store, leg.from)
+  if (existing?.failover_id === r.roles.operationId) return existing.epoch
+  const epoch = await deps.store.currentEpoch()
+  await writeFence(deps.store, {
+    cluster: leg.from,
+    epoch,
+    failover_id: r.roles.operationId,
+    new_primary: leg.to,
+    fenced_at: iso(deps.now()),
+    demoted_at: null,
+    last_wal: null,
+  })
+  return epoch
+}
+
+/**
+ * A failover that failed once its promote was sent: the promote may have taken effect (no answer is not a refusal),
+ * so the old primary is fenced all the same. Left unfenced, it would serve beside the promoted cluster when its site
+ * comes back. When no promote was sent (or Vault refused it), nothing changed and nothing is fenced.
+ */
+export async function fenceAfterFailedPromote(
+  deps: FailoverDeps,
+  r: RoleChangeRun,
+): Promise<{ note: string; fix?: string }> {
+  const leg = r.roles.leg(0)
+  if (leg.promote_sent_at === null) return { note: '' }
+  const fenced = r.run.record().steps.some((s) => s.name === 'fence_old_primary' && s.status === 'succeeded')
+  if (fenced) return { note: '' }
+  await recordFence(deps, r)
+  return {
+    note: ` (the promote of ${leg.to} was sent and may have taken effect, so ${leg.from} is fenced all the same: it is demoted as soon as its agent answers)`,
+    fix: `Read ${leg.to}'s role (vault-dr clusters status ${leg.to}): a DR primary takes the clients, and ${leg.from} rejoins it once its site is back (vault-dr rejoin ${leg.from}); still a DR secondary, fail over again.`,
   }
 }

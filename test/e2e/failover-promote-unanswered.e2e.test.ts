@@ -1,0 +1,75 @@
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { lagAsIs } from '../helpers/lag-as-is.ts'
+import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
+import { clusterOf, type SwitchStack, startSwitchStack, stepOf, until, waitForOperation } from './switchover-stack.ts'
+
+const secrets: string[] = []
+let stack: SwitchStack | undefined
+afterEach(() => stack?.close())
+afterAll(() => expectNoSecretsInLogs(secrets))
+
+const PROMOTE = '/v1/sys/replication/dr/secondary/promote'
+const STATUS_READS = new Set(['/v1/sys/health', '/v1/sys/replication/dr/status'])
+
+/** The fence the gateway keeps for a cluster, read from its store (the test reads, never writes). */
+function fenceOf(s: SwitchStack, cluster: string): { failover_id: string } | undefined {
+  const db = new DatabaseSync(join(s.dir, 'gateway.sqlite'), { readOnly: true })
+  try {
+    const raw = db.prepare('SELECT value FROM meta WHERE key = ?').get(`fence/${cluster}`)?.value as string | undefined
+    return raw === undefined || raw === '' ? undefined : JSON.parse(raw)
+  } finally {
+    db.close()
+  }
+}
+
+describe('a failover whose promote got no answer (the promoted cluster agent killed while Vault promoted it)', () => {
+  it('ends failed, saying the promote may have taken effect, and fences the old primary all the same: it is demoted when its site returns', async () => {
+    stack = await startSwitchStack({ vaultGates: true, gatewayEnv: { VAULT_DR_FENCE_CHECK_MS: '200' } })
+    const s = stack
+    secrets.push(...s.secrets)
+    const [dc1, dc2] = [clusterOf(s, 'dc1'), clusterOf(s, 'dc2')]
+    const gate = s.vaultGates?.dc2
+    if (gate === undefined) throw new Error('the stack has no gate in front of dc2')
+    const plan = async () => {
+      const res = await s.api.POST('/v1/failovers/plan', { body: { to: 'dc2', down_for: '2s' } as never })
+      if (!res.data) throw new Error(`planFailover: ${res.response.status} ${JSON.stringify(res.error)}`)
+      return res.data
+    }
+    const rotated = await s.api.POST('/v1/pairs/{secondary}/dr-operation-token/rotate', {
+      params: { path: { secondary: 'dc2' } },
+    })
+    expect(rotated.response.status).toBe(200)
+    await until('dc2 caught up', 10_000, async () => lagAsIs((await plan()).pair.lag, dc1, dc2) === 0)
+    await dc1.faults.isolate('refuse')
+    await until('dc1 judged down', 20_000, async () => (await plan()).primary_verdict === 'down')
+
+    gate.hold((path) => path === PROMOTE)
+    const created = await s.api.POST('/v1/failovers', { body: { to: 'dc2', down_for: '2s' } as never })
+    expect(created.response.status, JSON.stringify(created.error)).toBe(202)
+    const id = created.data?.id as string
+    await gate.waiting()
+    // The promote reaches Vault; the agent's reads that would see it settle wait at the gate; the agent dies then.
+    gate.release()
+    gate.hold((path) => STATUS_READS.has(path))
+    await until('dc2 promoted by Vault', 10_000, () => dc2.state().drMode === 'primary')
+    const restarted = s.restartAgent('dc2')
+    const done = await waitForOperation(s, id, undefined, 60_000)
+    gate.release()
+    await restarted
+
+    expect(done.state).toBe('failed')
+    expect(stepOf(done, 'promote_secondary')?.status).toBe('failed')
+    expect(stepOf(done, 'fence_old_primary')?.status).toBe('skipped')
+    expect(done.error?.detail).toContain('the promote of dc2 was sent and may have taken effect, so dc1 is fenced')
+    expect(done.error?.fix).toContain('vault-dr rejoin dc1')
+    expect(fenceOf(s, 'dc1')?.failover_id).toBe(id)
+    expect(dc2.state().drMode).toBe('primary')
+
+    // The old primary's site returns: the fence demotes it, so it never serves beside the promoted dc2.
+    await dc1.faults.rejoin()
+    await until('dc1 demoted', 10_000, () => dc1.state().drMode === 'secondary')
+    expect(dc2.state().drMode).toBe('primary')
+  })
+})
