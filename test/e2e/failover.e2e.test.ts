@@ -121,6 +121,10 @@ describe.each(['sqlite', 'etcd'] as const)(
       expect(sampler.accepted.dc1?.length ?? 0).toBe(acceptedBeforeDemote)
       console.log(`dc1 took writes for ${window} ms after its site returned, before the gateway demoted it`)
 
+      // A switchover to the fenced dc1 would have its agent demote it again: refused until it rejoined.
+      const toFenced = await s.api.POST('/v1/switchovers/plan', { body: { to: 'dc1' } as never })
+      expect(toFenced.data?.checks.find((c) => c.name === 'to_fenced')).toMatchObject({ status: 'fail', code: 'FENCED' })
+
       const rejoin = await s.api.POST('/v1/rejoins', { body: { cluster: 'dc1' } })
       expect(rejoin.response.status, JSON.stringify(rejoin.error)).toBe(202)
       const rejoined = await waitForOperation(s, rejoin.data?.id as string)
@@ -135,7 +139,9 @@ describe.each(['sqlite', 'etcd'] as const)(
       const again = await s.api.POST('/v1/rejoins', { body: { cluster: 'dc1' } })
       expect(again.response.status).toBe(409)
 
-      // Failback: an ordinary switchover.
+      // Failback: an ordinary switchover (the rejoin ended the fence).
+      const unfenced = await s.api.POST('/v1/switchovers/plan', { body: { to: 'dc1' } as never })
+      expect(unfenced.data?.checks.map((c) => c.name)).not.toContain('to_fenced')
       const failback = await s.api.POST('/v1/switchovers', { body: { to: 'dc1' } as never })
       expect(failback.response.status, JSON.stringify(failback.error)).toBe(202)
       const fb = await waitForOperation(s, failback.data?.id as string)

@@ -67,6 +67,8 @@ describe('followState: where a secondary stands towards the primary it should fo
 
   it('syncing after update-primary; a stale id is one the primary knows that the cluster does not use', () => {
     expect(followState(status({ state: 'merkle-sync' }), primary(['dc1']), 'dc1')).toBe('syncing')
+    // Still connecting with the id it was given: waited for, not revoked and minted again.
+    expect(followState(status({ state: 'connecting' }), primary(['dc1']), 'dc1')).toBe('syncing')
     expect(followState(status({ state: 'idle', secondary_id: '' }), primary(['dc1']), 'dc1')).toBe('stale_id')
   })
 

@@ -32,7 +32,7 @@ export type FollowState =
   | 'is_primary'
   | 'unknown'
 
-const SYNC_STATES = new Set(['merkle-diff', 'merkle-sync', 'stream-wals', 'bootstrapping'])
+const SYNC_STATES = new Set(['connecting', 'merkle-diff', 'merkle-sync', 'stream-wals', 'bootstrapping'])
 
 export function followState(me: ClusterStatus, primary: ClusterStatus, secondaryId: string): FollowState {
   const mine = me.replication

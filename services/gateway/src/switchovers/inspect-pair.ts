@@ -1,6 +1,7 @@
 import { withDeadline } from '@vault-dr/core'
-import type { ClusterStatus } from '../agents/agent-types.ts'
+import type { AgentStatus, ClusterStatus } from '../agents/agent-types.ts'
 import { type AgentTarget, clusterAgent } from '../agents/cluster-agent-client.ts'
+import { type FenceMeta, readFence } from '../failovers/fence-record.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { clusterIdOf } from '../role-changes/cluster-roles.ts'
 import type { Leg } from '../role-changes/leg.ts'
@@ -19,6 +20,14 @@ export interface PairInspection {
   followers: Leg['followers']
   checks: SwitchoverCheck[]
   ok: boolean
+}
+
+/** Why the cluster is fenced, when it is: a failover's fence the store keeps, or the one its agent reports. */
+async function fenceOf(store: FenceMeta, side: Side): Promise<string | undefined> {
+  const recorded = await readFence(store, side.name)
+  if (recorded !== undefined) return `failed away from by failover ${recorded.failover_id}, not rejoined yet`
+  const held = (side.status as Partial<Pick<AgentStatus, 'fenced'>> | undefined)?.fenced
+  return held == null ? undefined : `its agent holds a fence: ${held.reason}`
 }
 
 /** How a cluster's status is read instead of through a client of its own (undefined: through one of its own). */
@@ -122,6 +131,7 @@ export async function inspectPair(
   const unknown = fromSide.status?.replication?.known_secondaries.filter((id) => !accounted.has(id)) ?? []
   const kept = await deps.custody.get(fromName)
   const checks = switchoverChecks({
+    toFenced: await fenceOf(store, toSide),
     from: fromSide,
     to: toSide,
     toSecondaryId,

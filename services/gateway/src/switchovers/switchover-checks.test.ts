@@ -102,6 +102,14 @@ describe('the checks before a switchover', () => {
     expect(older).toMatchObject({ status: 'warn', code: 'VERSION_SKEW' })
   })
 
+  it('fail on a fenced `to`: its agent would demote it again once promoted, leaving no primary', () => {
+    const fenced = byName({ ...healthy, toFenced: 'failed away from by failover f-1, not rejoined yet' }).to_fenced
+    expect(fenced).toMatchObject({ status: 'fail', code: 'FENCED' })
+    expect(fenced?.detail).toContain('failover f-1')
+    expect(fenced?.fix).toContain('vault-dr rejoin dc2')
+    expect(byName(healthy).to_fenced).toBeUndefined()
+  })
+
   it('warn on lag and on a token too short; fail on a secondary of the set that cannot be read', () => {
     const lagging = { name: 'dc2', status: secondary({ last_remote_wal: 10 }) }
     expect(byName({ ...healthy, to: lagging, maxLagWals: 50 }).lag?.status).toBe('warn')

@@ -37,6 +37,8 @@ export interface CheckInput {
   neededS: number
   /** How many WALs behind `to` may be before the demote (the wait after it is bounded by catch_up_timeout). */
   maxLagWals: number
+  /** Why `to` is fenced (a failover's fence in the store, or its agent's), when it is: promoted, it is demoted again. */
+  toFenced?: string | undefined
 }
 
 const pass = (name: string, detail: string): SwitchoverCheck => ({
@@ -156,6 +158,18 @@ export function switchoverChecks(i: CheckInput): SwitchoverCheck[] {
         ),
       )
     } else if (behind !== null) out.push(pass('lag', `${i.to.name} is ${Math.max(0, behind)} WALs behind`))
+  }
+
+  if (i.toFenced !== undefined) {
+    out.push(
+      check(
+        'to_fenced',
+        'fail',
+        'FENCED',
+        `${i.to.name} is fenced (${i.toFenced}): its agent demotes it whenever it is a DR primary, so promoted it would leave no primary`,
+        `Rejoin it first (vault-dr rejoin ${i.to.name}): a rejoin that finishes ends the fence.`,
+      ),
+    )
   }
 
   const vf = versionParts(f?.vault.version)
