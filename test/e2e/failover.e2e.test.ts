@@ -123,7 +123,10 @@ describe.each(['sqlite', 'etcd'] as const)(
 
       // A switchover to the fenced dc1 would have its agent demote it again: refused until it rejoined.
       const toFenced = await s.api.POST('/v1/switchovers/plan', { body: { to: 'dc1' } as never })
-      expect(toFenced.data?.checks.find((c) => c.name === 'to_fenced')).toMatchObject({ status: 'fail', code: 'FENCED' })
+      expect(toFenced.data?.checks.find((c) => c.name === 'to_fenced')).toMatchObject({
+        status: 'fail',
+        code: 'FENCED',
+      })
 
       const rejoin = await s.api.POST('/v1/rejoins', { body: { cluster: 'dc1' } })
       expect(rejoin.response.status, JSON.stringify(rejoin.error)).toBe(202)
