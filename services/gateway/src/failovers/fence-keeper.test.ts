@@ -126,6 +126,17 @@ describe('the fence keeper', () => {
     expect(await readFence(store, 'dc1')).toMatchObject({ demoted_at: '2026-12-05T01:00:00.000Z', last_wal: 57 })
   })
 
+  it('never writes back a fence a rejoin ended while the demote was under way', async () => {
+    const agents: Record<string, Seen | Error> = { dc1: { mode: 'primary', lastWal: 40 } }
+    const { store, keeper, fence } = setup(agents)
+    await fence('dc1')
+    const demote = keeper.round()
+    // The rejoin ends the fence (clearFence writes an empty value) before the round records the demote.
+    await store.setMeta('fence/dc1', '')
+    expect(await demote).toEqual([{ cluster: 'dc1', outcome: 'demoted' }])
+    expect(await readFence(store, 'dc1')).toBeUndefined()
+  })
+
   it('records a returning cluster that is a secondary already without demoting it, and reports one with DR disabled', async () => {
     const { keeper, demoted, fence } = setup({ dc1: { mode: 'secondary' }, dc3: { mode: 'disabled' } })
     await fence('dc1')

@@ -3,7 +3,7 @@ import type { AgentStatus, ClusterStatus } from '../agents/agent-types.ts'
 import { lastWalOf } from '../role-changes/cluster-roles.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { type EpochCounter, raiseEpochAbove } from './epoch-floor.ts'
-import { type FenceMeta, type FenceRecord, readFences, writeFence } from './fence-record.ts'
+import { type FenceMeta, type FenceRecord, readFence, readFences, writeFence } from './fence-record.ts'
 
 /** A status read of a fenced cluster's agent: its cluster, the highest epoch it has seen, and the fence it holds. */
 type FencedStatus = ClusterStatus & Partial<Pick<AgentStatus, 'epoch' | 'fenced'>>
@@ -97,7 +97,7 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
     const epoch = await epochFor(fence, status)
     const lastWal = status.replication?.last_wal ?? null
     // Written before the demote: a demoted cluster no longer reports the WALs it wrote while away.
-    if (lastWal !== null && fence.last_wal !== lastWal) await writeFence(deps.store, { ...fence, last_wal: lastWal })
+    if (lastWal !== null && fence.last_wal !== lastWal) await updateFence(fence, () => ({ last_wal: lastWal }))
     let demoted: FencedStatus | undefined
     try {
       demoted = await deps.demote(cluster, fence, epoch, signal)
@@ -110,13 +110,21 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
     return { cluster: cluster.name, outcome: 'demoted' }
   }
 
+  /**
+   * Writes over the fence as the store has it now, unless it was ended (a rejoin cleared it) or replaced (another
+   * failover) since the round read it: the copy the round started with is never written back.
+   */
+  async function updateFence(fence: FenceRecord, patch: (now: FenceRecord) => Partial<FenceRecord>) {
+    const now = await readFence(deps.store, fence.cluster)
+    if (now === undefined || now.failover_id !== fence.failover_id) return
+    await writeFence(deps.store, { ...now, ...patch(now) })
+  }
+
   /** The fence's cluster is demoted; its last WAL: the highest known of the fence's and these readings. */
   async function recordDemoted(fence: FenceRecord, readings: Array<number | null | undefined>) {
-    const seen = [fence.last_wal, ...readings].filter((n): n is number => typeof n === 'number')
-    await writeFence(deps.store, {
-      ...fence,
-      last_wal: seen.length === 0 ? null : Math.max(...seen),
-      demoted_at: new Date(deps.now()).toISOString(),
+    await updateFence(fence, (now) => {
+      const seen = [now.last_wal, ...readings].filter((n): n is number => typeof n === 'number')
+      return { last_wal: seen.length === 0 ? null : Math.max(...seen), demoted_at: new Date(deps.now()).toISOString() }
     })
   }
 

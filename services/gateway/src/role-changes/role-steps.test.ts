@@ -317,6 +317,28 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     await expect(verifyPairs(ctx, 0)).rejects.toThrow(/dc3: needs_token/)
   })
 
+  it("verify_pairs looks again when the new primary's status cannot be read once (the agent's retries spent)", async () => {
+    const w = world(['dc1', 'dc2', 'dc3'])
+    const { ctx } = context(w, [threeClusterLeg()])
+    await demotePrimary(ctx, 0)
+    await waitCatchUp(ctx, 0)
+    await promoteSecondary(ctx, 0)
+    await followNewPrimary(ctx, 0, 'dc1')
+    await followNewPrimary(ctx, 0, 'dc3')
+    const primary = ctx.client('dc2')
+    let failed = 0
+    const flaky: RoleChangeClient = {
+      ...primary,
+      status: (signal, opts) =>
+        failed++ === 0
+          ? Promise.reject(new Error('agent of cluster dc2 could not be reached'))
+          : primary.status(signal, opts),
+    }
+    const done = await verifyPairs({ ...ctx, client: (name) => (name === 'dc2' ? flaky : ctx.client(name)) }, 0)
+    expect(done.status).toBe('succeeded')
+    expect(failed).toBe(2)
+  })
+
   it('a demote that reached Vault before the gateway died is found done; one never sent is refused on a secondary', async () => {
     const w = world(['dc1', 'dc2'])
     const leg = newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])

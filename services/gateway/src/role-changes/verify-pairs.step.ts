@@ -7,7 +7,7 @@ import { iso, type LegKey, type RoleChangeContext, stepPoll } from './role-chang
 /**
  * Every follower streams from the new primary at once: one read of the primary for all, made now (it must list each
  * follower connected under its id), each follower first as its own re-pointing just saw it, then all read together
- * until they stream. Changes nothing.
+ * until they stream; a read that fails is tried again until the deadline. Changes nothing.
  */
 export async function verifyPairs(ctx: RoleChangeContext, index: LegKey): Promise<StepResult> {
   const leg = ctx.leg(index)
@@ -17,15 +17,20 @@ export async function verifyPairs(ctx: RoleChangeContext, index: LegKey): Promis
   const ok = await pollUntil(
     async () => {
       const fresh = looks++ > 0
+      // A read that fails is looked at again at the next poll, the primary's as a follower's.
       const [primary, ...followers] = await Promise.all([
-        ctx.client(leg.to).status(signal),
+        ctx
+          .client(leg.to)
+          .status(signal)
+          .catch(() => undefined),
         ...leg.followers.map((f) =>
           (fresh ? ctx.client(f.cluster).status(signal) : ctx.recentStatus(f.cluster, signal)).catch(() => undefined),
         ),
       ])
       states = leg.followers.map((f, i): [string, FollowState] => {
         const s = followers[i]
-        return [f.cluster, s === undefined ? 'unknown' : followState(s, primary, f.secondary_id)]
+        const known = s !== undefined && primary !== undefined
+        return [f.cluster, known ? followState(s, primary, f.secondary_id) : 'unknown']
       })
       return states.every(([, s]) => s === 'streaming') ? true : undefined
     },
