@@ -809,12 +809,6 @@ export interface components {
                 code?: string;
             };
         };
-        DrSiteRaft: {
-            /** @description autopilot's verdict on the DR site's raft cluster: false when a promote may lack a quorum */
-            healthy: boolean;
-            /** @description Voters the DR site can lose and keep a quorum */
-            failure_tolerance: number | null;
-        };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */
             node_id: string | null;
@@ -877,6 +871,12 @@ export interface components {
             replication: components["schemas"]["DrReplicationStatus"] | null;
             /** Format: date-time */
             checked_at: string;
+        };
+        DrSiteRaft: {
+            /** @description autopilot's verdict on the DR site's raft cluster: false when a promote may lack a quorum */
+            healthy: boolean;
+            /** @description Voters the DR site can lose and keep a quorum */
+            failure_tolerance: number | null;
         };
         Readiness: {
             /** @enum {string} */

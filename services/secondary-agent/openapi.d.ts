@@ -768,43 +768,6 @@ export interface components {
         CeremonyCancelled: {
             cancelled: boolean;
         };
-        DrSiteRaft: {
-            /** @description autopilot's verdict on the DR site's raft cluster: false when a promote may lack a quorum */
-            healthy: boolean;
-            /** @description Voters the DR site can lose and keep a quorum */
-            failure_tolerance: number | null;
-        };
-        /**
-         * @example {
-         *       "valid": true,
-         *       "outcome": "valid",
-         *       "code": "DR_TOKEN_VALID",
-         *       "detail": "The DR secondary accepted the token for sys/storage/raft/autopilot/state.",
-         *       "fix": null,
-         *       "checked_at": "2026-12-04T08:00:00.000Z",
-         *       "raft": {
-         *         "healthy": true,
-         *         "failure_tolerance": 1
-         *       }
-         *     }
-         */
-        DrOperationTokenCheck: {
-            /** @description true only when this cluster accepted the token */
-            valid: boolean;
-            /**
-             * @description inconclusive: this Vault does not serve the validation call, so the token could not be judged
-             * @enum {string}
-             */
-            outcome: "valid" | "invalid" | "inconclusive";
-            /** @description DR_TOKEN_VALID, DR_TOKEN_REJECTED or DR_TOKEN_CHECK_UNSUPPORTED */
-            code: string;
-            detail: string;
-            fix: string | null;
-            /** Format: date-time */
-            checked_at: string;
-            /** @description The DR site's raft cluster as the same call (autopilot state) reported it; null when the token was not accepted */
-            raft: components["schemas"]["DrSiteRaft"] | null;
-        };
         DrPeer: {
             /** @description The secondary id (on a primary); null for primaries */
             node_id: string | null;
@@ -867,6 +830,43 @@ export interface components {
             replication: components["schemas"]["DrReplicationStatus"] | null;
             /** Format: date-time */
             checked_at: string;
+        };
+        DrSiteRaft: {
+            /** @description autopilot's verdict on the DR site's raft cluster: false when a promote may lack a quorum */
+            healthy: boolean;
+            /** @description Voters the DR site can lose and keep a quorum */
+            failure_tolerance: number | null;
+        };
+        /**
+         * @example {
+         *       "valid": true,
+         *       "outcome": "valid",
+         *       "code": "DR_TOKEN_VALID",
+         *       "detail": "The DR secondary accepted the token for sys/storage/raft/autopilot/state.",
+         *       "fix": null,
+         *       "checked_at": "2026-12-04T08:00:00.000Z",
+         *       "raft": {
+         *         "healthy": true,
+         *         "failure_tolerance": 1
+         *       }
+         *     }
+         */
+        DrOperationTokenCheck: {
+            /** @description true only when this cluster accepted the token */
+            valid: boolean;
+            /**
+             * @description inconclusive: this Vault does not serve the validation call, so the token could not be judged
+             * @enum {string}
+             */
+            outcome: "valid" | "invalid" | "inconclusive";
+            /** @description DR_TOKEN_VALID, DR_TOKEN_REJECTED or DR_TOKEN_CHECK_UNSUPPORTED */
+            code: string;
+            detail: string;
+            fix: string | null;
+            /** Format: date-time */
+            checked_at: string;
+            /** @description The DR site's raft cluster as the same call (autopilot state) reported it; null when the token was not accepted */
+            raft: components["schemas"]["DrSiteRaft"] | null;
         };
         /**
          * @example {
@@ -2935,7 +2935,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An attempt is in progress (SECONDARY_ERR_CEREMONY_IN_PROGRESS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
+            /** @description An attempt is in progress (SECONDARY_ERR_CEREMONY_IN_PROGRESS), or the cluster is not a DR secondary (SECONDARY_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3030,7 +3030,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The call is fenced off: the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
+            /** @description The cluster is not a DR secondary (SECONDARY_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;

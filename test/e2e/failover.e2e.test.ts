@@ -141,6 +141,10 @@ describe.each(['sqlite', 'etcd'] as const)(
       expect(await kvRead(dc1, s.rootToken, 'lost/0')).toBeUndefined()
       const again = await s.api.POST('/v1/rejoins', { body: { cluster: 'dc1' } })
       expect(again.response.status).toBe(409)
+      const unknown = await s.api.POST('/v1/rejoins', { body: { cluster: 'dc9' } })
+      expect(unknown.response.status).toBe(400)
+      expect(unknown.error).toMatchObject({ code: 'GATEWAY_ERR_UNKNOWN_CLUSTER' })
+      expect((unknown.error as { detail?: string }).detail).toContain('body/cluster')
 
       // Failback: an ordinary switchover (the rejoin ended the fence).
       const unfenced = await s.api.POST('/v1/switchovers/plan', { body: { to: 'dc1' } as never })

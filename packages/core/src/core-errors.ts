@@ -35,6 +35,18 @@ export const CoreErrors = {
     fix: 'Send a smaller body; the limit is set by VAULT_DR_BODY_LIMIT.',
   }),
   badRequest: defineError({ code: 'CORE_ERR_BAD_REQUEST', status: 400, title: 'Bad request' }),
+  headersTooLarge: defineError({
+    code: 'CORE_ERR_HEADERS_TOO_LARGE',
+    status: 431,
+    title: 'The request headers are too large',
+    fix: 'Send a shorter URL and fewer or smaller headers: together at most 16 KB.',
+  }),
+  requestTimeout: defineError({
+    code: 'CORE_ERR_REQUEST_TIMEOUT',
+    status: 408,
+    title: 'The request took too long to arrive',
+    fix: 'Send the request again, whole and without pauses.',
+  }),
   unauthorized: defineError({
     code: 'CORE_ERR_UNAUTHORIZED',
     status: 401,

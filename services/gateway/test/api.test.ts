@@ -129,6 +129,13 @@ describe('gateway API', () => {
     expect((await list()).handshakes.map((h: { id: string }) => h.id)).toEqual([ok.id, failed.id])
     const onlyFailed = await fx.gw.app.inject({ method: 'GET', url: '/v1/handshakes?state=failed', headers: AUTH })
     expect(onlyFailed.json().handshakes.map((h: { id: string }) => h.id)).toEqual([failed.id])
+    const one = await fx.gw.app.inject({ method: 'GET', url: '/v1/handshakes?limit=1', headers: AUTH })
+    expect(one.json().handshakes.map((h: { id: string }) => h.id)).toEqual([ok.id])
+    for (const limit of ['', '0x2', '2e0']) {
+      const bad = await fx.gw.app.inject({ method: 'GET', url: `/v1/handshakes?limit=${limit}`, headers: AUTH })
+      expect(bad.statusCode, limit).toBe(400)
+      expect(bad.json().errors).toContainEqual(expect.objectContaining({ path: 'querystring/limit' }))
+    }
   })
 
   it('streams step events and a final event, then closes', async () => {

@@ -190,9 +190,12 @@ describe('pairs', () => {
 
   it('fails lag and connection when writes stop reaching the secondary, and P7 when it is sealed', async () => {
     const gw = await joinedPair()
-    const bad = await get(gw, '/v1/pairs/dc2/readiness?max_lag_wals=-1')
-    expect(bad.status).toBe(400)
-    expect(bad.json.detail).toContain('max_lag_wals')
+    // Digits only: an empty value is not the strictest 0, nor is 0x10 sixteen.
+    for (const value of ['-1', '', '0x10', '1e3']) {
+      const bad = await get(gw, `/v1/pairs/dc2/readiness?max_lag_wals=${value}`)
+      expect(bad.status, value).toBe(400)
+      expect(bad.json.detail).toContain('max_lag_wals')
+    }
 
     await world.primary.faults.closeClusterListener()
     world.primary.faults.write('sys/policies/acl/lag-1')

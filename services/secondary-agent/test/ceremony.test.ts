@@ -58,6 +58,19 @@ describe('the DR operation token ceremony (startDrTokenCeremony, submitDrTokenCe
     expect(promoted.status, await promoted.text()).toBeLessThan(300)
   })
 
+  it('refuses to start or cancel on a cluster that is not a DR secondary: 409 naming its role, not a 502', async () => {
+    const primary = await h.cluster({ keyShares: 5, keyThreshold: 3 })
+    await enablePrimary(primary)
+    const { app } = await h.agent(primary)
+    for (const res of [await start(app), await cancel(app)]) {
+      expect(res.statusCode, res.body).toBe(409)
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+      expect(res.json()).toMatchObject({ code: 'SECONDARY_ERR_NOT_DR_SECONDARY' })
+      expect(res.json().fix).toContain('vault-dr dr-token ceremony')
+      expect(res.json().detail).toContain('DR mode is primary')
+    }
+  })
+
   it('refuses a wrong share clearly, one attempt at a time, and cancels', async () => {
     const { app } = await setup()
     const { nonce } = (await start(app)).json()

@@ -109,6 +109,13 @@ describe('POST /v1/dr/operation-token/check (checkDrOperationToken)', () => {
     const missing = await check(app, {})
     expect(missing.statusCode).toBe(400)
     expect(missing.json().detail).toContain('token')
+    // What cannot go in an HTTP header to Vault is refused here, naming the field, not passed on as a 502.
+    for (const token of ['hvb.abc\ndef', 'hvb.\u2603', 'a\u0000b', 'hvb. spaced']) {
+      const bad = await check(app, { token })
+      expect(bad.statusCode, JSON.stringify(token)).toBe(400)
+      expect(bad.json().errors).toContainEqual(expect.objectContaining({ path: 'body/token' }))
+      expect(bad.body).not.toContain(token)
+    }
   })
 
   it('answers a sealed secondary with a coded error and its fix', async () => {

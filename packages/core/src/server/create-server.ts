@@ -12,6 +12,7 @@ import type { DestinationStream } from 'pino'
 import type { Registry } from 'prom-client'
 import { CoreErrors } from '../core-errors.ts'
 import { apiTokenCheck, bearerAuth } from './auth.ts'
+import { clientErrorHandler } from './client-errors.ts'
 import { contentEncoding } from './content-encoding.ts'
 import { errorHandler, sendProblem } from './error-handler.ts'
 import { health, type ReadinessCheck } from './health.ts'
@@ -71,6 +72,8 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     childLoggerFactory: requestLoggerFactory,
     // Errors Fastify meets before routing (a malformed URL) get the same problem+json as every other error.
     frameworkErrors: urlErrorHandler(apiTokenCheck(opts.apiToken)),
+    // And so do requests Node's HTTP parser refuses before Fastify sees them.
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>()
 
   // JSON only: Fastify's default text/plain parser would let a string body reach the schema instead of a 415.

@@ -1,3 +1,4 @@
+import { GatewayErrors } from '../gateway-errors.ts'
 import type { OperationRecord } from '../operations/operation-record.ts'
 import { newLeg } from '../role-changes/leg.ts'
 import { newRoleChangeRecord, replayed } from '../switchovers/switchovers.service.ts'
@@ -48,6 +49,9 @@ export function createFailoversService(deps: FailoverDeps) {
     async createRejoin(body: CreateRejoinBody, key: string | undefined) {
       const earlier = await replayed(deps, 'rejoin', key, body)
       if (earlier !== undefined) return { created: false, operation: earlier }
+      if ((await deps.store.getCluster(body.cluster)) === undefined) {
+        throw GatewayErrors.unknownCluster(`No cluster named ${body.cluster} is registered (body/cluster)`)
+      }
       const fence = await readFence(deps.store, body.cluster)
       if (fence === undefined) {
         throw FailoverErrors.notFenced(`No failover fenced ${body.cluster}: it is not an old primary to rejoin`)

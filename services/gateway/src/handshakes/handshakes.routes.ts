@@ -1,4 +1,4 @@
-import { bodyProblemResponses, problemResponse, problemResponses } from '@vault-dr/core'
+import { bodyProblemResponses, digitsOnlyQuery, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { OperationBus } from '../operations/operation-bus.ts'
@@ -76,6 +76,9 @@ export const handshakesRoutes: FastifyPluginAsyncZod<HandshakesRoutesOptions> = 
         querystring: ListHandshakesQuery,
         response: { 200: HandshakeList, ...problemResponses },
       },
+      preValidation: digitsOnlyQuery({
+        limit: { digits: 3, message: 'must be a whole number from 1 to 500, in digits' },
+      }),
     },
     async (request) => ({ handshakes: (await handshakes.list(request.query)).map(toPublic) }),
   )

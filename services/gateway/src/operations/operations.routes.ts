@@ -1,4 +1,4 @@
-import { problemResponse, problemResponses } from '@vault-dr/core'
+import { digitsOnlyQuery, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { OperationBus } from './operation-bus.ts'
@@ -37,6 +37,9 @@ export const operationsRoutes: FastifyPluginAsyncZod<OperationsRoutesOptions> = 
         querystring: ListOperationsQuery,
         response: { 200: OperationList, ...problemResponses },
       },
+      preValidation: digitsOnlyQuery({
+        limit: { digits: 3, message: 'must be a whole number from 1 to 500, in digits' },
+      }),
     },
     async (request) => ({ operations: await operations.list(request.query) }),
   )

@@ -1,4 +1,4 @@
-import { bodyProblemResponses, problemResponse, problemResponses } from '@vault-dr/core'
+import { bodyProblemResponses, digitsOnlyQuery, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { AutoFailoverBody } from './pair-auto-failover.ts'
 import {
@@ -65,6 +65,9 @@ export const pairsRoutes: FastifyPluginAsyncZod<{ pairs: PairsService }> = async
         querystring: ReadinessQuery,
         response: { 200: PairReadiness, 404: pairNotFound, ...problemResponses },
       },
+      preValidation: digitsOnlyQuery({
+        max_lag_wals: { digits: 10, message: 'must be a whole number of WALs from 0 to 1000000000, in digits' },
+      }),
     },
     async (request) => pairs.readiness(request.params.secondary, request.query.max_lag_wals),
   )

@@ -19,7 +19,9 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
         response: {
           201: CeremonyProgress,
           ...errors,
-          409: problemResponse('An attempt is in progress (SECONDARY_ERR_CEREMONY_IN_PROGRESS)'),
+          409: problemResponse(
+            'An attempt is in progress (SECONDARY_ERR_CEREMONY_IN_PROGRESS), or the cluster is not a DR secondary (SECONDARY_ERR_NOT_DR_SECONDARY)',
+          ),
         },
       },
     },
@@ -57,7 +59,11 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
         summary: 'Cancel the attempt in progress, if any (idempotent)',
         description:
           'Deletes the generate-operation-token attempt on this DR secondary (sys/replication/dr/secondary/generate-operation-token/attempt), so another can start; nothing happens when none is in progress.',
-        response: { 200: CeremonyCancelled, ...errors },
+        response: {
+          200: CeremonyCancelled,
+          ...errors,
+          409: problemResponse('The cluster is not a DR secondary (SECONDARY_ERR_NOT_DR_SECONDARY)'),
+        },
       },
     },
     async () => ceremony.cancel(),

@@ -1,7 +1,7 @@
 import { isCodedError } from '../../errors.ts'
 import { VaultErrors } from '../../vault/vault-errors.ts'
 import { SecondaryErrors } from '../secondary-errors.ts'
-import type { VaultAgent } from '../vault-agent.ts'
+import { GUARD_STATUS_MAX_AGE_MS, type VaultAgent } from '../vault-agent.ts'
 import type { CeremonyProgress } from './ceremony.schemas.ts'
 
 const ATTEMPT = 'sys/replication/dr/secondary/generate-operation-token/attempt'
@@ -25,8 +25,23 @@ export function createCeremonyService(agent: VaultAgent) {
   /** The OTP of each attempt this process started, by nonce. */
   const otps = new Map<string, string>()
 
+  /** The ceremony runs on a DR secondary: another role is the caller's mistake (409), not Vault failing (502). */
+  async function onDrSecondary(): Promise<void> {
+    const status = await agent.status(GUARD_STATUS_MAX_AGE_MS)
+    const mode = status.vault.reachable ? status.replication?.mode : undefined
+    if (mode !== undefined && mode !== 'secondary') {
+      throw SecondaryErrors.notDrSecondary(
+        `The cluster's DR mode is ${mode}: the key-share ceremony runs on a DR secondary.`,
+        {
+          fix: 'Run the ceremony through the agent next to the DR secondary that needs the token (vault-dr dr-token ceremony <secondary>).',
+        },
+      )
+    }
+  }
+
   return {
     async start(): Promise<CeremonyProgress> {
+      await onDrSecondary()
       const current = (await agent.vault.read(ATTEMPT, { token: null })).body as Record<string, unknown> | undefined
       if (current?.started === true) {
         throw SecondaryErrors.ceremonyInProgress(
@@ -68,6 +83,7 @@ export function createCeremonyService(agent: VaultAgent) {
     },
 
     async cancel(): Promise<{ cancelled: boolean }> {
+      await onDrSecondary()
       const current = (await agent.vault.read(ATTEMPT, { token: null })).body as Record<string, unknown> | undefined
       otps.clear()
       if (current?.started !== true) return { cancelled: false }

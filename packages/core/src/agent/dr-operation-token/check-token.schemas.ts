@@ -2,7 +2,12 @@ import { z } from 'zod'
 
 export const CheckDrOperationTokenBody = z
   .object({
-    token: z.string().min(1).max(4096).describe('The DR operation token to check; never echoed, logged or kept'),
+    token: z
+      .string()
+      .min(1)
+      .max(4096)
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+      .describe('The DR operation token to check; never echoed, logged or kept'),
   })
   .strict()
   .meta({ id: 'CheckDrOperationTokenRequest', examples: [{ token: 'hvb.<batch token>' }] })
