@@ -19,8 +19,8 @@ const AFTER_SCAN_MS = 300
 function dyingAfterRenewal(inner: Store) {
   const state = { from: Number.POSITIVE_INFINITY, renewedUntil: 0 }
   const { store, bury, isDead } = mortalStore(inner, (method, args) => {
-    if (method !== 'claim' || Date.now() < state.from) return false
-    state.renewedUntil = args[3] as number
+    if (method !== 'renew' || Date.now() < state.from) return false
+    state.renewedUntil = args[2] as number
     return true
   })
   return {
