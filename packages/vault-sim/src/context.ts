@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { CeremonyAttempt } from './ceremony/generate-operation-token.ts'
+import type { CeremonyAttempt } from './ceremony/ceremony-attempt.ts'
 import { OperationTokenStore } from './ceremony/operation-token-store.ts'
 import { initialiseSealShares } from './ceremony/seal-shares.ts'
 import type { ActivationKeyPair } from './dr/public-key-activation.ts'

@@ -11,14 +11,6 @@ import { hashShare, parseShare, sealConfig } from './seal-shares.ts'
 /** `hvs.` + 24: the OTP is as long as the token it masks. */
 const OTP_LENGTH = 28
 
-export interface CeremonyAttempt {
-  nonce: string
-  otp: string
-  /** Hashes of the shares given so far. */
-  given: string[]
-  validShares: number
-}
-
 export interface CeremonyStatus {
   nonce: string
   started: boolean
