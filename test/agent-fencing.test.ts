@@ -105,6 +105,13 @@ describe('fencing an old primary (fenceCluster, clearFence)', () => {
 
     // Demoted, a fenced agent serves the rejoin's calls (a secondary's public key).
     expect((await call(app, '/v1/dr/secondary/generate-public-key', { epoch: 5 })).status).toBe(200)
+    // But never a promote while the fence holds, demoted or not: its keeper would demote it again, and until then
+    // it would take writes beside the new primary.
+    const promote = { epoch: 5, payload: { dr_operation_token: 'hvb.any-dr-operation-token' } }
+    const refusedPromote = await call(app, '/v1/dr/secondary/promote', promote)
+    expect(refusedPromote.status).toBe(409)
+    expect(refusedPromote.json).toMatchObject({ code: 'AGENT_ERR_FENCED', fix: expect.stringContaining('rejoin') })
+    expect(dc1.state().drMode).toBe('secondary')
 
     expect((await call(app, '/v1/dr/fence/clear')).status).toBe(400)
     const cleared = await call(app, '/v1/dr/fence/clear', { epoch: 5 })
@@ -113,6 +120,8 @@ describe('fencing an old primary (fenceCluster, clearFence)', () => {
     expect(await fencedGauge(app)).toBe('0')
     await expect(readFile(join(dir, 'fence'))).rejects.toMatchObject({ code: 'ENOENT' })
     expect((await call(app, '/v1/dr/fence/clear', { epoch: 5 })).json).toMatchObject({ cleared: false })
+    // Cleared, a promote goes to Vault (which refuses this made-up token).
+    expect((await call(app, '/v1/dr/secondary/promote', promote)).json.code).not.toBe('AGENT_ERR_FENCED')
   })
 
   it('keeps refusing changes across a restart while the demote cannot go through (sealed), then demotes once it can', async () => {
