@@ -76,4 +76,26 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
     const b = await fx.gateway({}, { ...env, VAULT_DR_GATEWAY_ID: 'gw-b' })
     await expectFinishedByB(b.app, id, held)
   })
+
+  it('a process whose lease renewals hang (a store cut off from its quorum) stops by itself before its lease ends', async () => {
+    const held = holdFirstActivation()
+    const inner = fx.openStore()
+    onTestFinished(() => inner.close())
+    // Once the activation is sent, a renewal never answers: neither "held" nor an error reaches the runner.
+    const storeA: Store = storeWith(inner, {
+      renew: (renew, ...args) => (held.sent ? new Promise<boolean>(() => {}) : renew(...args)),
+    })
+    const env = { VAULT_DR_LEASE_MS: kind === 'etcd' ? '2000' : '300' }
+    const a = await fx.gateway({ store: storeA }, { ...env, VAULT_DR_GATEWAY_ID: 'gw-a' })
+    await registerPair(a.app)
+    const id = (await createHandshake(a.app)).json().id as string
+    await until(() => held.sent, 'the first gateway to send the activation')
+    await until(
+      () => a.logs.text.includes('no renewal was acknowledged in time'),
+      'the first gateway to stop on its own clock',
+    )
+
+    const b = await fx.gateway({}, { ...env, VAULT_DR_GATEWAY_ID: 'gw-b' })
+    await expectFinishedByB(b.app, id, held)
+  })
 })

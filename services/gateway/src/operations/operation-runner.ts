@@ -153,14 +153,32 @@ export class OperationRunner {
     const { settings } = this.#deps
     const owner = this.#owner
     let heldUntil = Date.now() + settings.leaseMs
+    const claimedAt = performance.now()
     if (!(await journal.claim(id, owner, Date.now(), heldUntil, ownName))) return
     const lost = new AbortController()
+    // The run stops a third of a lease before the lease last written runs out (counted from when that write was sent,
+    // on this process's monotonic clock), whatever its renewals are doing: one may hang on a store cut off from its
+    // quorum well past the lease, while another gateway takes the operation over.
+    let deadline: NodeJS.Timeout | undefined
+    const stopBy = (sentAt: number) => {
+      clearTimeout(deadline)
+      const left = sentAt + (settings.leaseMs * 2) / 3 - performance.now()
+      deadline = setTimeout(
+        () => lost.abort(new Error('the lease is running out: no renewal was acknowledged in time')),
+        Math.max(0, left),
+      )
+      deadline.unref()
+    }
+    stopBy(claimedAt)
     const renew = setInterval(() => {
       const until = Date.now() + settings.leaseMs
+      const sentAt = performance.now()
       journal.renew(id, owner, until).then(
         (held) => {
-          if (held) heldUntil = until
-          else lost.abort(new Error('another gateway took the operation over'))
+          if (held) {
+            heldUntil = until
+            stopBy(sentAt)
+          } else lost.abort(new Error('another gateway took the operation over'))
         },
         (err: unknown) => {
           // A renewal may fail for a moment (a busy store); stop before the lease runs out, when another may take over.
@@ -183,6 +201,7 @@ export class OperationRunner {
       await runSteps(this.#deps, kind, journal, record, { hard, soft: this.#soft.signal, cancel }, owner)
     } finally {
       clearInterval(renew)
+      clearTimeout(deadline)
       if (lost.signal.aborted) this.#deps.log.warn({ operation: id, reason: String(lost.signal.reason) }, 'lease lost')
       await journal.release(id, owner).catch(() => {})
     }
