@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 
 /*
  * Synchronous on purpose: a state file is written before the call that needs it acts (a fencing epoch, a fence), a
@@ -19,10 +19,17 @@ function syncDir(dir: string): void {
 
 /**
  * Writes `<dir>/<name>` durably: a temporary file written and fsynced, renamed over the old one, the directory
- * fsynced. A crash leaves the old content or the new, never a mix. The directory is created 0700 when missing.
+ * fsynced. A crash leaves the old content or the new, never a mix. The directory is created 0700 when missing, and
+ * each one created is fsynced into its parent.
  */
 export async function writeStateFile(dir: string, name: string, text: string): Promise<void> {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  // Directories it had to create are synced into their parents too (from the first one made down to `dir`), or a
+  // crash of the machine could lose them and the state file with them.
+  const created = mkdirSync(dir, { recursive: true, mode: 0o700 })
+  if (created !== undefined) {
+    const made = resolve(created)
+    for (let d = resolve(dir); d !== dirname(made); d = dirname(d)) syncDir(dirname(d))
+  }
   const file = join(dir, name)
   const tmp = `${file}.${process.pid}.tmp`
   const fd = openSync(tmp, 'w', 0o600)
