@@ -123,6 +123,24 @@ describe('the automatic failover watcher', () => {
     expect(shared.journal).toHaveLength(1)
   })
 
+  it('obeys an operator who turns it off while the plan is made: no failover, the setting left off', async () => {
+    const shared = sharedStore(['dc2'])
+    await enable(shared, 'dc2')
+    const planner: AutoFailoverDeps['planner'] = async () => {
+      await writeAutoFailover(shared.store, 'dc2', {
+        enabled: false,
+        down_for: '60s',
+        last_fired_at: null,
+        updated_at: new Date(NOW + 1_000).toISOString(),
+      })
+      return lostPlan
+    }
+    const { watcher } = gateway(shared, { planner })
+    expect(await watcher.round()).toMatchObject([{ outcome: 'held', decision: { code: 'refused' } }])
+    expect(shared.journal).toEqual([])
+    expect(await readAutoFailover(shared.store, 'dc2')).toMatchObject({ enabled: false, last_fired_at: null })
+  })
+
   it('a gateway that finds the clusters held reports cluster_busy and does not throw', async () => {
     const shared = sharedStore(['dc2'])
     await enable(shared, 'dc2')

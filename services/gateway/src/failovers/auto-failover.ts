@@ -5,6 +5,7 @@ import {
   type AutoFailoverStore,
   lastFailoverStart,
   parseAutoFailover,
+  readAutoFailover,
   autoFailoverKey as settingKey,
   writeAutoFailover,
 } from '../pairs/pair-auto-failover.ts'
@@ -89,9 +90,21 @@ export function createAutoFailoverWatcher(deps: AutoFailoverDeps) {
       return { secondary: pair.secondary, outcome: 'held', decision }
     }
     const key = autoFailoverKey(pair, await deps.store.currentEpoch())
+    // The plan took a while: an operator who turned it off (or changed down_for) meanwhile is obeyed, and the setting
+    // as it is now is the one written back.
+    const now = await readAutoFailover(deps.store, pair.secondary)
+    if (!now.enabled || now.down_for !== setting.down_for || now.updated_at !== setting.updated_at) {
+      const changed: AutoFailoverDecision = {
+        fire: false,
+        code: 'refused',
+        reason: 'the setting changed while the plan was made: decided again at the next round',
+      }
+      tell(pair.secondary, changed)
+      return { secondary: pair.secondary, outcome: 'held', decision: changed }
+    }
     // Written before the failover is asked for: a gateway killed in between shows the attempt.
     await writeAutoFailover(deps.store, pair.secondary, {
-      ...setting,
+      ...now,
       last_fired_at: new Date(deps.now()).toISOString(),
     })
     const { created, operation } = await deps.createFailover(body, key, signal)
