@@ -13,6 +13,7 @@ import { autoFailoverWatcher } from './failovers/auto-failover-start.ts'
 import { failoverKinds } from './failovers/failover-kinds.ts'
 import { createFailoverPlanner, type FailoverPlanner, observePairFor } from './failovers/failover-planner.ts'
 import { createFenceKeeper } from './failovers/fence-keeper.ts'
+import { createPrimaryContact, peerContacts } from './failovers/primary-contact.ts'
 import { SelfFenceSettings } from './failovers/self-fence-record.ts'
 import { VantageHistory } from './failovers/vantage-history.ts'
 import { GatewayErrors } from './gateway-errors.ts'
@@ -155,6 +156,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     maxLagWals: 100,
     // The upkeep reads every pair once a round: the last read before a loss is at most one round old.
     maxReadGapMs: pairSettings.upkeepMs + 5_000,
+    peerContacts: (primary) => peerContacts(store, primary, settings.gatewayId),
   })
   const engine = createEngine({
     store,
@@ -189,6 +191,15 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     now,
     log: app.log.child({ component: 'fences' }),
     intervalMs: pairSettings.fenceCheckMs,
+  })
+  const contact = createPrimaryContact({
+    store,
+    statusOf: (c, signal) => clusterAgent(agents, clusters.targetOf(c)).status(signal),
+    gatewayId: settings.gatewayId,
+    intervalMs: pairSettings.primaryContactMs,
+    timeoutMs: settings.fleetTimeoutMs,
+    now,
+    log: app.log.child({ component: 'primary-contact' }),
   })
   const autoFailover = autoFailoverWatcher({
     store,
@@ -234,6 +245,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
         await runner.start()
         upkeep = startPairsUpkeep(pairs, pairSettings.upkeepMs, app.log.child({ component: 'pairs' }))
         fences.start()
+        contact.start()
         autoFailover?.start()
       },
       onMismatch: () => app.log.error({ code: GatewayErrors.storeKeyMismatch.code }, STORE_KEY_HELP),
@@ -244,6 +256,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     keyGate?.stop()
     await autoFailover?.stop()
     await fences.stop()
+    await contact.stop()
     await upkeep?.stop()
     await runner.stop()
     if (deps.agents === undefined) await agents.close()

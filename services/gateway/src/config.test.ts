@@ -61,6 +61,15 @@ describe('loadGatewayConfig', () => {
     expect(config.handshakes).toMatchObject({ defaultTokenTtl: '1m', tokenMinRemainingMs: 59_000 })
   })
 
+  it('keeps VAULT_DR_PRIMARY_CONTACT_MS within a third of the shortest self-fencing duration (10 s)', () => {
+    expect(loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN }).pairs?.primaryContactMs).toBe(3_000)
+    const fast = loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_PRIMARY_CONTACT_MS: '500' })
+    expect(fast.pairs?.primaryContactMs).toBe(500)
+    expect(() => loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_PRIMARY_CONTACT_MS: '5000' })).toThrow(
+      'VAULT_DR_PRIMARY_CONTACT_MS: must be at most 3000',
+    )
+  })
+
   it('refuses a VAULT_DR_GATEWAY_ID with "/" (leases are written as <id>/<instance>), naming the variable', () => {
     expect(() => loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_GATEWAY_ID: 'gw/a' })).toThrow(
       /VAULT_DR_GATEWAY_ID: must not contain "\/"/,

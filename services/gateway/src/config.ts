@@ -10,6 +10,7 @@ import {
   serviceSettings,
 } from '@vault-dr/core'
 import { z } from 'zod'
+import { MAX_PRIMARY_CONTACT_MS } from './failovers/primary-contact.ts'
 import { TokenTtl, ttlSeconds } from './handshakes/token-ttl.ts'
 import { etcdSettings } from './store/etcd-config.ts'
 import type { EtcdSettings } from './store/etcd-kv.ts'
@@ -76,6 +77,14 @@ const GatewayEnv = z.object({
   VAULT_DR_PAIRS_UPKEEP_MS: msVar(60_000),
   /** How often the gateway looks for a fenced old primary whose agent answers again, to demote it. */
   VAULT_DR_FENCE_CHECK_MS: msVar(5_000),
+  /**
+   * How often the gateway reaches every DR primary's agent (while it reaches the store's quorum) and records it: at
+   * most a third of the shortest VAULT_DR_FENCE_ON_ISOLATION an agent accepts (10 s), so an agent never fences
+   * itself while a gateway with the quorum reaches it.
+   */
+  VAULT_DR_PRIMARY_CONTACT_MS: msVar(3_000).refine((ms) => ms <= MAX_PRIMARY_CONTACT_MS, {
+    message: `must be at most ${MAX_PRIMARY_CONTACT_MS} (a third of the shortest self-fencing duration, 10 s)`,
+  }),
   /** After a failover of a pair, how long no automatic failover of it may start (anti-flap). */
   VAULT_DR_AUTO_FAILOVER_BLOCK: TokenTtl.default('1h'),
 })
@@ -116,6 +125,8 @@ export interface PairsSettings {
   fenceCheckMs: number
   /** VAULT_DR_AUTO_FAILOVER_BLOCK, in ms */
   autoFailoverBlockMs: number
+  /** VAULT_DR_PRIMARY_CONTACT_MS */
+  primaryContactMs: number
 }
 
 export interface GatewayConfig extends ServiceSettings {
@@ -164,6 +175,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       upkeepMs: parsed.VAULT_DR_PAIRS_UPKEEP_MS,
       fenceCheckMs: parsed.VAULT_DR_FENCE_CHECK_MS,
       autoFailoverBlockMs: ttlSeconds(parsed.VAULT_DR_AUTO_FAILOVER_BLOCK) * 1000,
+      primaryContactMs: parsed.VAULT_DR_PRIMARY_CONTACT_MS,
     },
   }
 }

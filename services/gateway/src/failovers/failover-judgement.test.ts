@@ -111,6 +111,32 @@ describe('judgePrimary', () => {
     const gone = [view('gateway', true), view('primary_agent', false, { gone: true }), view('secondary_vault', false)]
     expect(judgePrimary(tracked(gone, 40_000), now, 30_000, fence).verdict).toBe('down')
   })
+
+  it("is not down while another gateway on the store still reaches it; a self-fence wait counts from that gateway's last contact", () => {
+    const lost = tracked(
+      [
+        view('gateway', false),
+        view('primary_agent', null),
+        view('secondary_agent', false),
+        view('secondary_vault', false),
+      ],
+      600_000,
+    )
+    // gw-a, in the primary's site, reached it 2 s ago: the sites are cut apart, the primary is not lost.
+    const partition = judgePrimary(lost, now, 30_000, null, [{ gateway: 'gw-a', at: now - 2_000 }])
+    expect(partition).toMatchObject({ verdict: 'not_down', detail: expect.stringContaining('gw-a 2 s ago') })
+    expect(partition.detail).toContain('a partition between the gateways')
+    expect(partition).toMatchObject({ fix: expect.stringContaining('two primaries') })
+    // Its last contact 30 s ago (its site lost too): down_for decides again, and a self-fence waits from that contact.
+    const stale = [{ gateway: 'gw-a', at: now - 30_000 }]
+    expect(judgePrimary(lost, now, 30_000, null, stale)).toMatchObject({ verdict: 'down' })
+    const fence = { withinMs: 75_000, followers: { streaming: [], unknown: [], lostSince: null } }
+    expect(judgePrimary(lost, now, 30_000, fence, stale)).toMatchObject({
+      verdict: 'not_down',
+      fix: expect.stringContaining('Wait 45 s'),
+    })
+    expect(judgePrimary(lost, now, 30_000, fence, [{ gateway: 'gw-a', at: now - 80_000 }]).verdict).toBe('down')
+  })
 })
 
 describe('VantageHistory', () => {

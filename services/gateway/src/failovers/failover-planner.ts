@@ -8,6 +8,7 @@ import { composePlan } from './failover-plan.ts'
 import { durationMs, type FailoverPlan, type PlanFailoverBody } from './failovers.schemas.ts'
 import { FollowerStreamWatch } from './follower-streams.ts'
 import { oldPrimaryFence } from './old-primary-fence.ts'
+import type { PeerContact } from './primary-contact.ts'
 import { judgePrimary, type SelfFence } from './primary-down.ts'
 import { probePrimaryFromSecondary } from './primary-probe.ts'
 import type { SelfFenceSettings } from './self-fence-record.ts'
@@ -26,6 +27,8 @@ export interface PlannerDeps {
   maxLagWals: number
   /** How long before the primary was first seen unreachable its last read still stands for its last state. */
   maxReadGapMs: number
+  /** When other gateways on the store last reached the primary (primary-contact.ts); none by default. */
+  peerContacts?: (primary: string) => Promise<PeerContact[]>
 }
 
 /**
@@ -107,7 +110,8 @@ export function createFailoverPlanner(deps: PlannerDeps) {
     const fence = followers === undefined ? seen : { ...seen, followers_unknown: followers.unknown }
     const selfFence: SelfFence | null =
       followers === undefined || fence.within_ms === null ? null : { withinMs: fence.within_ms, followers }
-    const verdict = judgePrimary(views, at, durationMs(body.down_for), selfFence)
+    const peers = (await deps.peerContacts?.(pair.primary)) ?? []
+    const verdict = judgePrimary(views, at, durationMs(body.down_for), selfFence, peers)
     const loss = await lossSeen(
       history,
       pair.primary,

@@ -1,4 +1,5 @@
 import type { FollowerStreams } from './follower-streams.ts'
+import { PEER_CONTACT_FRESH_MS, type PeerContact } from './primary-contact.ts'
 import type { TrackedView } from './vantage-history.ts'
 
 /** An old primary whose agent demotes it on isolation: how long that takes, and what its other secondaries say. */
@@ -28,12 +29,17 @@ const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
  * `selfFence`: the old primary's agent demotes it itself that long after both its last authenticated request
  * and its DR secondaries' disconnection (VAULT_DR_FENCE_ON_ISOLATION): until then a primary lost from the vantage
  * points may still take writes in its site, so it is not down yet, whatever down_for says (selfFenceWait).
+ *
+ * `peers`: when other gateways sharing the store last reached it, its Vault a live DR primary. One that did in the last
+ * PEER_CONTACT_FRESH_MS makes it not down (a partition between the gateways' sites), and its agent's isolation clock
+ * restarted then, which a self-fence wait counts from.
  */
 export function judgePrimary(
   views: TrackedView[],
   now: number,
   downForMs: number,
   selfFence: SelfFence | null = null,
+  peers: readonly PeerContact[] = [],
 ): PrimaryVerdict {
   const downFor = (v: TrackedView) => now - Date.parse(v.since)
   const gateway = views.find((v) => v.point === 'gateway')
@@ -52,6 +58,15 @@ export function judgePrimary(
           : 'Repair the network between the sites, or use a switchover, which demotes the primary first; a failover now would leave two primaries.',
     }
   }
+  const fresh = peers.filter((p) => now - p.at <= PEER_CONTACT_FRESH_MS).sort((a, b) => b.at - a.at)
+  if (fresh.length > 0) {
+    const seen = fresh.map((p) => `${p.gateway} ${seconds(Math.max(0, now - p.at))} ago`).join(', ')
+    return {
+      verdict: 'not_down',
+      detail: `another gateway on this store still reaches it, its Vault a DR primary (${seen}): a partition between the gateways' sites, not a lost site`,
+      fix: `Repair the network between the sites: a failover now would leave two primaries. If that gateway's site is being lost too, ask again once it has not reached the primary for ${seconds(PEER_CONTACT_FRESH_MS)}.`,
+    }
+  }
   if (agent?.gone === true) {
     const held = downFor(agent)
     if (held >= downForMs) return { verdict: 'down', detail: `${agent.detail} for ${seconds(held)}` }
@@ -65,7 +80,7 @@ export function judgePrimary(
   const long = lost.filter((v) => downFor(v) >= downForMs)
   if (long.length >= VANTAGE_QUORUM) {
     const detail = `unreachable from ${long.map((v) => `${v.point} (${seconds(downFor(v))})`).join(', ')}`
-    const waiting = selfFence === null ? undefined : selfFenceWait(views, now, selfFence)
+    const waiting = selfFence === null ? undefined : selfFenceWait(views, now, selfFence, peers)
     if (waiting !== undefined)
       return { verdict: 'not_down', detail: `${detail}, but ${waiting.detail}`, fix: waiting.fix }
     return { verdict: 'down', detail }
@@ -97,7 +112,7 @@ export function judgePrimary(
 /**
  * What is left to wait for before an old primary whose agent fences it on isolation has demoted itself; undefined once
  * it has. Its agent counts from when both held: no authenticated request (the gateway's last one came before this
- * gateway first failed to reach it) and every DR secondary disconnected (the pair's secondary's view, and its other
+ * gateway first failed to reach it, another gateway's at its last recorded contact) and every DR secondary disconnected (the pair's secondary's view, and its other
  * secondaries' streams as their agents report them). A secondary still streaming from it, or one that cannot tell,
  * keeps its agent from fencing it.
  */
@@ -105,6 +120,7 @@ function selfFenceWait(
   views: TrackedView[],
   now: number,
   fence: SelfFence,
+  peers: readonly PeerContact[],
 ): { detail: string; fix: string } | undefined {
   const { withinMs, followers } = fence
   const gateway = views.find((v) => v.point === 'gateway')
@@ -121,7 +137,7 @@ function selfFenceWait(
     return held(`its secondary ${stream?.reaches === true ? 'still streams from it' : 'cannot tell whether it does'}`)
   }
   const moments = [gateway, stream].map((v) => (v?.reaches === false ? Date.parse(v.since) : now))
-  const from = Math.max(...moments, followers.lostSince ?? 0)
+  const from = Math.max(...moments, followers.lostSince ?? 0, ...peers.map((p) => p.at))
   const left = withinMs - (now - from)
   if (left <= 0) return undefined
   return {

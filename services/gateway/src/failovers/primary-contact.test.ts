@@ -1,0 +1,96 @@
+import pino from 'pino'
+import { describe, expect, it } from 'vitest'
+import type { ClusterStatus } from '../agents/agent-types.ts'
+import type { StoredCluster } from '../store/store.ts'
+import { writeFence } from './fence-record.ts'
+import { createPrimaryContact, peerContacts } from './primary-contact.ts'
+
+const NOW = Date.parse('2026-12-06T04:00:00Z')
+const cluster = (name: string, role: 'primary' | 'secondary'): StoredCluster => ({
+  name,
+  role,
+  agent_url: `http://127.0.0.1:1/${name}`,
+  agent_token_sealed: new Uint8Array(),
+  created_at: '2026-12-06T00:00:00.000Z',
+  updated_at: '2026-12-06T00:00:00.000Z',
+})
+const status = (mode: string, sealed = false) =>
+  ({ vault: { reachable: true, sealed }, replication: { mode } }) as unknown as ClusterStatus
+
+/** A store two gateways share; `quorum` false: its linearizable reads fail, as without an etcd majority. */
+function sharedStore(clusters: StoredCluster[]) {
+  const meta = new Map<string, string>()
+  return {
+    quorum: true,
+    getMeta: async (k: string) => meta.get(k),
+    setMeta: async (k: string, v: string) => void meta.set(k, v),
+    metaUnder: async (prefix: string) => new Map([...meta].filter(([k]) => k.startsWith(prefix))),
+    listClusters: async () => clusters,
+    async ping() {
+      if (!this.quorum) throw new Error('etcd: no quorum')
+    },
+  }
+}
+
+function gateway(
+  store: ReturnType<typeof sharedStore>,
+  id: string,
+  agents: Record<string, ClusterStatus | Error>,
+  asked: string[] = [],
+) {
+  return createPrimaryContact({
+    store,
+    statusOf: async (c) => {
+      asked.push(c.name)
+      const answer = agents[c.name]
+      if (answer === undefined || answer instanceof Error) throw answer ?? new Error('no agent')
+      return answer
+    },
+    gatewayId: id,
+    intervalMs: 3_000,
+    timeoutMs: 1_000,
+    now: () => NOW,
+    log: pino({ level: 'silent' }),
+  })
+}
+
+describe('keeping in touch with the primaries', () => {
+  it('reaches every live primary that is not fenced, records it for the other gateways, never a secondary', async () => {
+    const store = sharedStore([
+      cluster('dc1', 'primary'),
+      cluster('dc2', 'secondary'),
+      cluster('dc3', 'primary'),
+      cluster('dc4', 'primary'),
+      cluster('dc5', 'primary'),
+    ])
+    await writeFence(store, {
+      cluster: 'dc5',
+      epoch: 3,
+      failover_id: 'f1',
+      new_primary: 'dc2',
+      fenced_at: '2026-12-06T03:00:00.000Z',
+      demoted_at: null,
+      last_wal: null,
+    })
+    const asked: string[] = []
+    const agents = { dc1: status('primary'), dc3: status('primary', true), dc4: new Error('refused') }
+    expect(await gateway(store, 'gw-a', agents, asked).round()).toEqual(['dc1'])
+    // Asked: the primaries (an authenticated call each, what a self-fencing agent counts); not the fenced dc5.
+    expect(asked.sort()).toEqual(['dc1', 'dc3', 'dc4'])
+    expect(await peerContacts(store, 'dc1', 'gw-b')).toEqual([{ gateway: 'gw-a', at: NOW }])
+    expect(await peerContacts(store, 'dc1', 'gw-a')).toEqual([])
+    expect(await peerContacts(store, 'dc3', 'gw-b')).toEqual([])
+  })
+
+  it('asks no agent while it does not reach the store quorum: a cut-off gateway must not keep a primary from fencing itself', async () => {
+    const store = sharedStore([cluster('dc1', 'primary')])
+    store.quorum = false
+    const asked: string[] = []
+    const contact = gateway(store, 'gw-a', { dc1: status('primary') }, asked)
+    expect(await contact.round()).toEqual([])
+    expect(asked).toEqual([])
+    expect(await peerContacts(store, 'dc1', 'gw-b')).toEqual([])
+    store.quorum = true
+    expect(await contact.round()).toEqual(['dc1'])
+  })
+})
