@@ -15,11 +15,15 @@ const fx = useClusterFixture('role-change')
 const cluster = fx.cluster
 
 /** Both agents, each built from its own service, next to its cluster; logs captured to search for secrets. */
-async function agents(dc1: ClusterHandle, dc2: ClusterHandle) {
+/** `shared`: both agents use dc1's root token, which a promoted dc2 holds too (its own was wiped at activation). */
+async function agents(dc1: ClusterHandle, dc2: ClusterHandle, shared = false) {
+  // Each agent keeps its epoch and fence in a folder of its own, gone with the test.
+  const dirs = { [dc1.name]: await fx.stateDir(), [dc2.name]: await fx.stateDir() }
   const env = (c: ClusterHandle) => ({
+    VAULT_DR_AGENT_STATE_DIR: dirs[c.name],
     VAULT_DR_API_TOKEN: TOKEN,
     VAULT_ADDR: c.apiUrl,
-    VAULT_TOKEN: c.rootToken,
+    VAULT_TOKEN: shared ? dc1.rootToken : c.rootToken,
     VAULT_DR_STATUS_CACHE_MS: '0',
     VAULT_DR_WAIT_TIMEOUT_MS: '10000',
   })
@@ -161,5 +165,43 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
     expect(both.status).toBe(400)
     expect(JSON.stringify(both.json.errors)).toContain('body/token')
     expect(dc2.state().drMode).toBe('disabled')
+  })
+
+  it('a fence that arrives while a promote is at Vault waits for it, then demotes what it made: never "demoted" beside a new primary', async () => {
+    const dc1 = await cluster('dc1')
+    const dc2 = await cluster('dc2')
+    const { a1, a2, call } = await agents(dc1, dc2, true)
+    expect((await call(a1, '/v1/dr/primary/enable', {})).status).toBe(200)
+    const minted = await call(a1, '/v1/dr/primary/secondary-token', { secondary_id: 'dc2' })
+    // Activated with dc2's own token (its agent holds dc1's, which dc2 has once it holds dc1's data).
+    const activated = await vault(dc2, 'sys/replication/dr/secondary/enable', { token: minted.json.token })
+    expect(activated.status, JSON.stringify(activated.json)).toBeLessThan(300)
+    await until('dc2 to stream', () => streamsFrom(dc2, 'dc2'))
+    const drToken = await drOperationToken(dc1)
+    // dc2's Vault answers slowly: the promote is admitted and waits at Vault when the fence comes.
+    dc2.faults.setLatency(300)
+    const promoting = call(a2, '/v1/dr/secondary/promote', { dr_operation_token: drToken })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const fencing = a2.inject({
+      method: 'POST',
+      url: '/v1/dr/fence',
+      headers: { ...AUTH, 'x-vault-dr-epoch': '7' },
+      payload: { reason: 'test: failed away from' },
+    })
+    const [promoted, fenced] = await Promise.all([promoting, fencing])
+    expect(promoted.status, promoted.body).toBe(200)
+    // The fence read the cluster only once the promote had settled: it found a primary and demoted it.
+    expect(fenced.statusCode, fenced.body).toBe(200)
+    expect(fenced.json(), fenced.body).toMatchObject({
+      fenced: true,
+      demoted: true,
+      status: { replication: { mode: 'secondary' } },
+    })
+    expect(fenced.json().detail).toContain('Demoted')
+    expect(dc2.state().drMode).toBe('secondary')
+    // And no promote is admitted while the fence holds.
+    const again = await call(a2, '/v1/dr/secondary/promote', { dr_operation_token: drToken })
+    expect(again.json.code).toBe('AGENT_ERR_FENCED')
+    expect(dc2.state().drMode).toBe('secondary')
   })
 })

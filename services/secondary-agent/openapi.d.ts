@@ -315,7 +315,7 @@ export interface paths {
         put?: never;
         /**
          * Demote this DR primary to a DR secondary that follows no primary (data kept)
-         * @description Calls sys/replication/dr/primary/demote, then waits until the cluster reports itself a DR secondary. A cluster that already is a DR secondary is left alone (changed: false). The cluster stops accepting writes: demote only as a step of a switchover, or to fence an old primary. Refused while this agent has a mint, a revocation or an activation in flight on the cluster (409 AGENT_ERR_OPERATION_IN_FLIGHT): the operation would be cut off half done.
+         * @description Calls sys/replication/dr/primary/demote, then waits until the cluster reports itself a DR secondary. A cluster that already is a DR secondary is left alone (changed: false). The cluster stops accepting writes: demote only as a step of a switchover, or to fence an old primary. Refused while this agent has a mint, a revocation or an activation in flight on the cluster (409 AGENT_ERR_OPERATION_IN_FLIGHT): the operation would be cut off half done; while it runs, those are refused the same way.
          */
         post: operations["demoteDrPrimary"];
         delete?: never;
@@ -1856,7 +1856,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or the id is taken (PRIMARY_ERR_SECONDARY_EXISTS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
+            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), the id is taken (PRIMARY_ERR_SECONDARY_EXISTS), or a demote is in flight on this agent (AGENT_ERR_OPERATION_IN_FLIGHT); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1973,7 +1973,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or a secondary is connected with the id and force is not set (PRIMARY_ERR_SECONDARY_CONNECTED); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
+            /** @description Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), a secondary is connected with the id and force is not set (PRIMARY_ERR_SECONDARY_CONNECTED), or a demote is in flight on this agent (AGENT_ERR_OPERATION_IN_FLIGHT); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2207,7 +2207,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Already a DR secondary, or a DR primary, or an activation is in flight (SECONDARY_ERR_ALREADY_SECONDARY, _IS_PRIMARY, _ACTIVATION_IN_PROGRESS); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
+            /** @description Already a DR secondary, or a DR primary, or an activation or a demote is in flight (SECONDARY_ERR_ALREADY_SECONDARY, _IS_PRIMARY, _ACTIVATION_IN_PROGRESS, AGENT_ERR_OPERATION_IN_FLIGHT); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -65,4 +65,48 @@ describe('demoteDrPrimary while a mint or revocation is in flight', () => {
       expect(cluster.state().drMode).toBe('secondary')
     },
   )
+
+  it('refuses a mint or revocation with 409 AGENT_ERR_OPERATION_IN_FLIGHT while a demote is in flight', async () => {
+    const cluster = await startTestCluster()
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let arrived: () => void = () => {}
+    const reached = new Promise<void>((resolve) => {
+      arrived = resolve
+    })
+    let holding = false
+    const hop = await startVaultInterposer(cluster.apiUrl, async (request, forward) => {
+      if (request.path !== '/v1/sys/replication/dr/primary/demote' || !holding) return forward()
+      arrived()
+      await held
+      return forward()
+    })
+    const agent = await startPrimaryAgent(cluster, { VAULT_ADDR: hop.url })
+    closers.push(
+      () => agent.close(),
+      () => hop.close(),
+      () => cluster.close(),
+    )
+    expect((await agent.call('POST', '/v1/dr/primary/enable', {})).status).toBe(200)
+    holding = true
+    const demoting = agent.call('POST', '/v1/dr/primary/demote')
+    await reached
+    for (const [url, body] of [
+      ['/v1/dr/primary/secondary-token', { secondary_id: 'dc2' }],
+      ['/v1/dr/primary/revoke-secondary', { secondary_id: 'dc2' }],
+    ] as const) {
+      const refused = await agent.call('POST', url, body)
+      expect(refused.status, url).toBe(409)
+      expect(refused.json).toMatchObject({
+        code: 'AGENT_ERR_OPERATION_IN_FLIGHT',
+        detail: 'A demote of the cluster is in flight on this agent.',
+        fix: expect.stringContaining('ask again once the demote has answered'),
+      })
+    }
+    release()
+    expect((await demoting).status).toBe(200)
+    expect(cluster.state().drMode).toBe('secondary')
+  })
 })

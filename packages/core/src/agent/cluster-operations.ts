@@ -117,7 +117,7 @@ export async function registerClusterOperations(app: App, opts: ClusterOperation
       localProbe.invalidate()
       opts.fence.nudge()
     },
-    busy: inFlight.busy,
+    inFlight,
   })
   await app.register(checkDrOperationTokenRoutes, { prefix, agent })
   await app.register(ceremonyRoutes, { prefix, ceremony: createCeremonyService(agent) })

@@ -6,7 +6,7 @@ import { CLUSTER_AGENT_TAGS, registerClusterOperations } from './cluster-operati
 import { createRoleChangeService } from './dr-roles/role-change.service.ts'
 import { installEpochFence } from './epoch/epoch-fence.ts'
 import { createEpochStore } from './epoch/epoch-store.ts'
-import { installFenceGuard } from './fence/fence-guard.ts'
+import { fenceRefusal, installFenceGuard } from './fence/fence-guard.ts'
 import { createFenceKeeper } from './fence/fence-keeper.ts'
 import { fenceReadiness } from './fence/fence-readiness.ts'
 import { createFenceStore } from './fence/fence-store.ts'
@@ -40,7 +40,11 @@ export async function createAgentApp(
   const registry = new Registry()
   const agent = createVaultAgent(registry, opts.config.vault, opts.config.agent.statusCacheMs)
   const tokenChecker = createVaultTokenChecker(agent, CLUSTER_AGENT_GRANTS)
-  const roleChanges = createRoleChangeService(agent, { waitTimeoutMs: opts.config.agent.waitTimeoutMs })
+  // The fence as it is when a role change has its turn (the routes' guard ran before it waited for it).
+  const roleChanges = createRoleChangeService(agent, {
+    waitTimeoutMs: opts.config.agent.waitTimeoutMs,
+    refusal: (change) => fenceRefusal(fence, change),
+  })
   let log: App['log'] | undefined
   const fence = createFenceKeeper({ agent, store: fenceStore, roleChanges, registry, log: () => log as App['log'] })
   const serving = createServingGate({

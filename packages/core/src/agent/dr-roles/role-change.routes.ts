@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { bodyProblemResponses, problemResponse, problemResponses, vaultProblemResponses } from '../../problem.ts'
+import type { OperationsInFlight } from '../operations-in-flight.ts'
 import { PromoteRequest, PublicKeyResult, RoleChangeResult, UpdatePrimaryRequest } from './role-change.schemas.ts'
 import type { RoleChangeService } from './role-change.service.ts'
-import { RoleErrors } from './role-errors.ts'
 
 const errors = { ...problemResponses, ...vaultProblemResponses }
 const settleTimeout = problemResponse(
@@ -18,8 +18,9 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
   /** Called after the cluster's role changed, so cached views of it are asked again. */
   onRoleChange?: () => void
   /** What this agent has in flight on the cluster: a demote is refused while it is not empty. */
-  busy?: () => string[]
-}> = async (app, { service, onRoleChange, busy }) => {
+  /** A demote is refused while a mint, revocation or activation is in flight, and refuses them while it is. */
+  inFlight?: OperationsInFlight
+}> = async (app, { service, onRoleChange, inFlight }) => {
   const changing = async <T>(change: Promise<T>): Promise<T> => {
     try {
       return await change
@@ -39,7 +40,7 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
           'A cluster that already is a DR secondary is left alone (changed: false). The cluster stops accepting ' +
           'writes: demote only as a step of a switchover, or to fence an old primary. Refused while this agent has a ' +
           'mint, a revocation or an activation in flight on the cluster (409 AGENT_ERR_OPERATION_IN_FLIGHT): the ' +
-          'operation would be cut off half done.',
+          'operation would be cut off half done; while it runs, those are refused the same way.',
         response: {
           200: RoleChangeResult,
           ...errors,
@@ -50,13 +51,7 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
         },
       },
     },
-    async () => {
-      const inFlight = busy?.() ?? []
-      if (inFlight.length > 0) {
-        throw RoleErrors.operationInFlight(`In flight on this agent: ${inFlight.join(', ')}.`)
-      }
-      return changing(service.demote())
-    },
+    async () => changing(inFlight === undefined ? service.demote() : inFlight.run('demote', () => service.demote())),
   )
 
   app.post(

@@ -28,9 +28,33 @@ const runningPrimary = (s: ClusterStatus) => settledAs('primary')(s) && s.replic
  * not a DR secondary, so a guard that is a moment old cannot make a wrong change happen, only have it refused by Vault
  * instead of by the agent.
  */
-export function createRoleChangeService(agent: VaultAgent, opts: { waitTimeoutMs: number }) {
+export function createRoleChangeService(
+  agent: VaultAgent,
+  opts: {
+    waitTimeoutMs: number
+    /**
+     * Why a change may not be made now, read inside the lock right before Vault is asked (a fence recorded while the
+     * request waited its turn): the route's guards ran before it did.
+     */
+    refusal?: (change: 'promote' | 'update_primary') => Error | undefined
+  },
+) {
   /** What the last change settled on (the agent shares only steady statuses: a demoted cluster's is not). */
   let settled: { status: ClusterStatus; at: number } | undefined
+  /**
+   * One role change at a time, with the fence's own demote and its reading of the cluster: a fence recorded while a
+   * promote is under way waits for it to settle, then sees the cluster as the promote left it.
+   */
+  let queue: Promise<unknown> = Promise.resolve()
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+    const turn = queue.then(work)
+    queue = turn.catch(() => undefined)
+    return turn
+  }
+  const refuseIf = (change: 'promote' | 'update_primary') => {
+    const refused = opts.refusal?.(change)
+    if (refused !== undefined) throw refused
+  }
 
   async function current(): Promise<ClusterStatus & { replication: NonNullable<ClusterStatus['replication']> }> {
     const recent =
@@ -55,57 +79,67 @@ export function createRoleChangeService(agent: VaultAgent, opts: { waitTimeoutMs
     return after
   }
 
+  async function demote(): Promise<RoleChangeResult> {
+    const before = await current()
+    if (before.replication.mode === 'secondary') {
+      return unchanged(before, 'The cluster already is a DR secondary; nothing changed.')
+    }
+    if (before.replication.mode !== 'primary') {
+      throw RoleErrors.notDrPrimary(`The cluster's DR mode is ${before.replication.mode}.`)
+    }
+    changing()
+    const res = await agent.vault.write(`${DR}/primary/demote`, {}).finally(() => agent.invalidateStatus())
+    const status = await settle('a DR secondary', settledAs('secondary'))
+    return changed(status, 'Demoted: the cluster is a DR secondary following no primary, its data kept.', res)
+  }
+
+  async function promote(body: PromoteRequest): Promise<RoleChangeResult> {
+    refuseIf('promote')
+    const before = await current()
+    // Refused, not "already done": promoting is never harmless, and a caller resuming its own promote tells it
+    // from another primary by reading the status (the replication cluster_id it expects).
+    if (before.replication.mode !== 'secondary') {
+      throw RoleErrors.notDrSecondary(
+        `The cluster's DR mode is ${before.replication.mode} (replication cluster_id ${before.replication.cluster_id ?? 'none'}).`,
+      )
+    }
+    changing()
+    const res = await agent.vault
+      .write(`${DR}/secondary/promote`, body, { token: null })
+      .catch((err: unknown) => {
+        throw refusal(err, body.dr_operation_token)
+      })
+      .finally(() => agent.invalidateStatus())
+    const status = await settle('a running DR primary', runningPrimary)
+    return changed(status, 'Promoted: the cluster is a running DR primary and accepts writes.', res)
+  }
+
+  async function updatePrimary(body: UpdatePrimaryRequest): Promise<RoleChangeResult> {
+    refuseIf('update_primary')
+    const before = await current()
+    if (before.replication.mode !== 'secondary') {
+      throw RoleErrors.notDrSecondary(`The cluster's DR mode is ${before.replication.mode}.`)
+    }
+    const secrets = [body.dr_operation_token, ...(body.token === undefined ? [] : [body.token])]
+    changing()
+    const res = await agent.vault
+      .write(`${DR}/secondary/update-primary`, body, { token: null })
+      .catch((err: unknown) => {
+        throw refusal(err, ...secrets)
+      })
+      .finally(() => agent.invalidateStatus())
+    const status = await settle('a DR secondary again', settledAs('secondary'))
+    return changed(status, 'Re-pointed without a wipe: the secondary now follows the new primary.', res)
+  }
+
   return {
-    async demote(): Promise<RoleChangeResult> {
-      const before = await current()
-      if (before.replication.mode === 'secondary') {
-        return unchanged(before, 'The cluster already is a DR secondary; nothing changed.')
-      }
-      if (before.replication.mode !== 'primary') {
-        throw RoleErrors.notDrPrimary(`The cluster's DR mode is ${before.replication.mode}.`)
-      }
-      changing()
-      const res = await agent.vault.write(`${DR}/primary/demote`, {}).finally(() => agent.invalidateStatus())
-      const status = await settle('a DR secondary', settledAs('secondary'))
-      return changed(status, 'Demoted: the cluster is a DR secondary following no primary, its data kept.', res)
-    },
+    demote: (): Promise<RoleChangeResult> => exclusive(demote),
+    promote: (body: PromoteRequest): Promise<RoleChangeResult> => exclusive(() => promote(body)),
+    updatePrimary: (body: UpdatePrimaryRequest): Promise<RoleChangeResult> => exclusive(() => updatePrimary(body)),
 
-    async promote(body: PromoteRequest): Promise<RoleChangeResult> {
-      const before = await current()
-      // Refused, not "already done": promoting is never harmless, and a caller resuming its own promote tells it
-      // from another primary by reading the status (the replication cluster_id it expects).
-      if (before.replication.mode !== 'secondary') {
-        throw RoleErrors.notDrSecondary(
-          `The cluster's DR mode is ${before.replication.mode} (replication cluster_id ${before.replication.cluster_id ?? 'none'}).`,
-        )
-      }
-      changing()
-      const res = await agent.vault
-        .write(`${DR}/secondary/promote`, body, { token: null })
-        .catch((err: unknown) => {
-          throw refusal(err, body.dr_operation_token)
-        })
-        .finally(() => agent.invalidateStatus())
-      const status = await settle('a running DR primary', runningPrimary)
-      return changed(status, 'Promoted: the cluster is a running DR primary and accepts writes.', res)
-    },
-
-    async updatePrimary(body: UpdatePrimaryRequest): Promise<RoleChangeResult> {
-      const before = await current()
-      if (before.replication.mode !== 'secondary') {
-        throw RoleErrors.notDrSecondary(`The cluster's DR mode is ${before.replication.mode}.`)
-      }
-      const secrets = [body.dr_operation_token, ...(body.token === undefined ? [] : [body.token])]
-      changing()
-      const res = await agent.vault
-        .write(`${DR}/secondary/update-primary`, body, { token: null })
-        .catch((err: unknown) => {
-          throw refusal(err, ...secrets)
-        })
-        .finally(() => agent.invalidateStatus())
-      const status = await settle('a DR secondary again', settledAs('secondary'))
-      return changed(status, 'Re-pointed without a wipe: the secondary now follows the new primary.', res)
-    },
+    /** Runs `work` as a role change of its own (the fence's status read and demote): `demote` is the unlocked one. */
+    exclusive: <T>(work: (locked: { demote: () => Promise<RoleChangeResult> }) => Promise<T>): Promise<T> =>
+      exclusive(() => work({ demote })),
 
     async generatePublicKey(): Promise<{ secondary_public_key: string }> {
       const before = await current()

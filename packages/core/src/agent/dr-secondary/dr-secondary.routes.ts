@@ -36,7 +36,7 @@ export const drSecondaryRoutes: FastifyPluginAsyncZod<{
             'Invalid input naming each field (CORE_ERR_VALIDATION), wipe not confirmed, no primary address, or a token or ca_file Vault refused (SECONDARY_ERR_*)',
           ),
           409: problemResponse(
-            'Already a DR secondary, or a DR primary, or an activation is in flight (SECONDARY_ERR_ALREADY_SECONDARY, _IS_PRIMARY, _ACTIVATION_IN_PROGRESS)',
+            'Already a DR secondary, or a DR primary, or an activation or a demote is in flight (SECONDARY_ERR_ALREADY_SECONDARY, _IS_PRIMARY, _ACTIVATION_IN_PROGRESS, AGENT_ERR_OPERATION_IN_FLIGHT)',
           ),
           502: problemResponse(
             "This cluster's Vault could not be asked (VAULT_ERR_*), or could not reach, trust or bootstrap from the primary (SECONDARY_ERR_PRIMARY_API_*, _CLUSTER_PORT, _ACTIVATION_FAILED)",

@@ -30,19 +30,8 @@ export function installFenceGuard(app: FastifyInstance, keeper: FenceKeeper): vo
     if (keeper.pending()) done(FenceErrors.fenced(keeper.refusal()))
     else done()
   }
-  const neverPrimary = (_request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
-    const fence = keeper.record()
-    if (fence === undefined) return done()
-    const by = fence.by === 'gateway' ? 'by the gateway' : 'by this agent on isolation'
-    done(
-      FenceErrors.fenced(
-        `Fenced ${by} at ${fence.at} (${fence.reason}): it must not become a DR primary again while the fence holds.`,
-        {
-          fix: 'Rejoin it as a DR secondary of the new primary (vault-dr rejoin <cluster>), which ends the fence; a switchover back is then allowed. If no failover took place (a self-fence on a partition that healed), clear the fence (clearFence) first, then promote it.',
-        },
-      ),
-    )
-  }
+  const neverPrimary = (_request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) =>
+    done(fenceRefusal(keeper, 'promote'))
   app.addHook('onRoute', (route: RouteOptions) => {
     const operationId = (route.schema as { operationId?: string } | undefined)?.operationId
     if (operationId === undefined || route.schema === undefined) return
@@ -54,4 +43,25 @@ export function installFenceGuard(app: FastifyInstance, keeper: FenceKeeper): vo
       REFUSED_UNTIL_CLEARED.has(operationId) ? neverPrimary : guard,
     ]
   })
+}
+
+/**
+ * Why the fence refuses a change now, if it does: a promote (or a primary enable) whenever a fence is on record, any
+ * other change while the cluster is not known to be demoted. Read by the routes' guard and again by the role-change
+ * service once a change has its turn.
+ */
+export function fenceRefusal(
+  keeper: Pick<FenceKeeper, 'record' | 'pending' | 'refusal'>,
+  change: 'promote' | 'update_primary',
+): Error | undefined {
+  const fence = keeper.record()
+  if (fence === undefined) return undefined
+  if (change !== 'promote') return keeper.pending() ? FenceErrors.fenced(keeper.refusal()) : undefined
+  const by = fence.by === 'gateway' ? 'by the gateway' : 'by this agent on isolation'
+  return FenceErrors.fenced(
+    `Fenced ${by} at ${fence.at} (${fence.reason}): it must not become a DR primary again while the fence holds.`,
+    {
+      fix: 'Rejoin it as a DR secondary of the new primary (vault-dr rejoin <cluster>), which ends the fence; a switchover back is then allowed. If no failover took place (a self-fence on a partition that healed), clear the fence (clearFence) first, then promote it.',
+    },
+  )
 }

@@ -71,7 +71,7 @@ export interface FenceKeeper {
 export function createFenceKeeper(deps: {
   agent: VaultAgent
   store: FenceStore
-  roleChanges: Pick<RoleChangeService, 'demote'>
+  roleChanges: Pick<RoleChangeService, 'exclusive'>
   registry: Registry
   log: () => FastifyBaseLogger
   now?: () => Date
@@ -131,7 +131,15 @@ export function createFenceKeeper(deps: {
     }
   }
 
-  async function ensureDemotedNow(): Promise<DemoteOutcome> {
+  /**
+   * Reads the cluster and demotes it if it is a DR primary, as one role change: a promote or update-primary admitted
+   * before the fence was recorded finishes first, so the cluster is seen as it left it (never a "demoted" read just
+   * before a promote lands).
+   */
+  const ensureDemotedNow = (): Promise<DemoteOutcome> =>
+    roleChanges.exclusive((locked) => demoteIfPrimary(locked.demote))
+
+  async function demoteIfPrimary(demote: () => ReturnType<RoleChangeService['demote']>): Promise<DemoteOutcome> {
     const status = await agent.status(0)
     await observe(status)
     const mode = status.replication?.mode
@@ -147,7 +155,7 @@ export function createFenceKeeper(deps: {
       return { demoted: false, detail, status }
     }
     try {
-      const result = await roleChanges.demote()
+      const result = await demote()
       await observe(result.status, lastWalOf(status, result.status))
       return { demoted: true, detail: `${result.detail} (fence)`, status: result.status }
     } catch (err) {

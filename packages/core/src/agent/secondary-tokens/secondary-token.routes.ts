@@ -37,7 +37,7 @@ export const secondaryTokenRoutes: FastifyPluginAsyncZod<{
           201: SecondaryToken,
           ...errors,
           409: problemResponse(
-            'Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or the id is taken (PRIMARY_ERR_SECONDARY_EXISTS)',
+            'Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), the id is taken (PRIMARY_ERR_SECONDARY_EXISTS), or a demote is in flight on this agent (AGENT_ERR_OPERATION_IN_FLIGHT)',
           ),
         },
       },
@@ -68,7 +68,7 @@ export const secondaryTokenRoutes: FastifyPluginAsyncZod<{
           200: RevokeSecondaryResult,
           ...errors,
           409: problemResponse(
-            'Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), or a secondary is connected with the id and force is not set (PRIMARY_ERR_SECONDARY_CONNECTED)',
+            'Not a DR primary (PRIMARY_ERR_NOT_PRIMARY), a secondary is connected with the id and force is not set (PRIMARY_ERR_SECONDARY_CONNECTED), or a demote is in flight on this agent (AGENT_ERR_OPERATION_IN_FLIGHT)',
           ),
         },
       },
