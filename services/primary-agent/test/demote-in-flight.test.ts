@@ -7,6 +7,33 @@ import { startPrimaryAgent, startTestCluster } from './helpers.ts'
  * Vault and not had answered. Demoting under it would cut it off half done (a token minted on a cluster that is no
  * longer the primary, a revocation that may or may not have happened).
  */
+/** A stand-in for Vault that, once `hold()` was called, holds the requests to `path` until `release()`. */
+async function holdAt(apiUrl: string, path: string) {
+  let release: () => void = () => {}
+  const held = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  let arrived: () => void = () => {}
+  const reached = new Promise<void>((resolve) => {
+    arrived = resolve
+  })
+  let holding = false
+  const hop = await startVaultInterposer(apiUrl, async (request, forward) => {
+    if (request.path !== path || !holding) return forward()
+    arrived()
+    await held
+    return forward()
+  })
+  return {
+    hop,
+    reached,
+    release: () => release(),
+    hold: () => {
+      holding = true
+    },
+  }
+}
+
 describe('demoteDrPrimary while a mint or revocation is in flight', () => {
   const closers: Array<() => Promise<void>> = []
   afterEach(async () => {
@@ -20,21 +47,7 @@ describe('demoteDrPrimary while a mint or revocation is in flight', () => {
     'refuses with 409 AGENT_ERR_OPERATION_IN_FLIGHT during a %s, and demotes once it answered',
     async (kind, url, body) => {
       const cluster = await startTestCluster()
-      let release: () => void = () => {}
-      const held = new Promise<void>((resolve) => {
-        release = resolve
-      })
-      let arrived: () => void = () => {}
-      const reached = new Promise<void>((resolve) => {
-        arrived = resolve
-      })
-      let holding = false
-      const hop = await startVaultInterposer(cluster.apiUrl, async (request, forward) => {
-        if (request.path !== `/v1/sys/replication${url.slice(3)}` || !holding) return forward()
-        arrived()
-        await held
-        return forward()
-      })
+      const { hop, reached, release, hold } = await holdAt(cluster.apiUrl, `/v1/sys/replication${url.slice(3)}`)
       const agent = await startPrimaryAgent(cluster, { VAULT_ADDR: hop.url })
       closers.push(
         () => agent.close(),
@@ -44,7 +57,7 @@ describe('demoteDrPrimary while a mint or revocation is in flight', () => {
       expect((await agent.call('POST', '/v1/dr/primary/enable', {})).status).toBe(200)
       // An id to revoke: minted before anything is held.
       if (kind === 'revoke') expect((await agent.call('POST', '/v1/dr/primary/secondary-token', body)).status).toBe(201)
-      holding = true
+      hold()
 
       const inFlight = agent.call('POST', url, body)
       await reached
@@ -68,21 +81,7 @@ describe('demoteDrPrimary while a mint or revocation is in flight', () => {
 
   it('refuses a mint or revocation with 409 AGENT_ERR_OPERATION_IN_FLIGHT while a demote is in flight', async () => {
     const cluster = await startTestCluster()
-    let release: () => void = () => {}
-    const held = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    let arrived: () => void = () => {}
-    const reached = new Promise<void>((resolve) => {
-      arrived = resolve
-    })
-    let holding = false
-    const hop = await startVaultInterposer(cluster.apiUrl, async (request, forward) => {
-      if (request.path !== '/v1/sys/replication/dr/primary/demote' || !holding) return forward()
-      arrived()
-      await held
-      return forward()
-    })
+    const { hop, reached, release, hold } = await holdAt(cluster.apiUrl, '/v1/sys/replication/dr/primary/demote')
     const agent = await startPrimaryAgent(cluster, { VAULT_ADDR: hop.url })
     closers.push(
       () => agent.close(),
@@ -90,7 +89,7 @@ describe('demoteDrPrimary while a mint or revocation is in flight', () => {
       () => cluster.close(),
     )
     expect((await agent.call('POST', '/v1/dr/primary/enable', {})).status).toBe(200)
-    holding = true
+    hold()
     const demoting = agent.call('POST', '/v1/dr/primary/demote')
     await reached
     for (const [url, body] of [

@@ -10,6 +10,7 @@ import {
   writeAutoFailover,
 } from '../pairs/pair-auto-failover.ts'
 import type { PairedSecondary } from '../store/store.ts'
+import { repeatRounds } from '../util/repeat-rounds.ts'
 import { type AutoFailoverDecision, decideAutoFailover } from './auto-failover-decision.ts'
 import type { FailoverPlanner } from './failover-planner.ts'
 import { durationMs } from './failovers.schemas.ts'
@@ -142,26 +143,12 @@ export function createAutoFailoverWatcher(deps: AutoFailoverDeps) {
     return outcomes
   }
 
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<unknown> | undefined
-  let stopped = false
-  const schedule = () => {
-    if (stopped) return
-    timer = setTimeout(() => {
-      running = round()
-        .catch((err: unknown) => deps.log.warn({ err: (err as Error)?.message }, 'automatic failover round failed'))
-        .finally(schedule)
-    }, deps.intervalMs)
-    timer.unref()
-  }
-  return {
+  const rounds = repeatRounds({
     round,
-    start: schedule,
-    async stop() {
-      stopped = true
-      clearTimeout(timer)
-      closing.abort()
-      await running
-    },
-  }
+    everyMs: deps.intervalMs,
+    log: deps.log,
+    what: 'automatic failover',
+    onStop: () => closing.abort(),
+  })
+  return { round, start: () => rounds.start(deps.intervalMs), stop: rounds.stop }
 }

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { AgentStatus, ClusterStatus } from '../agents/agent-types.ts'
 import { lastWalOf } from '../role-changes/cluster-roles.ts'
 import type { StoredCluster } from '../store/store.ts'
+import { repeatRounds } from '../util/repeat-rounds.ts'
 import { type EpochCounter, raiseEpochAbove } from './epoch-floor.ts'
 import { type FenceMeta, type FenceRecord, readFence, readFences, writeFence } from './fence-record.ts'
 
@@ -157,31 +158,18 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
     return outcomes
   }
 
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<unknown> | undefined
-  let stopped = false
-  const schedule = (ms: number) => {
-    if (stopped) return
-    timer = setTimeout(() => {
-      let next = deps.intervalMs
-      running = round()
-        .then((outcomes) => {
-          next = nextRoundMs(outcomes, deps.intervalMs)
-        })
-        .catch((err: unknown) => deps.log.warn({ err: (err as Error)?.message }, 'fence round failed'))
-        .finally(() => schedule(next))
-    }, ms)
-    timer.unref()
-  }
+  const rounds = repeatRounds({
+    round,
+    nextMs: (outcomes) => nextRoundMs(outcomes, deps.intervalMs),
+    everyMs: deps.intervalMs,
+    log: deps.log,
+    what: 'fence',
+    onStop: () => closing.abort(),
+  })
   return {
     round,
     // The first round comes at once: fences recorded before this gateway started (or by another) are pending now.
-    start: () => schedule(Math.min(deps.intervalMs, AWAY_POLL_MS)),
-    async stop() {
-      stopped = true
-      clearTimeout(timer)
-      closing.abort()
-      await running
-    },
+    start: () => rounds.start(Math.min(deps.intervalMs, AWAY_POLL_MS)),
+    stop: rounds.stop,
   }
 }

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { ClusterStatus } from '../agents/agent-types.ts'
 import { parseMetaRecord } from '../store/meta-record.ts'
 import type { StoredCluster } from '../store/store.ts'
+import { repeatRounds } from '../util/repeat-rounds.ts'
 import { type FenceMeta, readFences } from './fence-record.ts'
 
 /**
@@ -87,26 +88,12 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
     return primaries.filter((_, i) => reached[i]).map((c) => c.name)
   }
 
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<unknown> | undefined
-  let stopped = false
-  const schedule = (ms: number) => {
-    if (stopped) return
-    timer = setTimeout(() => {
-      running = round()
-        .catch((err: unknown) => deps.log.warn({ err: (err as Error)?.message }, 'primary contact round failed'))
-        .finally(() => schedule(deps.intervalMs))
-    }, ms)
-    timer.unref()
-  }
-  return {
+  const rounds = repeatRounds({
     round,
-    start: () => schedule(deps.intervalMs),
-    async stop() {
-      stopped = true
-      clearTimeout(timer)
-      closing.abort()
-      await running
-    },
-  }
+    everyMs: deps.intervalMs,
+    log: deps.log,
+    what: 'primary contact',
+    onStop: () => closing.abort(),
+  })
+  return { round, start: () => rounds.start(deps.intervalMs), stop: rounds.stop }
 }

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import { repeatRounds } from '../util/repeat-rounds.ts'
 import type { PairsService } from './pairs.service.ts'
 
 /**
@@ -7,14 +8,8 @@ import type { PairsService } from './pairs.service.ts'
  * the pair metrics updated. What it logs are pair names and codes, never a token.
  */
 export function startPairsUpkeep(pairs: PairsService, intervalMs: number, log: FastifyBaseLogger) {
-  let timer: NodeJS.Timeout | undefined
-  let round: Promise<void> | undefined
-  let stopped = false
   const run = async () => {
-    const outcomes = await pairs.upkeep().catch((err: unknown) => {
-      log.warn({ err: (err as Error)?.message }, 'pairs upkeep round failed')
-      return []
-    })
+    const outcomes = await pairs.upkeep()
     for (const o of outcomes) {
       if (o.error !== undefined)
         log.warn({ secondary: o.secondary, code: o.error }, 'pair upkeep: no DR operation token kept')
@@ -22,21 +17,14 @@ export function startPairsUpkeep(pairs: PairsService, intervalMs: number, log: F
         log.info({ secondary: o.secondary, reason: o.rotated }, 'DR operation token issued')
     }
   }
-  const schedule = () => {
-    if (stopped) return
-    timer = setTimeout(() => {
-      round = run().finally(schedule)
-    }, intervalMs)
-    timer.unref()
-  }
+  const rounds = repeatRounds({
+    round: run,
+    everyMs: intervalMs,
+    log,
+    what: 'pairs upkeep',
+    onStop: () => pairs.close(),
+  })
   // The first round waits one interval too: a gateway that just started has handshakes to resume first.
-  schedule()
-  return {
-    async stop() {
-      stopped = true
-      clearTimeout(timer)
-      pairs.close()
-      await round
-    },
-  }
+  rounds.start(intervalMs)
+  return { stop: rounds.stop }
 }
