@@ -23,4 +23,12 @@ describe('agent state files', () => {
     await removeStateFile(dir, 'epoch')
     await expect(stat(join(dir, 'epoch'))).rejects.toMatchObject({ code: 'ENOENT' })
   })
+
+  it('takes a folder named with `..` that climbs past the ones it creates', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'state-file-'))
+    roots.push(root)
+    const dir = `${root}/x/../../${root.split('/').pop()}/q/r`
+    await writeStateFile(dir, 'fence', '{}')
+    expect(await readFile(join(root, 'q', 'r', 'fence'), 'utf8')).toBe('{}')
+  })
 })

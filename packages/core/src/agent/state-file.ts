@@ -25,12 +25,14 @@ function syncDir(dir: string): void {
 export async function writeStateFile(dir: string, name: string, text: string): Promise<void> {
   // Directories it had to create are synced into their parents too (from the first one made down to `dir`), or a
   // crash of the machine could lose them and the state file with them.
-  const created = mkdirSync(dir, { recursive: true, mode: 0o700 })
+  const target = resolve(dir)
+  const created = mkdirSync(target, { recursive: true, mode: 0o700 })
   if (created !== undefined) {
-    const made = resolve(created)
-    for (let d = resolve(dir); d !== dirname(made); d = dirname(d)) syncDir(dirname(d))
+    // mkdirSync answers the first directory it made, an ancestor of `target` (both resolved, so no `..` between).
+    const top = dirname(resolve(created))
+    for (let d = target; d !== top && d !== dirname(d); d = dirname(d)) syncDir(dirname(d))
   }
-  const file = join(dir, name)
+  const file = join(target, name)
   const tmp = `${file}.${process.pid}.tmp`
   const fd = openSync(tmp, 'w', 0o600)
   try {
@@ -40,16 +42,16 @@ export async function writeStateFile(dir: string, name: string, text: string): P
     closeSync(fd)
   }
   renameSync(tmp, file)
-  syncDir(dir)
+  syncDir(target)
 }
 
 /** Removes `<dir>/<name>` durably; a file already gone is fine. */
 export async function removeStateFile(dir: string, name: string): Promise<void> {
   try {
-    unlinkSync(join(dir, name))
+    unlinkSync(join(resolve(dir), name))
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
     throw err
   }
-  syncDir(dir)
+  syncDir(resolve(dir))
 }

@@ -21,7 +21,9 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
             'The request could not be read as HTTP/1.1 (a malformed request line or header, or a bad Content-Length or Transfer-Encoding).',
           )
   const body = JSON.stringify(toProblem(coded, randomUUID()))
-  if (socket.writable) {
+  // As Node's own handler: nothing is written over a response already under way on a kept-alive connection.
+  const underWay = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true
+  if (socket.writable && !underWay) {
     socket.write(
       `HTTP/1.1 ${coded.statusCode} ${STATUS_CODES[coded.statusCode]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -156,13 +156,16 @@ export class OperationRunner {
     const claimedAt = performance.now()
     if (!(await journal.claim(id, owner, Date.now(), heldUntil, ownName))) return
     const lost = new AbortController()
-    // The run stops a third of a lease before the lease last written runs out (counted from when that write was sent,
+    // The run stops a sixth of a lease before the lease last written runs out (counted from when that write was sent,
     // on this process's monotonic clock), whatever its renewals are doing: one may hang on a store cut off from its
-    // quorum well past the lease, while another gateway takes the operation over.
+    // quorum well past the lease, while another gateway takes the operation over. Renewed every third of a lease, a
+    // renewal has half a lease to be answered, and a second try.
     let deadline: NodeJS.Timeout | undefined
+    let ended = false
     const stopBy = (sentAt: number) => {
       clearTimeout(deadline)
-      const left = sentAt + (settings.leaseMs * 2) / 3 - performance.now()
+      if (ended) return
+      const left = sentAt + (settings.leaseMs * 5) / 6 - performance.now()
       deadline = setTimeout(
         () => lost.abort(new Error('the lease is running out: no renewal was acknowledged in time')),
         Math.max(0, left),
@@ -200,6 +203,7 @@ export class OperationRunner {
       const hard = AbortSignal.any([this.#hard.signal, lost.signal])
       await runSteps(this.#deps, kind, journal, record, { hard, soft: this.#soft.signal, cancel }, owner)
     } finally {
+      ended = true
       clearInterval(renew)
       clearTimeout(deadline)
       if (lost.signal.aborted) this.#deps.log.warn({ operation: id, reason: String(lost.signal.reason) }, 'lease lost')

@@ -167,7 +167,7 @@ export function switchoverChecks(i: CheckInput): SwitchoverCheck[] {
         'fail',
         'FENCED',
         `${i.to.name} is fenced (${i.toFenced}): its agent demotes it whenever it is a DR primary, so promoted it would leave no primary`,
-        `Rejoin it first (vault-dr rejoin ${i.to.name}): a rejoin that finishes ends the fence.`,
+        `When a failover fenced it, rejoin it first (vault-dr rejoin ${i.to.name}): a rejoin that finishes ends the fence. When its own agent fenced it on isolation and no failover took place, clear that fence on its agent (clearFence) once it is a DR secondary, then switch over.`,
       ),
     )
   }
