@@ -13,7 +13,7 @@ import { autoFailoverWatcher } from './failovers/auto-failover-start.ts'
 import { failoverKinds } from './failovers/failover-kinds.ts'
 import { createFailoverPlanner, type FailoverPlanner, observePairFor } from './failovers/failover-planner.ts'
 import { createFenceKeeper } from './failovers/fence-keeper.ts'
-import { createPrimaryContact, peerContacts } from './failovers/primary-contact.ts'
+import { createPrimaryContact } from './failovers/primary-contact.ts'
 import { SelfFenceSettings } from './failovers/self-fence-record.ts'
 import { VantageHistory } from './failovers/vantage-history.ts'
 import { GatewayErrors } from './gateway-errors.ts'
@@ -146,6 +146,15 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     observe: observePairFor(history, selfFences, now),
     autoFailoverBlockMs: pairSettings.autoFailoverBlockMs,
   })
+  const contact = createPrimaryContact({
+    store,
+    statusOf: (c, signal) => clusterAgent(agents, clusters.targetOf(c)).status(signal),
+    gatewayId: settings.gatewayId,
+    intervalMs: pairSettings.primaryContactMs,
+    timeoutMs: settings.fleetTimeoutMs,
+    now,
+    log: app.log.child({ component: 'primary-contact' }),
+  })
   const planner = createFailoverPlanner({
     pairs,
     clusters,
@@ -156,7 +165,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     maxLagWals: 100,
     // The upkeep reads every pair once a round: the last read before a loss is at most one round old.
     maxReadGapMs: pairSettings.upkeepMs + 5_000,
-    peerContacts: (primary) => peerContacts(store, primary, settings.gatewayId),
+    peerContacts: (primary) => contact.peerContacts(primary),
   })
   const engine = createEngine({
     store,
@@ -191,15 +200,6 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     now,
     log: app.log.child({ component: 'fences' }),
     intervalMs: pairSettings.fenceCheckMs,
-  })
-  const contact = createPrimaryContact({
-    store,
-    statusOf: (c, signal) => clusterAgent(agents, clusters.targetOf(c)).status(signal),
-    gatewayId: settings.gatewayId,
-    intervalMs: pairSettings.primaryContactMs,
-    timeoutMs: settings.fleetTimeoutMs,
-    now,
-    log: app.log.child({ component: 'primary-contact' }),
   })
   const autoFailover = autoFailoverWatcher({
     store,

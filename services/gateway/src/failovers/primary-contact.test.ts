@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { ClusterStatus } from '../agents/agent-types.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { writeFence } from './fence-record.ts'
-import { createPrimaryContact, peerContacts } from './primary-contact.ts'
+import { createPrimaryContact } from './primary-contact.ts'
 
 const NOW = Date.parse('2026-12-06T04:00:00Z')
 const cluster = (name: string, role: 'primary' | 'secondary'): StoredCluster => ({
@@ -37,6 +37,7 @@ function gateway(
   id: string,
   agents: Record<string, ClusterStatus | Error>,
   asked: string[] = [],
+  clock = { now: NOW },
 ) {
   return createPrimaryContact({
     store,
@@ -49,7 +50,7 @@ function gateway(
     gatewayId: id,
     intervalMs: 3_000,
     timeoutMs: 1_000,
-    now: () => NOW,
+    now: () => clock.now,
     log: pino({ level: 'silent' }),
   })
 }
@@ -74,12 +75,36 @@ describe('keeping in touch with the primaries', () => {
     })
     const asked: string[] = []
     const agents = { dc1: status('primary'), dc3: status('primary', true), dc4: new Error('refused') }
-    expect(await gateway(store, 'gw-a', agents, asked).round()).toEqual(['dc1'])
+    const a = gateway(store, 'gw-a', agents, asked)
+    expect(await a.round()).toEqual(['dc1'])
     // Asked: the primaries (an authenticated call each, what a self-fencing agent counts); not the fenced dc5.
     expect(asked.sort()).toEqual(['dc1', 'dc3', 'dc4'])
-    expect(await peerContacts(store, 'dc1', 'gw-b')).toEqual([{ gateway: 'gw-a', at: NOW }])
-    expect(await peerContacts(store, 'dc1', 'gw-a')).toEqual([])
-    expect(await peerContacts(store, 'dc3', 'gw-b')).toEqual([])
+    const b = gateway(store, 'gw-b', {})
+    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: NOW }])
+    expect(await a.peerContacts('dc1')).toEqual([])
+    expect(await b.peerContacts('dc3')).toEqual([])
+  })
+
+  it("dates a peer's contact by when this gateway saw its record change, on its own clock, never by the writer's", async () => {
+    const store = sharedStore([cluster('dc1', 'primary')])
+    // gw-a's clock is an hour behind: the time it writes says nothing about how recent its contact is.
+    const aClock = { now: NOW - 3_600_000 }
+    const a = gateway(store, 'gw-a', { dc1: status('primary') }, [], aClock)
+    const bClock = { now: NOW }
+    const b = gateway(store, 'gw-b', {}, [], bClock)
+    await a.round()
+    await b.round()
+    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: NOW }])
+    // gw-a reaches it again: its record changes, which gw-b sees at its next round.
+    bClock.now = NOW + 3_000
+    aClock.now += 3_000
+    await a.round()
+    await b.round()
+    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: NOW + 3_000 }])
+    // gw-a stops reaching it: its record stays as it was, and its contact ages on gw-b's clock.
+    bClock.now = NOW + 20_000
+    await b.round()
+    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: NOW + 3_000 }])
   })
 
   it('asks no agent while it does not reach the store quorum: a cut-off gateway must not keep a primary from fencing itself', async () => {
@@ -89,7 +114,7 @@ describe('keeping in touch with the primaries', () => {
     const contact = gateway(store, 'gw-a', { dc1: status('primary') }, asked)
     expect(await contact.round()).toEqual([])
     expect(asked).toEqual([])
-    expect(await peerContacts(store, 'dc1', 'gw-b')).toEqual([])
+    expect(await gateway(store, 'gw-b', {}).peerContacts('dc1')).toEqual([])
     store.quorum = true
     expect(await contact.round()).toEqual(['dc1'])
   })

@@ -22,18 +22,13 @@ export type ContactRecord = z.infer<typeof ContactRecord>
 const contactPrefix = (cluster: string) => `contact/${cluster}/`
 const contactKey = (cluster: string, gateway: string) => `${contactPrefix(cluster)}${gateway}`
 
-/** Another gateway's last contact with the primary, as a time (ms). */
+/**
+ * Another gateway's last contact with the primary: when this gateway saw its record change, on this gateway's own
+ * clock (the records' times are the writers', and gateways' clocks may differ).
+ */
 export interface PeerContact {
   gateway: string
   at: number
-}
-
-/** The contacts other gateways sharing the store recorded with `cluster` (this gateway's own left out). */
-export async function peerContacts(store: FenceMeta, cluster: string, me: string): Promise<PeerContact[]> {
-  const records = [...(await store.metaUnder(contactPrefix(cluster))).values()]
-    .map((raw) => parseMetaRecord(ContactRecord, raw))
-    .filter((r): r is ContactRecord => r !== undefined && r.gateway !== me)
-  return records.map((r) => ({ gateway: r.gateway, at: Date.parse(r.at) }))
 }
 
 export interface PrimaryContactDeps {
@@ -57,21 +52,35 @@ const alivePrimary = (s: ClusterStatus) =>
  * isolation counts these calls as the quorum side reaching it, so it fires only when no such gateway does (the pairs
  * upkeep, once a minute, is too rare for a fence of 10 s). Each contact with a live primary is written to the store
  * (`contact/<cluster>/<gateway>`), so a gateway that no longer reaches that primary knows another still does: a
- * partition between gateways' sites, not a lost site (judgePrimary).
+ * partition between gateways' sites, not a lost site (judgePrimary). A gateway judges how recent a peer's contact is
+ * by when it saw that record change, on its own clock, never by the time written in it.
  */
 export function createPrimaryContact(deps: PrimaryContactDeps) {
   const closing = new AbortController()
   let quorumLost = false
+  /** Each contact record by key, with when this gateway saw it take its current value. */
+  const seen = new Map<string, { record: ContactRecord; changedAt: number }>()
+  let primed = false
 
-  async function reach(cluster: StoredCluster): Promise<boolean> {
-    const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(deps.timeoutMs)])
-    const status = await deps.statusOf(cluster, signal).catch(() => undefined)
-    if (status === undefined || !alivePrimary(status)) return false
-    const record: ContactRecord = { gateway: deps.gatewayId, at: new Date(deps.now()).toISOString() }
-    await deps.store.setMeta(contactKey(cluster.name, deps.gatewayId), JSON.stringify(record))
-    return true
+  /** Reads every contact record: a new one, or one whose time moved, counts as a contact now. */
+  async function observe(): Promise<void> {
+    const now = deps.now()
+    for (const [key, raw] of await deps.store.metaUnder('contact/')) {
+      const record = parseMetaRecord(ContactRecord, raw)
+      if (record === undefined) continue
+      if (seen.get(key)?.record.at !== record.at) seen.set(key, { record, changedAt: now })
+    }
+    primed = true
   }
 
+  async function reach(cluster: StoredCluster): Promise<ContactRecord | undefined> {
+    const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(Math.min(deps.timeoutMs, deps.intervalMs))])
+    const status = await deps.statusOf(cluster, signal).catch(() => undefined)
+    if (status === undefined || !alivePrimary(status)) return undefined
+    return { gateway: deps.gatewayId, at: new Date(deps.now()).toISOString() }
+  }
+
+  /** One round; answers the primaries reached. */
   async function round(): Promise<string[]> {
     try {
       await deps.store.ping()
@@ -82,18 +91,49 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
       return []
     }
     quorumLost = false
-    const [clusters, fences] = await Promise.all([deps.store.listClusters(), readFences(deps.store)])
+    const [clusters, fences] = await Promise.all([deps.store.listClusters(), readFences(deps.store), observe()])
     const primaries = clusters.filter((c) => c.role === 'primary' && fences.get(c.name) === undefined)
-    const reached = await Promise.all(primaries.map((c) => reach(c).catch(() => false)))
-    return primaries.filter((_, i) => reached[i]).map((c) => c.name)
+    // The agents first, all at once: the records are written after, so a slow store does not delay the contacts.
+    const reached = await Promise.all(primaries.map((c) => reach(c)))
+    await Promise.all(
+      primaries.map((c, i) => {
+        const record = reached[i]
+        return record === undefined
+          ? undefined
+          : deps.store.setMeta(contactKey(c.name, deps.gatewayId), JSON.stringify(record))
+      }),
+    )
+    return primaries.filter((_, i) => reached[i] !== undefined).map((c) => c.name)
   }
 
+  // At a fixed rate: the next round starts an interval after this one started (at once when it took longer).
+  const timed = async () => {
+    const started = performance.now()
+    await round()
+    return Math.max(0, deps.intervalMs - (performance.now() - started))
+  }
   const rounds = repeatRounds({
-    round,
+    round: timed,
+    nextMs: (ms) => ms,
     everyMs: deps.intervalMs,
     log: deps.log,
     what: 'primary contact',
     onStop: () => closing.abort(),
   })
-  return { round, start: () => rounds.start(deps.intervalMs), stop: rounds.stop }
+  return {
+    round,
+    start: () => rounds.start(deps.intervalMs),
+    stop: rounds.stop,
+    /**
+     * When other gateways last reached `cluster`, as this gateway saw their records change. Before its first round
+     * this gateway reads them now, each counted as a contact now: it cannot tell how old they are.
+     */
+    async peerContacts(cluster: string): Promise<PeerContact[]> {
+      if (!primed) await observe()
+      const prefix = contactPrefix(cluster)
+      return [...seen.entries()]
+        .filter(([key, { record }]) => key.startsWith(prefix) && record.gateway !== deps.gatewayId)
+        .map(([, { record, changedAt }]) => ({ gateway: record.gateway, at: changedAt }))
+    },
+  }
 }
