@@ -40,21 +40,27 @@ describe('demoteDrPrimary while a mint or revocation is in flight', () => {
     await Promise.all(closers.splice(0).map((close) => close()))
   })
 
+  /** A DR primary whose agent reaches it through a hold at `path`. */
+  async function primaryHeldAt(path: string) {
+    const cluster = await startTestCluster()
+    const held = await holdAt(cluster.apiUrl, path)
+    const agent = await startPrimaryAgent(cluster, { VAULT_ADDR: held.hop.url })
+    closers.push(
+      () => agent.close(),
+      () => held.hop.close(),
+      () => cluster.close(),
+    )
+    expect((await agent.call('POST', '/v1/dr/primary/enable', {})).status).toBe(200)
+    return { cluster, agent, ...held }
+  }
+
   it.each([
     ['mint', '/v1/dr/primary/secondary-token', { secondary_id: 'dc2' }],
     ['revoke', '/v1/dr/primary/revoke-secondary', { secondary_id: 'dc2' }],
   ])(
     'refuses with 409 AGENT_ERR_OPERATION_IN_FLIGHT during a %s, and demotes once it answered',
     async (kind, url, body) => {
-      const cluster = await startTestCluster()
-      const { hop, reached, release, hold } = await holdAt(cluster.apiUrl, `/v1/sys/replication${url.slice(3)}`)
-      const agent = await startPrimaryAgent(cluster, { VAULT_ADDR: hop.url })
-      closers.push(
-        () => agent.close(),
-        () => hop.close(),
-        () => cluster.close(),
-      )
-      expect((await agent.call('POST', '/v1/dr/primary/enable', {})).status).toBe(200)
+      const { cluster, agent, reached, release, hold } = await primaryHeldAt(`/v1/sys/replication${url.slice(3)}`)
       // An id to revoke: minted before anything is held.
       if (kind === 'revoke') expect((await agent.call('POST', '/v1/dr/primary/secondary-token', body)).status).toBe(201)
       hold()
@@ -80,15 +86,7 @@ describe('demoteDrPrimary while a mint or revocation is in flight', () => {
   )
 
   it('refuses a mint or revocation with 409 AGENT_ERR_OPERATION_IN_FLIGHT while a demote is in flight', async () => {
-    const cluster = await startTestCluster()
-    const { hop, reached, release, hold } = await holdAt(cluster.apiUrl, '/v1/sys/replication/dr/primary/demote')
-    const agent = await startPrimaryAgent(cluster, { VAULT_ADDR: hop.url })
-    closers.push(
-      () => agent.close(),
-      () => hop.close(),
-      () => cluster.close(),
-    )
-    expect((await agent.call('POST', '/v1/dr/primary/enable', {})).status).toBe(200)
+    const { cluster, agent, reached, release, hold } = await primaryHeldAt('/v1/sys/replication/dr/primary/demote')
     hold()
     const demoting = agent.call('POST', '/v1/dr/primary/demote')
     await reached

@@ -1,13 +1,11 @@
 import { z } from 'zod'
+import { printableAscii } from '../agent-inputs.ts'
 
 export const CheckDrOperationTokenBody = z
   .object({
-    token: z
-      .string()
-      .min(1)
-      .max(4096)
-      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-      .describe('The DR operation token to check; never echoed, logged or kept'),
+    token: printableAscii(z.string().min(1).max(4096)).describe(
+      'The DR operation token to check; never echoed, logged or kept',
+    ),
   })
   .strict()
   .meta({ id: 'CheckDrOperationTokenRequest', examples: [{ token: 'hvb.<batch token>' }] })

@@ -1,13 +1,11 @@
 import { z } from 'zod'
+import { printableAscii } from '../agent-inputs.ts'
 import { ClusterStatus } from '../cluster-status.ts'
 
 /** A DR operation token: a secret, sent in the body only, never logged or returned. */
-export const DrOperationToken = z
-  .string()
-  .min(8)
-  .max(4096)
-  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-  .describe('A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony)')
+export const DrOperationToken = printableAscii(z.string().min(8).max(4096)).describe(
+  'A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony)',
+)
 
 const ClusterAddr = z
   .string()

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ActivationTokenClaims } from '../../replication/activation-token.ts'
 import { SecondaryId } from '../../replication/secondary-id.ts'
+import { printableAscii } from '../agent-inputs.ts'
 
 /** Vault duration: seconds, or a number with s/m/h; between 10 s and 24 h. */
 export const TokenTtl = z
@@ -19,11 +20,7 @@ export const CreateSecondaryTokenBody = z
   .object({
     secondary_id: SecondaryId,
     ttl: TokenTtl.default('30m'),
-    secondary_public_key: z
-      .string()
-      .min(16)
-      .max(8192)
-      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    secondary_public_key: printableAscii(z.string().min(16).max(8192))
       .optional()
       .describe(
         "The secondary's public key (generateDrPublicKey): the token comes back unwrapped, usable only by that secondary, with no unwrap call to this cluster",
