@@ -24,9 +24,12 @@ function fenceOf(s: SwitchStack, cluster: string): { failover_id: string } | und
   }
 }
 
-describe('a failover whose promote got no answer (the promoted cluster agent killed while Vault promoted it)', () => {
+describe('a failover whose promote got no answer (the promoted cluster agent killed while Vault promoted it, not back in time)', () => {
   it('ends failed, saying the promote may have taken effect, and fences the old primary all the same: it is demoted when its site returns', async () => {
-    stack = await startSwitchStack({ vaultGates: true, gatewayEnv: { VAULT_DR_FENCE_CHECK_MS: '200' } })
+    stack = await startSwitchStack({
+      vaultGates: true,
+      gatewayEnv: { VAULT_DR_FENCE_CHECK_MS: '200', VAULT_DR_AGENT_RETURN_MS: '1000' },
+    })
     const s = stack
     secrets.push(...s.secrets)
     const [dc1, dc2] = [clusterOf(s, 'dc1'), clusterOf(s, 'dc2')]
@@ -50,14 +53,15 @@ describe('a failover whose promote got no answer (the promoted cluster agent kil
     expect(created.response.status, JSON.stringify(created.error)).toBe(202)
     const id = created.data?.id as string
     await gate.waiting()
-    // The promote reaches Vault; the agent's reads that would see it settle wait at the gate; the agent dies then.
+    // The promote reaches Vault; the agent's reads that would see it settle wait at the gate; the agent dies then,
+    // and stays away longer than the gateway waits for it (VAULT_DR_AGENT_RETURN_MS) before it is started again.
     gate.release()
     gate.hold((path) => STATUS_READS.has(path))
     await until('dc2 promoted by Vault', 10_000, () => dc2.state().drMode === 'primary')
-    const restarted = s.restartAgent('dc2')
-    const done = await waitForOperation(s, id, undefined, 60_000)
+    await s.agents.dc2?.stop('SIGKILL')
     gate.release()
-    await restarted
+    const done = await waitForOperation(s, id, undefined, 60_000)
+    await s.restartAgent('dc2')
 
     expect(done.state).toBe('failed')
     expect(stepOf(done, 'promote_secondary')?.status).toBe('failed')

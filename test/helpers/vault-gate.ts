@@ -39,6 +39,14 @@ export async function startVaultGate(target: string): Promise<VaultGate> {
   let onWaiting: Array<() => void> = []
   const sockets = new Set<Socket>()
   const server = createServer(async (req, res) => {
+    // The whole request first: once held, it reaches Vault as sent even if its sender has died meanwhile.
+    const chunks: Buffer[] = []
+    try {
+      for await (const chunk of req) chunks.push(chunk as Buffer)
+    } catch {
+      res.destroy()
+      return
+    }
     if (gate?.matches(new URL(req.url ?? '/', target).pathname)) {
       waitingCount += 1
       for (const notify of onWaiting.splice(0)) notify()
@@ -65,7 +73,7 @@ export async function startVaultGate(target: string): Promise<VaultGate> {
       },
     )
     upstream.on('error', () => res.destroy())
-    req.pipe(upstream)
+    upstream.end(Buffer.concat(chunks))
   })
   server.on('connection', (socket: Socket) => {
     sockets.add(socket)

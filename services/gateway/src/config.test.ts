@@ -61,6 +61,15 @@ describe('loadGatewayConfig', () => {
     expect(config.handshakes).toMatchObject({ defaultTokenTtl: '1m', tokenMinRemainingMs: 59_000 })
   })
 
+  it('takes VAULT_DR_AGENT_RETURN_MS in ms, 60 s by default, 0 to fail a step an agent gave no answer to at once', () => {
+    expect(loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN }).handshakes.agentReturnMs).toBe(60_000)
+    const off = loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_AGENT_RETURN_MS: '0' })
+    expect(off.handshakes.agentReturnMs).toBe(0)
+    expect(() => loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_AGENT_RETURN_MS: '-1' })).toThrow(
+      'VAULT_DR_AGENT_RETURN_MS: must be 0 (off) or more',
+    )
+  })
+
   it('keeps VAULT_DR_PRIMARY_CONTACT_MS within a third of the shortest self-fencing duration (10 s)', () => {
     expect(loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN }).pairs?.primaryContactMs).toBe(3_000)
     const fast = loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_PRIMARY_CONTACT_MS: '500' })

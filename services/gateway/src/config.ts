@@ -50,6 +50,15 @@ const GatewayEnv = z.object({
   VAULT_DR_AGENT_TIMEOUT_MS: msVar(15_000),
   /** Deadline of the calls that change a cluster and wait for it to settle: enable primary, activate secondary. */
   VAULT_DR_AGENT_CHANGE_TIMEOUT_MS: msVar(60_000),
+  /**
+   * How long a role step (demote, promote, re-pointing...) whose agent gave no answer is run again from its start,
+   * waiting for the agent to come back (a restart); 0: the operation fails at once, as before.
+   */
+  VAULT_DR_AGENT_RETURN_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int()
+    .min(0, 'must be 0 (off) or more')
+    .default(60_000),
   /** Deadline of each agent's status in the fleet view (GET /v1/clusters). */
   VAULT_DR_FLEET_TIMEOUT_MS: msVar(2_000),
   /** How long `verify` waits for the secondary to stream WALs from the primary. */
@@ -108,6 +117,8 @@ const CheckedGatewayEnv = GatewayEnv.superRefine((env, ctx) => {
 export interface HandshakeSettings {
   agentTimeoutMs: number
   agentChangeTimeoutMs: number
+  /** VAULT_DR_AGENT_RETURN_MS */
+  agentReturnMs: number
   fleetTimeoutMs: number
   verifyTimeoutMs: number
   defaultTokenTtl: string
@@ -161,6 +172,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     handshakes: {
       agentTimeoutMs: parsed.VAULT_DR_AGENT_TIMEOUT_MS,
       agentChangeTimeoutMs: Math.max(parsed.VAULT_DR_AGENT_CHANGE_TIMEOUT_MS, parsed.VAULT_DR_AGENT_TIMEOUT_MS),
+      agentReturnMs: parsed.VAULT_DR_AGENT_RETURN_MS,
       fleetTimeoutMs: parsed.VAULT_DR_FLEET_TIMEOUT_MS,
       verifyTimeoutMs: parsed.VAULT_DR_VERIFY_TIMEOUT_MS,
       defaultTokenTtl: parsed.VAULT_DR_TOKEN_TTL,

@@ -73,6 +73,7 @@ export function createEngine(deps: EngineDeps) {
       countFailure: (kind, code) => metricsOf(kind).countFailure(kind, code),
     },
     settings,
+    agentReturnMs: settings.agentReturnMs,
     now,
     log,
     hooks: deps.hooks,

@@ -12,6 +12,12 @@ export interface StepSpec<Ctx> {
   cancellable?: boolean
   /** From here a cancellation no longer stops the operation: it runs to a safe end. */
   pastPointOfNoReturn?: boolean
+  /**
+   * It reads where things stand before it acts, as a resumed run does: when an agent it called gave no answer (killed,
+   * restarting, cut off), it is run again from its start once the agent may be back, for up to the gateway's
+   * VAULT_DR_AGENT_RETURN_MS, rather than failing the operation.
+   */
+  rerunWhenUnanswered?: boolean
 }
 
 /** What the engine hands a kind to build its step context. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import pino from 'pino'
 import { describe, expect, it, vi } from 'vitest'
 import { MemoryOperationStore } from '../../test/helpers/memory-operation-store.ts'
+import { GatewayErrors } from '../gateway-errors.ts'
 import { LeaseLost } from '../store/store.ts'
 import { genericJournal } from './journals.ts'
 import { OperationBus } from './operation-bus.ts'
@@ -22,7 +23,13 @@ const done =
   async () => ({ status: 'succeeded', detail })
 
 /** A three-step kind: prepare changes nothing (interruptible, cancellable); commit is past the point of no return. */
-function fakeKind(behaviour: Partial<Record<Name, Behaviour>>, ran: string[], undone: string[] = []) {
+function fakeKind(
+  behaviour: Partial<Record<Name, Behaviour>>,
+  ran: string[],
+  undone: string[] = [],
+  /** Steps marked rerunWhenUnanswered. */
+  rerun: Name[] = [],
+) {
   const kind: OperationKind<OperationRecord, Ctx> = {
     kind: 'drill',
     step: (name) => ({
@@ -36,6 +43,7 @@ function fakeKind(behaviour: Partial<Record<Name, Behaviour>>, ran: string[], un
       interruptible: name === 'prepare',
       cancellable: name === 'prepare',
       pastPointOfNoReturn: name !== 'prepare',
+      rerunWhenUnanswered: rerun.includes(name as Name),
     }),
     context: async (run) => ({ run }),
     compensate: async (_ctx, why) => {
@@ -73,12 +81,12 @@ function signals(): RunSignals & { abort: Record<'hard' | 'soft' | 'cancel', Abo
   return { abort, hard: abort.hard.signal, soft: abort.soft.signal, cancel: abort.cancel.signal }
 }
 
-async function setUp(record = newRecord()) {
+async function setUp(record = newRecord(), agentReturnMs = 0) {
   const store = new MemoryOperationStore()
   await store.createOperation(record)
   const owner = 'gw-a/1'
   await store.claimOperation(record.id, owner, Date.now(), Date.now() + 60_000)
-  const deps = { bus: new OperationBus(), now: Date.now, log, hooks: {} }
+  const deps = { bus: new OperationBus(), now: Date.now, log, hooks: {}, agentReturnMs }
   const drive = async (kind: OperationKind<OperationRecord, Ctx>, s = signals()) =>
     runSteps(deps, kind, genericJournal(store), (await store.getOperation(record.id)) as OperationRecord, s, owner)
   const stored = async () => (await store.getOperation(record.id)) as OperationRecord
@@ -271,5 +279,78 @@ describe('the operation runner over the generic journal', () => {
     await runner.stop()
     expect(ran).toEqual(['prepare', 'commit', 'confirm'])
     expect(store.leases.has(record.id)).toBe(false)
+  })
+})
+
+describe('a step whose agent gave no answer (rerunWhenUnanswered)', () => {
+  const unanswered = () =>
+    GatewayErrors.agentUnreachable('agent of cluster dc2 (promoteDrSecondary) could not be reached')
+  /** Throws `err` the first `times` runs, then succeeds. */
+  const failing =
+    (times: number, err: () => Error): Behaviour =>
+    async () => {
+      if (times-- > 0) throw err()
+      return { status: 'succeeded', detail: 'committed' }
+    }
+
+  it('is run again from its start until the agent answers, saying so while it waits and once it is done', async () => {
+    const { drive, stored, store, id } = await setUp(newRecord(), 10_000)
+    const ran: string[] = []
+    await drive(fakeKind({ commit: failing(2, unanswered) }, ran, [], ['commit']))
+    expect(ran).toEqual(['prepare', 'commit', 'commit', 'commit', 'confirm'])
+    const op = await stored()
+    expect(op.state).toBe('succeeded')
+    expect(op.steps[1]?.detail).toBe('committed (run again after 2 attempt(s) an agent gave no answer to)')
+    const waiting = (await store.operationEvents(id, 0))
+      .map((e) => e.data.step as { name: string; status: string; detail: string | null } | undefined)
+      .filter((step) => step?.name === 'commit' && step.status === 'running')
+      .map((step) => step?.detail)
+    expect(waiting).toEqual([
+      null,
+      'agent of cluster dc2 (promoteDrSecondary) could not be reached: run again from its start once the agent answers (1 unanswered, for up to 10 s)',
+      'agent of cluster dc2 (promoteDrSecondary) could not be reached: run again from its start once the agent answers (2 unanswered, for up to 10 s)',
+    ])
+  })
+
+  it('fails the operation as before once VAULT_DR_AGENT_RETURN_MS is over', async () => {
+    const { drive, stored } = await setUp(newRecord(), 300)
+    const ran: string[] = []
+    const undone: string[] = []
+    await drive(fakeKind({ commit: failing(100, unanswered) }, ran, undone, ['commit']))
+    const op = await stored()
+    expect(op.state).toBe('failed')
+    expect(op.error?.code).toBe('GATEWAY_ERR_AGENT_UNREACHABLE')
+    expect(undone).toEqual(['failed'])
+    expect(ran.filter((n) => n === 'commit').length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('fails at once on an answer (the agent said what happened), on a step not marked, and with 0', async () => {
+    const refused = () => GatewayErrors.agentUnauthorized("agent of cluster dc2 rejected the gateway's agent token")
+    for (const [behaviour, rerun, returnMs] of [
+      [{ commit: failing(1, refused) }, ['commit'], 10_000],
+      [{ commit: failing(1, unanswered) }, [], 10_000],
+      [{ commit: failing(1, unanswered) }, ['commit'], 0],
+    ] as const) {
+      const { drive, stored } = await setUp(newRecord(), returnMs)
+      const ran: string[] = []
+      await drive(fakeKind(behaviour, ran, [], [...rerun]))
+      expect(ran).toEqual(['prepare', 'commit'])
+      expect((await stored()).state).toBe('failed')
+    }
+  })
+
+  it('stops waiting when the gateway stops: the step stays running in the store, to be run again on resume', async () => {
+    const { drive, stored } = await setUp(newRecord(), 10_000)
+    const s = signals()
+    const commit: Behaviour = async () => {
+      setTimeout(() => s.abort.soft.abort(), 20)
+      throw unanswered()
+    }
+    const started = performance.now()
+    await drive(fakeKind({ commit }, [], [], ['commit']), s)
+    expect(performance.now() - started).toBeLessThan(5_000)
+    const op = await stored()
+    expect(op.state).toBe('running')
+    expect(statuses(op)).toEqual(['succeeded', 'running', 'pending'])
   })
 })

@@ -7,6 +7,7 @@ import type { OperationBus } from './operation-bus.ts'
 import { type JournalRecord, type NewJournalEvent, type OperationJournal, stepOf } from './operation-journal.ts'
 import type { OperationKind, OperationRun } from './operation-kind.ts'
 import type { OperationState, OperationStep, StepError } from './operations.schemas.ts'
+import { rerunWhileUnanswered } from './rerun-unanswered.ts'
 import { StepCancelled, type StepResult, toStepError } from './step.ts'
 
 export interface RunnerHooks {
@@ -28,6 +29,8 @@ export interface RunStepsDeps {
   now: () => number
   log: FastifyBaseLogger
   hooks: RunnerHooks
+  /** How long a step marked rerunWhenUnanswered is run again while an agent gives it no answer (0: not at all). */
+  agentReturnMs?: number
 }
 
 export interface RunSignals {
@@ -225,8 +228,27 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
         ? kind.lateCancelNote
         : ''
     let result: StepResult
+    let unanswered = 0
     try {
-      result = await raceAbort(spec.run(ctx), signal)
+      const attempt = () => raceAbort(spec.run(ctx), signal)
+      const returnMs = spec.rerunWhenUnanswered ? (deps.agentReturnMs ?? 0) : 0
+      if (returnMs > 0) {
+        const within = `${Math.round(returnMs / 1000)} s`
+        const ran = await rerunWhileUnanswered(attempt, {
+          forMs: returnMs,
+          // Waiting changes nothing: a stopping gateway leaves the step running in the store, re-run on resume.
+          signal: AbortSignal.any([signal, signals.soft]),
+          onUnanswered: (err, n) =>
+            setStep({
+              ...running,
+              detail: `${toStepError(err).detail}: run again from its start once the agent answers (${n} unanswered, for up to ${within})`,
+            }),
+        })
+        result = ran.value
+        unanswered = ran.unanswered
+      } else {
+        result = await attempt()
+      }
     } catch (err) {
       if (signals.hard.aborted) return
       // Another process holds the operation now: write nothing more, it carries on from the store.
@@ -245,7 +267,8 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     // Outside the step's try: a write that fails here is not the step's failure (it did its work). It ends this run
     // with the step still running in the store, to be resumed, and re-run idempotently, from there.
     deps.metrics?.observeStep(kind.kind, name, result.status, seconds())
-    const detail = `${result.detail}${await late()}`
+    const rerun = unanswered === 0 ? '' : ` (run again after ${unanswered} attempt(s) an agent gave no answer to)`
+    const detail = `${result.detail}${rerun}${await late()}`
     hold(...stepChange({ ...running, status: result.status, finished_at: iso(now()), detail }))
     if (result.skipRest !== undefined) return finish('succeeded', null, result.skipRest)
   }

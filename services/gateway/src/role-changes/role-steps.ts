@@ -41,5 +41,7 @@ export function roleStepSpec<Ctx>(
     interruptible: entry.interruptible === true,
     cancellable: false,
     pastPointOfNoReturn: true,
+    // Every role step reads the clusters first and carries on from what it finds (resumable after a crash).
+    rerunWhenUnanswered: true,
   }
 }

@@ -19,6 +19,7 @@ export function switchoverDepsOf(deps: KindDeps): SwitchoverDeps {
     hooks: loadHookSettings(process.env),
     settings: {
       settleTimeoutMs: Math.max(60_000, deps.settings.agentChangeTimeoutMs),
+      agentReturnMs: deps.settings.agentReturnMs,
       pollMs: 20,
       activationTtl: '10m',
       statusTimeoutMs: deps.settings.fleetTimeoutMs,

@@ -8,6 +8,8 @@ import type { Store } from '../store/store.ts'
 export interface SwitchoverSettings {
   /** How long a cluster may take to serve in its new role (writes accepted, a pair streaming). */
   settleTimeoutMs: number
+  /** VAULT_DR_AGENT_RETURN_MS: how long a role step may wait for an agent that gave no answer. */
+  agentReturnMs: number
   pollMs: number
   /** TTL of the activation tokens minted for followers (used at once, in memory only). */
   activationTtl: string

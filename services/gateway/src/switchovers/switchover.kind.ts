@@ -21,7 +21,9 @@ export const summarizeSwitchover = (data: RunData): Partial<RunData> => ({
 export function switchoverNeededS(deps: SwitchoverDeps, catchUpTimeout: string, followers: number): number {
   const settle = deps.settings.settleTimeoutMs
   const hooks = 2 * deps.hooks.timeoutMs
-  return Math.ceil((durationMs(catchUpTimeout) + (3 + followers) * settle + hooks) / 1000) + 120
+  // Each role step up to the last re-pointing (the last use of the token) may wait for an agent to come back.
+  const agentsBack = (5 + followers) * deps.settings.agentReturnMs
+  return Math.ceil((durationMs(catchUpTimeout) + (3 + followers) * settle + hooks + agentsBack) / 1000) + 120
 }
 
 export const SWITCHOVER_LATE_CANCEL =

@@ -1,0 +1,53 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { isCodedError } from '@vault-dr/core'
+import { GatewayErrors } from '../gateway-errors.ts'
+
+/** The first wait before a step whose agent gave no answer runs again, doubled up to the longest. */
+const FIRST_WAIT_MS = 250
+const LONGEST_WAIT_MS = 2_000
+
+/**
+ * An agent that gave no answer at all (killed, restarting, cut off, or past the call's deadline): what it did with
+ * the request is unknown. An answer, even an error, is not this: the agent said what happened.
+ */
+export function isUnanswered(err: unknown): boolean {
+  return (
+    isCodedError(err) &&
+    (err.code === GatewayErrors.agentUnreachable.code || err.code === GatewayErrors.agentTimeout.code)
+  )
+}
+
+export interface RerunOptions {
+  /** How long after the first unanswered attempt the step may still be run again. */
+  forMs: number
+  /** Aborts the waits between attempts (a stopping gateway: the step stays running in the store, resumed later). */
+  signal: AbortSignal
+  /** Told before each wait (the attempt's error and how many attempts went unanswered so far). */
+  onUnanswered: (err: unknown, attempts: number) => Promise<void>
+}
+
+/**
+ * Runs `attempt`, and runs it again from its start while it fails because an agent gave no answer, for at most
+ * `forMs`: only for a step that reads where things stand before it acts (as a run resumed after a crash does), so
+ * running it again is what a restarted gateway would do, without the restart. Resolves with the first attempt that
+ * ends otherwise and how many went unanswered before it; the last unanswered error is thrown once `forMs` is over.
+ */
+export async function rerunWhileUnanswered<T>(
+  attempt: () => Promise<T>,
+  opts: RerunOptions,
+): Promise<{ value: T; unanswered: number }> {
+  let deadline: number | undefined
+  let waitMs = FIRST_WAIT_MS
+  for (let unanswered = 0; ; unanswered++) {
+    try {
+      return { value: await attempt(), unanswered }
+    } catch (err) {
+      deadline ??= performance.now() + opts.forMs
+      const left = deadline - performance.now()
+      if (!isUnanswered(err) || left <= 0) throw err
+      await opts.onUnanswered(err, unanswered + 1)
+      await sleep(Math.min(waitMs, left), undefined, { signal: opts.signal })
+      waitMs = Math.min(waitMs * 2, LONGEST_WAIT_MS)
+    }
+  }
+}
