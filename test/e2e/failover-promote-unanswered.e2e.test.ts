@@ -77,3 +77,52 @@ describe('a failover whose promote got no answer (the promoted cluster agent kil
     expect(dc2.state().drMode).toBe('primary')
   })
 })
+
+describe('a failover whose promote got no answer, the agent back within VAULT_DR_AGENT_RETURN_MS', () => {
+  it('fences the old primary while the step waits for the agent (its site returning meanwhile is demoted), then succeeds', async () => {
+    stack = await startSwitchStack({ vaultGates: true, gatewayEnv: { VAULT_DR_FENCE_CHECK_MS: '200' } })
+    const s = stack
+    secrets.push(...s.secrets)
+    const [dc1, dc2] = [clusterOf(s, 'dc1'), clusterOf(s, 'dc2')]
+    const gate = s.vaultGates?.dc2
+    if (gate === undefined) throw new Error('the stack has no gate in front of dc2')
+    const plan = async () => {
+      const res = await s.api.POST('/v1/failovers/plan', { body: { to: 'dc2', down_for: '2s' } as never })
+      if (!res.data) throw new Error(`planFailover: ${res.response.status} ${JSON.stringify(res.error)}`)
+      return res.data
+    }
+    const rotated = await s.api.POST('/v1/pairs/{secondary}/dr-operation-token/rotate', {
+      params: { path: { secondary: 'dc2' } },
+    })
+    expect(rotated.response.status).toBe(200)
+    await until('dc2 caught up', 10_000, async () => lagAsIs((await plan()).pair.lag, dc1, dc2) === 0)
+    await dc1.faults.isolate('refuse')
+    await until('dc1 judged down', 20_000, async () => (await plan()).primary_verdict === 'down')
+
+    gate.hold((path) => path === PROMOTE)
+    const created = await s.api.POST('/v1/failovers', { body: { to: 'dc2', down_for: '2s' } as never })
+    expect(created.response.status, JSON.stringify(created.error)).toBe(202)
+    const id = created.data?.id as string
+    await gate.waiting()
+    // The agent dies with the promote on its way; Vault carries it out.
+    await s.agents.dc2?.stop('SIGKILL')
+    gate.release()
+    await until('dc2 promoted by Vault', 10_000, () => dc2.state().drMode === 'primary')
+
+    // While the step waits for dc2's agent, dc1 is fenced already, and its site returning is demoted at once.
+    await until('dc1 fenced by the failover', 10_000, () => fenceOf(s, 'dc1')?.failover_id === id)
+    const waiting = await waitForOperation(s, id, (op) => op.state !== 'pending', 10_000)
+    expect(waiting.state).toBe('running')
+    expect(stepOf(waiting, 'promote_secondary')?.status).toBe('running')
+    await dc1.faults.rejoin()
+    await until('dc1 demoted', 10_000, () => dc1.state().drMode === 'secondary')
+    expect(dc2.state().drMode).toBe('primary')
+
+    await s.restartAgent('dc2')
+    const done = await waitForOperation(s, id, undefined, 60_000)
+    expect(done.state, JSON.stringify(done.error)).toBe('succeeded')
+    expect(stepOf(done, 'promote_secondary')?.detail).toContain('an agent gave no answer to')
+    expect(s.simEvents.filter((e) => e.includes('promoted to primary'))).toHaveLength(1)
+    expect([dc1, dc2].filter((c) => c.state().drMode === 'primary')).toEqual([dc2])
+  })
+})
