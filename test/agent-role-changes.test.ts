@@ -204,4 +204,37 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
     expect(again.json.code).toBe('AGENT_ERR_FENCED')
     expect(dc2.state().drMode).toBe('secondary')
   })
+
+  it('refuses a role change asked while one asked earlier is still at Vault (409, never queued behind it)', async () => {
+    const dc1 = await cluster('dc1')
+    const dc2 = await cluster('dc2')
+    const { a1, a2, call } = await agents(dc1, dc2, true)
+    expect((await call(a1, '/v1/dr/primary/enable', {})).status).toBe(200)
+    const minted = await call(a1, '/v1/dr/primary/secondary-token', { secondary_id: 'dc2' })
+    const activated = await vault(dc2, 'sys/replication/dr/secondary/enable', { token: minted.json.token })
+    expect(activated.status, JSON.stringify(activated.json)).toBeLessThan(300)
+    await until('dc2 to stream', () => streamsFrom(dc2, 'dc2'))
+    const drToken = await drOperationToken(dc1)
+    // A caller whose promote got no answer asks again, having read dc2 still a secondary before the first one landed:
+    // queued, the second would run on that stale reading.
+    dc2.faults.setLatency(300)
+    const first = call(a2, '/v1/dr/secondary/promote', { dr_operation_token: drToken })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const [again, key] = await Promise.all([
+      call(a2, '/v1/dr/secondary/promote', { dr_operation_token: drToken }),
+      call(a2, '/v1/dr/secondary/generate-public-key', {}),
+    ])
+    for (const refused of [again, key]) {
+      expect(refused.status, refused.body).toBe(409)
+      expect(refused.json).toMatchObject({ code: 'AGENT_ERR_OPERATION_IN_FLIGHT' })
+      expect(refused.json.detail).toContain('A promote asked for earlier is still under way')
+    }
+    expect((await first).status).toBe(200)
+    dc2.faults.setLatency(0)
+    expect(dc2.state().drMode).toBe('primary')
+    // Once it has settled, the next change is taken (and refused by its own guard: dc2 is no DR secondary now).
+    expect((await call(a2, '/v1/dr/secondary/promote', { dr_operation_token: drToken })).json.code).toBe(
+      'AGENT_ERR_NOT_DR_SECONDARY',
+    )
+  })
 })

@@ -6,14 +6,21 @@ import { GatewayErrors } from '../gateway-errors.ts'
 const FIRST_WAIT_MS = 250
 const LONGEST_WAIT_MS = 2_000
 
+/** The agents' answer to a call that would overlap one still under way (a role change, or a mint during a demote). */
+const AGENT_BUSY = 'AGENT_ERR_OPERATION_IN_FLIGHT'
+
 /**
  * An agent that gave no answer at all (killed, restarting, cut off, or past the call's deadline): what it did with
- * the request is unknown. An answer, even an error, is not this: the agent said what happened.
+ * the request is unknown. Or one that answered that what it was asked earlier is still under way (a call whose
+ * answer was lost): the step must read the cluster again once that has settled. Any other answer, even an error, is
+ * not this: the agent said what happened.
  */
 export function isUnanswered(err: unknown): boolean {
+  if (!isCodedError(err)) return false
   return (
-    isCodedError(err) &&
-    (err.code === GatewayErrors.agentUnreachable.code || err.code === GatewayErrors.agentTimeout.code)
+    err.code === GatewayErrors.agentUnreachable.code ||
+    err.code === GatewayErrors.agentTimeout.code ||
+    err.upstream?.code === AGENT_BUSY
   )
 }
 

@@ -312,6 +312,18 @@ describe('a step whose agent gave no answer (rerunWhenUnanswered)', () => {
     ])
   })
 
+  it("is run again when the agent answers that a change asked earlier is still under way (an attempt whose answer was lost)", async () => {
+    const { drive, stored } = await setUp(newRecord(), 10_000)
+    const ran: string[] = []
+    const busy = () =>
+      GatewayErrors.agentFailed('agent of cluster dc2 answered 409 AGENT_ERR_OPERATION_IN_FLIGHT', {
+        upstream: { service: 'secondary-agent', status: 409, code: 'AGENT_ERR_OPERATION_IN_FLIGHT' },
+      })
+    await drive(fakeKind({ commit: failing(1, busy) }, ran, [], ['commit']))
+    expect(ran).toEqual(['prepare', 'commit', 'commit', 'confirm'])
+    expect((await stored()).state).toBe('succeeded')
+  })
+
   it('fails the operation as before once VAULT_DR_AGENT_RETURN_MS is over', async () => {
     const { drive, stored } = await setUp(newRecord(), 300)
     const ran: string[] = []

@@ -47,11 +47,13 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
   if (state !== 'syncing') {
     // One epoch for the changes of this re-pointing, on both sides.
     const epoch = await ctx.bumpEpoch()
+    // The key first: its agent refuses while an update-primary it was asked earlier is still under way (an attempt
+    // whose answer was lost), before anything is revoked that this attempt read as unused.
+    const { secondary_public_key } = await me.generatePublicKey({ epoch, signal })
     if (state === 'stale_id') {
       await primary.revoke(sid, signal, { epoch })
       redid = ` (the id ${sid} minted by an earlier attempt was revoked first)`
     }
-    const { secondary_public_key } = await me.generatePublicKey({ epoch, signal })
     const minted = await primary.mintToken(
       { secondary_id: sid, ttl: ctx.settings.activationTtl, secondary_public_key },
       signal,

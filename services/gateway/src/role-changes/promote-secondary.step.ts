@@ -25,9 +25,13 @@ const PROMOTE_REFUSED: ReadonlySet<string> = new Set([
   'VAULT_ERR_REJECTED',
 ])
 
-/** Whether a promote's failure was a refusal (the agent's code, as the gateway's agent client keeps it). */
+/** The agent's code of a failure, as the gateway's agent client keeps it. */
+const refusalCode = (err: unknown): string | undefined =>
+  isCodedError(err) ? (err.upstream?.code ?? err.code) : undefined
+
+/** Whether a promote's failure was a refusal. */
 function promoteRefused(err: unknown): boolean {
-  return isCodedError(err) && PROMOTE_REFUSED.has(err.upstream?.code ?? err.code)
+  return PROMOTE_REFUSED.has(refusalCode(err) ?? '')
 }
 
 /**
@@ -49,11 +53,12 @@ export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): P
       .catch(() => undefined),
   ])
   const sameSet = clusterIdOf(target) === leg.replication_cluster_id
-  if (drMode(target) === 'primary' && leg.promote_sent_at !== null && sameSet) {
-    await ctx.saveLeg(index, { promoted_at: leg.promoted_at ?? iso(ctx.now()) })
+  const tookEffect = async (): Promise<StepResult> => {
+    await ctx.saveLeg(index, { promoted_at: ctx.leg(index).promoted_at ?? iso(ctx.now()) })
     await ctx.setRole(leg.to, 'primary')
     return { status: 'succeeded', detail: `${leg.to} already is the DR primary: the promote sent earlier took effect` }
   }
+  if (drMode(target) === 'primary' && leg.promote_sent_at !== null && sameSet) return tookEffect()
   if (drMode(target) !== 'secondary' || !sameSet) {
     throw SwitchoverErrors.unexpectedRole(
       `${leg.to} is in DR mode ${drMode(target)} (replication set ${clusterIdOf(target) ?? 'none'}), not a DR secondary of ${leg.replication_cluster_id ?? 'the pair'}`,
@@ -68,14 +73,22 @@ export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): P
   // A promote an earlier run sent (it got no answer, and `to` is not a primary yet) may still land.
   const earlier = leg.promote_sent_at
   const epoch = await ctx.bumpEpoch({ leg: index, patch: { promote_sent_at: iso(ctx.now()) } })
-  await client.promote({ dr_operation_token: token }, { epoch, signal }).catch(async (err: unknown) => {
+  try {
+    await client.promote({ dr_operation_token: token }, { epoch, signal })
+  } catch (err) {
     // This one was refused, so it is not outstanding: the record goes back to what it was before it (none, so an undo
     // may promote the old primary back; or the earlier send, which a refusal says nothing about: Vault may have refused
     // this one because that one is taking effect). Any other failure (no answer, a timeout, Vault failing part way)
     // leaves it on record as sent, as it may still take effect.
-    if (promoteRefused(err)) await ctx.saveLeg(index, { promote_sent_at: earlier })
+    if (!promoteRefused(err)) throw err
+    await ctx.saveLeg(index, { promote_sent_at: earlier })
+    // Refused as no DR secondary: the earlier promote may have landed since `to` was read above.
+    if (earlier !== null && refusalCode(err) === 'AGENT_ERR_NOT_DR_SECONDARY') {
+      const now = await client.status(signal)
+      if (drMode(now) === 'primary' && clusterIdOf(now) === leg.replication_cluster_id) return tookEffect()
+    }
     throw err
-  })
+  }
   await ctx.saveLeg(index, { promoted_at: iso(ctx.now()) })
   await ctx.setRole(leg.to, 'primary')
   const unseen = old === undefined ? ` (${leg.from} gave no status: it was demoted by this operation)` : ''

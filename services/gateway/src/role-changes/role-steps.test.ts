@@ -436,6 +436,31 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     expect(w.get('dc1').mode).toBe('secondary')
   })
 
+  it('a promote run again while the one sent earlier lands (refused: no DR secondary now) finds that one took effect', async () => {
+    const w = world(['dc1', 'dc2'])
+    const { ctx, data } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    await demotePrimary(ctx, 0)
+    await waitCatchUp(ctx, 0)
+    // The earlier attempt's promote got no answer; it lands between this attempt's read of dc2 and its own promote.
+    await ctx.saveLeg(0, { promote_sent_at: '2026-01-01T00:00:05.000Z' })
+    const client = ctx.client
+    ctx.client = (name) =>
+      name === 'dc2'
+        ? {
+            ...client(name),
+            promote: async (body, opts) => {
+              await w.client('dc2').promote(body, { epoch: 5 })
+              return w.client('dc2').promote(body, opts)
+            },
+          }
+        : client(name)
+    const done = await promoteSecondary(ctx, 0)
+    expect(done.detail).toBe('dc2 already is the DR primary: the promote sent earlier took effect')
+    expect(data.legs[0]?.promote_sent_at).toBe('2026-01-01T00:00:05.000Z')
+    expect(data.legs[0]?.promoted_at).not.toBeNull()
+    expect(w.changes.filter((c) => c.startsWith('promote'))).toEqual(['promote dc2'])
+  })
+
   it('a promote the agent refused (its code as the gateway keeps it): dc1 is promoted back, not reported as replaced', async () => {
     const w = world(['dc1', 'dc2'])
     const { ctx } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])

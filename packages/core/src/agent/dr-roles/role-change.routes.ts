@@ -45,7 +45,7 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
           200: RoleChangeResult,
           ...errors,
           409: problemResponse(
-            'Not a DR primary (AGENT_ERR_NOT_DR_PRIMARY), or a mint, revocation or activation is in flight on this agent (AGENT_ERR_OPERATION_IN_FLIGHT)',
+            'Not a DR primary (AGENT_ERR_NOT_DR_PRIMARY), or a mint, revocation, activation or role change asked for earlier is in flight on this agent (AGENT_ERR_OPERATION_IN_FLIGHT)',
           ),
           504: settleTimeout,
         },
@@ -72,7 +72,9 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
           ...errors,
           ...bodyProblemResponses,
           403: problemResponse('Vault refused the DR operation token (AGENT_ERR_DR_OPERATION_TOKEN_REJECTED)'),
-          409: problemResponse('Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY)'),
+          409: problemResponse(
+            'Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one at a time, never queued)',
+          ),
           503: problemResponse(
             'Still catching up with the primary (AGENT_ERR_CATCHING_UP; force: true promotes anyway), or Vault is not ready (VAULT_ERR_*)',
           ),
@@ -100,7 +102,9 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
           ...errors,
           ...bodyProblemResponses,
           403: problemResponse('Vault refused the DR operation token (AGENT_ERR_DR_OPERATION_TOKEN_REJECTED)'),
-          409: problemResponse('Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY)'),
+          409: problemResponse(
+            'Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one at a time, never queued)',
+          ),
           504: settleTimeout,
         },
       },
@@ -122,7 +126,9 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
         response: {
           200: PublicKeyResult,
           ...errors,
-          409: problemResponse('Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY)'),
+          409: problemResponse(
+            'Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one at a time, never queued)',
+          ),
         },
       },
     },

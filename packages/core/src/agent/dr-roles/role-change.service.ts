@@ -51,6 +51,25 @@ export function createRoleChangeService(
     queue = turn.catch(() => undefined)
     return turn
   }
+  /**
+   * The change a caller asked for that is under way. Another one asked meanwhile is refused, not queued: its caller
+   * got no answer to the first (a cut connection, a timeout) and asks again having read the cluster before the first
+   * one landed; queued, it would be carried out on what that reading no longer shows.
+   */
+  let asked: string | undefined
+  const oneAsked = <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    if (asked !== undefined) {
+      return Promise.reject(
+        RoleErrors.operationInFlight(`A ${asked} asked for earlier is still under way on this agent.`, {
+          fix: "Its caller got no answer or gave up on it: read the cluster's status once it has settled, then ask again if it is still needed (the gateway does so by itself).",
+        }),
+      )
+    }
+    asked = what
+    return exclusive(work).finally(() => {
+      asked = undefined
+    })
+  }
   const refuseIf = (change: 'promote' | 'update_primary') => {
     const refused = opts.refusal?.(change)
     if (refused !== undefined) throw refused
@@ -132,27 +151,30 @@ export function createRoleChangeService(
     return changed(status, 'Re-pointed without a wipe: the secondary now follows the new primary.', res)
   }
 
+  async function generatePublicKey(): Promise<{ secondary_public_key: string }> {
+    const before = await current()
+    if (before.replication.mode !== 'secondary') {
+      throw RoleErrors.notDrSecondary(`The cluster's DR mode is ${before.replication.mode}.`)
+    }
+    const res = await agent.vault.write(`${DR}/secondary/generate-public-key`, {})
+    const key = (res.body?.data as { secondary_public_key?: unknown } | null | undefined)?.secondary_public_key
+    if (typeof key !== 'string' || key === '') {
+      throw VaultErrors.badResponse(`${DR}/secondary/generate-public-key answered without data.secondary_public_key`)
+    }
+    return { secondary_public_key: key }
+  }
+
   return {
-    demote: (): Promise<RoleChangeResult> => exclusive(demote),
-    promote: (body: PromoteRequest): Promise<RoleChangeResult> => exclusive(() => promote(body)),
-    updatePrimary: (body: UpdatePrimaryRequest): Promise<RoleChangeResult> => exclusive(() => updatePrimary(body)),
+    demote: (): Promise<RoleChangeResult> => oneAsked('demote', demote),
+    promote: (body: PromoteRequest): Promise<RoleChangeResult> => oneAsked('promote', () => promote(body)),
+    updatePrimary: (body: UpdatePrimaryRequest): Promise<RoleChangeResult> =>
+      oneAsked('update-primary', () => updatePrimary(body)),
 
     /** Runs `work` as a role change of its own (the fence's status read and demote): `demote` is the unlocked one. */
     exclusive: <T>(work: (locked: { demote: () => Promise<RoleChangeResult> }) => Promise<T>): Promise<T> =>
       exclusive(() => work({ demote })),
 
-    async generatePublicKey(): Promise<{ secondary_public_key: string }> {
-      const before = await current()
-      if (before.replication.mode !== 'secondary') {
-        throw RoleErrors.notDrSecondary(`The cluster's DR mode is ${before.replication.mode}.`)
-      }
-      const res = await agent.vault.write(`${DR}/secondary/generate-public-key`, {})
-      const key = (res.body?.data as { secondary_public_key?: unknown } | null | undefined)?.secondary_public_key
-      if (typeof key !== 'string' || key === '') {
-        throw VaultErrors.badResponse(`${DR}/secondary/generate-public-key answered without data.secondary_public_key`)
-      }
-      return { secondary_public_key: key }
-    },
+    generatePublicKey: (): Promise<{ secondary_public_key: string }> => oneAsked('public key', generatePublicKey),
   }
 }
 
