@@ -497,7 +497,7 @@ export interface paths {
         };
         /**
          * Load balancers' check: 200 when clients may be sent to this cluster, 503 when not
-         * @description Point the load balancer (or DNS health check) in front of Vault's API at this, not at sys/health: 200 only while Vault answers unsealed, is not a DR secondary, is not fenced and, as a DR primary with DR secondaries, its role is confirmed since this agent started and since its Vault last did not answer unsealed for longer than VAULT_DR_SERVING_RECONFIRM_AFTER (a DR secondary connected, a promote the agent saw, or the gateway's confirmServing). A lost site's old primary that comes back after a failover answers 503 from its first answer until its agent has demoted it, so no client reaches it through the balancer. No token: balancers rarely send one. Reads the status shared with /v1/status (VAULT_DR_STATUS_CACHE_MS).
+         * @description Point the load balancer (or DNS health check) in front of Vault's API at this, not at sys/health: 200 only while Vault answers unsealed, is not a DR secondary, is not fenced and, as a DR primary with DR secondaries, its role is confirmed since this agent started and since its Vault last did not answer unsealed for longer than VAULT_DR_SERVING_RECONFIRM_AFTER (a DR secondary connected, a promote the agent saw, or the gateway's confirmServing). A lost site's old primary that comes back after a failover answers 503 from its first answer until its agent has demoted it, so no client reaches it through the balancer. No token: balancers rarely send one. Reads the status shared with /v1/status (VAULT_DR_STATUS_CACHE_MS). Its episode is what confirmServing echoes.
          */
         get: operations["getServing"];
         put?: never;
@@ -519,7 +519,7 @@ export interface paths {
         put?: never;
         /**
          * Confirm this DR primary's role from the gateway's store: it was not failed away from
-         * @description The gateway sends it at each pairs upkeep round for every primary its store does not hold fenced, so a primary whose agent restarted while no DR secondary was connected is served again (getServing). A fenced agent refuses it (409 AGENT_ERR_FENCED), as a stale epoch (409 AGENT_ERR_STALE_EPOCH) and a checked_at more than 10 s from the agent clock (409 AGENT_ERR_SERVING_CONFIRM_STALE). Confirms only a DR primary; answers what getServing would. Requires x-vault-dr-epoch.
+         * @description The gateway sends it at each pairs upkeep round for every primary getServing answers unconfirmed and its store neither holds fenced nor holds in an unfinished operation, so a primary whose agent restarted while no DR secondary was connected is served again (getServing). The body echoes the episode getServing answered before the store was read. A fenced agent refuses it (409 AGENT_ERR_FENCED), as a stale epoch, also one seen while it read its Vault (409 AGENT_ERR_STALE_EPOCH), a checked_at more than 10 s from the agent clock, before or after that read (409 AGENT_ERR_SERVING_CONFIRM_STALE), and an episode that is not the agent's, before or after that read (409 AGENT_ERR_SERVING_EPISODE_CHANGED). Confirms only a DR primary; answers what getServing would. Requires x-vault-dr-epoch.
          */
         post: operations["confirmServing"];
         delete?: never;
@@ -673,6 +673,8 @@ export interface components {
              * @description When the caller read, in its store, that this cluster is not fenced. Refused when more than 10 s away from the agent clock (AGENT_ERR_SERVING_CONFIRM_STALE): a confirmation held up in the network must not outlive a failover
              */
             checked_at: string;
+            /** @description getServing's episode, read before the caller read its store. Refused when the agent's has changed since (AGENT_ERR_SERVING_EPISODE_CHANGED): a confirmation must not outlive a time the agent could not see its Vault */
+            episode: string;
         };
         InspectTokenRequestInput: {
             /** @description The DR activation token (the JWT in wrap_info.token of secondary-token). Never echoed or logged. */
@@ -1094,6 +1096,8 @@ export interface components {
             detail: string;
             /** @description What last confirmed the primary role; null when nothing has */
             confirmed: components["schemas"]["ServingConfirmation"] | null;
+            /** @description Changes whenever this agent starts or sees its Vault unanswered, sealed or slow (a failover may have happened unseen meanwhile). confirmServing must echo the value read before the caller read its store */
+            episode: string;
         };
         AgentStatus: {
             vault: components["schemas"]["VaultNodeHealth"];
@@ -2379,7 +2383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR primary (AGENT_ERR_NOT_DR_PRIMARY), or a mint, revocation or activation is in flight on this agent (AGENT_ERR_OPERATION_IN_FLIGHT); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
+            /** @description Not a DR primary (AGENT_ERR_NOT_DR_PRIMARY), or a mint, revocation, activation or role change asked for earlier is in flight on this agent (AGENT_ERR_OPERATION_IN_FLIGHT); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2487,7 +2491,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one at a time, never queued); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2613,7 +2617,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one at a time, never queued); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2726,7 +2730,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one at a time, never queued); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3444,7 +3448,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description checked_at too far from the agent clock (AGENT_ERR_SERVING_CONFIRM_STALE); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
+            /** @description checked_at too far from the agent clock (AGENT_ERR_SERVING_CONFIRM_STALE); or the episode changed since the caller read getServing (AGENT_ERR_SERVING_EPISODE_CHANGED); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;

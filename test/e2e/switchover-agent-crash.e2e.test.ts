@@ -123,3 +123,31 @@ describe('SIGKILL of an agent in the middle of its call to Vault in a switchover
     },
   )
 })
+
+describe('SIGKILL of an agent in the middle of a drill role change, then a restart', () => {
+  it('the promote of dc1 back, sent as its agent died and carried out by Vault: the drill switches back and passes', async () => {
+    stack = await startSwitchStack({ vaultGates: true })
+    const s = stack
+    secrets.push(...s.secrets)
+    const [dc1, dc2] = [clusterOf(s, 'dc1'), clusterOf(s, 'dc2')]
+    const gate = s.vaultGates?.dc1
+    if (gate === undefined) throw new Error('the stack has no gate in front of dc1')
+    gate.hold((p) => p === `${DR}/secondary/promote`)
+    const created = await s.api.POST('/v1/drills', { body: { to: 'dc2', hold: '1s', check_interval: '1s' } as never })
+    expect(created.response.status, JSON.stringify(created.error)).toBe(202)
+    const id = created.data?.id as string
+    await gate.waiting()
+    await s.agents.dc1?.stop('SIGKILL')
+    gate.release()
+    await until('dc1 promoted back by Vault', 10_000, () => dc1.state().drMode === 'primary')
+    await s.restartAgent('dc1')
+
+    const done = await waitForOperation(s, id, undefined, 90_000)
+    expect(done.state, JSON.stringify(done.error)).toBe('succeeded')
+    expect(stepOf(done, 'back.promote_secondary')?.detail).toContain('an agent gave no answer to')
+    expect((done.result as { report: { verdict: string } }).report.verdict).toBe('passed')
+    expect([dc1, dc2].filter((c) => c.state().drMode === 'primary')).toEqual([dc1])
+    expect(dc2.state()).toMatchObject({ drMode: 'secondary', drState: 'stream-wals', secondaryId: 'dc2' })
+    expect(logged(s, 'dc1', 'promoted to primary')).toHaveLength(1)
+  })
+})

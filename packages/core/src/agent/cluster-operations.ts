@@ -123,5 +123,5 @@ export async function registerClusterOperations(app: App, opts: ClusterOperation
   await app.register(ceremonyRoutes, { prefix, ceremony: createCeremonyService(agent) })
   await app.register(fenceRoutes, { prefix, keeper: opts.fence })
   await app.register(servingCheckRoute, { agent, gate: opts.serving })
-  await app.register(servingConfirmRoute, { prefix, agent, gate: opts.serving })
+  await app.register(servingConfirmRoute, { prefix, agent, gate: opts.serving, epoch: opts.epochs.current })
 }

@@ -21,9 +21,14 @@ export interface VaultAgent {
   invalidateStatus(): void
   /** A status read right after a change, shared like one the agent asked for (when steady). */
   rememberStatus(status: ClusterStatus): void
-  /** Calls `listener` with every status read from Vault from now on (not with the cached ones shared again). */
-  onStatus(listener: (status: ClusterStatus) => void): void
+  /**
+   * Calls `listener` with every status read from Vault from now on (not with the cached ones shared again), and how
+   * long that read took (0 for a status remembered after a change).
+   */
+  onStatus(listener: StatusListener): void
 }
+
+export type StatusListener = (status: ClusterStatus, readMs: number) => void
 
 /**
  * How old a status may be for the guard of a change Vault would refuse anyway when the guard is wrong (enabling a
@@ -36,12 +41,14 @@ export const GUARD_STATUS_MAX_AGE_MS = 250
 export function createVaultAgent(registry: Registry, vaultSettings: VaultSettings, statusMaxAgeMs: number): VaultAgent {
   const metrics = createAgentMetrics(registry)
   const vault = new VaultClient({ ...vaultSettings, onCall: metrics.recordVaultCall })
-  const listeners: Array<(status: ClusterStatus) => void> = []
+  const listeners: StatusListener[] = []
   const status = singleFlight(
     async () => {
+      const started = performance.now()
       const result = await readClusterStatus(vault)
+      const readMs = performance.now() - started
       if (result.replication !== null) metrics.recordStatus(result.replication)
-      for (const listener of listeners) listener(result)
+      for (const listener of listeners) listener(result, readMs)
       return result
     },
     statusMaxAgeMs,
@@ -63,7 +70,7 @@ export function createVaultAgent(registry: Registry, vaultSettings: VaultSetting
   }
   const rememberStatus = (s: ClusterStatus) => {
     if (s.replication !== null) metrics.recordStatus(s.replication)
-    for (const listener of listeners) listener(s)
+    for (const listener of listeners) listener(s, 0)
     status.remember(s)
   }
   return {

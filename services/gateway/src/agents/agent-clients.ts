@@ -1,7 +1,7 @@
 import { createServiceClient, type ServiceClient } from '@vault-dr/core/service-client'
 import { type AgentService, callAgent } from './agent-call.ts'
 import { agentPools } from './agent-pools.ts'
-import type { PrimaryPaths } from './agent-types.ts'
+import type { PrimaryPaths, Serving } from './agent-types.ts'
 import type {
   AgentClients,
   AgentTarget,
@@ -229,10 +229,17 @@ export function createAgentClients(opts: {
         call('clearFence', true, o.signal, (api, signal) =>
           api.POST('/v1/dr/fence/clear', { params: { header: { [EPOCH_HEADER]: String(o.epoch) } }, signal }),
         ),
-      confirmServing: (checkedAt, o) =>
+      // getServing answers its view with 503 too (the cluster is not to take clients): an answer, not a failure.
+      serving: (sig) =>
+        call('getServing', true, sig, async (api, signal) => {
+          const sent = await api.GET('/serving', { signal })
+          const view = sent.response.status === 503 ? (sent.error as Partial<Serving> | undefined) : undefined
+          return view?.reason === undefined ? sent : { data: view as Serving, response: new Response(null) }
+        }),
+      confirmServing: (body, o) =>
         call('confirmServing', true, o.signal, (api, signal) =>
           api.POST('/v1/dr/serving/confirm', {
-            body: { checked_at: checkedAt },
+            body,
             params: { header: { [EPOCH_HEADER]: String(o.epoch) } },
             signal,
           }),

@@ -126,11 +126,14 @@ export interface ClusterAgentClient {
   fence(body: FenceRequest, opts: FenceOptions): Promise<FenceResult>
   /** Clears the fence once the cluster rejoined as a DR secondary (refused while it may be a DR primary). */
   clearFence(opts: FenceOptions): Promise<ClearFenceResult>
+  /** What the agent's load balancers' check (getServing) answers, 503 included: the answer carries its episode. */
+  serving(signal?: Sig): Promise<Serving>
   /**
    * Confirms a DR primary's role from the store (its load balancers' check, getServing, then says 200): send only
-   * for a cluster the store does not hold fenced, with `checkedAt` when that was read.
+   * for a cluster the store does not hold fenced, with `checked_at` when that was read and the `episode` getServing
+   * answered before it.
    */
-  confirmServing(checkedAt: string, opts: FenceOptions): Promise<Serving>
+  confirmServing(body: { checked_at: string; episode: string }, opts: FenceOptions): Promise<Serving>
 }
 
 type PrimaryHalf = 'status' | 'enable' | 'mintToken' | 'revoke' | 'probeLocal' | 'vaultToken'

@@ -312,7 +312,7 @@ describe('a step whose agent gave no answer (rerunWhenUnanswered)', () => {
     ])
   })
 
-  it("is run again when the agent answers that a change asked earlier is still under way (an attempt whose answer was lost)", async () => {
+  it('is run again when the agent answers that a change asked earlier is still under way (an attempt whose answer was lost)', async () => {
     const { drive, stored } = await setUp(newRecord(), 10_000)
     const ran: string[] = []
     const busy = () =>

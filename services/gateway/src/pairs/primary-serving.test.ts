@@ -1,29 +1,64 @@
 import { describe, expect, it } from 'vitest'
 import type { AgentClients, AgentTarget, ClusterAgentClient } from '../agents/agent-clients.ts'
 import { fenceKey } from '../failovers/fence-record.ts'
+import { GatewayErrors } from '../gateway-errors.ts'
 import { confirmPrimaries } from './primary-serving.ts'
 
 const target = (cluster: string): AgentTarget => ({ cluster, url: `http://${cluster}.test`, token: `t-${cluster}` })
 
-function fakes(meta: Record<string, string>, refusing: string[] = []) {
-  const calls: Array<{ cluster: string; checkedAt: string; epoch: number }> = []
+type Reason = 'primary' | 'unconfirmed' | 'dr_secondary'
+
+/**
+ * Agents answering getServing with `reasons` (an agent not named there is away), refusing the confirmation of those
+ * in `refusing` as an agent whose episode changed; a store with `meta` (the fences) and the unfinished operations
+ * holding `held`. Every read is logged in order.
+ */
+function fakes(opts: {
+  reasons: Record<string, Reason>
+  meta?: Record<string, string>
+  held?: Record<string, 'pending' | 'running'>
+  refusing?: string[]
+}) {
+  const log: string[] = []
+  const confirmed: Array<{ cluster: string; checked_at: string; episode: string; epoch: number }> = []
   const agent = (t: AgentTarget) =>
     ({
-      confirmServing: async (checkedAt: string, o: { epoch: number }) => {
-        calls.push({ cluster: t.cluster, checkedAt, epoch: o.epoch })
-        if (refusing.includes(t.cluster)) throw new Error('AGENT_ERR_FENCED')
-        return { serving: true, reason: 'primary', detail: '', confirmed: { by: 'gateway', at: checkedAt } }
+      serving: async () => {
+        log.push(`getServing ${t.cluster}`)
+        const reason = opts.reasons[t.cluster]
+        if (reason === undefined) throw GatewayErrors.agentUnreachable(`${t.cluster} could not be reached`)
+        return { serving: reason === 'primary', reason, detail: '', confirmed: null, episode: `ep-${t.cluster}` }
+      },
+      confirmServing: async (body: { checked_at: string; episode: string }, o: { epoch: number }) => {
+        log.push(`confirmServing ${t.cluster}`)
+        confirmed.push({ cluster: t.cluster, ...body, epoch: o.epoch })
+        if (opts.refusing?.includes(t.cluster)) {
+          throw GatewayErrors.agentRejected(`${t.cluster} answered 409 AGENT_ERR_SERVING_EPISODE_CHANGED`, {
+            upstream: { service: 'agent', status: 409, code: 'AGENT_ERR_SERVING_EPISODE_CHANGED' },
+          })
+        }
+        return { serving: true, reason: 'primary', detail: '', confirmed: { by: 'gateway', at: body.checked_at } }
       },
     }) as unknown as ClusterAgentClient
   const agents = { primary: agent, secondary: agent, cluster: agent, close: async () => {} } as unknown as AgentClients
+  const meta = opts.meta ?? {}
   const store = {
     getMeta: async (key: string) => meta[key],
     setMeta: async () => {},
-    metaUnder: async (prefix: string) =>
-      new Map(Object.entries(meta).filter(([k]) => k.startsWith(prefix)) as Array<[string, string]>),
-    currentEpoch: async () => 7,
+    metaUnder: async (prefix: string) => {
+      log.push('fences')
+      return new Map(Object.entries(meta).filter(([k]) => k.startsWith(prefix)) as Array<[string, string]>)
+    },
+    currentEpoch: async () => {
+      log.push('epoch')
+      return 7
+    },
+    listOperations: async (q: { state: 'pending' | 'running'; cluster: string }) => {
+      log.push(`operations ${q.state} ${q.cluster}`)
+      return opts.held?.[q.cluster] === q.state ? [{ id: `op-${q.cluster}` }] : []
+    },
   }
-  return { calls, agents, store }
+  return { log, confirmed, agents, store }
 }
 
 const fence = (cluster: string) =>
@@ -37,30 +72,51 @@ const fence = (cluster: string) =>
     last_wal: null,
   })
 
+const signal = new AbortController().signal
+
 describe('confirming the primaries to their agents (getServing)', () => {
-  it('confirms every primary the store does not hold fenced, with its epoch and when the fences were read', async () => {
-    const { calls, agents, store } = fakes({ [fenceKey('dc1')]: fence('dc1'), [fenceKey('dc3')]: '' })
+  it('reads getServing first, then the operations, then the fences and the epoch; echoes the episode', async () => {
+    const { log, confirmed, agents, store } = fakes({ reasons: { dc1: 'unconfirmed' } })
     const now = Date.parse('2026-12-05T10:05:00.000Z')
-    const unconfirmed = await confirmPrimaries(
-      { store, agents, now: () => now, signal: new AbortController().signal },
-      [target('dc1'), target('dc3'), target('dc4')],
-    )
-    expect(unconfirmed).toEqual([])
-    // dc1 is fenced: never confirmed. dc3's fence was cleared (a rejoin): confirmed.
-    expect(calls).toEqual([
-      { cluster: 'dc3', checkedAt: '2026-12-05T10:05:00.000Z', epoch: 7 },
-      { cluster: 'dc4', checkedAt: '2026-12-05T10:05:00.000Z', epoch: 7 },
+    expect(await confirmPrimaries({ store, agents, now: () => now, signal }, [target('dc1')])).toEqual([])
+    expect(log).toEqual([
+      'getServing dc1',
+      'operations pending dc1',
+      'operations running dc1',
+      expect.stringMatching(/^(fences|epoch)$/),
+      expect.stringMatching(/^(fences|epoch)$/),
+      'confirmServing dc1',
     ])
+    expect(confirmed).toEqual([{ cluster: 'dc1', checked_at: '2026-12-05T10:05:00.000Z', episode: 'ep-dc1', epoch: 7 }])
   })
 
-  it('answers the primaries whose agent refused or did not answer, and asks nothing without primaries', async () => {
-    const { calls, agents, store } = fakes({}, ['dc4'])
-    const signal = new AbortController().signal
-    expect(await confirmPrimaries({ store, agents, now: Date.now, signal }, [target('dc3'), target('dc4')])).toEqual([
-      'dc4',
-    ])
-    expect(calls.map((c) => c.cluster)).toEqual(['dc3', 'dc4'])
+  it('never confirms a primary that is fenced, held by an unfinished operation, or not waiting for it', async () => {
+    const { confirmed, agents, store } = fakes({
+      reasons: { dc1: 'unconfirmed', dc2: 'unconfirmed', dc3: 'unconfirmed', dc4: 'primary', dc5: 'dr_secondary' },
+      meta: { [fenceKey('dc1')]: fence('dc1'), [fenceKey('dc6')]: '' },
+      held: { dc2: 'pending', dc3: 'running' },
+    })
+    const primaries = ['dc1', 'dc2', 'dc3', 'dc4', 'dc5'].map(target)
+    expect(await confirmPrimaries({ store, agents, now: Date.now, signal }, primaries)).toEqual([])
+    expect(confirmed).toEqual([])
+
+    // A fence cleared (a rejoin) holds nothing back.
+    const cleared = fakes({ reasons: { dc6: 'unconfirmed' }, meta: { [fenceKey('dc6')]: '' } })
+    await confirmPrimaries({ ...cleared, now: Date.now, signal }, [target('dc6')])
+    expect(cleared.confirmed.map((c) => c.cluster)).toEqual(['dc6'])
+  })
+
+  it('answers those refused (409) or whose agent is away as not confirmed, and reads nothing for none', async () => {
+    const { log, confirmed, agents, store } = fakes({
+      reasons: { dc3: 'unconfirmed', dc4: 'unconfirmed' },
+      refusing: ['dc4'],
+    })
+    const primaries = [target('dc3'), target('dc4'), target('dc5')]
+    expect((await confirmPrimaries({ store, agents, now: Date.now, signal }, primaries)).sort()).toEqual(['dc4', 'dc5'])
+    expect(confirmed.map((c) => c.cluster)).toEqual(['dc3', 'dc4'])
+
+    log.length = 0
     expect(await confirmPrimaries({ store, agents, now: Date.now, signal }, [])).toEqual([])
-    expect(calls).toHaveLength(2)
+    expect(log).toEqual([])
   })
 })

@@ -1,35 +1,75 @@
 import { type AgentClients, type AgentTarget, clusterAgent } from '../agents/agent-clients.ts'
 import { type FenceMeta, readFences } from '../failovers/fence-record.ts'
 
+export interface PrimaryServingStore extends FenceMeta {
+  currentEpoch(): Promise<number>
+  listOperations(q: { state: 'pending' | 'running'; cluster: string; limit: number }): Promise<unknown[]>
+}
+
 /**
  * Confirms each primary's role to its agent, so its load balancers' check (getServing) serves it again when nothing
- * else can say it is still the primary (its agent restarted while no DR secondary was connected): only primaries
- * the store does not hold fenced, with the store's epoch and when the fences were read. A fenced or stale answer, or
- * an agent away, changes nothing: the names of those not confirmed are answered.
+ * else can say it is still the primary (its agent restarted, or its Vault was away, while no DR secondary was
+ * connected). The reads come in this order, each before the next:
+ * 1. getServing: only a primary it answers `unconfirmed` needs confirming, with the episode it answered; the agent
+ *    refuses the confirmation once its Vault was unanswered, sealed or slow since (a failover it could not see).
+ * 2. The unfinished operations: a failover under way writes its fence only after its promote.
+ * 3. The fences and the epoch: a fenced primary is never confirmed.
+ * A refused confirmation (fenced, stale, another episode), or an agent away, changes nothing: the names of those not
+ * confirmed are answered.
  */
 export async function confirmPrimaries(
-  deps: {
-    store: FenceMeta & { currentEpoch(): Promise<number> }
-    agents: AgentClients
-    now: () => number
-    signal: AbortSignal
-  },
+  deps: { store: PrimaryServingStore; agents: AgentClients; now: () => number; signal: AbortSignal },
   primaries: AgentTarget[],
 ): Promise<string[]> {
-  if (primaries.length === 0) return []
-  const [fences, epoch] = await Promise.all([readFences(deps.store), deps.store.currentEpoch()])
+  const views = await Promise.all(
+    primaries.map(async (target) => ({
+      target,
+      view: await clusterAgent(deps.agents, target)
+        .serving(deps.signal)
+        .catch(() => undefined),
+    })),
+  )
+  const unanswered = views.filter((v) => v.view === undefined).map((v) => v.target.cluster)
+  const waiting = views.flatMap(({ target, view }) =>
+    view?.reason === 'unconfirmed' ? [{ target, episode: view.episode }] : [],
+  )
+  if (waiting.length === 0) return unanswered
   const checkedAt = new Date(deps.now()).toISOString()
-  const unconfirmed = await Promise.all(
-    primaries
-      .filter((p) => !fences.has(p.cluster))
-      .map(async (p) => {
+  const held = await heldByOperations(
+    deps.store,
+    waiting.map((w) => w.target.cluster),
+  )
+  const [fences, epoch] = await Promise.all([readFences(deps.store), deps.store.currentEpoch()])
+  const refused = await Promise.all(
+    waiting
+      .filter(({ target }) => !held.has(target.cluster) && !fences.has(target.cluster))
+      .map(async ({ target, episode }) => {
         try {
-          await clusterAgent(deps.agents, p).confirmServing(checkedAt, { epoch, signal: deps.signal })
+          await clusterAgent(deps.agents, target).confirmServing(
+            { checked_at: checkedAt, episode },
+            { epoch, signal: deps.signal },
+          )
           return undefined
         } catch {
-          return p.cluster
+          return target.cluster
         }
       }),
   )
-  return unconfirmed.filter((name): name is string => name !== undefined)
+  return [...unanswered, ...refused.filter((name): name is string => name !== undefined)]
+}
+
+/**
+ * The clusters a pending or running operation holds. Pending is read before running: an operation only moves
+ * forward, so one that existed before the first read is seen by one of them unless it has finished.
+ */
+async function heldByOperations(store: PrimaryServingStore, clusters: string[]): Promise<Set<string>> {
+  const held = await Promise.all(
+    clusters.map(async (cluster) => {
+      const pending = await store.listOperations({ state: 'pending', cluster, limit: 1 })
+      if (pending.length > 0) return cluster
+      const running = await store.listOperations({ state: 'running', cluster, limit: 1 })
+      return running.length > 0 ? cluster : undefined
+    }),
+  )
+  return new Set(held.filter((cluster): cluster is string => cluster !== undefined))
 }

@@ -2,6 +2,9 @@ import type { ClusterStatus } from '../cluster-status.ts'
 import type { FenceRecord } from '../fence/fence.schemas.ts'
 import type { Serving, ServingConfirmation } from './serving.schemas.ts'
 
+/** getServing's answer but its episode, which the gate adds. */
+export type ServingDecision = Omit<Serving, 'episode'>
+
 /**
  * Whether clients may be sent to this cluster (a load balancer's health check): only to a Vault that answers unsealed,
  * is not a DR secondary, not fenced, and, as a DR primary with DR secondaries, whose role its agent has confirmed
@@ -12,8 +15,8 @@ export function decideServing(
   status: ClusterStatus,
   fence: FenceRecord | undefined,
   confirmed: ServingConfirmation | undefined,
-): Serving {
-  const view = (serving: boolean, reason: Serving['reason'], detail: string): Serving => ({
+): ServingDecision {
+  const view = (serving: boolean, reason: Serving['reason'], detail: string): ServingDecision => ({
     serving,
     reason,
     detail,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ClusterStatus } from '../cluster-status.ts'
 import type { FenceRecord } from '../fence/fence.schemas.ts'
-import { createServingGate } from './serving-gate.ts'
+import { createServingGate, SLOW_READ_MS } from './serving-gate.ts'
 
 const peer = (id: string, connection: 'connected' | 'disconnected') => ({
   node_id: id,
@@ -25,7 +25,7 @@ function gate(fence?: FenceRecord) {
 }
 
 const reason = (g: ReturnType<typeof gate>['g'], s: ClusterStatus) => {
-  g.observe(s)
+  g.observe(s, 0)
   const view = g.decide(s)
   return `${view.serving ? 200 : 503} ${view.reason}`
 }
@@ -66,13 +66,13 @@ describe('what the load balancers check answers (getServing)', () => {
 
   it('forgets the confirmation when the cluster is a DR secondary, or away longer than the duration', () => {
     const { g, advance } = gate()
-    g.confirm('gateway')
+    g.confirm('gateway', g.episode())
     const alone = status('primary', [peer('dc2', 'disconnected')])
     expect(reason(g, alone)).toBe('200 primary')
     expect(reason(g, status('bootstrapping'))).toBe('503 dr_secondary')
     expect(g.decide(alone).confirmed).toBeNull()
 
-    g.confirm('gateway')
+    g.confirm('gateway', g.episode())
     expect(reason(g, status('primary', [], { reachable: false }))).toBe('503 vault_unavailable')
     advance(9_000)
     expect(reason(g, alone)).toBe('200 primary')
@@ -84,7 +84,49 @@ describe('what the load balancers check answers (getServing)', () => {
   it('never serves a fenced cluster, confirmed or not', () => {
     const fence = { at: '2026-12-05T10:00:00.000Z', reason: 'failover', by: 'gateway' } as FenceRecord
     const { g } = gate(fence)
-    g.confirm('gateway')
+    g.confirm('gateway', g.episode())
     expect(reason(g, status('primary', [peer('dc2', 'connected')]))).toBe('503 fenced')
+  })
+
+  it('renews its episode at start, at the first read away, at the first read back, and at a slow read', () => {
+    const alone = status('primary', [peer('dc2', 'disconnected')])
+    const { g } = gate()
+    const atStart = g.episode()
+    expect(atStart).toMatch(/^[0-9a-f-]{36}$/)
+    expect(gate().g.episode()).not.toBe(atStart)
+    expect(g.decide(alone).episode).toBe(atStart)
+
+    g.observe(alone, SLOW_READ_MS)
+    expect(g.episode()).toBe(atStart)
+    g.observe(status('primary', [], { reachable: false }), 5)
+    const away = g.episode()
+    expect(away).not.toBe(atStart)
+    g.observe(status('primary', [], { sealed: true }), 5)
+    expect(g.episode()).toBe(away)
+    g.observe(alone, 5)
+    const back = g.episode()
+    expect(back).not.toBe(away)
+    g.observe(alone, 5)
+    expect(g.episode()).toBe(back)
+    g.observe(alone, SLOW_READ_MS + 1)
+    expect(g.episode()).not.toBe(back)
+  })
+
+  it('confirms only with the current episode: one read before its Vault was away, or slow, confirms nothing', () => {
+    const alone = status('primary', [peer('dc2', 'disconnected')])
+    const { g } = gate()
+    expect(reason(g, alone)).toBe('503 unconfirmed')
+    const seen = g.episode()
+    g.observe(status('primary', [], { reachable: false }), 5)
+    g.observe(alone, 5)
+    expect(g.confirm('gateway', seen)).toBe(false)
+    expect(reason(g, alone)).toBe('503 unconfirmed')
+
+    const again = g.episode()
+    g.observe(alone, SLOW_READ_MS + 1)
+    expect(g.confirm('gateway', again)).toBe(false)
+    expect(reason(g, alone)).toBe('503 unconfirmed')
+    expect(g.confirm('gateway', g.episode())).toBe(true)
+    expect(reason(g, alone)).toBe('200 primary')
   })
 })

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { Gauge, type Registry } from 'prom-client'
 import { type ClusterStatus, connectedSecondaries } from '../cluster-status.ts'
@@ -5,14 +6,28 @@ import type { FenceRecord } from '../fence/fence.schemas.ts'
 import { type Serving, type ServingConfirmation, ServingReason } from './serving.schemas.ts'
 import { decideServing } from './serving-decision.ts'
 
+/**
+ * A Vault read slower than this renews the episode, as an unanswered one does: while the read hung (a black hole), a
+ * failover may have happened that the agent could not see.
+ */
+export const SLOW_READ_MS = 1_000
+
 /** How often the gate reads the cluster by itself (a Vault away is only seen by reading it): at most every 5 s. */
 export const servingWatchEveryMs = (reconfirmAfterMs: number) => Math.min(5_000, Math.floor(reconfirmAfterMs / 4))
 
 export interface ServingGate {
-  /** Takes in a status read: its role, its connected secondaries, and whether Vault was away. */
-  observe(status: ClusterStatus): void
-  /** The gateway confirmed it from its store: it was not failed away from. */
-  confirm(by: 'gateway'): void
+  /** Takes in a status read and how long it took: its role, its connected secondaries, whether Vault was away or slow. */
+  observe(status: ClusterStatus, readMs: number): void
+  /**
+   * A random value renewed at the gate's start, at the first unanswered or sealed read, at the first answered read
+   * after one, and at a read slower than SLOW_READ_MS: whatever the caller read before it may be out of date.
+   */
+  episode(): string
+  /**
+   * The gateway confirmed it from its store, read after getServing answered `episode`: it was not failed away from.
+   * False, and nothing confirmed, when the episode has changed since.
+   */
+  confirm(by: 'gateway', episode: string): boolean
   decide(status: ClusterStatus): Serving
   /** Starts reading the cluster every servingWatchEveryMs (each read is observed through the agent's reads). */
   start(read: () => Promise<unknown>): void
@@ -36,6 +51,7 @@ export function createServingGate(deps: {
 }): ServingGate {
   const now = deps.now ?? Date.now
   let confirmed: ServingConfirmation | undefined
+  let episode = randomUUID()
   let awaySince: number | null = null
   let last: ClusterStatus | undefined
   /** The DR mode of the last answered read since the last lapse (undefined: none yet). */
@@ -65,12 +81,14 @@ export function createServingGate(deps: {
   }
 
   const gate: ServingGate = {
-    observe(status) {
+    observe(status, readMs) {
       const t = now()
       last = status
       // Sealed counts as away: a Vault restarted after a power loss comes back sealed, and may have been failed away
       // from meanwhile as surely as one that did not answer.
-      if (!status.vault.reachable || status.vault.sealed !== false || status.replication === null) {
+      const away = !status.vault.reachable || status.vault.sealed !== false || status.replication === null
+      if (readMs > SLOW_READ_MS || (away ? awaySince === null : awaySince !== null)) episode = randomUUID()
+      if (away) {
         awaySince ??= t
         return
       }
@@ -85,11 +103,14 @@ export function createServingGate(deps: {
       // Seen turning from a DR secondary into a DR primary with no gap: promoted (by this agent or under its eyes).
       else if (mode === 'primary' && before === 'secondary' && !lapsed) set('promote', t)
     },
-    confirm(by) {
+    episode: () => episode,
+    confirm(by, seen) {
+      if (seen !== episode) return false
       set(by, now())
+      return true
     },
     decide(status) {
-      return decideServing(status, deps.fence(), confirmed)
+      return { ...decideServing(status, deps.fence(), confirmed), episode }
     },
     start(read) {
       const tick = () => {

@@ -31,6 +31,12 @@ export const Serving = z
     reason: ServingReason,
     detail: z.string(),
     confirmed: ServingConfirmation.nullable().describe('What last confirmed the primary role; null when nothing has'),
+    episode: z
+      .string()
+      .describe(
+        'Changes whenever this agent starts or sees its Vault unanswered, sealed or slow (a failover may have ' +
+          'happened unseen meanwhile). confirmServing must echo the value read before the caller read its store',
+      ),
   })
   .meta({ id: 'Serving' })
 export type Serving = z.infer<typeof Serving>
@@ -43,6 +49,13 @@ export const ConfirmServingRequest = z
         'When the caller read, in its store, that this cluster is not fenced. Refused when more than ' +
           '10 s away from the agent clock (AGENT_ERR_SERVING_CONFIRM_STALE): a confirmation held up in the network ' +
           'must not outlive a failover',
+      ),
+    episode: z
+      .string()
+      .min(1)
+      .describe(
+        "getServing's episode, read before the caller read its store. Refused when the agent's has changed since " +
+          '(AGENT_ERR_SERVING_EPISODE_CHANGED): a confirmation must not outlive a time the agent could not see its Vault',
       ),
   })
   .strict()
