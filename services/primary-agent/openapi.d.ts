@@ -2491,7 +2491,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one at a time, never queued); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one a caller asks for at a time, not queued behind another); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2617,7 +2617,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one at a time, never queued); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one a caller asks for at a time, not queued behind another); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2730,7 +2730,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one at a time, never queued); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
+            /** @description Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one a caller asks for at a time, not queued behind another); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;

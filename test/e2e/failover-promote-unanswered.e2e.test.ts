@@ -121,8 +121,61 @@ describe('a failover whose promote got no answer, the agent back within VAULT_DR
     await s.restartAgent('dc2')
     const done = await waitForOperation(s, id, undefined, 60_000)
     expect(done.state, JSON.stringify(done.error)).toBe('succeeded')
-    expect(stepOf(done, 'promote_secondary')?.detail).toContain('an agent gave no answer to')
+    expect(stepOf(done, 'promote_secondary')?.detail).toContain('unfinished attempt')
     expect(s.simEvents.filter((e) => e.includes('promoted to primary'))).toHaveLength(1)
     expect([dc1, dc2].filter((c) => c.state().drMode === 'primary')).toEqual([dc2])
+  })
+})
+
+describe('a failover whose promote never reached Vault, the old primary back as one while the step waits', () => {
+  it('waits while the fence demotes the old primary, then promotes: one primary, the failover succeeds', async () => {
+    stack = await startSwitchStack({ vaultGates: true, gatewayEnv: { VAULT_DR_FENCE_CHECK_MS: '200' } })
+    const s = stack
+    secrets.push(...s.secrets)
+    const [dc1, dc2] = [clusterOf(s, 'dc1'), clusterOf(s, 'dc2')]
+    const [gate1, gate2] = [s.vaultGates?.dc1, s.vaultGates?.dc2]
+    if (gate1 === undefined || gate2 === undefined) throw new Error('the stack has no gates')
+    const plan = async () => {
+      const res = await s.api.POST('/v1/failovers/plan', { body: { to: 'dc2', down_for: '2s' } as never })
+      if (!res.data) throw new Error(`planFailover: ${res.response.status} ${JSON.stringify(res.error)}`)
+      return res.data
+    }
+    const rotated = await s.api.POST('/v1/pairs/{secondary}/dr-operation-token/rotate', {
+      params: { path: { secondary: 'dc2' } },
+    })
+    expect(rotated.response.status).toBe(200)
+    await until('dc2 caught up', 10_000, async () => lagAsIs((await plan()).pair.lag, dc1, dc2) === 0)
+    await dc1.faults.isolate('refuse')
+    await until('dc1 judged down', 20_000, async () => (await plan()).primary_verdict === 'down')
+
+    gate2.hold((path) => path === PROMOTE)
+    const created = await s.api.POST('/v1/failovers', { body: { to: 'dc2', down_for: '2s' } as never })
+    expect(created.response.status, JSON.stringify(created.error)).toBe(202)
+    const id = created.data?.id as string
+    await gate2.waiting()
+    // dc2's agent dies before its promote reaches Vault: nothing was promoted, but it may have been, so dc1 is fenced.
+    await s.agents.dc2?.stop('SIGKILL')
+    gate2.drop()
+    await until('dc1 fenced by the failover', 10_000, () => fenceOf(s, 'dc1')?.failover_id === id)
+    // dc1's site returns as a primary; the fence's demote of it waits at its Vault, so the step, run again once dc2's
+    // agent is back, finds dc1 a primary.
+    gate1.hold((path) => path === '/v1/sys/replication/dr/primary/demote')
+    await dc1.faults.rejoin()
+    await gate1.waiting()
+    await s.restartAgent('dc2')
+    await waitForOperation(
+      s,
+      id,
+      (op) => (stepOf(op, 'promote_secondary')?.detail ?? '').includes('is a DR primary again'),
+      20_000,
+    )
+    expect(dc2.state().drMode).toBe('secondary')
+    gate1.release()
+
+    const done = await waitForOperation(s, id, undefined, 60_000)
+    expect(done.state, JSON.stringify(done.error)).toBe('succeeded')
+    expect(dc1.state().drMode).toBe('secondary')
+    expect(dc2.state().drMode).toBe('primary')
+    expect(s.simEvents.filter((e) => e.includes('promoted to primary'))).toHaveLength(1)
   })
 })

@@ -108,7 +108,7 @@ describe('SIGKILL of an agent in the middle of its call to Vault in a switchover
       await sampler.stop()
       expect(done.state, JSON.stringify({ error: done.error, step: stepOf(done, step) })).toBe('succeeded')
       expect(done.result).toMatchObject({ wals_lost: 0 })
-      if (rerunNoted) expect(stepOf(done, step)?.detail).toContain('an agent gave no answer to')
+      if (rerunNoted) expect(stepOf(done, step)?.detail).toContain('unfinished attempt')
       expect([dc1, dc2].filter((c) => c.state().drMode === 'primary')).toEqual([dc2])
       expect(dc1.state()).toMatchObject({ drMode: 'secondary', drState: 'stream-wals', secondaryId: 'dc1' })
       const events = (what: string) => s.simEvents.filter((e) => e.includes(what))
@@ -144,7 +144,7 @@ describe('SIGKILL of an agent in the middle of a drill role change, then a resta
 
     const done = await waitForOperation(s, id, undefined, 90_000)
     expect(done.state, JSON.stringify(done.error)).toBe('succeeded')
-    expect(stepOf(done, 'back.promote_secondary')?.detail).toContain('an agent gave no answer to')
+    expect(stepOf(done, 'back.promote_secondary')?.detail).toContain('unfinished attempt')
     expect((done.result as { report: { verdict: string } }).report.verdict).toBe('passed')
     expect([dc1, dc2].filter((c) => c.state().drMode === 'primary')).toEqual([dc1])
     expect(dc2.state()).toMatchObject({ drMode: 'secondary', drState: 'stream-wals', secondaryId: 'dc2' })

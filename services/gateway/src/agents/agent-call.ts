@@ -9,7 +9,7 @@ export interface CallSpec {
   cluster: string
   operation: string
   timeoutMs: number
-  /** Only calls that are safe to repeat are retried: status, probes, inspect, enable. */
+  /** Only calls that are safe to repeat are retried: status, probes, inspect, enable, demote, the public key. */
   idempotent: boolean
   signal?: AbortSignal | undefined
 }
@@ -46,9 +46,12 @@ export async function callAgent<T>(spec: CallSpec, send: (signal: AbortSignal) =
     })
     if (!('err' in outcome)) return outcome.data
     const { err } = outcome
+    // A call safe to repeat that the agent answers busy (its earlier copy, whose answer was lost, still under way)
+    // is asked again too.
     const transient =
       err.code === GatewayErrors.agentUnreachable.code ||
       err.code === GatewayErrors.agentTimeout.code ||
+      err.upstream?.code === 'AGENT_ERR_OPERATION_IN_FLIGHT' ||
       (err.upstream?.status !== undefined && [502, 503].includes(err.upstream.status))
     if (!spec.idempotent || !transient || attempt >= RETRIES) throw err
     await sleep(RETRY_BASE_MS * 2 ** attempt, undefined, spec.signal ? { signal: spec.signal } : undefined)

@@ -8,8 +8,9 @@ import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors } from './failover-errors.ts'
 import { failoverPreflight } from './failover-preflight.step.ts'
 import { FailoverSubject } from './failovers-subject.ts'
-import { fenceAfterFailedPromote, fenceOldPrimary, recordFence } from './fence-old-primary.step.ts'
-import { ceremonyFix, promoteWithFallback } from './promote-with-fallback.ts'
+import { fenceAfterFailedPromote, fenceOldPrimary } from './fence-old-primary.step.ts'
+import { promoteFencingOld } from './promote-fencing-old.ts'
+import { ceremonyFix } from './promote-with-fallback.ts'
 import { recordPairs } from './record-pairs.step.ts'
 
 /** The failover's result fields: how long after the request the new primary took writes, and the WALs lost. */
@@ -61,19 +62,7 @@ export function failoverKind(deps: FailoverDeps): OperationKind<OperationRecord,
       if (parsed === undefined) throw new Error(`a failover has no step ${name}`)
       const spec = roleStepSpec<RoleChangeRun>(name, parsed, 0, (r) => r.roles)
       if (name !== 'promote_secondary') return spec
-      return {
-        ...spec,
-        run: async (r) => {
-          try {
-            return await promoteWithFallback(deps, r, subject.to, spec.run)
-          } catch (err) {
-            // Sent and not refused: it may have taken effect. The old primary is fenced before the step waits for an
-            // agent that gave no answer (it may take a minute) or fails, not after: its site may return meanwhile.
-            if (r.roles.leg(0).promote_sent_at !== null) await recordFence(deps, r)
-            throw err
-          }
-        },
-      }
+      return { ...spec, run: (r) => promoteFencingOld(deps, r, subject.to, spec.run) }
     },
     async context(run) {
       const subject = FailoverSubject.parse(run.record().subject)

@@ -6,6 +6,18 @@ import { GatewayErrors } from '../gateway-errors.ts'
 const FIRST_WAIT_MS = 250
 const LONGEST_WAIT_MS = 2_000
 
+/** Failures a step marked as passing (runAgain): what it found will change by itself, without it. */
+const toRunAgain = new WeakSet<Error>()
+
+/**
+ * Marks a step's failure as one to run the step again after, as an unanswered agent is, rather than to fail on: the
+ * state it found is passing (an old primary a recorded fence is demoting). Once the wait is over it fails as it is.
+ */
+export function runAgain<E extends Error>(err: E): E {
+  toRunAgain.add(err)
+  return err
+}
+
 /** The agents' answer to a call that would overlap one still under way (a role change, or a mint during a demote). */
 const AGENT_BUSY = 'AGENT_ERR_OPERATION_IN_FLIGHT'
 
@@ -16,6 +28,7 @@ const AGENT_BUSY = 'AGENT_ERR_OPERATION_IN_FLIGHT'
  * not this: the agent said what happened.
  */
 export function isUnanswered(err: unknown): boolean {
+  if (err instanceof Error && toRunAgain.has(err)) return true
   if (!isCodedError(err)) return false
   return (
     err.code === GatewayErrors.agentUnreachable.code ||

@@ -300,15 +300,15 @@ describe('a step whose agent gave no answer (rerunWhenUnanswered)', () => {
     expect(ran).toEqual(['prepare', 'commit', 'commit', 'commit', 'confirm'])
     const op = await stored()
     expect(op.state).toBe('succeeded')
-    expect(op.steps[1]?.detail).toBe('committed (run again after 2 attempt(s) an agent gave no answer to)')
+    expect(op.steps[1]?.detail).toBe('committed (run again after 2 unfinished attempt(s))')
     const waiting = (await store.operationEvents(id, 0))
       .map((e) => e.data.step as { name: string; status: string; detail: string | null } | undefined)
       .filter((step) => step?.name === 'commit' && step.status === 'running')
       .map((step) => step?.detail)
     expect(waiting).toEqual([
       null,
-      'agent of cluster dc2 (promoteDrSecondary) could not be reached: run again from its start once the agent answers (1 unanswered, for up to 10 s)',
-      'agent of cluster dc2 (promoteDrSecondary) could not be reached: run again from its start once the agent answers (2 unanswered, for up to 10 s)',
+      'agent of cluster dc2 (promoteDrSecondary) could not be reached: the step runs again from its start in a moment (1 unfinished, for up to 10 s)',
+      'agent of cluster dc2 (promoteDrSecondary) could not be reached: the step runs again from its start in a moment (2 unfinished, for up to 10 s)',
     ])
   })
 

@@ -241,7 +241,7 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
           onUnanswered: (err, n) =>
             setStep({
               ...running,
-              detail: `${toStepError(err).detail}: run again from its start once the agent answers (${n} unanswered, for up to ${within})`,
+              detail: `${toStepError(err).detail}: the step runs again from its start in a moment (${n} unfinished, for up to ${within})`,
             }),
         })
         result = ran.value
@@ -267,7 +267,7 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     // Outside the step's try: a write that fails here is not the step's failure (it did its work). It ends this run
     // with the step still running in the store, to be resumed, and re-run idempotently, from there.
     deps.metrics?.observeStep(kind.kind, name, result.status, seconds())
-    const rerun = unanswered === 0 ? '' : ` (run again after ${unanswered} attempt(s) an agent gave no answer to)`
+    const rerun = unanswered === 0 ? '' : ` (run again after ${unanswered} unfinished attempt(s))`
     const detail = `${result.detail}${rerun}${await late()}`
     hold(...stepChange({ ...running, status: result.status, finished_at: iso(now()), detail }))
     if (result.skipRest !== undefined) return finish('succeeded', null, result.skipRest)

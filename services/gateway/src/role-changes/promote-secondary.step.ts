@@ -13,10 +13,12 @@ export const OLD_PRIMARY_LOOK_MS = 3_000
 
 /**
  * The answers after which a promote has not happened and will not: the agent refused it before acting (a stale
- * epoch, a fence, not a DR secondary) or Vault refused it (the DR operation token, still catching up, another 4xx).
+ * epoch, a fence, not a DR secondary, a change asked earlier still under way) or Vault refused it (the DR operation
+ * token, still catching up, another 4xx).
  */
 const PROMOTE_REFUSED: ReadonlySet<string> = new Set([
   'AGENT_ERR_STALE_EPOCH',
+  'AGENT_ERR_OPERATION_IN_FLIGHT',
   'AGENT_ERR_FENCED',
   'AGENT_ERR_NOT_DR_SECONDARY',
   'AGENT_ERR_DR_OPERATION_TOKEN_REJECTED',

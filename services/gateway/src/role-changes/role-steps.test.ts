@@ -436,6 +436,20 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     expect(w.get('dc1').mode).toBe('secondary')
   })
 
+  it('a promote the agent answers busy was not sent: off the record, so an undo may promote the old primary back', async () => {
+    const w = world(['dc1', 'dc2'])
+    const { ctx, data } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    await demotePrimary(ctx, 0)
+    await waitCatchUp(ctx, 0)
+    const busy = new CodedError({ code: 'GATEWAY_ERR_AGENT_REJECTED', status: 502, title: 'busy' }, 'busy', {
+      upstream: { service: 'agent', status: 409, code: 'AGENT_ERR_OPERATION_IN_FLIGHT' },
+    })
+    const client = ctx.client
+    ctx.client = (name) => (name === 'dc2' ? { ...client(name), promote: () => Promise.reject(busy) } : client(name))
+    await expect(promoteSecondary(ctx, 0)).rejects.toBe(busy)
+    expect(data.legs[0]?.promote_sent_at).toBeNull()
+  })
+
   it('a promote run again while the one sent earlier lands (refused: no DR secondary now) finds that one took effect', async () => {
     const w = world(['dc1', 'dc2'])
     const { ctx, data } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])

@@ -73,7 +73,7 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
           ...bodyProblemResponses,
           403: problemResponse('Vault refused the DR operation token (AGENT_ERR_DR_OPERATION_TOKEN_REJECTED)'),
           409: problemResponse(
-            'Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one at a time, never queued)',
+            'Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one a caller asks for at a time, not queued behind another)',
           ),
           503: problemResponse(
             'Still catching up with the primary (AGENT_ERR_CATCHING_UP; force: true promotes anyway), or Vault is not ready (VAULT_ERR_*)',
@@ -103,7 +103,7 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
           ...bodyProblemResponses,
           403: problemResponse('Vault refused the DR operation token (AGENT_ERR_DR_OPERATION_TOKEN_REJECTED)'),
           409: problemResponse(
-            'Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one at a time, never queued)',
+            'Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one a caller asks for at a time, not queued behind another)',
           ),
           504: settleTimeout,
         },
@@ -127,7 +127,7 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
           200: PublicKeyResult,
           ...errors,
           409: problemResponse(
-            'Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one at a time, never queued)',
+            'Not a DR secondary (AGENT_ERR_NOT_DR_SECONDARY), or a role change asked for earlier is still under way on this agent (AGENT_ERR_OPERATION_IN_FLIGHT: one a caller asks for at a time, not queued behind another)',
           ),
         },
       },

@@ -81,6 +81,21 @@ describe('what the load balancers check answers (getServing)', () => {
     expect(reason(g, alone)).toBe('503 unconfirmed')
   })
 
+  it('counts a read that hung before its answer as time away, from when it was sent', () => {
+    const { g } = gate()
+    const alone = status('primary', [peer('dc2', 'disconnected')])
+    g.confirm('gateway', g.episode())
+    g.observe(alone, 9_000)
+    expect(reason(g, alone)).toBe('200 primary')
+    // Answered only after longer than the duration (a black hole): a failover may have been made meanwhile.
+    g.observe(alone, 10_001)
+    expect(g.decide(alone)).toMatchObject({ serving: false, reason: 'unconfirmed' })
+    g.confirm('gateway', g.episode())
+    g.observe(status('primary', [], { reachable: false }), 10_001)
+    g.observe(alone, 5)
+    expect(g.decide(alone)).toMatchObject({ serving: false, reason: 'unconfirmed' })
+  })
+
   it('never serves a fenced cluster, confirmed or not', () => {
     const fence = { at: '2026-12-05T10:00:00.000Z', reason: 'failover', by: 'gateway' } as FenceRecord
     const { g } = gate(fence)

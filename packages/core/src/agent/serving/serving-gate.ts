@@ -87,11 +87,11 @@ export function createServingGate(deps: {
       // Sealed counts as away: a Vault restarted after a power loss comes back sealed, and may have been failed away
       // from meanwhile as surely as one that did not answer.
       const away = !status.vault.reachable || status.vault.sealed !== false || status.replication === null
-      if (readMs > SLOW_READ_MS || (away ? awaySince === null : awaySince !== null)) episode = randomUUID()
-      if (away) {
-        awaySince ??= t
-        return
-      }
+      const slow = readMs > SLOW_READ_MS
+      if (slow || (away ? awaySince === null : awaySince !== null)) episode = randomUUID()
+      // Away from when the read was sent: a read that hung before its answer (or its failure) counts as time away.
+      if (away || slow) awaySince ??= t - readMs
+      if (away) return
       const lapsed = awaySince !== null && t - awaySince > deps.reconfirmAfterMs
       if (lapsed) forget(`its Vault did not answer unsealed for ${Math.round((t - (awaySince ?? t)) / 1000)} s`)
       awaySince = null
