@@ -151,3 +151,29 @@ describe('SIGKILL of an agent in the middle of a drill role change, then a resta
     expect(logged(s, 'dc1', 'promoted to primary')).toHaveLength(1)
   })
 })
+
+describe('an agent started elsewhere and registered again while a step waits for it', () => {
+  it('the promote runs again against the agent where it is registered now: the switchover succeeds', async () => {
+    stack = await startSwitchStack({ vaultGates: true })
+    const s = stack
+    secrets.push(...s.secrets)
+    const [dc1, dc2] = [clusterOf(s, 'dc1'), clusterOf(s, 'dc2')]
+    const gate = s.vaultGates?.dc2
+    if (gate === undefined) throw new Error('the stack has no gate in front of dc2')
+    gate.hold((p) => p === `${DR}/secondary/promote`)
+    const created = await s.api.POST('/v1/switchovers', { body: { to: 'dc2' } as never })
+    expect(created.response.status, JSON.stringify(created.error)).toBe(202)
+    const id = created.data?.id as string
+    await gate.waiting()
+    // The agent's host is lost with the promote on its way (it never reaches Vault); the agent is started elsewhere.
+    await s.agents.dc2?.stop('SIGKILL')
+    gate.drop()
+    await s.moveAgent('dc2', 'secondary')
+
+    const done = await waitForOperation(s, id, undefined, 60_000)
+    expect(done.state, JSON.stringify(done.error)).toBe('succeeded')
+    expect(stepOf(done, 'promote_secondary')?.detail).toContain('unfinished attempt')
+    expect([dc1, dc2].filter((c) => c.state().drMode === 'primary')).toEqual([dc2])
+    expect(dc1.state()).toMatchObject({ drMode: 'secondary', drState: 'stream-wals', secondaryId: 'dc1' })
+  })
+})

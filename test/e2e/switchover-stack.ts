@@ -62,6 +62,11 @@ export interface SwitchStack {
   /** Stops a cluster's agent (SIGKILL by default) and starts it again as the stack did (same port, token files and
    * state), with `env` added; it replaces `agents[name]`. */
   restartAgent(name: string, opts?: { env?: Record<string, string>; signal?: NodeJS.Signals }): Promise<ChildService>
+  /**
+   * Starts a cluster's agent again on another port (SIGKILL of the running one first) and registers it there, with
+   * `role` (the registry's role of the cluster now).
+   */
+  moveAgent(name: string, role: 'primary' | 'secondary'): Promise<ChildService>
   close(): Promise<void>
 }
 
@@ -194,6 +199,24 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
         await running.stop(signal)
         const agent = await startChildService(spec.service, { ...spec.env, ...env }, spec.at)
         agents[name] = agent
+        return agent
+      },
+      async moveAgent(name, role) {
+        const spec = agentSpecs.find((a) => a.name === name)
+        if (spec === undefined) throw new Error(`the stack has no agent for ${name}`)
+        await agents[name]?.stop('SIGKILL')
+        spec.at = { port: await freePort() }
+        const agent = await startChildService(spec.service, spec.env, spec.at)
+        agents[name] = agent
+        const res = await client.api.POST('/v1/clusters', {
+          body: {
+            name,
+            role,
+            agent_url: agent.url,
+            agent_token: apiTokens[name] as string,
+          },
+        })
+        if (!res.response.ok) throw new Error(`registering ${name} again failed: ${JSON.stringify(res.error)}`)
         return agent
       },
       close,

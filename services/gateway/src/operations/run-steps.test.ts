@@ -296,8 +296,16 @@ describe('a step whose agent gave no answer (rerunWhenUnanswered)', () => {
   it('is run again from its start until the agent answers, saying so while it waits and once it is done', async () => {
     const { drive, stored, store, id } = await setUp(newRecord(), 10_000)
     const ran: string[] = []
-    await drive(fakeKind({ commit: failing(2, unanswered) }, ran, [], ['commit']))
+    const kind = fakeKind({ commit: failing(2, unanswered) }, ran, [], ['commit'])
+    let contexts = 0
+    const context = (run: OperationRun<OperationRecord>) => {
+      contexts++
+      return kind.context(run)
+    }
+    await drive({ ...kind, context })
     expect(ran).toEqual(['prepare', 'commit', 'commit', 'commit', 'confirm'])
+    // Each attempt after the first has a context of its own, as a resumed run would (the agents as registered now).
+    expect(contexts).toBe(3)
     const op = await stored()
     expect(op.state).toBe('succeeded')
     expect(op.steps[1]?.detail).toBe('committed (run again after 2 unfinished attempt(s))')

@@ -230,7 +230,13 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     let result: StepResult
     let unanswered = 0
     try {
-      const attempt = () => raceAbort(spec.run(ctx), signal)
+      let attempts = 0
+      const attempt = async () => {
+        // Each attempt after the first starts from a context built anew, as a resumed run's: the agents as registered
+        // now (an agent moved meanwhile is reached where it is), nothing remembered from the attempt before.
+        if (attempts++ > 0) ctx = await raceAbort(kind.context(run), signal)
+        return raceAbort(spec.run(ctx), signal)
+      }
       const returnMs = spec.rerunWhenUnanswered ? (deps.agentReturnMs ?? 0) : 0
       if (returnMs > 0) {
         const within = `${Math.round(returnMs / 1000)} s`
