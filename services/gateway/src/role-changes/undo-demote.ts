@@ -1,3 +1,4 @@
+import { rerunWhileUnanswered } from '../operations/rerun-unanswered.ts'
 import { toStepError } from '../operations/step.ts'
 import { clusterIdOf, drMode } from './cluster-roles.ts'
 import { followNewPrimary } from './follow-new-primary.step.ts'
@@ -30,7 +31,7 @@ export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise
   if (what === 'new_primary_kept') return newPrimaryKept(ctx, leg)
   const back = { ...reversed(leg), replication_cluster_id: leg.replication_cluster_id }
   const followers = back.followers.map((f) => f.cluster)
-  try {
+  const attempt = async (): Promise<UndoOutcome> => {
     if (!ctx.hasLeg('undo')) {
       // The demote was written as sent, but Vault may never have had it (refused, or the call never arrived).
       const from = await ctx.client(leg.from).status(ctx.signal())
@@ -45,6 +46,12 @@ export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise
     return {
       note: `; undone: ${leg.from} was promoted back (it holds everything it wrote: nothing lost) and ${followers.join(', ')} follow it again`,
     }
+  }
+  try {
+    // As a step is: each attempt reads where the clusters stand first, so an agent that gave no answer, or answered
+    // that the change asked before is still under way, is waited for rather than leaving no primary.
+    const opts = { forMs: ctx.settings.agentReturnMs ?? 0, signal: ctx.signal(), onUnanswered: async () => {} }
+    return (await rerunWhileUnanswered(attempt, opts)).value
   } catch (err) {
     const e = toStepError(err)
     return {
