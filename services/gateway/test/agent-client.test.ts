@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { type CodedError, isCodedError } from '@vault-dr/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type AgentClients, createAgentClients } from '../src/agents/agent-clients.ts'
+import { type AgentClients, clusterAgent, createAgentClients } from '../src/agents/agent-clients.ts'
 import { toStepError } from '../src/operations/step.ts'
 import { agentFailure } from '../src/preflight/cluster-checks.ts'
 
@@ -47,6 +47,7 @@ async function failure(promise: Promise<unknown>): Promise<CodedError> {
 
 describe('agent clients (OpenAPI-typed, over undici)', () => {
   let statusCalls = 0
+  let demoteCalls = 0
   const agent = fakeAgent((req, res) => {
     if (req.url?.split('?')[0] === '/v1/status') {
       statusCalls++
@@ -57,6 +58,20 @@ describe('agent clients (OpenAPI-typed, over undici)', () => {
       )
     }
     if (req.url === '/v1/dr/primary/secondary-token') return problem(res, 503, 'PRIMARY_ERR_VAULT_UNAVAILABLE', 'busy')
+    const path = req.url?.split('?')[0]
+    if (path === '/v1/dr/primary/demote' && ++demoteCalls === 1)
+      return problem(res, 409, 'AGENT_ERR_OPERATION_IN_FLIGHT', 'A demote asked for earlier is still under way')
+    if (path === '/v1/dr/primary/demote') {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      return res.end(JSON.stringify({ changed: false, detail: 'already a DR secondary', warnings: [], status: {} }))
+    }
+    if (path === '/v1/dr/secondary/generate-public-key')
+      return problem(
+        res,
+        409,
+        'AGENT_ERR_OPERATION_IN_FLIGHT',
+        'An update-primary asked for earlier is still under way',
+      )
     if (req.url === '/v1/dr/primary/revoke-secondary')
       return problem(res, 409, 'PRIMARY_ERR_NOT_PRIMARY', 'not primary')
     // /v1/probes/local: never answers
@@ -78,6 +93,17 @@ describe('agent clients (OpenAPI-typed, over undici)', () => {
     expect(status.replication).toBeNull()
     expect(statusCalls).toBe(3)
     expect(agent.seen.every((s) => s.auth === `Bearer ${TOKEN}`)).toBe(true)
+  })
+
+  it('asks a demote again after a busy answer (it reads the cluster in its turn), never the public key', async () => {
+    const dc1 = clusterAgent(clients, { cluster: 'dc1', url, token: TOKEN })
+    expect(await dc1.demote({}, { epoch: 3 })).toMatchObject({ changed: false })
+    expect(demoteCalls).toBe(2)
+    const before = agent.seen.length
+    const err = await failure(dc1.generatePublicKey({ epoch: 3 }))
+    // The step that asked it must read the cluster again before anything else: the busy answer goes to it.
+    expect(agent.seen.length - before).toBe(1)
+    expect(err.upstream).toMatchObject({ status: 409, code: 'AGENT_ERR_OPERATION_IN_FLIGHT' })
   })
 
   it('never retries a mint, and keeps the agent code in upstream', async () => {

@@ -9,8 +9,12 @@ export interface CallSpec {
   cluster: string
   operation: string
   timeoutMs: number
-  /** Only calls that are safe to repeat are retried: status, probes, inspect, enable, demote, the public key. */
-  idempotent: boolean
+  /**
+   * Only calls that are safe to repeat are retried (reads, probes, enable, demote, revoke, fence...); `also_when_busy`
+   * also when the agent answers that a change asked before is still under way (a demote, which reads the cluster again
+   * inside the agent's turn). Other busy answers go to the caller, which must read the cluster again first.
+   */
+  idempotent: boolean | 'also_when_busy'
   signal?: AbortSignal | undefined
 }
 
@@ -46,12 +50,10 @@ export async function callAgent<T>(spec: CallSpec, send: (signal: AbortSignal) =
     })
     if (!('err' in outcome)) return outcome.data
     const { err } = outcome
-    // A call safe to repeat that the agent answers busy (its earlier copy, whose answer was lost, still under way)
-    // is asked again too.
     const transient =
       err.code === GatewayErrors.agentUnreachable.code ||
       err.code === GatewayErrors.agentTimeout.code ||
-      err.upstream?.code === 'AGENT_ERR_OPERATION_IN_FLIGHT' ||
+      (spec.idempotent === 'also_when_busy' && err.upstream?.code === 'AGENT_ERR_OPERATION_IN_FLIGHT') ||
       (err.upstream?.status !== undefined && [502, 503].includes(err.upstream.status))
     if (!spec.idempotent || !transient || attempt >= RETRIES) throw err
     await sleep(RETRY_BASE_MS * 2 ** attempt, undefined, spec.signal ? { signal: spec.signal } : undefined)

@@ -1,5 +1,5 @@
 import { createServiceClient, type ServiceClient } from '@vault-dr/core/service-client'
-import { type AgentService, callAgent } from './agent-call.ts'
+import { type AgentService, type CallSpec, callAgent } from './agent-call.ts'
 import { agentPools } from './agent-pools.ts'
 import type { PrimaryPaths, Serving } from './agent-types.ts'
 import type {
@@ -91,7 +91,13 @@ export function createAgentClients(opts: {
   /** Runs one operation of `target`'s agent through its pool, with the operation's deadline and retry policy. */
   function via(service: AgentService, target: AgentTarget) {
     const key = pools.adopt(target)
-    return <T>(operation: string, idempotent: boolean, signal: Sig, send: SendVia<T>, timeoutMs?: number) =>
+    return <T>(
+      operation: string,
+      idempotent: CallSpec['idempotent'],
+      signal: Sig,
+      send: SendVia<T>,
+      timeoutMs?: number,
+    ) =>
       pools.run<T>(target, key, (client) =>
         callAgent(
           {
@@ -200,9 +206,10 @@ export function createAgentClients(opts: {
         call('cancelDrTokenCeremony', true, sig, (api, signal) =>
           api.DELETE('/v1/dr/operation-token/ceremony', { params: fenced(o), signal }),
         ),
-      // A demote of a cluster already demoted answers changed: false, so it is safe to repeat.
+      // A demote of a cluster already demoted answers changed: false, so it is safe to repeat, also after a busy
+      // answer (the agent reads the cluster again when its turn comes).
       demote: (_body, o) =>
-        call('demoteDrPrimary', true, o?.signal, (api, signal) =>
+        call('demoteDrPrimary', 'also_when_busy', o?.signal, (api, signal) =>
           api.POST('/v1/dr/primary/demote', { params: fenced(o), signal }),
         ),
       // Not repeated: a repeated promote is refused (the cluster is a primary by then), and update-primary spends

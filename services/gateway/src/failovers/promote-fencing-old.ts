@@ -1,8 +1,7 @@
-import { isCodedError } from '@vault-dr/core'
 import { runAgain } from '../operations/rerun-unanswered.ts'
-import type { StepResult } from '../operations/step.ts'
+import { type StepResult, toStepError } from '../operations/step.ts'
+import { isOldPrimaryBack } from '../role-changes/promote-secondary.step.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
-import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import { recordFence } from './fence-old-primary.step.ts'
 import { readFence } from './fence-record.ts'
@@ -24,13 +23,19 @@ export async function promoteFencingOld(
     return await promoteWithFallback(deps, r, secondary, promote)
   } catch (err) {
     const leg = r.roles.leg(0)
-    // A store that fails here leaves the step's own failure to tell (the compensation fences again).
-    if (leg.promote_sent_at !== null) await recordFence(deps, r).catch(() => undefined)
+    if (leg.promote_sent_at !== null) {
+      // Never waited for without the fence: a store that fails here fails the step (its compensation fences again,
+      // or a resumed run does), with the promote's own failure in the log.
+      await recordFence(deps, r).catch((fenceErr: unknown) => {
+        r.run.log.warn(
+          { failover: r.roles.operationId, err: toStepError(err) },
+          `the fence of ${leg.from} could not be written after the promote of ${leg.to} failed`,
+        )
+        throw fenceErr
+      })
+    }
+    if (!isOldPrimaryBack(err)) throw err
     const fence = await readFence(deps.store, leg.from).catch(() => undefined)
-    const backWhileFenced =
-      isCodedError(err) &&
-      err.code === SwitchoverErrors.unexpectedRole.code &&
-      fence?.failover_id === r.roles.operationId
-    throw backWhileFenced ? runAgain(err) : err
+    throw fence?.failover_id === r.roles.operationId ? runAgain(err as Error) : err
   }
 }

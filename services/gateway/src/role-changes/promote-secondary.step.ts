@@ -27,6 +27,12 @@ const PROMOTE_REFUSED: ReadonlySet<string> = new Set([
   'VAULT_ERR_REJECTED',
 ])
 
+/** The refusals to promote because the old primary is a DR primary again (a failover's fence may be demoting it). */
+const oldPrimaryBack = new WeakSet<Error>()
+
+/** Whether the promote was refused because the old primary answered as a DR primary again. */
+export const isOldPrimaryBack = (err: unknown): boolean => err instanceof Error && oldPrimaryBack.has(err)
+
 /** The agent's code of a failure, as the gateway's agent client keeps it. */
 const refusalCode = (err: unknown): string | undefined =>
   isCodedError(err) ? (err.upstream?.code ?? err.code) : undefined
@@ -67,9 +73,11 @@ export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): P
     )
   }
   if (old !== undefined && drMode(old) === 'primary') {
-    throw SwitchoverErrors.unexpectedRole(
+    const err = SwitchoverErrors.unexpectedRole(
       `${leg.from} is a DR primary again: promoting ${leg.to} now would make two primaries`,
     )
+    oldPrimaryBack.add(err)
+    throw err
   }
   const token = await ctx.drToken()
   // A promote an earlier run sent (it got no answer, and `to` is not a primary yet) may still land.

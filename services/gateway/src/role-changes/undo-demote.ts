@@ -50,7 +50,14 @@ export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise
   try {
     // As a step is: each attempt reads where the clusters stand first, so an agent that gave no answer, or answered
     // that the change asked before is still under way, is waited for rather than leaving no primary.
-    const opts = { forMs: ctx.settings.agentReturnMs ?? 0, signal: ctx.signal(), onUnanswered: async () => {} }
+    const opts = {
+      forMs: ctx.settings.agentReturnMs ?? 0,
+      signal: ctx.signal(),
+      onUnanswered: async (err: unknown, n: number) => {
+        const { code, detail } = toStepError(err)
+        ctx.log.warn({ operation: ctx.operationId, code, attempts: n }, `undoing the demote of ${leg.from}: ${detail}`)
+      },
+    }
     return (await rerunWhileUnanswered(attempt, opts)).value
   } catch (err) {
     const e = toStepError(err)
