@@ -66,6 +66,20 @@ async function drOperationToken(primary: ClusterHandle): Promise<string> {
 const streamsFrom = (s: ClusterHandle, id: string) =>
   s.state().drMode === 'secondary' && s.state().drState === 'stream-wals' && s.state().secondaryId === id
 
+/** dc1 a DR primary through its agent, dc2 streaming from it (both agents with dc1's token), a DR operation token. */
+async function streamingPair() {
+  const dc1 = await cluster('dc1')
+  const dc2 = await cluster('dc2')
+  const { a1, a2, call } = await agents(dc1, dc2, true)
+  expect((await call(a1, '/v1/dr/primary/enable', {})).status).toBe(200)
+  const minted = await call(a1, '/v1/dr/primary/secondary-token', { secondary_id: 'dc2' })
+  // Activated with dc2's own token (its agent holds dc1's, which dc2 has once it holds dc1's data).
+  const activated = await vault(dc2, 'sys/replication/dr/secondary/enable', { token: minted.json.token })
+  expect(activated.status, JSON.stringify(activated.json)).toBeLessThan(300)
+  await until('dc2 to stream', () => streamsFrom(dc2, 'dc2'))
+  return { dc1, dc2, a1, a2, call, drToken: await drOperationToken(dc1) }
+}
+
 describe('the role changes of a switchover, through both agents (HashiCorp testcluster order)', () => {
   it('demote dc1, promote dc2, public key from dc1, token from dc2, update-primary on dc1: dc1 follows dc2, no wipe, no data lost', async () => {
     const dc1 = await cluster('dc1')
@@ -168,16 +182,7 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
   })
 
   it('a fence that arrives while a promote is at Vault waits for it, then demotes what it made: never "demoted" beside a new primary', async () => {
-    const dc1 = await cluster('dc1')
-    const dc2 = await cluster('dc2')
-    const { a1, a2, call } = await agents(dc1, dc2, true)
-    expect((await call(a1, '/v1/dr/primary/enable', {})).status).toBe(200)
-    const minted = await call(a1, '/v1/dr/primary/secondary-token', { secondary_id: 'dc2' })
-    // Activated with dc2's own token (its agent holds dc1's, which dc2 has once it holds dc1's data).
-    const activated = await vault(dc2, 'sys/replication/dr/secondary/enable', { token: minted.json.token })
-    expect(activated.status, JSON.stringify(activated.json)).toBeLessThan(300)
-    await until('dc2 to stream', () => streamsFrom(dc2, 'dc2'))
-    const drToken = await drOperationToken(dc1)
+    const { dc2, a2, call, drToken } = await streamingPair()
     // dc2's Vault answers slowly: the promote is admitted and waits at Vault when the fence comes.
     dc2.faults.setLatency(300)
     const promoting = call(a2, '/v1/dr/secondary/promote', { dr_operation_token: drToken })
@@ -206,15 +211,7 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
   })
 
   it('refuses a role change asked while one asked earlier is still at Vault (409, never queued behind it)', async () => {
-    const dc1 = await cluster('dc1')
-    const dc2 = await cluster('dc2')
-    const { a1, a2, call } = await agents(dc1, dc2, true)
-    expect((await call(a1, '/v1/dr/primary/enable', {})).status).toBe(200)
-    const minted = await call(a1, '/v1/dr/primary/secondary-token', { secondary_id: 'dc2' })
-    const activated = await vault(dc2, 'sys/replication/dr/secondary/enable', { token: minted.json.token })
-    expect(activated.status, JSON.stringify(activated.json)).toBeLessThan(300)
-    await until('dc2 to stream', () => streamsFrom(dc2, 'dc2'))
-    const drToken = await drOperationToken(dc1)
+    const { dc2, a2, call, drToken } = await streamingPair()
     // A caller whose promote got no answer asks again, having read dc2 still a secondary before the first one landed:
     // queued, the second would run on that stale reading.
     dc2.faults.setLatency(300)

@@ -24,35 +24,40 @@ function fenceOf(s: SwitchStack, cluster: string): { failover_id: string } | und
   }
 }
 
+/**
+ * A stack whose dc1 site is lost (refused) and judged down, with a DR operation token kept for dc2 and dc2 caught
+ * up; then a failover to dc2 is created with dc2's promote held at its Vault gate: its id once the promote waits there.
+ */
+async function failoverHeldAtPromote(gatewayEnv: Record<string, string>) {
+  stack = await startSwitchStack({ vaultGates: true, gatewayEnv: { VAULT_DR_FENCE_CHECK_MS: '200', ...gatewayEnv } })
+  const s = stack
+  secrets.push(...s.secrets)
+  const [dc1, dc2] = [clusterOf(s, 'dc1'), clusterOf(s, 'dc2')]
+  const [gate1, gate2] = [s.vaultGates?.dc1, s.vaultGates?.dc2]
+  if (gate1 === undefined || gate2 === undefined) throw new Error('the stack has no gates')
+  const plan = async () => {
+    const res = await s.api.POST('/v1/failovers/plan', { body: { to: 'dc2', down_for: '2s' } as never })
+    if (!res.data) throw new Error(`planFailover: ${res.response.status} ${JSON.stringify(res.error)}`)
+    return res.data
+  }
+  const rotated = await s.api.POST('/v1/pairs/{secondary}/dr-operation-token/rotate', {
+    params: { path: { secondary: 'dc2' } },
+  })
+  expect(rotated.response.status).toBe(200)
+  await until('dc2 caught up', 10_000, async () => lagAsIs((await plan()).pair.lag, dc1, dc2) === 0)
+  await dc1.faults.isolate('refuse')
+  await until('dc1 judged down', 20_000, async () => (await plan()).primary_verdict === 'down')
+
+  gate2.hold((path) => path === PROMOTE)
+  const created = await s.api.POST('/v1/failovers', { body: { to: 'dc2', down_for: '2s' } as never })
+  expect(created.response.status, JSON.stringify(created.error)).toBe(202)
+  await gate2.waiting()
+  return { s, dc1, dc2, gate1, gate2, id: created.data?.id as string }
+}
+
 describe('a failover whose promote got no answer (the promoted cluster agent killed while Vault promoted it, not back in time)', () => {
   it('ends failed, saying the promote may have taken effect, and fences the old primary all the same: it is demoted when its site returns', async () => {
-    stack = await startSwitchStack({
-      vaultGates: true,
-      gatewayEnv: { VAULT_DR_FENCE_CHECK_MS: '200', VAULT_DR_AGENT_RETURN_MS: '1000' },
-    })
-    const s = stack
-    secrets.push(...s.secrets)
-    const [dc1, dc2] = [clusterOf(s, 'dc1'), clusterOf(s, 'dc2')]
-    const gate = s.vaultGates?.dc2
-    if (gate === undefined) throw new Error('the stack has no gate in front of dc2')
-    const plan = async () => {
-      const res = await s.api.POST('/v1/failovers/plan', { body: { to: 'dc2', down_for: '2s' } as never })
-      if (!res.data) throw new Error(`planFailover: ${res.response.status} ${JSON.stringify(res.error)}`)
-      return res.data
-    }
-    const rotated = await s.api.POST('/v1/pairs/{secondary}/dr-operation-token/rotate', {
-      params: { path: { secondary: 'dc2' } },
-    })
-    expect(rotated.response.status).toBe(200)
-    await until('dc2 caught up', 10_000, async () => lagAsIs((await plan()).pair.lag, dc1, dc2) === 0)
-    await dc1.faults.isolate('refuse')
-    await until('dc1 judged down', 20_000, async () => (await plan()).primary_verdict === 'down')
-
-    gate.hold((path) => path === PROMOTE)
-    const created = await s.api.POST('/v1/failovers', { body: { to: 'dc2', down_for: '2s' } as never })
-    expect(created.response.status, JSON.stringify(created.error)).toBe(202)
-    const id = created.data?.id as string
-    await gate.waiting()
+    const { s, dc1, dc2, gate2: gate, id } = await failoverHeldAtPromote({ VAULT_DR_AGENT_RETURN_MS: '1000' })
     // The promote reaches Vault; the agent's reads that would see it settle wait at the gate; the agent dies then,
     // and stays away longer than the gateway waits for it (VAULT_DR_AGENT_RETURN_MS) before it is started again.
     gate.release()
@@ -80,30 +85,7 @@ describe('a failover whose promote got no answer (the promoted cluster agent kil
 
 describe('a failover whose promote got no answer, the agent back within VAULT_DR_AGENT_RETURN_MS', () => {
   it('fences the old primary while the step waits for the agent (its site returning meanwhile is demoted), then succeeds', async () => {
-    stack = await startSwitchStack({ vaultGates: true, gatewayEnv: { VAULT_DR_FENCE_CHECK_MS: '200' } })
-    const s = stack
-    secrets.push(...s.secrets)
-    const [dc1, dc2] = [clusterOf(s, 'dc1'), clusterOf(s, 'dc2')]
-    const gate = s.vaultGates?.dc2
-    if (gate === undefined) throw new Error('the stack has no gate in front of dc2')
-    const plan = async () => {
-      const res = await s.api.POST('/v1/failovers/plan', { body: { to: 'dc2', down_for: '2s' } as never })
-      if (!res.data) throw new Error(`planFailover: ${res.response.status} ${JSON.stringify(res.error)}`)
-      return res.data
-    }
-    const rotated = await s.api.POST('/v1/pairs/{secondary}/dr-operation-token/rotate', {
-      params: { path: { secondary: 'dc2' } },
-    })
-    expect(rotated.response.status).toBe(200)
-    await until('dc2 caught up', 10_000, async () => lagAsIs((await plan()).pair.lag, dc1, dc2) === 0)
-    await dc1.faults.isolate('refuse')
-    await until('dc1 judged down', 20_000, async () => (await plan()).primary_verdict === 'down')
-
-    gate.hold((path) => path === PROMOTE)
-    const created = await s.api.POST('/v1/failovers', { body: { to: 'dc2', down_for: '2s' } as never })
-    expect(created.response.status, JSON.stringify(created.error)).toBe(202)
-    const id = created.data?.id as string
-    await gate.waiting()
+    const { s, dc1, dc2, gate2: gate, id } = await failoverHeldAtPromote({})
     // The agent dies with the promote on its way; Vault carries it out.
     await s.agents.dc2?.stop('SIGKILL')
     gate.release()
@@ -129,30 +111,7 @@ describe('a failover whose promote got no answer, the agent back within VAULT_DR
 
 describe('a failover whose promote never reached Vault, the old primary back as one while the step waits', () => {
   it('waits while the fence demotes the old primary, then promotes: one primary, the failover succeeds', async () => {
-    stack = await startSwitchStack({ vaultGates: true, gatewayEnv: { VAULT_DR_FENCE_CHECK_MS: '200' } })
-    const s = stack
-    secrets.push(...s.secrets)
-    const [dc1, dc2] = [clusterOf(s, 'dc1'), clusterOf(s, 'dc2')]
-    const [gate1, gate2] = [s.vaultGates?.dc1, s.vaultGates?.dc2]
-    if (gate1 === undefined || gate2 === undefined) throw new Error('the stack has no gates')
-    const plan = async () => {
-      const res = await s.api.POST('/v1/failovers/plan', { body: { to: 'dc2', down_for: '2s' } as never })
-      if (!res.data) throw new Error(`planFailover: ${res.response.status} ${JSON.stringify(res.error)}`)
-      return res.data
-    }
-    const rotated = await s.api.POST('/v1/pairs/{secondary}/dr-operation-token/rotate', {
-      params: { path: { secondary: 'dc2' } },
-    })
-    expect(rotated.response.status).toBe(200)
-    await until('dc2 caught up', 10_000, async () => lagAsIs((await plan()).pair.lag, dc1, dc2) === 0)
-    await dc1.faults.isolate('refuse')
-    await until('dc1 judged down', 20_000, async () => (await plan()).primary_verdict === 'down')
-
-    gate2.hold((path) => path === PROMOTE)
-    const created = await s.api.POST('/v1/failovers', { body: { to: 'dc2', down_for: '2s' } as never })
-    expect(created.response.status, JSON.stringify(created.error)).toBe(202)
-    const id = created.data?.id as string
-    await gate2.waiting()
+    const { s, dc1, dc2, gate1, gate2, id } = await failoverHeldAtPromote({})
     // dc2's agent dies before its promote reaches Vault: nothing was promoted, but it may have been, so dc1 is fenced.
     await s.agents.dc2?.stop('SIGKILL')
     gate2.drop()
