@@ -1,4 +1,4 @@
-import { runAgain } from '../operations/rerun-unanswered.ts'
+import { runAgain } from '../operations/rerun-unfinished.ts'
 import { type StepResult, toStepError } from '../operations/step.ts'
 import { isOldPrimaryBack } from '../role-changes/promote-secondary.step.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'

@@ -7,7 +7,7 @@ import type { OperationBus } from './operation-bus.ts'
 import { type JournalRecord, type NewJournalEvent, type OperationJournal, stepOf } from './operation-journal.ts'
 import type { OperationKind, OperationRun } from './operation-kind.ts'
 import type { OperationState, OperationStep, StepError } from './operations.schemas.ts'
-import { rerunWhileUnanswered } from './rerun-unanswered.ts'
+import { rerunWhileUnfinished } from './rerun-unfinished.ts'
 import { StepCancelled, type StepResult, toStepError } from './step.ts'
 
 export interface RunnerHooks {
@@ -237,24 +237,21 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
         if (attempts++ > 0) ctx = await raceAbort(kind.context(run), signal)
         return raceAbort(spec.run(ctx), signal)
       }
+      // Not marked, or 0: the first unfinished attempt fails the step.
       const returnMs = spec.rerunWhenUnanswered ? (deps.agentReturnMs ?? 0) : 0
-      if (returnMs > 0) {
-        const within = `${Math.round(returnMs / 1000)} s`
-        const ran = await rerunWhileUnanswered(attempt, {
-          forMs: returnMs,
-          // Waiting changes nothing: a stopping gateway leaves the step running in the store, re-run on resume.
-          signal: AbortSignal.any([signal, signals.soft]),
-          onUnanswered: (err, n) =>
-            setStep({
-              ...running,
-              detail: `${toStepError(err).detail}: the step runs again from its start in a moment (${n} unfinished, for up to ${within})`,
-            }),
-        })
-        result = ran.value
-        unanswered = ran.unanswered
-      } else {
-        result = await attempt()
-      }
+      const within = `${Math.round(returnMs / 1000)} s`
+      const ran = await rerunWhileUnfinished(attempt, {
+        forMs: returnMs,
+        // Waiting changes nothing: a stopping gateway leaves the step running in the store, re-run on resume.
+        signal: AbortSignal.any([signal, signals.soft]),
+        onUnfinished: (err, n) =>
+          setStep({
+            ...running,
+            detail: `${toStepError(err).detail}: the step runs again from its start in a moment (${n} unfinished, for up to ${within})`,
+          }),
+      })
+      result = ran.value
+      unanswered = ran.unanswered
     } catch (err) {
       if (signals.hard.aborted) return
       // Another process holds the operation now: write nothing more, it carries on from the store.

@@ -1,4 +1,4 @@
-import { rerunWhileUnanswered } from '../operations/rerun-unanswered.ts'
+import { rerunWhileUnfinished } from '../operations/rerun-unfinished.ts'
 import { toStepError } from '../operations/step.ts'
 import { clusterIdOf, drMode } from './cluster-roles.ts'
 import { followNewPrimary } from './follow-new-primary.step.ts'
@@ -53,12 +53,12 @@ export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise
     const opts = {
       forMs: ctx.settings.agentReturnMs ?? 0,
       signal: ctx.signal(),
-      onUnanswered: async (err: unknown, n: number) => {
+      onUnfinished: async (err: unknown, n: number) => {
         const { code, detail } = toStepError(err)
         ctx.log.warn({ operation: ctx.operationId, code, attempts: n }, `undoing the demote of ${leg.from}: ${detail}`)
       },
     }
-    return (await rerunWhileUnanswered(attempt, opts)).value
+    return (await rerunWhileUnfinished(attempt, opts)).value
   } catch (err) {
     const e = toStepError(err)
     return {

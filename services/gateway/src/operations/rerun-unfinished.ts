@@ -22,12 +22,12 @@ export function runAgain<E extends Error>(err: E): E {
 const AGENT_BUSY = 'AGENT_ERR_OPERATION_IN_FLIGHT'
 
 /**
- * An agent that gave no answer at all (killed, restarting, cut off, or past the call's deadline): what it did with
+ * An unfinished attempt: an agent that gave no answer at all (killed, restarting, cut off, or past the call's deadline): what it did with
  * the request is unknown. Or one that answered that what it was asked earlier is still under way (a call whose
  * answer was lost): the step must read the cluster again once that has settled. Any other answer, even an error, is
  * not this: the agent said what happened.
  */
-export function isUnanswered(err: unknown): boolean {
+export function isUnfinished(err: unknown): boolean {
   if (err instanceof Error && toRunAgain.has(err)) return true
   if (!isCodedError(err)) return false
   return (
@@ -38,12 +38,12 @@ export function isUnanswered(err: unknown): boolean {
 }
 
 export interface RerunOptions {
-  /** How long after the first unanswered attempt the step may still be run again. */
+  /** How long after the first unfinished attempt the step may still be run again (0: not at all). */
   forMs: number
   /** Aborts the waits between attempts (a stopping gateway: the step stays running in the store, resumed later). */
   signal: AbortSignal
   /** Told before each wait (the attempt's error and how many attempts went unanswered so far). */
-  onUnanswered: (err: unknown, attempts: number) => Promise<void>
+  onUnfinished: (err: unknown, attempts: number) => Promise<void>
 }
 
 /**
@@ -52,7 +52,7 @@ export interface RerunOptions {
  * running it again is what a restarted gateway would do, without the restart. Resolves with the first attempt that
  * ends otherwise and how many went unanswered before it; the last unanswered error is thrown once `forMs` is over.
  */
-export async function rerunWhileUnanswered<T>(
+export async function rerunWhileUnfinished<T>(
   attempt: () => Promise<T>,
   opts: RerunOptions,
 ): Promise<{ value: T; unanswered: number }> {
@@ -64,8 +64,8 @@ export async function rerunWhileUnanswered<T>(
     } catch (err) {
       deadline ??= performance.now() + opts.forMs
       const left = deadline - performance.now()
-      if (!isUnanswered(err) || left <= 0) throw err
-      await opts.onUnanswered(err, unanswered + 1)
+      if (!isUnfinished(err) || left <= 0) throw err
+      await opts.onUnfinished(err, unanswered + 1)
       await sleep(Math.min(waitMs, left), undefined, { signal: opts.signal })
       waitMs = Math.min(waitMs * 2, LONGEST_WAIT_MS)
     }
