@@ -136,6 +136,16 @@ describe('gateway API', () => {
       expect(bad.statusCode, limit).toBe(400)
       expect(bad.json().errors).toContainEqual(expect.objectContaining({ path: 'querystring/limit' }))
     }
+    // A misspelt filter is refused by name rather than ignored into the whole list.
+    for (const url of ['/v1/handshakes?stat=failed', '/v1/clusters?liv=false']) {
+      const bad = await fx.gw.app.inject({ method: 'GET', url, headers: AUTH })
+      expect(bad.statusCode, url).toBe(400)
+      const name = url.slice(url.indexOf('?') + 1, url.indexOf('='))
+      expect(bad.json().errors, url).toContainEqual({
+        path: `querystring/${name}`,
+        message: `Unrecognized key: "${name}"`,
+      })
+    }
   })
 
   it('streams step events and a final event, then closes', async () => {

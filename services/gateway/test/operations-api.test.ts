@@ -56,6 +56,7 @@ describe('operations API over handshakes', () => {
     ['limit=0x10', 'querystring/limit'],
     ['limit=1e2', 'querystring/limit'],
     ['cluster=', 'querystring/cluster'],
+    ['sate=running', 'querystring/sate'],
   ])('refuses the filter %s with 400 naming %s', async (query, path) => {
     const res = await get(`/v1/operations?${query}`)
     expect(res.statusCode, res.body).toBe(400)

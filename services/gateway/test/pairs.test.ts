@@ -196,6 +196,9 @@ describe('pairs', () => {
       expect(bad.status, value).toBe(400)
       expect(bad.json.detail).toContain('max_lag_wals')
     }
+    const misspelt = await get(gw, '/v1/pairs/dc2/readiness?max_lag=1000')
+    expect(misspelt.status).toBe(400)
+    expect(misspelt.json.detail).toContain('max_lag')
 
     await world.primary.faults.closeClusterListener()
     world.primary.faults.write('sys/policies/acl/lag-1')

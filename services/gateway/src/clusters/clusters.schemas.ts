@@ -69,6 +69,8 @@ export type ClusterView = z.infer<typeof ClusterView>
 
 export const ClusterList = z.object({ clusters: z.array(ClusterView) }).meta({ id: 'ClusterList' })
 export const ClusterParams = z.object({ name: ClusterName })
-export const LiveQuery = z.object({
-  live: z.stringbool().default(true).describe("Ask each agent for its cluster's status (default true)"),
-})
+export const LiveQuery = z
+  .object({
+    live: z.stringbool().default(true).describe("Ask each agent for its cluster's status (default true)"),
+  })
+  .strict()

@@ -104,10 +104,12 @@ export type Handshake = z.infer<typeof Handshake>
 
 export const HandshakeParams = z.object({ id: z.string().min(1).max(64) })
 
-export const ListHandshakesQuery = z.object({
-  state: HandshakeState.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-})
+export const ListHandshakesQuery = z
+  .object({
+    state: HandshakeState.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict()
 
 export const HandshakeList = z.object({ handshakes: z.array(Handshake) }).meta({ id: 'HandshakeList' })
 

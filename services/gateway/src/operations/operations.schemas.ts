@@ -56,12 +56,15 @@ export const OperationList = z.object({ operations: z.array(Operation) }).meta({
 
 export const OperationParams = z.object({ id: z.string().min(1).max(64) })
 
-export const ListOperationsQuery = z.object({
-  kind: OperationKindName.optional(),
-  state: OperationState.optional(),
-  cluster: z.string().min(1).max(64).optional().describe('Only operations that touch this cluster'),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-})
+export const ListOperationsQuery = z
+  .object({
+    kind: OperationKindName.optional(),
+    state: OperationState.optional(),
+    cluster: z.string().min(1).max(64).optional().describe('Only operations that touch this cluster'),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  // An unknown filter (a misspelt `sate=`) is refused, not ignored into an unfiltered list.
+  .strict()
 export type ListOperationsQuery = z.infer<typeof ListOperationsQuery>
 
 export const LastEventIdHeaders = z.object({

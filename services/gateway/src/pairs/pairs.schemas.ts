@@ -99,15 +99,17 @@ export type Pair = z.infer<typeof Pair>
 
 export const PairList = z.object({ pairs: z.array(Pair) }).meta({ id: 'PairList' })
 
-export const ReadinessQuery = z.object({
-  max_lag_wals: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(1_000_000_000)
-    .default(100)
-    .describe('The most WALs the secondary may be behind for lag to pass'),
-})
+export const ReadinessQuery = z
+  .object({
+    max_lag_wals: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000_000)
+      .default(100)
+      .describe('The most WALs the secondary may be behind for lag to pass'),
+  })
+  .strict()
 
 export const PairCheck = z
   .object({
