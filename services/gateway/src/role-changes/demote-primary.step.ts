@@ -1,6 +1,7 @@
 import type { StepResult } from '../operations/step.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
 import { clusterIdOf, drMode, lastWalOf } from './cluster-roles.ts'
+import { requireDrMode } from './readable-status.ts'
 import { iso, type LegKey, type RoleChangeContext } from './role-change-context.ts'
 
 /**
@@ -14,6 +15,7 @@ export async function demotePrimary(ctx: RoleChangeContext, index: LegKey): Prom
   const signal = ctx.signal()
   // As the preflight just saw it, if it did (Vault refuses a demote of a cluster that is not its DR primary).
   const before = await ctx.recentStatus(leg.from, signal)
+  requireDrMode(leg.from, before, 'the demote')
   const mode = drMode(before)
   if (mode === 'secondary' && leg.demote_sent_at !== null && clusterIdOf(before) === leg.replication_cluster_id) {
     await ctx.saveLeg(index, {

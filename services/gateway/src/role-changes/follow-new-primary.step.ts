@@ -2,6 +2,7 @@ import { pollUntil } from '@vault-dr/core'
 import type { StepResult } from '../operations/step.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
 import { type FollowState, followState } from './cluster-roles.ts'
+import { requireDrMode } from './readable-status.ts'
 import { type LegKey, type RoleChangeContext, stepPoll } from './role-change-context.ts'
 
 /**
@@ -19,16 +20,17 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
   const signal = ctx.signal()
   const me = ctx.client(cluster)
   const primary = ctx.client(leg.to)
-  const read = async (recent = false) => {
-    const [mine, theirs] = recent
-      ? await Promise.all([ctx.recentStatus(cluster, signal), ctx.recentStatus(leg.to, signal)])
-      : await Promise.all([me.status(signal), primary.status(signal)])
+  const read = async () => {
+    const [mine, theirs] = await Promise.all([me.status(signal), primary.status(signal)])
     return followState(mine, theirs, sid)
   }
 
   const paired = () => ctx.recordPairing({ secondary: cluster, primary: leg.to, secondary_id: sid })
   // Where it stands, as the steps before just saw it (or read now).
-  const seen = await read(true)
+  const [mine, theirs] = await Promise.all([ctx.recentStatus(cluster, signal), ctx.recentStatus(leg.to, signal)])
+  requireDrMode(cluster, mine, 'its re-pointing')
+  requireDrMode(leg.to, theirs, `the re-pointing of ${cluster}`)
+  const seen = followState(mine, theirs, sid)
   // Syncing towards the new primary is only believed of a cluster this leg sent update-primary to: otherwise the
   // primary's entry for the id is an old one, and the cluster still follows someone else.
   const sent = (ctx.leg(index).repoint_sent ?? []).includes(cluster)

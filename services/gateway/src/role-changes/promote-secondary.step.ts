@@ -2,6 +2,7 @@ import { isCodedError } from '@vault-dr/core'
 import type { StepResult } from '../operations/step.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
 import { clusterIdOf, drMode } from './cluster-roles.ts'
+import { requireDrMode } from './readable-status.ts'
 import { iso, type LegKey, type RoleChangeContext } from './role-change-context.ts'
 
 /**
@@ -60,6 +61,7 @@ export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): P
       .status(AbortSignal.any([signal, AbortSignal.timeout(OLD_PRIMARY_LOOK_MS)]))
       .catch(() => undefined),
   ])
+  requireDrMode(leg.to, target, 'the promote')
   const sameSet = clusterIdOf(target) === leg.replication_cluster_id
   const tookEffect = async (): Promise<StepResult> => {
     await ctx.saveLeg(index, { promoted_at: ctx.leg(index).promoted_at ?? iso(ctx.now()) })

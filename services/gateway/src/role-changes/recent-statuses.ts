@@ -9,7 +9,8 @@ export const RECENT_STATUS_MS = 250
 /**
  * The statuses one run of a role change read, or got back from a change it made, kept for RECENT_STATUS_MS so the
  * step after the one that read them need not ask again. Every change the run sends forgets them all (a change on one
- * cluster shows in its peers' statuses too), and a read that was under way when a change was sent is not kept.
+ * cluster shows in its peers' statuses too), and a read that was under way when a change was sent is not kept, nor
+ * one that gave no DR mode.
  * Reads that wait for something to happen (polls) always ask the agent.
  */
 export function recentStatuses(now: () => number = () => performance.now()) {
@@ -19,8 +20,9 @@ export function recentStatuses(now: () => number = () => performance.now()) {
     changes++
     seen.clear()
   }
+  // A status without a DR mode is not kept: what the next step decides on must be read again (it is passing).
   const keep = (cluster: string, status: ClusterStatus, since: number) => {
-    if (since === changes) seen.set(cluster, { status, at: now() })
+    if (since === changes && status.replication !== null) seen.set(cluster, { status, at: now() })
   }
 
   return {

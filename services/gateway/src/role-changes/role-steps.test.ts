@@ -2,6 +2,7 @@ import { CodedError } from '@vault-dr/core'
 import type { FastifyBaseLogger } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import type { ClusterStatus } from '../agents/agent-types.ts'
+import { isUnfinished } from '../operations/rerun-unfinished.ts'
 import { demotePrimary } from './demote-primary.step.ts'
 import { followNewPrimary } from './follow-new-primary.step.ts'
 import { type Leg, newLeg } from './leg.ts'
@@ -29,6 +30,8 @@ interface FakeCluster {
   receiving: boolean
   /** The DR state it reports whatever happens (Vault can show stream-wals a while after its primary went). */
   shownState?: string
+  /** Its Vault gives no DR status (no active node for a moment after a role change). */
+  noDrStatus?: boolean
 }
 
 /**
@@ -61,7 +64,7 @@ function world(names: string[]) {
     for (const c of clusters.values())
       if (c.mode === 'secondary' && streams(c) && c.receiving) c.wal = get(c.follows ?? '').wal
   }
-  const status = (c: FakeCluster): ClusterStatus => {
+  const fullStatus = (c: FakeCluster): ClusterStatus => {
     ship()
     const primary = c.mode === 'primary'
     return {
@@ -106,6 +109,8 @@ function world(names: string[]) {
       checked_at: new Date().toISOString(),
     }
   }
+  const status = (c: FakeCluster): ClusterStatus =>
+    c.noDrStatus === true ? { ...fullStatus(c), replication: null } : fullStatus(c)
   const refused = (code: string, detail: string) => new CodedError({ code, status: 409, title: code }, detail)
   const result = (c: FakeCluster) => ({ changed: true, detail: 'ok', warnings: [], status: status(c) })
   const client = (name: string): RoleChangeClient => {
@@ -359,6 +364,35 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     w.get('dc1').mode = 'primary'
     await expect(promoteSecondary(ctx, 0)).rejects.toThrow(/two primaries/)
     expect(w.get('dc2').mode).toBe('secondary')
+  })
+
+  it('decides nothing on a cluster that gives no DR status: each role step is to be run again, and acts once it answers', async () => {
+    const w = world(['dc1', 'dc2'])
+    const { ctx, data } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    const passing = async (step: Promise<unknown>, cluster: string) => {
+      const err = await step.catch((e: unknown) => e)
+      expect(err).toMatchObject({ code: 'GATEWAY_ERR_SWITCHOVER_STATUS_UNREADABLE' })
+      expect((err as Error).message).toContain(`${cluster} gave no DR status`)
+      expect(isUnfinished(err)).toBe(true)
+    }
+    w.get('dc1').noDrStatus = true
+    await passing(demotePrimary(ctx, 0), 'dc1')
+    w.get('dc1').noDrStatus = false
+    await demotePrimary(ctx, 0)
+    await waitCatchUp(ctx, 0)
+    // An agent restarted while its Vault still settles, seen by the step run again (a context of its own): not
+    // taken for a cluster in another role.
+    w.get('dc2').noDrStatus = true
+    await passing(promoteSecondary(context(w, data).ctx, 0), 'dc2')
+    expect(w.changes).toEqual(['demote dc1'])
+    w.get('dc2').noDrStatus = false
+    await promoteSecondary(ctx, 0)
+    await verifyNewPrimary(ctx, 0)
+    w.get('dc1').noDrStatus = true
+    await passing(followNewPrimary(ctx, 0, 'dc1'), 'dc1')
+    w.get('dc1').noDrStatus = false
+    await followNewPrimary(ctx, 0, 'dc1')
+    expect(w.changes).toEqual(['demote dc1', 'promote dc2', 'mint dc1 on dc2', 'update-primary dc1'])
   })
 
   it('a secondary that never catches up: bounded wait, clear failure, then dc1 promoted back and dc2, dc3 follow it again', async () => {

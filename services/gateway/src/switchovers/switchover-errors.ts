@@ -32,6 +32,12 @@ export const SwitchoverErrors = {
     title: 'A cluster is in a DR role the switchover did not put it in',
     fix: 'Someone else changed a role meanwhile: read both clusters (GET /v1/clusters/{name}/status) and make sure exactly one of them is a DR primary before doing anything else.',
   }),
+  statusUnreadable: defineError({
+    code: 'GATEWAY_ERR_SWITCHOVER_STATUS_UNREADABLE',
+    status: 503,
+    title: 'A cluster gave no DR status, so the step decided nothing',
+    fix: "Its Vault could not say its DR mode (no active node for a moment after a role change, restarting, sealed or unreachable); the step was asked again for VAULT_DR_AGENT_RETURN_MS. Read the cluster (GET /v1/clusters/{name}/status): once its Vault answers, resume with a new switchover of the same clusters, or read the operation's steps to see which roles it left.",
+  }),
   notWritable: defineError({
     code: 'GATEWAY_ERR_SWITCHOVER_NEW_PRIMARY_NOT_WRITABLE',
     status: 504,
