@@ -2,7 +2,7 @@ import type { OperationKind, StepSpec } from '../operations/operation-kind.ts'
 import type { OperationRecord } from '../operations/operation-record.ts'
 import { parseRoleStep } from '../role-changes/role-step-names.ts'
 import { roleStepSpec } from '../role-changes/role-steps.ts'
-import { undoDemote } from '../role-changes/undo-demote.ts'
+import { undoDemote, undoFailed } from '../role-changes/undo-demote.ts'
 import { durationMs } from '../switchovers/durations.ts'
 import { hookStep } from '../switchovers/hook-steps.ts'
 import { roleChangePreflight } from '../switchovers/preflight.step.ts'
@@ -28,6 +28,9 @@ export const DRILL_LATE_CANCEL =
  * primary's write acceptance is checked, the switchover back (back.*), post-hook; data.report holds each leg's RTO
  * (write-unavailable window) and RPO (WALs lost), the hold's checks and the warnings.
  */
+/** The leg a failed drill undoes: the way back once it was demoted, else the way out. */
+const failedLeg = (r: RoleChangeRun) => (r.roles.leg(1).demote_sent_at === null ? 0 : 1)
+
 export function drillKind(kindDeps: KindDeps): OperationKind<OperationRecord, RoleChangeRun> {
   const deps = switchoverDepsOf(kindDeps)
   return {
@@ -60,10 +63,10 @@ export function drillKind(kindDeps: KindDeps): OperationKind<OperationRecord, Ro
     },
     context: (run) => roleChangeRun(deps, run, summarizeDrill),
     async compensate(r) {
-      const back = r.roles.leg(1)
-      const { note, fix } = await undoDemote(r.roles, back.demote_sent_at === null ? 0 : 1)
+      const { note, fix } = await undoDemote(r.roles, failedLeg(r))
       return { note, ...(fix === undefined ? {} : { fix }) }
     },
+    compensationFailed: (r, err) => undoFailed(r.roles.leg(failedLeg(r)), err),
     lateCancelNote: DRILL_LATE_CANCEL,
   }
 }

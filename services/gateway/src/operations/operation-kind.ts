@@ -42,12 +42,17 @@ export interface OperationKind<Rec, Ctx> {
   context(run: OperationRun<Rec>): Promise<Ctx>
   /**
    * After a failure or cancellation: undo what is safe to undo. The note is appended to the error detail, the fix to
-   * the error's fix, and the patch written with the final state.
+   * the error's fix, and the patch written with the final state. It reads where things stand before it acts: one that
+   * throws unfinished (an agent gave no answer, or answered busy) is run again from its start with a context built
+   * anew, for up to VAULT_DR_AGENT_RETURN_MS, as a step marked rerunWhenUnanswered is; a stopping gateway ends the
+   * wait, and the run that resumes the operation compensates again.
    */
   compensate?(
     ctx: Ctx,
     why: 'failed' | 'cancelled',
   ): Promise<{ note: string; fix?: string | null; patch?: Partial<Rec> }>
+  /** What the error says when compensating threw (after its waits): appended as compensate's answer would be. */
+  compensationFailed?(ctx: Ctx, err: unknown): { note: string; fix?: string | null }
   /** Appended to a step's detail when a cancel arrived past the point of no return. */
   lateCancelNote?: string
 }

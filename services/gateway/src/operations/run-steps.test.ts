@@ -374,3 +374,73 @@ describe('a step whose agent gave no answer (rerunWhenUnanswered)', () => {
     expect(statuses(op)).toEqual(['succeeded', 'running', 'pending'])
   })
 })
+
+describe('a compensation whose agent gave no answer', () => {
+  const unanswered = () =>
+    GatewayErrors.agentUnreachable('agent of cluster dc1 (promoteDrSecondary) could not be reached')
+  const refused = () => GatewayErrors.agentUnauthorized("agent of cluster dc1 rejected the gateway's agent token")
+  /** The kind whose commit fails on an answer, and whose undo throws `errs` in turn before it undoes. */
+  function undoing(errs: Array<() => Error>, onUndo: () => void = () => {}) {
+    const undone: string[] = []
+    let contexts = 0
+    const base = fakeKind({ commit: async () => Promise.reject(refused()) }, [], undone)
+    const kind: OperationKind<OperationRecord, Ctx> = {
+      ...base,
+      context: (run) => {
+        contexts++
+        return base.context(run)
+      },
+      compensate: async (ctx, why) => {
+        onUndo()
+        const err = errs.shift()
+        if (err !== undefined) throw err()
+        return (base.compensate as NonNullable<typeof base.compensate>)(ctx, why)
+      },
+      compensationFailed: (_ctx, err) => ({ note: `; undo failed: ${(err as Error).message}`, fix: 'Undo by hand.' }),
+    }
+    return { kind, undone, contexts: () => contexts }
+  }
+
+  it('is run again from its start, each attempt with a context built anew, as a step is', async () => {
+    const { drive, stored } = await setUp(newRecord(), 10_000)
+    const { kind, undone, contexts } = undoing([unanswered, unanswered])
+    await drive(kind)
+    const op = await stored()
+    expect(op.state).toBe('failed')
+    expect(op.error?.detail).toContain('; undid prepare')
+    expect(undone).toEqual(['failed'])
+    expect(contexts()).toBe(3)
+  })
+
+  it("ends with the kind's note and fix once it fails on an answer, or with VAULT_DR_AGENT_RETURN_MS 0", async () => {
+    for (const [errs, returnMs] of [
+      [[refused], 10_000],
+      [[unanswered], 0],
+    ] as const) {
+      const { drive, stored } = await setUp(newRecord(), returnMs)
+      await drive(undoing([...errs]).kind)
+      const op = await stored()
+      expect(op.state).toBe('failed')
+      expect(op.error?.detail).toMatch(/; undo failed: agent of cluster dc1/)
+      expect(op.error?.fix).toContain('Undo by hand.')
+    }
+  })
+
+  it('stops waiting when the gateway stops, ending nothing: the run that resumes it undoes, then ends it', async () => {
+    const { drive, stored } = await setUp(newRecord(), 10_000)
+    const s = signals()
+    const first = undoing([unanswered], () => setTimeout(() => s.abort.soft.abort(), 20))
+    const started = performance.now()
+    await drive(first.kind, s)
+    expect(performance.now() - started).toBeLessThan(5_000)
+    const stopped = await stored()
+    expect(stopped.state).toBe('running')
+    expect(statuses(stopped)).toEqual(['succeeded', 'failed', 'pending'])
+    const resumed = undoing([])
+    await drive(resumed.kind)
+    const op = await stored()
+    expect(op.state).toBe('failed')
+    expect(op.error?.detail).toContain('; undid prepare')
+    expect(resumed.undone).toEqual(['failed'])
+  })
+})

@@ -148,12 +148,46 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     deps.log.info({ ...label, state, code: error?.code }, `${kind.kind} finished`)
   }
 
+  /**
+   * The kind's compensation, run again from its start while an agent gives it no answer, as a marked step is;
+   * undefined when the gateway stopped before it ended: the run that resumes the operation compensates again.
+   */
+  async function compensate(
+    why: 'failed' | 'cancelled',
+  ): Promise<{ note: string; fix?: string | null; patch?: Partial<Rec> } | undefined> {
+    const undo = kind.compensate
+    if (undo === undefined) return { note: '' }
+    let attempts = 0
+    const attempt = async () => {
+      if (attempts++ > 0) ctx = await raceAbort(kind.context(run), signals.hard)
+      return undo(ctx, why)
+    }
+    try {
+      const ran = await rerunWhileUnfinished(attempt, {
+        forMs: deps.agentReturnMs ?? 0,
+        signal: AbortSignal.any([signals.hard, signals.soft]),
+        onUnfinished: async (err, n) => {
+          const { code, detail } = toStepError(err)
+          deps.log.warn({ ...label, code, attempts: n }, `${kind.kind}: undoing waits for an agent: ${detail}`)
+        },
+      })
+      return ran.value
+    } catch (err) {
+      if (err instanceof LeaseLost) throw err
+      if (signals.hard.aborted || signals.soft.aborted) return undefined
+      const e = toStepError(err)
+      return kind.compensationFailed?.(ctx, err) ?? { note: `; undoing it failed too (${e.code}: ${e.detail})` }
+    }
+  }
+
   /** Undoes what is safe to undo, and ends the operation with the error, the compensation's note appended. */
   const endWith = async (state: 'failed' | 'cancelled', error: StepError, skipDetail: string) => {
     signal = signals.hard
     // What compensating finds must be on record before it acts.
     await writeHeld()
-    const undone = (await kind.compensate?.(ctx, state)) ?? { note: '' }
+    const undone = await compensate(state)
+    // Stopping: the operation stays as on record (a failed step, or a cancellation asked), ended when resumed.
+    if (undone === undefined) return
     const fixes = [error.fix, undone.fix ?? null].filter((f): f is string => f !== null)
     const ended = {
       ...error,

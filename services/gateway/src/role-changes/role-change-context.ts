@@ -12,8 +12,6 @@ export interface RoleChangeSettings {
   pollMs: number
   /** TTL of the activation tokens minted for followers (used at once, in memory only). */
   activationTtl: string
-  /** VAULT_DR_AGENT_RETURN_MS: how long an undo waits for an agent that gave no answer, or answered busy (0: not). */
-  agentReturnMs?: number
 }
 
 /** The agent operations a role change uses, on whichever side of the pair a cluster is now. */

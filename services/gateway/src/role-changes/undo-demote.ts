@@ -1,5 +1,6 @@
-import { rerunWhileUnfinished } from '../operations/rerun-unfinished.ts'
+import { isUnfinished } from '../operations/rerun-unfinished.ts'
 import { toStepError } from '../operations/step.ts'
+import { LeaseLost } from '../store/store.ts'
 import { clusterIdOf, drMode } from './cluster-roles.ts'
 import { followNewPrimary } from './follow-new-primary.step.ts'
 import { type Leg, reversed } from './leg.ts'
@@ -23,6 +24,8 @@ export function undoNeeded(leg: Leg): 'nothing_changed' | 'promote_back' | 'new_
  * After a leg failed between the demote and the promote (the secondary never caught up, the promote was refused):
  * the old primary, which holds everything it wrote, is promoted back, and every cluster that followed it follows it
  * again, without a wipe. Written as a leg of its own, so a run resumed in the middle finds out what it did already.
+ * An agent that gave no answer, or answered that the change asked before is still under way, is thrown for the
+ * engine to run the undo again once it may be back (each run reads where the clusters stand first).
  */
 export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise<UndoOutcome> {
   const leg = ctx.leg(index)
@@ -31,7 +34,7 @@ export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise
   if (what === 'new_primary_kept') return newPrimaryKept(ctx, leg)
   const back = { ...reversed(leg), replication_cluster_id: leg.replication_cluster_id }
   const followers = back.followers.map((f) => f.cluster)
-  const attempt = async (): Promise<UndoOutcome> => {
+  try {
     if (!ctx.hasLeg('undo')) {
       // The demote was written as sent, but Vault may never have had it (refused, or the call never arrived).
       const from = await ctx.client(leg.from).status(ctx.signal())
@@ -46,28 +49,22 @@ export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise
     return {
       note: `; undone: ${leg.from} was promoted back (it holds everything it wrote: nothing lost) and ${followers.join(', ')} follow it again`,
     }
-  }
-  try {
-    // As a step is: each attempt reads where the clusters stand first, so an agent that gave no answer, or answered
-    // that the change asked before is still under way, is waited for rather than leaving no primary.
-    const opts = {
-      forMs: ctx.settings.agentReturnMs ?? 0,
-      signal: ctx.signal(),
-      onUnfinished: async (err: unknown, n: number) => {
-        const { code, detail } = toStepError(err)
-        ctx.log.warn({ operation: ctx.operationId, code, attempts: n }, `undoing the demote of ${leg.from}: ${detail}`)
-      },
-    }
-    return (await rerunWhileUnfinished(attempt, opts)).value
   } catch (err) {
-    const e = toStepError(err)
-    return {
-      note: `; undoing it failed too (${e.code}: ${e.detail})`,
-      fix:
-        `${leg.from} is a demoted DR secondary holding every write. Unless ${leg.to} shows as DR primary, no cluster accepts writes: ` +
-        `promote ${leg.from} back with a DR operation token (sys/replication/dr/secondary/promote), then re-point ${followers.join(', ')} to it ` +
-        '(generate-public-key on each, secondary-token with that key on it, update-primary with the token).',
-    }
+    if (isUnfinished(err) || err instanceof LeaseLost) throw err
+    return undoFailed(leg, err)
+  }
+}
+
+/** What a failed undo of a demote says: the old primary holds every write, and how to promote it back by hand. */
+export function undoFailed(leg: Leg, err: unknown): UndoOutcome {
+  const e = toStepError(err)
+  const followers = reversed(leg).followers.map((f) => f.cluster)
+  return {
+    note: `; undoing it failed too (${e.code}: ${e.detail})`,
+    fix:
+      `${leg.from} is a demoted DR secondary holding every write. Unless ${leg.to} shows as DR primary, no cluster accepts writes: ` +
+      `promote ${leg.from} back with a DR operation token (sys/replication/dr/secondary/promote), then re-point ${followers.join(', ')} to it ` +
+      '(generate-public-key on each, secondary-token with that key on it, update-primary with the token).',
   }
 }
 

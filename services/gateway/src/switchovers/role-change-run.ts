@@ -126,7 +126,6 @@ export async function roleChangeRun(
       settleTimeoutMs: deps.settings.settleTimeoutMs,
       pollMs: deps.settings.pollMs,
       activationTtl: deps.settings.activationTtl,
-      agentReturnMs: deps.settings.agentReturnMs,
     },
     log: run.log,
   }

@@ -2,7 +2,7 @@ import type { OperationKind, StepSpec } from '../operations/operation-kind.ts'
 import type { OperationRecord } from '../operations/operation-record.ts'
 import { parseRoleStep } from '../role-changes/role-step-names.ts'
 import { roleStepSpec } from '../role-changes/role-steps.ts'
-import { undoDemote } from '../role-changes/undo-demote.ts'
+import { undoDemote, undoFailed } from '../role-changes/undo-demote.ts'
 import { durationMs } from './durations.ts'
 import { hookStep } from './hook-steps.ts'
 import { roleChangePreflight } from './preflight.step.ts'
@@ -70,6 +70,7 @@ export function switchoverKind(kindDeps: KindDeps): OperationKind<OperationRecor
       const { note, fix } = await undoDemote(r.roles, 0)
       return { note, ...(fix === undefined ? {} : { fix }) }
     },
+    compensationFailed: (r, err) => undoFailed(r.roles.leg(0), err),
     lateCancelNote: SWITCHOVER_LATE_CANCEL,
   }
 }
