@@ -359,6 +359,20 @@ describe('a step whose agent gave no answer (rerunWhenUnanswered)', () => {
     }
   })
 
+  it('leaves the operation as it is when the context built anew finds another store key, as at a run start', async () => {
+    const { drive, stored } = await setUp(newRecord(), 10_000)
+    const ran: string[] = []
+    const kind = fakeKind({ commit: failing(1, unanswered) }, ran, [], ['commit'])
+    let contexts = 0
+    const context = (run: OperationRun<OperationRecord>) =>
+      contexts++ === 0 ? kind.context(run) : Promise.reject(GatewayErrors.storeKeyMismatch('written with another key'))
+    await drive({ ...kind, context })
+    expect(ran).toEqual(['prepare', 'commit'])
+    const op = await stored()
+    expect(op.state).toBe('running')
+    expect(statuses(op)).toEqual(['succeeded', 'running', 'pending'])
+  })
+
   it('stops waiting when the gateway stops: the step stays running in the store, to be run again on resume', async () => {
     const { drive, stored } = await setUp(newRecord(), 10_000)
     const s = signals()

@@ -1,4 +1,4 @@
-import { CoreErrors, isCodedError } from '@vault-dr/core'
+import { type CodedError, CoreErrors, isCodedError } from '@vault-dr/core'
 import type { FastifyBaseLogger } from 'fastify'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { LeaseLost } from '../store/store.ts'
@@ -97,20 +97,22 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     log: deps.log,
   }
   const label = { [kind.kind]: record.id }
+  /**
+   * Another store key: nothing is wrong with the operation. Leave it as it is (the lease is released), so a gateway
+   * with the right key resumes it.
+   */
+  const leftForTheRightKey = (err: CodedError) => {
+    deps.log.error(
+      { ...label, code: err.code, detail: err.message },
+      `${kind.kind} left unfinished: restart the gateway with the store key it was written with to resume it`,
+    )
+  }
   let ctx: Ctx
   try {
     ctx = await kind.context(run)
   } catch (err) {
     if (!isCodedError(err)) throw err
-    // Another store key: nothing is wrong with the operation. Leave it as it is (the lease is released), so a
-    // gateway with the right key resumes it.
-    if (err.code === GatewayErrors.storeKeyMismatch.code) {
-      deps.log.error(
-        { ...label, code: err.code, detail: err.message },
-        `${kind.kind} left unfinished: restart the gateway with the store key it was written with to resume it`,
-      )
-      return
-    }
+    if (err.code === GatewayErrors.storeKeyMismatch.code) return leftForTheRightKey(err)
     return failUnrunnable(toStepError(err))
   }
   const stepsPatch = (steps: OperationStep[]) => ({ steps }) as Partial<Rec>
@@ -175,6 +177,10 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     } catch (err) {
       if (err instanceof LeaseLost) throw err
       if (signals.hard.aborted || signals.soft.aborted) return undefined
+      if (isCodedError(err) && err.code === GatewayErrors.storeKeyMismatch.code) {
+        leftForTheRightKey(err)
+        return undefined
+      }
       const e = toStepError(err)
       return kind.compensationFailed?.(ctx, err) ?? { note: `; undoing it failed too (${e.code}: ${e.detail})` }
     }
@@ -290,6 +296,8 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
       if (signals.hard.aborted) return
       // Another process holds the operation now: write nothing more, it carries on from the store.
       if (err instanceof LeaseLost) throw err
+      // The context built anew for an attempt after the first: another store key, as at a run's start.
+      if (isCodedError(err) && err.code === GatewayErrors.storeKeyMismatch.code) return leftForTheRightKey(err)
       if (err instanceof StepCancelled || (signals.cancel.aborted && !spec.pastPointOfNoReturn)) return cancel()
       // Stopping: the step stays running in the store, and is re-run (idempotently) on resume.
       if (signals.soft.aborted) return
