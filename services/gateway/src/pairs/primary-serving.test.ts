@@ -53,9 +53,10 @@ function fakes(opts: {
       log.push('epoch')
       return 7
     },
-    listOperations: async (q: { state: 'pending' | 'running'; cluster: string }) => {
-      log.push(`operations ${q.state} ${q.cluster}`)
-      return opts.held?.[q.cluster] === q.state ? [{ id: `op-${q.cluster}` }] : []
+    operationHolding: async (cluster: string) => {
+      log.push(`holder of ${cluster}`)
+      const state = opts.held?.[cluster]
+      return state === undefined ? undefined : { kind: 'failover', id: `op-${cluster}`, state }
     },
   }
   return { log, confirmed, agents, store }
@@ -81,8 +82,7 @@ describe('confirming the primaries to their agents (getServing)', () => {
     expect(await confirmPrimaries({ store, agents, now: () => now, signal }, [target('dc1')])).toEqual([])
     expect(log).toEqual([
       'getServing dc1',
-      'operations pending dc1',
-      'operations running dc1',
+      'holder of dc1',
       expect.stringMatching(/^(fences|epoch)$/),
       expect.stringMatching(/^(fences|epoch)$/),
       'confirmServing dc1',

@@ -3,7 +3,7 @@ import { type FenceMeta, readFences } from '../failovers/fence-record.ts'
 
 export interface PrimaryServingStore extends FenceMeta {
   currentEpoch(): Promise<number>
-  listOperations(q: { state: 'pending' | 'running'; cluster: string; limit: number }): Promise<unknown[]>
+  operationHolding(cluster: string): Promise<unknown>
 }
 
 /**
@@ -58,18 +58,10 @@ export async function confirmPrimaries(
   return [...unanswered, ...refused.filter((name): name is string => name !== undefined)]
 }
 
-/**
- * The clusters a pending or running operation holds. Pending is read before running: an operation only moves
- * forward, so one that existed before the first read is seen by one of them unless it has finished.
- */
+/** The clusters an unfinished operation holds (its lock on each, held from its creation until it finished). */
 async function heldByOperations(store: PrimaryServingStore, clusters: string[]): Promise<Set<string>> {
   const held = await Promise.all(
-    clusters.map(async (cluster) => {
-      const pending = await store.listOperations({ state: 'pending', cluster, limit: 1 })
-      if (pending.length > 0) return cluster
-      const running = await store.listOperations({ state: 'running', cluster, limit: 1 })
-      return running.length > 0 ? cluster : undefined
-    }),
+    clusters.map(async (cluster) => ((await store.operationHolding(cluster)) === undefined ? undefined : cluster)),
   )
   return new Set(held.filter((cluster): cluster is string => cluster !== undefined))
 }

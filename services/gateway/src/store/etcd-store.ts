@@ -484,6 +484,10 @@ export class EtcdStore implements Store {
     return this.#operations.get(id)
   }
 
+  async operationHolding(cluster: string) {
+    return operationHolder(this.#kv, this.#keys, cluster)
+  }
+
   async listOperations(query: OperationQuery) {
     return this.#operations.list(query)
   }

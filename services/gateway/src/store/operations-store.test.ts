@@ -111,6 +111,8 @@ function operationsContract(name: string, open: () => { store: Store; another: (
       const op = operation({ clusters: ['dc2'] })
       await store.createOperation(op)
       const holder = { kind: 'switchover', id: op.id, state: 'pending' }
+      expect(await another().operationHolding('dc2')).toEqual(holder)
+      expect(await store.operationHolding('dc1')).toBeUndefined()
       expect(await store.createHandshake(record())).toEqual({ kind: 'cluster_busy', cluster: 'dc2', holder })
       expect(await store.createHandshake(record({ primary: 'dc2', secondary: 'dc3', secondary_id: 'dc3' }))).toEqual({
         kind: 'cluster_busy',
@@ -134,7 +136,10 @@ function operationsContract(name: string, open: () => { store: Store; another: (
       // Unheld clusters are free: the other one takes a handshake.
       expect((await store.createHandshake(record({ secondary: 'dc3', secondary_id: 'dc3' }))).kind).toBe('created')
 
+      await store.updateOperation(op.id, { state: 'running' }, AT)
+      expect(await store.operationHolding('dc2')).toEqual({ ...holder, state: 'running' })
       await store.updateOperation(op.id, { state: 'failed', finished_at: AT }, AT)
+      expect(await another().operationHolding('dc2')).toBeUndefined()
       expect((await store.createHandshake(record({ primary: 'dc1', secondary: 'dc2' }))).kind).toBe('created')
       expect(await store.deleteCluster('dc4')).toBe('not_found')
     })

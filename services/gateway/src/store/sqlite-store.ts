@@ -333,6 +333,10 @@ export class SqliteStore implements Store {
     return this.#operations.get(id)
   }
 
+  async operationHolding(cluster: string) {
+    return operationHolder(this.#db, cluster)
+  }
+
   async listOperations(query: OperationQuery) {
     return this.#operations.list(query)
   }

@@ -301,6 +301,8 @@ export interface Store {
   getOperation(id: string): Promise<OperationRecord | undefined>
   /** Newest first. `cluster`: operations whose lock set holds it, finished or not. */
   listOperations(query: OperationQuery): Promise<OperationRecord[]>
+  /** The unfinished operation (not a handshake) whose lock holds `cluster`, if any: one read of the lock. */
+  operationHolding(cluster: string): Promise<ClusterHolder | undefined>
   /**
    * As updateHandshake: the transition and its events in one transaction; with `owner`, only while that lease owner
    * holds the unfinished operation (LeaseLost otherwise). Finishing it releases its cluster locks in that transaction.
