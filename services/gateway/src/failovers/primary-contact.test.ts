@@ -24,6 +24,7 @@ function sharedStore(clusters: StoredCluster[]) {
     quorum: true,
     getMeta: async (k: string) => meta.get(k),
     setMeta: async (k: string, v: string) => void meta.set(k, v),
+    deleteMetaIf: async (k: string, v: string) => meta.get(k) === v && meta.delete(k),
     metaUnder: async (prefix: string) => new Map([...meta].filter(([k]) => k.startsWith(prefix))),
     listClusters: async () => clusters,
     async ping() {
@@ -105,6 +106,28 @@ describe('keeping in touch with the primaries', () => {
     bClock.now = NOW + 20_000
     await b.round()
     expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: NOW + 3_000 }])
+  })
+
+  it('deletes a record it saw unchanged for an hour (a gateway gone, a primary no longer reached), never one that moved', async () => {
+    const store = sharedStore([cluster('dc1', 'primary'), cluster('dc2', 'primary')])
+    const aClock = { now: NOW }
+    const bClock = { now: NOW }
+    const a = gateway(store, 'gw-a', { dc1: status('primary'), dc2: status('primary') }, [], aClock)
+    const b = gateway(store, 'gw-b', { dc2: status('primary') }, [], bClock)
+    await a.round()
+    await b.round()
+    // gw-a is gone; gw-b keeps reaching dc2 for an hour and more.
+    for (const at of [30, 59, 60]) {
+      bClock.now = NOW + at * 60_000
+      await b.round()
+    }
+    expect([...(await store.metaUnder('contact/')).keys()]).toEqual(['contact/dc2/gw-b'])
+    expect(await b.peerContacts('dc1')).toEqual([])
+    // A gateway that comes back writes its record again: a contact now.
+    await store.setMeta('contact/dc1/gw-a', JSON.stringify({ gateway: 'gw-a', at: '2026-12-06T05:00:00.000Z' }))
+    bClock.now += 3_000
+    await b.round()
+    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: bClock.now }])
   })
 
   it('asks no agent while it does not reach the store quorum: a cut-off gateway must not keep a primary from fencing itself', async () => {

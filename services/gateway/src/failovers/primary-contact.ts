@@ -12,6 +12,12 @@ import { type FenceMeta, readFences } from './fence-record.ts'
  */
 export const PEER_CONTACT_FRESH_MS = 10_000
 
+/**
+ * A contact record this gateway saw unchanged for this long is deleted: its writer stopped reaching that primary (or
+ * left, or the cluster is no primary any more), and gateways named by host (pods) would otherwise leave one per name.
+ */
+export const CONTACT_RECORD_KEEP_MS = 60 * 60_000
+
 /** The longest VAULT_DR_PRIMARY_CONTACT_MS: a third of the shortest self-fencing duration an agent accepts (10 s). */
 export const MAX_PRIMARY_CONTACT_MS = 3_000
 
@@ -32,7 +38,11 @@ export interface PeerContact {
 }
 
 export interface PrimaryContactDeps {
-  store: FenceMeta & { ping(): Promise<void>; listClusters(): Promise<StoredCluster[]> }
+  store: FenceMeta & {
+    ping(): Promise<void>
+    listClusters(): Promise<StoredCluster[]>
+    deleteMetaIf(key: string, value: string): Promise<boolean>
+  }
   /** An authenticated status read of the cluster's agent (what its isolation monitor counts as contact). */
   statusOf(cluster: StoredCluster, signal: AbortSignal): Promise<ClusterStatus>
   gatewayId: string
@@ -58,19 +68,32 @@ const alivePrimary = (s: ClusterStatus) =>
 export function createPrimaryContact(deps: PrimaryContactDeps) {
   const closing = new AbortController()
   let quorumLost = false
-  /** Each contact record by key, with when this gateway saw it take its current value. */
-  const seen = new Map<string, { record: ContactRecord; changedAt: number }>()
+  /** Each contact record by key, as stored, with when this gateway saw it take its current value. */
+  const seen = new Map<string, { raw: string; record: ContactRecord; changedAt: number }>()
   let primed = false
 
   /** Reads every contact record: a new one, or one whose time moved, counts as a contact now. */
   async function observe(): Promise<void> {
     const now = deps.now()
-    for (const [key, raw] of await deps.store.metaUnder('contact/')) {
+    const stored = await deps.store.metaUnder('contact/')
+    for (const [key, raw] of stored) {
       const record = parseMetaRecord(ContactRecord, raw)
       if (record === undefined) continue
-      if (seen.get(key)?.record.at !== record.at) seen.set(key, { record, changedAt: now })
+      if (seen.get(key)?.record.at !== record.at) seen.set(key, { raw, record, changedAt: now })
     }
+    for (const key of seen.keys()) if (!stored.has(key)) seen.delete(key)
     primed = true
+  }
+
+  /** Deletes the records seen unchanged for CONTACT_RECORD_KEEP_MS, each only while it still is as seen. */
+  async function prune(): Promise<void> {
+    const now = deps.now()
+    const stale = [...seen].filter(([, { changedAt }]) => now - changedAt >= CONTACT_RECORD_KEEP_MS)
+    await Promise.all(
+      stale.map(async ([key, { raw }]) => {
+        if (await deps.store.deleteMetaIf(key, raw)) seen.delete(key)
+      }),
+    )
   }
 
   async function reach(cluster: StoredCluster): Promise<ContactRecord | undefined> {
@@ -103,6 +126,7 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
           : deps.store.setMeta(contactKey(c.name, deps.gatewayId), JSON.stringify(record))
       }),
     )
+    await prune()
     return primaries.filter((_, i) => reached[i] !== undefined).map((c) => c.name)
   }
 

@@ -54,6 +54,13 @@ export const noneUnder = (prefix: string): Compare => ({
 /** The key is as read: unmodified since `kv` was read, or still absent when it was. */
 export const unchanged = (key: string, kv: Kv | undefined): Compare =>
   kv === undefined ? absent(key) : { key: bytes(key), target: 2, result: 0, mod_revision: kv.modRevision }
+/** The key holds `value`. */
+export const holds = (key: string, value: string): Compare => ({
+  key: bytes(key),
+  target: 3,
+  result: 0,
+  value: bytes(value),
+})
 export const put = (key: string, value: string): Op => ({ request_put: { key: bytes(key), value: bytes(value) } })
 export const del = (key: string): Op => ({ request_delete_range: { key: bytes(key) } })
 

@@ -6,7 +6,18 @@ import { getCeremonyToken, getDrToken, listDrTokens, putCeremonyToken, putDrToke
 import { eventPuts, eventsAfter } from './etcd-events.ts'
 import { operationHolder } from './etcd-holders.ts'
 import { EtcdKeys } from './etcd-keys.ts'
-import { absent, type Compare, del, EtcdKv, type EtcdSettings, type Kv, type Op, put, unchanged } from './etcd-kv.ts'
+import {
+  absent,
+  type Compare,
+  del,
+  EtcdKv,
+  type EtcdSettings,
+  holds,
+  type Kv,
+  type Op,
+  put,
+  unchanged,
+} from './etcd-kv.ts'
 import { EtcdOperations } from './etcd-operations.ts'
 import { pairedSecondaries, recordPairing } from './etcd-pairings.ts'
 import { EtcdStateIndex } from './etcd-state-index.ts'
@@ -177,6 +188,10 @@ export class EtcdStore implements Store {
 
   async setMeta(key: string, value: string) {
     await this.#kv.txn([], [put(this.#keys.meta(key), value)])
+  }
+
+  async deleteMetaIf(key: string, value: string) {
+    return this.#kv.txn([holds(this.#keys.meta(key), value)], [del(this.#keys.meta(key))])
   }
 
   async upsertCluster(c: StoredCluster) {

@@ -97,6 +97,10 @@ export class SqliteStore implements Store {
     this.#db.run(META_UPSERT, key, value)
   }
 
+  async deleteMetaIf(key: string, value: string) {
+    return this.#db.run('DELETE FROM meta WHERE key = ? AND value = ?', key, value).changes === 1
+  }
+
   async upsertCluster(c: StoredCluster) {
     return upsertCluster(this.#db, c)
   }

@@ -209,6 +209,8 @@ export interface Store {
 
   getMeta(key: string): Promise<string | undefined>
   setMeta(key: string, value: string): Promise<void>
+  /** Deletes a meta entry only while it still holds `value` (what the caller read): true when it did. */
+  deleteMetaIf(key: string, value: string): Promise<boolean>
   /** Every meta entry whose key starts with `prefix`, by key, in one read: what a round over all clusters needs. */
   metaUnder(prefix: string): Promise<Map<string, string>>
 

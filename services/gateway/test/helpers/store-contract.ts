@@ -113,6 +113,16 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       expect(await store.metaUnder('nothing/')).toEqual(new Map())
     })
 
+    it('deletes a meta entry only while it holds the value the caller read', async () => {
+      await store.setMeta('contact/dc1/gw-a', 'seen')
+      await another().setMeta('contact/dc1/gw-a', 'written again')
+      expect(await store.deleteMetaIf('contact/dc1/gw-a', 'seen')).toBe(false)
+      expect(await store.getMeta('contact/dc1/gw-a')).toBe('written again')
+      expect(await store.deleteMetaIf('contact/dc1/gw-a', 'written again')).toBe(true)
+      expect(await another().getMeta('contact/dc1/gw-a')).toBeUndefined()
+      expect(await store.deleteMetaIf('contact/dc1/gw-a', 'written again')).toBe(false)
+    })
+
     it('writes concurrent transitions each on its own: one failing write leaves the others', async () => {
       const a = await store.createHandshake(record({ secondary: 'dc2' }))
       const b = await store.createHandshake(record({ secondary: 'dc3', secondary_id: 'dc3' }))
