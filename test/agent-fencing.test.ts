@@ -31,9 +31,14 @@ async function agent(c: ClusterHandle, dir: string, config: Partial<PrimaryAgent
   }
 }
 
-async function call(app: App, url: string, opts: { epoch?: number; payload?: object; method?: 'GET' | 'POST' } = {}) {
+async function call(
+  app: App,
+  url: string,
+  opts: { epoch?: number; payload?: object; method?: 'GET' | 'POST'; quorumContact?: boolean } = {},
+) {
   const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }
   if (opts.epoch !== undefined) headers[HEADER] = String(opts.epoch)
+  if (opts.quorumContact === true) headers['x-vault-dr-contact'] = 'quorum'
   const method = opts.method ?? 'POST'
   const res = await app.inject({ method, url, headers, ...(method === 'POST' ? { payload: opts.payload ?? {} } : {}) })
   return { status: res.statusCode, json: res.json() as Record<string, any>, body: res.body }
@@ -216,7 +221,7 @@ describe('self-fencing on isolation (VAULT_DR_FENCE_ON_ISOLATION)', () => {
     expect(errors).toHaveLength(1)
   })
 
-  it('does not fire while requests keep reaching the agent, and fires once they stop', async () => {
+  it("does not fire while a gateway's marked contact keeps reaching the agent; other requests do not hold it off", async () => {
     const dc1 = await cluster('dc1')
     const dc2 = await cluster('dc2')
     const { app } = await agent(dc1, await stateDir(), { fenceOnIsolationMs })
@@ -227,12 +232,34 @@ describe('self-fencing on isolation (VAULT_DR_FENCE_ON_ISOLATION)', () => {
     await until('dc1 to see dc2 disconnected', () =>
       (dc1.state().drStatus as any).secondaries.every((s: any) => s.connection_status !== 'connected'),
     )
+    // A gateway that reached its store's quorum keeps in touch: its reads are marked.
     const pollUntil = Date.now() + 3 * fenceOnIsolationMs
     while (Date.now() < pollUntil) {
-      expect((await status(app)).fenced).toBeNull()
+      const read = await call(app, '/v1/status', { method: 'GET', quorumContact: true })
+      expect(read.json.fenced).toBeNull()
       await new Promise((resolve) => setTimeout(resolve, 300))
     }
     expect(dc1.state().drMode).toBe('primary')
-    await until('dc1 to be demoted once the requests stop', () => dc1.state().drMode === 'secondary', 15_000)
+    // An operator's reads through a gateway cut off from the quorum, or the pairs upkeep, are not contact: they go on,
+    // and the primary, cut off from the quorum side that may fail it over, fences itself all the same.
+    let reads = 0
+    await until(
+      'dc1 to be demoted once only unmarked requests reach its agent',
+      async () => {
+        reads++
+        expect((await call(app, '/v1/status', { method: 'GET' })).status).toBe(200)
+        await call(app, '/v1/cluster/write-check')
+        return dc1.state().drMode === 'secondary'
+      },
+      15_000,
+    )
+    expect(reads).toBeGreaterThan(3)
+    const bad = await app.inject({
+      method: 'GET',
+      url: '/v1/status',
+      headers: { authorization: `Bearer ${TOKEN}`, 'x-vault-dr-contact': 'yes' },
+    })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().detail).toContain('x-vault-dr-contact')
   })
 })

@@ -1323,7 +1323,10 @@ export interface operations {
                 /** @description Only this secondary's entries in replication.known_secondaries and replication.secondaries: a primary with thousands of secondaries answers in a few KB instead of hundreds. */
                 secondary_id?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Sent by a gateway's keeping-in-touch reads only, right after it reached its store's quorum: with VAULT_DR_FENCE_ON_ISOLATION on, the only request that counts as contact with the quorum side. */
+                "x-vault-dr-contact"?: "quorum";
+            };
             path?: never;
             cookie?: never;
         };

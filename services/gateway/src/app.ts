@@ -148,7 +148,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   })
   const contact = createPrimaryContact({
     store,
-    statusOf: (c, signal) => clusterAgent(agents, clusters.targetOf(c)).status(signal),
+    statusOf: (c, signal) => clusterAgent(agents, clusters.targetOf(c)).status(signal, { quorumContact: true }),
     gatewayId: settings.gatewayId,
     intervalMs: pairSettings.primaryContactMs,
     timeoutMs: settings.fleetTimeoutMs,

@@ -10,14 +10,21 @@ const TOKEN = 'agent-token-under-test-0123456789'
 
 /** A stand-in agent: answers by path, and counts what it was asked. */
 function fakeAgent(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void) {
-  const seen: Array<{ method: string; url: string; auth: string | undefined; body: string }> = []
+  const seen: Array<{
+    method: string
+    url: string
+    auth: string | undefined
+    contact?: string | undefined
+    body: string
+  }> = []
   const server = createServer((req, res) => {
     let body = ''
     req.on('data', (chunk) => {
       body += chunk
     })
     req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', auth: req.headers.authorization, body })
+      const contact = req.headers['x-vault-dr-contact'] as string | undefined
+      seen.push({ method: req.method ?? '', url: req.url ?? '', auth: req.headers.authorization, contact, body })
       if (req.headers.authorization !== `Bearer ${TOKEN}`) return problem(res, 401, 'CORE_ERR_UNAUTHORIZED', 'no')
       handler(req, res, body)
     })
@@ -93,6 +100,14 @@ describe('agent clients (OpenAPI-typed, over undici)', () => {
     expect(status.replication).toBeNull()
     expect(statusCalls).toBe(3)
     expect(agent.seen.every((s) => s.auth === `Bearer ${TOKEN}`)).toBe(true)
+  })
+
+  it('marks a status read as quorum contact only when asked to', async () => {
+    const dc1 = clusterAgent(clients, { cluster: 'dc1', url, token: TOKEN })
+    const from = agent.seen.length
+    await dc1.status(undefined, { quorumContact: true })
+    await dc1.status()
+    expect(agent.seen.slice(from).map((s) => s.contact)).toEqual(['quorum', undefined])
   })
 
   it('asks a demote again after a busy answer (it reads the cluster in its turn), never the public key', async () => {

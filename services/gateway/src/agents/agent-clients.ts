@@ -1,3 +1,4 @@
+import { CONTACT_HEADER, QUORUM_CONTACT } from '@vault-dr/core'
 import { createServiceClient, type ServiceClient } from '@vault-dr/core/service-client'
 import { type AgentService, type CallSpec, callAgent } from './agent-call.ts'
 import { agentPools } from './agent-pools.ts'
@@ -116,7 +117,7 @@ export function createAgentClients(opts: {
   function client(service: AgentService, target: AgentTarget): ClusterAgentClient {
     const call = via(service, target)
     return {
-      status: (sig, { fresh = true, timeoutMs, secondaryId } = {}) =>
+      status: (sig, { fresh = true, timeoutMs, secondaryId, quorumContact = false } = {}) =>
         call(
           STATUS_OPERATION[service],
           true,
@@ -128,6 +129,7 @@ export function createAgentClients(opts: {
                   ...(fresh ? { max_age_ms: 0 } : {}),
                   ...(secondaryId === undefined ? {} : { secondary_id: secondaryId }),
                 },
+                ...(quorumContact ? { header: { [CONTACT_HEADER]: QUORUM_CONTACT } } : {}),
               },
               signal,
             }),

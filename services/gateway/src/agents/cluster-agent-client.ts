@@ -40,6 +40,11 @@ export interface StatusOptions {
   /** Ask the agent to read Vault now (the default) rather than share a cached answer. */
   fresh?: boolean
   timeoutMs?: number
+  /**
+   * Marks the read as contact with the quorum side (x-vault-dr-contact: quorum), what a self-fencing agent counts:
+   * only for a read made right after this gateway reached its store's quorum.
+   */
+  quorumContact?: boolean
 }
 
 export interface PrimaryStatusOptions extends StatusOptions {

@@ -43,7 +43,7 @@ export interface PrimaryContactDeps {
     listClusters(): Promise<StoredCluster[]>
     deleteMetaIf(key: string, value: string): Promise<boolean>
   }
-  /** An authenticated status read of the cluster's agent (what its isolation monitor counts as contact). */
+  /** A status read of the cluster's agent marked as quorum contact (what its isolation monitor counts as contact). */
   statusOf(cluster: StoredCluster, signal: AbortSignal): Promise<ClusterStatus>
   gatewayId: string
   intervalMs: number

@@ -95,6 +95,8 @@ export class FakeWorld {
   }
   /** The secondary_id each primary status read was narrowed to (undefined: the whole list). */
   primaryStatusFor: Array<string | undefined> = []
+  /** Per status read of the primary agent: whether it was marked as contact with the quorum side. */
+  primaryStatusMarked: boolean[] = []
 
   #status(c: FakeCluster, role: 'primary' | 'secondary'): ClusterStatus {
     const isPrimary = c.mode === 'primary'
@@ -172,6 +174,7 @@ export class FakeWorld {
       status: (_signal, opts) =>
         this.#call('primary.status', () => {
           this.primaryStatusFor.push(opts?.secondaryId)
+          this.primaryStatusMarked.push(opts?.quorumContact === true)
           const status = this.#status(this.primary, 'primary')
           const r = status.replication
           if (opts?.secondaryId === undefined || r === null) return status

@@ -3,11 +3,13 @@ import { underV1 } from '../../server/auth.ts'
 import type { VaultAgent } from '../vault-agent.ts'
 import { AWAY_PROBE_MS, type FenceKeeper } from './fence-keeper.ts'
 import { decideIsolation, isolationCheckEveryMs } from './isolation-decision.ts'
+import { CONTACT_HEADER, QUORUM_CONTACT } from './quorum-contact.ts'
 
 /**
  * Opt-in self-fencing: checks the isolation decision from the agent's shared status read, and fences (by
- * 'isolation') when it fires. Counts an authenticated /v1 request as contact with the quorum side: install after the
- * core server's bearer check, whose hook answers an unauthenticated request before this one runs.
+ * 'isolation') when it fires. Counts an authenticated /v1 request marked CONTACT_HEADER: quorum as contact with the
+ * quorum side: install after the core server's bearer check, whose hook answers an unauthenticated request before
+ * this one runs.
  */
 export function installIsolationMonitor(
   app: FastifyInstance,
@@ -17,7 +19,8 @@ export function installIsolationMonitor(
   let lastRequestAt = Date.now()
   let isolatedSince: number | null = null
   app.addHook('onRequest', (request, _reply, done) => {
-    if (underV1(request.routeOptions.url ?? request.url)) lastRequestAt = Date.now()
+    const marked = request.headers[CONTACT_HEADER] === QUORUM_CONTACT
+    if (marked && underV1(request.routeOptions.url ?? request.url)) lastRequestAt = Date.now()
     done()
   })
   // Armed (isolated past the duration, its Vault not answering): Vault is read anew every AWAY_PROBE_MS, so the

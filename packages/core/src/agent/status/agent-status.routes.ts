@@ -5,6 +5,7 @@ import { SecondaryId } from '../../replication/secondary-id.ts'
 import { sendSerializedJson } from '../../server/send-json.ts'
 import { ClusterStatus, StatusQuery } from '../cluster-status.ts'
 import { FencedField, type FenceRecord } from '../fence/fence.schemas.ts'
+import { CONTACT_HEADER, QUORUM_CONTACT } from '../fence/quorum-contact.ts'
 import { digitsOnlyMaxAge } from '../max-age-query.ts'
 import type { VaultAgent } from '../vault-agent.ts'
 
@@ -65,6 +66,16 @@ function agentPartsAppender(fenceOnIsolationMs: number | null) {
   }
 }
 
+const ContactHeaders = z.looseObject({
+  [CONTACT_HEADER]: z
+    .literal(QUORUM_CONTACT)
+    .optional()
+    .describe(
+      "Sent by a gateway's keeping-in-touch reads only, right after it reached its store's quorum: with " +
+        'VAULT_DR_FENCE_ON_ISOLATION on, the only request that counts as contact with the quorum side.',
+    ),
+})
+
 export const agentStatusRoutes: FastifyPluginAsyncZod<{
   agent: VaultAgent
   /** Each agent keeps the operationId it always had (getPrimaryStatus, getSecondaryStatus). */
@@ -92,6 +103,7 @@ export const agentStatusRoutes: FastifyPluginAsyncZod<{
           'it is a DR secondary), and the VAULT_DR_FENCE_ON_ISOLATION this agent runs with. Concurrent ' +
           'requests share one Vault round trip, reused for VAULT_DR_STATUS_CACHE_MS (max_age_ms=0: ask Vault now).',
         querystring: AgentStatusQuery,
+        headers: ContactHeaders,
         response: { 200: AgentStatus, ...problemResponses },
       },
       preValidation: digitsOnlyMaxAge,
