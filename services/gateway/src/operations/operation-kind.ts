@@ -51,7 +51,10 @@ export interface OperationKind<Rec, Ctx> {
     ctx: Ctx,
     why: 'failed' | 'cancelled',
   ): Promise<{ note: string; fix?: string | null; patch?: Partial<Rec> }>
-  /** What the error says when compensating threw (after its waits): appended as compensate's answer would be. */
+  /**
+   * What the error says when compensating threw (after its waits): appended as compensate's answer would be. Without
+   * it, the error ends the run with the operation as on record, compensated again when resumed.
+   */
   compensationFailed?(ctx: Ctx, err: unknown): { note: string; fix?: string | null }
   /** Appended to a step's detail when a cancel arrived past the point of no return. */
   lateCancelNote?: string

@@ -440,6 +440,20 @@ describe('a compensation whose agent gave no answer', () => {
     }
   })
 
+  it('leaves the operation to be compensated again when it fails and the kind cannot say what that means', async () => {
+    const { drive, stored } = await setUp(newRecord(), 10_000)
+    const { kind } = undoing([() => new Error('store: etcdserver: leader changed')])
+    const { compensationFailed: _none, ...bare } = kind
+    await expect(drive(bare)).rejects.toThrow('leader changed')
+    const left = await stored()
+    expect(left.state).toBe('running')
+    expect(statuses(left)).toEqual(['succeeded', 'failed', 'pending'])
+    const resumed = undoing([])
+    await drive(resumed.kind)
+    expect((await stored()).state).toBe('failed')
+    expect(resumed.undone).toEqual(['failed'])
+  })
+
   it('stops waiting when the gateway stops, ending nothing: the run that resumes it undoes, then ends it', async () => {
     const { drive, stored } = await setUp(newRecord(), 10_000)
     const s = signals()

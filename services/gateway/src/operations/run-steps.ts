@@ -181,8 +181,10 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
         leftForTheRightKey(err)
         return undefined
       }
-      const e = toStepError(err)
-      return kind.compensationFailed?.(ctx, err) ?? { note: `; undoing it failed too (${e.code}: ${e.detail})` }
+      // A kind that cannot say what its failed compensation means leaves the operation as it is: the run that resumes
+      // it compensates again (a failover's fence must be written, not noted as failed).
+      if (kind.compensationFailed === undefined) throw err
+      return kind.compensationFailed(ctx, err)
     }
   }
 

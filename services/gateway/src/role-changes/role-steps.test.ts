@@ -32,6 +32,8 @@ interface FakeCluster {
   shownState?: string
   /** Its Vault gives no DR status (no active node for a moment after a role change). */
   noDrStatus?: boolean
+  /** Its Vault is sealed (and so gives no DR status). */
+  sealed?: boolean
 }
 
 /**
@@ -109,8 +111,11 @@ function world(names: string[]) {
       checked_at: new Date().toISOString(),
     }
   }
-  const status = (c: FakeCluster): ClusterStatus =>
-    c.noDrStatus === true ? { ...fullStatus(c), replication: null } : fullStatus(c)
+  const status = (c: FakeCluster): ClusterStatus => {
+    const s = fullStatus(c)
+    if (c.sealed === true) return { ...s, vault: { ...s.vault, sealed: true }, replication: null }
+    return c.noDrStatus === true ? { ...s, replication: null } : s
+  }
   const refused = (code: string, detail: string) => new CodedError({ code, status: 409, title: code }, detail)
   const result = (c: FakeCluster) => ({ changed: true, detail: 'ok', warnings: [], status: status(c) })
   const client = (name: string): RoleChangeClient => {
@@ -393,6 +398,25 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     w.get('dc1').noDrStatus = false
     await followNewPrimary(ctx, 0, 'dc1')
     expect(w.changes).toEqual(['demote dc1', 'promote dc2', 'mint dc1 on dc2', 'update-primary dc1'])
+  })
+
+  it('fails at once on a sealed cluster (it does not unseal by itself), and an undo decides nothing without a DR mode', async () => {
+    const w = world(['dc1', 'dc2'])
+    const { ctx, data } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    await demotePrimary(ctx, 0)
+    w.get('dc2').sealed = true
+    const err = await promoteSecondary(context(w, data).ctx, 0).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'GATEWAY_ERR_SWITCHOVER_STATUS_UNREADABLE' })
+    expect((err as Error).message).toContain('its Vault is sealed')
+    expect(isUnfinished(err)).toBe(false)
+    // The undo's first look at dc1 (did the demote land?) waits for a DR mode too.
+    w.get('dc1').noDrStatus = true
+    const undo = await undoDemote(context(w, data).ctx, 0).catch((e: unknown) => e)
+    expect(isUnfinished(undo)).toBe(true)
+    expect(data.undo).toBeUndefined()
+    w.get('dc1').noDrStatus = false
+    w.get('dc2').sealed = false
+    expect((await undoDemote(context(w, data).ctx, 0)).note).toContain('dc1 was promoted back')
   })
 
   it('a secondary that never catches up: bounded wait, clear failure, then dc1 promoted back and dc2, dc3 follow it again', async () => {

@@ -5,6 +5,7 @@ import { clusterIdOf, drMode } from './cluster-roles.ts'
 import { followNewPrimary } from './follow-new-primary.step.ts'
 import { type Leg, reversed } from './leg.ts'
 import { promoteSecondary } from './promote-secondary.step.ts'
+import { requireDrMode } from './readable-status.ts'
 import type { LegKey, RoleChangeContext } from './role-change-context.ts'
 import { verifyNewPrimary } from './verify-new-primary.step.ts'
 
@@ -38,6 +39,7 @@ export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise
     if (!ctx.hasLeg('undo')) {
       // The demote was written as sent, but Vault may never have had it (refused, or the call never arrived).
       const from = await ctx.client(leg.from).status(ctx.signal())
+      requireDrMode(leg.from, from, 'the undo')
       if (drMode(from) === 'primary' && clusterIdOf(from) === leg.replication_cluster_id) {
         return { note: `; nothing was changed: the demote did not take effect, ${leg.from} is still the DR primary` }
       }

@@ -36,7 +36,7 @@ export const SwitchoverErrors = {
     code: 'GATEWAY_ERR_SWITCHOVER_STATUS_UNREADABLE',
     status: 503,
     title: 'A cluster gave no DR status, so the step decided nothing',
-    fix: "Its Vault could not say its DR mode (no active node for a moment after a role change, restarting, sealed or unreachable); the step was asked again for VAULT_DR_AGENT_RETURN_MS. Read the cluster (GET /v1/clusters/{name}/status): once its Vault answers, resume with a new switchover of the same clusters, or read the operation's steps to see which roles it left.",
+    fix: "Its Vault could not say its DR mode (no active node for a moment after a role change, restarting, sealed or unreachable); the step waited for it for up to VAULT_DR_AGENT_RETURN_MS. Read the operation's steps (which role changes it made) and each cluster's status (GET /v1/clusters/{name}/status); once its Vault answers, make sure exactly one cluster is the DR primary before anything else.",
   }),
   notWritable: defineError({
     code: 'GATEWAY_ERR_SWITCHOVER_NEW_PRIMARY_NOT_WRITABLE',
