@@ -1324,8 +1324,8 @@ export interface operations {
                 secondary_id?: string;
             };
             header?: {
-                /** @description Sent by a gateway's keeping-in-touch reads only, right after it reached its store's quorum: with VAULT_DR_FENCE_ON_ISOLATION on, the only request that counts as contact with the quorum side. */
-                "x-vault-dr-contact"?: "quorum";
+                /** @description `quorum` on a gateway's keeping-in-touch reads only, sent right after it reached its store's quorum: with VAULT_DR_FENCE_ON_ISOLATION on, the only request that counts as contact with the quorum side (another value is taken as no mark, so a newer gateway reads an older agent). */
+                "x-vault-dr-contact"?: string;
             };
             path?: never;
             cookie?: never;

@@ -123,19 +123,34 @@ describe('judgePrimary', () => {
       600_000,
     )
     // gw-a, in the primary's site, reached it 2 s ago: the sites are cut apart, the primary is not lost.
-    const partition = judgePrimary(lost, now, 30_000, null, [{ gateway: 'gw-a', at: now - 2_000 }])
+    const peer = (at: number, more: { live?: boolean; own?: boolean } = {}) => ({
+      gateway: more.own === true ? 'gw-b' : 'gw-a',
+      at,
+      live: more.live ?? true,
+      own: more.own ?? false,
+    })
+    const partition = judgePrimary(lost, now, 30_000, null, [peer(now - 2_000)])
     expect(partition).toMatchObject({ verdict: 'not_down', detail: expect.stringContaining('gw-a 2 s ago') })
     expect(partition.detail).toContain('a partition between the gateways')
     expect(partition).toMatchObject({ fix: expect.stringContaining('two primaries') })
     // Its last contact 30 s ago (its site lost too): down_for decides again, and a self-fence waits from that contact.
-    const stale = [{ gateway: 'gw-a', at: now - 30_000 }]
+    const stale = [peer(now - 30_000)]
     expect(judgePrimary(lost, now, 30_000, null, stale)).toMatchObject({ verdict: 'down' })
     const fence = { withinMs: 75_000, followers: { streaming: [], unknown: [], lostSince: null } }
     expect(judgePrimary(lost, now, 30_000, fence, stale)).toMatchObject({
       verdict: 'not_down',
       fix: expect.stringContaining('Wait 45 s'),
     })
-    expect(judgePrimary(lost, now, 30_000, fence, [{ gateway: 'gw-a', at: now - 80_000 }]).verdict).toBe('down')
+    expect(judgePrimary(lost, now, 30_000, fence, [peer(now - 80_000)]).verdict).toBe('down')
+    // This gateway's own contact 2 s ago, or another's whose Vault did not answer as a primary: not a partition
+    // verdict, but the agent counted each as contact, so a self-fence waits from it.
+    for (const recent of [peer(now - 2_000, { own: true }), peer(now - 2_000, { live: false })]) {
+      expect(judgePrimary(lost, now, 30_000, null, [recent]).verdict).toBe('down')
+      expect(judgePrimary(lost, now, 30_000, fence, [recent])).toMatchObject({
+        verdict: 'not_down',
+        fix: expect.stringContaining('Wait 73 s'),
+      })
+    }
   })
 })
 

@@ -52,6 +52,7 @@ function gateway(
     intervalMs: 3_000,
     timeoutMs: 1_000,
     now: () => clock.now,
+    monotonic: () => clock.now,
     log: pino({ level: 'silent' }),
   })
 }
@@ -81,9 +82,13 @@ describe('keeping in touch with the primaries', () => {
     // Asked: the primaries (an authenticated call each, what a self-fencing agent counts); not the fenced dc5.
     expect(asked.sort()).toEqual(['dc1', 'dc3', 'dc4'])
     const b = gateway(store, 'gw-b', {})
-    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: NOW }])
-    expect(await a.peerContacts('dc1')).toEqual([])
-    expect(await b.peerContacts('dc3')).toEqual([])
+    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: NOW, live: true, own: false }])
+    // Its own record, once it has read it back.
+    await a.round()
+    expect(await a.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: NOW, live: true, own: true }])
+    // dc3's agent answered (it counted the contact), its Vault sealed: recorded, not live. dc4's did not answer.
+    expect(await b.peerContacts('dc3')).toEqual([{ gateway: 'gw-a', at: NOW, live: false, own: false }])
+    expect(await b.peerContacts('dc4')).toEqual([])
   })
 
   it("dates a peer's contact by when this gateway saw its record change, on its own clock, never by the writer's", async () => {
@@ -95,17 +100,17 @@ describe('keeping in touch with the primaries', () => {
     const b = gateway(store, 'gw-b', {}, [], bClock)
     await a.round()
     await b.round()
-    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: NOW }])
+    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: NOW, live: true, own: false }])
     // gw-a reaches it again: its record changes, which gw-b sees at its next round.
     bClock.now = NOW + 3_000
     aClock.now += 3_000
     await a.round()
     await b.round()
-    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: NOW + 3_000 }])
+    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: NOW + 3_000, live: true, own: false }])
     // gw-a stops reaching it: its record stays as it was, and its contact ages on gw-b's clock.
     bClock.now = NOW + 20_000
     await b.round()
-    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: NOW + 3_000 }])
+    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: NOW + 3_000, live: true, own: false }])
   })
 
   it('deletes a record it saw unchanged for an hour (a gateway gone, a primary no longer reached), never one that moved', async () => {
@@ -122,12 +127,12 @@ describe('keeping in touch with the primaries', () => {
       await b.round()
     }
     expect([...(await store.metaUnder('contact/')).keys()]).toEqual(['contact/dc2/gw-b'])
-    expect(await b.peerContacts('dc1')).toEqual([])
+    expect((await b.peerContacts('dc1')).filter((p) => !p.own)).toEqual([])
     // A gateway that comes back writes its record again: a contact now.
     await store.setMeta('contact/dc1/gw-a', JSON.stringify({ gateway: 'gw-a', at: '2026-12-06T05:00:00.000Z' }))
     bClock.now += 3_000
     await b.round()
-    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: bClock.now }])
+    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: bClock.now, live: true, own: false }])
   })
 
   it('asks no agent while it does not reach the store quorum: a cut-off gateway must not keep a primary from fencing itself', async () => {

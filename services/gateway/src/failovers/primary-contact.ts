@@ -21,20 +21,27 @@ export const CONTACT_RECORD_KEEP_MS = 60 * 60_000
 /** The longest VAULT_DR_PRIMARY_CONTACT_MS: a third of the shortest self-fencing duration an agent accepts (10 s). */
 export const MAX_PRIMARY_CONTACT_MS = 3_000
 
-/** When a gateway last reached a primary's agent with its Vault answering as a DR primary. */
-const ContactRecord = z.object({ gateway: z.string(), at: z.iso.datetime() })
+/**
+ * When a gateway last reached a primary's agent with a marked read the agent answered (so counted as contact), and
+ * whether its Vault answered as a live DR primary then (records written before `live` was kept were live ones).
+ */
+const ContactRecord = z.object({ gateway: z.string(), at: z.iso.datetime(), live: z.boolean().default(true) })
 export type ContactRecord = z.infer<typeof ContactRecord>
 
 const contactPrefix = (cluster: string) => `contact/${cluster}/`
 const contactKey = (cluster: string, gateway: string) => `${contactPrefix(cluster)}${gateway}`
 
 /**
- * Another gateway's last contact with the primary: when this gateway saw its record change, on this gateway's own
- * clock (the records' times are the writers', and gateways' clocks may differ).
+ * A gateway's last contact with the primary: when this gateway saw its record change, on this gateway's own clock
+ * (the records' times are the writers', and gateways' clocks may differ). This gateway's own records are among them.
  */
 export interface PeerContact {
   gateway: string
   at: number
+  /** Its Vault answered as a live DR primary (else the agent answered, and counted the contact, but not Vault). */
+  live: boolean
+  /** Written by this gateway. */
+  own: boolean
 }
 
 export interface PrimaryContactDeps {
@@ -50,6 +57,8 @@ export interface PrimaryContactDeps {
   /** How long one agent may take to answer. */
   timeoutMs: number
   now: () => number
+  /** A clock that never jumps (pruning ages records by it); performance.now by default. */
+  monotonic?: () => number
   log: FastifyBaseLogger
 }
 
@@ -67,19 +76,23 @@ const alivePrimary = (s: ClusterStatus) =>
  */
 export function createPrimaryContact(deps: PrimaryContactDeps) {
   const closing = new AbortController()
+  const monotonic = deps.monotonic ?? (() => performance.now())
   let quorumLost = false
-  /** Each contact record by key, as stored, with when this gateway saw it take its current value. */
-  const seen = new Map<string, { raw: string; record: ContactRecord; changedAt: number }>()
+  /**
+   * Each contact record by key, as stored, with when this gateway saw it take its current value: on the clock the
+   * verdicts use, and on the monotonic clock pruning ages records by (a wall clock that jumps deletes nothing live).
+   */
+  const seen = new Map<string, { raw: string; record: ContactRecord; changedAt: number; changedMono: number }>()
   let primed = false
 
   /** Reads every contact record: a new one, or one whose time moved, counts as a contact now. */
   async function observe(): Promise<void> {
-    const now = deps.now()
+    const [now, mono] = [deps.now(), monotonic()]
     const stored = await deps.store.metaUnder('contact/')
     for (const [key, raw] of stored) {
       const record = parseMetaRecord(ContactRecord, raw)
       if (record === undefined) continue
-      if (seen.get(key)?.record.at !== record.at) seen.set(key, { raw, record, changedAt: now })
+      if (seen.get(key)?.raw !== raw) seen.set(key, { raw, record, changedAt: now, changedMono: mono })
     }
     for (const key of seen.keys()) if (!stored.has(key)) seen.delete(key)
     primed = true
@@ -87,8 +100,8 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
 
   /** Deletes the records seen unchanged for CONTACT_RECORD_KEEP_MS, each only while it still is as seen. */
   async function prune(): Promise<void> {
-    const now = deps.now()
-    const stale = [...seen].filter(([, { changedAt }]) => now - changedAt >= CONTACT_RECORD_KEEP_MS)
+    const mono = monotonic()
+    const stale = [...seen].filter(([, { changedMono }]) => mono - changedMono >= CONTACT_RECORD_KEEP_MS)
     await Promise.all(
       stale.map(async ([key, { raw }]) => {
         if (await deps.store.deleteMetaIf(key, raw)) seen.delete(key)
@@ -96,11 +109,12 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
     )
   }
 
+  /** A marked read of the agent's status; a record when the agent answered it (it counted the contact then). */
   async function reach(cluster: StoredCluster): Promise<ContactRecord | undefined> {
     const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(Math.min(deps.timeoutMs, deps.intervalMs))])
     const status = await deps.statusOf(cluster, signal).catch(() => undefined)
-    if (status === undefined || !alivePrimary(status)) return undefined
-    return { gateway: deps.gatewayId, at: new Date(deps.now()).toISOString() }
+    if (status === undefined) return undefined
+    return { gateway: deps.gatewayId, at: new Date(deps.now()).toISOString(), live: alivePrimary(status) }
   }
 
   /** One round; answers the primaries reached. */
@@ -127,7 +141,7 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
       }),
     )
     await prune()
-    return primaries.filter((_, i) => reached[i] !== undefined).map((c) => c.name)
+    return primaries.filter((_, i) => reached[i]?.live === true).map((c) => c.name)
   }
 
   // At a fixed rate: the next round starts an interval after this one started (at once when it took longer).
@@ -149,15 +163,20 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
     start: () => rounds.start(deps.intervalMs),
     stop: rounds.stop,
     /**
-     * When other gateways last reached `cluster`, as this gateway saw their records change. Before its first round
-     * this gateway reads them now, each counted as a contact now: it cannot tell how old they are.
+     * When the gateways (this one too) last reached `cluster`, as this gateway saw their records change. Before its
+     * first round this gateway reads them now, each counted as a contact now: it cannot tell how old they are.
      */
     async peerContacts(cluster: string): Promise<PeerContact[]> {
       if (!primed) await observe()
       const prefix = contactPrefix(cluster)
       return [...seen.entries()]
-        .filter(([key, { record }]) => key.startsWith(prefix) && record.gateway !== deps.gatewayId)
-        .map(([, { record, changedAt }]) => ({ gateway: record.gateway, at: changedAt }))
+        .filter(([key]) => key.startsWith(prefix))
+        .map(([, { record, changedAt }]) => ({
+          gateway: record.gateway,
+          at: changedAt,
+          live: record.live,
+          own: record.gateway === deps.gatewayId,
+        }))
     },
   }
 }

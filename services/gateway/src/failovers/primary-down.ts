@@ -26,13 +26,14 @@ const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
  * or its own agent reports its Vault sealed or unreachable (for as long). A primary the gateway reaches through its
  * agent, with Vault answering, is healthy whatever the DR site sees: that is a partition, not a loss.
  *
- * `selfFence`: the old primary's agent demotes it itself that long after both its last authenticated request
+ * `selfFence`: the old primary's agent demotes it itself that long after both a gateway's last quorum contact
  * and its DR secondaries' disconnection (VAULT_DR_FENCE_ON_ISOLATION): until then a primary lost from the vantage
  * points may still take writes in its site, so it is not down yet, whatever down_for says (selfFenceWait).
  *
- * `peers`: when other gateways sharing the store last reached it, its Vault a live DR primary. One that did in the last
- * PEER_CONTACT_FRESH_MS makes it not down (a partition between the gateways' sites), and its agent's isolation clock
- * restarted then, which a self-fence wait counts from.
+ * `peers`: when the gateways sharing the store (this one too) last reached its agent with a marked read it answered.
+ * Another gateway's that did in the last PEER_CONTACT_FRESH_MS, its Vault a live DR primary, makes it not down (a
+ * partition between the gateways' sites); and any such contact restarted its agent's isolation clock, which a
+ * self-fence wait counts from.
  */
 export function judgePrimary(
   views: TrackedView[],
@@ -58,7 +59,7 @@ export function judgePrimary(
           : 'Repair the network between the sites, or use a switchover, which demotes the primary first; a failover now would leave two primaries.',
     }
   }
-  const fresh = peers.filter((p) => now - p.at <= PEER_CONTACT_FRESH_MS).sort((a, b) => b.at - a.at)
+  const fresh = peers.filter((p) => !p.own && p.live && now - p.at <= PEER_CONTACT_FRESH_MS).sort((a, b) => b.at - a.at)
   if (fresh.length > 0) {
     const seen = fresh.map((p) => `${p.gateway} ${seconds(Math.max(0, now - p.at))} ago`).join(', ')
     return {
@@ -111,8 +112,8 @@ export function judgePrimary(
 
 /**
  * What is left to wait for before an old primary whose agent fences it on isolation has demoted itself; undefined once
- * it has. Its agent counts from when both held: no authenticated request (the gateway's last one came before this
- * gateway first failed to reach it, another gateway's at its last recorded contact) and every DR secondary disconnected (the pair's secondary's view, and its other
+ * it has. Its agent counts from when both held: no gateway's quorum contact (this gateway's tracked reads failing
+ * since, and every gateway's recorded contact, this one's included, before) and every DR secondary disconnected (the pair's secondary's view, and its other
  * secondaries' streams as their agents report them). A secondary still streaming from it, or one that cannot tell,
  * keeps its agent from fencing it.
  */

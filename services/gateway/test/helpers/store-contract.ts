@@ -121,6 +121,15 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       expect(await store.deleteMetaIf('contact/dc1/gw-a', 'written again')).toBe(true)
       expect(await another().getMeta('contact/dc1/gw-a')).toBeUndefined()
       expect(await store.deleteMetaIf('contact/dc1/gw-a', 'written again')).toBe(false)
+      // Several at once (on etcd, one request of nested transactions): each decided on its own value.
+      await Promise.all(['a', 'b', 'c'].map((k) => store.setMeta(`contact/${k}/gw-a`, k)))
+      const deleted = await Promise.all([
+        store.deleteMetaIf('contact/a/gw-a', 'a'),
+        store.deleteMetaIf('contact/b/gw-a', 'stale'),
+        store.deleteMetaIf('contact/c/gw-a', 'c'),
+      ])
+      expect(deleted).toEqual([true, false, true])
+      expect([...(await another().metaUnder('contact/')).keys()]).toEqual(['contact/b/gw-a'])
     })
 
     it('writes concurrent transitions each on its own: one failing write leaves the others', async () => {

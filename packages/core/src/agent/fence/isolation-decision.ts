@@ -5,7 +5,8 @@ export interface IsolationObservation {
   now: number
   /** The agent's shared status read; undefined when it could not be made. */
   status: ClusterStatus | undefined
-  /** When the last authenticated /v1 request reached the agent (its start when none has). */
+  /** When a gateway's last quorum contact (a /v1 request marked x-vault-dr-contact: quorum) reached the agent (its
+   * start when none has). */
   lastRequestAt: number
 }
 
@@ -41,7 +42,7 @@ export const VAULT_NOTICES_DISCONNECT_MS = 5_000
 
 /**
  * How long, by our reckoning, an agent with VAULT_DR_FENCE_ON_ISOLATION `durationMs` takes to demote its primary once
- * its site is cut off and nothing authenticated reaches it: Vault noticing its secondaries gone (a margin that also
+ * its site is cut off and no gateway's quorum contact reaches it: Vault noticing its secondaries gone (a margin that also
  * covers the status read and the demote), a check to see it, the duration, and the check that fires. A failover does
  * not promote before that long (a promote delay longer than the old side's self-fencing time). Not a proof: an agent
  * restarted during the partition counts again from its start.
@@ -54,8 +55,8 @@ const iso = (ms: number) => new Date(ms).toISOString()
 /**
  * Whether an agent should demote its own primary: for longer than `durationMs`, continuously, (a) every DR secondary
  * is disconnected as its Vault reports them, or its Vault does not answer the agent at all (the whole site cut off,
- * the agent's link to its Vault included), and (b) no authenticated request reached the agent (the gateway polls
- * status; a gateway that reaches the agent is on the quorum side). It fires only on a read where Vault answers as a
+ * the agent's link to its Vault included), and (b) no gateway's quorum contact reached the agent (its marked status
+ * reads, sent right after it reached its store's quorum: a gateway that reaches the agent so is on the quorum side). It fires only on a read where Vault answers as a
  * DR primary with every secondary disconnected: so a primary whose site comes back after longer than the duration is
  * demoted at the first read that can, not one more duration later. `isolatedSince` is when (a) was first seen in the
  * current run of checks; a check where Vault answers otherwise (a secondary connected, sealed, not a DR primary)
@@ -84,6 +85,6 @@ export function decideIsolation(
     reason:
       `Isolated for more than ${seconds}s (VAULT_DR_FENCE_ON_ISOLATION): every DR secondary ` +
       `(${secondaries.slice(0, 5).join(', ')}${secondaries.length > 5 ? ', ...' : ''}) disconnected, or this ` +
-      `agent's Vault not answering, since ${iso(since)}, and no authenticated request since ${iso(obs.lastRequestAt)}`,
+      `agent's Vault not answering, since ${iso(since)}, and no gateway's quorum contact (x-vault-dr-contact) since ${iso(obs.lastRequestAt)}`,
   }
 }

@@ -68,11 +68,13 @@ function agentPartsAppender(fenceOnIsolationMs: number | null) {
 
 const ContactHeaders = z.looseObject({
   [CONTACT_HEADER]: z
-    .literal(QUORUM_CONTACT)
+    .string()
+    .max(64)
     .optional()
     .describe(
-      "Sent by a gateway's keeping-in-touch reads only, right after it reached its store's quorum: with " +
-        'VAULT_DR_FENCE_ON_ISOLATION on, the only request that counts as contact with the quorum side.',
+      `\`${QUORUM_CONTACT}\` on a gateway's keeping-in-touch reads only, sent right after it reached its store's ` +
+        'quorum: with VAULT_DR_FENCE_ON_ISOLATION on, the only request that counts as contact with the quorum side ' +
+        '(another value is taken as no mark, so a newer gateway reads an older agent).',
     ),
 })
 
