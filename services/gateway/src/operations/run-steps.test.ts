@@ -454,6 +454,33 @@ describe('a compensation whose agent gave no answer', () => {
     expect(resumed.undone).toEqual(['failed'])
   })
 
+  it('writes nothing more when the lease is lost, the gateway dies or the store key changes while it undoes', async () => {
+    const lost = () => new LeaseLost('op', 'operation')
+    const keyChanged = (kind: OperationKind<OperationRecord, Ctx>): OperationKind<OperationRecord, Ctx> => {
+      let contexts = 0
+      return {
+        ...kind,
+        context: (run) =>
+          contexts++ === 0 ? kind.context(run) : Promise.reject(GatewayErrors.storeKeyMismatch('another key')),
+      }
+    }
+    const s = signals()
+    const dying = undoing([unanswered], () => setTimeout(() => s.abort.hard.abort(), 20))
+    for (const [kind, sig, outcome] of [
+      [undoing([lost]).kind, signals(), 'rejects'],
+      [dying.kind, s, 'resolves'],
+      [keyChanged(undoing([unanswered]).kind), signals(), 'resolves'],
+    ] as const) {
+      const { drive, stored } = await setUp(newRecord(), 10_000)
+      const ran = drive(kind, sig)
+      if (outcome === 'rejects') await expect(ran).rejects.toBeInstanceOf(LeaseLost)
+      else await ran
+      const op = await stored()
+      expect(op.state).toBe('running')
+      expect(statuses(op)).toEqual(['succeeded', 'failed', 'pending'])
+    }
+  })
+
   it('stops waiting when the gateway stops, ending nothing: the run that resumes it undoes, then ends it', async () => {
     const { drive, stored } = await setUp(newRecord(), 10_000)
     const s = signals()
