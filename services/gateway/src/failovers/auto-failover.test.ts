@@ -32,8 +32,22 @@ function sharedStore(pairs: string[]) {
   const meta = new Map<string, string>()
   const journal: Array<{ id: string; key: string; created_at: string; clusters: string[] }> = []
   const store = {
-    getMeta: async (k: string) => meta.get(k),
+    /** Runs once, right after the next read of a setting: an operator's change landing between a read and a write. */
+    afterRead: undefined as (() => Promise<void>) | undefined,
+    async getMeta(k: string) {
+      const value = meta.get(k)
+      const after = store.afterRead
+      store.afterRead = undefined
+      await after?.()
+      return value
+    },
     setMeta: async (k: string, v: string) => void meta.set(k, v),
+    replaceMetaIf: async (k: string, expected: string, v: string | null) => {
+      if (meta.get(k) !== expected) return false
+      if (v === null) meta.delete(k)
+      else meta.set(k, v)
+      return true
+    },
     metaUnder: async (prefix: string) => new Map([...meta].filter(([k]) => k.startsWith(prefix))),
     listOperations: async (q: { cluster?: string; limit: number }) =>
       journal
@@ -139,6 +153,26 @@ describe('the automatic failover watcher', () => {
     expect(await watcher.round()).toMatchObject([{ outcome: 'held', decision: { code: 'refused' } }])
     expect(shared.journal).toEqual([])
     expect(await readAutoFailover(shared.store, 'dc2')).toMatchObject({ enabled: false, last_fired_at: null })
+  })
+
+  it('never turns a setting back on that an operator turned off between its last read and its write', async () => {
+    const shared = sharedStore(['dc2'])
+    await enable(shared, 'dc2')
+    const off = {
+      enabled: false,
+      down_for: '60s',
+      last_fired_at: null,
+      updated_at: new Date(NOW + 1_000).toISOString(),
+    }
+    const planner: AutoFailoverDeps['planner'] = async () => {
+      // The operator's PUT lands right after the watcher read the setting again, before it writes last_fired_at.
+      shared.store.afterRead = () => writeAutoFailover(shared.store, 'dc2', off)
+      return lostPlan
+    }
+    const { watcher } = gateway(shared, { planner })
+    expect(await watcher.round()).toMatchObject([{ outcome: 'held', decision: { code: 'refused' } }])
+    expect(shared.journal).toEqual([])
+    expect(await readAutoFailover(shared.store, 'dc2')).toEqual(off)
   })
 
   it('a gateway that finds the clusters held reports cluster_busy and does not throw', async () => {

@@ -5,9 +5,7 @@ import {
   type AutoFailoverStore,
   lastFailoverStart,
   parseAutoFailover,
-  readAutoFailover,
   autoFailoverKey as settingKey,
-  writeAutoFailover,
 } from '../pairs/pair-auto-failover.ts'
 import type { PairedSecondary } from '../store/store.ts'
 import { repeatRounds } from '../util/repeat-rounds.ts'
@@ -18,6 +16,7 @@ import type { CreateFailoverBody } from './failovers-subject.ts'
 
 export interface AutoFailoverDeps {
   store: AutoFailoverStore & {
+    replaceMetaIf(key: string, expected: string, value: string | null): Promise<boolean>
     pairedSecondaries(): Promise<PairedSecondary[]>
     currentEpoch(): Promise<number>
     metaUnder(prefix: string): Promise<Map<string, string>>
@@ -70,6 +69,18 @@ export function createAutoFailoverWatcher(deps: AutoFailoverDeps) {
     }
   }
 
+  /** Writes last_fired_at while the operator's part of the setting is still `setting`; false once it changed. */
+  async function markFired(secondary: string, setting: AutoFailoverSetting): Promise<boolean> {
+    for (;;) {
+      const raw = await deps.store.getMeta(settingKey(secondary))
+      const now = parseAutoFailover(raw)
+      const same = now.enabled && now.down_for === setting.down_for && now.updated_at === setting.updated_at
+      if (!same || raw === undefined) return false
+      const fired = { ...now, last_fired_at: new Date(deps.now()).toISOString() }
+      if (await deps.store.replaceMetaIf(settingKey(secondary), raw, JSON.stringify(fired))) return true
+    }
+  }
+
   async function consider(
     pair: PairedSecondary,
     setting: AutoFailoverSetting,
@@ -91,10 +102,11 @@ export function createAutoFailoverWatcher(deps: AutoFailoverDeps) {
       return { secondary: pair.secondary, outcome: 'held', decision }
     }
     const key = autoFailoverKey(pair, await deps.store.currentEpoch())
-    // The plan took a while: an operator who turned it off (or changed down_for) meanwhile is obeyed, and the setting
-    // as it is now is the one written back.
-    const now = await readAutoFailover(deps.store, pair.secondary)
-    if (!now.enabled || now.down_for !== setting.down_for || now.updated_at !== setting.updated_at) {
+    // The plan took a while: an operator who turned it off (or changed down_for) meanwhile is obeyed. Written before
+    // the failover is asked for (a gateway killed in between shows the attempt), over the setting as it is now and only
+    // while it still is (compare-and-set: an operator's change landing between the read and the write is never
+    // overwritten, an "off" turned back on; another gateway's last_fired_at is read again and written over).
+    if (!(await markFired(pair.secondary, setting))) {
       const changed: AutoFailoverDecision = {
         fire: false,
         code: 'refused',
@@ -103,11 +115,6 @@ export function createAutoFailoverWatcher(deps: AutoFailoverDeps) {
       tell(pair.secondary, changed)
       return { secondary: pair.secondary, outcome: 'held', decision: changed }
     }
-    // Written before the failover is asked for: a gateway killed in between shows the attempt.
-    await writeAutoFailover(deps.store, pair.secondary, {
-      ...now,
-      last_fired_at: new Date(deps.now()).toISOString(),
-    })
     const { created, operation } = await deps.createFailover(body, key, signal)
     failing.delete(pair.secondary)
     deps.log.warn(

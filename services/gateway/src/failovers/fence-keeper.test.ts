@@ -44,13 +44,30 @@ const statusOf = (seen: Seen) =>
 const metaUnder = (meta: Map<string, string>) => async (prefix: string) =>
   new Map([...meta].filter(([k]) => k.startsWith(prefix)))
 
+/** Compare-and-set on the meta map, as the stores do it. */
+const replaceMetaIf = (meta: Map<string, string>) => async (k: string, expected: string, v: string | null) => {
+  if (meta.get(k) !== expected) return false
+  if (v === null) meta.delete(k)
+  else meta.set(k, v)
+  return true
+}
+
 function setup(agents: Record<string, Seen | Error>, epoch = 7) {
   const meta = new Map<string, string>()
   const demoted: Array<[string, number]> = []
   const store = {
     epoch,
-    getMeta: async (k: string) => meta.get(k),
+    /** Runs once, right after the next read of a fence: another gateway writing between a read and a write. */
+    afterRead: undefined as (() => void) | undefined,
+    getMeta: async (k: string) => {
+      const value = meta.get(k)
+      const after = store.afterRead
+      store.afterRead = undefined
+      after?.()
+      return value
+    },
     setMeta: async (k: string, v: string) => void meta.set(k, v),
+    replaceMetaIf: replaceMetaIf(meta),
     metaUnder: metaUnder(meta),
     listClusters: async () => Object.keys(agents).map(cluster),
     currentEpoch: async () => store.epoch,
@@ -137,6 +154,17 @@ describe('the fence keeper', () => {
     expect(await readFence(store, 'dc1')).toBeUndefined()
   })
 
+  it('never writes back a fence a rejoin ended between its read of the fence and its write', async () => {
+    const agents: Record<string, Seen | Error> = { dc1: { mode: 'primary', lastWal: 40 } }
+    const { store, keeper, fence } = setup(agents)
+    await fence('dc1')
+    // The rejoin clears it right after the keeper read it to record the demote (or the last WAL before it).
+    store.afterRead = () => void store.setMeta('fence/dc1', '')
+    expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'demoted' }])
+    expect(await store.getMeta('fence/dc1')).toBe('')
+    expect(await readFence(store, 'dc1')).toBeUndefined()
+  })
+
   it('records a returning cluster that is a secondary already without demoting it, and reports one with DR disabled', async () => {
     const { keeper, demoted, fence } = setup({ dc1: { mode: 'secondary' }, dc3: { mode: 'disabled' } })
     await fence('dc1')
@@ -161,6 +189,7 @@ describe('the fence keeper', () => {
     const store = {
       getMeta: async (k: string) => meta.get(k),
       setMeta: async (k: string, v: string) => void meta.set(k, v),
+      replaceMetaIf: replaceMetaIf(meta),
       metaUnder: metaUnder(meta),
       listClusters: async () => ['dc1', 'dc3'].map(cluster),
       currentEpoch: async () => 1,

@@ -4,13 +4,13 @@ import { lastWalOf } from '../role-changes/cluster-roles.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { repeatRounds } from '../util/repeat-rounds.ts'
 import { type EpochCounter, raiseEpochAbove } from './epoch-floor.ts'
-import { type FenceMeta, type FenceRecord, readFence, readFences, writeFence } from './fence-record.ts'
+import { type FenceRecord, type FenceStore, readFences, rewriteFence } from './fence-record.ts'
 
 /** A status read of a fenced cluster's agent: its cluster, the highest epoch it has seen, and the fence it holds. */
 type FencedStatus = ClusterStatus & Partial<Pick<AgentStatus, 'epoch' | 'fenced'>>
 
 export interface FenceKeeperDeps {
-  store: FenceMeta & EpochCounter & { listClusters(): Promise<StoredCluster[]> }
+  store: FenceStore & EpochCounter & { listClusters(): Promise<StoredCluster[]> }
   statusOf(cluster: StoredCluster, signal: AbortSignal): Promise<FencedStatus>
   /**
    * Fences the cluster through its agent (which records the fence, then demotes it, or retries by itself while it
@@ -113,12 +113,11 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
 
   /**
    * Writes over the fence as the store has it now, unless it was ended (a rejoin cleared it) or replaced (another
-   * failover) since the round read it: the copy the round started with is never written back.
+   * failover) since the round read it, even in the moment between that read and the write (compare-and-set): the
+   * copy the round started with is never written back.
    */
   async function updateFence(fence: FenceRecord, patch: (now: FenceRecord) => Partial<FenceRecord>) {
-    const now = await readFence(deps.store, fence.cluster)
-    if (now === undefined || now.failover_id !== fence.failover_id) return
-    await writeFence(deps.store, { ...now, ...patch(now) })
+    await rewriteFence(deps.store, fence.cluster, fence.failover_id, (now) => ({ ...now, ...patch(now) }))
   }
 
   /** The fence's cluster is demoted; its last WAL: the highest known of the fence's and these readings. */

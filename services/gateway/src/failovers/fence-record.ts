@@ -50,7 +50,33 @@ export function writeFence(store: FenceMeta, fence: FenceRecord): Promise<void> 
   return store.setMeta(fenceKey(fence.cluster), JSON.stringify(fence))
 }
 
-/** A rejoin ends the fence: the cluster is a DR secondary of the new primary. */
-export function clearFence(store: FenceMeta, cluster: string): Promise<void> {
-  return store.setMeta(fenceKey(cluster), '')
+/** The meta calls a fence is changed with once written: compare-and-set, as several gateways change it. */
+export interface FenceStore extends FenceMeta {
+  replaceMetaIf(key: string, expected: string, value: string | null): Promise<boolean>
+}
+
+/**
+ * Changes the fence `failoverId` recorded on `cluster`, from what the store has now, only while the store still has
+ * that very value (read again and redone when another gateway changed it first); nothing once it was ended or
+ * replaced by another failover's. `next` answers the fence to write, or null to end it (an empty value, as read).
+ * True when it wrote.
+ */
+export async function rewriteFence(
+  store: FenceStore,
+  cluster: string,
+  failoverId: string,
+  next: (now: FenceRecord) => FenceRecord | null,
+): Promise<boolean> {
+  for (;;) {
+    const raw = await store.getMeta(fenceKey(cluster))
+    const now = parseFence(raw)
+    if (raw === undefined || now === undefined || now.failover_id !== failoverId) return false
+    const value = next(now)
+    if (await store.replaceMetaIf(fenceKey(cluster), raw, value === null ? '' : JSON.stringify(value))) return true
+  }
+}
+
+/** A rejoin ends the fence of that failover: the cluster is a DR secondary of the new primary. */
+export function clearFence(store: FenceStore, cluster: string, failoverId: string): Promise<boolean> {
+  return rewriteFence(store, cluster, failoverId, () => null)
 }

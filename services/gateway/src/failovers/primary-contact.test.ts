@@ -24,7 +24,8 @@ function sharedStore(clusters: StoredCluster[]) {
     quorum: true,
     getMeta: async (k: string) => meta.get(k),
     setMeta: async (k: string, v: string) => void meta.set(k, v),
-    deleteMetaIf: async (k: string, v: string) => meta.get(k) === v && meta.delete(k),
+    replaceMetaIf: async (k: string, expected: string, v: string | null) =>
+      meta.get(k) === expected && (v === null ? meta.delete(k) : Boolean(meta.set(k, v))),
     metaUnder: async (prefix: string) => new Map([...meta].filter(([k]) => k.startsWith(prefix))),
     listClusters: async () => clusters,
     async ping() {

@@ -48,7 +48,7 @@ export interface PrimaryContactDeps {
   store: FenceMeta & {
     ping(): Promise<void>
     listClusters(): Promise<StoredCluster[]>
-    deleteMetaIf(key: string, value: string): Promise<boolean>
+    replaceMetaIf(key: string, expected: string, value: string | null): Promise<boolean>
   }
   /** A status read of the cluster's agent marked as quorum contact (what its isolation monitor counts as contact). */
   statusOf(cluster: StoredCluster, signal: AbortSignal): Promise<ClusterStatus>
@@ -104,7 +104,7 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
     const stale = [...seen].filter(([, { changedMono }]) => mono - changedMono >= CONTACT_RECORD_KEEP_MS)
     await Promise.all(
       stale.map(async ([key, { raw }]) => {
-        if (await deps.store.deleteMetaIf(key, raw)) seen.delete(key)
+        if (await deps.store.replaceMetaIf(key, raw, null)) seen.delete(key)
       }),
     )
   }

@@ -93,7 +93,7 @@ export async function endFence(deps: FailoverDeps, r: RoleChangeRun, subject: Re
       { log: r.roles.log },
     )
   }
-  if (fence !== undefined) await clearFence(deps.store, subject.cluster)
+  if (fence !== undefined) await clearFence(deps.store, subject.cluster, fence.failover_id)
   const wals = lost === null ? 'an unknown number of WALs' : `${lost} WAL(s)`
   return {
     status: 'succeeded',

@@ -190,8 +190,9 @@ export class EtcdStore implements Store {
     await this.#kv.txn([], [put(this.#keys.meta(key), value)])
   }
 
-  async deleteMetaIf(key: string, value: string) {
-    return this.#kv.txn([holds(this.#keys.meta(key), value)], [del(this.#keys.meta(key))])
+  async replaceMetaIf(key: string, expected: string, value: string | null) {
+    const at = this.#keys.meta(key)
+    return this.#kv.txn([holds(at, expected)], [value === null ? del(at) : put(at, value)])
   }
 
   async upsertCluster(c: StoredCluster) {

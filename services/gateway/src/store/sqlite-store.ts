@@ -97,8 +97,12 @@ export class SqliteStore implements Store {
     this.#db.run(META_UPSERT, key, value)
   }
 
-  async deleteMetaIf(key: string, value: string) {
-    return this.#db.run('DELETE FROM meta WHERE key = ? AND value = ?', key, value).changes === 1
+  async replaceMetaIf(key: string, expected: string, value: string | null) {
+    const changed =
+      value === null
+        ? this.#db.run('DELETE FROM meta WHERE key = ? AND value = ?', key, expected)
+        : this.#db.run('UPDATE meta SET value = ? WHERE key = ? AND value = ?', value, key, expected)
+    return changed.changes === 1
   }
 
   async upsertCluster(c: StoredCluster) {

@@ -209,8 +209,11 @@ export interface Store {
 
   getMeta(key: string): Promise<string | undefined>
   setMeta(key: string, value: string): Promise<void>
-  /** Deletes a meta entry only while it still holds `value` (what the caller read): true when it did. */
-  deleteMetaIf(key: string, value: string): Promise<boolean>
+  /**
+   * Replaces a meta entry with `value` (null: deletes it) only while it still holds `expected` (what the caller
+   * read): true when it did. A read-modify-write of a record several gateways write.
+   */
+  replaceMetaIf(key: string, expected: string, value: string | null): Promise<boolean>
   /** Every meta entry whose key starts with `prefix`, by key, in one read: what a round over all clusters needs. */
   metaUnder(prefix: string): Promise<Map<string, string>>
 

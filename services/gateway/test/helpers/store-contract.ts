@@ -113,23 +113,32 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       expect(await store.metaUnder('nothing/')).toEqual(new Map())
     })
 
-    it('deletes a meta entry only while it holds the value the caller read', async () => {
+    it('replaces or deletes a meta entry only while it holds the value the caller read', async () => {
       await store.setMeta('contact/dc1/gw-a', 'seen')
       await another().setMeta('contact/dc1/gw-a', 'written again')
-      expect(await store.deleteMetaIf('contact/dc1/gw-a', 'seen')).toBe(false)
+      expect(await store.replaceMetaIf('contact/dc1/gw-a', 'seen', null)).toBe(false)
+      expect(await store.replaceMetaIf('contact/dc1/gw-a', 'seen', 'from a stale read')).toBe(false)
       expect(await store.getMeta('contact/dc1/gw-a')).toBe('written again')
-      expect(await store.deleteMetaIf('contact/dc1/gw-a', 'written again')).toBe(true)
+      expect(await store.replaceMetaIf('contact/dc1/gw-a', 'written again', 'patched')).toBe(true)
+      expect(await another().getMeta('contact/dc1/gw-a')).toBe('patched')
+      expect(await store.replaceMetaIf('contact/dc1/gw-a', 'patched', null)).toBe(true)
       expect(await another().getMeta('contact/dc1/gw-a')).toBeUndefined()
-      expect(await store.deleteMetaIf('contact/dc1/gw-a', 'written again')).toBe(false)
+      expect(await store.replaceMetaIf('contact/dc1/gw-a', 'patched', 'again')).toBe(false)
+      expect(await store.getMeta('contact/dc1/gw-a')).toBeUndefined()
       // Several at once (on etcd, one request of nested transactions): each decided on its own value.
       await Promise.all(['a', 'b', 'c'].map((k) => store.setMeta(`contact/${k}/gw-a`, k)))
-      const deleted = await Promise.all([
-        store.deleteMetaIf('contact/a/gw-a', 'a'),
-        store.deleteMetaIf('contact/b/gw-a', 'stale'),
-        store.deleteMetaIf('contact/c/gw-a', 'c'),
+      const done = await Promise.all([
+        store.replaceMetaIf('contact/a/gw-a', 'a', null),
+        store.replaceMetaIf('contact/b/gw-a', 'stale', null),
+        store.replaceMetaIf('contact/c/gw-a', 'c', 'c2'),
       ])
-      expect(deleted).toEqual([true, false, true])
-      expect([...(await another().metaUnder('contact/')).keys()]).toEqual(['contact/b/gw-a'])
+      expect(done).toEqual([true, false, true])
+      expect(await another().metaUnder('contact/')).toEqual(
+        new Map([
+          ['contact/b/gw-a', 'b'],
+          ['contact/c/gw-a', 'c2'],
+        ]),
+      )
     })
 
     it('writes concurrent transitions each on its own: one failing write leaves the others', async () => {
