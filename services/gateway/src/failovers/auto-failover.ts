@@ -7,7 +7,7 @@ import {
   parseAutoFailover,
   autoFailoverKey as settingKey,
 } from '../pairs/pair-auto-failover.ts'
-import type { PairedSecondary } from '../store/store.ts'
+import type { PairedSecondary, Store } from '../store/store.ts'
 import { repeatRounds } from '../util/repeat-rounds.ts'
 import { type AutoFailoverDecision, decideAutoFailover } from './auto-failover-decision.ts'
 import type { FailoverPlanner } from './failover-planner.ts'
@@ -15,12 +15,12 @@ import { durationMs } from './failovers.schemas.ts'
 import type { CreateFailoverBody } from './failovers-subject.ts'
 
 export interface AutoFailoverDeps {
-  store: AutoFailoverStore & {
-    replaceMetaIf(key: string, expected: string, value: string | null): Promise<boolean>
-    pairedSecondaries(): Promise<PairedSecondary[]>
-    currentEpoch(): Promise<number>
-    metaUnder(prefix: string): Promise<Map<string, string>>
-  }
+  store: AutoFailoverStore &
+    Pick<Store, 'replaceMetaIf'> & {
+      pairedSecondaries(): Promise<PairedSecondary[]>
+      currentEpoch(): Promise<number>
+      metaUnder(prefix: string): Promise<Map<string, string>>
+    }
   planner: FailoverPlanner
   /** createFailover of the failovers service: the same guard and operation as POST /v1/failovers. */
   createFailover(

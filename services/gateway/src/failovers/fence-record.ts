@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { Store } from '../store/store.ts'
 
 /**
  * A primary a failover promoted another cluster away from: until its agent has demoted it, it must not take
@@ -51,9 +52,7 @@ export function writeFence(store: FenceMeta, fence: FenceRecord): Promise<void> 
 }
 
 /** The meta calls a fence is changed with once written: compare-and-set, as several gateways change it. */
-export interface FenceStore extends FenceMeta {
-  replaceMetaIf(key: string, expected: string, value: string | null): Promise<boolean>
-}
+export type FenceStore = FenceMeta & Pick<Store, 'replaceMetaIf'>
 
 /**
  * Changes the fence `failoverId` recorded on `cluster`, from what the store has now, only while the store still has

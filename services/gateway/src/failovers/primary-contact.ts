@@ -4,7 +4,7 @@ import type { ClusterStatus } from '../agents/agent-types.ts'
 import { parseMetaRecord } from '../store/meta-record.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { repeatRounds } from '../util/repeat-rounds.ts'
-import { type FenceMeta, readFences } from './fence-record.ts'
+import { type FenceStore, readFences } from './fence-record.ts'
 
 /**
  * How recent another gateway's contact with a primary must be to count as "it still reaches it": a few of its rounds
@@ -45,11 +45,7 @@ export interface PeerContact {
 }
 
 export interface PrimaryContactDeps {
-  store: FenceMeta & {
-    ping(): Promise<void>
-    listClusters(): Promise<StoredCluster[]>
-    replaceMetaIf(key: string, expected: string, value: string | null): Promise<boolean>
-  }
+  store: FenceStore & { ping(): Promise<void>; listClusters(): Promise<StoredCluster[]> }
   /** A status read of the cluster's agent marked as quorum contact (what its isolation monitor counts as contact). */
   statusOf(cluster: StoredCluster, signal: AbortSignal): Promise<ClusterStatus>
   gatewayId: string

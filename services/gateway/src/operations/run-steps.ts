@@ -97,6 +97,8 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     log: deps.log,
   }
   const label = { [kind.kind]: record.id }
+  const isStoreKeyMismatch = (err: unknown): err is CodedError =>
+    isCodedError(err) && err.code === GatewayErrors.storeKeyMismatch.code
   /**
    * Another store key: nothing is wrong with the operation. Leave it as it is (the lease is released), so a gateway
    * with the right key resumes it.
@@ -112,8 +114,19 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     ctx = await kind.context(run)
   } catch (err) {
     if (!isCodedError(err)) throw err
-    if (err.code === GatewayErrors.storeKeyMismatch.code) return leftForTheRightKey(err)
+    if (isStoreKeyMismatch(err)) return leftForTheRightKey(err)
     return failUnrunnable(toStepError(err))
+  }
+  /**
+   * `act` as attempts: each after the first starts from a context built anew, as a resumed run's (the agents as
+   * registered now: an agent moved meanwhile is reached where it is), nothing remembered from the attempt before.
+   */
+  const freshEachAttempt = <T>(act: (c: Ctx) => Promise<T>, signalNow: () => AbortSignal) => {
+    let attempts = 0
+    return async () => {
+      if (attempts++ > 0) ctx = await raceAbort(kind.context(run), signalNow())
+      return act(ctx)
+    }
   }
   const stepsPatch = (steps: OperationStep[]) => ({ steps }) as Partial<Rec>
   const stepChange = (step: OperationStep): [Partial<Rec>, NewJournalEvent] => {
@@ -159,11 +172,10 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
   ): Promise<{ note: string; fix?: string | null; patch?: Partial<Rec> } | undefined> {
     const undo = kind.compensate
     if (undo === undefined) return { note: '' }
-    let attempts = 0
-    const attempt = async () => {
-      if (attempts++ > 0) ctx = await raceAbort(kind.context(run), signals.hard)
-      return undo(ctx, why)
-    }
+    const attempt = freshEachAttempt(
+      (c) => undo(c, why),
+      () => signals.hard,
+    )
     try {
       const ran = await rerunWhileUnfinished(attempt, {
         forMs: deps.agentReturnMs ?? 0,
@@ -177,7 +189,7 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     } catch (err) {
       if (err instanceof LeaseLost) throw err
       if (signals.hard.aborted || signals.soft.aborted) return undefined
-      if (isCodedError(err) && err.code === GatewayErrors.storeKeyMismatch.code) {
+      if (isStoreKeyMismatch(err)) {
         leftForTheRightKey(err)
         return undefined
       }
@@ -272,13 +284,10 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     let result: StepResult
     let unanswered = 0
     try {
-      let attempts = 0
-      const attempt = async () => {
-        // Each attempt after the first starts from a context built anew, as a resumed run's: the agents as registered
-        // now (an agent moved meanwhile is reached where it is), nothing remembered from the attempt before.
-        if (attempts++ > 0) ctx = await raceAbort(kind.context(run), signal)
-        return raceAbort(spec.run(ctx), signal)
-      }
+      const attempt = freshEachAttempt(
+        (c) => raceAbort(spec.run(c), signal),
+        () => signal,
+      )
       // Not marked, or 0: the first unfinished attempt fails the step.
       const returnMs = spec.rerunWhenUnanswered ? (deps.agentReturnMs ?? 0) : 0
       const within = `${Math.round(returnMs / 1000)} s`
@@ -299,7 +308,7 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
       // Another process holds the operation now: write nothing more, it carries on from the store.
       if (err instanceof LeaseLost) throw err
       // The context built anew for an attempt after the first: another store key, as at a run's start.
-      if (isCodedError(err) && err.code === GatewayErrors.storeKeyMismatch.code) return leftForTheRightKey(err)
+      if (isStoreKeyMismatch(err)) return leftForTheRightKey(err)
       if (err instanceof StepCancelled || (signals.cancel.aborted && !spec.pastPointOfNoReturn)) return cancel()
       // Stopping: the step stays running in the store, and is re-run (idempotently) on resume.
       if (signals.soft.aborted) return
