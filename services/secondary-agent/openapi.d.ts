@@ -404,6 +404,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dr/secondary/merkle-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Vault's merkle-check on this DR secondary, changing nothing
+         * @description Calls sys/replication/dr/secondary/merkle-check with the DR operation token in its body (fact sheet 2.8): Vault reports whether any of its merkle trees is corrupted. Answers clean, corrupted (reindex before relying on this secondary) or inconclusive (Vault refused the token, or does not serve the call), with a code and a fix. The token is never echoed, logged or kept.
+         */
+        post: operations["checkDrMerkleTree"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dr/operation-token/ceremony": {
         parameters: {
             query?: never;
@@ -639,6 +659,15 @@ export interface components {
             reason?: string;
             /** @description The failover that moved the primary role away from this cluster */
             failover_id?: string;
+        };
+        /**
+         * @example {
+         *       "dr_operation_token": "hvb.<batch token>"
+         *     }
+         */
+        MerkleCheckRequestInput: {
+            /** @description A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony) */
+            dr_operation_token: string;
         };
         /**
          * @example {
@@ -1025,6 +1054,31 @@ export interface components {
                 /** @description sys/leader's leader_cluster_address */
                 cluster_addr: string | null;
             };
+        };
+        /**
+         * @example {
+         *       "outcome": "clean",
+         *       "code": "MERKLE_CLEAN",
+         *       "detail": "merkle-check found no corrupted tree on this DR secondary.",
+         *       "fix": null,
+         *       "corrupted_trees": [],
+         *       "checked_at": "2026-12-06T08:00:00.000Z"
+         *     }
+         */
+        MerkleCheckResult: {
+            /**
+             * @description inconclusive: Vault refused the token or does not serve merkle-check, so nothing was judged
+             * @enum {string}
+             */
+            outcome: "clean" | "corrupted" | "inconclusive";
+            /** @description MERKLE_CLEAN, MERKLE_CORRUPTED, MERKLE_CHECK_TOKEN_REFUSED or MERKLE_CHECK_UNSUPPORTED */
+            code: string;
+            detail: string;
+            fix: string | null;
+            /** @description The trees Vault found corrupted (tree_type: 'replicated', 'local'); empty unless corrupted */
+            corrupted_trees: string[];
+            /** Format: date-time */
+            checked_at: string;
         };
         ProbeCheck: {
             /** @description api_tcp, api_tls, activation_ca (https only: will the secondary's Vault trust the certificate when it unwraps), api_vault, then per cluster address cluster_tcp, cluster_tls, cluster_fingerprint (suffixed [i] when several) */
@@ -2809,6 +2863,120 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DrOperationTokenCheck"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cluster is not a DR secondary (SECONDARY_ERR_NOT_DR_SECONDARY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkDrMerkleTree: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MerkleCheckRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MerkleCheckResult"];
                 };
             };
             /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */

@@ -1,3 +1,4 @@
+import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
 import {
@@ -16,6 +17,11 @@ const secrets: string[] = []
 let stack: SwitchStack | undefined
 afterEach(() => stack?.close())
 afterAll(() => expectNoSecretsInLogs(secrets))
+
+async function drStatus(c: ClusterHandle): Promise<Record<string, unknown>> {
+  const res = await fetch(`${c.apiUrl}/v1/sys/replication/dr/status`)
+  return ((await res.json()) as { data: Record<string, unknown> }).data
+}
 
 async function switchover(s: SwitchStack, body: Record<string, unknown>): Promise<Operation> {
   const res = await s.api.POST('/v1/switchovers', { body: body as never })
@@ -69,11 +75,20 @@ describe.each(['sqlite', 'etcd'] as const)(
       // On etcd, the pairs the operation recorded live in the cluster the stack started (not in a SQLite file).
       if (store === 'etcd') expect(await stack.etcd?.keyCount('/vault-dr/pairings/')).toBeGreaterThan(0)
 
-      // Failback: a switchover back, `from` found from the live roles.
+      // Vault's merkle-check ran on dc1 once it was re-pointed (HashiCorp's advice after update-primary): clean.
+      expect(done.result).toMatchObject({ warnings: [] })
+      expect(Number((await drStatus(dc1)).last_corruption_check_epoch)).toBeGreaterThan(0)
+
+      // Failback: a switchover back, `from` found from the live roles. dc2's tree is found corrupted once it follows
+      // dc1: a warning on the operation (a reindex is the operator's call), not a failure.
+      dc2.faults.corruptMerkleTree()
       const back = await waitForOperation(stack, (await switchover(stack, { to: 'dc1' })).id)
       expect(back.state, JSON.stringify(back.error)).toBe('succeeded')
       expect(back.subject).toMatchObject({ from: 'dc2', to: 'dc1' })
       expect(back.result).toMatchObject({ wals_lost: 0 })
+      expect((back.result as { warnings: string[] }).warnings).toEqual([
+        expect.stringMatching(/^merkle-check on dc2 after its re-pointing: MERKLE_CORRUPTED: .*[Rr]eindex/),
+      ])
       expect(dc1.state().drMode).toBe('primary')
       expectStreams(stack, 'dc2', 'dc2')
       expect(await pairsNow()).toEqual([['dc2', 'dc1']])

@@ -1,30 +1,7 @@
-import { VaultClient } from '@vault-dr/core'
-import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
-import { startAutopilotOverride } from './helpers/autopilot-override.ts'
+import { batchToken } from './helpers/batch-token.ts'
 import { type Agent, AUTH, activateStreaming, enablePrimary, useHarness, waitFor } from './helpers/harness.ts'
-
-const POLICY = `path "sys/replication/dr/secondary/promote" { capabilities = ["update"] }
-path "sys/replication/dr/secondary/update-primary" { capabilities = ["update"] }
-path "sys/storage/raft/autopilot/state" { capabilities = ["update", "read"] }`
-
-/** Fact sheet 2.6's recipe, by hand on the primary with its root token: a batch DR operation token. */
-async function batchToken(primary: ClusterHandle, ttl: string, policy = POLICY): Promise<string> {
-  const vault = new VaultClient({ addr: primary.apiUrl, token: primary.rootToken, caPem: primary.apiCaPem, retries: 0 })
-  try {
-    await vault.write('sys/policies/acl/dr-test', { policy })
-    await vault.write('auth/token/roles/dr-test', {
-      allowed_policies: 'dr-test',
-      orphan: true,
-      renewable: false,
-      token_type: 'batch',
-    })
-    const res = await vault.write('auth/token/create/dr-test', { ttl })
-    return String(res.body?.auth?.client_token)
-  } finally {
-    await vault.close()
-  }
-}
+import { startVaultPathOverride } from './helpers/vault-path-override.ts'
 
 function check(app: Agent, payload: Record<string, unknown>) {
   return app.inject({ method: 'POST', url: '/v1/dr/operation-token/check', headers: AUTH, payload })
@@ -43,7 +20,11 @@ describe('POST /v1/dr/operation-token/check (checkDrOperationToken)', () => {
     const secondary = await h.cluster()
     let front = secondary
     if (override !== undefined) {
-      const hop = await startAutopilotOverride(secondary.apiUrl, override)
+      const hop = await startVaultPathOverride(
+        secondary.apiUrl,
+        { method: 'GET', path: 'sys/storage/raft/autopilot/state' },
+        override,
+      )
       h.defer(hop.close)
       front = { ...secondary, apiUrl: hop.url }
     }

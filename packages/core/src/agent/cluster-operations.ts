@@ -15,6 +15,7 @@ import { fenceRoutes } from './fence/fence.routes.ts'
 import type { FenceKeeper } from './fence/fence-keeper.ts'
 import { localProbeRoutes } from './local-probe/local-probe.routes.ts'
 import { probeLocalCluster } from './local-probe/local-probe.service.ts'
+import { merkleCheckRoutes } from './merkle-check/merkle-check.routes.ts'
 import { createOperationsInFlight } from './operations-in-flight.ts'
 import { primaryProbeRoutes } from './primary-probes/probes.routes.ts'
 import { createProbesService } from './primary-probes/probes.service.ts'
@@ -120,6 +121,7 @@ export async function registerClusterOperations(app: App, opts: ClusterOperation
     inFlight,
   })
   await app.register(checkDrOperationTokenRoutes, { prefix, agent })
+  await app.register(merkleCheckRoutes, { prefix, agent })
   await app.register(ceremonyRoutes, { prefix, ceremony: createCeremonyService(agent) })
   await app.register(fenceRoutes, { prefix, keeper: opts.fence })
   await app.register(servingCheckRoute, { agent, gate: opts.serving })

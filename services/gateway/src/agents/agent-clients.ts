@@ -192,6 +192,10 @@ export function createAgentClients(opts: {
         call('checkDrOperationToken', true, sig, (api, signal) =>
           api.POST('/v1/dr/operation-token/check', { body: { token }, signal }),
         ),
+      checkMerkle: (drOperationToken, sig) =>
+        call('checkDrMerkleTree', true, sig, (api, signal) =>
+          api.POST('/v1/dr/secondary/merkle-check', { body: { dr_operation_token: drOperationToken }, signal }),
+        ),
       startCeremony: (sig, o) =>
         call('startDrTokenCeremony', false, sig, (api, signal) =>
           api.POST('/v1/dr/operation-token/ceremony', { params: fenced(o), signal }),

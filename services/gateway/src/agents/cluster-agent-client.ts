@@ -12,6 +12,7 @@ import type {
   FenceRequest,
   FenceResult,
   LocalClusterProbe,
+  MerkleCheckResult,
   ProbePrimaryRequest,
   ProbePrimaryResult,
   PromoteRequest,
@@ -114,6 +115,8 @@ export interface ClusterAgentClient {
   activation(activationId: string, signal?: Sig): Promise<ActivationState>
   /** Checks a DR operation token against a DR secondary with a call that changes nothing. */
   checkDrOperationToken(token: string, signal?: Sig): Promise<DrOperationTokenCheck>
+  /** Vault's merkle-check on a DR secondary, with the DR operation token in its body; changes nothing. */
+  checkMerkle(drOperationToken: string, signal?: Sig): Promise<MerkleCheckResult>
   /** The key-share ceremony on a DR secondary: start (Vault makes the OTP, the agent keeps it), shares, cancel. */
   startCeremony(signal?: Sig, opts?: EpochOption): Promise<CeremonyProgress>
   /** The last share's answer holds the decoded DR operation token, once. */

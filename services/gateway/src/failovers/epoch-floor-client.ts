@@ -18,6 +18,7 @@ export function epochFloorClient(
   return {
     status: (signal, opts) => client.status(signal, opts),
     checkWrites: (signal) => client.checkWrites(signal),
+    checkMerkle: (token, signal) => client.checkMerkle(token, signal),
     demote: (body, o) => under(o?.epoch, (epoch) => client.demote(body, { ...o, epoch })),
     promote: (body, o) => under(o?.epoch, (epoch) => client.promote(body, { ...o, epoch })),
     updatePrimary: (body, o) => under(o?.epoch, (epoch) => client.updatePrimary(body, { ...o, epoch })),

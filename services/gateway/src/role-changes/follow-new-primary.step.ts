@@ -37,6 +37,8 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
   const state: FollowState = seen === 'syncing' && !sent ? 'stale_id' : seen
   if (state === 'streaming') {
     await paired()
+    // Re-pointed by an attempt that did not live to check it.
+    if (sent) await checkMerkleAfterRepointing(ctx, cluster, signal)
     return { status: 'succeeded', detail: `${cluster} already streams from ${leg.to}` }
   }
   if (state === 'is_primary') {
@@ -81,6 +83,26 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
     )
   }
   await paired()
+  await checkMerkleAfterRepointing(ctx, cluster, signal)
   const how = state === 'syncing' ? 're-pointed by an earlier attempt' : 're-pointed without a wipe'
   return { status: 'succeeded', detail: `${cluster} ${how}: it streams from ${leg.to} as ${sid}${redid}` }
+}
+
+/**
+ * Vault's merkle-check on a cluster just re-pointed, as HashiCorp advises after every update-primary: a corrupted tree,
+ * or a check that could not run, is a warning on the operation (the cluster streams; a reindex is the operator's
+ * call, and its readiness shows the corruption), never a failed step.
+ */
+async function checkMerkleAfterRepointing(ctx: RoleChangeContext, cluster: string, signal: AbortSignal) {
+  try {
+    const check = await ctx.client(cluster).checkMerkle(await ctx.drToken(), signal)
+    if (check.outcome === 'clean') return
+    await ctx.warn(
+      `merkle-check on ${cluster} after its re-pointing: ${check.code}: ${check.detail} ${check.fix ?? ''}`.trim(),
+    )
+  } catch (err) {
+    if (signal.aborted) throw err
+    const why = err instanceof Error ? err.message : String(err)
+    await ctx.warn(`merkle-check on ${cluster} after its re-pointing could not run: ${why}`)
+  }
 }

@@ -68,6 +68,7 @@ export function recentStatuses(now: () => number = () => performance.now()) {
         mintToken: change((...a: Parameters<RoleChangeClient['mintToken']>) => client.mintToken(...a)),
         revoke: change((...a: Parameters<RoleChangeClient['revoke']>) => client.revoke(...a)),
         checkWrites: (signal) => client.checkWrites(signal),
+        checkMerkle: (token, signal) => client.checkMerkle(token, signal),
       }
     },
   }

@@ -17,7 +17,15 @@ export interface RoleChangeSettings {
 /** The agent operations a role change uses, on whichever side of the pair a cluster is now. */
 export type RoleChangeClient = Pick<
   ClusterAgentClient,
-  'status' | 'demote' | 'promote' | 'updatePrimary' | 'generatePublicKey' | 'mintToken' | 'revoke' | 'checkWrites'
+  | 'status'
+  | 'demote'
+  | 'promote'
+  | 'updatePrimary'
+  | 'generatePublicKey'
+  | 'mintToken'
+  | 'revoke'
+  | 'checkWrites'
+  | 'checkMerkle'
 >
 
 /** What the shared role-change steps need from the operation running them; switchover and drill build it. */

@@ -34,6 +34,8 @@ interface FakeCluster {
   noDrStatus?: boolean
   /** Its Vault is sealed (and so gives no DR status). */
   sealed?: boolean
+  /** What its merkle-check finds (a DR secondary only); 'error': the agent's call fails. */
+  merkle?: 'clean' | 'corrupted' | 'error'
 }
 
 /**
@@ -54,6 +56,7 @@ function world(names: string[]) {
     })
   }
   const changes: string[] = []
+  const merkleChecks: string[] = []
   const epochs: number[] = []
   /** Status reads per cluster, as the agents would serve them. */
   const reads = new Map<string, number>()
@@ -173,12 +176,28 @@ function world(names: string[]) {
         return { secondary_id: id, revoked: true, detail: 'revoked' }
       },
       checkWrites: async () => ({ writable: c.mode === 'primary', detail: c.mode, code: null, took_ms: 1 }),
+      async checkMerkle(token) {
+        if (c.mode !== 'secondary') throw refused('SECONDARY_ERR_NOT_DR_SECONDARY', `${name} is not a secondary`)
+        if (token !== DR_TOKEN) throw refused('AGENT_ERR_DR_OPERATION_TOKEN_REJECTED', 'bad token')
+        merkleChecks.push(name)
+        if (c.merkle === 'error') throw refused('VAULT_ERR_UNREACHABLE', `${name}'s Vault did not answer`)
+        const corrupted = c.merkle === 'corrupted'
+        return {
+          outcome: corrupted ? 'corrupted' : 'clean',
+          code: corrupted ? 'MERKLE_CORRUPTED' : 'MERKLE_CLEAN',
+          detail: corrupted ? 'the replicated tree is corrupted.' : 'clean.',
+          fix: corrupted ? 'Reindex it.' : null,
+          corrupted_trees: corrupted ? ['replicated'] : [],
+          checked_at: new Date().toISOString(),
+        }
+      },
     }
   }
   return {
     get,
     client,
     changes,
+    merkleChecks,
     epochs,
     reads,
     write: (name: string) => {
@@ -205,6 +224,7 @@ function context(w: ReturnType<typeof world>, legs: Leg[] | { legs: Leg[]; undo?
   let clock = Date.parse('2026-01-01T00:00:00.000Z')
   const roles: string[] = []
   const pairings: string[] = []
+  const warnings: string[] = []
   const legOf = (k: LegKey) => (k === 'undo' ? data.undo : data.legs[k])
   const ctx: RoleChangeContext = {
     operationId: 'op-1',
@@ -214,7 +234,9 @@ function context(w: ReturnType<typeof world>, legs: Leg[] | { legs: Leg[]; undo?
       if (k === 'undo') data.undo = { ...(data.undo as Leg), ...patch }
       else data.legs[k] = { ...(data.legs[k] as Leg), ...patch }
     },
-    warn: async () => {},
+    warn: async (text) => {
+      warnings.push(text)
+    },
     client,
     recentStatus: async (name, signal) => recent.get(name) ?? client(name).status(signal),
     async bumpEpoch(before) {
@@ -235,7 +257,7 @@ function context(w: ReturnType<typeof world>, legs: Leg[] | { legs: Leg[]; undo?
     settings: { catchUpTimeoutMs, settleTimeoutMs: 300, pollMs: 5, activationTtl: '5m' },
     log: { info() {}, warn() {}, error() {}, debug() {} } as unknown as FastifyBaseLogger,
   }
-  return { ctx, data, roles, pairings }
+  return { ctx, data, roles, pairings, warnings }
 }
 
 const threeClusterLeg = () =>
@@ -280,6 +302,26 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     expect(leg).toMatchObject({ last_wal_before_demote: 11, demoted_last_wal: 11, wals_lost: 0 })
     expect(leg.write_unavailable_ms).toBeGreaterThan(0)
     expect(leg.finished_at).not.toBeNull()
+  })
+
+  it('runs merkle-check on each cluster it re-pointed: a corrupted tree or a check that fails is a warning, not a failure', async () => {
+    const w = world(['dc1', 'dc2', 'dc3'])
+    w.get('dc1').merkle = 'corrupted'
+    w.get('dc3').merkle = 'error'
+    const { ctx, warnings, pairings } = context(w, [threeClusterLeg()])
+    await wholeLeg(ctx)
+    expect(w.merkleChecks).toEqual(['dc1', 'dc3'])
+    expect(pairings).toEqual(['dc1->dc2 as dc1', 'dc3->dc2 as dc3'])
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toMatch(/^merkle-check on dc1 after its re-pointing: MERKLE_CORRUPTED: .*Reindex it\.$/)
+    expect(warnings[1]).toMatch(/^merkle-check on dc3 after its re-pointing could not run: .*did not answer/)
+
+    // A clean tree says nothing.
+    const clean = world(['dc1', 'dc2', 'dc3'])
+    const run = context(clean, [threeClusterLeg()])
+    await wholeLeg(run.ctx)
+    expect(clean.merkleChecks).toEqual(['dc1', 'dc3'])
+    expect(run.warnings).toEqual([])
   })
 
   it('re-run after a crash, every step finds out what was done and does nothing twice', async () => {

@@ -2,13 +2,17 @@ import type { VaultAgent } from '../vault-agent.ts'
 import { DR_OPERATION_NAME } from './create-token.schemas.ts'
 
 /**
- * The policy of fact sheet 2.6: update on promote and update-primary, and read/update on autopilot state so the
- * token also serves as X-Vault-Token for the harmless validation call on a DR secondary (raft storage).
+ * The policy of fact sheet 2.6: update on promote and update-primary, update on merkle-check (run after every
+ * update-primary, fact sheet 2.8), and read/update on autopilot state so the token also serves as X-Vault-Token for the
+ * harmless validation call on a DR secondary (raft storage).
  */
 export const DR_OPERATION_POLICY = `path "sys/replication/dr/secondary/promote" {
   capabilities = ["update"]
 }
 path "sys/replication/dr/secondary/update-primary" {
+  capabilities = ["update"]
+}
+path "sys/replication/dr/secondary/merkle-check" {
   capabilities = ["update"]
 }
 path "sys/storage/raft/autopilot/state" {

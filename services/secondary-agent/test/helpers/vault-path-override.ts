@@ -8,10 +8,14 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /**
- * An HTTP hop in front of an emulated Vault that answers `GET sys/storage/raft/autopilot/state` with `answer`
- * (a Vault that does not serve the call, as one without raft storage) and forwards everything else.
+ * An HTTP hop in front of an emulated Vault that answers `method` on the Vault path `path` with `answer` (a Vault that
+ * does not serve the call, as one without raft storage or of an older version) and forwards everything else.
  */
-export async function startAutopilotOverride(target: string, answer: { status: number; body: string }) {
+export async function startVaultPathOverride(
+  target: string,
+  route: { method: string; path: string },
+  answer: { status: number; body: string },
+) {
   const server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req)
@@ -19,7 +23,7 @@ export async function startAutopilotOverride(target: string, answer: { status: n
         res.writeHead(status, text === '' ? {} : { 'content-type': 'application/json' })
         res.end(text)
       }
-      if (req.url?.startsWith('/v1/sys/storage/raft/autopilot/state') && req.method === 'GET') {
+      if (req.url?.startsWith(`/v1/${route.path}`) && req.method === route.method) {
         return send(answer.status, answer.body)
       }
       const headers: Record<string, string> = {}
