@@ -166,6 +166,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     // The upkeep reads every pair once a round: the last read before a loss is at most one round old.
     maxReadGapMs: pairSettings.upkeepMs + 5_000,
     peerContacts: (primary) => contact.peerContacts(primary),
+    fences: store,
   })
   const engine = createEngine({
     store,

@@ -1,6 +1,7 @@
 import type { Pair, PairCheck } from '../pairs/pairs.schemas.ts'
 import type { LossEstimate } from './data-loss.ts'
 import type { FailoverPlan, OldPrimaryFence, PlanItem } from './failovers.schemas.ts'
+import type { FenceRecord } from './fence-record.ts'
 import { oldPrimaryFenceItem } from './old-primary-fence.ts'
 import type { PrimaryVerdict } from './primary-down.ts'
 import type { TrackedView } from './vantage-history.ts'
@@ -16,6 +17,8 @@ export interface PlanInputs {
   allowDataLoss: boolean
   /** What keeps the old primary from taking writes beside the new one. */
   fence: OldPrimaryFence
+  /** The fence an earlier failover recorded on this primary, not yet ended by a rejoin. */
+  earlierFailover: FenceRecord | undefined
 }
 
 /** The steps of a failover, planned at creation: one per secondary that follows the new primary. */
@@ -44,6 +47,35 @@ function primaryItem(verdict: PrimaryVerdict): PlanItem {
     code: verdict.verdict === 'healthy' ? 'PRIMARY_HEALTHY' : 'PRIMARY_NOT_DOWN',
     detail: verdict.detail,
     fix: verdict.fix,
+  }
+}
+
+/**
+ * A primary an earlier failover already promoted another cluster away from: a failover of one of its other
+ * secondaries would make a second primary beside that one. Only the same target again passes (the earlier promote
+ * may never have landed: the promote step reads which of them is the primary).
+ */
+function earlierFailoverItem(fence: FenceRecord | undefined, pair: Pair): PlanItem {
+  const name = 'earlier_failover'
+  if (fence === undefined) {
+    return { name, status: 'pass', code: 'OK', detail: `no failover away from ${pair.primary} is on record`, fix: null }
+  }
+  const earlier = `failover ${fence.failover_id} failed ${pair.primary} away to ${fence.new_primary} at ${fence.fenced_at}, and ${pair.primary} has not rejoined`
+  if (fence.new_primary === pair.secondary) {
+    return {
+      name,
+      status: 'pass',
+      code: 'OK',
+      detail: `${earlier}: this one fails over to ${pair.secondary} again`,
+      fix: null,
+    }
+  }
+  return {
+    name,
+    status: 'fail',
+    code: 'PRIMARY_FAILED_OVER',
+    detail: `${earlier}: promoting ${pair.secondary} too would make a second DR primary beside ${fence.new_primary}`,
+    fix: `Read ${fence.new_primary}'s role (vault-dr clusters status ${fence.new_primary}). A DR primary: re-point ${pair.secondary} to it instead (generate-public-key on ${pair.secondary}, secondary-token with that key on ${fence.new_primary}, update-primary on ${pair.secondary}), then rejoin ${pair.primary} (vault-dr rejoin ${pair.primary}). Still a DR secondary (the earlier promote never landed): fail over to ${fence.new_primary} again.`,
   }
 }
 
@@ -90,6 +122,7 @@ export function composePlan(input: PlanInputs): FailoverPlan {
     fix: null,
   }
   const items = [
+    earlierFailoverItem(input.earlierFailover, pair),
     primaryItem(verdict),
     oldPrimaryFenceItem(input.fence, pair.primary),
     lossItem(loss, input.allowDataLoss),

@@ -6,6 +6,7 @@ import type { StoredCluster } from '../store/store.ts'
 import { estimateLoss, type LossEstimate, type SecondarySide } from './data-loss.ts'
 import { composePlan } from './failover-plan.ts'
 import { durationMs, type FailoverPlan, type PlanFailoverBody } from './failovers.schemas.ts'
+import { type FenceMeta, readFence } from './fence-record.ts'
 import { FollowerStreamWatch } from './follower-streams.ts'
 import { oldPrimaryFence } from './old-primary-fence.ts'
 import type { PeerContact } from './primary-contact.ts'
@@ -29,6 +30,8 @@ export interface PlannerDeps {
   maxReadGapMs: number
   /** When other gateways on the store last reached the primary (primary-contact.ts); none by default. */
   peerContacts?: (primary: string) => Promise<PeerContact[]>
+  /** Where the fences of earlier failovers are recorded (the store). */
+  fences: Pick<FenceMeta, 'getMeta'>
 }
 
 /**
@@ -122,6 +125,7 @@ export function createFailoverPlanner(deps: PlannerDeps) {
     )
     return composePlan({
       pair,
+      earlierFailover: await readFence(deps.fences, pair.primary),
       readiness: readiness.checks,
       views,
       verdict,

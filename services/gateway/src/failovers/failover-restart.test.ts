@@ -9,6 +9,7 @@ import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import { createFailoverPlanner, observePairFor } from './failover-planner.ts'
 import { failoverPreflight } from './failover-preflight.step.ts'
+import { fenceKey } from './fence-record.ts'
 import { SelfFenceSettings } from './self-fence-record.ts'
 import { VantageHistory } from './vantage-history.ts'
 import type { WalMeta } from './wal-record.ts'
@@ -107,6 +108,7 @@ function gateway(history: VantageHistory, meta: WalMeta = memoryMeta(), follower
     now,
     maxLagWals: 100,
     maxReadGapMs: 65_000,
+    fences: meta,
   })
   const observe = observePairFor(history, selfFences, now)
   return {
@@ -283,5 +285,47 @@ describe('a failover of a primary whose agent fences it on isolation (the settin
       seen_at: iso(s(0)),
       followers_unknown: [],
     })
+  })
+})
+
+describe('a failover of a primary an earlier failover already failed away from (its fence still on record)', () => {
+  const fence = (newPrimary: string) =>
+    JSON.stringify({
+      cluster: 'dc1',
+      epoch: 7,
+      failover_id: 'f-1',
+      new_primary: newPrimary,
+      fenced_at: iso(s(10)),
+      demoted_at: null,
+      last_wal: null,
+    })
+  /** dc1 lost at 50 s after reads at 0 and 20 s, as the planner sees it at 131 s, with `fenceOnRecord` in the store. */
+  async function planWith(fenceOnRecord: string | undefined) {
+    const meta = memoryMeta()
+    if (fenceOnRecord !== undefined) await meta.setMeta(fenceKey('dc1'), fenceOnRecord)
+    const gw = gateway(new VantageHistory(), meta)
+    gw.read(s(0), { wal: 40 })
+    gw.read(s(20), { wal: 40 })
+    gw.read(s(50), 'lost')
+    gw.clock.now = s(131)
+    return gw.planner(ASK, new AbortController().signal)
+  }
+  const item = (plan: Awaited<ReturnType<typeof planWith>>) => plan.items.find((i) => i.name === 'earlier_failover')
+
+  it('is refused when that failover promoted another secondary: a second primary beside it', async () => {
+    const plan = await planWith(fence('dc3'))
+    expect(plan.allowed).toBe(false)
+    expect(plan.refusal).toMatchObject({ code: 'PRIMARY_FAILED_OVER', detail: expect.stringContaining('beside dc3') })
+    expect(plan.refusal?.fix).toContain('re-point dc2 to it instead')
+    expect(item(plan)?.status).toBe('fail')
+  })
+
+  it('goes on to the same secondary again (its earlier promote may never have landed), and with no fence on record', async () => {
+    const again = await planWith(fence('dc2'))
+    expect(again.allowed).toBe(true)
+    expect(item(again)).toMatchObject({ status: 'pass', detail: expect.stringContaining('fails over to dc2 again') })
+    const none = await planWith(undefined)
+    expect(none.allowed).toBe(true)
+    expect(item(none)?.status).toBe('pass')
   })
 })

@@ -33,7 +33,7 @@ const parseFence = (raw: string | undefined): FenceRecord | undefined => {
   return parsed.success ? parsed.data : undefined
 }
 
-export async function readFence(store: FenceMeta, cluster: string): Promise<FenceRecord | undefined> {
+export async function readFence(store: Pick<FenceMeta, 'getMeta'>, cluster: string): Promise<FenceRecord | undefined> {
   return parseFence(await store.getMeta(fenceKey(cluster)))
 }
 

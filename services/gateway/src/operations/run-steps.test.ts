@@ -3,12 +3,14 @@ import pino from 'pino'
 import { describe, expect, it, vi } from 'vitest'
 import { MemoryOperationStore } from '../../test/helpers/memory-operation-store.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
+import { storeUnavailable } from '../store/etcd-errors.ts'
 import { LeaseLost } from '../store/store.ts'
 import { genericJournal } from './journals.ts'
 import { OperationBus } from './operation-bus.ts'
 import type { OperationKind, OperationRun } from './operation-kind.ts'
 import type { OperationRecord } from './operation-record.ts'
 import { type OperationFamily, OperationRunner } from './operation-runner.ts'
+import type { OperationStep } from './operations.schemas.ts'
 import { type RunSignals, runSteps } from './run-steps.ts'
 import { pendingStep, type StepResult } from './step.ts'
 
@@ -371,6 +373,52 @@ describe('a step whose agent gave no answer (rerunWhenUnanswered)', () => {
     const op = await stored()
     expect(op.state).toBe('running')
     expect(statuses(op)).toEqual(['succeeded', 'running', 'pending'])
+  })
+
+  it('a context that cannot be had for a moment (a store without its quorum) leaves the operation to be resumed', async () => {
+    // Resumed past its point of no return: prepare done, commit under way when the last gateway died.
+    const at = new Date().toISOString()
+    const [prepare, commit, confirm] = STEP_NAMES.map(pendingStep)
+    const { drive, stored } = await setUp(
+      newRecord({
+        state: 'running',
+        steps: [
+          { ...(prepare as OperationStep), status: 'succeeded', started_at: at, finished_at: at },
+          { ...(commit as OperationStep), status: 'running', started_at: at },
+          confirm as OperationStep,
+        ],
+      }),
+    )
+    const ran: string[] = []
+    const undone: string[] = []
+    const kind = fakeKind({}, ran, undone)
+    const blip = storeUnavailable('etcd did not answer: deadline exceeded')
+    await expect(drive({ ...kind, context: () => Promise.reject(blip) })).rejects.toBe(blip)
+    let op = await stored()
+    expect(op.state).toBe('running')
+    expect(statuses(op)).toEqual(['succeeded', 'running', 'pending'])
+    expect(undone).toEqual([])
+    // The next run (the store answers again) carries it on.
+    await drive(kind)
+    op = await stored()
+    expect(op.state).toBe('succeeded')
+    expect(ran).toEqual(['commit', 'confirm'])
+  })
+
+  it('a context whose clusters are gone ends the operation failed, its steps not run', async () => {
+    const { drive, stored } = await setUp()
+    const ran: string[] = []
+    const gone = GatewayErrors.clusterNotFound('dc2, held by operation x, is not registered')
+    await drive({ ...fakeKind({}, ran), context: () => Promise.reject(gone) })
+    const op = await stored()
+    expect(op.state).toBe('failed')
+    expect(op.error?.code).toBe(gone.code)
+    expect(op.steps.map((st) => st.detail)).toEqual([
+      `not run: ${gone.code}`,
+      `not run: ${gone.code}`,
+      `not run: ${gone.code}`,
+    ])
+    expect(ran).toEqual([])
   })
 
   it('stops waiting when the gateway stops: the step stays running in the store, to be run again on resume', async () => {

@@ -10,6 +10,13 @@ import type { OperationState, OperationStep, StepError } from './operations.sche
 import { rerunWhileUnfinished } from './rerun-unfinished.ts'
 import { StepCancelled, type StepResult, toStepError } from './step.ts'
 
+/** What a kind's context throws when the clusters an operation holds are gone or no longer in their role. */
+const CONTEXT_GONE: ReadonlySet<string> = new Set([
+  GatewayErrors.clusterNotFound.code,
+  GatewayErrors.unknownCluster.code,
+  GatewayErrors.clusterRole.code,
+])
+
 export interface RunnerHooks {
   /**
    * Runs before each step starts, the step before it recorded as ended; tests stop the gateway here, as if it had
@@ -113,9 +120,12 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
   try {
     ctx = await kind.context(run)
   } catch (err) {
-    if (!isCodedError(err)) throw err
     if (isStoreKeyMismatch(err)) return leftForTheRightKey(err)
-    return failUnrunnable(toStepError(err))
+    // Only a context that cannot be had at all ends the operation; anything else (a store without its quorum for a
+    // moment) leaves it as on record, released for the next scan to resume: ended here, a run past its point of no
+    // return would skip its compensation (a failover's fence).
+    if (isCodedError(err) && CONTEXT_GONE.has(err.code)) return failUnrunnable(toStepError(err))
+    throw err
   }
   /**
    * `act` as attempts: each after the first starts from a context built anew, as a resumed run's (the agents as
