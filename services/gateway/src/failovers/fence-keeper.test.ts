@@ -59,6 +59,10 @@ function setup(agents: Record<string, Seen | Error>, epoch = 7) {
     epoch,
     /** Runs once, right after the next read of a fence: another gateway writing between a read and a write. */
     afterRead: undefined as (() => void) | undefined,
+    /** Runs while the agent demotes: another gateway acting meanwhile. */
+    duringDemote: undefined as (() => Promise<void>) | undefined,
+    /** Runs while a status read is in flight (its answer is late): other gateways acting meanwhile. */
+    duringStatus: undefined as (() => Promise<void>) | undefined,
     getMeta: async (k: string) => {
       const value = meta.get(k)
       const after = store.afterRead
@@ -82,12 +86,14 @@ function setup(agents: Record<string, Seen | Error>, epoch = 7) {
   const keeper = createFenceKeeper({
     store,
     statusOf: async (c) => {
+      await store.duringStatus?.()
       const seen = agents[c.name]
       if (seen instanceof Error) throw seen
       return statusOf(seen ?? { mode: 'disabled' })
     },
     demote: async (c, _fence, e) => {
       demoted.push([c.name, e])
+      await store.duringDemote?.()
       const seen = agents[c.name]
       if (seen instanceof Error || seen === undefined) throw new Error('no answer')
       // The agent records the fence either way; it demotes only a cluster whose Vault answers.
@@ -147,22 +153,60 @@ describe('the fence keeper', () => {
     const agents: Record<string, Seen | Error> = { dc1: { mode: 'primary', lastWal: 40 } }
     const { store, keeper, fence } = setup(agents)
     await fence('dc1')
-    const demote = keeper.round()
     // The rejoin ends the fence (clearFence writes an empty value) before the round records the demote.
-    await store.setMeta('fence/dc1', '')
-    expect(await demote).toEqual([{ cluster: 'dc1', outcome: 'demoted' }])
+    store.duringDemote = () => store.setMeta('fence/dc1', '')
+    expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'demoted' }])
     expect(await readFence(store, 'dc1')).toBeUndefined()
   })
 
-  it('never writes back a fence a rejoin ended between its read of the fence and its write', async () => {
+  it('sends nothing for a fence a rejoin ended between the round reading it and the demote, nor writes it back', async () => {
     const agents: Record<string, Seen | Error> = { dc1: { mode: 'primary', lastWal: 40 } }
-    const { store, keeper, fence } = setup(agents)
+    const { store, keeper, fence, demoted } = setup(agents)
     await fence('dc1')
-    // The rejoin clears it right after the keeper read it to record the demote (or the last WAL before it).
+    // The rejoin clears it right after the keeper read it to record the last WAL before the demote.
     store.afterRead = () => void store.setMeta('fence/dc1', '')
-    expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'demoted' }])
+    expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'ended' }])
+    expect(demoted).toEqual([])
     expect(await store.getMeta('fence/dc1')).toBe('')
     expect(await readFence(store, 'dc1')).toBeUndefined()
+  })
+
+  it('acts on no status answered after a role change: a late answer is not demoted under an epoch taken after it', async () => {
+    // dc1 read as a primary, the answer late: meanwhile it was demoted, rejoined and switched back to (epoch 9, which
+    // its agent saw). The round took epoch 7 before asking, and sends nothing under the store's 9 of now.
+    const { store, keeper, fence, demoted } = setup({ dc1: { mode: 'primary', epoch: 9 } }, 7)
+    await fence('dc1', 3)
+    store.duringStatus = async () => {
+      store.epoch = 9
+    }
+    expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'ended' }])
+    expect(demoted).toEqual([])
+  })
+
+  it('does not tell an away agent of a fence ended since the round read it', async () => {
+    const { store, keeper, fence, demoted } = setup({ dc1: { mode: 'vault_gone', fenced: null } })
+    await fence('dc1')
+    store.duringStatus = () => store.setMeta('fence/dc1', '')
+    expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'ended' }])
+    expect(demoted).toEqual([])
+  })
+
+  it("one cluster's error does not drop the others' outcomes", async () => {
+    const agents: Record<string, Seen | Error> = { dc1: new Error('unreachable'), dc3: { mode: 'primary' } }
+    const { store, keeper, fence } = setup(agents)
+    await fence('dc1')
+    await fence('dc3')
+    const cas = store.replaceMetaIf
+    store.replaceMetaIf = async (k, expected, v) => {
+      if (k === 'fence/dc3') throw new Error('store write failed')
+      return cas(k, expected, v)
+    }
+    const outcomes = await keeper.round()
+    expect(outcomes).toEqual([
+      { cluster: 'dc1', outcome: 'away' },
+      { cluster: 'dc3', outcome: 'failed', detail: 'store write failed' },
+    ])
+    expect(nextRoundMs(outcomes, 5_000)).toBe(AWAY_POLL_MS)
   })
 
   it('records a returning cluster that is a secondary already without demoting it, and reports one with DR disabled', async () => {

@@ -4,7 +4,7 @@ import { lastWalOf } from '../role-changes/cluster-roles.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { repeatRounds } from '../util/repeat-rounds.ts'
 import { type EpochCounter, raiseEpochAbove } from './epoch-floor.ts'
-import { type FenceRecord, type FenceStore, readFences, rewriteFence } from './fence-record.ts'
+import { type FenceRecord, type FenceStore, readFence, readFences, rewriteFence } from './fence-record.ts'
 
 /** A status read of a fenced cluster's agent: its cluster, the highest epoch it has seen, and the fence it holds. */
 type FencedStatus = ClusterStatus & Partial<Pick<AgentStatus, 'epoch' | 'fenced'>>
@@ -29,10 +29,11 @@ export interface FenceKeeperDeps {
 
 /**
  * away: its agent does not answer. held: its agent holds the fence and demotes the cluster the moment its Vault
- * answers. sent: the fence was sent to an agent whose Vault does not answer (the next round sees it held).
+ * answers. sent: the fence was sent to an agent whose Vault does not answer (the next round sees it held). ended:
+ * the fence was ended (a rejoin) or replaced since the round read it, or a role change came since: nothing was sent.
  */
 export type FenceOutcome =
-  | { cluster: string; outcome: 'away' | 'held' | 'demoted' | 'not_primary' }
+  | { cluster: string; outcome: 'away' | 'held' | 'demoted' | 'not_primary' | 'ended' }
   | { cluster: string; outcome: 'failed' | 'not_dr' | 'sent'; detail: string }
 
 /**
@@ -56,27 +57,42 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 export function createFenceKeeper(deps: FenceKeeperDeps) {
   const closing = new AbortController()
 
-  /** The epoch of the fence's calls: the failover's, the store's now, or above the agent's when the store is behind. */
-  async function epochFor(fence: FenceRecord, status: FencedStatus): Promise<number> {
-    const epoch = Math.max(fence.epoch, await deps.store.currentEpoch())
-    if (status.epoch === undefined || status.epoch <= epoch) return epoch
-    return (await raiseEpochAbove(deps.store, epoch, status.epoch, deps.log)) ?? epoch
+  /**
+   * The epoch of the fence's calls: the one taken before the status read (the failover's or the store's then), or
+   * above the agent's when the store is behind it (replaced, restored). Undefined when a role change came since that
+   * read (a rejoin, a failback): what the round read no longer stands, and the next round reads again.
+   */
+  async function epochFor(status: FencedStatus, before: number): Promise<number | undefined> {
+    if (status.epoch === undefined || status.epoch <= before) return before
+    if ((await deps.store.currentEpoch()) > before) return undefined
+    return (await raiseEpochAbove(deps.store, before, status.epoch, deps.log)) ?? before
+  }
+
+  /** Whether the store still has this very fence pending, read right before its agent is told to act on it. */
+  async function stillPending(fence: FenceRecord): Promise<boolean> {
+    const now = await readFence(deps.store, fence.cluster)
+    return now?.failover_id === fence.failover_id && now.demoted_at === null
   }
 
   async function enforce(cluster: StoredCluster, fence: FenceRecord): Promise<FenceOutcome> {
     const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(deps.intervalMs * 4)])
+    // Taken before the status: a status answered late must not be acted on under an epoch taken after it.
+    const before = Math.max(fence.epoch, await deps.store.currentEpoch())
     let status: FencedStatus
     try {
       status = await deps.statusOf(cluster, signal)
     } catch {
       return { cluster: cluster.name, outcome: 'away' }
     }
+    const ended: FenceOutcome = { cluster: cluster.name, outcome: 'ended' }
     const mode = status.replication?.mode ?? null
     if (!status.vault.reachable || mode === null || mode === 'unknown') {
       if (status.fenced != null) return { cluster: cluster.name, outcome: 'held' }
+      const epoch = await epochFor(status, before)
+      if (epoch === undefined || !(await stillPending(fence))) return ended
       let demoted: FencedStatus | undefined
       try {
-        demoted = await deps.demote(cluster, fence, await epochFor(fence, status), signal)
+        demoted = await deps.demote(cluster, fence, epoch, signal)
       } catch (err) {
         return { cluster: cluster.name, outcome: 'sent', detail: errorText(err) }
       }
@@ -95,10 +111,16 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
         detail: `${cluster.name} was failed away from but has DR ${mode}: it may take writes; it cannot be demoted, stop it or take it out of service`,
       }
     }
-    const epoch = await epochFor(fence, status)
+    const epoch = await epochFor(status, before)
+    if (epoch === undefined) return ended
     const lastWal = status.replication?.last_wal ?? null
-    // Written before the demote: a demoted cluster no longer reports the WALs it wrote while away.
-    if (lastWal !== null && fence.last_wal !== lastWal) await updateFence(fence, () => ({ last_wal: lastWal }))
+    // Written before the demote: a demoted cluster no longer reports the WALs it wrote while away. Either write or
+    // read confirms the fence is still pending: ended or replaced since the round read it, nothing is sent.
+    const pending =
+      lastWal !== null && fence.last_wal !== lastWal
+        ? await updateFence(fence, () => ({ last_wal: lastWal }))
+        : await stillPending(fence)
+    if (!pending) return ended
     let demoted: FencedStatus | undefined
     try {
       demoted = await deps.demote(cluster, fence, epoch, signal)
@@ -116,8 +138,8 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
    * failover) since the round read it, even in the moment between that read and the write (compare-and-set): the
    * copy the round started with is never written back.
    */
-  async function updateFence(fence: FenceRecord, patch: (now: FenceRecord) => Partial<FenceRecord>) {
-    await rewriteFence(deps.store, fence.cluster, fence.failover_id, (now) => ({ ...now, ...patch(now) }))
+  function updateFence(fence: FenceRecord, patch: (now: FenceRecord) => Partial<FenceRecord>): Promise<boolean> {
+    return rewriteFence(deps.store, fence.cluster, fence.failover_id, (now) => ({ ...now, ...patch(now) }))
   }
 
   /** The fence's cluster is demoted; its last WAL: the highest known of the fence's and these readings. */
@@ -138,6 +160,8 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
     const fields = { cluster: outcome.cluster, outcome: outcome.outcome, ...(detail === '' ? {} : { detail }) }
     if (outcome.outcome === 'demoted') deps.log.warn(fields, 'fenced old primary demoted')
     else if (outcome.outcome === 'failed' || outcome.outcome === 'not_dr') deps.log.error(fields, 'fence not enforced')
+    else if (outcome.outcome === 'ended')
+      deps.log.info(fields, 'fence ended or replaced since it was read: nothing sent')
     else deps.log.info(fields, 'fence pending')
   }
 
@@ -151,8 +175,15 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
       const cluster = clusters.find((c) => c.name === fence.cluster)
       if (cluster !== undefined) fenced.push([cluster, fence])
     }
-    // At once: an agent that does not answer must not hold up the fence of another that does.
-    const outcomes = await Promise.all(fenced.map(([cluster, fence]) => enforce(cluster, fence)))
+    // At once: an agent that does not answer must not hold up the fence of another that does, nor one cluster's
+    // error drop the others' outcomes (an away agent's among them, asked again every AWAY_POLL_MS).
+    const settled = await Promise.allSettled(fenced.map(([cluster, fence]) => enforce(cluster, fence)))
+    const outcomes = settled.map(
+      (r, i): FenceOutcome =>
+        r.status === 'fulfilled'
+          ? r.value
+          : { cluster: fenced[i]?.[0].name ?? '?', outcome: 'failed', detail: errorText(r.reason) },
+    )
     for (const outcome of outcomes) report(outcome)
     return outcomes
   }
