@@ -126,7 +126,7 @@ describe('the automatic failover watcher', () => {
     const [first, second] = await Promise.all([a.watcher.round(), b.watcher.round()])
     expect([...first, ...second].map((o) => o.outcome).sort()).toEqual(['replayed', 'started'])
     expect(shared.journal).toHaveLength(1)
-    expect(shared.journal[0]?.key).toBe('auto-failover:dc1:dc2:epoch-4')
+    expect(shared.journal[0]?.key).toBe('auto-failover:dc1:dc2:epoch-4:after-none')
     expect((await readAutoFailover(shared.store, 'dc2')).last_fired_at).toBe(new Date(NOW).toISOString())
 
     const later = await Promise.all([a.watcher.round(), b.watcher.round()])
@@ -135,6 +135,22 @@ describe('the automatic failover watcher', () => {
       { outcome: 'held', decision: { code: 'blocked' } },
     ])
     expect(shared.journal).toHaveLength(1)
+  })
+
+  it('after a failover that ended before it raised the epoch (refused in its preflight), fires again once the window passed', async () => {
+    const shared = sharedStore(['dc2'])
+    await enable(shared, 'dc2')
+    let now = NOW
+    const { watcher } = gateway(shared, { now: () => now })
+    expect((await watcher.round())[0]).toMatchObject({ outcome: 'started', operation_id: 'op-1' })
+    // op-1 ended in its preflight: the epoch is still 4. An hour and a minute later the site is lost for real.
+    now = NOW + 3_660_000
+    const again = await watcher.round()
+    expect(again[0]).toMatchObject({ outcome: 'started', operation_id: 'op-2' })
+    expect(shared.journal.map((op) => op.key)).toEqual([
+      'auto-failover:dc1:dc2:epoch-4:after-none',
+      'auto-failover:dc1:dc2:epoch-4:after-op-1',
+    ])
   })
 
   it('obeys an operator who turns it off while the plan is made: no failover, the setting left off', async () => {

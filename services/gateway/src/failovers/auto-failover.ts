@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import {
   type AutoFailoverSetting,
   type AutoFailoverStore,
-  lastFailoverStart,
+  lastFailover,
   parseAutoFailover,
   autoFailoverKey as settingKey,
 } from '../pairs/pair-auto-failover.ts'
@@ -40,11 +40,13 @@ export type AutoFailoverOutcome =
   | { secondary: string; outcome: 'failed'; code: string; detail: string }
 
 /**
- * The key of the one automatic failover of a pair at a given role epoch: two gateways deciding at once send the
- * same key and body, so the second gets the first's operation back (or cluster_busy while it holds the clusters).
+ * The key of the one automatic failover of a pair at a given role epoch after its newest failover (`after`, its id):
+ * two gateways deciding at once read the same and send the same key and body, so the second gets the first's
+ * operation back (or cluster_busy while it holds the clusters). One that ended before it raised the epoch (cancelled
+ * or refused in its preflight) does not answer every later decision: the next one comes after it.
  */
-export const autoFailoverKey = (pair: PairedSecondary, epoch: number) =>
-  `auto-failover:${pair.primary}:${pair.secondary}:epoch-${epoch}`
+export const autoFailoverKey = (pair: PairedSecondary, epoch: number, after: string | null) =>
+  `auto-failover:${pair.primary}:${pair.secondary}:epoch-${epoch}:after-${after ?? 'none'}`
 
 /**
  * Watches the pairs whose automatic failover is on and fails one over when decideAutoFailover says so. Every gateway
@@ -89,11 +91,12 @@ export function createAutoFailoverWatcher(deps: AutoFailoverDeps) {
     const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(30_000)])
     const body: CreateFailoverBody = { to: pair.secondary, down_for: setting.down_for, allow_data_loss: false }
     const plan = await deps.planner(body, signal)
+    const last = await lastFailover(deps.store, pair.secondary)
     const decision = decideAutoFailover({
       plan,
       downForMs: durationMs(setting.down_for),
       now: deps.now(),
-      lastFailoverAt: await lastFailoverStart(deps.store, pair.secondary),
+      lastFailoverAt: last?.at ?? null,
       blockMs: deps.blockMs,
     })
     tell(pair.secondary, decision)
@@ -101,7 +104,7 @@ export function createAutoFailoverWatcher(deps: AutoFailoverDeps) {
       failing.delete(pair.secondary)
       return { secondary: pair.secondary, outcome: 'held', decision }
     }
-    const key = autoFailoverKey(pair, await deps.store.currentEpoch())
+    const key = autoFailoverKey(pair, await deps.store.currentEpoch(), last?.id ?? null)
     // The plan took a while: an operator who turned it off (or changed down_for) meanwhile is obeyed. Written before
     // the failover is asked for (a gateway killed in between shows the attempt), over the setting as it is now and only
     // while it still is (compare-and-set: an operator's change landing between the read and the write is never

@@ -34,7 +34,11 @@ export const autoFailoverKey = (secondary: string) => `auto-failover/${secondary
 export interface AutoFailoverStore {
   getMeta(key: string): Promise<string | undefined>
   setMeta(key: string, value: string): Promise<void>
-  listOperations(q: { kind?: 'failover'; cluster?: string; limit: number }): Promise<Array<{ created_at: string }>>
+  listOperations(q: {
+    kind?: 'failover'
+    cluster?: string
+    limit: number
+  }): Promise<Array<{ id: string; created_at: string }>>
 }
 
 /** The pair's setting; off (with the default down_for) when none was ever set. */
@@ -61,9 +65,17 @@ export function writeAutoFailover(
  * When the newest failover touching the secondary was started, from the journal every gateway shares (any failover,
  * automatic or asked for: the anti-flap window counts role changes, not who asked).
  */
-export async function lastFailoverStart(store: AutoFailoverStore, secondary: string): Promise<number | null> {
+/** The newest failover of the secondary's pair (its id, and when it was asked for), or null when none was. */
+export async function lastFailover(
+  store: AutoFailoverStore,
+  secondary: string,
+): Promise<{ id: string; at: number } | null> {
   const [newest] = await store.listOperations({ kind: 'failover', cluster: secondary, limit: 1 })
-  return newest === undefined ? null : Date.parse(newest.created_at)
+  return newest === undefined ? null : { id: newest.id, at: Date.parse(newest.created_at) }
+}
+
+export async function lastFailoverStart(store: AutoFailoverStore, secondary: string): Promise<number | null> {
+  return (await lastFailover(store, secondary))?.at ?? null
 }
 
 /** The end of the anti-flap window a failover started at `last` opens, or null once it has passed. */
