@@ -632,7 +632,10 @@ export interface components {
             dr_operation_token: string;
             /** @description An activation token from the new primary (wrapped, or made with this cluster's public key) */
             token?: string;
-            /** Format: uri */
+            /**
+             * @description The primary's API address as the secondary reaches it, as scheme://host:port (http or https, the port written out)
+             * @example https://vault.dc1.example:8200
+             */
             primary_api_addr?: string;
             /** @description Cluster addresses of the same primary to look for it at (not after a failover: use token) */
             update_primary_addrs?: string[];

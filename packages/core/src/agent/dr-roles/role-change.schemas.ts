@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { writtenPort } from '../../probes/parse-address.ts'
+import { addressProblem, PrimaryApiAddr } from '../../replication/vault-address.ts'
 import { printableAscii } from '../agent-inputs.ts'
 import { ClusterStatus } from '../cluster-status.ts'
 
@@ -7,10 +9,18 @@ export const DrOperationToken = printableAscii(z.string().min(8).max(4096)).desc
   'A DR operation token (batch token of the vault-dr-dr-operation role, or from the key-share ceremony)',
 )
 
+/** A cluster address as Vault takes it on a DR secondary: host:port or https://host:port, a real host and port. */
 const ClusterAddr = z
   .string()
   .max(512)
-  .regex(/^(https:\/\/)?[A-Za-z0-9.:[\]-]+:\d{1,5}$/, 'must be host:port or https://host:port')
+  .regex(/^(https:\/\/)?[A-Za-z0-9[][A-Za-z0-9.:[\]-]*:\d{1,5}$/, 'must be host:port or https://host:port')
+  .superRefine((value, ctx) => {
+    const withScheme = value.startsWith('https://') ? value : `https://${value}`
+    const port = writtenPort(withScheme) ?? 0
+    const problem =
+      addressProblem(withScheme) ?? (port < 1 || port > 65_535 ? 'the port must be between 1 and 65535' : null)
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem })
+  })
 
 export const PromoteRequest = z
   .object({
@@ -36,10 +46,7 @@ export const UpdatePrimaryRequest = z
       .max(16_384)
       .optional()
       .describe("An activation token from the new primary (wrapped, or made with this cluster's public key)"),
-    primary_api_addr: z
-      .url({ protocol: /^https?$/ })
-      .max(512)
-      .optional(),
+    primary_api_addr: PrimaryApiAddr.optional(),
     update_primary_addrs: z
       .array(ClusterAddr)
       .min(1)
