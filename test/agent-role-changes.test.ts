@@ -95,8 +95,19 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
     const written = dc1.faults.write()
     await until('dc2 to receive the last write', () => (dc2.state().drStatus as any).last_remote_wal >= written)
 
+    // dc2's agent, its Vault token from the replicated data now (dc2's own was wiped at activation): the old
+    // primary's, as HashiCorp's CI uses on the promoted cluster. Generate-public-key takes a client token.
+    const a2Replicated = await buildSecondaryAgent(
+      loadSecondaryAgentConfig({ VAULT_DR_API_TOKEN: TOKEN, VAULT_ADDR: dc2.apiUrl, VAULT_TOKEN: dc1.rootToken }),
+      { logStream: logs },
+    )
+    fx.defer(() => a2Replicated.close())
+    // With the token wiped at activation, Vault refuses it, and the agent says how to mend that.
+    const wiped = await call(a2, '/v1/dr/secondary/generate-public-key')
+    expect(wiped.json).toMatchObject({ code: 'VAULT_ERR_PERMISSION_DENIED' })
+
     // createSecondaryToken with a secondary's public key: an unwrapped token, no claims to show.
-    const dc2Key = await call(a2, '/v1/dr/secondary/generate-public-key')
+    const dc2Key = await call(a2Replicated, '/v1/dr/secondary/generate-public-key')
     expect(dc2Key.status, dc2Key.body).toBe(200)
     const byKey = await call(a1, '/v1/dr/primary/secondary-token', {
       secondary_id: 'spare',
@@ -130,13 +141,8 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
 
     const key = await call(a1, '/v1/dr/secondary/generate-public-key')
     expect(key.status, key.body).toBe(200)
-    // The agent next to the new primary mints. Its Vault token must come from the replicated data now (dc2's own
-    // was wiped at activation): the old primary's, as HashiCorp's CI uses on the promoted cluster.
-    const a2AsPrimary = await buildSecondaryAgent(
-      loadSecondaryAgentConfig({ VAULT_DR_API_TOKEN: TOKEN, VAULT_ADDR: dc2.apiUrl, VAULT_TOKEN: dc1.rootToken }),
-      { logStream: logs },
-    )
-    fx.defer(() => a2AsPrimary.close())
+    // The agent next to the new primary mints, with the token from the replicated data.
+    const a2AsPrimary = a2Replicated
     const token = await call(a2AsPrimary, '/v1/dr/primary/secondary-token', {
       secondary_id: 'dc1',
       secondary_public_key: key.json.secondary_public_key,

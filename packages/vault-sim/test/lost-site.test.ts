@@ -175,7 +175,7 @@ describe('unplanned failover and split brain (items 9 and 10)', () => {
     // Resolved the HashiCorp way: demote the old primary and point it at the new one; its own writes are lost.
     expect((await drCall(dc1, 'primary/demote', {}, dc1.rootToken)).status).toBe(200)
     await waitForActive(dc1)
-    const key = await drCall(dc1, 'secondary/generate-public-key', {})
+    const key = await drCall(dc1, 'secondary/generate-public-key', {}, dc1.rootToken)
     const token = await drCall(
       dc2,
       'primary/secondary-token',

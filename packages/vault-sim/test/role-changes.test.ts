@@ -197,7 +197,9 @@ describe('public-key activation (D2, fact sheet 2.7)', () => {
     expect((await drCall(dc2, 'secondary/promote', { dr_operation_token: drToken })).status).toBe(200)
     await waitForActive(dc2)
     await waitForActive(dc1)
-    const key = await drCall(dc1, 'secondary/generate-public-key')
+    // Not in Vault's unauthenticated list: refused without a client token, answered with one (dc1's own store).
+    expect((await drCall(dc1, 'secondary/generate-public-key')).status).toBe(403)
+    const key = await drCall(dc1, 'secondary/generate-public-key', {}, dc1.rootToken)
     const minted = await drCall(
       dc2,
       'primary/secondary-token',
@@ -230,8 +232,8 @@ describe('public-key activation (D2, fact sheet 2.7)', () => {
       primary.rootToken,
     )
     expect(bad.status).toBe(400)
-    await drCall(secondary, 'secondary/generate-public-key', {})
-    const otherKey = await drCall(other, 'secondary/generate-public-key', {})
+    await drCall(secondary, 'secondary/generate-public-key', {}, secondary.rootToken)
+    const otherKey = await drCall(other, 'secondary/generate-public-key', {}, other.rootToken)
     const minted = await drCall(
       primary,
       'primary/secondary-token',

@@ -6,7 +6,8 @@ import { WRITE_CHECK_POLICY_NAME } from './write-check/write-check.schemas.ts'
  * What the cluster operations write on Vault with the agent's own token: the README's policy, the same for both
  * agents (after a role swap either one enables, mints, revokes, demotes, activates). Vault runs each replication
  * write as an update; the secondary-token path is root-protected, so it needs sudo too. Promote, update-primary and
- * generate-public-key run on a DR secondary with a DR operation token, not this token.
+ * merkle-check run on a DR secondary with a DR operation token, not this token; generate-public-key, not in Vault's
+ * unauthenticated list, is sent with this token (on the demoted primary, or a secondary holding the primary's tokens).
  */
 export const CLUSTER_AGENT_GRANTS: readonly RequiredGrant[] = [
   { path: 'sys/replication/dr/primary/enable', capabilities: ['update'], operation: 'enable DR primary' },
@@ -24,6 +25,11 @@ export const CLUSTER_AGENT_GRANTS: readonly RequiredGrant[] = [
     path: 'sys/replication/dr/primary/demote',
     capabilities: ['update'],
     operation: 'demote the primary (demoteDrPrimary)',
+  },
+  {
+    path: 'sys/replication/dr/secondary/generate-public-key',
+    capabilities: ['update'],
+    operation: 'generate a public key to be re-pointed without a wipe (generateDrPublicKey)',
   },
   {
     path: 'sys/replication/dr/secondary/enable',

@@ -29,11 +29,12 @@ export const drSecondaryRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = as
     handler: async (request) => envelope({ warnings: await enableSecondary(ctx, bodyOf(request.body)) }),
   })
 
-  // Called on the just-demoted cluster in HashiCorp's failover CI (enos); unauthenticated here (our choice).
+  // Called on the just-demoted cluster in HashiCorp's failover CI (enos), with a client token: the path is not in
+  // Vault's unauthenticated list (fact sheet 2.13), so the token needs update on it, on a DR secondary as elsewhere.
   app.route({
     method: write,
     url: `${prefix}/generate-public-key`,
-    config: { access: { auth: 'none', enterpriseOnly: true, onDrSecondary: true } },
+    config: { access: { auth: 'token', enterpriseOnly: true, onDrSecondary: true } },
     handler: async () => envelope({ data: generatePublicKey(ctx) }),
   })
 
