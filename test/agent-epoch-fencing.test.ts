@@ -68,7 +68,22 @@ describe('epoch fencing (x-vault-dr-epoch) on both agents', () => {
     })
     expect(dc1.state().drMode).toBe('primary')
 
-    // Without the header a call is not fenced; checks are never fenced.
+    // A role change must say under which epoch it acts: without the header it would pass a failover's fencing.
+    const dr = { dr_operation_token: 'hvb.a-dr-operation-token' }
+    for (const [url, payload] of [
+      ['/v1/dr/primary/demote', {}],
+      ['/v1/dr/secondary/promote', dr],
+      ['/v1/dr/secondary/update-primary', { ...dr, token: 'an-activation-token' }],
+    ] as const) {
+      const bare = await a1.inject({ method: 'POST', url, headers: { authorization: `Bearer ${TOKEN}` }, payload })
+      expect(bare.statusCode, url).toBe(400)
+      expect(bare.json().errors, url).toContainEqual(
+        expect.objectContaining({ path: `headers/${HEADER}`, message: expect.stringContaining('is required') }),
+      )
+    }
+    expect(dc1.state().drMode).toBe('primary')
+
+    // Without the header another call is not fenced; checks are never fenced.
     expect((await call(a1, '/v1/dr/primary/enable')).status).toBe(200)
     expect((await call(a1, '/v1/cluster/write-check', 1)).json.writable).toBe(true)
     expect(await epochOf(a1)).toBe(3)

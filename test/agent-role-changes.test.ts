@@ -8,6 +8,10 @@ import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
 import { loadSecondaryAgentConfig } from '../services/secondary-agent/src/config.ts'
 import { until, useClusterFixture } from './helpers/cluster-fixture.ts'
 
+/** Role changes carry the fencing epoch they act under, as the gateway sends it (1: none raised it here). */
+const ROLE_CHANGES = /^\/v1\/dr\/(primary\/demote|secondary\/promote|secondary\/update-primary)$/
+const AT_EPOCH = { 'x-vault-dr-epoch': '1' }
+
 const TOKEN = 'role-change-test-token-0123456789abcdef'
 const AUTH = { authorization: `Bearer ${TOKEN}` }
 
@@ -33,7 +37,8 @@ async function agents(dc1: ClusterHandle, dc2: ClusterHandle, shared = false) {
   fx.defer(() => a1.close())
   fx.defer(() => a2.close())
   const call = async (app: App, url: string, payload?: object, method: 'GET' | 'POST' = 'POST') => {
-    const res = await app.inject({ method, url, headers: AUTH, ...(payload ? { payload } : {}) })
+    const headers = ROLE_CHANGES.test(url) ? { ...AUTH, ...AT_EPOCH } : AUTH
+    const res = await app.inject({ method, url, headers, ...(payload ? { payload } : {}) })
     return { status: res.statusCode, json: res.json() as Record<string, any>, body: res.body }
   }
   return { a1, a2, call, logs }
@@ -210,9 +215,14 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
     })
     expect(fenced.json().detail).toContain('Demoted')
     expect(dc2.state().drMode).toBe('secondary')
-    // And no promote is admitted while the fence holds.
-    const again = await call(a2, '/v1/dr/secondary/promote', { dr_operation_token: drToken })
-    expect(again.json.code).toBe('AGENT_ERR_FENCED')
+    // And no promote is admitted while the fence holds, under the fence's epoch or a later one.
+    const again = await a2.inject({
+      method: 'POST',
+      url: '/v1/dr/secondary/promote',
+      headers: { ...AUTH, 'x-vault-dr-epoch': '8' },
+      payload: { dr_operation_token: drToken },
+    })
+    expect(again.json().code).toBe('AGENT_ERR_FENCED')
     expect(dc2.state().drMode).toBe('secondary')
   })
 

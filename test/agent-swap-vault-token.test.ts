@@ -7,6 +7,10 @@ import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
 import { loadSecondaryAgentConfig } from '../services/secondary-agent/src/config.ts'
 import { until, useClusterFixture } from './helpers/cluster-fixture.ts'
 
+/** Role changes carry the fencing epoch they act under, as the gateway sends it (1: none raised it here). */
+const ROLE_CHANGES = /^\/v1\/dr\/(primary\/demote|secondary\/promote|secondary\/update-primary)$/
+const AT_EPOCH = { 'x-vault-dr-epoch': '1' }
+
 const TOKEN = 'swap-token-test-token-0123456789abcdef'
 
 const fx = useClusterFixture('swap-token')
@@ -32,7 +36,7 @@ async function call(app: App, url: string, payload?: object, method: 'GET' | 'PO
   const res = await app.inject({
     method,
     url,
-    headers: { authorization: `Bearer ${TOKEN}` },
+    headers: { authorization: `Bearer ${TOKEN}`, ...(ROLE_CHANGES.test(url) ? AT_EPOCH : {}) },
     ...(payload ? { payload } : {}),
   })
   return { status: res.statusCode, json: res.json() as Record<string, any>, body: res.body }

@@ -2407,9 +2407,9 @@ export interface operations {
     demoteDrPrimary: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
-                "x-vault-dr-epoch"?: string;
+            header: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Required by this call. */
+                "x-vault-dr-epoch": string;
             };
             path?: never;
             cookie?: never;
@@ -2502,9 +2502,9 @@ export interface operations {
     promoteDrSecondary: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
-                "x-vault-dr-epoch"?: string;
+            header: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Required by this call. */
+                "x-vault-dr-epoch": string;
             };
             path?: never;
             cookie?: never;
@@ -2628,9 +2628,9 @@ export interface operations {
     updateDrPrimary: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
-                "x-vault-dr-epoch"?: string;
+            header: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Required by this call. */
+                "x-vault-dr-epoch": string;
             };
             path?: never;
             cookie?: never;

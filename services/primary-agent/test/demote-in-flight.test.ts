@@ -34,6 +34,9 @@ async function holdAt(apiUrl: string, path: string) {
   }
 }
 
+/** A role change carries the fencing epoch it acts under. */
+const AT_EPOCH = { 'x-vault-dr-epoch': '1' }
+
 describe('demoteDrPrimary while a mint or revocation is in flight', () => {
   const closers: Array<() => Promise<void>> = []
   afterEach(async () => {
@@ -67,7 +70,7 @@ describe('demoteDrPrimary while a mint or revocation is in flight', () => {
 
       const inFlight = agent.call('POST', url, body)
       await reached
-      const refused = await agent.call('POST', '/v1/dr/primary/demote')
+      const refused = await agent.call('POST', '/v1/dr/primary/demote', undefined, undefined, AT_EPOCH)
       expect(refused.status).toBe(409)
       expect(refused.headers['content-type']).toContain('application/problem+json')
       expect(refused.json).toMatchObject({
@@ -79,7 +82,7 @@ describe('demoteDrPrimary while a mint or revocation is in flight', () => {
 
       release()
       expect((await inFlight).status).toBeLessThan(300)
-      const demoted = await agent.call('POST', '/v1/dr/primary/demote')
+      const demoted = await agent.call('POST', '/v1/dr/primary/demote', undefined, undefined, AT_EPOCH)
       expect(demoted.status, JSON.stringify(demoted.json)).toBe(200)
       expect(cluster.state().drMode).toBe('secondary')
     },
@@ -88,7 +91,7 @@ describe('demoteDrPrimary while a mint or revocation is in flight', () => {
   it('refuses a mint or revocation with 409 AGENT_ERR_OPERATION_IN_FLIGHT while a demote is in flight', async () => {
     const { cluster, agent, reached, release, hold } = await primaryHeldAt('/v1/sys/replication/dr/primary/demote')
     hold()
-    const demoting = agent.call('POST', '/v1/dr/primary/demote')
+    const demoting = agent.call('POST', '/v1/dr/primary/demote', undefined, undefined, AT_EPOCH)
     await reached
     for (const [url, body] of [
       ['/v1/dr/primary/secondary-token', { secondary_id: 'dc2' }],

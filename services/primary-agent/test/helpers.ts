@@ -24,11 +24,17 @@ export async function startPrimaryAgent(cluster: ClusterHandle, env: Record<stri
   })
   const app = await buildApp(config, { logStream: logs.stream })
   await app.ready()
-  const call = async (method: 'GET' | 'POST', url: string, body?: unknown, token: string | null = API_TOKEN) => {
+  const call = async (
+    method: 'GET' | 'POST',
+    url: string,
+    body?: unknown,
+    token: string | null = API_TOKEN,
+    headers: Record<string, string> = {},
+  ) => {
     const res = await app.inject({
       method,
       url,
-      ...(token === null ? {} : { headers: { authorization: `Bearer ${token}` } }),
+      headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...headers },
       ...(body === undefined ? {} : { payload: body as object }),
     })
     return { status: res.statusCode, json: res.json() as Record<string, any>, headers: res.headers }

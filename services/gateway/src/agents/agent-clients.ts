@@ -8,6 +8,7 @@ import type {
   AgentTarget,
   ClusterAgentClient,
   EpochOption,
+  FenceOptions,
   UnwrapAddress,
 } from './cluster-agent-client.ts'
 
@@ -40,6 +41,9 @@ const unwrapAt = ({ primaryApiAddr }: UnwrapAddress = {}) =>
 /** The request's header parameters for `opts.epoch`: none when the call is not fenced. */
 const fenced = (opts: EpochOption | undefined) =>
   opts?.epoch === undefined ? {} : { header: { [EPOCH_HEADER]: String(opts.epoch) } }
+
+/** The header parameters of a call that requires its epoch (the fence calls, the role changes). */
+const atEpoch = (opts: FenceOptions) => ({ header: { [EPOCH_HEADER]: String(opts.epoch) } })
 
 /** Calls that change a cluster's role wait at the agent until Vault settles: they get the longer deadline. */
 const SLOW_OPERATIONS = new Set([
@@ -215,18 +219,18 @@ export function createAgentClients(opts: {
       // A demote of a cluster already demoted answers changed: false, so it is safe to repeat, also after a busy
       // answer (the agent reads the cluster again when its turn comes).
       demote: (_body, o) =>
-        call('demoteDrPrimary', 'also_when_busy', o?.signal, (api, signal) =>
-          api.POST('/v1/dr/primary/demote', { params: fenced(o), signal }),
+        call('demoteDrPrimary', 'also_when_busy', o.signal, (api, signal) =>
+          api.POST('/v1/dr/primary/demote', { params: atEpoch(o), signal }),
         ),
       // Not repeated: a repeated promote is refused (the cluster is a primary by then), and update-primary spends
       // its activation token.
       promote: (body, o) =>
-        call('promoteDrSecondary', false, o?.signal, (api, signal) =>
-          api.POST('/v1/dr/secondary/promote', { body, params: fenced(o), signal }),
+        call('promoteDrSecondary', false, o.signal, (api, signal) =>
+          api.POST('/v1/dr/secondary/promote', { body, params: atEpoch(o), signal }),
         ),
       updatePrimary: (body, o) =>
-        call('updateDrPrimary', false, o?.signal, (api, signal) =>
-          api.POST('/v1/dr/secondary/update-primary', { body, params: fenced(o), signal }),
+        call('updateDrPrimary', false, o.signal, (api, signal) =>
+          api.POST('/v1/dr/secondary/update-primary', { body, params: atEpoch(o), signal }),
         ),
       // Each call makes a key; the caller uses the one it was answered, so a repeat is harmless.
       generatePublicKey: (o) =>
@@ -236,11 +240,11 @@ export function createAgentClients(opts: {
       // The agent keeps the first record and demotes again if needed: safe to repeat.
       fence: (body, o) =>
         call('fenceCluster', true, o.signal, (api, signal) =>
-          api.POST('/v1/dr/fence', { body, params: { header: { [EPOCH_HEADER]: String(o.epoch) } }, signal }),
+          api.POST('/v1/dr/fence', { body, params: atEpoch(o), signal }),
         ),
       clearFence: (o) =>
         call('clearFence', true, o.signal, (api, signal) =>
-          api.POST('/v1/dr/fence/clear', { params: { header: { [EPOCH_HEADER]: String(o.epoch) } }, signal }),
+          api.POST('/v1/dr/fence/clear', { params: atEpoch(o), signal }),
         ),
       // getServing answers its view with 503 too (the cluster is not to take clients): an answer, not a failure.
       serving: (sig) =>
@@ -253,7 +257,7 @@ export function createAgentClients(opts: {
         call('confirmServing', true, o.signal, (api, signal) =>
           api.POST('/v1/dr/serving/confirm', {
             body,
-            params: { header: { [EPOCH_HEADER]: String(o.epoch) } },
+            params: atEpoch(o),
             signal,
           }),
         ),

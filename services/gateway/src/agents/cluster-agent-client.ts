@@ -62,7 +62,7 @@ export interface RoleChangeOptions extends EpochOption {
   signal?: AbortSignal | undefined
 }
 
-/** The fence calls require the epoch: a fence from a stale gateway must not act. */
+/** The fence calls and the role changes require the epoch: a call from a stale gateway must not act. */
 export interface FenceOptions {
   epoch: number
   signal?: AbortSignal | undefined
@@ -123,9 +123,9 @@ export interface ClusterAgentClient {
   submitCeremonyShare(nonce: string, key: string, signal?: Sig, opts?: EpochOption): Promise<CeremonyProgress>
   cancelCeremony(signal?: Sig, opts?: EpochOption): Promise<{ cancelled: boolean }>
   /** Demotes the DR primary to a DR secondary (data kept); refused while the agent has a mint/revoke/activation in flight. */
-  demote(body: Record<string, never>, opts?: RoleChangeOptions): Promise<RoleChangeResult>
-  promote(body: PromoteRequest, opts?: RoleChangeOptions): Promise<RoleChangeResult>
-  updatePrimary(body: UpdatePrimaryRequest, opts?: RoleChangeOptions): Promise<RoleChangeResult>
+  demote(body: Record<string, never>, opts: FenceOptions): Promise<RoleChangeResult>
+  promote(body: PromoteRequest, opts: FenceOptions): Promise<RoleChangeResult>
+  updatePrimary(body: UpdatePrimaryRequest, opts: FenceOptions): Promise<RoleChangeResult>
   generatePublicKey(opts?: RoleChangeOptions): Promise<PublicKeyResult>
   /**
    * Tells the agent its cluster was failed away from: it records the fence, demotes a DR primary (demoted: false

@@ -15,13 +15,16 @@ export function epochFloorClient(
   const agentEpoch = async () => (await client.status(undefined, { fresh: false })).epoch
   const under = <T>(epoch: number | undefined, call: (epoch: number | undefined) => Promise<T>) =>
     epoch === undefined ? call(undefined) : underEpochFloor(store, epoch, call, agentEpoch, log ? { log } : {})
+  /** A call that requires its epoch: made under the floor too. */
+  const at = <T>(epoch: number, call: (epoch: number) => Promise<T>) =>
+    underEpochFloor(store, epoch, call, agentEpoch, log ? { log } : {})
   return {
     status: (signal, opts) => client.status(signal, opts),
     checkWrites: (signal) => client.checkWrites(signal),
     checkMerkle: (token, signal) => client.checkMerkle(token, signal),
-    demote: (body, o) => under(o?.epoch, (epoch) => client.demote(body, { ...o, epoch })),
-    promote: (body, o) => under(o?.epoch, (epoch) => client.promote(body, { ...o, epoch })),
-    updatePrimary: (body, o) => under(o?.epoch, (epoch) => client.updatePrimary(body, { ...o, epoch })),
+    demote: (body, o) => at(o.epoch, (epoch) => client.demote(body, { ...o, epoch })),
+    promote: (body, o) => at(o.epoch, (epoch) => client.promote(body, { ...o, epoch })),
+    updatePrimary: (body, o) => at(o.epoch, (epoch) => client.updatePrimary(body, { ...o, epoch })),
     generatePublicKey: (o) => under(o?.epoch, (epoch) => client.generatePublicKey({ ...o, epoch })),
     mintToken: (body, signal, o) => under(o?.epoch, (epoch) => client.mintToken(body, signal, { ...o, epoch })),
     revoke: (secondaryId, signal, o) => under(o?.epoch, (epoch) => client.revoke(secondaryId, signal, { ...o, epoch })),

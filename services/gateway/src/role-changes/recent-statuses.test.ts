@@ -49,7 +49,7 @@ describe('recentStatuses', () => {
     await dc2.mintToken({ secondary_id: 'x', ttl: '5m' })
     expect(recent.get('dc1')).toBeUndefined()
     expect(recent.get('dc2')).toBeUndefined()
-    await dc1.demote({})
+    await dc1.demote({}, { epoch: 5 })
     expect(recent.get('dc1')).toEqual(statusNamed('secondary'))
   })
 

@@ -1,19 +1,24 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 
-/** The README's policy for an agent's token (the same for both agents). */
-export const PRIMARY_POLICY = `
-path "sys/replication/dr/primary/enable"           { capabilities = ["create", "update"] }
-path "sys/replication/dr/primary/secondary-token"  { capabilities = ["create", "update", "sudo"] }
-path "sys/replication/dr/primary/revoke-secondary" { capabilities = ["create", "update"] }
-path "sys/replication/dr/primary/demote"           { capabilities = ["create", "update"] }
-path "sys/replication/dr/secondary/enable"         { capabilities = ["create", "update"] }
-path "sys/policies/acl/vault-dr-dr-operation"      { capabilities = ["read", "create", "update"] }
-path "auth/token/roles/vault-dr-dr-operation"      { capabilities = ["read", "create", "update"] }
-path "auth/token/create/vault-dr-dr-operation"     { capabilities = ["create", "update"] }
-path "sys/policies/acl/vault-dr-write-check"       { capabilities = ["read", "create", "update"] }
-path "sys/capabilities-self"                       { capabilities = ["update"] }
-path "auth/token/lookup-self"                      { capabilities = ["read"] }
-`
+/**
+ * The README's policy for an agent's token (the same for both agents), read from the README itself: what an operator
+ * copies is what the tests hold the agent to.
+ */
+export const PRIMARY_POLICY = readmePolicy('vault-dr-primary-agent.hcl')
+
+function readmePolicy(file: string): string {
+  const readme = readFileSync(fileURLToPath(new URL('../../../../README.md', import.meta.url)), 'utf8')
+  const start = readme.indexOf(`# ${file}`)
+  const end = readme.indexOf('```', start)
+  if (start < 0 || end < 0) throw new Error(`the README has no policy block ${file}`)
+  const lines = readme.slice(start, end).split('\n').slice(1)
+  return lines
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('path '))
+    .join('\n')
+}
 
 async function vault(cluster: ClusterHandle, path: string, body: unknown) {
   const res = await fetch(`${cluster.apiUrl}/v1/${path}`, {

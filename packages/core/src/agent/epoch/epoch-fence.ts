@@ -27,13 +27,27 @@ export const FENCED_OPERATIONS: ReadonlySet<string> = new Set([
   'confirmServing',
 ])
 
-/** Fenced operations a caller cannot make without an epoch: a fence from a stale gateway must not act. */
-export const EPOCH_REQUIRED_OPERATIONS: ReadonlySet<string> = new Set(['fenceCluster', 'clearFence', 'confirmServing'])
+/**
+ * Fenced operations a caller cannot make without an epoch: a fence from a stale gateway must not act, nor a role
+ * change from a caller that does not say under which epoch it acts (an older gateway, a script): without the header
+ * it would go past the fencing a failover raised.
+ */
+export const EPOCH_REQUIRED_OPERATIONS: ReadonlySet<string> = new Set([
+  'fenceCluster',
+  'clearFence',
+  'confirmServing',
+  'demoteDrPrimary',
+  'promoteDrSecondary',
+  'updateDrPrimary',
+])
 
 const epochHeader = (required: boolean) =>
   z
     .string({
-      error: (issue) => (issue.input === undefined ? 'is required: the fencing epoch of the call' : undefined),
+      error: (issue) =>
+        issue.input === undefined
+          ? "is required: the fencing epoch of the call (at least the agent's status field epoch)"
+          : undefined,
     })
     .regex(/^\d{1,15}$/, 'must be a non-negative whole number in digits')
     .describe(
