@@ -1,6 +1,7 @@
 import { isCodedError, scrubCodedError } from '../../errors.ts'
 import type { VaultResponse } from '../../vault/vault-client.ts'
 import { VaultErrors } from '../../vault/vault-errors.ts'
+import { redactToken } from '../agent-inputs.ts'
 import { type ClusterStatus, statusReadError } from '../cluster-status.ts'
 import { settleAfterChange } from '../settle.ts'
 import { GUARD_STATUS_MAX_AGE_MS, type VaultAgent } from '../vault-agent.ts'
@@ -126,7 +127,7 @@ export function createRoleChangeService(
     const res = await agent.vault
       .write(`${DR}/secondary/promote`, body, { token: null })
       .catch((err: unknown) => {
-        throw refusal(err, body.dr_operation_token)
+        throw refusal(err, (text) => redactToken(text, body.dr_operation_token))
       })
       .finally(() => agent.invalidateStatus())
     const status = await settle('a running DR primary', runningPrimary)
@@ -139,16 +140,19 @@ export function createRoleChangeService(
     if (before.replication.mode !== 'secondary') {
       throw RoleErrors.notDrSecondary(`The cluster's DR mode is ${before.replication.mode}.`)
     }
-    const secrets = [body.dr_operation_token, ...(body.token === undefined ? [] : [body.token])]
+    // The activation token and, for a wrapped one, its jti (the wrapping token itself) never leave in an answer.
+    const scrub = (text: string) =>
+      redactToken(body.token === undefined ? text : redactToken(text, body.token), body.dr_operation_token)
     changing()
     const res = await agent.vault
       .write(`${DR}/secondary/update-primary`, body, { token: null })
       .catch((err: unknown) => {
-        throw refusal(err, ...secrets)
+        throw refusal(err, scrub)
       })
       .finally(() => agent.invalidateStatus())
     const status = await settle('a DR secondary again', settledAs('secondary'))
-    return changed(status, 'Re-pointed without a wipe: the secondary now follows the new primary.', res)
+    const result = changed(status, 'Re-pointed without a wipe: the secondary now follows the new primary.', res)
+    return { ...result, warnings: result.warnings.map(scrub) }
   }
 
   async function generatePublicKey(): Promise<{ secondary_public_key: string }> {
@@ -188,10 +192,10 @@ function changed(status: ClusterStatus, detail: string, res: VaultResponse): Rol
   return { changed: true, detail, warnings: res.body?.warnings ?? [], status }
 }
 
-/** Vault's refusal of a DR-token call, in our terms, with every secret sent scrubbed from what it says. */
-function refusal(err: unknown, ...secrets: string[]): unknown {
+/** Vault's refusal of a DR-token call, in our terms, with every secret sent scrubbed (`scrub`) from what it says. */
+function refusal(err: unknown, scrub: (text: string) => string): unknown {
   if (!isCodedError(err)) return err
-  const scrubbed = scrubCodedError(err, (text) => secrets.reduce((t, s) => t.replaceAll(s, '[redacted]'), text))
+  const scrubbed = scrubCodedError(err, scrub)
   const upstream = { ...scrubbed.upstream, service: 'vault' }
   const text = (upstream.errors ?? []).join('; ')
   // Only Vault's refusals (a 4xx, or the 503 of a secondary still catching up) are named as such: a caller may take

@@ -1,5 +1,6 @@
 import { isCodedError, scrubCodedError } from '../../errors.ts'
 import { VaultErrors } from '../../vault/vault-errors.ts'
+import { redactToken } from '../agent-inputs.ts'
 import { statusReadError } from '../cluster-status.ts'
 import { SecondaryErrors } from '../secondary-errors.ts'
 import { GUARD_STATUS_MAX_AGE_MS, type VaultAgent } from '../vault-agent.ts'
@@ -29,7 +30,7 @@ export async function checkMerkleTrees(agent: VaultAgent, token: string): Promis
     return verdict(res.body?.data)
   } catch (err) {
     if (!isCodedError(err)) throw err
-    const scrubbed = scrubCodedError(err, (text) => text.replaceAll(token, '[redacted]'))
+    const scrubbed = scrubCodedError(err, (text) => redactToken(text, token))
     const { code, message } = scrubbed
     const upstreamStatus = scrubbed.upstream?.status
     if (code === VaultErrors.permissionDenied.code || upstreamStatus === 403) {
