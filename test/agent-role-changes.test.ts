@@ -109,7 +109,10 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
     fx.defer(() => a2Replicated.close())
     // With the token wiped at activation, Vault refuses it, and the agent says how to mend that.
     const wiped = await call(a2, '/v1/dr/secondary/generate-public-key')
-    expect(wiped.json).toMatchObject({ code: 'VAULT_ERR_PERMISSION_DENIED' })
+    expect(wiped.json).toMatchObject({
+      code: 'VAULT_ERR_PERMISSION_DENIED',
+      fix: expect.stringContaining('give the agent a valid one (VAULT_TOKEN_FILE)'),
+    })
 
     // createSecondaryToken with a secondary's public key: an unwrapped token, no claims to show.
     const dc2Key = await call(a2Replicated, '/v1/dr/secondary/generate-public-key')

@@ -415,7 +415,7 @@ export interface paths {
         put?: never;
         /**
          * Run Vault's merkle-check on this DR secondary, changing nothing
-         * @description Calls sys/replication/dr/secondary/merkle-check with the DR operation token in its body (fact sheet 2.8): Vault reports whether any of its merkle trees is corrupted. Answers clean, corrupted (reindex before relying on this secondary) or inconclusive (Vault refused the token, or does not serve the call), with a code and a fix. The token is never echoed, logged or kept.
+         * @description Calls sys/replication/dr/secondary/merkle-check with the DR operation token in its body and as the client token (the path is not in Vault's unauthenticated list): Vault reports whether any of its merkle trees is corrupted. Answers clean, corrupted (reindex before relying on this secondary) or inconclusive (Vault refused the token, or does not serve the call), with a code and a fix. The token is never echoed, logged or kept.
          */
         post: operations["checkDrMerkleTree"];
         delete?: never;

@@ -172,15 +172,22 @@ describe('the fence keeper', () => {
   })
 
   it('acts on no status answered after a role change: a late answer is not demoted under an epoch taken after it', async () => {
-    // dc1 read as a primary, the answer late: meanwhile it was demoted, rejoined and switched back to (epoch 9, which
-    // its agent saw). The round took epoch 7 before asking, and sends nothing under the store's 9 of now.
+    // dc1 read as a primary, the answer late: meanwhile a role change raised the epoch to 9, which dc1's agent saw (it
+    // may have been dc1's rejoin and a failback to it). The round took epoch 7 before asking, and acts on nothing it
+    // read before that change; the next round reads the fence and dc1 again.
     const { store, keeper, fence, demoted } = setup({ dc1: { mode: 'primary', epoch: 9 } }, 7)
     await fence('dc1', 3)
     store.duringStatus = async () => {
       store.epoch = 9
     }
-    expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'ended' }])
+    const outcomes = await keeper.round()
+    expect(outcomes).toEqual([{ cluster: 'dc1', outcome: 'moved' }])
     expect(demoted).toEqual([])
+    // Read again soon, as an away agent is: the fence is still pending, and the next round demotes under 9.
+    expect(nextRoundMs(outcomes, 5_000)).toBe(AWAY_POLL_MS)
+    store.duringStatus = undefined
+    expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'demoted' }])
+    expect(demoted).toEqual([['dc1', 9]])
   })
 
   it('does not tell an away agent of a fence ended since the round read it', async () => {

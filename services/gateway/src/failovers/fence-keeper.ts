@@ -30,10 +30,11 @@ export interface FenceKeeperDeps {
 /**
  * away: its agent does not answer. held: its agent holds the fence and demotes the cluster the moment its Vault
  * answers. sent: the fence was sent to an agent whose Vault does not answer (the next round sees it held). ended:
- * the fence was ended (a rejoin) or replaced since the round read it, or a role change came since: nothing was sent.
+ * the fence was ended (a rejoin) or replaced since the round read it: nothing was sent. moved: a role change came
+ * while the status was read, so that answer is not acted on; the next round (soon) reads again.
  */
 export type FenceOutcome =
-  | { cluster: string; outcome: 'away' | 'held' | 'demoted' | 'not_primary' | 'ended' }
+  | { cluster: string; outcome: 'away' | 'held' | 'demoted' | 'not_primary' | 'ended' | 'moved' }
   | { cluster: string; outcome: 'failed' | 'not_dr' | 'sent'; detail: string }
 
 /**
@@ -42,9 +43,12 @@ export type FenceOutcome =
  */
 export const AWAY_POLL_MS = 100
 
-/** The next round comes after the interval, or after AWAY_POLL_MS while an agent of a fenced cluster is away. */
+/**
+ * The next round comes after the interval, or after AWAY_POLL_MS while an agent of a fenced cluster is away or its
+ * answer was not acted on (moved).
+ */
 export const nextRoundMs = (outcomes: readonly FenceOutcome[], intervalMs: number) =>
-  outcomes.some((o) => o.outcome === 'away') ? Math.min(intervalMs, AWAY_POLL_MS) : intervalMs
+  outcomes.some((o) => o.outcome === 'away' || o.outcome === 'moved') ? Math.min(intervalMs, AWAY_POLL_MS) : intervalMs
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err))
 
@@ -85,11 +89,13 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
       return { cluster: cluster.name, outcome: 'away' }
     }
     const ended: FenceOutcome = { cluster: cluster.name, outcome: 'ended' }
+    const moved: FenceOutcome = { cluster: cluster.name, outcome: 'moved' }
     const mode = status.replication?.mode ?? null
     if (!status.vault.reachable || mode === null || mode === 'unknown') {
       if (status.fenced != null) return { cluster: cluster.name, outcome: 'held' }
       const epoch = await epochFor(status, before)
-      if (epoch === undefined || !(await stillPending(fence))) return ended
+      if (epoch === undefined) return moved
+      if (!(await stillPending(fence))) return ended
       let demoted: FencedStatus | undefined
       try {
         demoted = await deps.demote(cluster, fence, epoch, signal)
@@ -112,7 +118,7 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
       }
     }
     const epoch = await epochFor(status, before)
-    if (epoch === undefined) return ended
+    if (epoch === undefined) return moved
     const lastWal = status.replication?.last_wal ?? null
     // Written before the demote: a demoted cluster no longer reports the WALs it wrote while away. Either write or
     // read confirms the fence is still pending: ended or replaced since the round read it, nothing is sent.
@@ -162,6 +168,7 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
     else if (outcome.outcome === 'failed' || outcome.outcome === 'not_dr') deps.log.error(fields, 'fence not enforced')
     else if (outcome.outcome === 'ended')
       deps.log.info(fields, 'fence ended or replaced since it was read: nothing sent')
+    else if (outcome.outcome === 'moved') deps.log.info(fields, 'a role change came during the status read: read again')
     else deps.log.info(fields, 'fence pending')
   }
 

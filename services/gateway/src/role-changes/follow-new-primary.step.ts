@@ -94,15 +94,14 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
  * call, and its readiness shows the corruption), never a failed step.
  */
 async function checkMerkleAfterRepointing(ctx: RoleChangeContext, cluster: string, signal: AbortSignal) {
+  let warning: string
   try {
     const check = await ctx.client(cluster).checkMerkle(await ctx.drToken(), signal)
     if (check.outcome === 'clean') return
-    await ctx.warn(
-      `merkle-check on ${cluster} after its re-pointing: ${check.code}: ${check.detail} ${check.fix ?? ''}`.trim(),
-    )
+    warning = `merkle-check on ${cluster} after its re-pointing: ${check.code}: ${check.detail} ${check.fix ?? ''}`
   } catch (err) {
     if (signal.aborted) throw err
-    const why = err instanceof Error ? err.message : String(err)
-    await ctx.warn(`merkle-check on ${cluster} after its re-pointing could not run: ${why}`)
+    warning = `merkle-check on ${cluster} after its re-pointing could not run: ${err instanceof Error ? err.message : String(err)}`
   }
+  await ctx.warn(warning.trim())
 }

@@ -125,6 +125,20 @@ describe("a switchover's run context", () => {
     expect(issued).toEqual(['dc2'])
   })
 
+  it('keeps a warning once: a step run again after a crash that says the same again adds nothing', async () => {
+    const { deps, run, saved, record } = setup({})
+    const r = await roleChangeRun(deps, run, () => ({}))
+    await r.roles.warn('merkle-check on dc1 after its re-pointing: MERKLE_CORRUPTED')
+    const resumed = await roleChangeRun(deps, run, () => ({}))
+    await resumed.roles.warn('merkle-check on dc1 after its re-pointing: MERKLE_CORRUPTED')
+    await resumed.roles.warn('post-hook: GATEWAY_ERR_HOOK_REFUSED')
+    expect((record().data as RunData).warnings).toEqual([
+      'merkle-check on dc1 after its re-pointing: MERKLE_CORRUPTED',
+      'post-hook: GATEWAY_ERR_HOOK_REFUSED',
+    ])
+    expect(saved).toHaveLength(2)
+  })
+
   it('uses a new epoch only after a write fenced by the lease: a run that lost it stops before any agent sees it', async () => {
     const { deps, run, saved } = setup({})
     const r = await roleChangeRun(deps, run, () => ({}))

@@ -73,7 +73,11 @@ export async function roleChangeRun(
       if (key === 'undo') return saveData({ undo: { ...(data.undo as Leg), ...patch } })
       return saveData({ legs: data.legs.map((l, i) => (i === key ? { ...l, ...patch } : l)) })
     },
-    warn: (text) => saveData({ warnings: [...data.warnings, text] }, { type: 'note', data: { warning: text } }),
+    // Said once: a step run again after a crash (or a gateway's return) finds the same and says it again.
+    warn: async (text) => {
+      if (data.warnings.includes(text)) return
+      await saveData({ warnings: [...data.warnings, text] }, { type: 'note', data: { warning: text } })
+    },
     client(cluster) {
       const client = clients.get(cluster)
       if (client === undefined) throw new Error(`operation ${record.id} does not hold ${cluster}`)
