@@ -79,6 +79,37 @@ function earlierFailoverItem(fence: FenceRecord | undefined, pair: Pair): PlanIt
   }
 }
 
+/**
+ * The verdict and loss for an old primary that answers as a DR secondary while the fence of an earlier failover to
+ * this same secondary is on record: that fence demoted it, and the promote never landed (the secondary is still one).
+ */
+function demotedByEarlierFailover(
+  fence: FenceRecord | undefined,
+  pair: Pair,
+): { verdict: PrimaryVerdict; loss: LossEstimate } | undefined {
+  if (fence === undefined || fence.new_primary !== pair.secondary) return undefined
+  if (pair.clusters.primary.mode !== 'secondary' || pair.clusters.secondary.mode !== 'secondary') return undefined
+  const last = fence.last_wal
+  const remote = pair.lag.secondary_last_remote_wal
+  const wals = last === null || remote === null ? null : Math.max(0, last - remote)
+  return {
+    verdict: {
+      verdict: 'down',
+      detail: `${pair.primary} answers as a DR secondary, demoted by the fence of failover ${fence.failover_id}, and ${pair.secondary} is no primary yet: no cluster takes writes`,
+    },
+    loss: {
+      wals,
+      primary_last_wal: last,
+      secondary_last_remote_wal: remote,
+      comparison_age_s: null,
+      detail:
+        wals === null
+          ? `${pair.primary}'s last WAL before its demote is not on record (or ${pair.secondary}'s is unknown): the loss cannot be told`
+          : `${pair.primary} had written WAL ${last} when its fence demoted it; ${pair.secondary} has received ${remote}: ${wals} WAL(s) lost`,
+    },
+  }
+}
+
 function lossItem(loss: LossEstimate, allowDataLoss: boolean): PlanItem {
   if (loss.wals === 0) return { name: 'data_loss', status: 'pass', code: 'OK', detail: loss.detail, fix: null }
   const code = loss.wals === null ? 'DATA_LOSS_UNKNOWN' : 'DATA_LOSS'
@@ -107,7 +138,12 @@ function tokenSource(pair: Pair): FailoverPlan['dr_operation_token'] {
  * the secondary be promoted.
  */
 export function composePlan(input: PlanInputs): FailoverPlan {
-  const { pair, views, verdict, loss, followers } = input
+  const { pair, views, followers } = input
+  // An earlier failover to this secondary whose promote never landed, its old primary back and demoted by its fence:
+  // no cluster takes writes, so the old primary counts as down, and the loss is what the fence recorded.
+  const demoted = demotedByEarlierFailover(input.earlierFailover, pair)
+  const verdict = demoted?.verdict ?? input.verdict
+  const loss = demoted?.loss ?? input.loss
   const carried = input.readiness
     .filter((c) => CARRIED.has(c.id))
     .map(({ name, status, code, detail, fix }): PlanItem => ({ name, status, code, detail, fix }))

@@ -35,8 +35,9 @@ const side = (name: string, over: Partial<Pair['clusters']['primary']>): Pair['c
 })
 
 /** dc1 -> dc2 as the gateway reads it at `at`: dc1 answering at `wal`, or its site lost; dc2 has WAL 40. */
-function pairAt(at: number, primary: { wal: number; fenceMs?: number } | 'lost'): Pair {
+function pairAt(at: number, primary: { wal: number; fenceMs?: number; demoted?: true } | 'lost'): Pair {
   const lost = primary === 'lost'
+  const demoted = !lost && primary.demoted === true
   return {
     secondary: 'dc2',
     primary: 'dc1',
@@ -44,7 +45,9 @@ function pairAt(at: number, primary: { wal: number; fenceMs?: number } | 'lost')
     clusters: {
       primary: lost
         ? side('dc1', { agent_reachable: false, error: { code: 'GATEWAY_ERR_AGENT_UNREACHABLE', detail: 'refused' } })
-        : side('dc1', { checked_at: iso(at), fence_on_isolation_ms: primary.fenceMs ?? null }),
+        : demoted
+          ? side('dc1', { checked_at: iso(at), mode: 'secondary', state: 'idle' })
+          : side('dc1', { checked_at: iso(at), fence_on_isolation_ms: primary.fenceMs ?? null }),
       secondary: side('dc2', { mode: 'secondary', state: lost ? 'idle' : 'stream-wals', checked_at: iso(at) }),
     },
     connection_state: lost ? 'idle' : 'ready',
@@ -116,7 +119,7 @@ function gateway(history: VantageHistory, meta: WalMeta = memoryMeta(), follower
     planner,
     history,
     /** The gateway reads the pair (its upkeep, or any pairs call) at `at`. */
-    read(at: number, primary: { wal: number; fenceMs?: number } | 'lost') {
+    read(at: number, primary: { wal: number; fenceMs?: number; demoted?: true } | 'lost') {
       clock.now = at
       pair = pairAt(at, primary)
       observe(pair)
@@ -318,6 +321,24 @@ describe('a failover of a primary an earlier failover already failed away from (
     expect(plan.refusal).toMatchObject({ code: 'PRIMARY_FAILED_OVER', detail: expect.stringContaining('beside dc3') })
     expect(plan.refusal?.fix).toContain('re-point dc2 to it instead')
     expect(item(plan)?.status).toBe('fail')
+  })
+
+  it('counts the old primary down once that fence demoted it (the promote never landed): no cluster takes writes', async () => {
+    const meta = memoryMeta()
+    const fenced = (lastWal: number | null) => JSON.stringify({ ...JSON.parse(fence('dc2')), last_wal: lastWal })
+    const gw = gateway(new VantageHistory(), meta)
+    // dc1 back and answering as a DR secondary, as its fence left it; dc2 still a DR secondary at WAL 40.
+    gw.read(s(0), { wal: 40, demoted: true })
+    await meta.setMeta(fenceKey('dc1'), fenced(40))
+    const none = await gw.planner(ASK, new AbortController().signal)
+    expect(none).toMatchObject({ allowed: true, primary_verdict: 'down', data_loss: { wals: 0, primary_last_wal: 40 } })
+    await meta.setMeta(fenceKey('dc1'), fenced(43))
+    const lossy = await gw.planner(ASK, new AbortController().signal)
+    expect(lossy.refusal).toMatchObject({ code: 'DATA_LOSS', detail: expect.stringContaining('3 WAL(s) lost') })
+    expect((await gw.planner({ ...ASK, allow_data_loss: true }, new AbortController().signal)).allowed).toBe(true)
+    // Without that fence, a primary that answers is no lost one: a failover is refused.
+    await meta.setMeta(fenceKey('dc1'), '')
+    expect((await gw.planner(ASK, new AbortController().signal)).allowed).toBe(false)
   })
 
   it('goes on to the same secondary again (its earlier promote may never have landed), and with no fence on record', async () => {

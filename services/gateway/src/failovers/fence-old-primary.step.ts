@@ -51,6 +51,6 @@ export async function fenceAfterFailedPromote(
   await recordFence(deps, r)
   return {
     note: ` (the promote of ${leg.to} was sent and may have taken effect, so ${leg.from} is fenced all the same: it is demoted as soon as its agent answers)`,
-    fix: `Read ${leg.to}'s role (vault-dr clusters status ${leg.to}): a DR primary takes the clients, and ${leg.from} rejoins it once its site is back (vault-dr rejoin ${leg.from}). Still a DR secondary: fail over to ${leg.to} again while ${leg.from} is away; once ${leg.from} is back (its agent demotes it at once, so no cluster is a primary), promote ${leg.to} by hand (sys/replication/dr/secondary/promote with a DR operation token), then rejoin ${leg.from}.`,
+    fix: `Read ${leg.to}'s role (vault-dr clusters status ${leg.to}): a DR primary takes the clients, and ${leg.from} rejoins it once its site is back (vault-dr rejoin ${leg.from}). Still a DR secondary: fail over to ${leg.to} again (allowed while ${leg.from} is away, and once it is back as a DR secondary, demoted by this fence: then no cluster takes writes).`,
   }
 }
