@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { batchToken } from './helpers/batch-token.ts'
-import { type Agent, AUTH, activateStreaming, enablePrimary, useHarness, waitFor } from './helpers/harness.ts'
-import { startVaultPathOverride } from './helpers/vault-path-override.ts'
+import { type Agent, AUTH, enablePrimary, useHarness, waitFor } from './helpers/harness.ts'
 
 function check(app: Agent, payload: Record<string, unknown>) {
   return app.inject({ method: 'POST', url: '/v1/dr/operation-token/check', headers: AUTH, payload })
@@ -10,28 +9,11 @@ function check(app: Agent, payload: Record<string, unknown>) {
 describe('POST /v1/dr/operation-token/check (checkDrOperationToken)', () => {
   const h = useHarness()
 
-  /**
-   * A primary and a secondary streaming from it, the agent in front of the secondary (through `override`, when given,
-   * for the validation call only).
-   */
-  async function setup(override?: { status: number; body: string }) {
-    const primary = await h.cluster()
-    await enablePrimary(primary)
-    const secondary = await h.cluster()
-    let front = secondary
-    if (override !== undefined) {
-      const hop = await startVaultPathOverride(
-        secondary.apiUrl,
-        { method: 'GET', path: 'sys/storage/raft/autopilot/state' },
-        override,
-      )
-      h.defer(hop.close)
-      front = { ...secondary, apiUrl: hop.url }
-    }
-    const { app, logs } = await h.agent(front)
-    await activateStreaming(app, primary, secondary)
-    return { primary, secondary, app, logs }
-  }
+  /** A streaming pair, Vault's answer to the validation call the one given when `answer` is. */
+  const setup = (answer?: { status: number; body: string }) =>
+    h.streamingPair(
+      answer === undefined ? undefined : { route: { method: 'GET', path: 'sys/storage/raft/autopilot/state' }, answer },
+    )
 
   it('accepts a batch token made on the primary, and refuses one from another cluster or without the policy', async () => {
     const { primary, app, logs } = await setup()

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { batchToken } from './helpers/batch-token.ts'
-import { type Agent, AUTH, activateStreaming, drStatus, enablePrimary, useHarness } from './helpers/harness.ts'
-import { startVaultPathOverride } from './helpers/vault-path-override.ts'
+import { type Agent, AUTH, drStatus, enablePrimary, useHarness } from './helpers/harness.ts'
 
 function merkleCheck(app: Agent, payload: Record<string, unknown>) {
   return app.inject({ method: 'POST', url: '/v1/dr/secondary/merkle-check', headers: AUTH, payload })
@@ -10,25 +9,13 @@ function merkleCheck(app: Agent, payload: Record<string, unknown>) {
 describe('POST /v1/dr/secondary/merkle-check (checkDrMerkleTree)', () => {
   const h = useHarness()
 
-  /** A primary and a secondary streaming from it, the agent in front of the secondary (through `override` if given). */
-  async function setup(override?: { status: number; body: string }) {
-    const primary = await h.cluster()
-    await enablePrimary(primary)
-    const secondary = await h.cluster()
-    let front = secondary
-    if (override !== undefined) {
-      const hop = await startVaultPathOverride(
-        secondary.apiUrl,
-        { method: 'POST', path: 'sys/replication/dr/secondary/merkle-check' },
-        override,
-      )
-      h.defer(hop.close)
-      front = { ...secondary, apiUrl: hop.url }
-    }
-    const { app, logs } = await h.agent(front)
-    await activateStreaming(app, primary, secondary)
-    return { primary, secondary, app, logs }
-  }
+  /** A streaming pair, Vault's answer to merkle-check the one given when `answer` is. */
+  const setup = (answer?: { status: number; body: string }) =>
+    h.streamingPair(
+      answer === undefined
+        ? undefined
+        : { route: { method: 'POST', path: 'sys/replication/dr/secondary/merkle-check' }, answer },
+    )
 
   it('reports a clean secondary, then the corruption Vault finds, never echoing the token', async () => {
     const { primary, secondary, app, logs } = await setup()

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AUTH, activateStreaming, enablePrimary, useHarness } from './helpers/harness.ts'
-import { startVaultPathOverride } from './helpers/vault-path-override.ts'
+import { AUTH, useHarness } from './helpers/harness.ts'
 
 /** A JWT-shaped activation token whose jti (the wrapping token itself) is `jti`. */
 const tokenWithJti = (jti: string) =>
@@ -16,17 +15,10 @@ describe('updateDrPrimary never hands back the activation token or its jti', () 
     const token = tokenWithJti(jti)
     const drToken = 'hvb.dr-operation-token-0123456789'
     const echo = { errors: [`wrapping token ${jti} is not valid (token ${token}, dr token ${drToken})`] }
-    const primary = await h.cluster()
-    await enablePrimary(primary)
-    const secondary = await h.cluster()
-    const hop = await startVaultPathOverride(
-      secondary.apiUrl,
-      { method: 'POST', path: 'sys/replication/dr/secondary/update-primary' },
-      { status: 400, body: JSON.stringify(echo) },
-    )
-    h.defer(hop.close)
-    const { app, logs } = await h.agent({ ...secondary, apiUrl: hop.url })
-    await activateStreaming(app, primary, secondary)
+    const { app, logs } = await h.streamingPair({
+      route: { method: 'POST', path: 'sys/replication/dr/secondary/update-primary' },
+      answer: { status: 400, body: JSON.stringify(echo) },
+    })
 
     const res = await app.inject({
       method: 'POST',

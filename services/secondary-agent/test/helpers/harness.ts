@@ -3,6 +3,7 @@ import { type ClusterHandle, type StartClusterOptions, startCluster, testTimings
 import { afterEach } from 'vitest'
 import { buildApp } from '../../src/app.ts'
 import type { SecondaryAgentConfig } from '../../src/config.ts'
+import { startVaultPathOverride } from './vault-path-override.ts'
 
 export const API_TOKEN = 'secondary-agent-test-api-token-4f1c9e'
 export const AUTH = { authorization: `Bearer ${API_TOKEN}` }
@@ -63,6 +64,27 @@ export function useHarness() {
     /** Runs `close` after the test, e.g. for a proxy. */
     defer(close: () => Promise<void>) {
       closers.push(close)
+    },
+    /**
+     * A primary and a secondary streaming from it, the agent in front of the secondary; through `override`, when
+     * given, Vault's answer to one call is the one given (a Vault that does not serve it, or echoes a secret).
+     */
+    async streamingPair(override?: {
+      route: { method: string; path: string }
+      answer: { status: number; body: string }
+    }): Promise<{ primary: ClusterHandle; secondary: ClusterHandle; app: Agent; logs: LogCapture }> {
+      const primary = await this.cluster()
+      await enablePrimary(primary)
+      const secondary = await this.cluster()
+      let front = secondary
+      if (override !== undefined) {
+        const hop = await startVaultPathOverride(secondary.apiUrl, override.route, override.answer)
+        closers.push(hop.close)
+        front = { ...secondary, apiUrl: hop.url }
+      }
+      const { app, logs } = await this.agent(front)
+      await activateStreaming(app, primary, secondary)
+      return { primary, secondary, app, logs }
     },
   }
 }

@@ -1,7 +1,6 @@
 import { isCodedError } from '../../errors.ts'
 import { VaultErrors } from '../../vault/vault-errors.ts'
-import { statusReadError } from '../cluster-status.ts'
-import { SecondaryErrors } from '../secondary-errors.ts'
+import { requireUnsealedDrSecondary } from '../unsealed-dr-secondary.ts'
 import type { VaultAgent } from '../vault-agent.ts'
 import type { DrOperationTokenCheck, DrSiteRaft } from './check-token.schemas.ts'
 
@@ -16,17 +15,7 @@ export const VALIDATION_PATH = 'sys/storage/raft/autopilot/state'
  */
 export async function checkDrOperationToken(agent: VaultAgent, token: string): Promise<DrOperationTokenCheck> {
   agent.invalidateStatus()
-  const status = await agent.status()
-  const { replication } = status
-  if (replication === null) {
-    throw statusReadError(status) ?? VaultErrors.failed("Cannot read the cluster's replication status.")
-  }
-  if (status.vault.sealed === true) throw SecondaryErrors.sealed('The secondary cluster is sealed.')
-  if (replication.mode !== 'secondary') {
-    throw SecondaryErrors.notDrSecondary(
-      `The cluster's DR mode is ${replication.mode}: a DR operation token is checked on a DR secondary.`,
-    )
-  }
+  requireUnsealedDrSecondary(await agent.status(), 'a DR operation token check')
   const checkedAt = new Date().toISOString()
   try {
     const res = await agent.vault.read(VALIDATION_PATH, { token })

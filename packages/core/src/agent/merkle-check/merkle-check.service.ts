@@ -1,8 +1,7 @@
 import { isCodedError, scrubCodedError } from '../../errors.ts'
 import { VaultErrors } from '../../vault/vault-errors.ts'
 import { redactToken } from '../agent-inputs.ts'
-import { statusReadError } from '../cluster-status.ts'
-import { SecondaryErrors } from '../secondary-errors.ts'
+import { requireUnsealedDrSecondary } from '../unsealed-dr-secondary.ts'
 import { GUARD_STATUS_MAX_AGE_MS, type VaultAgent } from '../vault-agent.ts'
 import type { MerkleCheckResult } from './merkle-check.schemas.ts'
 
@@ -14,17 +13,7 @@ export const MERKLE_CHECK_PATH = 'sys/replication/dr/secondary/merkle-check'
  * The DR operation token goes to Vault only, and is scrubbed from any error.
  */
 export async function checkMerkleTrees(agent: VaultAgent, token: string): Promise<MerkleCheckResult> {
-  const status = await agent.status(GUARD_STATUS_MAX_AGE_MS)
-  const { replication } = status
-  if (replication === null) {
-    throw statusReadError(status) ?? VaultErrors.failed("Cannot read the cluster's replication status.")
-  }
-  if (status.vault.sealed === true) throw SecondaryErrors.sealed('The secondary cluster is sealed.')
-  if (replication.mode !== 'secondary') {
-    throw SecondaryErrors.notDrSecondary(
-      `The cluster's DR mode is ${replication.mode}: merkle-check runs on a DR secondary.`,
-    )
-  }
+  requireUnsealedDrSecondary(await agent.status(GUARD_STATUS_MAX_AGE_MS), 'merkle-check')
   try {
     // The DR operation token in the body (the path's parameter) and as the client token: the path is not in Vault's
     // unauthenticated list, and the token's policy grants it (a Vault that reads only the body ignores the header).
