@@ -83,6 +83,10 @@ try {
   out.out(ok ? 'the handshake was finished by the surviving gateway' : 'the takeover did not go as expected')
   code = ok ? 0 : 1
 } catch (err) {
+  // A Ctrl-C reaches the children too, and the error their end caused here can be handled before the signal is: a
+  // refused connection is seen before the event loop's poll phase, where the signal's handler runs. Let one poll
+  // phase pass, so the Ctrl-C, when it is one, decides the exit code (130) and no error is printed for it.
+  await new Promise((resolve) => setTimeout(resolve, 100))
   if (stopping === undefined) out.err((err as Error).message)
 }
 finished = true
