@@ -13,11 +13,12 @@ export function epochFloorClient(
   log?: Pick<FastifyBaseLogger, 'warn'>,
 ): RoleChangeClient {
   const agentEpoch = async () => (await client.status(undefined, { fresh: false })).epoch
-  const under = <T>(epoch: number | undefined, call: (epoch: number | undefined) => Promise<T>) =>
-    epoch === undefined ? call(undefined) : underEpochFloor(store, epoch, call, agentEpoch, log ? { log } : {})
-  /** A call that requires its epoch: made under the floor too. */
+  /** A call made under `epoch` and the floor (the role changes require one). */
   const at = <T>(epoch: number, call: (epoch: number) => Promise<T>) =>
     underEpochFloor(store, epoch, call, agentEpoch, log ? { log } : {})
+  /** A call that may carry no epoch: made as it is then. */
+  const under = <T>(epoch: number | undefined, call: (epoch: number | undefined) => Promise<T>) =>
+    epoch === undefined ? call(undefined) : at(epoch, call)
   return {
     status: (signal, opts) => client.status(signal, opts),
     checkWrites: (signal) => client.checkWrites(signal),

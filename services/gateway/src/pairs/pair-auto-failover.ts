@@ -74,10 +74,6 @@ export async function lastFailover(
   return newest === undefined ? null : { id: newest.id, at: Date.parse(newest.created_at) }
 }
 
-export async function lastFailoverStart(store: AutoFailoverStore, secondary: string): Promise<number | null> {
-  return (await lastFailover(store, secondary))?.at ?? null
-}
-
 /** The end of the anti-flap window a failover started at `last` opens, or null once it has passed. */
 export function blockedUntil(last: number | null, blockMs: number, now: number): number | null {
   if (last === null || last + blockMs <= now) return null
@@ -90,8 +86,8 @@ export async function autoFailoverView(
   blockMs: number,
   now: number,
 ): Promise<AutoFailoverView> {
-  const [setting, last] = await Promise.all([readAutoFailover(store, secondary), lastFailoverStart(store, secondary)])
-  const until = blockedUntil(last, blockMs, now)
+  const [setting, last] = await Promise.all([readAutoFailover(store, secondary), lastFailover(store, secondary)])
+  const until = blockedUntil(last?.at ?? null, blockMs, now)
   return {
     enabled: setting.enabled,
     down_for: setting.down_for,

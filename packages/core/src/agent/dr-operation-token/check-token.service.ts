@@ -1,5 +1,4 @@
-import { isCodedError } from '../../errors.ts'
-import { VaultErrors } from '../../vault/vault-errors.ts'
+import { drTokenRefusal } from '../dr-token-refusal.ts'
 import { requireUnsealedDrSecondary } from '../unsealed-dr-secondary.ts'
 import type { VaultAgent } from '../vault-agent.ts'
 import type { DrOperationTokenCheck, DrSiteRaft } from './check-token.schemas.ts'
@@ -29,7 +28,8 @@ export async function checkDrOperationToken(agent: VaultAgent, token: string): P
       raft: raftOf(res.body?.data),
     }
   } catch (err) {
-    if (isCodedError(err, VaultErrors.permissionDenied.code)) {
+    const refusal = drTokenRefusal(err)
+    if (refusal === 'token') {
       return {
         valid: false,
         outcome: 'invalid',
@@ -42,15 +42,12 @@ export async function checkDrOperationToken(agent: VaultAgent, token: string): P
         raft: null,
       }
     }
-    if (
-      isCodedError(err, VaultErrors.drSecondaryLocked.code) ||
-      (isCodedError(err, VaultErrors.rejected.code) && err.upstream?.status === 404)
-    ) {
+    if (refusal === 'unsupported') {
       return {
         valid: false,
         outcome: 'inconclusive',
         code: 'DR_TOKEN_CHECK_UNSUPPORTED',
-        detail: `This Vault does not serve ${VALIDATION_PATH} on its DR secondary (${err.message}).`,
+        detail: `This Vault does not serve ${VALIDATION_PATH} on its DR secondary (${(err as Error).message}).`,
         fix:
           'The check needs integrated (raft) storage and a Vault version that serves autopilot state to a DR ' +
           'operation token on DR secondaries; without them the token is only known to be unexpired.',

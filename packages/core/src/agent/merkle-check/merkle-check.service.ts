@@ -1,6 +1,7 @@
 import { isCodedError, scrubCodedError } from '../../errors.ts'
 import { VaultErrors } from '../../vault/vault-errors.ts'
 import { redactToken } from '../agent-inputs.ts'
+import { drTokenRefusal } from '../dr-token-refusal.ts'
 import { requireUnsealedDrSecondary } from '../unsealed-dr-secondary.ts'
 import { GUARD_STATUS_MAX_AGE_MS, type VaultAgent } from '../vault-agent.ts'
 import type { MerkleCheckResult } from './merkle-check.schemas.ts'
@@ -22,9 +23,8 @@ export async function checkMerkleTrees(agent: VaultAgent, token: string): Promis
   } catch (err) {
     if (!isCodedError(err)) throw err
     const scrubbed = scrubCodedError(err, (text) => redactToken(text, token))
-    const { code, message } = scrubbed
-    const upstreamStatus = scrubbed.upstream?.status
-    if (code === VaultErrors.permissionDenied.code || upstreamStatus === 403) {
+    const refusal = drTokenRefusal(scrubbed)
+    if (refusal === 'token') {
       return inconclusive(
         'MERKLE_CHECK_TOKEN_REFUSED',
         `Vault refused the DR operation token for ${MERKLE_CHECK_PATH} (403).`,
@@ -32,10 +32,10 @@ export async function checkMerkleTrees(agent: VaultAgent, token: string): Promis
           'primary (vault-dr dr-token rotate <secondary>), whose policy vault-dr writes with that path.',
       )
     }
-    if (code === VaultErrors.drSecondaryLocked.code || (code === VaultErrors.rejected.code && upstreamStatus === 404)) {
+    if (refusal === 'unsupported') {
       return inconclusive(
         'MERKLE_CHECK_UNSUPPORTED',
-        `This Vault does not serve ${MERKLE_CHECK_PATH} (${message}).`,
+        `This Vault does not serve ${MERKLE_CHECK_PATH} (${scrubbed.message}).`,
         'merkle-check on DR secondaries needs a Vault Enterprise version that serves it; watch ' +
           'corrupted_merkle_tree in the DR status meanwhile.',
       )
