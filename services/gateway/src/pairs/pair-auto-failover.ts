@@ -62,10 +62,10 @@ export function writeAutoFailover(
 }
 
 /**
- * When the newest failover touching the secondary was started, from the journal every gateway shares (any failover,
- * automatic or asked for: the anti-flap window counts role changes, not who asked).
+ * The newest failover of the secondary's pair (its id, and when it was asked for), or null when none was: from the
+ * journal every gateway shares (any failover, automatic or asked for: the anti-flap window counts role changes, not
+ * who asked).
  */
-/** The newest failover of the secondary's pair (its id, and when it was asked for), or null when none was. */
 export async function lastFailover(
   store: AutoFailoverStore,
   secondary: string,
