@@ -10,7 +10,7 @@ const DR_ALPN = 'replication_dr_v1'
 
 async function unwrappedCredentials(primary: ClusterHandle) {
   const token = await secondaryToken(primary, 'dc2')
-  const unwrapped = await vault('POST', `${primary.apiUrl}/v1/sys/wrapping/unwrap`, { body: { token } })
+  const unwrapped = await vault('POST', `${primary.apiUrl}/v1/sys/wrapping/unwrap`, { token })
   expect(unwrapped.status).toBe(200)
   return unwrapped.body.data as { client_cert_pem: string; client_key_pem: string; secondary_id: string }
 }

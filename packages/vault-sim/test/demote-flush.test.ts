@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { drStatus, replicate, useClusters } from './helpers/clusters.ts'
+import { drStatus, replicate, useClusters, waitForActive } from './helpers/clusters.ts'
 import { drCall } from './helpers/dr-tokens.ts'
 import { vault, waitFor } from './helpers/vault-http.ts'
 
@@ -22,7 +22,8 @@ describe('a demote right after a write (the switchover catch-up depends on it)',
       const [written, demoted] = await Promise.all([write, demote])
       expect(demoted.status).toBe(200)
       primary.faults.setLatency(0)
-      // A demoted primary still reports the last WAL it wrote in sys/health.
+      // A demoted primary still reports the last WAL it wrote in sys/health, once it has an active node again.
+      await waitForActive(primary)
       const health = await vault('GET', `${primary.apiUrl}/v1/sys/health?drsecondarycode=200`)
       const lastWal = (health.body as { last_wal: number }).last_wal
       if (written.status === 200) expect(lastWal).toBeGreaterThan(0)

@@ -162,6 +162,8 @@ describe("HashiCorp's failover sequences against vault-sim processes", () => {
     for (let i = 0; i < 5; i += 1) await ok(a, 'PUT', `secret/data/app/${i}`, { data: { i } })
 
     expect((await ok(a, 'POST', 'sys/replication/dr/primary/demote')).body.warnings).toHaveLength(1)
+    // sys/health reports last_wal only on an active node: after the demote's brief window with none.
+    await waitForLeader(a)
     const lastWalOfA = (await health(a)).body.last_wal as number
     expect((await health(a)).status).toBe(472)
     // The demote ends A's stream, so what B holds once it notices is all it will ever get from A.

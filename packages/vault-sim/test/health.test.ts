@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { replicate, useClusters } from './helpers/clusters.ts'
+import { fastTimings, replicate, useClusters, waitForHealth } from './helpers/clusters.ts'
 import { vault } from './helpers/vault-http.ts'
 
 describe('sys/health, sys/seal-status, sys/leader', () => {
@@ -67,6 +67,47 @@ describe('sys/health, sys/seal-status, sys/leader', () => {
     cluster.faults.setInitialized(false)
     expect((await vault('GET', `${cluster.apiUrl}/v1/sys/health`)).status).toBe(501)
     expect((await vault('GET', `${cluster.apiUrl}/v1/sys/health?uninitcode=200`)).status).toBe(200)
+  })
+
+  it('reports a sealed node as a standby of unknown replication modes, with no identity or last_wal', async () => {
+    const cluster = await start({ name: 'dc1' })
+    const enable = await vault('POST', `${cluster.apiUrl}/v1/sys/replication/dr/primary/enable`, {
+      token: cluster.rootToken,
+    })
+    expect(enable.status).toBe(200)
+    await waitForHealth(cluster, 200)
+    cluster.faults.seal()
+    const sealed = await vault('GET', `${cluster.apiUrl}/v1/sys/health`)
+    expect(sealed.status).toBe(503)
+    expect(sealed.body).toMatchObject({
+      initialized: true,
+      sealed: true,
+      standby: true,
+      performance_standby: false,
+      replication_performance_mode: 'unknown',
+      replication_dr_mode: 'unknown',
+    })
+    for (const key of ['cluster_name', 'cluster_id', 'last_wal']) expect(sealed.body, key).not.toHaveProperty(key)
+    cluster.faults.unseal()
+    expect((await vault('GET', `${cluster.apiUrl}/v1/sys/health`)).body).toMatchObject({
+      standby: false,
+      replication_dr_mode: 'primary',
+      replication_performance_mode: 'disabled',
+    })
+  })
+
+  it('reports last_wal only on an active node: not while there is no active node after a role change', async () => {
+    const cluster = await start({ name: 'dc1', timings: { ...fastTimings, restartMs: 1_500 } })
+    const enable = await vault('POST', `${cluster.apiUrl}/v1/sys/replication/dr/primary/enable`, {
+      token: cluster.rootToken,
+    })
+    expect(enable.status).toBe(200)
+    const during = await vault('GET', `${cluster.apiUrl}/v1/sys/health`)
+    expect(during.status).toBe(429)
+    expect(during.body).toMatchObject({ sealed: false, standby: true, cluster_name: 'dc1' })
+    expect(during.body).not.toHaveProperty('last_wal')
+    const active = await waitForHealth(cluster, 200)
+    expect(active.body.last_wal).toEqual(expect.any(Number))
   })
 
   it('answers 472 on a DR secondary (drsecondarycode overrides)', async () => {

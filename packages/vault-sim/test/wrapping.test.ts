@@ -1,5 +1,8 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import type { ClusterHandle } from '../src/index.ts'
+import { postUnwrap } from '../src/replication/unwrap-client.ts'
 import { enablePrimary, errorsOf, secondaryToken, useClusters } from './helpers/clusters.ts'
 import { mintServiceToken } from './helpers/dr-tokens.ts'
 import { vault } from './helpers/vault-http.ts'
@@ -54,6 +57,68 @@ describe('sys/wrapping/unwrap and X-Vault-Token', () => {
     expect(twice.status).toBe(400)
     expect(errorsOf(twice.body)).toEqual([INVALID])
     expect(errorsOf((await wrapping(primary, 'unwrap', { token })).body)).toEqual([INVALID])
+  })
+})
+
+describe('sys/wrapping/unwrap without a client token (not an unauthenticated path, §2.13)', () => {
+  const start = useClusters()
+
+  it('refuses a valid body token with 403 permission denied and does not spend it', async () => {
+    const primary = await start({ name: 'dc1' })
+    await enablePrimary(primary)
+    const token = await secondaryToken(primary, 'dc2')
+    const refused = await wrapping(primary, 'unwrap', { token })
+    expect(refused.status).toBe(403)
+    expect(errorsOf(refused.body)).toEqual(['permission denied'])
+    expect((await wrapping(primary, 'lookup', { token })).status).toBe(200)
+    const unwrapped = await wrapping(primary, 'unwrap', {}, token)
+    expect(unwrapped.status).toBe(200)
+    expect(unwrapped.body.data).toMatchObject({ secondary_id: 'dc2' })
+  })
+
+  it('validates the wrapping token first: a bad one is a 400, not a 403', async () => {
+    const primary = await start({ name: 'dc1' })
+    await enablePrimary(primary)
+    const token = await secondaryToken(primary, 'dc2')
+    expect((await wrapping(primary, 'unwrap', {}, token)).status).toBe(200)
+    for (const [body, error] of [
+      [{ token }, INVALID],
+      [{ token: 'hvs.not-a-token' }, INVALID],
+      [{}, 'error validating wrapping token: empty token in request body'],
+    ] as const) {
+      const r = await wrapping(primary, 'unwrap', body)
+      expect([r.status, errorsOf(r.body)], JSON.stringify(body)).toEqual([400, [error]])
+    }
+    const ordinary = await mintServiceToken(primary, ['default'])
+    expect(errorsOf((await wrapping(primary, 'unwrap', { token: 'hvs.gone' }, ordinary)).body)).toEqual([INVALID])
+  })
+})
+
+describe("the secondary's unwrap call to the primary", () => {
+  it('sends the activation token as X-Vault-Token and no token in the body, as the Go client does', async () => {
+    const seen: { headers: http.IncomingHttpHeaders; body: string; method: string | undefined }[] = []
+    const server = http.createServer((request, response) => {
+      const chunks: Buffer[] = []
+      request.on('data', (chunk: Buffer) => chunks.push(chunk))
+      request.on('end', () => {
+        seen.push({ headers: request.headers, body: Buffer.concat(chunks).toString(), method: request.method })
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{}}')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as AddressInfo
+      const result = await postUnwrap(`http://127.0.0.1:${port}/v1/sys/wrapping/unwrap`, 'a.jwt.token', {
+        timeoutMs: 5_000,
+      })
+      expect(result.status).toBe(200)
+      expect(seen).toHaveLength(1)
+      expect(seen[0]?.method).toBe('POST')
+      expect(seen[0]?.headers['x-vault-token']).toBe('a.jwt.token')
+      expect(seen[0]?.body).not.toContain('a.jwt.token')
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 })
 

@@ -13,7 +13,7 @@ import {
 import { isSecondaryMode } from '../state.ts'
 import type { Capability } from '../tokens/acl.ts'
 import type { TokenEntry } from '../tokens/token-store.ts'
-import { forbidden, internalError, notFound, unavailable, VaultError } from '../vault-error.ts'
+import { forbidden, internalError, notEmulated, notFound, unavailable, VaultError } from '../vault-error.ts'
 import { bodyOf } from './envelope.ts'
 
 /** Per-route access rules, mirroring Vault's special-path lists. */
@@ -30,6 +30,8 @@ export interface RouteAccess {
   onDrSecondary?: boolean
   /** Stubbed in Community Edition: 404 enterprise-only feature. */
   enterpriseOnly?: boolean
+  /** An Enterprise path that Community Edition neither serves nor stubs: 404 unsupported path there. */
+  absentInCommunity?: boolean
   /**
    * Allowed on a DR secondary with a DR operation token as the credential instead of a client token: 'header' reads
    * it from X-Vault-Token (`operator raft autopilot state -dr-token`), 'body' from `dr_operation_token`.
@@ -40,6 +42,13 @@ export interface RouteAccess {
    * secondary: an unknown one is refused with 403 (hashicorp/vault#19603).
    */
   checksClientTokenOffSecondary?: boolean
+  /**
+   * How the route meets X-Vault-Wrap-TTL, which asks Vault to wrap the response (§4). By default 501: vault-sim wraps
+   * no response on request. 'wraps': the route answers wrap_info by design. 'raw': Vault serves the path outside its
+   * logical layer with a raw JSON body, which it never wraps (`http/handler.go`: health, seal-status, leader, unseal,
+   * the generate-root handlers the DR ceremony reuses), so the header is ignored as Vault ignores it.
+   */
+  wrapTtl?: 'wraps' | 'raw'
 }
 
 declare module 'fastify' {
@@ -75,6 +84,7 @@ export function checkAccess(ctx: ClusterContext, request: FastifyRequest): void 
   if (!access.whileSealed && isSealed(ctx)) throw sealedError(ctx)
   if (!access.whileLeaderless && isLeaderless(ctx)) throw internalError(ctx.options.compat.messages.noActiveNode)
   if (access.enterpriseOnly && !ctx.runtime.enterprise) throw notFound(ERR_ENTERPRISE_ONLY)
+  if (access.absentInCommunity && !ctx.runtime.enterprise) throw notFound(ctx.options.compat.messages.unsupportedPath)
   if (isSecondaryMode(ctx.dr) && access.drTokenOnSecondary) {
     const path = vaultPath(request)
     const capabilities = operationCapabilities(request.method, path)
@@ -101,7 +111,8 @@ export function checkAccess(ctx: ClusterContext, request: FastifyRequest): void 
  * other methods only (`other`, its access rule) is an unsupported operation, 405, once the checks before routing
  * (seal, active node, the DR-secondary lockdown) let it through.
  */
-export function unknownPathError(ctx: ClusterContext, other?: RouteAccess): VaultError {
+export function unknownPathError(ctx: ClusterContext, served?: RouteAccess): VaultError {
+  const other = served?.absentInCommunity && !ctx.runtime.enterprise ? undefined : served
   if (isSealed(ctx) && !(other?.whileSealed ?? false)) return sealedError(ctx)
   if (isLeaderless(ctx) && !(other?.whileLeaderless ?? false)) {
     return internalError(ctx.options.compat.messages.noActiveNode)
@@ -111,6 +122,20 @@ export function unknownPathError(ctx: ClusterContext, other?: RouteAccess): Vaul
   if (isSecondaryMode(ctx.dr) && !allowedOnSecondary) return new VaultError(400, ERR_PATH_DISABLED_DR_SECONDARY)
   if (other !== undefined) return new VaultError(405, ERR_UNSUPPORTED_OPERATION)
   return notFound(ctx.options.compat.messages.unsupportedPath)
+}
+
+/**
+ * preHandler, once the access checks passed: a request asking for a wrapped response (a non-empty X-Vault-Wrap-TTL,
+ * as Vault ignores an empty one) gets 501 rather than its data in clear, unless the route wraps or Vault ignores it.
+ */
+export function refuseWrapRequest(request: FastifyRequest): void {
+  if (request.is404 || request.routeOptions.config.access?.wrapTtl !== undefined) return
+  if (wrapTtlRequested(request)) throw notEmulated()
+}
+
+export function wrapTtlRequested(request: FastifyRequest): boolean {
+  const header = request.headers['x-vault-wrap-ttl']
+  return typeof header === 'string' && header.trim() !== ''
 }
 
 /** Sealed, or inside the brief unavailability after a role change. */

@@ -7,13 +7,22 @@ import type { ClusterContext } from '../context.ts'
 import { listenStable } from '../net/stable-port.ts'
 import type { CertifiedKey } from '../replication/ca.ts'
 import { VaultError } from '../vault-error.ts'
-import { addLatency, checkAccess, holdWhileDropped, type RouteAccess, sendError, unknownPathError } from './access.ts'
+import {
+  addLatency,
+  checkAccess,
+  holdWhileDropped,
+  type RouteAccess,
+  refuseWrapRequest,
+  sendError,
+  unknownPathError,
+} from './access.ts'
 import { drPrimaryRoutes } from './dr-primary.routes.ts'
 import { drSecondaryRoutes } from './dr-secondary.routes.ts'
 import { drSecondaryMaintenanceRoutes } from './dr-secondary-maintenance.routes.ts'
 import { kvRoutes } from './kv.routes.ts'
 import { policiesRoutes } from './policies.routes.ts'
 import { raftRoutes } from './raft.routes.ts'
+import { replicationMaintenanceRoutes } from './replication-maintenance.routes.ts'
 import { replicationStatusRoutes } from './replication-status.routes.ts'
 import { sysHealthRoutes } from './sys-health.routes.ts'
 import { tokenRoutes } from './token.routes.ts'
@@ -60,7 +69,10 @@ export async function createApiListener(ctx: ClusterContext, tlsCert: CertifiedK
     await holdWhileDropped(ctx, request, held)
     await addLatency(ctx)
   })
-  app.addHook('preHandler', async (request) => checkAccess(ctx, request))
+  app.addHook('preHandler', async (request) => {
+    checkAccess(ctx, request)
+    refuseWrapRequest(request)
+  })
   const served = servedPaths(app)
   app.setNotFoundHandler(async (request, reply) => sendError(reply, unknownPathError(ctx, served(request.url))))
   app.setErrorHandler(async (error, request, reply) => {
@@ -82,6 +94,7 @@ export async function createApiListener(ctx: ClusterContext, tlsCert: CertifiedK
     tokenRoutes,
     raftRoutes,
     kvRoutes,
+    replicationMaintenanceRoutes,
   ]) {
     await app.register(routes, { ctx })
   }

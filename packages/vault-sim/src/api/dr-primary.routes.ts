@@ -7,7 +7,9 @@ import {
   enablePrimary,
   revokeSecondary,
 } from '../dr/dr-primary.service.ts'
-import type { RouteAccess } from './access.ts'
+import { stringParam } from '../dr/params.ts'
+import { notEmulated } from '../vault-error.ts'
+import { type RouteAccess, wrapTtlRequested } from './access.ts'
 import { bodyOf, envelope } from './envelope.ts'
 
 const write = ['POST', 'PUT']
@@ -25,12 +27,16 @@ export const drPrimaryRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = asyn
   })
 
   // Response-wrapped (wrap TTL from the `ttl` parameter, no X-Vault-Wrap-TTL needed), or in data.token when
-  // sealed to a secondary_public_key.
+  // sealed to a secondary_public_key: that answer is not wrapped here, so a wrap request for it is not emulated.
   app.route({
     method: write,
     url: `${prefix}/secondary-token`,
-    config: { access: { ...primaryAccess, sudo: true } },
-    handler: async (request) => envelope(await createSecondaryToken(ctx, bodyOf(request.body))),
+    config: { access: { ...primaryAccess, sudo: true, wrapTtl: 'wraps' } },
+    handler: async (request) => {
+      const body = bodyOf(request.body)
+      if (wrapTtlRequested(request) && stringParam(body, 'secondary_public_key') !== '') throw notEmulated()
+      return envelope(await createSecondaryToken(ctx, body))
+    },
   })
 
   app.route({

@@ -24,25 +24,27 @@ const secondaryPath: RouteAccess = { auth: 'none', enterpriseOnly: true, onDrSec
  */
 export const drSecondaryMaintenanceRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = async (app, { ctx }) => {
   const config = { access: secondaryPath }
+  // The ceremony is Vault's generate-root handler (fact sheet 2.5): raw JSON, outside the logical layer.
+  const ceremony = { access: { ...secondaryPath, wrapTtl: 'raw' as const } }
   const onSecondary = () => {
     if (!isSecondaryMode(ctx.dr)) throw badRequest(ctx.options.compat.messages.notSecondary)
   }
   const attemptUrl = `${prefix}/generate-operation-token/attempt`
 
-  app.get(attemptUrl, { config }, async () => {
+  app.get(attemptUrl, { config: ceremony }, async () => {
     onSecondary()
     return attemptStatus(ctx)
   })
   app.route({
     method: write,
     url: attemptUrl,
-    config,
+    config: ceremony,
     handler: async (request) => {
       onSecondary()
       return startAttempt(ctx, bodyOf(request.body))
     },
   })
-  app.delete(attemptUrl, { config }, async (_request, reply) => {
+  app.delete(attemptUrl, { config: ceremony }, async (_request, reply) => {
     onSecondary()
     cancelAttempt(ctx)
     return reply.code(204).send()
@@ -50,7 +52,7 @@ export const drSecondaryMaintenanceRoutes: FastifyPluginAsync<{ ctx: ClusterCont
   app.route({
     method: write,
     url: `${prefix}/generate-operation-token/update`,
-    config,
+    config: ceremony,
     handler: async (request) => {
       onSecondary()
       return provideShare(ctx, bodyOf(request.body))
@@ -119,6 +121,13 @@ export const drSecondaryMaintenanceRoutes: FastifyPluginAsync<{ ctx: ClusterCont
   for (const url of [`${prefix}/license`, `${prefix}/license/signed`, `${prefix}/config/reload/*`]) {
     routeNotEmulated(app, url, secondaryPath, ['GET', 'POST', 'PUT'])
   }
+  // In Vault's unauthenticated list under this odd name (fact sheet 2.13), apart from config/reload/<subsystem>;
+  // not in Community Edition's stub table. A reload is an update.
+  routeNotEmulated(app, `${prefix}/sys/config/reload/license`, {
+    auth: 'none',
+    onDrSecondary: true,
+    absentInCommunity: true,
+  })
 }
 
 /** P12's shape: the replicated and the local tree; the replicated one corrupted after faults.corruptMerkleTree. */

@@ -6,7 +6,13 @@ import { badRequest, VaultError } from '../vault-error.ts'
 import type { RouteAccess } from './access.ts'
 import { routeNotEmulated } from './not-emulated.ts'
 
-const alwaysAnswers: RouteAccess = { auth: 'none', whileSealed: true, whileLeaderless: true, onDrSecondary: true }
+const alwaysAnswers: RouteAccess = {
+  auth: 'none',
+  whileSealed: true,
+  whileLeaderless: true,
+  onDrSecondary: true,
+  wrapTtl: 'raw',
+}
 
 const defaultCodes = {
   activecode: 200,
@@ -50,7 +56,7 @@ export const sysHealthRoutes: FastifyPluginAsync<{ ctx: ClusterContext }> = asyn
   routeNotEmulated(app, '/v1/sys/unseal', alwaysAnswers)
 
   // With no active node (after a role change) there is no leader to name: what enos' wait-for-leader polls.
-  const leaderAccess: RouteAccess = { auth: 'none', onDrSecondary: true, whileLeaderless: true }
+  const leaderAccess: RouteAccess = { auth: 'none', onDrSecondary: true, whileLeaderless: true, wrapTtl: 'raw' }
   app.get('/v1/sys/leader', { config: { access: leaderAccess } }, async () => ({
     ha_enabled: true,
     is_self: !isLeaderless(ctx),
@@ -111,20 +117,28 @@ function healthStatus(ctx: ClusterContext, codes: ReturnType<typeof parseCodes>)
   return codes.activecode
 }
 
+/**
+ * A sealed node is a standby (Vault's sealInternal sets standby) and a standby reports the active node's replication
+ * state, which a sealed node does not know: `unknown` (http/sys_health.go; the sealed Enterprise health fixture
+ * in HashiCorp's ui/tests/acceptance/init-test.js, and published sealed outputs, show exactly this). `last_wal` only on
+ * an active, unsealed node (§5.1): not in the window with no active node.
+ */
 function healthBody(ctx: ClusterContext) {
   const sealed = isSealed(ctx) || !ctx.runtime.initialized
+  const standby = sealed || isLeaderless(ctx)
   const enterprise = ctx.runtime.enterprise
   return {
     initialized: ctx.runtime.initialized,
     sealed,
-    standby: isLeaderless(ctx),
+    standby,
     performance_standby: false,
-    replication_performance_mode: 'disabled',
-    replication_dr_mode: ctx.dr.mode,
+    replication_performance_mode: sealed ? 'unknown' : 'disabled',
+    replication_dr_mode: sealed ? 'unknown' : ctx.dr.mode,
     server_time_utc: Math.floor(Date.now() / 1000),
     version: version(ctx),
     enterprise,
-    ...(sealed ? {} : { ...clusterIdentity(ctx), last_wal: ctx.storage.lastWal }),
+    ...(sealed ? {} : clusterIdentity(ctx)),
+    ...(!standby && { last_wal: ctx.storage.lastWal }),
     ...(enterprise && { license: { state: 'autoloaded', expiry_time: '2030-01-01T00:00:00Z', terminated: false } }),
     echo_duration_ms: 0,
     clock_skew_ms: 0,

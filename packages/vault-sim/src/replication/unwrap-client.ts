@@ -8,19 +8,22 @@ export interface UnwrapResult {
   body: unknown
 }
 
-/** The secondary's one call to the primary's API. Network failures reject with a Go-worded cause. */
+/**
+ * The secondary's one call to the primary's API. Like the Go client's `Logical().Unwrap` with no token of its own, it
+ * sends the wrapping token as the client token and nothing in the body: the token authenticates its own unwrap.
+ * Network failures reject with a Go-worded cause.
+ */
 export function postUnwrap(url: string, token: string, options: { caPem?: string | undefined; timeoutMs: number }) {
   const target = new URL(url)
   const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80))
   const host = target.hostname.replace(/^\[|\]$/g, '')
-  const payload = JSON.stringify({ token })
   return new Promise<UnwrapResult>((resolve, reject) => {
     const fail = (err: unknown) => reject(new Error(goNetworkCause(err, host, port)))
     const request = (target.protocol === 'https:' ? https : http).request(
       target,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        headers: { 'x-vault-token': token, 'content-length': 0 },
         timeout: options.timeoutMs,
         agent: false,
         ...(options.caPem !== undefined && { ca: options.caPem }),
@@ -44,6 +47,6 @@ export function postUnwrap(url: string, token: string, options: { caPem?: string
     )
     request.on('timeout', () => request.destroy(timeoutError('unwrap')))
     request.on('error', fail)
-    request.end(payload)
+    request.end()
   })
 }

@@ -108,6 +108,11 @@ export class WrappingStore {
     return entry.response
   }
 
+  /** Checks `token` as Vault does before a wrapping handler (the 400s), without consuming it. */
+  async validate(token: string): Promise<void> {
+    await this.#find(token)
+  }
+
   /** Whether `token` is a live wrapping token of this cluster; never throws. */
   async holds(token: string): Promise<boolean> {
     try {
