@@ -1,13 +1,13 @@
-import { loadEnv, pemFileVar } from '@vault-dr/core'
+import { httpUrlVar, loadEnv, pemFileVar } from '@vault-dr/core'
 import { createServiceClient } from '@vault-dr/core/service-client'
 import type { paths } from '@vault-dr/gateway/openapi'
 import { z } from 'zod'
 import { createEventsOpener, type OpenEvents } from './gateway-events.ts'
 
 const CliEnv = z.object({
-  VAULT_DR_GATEWAY_ADDR: z
-    .url({ protocol: /^https?$/, error: 'must be the gateway URL, e.g. http://127.0.0.1:8400' })
-    .default('http://127.0.0.1:8400'),
+  VAULT_DR_GATEWAY_ADDR: httpUrlVar('must be the gateway URL, e.g. http://127.0.0.1:8400').default(
+    'http://127.0.0.1:8400',
+  ),
   VAULT_DR_API_TOKEN: z.string({ error: 'is required (or VAULT_DR_API_TOKEN_FILE): the gateway API token' }).min(1),
   /** PEM file of the CA that signed the gateway's certificate, when it serves https from a private CA. */
   VAULT_DR_GATEWAY_CACERT: pemFileVar.optional(),

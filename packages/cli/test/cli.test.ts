@@ -46,6 +46,14 @@ describe('vault-dr command line', () => {
     expect(io.err()).toContain('VAULT_DR_GATEWAY_ADDR')
   })
 
+  it('exits 2 on a gateway address carrying a password, naming the variable, never the password', async () => {
+    const io = capture()
+    const env = { VAULT_DR_GATEWAY_ADDR: 'http://ops:GwS3cret@127.0.0.1:8400', VAULT_DR_API_TOKEN: 't' }
+    expect(await runCli(['clusters', 'list', '--json'], env)).toBe(2)
+    expect(io.err() + io.out()).toContain('VAULT_DR_GATEWAY_ADDR: must not carry a user name or password')
+    expect(io.err() + io.out()).not.toContain('GwS3cret')
+  })
+
   it('exits 2 when VAULT_DR_GATEWAY_CACERT holds no certificate, naming it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vault-dr-cli-'))
     const notPem = join(dir, 'ca.pem')

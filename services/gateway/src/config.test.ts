@@ -164,6 +164,9 @@ describe('loadGatewayConfig', () => {
       /VAULT_DR_STORE: "b", "c:99999" is not host:port: write etcd:\/\/host1:2379/,
     )
     expect(load({ VAULT_DR_STORE: 'etcd://' })).toThrow(/VAULT_DR_STORE: "" is not host:port/)
+    const withPassword = load({ VAULT_DR_STORE: 'etcd://root:EtcdS3cret@a:2379' })
+    expect(withPassword).toThrow(/VAULT_DR_STORE: etcd members are written host:port, without a user name or password/)
+    expect(withPassword).not.toThrow(/EtcdS3cret/)
     expect(load({ VAULT_DR_STORE: 'etcd://a:1', VAULT_DR_ETCD_PREFIX: 'vault-dr' })).toThrow(
       /VAULT_DR_ETCD_PREFIX: must start and end with "\/"/,
     )

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { z } from 'zod'
-import { pemFileVar } from '../config/env-schemas.ts'
+import { httpUrlVar, pemFileVar } from '../config/env-schemas.ts'
 import type { AgentServiceSettings } from '../config/service-config.ts'
 import { TokenTtl, ttlSeconds } from './secondary-tokens/secondary-token.schemas.ts'
 
@@ -18,9 +18,7 @@ export const MIN_FENCE_ON_ISOLATION_MS = 10_000
  */
 export const clusterAgentEnvShape = {
   /** The cluster listener to self-check, when sys/leader's leader_cluster_address is not reachable from here. */
-  VAULT_DR_CLUSTER_ADDR: z
-    .url({ protocol: /^https?$/, error: 'must be a URL such as https://127.0.0.1:8201' })
-    .optional(),
+  VAULT_DR_CLUSTER_ADDR: httpUrlVar('must be a URL such as https://127.0.0.1:8201').optional(),
   /** TTL of the batch DR operation tokens this agent issues (createDrOperationToken); a request may ask another. */
   VAULT_DR_OPERATION_TOKEN_TTL: TokenTtl.default(DEFAULT_DR_OPERATION_TOKEN_TTL),
   /** CA that signed the primary's API (8200) certificate, for probes and token lookups from this network. */

@@ -17,6 +17,17 @@ export const boolVar = (defaultValue: boolean) =>
 export const msVar = (defaultMs: number) =>
   z.coerce.number({ error: 'must be a number of milliseconds' }).int().positive('must be positive').default(defaultMs)
 
+/**
+ * A variable holding an http(s) URL. Credentials in it (user:password@) are refused: the address is shown in errors,
+ * statuses and checks, so a password in it would be too; the message never echoes the value.
+ */
+export const httpUrlVar = (error: string) =>
+  z.url({ protocol: /^https?$/, error }).refine(
+    // zod runs refinements after a failed check too: the URL check has already said what is wrong.
+    (value) => !URL.canParse(value) || (new URL(value).username === '' && new URL(value).password === ''),
+    'must not carry a user name or password (user:password@): the address is shown in errors and statuses',
+  )
+
 /** The PEM blocks a file variable must hold: a certificate (a CA bundle, a chain) or a private key. */
 const PEM_BLOCKS = {
   certificate: { block: /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/, begin: 'CERTIFICATE' },
@@ -87,7 +98,7 @@ export const vaultEnvShape = {
   VAULT_TLS_SERVER_NAME: unsupportedVar(
     "is not supported: set VAULT_ADDR to a name that Vault's API certificate carries",
   ),
-  VAULT_ADDR: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://127.0.0.1:8200' }),
+  VAULT_ADDR: httpUrlVar('must be an http(s) URL such as https://127.0.0.1:8200'),
   VAULT_TOKEN: z.string({ error: 'is required (or VAULT_TOKEN_FILE)' }).min(1),
   VAULT_CACERT: pemFileVar.optional(),
   VAULT_CLIENT_CERT: pemFileVar.optional(),

@@ -113,6 +113,15 @@ describe('loadEnv', () => {
     }
   })
 
+  it('refuses a VAULT_ADDR with a user name or password, and never echoes it', () => {
+    for (const addr of ['https://admin:S3cretPass@127.0.0.1:8200', 'http://S3cretPass@vault.example:8200']) {
+      const err = configError({ ...valid, VAULT_ADDR: addr })
+      expect(err.problems).toEqual([expect.stringMatching(/^VAULT_ADDR: must not carry a user name or password/)])
+      expect(JSON.stringify(err.problems)).not.toContain('S3cretPass')
+      expect(String(err.message)).not.toContain('S3cretPass')
+    }
+  })
+
   it('rejects a VAULT_SKIP_VERIFY that is not a boolean', () => {
     const err = configError({ ...valid, VAULT_SKIP_VERIFY: 'maybe' })
     expect(err.problems).toEqual([expect.stringMatching(/^VAULT_SKIP_VERIFY: must be true or false/)])

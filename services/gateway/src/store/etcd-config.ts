@@ -25,7 +25,12 @@ export function etcdSettings(vars: EtcdVars): EtcdSettings | undefined {
   const problems: string[] = []
   const hosts = vars.store.slice(SCHEME.length).split(',')
   const bad = hosts.filter((h) => !HOST_PORT.test(h) || Number(h.slice(h.lastIndexOf(':') + 1)) > 65_535)
-  if (bad.length > 0) {
+  if (bad.some((h) => h.includes('@'))) {
+    // Not echoed: what comes before the @ is a user name and password.
+    problems.push(
+      'VAULT_DR_STORE: etcd members are written host:port, without a user name or password: authenticate with a client certificate (VAULT_DR_ETCD_CERT, VAULT_DR_ETCD_KEY)',
+    )
+  } else if (bad.length > 0) {
     problems.push(
       `VAULT_DR_STORE: ${bad.map((h) => `"${h}"`).join(', ')} is not host:port: write etcd://host1:2379,host2:2379,host3:2379`,
     )

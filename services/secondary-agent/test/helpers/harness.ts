@@ -1,9 +1,13 @@
+import { mkdtempSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { LogCapture, pollUntil, VaultClient } from '@vault-dr/core'
 import { type ClusterHandle, type StartClusterOptions, startCluster, testTimings } from '@vault-dr/vault-sim'
 import { afterEach } from 'vitest'
 import { buildApp } from '../../src/app.ts'
 import type { SecondaryAgentConfig } from '../../src/config.ts'
-import { startVaultPathOverride } from './vault-path-override.ts'
+import { type OverrideAnswer, startVaultPathOverride } from './vault-path-override.ts'
 
 export const API_TOKEN = 'secondary-agent-test-api-token-4f1c9e'
 export const AUTH = { authorization: `Bearer ${API_TOKEN}` }
@@ -39,7 +43,11 @@ export function useHarness() {
     /** The secondary agent in front of `cluster`, with its logs captured. */
     async agent(cluster: ClusterHandle, options: AgentOptions = {}): Promise<{ app: Agent; logs: LogCapture }> {
       const logs = new LogCapture()
+      // Its own state folder (the fencing epoch it has seen), not one in the working directory every test would share.
+      const stateDir = mkdtempSync(join(tmpdir(), 'vault-dr-secondary-agent-state-'))
+      closers.push(() => rm(stateDir, { recursive: true, force: true }))
       const config: SecondaryAgentConfig = {
+        stateDir,
         listen: { host: '127.0.0.1', port: 0 },
         api: { token: API_TOKEN, bodyLimit: options.bodyLimit ?? 64 * 1024, logLevel: 'debug' },
         vault: {
@@ -71,7 +79,7 @@ export function useHarness() {
      */
     async streamingPair(override?: {
       route: { method: string; path: string }
-      answer: { status: number; body: string }
+      answer: OverrideAnswer
     }): Promise<{ primary: ClusterHandle; secondary: ClusterHandle; app: Agent; logs: LogCapture }> {
       const primary = await this.cluster()
       await enablePrimary(primary)
@@ -150,9 +158,9 @@ export async function mintToken(cluster: ClusterHandle, id: string, ttl?: string
   return token
 }
 
-/** Consumes a wrapping token the way a first activation would. */
+/** Consumes a wrapping token the way a first activation would: as the client token of the unwrap, nothing else. */
 export async function unwrap(cluster: ClusterHandle, token: string): Promise<void> {
-  await withVault(cluster, (v) => v.write('sys/wrapping/unwrap', { token }, { token: null }))
+  await withVault(cluster, (v) => v.write('sys/wrapping/unwrap', {}, { token }))
 }
 
 /** The metric sample `name{labels}` from a Prometheus exposition, 0 when absent. */

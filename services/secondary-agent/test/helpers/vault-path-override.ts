@@ -7,14 +7,20 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
+/** Vault's answer, or what Vault answered turned into another one (Vault itself made the call). */
+export type OverrideAnswer =
+  | { status: number; body: string }
+  | { rewrite: (answered: { status: number; body: string }) => { status: number; body: string } }
+
 /**
  * An HTTP hop in front of an emulated Vault that answers `method` on the Vault path `path` with `answer` (a Vault that
- * does not serve the call, as one without raft storage or of an older version) and forwards everything else.
+ * does not serve the call, as one without raft storage or of an older version; or Vault's own answer rewritten, as one
+ * that echoes what it was sent) and forwards everything else.
  */
 export async function startVaultPathOverride(
   target: string,
   route: { method: string; path: string },
-  answer: { status: number; body: string },
+  answer: OverrideAnswer,
 ) {
   const server = createServer((req, res) => {
     void (async () => {
@@ -23,9 +29,8 @@ export async function startVaultPathOverride(
         res.writeHead(status, text === '' ? {} : { 'content-type': 'application/json' })
         res.end(text)
       }
-      if (req.url?.startsWith(`/v1/${route.path}`) && req.method === route.method) {
-        return send(answer.status, answer.body)
-      }
+      const overridden = req.url?.startsWith(`/v1/${route.path}`) && req.method === route.method
+      if (overridden && !('rewrite' in answer)) return send(answer.status, answer.body)
       const headers: Record<string, string> = {}
       for (const name of ['x-vault-token', 'content-type', 'accept']) {
         const value = req.headers[name]
@@ -36,7 +41,9 @@ export async function startVaultPathOverride(
         headers,
         ...(body === '' ? {} : { body }),
       })
-      send(upstream.status, await upstream.text())
+      const answered = { status: upstream.status, body: await upstream.text() }
+      const sent = overridden && 'rewrite' in answer ? answer.rewrite(answered) : answered
+      send(sent.status, sent.body)
     })().catch((err: unknown) => {
       res.writeHead(599)
       res.end(String(err))

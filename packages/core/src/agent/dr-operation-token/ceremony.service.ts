@@ -1,5 +1,6 @@
-import { isCodedError } from '../../errors.ts'
+import { isCodedError, scrubCodedError } from '../../errors.ts'
 import { VaultErrors } from '../../vault/vault-errors.ts'
+import { redactToken } from '../agent-inputs.ts'
 import { SecondaryErrors } from '../secondary-errors.ts'
 import { GUARD_STATUS_MAX_AGE_MS, type VaultAgent } from '../vault-agent.ts'
 import type { CeremonyProgress } from './ceremony.schemas.ts'
@@ -64,7 +65,10 @@ export function createCeremonyService(agent: VaultAgent) {
       if (otp === undefined) {
         throw SecondaryErrors.ceremonyUnknown(`This agent did not start an attempt with nonce ${nonce}.`)
       }
-      const res = await agent.vault.write(UPDATE, { key, nonce }, { token: null }).catch((err: unknown) => {
+      const res = await agent.vault.write(UPDATE, { key, nonce }, { token: null }).catch((caught: unknown) => {
+        if (!isCodedError(caught)) throw caught
+        // The key share went to Vault in the body: whatever Vault says back is scrubbed of it.
+        const err = scrubCodedError(caught, (text) => redactToken(text, key))
         if (isCodedError(err, VaultErrors.rejected.code)) {
           const aborted = (err.upstream?.errors ?? []).some((e) => e.includes('aborted'))
           if (aborted) otps.delete(nonce)

@@ -1,3 +1,5 @@
+import { isCodedError, scrubCodedError } from '../../errors.ts'
+import { redactToken } from '../agent-inputs.ts'
 import { drTokenRefusal } from '../dr-token-refusal.ts'
 import { requireUnsealedDrSecondary } from '../unsealed-dr-secondary.ts'
 import type { VaultAgent } from '../vault-agent.ts'
@@ -27,7 +29,10 @@ export async function checkDrOperationToken(agent: VaultAgent, token: string): P
       checked_at: checkedAt,
       raft: raftOf(res.body?.data),
     }
-  } catch (err) {
+  } catch (caught) {
+    if (!isCodedError(caught)) throw caught
+    // The token went to Vault as X-Vault-Token only, but whatever Vault says back is scrubbed of it all the same.
+    const err = scrubCodedError(caught, (text) => redactToken(text, token))
     const refusal = drTokenRefusal(err)
     if (refusal === 'token') {
       return {
@@ -47,7 +52,7 @@ export async function checkDrOperationToken(agent: VaultAgent, token: string): P
         valid: false,
         outcome: 'inconclusive',
         code: 'DR_TOKEN_CHECK_UNSUPPORTED',
-        detail: `This Vault does not serve ${VALIDATION_PATH} on its DR secondary (${(err as Error).message}).`,
+        detail: `This Vault does not serve ${VALIDATION_PATH} on its DR secondary (${err.message}).`,
         fix:
           'The check needs integrated (raft) storage and a Vault version that serves autopilot state to a DR ' +
           'operation token on DR secondaries; without them the token is only known to be unexpired.',

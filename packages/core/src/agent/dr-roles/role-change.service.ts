@@ -123,15 +123,16 @@ export function createRoleChangeService(
         `The cluster's DR mode is ${before.replication.mode} (replication cluster_id ${before.replication.cluster_id ?? 'none'}).`,
       )
     }
+    const scrub = (text: string) => redactToken(text, body.dr_operation_token)
     changing()
     const res = await agent.vault
       .write(`${DR}/secondary/promote`, body, { token: null })
       .catch((err: unknown) => {
-        throw refusal(err, (text) => redactToken(text, body.dr_operation_token))
+        throw refusal(err, scrub)
       })
       .finally(() => agent.invalidateStatus())
     const status = await settle('a running DR primary', runningPrimary)
-    return changed(status, 'Promoted: the cluster is a running DR primary and accepts writes.', res)
+    return changed(status, 'Promoted: the cluster is a running DR primary and accepts writes.', res, scrub)
   }
 
   async function updatePrimary(body: UpdatePrimaryRequest): Promise<RoleChangeResult> {
@@ -151,8 +152,7 @@ export function createRoleChangeService(
       })
       .finally(() => agent.invalidateStatus())
     const status = await settle('a DR secondary again', settledAs('secondary'))
-    const result = changed(status, 'Re-pointed without a wipe: the secondary now follows the new primary.', res)
-    return { ...result, warnings: result.warnings.map(scrub) }
+    return changed(status, 'Re-pointed without a wipe: the secondary now follows the new primary.', res, scrub)
   }
 
   async function generatePublicKey(): Promise<{ secondary_public_key: string }> {
@@ -188,8 +188,14 @@ function unchanged(status: ClusterStatus, detail: string): RoleChangeResult {
   return { changed: false, detail, warnings: [], status }
 }
 
-function changed(status: ClusterStatus, detail: string, res: VaultResponse): RoleChangeResult {
-  return { changed: true, detail, warnings: res.body?.warnings ?? [], status }
+/** A change Vault made, with its warnings scrubbed of every secret sent (`scrub`): Vault may echo what it was given. */
+function changed(
+  status: ClusterStatus,
+  detail: string,
+  res: VaultResponse,
+  scrub: (text: string) => string = (text) => text,
+): RoleChangeResult {
+  return { changed: true, detail, warnings: (res.body?.warnings ?? []).map(scrub), status }
 }
 
 /** Vault's refusal of a DR-token call, in our terms, with every secret sent scrubbed (`scrub`) from what it says. */
