@@ -6,9 +6,16 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestPki, type TestPki } from '../../packages/core/test/helpers/certs.ts'
 import { closeServer, listenLocal, trackSockets } from '../../packages/core/test/helpers/net.ts'
+import { loadGatewayConfig } from '../../services/gateway/src/config.ts'
 import { callHook, type HookPayload } from '../../services/gateway/src/hooks/call-hook.ts'
-import { loadHookSettings } from '../../services/gateway/src/hooks/hook-settings.ts'
 import { runPostHook, runPreHook } from '../../services/gateway/src/hooks/hook-step.ts'
+
+/** The hooks' settings as the gateway reads them from its environment. */
+function loadHookSettings(env: Record<string, string>) {
+  const config = loadGatewayConfig({ VAULT_DR_API_TOKEN: 'hooks-test-api-token', VAULT_DR_STORE: ':memory:', ...env })
+  if (config.handshakes.hooks === undefined) throw new Error('the gateway configuration has no hook settings')
+  return config.handshakes.hooks
+}
 
 const payload: HookPayload = {
   operation_id: 'op-1',

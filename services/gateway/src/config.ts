@@ -12,6 +12,7 @@ import {
 import { z } from 'zod'
 import { MAX_PRIMARY_CONTACT_MS } from './failovers/primary-contact.ts'
 import { TokenTtl, ttlSeconds } from './handshakes/token-ttl.ts'
+import { DEFAULT_HOOK_SETTINGS, type HookSettings } from './hooks/hook-settings.ts'
 import { etcdSettings } from './store/etcd-config.ts'
 import type { EtcdSettings } from './store/etcd-kv.ts'
 
@@ -96,6 +97,15 @@ const GatewayEnv = z.object({
   }),
   /** After a failover of a pair, how long no automatic failover of it may start (anti-flap). */
   VAULT_DR_AUTO_FAILOVER_BLOCK: TokenTtl.default('1h'),
+  /** CA (PEM file) of the switchover and drill hooks' HTTPS certificates; unset: the system roots. */
+  VAULT_DR_HOOK_CACERT: pemFileVar.optional(),
+  /** How long a switchover or drill hook may take to answer. */
+  VAULT_DR_HOOK_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int()
+    .min(100, 'must be between 100 and 300000')
+    .max(300_000, 'must be between 100 and 300000')
+    .default(DEFAULT_HOOK_SETTINGS.timeoutMs),
 })
 
 /** What no single variable can say: combinations that cannot work, refused at start with the variables named. */
@@ -126,6 +136,8 @@ export interface HandshakeSettings {
   gatewayId: string
   leaseMs: number
   maxRunning: number
+  /** VAULT_DR_HOOK_CACERT, VAULT_DR_HOOK_TIMEOUT_MS; unset (a config built by hand): their defaults. */
+  hooks?: HookSettings
 }
 
 export interface PairsSettings {
@@ -180,6 +192,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       gatewayId: parsed.VAULT_DR_GATEWAY_ID,
       leaseMs: parsed.VAULT_DR_LEASE_MS,
       maxRunning: parsed.VAULT_DR_MAX_RUNNING_HANDSHAKES,
+      hooks: { caPem: parsed.VAULT_DR_HOOK_CACERT?.pem, timeoutMs: parsed.VAULT_DR_HOOK_TIMEOUT_MS },
     },
     pairs: {
       drTokenTtl: parsed.VAULT_DR_OPERATION_TOKEN_TTL,

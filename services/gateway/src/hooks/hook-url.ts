@@ -1,8 +1,9 @@
 import { z } from 'zod'
 
 /**
- * A hook's address: HTTPS only, and no credentials in it (the operation's subject, which holds the URL, is stored and
- * answered in clear). The gateway sends no secret to a hook.
+ * A hook's address: HTTPS only, with no credentials, query or fragment in it (the operation's subject, which holds the
+ * URL, is stored and answered in clear: a `?code=` a hook takes as its key would be too). The gateway sends no secret
+ * to a hook.
  */
 export const HookUrl = z
   .url({ protocol: /^https$/, error: 'must be an https URL such as https://hooks.example/vault-dr/pre' })
@@ -13,6 +14,10 @@ export const HookUrl = z
     const url = new URL(value)
     return url.username === '' && url.password === ''
   }, 'must not carry credentials (user:password@): the URL is stored and shown in clear')
+  .refine(
+    (value) => !URL.canParse(value) || (!value.includes('?') && !value.includes('#')),
+    'must not have a query or fragment (a key such as ?code=...): the URL is stored and shown in clear',
+  )
 
 export const PRE_HOOK_DESCRIPTION =
   'Called (HTTPS POST, JSON {operation_id, kind, step, phase: "pre", clusters, from, to}) after the checks and before ' +

@@ -1,5 +1,5 @@
 import type { HandshakeSettings } from '../config.ts'
-import { loadHookSettings } from '../hooks/hook-settings.ts'
+import { DEFAULT_HOOK_SETTINGS } from '../hooks/hook-settings.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
 
 /** The gateway's kind dependencies (engine.ts KindDeps, the parts used) and its DR operation token custody. */
@@ -7,7 +7,7 @@ export type KindDeps = Omit<SwitchoverDeps, 'hooks' | 'settings'> & { settings: 
 
 /**
  * What switchovers and drills are built from, out of the gateway's shared kind dependencies and its DR operation token
- * custody. The hooks' settings come from VAULT_DR_HOOK_CACERT and VAULT_DR_HOOK_TIMEOUT_MS.
+ * custody.
  */
 export function switchoverDepsOf(deps: KindDeps): SwitchoverDeps {
   return {
@@ -16,7 +16,7 @@ export function switchoverDepsOf(deps: KindDeps): SwitchoverDeps {
     agents: deps.agents,
     custody: deps.custody,
     operations: deps.operations,
-    hooks: loadHookSettings(process.env),
+    hooks: deps.settings.hooks ?? DEFAULT_HOOK_SETTINGS,
     settings: {
       settleTimeoutMs: Math.max(60_000, deps.settings.agentChangeTimeoutMs),
       agentReturnMs: deps.settings.agentReturnMs,
