@@ -317,6 +317,58 @@ describe('pairs', () => {
     expect(gw.logs.text).not.toContain('hvb.')
   })
 
+  it("fences the DR operation token's issue and the key-share ceremony with the store's epoch", async () => {
+    const gw = await joinedPair()
+    const agentEpoch = async (url: string, token: string) =>
+      ((await (await fetch(`${url}/v1/status`, { headers: { authorization: `Bearer ${token}` } })).json()) as any).epoch
+    const seen = Math.max(
+      await agentEpoch(world.primaryUrl, PRIMARY_AGENT_TOKEN),
+      await agentEpoch(world.secondaryUrl, SECONDARY_AGENT_TOKEN),
+    )
+    const ahead = seen + 5
+    // Both agents see an epoch above the store's (a store restored from a backup), from a harmless fenced call each.
+    const atAhead = (url: string, token: string, method: 'POST' | 'DELETE') =>
+      fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'x-vault-dr-epoch': String(ahead),
+          ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(method === 'POST' ? { body: '{}' } : {}),
+      })
+    const issued = await atAhead(`${world.primaryUrl}/v1/dr/operation-token`, PRIMARY_AGENT_TOKEN, 'POST')
+    expect(issued.status, await issued.text()).toBe(201)
+    const cancel = await atAhead(
+      `${world.secondaryUrl}/v1/dr/operation-token/ceremony`,
+      SECONDARY_AGENT_TOKEN,
+      'DELETE',
+    )
+    expect(cancel.status, await cancel.text()).toBe(200)
+    const storeEpoch = async () => {
+      const store = new SqliteStore(join(dir, 'gw.sqlite'))
+      try {
+        return await store.currentEpoch()
+      } finally {
+        await store.close()
+      }
+    }
+    expect(await storeEpoch()).toBeLessThan(ahead)
+
+    // The calls carry the store's epoch: the agent refuses it as stale, the gateway raises its counter above the
+    // agent's (no role change since it read it) and calls again. Unfenced, they would go through without that raise.
+    const rotated = await rotate(gw)
+    expect(rotated.status, rotated.body).toBe(200)
+    expect(await storeEpoch()).toBeGreaterThanOrEqual(ahead)
+    const started = await gw.app.inject({
+      method: 'POST',
+      url: '/v1/pairs/dc2/dr-operation-token/ceremony',
+      headers: AUTH,
+    })
+    expect(started.statusCode, started.body).toBe(201)
+    expect(await agentEpoch(world.secondaryUrl, SECONDARY_AGENT_TOKEN)).toBe(await storeEpoch())
+  })
+
   it("runs the key-share ceremony through the secondary's agent and keeps the token sealed; it promotes by hand", async () => {
     const gw = await joinedPair()
     const url = '/v1/pairs/dc2/dr-operation-token/ceremony'

@@ -1,3 +1,7 @@
+import { mkdtempSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { LogCapture } from '@vault-dr/core'
 import { type ClusterHandle, startCluster } from '@vault-dr/vault-sim'
 import { buildApp } from '../src/app.ts'
@@ -13,7 +17,10 @@ export function captureLogs() {
 
 export async function startPrimaryAgent(cluster: ClusterHandle, env: Record<string, string> = {}) {
   const logs = captureLogs()
+  // Its own state folder (the fencing epoch it has seen), not one in the working directory every test would share.
+  const stateDir = mkdtempSync(join(tmpdir(), 'vault-dr-primary-agent-state-'))
   const config = loadPrimaryAgentConfig({
+    VAULT_DR_AGENT_STATE_DIR: stateDir,
     VAULT_DR_API_TOKEN: API_TOKEN,
     VAULT_ADDR: cluster.apiUrl,
     VAULT_TOKEN: cluster.rootToken,
@@ -39,7 +46,11 @@ export async function startPrimaryAgent(cluster: ClusterHandle, env: Record<stri
     })
     return { status: res.statusCode, json: res.json() as Record<string, any>, headers: res.headers }
   }
-  return { app, logs, call, close: () => app.close() }
+  const close = async () => {
+    await app.close()
+    await rm(stateDir, { recursive: true, force: true })
+  }
+  return { app, logs, call, close }
 }
 
 export async function startTestCluster(opts: Parameters<typeof startCluster>[0] = {}) {

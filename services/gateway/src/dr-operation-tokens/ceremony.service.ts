@@ -1,6 +1,7 @@
 import { type CodedError, isCodedError } from '@vault-dr/core'
 import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
+import { fencedCall } from '../failovers/epoch-floor.ts'
 import { PairsErrors } from '../pairs/pairs-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
 import type { Store, StoredCluster } from '../store/store.ts'
@@ -39,10 +40,16 @@ export interface CeremonyDeps {
 export function createCeremonyService({ store, box, agents, clusters, now, secondaryOf }: CeremonyDeps) {
   async function client(secondary: string) {
     const c = agents.secondary(clusters.targetOf(await secondaryOf(secondary)))
-    if (c.startCeremony === undefined || c.submitCeremonyShare === undefined || c.cancelCeremony === undefined) {
+    const { startCeremony: start, submitCeremonyShare: share, cancelCeremony: cancel } = c
+    if (start === undefined || share === undefined || cancel === undefined) {
       throw PairsErrors.drTokenUnsupported(`The agent of ${secondary} cannot run the key-share ceremony`)
     }
-    return { start: c.startCeremony, share: c.submitCeremonyShare, cancel: c.cancelCeremony }
+    // Each relayed call is fenced, as every call that changes a cluster is.
+    return {
+      start: () => fencedCall(store, c, (epoch) => start(undefined, { epoch })),
+      share: (nonce: string, key: string) => fencedCall(store, c, (epoch) => share(nonce, key, undefined, { epoch })),
+      cancel: () => fencedCall(store, c, (epoch) => cancel(undefined, { epoch })),
+    }
   }
   return {
     async start(secondary: string) {

@@ -1,4 +1,5 @@
 import type { AgentClients, AgentTarget } from '../agents/agent-clients.ts'
+import { fencedCall } from '../failovers/epoch-floor.ts'
 import { PairsErrors } from '../pairs/pairs-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
 import type { Store, StoredCluster, StoredDrToken } from '../store/store.ts'
@@ -55,10 +56,12 @@ export function createDrTokenCustody({ store, box, agents, targetOf, now, ttl }:
   /** Issues a token on `primary` and stores it in place of `replaces` (kept as previous while it is valid). */
   async function issue(primary: StoredCluster, replaces: StoredDrToken | undefined, signal?: AbortSignal) {
     const client = agents.primary(targetOf(primary))
-    if (client.createDrOperationToken === undefined) {
+    const create = client.createDrOperationToken
+    if (create === undefined) {
       throw PairsErrors.drTokenUnsupported(`The agent of ${primary.name} cannot issue DR operation tokens`)
     }
-    const made = await client.createDrOperationToken(ttl === undefined ? {} : { ttl }, signal)
+    const body = ttl === undefined ? {} : { ttl }
+    const made = await fencedCall(store, client, (epoch) => create(body, signal, { epoch }))
     const keepPrevious = replaces !== undefined && Date.parse(replaces.expires_at) > now()
     const record: StoredDrToken = {
       primary: primary.name,

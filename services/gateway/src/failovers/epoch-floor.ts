@@ -1,5 +1,6 @@
 import { isCodedError } from '@vault-dr/core'
 import type { FastifyBaseLogger } from 'fastify'
+import type { AgentStatusAnswer } from '../agents/cluster-agent-client.ts'
 import type { EpochRaise } from '../store/store.ts'
 import { FailoverErrors } from './failover-errors.ts'
 
@@ -78,4 +79,17 @@ export async function underEpochFloor<T>(
     opts.onRaised?.(raised)
     return call(raised)
   }
+}
+
+/**
+ * A call that changes a cluster outside an operation (a pair's DR operation token, the key-share ceremony), fenced as
+ * every such call is: under the store's epoch read just before, raised above the agent's when the store is behind it.
+ */
+export async function fencedCall<T>(
+  store: EpochCounter,
+  agent: { status(signal?: AbortSignal, opts?: { fresh?: boolean }): Promise<AgentStatusAnswer> },
+  call: (epoch: number) => Promise<T>,
+): Promise<T> {
+  const agentEpoch = async () => (await agent.status(undefined, { fresh: false })).epoch
+  return underEpochFloor(store, await store.currentEpoch(), call, agentEpoch)
 }

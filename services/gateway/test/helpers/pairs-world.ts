@@ -3,6 +3,7 @@ import { buildApp as buildPrimaryAgent } from '@vault-dr/primary-agent'
 import { buildApp as buildSecondaryAgent } from '@vault-dr/secondary-agent'
 import { type ClusterHandle, startCluster, testTimings } from '@vault-dr/vault-sim'
 import type { AgentClients, PrimaryAgentClient } from '../../src/agents/agent-clients.ts'
+import { agentStateDirs } from './agent-state-dirs.ts'
 import { PRIMARY_AGENT_TOKEN, SECONDARY_AGENT_TOKEN } from './gateway.ts'
 
 const agentSettings = { statusCacheMs: 0, probeTimeoutMs: 1_000, waitTimeoutMs: 5_000 }
@@ -18,6 +19,8 @@ const vault = (c: ClusterHandle) => ({
 /** Two emulated clusters and their real agents, for pairs; the primary agent issues tokens with `drTokenTtl`. */
 export async function startPairsWorld(opts: { drTokenTtl?: string } = {}) {
   const closers: Array<() => Promise<void>> = []
+  const stateDirs = agentStateDirs()
+  closers.push(stateDirs.remove)
   const cluster = async (name: string) => {
     const c = await startCluster({ name, apiAddr: '127.0.0.1:0', clusterAddr: '127.0.0.1:0', timings: testTimings })
     closers.push(() => c.close())
@@ -32,6 +35,7 @@ export async function startPairsWorld(opts: { drTokenTtl?: string } = {}) {
       api: api(PRIMARY_AGENT_TOKEN),
       vault: vault(primary),
       agent: agentSettings,
+      stateDir: stateDirs.primary,
       clusterAddr: undefined,
       ...(opts.drTokenTtl === undefined ? {} : { drOperationTokenTtl: opts.drTokenTtl }),
     },
@@ -43,6 +47,7 @@ export async function startPairsWorld(opts: { drTokenTtl?: string } = {}) {
       api: api(SECONDARY_AGENT_TOKEN),
       vault: vault(secondary),
       agent: agentSettings,
+      stateDir: stateDirs.secondary,
       primaryCaPem: primary.apiCaPem,
       activationCaFile: undefined,
     },
@@ -78,8 +83,8 @@ export function tokenRecordingClients(base: AgentClients) {
       const create = client.createDrOperationToken
       const wrapped: PrimaryAgentClient = { ...client }
       if (create !== undefined) {
-        wrapped.createDrOperationToken = async (body, signal) => {
-          const made = await create(body, signal)
+        wrapped.createDrOperationToken = async (body, signal, opts) => {
+          const made = await create(body, signal, opts)
           issued.push(made.token)
           return made
         }

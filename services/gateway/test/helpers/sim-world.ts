@@ -5,6 +5,7 @@ import { buildApp as buildSecondaryAgent, type SecondaryAgentConfig } from '@vau
 import { type ClusterHandle, type StartClusterOptions, startCluster, testTimings } from '@vault-dr/vault-sim'
 import { afterEach, beforeEach } from 'vitest'
 import { type AgentClients, createAgentClients } from '../../src/agents/agent-clients.ts'
+import { agentStateDirs } from './agent-state-dirs.ts'
 import { LogCapture, PRIMARY_AGENT_TOKEN, SECONDARY_AGENT_TOKEN, startGateway, tempDir } from './gateway.ts'
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>
@@ -32,6 +33,8 @@ export interface SimWorldOptions {
 export async function startSimWorld(opts: SimWorldOptions = {}) {
   const events: string[] = []
   const closers: Array<() => Promise<void>> = []
+  const stateDirs = agentStateDirs()
+  closers.push(stateDirs.remove)
   const cluster = async (name: string, extra: StartClusterOptions = {}) => {
     const c = await startCluster({
       name,
@@ -52,6 +55,7 @@ export async function startSimWorld(opts: SimWorldOptions = {}) {
     api: api(PRIMARY_AGENT_TOKEN),
     vault: vault(primary),
     agent: agentSettings,
+    stateDir: stateDirs.primary,
     clusterAddr: opts.primaryAgentProbesOwnListener ? primary.clusterUrl : undefined,
   }
   const secondaryConfig: SecondaryAgentConfig = {
@@ -59,6 +63,7 @@ export async function startSimWorld(opts: SimWorldOptions = {}) {
     api: api(SECONDARY_AGENT_TOKEN),
     vault: vault(secondary),
     agent: agentSettings,
+    stateDir: stateDirs.secondary,
     primaryCaPem: primary.apiCaPem,
     activationCaFile: undefined,
   }
