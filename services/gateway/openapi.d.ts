@@ -1414,6 +1414,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1510,6 +1512,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1580,6 +1584,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1654,6 +1660,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1713,6 +1721,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1821,6 +1831,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1888,6 +1900,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1964,6 +1978,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2034,6 +2050,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2112,6 +2130,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2168,6 +2188,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2236,6 +2258,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2307,6 +2331,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2384,6 +2410,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2474,6 +2502,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2551,6 +2581,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2621,6 +2653,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2712,6 +2746,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2774,6 +2810,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2841,6 +2879,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2917,6 +2957,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2987,6 +3029,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3074,6 +3118,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3182,6 +3228,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3290,6 +3338,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3377,6 +3427,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3494,6 +3546,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3602,6 +3656,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1466,6 +1466,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1522,6 +1524,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1578,6 +1582,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1665,6 +1671,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1743,6 +1751,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1833,6 +1843,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1950,6 +1962,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2067,6 +2081,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2184,6 +2200,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2301,6 +2319,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2387,6 +2407,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2455,6 +2477,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2581,6 +2605,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2707,6 +2733,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2802,6 +2830,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2916,6 +2946,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3030,6 +3062,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3125,6 +3159,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3220,6 +3256,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3348,6 +3386,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3465,6 +3505,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3533,6 +3575,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3652,6 +3696,8 @@ export interface operations {
             /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -58,6 +58,10 @@ describe('rate limits on /v1', () => {
   it('are documented: a 429 answer on each limited route of the OpenAPI document', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json()
     expect(doc.paths['/v1/things'].post.responses['429'].content['application/problem+json']).toBeDefined()
+    expect(doc.paths['/v1/things'].post.responses['429'].headers['Retry-After'].schema).toEqual({
+      type: 'integer',
+      minimum: 0,
+    })
     expect(doc.paths['/healthz'].get.responses['429']).toBeUndefined()
   })
 })

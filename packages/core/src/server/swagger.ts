@@ -32,7 +32,7 @@ async function swaggerPlugin(app: FastifyInstance, opts: SwaggerOptions) {
     transform: jsonSchemaTransform,
     transformObject: (documentObject) => {
       const document: ReturnType<typeof jsonSchemaTransformObject> = jsonSchemaTransformObject(documentObject)
-      return pruneUnusedSchemas(document as Record<string, unknown>) as typeof document
+      return withRetryAfter(pruneUnusedSchemas(document as Record<string, unknown>)) as typeof document
     },
   })
   const hide = { schema: { hide: true } }
@@ -46,6 +46,29 @@ async function swaggerPlugin(app: FastifyInstance, opts: SwaggerOptions) {
   app.get('/docs', hide, ui)
   app.get('/docs/*', hide, ui)
   app.addHook('onClose', () => forward.close())
+}
+
+/**
+ * Every 429 answer documents its Retry-After header (the rate limit sends it): the zod transform keeps a response's
+ * content only, so the header is added to the finished document.
+ */
+function withRetryAfter(document: Record<string, unknown>): Record<string, unknown> {
+  const paths = (document.paths ?? {}) as Record<string, Record<string, { responses?: Record<string, object> }>>
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      const tooMany = operation.responses?.['429']
+      if (tooMany === undefined) continue
+      Object.assign(tooMany, {
+        headers: {
+          'Retry-After': {
+            description: 'Seconds until this address may call this route again',
+            schema: { type: 'integer', minimum: 0 },
+          },
+        },
+      })
+    }
+  }
+  return document
 }
 
 export const swagger = fp(swaggerPlugin, { name: 'core-swagger' })
