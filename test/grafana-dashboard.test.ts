@@ -66,7 +66,7 @@ describe('deploy/grafana/vault-dr.json', () => {
     }
   })
 
-  it('has the pairs table, lag and heartbeat over time, and the operations', () => {
+  it('has the pairs table, lag and heartbeat over time, and the operations of every kind', () => {
     const titles = queryPanels().map((p) => `${p.type}: ${p.title}`)
     expect(titles).toEqual(
       expect.arrayContaining([
@@ -75,6 +75,8 @@ describe('deploy/grafana/vault-dr.json', () => {
         'timeseries: Heartbeat age',
         'timeseries: Handshakes by state',
         'timeseries: Step duration p95',
+        'timeseries: Role changes by kind and state',
+        'timeseries: Role-change failures by code',
       ]),
     )
   })
