@@ -11,10 +11,20 @@ import { RoleErrors } from './role-errors.ts'
 const DR = 'sys/replication/dr'
 
 const mode = (s: ClusterStatus) => s.replication?.mode
-/** Vault answers again and reports DR as `role`: the brief window with no active node after a role change is over. */
-const settledAs = (role: 'primary' | 'secondary') => (s: ClusterStatus) =>
-  s.vault.reachable && s.vault.sealed === false && mode(s) === role && s.vault.dr_mode === role
-const runningPrimary = (s: ClusterStatus) => settledAs('primary')(s) && s.replication?.state === 'running'
+/**
+ * Vault answers again and reports DR as `role`: the brief window with no active node after a role change is over.
+ * When the agent reached the active node before the change (`wasActive`), its node must be active again too: in the
+ * window sys/health answers as a standby, without last_wal, and a DR status read a moment later may already answer.
+ */
+const settledAs = (role: 'primary' | 'secondary', wasActive: boolean) => (s: ClusterStatus) =>
+  s.vault.reachable &&
+  s.vault.sealed === false &&
+  mode(s) === role &&
+  s.vault.dr_mode === role &&
+  (!wasActive || s.vault.ha_role === 'active')
+const runningPrimary = (wasActive: boolean) => (s: ClusterStatus) =>
+  settledAs('primary', wasActive)(s) && s.replication?.state === 'running'
+const wasActive = (before: ClusterStatus) => before.vault.ha_role === 'active'
 
 /**
  * The role changes of a failover, served by both agents from this one implementation (after a swap, the agent next
@@ -109,7 +119,7 @@ export function createRoleChangeService(
     }
     changing()
     const res = await agent.vault.write(`${DR}/primary/demote`, {}).finally(() => agent.invalidateStatus())
-    const status = await settle('a DR secondary', settledAs('secondary'))
+    const status = await settle('a DR secondary', settledAs('secondary', wasActive(before)))
     return changed(status, 'Demoted: the cluster is a DR secondary following no primary, its data kept.', res)
   }
 
@@ -131,7 +141,7 @@ export function createRoleChangeService(
         throw refusal(err, scrub)
       })
       .finally(() => agent.invalidateStatus())
-    const status = await settle('a running DR primary', runningPrimary)
+    const status = await settle('a running DR primary', runningPrimary(wasActive(before)))
     return changed(status, 'Promoted: the cluster is a running DR primary and accepts writes.', res, scrub)
   }
 
@@ -151,7 +161,7 @@ export function createRoleChangeService(
         throw refusal(err, scrub)
       })
       .finally(() => agent.invalidateStatus())
-    const status = await settle('a DR secondary again', settledAs('secondary'))
+    const status = await settle('a DR secondary again', settledAs('secondary', wasActive(before)))
     return changed(status, 'Re-pointed without a wipe: the secondary now follows the new primary.', res, scrub)
   }
 
