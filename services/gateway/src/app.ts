@@ -127,6 +127,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     targetOf: clusters.targetOf,
     now,
     ttl: pairSettings.drTokenTtl,
+    log: app.log.child({ component: 'dr-operation-tokens' }),
   })
   const history = new VantageHistory({
     store,
@@ -224,7 +225,15 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
       await v1.register(preflightRoutes, { clusters, agents, store })
       await v1.register(pairsRoutes, { pairs })
       await v1.register(ceremonyRoutes, {
-        ceremony: createCeremonyService({ store, box, agents, clusters, now, secondaryOf: pairs.secondaryOf }),
+        ceremony: createCeremonyService({
+          store,
+          box,
+          agents,
+          clusters,
+          now,
+          secondaryOf: pairs.secondaryOf,
+          log: app.log.child({ component: 'dr-operation-tokens' }),
+        }),
       })
       await v1.register(operationsRoutes, { operations, bus, streams })
       // The routes of the registered kinds (gatewayKinds()).

@@ -327,24 +327,18 @@ describe('pairs', () => {
     )
     const ahead = seen + 5
     // Both agents see an epoch above the store's (a store restored from a backup), from a harmless fenced call each.
-    const atAhead = (url: string, token: string, method: 'POST' | 'DELETE') =>
+    const atAhead = (url: string, token: string, method: 'POST' | 'DELETE', epoch: number) =>
       fetch(url, {
         method,
         headers: {
           authorization: `Bearer ${token}`,
-          'x-vault-dr-epoch': String(ahead),
+          'x-vault-dr-epoch': String(epoch),
           ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
         },
         ...(method === 'POST' ? { body: '{}' } : {}),
       })
-    const issued = await atAhead(`${world.primaryUrl}/v1/dr/operation-token`, PRIMARY_AGENT_TOKEN, 'POST')
+    const issued = await atAhead(`${world.primaryUrl}/v1/dr/operation-token`, PRIMARY_AGENT_TOKEN, 'POST', ahead)
     expect(issued.status, await issued.text()).toBe(201)
-    const cancel = await atAhead(
-      `${world.secondaryUrl}/v1/dr/operation-token/ceremony`,
-      SECONDARY_AGENT_TOKEN,
-      'DELETE',
-    )
-    expect(cancel.status, await cancel.text()).toBe(200)
     const storeEpoch = async () => {
       const store = new SqliteStore(join(dir, 'gw.sqlite'))
       try {
@@ -356,16 +350,44 @@ describe('pairs', () => {
     expect(await storeEpoch()).toBeLessThan(ahead)
 
     // The calls carry the store's epoch: the agent refuses it as stale, the gateway raises its counter above the
-    // agent's (no role change since it read it) and calls again. Unfenced, they would go through without that raise.
+    // agent's (no role change since it read it), says so, and calls again. Unfenced, they would go through without.
     const rotated = await rotate(gw)
     expect(rotated.status, rotated.body).toBe(200)
     expect(await storeEpoch()).toBeGreaterThanOrEqual(ahead)
-    const started = await gw.app.inject({
-      method: 'POST',
-      url: '/v1/pairs/dc2/dr-operation-token/ceremony',
-      headers: AUTH,
-    })
+    expect(gw.logs.text).toContain("fencing epoch raised above an agent's")
+
+    // The same for each call of the key-share ceremony, the secondary's agent ahead again.
+    const ceremonyUrl = '/v1/pairs/dc2/dr-operation-token/ceremony'
+    const cancelAhead = async () => {
+      const ahead = (await storeEpoch()) + 5
+      const res = await atAhead(
+        `${world.secondaryUrl}/v1/dr/operation-token/ceremony`,
+        SECONDARY_AGENT_TOKEN,
+        'DELETE',
+        ahead,
+      )
+      expect(res.status, await res.text()).toBe(200)
+      return ahead
+    }
+    let aheadAgain = await cancelAhead()
+    const started = await gw.app.inject({ method: 'POST', url: ceremonyUrl, headers: AUTH })
     expect(started.statusCode, started.body).toBe(201)
+    expect(await storeEpoch()).toBeGreaterThanOrEqual(aheadAgain)
+    const wrongKey = Buffer.alloc(33, 9).toString('base64')
+    aheadAgain = await cancelAhead()
+    const share = await gw.app.inject({
+      method: 'POST',
+      url: `${ceremonyUrl}/${started.json().nonce}/shares`,
+      headers: AUTH,
+      payload: { key: wrongKey },
+    })
+    // Admitted past the fence, then refused by the agent: the cancel that put it ahead ended its attempt.
+    expect(share.json().code, share.body).toBe('GATEWAY_ERR_CEREMONY_UNKNOWN')
+    expect(await storeEpoch()).toBeGreaterThanOrEqual(aheadAgain)
+    aheadAgain = await cancelAhead()
+    const cancelled = await gw.app.inject({ method: 'DELETE', url: ceremonyUrl, headers: AUTH })
+    expect(cancelled.statusCode, cancelled.body).toBe(200)
+    expect(await storeEpoch()).toBeGreaterThanOrEqual(aheadAgain)
     expect(await agentEpoch(world.secondaryUrl, SECONDARY_AGENT_TOKEN)).toBe(await storeEpoch())
   })
 

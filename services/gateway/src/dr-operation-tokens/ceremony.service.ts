@@ -1,7 +1,8 @@
 import { type CodedError, isCodedError } from '@vault-dr/core'
+import type { FastifyBaseLogger } from 'fastify'
 import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
-import { fencedCall } from '../failovers/epoch-floor.ts'
+import { callFenced } from '../failovers/epoch-floor.ts'
 import { PairsErrors } from '../pairs/pairs-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
 import type { Store, StoredCluster } from '../store/store.ts'
@@ -31,13 +32,15 @@ export interface CeremonyDeps {
   now: () => number
   /** The pair's secondary cluster, or GATEWAY_ERR_PAIR_NOT_FOUND. */
   secondaryOf: (secondary: string) => Promise<StoredCluster>
+  /** Where a raise of the store's fencing epoch above an agent's is told. */
+  log?: Pick<FastifyBaseLogger, 'warn'>
 }
 
 /**
  * The key-share ceremony of a pair's secondary, relayed to its agent: the agent keeps the OTP, the shares pass
  * through, and the decoded token the agent answers after the last share is sealed in the store, never answered.
  */
-export function createCeremonyService({ store, box, agents, clusters, now, secondaryOf }: CeremonyDeps) {
+export function createCeremonyService({ store, box, agents, clusters, now, secondaryOf, log }: CeremonyDeps) {
   async function client(secondary: string) {
     const c = agents.secondary(clusters.targetOf(await secondaryOf(secondary)))
     const { startCeremony: start, submitCeremonyShare: share, cancelCeremony: cancel } = c
@@ -45,10 +48,11 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
       throw PairsErrors.drTokenUnsupported(`The agent of ${secondary} cannot run the key-share ceremony`)
     }
     // Each relayed call is fenced, as every call that changes a cluster is.
+    const fenced = <T>(call: (epoch: number) => Promise<T>) => callFenced(store, c, call, { log })
     return {
-      start: () => fencedCall(store, c, (epoch) => start(undefined, { epoch })),
-      share: (nonce: string, key: string) => fencedCall(store, c, (epoch) => share(nonce, key, undefined, { epoch })),
-      cancel: () => fencedCall(store, c, (epoch) => cancel(undefined, { epoch })),
+      start: () => fenced((epoch) => start(undefined, { epoch })),
+      share: (nonce: string, key: string) => fenced((epoch) => share(nonce, key, undefined, { epoch })),
+      cancel: () => fenced((epoch) => cancel(undefined, { epoch })),
     }
   }
   return {

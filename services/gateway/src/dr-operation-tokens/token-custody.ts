@@ -1,5 +1,6 @@
+import type { FastifyBaseLogger } from 'fastify'
 import type { AgentClients, AgentTarget } from '../agents/agent-clients.ts'
-import { fencedCall } from '../failovers/epoch-floor.ts'
+import { callFenced } from '../failovers/epoch-floor.ts'
 import { PairsErrors } from '../pairs/pairs-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
 import type { Store, StoredCluster, StoredDrToken } from '../store/store.ts'
@@ -24,6 +25,8 @@ export interface CustodyDeps {
   now: () => number
   /** The TTL the gateway asks for (VAULT_DR_OPERATION_TOKEN_TTL); undefined: the primary agent's own default. */
   ttl: string | undefined
+  /** Where a raise of the store's fencing epoch above an agent's is told. */
+  log?: Pick<FastifyBaseLogger, 'warn'>
 }
 
 /** A token is re-issued at this fraction of its TTL, so the new one is valid long before the old one ends. */
@@ -43,7 +46,7 @@ export type TokenCustody = ReturnType<typeof createDrTokenCustody>
  * primary's name), and the one it replaced until that expires. Tokens are only ever in memory here on their way from
  * the primary agent to the store, or from the store to the secondary agent's check: never logged or answered.
  */
-export function createDrTokenCustody({ store, box, agents, targetOf, now, ttl }: CustodyDeps) {
+export function createDrTokenCustody({ store, box, agents, targetOf, now, ttl, log }: CustodyDeps) {
   /** Why the stored token must be replaced now, if it must. */
   function dueReason(token: StoredDrToken | undefined, primaryClusterId: string | null): RotationReason | undefined {
     if (token === undefined) return 'missing'
@@ -61,7 +64,7 @@ export function createDrTokenCustody({ store, box, agents, targetOf, now, ttl }:
       throw PairsErrors.drTokenUnsupported(`The agent of ${primary.name} cannot issue DR operation tokens`)
     }
     const body = ttl === undefined ? {} : { ttl }
-    const made = await fencedCall(store, client, (epoch) => create(body, signal, { epoch }))
+    const made = await callFenced(store, client, (epoch) => create(body, signal, { epoch }), { signal, log })
     const keepPrevious = replaces !== undefined && Date.parse(replaces.expires_at) > now()
     const record: StoredDrToken = {
       primary: primary.name,

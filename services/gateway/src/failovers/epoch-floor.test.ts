@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../test/helpers/gateway.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { SqliteStore } from '../store/sqlite-store.ts'
-import { MAX_EPOCH_RAISE, raiseEpochAbove, underEpochFloor } from './epoch-floor.ts'
+import { callFenced, MAX_EPOCH_RAISE, raiseEpochAbove, underEpochFloor } from './epoch-floor.ts'
 
 const stores: Array<{ cleanup(): void }> = []
 afterEach(() => {
@@ -152,5 +152,30 @@ describe('a call under the epoch floor', () => {
       upstream: { code: 'AGENT_ERR_STALE_EPOCH' },
     })
     expect(await store.currentEpoch()).toBe(0)
+  })
+})
+
+describe('a fenced call of a caller without an epoch of its own (callFenced)', () => {
+  const statusOf = (agent: { seen: number }) => ({ status: async () => ({ epoch: agent.seen }) as never })
+
+  it('is made under the store epoch read just before, and again once when a role change came in between', async () => {
+    const store = await counter(3)
+    const agent = agentAt(3)
+    expect(await callFenced(store, statusOf(agent), (e) => agent.call(e))).toBe('done at 3')
+    // A role change lands between this caller's read (3) and its call: the agent has seen 4 from it.
+    const racing = {
+      seen: 3,
+      calls: [] as number[],
+      async call(epoch: number) {
+        if (racing.calls.push(epoch) === 1) {
+          await store.bumpEpoch()
+          agent.seen = 4
+        }
+        return agent.call(epoch)
+      },
+    }
+    expect(await callFenced(store, statusOf(agent), (e) => racing.call(e))).toBe('done at 4')
+    expect(racing.calls).toEqual([3, 4])
+    expect(await store.currentEpoch()).toBe(4)
   })
 })

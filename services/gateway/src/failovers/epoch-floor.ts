@@ -82,14 +82,25 @@ export async function underEpochFloor<T>(
 }
 
 /**
- * A call that changes a cluster outside an operation (a pair's DR operation token, the key-share ceremony), fenced as
- * every such call is: under the store's epoch read just before, raised above the agent's when the store is behind it.
+ * Makes a call that changes a cluster outside an operation (a pair's DR operation token, the key-share ceremony),
+ * fenced as every such call is: under the store's epoch read just before, raised above the agent's when the store is
+ * behind it (underEpochFloor). The caller holds no epoch of its own, so a role change between its read and the call
+ * (the agent refuses the epoch as stale, the store has moved on) is met by reading the epoch again, once.
  */
-export async function fencedCall<T>(
+export async function callFenced<T>(
   store: EpochCounter,
   agent: { status(signal?: AbortSignal, opts?: { fresh?: boolean }): Promise<AgentStatusAnswer> },
   call: (epoch: number) => Promise<T>,
+  opts: { signal?: AbortSignal | undefined; log?: Pick<FastifyBaseLogger, 'warn'> | undefined } = {},
 ): Promise<T> {
-  const agentEpoch = async () => (await agent.status(undefined, { fresh: false })).epoch
-  return underEpochFloor(store, await store.currentEpoch(), call, agentEpoch)
+  const agentEpoch = async () => (await agent.status(opts.signal, { fresh: false })).epoch
+  const floorOpts = opts.log === undefined ? {} : { log: opts.log }
+  const epoch = await store.currentEpoch()
+  try {
+    return await underEpochFloor(store, epoch, call, agentEpoch, floorOpts)
+  } catch (err) {
+    const moved = isStaleEpoch(err) && (await store.currentEpoch()) > epoch
+    if (!moved) throw err
+    return underEpochFloor(store, await store.currentEpoch(), call, agentEpoch, floorOpts)
+  }
 }
