@@ -158,6 +158,25 @@ describe('loadGatewayConfig', () => {
     }
   })
 
+  it('refuses a hook CA file that is not PEM and a hook timeout out of bounds at start, naming the variable', () => {
+    const tmp = tempDir()
+    try {
+      const notPem = join(tmp.dir, 'not.pem')
+      writeFileSync(notPem, 'hello')
+      const load = (env: Record<string, string>) => () => loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, ...env })
+      // A ConfigError: the gateway exits 78 with the variable named, not with a stack.
+      expect(load({ VAULT_DR_HOOK_CACERT: notPem })).toThrow(ConfigError)
+      expect(load({ VAULT_DR_HOOK_CACERT: notPem })).toThrow(/VAULT_DR_HOOK_CACERT: .* no PEM/)
+      expect(load({ VAULT_DR_HOOK_TIMEOUT_MS: '5' })).toThrow(
+        /VAULT_DR_HOOK_TIMEOUT_MS: must be between 100 and 300000/,
+      )
+      expect(load({})().handshakes.hooks).toEqual({ caPem: undefined, timeoutMs: 10_000 })
+      expect(load({ VAULT_DR_HOOK_TIMEOUT_MS: '2500' })().handshakes.hooks?.timeoutMs).toBe(2500)
+    } finally {
+      tmp.cleanup()
+    }
+  })
+
   it('names VAULT_DR_STORE when an etcd address is not host:port, and VAULT_DR_ETCD_PREFIX without slashes', () => {
     const load = (env: Record<string, string>) => () => loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, ...env })
     expect(load({ VAULT_DR_STORE: 'etcd://a:2379,b,c:99999' })).toThrow(

@@ -29,8 +29,8 @@ export const GatewayErrors = {
   clusterInUse: defineError({
     code: 'GATEWAY_ERR_CLUSTER_IN_USE',
     status: 409,
-    title: 'A pending or running handshake uses this cluster',
-    fix: 'Wait for the handshake to finish, or cancel it (POST /v1/handshakes/{id}/cancel).',
+    title: 'An unfinished handshake or operation uses this cluster',
+    fix: 'Wait for it to finish, or cancel it (POST /v1/operations/{id}/cancel); GET /v1/operations?cluster=<name>&state=running lists it.',
   }),
   handshakeNotFound: defineError({
     code: 'GATEWAY_ERR_HANDSHAKE_NOT_FOUND',

@@ -20,10 +20,12 @@ export const HookUrl = z
   )
 
 export const PRE_HOOK_DESCRIPTION =
+  'An https URL without credentials, query or fragment (stored and shown in clear). ' +
   'Called (HTTPS POST, JSON {operation_id, kind, step, phase: "pre", clusters, from, to}) after the checks and before ' +
   'anything changes; any answer but 2xx, or none within VAULT_DR_HOOK_TIMEOUT_MS (default 10 s), stops the operation ' +
   'with nothing changed. Trusted CAs: the system roots, or the PEM file at VAULT_DR_HOOK_CACERT.'
 
 export const POST_HOOK_DESCRIPTION =
+  'An https URL without credentials, query or fragment (stored and shown in clear). ' +
   'Called (HTTPS POST, JSON as the pre-hook with phase "post" and the result) once the operation has done its work; ' +
   'a failure or a timeout is a warning in the result, not a failure.'
