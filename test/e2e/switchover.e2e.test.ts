@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { expectNoSecretsIn, expectNoSecretsInLogs, sqliteStoreText } from '../helpers/log-search.ts'
+import { expectNoSecretsIn, expectNoSecretsInLogs, readSqliteStore } from '../helpers/log-search.ts'
 import {
   clusterOf,
   kvRead,
@@ -102,7 +102,7 @@ describe.each(['sqlite', 'etcd'] as const)(
       expect(events('re-pointed to a new primary')).toHaveLength(2)
       // The DR operation tokens both switchovers used and issued, and their activation tokens, are in no answer and,
       // on SQLite, nowhere in the store in clear.
-      const kept = store === 'sqlite' ? [sqliteStoreText(join(stack.dir, 'gateway.sqlite'))] : []
+      const kept = store === 'sqlite' ? [readSqliteStore(join(stack.dir, 'gateway.sqlite'))] : []
       expectNoSecretsIn([JSON.stringify(done), JSON.stringify(back), ...kept], stack.secrets)
     })
   },

@@ -27,7 +27,7 @@ export function expectNoSecretsIn(lines: string[], secrets: string[]): void {
 }
 
 /** The bytes of a SQLite store (its file and its write-ahead log), as text to search for secrets. */
-export function sqliteStoreText(path: string): string {
+export function readSqliteStore(path: string): string {
   return [path, `${path}-wal`]
     .filter((file) => existsSync(file))
     .map((file) => readFileSync(file).toString('latin1'))

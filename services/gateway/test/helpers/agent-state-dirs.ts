@@ -7,7 +7,7 @@ import { join } from 'node:path'
  * A fresh state folder for each agent of a test (the fencing epoch it has seen), removed by `remove`: without it the
  * agents would keep theirs in the working directory, shared by every test and every run.
  */
-export function agentStateDirs() {
+export function makeAgentStateDirs() {
   const root = mkdtempSync(join(tmpdir(), 'vault-dr-agent-state-'))
   return {
     primary: join(root, 'primary'),

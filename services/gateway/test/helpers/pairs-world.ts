@@ -3,7 +3,7 @@ import { buildApp as buildPrimaryAgent } from '@vault-dr/primary-agent'
 import { buildApp as buildSecondaryAgent } from '@vault-dr/secondary-agent'
 import { type ClusterHandle, startCluster, testTimings } from '@vault-dr/vault-sim'
 import type { AgentClients, PrimaryAgentClient } from '../../src/agents/agent-clients.ts'
-import { agentStateDirs } from './agent-state-dirs.ts'
+import { makeAgentStateDirs } from './agent-state-dirs.ts'
 import { PRIMARY_AGENT_TOKEN, SECONDARY_AGENT_TOKEN } from './gateway.ts'
 
 const agentSettings = { statusCacheMs: 0, probeTimeoutMs: 1_000, waitTimeoutMs: 5_000 }
@@ -19,7 +19,7 @@ const vault = (c: ClusterHandle) => ({
 /** Two emulated clusters and their real agents, for pairs; the primary agent issues tokens with `drTokenTtl`. */
 export async function startPairsWorld(opts: { drTokenTtl?: string } = {}) {
   const closers: Array<() => Promise<void>> = []
-  const stateDirs = agentStateDirs()
+  const stateDirs = makeAgentStateDirs()
   closers.push(stateDirs.remove)
   const cluster = async (name: string) => {
     const c = await startCluster({ name, apiAddr: '127.0.0.1:0', clusterAddr: '127.0.0.1:0', timings: testTimings })

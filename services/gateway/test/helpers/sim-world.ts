@@ -5,7 +5,7 @@ import { buildApp as buildSecondaryAgent, type SecondaryAgentConfig } from '@vau
 import { type ClusterHandle, type StartClusterOptions, startCluster, testTimings } from '@vault-dr/vault-sim'
 import { afterEach, beforeEach } from 'vitest'
 import { type AgentClients, createAgentClients } from '../../src/agents/agent-clients.ts'
-import { agentStateDirs } from './agent-state-dirs.ts'
+import { makeAgentStateDirs } from './agent-state-dirs.ts'
 import { LogCapture, PRIMARY_AGENT_TOKEN, SECONDARY_AGENT_TOKEN, startGateway, tempDir } from './gateway.ts'
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>
@@ -33,8 +33,7 @@ export interface SimWorldOptions {
 export async function startSimWorld(opts: SimWorldOptions = {}) {
   const events: string[] = []
   const closers: Array<() => Promise<void>> = []
-  const stateDirs = agentStateDirs()
-  closers.push(stateDirs.remove)
+  const stateDirs = makeAgentStateDirs()
   const cluster = async (name: string, extra: StartClusterOptions = {}) => {
     const c = await startCluster({
       name,
@@ -90,6 +89,8 @@ export async function startSimWorld(opts: SimWorldOptions = {}) {
           .reverse()
           .map((close) => close()),
       )
+      // Once the agents are closed: none writes its epoch into a folder removed under it.
+      await stateDirs.remove()
     },
   }
 }

@@ -45,7 +45,6 @@ export function useHarness() {
       const logs = new LogCapture()
       // Its own state folder (the fencing epoch it has seen), not one in the working directory every test would share.
       const stateDir = mkdtempSync(join(tmpdir(), 'vault-dr-secondary-agent-state-'))
-      closers.push(() => rm(stateDir, { recursive: true, force: true }))
       const config: SecondaryAgentConfig = {
         stateDir,
         listen: { host: '127.0.0.1', port: 0 },
@@ -66,7 +65,8 @@ export function useHarness() {
         activationCaFile: options.activationCaFile,
       }
       const app = await buildApp(config, { logStream: logs })
-      closers.push(() => app.close())
+      // The folder goes once the agent is closed: none writes its epoch into a folder removed under it.
+      closers.push(() => app.close().finally(() => rm(stateDir, { recursive: true, force: true })))
       return { app, logs }
     },
     /** Runs `close` after the test, e.g. for a proxy. */
