@@ -5,13 +5,13 @@
 export const CLI_FIXES: Record<string, string> = {
   CORE_ERR_UNAUTHORIZED:
     "Set VAULT_DR_API_TOKEN_FILE (or VAULT_DR_API_TOKEN) to the gateway's API token, the one in its VAULT_DR_API_TOKEN(_FILE).",
-  CORE_ERR_VALIDATION: 'Correct the named options; "vault-dr <command> --help" describes each one.',
+  CORE_ERR_VALIDATION: 'Correct the options named above; --help after the command describes each one.',
   GATEWAY_ERR_CLUSTER_NOT_FOUND:
     'List the registered clusters with "vault-dr clusters list", or register it with "vault-dr clusters add <name> --role primary|secondary --agent-url <url>".',
   GATEWAY_ERR_UNKNOWN_CLUSTER:
     'Register the cluster first ("vault-dr clusters add <name> --role primary|secondary --agent-url <url>"), then name it exactly as "vault-dr clusters list" shows it.',
   GATEWAY_ERR_CLUSTER_IN_USE:
-    'Wait for the handshake to finish ("vault-dr handshake follow <id>"), or cancel it ("vault-dr handshake cancel <id>"); "vault-dr handshake list --state running" shows it.',
+    'Wait for the unfinished handshake or operation on it to end ("vault-dr operations follow <id>"), or cancel it ("vault-dr operations cancel <id>"); "vault-dr operations list --cluster <name> --state running" shows it.',
   GATEWAY_ERR_HANDSHAKE_NOT_FOUND: 'List the handshakes with "vault-dr handshake list".',
   GATEWAY_ERR_HANDSHAKE_IN_PROGRESS:
     'Follow the running handshake ("vault-dr handshake follow <id>") or cancel it ("vault-dr handshake cancel <id>") before starting another; "vault-dr handshake list --state running" shows its id.',
@@ -65,7 +65,34 @@ export function cliFix(code: string, gatewayFix: string | null | undefined, cont
     const tls = agentTlsFix(context)
     if (tls !== undefined) return tls
   }
-  return CLI_FIXES[code] ?? gatewayFix ?? null
+  const fix = CLI_FIXES[code] ?? gatewayFix
+  return fix === undefined || fix === null ? null : inCliWords(fix)
+}
+
+/** The gateway's routes and request fields its fixes name, and what an operator at the CLI types for each. */
+const HTTP_TO_CLI: Array<[RegExp, string]> = [
+  [/POST \/v1\/switchovers\/plan/g, '"vault-dr switchover --to <secondary> --dry-run"'],
+  [/POST \/v1\/failovers\/plan/g, '"vault-dr failover --to <secondary> --dry-run"'],
+  [/POST \/v1\/preflight/g, '"vault-dr preflight --primary <name> --secondary <name>"'],
+  [/GET \/v1\/pairs\/\{secondary\}(\/readiness)?/g, '"vault-dr pairs show <secondary>"'],
+  [/GET \/v1\/pairs\b/g, '"vault-dr pairs list"'],
+  [/GET \/v1\/clusters\/\{name\}\/status/g, '"vault-dr clusters status <name>"'],
+  [/GET \/v1\/operations\?kind=(\w+)/g, '"vault-dr operations list --kind $1"'],
+  [
+    /GET \/v1\/operations\?cluster=<name>&state=running/g,
+    '"vault-dr operations list --cluster <name> --state running"',
+  ],
+  [/POST \/v1\/operations\/\{id\}\/cancel/g, '"vault-dr operations cancel <id>"'],
+  [/\bdown_for\b/g, '--down-for'],
+  [/\bcatch_up_timeout\b/g, '--catch-up-timeout'],
+  [/\ballow_data_loss\b/g, '--allow-data-loss'],
+  [/\bmax_lag_wals\b/g, '--max-lag-wals'],
+  [/`(to|from)`/g, '--$1'],
+]
+
+/** A fix written for the gateway's HTTP API, in the CLI's words where it names a route or a field the CLI sets. */
+export function inCliWords(fix: string): string {
+  return HTTP_TO_CLI.reduce((text, [http, cli]) => text.replace(http, cli), fix)
 }
 
 /**

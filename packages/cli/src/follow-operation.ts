@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { CliError, ExitCode } from './exit-codes.ts'
 import { type OpenEvents, serverSentEvents } from './gateway-events.ts'
-import { gatewayUnreachable } from './gateway-unreachable.ts'
+import { FOLLOW_RECONNECT_MS, gatewayUnreachable, mayComeBack } from './gateway-unreachable.ts'
 import { type Output, problemOf } from './output.ts'
 import { renderStep } from './render-handshake.ts'
 import { drillFoundFault, type Operation, renderCheckTable, renderOutcome, stepWidth } from './render-operation.ts'
@@ -43,7 +43,7 @@ export async function followOperation(
   let lostSince: number | undefined
   let lastError: unknown
   let announced = false
-  const reconnectForMs = opts.reconnectForMs ?? 60_000
+  const reconnectForMs = opts.reconnectForMs ?? FOLLOW_RECONNECT_MS
   for (;;) {
     try {
       const answer = await events(id, lastEventId, signal)
@@ -82,6 +82,9 @@ export async function followOperation(
     } catch (err) {
       if (err instanceof CliError || signal.aborted) throw err
       lastError = (err as { problem?: unknown }).problem ?? err
+      if (!mayComeBack(lastError, announced)) {
+        throw lastError instanceof CliError ? lastError : gatewayUnreachable(lastError, opts.baseUrl)
+      }
     }
     if (lostSince === undefined) {
       lostSince = Date.now()

@@ -26,3 +26,19 @@ export function gatewayUnreachable(err: unknown, baseUrl: string): CliError {
         : 'Check VAULT_DR_GATEWAY_ADDR (default http://127.0.0.1:8400) and that the gateway runs there; "npm start" runs one for a try.'
   return new CliError({ code: 'CLI_ERR_GATEWAY_UNREACHABLE', detail, fix }, ExitCode.unavailable)
 }
+
+/** How long a follow keeps asking a gateway that stopped answering (restarting, a network blip) before giving up. */
+export const FOLLOW_RECONNECT_MS = 60_000
+
+/**
+ * Whether a failed call to the gateway may succeed if made again: it restarting, a network blip (refused, reset,
+ * timed out, unreachable). A certificate or a host name that does not resolve will not change by asking again, nor
+ * will an answer the gateway gave: both end a follow at once.
+ */
+export function mayComeBack(err: unknown, connectedBefore: boolean): boolean {
+  if (err instanceof CliError) return (err.report.status ?? 0) >= 500
+  const kind = classifyNetworkError(err).kind
+  if (kind === 'tls' || kind === 'dns') return false
+  // Never reached at all: more likely a wrong VAULT_DR_GATEWAY_ADDR than a gateway restarting at that moment.
+  return connectedBefore || kind !== 'refused'
+}

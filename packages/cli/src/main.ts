@@ -128,15 +128,17 @@ async function run(argv: string[], env: NodeJS.ProcessEnv, out: Output, stdin: R
   }
   const { values } = parsed
   let { positionals } = parsed
-  if (values.version) {
+  // With a command, --version is an option that command does not take (refused below), not a request for the version.
+  if (values.version && parsed.positionals.length === 0) {
     out.out(out.json ? JSON.stringify({ version: version() }) : `vault-dr ${version()}`)
     return ExitCode.ok
   }
   const helpAsked = values.help === true || positionals[0] === 'help'
   if (positionals[0] === 'help') positionals = positionals.slice(1)
   if (positionals.length === 0) {
+    if (!helpAsked) throw usageError('a command is required')
     out.out(USAGE)
-    return helpAsked ? ExitCode.ok : ExitCode.usage
+    return ExitCode.ok
   }
   if (helpAsked) {
     const name = commandName(positionals)

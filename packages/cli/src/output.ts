@@ -1,5 +1,6 @@
 import { cliFix } from './cli-fixes.ts'
 import { CliError, type ErrorReport, ExitCode } from './exit-codes.ts'
+import { inCliTerms } from './request-fields.ts'
 
 export interface Output {
   json: boolean
@@ -67,7 +68,9 @@ function problemError(answer: Answer<unknown>): CliError {
 export function problemOf(status: number, problem: unknown): CliError {
   const p = (problem ?? {}) as Problem
   const code = p.code ?? `HTTP_${status}`
-  const detail = p.detail ?? `the gateway answered HTTP ${status}`
+  // A field the gateway found invalid is named as the operator set it: the option, not the request's field.
+  const named = (text: string) => (code === 'CORE_ERR_VALIDATION' ? inCliTerms(text) : text)
+  const detail = named(p.detail ?? `the gateway answered HTTP ${status}`)
   const report: ErrorReport = {
     code,
     detail,
@@ -75,7 +78,7 @@ export function problemOf(status: number, problem: unknown): CliError {
     ...(p.title === undefined ? {} : { title: p.title }),
     status,
     ...(p.instance === undefined ? {} : { instance: p.instance }),
-    ...(p.errors === undefined ? {} : { errors: p.errors }),
+    ...(p.errors === undefined ? {} : { errors: p.errors.map((e) => ({ ...e, path: named(e.path) })) }),
     ...(p.upstream === undefined ? {} : { upstream: p.upstream }),
   }
   return new CliError(report, status >= 500 ? ExitCode.unavailable : ExitCode.refused)

@@ -28,6 +28,23 @@ describe('vault-dr command line', () => {
     expect(io.out()).toContain('vault-dr handshake start')
   })
 
+  it('exits 2 without a command: usage on stderr, or one JSON document under --json', async () => {
+    const io = capture()
+    expect(await runCli([], {})).toBe(2)
+    expect(io.out()).toBe('')
+    expect(io.err()).toContain('error: a command is required')
+    expect(io.err()).toContain('vault-dr handshake start')
+    expect(await runCli(['--json'], {})).toBe(2)
+    expect(JSON.parse(io.out())).toMatchObject({ code: 'CLI_ERR_USAGE', detail: 'a command is required' })
+  })
+
+  it('refuses --version given to a command, as any option the command does not take', async () => {
+    const io = capture()
+    expect(await runCli(['switchover', '--to', 'dc2', '--version'], {})).toBe(2)
+    expect(io.err()).toContain('"switchover" does not take --version')
+    expect(await runCli(['--version'], {})).toBe(0)
+  })
+
   it('exits 2 on an unknown flag, naming it', async () => {
     const io = capture()
     expect(await runCli(['clusters', 'list', '--token', 'x'], {})).toBe(2)

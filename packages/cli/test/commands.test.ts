@@ -200,7 +200,7 @@ describe('a stand-in gateway', () => {
       expect(await runCli(['clusters', 'remove', 'dc9'], gateway.env)).toBe(3)
       expect(await runCli(['clusters', 'remove', 'dc1'], gateway.env)).toBe(3)
       expect(io.err()).toContain('fix:  List the registered clusters with "vault-dr clusters list"')
-      expect(io.err()).toContain('"vault-dr handshake cancel <id>"')
+      expect(io.err()).toContain('"vault-dr operations cancel <id>"')
       expect(io.err()).not.toContain('/v1/')
     })
 
@@ -256,6 +256,20 @@ describe('a stand-in gateway', () => {
         .map((l) => JSON.parse(l))
       expect(events.map((e) => e.event)).toEqual(['step', 'finished'])
       expect(events[1].handshake.state).toBe('failed')
+    })
+
+    it('reads again after a 5xx (a gateway restarting) and goes on where it was', async () => {
+      answer(
+        'GET /v1/handshakes/hs-1',
+        { status: 200, body: handshake('running', 1) },
+        problem(503, 'GATEWAY_ERR_STORE_UNAVAILABLE', 'the store does not answer'),
+        { status: 200, body: handshake('succeeded', 6) },
+      )
+      const io = capture()
+      expect(await runCli(['handshake', 'follow', 'hs-1'], gateway.env)).toBe(0)
+      expect(io.err()).toContain('(the gateway did not answer; reading again)')
+      expect(io.out().match(/✔ preflight/g)).toHaveLength(1)
+      expect(io.out().trimEnd().endsWith('handshake hs-1 succeeded')).toBe(true)
     })
 
     it('exits 3 for an unknown handshake', async () => {

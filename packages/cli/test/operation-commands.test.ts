@@ -151,6 +151,37 @@ describe('operation commands against a stand-in gateway', () => {
     expect(await runCli([...argv, '--json'], gateway.env)).toBe(0)
   })
 
+  it("names the options the gateway found invalid, and tells its fixes in the CLI's words", async () => {
+    const invalid = {
+      type: 'about:blank',
+      title: 'The request is not valid',
+      status: 400,
+      code: 'CORE_ERR_VALIDATION',
+      detail: 'Invalid body/hold: must be at most 1h',
+      errors: [{ path: 'body/hold', message: 'must be at most 1h' }],
+    }
+    routes['POST /v1/drills'] = (_, res) => json(res, 400, invalid)
+    const io = capture()
+    expect(await runCli(['drill', '--to', 'dc2', '--hold', '2h'], gateway.env)).toBe(3)
+    expect(io.err()).toContain('error: The request is not valid: Invalid --hold: must be at most 1h')
+    expect(io.err()).toContain('  --hold: must be at most 1h')
+    expect(io.err()).not.toContain('body/')
+
+    const refused = {
+      type: 'about:blank',
+      title: 'Not a pair',
+      status: 409,
+      code: 'GATEWAY_ERR_SWITCHOVER_CATCH_UP_TIMEOUT',
+      detail: 'dc2 did not catch up',
+      fix: 'Check the replication link between the two (GET /v1/pairs/{secondary}), then try again, maybe with a longer catch_up_timeout; POST /v1/switchovers/plan re-runs the checks; name `to` and `from`.',
+    }
+    routes['POST /v1/switchovers'] = (_, res) => json(res, 409, refused)
+    expect(await runCli(['switchover', '--to', 'dc2'], gateway.env)).toBe(3)
+    expect(io.err()).toContain(
+      'fix:  Check the replication link between the two ("vault-dr pairs show <secondary>"), then try again, maybe with a longer --catch-up-timeout; "vault-dr switchover --to <secondary> --dry-run" re-runs the checks; name --to and --from.',
+    )
+  })
+
   it('switchover without --follow prints the id and how to follow it; hooks go in the body', async () => {
     routes['POST /v1/switchovers'] = (_, res) => json(res, 202, operation())
     const io = capture()
@@ -370,12 +401,20 @@ describe('operation commands against a stand-in gateway', () => {
 describe('following an operation whose gateway stays away', () => {
   it('gives up after the reconnect window with the unreachable gateway’s error (exit 4), saying once that it lost the stream', async () => {
     let attempts = 0
-    const refused = async () => {
+    const snapshot = `event: snapshot\ndata: ${JSON.stringify(operation())}\n\n`
+    // The stream opens, then the gateway goes away for good: every later connection is refused.
+    const goneAfterFirst = async () => {
       attempts++
+      if (attempts === 1) {
+        const body = (async function* () {
+          yield new TextEncoder().encode(snapshot)
+        })()
+        return { status: 200 as const, body }
+      }
       throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' })
     }
     const io = capture()
-    const failure = await followOperation(refused, createOutput(false), 'op-1', {
+    const failure = await followOperation(goneAfterFirst, createOutput(false), 'op-1', {
       baseUrl: 'http://127.0.0.1:9',
       reconnectForMs: 200,
       retryEveryMs: 20,
@@ -383,8 +422,26 @@ describe('following an operation whose gateway stays away', () => {
     expect(failure).toBeInstanceOf(CliError)
     expect((failure as CliError).exitCode).toBe(4)
     expect((failure as CliError).report.code).toBe('CLI_ERR_GATEWAY_UNREACHABLE')
-    // The first, and at least one retry (the window is looked at only after a retry's wait).
-    expect(attempts).toBeGreaterThanOrEqual(2)
+    // The first, and at least two refused retries (the window is looked at only after a retry's wait).
+    expect(attempts).toBeGreaterThanOrEqual(3)
     expect(io.err().match(/the event stream was lost/g)).toHaveLength(1)
+  })
+
+  it('ends at once when the gateway was never reached, or its certificate or name will not do', async () => {
+    for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'DEPTH_ZERO_SELF_SIGNED_CERT']) {
+      let attempts = 0
+      const failing = async () => {
+        attempts++
+        throw Object.assign(new Error(`connect ${code}`), { code })
+      }
+      capture()
+      const failure = await followOperation(failing, createOutput(false), 'op-1', {
+        baseUrl: 'https://127.0.0.1:9',
+        reconnectForMs: 60_000,
+        retryEveryMs: 20,
+      }).catch((err: unknown) => err)
+      expect((failure as CliError).exitCode, code).toBe(4)
+      expect(attempts, code).toBe(1)
+    }
   })
 })

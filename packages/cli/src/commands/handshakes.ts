@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { components } from '@vault-dr/gateway/openapi'
 import { ExitCode } from '../exit-codes.ts'
 import type { GatewayApi } from '../gateway-client.ts'
+import { FOLLOW_RECONNECT_MS, mayComeBack } from '../gateway-unreachable.ts'
 import { expectData, type Output, table } from '../output.ts'
 import { renderChecks, renderError, renderHandshake, renderStep } from '../render-handshake.ts'
 
@@ -65,8 +66,23 @@ export async function followHandshake(
 ): Promise<Handshake> {
   const printed = new Map<string, string>()
   if (!out.json) out.out(`following handshake ${id}`)
+  let read = false
+  let lostSince: number | undefined
   for (;;) {
-    const h = expectData(await api.GET('/v1/handshakes/{id}', { params: { path: { id } } }))
+    let h: Handshake
+    try {
+      h = expectData(await api.GET('/v1/handshakes/{id}', { params: { path: { id } } }))
+      read = true
+      lostSince = undefined
+    } catch (err) {
+      // The gateway restarting or a network blip: read again for up to a minute, as an operation's follow does.
+      if (!mayComeBack(err, read)) throw err
+      if (lostSince === undefined && !out.json) out.err('  (the gateway did not answer; reading again)')
+      lostSince ??= Date.now()
+      if (Date.now() - lostSince > FOLLOW_RECONNECT_MS) throw err
+      await sleep(Math.max(intervalMs, 500))
+      continue
+    }
     for (const step of h.steps) {
       const key = `${step.status}|${step.detail ?? ''}`
       if (step.status === 'pending' || printed.get(step.name) === key) continue

@@ -1,4 +1,5 @@
 import type { components } from '@vault-dr/gateway/openapi'
+import { checkFix } from '../cli-fixes.ts'
 import { ExitCode } from '../exit-codes.ts'
 import type { GatewayApi } from '../gateway-client.ts'
 import { expectData, type Output, table } from '../output.ts'
@@ -58,8 +59,10 @@ function renderReadiness(r: PairReadiness): string {
       ...r.checks.map((c) => [c.id, c.name, c.status.toUpperCase(), c.code]),
     ]),
   ]
-  for (const c of r.checks)
-    if (c.status !== 'pass') lines.push(`${c.status} ${c.name}: ${c.detail}${c.fix ? `\n  fix: ${c.fix}` : ''}`)
+  for (const c of r.checks.filter((check) => check.status !== 'pass')) {
+    const fix = checkFix(c)
+    lines.push(`${c.status} ${c.name}: ${c.detail}${fix ? `\n  fix: ${fix}` : ''}`)
+  }
   return lines.join('\n')
 }
 
