@@ -27,6 +27,8 @@ export const OPTIONS = {
   'check-interval': { type: 'string' },
   'down-for': { type: 'string' },
   'allow-data-loss': { type: 'boolean' },
+  enable: { type: 'boolean' },
+  disable: { type: 'boolean' },
   kind: { type: 'string' },
   cluster: { type: 'string' },
   limit: { type: 'string' },
@@ -102,11 +104,13 @@ export const OPTION_HELP: Record<OptionName, { value?: string; text: string }> =
   },
   'down-for': {
     value: '<duration>',
-    text: 'how long the primary must have been unreachable from two vantage points (1s to 24h; default 30s)',
+    text: 'how long the primary must have been unreachable from two vantage points (1s to 24h; default 30s; for automatic failover at least 10s, default 60s)',
   },
   'allow-data-loss': {
     text: 'fail over even when the estimated loss is unknown or above zero (the plan says what would be lost)',
   },
+  enable: { text: 'turn automatic failover of the pair on (with --down-for, how long its primary must be lost first)' },
+  disable: { text: 'turn automatic failover of the pair off' },
   kind: { value: OPERATION_KINDS.join('|'), text: 'only operations of this kind' },
   cluster: { value: '<name>', text: 'only operations that touch this cluster' },
   limit: { value: '<n>', text: 'at most this many, newest first (1 to 500; default 100)' },
@@ -215,6 +219,15 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: ['max-lag-wals'],
     summary: 'one pair, and whether it could fail over now: checks P1-P7, each with its fix',
     notes: ['Exits 1 when a check fails (the pair is not ready); warnings are shown with their fix.'],
+  },
+  'pairs auto-failover': {
+    args: ['<secondary>'],
+    options: ['enable', 'disable', 'down-for'],
+    summary: 'show, or turn on or off, the automatic failover of a pair when its primary site is lost',
+    notes: [
+      'Without --enable or --disable: shows the setting. --down-for defaults to 60s, at least 10s.',
+      'It fails over only when its primary is unreachable from two places outside its site for --down-for, at most once per VAULT_DR_AUTO_FAILOVER_BLOCK.',
+    ],
   },
   'dr-token rotate': {
     args: ['<secondary>'],

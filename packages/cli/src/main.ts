@@ -32,7 +32,7 @@ import {
   type OperationQuery,
   showOperation,
 } from './commands/operations.ts'
-import { listPairs, showPair } from './commands/pairs.ts'
+import { autoFailover, listPairs, showPair } from './commands/pairs.ts'
 import { planSwitchover, startDrill, startSwitchover } from './commands/switchovers.ts'
 import { CliError, ExitCode } from './exit-codes.ts'
 import { type Gateway, gatewayClientFromEnv } from './gateway-client.ts'
@@ -198,6 +198,10 @@ function checkValues(command: string, v: Values): void {
   if (v.limit !== undefined && !(/^\d{1,3}$/.test(v.limit) && Number(v.limit) >= 1 && Number(v.limit) <= 500)) {
     throw usageError(`--limit is a whole number from 1 to 500, not "${v.limit}"`, command)
   }
+  if (v.enable === true && v.disable === true) throw usageError('--enable and --disable: pass one of them', command)
+  if (v['down-for'] !== undefined && command === 'pairs auto-failover' && v.enable !== true) {
+    throw usageError('--down-for goes with --enable: it is how long the primary must be lost first', command)
+  }
   if (v['dry-run'] === true && v.follow === true) {
     throw usageError('--dry-run changes nothing, so there is nothing to --follow: pass one of them', command)
   }
@@ -257,6 +261,12 @@ async function dispatch(
       return listPairs(api, out)
     case 'pairs show':
       return showPair(api, out, given(arg), v['max-lag-wals'] === undefined ? undefined : Number(v['max-lag-wals']))
+    case 'pairs auto-failover':
+      return autoFailover(api, out, given(arg), {
+        enable: v.enable === true,
+        disable: v.disable === true,
+        downFor: v['down-for'],
+      })
     case 'dr-token rotate':
       return rotateDrToken(api, out, given(arg))
     case 'dr-token ceremony':

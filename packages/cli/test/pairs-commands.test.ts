@@ -103,6 +103,33 @@ describe('pairs and dr-token commands', () => {
     expect(JSON.parse(io.out().split('\n').filter(Boolean).at(-1) ?? '').ready).toBe(false)
   })
 
+  it('pairs auto-failover: shows the setting, turns it on with --down-for and off, and refuses both at once', async () => {
+    const off = { enabled: false, down_for: '60s', last_fired_at: null, blocked_until: null }
+    answer('GET /v1/pairs/dc2', { status: 200, body: { ...pair, auto_failover: off } })
+    const io = capture()
+    expect(await runCli(['pairs', 'auto-failover', 'dc2'], gateway.env)).toBe(0)
+    expect(io.out()).toContain('automatic failover of dc2: off')
+
+    const on = { ...off, enabled: true, down_for: '90s', blocked_until: '2026-12-04T09:00:00.000Z' }
+    answer('PUT /v1/pairs/dc2/auto-failover', { status: 200, body: on })
+    expect(await runCli(['pairs', 'auto-failover', 'dc2', '--enable', '--down-for', '90s'], gateway.env)).toBe(0)
+    expect(gateway.seen.at(-1)).toMatchObject({ method: 'PUT', body: { enabled: true, down_for: '90s' } })
+    expect(io.out()).toContain('automatic failover of dc2: on, after 90s lost')
+    expect(io.out()).toContain('none before: 2026-12-04T09:00:00.000Z')
+
+    answer('PUT /v1/pairs/dc2/auto-failover', { status: 200, body: off })
+    expect(await runCli(['pairs', 'auto-failover', 'dc2', '--disable', '--json'], gateway.env)).toBe(0)
+    expect(gateway.seen.at(-1)).toMatchObject({ method: 'PUT', body: { enabled: false } })
+    expect(JSON.parse(io.out().split('\n').filter(Boolean).at(-1) ?? '')).toEqual(off)
+
+    const asked = gateway.seen.length
+    expect(await runCli(['pairs', 'auto-failover', 'dc2', '--enable', '--disable'], gateway.env)).toBe(2)
+    expect(await runCli(['pairs', 'auto-failover', 'dc2', '--down-for', '90s'], gateway.env)).toBe(2)
+    expect(io.err()).toContain('--enable and --disable: pass one of them')
+    expect(io.err()).toContain('--down-for goes with --enable')
+    expect(gateway.seen).toHaveLength(asked)
+  })
+
   it('refuses a malformed --max-lag-wals before asking the gateway, and reports an unknown pair as JSON, exit 3', async () => {
     const io = capture()
     expect(await runCli(['pairs', 'show', 'dc2', '--max-lag-wals', 'lots', '--json'], gateway.env)).toBe(2)

@@ -76,3 +76,33 @@ export async function showPair(api: GatewayApi, out: Output, secondary: string, 
   out.out(out.json ? JSON.stringify(readiness) : renderReadiness(readiness))
   return readiness.ready ? ExitCode.ok : ExitCode.failed
 }
+
+type AutoFailover = components['schemas']['PairAutoFailover']
+
+const renderAutoFailover = (secondary: string, a: AutoFailover) =>
+  [
+    `automatic failover of ${secondary}: ${a.enabled ? `on, after ${a.down_for} lost` : 'off'}`,
+    ...(a.last_fired_at ? [`last started: ${a.last_fired_at}`] : []),
+    ...(a.blocked_until ? [`none before: ${a.blocked_until} (a failover of the pair started within the block)`] : []),
+  ].join('\n')
+
+/** The pair's automatic failover: shown, or turned on (`enable`, with `downFor`) or off. */
+export async function autoFailover(
+  api: GatewayApi,
+  out: Output,
+  secondary: string,
+  change: { enable: boolean; disable: boolean; downFor: string | undefined },
+) {
+  let setting: AutoFailover | null | undefined
+  if (change.enable || change.disable) {
+    const body = { enabled: change.enable, ...(change.downFor === undefined ? {} : { down_for: change.downFor }) }
+    setting = expectData(
+      await api.PUT('/v1/pairs/{secondary}/auto-failover', { params: { path: { secondary } }, body: body as never }),
+    )
+  } else {
+    setting = expectData(await api.GET('/v1/pairs/{secondary}', { params: { path: { secondary } } })).auto_failover
+  }
+  const shown = setting ?? { enabled: false, down_for: '60s', last_fired_at: null, blocked_until: null }
+  out.out(out.json ? JSON.stringify(shown) : renderAutoFailover(secondary, shown))
+  return ExitCode.ok
+}
