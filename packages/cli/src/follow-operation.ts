@@ -49,8 +49,8 @@ export async function followOperation(
       const answer = await events(id, lastEventId, signal)
       if (!('body' in answer)) {
         const problem = problemOf(answer.status, answer.problem)
-        // A 4xx (no such operation, a bad token) will not change by asking again.
-        if (answer.status < 500) throw problem
+        // A 4xx (no such operation, a bad token) will not change by asking again; a 429 (too many requests) will.
+        if (answer.status < 500 && answer.status !== 429) throw problem
         throw Object.assign(new Error(problem.report.detail), { problem })
       }
       for await (const event of serverSentEvents(answer.body)) {

@@ -32,11 +32,11 @@ export const FOLLOW_RECONNECT_MS = 60_000
 
 /**
  * Whether a failed call to the gateway may succeed if made again: it restarting, a network blip (refused, reset,
- * timed out, unreachable). A certificate or a host name that does not resolve will not change by asking again, nor
+ * timed out, unreachable), or its rate limit (429). A certificate or a host name that does not resolve will not change by asking again, nor
  * will an answer the gateway gave: both end a follow at once.
  */
 export function mayComeBack(err: unknown, connectedBefore: boolean): boolean {
-  if (err instanceof CliError) return (err.report.status ?? 0) >= 500
+  if (err instanceof CliError) return (err.report.status ?? 0) >= 500 || err.report.status === 429
   const kind = classifyNetworkError(err).kind
   if (kind === 'tls' || kind === 'dns') return false
   // Never reached at all: more likely a wrong VAULT_DR_GATEWAY_ADDR than a gateway restarting at that moment.

@@ -258,11 +258,12 @@ describe('a stand-in gateway', () => {
       expect(events[1].handshake.state).toBe('failed')
     })
 
-    it('reads again after a 5xx (a gateway restarting) and goes on where it was', async () => {
+    it('reads again after a 5xx (a gateway restarting) or a 429, and goes on where it was', async () => {
       answer(
         'GET /v1/handshakes/hs-1',
         { status: 200, body: handshake('running', 1) },
         problem(503, 'GATEWAY_ERR_STORE_UNAVAILABLE', 'the store does not answer'),
+        problem(429, 'CORE_ERR_RATE_LIMITED', 'too many requests'),
         { status: 200, body: handshake('succeeded', 6) },
       )
       const io = capture()
