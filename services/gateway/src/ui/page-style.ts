@@ -10,6 +10,7 @@ header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; p
 header h1 { font-size: 1.1rem; margin: 0; }
 #updated { font-size: .85rem; opacity: .85; flex: 1; }
 #updated[data-health="bad"] { color: #ffb3b3; opacity: 1; }
+#updated[data-health="warn"] { color: #ffe08a; opacity: 1; }
 main { max-width: 72rem; margin: 0 auto; padding: .5rem 1rem 2rem; overflow-wrap: anywhere; }
 h2 { font-size: 1rem; margin: 1.2rem 0 .4rem; }
 h3 { font-size: .95rem; margin: .8rem 0 .3rem; }

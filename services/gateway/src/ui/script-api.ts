@@ -7,6 +7,8 @@ export const API_SCRIPT = String.raw`
 const TOKEN_KEY = 'vault-dr.gateway-token'
 let token = sessionStorage.getItem(TOKEN_KEY)
 
+const API_TIMEOUT_MS = 10000
+
 class Refused extends Error {}
 
 const authHeaders = (extra) => Object.assign({ authorization: 'Bearer ' + token }, extra)
@@ -16,7 +18,8 @@ const authHeaders = (extra) => Object.assign({ authorization: 'Bearer ' + token 
  * only for questions that change nothing (the failover plan); a refusal's problem detail becomes the error.
  */
 async function api(path, body) {
-  const init = { headers: authHeaders({ accept: 'application/json' }), cache: 'no-store' }
+  // Bounded: a read that never answers would hold the page's refresh (and one of the browser's few sockets) for good.
+  const init = { headers: authHeaders({ accept: 'application/json' }), cache: 'no-store', signal: AbortSignal.timeout(API_TIMEOUT_MS) }
   if (body !== undefined) Object.assign(init, { method: 'POST', body: JSON.stringify(body),
     headers: authHeaders({ accept: 'application/json', 'content-type': 'application/json' }) })
   const res = await fetch(path, init)

@@ -5,9 +5,15 @@
  */
 export const BOARD_SCRIPT = String.raw`
 const REFRESH_MS = 3000
-const board = { clusters: [], operations: [], pairs: null, readiness: new Map(), plans: new Map(), selected: null }
+/**
+ * The event streams held at once: a browser opens about six connections to one host, shared by its tabs, and each
+ * stream holds one; the other unfinished operations are shown from the refresh's reads.
+ */
+const MAX_STREAMS = 2
+const board = { clusters: [], operations: [], pairs: null, pairsError: null, readiness: new Map(), plans: new Map(), selected: null }
 const live = new Map()
 const following = new Map()
+const planAsked = new Set()
 let timer = null
 
 const shown = (op) => live.get(op.id) || op
@@ -100,17 +106,22 @@ function render() {
 
 /** Asks what a failover to this secondary would do now; the answer is kept until the next ask. */
 function askPlan(secondary) {
+  // One question at a time per pair: a plan reads both agents and probes from the secondary's site, and may take long.
+  if (planAsked.has(secondary)) return
+  planAsked.add(secondary)
   api('/v1/failovers/plan', { to: secondary })
     .then((plan) => board.plans.set(secondary, plan), (err) => {
       if (err instanceof Refused) return signOut('The gateway refused the token kept in this tab.')
       board.plans.set(secondary, { error: err.message })
     })
+    .finally(() => planAsked.delete(secondary))
     .then(() => board.selected && board.selected.key === secondary && render())
 }
 
 function select(kind, key) {
   board.selected = { kind, key }
   if (kind === 'pair') askPlan(key)
+  if (kind === 'operation') keepStreams()
   render()
   $('detail-section').scrollIntoView({ behavior: 'smooth', block: 'start' })
 }
@@ -133,6 +144,23 @@ function onEvent(id, type, data) {
   render()
 }
 
+/**
+ * Streams the selected operation and the newest unfinished ones, MAX_STREAMS in all, and stops the others. A record
+ * the refresh read that is newer than a streamed copy (a cancel asked for, which sends no event) replaces it.
+ */
+function keepStreams() {
+  const unfinished = board.operations.filter((op) => !finished(op)).map((op) => op.id)
+  const picked = board.selected && board.selected.kind === 'operation' ? board.selected.key : null
+  const wanted = new Set([...(unfinished.includes(picked) ? [picked] : []), ...unfinished].slice(0, MAX_STREAMS))
+  for (const [id, stop] of following) if (!wanted.has(id)) stop.abort()
+  for (const id of wanted) follow(id)
+  for (const op of board.operations) {
+    const streamed = live.get(op.id)
+    if (streamed && (!wanted.has(op.id) || op.updated_at > streamed.updated_at)) live.set(op.id, op)
+    if (finished(op) && !following.has(op.id)) live.delete(op.id)
+  }
+}
+
 function follow(id) {
   if (following.has(id)) return
   const stop = new AbortController()
@@ -152,24 +180,32 @@ function setUpdated(text, level) {
 async function refresh() {
   clearTimeout(timer)
   try {
+    let pairsError = null
     const [clusters, recent, pairs] = await Promise.all([
       api('/v1/clusters'),
       api('/v1/operations?limit=100'),
-      api('/v1/pairs').catch(() => null),
+      api('/v1/pairs').catch((err) => {
+        if (err instanceof Refused) throw err
+        pairsError = err.message
+        return null
+      }),
     ])
     board.pairs = pairs ? pairs.pairs : null
+    board.pairsError = pairsError
     const readiness = await Promise.all((board.pairs || []).map((p) =>
-      api('/v1/pairs/' + encodeURIComponent(p.secondary) + '/readiness').catch(() => null)))
+      api('/v1/pairs/' + encodeURIComponent(p.secondary) + '/readiness').catch((err) => {
+        if (err instanceof Refused) throw err
+        return { error: 'the gateway could not judge it: ' + err.message }
+      })))
     board.clusters = clusters.clusters
     board.operations = recent.operations
     board.readiness = new Map((board.pairs || []).map((p, i) => [p.secondary, readiness[i]]))
-    for (const op of board.operations) {
-      if (!finished(op)) follow(op.id)
-      else if (!following.has(op.id)) live.delete(op.id)
-    }
+    keepStreams()
     if (board.selected && board.selected.kind === 'pair') askPlan(board.selected.key)
     render()
-    setUpdated('Updated ' + new Date().toLocaleTimeString(), 'ok')
+    const at = new Date().toLocaleTimeString(undefined, { timeZoneName: 'short' })
+    if (pairsError) setUpdated('Updated ' + at + '; pairs not read: ' + pairsError, 'warn')
+    else setUpdated('Updated ' + at, 'ok')
   } catch (err) {
     if (err instanceof Refused) return signOut('The gateway refused the token kept in this tab.')
     setUpdated('Gateway unreachable: ' + err.message, 'bad')

@@ -7,7 +7,7 @@ export const RENDER_SCRIPT = String.raw`
 const $ = (id) => document.getElementById(id)
 const FINISHED = ['succeeded', 'failed', 'cancelled']
 const finished = (op) => FINISHED.includes(op.state)
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : '-')
+const when = (iso) => (iso ? new Date(iso).toLocaleString(undefined, { timeZoneName: 'short' }) : '-')
 
 function h(tag, attrs, ...children) {
   const node = document.createElement(tag)
@@ -57,7 +57,9 @@ function renderPairs(pairs) {
   if (pairs.length === 0) return target.replaceChildren(h('p', { class: 'muted' }, 'No pair yet: a handshake makes one.'))
   target.replaceChildren(h('div', { class: 'cards' }, pairs.map((p) =>
     card({ 'data-pair': p.secondary, onclick: () => select('pair', p.secondary) }, p.health, p.primary + ' \u2192 ' + p.secondary,
-      p.readiness ? h('div', { 'data-ready': String(p.readiness.ready) }, 'Failover readiness: ',
+      p.readiness && p.readiness.error ? h('div', { 'data-ready': 'unknown' }, 'Failover readiness: ',
+        badge('warn', 'unknown'), reasonList([p.readiness.error]))
+      : p.readiness ? h('div', { 'data-ready': String(p.readiness.ready) }, 'Failover readiness: ',
         badge(p.readiness.ready ? 'ok' : 'warn', p.readiness.ready ? 'ready' : 'not ready'),
         reasonList(readinessGaps(p.readiness).slice(0, 2))) : null))))
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { runInNewContext, Script } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_TOKEN, startGateway, tempDir } from '../../test/helpers/gateway.ts'
+import { BOARD_SCRIPT } from './script-board.ts'
 import { HEALTH_SCRIPT } from './script-health.ts'
 import { STATUS_PAGE_ASSETS, STATUS_PAGE_CSP } from './status-page.ts'
 
@@ -197,5 +198,60 @@ describe("the page's health rules", () => {
     expect(rules.combined(ok, ok)).toBe(ok)
     expect(rules.combined(ok, cut).level).toBe('bad')
     expect(rules.combined(cut, cut).reasons).toEqual(cut.reasons)
+  })
+})
+
+describe("the page's event streams", () => {
+  type Op = { id: string; state: string; updated_at: string; cancel_requested?: boolean }
+  type Board = {
+    board: { operations: Op[]; selected: { kind: string; key: string } | null }
+    live: Map<string, Op>
+    keepStreams(): void
+  }
+  const started: string[] = []
+  const aborted: string[] = []
+  const page = runInNewContext(`${BOARD_SCRIPT}; ({ board, live, keepStreams })`, {
+    $: () => ({ addEventListener() {}, dataset: {}, hidden: true }),
+    finished: (op: Op) => ['succeeded', 'failed', 'cancelled'].includes(op.state),
+    // A stream that stays open until it is stopped, as the gateway's does for an unfinished operation.
+    followEvents: (id: string, signal: AbortSignal) => {
+      started.push(id)
+      return new Promise((_, reject) =>
+        signal.addEventListener('abort', () => {
+          aborted.push(id)
+          reject(signal.reason)
+        }),
+      )
+    },
+    Refused: class extends Error {},
+    token: null,
+    TOKEN_KEY: 'token',
+    clearTimeout,
+    AbortController,
+    sessionStorage: { getItem: () => null, removeItem() {} },
+  }) as Board
+  const op = (id: string, state: string, at: number, extra: Partial<Op> = {}): Op => ({
+    id,
+    state,
+    updated_at: new Date(Date.UTC(2026, 11, 6, 8, 0, at)).toISOString(),
+    ...extra,
+  })
+
+  it('holds two at most (a browser opens about six connections to a host), the selected operation among them', async () => {
+    page.board.operations = [op('a', 'running', 1), op('b', 'running', 1), op('c', 'pending', 1), op('d', 'failed', 1)]
+    page.keepStreams()
+    expect(started).toEqual(['a', 'b'])
+    page.board.selected = { kind: 'operation', key: 'c' }
+    page.keepStreams()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(started).toEqual(['a', 'b', 'c'])
+    expect(aborted).toEqual(['b'])
+  })
+
+  it('shows a record the refresh read that is newer than the streamed copy: a cancel asked for sends no event', () => {
+    page.live.set('a', op('a', 'running', 1))
+    page.board.operations = [op('a', 'running', 5, { cancel_requested: true }), op('c', 'pending', 1)]
+    page.keepStreams()
+    expect(page.live.get('a')?.cancel_requested).toBe(true)
   })
 })
