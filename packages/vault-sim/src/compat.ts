@@ -19,6 +19,7 @@ export interface SimMessages {
   invalidDrOperationToken: string
   updatePrimaryTokenAndAddrs: string
   updatePrimaryAddrsWithoutPrimary: string
+  updatePrimaryOtherSet: string
   noUpdatePrimaryAddrAnswered: (cause: string) => string
   promoteNotInSync: string
   unsupportedPath: string
@@ -86,6 +87,10 @@ export const defaultMessages: SimMessages = {
   updatePrimaryTokenAndAddrs: 'token and update_primary_addrs are mutually exclusive',
   updatePrimaryAddrsWithoutPrimary:
     'this secondary has no primary to look for at update_primary_addrs; update-primary needs an activation token',
+  // Vault's words are not public: re-pointing keeps the data (fact sheet 2.3), and joining another replication set
+  // takes a wipe (2.4), so a primary of another set is refused here.
+  updatePrimaryOtherSet:
+    "the activation token was issued by a primary of another replication set; update-primary keeps this secondary's data and follows only a primary of its own set: enable it as a secondary of the other one instead (it wipes)",
   noUpdatePrimaryAddrAnswered: (cause) => `none of update_primary_addrs answered: ${cause}`,
   // The words HashiCorp's testcluster code retries on (fact sheet 2.1).
   promoteNotInSync: 'replication is still catching up, try again later or provide the force argument',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { startTcpProxy } from '../src/index.ts'
 import {
   drStatus,
+  enablePrimary,
   errorsOf,
   replicate,
   secondaryToken,
@@ -65,6 +66,23 @@ describe('secondary/update-primary', () => {
       expect(errorsOf(refused.body)).toEqual(['token and update_primary_addrs are mutually exclusive'])
     }
     expect(await drStatus(secondary)).toMatchObject({ state: 'stream-wals', connection_state: 'ready' })
+  })
+
+  it('refuses a token from a primary of another replication set, keeping the secondary in its own', async () => {
+    const { secondary, update } = await streamingPair()
+    const stranger = await start({ name: 'dc9' })
+    await enablePrimary(stranger)
+    const before = await drStatus(secondary)
+    const refused = await update({ token: await secondaryToken(stranger, 'dc2') })
+    expect(refused.status).toBe(400)
+    expect(errorsOf(refused.body)[0]).toContain('a primary of another replication set')
+    await waitForActive(secondary)
+    expect(await drStatus(secondary)).toMatchObject({
+      cluster_id: before.cluster_id,
+      state: 'stream-wals',
+      connection_state: 'ready',
+      last_remote_wal: before.last_remote_wal,
+    })
   })
 
   it('tells a missing token from an empty one: only "" forgets the primary', async () => {

@@ -134,8 +134,12 @@ export const drSecondaryMaintenanceRoutes: FastifyPluginAsync<{ ctx: ClusterCont
 function merkleReport(ctx: ClusterContext, at: Date) {
   const rootHash = (tree: string) => createHash('sha1').update(`${tree}:${ctx.storage.merkleRoot()}`).digest('base64')
   const corrupted = ctx.runtime.merkleCorrupted
+  // P12: the replicated tree lists the index pages it checked (a page with `corrupted: false` is a healthy one); the
+  // local tree answers null.
+  const tuples = (type: 'replicated' | 'local') =>
+    type === 'local' ? null : { '5': { corrupted: corrupted, subpages: [28] } }
   const tree = (type: 'replicated' | 'local') => ({
-    corrupted_index_tuples_map: null,
+    corrupted_index_tuples_map: tuples(type),
     corrupted_subtree_root: corrupted && type === 'replicated',
     root_hash: rootHash(type),
     tree_type: type,

@@ -79,6 +79,10 @@ export async function updatePrimary(ctx: ClusterContext, body: Body): Promise<st
     return done([])
   }
   const { credentials, connection } = await fetchActivation(ctx, body, { forceFullSync: false })
+  if (connection.welcome.clusterId !== dr.clusterId) {
+    connection.socket.destroy()
+    throw badRequest(compat.messages.updatePrimaryOtherSet)
+  }
   follow(ctx, credentials, connection, false)
   ctx.log(`dr: secondary re-pointed to a new primary as ${credentials.secondaryId}`)
   return done([WARN_SECONDARY_ENABLE])
