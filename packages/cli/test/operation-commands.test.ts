@@ -182,6 +182,25 @@ describe('operation commands against a stand-in gateway', () => {
     )
   })
 
+  it('sends a create under an Idempotency-Key, and once more with the same key when its answer was lost', async () => {
+    let asked = 0
+    routes['POST /v1/switchovers'] = (_, res) => {
+      // The first answer never arrives (the connection is cut after the gateway took the request).
+      if (++asked === 1) res.socket?.destroy()
+      else json(res, 200, operation())
+    }
+    const io = capture()
+    expect(await runCli(['switchover', '--to', 'dc2'], gateway.env)).toBe(0)
+    const keys = gateway.seen.filter((r) => r.method === 'POST').map((r) => r.idempotencyKey)
+    expect(keys).toHaveLength(2)
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/)
+    expect(keys[1]).toBe(keys[0])
+    expect(io.out()).toContain('switchover op-1 pending')
+    // A separate command is a separate create: another key.
+    expect(await runCli(['switchover', '--to', 'dc2'], gateway.env)).toBe(0)
+    expect(gateway.seen.at(-1)?.idempotencyKey).not.toBe(keys[0])
+  })
+
   it('switchover without --follow prints the id and how to follow it; hooks go in the body', async () => {
     routes['POST /v1/switchovers'] = (_, res) => json(res, 202, operation())
     const io = capture()

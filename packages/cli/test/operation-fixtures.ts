@@ -41,6 +41,7 @@ export interface Seen {
   url: string
   body: unknown
   lastEventId: string | undefined
+  idempotencyKey: string | undefined
 }
 export type RawRoute = (req: Seen, res: ServerResponse) => void
 
@@ -51,11 +52,13 @@ export async function startRawGateway(routes: Record<string, RawRoute>) {
     let text = ''
     for await (const chunk of req) text += chunk
     const header = req.headers['last-event-id']
+    const key = req.headers['idempotency-key']
     const request = {
       method: req.method ?? '',
       url: req.url ?? '',
       body: text === '' ? undefined : JSON.parse(text),
       lastEventId: Array.isArray(header) ? header[0] : header,
+      idempotencyKey: Array.isArray(key) ? key[0] : key,
     }
     seen.push(request)
     const route = routes[`${request.method} ${request.url.split('?')[0]}`]

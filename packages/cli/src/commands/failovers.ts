@@ -1,5 +1,6 @@
 import type { components } from '@vault-dr/gateway/openapi'
 import { cliFix } from '../cli-fixes.ts'
+import { createOnce } from '../create-once.ts'
 import { ExitCode } from '../exit-codes.ts'
 import type { Gateway } from '../gateway-client.ts'
 import { expectData, type Output, table } from '../output.ts'
@@ -64,11 +65,11 @@ const indent = (text: string) =>
 
 /** A refusal is the gateway's 409 GATEWAY_ERR_FAILOVER_REFUSED: printed with its code, detail and fix, exit 3. */
 export async function startFailover(gw: Gateway, out: Output, body: FailoverBody, follow: boolean) {
-  const op = expectData(await gw.api.POST('/v1/failovers', { body: body as Sent }))
+  const op = expectData(await createOnce((params) => gw.api.POST('/v1/failovers', { body: body as Sent, params })))
   return startedOperation(gw, out, op, follow)
 }
 
 export async function startRejoin(gw: Gateway, out: Output, cluster: string, follow: boolean) {
-  const op = expectData(await gw.api.POST('/v1/rejoins', { body: { cluster } }))
+  const op = expectData(await createOnce((params) => gw.api.POST('/v1/rejoins', { body: { cluster }, params })))
   return startedOperation(gw, out, op, follow)
 }

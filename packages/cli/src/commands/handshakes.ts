@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { components } from '@vault-dr/gateway/openapi'
+import { createOnce } from '../create-once.ts'
 import { ExitCode } from '../exit-codes.ts'
 import type { GatewayApi } from '../gateway-client.ts'
 import { FOLLOW_RECONNECT_MS, mayComeBack } from '../gateway-unreachable.ts'
@@ -21,7 +22,7 @@ export async function runPreflight(api: GatewayApi, out: Output, body: Preflight
 }
 
 export async function startHandshake(api: GatewayApi, out: Output, body: CreateHandshake, follow: boolean) {
-  const created = expectData(await api.POST('/v1/handshakes', { body }))
+  const created = expectData(await createOnce((params) => api.POST('/v1/handshakes', { body, params })))
   if (!follow) {
     out.out(
       out.json

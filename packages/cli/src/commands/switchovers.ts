@@ -1,4 +1,5 @@
 import type { components } from '@vault-dr/gateway/openapi'
+import { createOnce } from '../create-once.ts'
 import { ExitCode } from '../exit-codes.ts'
 import type { Gateway } from '../gateway-client.ts'
 import { expectData, type Output } from '../output.ts'
@@ -33,11 +34,14 @@ export function renderSwitchoverPlan(plan: SwitchoverPlan): string {
 }
 
 export async function startSwitchover(gw: Gateway, out: Output, body: SwitchoverBody, follow: boolean) {
-  const op = expectData(await gw.api.POST('/v1/switchovers', { body: body as Sent<SwitchoverBody> }))
+  const op = expectData(
+    await createOnce((params) => gw.api.POST('/v1/switchovers', { body: body as Sent<SwitchoverBody>, params })),
+  )
   return startedOperation(gw, out, op, follow)
 }
 
 export async function startDrill(gw: Gateway, out: Output, body: DrillBody, follow: boolean) {
-  const op = expectData(await gw.api.POST('/v1/drills', { body: body as Sent<DrillBody> & { check_interval: string } }))
+  const sent = body as Sent<DrillBody> & { check_interval: string }
+  const op = expectData(await createOnce((params) => gw.api.POST('/v1/drills', { body: sent, params })))
   return startedOperation(gw, out, op, follow)
 }
