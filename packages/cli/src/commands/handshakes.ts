@@ -56,7 +56,8 @@ export async function followCommand(api: GatewayApi, out: Output, id: string) {
 
 /**
  * Prints each step as it changes until the handshake finishes; with --json, one line per change. `onRead` sees every
- * read once it is printed (the HA demo kills a gateway from there).
+ * read once it is printed (the HA demo kills a gateway from there); `signal` ends the following (the demo stopping:
+ * its gateways go away, and following must not wait for them).
  */
 export async function followHandshake(
   api: GatewayApi,
@@ -64,6 +65,7 @@ export async function followHandshake(
   id: string,
   intervalMs = 150,
   onRead?: (h: Handshake) => Promise<void>,
+  signal?: AbortSignal,
 ): Promise<Handshake> {
   const printed = new Map<string, string>()
   if (!out.json) out.out(`following handshake ${id}`)
@@ -77,11 +79,11 @@ export async function followHandshake(
       lostSince = undefined
     } catch (err) {
       // The gateway restarting or a network blip: read again for up to a minute, as an operation's follow does.
-      if (!mayComeBack(err, read)) throw err
+      if (signal?.aborted || !mayComeBack(err, read)) throw err
       if (lostSince === undefined && !out.json) out.err('  (the gateway did not answer; reading again)')
       lostSince ??= Date.now()
       if (Date.now() - lostSince > FOLLOW_RECONNECT_MS) throw err
-      await sleep(Math.max(intervalMs, 500))
+      await sleep(Math.max(intervalMs, 500), undefined, signal ? { signal } : {})
       continue
     }
     for (const step of h.steps) {

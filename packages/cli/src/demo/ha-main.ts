@@ -16,8 +16,10 @@ out.out('vault-dr HA demo: three etcd members, two gateways on them and a pair o
 const children: Child[] = []
 let finished = false
 let stopping: Promise<never> | undefined
+const following = new AbortController()
 /** The first caller's exit code wins: a Ctrl-C also ends the children, which the main flow then sees fail. */
 const stop = (code: number): Promise<never> => {
+  following.abort()
   stopping ??= (async () => {
     out.out('stopping every process of the demo…')
     await stopChildren(children)
@@ -57,22 +59,29 @@ try {
   const killed = { at: 0, step: '', owner: '' }
   const afterKill = { owner: '' }
   const endpoint = stack.etcd.endpoints[1] ?? ''
-  const done = await followHandshake(viaB.api, out, created.id, 100, async (h) => {
-    if (killed.at === 0 && reached(h, KILL_AT)) {
-      killed.owner = gatewayOf(await handshakeLeaseOwner(endpoint, h.id))
-      killed.step = h.steps.find((s) => s.status === 'running')?.name ?? 'between steps'
-      siteA.child.process.kill('SIGKILL')
-      killed.at = Date.now()
-      out.out(`  >>> SIGKILL to gateway site-a (pid ${siteA.child.process.pid}) during ${killed.step}`)
-      out.out(`      lease held by ${killed.owner}; site-b may take over once it runs out (${HA_LEASE_MS} ms)`)
-    } else if (killed.at > 0 && afterKill.owner === '') {
-      const owner = gatewayOf(await handshakeLeaseOwner(endpoint, h.id))
-      if (owner === 'site-b') {
-        afterKill.owner = owner
-        out.out(`  >>> site-b holds the lease ${((Date.now() - killed.at) / 1000).toFixed(1)} s after the kill`)
+  const done = await followHandshake(
+    viaB.api,
+    out,
+    created.id,
+    100,
+    async (h) => {
+      if (killed.at === 0 && reached(h, KILL_AT)) {
+        killed.owner = gatewayOf(await handshakeLeaseOwner(endpoint, h.id))
+        killed.step = h.steps.find((s) => s.status === 'running')?.name ?? 'between steps'
+        siteA.child.process.kill('SIGKILL')
+        killed.at = Date.now()
+        out.out(`  >>> SIGKILL to gateway site-a (pid ${siteA.child.process.pid}) during ${killed.step}`)
+        out.out(`      lease held by ${killed.owner}; site-b may take over once it runs out (${HA_LEASE_MS} ms)`)
+      } else if (killed.at > 0 && afterKill.owner === '') {
+        const owner = gatewayOf(await handshakeLeaseOwner(endpoint, h.id))
+        if (owner === 'site-b') {
+          afterKill.owner = owner
+          out.out(`  >>> site-b holds the lease ${((Date.now() - killed.at) / 1000).toFixed(1)} s after the kill`)
+        }
       }
-    }
-  })
+    },
+    following.signal,
+  )
   const took = ((Date.now() - killed.at) / 1000).toFixed(1)
   const sim = (await (await fetch(`${stack.clusters[1]?.adminUrl}/state`)).json()) as Record<string, unknown>
   out.out('\nwhat happened:')

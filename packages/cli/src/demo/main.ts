@@ -15,7 +15,10 @@ for (const note of stack.notes) out.out(`note: ${note}`)
 for (const c of stack.clusters) out.out(`  ${c.name} (${c.role}): Vault API ${c.apiAddr}, agent ${c.agentUrl}`)
 out.out(`  gateway: ${stack.gatewayUrl} (Swagger UI ${stack.gatewayUrl}/docs)`)
 
+const following = new AbortController()
 const shutdown = async () => {
+  // The gateway goes away with the stack: a follow under way must not wait for it.
+  following.abort()
   out.out('\nstopping…')
   await stack.stop()
   process.exit(0)
@@ -37,11 +40,12 @@ try {
   const created = expectData(
     await gateway.api.POST('/v1/handshakes', { body: { primary: 'dc1', secondary: 'dc2' } as never }),
   )
-  const finished = await followHandshake(gateway.api, out, created.id)
+  const finished = await followHandshake(gateway.api, out, created.id, undefined, undefined, following.signal)
   out.out(`(${((performance.now() - started) / 1000).toFixed(1)} s)`)
   if (finished.state !== 'succeeded') process.exitCode = 1
 } catch (err) {
-  out.err((err as Error).message)
+  // Stopping (Ctrl-C) ends the follow: not an error to print.
+  if (!following.signal.aborted) out.err((err as Error).message)
   process.exitCode = 1
 }
 
