@@ -3,7 +3,7 @@ import { newLeg, reversed } from '../role-changes/leg.ts'
 import { inspectPair } from '../switchovers/inspect-pair.ts'
 import type { SwitchoverDeps } from '../switchovers/switchover-deps.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
-import { newRoleChangeRecord, replayed } from '../switchovers/switchovers.service.ts'
+import { createUnderKey, newRoleChangeRecord } from '../switchovers/switchovers.service.ts'
 import { drillNeededS } from './drill.kind.ts'
 import { drillSteps } from './drill-plan.ts'
 import type { CreateDrillBody, DrillSubject } from './drills.schemas.ts'
@@ -15,42 +15,42 @@ export function createDrillsService(deps: SwitchoverDeps) {
   return {
     /** created: a new drill (202); a replay of its Idempotency-Key with the same body: the same one (200). */
     async create(body: CreateDrillBody, key: string | undefined) {
-      const earlier = await replayed(deps, 'drill', key, body)
-      if (earlier !== undefined) return { created: false, operation: earlier }
-      const subjectOf = (from: string, to: string): DrillSubject => ({
-        from,
-        to,
-        hold: body.hold,
-        check_interval: body.check_interval,
-        pre_hook_url: body.pre_hook_url ?? null,
-        post_hook_url: body.post_hook_url ?? null,
-        catch_up_timeout: body.catch_up_timeout,
-      })
-      const neededS = drillNeededS(deps, subjectOf('', ''), 1)
-      const found = await inspectPair(deps, body, neededS)
-      if (!found.ok) {
-        const failed = found.checks.filter((c) => c.status === 'fail')
-        throw SwitchoverErrors.preflightFailed(failed.map((c) => `${c.name}: ${c.detail}`).join('; '), {
-          ...(failed[0]?.fix ? { fix: failed[0].fix } : {}),
+      return createUnderKey(deps, 'drill', key, body, async () => {
+        const subjectOf = (from: string, to: string): DrillSubject => ({
+          from,
+          to,
+          hold: body.hold,
+          check_interval: body.check_interval,
+          pre_hook_url: body.pre_hook_url ?? null,
+          post_hook_url: body.post_hook_url ?? null,
+          catch_up_timeout: body.catch_up_timeout,
         })
-      }
-      const out = {
-        ...newLeg(found.from, found.to, found.toSecondaryId, found.followers),
-        replication_cluster_id: found.replicationClusterId,
-      }
-      const back = { ...reversed(out), replication_cluster_id: found.replicationClusterId }
-      const record = newRoleChangeRecord(deps, 'drill', body, key, {
-        clusters: [found.from, found.to, ...found.followers.slice(1).map((f) => f.cluster)],
-        subject: subjectOf(found.from, found.to),
-        data: { legs: [out, back], checks: found.checks, warnings: [], write_unavailable_ms: null, wals_lost: null },
-        steps: drillSteps({
-          legs: [out, back],
-          preHook: body.pre_hook_url !== undefined,
-          postHook: body.post_hook_url !== undefined,
-        }),
+        const neededS = drillNeededS(deps, subjectOf('', ''), 1)
+        const found = await inspectPair(deps, body, neededS)
+        if (!found.ok) {
+          const failed = found.checks.filter((c) => c.status === 'fail')
+          throw SwitchoverErrors.preflightFailed(failed.map((c) => `${c.name}: ${c.detail}`).join('; '), {
+            ...(failed[0]?.fix ? { fix: failed[0].fix } : {}),
+          })
+        }
+        const out = {
+          ...newLeg(found.from, found.to, found.toSecondaryId, found.followers),
+          replication_cluster_id: found.replicationClusterId,
+        }
+        const back = { ...reversed(out), replication_cluster_id: found.replicationClusterId }
+        const record = newRoleChangeRecord(deps, 'drill', body, key, {
+          clusters: [found.from, found.to, ...found.followers.slice(1).map((f) => f.cluster)],
+          subject: subjectOf(found.from, found.to),
+          data: { legs: [out, back], checks: found.checks, warnings: [], write_unavailable_ms: null, wals_lost: null },
+          steps: drillSteps({
+            legs: [out, back],
+            preHook: body.pre_hook_url !== undefined,
+            postHook: body.post_hook_url !== undefined,
+          }),
+        })
+        const { created, operation } = await deps.operations.start(record)
+        return { created, operation: operation as OperationRecord }
       })
-      const { created, operation } = await deps.operations.start(record)
-      return { created, operation: operation as OperationRecord }
     },
   }
 }

@@ -26,6 +26,29 @@ export async function replayed(deps: SwitchoverDeps, kind: JournalKindName, key:
   return earlier
 }
 
+/**
+ * A role change created under an Idempotency-Key: the operation the key made already for the same body, else
+ * `create`'s. A refusal of `create` is checked against the key once more: the same request sent again while the first
+ * was still being planned (its answer lost) would otherwise be refused by the very change the first one started.
+ */
+export async function createUnderKey(
+  deps: SwitchoverDeps,
+  kind: JournalKindName,
+  key: string | undefined,
+  body: object,
+  create: () => Promise<{ created: boolean; operation: OperationRecord }>,
+): Promise<{ created: boolean; operation: OperationRecord }> {
+  const earlier = await replayed(deps, kind, key, body)
+  if (earlier !== undefined) return { created: false, operation: earlier }
+  try {
+    return await create()
+  } catch (err) {
+    const late = key === undefined ? undefined : await replayed(deps, kind, key, body).catch(() => undefined)
+    if (late !== undefined) return { created: false, operation: late }
+    throw err
+  }
+}
+
 /** A new pending operation record over the clusters it holds. */
 export function newRoleChangeRecord(
   deps: SwitchoverDeps,
@@ -88,34 +111,34 @@ export function createSwitchoversService(deps: SwitchoverDeps) {
 
     /** created: a new switchover (202); a replay of its Idempotency-Key with the same body: the same one (200). */
     async create(body: CreateSwitchoverBody, key: string | undefined) {
-      const earlier = await replayed(deps, 'switchover', key, body)
-      if (earlier !== undefined) return { created: false, operation: earlier }
-      const { found, steps } = await plan(body)
-      if (!found.ok) {
-        const failed = found.checks.filter((c) => c.status === 'fail')
-        throw SwitchoverErrors.preflightFailed(failed.map((c) => `${c.name}: ${c.detail}`).join('; '), {
-          ...(failed[0]?.fix ? { fix: failed[0].fix } : {}),
+      return createUnderKey(deps, 'switchover', key, body, async () => {
+        const { found, steps } = await plan(body)
+        if (!found.ok) {
+          const failed = found.checks.filter((c) => c.status === 'fail')
+          throw SwitchoverErrors.preflightFailed(failed.map((c) => `${c.name}: ${c.detail}`).join('; '), {
+            ...(failed[0]?.fix ? { fix: failed[0].fix } : {}),
+          })
+        }
+        const subject: SwitchoverSubject = {
+          from: found.from,
+          to: found.to,
+          pre_hook_url: body.pre_hook_url ?? null,
+          post_hook_url: body.post_hook_url ?? null,
+          catch_up_timeout: body.catch_up_timeout,
+        }
+        const leg = {
+          ...newLeg(found.from, found.to, found.toSecondaryId, found.followers),
+          replication_cluster_id: found.replicationClusterId,
+        }
+        const record = newRoleChangeRecord(deps, 'switchover', body, key, {
+          clusters: [found.from, found.to, ...found.followers.slice(1).map((f) => f.cluster)],
+          subject,
+          data: { legs: [leg], checks: found.checks, warnings: [], write_unavailable_ms: null, wals_lost: null },
+          steps,
         })
-      }
-      const subject: SwitchoverSubject = {
-        from: found.from,
-        to: found.to,
-        pre_hook_url: body.pre_hook_url ?? null,
-        post_hook_url: body.post_hook_url ?? null,
-        catch_up_timeout: body.catch_up_timeout,
-      }
-      const leg = {
-        ...newLeg(found.from, found.to, found.toSecondaryId, found.followers),
-        replication_cluster_id: found.replicationClusterId,
-      }
-      const record = newRoleChangeRecord(deps, 'switchover', body, key, {
-        clusters: [found.from, found.to, ...found.followers.slice(1).map((f) => f.cluster)],
-        subject,
-        data: { legs: [leg], checks: found.checks, warnings: [], write_unavailable_ms: null, wals_lost: null },
-        steps,
+        const { created, operation } = await deps.operations.start(record)
+        return { created, operation: operation as OperationRecord }
       })
-      const { created, operation } = await deps.operations.start(record)
-      return { created, operation: operation as OperationRecord }
     },
   }
 }
