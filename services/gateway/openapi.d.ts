@@ -79,7 +79,7 @@ export interface paths {
         put?: never;
         /**
          * Register a cluster and its agent (replaces one of the same name)
-         * @description The agent token is stored encrypted (AES-256-GCM) and is never returned or logged. 201 when the name is new, 200 when it replaced a registration. While an unfinished handshake uses the cluster, its agent_url and agent_token may be replaced but not its role (409 GATEWAY_ERR_CLUSTER_IN_USE).
+         * @description The agent token is stored encrypted (AES-256-GCM) and is never returned or logged. 201 when the name is new, 200 when it replaced a registration. While an unfinished handshake or other operation uses the cluster, its agent_url and agent_token may be replaced but not its role (409 GATEWAY_ERR_CLUSTER_IN_USE).
          */
         post: operations["registerCluster"];
         delete?: never;
@@ -103,7 +103,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Forget a cluster (refused while an unfinished handshake uses it)
+         * Forget a cluster (refused while an unfinished handshake or other operation uses it)
          * @description Removes the registration and its sealed agent token from the store; the cluster itself and its DR replication are not touched. Refused (409) while a pending or running handshake names the cluster.
          */
         delete: operations["deleteCluster"];
@@ -1482,7 +1482,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unfinished handshake uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE) */
+            /** @description An unfinished handshake or other operation uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1648,7 +1648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unfinished handshake uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE) */
+            /** @description An unfinished handshake or other operation uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE) */
             409: {
                 headers: {
                     [name: string]: unknown;

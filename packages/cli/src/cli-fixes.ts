@@ -11,7 +11,7 @@ export const CLI_FIXES: Record<string, string> = {
   GATEWAY_ERR_UNKNOWN_CLUSTER:
     'Register the cluster first ("vault-dr clusters add <name> --role primary|secondary --agent-url <url>"), then name it exactly as "vault-dr clusters list" shows it.',
   GATEWAY_ERR_CLUSTER_IN_USE:
-    'Wait for the unfinished handshake or operation on it to end ("vault-dr operations follow <id>"), or cancel it ("vault-dr operations cancel <id>"); "vault-dr operations list --cluster <name> --state running" shows it.',
+    'Wait for the unfinished handshake or operation on it to end, or cancel it ("vault-dr operations cancel <id>"): "vault-dr operations list --cluster <name>" lists it first, with its id.',
   GATEWAY_ERR_HANDSHAKE_NOT_FOUND: 'List the handshakes with "vault-dr handshake list".',
   GATEWAY_ERR_HANDSHAKE_IN_PROGRESS:
     'Follow the running handshake ("vault-dr handshake follow <id>") or cancel it ("vault-dr handshake cancel <id>") before starting another; "vault-dr handshake list --state running" shows its id.',
@@ -78,15 +78,16 @@ const HTTP_TO_CLI: Array<[RegExp, string]> = [
   [/GET \/v1\/pairs\b/g, '"vault-dr pairs list"'],
   [/GET \/v1\/clusters\/\{name\}\/status/g, '"vault-dr clusters status <name>"'],
   [/GET \/v1\/operations\?kind=(\w+)/g, '"vault-dr operations list --kind $1"'],
-  [
-    /GET \/v1\/operations\?cluster=<name>&state=running/g,
-    '"vault-dr operations list --cluster <name> --state running"',
-  ],
   [/POST \/v1\/operations\/\{id\}\/cancel/g, '"vault-dr operations cancel <id>"'],
+  [/DELETE \/v1\/clusters\/([\w-]+)/g, '"vault-dr clusters remove $1"'],
   [/\bdown_for\b/g, '--down-for'],
   [/\bcatch_up_timeout\b/g, '--catch-up-timeout'],
   [/\ballow_data_loss\b/g, '--allow-data-loss'],
   [/\bmax_lag_wals\b/g, '--max-lag-wals'],
+  [/\bprimary_api_addr\b/g, '--primary-api-addr'],
+  [/\bsecondary_id\b/g, '--secondary-id'],
+  [/\bagent_url\b/g, 'agent URL (vault-dr clusters add --agent-url)'],
+  [/\bthe drill's hold\b/g, "the drill's --hold"],
   [/`(to|from)`/g, '--$1'],
 ]
 

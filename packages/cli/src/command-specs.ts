@@ -174,7 +174,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     args: ['<name>'],
     options: [],
     summary: 'forget a cluster and its stored agent token; nothing changes on the cluster itself',
-    notes: ['Refused while a pending or running handshake uses the cluster.'],
+    notes: ['Refused while an unfinished handshake or other operation uses the cluster.'],
   },
   preflight: {
     args: [],

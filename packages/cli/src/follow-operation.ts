@@ -12,6 +12,8 @@ export interface FollowOptions {
   baseUrl: string
   /** How long the stream may stay lost (the gateway restarting, a network blip) before following gives up. */
   reconnectForMs?: number
+  /** The gateway answered just before (the create): one that cannot be reached now is waited for. */
+  reached?: boolean
   retryEveryMs?: number
 }
 
@@ -82,7 +84,7 @@ export async function followOperation(
     } catch (err) {
       if (err instanceof CliError || signal.aborted) throw err
       lastError = (err as { problem?: unknown }).problem ?? err
-      if (!mayComeBack(lastError, announced)) {
+      if (!mayComeBack(lastError, announced || opts.reached === true)) {
         throw lastError instanceof CliError ? lastError : gatewayUnreachable(lastError, opts.baseUrl)
       }
     }

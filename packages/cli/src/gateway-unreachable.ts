@@ -37,8 +37,10 @@ export const FOLLOW_RECONNECT_MS = 60_000
  */
 export function mayComeBack(err: unknown, connectedBefore: boolean): boolean {
   if (err instanceof CliError) return (err.report.status ?? 0) >= 500 || err.report.status === 429
-  const kind = classifyNetworkError(err).kind
-  if (kind === 'tls' || kind === 'dns') return false
   // Never reached at all: more likely a wrong VAULT_DR_GATEWAY_ADDR than a gateway restarting at that moment.
-  return connectedBefore || kind !== 'refused'
+  if (!connectedBefore) return false
+  const { kind, code } = classifyNetworkError(err)
+  // A resolver that failed for now (EAI_AGAIN) may answer again; a name that does not exist will not.
+  if (kind === 'dns') return code === 'EAI_AGAIN'
+  return kind !== 'tls'
 }

@@ -21,5 +21,8 @@ function sourceOf(field: string): string | undefined {
  * CLI, the option that set it (`--hold`). A field the CLI did not set from an option keeps the gateway's name.
  */
 export function inCliTerms(text: string): string {
-  return text.replace(/\b(?:body|querystring|params)\/([a-z_]+)\b/g, (found, field: string) => sourceOf(field) ?? found)
+  return text
+    .replace(/\bparams\/([a-z_]+)\b/g, (_found, field: string) => `the <${field}> argument`)
+    .replace(/\bbody\/cluster\b/g, 'the cluster argument')
+    .replace(/\b(?:body|querystring)\/([a-z_]+)(?:\/\d+)*/g, (found, field: string) => sourceOf(field) ?? found)
 }

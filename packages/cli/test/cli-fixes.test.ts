@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { CLI_FIXES, checkFix, cliFix } from '../src/cli-fixes.ts'
+import { CLI_FIXES, checkFix, cliFix, inCliWords } from '../src/cli-fixes.ts'
+import { inCliTerms } from '../src/request-fields.ts'
 
 // What an operator at the CLI cannot type: HTTP routes, operationIds, request fields, Node's own flags.
 const API_SPEAK = /\/v1\/|\b(GET|POST|DELETE) |revokeSecondary|probePrimary|activateDrSecondary|--use-system-ca|\/docs/
@@ -24,7 +25,36 @@ describe('fixes in the CLI’s terms', () => {
     expect(
       cliFix('GATEWAY_ERR_AGENT_UNREACHABLE', generic, 'ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match'),
     ).toContain('does not name the host in agent_url')
-    expect(cliFix('GATEWAY_ERR_AGENT_UNREACHABLE', generic, 'ECONNREFUSED: connect ECONNREFUSED')).toBe(generic)
+    expect(cliFix('GATEWAY_ERR_AGENT_UNREACHABLE', generic, 'ECONNREFUSED: connect ECONNREFUSED')).toBe(
+      "Check the cluster's agent URL (vault-dr clusters add --agent-url), that the agent runs, and the network between gateway and agent.",
+    )
+  })
+
+  it("puts the gateway's routes and fields in the CLI's words, without saying a command twice", () => {
+    expect(inCliWords('list them with GET /v1/pairs.')).toBe('list them with "vault-dr pairs list".')
+    expect(inCliWords('deregister it (DELETE /v1/clusters/dc3): it could not be re-pointed')).toBe(
+      'deregister it ("vault-dr clusters remove dc3"): it could not be re-pointed',
+    )
+    expect(inCliWords('Read GET /v1/pairs/{secondary}/readiness, then raise max_lag_wals or down_for')).toBe(
+      'Read "vault-dr pairs show <secondary>", then raise --max-lag-wals or --down-for',
+    )
+    expect(inCliWords('Name as `to` a DR secondary, as `from` its primary; pass primary_api_addr')).toBe(
+      'Name as --to a DR secondary, as --from its primary; pass --primary-api-addr',
+    )
+    // Words that only look like fields are left alone.
+    expect(inCliWords('hold on: the secondary goes to stream-wals')).toBe('hold on: the secondary goes to stream-wals')
+  })
+
+  it('names an invalid request field as the operator gave it: an option, an argument or a variable', () => {
+    expect(inCliTerms('Invalid body/hold, querystring/max_lag_wals: too long')).toBe(
+      'Invalid --hold, --max-lag-wals: too long',
+    )
+    expect(inCliTerms('Invalid params/secondary')).toBe('Invalid the <secondary> argument')
+    expect(inCliTerms('Invalid body/cluster')).toBe('Invalid the cluster argument')
+    expect(inCliTerms('Invalid body/skip_checks/0, body/token_ttl, body/agent_token')).toBe(
+      'Invalid --skip-check, --ttl, VAULT_DR_AGENT_TOKEN_FILE (or VAULT_DR_AGENT_TOKEN)',
+    )
+    expect(inCliTerms('Invalid body/no_such_field')).toBe('Invalid body/no_such_field')
   })
 
   it('says a primary not yet enabled needs nothing before a handshake, only where that is a warning', () => {

@@ -201,6 +201,29 @@ describe('operation commands against a stand-in gateway', () => {
     expect(gateway.seen.at(-1)?.idempotencyKey).not.toBe(keys[0])
   })
 
+  it('--follow right after a create waits for a gateway that goes away at once, as it answered the create', async () => {
+    const done = operation({ state: 'succeeded', steps: [opStep('preflight', 'succeeded', 'checks passed')] })
+    routes['POST /v1/switchovers'] = (_, res) => json(res, 202, operation())
+    let connections = 0
+    routes['GET /v1/operations/op-1/events'] = (_, res) => {
+      // The gateway restarts right after its 202: the first connection to the stream is cut.
+      if (++connections === 1) res.socket?.destroy()
+      else
+        sse(
+          res,
+          [
+            { event: 'snapshot', data: done },
+            { id: 2, event: 'done', data: done },
+          ],
+          true,
+        )
+    }
+    const io = capture()
+    expect(await runCli(['switchover', '--to', 'dc2', '--follow'], gateway.env)).toBe(0)
+    expect(connections).toBe(2)
+    expect(io.out()).toContain('switchover op-1 succeeded')
+  })
+
   it('switchover without --follow prints the id and how to follow it; hooks go in the body', async () => {
     routes['POST /v1/switchovers'] = (_, res) => json(res, 202, operation())
     const io = capture()

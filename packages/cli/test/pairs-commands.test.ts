@@ -122,6 +122,10 @@ describe('pairs and dr-token commands', () => {
     expect(gateway.seen.at(-1)).toMatchObject({ method: 'PUT', body: { enabled: false } })
     expect(JSON.parse(io.out().split('\n').filter(Boolean).at(-1) ?? '')).toEqual(off)
 
+    answer('GET /v1/pairs/dc2', { status: 200, body: { ...pair, auto_failover: null } })
+    expect(await runCli(['pairs', 'auto-failover', 'dc2'], gateway.env)).toBe(4)
+    expect(io.out()).toContain('automatic failover of dc2: unknown (the gateway could not read its setting)')
+
     const asked = gateway.seen.length
     expect(await runCli(['pairs', 'auto-failover', 'dc2', '--enable', '--disable'], gateway.env)).toBe(2)
     expect(await runCli(['pairs', 'auto-failover', 'dc2', '--down-for', '90s'], gateway.env)).toBe(2)

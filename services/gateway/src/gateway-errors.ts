@@ -30,7 +30,7 @@ export const GatewayErrors = {
     code: 'GATEWAY_ERR_CLUSTER_IN_USE',
     status: 409,
     title: 'An unfinished handshake or operation uses this cluster',
-    fix: 'Wait for it to finish, or cancel it (POST /v1/operations/{id}/cancel); GET /v1/operations?cluster=<name>&state=running lists it.',
+    fix: 'Wait for it to finish, or cancel it (POST /v1/operations/{id}/cancel); GET /v1/operations?cluster=<name> lists it first.',
   }),
   handshakeNotFound: defineError({
     code: 'GATEWAY_ERR_HANDSHAKE_NOT_FOUND',

@@ -31,7 +31,8 @@ export async function startHandshake(api: GatewayApi, out: Output, body: CreateH
     )
     return ExitCode.ok
   }
-  return followCommand(api, out, created.id)
+  // The gateway answered the create: a follow that cannot reach it now waits for it to come back.
+  return followCommand(api, out, created.id, { reached: true })
 }
 
 /**
@@ -39,7 +40,7 @@ export async function startHandshake(api: GatewayApi, out: Output, body: CreateH
  * finishes. Ctrl-C stops following only: the handshake goes on in the gateway, and the message says how to attach
  * again.
  */
-export async function followCommand(api: GatewayApi, out: Output, id: string) {
+export async function followCommand(api: GatewayApi, out: Output, id: string, opts: FollowHandshakeOptions = {}) {
   const onInterrupt = () => {
     out.err(
       `\nstopped following; handshake ${id} goes on in the gateway. Attach again: vault-dr handshake follow ${id}`,
@@ -48,33 +49,37 @@ export async function followCommand(api: GatewayApi, out: Output, id: string) {
   }
   process.once('SIGINT', onInterrupt)
   try {
-    return handshakeExitCode(await followHandshake(api, out, id))
+    return handshakeExitCode(await followHandshake(api, out, id, opts))
   } finally {
     process.off('SIGINT', onInterrupt)
   }
 }
 
-/**
- * Prints each step as it changes until the handshake finishes; with --json, one line per change. `onRead` sees every
- * read once it is printed (the HA demo kills a gateway from there); `signal` ends the following (the demo stopping:
- * its gateways go away, and following must not wait for them).
- */
+export interface FollowHandshakeOptions {
+  intervalMs?: number
+  /** Sees every read once it is printed (the HA demo kills a gateway from there). */
+  onRead?: (h: Handshake) => Promise<void>
+  /** Ends the following (a demo stopping: its gateways go away, and following must not wait for them). */
+  signal?: AbortSignal
+  /** The gateway answered just before (the create): one that cannot be reached now is waited for. */
+  reached?: boolean
+}
+
+/** Prints each step as it changes until the handshake finishes; with --json, one line per change. */
 export async function followHandshake(
   api: GatewayApi,
   out: Output,
   id: string,
-  intervalMs = 150,
-  onRead?: (h: Handshake) => Promise<void>,
-  signal?: AbortSignal,
+  { intervalMs = 150, onRead, signal, reached = false }: FollowHandshakeOptions = {},
 ): Promise<Handshake> {
   const printed = new Map<string, string>()
   if (!out.json) out.out(`following handshake ${id}`)
-  let read = false
+  let read = reached
   let lostSince: number | undefined
   for (;;) {
     let h: Handshake
     try {
-      h = expectData(await api.GET('/v1/handshakes/{id}', { params: { path: { id } } }))
+      h = expectData(await api.GET('/v1/handshakes/{id}', { params: { path: { id } }, ...(signal ? { signal } : {}) }))
       read = true
       lostSince = undefined
     } catch (err) {
@@ -101,12 +106,13 @@ export async function followHandshake(
         out.out(indent(renderChecks(warnings), '    '))
       }
     }
+    if (signal?.aborted) throw signal.reason
     await onRead?.(h)
     if (FINISHED.has(h.state)) {
       out.out(out.json ? JSON.stringify({ event: 'finished', handshake: h }) : renderOutcome(h))
       return h
     }
-    await sleep(intervalMs)
+    await sleep(intervalMs, undefined, signal ? { signal } : {})
   }
 }
 

@@ -43,7 +43,8 @@ export const followOperationCommand = (gw: Gateway, out: Output, id: string) =>
 
 /** After creating an operation: follow it, or print its id and how to follow it. */
 export async function startedOperation(gw: Gateway, out: Output, op: Operation, follow: boolean) {
-  if (follow) return followOperationCommand(gw, out, op.id)
+  // The gateway answered the create: a follow that cannot reach it now waits for it to come back.
+  if (follow) return followCommand(gw.events, out, op.id, { baseUrl: gw.baseUrl, reached: true })
   out.out(
     out.json
       ? JSON.stringify(op)

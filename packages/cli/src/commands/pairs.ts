@@ -102,6 +102,11 @@ export async function autoFailover(
   } else {
     setting = expectData(await api.GET('/v1/pairs/{secondary}', { params: { path: { secondary } } })).auto_failover
   }
+  // Absent: never set, so off. Null: the gateway could not read it from its store.
+  if (setting === null) {
+    out.out(out.json ? 'null' : `automatic failover of ${secondary}: unknown (the gateway could not read its setting)`)
+    return ExitCode.unavailable
+  }
   const shown = setting ?? { enabled: false, down_for: '60s', last_fired_at: null, blocked_until: null }
   out.out(out.json ? JSON.stringify(shown) : renderAutoFailover(secondary, shown))
   return ExitCode.ok

@@ -59,12 +59,11 @@ try {
   const killed = { at: 0, step: '', owner: '' }
   const afterKill = { owner: '' }
   const endpoint = stack.etcd.endpoints[1] ?? ''
-  const done = await followHandshake(
-    viaB.api,
-    out,
-    created.id,
-    100,
-    async (h) => {
+  const done = await followHandshake(viaB.api, out, created.id, {
+    intervalMs: 100,
+    reached: true,
+    signal: following.signal,
+    onRead: async (h) => {
       if (killed.at === 0 && reached(h, KILL_AT)) {
         killed.owner = gatewayOf(await handshakeLeaseOwner(endpoint, h.id))
         killed.step = h.steps.find((s) => s.status === 'running')?.name ?? 'between steps'
@@ -80,8 +79,7 @@ try {
         }
       }
     },
-    following.signal,
-  )
+  })
   const took = ((Date.now() - killed.at) / 1000).toFixed(1)
   const sim = (await (await fetch(`${stack.clusters[1]?.adminUrl}/state`)).json()) as Record<string, unknown>
   out.out('\nwhat happened:')

@@ -40,7 +40,7 @@ try {
   const created = expectData(
     await gateway.api.POST('/v1/handshakes', { body: { primary: 'dc1', secondary: 'dc2' } as never }),
   )
-  const finished = await followHandshake(gateway.api, out, created.id, undefined, undefined, following.signal)
+  const finished = await followHandshake(gateway.api, out, created.id, { signal: following.signal, reached: true })
   out.out(`(${((performance.now() - started) / 1000).toFixed(1)} s)`)
   if (finished.state !== 'succeeded') process.exitCode = 1
 } catch (err) {
@@ -49,7 +49,8 @@ try {
   process.exitCode = 1
 }
 
-out.out(`
+if (!following.signal.aborted)
+  out.out(`
 The stack keeps running until Ctrl-C. Try the CLI against it:
   export VAULT_DR_GATEWAY_ADDR=${stack.gatewayUrl}
   export VAULT_DR_API_TOKEN_FILE=${stack.apiTokenFile}

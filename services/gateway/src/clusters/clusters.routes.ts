@@ -5,7 +5,9 @@ import { Cluster, ClusterList, ClusterParams, ClusterView, LiveQuery, RegisterCl
 import type { ClustersService } from './clusters.service.ts'
 
 const clusterNotFound = problemResponse('No cluster of this name is registered (GATEWAY_ERR_CLUSTER_NOT_FOUND)')
-const clusterInUse = problemResponse('An unfinished handshake uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE)')
+const clusterInUse = problemResponse(
+  'An unfinished handshake or other operation uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE)',
+)
 
 export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }> = async (app, { clusters }) => {
   app.post(
@@ -17,7 +19,7 @@ export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }
         summary: 'Register a cluster and its agent (replaces one of the same name)',
         description:
           'The agent token is stored encrypted (AES-256-GCM) and is never returned or logged. 201 when the name is ' +
-          'new, 200 when it replaced a registration. While an unfinished handshake uses the cluster, its agent_url ' +
+          'new, 200 when it replaced a registration. While an unfinished handshake or other operation uses the cluster, its agent_url ' +
           'and agent_token may be replaced but not its role (409 GATEWAY_ERR_CLUSTER_IN_USE).',
         body: RegisterClusterBody,
         response: { 200: Cluster, 201: Cluster, 409: clusterInUse, ...problemResponses, ...bodyProblemResponses },
@@ -74,7 +76,7 @@ export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }
       schema: {
         operationId: 'deleteCluster',
         tags: ['clusters'],
-        summary: 'Forget a cluster (refused while an unfinished handshake uses it)',
+        summary: 'Forget a cluster (refused while an unfinished handshake or other operation uses it)',
         description:
           'Removes the registration and its sealed agent token from the store; the cluster itself and its DR ' +
           'replication are not touched. Refused (409) while a pending or running handshake names the cluster.',

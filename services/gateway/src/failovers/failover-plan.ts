@@ -121,7 +121,7 @@ function lossItem(loss: LossEstimate, allowDataLoss: boolean): PlanItem {
     status: 'fail',
     code,
     detail: loss.detail,
-    fix: 'Bring the primary back if you can (nothing is lost then), or fail over knowingly with allow_data_loss: true (vault-dr failover --to <secondary> --allow-data-loss).',
+    fix: 'Bring the primary back if you can (nothing is lost then), or fail over knowingly with allow_data_loss.',
   }
 }
 

@@ -6,7 +6,7 @@ export const PairsErrors = {
     code: 'GATEWAY_ERR_PAIR_NOT_FOUND',
     status: 404,
     title: 'No such pair',
-    fix: 'A pair is named by its registered secondary cluster, once a handshake joined it to a primary: list them with GET /v1/pairs (vault-dr pairs list).',
+    fix: 'A pair is named by its registered secondary cluster, once a handshake joined it to a primary: list them with GET /v1/pairs.',
   }),
   notStreaming: defineError({
     code: 'GATEWAY_ERR_PAIR_NOT_STREAMING',

@@ -55,7 +55,7 @@ export async function roleChangePreflight(
       throw new StepFailed({
         code: SwitchoverErrors.noDrOperationToken.code,
         detail: `the DR operation token ${leg.from} issued is valid ${Math.floor(left)} s, the operation may take ${neededS} s`,
-        fix: 'Raise VAULT_DR_OPERATION_TOKEN_TTL (the TTL the gateway asks for), or shorten catch_up_timeout or hold.',
+        fix: "Raise VAULT_DR_OPERATION_TOKEN_TTL (the TTL the gateway asks for), or shorten catch_up_timeout or the drill's hold.",
       })
     }
     tokenNote = `${leg.from} issued a DR operation token valid ${Math.floor(left)} s`

@@ -8,6 +8,7 @@ const TOKEN_KEY = 'vault-dr.gateway-token'
 let token = sessionStorage.getItem(TOKEN_KEY)
 
 const API_TIMEOUT_MS = 10000
+const PLAN_TIMEOUT_MS = 35000
 
 class Refused extends Error {}
 
@@ -17,9 +18,9 @@ const authHeaders = (extra) => Object.assign({ authorization: 'Bearer ' + token 
  * A JSON read; null when the route is not there (a gateway without the pairs API). With a body it is a POST, used
  * only for questions that change nothing (the failover plan); a refusal's problem detail becomes the error.
  */
-async function api(path, body) {
+async function api(path, body, timeoutMs = API_TIMEOUT_MS) {
   // Bounded: a read that never answers would hold the page's refresh (and one of the browser's few sockets) for good.
-  const init = { headers: authHeaders({ accept: 'application/json' }), cache: 'no-store', signal: AbortSignal.timeout(API_TIMEOUT_MS) }
+  const init = { headers: authHeaders({ accept: 'application/json' }), cache: 'no-store', signal: AbortSignal.timeout(timeoutMs) }
   if (body !== undefined) Object.assign(init, { method: 'POST', body: JSON.stringify(body),
     headers: authHeaders({ accept: 'application/json', 'content-type': 'application/json' }) })
   const res = await fetch(path, init)

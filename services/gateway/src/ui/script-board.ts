@@ -14,6 +14,8 @@ const board = { clusters: [], operations: [], pairs: null, pairsError: null, rea
 const live = new Map()
 const following = new Map()
 const planAsked = new Set()
+/** Counts sign-ins: an answer asked for before the last sign-out is dropped. */
+let session = 0
 let timer = null
 
 const shown = (op) => live.get(op.id) || op
@@ -71,7 +73,8 @@ function pairDetail(secondary) {
       ['Lag (WALs)', p.source.lag.wals], ['Heartbeat age (s)', p.source.heartbeat_age_s],
       ['DR operation token expires', p.source.dr_operation_token && when(p.source.dr_operation_token.expires_at)]]))
   }
-  if (p.readiness) body.push(h('h3', null, 'Failover readiness'), checkList(p.readiness.checks))
+  if (p.readiness && p.readiness.error) body.push(h('h3', null, 'Failover readiness'), h('p', { class: 'fix' }, p.readiness.error))
+  else if (p.readiness) body.push(h('h3', null, 'Failover readiness'), checkList(p.readiness.checks))
   if (last) body.push(h('h3', null, 'Checks of its last handshake (' + last.state + ')'), checkList(checksOf(last)))
   if (p.source) body.push(h('h3', null, 'If it failed over now'), planView(board.plans.get(secondary)))
   return { title: 'Pair ' + p.primary + ' \u2192 ' + p.secondary, body }
@@ -109,12 +112,15 @@ function askPlan(secondary) {
   // One question at a time per pair: a plan reads both agents and probes from the secondary's site, and may take long.
   if (planAsked.has(secondary)) return
   planAsked.add(secondary)
-  api('/v1/failovers/plan', { to: secondary })
-    .then((plan) => board.plans.set(secondary, plan), (err) => {
+  const asked = session
+  // A plan reads both agents and probes from the secondary's site: the gateway gives it up to 30 s.
+  api('/v1/failovers/plan', { to: secondary }, PLAN_TIMEOUT_MS)
+    .then((plan) => asked === session && board.plans.set(secondary, plan), (err) => {
+      if (asked !== session) return
       if (err instanceof Refused) return signOut('The gateway refused the token kept in this tab.')
       board.plans.set(secondary, { error: err.message })
     })
-    .finally(() => planAsked.delete(secondary))
+    .finally(() => asked === session && planAsked.delete(secondary))
     .then(() => board.selected && board.selected.key === secondary && render())
 }
 
@@ -145,8 +151,8 @@ function onEvent(id, type, data) {
 }
 
 /**
- * Streams the selected operation and the newest unfinished ones, MAX_STREAMS in all, and stops the others. A record
- * the refresh read that is newer than a streamed copy (a cancel asked for, which sends no event) replaces it.
+ * Streams the selected operation and the newest unfinished ones, MAX_STREAMS in all, and stops the others. A streamed
+ * copy takes from the refresh's read what no event says (a cancel asked for).
  */
 function keepStreams() {
   const unfinished = board.operations.filter((op) => !finished(op)).map((op) => op.id)
@@ -156,7 +162,10 @@ function keepStreams() {
   for (const id of wanted) follow(id)
   for (const op of board.operations) {
     const streamed = live.get(op.id)
-    if (streamed && (!wanted.has(op.id) || op.updated_at > streamed.updated_at)) live.set(op.id, op)
+    if (!streamed) continue
+    // Not streamed any more, or finished: the read is the whole truth. Streamed: the read adds what no event says.
+    if (!wanted.has(op.id) || finished(op)) live.set(op.id, op)
+    else streamed.cancel_requested = op.cancel_requested
     if (finished(op) && !following.has(op.id)) live.delete(op.id)
   }
 }
@@ -222,6 +231,8 @@ function signOut(message) {
   following.clear()
   live.clear()
   board.plans.clear()
+  planAsked.clear()
+  session += 1
   $('board').hidden = true
   $('forget').hidden = true
   $('login').hidden = false

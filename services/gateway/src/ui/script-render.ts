@@ -58,7 +58,7 @@ function renderPairs(pairs) {
   target.replaceChildren(h('div', { class: 'cards' }, pairs.map((p) =>
     card({ 'data-pair': p.secondary, onclick: () => select('pair', p.secondary) }, p.health, p.primary + ' \u2192 ' + p.secondary,
       p.readiness && p.readiness.error ? h('div', { 'data-ready': 'unknown' }, 'Failover readiness: ',
-        badge('warn', 'unknown'), reasonList([p.readiness.error]))
+        badge('warn', 'unknown'), reasonList([reason('warn', p.readiness.error)]))
       : p.readiness ? h('div', { 'data-ready': String(p.readiness.ready) }, 'Failover readiness: ',
         badge(p.readiness.ready ? 'ok' : 'warn', p.readiness.ready ? 'ready' : 'not ready'),
         reasonList(readinessGaps(p.readiness).slice(0, 2))) : null))))

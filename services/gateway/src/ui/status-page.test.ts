@@ -248,10 +248,16 @@ describe("the page's event streams", () => {
     expect(aborted).toEqual(['b'])
   })
 
-  it('shows a record the refresh read that is newer than the streamed copy: a cancel asked for sends no event', () => {
-    page.live.set('a', op('a', 'running', 1))
+  it('gives a streamed copy what no event says (a cancel asked for), keeping what its events brought', () => {
+    page.board.selected = null
+    const streamed = { ...op('a', 'running', 1), step: 'demote_primary' }
+    page.live.set('a', streamed)
     page.board.operations = [op('a', 'running', 5, { cancel_requested: true }), op('c', 'pending', 1)]
     page.keepStreams()
-    expect(page.live.get('a')?.cancel_requested).toBe(true)
+    expect(page.live.get('a')).toMatchObject({ cancel_requested: true, step: 'demote_primary' })
+    // Finished: the read is the whole truth.
+    page.board.operations = [op('a', 'succeeded', 9), op('c', 'pending', 1)]
+    page.keepStreams()
+    expect(page.live.get('a')?.state ?? 'gone').not.toBe('running')
   })
 })
