@@ -91,6 +91,8 @@ export async function followHandshake(
       await sleep(Math.max(intervalMs, 500), undefined, signal ? { signal } : {})
       continue
     }
+    // Stopped while the read was under way (a demo's Ctrl-C): nothing more is printed.
+    if (signal?.aborted) throw signal.reason
     for (const step of h.steps) {
       const key = `${step.status}|${step.detail ?? ''}`
       if (step.status === 'pending' || printed.get(step.name) === key) continue
@@ -106,7 +108,6 @@ export async function followHandshake(
         out.out(indent(renderChecks(warnings), '    '))
       }
     }
-    if (signal?.aborted) throw signal.reason
     await onRead?.(h)
     if (FINISHED.has(h.state)) {
       out.out(out.json ? JSON.stringify({ event: 'finished', handshake: h }) : renderOutcome(h))

@@ -66,6 +66,8 @@ try {
     onRead: async (h) => {
       if (killed.at === 0 && reached(h, KILL_AT)) {
         killed.owner = gatewayOf(await handshakeLeaseOwner(endpoint, h.id))
+        // Stopped (Ctrl-C) while asking etcd: nothing more is done or printed.
+        if (following.signal.aborted) return
         killed.step = h.steps.find((s) => s.status === 'running')?.name ?? 'between steps'
         siteA.child.process.kill('SIGKILL')
         killed.at = Date.now()
@@ -73,7 +75,7 @@ try {
         out.out(`      lease held by ${killed.owner}; site-b may take over once it runs out (${HA_LEASE_MS} ms)`)
       } else if (killed.at > 0 && afterKill.owner === '') {
         const owner = gatewayOf(await handshakeLeaseOwner(endpoint, h.id))
-        if (owner === 'site-b') {
+        if (owner === 'site-b' && !following.signal.aborted) {
           afterKill.owner = owner
           out.out(`  >>> site-b holds the lease ${((Date.now() - killed.at) / 1000).toFixed(1)} s after the kill`)
         }
