@@ -1,3 +1,5 @@
+import { sourceOf } from './request-fields.ts'
+
 /**
  * Fixes in the CLI's own words. The gateway's fix texts are written for its HTTP API (routes, bodies, operationIds);
  * an operator at the CLI is told the command or variable to use instead. Codes not listed keep the gateway's fix.
@@ -70,7 +72,7 @@ export function cliFix(code: string, gatewayFix: string | null | undefined, cont
 }
 
 /** The gateway's routes and request fields its fixes name, and what an operator at the CLI types for each. */
-const HTTP_TO_CLI: Array<[RegExp, string]> = [
+const HTTP_TO_CLI: Array<[RegExp, string | ((found: string) => string)]> = [
   [/POST \/v1\/switchovers\/plan/g, '"vault-dr switchover --to <secondary> --dry-run"'],
   [/POST \/v1\/failovers\/plan/g, '"vault-dr failover --to <secondary> --dry-run"'],
   [/POST \/v1\/preflight/g, '"vault-dr preflight --primary <name> --secondary <name>"'],
@@ -80,20 +82,19 @@ const HTTP_TO_CLI: Array<[RegExp, string]> = [
   [/GET \/v1\/operations\?kind=(\w+)/g, '"vault-dr operations list --kind $1"'],
   [/POST \/v1\/operations\/\{id\}\/cancel/g, '"vault-dr operations cancel <id>"'],
   [/DELETE \/v1\/clusters\/([\w-]+)/g, '"vault-dr clusters remove $1"'],
-  [/\bdown_for\b/g, '--down-for'],
-  [/\bcatch_up_timeout\b/g, '--catch-up-timeout'],
-  [/\ballow_data_loss\b/g, '--allow-data-loss'],
-  [/\bmax_lag_wals\b/g, '--max-lag-wals'],
-  [/\bprimary_api_addr\b/g, '--primary-api-addr'],
-  [/\bsecondary_id\b/g, '--secondary-id'],
   [/\bagent_url\b/g, 'agent URL (vault-dr clusters add --agent-url)'],
+  // Any other request field the CLI sets (down_for, max_lag_wals...): the option or variable that sets it.
+  [/\b[a-z]+(?:_[a-z]+)+\b/g, (field) => sourceOf(field) ?? field],
   [/\bthe drill's hold\b/g, "the drill's --hold"],
   [/`(to|from)`/g, '--$1'],
 ]
 
 /** A fix written for the gateway's HTTP API, in the CLI's words where it names a route or a field the CLI sets. */
 export function inCliWords(fix: string): string {
-  return HTTP_TO_CLI.reduce((text, [http, cli]) => text.replace(http, cli), fix)
+  return HTTP_TO_CLI.reduce(
+    (text, [http, cli]) => (typeof cli === 'string' ? text.replace(http, cli) : text.replace(http, cli)),
+    fix,
+  )
 }
 
 /**

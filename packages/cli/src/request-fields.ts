@@ -9,7 +9,7 @@ const FIELD_SOURCES: Record<string, string> = {
 }
 
 /** What the operator typed to set a request field: its option, or what else it came from; undefined if unknown. */
-function sourceOf(field: string): string | undefined {
+export function sourceOf(field: string): string | undefined {
   const mapped = FIELD_SOURCES[field]
   if (mapped !== undefined) return mapped
   const option = field.replaceAll('_', '-')

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { RoleChangeClient } from '../role-changes/role-change-context.ts'
-import { type EpochCounter, underEpochFloor } from './epoch-floor.ts'
+import { type EpochCounter, epochSeenBy, underEpochFloor } from './epoch-floor.ts'
 
 /**
  * A role change's agent client whose calls carrying an epoch are made under the epoch floor (underEpochFloor): an
@@ -12,7 +12,7 @@ export function epochFloorClient(
   store: EpochCounter,
   log?: Pick<FastifyBaseLogger, 'warn'>,
 ): RoleChangeClient {
-  const agentEpoch = async () => (await client.status(undefined, { fresh: false })).epoch
+  const agentEpoch = epochSeenBy(client)
   /** A call made under `epoch` and the floor (the role changes require one). */
   const at = <T>(epoch: number, call: (epoch: number) => Promise<T>) =>
     underEpochFloor(store, epoch, call, agentEpoch, log ? { log } : {})

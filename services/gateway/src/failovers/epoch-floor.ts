@@ -81,6 +81,13 @@ export async function underEpochFloor<T>(
   }
 }
 
+/** An agent that reports the highest fencing epoch it has seen in its status. */
+type EpochReporter = { status(signal?: AbortSignal, opts?: { fresh?: boolean }): Promise<AgentStatusAnswer> }
+
+/** How underEpochFloor reads the epoch an agent has seen: its shared status, read again only if old. */
+export const epochSeenBy = (agent: EpochReporter, signal?: AbortSignal) => async () =>
+  (await agent.status(signal, { fresh: false })).epoch
+
 /**
  * Makes a call that changes a cluster outside an operation (a pair's DR operation token, the key-share ceremony),
  * fenced as every such call is: under the store's epoch read just before, raised above the agent's when the store is
@@ -89,11 +96,11 @@ export async function underEpochFloor<T>(
  */
 export async function callFenced<T>(
   store: EpochCounter,
-  agent: { status(signal?: AbortSignal, opts?: { fresh?: boolean }): Promise<AgentStatusAnswer> },
+  agent: EpochReporter,
   call: (epoch: number) => Promise<T>,
   opts: { signal?: AbortSignal | undefined; log?: Pick<FastifyBaseLogger, 'warn'> | undefined } = {},
 ): Promise<T> {
-  const agentEpoch = async () => (await agent.status(opts.signal, { fresh: false })).epoch
+  const agentEpoch = epochSeenBy(agent, opts.signal)
   const floorOpts = opts.log === undefined ? {} : { log: opts.log }
   const epoch = await store.currentEpoch()
   try {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { PrimaryAgentClient, SecondaryAgentClient } from '../agents/agent-clients.ts'
-import { type EpochCounter, underEpochFloor } from '../failovers/epoch-floor.ts'
+import { type EpochCounter, epochSeenBy, underEpochFloor } from '../failovers/epoch-floor.ts'
 
 export interface HandshakeAgents {
   primary: PrimaryAgentClient
@@ -23,7 +23,7 @@ export function epochAgents(
   const { primary, secondary } = agents
   let current = epoch
   const fenced = <T>(agent: PrimaryAgentClient | SecondaryAgentClient, call: (epoch: number) => Promise<T>) =>
-    underEpochFloor(store, current, call, async () => (await agent.status(undefined, { fresh: false })).epoch, {
+    underEpochFloor(store, current, call, epochSeenBy(agent), {
       onRaised: (raised) => {
         current = raised
       },
