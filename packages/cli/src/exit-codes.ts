@@ -33,11 +33,14 @@ export class CliError extends Error {
   readonly report: ErrorReport
   /** Help to show after the error, in human output: the usage of the command that was misused. */
   readonly help: string | undefined
+  /** How long the gateway asked to wait before asking again (its Retry-After, with a 429 or a 503). */
+  readonly retryAfterMs: number | undefined
 
-  constructor(report: ErrorReport, exitCode: number, help?: string) {
+  constructor(report: ErrorReport, exitCode: number, help?: string, retryAfterMs?: number) {
     super(report.detail)
     this.report = report
     this.exitCode = exitCode
     this.help = help
+    this.retryAfterMs = retryAfterMs
   }
 }

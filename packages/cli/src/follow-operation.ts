@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { CliError, ExitCode } from './exit-codes.ts'
 import { type OpenEvents, serverSentEvents } from './gateway-events.ts'
-import { FOLLOW_RECONNECT_MS, gatewayUnreachable, mayComeBack } from './gateway-unreachable.ts'
+import { FOLLOW_RECONNECT_MS, gatewayUnreachable, mayComeBack, waitBeforeAgainMs } from './gateway-unreachable.ts'
 import { type Output, problemOf } from './output.ts'
 import { renderStep } from './render-handshake.ts'
 import { drillFoundFault, type Operation, renderCheckTable, renderOutcome, stepWidth } from './render-operation.ts'
@@ -50,7 +50,7 @@ export async function followOperation(
     try {
       const answer = await events(id, lastEventId, signal)
       if (!('body' in answer)) {
-        const problem = problemOf(answer.status, answer.problem)
+        const problem = problemOf(answer.status, answer.problem, answer.retryAfter)
         // A 4xx (no such operation, a bad token) will not change by asking again; a 429 (too many requests) will.
         if (answer.status < 500 && answer.status !== 429) throw problem
         throw Object.assign(new Error(problem.report.detail), { problem })
@@ -96,7 +96,7 @@ export async function followOperation(
     if (Date.now() - lostSince > reconnectForMs) {
       throw lastError instanceof CliError ? lastError : gatewayUnreachable(lastError, opts.baseUrl)
     }
-    await sleep(opts.retryEveryMs ?? 500, undefined, { signal })
+    await sleep(waitBeforeAgainMs(lastError, opts.retryEveryMs ?? 500), undefined, { signal })
   }
 }
 

@@ -2,7 +2,9 @@ import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 
 /** What opening an operation's event stream gave: the stream, or the gateway's problem+json. */
-export type EventsAnswer = { status: 200; body: AsyncIterable<Uint8Array> } | { status: number; problem: unknown }
+export type EventsAnswer =
+  | { status: 200; body: AsyncIterable<Uint8Array> }
+  | { status: number; problem: unknown; retryAfter?: string | undefined }
 
 export type OpenEvents = (id: string, lastEventId: string | undefined, signal: AbortSignal) => Promise<EventsAnswer>
 
@@ -42,7 +44,8 @@ export function createEventsOpener(baseUrl: string, token: string, caPem?: strin
           text += chunk
         })
         res.on('error', reject)
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, problem: parseJson(text) }))
+        const retryAfter = res.headers['retry-after']
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, problem: parseJson(text), retryAfter }))
       })
       req.end()
     })

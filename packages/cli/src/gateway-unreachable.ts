@@ -30,6 +30,15 @@ export function gatewayUnreachable(err: unknown, baseUrl: string): CliError {
 /** How long a follow keeps asking a gateway that stopped answering (restarting, a network blip) before giving up. */
 export const FOLLOW_RECONNECT_MS = 60_000
 
+/** The longest a follow waits on a gateway's Retry-After before asking again. */
+const MAX_RETRY_AFTER_MS = 30_000
+
+/** How long to wait before asking again after `err`: `fallbackMs`, or longer when the gateway said so (Retry-After). */
+export function waitBeforeAgainMs(err: unknown, fallbackMs: number): number {
+  const asked = err instanceof CliError ? err.retryAfterMs : undefined
+  return asked === undefined ? fallbackMs : Math.min(Math.max(asked, fallbackMs), MAX_RETRY_AFTER_MS)
+}
+
 /**
  * Whether a failed call to the gateway may succeed if made again: it restarting, a network blip (refused, reset,
  * timed out, unreachable), or its rate limit (429). A certificate or a host name that does not resolve will not change by asking again, nor

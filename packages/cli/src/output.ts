@@ -61,11 +61,22 @@ export function expectOk(answer: Answer<unknown>): void {
 }
 
 function problemError(answer: Answer<unknown>): CliError {
-  return problemOf(answer.response.status, answer.error)
+  return problemOf(answer.response.status, answer.error, answer.response.headers.get('retry-after'))
 }
 
-/** The CliError of a gateway answer that is not ok: its status and problem+json body (undefined if it had none). */
-export function problemOf(status: number, problem: unknown): CliError {
+/** Retry-After in ms: delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
+export function retryAfterMs(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (value === null || value === undefined || value.trim() === '') return undefined
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
+}
+
+/**
+ * The CliError of a gateway answer that is not ok: its status and problem+json body (undefined if it had none), and
+ * its Retry-After header.
+ */
+export function problemOf(status: number, problem: unknown, retryAfter?: string | null): CliError {
   const p = (problem ?? {}) as Problem
   const code = p.code ?? `HTTP_${status}`
   // A field the gateway found invalid is named as the operator set it: the option, not the request's field.
@@ -81,7 +92,8 @@ export function problemOf(status: number, problem: unknown): CliError {
     ...(p.errors === undefined ? {} : { errors: p.errors.map((e) => ({ ...e, path: named(e.path) })) }),
     ...(p.upstream === undefined ? {} : { upstream: p.upstream }),
   }
-  return new CliError(report, status >= 500 ? ExitCode.unavailable : ExitCode.refused)
+  const exit = status >= 500 ? ExitCode.unavailable : ExitCode.refused
+  return new CliError(report, exit, undefined, retryAfterMs(retryAfter))
 }
 
 /** Left-aligned columns, the width of their widest cell. */

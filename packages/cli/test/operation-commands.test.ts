@@ -1,8 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CliError } from '../src/exit-codes.ts'
 import { followOperation } from '../src/follow-operation.ts'
+import type { OpenEvents } from '../src/gateway-events.ts'
+import { waitBeforeAgainMs } from '../src/gateway-unreachable.ts'
 import { runCli } from '../src/main.ts'
-import { createOutput } from '../src/output.ts'
+import { createOutput, problemOf, retryAfterMs } from '../src/output.ts'
 import { json, type Operation, operation, opStep, type RawRoute, sse, startRawGateway } from './operation-fixtures.ts'
 import { capture } from './stand-in-gateway.ts'
 
@@ -223,6 +225,38 @@ describe('operation commands against a stand-in gateway', () => {
     expect(connections).toBe(2)
     expect(io.out()).toContain('switchover op-1 succeeded')
   })
+
+  it.each([
+    [['switchover', '--to', 'dc2'], 'POST /v1/switchovers', 'switchover'],
+    [['drill', '--to', 'dc2', '--hold', '1m'], 'POST /v1/drills', 'drill'],
+    [['failover', '--to', 'dc2'], 'POST /v1/failovers', 'failover'],
+    [['rejoin', 'dc1'], 'POST /v1/rejoins', 'rejoin'],
+    [['handshake', 'start', '--primary', 'dc1', '--secondary', 'dc2'], 'POST /v1/handshakes', 'handshake'],
+  ])(
+    'Ctrl-C while %j is sent says the operation may have started and how to find it, exit 130',
+    async (argv, route, kind) => {
+      let asked: () => void = () => {}
+      const sent = new Promise<void>((resolve) => {
+        asked = resolve
+      })
+      // The gateway takes the create and has not answered yet when the operator presses Ctrl-C.
+      routes[route] = () => asked()
+      const io = capture()
+      const exited = new Promise<number>((resolve) => {
+        vi.spyOn(process, 'exit').mockImplementation(((code: number) => {
+          resolve(code)
+          return undefined as never
+        }) as typeof process.exit)
+      })
+      void runCli(argv, gateway.env)
+      await sent
+      process.emit('SIGINT')
+      expect(await exited).toBe(130)
+      expect(io.err()).toContain(`interrupted while the gateway was asked to start the ${kind}: it may have started`)
+      expect(io.err()).toContain(`vault-dr operations list --kind ${kind}`)
+      expect(process.listenerCount('SIGINT')).toBe(0)
+    },
+  )
 
   it('switchover without --follow prints the id and how to follow it; hooks go in the body', async () => {
     routes['POST /v1/switchovers'] = (_, res) => json(res, 202, operation())
@@ -485,5 +519,43 @@ describe('following an operation whose gateway stays away', () => {
       expect((failure as CliError).exitCode, code).toBe(4)
       expect(attempts, code).toBe(1)
     }
+  })
+})
+
+describe('following an operation through the gateway’s rate limit', () => {
+  it('waits as long as a 429’s Retry-After says before opening the stream again, then goes on', async () => {
+    const done = operation({ state: 'succeeded', steps: [opStep('preflight', 'succeeded', 'checks passed')] })
+    const opened: number[] = []
+    const limitedOnce: OpenEvents = async () => {
+      opened.push(performance.now())
+      if (opened.length === 1) return { status: 429, problem: { code: 'CORE_ERR_RATE_LIMITED' }, retryAfter: '1' }
+      const body = (async function* () {
+        yield new TextEncoder().encode(`id: 2\nevent: done\ndata: ${JSON.stringify(done)}\n\n`)
+      })()
+      return { status: 200 as const, body }
+    }
+    capture()
+    const op = await followOperation(limitedOnce, createOutput(false), 'op-1', {
+      baseUrl: 'http://127.0.0.1:9',
+      retryEveryMs: 20,
+    })
+    expect(op.state).toBe('succeeded')
+    expect(opened).toHaveLength(2)
+    // Not the 20 ms of its own pace: the second second the gateway asked for.
+    expect((opened[1] ?? 0) - (opened[0] ?? 0)).toBeGreaterThanOrEqual(990)
+  })
+
+  it('reads Retry-After as delay-seconds or an HTTP date, and never waits more than 30 s on it', () => {
+    const now = Date.parse('2026-12-06T10:00:00Z')
+    expect(retryAfterMs('5', now)).toBe(5_000)
+    expect(retryAfterMs('Sun, 06 Dec 2026 10:00:07 GMT', now)).toBe(7_000)
+    expect(retryAfterMs('Sun, 06 Dec 2026 09:59:00 GMT', now)).toBe(0)
+    expect(retryAfterMs('soon', now)).toBeUndefined()
+    expect(retryAfterMs(null, now)).toBeUndefined()
+    const limited = (after: string) => problemOf(429, { code: 'CORE_ERR_RATE_LIMITED' }, after)
+    expect(waitBeforeAgainMs(limited('2'), 500)).toBe(2_000)
+    expect(waitBeforeAgainMs(limited('0'), 500)).toBe(500)
+    expect(waitBeforeAgainMs(limited('3600'), 500)).toBe(30_000)
+    expect(waitBeforeAgainMs(new Error('reset'), 500)).toBe(500)
   })
 })

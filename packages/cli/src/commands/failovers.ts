@@ -65,11 +65,15 @@ const indent = (text: string) =>
 
 /** A refusal is the gateway's 409 GATEWAY_ERR_FAILOVER_REFUSED: printed with its code, detail and fix, exit 3. */
 export async function startFailover(gw: Gateway, out: Output, body: FailoverBody, follow: boolean) {
-  const op = expectData(await createOnce((params) => gw.api.POST('/v1/failovers', { body: body as Sent, params })))
+  const op = expectData(
+    await createOnce('failover', out, (params) => gw.api.POST('/v1/failovers', { body: body as Sent, params })),
+  )
   return startedOperation(gw, out, op, follow)
 }
 
 export async function startRejoin(gw: Gateway, out: Output, cluster: string, follow: boolean) {
-  const op = expectData(await createOnce((params) => gw.api.POST('/v1/rejoins', { body: { cluster }, params })))
+  const op = expectData(
+    await createOnce('rejoin', out, (params) => gw.api.POST('/v1/rejoins', { body: { cluster }, params })),
+  )
   return startedOperation(gw, out, op, follow)
 }

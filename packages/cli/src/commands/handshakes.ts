@@ -3,7 +3,7 @@ import type { components } from '@vault-dr/gateway/openapi'
 import { createOnce } from '../create-once.ts'
 import { ExitCode } from '../exit-codes.ts'
 import type { GatewayApi } from '../gateway-client.ts'
-import { FOLLOW_RECONNECT_MS, mayComeBack } from '../gateway-unreachable.ts'
+import { FOLLOW_RECONNECT_MS, mayComeBack, waitBeforeAgainMs } from '../gateway-unreachable.ts'
 import { expectData, type Output, table } from '../output.ts'
 import { renderChecks, renderError, renderHandshake, renderStep } from '../render-handshake.ts'
 
@@ -22,7 +22,9 @@ export async function runPreflight(api: GatewayApi, out: Output, body: Preflight
 }
 
 export async function startHandshake(api: GatewayApi, out: Output, body: CreateHandshake, follow: boolean) {
-  const created = expectData(await createOnce((params) => api.POST('/v1/handshakes', { body, params })))
+  const created = expectData(
+    await createOnce('handshake', out, (params) => api.POST('/v1/handshakes', { body, params })),
+  )
   if (!follow) {
     out.out(
       out.json
@@ -88,7 +90,7 @@ export async function followHandshake(
       if (lostSince === undefined && !out.json) out.err('  (the gateway did not answer; reading again)')
       lostSince ??= Date.now()
       if (Date.now() - lostSince > FOLLOW_RECONNECT_MS) throw err
-      await sleep(Math.max(intervalMs, 500), undefined, signal ? { signal } : {})
+      await sleep(waitBeforeAgainMs(err, Math.max(intervalMs, 500)), undefined, signal ? { signal } : {})
       continue
     }
     // Stopped while the read was under way (a demo's Ctrl-C): nothing more is printed.

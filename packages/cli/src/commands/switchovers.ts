@@ -35,13 +35,15 @@ export function renderSwitchoverPlan(plan: SwitchoverPlan): string {
 
 export async function startSwitchover(gw: Gateway, out: Output, body: SwitchoverBody, follow: boolean) {
   const op = expectData(
-    await createOnce((params) => gw.api.POST('/v1/switchovers', { body: body as Sent<SwitchoverBody>, params })),
+    await createOnce('switchover', out, (params) =>
+      gw.api.POST('/v1/switchovers', { body: body as Sent<SwitchoverBody>, params }),
+    ),
   )
   return startedOperation(gw, out, op, follow)
 }
 
 export async function startDrill(gw: Gateway, out: Output, body: DrillBody, follow: boolean) {
   const sent = body as Sent<DrillBody> & { check_interval: string }
-  const op = expectData(await createOnce((params) => gw.api.POST('/v1/drills', { body: sent, params })))
+  const op = expectData(await createOnce('drill', out, (params) => gw.api.POST('/v1/drills', { body: sent, params })))
   return startedOperation(gw, out, op, follow)
 }
