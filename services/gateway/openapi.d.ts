@@ -79,7 +79,7 @@ export interface paths {
         put?: never;
         /**
          * Register a cluster and its agent (replaces one of the same name)
-         * @description The agent token is stored encrypted (AES-256-GCM) and is never returned or logged. 201 when the name is new, 200 when it replaced a registration. While an unfinished handshake or other operation uses the cluster, its agent_url and agent_token may be replaced but not its role (409 GATEWAY_ERR_CLUSTER_IN_USE).
+         * @description The agent token is stored encrypted (AES-256-GCM) and is never returned or logged. 201 when the name is new, 200 when it replaced a registration. While an unfinished handshake or other operation uses the cluster, its agent_url and agent_token may be replaced but not its role (409 GATEWAY_ERR_CLUSTER_IN_USE). An agent serves one cluster: an agent_url another registered cluster has is refused (409 GATEWAY_ERR_AGENT_URL_IN_USE).
          */
         post: operations["registerCluster"];
         delete?: never;
@@ -1482,7 +1482,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unfinished handshake or other operation uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE) */
+            /** @description An unfinished handshake or other operation uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE), or another registered cluster has this agent_url (GATEWAY_ERR_AGENT_URL_IN_USE) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -14,6 +14,8 @@ export const CLI_FIXES: Record<string, string> = {
     'Register the cluster first ("vault-dr clusters add <name> --role primary|secondary --agent-url <url>"), then name it exactly as "vault-dr clusters list" shows it.',
   GATEWAY_ERR_CLUSTER_IN_USE:
     'Wait for the unfinished handshake or operation on it to end, or cancel it ("vault-dr operations cancel <id>"): "vault-dr operations list --cluster <name>" lists it first, with its id.',
+  GATEWAY_ERR_AGENT_URL_IN_USE:
+    'An agent serves one cluster: give each cluster its own agent\'s --agent-url ("vault-dr clusters list" shows which cluster has this one). If the agent now serves this cluster instead, "vault-dr clusters remove <name>" the other one first.',
   GATEWAY_ERR_HANDSHAKE_NOT_FOUND: 'List the handshakes with "vault-dr handshake list".',
   GATEWAY_ERR_HANDSHAKE_IN_PROGRESS:
     'Follow the running handshake ("vault-dr handshake follow <id>") or cancel it ("vault-dr handshake cancel <id>") before starting another; "vault-dr handshake list --state running" shows its id.',

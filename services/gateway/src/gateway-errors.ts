@@ -32,6 +32,12 @@ export const GatewayErrors = {
     title: 'An unfinished handshake or operation uses this cluster',
     fix: 'Wait for it to finish, or cancel it (POST /v1/operations/{id}/cancel); GET /v1/operations?cluster=<name> lists it first.',
   }),
+  agentUrlInUse: defineError({
+    code: 'GATEWAY_ERR_AGENT_URL_IN_USE',
+    status: 409,
+    title: 'Another registered cluster has this agent',
+    fix: 'An agent serves one cluster: register each cluster with the URL of its own agent. If the agent now serves this cluster instead, delete the other registration first (DELETE /v1/clusters/{name}).',
+  }),
   handshakeNotFound: defineError({
     code: 'GATEWAY_ERR_HANDSHAKE_NOT_FOUND',
     status: 404,

@@ -48,6 +48,27 @@ describe('registering clusters', () => {
     },
   )
 
+  it('refuses a second name for an agent another cluster has (409 naming body/agent_url), and changes nothing', async () => {
+    expect((await post(body({ name: 'dc9', agent_url: 'http://agent-9:8420' }))).statusCode).toBe(201)
+    expect((await post(body({ name: 'dc8', agent_url: 'https://agent-x' }))).statusCode).toBe(201)
+    // The same agent written another way: host case, the default port, a trailing slash.
+    for (const url of ['http://agent-9:8420', 'http://AGENT-9:8420/', 'https://agent-x', 'https://agent-x:443/']) {
+      const res = await post(body({ name: 'dc7', role: 'secondary', agent_url: url }))
+      expect(res.statusCode, url).toBe(409)
+      expect(res.json()).toMatchObject({ code: 'GATEWAY_ERR_AGENT_URL_IN_USE' })
+      expect(res.json().errors).toEqual([
+        { path: 'body/agent_url', message: expect.stringMatching(/registered cluster dc[89]/) },
+      ])
+    }
+    const dc7 = await gw.app.inject({ method: 'GET', url: '/v1/clusters/dc7?live=false', headers: AUTH })
+    expect(dc7.statusCode).toBe(404)
+    // Its own name may keep or change its agent; another agent on the same host is another agent.
+    expect((await post(body({ name: 'dc9', agent_url: 'http://agent-9:8420/' }))).statusCode).toBe(200)
+    expect((await post(body({ name: 'dc7', role: 'secondary', agent_url: 'http://agent-9:8421' }))).statusCode).toBe(
+      201,
+    )
+  })
+
   it('gives a malformed token_ttl one message, not also a range error', async () => {
     const res = await createHandshake(gw.app, { token_ttl: 'soon' })
     expect(res.statusCode, res.body).toBe(400)

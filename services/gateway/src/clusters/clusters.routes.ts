@@ -8,6 +8,10 @@ const clusterNotFound = problemResponse('No cluster of this name is registered (
 const clusterInUse = problemResponse(
   'An unfinished handshake or other operation uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE)',
 )
+const inUseOrAgentTaken = problemResponse(
+  'An unfinished handshake or other operation uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE), or another registered ' +
+    'cluster has this agent_url (GATEWAY_ERR_AGENT_URL_IN_USE)',
+)
 
 export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }> = async (app, { clusters }) => {
   app.post(
@@ -20,9 +24,10 @@ export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }
         description:
           'The agent token is stored encrypted (AES-256-GCM) and is never returned or logged. 201 when the name is ' +
           'new, 200 when it replaced a registration. While an unfinished handshake or other operation uses the cluster, its agent_url ' +
-          'and agent_token may be replaced but not its role (409 GATEWAY_ERR_CLUSTER_IN_USE).',
+          'and agent_token may be replaced but not its role (409 GATEWAY_ERR_CLUSTER_IN_USE). An agent serves one cluster: ' +
+          'an agent_url another registered cluster has is refused (409 GATEWAY_ERR_AGENT_URL_IN_USE).',
         body: RegisterClusterBody,
-        response: { 200: Cluster, 201: Cluster, 409: clusterInUse, ...problemResponses, ...bodyProblemResponses },
+        response: { 200: Cluster, 201: Cluster, 409: inUseOrAgentTaken, ...problemResponses, ...bodyProblemResponses },
       },
     },
     async (request, reply) => {

@@ -93,6 +93,18 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
 
   return {
     async register(body: RegisterClusterBody) {
+      const other = (await store.listClusters()).find(
+        (c) => c.name !== body.name && sameAgentUrl(c.agent_url, body.agent_url),
+      )
+      if (other !== undefined) {
+        // Two names for one agent are one Vault cluster: a handshake between them would activate it against itself.
+        throw GatewayErrors.agentUrlInUse(`Cluster ${other.name} is registered with the agent at ${other.agent_url}`, {
+          cause: invalidFields({
+            path: 'body/agent_url',
+            message: `is the agent of the registered cluster ${other.name}`,
+          }),
+        })
+      }
       const at = new Date(now()).toISOString()
       const outcome = await store.upsertCluster({
         name: body.name,
@@ -143,4 +155,13 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
     },
     targetOf,
   }
+}
+
+/** Two agent URLs naming the same agent: scheme, host and port as URL parsing normalizes them, and the path. */
+export function sameAgentUrl(a: string, b: string): boolean {
+  const key = (u: string) => {
+    const url = URL.parse(u)
+    return url === null ? u : `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+  }
+  return key(a) === key(b)
 }
