@@ -1482,6 +1482,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The read-only token (VAULT_DR_READ_TOKEN) was sent (CORE_ERR_READ_ONLY_TOKEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description An unfinished handshake or other operation uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE), or another registered cluster has this agent_url (GATEWAY_ERR_AGENT_URL_IN_USE) */
             409: {
                 headers: {
@@ -1639,6 +1648,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The read-only token (VAULT_DR_READ_TOKEN) was sent (CORE_ERR_READ_ONLY_TOKEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No cluster of this name is registered (GATEWAY_ERR_CLUSTER_NOT_FOUND) */
             404: {
                 headers: {
@@ -1785,6 +1803,15 @@ export interface operations {
             };
             /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The read-only token (VAULT_DR_READ_TOKEN) was sent (CORE_ERR_READ_ONLY_TOKEN) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1950,6 +1977,15 @@ export interface operations {
             };
             /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The read-only token (VAULT_DR_READ_TOKEN) was sent (CORE_ERR_READ_ONLY_TOKEN) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2389,6 +2425,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The read-only token (VAULT_DR_READ_TOKEN) was sent (CORE_ERR_READ_ONLY_TOKEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
             404: {
                 headers: {
@@ -2465,6 +2510,15 @@ export interface operations {
             };
             /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The read-only token (VAULT_DR_READ_TOKEN) was sent (CORE_ERR_READ_ONLY_TOKEN) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2560,6 +2614,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The read-only token (VAULT_DR_READ_TOKEN) was sent (CORE_ERR_READ_ONLY_TOKEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
             404: {
                 headers: {
@@ -2641,6 +2704,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The read-only token (VAULT_DR_READ_TOKEN) was sent (CORE_ERR_READ_ONLY_TOKEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
             404: {
                 headers: {
@@ -2709,6 +2781,15 @@ export interface operations {
             };
             /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The read-only token (VAULT_DR_READ_TOKEN) was sent (CORE_ERR_READ_ONLY_TOKEN) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2929,6 +3010,15 @@ export interface operations {
             };
             /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The read-only token (VAULT_DR_READ_TOKEN) was sent (CORE_ERR_READ_ONLY_TOKEN) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3189,6 +3279,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The read-only token (VAULT_DR_READ_TOKEN) was sent (CORE_ERR_READ_ONLY_TOKEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The clusters are not a running DR primary and its secondary (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR), or a check failed (GATEWAY_ERR_SWITCHOVER_PREFLIGHT_FAILED), or a cluster is held by another operation (GATEWAY_ERR_CLUSTER_BUSY) */
             409: {
                 headers: {
@@ -3292,6 +3391,15 @@ export interface operations {
             };
             /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The read-only token (VAULT_DR_READ_TOKEN) was sent (CORE_ERR_READ_ONLY_TOKEN) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3498,6 +3606,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The read-only token (VAULT_DR_READ_TOKEN) was sent (CORE_ERR_READ_ONLY_TOKEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
             404: {
                 headers: {
@@ -3610,6 +3727,15 @@ export interface operations {
             };
             /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The read-only token (VAULT_DR_READ_TOKEN) was sent (CORE_ERR_READ_ONLY_TOKEN) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -60,10 +60,22 @@ describe('npm start with nothing configured', () => {
       for (const file of readdirSync(logDir)) expect(statSync(join(logDir, file)).mode & 0o777, file).toBe(0o600)
       // The tokens this run generated: the gateway's, and each cluster's root and agent tokens.
       const secretsDir = join(dataDir, 'secrets')
-      const secrets = [tokenFile, ...readdirSync(secretsDir).map((file) => join(secretsDir, file))].map((file) =>
-        readFileSync(file, 'utf8').trim(),
+      // The status page's read token: it reads the fleet, and may start nothing.
+      const readTokenFile = /sign in with the read token in (\S+)\)/.exec(output)?.[1] ?? ''
+      expect(readTokenFile).toMatch(/\.vault-dr\/read-token$/)
+      expect(statSync(readTokenFile).mode & 0o777).toBe(0o600)
+      const read = { authorization: `Bearer ${readFileSync(readTokenFile, 'utf8').trim()}` }
+      expect((await fetch(`${gateway}/v1/clusters`, { headers: read })).status).toBe(200)
+      const start = await fetch(`${gateway}/v1/handshakes`, {
+        method: 'POST',
+        headers: { ...read, 'content-type': 'application/json' },
+        body: JSON.stringify({ primary: 'dc1', secondary: 'dc2' }),
+      })
+      expect(start.status).toBe(403)
+      const secrets = [tokenFile, readTokenFile, ...readdirSync(secretsDir).map((file) => join(secretsDir, file))].map(
+        (file) => readFileSync(file, 'utf8').trim(),
       )
-      expect(secrets).toHaveLength(5)
+      expect(secrets).toHaveLength(6)
 
       demo.kill('SIGINT')
       const [code] = await exited

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
 import type { Browser, Page, Request } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../helpers/headless-chromium.ts'
@@ -37,8 +36,12 @@ beforeAll(async () => {
     await released
     return { status: 204 }
   })
-  stack = await startSwitchStack({ latencyMs: 30, gatewayEnv: { VAULT_DR_HOOK_CACERT: hook.caFile } })
-  gatewayToken = (await readFile(join(stack.dir, 'gateway-api-token'), 'utf8')).trim()
+  // The page signs in with the gateway's read-only token: everything it shows (the failover plan included) is read.
+  gatewayToken = `read-${randomBytes(24).toString('hex')}`
+  stack = await startSwitchStack({
+    latencyMs: 30,
+    gatewayEnv: { VAULT_DR_HOOK_CACERT: hook.caFile, VAULT_DR_READ_TOKEN: gatewayToken },
+  })
   page = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage()
   page.on('request', (request) => requests.push(request))
   await page.goto(`${stack.gateway.url}/ui`)
@@ -52,7 +55,7 @@ afterAll(async () => {
   await browser?.close()
   await stack?.close()
   await hook?.close()
-  expectNoSecretsInLogs(stack?.secrets ?? [])
+  expectNoSecretsInLogs([...(stack?.secrets ?? []), gatewayToken])
 })
 
 describe('the status page follows role changes, in headless Chromium', () => {

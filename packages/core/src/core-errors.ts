@@ -53,6 +53,12 @@ export const CoreErrors = {
     title: 'Missing or wrong API token',
     fix: 'Send "Authorization: Bearer <token>" with the token set in VAULT_DR_API_TOKEN or VAULT_DR_API_TOKEN_FILE.',
   }),
+  readOnlyToken: defineError({
+    code: 'CORE_ERR_READ_ONLY_TOKEN',
+    status: 403,
+    title: 'This token only reads',
+    fix: 'Send the API token (VAULT_DR_API_TOKEN) for a request that changes something; the read token reads only.',
+  }),
   conflict: defineError({ code: 'CORE_ERR_CONFLICT', status: 409, title: 'Conflict' }),
   shuttingDown: defineError({
     code: 'CORE_ERR_SHUTTING_DOWN',

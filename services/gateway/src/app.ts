@@ -101,6 +101,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     description:
       'Coordinates Vault DR handshakes between a primary agent and a secondary agent, durably and resumably.',
     apiToken: config.api.token,
+    readOnlyToken: { variable: 'VAULT_DR_READ_TOKEN', value: config.readToken },
     bodyLimit: config.api.bodyLimit,
     logLevel: config.api.logLevel,
     registry,

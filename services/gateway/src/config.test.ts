@@ -113,6 +113,36 @@ describe('loadGatewayConfig', () => {
     expect((error as ConfigError).message).not.toContain('short')
   })
 
+  it('takes a read-only VAULT_DR_READ_TOKEN (or its _FILE) only when it differs from the API token, never echoed', () => {
+    expect(loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN }).readToken).toBeUndefined()
+    const tmp = tempDir()
+    try {
+      const file = join(tmp.dir, 'read-token')
+      writeFileSync(file, 'read-token-from-a-file-0123\n')
+      expect(loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_READ_TOKEN_FILE: file }).readToken).toBe(
+        'read-token-from-a-file-0123',
+      )
+    } finally {
+      tmp.cleanup()
+    }
+    for (const [value, message] of [
+      [API_TOKEN, 'must differ from VAULT_DR_API_TOKEN'],
+      ['tiny-secret', 'must be at least 16 characters'],
+    ] as const) {
+      let error: unknown
+      try {
+        loadGatewayConfig({ VAULT_DR_API_TOKEN: API_TOKEN, VAULT_DR_READ_TOKEN: value })
+      } catch (err) {
+        error = err
+      }
+      expect(error).toBeInstanceOf(ConfigError)
+      expect((error as ConfigError).problems).toEqual([
+        expect.stringMatching(new RegExp(`^VAULT_DR_READ_TOKEN: ${message}`)),
+      ])
+      expect((error as ConfigError).message).not.toContain(value)
+    }
+  })
+
   it('reads an etcd:// VAULT_DR_STORE as etcd members, with TLS files and a key prefix', () => {
     const plain = loadGatewayConfig({
       VAULT_DR_API_TOKEN: API_TOKEN,

@@ -19,7 +19,7 @@ import type { EtcdSettings } from './store/etcd-kv.ts'
 export const DEFAULT_PORT = 8400
 
 /** Secrets the gateway reads from `<NAME>_FILE` when that is set. */
-export const GATEWAY_SECRET_VARS = [...SERVICE_SECRET_VARS, 'VAULT_DR_STORE_KEY'] as const
+export const GATEWAY_SECRET_VARS = [...SERVICE_SECRET_VARS, 'VAULT_DR_STORE_KEY', 'VAULT_DR_READ_TOKEN'] as const
 
 const GatewayEnv = z.object({
   ...serviceEnvShape(DEFAULT_PORT),
@@ -45,6 +45,11 @@ const GatewayEnv = z.object({
    * used, so rotating the API token then means registering the clusters again.
    */
   VAULT_DR_STORE_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * A second bearer token that only reads: GET routes and the POST routes that change nothing (plans, preflight). For
+   * the status page and monitoring, which then do not hold a token that can start a failover.
+   */
+  VAULT_DR_READ_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** CA (PEM file) that signed the agents' HTTPS certificates, when the system roots do not hold it. */
   VAULT_DR_AGENT_CACERT: pemFileVar.optional(),
   /** Deadline of one call to an agent (status, probes, mint, inspect...). */
@@ -110,6 +115,13 @@ const GatewayEnv = z.object({
 
 /** What no single variable can say: combinations that cannot work, refused at start with the variables named. */
 const CheckedGatewayEnv = GatewayEnv.superRefine((env, ctx) => {
+  if (env.VAULT_DR_READ_TOKEN !== undefined && env.VAULT_DR_READ_TOKEN === env.VAULT_DR_API_TOKEN) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['VAULT_DR_READ_TOKEN'],
+      message: 'must differ from VAULT_DR_API_TOKEN: a read-only token equal to the API token could do everything',
+    })
+  }
   // zod runs this after a failed check too: a malformed TTL or minimum already has its message.
   const minMs = env.VAULT_DR_TOKEN_MIN_REMAINING_MS
   if (!TokenTtl.safeParse(env.VAULT_DR_TOKEN_TTL).success || !Number.isInteger(minMs)) return
@@ -158,6 +170,8 @@ export interface GatewayConfig extends ServiceSettings {
   etcd: EtcdSettings | undefined
   /** The secret the store's encryption key is derived from: VAULT_DR_STORE_KEY, else the API token. */
   storeSecret: string
+  /** VAULT_DR_READ_TOKEN: a bearer token that only reads. */
+  readToken?: string | undefined
   /** CA that signed the agents' HTTPS certificates (VAULT_DR_AGENT_CACERT). */
   agentCaPem: string | undefined
   handshakes: HandshakeSettings
@@ -180,6 +194,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       callTimeoutMs: parsed.VAULT_DR_ETCD_TIMEOUT_MS,
     }),
     storeSecret: parsed.VAULT_DR_STORE_KEY ?? parsed.VAULT_DR_API_TOKEN,
+    readToken: parsed.VAULT_DR_READ_TOKEN,
     agentCaPem: parsed.VAULT_DR_AGENT_CACERT?.pem,
     handshakes: {
       agentTimeoutMs: parsed.VAULT_DR_AGENT_TIMEOUT_MS,

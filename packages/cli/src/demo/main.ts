@@ -57,4 +57,5 @@ The stack keeps running until Ctrl-C. Try the CLI against it:
   npx vault-dr clusters list
   npx vault-dr handshake list
   npx vault-dr --help
+Status page: ${stack.gatewayUrl}/ui (sign in with the read token in ${stack.readTokenFile})
 Logs: ${join(dataDir, 'logs')}`)

@@ -12,6 +12,8 @@ export interface Stack {
   children: Child[]
   gatewayUrl: string
   apiTokenFile: string
+  /** The gateway's read-only token (VAULT_DR_READ_TOKEN_FILE), for the status page. */
+  readTokenFile: string
   apiToken: string
   clusters: DemoCluster[]
   notes: string[]
@@ -34,6 +36,8 @@ export async function startStack(): Promise<Stack> {
   }
   try {
     const apiToken = writeSecretFile(dataDir, 'api-token')
+    // The status page's token: it reads, and can start or cancel nothing.
+    const readToken = writeSecretFile(dataDir, 'read-token')
     const clusters = await startPair(
       { primary: { host: '127.0.1.1', agentPort: 8410 }, secondary: { host: '127.0.2.1', agentPort: 8420 } },
       { logs, secrets },
@@ -48,6 +52,7 @@ export async function startStack(): Promise<Stack> {
       {
         VAULT_DR_PORT: String(port),
         VAULT_DR_API_TOKEN_FILE: apiToken.path,
+        VAULT_DR_READ_TOKEN_FILE: readToken.path,
         VAULT_DR_STORE: join(dataDir, 'gateway.sqlite'),
         VAULT_DR_LOG_LEVEL: 'info',
       },
@@ -56,7 +61,16 @@ export async function startStack(): Promise<Stack> {
     children.push(gateway)
     const gatewayUrl = `http://127.0.0.1:${port}`
     await waitHealthy(gateway, `${gatewayUrl}/healthz`, 20_000)
-    return { children, gatewayUrl, apiTokenFile: apiToken.path, apiToken: apiToken.value, clusters, notes, stop }
+    return {
+      children,
+      gatewayUrl,
+      apiTokenFile: apiToken.path,
+      apiToken: apiToken.value,
+      readTokenFile: readToken.path,
+      clusters,
+      notes,
+      stop,
+    }
   } catch (err) {
     await stop()
     throw err

@@ -128,3 +128,71 @@ describe('bearer auth on /v1', () => {
     expect((await app.inject({ method: 'GET', url: '/v10/things' })).statusCode).toBe(404)
   })
 })
+
+describe('a read-only token beside the API token', () => {
+  const READ_TOKEN = 'test-read-token-9876543210'
+  const READ = { authorization: `Bearer ${READ_TOKEN}` }
+  let app: App
+
+  beforeAll(async () => {
+    ;({ app } = await buildTestApp({ readOnlyToken: { variable: 'VAULT_DR_READ_TOKEN', value: READ_TOKEN } }))
+    app.post('/v1/things/plan', { config: { readsOnly: true } }, async () => ({ would: 'create' }))
+    await app.ready()
+  })
+  afterAll(async () => {
+    await app.close()
+  })
+
+  it('reads (GET, and a POST that changes nothing) but is refused with 403 naming its variable anything else', async () => {
+    expect((await app.inject({ method: 'GET', url: '/v1/things/abc', headers: READ })).statusCode).toBe(200)
+    expect((await app.inject({ method: 'HEAD', url: '/v1/things/abc', headers: READ })).statusCode).toBe(200)
+    expect((await app.inject({ method: 'POST', url: '/v1/things/plan', headers: READ })).statusCode).toBe(200)
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/v1/things',
+      headers: READ,
+      payload: { name: 'a', count: 1 },
+    })
+    expect(refused.statusCode).toBe(403)
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(refused.json()).toMatchObject({
+      code: 'CORE_ERR_READ_ONLY_TOKEN',
+      detail: expect.stringContaining('VAULT_DR_READ_TOKEN'),
+      fix: expect.stringContaining('VAULT_DR_API_TOKEN'),
+    })
+    // Refused before the body is read: a bad body gets the same 403, not a validation error.
+    const bad = await app.inject({ method: 'POST', url: '/v1/things', headers: READ, payload: { name: 1 } })
+    expect(bad.json().code).toBe('CORE_ERR_READ_ONLY_TOKEN')
+  })
+
+  it('leaves the API token its every route, and answers 401 to a token that is neither', async () => {
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/things',
+      headers: AUTH,
+      payload: { name: 'a', count: 1 },
+    })
+    expect(created.statusCode).toBe(201)
+    const wrong = { authorization: `Bearer ${READ_TOKEN.replace(/.$/, 'x')}` }
+    expect((await app.inject({ method: 'GET', url: '/v1/things/abc', headers: wrong })).statusCode).toBe(401)
+  })
+
+  it('documents the 403 on every /v1 route that changes something, and only there', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json()
+    expect(doc.paths['/v1/things'].post.responses['403']).toBeDefined()
+    expect(doc.paths['/v1/things/plan'].post.responses['403']).toBeUndefined()
+    expect(doc.paths['/v1/things/{name}'].get.responses?.['403']).toBeUndefined()
+    expect(doc.components.securitySchemes.bearerAuth.description).toContain('VAULT_DR_READ_TOKEN')
+  })
+
+  it('is not accepted when its variable is unset, though the 403 is still documented', async () => {
+    const { app: without } = await buildTestApp({
+      readOnlyToken: { variable: 'VAULT_DR_READ_TOKEN', value: undefined },
+    })
+    await without.ready()
+    expect((await without.inject({ method: 'GET', url: '/v1/things/abc', headers: READ })).statusCode).toBe(401)
+    const doc = (await without.inject({ method: 'GET', url: '/docs/json' })).json()
+    expect(doc.paths['/v1/things'].post.responses['403']).toBeDefined()
+    await without.close()
+  })
+})

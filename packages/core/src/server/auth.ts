@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { CoreErrors } from '../core-errors.ts'
+import { problemResponse } from '../problem.ts'
 import { sendProblem } from './error-handler.ts'
 
 /**
@@ -45,18 +46,64 @@ export function apiTokenCheck(apiToken: string): (header: string | undefined) =>
 
 export const refuseWithoutToken = () => CoreErrors.unauthorized('This route needs the API bearer token.')
 
+/**
+ * A second token a service may accept, for the requests that change nothing (a status page's): GET and HEAD, and the
+ * routes whose config says `readsOnly` (a plan or a check asked by POST). `value` unset: none is accepted, but the
+ * routes it may not call still document their 403, so the API document does not depend on the configuration.
+ */
+export interface ReadOnlyToken {
+  /** The variable that sets it, named in the API document and in the refusal. */
+  variable: string
+  value: string | undefined
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A POST that changes nothing (a plan, a check): the read-only token may call it. */
+    readsOnly?: boolean
+  }
+}
+
+/** Whether the read-only token may call a route: one that changes nothing. */
+export const readOnlyMayCall = (method: string | readonly string[], readsOnly: boolean | undefined) =>
+  readsOnly === true || [method].flat().every((m) => m === 'GET' || m === 'HEAD')
+
+/** Whether an Authorization header carries the API token, or the read-only token when there is one. */
+export function anyTokenCheck(apiToken: string, readOnly: ReadOnlyToken | undefined) {
+  const api = apiTokenCheck(apiToken)
+  const read = readOnly?.value === undefined ? () => false : apiTokenCheck(readOnly.value)
+  return (header: string | undefined) => api(header) || read(header)
+}
+
 /** Every /v1 route needs the service's bearer token; health, readiness, metrics and docs stay open. */
-async function authPlugin(app: FastifyInstance, opts: { apiToken: string }) {
+async function authPlugin(app: FastifyInstance, opts: { apiToken: string; readOnly?: ReadOnlyToken | undefined }) {
   const allows = apiTokenCheck(opts.apiToken)
+  const readValue = opts.readOnly?.value
+  const readOnlyAllows = readValue === undefined ? () => false : apiTokenCheck(readValue)
   app.addHook('onRequest', (request, reply, done) => {
     // The matched route decides, not the raw URL: the router decodes `/%761/things` to the /v1/things route.
     const route = request.routeOptions.url
     if (!underV1(route ?? '') && !underV1(request.url.split('?')[0] ?? '')) return done()
-    if (!allows(request.headers.authorization)) {
+    const header = request.headers.authorization
+    if (allows(header)) return done()
+    if (!readOnlyAllows(header)) {
       sendProblem(reply, request, refuseWithoutToken())
       return
     }
+    if (!readOnlyMayCall(request.method, request.routeOptions.config.readsOnly)) {
+      const detail = `${request.method} ${route ?? 'this route'} changes something: the read-only token (${opts.readOnly?.variable}) may not call it.`
+      sendProblem(reply, request, CoreErrors.readOnlyToken(detail))
+      return
+    }
     done()
+  })
+  if (opts.readOnly === undefined) return
+  // Documented whether or not a read-only token is set: the API document is the same for every configuration.
+  const refused = problemResponse(`The read-only token (${opts.readOnly.variable}) was sent (CORE_ERR_READ_ONLY_TOKEN)`)
+  app.addHook('onRoute', (route) => {
+    if (!underV1(route.url) || readOnlyMayCall(route.method, route.config?.readsOnly)) return
+    route.schema ??= {}
+    route.schema.response = { ...(route.schema.response as object | undefined), 403: refused }
   })
 }
 

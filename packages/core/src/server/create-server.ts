@@ -11,7 +11,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DestinationStream } from 'pino'
 import type { Registry } from 'prom-client'
 import { CoreErrors } from '../core-errors.ts'
-import { apiTokenCheck, bearerAuth } from './auth.ts'
+import { anyTokenCheck, bearerAuth, type ReadOnlyToken } from './auth.ts'
 import { clientErrorHandler } from './client-errors.ts'
 import { contentEncoding } from './content-encoding.ts'
 import { errorHandler, sendProblem } from './error-handler.ts'
@@ -32,6 +32,8 @@ export interface ServerOptions {
   version: string
   description: string
   apiToken: string
+  /** A token that may only read (a status page's); the gateway's VAULT_DR_READ_TOKEN. */
+  readOnlyToken?: ReadOnlyToken
   logLevel?: string
   /** Where logs go; tests pass a stream to search the captured lines. */
   logStream?: DestinationStream
@@ -71,7 +73,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     schemaController: zodSchemaController,
     childLoggerFactory: requestLoggerFactory,
     // Errors Fastify meets before routing (a malformed URL) get the same problem+json as every other error.
-    frameworkErrors: urlErrorHandler(apiTokenCheck(opts.apiToken)),
+    frameworkErrors: urlErrorHandler(anyTokenCheck(opts.apiToken, opts.readOnlyToken)),
     // And so do requests Node's HTTP parser refuses before Fastify sees them.
     clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>()
@@ -97,9 +99,10 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     version: opts.version,
     description: opts.description,
     ...(opts.tags === undefined ? {} : { tags: opts.tags }),
+    ...(opts.readOnlyToken === undefined ? {} : { readOnlyTokenVariable: opts.readOnlyToken.variable }),
   })
   await app.register(errorHandler)
-  await app.register(bearerAuth, { apiToken: opts.apiToken })
+  await app.register(bearerAuth, { apiToken: opts.apiToken, readOnly: opts.readOnlyToken })
   await app.register(contentEncoding)
   await app.register(rateLimits, opts.rateLimit ?? DEFAULT_RATE_LIMIT)
   await app.register(metrics, { service: opts.name, registry: opts.registry })

@@ -10,6 +10,8 @@ export interface SwaggerOptions {
   version: string
   description: string
   tags?: Array<{ name: string; description: string }>
+  /** The variable of a read-only token the service also takes, when it takes one. */
+  readOnlyTokenVariable?: string
 }
 
 /** OpenAPI 3.1 from the routes' zod schemas, its document at /docs/json (and /docs/yaml), Swagger UI at /docs. */
@@ -24,7 +26,14 @@ async function swaggerPlugin(app: FastifyInstance, opts: SwaggerOptions) {
       ],
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'The service API token (VAULT_DR_API_TOKEN)' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              opts.readOnlyTokenVariable === undefined
+                ? 'The service API token (VAULT_DR_API_TOKEN)'
+                : `The service API token (VAULT_DR_API_TOKEN); or its read-only token (${opts.readOnlyTokenVariable}), for GET routes and the POST routes that change nothing (plans, preflight): any other answers 403 CORE_ERR_READ_ONLY_TOKEN`,
+          },
         },
       },
       security: [{ bearerAuth: [] }],

@@ -23,6 +23,8 @@ export const failoversRoutes: FastifyPluginAsyncZod<{ deps: FailoverDeps }> = as
   app.post(
     '/failovers/plan',
     {
+      // Changes nothing: the read-only token may ask it.
+      config: { readsOnly: true },
       schema: {
         operationId: 'planFailover',
         tags: ['failovers'],

@@ -15,6 +15,8 @@ export const preflightRoutes: FastifyPluginAsyncZod<{
   app.post(
     '/preflight',
     {
+      // Changes nothing: the read-only token may ask it.
+      config: { readsOnly: true },
       schema: {
         operationId: 'runPreflight',
         tags: ['handshakes'],

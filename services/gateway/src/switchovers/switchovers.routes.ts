@@ -24,6 +24,8 @@ export const switchoversRoutes: FastifyPluginAsyncZod<{ deps: KindDeps }> = asyn
   app.post(
     '/switchovers/plan',
     {
+      // Changes nothing: the read-only token may ask it.
+      config: { readsOnly: true },
       schema: {
         operationId: 'planSwitchover',
         tags: ['operations'],

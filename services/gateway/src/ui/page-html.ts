@@ -17,11 +17,11 @@ export const PAGE_HTML = `<!doctype html>
 </header>
 <main>
 <form id="login" hidden>
-<label for="token">Gateway API token</label>
+<label for="token">Gateway read token</label>
 <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required>
 <button type="submit">Open</button>
 <p id="login-error" role="alert"></p>
-<p class="note">Kept for this tab only and sent as a bearer header, never in a URL. The page only reads, but this is the gateway's full API token: it can also start and cancel role changes.</p>
+<p class="note">Kept for this tab only and sent as a bearer header, never in a URL. The page only reads: give it the gateway's read token (VAULT_DR_READ_TOKEN). Its API token works too, but can also start and cancel role changes.</p>
 </form>
 <div id="board" hidden>
 <section><h2>Pairs</h2><div id="pairs"></div></section>
