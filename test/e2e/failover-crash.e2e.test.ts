@@ -34,11 +34,8 @@ const STORE_ONLY = ['failover preflight', 'failover fence_old_primary', 'failove
 /** Added to every Vault answer until the gateway is killed, so the steps that call Vault last long enough to be hit. */
 const LATENCY_MS = 150
 
-/** The fence the gateway keeps for a cluster, read from its store (the test reads, never writes). */
-function fenceOf(
-  s: SwitchStack,
-  cluster: string,
-): { failover_id: string; epoch: number; fenced_at: string } | undefined {
+/** The fence entry the gateway keeps for a cluster, read from its store (the test reads, never writes). */
+function fenceEntryOf(s: SwitchStack, cluster: string): Record<string, unknown> | undefined {
   const db = new DatabaseSync(join(s.dir, 'gateway.sqlite'), { readOnly: true })
   try {
     const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(`fence/${cluster}`)
@@ -47,6 +44,17 @@ function fenceOf(
   } finally {
     db.close()
   }
+}
+
+/** The fence on record for a cluster; none once a rejoin ended it (the entry then names the failover it ended). */
+function fenceOf(
+  s: SwitchStack,
+  cluster: string,
+): { failover_id: string; epoch: number; fenced_at: string } | undefined {
+  const entry = fenceEntryOf(s, cluster)
+  return entry?.failover_id === undefined
+    ? undefined
+    : (entry as { failover_id: string; epoch: number; fenced_at: string })
 }
 
 /**
@@ -146,6 +154,7 @@ describe('SIGKILL of the gateway in the middle of each failover and rejoin step,
         expect(events(s, mark, from, 'dr: secondary re-pointed')).toHaveLength(1)
         expect(events(s, mark, from, 'dr: promoted')).toHaveLength(0)
         expect(fenceOf(s, from)).toBeUndefined()
+        expect(fenceEntryOf(s, from)?.ended_failover_id).toBe(failover.done.id)
         expect(sampler.doubles.length, sampler.doubles.join('; ')).toBe(doublesAfterDemote)
         console.log(`round ${round} (${fStep}, ${rStep}) took ${Date.now() - roundStart} ms`)
         ;[from, to] = [to, from]

@@ -62,7 +62,7 @@ export function failoverKind(deps: FailoverDeps): OperationKind<OperationRecord,
       if (parsed === undefined) throw new Error(`a failover has no step ${name}`)
       const spec = roleStepSpec<RoleChangeRun>(name, parsed, 0, (r) => r.roles)
       if (name !== 'promote_secondary') return spec
-      return { ...spec, run: (r) => promoteFencingOld(deps, r, subject.to, spec.run) }
+      return { ...spec, run: (r) => promoteFencingOld(deps, r, subject, spec.run) }
     },
     async context(run) {
       const subject = FailoverSubject.parse(run.record().subject)

@@ -2,7 +2,7 @@ import type { StepResult } from '../operations/step.ts'
 import { iso } from '../role-changes/role-change-context.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { FailoverDeps } from './failover-deps.ts'
-import { readFence, writeFence } from './fence-record.ts'
+import { createFence, readFence, withdrawFence } from './fence-record.ts'
 
 /**
  * Records the old primary as fenced, at the epoch the promote raised: every gateway sharing the store then demotes
@@ -17,35 +17,45 @@ export async function fenceOldPrimary(deps: FailoverDeps, r: RoleChangeRun): Pro
   }
 }
 
-/** Writes this failover's fence of the old primary unless it is on record already; answers the fence's epoch. */
+/**
+ * Writes this failover's fence of the old primary unless it is on record already, under the failover's lease;
+ * answers the fence's epoch.
+ */
 export async function recordFence(deps: FailoverDeps, r: RoleChangeRun): Promise<number> {
   const leg = r.roles.leg(0)
   const existing = await readFence(deps.store, leg.from)
   if (existing?.failover_id === r.roles.operationId) return existing.epoch
-  const epoch = await deps.store.currentEpoch()
-  await writeFence(deps.store, {
-    cluster: leg.from,
-    epoch,
-    failover_id: r.roles.operationId,
-    new_primary: leg.to,
-    fenced_at: iso(deps.now()),
-    demoted_at: null,
-    last_wal: null,
-  })
-  return epoch
+  const fence = await createFence(
+    deps.store,
+    {
+      cluster: leg.from,
+      epoch: await deps.store.currentEpoch(),
+      failover_id: r.roles.operationId,
+      new_primary: leg.to,
+      fenced_at: iso(deps.now()),
+      demoted_at: null,
+      last_wal: null,
+    },
+    r.run.lease,
+  )
+  return fence.epoch
 }
 
 /**
  * A failover that failed once its promote was sent: the promote may have taken effect (no answer is not a refusal),
  * so the old primary is fenced all the same. Left unfenced, it would serve beside the promoted cluster when its site
- * comes back. When no promote was sent (or Vault refused it), nothing changed and nothing is fenced.
+ * comes back. When no promote was sent (or Vault refused it), nothing changed: a fence written before it is taken back.
  */
 export async function fenceAfterFailedPromote(
   deps: FailoverDeps,
   r: RoleChangeRun,
 ): Promise<{ note: string; fix?: string }> {
   const leg = r.roles.leg(0)
-  if (leg.promote_sent_at === null) return { note: '' }
+  if (leg.promote_sent_at === null) {
+    // A fence written right before a promote that was then refused, or never sent: nothing changed.
+    await withdrawFence(deps.store, leg.from, r.roles.operationId, r.run.lease)
+    return { note: '' }
+  }
   const fenced = r.run.record().steps.some((s) => s.name === 'fence_old_primary' && s.status === 'succeeded')
   if (fenced) return { note: '' }
   await recordFence(deps, r)

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Store } from '../store/store.ts'
+import type { OperationLease, Store } from '../store/store.ts'
 
 /**
  * A primary a failover promoted another cluster away from: until its agent has demoted it, it must not take
@@ -27,10 +27,30 @@ export interface FenceMeta {
   metaUnder(prefix: string): Promise<Map<string, string>>
 }
 
-const parseFence = (raw: string | undefined): FenceRecord | undefined => {
+/**
+ * What a fence becomes once a rejoin ended it: no fence, but it names the failover whose fence it was, so a gateway
+ * that lost its lease mid-step cannot write that failover's fence again (the cluster may be a primary by then).
+ */
+const EndedFence = z.object({ cluster: z.string(), ended_failover_id: z.string(), ended_at: z.iso.datetime() })
+
+const json = (raw: string | undefined): unknown => {
   if (raw === undefined || raw === '') return undefined
-  const parsed = FenceRecord.safeParse(JSON.parse(raw))
+  try {
+    return JSON.parse(raw)
+  } catch {
+    return undefined
+  }
+}
+
+const parseFence = (raw: string | undefined): FenceRecord | undefined => {
+  const parsed = FenceRecord.safeParse(json(raw))
   return parsed.success ? parsed.data : undefined
+}
+
+/** The failover whose fence a rejoin ended, when the entry is such an end. */
+const endedFailoverOf = (raw: string | undefined): string | undefined => {
+  const parsed = EndedFence.safeParse(json(raw))
+  return parsed.success ? parsed.data.ended_failover_id : undefined
 }
 
 export async function readFence(store: Pick<FenceMeta, 'getMeta'>, cluster: string): Promise<FenceRecord | undefined> {
@@ -54,10 +74,41 @@ export function writeFence(store: FenceMeta, fence: FenceRecord): Promise<void> 
 /** The meta calls a fence is changed with once written: compare-and-set, as several gateways change it. */
 export type FenceStore = FenceMeta & Pick<Store, 'replaceMetaIf'>
 
+/** A failover's fence that a rejoin ended already: its run went on in another gateway, and this one is stale. */
+export class FenceEnded extends Error {}
+
+/**
+ * Writes the fence `fence.failover_id` puts on `fence.cluster` unless it is on record: compare-and-set over what was
+ * read, under the failover's lease when it has one (LeaseLost once another gateway took it over), so a fence another
+ * gateway wrote meanwhile (the keeper's demote recorded in it) is kept, and a gateway paused past its lease never
+ * writes it again once a rejoin ended it (FenceEnded). Answers the fence on record.
+ */
+export async function createFence(
+  store: FenceStore & Pick<Store, 'replaceMetaIfLeased'>,
+  fence: FenceRecord,
+  lease?: OperationLease,
+): Promise<FenceRecord> {
+  const key = fenceKey(fence.cluster)
+  for (;;) {
+    const raw = await store.getMeta(key)
+    const existing = parseFence(raw)
+    if (existing?.failover_id === fence.failover_id) return existing
+    if (endedFailoverOf(raw) === fence.failover_id) {
+      throw new FenceEnded(`a rejoin ended the fence failover ${fence.failover_id} put on ${fence.cluster}`)
+    }
+    const value = JSON.stringify(fence)
+    const written =
+      lease === undefined
+        ? await store.replaceMetaIf(key, raw, value)
+        : await store.replaceMetaIfLeased(key, raw, value, lease)
+    if (written) return fence
+  }
+}
+
 /**
  * Changes the fence `failoverId` recorded on `cluster`, from what the store has now, only while the store still has
  * that very value (read again and redone when another gateway changed it first); nothing once it was ended or
- * replaced by another failover's. `next` answers the fence to write, or null to end it (an empty value, as read).
+ * replaced by another failover's. `next` answers the fence to write, or null to end it (an entry that names the failover, read as no fence).
  * True when it wrote.
  */
 export async function rewriteFence(
@@ -71,7 +122,30 @@ export async function rewriteFence(
     const now = parseFence(raw)
     if (raw === undefined || now === undefined || now.failover_id !== failoverId) return false
     const value = next(now)
-    if (await store.replaceMetaIf(fenceKey(cluster), raw, value === null ? '' : JSON.stringify(value))) return true
+    const ended = { cluster, ended_failover_id: failoverId, ended_at: new Date().toISOString() }
+    if (await store.replaceMetaIf(fenceKey(cluster), raw, JSON.stringify(value ?? ended))) return true
+  }
+}
+
+/**
+ * Takes back the fence `failoverId` wrote on `cluster` before a promote that was then never sent, or refused (under
+ * the failover's lease): nothing changed, so the old primary must not be demoted when it answers. True when it did.
+ */
+export async function withdrawFence(
+  store: FenceStore & Pick<Store, 'replaceMetaIfLeased'>,
+  cluster: string,
+  failoverId: string,
+  lease?: OperationLease,
+): Promise<boolean> {
+  const key = fenceKey(cluster)
+  for (;;) {
+    const raw = await store.getMeta(key)
+    if (parseFence(raw)?.failover_id !== failoverId) return false
+    const done =
+      lease === undefined
+        ? await store.replaceMetaIf(key, raw, null)
+        : await store.replaceMetaIfLeased(key, raw, null, lease)
+    if (done) return true
   }
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type { OperationLease } from '../store/store.ts'
 import type { OperationRecord } from './operation-record.ts'
 import type { StepResult } from './step.ts'
 
@@ -31,6 +32,8 @@ export interface OperationRun<Rec> {
   cancelRequested(): Promise<boolean>
   now: () => number
   log: FastifyBaseLogger
+  /** This process's lease on the operation, for a record a step writes beside it (unset: a run without a lease). */
+  lease?: OperationLease | undefined
 }
 
 export interface OperationKind<Rec, Ctx> {

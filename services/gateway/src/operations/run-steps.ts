@@ -102,6 +102,7 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     cancelRequested,
     now,
     log: deps.log,
+    lease: owner === undefined ? undefined : { operation: record.id, owner },
   }
   const label = { [kind.kind]: record.id }
   const isStoreKeyMismatch = (err: unknown): err is CodedError =>

@@ -12,7 +12,7 @@ export interface PrimaryServingStore extends FenceMeta {
  * connected). The reads come in this order, each before the next:
  * 1. getServing: only a primary it answers `unconfirmed` needs confirming, with the episode it answered; the agent
  *    refuses the confirmation once its Vault was unanswered, sealed or slow since (a failover it could not see).
- * 2. The unfinished operations: a failover under way writes its fence only after its promote.
+ * 2. The unfinished operations: a failover under way writes its fence only right before its promote.
  * 3. The fences and the epoch: a fenced primary is never confirmed.
  * A refused confirmation (fenced, stale, another episode), or an agent away, changes nothing: the names of those not
  * confirmed are answered.

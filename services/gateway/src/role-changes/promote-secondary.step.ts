@@ -82,6 +82,7 @@ export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): P
     throw err
   }
   const token = await ctx.drToken()
+  await ctx.beforePromote?.()
   // A promote an earlier run sent (it got no answer, and `to` is not a primary yet) may still land.
   const earlier = leg.promote_sent_at
   const epoch = await ctx.bumpEpoch({ leg: index, patch: { promote_sent_at: iso(ctx.now()) } })

@@ -62,6 +62,11 @@ export interface RoleChangeContext {
   now(): number
   settings: RoleChangeSettings
   log: FastifyBaseLogger
+  /**
+   * Written before a promote may take effect, right before it is sent: a failover's fence of the old primary (a
+   * switchover demoted it instead, and has none).
+   */
+  beforePromote?: () => Promise<void>
 }
 
 /** A planned leg by its position, or the leg that undoes a failed one (the old primary promoted back). */

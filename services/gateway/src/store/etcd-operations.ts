@@ -12,6 +12,7 @@ import {
   LeaseLost,
   type NewOperationEvent,
   type OperationEvent,
+  type OperationLease,
   type OperationPatch,
   type OperationQuery,
   type OperationRecord,
@@ -76,6 +77,18 @@ export class EtcdOperations {
   async #read(id: string): Promise<Read | undefined> {
     const kv = await this.#kv.get(this.#keys.operation(id))
     return kv === undefined ? undefined : { kv, doc: parse(kv) }
+  }
+
+  /**
+   * The comparison that holds while `lease.owner` still holds the unfinished operation as read now (LeaseLost when it
+   * does not): a transaction made with it writes nothing once the operation changed hands.
+   */
+  async heldBy(lease: OperationLease): Promise<Compare> {
+    const read = await this.#read(lease.operation)
+    if (read === undefined || read.doc.lease_owner !== lease.owner || !unfinishedState(read.doc.state)) {
+      throw new LeaseLost(lease.operation, 'operation')
+    }
+    return unchanged(this.#keys.operation(lease.operation), read.kv)
   }
 
   async create(op: OperationRecord): Promise<CreateOperationOutcome> {

@@ -29,6 +29,7 @@ import {
   type HandshakeRecord,
   LeaseLost,
   type NewEvent,
+  type OperationLease,
   type OperationQuery,
   type OperationRecord,
   type PairedSecondary,
@@ -190,9 +191,22 @@ export class EtcdStore implements Store {
     await this.#kv.txn([], [put(this.#keys.meta(key), value)])
   }
 
-  async replaceMetaIf(key: string, expected: string, value: string | null) {
+  async replaceMetaIf(key: string, expected: string | undefined, value: string | null) {
     const at = this.#keys.meta(key)
-    return this.#kv.txn([holds(at, expected)], [value === null ? del(at) : put(at, value)])
+    const compare = expected === undefined ? absent(at) : holds(at, expected)
+    return this.#kv.txn([compare], [value === null ? del(at) : put(at, value)])
+  }
+
+  async replaceMetaIfLeased(key: string, expected: string | undefined, value: string | null, lease: OperationLease) {
+    const at = this.#keys.meta(key)
+    const compare = expected === undefined ? absent(at) : holds(at, expected)
+    for (;;) {
+      const held = await this.#operations.heldBy(lease)
+      if (await this.#kv.txn([held, compare], [value === null ? del(at) : put(at, value)])) return true
+      // Not written: the entry is no longer as expected (the answer), or the operation changed (its lease renewed,
+      // or taken over): read again.
+      if ((await this.getMeta(key)) !== expected) return false
+    }
   }
 
   async upsertCluster(c: StoredCluster) {

@@ -32,6 +32,7 @@ import {
   type HandshakeRecord,
   LeaseLost,
   type NewEvent,
+  type OperationLease,
   type OperationQuery,
   type OperationRecord,
   type PairedSecondary,
@@ -97,7 +98,30 @@ export class SqliteStore implements Store {
     this.#db.run(META_UPSERT, key, value)
   }
 
-  async replaceMetaIf(key: string, expected: string, value: string | null) {
+  async replaceMetaIf(key: string, expected: string | undefined, value: string | null) {
+    return this.#replaceMeta(key, expected, value)
+  }
+
+  async replaceMetaIfLeased(key: string, expected: string | undefined, value: string | null, lease: OperationLease) {
+    return this.#db.write(() => {
+      const held = this.#db.get(
+        `SELECT 1 FROM operations WHERE id = ? AND lease_owner = ? AND ${UNFINISHED}`,
+        lease.operation,
+        lease.owner,
+      )
+      if (held === undefined) throw new LeaseLost(lease.operation, 'operation')
+      return this.#replaceMeta(key, expected, value)
+    })
+  }
+
+  #replaceMeta(key: string, expected: string | undefined, value: string | null): boolean {
+    if (expected === undefined) {
+      if (value === null) return this.#db.get('SELECT 1 FROM meta WHERE key = ?', key) === undefined
+      return (
+        this.#db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', key, value).changes ===
+        1
+      )
+    }
     const changed =
       value === null
         ? this.#db.run('DELETE FROM meta WHERE key = ? AND value = ?', key, expected)

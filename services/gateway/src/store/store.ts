@@ -86,6 +86,12 @@ export interface HandshakeEvent {
 
 export type NewEvent = Pick<HandshakeEvent, 'type' | 'data'>
 
+/** The lease a write is made under: the operation, and the process that must still hold it. */
+export interface OperationLease {
+  operation: string
+  owner: string
+}
+
 /** A write refused because this process no longer holds the handshake or operation (another took it over, or it finished). */
 export class LeaseLost extends Error {
   constructor(id: string, what = 'handshake') {
@@ -211,9 +217,21 @@ export interface Store {
   setMeta(key: string, value: string): Promise<void>
   /**
    * Replaces a meta entry with `value` (null: deletes it) only while it still holds `expected` (what the caller
-   * read): true when it did. A read-modify-write of a record several gateways write.
+   * read; undefined: while there is none, so `value` creates it): true when it did. A read-modify-write of a record
+   * several gateways write.
    */
-  replaceMetaIf(key: string, expected: string, value: string | null): Promise<boolean>
+  replaceMetaIf(key: string, expected: string | undefined, value: string | null): Promise<boolean>
+  /**
+   * replaceMetaIf, only while `lease.owner` holds the unfinished operation `lease.operation` (LeaseLost otherwise),
+   * in one transaction: a record an operation's step writes (a failover's fence) is never written by a gateway that
+   * lost the operation to another, however long it was paused.
+   */
+  replaceMetaIfLeased(
+    key: string,
+    expected: string | undefined,
+    value: string | null,
+    lease: OperationLease,
+  ): Promise<boolean>
   /** Every meta entry whose key starts with `prefix`, by key, in one read: what a round over all clusters needs. */
   metaUnder(prefix: string): Promise<Map<string, string>>
 

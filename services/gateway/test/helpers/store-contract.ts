@@ -125,6 +125,11 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       expect(await another().getMeta('contact/dc1/gw-a')).toBeUndefined()
       expect(await store.replaceMetaIf('contact/dc1/gw-a', 'patched', 'again')).toBe(false)
       expect(await store.getMeta('contact/dc1/gw-a')).toBeUndefined()
+      // Expected none: created only while there is none.
+      expect(await store.replaceMetaIf('contact/dc1/gw-a', undefined, 'created')).toBe(true)
+      expect(await another().replaceMetaIf('contact/dc1/gw-a', undefined, 'created twice')).toBe(false)
+      expect(await another().getMeta('contact/dc1/gw-a')).toBe('created')
+      expect(await store.replaceMetaIf('contact/dc1/gw-a', 'created', null)).toBe(true)
       // Several at once (on etcd, one request of nested transactions): each decided on its own value.
       await Promise.all(['a', 'b', 'c'].map((k) => store.setMeta(`contact/${k}/gw-a`, k)))
       const done = await Promise.all([
