@@ -571,7 +571,7 @@ export interface components {
             role: "primary" | "secondary";
             /** Format: uri */
             agent_url: string;
-            /** @description The agent's VAULT_DR_API_TOKEN; stored encrypted, never returned */
+            /** @description The agent's VAULT_DR_API_TOKEN (printable ASCII, no spaces); stored encrypted, never returned */
             agent_token: string;
         };
         PlanFailoverBodyInput: {

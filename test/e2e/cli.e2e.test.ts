@@ -165,36 +165,40 @@ describe('commands that re-attach, remove and diagnose', () => {
         VAULT_DR_AGENT_TOKEN_FILE: tokenFile,
       })
     // A good registration says what the agent found; a bad one is registered, and told at once it cannot be used.
+    // dc1's own agent, registered again: with a wrong token, then with its own.
     const goodFile = join(scratch, 'good-agent-token')
     writeFileSync(goodFile, stack.apiTokens.primaryAgent, { mode: 0o600 })
-    const good = await vaultDr(['clusters', 'add', 'dc5', '--role', 'primary', '--agent-url', stack.primaryAgent.url], {
-      VAULT_DR_AGENT_TOKEN_FILE: goodFile,
-    })
-    expect(good.code, good.stdout).toBe(0)
-    expect(good.stdout).toMatch(/^registered dc5 \(primary\) at \S+: Vault \S+ active, DR mode (primary|disabled)\n$/)
-    const wrong = await add('dc3', stack.primaryAgent.url)
+    const wrong = await add('dc1', stack.primaryAgent.url)
     expect(wrong.code).toBe(1)
-    expect(wrong.stdout).toContain(`registered dc3 (primary) at ${stack.primaryAgent.url}, but agent refused`)
+    expect(wrong.stdout).toContain(`registered dc1 (primary) at ${stack.primaryAgent.url}, but agent refused`)
     expect(wrong.stdout).toContain('fix: Register the cluster again with the agent')
     const unreachable = await add('dc4', 'http://127.0.0.1:9')
     expect(unreachable.code).toBe(1)
     expect(unreachable.stdout).toMatch(/registered dc4 .*, but agent unreachable \(ECONNREFUSED\)/)
+    // Another name for dc1's agent is refused: one agent serves one cluster.
+    const twice = await add('dc3', stack.primaryAgent.url)
+    expect(twice.code).toBe(3)
+    expect(twice.stderr).toContain('GATEWAY_ERR_AGENT_URL_IN_USE')
+    expect(twice.stderr).toContain('"vault-dr clusters list" shows which cluster has this one')
 
     const list = await vaultDr(['clusters', 'list'])
     expect(list.code).toBe(1)
-    expect(list.stdout).toMatch(/dc3\s+.*agent refused the gateway's token \(GATEWAY_ERR_AGENT_UNAUTHORIZED\)/)
+    expect(list.stdout).toMatch(/dc1\s+.*agent refused the gateway's token \(GATEWAY_ERR_AGENT_UNAUTHORIZED\)/)
     expect(list.stdout).toMatch(/dc4\s+.*agent unreachable \(ECONNREFUSED\)/)
-    expect(list.stdout).toContain('fix (dc3): Register the cluster again with the agent')
-    expect((await vaultDr(['clusters', 'status', 'dc1'])).code).toBe(0)
-    const status = await vaultDr(['clusters', 'status', 'dc3', '--json'])
+    expect(list.stdout).toContain('fix (dc1): Register the cluster again with the agent')
+    const status = await vaultDr(['clusters', 'status', 'dc1', '--json'])
     expect(status.code).toBe(1)
     expect(JSON.parse(status.stdout).health).toMatchObject({ healthy: false })
+    const good = await vaultDr(['clusters', 'add', 'dc1', '--role', 'primary', '--agent-url', stack.primaryAgent.url], {
+      VAULT_DR_AGENT_TOKEN_FILE: goodFile,
+    })
+    expect(good.code, good.stdout).toBe(0)
+    expect(good.stdout).toMatch(/^registered dc1 \(primary\) at \S+: Vault \S+ active, DR mode (primary|disabled)\n$/)
+    expect((await vaultDr(['clusters', 'status', 'dc1'])).code).toBe(0)
 
-    for (const name of ['dc3', 'dc4', 'dc5']) {
-      const removed = await vaultDr(['clusters', 'remove', name])
-      expect(removed.code, removed.stderr).toBe(0)
-      expect(removed.stdout).toBe(`removed ${name}\n`)
-    }
+    const removed = await vaultDr(['clusters', 'remove', 'dc4'])
+    expect(removed.code, removed.stderr).toBe(0)
+    expect(removed.stdout).toBe('removed dc4\n')
     expect((await vaultDr(['clusters', 'list'])).code).toBe(0)
     const again = await vaultDr(['clusters', 'remove', 'dc3'])
     expect(again.code).toBe(3)

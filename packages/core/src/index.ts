@@ -1,3 +1,4 @@
+export { printableAscii } from './agent/agent-inputs.ts'
 export * from './agent/agent-metrics.ts'
 export * from './agent/cluster-agent-config.ts'
 export * from './agent/cluster-operations.ts'

@@ -69,6 +69,21 @@ describe('registering clusters', () => {
     )
   })
 
+  it.each([
+    ['a line break', 'SECRETsecret1234\nTAIL'],
+    ['a header smuggled in', 'abcdefghijklmnop\r\nX-Evil: 1'],
+    ['accented letters', 'é'.repeat(20)],
+    ['a lone surrogate', `${'x'.repeat(20)}\ud800`],
+    ['a space', 'abcdefgh ijklmnopq'],
+  ])('refuses an agent_token with %s (no header carries it), naming the field, never echoing it', async (_, token) => {
+    const res = await post(body({ name: 'dc7', agent_url: 'http://agent-7:8420', agent_token: token }))
+    expect(res.statusCode, res.body).toBe(400)
+    expect(res.json().errors).toEqual([{ path: 'body/agent_token', message: 'must be printable ASCII without spaces' }])
+    expect(res.body).not.toContain(token.slice(0, 12))
+    const dc7 = await gw.app.inject({ method: 'GET', url: '/v1/clusters/dc7?live=false', headers: AUTH })
+    expect(dc7.statusCode).toBe(404)
+  })
+
   it('gives a malformed token_ttl one message, not also a range error', async () => {
     const res = await createHandshake(gw.app, { token_ttl: 'soon' })
     expect(res.statusCode, res.body).toBe(400)

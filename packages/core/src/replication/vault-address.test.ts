@@ -23,8 +23,12 @@ describe('addressProblem', () => {
     ['https://vault:8200#frag', /query/],
     ['https://user:pw@vault:8200', /user/],
     ['https://', /URL/],
-    ['not a url', /URL/],
-  ])('refuses %s', (address, message) => {
+    ['not a url', /spaces/],
+    ['https://127.0.0.\n1:8201', /control characters/],
+    ['https://a\r\nb:8201', /control characters/],
+    ['https://127.0.0.1:\t8201', /control characters/],
+    ['https://vault\u0000.example:8201', /control characters/],
+  ])('refuses %j', (address, message) => {
     expect(addressProblem(address)).toMatch(message)
   })
 })

@@ -6,6 +6,8 @@ export const DEFAULT_CLUSTER_PORT = 8201
 
 /** Why a Vault-form address is not acceptable, or null when it is; the message never echoes the input. */
 export function addressProblem(address: string): string | null {
+  // URL parsing drops tabs and line breaks silently; Vault (Go's url.Parse) refuses them, after DR is enabled.
+  if (/[\x00-\x20\x7f]/.test(address)) return 'must not contain spaces or control characters'
   let url: URL
   try {
     url = new URL(address)

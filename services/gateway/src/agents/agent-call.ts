@@ -88,6 +88,10 @@ function fromProblem(spec: CallSpec, status: number, body: unknown): CodedError 
   return GatewayErrors.agentFailed(text, extra)
 }
 
+/** A transport error that quotes the header it could not send (an agent token no header carries) keeps it out. */
+const withoutBearer = (detail: string) =>
+  detail.replace(/"Bearer [^"]*"/gi, '"Bearer <redacted>"').replace(/Bearer \S+/gi, 'Bearer <redacted>')
+
 function fromTransport(spec: CallSpec, thrown: unknown, timedOut: boolean): CodedError {
   const net = classifyNetworkError(thrown)
   const upstream: UpstreamInfo = { service: spec.service, code: net.code }
@@ -97,7 +101,7 @@ function fromTransport(spec: CallSpec, thrown: unknown, timedOut: boolean): Code
       cause: thrown,
     })
   }
-  return GatewayErrors.agentUnreachable(`${what(spec)} could not be reached: ${net.detail}`, {
+  return GatewayErrors.agentUnreachable(`${what(spec)} could not be reached: ${withoutBearer(net.detail)}`, {
     upstream,
     cause: thrown,
   })

@@ -1,4 +1,4 @@
-import { ClusterStatus } from '@vault-dr/core'
+import { ClusterStatus, printableAscii } from '@vault-dr/core'
 import { z } from 'zod'
 
 export const ClusterName = z
@@ -29,11 +29,10 @@ export const RegisterClusterBody = z
     name: ClusterName,
     role: ClusterRole,
     agent_url: AgentUrl,
-    agent_token: z
-      .string()
-      .min(16, 'must be at least 16 characters')
-      .max(4096)
-      .describe("The agent's VAULT_DR_API_TOKEN; stored encrypted, never returned"),
+    // Sent as a bearer header: a character no header can carry would fail every call, the token in the error.
+    agent_token: printableAscii(z.string().min(16, 'must be at least 16 characters').max(4096)).describe(
+      "The agent's VAULT_DR_API_TOKEN (printable ASCII, no spaces); stored encrypted, never returned",
+    ),
   })
   .strict()
   .meta({ id: 'RegisterClusterRequest' })

@@ -36,13 +36,32 @@ describe('the addresses a promote or update-primary hands to Vault (refused here
     ['http://user:pw@vault:8200', 'user name or password'],
   ])('primary_api_addr %j is refused (%s)', (addr, why) => {
     const issues = issuesOf(
-      UpdatePrimaryRequest.safeParse({ dr_operation_token: DR_TOKEN, token: 't', primary_api_addr: addr }),
+      UpdatePrimaryRequest.safeParse({
+        dr_operation_token: DR_TOKEN,
+        token: 'activation-token-0123456789',
+        primary_api_addr: addr,
+      }),
     )
     expect(issues).toEqual([expect.stringMatching(new RegExp(`^primary_api_addr: .*${why}`))])
   })
 
   it('a primary_api_addr with its port written out is taken', () => {
-    const body = { dr_operation_token: DR_TOKEN, token: 't', primary_api_addr: 'https://vault.dc1.example:8200' }
+    const body = {
+      dr_operation_token: DR_TOKEN,
+      token: 'activation-token-0123456789',
+      primary_api_addr: 'https://vault.dc1.example:8200',
+    }
     expect(UpdatePrimaryRequest.safeParse(body).success).toBe(true)
   })
+})
+
+describe('the activation token an update-primary hands to Vault', () => {
+  it.each(['a\r\nb-0123456789abcdef', 'é'.repeat(20), 'short', 'with a space 0123456789'])(
+    'token %j is refused here, naming the field, never echoing it',
+    (token) => {
+      const issues = issuesOf(UpdatePrimaryRequest.safeParse({ dr_operation_token: DR_TOKEN, token }))
+      expect(issues).toEqual([expect.stringMatching(/^token: /)])
+      expect(issues.join(' ')).not.toContain(token)
+    },
+  )
 })

@@ -40,10 +40,7 @@ export type PromoteRequest = z.infer<typeof PromoteRequest>
 export const UpdatePrimaryRequest = z
   .object({
     dr_operation_token: DrOperationToken,
-    token: z
-      .string()
-      .min(1)
-      .max(16_384)
+    token: printableAscii(z.string().min(16).max(16_384))
       .optional()
       .describe("An activation token from the new primary (wrapped, or made with this cluster's public key)"),
     primary_api_addr: PrimaryApiAddr.optional(),
