@@ -79,8 +79,9 @@ export function retryAfterMs(value: string | null | undefined, now = Date.now())
 export function problemOf(status: number, problem: unknown, retryAfter?: string | null): CliError {
   const p = (problem ?? {}) as Problem
   const code = p.code ?? `HTTP_${status}`
-  // A field the gateway found invalid is named as the operator set it: the option, not the request's field.
-  const named = (text: string) => (code === 'CORE_ERR_VALIDATION' ? inCliTerms(text) : text)
+  // A field the gateway names (found invalid, or naming a cluster it does not know) is named as the operator set it:
+  // the option, not the request's field.
+  const named = inCliTerms
   const detail = named(p.detail ?? `the gateway answered HTTP ${status}`)
   const report: ErrorReport = {
     code,
@@ -89,7 +90,9 @@ export function problemOf(status: number, problem: unknown, retryAfter?: string 
     ...(p.title === undefined ? {} : { title: p.title }),
     status,
     ...(p.instance === undefined ? {} : { instance: p.instance }),
-    ...(p.errors === undefined ? {} : { errors: p.errors.map((e) => ({ ...e, path: named(e.path) })) }),
+    ...(p.errors === undefined
+      ? {}
+      : { errors: p.errors.map((e) => ({ path: named(e.path), message: named(e.message) })) }),
     ...(p.upstream === undefined ? {} : { upstream: p.upstream }),
   }
   const exit = status >= 500 ? ExitCode.unavailable : ExitCode.refused

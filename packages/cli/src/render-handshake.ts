@@ -24,15 +24,22 @@ export function renderHandshake(h: Handshake): string {
   const lines = [`handshake ${h.id}: ${h.primary} → ${h.secondary} (secondary id ${h.secondary_id}): ${h.state}`]
   for (const step of h.steps) lines.push(`  ${renderStep(step)}`)
   if (h.error) lines.push(...renderError(h.error))
-  // A check run again after enable_primary shows once, if it says the same.
-  const seen = new Set<string>()
-  const notable = h.checks.filter((c) => {
-    const key = `${c.name}|${c.status}|${c.code}|${c.detail}`
-    if (seen.has(key) || (c.status !== 'fail' && c.status !== 'warn')) return false
-    return seen.add(key)
-  })
+  const notable = notableChecks(h.checks, ['fail', 'warn'])
   if (notable.length > 0) lines.push(renderChecks(notable))
   return lines.join('\n')
+}
+
+/** The checks of `statuses`, each once: a check run again after enable_primary shows once if it says the same. */
+export function notableChecks<C extends { name: string; status: string; code: string; detail: string }>(
+  checks: readonly C[],
+  statuses: readonly string[],
+): C[] {
+  const seen = new Set<string>()
+  return checks.filter((c) => {
+    const key = `${c.name}|${c.status}|${c.code}|${c.detail}`
+    if (seen.has(key) || !statuses.includes(c.status)) return false
+    return seen.add(key)
+  })
 }
 
 /** One step on a line; `width` aligns the names (the longest name of the operation's plan). */

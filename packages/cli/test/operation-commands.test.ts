@@ -153,6 +153,23 @@ describe('operation commands against a stand-in gateway', () => {
     expect(await runCli([...argv, '--json'], gateway.env)).toBe(0)
   })
 
+  it('names the options a refusal other than a validation error points at (a cluster named twice, unknown)', async () => {
+    const same = {
+      type: 'about:blank',
+      title: 'Primary and secondary are the same cluster',
+      status: 400,
+      code: 'GATEWAY_ERR_SAME_CLUSTER',
+      detail: 'body/secondary names dc1, the cluster body/primary names',
+      errors: [{ path: 'body/secondary', message: 'names the same cluster as body/primary' }],
+    }
+    routes['POST /v1/preflight'] = (_, res) => json(res, 400, same)
+    const io = capture()
+    expect(await runCli(['preflight', '--primary', 'dc1', '--secondary', 'dc1'], gateway.env)).toBe(3)
+    expect(io.err()).toContain('--secondary names dc1, the cluster --primary names')
+    expect(io.err()).toContain('  --secondary: names the same cluster as --primary')
+    expect(io.err()).not.toContain('body/')
+  })
+
   it("names the options the gateway found invalid, and tells its fixes in the CLI's words", async () => {
     const invalid = {
       type: 'about:blank',

@@ -93,6 +93,20 @@ describe.each(STORE_KINDS)('handshake state machine (fake agents, %s store)', (k
     expect(fx.world.primary.mode).toBe('disabled')
   })
 
+  it("never says a secondary replicates another primary when the primary's DR status could not be read", async () => {
+    fx.world.secondary = { ...fx.world.secondary, mode: 'secondary', state: 'stream-wals', clusterId: 'set-1' }
+    fx.world.primary = { ...fx.world.primary, mode: 'unknown', clusterId: null }
+    const res = await fx.gw.app.inject({
+      method: 'POST',
+      url: '/v1/preflight',
+      headers: AUTH,
+      payload: { primary: 'dc1', secondary: 'dc2' },
+    })
+    const role = (res.json().checks as Array<{ name: string }>).find((c) => c.name === 'secondary_role')
+    expect(role).toMatchObject({ status: 'warn', code: 'DR_STATUS_UNKNOWN' })
+    expect(JSON.stringify(res.json())).not.toContain('SECONDARY_REPLICATES_OTHER_PRIMARY')
+  })
+
   it('refuses a secondary of another primary, allow_repoint or not, and skips checks by name', async () => {
     fx.world.secondary = { ...fx.world.secondary, mode: 'secondary', state: 'stream-wals', clusterId: 'another-set' }
     const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)

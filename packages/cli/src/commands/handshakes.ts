@@ -5,7 +5,7 @@ import { ExitCode } from '../exit-codes.ts'
 import type { GatewayApi } from '../gateway-client.ts'
 import { FOLLOW_RECONNECT_MS, mayComeBack, waitBeforeAgainMs } from '../gateway-unreachable.ts'
 import { expectData, type Output, table } from '../output.ts'
-import { renderChecks, renderError, renderHandshake, renderStep } from '../render-handshake.ts'
+import { notableChecks, renderChecks, renderError, renderHandshake, renderStep } from '../render-handshake.ts'
 
 export type Handshake = components['schemas']['Handshake']
 type CreateHandshake = components['schemas']['CreateHandshakeRequestInput']
@@ -105,7 +105,7 @@ export async function followHandshake(
       }
       out.out(`  ${renderStep(step)}`)
       // A passed preflight's warnings do not stop the handshake; they are shown once, each with its fix.
-      const warnings = h.checks.filter((c) => c.status === 'warn')
+      const warnings = notableChecks(h.checks, ['warn'])
       if (step.name === 'preflight' && step.status === 'succeeded' && warnings.length > 0) {
         out.out(indent(renderChecks(warnings), '    '))
       }

@@ -185,6 +185,15 @@ function secondaryRoleVerdict(primary: ClusterStatus, secondary: ClusterStatus, 
       'SECONDARY_OF_THIS_PRIMARY',
     )
   }
+  const primarySetUnknown = p === null || p.mode === 'unknown' || (p.mode === 'primary' && p.cluster_id === null)
+  if (s.mode === 'secondary' && primarySetUnknown) {
+    // Whose secondary it is cannot be told without the primary's replication set: never "another primary".
+    return warn(
+      'DR_STATUS_UNKNOWN',
+      `the secondary is a DR secondary (replication set ${s.cluster_id ?? '?'}), and the primary's DR status could not be read: whether it replicates from this primary is unknown`,
+      "Make the primary's Vault answer (the primary_vault check says why it does not), then run the preflight again.",
+    )
+  }
   if (s.mode === 'secondary') {
     // Vault refuses secondary/enable on a DR secondary (path disabled in DR secondary mode), so no activation can
     // move it: a token minted for it would only be spent and revoked.
