@@ -5,7 +5,7 @@ import type { ClusterStatus, ProbeCheck, VaultTokenCheck } from '../../src/agent
 import { GatewayErrors } from '../../src/gateway-errors.ts'
 import { ttlSeconds } from '../../src/handshakes/token-ttl.ts'
 
-type Mode = 'primary' | 'secondary' | 'disabled' | 'bootstrapping'
+type Mode = 'primary' | 'secondary' | 'disabled' | 'bootstrapping' | 'unknown'
 
 interface FakeCluster {
   mode: Mode
