@@ -57,7 +57,7 @@ export function failoverKind(deps: FailoverDeps): OperationKind<OperationRecord,
         return { name, run: (r) => failoverPreflight(deps, r, subject), interruptible: true, cancellable: true }
       }
       if (name === 'fence_old_primary') return { name, run: (r) => fenceOldPrimary(deps, r), pastPointOfNoReturn: true }
-      if (name === 'record_pairs') return { name, run: (r) => recordPairs(deps, r), pastPointOfNoReturn: true }
+      if (name === 'record_pairs') return { name, run: (r) => recordPairs(r), pastPointOfNoReturn: true }
       const parsed = parseRoleStep(name, [''])
       if (parsed === undefined) throw new Error(`a failover has no step ${name}`)
       const spec = roleStepSpec<RoleChangeRun>(name, parsed, 0, (r) => r.roles)

@@ -79,10 +79,7 @@ export async function endFence(deps: FailoverDeps, r: RoleChangeRun, subject: Re
     lastWal.length > 0 && promotedAt != null ? Math.max(0, Math.max(...lastWal) - promotedAt) : (leg.wals_lost ?? null)
   await r.roles.saveLeg(0, { wals_lost: lost, finished_at: iso(deps.now()) })
   const sid = leg.followers[0]?.secondary_id ?? subject.cluster
-  await deps.store.recordPairing(
-    { secondary: subject.cluster, primary: subject.primary, secondary_id: sid },
-    iso(deps.now()),
-  )
+  await r.roles.recordPairing({ secondary: subject.cluster, primary: subject.primary, secondary_id: sid })
   await r.roles.setRole(subject.cluster, 'secondary')
   // The agent keeps its own fence record (and would demote the cluster again if a failback promoted it): lift it too.
   if (agent !== undefined) {

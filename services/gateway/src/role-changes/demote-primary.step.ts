@@ -46,7 +46,7 @@ export async function demotePrimary(ctx: RoleChangeContext, index: LegKey): Prom
     demoted_last_wal: lastWalOf(result.status, lastWal),
     demoted_merkle_root: result.status.replication?.merkle_root ?? null,
   })
-  // After the fenced write: a gateway that lost the lease does not set the registry's role.
+  // Under the lease as well (setRole): a gateway that lost it does not set the registry's role.
   await ctx.setRole(leg.from, 'secondary')
   return {
     status: 'succeeded',

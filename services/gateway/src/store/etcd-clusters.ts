@@ -1,7 +1,7 @@
 import type { ClusterRole } from '../clusters/clusters.schemas.ts'
 import { clusterHolder, unheld } from './etcd-holders.ts'
 import type { EtcdKeys } from './etcd-keys.ts'
-import { del, type EtcdKv, type Kv, put, unchanged } from './etcd-kv.ts'
+import { type Compare, del, type EtcdKv, type Kv, put, unchanged } from './etcd-kv.ts'
 import type { StoredCluster, UpsertOutcome } from './store.ts'
 
 interface ClusterDoc extends Omit<StoredCluster, 'agent_token_sealed'> {
@@ -56,12 +56,21 @@ export async function deleteCluster(
 }
 
 /** Records a cluster's role as Vault reports it, whoever holds the cluster (its holder is the one that writes it). */
-export async function setClusterRole(kv: EtcdKv, keys: EtcdKeys, name: string, role: ClusterRole, at: string) {
+/** `guard`: comparisons the write must also pass (an operation's lease), read anew for each attempt. */
+export async function setClusterRole(
+  kv: EtcdKv,
+  keys: EtcdKeys,
+  name: string,
+  role: ClusterRole,
+  at: string,
+  guard: () => Promise<Compare[]> = async () => [],
+) {
   const key = keys.cluster(name)
   for (;;) {
+    const held = await guard()
     const current = await kv.get(key)
     if (current === undefined) return
     const cluster = { ...clusterFromKv(current), role, updated_at: at }
-    if (await kv.txn([unchanged(key, current)], [put(key, clusterDoc(cluster))])) return
+    if (await kv.txn([...held, unchanged(key, current)], [put(key, clusterDoc(cluster))])) return
   }
 }

@@ -1,5 +1,5 @@
 import type { EtcdKeys } from './etcd-keys.ts'
-import { type EtcdKv, put, unchanged } from './etcd-kv.ts'
+import { type Compare, type EtcdKv, put, unchanged } from './etcd-kv.ts'
 import type { HandshakeRecord, PairedSecondary } from './store.ts'
 
 interface PairingDoc extends PairedSecondary {
@@ -12,13 +12,21 @@ const parse = (value: Buffer) => JSON.parse(value.toString('utf8')) as PairingDo
  * Writes a secondary's pairing (`pairings/<secondary>`) unless a newer one is recorded, in a transaction that
  * compares the key as read (retried on a concurrent change): recording the same one again changes nothing.
  */
-export async function recordPairing(kv: EtcdKv, keys: EtcdKeys, p: PairedSecondary, at: string): Promise<void> {
+/** `guard`: comparisons the write must also pass (an operation's lease), read anew for each attempt. */
+export async function recordPairing(
+  kv: EtcdKv,
+  keys: EtcdKeys,
+  p: PairedSecondary,
+  at: string,
+  guard: () => Promise<Compare[]> = async () => [],
+): Promise<void> {
   const key = keys.pairing(p.secondary)
   const doc = JSON.stringify({ secondary: p.secondary, primary: p.primary, secondary_id: p.secondary_id, at })
   for (;;) {
+    const held = await guard()
     const current = await kv.get(key)
     if (current !== undefined && parse(current.value).at > at) return
-    if (await kv.txn([unchanged(key, current)], [put(key, doc)])) return
+    if (await kv.txn([...held, unchanged(key, current)], [put(key, doc)])) return
   }
 }
 

@@ -197,6 +197,11 @@ export class EtcdStore implements Store {
     return this.#kv.txn([compare], [value === null ? del(at) : put(at, value)])
   }
 
+  /** The comparisons a write made under `lease` carries, read anew for each attempt (none without a lease). */
+  #leaseGuard(lease: OperationLease | undefined): () => Promise<Compare[]> {
+    return async () => (lease === undefined ? [] : [await this.#operations.heldBy(lease)])
+  }
+
   async replaceMetaIfLeased(key: string, expected: string | undefined, value: string | null, lease: OperationLease) {
     const at = this.#keys.meta(key)
     const compare = expected === undefined ? absent(at) : holds(at, expected)
@@ -226,8 +231,8 @@ export class EtcdStore implements Store {
     return deleteCluster(this.#kv, this.#keys, name)
   }
 
-  async setClusterRole(name: string, role: ClusterRole, at: string) {
-    await setClusterRole(this.#kv, this.#keys, name, role, at)
+  async setClusterRole(name: string, role: ClusterRole, at: string, lease?: OperationLease) {
+    await setClusterRole(this.#kv, this.#keys, name, role, at, this.#leaseGuard(lease))
   }
 
   async createHandshake(h: HandshakeRecord): Promise<CreateOutcome> {
@@ -351,8 +356,8 @@ export class EtcdStore implements Store {
     return pairedSecondaries(this.#kv, this.#keys, succeeded)
   }
 
-  async recordPairing(p: PairedSecondary, at: string) {
-    await recordPairing(this.#kv, this.#keys, p, at)
+  async recordPairing(p: PairedSecondary, at: string, lease?: OperationLease) {
+    await recordPairing(this.#kv, this.#keys, p, at, this.#leaseGuard(lease))
   }
 
   async getDrToken(primary: string) {

@@ -293,6 +293,18 @@ function operationsContract(name: string, open: () => { store: Store; another: (
       await expect(store.replaceMetaIfLeased('fence/dc2', undefined, 'stale', lease)).rejects.toBeInstanceOf(LeaseLost)
       expect(await another().getMeta('fence/dc1')).toBe('demoted')
       expect(await another().getMeta('fence/dc2')).toBeUndefined()
+      // A role or a pairing the step records is refused too, and nothing changes.
+      await store.upsertCluster(primary)
+      await expect(store.setClusterRole('dc1', 'secondary', AT, lease)).rejects.toBeInstanceOf(LeaseLost)
+      const pairing = { secondary: 'dc1', primary: 'dc2', secondary_id: 'dc1' }
+      await expect(store.recordPairing(pairing, AT, lease)).rejects.toBeInstanceOf(LeaseLost)
+      expect((await another().getCluster('dc1'))?.role).toBe('primary')
+      expect(await another().pairedSecondaries()).toEqual([])
+      const held = { operation: op.id, owner: 'gw-b/1' }
+      await store.setClusterRole('dc1', 'secondary', AT, held)
+      await store.recordPairing(pairing, AT, held)
+      expect((await another().getCluster('dc1'))?.role).toBe('secondary')
+      expect(await another().pairedSecondaries()).toEqual([pairing])
       // Nor once the operation finished.
       const mine = { operation: op.id, owner: 'gw-b/1' }
       await store.updateOperation(op.id, { state: 'failed', finished_at: AT }, AT, undefined, 'gw-b/1')

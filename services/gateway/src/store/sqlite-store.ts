@@ -104,14 +104,20 @@ export class SqliteStore implements Store {
 
   async replaceMetaIfLeased(key: string, expected: string | undefined, value: string | null, lease: OperationLease) {
     return this.#db.write(() => {
-      const held = this.#db.get(
-        `SELECT 1 FROM operations WHERE id = ? AND lease_owner = ? AND ${UNFINISHED}`,
-        lease.operation,
-        lease.owner,
-      )
-      if (held === undefined) throw new LeaseLost(lease.operation, 'operation')
+      this.#holdsLease(lease)
       return this.#replaceMeta(key, expected, value)
     })
+  }
+
+  /** Inside a write transaction: LeaseLost unless `lease.owner` holds the unfinished operation (none: no check). */
+  #holdsLease(lease: OperationLease | undefined): void {
+    if (lease === undefined) return
+    const held = this.#db.get(
+      `SELECT 1 FROM operations WHERE id = ? AND lease_owner = ? AND ${UNFINISHED}`,
+      lease.operation,
+      lease.owner,
+    )
+    if (held === undefined) throw new LeaseLost(lease.operation, 'operation')
   }
 
   #replaceMeta(key: string, expected: string | undefined, value: string | null): boolean {
@@ -146,8 +152,11 @@ export class SqliteStore implements Store {
     return deleteCluster(this.#db, name)
   }
 
-  async setClusterRole(name: string, role: ClusterRole, at: string) {
-    await this.#db.write(() => setClusterRole(this.#db, name, role, at))
+  async setClusterRole(name: string, role: ClusterRole, at: string, lease?: OperationLease) {
+    await this.#db.write(() => {
+      this.#holdsLease(lease)
+      setClusterRole(this.#db, name, role, at)
+    })
   }
 
   async createHandshake(h: HandshakeRecord): Promise<CreateOutcome> {
@@ -329,8 +338,11 @@ export class SqliteStore implements Store {
     return pairedSecondaries(this.#db)
   }
 
-  async recordPairing(p: PairedSecondary, at: string) {
-    await this.#db.write(() => recordPairing(this.#db, p, at))
+  async recordPairing(p: PairedSecondary, at: string, lease?: OperationLease) {
+    await this.#db.write(() => {
+      this.#holdsLease(lease)
+      recordPairing(this.#db, p, at)
+    })
   }
 
   async getDrToken(primary: string) {

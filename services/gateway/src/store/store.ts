@@ -245,7 +245,7 @@ export interface Store {
    * Records the role Vault now reports for a cluster (a switchover swaps them as it ends): not refused while held,
    * since the holder itself writes it. Nothing is written for an unknown cluster.
    */
-  setClusterRole(name: string, role: ClusterRole, at: string): Promise<void>
+  setClusterRole(name: string, role: ClusterRole, at: string, lease?: OperationLease): Promise<void>
 
   createHandshake(handshake: HandshakeRecord): Promise<CreateOutcome>
   /** The handshake an Idempotency-Key made, if any: a replay is answered before anything else is checked. */
@@ -306,7 +306,7 @@ export interface Store {
    * Records whom a secondary now replicates from (a switchover or failover reversed the pair without a handshake).
    * Idempotent; a pairing older than the one recorded changes nothing.
    */
-  recordPairing(p: PairedSecondary, at: string): Promise<void>
+  recordPairing(p: PairedSecondary, at: string, lease?: OperationLease): Promise<void>
   getDrToken(primary: string): Promise<StoredDrToken | undefined>
   listDrTokens(): Promise<StoredDrToken[]>
   /** Writes a primary's token if the stored one is still `replaces` (its issued_at; null: none); false otherwise. */

@@ -97,8 +97,10 @@ export async function roleChangeRun(
       else await roles.saveLeg(before.leg, before.patch)
       return epoch
     },
-    setRole: (cluster: string, role: ClusterRole) => deps.store.setClusterRole(cluster, role, iso(deps.now())),
-    recordPairing: (pair) => deps.store.recordPairing(pair, iso(deps.now())),
+    // Under the operation's lease: a gateway paused past it never writes a role or pairing of a later change.
+    setRole: (cluster: string, role: ClusterRole) =>
+      deps.store.setClusterRole(cluster, role, iso(deps.now()), run.lease),
+    recordPairing: (pair) => deps.store.recordPairing(pair, iso(deps.now()), run.lease),
     async drToken() {
       // Any kept token of the replication set serves (its clusters share the keyring): the one valid longest.
       const kept = await Promise.all(record.clusters.map((name) => deps.custody.get(name)))
