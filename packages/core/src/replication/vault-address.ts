@@ -4,10 +4,16 @@ import { parseVaultAddress, writtenPort } from '../probes/parse-address.ts'
 export const DEFAULT_API_PORT = 8200
 export const DEFAULT_CLUSTER_PORT = 8201
 
+const hasSpaceOrControl = (text: string) =>
+  Array.from(text).some((c) => {
+    const code = c.codePointAt(0) ?? 0
+    return code <= 0x20 || code === 0x7f
+  })
+
 /** Why a Vault-form address is not acceptable, or null when it is; the message never echoes the input. */
 export function addressProblem(address: string): string | null {
   // URL parsing drops tabs and line breaks silently; Vault (Go's url.Parse) refuses them, after DR is enabled.
-  if (/[\x00-\x20\x7f]/.test(address)) return 'must not contain spaces or control characters'
+  if (hasSpaceOrControl(address)) return 'must not contain spaces or control characters'
   let url: URL
   try {
     url = new URL(address)
