@@ -2037,7 +2037,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Replay the events after this one (the id of the last event received); empty or absent: from the start */
+                /** @description Replay the events after this one (the id of the last event received; 0: every event stored); empty or absent: the snapshot, then the events stored from then on */
                 "last-event-id"?: string;
             };
             path: {
@@ -3070,7 +3070,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Replay the events after this one (the id of the last event received); empty or absent: from the start */
+                /** @description Replay the events after this one (the id of the last event received; 0: every event stored); empty or absent: the snapshot, then the events stored from then on */
                 "last-event-id"?: string;
             };
             path: {

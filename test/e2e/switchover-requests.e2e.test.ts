@@ -48,6 +48,10 @@ describe('switchover and drill requests', () => {
     // dc1 is the primary: it streams from nothing, so it cannot be switched to.
     const notPair = await post('/v1/switchovers', { to: 'dc1' })
     expect(notPair).toMatchObject({ status: 409, body: { code: 'GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR' } })
+    expect(notPair.body.errors).toEqual([
+      { path: 'body/to', message: 'names a DR primary: name one of its DR secondaries' },
+    ])
+    expect(notPair.body.detail).not.toContain('body/from')
 
     const first = await post('/v1/switchovers', { to: 'dc2' }, 'key-1')
     expect(first.status).toBe(202)

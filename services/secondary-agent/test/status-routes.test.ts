@@ -24,6 +24,13 @@ describe('GET /v1/status?max_age_ms', () => {
     expect(res.json().errors).toEqual([{ path: 'querystring/max_age_ms', message: expect.any(String) }])
   })
 
+  it('refuses an unknown parameter, naming it, rather than answer as if it were not there', async () => {
+    const { app } = await h.agent(await h.cluster())
+    const res = await app.inject({ method: 'GET', url: '/v1/status?max_age=0', headers: AUTH })
+    expect(res.statusCode, res.body).toBe(400)
+    expect(res.json().detail).toContain('max_age')
+  })
+
   it.each(['0', '500', '60000'])('takes %s', async (value) => {
     const { app } = await h.agent(await h.cluster())
     const res = await app.inject({ method: 'GET', url: `/v1/status?max_age_ms=${value}`, headers: AUTH })

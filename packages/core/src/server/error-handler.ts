@@ -23,8 +23,13 @@ export function toCodedError(err: unknown): CodedError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return CoreErrors.bodyTooLarge(error.message, { cause: error })
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return CoreErrors.malformedBody(error.message, { cause: error })
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      // Fastify's parser says the same of well-formed JSON with a key that could reach an object's prototype.
+      return CoreErrors.malformedBody(
+        `${error.message}, or it has a "__proto__" or "constructor.prototype" key (refused: no field has that name)`,
+        { cause: error },
+      )
   }
   if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/.test(error.message))) {
     return CoreErrors.malformedBody(`Body is not valid JSON: ${error.message}`, { cause: error })

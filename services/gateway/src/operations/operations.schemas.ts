@@ -72,5 +72,7 @@ export const LastEventIdHeaders = z.object({
     .string()
     .regex(/^\d{0,16}$/, 'must be the id of an event received, in digits')
     .optional()
-    .describe('Replay the events after this one (the id of the last event received); empty or absent: from the start'),
+    .describe(
+      'Replay the events after this one (the id of the last event received; 0: every event stored); empty or absent: the snapshot, then the events stored from then on',
+    ),
 })

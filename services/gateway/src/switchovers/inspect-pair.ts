@@ -1,4 +1,4 @@
-import { withDeadline } from '@vault-dr/core'
+import { invalidFields, withDeadline } from '@vault-dr/core'
 import type { AgentStatus, ClusterStatus } from '../agents/agent-types.ts'
 import { type AgentTarget, clusterAgent } from '../agents/cluster-agent-client.ts'
 import { type FenceMeta, readFence } from '../failovers/fence-record.ts'
@@ -101,6 +101,15 @@ export async function inspectPair(
   if (fromName === undefined && setId !== null) {
     await readAll(registered.filter((c) => c.role === 'primary').map((c) => c.name))
     fromName = [...sides.keys()].find((name) => name !== to.name && isPrimaryOfSet(name))
+  }
+  if (fromName === undefined && toSide.status?.replication?.mode === 'primary') {
+    // The primary itself was named: a switchover goes to one of its DR secondaries.
+    throw SwitchoverErrors.notAPair(
+      `${to.name} is a DR primary, not a DR secondary: name one of its secondaries in body/to`,
+      {
+        cause: invalidFields({ path: 'body/to', message: 'names a DR primary: name one of its DR secondaries' }),
+      },
+    )
   }
   if (fromName === undefined) {
     const seen = [...sides.values()]

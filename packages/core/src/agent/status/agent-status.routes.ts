@@ -36,6 +36,8 @@ const AgentStatusQuery = StatusQuery.extend({
       'thousands of secondaries answers in a few KB instead of hundreds.',
   ),
 })
+  // An unknown parameter (a misspelt `max_age=`) is refused, not ignored into another answer than asked.
+  .strict()
 
 /** The status with only one secondary's entries, for whoever follows that secondary. */
 function forSecondary(status: ClusterStatus, secondaryId: string): ClusterStatus {
