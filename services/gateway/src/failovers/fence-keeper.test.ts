@@ -120,6 +120,34 @@ function setup(agents: Record<string, Seen | Error>, epoch = 7) {
 }
 
 describe('the fence keeper', () => {
+  it("acts on a fence written before its failover's promote only once the new primary answers as one", async () => {
+    // dc1 back as a DR primary; dc2 still a DR secondary: the promote has not landed (or was never sent).
+    const agents: Record<string, Seen | Error> = { dc1: { mode: 'primary', lastWal: 40 }, dc2: { mode: 'secondary' } }
+    const { store, keeper, demoted } = setup(agents)
+    const pending = {
+      cluster: 'dc1',
+      epoch: 3,
+      failover_id: 'f1',
+      new_primary: 'dc2',
+      fenced_at: '2026-12-05T00:30:00.000Z',
+      demoted_at: null,
+      last_wal: null,
+      pending_promote: true,
+    }
+    await writeFence(store, pending)
+    expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'pending_promote' }])
+    expect(nextRoundMs([{ cluster: 'dc1', outcome: 'pending_promote' }], 5_000)).toBe(AWAY_POLL_MS)
+    expect(demoted).toEqual([])
+    expect(await readFence(store, 'dc1')).toMatchObject({ pending_promote: true })
+    // The promote landed, its gateway killed before it armed the fence: the keeper arms it and demotes dc1.
+    agents.dc2 = { mode: 'primary' }
+    expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'demoted' }])
+    expect(demoted).toEqual([['dc1', 7]])
+    const armed = await readFence(store, 'dc1')
+    expect(armed?.pending_promote).toBeUndefined()
+    expect(armed?.demoted_at).not.toBeNull()
+  })
+
   it('leaves a fenced primary alone while its agent is away, demotes it with the current epoch once it answers, then forgets it', async () => {
     const agents: Record<string, Seen | Error> = { dc1: new Error('unreachable'), dc2: { mode: 'primary' } }
     const { store, keeper, demoted, fence } = setup(agents)

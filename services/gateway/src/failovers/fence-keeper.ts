@@ -4,7 +4,15 @@ import { lastWalOf } from '../role-changes/cluster-roles.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { repeatRounds } from '../util/repeat-rounds.ts'
 import { type EpochCounter, raiseEpochAbove } from './epoch-floor.ts'
-import { type FenceRecord, type FenceStore, readFence, readFences, rewriteFence } from './fence-record.ts'
+import {
+  armFence,
+  type FenceRecord,
+  type FenceStore,
+  isArmed,
+  readFence,
+  readFences,
+  rewriteFence,
+} from './fence-record.ts'
 
 /** A status read of a fenced cluster's agent: its cluster, the highest epoch it has seen, and the fence it holds. */
 type FencedStatus = ClusterStatus & Partial<Pick<AgentStatus, 'epoch' | 'fenced'>>
@@ -31,10 +39,11 @@ export interface FenceKeeperDeps {
  * away: its agent does not answer. held: its agent holds the fence and demotes the cluster the moment its Vault
  * answers. sent: the fence was sent to an agent whose Vault does not answer (the next round sees it held). ended:
  * the fence was ended (a rejoin) or replaced since the round read it: nothing was sent. moved: a role change came
- * while the status was read, so that answer is not acted on; the next round (soon) reads again.
+ * while the status was read, so that answer is not acted on; the next round (soon) reads again. pending_promote: the
+ * failover's promote may not have been sent yet, and the new primary does not answer as one: nothing is done.
  */
 export type FenceOutcome =
-  | { cluster: string; outcome: 'away' | 'held' | 'demoted' | 'not_primary' | 'ended' | 'moved' }
+  | { cluster: string; outcome: 'away' | 'held' | 'demoted' | 'not_primary' | 'ended' | 'moved' | 'pending_promote' }
   | { cluster: string; outcome: 'failed' | 'not_dr' | 'sent'; detail: string }
 
 /**
@@ -48,7 +57,9 @@ export const AWAY_POLL_MS = 100
  * answer was not acted on (moved).
  */
 export const nextRoundMs = (outcomes: readonly FenceOutcome[], intervalMs: number) =>
-  outcomes.some((o) => o.outcome === 'away' || o.outcome === 'moved') ? Math.min(intervalMs, AWAY_POLL_MS) : intervalMs
+  outcomes.some((o) => o.outcome === 'away' || o.outcome === 'moved' || o.outcome === 'pending_promote')
+    ? Math.min(intervalMs, AWAY_POLL_MS)
+    : intervalMs
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err))
 
@@ -75,7 +86,20 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
   /** Whether the store still has this very fence pending, read right before its agent is told to act on it. */
   async function stillPending(fence: FenceRecord): Promise<boolean> {
     const now = await readFence(deps.store, fence.cluster)
-    return now?.failover_id === fence.failover_id && now.demoted_at === null
+    return now?.failover_id === fence.failover_id && now.demoted_at === null && isArmed(now)
+  }
+
+  /**
+   * A fence written right before its failover's promote is acted on once the new primary answers as a DR primary:
+   * the promote landed, whether or not the gateway that sent it lived to arm the fence. Armed then (compare-and-set).
+   */
+  async function armedByPromote(fence: FenceRecord, clusters: StoredCluster[]): Promise<boolean> {
+    const target = clusters.find((c) => c.name === fence.new_primary)
+    if (target === undefined) return false
+    const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(deps.intervalMs * 4)])
+    const status = await deps.statusOf(target, signal).catch(() => undefined)
+    if (status?.replication?.mode !== 'primary') return false
+    return armFence(deps.store, fence.cluster, fence.failover_id)
   }
 
   async function enforce(cluster: StoredCluster, fence: FenceRecord): Promise<FenceOutcome> {
@@ -182,9 +206,14 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
       const cluster = clusters.find((c) => c.name === fence.cluster)
       if (cluster !== undefined) fenced.push([cluster, fence])
     }
+    const enforceArmed = async (cluster: StoredCluster, fence: FenceRecord): Promise<FenceOutcome> => {
+      if (isArmed(fence)) return enforce(cluster, fence)
+      if (!(await armedByPromote(fence, clusters))) return { cluster: cluster.name, outcome: 'pending_promote' }
+      return enforce(cluster, { ...fence, pending_promote: false })
+    }
     // At once: an agent that does not answer must not hold up the fence of another that does, nor one cluster's
     // error drop the others' outcomes (an away agent's among them, asked again every AWAY_POLL_MS).
-    const settled = await Promise.allSettled(fenced.map(([cluster, fence]) => enforce(cluster, fence)))
+    const settled = await Promise.allSettled(fenced.map(([cluster, fence]) => enforceArmed(cluster, fence)))
     const outcomes = settled.map(
       (r, i): FenceOutcome =>
         r.status === 'fulfilled'

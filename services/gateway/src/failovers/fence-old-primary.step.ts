@@ -2,7 +2,7 @@ import type { StepResult } from '../operations/step.ts'
 import { iso } from '../role-changes/role-change-context.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { FailoverDeps } from './failover-deps.ts'
-import { createFence, readFence, withdrawFence } from './fence-record.ts'
+import { armFence, createFence, isArmed, readFence, withdrawFence } from './fence-record.ts'
 
 /**
  * Records the old primary as fenced, at the epoch the promote raised: every gateway sharing the store then demotes
@@ -18,26 +18,34 @@ export async function fenceOldPrimary(deps: FailoverDeps, r: RoleChangeRun): Pro
 }
 
 /**
- * Writes this failover's fence of the old primary unless it is on record already, under the failover's lease;
- * answers the fence's epoch.
+ * Writes this failover's fence of the old primary unless it is on record already, under the failover's lease, and
+ * arms it: acted on by every gateway's fence keeper. With `pendingPromote` (right before the promote is sent) it is
+ * written not armed, and never over another failover's. Answers the epoch of the fence on record.
  */
-export async function recordFence(deps: FailoverDeps, r: RoleChangeRun): Promise<number> {
+export async function recordFence(deps: FailoverDeps, r: RoleChangeRun, pendingPromote = false): Promise<number> {
   const leg = r.roles.leg(0)
+  const id = r.roles.operationId
   const existing = await readFence(deps.store, leg.from)
-  if (existing?.failover_id === r.roles.operationId) return existing.epoch
-  const fence = await createFence(
-    deps.store,
-    {
-      cluster: leg.from,
-      epoch: await deps.store.currentEpoch(),
-      failover_id: r.roles.operationId,
-      new_primary: leg.to,
-      fenced_at: iso(deps.now()),
-      demoted_at: null,
-      last_wal: null,
-    },
-    r.run.lease,
-  )
+  const fence =
+    existing?.failover_id === id
+      ? existing
+      : await createFence(
+          deps.store,
+          {
+            cluster: leg.from,
+            epoch: await deps.store.currentEpoch(),
+            failover_id: id,
+            new_primary: leg.to,
+            fenced_at: iso(deps.now()),
+            demoted_at: null,
+            last_wal: null,
+            ...(pendingPromote ? { pending_promote: true } : {}),
+          },
+          r.run.lease,
+        )
+  if (!pendingPromote && fence.failover_id === id && !isArmed(fence)) {
+    await armFence(deps.store, leg.from, id, r.run.lease)
+  }
   return fence.epoch
 }
 

@@ -7,7 +7,10 @@ import type { OperationLease, Store } from '../store/store.ts'
  */
 export const FenceRecord = z.object({
   cluster: z.string(),
-  /** The role epoch the failover raised: the demote carries it, so an agent that saw a later one refuses. */
+  /**
+   * The role epoch when the fence was written (right before the promote raised it): its demote carries this or a
+   * later one, so an agent that saw a later role change refuses.
+   */
   epoch: z.number().int().nonnegative(),
   failover_id: z.string(),
   new_primary: z.string(),
@@ -16,6 +19,13 @@ export const FenceRecord = z.object({
   demoted_at: z.iso.datetime().nullable(),
   /** Its last WAL when it came back, read before the demote: what it wrote that the new primary never got is lost. */
   last_wal: z.number().nullable().default(null),
+  /**
+   * True while the failover's promote is about to be sent (written right before it): no gateway acts on the fence
+   * until the failover saw the promote sent, or a fence keeper sees the new primary answer as a DR primary (the
+   * promote landed, its gateway killed before it could say so). A promote refused, or never sent, takes it back.
+   * Absent: acted on (a fence written after its promote).
+   */
+  pending_promote: z.boolean().optional(),
 })
 export type FenceRecord = z.infer<typeof FenceRecord>
 
@@ -74,6 +84,22 @@ export function writeFence(store: FenceMeta, fence: FenceRecord): Promise<void> 
 /** The meta calls a fence is changed with once written: compare-and-set, as several gateways change it. */
 export type FenceStore = FenceMeta & Pick<Store, 'replaceMetaIf'>
 
+/** The store's calls a failover's own fence writes take: compare-and-set, under its lease when it has one. */
+export type LeasedFenceStore = FenceStore & Partial<Pick<Store, 'replaceMetaIfLeased'>>
+
+/** Compare-and-set of a fence entry, under `lease` when given (LeaseLost once another gateway holds it). */
+function casFence(
+  store: LeasedFenceStore,
+  key: string,
+  expected: string | undefined,
+  value: string | null,
+  lease: OperationLease | undefined,
+): Promise<boolean> {
+  if (lease === undefined) return store.replaceMetaIf(key, expected, value)
+  if (store.replaceMetaIfLeased === undefined) throw new Error('this store cannot write under a lease')
+  return store.replaceMetaIfLeased(key, expected, value, lease)
+}
+
 /** A failover's fence that a rejoin ended already: its run went on in another gateway, and this one is stale. */
 export class FenceEnded extends Error {}
 
@@ -84,7 +110,7 @@ export class FenceEnded extends Error {}
  * writes it again once a rejoin ended it (FenceEnded). Answers the fence on record.
  */
 export async function createFence(
-  store: FenceStore & Pick<Store, 'replaceMetaIfLeased'>,
+  store: LeasedFenceStore,
   fence: FenceRecord,
   lease?: OperationLease,
 ): Promise<FenceRecord> {
@@ -96,12 +122,10 @@ export async function createFence(
     if (endedFailoverOf(raw) === fence.failover_id) {
       throw new FenceEnded(`a rejoin ended the fence failover ${fence.failover_id} put on ${fence.cluster}`)
     }
-    const value = JSON.stringify(fence)
-    const written =
-      lease === undefined
-        ? await store.replaceMetaIf(key, raw, value)
-        : await store.replaceMetaIfLeased(key, raw, value, lease)
-    if (written) return fence
+    // A fence for a promote not sent yet never replaces another failover's: that one stands (and is never taken back
+    // with this one's).
+    if (existing !== undefined && fence.pending_promote === true) return existing
+    if (await casFence(store, key, raw, JSON.stringify(fence), lease)) return fence
   }
 }
 
@@ -127,12 +151,15 @@ export async function rewriteFence(
   }
 }
 
+/** Whether a fence is acted on: not one written for a promote that may not have been sent. */
+export const isArmed = (fence: FenceRecord) => fence.pending_promote !== true
+
 /**
- * Takes back the fence `failoverId` wrote on `cluster` before a promote that was then never sent, or refused (under
- * the failover's lease): nothing changed, so the old primary must not be demoted when it answers. True when it did.
+ * Arms the fence `failoverId` wrote before its promote (the promote was sent, or the new primary answers as one):
+ * compare-and-set, under the failover's lease when given. True when the fence on record is this one, armed.
  */
-export async function withdrawFence(
-  store: FenceStore & Pick<Store, 'replaceMetaIfLeased'>,
+export async function armFence(
+  store: LeasedFenceStore,
   cluster: string,
   failoverId: string,
   lease?: OperationLease,
@@ -140,12 +167,32 @@ export async function withdrawFence(
   const key = fenceKey(cluster)
   for (;;) {
     const raw = await store.getMeta(key)
-    if (parseFence(raw)?.failover_id !== failoverId) return false
-    const done =
-      lease === undefined
-        ? await store.replaceMetaIf(key, raw, null)
-        : await store.replaceMetaIfLeased(key, raw, null, lease)
-    if (done) return true
+    const now = parseFence(raw)
+    if (raw === undefined || now?.failover_id !== failoverId) return false
+    if (isArmed(now)) return true
+    const { pending_promote: _, ...armed } = now
+    if (await casFence(store, key, raw, JSON.stringify(armed), lease)) return true
+  }
+}
+
+/**
+ * Takes back the fence `failoverId` wrote on `cluster` before a promote that was then never sent, or refused (under
+ * the failover's lease): nothing changed, so the old primary must not be demoted when it answers. Only while it is
+ * still pending: armed (a fence keeper saw the new primary answer as one: the promote landed after all), it stays.
+ * True when it did.
+ */
+export async function withdrawFence(
+  store: LeasedFenceStore,
+  cluster: string,
+  failoverId: string,
+  lease?: OperationLease,
+): Promise<boolean> {
+  const key = fenceKey(cluster)
+  for (;;) {
+    const raw = await store.getMeta(key)
+    const now = parseFence(raw)
+    if (now?.failover_id !== failoverId || isArmed(now)) return false
+    if (await casFence(store, key, raw, null, lease)) return true
   }
 }
 

@@ -10,7 +10,7 @@ import { LeaseLost } from '../store/store.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import type { FailoverSubject } from './failovers-subject.ts'
-import { clearFence, readFence } from './fence-record.ts'
+import { armFence, clearFence, readFence } from './fence-record.ts'
 import { promoteFencingOld, VERDICT_FRESH_MS } from './promote-fencing-old.ts'
 
 const NOW = Date.parse('2026-12-06T12:00:00.000Z')
@@ -76,13 +76,16 @@ function setup(store: SqliteStore, judgedAgoMs = 10) {
     },
   } as unknown as RoleChangeRun
   const seenAtSend: Array<string | undefined> = []
+  const pendingAtSend: Array<boolean | undefined> = []
   const promote =
     (outcome: 'promoted' | 'refused' | 'unanswered') =>
     async (run: RoleChangeRun): Promise<StepResult> => {
       await run.roles.beforePromote?.()
       const earlier = leg.promote_sent_at
       await run.roles.saveLeg(0, { promote_sent_at: new Date(NOW).toISOString() })
-      seenAtSend.push((await readFence(store, 'dc1'))?.failover_id)
+      const atSend = await readFence(store, 'dc1')
+      seenAtSend.push(atSend?.failover_id)
+      pendingAtSend.push(atSend?.pending_promote)
       if (outcome === 'refused') {
         await run.roles.saveLeg(0, { promote_sent_at: earlier })
         throw new Error('Vault refused the promote')
@@ -90,7 +93,7 @@ function setup(store: SqliteStore, judgedAgoMs = 10) {
       if (outcome === 'unanswered') throw new Error('the agent gave no answer')
       return { status: 'succeeded', detail: 'promoted' }
     }
-  return { r, deps, promote, seenAtSend, planned }
+  return { r, deps, promote, seenAtSend, pendingAtSend, planned }
 }
 
 describe("a failover's promote fences the old primary before it is sent", () => {
@@ -102,11 +105,36 @@ describe("a failover's promote fences the old primary before it is sent", () => 
   })
   afterEach(() => store.close())
 
-  it('has the fence on record when the promote goes out, and keeps it once it landed', async () => {
-    const { r, deps, promote, seenAtSend } = setup(store)
+  it('has the fence on record, pending, when the promote goes out, and arms it once the promote was sent', async () => {
+    const { r, deps, promote, seenAtSend, pendingAtSend } = setup(store)
     expect((await promoteFencingOld(deps, r, SUBJECT, promote('promoted'))).status).toBe('succeeded')
     expect(seenAtSend).toEqual(['fo-1'])
-    expect(await readFence(store, 'dc1')).toMatchObject({ failover_id: 'fo-1', new_primary: 'dc2', demoted_at: null })
+    expect(pendingAtSend).toEqual([true])
+    const fence = await readFence(store, 'dc1')
+    expect(fence).toMatchObject({ failover_id: 'fo-1', new_primary: 'dc2', demoted_at: null })
+    expect(fence?.pending_promote).toBeUndefined()
+  })
+
+  it("never replaces another failover's fence with a pending one, nor takes that one back with its own", async () => {
+    // An earlier failover to dc2 fenced dc1, its promote unanswered, and its keeper recorded the demote.
+    const earlier = { cluster: 'dc1', epoch: 3, failover_id: 'fo-0', new_primary: 'dc2', demoted_at: null }
+    const recorded = { ...earlier, fenced_at: new Date(NOW - 60_000).toISOString(), last_wal: 41 }
+    await store.setMeta('fence/dc1', JSON.stringify(recorded))
+    const { r, deps, promote } = setup(store)
+    await expect(promoteFencingOld(deps, r, SUBJECT, promote('refused'))).rejects.toThrow('refused')
+    expect(await readFence(store, 'dc1')).toEqual(recorded)
+  })
+
+  it('leaves the fence a fence keeper armed meanwhile (it saw the promote land) when the send is refused', async () => {
+    const { r, deps } = setup(store)
+    const refusedAfterArming = async (run: RoleChangeRun): Promise<StepResult> => {
+      await run.roles.beforePromote?.()
+      // Another gateway's keeper sees dc2 answer as a DR primary: an earlier send of this promote landed.
+      expect(await armFence(store, 'dc1', 'fo-1')).toBe(true)
+      throw new Error('Vault refused the promote')
+    }
+    await expect(promoteFencingOld(deps, r, SUBJECT, refusedAfterArming)).rejects.toThrow('refused')
+    expect(await readFence(store, 'dc1')).toMatchObject({ failover_id: 'fo-1' })
   })
 
   it('keeps the fence after a promote that got no answer (it may land), takes it back after a refused one', async () => {

@@ -16,11 +16,12 @@ import { promoteWithFallback } from './promote-with-fallback.ts'
 export const VERDICT_FRESH_MS = 5_000
 
 /**
- * The failover's promote, with the old primary fenced before it may take effect: the fence is written right before
- * the promote is sent (write before act), so a gateway killed after the promote landed leaves the old primary fenced
- * for every gateway sharing the store. A promote that was refused, or never sent, takes its fence back: nothing
- * changed. An old primary that came back as one while this failover's fence is on record (a promote sent earlier
- * got no answer) is being demoted by the fence keeper: the step runs again once it has been, instead of failing.
+ * The failover's promote, with the old primary's fence written before it may take effect: right before the promote
+ * is sent (write before act), pending, so no gateway acts on it yet; armed once the promote was sent, or by any
+ * gateway's fence keeper that sees the new primary answer as one (this gateway killed after the promote landed). A
+ * promote refused, or never sent, takes its pending fence back: nothing changed. An old primary that came back as one
+ * while this failover's fence is on record (a promote sent earlier got no answer) is being demoted by the fence
+ * keeper: the step runs again once it has been, instead of failing.
  */
 export async function promoteFencingOld(
   deps: FailoverDeps,
@@ -34,13 +35,18 @@ export async function promoteFencingOld(
       roles: {
         ...run.roles,
         beforePromote: async () => {
-          await recordFence(deps, run)
+          await recordFence(deps, run, true)
         },
       },
     })
   try {
     if (r.roles.leg(0).promote_sent_at === null) await judgeAgainIfStale(deps, r, subject)
-    return await promoteWithFallback(deps, r, subject.to, fencing)
+    const promoted = await promoteWithFallback(deps, r, subject.to, fencing)
+    // Armed at once (fence_old_primary, next, arms it too): the old primary is demoted wherever it answers.
+    await recordFence(deps, r).catch((err: unknown) => {
+      r.run.log.warn({ failover: r.roles.operationId, err: toStepError(err) }, 'the fence could not be armed yet')
+    })
+    return promoted
   } catch (err) {
     const leg = r.roles.leg(0)
     if (leg.promote_sent_at === null) {

@@ -40,7 +40,7 @@ export const STATUS_PAGE_ASSETS: Record<string, Asset> = {
 
 /**
  * The read-only status page at /ui, static and open like /docs (out of the OpenAPI document, as /docs is): every
- * figure on it comes from /v1 calls made with the API token the visitor types in.
+ * figure on it comes from /v1 calls made with the token the visitor types in (the read token: VAULT_DR_READ_TOKEN).
  */
 export async function statusPage(app: FastifyInstance) {
   app.get('/ui/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/ui', 301))
