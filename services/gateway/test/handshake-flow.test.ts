@@ -103,7 +103,7 @@ describe.each(STORE_KINDS)('handshake state machine (fake agents, %s store)', (k
       payload: { primary: 'dc1', secondary: 'dc2' },
     })
     const role = (res.json().checks as Array<{ name: string }>).find((c) => c.name === 'secondary_role')
-    expect(role).toMatchObject({ status: 'warn', code: 'DR_STATUS_UNKNOWN' })
+    expect(role).toMatchObject({ status: 'fail', code: 'DR_STATUS_UNKNOWN' })
     expect(JSON.stringify(res.json())).not.toContain('SECONDARY_REPLICATES_OTHER_PRIMARY')
   })
 

@@ -187,8 +187,9 @@ function secondaryRoleVerdict(primary: ClusterStatus, secondary: ClusterStatus, 
   }
   const primarySetUnknown = p === null || p.mode === 'unknown' || (p.mode === 'primary' && p.cluster_id === null)
   if (s.mode === 'secondary' && primarySetUnknown) {
-    // Whose secondary it is cannot be told without the primary's replication set: never "another primary".
-    return warn(
+    // Whose secondary it is cannot be told without the primary's replication set: never "another primary", and
+    // no handshake either (it would mint a token Vault then refuses, if it is another set's).
+    return fail(
       'DR_STATUS_UNKNOWN',
       `the secondary is a DR secondary (replication set ${s.cluster_id ?? '?'}), and the primary's DR status could not be read: whether it replicates from this primary is unknown`,
       "Make the primary's Vault answer (the primary_vault check says why it does not), then run the preflight again.",
