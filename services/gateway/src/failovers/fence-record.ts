@@ -155,45 +155,44 @@ export async function rewriteFence(
 export const isArmed = (fence: FenceRecord) => fence.pending_promote !== true
 
 /**
- * Arms the fence `failoverId` wrote before its promote (the promote was sent, or the new primary answers as one):
- * compare-and-set, under the failover's lease when given. True when the fence on record is this one, armed.
+ * Settles the fence `failoverId` wrote before its promote, compare-and-set (under the failover's lease when given):
+ * replaced by `next` (null: deleted) while it is still pending. Answers `whenArmed` once it is armed, false when the
+ * fence on record is not this failover's, true when it wrote.
  */
-export async function armFence(
+async function settlePending(
   store: LeasedFenceStore,
   cluster: string,
   failoverId: string,
-  lease?: OperationLease,
+  lease: OperationLease | undefined,
+  next: (now: FenceRecord) => string | null,
+  whenArmed: boolean,
 ): Promise<boolean> {
   const key = fenceKey(cluster)
   for (;;) {
     const raw = await store.getMeta(key)
     const now = parseFence(raw)
-    if (raw === undefined || now?.failover_id !== failoverId) return false
-    if (isArmed(now)) return true
-    const { pending_promote: _, ...armed } = now
-    if (await casFence(store, key, raw, JSON.stringify(armed), lease)) return true
+    if (now?.failover_id !== failoverId) return false
+    if (isArmed(now)) return whenArmed
+    if (await casFence(store, key, raw, next(now), lease)) return true
   }
 }
 
 /**
- * Takes back the fence `failoverId` wrote on `cluster` before a promote that was then never sent, or refused (under
- * the failover's lease): nothing changed, so the old primary must not be demoted when it answers. Only while it is
- * still pending: armed (a fence keeper saw the new primary answer as one: the promote landed after all), it stays.
- * True when it did.
+ * Arms the fence `failoverId` wrote before its promote (the promote was sent, or the new primary answers as one).
+ * True when the fence on record is this one, armed.
  */
-export async function withdrawFence(
-  store: LeasedFenceStore,
-  cluster: string,
-  failoverId: string,
-  lease?: OperationLease,
-): Promise<boolean> {
-  const key = fenceKey(cluster)
-  for (;;) {
-    const raw = await store.getMeta(key)
-    const now = parseFence(raw)
-    if (now?.failover_id !== failoverId || isArmed(now)) return false
-    if (await casFence(store, key, raw, null, lease)) return true
-  }
+export function armFence(store: LeasedFenceStore, cluster: string, failoverId: string, lease?: OperationLease) {
+  const armed = ({ pending_promote: _, ...rest }: FenceRecord) => JSON.stringify(rest)
+  return settlePending(store, cluster, failoverId, lease, armed, true)
+}
+
+/**
+ * Takes back the fence `failoverId` wrote on `cluster` before a promote that was then never sent, or refused: nothing
+ * changed, so the old primary must not be demoted when it answers. Only while it is still pending: armed (a fence
+ * keeper saw the new primary answer as one: the promote landed after all), it stays. True when it did.
+ */
+export function withdrawFence(store: LeasedFenceStore, cluster: string, failoverId: string, lease?: OperationLease) {
+  return settlePending(store, cluster, failoverId, lease, () => null, false)
 }
 
 /** A rejoin ends the fence of that failover: the cluster is a DR secondary of the new primary. */
