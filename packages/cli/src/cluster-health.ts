@@ -40,7 +40,7 @@ export function clusterHealth(c: ClusterView): Health {
       }
       case 'GATEWAY_ERR_AGENT_TIMEOUT':
         return ill(
-          `agent gave no status in time (${code})`,
+          `no status in time from the agent or its Vault behind it (${code})`,
           "Check the agent and its log: it reads its Vault first, so a Vault that hangs delays it. Raise the gateway's VAULT_DR_FLEET_TIMEOUT_MS if both are just slow.",
         )
       case 'GATEWAY_ERR_STORE_KEY_MISMATCH':

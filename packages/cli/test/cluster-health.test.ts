@@ -58,6 +58,7 @@ const clusters = [
     ),
   ),
   cluster('sealed', reachable({ sealed: true })),
+  cluster('slow', unreachable('GATEWAY_ERR_AGENT_TIMEOUT', null)),
 ]
 
 describe('clusters list and status tell why a cluster is not healthy', () => {
@@ -80,6 +81,11 @@ describe('clusters list and status tell why a cluster is not healthy', () => {
     expect(out).toMatch(/untrusted\s+.*agent TLS failed \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/)
     expect(out).toMatch(/no-vault\s+.*the agent cannot read its Vault \(VAULT_ERR_TLS\)/)
     expect(out).toMatch(/sealed\s+.*Vault sealed/)
+    // The agent waits for its Vault longer than the fleet view waits for it: a Vault that hangs looks like this too.
+    expect(out).toMatch(
+      /slow\s+.*no status in time from the agent or its Vault behind it \(GATEWAY_ERR_AGENT_TIMEOUT\)/,
+    )
+    expect(out).toContain('fix (slow): Check the agent and its log: it reads its Vault first')
     expect(out).toContain('fix (down): Check that the agent runs and listens at https://down.example:8410')
     expect(out).toContain(
       "fix (wrong-token): Register the cluster again with the agent's own token (its VAULT_DR_API_TOKEN): VAULT_DR_AGENT_TOKEN_FILE=<file> vault-dr clusters add wrong-token --role primary --agent-url https://wrong-token.example:8410",
