@@ -139,6 +139,25 @@ describe('the status page at /ui, in headless Chromium', () => {
     await page.setViewportSize({ width: 1100, height: 900 })
   })
 
+  it('leaves what it shows alone while a refresh finds nothing new: a text selection in the history survives', async () => {
+    const row = '#history tr[data-kind="handshake"][data-state="succeeded"]'
+    await page.waitForSelector(row)
+    // A mark the HTML does not carry, and the row's text selected as an operator would to copy it.
+    await page.evaluate(`(() => {
+      const tr = document.querySelector('${row}')
+      tr.kept = true
+      const range = document.createRange()
+      range.selectNodeContents(tr)
+      getSelection().removeAllRanges()
+      getSelection().addRange(range)
+    })()`)
+    const reads = () => requests.filter((r) => r.url().endsWith('/v1/operations?limit=100')).length
+    const before = reads()
+    await expect.poll(reads, { timeout: 15_000 }).toBeGreaterThanOrEqual(before + 2)
+    expect(await page.evaluate<boolean>(`document.querySelector('${row}').kept === true`)).toBe(true)
+    expect(await page.evaluate<string>('getSelection().toString()')).toContain('handshake')
+  })
+
   it("turns red when the secondary's connection to the primary is cut, and green again once it is back", async () => {
     await stack.primary.faults.closeClusterListener()
     await page.waitForSelector('[data-pair="dc2"][data-health="bad"]', { timeout: 20_000 })

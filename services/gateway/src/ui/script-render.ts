@@ -22,6 +22,16 @@ function h(tag, attrs, ...children) {
   return node
 }
 
+/**
+ * Shows these nodes in target, only when they differ from what it shows: a refresh that finds nothing new leaves the
+ * DOM alone, and with it text the operator is selecting or a card that has the focus.
+ */
+function show(target, ...nodes) {
+  const next = document.createElement('div')
+  next.append(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false))
+  if (next.innerHTML !== target.innerHTML) target.replaceChildren(...next.childNodes)
+}
+
 const badge = (level, text) => h('span', { class: 'badge', 'data-level': level }, text || level)
 
 function reasonList(reasons) {
@@ -54,8 +64,8 @@ function card(attrs, health, title, ...body) {
 
 function renderPairs(pairs) {
   const target = $('pairs')
-  if (pairs.length === 0) return target.replaceChildren(h('p', { class: 'muted' }, 'No pair yet: a handshake makes one.'))
-  target.replaceChildren(h('div', { class: 'cards' }, pairs.map((p) =>
+  if (pairs.length === 0) return show(target, h('p', { class: 'muted' }, 'No pair yet: a handshake makes one.'))
+  show(target, h('div', { class: 'cards' }, pairs.map((p) =>
     card({ 'data-pair': p.secondary, onclick: () => select('pair', p.secondary) }, p.health, p.primary + ' \u2192 ' + p.secondary,
       p.readiness && p.readiness.error ? h('div', { 'data-ready': 'unknown' }, 'Failover readiness: ',
         badge('warn', 'unknown'), reasonList([reason('warn', p.readiness.error)]))
@@ -66,8 +76,8 @@ function renderPairs(pairs) {
 
 function renderClusters(clusters) {
   const target = $('clusters')
-  if (clusters.length === 0) return target.replaceChildren(h('p', { class: 'muted' }, 'No cluster registered.'))
-  target.replaceChildren(h('div', { class: 'cards' }, clusters.map((c) => {
+  if (clusters.length === 0) return show(target, h('p', { class: 'muted' }, 'No cluster registered.'))
+  show(target, h('div', { class: 'cards' }, clusters.map((c) => {
     const status = c.agent && c.agent.reachable ? c.agent.status : null
     const facts = status
       ? [status.vault.version, status.replication ? 'DR ' + status.replication.mode : null,
@@ -89,8 +99,8 @@ function operationLabel(op) {
 
 function renderRunning(operations) {
   const running = operations.filter((op) => !finished(op))
-  if (running.length === 0) return $('running').replaceChildren(h('p', { class: 'muted' }, 'No operation running.'))
-  $('running').replaceChildren(h('div', { class: 'cards' }, running.map((op) =>
+  if (running.length === 0) return show($('running'), h('p', { class: 'muted' }, 'No operation running.'))
+  show($('running'), h('div', { class: 'cards' }, running.map((op) =>
     h('div', { class: 'card', 'data-operation': op.id, 'data-kind': op.kind, 'data-state': op.state, 'data-health': 'warn',
       onclick: () => select('operation', op.id) },
       h('div', { class: 'title' }, h('span', null, op.kind + ' ' + operationLabel(op)), badge(op.state)),
@@ -98,8 +108,8 @@ function renderRunning(operations) {
 }
 
 function renderHistory(operations) {
-  if (operations.length === 0) return $('history').replaceChildren(h('p', { class: 'muted' }, 'No operation yet.'))
-  $('history').replaceChildren(h('table', null,
+  if (operations.length === 0) return show($('history'), h('p', { class: 'muted' }, 'No operation yet.'))
+  show($('history'), h('table', null,
     h('thead', null, h('tr', null, h('th', null, 'Started'), h('th', null, 'Kind'), h('th', null, 'Clusters'),
       h('th', null, 'State'), h('th', { class: 'hide-narrow' }, 'Outcome'))),
     h('tbody', null, operations.map((op) =>
@@ -139,6 +149,6 @@ function renderDetail(detail) {
   $('detail-section').hidden = detail === null
   if (detail === null) return
   $('detail-title').textContent = detail.title
-  $('detail').replaceChildren(...detail.body.filter(Boolean))
+  show($('detail'), detail.body)
 }
 `
