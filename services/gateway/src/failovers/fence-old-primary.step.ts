@@ -5,8 +5,9 @@ import type { FailoverDeps } from './failover-deps.ts'
 import { armFence, createFence, isArmed, readFence, withdrawFence } from './fence-record.ts'
 
 /**
- * Records the old primary as fenced, at the epoch the promote raised: every gateway sharing the store then demotes
- * it as soon as its agent answers again, before anything else is done with it, and until a rejoin it stays fenced.
+ * Records the old primary as fenced (armed, if the promote's pending fence was not yet): every gateway sharing the
+ * store then demotes it as soon as its agent answers again, before anything else is done with it, and until a rejoin
+ * it stays fenced.
  */
 export async function fenceOldPrimary(deps: FailoverDeps, r: RoleChangeRun): Promise<StepResult> {
   const leg = r.roles.leg(0)
