@@ -84,22 +84,6 @@ export function writeFence(store: FenceMeta, fence: FenceRecord): Promise<void> 
 /** The meta calls a fence is changed with once written: compare-and-set, as several gateways change it. */
 export type FenceStore = FenceMeta & Pick<Store, 'replaceMetaIf'>
 
-/** The store's calls a failover's own fence writes take: compare-and-set, under its lease when it has one. */
-export type LeasedFenceStore = FenceStore & Partial<Pick<Store, 'replaceMetaIfLeased'>>
-
-/** Compare-and-set of a fence entry, under `lease` when given (LeaseLost once another gateway holds it). */
-function casFence(
-  store: LeasedFenceStore,
-  key: string,
-  expected: string | undefined,
-  value: string | null,
-  lease: OperationLease | undefined,
-): Promise<boolean> {
-  if (lease === undefined) return store.replaceMetaIf(key, expected, value)
-  if (store.replaceMetaIfLeased === undefined) throw new Error('this store cannot write under a lease')
-  return store.replaceMetaIfLeased(key, expected, value, lease)
-}
-
 /** A failover's fence that a rejoin ended already: its run went on in another gateway, and this one is stale. */
 export class FenceEnded extends Error {}
 
@@ -109,11 +93,7 @@ export class FenceEnded extends Error {}
  * gateway wrote meanwhile (the keeper's demote recorded in it) is kept, and a gateway paused past its lease never
  * writes it again once a rejoin ended it (FenceEnded). Answers the fence on record.
  */
-export async function createFence(
-  store: LeasedFenceStore,
-  fence: FenceRecord,
-  lease?: OperationLease,
-): Promise<FenceRecord> {
+export async function createFence(store: FenceStore, fence: FenceRecord, lease?: OperationLease): Promise<FenceRecord> {
   const key = fenceKey(fence.cluster)
   for (;;) {
     const raw = await store.getMeta(key)
@@ -125,7 +105,7 @@ export async function createFence(
     // A fence for a promote not sent yet never replaces another failover's: that one stands (and is never taken back
     // with this one's).
     if (existing !== undefined && fence.pending_promote === true) return existing
-    if (await casFence(store, key, raw, JSON.stringify(fence), lease)) return fence
+    if (await store.replaceMetaIf(key, raw, JSON.stringify(fence), lease)) return fence
   }
 }
 
@@ -160,7 +140,7 @@ export const isArmed = (fence: FenceRecord) => fence.pending_promote !== true
  * fence on record is not this failover's, true when it wrote.
  */
 async function settlePending(
-  store: LeasedFenceStore,
+  store: FenceStore,
   cluster: string,
   failoverId: string,
   lease: OperationLease | undefined,
@@ -173,7 +153,7 @@ async function settlePending(
     const now = parseFence(raw)
     if (now?.failover_id !== failoverId) return false
     if (isArmed(now)) return whenArmed
-    if (await casFence(store, key, raw, next(now), lease)) return true
+    if (await store.replaceMetaIf(key, raw, next(now), lease)) return true
   }
 }
 
@@ -181,7 +161,7 @@ async function settlePending(
  * Arms the fence `failoverId` wrote before its promote (the promote was sent, or the new primary answers as one).
  * True when the fence on record is this one, armed.
  */
-export function armFence(store: LeasedFenceStore, cluster: string, failoverId: string, lease?: OperationLease) {
+export function armFence(store: FenceStore, cluster: string, failoverId: string, lease?: OperationLease) {
   const armed = ({ pending_promote: _, ...rest }: FenceRecord) => JSON.stringify(rest)
   return settlePending(store, cluster, failoverId, lease, armed, true)
 }
@@ -191,7 +171,7 @@ export function armFence(store: LeasedFenceStore, cluster: string, failoverId: s
  * changed, so the old primary must not be demoted when it answers. Only while it is still pending: armed (a fence
  * keeper saw the new primary answer as one: the promote landed after all), it stays. True when it did.
  */
-export function withdrawFence(store: LeasedFenceStore, cluster: string, failoverId: string, lease?: OperationLease) {
+export function withdrawFence(store: FenceStore, cluster: string, failoverId: string, lease?: OperationLease) {
   return settlePending(store, cluster, failoverId, lease, () => null, false)
 }
 

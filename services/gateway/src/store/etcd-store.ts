@@ -191,23 +191,18 @@ export class EtcdStore implements Store {
     await this.#kv.txn([], [put(this.#keys.meta(key), value)])
   }
 
-  async replaceMetaIf(key: string, expected: string | undefined, value: string | null) {
-    const at = this.#keys.meta(key)
-    const compare = expected === undefined ? absent(at) : holds(at, expected)
-    return this.#kv.txn([compare], [value === null ? del(at) : put(at, value)])
-  }
-
   /** The comparisons a write made under `lease` carries, read anew for each attempt (none without a lease). */
   #leaseGuard(lease: OperationLease | undefined): () => Promise<Compare[]> {
     return async () => (lease === undefined ? [] : [await this.#operations.heldBy(lease)])
   }
 
-  async replaceMetaIfLeased(key: string, expected: string | undefined, value: string | null, lease: OperationLease) {
+  async replaceMetaIf(key: string, expected: string | undefined, value: string | null, lease?: OperationLease) {
     const at = this.#keys.meta(key)
     const compare = expected === undefined ? absent(at) : holds(at, expected)
+    const guard = this.#leaseGuard(lease)
     for (;;) {
-      const held = await this.#operations.heldBy(lease)
-      if (await this.#kv.txn([held, compare], [value === null ? del(at) : put(at, value)])) return true
+      const held = await guard()
+      if (await this.#kv.txn([...held, compare], [value === null ? del(at) : put(at, value)])) return true
       // Not written: the entry is no longer as expected (the answer), or the operation changed (its lease renewed,
       // or taken over): read again.
       if ((await this.getMeta(key)) !== expected) return false

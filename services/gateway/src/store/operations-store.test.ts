@@ -282,15 +282,15 @@ function operationsContract(name: string, open: () => { store: Store; another: (
       await store.createOperation(op)
       expect(await store.claimOperation(op.id, 'gw-a/1', 1000, 2000)).toBe(true)
       const lease = { operation: op.id, owner: 'gw-a/1' }
-      expect(await store.replaceMetaIfLeased('fence/dc1', undefined, 'fenced', lease)).toBe(true)
-      expect(await store.replaceMetaIfLeased('fence/dc1', undefined, 'again', lease)).toBe(false)
+      expect(await store.replaceMetaIf('fence/dc1', undefined, 'fenced', lease)).toBe(true)
+      expect(await store.replaceMetaIf('fence/dc1', undefined, 'again', lease)).toBe(false)
       // The operation renewed meanwhile (another version of it): still held, so still written.
       expect(await store.renewOperation(op.id, 'gw-a/1', 3000)).toBe(true)
-      expect(await store.replaceMetaIfLeased('fence/dc1', 'fenced', 'demoted', lease)).toBe(true)
+      expect(await store.replaceMetaIf('fence/dc1', 'fenced', 'demoted', lease)).toBe(true)
       // Frozen past its lease and taken over: its writes are refused, whatever the entry holds.
       expect(await another().claimOperation(op.id, 'gw-b/1', 3001, 5000)).toBe(true)
-      await expect(store.replaceMetaIfLeased('fence/dc1', 'demoted', 'stale', lease)).rejects.toBeInstanceOf(LeaseLost)
-      await expect(store.replaceMetaIfLeased('fence/dc2', undefined, 'stale', lease)).rejects.toBeInstanceOf(LeaseLost)
+      await expect(store.replaceMetaIf('fence/dc1', 'demoted', 'stale', lease)).rejects.toBeInstanceOf(LeaseLost)
+      await expect(store.replaceMetaIf('fence/dc2', undefined, 'stale', lease)).rejects.toBeInstanceOf(LeaseLost)
       expect(await another().getMeta('fence/dc1')).toBe('demoted')
       expect(await another().getMeta('fence/dc2')).toBeUndefined()
       // A role or a pairing the step records is refused too, and nothing changes.
@@ -308,7 +308,7 @@ function operationsContract(name: string, open: () => { store: Store; another: (
       // Nor once the operation finished.
       const mine = { operation: op.id, owner: 'gw-b/1' }
       await store.updateOperation(op.id, { state: 'failed', finished_at: AT }, AT, undefined, 'gw-b/1')
-      await expect(store.replaceMetaIfLeased('fence/dc1', 'demoted', 'late', mine)).rejects.toBeInstanceOf(LeaseLost)
+      await expect(store.replaceMetaIf('fence/dc1', 'demoted', 'late', mine)).rejects.toBeInstanceOf(LeaseLost)
     })
 
     it('renews a lease only while its owner still holds it: never one released or taken over meanwhile', async () => {

@@ -98,11 +98,7 @@ export class SqliteStore implements Store {
     this.#db.run(META_UPSERT, key, value)
   }
 
-  async replaceMetaIf(key: string, expected: string | undefined, value: string | null) {
-    return this.#replaceMeta(key, expected, value)
-  }
-
-  async replaceMetaIfLeased(key: string, expected: string | undefined, value: string | null, lease: OperationLease) {
+  async replaceMetaIf(key: string, expected: string | undefined, value: string | null, lease?: OperationLease) {
     return this.#db.write(() => {
       this.#holdsLease(lease)
       return this.#replaceMeta(key, expected, value)

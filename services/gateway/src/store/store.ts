@@ -218,19 +218,15 @@ export interface Store {
   /**
    * Replaces a meta entry with `value` (null: deletes it) only while it still holds `expected` (what the caller
    * read; undefined: while there is none, so `value` creates it): true when it did. A read-modify-write of a record
-   * several gateways write.
+   * several gateways write. With `lease`, only while its owner holds the unfinished operation (LeaseLost otherwise),
+   * in the same transaction: a record an operation's step writes (a failover's fence) is never written by a gateway
+   * that lost the operation to another, however long it was paused.
    */
-  replaceMetaIf(key: string, expected: string | undefined, value: string | null): Promise<boolean>
-  /**
-   * replaceMetaIf, only while `lease.owner` holds the unfinished operation `lease.operation` (LeaseLost otherwise),
-   * in one transaction: a record an operation's step writes (a failover's fence) is never written by a gateway that
-   * lost the operation to another, however long it was paused.
-   */
-  replaceMetaIfLeased(
+  replaceMetaIf(
     key: string,
     expected: string | undefined,
     value: string | null,
-    lease: OperationLease,
+    lease?: OperationLease,
   ): Promise<boolean>
   /** Every meta entry whose key starts with `prefix`, by key, in one read: what a round over all clusters needs. */
   metaUnder(prefix: string): Promise<Map<string, string>>
