@@ -47,16 +47,28 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
   if (state === 'unknown') {
     throw SwitchoverErrors.followerNotStreaming(`${cluster} gave no readable DR status, so it was not re-pointed`)
   }
-  let redid = ''
-  if (state !== 'syncing') {
+  let last: FollowState = state
+  // Looked at once (a near cluster streams within ms of its update-primary), then every 5, 10, 20 ms.
+  const streams = async () =>
+    (await pollUntil(
+      async () => {
+        last = await read().catch(() => 'unknown' as const)
+        return last === 'streaming' ? true : undefined
+      },
+      stepPoll(ctx, ctx.settings.settleTimeoutMs, signal),
+    )) === true
+
+  /** Public key, token minted for it on the new primary (an unused one revoked first), update-primary. */
+  const repoint = async (seenNow: FollowState) => {
     // One epoch for the changes of this re-pointing, on both sides.
     const epoch = await ctx.bumpEpoch()
     // The key first: its agent refuses while an update-primary it was asked earlier is still under way (an attempt
     // whose answer was lost), before anything is revoked that this attempt read as unused.
     const { secondary_public_key } = await me.generatePublicKey({ epoch, signal })
-    if (state === 'stale_id') {
+    let revoked = false
+    if (seenNow === 'stale_id' || seenNow === 'syncing') {
       await primary.revoke(sid, signal, { epoch })
-      redid = ` (the id ${sid} minted by an earlier attempt was revoked first)`
+      revoked = true
     }
     const minted = await primary.mintToken(
       { secondary_id: sid, ttl: ctx.settings.activationTtl, secondary_public_key },
@@ -67,25 +79,34 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
     const before = ctx.leg(index).repoint_sent ?? []
     await ctx.saveLeg(index, { repoint_sent: [...before.filter((c) => c !== cluster), cluster] })
     await me.updatePrimary({ dr_operation_token: token, token: minted.token }, { epoch, signal })
+    return revoked ? ` (the id ${sid} minted by an earlier attempt was revoked first)` : ''
   }
-  let last: FollowState = state
-  // Looked at once (a near cluster streams within ms of its update-primary), then every 5, 10, 20 ms.
-  const streaming = await pollUntil(
-    async () => {
-      last = await read().catch(() => 'unknown' as const)
-      return last === 'streaming' ? true : undefined
-    },
-    stepPoll(ctx, ctx.settings.settleTimeoutMs, signal),
-  )
-  if (streaming === undefined) {
-    throw SwitchoverErrors.followerNotStreaming(
+
+  const notStreaming = () =>
+    SwitchoverErrors.followerNotStreaming(
       `${cluster} was re-pointed to ${leg.to} but does not stream ${ctx.settings.settleTimeoutMs} ms later (${last})`,
     )
+  let how = 're-pointed by an earlier attempt'
+  let streaming = false
+  if (state !== 'syncing') how = `re-pointed without a wipe${await repoint(state)}`
+  else if (await streams()) streaming = true
+  else {
+    // Written as sent before the call, it may never have reached Vault (the gateway died in between), and Vault can go
+    // on showing the state it had with the primary it lost (fact sheet P3: stream-wals): sent again, once.
+    const now = await read()
+    if (now === 'is_primary')
+      throw SwitchoverErrors.unexpectedRole(`${cluster} is a DR primary: it cannot follow ${leg.to}`)
+    if (now === 'unknown') throw notStreaming()
+    if (now === 'streaming') streaming = true
+    else {
+      await repoint('stale_id')
+      how = `re-pointed again: the update-primary an earlier attempt wrote as sent showed no effect in ${ctx.settings.settleTimeoutMs} ms, so it was sent again`
+    }
   }
+  if (!streaming && !(await streams())) throw notStreaming()
   await paired()
   await checkMerkleAfterRepointing(ctx, cluster, signal)
-  const how = state === 'syncing' ? 're-pointed by an earlier attempt' : 're-pointed without a wipe'
-  return { status: 'succeeded', detail: `${cluster} ${how}: it streams from ${leg.to} as ${sid}${redid}` }
+  return { status: 'succeeded', detail: `${cluster} ${how}: it streams from ${leg.to} as ${sid}` }
 }
 
 /**

@@ -35,7 +35,9 @@ export const Leg = z
     repoint_sent: z
       .array(z.string())
       .optional()
-      .describe('Followers update-primary was sent to (written before the call): a resumed run waits for those'),
+      .describe(
+        'Followers update-primary was sent to (written before the call): a resumed run waits for those to stream, and sends it again once to one that shows no effect by the settle deadline',
+      ),
     write_unavailable_ms: z
       .number()
       .nullable()

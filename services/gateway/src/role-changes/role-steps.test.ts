@@ -644,6 +644,32 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     expect(w.changes.slice(-3)).toEqual(['revoke dc3 on dc2', 'mint dc3 on dc2', 'update-primary dc3'])
   })
 
+  it('a re-pointing written as sent that never reached Vault (the gateway died before the call) is sent again once the wait for it ends', async () => {
+    const w = world(['dc1', 'dc2', 'dc3'])
+    const { ctx, data } = context(w, [threeClusterLeg()])
+    await demotePrimary(ctx, 0)
+    await waitCatchUp(ctx, 0)
+    await promoteSecondary(ctx, 0)
+    // The earlier run minted dc3's id and wrote the update-primary as sent, then died before sending it; dc3 still
+    // shows the state it had with its lost primary (Vault can show stream-wals then: fact sheet P3).
+    await w.client('dc2').mintToken({ secondary_id: 'dc3', ttl: '5m', secondary_public_key: 'pk-dc3' })
+    await ctx.saveLeg(0, { repoint_sent: ['dc3'] })
+    w.get('dc3').shownState = 'stream-wals'
+    const resumed = context(w, data).ctx
+    const done = followNewPrimary(resumed, 0, 'dc3')
+    // Streaming shows once it was really re-pointed (the state shown no longer pinned).
+    const unpin = setInterval(() => {
+      if (w.get('dc3').follows === 'dc2') delete w.get('dc3').shownState
+    }, 2)
+    try {
+      expect((await done).detail).toContain('sent again')
+    } finally {
+      clearInterval(unpin)
+    }
+    expect(w.get('dc3')).toMatchObject({ follows: 'dc2', secondaryId: 'dc3' })
+    expect(w.changes.slice(-3)).toEqual(['revoke dc3 on dc2', 'mint dc3 on dc2', 'update-primary dc3'])
+  })
+
   it('a follower whose id was minted by an earlier attempt is revoked and minted again', async () => {
     const w = world(['dc1', 'dc2'])
     const { ctx, data } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
