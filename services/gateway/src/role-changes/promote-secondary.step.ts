@@ -95,10 +95,13 @@ export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): P
     // leaves it on record as sent, as it may still take effect.
     if (!promoteRefused(err)) throw err
     await ctx.saveLeg(index, { promote_sent_at: earlier })
-    // Refused as no DR secondary: the earlier promote may have landed since `to` was read above.
-    if (earlier !== null && refusalCode(err) === 'AGENT_ERR_NOT_DR_SECONDARY') {
-      const now = await client.status(signal)
-      if (drMode(now) === 'primary' && clusterIdOf(now) === leg.replication_cluster_id) return tookEffect()
+    // With an earlier promote outstanding, a refusal may be that one landing since `to` was read above (refused by
+    // the agent as no DR secondary now, or by Vault itself when the agent guarded on a status a moment old).
+    if (earlier !== null) {
+      const now = await client.status(signal).catch(() => undefined)
+      if (now !== undefined && drMode(now) === 'primary' && clusterIdOf(now) === leg.replication_cluster_id) {
+        return tookEffect()
+      }
     }
     throw err
   }

@@ -599,6 +599,29 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     expect(w.changes.filter((c) => c.startsWith('promote'))).toEqual(['promote dc2'])
   })
 
+  it('a promote run again that Vault itself refuses while the one sent earlier lands (the agent guarded on a status a moment old) finds that one took effect', async () => {
+    const w = world(['dc1', 'dc2'])
+    const { ctx, data } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    await demotePrimary(ctx, 0)
+    await waitCatchUp(ctx, 0)
+    await ctx.saveLeg(0, { promote_sent_at: '2026-01-01T00:00:05.000Z' })
+    const client = ctx.client
+    ctx.client = (name) =>
+      name === 'dc2'
+        ? {
+            ...client(name),
+            promote: async (body) => {
+              await w.client('dc2').promote(body, { epoch: 5 })
+              throw new CodedError({ code: 'VAULT_ERR_REJECTED', status: 400, title: 'rejected' }, 'not a DR secondary')
+            },
+          }
+        : client(name)
+    const done = await promoteSecondary(ctx, 0)
+    expect(done.detail).toBe('dc2 already is the DR primary: the promote sent earlier took effect')
+    expect(data.legs[0]?.promoted_at).not.toBeNull()
+    expect(w.changes.filter((c) => c.startsWith('promote'))).toEqual(['promote dc2'])
+  })
+
   it('a promote the agent refused (its code as the gateway keeps it): dc1 is promoted back, not reported as replaced', async () => {
     const w = world(['dc1', 'dc2'])
     const { ctx } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
