@@ -1431,6 +1431,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     registerCluster: {
@@ -1538,6 +1547,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getCluster: {
@@ -1603,6 +1621,15 @@ export interface operations {
             };
             /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1695,6 +1722,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listHandshakes: {
@@ -1749,6 +1785,15 @@ export interface operations {
             };
             /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1875,6 +1920,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getHandshake: {
@@ -1937,6 +1991,15 @@ export interface operations {
             };
             /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2031,6 +2094,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     streamHandshake: {
@@ -2096,6 +2168,15 @@ export interface operations {
             };
             /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2183,6 +2264,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listPairs: {
@@ -2234,6 +2324,15 @@ export interface operations {
             };
             /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2311,6 +2410,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getPairReadiness: {
@@ -2377,6 +2485,15 @@ export interface operations {
             };
             /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2465,6 +2582,15 @@ export interface operations {
             };
             /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2573,6 +2699,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     startPairDrTokenCeremony: {
@@ -2661,6 +2796,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     cancelPairDrTokenCeremony: {
@@ -2735,6 +2879,15 @@ export interface operations {
             };
             /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2844,6 +2997,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listOperations: {
@@ -2901,6 +3063,15 @@ export interface operations {
             };
             /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2970,6 +3141,15 @@ export interface operations {
             };
             /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3064,6 +3244,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     streamOperation: {
@@ -3129,6 +3318,15 @@ export interface operations {
             };
             /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3218,6 +3416,15 @@ export interface operations {
             };
             /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3344,6 +3551,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     createDrill: {
@@ -3463,6 +3679,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     planFailover: {
@@ -3545,6 +3770,15 @@ export interface operations {
             };
             /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3680,6 +3914,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     createRejoin: {
@@ -3792,6 +4035,15 @@ export interface operations {
             };
             /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -80,7 +80,7 @@ const HTTP_TO_CLI: Array<[RegExp, string | ((found: string) => string)]> = [
   [/POST \/v1\/preflight/g, '"vault-dr preflight --primary <name> --secondary <name>"'],
   [/GET \/v1\/pairs\/\{secondary\}(\/readiness)?/g, '"vault-dr pairs show <secondary>"'],
   [/GET \/v1\/pairs\b/g, '"vault-dr pairs list"'],
-  [/GET \/v1\/clusters\/\{name\}\/status/g, '"vault-dr clusters status <name>"'],
+  [/GET \/v1\/clusters\/\{name\}(?!\/)/g, '"vault-dr clusters status <name>"'],
   [/GET \/v1\/operations\?kind=(\w+)/g, '"vault-dr operations list --kind $1"'],
   [/POST \/v1\/operations\/\{id\}\/cancel/g, '"vault-dr operations cancel <id>"'],
   [/DELETE \/v1\/clusters\/([\w-]+)/g, '"vault-dr clusters remove $1"'],

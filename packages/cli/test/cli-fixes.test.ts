@@ -41,6 +41,9 @@ describe('fixes in the CLI’s terms', () => {
     expect(inCliWords('Name as `to` a DR secondary, as `from` its primary; pass primary_api_addr')).toBe(
       'Name as --to a DR secondary, as --from its primary; pass --primary-api-addr',
     )
+    expect(inCliWords('read both clusters (GET /v1/clusters/{name}) and make sure')).toBe(
+      'read both clusters ("vault-dr clusters status <name>") and make sure',
+    )
     // Words that only look like fields are left alone.
     expect(inCliWords('hold on: the secondary goes to stream-wals')).toBe('hold on: the secondary goes to stream-wals')
   })

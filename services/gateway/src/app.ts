@@ -35,6 +35,7 @@ import { SecretBox } from './store/secret-box.ts'
 import type { Store } from './store/store.ts'
 import { startWhenStoreKeyVerified } from './store/store-key-gate.ts'
 import { storeReadiness } from './store/store-readiness.ts'
+import { documentStoreUnavailable } from './store/store-unavailable-response.ts'
 import { roleChangeKinds } from './switchovers/role-change-kinds.ts'
 import { statusPage } from './ui/status-page.ts'
 
@@ -221,6 +222,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
 
   await app.register(
     async (v1) => {
+      v1.addHook('onRoute', documentStoreUnavailable)
       await v1.register(clustersRoutes, { clusters })
       await v1.register(handshakesRoutes, { handshakes: handshakesService, store, bus, streams })
       await v1.register(preflightRoutes, { clusters, agents, store })

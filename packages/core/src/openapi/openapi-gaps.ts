@@ -12,9 +12,12 @@ interface Operation {
 /**
  * What an OpenAPI document of ours misses, one line each (empty when nothing): every operation has an operationId;
  * every Problem answer is documented as application/problem+json, the type it is sent with; every /v1 operation
- * documents 400, 401 and 500, and 413 and 415 when it takes a body.
+ * documents 400, 401 and 500, 413 and 415 when it takes a body, and the statuses in alsoEverywhere.
  */
-export function openApiGaps(doc: { paths?: Record<string, unknown> }): string[] {
+export function openApiGaps(
+  doc: { paths?: Record<string, unknown> },
+  opts: { alsoEverywhere?: string[] } = {},
+): string[] {
   const gaps: string[] = []
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const [method, value] of Object.entries(item as Record<string, unknown>)) {
@@ -34,7 +37,13 @@ export function openApiGaps(doc: { paths?: Record<string, unknown> }): string[] 
         }
       }
       if (!path.startsWith('/v1/')) continue
-      const expected = ['400', '401', '500', ...(op.requestBody === undefined ? [] : ['413', '415'])]
+      const expected = [
+        '400',
+        '401',
+        '500',
+        ...(op.requestBody === undefined ? [] : ['413', '415']),
+        ...(opts.alsoEverywhere ?? []),
+      ]
       for (const status of expected) {
         if (!(status in responses)) gaps.push(`${name}: ${status} is not documented`)
       }

@@ -30,13 +30,13 @@ export const SwitchoverErrors = {
     code: 'GATEWAY_ERR_SWITCHOVER_UNEXPECTED_ROLE',
     status: 409,
     title: 'A cluster is in a DR role the switchover did not put it in',
-    fix: 'Someone else changed a role meanwhile: read both clusters (GET /v1/clusters/{name}/status) and make sure exactly one of them is a DR primary before doing anything else.',
+    fix: 'Someone else changed a role meanwhile: read both clusters (GET /v1/clusters/{name}) and make sure exactly one of them is a DR primary before doing anything else.',
   }),
   statusUnreadable: defineError({
     code: 'GATEWAY_ERR_SWITCHOVER_STATUS_UNREADABLE',
     status: 503,
     title: 'A cluster gave no DR status, so the step decided nothing',
-    fix: "Its Vault could not say its DR mode (no active node for a moment after a role change, restarting, sealed or unreachable); the step waited for it for up to VAULT_DR_AGENT_RETURN_MS. Read the operation's steps (which role changes it made) and each cluster's status (GET /v1/clusters/{name}/status); once its Vault answers, make sure exactly one cluster is the DR primary before anything else.",
+    fix: "Its Vault could not say its DR mode (no active node for a moment after a role change, restarting, sealed or unreachable); the step waited for it for up to VAULT_DR_AGENT_RETURN_MS. Read the operation's steps (which role changes it made) and each cluster's status (GET /v1/clusters/{name}); once its Vault answers, make sure exactly one cluster is the DR primary before anything else.",
   }),
   notWritable: defineError({
     code: 'GATEWAY_ERR_SWITCHOVER_NEW_PRIMARY_NOT_WRITABLE',
