@@ -62,15 +62,24 @@ export function createEngine(deps: EngineDeps) {
   }
   const kinds = journal === undefined ? [] : deps.kinds
   const families: OperationFamily[] = [handshakes.family]
-  const operationMetrics = createOperationMetrics(deps.registry, journal && (() => journal.countOperations()))
-  const metricsOf = (kind: string) => (kind === 'handshake' ? deps.handshakeMetrics : operationMetrics)
+  // Handshakes are operations too: counted and timed by kind with the others, and in their own series as before.
+  const operationMetrics = createOperationMetrics(deps.registry, async () => ({
+    ...(journal === undefined ? {} : await journal.countOperations()),
+    handshake: await store.countByState(),
+  }))
+  const metricsOf = (kind: string) =>
+    kind === 'handshake' ? [deps.handshakeMetrics, operationMetrics] : [operationMetrics]
   const runner = new OperationRunner({
     families,
     upkeep: [handshakes.upkeep],
     bus,
     metrics: {
-      observeStep: (kind, ...rest) => metricsOf(kind).observeStep(kind, ...rest),
-      countFailure: (kind, code) => metricsOf(kind).countFailure(kind, code),
+      observeStep: (kind, ...rest) => {
+        for (const m of metricsOf(kind)) m.observeStep(kind, ...rest)
+      },
+      countFailure: (kind, code) => {
+        for (const m of metricsOf(kind)) m.countFailure(kind, code)
+      },
     },
     settings,
     agentReturnMs: settings.agentReturnMs,

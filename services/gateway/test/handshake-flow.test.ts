@@ -223,5 +223,10 @@ describe.each(STORE_KINDS)('handshake state machine (fake agents, %s store)', (k
     expect(text).toMatch(/vault_dr_handshakes\{state="failed"[^}]*\} 1/)
     expect(text).toMatch(/vault_dr_handshake_failures_total\{code="PRIMARY_SEALED"[^}]*\} 1/)
     expect(text).toMatch(/vault_dr_handshake_step_duration_seconds_count\{[^}]*step="preflight"[^}]*\} 1/)
+    expect(text).toMatch(
+      /vault_dr_operation_step_duration_seconds_count\{[^}]*kind="handshake",step="preflight"[^}]*\} 1/,
+    )
+    expect(text).toMatch(/vault_dr_operations\{kind="handshake",state="failed"[^}]*\} 1/)
+    expect(text).toMatch(/vault_dr_operation_failures_total\{kind="handshake",code="PRIMARY_SEALED"[^}]*\} 1/)
   })
 })

@@ -178,6 +178,8 @@ describe('operations API over the generic journal (a registered kind and its rou
       /^vault_dr_operation_step_duration_seconds_count\{[^}]*kind="drill",step="wait",status="succeeded"[^}]*\} 1$/m,
     )
     expect(metrics).not.toMatch(/vault_dr_handshake_step_duration_seconds_count\{[^}]*step="wait"/)
+    // Handshakes are counted by kind with the others (none has run here).
+    expect(metrics).toMatch(/^vault_dr_operations\{kind="handshake",state="succeeded"[^}]*\} 0$/m)
   })
 })
 

@@ -1,29 +1,27 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { StepMetrics } from '../operations/run-steps.ts'
 
-/** Counts of the generic journal's operations by kind and state (the store's countOperations). */
+/** Counts of operations by kind and state: the generic journal's (the store's countOperations) and the handshakes. */
 export type CountOperations = () => Promise<Record<string, Record<string, number>>>
 
 /**
- * Metrics of the operation kinds other than the handshake (whose steps keep their own metrics): operations by kind and
- * state (read from the store at scrape, when it has the journal), step durations and failures by kind.
+ * Metrics of every operation kind, handshakes included (which keep their own series besides): operations by kind and
+ * state (read from the store at scrape), step durations and failures by kind.
  */
-export function createOperationMetrics(registry: Registry, countOperations: CountOperations | undefined): StepMetrics {
-  if (countOperations !== undefined) {
-    new Gauge({
-      name: 'vault_dr_operations',
-      help: 'Operations of the generic journal in the store, by kind and state',
-      labelNames: ['kind', 'state'],
-      registers: [registry],
-      async collect() {
-        const counts = await countOperations().catch(() => undefined)
-        if (counts === undefined) return
-        for (const [kind, byState] of Object.entries(counts)) {
-          for (const [state, n] of Object.entries(byState)) this.set({ kind, state }, n)
-        }
-      },
-    })
-  }
+export function createOperationMetrics(registry: Registry, countOperations: CountOperations): StepMetrics {
+  new Gauge({
+    name: 'vault_dr_operations',
+    help: 'Operations in the store, by kind and state (handshakes included)',
+    labelNames: ['kind', 'state'],
+    registers: [registry],
+    async collect() {
+      const counts = await countOperations().catch(() => undefined)
+      if (counts === undefined) return
+      for (const [kind, byState] of Object.entries(counts)) {
+        for (const [state, n] of Object.entries(byState)) this.set({ kind, state }, n)
+      }
+    },
+  })
   const stepDuration = new Histogram({
     name: 'vault_dr_operation_step_duration_seconds',
     help: 'Duration of operation steps, by kind, step and outcome',
