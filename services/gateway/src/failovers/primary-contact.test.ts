@@ -147,4 +147,52 @@ describe('keeping in touch with the primaries', () => {
     store.quorum = true
     expect(await contact.round()).toEqual(['dc1'])
   })
+
+  it('reads the records again when asked after rounds it skipped without a quorum: a peer that went on reaching the primary is not taken for silent', async () => {
+    const store = sharedStore([cluster('dc1', 'primary')])
+    const clock = { now: NOW }
+    // gw-a, next to dc1, keeps the quorum; gw-b, on the other site, reaches no agent and loses the quorum a while.
+    const a = gateway(store, 'gw-a', { dc1: status('primary') }, [], clock)
+    const bStore = {
+      ...store,
+      quorum: true,
+      ping: async () => (bStore.quorum ? undefined : Promise.reject(new Error('etcd: no quorum'))),
+    }
+    const b = gateway(bStore, 'gw-b', {}, [], clock)
+    await a.round()
+    await b.round()
+    bStore.quorum = false
+    for (let t = 3_000; t <= 30_000; t += 3_000) {
+      clock.now = NOW + t
+      await a.round()
+      await b.round()
+    }
+    // The quorum is back; a plan asks before gw-b's next round.
+    bStore.quorum = true
+    clock.now = NOW + 31_000
+    expect(await b.peerContacts('dc1')).toEqual([{ gateway: 'gw-a', at: NOW + 31_000, live: true, own: false }])
+  })
+
+  it('sends no marked read once the store was asked too long ago (the gateway paused after it): the next round asks again', async () => {
+    const store = sharedStore([cluster('dc1', 'primary')])
+    const clock = { now: NOW }
+    const asked: string[] = []
+    const paused = { ms: 0 }
+    // The store answers, then the gateway is frozen for paused.ms before it goes on.
+    const slow = {
+      ...store,
+      listClusters: async () => {
+        clock.now += paused.ms
+        return store.listClusters()
+      },
+    }
+    const contact = gateway(slow, 'gw-a', { dc1: status('primary') }, asked, clock)
+    paused.ms = 40_000
+    expect(await contact.round()).toEqual([])
+    expect(asked).toEqual([])
+    expect(await store.metaUnder('contact/')).toEqual(new Map())
+    paused.ms = 0
+    expect(await contact.round()).toEqual(['dc1'])
+    expect(asked).toEqual(['dc1'])
+  })
 })

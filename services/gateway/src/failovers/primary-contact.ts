@@ -22,6 +22,13 @@ export const CONTACT_RECORD_KEEP_MS = 60 * 60_000
 export const MAX_PRIMARY_CONTACT_MS = 3_000
 
 /**
+ * How long after this gateway last asked the store's quorum it may still mark a read as quorum contact. A gateway
+ * paused past it (a freeze, a long GC) while its site was cut off would otherwise, on waking, reset a cut-off
+ * primary's isolation clock late, unseen by the gateways whose failover waits for that primary to fence itself.
+ */
+export const CONTACT_AFTER_QUORUM_MS = 1_000
+
+/**
  * When a gateway last reached a primary's agent with a marked read the agent answered (so counted as contact), and
  * whether its Vault answered as a live DR primary then (records written before `live` was kept were live ones).
  */
@@ -79,7 +86,8 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
    * verdicts use, and on the monotonic clock pruning ages records by (a wall clock that jumps deletes nothing live).
    */
   const seen = new Map<string, { raw: string; record: ContactRecord; changedAt: number; changedMono: number }>()
-  let primed = false
+  /** When the records were last read (monotonic), undefined before the first read. */
+  let observedMono: number | undefined
 
   /** Reads every contact record: a new one, or one whose time moved, counts as a contact now. */
   async function observe(): Promise<void> {
@@ -91,7 +99,7 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
       if (seen.get(key)?.raw !== raw) seen.set(key, { raw, record, changedAt: now, changedMono: mono })
     }
     for (const key of seen.keys()) if (!stored.has(key)) seen.delete(key)
-    primed = true
+    observedMono = mono
   }
 
   /** Deletes the records seen unchanged for CONTACT_RECORD_KEEP_MS, each only while it still is as seen. */
@@ -105,8 +113,18 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
     )
   }
 
-  /** A marked read of the agent's status; a record when the agent answered it (it counted the contact then). */
-  async function reach(cluster: StoredCluster): Promise<ContactRecord | undefined> {
+  /**
+   * A marked read of the agent's status; a record when the agent answered it (it counted the contact then). None is
+   * sent more than CONTACT_AFTER_QUORUM_MS after `quorumAskedAt` (monotonic): the round reads the quorum again first.
+   */
+  async function reach(cluster: StoredCluster, quorumAskedAt: number): Promise<ContactRecord | undefined> {
+    if (monotonic() - quorumAskedAt > CONTACT_AFTER_QUORUM_MS) {
+      deps.log.warn(
+        { cluster: cluster.name, after_ms: Math.round(monotonic() - quorumAskedAt) },
+        'primary contact: not sent, the store was asked too long ago (this gateway was slow or paused)',
+      )
+      return undefined
+    }
     const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(Math.min(deps.timeoutMs, deps.intervalMs))])
     const status = await deps.statusOf(cluster, signal).catch(() => undefined)
     if (status === undefined) return undefined
@@ -124,10 +142,11 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
       return []
     }
     quorumLost = false
+    const quorumAskedAt = monotonic()
     const [clusters, fences] = await Promise.all([deps.store.listClusters(), readFences(deps.store), observe()])
     const primaries = clusters.filter((c) => c.role === 'primary' && fences.get(c.name) === undefined)
     // The agents first, all at once: the records are written after, so a slow store does not delay the contacts.
-    const reached = await Promise.all(primaries.map((c) => reach(c)))
+    const reached = await Promise.all(primaries.map((c) => reach(c, quorumAskedAt)))
     await Promise.all(
       primaries.map((c, i) => {
         const record = reached[i]
@@ -159,11 +178,13 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
     start: () => rounds.start(deps.intervalMs),
     stop: rounds.stop,
     /**
-     * When the gateways (this one too) last reached `cluster`, as this gateway saw their records change. Before its
-     * first round this gateway reads them now, each counted as a contact now: it cannot tell how old they are.
+     * When the gateways (this one too) last reached `cluster`, as this gateway saw their records change. Records not
+     * read within a round (before the first one, or rounds paused while this gateway had no quorum) are read now,
+     * each that changed counted as a contact now: what was seen before the pause would show a peer that went on
+     * reaching the primary as silent since.
      */
     async peerContacts(cluster: string): Promise<PeerContact[]> {
-      if (!primed) await observe()
+      if (observedMono === undefined || monotonic() - observedMono > deps.intervalMs) await observe()
       const prefix = contactPrefix(cluster)
       return [...seen.entries()]
         .filter(([key]) => key.startsWith(prefix))
