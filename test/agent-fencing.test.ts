@@ -262,4 +262,37 @@ describe('self-fencing on isolation (VAULT_DR_FENCE_ON_ISOLATION)', () => {
     })
     expect(other.statusCode).toBe(200)
   })
+
+  it('counts no marked request answered after the deadline it names (a slow Vault): its gateway counted no contact either', async () => {
+    const dc1 = await cluster('dc1')
+    const dc2 = await cluster('dc2')
+    const { app } = await agent(dc1, await stateDir(), { fenceOnIsolationMs })
+    await pair(app, dc1, dc2)
+    const url = await app.listen({ host: '127.0.0.1', port: 0 })
+    await dc2.faults.isolate()
+    dc1.faults.setLatency(800)
+    // Marked requests given up after the 200 ms they name, as a gateway's deadline passes; each takes one Vault write
+    // (a status read could join one under way and be answered in time). The agent answers them all the same (the
+    // connection stays open) but counts none.
+    let given = 0
+    await until(
+      'dc1 to be demoted by its agent while marked requests keep arriving and are given up on',
+      async () => {
+        const sent = await fetch(`${url}/v1/cluster/write-check`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${TOKEN}`,
+            'x-vault-dr-contact': 'quorum',
+            'x-vault-dr-contact-within-ms': '200',
+          },
+          signal: AbortSignal.timeout(200),
+        }).catch(() => undefined)
+        if (sent === undefined) given++
+        await sent?.body?.cancel()
+        return dc1.state().drMode === 'secondary'
+      },
+      20_000,
+    )
+    expect(given).toBeGreaterThan(3)
+  })
 })

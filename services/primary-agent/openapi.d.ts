@@ -1383,6 +1383,8 @@ export interface operations {
             header?: {
                 /** @description `quorum` on a gateway's keeping-in-touch reads only, sent right after it reached its store's quorum: with VAULT_DR_FENCE_ON_ISOLATION on, the only request that counts as contact with the quorum side (another value is taken as no mark, so a newer gateway reads an older agent). */
                 "x-vault-dr-contact"?: string;
+                /** @description How long the marking gateway waits for the answer, in ms: a marked read answered later is not counted as contact (the gateway gave up on it). Without it, any answered marked read counts. */
+                "x-vault-dr-contact-within-ms"?: string;
             };
             path?: never;
             cookie?: never;

@@ -151,7 +151,8 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   })
   const contact = createPrimaryContact({
     store,
-    statusOf: (c, signal) => clusterAgent(agents, clusters.targetOf(c)).status(signal, { quorumContact: true }),
+    statusOf: (c, signal, withinMs) =>
+      clusterAgent(agents, clusters.targetOf(c)).status(signal, { quorumContact: { withinMs } }),
     gatewayId: settings.gatewayId,
     intervalMs: pairSettings.primaryContactMs,
     timeoutMs: settings.fleetTimeoutMs,

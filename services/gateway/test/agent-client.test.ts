@@ -23,7 +23,9 @@ function fakeAgent(handler: (req: IncomingMessage, res: ServerResponse, body: st
       body += chunk
     })
     req.on('end', () => {
-      const contact = req.headers['x-vault-dr-contact'] as string | undefined
+      const mark = req.headers['x-vault-dr-contact'] as string | undefined
+      const within = req.headers['x-vault-dr-contact-within-ms'] as string | undefined
+      const contact = mark === undefined ? undefined : `${mark} within ${within}`
       seen.push({ method: req.method ?? '', url: req.url ?? '', auth: req.headers.authorization, contact, body })
       if (req.headers.authorization !== `Bearer ${TOKEN}`) return problem(res, 401, 'CORE_ERR_UNAUTHORIZED', 'no')
       handler(req, res, body)
@@ -105,9 +107,9 @@ describe('agent clients (OpenAPI-typed, over undici)', () => {
   it('marks a status read as quorum contact only when asked to', async () => {
     const dc1 = clusterAgent(clients, { cluster: 'dc1', url, token: TOKEN })
     const from = agent.seen.length
-    await dc1.status(undefined, { quorumContact: true })
+    await dc1.status(undefined, { quorumContact: { withinMs: 2000 } })
     await dc1.status()
-    expect(agent.seen.slice(from).map((s) => s.contact)).toEqual(['quorum', undefined])
+    expect(agent.seen.slice(from).map((s) => s.contact)).toEqual(['quorum within 2000', undefined])
   })
 
   it('asks a demote again after a busy answer (it reads the cluster in its turn), never the public key', async () => {

@@ -1,4 +1,4 @@
-import { CONTACT_HEADER, QUORUM_CONTACT } from '@vault-dr/core'
+import { CONTACT_HEADER, CONTACT_WITHIN_HEADER, QUORUM_CONTACT } from '@vault-dr/core'
 import { createServiceClient, type ServiceClient } from '@vault-dr/core/service-client'
 import { type AgentService, type CallSpec, callAgent } from './agent-call.ts'
 import { agentPools } from './agent-pools.ts'
@@ -121,7 +121,7 @@ export function createAgentClients(opts: {
   function client(service: AgentService, target: AgentTarget): ClusterAgentClient {
     const call = via(service, target)
     return {
-      status: (sig, { fresh = true, timeoutMs, secondaryId, quorumContact = false } = {}) =>
+      status: (sig, { fresh = true, timeoutMs, secondaryId, quorumContact } = {}) =>
         call(
           STATUS_OPERATION[service],
           true,
@@ -133,7 +133,14 @@ export function createAgentClients(opts: {
                   ...(fresh ? { max_age_ms: 0 } : {}),
                   ...(secondaryId === undefined ? {} : { secondary_id: secondaryId }),
                 },
-                ...(quorumContact ? { header: { [CONTACT_HEADER]: QUORUM_CONTACT } } : {}),
+                ...(quorumContact === undefined
+                  ? {}
+                  : {
+                      header: {
+                        [CONTACT_HEADER]: QUORUM_CONTACT,
+                        [CONTACT_WITHIN_HEADER]: String(Math.max(1, Math.round(quorumContact.withinMs))),
+                      },
+                    }),
               },
               signal,
             }),

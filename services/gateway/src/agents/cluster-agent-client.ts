@@ -43,9 +43,10 @@ export interface StatusOptions {
   timeoutMs?: number
   /**
    * Marks the read as contact with the quorum side (x-vault-dr-contact: quorum), what a self-fencing agent counts:
-   * only for a read made right after this gateway reached its store's quorum.
+   * only for a read made right after this gateway reached its store's quorum; `withinMs`, how long this gateway waits
+   * for the answer (the agent counts none sent later).
    */
-  quorumContact?: boolean
+  quorumContact?: { withinMs: number }
 }
 
 export interface PrimaryStatusOptions extends StatusOptions {

@@ -53,8 +53,11 @@ export interface PeerContact {
 
 export interface PrimaryContactDeps {
   store: FenceStore & { ping(): Promise<void>; listClusters(): Promise<StoredCluster[]> }
-  /** A status read of the cluster's agent marked as quorum contact (what its isolation monitor counts as contact). */
-  statusOf(cluster: StoredCluster, signal: AbortSignal): Promise<ClusterStatus>
+  /**
+   * A status read of the cluster's agent marked as quorum contact (what its isolation monitor counts as contact), given
+   * up on after `withinMs` (the agent counts no answer sent later).
+   */
+  statusOf(cluster: StoredCluster, signal: AbortSignal, withinMs: number): Promise<ClusterStatus>
   gatewayId: string
   intervalMs: number
   /** How long one agent may take to answer. */
@@ -125,8 +128,9 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
       )
       return undefined
     }
-    const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(Math.min(deps.timeoutMs, deps.intervalMs))])
-    const status = await deps.statusOf(cluster, signal).catch(() => undefined)
+    const withinMs = Math.min(deps.timeoutMs, deps.intervalMs)
+    const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(withinMs)])
+    const status = await deps.statusOf(cluster, signal, withinMs).catch(() => undefined)
     if (status === undefined) return undefined
     return { gateway: deps.gatewayId, at: new Date(deps.now()).toISOString(), live: alivePrimary(status) }
   }

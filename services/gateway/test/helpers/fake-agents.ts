@@ -174,7 +174,7 @@ export class FakeWorld {
       status: (_signal, opts) =>
         this.#call('primary.status', () => {
           this.primaryStatusFor.push(opts?.secondaryId)
-          this.primaryStatusMarked.push(opts?.quorumContact === true)
+          this.primaryStatusMarked.push(opts?.quorumContact !== undefined)
           const status = this.#status(this.primary, 'primary')
           const r = status.replication
           if (opts?.secondaryId === undefined || r === null) return status

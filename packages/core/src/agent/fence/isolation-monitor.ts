@@ -3,13 +3,13 @@ import { underV1 } from '../../server/auth.ts'
 import type { VaultAgent } from '../vault-agent.ts'
 import { AWAY_PROBE_MS, type FenceKeeper } from './fence-keeper.ts'
 import { decideIsolation, isolationCheckEveryMs } from './isolation-decision.ts'
-import { CONTACT_HEADER, QUORUM_CONTACT } from './quorum-contact.ts'
+import { CONTACT_HEADER, CONTACT_WITHIN_HEADER, QUORUM_CONTACT } from './quorum-contact.ts'
 
 /**
  * Opt-in self-fencing: checks the isolation decision from the agent's shared status read, and fences (by
- * 'isolation') when it fires. Counts an authenticated /v1 request marked CONTACT_HEADER: quorum as contact with the
- * quorum side: install after the core server's bearer check, whose hook answers an unauthenticated request before
- * this one runs.
+ * 'isolation') when it fires. Counts an authenticated /v1 request marked CONTACT_HEADER: quorum, answered 2xx within
+ * its CONTACT_WITHIN_HEADER, as contact with the quorum side (an unauthenticated one is answered 401 by the core
+ * server's bearer check).
  */
 export function installIsolationMonitor(
   app: FastifyInstance,
@@ -18,9 +18,13 @@ export function installIsolationMonitor(
   const { agent, keeper, durationMs } = deps
   let lastRequestAt = Date.now()
   let isolatedSince: number | null = null
-  app.addHook('onRequest', (request, _reply, done) => {
+  // Counted once answered in time, as the gateway counts it: a read answered after the gateway gave up on it (a slow
+  // Vault) reached no one on the quorum side.
+  app.addHook('onResponse', (request, reply, done) => {
     const marked = request.headers[CONTACT_HEADER] === QUORUM_CONTACT
-    if (marked && underV1(request.routeOptions.url ?? request.url)) lastRequestAt = Date.now()
+    const within = Number(request.headers[CONTACT_WITHIN_HEADER] ?? Number.POSITIVE_INFINITY)
+    const inTime = reply.statusCode < 300 && reply.elapsedTime <= within
+    if (marked && inTime && underV1(request.routeOptions.url ?? request.url)) lastRequestAt = Date.now()
     done()
   })
   // Armed (isolated past the duration, its Vault not answering): Vault is read anew every AWAY_PROBE_MS, so the

@@ -6,3 +6,9 @@
  */
 export const CONTACT_HEADER = 'x-vault-dr-contact'
 export const QUORUM_CONTACT = 'quorum'
+
+/**
+ * How long the marking gateway waits for the answer (ms): one sent later reaches a gateway that gave up on it, which
+ * counts no contact, so neither does the agent (the gateway's connection stays open, so the agent cannot tell).
+ */
+export const CONTACT_WITHIN_HEADER = 'x-vault-dr-contact-within-ms'

@@ -5,7 +5,7 @@ import { SecondaryId } from '../../replication/secondary-id.ts'
 import { sendSerializedJson } from '../../server/send-json.ts'
 import { ClusterStatus, StatusQuery } from '../cluster-status.ts'
 import { FencedField, type FenceRecord } from '../fence/fence.schemas.ts'
-import { CONTACT_HEADER, QUORUM_CONTACT } from '../fence/quorum-contact.ts'
+import { CONTACT_HEADER, CONTACT_WITHIN_HEADER, QUORUM_CONTACT } from '../fence/quorum-contact.ts'
 import { digitsOnlyMaxAge } from '../max-age-query.ts'
 import type { VaultAgent } from '../vault-agent.ts'
 
@@ -77,6 +77,14 @@ const ContactHeaders = z.looseObject({
       `\`${QUORUM_CONTACT}\` on a gateway's keeping-in-touch reads only, sent right after it reached its store's ` +
         'quorum: with VAULT_DR_FENCE_ON_ISOLATION on, the only request that counts as contact with the quorum side ' +
         '(another value is taken as no mark, so a newer gateway reads an older agent).',
+    ),
+  [CONTACT_WITHIN_HEADER]: z
+    .string()
+    .regex(/^\d{1,7}$/)
+    .optional()
+    .describe(
+      'How long the marking gateway waits for the answer, in ms: a marked read answered later is not counted as ' +
+        'contact (the gateway gave up on it). Without it, any answered marked read counts.',
     ),
 })
 
