@@ -58,7 +58,6 @@ describe('npm start with nothing configured', () => {
       // Only the owner enters the data folder and reads the logs (they hold addresses, ids and errors).
       expect([dataDir, logDir].map((dir) => statSync(dir).mode & 0o777)).toEqual([0o700, 0o700])
       for (const file of readdirSync(logDir)) expect(statSync(join(logDir, file)).mode & 0o777, file).toBe(0o600)
-      // The tokens this run generated: the gateway's, and each cluster's root and agent tokens.
       const secretsDir = join(dataDir, 'secrets')
       // The status page's read token: it reads the fleet, and may start nothing.
       const readTokenFile = /sign in with the read token in (\S+)\)/.exec(output)?.[1] ?? ''
@@ -72,10 +71,26 @@ describe('npm start with nothing configured', () => {
         body: JSON.stringify({ primary: 'dc1', secondary: 'dc2' }),
       })
       expect(start.status).toBe(403)
+      // The pair it made changes roles: a switchover to dc2 succeeds (both agents' Vault token holds on either cluster).
+      const auth = { authorization: `Bearer ${readFileSync(tokenFile, 'utf8').trim()}` }
+      const switchover = await fetch(`${gateway}/v1/switchovers`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ to: 'dc2' }),
+      })
+      expect(switchover.status).toBe(202)
+      const { id } = (await switchover.json()) as { id: string }
+      const operation = async () =>
+        (await (await fetch(`${gateway}/v1/operations/${id}`, { headers: auth })).json()) as { state: string }
+      await expect
+        .poll(async () => (await operation()).state, { timeout: 60_000, interval: 250 })
+        .toMatch(/^(succeeded|failed)$/)
+      expect(await operation()).toMatchObject({ state: 'succeeded' })
+      // The tokens this run generated: the gateway's two, the clusters' one root token, each agent's token.
       const secrets = [tokenFile, readTokenFile, ...readdirSync(secretsDir).map((file) => join(secretsDir, file))].map(
         (file) => readFileSync(file, 'utf8').trim(),
       )
-      expect(secrets).toHaveLength(6)
+      expect(secrets).toHaveLength(5)
 
       demo.kill('SIGINT')
       const [code] = await exited

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { GATEWAY_NODE_FLAGS } from '@vault-dr/gateway/node-flags'
 import { type Child, spawnNode, waitHealthy } from './child-processes.ts'
@@ -38,6 +39,7 @@ export interface HaStack {
 export async function startHaStack(children: Child[]): Promise<HaStack> {
   const logs = join(haDataDir, 'logs')
   const secrets = join(haDataDir, 'secrets')
+  rmSync(secrets, { recursive: true, force: true })
   privateDir(haDataDir)
   privateDir(logs)
   const notes: string[] = []
@@ -49,7 +51,7 @@ export async function startHaStack(children: Child[]): Promise<HaStack> {
       secondary: { host: '127.0.5.1', agentPort: 8421 },
       admin: true,
     },
-    { logs, secrets },
+    { logs, secrets, agentState: join(haDataDir, 'agent-state') },
     children,
     notes,
   )

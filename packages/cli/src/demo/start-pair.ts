@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Child, firstJsonLine, spawnNode, waitHealthy } from './child-processes.ts'
 import { repoRoot } from './demo-paths.ts'
@@ -27,6 +28,8 @@ export interface PairLayout {
 export interface PairDirs {
   logs: string
   secrets: string
+  /** Where each agent keeps its fencing epoch and fences: emptied first, as the gateway's store is new each run. */
+  agentState: string
 }
 
 /** Where an emulated cluster listens: the real ports on its own loopback address when free, else other free ports. */
@@ -52,10 +55,14 @@ export async function startPair(
     { name: 'dc2', role: 'secondary' as const, ...layout.secondary, service: 'secondary-agent' },
   ]
   const clusters: DemoCluster[] = []
+  // One root token for both: activation wipes the secondary, whose data (tokens included) is the primary's from then
+  // on, so its agent needs a token made on the primary, as in production; a shared one stays valid on either cluster
+  // whatever role it has, for the switchovers, drills and failovers the demo invites.
+  const root = writeSecretFile(dirs.secrets, 'vault-root-token')
+  rmSync(dirs.agentState, { recursive: true, force: true })
   for (const c of plan) {
     const addrs = await clusterAddresses(c.host)
     if (!addrs.real) notes.push(`${c.host}:8200/8201 busy or unavailable: ${c.name} uses other free ports`)
-    const root = writeSecretFile(dirs.secrets, `${c.name}-vault-root-token`)
     const admin = layout.admin === true ? ['--admin-addr', '127.0.0.1:0'] : []
     const sim = spawnNode(
       `vault-sim ${c.name}`,
@@ -86,6 +93,7 @@ export async function startPair(
         VAULT_DR_API_TOKEN_FILE: agentToken.path,
         VAULT_ADDR: apiAddr,
         VAULT_TOKEN_FILE: root.path,
+        VAULT_DR_AGENT_STATE_DIR: join(dirs.agentState, c.name),
         VAULT_DR_LOG_LEVEL: 'info',
       },
       join(dirs.logs, `${c.service}.log`),

@@ -26,7 +26,9 @@ export async function startStack(): Promise<Stack> {
   rmSync(join(dataDir, 'gateway.sqlite-wal'), { force: true })
   rmSync(join(dataDir, 'gateway.sqlite-shm'), { force: true })
   const logs = join(dataDir, 'logs')
+  // Tokens are made anew each run: none of an earlier one is left behind.
   const secrets = join(dataDir, 'secrets')
+  rmSync(secrets, { recursive: true, force: true })
   privateDir(dataDir)
   privateDir(logs)
   const children: Child[] = []
@@ -40,7 +42,7 @@ export async function startStack(): Promise<Stack> {
     const readToken = writeSecretFile(dataDir, 'read-token')
     const clusters = await startPair(
       { primary: { host: '127.0.1.1', agentPort: 8410 }, secondary: { host: '127.0.2.1', agentPort: 8420 } },
-      { logs, secrets },
+      { logs, secrets, agentState: join(dataDir, 'agent-state') },
       children,
       notes,
     )
