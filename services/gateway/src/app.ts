@@ -185,6 +185,12 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     hooks: deps.hooks ?? {},
     stopGraceMs: deps.stopGraceMs ?? settings.agentTimeoutMs,
     kinds: deps.kinds ?? gatewayKinds({ custody, planner, box }),
+    // A new pair has a DR operation token at once, not only at the upkeep's next round (up to a minute without one:
+    // not ready, and no failover if its primary were lost meanwhile).
+    afterHandshake: async (hs) => {
+      const { rotated } = await pairs.keepToken(hs.secondary)
+      if (rotated !== undefined) log.info({ secondary: hs.secondary, reason: rotated }, 'DR operation token issued')
+    },
   })
   const { runner, operations } = engine
   const handshakesService = createHandshakesService({ store, clusters, runner, bus, settings, now })

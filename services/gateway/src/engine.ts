@@ -13,7 +13,7 @@ import { type GenericOperationStore, hasGenericJournal, type OperationRecord } f
 import { type OperationFamily, OperationRunner } from './operations/operation-runner.ts'
 import { createOperationsService, OPERATION_FAMILY, type OperationsService } from './operations/operations.service.ts'
 import type { RunnerHooks } from './operations/run-steps.ts'
-import type { Store } from './store/store.ts'
+import type { HandshakeRecord, Store } from './store/store.ts'
 
 /** What a kind of the generic journal is built from. */
 export interface KindDeps {
@@ -47,6 +47,8 @@ export interface EngineDeps {
   hooks: RunnerHooks
   stopGraceMs: number
   kinds: readonly GatewayKind[]
+  /** Once a handshake succeeded (HandshakeKindDeps.afterSuccess). */
+  afterHandshake?: ((hs: HandshakeRecord) => Promise<void>) | undefined
 }
 
 /**
@@ -55,7 +57,10 @@ export interface EngineDeps {
  */
 export function createEngine(deps: EngineDeps) {
   const { store, clusters, agents, settings, bus, now, log } = deps
-  const handshakes = handshakeFamily({ store, clusters, agents, settings }, { log, now })
+  const handshakes = handshakeFamily(
+    { store, clusters, agents, settings, afterSuccess: deps.afterHandshake },
+    { log, now },
+  )
   const journal = hasGenericJournal(store) ? store : undefined
   if (journal === undefined && deps.kinds.length > 0) {
     log.error('the store has no operations journal: only handshakes run, the other operation kinds are off')

@@ -21,6 +21,8 @@ export interface HandshakeKindDeps {
   clusters: ClustersService
   agents: AgentClients
   settings: HandshakeSettings
+  /** Once a handshake succeeded: the pair's DR operation token issued at once (else the pairs upkeep's next round). */
+  afterSuccess?: ((hs: HandshakeRecord) => Promise<void>) | undefined
 }
 
 /** Added to the outcome of a step a cancellation arrived too late to stop. */
@@ -93,6 +95,7 @@ export function handshakeKind(deps: HandshakeKindDeps): OperationKind<HandshakeR
       }
     },
     lateCancelNote: LATE_CANCEL,
+    ...(deps.afterSuccess === undefined ? {} : { afterSuccess: deps.afterSuccess }),
   }
 }
 

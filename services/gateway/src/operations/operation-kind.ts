@@ -61,6 +61,12 @@ export interface OperationKind<Rec, Ctx> {
   compensationFailed?(ctx: Ctx, err: unknown): { note: string; fix?: string | null }
   /** Appended to a step's detail when a cancel arrived past the point of no return. */
   lateCancelNote?: string
+  /**
+   * Work that follows from a success, run by the gateway that ended it once its end is written and its lease released
+   * (not again after a crash: it must be work something else also does in time). A failure is logged; the outcome
+   * stands.
+   */
+  afterSuccess?(record: Rec): Promise<void>
 }
 
 /** Builds a kind from the gateway's shared services; app.ts registers one factory per kind. */

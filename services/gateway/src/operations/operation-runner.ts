@@ -192,6 +192,7 @@ export class OperationRunner {
       )
     }, settings.leaseMs / 3)
     renew.unref()
+    let after: ((record: JournalRecord) => Promise<void>) | undefined
     try {
       const record = await journal.get(id)
       if (record === undefined || isFinished(record)) return
@@ -202,6 +203,7 @@ export class OperationRunner {
       }
       const hard = AbortSignal.any([this.#hard.signal, lost.signal])
       await runSteps(this.#deps, kind, journal, record, { hard, soft: this.#soft.signal, cancel }, owner)
+      after = kind.afterSuccess
     } finally {
       ended = true
       clearInterval(renew)
@@ -209,5 +211,12 @@ export class OperationRunner {
       if (lost.signal.aborted) this.#deps.log.warn({ operation: id, reason: String(lost.signal.reason) }, 'lease lost')
       await journal.release(id, owner).catch(() => {})
     }
+    // Outside the lease: what follows from a success is no step of the operation.
+    if (after === undefined) return
+    const finished = await journal.get(id).catch(() => undefined)
+    if (finished?.state !== 'succeeded') return
+    await after(finished).catch((err: unknown) => {
+      this.#deps.log.warn({ operation: id, err: (err as Error)?.message }, 'the work after its success failed')
+    })
   }
 }

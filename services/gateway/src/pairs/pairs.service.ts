@@ -270,6 +270,12 @@ export function createPairsService(deps: PairsServiceDeps) {
     async readiness(secondary: string, maxLagWals: number): Promise<PairReadiness> {
       return readinessOf(await resolve(secondary), maxLagWals)
     },
+    /** The pair's primary's token issued when none is kept or it is due (as the upkeep does), when the pair streams. */
+    async keepToken(secondary: string) {
+      const p = await resolve(secondary)
+      const { pair } = await view(p)
+      return keepToken(p, pair, false)
+    },
     /** On demand: a new token on the pair's primary, kept with the one before, and checked on the secondary. */
     async rotate(secondary: string) {
       const p = await resolve(secondary)
