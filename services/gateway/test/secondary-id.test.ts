@@ -122,6 +122,36 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
     expect(fx.world.knownSecondaries.has('dc2')).toBe(true)
   })
 
+  it('records its mint asked again (the first refused for an id minted by hand, revoked since) before sending it', async () => {
+    let mints = 0
+    const recordedAtSecond: Array<string | null | undefined> = []
+    fx.world.intercept['primary.mintToken'] = async (next) => {
+      mints++
+      if (mints === 1) {
+        // Minted by hand between the status read and this mint, then revoked by hand before the look again.
+        fx.world.knownSecondaries.add('dc2')
+        try {
+          return await next()
+        } finally {
+          fx.world.knownSecondaries.delete('dc2')
+        }
+      }
+      const store = fx.openStore()
+      try {
+        const [hs] = await store.listHandshakes({ limit: 1 })
+        recordedAtSecond.push(hs?.mint_requested_at)
+      } finally {
+        await store.close()
+      }
+      return next()
+    }
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
+    expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
+    expect(mints).toBe(2)
+    // Written before the second ask reached the agent: a crash then leaves an id this gateway knows it asked for.
+    expect(recordedAtSecond).toEqual([expect.stringMatching(/^\d{4}-/)])
+  })
+
   it('on failure, leaves alone an id another secondary took meanwhile', async () => {
     // The token was used elsewhere before this secondary got it: activation is refused, the id now has a peer.
     fx.world.intercept['secondary.activate'] = async (next) => {

@@ -54,6 +54,8 @@ export async function mint(ctx: StepContext): Promise<void> {
     // This handshake's first ask was refused, so it minted nothing: the id is someone else's unless asked before.
     if (!askedBefore) await ctx.save({ mint_requested_at: null })
     await clearUnusedId(ctx, await pairStatus(ctx), true)
+    // Asked again: recorded again before the call, as the first ask was.
+    if (!askedBefore) await ctx.save({ mint_requested_at: new Date(ctx.now()).toISOString() })
     return ctx.primary.mintToken(body, ctx.signal)
   })
   ctx.tokens.hold(minted.token, Date.parse(minted.expires_at))
