@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { decodeWithOtp } from '../src/ceremony/otp.ts'
 import type { ClusterHandle } from '../src/index.ts'
-import { drStatus, errorsOf, replicate, useClusters } from './helpers/clusters.ts'
+import {
+  drStatus,
+  errorsOf,
+  replicate,
+  secondaryToken,
+  useClusters,
+  waitForActive,
+  waitForStreaming,
+} from './helpers/clusters.ts'
 import { drCall, mintBatchDrToken } from './helpers/dr-tokens.ts'
 import { vault } from './helpers/vault-http.ts'
 
@@ -77,6 +85,28 @@ describe('the DR operation token key-share ceremony on a DR secondary (fact shee
       204,
     )
     expect((await check()).status).toBe(403)
+  })
+
+  it("loses its ceremony's tokens with its data when it is activated again (a wipe: its tokens are the primary's then)", async () => {
+    const { primary, secondary } = await pair()
+    const started = await ceremony(secondary, 'POST', 'attempt', {})
+    const { nonce, otp } = started.body as { nonce: string; otp: string }
+    await ceremony(secondary, 'PUT', 'update', { key: primary.unsealKeys[0], nonce })
+    const last = await ceremony(secondary, 'PUT', 'update', { key: primary.unsealKeys[1], nonce })
+    const token = decodeWithOtp(String(last.body.encoded_token), otp)
+    const check = () => vault('GET', `${secondary.apiUrl}/v1/sys/storage/raft/autopilot/state`, { token })
+    expect((await check()).status).toBe(200)
+    expect((await drCall(secondary, 'secondary/disable', { dr_operation_token: token })).status).toBeLessThan(300)
+    await waitForActive(secondary)
+    // Its data, tokens included, is the primary's since the first activation: the primary's root token works there.
+    const activation = await vault('POST', `${secondary.apiUrl}/v1/sys/replication/dr/secondary/enable`, {
+      token: primary.rootToken,
+      body: { token: await secondaryToken(primary, 'dc2-again') },
+    })
+    expect(activation.status, activation.text).toBe(200)
+    await waitForStreaming(secondary)
+    expect((await check()).status).toBe(403)
+    expect((await drCall(secondary, 'secondary/promote', { dr_operation_token: token })).status).toBe(403)
   })
 
   it("refuses the secondary's own shares (activation replaced them), and a cancelled attempt is gone", async () => {

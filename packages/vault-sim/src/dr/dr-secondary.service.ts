@@ -16,6 +16,8 @@ export async function enableSecondary(ctx: ClusterContext, body: Body): Promise<
   if (isSecondaryMode(ctx.dr)) throw badRequest(messages.alreadySecondary)
   // Nothing changes locally until both steps succeeded.
   const { credentials, connection } = await fetchActivation(ctx, body, { forceFullSync: true })
+  // The wipe: every token of its own goes, the ceremony's too (vault-dr-api 2.7, 7.1).
+  ctx.operationTokens.clear()
   follow(ctx, credentials, connection, true)
   // "Vault will be unavailable until these tasks and initial sync complete": no active node for a moment, as after
   // an update-primary, while the merkle phases go on.
