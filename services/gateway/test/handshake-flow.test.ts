@@ -34,6 +34,22 @@ describe.each(STORE_KINDS)('handshake state machine (fake agents, %s store)', (k
     expect(fx.gw.logs.text).not.toContain(fx.world.minted[0])
   })
 
+  it("forgets the secondary's key-share ceremony token before activating it: the activation wipes it from the cluster", async () => {
+    const store = fx.openStore()
+    try {
+      await store.putCeremonyToken({
+        secondary: 'dc2',
+        token_sealed: Uint8Array.of(1, 2, 3),
+        created_at: '2026-12-06T00:00:00.000Z',
+      })
+      const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
+      expect(hs.state).toBe('succeeded')
+      expect(await store.getCeremonyToken('dc2')).toBeUndefined()
+    } finally {
+      await store.close()
+    }
+  })
+
   it('asks each agent only what it must: status once per cluster before changes, then only while verifying', async () => {
     const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state).toBe('succeeded')

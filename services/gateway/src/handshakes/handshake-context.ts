@@ -21,6 +21,8 @@ export interface StepContext {
   cancelRequested(): Promise<boolean>
   /** What this gateway's other handshakes did with the handshake's secondary id on its primary. */
   secondaryIdHistory(): Promise<SecondaryIdHistory>
+  /** Forgets the secondary's key-share ceremony token: the activation about to be sent wipes it from the cluster. */
+  forgetCeremonyToken(): Promise<void>
   now: () => number
   log: FastifyBaseLogger
   /** Writes part of the handshake (checks, token metadata) before the step goes on. */

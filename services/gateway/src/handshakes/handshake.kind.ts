@@ -76,6 +76,7 @@ export function handshakeKind(deps: HandshakeKindDeps): OperationKind<HandshakeR
         tokens: new TokenKeeper(),
         settings: deps.settings,
         cancelRequested: run.cancelRequested,
+        forgetCeremonyToken: () => deps.store.deleteCeremonyToken(run.record().secondary),
         secondaryIdHistory: () => {
           const hs = run.record()
           return deps.store.secondaryIdHistory(hs.primary, hs.secondary_id, hs.id)

@@ -1,5 +1,5 @@
 import type { EtcdKeys } from './etcd-keys.ts'
-import { type EtcdKv, type Kv, put, unchanged } from './etcd-kv.ts'
+import { del, type EtcdKv, type Kv, put, unchanged } from './etcd-kv.ts'
 import type { StoredCeremonyToken, StoredDrToken } from './store.ts'
 
 const b64 = (bytes: Uint8Array | null) => (bytes === null ? null : Buffer.from(bytes).toString('base64'))
@@ -62,6 +62,10 @@ export async function getCeremonyToken(
     created_at: string
   }
   return { ...doc, token_sealed: unb64(doc.token_sealed) ?? new Uint8Array() }
+}
+
+export async function deleteCeremonyToken(kv: EtcdKv, keys: EtcdKeys, secondary: string): Promise<void> {
+  await kv.txn([], [del(keys.ceremonyToken(secondary))])
 }
 
 export async function putCeremonyToken(kv: EtcdKv, keys: EtcdKeys, token: StoredCeremonyToken): Promise<void> {

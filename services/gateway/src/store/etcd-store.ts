@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto'
 import type { ClusterRole } from '../clusters/clusters.schemas.ts'
 import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
 import { clusterFromKv, deleteCluster, setClusterRole, upsertCluster } from './etcd-clusters.ts'
-import { getCeremonyToken, getDrToken, listDrTokens, putCeremonyToken, putDrToken } from './etcd-dr-tokens.ts'
+import {
+  deleteCeremonyToken,
+  getCeremonyToken,
+  getDrToken,
+  listDrTokens,
+  putCeremonyToken,
+  putDrToken,
+} from './etcd-dr-tokens.ts'
 import { eventPuts, eventsAfter } from './etcd-events.ts'
 import { operationHolder } from './etcd-holders.ts'
 import { EtcdKeys } from './etcd-keys.ts'
@@ -373,6 +380,10 @@ export class EtcdStore implements Store {
 
   async putCeremonyToken(token: StoredCeremonyToken) {
     return putCeremonyToken(this.#kv, this.#keys, token)
+  }
+
+  async deleteCeremonyToken(secondary: string) {
+    return deleteCeremonyToken(this.#kv, this.#keys, secondary)
   }
 
   async pendingRevocations() {

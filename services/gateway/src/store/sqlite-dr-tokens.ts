@@ -90,6 +90,10 @@ export function getCeremonyToken(db: SqliteDb, secondary: string): StoredCeremon
   }
 }
 
+export function deleteCeremonyToken(db: SqliteDb, secondary: string): void {
+  db.run('DELETE FROM dr_ceremony_tokens WHERE secondary_name = ?', secondary)
+}
+
 export function putCeremonyToken(db: SqliteDb, token: StoredCeremonyToken): void {
   db.run(
     `INSERT INTO dr_ceremony_tokens (secondary_name, token_sealed, created_at) VALUES (?, ?, ?)

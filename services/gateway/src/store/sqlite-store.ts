@@ -5,6 +5,7 @@ import { deleteCluster, setClusterRole, upsertCluster } from './sqlite-clusters.
 import { SqliteDb } from './sqlite-db.ts'
 import {
   DR_TOKENS_SCHEMA,
+  deleteCeremonyToken,
   getCeremonyToken,
   getDrToken,
   listDrTokens,
@@ -359,6 +360,10 @@ export class SqliteStore implements Store {
 
   async putCeremonyToken(token: StoredCeremonyToken) {
     putCeremonyToken(this.#db, token)
+  }
+
+  async deleteCeremonyToken(secondary: string) {
+    deleteCeremonyToken(this.#db, secondary)
   }
 
   async createOperation(op: OperationRecord) {

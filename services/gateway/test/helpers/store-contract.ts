@@ -390,6 +390,9 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
         token_sealed: Uint8Array.of(4, 5),
         created_at: AT,
       })
+      await store.deleteCeremonyToken('dc2')
+      expect(await store.getCeremonyToken('dc2')).toBeUndefined()
+      await store.deleteCeremonyToken('dc2')
     })
 
     it("pairs each secondary with its last succeeded handshake's primary", async () => {
