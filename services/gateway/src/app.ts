@@ -16,6 +16,7 @@ import { createFenceKeeper } from './failovers/fence-keeper.ts'
 import { createPrimaryContact } from './failovers/primary-contact.ts'
 import { SelfFenceSettings } from './failovers/self-fence-record.ts'
 import { VantageHistory } from './failovers/vantage-history.ts'
+import { contactViews } from './failovers/vantage-points.ts'
 import { GatewayErrors } from './gateway-errors.ts'
 import { handshakesRoutes } from './handshakes/handshakes.routes.ts'
 import { createHandshakesService } from './handshakes/handshakes.service.ts'
@@ -154,6 +155,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     statusOf: (c, signal, withinMs) =>
       clusterAgent(agents, clusters.targetOf(c)).status(signal, { quorumContact: { withinMs } }),
     gatewayId: settings.gatewayId,
+    observe: (cluster, status, at) => history.track(cluster, contactViews(status), at),
     intervalMs: pairSettings.primaryContactMs,
     timeoutMs: settings.fleetTimeoutMs,
     now,

@@ -4,6 +4,9 @@ import type { ClusterStatus } from '../agents/agent-types.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { writeFence } from './fence-record.ts'
 import { createPrimaryContact } from './primary-contact.ts'
+import { judgePrimary } from './primary-down.ts'
+import { VantageHistory } from './vantage-history.ts'
+import { contactViews } from './vantage-points.ts'
 
 const NOW = Date.parse('2026-12-06T04:00:00Z')
 const cluster = (name: string, role: 'primary' | 'secondary'): StoredCluster => ({
@@ -194,5 +197,42 @@ describe('keeping in touch with the primaries', () => {
     paused.ms = 0
     expect(await contact.round()).toEqual(['dc1'])
     expect(asked).toEqual(['dc1'])
+  })
+
+  it("feeds the vantage history every round: a primary whose Vault went is judged by how long its agent has said so, not from the first plan's look", async () => {
+    const store = sharedStore([cluster('dc1', 'primary')])
+    const clock = { now: NOW }
+    const history = new VantageHistory()
+    const agents: Record<string, ClusterStatus | Error> = { dc1: status('primary') }
+    const contact = createPrimaryContact({
+      store,
+      statusOf: async (c) => {
+        const answer = agents[c.name]
+        if (answer === undefined || answer instanceof Error) throw answer ?? new Error('no agent')
+        return answer
+      },
+      observe: (name, seen, at) => history.track(name, contactViews(seen), at),
+      gatewayId: 'gw-a',
+      intervalMs: 3_000,
+      timeoutMs: 1_000,
+      now: () => clock.now,
+      monotonic: () => clock.now,
+      log: pino({ level: 'silent' }),
+    })
+    await contact.round()
+    // dc1's Vault stops answering its agent; the rounds go on for 33 s before anyone plans a failover.
+    agents.dc1 = { vault: { reachable: false, sealed: null }, replication: null } as unknown as ClusterStatus
+    for (let t = 3_000; t <= 36_000; t += 3_000) {
+      clock.now = NOW + t
+      await contact.round()
+    }
+    // The first plan's look sees what the rounds saw, since the first round that saw it.
+    const tracked = history.track(
+      'dc1',
+      [{ point: 'primary_agent', reaches: false, gone: true, detail: 'the primary agent cannot reach its Vault' }],
+      clock.now,
+    )
+    expect(tracked[0]?.since).toBe(new Date(NOW + 3_000).toISOString())
+    expect(judgePrimary(tracked, clock.now, 30_000).verdict).toBe('down')
   })
 })

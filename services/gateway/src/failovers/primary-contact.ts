@@ -59,6 +59,11 @@ export interface PrimaryContactDeps {
    */
   statusOf(cluster: StoredCluster, signal: AbortSignal, withinMs: number): Promise<ClusterStatus>
   gatewayId: string
+  /**
+   * What each read of a primary's agent showed (its status, or undefined: no answer in time), at `at`: the vantage
+   * history's gateway and primary agent views, every round rather than only when a pair is read.
+   */
+  observe?: (cluster: string, status: ClusterStatus | undefined, at: number) => void
   intervalMs: number
   /** How long one agent may take to answer. */
   timeoutMs: number
@@ -131,6 +136,7 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
     const withinMs = Math.min(deps.timeoutMs, deps.intervalMs)
     const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(withinMs)])
     const status = await deps.statusOf(cluster, signal, withinMs).catch(() => undefined)
+    if (!closing.signal.aborted) deps.observe?.(cluster.name, status, deps.now())
     if (status === undefined) return undefined
     return { gateway: deps.gatewayId, at: new Date(deps.now()).toISOString(), live: alivePrimary(status) }
   }

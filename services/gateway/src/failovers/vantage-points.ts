@@ -1,4 +1,4 @@
-import type { ProbePrimaryResult } from '../agents/agent-types.ts'
+import type { ClusterStatus, ProbePrimaryResult } from '../agents/agent-types.ts'
 import type { Pair } from '../pairs/pairs.schemas.ts'
 
 /**
@@ -45,6 +45,36 @@ export function gatewayView(pair: Pair): VantageView {
     reaches: false,
     detail: `the primary agent does not answer: ${primary.error?.code ?? 'no answer'}`,
   }
+}
+
+/**
+ * The gateway's and the primary agent's views from a keeping-in-touch read of the primary's agent (its status, or
+ * undefined when the agent gave none in time): what gatewayView and primaryAgentView see in a pair view.
+ */
+export function contactViews(status: ClusterStatus | undefined): VantageView[] {
+  if (status === undefined) {
+    return [
+      { point: 'gateway', reaches: false, detail: 'the primary agent does not answer (keeping-in-touch read)' },
+      { point: 'primary_agent', reaches: null, detail: 'unknown: the gateway cannot reach the primary agent' },
+    ]
+  }
+  const gateway: VantageView = { point: 'gateway', reaches: true, detail: 'the primary agent answers' }
+  if (!status.vault.reachable) {
+    return [
+      gateway,
+      { point: 'primary_agent', reaches: false, gone: true, detail: 'the primary agent cannot reach its Vault' },
+    ]
+  }
+  if (status.vault.sealed === true) {
+    return [
+      gateway,
+      { point: 'primary_agent', reaches: false, gone: true, detail: 'the primary agent reports its Vault sealed' },
+    ]
+  }
+  return [
+    gateway,
+    { point: 'primary_agent', reaches: true, detail: `the primary agent reaches its Vault (${status.vault.ha_role})` },
+  ]
 }
 
 export function primaryAgentView(pair: Pair): VantageView {
