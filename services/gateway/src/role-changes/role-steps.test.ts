@@ -693,6 +693,33 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     expect(w.changes.slice(-3)).toEqual(['revoke dc3 on dc2', 'mint dc3 on dc2', 'update-primary dc3'])
   })
 
+  it("a new primary that refuses its agent's Vault token at the write check says to give the agent a token made on the primary", async () => {
+    const w = world(['dc1', 'dc2'])
+    const { ctx } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    await demotePrimary(ctx, 0)
+    await waitCatchUp(ctx, 0)
+    await promoteSecondary(ctx, 0)
+    const client = ctx.client
+    ctx.client = (name) =>
+      name === 'dc2'
+        ? {
+            ...client(name),
+            checkWrites: async () => ({
+              writable: false,
+              detail: 'Vault refused the write: permission denied',
+              code: 'VAULT_ERR_PERMISSION_DENIED',
+              took_ms: 1,
+            }),
+          }
+        : client(name)
+    const err = await verifyNewPrimary(ctx, 0).catch((e: unknown) => e)
+    expect(err).toMatchObject({
+      code: 'GATEWAY_ERR_SWITCHOVER_NEW_PRIMARY_NOT_WRITABLE',
+      message: expect.stringContaining('permission denied'),
+      fix: expect.stringContaining('a token made on the primary'),
+    })
+  })
+
   it('a follower whose id was minted by an earlier attempt is revoked and minted again', async () => {
     const w = world(['dc1', 'dc2'])
     const { ctx, data } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])

@@ -1,6 +1,10 @@
-import { pollUntil } from '@vault-dr/core'
+import { pollUntil, VaultErrors } from '@vault-dr/core'
 import type { StepResult } from '../operations/step.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
+
+const tokenRefusedFix = (cluster: string) =>
+  `${cluster} is the DR primary and refused the write-check with its agent's Vault token: give the agent next to it a token made on the primary of the replication set (activation replaced the secondary's own tokens with the primary's; the agent's /readyz check vault_token says so) and restart it. Do not promote another cluster; then re-point the old primary and any other DR secondary to ${cluster} by hand (generate-public-key on each, secondary-token with that key on ${cluster}, update-primary).`
+
 import { windowMs } from './catch-up.ts'
 import { isRunningPrimary } from './cluster-roles.ts'
 import { iso, type LegKey, type RoleChangeContext, stepPoll } from './role-change-context.ts'
@@ -16,6 +20,7 @@ export async function verifyNewPrimary(ctx: RoleChangeContext, index: LegKey): P
   const signal = ctx.signal()
   const client = ctx.client(leg.to)
   let why = 'no answer yet'
+  let refusedCode: string | null = null
   let looks = 0
   const accepted = await pollUntil(
     async () => {
@@ -32,14 +37,18 @@ export async function verifyNewPrimary(ctx: RoleChangeContext, index: LegKey): P
         return undefined
       }
       why = check.detail
+      refusedCode = 'code' in check ? check.code : null
       return check.writable ? ctx.now() : undefined
     },
     stepPoll(ctx, ctx.settings.settleTimeoutMs, signal),
   )
   if (accepted === undefined) {
-    throw SwitchoverErrors.notWritable(
-      `${leg.to} did not accept a write within ${ctx.settings.settleTimeoutMs} ms: ${why}`,
-    )
+    const detail = `${leg.to} did not accept a write within ${ctx.settings.settleTimeoutMs} ms: ${why}`
+    // Its agent's token, not the cluster: a token made on the secondary itself died with the activation's wipe.
+    if (refusedCode === VaultErrors.permissionDenied.code) {
+      throw SwitchoverErrors.notWritable(detail, { fix: tokenRefusedFix(leg.to) })
+    }
+    throw SwitchoverErrors.notWritable(detail)
   }
   const writesAt = leg.writes_accepted_at ?? iso(accepted)
   const unavailable = windowMs(leg.demote_sent_at, writesAt)

@@ -42,7 +42,7 @@ export const SwitchoverErrors = {
     code: 'GATEWAY_ERR_SWITCHOVER_NEW_PRIMARY_NOT_WRITABLE',
     status: 504,
     title: 'The promoted cluster did not accept writes in time',
-    fix: 'Check its Vault (sys/health, the server log: seal, leadership, storage). It is the only DR primary: do not promote another; once it serves, re-point the old primary with a new switchover of the same clusters or by hand.',
+    fix: 'Check its Vault (sys/health, the server log: seal, leadership, storage). It is the only DR primary: do not promote another. Once it serves, re-point the old primary and any other DR secondary to it by hand (generate-public-key on each, secondary-token with that key on the new primary, update-primary), as the rejoin step would have.',
   }),
   followerNotStreaming: defineError({
     code: 'GATEWAY_ERR_SWITCHOVER_FOLLOWER_NOT_STREAMING',
