@@ -52,6 +52,15 @@ function commandName(words: readonly string[]): string | undefined {
 const isGroup = (word: string | undefined) => GROUPS.includes(word as (typeof GROUPS)[number])
 
 /** A usage error, followed (in human output) by the usage of the command it is about. */
+/** Commands whose words hold the unknown one (singular), to suggest: "status" names "clusters status". */
+function suggestions(unknown: string): string {
+  const word = unknown.toLowerCase().replace(/s$/, '')
+  if (word.length < 3) return ''
+  const found = Object.keys(COMMANDS).filter((name) => name.split(/[ -]/).some((w) => w.startsWith(word)))
+  if (found.length === 0 || found.length > 4) return ''
+  return `; did you mean ${found.map((name) => `"vault-dr ${name}"`).join(' or ')}?`
+}
+
 function usageError(detail: string, command?: string): CliError {
   const help =
     command === undefined ? USAGE : `usage: ${usageLine(command)}\n"vault-dr ${command} --help" describes each option.`
@@ -75,16 +84,20 @@ function commandOf(positionals: string[], values: Values): string {
       const fix = `Run "vault-dr ${group} --help".`
       throw new CliError({ code: 'CLI_ERR_USAGE', detail, fix }, ExitCode.usage, groupHelp(group as string))
     }
-    throw usageError(`unknown command "${positionals.join(' ')}"`)
+    throw usageError(`unknown command "${positionals.join(' ')}"${suggestions(String(positionals[0] ?? ''))}`)
   }
   const spec = COMMANDS[name]
-  if (spec === undefined) throw usageError(`unknown command "${name}"`)
+  if (spec === undefined) throw usageError(`unknown command "${name}"${suggestions(name)}`)
   const given = Object.keys(values) as OptionName[]
   const foreign = given.filter((o) => !spec.options.includes(o) && !GLOBAL_OPTIONS.includes(o))
   if (foreign.length > 0) throw usageError(`"${name}" does not take ${foreign.map((o) => `--${o}`).join(', ')}`, name)
   const extra = positionals.slice(name.split(' ').length + spec.args.length)
   if (extra.length > 0) {
-    throw usageError(`"${name}" does not take the argument${extra.length > 1 ? 's' : ''} ${extra.join(' ')}`, name)
+    const plan = extra[0] === 'plan' && spec.options.includes('dry-run' as OptionName) ? ' (its plan: --dry-run)' : ''
+    throw usageError(
+      `"${name}" does not take the argument${extra.length > 1 ? 's' : ''} ${extra.join(' ')}${plan}`,
+      name,
+    )
   }
   const missingArg = spec.args[positionals.length - name.split(' ').length]
   if (missingArg !== undefined) throw usageError(`${missingArg} is required`, name)

@@ -69,7 +69,7 @@ export function resultLines(op: Operation): string[] {
   if (r === null) return []
   const report = r.report as DrillReport | undefined
   // A drill's report gives both legs; its top-level figures are the first leg's.
-  if (report !== undefined) return renderDrillReport(report)
+  if (report !== undefined) return renderDrillReport(report, op.state === 'running' || op.state === 'pending')
   const lines: string[] = []
   if (typeof r.write_unavailable_ms === 'number') lines.push(`  writes refused for ${r.write_unavailable_ms} ms`)
   if (typeof r.wals_lost === 'number') lines.push(`  WALs lost: ${r.wals_lost}`)
@@ -77,9 +77,17 @@ export function resultLines(op: Operation): string[] {
   return lines
 }
 
-export function renderDrillReport(report: DrillReport): string[] {
-  const verdict = report.verdict === undefined ? '' : `: ${report.verdict}`
-  const lines = [`  drill report (${report.started_at ?? '?'} to ${report.ended_at ?? '?'})${verdict}`]
+/** A drill's report; `running`: the drill goes on (an unfinished report of an ended drill says it stopped early). */
+export function renderDrillReport(report: DrillReport, running = false): string[] {
+  const stopped = !running && report.verdict === 'unfinished'
+  const verdict =
+    report.verdict === undefined
+      ? ''
+      : stopped
+        ? ': unfinished (the drill ended before its way back)'
+        : `: ${report.verdict}`
+  const ended = report.ended_at ?? (stopped ? 'its end' : 'now')
+  const lines = [`  drill report (${report.started_at ?? 'before any demote'} to ${ended})${verdict}`]
   for (const f of report.findings ?? []) lines.push(`    found: ${f}`)
   for (const [i, leg] of report.legs.entries()) {
     const rto = leg.rto_ms === null ? 'unknown' : `${leg.rto_ms} ms`

@@ -45,6 +45,16 @@ describe('vault-dr command line', () => {
     expect(await runCli(['--version'], {})).toBe(0)
   })
 
+  it('exits 2 on an unknown command, suggesting the commands it may mean; a plan asked as an argument names --dry-run', async () => {
+    const io = capture()
+    expect(await runCli(['status'], {})).toBe(2)
+    expect(io.err()).toContain('unknown command "status"; did you mean "vault-dr clusters status"?')
+    expect(await runCli(['switch', '--to', 'dc2'], {})).toBe(2)
+    expect(io.err()).toContain('did you mean "vault-dr switchover"?')
+    expect(await runCli(['failover', 'plan', '--to', 'dc2'], {})).toBe(2)
+    expect(io.err()).toContain('"failover" does not take the argument plan (its plan: --dry-run)')
+  })
+
   it('exits 2 on an unknown flag, naming it', async () => {
     const io = capture()
     expect(await runCli(['clusters', 'list', '--token', 'x'], {})).toBe(2)

@@ -396,6 +396,26 @@ describe('operation commands against a stand-in gateway', () => {
     expect(await runCli(['drill', '--to', 'dc2', '--hold', '5s', '--follow'], gateway.env)).toBe(0)
   })
 
+  it('a drill that failed before its way back says its report is unfinished because it ended early, not "to ?"', async () => {
+    const report = {
+      ...drillReport({ rto: [40, 0], checks: 0, refused: 0, heldS: 0 }),
+      legs: [{ from: 'dc1', to: 'dc2', rto_ms: null, rpo_wals: null }],
+      hold: null,
+      ended_at: null,
+      verdict: 'unfinished',
+      findings: [],
+    }
+    const failed = operation({ kind: 'drill', state: 'failed', result: { report } })
+    routes['GET /v1/operations/op-1'] = (_, res) => json(res, 200, failed)
+    const io = capture()
+    // A read: exit 0 whatever the state it shows.
+    expect(await runCli(['operations', 'show', 'op-1'], gateway.env)).toBe(0)
+    expect(io.out()).toContain(
+      'drill report (2026-12-04T10:00:00.000Z to its end): unfinished (the drill ended before its way back)',
+    )
+    expect(io.out()).not.toContain('to ?')
+  })
+
   it('a follow of an unknown operation is the gateway’s refusal: exit 3, not a retry', async () => {
     routes['GET /v1/operations/nope/events'] = (_, res) =>
       json(res, 404, { code: 'GATEWAY_ERR_OPERATION_NOT_FOUND', detail: 'No operation nope', status: 404 })
