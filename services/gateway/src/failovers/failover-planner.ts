@@ -42,7 +42,12 @@ export function observePairFor(history: VantageHistory, selfFences: SelfFenceSet
   return (pair: Pair) => {
     const at = now()
     for (const side of [pair.clusters.primary, pair.clusters.secondary]) {
-      if (side.fence_on_isolation_ms !== undefined) selfFences.seen(side.name, side.fence_on_isolation_ms, at)
+      if (side.fence_on_isolation_ms === undefined) continue
+      selfFences.seen(
+        side.name,
+        side.fence_on_isolation_ms,
+        side.checked_at === null ? at : Date.parse(side.checked_at),
+      )
     }
     const primary = pair.clusters.primary
     if (primary.mode === 'primary' && pair.lag.primary_last_wal !== null && primary.checked_at !== null) {

@@ -10,9 +10,8 @@ import type { FailoverDeps } from './failover-deps.ts'
 import { createFailoverPlanner, observePairFor } from './failover-planner.ts'
 import { failoverPreflight } from './failover-preflight.step.ts'
 import { fenceKey } from './fence-record.ts'
-import { SelfFenceSettings } from './self-fence-record.ts'
+import { SelfFenceSettings, type SelfFenceStore } from './self-fence-record.ts'
 import { VantageHistory } from './vantage-history.ts'
-import type { WalMeta } from './wal-record.ts'
 
 const T = Date.parse('2026-12-05T00:00:00Z')
 const s = (n: number) => T + n * 1_000
@@ -69,16 +68,25 @@ function pairAt(at: number, primary: { wal: number; fenceMs?: number; demoted?: 
 }
 
 /** The store's meta in memory, for a gateway that keeps nothing beyond its process. */
-function memoryMeta(): WalMeta {
+function memoryMeta() {
   const meta = new Map<string, string>()
-  return { getMeta: async (key) => meta.get(key), setMeta: async (key, value) => void meta.set(key, value) }
+  return {
+    getMeta: async (key: string) => meta.get(key),
+    setMeta: async (key: string, value: string) => void meta.set(key, value),
+    replaceMetaIf: async (key: string, expected: string | undefined, value: string | null) => {
+      if (meta.get(key) !== expected) return false
+      if (value === null) meta.delete(key)
+      else meta.set(key, value)
+      return true
+    },
+  }
 }
 
 /** A gateway's planner over a pair whose views the test sets, and its clock; `meta` keeps what agents said. */
 /** dc3, another DR secondary of dc1: streaming from it (its site not cut off from dc3), lost with it, or silent. */
 type Dc3 = 'streams' | 'lost' | 'silent'
 
-function gateway(history: VantageHistory, meta: WalMeta = memoryMeta(), followers: { dc3?: Dc3 } = {}) {
+function gateway(history: VantageHistory, meta: SelfFenceStore = memoryMeta(), followers: { dc3?: Dc3 } = {}) {
   const selfFences = new SelfFenceSettings(meta)
   const clock = { now: s(0) }
   let pair = pairAt(s(0), { wal: 40 })
