@@ -68,4 +68,42 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
     }, 'the pending revocation to be settled')
     expect([...fx.world.knownSecondaries]).toEqual(['dc2'])
   })
+
+  it('is not carried out while another handshake of the pair holds the id (it may be minting or activating with it)', async () => {
+    let activations = 0
+    let release: () => void = () => {}
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    fx.world.intercept['secondary.activate'] = async (next) => {
+      activations++
+      if (activations === 1) {
+        throw GatewayErrors.agentRejected('refused', {
+          upstream: { service: 'secondary-agent', status: 400, code: 'SECONDARY_ERR_CA_FILE' },
+        })
+      }
+      await released
+      return next()
+    }
+    let primaryDown = true
+    fx.world.intercept['primary.revoke'] = async (next) => {
+      if (primaryDown) throw GatewayErrors.agentUnreachable('primary-agent: connection refused')
+      return next()
+    }
+    const gw = await fx.gateway({}, { VAULT_DR_LEASE_MS: '300' })
+    await registerPair(gw.app)
+    const first = (await createHandshake(gw.app)).json().id as string
+    expect((await waitFor(gw.app, first)).state).toBe('failed')
+    // The next handshake of the pair revokes the old id itself and mints it anew; its activation then waits.
+    primaryDown = false
+    const second = (await createHandshake(gw.app)).json().id as string
+    await until(() => activations === 2, 'the second handshake to activate')
+    const revokes = fx.world.calls.filter((c) => c === 'primary.revoke').length
+    // Several scans of pending revocations pass meanwhile: none revokes the id the second handshake minted.
+    await new Promise((resolve) => setTimeout(resolve, 1_200))
+    expect(fx.world.calls.filter((c) => c === 'primary.revoke').length).toBe(revokes)
+    expect([...fx.world.knownSecondaries]).toEqual(['dc2'])
+    release()
+    expect((await waitFor(gw.app, second)).state).toBe('succeeded')
+  })
 })

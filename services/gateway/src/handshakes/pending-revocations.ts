@@ -47,6 +47,9 @@ export async function retryPendingRevocations(deps: Deps, signal?: AbortSignal):
       let done = `nothing to revoke (the id is ${use})`
       if (decision.kind === 'not_ours') done = decision.why
       if (decision.kind === 'revoke') {
+        // Another handshake of this primary and id under way may be minting or activating with it: left to it (it
+        // revokes an unused id of ours itself before it mints), and looked at again once it has ended.
+        if (await heldByAnother(deps.store, hs)) continue
         done = `revoked the unused secondary id ${id}`
         await primary.revoke(id, signal)
       }
@@ -62,6 +65,16 @@ export async function retryPendingRevocations(deps: Deps, signal?: AbortSignal):
       deps.log.debug({ handshake: hs.id, err: (err as Error).message }, 'pending revocation still not possible')
     }
   }
+}
+
+/** Whether an unfinished handshake other than `hs` uses the same primary and secondary id (the store allows one). */
+async function heldByAnother(store: Store, hs: HandshakeRecord): Promise<boolean> {
+  const unfinished = await Promise.all(
+    (['pending', 'running'] as const).map((state) => store.listHandshakes({ state, limit: 1_000 })),
+  )
+  return unfinished
+    .flat()
+    .some((other) => other.id !== hs.id && other.primary === hs.primary && other.secondary_id === hs.secondary_id)
 }
 
 /** The fix as it was before pendingRevocationFix added to it. */
