@@ -221,6 +221,30 @@ describe('self-fencing on isolation (VAULT_DR_FENCE_ON_ISOLATION)', () => {
     expect(errors).toHaveLength(1)
   })
 
+  it('resumes its clocks when restarted while cut off: the isolation it counts began before the restart', async () => {
+    const dc1 = await cluster('dc1')
+    const dc2 = await cluster('dc2')
+    const dir = await stateDir()
+    const first = await agent(dc1, dir, { fenceOnIsolationMs })
+    await pair(first.app, dc1, dc2)
+    await dc2.faults.isolate()
+    // Its checks (every quarter of the duration) see the cut before it is restarted, halfway through the duration.
+    await new Promise((resolve) => setTimeout(resolve, fenceOnIsolationMs / 2))
+    await first.close()
+    const restartedAt = Date.now()
+    const { app } = await agent(dc1, dir, { fenceOnIsolationMs })
+    await app.ready()
+    await until('dc1 to be demoted by its restarted agent', () => dc1.state().drMode === 'secondary', 15_000)
+    const fenced = await until('the record to say demoted', async () => {
+      const record = (await status(app)).fenced
+      return record?.demoted_at ? record : undefined
+    })
+    // "…disconnected, or this agent's Vault not answering, since <when>": counted from before the restart.
+    const since = /not answering, since (\S+), and/.exec(String(fenced.reason))?.[1]
+    expect(since).toBeDefined()
+    expect(Date.parse(since as string)).toBeLessThan(restartedAt)
+  })
+
   it("does not fire while a gateway's marked contact keeps reaching the agent; other requests do not hold it off", async () => {
     const dc1 = await cluster('dc1')
     const dc2 = await cluster('dc2')

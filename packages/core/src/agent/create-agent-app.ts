@@ -88,6 +88,7 @@ export async function createAgentApp(
       keeper: fence,
       durationMs: opts.config.fenceOnIsolationMs,
       epoch: epochs.current,
+      stateDir,
     })
   }
   await registerClusterOperations(app, {

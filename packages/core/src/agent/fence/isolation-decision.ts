@@ -45,7 +45,8 @@ export const VAULT_NOTICES_DISCONNECT_MS = 5_000
  * its site is cut off and no gateway's quorum contact reaches it: Vault noticing its secondaries gone (a margin that also
  * covers the status read and the demote), a check to see it, the duration, and the check that fires. A failover does
  * not promote before that long (a promote delay longer than the old side's self-fencing time). Not a proof: an agent
- * restarted during the partition counts again from its start.
+ * restarted during the partition resumes its clocks (isolation-clocks.ts); one whose state directory was lost counts
+ * again from its start.
  */
 export const selfFenceWithinMs = (durationMs: number) =>
   VAULT_NOTICES_DISCONNECT_MS + durationMs + 2 * isolationCheckEveryMs(durationMs)

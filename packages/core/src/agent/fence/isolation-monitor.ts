@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { underV1 } from '../../server/auth.ts'
 import type { VaultAgent } from '../vault-agent.ts'
 import { AWAY_PROBE_MS, type FenceKeeper } from './fence-keeper.ts'
+import { keepIsolationClocks, restoreIsolationClocks } from './isolation-clocks.ts'
 import { decideIsolation, isolationCheckEveryMs } from './isolation-decision.ts'
 import { CONTACT_HEADER, CONTACT_WITHIN_HEADER, QUORUM_CONTACT } from './quorum-contact.ts'
 
@@ -13,11 +14,31 @@ import { CONTACT_HEADER, CONTACT_WITHIN_HEADER, QUORUM_CONTACT } from './quorum-
  */
 export function installIsolationMonitor(
   app: FastifyInstance,
-  deps: { agent: VaultAgent; keeper: FenceKeeper; durationMs: number; epoch: () => number },
+  deps: {
+    agent: VaultAgent
+    keeper: FenceKeeper
+    durationMs: number
+    epoch: () => number
+    /** Where the clocks are kept across a restart (the agent's state directory). */
+    stateDir: string
+  },
 ): void {
   const { agent, keeper, durationMs } = deps
-  let lastRequestAt = Date.now()
-  let isolatedSince: number | null = null
+  const restored = restoreIsolationClocks(deps.stateDir, Date.now(), durationMs)
+  let lastRequestAt = restored.lastContactAt
+  let isolatedSince: number | null = restored.isolatedSince
+  let kept = restored
+  /** Written when they changed, at each check: a restart resumes them (its contacts since then are lost: sooner). */
+  const keep = async () => {
+    if (kept.lastContactAt === lastRequestAt && kept.isolatedSince === isolatedSince) return
+    const now = { lastContactAt: lastRequestAt, isolatedSince }
+    await keepIsolationClocks(deps.stateDir, now).then(
+      () => {
+        kept = now
+      },
+      (err: unknown) => app.log.error({ err }, 'fence: the isolation clocks could not be kept for a restart'),
+    )
+  }
   // Counted once answered in time, as the gateway counts it: a read answered after the gateway gave up on it (a slow
   // Vault) reached no one on the quorum side.
   app.addHook('onResponse', (request, reply, done) => {
@@ -35,11 +56,13 @@ export function installIsolationMonitor(
       if (keeper.record() !== undefined) {
         isolatedSince = null
         armed = false
+        await keep()
         return
       }
       const status = await agent.status(armed ? 0 : undefined).catch(() => undefined)
       const verdict = decideIsolation(isolatedSince, { now: Date.now(), status, lastRequestAt }, durationMs)
       isolatedSince = verdict.isolatedSince
+      await keep()
       if (!verdict.fire && verdict.armed === true && !armed) {
         app.log.error(
           { since: isolatedSince },
