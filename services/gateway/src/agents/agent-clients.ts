@@ -121,10 +121,13 @@ export function createAgentClients(opts: {
   function client(service: AgentService, target: AgentTarget): ClusterAgentClient {
     const call = via(service, target)
     return {
-      status: (sig, { fresh = true, timeoutMs, secondaryId, quorumContact } = {}) =>
-        call(
+      status: (sig, { fresh = true, timeoutMs, secondaryId, quorumContact } = {}) => {
+        // A marked read is sent once (the next round is a few seconds away) and says how long its answer may still
+        // take when it leaves, queued or not: the agent counts no answer this gateway gave up on.
+        const answerBy = quorumContact === undefined ? undefined : performance.now() + quorumContact.withinMs
+        return call(
           STATUS_OPERATION[service],
-          true,
+          answerBy === undefined,
           sig,
           (api, signal) =>
             api.GET('/v1/status', {
@@ -133,19 +136,20 @@ export function createAgentClients(opts: {
                   ...(fresh ? { max_age_ms: 0 } : {}),
                   ...(secondaryId === undefined ? {} : { secondary_id: secondaryId }),
                 },
-                ...(quorumContact === undefined
+                ...(answerBy === undefined
                   ? {}
                   : {
                       header: {
                         [CONTACT_HEADER]: QUORUM_CONTACT,
-                        [CONTACT_WITHIN_HEADER]: String(Math.max(1, Math.round(quorumContact.withinMs))),
+                        [CONTACT_WITHIN_HEADER]: String(Math.max(1, Math.floor(answerBy - performance.now()))),
                       },
                     }),
               },
               signal,
             }),
           timeoutMs || undefined,
-        ),
+        )
+      },
       vaultToken: (sig) => call('checkVaultToken', true, sig, (api, signal) => api.GET('/v1/vault-token', { signal })),
       // Not repeated: a repeat would measure a second write, not the first one's outcome.
       checkWrites: (sig) =>

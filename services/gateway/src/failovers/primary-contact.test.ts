@@ -156,10 +156,15 @@ describe('keeping in touch with the primaries', () => {
     const clock = { now: NOW }
     // gw-a, next to dc1, keeps the quorum; gw-b, on the other site, reaches no agent and loses the quorum a while.
     const a = gateway(store, 'gw-a', { dc1: status('primary') }, [], clock)
+    // Without its quorum, every read of gw-b's store fails (etcd's reads are linearizable).
+    const cut = async <T>(read: () => Promise<T>) =>
+      bStore.quorum ? read() : Promise.reject(new Error('etcd: no quorum'))
     const bStore = {
       ...store,
       quorum: true,
-      ping: async () => (bStore.quorum ? undefined : Promise.reject(new Error('etcd: no quorum'))),
+      ping: () => cut(async () => undefined),
+      metaUnder: (prefix: string) => cut(() => store.metaUnder(prefix)),
+      listClusters: () => cut(() => store.listClusters()),
     }
     const b = gateway(bStore, 'gw-b', {}, [], clock)
     await a.round()
@@ -181,12 +186,12 @@ describe('keeping in touch with the primaries', () => {
     const clock = { now: NOW }
     const asked: string[] = []
     const paused = { ms: 0 }
-    // The store answers, then the gateway is frozen for paused.ms before it goes on.
+    // The store's quorum answers, then the gateway is frozen for paused.ms before it goes on.
     const slow = {
       ...store,
-      listClusters: async () => {
+      async ping() {
+        await store.ping()
         clock.now += paused.ms
-        return store.listClusters()
       },
     }
     const contact = gateway(slow, 'gw-a', { dc1: status('primary') }, asked, clock)
@@ -194,7 +199,8 @@ describe('keeping in touch with the primaries', () => {
     expect(await contact.round()).toEqual([])
     expect(asked).toEqual([])
     expect(await store.metaUnder('contact/')).toEqual(new Map())
-    paused.ms = 0
+    // A slow answer is no pause: 1.5 s after asking, the reads still go out.
+    paused.ms = 1_500
     expect(await contact.round()).toEqual(['dc1'])
     expect(asked).toEqual(['dc1'])
   })

@@ -22,11 +22,14 @@ export const CONTACT_RECORD_KEEP_MS = 60 * 60_000
 export const MAX_PRIMARY_CONTACT_MS = 3_000
 
 /**
- * How long after this gateway last asked the store's quorum it may still mark a read as quorum contact. A gateway
- * paused past it (a freeze, a long GC) while its site was cut off would otherwise, on waking, reset a cut-off
- * primary's isolation clock late, unseen by the gateways whose failover waits for that primary to fence itself.
+ * How long after this gateway last asked the store's quorum (the round's ping, sent after its other store reads) it may
+ * still send a read marked as quorum contact. A gateway paused past it (a freeze, a long GC) while its site was cut off
+ * would otherwise, on waking, reset a cut-off primary's isolation clock late, unseen by the gateways whose failover
+ * waits for that primary to fence itself. With the 2 s a marked read may take, such a contact lands at most 4 s late:
+ * within the two checks the failover's wait adds (selfFenceWithinMs). Longer than the ping's own deadline (1.5 s), so
+ * a store that answers slowly does not stop the contacts.
  */
-export const CONTACT_AFTER_QUORUM_MS = 1_000
+export const CONTACT_AFTER_QUORUM_MS = 2_000
 
 /**
  * When a gateway last reached a primary's agent with a marked read the agent answered (so counted as contact), and
@@ -143,7 +146,13 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
 
   /** One round; answers the primaries reached. */
   async function round(): Promise<string[]> {
+    let clusters: StoredCluster[]
+    let fences: Awaited<ReturnType<typeof readFences>>
+    let quorumAskedAt: number
     try {
+      // The store's records first, then its quorum asked, and the agents right after its answer.
+      ;[clusters, fences] = await Promise.all([deps.store.listClusters(), readFences(deps.store), observe()])
+      quorumAskedAt = monotonic()
       await deps.store.ping()
     } catch (err) {
       if (!quorumLost)
@@ -152,8 +161,6 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
       return []
     }
     quorumLost = false
-    const quorumAskedAt = monotonic()
-    const [clusters, fences] = await Promise.all([deps.store.listClusters(), readFences(deps.store), observe()])
     const primaries = clusters.filter((c) => c.role === 'primary' && fences.get(c.name) === undefined)
     // The agents first, all at once: the records are written after, so a slow store does not delay the contacts.
     const reached = await Promise.all(primaries.map((c) => reach(c, quorumAskedAt)))
