@@ -1091,7 +1091,7 @@ export interface components {
             by: "gateway" | "self" | "none" | "unknown";
             /** @description The agent's setting, as last seen */
             fence_on_isolation_ms: number | null;
-            /** @description by self: how long after it is cut off from both the gateway and every DR secondary its agent has demoted it, by our reckoning (the setting, two checks of it and Vault noticing its secondaries gone); the promote waits for it */
+            /** @description by self: how long after it is cut off from both the gateway and every DR secondary its agent has demoted it, by our reckoning (the setting, two checks of it, Vault noticing its secondaries gone and the grace a restarted agent gives the gateways); the promote waits for it */
             within_ms: number | null;
             /** @description When a gateway last recorded the setting from its agent's status (again every 5 min while it answers) */
             seen_at: string | null;

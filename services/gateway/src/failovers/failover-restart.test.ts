@@ -204,7 +204,7 @@ describe('a failover of a primary whose agent fences it on isolation (the settin
   it('waits until the agent has demoted it by its reckoning, past down_for: a restarted gateway knows the setting from the store', async () => {
     const store = fx.openStore()
     try {
-      // dc1's agent runs with VAULT_DR_FENCE_ON_ISOLATION 60 s: demoted 75 s after it is cut off.
+      // dc1's agent runs with VAULT_DR_FENCE_ON_ISOLATION 60 s: demoted 81 s after it is cut off (restart grace included).
       const first = gateway(new VantageHistory({ store }), store)
       first.read(s(0), { wal: 40, fenceMs: 60_000 })
       first.read(s(20), { wal: 40, fenceMs: 60_000 })
@@ -213,10 +213,10 @@ describe('a failover of a primary whose agent fences it on isolation (the settin
       const early = await first.planner(ASK, ask())
       expect(early).toMatchObject({
         allowed: false,
-        refusal: { code: 'PRIMARY_NOT_DOWN', fix: expect.stringContaining('Wait 15 s') },
-        old_primary_fence: { by: 'self', fence_on_isolation_ms: 60_000, within_ms: 75_000, seen_at: iso(s(0)) },
+        refusal: { code: 'PRIMARY_NOT_DOWN', fix: expect.stringContaining('Wait 21 s') },
+        old_primary_fence: { by: 'self', fence_on_isolation_ms: 60_000, within_ms: 81_000, seen_at: iso(s(0)) },
       })
-      first.clock.now = s(126)
+      first.clock.now = s(132)
       const late = await first.planner(ASK, ask())
       expect(late.allowed).toBe(true)
       expect(late.items.find((i) => i.name === 'old_primary_fence')).toMatchObject({ status: 'pass', code: 'OK' })
@@ -227,8 +227,8 @@ describe('a failover of a primary whose agent fences it on isolation (the settin
       restarted.clock.now = s(131)
       const plan = await restarted.planner(ASK, ask())
       expect(plan).toMatchObject({ allowed: false, refusal: { code: 'PRIMARY_NOT_DOWN' } })
-      expect(plan.old_primary_fence).toMatchObject({ by: 'self', within_ms: 75_000 })
-      restarted.clock.now = s(176)
+      expect(plan.old_primary_fence).toMatchObject({ by: 'self', within_ms: 81_000 })
+      restarted.clock.now = s(182)
       expect((await restarted.planner(ASK, ask())).allowed).toBe(true)
     } finally {
       await store.close()

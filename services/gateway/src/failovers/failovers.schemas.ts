@@ -82,7 +82,8 @@ export const OldPrimaryFence = z
       .nullable()
       .describe(
         'by self: how long after it is cut off from both the gateway and every DR secondary its agent has demoted ' +
-          'it, by our reckoning (the setting, two checks of it and Vault noticing its secondaries gone); the promote ' +
+          'it, by our reckoning (the setting, two checks of it, Vault noticing its secondaries gone and the grace a ' +
+          'restarted agent gives the gateways); the promote ' +
           'waits for it',
       ),
     seen_at: z.iso

@@ -246,7 +246,7 @@ function oldPrimaryFence(pair: Pair): PairCheck[] {
         'primary_self_fence',
         'NO_SELF_FENCE',
         `${pair.primary}'s agent does not demote it on isolation: a failover while its site is only cut off leaves clients there writing to it until the gateway's fence reaches it (an automatic failover holds).`,
-        `Set VAULT_DR_FENCE_ON_ISOLATION on ${pair.primary}'s agent (such as 60s: a failover then waits for it, about 5 s + that + two checks), and point the balancers in front of it at its GET /serving.`,
+        `Set VAULT_DR_FENCE_ON_ISOLATION on ${pair.primary}'s agent (such as 60s: a failover then waits for it, about 5 s + that + two checks + a restart grace), and point the balancers in front of it at its GET /serving.`,
       ),
     ]
   }

@@ -10,8 +10,11 @@ export interface IsolationClocks {
   isolatedSince: number | null
 }
 
-/** The most a restart gives the gateways to reach the agent again before a silence kept from before it counts. */
-const RESTART_GRACE_MS = 6_000
+/**
+ * How long a restarted agent gives the gateways to reach it again before a silence kept from before its restart
+ * counts: two keeping-in-touch rounds, at most half the duration. The failover's wait includes it (selfFenceWithinMs).
+ */
+export const restartGraceMs = (durationMs: number) => Math.min(6_000, durationMs / 2)
 
 /**
  * The self-fencing clocks as kept in `<dir>/isolation` before a restart, else fresh (contact now, not isolated): an
@@ -23,7 +26,7 @@ const RESTART_GRACE_MS = 6_000
 export function restoreIsolationClocks(dir: string, start: number, durationMs: number): IsolationClocks {
   const kept = readClocks(join(dir, ISOLATION_FILE))
   if (kept === undefined) return { lastContactAt: start, isolatedSince: null }
-  const earliest = start - durationMs + Math.min(RESTART_GRACE_MS, durationMs / 2)
+  const earliest = start - durationMs + restartGraceMs(durationMs)
   const bound = (at: number) => Math.min(start, Math.max(at, earliest))
   return {
     lastContactAt: bound(kept.lastContactAt),

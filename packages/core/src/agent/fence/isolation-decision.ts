@@ -1,4 +1,5 @@
 import { type ClusterStatus, connectedSecondaries } from '../cluster-status.ts'
+import { restartGraceMs } from './isolation-clocks.ts'
 
 /** What one check of VAULT_DR_FENCE_ON_ISOLATION sees. */
 export interface IsolationObservation {
@@ -43,13 +44,13 @@ export const VAULT_NOTICES_DISCONNECT_MS = 5_000
 /**
  * How long, by our reckoning, an agent with VAULT_DR_FENCE_ON_ISOLATION `durationMs` takes to demote its primary once
  * its site is cut off and no gateway's quorum contact reaches it: Vault noticing its secondaries gone (a margin that also
- * covers the status read and the demote), a check to see it, the duration, and the check that fires. A failover does
- * not promote before that long (a promote delay longer than the old side's self-fencing time). Not a proof: an agent
- * restarted during the partition resumes its clocks (isolation-clocks.ts); one whose state directory was lost counts
- * again from its start.
+ * covers the status read and the demote), a check to see it, the duration, the check that fires, and the grace an
+ * agent restarted during the partition gives the gateways before counting the silence it resumes (restartGraceMs,
+ * isolation-clocks.ts). A failover does not promote before that long (a promote delay longer than the old side's
+ * self-fencing time). Not a proof: an agent whose state directory was lost counts again from its start.
  */
 export const selfFenceWithinMs = (durationMs: number) =>
-  VAULT_NOTICES_DISCONNECT_MS + durationMs + 2 * isolationCheckEveryMs(durationMs)
+  VAULT_NOTICES_DISCONNECT_MS + durationMs + 2 * isolationCheckEveryMs(durationMs) + restartGraceMs(durationMs)
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
