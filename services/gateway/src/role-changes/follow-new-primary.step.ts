@@ -91,16 +91,22 @@ export async function followNewPrimary(ctx: RoleChangeContext, index: LegKey, cl
   if (state !== 'syncing') how = `re-pointed without a wipe${await repoint(state)}`
   else if (await streams()) streaming = true
   else {
-    // Written as sent before the call, it may never have reached Vault (the gateway died in between), and Vault can go
-    // on showing the state it had with the primary it lost (fact sheet P3: stream-wals): sent again, once.
-    const now = await read()
+    // Written as sent before the call, it may never have reached Vault (the gateway died in between): one that shows
+    // stream-wals with the new primary not seeing it connected may be following the primary it lost (Vault can go on
+    // showing that state, fact sheet P3), and one not using the id took no token; either is sent again, once. A sync
+    // under way (merkle-diff, merkle-sync, connecting) is the update-primary at work: never cut off.
+    const seen = await Promise.all([me.status(signal), primary.status(signal)]).catch(() => undefined)
+    const now: FollowState = seen === undefined ? 'unknown' : followState(seen[0], seen[1], sid)
+    const lostPrimaryShown = now === 'syncing' && seen?.[0].replication?.state === 'stream-wals'
     if (now === 'is_primary')
       throw SwitchoverErrors.unexpectedRole(`${cluster} is a DR primary: it cannot follow ${leg.to}`)
-    if (now === 'unknown') throw notStreaming()
     if (now === 'streaming') streaming = true
-    else {
+    else if (lostPrimaryShown || now === 'stale_id' || now === 'needs_token') {
       await repoint('stale_id')
       how = `re-pointed again: the update-primary an earlier attempt wrote as sent showed no effect in ${ctx.settings.settleTimeoutMs} ms, so it was sent again`
+    } else {
+      last = now
+      throw notStreaming()
     }
   }
   if (!streaming && !(await streams())) throw notStreaming()

@@ -720,6 +720,23 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     })
   })
 
+  it('a re-pointing written as sent whose follower is still syncing at the deadline is not sent again (the sync would be cut off)', async () => {
+    const w = world(['dc1', 'dc2', 'dc3'])
+    const { ctx, data } = context(w, [threeClusterLeg()])
+    await demotePrimary(ctx, 0)
+    await waitCatchUp(ctx, 0)
+    await promoteSecondary(ctx, 0)
+    await w.client('dc2').mintToken({ secondary_id: 'dc3', ttl: '5m', secondary_public_key: 'pk-dc3' })
+    await ctx.saveLeg(0, { repoint_sent: ['dc3'] })
+    // The update-primary reached Vault: dc3 syncs (a long merkle-sync), not yet streaming at the settle deadline.
+    w.get('dc3').shownState = 'merkle-sync'
+    const changes = w.changes.length
+    await expect(followNewPrimary(context(w, data).ctx, 0, 'dc3')).rejects.toMatchObject({
+      code: 'GATEWAY_ERR_SWITCHOVER_FOLLOWER_NOT_STREAMING',
+    })
+    expect(w.changes.slice(changes)).toEqual([])
+  })
+
   it('a follower whose id was minted by an earlier attempt is revoked and minted again', async () => {
     const w = world(['dc1', 'dc2'])
     const { ctx, data } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
