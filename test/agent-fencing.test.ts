@@ -228,8 +228,11 @@ describe('self-fencing on isolation (VAULT_DR_FENCE_ON_ISOLATION)', () => {
     const first = await agent(dc1, dir, { fenceOnIsolationMs })
     await pair(first.app, dc1, dc2)
     await dc2.faults.isolate()
-    // Its checks (every quarter of the duration) see the cut before it is restarted, halfway through the duration.
-    await new Promise((resolve) => setTimeout(resolve, fenceOnIsolationMs / 2))
+    // Restarted once one of its checks (every quarter of the duration) saw the cut and kept it.
+    await until('the agent to keep the isolation it sees', async () => {
+      const kept = await readFile(join(dir, 'isolation'), 'utf8').catch(() => '{}')
+      return (JSON.parse(kept) as { isolated_since?: number | null }).isolated_since != null
+    })
     await first.close()
     const restartedAt = Date.now()
     const { app } = await agent(dc1, dir, { fenceOnIsolationMs })

@@ -1431,7 +1431,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1547,7 +1547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1628,7 +1628,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1722,7 +1722,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1792,7 +1792,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1920,7 +1920,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1998,7 +1998,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2094,7 +2094,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2175,7 +2175,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2264,7 +2264,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2331,7 +2331,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2410,7 +2410,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2492,7 +2492,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2589,7 +2589,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2699,7 +2699,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2796,7 +2796,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2886,7 +2886,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2997,7 +2997,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3070,7 +3070,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3148,7 +3148,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3244,7 +3244,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3325,7 +3325,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3423,7 +3423,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3551,7 +3551,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3679,7 +3679,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3777,7 +3777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3914,7 +3914,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4042,7 +4042,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach (GATEWAY_ERR_STORE_UNAVAILABLE): nothing was changed */
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -51,7 +51,6 @@ function commandName(words: readonly string[]): string | undefined {
 
 const isGroup = (word: string | undefined) => GROUPS.includes(word as (typeof GROUPS)[number])
 
-/** A usage error, followed (in human output) by the usage of the command it is about. */
 /** Commands whose words hold the unknown one (singular), to suggest: "status" names "clusters status". */
 function suggestions(unknown: string): string {
   const word = unknown.toLowerCase().replace(/s$/, '')
@@ -61,6 +60,7 @@ function suggestions(unknown: string): string {
   return `; did you mean ${found.map((name) => `"vault-dr ${name}"`).join(' or ')}?`
 }
 
+/** A usage error, followed (in human output) by the usage of the command it is about. */
 function usageError(detail: string, command?: string): CliError {
   const help =
     command === undefined ? USAGE : `usage: ${usageLine(command)}\n"vault-dr ${command} --help" describes each option.`

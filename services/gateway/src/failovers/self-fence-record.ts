@@ -60,11 +60,20 @@ export class SelfFenceSettings {
       fence_on_isolation_ms: fenceOnIsolationMs,
       seen_at: new Date(at).toISOString(),
     }
-    const writing = this.#keepNewer(record).catch((err: unknown) => {
-      // Written again at the next reading.
-      if (this.#written.get(cluster) === mine) this.#written.delete(cluster)
-      this.#log?.warn({ cluster, err: (err as Error).message }, "the agent's self-fencing setting could not be stored")
-    })
+    const writing = this.#keepNewer(record).then(
+      (wrote) => {
+        // A later reading is stored: this one was not written, so the same setting read later is written then.
+        if (!wrote && this.#written.get(cluster) === mine) this.#written.delete(cluster)
+      },
+      (err: unknown) => {
+        // Written again at the next reading.
+        if (this.#written.get(cluster) === mine) this.#written.delete(cluster)
+        this.#log?.warn(
+          { cluster, err: (err as Error).message },
+          "the agent's self-fencing setting could not be stored",
+        )
+      },
+    )
     this.#writing.set(cluster, writing)
     void writing.finally(() => {
       if (this.#writing.get(cluster) === writing) this.#writing.delete(cluster)
@@ -75,13 +84,13 @@ export class SelfFenceSettings {
    * Writes `record` unless the store holds a later reading (compare-and-set): a gateway whose reading was delayed
    * (paused, slow) must not bring back a setting the agent has since restarted without.
    */
-  async #keepNewer(record: SelfFenceRecord): Promise<void> {
+  async #keepNewer(record: SelfFenceRecord): Promise<boolean> {
     const key = selfFenceKey(record.cluster)
     for (;;) {
       const raw = await this.#store.getMeta(key)
       const stored = parseMetaRecord(SelfFenceRecord, raw)
-      if (stored !== undefined && Date.parse(stored.seen_at) > Date.parse(record.seen_at)) return
-      if (await this.#store.replaceMetaIf(key, raw, JSON.stringify(record))) return
+      if (stored !== undefined && Date.parse(stored.seen_at) > Date.parse(record.seen_at)) return false
+      if (await this.#store.replaceMetaIf(key, raw, JSON.stringify(record))) return true
     }
   }
 

@@ -54,9 +54,13 @@ export async function mint(ctx: StepContext): Promise<void> {
     // This handshake's first ask was refused, so it minted nothing: the id is someone else's unless asked before.
     if (!askedBefore) await ctx.save({ mint_requested_at: null })
     await clearUnusedId(ctx, await pairStatus(ctx), true)
-    // Asked again: recorded again before the call, as the first ask was.
+    // Asked again: recorded again before the call, as the first ask was, and taken back if refused the same way.
     if (!askedBefore) await ctx.save({ mint_requested_at: new Date(ctx.now()).toISOString() })
-    return ctx.primary.mintToken(body, ctx.signal)
+    return ctx.primary.mintToken(body, ctx.signal).catch(async (again: unknown) => {
+      const exists = isCodedError(again) && again.upstream?.code === 'PRIMARY_ERR_SECONDARY_EXISTS'
+      if (exists && !askedBefore) await ctx.save({ mint_requested_at: null })
+      throw again
+    })
   })
   ctx.tokens.hold(minted.token, Date.parse(minted.expires_at))
   await ctx.save({

@@ -32,6 +32,8 @@ export async function retryPendingRevocations(deps: Deps, signal?: AbortSignal):
     signal?.throwIfAborted()
     const id = hs.secondary_id
     try {
+      // Checked before the id's use is read and again right before a revoke: a handshake of the same id may start.
+      if (await heldByAnother(deps.store, hs)) continue
       const { primary, secondary } = await deps.agentsFor(hs)
       const pair = {
         primary: await primary.status(signal, { secondaryId: id }),

@@ -1,13 +1,12 @@
 import { pollUntil, VaultErrors } from '@vault-dr/core'
 import type { StepResult } from '../operations/step.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
-
-const tokenRefusedFix = (cluster: string) =>
-  `${cluster} is the DR primary and refused the write-check with its agent's Vault token: give the agent next to it a token made on the primary of the replication set (activation replaced the secondary's own tokens with the primary's; the agent's /readyz check vault_token says so) and restart it. Do not promote another cluster; then re-point the old primary and any other DR secondary to ${cluster} by hand (generate-public-key on each, secondary-token with that key on ${cluster}, update-primary).`
-
 import { windowMs } from './catch-up.ts'
 import { isRunningPrimary } from './cluster-roles.ts'
 import { iso, type LegKey, type RoleChangeContext, stepPoll } from './role-change-context.ts'
+
+const tokenRefusedFix = (cluster: string) =>
+  `${cluster} is the DR primary and refused the write-check with its agent's Vault token: give the agent next to it a token made on the primary of the replication set (activation replaced the secondary's own tokens with the primary's; the agent's /readyz check vault_token says so) and restart it. Do not promote another cluster; then re-point the other clusters of the pair to ${cluster} by hand (generate-public-key on each, secondary-token with that key on ${cluster}, update-primary).`
 
 /**
  * Waits until the new primary runs and accepts a write (its agent writes and reads back a harmless policy): the end
@@ -24,6 +23,7 @@ export async function verifyNewPrimary(ctx: RoleChangeContext, index: LegKey): P
   let looks = 0
   const accepted = await pollUntil(
     async () => {
+      refusedCode = null
       const [status, check] = await Promise.all([
         (looks++ === 0 ? ctx.recentStatus(leg.to, signal) : client.status(signal)).catch((err: Error) => {
           why = err.message

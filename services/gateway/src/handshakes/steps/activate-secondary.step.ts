@@ -70,10 +70,10 @@ async function sendActivation(
     token_expires_at: ctx.hs.token?.expires_at ?? new Date(ctx.now()).toISOString(),
     outcome: null,
   }
-  // Written before the call: from here on the secondary may be activated whatever happens to this process. It wipes
-  // the secondary, a key-share ceremony's token with the rest: forgotten first, not tried in a failover later.
-  await ctx.save({ activation: sent })
+  // The activation wipes the secondary, a key-share ceremony's token with the rest: forgotten first, not tried in a
+  // failover later. Then written before the call: from here on the secondary may be activated whatever happens.
   await ctx.forgetCeremonyToken()
+  await ctx.save({ activation: sent })
   try {
     const result = await ctx.secondary.activate(token, ctx.signal, { ...unwrapAddress(ctx), activationId: sent.id })
     ctx.tokens.forget()
