@@ -53,6 +53,11 @@ export interface SimCompat {
   syncProgress: 'nested' | 'top-level'
   /** The secondary's `state` while its mode is bootstrapping: Vault's UI knows no state "bootstrapping" (D9). */
   bootstrappingState: 'merkle-diff' | 'bootstrapping'
+  /**
+   * A secondary's `state` once it lost its primary: 'idle' (enos' verify, the field notes), or the state it had
+   * ('stream-wals', as P3 showed on Vault ~1.2); `connection_state` shows the loss either way.
+   */
+  lostPrimaryState: 'idle' | 'kept'
   /** The new primary's last_wal after promote: its own log position ('local', D11) or the old primary's ('continue'). */
   promotedWalCounter: 'local' | 'continue'
   /** Demote and primary disable revoke every unused activation token (unverified either way, D16). */
@@ -115,6 +120,7 @@ export const defaultCompat: SimCompat = {
   badHealthParamErrors: 'empty',
   syncProgress: 'nested',
   bootstrappingState: 'merkle-diff',
+  lostPrimaryState: 'idle',
   promotedWalCounter: 'local',
   revokeActivationTokensOnRoleChange: true,
   messages: defaultMessages,

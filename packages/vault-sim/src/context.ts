@@ -97,6 +97,7 @@ export async function createContext(options: ResolvedOptions): Promise<ClusterCo
     storage,
     timings: options.timings,
     bootstrappingState: options.compat.bootstrappingState,
+    lostPrimaryState: options.compat.lostPrimaryState,
     advertised: () => ({ apiAddr: addrs.apiAdvertise ?? '', clusterAddr: addrs.clusterAdvertise }),
     log,
   })

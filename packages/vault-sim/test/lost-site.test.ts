@@ -102,6 +102,23 @@ describe('a lost site (item 10)', () => {
     await caughtUp(primary, secondary)
   })
 
+  it("shows the loss in state idle, or with compat.lostPrimaryState 'kept' in the stream-wals it had (P3); connection_state either way", async () => {
+    for (const lostPrimaryState of ['idle', 'kept'] as const) {
+      const primary = await start({ name: `dc1-${lostPrimaryState}` })
+      const secondary = await start({ name: `dc2-${lostPrimaryState}`, compat: { lostPrimaryState } })
+      await replicate(primary, secondary)
+      await primary.faults.isolate('refuse')
+      const lost = await waitFor(
+        () => drStatus(secondary),
+        (s) => s.connection_state !== 'ready',
+        { what: 'the primary to be gone' },
+      )
+      expect(lost.state).toBe(lostPrimaryState === 'idle' ? 'idle' : 'stream-wals')
+      await primary.faults.rejoin()
+      await waitForStreaming(secondary)
+    }
+  })
+
   it('dropping: nothing answers, the secondary notices when heartbeats stop, and replication resumes after', async () => {
     const primary = await start({ name: 'dc1' })
     const secondary = await start({ name: 'dc2' })

@@ -9,6 +9,8 @@ export interface SecondaryLinkDeps {
   timings: SimTimings
   /** The `state` shown while the mode is bootstrapping (compat.bootstrappingState). */
   bootstrappingState: SecondaryDrState['state']
+  /** The `state` once the primary is lost: idle, or kept as it was (compat.lostPrimaryState). */
+  lostPrimaryState: 'idle' | 'kept'
   /** This cluster's advertised addresses, sent in hello so the primary can list them. */
   advertised: () => { apiAddr: string; clusterAddr: string }
   log: (line: string) => void
@@ -214,7 +216,7 @@ export class SecondaryLink {
 
   #markLost(state: SecondaryDrState, connectionState: SecondaryDrState['connectionState']): void {
     state.connectionState = connectionState
-    state.state = 'idle'
+    if (this.#deps.lostPrimaryState === 'idle' || state.state !== 'stream-wals') state.state = 'idle'
     state.sync = undefined
     if (state.mode === 'bootstrapping') state.mode = 'secondary'
     if (state.primary) state.primary.connected = false

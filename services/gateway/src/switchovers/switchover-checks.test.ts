@@ -91,6 +91,15 @@ describe('the checks before a switchover', () => {
       byName({ ...healthy, to: { name: 'dc2', status: secondary({ state: 'merkle-sync' }) } }).to_streams?.code,
     ).toBe('NOT_STREAMING')
     expect(byName({ ...healthy, toSecondaryId: 'other' }).to_streams?.code).toBe('NOT_STREAMING')
+    // Vault can go on showing stream-wals for a primary it lost (P3): its connection says so.
+    const lost = secondary({ connection_state: 'transient_failure' })
+    expect(byName({ ...healthy, to: { name: 'dc2', status: lost } }).to_streams).toMatchObject({
+      status: 'fail',
+      code: 'NOT_STREAMING',
+      detail: expect.stringContaining('connection_state transient_failure'),
+    })
+    const ready = secondary({ connection_state: 'ready' })
+    expect(byName({ ...healthy, to: { name: 'dc2', status: ready } }).to_streams?.status).toBe('pass')
   })
 
   it('fail on a corrupted merkle tree, and on a newer `to` (the demoted primary could not follow it)', () => {

@@ -68,6 +68,12 @@ export function compareVersions(a: number[], b: number[]): number {
 }
 
 /**
+ * A connection Vault reports as not ready: it can go on showing stream-wals for a primary it lost (P3); an older Vault
+ * reports no connection_state (null), which says nothing.
+ */
+const lostConnection = (connectionState: string | null) => connectionState !== null && connectionState !== 'ready'
+
+/**
  * The checks before a switchover, from what was read (pure): `from` a running DR primary, `to` its streaming DR
  * secondary close behind, no corruption, versions that allow the way back (the demoted primary must be able to follow
  * the promoted one: not older), every other secondary reachable to be re-pointed, a DR operation token that outlives
@@ -123,13 +129,14 @@ export function switchoverChecks(i: CheckInput): SwitchoverCheck[] {
           `Name as \`to\` a DR secondary of ${i.from.name} (GET /v1/pairs).`,
         ),
       )
-    } else if (r.state !== 'stream-wals' || !known) {
+    } else if (r.state !== 'stream-wals' || !known || lostConnection(r.connection_state)) {
+      const connection = lostConnection(r.connection_state) ? ` with connection_state ${r.connection_state}` : ''
       out.push(
         check(
           'to_streams',
           'fail',
           'NOT_STREAMING',
-          `${i.to.name} is in state ${r.state ?? 'unknown'}${known ? '' : `, and ${i.from.name} does not list its id ${i.toSecondaryId ?? '(none)'}`}`,
+          `${i.to.name} is in state ${r.state ?? 'unknown'}${connection}${known ? '' : `, and ${i.from.name} does not list its id ${i.toSecondaryId ?? '(none)'}`}`,
           'Wait until it streams WALs (GET /v1/pairs/{secondary}); a switchover never promotes a secondary that is not in sync.',
         ),
       )
