@@ -77,13 +77,13 @@ describe('npm run start:ha', () => {
       expect(run.output).toMatch(/stopped\n$/)
       expect(code, run.output).toBe(0)
       await expectGroupGone(pid)
-      // The gateways' shared API token and each cluster's root and agent tokens: in no output or log.
+      // The gateways' shared API token, the clusters' one root token and each agent's token: in no output or log.
       const secrets = [
         join(haDir, 'api-token'),
         ...readdirSync(join(haDir, 'secrets')).map((f) => join(haDir, 'secrets', f)),
       ]
       const values = secrets.map((file) => readFileSync(file, 'utf8').trim())
-      expect(values).toHaveLength(5)
+      expect(values).toHaveLength(4)
       const logs = readdirSync(join(haDir, 'logs')).map((f) => readFileSync(join(haDir, 'logs', f), 'utf8'))
       expectNoSecretsIn([...run.output.split('\n'), ...logs.flatMap((l) => l.split('\n'))], values)
     } finally {
