@@ -62,9 +62,9 @@ export interface OperationKind<Rec, Ctx> {
   /** Appended to a step's detail when a cancel arrived past the point of no return. */
   lateCancelNote?: string
   /**
-   * Work that follows from a success, run by the gateway that ended it once its end is written and its lease released
-   * (not again after a crash: it must be work something else also does in time). A failure is logged; the outcome
-   * stands.
+   * Work that follows from a success, run by the gateway that ended it once its end is written, its lease released and
+   * its runner slot given back (not again after a crash: it must be work something else also does in time). A failure
+   * is logged; the outcome stands.
    */
   afterSuccess?(record: Rec): Promise<void>
 }

@@ -84,7 +84,10 @@ export class OperationRunner {
     const cancel = new AbortController()
     // An operation waiting for a slot stays pending in the store; one the gateway stops before its turn stays resumable.
     const done = this.#slots
-      .run(() => (this.#soft.signal.aborted ? Promise.resolve() : this.#run(family, id, cancel.signal, ownName)))
+      .run(() =>
+        this.#soft.signal.aborted ? Promise.resolve(undefined) : this.#run(family, id, cancel.signal, ownName),
+      )
+      .then((after) => after?.())
       .catch((err: unknown) => {
         if (err instanceof LeaseLost) this.#deps.log.warn({ operation: id }, err.message)
         else if (!this.#hard.signal.aborted) this.#deps.log.error({ err, operation: id }, `${family.name} run failed`)
@@ -148,7 +151,13 @@ export class OperationRunner {
     }
   }
 
-  async #run(family: OperationFamily, id: string, cancel: AbortSignal, ownName?: string): Promise<void> {
+  /** Runs the operation under its lease; answers the work that follows its success, if its kind has any. */
+  async #run(
+    family: OperationFamily,
+    id: string,
+    cancel: AbortSignal,
+    ownName?: string,
+  ): Promise<(() => Promise<void>) | undefined> {
     const { journal } = family
     const { settings } = this.#deps
     const owner = this.#owner
@@ -211,12 +220,15 @@ export class OperationRunner {
       if (lost.signal.aborted) this.#deps.log.warn({ operation: id, reason: String(lost.signal.reason) }, 'lease lost')
       await journal.release(id, owner).catch(() => {})
     }
-    // Outside the lease: what follows from a success is no step of the operation.
-    if (after === undefined) return
-    const finished = await journal.get(id).catch(() => undefined)
-    if (finished?.state !== 'succeeded') return
-    await after(finished).catch((err: unknown) => {
-      this.#deps.log.warn({ operation: id, err: (err as Error)?.message }, 'the work after its success failed')
-    })
+    // Outside the lease, and run by the caller outside the slot: what follows from a success is no step of it.
+    const then = after
+    if (then === undefined) return undefined
+    return async () => {
+      const finished = await journal.get(id).catch(() => undefined)
+      if (finished?.state !== 'succeeded') return
+      await then(finished).catch((err: unknown) => {
+        this.#deps.log.warn({ operation: id, err: (err as Error)?.message }, 'the work after its success failed')
+      })
+    }
   }
 }
