@@ -190,7 +190,8 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     // A new pair has a DR operation token at once, not only at the upkeep's next round (up to a minute without one:
     // not ready, and no failover if its primary were lost meanwhile).
     afterHandshake: async (hs) => {
-      const { rotated } = await pairs.keepToken(hs.secondary)
+      const joined = { primary: hs.primary, secondary: hs.secondary, secondary_id: hs.secondary_id }
+      const { rotated } = await pairs.keepTokenOfJoined(joined)
       if (rotated !== undefined) log.info({ secondary: hs.secondary, reason: rotated }, 'DR operation token issued')
     },
   })

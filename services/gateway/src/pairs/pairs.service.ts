@@ -270,9 +270,20 @@ export function createPairsService(deps: PairsServiceDeps) {
     async readiness(secondary: string, maxLagWals: number): Promise<PairReadiness> {
       return readinessOf(await resolve(secondary), maxLagWals)
     },
-    /** The pair's primary's token issued when none is kept or it is due (as the upkeep does), when the pair streams. */
-    async keepToken(secondary: string) {
-      const p = await resolve(secondary)
+    /**
+     * After a handshake joined `names`: the primary's token issued when none is kept or it is due (as the upkeep
+     * does), when the pair streams; read from its two clusters alone, not by listing every pair (a fleet of handshakes
+     * each ends with this).
+     */
+    async keepTokenOfJoined(names: PairedSecondary) {
+      const [primary, secondary] = await Promise.all([
+        store.getCluster(names.primary),
+        store.getCluster(names.secondary),
+      ])
+      if (primary?.role !== 'primary' || secondary?.role !== 'secondary') {
+        throw PairsErrors.pairNotFound(`${names.primary} and ${names.secondary} are no longer a registered pair`)
+      }
+      const p: Resolved = { names, primary, secondary }
       const { pair } = await view(p)
       return keepToken(p, pair, false)
     },
