@@ -88,11 +88,11 @@ describe('a partition isolating the primary site, its agent fencing on isolation
       if (allowed === 0 && plan?.allowed === true) allowed = performance.now()
       return demoted > 0 && allowed > 0
     })
-    // Self-fencing comes first: the plan waits for the agent's 10 s, its 2.5 s checks and Vault noticing, not only
-    // for down_for (10 s), and says so while it waits.
+    // Self-fencing comes first: the plan waits for the agent's 10 s, its 2.5 s checks, Vault noticing and the grace a
+    // restarted agent would give the gateways (5 s), not only for down_for (10 s), and says so while it waits.
     expect(demoted).toBeGreaterThan(0)
     expect(demoted).toBeLessThan(allowed)
-    expect(waits.some((w) => w.includes('demotes it itself only 20 s after it is cut off from both'))).toBe(true)
+    expect(waits.some((w) => w.includes('demotes it itself only 25 s after it is cut off from both'))).toBe(true)
     const created = await s.api.POST('/v1/failovers', { body })
     expect(created.response.status, JSON.stringify(created.error)).toBe(202)
     const done = await waitForOperation(s, created.data?.id as string)
