@@ -47,6 +47,32 @@ export function gatewayView(pair: Pair): VantageView {
   }
 }
 
+/** What the primary agent said of its Vault, from a pair view or a status read; undefined: the agent gave no answer. */
+interface AgentSaid {
+  vaultReachable: boolean | null
+  sealed: boolean | null
+  haRole: string | null
+}
+
+function agentView(said: AgentSaid | undefined): VantageView {
+  if (said === undefined) {
+    return { point: 'primary_agent', reaches: null, detail: 'unknown: the gateway cannot reach the primary agent' }
+  }
+  if (said.vaultReachable === false) {
+    return { point: 'primary_agent', reaches: false, gone: true, detail: 'the primary agent cannot reach its Vault' }
+  }
+  if (said.sealed === true) {
+    return { point: 'primary_agent', reaches: false, gone: true, detail: 'the primary agent reports its Vault sealed' }
+  }
+  return { point: 'primary_agent', reaches: true, detail: `the primary agent reaches its Vault (${said.haRole})` }
+}
+
+export function primaryAgentView(pair: Pair): VantageView {
+  const primary = pair.clusters.primary
+  if (!primary.agent_reachable) return agentView(undefined)
+  return agentView({ vaultReachable: primary.vault_reachable, sealed: primary.sealed, haRole: primary.ha_role })
+}
+
 /**
  * The gateway's and the primary agent's views from a keeping-in-touch read of the primary's agent (its status, or
  * undefined when the agent gave none in time): what gatewayView and primaryAgentView see in a pair view.
@@ -55,40 +81,14 @@ export function contactViews(status: ClusterStatus | undefined): VantageView[] {
   if (status === undefined) {
     return [
       { point: 'gateway', reaches: false, detail: 'the primary agent does not answer (keeping-in-touch read)' },
-      { point: 'primary_agent', reaches: null, detail: 'unknown: the gateway cannot reach the primary agent' },
+      agentView(undefined),
     ]
   }
-  const gateway: VantageView = { point: 'gateway', reaches: true, detail: 'the primary agent answers' }
-  if (!status.vault.reachable) {
-    return [
-      gateway,
-      { point: 'primary_agent', reaches: false, gone: true, detail: 'the primary agent cannot reach its Vault' },
-    ]
-  }
-  if (status.vault.sealed === true) {
-    return [
-      gateway,
-      { point: 'primary_agent', reaches: false, gone: true, detail: 'the primary agent reports its Vault sealed' },
-    ]
-  }
+  const { reachable, sealed, ha_role } = status.vault
   return [
-    gateway,
-    { point: 'primary_agent', reaches: true, detail: `the primary agent reaches its Vault (${status.vault.ha_role})` },
+    { point: 'gateway', reaches: true, detail: 'the primary agent answers' },
+    agentView({ vaultReachable: reachable, sealed, haRole: ha_role }),
   ]
-}
-
-export function primaryAgentView(pair: Pair): VantageView {
-  const primary = pair.clusters.primary
-  if (!primary.agent_reachable) {
-    return { point: 'primary_agent', reaches: null, detail: 'unknown: the gateway cannot reach the primary agent' }
-  }
-  if (primary.vault_reachable === false) {
-    return { point: 'primary_agent', reaches: false, gone: true, detail: 'the primary agent cannot reach its Vault' }
-  }
-  if (primary.sealed === true) {
-    return { point: 'primary_agent', reaches: false, gone: true, detail: 'the primary agent reports its Vault sealed' }
-  }
-  return { point: 'primary_agent', reaches: true, detail: `the primary agent reaches its Vault (${primary.ha_role})` }
 }
 
 /** The primary is out of the DR site's reach only when neither its API nor its cluster port answers from there. */
