@@ -550,8 +550,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Make a fenced old primary a DR secondary of the primary a failover promoted, without a wipe
-         * @description Waits until the old primary answers and has been demoted (the gateway demotes a fenced cluster as soon as its agent answers), then: a public key from it, a token minted for it on the new primary, update-primary on it with the DR operation token, and its fence lifted once it streams. The result names the WALs it had written that the new primary never received (lost). Steps: preflight, rejoin_old_primary, end_fence. A failback is then an ordinary switchover. Answers 202 with the operation (Location: /v1/operations/{id}).
+         * Make a fenced old primary, or a cluster a failed role change left behind, a DR secondary of the new primary, without a wipe
+         * @description Waits until the old primary answers and has been demoted (the gateway demotes a fenced cluster as soon as its agent answers), then: a public key from it, a token minted for it on the new primary, update-primary on it with the DR operation token, and its fence lifted once it streams. The result names the WALs it had written that the new primary never received (lost). Steps: preflight, rejoin_old_primary, end_fence. A failback is then an ordinary switchover. A cluster no failover fenced is rejoined when the newest operation on it (a switchover, drill, failover or rejoin) failed or was cancelled after promoting a primary the cluster was to follow (an old primary demoted and not re-pointed, a follower not re-pointed): the same re-pointing to that primary, once it runs as DR primary and the cluster is a DR secondary of its replication set; steps: preflight, rejoin_old_primary, record_pair. Answers 202 with the operation (Location: /v1/operations/{id}).
          */
         post: operations["createRejoin"];
         delete?: never;
@@ -638,7 +638,7 @@ export interface components {
         CreateFailoverBodyInput: components["schemas"]["PlanFailoverBodyInput"];
         CreateRejoinBodyInput: {
             /**
-             * @description The old primary a failover promoted another cluster away from
+             * @description The old primary a failover promoted another cluster away from, or a DR secondary a failed switchover, drill or failover left following no running primary
              * @example dc1
              */
             cluster: string;
@@ -3986,7 +3986,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No failover fenced this cluster (GATEWAY_ERR_REJOIN_NOT_FENCED), or a cluster is held by another operation (GATEWAY_ERR_CLUSTER_BUSY) */
+            /** @description No failover fenced this cluster and no failed operation left it behind (GATEWAY_ERR_REJOIN_NOT_FENCED), or a cluster is held by another operation (GATEWAY_ERR_CLUSTER_BUSY) */
             409: {
                 headers: {
                     [name: string]: unknown;

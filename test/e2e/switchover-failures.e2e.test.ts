@@ -147,6 +147,60 @@ describe('a switchover that must not or cannot go on', () => {
     expect(events(stack, 'promoted to primary')).toHaveLength(1)
   })
 
+  it('an old primary whose re-pointing Vault refused: dc2 the one primary, dc1 left demoted; a rejoin re-points it without a wipe', async () => {
+    stack = await startSwitchStack({ vaultGates: true })
+    secrets.push(...stack.secrets)
+    const [dc1, dc2] = [clusterOf(stack, 'dc1'), clusterOf(stack, 'dc2')]
+    const gate = stack.vaultGates?.dc1
+    if (gate === undefined) throw new Error('the stack has no gate in front of dc1')
+    const sampler = startWriteSampler(stack)
+    // Nothing to rejoin yet: dc1 is the healthy primary.
+    const early = await stack.api.POST('/v1/rejoins', { body: { cluster: 'dc1' } })
+    expect(early.response.status).toBe(409)
+    expect(early.error).toMatchObject({ code: 'GATEWAY_ERR_REJOIN_NOT_FENCED' })
+    expect(early.error?.detail).toContain('no operation held it')
+
+    gate.hold((path) => path === '/v1/sys/replication/dr/secondary/update-primary')
+    const res = await stack.api.POST('/v1/switchovers', { body: { to: 'dc2' } as never })
+    await gate.waiting()
+    gate.refuse(400, ['error fetching secondary bootstrap package: primary rejected the token'])
+    const failed = await waitForOperation(stack, res.data?.id as string)
+    expect(failed.state).toBe('failed')
+    expect(stepOf(failed, 'rejoin_old_primary')?.status).toBe('failed')
+    expect(failed.error?.detail).toContain('dc2 is the DR primary now')
+    expect(failed.error?.detail).toContain('vault-dr rejoin')
+    expect(dc2.state().drMode).toBe('primary')
+    expect(dc1.state()).toMatchObject({ drMode: 'secondary' })
+    expect(dc1.state().drState).not.toBe('stream-wals')
+
+    const rejoin = await stack.api.POST('/v1/rejoins', { body: { cluster: 'dc1' } })
+    expect(rejoin.response.status).toBe(202)
+    const done = await waitForOperation(stack, rejoin.data?.id as string)
+    await sampler.stop()
+    expect(done.state, JSON.stringify(done.error)).toBe('succeeded')
+    expect(done.subject).toMatchObject({ cluster: 'dc1', primary: 'dc2', failover_id: null, left_by: failed.id })
+    expect(done.steps.map((s) => [s.name, s.status])).toEqual([
+      ['preflight', 'succeeded'],
+      ['rejoin_old_primary', 'succeeded'],
+      ['record_pair', 'succeeded'],
+    ])
+    expect(done.result).toMatchObject({ wals_lost: 0 })
+    expect(dc1.state()).toMatchObject({ drMode: 'secondary', drState: 'stream-wals', secondaryId: 'dc1' })
+    const pairs = await stack.api.GET('/v1/pairs')
+    expect(pairs.data?.pairs.map((p) => [p.secondary, p.primary])).toEqual([['dc1', 'dc2']])
+    const cluster = await stack.api.GET('/v1/clusters/{name}', { params: { path: { name: 'dc1' } } })
+    expect(cluster.data?.role).toBe('secondary')
+    // Without a wipe: the handshake's activation is the only one; dc1 was re-pointed (the refused attempt never was).
+    expect(events(stack, 'enabled as secondary')).toHaveLength(1)
+    expect(events(stack, 're-pointed to a new primary')).toEqual([expect.stringMatching(/^dc1: .* as dc1$/)])
+    expect(sampler.doubles).toEqual([])
+
+    // Rejoined, nothing is left behind: asked again, refused, naming the newest operation.
+    const again = await stack.api.POST('/v1/rejoins', { body: { cluster: 'dc1' } })
+    expect(again.response.status).toBe(409)
+    expect(again.error?.detail).toContain(`rejoin ${done.id}, succeeded`)
+  })
+
   it('a DR operation token that would expire mid-way is refused before anything changes', async () => {
     stack = await startSwitchStack({ gatewayEnv: { VAULT_DR_OPERATION_TOKEN_TTL: '60s' } })
     secrets.push(...stack.secrets)

@@ -287,6 +287,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'make a fenced old primary a DR secondary of the primary a failover promoted, without a wipe',
     notes: [
       'It reports the WALs the old primary wrote that the new one never received. A failback is then "vault-dr switchover".',
+      'It also re-points, without a wipe, a cluster a failed switchover, drill or failover left following no running primary (its newest operation promoted another cluster, then failed).',
       FOLLOW_NOTE,
     ],
   },

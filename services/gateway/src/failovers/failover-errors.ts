@@ -17,8 +17,14 @@ export const FailoverErrors = {
   notFenced: defineError({
     code: 'GATEWAY_ERR_REJOIN_NOT_FENCED',
     status: 409,
-    title: 'This cluster was not failed away from: there is nothing to rejoin',
-    fix: 'A rejoin follows a failover (GET /v1/operations?kind=failover). A primary that is healthy moves with a switchover.',
+    title: 'This cluster was not failed away from, nor left behind by a failed role change: there is nothing to rejoin',
+    fix: 'A rejoin follows a failover (GET /v1/operations?kind=failover), or the newest operation on the cluster when it failed after promoting another cluster this one was to follow (GET /v1/operations?cluster=<name>). A primary that is healthy moves with a switchover.',
+  }),
+  rejoinRoles: defineError({
+    code: 'GATEWAY_ERR_REJOIN_ROLES',
+    status: 409,
+    title: 'The clusters are not where a rejoin can start',
+    fix: 'The primary to follow must run as DR primary and the cluster must be a DR secondary of the same replication set: read both (GET /v1/clusters/{name}). A cluster that is a DR primary itself is never re-pointed: make sure only one cluster is the DR primary first.',
   }),
   stillAway: defineError({
     code: 'GATEWAY_ERR_REJOIN_UNREACHABLE',

@@ -17,11 +17,22 @@ export type FailoverSubject = z.infer<typeof FailoverSubject>
 
 export const CreateRejoinBody = z
   .object({
-    cluster: ClusterName.describe('The old primary a failover promoted another cluster away from'),
+    cluster: ClusterName.describe(
+      'The old primary a failover promoted another cluster away from, or a DR secondary a failed switchover, drill or failover left following no running primary',
+    ),
   })
   .strict()
   .meta({ id: 'CreateRejoinBody' })
 export type CreateRejoinBody = z.infer<typeof CreateRejoinBody>
 
-export const RejoinSubject = z.object({ cluster: z.string(), primary: z.string(), failover_id: z.string() })
+/**
+ * A rejoin follows either the failover that fenced the cluster (`failover_id`), or the failed operation that left it
+ * behind (`left_by`): a switchover or drill that failed after its promote, a failover whose follower was not re-pointed.
+ */
+export const RejoinSubject = z.object({
+  cluster: z.string(),
+  primary: z.string(),
+  failover_id: z.string().nullable(),
+  left_by: z.string().optional(),
+})
 export type RejoinSubject = z.infer<typeof RejoinSubject>

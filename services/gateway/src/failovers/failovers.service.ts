@@ -1,17 +1,22 @@
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { OperationRecord } from '../operations/operation-record.ts'
-import { newLeg } from '../role-changes/leg.ts'
+import { type Leg, newLeg } from '../role-changes/leg.ts'
 import { createUnderKey, newRoleChangeRecord } from '../switchovers/switchovers.service.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors, refuseUnlessAllowed } from './failover-errors.ts'
 import { planSummary } from './failover-preflight.step.ts'
 import type { CreateFailoverBody, CreateRejoinBody, FailoverSubject, RejoinSubject } from './failovers-subject.ts'
 import { readFence } from './fence-record.ts'
+import { leftBehind } from './left-behind.ts'
 import { REJOIN_STEPS } from './rejoin.kind.ts'
+import { LEFT_BEHIND_REJOIN_STEPS } from './rejoin-left-behind.ts'
 
 const emptyData = { checks: [], warnings: [], write_unavailable_ms: null, wals_lost: null }
 
-/** Starts failovers (after their plan allows them) and rejoins of fenced old primaries; the engine runs them. */
+/**
+ * Starts failovers (after their plan allows them) and rejoins of fenced old primaries or of clusters a failed role
+ * change left behind; the engine runs them.
+ */
 export function createFailoversService(deps: FailoverDeps) {
   return {
     /** created: a new failover (202); a replay of its Idempotency-Key with the same body: the same one (200). */
@@ -52,26 +57,64 @@ export function createFailoversService(deps: FailoverDeps) {
           throw GatewayErrors.unknownCluster(`No cluster named ${body.cluster} is registered (body/cluster)`)
         }
         const fence = await readFence(deps.store, body.cluster)
-        if (fence === undefined) {
-          throw FailoverErrors.notFenced(`No failover fenced ${body.cluster}: it is not an old primary to rejoin`)
-        }
-        const subject: RejoinSubject = {
-          cluster: body.cluster,
-          primary: fence.new_primary,
-          failover_id: fence.failover_id,
-        }
-        const leg = newLeg(body.cluster, fence.new_primary, body.cluster, [
-          { cluster: body.cluster, secondary_id: body.cluster },
-        ])
+        const start = fence === undefined ? await leftBehindStart(deps, body.cluster) : fencedStart(body.cluster, fence)
         const record = newRoleChangeRecord(deps, 'rejoin', body, key, {
-          clusters: [body.cluster, fence.new_primary],
-          subject,
-          data: { ...emptyData, legs: [leg] },
-          steps: [...REJOIN_STEPS],
+          clusters: [body.cluster, start.subject.primary],
+          subject: start.subject,
+          data: { ...emptyData, legs: [start.leg] },
+          steps: start.steps,
         })
         const { created, operation } = await deps.operations.start(record)
         return { created, operation: operation as OperationRecord }
       })
     },
+  }
+}
+
+interface RejoinStart {
+  subject: RejoinSubject
+  leg: Leg
+  steps: string[]
+}
+
+/** The rejoin of an old primary a failover fenced: it follows the primary that failover promoted. */
+function fencedStart(cluster: string, fence: { new_primary: string; failover_id: string }): RejoinStart {
+  return {
+    subject: { cluster, primary: fence.new_primary, failover_id: fence.failover_id },
+    leg: newLeg(cluster, fence.new_primary, cluster, [{ cluster, secondary_id: cluster }]),
+    steps: [...REJOIN_STEPS],
+  }
+}
+
+/**
+ * The rejoin of a cluster the newest operation on it left behind (it failed after promoting the primary the cluster
+ * was to follow); refused when there is none. An operation still holding the cluster is named, as its lock would.
+ */
+async function leftBehindStart(deps: FailoverDeps, cluster: string): Promise<RejoinStart> {
+  const holder = await deps.store.operationHolding(cluster)
+  if (holder !== undefined) {
+    throw GatewayErrors.clusterBusy(
+      `Operation ${holder.id} (${holder.kind}) is ${holder.state} and holds cluster ${cluster}`,
+    )
+  }
+  const [latest] = await deps.store.listOperations({ cluster, limit: 1 })
+  const left = leftBehind(cluster, latest)
+  if (left === undefined) {
+    const newest =
+      latest === undefined
+        ? 'no operation held it'
+        : `the newest operation on it, ${latest.kind} ${latest.id}, ${latest.state}`
+    throw FailoverErrors.notFenced(
+      `No failover fenced ${cluster}, and ${newest}: it is neither an old primary to rejoin nor a cluster left behind`,
+    )
+  }
+  return {
+    subject: { cluster, primary: left.primary, failover_id: null, left_by: left.left_by },
+    leg: {
+      ...newLeg(cluster, left.primary, cluster, [{ cluster, secondary_id: left.secondary_id }]),
+      replication_cluster_id: left.replication_cluster_id,
+      wals_lost: left.wals_lost,
+    },
+    steps: [...LEFT_BEHIND_REJOIN_STEPS],
   }
 }

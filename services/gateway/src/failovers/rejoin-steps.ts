@@ -64,7 +64,7 @@ export async function endFence(deps: FailoverDeps, r: RoleChangeRun, subject: Re
   // Only the fence of the failover this rejoin follows is its to end (and its WAL reading to count).
   const recorded = await readFence(deps.store, subject.cluster)
   const fence = recorded?.failover_id === subject.failover_id ? recorded : undefined
-  const failover = await deps.store.getOperation(subject.failover_id)
+  const failover = subject.failover_id === null ? undefined : await deps.store.getOperation(subject.failover_id)
   const promotedAt = (failover?.data as { legs?: Array<{ secondary_last_remote_wal: number | null }> } | undefined)
     ?.legs?.[0]?.secondary_last_remote_wal
   const stored = await deps.store.getCluster(subject.cluster)
@@ -92,7 +92,9 @@ export async function endFence(deps: FailoverDeps, r: RoleChangeRun, subject: Re
       { log: r.roles.log },
     )
   }
-  if (fence !== undefined) await clearFence(deps.store, subject.cluster, subject.failover_id)
+  if (fence !== undefined && subject.failover_id !== null) {
+    await clearFence(deps.store, subject.cluster, subject.failover_id)
+  }
   const wals = lost === null ? 'an unknown number of WALs' : `${lost} WAL(s)`
   return {
     status: 'succeeded',

@@ -75,7 +75,9 @@ export function undoFailed(leg: Leg, err: unknown): UndoOutcome {
  * the old primary back could make two primaries); what `to` says now tells which, and what to do when it is not yet.
  */
 async function newPrimaryKept(ctx: RoleChangeContext, leg: Leg): Promise<UndoOutcome> {
-  const kept = { note: `; ${leg.to} is the DR primary now (promoted by this operation): writes go to ${leg.to}` }
+  const kept = {
+    note: `; ${leg.to} is the DR primary now (promoted by this operation): writes go to ${leg.to}; a cluster left not following it is re-pointed by a rejoin (vault-dr rejoin <cluster>)`,
+  }
   // Its agent answered that it runs as primary (a later step failed).
   if (leg.promoted_at !== null) return kept
   const now = await ctx
@@ -88,8 +90,8 @@ async function newPrimaryKept(ctx: RoleChangeContext, leg: Leg): Promise<UndoOut
   return {
     note: `; the promote of ${leg.to} was sent and not refused, and ${leg.to} ${seen}: it may have taken effect or still take effect, so ${leg.from} was not promoted back`,
     fix:
-      `Read sys/replication/dr/status on ${leg.to} until it settles. If it is the DR primary, re-point ${others} to it (a new switchover ` +
-      `or by hand: generate-public-key, secondary-token, update-primary). If it stays a DR secondary, no cluster accepts writes: ` +
+      `Read sys/replication/dr/status on ${leg.to} until it settles. If it is the DR primary, re-point ${others} to it, each with a rejoin ` +
+      `(vault-dr rejoin <cluster>, POST /v1/rejoins). If it stays a DR secondary, no cluster accepts writes: ` +
       `promote ${leg.from} back with a DR operation token (sys/replication/dr/secondary/promote), then re-point the others to it.`,
   }
 }

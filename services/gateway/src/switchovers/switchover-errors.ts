@@ -48,7 +48,7 @@ export const SwitchoverErrors = {
     code: 'GATEWAY_ERR_SWITCHOVER_FOLLOWER_NOT_STREAMING',
     status: 504,
     title: 'A secondary did not stream from the new primary in time',
-    fix: "The new primary serves and nothing is lost. Check that the follower reaches the new primary's cluster port (POST /v1/preflight) and read its replication status; then re-point it by hand: generate-public-key on it, secondary-token with that key on the new primary, update-primary on it with the token and a DR operation token.",
+    fix: "The new primary serves and nothing is lost. Check that the follower reaches the new primary's cluster port (POST /v1/preflight) and read its replication status; then re-point it without a wipe with a rejoin once this operation has ended (vault-dr rejoin <cluster>, POST /v1/rejoins with its name).",
   }),
   noDrOperationToken: defineError({
     code: 'GATEWAY_ERR_SWITCHOVER_NO_DR_OPERATION_TOKEN',
