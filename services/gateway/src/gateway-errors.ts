@@ -78,7 +78,7 @@ export const GatewayErrors = {
     code: 'GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED',
     status: 422,
     title: 'The Idempotency-Key was used with another request body',
-    fix: 'Send the same body again to get the same handshake, or use a new Idempotency-Key for a new request.',
+    fix: 'Send the same body again to get the same handshake or operation, or use a new Idempotency-Key for a new request.',
   }),
   tokenTtlTooShort: defineError({
     code: 'GATEWAY_ERR_TOKEN_TTL_TOO_SHORT',
@@ -102,7 +102,7 @@ export const GatewayErrors = {
     code: 'GATEWAY_ERR_AGENT_TIMEOUT',
     status: 504,
     title: 'The agent did not answer in time',
-    fix: 'Check the agent and its Vault; raise VAULT_DR_AGENT_TIMEOUT_MS if they are slow.',
+    fix: 'Check the agent and its Vault. If they are only slow: VAULT_DR_FLEET_TIMEOUT_MS bounds the status reads of cluster, pair and plan views, VAULT_DR_AGENT_CHANGE_TIMEOUT_MS the role changes (enable, activate, demote, promote, update-primary, fence), VAULT_DR_AGENT_TIMEOUT_MS the others.',
   }),
   agentUnauthorized: defineError({
     code: 'GATEWAY_ERR_AGENT_UNAUTHORIZED',

@@ -29,8 +29,8 @@ export const FailoverErrors = {
   stillAway: defineError({
     code: 'GATEWAY_ERR_REJOIN_UNREACHABLE',
     status: 409,
-    title: "The old primary's agent does not answer, or its Vault is not readable",
-    fix: "Bring the old primary's site back (Vault unsealed, its agent running and reachable from the gateway), then rejoin.",
+    title: 'A cluster of the rejoin does not answer, or its Vault is not readable',
+    fix: 'Make both clusters answer (each Vault unsealed, each agent running and reachable from the gateway), with the primary to follow running as DR primary (the detail names what is missing), then rejoin again.',
   }),
   epochBehind: defineError({
     code: 'GATEWAY_ERR_EPOCH_BEHIND',

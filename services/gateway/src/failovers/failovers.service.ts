@@ -114,6 +114,7 @@ async function leftBehindStart(deps: FailoverDeps, cluster: string): Promise<Rej
       ...newLeg(cluster, left.primary, cluster, [{ cluster, secondary_id: left.secondary_id }]),
       replication_cluster_id: left.replication_cluster_id,
       wals_lost: left.wals_lost,
+      ...(left.repoint_sent ? { repoint_sent: [cluster] } : {}),
     },
     steps: [...LEFT_BEHIND_REJOIN_STEPS],
   }

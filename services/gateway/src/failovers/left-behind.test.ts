@@ -53,8 +53,16 @@ describe('leftBehind: the cluster a failed role change did not re-point to the p
       replication_cluster_id: 'set-1',
       left_by: 'switchover-1',
       wals_lost: 0,
+      repoint_sent: false,
     })
-    expect(leftBehind('dc3', failed)).toMatchObject({ primary: 'dc2', secondary_id: 'dc3-id' })
+    // A follower wrote nothing of its own: its loss is not the old primary's.
+    expect(leftBehind('dc3', failed)).toMatchObject({ primary: 'dc2', secondary_id: 'dc3-id', wals_lost: null })
+  })
+
+  it('says when update-primary was sent to it, so a sync under way is waited for rather than cut off', () => {
+    const sent = op('switchover', 'failed', { legs: [leg({ repoint_sent: ['dc3'] })] })
+    expect(leftBehind('dc3', sent)?.repoint_sent).toBe(true)
+    expect(leftBehind('dc1', sent)?.repoint_sent).toBe(false)
   })
 
   it('counts a promote sent and not answered (the preflight reads whether it took effect)', () => {

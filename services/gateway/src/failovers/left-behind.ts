@@ -11,8 +11,13 @@ export interface LeftBehind {
   replication_cluster_id: string | null
   /** The operation that left it behind. */
   left_by: string
-  /** The WALs the leg lost (0 once a switchover's catch-up proved it), when known. */
+  /**
+   * The WALs the cluster wrote that the primary never received, when it is the leg's old primary (0 once a
+   * switchover's catch-up proved it); null for a follower (its operation counted the loss, if any).
+   */
   wals_lost: number | null
+  /** Update-primary was sent to it (written before the call): a sync under way is waited for, not cut off. */
+  repoint_sent: boolean
 }
 
 const finishedUnsuccessfully = (op: OperationRecord) => op.state === 'failed' || op.state === 'cancelled'
@@ -52,6 +57,7 @@ function fromLeg(cluster: string, leg: Leg, leftBy: string): LeftBehind | undefi
     secondary_id: follower.secondary_id,
     replication_cluster_id: leg.replication_cluster_id,
     left_by: leftBy,
-    wals_lost: leg.wals_lost,
+    wals_lost: leg.from === cluster ? leg.wals_lost : null,
+    repoint_sent: (leg.repoint_sent ?? []).includes(cluster),
   }
 }

@@ -6,6 +6,7 @@ import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors } from './failover-errors.ts'
 import type { RejoinSubject } from './failovers-subject.ts'
+import { readFence } from './fence-record.ts'
 
 /** The steps of a rejoin of a cluster a failed operation left behind (nothing fenced it: nothing to lift). */
 export const LEFT_BEHIND_REJOIN_STEPS = ['preflight', 'rejoin_old_primary', 'record_pair'] as const
@@ -38,6 +39,17 @@ export async function leftBehindPreflight(
       else if (!theirs.vault.reachable || theirs.replication === null)
         why = `${subject.primary}'s Vault does not answer its agent`
       else {
+        // A primary a failover failed away from is not followed, even while it still answers as one.
+        const recorded = await readFence(deps.store, subject.primary)
+        const fenced =
+          recorded !== undefined
+            ? `failed away from by failover ${recorded.failover_id}`
+            : theirs.fenced != null
+              ? `its agent holds a fence: ${theirs.fenced.reason}`
+              : undefined
+        if (fenced !== undefined) {
+          throw FailoverErrors.rejoinRoles(`${subject.primary} is fenced (${fenced}): it is not the primary to follow`)
+        }
         const primarySet = clusterIdOf(theirs)
         if (!isRunningPrimary(theirs) || (set !== null && primarySet !== set)) {
           throw FailoverErrors.rejoinRoles(
@@ -79,6 +91,8 @@ export async function recordLeftBehindPair(deps: FailoverDeps, r: RoleChangeRun,
   const sid = leg.followers[0]?.secondary_id ?? subject.cluster
   await r.roles.recordPairing({ secondary: subject.cluster, primary: subject.primary, secondary_id: sid })
   await r.roles.setRole(subject.cluster, 'secondary')
+  // Its preflight read it as the running DR primary: a promote that got no answer left the registry behind.
+  await r.roles.setRole(subject.primary, 'primary')
   await r.roles.saveLeg(0, { finished_at: iso(deps.now()) })
   return {
     status: 'succeeded' as const,

@@ -6,7 +6,7 @@ import { isRunningPrimary } from './cluster-roles.ts'
 import { iso, type LegKey, type RoleChangeContext, stepPoll } from './role-change-context.ts'
 
 const tokenRefusedFix = (cluster: string) =>
-  `${cluster} is the DR primary and refused the write-check with its agent's Vault token: give the agent next to it a token made on the primary of the replication set (activation replaced the secondary's own tokens with the primary's; the agent's /readyz check vault_token says so) and restart it. Do not promote another cluster; then re-point the other clusters of the pair to ${cluster} by hand (generate-public-key on each, secondary-token with that key on ${cluster}, update-primary).`
+  `${cluster} is the DR primary and refused the write-check with its agent's Vault token: give the agent next to it a token made on the primary of the replication set (activation replaced the secondary's own tokens with the primary's; the agent's /readyz check vault_token says so) and restart it. Do not promote another cluster; then re-point the other clusters of the pair to ${cluster} without a wipe, each with a rejoin (vault-dr rejoin <cluster>).`
 
 /**
  * Waits until the new primary runs and accepts a write (its agent writes and reads back a harmless policy): the end

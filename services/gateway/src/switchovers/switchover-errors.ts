@@ -42,7 +42,7 @@ export const SwitchoverErrors = {
     code: 'GATEWAY_ERR_SWITCHOVER_NEW_PRIMARY_NOT_WRITABLE',
     status: 504,
     title: 'The promoted cluster did not accept writes in time',
-    fix: 'Check its Vault (sys/health, the server log: seal, leadership, storage). It is the only DR primary: do not promote another. Once it serves, re-point the old primary and any other DR secondary to it by hand (generate-public-key on each, secondary-token with that key on the new primary, update-primary), as the rejoin step would have.',
+    fix: 'Check its Vault (sys/health, the server log: seal, leadership, storage). It is the only DR primary: do not promote another. Once it serves, re-point the old primary and any other DR secondary to it without a wipe, each with a rejoin (vault-dr rejoin <cluster>, POST /v1/rejoins).',
   }),
   followerNotStreaming: defineError({
     code: 'GATEWAY_ERR_SWITCHOVER_FOLLOWER_NOT_STREAMING',
@@ -54,6 +54,6 @@ export const SwitchoverErrors = {
     code: 'GATEWAY_ERR_SWITCHOVER_NO_DR_OPERATION_TOKEN',
     status: 409,
     title: 'No DR operation token can be used for the whole switchover',
-    fix: 'Let the gateway keep one (the primary agent issues it: GET /v1/pairs/{secondary}/readiness) or make one with the key-share ceremony; the same store key must open it.',
+    fix: 'Have the gateway issue a batch token on the primary: vault-dr dr-token rotate <secondary> (POST /v1/pairs/{secondary}/dr-operation-token/rotate; the pair must stream), then start again; the store key it was sealed with must open it. A key-share ceremony token serves failovers only.',
   }),
 } as const

@@ -24,7 +24,7 @@ export const RoleErrors = {
     code: 'AGENT_ERR_DR_OPERATION_TOKEN_REJECTED',
     status: 403,
     title: 'Vault refused the DR operation token',
-    fix: 'The DR operation token is expired, unknown to this cluster (made on another replication set), or lacks a policy allowing this path: make a new one on the primary (vault-dr dr-token rotate <secondary>) or through the key-share ceremony.',
+    fix: 'The DR operation token is expired, unknown to this cluster (made on another replication set), or lacks a policy allowing this path: make a new one on the current primary (vault-dr dr-token rotate <secondary>); a key-share ceremony token serves only a failover (vault-dr dr-token ceremony <secondary>).',
   }),
   operationInFlight: defineError({
     code: 'AGENT_ERR_OPERATION_IN_FLIGHT',

@@ -6,7 +6,7 @@ export const FenceErrors = {
     code: 'AGENT_ERR_FENCED',
     status: 409,
     title: 'The cluster is fenced: it was failed away from and its demote has not completed',
-    fix: 'Nothing but a demote is served until the cluster is a DR secondary: the agent retries the demote by itself (its status shows fenced, demoted_at null until then). Make its Vault reachable and unsealed so the demote can go through, then rejoin it as a DR secondary of the new primary (vault-dr rejoin <cluster>). If the fence was set by mistake and this cluster must stay the primary, stop the agent and remove the fence file from VAULT_DR_AGENT_STATE_DIR.',
+    fix: 'Nothing but a demote is served until the cluster is a DR secondary: the agent retries the demote by itself (its status shows fenced, demoted_at null until then). Make its Vault reachable and unsealed so the demote can go through, then rejoin it as a DR secondary of the new primary (vault-dr rejoin <cluster>). A cluster that fenced itself (fenced.by isolation) with no failover yet is replaced by one (vault-dr failover --to <secondary>), then rejoined. Never remove the fence file by hand: a gateway may already have promoted another cluster, counting on this fence.',
   }),
   notDemoted: defineError({
     code: 'AGENT_ERR_FENCE_NOT_DEMOTED',
