@@ -163,7 +163,6 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
     expect(repointed.status, repointed.body).toBe(200)
     expect(repointed.json.changed).toBe(true)
     await until('dc1 to stream from dc2', () => streamsFrom(dc1, 'dc1'))
-    expect(dc1.state().localClusterId).toBeDefined()
     expect((dc1.state().drStatus as any).cluster_id).toBe((dc2.state().drStatus as any).cluster_id)
 
     for (const secret of [drToken, token.json.token, minted.json.token, dc1.rootToken, dc2.rootToken]) {

@@ -20,8 +20,8 @@ describe('a fresh clone', () => {
     onTestFinished(() => rm(dir, { recursive: true, force: true }))
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir }
     await run('git', ['clone', '--quiet', '--depth', '1', `file://${repoRoot}`, dir])
-    // The registry's packages come from npm's cache when this machine already installed them.
-    await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, env, timeout: 300_000 })
+    // From npm's cache only (this machine installed the same lockfile before the tests ran): no traffic leaves it.
+    await run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: dir, env, timeout: 300_000 })
     for (const pkg of ['packages/core', 'packages/cli', 'services/gateway']) {
       expect(existsSync(join(dir, pkg, 'dist')), `${pkg}/dist`).toBe(false)
     }

@@ -119,6 +119,7 @@ describe('SIGKILL of an agent in the middle of its call to Vault in a switchover
       expect(events('enabled as secondary')).toHaveLength(1)
       expect(issued(s).length - logged(s, 'dc2', 'dr: revoked secondary dc1').length).toBe(1)
       expect(sampler.doubles).toEqual([])
+      expect(sampler.accepted.dc1?.length).toBeGreaterThan(0)
       for (const p of sampler.accepted.dc1 ?? []) expect(await kvRead(dc2, s.rootToken, p)).toBe(p)
     },
   )

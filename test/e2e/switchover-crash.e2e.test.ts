@@ -46,6 +46,7 @@ describe('SIGKILL of the gateway in the middle of each switchover step, then a r
     expect(events('re-pointed to a new primary')).toHaveLength(1)
     expect(events('enabled as secondary')).toHaveLength(1)
     expect(sampler.doubles).toEqual([])
+    expect(sampler.accepted.dc1?.length).toBeGreaterThan(0)
     for (const path of sampler.accepted.dc1 ?? []) expect(await kvRead(dc2, stack.rootToken, path)).toBe(path)
   })
 })

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { createServiceClient } from '@vault-dr/core/service-client'
 import type { components, paths } from '@vault-dr/gateway/openapi'
 import { type ClusterHandle, startCluster } from '@vault-dr/vault-sim'
+import { onTestFinished } from 'vitest'
 import { EtcdCluster } from '../../services/gateway/test/helpers/etcd-cluster.ts'
 import { type ChildService, startChildService, startedTogether } from '../helpers/child-service.ts'
 import { freePort } from '../helpers/free-port.ts'
@@ -306,8 +307,9 @@ export async function kvRead(c: ClusterHandle, rootToken: string, path: string):
 }
 
 /**
- * Writes to every cluster at once, round after round, until stopped: which writes each accepted (to read them back
- * on the final primary: nothing lost), and every round in which two clusters accepted a write (two primaries).
+ * Writes to every cluster at once, round after round, until stopped (at the latest when the test calling it ends):
+ * which writes each accepted (to read them back on the final primary: nothing lost), and every round in which two
+ * clusters accepted a write (two primaries).
  */
 export function startWriteSampler(stack: SwitchStack) {
   const accepted: Record<string, string[]> = Object.fromEntries(Object.keys(stack.clusters).map((n) => [n, []]))
@@ -333,6 +335,11 @@ export function startWriteSampler(stack: SwitchStack) {
       await sleep(10)
     }
   })()
+  // Stopped however the test ends: a failed assertion must not leave it writing while later tests run.
+  onTestFinished(async () => {
+    running = false
+    await loop
+  })
   return {
     accepted,
     doubles,

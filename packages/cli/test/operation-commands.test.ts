@@ -296,6 +296,7 @@ describe('operation commands against a stand-in gateway', () => {
     })
     routes['POST /v1/switchovers'] = (_, res) => json(res, 202, operation())
     let connections = 0
+    const resumedAfter: Array<string | undefined> = []
     routes['GET /v1/operations/op-1/events'] = (req, res) => {
       connections++
       if (connections === 1) {
@@ -315,7 +316,7 @@ describe('operation commands against a stand-in gateway', () => {
         )
         return
       }
-      expect(req.lastEventId).toBe('4')
+      resumedAfter.push(req.lastEventId)
       sse(
         res,
         [
@@ -333,6 +334,7 @@ describe('operation commands against a stand-in gateway', () => {
     const io = capture()
     expect(await runCli(['switchover', '--to', 'dc2', '--follow'], gateway.env)).toBe(0)
     expect(connections).toBe(2)
+    expect(resumedAfter).toEqual(['4'])
     const text = io.out()
     expect(text).toContain('following switchover op-1')
     expect(text.match(/✔ preflight/g)).toHaveLength(1)

@@ -8,6 +8,7 @@ import {
 } from '@vault-dr/vault-sim'
 import { describe, expect, it } from 'vitest'
 import type { Check } from '../src/preflight/preflight.schemas.ts'
+import { freePort } from './helpers/free-port.ts'
 import { AUTH, createHandshake, registerPair, stepStatuses, waitFor } from './helpers/gateway.ts'
 import { fastTimings, type SimWorld, useSimWorldFixture } from './helpers/sim-world.ts'
 
@@ -177,7 +178,8 @@ describe('a handshake that asks for primary_cluster_addr enables the primary wit
   it('on a DR primary that hands out another address: check primary_cluster_addr fails, naming both', async () => {
     const { sim, box, gw } = await pairWithBox(startTcpProxy)
     await enablePrimaryBehind(sim.primary, box.url)
-    const other = 'https://vault-dr-lb.dc1.example:8201'
+    // Another address (on loopback, nothing listening there): the check compares addresses, whatever answers.
+    const other = `https://127.0.0.1:${await freePort('127.0.0.1')}`
 
     const dryRun = await gw.app.inject({
       method: 'POST',
