@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import type { App } from '@vault-dr/core'
 import { LogCapture } from '@vault-dr/core'
 import { buildApp as buildPrimaryAgent } from '@vault-dr/primary-agent'
@@ -7,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { loadPrimaryAgentConfig } from '../services/primary-agent/src/config.ts'
 import { loadSecondaryAgentConfig } from '../services/secondary-agent/src/config.ts'
 import { until, useClusterFixture } from './helpers/cluster-fixture.ts'
+import { startVaultGate } from './helpers/vault-gate.ts'
 
 /** Role changes carry the fencing epoch they act under, as the gateway sends it (1: none raised it here). */
 const ROLE_CHANGES = /^\/v1\/dr\/(primary\/demote|secondary\/promote|secondary\/update-primary)$/
@@ -20,13 +23,14 @@ const cluster = fx.cluster
 
 /** Both agents, each built from its own service, next to its cluster; logs captured to search for secrets. */
 /** `shared`: both agents use dc1's root token, which a promoted dc2 holds too (its own was wiped at activation). */
-async function agents(dc1: ClusterHandle, dc2: ClusterHandle, shared = false) {
+/** dc2Addr: where dc2's agent reaches its Vault, when not at dc2 itself (a gate in front of it). */
+async function agents(dc1: ClusterHandle, dc2: ClusterHandle, shared = false, dc2Addr?: string) {
   // Each agent keeps its epoch and fence in a folder of its own, gone with the test.
   const dirs = { [dc1.name]: await fx.stateDir(), [dc2.name]: await fx.stateDir() }
   const env = (c: ClusterHandle) => ({
     VAULT_DR_AGENT_STATE_DIR: dirs[c.name],
     VAULT_DR_API_TOKEN: TOKEN,
-    VAULT_ADDR: c.apiUrl,
+    VAULT_ADDR: c === dc2 && dc2Addr !== undefined ? dc2Addr : c.apiUrl,
     VAULT_TOKEN: shared ? dc1.rootToken : c.rootToken,
     VAULT_DR_STATUS_CACHE_MS: '0',
     VAULT_DR_WAIT_TIMEOUT_MS: '10000',
@@ -41,7 +45,7 @@ async function agents(dc1: ClusterHandle, dc2: ClusterHandle, shared = false) {
     const res = await app.inject({ method, url, headers, ...(payload ? { payload } : {}) })
     return { status: res.statusCode, json: res.json() as Record<string, any>, body: res.body }
   }
-  return { a1, a2, call, logs }
+  return { a1, a2, call, logs, dirs }
 }
 
 async function vault(c: ClusterHandle, path: string, body: object, token: string | null = c.rootToken) {
@@ -72,17 +76,20 @@ const streamsFrom = (s: ClusterHandle, id: string) =>
   s.state().drMode === 'secondary' && s.state().drState === 'stream-wals' && s.state().secondaryId === id
 
 /** dc1 a DR primary through its agent, dc2 streaming from it (both agents with dc1's token), a DR operation token. */
-async function streamingPair() {
+/** With `gated`, dc2's agent reaches its Vault through a gate that can hold its requests. */
+async function streamingPair({ gated = false } = {}) {
   const dc1 = await cluster('dc1')
   const dc2 = await cluster('dc2')
-  const { a1, a2, call } = await agents(dc1, dc2, true)
+  const gate = gated ? await startVaultGate(dc2.apiUrl) : undefined
+  if (gate !== undefined) fx.defer(() => gate.close())
+  const { a1, a2, call, dirs } = await agents(dc1, dc2, true, gate?.url)
   expect((await call(a1, '/v1/dr/primary/enable', {})).status).toBe(200)
   const minted = await call(a1, '/v1/dr/primary/secondary-token', { secondary_id: 'dc2' })
   // Activated with dc2's own token (its agent holds dc1's, which dc2 has once it holds dc1's data).
   const activated = await vault(dc2, 'sys/replication/dr/secondary/enable', { token: minted.json.token })
   expect(activated.status, JSON.stringify(activated.json)).toBeLessThan(300)
   await until('dc2 to stream', () => streamsFrom(dc2, 'dc2'))
-  return { dc1, dc2, a1, a2, call, drToken: await drOperationToken(dc1) }
+  return { dc1, dc2, a1, a2, call, gate, dc2StateDir: dirs[dc2.name] as string, drToken: await drOperationToken(dc1) }
 }
 
 describe('the role changes of a switchover, through both agents (HashiCorp testcluster order)', () => {
@@ -195,17 +202,21 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
   })
 
   it('a fence that arrives while a promote is at Vault waits for it, then demotes what it made: never "demoted" beside a new primary', async () => {
-    const { dc2, a2, call, drToken } = await streamingPair()
-    // dc2's Vault answers slowly: the promote is admitted and waits at Vault when the fence comes.
-    dc2.faults.setLatency(300)
+    const { dc2, a2, call, drToken, gate, dc2StateDir } = await streamingPair({ gated: true })
+    if (gate === undefined) throw new Error('no gate in front of dc2')
+    // The promote is admitted and held at dc2's Vault when the fence comes.
+    gate.hold((path) => path === '/v1/sys/replication/dr/secondary/promote')
     const promoting = call(a2, '/v1/dr/secondary/promote', { dr_operation_token: drToken })
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await gate.waiting()
     const fencing = a2.inject({
       method: 'POST',
       url: '/v1/dr/fence',
       headers: { ...AUTH, 'x-vault-dr-epoch': '7' },
       payload: { reason: 'test: failed away from' },
     })
+    // The fence is recorded on disk before it waits its turn behind the promote; then the promote may land.
+    await until('the fence to be recorded', () => existsSync(join(dc2StateDir, 'fence')))
+    gate.release()
     const [promoted, fenced] = await Promise.all([promoting, fencing])
     expect(promoted.status, promoted.body).toBe(200)
     // The fence read the cluster only once the promote had settled: it found a primary and demoted it.
@@ -229,12 +240,13 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
   })
 
   it('refuses a role change asked while one asked earlier is still at Vault (409, never queued behind it)', async () => {
-    const { dc2, a2, call, drToken } = await streamingPair()
+    const { dc2, a2, call, drToken, gate } = await streamingPair({ gated: true })
+    if (gate === undefined) throw new Error('no gate in front of dc2')
     // A caller whose promote got no answer asks again, having read dc2 still a secondary before the first one landed:
     // queued, the second would run on that stale reading.
-    dc2.faults.setLatency(300)
+    gate.hold((path) => path === '/v1/sys/replication/dr/secondary/promote')
     const first = call(a2, '/v1/dr/secondary/promote', { dr_operation_token: drToken })
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await gate.waiting()
     const [again, key] = await Promise.all([
       call(a2, '/v1/dr/secondary/promote', { dr_operation_token: drToken }),
       call(a2, '/v1/dr/secondary/generate-public-key', {}),
@@ -244,8 +256,8 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
       expect(refused.json).toMatchObject({ code: 'AGENT_ERR_OPERATION_IN_FLIGHT' })
       expect(refused.json.detail).toContain('A promote asked for earlier is still under way')
     }
+    gate.release()
     expect((await first).status).toBe(200)
-    dc2.faults.setLatency(0)
     expect(dc2.state().drMode).toBe('primary')
     // Once it has settled, the next change is taken (and refused by its own guard: dc2 is no DR secondary now).
     expect((await call(a2, '/v1/dr/secondary/promote', { dr_operation_token: drToken })).json.code).toBe(

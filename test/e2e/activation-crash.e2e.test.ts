@@ -30,10 +30,10 @@ const events = (s: E2EStack, text: string) => s.simEvents.filter((e) => e.includ
  */
 const MOMENTS: Record<string, (s: E2EStack, gate: VaultGate, latencyMs: number) => Promise<() => void>> = {
   'before Vault receives the call': async (_s, gate) => () => gate.release(),
-  'while Vault unwraps on the primary': async (s, gate, latencyMs) => {
+  'while Vault unwraps on the primary': async (s, gate) => {
     gate.release()
-    // Vault answers each API call after the latency: first its own enable, then the primary's unwrap.
-    await sleep(latencyMs * 1.5)
+    // The secondary has sent the unwrap; the primary answers it only after the latency.
+    await until('the secondary asks the primary to unwrap', () => events(s, 'unwrapping the activation token') > 0)
     expect(events(s, 'replication: secondary dc2 connected')).toBe(0)
     return () => {}
   },

@@ -67,6 +67,7 @@ async function unwrapAtPrimary(ctx: ClusterContext, body: Body, token: string): 
   const url = `${addr.replace(/\/+$/, '')}/v1/sys/wrapping/unwrap`
 
   let unwrapped: Awaited<ReturnType<typeof postUnwrap>>
+  ctx.log(`dr: unwrapping the activation token at ${addr}`)
   try {
     unwrapped = await postUnwrap(url, token, { caPem, timeoutMs: ctx.options.timings.unwrapTimeoutMs })
   } catch (err) {
