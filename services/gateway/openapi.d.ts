@@ -878,6 +878,26 @@ export interface components {
             /** @description Voters the DR site can lose and keep a quorum */
             failure_tolerance: number | null;
         };
+        VaultTokenCheck: {
+            /** @constant */
+            name: "vault_token";
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            /** @description OK, DR_SECONDARY (Vault serves no token paths there), TOKEN_REFUSED, CAPABILITIES_UNREADABLE, MISSING_CAPABILITY, TOKEN_EXPIRING, TOKEN_EXPIRES_SOON, or the Vault error code (VAULT_ERR_UNREACHABLE, _TLS, _TIMEOUT, _SEALED...) */
+            code: string;
+            detail: string;
+            fix: string | null;
+            /** @description Each capability the token lacks, with its path */
+            missing: {
+                path: string;
+                capability: string;
+            }[];
+            /** @description When the token expires; null when it does not, or is unknown */
+            expires_at: string | null;
+            renewable: boolean | null;
+            /** Format: date-time */
+            checked_at: string;
+        };
         Readiness: {
             /** @enum {string} */
             status: "ready" | "not_ready";
@@ -904,6 +924,8 @@ export interface components {
             reachable: true;
             latency_ms: number;
             status: components["schemas"]["ClusterStatus"];
+            /** @description The agent's own check of its Vault token (checkVaultToken: valid, not about to expire, every capability its operations need); a token Vault refuses fails it while the status still reads (status reads need none). null when the agent gave no answer to it in time */
+            vault_token: components["schemas"]["VaultTokenCheck"] | null;
         } | {
             /** @constant */
             reachable: false;

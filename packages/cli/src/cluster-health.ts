@@ -15,7 +15,8 @@ const ill = (problem: string, fix: string | null = null): Health => ({ healthy: 
 
 /**
  * Whether the gateway could read the cluster through its agent, and if not, which link broke: the agent itself
- * (down, refusing the gateway's token, not trusted, slow), or the agent's Vault (unreachable, not trusted, sealed).
+ * (down, refusing the gateway's token, not trusted, slow), or the agent's Vault (unreachable, not trusted, sealed),
+ * or the agent's Vault token (refused, expiring, lacking a capability).
  */
 export function clusterHealth(c: ClusterView): Health {
   const agent = c.agent
@@ -61,6 +62,9 @@ export function clusterHealth(c: ClusterView): Health {
       "Read the agent's log, and check its VAULT_ADDR points at the cluster's active node.",
     )
   }
+  // Status reads need no token: a token Vault refuses shows only here, and fails every change the agent is asked for.
+  const token = agent.vault_token
+  if (token?.status === 'fail') return ill(`the agent's Vault token (${token.code}): ${token.detail}`, token.fix)
   return HEALTHY
 }
 

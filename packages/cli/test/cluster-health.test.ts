@@ -35,10 +35,23 @@ const unreachable = (code: string, upstream_code: string | null, detail = 'x') =
   latency_ms: 3,
   error: { code, detail, upstream_code },
 })
-const reachable = (v: object, r: object | null = replication) => ({
+const tokenCheck = (status: string, code: string, detail: string, fix: string | null) => ({
+  name: 'vault_token',
+  status,
+  code,
+  detail,
+  fix,
+  missing: [],
+  expires_at: null,
+  renewable: null,
+  checked_at: AT,
+})
+const goodToken = tokenCheck('pass', 'OK', 'the token holds every capability needed and does not expire', null)
+const reachable = (v: object, r: object | null = replication, vaultToken: object | null = goodToken) => ({
   reachable: true,
   latency_ms: 3,
   status: { vault: { ...vault, ...v }, replication: r, checked_at: AT },
+  vault_token: vaultToken,
 })
 
 // One cluster per way the gateway can fail to read a cluster, and one healthy.
@@ -59,6 +72,22 @@ const clusters = [
   ),
   cluster('sealed', reachable({ sealed: true })),
   cluster('slow', unreachable('GATEWAY_ERR_AGENT_TIMEOUT', null)),
+  // Its status reads (they need no token), but Vault refuses the agent's token: every change would fail.
+  cluster(
+    'token-refused',
+    reachable(
+      {},
+      replication,
+      tokenCheck(
+        'fail',
+        'TOKEN_REFUSED',
+        "Vault refused the agent's token on auth/token/lookup-self (permission denied)",
+        'Give the agent a valid Vault token carrying the policy in the README (VAULT_TOKEN_FILE or VAULT_TOKEN), then restart the agent.',
+      ),
+    ),
+  ),
+  // A token check the agent did not answer in time says nothing either way.
+  cluster('token-unchecked', reachable({}, replication, null)),
 ]
 
 describe('clusters list and status tell why a cluster is not healthy', () => {
@@ -93,20 +122,24 @@ describe('clusters list and status tell why a cluster is not healthy', () => {
     expect(out).toContain("fix (untrusted): Set the gateway's VAULT_DR_AGENT_CACERT")
     expect(out).toContain("fix (no-vault): Set the agent's VAULT_CACERT")
     expect(out).toContain('fix (sealed): Unseal the cluster')
+    expect(out).toMatch(/token-refused\s+.*the agent's Vault token \(TOKEN_REFUSED\)/)
+    expect(out).toContain('fix (token-refused): Give the agent a valid Vault token')
     expect(out).not.toContain('fix (healthy)')
+    expect(out).not.toContain('fix (token-unchecked)')
   })
 
   it('exits 0 for a healthy cluster and 1 for each other, also with --json (which carries the health)', async () => {
     const io = capture()
     expect(await runCli(['clusters', 'status', 'healthy'], gateway.env)).toBe(0)
-    for (const c of clusters.slice(1))
-      expect(await runCli(['clusters', 'status', c.name, '--json'], gateway.env), c.name).toBe(1)
+    expect(await runCli(['clusters', 'status', 'token-unchecked'], gateway.env)).toBe(0)
+    const ill = clusters.slice(1, -1)
+    for (const c of ill) expect(await runCli(['clusters', 'status', c.name, '--json'], gateway.env), c.name).toBe(1)
     const reports = io
       .out()
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l))
-    expect(reports.map((r) => [r.name, r.health.healthy])).toEqual(clusters.slice(1).map((c) => [c.name, false]))
-    expect(new Set(reports.map((r) => r.health.fix)).size).toBe(clusters.length - 1)
+    expect(reports.map((r) => [r.name, r.health.healthy])).toEqual(ill.map((c) => [c.name, false]))
+    expect(new Set(reports.map((r) => r.health.fix)).size).toBe(ill.length)
   })
 })

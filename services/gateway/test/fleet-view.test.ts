@@ -52,4 +52,25 @@ describe('the fleet view (GET /v1/clusters)', () => {
     await fx.close(gw)
     await inner.close()
   })
+
+  it("shows each agent's own check of its Vault token beside the status, which reads without one", async () => {
+    const gw = await fx.gateway()
+    await registerPair(gw.app)
+    fx.world.vaultToken.primary = {
+      ...fx.world.vaultToken.primary,
+      status: 'fail',
+      code: 'TOKEN_REFUSED',
+      detail: "Vault refused the agent's token on auth/token/lookup-self (permission denied)",
+      fix: 'Give the agent a valid Vault token carrying the policy in the README, then restart the agent.',
+    }
+    // An agent that gives no answer to the check: its status still shows, the check as unknown.
+    fx.world.intercept['secondary.vaultToken'] = () => Promise.reject(new Error('socket hang up'))
+    const res = await gw.app.inject({ method: 'GET', url: '/v1/clusters', headers: AUTH })
+    expect(res.statusCode, res.body).toBe(200)
+    const [dc1, dc2] = res.json().clusters
+    expect(dc1.agent).toMatchObject({ reachable: true, vault_token: { status: 'fail', code: 'TOKEN_REFUSED' } })
+    expect(dc1.agent.status.vault.reachable).toBe(true)
+    expect(dc2.agent).toMatchObject({ reachable: true, vault_token: null })
+    await fx.close(gw)
+  })
 })

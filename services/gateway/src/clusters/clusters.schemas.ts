@@ -1,4 +1,4 @@
-import { ClusterStatus, printableAscii } from '@vault-dr/core'
+import { ClusterStatus, printableAscii, VaultTokenCheck } from '@vault-dr/core'
 import { z } from 'zod'
 
 export const ClusterName = z
@@ -51,7 +51,16 @@ export type Cluster = z.infer<typeof Cluster>
 
 export const AgentView = z
   .discriminatedUnion('reachable', [
-    z.object({ reachable: z.literal(true), latency_ms: z.number(), status: ClusterStatus }),
+    z.object({
+      reachable: z.literal(true),
+      latency_ms: z.number(),
+      status: ClusterStatus,
+      vault_token: VaultTokenCheck.nullable().describe(
+        "The agent's own check of its Vault token (checkVaultToken: valid, not about to expire, every capability its " +
+          'operations need); a token Vault refuses fails it while the status still reads (status reads need none). ' +
+          'null when the agent gave no answer to it in time',
+      ),
+    }),
     z.object({
       reachable: z.literal(false),
       latency_ms: z.number(),

@@ -1,4 +1,4 @@
-import { invalidFields, isCodedError, singleFlight, withDeadline } from '@vault-dr/core'
+import { invalidFields, isCodedError, singleFlight, VaultTokenCheck, withDeadline } from '@vault-dr/core'
 import type { AgentClients, AgentTarget } from '../agents/agent-clients.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
@@ -46,10 +46,18 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
     try {
       const target = targetOf(cluster)
       const client = cluster.role === 'primary' ? agents.primary(target) : agents.secondary(target)
-      const status = await withDeadline(fleetTimeoutMs, undefined, ({ signal }) =>
-        raceAbort(client.status(signal, { timeoutMs: fleetTimeoutMs, fresh: false }), signal),
+      // Asked together: a status read needs no Vault token, so a token Vault refuses shows only in its own check.
+      const [status, vaultToken] = await withDeadline(fleetTimeoutMs, undefined, ({ signal }) =>
+        Promise.all([
+          raceAbort(client.status(signal, { timeoutMs: fleetTimeoutMs, fresh: false }), signal),
+          // Only an answer of the documented shape is shown (an agent of another version may answer otherwise).
+          raceAbort(client.vaultToken(signal), signal).then(
+            (check) => VaultTokenCheck.safeParse(check).data ?? null,
+            () => null,
+          ),
+        ]),
       )
-      return { reachable: true, latency_ms: latency(), status }
+      return { reachable: true, latency_ms: latency(), status, vault_token: vaultToken }
     } catch (err) {
       const coded = isCodedError(err)
         ? err
