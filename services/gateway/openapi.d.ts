@@ -564,6 +564,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @example {
+         *       "name": "dc1",
+         *       "role": "primary",
+         *       "agent_url": "https://agent.dc1.example:8410",
+         *       "agent_token": "the-agents-own-VAULT_DR_API_TOKEN"
+         *     }
+         */
         RegisterClusterRequestInput: {
             /** @example dc1 */
             name: string;
@@ -574,6 +582,13 @@ export interface components {
             /** @description The agent's VAULT_DR_API_TOKEN (printable ASCII, no spaces); stored encrypted, never returned */
             agent_token: string;
         };
+        /**
+         * @example {
+         *       "to": "dc2",
+         *       "down_for": "30s",
+         *       "allow_data_loss": false
+         *     }
+         */
         PlanFailoverBodyInput: {
             /**
              * @description The DR secondary to promote: the pair is named by it
@@ -592,6 +607,12 @@ export interface components {
              */
             allow_data_loss: boolean;
         };
+        /**
+         * @example {
+         *       "enabled": true,
+         *       "down_for": "60s"
+         *     }
+         */
         AutoFailoverBodyInput: {
             /** @description Whether the gateway fails this pair over by itself when its primary site is lost */
             enabled: boolean;
@@ -636,6 +657,11 @@ export interface components {
             catch_up_timeout: string;
         };
         CreateFailoverBodyInput: components["schemas"]["PlanFailoverBodyInput"];
+        /**
+         * @example {
+         *       "cluster": "dc1"
+         *     }
+         */
         CreateRejoinBodyInput: {
             /**
              * @description The old primary a failover promoted another cluster away from, or a DR secondary a failed switchover, drill or failover left following no running primary
@@ -735,6 +761,11 @@ export interface components {
              */
             allow_repoint: boolean;
         };
+        /**
+         * @example {
+         *       "key": "one-of-the-primarys-unseal-key-shares"
+         *     }
+         */
         PairCeremonyShareRequestInput: {
             /** @description One of the primary's unseal (or recovery) key shares; never echoed, logged or kept */
             key: string;

@@ -35,7 +35,15 @@ export const RegisterClusterBody = z
     ),
   })
   .strict()
-  .meta({ id: 'RegisterClusterRequest' })
+  .meta({
+    id: 'RegisterClusterRequest',
+    example: {
+      name: 'dc1',
+      role: 'primary',
+      agent_url: 'https://agent.dc1.example:8410',
+      agent_token: 'the-agents-own-VAULT_DR_API_TOKEN',
+    },
+  })
 export type RegisterClusterBody = z.infer<typeof RegisterClusterBody>
 
 export const Cluster = z

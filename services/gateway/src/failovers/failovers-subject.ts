@@ -3,7 +3,10 @@ import { ClusterName } from '../clusters/clusters.schemas.ts'
 import { DownFor, PlanFailoverBody } from './failovers.schemas.ts'
 
 /** What createFailover takes: the same body as its plan. */
-export const CreateFailoverBody = PlanFailoverBody.meta({ id: 'CreateFailoverBody' })
+export const CreateFailoverBody = PlanFailoverBody.meta({
+  id: 'CreateFailoverBody',
+  example: { to: 'dc2', down_for: '30s', allow_data_loss: false },
+})
 export type CreateFailoverBody = z.infer<typeof CreateFailoverBody>
 
 /** What a failover record keeps of its request (the preflight step re-judges with it). */
@@ -22,7 +25,7 @@ export const CreateRejoinBody = z
     ),
   })
   .strict()
-  .meta({ id: 'CreateRejoinBody' })
+  .meta({ id: 'CreateRejoinBody', example: { cluster: 'dc1' } })
 export type CreateRejoinBody = z.infer<typeof CreateRejoinBody>
 
 /**

@@ -32,7 +32,7 @@ export const PlanFailoverBody = z
       .describe('Fail over even when the estimated loss is unknown or above zero'),
   })
   .strict()
-  .meta({ id: 'PlanFailoverBody' })
+  .meta({ id: 'PlanFailoverBody', example: { to: 'dc2', down_for: '30s', allow_data_loss: false } })
 export type PlanFailoverBody = z.infer<typeof PlanFailoverBody>
 
 export const PlanItem = z

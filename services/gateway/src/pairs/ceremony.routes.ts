@@ -20,7 +20,7 @@ const ShareBody = z
       .describe("One of the primary's unseal (or recovery) key shares; never echoed, logged or kept"),
   })
   .strict()
-  .meta({ id: 'PairCeremonyShareRequest' })
+  .meta({ id: 'PairCeremonyShareRequest', example: { key: 'one-of-the-primarys-unseal-key-shares' } })
 const pairNotFound = problemResponse('No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND)')
 
 export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }> = async (app, { ceremony }) => {

@@ -17,7 +17,7 @@ export const AutoFailoverBody = z
       ),
   })
   .strict()
-  .meta({ id: 'AutoFailoverBody' })
+  .meta({ id: 'AutoFailoverBody', example: { enabled: true, down_for: '60s' } })
 export type AutoFailoverBody = z.infer<typeof AutoFailoverBody>
 
 /** What the store keeps of a pair's setting, under `auto-failover/<secondary>`, shared by every gateway. */
