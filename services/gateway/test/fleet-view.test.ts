@@ -1,4 +1,4 @@
-import { setImmediate as turn } from 'node:timers/promises'
+import { setTimeout as sleep, setImmediate as turn } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { SqliteStore } from '../src/store/sqlite-store.ts'
 import type { Store } from '../src/store/store.ts'
@@ -71,6 +71,15 @@ describe('the fleet view (GET /v1/clusters)', () => {
     expect(dc1.agent).toMatchObject({ reachable: true, vault_token: { status: 'fail', code: 'TOKEN_REFUSED' } })
     expect(dc1.agent.status.vault.reachable).toBe(true)
     expect(dc2.agent).toMatchObject({ reachable: true, vault_token: null })
+
+    // A page polling the view asks each agent's status again once the view's short reuse is over, its token check
+    // (two audited Vault calls) only once a minute; one that gave no answer is asked again.
+    const calls = (name: string) => fx.world.calls.filter((c) => c === name).length
+    await sleep(600)
+    await gw.app.inject({ method: 'GET', url: '/v1/clusters', headers: AUTH })
+    expect(calls('primary.status')).toBe(2)
+    expect(calls('primary.vaultToken')).toBe(1)
+    expect(calls('secondary.vaultToken')).toBe(2)
     await fx.close(gw)
   })
 })

@@ -30,6 +30,35 @@ const toCluster = (c: StoredCluster): Cluster => ({
  */
 const FLEET_REUSE_MS = 500
 
+/**
+ * How long an agent's token check serves the cluster view: each reaches Vault twice (lookup-self,
+ * capabilities-self, both audited), and a status page polls the view every few seconds; a token changes only when
+ * its agent is restarted with another, or the cluster registered again (which asks at once).
+ */
+const TOKEN_VIEW_REUSE_MS = 60_000
+
+/** One read per cluster shared by concurrent callers and reused for reuseMs, afresh for each registration of it. */
+function perRegistration<T>(
+  read: (cluster: StoredCluster) => Promise<T>,
+  reuseMs: number,
+  reusable: (v: T) => boolean,
+) {
+  const entries = new Map<string, { registration: string; read: ReturnType<typeof singleFlight<T>> }>()
+  return {
+    get(cluster: StoredCluster): Promise<T> {
+      const registration = `${cluster.agent_url}|${cluster.updated_at}|${cluster.agent_token_sealed}`
+      let entry = entries.get(cluster.name)
+      if (entry?.registration !== registration) {
+        entry = { registration, read: singleFlight(() => read(cluster), reuseMs, reusable) }
+        entries.set(cluster.name, entry)
+      }
+      return entry.read.get()
+    },
+    /** A removed cluster's read goes with it. */
+    forget: (name: string) => entries.delete(name),
+  }
+}
+
 /** The registry of clusters and their agents; agent tokens are sealed on the way in and never come back out. */
 export function createClustersService({ store, box, agents, fleetTimeoutMs, now }: ClustersServiceDeps) {
   function targetOf(cluster: StoredCluster): AgentTarget {
@@ -40,23 +69,36 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
     return { cluster: cluster.name, url: cluster.agent_url, token }
   }
 
+  const clientOf = (cluster: StoredCluster) => {
+    const target = targetOf(cluster)
+    return cluster.role === 'primary' ? agents.primary(target) : agents.secondary(target)
+  }
+
+  /**
+   * The agent's own check of its Vault token; null when it gave none in time, or one of another shape (an agent of
+   * another version).
+   */
+  async function tokenCheck(cluster: StoredCluster): Promise<VaultTokenCheck | null> {
+    return withDeadline(fleetTimeoutMs, undefined, ({ signal }) =>
+      raceAbort(clientOf(cluster).vaultToken(signal), signal),
+    )
+      .then((check) => VaultTokenCheck.safeParse(check).data ?? null)
+      .catch(() => null)
+  }
+  const sharedTokenCheck = perRegistration(tokenCheck, TOKEN_VIEW_REUSE_MS, (v) => v !== null)
+
   async function agentView(cluster: StoredCluster): Promise<AgentView> {
     const started = performance.now()
     const latency = () => Math.round(performance.now() - started)
     try {
-      const target = targetOf(cluster)
-      const client = cluster.role === 'primary' ? agents.primary(target) : agents.secondary(target)
+      const client = clientOf(cluster)
       // Asked together: a status read needs no Vault token, so a token Vault refuses shows only in its own check.
-      const [status, vaultToken] = await withDeadline(fleetTimeoutMs, undefined, ({ signal }) =>
-        Promise.all([
+      const [status, vaultToken] = await Promise.all([
+        withDeadline(fleetTimeoutMs, undefined, ({ signal }) =>
           raceAbort(client.status(signal, { timeoutMs: fleetTimeoutMs, fresh: false }), signal),
-          // Only an answer of the documented shape is shown (an agent of another version may answer otherwise).
-          raceAbort(client.vaultToken(signal), signal).then(
-            (check) => VaultTokenCheck.safeParse(check).data ?? null,
-            () => null,
-          ),
-        ]),
-      )
+        ),
+        sharedTokenCheck.get(cluster),
+      ])
       return { reachable: true, latency_ms: latency(), status, vault_token: vaultToken }
     } catch (err) {
       const coded = isCodedError(err)
@@ -70,27 +112,11 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
     }
   }
 
-  /** Each cluster's agent view shared by concurrent callers, and reused briefly, for one registration of it. */
-  const shared = new Map<string, { registration: string; read: ReturnType<typeof singleFlight<AgentView>> }>()
-  function sharedAgentView(cluster: StoredCluster): Promise<AgentView> {
-    const registration = `${cluster.agent_url}|${cluster.updated_at}|${cluster.agent_token_sealed}`
-    let entry = shared.get(cluster.name)
-    if (entry?.registration !== registration) {
-      entry = {
-        registration,
-        read: singleFlight(
-          () => agentView(cluster),
-          FLEET_REUSE_MS,
-          (v) => v.reachable,
-        ),
-      }
-      shared.set(cluster.name, entry)
-    }
-    return entry.read.get()
-  }
+  /** Each cluster's agent view shared by concurrent callers, and reused briefly. */
+  const sharedAgentView = perRegistration(agentView, FLEET_REUSE_MS, (v) => v.reachable)
 
   async function view(cluster: StoredCluster, live: boolean): Promise<ClusterView> {
-    return { ...toCluster(cluster), agent: live ? await sharedAgentView(cluster) : null }
+    return { ...toCluster(cluster), agent: live ? await sharedAgentView.get(cluster) : null }
   }
 
   async function find(name: string): Promise<StoredCluster> {
@@ -141,7 +167,8 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
       if (outcome === 'in_use')
         throw GatewayErrors.clusterInUse(`Cluster ${name} is part of an unfinished handshake or operation`)
       agents.release?.(name)
-      shared.delete(name)
+      sharedAgentView.forget(name)
+      sharedTokenCheck.forget(name)
     },
     /** A cluster named in a request body, checked to have the role it is named for (the field, body/<role>). */
     async resolve(name: string, role: ClusterRole): Promise<StoredCluster> {

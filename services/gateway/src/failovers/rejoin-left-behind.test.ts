@@ -24,15 +24,29 @@ const status = (replication: Record<string, unknown> | null, extra: Status = {})
 const runningPrimary = (extra: Record<string, unknown> = {}) => status({ mode: 'primary', state: 'running', ...extra })
 const demoted = (extra: Record<string, unknown> = {}) => status({ mode: 'secondary', state: 'idle', ...extra })
 
-function setup(statuses: Record<string, Status | Error>, meta: Record<string, string> = {}) {
+function setup(
+  statuses: Record<string, Status | Error>,
+  meta: Record<string, string> = {},
+  rotated: string | undefined = undefined,
+) {
   let leg: Leg = {
     ...newLeg('dc1', 'dc2', 'dc1', [{ cluster: 'dc1', secondary_id: 'dc1' }]),
     replication_cluster_id: SET,
   }
   const roles: Record<string, string> = {}
   const pairings: unknown[] = []
+  const ensured: Array<[string, string | null]> = []
   const deps = {
-    store: { getMeta: async (key: string) => meta[key] },
+    store: {
+      getMeta: async (key: string) => meta[key],
+      getCluster: async (name: string) => ({ name }),
+    },
+    custody: {
+      async ensure(primary: { name: string }, set: string | null) {
+        ensured.push([primary.name, set])
+        return { token: { expires_at: '2026-12-06T18:00:00.000Z' }, rotated }
+      },
+    },
     settings: { settleTimeoutMs: 300 },
     now: () => Date.parse('2026-12-06T10:00:00.000Z'),
   } as unknown as FailoverDeps
@@ -58,7 +72,7 @@ function setup(statuses: Record<string, Status | Error>, meta: Record<string, st
       },
     },
   } as unknown as RoleChangeRun
-  return { deps, run, leg: () => leg, roles, pairings }
+  return { deps, run, leg: () => leg, roles, pairings, ensured }
 }
 
 const refusal = (s: ReturnType<typeof setup>) =>
@@ -74,6 +88,15 @@ describe('the preflight of a rejoin of a cluster a failed operation left behind'
     expect(result.status).toBe('succeeded')
     expect(s.leg().replication_cluster_id).toBe(SET)
     expect(s.leg().followers).toEqual([{ cluster: 'dc1', secondary_id: 'dc1' }])
+    expect(s.ensured).toEqual([['dc2', SET]])
+    expect(result.detail).toContain('the DR operation token kept for dc2 is valid until 2026-12-06T18:00:00.000Z')
+  })
+
+  it('has the primary issue a DR operation token when none it keeps is valid for long (the operation that left the cluster ran hours ago)', async () => {
+    const s = setup({ dc1: demoted(), dc2: runningPrimary() }, {}, 'expired')
+    const result = await leftBehindPreflight(s.deps, s.run, subject)
+    expect(s.ensured).toEqual([['dc2', SET]])
+    expect(result.detail).toContain('dc2 issued a DR operation token (expired), valid until 2026-12-06T18:00:00.000Z')
   })
 
   it('refuses, at once, a cluster that is a DR primary itself, or a secondary of another set', async () => {
@@ -83,6 +106,9 @@ describe('the preflight of a rejoin of a cluster a failed operation left behind'
     const other = await refusal(setup({ dc1: demoted({ cluster_id: 'set-2' }), dc2: runningPrimary() }))
     expect(other).toMatchObject({ code: 'GATEWAY_ERR_REJOIN_ROLES' })
     expect(other?.message).toContain('replication set set-2')
+    // One that names no set cannot be shown to be of the primary's: refused too.
+    const unknown = await refusal(setup({ dc1: demoted({ cluster_id: null }), dc2: runningPrimary() }))
+    expect(unknown).toMatchObject({ code: 'GATEWAY_ERR_REJOIN_ROLES' })
   })
 
   it('refuses a primary that is not running, or of another set than the operation recorded (a promote that never took effect)', async () => {

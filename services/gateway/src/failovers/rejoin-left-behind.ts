@@ -7,6 +7,7 @@ import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors } from './failover-errors.ts'
 import type { RejoinSubject } from './failovers-subject.ts'
 import { readFence } from './fence-record.ts'
+import { ensureRejoinToken } from './rejoin-token.ts'
 
 /** The steps of a rejoin of a cluster a failed operation left behind (nothing fenced it: nothing to lift). */
 export const LEFT_BEHIND_REJOIN_STEPS = ['preflight', 'rejoin_old_primary', 'record_pair'] as const
@@ -57,7 +58,7 @@ export async function leftBehindPreflight(
           )
         }
         const mineSet = clusterIdOf(mine)
-        if (drMode(mine) !== 'secondary' || (mineSet !== null && mineSet !== primarySet)) {
+        if (drMode(mine) !== 'secondary' || mineSet === null || mineSet !== primarySet) {
           throw FailoverErrors.rejoinRoles(
             `${subject.cluster} is in DR mode ${drMode(mine)} (replication set ${mineSet ?? 'none'}): only a DR secondary of ${subject.primary}'s set ${primarySet ?? 'unknown'} is re-pointed`,
           )
@@ -72,6 +73,7 @@ export async function leftBehindPreflight(
     { timeoutMs: deps.settings.settleTimeoutMs, intervalMs: 250, signal },
   )
   if (ready === undefined) throw FailoverErrors.stillAway(why)
+  const token = await ensureRejoinToken(deps, subject.primary, ready.set, signal)
   await r.roles.saveLeg(0, {
     replication_cluster_id: ready.set,
     ...(ready.streamsAs === undefined
@@ -81,7 +83,7 @@ export async function leftBehindPreflight(
   const already = ready.streamsAs === undefined ? '' : `; it already streams from it as ${ready.streamsAs}`
   return {
     status: 'succeeded',
-    detail: `${subject.cluster} is a DR secondary and ${subject.primary} runs as DR primary of the same replication set${already}`,
+    detail: `${subject.cluster} is a DR secondary and ${subject.primary} runs as DR primary of the same replication set${already}; ${token}`,
   }
 }
 

@@ -9,6 +9,7 @@ import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors } from './failover-errors.ts'
 import type { RejoinSubject } from './failovers-subject.ts'
 import { clearFence, readFence } from './fence-record.ts'
+import { ensureRejoinToken } from './rejoin-token.ts'
 
 /**
  * Before a rejoin: the old primary is still fenced by that failover, answers again and has been demoted (the fence
@@ -48,10 +49,11 @@ export async function rejoinPreflight(
   if (ready === undefined) {
     throw FailoverErrors.stillAway(why)
   }
+  const token = await ensureRejoinToken(deps, subject.primary, ready, signal)
   await r.roles.saveLeg(0, { replication_cluster_id: ready })
   return {
     status: 'succeeded',
-    detail: `${subject.cluster} is demoted and answers; ${subject.primary} runs as DR primary`,
+    detail: `${subject.cluster} is demoted and answers; ${subject.primary} runs as DR primary; ${token}`,
   }
 }
 
