@@ -8,12 +8,16 @@ export interface Middlebox {
   port: number
   /** `https://<host>:<port>`, the Vault form of the address. */
   url: string
+  /** How many connections it has accepted so far. */
+  connections(): number
   close(): Promise<void>
 }
 
 async function serve(server: Server, host: string): Promise<Middlebox> {
   const sockets = new Set<Socket>()
+  let accepted = 0
   server.on('connection', (socket: Socket) => {
+    accepted++
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
@@ -29,6 +33,7 @@ async function serve(server: Server, host: string): Promise<Middlebox> {
     host,
     port,
     url: `https://${host}:${port}`,
+    connections: () => accepted,
     close: async () => {
       if (!server.listening) return
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))

@@ -174,13 +174,12 @@ describe('public-key activation (D2, fact sheet 2.7)', () => {
     expect(minted.status).toBe(200)
     expect(minted.body.wrap_info).toBeNull()
     const token = String(minted.body.data?.token)
-    // Any unwrap call would go to a silent address and time out; none is made.
+    // Any unwrap call would go to a silent address (and time out); none is made.
     const silent = await startBlackHole()
     try {
-      const started = Date.now()
       const enabled = await enableSecondary(secondary, { token, primary_api_addr: `http://127.0.0.1:${silent.port}` })
       expect(enabled.status, enabled.text).toBe(200)
-      expect(Date.now() - started).toBeLessThan(4_000)
+      expect(silent.connections()).toBe(0)
     } finally {
       await silent.close()
     }
