@@ -30,14 +30,21 @@ function reachability(c) {
   return []
 }
 
+/** The agent's own check of its Vault token (status reads need none): a failed one fails every change asked of it. */
+function tokenReasons(c) {
+  const t = c.agent.vault_token
+  if (!t || t.status === 'pass') return []
+  return [reason(t.status === 'fail' ? 'bad' : 'warn', 'The agent' + "'" + 's Vault token: ' + t.code + ': ' + t.detail, t.fix)]
+}
+
 function clusterHealth(c) {
   const blocked = reachability(c)
   if (blocked.length > 0) return verdict(blocked)
   const r = c.agent.status.replication
-  const reasons = []
+  const reasons = tokenReasons(c)
   if (c.role === 'primary') {
     if (r.mode !== 'primary')
-      return verdict([reason('warn', 'DR mode is ' + r.mode + ', not primary', 'A handshake enables DR on it')])
+      return verdict([...reasons, reason('warn', 'DR mode is ' + r.mode + ', not primary', 'A handshake enables DR on it')])
     const down = r.secondaries.filter((s) => s.connection_status !== null && s.connection_status !== 'connected')
     for (const s of down)
       reasons.push(reason('bad', 'Secondary ' + (s.node_id || '?') + ' is ' + s.connection_status,
@@ -47,7 +54,7 @@ function clusterHealth(c) {
     return verdict(reasons, 'DR primary, ' + r.secondaries.length + ' secondary connected')
   }
   if (r.mode !== 'secondary')
-    return verdict([reason('warn', 'DR mode is ' + r.mode + ', not secondary', 'A handshake activates it')])
+    return verdict([...reasons, reason('warn', 'DR mode is ' + r.mode + ', not secondary', 'A handshake activates it')])
   if (r.connection_state !== 'ready')
     reasons.push(reason('bad', 'Connection to the primary: ' + (r.connection_state || 'unknown'),
       "Check that the primary's cluster port (" + (r.primary_cluster_addr || 'tcp/8201') + ') is reachable from here'))

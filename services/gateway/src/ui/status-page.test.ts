@@ -138,6 +138,27 @@ describe("the page's health rules", () => {
     expect(rules.derivedPairHealth(primary, secondary(), 'dc2').level).toBe('ok')
   })
 
+  it("turns a cluster whose agent's Vault token fails its check red (amber when it expires soon), with the check's fix", () => {
+    const token = (status: string, code: string) => ({
+      name: 'vault_token',
+      status,
+      code,
+      detail: `${code} detail`,
+      fix: `${code} fix`,
+    })
+    const refused = { ...primary, agent: { ...primary.agent, vault_token: token('fail', 'TOKEN_REFUSED') } }
+    const health = rules.clusterHealth(refused)
+    expect(health.level).toBe('bad')
+    expect(health.reasons[0]).toMatchObject({
+      text: "The agent's Vault token: TOKEN_REFUSED: TOKEN_REFUSED detail",
+      fix: 'TOKEN_REFUSED fix',
+    })
+    const soon = { ...primary, agent: { ...primary.agent, vault_token: token('warn', 'TOKEN_EXPIRES_SOON') } }
+    expect(rules.clusterHealth(soon).level).toBe('warn')
+    const passing = { ...primary, agent: { ...primary.agent, vault_token: token('pass', 'OK') } }
+    expect(rules.clusterHealth(passing).level).toBe('ok')
+  })
+
   it("turns a secondary that lost its primary red, naming the primary's cluster port", () => {
     const cut = secondary({ connection_state: 'transient_failure', primary_cluster_addr: 'https://10.0.0.1:8201' })
     const health = rules.clusterHealth(cut)
