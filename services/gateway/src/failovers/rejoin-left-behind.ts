@@ -1,4 +1,3 @@
-import { pollUntil } from '@vault-dr/core'
 import type { StepResult } from '../operations/step.ts'
 import { clusterIdOf, drMode, followState, isRunningPrimary } from '../role-changes/cluster-roles.ts'
 import { iso } from '../role-changes/role-change-context.ts'
@@ -7,6 +6,7 @@ import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors } from './failover-errors.ts'
 import type { RejoinSubject } from './failovers-subject.ts'
 import { readFence } from './fence-record.ts'
+import { untilRejoinable } from './rejoin-pair-read.ts'
 import { ensureRejoinToken } from './rejoin-token.ts'
 
 /** The steps of a rejoin of a cluster a failed operation left behind (nothing fenced it: nothing to lift). */
@@ -25,54 +25,40 @@ export async function leftBehindPreflight(
 ): Promise<StepResult> {
   const signal = r.run.signal()
   const set = r.roles.leg(0).replication_cluster_id
-  const [mineC, theirsC] = [r.roles.client(subject.cluster), r.roles.client(subject.primary)]
-  let why = 'no answer yet'
-  const ready = await pollUntil(
-    async () => {
-      const [mine, theirs] = await Promise.all([
-        mineC.status(signal).catch((err: Error) => err),
-        theirsC.status(signal).catch((err: Error) => err),
-      ])
-      if (mine instanceof Error) why = `${subject.cluster}: ${mine.message}`
-      else if (theirs instanceof Error) why = `${subject.primary}: ${theirs.message}`
-      else if (!mine.vault.reachable || mine.replication === null)
-        why = `${subject.cluster}'s Vault does not answer its agent`
-      else if (!theirs.vault.reachable || theirs.replication === null)
-        why = `${subject.primary}'s Vault does not answer its agent`
-      else {
-        // A primary a failover failed away from is not followed, even while it still answers as one.
-        const recorded = await readFence(deps.store, subject.primary)
-        const fenced =
-          recorded !== undefined
-            ? `failed away from by failover ${recorded.failover_id}`
-            : theirs.fenced != null
-              ? `its agent holds a fence: ${theirs.fenced.reason}`
-              : undefined
-        if (fenced !== undefined) {
-          throw FailoverErrors.rejoinRoles(`${subject.primary} is fenced (${fenced}): it is not the primary to follow`)
-        }
-        const primarySet = clusterIdOf(theirs)
-        if (!isRunningPrimary(theirs) || (set !== null && primarySet !== set)) {
-          throw FailoverErrors.rejoinRoles(
-            `${subject.primary} is in DR mode ${drMode(theirs)} (state ${theirs.replication.state ?? 'unknown'}, replication set ${primarySet ?? 'none'}), not the running DR primary operation ${subject.left_by} left${set === null ? '' : ` of set ${set}`}`,
-          )
-        }
-        const mineSet = clusterIdOf(mine)
-        if (drMode(mine) !== 'secondary' || mineSet === null || mineSet !== primarySet) {
-          throw FailoverErrors.rejoinRoles(
-            `${subject.cluster} is in DR mode ${drMode(mine)} (replication set ${mineSet ?? 'none'}): only a DR secondary of ${subject.primary}'s set ${primarySet ?? 'unknown'} is re-pointed`,
-          )
-        }
-        // Already following it under another id (re-activated meanwhile, say): kept as it is, not re-pointed.
-        const sid = mine.replication.secondary_id
-        const streamsAs = sid != null && followState(mine, theirs, sid) === 'streaming' ? sid : undefined
-        return { set: primarySet, streamsAs }
-      }
-      return undefined
-    },
-    { timeoutMs: deps.settings.settleTimeoutMs, intervalMs: 250, signal },
-  )
-  if (ready === undefined) throw FailoverErrors.stillAway(why)
+  type Ready = { set: string | null; streamsAs: string | undefined }
+  const ready = await untilRejoinable<Ready>(deps, r, subject, async (mine, theirs) => {
+    if (!mine.vault.reachable || mine.replication === null)
+      return { notYet: `${subject.cluster}'s Vault does not answer its agent` }
+    if (!theirs.vault.reachable || theirs.replication === null)
+      return { notYet: `${subject.primary}'s Vault does not answer its agent` }
+    // A primary a failover failed away from is not followed, even while it still answers as one.
+    const recorded = await readFence(deps.store, subject.primary)
+    const fenced =
+      recorded !== undefined
+        ? `failed away from by failover ${recorded.failover_id}`
+        : theirs.fenced != null
+          ? `its agent holds a fence: ${theirs.fenced.reason}`
+          : undefined
+    if (fenced !== undefined) {
+      throw FailoverErrors.rejoinRoles(`${subject.primary} is fenced (${fenced}): it is not the primary to follow`)
+    }
+    const primarySet = clusterIdOf(theirs)
+    if (!isRunningPrimary(theirs) || (set !== null && primarySet !== set)) {
+      throw FailoverErrors.rejoinRoles(
+        `${subject.primary} is in DR mode ${drMode(theirs)} (state ${theirs.replication.state ?? 'unknown'}, replication set ${primarySet ?? 'none'}), not the running DR primary operation ${subject.left_by} left${set === null ? '' : ` of set ${set}`}`,
+      )
+    }
+    const mineSet = clusterIdOf(mine)
+    if (drMode(mine) !== 'secondary' || mineSet === null || mineSet !== primarySet) {
+      throw FailoverErrors.rejoinRoles(
+        `${subject.cluster} is in DR mode ${drMode(mine)} (replication set ${mineSet ?? 'none'}): only a DR secondary of ${subject.primary}'s set ${primarySet ?? 'unknown'} is re-pointed`,
+      )
+    }
+    // Already following it under another id (re-activated meanwhile, say): kept as it is, not re-pointed.
+    const sid = mine.replication.secondary_id
+    const streamsAs = sid != null && followState(mine, theirs, sid) === 'streaming' ? sid : undefined
+    return { set: primarySet, streamsAs }
+  })
   const token = await ensureRejoinToken(deps, subject.primary, ready.set, signal)
   await r.roles.saveLeg(0, {
     replication_cluster_id: ready.set,

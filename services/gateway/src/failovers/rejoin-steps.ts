@@ -1,4 +1,3 @@
-import { pollUntil } from '@vault-dr/core'
 import { clusterAgent } from '../agents/cluster-agent-client.ts'
 import type { StepResult } from '../operations/step.ts'
 import { clusterIdOf, drMode, isRunningPrimary } from '../role-changes/cluster-roles.ts'
@@ -9,6 +8,7 @@ import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors } from './failover-errors.ts'
 import type { RejoinSubject } from './failovers-subject.ts'
 import { clearFence, readFence } from './fence-record.ts'
+import { untilRejoinable } from './rejoin-pair-read.ts'
 import { ensureRejoinToken } from './rejoin-token.ts'
 
 /**
@@ -25,30 +25,15 @@ export async function rejoinPreflight(
     throw FailoverErrors.notFenced(`${subject.cluster} is no longer fenced by failover ${subject.failover_id}`)
   }
   const signal = r.run.signal()
-  const old = r.roles.client(subject.cluster)
-  const primary = r.roles.client(subject.primary)
-  let why = 'no answer yet'
-  const ready = await pollUntil(
-    async () => {
-      const [mine, theirs] = await Promise.all([
-        old.status(signal).catch((err: Error) => err),
-        primary.status(signal).catch((err: Error) => err),
-      ])
-      if (mine instanceof Error) why = `${subject.cluster}: ${mine.message}`
-      else if (theirs instanceof Error) why = `${subject.primary}: ${theirs.message}`
-      else if (!isRunningPrimary(theirs)) why = `${subject.primary} is not a running DR primary`
-      else if (drMode(mine) === 'primary') why = `${subject.cluster} is still a DR primary: the fence keeper demotes it`
-      else if (!mine.vault.reachable) why = `${subject.cluster}'s Vault does not answer its agent`
-      else if (mine.fenced != null && mine.fenced.demoted_at === null)
-        why = `${subject.cluster}'s agent has not recorded its demote yet`
-      else return clusterIdOf(theirs)
-      return undefined
-    },
-    { timeoutMs: deps.settings.settleTimeoutMs, intervalMs: 250, signal },
-  )
-  if (ready === undefined) {
-    throw FailoverErrors.stillAway(why)
-  }
+  const ready = await untilRejoinable(deps, r, subject, (mine, theirs) => {
+    if (!isRunningPrimary(theirs)) return { notYet: `${subject.primary} is not a running DR primary` }
+    if (drMode(mine) === 'primary')
+      return { notYet: `${subject.cluster} is still a DR primary: the fence keeper demotes it` }
+    if (!mine.vault.reachable) return { notYet: `${subject.cluster}'s Vault does not answer its agent` }
+    if (mine.fenced != null && mine.fenced.demoted_at === null)
+      return { notYet: `${subject.cluster}'s agent has not recorded its demote yet` }
+    return clusterIdOf(theirs)
+  })
   const token = await ensureRejoinToken(deps, subject.primary, ready, signal)
   await r.roles.saveLeg(0, { replication_cluster_id: ready })
   return {
