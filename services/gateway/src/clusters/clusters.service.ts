@@ -85,7 +85,8 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
       .then((check) => VaultTokenCheck.safeParse(check).data ?? null)
       .catch(() => null)
   }
-  const sharedTokenCheck = perRegistration(tokenCheck, TOKEN_VIEW_REUSE_MS, (v) => v !== null)
+  // A failed check is asked again each time, as the agent does: a Vault unsealed, or a token mended, shows at once.
+  const sharedTokenCheck = perRegistration(tokenCheck, TOKEN_VIEW_REUSE_MS, (v) => v !== null && v.status !== 'fail')
 
   async function agentView(cluster: StoredCluster): Promise<AgentView> {
     const started = performance.now()

@@ -96,7 +96,8 @@ export const failoversRoutes: FastifyPluginAsyncZod<{ deps: FailoverDeps }> = as
           'Make a fenced old primary, or a cluster a failed role change left behind, a DR secondary of the new primary, without a wipe',
         description:
           'Waits until the old primary answers and has been demoted (the gateway demotes a fenced cluster as soon ' +
-          'as its agent answers), then: a public key from it, a token minted for it on the new primary, update-primary ' +
+          'as its agent answers; the new primary issues a DR operation token then if none kept is valid for long), ' +
+          'then: a public key from it, a token minted for it on the new primary, update-primary ' +
           'on it with the DR operation token, and its fence lifted once it streams. The result names the WALs it had ' +
           'written that the new primary never received (lost). Steps: preflight, rejoin_old_primary, end_fence. A ' +
           'failback is then an ordinary switchover. A cluster no failover fenced is rejoined when the newest ' +

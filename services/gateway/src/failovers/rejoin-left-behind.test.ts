@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { AgentStatus } from '../agents/agent-types.ts'
+import { StepCancelled } from '../operations/step.ts'
 import { type Leg, newLeg } from '../role-changes/leg.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import type { RejoinSubject } from './failovers-subject.ts'
 import { fenceKey } from './fence-record.ts'
 import { leftBehindPreflight, recordLeftBehindPair } from './rejoin-left-behind.ts'
+import { rejoinPreflight } from './rejoin-steps.ts'
 
 const SET = 'set-1'
 const subject: RejoinSubject = { cluster: 'dc1', primary: 'dc2', failover_id: null, left_by: 'switchover-1' }
@@ -28,6 +30,7 @@ function setup(
   statuses: Record<string, Status | Error>,
   meta: Record<string, string> = {},
   rotated: string | undefined = undefined,
+  cancelled = false,
 ) {
   let leg: Leg = {
     ...newLeg('dc1', 'dc2', 'dc1', [{ cluster: 'dc1', secondary_id: 'dc1' }]),
@@ -51,7 +54,7 @@ function setup(
     now: () => Date.parse('2026-12-06T10:00:00.000Z'),
   } as unknown as FailoverDeps
   const run = {
-    run: { signal: () => new AbortController().signal },
+    run: { signal: () => new AbortController().signal, cancelRequested: async () => cancelled },
     roles: {
       leg: () => leg,
       async saveLeg(_: number, patch: Partial<Leg>) {
@@ -95,6 +98,28 @@ describe('the preflight of a rejoin of a cluster a failed operation left behind'
   it('has the primary issue a DR operation token when none it keeps is valid for long (the operation that left the cluster ran hours ago)', async () => {
     const s = setup({ dc1: demoted(), dc2: runningPrimary() }, {}, 'expired')
     const result = await leftBehindPreflight(s.deps, s.run, subject)
+    expect(s.ensured).toEqual([['dc2', SET]])
+    expect(result.detail).toContain('dc2 issued a DR operation token (expired), valid until 2026-12-06T18:00:00.000Z')
+  })
+
+  it('issues nothing once a cancellation was asked while it read the clusters', async () => {
+    const s = setup({ dc1: demoted(), dc2: runningPrimary() }, {}, 'expired', true)
+    await expect(leftBehindPreflight(s.deps, s.run, subject)).rejects.toBeInstanceOf(StepCancelled)
+    expect(s.ensured).toEqual([])
+  })
+
+  it("the fenced old primary's rejoin has the new primary issue a DR operation token the same way", async () => {
+    const fence = JSON.stringify({
+      cluster: 'dc1',
+      epoch: 3,
+      failover_id: 'failover-1',
+      new_primary: 'dc2',
+      fenced_at: '2026-12-06T09:00:00.000Z',
+      demoted_at: '2026-12-06T09:30:00.000Z',
+    })
+    const s = setup({ dc1: demoted(), dc2: runningPrimary() }, { [fenceKey('dc1')]: fence }, 'expired')
+    const fenced: RejoinSubject = { cluster: 'dc1', primary: 'dc2', failover_id: 'failover-1' }
+    const result = await rejoinPreflight(s.deps, s.run, fenced)
     expect(s.ensured).toEqual([['dc2', SET]])
     expect(result.detail).toContain('dc2 issued a DR operation token (expired), valid until 2026-12-06T18:00:00.000Z')
   })

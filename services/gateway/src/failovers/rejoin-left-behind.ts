@@ -23,7 +23,6 @@ export async function leftBehindPreflight(
   r: RoleChangeRun,
   subject: RejoinSubject,
 ): Promise<StepResult> {
-  const signal = r.run.signal()
   const set = r.roles.leg(0).replication_cluster_id
   type Ready = { set: string | null; streamsAs: string | undefined }
   const ready = await untilRejoinable<Ready>(deps, r, subject, async (mine, theirs) => {
@@ -59,7 +58,7 @@ export async function leftBehindPreflight(
     const streamsAs = sid != null && followState(mine, theirs, sid) === 'streaming' ? sid : undefined
     return { set: primarySet, streamsAs }
   })
-  const token = await ensureRejoinToken(deps, subject.primary, ready.set, signal)
+  const token = await ensureRejoinToken(deps, r, subject.primary, ready.set)
   await r.roles.saveLeg(0, {
     replication_cluster_id: ready.set,
     ...(ready.streamsAs === undefined

@@ -24,7 +24,6 @@ export async function rejoinPreflight(
   if (fence === undefined || fence.failover_id !== subject.failover_id) {
     throw FailoverErrors.notFenced(`${subject.cluster} is no longer fenced by failover ${subject.failover_id}`)
   }
-  const signal = r.run.signal()
   const ready = await untilRejoinable(deps, r, subject, (mine, theirs) => {
     if (!isRunningPrimary(theirs)) return { notYet: `${subject.primary} is not a running DR primary` }
     if (drMode(mine) === 'primary')
@@ -34,7 +33,7 @@ export async function rejoinPreflight(
       return { notYet: `${subject.cluster}'s agent has not recorded its demote yet` }
     return clusterIdOf(theirs)
   })
-  const token = await ensureRejoinToken(deps, subject.primary, ready, signal)
+  const token = await ensureRejoinToken(deps, r, subject.primary, ready)
   await r.roles.saveLeg(0, { replication_cluster_id: ready })
   return {
     status: 'succeeded',

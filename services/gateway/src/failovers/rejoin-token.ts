@@ -1,4 +1,6 @@
 import { GatewayErrors } from '../gateway-errors.ts'
+import { StepCancelled } from '../operations/step.ts'
+import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 
 /**
@@ -8,10 +10,13 @@ import type { FailoverDeps } from './failover-deps.ts'
  */
 export async function ensureRejoinToken(
   deps: Pick<FailoverDeps, 'store' | 'custody'>,
+  r: RoleChangeRun,
   primary: string,
   replicationClusterId: string | null,
-  signal: AbortSignal,
 ): Promise<string> {
+  // A cancellation asked while the clusters were read stops here, before a token is issued for nothing.
+  if (await r.run.cancelRequested()) throw new StepCancelled()
+  const signal = r.run.signal()
   const stored = await deps.store.getCluster(primary)
   if (stored === undefined) throw GatewayErrors.clusterNotFound(`${primary}, the primary to follow, is not registered`)
   const { token, rotated } = await deps.custody.ensure(stored, replicationClusterId, { signal })

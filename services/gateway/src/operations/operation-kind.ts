@@ -7,7 +7,10 @@ export interface StepSpec<Ctx> {
   /** e.g. 'demote_primary' or 'update_primary:dc3' (a data-dependent plan). */
   name: string
   run(ctx: Ctx): Promise<StepResult>
-  /** Changes nothing: a stopping gateway may interrupt it; it is re-run on resume. */
+  /**
+   * Changes no cluster's role (at most it keeps a DR operation token for the operation, which a run again finds
+   * kept): a stopping gateway may interrupt it; it is re-run on resume.
+   */
   interruptible?: boolean
   /** A cancellation interrupts it mid-way (the others are cancelled at their boundary). */
   cancellable?: boolean
