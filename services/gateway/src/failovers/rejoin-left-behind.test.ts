@@ -23,6 +23,17 @@ const status = (replication: Record<string, unknown> | null, extra: Status = {})
     fenced: null,
     ...extra,
   }) as Status
+/** The store's meta entry of a failover's fence on `cluster`. */
+const fenceEntry = (cluster: string, failoverId: string, newPrimary: string, demotedAt: string | null) => ({
+  [fenceKey(cluster)]: JSON.stringify({
+    cluster,
+    epoch: 3,
+    failover_id: failoverId,
+    new_primary: newPrimary,
+    fenced_at: '2026-12-06T09:00:00.000Z',
+    demoted_at: demotedAt,
+  }),
+})
 const runningPrimary = (extra: Record<string, unknown> = {}) => status({ mode: 'primary', state: 'running', ...extra })
 const demoted = (extra: Record<string, unknown> = {}) => status({ mode: 'secondary', state: 'idle', ...extra })
 
@@ -109,15 +120,8 @@ describe('the preflight of a rejoin of a cluster a failed operation left behind'
   })
 
   it("the fenced old primary's rejoin has the new primary issue a DR operation token the same way", async () => {
-    const fence = JSON.stringify({
-      cluster: 'dc1',
-      epoch: 3,
-      failover_id: 'failover-1',
-      new_primary: 'dc2',
-      fenced_at: '2026-12-06T09:00:00.000Z',
-      demoted_at: '2026-12-06T09:30:00.000Z',
-    })
-    const s = setup({ dc1: demoted(), dc2: runningPrimary() }, { [fenceKey('dc1')]: fence }, 'expired')
+    const fence = fenceEntry('dc1', 'failover-1', 'dc2', '2026-12-06T09:30:00.000Z')
+    const s = setup({ dc1: demoted(), dc2: runningPrimary() }, fence, 'expired')
     const fenced: RejoinSubject = { cluster: 'dc1', primary: 'dc2', failover_id: 'failover-1' }
     const result = await rejoinPreflight(s.deps, s.run, fenced)
     expect(s.ensured).toEqual([['dc2', SET]])
@@ -145,15 +149,8 @@ describe('the preflight of a rejoin of a cluster a failed operation left behind'
   })
 
   it('refuses a primary a failover fenced, by the store or by its agent, even while it answers as a running primary', async () => {
-    const fence = JSON.stringify({
-      cluster: 'dc2',
-      epoch: 3,
-      failover_id: 'failover-7',
-      new_primary: 'dc3',
-      fenced_at: '2026-12-06T09:00:00.000Z',
-      demoted_at: null,
-    })
-    const byStore = await refusal(setup({ dc1: demoted(), dc2: runningPrimary() }, { [fenceKey('dc2')]: fence }))
+    const fence = fenceEntry('dc2', 'failover-7', 'dc3', null)
+    const byStore = await refusal(setup({ dc1: demoted(), dc2: runningPrimary() }, fence))
     expect(byStore).toMatchObject({ code: 'GATEWAY_ERR_REJOIN_ROLES' })
     expect(byStore?.message).toContain('failed away from by failover failover-7')
     const held = status({ mode: 'primary', state: 'running' }, {
