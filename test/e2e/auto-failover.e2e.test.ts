@@ -73,7 +73,8 @@ describe('automatic failover, opt-in per pair, on vault-sim with agents and the 
     expect(on.status, JSON.stringify(on.error)).toBe(200)
     expect(on.data).toMatchObject({ enabled: true, down_for: '10s', last_fired_at: null, blocked_until: null })
     await dc1.faults.closeClusterListener()
-    await until('the stream seen lost', 10_000, async () =>
+    // Lost once its last heartbeat is older than STREAM_HEARTBEAT_STALE_S (10 s), which alone may take all of 10 s.
+    await until('the stream seen lost', 30_000, async () =>
       (await planOf(s)).vantage_points.some((v) => v.point === 'secondary_vault' && v.reaches === false),
     )
     await sleep(HELD_FOR_MS)
@@ -131,5 +132,5 @@ describe('automatic failover, opt-in per pair, on vault-sim with agents and the 
     expect(dc2.state().drMode).toBe('secondary')
     expect(s.gateway.output.some((l) => l.includes('"decision":"blocked"'))).toBe(true)
     await dc1.faults.rejoin()
-  })
+  }, 150_000)
 })
