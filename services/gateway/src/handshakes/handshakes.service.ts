@@ -1,6 +1,7 @@
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { HandshakeSettings } from '../config.ts'
 import { GatewayErrors, sameClusterField } from '../gateway-errors.ts'
+import { clusterBusy } from '../operations/cluster-busy.ts'
 import type { OperationBus } from '../operations/operation-bus.ts'
 import { isFinished } from '../operations/operation-journal.ts'
 import type { OperationRunner } from '../operations/operation-runner.ts'
@@ -25,12 +26,10 @@ interface ClusterBusy {
   holder: { kind: string; id: string; state: string }
 }
 
-function clusterBusy({ cluster, holder }: ClusterBusy) {
+function heldBy({ cluster, holder }: ClusterBusy) {
   return holder.kind === 'handshake'
     ? GatewayErrors.handshakeInProgress(`Handshake ${holder.id} is ${holder.state} and holds cluster ${cluster}`)
-    : GatewayErrors.clusterBusy(
-        `Operation ${holder.id} (${holder.kind}) is ${holder.state} and holds cluster ${cluster}`,
-      )
+    : clusterBusy(holder, cluster)
 }
 
 export type HandshakesService = ReturnType<typeof createHandshakesService>
@@ -106,7 +105,7 @@ export function createHandshakesService({ store, clusters, runner, bus, settings
           return { created: false, handshake: outcome.handshake }
         case 'cluster_busy':
           // An unfinished operation of another kind holds the primary or the secondary.
-          throw clusterBusy(outcome)
+          throw heldBy(outcome)
       }
     },
     get: find,

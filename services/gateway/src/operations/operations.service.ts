@@ -1,5 +1,6 @@
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { HandshakeRecord, Store } from '../store/store.ts'
+import { clusterBusy } from './cluster-busy.ts'
 import type { OperationBus } from './operation-bus.ts'
 import { isFinished } from './operation-journal.ts'
 import { type GenericOperationStore, hasGenericJournal, type OperationRecord } from './operation-record.ts'
@@ -85,12 +86,8 @@ export function createOperationsService(deps: OperationsServiceDeps) {
           throw GatewayErrors.idempotencyKeyReused(
             `Idempotency-Key was first used for operation ${outcome.operation.id} with another body`,
           )
-        case 'cluster_busy': {
-          const { holder, cluster } = outcome
-          throw GatewayErrors.clusterBusy(
-            `Operation ${holder.id} (${holder.kind}) is ${holder.state} and holds cluster ${cluster}`,
-          )
-        }
+        case 'cluster_busy':
+          throw clusterBusy(outcome.holder, outcome.cluster)
       }
     },
 
