@@ -7,6 +7,7 @@ import type { FailoverDeps } from './failover-deps.ts'
 import { RejoinSubject } from './failovers-subject.ts'
 import { leftBehindPreflight, recordLeftBehindPair } from './rejoin-left-behind.ts'
 import { endFence, rejoinPreflight } from './rejoin-steps.ts'
+import { issuedWhenExpired } from './rejoin-token.ts'
 
 export const REJOIN_STEPS = ['preflight', 'rejoin_old_primary', 'end_fence'] as const
 
@@ -36,6 +37,6 @@ export function rejoinKind(deps: FailoverDeps): OperationKind<OperationRecord, R
       if (parsed === undefined) throw new Error(`a rejoin has no step ${name}`)
       return roleStepSpec(name, parsed, 0, (r) => r.roles)
     },
-    context: async (run) => roleChangeRun(deps, run, summarizeRejoin),
+    context: async (run) => issuedWhenExpired(deps, await roleChangeRun(deps, run, summarizeRejoin)),
   }
 }
