@@ -22,7 +22,7 @@ import { DEFAULT_RATE_LIMIT, type RateLimitOptions, rateLimits } from './rate-li
 import { logRequest } from './request-log.ts'
 import { requestLoggerFactory } from './request-logger.ts'
 import { swagger } from './swagger.ts'
-import { undeclaredBody } from './undeclared-body.ts'
+import { undeclaredInput } from './undeclared-input.ts'
 import { urlErrorHandler } from './url-errors.ts'
 import { zodSchemaController } from './zod-compilers.ts'
 
@@ -103,7 +103,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     ...(opts.readOnlyToken === undefined ? {} : { readOnlyTokenVariable: opts.readOnlyToken.variable }),
   })
   await app.register(errorHandler)
-  await app.register(undeclaredBody)
+  await app.register(undeclaredInput)
   await app.register(bearerAuth, { apiToken: opts.apiToken, readOnly: opts.readOnlyToken })
   await app.register(contentEncoding)
   await app.register(rateLimits, opts.rateLimit ?? DEFAULT_RATE_LIMIT)

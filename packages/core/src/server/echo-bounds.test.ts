@@ -51,6 +51,25 @@ describe('what a caller sent, echoed in an error', () => {
     expectShortLogs()
   })
 
+  it('says of each field what is wrong with it', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/strict-things',
+      headers: AUTH,
+      payload: { name: 5, colour: 'red' },
+    })
+    const problem = Problem.parse(res.json())
+    expect(problem.errors?.map((e) => e.path).sort()).toEqual(['body/colour', 'body/count', 'body/name'])
+    const parts = problem.detail.replace(/^Invalid /, '').split('; ')
+    expect(parts.sort()).toEqual(
+      [
+        'body/colour: Unrecognized key: "colour"',
+        'body/count: Invalid input: expected number, received undefined',
+        'body/name: Invalid input: expected string, received number',
+      ].sort(),
+    )
+  })
+
   it('still names every field of an ordinary mistake', async () => {
     const res = await postStrict({ tll: '5m', colour: 'red' })
     const problem = Problem.parse(res.json())

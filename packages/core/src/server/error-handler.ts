@@ -11,11 +11,10 @@ export function toCodedError(err: unknown): CodedError {
   if (isCodedError(err)) return err
   const error = err as FastifyError & { validationContext?: string }
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const listed = [...new Set(fieldErrors(error).map((e) => e.path))].slice(0, MAX_FIELDS_IN_DETAIL)
-    const others = invalidFieldCount(error) - listed.length
-    const more = others > 0 ? ` and ${others} more` : ''
-    const message = truncate(error.validation[0]?.message ?? '', MAX_MESSAGE)
-    return CoreErrors.validation(`Invalid ${listed.join(', ')}${more}: ${message}`, { cause: error })
+    const { text, named } = issuesInDetail(error)
+    const others = invalidFieldCount(error) - named
+    const more = others > 0 ? `; and ${others} more` : ''
+    return CoreErrors.validation(`Invalid ${text}${more}`, { cause: error })
   }
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -74,6 +73,31 @@ function fieldErrors(failure: ValidationFailure): Array<{ path: string; message:
       })
     })
     .slice(0, MAX_FIELD_ERRORS)
+}
+
+/**
+ * The first MAX_FIELDS_IN_DETAIL fields of a failed validation, each with what is wrong with it: the fields of one
+ * issue (the unknown keys of an object) share its message, `body/a, body/b: Unrecognized keys: "a", "b"`; issues are
+ * separated by `; `.
+ */
+function issuesInDetail(failure: ValidationFailure): { text: string; named: number } {
+  const context = failure.validationContext ?? 'request'
+  const parts: string[] = []
+  const seen = new Set<string>()
+  for (const v of failure.validation ?? []) {
+    if (seen.size >= MAX_FIELDS_IN_DETAIL) break
+    const path = truncate(`${context}${v.instancePath}`, MAX_NAME)
+    const keys = v.keyword === 'unrecognized_keys' && Array.isArray(v.params?.keys) ? v.params.keys : []
+    const paths = (
+      keys.length === 0 ? [path] : keys.map((k) => `${path.replace(/\/$/, '')}/${truncate(String(k), MAX_NAME)}`)
+    )
+      .filter((p) => !seen.has(p))
+      .slice(0, MAX_FIELDS_IN_DETAIL - seen.size)
+    if (paths.length === 0) continue
+    for (const p of paths) seen.add(p)
+    parts.push(`${paths.join(', ')}: ${truncate(v.message ?? '', MAX_MESSAGE)}`)
+  }
+  return { text: parts.join('; '), named: seen.size }
 }
 
 /** How many fields a failed validation found invalid, each unknown key counted. */

@@ -62,3 +62,50 @@ describe('a route that declares no body', () => {
     expect(res.body.length).toBeLessThan(2_000)
   })
 })
+
+describe('an API route that declares no query parameters', () => {
+  let app: App
+  let acted = 0
+  beforeAll(async () => {
+    ;({ app } = await buildTestApp())
+    app.get('/v1/things', { schema: { operationId: 'listThings' } }, async () => {
+      acted++
+      return { things: [] }
+    })
+    app.get('/plain', async () => {
+      acted++
+      return 'ok'
+    })
+    await app.ready()
+  })
+  afterAll(() => app.close())
+
+  const get = (url: string) => app.inject({ method: 'GET', url, headers: AUTH })
+
+  it('acts without any', async () => {
+    expect((await get('/v1/things')).statusCode).toBe(200)
+    expect(acted).toBe(1)
+  })
+
+  it('refuses any with 400 naming them, and does not act', async () => {
+    acted = 0
+    const res = await get('/v1/things?zzz=1&limit=5')
+    expect(res.statusCode).toBe(400)
+    expect(res.headers['content-type']).toContain('application/problem+json')
+    expect(res.json()).toMatchObject({
+      code: 'CORE_ERR_VALIDATION',
+      detail: 'Invalid querystring/zzz, querystring/limit: this route takes no query parameters',
+      errors: [
+        { path: 'querystring/zzz', message: 'this route takes no query parameters' },
+        { path: 'querystring/limit', message: 'this route takes no query parameters' },
+      ],
+    })
+    expect(acted).toBe(0)
+  })
+
+  it('leaves routes outside the API alone (pages, assets)', async () => {
+    acted = 0
+    expect((await get('/plain?v=3')).statusCode).toBe(200)
+    expect(acted).toBe(1)
+  })
+})
