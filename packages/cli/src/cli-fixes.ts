@@ -35,7 +35,6 @@ export const CLI_FIXES: Record<string, string> = {
     'Open tcp/8201 from the secondary to every primary node\'s cluster_addr; a load balancer on 8201 must be TCP passthrough (no TLS termination) and route only to the active node. "vault-dr preflight --primary <name> --secondary <name>" probes them from the secondary. The token was consumed: "vault-dr handshake start" mints a new one.',
   PRIMARY_ERR_SECONDARY_EXISTS:
     'Revoke the id first ("vault write sys/replication/dr/primary/revoke-secondary id=<id>" with the Vault CLI), or pass another --secondary-id.',
-  GATEWAY_ERR_CANCELLED: 'Start a new handshake with "vault-dr handshake start" when ready.',
   GATEWAY_ERR_OPERATION_NOT_FOUND: 'List the operations with "vault-dr operations list".',
   GATEWAY_ERR_OPERATION_FINISHED:
     'Only a pending or running operation can be cancelled; "vault-dr operations show <id>" shows how it ended.',
@@ -78,6 +77,12 @@ const HTTP_TO_CLI: Array<[RegExp, string | ((found: string) => string)]> = [
   [/POST \/v1\/switchovers\/plan/g, '"vault-dr switchover --to <secondary> --dry-run"'],
   [/POST \/v1\/failovers\/plan/g, '"vault-dr failover --to <secondary> --dry-run"'],
   [/POST \/v1\/preflight/g, '"vault-dr preflight --primary <name> --secondary <name>"'],
+  // The requests that create an operation (a cancelled one's fix says to send it again).
+  [/POST \/v1\/handshakes\b/g, '"vault-dr handshake start --primary <name> --secondary <name>"'],
+  [/POST \/v1\/switchovers\b/g, '"vault-dr switchover --to <secondary>"'],
+  [/POST \/v1\/drills\b/g, '"vault-dr drill --to <secondary> --hold <duration>"'],
+  [/POST \/v1\/failovers\b/g, '"vault-dr failover --to <secondary>"'],
+  [/POST \/v1\/rejoins\b/g, '"vault-dr rejoin <old-primary>"'],
   [/GET \/v1\/pairs\/\{secondary\}(\/readiness)?/g, '"vault-dr pairs show <secondary>"'],
   [/GET \/v1\/pairs\b/g, '"vault-dr pairs list"'],
   [/GET \/v1\/clusters\/\{name\}(?!\/)/g, '"vault-dr clusters status <name>"'],

@@ -18,6 +18,23 @@ describe('fixes in the CLI’s terms', () => {
     expect(cliFix('VERSION_SKEW', null)).toBeNull()
   })
 
+  it('tells to ask again for the kind of operation that was cancelled, with what its undo adds', () => {
+    const again = (kind: string, route: string) =>
+      cliFix('GATEWAY_ERR_CANCELLED', `Ask for the ${kind} again (POST ${route}) when it is wanted. Then check dc1.`)
+    expect(again('switchover', '/v1/switchovers')).toBe(
+      'Ask for the switchover again ("vault-dr switchover --to <secondary>") when it is wanted. Then check dc1.',
+    )
+    expect(again('handshake', '/v1/handshakes')).toContain(
+      '"vault-dr handshake start --primary <name> --secondary <name>"',
+    )
+    expect(again('drill', '/v1/drills')).toContain('"vault-dr drill --to <secondary> --hold <duration>"')
+    expect(again('failover', '/v1/failovers')).toContain('"vault-dr failover --to <secondary>"')
+    expect(again('rejoin', '/v1/rejoins')).toContain('"vault-dr rejoin <old-primary>"')
+    expect(inCliWords('plan it first (POST /v1/switchovers/plan)')).toBe(
+      'plan it first ("vault-dr switchover --to <secondary> --dry-run")',
+    )
+  })
+
   it('tells an agent the gateway does not trust, by the TLS code in the detail, from one that is down', () => {
     const generic = "Check the cluster's agent_url, that the agent runs, and the network between gateway and agent."
     const untrusted = 'primary-agent of cluster dc1 (status) could not be reached: UNABLE_TO_VERIFY_LEAF_SIGNATURE: …'

@@ -197,8 +197,8 @@ export const GatewayErrors = {
   cancelled: defineError({
     code: 'GATEWAY_ERR_CANCELLED',
     status: 409,
-    title: 'The handshake was cancelled',
-    fix: 'Start a new handshake when ready.',
+    title: 'The handshake or operation was cancelled',
+    fix: 'Ask for it again when it is wanted.',
   }),
 } as const
 

@@ -35,6 +35,7 @@ export function drillKind(kindDeps: KindDeps): OperationKind<OperationRecord, Ro
   const deps = switchoverDepsOf(kindDeps)
   return {
     kind: 'drill',
+    createdBy: 'POST /v1/drills',
     step(name, record): StepSpec<RoleChangeRun> {
       const subject = DrillSubject.parse(record.subject)
       if (name === 'preflight') {

@@ -51,6 +51,7 @@ function withCeremonyFallback(deps: FailoverDeps, r: RoleChangeRun, secondary: s
 export function failoverKind(deps: FailoverDeps): OperationKind<OperationRecord, RoleChangeRun> {
   return {
     kind: 'failover',
+    createdBy: 'POST /v1/failovers',
     step(name, record): StepSpec<RoleChangeRun> {
       const subject = FailoverSubject.parse(record.subject)
       if (name === 'preflight') {

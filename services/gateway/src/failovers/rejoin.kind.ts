@@ -22,6 +22,7 @@ const summarizeRejoin = (data: RunData): Partial<RunData> => ({ wals_lost: data.
 export function rejoinKind(deps: FailoverDeps): OperationKind<OperationRecord, RoleChangeRun> {
   return {
     kind: 'rejoin',
+    createdBy: 'POST /v1/rejoins',
     step(name, record): StepSpec<RoleChangeRun> {
       const subject = RejoinSubject.parse(record.subject)
       const leftBehind = subject.failover_id === null

@@ -55,6 +55,7 @@ export async function handshakeAgents(
 export function handshakeKind(deps: HandshakeKindDeps): OperationKind<HandshakeRecord, StepContext> {
   return {
     kind: 'handshake',
+    createdBy: 'POST /v1/handshakes',
     step: (name) => {
       const spec = STEPS[name as StepName]
       if (spec === undefined) throw new Error(`a handshake has no step ${name}`)

@@ -34,6 +34,7 @@ function fakeKind(
 ) {
   const kind: OperationKind<OperationRecord, Ctx> = {
     kind: 'drill',
+    createdBy: 'POST /v1/drills',
     step: (name) => ({
       name,
       run: async (ctx) => {
@@ -143,7 +144,8 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
     expect(op.error).toMatchObject({
       code: 'GATEWAY_ERR_CANCELLED',
       detail: 'cancelled by request; undid prepare',
-      fix: 'Start again.',
+      // What to send to have it after all, then what the undo adds.
+      fix: 'Ask for the drill again (POST /v1/drills) when it is wanted. Start again.',
     })
     expect(statuses(op)).toEqual(['succeeded', 'skipped', 'skipped'])
     // Seen in the write of prepare's end, made alone (another gateway's cancel reaches the store only): commit, past

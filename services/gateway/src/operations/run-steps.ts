@@ -237,7 +237,12 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
   const cancel = () =>
     endWith(
       'cancelled',
-      { code: GatewayErrors.cancelled.code, detail: 'cancelled by request', fix: null },
+      {
+        code: GatewayErrors.cancelled.code,
+        detail: 'cancelled by request',
+        fix:
+          kind.createdBy === undefined ? null : `Ask for the ${kind.kind} again (${kind.createdBy}) when it is wanted.`,
+      },
       'not run: cancelled',
     )
 

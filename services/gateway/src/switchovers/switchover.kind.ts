@@ -38,6 +38,7 @@ export function switchoverKind(kindDeps: KindDeps): OperationKind<OperationRecor
   const deps = switchoverDepsOf(kindDeps)
   return {
     kind: 'switchover',
+    createdBy: 'POST /v1/switchovers',
     step(name, record): StepSpec<RoleChangeRun> {
       const subject = SwitchoverSubject.parse(record.subject)
       if (name === 'preflight') {
