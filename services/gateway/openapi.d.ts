@@ -3429,7 +3429,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No registered cluster is the running DR primary of `to` (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR) */
+            /** @description No registered cluster is the running DR primary of `to` (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR), or a cluster it would change is held by another operation (GATEWAY_ERR_CLUSTER_BUSY): createSwitchover would be refused */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -99,6 +99,19 @@ describe('a DR drill through the gateway', () => {
     const res = await stack.api.POST('/v1/drills', { body: { to: 'dc2', hold: '10m' } as never })
     const id = res.data?.id as string
     await waitForOperation(stack, id, (op) => stepOf(op, 'hold')?.status === 'running')
+    // Meanwhile the pair shows reversed: a switchover either way, planned or asked, is refused naming the drill,
+    // not judged on that moment's roles (dc2 primary) nor planned as if it could start.
+    for (const to of ['dc1', 'dc2']) {
+      for (const path of ['/v1/switchovers/plan', '/v1/switchovers', '/v1/drills'] as const) {
+        const body = path === '/v1/drills' ? { to, hold: '1m' } : { to }
+        const refused = await stack.api.POST(path, { body: body as never })
+        expect(refused.response.status, `${path} to ${to}`).toBe(409)
+        expect(refused.error, `${path} to ${to}`).toMatchObject({
+          code: 'GATEWAY_ERR_CLUSTER_BUSY',
+          detail: expect.stringContaining(`Operation ${id} (drill) is running`),
+        })
+      }
+    }
     const asked = Date.now()
     const cancelled = await stack.api.POST('/v1/operations/{id}/cancel', { params: { path: { id } } })
     expect(cancelled.response.status).toBe(202)

@@ -1,9 +1,8 @@
 import type { OperationRecord } from '../operations/operation-record.ts'
 import { newLeg, reversed } from '../role-changes/leg.ts'
-import { inspectPair } from '../switchovers/inspect-pair.ts'
 import type { SwitchoverDeps } from '../switchovers/switchover-deps.ts'
 import { SwitchoverErrors } from '../switchovers/switchover-errors.ts'
-import { createUnderKey, newRoleChangeRecord } from '../switchovers/switchovers.service.ts'
+import { createUnderKey, inspectUnheldPair, newRoleChangeRecord } from '../switchovers/switchovers.service.ts'
 import { drillNeededS } from './drill.kind.ts'
 import { drillSteps } from './drill-plan.ts'
 import type { CreateDrillBody, DrillSubject } from './drills.schemas.ts'
@@ -26,7 +25,7 @@ export function createDrillsService(deps: SwitchoverDeps) {
           catch_up_timeout: body.catch_up_timeout,
         })
         const neededS = drillNeededS(deps, subjectOf('', ''), 1)
-        const found = await inspectPair(deps, body, neededS)
+        const found = await inspectUnheldPair(deps, body, neededS)
         if (!found.ok) {
           const failed = found.checks.filter((c) => c.status === 'fail')
           throw SwitchoverErrors.preflightFailed(failed.map((c) => `${c.name}: ${c.detail}`).join('; '), {

@@ -1,5 +1,5 @@
 import { GatewayErrors } from '../gateway-errors.ts'
-import { clusterBusy } from '../operations/cluster-busy.ts'
+import { refuseIfHeld } from '../operations/cluster-busy.ts'
 import type { OperationRecord } from '../operations/operation-record.ts'
 import { type Leg, newLeg } from '../role-changes/leg.ts'
 import { createUnderKey, newRoleChangeRecord } from '../switchovers/switchovers.service.ts'
@@ -92,8 +92,7 @@ function fencedStart(cluster: string, fence: { new_primary: string; failover_id:
  * was to follow); refused when there is none. An operation still holding the cluster is named, as its lock would.
  */
 async function leftBehindStart(deps: FailoverDeps, cluster: string): Promise<RejoinStart> {
-  const holder = await deps.store.operationHolding(cluster)
-  if (holder !== undefined) throw clusterBusy(holder, cluster)
+  await refuseIfHeld(deps.store, [cluster])
   const [latest] = await deps.store.listOperations({ cluster, limit: 1 })
   const left = leftBehind(cluster, latest)
   if (left === undefined) {

@@ -37,7 +37,7 @@ export const switchoversRoutes: FastifyPluginAsyncZod<{ deps: KindDeps }> = asyn
           ...problemResponses,
           ...bodyProblemResponses,
           409: problemResponse(
-            'No registered cluster is the running DR primary of `to` (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR)',
+            'No registered cluster is the running DR primary of `to` (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR), or a cluster it would change is held by another operation (GATEWAY_ERR_CLUSTER_BUSY): createSwitchover would be refused',
           ),
         },
       },

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { GatewayErrors } from '../gateway-errors.ts'
+import { refuseIfHeld } from '../operations/cluster-busy.ts'
 import type { JournalKindName, OperationRecord } from '../operations/operation-record.ts'
 import { pendingStep } from '../operations/step.ts'
 import { newLeg } from '../role-changes/leg.ts'
-import { inspectPair } from './inspect-pair.ts'
+import { inspectPair, type PairInspection } from './inspect-pair.ts'
 import { bodyHash } from './operation-request.ts'
 import { switchoverNeededS } from './switchover.kind.ts'
 import type { SwitchoverDeps } from './switchover-deps.ts'
@@ -76,11 +77,27 @@ export function newRoleChangeRecord(
   }
 }
 
+/**
+ * The pair a switchover or a drill would change, inspected, unless an unfinished operation holds one of its clusters:
+ * refused then (409 GATEWAY_ERR_CLUSTER_BUSY naming it), as creating it would be, the named clusters before anything
+ * is read (in a drill's hold the pair shows reversed, and would be judged so), the others once found.
+ */
+export async function inspectUnheldPair(
+  deps: SwitchoverDeps,
+  ask: { to: string; from?: string | undefined },
+  neededS: number,
+): Promise<PairInspection> {
+  await refuseIfHeld(deps.store, [ask.to, ...(ask.from === undefined ? [] : [ask.from])])
+  const found = await inspectPair(deps, ask, neededS)
+  await refuseIfHeld(deps.store, [found.from, ...found.followers.map((f) => f.cluster)])
+  return found
+}
+
 /** Plans (dry run) and starts switchovers; the operations engine runs them. */
 export function createSwitchoversService(deps: SwitchoverDeps) {
   async function plan(body: CreateSwitchoverBody) {
     const neededS = (followers: number) => switchoverNeededS(deps, body.catch_up_timeout, followers)
-    const found = await inspectPair(deps, body, neededS(1))
+    const found = await inspectUnheldPair(deps, body, neededS(1))
     const p = {
       from: found.from,
       to: found.to,
