@@ -99,6 +99,13 @@ describe('the status page follows role changes, in headless Chromium', () => {
     await page.click(`#history tr[data-operation="${id}"]`)
     await page.waitForSelector('#detail-section:not([hidden]) #detail li[data-step]')
     expect(await page.textContent('#detail-title')).toBe('Switchover dc1 → dc2')
+    // Its outcome as the API gives it: the write-unavailable window and the WALs lost; no handshake's token fact.
+    const facts = await page.locator('#detail dl').textContent()
+    expect(facts).toContain(
+      `Writes refused${(done.result as { write_unavailable_ms: number }).write_unavailable_ms} ms`,
+    )
+    expect(facts).toContain('WALs lost0')
+    expect(facts).not.toContain('Token expires')
   })
 
   it("shows a pair's checks with their fixes and the plan a failover would follow, as the API gives it", async () => {

@@ -84,11 +84,17 @@ function operationDetail(id) {
   const found = board.operations.find((x) => x.id === id) || live.get(id)
   if (!found) return null
   const op = shown(found)
-  const token = op.kind === 'handshake' && op.result && op.result.token
+  const token = op.kind === 'handshake' && op.result ? op.result.token : null
+  const result = op.kind === 'handshake' ? {} : op.result || {}
+  const report = reportOf(op)
   return { title: op.kind[0].toUpperCase() + op.kind.slice(1) + ' ' + operationLabel(op), body: [
     facts([['Id', op.id], ['State', op.state], ['Clusters', op.clusters.join(', ')], ['Started', when(op.created_at)],
       ['Finished', op.finished_at && when(op.finished_at)], ['Cancel requested', op.cancel_requested ? 'yes' : null],
-      ['Token expires', token && when(token.expires_at)]]),
+      ['Token expires', token ? when(token.expires_at) : null],
+      ['Writes refused', typeof result.write_unavailable_ms === 'number' ? result.write_unavailable_ms + ' ms' : null],
+      ['WALs lost', typeof result.wals_lost === 'number' ? result.wals_lost : null],
+      ['Drill verdict', report ? report.verdict : null],
+      ['Findings', report && report.findings.length > 0 ? report.findings.join('; ') : null]]),
     op.error ? h('p', { class: 'fix' }, op.error.code + ': ' + op.error.detail + (op.error.fix ? ' Fix: ' + op.error.fix : '')) : null,
     h('h3', null, 'Steps'), stepList(op),
     checksOf(op).length > 0 ? [h('h3', null, 'Checks'), checkList(checksOf(op))] : null,

@@ -115,7 +115,20 @@ function renderHistory(operations) {
     h('tbody', null, operations.map((op) =>
       h('tr', { 'data-operation': op.id, 'data-kind': op.kind, 'data-state': op.state, onclick: () => select('operation', op.id) },
         h('td', null, when(op.created_at)), h('td', null, op.kind), h('td', null, operationLabel(op)), h('td', null, badge(op.state)),
-        h('td', { class: 'hide-narrow' }, op.error ? op.error.code : op.steps.filter((s) => s.status === 'succeeded').length + '/' + op.steps.length + ' steps'))))))
+        h('td', { class: 'hide-narrow' }, outcomeOf(op)))))))
+}
+
+/** A drill's report, when the operation is a drill that has one. */
+function reportOf(op) {
+  return op.kind === 'drill' && op.result && op.result.report ? op.result.report : null
+}
+
+/** How an operation ended, in a few words: its error's code, a drill's failed verdict, else its steps done. */
+function outcomeOf(op) {
+  if (op.error) return op.error.code
+  const report = reportOf(op)
+  if (report && report.verdict === 'failed') return 'verdict failed: ' + report.findings.join('; ')
+  return op.steps.filter((s) => s.status === 'succeeded').length + '/' + op.steps.length + ' steps'
 }
 
 /** POST /v1/failovers/plan's answer: what a failover to this secondary would find and do now. */

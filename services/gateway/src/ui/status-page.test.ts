@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_TOKEN, startGateway, tempDir } from '../../test/helpers/gateway.ts'
 import { BOARD_SCRIPT } from './script-board.ts'
 import { HEALTH_SCRIPT } from './script-health.ts'
+import { RENDER_SCRIPT } from './script-render.ts'
 import { STATUS_PAGE_ASSETS, STATUS_PAGE_CSP } from './status-page.ts'
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>
@@ -280,5 +281,28 @@ describe("the page's event streams", () => {
     page.board.operations = [op('a', 'succeeded', 9), op('c', 'pending', 1)]
     page.keepStreams()
     expect(page.live.get('a')?.state ?? 'gone').not.toBe('running')
+  })
+})
+
+describe("the page's history", () => {
+  const { outcomeOf } = runInNewContext(`${RENDER_SCRIPT}; ({ outcomeOf })`, {}) as {
+    outcomeOf(op: unknown): string
+  }
+  const steps = [{ status: 'succeeded' }, { status: 'succeeded' }]
+  const drill = (verdict: string, findings: string[]) => ({
+    kind: 'drill',
+    error: null,
+    steps,
+    result: { report: { verdict, findings } },
+  })
+
+  it('tells a drill that found a fault from one that passed, though both succeeded as operations', () => {
+    expect(outcomeOf(drill('passed', []))).toBe('2/2 steps')
+    expect(outcomeOf(drill('failed', ['the hold was cut short by a cancellation']))).toBe(
+      'verdict failed: the hold was cut short by a cancellation',
+    )
+    expect(outcomeOf({ kind: 'switchover', error: { code: 'GATEWAY_ERR_CANCELLED' }, steps, result: null })).toBe(
+      'GATEWAY_ERR_CANCELLED',
+    )
   })
 })
