@@ -7,6 +7,8 @@ import { sourceOf } from './request-fields.ts'
 export const CLI_FIXES: Record<string, string> = {
   CORE_ERR_UNAUTHORIZED:
     "Set VAULT_DR_API_TOKEN_FILE (or VAULT_DR_API_TOKEN) to the gateway's API token, the one in its VAULT_DR_API_TOKEN(_FILE).",
+  CORE_ERR_READ_ONLY_TOKEN:
+    "The token given only reads: set VAULT_DR_API_TOKEN_FILE (or VAULT_DR_API_TOKEN) to the gateway's API token, not its read token, for a command that changes something.",
   CORE_ERR_VALIDATION: 'Correct the options named above; --help after the command describes each one.',
   GATEWAY_ERR_CLUSTER_NOT_FOUND:
     'List the registered clusters with "vault-dr clusters list", or register it with "vault-dr clusters add <name> --role primary|secondary --agent-url <url>".',
@@ -84,6 +86,7 @@ const HTTP_TO_CLI: Array<[RegExp, string | ((found: string) => string)]> = [
   [/POST \/v1\/failovers\b/g, '"vault-dr failover --to <secondary>"'],
   [/POST \/v1\/rejoins\b/g, '"vault-dr rejoin <old-primary>"'],
   [/GET \/v1\/pairs\/\{secondary\}(\/readiness)?/g, '"vault-dr pairs show <secondary>"'],
+  [/GET \/v1\/pairs\/([\w-]+(?:\.[\w-]+)*)(\/readiness)?/g, '"vault-dr pairs show $1"'],
   [/GET \/v1\/pairs\b/g, '"vault-dr pairs list"'],
   [/GET \/v1\/clusters\/\{name\}(?!\/)/g, '"vault-dr clusters status <name>"'],
   [/GET \/v1\/operations\?kind=(\w+)/g, '"vault-dr operations list --kind $1"'],

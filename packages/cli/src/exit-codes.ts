@@ -3,9 +3,9 @@ export const ExitCode = {
   ok: 0,
   /** The operation ran and did not succeed: a failed or cancelled handshake, a failed preflight, an unhealthy cluster. */
   failed: 1,
-  /** The command line or the CLI's environment is wrong. */
+  /** The command line or the CLI's environment is wrong (an option value the gateway finds invalid included). */
   usage: 2,
-  /** The gateway refused the request (4xx problem+json: validation, auth, unknown name, conflict). */
+  /** The gateway refused the request (4xx problem+json: auth, unknown name, conflict). */
   refused: 3,
   /** The gateway could not be reached, or failed (5xx). */
   unavailable: 4,

@@ -9,9 +9,10 @@ const ENVIRONMENT = `Environment:
   VAULT_DR_AGENT_TOKEN_FILE or VAULT_DR_AGENT_TOKEN   the agent's token, for "clusters add"`
 
 const EXIT_CODES = `Exit codes: 0 done; 1 it ran and did not succeed (a handshake, an operation or a preflight failed or was
-cancelled, a followed drill found a fault, a dry run would be refused, a cluster asked about is not healthy, a pair is not ready, the secondary refused
-a token, a ceremony did not complete); 2 usage error; 3 the gateway refused the request (a failover the guard refuses
-included); 4 the gateway is unreachable or failed.`
+cancelled, a followed drill found a fault, a dry run's plan has a failed check, a cluster asked about is not healthy, a
+pair is not ready, the secondary refused a token, a ceremony did not complete); 2 usage error (an option value the
+gateway finds invalid included); 3 the gateway refused the request (a failover the guard refuses included, and a dry
+run it could not plan: no such pair, a cluster held by another operation); 4 the gateway is unreachable or failed.`
 
 function optionUsage(name: OptionName, spec: CommandSpec): string {
   const { value } = OPTION_HELP[name]

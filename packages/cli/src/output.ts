@@ -76,6 +76,8 @@ export function retryAfterMs(value: string | null | undefined, now = Date.now())
  * The CliError of a gateway answer that is not ok: its status and problem+json body (undefined if it had none), and
  * its Retry-After header.
  */
+const VALIDATION = 'CORE_ERR_VALIDATION'
+
 export function problemOf(status: number, problem: unknown, retryAfter?: string | null): CliError {
   const p = (problem ?? {}) as Problem
   const code = p.code ?? `HTTP_${status}`
@@ -95,7 +97,9 @@ export function problemOf(status: number, problem: unknown, retryAfter?: string 
       : { errors: p.errors.map((e) => ({ path: named(e.path), message: named(e.message) })) }),
     ...(p.upstream === undefined ? {} : { upstream: p.upstream }),
   }
-  const exit = status >= 500 ? ExitCode.unavailable : ExitCode.refused
+  // An option value the gateway finds invalid is a usage error, as one the CLI finds invalid itself (a range only the
+  // gateway knows, such as --hold's).
+  const exit = status >= 500 ? ExitCode.unavailable : code === VALIDATION ? ExitCode.usage : ExitCode.refused
   return new CliError(report, exit, undefined, retryAfterMs(retryAfter))
 }
 

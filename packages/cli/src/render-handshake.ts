@@ -43,6 +43,20 @@ export function notableChecks<C extends { name: string; status: string; code: st
 }
 
 /** One step on a line; `width` aligns the names (the longest name of the operation's plan). */
+/**
+ * The step a handshake or an operation is at, as a list shows it: the one running or failed, else the last one
+ * started (where a cancelled one stopped, or the last of a finished one), else the first (nothing started yet).
+ */
+export function currentStep<S extends { status: string; started_at?: string | null }>(
+  steps: readonly S[],
+): S | undefined {
+  return (
+    steps.find((s) => s.status === 'running' || s.status === 'failed') ??
+    steps.findLast((s) => s.started_at != null) ??
+    steps[0]
+  )
+}
+
 export function renderStep(step: components['schemas']['OperationStep'], width = 19): string {
   const seconds =
     step.started_at && step.finished_at

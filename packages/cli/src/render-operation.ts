@@ -1,7 +1,7 @@
 import type { components } from '@vault-dr/gateway/openapi'
 import { checkFix } from './cli-fixes.ts'
 import { table } from './output.ts'
-import { renderError, renderStep } from './render-handshake.ts'
+import { currentStep, renderError, renderStep } from './render-handshake.ts'
 
 export type Operation = components['schemas']['Operation']
 type Check = { name: string; status: string; code: string; detail: string; fix: string | null }
@@ -122,8 +122,9 @@ export function renderCheckTable(checks: readonly Check[], first = 'CHECK'): str
 export function renderOperationList(ops: readonly Operation[]): string {
   const rows = [['ID', 'KIND', 'STATE', 'CLUSTERS', 'STEP', 'CREATED']]
   for (const op of ops) {
-    const current = op.steps.find((s) => s.status === 'running' || s.status === 'failed') ?? op.steps.at(-1)
-    rows.push([op.id, op.kind, op.state, op.clusters.join(','), current?.name ?? '-', op.created_at])
+    // A drill that found a fault succeeded as an operation: its list row says so, as its exit code does.
+    const state = drillFoundFault(op) ? `${op.state} (verdict failed)` : op.state
+    rows.push([op.id, op.kind, state, op.clusters.join(','), currentStep(op.steps)?.name ?? '-', op.created_at])
   }
   return table(rows)
 }

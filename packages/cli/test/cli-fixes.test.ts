@@ -30,6 +30,9 @@ describe('fixes in the CLI’s terms', () => {
     expect(again('drill', '/v1/drills')).toContain('"vault-dr drill --to <secondary> --hold <duration>"')
     expect(again('failover', '/v1/failovers')).toContain('"vault-dr failover --to <secondary>"')
     expect(again('rejoin', '/v1/rejoins')).toContain('"vault-dr rejoin <old-primary>"')
+    expect(inCliWords('Ask for the pair by its secondary: GET /v1/pairs/dc1.')).toBe(
+      'Ask for the pair by its secondary: "vault-dr pairs show dc1".',
+    )
     expect(inCliWords('plan it first (POST /v1/switchovers/plan)')).toBe(
       'plan it first ("vault-dr switchover --to <secondary> --dry-run")',
     )

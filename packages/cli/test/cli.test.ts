@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { runCli } from '../src/main.ts'
 import { table } from '../src/output.ts'
-import { renderStep } from '../src/render-handshake.ts'
+import { currentStep, renderStep } from '../src/render-handshake.ts'
 
 // Restored after each test, also one whose assertions failed (stdout and stderr stay captured only while it runs).
 afterEach(() => {
@@ -229,6 +229,26 @@ describe('human output', () => {
       error: { code: 'TLS_TERMINATED', detail: 'the cluster port shows another certificate', fix: null },
     })
     expect(line).toMatch(/^✘ preflight\s+1\.5s {2}TLS_TERMINATED: the cluster port shows another certificate$/)
+  })
+
+  it('lists an operation at the step it is at: running or failed, else where it stopped, else its first', () => {
+    const at = '2026-01-01T00:00:00.000Z'
+    const step = (name: string, status: string, started: boolean) => ({
+      name,
+      status,
+      started_at: started ? at : null,
+    })
+    const names = (...steps: Array<ReturnType<typeof step>>) => currentStep(steps)?.name
+    // Cancelled in its pre-hook: the later steps were never run.
+    expect(
+      names(step('preflight', 'succeeded', true), step('pre_hook', 'skipped', true), step('demote', 'skipped', false)),
+    ).toBe('pre_hook')
+    expect(
+      names(step('preflight', 'succeeded', true), step('demote', 'running', true), step('x', 'pending', false)),
+    ).toBe('demote')
+    expect(names(step('preflight', 'failed', true), step('demote', 'skipped', false))).toBe('preflight')
+    expect(names(step('preflight', 'succeeded', true), step('demote', 'succeeded', true))).toBe('demote')
+    expect(names(step('preflight', 'pending', false), step('demote', 'pending', false))).toBe('preflight')
   })
 })
 

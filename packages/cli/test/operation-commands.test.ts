@@ -181,7 +181,8 @@ describe('operation commands against a stand-in gateway', () => {
     }
     routes['POST /v1/drills'] = (_, res) => json(res, 400, invalid)
     const io = capture()
-    expect(await runCli(['drill', '--to', 'dc2', '--hold', '2h'], gateway.env)).toBe(3)
+    // A value only the gateway can judge out of range is a usage error all the same (2), not a refusal (3).
+    expect(await runCli(['drill', '--to', 'dc2', '--hold', '2h'], gateway.env)).toBe(2)
     expect(io.err()).toContain('error: The request is not valid: Invalid --hold: must be at most 1h')
     expect(io.err()).toContain('  --hold: must be at most 1h')
     expect(io.err()).not.toContain('body/')
@@ -492,7 +493,21 @@ describe('operation commands against a stand-in gateway', () => {
         report: drillReport({ rto: [640, 590], checks: 2, refused: 0, heldS: 1, warnings: ['post-hook answered 500'] }),
       },
     })
-    routes['GET /v1/operations'] = (_, res) => json(res, 200, { operations: [drill, operation()] })
+    const faulty: Operation = operation({
+      id: 'op-3',
+      kind: 'drill',
+      state: 'succeeded',
+      subject: { from: 'dc1', to: 'dc2', hold: '1s' },
+      steps: [opStep('out.demote_primary', 'succeeded', 'demoted'), opStep('hold', 'succeeded', 'held')],
+      result: {
+        report: {
+          ...drillReport({ rto: [640, 590], checks: 2, refused: 1, heldS: 1 }),
+          verdict: 'failed',
+          findings: ['dc2 refused 1 of 2 write checks during the hold'],
+        },
+      },
+    })
+    routes['GET /v1/operations'] = (_, res) => json(res, 200, { operations: [drill, faulty, operation()] })
     routes['GET /v1/operations/op-2'] = (_, res) => json(res, 200, drill)
     routes['POST /v1/operations/op-1/cancel'] = (_, res) => json(res, 202, operation({ cancel_requested: true }))
     const io = capture()
@@ -500,6 +515,8 @@ describe('operation commands against a stand-in gateway', () => {
     expect(await runCli(list, gateway.env)).toBe(0)
     expect(gateway.seen[0]?.url).toBe('/v1/operations?kind=drill&state=succeeded&cluster=dc2&limit=5')
     expect(io.out()).toMatch(/op-2\s+drill\s+succeeded\s+dc1,dc2\s+hold/)
+    // A drill that found a fault succeeded as an operation: the list tells it from one that passed.
+    expect(io.out()).toMatch(/op-3\s+drill\s+succeeded \(verdict failed\)\s+dc1,dc2\s+hold/)
     expect(await runCli(['operations', 'show', 'op-2'], gateway.env)).toBe(0)
     expect(await runCli(['operations', 'cancel', 'op-1'], gateway.env)).toBe(0)
     const text = io.out()

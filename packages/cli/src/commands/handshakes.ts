@@ -5,7 +5,14 @@ import { ExitCode } from '../exit-codes.ts'
 import type { GatewayApi } from '../gateway-client.ts'
 import { FOLLOW_RECONNECT_MS, mayComeBack, waitBeforeAgainMs } from '../gateway-unreachable.ts'
 import { expectData, type Output, table } from '../output.ts'
-import { notableChecks, renderChecks, renderError, renderHandshake, renderStep } from '../render-handshake.ts'
+import {
+  currentStep,
+  notableChecks,
+  renderChecks,
+  renderError,
+  renderHandshake,
+  renderStep,
+} from '../render-handshake.ts'
 
 export type Handshake = components['schemas']['Handshake']
 type CreateHandshake = components['schemas']['CreateHandshakeRequestInput']
@@ -148,8 +155,7 @@ export async function listHandshakes(api: GatewayApi, out: Output, state: Handsh
   }
   const rows = [['ID', 'STATE', 'PRIMARY', 'SECONDARY', 'STEP', 'CREATED']]
   for (const h of handshakes) {
-    const current = h.steps.find((s) => s.status === 'running' || s.status === 'failed') ?? h.steps.at(-1)
-    rows.push([h.id, h.state, h.primary, h.secondary, current?.name ?? '-', h.created_at])
+    rows.push([h.id, h.state, h.primary, h.secondary, currentStep(h.steps)?.name ?? '-', h.created_at])
   }
   out.out(table(rows))
   return ExitCode.ok

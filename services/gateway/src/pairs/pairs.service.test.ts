@@ -78,7 +78,15 @@ describe('pairs after a switchover reversed them without a handshake', () => {
       { secondary: 'dc1', primary: 'dc2' },
       { secondary: 'dc3', primary: 'dc2' },
     ])
-    await expect(pairs.get('dc2')).rejects.toMatchObject({ code: 'GATEWAY_ERR_PAIR_NOT_FOUND' })
+    // Asked by the name it had as a secondary: told it is the primary now, and by which names to ask.
+    await expect(pairs.get('dc2')).rejects.toMatchObject({
+      code: 'GATEWAY_ERR_PAIR_NOT_FOUND',
+      message: 'dc2 is the DR primary of the pair dc1, dc3 now; a pair is named by its secondary',
+      fix: 'Ask for the pair by its secondary: GET /v1/pairs/dc1.',
+    })
+    await expect(pairs.get('dc9')).rejects.toMatchObject({
+      message: expect.stringContaining('No pair has the secondary dc9'),
+    })
     const members = await pairs.members('dc1')
     expect(members.primary.name).toBe('dc2')
     expect(members.names.secondary_id).toBe('dc1-id')

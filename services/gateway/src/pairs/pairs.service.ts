@@ -81,13 +81,20 @@ export function createPairsService(deps: PairsServiceDeps) {
   }
 
   async function resolve(secondary: string): Promise<Resolved> {
-    const found = (await resolveAll()).find((p) => p.names.secondary === secondary)
-    if (found === undefined) {
+    const all = await resolveAll()
+    const found = all.find((p) => p.names.secondary === secondary)
+    if (found !== undefined) return found
+    // A pair is named by its secondary: after a switchover or a failover, the cluster named is its primary now.
+    const asPrimary = all.filter((p) => p.names.primary === secondary).map((p) => p.names.secondary)
+    if (asPrimary.length > 0) {
       throw PairsErrors.pairNotFound(
-        `No pair has the secondary ${secondary}: it is not registered or nothing paired it with a primary`,
+        `${secondary} is the DR primary of the pair ${asPrimary.join(', ')} now; a pair is named by its secondary`,
+        { fix: `Ask for the pair by its secondary: GET /v1/pairs/${asPrimary[0]}.` },
       )
     }
-    return found
+    throw PairsErrors.pairNotFound(
+      `No pair has the secondary ${secondary}: it is not registered or nothing paired it with a primary`,
+    )
   }
 
   async function side(cluster: StoredCluster, read: (signal: AbortSignal) => Promise<AgentStatusAnswer>) {

@@ -12,7 +12,8 @@ export function durationMs(text: string): number {
 
 /** A duration field bounded to [minMs, maxMs], named by its bounds in the error. */
 export function boundedDuration(minMs: number, maxMs: number, example: string) {
-  const show = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`)
+  const show = (ms: number) =>
+    ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`
   return z
     .string()
     .regex(DURATION, 'must be a duration such as "90s", "5m" or "1h"')
