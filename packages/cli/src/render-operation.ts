@@ -42,6 +42,17 @@ export function subjectLine(op: Operation): string {
   return `${text(s.from)} → ${text(s.to)}${hold}`
 }
 
+/** The clusters an operation holds, the way it goes first ("dc1 → dc2"), then the others (followers re-pointed). */
+function clustersOf(op: Operation): string {
+  const s = op.subject
+  const [first, second] =
+    op.kind === 'handshake' ? [s.primary, s.secondary] : op.kind === 'rejoin' ? [s.cluster, s.primary] : [s.from, s.to]
+  if (typeof first !== 'string' || typeof second !== 'string') return op.clusters.join(',')
+  const others = op.clusters.filter((c) => c !== first && c !== second)
+  const way = op.kind === 'rejoin' ? `${first} rejoins ${second}` : `${first} → ${second}`
+  return others.length === 0 ? way : `${way}, ${others.join(',')}`
+}
+
 export function renderOperation(op: Operation): string {
   const lines = [
     `${op.kind} ${op.id}: ${subjectLine(op)}: ${op.state}${op.cancel_requested ? ' (cancel requested)' : ''}`,
@@ -124,7 +135,7 @@ export function renderOperationList(ops: readonly Operation[]): string {
   for (const op of ops) {
     // A drill that found a fault succeeded as an operation: its list row says so, as its exit code does.
     const state = drillFoundFault(op) ? `${op.state} (verdict failed)` : op.state
-    rows.push([op.id, op.kind, state, op.clusters.join(','), currentStep(op.steps)?.name ?? '-', op.created_at])
+    rows.push([op.id, op.kind, state, clustersOf(op), currentStep(op.steps)?.name ?? '-', op.created_at])
   }
   return table(rows)
 }

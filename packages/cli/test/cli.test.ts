@@ -268,10 +268,38 @@ describe('cluster status output', () => {
       },
     },
   }
+  // A DR secondary streaming from its primary.
+  const follower = {
+    ...cluster,
+    name: 'dc2',
+    role: 'secondary',
+    agent: {
+      reachable: true,
+      status: {
+        vault: cluster.agent.status.vault,
+        replication: {
+          mode: 'secondary',
+          state: 'stream-wals',
+          connection_state: 'ready',
+          secondary_id: 'dc2',
+          secondaries: [],
+          primaries: [
+            {
+              node_id: null,
+              api_address: 'https://10.0.1.1:8200',
+              cluster_address: 'https://10.0.1.1:8201',
+              connection_status: 'connected',
+            },
+          ],
+        },
+      },
+    },
+  }
   beforeAll(async () => {
     server = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify(req.url?.startsWith('/v1/clusters/') ? cluster : { clusters: [cluster] }))
+      const one = req.url?.startsWith('/v1/clusters/dc2') ? follower : cluster
+      res.end(JSON.stringify(req.url?.startsWith('/v1/clusters/') ? one : { clusters: [cluster] }))
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const { port } = server.address() as AddressInfo
@@ -287,5 +315,11 @@ describe('cluster status output', () => {
       /dc1\s+primary\s+http:\/\/127\.0\.0\.1:8410\s+1\.17\.3\+ent active\s+unknown \(unsupported\)/,
     )
     expect(io.out()).toContain('dr:    unknown (unsupported) -')
+  })
+
+  it('names the primary a secondary follows, and its id there', async () => {
+    const io = capture()
+    expect(await runCli(['clusters', 'status', 'dc2'], env)).toBe(0)
+    expect(io.out()).toContain('primary https://10.0.1.1:8200 as dc2: connected')
   })
 })

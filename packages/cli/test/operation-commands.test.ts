@@ -507,16 +507,18 @@ describe('operation commands against a stand-in gateway', () => {
         },
       },
     })
-    routes['GET /v1/operations'] = (_, res) => json(res, 200, { operations: [drill, faulty, operation()] })
+    const threeWay = operation({ id: 'op-4', clusters: ['dc1', 'dc2', 'dc3'] })
+    routes['GET /v1/operations'] = (_, res) => json(res, 200, { operations: [drill, faulty, operation(), threeWay] })
     routes['GET /v1/operations/op-2'] = (_, res) => json(res, 200, drill)
     routes['POST /v1/operations/op-1/cancel'] = (_, res) => json(res, 202, operation({ cancel_requested: true }))
     const io = capture()
     const list = ['operations', 'list', '--kind', 'drill', '--state', 'succeeded', '--cluster', 'dc2', '--limit', '5']
     expect(await runCli(list, gateway.env)).toBe(0)
     expect(gateway.seen[0]?.url).toBe('/v1/operations?kind=drill&state=succeeded&cluster=dc2&limit=5')
-    expect(io.out()).toMatch(/op-2\s+drill\s+succeeded\s+dc1,dc2\s+hold/)
+    expect(io.out()).toMatch(/op-2\s+drill\s+succeeded\s+dc1 → dc2\s+hold/)
     // A drill that found a fault succeeded as an operation: the list tells it from one that passed.
-    expect(io.out()).toMatch(/op-3\s+drill\s+succeeded \(verdict failed\)\s+dc1,dc2\s+hold/)
+    expect(io.out()).toMatch(/op-4\s+switchover\s+\w+\s+dc1 → dc2, dc3\s/)
+    expect(io.out()).toMatch(/op-3\s+drill\s+succeeded \(verdict failed\)\s+dc1 → dc2\s+hold/)
     expect(await runCli(['operations', 'show', 'op-2'], gateway.env)).toBe(0)
     expect(await runCli(['operations', 'cancel', 'op-1'], gateway.env)).toBe(0)
     const text = io.out()

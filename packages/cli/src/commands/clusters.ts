@@ -85,6 +85,11 @@ export async function clusterStatus(api: GatewayApi, out: Output, name: string) 
   const replication = cluster.agent?.reachable ? cluster.agent.status.replication : null
   if (replication?.cluster_id) out.out(`  replication cluster id: ${replication.cluster_id}`)
   for (const s of replication?.secondaries ?? []) out.out(`  secondary ${s.node_id}: ${s.connection_status}`)
+  // A secondary names the primary it follows (its API, else its cluster port), and its id there.
+  for (const p of replication?.primaries ?? []) {
+    const as = replication?.secondary_id ? ` as ${replication.secondary_id}` : ''
+    out.out(`  primary ${p.api_address ?? p.cluster_address ?? '?'}${as}: ${p.connection_status ?? '?'}`)
+  }
   if (replication?.last_remote_wal !== null && replication?.last_remote_wal !== undefined) {
     out.out(`  last_remote_wal: ${replication.last_remote_wal}`)
   }

@@ -183,6 +183,8 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
     expect(op.state).toBe('succeeded')
     expect(op.cancel_requested).toBe(true)
     expect(op.steps[1]?.detail).toBe('committed (cancel requested past the point of no return)')
+    // Said once: the steps after it say only what they did.
+    expect(op.steps[2]?.detail).toBe('confirm done')
   })
 
   it('fails with the step error, compensating, and skips the rest', async () => {

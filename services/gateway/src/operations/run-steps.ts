@@ -293,8 +293,13 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     ])
     const started = performance.now()
     const seconds = () => (performance.now() - started) / 1000
+    // Said once, on the first step that ran after the cancellation was asked (not on every step to the end).
+    const noted = (note: string) => current.steps.some((s) => s.name !== name && s.detail?.endsWith(note))
     const late = async () =>
-      spec.pastPointOfNoReturn && kind.lateCancelNote !== undefined && (await cancelRequested())
+      spec.pastPointOfNoReturn &&
+      kind.lateCancelNote !== undefined &&
+      !noted(kind.lateCancelNote) &&
+      (await cancelRequested())
         ? kind.lateCancelNote
         : ''
     let result: StepResult

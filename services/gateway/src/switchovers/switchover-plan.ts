@@ -30,7 +30,7 @@ export function describeLeg(p: Pick<PlanInput, 'from' | 'to' | 'followers'>, cat
     `wait until ${p.to} accepts writes: the write-unavailable window ends`,
     `re-point ${p.from} to ${p.to} without a wipe (public key from ${p.from}, token from ${p.to}, update-primary)`,
     ...others.map((f) => `re-point ${f.cluster} to ${p.to} as ${f.secondary_id} without a wipe`),
-    `check that ${p.followers.map((f) => f.cluster).join(', ')} stream from ${p.to}`,
+    `check that ${p.followers.map((f) => f.cluster).join(', ')} ${p.followers.length === 1 ? 'streams' : 'stream'} from ${p.to}`,
     `have ${p.to} issue a DR operation token for the next role change`,
   ]
 }
