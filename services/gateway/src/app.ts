@@ -156,6 +156,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
       clusterAgent(agents, clusters.targetOf(c)).status(signal, { quorumContact: { withinMs } }),
     gatewayId: settings.gatewayId,
     observe: (cluster, status, at) => history.track(cluster, contactViews(status), at),
+    onPrimaries: (names) => history.keepOnly(names),
     intervalMs: pairSettings.primaryContactMs,
     timeoutMs: settings.fleetTimeoutMs,
     now,

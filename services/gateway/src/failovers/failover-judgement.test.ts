@@ -166,6 +166,21 @@ describe('VantageHistory', () => {
     expect(history.track('dc1', [stream], T0 + 7_000)[0]).not.toHaveProperty('lostAt')
   })
 
+  it('starts counting again for a cluster that was not a primary for a while (a switchover and its failback)', async () => {
+    const history = new VantageHistory()
+    const at = (ms: number) => new Date(T0 + ms).toISOString()
+    history.track('dc1', [view('gateway', false)], T0)
+    history.sawWal('dc1', 40, T0)
+    // dc2 is the primary for an hour; dc1 is not looked at as one meanwhile.
+    history.keepOnly(['dc2'])
+    expect(await history.lastWal('dc1')).toBeUndefined()
+    // dc1 primary again and seen lost for a moment: lost since now, not since an hour ago.
+    expect(history.track('dc1', [view('gateway', false)], T0 + 3_600_000)[0]?.since).toBe(at(3_600_000))
+    // A primary still listed keeps its history.
+    history.keepOnly(['dc1'])
+    expect(history.track('dc1', [view('gateway', false)], T0 + 3_605_000)[0]?.since).toBe(at(3_600_000))
+  })
+
   it('keeps the newest WAL reading of a primary', async () => {
     const history = new VantageHistory()
     history.sawWal('dc1', 10, T0 + 2)

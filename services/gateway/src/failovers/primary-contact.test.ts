@@ -241,4 +241,35 @@ describe('keeping in touch with the primaries', () => {
     expect(tracked[0]?.since).toBe(new Date(NOW + 3_000).toISOString())
     expect(judgePrimary(tracked, clock.now, 30_000).verdict).toBe('down')
   })
+
+  it('tells which clusters are primaries each round, fenced ones not, so the history forgets the others', async () => {
+    const clusters = [cluster('dc1', 'primary'), cluster('dc2', 'secondary'), cluster('dc3', 'primary')]
+    const store = sharedStore(clusters)
+    await writeFence(store, {
+      cluster: 'dc3',
+      epoch: 3,
+      failover_id: 'f1',
+      new_primary: 'dc1',
+      fenced_at: '2026-12-06T03:00:00.000Z',
+      demoted_at: null,
+      last_wal: null,
+    })
+    const rounds: string[][] = []
+    const contact = createPrimaryContact({
+      store,
+      statusOf: async () => status('primary'),
+      onPrimaries: (names) => rounds.push(names),
+      gatewayId: 'gw-a',
+      intervalMs: 3_000,
+      timeoutMs: 1_000,
+      now: () => NOW,
+      monotonic: () => NOW,
+      log: pino({ level: 'silent' }),
+    })
+    await contact.round()
+    // After a switchover, dc2 is the primary and dc1 follows it.
+    clusters.splice(0, 2, cluster('dc1', 'secondary'), cluster('dc2', 'primary'))
+    await contact.round()
+    expect(rounds).toEqual([['dc1'], ['dc2']])
+  })
 })

@@ -67,6 +67,8 @@ export interface PrimaryContactDeps {
    * history's gateway and primary agent views, every round rather than only when a pair is read.
    */
   observe?: (cluster: string, status: ClusterStatus | undefined, at: number) => void
+  /** The primaries of each round, as the store has them (none fenced), before they are read. */
+  onPrimaries?: (names: string[]) => void
   intervalMs: number
   /** How long one agent may take to answer. */
   timeoutMs: number
@@ -162,6 +164,7 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
     }
     quorumLost = false
     const primaries = clusters.filter((c) => c.role === 'primary' && fences.get(c.name) === undefined)
+    deps.onPrimaries?.(primaries.map((c) => c.name))
     // The agents first, all at once: the records are written after, so a slow store does not delay the contacts.
     const reached = await Promise.all(primaries.map((c) => reach(c, quorumAskedAt)))
     await Promise.all(

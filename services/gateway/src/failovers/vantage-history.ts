@@ -94,10 +94,19 @@ export class VantageHistory {
     await Promise.all(this.#writes.values())
   }
 
-  /** Forgets a primary (deleted, or failed away from). */
-  forget(primary: string, points: readonly VantagePoint[]): void {
-    for (const point of points) this.#views.get(primary)?.delete(point)
-    this.#wals.delete(primary)
+  /**
+   * Forgets every cluster but `primaries` (the primaries the store has now, none fenced): what was seen of a cluster
+   * while it was a primary says nothing of it once it is one again after a switchover, a failover or a failback (a
+   * "lost since" from then would make a primary seen lost for a moment look down for hours).
+   */
+  keepOnly(primaries: readonly string[]): void {
+    const kept = new Set(primaries)
+    for (const name of [...this.#views.keys(), ...this.#wals.keys()]) {
+      if (kept.has(name)) continue
+      this.#views.delete(name)
+      this.#wals.delete(name)
+      this.#written.delete(name)
+    }
   }
 
   /** The points that see the primary unreachable now, and the earliest since of theirs. */
