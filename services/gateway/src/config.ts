@@ -54,7 +54,7 @@ const GatewayEnv = z.object({
   VAULT_DR_AGENT_CACERT: pemFileVar.optional(),
   /** Deadline of one call to an agent (status, probes, mint, inspect...). */
   VAULT_DR_AGENT_TIMEOUT_MS: msVar(15_000),
-  /** Deadline of the calls that change a cluster and wait for it to settle: enable primary, activate secondary. */
+  /** Deadline of the calls that change a cluster and wait for it to settle: enable, activate, demote, promote, update-primary, fence. */
   VAULT_DR_AGENT_CHANGE_TIMEOUT_MS: msVar(60_000),
   /**
    * How long a role step (demote, promote, re-pointing...) whose agent gave no answer is run again from its start,
