@@ -914,7 +914,7 @@ export interface components {
             name: "vault_token";
             /** @enum {string} */
             status: "pass" | "warn" | "fail";
-            /** @description OK, DR_SECONDARY (Vault serves no token paths there), TOKEN_REFUSED, CAPABILITIES_UNREADABLE, MISSING_CAPABILITY, TOKEN_EXPIRING, TOKEN_EXPIRES_SOON, or the Vault error code (VAULT_ERR_UNREACHABLE, _TLS, _TIMEOUT, _SEALED...) */
+            /** @description OK, DR_SECONDARY (Vault serves no token paths there, and its primary could not be asked), TOKEN_REFUSED, CAPABILITIES_UNREADABLE, MISSING_CAPABILITY, TOKEN_EXPIRING, TOKEN_EXPIRES_SOON, or the Vault error code (VAULT_ERR_UNREACHABLE, _TLS, _TIMEOUT, _SEALED...) */
             code: string;
             detail: string;
             fix: string | null;
@@ -928,6 +928,8 @@ export interface components {
             renewable: boolean | null;
             /** Format: date-time */
             checked_at: string;
+            /** @description The primary's API address when the check was made there (this agent's cluster is a DR secondary, where Vault serves no token paths: the token the agent will act with once it is promoted is the primary's); absent or null: checked on this cluster */
+            checked_at_primary?: string | null;
         };
         Readiness: {
             /** @enum {string} */

@@ -93,7 +93,7 @@ export interface paths {
         };
         /**
          * Whether this agent's Vault token can do what its operations need
-         * @description Asks Vault itself, changing nothing: auth/token/lookup-self (the token is valid, and how long it has left) and sys/capabilities-self on sys/replication/dr/primary/enable (update), sys/replication/dr/primary/secondary-token (update, sudo), sys/replication/dr/primary/revoke-secondary (update), sys/replication/dr/primary/demote (update), sys/replication/dr/secondary/generate-public-key (update), sys/replication/dr/secondary/enable (update), sys/policies/acl/vault-dr-dr-operation (read, create, update), auth/token/roles/vault-dr-dr-operation (read, create, update), auth/token/create/vault-dr-dr-operation (update), sys/policies/acl/vault-dr-write-check (read, create, update). A missing capability fails with its path named (code MISSING_CAPABILITY); an answer that passes is shared for a second. The token itself is never returned.
+         * @description Asks Vault itself, changing nothing: auth/token/lookup-self (the token is valid, and how long it has left) and sys/capabilities-self on sys/replication/dr/primary/enable (update), sys/replication/dr/primary/secondary-token (update, sudo), sys/replication/dr/primary/revoke-secondary (update), sys/replication/dr/primary/demote (update), sys/replication/dr/secondary/generate-public-key (update), sys/replication/dr/secondary/enable (update), sys/policies/acl/vault-dr-dr-operation (read, create, update), auth/token/roles/vault-dr-dr-operation (read, create, update), auth/token/create/vault-dr-dr-operation (update), sys/policies/acl/vault-dr-write-check (read, create, update). A missing capability fails with its path named (code MISSING_CAPABILITY); an answer that passes is shared for a second. On a DR secondary, where Vault serves no token paths and the cluster's tokens are its primary's, the same questions are asked at the primary's API (the address its DR status names, trusted with VAULT_DR_PRIMARY_CACERT): `checked_at_primary` names it; a failure there fails this check but not the agent's readiness (a promote needs no token of its own). The token itself is never returned.
          */
         get: operations["checkVaultToken"];
         put?: never;
@@ -1239,7 +1239,7 @@ export interface components {
             name: "vault_token";
             /** @enum {string} */
             status: "pass" | "warn" | "fail";
-            /** @description OK, DR_SECONDARY (Vault serves no token paths there), TOKEN_REFUSED, CAPABILITIES_UNREADABLE, MISSING_CAPABILITY, TOKEN_EXPIRING, TOKEN_EXPIRES_SOON, or the Vault error code (VAULT_ERR_UNREACHABLE, _TLS, _TIMEOUT, _SEALED...) */
+            /** @description OK, DR_SECONDARY (Vault serves no token paths there, and its primary could not be asked), TOKEN_REFUSED, CAPABILITIES_UNREADABLE, MISSING_CAPABILITY, TOKEN_EXPIRING, TOKEN_EXPIRES_SOON, or the Vault error code (VAULT_ERR_UNREACHABLE, _TLS, _TIMEOUT, _SEALED...) */
             code: string;
             detail: string;
             fix: string | null;
@@ -1253,6 +1253,8 @@ export interface components {
             renewable: boolean | null;
             /** Format: date-time */
             checked_at: string;
+            /** @description The primary's API address when the check was made there (this agent's cluster is a DR secondary, where Vault serves no token paths: the token the agent will act with once it is promoted is the primary's); absent or null: checked on this cluster */
+            checked_at_primary?: string | null;
         };
         /**
          * @example {

@@ -73,12 +73,31 @@ describe('POST /v1/dr/secondary/activate (activateDrSecondary)', () => {
       return (s.replication?.last_remote_wal ?? 0) > 0 ? true : undefined
     })
 
-    // 472 is a normal answer for a DR secondary: ready. Its own token was wiped with its data, and Vault serves no
-    // token paths on a DR secondary: vault_token says so rather than failing.
+    // 472 is a normal answer for a DR secondary: ready. Vault serves no token paths on a DR secondary, so the token is
+    // checked at the primary's API, where it lives now: this agent's own token was wiped with the cluster's data, and
+    // the primary refuses it (after a promote the agent could not act). Readiness holds: a promote needs no token.
     const ready = await app.inject({ method: 'GET', url: '/readyz' })
     expect(ready.statusCode).toBe(200)
     const tokenCheck = (await app.inject({ method: 'GET', url: '/v1/vault-token', headers: AUTH })).json()
-    expect(tokenCheck).toMatchObject({ name: 'vault_token', status: 'pass', code: 'DR_SECONDARY' })
+    expect(tokenCheck).toMatchObject({
+      name: 'vault_token',
+      status: 'fail',
+      code: 'TOKEN_REFUSED',
+      checked_at_primary: primary.apiUrl,
+      detail: expect.stringContaining(`checked at the primary's API ${primary.apiUrl}`),
+    })
+    // An agent given a token made on the primary, as the README says to: it passes there.
+    const { app: rightToken } = await h.agent(secondary, { vaultToken: primary.rootToken })
+    const good = (await rightToken.inject({ method: 'GET', url: '/v1/vault-token', headers: AUTH })).json()
+    expect(good).toMatchObject({ status: 'pass', code: 'OK', checked_at_primary: primary.apiUrl })
+    // The primary away: the secondary's own answer, unknown rather than failed, saying why.
+    await primary.faults.isolate('refuse')
+    // Another agent: the first one shares its passing answer for a second.
+    const { app: later } = await h.agent(secondary, { vaultToken: primary.rootToken })
+    const away = (await later.inject({ method: 'GET', url: '/v1/vault-token', headers: AUTH })).json()
+    expect(away).toMatchObject({ status: 'pass', code: 'DR_SECONDARY' })
+    expect(away.detail).toContain('not checked at the primary')
+    await primary.faults.rejoin()
 
     // Activating again is a conflict that names the current primary.
     const again = await activate(app, { token, confirm_wipe: true })

@@ -39,7 +39,11 @@ export async function createAgentApp(
   const fenceStore = createFenceStore(stateDir)
   const registry = new Registry()
   const agent = createVaultAgent(registry, opts.config.vault, opts.config.agent.statusCacheMs)
-  const tokenChecker = createVaultTokenChecker(agent, CLUSTER_AGENT_GRANTS)
+  const tokenChecker = createVaultTokenChecker(agent, CLUSTER_AGENT_GRANTS, undefined, {
+    token: opts.config.vault.token,
+    caPem: opts.config.primaryCaPem,
+    timeoutMs: opts.config.agent.probeTimeoutMs,
+  })
   // The fence as it is when a role change has its turn (the routes' guard ran before it waited for it).
   const roleChanges = createRoleChangeService(agent, {
     waitTimeoutMs: opts.config.agent.waitTimeoutMs,

@@ -2,7 +2,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { problemResponses } from '../problem.ts'
 import type { CheckResult, ReadinessCheck } from '../server/health.ts'
 import { singleFlight } from '../util/single-flight.ts'
-import { checkVaultToken, type RequiredGrant, type TokenCheckOptions, VaultTokenCheck } from '../vault/token-check.ts'
+import {
+  checkVaultToken,
+  DR_SECONDARY,
+  type RequiredGrant,
+  type TokenCheckOptions,
+  VaultTokenCheck,
+} from '../vault/token-check.ts'
+import { checkTokenAtPrimary, type PrimaryTokenAccess } from './token-at-primary.ts'
 import type { VaultAgent } from './vault-agent.ts'
 
 /** How long a good answer is shared: a fleet's preflights and readiness polls then ask Vault about once a second. */
@@ -15,23 +22,31 @@ export interface VaultTokenChecker {
   grants: readonly RequiredGrant[]
 }
 
-/** The agent's own token check, shared among concurrent callers, with its readiness form. */
+/**
+ * The agent's own token check, shared among concurrent callers, with its readiness form. On a DR secondary it is made
+ * at the primary's API when `atPrimary` says how to reach it (checkTokenAtPrimary).
+ */
 export function createVaultTokenChecker(
   agent: VaultAgent,
   required: readonly RequiredGrant[],
   opts?: TokenCheckOptions,
+  atPrimary?: PrimaryTokenAccess,
 ): VaultTokenChecker {
-  const shared = singleFlight(
-    () => checkVaultToken(agent.vault, required, opts),
-    REUSE_MS,
-    (c) => c.status !== 'fail',
-  )
+  const check = async () => {
+    const here = await checkVaultToken(agent.vault, required, opts)
+    if (here.code !== DR_SECONDARY || atPrimary === undefined) return here
+    return checkTokenAtPrimary(agent, required, atPrimary, here, opts)
+  }
+  const shared = singleFlight(check, REUSE_MS, (c) => c.status !== 'fail')
   return {
     grants: required,
     check: shared.get,
     async readiness(): Promise<CheckResult> {
       const c = await shared.get()
-      return { ok: c.status !== 'fail', detail: `${c.code}: ${c.detail}` }
+      // Ready for what it serves now: a DR secondary's token failing at its primary fails the check (and the cluster
+      // view) but not readiness, as its promote needs no token of its own and must stay possible.
+      const ok = c.status !== 'fail' || (c.checked_at_primary ?? null) !== null
+      return { ok, detail: `${c.code}: ${c.detail}` }
     },
   }
 }
@@ -48,7 +63,10 @@ export const vaultTokenRoutes: FastifyPluginAsyncZod<{ checker: VaultTokenChecke
         description:
           `Asks Vault itself, changing nothing: auth/token/lookup-self (the token is valid, and how long it has left) and ` +
           `sys/capabilities-self on ${paths}. A missing capability fails with its path named (code MISSING_CAPABILITY); ` +
-          'an answer that passes is shared for a second. The token itself is never returned.',
+          'an answer that passes is shared for a second. On a DR secondary, where Vault serves no token paths and the ' +
+          "cluster's tokens are its primary's, the same questions are asked at the primary's API (the address its DR " +
+          'status names, trusted with VAULT_DR_PRIMARY_CACERT): `checked_at_primary` names it; a failure there fails this ' +
+          "check but not the agent's readiness (a promote needs no token of its own). The token itself is never returned.",
         response: { 200: VaultTokenCheck, ...problemResponses },
       },
     },

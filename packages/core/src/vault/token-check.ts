@@ -18,7 +18,7 @@ export const VaultTokenCheck = z
     code: z
       .string()
       .describe(
-        'OK, DR_SECONDARY (Vault serves no token paths there), TOKEN_REFUSED, CAPABILITIES_UNREADABLE, MISSING_CAPABILITY, TOKEN_EXPIRING, TOKEN_EXPIRES_SOON, or the Vault error code (VAULT_ERR_UNREACHABLE, _TLS, _TIMEOUT, _SEALED...)',
+        'OK, DR_SECONDARY (Vault serves no token paths there, and its primary could not be asked), TOKEN_REFUSED, CAPABILITIES_UNREADABLE, MISSING_CAPABILITY, TOKEN_EXPIRING, TOKEN_EXPIRES_SOON, or the Vault error code (VAULT_ERR_UNREACHABLE, _TLS, _TIMEOUT, _SEALED...)',
       ),
     detail: z.string(),
     fix: z.string().nullable(),
@@ -28,6 +28,13 @@ export const VaultTokenCheck = z
     expires_at: z.iso.datetime().nullable().describe('When the token expires; null when it does not, or is unknown'),
     renewable: z.boolean().nullable(),
     checked_at: z.iso.datetime(),
+    checked_at_primary: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        "The primary's API address when the check was made there (this agent's cluster is a DR secondary, where Vault serves no token paths: the token the agent will act with once it is promoted is the primary's); absent or null: checked on this cluster",
+      ),
   })
   .meta({ id: 'VaultTokenCheck' })
 export type VaultTokenCheck = z.infer<typeof VaultTokenCheck>
@@ -38,6 +45,9 @@ export interface TokenCheckOptions {
   /** Less than this left warns: renew or replace the token soon. */
   warnRemainingSeconds: number
 }
+
+/** The code of a check made on a DR secondary, where Vault serves no token paths. */
+export const DR_SECONDARY = 'DR_SECONDARY'
 
 export const DEFAULT_TOKEN_CHECK: TokenCheckOptions = { minRemainingSeconds: 15 * 60, warnRemainingSeconds: 7 * 86_400 }
 
@@ -118,7 +128,7 @@ function refused(err: CodedError, asked: 'lookup' | 'capabilities'): VaultTokenC
   if (err.code === VaultErrors.drSecondaryLocked.code) {
     return verdict(
       'pass',
-      'DR_SECONDARY',
+      DR_SECONDARY,
       "this cluster is a DR secondary: Vault answers no token paths here, and activation replaced its tokens with the primary's; status and probes need none",
       null,
     )

@@ -26,6 +26,8 @@ export interface AgentOptions {
   bodyLimit?: number
   vaultTimeoutMs?: number
   waitTimeoutMs?: number
+  /** The agent's Vault token; default the cluster's own root token. */
+  vaultToken?: string
 }
 
 /** Clusters and agents for one test file; whatever a test started is closed after it. */
@@ -51,7 +53,7 @@ export function useHarness() {
         api: { token: API_TOKEN, bodyLimit: options.bodyLimit ?? 64 * 1024, logLevel: 'debug' },
         vault: {
           addr: cluster.apiUrl,
-          token: cluster.rootToken,
+          token: options.vaultToken ?? cluster.rootToken,
           caPem: cluster.apiCaPem,
           skipVerify: false,
           timeoutMs: options.vaultTimeoutMs ?? 5_000,
