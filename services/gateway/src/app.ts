@@ -12,7 +12,7 @@ import { createEngine, type GatewayKind } from './engine.ts'
 import { autoFailoverWatcher } from './failovers/auto-failover-start.ts'
 import { failoverKinds } from './failovers/failover-kinds.ts'
 import { createFailoverPlanner, type FailoverPlanner, observePairFor } from './failovers/failover-planner.ts'
-import { createFenceKeeper } from './failovers/fence-keeper.ts'
+import { createFenceKeeper, FenceHeldNotDemoted } from './failovers/fence-keeper.ts'
 import { createPrimaryContact } from './failovers/primary-contact.ts'
 import { SelfFenceSettings } from './failovers/self-fence-record.ts'
 import { VantageHistory } from './failovers/vantage-history.ts'
@@ -209,7 +209,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
         { reason: `failed away from by failover ${fence.failover_id}`, failover_id: fence.failover_id },
         { epoch, signal },
       )
-      if (!done.demoted) throw new Error(done.detail)
+      if (!done.demoted) throw new FenceHeldNotDemoted(done.detail)
       return client.status(signal, { fresh: true })
     },
     now,

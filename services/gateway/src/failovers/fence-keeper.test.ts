@@ -2,7 +2,7 @@ import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import type { FenceRecord as AgentFence, ClusterStatus } from '../agents/agent-types.ts'
 import { epochRaise, type StoredCluster } from '../store/store.ts'
-import { AWAY_POLL_MS, createFenceKeeper, nextRoundMs } from './fence-keeper.ts'
+import { AWAY_POLL_MS, createFenceKeeper, FenceHeldNotDemoted, nextRoundMs } from './fence-keeper.ts'
 import { readFence, writeFence } from './fence-record.ts'
 
 const cluster = (name: string): StoredCluster => ({
@@ -98,13 +98,15 @@ function setup(agents: Record<string, Seen | Error>, epoch = 7) {
       if (seen instanceof Error || seen === undefined) throw new Error('no answer')
       // The agent records the fence either way; it demotes only a cluster whose Vault answers.
       seen.fenced = seen.fenced ?? { epoch: e }
-      if (seen.mode === 'vault_gone') throw new Error('The cluster status cannot be read: the demote is retried')
+      if (seen.mode === 'vault_gone')
+        throw new FenceHeldNotDemoted('The cluster status cannot be read: the demote is retried')
       seen.mode = 'secondary'
       return undefined
     },
     now: () => Date.parse('2026-12-05T01:00:00Z'),
     log: pino({ level: 'silent' }),
     intervalMs: 50,
+    statusWaitMs: 100,
   })
   const fence = (name: string, at = 3) =>
     writeFence(store, {
@@ -148,14 +150,19 @@ describe('the fence keeper', () => {
     expect(armed?.demoted_at).not.toBeNull()
   })
 
-  it('leaves a fenced primary alone while its agent is away, demotes it with the current epoch once it answers, then forgets it', async () => {
+  it('offers the fence to an agent that is away, demotes the cluster with the current epoch once it answers, then forgets it', async () => {
     const agents: Record<string, Seen | Error> = { dc1: new Error('unreachable'), dc2: { mode: 'primary' } }
     const { store, keeper, demoted, fence } = setup(agents)
     await fence('dc1')
     expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'away' }])
+    // Sent, and not answered.
+    expect(demoted).toEqual([['dc1', 7]])
     agents.dc1 = { mode: 'primary', lastWal: 40 }
     expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'demoted' }])
-    expect(demoted).toEqual([['dc1', 7]])
+    expect(demoted).toEqual([
+      ['dc1', 7],
+      ['dc1', 7],
+    ])
     expect(await readFence(store, 'dc1')).toMatchObject({ demoted_at: '2026-12-05T01:00:00.000Z', last_wal: 40 })
     expect(await keeper.round()).toEqual([])
   })
@@ -175,6 +182,31 @@ describe('the fence keeper', () => {
     agents.dc1 = { mode: 'secondary', fenced: { epoch: 7, demoted_at: '2026-12-05T00:59:00.000Z', last_wal: 57 } }
     expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'not_primary' }])
     expect(await readFence(store, 'dc1')).toMatchObject({ demoted_at: '2026-12-05T01:00:00.000Z', last_wal: 57 })
+  })
+
+  it('sends the fence without waiting for a status that hangs (a Vault paused): the agent holds it before its Vault answers', async () => {
+    const agents: Record<string, Seen | Error> = { dc1: { mode: 'vault_gone', fenced: null } }
+    const { store, keeper, demoted, fence } = setup(agents)
+    // Every status read of dc1 waits for its Vault, which does not answer.
+    let statusReads = 0
+    store.duringStatus = () => {
+      statusReads++
+      return new Promise<void>(() => {})
+    }
+    await fence('dc1')
+    const started = performance.now()
+    expect(await keeper.round()).toEqual([
+      { cluster: 'dc1', outcome: 'sent', detail: expect.stringContaining('retried') },
+    ])
+    expect(statusReads).toBe(1)
+    expect(performance.now() - started).toBeLessThan(1_000)
+    expect(demoted).toEqual([['dc1', 7]])
+    expect(agents.dc1).toMatchObject({ fenced: { epoch: 7 } })
+    // The agent that took it demotes the cluster when its Vault answers; the keeper records it then.
+    agents.dc1 = { mode: 'primary', lastWal: 12 }
+    store.duringStatus = undefined
+    expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'demoted' }])
+    expect(await readFence(store, 'dc1')).toMatchObject({ last_wal: 12 })
   })
 
   it('never writes back a fence a rejoin ended while the demote was under way', async () => {
@@ -281,7 +313,9 @@ describe('the fence keeper', () => {
         asked[c.name] = (asked[c.name] ?? 0) + 1
         throw new Error('connection refused')
       },
-      demote: async () => undefined,
+      demote: async () => {
+        throw new Error('connection refused')
+      },
       now: Date.now,
       log: pino({ level: 'silent' }),
       intervalMs: 60_000,

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { AgentStatus, ClusterStatus } from '../agents/agent-types.ts'
 import { lastWalOf } from '../role-changes/cluster-roles.ts'
 import type { StoredCluster } from '../store/store.ts'
+import { raceAbort } from '../util/abort.ts'
 import { repeatRounds } from '../util/repeat-rounds.ts'
 import { type EpochCounter, raiseEpochAbove } from './epoch-floor.ts'
 import {
@@ -17,12 +18,23 @@ import {
 /** A status read of a fenced cluster's agent: its cluster, the highest epoch it has seen, and the fence it holds. */
 type FencedStatus = ClusterStatus & Partial<Pick<AgentStatus, 'epoch' | 'fenced'>>
 
+/** What a fence call answers when its agent holds the fence but could not demote the cluster yet (its Vault away). */
+export class FenceHeldNotDemoted extends Error {}
+
+/**
+ * How long a fenced cluster's status is waited for before the fence is sent without it: every status read waits for
+ * the agent's Vault, and a Vault that hangs (a paused process, a half-open network) would keep the fence from an
+ * agent that answers, which records it at once and demotes the cluster at its Vault's first answer.
+ */
+export const STATUS_WAIT_MS = 1_000
+
 export interface FenceKeeperDeps {
   store: FenceStore & EpochCounter & { listClusters(): Promise<StoredCluster[]> }
   statusOf(cluster: StoredCluster, signal: AbortSignal): Promise<FencedStatus>
   /**
    * Fences the cluster through its agent (which records the fence, then demotes it, or retries by itself while it
-   * cannot), the call carrying the epoch; throws unless demoted. Answers the status read once demoted, when it can.
+   * cannot), the call carrying the epoch; throws unless demoted (FenceHeldNotDemoted when the agent answered that it
+   * holds the fence). Answers the status read once demoted, when it can.
    */
   demote(
     cluster: StoredCluster,
@@ -33,6 +45,8 @@ export interface FenceKeeperDeps {
   now: () => number
   log: FastifyBaseLogger
   intervalMs: number
+  /** STATUS_WAIT_MS unless given. */
+  statusWaitMs?: number
 }
 
 /**
@@ -106,12 +120,8 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
     const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(deps.intervalMs * 4)])
     // Taken before the status: a status answered late must not be acted on under an epoch taken after it.
     const before = Math.max(fence.epoch, await deps.store.currentEpoch())
-    let status: FencedStatus
-    try {
-      status = await deps.statusOf(cluster, signal)
-    } catch {
-      return { cluster: cluster.name, outcome: 'away' }
-    }
+    const status = await statusWithin(cluster, signal)
+    if (status === undefined) return sendUnread(cluster, fence, before, signal)
     const ended: FenceOutcome = { cluster: cluster.name, outcome: 'ended' }
     const moved: FenceOutcome = { cluster: cluster.name, outcome: 'moved' }
     const mode = status.replication?.mode ?? null
@@ -160,6 +170,38 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
     // Read once demoted (it writes nothing more): the writes it took between the read above and the demote count.
     const after = demoted === undefined ? lastWal : lastWalOf(demoted, lastWal)
     await recordDemoted(fence, [after, demoted?.fenced?.last_wal])
+    return { cluster: cluster.name, outcome: 'demoted' }
+  }
+
+  /** The cluster's status, or undefined when it gave none in statusWaitMs (the read is left to end by itself). */
+  async function statusWithin(cluster: StoredCluster, signal: AbortSignal): Promise<FencedStatus | undefined> {
+    const waited = AbortSignal.any([signal, AbortSignal.timeout(deps.statusWaitMs ?? STATUS_WAIT_MS)])
+    const read = deps.statusOf(cluster, signal)
+    read.catch(() => {})
+    return raceAbort(read, waited).catch(() => undefined)
+  }
+
+  /**
+   * The fence sent to an agent that gave no status: down (it refuses the call too: away), or up with a Vault that
+   * hangs, when it records the fence and demotes the cluster at its Vault's first answer (sent), rather than after the
+   * status read that would have waited for that answer. Sent with the epoch taken before the read; an agent that has
+   * seen a higher one refuses it, and the next status read raises the store's above it.
+   */
+  async function sendUnread(
+    cluster: StoredCluster,
+    fence: FenceRecord,
+    epoch: number,
+    signal: AbortSignal,
+  ): Promise<FenceOutcome> {
+    if (!(await stillPending(fence))) return { cluster: cluster.name, outcome: 'ended' }
+    let demoted: FencedStatus | undefined
+    try {
+      demoted = await deps.demote(cluster, fence, epoch, signal)
+    } catch (err) {
+      if (err instanceof FenceHeldNotDemoted) return { cluster: cluster.name, outcome: 'sent', detail: err.message }
+      return { cluster: cluster.name, outcome: 'away' }
+    }
+    await recordDemoted(fence, demoted === undefined ? [] : [lastWalOf(demoted, null), demoted.fenced?.last_wal])
     return { cluster: cluster.name, outcome: 'demoted' }
   }
 
