@@ -25,6 +25,15 @@ describe('a role change created under an Idempotency-Key', () => {
     })
   })
 
+  it('answers 422 for another body under the key, not the refusal the key’s own operation caused meanwhile', async () => {
+    const busy = async () => {
+      throw new Error('CLUSTER_BUSY: operation op-1 holds dc2')
+    }
+    await expect(
+      createUnderKey(depsWhereKeyAppears(1), 'switchover', 'k-1', { ...body, catch_up_timeout: '30s' }, busy),
+    ).rejects.toMatchObject({ code: 'GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED' })
+  })
+
   it('passes a refusal on when no operation has the key, and makes no second look without a key', async () => {
     const refusal = new Error('PREFLIGHT_FAILED')
     const refused = async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { isCodedError } from '@vault-dr/core'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { refuseIfHeld } from '../operations/cluster-busy.ts'
 import type { JournalKindName, OperationRecord } from '../operations/operation-record.ts'
@@ -44,10 +45,18 @@ export async function createUnderKey(
   try {
     return await create()
   } catch (err) {
-    const late = key === undefined ? undefined : await replayed(deps, kind, key, body).catch(() => undefined)
+    // The key's own answer first: its operation (the same body), or 422 (another body) rather than the refusal
+    // that operation caused.
+    const late = key === undefined ? undefined : await replayed(deps, kind, key, body).catch(keyReusedOnly)
     if (late !== undefined) return { created: false, operation: late }
     throw err
   }
+}
+
+/** A replay read that failed: thrown on when it is the key's reuse with another body, else no replay. */
+function keyReusedOnly(err: unknown): undefined {
+  if (isCodedError(err, GatewayErrors.idempotencyKeyReused.code)) throw err
+  return undefined
 }
 
 /** A new pending operation record over the clusters it holds. */
