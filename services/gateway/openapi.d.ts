@@ -2615,7 +2615,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The pair does not stream (GATEWAY_ERR_PAIR_NOT_STREAMING) */
+            /** @description The pair does not stream (GATEWAY_ERR_PAIR_NOT_STREAMING), or an unfinished operation holds one of its clusters (GATEWAY_ERR_CLUSTER_BUSY: its last step issues a token itself) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -102,8 +102,13 @@ describe('a DR drill through the gateway', () => {
     // Meanwhile the pair shows reversed: a switchover either way, planned or asked, is refused naming the drill,
     // not judged on that moment's roles (dc2 primary) nor planned as if it could start.
     for (const to of ['dc1', 'dc2']) {
-      for (const path of ['/v1/switchovers/plan', '/v1/switchovers', '/v1/drills'] as const) {
-        const body = path === '/v1/drills' ? { to, hold: '1m' } : { to }
+      for (const path of ['/v1/switchovers/plan', '/v1/switchovers', '/v1/drills', '/v1/failovers'] as const) {
+        const body =
+          path === '/v1/drills'
+            ? { to, hold: '1m' }
+            : path === '/v1/failovers'
+              ? { to, down_for: '1s', allow_data_loss: true }
+              : { to }
         const refused = await stack.api.POST(path, { body: body as never })
         expect(refused.response.status, `${path} to ${to}`).toBe(409)
         expect(refused.error, `${path} to ${to}`).toMatchObject({
@@ -112,6 +117,14 @@ describe('a DR drill through the gateway', () => {
         })
       }
     }
+    // Nor is a DR operation token issued on the pair meanwhile (by a primary the drill is about to demote).
+    const rotate = (secondary: string) =>
+      stack?.api.POST('/v1/pairs/{secondary}/dr-operation-token/rotate', { params: { path: { secondary } } })
+    // The pair is dc1's during the hold (dc2 its primary); asked by dc2's name, there is no such pair.
+    const held = await rotate('dc1')
+    expect(held?.response.status).toBe(409)
+    expect(held?.error).toMatchObject({ code: 'GATEWAY_ERR_CLUSTER_BUSY' })
+    expect((await rotate('dc2'))?.response.status).toBe(404)
     const asked = Date.now()
     const cancelled = await stack.api.POST('/v1/operations/{id}/cancel', { params: { path: { id } } })
     expect(cancelled.response.status).toBe(202)

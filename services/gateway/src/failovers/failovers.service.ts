@@ -23,8 +23,11 @@ export function createFailoversService(deps: FailoverDeps) {
     /** created: a new failover (202); a replay of its Idempotency-Key with the same body: the same one (200). */
     async createFailover(body: CreateFailoverBody, key: string | undefined, signal: AbortSignal) {
       return createUnderKey(deps, 'failover', key, body, async () => {
+        // An operation under way on the secondary is named first: the plan would judge the pair as it left it.
+        await refuseIfHeld(deps.store, [body.to])
         const plan = await deps.planner(body, signal)
         refuseUnlessAllowed(plan)
+        await refuseIfHeld(deps.store, [plan.primary, ...plan.followers])
         const paired = await deps.store.pairedSecondaries()
         const followers = plan.followers.map((cluster) => ({
           cluster,

@@ -86,7 +86,9 @@ export const pairsRoutes: FastifyPluginAsyncZod<{ pairs: PairsService }> = async
         response: {
           200: RotateResult,
           404: pairNotFound,
-          409: problemResponse('The pair does not stream (GATEWAY_ERR_PAIR_NOT_STREAMING)'),
+          409: problemResponse(
+            'The pair does not stream (GATEWAY_ERR_PAIR_NOT_STREAMING), or an unfinished operation holds one of its clusters (GATEWAY_ERR_CLUSTER_BUSY: its last step issues a token itself)',
+          ),
           ...problemResponses,
         },
       },

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../test/helpers/gateway.ts'
-import { record } from '../../test/helpers/store-contract.ts'
+import { operationRecord, record } from '../../test/helpers/store-contract.ts'
 import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
@@ -91,5 +91,15 @@ describe('pairs after a switchover reversed them without a handshake', () => {
     expect(members.primary.name).toBe('dc2')
     expect(members.names.secondary_id).toBe('dc1-id')
     expect(members.followers).toEqual(['dc3'])
+  })
+  it('refuses a token rotation while an operation changes the pair', async () => {
+    const made = await store.createOperation(
+      operationRecord({ id: 'sw-1', kind: 'switchover', state: 'running', clusters: ['dc1', 'dc2'] }),
+    )
+    expect(made.kind).toBe('created')
+    await expect(pairs.rotate('dc2')).rejects.toMatchObject({
+      code: 'GATEWAY_ERR_CLUSTER_BUSY',
+      message: 'Operation sw-1 (switchover) is running and holds cluster dc1',
+    })
   })
 })

@@ -6,6 +6,7 @@ import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { PairMetrics } from '../metrics/gateway-metrics.ts'
+import { refuseIfHeld } from '../operations/cluster-busy.ts'
 import type { PairedSecondary, Store, StoredCluster, StoredDrToken } from '../store/store.ts'
 import { raceAbort } from '../util/abort.ts'
 import { type AutoFailoverBody, autoFailoverView, readAutoFailover, writeAutoFailover } from './pair-auto-failover.ts'
@@ -78,6 +79,12 @@ export function createPairsService(deps: PairsServiceDeps) {
       if (primary?.role === 'primary' && secondary?.role === 'secondary') out.push({ names, primary, secondary })
     }
     return out
+  }
+
+  /** Whether an unfinished operation holds either cluster of the pair. */
+  async function isHeld(p: Resolved): Promise<boolean> {
+    const holders = await Promise.all([p.primary.name, p.secondary.name].map((c) => store.operationHolding(c)))
+    return holders.some((h) => h !== undefined)
   }
 
   async function resolve(secondary: string): Promise<Resolved> {
@@ -297,6 +304,8 @@ export function createPairsService(deps: PairsServiceDeps) {
     /** On demand: a new token on the pair's primary, kept with the one before, and checked on the secondary. */
     async rotate(secondary: string) {
       const p = await resolve(secondary)
+      // A role change under way on the pair would have the token issued by a primary it is demoting.
+      await refuseIfHeld(store, [p.primary.name, p.secondary.name])
       const { pair } = await view(p)
       const { token } = await keepToken(p, pair, true)
       const check = (await checkOnSecondary(p, token)) ?? {
@@ -324,6 +333,8 @@ export function createPairsService(deps: PairsServiceDeps) {
         Promise.all(
           pairs.map(async (p) => {
             try {
+              // Left to the next round while an operation changes the pair (its last step issues a token itself).
+              if (await isHeld(p)) return { secondary: p.names.secondary }
               const read = await view(p)
               const { token, rotated } = await keepToken(p, read.pair, false)
               // A token issued just now is not in the view yet: the view is read again only then.
