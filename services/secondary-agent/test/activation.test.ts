@@ -73,31 +73,13 @@ describe('POST /v1/dr/secondary/activate (activateDrSecondary)', () => {
       return (s.replication?.last_remote_wal ?? 0) > 0 ? true : undefined
     })
 
-    // 472 is a normal answer for a DR secondary: ready. Vault serves no token paths on a DR secondary, so the token is
-    // checked at the primary's API, where it lives now: this agent's own token was wiped with the cluster's data, and
-    // the primary refuses it (after a promote the agent could not act). Readiness holds: a promote needs no token.
+    // 472 is a normal answer for a DR secondary: ready. Vault serves no token paths on a DR secondary; its tokens are
+    // the primary's, which serves plain http here: the agent's token is not sent there in clear, so it is unchecked.
     const ready = await app.inject({ method: 'GET', url: '/readyz' })
     expect(ready.statusCode).toBe(200)
     const tokenCheck = (await app.inject({ method: 'GET', url: '/v1/vault-token', headers: AUTH })).json()
-    expect(tokenCheck).toMatchObject({
-      name: 'vault_token',
-      status: 'fail',
-      code: 'TOKEN_REFUSED',
-      checked_at_primary: primary.apiUrl,
-      detail: expect.stringContaining(`checked at the primary's API ${primary.apiUrl}`),
-    })
-    // An agent given a token made on the primary, as the README says to: it passes there.
-    const { app: rightToken } = await h.agent(secondary, { vaultToken: primary.rootToken })
-    const good = (await rightToken.inject({ method: 'GET', url: '/v1/vault-token', headers: AUTH })).json()
-    expect(good).toMatchObject({ status: 'pass', code: 'OK', checked_at_primary: primary.apiUrl })
-    // The primary away: the secondary's own answer, unknown rather than failed, saying why.
-    await primary.faults.isolate('refuse')
-    // Another agent: the first one shares its passing answer for a second.
-    const { app: later } = await h.agent(secondary, { vaultToken: primary.rootToken })
-    const away = (await later.inject({ method: 'GET', url: '/v1/vault-token', headers: AUTH })).json()
-    expect(away).toMatchObject({ status: 'pass', code: 'DR_SECONDARY' })
-    expect(away.detail).toContain('not checked at the primary')
-    await primary.faults.rejoin()
+    expect(tokenCheck).toMatchObject({ name: 'vault_token', status: 'pass', code: 'DR_SECONDARY' })
+    expect(tokenCheck.detail).toContain('plain http')
 
     // Activating again is a conflict that names the current primary.
     const again = await activate(app, { token, confirm_wipe: true })
@@ -168,6 +150,47 @@ describe('POST /v1/dr/secondary/activate (activateDrSecondary)', () => {
 
     const trusted = await activate(app, { token, confirm_wipe: true, ca_pem: primary.apiCaPem })
     expect(trusted.statusCode, trusted.body).toBe(200)
+  })
+
+  it("checks its token, once a DR secondary, at the primary's API where its tokens live", async () => {
+    const primary = await h.cluster({ tls: true })
+    await enablePrimary(primary)
+    const secondary = await h.cluster()
+    const { app } = await h.agent(secondary, { primaryCaPem: primary.apiCaPem })
+    const activated = await activate(app, {
+      token: await mintToken(primary, 'dc2'),
+      confirm_wipe: true,
+      ca_pem: primary.apiCaPem,
+    })
+    expect(activated.statusCode, activated.body).toBe(200)
+    await waitFor('the secondary to stream WALs', async () =>
+      secondary.state().drState === 'stream-wals' ? true : undefined,
+    )
+    // Its own token was wiped with the cluster's data: the primary refuses it (after a promote the agent could not
+    // act). Readiness holds: a promote needs no token of the agent's own.
+    const wiped = (await app.inject({ method: 'GET', url: '/v1/vault-token', headers: AUTH })).json()
+    expect(wiped).toMatchObject({
+      status: 'fail',
+      code: 'TOKEN_REFUSED',
+      checked_at_primary: primary.apiUrl,
+      detail: expect.stringContaining(`checked at the primary's API ${primary.apiUrl}`),
+    })
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200)
+    // An agent given a token made on the primary, as the README says to: it passes there.
+    const { app: rightToken } = await h.agent(secondary, {
+      primaryCaPem: primary.apiCaPem,
+      vaultToken: primary.rootToken,
+    })
+    const good = (await rightToken.inject({ method: 'GET', url: '/v1/vault-token', headers: AUTH })).json()
+    expect(good).toMatchObject({ status: 'pass', code: 'OK', checked_at_primary: primary.apiUrl })
+    // The primary away: the secondary's own answer, unknown rather than failed, saying why; still ready.
+    await primary.faults.isolate('refuse')
+    const { app: later } = await h.agent(secondary, { primaryCaPem: primary.apiCaPem, vaultToken: primary.rootToken })
+    const away = (await later.inject({ method: 'GET', url: '/v1/vault-token', headers: AUTH })).json()
+    expect(away).toMatchObject({ status: 'pass', code: 'DR_SECONDARY' })
+    expect(away.detail).toContain('not checked at the primary')
+    expect((await later.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200)
+    await primary.faults.rejoin()
   })
 
   it('passes VAULT_DR_ACTIVATION_CA_FILE to Vault as ca_file when the request brings no CA', async () => {

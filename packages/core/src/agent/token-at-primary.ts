@@ -5,6 +5,7 @@ import {
   type VaultTokenCheck,
 } from '../vault/token-check.ts'
 import { VaultClient } from '../vault/vault-client.ts'
+import { redactToken } from './agent-inputs.ts'
 import type { VaultAgent } from './vault-agent.ts'
 
 /** How the agent reaches its primary's API with its own token. */
@@ -31,7 +32,8 @@ const TOKEN_VERDICTS: ReadonlySet<string> = new Set([
  * the cluster is promoted is the primary's token of that value. So the same questions are asked at the primary's API
  * (the address the cluster's DR status names, trusted with VAULT_DR_PRIMARY_CACERT), and its verdict is the check's,
  * saying where it was made: a token the primary refuses or that lacks a capability fails now, not after a failover.
- * A primary that cannot be asked leaves the secondary's own answer (unknown is not a failure), saying why.
+ * A primary that cannot be asked, or only over plain http (the token is not sent in clear), leaves the secondary's
+ * own answer (unknown is not a failure), saying why.
  */
 export async function checkTokenAtPrimary(
   agent: VaultAgent,
@@ -45,9 +47,15 @@ export async function checkTokenAtPrimary(
     detail: `${asSecondary.detail}; not checked at the primary: ${why}`,
   })
   const status = await agent.status().catch(() => undefined)
-  const addr = status?.replication?.primaries.find((p) => p.api_address)?.api_address ?? null
+  const primaries = (status?.replication?.primaries ?? []).filter((p) => p.api_address)
+  // The one it is connected to, when it says: another entry may be a primary it followed before.
+  const primary = primaries.find((p) => p.connection_status === 'connected') ?? primaries[0]
+  const addr = primary?.api_address ?? null
   if (addr === null) return notChecked("this cluster's DR status names no primary API address")
-  const primary = new VaultClient({
+  if (!addr.startsWith('https://')) {
+    return notChecked(`the primary's API ${addr} is plain http, and the agent's token is not sent in clear`)
+  }
+  const client = new VaultClient({
     addr,
     token: access.token,
     caPem: access.caPem,
@@ -55,7 +63,9 @@ export async function checkTokenAtPrimary(
     retries: 0,
   })
   try {
-    const there = await checkVaultToken(primary, required, opts)
+    const answered = await checkVaultToken(client, required, opts)
+    // What the primary said comes back in the detail: never the token, whatever echoed it.
+    const there = { ...answered, detail: redactToken(answered.detail, access.token) }
     if (!TOKEN_VERDICTS.has(there.code)) return notChecked(`${addr} answered ${there.code}: ${there.detail}`)
     return {
       ...there,
@@ -63,6 +73,6 @@ export async function checkTokenAtPrimary(
       checked_at_primary: addr,
     }
   } finally {
-    await primary.close()
+    await client.close()
   }
 }

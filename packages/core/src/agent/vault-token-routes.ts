@@ -32,21 +32,26 @@ export function createVaultTokenChecker(
   opts?: TokenCheckOptions,
   atPrimary?: PrimaryTokenAccess,
 ): VaultTokenChecker {
+  const here = singleFlight(
+    () => checkVaultToken(agent.vault, required, opts),
+    REUSE_MS,
+    (c) => c.status !== 'fail',
+  )
   const check = async () => {
-    const here = await checkVaultToken(agent.vault, required, opts)
-    if (here.code !== DR_SECONDARY || atPrimary === undefined) return here
-    return checkTokenAtPrimary(agent, required, atPrimary, here, opts)
+    const local = await here.get()
+    if (local.code !== DR_SECONDARY || atPrimary === undefined) return local
+    return checkTokenAtPrimary(agent, required, atPrimary, local, opts)
   }
-  const shared = singleFlight(check, REUSE_MS, (c) => c.status !== 'fail')
+  // A failure at the primary is shared for as long too: each one costs the primary's Vault two refused calls.
+  const shared = singleFlight(check, REUSE_MS, (c) => c.status !== 'fail' || (c.checked_at_primary ?? null) !== null)
   return {
     grants: required,
     check: shared.get,
     async readiness(): Promise<CheckResult> {
-      const c = await shared.get()
-      // Ready for what it serves now: a DR secondary's token failing at its primary fails the check (and the cluster
-      // view) but not readiness, as its promote needs no token of its own and must stay possible.
-      const ok = c.status !== 'fail' || (c.checked_at_primary ?? null) !== null
-      return { ok, detail: `${c.code}: ${c.detail}` }
+      // Ready for what it serves now, from its own Vault's answers: never the primary's (a DR secondary's promote
+      // needs no token of its own, and must stay possible when the primary hangs or refuses its token).
+      const c = await here.get()
+      return { ok: c.status !== 'fail', detail: `${c.code}: ${c.detail}` }
     },
   }
 }

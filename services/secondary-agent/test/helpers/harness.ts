@@ -21,7 +21,7 @@ export type Agent = Awaited<ReturnType<typeof buildApp>>
 export interface AgentOptions {
   probeTimeoutMs?: number
   statusCacheMs?: number
-  primaryCaPem?: string
+  primaryCaPem?: string | undefined
   activationCaFile?: string
   bodyLimit?: number
   vaultTimeoutMs?: number
