@@ -76,6 +76,10 @@ describe('an API route that declares no query parameters', () => {
       acted++
       return 'ok'
     })
+    app.get('/probe', { schema: { operationId: 'getProbe' } }, async () => {
+      acted++
+      return 'ok'
+    })
     await app.ready()
   })
   afterAll(() => app.close())
@@ -103,9 +107,10 @@ describe('an API route that declares no query parameters', () => {
     expect(acted).toBe(0)
   })
 
-  it('leaves routes outside the API alone (pages, assets)', async () => {
+  it('leaves routes outside /v1 alone (pages, assets, health and metrics probes)', async () => {
     acted = 0
     expect((await get('/plain?v=3')).statusCode).toBe(200)
-    expect(acted).toBe(1)
+    expect((await get('/probe?standbyok=true')).statusCode).toBe(200)
+    expect(acted).toBe(2)
   })
 })

@@ -26,14 +26,15 @@ function refuse(reply: FastifyReply, request: FastifyRequest, context: string, k
 /**
  * A route that declares no body takes none: one sent to it (anything but none or `{}`) is refused naming its fields,
  * as a strict body refuses unknown ones, instead of being ignored while the route acts (`{"ttl":"1s"}` to a rotate
- * that would rotate for its own TTL). Likewise an API route (one with an operationId) that declares no query
- * parameters refuses any, as routes that declare some refuse unknown ones.
+ * that would rotate for its own TTL). Likewise a /v1 route that declares no query parameters refuses any, as routes
+ * that declare some refuse unknown ones; health, metrics and the load balancers' check are left to what probes send.
  */
 async function undeclaredInputPlugin(app: FastifyInstance) {
   app.addHook('preValidation', (request, reply, done) => {
     const schema = request.routeOptions.schema as { body?: unknown; querystring?: unknown; operationId?: string }
     const query = request.query as Record<string, unknown> | undefined
-    if (schema?.operationId !== undefined && schema.querystring === undefined && !isEmptyObject(query ?? {})) {
+    const api = schema?.operationId !== undefined && (request.routeOptions.url ?? '').startsWith('/v1/')
+    if (api && schema?.querystring === undefined && !isEmptyObject(query ?? {})) {
       return refuse(reply, request, 'querystring', Object.keys(query ?? {}), 'this route takes no query parameters')
     }
     const body = request.body
