@@ -106,7 +106,7 @@ function setup(agents: Record<string, Seen | Error>, epoch = 7) {
     now: () => Date.parse('2026-12-05T01:00:00Z'),
     log: pino({ level: 'silent' }),
     intervalMs: 50,
-    statusWaitMs: 100,
+    unreadFenceWaitMs: 200,
   })
   const fence = (name: string, at = 3) =>
     writeFence(store, {
@@ -207,6 +207,22 @@ describe('the fence keeper', () => {
     store.duringStatus = undefined
     expect(await keeper.round()).toEqual([{ cluster: 'dc1', outcome: 'demoted' }])
     expect(await readFence(store, 'dc1')).toMatchObject({ last_wal: 12 })
+  })
+
+  it('counts a fence sent to an agent that answers nothing in time (waiting on its Vault) as sent, not away', async () => {
+    const agents: Record<string, Seen | Error> = { dc1: { mode: 'vault_gone', fenced: null } }
+    const { store, keeper, demoted, fence } = setup(agents)
+    store.duringStatus = () => new Promise<void>(() => {})
+    // The agent records the fence, then waits on its Vault before it answers the call.
+    store.duringDemote = () => {
+      ;(agents.dc1 as Seen).fenced = { epoch: 7 }
+      return new Promise<void>(() => {})
+    }
+    await fence('dc1')
+    expect(await keeper.round()).toEqual([
+      { cluster: 'dc1', outcome: 'sent', detail: expect.stringContaining('took the fence and has not answered yet') },
+    ])
+    expect(demoted).toEqual([['dc1', 7]])
   })
 
   it('never writes back a fence a rejoin ended while the demote was under way', async () => {

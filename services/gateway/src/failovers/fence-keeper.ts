@@ -1,5 +1,7 @@
+import { isCodedError } from '@vault-dr/core'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AgentStatus, ClusterStatus } from '../agents/agent-types.ts'
+import { GatewayErrors } from '../gateway-errors.ts'
 import { lastWalOf } from '../role-changes/cluster-roles.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { raceAbort } from '../util/abort.ts'
@@ -27,6 +29,11 @@ export class FenceHeldNotDemoted extends Error {}
  * agent that answers, which records it at once and demotes the cluster at its Vault's first answer.
  */
 export const STATUS_WAIT_MS = 1_000
+/**
+ * How long a fence sent without a status is waited for: the agent records it before it reads its Vault, and answers
+ * only once that read ends (up to its Vault timeout), so a call still unanswered then has most likely landed.
+ */
+export const UNREAD_FENCE_WAIT_MS = 2_000
 
 export interface FenceKeeperDeps {
   store: FenceStore & EpochCounter & { listClusters(): Promise<StoredCluster[]> }
@@ -47,6 +54,8 @@ export interface FenceKeeperDeps {
   intervalMs: number
   /** STATUS_WAIT_MS unless given. */
   statusWaitMs?: number
+  /** UNREAD_FENCE_WAIT_MS unless given. */
+  unreadFenceWaitMs?: number
 }
 
 /**
@@ -121,7 +130,7 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
     // Taken before the status: a status answered late must not be acted on under an epoch taken after it.
     const before = Math.max(fence.epoch, await deps.store.currentEpoch())
     const status = await statusWithin(cluster, signal)
-    if (status === undefined) return sendUnread(cluster, fence, before, signal)
+    if (status === undefined) return sendUnread(cluster, fence, before)
     const ended: FenceOutcome = { cluster: cluster.name, outcome: 'ended' }
     const moved: FenceOutcome = { cluster: cluster.name, outcome: 'moved' }
     const mode = status.replication?.mode ?? null
@@ -173,12 +182,14 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
     return { cluster: cluster.name, outcome: 'demoted' }
   }
 
-  /** The cluster's status, or undefined when it gave none in statusWaitMs (the read is left to end by itself). */
+  /**
+   * The cluster's status, or undefined when it gave none within statusWaitMs (bounded by half the round's own
+   * deadline, so a short VAULT_DR_FENCE_CHECK_MS still leaves the fence its turn); the read is given up then.
+   */
   async function statusWithin(cluster: StoredCluster, signal: AbortSignal): Promise<FencedStatus | undefined> {
-    const waited = AbortSignal.any([signal, AbortSignal.timeout(deps.statusWaitMs ?? STATUS_WAIT_MS)])
-    const read = deps.statusOf(cluster, signal)
-    read.catch(() => {})
-    return raceAbort(read, waited).catch(() => undefined)
+    const waitMs = Math.min(deps.statusWaitMs ?? STATUS_WAIT_MS, deps.intervalMs * 2)
+    const waited = AbortSignal.any([signal, AbortSignal.timeout(waitMs)])
+    return raceAbort(deps.statusOf(cluster, waited), waited).catch(() => undefined)
   }
 
   /**
@@ -187,19 +198,23 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
    * status read that would have waited for that answer. Sent with the epoch taken before the read; an agent that has
    * seen a higher one refuses it, and the next status read raises the store's above it.
    */
-  async function sendUnread(
-    cluster: StoredCluster,
-    fence: FenceRecord,
-    epoch: number,
-    signal: AbortSignal,
-  ): Promise<FenceOutcome> {
+  async function sendUnread(cluster: StoredCluster, fence: FenceRecord, epoch: number): Promise<FenceOutcome> {
     if (!(await stillPending(fence))) return { cluster: cluster.name, outcome: 'ended' }
+    // Its own deadline: what is left of the round's would not let a call reach an agent waiting on its Vault.
+    const waited = AbortSignal.timeout(deps.unreadFenceWaitMs ?? UNREAD_FENCE_WAIT_MS)
+    const signal = AbortSignal.any([closing.signal, waited])
     let demoted: FencedStatus | undefined
     try {
-      demoted = await deps.demote(cluster, fence, epoch, signal)
+      demoted = await raceAbort(deps.demote(cluster, fence, epoch, signal), signal)
     } catch (err) {
+      if (closing.signal.aborted) throw err
       if (err instanceof FenceHeldNotDemoted) return { cluster: cluster.name, outcome: 'sent', detail: err.message }
-      return { cluster: cluster.name, outcome: 'away' }
+      // Not reached (refused, unresolved): away. Sent and not answered in time: most likely held by now.
+      if (!waited.aborted && !isCodedError(err, GatewayErrors.agentTimeout.code)) {
+        return { cluster: cluster.name, outcome: 'away' }
+      }
+      const detail = `${cluster.name}'s agent took the fence and has not answered yet: it demotes the cluster at its Vault's first answer`
+      return { cluster: cluster.name, outcome: 'sent', detail }
     }
     await recordDemoted(fence, demoted === undefined ? [] : [lastWalOf(demoted, null), demoted.fenced?.last_wal])
     return { cluster: cluster.name, outcome: 'demoted' }
