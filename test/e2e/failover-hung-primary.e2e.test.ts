@@ -1,11 +1,11 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
+import { returnAndMeasureDemote } from '../helpers/returning-primary.ts'
 import {
   clusterOf,
   type Operation,
   type SwitchStack,
   startSwitchStack,
-  startWriteSampler,
   until,
   waitForOperation,
 } from './switchover-stack.ts'
@@ -54,17 +54,7 @@ describe('a failover away from a primary whose Vault hangs', () => {
     expect(Date.now() - fencedAt).toBeLessThan(4_000)
     expect(dc1.state().drMode).toBe('primary')
 
-    const sampler = startWriteSampler(s)
-    const back = Date.now()
-    await dc1.faults.rejoin()
-    await until('dc1 demoted', 10_000, () => dc1.state().drMode === 'secondary')
-    const window = Date.now() - back
-    const demotedRound = sampler.rounds()
-    await sampler.flush()
-    // The round under way may have been accepted before the demote; none begun after it may be.
-    expect(sampler.acceptedFrom('dc1', demotedRound)).toEqual([])
-    await until('a few rounds more', 5_000, () => sampler.rounds() > demotedRound + 10)
-    await sampler.stop()
+    const { windowMs: window } = await returnAndMeasureDemote(s, dc1)
     expect(window).toBeLessThan(1_000)
     console.log(`dc1 took writes for ${window} ms after its Vault answered again, before its agent demoted it`)
   })

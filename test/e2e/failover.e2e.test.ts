@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { lagAsIs } from '../helpers/lag-as-is.ts'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
+import { returnAndMeasureDemote } from '../helpers/returning-primary.ts'
 import {
   clusterOf,
   kvRead,
@@ -8,7 +9,6 @@ import {
   type Operation,
   type SwitchStack,
   startSwitchStack,
-  startWriteSampler,
   stepOf,
   until,
   waitForOperation,
@@ -105,20 +105,8 @@ describe.each(['sqlite', 'etcd'] as const)(
       if (store === 'etcd') expect(await s.etcd?.keyCount('/vault-dr/pairings/')).toBeGreaterThan(0)
 
       // The site comes back: the gateway demotes dc1 as soon as its agent reaches it again.
-      const sampler = startWriteSampler(s)
-      const back = Date.now()
-      await dc1.faults.rejoin()
-      await until('dc1 demoted', 10_000, () => dc1.state().drMode === 'secondary')
-      const window = Date.now() - back
-      const demotedRound = sampler.rounds()
-      // The round under way may have been accepted before the demote; none begun after it may be.
-      await sampler.flush()
-      expect(sampler.acceptedFrom('dc1', demotedRound)).toEqual([])
-      const acceptedBeforeDemote = sampler.accepted.dc1?.length ?? 0
-      await until('a few rounds more', 5_000, () => sampler.rounds() > 20)
-      await sampler.stop()
+      const { windowMs: window, acceptedBeforeDemote } = await returnAndMeasureDemote(s, dc1)
       expect(window).toBeLessThan(3_000)
-      expect(sampler.accepted.dc1?.length ?? 0).toBe(acceptedBeforeDemote)
       console.log(`dc1 took writes for ${window} ms after its site returned, before the gateway demoted it`)
 
       // A switchover to the fenced dc1 would have its agent demote it again: refused until it rejoined.

@@ -243,7 +243,12 @@ describe('keeping in touch with the primaries', () => {
   })
 
   it('tells which clusters are primaries each round, fenced ones not, so the history forgets the others', async () => {
-    const clusters = [cluster('dc1', 'primary'), cluster('dc2', 'secondary'), cluster('dc3', 'primary')]
+    const clusters = [
+      cluster('dc1', 'primary'),
+      cluster('dc2', 'secondary'),
+      cluster('dc3', 'primary'),
+      cluster('dc4', 'primary'),
+    ]
     const store = sharedStore(clusters)
     await writeFence(store, {
       cluster: 'dc3',
@@ -253,6 +258,17 @@ describe('keeping in touch with the primaries', () => {
       fenced_at: '2026-12-06T03:00:00.000Z',
       demoted_at: null,
       last_wal: null,
+    })
+    // dc4's fence was written right before a promote not known to have landed: not armed, dc4 still counts.
+    await writeFence(store, {
+      cluster: 'dc4',
+      epoch: 3,
+      failover_id: 'f2',
+      new_primary: 'dc2',
+      fenced_at: '2026-12-06T03:00:00.000Z',
+      demoted_at: null,
+      last_wal: null,
+      pending_promote: true,
     })
     const rounds: string[][] = []
     const contact = createPrimaryContact({
@@ -270,6 +286,9 @@ describe('keeping in touch with the primaries', () => {
     // After a switchover, dc2 is the primary and dc1 follows it.
     clusters.splice(0, 2, cluster('dc1', 'secondary'), cluster('dc2', 'primary'))
     await contact.round()
-    expect(rounds).toEqual([['dc1'], ['dc2']])
+    expect(rounds).toEqual([
+      ['dc1', 'dc4'],
+      ['dc2', 'dc4'],
+    ])
   })
 })

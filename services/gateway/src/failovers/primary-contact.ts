@@ -4,7 +4,7 @@ import type { ClusterStatus } from '../agents/agent-types.ts'
 import { parseMetaRecord } from '../store/meta-record.ts'
 import type { StoredCluster } from '../store/store.ts'
 import { repeatRounds } from '../util/repeat-rounds.ts'
-import { type FenceStore, readFences } from './fence-record.ts'
+import { type FenceStore, isArmed, readFences } from './fence-record.ts'
 
 /**
  * How recent another gateway's contact with a primary must be to count as "it still reaches it": a few of its rounds
@@ -67,7 +67,7 @@ export interface PrimaryContactDeps {
    * history's gateway and primary agent views, every round rather than only when a pair is read.
    */
   observe?: (cluster: string, status: ClusterStatus | undefined, at: number) => void
-  /** The primaries of each round, as the store has them (none fenced), before they are read. */
+  /** The primaries of each round, as the store has them (none an armed fence holds), before they are read. */
   onPrimaries?: (names: string[]) => void
   intervalMs: number
   /** How long one agent may take to answer. */
@@ -164,7 +164,13 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
     }
     quorumLost = false
     const primaries = clusters.filter((c) => c.role === 'primary' && fences.get(c.name) === undefined)
-    deps.onPrimaries?.(primaries.map((c) => c.name))
+    // A fence written right before a failover's promote is not armed yet: that promote may be refused, and a retry
+    // needs what was seen of the primary until then.
+    const armed = (name: string) => {
+      const fence = fences.get(name)
+      return fence !== undefined && isArmed(fence)
+    }
+    deps.onPrimaries?.(clusters.filter((c) => c.role === 'primary' && !armed(c.name)).map((c) => c.name))
     // The agents first, all at once: the records are written after, so a slow store does not delay the contacts.
     const reached = await Promise.all(primaries.map((c) => reach(c, quorumAskedAt)))
     await Promise.all(
