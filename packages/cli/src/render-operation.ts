@@ -33,20 +33,25 @@ export const drillFoundFault = (op: Operation) =>
 const CHECK_MARK: Record<string, string> = { pass: '✔', warn: '!', fail: '✘', skipped: '-' }
 const text = (value: unknown) => (typeof value === 'string' ? value : '?')
 
+/** The two clusters an operation goes between, in its own order: primary and secondary, rejoining and followed, from and to. */
+function endsOf(op: Operation): [unknown, unknown] {
+  const s = op.subject
+  if (op.kind === 'handshake') return [s.primary, s.secondary]
+  if (op.kind === 'rejoin') return [s.cluster, s.primary]
+  return [s.from, s.to]
+}
+
 /** Who the operation is about, in a few words: "dc1 → dc2", "dc1 rejoins dc2". */
 export function subjectLine(op: Operation): string {
-  const s = op.subject
-  if (op.kind === 'handshake') return `${text(s.primary)} → ${text(s.secondary)}`
-  if (op.kind === 'rejoin') return `${text(s.cluster)} rejoins ${text(s.primary)}`
-  const hold = op.kind === 'drill' ? ` and back after ${text(s.hold)}` : ''
-  return `${text(s.from)} → ${text(s.to)}${hold}`
+  const [first, second] = endsOf(op).map(text)
+  if (op.kind === 'rejoin') return `${first} rejoins ${second}`
+  const hold = op.kind === 'drill' ? ` and back after ${text(op.subject.hold)}` : ''
+  return `${first} → ${second}${hold}`
 }
 
 /** The clusters an operation holds, the way it goes first ("dc1 → dc2"), then the others (followers re-pointed). */
 function clustersOf(op: Operation): string {
-  const s = op.subject
-  const [first, second] =
-    op.kind === 'handshake' ? [s.primary, s.secondary] : op.kind === 'rejoin' ? [s.cluster, s.primary] : [s.from, s.to]
+  const [first, second] = endsOf(op)
   if (typeof first !== 'string' || typeof second !== 'string') return op.clusters.join(',')
   const others = op.clusters.filter((c) => c !== first && c !== second)
   const way = op.kind === 'rejoin' ? `${first} rejoins ${second}` : `${first} → ${second}`

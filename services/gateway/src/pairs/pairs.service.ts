@@ -6,7 +6,7 @@ import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { PairMetrics } from '../metrics/gateway-metrics.ts'
-import { refuseIfHeld } from '../operations/cluster-busy.ts'
+import { heldAmong, refuseIfHeld } from '../operations/cluster-busy.ts'
 import type { PairedSecondary, Store, StoredCluster, StoredDrToken } from '../store/store.ts'
 import { raceAbort } from '../util/abort.ts'
 import { type AutoFailoverBody, autoFailoverView, readAutoFailover, writeAutoFailover } from './pair-auto-failover.ts'
@@ -79,12 +79,6 @@ export function createPairsService(deps: PairsServiceDeps) {
       if (primary?.role === 'primary' && secondary?.role === 'secondary') out.push({ names, primary, secondary })
     }
     return out
-  }
-
-  /** Whether an unfinished operation holds either cluster of the pair. */
-  async function isHeld(p: Resolved): Promise<boolean> {
-    const holders = await Promise.all([p.primary.name, p.secondary.name].map((c) => store.operationHolding(c)))
-    return holders.some((h) => h !== undefined)
   }
 
   async function resolve(secondary: string): Promise<Resolved> {
@@ -334,7 +328,7 @@ export function createPairsService(deps: PairsServiceDeps) {
           pairs.map(async (p) => {
             try {
               // Left to the next round while an operation changes the pair (its last step issues a token itself).
-              if (await isHeld(p)) return { secondary: p.names.secondary }
+              if (await heldAmong(store, [p.primary.name, p.secondary.name])) return { secondary: p.names.secondary }
               const read = await view(p)
               const { token, rotated } = await keepToken(p, read.pair, false)
               // A token issued just now is not in the view yet: the view is read again only then.
