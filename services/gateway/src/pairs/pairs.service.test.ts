@@ -102,4 +102,31 @@ describe('pairs after a switchover reversed them without a handshake', () => {
       message: 'Operation sw-1 (switchover) is running and holds cluster dc1',
     })
   })
+  it('updates the readiness of a pair an operation holds (the upkeep only leaves its token alone)', async () => {
+    const observed: string[] = []
+    const watched = createPairsService({
+      store,
+      clusters: { targetOf: (c: StoredCluster) => ({ name: c.name }) } as unknown as ClustersService,
+      agents: { primary: () => silentAgent, secondary: () => silentAgent } as unknown as AgentClients,
+      custody: { get: async () => undefined } as unknown as TokenCustody,
+      metrics: {
+        observePair() {},
+        observeReady: (pair: { secondary: string }, ready: boolean) => observed.push(`${pair.secondary} ${ready}`),
+      } as unknown as PairMetrics,
+      now: () => Date.parse(SWAPPED_AT),
+      statusTimeoutMs: 100,
+      tokenMinRemainingS: 60,
+    })
+    try {
+      await store.createOperation(
+        operationRecord({ id: 'sw-1', kind: 'switchover', state: 'running', clusters: ['dc1', 'dc2'] }),
+      )
+      const outcomes = await watched.upkeep()
+      // dc1 is held, so both its pairs are left without error; their readiness (no agent answers: not ready) is set.
+      expect(outcomes).toEqual([{ secondary: 'dc2' }, { secondary: 'dc3' }])
+      expect(observed.sort()).toEqual(['dc2 false', 'dc3 false'])
+    } finally {
+      watched.close()
+    }
+  })
 })

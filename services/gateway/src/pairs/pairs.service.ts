@@ -327,8 +327,12 @@ export function createPairsService(deps: PairsServiceDeps) {
         Promise.all(
           pairs.map(async (p) => {
             try {
-              // Left to the next round while an operation changes the pair (its last step issues a token itself).
-              if (await heldAmong(store, [p.primary.name, p.secondary.name])) return { secondary: p.names.secondary }
+              // No token while an operation changes the pair (its last step issues one itself); its readiness is
+              // still read, so that a pair held for long (a drill's hold, a stuck failover) shows as it is.
+              if (await heldAmong(store, [p.primary.name, p.secondary.name])) {
+                await readinessOf(p, maxLagWals).catch(() => undefined)
+                return { secondary: p.names.secondary }
+              }
               const read = await view(p)
               const { token, rotated } = await keepToken(p, read.pair, false)
               // A token issued just now is not in the view yet: the view is read again only then.
