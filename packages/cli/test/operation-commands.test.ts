@@ -530,6 +530,23 @@ describe('operation commands against a stand-in gateway', () => {
     expect(text).toContain('switchover op-1: cancel requested (state pending)')
     expect(text).toContain('see where it stops: vault-dr operations follow op-1')
   })
+
+  it('operations list says an empty list in words, and that a cluster filter names no registered cluster', async () => {
+    routes['GET /v1/operations'] = (_, res) => json(res, 200, { operations: [] })
+    routes['GET /v1/clusters'] = (_, res) => json(res, 200, { clusters: [{ name: 'dc1' }, { name: 'dc2' }] })
+    const io = capture()
+    expect(await runCli(['operations', 'list', '--state', 'running'], gateway.env)).toBe(0)
+    expect(await runCli(['operations', 'list', '--cluster', 'dc2'], gateway.env)).toBe(0)
+    expect(await runCli(['operations', 'list', '--kind', 'drill', '--cluster', 'dc9'], gateway.env)).toBe(0)
+    expect(io.out().split('\n')).toEqual([
+      'no operations with state running',
+      'no operations with cluster dc2',
+      'no operations with kind drill, cluster dc9; dc9 is not a registered cluster (registered: dc1, dc2)',
+      '',
+    ])
+    // Only a cluster filter with an empty answer made the gateway list its clusters.
+    expect(gateway.seen.filter((r) => r.url === '/v1/clusters')).toHaveLength(2)
+  })
 })
 
 describe('following an operation whose gateway stays away', () => {

@@ -14,8 +14,24 @@ export type OperationQuery = {
 
 export async function listOperations(gw: Gateway, out: Output, query: OperationQuery) {
   const { operations } = expectData(await gw.api.GET('/v1/operations', { params: { query } }))
-  out.out(out.json ? JSON.stringify(operations) : renderOperationList(operations))
+  if (out.json) out.out(JSON.stringify(operations))
+  else if (operations.length > 0) out.out(renderOperationList(operations))
+  else out.out(await noOperations(gw, query))
   return ExitCode.ok
+}
+
+/** An empty list said in words, with the filters that emptied it; a cluster filter naming no registered cluster noted. */
+async function noOperations(gw: Gateway, query: OperationQuery): Promise<string> {
+  const filters = (['kind', 'state', 'cluster'] as const).flatMap((f) =>
+    query[f] === undefined ? [] : `${f} ${query[f]}`,
+  )
+  const line = `no operations${filters.length === 0 ? '' : ` with ${filters.join(', ')}`}`
+  if (query.cluster === undefined) return line
+  // Operations of a cluster removed since are still listed by its name: only an empty answer is worth this look.
+  const { clusters } = expectData(await gw.api.GET('/v1/clusters', {}))
+  const names = clusters.map((c) => c.name)
+  if (names.includes(query.cluster)) return line
+  return `${line}; ${query.cluster} is not a registered cluster (registered: ${names.join(', ') || 'none'})`
 }
 
 export async function showOperation(gw: Gateway, out: Output, id: string) {
