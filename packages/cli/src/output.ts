@@ -23,7 +23,11 @@ export function createOutput(json: boolean): Output {
 
 function renderError({ report, help }: CliError): string {
   const lines = [`error: ${report.title === undefined ? '' : `${report.title}: `}${report.detail}`]
-  for (const field of report.errors ?? []) lines.push(`  ${field.path}: ${field.message}`)
+  for (const field of report.errors ?? []) {
+    // The detail names the first few fields with their messages already: only the others get a line of their own.
+    const line = `${field.path}: ${field.message}`
+    if (!report.detail.includes(line)) lines.push(`  ${line}`)
+  }
   if (report.code !== 'CLI_ERR_USAGE') lines.push(`  code: ${report.code}`)
   // A usage error's help says more than its fix.
   if (report.fix && help === undefined) lines.push(`  fix:  ${report.fix}`)
