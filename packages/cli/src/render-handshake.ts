@@ -15,14 +15,24 @@ const STEP_MARK: Record<string, string> = {
 const CHECK_MARK: Record<string, string> = { pass: '✔', warn: '!', fail: '✘', skipped: '-' }
 
 /** The error of a handshake or a step, with its fix in the CLI's words. */
-export function renderError(error: NonNullable<Handshake['error']>, indent = '  '): string[] {
+export function renderError(error: NonNullable<Handshake['error']>, indent = '  ', saidAtStep?: string): string[] {
   const fix = cliFix(error.code, error.fix, error.detail)
-  return [`${indent}error ${error.code}: ${error.detail}`, ...(fix ? [`${indent}fix: ${fix}`] : [])]
+  const said = saidAtStep === undefined ? `: ${error.detail}` : ` (the ${saidAtStep} step's, above)`
+  return [`${indent}error ${error.code}${said}`, ...(fix ? [`${indent}fix: ${fix}`] : [])]
+}
+
+type StepOf = components['schemas']['OperationStep']
+
+/** The failed step whose error the whole one is (the same code and detail), so that its detail is said once. */
+export function stepOfError(steps: readonly StepOf[], error: Handshake['error'] | undefined): string | undefined {
+  if (!error) return undefined
+  return steps.find((s) => s.error?.code === error.code && s.error.detail === error.detail)?.name
 }
 
 export function renderHandshake(h: Handshake): string {
   const lines = [`handshake ${h.id}: ${h.primary} → ${h.secondary} (secondary id ${h.secondary_id}): ${h.state}`]
-  for (const step of h.steps) lines.push(`  ${renderStep(step)}`)
+  const errorStep = stepOfError(h.steps, h.error)
+  for (const step of h.steps) lines.push(`  ${renderStep(step, 19, step.name === errorStep)}`)
   if (h.error) lines.push(...renderError(h.error))
   const notable = notableChecks(h.checks, ['fail', 'warn'])
   if (notable.length > 0) lines.push(renderChecks(notable))
@@ -42,7 +52,6 @@ export function notableChecks<C extends { name: string; status: string; code: st
   })
 }
 
-/** One step on a line; `width` aligns the names (the longest name of the operation's plan). */
 /**
  * The step a handshake or an operation is at, as a list shows it: the one running or failed, else the last one
  * started (where a cancelled one stopped, or the last of a finished one), else the first (nothing started yet).
@@ -57,12 +66,16 @@ export function currentStep<S extends { status: string; started_at?: string | nu
   )
 }
 
-export function renderStep(step: components['schemas']['OperationStep'], width = 19): string {
+/**
+ * One step on a line; `width` aligns the names (the longest name of the operation's plan). `codeOnly`: its error is
+ * the whole one's, printed in full below it.
+ */
+export function renderStep(step: StepOf, width = 19, codeOnly = false): string {
   const seconds =
     step.started_at && step.finished_at
       ? `${((Date.parse(step.finished_at) - Date.parse(step.started_at)) / 1000).toFixed(1)}s`
       : ''
-  const detail = step.error ? `${step.error.code}: ${step.error.detail}` : (step.detail ?? '')
+  const detail = step.error ? `${step.error.code}${codeOnly ? '' : `: ${step.error.detail}`}` : (step.detail ?? '')
   return `${STEP_MARK[step.status] ?? '?'} ${step.name.padEnd(width)} ${seconds.padStart(6)}  ${detail}`.trimEnd()
 }
 

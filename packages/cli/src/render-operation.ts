@@ -1,7 +1,7 @@
 import type { components } from '@vault-dr/gateway/openapi'
 import { checkFix } from './cli-fixes.ts'
 import { table } from './output.ts'
-import { currentStep, renderError, renderStep } from './render-handshake.ts'
+import { currentStep, renderError, renderStep, stepOfError } from './render-handshake.ts'
 
 export type Operation = components['schemas']['Operation']
 type Check = { name: string; status: string; code: string; detail: string; fix: string | null }
@@ -62,7 +62,8 @@ export function renderOperation(op: Operation): string {
   const lines = [
     `${op.kind} ${op.id}: ${subjectLine(op)}: ${op.state}${op.cancel_requested ? ' (cancel requested)' : ''}`,
   ]
-  for (const step of op.steps) lines.push(`  ${renderStep(step, stepWidth(op))}`)
+  const errorStep = stepOfError(op.steps, op.error)
+  for (const step of op.steps) lines.push(`  ${renderStep(step, stepWidth(op), step.name === errorStep)}`)
   if (op.error) lines.push(...renderError(op.error))
   lines.push(...resultLines(op))
   return lines.join('\n')
@@ -74,7 +75,8 @@ export const stepWidth = (op: Operation) => Math.max(19, ...op.steps.map((s) => 
 /** The outcome line printed when a followed operation finishes, with its error and result. */
 export function renderOutcome(op: Operation): string {
   const lines = [`${op.kind} ${op.id} ${op.state}`]
-  if (op.error) lines.push(...renderError(op.error))
+  // Followed, the failed step's line above said the error in full already.
+  if (op.error) lines.push(...renderError(op.error, '  ', stepOfError(op.steps, op.error)))
   lines.push(...resultLines(op))
   return lines.join('\n')
 }

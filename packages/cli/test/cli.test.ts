@@ -7,6 +7,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { runCli } from '../src/main.ts'
 import { table } from '../src/output.ts'
 import { currentStep, renderStep } from '../src/render-handshake.ts'
+import { renderOperation, renderOutcome } from '../src/render-operation.ts'
+import { operation, opStep } from './operation-fixtures.ts'
 
 // Restored after each test, also one whose assertions failed (stdout and stderr stay captured only while it runs).
 afterEach(() => {
@@ -229,6 +231,30 @@ describe('human output', () => {
       error: { code: 'TLS_TERMINATED', detail: 'the cluster port shows another certificate', fix: null },
     })
     expect(line).toMatch(/^✘ preflight\s+1\.5s {2}TLS_TERMINATED: the cluster port shows another certificate$/)
+  })
+
+  it("says a failed operation's error once: its step's line names the code, the error below says it all", () => {
+    const error = { code: 'GATEWAY_ERR_SWITCHOVER_CATCH_UP_TIMEOUT', detail: 'dc2 did not catch up in 60 s', fix: null }
+    const failed = operation({
+      state: 'failed',
+      steps: [
+        opStep('preflight', 'succeeded', 'both up'),
+        opStep('demote_primary', 'succeeded', 'demoted'),
+        { ...opStep('wait_catch_up', 'failed'), error },
+      ],
+      error,
+    })
+    const shown = renderOperation(failed)
+    expect(shown.match(/dc2 did not catch up/g)).toHaveLength(1)
+    expect(shown).toMatch(/✘ wait_catch_up\s+0\.0s {2}GATEWAY_ERR_SWITCHOVER_CATCH_UP_TIMEOUT\n/)
+    expect(shown).toContain('error GATEWAY_ERR_SWITCHOVER_CATCH_UP_TIMEOUT: dc2 did not catch up in 60 s')
+    // Followed, the step's line was printed in full as it failed: the outcome points at it.
+    expect(renderOutcome(failed)).toContain(
+      "error GATEWAY_ERR_SWITCHOVER_CATCH_UP_TIMEOUT (the wait_catch_up step's, above)",
+    )
+    // An error of its own (not a step's) is said in full in both.
+    const own = operation({ state: 'failed', error: { ...error, detail: 'the lease was lost' } })
+    expect(renderOutcome(own)).toContain('error GATEWAY_ERR_SWITCHOVER_CATCH_UP_TIMEOUT: the lease was lost')
   })
 
   it('lists an operation at the step it is at: running or failed, else where it stopped, else its first', () => {

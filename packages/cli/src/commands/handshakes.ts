@@ -12,6 +12,7 @@ import {
   renderError,
   renderHandshake,
   renderStep,
+  stepOfError,
 } from '../render-handshake.ts'
 
 export type Handshake = components['schemas']['Handshake']
@@ -134,7 +135,8 @@ const indent = (text: string, by: string) =>
 
 function renderOutcome(h: Handshake): string {
   const lines = [`handshake ${h.id} ${h.state}`]
-  if (h.error) lines.push(...renderError(h.error))
+  // Followed, the failed step's line above said the error in full already.
+  if (h.error) lines.push(...renderError(h.error, '  ', stepOfError(h.steps, h.error)))
   const failedChecks = h.checks.filter((c) => c.status === 'fail')
   if (failedChecks.length > 0) lines.push(renderChecks(failedChecks))
   return lines.join('\n')
