@@ -71,7 +71,25 @@ export function cliFix(code: string, gatewayFix: string | null | undefined, cont
     if (tls !== undefined) return tls
   }
   const fix = CLI_FIXES[code] ?? gatewayFix
-  return fix === undefined || fix === null ? null : inCliWords(fix)
+  return fix === undefined || fix === null ? null : withHolder(code, inCliWords(fix), context)
+}
+
+/** The refusals whose detail names the unfinished operation (or handshake) in the way, by id. */
+const NAMES_HOLDER = new Set([
+  'GATEWAY_ERR_CLUSTER_BUSY',
+  'GATEWAY_ERR_CLUSTER_IN_USE',
+  'GATEWAY_ERR_HANDSHAKE_IN_PROGRESS',
+])
+
+/** The fix's `<id>` (and `<name>`) filled from the detail, so that its commands can be run as printed. */
+function withHolder(code: string, fix: string, detail: string): string {
+  if (!NAMES_HOLDER.has(code)) return fix
+  const id = /\b(?:Operation|Handshake) ([\w-]+) |\bunfinished \w+ ([\w-]+):/.exec(detail)
+  const holder = id?.[1] ?? id?.[2]
+  const cluster = /\bCluster ([\w.-]+) is part of\b/.exec(detail)?.[1]
+  return fix
+    .replaceAll('<id>', holder ?? '<id>')
+    .replaceAll('--cluster <name>', cluster === undefined ? '--cluster <name>' : `--cluster ${cluster}`)
 }
 
 /** The gateway's routes and request fields its fixes name, and what an operator at the CLI types for each. */

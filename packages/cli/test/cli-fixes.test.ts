@@ -18,6 +18,27 @@ describe('fixes in the CLI’s terms', () => {
     expect(cliFix('VERSION_SKEW', null)).toBeNull()
   })
 
+  it('fills the id of the operation or handshake in the way, named by the detail, into the commands of its fix', () => {
+    const busy = cliFix(
+      'GATEWAY_ERR_CLUSTER_BUSY',
+      null,
+      'Operation 5f0c-77 (switchover) is running and holds cluster dc1',
+    )
+    expect(busy).toContain('"vault-dr operations follow 5f0c-77"')
+    expect(busy).toContain('"vault-dr operations cancel 5f0c-77"')
+    const inUse = cliFix(
+      'GATEWAY_ERR_CLUSTER_IN_USE',
+      null,
+      'Cluster dc2 is part of unfinished drill 9a1-b: its role cannot change until that ends (its agent_url and agent_token can)',
+    )
+    expect(inUse).toContain('"vault-dr operations cancel 9a1-b"')
+    expect(inUse).toContain('"vault-dr operations list --cluster dc2"')
+    const handshake = cliFix('GATEWAY_ERR_HANDSHAKE_IN_PROGRESS', null, 'Handshake hs-3 for secondary dc2 is running')
+    expect(handshake).toContain('"vault-dr handshake follow hs-3"')
+    // A detail that names none keeps the placeholders.
+    expect(cliFix('GATEWAY_ERR_CLUSTER_BUSY', null, 'busy')).toContain('"vault-dr operations cancel <id>"')
+  })
+
   it('tells to ask again for the kind of operation that was cancelled, with what its undo adds', () => {
     const again = (kind: string, route: string) =>
       cliFix('GATEWAY_ERR_CANCELLED', `Ask for the ${kind} again (POST ${route}) when it is wanted. Then check dc1.`)
