@@ -71,21 +71,24 @@ const toKv = (kv: IKeyValue): Kv => ({
   modRevision: Number(kv.mod_revision),
 })
 
-/** How long a member that failed a call is passed over, the others tried first. */
+/** How long a member that failed a call is passed over, the others tried first; doubled while it fails again. */
 const MEMBER_REST_MS = 5_000
+const MEMBER_REST_MAX_MS = 60_000
 
 interface Member {
   client: Etcd3
   /** Until when it is tried only after the others (Date.now()). */
   downUntil: number
+  /** Its last rest; 0 since it last answered. */
+  restMs: number
 }
 
 /**
  * The few etcd calls the store makes. Every call goes to one member, the first of VAULT_DR_STORE's hosts that
  * answers (list the member of the gateway's own site first): one connection carries every request, and the members
  * spend less than when each request goes to another (10,000 calls, 32 at once: 3.2-3.5 CPU s in three members against
- * 4.6, the client 2.0 against 2.9). A member whose call fails as unreachable is passed over for five seconds, and the
- * call made on the next, up to every member once. Every call has a deadline, and every failure becomes
+ * 4.6, the client 2.0 against 2.9). A member whose call fails as unreachable is passed over for five seconds (twice
+ * as long each time it fails again, up to a minute), and the call made on the next, up to every member once. Every call has a deadline, and every failure becomes
  * GATEWAY_ERR_STORE_UNAVAILABLE: without a quorum no read or write succeeds, so the gateway advances nothing.
  * A call that may be retried after it was applied is one whose compare then fails; the store's writes recognise
  * their own earlier attempt (a write id in the value) instead of applying twice.
@@ -110,7 +113,11 @@ export class EtcdKv {
         ...(settings.certPem === undefined ? {} : { certChain: bytes(settings.certPem) }),
       }
     }
-    this.#members = settings.hosts.map((host) => ({ client: new Etcd3({ ...options, hosts: [host] }), downUntil: 0 }))
+    this.#members = settings.hosts.map((host) => ({
+      client: new Etcd3({ ...options, hosts: [host] }),
+      downUntil: 0,
+      restMs: 0,
+    }))
     const kv = {
       range: (...args: Parameters<KVClient['range']>) => this.#call((c) => c.range(...args)),
       txn: (...args: Parameters<KVClient['txn']>) => this.#call((c) => c.txn(...args)),
@@ -118,24 +125,43 @@ export class EtcdKv {
     this.#batches = new EtcdBatches(kv, toStoreError)
   }
 
-  /** Makes a call on the first member that is not resting, then on the others in turn while it fails unreachable. */
+  /**
+   * Makes a call on the first member that is not resting, then on the others in turn while it fails unreachable (the
+   * resting ones last, the one whose rest ends first first).
+   */
   async #call<T>(fn: (kv: KVClient) => Promise<T>): Promise<T> {
     const now = Date.now()
     const order = [
       ...this.#members.filter((m) => m.downUntil <= now),
-      ...this.#members.filter((m) => m.downUntil > now),
+      ...this.#members.filter((m) => m.downUntil > now).sort((a, b) => a.downUntil - b.downUntil),
     ]
     let last: unknown
     for (const member of order) {
       try {
-        return await fn(member.client.kv)
+        return await this.#on(member, fn)
       } catch (err) {
         if (!(err instanceof Error) || !isRecoverableError(err)) throw err
-        member.downUntil = Date.now() + MEMBER_REST_MS
         last = err
       }
     }
     throw last
+  }
+
+  /** One try on one member: one that fails unreachable rests (longer each time it fails again), one that answers not. */
+  async #on<T>(member: Member, fn: (kv: KVClient) => Promise<T>): Promise<T> {
+    try {
+      const answer = await fn(member.client.kv)
+      member.downUntil = 0
+      member.restMs = 0
+      return answer
+    } catch (err) {
+      if (err instanceof Error && isRecoverableError(err)) {
+        // A member that keeps hanging costs a deadline ever more rarely.
+        member.restMs = Math.min(MEMBER_REST_MAX_MS, Math.max(MEMBER_REST_MS, member.restMs * 2))
+        member.downUntil = Date.now() + member.restMs
+      }
+      throw err
+    }
   }
 
   /** A call (#call) whose failure is a store error. */
@@ -145,15 +171,25 @@ export class EtcdKv {
     })
   }
 
-  /** One key, read with the others asked for in the same turn (EtcdBatches); alone with its own deadline. */
-  async get(key: string, timeoutMs?: number): Promise<Kv | undefined> {
-    let kv: IKeyValue | undefined
-    if (timeoutMs === undefined) kv = await this.#batches.read(key)
-    else {
-      const options = { deadline: Date.now() + timeoutMs }
-      kv = (await this.#store((c) => c.range({ key: bytes(key) }, options))).kvs[0]
-    }
+  /** One key, read with the others asked for in the same turn (EtcdBatches). */
+  async get(key: string): Promise<Kv | undefined> {
+    const kv = await this.#batches.read(key)
     return kv === undefined ? undefined : toKv(kv)
+  }
+
+  /**
+   * Whether a quorum answers: one linearizable read of `key` asked of every member at once, each with `timeoutMs`,
+   * answered by the first that answers. A member that hangs (stopped, a stalled disk) costs nothing while another
+   * answers, however it is listed; fails only when none answers.
+   */
+  async quorumAnswers(key: string, timeoutMs: number): Promise<void> {
+    const read = (member: Member) =>
+      this.#on(member, (c) => c.range({ key: bytes(key), count_only: true }, { deadline: Date.now() + timeoutMs }))
+    try {
+      await Promise.any(this.#members.map(read))
+    } catch (err) {
+      throw toStoreError(err instanceof AggregateError ? err.errors[0] : err)
+    }
   }
 
   /** Every key under the prefix, at one revision, in key order. */

@@ -163,8 +163,8 @@ describe('EtcdStore operations through index keys', () => {
 class CountingKv extends EtcdKv {
   keysRead = 0
 
-  override async get(key: string, timeoutMs?: number): Promise<Kv | undefined> {
-    const kv = await super.get(key, timeoutMs)
+  override async get(key: string): Promise<Kv | undefined> {
+    const kv = await super.get(key)
     if (kv !== undefined) this.keysRead += 1
     return kv
   }

@@ -176,7 +176,7 @@ export class EtcdStore implements Store {
 
   async ping() {
     // Linearizable: answered only through a quorum. Short, so readiness says why before its own deadline.
-    await this.#kv.get(this.#keys.meta('store_key_check'), 1_500)
+    await this.#kv.quorumAnswers(this.#keys.meta('store_key_check'), 1_500)
   }
 
   async close() {

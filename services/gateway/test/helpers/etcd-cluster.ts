@@ -123,6 +123,16 @@ export class EtcdCluster {
     await exited
   }
 
+  /** Freezes member i (SIGSTOP): its connections stay open and every call to it hangs, as on a stalled disk. */
+  pause(i: number): void {
+    this.#members[i]?.process?.kill('SIGSTOP')
+  }
+
+  /** Lets a paused member i go on (SIGCONT). */
+  resume(i: number): void {
+    this.#members[i]?.process?.kill('SIGCONT')
+  }
+
   /** Waits until member i serves its peer port (its client port waits for a leader): it is past its bootstrap. */
   async #waitServing(i: number, timeoutMs = 15_000): Promise<void> {
     const m = this.#members[i] as Member
