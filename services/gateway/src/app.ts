@@ -155,7 +155,12 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     statusOf: (c, signal, withinMs) =>
       clusterAgent(agents, clusters.targetOf(c)).status(signal, { quorumContact: { withinMs } }),
     gatewayId: settings.gatewayId,
-    observe: (cluster, status, at) => history.track(cluster, contactViews(status), at),
+    observe: (cluster, status, at) => {
+      // Every few seconds, a primary's last WAL: the reading a loss estimate stands on is at most a round old.
+      const wal = status?.replication?.mode === 'primary' ? status.replication.last_wal : null
+      if (status !== undefined && wal !== null) history.sawWal(cluster, wal, Date.parse(status.checked_at))
+      history.track(cluster, contactViews(status), at)
+    },
     onPrimaries: (names) => history.keepOnly(names),
     intervalMs: pairSettings.primaryContactMs,
     timeoutMs: settings.fleetTimeoutMs,
@@ -170,8 +175,9 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     selfFences,
     now,
     maxLagWals: 100,
-    // The upkeep reads every pair once a round: the last read before a loss is at most one round old.
-    maxReadGapMs: pairSettings.upkeepMs + 5_000,
+    // Each primary is read every keeping-in-touch round: the last read before a loss is at most a round and a
+    // status deadline old, as the secondary's last heartbeat is when it streamed until the loss.
+    maxReadGapMs: pairSettings.primaryContactMs + settings.fleetTimeoutMs + 1_000,
     peerContacts: (primary) => contact.peerContacts(primary),
     fences: store,
   })

@@ -18,7 +18,10 @@ export interface SecondarySide {
   heartbeat_age_s: number | null
 }
 
-/** When the primary was first seen unreachable, and how long before that its last read may be to still count. */
+/**
+ * When the primary was first seen unreachable, and how long before that a reading of it, or the secondary's last
+ * word from it, may be to still stand for its last state (a keeping-in-touch round and a status deadline).
+ */
 export interface LossWindow {
   lostSince: number | null
   maxGapMs: number
@@ -26,9 +29,11 @@ export interface LossWindow {
 
 /**
  * The estimated loss: the primary's last WAL the gateway read against the secondary's last received WAL. Known
- * when that read is recent enough to stand for the primary's last state: the secondary still heard from the
- * primary after it (its last heartbeat is later), or it came at most `maxGapMs` (one upkeep round) before the
- * primary was first seen unreachable. Writes the primary took after the secondary lost it can be known by no one.
+ * when nothing the primary could have written since goes unseen: nobody sees it lost (its last reading is its state
+ * now), or until `maxGapMs` before it was first seen unreachable the gateway read it (its WAL then was the last) or
+ * the secondary still heard from it (it streamed what the primary wrote until then). A secondary that lost the stream
+ * earlier, with the primary read long before its loss, leaves writes in between that no one can count: unknown,
+ * however recent either reading is.
  */
 export function estimateLoss(
   primary: PrimaryWalSeen | undefined,
@@ -48,15 +53,20 @@ export function estimateLoss(
   if (remote === null) {
     return { ...base, wals: null, detail: 'the secondary does not report a last received WAL: the loss is unknown' }
   }
+  const { lostSince, maxGapMs } = window
   const heardAt = secondary.heartbeat_age_s === null ? null : now - secondary.heartbeat_age_s * 1000
-  const heardAfter = heardAt !== null && heardAt >= primary.at
-  // Nobody sees the primary lost: its last read is its state now, and the lag is what a failover would lose.
-  const readBeforeLoss = window.lostSince === null || window.lostSince - primary.at <= window.maxGapMs
-  if (!heardAfter && !readBeforeLoss) {
+  const readUntilLoss = lostSince === null || primary.at >= lostSince - maxGapMs
+  const streamedUntilLoss = lostSince !== null && heardAt !== null && heardAt >= lostSince - maxGapMs
+  if (!readUntilLoss && !streamedUntilLoss) {
+    const lostAgo = Math.round((now - (lostSince ?? now)) / 1000)
+    const heard =
+      heardAt === null
+        ? 'the secondary reports no heartbeat from it'
+        : `the secondary last heard from it ${Math.round((now - heardAt) / 1000)} s ago`
     return {
       ...base,
       wals: null,
-      detail: `the primary was last read ${base.comparison_age_s} s ago, too long before it became unreachable and after the secondary last heard from it: what it wrote since is unknown`,
+      detail: `the primary was last read ${base.comparison_age_s} s ago and ${heard}, too long before it became unreachable (${lostAgo} s ago): what it wrote in between is unknown`,
     }
   }
   const wals = Math.max(0, primary.last_wal - remote)

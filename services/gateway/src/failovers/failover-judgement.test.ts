@@ -208,22 +208,43 @@ describe('estimateLoss', () => {
     expect(close.wals).toBe(0)
   })
 
-  it('counts what the secondary lacks when it still heard the primary after the reading', () => {
+  it('counts what the secondary lacks when it streamed from the primary until about its loss', () => {
     const lostLater = { lostSince: now - 1_000, maxGapMs: 10_000 }
     const behind = estimateLoss(
       { last_wal: 12, at: now - 40_000 },
-      { last_remote_wal: 9, heartbeat_age_s: 35 },
+      { last_remote_wal: 9, heartbeat_age_s: 2 },
       now,
       lostLater,
     )
     expect(behind).toMatchObject({ wals: 3, primary_last_wal: 12, secondary_last_remote_wal: 9, comparison_age_s: 40 })
     const even = estimateLoss(
       { last_wal: 12, at: now - 40_000 },
-      { last_remote_wal: 12, heartbeat_age_s: 35 },
+      { last_remote_wal: 12, heartbeat_age_s: 2 },
       now,
       lostLater,
     )
     expect(even.wals).toBe(0)
+  })
+
+  it('is unknown when the secondary lost the stream long before the primary was lost, though it heard it after its reading', () => {
+    // The primary read at WAL 10, the secondary cut off two seconds later (10 received), the primary writing on for
+    // 43 s until it was lost: its writes in between reached no one, so "0 lost" would be a guess.
+    const estimate = estimateLoss(
+      { last_wal: 10, at: now - 50_000 },
+      { last_remote_wal: 10, heartbeat_age_s: 48 },
+      now,
+      { lostSince: now - 5_000, maxGapMs: 10_000 },
+    )
+    expect(estimate.wals).toBeNull()
+    expect(estimate.detail).toBe(
+      'the primary was last read 50 s ago and the secondary last heard from it 48 s ago, too long before it became unreachable (5 s ago): what it wrote in between is unknown',
+    )
+    // Read again shortly before its loss (a keeping-in-touch round), its writes are counted.
+    const reread = estimateLoss({ last_wal: 15, at: now - 8_000 }, { last_remote_wal: 10, heartbeat_age_s: 48 }, now, {
+      lostSince: now - 5_000,
+      maxGapMs: 10_000,
+    })
+    expect(reread.wals).toBe(5)
   })
 
   it('is the lag now while no vantage point sees the primary lost', () => {
