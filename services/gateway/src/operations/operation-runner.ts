@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { HandshakeSettings } from '../config.ts'
 import { LeaseLost } from '../store/store.ts'
 import { Slots } from '../util/slots.ts'
+import { watchLease } from './lease-watch.ts'
 import { isFinished, type JournalRecord, type OperationJournal } from './operation-journal.ts'
 import type { OperationKind } from './operation-kind.ts'
 import { type RunStepsDeps, runSteps } from './run-steps.ts'
@@ -171,14 +172,15 @@ export class OperationRunner {
     // renewal has half a lease to be answered, and a second try.
     let deadline: NodeJS.Timeout | undefined
     let ended = false
+    const runningOut = () => lost.abort(new Error('the lease is running out: no renewal was acknowledged in time'))
+    // The timer may fire late (a frozen process): every agent call also checks the stop time first (lease-watch.ts).
+    const watch = watchLease(claimedAt + (settings.leaseMs * 5) / 6, runningOut)
     const stopBy = (sentAt: number) => {
       clearTimeout(deadline)
       if (ended) return
+      watch.extend(sentAt + (settings.leaseMs * 5) / 6)
       const left = sentAt + (settings.leaseMs * 5) / 6 - performance.now()
-      deadline = setTimeout(
-        () => lost.abort(new Error('the lease is running out: no renewal was acknowledged in time')),
-        Math.max(0, left),
-      )
+      deadline = setTimeout(runningOut, Math.max(0, left))
       deadline.unref()
     }
     stopBy(claimedAt)
@@ -217,6 +219,7 @@ export class OperationRunner {
       ended = true
       clearInterval(renew)
       clearTimeout(deadline)
+      watch.release()
       if (lost.signal.aborted) this.#deps.log.warn({ operation: id, reason: String(lost.signal.reason) }, 'lease lost')
       await journal.release(id, owner).catch(() => {})
     }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import pino from 'pino'
 import { describe, expect, it, vi } from 'vitest'
 import { MemoryOperationStore } from '../../test/helpers/memory-operation-store.ts'
+import { callAgent } from '../agents/agent-call.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { storeUnavailable } from '../store/etcd-errors.ts'
 import { LeaseLost } from '../store/store.ts'
@@ -285,6 +286,68 @@ describe('the operation runner over the generic journal', () => {
     await runner.stop()
     expect(ran).toEqual(['prepare', 'commit', 'confirm'])
     expect(store.leases.has(record.id)).toBe(false)
+  })
+})
+
+describe('a run whose process froze past its lease', () => {
+  it('sends no agent call once its lease ran out, though its timer has not fired yet', async () => {
+    const store = new MemoryOperationStore()
+    const record = newRecord()
+    await store.createOperation(record)
+    let sent = 0
+    const call = (ctx: Ctx) =>
+      callAgent(
+        {
+          service: 'agent',
+          cluster: 'dc1',
+          operation: 'demoteDrPrimary',
+          timeoutMs: 1_000,
+          idempotent: false,
+          signal: ctx.run.signal(),
+        },
+        async () => {
+          sent++
+          return { data: { ok: true }, response: new Response('{}') }
+        },
+      )
+    const outcome: { error?: unknown } = {}
+    const kind = fakeKind(
+      {
+        // One call made in time; then the process "freezes" (nothing else runs, no timer fires) past the lease.
+        commit: async (ctx) => {
+          await call(ctx)
+          const frozenUntil = performance.now() + 700
+          while (performance.now() < frozenUntil) {}
+          await call(ctx).catch((err: unknown) => {
+            outcome.error = err
+            throw err
+          })
+          return { status: 'succeeded', detail: 'demoted' }
+        },
+      },
+      [],
+    )
+    const family: OperationFamily<OperationRecord> = {
+      name: 'operations',
+      journal: genericJournal(store),
+      kindOf: () => kind,
+    }
+    const runner = new OperationRunner({
+      families: [family],
+      bus: new OperationBus(),
+      now: Date.now,
+      log,
+      hooks: {},
+      settings: { maxRunning: 1, gatewayId: 'gw-a', leaseMs: 600 },
+      stopGraceMs: 1_000,
+    })
+    await runner.start()
+    await expect.poll(() => outcome.error !== undefined).toBe(true)
+    await runner.stop()
+    expect(sent).toBe(1)
+    expect(String((outcome.error as Error).message)).toContain('the lease is running out')
+    // Left as it was for whoever holds the lease next: the step is not marked done.
+    expect((await store.getOperation(record.id))?.steps[1]?.status).toBe('running')
   })
 })
 

@@ -48,8 +48,10 @@ export async function demotePrimary(ctx: RoleChangeContext, index: LegKey): Prom
   })
   // Under the lease as well (setRole): a gateway that lost it does not set the registry's role.
   await ctx.setRole(leg.from, 'secondary')
-  return {
-    status: 'succeeded',
-    detail: `${leg.from} demoted at epoch ${epoch}: it refuses writes and keeps its data (last WAL ${lastWalOf(result.status, lastWal) ?? 'unknown'})`,
-  }
+  const walNote = `last WAL ${lastWalOf(result.status, lastWal) ?? 'unknown'}`
+  // Already a DR secondary when this demote arrived: one sent before it (an attempt that lost its lease) took effect.
+  const how = result.changed
+    ? `demoted at epoch ${epoch}`
+    : `was a DR secondary already when the demote of epoch ${epoch} arrived (one sent earlier took effect)`
+  return { status: 'succeeded', detail: `${leg.from} ${how}: it refuses writes and keeps its data (${walNote})` }
 }
