@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { operationRecord } from '../../test/helpers/store-contract.ts'
 import type { OperationRecord } from '../operations/operation-record.ts'
-import { StepFailed, type StepResult } from '../operations/step.ts'
+import { StepCancelled, StepFailed, type StepResult } from '../operations/step.ts'
 import { type Leg, newLeg } from '../role-changes/leg.ts'
 import type { RoleChangeContext } from '../role-changes/role-change-context.ts'
 import { SqliteStore } from '../store/sqlite-store.ts'
@@ -22,7 +22,7 @@ const silent = { warn: () => {}, info: () => {}, error: () => {} } as unknown as
  * A failover of dc1 to dc2 held by OWNER in a real store, its preflight finished `judgedAgoMs` before now, and a
  * promote that does what promoteSecondary does around its send: the fence hook, promote_sent_at, then `outcome`.
  */
-function setup(store: SqliteStore, judgedAgoMs = 10) {
+function setup(store: SqliteStore, judgedAgoMs = 10, cancelled = false) {
   let leg: Leg = { ...newLeg('dc1', 'dc2', 'dc2', []), replication_cluster_id: 'set-1' }
   const record = {
     ...operationRecord({ id: 'fo-1', state: 'running', clusters: ['dc1', 'dc2'] }),
@@ -71,6 +71,7 @@ function setup(store: SqliteStore, judgedAgoMs = 10) {
     run: {
       record: () => record,
       signal: () => new AbortController().signal,
+      cancelRequested: async () => cancelled,
       log: silent,
       lease: { operation: 'fo-1', owner: OWNER },
     },
@@ -113,6 +114,13 @@ describe("a failover's promote fences the old primary before it is sent", () => 
     const fence = await readFence(store, 'dc1')
     expect(fence).toMatchObject({ failover_id: 'fo-1', new_primary: 'dc2', demoted_at: null })
     expect(fence?.pending_promote).toBeUndefined()
+  })
+
+  it('stops with nothing sent and no fence when a cancellation came before the promote (a failover changed nothing yet)', async () => {
+    const { r, deps, promote, seenAtSend } = setup(store, 10, true)
+    await expect(promoteFencingOld(deps, r, SUBJECT, promote('promoted'))).rejects.toBeInstanceOf(StepCancelled)
+    expect(seenAtSend).toEqual([])
+    expect(await readFence(store, 'dc1')).toBeUndefined()
   })
 
   it("never replaces another failover's fence with a pending one, nor takes that one back with its own", async () => {

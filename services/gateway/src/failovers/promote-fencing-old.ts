@@ -1,5 +1,5 @@
 import { runAgain } from '../operations/rerun-unfinished.ts'
-import { type StepResult, toStepError } from '../operations/step.ts'
+import { StepCancelled, type StepResult, toStepError } from '../operations/step.ts'
 import { isOldPrimaryBack } from '../role-changes/promote-secondary.step.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { FailoverDeps } from './failover-deps.ts'
@@ -35,6 +35,9 @@ export async function promoteFencingOld(
       roles: {
         ...run.roles,
         beforePromote: async () => {
+          // Nothing has changed yet (the promote is a failover's first change): a cancellation asked meanwhile, while
+          // the step looked at the old primary or judged it again, still stops it.
+          if (await run.run.cancelRequested()) throw new StepCancelled()
           await recordFence(deps, run, true)
         },
       },
