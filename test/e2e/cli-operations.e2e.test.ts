@@ -175,7 +175,7 @@ describe('the vault-dr CLI driving operations against the gateway, agents and va
     const failedOver = await vaultDr(['failover', '--to', 'dc1', '--down-for', '2s', '--allow-data-loss', '--follow'])
     expect(failedOver.code, failedOver.stderr + failedOver.stdout).toBe(0)
     expect(failedOver.stdout).toMatch(/✔ promote_secondary/)
-    expect(failedOver.stdout).toMatch(/✔ fence_old_primary .*fenced at epoch/)
+    expect(failedOver.stdout).toMatch(/✔ fence_old_primary .*agents refuse calls older than epoch \d+/)
     expect(failedOver.stdout).toMatch(/failover \S+ succeeded/)
     expect(failedOver.stdout).toContain(`WALs lost: ${behind}`)
     expect(dc1.state().drMode).toBe('primary')

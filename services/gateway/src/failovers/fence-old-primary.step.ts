@@ -11,10 +11,12 @@ import { armFence, createFence, isArmed, readFence, withdrawFence } from './fenc
  */
 export async function fenceOldPrimary(deps: FailoverDeps, r: RoleChangeRun): Promise<StepResult> {
   const leg = r.roles.leg(0)
-  const epoch = await recordFence(deps, r)
+  const fenced = await recordFence(deps, r)
+  // The fence was written before the promote raised the epoch: agents refuse what is older than the epoch now.
+  const epoch = Math.max(fenced, await deps.store.currentEpoch())
   return {
     status: 'succeeded',
-    detail: `${leg.from} is fenced at epoch ${epoch}: agents refuse older calls, and ${leg.from} is demoted as soon as its agent answers again`,
+    detail: `${leg.from} is fenced: agents refuse calls older than epoch ${epoch}, and ${leg.from} is demoted as soon as its agent answers again`,
   }
 }
 

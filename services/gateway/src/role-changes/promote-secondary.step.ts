@@ -107,6 +107,8 @@ export async function promoteSecondary(ctx: RoleChangeContext, index: LegKey): P
   }
   await ctx.saveLeg(index, { promoted_at: iso(ctx.now()) })
   await ctx.setRole(leg.to, 'primary')
-  const unseen = old === undefined ? ` (${leg.from} gave no status: it was demoted by this operation)` : ''
+  // Not a primary either way: this operation demoted it (a switchover), or its site was judged lost (a failover).
+  const why = leg.demote_sent_at === null ? 'its site was judged lost' : 'it was demoted by this operation'
+  const unseen = old === undefined ? ` (${leg.from} gave no status: ${why})` : ''
   return { status: 'succeeded', detail: `${leg.to} promoted at epoch ${epoch}: it is the DR primary${unseen}` }
 }

@@ -53,8 +53,7 @@ export async function verifyNewPrimary(ctx: RoleChangeContext, index: LegKey): P
   const writesAt = leg.writes_accepted_at ?? iso(accepted)
   const unavailable = windowMs(leg.demote_sent_at, writesAt)
   await ctx.saveLeg(index, { writes_accepted_at: writesAt, write_unavailable_ms: unavailable })
-  return {
-    status: 'succeeded',
-    detail: `${leg.to} runs as DR primary and accepts writes; writes were refused for ${unavailable ?? '?'} ms`,
-  }
+  // A failover demoted nothing: when writes stopped (the primary's loss) is not known, so no window is said.
+  const refused = unavailable === null ? '' : `; writes were refused for ${unavailable} ms`
+  return { status: 'succeeded', detail: `${leg.to} runs as DR primary and accepts writes${refused}` }
 }
