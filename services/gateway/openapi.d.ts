@@ -969,6 +969,18 @@ export interface components {
                 upstream_code: string | null;
             };
         };
+        /** @description A failover promoted another cluster away from this one: every gateway demotes it as soon as its agent answers, and its registered role stays until a rejoin (createRejoin) makes it the new primary's DR secondary */
+        ClusterFence: {
+            failover_id: string;
+            /** @description The cluster the failover promoted in its place */
+            new_primary: string;
+            /** Format: date-time */
+            fenced_at: string;
+            /** @description When its agent demoted it; null while it is away or not yet */
+            demoted_at: string | null;
+            /** @description True while the failover's promote is about to be sent: no gateway acts on the fence yet */
+            pending: boolean;
+        };
         ClusterView: {
             name: string;
             /** @enum {string} */
@@ -980,6 +992,8 @@ export interface components {
             updated_at: string;
             /** @description null when live=false */
             agent: components["schemas"]["AgentView"] | null;
+            /** @description null: no failover fenced it (or a rejoin ended its fence) */
+            fence: components["schemas"]["ClusterFence"] | null;
         };
         ClusterList: {
             clusters: components["schemas"]["ClusterView"][];

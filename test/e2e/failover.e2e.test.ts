@@ -109,6 +109,14 @@ describe.each(['sqlite', 'etcd'] as const)(
       expect(window).toBeLessThan(3_000)
       console.log(`dc1 took writes for ${window} ms after its site returned, before the gateway demoted it`)
 
+      // The registry shows the fence (its role stays primary until the rejoin), with the failover and the demote.
+      const fenceOfDc1 = async () =>
+        (await s.api.GET('/v1/clusters/{name}', { params: { path: { name: 'dc1' }, query: { live: 'false' } } })).data
+          ?.fence
+      expect(await fenceOfDc1()).toMatchObject({ failover_id: done.id, new_primary: 'dc2', pending: false })
+      // The fence keeper records the demote once its agent answered it.
+      await expect.poll(async () => (await fenceOfDc1())?.demoted_at ?? null, { timeout: 5_000 }).not.toBeNull()
+
       // A switchover to the fenced dc1 would have its agent demote it again: refused until it rejoined.
       const toFenced = await s.api.POST('/v1/switchovers/plan', { body: { to: 'dc1' } as never })
       expect(toFenced.data?.checks.find((c) => c.name === 'to_fenced')).toMatchObject({
@@ -133,6 +141,13 @@ describe.each(['sqlite', 'etcd'] as const)(
       expect(unknown.response.status).toBe(400)
       expect(unknown.error).toMatchObject({ code: 'GATEWAY_ERR_UNKNOWN_CLUSTER' })
       expect((unknown.error as { detail?: string }).detail).toContain('body/cluster')
+
+      const listed = await s.api.GET('/v1/clusters', { params: { query: { live: 'false' } } })
+      expect(listed.data?.clusters.map((c) => [c.name, c.role, c.fence])).toEqual([
+        ['dc1', 'secondary', null],
+        ['dc2', 'primary', null],
+        ['dc3', 'secondary', null],
+      ])
 
       // Failback: an ordinary switchover (the rejoin ended the fence).
       const unfenced = await s.api.POST('/v1/switchovers/plan', { body: { to: 'dc1' } as never })

@@ -116,6 +116,8 @@ describe('the status page follows role changes, in headless Chromium', () => {
     await page.waitForSelector('#detail [data-plan="allowed"], #detail [data-plan="refused"]', { timeout: 20_000 })
     expect(await page.textContent('#detail-title')).toBe('Pair dc2 → dc1')
     expect(await page.locator('#detail li[data-check]').count()).toBeGreaterThan(3)
+    // No handshake joined this pair (a switchover reversed it): the dc1 → dc2 handshake's checks are not its own.
+    expect(await page.textContent('#detail')).not.toContain('Checks of its last handshake')
 
     const asked = await stack.api.POST('/v1/failovers/plan', { body: { to: 'dc1' } as never })
     const plan = asked.data

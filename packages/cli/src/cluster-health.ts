@@ -19,6 +19,15 @@ const ill = (problem: string, fix: string | null = null): Health => ({ healthy: 
  * or the agent's Vault token (refused, expiring, lacking a capability).
  */
 export function clusterHealth(c: ClusterView): Health {
+  // Failed away from: whatever its agent says, what it needs is a rejoin (its registered role stays until then).
+  const fence = c.fence
+  if (fence && !fence.pending) {
+    const now = fence.demoted_at === null ? 'not demoted yet: it is demoted as soon as its agent answers' : 'demoted'
+    return ill(
+      `fenced: failover ${fence.failover_id} promoted ${fence.new_primary} in its place; ${now}`,
+      `Once its site is back and it is demoted, make it ${fence.new_primary}'s DR secondary without a wipe: vault-dr rejoin ${c.name}`,
+    )
+  }
   const agent = c.agent
   if (agent === null) return ill('not asked (live=false)')
   const addAgain = `VAULT_DR_AGENT_TOKEN_FILE=<file> vault-dr clusters add ${c.name} --role ${c.role} --agent-url ${c.agent_url}`

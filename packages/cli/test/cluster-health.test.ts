@@ -86,7 +86,12 @@ const clusters = [
       ),
     ),
   ),
-  // A token check the agent did not answer in time says nothing either way.
+  // Failed away from, back and demoted by the fence: its registered role stays primary until it rejoins.
+  {
+    ...cluster('fenced', reachable({}, { ...replication, mode: 'secondary', state: 'idle' })),
+    fence: { failover_id: 'fo-1', new_primary: 'dc2', fenced_at: AT, demoted_at: AT, pending: false },
+  },
+  // A token check the agent did not answer in time says nothing either way (last: healthy).
   cluster('token-unchecked', reachable({}, replication, null)),
 ]
 
@@ -126,6 +131,19 @@ describe('clusters list and status tell why a cluster is not healthy', () => {
     expect(out).toContain('fix (token-refused): Give the agent a valid Vault token')
     expect(out).not.toContain('fix (healthy)')
     expect(out).not.toContain('fix (token-unchecked)')
+    // A fenced cluster says so in its role, with what its agent reads, and the rejoin to run.
+    expect(out).toMatch(/fenced\s+primary \(fenced\)\s+\S+\s+1\.17\.3\+ent active\s+secondary\s+idle/)
+    expect(out).toContain(
+      "fix (fenced): Once its site is back and it is demoted, make it dc2's DR secondary without a wipe: vault-dr rejoin fenced",
+    )
+  })
+
+  it('says a fenced cluster is fenced, by which failover, and how to end it', async () => {
+    const io = capture()
+    expect(await runCli(['clusters', 'status', 'fenced'], gateway.env)).toBe(1)
+    expect(io.out()).toContain('fenced (primary (fenced)) via https://fenced.example:8410')
+    expect(io.out()).toContain('  fence: fenced: failover fo-1 promoted dc2 in its place; demoted')
+    expect(io.out()).toContain('vault-dr rejoin fenced')
   })
 
   it('exits 0 for a healthy cluster and 1 for each other, also with --json (which carries the health)', async () => {

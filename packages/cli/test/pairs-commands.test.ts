@@ -66,12 +66,27 @@ describe('pairs and dr-token commands', () => {
     for (const key of Object.keys(routes)) delete routes[key]
   })
 
-  it('pairs list: a table of pairs, or them as JSON', async () => {
+  it('pairs list: a table of pairs, or them as JSON; a cluster failed away from named with its rejoin', async () => {
     answer('GET /v1/pairs', { status: 200, body: { pairs: [pair] } })
+    const fence = {
+      failover_id: 'fo-1',
+      new_primary: 'dc1',
+      fenced_at: '2026-12-04T10:00:00.000Z',
+      demoted_at: null,
+      pending: false,
+    }
+    const registered = (name: string, f: unknown) => ({ name, role: 'primary', agent_url: 'http://x', fence: f })
+    answer('GET /v1/clusters', {
+      status: 200,
+      body: { clusters: [registered('dc1', null), registered('dc2', null), registered('dc0', fence)] },
+    })
     const io = capture()
     expect(await runCli(['pairs', 'list'], gateway.env)).toBe(0)
     expect(io.out()).toMatch(/SECONDARY\s+PRIMARY/)
     expect(io.out()).toMatch(/dc2\s+dc1\s+dc2\s+stream-wals\/ready\s+3\s+1.5s\s+2026-12-04T16:00:00.000Z/)
+    expect(io.out()).toContain(
+      `dc0: fenced by failover fo-1 (dc1 took its place): in no pair until "vault-dr rejoin dc0" makes it dc1's DR secondary`,
+    )
     expect(await runCli(['pairs', 'list', '--json'], gateway.env)).toBe(0)
     expect(JSON.parse(io.out().split('\n').filter(Boolean).at(-1) ?? '')).toEqual([pair])
   })

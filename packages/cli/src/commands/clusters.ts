@@ -66,7 +66,7 @@ export async function listClusters(api: GatewayApi, out: Output) {
     out.out(JSON.stringify(views))
   } else {
     const rows = [['NAME', 'ROLE', 'AGENT', 'VAULT', 'DR MODE', 'STATE']]
-    for (const c of views) rows.push([c.name, c.role, c.agent_url, ...describeAgent(c)])
+    for (const c of views) rows.push([c.name, roleOf(c), c.agent_url, ...describeAgent(c)])
     out.out(table(rows))
     for (const c of views) if (c.health.fix) out.out(`fix (${c.name}): ${c.health.fix}`)
   }
@@ -81,7 +81,8 @@ export async function clusterStatus(api: GatewayApi, out: Output, name: string) 
     return exitCode
   }
   const [vault, mode, state] = describeAgent(cluster)
-  out.out(`${cluster.name} (${cluster.role}) via ${cluster.agent_url}\n  vault: ${vault}\n  dr:    ${mode} ${state}`)
+  out.out(`${cluster.name} (${roleOf(cluster)}) via ${cluster.agent_url}\n  vault: ${vault}\n  dr:    ${mode} ${state}`)
+  if (cluster.fence && !cluster.fence.pending) out.out(`  fence: ${cluster.health.problem}`)
   const replication = cluster.agent?.reachable ? cluster.agent.status.replication : null
   if (replication?.cluster_id) out.out(`  replication cluster id: ${replication.cluster_id}`)
   for (const s of replication?.secondaries ?? []) out.out(`  secondary ${s.node_id}: ${s.connection_status}`)
@@ -97,7 +98,13 @@ export async function clusterStatus(api: GatewayApi, out: Output, name: string) 
   return exitCode
 }
 
-function describeAgent({ agent, health }: ReturnType<typeof withHealth>): [string, string, string] {
+/** The registered role, and "fenced" while a failover's fence holds it (the role changes at its rejoin). */
+const roleOf = (c: ClusterView) => (c.fence && !c.fence.pending ? `${c.role} (fenced)` : c.role)
+
+function describeAgent(c: ClusterView): [string, string, string] {
+  const { agent } = c
+  // A fence is said beside the table: the columns show what its agent reads.
+  const health = clusterHealth({ ...c, fence: null })
   if (!agent) return ['-', '-', '-']
   if (!agent.reachable) return [health.problem ?? '-', '-', '-']
   const { vault, replication } = agent.status

@@ -78,9 +78,28 @@ export const AgentView = z
   .meta({ id: 'AgentView', description: "The agent's live status, or why it could not be had" })
 export type AgentView = z.infer<typeof AgentView>
 
-export const ClusterView = Cluster.extend({ agent: AgentView.nullable().describe('null when live=false') }).meta({
-  id: 'ClusterView',
-})
+export const ClusterFence = z
+  .object({
+    failover_id: z.string(),
+    new_primary: z.string().describe('The cluster the failover promoted in its place'),
+    fenced_at: z.iso.datetime(),
+    demoted_at: z.iso.datetime().nullable().describe('When its agent demoted it; null while it is away or not yet'),
+    pending: z
+      .boolean()
+      .describe("True while the failover's promote is about to be sent: no gateway acts on the fence yet"),
+  })
+  .meta({
+    id: 'ClusterFence',
+    description:
+      'A failover promoted another cluster away from this one: every gateway demotes it as soon as its agent answers, ' +
+      "and its registered role stays until a rejoin (createRejoin) makes it the new primary's DR secondary",
+  })
+export type ClusterFence = z.infer<typeof ClusterFence>
+
+export const ClusterView = Cluster.extend({
+  agent: AgentView.nullable().describe('null when live=false'),
+  fence: ClusterFence.nullable().describe('null: no failover fenced it (or a rejoin ended its fence)'),
+}).meta({ id: 'ClusterView' })
 export type ClusterView = z.infer<typeof ClusterView>
 
 export const ClusterList = z.object({ clusters: z.array(ClusterView) }).meta({ id: 'ClusterList' })

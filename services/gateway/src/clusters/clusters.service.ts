@@ -1,10 +1,18 @@
 import { invalidFields, isCodedError, singleFlight, VaultTokenCheck, withDeadline } from '@vault-dr/core'
 import type { AgentClients, AgentTarget } from '../agents/agent-clients.ts'
+import { type FenceRecord, isArmed, readFence, readFences } from '../failovers/fence-record.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
 import type { Store, StoredCluster } from '../store/store.ts'
 import { raceAbort } from '../util/abort.ts'
-import type { AgentView, Cluster, ClusterRole, ClusterView, RegisterClusterBody } from './clusters.schemas.ts'
+import type {
+  AgentView,
+  Cluster,
+  ClusterFence,
+  ClusterRole,
+  ClusterView,
+  RegisterClusterBody,
+} from './clusters.schemas.ts'
 
 export interface ClustersServiceDeps {
   store: Store
@@ -15,6 +23,14 @@ export interface ClustersServiceDeps {
 }
 
 export type ClustersService = ReturnType<typeof createClustersService>
+
+const fenceView = (f: FenceRecord): ClusterFence => ({
+  failover_id: f.failover_id,
+  new_primary: f.new_primary,
+  fenced_at: f.fenced_at,
+  demoted_at: f.demoted_at,
+  pending: !isArmed(f),
+})
 
 const toCluster = (c: StoredCluster): Cluster => ({
   name: c.name,
@@ -116,8 +132,9 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
   /** Each cluster's agent view shared by concurrent callers, and reused briefly. */
   const sharedAgentView = perRegistration(agentView, FLEET_REUSE_MS, (v) => v.reachable)
 
-  async function view(cluster: StoredCluster, live: boolean): Promise<ClusterView> {
-    return { ...toCluster(cluster), agent: live ? await sharedAgentView.get(cluster) : null }
+  async function view(cluster: StoredCluster, live: boolean, fence: FenceRecord | undefined): Promise<ClusterView> {
+    const agent = live ? await sharedAgentView.get(cluster) : null
+    return { ...toCluster(cluster), agent, fence: fence === undefined ? null : fenceView(fence) }
   }
 
   async function find(name: string): Promise<StoredCluster> {
@@ -157,10 +174,12 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
       return { created: outcome.kind === 'created', cluster: toCluster(outcome.cluster) }
     },
     async list(live: boolean) {
-      return Promise.all((await store.listClusters()).map((c) => view(c, live)))
+      const [clusters, fences] = await Promise.all([store.listClusters(), readFences(store)])
+      return Promise.all(clusters.map((c) => view(c, live, fences.get(c.name))))
     },
     async get(name: string, live: boolean) {
-      return view(await find(name), live)
+      const [cluster, fence] = await Promise.all([find(name), readFence(store, name)])
+      return view(cluster, live, fence)
     },
     async remove(name: string) {
       const outcome = await store.deleteCluster(name)

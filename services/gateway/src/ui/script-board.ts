@@ -21,6 +21,9 @@ let timer = null
 const shown = (op) => live.get(op.id) || op
 const handshakes = () => board.operations.map(shown).filter((op) => op.kind === 'handshake')
 const lastWith = (name) => handshakes().find((op) => op.subject.primary === name || op.subject.secondary === name)
+/** The last handshake that joined this very pair (one of the other way, or with another cluster, says nothing of it). */
+const lastJoining = (primary, secondary) =>
+  handshakes().find((op) => op.subject.primary === primary && op.subject.secondary === secondary)
 const checksOf = (op) => (op && op.result && Array.isArray(op.result.checks) ? op.result.checks : [])
 
 function pairsToShow() {
@@ -52,7 +55,7 @@ function clusterDetail(name) {
   const peer = r ? r.primaries[0] : null
   const last = lastWith(name)
   return { title: 'Cluster ' + name, body: [
-    facts([['Role', c.role], ['Agent', c.agent_url], ['Vault', s && s.vault.version], ['HA role', s && s.vault.ha_role],
+    facts([['Role', c.role], ['Fenced by failover', c.fence && c.fence.failover_id], ['Agent', c.agent_url], ['Vault', s && s.vault.version], ['HA role', s && s.vault.ha_role],
       ['Sealed', s && s.vault.sealed], ['DR mode', r && r.mode], ['DR state', r && r.state],
       ['Connection', r && r.connection_state], ['Last WAL', r && r.last_wal], ['Last remote WAL', r && r.last_remote_wal],
       ['Primary cluster address', r && r.primary_cluster_addr],
@@ -66,7 +69,7 @@ function clusterDetail(name) {
 function pairDetail(secondary) {
   const p = pairsToShow().find((x) => x.secondary === secondary)
   if (!p) return null
-  const last = lastWith(secondary)
+  const last = lastJoining(p.primary, secondary)
   const body = [h('h3', null, 'Health'), reasonList(p.health.reasons)]
   if (p.source) {
     body.unshift(facts([['Connection', p.source.connection_state], ['Primary sees secondary', p.source.primary_sees_secondary],

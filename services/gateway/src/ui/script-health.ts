@@ -38,6 +38,13 @@ function tokenReasons(c) {
 }
 
 function clusterHealth(c) {
+  // Failed away from: what it needs is a rejoin, whatever its agent reads (its role stays until then).
+  if (c.fence && !c.fence.pending) {
+    const now = c.fence.demoted_at ? 'demoted' : 'not demoted yet: it is demoted as soon as its agent answers'
+    return verdict([reason('bad', 'Fenced: failover ' + c.fence.failover_id + ' promoted ' + c.fence.new_primary +
+      ' in its place; ' + now, 'Once it is demoted, a rejoin makes it ' + c.fence.new_primary +
+      "'s DR secondary without a wipe: vault-dr rejoin " + c.name)])
+  }
   const blocked = reachability(c)
   if (blocked.length > 0) return verdict(blocked)
   const r = c.agent.status.replication

@@ -64,14 +64,19 @@ function card(attrs, health, title, ...body) {
 
 function renderPairs(pairs) {
   const target = $('pairs')
-  if (pairs.length === 0) return show(target, h('p', { class: 'muted' }, 'No pair yet: a handshake makes one.'))
-  show(target, h('div', { class: 'cards' }, pairs.map((p) =>
+  // A cluster a failover went away from is in no pair until it rejoins: said where its pair would be.
+  const fenced = board.clusters.filter((c) => c.fence && !c.fence.pending).map((c) =>
+    h('p', { class: 'fix', 'data-fenced': c.name }, c.name + ' is fenced (' + c.fence.new_primary +
+      ' took its place): in no pair until a rejoin (vault-dr rejoin ' + c.name + ')'))
+  if (pairs.length === 0)
+    return show(target, h('div', null, h('p', { class: 'muted' }, 'No pair yet: a handshake makes one.'), fenced))
+  show(target, h('div', null, fenced, h('div', { class: 'cards' }, pairs.map((p) =>
     card({ 'data-pair': p.secondary, onclick: () => select('pair', p.secondary) }, p.health, p.primary + ' \u2192 ' + p.secondary,
       p.readiness && p.readiness.error ? h('div', { 'data-ready': 'unknown' }, 'Failover readiness: ',
         badge('warn', 'unknown'), reasonList([reason('warn', p.readiness.error)]))
       : p.readiness ? h('div', { 'data-ready': String(p.readiness.ready) }, 'Failover readiness: ',
         badge(p.readiness.ready ? 'ok' : 'warn', p.readiness.ready ? 'ready' : 'not ready'),
-        reasonList(readinessGaps(p.readiness).slice(0, 2))) : null))))
+        reasonList(readinessGaps(p.readiness).slice(0, 2))) : null)))))
 }
 
 function renderClusters(clusters) {

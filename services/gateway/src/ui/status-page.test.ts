@@ -160,6 +160,22 @@ describe("the page's health rules", () => {
     expect(rules.clusterHealth(passing).level).toBe('ok')
   })
 
+  it('turns a fenced cluster red, naming the failover and the rejoin that ends the fence', () => {
+    const fence = { failover_id: 'fo-1', new_primary: 'dc2', fenced_at: 'x', demoted_at: 'y', pending: false }
+    const demoted = { ...cluster('dc1', 'primary', replication({ mode: 'secondary', state: 'idle' })), fence }
+    const health = rules.clusterHealth(demoted)
+    expect(health.level).toBe('bad')
+    expect(health.reasons).toEqual([
+      {
+        level: 'bad',
+        text: 'Fenced: failover fo-1 promoted dc2 in its place; demoted',
+        fix: "Once it is demoted, a rejoin makes it dc2's DR secondary without a wipe: vault-dr rejoin dc1",
+      },
+    ])
+    // A fence written for a promote not sent yet is nobody's business yet.
+    expect(rules.clusterHealth({ ...primary, fence: { ...fence, pending: true } }).level).toBe('ok')
+  })
+
   it("turns a secondary that lost its primary red, naming the primary's cluster port", () => {
     const cut = secondary({ connection_state: 'transient_failure', primary_cluster_addr: 'https://10.0.0.1:8201' })
     const health = rules.clusterHealth(cut)
