@@ -40,11 +40,10 @@ export function streamAlive(connectionState: string | null, heartbeatAgeS: numbe
 export function gatewayView(pair: Pair): VantageView {
   const primary = pair.clusters.primary
   if (primary.agent_reachable) return { point: 'gateway', reaches: true, detail: 'the primary agent answers' }
-  return {
-    point: 'gateway',
-    reaches: false,
-    detail: `the primary agent does not answer: ${primary.error?.code ?? 'no answer'}`,
-  }
+  // The agent reads its Vault before it answers: one whose Vault hangs answers after the gateway stopped waiting.
+  const code = primary.error?.code ?? 'no answer'
+  const behind = code === 'GATEWAY_ERR_AGENT_TIMEOUT' ? ' (in time: it, or its Vault behind it, hangs)' : ''
+  return { point: 'gateway', reaches: false, detail: `the primary agent does not answer${behind}: ${code}` }
 }
 
 /** What the primary agent said of its Vault, from a pair view or a status read; undefined: the agent gave no answer. */
@@ -91,7 +90,17 @@ export function contactViews(status: ClusterStatus | undefined): VantageView[] {
   ]
 }
 
-/** The primary is out of the DR site's reach only when neither its API nor its cluster port answers from there. */
+/**
+ * Checks that show nothing of whether the primary answers: a TCP connect (the kernel of a host whose Vault hangs, or
+ * a load balancer, accepts it), and the note that the API is plain http (made without asking anything).
+ */
+const saysNothing = (c: ProbePrimaryResult['checks'][number]) =>
+  /_tcp(\[\d+\])?$/.test(c.name) || c.code === 'API_NOT_TLS'
+
+/**
+ * The primary is out of the DR site's reach when neither its API nor its cluster port answers from there: every check
+ * that needs an answer failed as a network failure (refused, timed out...), whether or not a TCP connect went through.
+ */
 export function secondaryAgentView(probe: Read<ProbePrimaryResult>): VantageView {
   if ('error' in probe) {
     return {
@@ -101,10 +110,15 @@ export function secondaryAgentView(probe: Read<ProbePrimaryResult>): VantageView
     }
   }
   const failed = probe.value.checks.filter((c) => c.status === 'fail')
-  const network = failed.filter((c) => NETWORK_CODES.has(c.code))
-  if (network.length > 0 && network.length === probe.value.checks.length) {
+  const answered = probe.value.checks.some(
+    (c) => !saysNothing(c) && !(c.status === 'fail' && NETWORK_CODES.has(c.code)),
+  )
+  if (!answered && failed.length > 0) {
+    const network = failed.filter((c) => NETWORK_CODES.has(c.code))
     const codes = [...new Set(network.map((c) => `${c.target} ${c.code}`))].join(', ')
-    return { point: 'secondary_agent', reaches: false, detail: `the DR site cannot reach the primary: ${codes}` }
+    const connects = probe.value.checks.some((c) => saysNothing(c) && c.status === 'pass')
+    const note = connects ? ' (TCP connects, nothing answers)' : ''
+    return { point: 'secondary_agent', reaches: false, detail: `the DR site cannot reach the primary: ${codes}${note}` }
   }
   const codes = failed.map((c) => c.code).join(', ')
   return {
