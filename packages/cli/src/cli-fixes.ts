@@ -108,6 +108,7 @@ const HTTP_TO_CLI: Array<[RegExp, string | ((found: string) => string)]> = [
   [/GET \/v1\/pairs\b/g, '"vault-dr pairs list"'],
   [/GET \/v1\/clusters\/\{name\}(?!\/)/g, '"vault-dr clusters status <name>"'],
   [/GET \/v1\/operations\?kind=(\w+)/g, '"vault-dr operations list --kind $1"'],
+  [/GET \/v1\/operations\?cluster=(<?[\w-]+>?)/g, '"vault-dr operations list --cluster $1"'],
   [/POST \/v1\/operations\/\{id\}\/cancel/g, '"vault-dr operations cancel <id>"'],
   [/DELETE \/v1\/clusters\/([\w-]+)/g, '"vault-dr clusters remove $1"'],
   [/\bagent_url\b/g, 'agent URL (vault-dr clusters add --agent-url)'],

@@ -107,6 +107,25 @@ function commandOf(positionals: string[], values: Values): string {
   return name
 }
 
+/**
+ * An option that takes one value given twice with two values (`--to dc1 --to dc2`): refused rather than the last one
+ * silently taken, as it names what an operation acts on.
+ */
+function givenTwice(tokens: ReturnType<typeof parseArgs>['tokens']): string | undefined {
+  const seen = new Map<string, string>()
+  for (const t of tokens ?? []) {
+    if (t.kind !== 'option' || t.value === undefined) continue
+    const spec = OPTIONS[t.name as keyof typeof OPTIONS] as { multiple?: boolean } | undefined
+    if (spec?.multiple === true) continue
+    const before = seen.get(t.name)
+    if (before !== undefined && before !== t.value) {
+      return `--${t.name} is given twice (${before}, ${t.value}): give it once`
+    }
+    seen.set(t.name, t.value)
+  }
+  return undefined
+}
+
 /** parseArgs's message without its advice about "--", which is not how vault-dr takes arguments. */
 function parseErrorDetail(err: unknown, argv: readonly string[]): string {
   const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '')
@@ -134,8 +153,18 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, stdin: Read
 async function run(argv: string[], env: NodeJS.ProcessEnv, out: Output, stdin: Readable): Promise<number> {
   let parsed: { values: Values; positionals: string[] }
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+    const { values, positionals, tokens } = parseArgs({
+      args: argv,
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    })
+    const twice = givenTwice(tokens)
+    if (twice !== undefined) throw usageError(twice, commandName(positionals))
+    parsed = { values, positionals }
   } catch (err) {
+    if (err instanceof CliError) throw err
     const words = argv.filter((a) => !a.startsWith('-'))
     throw usageError(parseErrorDetail(err, argv), commandName(words))
   }

@@ -18,6 +18,12 @@ describe('fixes in the CLI’s terms', () => {
     expect(cliFix('VERSION_SKEW', null)).toBeNull()
   })
 
+  it('names the command for the operations of a cluster', () => {
+    expect(inCliWords('the newest operation on it (GET /v1/operations?cluster=<name>).')).toBe(
+      'the newest operation on it ("vault-dr operations list --cluster <name>").',
+    )
+  })
+
   it('fills the id of the operation or handshake in the way, named by the detail, into the commands of its fix', () => {
     const busy = cliFix(
       'GATEWAY_ERR_CLUSTER_BUSY',

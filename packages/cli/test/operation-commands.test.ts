@@ -29,6 +29,8 @@ describe('operation commands: arguments refused before the gateway is asked (exi
     [['operations', 'list', '--state', 'done'], '--state is one of'],
     [['operations', 'show'], '<id> is required'],
     [['operations'], '"operations" needs a command'],
+    [['failover', '--to', 'dc1', '--to', 'dc2'], '--to is given twice (dc1, dc2): give it once'],
+    [['switchover', '--to=dc2', '--to', 'dc3', '--dry-run'], '--to is given twice (dc2, dc3)'],
   ])('%j: %s', async (argv, message) => {
     const io = capture()
     expect(await runCli(argv, { VAULT_DR_API_TOKEN: 't', VAULT_DR_GATEWAY_ADDR: 'http://127.0.0.1:9' })).toBe(2)

@@ -127,6 +127,16 @@ describe.each(STORE_KINDS)('handshake state machine (fake agents, %s store)', (k
     expect(JSON.stringify(res.json())).not.toContain('SECONDARY_REPLICATES_OTHER_PRIMARY')
   })
 
+  it('refuses an idle DR secondary of this very primary (a demoted old primary) before any token, pointing at a rejoin', async () => {
+    fx.world.primary = { ...fx.world.primary, mode: 'primary', state: 'running', clusterId: 'set-1' }
+    fx.world.secondary = { ...fx.world.secondary, mode: 'secondary', state: 'idle', clusterId: 'set-1' }
+    const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
+    expect(hs.state).toBe('failed')
+    expect(hs.error?.code).toBe('SECONDARY_NEEDS_REJOIN')
+    expect(hs.checks.find((c) => c.name === 'secondary_role')?.fix).toContain('POST /v1/rejoins')
+    expect(fx.world.calls.filter((c) => /mint|activate/.test(c))).toEqual([])
+  })
+
   it('refuses a secondary of another primary, allow_repoint or not, and skips checks by name', async () => {
     fx.world.secondary = { ...fx.world.secondary, mode: 'secondary', state: 'stream-wals', clusterId: 'another-set' }
     const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)

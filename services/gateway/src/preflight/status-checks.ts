@@ -179,6 +179,14 @@ function secondaryRoleVerdict(primary: ClusterStatus, secondary: ClusterStatus, 
       'Demote or disable DR on it first, and check the cluster names.',
     )
   }
+  if (s.mode === 'secondary' && s.cluster_id !== null && s.cluster_id === p?.cluster_id && s.state === 'idle') {
+    // A demoted or failed-over primary of this set: Vault refuses to activate a DR secondary, update-primary moves it.
+    return fail(
+      'SECONDARY_NEEDS_REJOIN',
+      "the secondary is a DR secondary of this primary's replication set following no primary (state idle: a demoted or failed-over old primary): a handshake cannot activate it",
+      'Re-point it to this primary without a wipe, by a rejoin naming it (POST /v1/rejoins); it also counts the WALs it lost.',
+    )
+  }
   if (s.mode === 'secondary' && s.cluster_id !== null && s.cluster_id === p?.cluster_id) {
     return pass(
       `already a DR secondary of this primary (state ${s.state ?? '?'}); the handshake will verify it`,
