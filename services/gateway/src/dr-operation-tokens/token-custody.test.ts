@@ -24,6 +24,8 @@ function world() {
     primary: () => ({
       createDrOperationToken: async () => {
         n += 1
+        // An agent call takes a moment: long enough for another gateway to ask meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 30))
         return {
           token: `hvb.token-${n}`,
           policy: 'vault-dr-dr-operation',
@@ -41,16 +43,20 @@ function world() {
   } as unknown as AgentClients
   const store = new SqliteStore(':memory:')
   const box = new SecretBox('custody-test-store-secret')
-  const custody = createDrTokenCustody({
-    store,
-    box,
-    agents,
-    targetOf: () => ({ cluster: 'dc1', url: primary.agent_url, token: 'agent-token-0123456789' }),
-    now: () => clock,
-    ttl: undefined,
-  })
+  const gateway = () =>
+    createDrTokenCustody({
+      store,
+      box,
+      agents,
+      targetOf: () => ({ cluster: 'dc1', url: primary.agent_url, token: 'agent-token-0123456789' }),
+      now: () => clock,
+      ttl: undefined,
+    })
+  const custody = gateway()
   return {
     custody,
+    /** Another gateway on the same store. */
+    another: gateway,
     store,
     advance: (ms: number) => {
       clock += ms
@@ -63,6 +69,26 @@ function world() {
 }
 
 describe('DR operation token custody', () => {
+  it('has one gateway of those sharing the store issue a rotation; the others answer with its token', async () => {
+    const w = world()
+    const gateways = [w.custody, w.another(), w.another()]
+    const first = await Promise.all(gateways.map((g) => g.ensure(primary, 'set-a')))
+    expect(w.issued()).toBe(1)
+    expect(first.map((r) => w.custody.open(r.token))).toEqual(['hvb.token-1', 'hvb.token-1', 'hvb.token-1'])
+    // An operator's rotation asked of two at once: one new token, kept by both.
+    const forced = await Promise.all(gateways.slice(0, 2).map((g) => g.ensure(primary, 'set-a', { force: true })))
+    expect(w.issued()).toBe(2)
+    expect(forced.map((r) => [w.custody.open(r.token), r.rotated])).toEqual([
+      ['hvb.token-2', 'requested'],
+      ['hvb.token-2', 'requested'],
+    ])
+    // The claim was given back: the next rotation is issued at once.
+    w.advance(5 * 3_600_000)
+    expect((await gateways[2]?.ensure(primary, 'set-a'))?.rotated).toBe('half_life')
+    expect(w.issued()).toBe(3)
+    await w.store.close()
+  })
+
   it('issues a token when none is kept, keeps it until half its TTL, then re-issues keeping the one before', async () => {
     const w = world()
     const first = await w.custody.ensure(primary, 'set-a')

@@ -4,6 +4,7 @@ import { callFenced } from '../failovers/epoch-floor.ts'
 import { PairsErrors } from '../pairs/pairs-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
 import type { Store, StoredCluster, StoredDrToken } from '../store/store.ts'
+import { issueOnce } from './issue-claim.ts'
 
 /** What is known of a primary's DR operation token, never the token. */
 export interface DrTokenInfo {
@@ -40,6 +41,10 @@ export function rotateAt(token: Pick<StoredDrToken, 'issued_at' | 'expires_at'>)
 }
 
 export type TokenCustody = ReturnType<typeof createDrTokenCustody>
+
+/** Whether two records keep the very same token (each sealing is unique, so equal sealed bytes are one token). */
+const sameToken = (a: StoredDrToken, b: StoredDrToken | undefined) =>
+  b !== undefined && Buffer.from(a.token_sealed).equals(Buffer.from(b.token_sealed))
 
 /**
  * Keeps one batch DR operation token per primary, sealed in the store like agent tokens (AES-256-GCM, bound to the
@@ -100,7 +105,19 @@ export function createDrTokenCustody({ store, box, agents, targetOf, now, ttl, l
         const current = await store.getDrToken(primary.name)
         const reason = opts.force === true ? 'requested' : dueReason(current, primaryClusterId)
         if (reason === undefined && current !== undefined) return { token: current, rotated: undefined }
-        return { token: await issue(primary, current, opts.signal), rotated: reason }
+        return issueOnce(
+          store,
+          primary.name,
+          now,
+          async () => ({ token: await issue(primary, current, opts.signal), rotated: reason }),
+          // Another gateway issued one meanwhile: its token, read now, is the rotation's outcome here too.
+          async () => {
+            const stored = await store.getDrToken(primary.name)
+            const renewed = stored !== undefined && !sameToken(stored, current)
+            return renewed ? { token: stored, rotated: reason } : undefined
+          },
+          opts.signal,
+        )
       })().finally(() => inFlight.delete(primary.name))
       inFlight.set(primary.name, work)
       return work

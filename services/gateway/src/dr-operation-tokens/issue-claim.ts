@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Store } from '../store/store.ts'
+
+/**
+ * How long one gateway's claim to issue a primary's DR operation token holds, as the others see it: longer than an
+ * issue takes (an agent change call), short enough that a gateway that died holding it delays the next by little.
+ */
+export const ISSUE_CLAIM_MS = 90_000
+/** How often a gateway that found the issue claimed by another looks for the token it issues. */
+const WAIT_POLL_MS = 100
+
+const claimKey = (primary: string) => `dr-token-issuing/${primary}`
+
+interface Claim {
+  by: string
+  until: number
+}
+
+const parse = (raw: string | undefined): Claim | undefined => {
+  try {
+    const claim = raw === undefined ? undefined : (JSON.parse(raw) as Claim)
+    return typeof claim?.by === 'string' && typeof claim.until === 'number' ? claim : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * One gateway at a time issues a primary's DR operation token: each sharing the store would otherwise issue its own
+ * at each rotation (the upkeep runs on every gateway, an operator may rotate through any), and every token but the one
+ * stored stays valid in Vault, unknown to anyone, until it expires. The claim is a record in the store's meta, taken by
+ * compare-and-set and given back after the issue; one left by a gateway that died ends after ISSUE_CLAIM_MS.
+ */
+export async function issueOnce<T>(
+  store: Pick<Store, 'getMeta' | 'replaceMetaIf'>,
+  primary: string,
+  now: () => number,
+  issue: () => Promise<T>,
+  /**
+   * What a gateway that did not issue answers, once the one that held the claim gave it back (or its claim ran out):
+   * what that one stored, or undefined when it stored nothing (it failed), to try for the claim again.
+   */
+  theirs: () => Promise<T | undefined>,
+  signal?: AbortSignal,
+): Promise<T> {
+  const key = claimKey(primary)
+  const mine = JSON.stringify({ by: randomUUID(), until: now() + ISSUE_CLAIM_MS } satisfies Claim)
+  for (;;) {
+    const raw = await store.getMeta(key)
+    const held = parse(raw)
+    if (held === undefined || held.until <= now()) {
+      if (!(await store.replaceMetaIf(key, raw, mine))) continue
+      try {
+        return await issue()
+      } finally {
+        await store.replaceMetaIf(key, mine, null).catch(() => undefined)
+      }
+    }
+    // Another gateway issues it now: its token is the one to use once it is stored.
+    while ((await store.getMeta(key)) === raw && now() < held.until) {
+      await sleep(WAIT_POLL_MS, undefined, signal ? { signal } : undefined)
+    }
+    const stored = await theirs()
+    if (stored !== undefined) return stored
+  }
+}
