@@ -144,7 +144,10 @@ export function secondaryVaultView(pair: Pair, now: number): VantageView {
       ...(age === null ? {} : { lostAt: now - age * 1000 }),
     }
   }
-  return { point: 'secondary_vault', reaches: true, detail: `the secondary streams: ${described}` }
+  // Alive by a recent heartbeat while the connection says otherwise (reconnecting): heard from, not streaming.
+  const how =
+    pair.connection_state === 'ready' ? 'the secondary streams' : 'the secondary heard from the primary lately'
+  return { point: 'secondary_vault', reaches: true, detail: `${how}: ${described}` }
 }
 
 /** Probe codes that mean nothing answered at that address (not a wrong answer from something that did). */

@@ -36,7 +36,8 @@ function connection(pair: Pair): PairCheck {
         'P1',
         'connection',
         'AGENT_UNREACHABLE',
-        `The agent of ${side.name} gave no status: ${side.error?.detail ?? 'unknown'}.`,
+        // The error's own detail names the agent already ("The agent of dc1 gave no status within 2000 ms").
+        (side.error?.detail ?? `The agent of ${side.name} gave no status`).replace(/\.?$/, '.'),
         `Check the agent of ${side.name} runs and the gateway reaches it (vault-dr clusters status ${side.name}).`,
       )
     }
@@ -208,13 +209,16 @@ function drToken(pair: Pair, check: TokenCheckView | null, s: ReadinessSettings)
 function versions(pair: Pair): PairCheck {
   const { primary, secondary } = pair.versions
   if (primary === null || secondary === null) {
+    const unknown = [primary === null ? pair.primary : null, secondary === null ? pair.secondary : null]
+      .filter((name) => name !== null)
+      .join(' and ')
     return notPass(
       'warn',
       'P5',
       'versions',
       'VERSION_UNKNOWN',
-      'The version of a cluster is unknown.',
-      'Check both agents answer.',
+      `The Vault version of ${unknown} is unknown.`,
+      `Check that the agent of ${unknown} answers and reaches its Vault (vault-dr clusters status ${primary === null ? pair.primary : pair.secondary}).`,
     )
   }
   if (primary !== secondary) {

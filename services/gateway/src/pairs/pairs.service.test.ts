@@ -85,7 +85,11 @@ describe('pairs after a switchover reversed them without a handshake', () => {
       fix: 'Ask for the pair by its secondary: GET /v1/pairs/dc1.',
     })
     await expect(pairs.get('dc9')).rejects.toMatchObject({
-      message: expect.stringContaining('No pair has the secondary dc9'),
+      message: 'No pair has the secondary dc9: no cluster of that name is registered',
+    })
+    await store.upsertCluster(cluster('dc4', 'primary'))
+    await expect(pairs.get('dc4')).rejects.toMatchObject({
+      message: expect.stringContaining('No pair has the secondary dc4: it is registered (as primary) but follows no'),
     })
     const members = await pairs.members('dc1')
     expect(members.primary.name).toBe('dc2')

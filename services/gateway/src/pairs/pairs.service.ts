@@ -93,8 +93,11 @@ export function createPairsService(deps: PairsServiceDeps) {
         { fix: `Ask for the pair by its secondary: GET /v1/pairs/${asPrimary[0]}.` },
       )
     }
+    const registered = await store.getCluster(secondary)
     throw PairsErrors.pairNotFound(
-      `No pair has the secondary ${secondary}: it is not registered or nothing paired it with a primary`,
+      registered === undefined
+        ? `No pair has the secondary ${secondary}: no cluster of that name is registered`
+        : `No pair has the secondary ${secondary}: it is registered (as ${registered.role}) but follows no registered primary (no handshake or rejoin made it a DR secondary of one, or it is a primary)`,
     )
   }
 
