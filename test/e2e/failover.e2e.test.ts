@@ -104,6 +104,14 @@ describe.each(['sqlite', 'etcd'] as const)(
       // On etcd, the pairs the operation recorded live in the cluster the stack started (not in a SQLite file).
       if (store === 'etcd') expect(await s.etcd?.keyCount('/vault-dr/pairings/')).toBeGreaterThan(0)
 
+      // While dc1 is away, a switchover to it is no pair to plan: the answer says it is fenced, and what ends that.
+      const toAway = await s.api.POST('/v1/switchovers/plan', { body: { to: 'dc1' } as never })
+      expect(toAway.response.status).toBe(409)
+      expect(toAway.error).toMatchObject({
+        code: 'GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR',
+        detail: `dc1 is fenced: failover ${done.id} promoted dc2 in its place, and it follows no primary until it rejoins`,
+      })
+
       // The site comes back: the gateway demotes dc1 as soon as its agent reaches it again.
       const { windowMs: window, acceptedBeforeDemote } = await returnAndMeasureDemote(s, dc1)
       expect(window).toBeLessThan(3_000)

@@ -89,6 +89,16 @@ describe('DR operation token custody', () => {
     await w.store.close()
   })
 
+  it('issues at once for an operation holding the primary, though a gateway that died left its claim', async () => {
+    const w = world()
+    await w.store.setMeta('dr-token-issuing/dc1', JSON.stringify({ by: 'dead-gateway', until: Date.now() + 3_600_000 }))
+    const started = performance.now()
+    const held = await w.custody.ensure(primary, 'set-a', { heldByOperation: true })
+    expect(w.custody.open(held.token)).toBe('hvb.token-1')
+    expect(performance.now() - started).toBeLessThan(1_000)
+    await w.store.close()
+  })
+
   it('issues a token when none is kept, keeps it until half its TTL, then re-issues keeping the one before', async () => {
     const w = world()
     const first = await w.custody.ensure(primary, 'set-a')

@@ -97,7 +97,11 @@ export function createDrTokenCustody({ store, box, agents, targetOf, now, ttl, l
     ensure(
       primary: StoredCluster,
       primaryClusterId: string | null,
-      opts: { force?: boolean; signal?: AbortSignal } = {},
+      /**
+       * `heldByOperation`: the caller is a step of an operation holding the primary's lock (no upkeep or rotation
+       * issues one meanwhile), so no claim is taken or waited for: a gateway killed holding one must not stall it.
+       */
+      opts: { force?: boolean; signal?: AbortSignal; heldByOperation?: boolean } = {},
     ) {
       const running = inFlight.get(primary.name)
       if (running !== undefined) return running
@@ -105,6 +109,7 @@ export function createDrTokenCustody({ store, box, agents, targetOf, now, ttl, l
         const current = await store.getDrToken(primary.name)
         const reason = opts.force === true ? 'requested' : dueReason(current, primaryClusterId)
         if (reason === undefined && current !== undefined) return { token: current, rotated: undefined }
+        if (opts.heldByOperation === true) return { token: await issue(primary, current, opts.signal), rotated: reason }
         return issueOnce(
           store,
           primary.name,

@@ -11,7 +11,7 @@ type TokenDeps = Pick<FailoverDeps, 'store' | 'custody'>
 async function ensureKept(deps: TokenDeps, primary: string, set: string | null, signal: AbortSignal) {
   const stored = await deps.store.getCluster(primary)
   if (stored === undefined) throw GatewayErrors.clusterNotFound(`${primary}, the primary to follow, is not registered`)
-  return deps.custody.ensure(stored, set, { signal })
+  return deps.custody.ensure(stored, set, { signal, heldByOperation: true })
 }
 
 /**

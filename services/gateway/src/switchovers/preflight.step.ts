@@ -49,7 +49,11 @@ export async function roleChangePreflight(
   let tokenNote = `the kept DR operation token has ${Math.floor(remaining)} s left`
   if (remaining < neededS) {
     const from = (await deps.store.getCluster(leg.from)) as StoredCluster
-    const { token } = await deps.custody.ensure(from, found.replicationClusterId, { force: true, signal })
+    const { token } = await deps.custody.ensure(from, found.replicationClusterId, {
+      force: true,
+      signal,
+      heldByOperation: true,
+    })
     const left = (Date.parse(token.expires_at) - deps.now()) / 1000
     if (left < neededS) {
       throw new StepFailed({

@@ -122,7 +122,7 @@ export async function roleChangeRun(
       const fresh = kept !== undefined && kept.issued_at >= after && Date.parse(kept.expires_at) > deps.now()
       if (fresh) return { rotated: false, expires_at: kept.expires_at }
       const cluster = stored.get(primary) as StoredCluster
-      const { token } = await deps.custody.ensure(cluster, null, { force: true, signal })
+      const { token } = await deps.custody.ensure(cluster, null, { force: true, signal, heldByOperation: true })
       return { rotated: true, expires_at: token.expires_at }
     },
     signal: () => run.signal(),

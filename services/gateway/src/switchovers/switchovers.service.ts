@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { isCodedError } from '@vault-dr/core'
+import { isArmed, readFence } from '../failovers/fence-record.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { refuseIfHeld } from '../operations/cluster-busy.ts'
 import type { JournalKindName, OperationRecord } from '../operations/operation-record.ts'
@@ -97,7 +98,18 @@ export async function inspectUnheldPair(
   neededS: number,
 ): Promise<PairInspection> {
   await refuseIfHeld(deps.store, [ask.to, ...(ask.from === undefined ? [] : [ask.from])])
-  const found = await inspectPair(deps, ask, neededS)
+  const found = await inspectPair(deps, ask, neededS).catch(async (err: unknown) => {
+    // Not found as a pair because a failover went away from it: the fence says why, and what ends it.
+    const fence =
+      isCodedError(err) && err.code === SwitchoverErrors.notAPair.code ? await readFence(deps.store, ask.to) : undefined
+    if (fence === undefined || !isArmed(fence)) throw err
+    throw SwitchoverErrors.notAPair(
+      `${ask.to} is fenced: failover ${fence.failover_id} promoted ${fence.new_primary} in its place, and it follows no primary until it rejoins`,
+      {
+        fix: `Rejoin it first (POST /v1/rejoins naming ${ask.to}): it becomes ${fence.new_primary}'s DR secondary without a wipe, and can then be switched over to.`,
+      },
+    )
+  })
   await refuseIfHeld(deps.store, [found.from, ...found.followers.map((f) => f.cluster)])
   return found
 }
