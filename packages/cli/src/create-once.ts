@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { mayComeBack } from './gateway-unreachable.ts'
-import type { Output } from './output.ts'
+import { type Output, sayInterrupted } from './output.ts'
 
 /** The request headers of a create made under `key`. */
 export type IdempotencyParams = { header: { 'idempotency-key': string } }
@@ -23,7 +23,9 @@ export async function createOnce<T>(
 ): Promise<T> {
   const params = { header: { 'idempotency-key': randomUUID() } }
   const onInterrupt = () => {
-    out.err(
+    sayInterrupted(
+      out,
+      { kind },
       `\ninterrupted while the gateway was asked to start the ${kind}: it may have started and goes on if it did. ` +
         `"vault-dr operations list --kind ${kind}" shows it (newest first); "vault-dr operations cancel <id>" stops it.`,
     )

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { CliError, ExitCode } from './exit-codes.ts'
 import { type OpenEvents, serverSentEvents } from './gateway-events.ts'
 import { FOLLOW_RECONNECT_MS, gatewayUnreachable, mayComeBack, waitBeforeAgainMs } from './gateway-unreachable.ts'
-import { type Output, problemOf } from './output.ts'
+import { type Output, problemOf, sayInterrupted } from './output.ts'
 import { renderStep } from './render-handshake.ts'
 import { drillFoundFault, type Operation, renderCheckTable, renderOutcome, stepWidth } from './render-operation.ts'
 
@@ -114,7 +114,9 @@ const indent = (text: string, by: string) =>
  */
 export async function followCommand(events: OpenEvents, out: Output, id: string, opts: FollowOptions) {
   const onInterrupt = () => {
-    out.err(
+    sayInterrupted(
+      out,
+      { operation: id },
       `\nstopped following; operation ${id} goes on in the gateway. Attach again: vault-dr operations follow ${id}`,
     )
     process.exit(130)

@@ -10,6 +10,15 @@ export interface Output {
   error(error: CliError): void
 }
 
+/**
+ * Said when Ctrl-C stops the CLI while an operation goes on in the gateway: with --json, one JSON line on stdout
+ * (`{"event":"interrupted",...}`, as the events before it), else the text on stderr.
+ */
+export function sayInterrupted(out: Output, fields: Record<string, string>, text: string): void {
+  if (out.json) out.out(JSON.stringify({ event: 'interrupted', ...fields, detail: text.trim() }))
+  else out.err(text)
+}
+
 export function createOutput(json: boolean): Output {
   const out = (text: string) => process.stdout.write(`${text}\n`)
   const err = (text: string) => process.stderr.write(`${text}\n`)

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { runCli } from '../src/main.ts'
-import { table } from '../src/output.ts'
+import { createOutput, sayInterrupted, table } from '../src/output.ts'
 import { currentStep, renderStep } from '../src/render-handshake.ts'
 import { renderOperation, renderOutcome } from '../src/render-operation.ts'
 import { operation, opStep } from './operation-fixtures.ts'
@@ -231,6 +231,19 @@ describe('human output', () => {
       error: { code: 'TLS_TERMINATED', detail: 'the cluster port shows another certificate', fix: null },
     })
     expect(line).toMatch(/^✘ preflight\s+1\.5s {2}TLS_TERMINATED: the cluster port shows another certificate$/)
+  })
+
+  it('says an interruption as a JSON event with --json (stdout stays JSON lines), else as text on stderr', () => {
+    const io = capture()
+    const text = '\nstopped following; operation op-1 goes on in the gateway.'
+    sayInterrupted(createOutput(true), { operation: 'op-1' }, text)
+    sayInterrupted(createOutput(false), { operation: 'op-1' }, text)
+    expect(JSON.parse(io.out())).toEqual({
+      event: 'interrupted',
+      operation: 'op-1',
+      detail: 'stopped following; operation op-1 goes on in the gateway.',
+    })
+    expect(io.err()).toBe(`${text}\n`)
   })
 
   it("says a failed operation's error once: its step's line names the code, the error below says it all", () => {

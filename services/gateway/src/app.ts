@@ -121,7 +121,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   const bus = new OperationBus()
   const streams = new OpenStreams()
   const clusters = createClustersService({ store, box, agents, fleetTimeoutMs: settings.fleetTimeoutMs, now })
-  const log = app.log.child({ component: 'handshakes' })
+  const log = app.log.child({ component: 'operations' })
   const pairSettings = config.pairs ?? DEFAULT_PAIRS_SETTINGS
   const custody = createDrTokenCustody({
     store,

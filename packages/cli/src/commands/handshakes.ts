@@ -4,7 +4,7 @@ import { createOnce } from '../create-once.ts'
 import { ExitCode } from '../exit-codes.ts'
 import type { GatewayApi } from '../gateway-client.ts'
 import { FOLLOW_RECONNECT_MS, mayComeBack, waitBeforeAgainMs } from '../gateway-unreachable.ts'
-import { expectData, type Output, table } from '../output.ts'
+import { expectData, type Output, sayInterrupted, table } from '../output.ts'
 import {
   currentStep,
   notableChecks,
@@ -52,7 +52,9 @@ export async function startHandshake(api: GatewayApi, out: Output, body: CreateH
  */
 export async function followCommand(api: GatewayApi, out: Output, id: string, opts: FollowHandshakeOptions = {}) {
   const onInterrupt = () => {
-    out.err(
+    sayInterrupted(
+      out,
+      { handshake: id },
       `\nstopped following; handshake ${id} goes on in the gateway. Attach again: vault-dr handshake follow ${id}`,
     )
     process.exit(130)
