@@ -56,6 +56,16 @@ The stack keeps running until Ctrl-C. Try the CLI against it:
   export VAULT_DR_API_TOKEN_FILE=${stack.apiTokenFile}
   npx vault-dr clusters list
   npx vault-dr handshake list
-  npx vault-dr --help
+  npx vault-dr --help${loseSiteHint(stack.clusters[0])}
 Status page: ${stack.gatewayUrl}/ui (sign in with the read token in ${stack.readTokenFile})
 Logs: ${join(dataDir, 'logs')}`)
+
+/** How to lose dc1's site through vault-sim's admin listener (loopback only) and try a failover, when it serves one. */
+function loseSiteHint(primary: { name: string; adminUrl: string | undefined } | undefined): string {
+  if (primary?.adminUrl === undefined) return ''
+  return `
+Lose ${primary.name}'s site (emulator controls), then fail over and bring it back:
+  curl -X POST ${primary.adminUrl}/isolate -d '{"mode":"refuse"}'
+  npx vault-dr failover --to dc2 --down-for 10s --dry-run
+  curl -X POST ${primary.adminUrl}/rejoin`
+}

@@ -41,7 +41,12 @@ export async function startStack(): Promise<Stack> {
     // The status page's token: it reads, and can start or cancel nothing.
     const readToken = writeSecretFile(dataDir, 'read-token')
     const clusters = await startPair(
-      { primary: { host: '127.0.1.1', agentPort: 8410 }, secondary: { host: '127.0.2.1', agentPort: 8420 } },
+      // The admin listeners let an operator lose a site (and bring it back) to try a failover against the stack.
+      {
+        primary: { host: '127.0.1.1', agentPort: 8410 },
+        secondary: { host: '127.0.2.1', agentPort: 8420 },
+        admin: true,
+      },
       { logs, secrets, agentState: join(dataDir, 'agent-state') },
       children,
       notes,
