@@ -109,6 +109,9 @@ describe('decideAutoFailover', () => {
     const d = decideAutoFailover({ ...input(), plan: refused })
     expect(d).toMatchObject({ fire: false, code: 'refused' })
     expect(d.reason).toContain('PRIMARY_HEALTHY')
+    // Inside the anti-flap window too: a healthy primary is not "blocked" (that says a failover was held back).
+    const inWindow = decideAutoFailover({ ...input({ lastFailoverAt: NOW - 60_000 }), plan: refused })
+    expect(inWindow).toMatchObject({ fire: false, code: 'refused' })
   })
 
   it('holds when the plan refuses for data loss, even with the quorum', () => {

@@ -22,9 +22,9 @@ export type AutoFailoverDecision =
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
 
 /**
- * Whether a gateway fails a pair over by itself now: the anti-flap window has passed, the plan (allow_data_loss
- * false) allows it, something fences the old primary, and at least two vantage points outside the primary's site
- * have seen it unreachable for down_for.
+ * Whether a gateway fails a pair over by itself now: the plan (allow_data_loss false) allows it, something fences the
+ * old primary, at least two vantage points outside the primary's site have seen it unreachable for down_for, and the
+ * anti-flap window has passed (looked at last: 'blocked' says a failover was held back, not that one was not due).
  *
  * Nothing can tell a lost site from one cut off that still serves its own clients. Unattended, a failover is made
  * only when the old primary cannot keep taking writes beside the new one: its agent answers the gateway (which
@@ -34,13 +34,6 @@ const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
  */
 export function decideAutoFailover(input: AutoFailoverInputs): AutoFailoverDecision {
   const { plan, downForMs, now, lastFailoverAt, blockMs } = input
-  if (lastFailoverAt !== null && now - lastFailoverAt < blockMs) {
-    return {
-      fire: false,
-      code: 'blocked',
-      reason: `a failover of this pair started ${seconds(now - lastFailoverAt)} ago: none starts by itself until ${new Date(lastFailoverAt + blockMs).toISOString()} (VAULT_DR_AUTO_FAILOVER_BLOCK)`,
-    }
-  }
   if (!plan.allowed || plan.primary_verdict !== 'down') {
     const refusal = plan.refusal ?? { code: `PRIMARY_${plan.primary_verdict.toUpperCase()}`, detail: 'not down' }
     return { fire: false, code: 'refused', reason: `the plan refuses: ${refusal.code}: ${refusal.detail}` }
@@ -70,6 +63,14 @@ export function decideAutoFailover(input: AutoFailoverInputs): AutoFailoverDecis
       fire: false,
       code: 'no_outside_quorum',
       reason: `the primary must be unreachable for ${seconds(downForMs)} from ${OUTSIDE_QUORUM} vantage points outside its site; seen so: ${described(outside).join(', ')}`,
+    }
+  }
+  // Last: the anti-flap window holds back only a failover that would start otherwise (said at warn, as it matters then).
+  if (lastFailoverAt !== null && now - lastFailoverAt < blockMs) {
+    return {
+      fire: false,
+      code: 'blocked',
+      reason: `a failover of this pair started ${seconds(now - lastFailoverAt)} ago: none starts by itself until ${new Date(lastFailoverAt + blockMs).toISOString()} (VAULT_DR_AUTO_FAILOVER_BLOCK)`,
     }
   }
   return {
