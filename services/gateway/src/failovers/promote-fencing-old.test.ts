@@ -123,6 +123,13 @@ describe("a failover's promote fences the old primary before it is sent", () => 
     expect(await readFence(store, 'dc1')).toBeUndefined()
   })
 
+  it('goes on, cancellation or not, once an earlier attempt sent the promote (it may land)', async () => {
+    const { r, deps, promote, seenAtSend } = setup(store, 10, true)
+    await r.roles.saveLeg(0, { promote_sent_at: new Date(NOW - 1_000).toISOString() })
+    expect((await promoteFencingOld(deps, r, SUBJECT, promote('promoted'))).status).toBe('succeeded')
+    expect(seenAtSend).toEqual(['fo-1'])
+  })
+
   it("never replaces another failover's fence with a pending one, nor takes that one back with its own", async () => {
     // An earlier failover to dc2 fenced dc1, its promote unanswered, and its keeper recorded the demote.
     const earlier = { cluster: 'dc1', epoch: 3, failover_id: 'fo-0', new_primary: 'dc2', demoted_at: null }

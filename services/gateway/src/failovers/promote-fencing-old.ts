@@ -35,9 +35,10 @@ export async function promoteFencingOld(
       roles: {
         ...run.roles,
         beforePromote: async () => {
-          // Nothing has changed yet (the promote is a failover's first change): a cancellation asked meanwhile, while
-          // the step looked at the old primary or judged it again, still stops it.
-          if (await run.run.cancelRequested()) throw new StepCancelled()
+          // No promote sent yet, so nothing changed (the promote is a failover's first change): a cancellation asked
+          // meanwhile, while the step looked at the old primary or judged it again, still stops it. Once one was sent
+          // (an earlier attempt got no answer), it may land: the failover runs to its end.
+          if (run.roles.leg(0).promote_sent_at === null && (await run.run.cancelRequested())) throw new StepCancelled()
           await recordFence(deps, run, true)
         },
       },
