@@ -158,7 +158,8 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     observe: (cluster, status, at) => {
       // Every few seconds, a primary's last WAL: the reading a loss estimate stands on is at most a round old.
       const wal = status?.replication?.mode === 'primary' ? status.replication.last_wal : null
-      if (status !== undefined && wal !== null) history.sawWal(cluster, wal, Date.parse(status.checked_at))
+      // Timed on this gateway's clock, as the loss estimate's other times are (the agent's may be off).
+      if (status !== undefined && wal !== null) history.sawWal(cluster, wal, at)
       history.track(cluster, contactViews(status), at)
     },
     onPrimaries: (names) => history.keepOnly(names),
@@ -177,7 +178,8 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     maxLagWals: 100,
     // Each primary is read every keeping-in-touch round: the last read before a loss is at most a round and a
     // status deadline old, as the secondary's last heartbeat is when it streamed until the loss.
-    maxReadGapMs: pairSettings.primaryContactMs + settings.fleetTimeoutMs + 1_000,
+    maxReadGapMs:
+      pairSettings.primaryContactMs + Math.min(settings.fleetTimeoutMs, pairSettings.primaryContactMs) + 1_000,
     peerContacts: (primary) => contact.peerContacts(primary),
     fences: store,
   })

@@ -19,21 +19,24 @@ export interface SecondarySide {
 }
 
 /**
- * When the primary was first seen unreachable, and how long before that a reading of it, or the secondary's last
- * word from it, may be to still stand for its last state (a keeping-in-touch round and a status deadline).
+ * When the primary was first seen unreachable (null: by no vantage point), its last sign of life (a vantage point
+ * reaching it, the secondary hearing from it, a reading of it; null: none known), and how long before that sign a
+ * reading of it, or the secondary's last word from it, may be to still stand for its last state (a keeping-in-touch
+ * round and a status deadline).
  */
 export interface LossWindow {
   lostSince: number | null
+  aliveAt: number | null
   maxGapMs: number
 }
 
 /**
- * The estimated loss: the primary's last WAL the gateway read against the secondary's last received WAL. Known
- * when nothing the primary could have written since goes unseen: nobody sees it lost (its last reading is its state
- * now), or until `maxGapMs` before it was first seen unreachable the gateway read it (its WAL then was the last) or
- * the secondary still heard from it (it streamed what the primary wrote until then). A secondary that lost the stream
- * earlier, with the primary read long before its loss, leaves writes in between that no one can count: unknown,
- * however recent either reading is.
+ * The estimated loss: the primary's last WAL the gateway read against the secondary's last received WAL. Known when
+ * nobody sees the primary lost (its last reading is its state now), or when, within `maxGapMs` of its last sign of
+ * life, the gateway read it (its WAL then was about its last) or the secondary still heard from it (it streamed what
+ * the primary wrote until then). A primary seen alive (its agent reaching it, the DR site reaching it) well after both
+ * its last reading and the secondary's last word may have written in between what no one can count: unknown. What it
+ * wrote after its last sign of life, or within that gap, no one can know: the rejoin counts it afterwards.
  */
 export function estimateLoss(
   primary: PrimaryWalSeen | undefined,
@@ -54,11 +57,12 @@ export function estimateLoss(
     return { ...base, wals: null, detail: 'the secondary does not report a last received WAL: the loss is unknown' }
   }
   const { lostSince, maxGapMs } = window
+  const aliveAt = Math.max(primary.at, window.aliveAt ?? primary.at)
   const heardAt = secondary.heartbeat_age_s === null ? null : now - secondary.heartbeat_age_s * 1000
-  const readUntilLoss = lostSince === null || primary.at >= lostSince - maxGapMs
-  const streamedUntilLoss = lostSince !== null && heardAt !== null && heardAt >= lostSince - maxGapMs
+  const readUntilLoss = lostSince === null || primary.at >= aliveAt - maxGapMs
+  const streamedUntilLoss = lostSince !== null && heardAt !== null && heardAt >= aliveAt - maxGapMs
   if (!readUntilLoss && !streamedUntilLoss) {
-    const lostAgo = Math.round((now - (lostSince ?? now)) / 1000)
+    const aliveAgo = Math.round((now - aliveAt) / 1000)
     const heard =
       heardAt === null
         ? 'the secondary reports no heartbeat from it'
@@ -66,7 +70,7 @@ export function estimateLoss(
     return {
       ...base,
       wals: null,
-      detail: `the primary was last read ${base.comparison_age_s} s ago and ${heard}, too long before it became unreachable (${lostAgo} s ago): what it wrote in between is unknown`,
+      detail: `the primary was last read ${base.comparison_age_s} s ago and ${heard}, too long before it was last seen alive (${aliveAgo} s ago): what it wrote in between is unknown`,
     }
   }
   const wals = Math.max(0, primary.last_wal - remote)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { estimateLoss } from './data-loss.ts'
+import { lossSeen } from './failover-planner.ts'
 import { judgePrimary } from './primary-down.ts'
 import { type TrackedView, VantageHistory } from './vantage-history.ts'
 import type { VantagePoint, VantageView } from './vantage-points.ts'
@@ -185,31 +186,38 @@ describe('VantageHistory', () => {
     const history = new VantageHistory()
     history.sawWal('dc1', 10, T0 + 2)
     history.sawWal('dc1', 8, T0 + 1)
-    expect(await history.lastWal('dc1')).toEqual({ last_wal: 10, at: T0 + 2, lost_since: null })
+    expect(await history.lastWal('dc1')).toEqual({ last_wal: 10, at: T0 + 2, lost_since: null, alive_at: T0 + 2 })
   })
 })
 
 describe('estimateLoss', () => {
   const now = T0 + 60_000
-  const noLoss = { lostSince: null, maxGapMs: 10_000 }
-  it('is unknown without a reading of the primary, or when that reading is neither heard after nor close to the loss', () => {
+  const noLoss = { lostSince: null, aliveAt: null, maxGapMs: 10_000 }
+  it('is unknown without a reading of the primary, or when the reading and the secondary were both long before its last sign of life', () => {
     expect(estimateLoss(undefined, { last_remote_wal: 5, heartbeat_age_s: 1 }, now, noLoss).wals).toBeNull()
     const read = { last_wal: 9, at: now - 50_000 }
+    // Its agent still reached it 20 s ago: 30 s after the reading and the secondary's last word.
     const late = estimateLoss(read, { last_remote_wal: 9, heartbeat_age_s: 55 }, now, {
-      lostSince: now - 20_000,
+      lostSince: now - 15_000,
+      aliveAt: now - 20_000,
       maxGapMs: 10_000,
     })
     expect(late.wals).toBeNull()
     expect(late.comparison_age_s).toBe(50)
+    expect(late.detail).toBe(
+      'the primary was last read 50 s ago and the secondary last heard from it 55 s ago, too long before it was last seen alive (20 s ago): what it wrote in between is unknown',
+    )
+    // Nothing saw it alive after the reading: the reading is its last known state.
     const close = estimateLoss(read, { last_remote_wal: 9, heartbeat_age_s: 55 }, now, {
       lostSince: now - 45_000,
+      aliveAt: null,
       maxGapMs: 10_000,
     })
     expect(close.wals).toBe(0)
   })
 
-  it('counts what the secondary lacks when it streamed from the primary until about its loss', () => {
-    const lostLater = { lostSince: now - 1_000, maxGapMs: 10_000 }
+  it('counts what the secondary lacks when it streamed from the primary until about its last sign of life', () => {
+    const lostLater = { lostSince: now - 1_000, aliveAt: now - 3_000, maxGapMs: 10_000 }
     const behind = estimateLoss(
       { last_wal: 12, at: now - 40_000 },
       { last_remote_wal: 9, heartbeat_age_s: 2 },
@@ -226,25 +234,50 @@ describe('estimateLoss', () => {
     expect(even.wals).toBe(0)
   })
 
-  it('is unknown when the secondary lost the stream long before the primary was lost, though it heard it after its reading', () => {
-    // The primary read at WAL 10, the secondary cut off two seconds later (10 received), the primary writing on for
-    // 43 s until it was lost: its writes in between reached no one, so "0 lost" would be a guess.
+  it('is unknown when the secondary lost the stream long before the primary was last seen alive, though it heard it after its reading', () => {
+    // The primary read at WAL 10, the secondary cut off two seconds later (10 received), the primary seen alive
+    // (its agent reaching it) 43 s after that: its writes in between reached no one, so "0 lost" would be a guess.
     const estimate = estimateLoss(
       { last_wal: 10, at: now - 50_000 },
       { last_remote_wal: 10, heartbeat_age_s: 48 },
       now,
-      { lostSince: now - 5_000, maxGapMs: 10_000 },
+      { lostSince: now - 48_000, aliveAt: now - 5_000, maxGapMs: 10_000 },
     )
     expect(estimate.wals).toBeNull()
-    expect(estimate.detail).toBe(
-      'the primary was last read 50 s ago and the secondary last heard from it 48 s ago, too long before it became unreachable (5 s ago): what it wrote in between is unknown',
-    )
-    // Read again shortly before its loss (a keeping-in-touch round), its writes are counted.
+    // Read again shortly before then (a keeping-in-touch round), its writes are counted.
     const reread = estimateLoss({ last_wal: 15, at: now - 8_000 }, { last_remote_wal: 10, heartbeat_age_s: 48 }, now, {
-      lostSince: now - 5_000,
+      lostSince: now - 48_000,
+      aliveAt: now - 5_000,
       maxGapMs: 10_000,
     })
     expect(reread.wals).toBe(5)
+  })
+
+  it('judges against the last sign of life the vantage points gave, through the history a gateway keeps', async () => {
+    const s = (seconds: number) => T0 + seconds * 1000
+    const history = new VantageHistory()
+    // Read at 0 s (WAL 40); its agent down from 5 s (its Vault serving on); the stream cut at 28 s; the DR site still
+    // reached its API at 45 s; the site lost at 50 s.
+    history.sawWal('dc1', 40, s(0))
+    history.track('dc1', [view('gateway', true), view('primary_agent', true), view('secondary_vault', true)], s(0))
+    history.track('dc1', [view('gateway', false), view('primary_agent', null), view('secondary_vault', true)], s(5))
+    history.track('dc1', [view('secondary_vault', false, { lostAt: s(28) })], s(30))
+    history.track('dc1', [view('secondary_agent', true)], s(45))
+    const views = history.track('dc1', [view('gateway', false), view('secondary_agent', false)], s(60))
+    const secondary = { last_remote_wal: 42, heartbeat_age_s: 32 }
+    const estimate = await lossSeen(history, 'dc1', secondary, views, s(60), 6_000)
+    expect(estimate.wals).toBeNull()
+    expect(estimate.detail).toContain('too long before it was last seen alive (15 s ago)')
+    // Had nothing reached it after the stream was cut, the stream was its last sign of life: what it sent is counted.
+    const quiet = new VantageHistory()
+    quiet.sawWal('dc1', 40, s(0))
+    quiet.track('dc1', [view('gateway', true), view('primary_agent', true), view('secondary_vault', true)], s(0))
+    quiet.track('dc1', [view('gateway', false), view('primary_agent', null), view('secondary_vault', true)], s(5))
+    // Seen at 38 s as still streaming by its last heartbeat (28 s): alive then, not at 38 s.
+    quiet.track('dc1', [view('secondary_vault', true, { aliveAt: s(28) })], s(38))
+    quiet.track('dc1', [view('secondary_vault', false, { lostAt: s(28) })], s(40))
+    const seen = quiet.track('dc1', [view('gateway', false), view('secondary_agent', false)], s(60))
+    expect((await lossSeen(quiet, 'dc1', secondary, seen, s(60), 6_000)).wals).toBe(0)
   })
 
   it('is the lag now while no vantage point sees the primary lost', () => {

@@ -49,6 +49,8 @@ export class VantageHistory {
   /** Per primary, per vantage point. */
   readonly #views = new Map<string, Map<VantagePoint, Seen>>()
   readonly #wals = new Map<string, PrimaryWalSeen>()
+  /** Per primary, its last sign of life: a vantage point (not the gateway's, which sees only the agent) reaching it. */
+  readonly #alive = new Map<string, number>()
   readonly #persist: WalPersistence | undefined
   readonly #written = new Map<string, Written>()
   readonly #writes = new Map<string, Promise<void>>()
@@ -61,11 +63,15 @@ export class VantageHistory {
     const points = this.#views.get(primary) ?? new Map<VantagePoint, Seen>()
     this.#views.set(primary, points)
     const tracked = views.map((view) => {
+      if (view.point !== 'gateway') {
+        const alive = view.aliveAt ?? (view.reaches === true ? at : view.lostAt)
+        if (alive !== undefined) this.#sawAlive(primary, alive)
+      }
       const seen = points.get(view.point)
       const changed = seen === undefined || seen.reaches !== view.reaches
       const since = changed ? Math.min(at, view.lostAt ?? at) : seen.since
       points.set(view.point, { reaches: view.reaches, since })
-      const { lostAt: _, ...shown } = view
+      const { lostAt: _, aliveAt: __, ...shown } = view
       return { ...shown, since: new Date(since).toISOString() }
     })
     this.#keep(primary)
@@ -76,6 +82,11 @@ export class VantageHistory {
   sawWal(primary: string, lastWal: number, at: number): void {
     const seen = this.#wals.get(primary)
     if (seen === undefined || seen.at <= at) this.#wals.set(primary, { last_wal: lastWal, at })
+    this.#sawAlive(primary, at)
+  }
+
+  #sawAlive(primary: string, at: number): void {
+    this.#alive.set(primary, Math.max(this.#alive.get(primary) ?? at, at))
   }
 
   /**
@@ -105,6 +116,7 @@ export class VantageHistory {
       if (kept.has(name)) continue
       this.#views.delete(name)
       this.#wals.delete(name)
+      this.#alive.delete(name)
       this.#written.delete(name)
     }
   }
@@ -123,7 +135,8 @@ export class VantageHistory {
 
   #mine(primary: string): WalReading | undefined {
     const read = this.#wals.get(primary)
-    return read === undefined ? undefined : { ...read, lost_since: this.#lost(primary).since }
+    if (read === undefined) return undefined
+    return { ...read, lost_since: this.#lost(primary).since, alive_at: this.#alive.get(primary) ?? null }
   }
 
   /**

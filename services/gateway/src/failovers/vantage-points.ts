@@ -18,6 +18,11 @@ export interface VantageView {
   gone?: boolean
   /** When the loss began by the cluster's own clock (the secondary's last heartbeat), when it says. */
   lostAt?: number
+  /**
+   * The moment this view last knew the primary alive, when it is not the moment it was taken: the secondary's last
+   * heartbeat (its stream counts as alive for a while after it).
+   */
+  aliveAt?: number
 }
 
 /** A failed read of an agent, as the gateway saw it. */
@@ -147,7 +152,8 @@ export function secondaryVaultView(pair: Pair, now: number): VantageView {
   // Alive by a recent heartbeat while the connection says otherwise (reconnecting): heard from, not streaming.
   const how =
     pair.connection_state === 'ready' ? 'the secondary streams' : 'the secondary heard from the primary lately'
-  return { point: 'secondary_vault', reaches: true, detail: `${how}: ${described}` }
+  const heard = pair.connection_state === 'ready' || age === null ? {} : { aliveAt: now - age * 1000 }
+  return { point: 'secondary_vault', reaches: true, detail: `${how}: ${described}`, ...heard }
 }
 
 /** Probe codes that mean nothing answered at that address (not a wrong answer from something that did). */

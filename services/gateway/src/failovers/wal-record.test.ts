@@ -43,8 +43,8 @@ function round(history: VantageHistory, at: number, views: VantageView[], wal?: 
 
 describe('mergeWal', () => {
   it('keeps the newer read with its loss, and a loss the other side saw only when after that read', () => {
-    const older = { last_wal: 40, at: s(0), lost_since: s(1) }
-    const newer = { last_wal: 43, at: s(10), lost_since: null }
+    const older = { last_wal: 40, at: s(0), lost_since: s(1), alive_at: null }
+    const newer = { last_wal: 43, at: s(10), lost_since: null, alive_at: null }
     expect(mergeWal(older, newer)).toEqual(newer)
     expect(mergeWal(newer, { ...older, lost_since: s(12) })).toEqual({ ...newer, lost_since: s(12) })
     expect(mergeWal({ ...newer, lost_since: s(30) }, { ...older, lost_since: s(20) })).toEqual({
@@ -53,6 +53,8 @@ describe('mergeWal', () => {
     })
     expect(mergeWal(undefined, older)).toEqual(older)
     expect(mergeWal(newer, undefined)).toEqual(newer)
+    // The later sign of life wins, whichever reading it came with: the primary may have written until then.
+    expect(mergeWal({ ...newer, alive_at: s(11) }, { ...older, alive_at: s(25) })).toMatchObject({ alive_at: s(25) })
   })
 })
 
@@ -77,7 +79,7 @@ describe("the primary's last WAL kept in the store", () => {
     round(history, s(90), lost)
     await history.flush()
     expect(store.writes).toBe(3)
-    expect(await readWal(store, 'dc1')).toEqual({ last_wal: 45, at: s(80), lost_since: s(90) })
+    expect(await readWal(store, 'dc1')).toEqual({ last_wal: 45, at: s(80), lost_since: s(90), alive_at: s(80) })
     for (let i = 10; i < 15; i++) round(history, s(i * 10), lost)
     await history.flush()
     expect(store.writes).toBe(3)
@@ -85,7 +87,7 @@ describe("the primary's last WAL kept in the store", () => {
     round(history, s(200), reachable, 46)
     await history.flush()
     expect(store.writes).toBe(4)
-    expect(await readWal(store, 'dc1')).toEqual({ last_wal: 46, at: s(200), lost_since: null })
+    expect(await readWal(store, 'dc1')).toEqual({ last_wal: 46, at: s(200), lost_since: null, alive_at: s(200) })
   })
 
   it('writes again at the next reading when a write failed', async () => {
@@ -97,7 +99,7 @@ describe("the primary's last WAL kept in the store", () => {
     expect(await readWal(store, 'dc1')).toBeUndefined()
     round(history, s(10), reachable, 40)
     await history.flush()
-    expect(await readWal(store, 'dc1')).toEqual({ last_wal: 40, at: s(10), lost_since: null })
+    expect(await readWal(store, 'dc1')).toEqual({ last_wal: 40, at: s(10), lost_since: null, alive_at: s(10) })
   })
 
   it('never replaces a newer reading of another gateway with an older one of its own', async () => {
@@ -174,7 +176,7 @@ describe.each(STORE_KINDS)('the loss estimate across a gateway restart and betwe
       const at = s(120)
       const estimate = await lossSeen(history, 'dc1', secondary, round(history, at, lost), at, maxGapMs)
       expect(estimate).toMatchObject({ wals: 2, primary_last_wal: 45, comparison_age_s: 90 })
-      expect(await readWal(other, 'dc1')).toEqual({ last_wal: 45, at: s(30), lost_since: s(40) })
+      expect(await readWal(other, 'dc1')).toEqual({ last_wal: 45, at: s(30), lost_since: s(40), alive_at: s(30) })
     } finally {
       await other.close()
       await store.close()

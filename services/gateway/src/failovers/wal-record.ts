@@ -12,14 +12,22 @@ export const WalRecord = z.object({
   read_at: z.iso.datetime(),
   /** The first moment a vantage point saw the primary unreachable while this was its newest reading; null: none did. */
   lost_since: z.iso.datetime().nullable(),
+  /**
+   * The last sign of life any vantage point gave of the primary (its agent reached its Vault, the DR site reached it,
+   * the secondary heard from it), read_at at least: what it may have written after read_at is unseen. Absent in
+   * records of gateways before it.
+   */
+  alive_at: z.iso.datetime().nullable().default(null),
 })
 export type WalRecord = z.infer<typeof WalRecord>
 
-/** A reading in memory: the primary's last WAL, when it was read, and since when it is seen lost (epoch ms). */
+/** A reading in memory: the primary's last WAL, when it was read, since when it is seen lost, its last sign of life. */
 export interface WalReading {
   last_wal: number
   at: number
   lost_since: number | null
+  /** Epoch ms; null: none known beyond the reading itself. */
+  alive_at: number | null
 }
 
 export const walKey = (cluster: string) => `wal/${cluster}`
@@ -36,6 +44,7 @@ export async function readWal(store: WalMeta, cluster: string): Promise<WalReadi
     last_wal: r.last_wal,
     at: Date.parse(r.read_at),
     lost_since: r.lost_since === null ? null : Date.parse(r.lost_since),
+    alive_at: r.alive_at === null ? null : Date.parse(r.alive_at),
   }
 }
 
@@ -45,6 +54,7 @@ export function writeWal(store: WalMeta, cluster: string, reading: WalReading): 
     last_wal: reading.last_wal,
     read_at: new Date(reading.at).toISOString(),
     lost_since: reading.lost_since === null ? null : new Date(reading.lost_since).toISOString(),
+    alive_at: reading.alive_at === null ? null : new Date(reading.alive_at).toISOString(),
   }
   return store.setMeta(walKey(cluster), JSON.stringify(record))
 }
@@ -60,8 +70,15 @@ export function mergeWal(a: WalReading | undefined, b: WalReading | undefined): 
   const olderLoss = older.at === newer.at || (older.lost_since ?? -1) >= newer.at ? older.lost_since : null
   const seen = [newer.lost_since, olderLoss].filter((t): t is number => t !== null)
   const last_wal = older.at === newer.at ? Math.max(newer.last_wal, older.last_wal) : newer.last_wal
-  return { last_wal, at: newer.at, lost_since: seen.length === 0 ? null : Math.min(...seen) }
+  // Any gateway's later sign of life counts: the primary may have written until then.
+  const alive = [a.alive_at, b.alive_at].filter((t): t is number => t !== null)
+  return {
+    last_wal,
+    at: newer.at,
+    lost_since: seen.length === 0 ? null : Math.min(...seen),
+    alive_at: alive.length === 0 ? null : Math.max(...alive),
+  }
 }
 
 export const sameWal = (a: WalReading | undefined, b: WalReading | undefined) =>
-  a?.last_wal === b?.last_wal && a?.at === b?.at && a?.lost_since === b?.lost_since
+  a?.last_wal === b?.last_wal && a?.at === b?.at && a?.lost_since === b?.lost_since && a?.alive_at === b?.alive_at
