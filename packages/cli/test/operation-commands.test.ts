@@ -548,7 +548,7 @@ describe('operation commands against a stand-in gateway', () => {
       '',
     ])
     // Only a cluster filter with an empty answer made the gateway list its clusters.
-    expect(gateway.seen.filter((r) => r.url === '/v1/clusters')).toHaveLength(2)
+    expect(gateway.seen.filter((r) => r.url === '/v1/clusters?live=false')).toHaveLength(2)
   })
 })
 

@@ -28,7 +28,7 @@ async function noOperations(gw: Gateway, query: OperationQuery): Promise<string>
   const line = `no operations${filters.length === 0 ? '' : ` with ${filters.join(', ')}`}`
   if (query.cluster === undefined) return line
   // Operations of a cluster removed since are still listed by its name: only an empty answer is worth this look.
-  const { clusters } = expectData(await gw.api.GET('/v1/clusters', {}))
+  const { clusters } = expectData(await gw.api.GET('/v1/clusters', { params: { query: { live: 'false' } } }))
   const names = clusters.map((c) => c.name)
   if (names.includes(query.cluster)) return line
   return `${line}; ${query.cluster} is not a registered cluster (registered: ${names.join(', ') || 'none'})`

@@ -37,9 +37,10 @@ export async function listPairs(api: GatewayApi, out: Output) {
   out.out(
     pairs.length === 0 ? 'no pairs: a pair appears once a handshake joined a secondary to its primary' : table(rows),
   )
-  // A cluster a failover went away from is in no pair until it rejoins: said here, where it would be looked for.
-  const { clusters } = expectData(await api.GET('/v1/clusters', { params: { query: { live: 'false' } } }))
-  for (const c of clusters) {
+  // A cluster a failover went away from is in no pair until it rejoins: said here, where it would be looked for (a
+  // note: the pairs were listed whether or not the clusters can be read).
+  const registered = await api.GET('/v1/clusters', { params: { query: { live: 'false' } } }).catch(() => undefined)
+  for (const c of registered?.data?.clusters ?? []) {
     if (!c.fence || c.fence.pending) continue
     out.out(
       `${c.name}: fenced by failover ${c.fence.failover_id} (${c.fence.new_primary} took its place): in no pair until "vault-dr rejoin ${c.name}" makes it ${c.fence.new_primary}'s DR secondary`,

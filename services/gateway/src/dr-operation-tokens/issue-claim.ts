@@ -45,14 +45,17 @@ export async function issueOnce<T>(
   signal?: AbortSignal,
 ): Promise<T> {
   const key = claimKey(primary)
-  const mine = JSON.stringify({ by: randomUUID(), until: now() + ISSUE_CLAIM_MS } satisfies Claim)
+  const by = randomUUID()
   for (;;) {
     const raw = await store.getMeta(key)
     const held = parse(raw)
     if (held === undefined || held.until <= now()) {
+      // Its end counted from when it is taken (a claim taken after waiting out a dead gateway's holds its full time).
+      const mine = JSON.stringify({ by, until: now() + ISSUE_CLAIM_MS } satisfies Claim)
       if (!(await store.replaceMetaIf(key, raw, mine))) continue
       try {
-        return await issue()
+        // Another gateway may have issued and given the claim back since the caller read the token: that one is it.
+        return (await theirs()) ?? (await issue())
       } finally {
         await store.replaceMetaIf(key, mine, null).catch(() => undefined)
       }

@@ -65,6 +65,7 @@ function world() {
       clusterId = id
     },
     issued: () => n,
+    now: () => clock,
   }
 }
 
@@ -89,9 +90,23 @@ describe('DR operation token custody', () => {
     await w.store.close()
   })
 
+  it("has one of the gateways that waited out a dead one's claim issue, once it ran out", async () => {
+    const w = world()
+    // Held for longer than a claim lasts: a claim's end must count from when it is taken, not from when it was asked.
+    await w.store.setMeta('dr-token-issuing/dc1', JSON.stringify({ by: 'dead-gateway', until: w.now() + 95_000 }))
+    const waiting = [w.custody, w.another()].map((g) => g.ensure(primary, 'set-a'))
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(w.issued()).toBe(0)
+    w.advance(100_000)
+    const answers = await Promise.all(waiting)
+    expect(w.issued()).toBe(1)
+    expect(answers.map((a) => w.custody.open(a.token))).toEqual(['hvb.token-1', 'hvb.token-1'])
+    await w.store.close()
+  })
+
   it('issues at once for an operation holding the primary, though a gateway that died left its claim', async () => {
     const w = world()
-    await w.store.setMeta('dr-token-issuing/dc1', JSON.stringify({ by: 'dead-gateway', until: Date.now() + 3_600_000 }))
+    await w.store.setMeta('dr-token-issuing/dc1', JSON.stringify({ by: 'dead-gateway', until: w.now() + 3_600_000 }))
     const started = performance.now()
     const held = await w.custody.ensure(primary, 'set-a', { heldByOperation: true })
     expect(w.custody.open(held.token)).toBe('hvb.token-1')

@@ -98,12 +98,14 @@ export function createDrTokenCustody({ store, box, agents, targetOf, now, ttl, l
       primary: StoredCluster,
       primaryClusterId: string | null,
       /**
-       * `heldByOperation`: the caller is a step of an operation holding the primary's lock (no upkeep or rotation
-       * issues one meanwhile), so no claim is taken or waited for: a gateway killed holding one must not stall it.
+       * `heldByOperation`: the caller is a step of an operation holding the primary's lock (the upkeep and rotations
+       * leave a held pair alone; one that began before the operation took it may still issue beside it), so no claim is
+       * taken or waited for: a gateway killed holding one must not stall the operation.
        */
       opts: { force?: boolean; signal?: AbortSignal; heldByOperation?: boolean } = {},
     ) {
-      const running = inFlight.get(primary.name)
+      // An operation's step issues on its own (it holds the primary): never behind an upkeep waiting for a claim.
+      const running = opts.heldByOperation === true ? undefined : inFlight.get(primary.name)
       if (running !== undefined) return running
       const work = (async () => {
         const current = await store.getDrToken(primary.name)
@@ -123,8 +125,10 @@ export function createDrTokenCustody({ store, box, agents, targetOf, now, ttl, l
           },
           opts.signal,
         )
-      })().finally(() => inFlight.delete(primary.name))
-      inFlight.set(primary.name, work)
+      })().finally(() => {
+        if (inFlight.get(primary.name) === work) inFlight.delete(primary.name)
+      })
+      if (opts.heldByOperation !== true) inFlight.set(primary.name, work)
       return work
     },
     /** The token in clear, for the secondary agent's check only; undefined when the store key does not open it. */

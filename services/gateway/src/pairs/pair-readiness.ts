@@ -218,7 +218,7 @@ function versions(pair: Pair): PairCheck {
       'versions',
       'VERSION_UNKNOWN',
       `The Vault version of ${unknown} is unknown.`,
-      `Check that the agent of ${unknown} answers and reaches its Vault (vault-dr clusters status ${primary === null ? pair.primary : pair.secondary}).`,
+      `Check that ${unknown === pair.primary || unknown === pair.secondary ? `the agent of ${unknown} answers and reaches its Vault` : 'both agents answer and reach their Vaults'} (vault-dr clusters status ${primary === null ? pair.primary : pair.secondary}).`,
     )
   }
   if (primary !== secondary) {

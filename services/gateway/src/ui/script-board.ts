@@ -55,7 +55,7 @@ function clusterDetail(name) {
   const peer = r ? r.primaries[0] : null
   const last = lastWith(name)
   return { title: 'Cluster ' + name, body: [
-    facts([['Role', c.role], ['Fenced by failover', c.fence && c.fence.failover_id], ['Agent', c.agent_url], ['Vault', s && s.vault.version], ['HA role', s && s.vault.ha_role],
+    facts([['Role', c.role], ['Fenced by failover', c.fence && !c.fence.pending && c.fence.failover_id], ['Agent', c.agent_url], ['Vault', s && s.vault.version], ['HA role', s && s.vault.ha_role],
       ['Sealed', s && s.vault.sealed], ['DR mode', r && r.mode], ['DR state', r && r.state],
       ['Connection', r && r.connection_state], ['Last WAL', r && r.last_wal], ['Last remote WAL', r && r.last_remote_wal],
       ['Primary cluster address', r && r.primary_cluster_addr],
