@@ -133,6 +133,17 @@ describe.each(STORE_KINDS)('handshake state machine (fake agents, %s store)', (k
     const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state).toBe('failed')
     expect(hs.error?.code).toBe('SECONDARY_NEEDS_REJOIN')
+    // One that only lost its stream (idle too, with the id it was activated as) is this primary's secondary.
+    fx.world.secondaryId = 'dc2'
+    const res = await fx.gw.app.inject({
+      method: 'POST',
+      url: '/v1/preflight',
+      headers: AUTH,
+      payload: { primary: 'dc1', secondary: 'dc2' },
+    })
+    expect(res.json().checks.find((c: { name: string }) => c.name === 'secondary_role')).toMatchObject({
+      code: expect.not.stringMatching('SECONDARY_NEEDS_REJOIN'),
+    })
     expect(hs.checks.find((c) => c.name === 'secondary_role')?.fix).toContain('POST /v1/rejoins')
     expect(fx.world.calls.filter((c) => /mint|activate/.test(c))).toEqual([])
   })

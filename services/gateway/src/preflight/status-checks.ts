@@ -179,8 +179,10 @@ function secondaryRoleVerdict(primary: ClusterStatus, secondary: ClusterStatus, 
       'Demote or disable DR on it first, and check the cluster names.',
     )
   }
-  if (s.mode === 'secondary' && s.cluster_id !== null && s.cluster_id === p?.cluster_id && s.state === 'idle') {
-    // A demoted or failed-over primary of this set: Vault refuses to activate a DR secondary, update-primary moves it.
+  // A demoted or failed-over primary of this set: idle, never given a secondary id or a primary (a secondary that
+  // only lost its stream keeps both). Vault refuses to activate a DR secondary; update-primary moves it.
+  const demoted = s.state === 'idle' && !s.secondary_id && (s.primaries ?? []).length === 0
+  if (s.mode === 'secondary' && s.cluster_id !== null && s.cluster_id === p?.cluster_id && demoted) {
     return fail(
       'SECONDARY_NEEDS_REJOIN',
       "the secondary is a DR secondary of this primary's replication set following no primary (state idle: a demoted or failed-over old primary): a handshake cannot activate it",
