@@ -259,6 +259,28 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
   })
 })
 
+/** A runner of gateway gw-a over the generic journal of `store`, every record run by `kind`. */
+function runnerOver(
+  store: MemoryOperationStore,
+  kind: OperationKind<OperationRecord, Ctx>,
+  settings: { maxRunning: number; leaseMs: number },
+) {
+  const family: OperationFamily<OperationRecord> = {
+    name: 'operations',
+    journal: genericJournal(store),
+    kindOf: () => kind as OperationKind<OperationRecord, unknown>,
+  }
+  return new OperationRunner({
+    families: [family],
+    bus: new OperationBus(),
+    now: Date.now,
+    log,
+    hooks: {},
+    settings: { ...settings, gatewayId: 'gw-a' },
+    stopGraceMs: 1_000,
+  })
+}
+
 describe('the operation runner over the generic journal', () => {
   it('resumes an unfinished operation on start, runs it to its end and releases its lease', async () => {
     const store = new MemoryOperationStore()
@@ -267,20 +289,7 @@ describe('the operation runner over the generic journal', () => {
     await store.createOperation(record)
     const ran: string[] = []
     const kind = fakeKind({}, ran)
-    const family: OperationFamily<OperationRecord> = {
-      name: 'operations',
-      journal: genericJournal(store),
-      kindOf: (op) => (op.kind === 'drill' ? kind : undefined),
-    }
-    const runner = new OperationRunner({
-      families: [family],
-      bus: new OperationBus(),
-      now: Date.now,
-      log,
-      hooks: {},
-      settings: { maxRunning: 2, gatewayId: 'gw-a', leaseMs: 10_000 },
-      stopGraceMs: 1_000,
-    })
+    const runner = runnerOver(store, kind, { maxRunning: 2, leaseMs: 10_000 })
     await runner.start()
     await expect.poll(async () => (await store.getOperation(record.id))?.state).toBe('succeeded')
     await runner.stop()
@@ -327,20 +336,7 @@ describe('a run whose process froze past its lease', () => {
       },
       [],
     )
-    const family: OperationFamily<OperationRecord> = {
-      name: 'operations',
-      journal: genericJournal(store),
-      kindOf: () => kind,
-    }
-    const runner = new OperationRunner({
-      families: [family],
-      bus: new OperationBus(),
-      now: Date.now,
-      log,
-      hooks: {},
-      settings: { maxRunning: 1, gatewayId: 'gw-a', leaseMs: 600 },
-      stopGraceMs: 1_000,
-    })
+    const runner = runnerOver(store, kind, { maxRunning: 1, leaseMs: 600 })
     await runner.start()
     await expect.poll(() => outcome.error !== undefined).toBe(true)
     await runner.stop()
