@@ -12,7 +12,8 @@ const run = promisify(execFile)
 
 /**
  * The operator's first hour, literally: a fresh clone of this repository (its last commit), `npm ci`, `npm start`,
- * then every `npx vault-dr …` command the demo prints, with the variables it prints, and nothing built.
+ * then every `npx vault-dr …` command the demo prints, with the variables it prints, and nothing built (the failover
+ * dry run, printed for after a site is lost, answers that the primary is healthy).
  */
 describe('a fresh clone', () => {
   it('runs npm ci, npm start and the CLI commands the demo prints, unbuilt', async () => {
@@ -48,8 +49,19 @@ describe('a fresh clone', () => {
     const commands = [...output.matchAll(/^\s*npx (vault-dr .+)$/gm)].map((m) => (m[1] ?? '').trim().split(/\s+/))
     expect(commands.length).toBeGreaterThanOrEqual(2)
     for (const args of commands) {
+      const options = { cwd: dir, env: { ...env, ...exported }, timeout: 60_000 }
+      if (args[1] === 'failover') {
+        // Printed to run once dc1's site is lost (the curl before it): with dc1 healthy, the plan refuses (exit 1).
+        const refused = (await run('npx', args, options).catch((err: unknown) => err)) as {
+          code?: number
+          stdout?: string
+        }
+        expect(refused.code, args.join(' ')).toBe(1)
+        expect(refused.stdout).toContain('PRIMARY_HEALTHY')
+        continue
+      }
       // Each exits 0 (run rejects otherwise); the ones that ask the gateway show the demo's clusters.
-      const { stdout } = await run('npx', args, { cwd: dir, env: { ...env, ...exported }, timeout: 60_000 })
+      const { stdout } = await run('npx', args, options)
       expect(stdout, args.join(' ')).toMatch(args.includes('--help') ? /vault-dr/ : /dc1|dc2/)
     }
 
