@@ -18,10 +18,13 @@ const ill = (problem: string, fix: string | null = null): Health => ({ healthy: 
  * (down, refusing the gateway's token, not trusted, slow), or the agent's Vault (unreachable, not trusted, sealed),
  * or the agent's Vault token (refused, expiring, lacking a capability).
  */
+/** The fence a failover put on the cluster, once acted on (one written for a promote not sent yet is no one's business). */
+export const armedFence = (c: Pick<ClusterView, 'fence'>) => (c.fence && !c.fence.pending ? c.fence : undefined)
+
 export function clusterHealth(c: ClusterView): Health {
   // Failed away from: whatever its agent says, what it needs is a rejoin (its registered role stays until then).
-  const fence = c.fence
-  if (fence && !fence.pending) {
+  const fence = armedFence(c)
+  if (fence) {
     const now = fence.demoted_at === null ? 'not demoted yet: it is demoted as soon as its agent answers' : 'demoted'
     return ill(
       `fenced: failover ${fence.failover_id} promoted ${fence.new_primary} in its place; ${now}`,

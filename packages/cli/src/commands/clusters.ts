@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { components } from '@vault-dr/gateway/openapi'
-import { clusterHealth } from '../cluster-health.ts'
+import { armedFence, clusterHealth } from '../cluster-health.ts'
 import { CliError, ExitCode } from '../exit-codes.ts'
 import type { GatewayApi } from '../gateway-client.ts'
 import { expectData, expectOk, type Output, table } from '../output.ts'
@@ -82,7 +82,7 @@ export async function clusterStatus(api: GatewayApi, out: Output, name: string) 
   }
   const [vault, mode, state] = describeAgent(cluster)
   out.out(`${cluster.name} (${roleOf(cluster)}) via ${cluster.agent_url}\n  vault: ${vault}\n  dr:    ${mode} ${state}`)
-  if (cluster.fence && !cluster.fence.pending) out.out(`  fence: ${cluster.health.problem}`)
+  if (armedFence(cluster)) out.out(`  fence: ${cluster.health.problem}`)
   const replication = cluster.agent?.reachable ? cluster.agent.status.replication : null
   if (replication?.cluster_id) out.out(`  replication cluster id: ${replication.cluster_id}`)
   for (const s of replication?.secondaries ?? []) out.out(`  secondary ${s.node_id}: ${s.connection_status}`)
@@ -99,7 +99,7 @@ export async function clusterStatus(api: GatewayApi, out: Output, name: string) 
 }
 
 /** The registered role, and "fenced" while a failover's fence holds it (the role changes at its rejoin). */
-const roleOf = (c: ClusterView) => (c.fence && !c.fence.pending ? `${c.role} (fenced)` : c.role)
+const roleOf = (c: ClusterView) => (armedFence(c) ? `${c.role} (fenced)` : c.role)
 
 function describeAgent(c: ClusterView): [string, string, string] {
   const { agent } = c

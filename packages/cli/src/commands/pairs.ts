@@ -1,5 +1,6 @@
 import type { components } from '@vault-dr/gateway/openapi'
 import { checkFix } from '../cli-fixes.ts'
+import { armedFence } from '../cluster-health.ts'
 import { ExitCode } from '../exit-codes.ts'
 import type { GatewayApi } from '../gateway-client.ts'
 import { expectData, type Output, table } from '../output.ts'
@@ -41,9 +42,10 @@ export async function listPairs(api: GatewayApi, out: Output) {
   // note: the pairs were listed whether or not the clusters can be read).
   const registered = await api.GET('/v1/clusters', { params: { query: { live: 'false' } } }).catch(() => undefined)
   for (const c of registered?.data?.clusters ?? []) {
-    if (!c.fence || c.fence.pending) continue
+    const fence = armedFence(c)
+    if (fence === undefined) continue
     out.out(
-      `${c.name}: fenced by failover ${c.fence.failover_id} (${c.fence.new_primary} took its place): in no pair until "vault-dr rejoin ${c.name}" makes it ${c.fence.new_primary}'s DR secondary`,
+      `${c.name}: fenced by failover ${fence.failover_id} (${fence.new_primary} took its place): in no pair until "vault-dr rejoin ${c.name}" makes it ${fence.new_primary}'s DR secondary`,
     )
   }
   return ExitCode.ok

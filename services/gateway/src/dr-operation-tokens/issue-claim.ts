@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { z } from 'zod'
+import { parseMetaRecord } from '../store/meta-record.ts'
 import type { Store } from '../store/store.ts'
 
 /**
@@ -12,19 +14,8 @@ const WAIT_POLL_MS = 100
 
 const claimKey = (primary: string) => `dr-token-issuing/${primary}`
 
-interface Claim {
-  by: string
-  until: number
-}
-
-const parse = (raw: string | undefined): Claim | undefined => {
-  try {
-    const claim = raw === undefined ? undefined : (JSON.parse(raw) as Claim)
-    return typeof claim?.by === 'string' && typeof claim.until === 'number' ? claim : undefined
-  } catch {
-    return undefined
-  }
-}
+const Claim = z.object({ by: z.string(), until: z.number() })
+type Claim = z.infer<typeof Claim>
 
 /**
  * One gateway at a time issues a primary's DR operation token: each sharing the store would otherwise issue its own
@@ -48,7 +39,7 @@ export async function issueOnce<T>(
   const by = randomUUID()
   for (;;) {
     const raw = await store.getMeta(key)
-    const held = parse(raw)
+    const held = parseMetaRecord(Claim, raw)
     if (held === undefined || held.until <= now()) {
       // Its end counted from when it is taken (a claim taken after waiting out a dead gateway's holds its full time).
       const mine = JSON.stringify({ by, until: now() + ISSUE_CLAIM_MS } satisfies Claim)

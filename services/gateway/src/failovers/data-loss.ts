@@ -57,6 +57,7 @@ export function estimateLoss(
     return { ...base, wals: null, detail: 'the secondary does not report a last received WAL: the loss is unknown' }
   }
   const { lostSince, maxGapMs } = window
+  // Its last sign of life, the reading itself at least: what it may have written until then is what must be seen.
   const aliveAt = Math.max(primary.at, window.aliveAt ?? primary.at)
   const heardAt = secondary.heartbeat_age_s === null ? null : now - secondary.heartbeat_age_s * 1000
   const readUntilLoss = lostSince === null || primary.at >= aliveAt - maxGapMs

@@ -73,11 +73,9 @@ export async function lossSeen(
   const read = await history.lastWal(primary)
   const lost = views.filter((v) => v.reaches === false).map((v) => Date.parse(v.since))
   if (read?.lost_since != null) lost.push(read.lost_since)
-  // Its last sign of life, the reading itself at least: what it may have written until then is what must be seen.
-  const aliveAt = read === undefined ? null : Math.max(read.at, read.alive_at ?? read.at)
   return estimateLoss(read, secondary, at, {
     lostSince: lost.length === 0 ? null : Math.min(...lost),
-    aliveAt,
+    aliveAt: read?.alive_at ?? null,
     maxGapMs,
   })
 }

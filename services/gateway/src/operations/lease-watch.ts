@@ -1,10 +1,10 @@
 /**
  * The leases this process runs operations under, each with the moment (monotonic) its run must have stopped by. A run
  * stops itself on a timer, but a process that was frozen (SIGSTOP, a stalled host; not a suspended machine, whose
- * monotonic clock stops too) handles
- * the answers that waited for it before its overdue timers: the step those answers resume would act on a cluster
- * before the timer said the lease was gone. Every agent call therefore ends the runs whose lease ran out first
- * (endRunsPastTheirLease), synchronously, so that a call made under such a run's signal is not sent.
+ * monotonic clock stops too) handles the answers that waited for it before its overdue timers: the step those answers
+ * resume would act on a cluster before the timer said the lease was gone. Every agent call therefore ends the runs
+ * whose lease ran out first (endRunsPastTheirLease), synchronously, so that a call made under such a run's signal is
+ * not sent.
  */
 const watched = new Set<WatchedLease>()
 

@@ -172,15 +172,15 @@ export class OperationRunner {
     // renewal has half a lease to be answered, and a second try.
     let deadline: NodeJS.Timeout | undefined
     let ended = false
+    const stopAt = (sentAt: number) => sentAt + (settings.leaseMs * 5) / 6
     const runningOut = () => lost.abort(new Error('the lease is running out: no renewal was acknowledged in time'))
     // The timer may fire late (a frozen process): every agent call also checks the stop time first (lease-watch.ts).
-    const watch = watchLease(claimedAt + (settings.leaseMs * 5) / 6, runningOut)
+    const watch = watchLease(stopAt(claimedAt), runningOut)
     const stopBy = (sentAt: number) => {
       clearTimeout(deadline)
       if (ended) return
-      watch.extend(sentAt + (settings.leaseMs * 5) / 6)
-      const left = sentAt + (settings.leaseMs * 5) / 6 - performance.now()
-      deadline = setTimeout(runningOut, Math.max(0, left))
+      watch.extend(stopAt(sentAt))
+      deadline = setTimeout(runningOut, Math.max(0, stopAt(sentAt) - performance.now()))
       deadline.unref()
     }
     stopBy(claimedAt)
