@@ -480,6 +480,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/drills/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run of a drill: the checks, the steps of both legs and the hold, and what each would do; nothing changes
+         * @description Reads both clusters and every other registered cluster now and answers what createDrill with the same body would do: the same checks as its preflight (the way back included), its steps in order and the plan in words.
+         */
+        post: operations["planDrill"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/drills": {
         parameters: {
             query?: never;
@@ -1356,6 +1376,26 @@ export interface components {
             progress: number;
             required: number;
             complete: boolean;
+        };
+        DrillPlan: {
+            /** @description No check failed: createDrill with the same body would start */
+            ok: boolean;
+            from: string;
+            to: string;
+            /** @description Who would follow `to` during the hold, re-pointed without a wipe: `from` first, then the other DR secondaries (the way back re-points them to `from`) */
+            followers: {
+                cluster: string;
+                secondary_id: string;
+            }[];
+            /** @description The steps createDrill would run, in order (out.* there, back.* back) */
+            steps: string[];
+            checks: components["schemas"]["SwitchoverCheck"][];
+            /** @description The plan in words, step by step */
+            what_happens: string[];
+            /** @description How long `to` would serve as primary before the switch back */
+            hold: string;
+            /** @description How often the hold would check that `to` accepts a write */
+            check_interval: string;
         };
     };
     responses: never;
@@ -3593,6 +3633,104 @@ export interface operations {
             };
             /** @description The Idempotency-Key was used with another body (GATEWAY_ERR_IDEMPOTENCY_KEY_REUSED) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    planDrill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDrillRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrillPlan"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No registered cluster is the running DR primary of `to` (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR), or a cluster it would change is held by another operation (GATEWAY_ERR_CLUSTER_BUSY): createDrill would be refused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -30,10 +30,21 @@ describe('a DR drill through the gateway', () => {
     stack = await startSwitchStack()
     secrets.push(...stack.secrets)
     const [dc1, dc2] = [clusterOf(stack, 'dc1'), clusterOf(stack, 'dc2')]
+    // The dry run first: the steps the drill then runs, its checks passing, and nothing changed.
+    const body = { to: 'dc2', hold: '2s', check_interval: '1s' }
+    const plan = await stack.api.POST('/v1/drills/plan', { body: body as never })
+    expect(plan.response.status, JSON.stringify(plan.error)).toBe(200)
+    expect(plan.data).toMatchObject({ ok: true, from: 'dc1', to: 'dc2', hold: '2s', check_interval: '1s' })
+    expect(plan.data?.what_happens.join('\n')).toMatch(/demote dc1[\s\S]*hold for 2s[\s\S]*demote dc2/)
+    expect(dc1.state().drMode).toBe('primary')
+    expect((await stack.api.GET('/v1/operations', { params: { query: { kind: 'drill' } } })).data?.operations).toEqual(
+      [],
+    )
     const sampler = startWriteSampler(stack)
-    const res = await stack.api.POST('/v1/drills', { body: { to: 'dc2', hold: '2s', check_interval: '1s' } as never })
+    const res = await stack.api.POST('/v1/drills', { body: body as never })
     expect(res.response.status, JSON.stringify(res.error)).toBe(202)
     const id = res.data?.id as string
+    expect(res.data?.steps.map((s) => s.name)).toEqual(plan.data?.steps)
     // During the hold, dc2 is the one primary.
     const holding = await waitForOperation(stack, id, (op) => stepOf(op, 'hold')?.status === 'running')
     expect(holding.state).toBe('running')

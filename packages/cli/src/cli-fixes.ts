@@ -96,6 +96,7 @@ function withHolder(code: string, fix: string, detail: string): string {
 const HTTP_TO_CLI: Array<[RegExp, string | ((found: string) => string)]> = [
   [/POST \/v1\/switchovers\/plan/g, '"vault-dr switchover --to <secondary> --dry-run"'],
   [/POST \/v1\/failovers\/plan/g, '"vault-dr failover --to <secondary> --dry-run"'],
+  [/POST \/v1\/drills\/plan/g, '"vault-dr drill --to <secondary> --hold <duration> --dry-run"'],
   [/POST \/v1\/preflight/g, '"vault-dr preflight --primary <name> --secondary <name>"'],
   // The requests that create an operation (a cancelled one's fix says to send it again).
   [/POST \/v1\/handshakes\b/g, '"vault-dr handshake start --primary <name> --secondary <name>"'],

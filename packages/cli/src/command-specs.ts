@@ -262,10 +262,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   drill: {
     args: [],
-    options: [...ROLE_CHANGE_OPTIONS, 'hold', 'check-interval', 'follow'],
+    options: [...ROLE_CHANGE_OPTIONS, 'hold', 'check-interval', 'dry-run', 'follow'],
     required: ['to', 'hold'],
     summary: 'a DR drill: switch over to the secondary, hold while checking it serves, switch back; report RTO and RPO',
     notes: [
+      'With --dry-run it prints the plan (both legs, the hold, the checks with their fixes) and exits 1 when a check fails.',
       FOLLOW_NOTE,
       'Once finished, "vault-dr operations show <id>" prints its report: each leg\'s writes-refused window and WALs lost.',
     ],

@@ -33,7 +33,7 @@ import {
   showOperation,
 } from './commands/operations.ts'
 import { autoFailover, listPairs, showPair } from './commands/pairs.ts'
-import { planSwitchover, startDrill, startSwitchover } from './commands/switchovers.ts'
+import { planDrill, planSwitchover, startDrill, startSwitchover } from './commands/switchovers.ts'
 import { CliError, ExitCode } from './exit-codes.ts'
 import { type Gateway, gatewayClientFromEnv } from './gateway-client.ts'
 import { gatewayUnreachable } from './gateway-unreachable.ts'
@@ -325,7 +325,7 @@ async function dispatch(
         hold: given(v.hold),
         ...(v['check-interval'] === undefined ? {} : { check_interval: v['check-interval'] }),
       }
-      return startDrill(gateway, out, body, v.follow === true)
+      return v['dry-run'] === true ? planDrill(gateway, out, body) : startDrill(gateway, out, body, v.follow === true)
     }
     case 'failover': {
       const body = {

@@ -155,6 +155,33 @@ describe('operation commands against a stand-in gateway', () => {
     expect(await runCli([...argv, '--json'], gateway.env)).toBe(0)
   })
 
+  it('drill --dry-run posts the plan request with hold and interval and prints both legs, the hold and the checks; exit 1 when a check fails', async () => {
+    const plan = {
+      ...SWITCH_PLAN,
+      hold: '5m',
+      check_interval: '30s',
+      steps: ['preflight', 'out.demote_primary', 'hold', 'back.demote_primary'],
+      what_happens: ['demote dc1', 'hold for 5m', 'demote dc2'],
+    }
+    routes['POST /v1/drills/plan'] = (_, res) => json(res, 200, plan)
+    const io = capture()
+    const argv = ['drill', '--to', 'dc2', '--hold', '5m', '--check-interval', '30s', '--dry-run']
+    expect(await runCli(argv, gateway.env)).toBe(1)
+    expect(gateway.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /v1/drills/plan'])
+    expect(gateway.seen[0]?.body).toEqual({ to: 'dc2', hold: '5m', check_interval: '30s' })
+    const text = io.out()
+    expect(text).toContain(
+      'drill plan: dc1 → dc2 → dc1, holding 5m (a write check every 30s) (dry run, nothing changed)',
+    )
+    expect(text).toContain('followers of dc2 during the hold: dc1 (id dc1)')
+    expect(text).toContain('3. hold')
+    expect(text).toMatch(/✘\s+dr_token\s+NO_DR_TOKEN/)
+    expect(text).toContain('the drill would be refused: a check failed')
+    routes['POST /v1/drills/plan'] = (_, res) => json(res, 200, { ...plan, ok: true, checks: [] })
+    expect(await runCli([...argv, '--json'], gateway.env)).toBe(0)
+    expect(JSON.parse(io.out().split('\n').filter(Boolean).at(-1) ?? '')).toMatchObject({ ok: true, hold: '5m' })
+  })
+
   it('names the options a refusal other than a validation error points at (a cluster named twice, unknown)', async () => {
     const same = {
       type: 'about:blank',

@@ -27,7 +27,7 @@ describe('the gateway with a read-only token (VAULT_DR_READ_TOKEN)', () => {
   const inject = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
     gw.app.inject({ method, url, headers: READ, ...(payload === undefined ? {} : { payload }) })
 
-  it('reads what the status page reads: clusters, operations, pairs, a failover and a switchover plan', async () => {
+  it('reads what the status page reads: clusters, operations, pairs, a failover, switchover and drill plan', async () => {
     // The pair made with the API token first: the plans then have a pair to plan for.
     const hs = await createHandshake(gw.app)
     expect((await waitFor(gw.app, hs.json().id)).state).toBe('succeeded')
@@ -35,8 +35,8 @@ describe('the gateway with a read-only token (VAULT_DR_READ_TOKEN)', () => {
       const res = await inject('GET', url)
       expect(res.statusCode, `${url}: ${res.body}`).toBe(200)
     }
-    for (const url of ['/v1/failovers/plan', '/v1/switchovers/plan']) {
-      const res = await inject('POST', url, { to: 'dc2' })
+    for (const url of ['/v1/failovers/plan', '/v1/switchovers/plan', '/v1/drills/plan']) {
+      const res = await inject('POST', url, url === '/v1/drills/plan' ? { to: 'dc2', hold: '1m' } : { to: 'dc2' })
       expect(res.statusCode, `${url}: ${res.body}`).toBe(200)
     }
   })

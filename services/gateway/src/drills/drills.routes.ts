@@ -4,11 +4,37 @@ import { IdempotencyHeaders } from '../handshakes/handshakes.schemas.ts'
 import { journalAsOperation } from '../operations/operation-view.ts'
 import { Operation } from '../operations/operations.schemas.ts'
 import { type KindDeps, switchoverDepsOf } from '../switchovers/switchover-deps-of.ts'
-import { CreateDrillBody } from './drills.schemas.ts'
+import { CreateDrillBody, DrillPlan } from './drills.schemas.ts'
 import { createDrillsService } from './drills.service.ts'
 
 export const drillsRoutes: FastifyPluginAsyncZod<{ deps: KindDeps }> = async (app, { deps }) => {
   const drills = createDrillsService(switchoverDepsOf(deps))
+  app.post(
+    '/drills/plan',
+    {
+      // Changes nothing: the read-only token may ask it.
+      config: { readsOnly: true },
+      schema: {
+        operationId: 'planDrill',
+        tags: ['operations'],
+        summary:
+          'Dry run of a drill: the checks, the steps of both legs and the hold, and what each would do; nothing changes',
+        description:
+          'Reads both clusters and every other registered cluster now and answers what createDrill with the same body ' +
+          'would do: the same checks as its preflight (the way back included), its steps in order and the plan in words.',
+        body: CreateDrillBody,
+        response: {
+          200: DrillPlan,
+          ...problemResponses,
+          ...bodyProblemResponses,
+          409: problemResponse(
+            'No registered cluster is the running DR primary of `to` (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR), or a cluster it would change is held by another operation (GATEWAY_ERR_CLUSTER_BUSY): createDrill would be refused',
+          ),
+        },
+      },
+    },
+    async (request) => drills.plan(request.body),
+  )
   app.post(
     '/drills',
     {

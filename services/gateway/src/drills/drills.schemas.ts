@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { boundedDuration } from '../switchovers/durations.ts'
 import { SwitchoverCheck } from '../switchovers/switchover-checks.ts'
-import { RoleChangeRequest } from '../switchovers/switchovers.schemas.ts'
+import { RoleChangeRequest, SwitchoverPlan } from '../switchovers/switchovers.schemas.ts'
 
 export const CreateDrillBody = RoleChangeRequest.extend({
   hold: boundedDuration(1_000, 60 * 60_000, '5m').describe(
@@ -14,6 +14,17 @@ export const CreateDrillBody = RoleChangeRequest.extend({
   .strict()
   .meta({ id: 'CreateDrillRequest', example: { to: 'dc2', hold: '5m' } })
 export type CreateDrillBody = z.infer<typeof CreateDrillBody>
+
+export const DrillPlan = SwitchoverPlan.extend({
+  ok: z.boolean().describe('No check failed: createDrill with the same body would start'),
+  hold: z.string().describe('How long `to` would serve as primary before the switch back'),
+  check_interval: z.string().describe('How often the hold would check that `to` accepts a write'),
+  followers: SwitchoverPlan.shape.followers.describe(
+    'Who would follow `to` during the hold, re-pointed without a wipe: `from` first, then the other DR secondaries (the way back re-points them to `from`)',
+  ),
+  steps: z.array(z.string()).describe('The steps createDrill would run, in order (out.* there, back.* back)'),
+}).meta({ id: 'DrillPlan' })
+export type DrillPlan = z.infer<typeof DrillPlan>
 
 export const DrillSubject = z.object({
   from: z.string(),

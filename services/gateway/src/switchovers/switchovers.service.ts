@@ -114,6 +114,15 @@ export async function inspectUnheldPair(
   return found
 }
 
+/** A role change whose checks failed is not created: the failed checks, and the first one's fix, say why. */
+export function refuseFailedChecks(found: Pick<PairInspection, 'ok' | 'checks'>): void {
+  if (found.ok) return
+  const failed = found.checks.filter((c) => c.status === 'fail')
+  throw SwitchoverErrors.preflightFailed(failed.map((c) => `${c.name}: ${c.detail}`).join('; '), {
+    ...(failed[0]?.fix ? { fix: failed[0].fix } : {}),
+  })
+}
+
 /** Plans (dry run) and starts switchovers; the operations engine runs them. */
 export function createSwitchoversService(deps: SwitchoverDeps) {
   async function plan(body: CreateSwitchoverBody) {
@@ -151,12 +160,7 @@ export function createSwitchoversService(deps: SwitchoverDeps) {
     async create(body: CreateSwitchoverBody, key: string | undefined) {
       return createUnderKey(deps, 'switchover', key, body, async () => {
         const { found, steps } = await plan(body)
-        if (!found.ok) {
-          const failed = found.checks.filter((c) => c.status === 'fail')
-          throw SwitchoverErrors.preflightFailed(failed.map((c) => `${c.name}: ${c.detail}`).join('; '), {
-            ...(failed[0]?.fix ? { fix: failed[0].fix } : {}),
-          })
-        }
+        refuseFailedChecks(found)
         const subject: SwitchoverSubject = {
           from: found.from,
           to: found.to,
