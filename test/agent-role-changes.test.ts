@@ -131,6 +131,18 @@ describe('the role changes of a switchover, through both agents (HashiCorp testc
     expect(byKey.status, byKey.body).toBe(201)
     expect(byKey.json).toMatchObject({ secondary_id: 'spare', token: expect.any(String) })
     expect((await call(a1, '/v1/dr/primary/revoke-secondary', { secondary_id: 'spare' })).json.revoked).toBe(true)
+    // A key Vault cannot read is the caller's mistake: 400 naming the field, not a 502, and no id is taken.
+    const badKey = await call(a1, '/v1/dr/primary/secondary-token', {
+      secondary_id: 'spare-2',
+      secondary_public_key: 'not-a-public-key-at-all',
+    })
+    expect(badKey.status, badKey.body).toBe(400)
+    expect(badKey.json).toMatchObject({
+      code: 'CORE_ERR_VALIDATION',
+      errors: [{ path: 'body/secondary_public_key', message: expect.stringContaining('generateDrPublicKey') }],
+      upstream: { service: 'vault', status: 400 },
+    })
+    expect(dc1.state().knownSecondaries).not.toContain('spare-2')
 
     // Promote refuses a primary, and the wrong side is told which it is.
     expect((await call(a1, '/v1/dr/secondary/promote', { dr_operation_token: drToken })).json.code).toBe(

@@ -215,7 +215,7 @@ export interface paths {
         put?: never;
         /**
          * Mint a single-use activation token for one secondary
-         * @description Returns the wrapped activation token once, with its non-secret claims. The agent neither logs nor keeps it. When Vault answers 412 (required index state not present) or 503 (briefly unavailable after a role change), the mint is sent again with backoff for up to 5 s (or VAULT_DR_WAIT_TIMEOUT_MS when shorter); a mint that did happen behind a 503 then answers 409 PRIMARY_ERR_SECONDARY_EXISTS.
+         * @description Returns the wrapped activation token once, with its non-secret claims. The agent neither logs nor keeps it. When Vault answers 412 (required index state not present) or 503 (briefly unavailable after a role change), the mint is sent again with backoff for up to 5 s (or VAULT_DR_WAIT_TIMEOUT_MS when shorter); a mint that did happen behind a 503 then answers 409 PRIMARY_ERR_SECONDARY_EXISTS. A secondary_public_key Vault refuses answers 400 CORE_ERR_VALIDATION naming it.
          */
         post: operations["createSecondaryToken"];
         delete?: never;

@@ -31,7 +31,8 @@ export const secondaryTokenRoutes: FastifyPluginAsyncZod<{
           'Returns the wrapped activation token once, with its non-secret claims. The agent neither logs nor keeps it. ' +
           'When Vault answers 412 (required index state not present) or 503 (briefly unavailable after a role change), ' +
           'the mint is sent again with backoff for up to 5 s (or VAULT_DR_WAIT_TIMEOUT_MS when shorter); a mint that ' +
-          'did happen behind a 503 then answers 409 PRIMARY_ERR_SECONDARY_EXISTS.',
+          'did happen behind a 503 then answers 409 PRIMARY_ERR_SECONDARY_EXISTS. A secondary_public_key Vault refuses ' +
+          'answers 400 CORE_ERR_VALIDATION naming it.',
         body: CreateSecondaryTokenBody,
         response: {
           201: SecondaryToken,

@@ -1,5 +1,7 @@
-import { isCodedError } from '../../errors.ts'
+import { CoreErrors } from '../../core-errors.ts'
+import { type CodedError, isCodedError } from '../../errors.ts'
 import { decodeActivationToken } from '../../replication/activation-token.ts'
+import { invalidFields } from '../../server/error-handler.ts'
 import { VaultErrors } from '../../vault/vault-errors.ts'
 import { statusReadError } from '../cluster-status.ts'
 import type { VaultAgent } from '../vault-agent.ts'
@@ -43,6 +45,11 @@ export async function createSecondaryToken(
       if (isCodedError(err, VaultErrors.rejected.code) || isCodedError(err, VaultErrors.drSecondaryLocked.code)) {
         await explainRefusal(agent, secondaryId, err)
       }
+      // A primary refusing a mint it would make without the key: the key is what it could not use (a caller's
+      // mistake, 400, not a fault of Vault's). Its exact text is not documented, so the status decides.
+      if (opts.secondaryPublicKey !== undefined && isCodedError(err, VaultErrors.rejected.code)) {
+        if (err.upstream?.status === 400) throw publicKeyRefused(err)
+      }
       throw err
     })
   agent.invalidateStatus()
@@ -76,6 +83,15 @@ function publicKeyToken(data: Record<string, unknown> | null | undefined, second
     expires_at: expiresAt.toISOString(),
     claims: decoded.ok ? decoded.claims : null,
   }
+}
+
+function publicKeyRefused(cause: CodedError) {
+  const message = "the primary's Vault could not use it as a DR secondary's public key (generateDrPublicKey gives one)"
+  return CoreErrors.validation(`secondary_public_key: ${message}. ${cause.message}`, {
+    cause: invalidFields({ path: 'body/secondary_public_key', message }),
+    ...(cause.upstream === undefined ? {} : { upstream: cause.upstream }),
+    fix: 'Send the secondary_public_key that generateDrPublicKey on the secondary answered, whole and unchanged.',
+  })
 }
 
 /** Why Vault refused a mint, in our terms, when the status says (the exact refusal texts are not documented). */
