@@ -77,6 +77,11 @@ export class ReplicatedStorage {
     this.#merkleRoot = undefined
   }
 
+  /** Sets entries that arrived outside the WAL stream (ahead of a sync), leaving the log position as it is. */
+  seed(entries: Array<[string, unknown]>): void {
+    for (const [key, value] of entries) this.#set(key, value)
+  }
+
   merkleRoot(): string {
     if (this.#merkleRoot === undefined) {
       const hash = createHash('sha1')

@@ -125,8 +125,43 @@ describe('failover with a batch DR operation token', () => {
     const progress = progressOf(moving)
     expect(moving.state).toBe('merkle-sync')
     expect(progress?.sync_progress).toBeLessThan(progress?.sync_total_keys ?? 0)
+    // The keys are still arriving: neither the primary's WALs nor its merkle root are there yet.
+    const primaryNow = await drStatus(primary)
+    expect(moving.last_remote_wal).toBe(0)
+    expect(moving.merkle_root).not.toBe(primaryNow.merkle_root)
     await waitForStreaming(secondary)
-    expect(progressOf(await drStatus(secondary))).toBeUndefined()
+    const synced = await drStatus(secondary)
+    expect(progressOf(synced)).toBeUndefined()
+    expect(synced).toMatchObject({ last_remote_wal: primaryNow.last_wal, merkle_root: primaryNow.merkle_root })
+  })
+
+  it("a secondary cut off in the middle of its merkle sync keeps what it had: promoted, it lacks the primary's data", async () => {
+    const primary = await start({ name: 'dc1' })
+    const secondary = await start({ name: 'dc2', timings: { ...fastTimings, merkleSyncMs: 60_000 } })
+    await enablePrimary(primary)
+    const drToken = await mintBatchDrToken(primary)
+    for (let i = 0; i < 8; i++) primary.faults.write()
+    expect((await enableSecondary(secondary, { token: await secondaryToken(primary, 'dc2') })).status).toBe(200)
+    await waitFor(
+      () => drStatus(secondary),
+      (s) => s.state === 'merkle-sync',
+      { what: 'merkle-sync' },
+    )
+    const lastWal = (await drStatus(primary)).last_wal as number
+    await primary.faults.stop()
+    await waitFor(
+      () => drStatus(secondary),
+      (s) => s.connection_state !== 'ready',
+      { what: 'the secondary to lose its primary' },
+    )
+    // The DR operation token is checked with what came at connect (the keyring and policies).
+    const promoted = await drCall(secondary, 'secondary/promote', { dr_operation_token: drToken, force: true })
+    expect(promoted.status, JSON.stringify(promoted.body)).toBe(200)
+    await waitForHealth(secondary, 200)
+    const after = await drStatus(secondary)
+    expect(after.mode).toBe('primary')
+    expect(after.last_wal).toBeLessThan(lastWal)
+    expect(secondary.state().knownSecondaries).toEqual([])
   })
 
   it('disables a primary and gives it a new replication cluster id when re-enabled', async () => {

@@ -1,6 +1,7 @@
 import type { SimTimings } from '../options.ts'
 import type { SecondaryDrState } from '../state.ts'
-import type { ReplicatedStorage } from '../storage.ts'
+import type { ReplicatedStorage, StorageSnapshot, WalEntry } from '../storage.ts'
+import { isAuthMaterial } from '../tokens/token-store.ts'
 import { closeIfSilent, heartbeatDurationMs, type PrimaryMessage, sendMessage } from './protocol.ts'
 import { type DialOptions, dialPrimary, type PrimaryConnection } from './stream-client.ts'
 
@@ -32,6 +33,12 @@ export class SecondaryLink {
   /** Cut off from the network and dropping packets: the connection is kept open but dead (see silence()). */
   #silenced = false
   #heldSocket: PrimaryConnection['socket'] | undefined
+  /**
+   * The primary's data sent at connect, applied when merkle-sync ends: until then the keys are still arriving
+   * (vault-dr-api 3.3, "full key sync"), so a secondary cut off mid-sync keeps what it had, and its merkle root and
+   * last_remote_wal stay the old ones. WALs streamed meanwhile wait for it.
+   */
+  #pendingSync: { generation: number; snapshot: StorageSnapshot; wals: WalEntry[] } | undefined
 
   constructor(deps: SecondaryLinkDeps) {
     this.#deps = deps
@@ -125,7 +132,12 @@ export class SecondaryLink {
     const generation = this.#generation
     const { welcome } = connection
     const needsSync = welcome.snapshot !== null
-    if (welcome.snapshot) this.#deps.storage.restore(welcome.snapshot)
+    this.#pendingSync = welcome.snapshot ? { generation, snapshot: welcome.snapshot, wals: [] } : undefined
+    if (welcome.snapshot) {
+      // An activation wipes the cluster at once; the data comes with the sync, the means to check tokens now.
+      if (initial) this.#deps.storage.restore({ lastWal: 0, entries: [] })
+      this.#deps.storage.seed(welcome.snapshot.entries.filter(([key]) => isAuthMaterial(key)))
+    }
     this.#connection = connection
     state.connectionState = 'ready'
     state.knownPrimaryClusterAddrs = welcome.primaryClusterAddrs
@@ -189,7 +201,13 @@ export class SecondaryLink {
           },
         ])
       }
-      steps.push([merkleSyncMs / 4, () => (state.sync = undefined)])
+      steps.push([
+        merkleSyncMs / 4,
+        () => {
+          state.sync = undefined
+          this.#finishSync(generation)
+        },
+      ])
     } else {
       steps.push([merkleDiffMs, () => {}])
     }
@@ -206,8 +224,20 @@ export class SecondaryLink {
     next(0)
   }
 
+  #finishSync(generation: number): void {
+    const sync = this.#pendingSync
+    if (sync?.generation !== generation) return
+    this.#pendingSync = undefined
+    this.#deps.storage.restore(sync.snapshot)
+    for (const entry of sync.wals) if (entry.index > sync.snapshot.lastWal) this.#deps.storage.apply(entry)
+  }
+
   #onMessage(state: SecondaryDrState, message: PrimaryMessage): void {
-    if (message.type === 'wal') this.#deps.storage.apply(message.entry)
+    if (message.type === 'wal') {
+      const sync = this.#pendingSync
+      if (sync?.generation === this.#generation) sync.wals.push(message.entry)
+      else this.#deps.storage.apply(message.entry)
+    }
     if (message.type === 'heartbeat' && state.primary) {
       state.primary.lastHeartbeat = new Date()
       state.primary.lastHeartbeatDurationMs = heartbeatDurationMs(message.sentAt)

@@ -36,6 +36,13 @@ const keyringKey = 'core/keyring'
 const tokenPrefix = 'sys/token/id/'
 const policyPrefix = 'sys/policy/'
 
+/**
+ * What a DR secondary takes from its primary when it connects, before the merkle sync brings the rest: the keyring
+ * and the policies, with which it checks a batch DR operation token minted on the primary (fact sheet 2.6). When
+ * Vault has them is not documented; from the connection on, so a forced promote mid-sync can be authorised.
+ */
+export const isAuthMaterial = (key: string) => key === keyringKey || key.startsWith(policyPrefix)
+
 // Granted to every token that carries the "default" policy (a trimmed copy of Vault's default policy).
 const defaultPolicyRules: PathRule[] = parsePolicy(`
 path "auth/token/lookup-self" { capabilities = ["read"] }
