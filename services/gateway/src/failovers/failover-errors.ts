@@ -32,6 +32,12 @@ export const FailoverErrors = {
     title: 'A cluster of the rejoin does not answer, or its Vault is not readable',
     fix: 'Make both clusters answer (each Vault unsealed, each agent running and reachable from the gateway), with the primary to follow running as DR primary (the detail names what is missing), then rejoin again.',
   }),
+  olderThanPrimary: defineError({
+    code: 'GATEWAY_ERR_REJOIN_OLDER_VERSION',
+    status: 409,
+    title: 'The cluster to rejoin runs an older Vault than the primary it would follow',
+    fix: 'Upgrade the cluster to the primary version or newer, then rejoin it again.',
+  }),
   epochBehind: defineError({
     code: 'GATEWAY_ERR_EPOCH_BEHIND',
     status: 409,

@@ -160,6 +160,26 @@ describe('the preflight of a rejoin of a cluster a failed operation left behind'
     expect(byAgent?.message).toContain('its agent holds a fence: cut off 60 s')
   })
 
+  it('refuses, at once and with the upgrade to make, a cluster on an older Vault than the primary (either kind of rejoin)', async () => {
+    const on = (version: string, st: Status) =>
+      ({ ...st, vault: { reachable: true, sealed: false, version } }) as Status
+    const older = { dc1: on('1.16.2+ent', demoted()), dc2: on('1.17.0+ent', runningPrimary()) }
+    const behind = await refusal(setup(older))
+    expect(behind).toMatchObject({ code: 'GATEWAY_ERR_REJOIN_OLDER_VERSION' })
+    expect(behind?.message).toContain("dc1 runs Vault 1.16.2+ent, older than dc2's 1.17.0+ent")
+    expect((behind as { fix?: string }).fix).toContain('Upgrade dc1 to Vault 1.17.0+ent or newer')
+    const fence = fenceEntry('dc1', 'failover-1', 'dc2', '2026-12-06T09:30:00.000Z')
+    const s = setup(older, fence)
+    const fenced: RejoinSubject = { cluster: 'dc1', primary: 'dc2', failover_id: 'failover-1' }
+    await expect(rejoinPreflight(s.deps, s.run, fenced)).rejects.toMatchObject({
+      code: 'GATEWAY_ERR_REJOIN_OLDER_VERSION',
+    })
+    expect(s.ensured).toEqual([])
+    // The same version, or a newer one, follows.
+    const newer = setup({ dc1: on('1.17.1+ent', demoted()), dc2: on('1.17.0+ent', runningPrimary()) })
+    expect((await leftBehindPreflight(newer.deps, newer.run, subject)).status).toBe('succeeded')
+  })
+
   it('waits, bounded, for a cluster that does not answer, then names it', async () => {
     const away = await refusal(setup({ dc1: new Error('connect ECONNREFUSED'), dc2: runningPrimary() }))
     expect(away).toMatchObject({ code: 'GATEWAY_ERR_REJOIN_UNREACHABLE' })

@@ -1,4 +1,5 @@
 import { pollUntil } from '@vault-dr/core'
+import { secondaryVersionOrder } from '../dr/vault-versions.ts'
 import type { RoleChangeClient } from '../role-changes/role-change-context.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { FailoverDeps } from './failover-deps.ts'
@@ -10,6 +11,19 @@ export type RejoinStatus = Awaited<ReturnType<RoleChangeClient['status']>>
 export type NotYet = { notYet: string }
 
 const isNotYet = (v: unknown): v is NotYet => typeof v === 'object' && v !== null && 'notYet' in v
+
+/** An older Vault cannot follow a newer primary: refused before anything changes, with the upgrade to make. */
+function refuseOlderVersion(subject: RejoinSubject, mine: RejoinStatus, theirs: RejoinStatus): void {
+  const [ours, primary] = [mine.vault.version, theirs.vault.version]
+  const order = secondaryVersionOrder(ours, primary)
+  if (order === undefined || order >= 0) return
+  throw FailoverErrors.olderThanPrimary(
+    `${subject.cluster} runs Vault ${ours}, older than ${subject.primary}'s ${primary}: Vault does not replicate from a primary to an older secondary`,
+    {
+      fix: `Upgrade ${subject.cluster} to Vault ${primary} or newer (it stays a DR secondary meanwhile, its data kept and writes refused), then rejoin it again.`,
+    },
+  )
+}
 
 /**
  * Reads the cluster to rejoin and the primary it is to follow, every 250 ms and bounded by the settle timeout, until
@@ -34,6 +48,7 @@ export async function untilRejoinable<T>(
       if (mine instanceof Error) why = `${subject.cluster}: ${mine.message}`
       else if (theirs instanceof Error) why = `${subject.primary}: ${theirs.message}`
       else {
+        refuseOlderVersion(subject, mine, theirs)
         const verdict = await judge(mine, theirs)
         if (!isNotYet(verdict)) return { verdict }
         why = verdict.notYet

@@ -1,6 +1,7 @@
 import type { ClusterStatus } from '../agents/agent-types.ts'
 import { describePeer, secondaryIdUse } from '../dr/pair-status.ts'
 import { decideSecondaryId, notOursReason } from '../dr/secondary-id-policy.ts'
+import { secondaryVersionOrder } from '../dr/vault-versions.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { SecondaryIdHistory } from '../store/store.ts'
 import type { Check } from './preflight.schemas.ts'
@@ -113,23 +114,11 @@ function unknownModeVerdict(side: Side, r: DrStatus): Verdict {
   )
 }
 
-/** Major.minor.patch of a Vault version such as "1.17.3+ent"; undefined when it does not parse. */
-export function parseVersion(version: string | null): [number, number, number] | undefined {
-  const match = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version ?? '')
-  return match === null ? undefined : [Number(match[1]), Number(match[2]), Number(match[3])]
-}
-
-export function compareVersions(a: [number, number, number], b: [number, number, number]): number {
-  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]
-}
-
 /** The secondary must run the primary's version or newer (fact sheet §7.10); newer blocks failback, so it warns. */
 export function versionVerdict(primary: ClusterStatus, secondary: ClusterStatus): Verdict {
-  const p = parseVersion(primary.vault.version)
-  const s = parseVersion(secondary.vault.version)
+  const order = secondaryVersionOrder(secondary.vault.version, primary.vault.version)
   const versions = `primary ${primary.vault.version ?? '?'}, secondary ${secondary.vault.version ?? '?'}`
-  if (p === undefined || s === undefined) return warn('VERSION_UNKNOWN', `cannot compare versions (${versions})`, null)
-  const order = compareVersions(s, p)
+  if (order === undefined) return warn('VERSION_UNKNOWN', `cannot compare versions (${versions})`, null)
   if (order < 0) {
     return fail(
       'VERSION_SKEW',

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { ClusterStatus } from '../agents/agent-types.ts'
+import { secondaryVersionOrder } from '../dr/vault-versions.ts'
 import type { DrTokenInfo } from '../dr-operation-tokens/token-custody.ts'
 import { clusterIdOf, isRunningPrimary } from '../role-changes/cluster-roles.ts'
 
@@ -55,17 +56,6 @@ const check = (name: string, status: 'warn' | 'fail', code: string, detail: stri
   detail,
   fix,
 })
-
-/** Versions as numbers (1.21.0+ent -> [1, 21, 0]); undefined when unreadable. */
-export function versionParts(version: string | null | undefined): number[] | undefined {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version ?? '')
-  return m === null ? undefined : [Number(m[1]), Number(m[2]), Number(m[3])]
-}
-
-export function compareVersions(a: number[], b: number[]): number {
-  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0)
-  return 0
-}
 
 /**
  * A connection Vault reports as not ready: it can go on showing stream-wals for a primary it lost (P3); an older Vault
@@ -179,11 +169,10 @@ export function switchoverChecks(i: CheckInput): SwitchoverCheck[] {
     )
   }
 
-  const vf = versionParts(f?.vault.version)
-  const vt = versionParts(t?.vault.version)
-  if (vf !== undefined && vt !== undefined) {
-    const cmp = compareVersions(vt, vf)
-    if (cmp > 0) {
+  // `to` becomes the primary and the demoted `from` its secondary.
+  const cmp = secondaryVersionOrder(f?.vault.version, t?.vault.version)
+  if (cmp !== undefined) {
+    if (cmp < 0) {
       out.push(
         check(
           'versions',
@@ -193,7 +182,7 @@ export function switchoverChecks(i: CheckInput): SwitchoverCheck[] {
           `Upgrade ${i.from.name} to ${t?.vault.version} first.`,
         ),
       )
-    } else if (cmp < 0) {
+    } else if (cmp > 0) {
       out.push(
         check(
           'versions',
