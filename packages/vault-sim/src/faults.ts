@@ -1,5 +1,6 @@
 import type { ApiListener } from './api/app.ts'
 import { type ClusterContext, isLeaderless, isSealed } from './context.ts'
+import type { SimTimings } from './options.ts'
 import { isSecondaryMode } from './state.ts'
 
 export interface ClusterFaults {
@@ -10,6 +11,8 @@ export interface ClusterFaults {
   reopenClusterListener(): Promise<void>
   /** Milliseconds added to every API response. */
   setLatency(ms: number): void
+  /** Changes timings from now on (the next merkle sync, reconnect or restart takes them). */
+  setTimings(timings: Partial<SimTimings>): void
   /** Both listeners down (like a stopped process); state is kept. */
   stop(): Promise<void>
   /** Back on the same addresses. */
@@ -60,6 +63,11 @@ export function createFaults(ctx: ClusterContext, api: ApiListener): ClusterFaul
     reopenClusterListener: () => ctx.clusterListener.listen(),
     setLatency: (ms) => {
       ctx.runtime.latencyMs = Math.max(0, ms)
+    },
+    setTimings: (timings) => {
+      for (const [key, value] of Object.entries(timings)) {
+        if (value !== undefined) ctx.options.timings[key as keyof SimTimings] = value
+      }
     },
     stop: async () => {
       ctx.secondaryLink.pause()
