@@ -34,8 +34,8 @@ it('a secondary cut off in the middle of a merkle sync: the failover plan counts
   const lastWal = s.primary.state().lastWal
   const before = s.secondary.state().lastWal
   expect(before).toBe(lastWal - 3)
-  // The gateway's keeping-in-touch reads of the primary (every 3 s) see those writes.
-  await sleep(4_000)
+  // The gateway reads the primary's last WAL (its plans, its keeping-in-touch rounds every 3 s).
+  await expect.poll(async () => (await plan()).data_loss.primary_last_wal, { timeout: 15_000 }).toBe(lastWal)
   await s.primary.faults.reopenClusterListener()
   await expect.poll(() => s.secondary.state().drState, { timeout: 10_000 }).toBe('merkle-sync')
   // Connected and hearing from the primary, it has not received the three WALs yet.

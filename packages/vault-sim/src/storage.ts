@@ -77,9 +77,10 @@ export class ReplicatedStorage {
     this.#merkleRoot = undefined
   }
 
-  /** Sets entries that arrived outside the WAL stream (ahead of a sync), leaving the log position as it is. */
+  /** Sets entries that arrived ahead of a sync, outside the WAL stream: written in this cluster's own log only. */
   seed(entries: Array<[string, unknown]>): void {
     for (const [key, value] of entries) this.#set(key, value)
+    this.#localWal += entries.length
   }
 
   merkleRoot(): string {

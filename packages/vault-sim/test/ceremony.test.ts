@@ -3,6 +3,8 @@ import { decodeWithOtp } from '../src/ceremony/otp.ts'
 import type { ClusterHandle } from '../src/index.ts'
 import {
   drStatus,
+  enablePrimary,
+  enableSecondary,
   errorsOf,
   replicate,
   secondaryToken,
@@ -11,7 +13,7 @@ import {
   waitForStreaming,
 } from './helpers/clusters.ts'
 import { drCall, mintBatchDrToken } from './helpers/dr-tokens.ts'
-import { vault } from './helpers/vault-http.ts'
+import { vault, waitFor } from './helpers/vault-http.ts'
 
 const ceremony = (cluster: ClusterHandle, method: string, step: 'attempt' | 'update', body?: unknown) =>
   vault(method, `${cluster.apiUrl}/v1/sys/replication/dr/secondary/generate-operation-token/${step}`, { body })
@@ -85,6 +87,23 @@ describe('the DR operation token key-share ceremony on a DR secondary (fact shee
       204,
     )
     expect((await check()).status).toBe(403)
+  })
+
+  it("takes the primary's key shares in the middle of the merkle sync too (the seal configuration comes at connect)", async () => {
+    const primary = await start({ name: 'dc1', keyShares: 3, keyThreshold: 2 })
+    const secondary = await start({ name: 'dc2', timings: { merkleSyncMs: 60_000 } })
+    await enablePrimary(primary)
+    expect((await enableSecondary(secondary, { token: await secondaryToken(primary, 'dc2') })).status).toBe(200)
+    await waitFor(
+      () => drStatus(secondary),
+      (st) => st.state === 'merkle-sync',
+      { what: 'merkle-sync' },
+    )
+    expect((await ceremony(secondary, 'GET', 'attempt')).body).toMatchObject({ required: 2 })
+    const { nonce } = (await ceremony(secondary, 'POST', 'attempt', {})).body as { nonce: string }
+    await ceremony(secondary, 'PUT', 'update', { key: primary.unsealKeys[0], nonce })
+    const last = await ceremony(secondary, 'PUT', 'update', { key: primary.unsealKeys[1], nonce })
+    expect(last.body).toMatchObject({ complete: true, progress: 2 })
   })
 
   it("loses its ceremony's tokens with its data when it is activated again (a wipe: its tokens are the primary's then)", async () => {

@@ -5,7 +5,7 @@ import type { ReplicatedStorage } from '../storage.ts'
 // holds its primary's (activation replaced its own): the key-share ceremony on a secondary takes the primary's keys.
 // The shares are random, not a real Shamir split: a share is valid when it is one of them.
 
-const sealConfigKey = 'core/seal-config'
+export const sealConfigKey = 'core/seal-config'
 
 export interface SealConfig {
   shares: number

@@ -1,7 +1,7 @@
 import type { SimTimings } from '../options.ts'
 import type { SecondaryDrState } from '../state.ts'
 import type { ReplicatedStorage, StorageSnapshot, WalEntry } from '../storage.ts'
-import { isAuthMaterial } from '../tokens/token-store.ts'
+import { isBootstrapMaterial } from './bootstrap-material.ts'
 import { closeIfSilent, heartbeatDurationMs, type PrimaryMessage, sendMessage } from './protocol.ts'
 import { type DialOptions, dialPrimary, type PrimaryConnection } from './stream-client.ts'
 
@@ -34,9 +34,9 @@ export class SecondaryLink {
   #silenced = false
   #heldSocket: PrimaryConnection['socket'] | undefined
   /**
-   * The primary's data sent at connect, applied when merkle-sync ends: until then the keys are still arriving
-   * (vault-dr-api 3.3, "full key sync"), so a secondary cut off mid-sync keeps what it had, and its merkle root and
-   * last_remote_wal stay the old ones. WALs streamed meanwhile wait for it.
+   * The primary's data sent at connect, applied when merkle-sync ends: during that phase the keys are still arriving
+   * (vault-dr-api 3.3, "full key sync"; applying them all at its end is vault-sim's choice), so a secondary cut off
+   * mid-sync keeps what it had and its last_remote_wal stays the old one. WALs streamed meanwhile wait for it.
    */
   #pendingSync: { generation: number; snapshot: StorageSnapshot; wals: WalEntry[] } | undefined
 
@@ -60,6 +60,7 @@ export class SecondaryLink {
     this.#connection?.socket.destroy()
     this.#connection = undefined
     this.#state = undefined
+    this.#pendingSync = undefined
   }
 
   /** Drops the connection without forgetting the primary (seal, stop); resume() reconnects. */
@@ -134,9 +135,9 @@ export class SecondaryLink {
     const needsSync = welcome.snapshot !== null
     this.#pendingSync = welcome.snapshot ? { generation, snapshot: welcome.snapshot, wals: [] } : undefined
     if (welcome.snapshot) {
-      // An activation wipes the cluster at once; the data comes with the sync, the means to check tokens now.
+      // An activation wipes the cluster at once; the data comes with the sync, the bootstrap material now.
       if (initial) this.#deps.storage.restore({ lastWal: 0, entries: [] })
-      this.#deps.storage.seed(welcome.snapshot.entries.filter(([key]) => isAuthMaterial(key)))
+      this.#deps.storage.seed(welcome.snapshot.entries.filter(([key]) => isBootstrapMaterial(key)))
     }
     this.#connection = connection
     state.connectionState = 'ready'
@@ -192,7 +193,7 @@ export class SecondaryLink {
         merkleDiffMs,
         () => Object.assign(state, { state: 'merkle-sync', sync: { progress: 0, total: keys } }),
       ])
-      // Progress moves in quarters of merkleSyncMs, as keys arrive (at once when it takes no time).
+      // Progress shows in quarters of merkleSyncMs (at once when it takes no time); the keys land at its end.
       for (const quarter of merkleSyncMs > 0 ? [1, 2, 3] : []) {
         steps.push([
           merkleSyncMs / 4,

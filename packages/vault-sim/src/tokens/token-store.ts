@@ -32,16 +32,9 @@ export interface CreateTokenParams {
 /** Vault's default_lease_ttl (768 h), the TTL of a token created without one. */
 const DEFAULT_LEASE_TTL_SECONDS = 768 * 3600
 
-const keyringKey = 'core/keyring'
+export const keyringKey = 'core/keyring'
 const tokenPrefix = 'sys/token/id/'
-const policyPrefix = 'sys/policy/'
-
-/**
- * What a DR secondary takes from its primary when it connects, before the merkle sync brings the rest: the keyring
- * and the policies, with which it checks a batch DR operation token minted on the primary (fact sheet 2.6). When
- * Vault has them is not documented; from the connection on, so a forced promote mid-sync can be authorised.
- */
-export const isAuthMaterial = (key: string) => key === keyringKey || key.startsWith(policyPrefix)
+export const policyPrefix = 'sys/policy/'
 
 // Granted to every token that carries the "default" policy (a trimmed copy of Vault's default policy).
 const defaultPolicyRules: PathRule[] = parsePolicy(`

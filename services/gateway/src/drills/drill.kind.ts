@@ -41,7 +41,10 @@ export function drillKind(kindDeps: KindDeps): OperationKind<OperationRecord, Ro
       if (name === 'preflight') {
         return {
           name,
-          run: (r) => roleChangePreflight(deps, r, drillNeededS(deps, subject, r.roles.leg(0).followers.length)),
+          run: (r) =>
+            roleChangePreflight(deps, r, drillNeededS(deps, subject, r.roles.leg(0).followers.length), {
+              roundTrip: true,
+            }),
           interruptible: true,
           cancellable: true,
         }

@@ -27,7 +27,8 @@ export function createDrillsService(deps: SwitchoverDeps) {
   })
 
   async function plan(body: CreateDrillBody) {
-    const found = await inspectUnheldPair(deps, body, drillNeededS(deps, subjectOf(body, '', ''), 1))
+    const ask = { to: body.to, from: body.from, roundTrip: true }
+    const found = await inspectUnheldPair(deps, ask, drillNeededS(deps, subjectOf(body, '', ''), 1))
     const out = {
       ...newLeg(found.from, found.to, found.toSecondaryId, found.followers),
       replication_cluster_id: found.replicationClusterId,

@@ -48,9 +48,12 @@ export async function untilRejoinable<T>(
       if (mine instanceof Error) why = `${subject.cluster}: ${mine.message}`
       else if (theirs instanceof Error) why = `${subject.primary}: ${theirs.message}`
       else {
-        refuseOlderVersion(subject, mine, theirs)
         const verdict = await judge(mine, theirs)
-        if (!isNotYet(verdict)) return { verdict }
+        if (!isNotYet(verdict)) {
+          // Once both are where a rejoin starts (the cluster a DR secondary), and before anything changes.
+          refuseOlderVersion(subject, mine, theirs)
+          return { verdict }
+        }
         why = verdict.notYet
       }
       return undefined

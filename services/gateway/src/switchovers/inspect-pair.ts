@@ -40,7 +40,7 @@ export type StatusReader = (cluster: string, signal: AbortSignal) => Promise<Clu
  */
 export async function inspectPair(
   deps: Pick<SwitchoverDeps, 'store' | 'clusters' | 'agents' | 'custody' | 'settings'>,
-  ask: { to: string; from?: string | undefined },
+  ask: { to: string; from?: string | undefined; roundTrip?: boolean | undefined },
   neededS: number,
   signal?: AbortSignal,
   readStatus?: StatusReader,
@@ -149,6 +149,7 @@ export async function inspectPair(
     unknownSecondaries: unknown,
     neededS,
     maxLagWals: settings.maxLagWals,
+    roundTrip: ask.roundTrip,
   })
   return {
     from: fromName,

@@ -19,12 +19,14 @@ export async function roleChangePreflight(
   deps: SwitchoverDeps,
   r: RoleChangeRun,
   neededS: number,
+  opts: { roundTrip?: boolean } = {},
 ): Promise<StepResult> {
   const leg = r.roles.leg(0)
   const signal = r.roles.signal()
   // The clusters the operation holds are read through the run's clients, which keep what they read for the demote.
   const held = new Set(r.run.record().clusters)
-  const found = await inspectPair(deps, { to: leg.to, from: leg.from }, neededS, signal, (name, s) =>
+  const ask = { to: leg.to, from: leg.from, roundTrip: opts.roundTrip }
+  const found = await inspectPair(deps, ask, neededS, signal, (name, s) =>
     held.has(name) ? r.roles.client(name).status(s) : undefined,
   )
   await r.saveData({ checks: found.checks }, { type: 'checks', data: { checks: found.checks } })

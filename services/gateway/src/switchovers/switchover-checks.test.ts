@@ -109,6 +109,14 @@ describe('the checks before a switchover', () => {
     expect(newer).toMatchObject({ status: 'fail', code: 'VERSION_SKEW' })
     const older = byName({ ...healthy, to: { name: 'dc2', status: secondary({}, '1.20.3+ent') } }).versions
     expect(older).toMatchObject({ status: 'warn', code: 'VERSION_SKEW' })
+    // A drill switches back: an older `to` could not follow `from` on the way back, so it fails there.
+    const drill = { ...healthy, to: { name: 'dc2', status: secondary({}, '1.20.3+ent') }, roundTrip: true }
+    expect(byName(drill).versions).toMatchObject({
+      status: 'fail',
+      code: 'VERSION_SKEW',
+      detail: expect.stringContaining('on the way back the demoted dc2 could not follow dc1'),
+    })
+    expect(byName({ ...healthy, roundTrip: true }).versions?.status).toBe('pass')
   })
 
   it('fail on a fenced `to`: its agent would demote it again once promoted, leaving no primary', () => {

@@ -40,6 +40,8 @@ export interface CheckInput {
   maxLagWals: number
   /** Why `to` is fenced (a failover's fence in the store, or its agent's), when it is: promoted, it is demoted again. */
   toFenced?: string | undefined
+  /** A drill: it switches back, so `to`, demoted then, must be able to follow `from` again. */
+  roundTrip?: boolean | undefined
 }
 
 const pass = (name: string, detail: string): SwitchoverCheck => ({
@@ -183,14 +185,23 @@ export function switchoverChecks(i: CheckInput): SwitchoverCheck[] {
         ),
       )
     } else if (cmp > 0) {
+      const newer = `${i.from.name} runs Vault ${f?.vault.version}, newer than ${i.to.name}'s ${t?.vault.version}`
       out.push(
-        check(
-          'versions',
-          'warn',
-          'VERSION_SKEW',
-          `${i.from.name} runs Vault ${f?.vault.version}, newer than ${i.to.name}'s ${t?.vault.version}: switching back will need ${i.to.name} upgraded`,
-          `Upgrade ${i.to.name} before switching back.`,
-        ),
+        i.roundTrip === true
+          ? check(
+              'versions',
+              'fail',
+              'VERSION_SKEW',
+              `${newer}: on the way back the demoted ${i.to.name} could not follow ${i.from.name}`,
+              `Upgrade ${i.to.name} to ${f?.vault.version} first: a drill switches back, so both must run the same version.`,
+            )
+          : check(
+              'versions',
+              'warn',
+              'VERSION_SKEW',
+              `${newer}: switching back will need ${i.to.name} upgraded`,
+              `Upgrade ${i.to.name} before switching back.`,
+            ),
       )
     } else out.push(pass('versions', `both run Vault ${f?.vault.version}`))
   }

@@ -94,7 +94,7 @@ export function newRoleChangeRecord(
  */
 export async function inspectUnheldPair(
   deps: SwitchoverDeps,
-  ask: { to: string; from?: string | undefined },
+  ask: { to: string; from?: string | undefined; roundTrip?: boolean },
   neededS: number,
 ): Promise<PairInspection> {
   await refuseIfHeld(deps.store, [ask.to, ...(ask.from === undefined ? [] : [ask.from])])

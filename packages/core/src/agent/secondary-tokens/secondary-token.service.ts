@@ -42,14 +42,14 @@ export async function createSecondaryToken(
       if (isCodedError(err, VaultErrors.alreadyExists.code)) {
         throw PrimaryErrors.secondaryExists(`Vault says secondary id "${secondaryId}" already exists.`, { cause: err })
       }
-      if (isCodedError(err, VaultErrors.rejected.code) || isCodedError(err, VaultErrors.drSecondaryLocked.code)) {
-        await explainRefusal(agent, secondaryId, err)
+      if (!isCodedError(err, VaultErrors.rejected.code) && !isCodedError(err, VaultErrors.drSecondaryLocked.code)) {
+        throw err
       }
-      // A primary refusing a mint it would make without the key: the key is what it could not use (a caller's
-      // mistake, 400, not a fault of Vault's). Its exact text is not documented, so the status decides.
-      if (opts.secondaryPublicKey !== undefined && isCodedError(err, VaultErrors.rejected.code)) {
-        if (err.upstream?.status === 400) throw publicKeyRefused(err)
-      }
+      const primary = await explainRefusal(agent, secondaryId, err)
+      // A primary, read so just after, refusing with a 400 a mint it would make without the key: the key is what it
+      // could not use (a caller's mistake, not a fault of Vault's). Its exact text is not documented.
+      const keyRefused = err.code === VaultErrors.rejected.code && err.upstream?.status === 400
+      if (primary && keyRefused && opts.secondaryPublicKey !== undefined) throw publicKeyRefused(err)
       throw err
     })
   agent.invalidateStatus()
@@ -94,16 +94,20 @@ function publicKeyRefused(cause: CodedError) {
   })
 }
 
-/** Why Vault refused a mint, in our terms, when the status says (the exact refusal texts are not documented). */
-async function explainRefusal(agent: VaultAgent, secondaryId: string, cause: unknown): Promise<void> {
+/**
+ * Why Vault refused a mint, in our terms, when the status says (the exact refusal texts are not documented); true when
+ * the status shows a DR primary that does not know the id, false when it could not be read.
+ */
+async function explainRefusal(agent: VaultAgent, secondaryId: string, cause: unknown): Promise<boolean> {
   const { replication } = await agent.status(0).catch(() => ({ replication: null }))
-  if (replication === null) return
+  if (replication === null) return false
   if (replication.mode !== 'primary') {
     throw PrimaryErrors.notPrimary(`The cluster's DR mode is ${replication.mode}, not primary.`, { cause })
   }
   if (replication.known_secondaries.includes(secondaryId)) {
     throw PrimaryErrors.secondaryExists(`A token was already issued for secondary id "${secondaryId}".`, { cause })
   }
+  return true
 }
 
 /**
