@@ -7,7 +7,7 @@ export type Operation = components['schemas']['Operation']
 type Check = { name: string; status: string; code: string; detail: string; fix: string | null }
 /** A drill's result.report (the gateway's DrillReport; the operation's result is an open object in the API). */
 export interface DrillReport {
-  legs: Array<{ from: string; to: string; rto_ms: number | null; rpo_wals: number | null }>
+  legs: Array<{ from: string; to: string; rto_ms: number | null; rpo_wals: number | null; undone?: boolean }>
   hold: {
     started_at: string
     until: string
@@ -110,7 +110,8 @@ export function renderDrillReport(report: DrillReport, running = false): string[
   for (const [i, leg] of report.legs.entries()) {
     const rto = leg.rto_ms === null ? 'unknown' : `${leg.rto_ms} ms`
     const rpo = leg.rpo_wals === null ? 'unknown' : String(leg.rpo_wals)
-    lines.push(`    leg ${i + 1} ${leg.from} → ${leg.to}: writes refused ${rto} (RTO), WALs lost ${rpo} (RPO)`)
+    const undone = leg.undone === true ? `, undone (${leg.from} promoted back)` : ''
+    lines.push(`    leg ${i + 1} ${leg.from} → ${leg.to}: writes refused ${rto} (RTO), WALs lost ${rpo} (RPO)${undone}`)
   }
   if (report.hold !== null) {
     const h = report.hold

@@ -449,6 +449,27 @@ describe('operation commands against a stand-in gateway', () => {
     expect(io.out()).not.toContain('to ?')
   })
 
+  it("a drill whose way back was undone shows that leg's window and no loss, and says it was undone", async () => {
+    const report = {
+      ...drillReport({ rto: [40, 0], checks: 3, refused: 0, heldS: 5 }),
+      legs: [
+        { from: 'dc1', to: 'dc2', rto_ms: 40, rpo_wals: 0 },
+        { from: 'dc2', to: 'dc1', rto_ms: 5704, rpo_wals: 0, undone: true },
+      ],
+      ended_at: null,
+      verdict: 'unfinished',
+      findings: ['dc2 → dc1 failed and was undone: dc2 took writes again after 5704 ms, nothing lost'],
+    }
+    routes['GET /v1/operations/op-1'] = (_, res) =>
+      json(res, 200, operation({ kind: 'drill', state: 'failed', result: { report } }))
+    const io = capture()
+    expect(await runCli(['operations', 'show', 'op-1'], gateway.env)).toBe(0)
+    expect(io.out()).toContain(
+      'leg 2 dc2 → dc1: writes refused 5704 ms (RTO), WALs lost 0 (RPO), undone (dc2 promoted back)',
+    )
+    expect(io.out()).toContain('found: dc2 → dc1 failed and was undone')
+  })
+
   it('a follow of an unknown operation is the gateway’s refusal: exit 3, not a retry', async () => {
     routes['GET /v1/operations/nope/events'] = (_, res) =>
       json(res, 404, { code: 'GATEWAY_ERR_OPERATION_NOT_FOUND', detail: 'No operation nope', status: 404 })

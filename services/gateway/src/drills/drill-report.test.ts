@@ -90,4 +90,37 @@ describe("a drill's report", () => {
     }
     expect(summarizeDrill(data)).toMatchObject({ write_unavailable_ms: null, wals_lost: null })
   })
+
+  it('reports nothing of a leg still to come, and a leg undone by what it measured (the old primary took writes again)', () => {
+    const out = { ...newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }]) }
+    const back = reversed(out)
+    const running: RunData = {
+      legs: [{ ...out, write_unavailable_ms: 40, wals_lost: 0, finished_at: '2026-01-01T00:00:01.000Z' }, back],
+      checks: [],
+      warnings: [],
+      write_unavailable_ms: null,
+      wals_lost: null,
+      hold: HELD,
+    }
+    expect(summarizeDrill(running).report).toMatchObject({ verdict: 'unfinished', findings: [] })
+
+    // The way back failed after its demote (dc1 never caught up); dc2 was promoted back 5704 ms later.
+    const demoted = { ...back, demote_sent_at: '2026-01-01T00:06:00.000Z' }
+    const undo = {
+      ...reversed(demoted),
+      demote_sent_at: demoted.demote_sent_at,
+      promoted_at: '2026-01-01T00:06:05.700Z',
+      writes_accepted_at: '2026-01-01T00:06:05.704Z',
+      write_unavailable_ms: 5704,
+    }
+    const failed = summarizeDrill({ ...running, legs: [running.legs[0] ?? out, demoted], undo }).report
+    expect(failed).toMatchObject({
+      verdict: 'unfinished',
+      legs: [
+        { from: 'dc1', to: 'dc2', rto_ms: 40, rpo_wals: 0 },
+        { from: 'dc2', to: 'dc1', rto_ms: 5704, rpo_wals: 0, undone: true },
+      ],
+      findings: ['dc2 → dc1 failed and was undone: dc2 took writes again after 5704 ms, nothing lost'],
+    })
+  })
 })

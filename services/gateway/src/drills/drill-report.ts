@@ -1,17 +1,10 @@
+import type { Leg } from '../role-changes/leg.ts'
 import type { RunData } from '../switchovers/role-change-run.ts'
 import type { DrillReport, HoldProgress } from './drills.schemas.ts'
 
 /** The drill's report from its legs and hold, rewritten with every save (pure). */
 export function drillReport(data: RunData): DrillReport {
-  const legs = data.legs.map((l) => ({
-    from: l.from,
-    to: l.to,
-    rto_ms: l.write_unavailable_ms,
-    rpo_wals: l.wals_lost,
-    demote_sent_at: l.demote_sent_at,
-    writes_accepted_at: l.writes_accepted_at,
-    finished_at: l.finished_at,
-  }))
+  const legs = data.legs.map((l) => legReport(l, data.undo))
   const hold = (data.hold as HoldProgress | undefined) ?? null
   const ended_at = data.legs[1]?.finished_at ?? null
   const found = findings(legs, hold)
@@ -28,14 +21,43 @@ export function drillReport(data: RunData): DrillReport {
 }
 
 /**
+ * One leg as measured. A leg undone (it failed between its demote and its promote, and its old primary was promoted
+ * back) counts its window until that primary took writes again, and no WAL lost once it did: it holds every write.
+ */
+function legReport(l: Leg, undo: Leg | undefined): DrillReport['legs'][number] {
+  const undone = undo !== undefined && undo.to === l.from && undo.from === l.to && l.promote_sent_at === null
+  const back = undone && undo.writes_accepted_at !== null
+  return {
+    from: l.from,
+    to: l.to,
+    rto_ms: undone ? undo.write_unavailable_ms : l.write_unavailable_ms,
+    rpo_wals: back ? 0 : l.wals_lost,
+    demote_sent_at: l.demote_sent_at,
+    writes_accepted_at: undone ? undo.writes_accepted_at : l.writes_accepted_at,
+    finished_at: l.finished_at,
+    ...(undone ? { undone: true } : {}),
+  }
+}
+
+/**
  * What a drill that ran both legs found wrong: the reason to exercise DR at all. A WAL lost in a planned switchover,
  * a new primary that refused writes while it held the role, or a hold that was not held as asked.
  */
 function findings(legs: DrillReport['legs'], hold: HoldProgress | null): string[] {
   const found: string[] = []
   for (const leg of legs) {
-    if (leg.rpo_wals === null) found.push(`${leg.from} → ${leg.to}: the WALs lost are unknown`)
-    else if (leg.rpo_wals > 0) found.push(`${leg.from} → ${leg.to}: ${leg.rpo_wals} WAL(s) lost`)
+    const name = `${leg.from} → ${leg.to}`
+    if (leg.undone === true) {
+      const window = leg.rto_ms === null ? '' : ` after ${leg.rto_ms} ms`
+      found.push(
+        leg.rpo_wals === 0
+          ? `${name} failed and was undone: ${leg.from} took writes again${window}, nothing lost`
+          : `${name} failed and its undo did not finish: ${leg.from} may take no writes (the operation's error says what to do)`,
+      )
+    } else if (leg.rpo_wals === null) {
+      // A leg still to come, or under way, has nothing to report yet.
+      if (leg.finished_at !== null) found.push(`${name}: the WALs lost are unknown`)
+    } else if (leg.rpo_wals > 0) found.push(`${name}: ${leg.rpo_wals} WAL(s) lost`)
   }
   const to = legs[0]?.to ?? 'the new primary'
   if (hold === null) found.push('no hold was recorded')

@@ -70,7 +70,7 @@ export function drillKind(kindDeps: KindDeps): OperationKind<OperationRecord, Ro
       const { note, fix } = await undoDemote(r.roles, failedLeg(r))
       return { note, ...(fix === undefined ? {} : { fix }) }
     },
-    compensationFailed: (r, err) => undoFailed(r.roles.leg(failedLeg(r)), err),
+    compensationFailed: (r, err) => undoFailed(r.roles, failedLeg(r), err),
     lateCancelNote: DRILL_LATE_CANCEL,
   }
 }

@@ -68,6 +68,12 @@ export const DrillLegReport = z.object({
   demote_sent_at: z.iso.datetime().nullable(),
   writes_accepted_at: z.iso.datetime().nullable(),
   finished_at: z.iso.datetime().nullable(),
+  undone: z
+    .boolean()
+    .optional()
+    .describe(
+      'The leg failed between its demote and its promote and was undone: `from` was promoted back (rto_ms until it took writes again; rpo_wals 0 once it did)',
+    ),
 })
 
 export const DrillReport = z

@@ -485,6 +485,22 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     expect(w.changes).toEqual(changes)
   })
 
+  it('an undo that promoted the old primary back but could not re-point the other says so, and names the rejoin', async () => {
+    const w = world(['dc1', 'dc2'])
+    const { ctx, data } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    await demotePrimary(ctx, 0)
+    w.get('dc2').sealed = true
+    const undone = await undoDemote(ctx, 0)
+    expect(undone.note).toContain(
+      'undone in part: dc1 was promoted back (it holds everything it wrote: nothing lost) and accepts writes, but re-pointing dc2 to it failed',
+    )
+    expect(undone.fix).toContain('dc1 is the DR primary again')
+    expect(undone.fix).toContain('vault-dr rejoin dc2')
+    expect(undone.fix).not.toContain('promote dc1 back')
+    expect(w.get('dc1').mode).toBe('primary')
+    expect(data.undo?.writes_accepted_at).not.toBeNull()
+  })
+
   it('an undo that cannot promote says how to mend by hand; nothing to undo before the demote or after the promote', async () => {
     const w = world(['dc1', 'dc2'])
     const { ctx } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])

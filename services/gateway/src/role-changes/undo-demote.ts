@@ -53,14 +53,28 @@ export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise
     }
   } catch (err) {
     if (isUnfinished(err) || err instanceof LeaseLost) throw err
-    return undoFailed(leg, err)
+    return undoFailed(ctx, index, err)
   }
 }
 
-/** What a failed undo of a demote says: the old primary holds every write, and how to promote it back by hand. */
-export function undoFailed(leg: Leg, err: unknown): UndoOutcome {
+/**
+ * What a failed undo of a demote says. Once the old primary was promoted back, only the re-pointing of the others
+ * failed: it takes writes again, and a rejoin re-points each. Before, it is a demoted secondary holding every write,
+ * and how to promote it back by hand.
+ */
+export function undoFailed(ctx: RoleChangeContext, index: LegKey, err: unknown): UndoOutcome {
+  const leg = ctx.leg(index)
   const e = toStepError(err)
   const followers = reversed(leg).followers.map((f) => f.cluster)
+  const undo = ctx.hasLeg('undo') ? ctx.leg('undo') : undefined
+  if (undo?.promoted_at != null) {
+    const serving = undo.writes_accepted_at === null ? '' : ' and accepts writes'
+    const each = followers.length === 1 ? 'it' : 'each that does not stream from it'
+    return {
+      note: `; undone in part: ${leg.from} was promoted back (it holds everything it wrote: nothing lost)${serving}, but re-pointing ${followers.join(', ')} to it failed (${e.code}: ${e.detail})`,
+      fix: `${leg.from} is the DR primary again. Once ${followers.join(', ')} ${followers.length === 1 ? 'answers' : 'answer'} (its Vault unsealed, its agent running), re-point ${each} without a wipe with a rejoin (${followers.map((f) => `vault-dr rejoin ${f}`).join('; ')}).`,
+    }
+  }
   return {
     note: `; undoing it failed too (${e.code}: ${e.detail})`,
     fix:

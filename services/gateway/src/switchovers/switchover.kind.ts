@@ -71,7 +71,7 @@ export function switchoverKind(kindDeps: KindDeps): OperationKind<OperationRecor
       const { note, fix } = await undoDemote(r.roles, 0)
       return { note, ...(fix === undefined ? {} : { fix }) }
     },
-    compensationFailed: (r, err) => undoFailed(r.roles.leg(0), err),
+    compensationFailed: (r, err) => undoFailed(r.roles, 0, err),
     lateCancelNote: SWITCHOVER_LATE_CANCEL,
   }
 }
