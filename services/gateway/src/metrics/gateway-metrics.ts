@@ -41,7 +41,9 @@ export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>
 
 /**
  * Per pair (labels primary and secondary, the registered cluster names), set whenever the gateway reads a pair: by
- * its upkeep, by getPair, listPairs and getPairReadiness. A value is removed only with the gateway's restart.
+ * its upkeep, by getPair, listPairs and getPairReadiness. A pair no longer listed (its roles swapped by a switchover,
+ * a drill or a failover, a cluster removed) loses its series at the next upkeep or listPairs, so no alert fires on a
+ * pair that is gone.
  */
 export function createPairMetrics(registry: Registry) {
   const labelNames = ['primary', 'secondary'] as const
@@ -81,9 +83,26 @@ export function createPairMetrics(registry: Registry) {
     labelNames,
     registers: [registry],
   })
+  const gauges = [ready, lag, heartbeat, connected, merkle, expiry]
+  const observed = new Map<string, { primary: string; secondary: string }>()
+  const keyOf = (p: { primary: string; secondary: string }) => JSON.stringify([p.primary, p.secondary])
+  const seen = (pair: Pair) => {
+    const labels = { primary: pair.primary, secondary: pair.secondary }
+    observed.set(keyOf(labels), labels)
+    return labels
+  }
   return {
+    /** Removes the series of every pair observed that is not among `current`. */
+    retainPairs(current: Array<{ primary: string; secondary: string }>) {
+      const kept = new Set(current.map(keyOf))
+      for (const [key, labels] of observed) {
+        if (kept.has(key)) continue
+        for (const gauge of gauges) gauge.remove(labels)
+        observed.delete(key)
+      }
+    },
     observePair(pair: Pair) {
-      const labels = { primary: pair.primary, secondary: pair.secondary }
+      const labels = seen(pair)
       const streams = pair.clusters.secondary.state === 'stream-wals' && pair.connection_state === 'ready'
       connected.set(labels, streams ? 1 : 0)
       if (pair.merkle_corrupted === null) merkle.remove(labels)
@@ -96,7 +115,7 @@ export function createPairMetrics(registry: Registry) {
       else expiry.set(labels, Date.parse(pair.dr_operation_token.expires_at) / 1000)
     },
     observeReady(pair: Pair, isReady: boolean) {
-      ready.set({ primary: pair.primary, secondary: pair.secondary }, isReady ? 1 : 0)
+      ready.set(seen(pair), isReady ? 1 : 0)
     },
   }
 }

@@ -242,7 +242,9 @@ export function createPairsService(deps: PairsServiceDeps) {
 
   return {
     async list(): Promise<Pair[]> {
-      return Promise.all((await resolveAll()).map(async (p) => (await view(p)).pair))
+      const all = await resolveAll()
+      metrics.retainPairs(all.map((p) => p.names))
+      return Promise.all(all.map(async (p) => (await view(p)).pair))
     },
     /** The pair's secondary cluster, or GATEWAY_ERR_PAIR_NOT_FOUND. */
     async secondaryOf(secondary: string) {
@@ -324,6 +326,7 @@ export function createPairsService(deps: PairsServiceDeps) {
     },
     async upkeep(maxLagWals = 100): Promise<Array<{ secondary: string; error?: string; rotated?: string }>> {
       const pairs = await resolveAll()
+      metrics.retainPairs(pairs.map((p) => p.names))
       const primaries = new Map(pairs.map((p) => [p.primary.name, clusters.targetOf(p.primary)]))
       const confirming = confirmPrimaries({ store, agents, now, signal }, [...primaries.values()]).catch(() => [])
       const [outcomes] = await Promise.all([
