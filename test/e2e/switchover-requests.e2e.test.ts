@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { expectNoSecretsInLogs } from '../helpers/log-search.ts'
-import { type SwitchStack, startSwitchStack, waitForOperation } from './switchover-stack.ts'
+import { clusterOf, type SwitchStack, startSwitchStack, waitForOperation } from './switchover-stack.ts'
 
 const secrets: string[] = []
 let stack: SwitchStack | undefined
@@ -52,6 +52,18 @@ describe('switchover and drill requests', () => {
       { path: 'body/to', message: 'names a DR primary: name one of its DR secondaries' },
     ])
     expect(notPair.body.detail).not.toContain('body/from')
+    // A sealed primary is said to be sealed, with how to unseal it, not that no primary was named.
+    const dc1 = clusterOf(stack, 'dc1')
+    dc1.faults.seal()
+    const sealed = await post('/v1/switchovers/plan', { to: 'dc2' })
+    expect(sealed.status).toBe(200)
+    const checks = (sealed.body as { checks: Array<{ name: string; code: string; fix: string | null }> }).checks
+    expect(checks.find((c) => c.name === 'from_primary')).toMatchObject({ code: 'SEALED' })
+    expect(checks.find((c) => c.name === 'from_primary')?.fix).toContain('Unseal dc1')
+    expect((await post('/v1/drills', { to: 'dc2', hold: '5s' })).body.code).toBe(
+      'GATEWAY_ERR_SWITCHOVER_PREFLIGHT_FAILED',
+    )
+    dc1.faults.unseal()
 
     const first = await post('/v1/switchovers', { to: 'dc2' }, 'key-1')
     expect(first.status).toBe(202)

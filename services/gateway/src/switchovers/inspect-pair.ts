@@ -102,6 +102,12 @@ export async function inspectPair(
     await readAll(registered.filter((c) => c.role === 'primary').map((c) => c.name))
     fromName = [...sides.keys()].find((name) => name !== to.name && isPrimaryOfSet(name))
   }
+  // The primary it is paired with gives no DR status (sealed, its Vault or agent away): planned from it all the same,
+  // so that the checks say what is wrong with it, rather than that no primary was named.
+  if (fromName === undefined && pairedPrimary !== undefined && toSide.status?.replication?.mode === 'secondary') {
+    const side = sides.get(pairedPrimary)
+    if (side !== undefined && (side.status === undefined || clusterIdOf(side.status) === null)) fromName = pairedPrimary
+  }
   if (fromName === undefined && toSide.status?.replication?.mode === 'primary') {
     // The primary itself was named: a switchover goes to one of its DR secondaries.
     throw SwitchoverErrors.notAPair(

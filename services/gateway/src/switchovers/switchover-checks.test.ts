@@ -119,6 +119,23 @@ describe('the checks before a switchover', () => {
     expect(byName({ ...healthy, roundTrip: true }).versions?.status).toBe('pass')
   })
 
+  it('say a sealed `from` is sealed, with how to unseal it, and do not claim `to` is of another set', () => {
+    const sealed: ClusterStatus = {
+      ...status({}),
+      vault: { ...status({}).vault, sealed: true, ha_role: 'unknown' },
+      replication: null,
+    }
+    const checks = byName({ ...healthy, from: { name: 'dc1', status: sealed } })
+    expect(checks.from_primary).toMatchObject({
+      status: 'fail',
+      code: 'SEALED',
+      detail: "dc1's Vault is sealed: it gives no DR status",
+      fix: expect.stringContaining('Unseal dc1'),
+    })
+    expect(checks.to_streams).toMatchObject({ status: 'fail', code: 'UNKNOWN' })
+    expect(checks.to_streams?.detail).not.toContain('replication set')
+  })
+
   it('fail on a fenced `to`: its agent would demote it again once promoted, leaving no primary', () => {
     const fenced = byName({ ...healthy, toFenced: 'failed away from by failover f-1, not rejoined yet' }).to_fenced
     expect(fenced).toMatchObject({ status: 'fail', code: 'FENCED' })

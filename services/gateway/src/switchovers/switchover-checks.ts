@@ -85,6 +85,19 @@ export function switchoverChecks(i: CheckInput): SwitchoverCheck[] {
         'Bring its agent and Vault up: a switchover demotes it first.',
       ),
     )
+  } else if (f.vault.sealed === true || f.vault.reachable === false) {
+    const sealed = f.vault.sealed === true
+    out.push(
+      check(
+        'from_primary',
+        'fail',
+        sealed ? 'SEALED' : 'UNREACHABLE',
+        `${i.from.name}'s Vault ${sealed ? 'is sealed' : 'does not answer its agent'}: it gives no DR status`,
+        sealed
+          ? `Unseal ${i.from.name} (vault operator unseal, with its key shares), then try again: a switchover demotes it first.`
+          : `Bring ${i.from.name}'s Vault up (its agent reaches it again), then try again: a switchover demotes it first.`,
+      ),
+    )
   } else if (!isRunningPrimary(f)) {
     out.push(
       check(
@@ -109,9 +122,21 @@ export function switchoverChecks(i: CheckInput): SwitchoverCheck[] {
     )
   } else {
     const r = t.replication
-    const sameSet = f !== undefined && clusterIdOf(f) !== null && clusterIdOf(f) === clusterIdOf(t)
+    const fromSet = f === undefined ? null : clusterIdOf(f)
+    const sameSet = fromSet !== null && fromSet === clusterIdOf(t)
     const known = f?.replication?.known_secondaries.includes(i.toSecondaryId ?? '') === true
-    if (r?.mode !== 'secondary' || !sameSet) {
+    if (r?.mode === 'secondary' && fromSet === null) {
+      // `from` gives no DR status (sealed, unreachable): whether `to` follows it cannot be told, nor denied.
+      out.push(
+        check(
+          'to_streams',
+          'fail',
+          'UNKNOWN',
+          `${i.to.name} is a DR secondary; whether it streams from ${i.from.name} cannot be told while ${i.from.name} gives no DR status`,
+          `Mend ${i.from.name} first (from_primary says how), then try again.`,
+        ),
+      )
+    } else if (r?.mode !== 'secondary' || !sameSet) {
       out.push(
         check(
           'to_streams',
