@@ -118,7 +118,7 @@ export function renderDrillReport(report: DrillReport, running = false): string[
     const short = h.cut_short ? ', cut short by a cancellation' : ''
     const unanswered = h.unanswered ? `, ${h.unanswered} unanswered` : ''
     lines.push(
-      `    hold ${h.started_at} to ${h.ended_at ?? h.until}: ${h.checks} write checks, ${h.refused} refused${unanswered}${short}`,
+      `    hold ${h.started_at} to ${h.ended_at ?? h.until}: ${h.checks} write check${h.checks === 1 ? '' : 's'}, ${h.refused} refused${unanswered}${short}`,
     )
   }
   for (const c of report.checks_warned) lines.push(`    check warned: ${c.name} ${c.code}: ${c.detail}`)

@@ -49,7 +49,7 @@ function connection(pair: Pair): PairCheck {
       'connection',
       'NOT_STREAMING',
       `The secondary is in state ${secondary.state ?? 'unknown'}, connection ${pair.connection_state ?? 'unknown'}.`,
-      "Check the secondary reaches every primary node's cluster port (8201) and read the secondary's Vault log; a merkle-sync ends by itself.",
+      "Check the secondary reaches every primary node's cluster port (8201) and read the secondary's Vault log; a merkle-sync ends by itself. A secondary a failed switchover, drill or failover left following no running primary is re-pointed, without a wipe, by a rejoin naming it (POST /v1/rejoins).",
     )
   }
   if (pair.primary_sees_secondary !== 'connected') {

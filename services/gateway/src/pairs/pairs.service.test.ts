@@ -38,7 +38,7 @@ describe('pairs after a switchover reversed them without a handshake', () => {
       clusters: { targetOf: (c: StoredCluster) => ({ name: c.name }) } as unknown as ClustersService,
       agents: { primary: () => silentAgent, secondary: () => silentAgent } as unknown as AgentClients,
       custody: { get: async () => undefined } as unknown as TokenCustody,
-      metrics: { observePair() {}, observeReady() {} } as unknown as PairMetrics,
+      metrics: { observePair() {}, observeReady() {}, retainPairs() {} } as unknown as PairMetrics,
       now: () => Date.parse(SWAPPED_AT),
       statusTimeoutMs: 100,
       tokenMinRemainingS: 60,
@@ -82,7 +82,7 @@ describe('pairs after a switchover reversed them without a handshake', () => {
     await expect(pairs.get('dc2')).rejects.toMatchObject({
       code: 'GATEWAY_ERR_PAIR_NOT_FOUND',
       message: 'dc2 is the DR primary of the pair dc1, dc3 now; a pair is named by its secondary',
-      fix: 'Ask for the pair by its secondary: GET /v1/pairs/dc1.',
+      fix: 'Name the pair by its secondary: ask again with dc1 in place of dc2.',
     })
     await expect(pairs.get('dc9')).rejects.toMatchObject({
       message: 'No pair has the secondary dc9: no cluster of that name is registered',
@@ -115,6 +115,7 @@ describe('pairs after a switchover reversed them without a handshake', () => {
       custody: { get: async () => undefined } as unknown as TokenCustody,
       metrics: {
         observePair() {},
+        retainPairs() {},
         observeReady: (pair: { secondary: string }, ready: boolean) => observed.push(`${pair.secondary} ${ready}`),
       } as unknown as PairMetrics,
       now: () => Date.parse(SWAPPED_AT),

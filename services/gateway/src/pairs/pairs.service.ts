@@ -90,7 +90,7 @@ export function createPairsService(deps: PairsServiceDeps) {
     if (asPrimary.length > 0) {
       throw PairsErrors.pairNotFound(
         `${secondary} is the DR primary of the pair ${asPrimary.join(', ')} now; a pair is named by its secondary`,
-        { fix: `Ask for the pair by its secondary: GET /v1/pairs/${asPrimary[0]}.` },
+        { fix: `Name the pair by its secondary: ask again with ${asPrimary[0]} in place of ${secondary}.` },
       )
     }
     const registered = await store.getCluster(secondary)
