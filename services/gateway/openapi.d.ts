@@ -1101,6 +1101,12 @@ export interface components {
             checked_at: string;
             /** @description Automatic failover of this pair (setPairAutoFailover); off unless set */
             auto_failover?: components["schemas"]["PairAutoFailover"] | null;
+            /** @description The unfinished operation that holds a cluster of the pair (getOperation): until it ends the roles shown may change by themselves (a drill switches back after its hold), and no other role change or DR operation token is made on it */
+            held_by?: {
+                id: string;
+                kind: string;
+                state: string;
+            } | null;
         };
         PairList: {
             pairs: components["schemas"]["Pair"][];

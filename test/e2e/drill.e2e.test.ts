@@ -128,6 +128,9 @@ describe('a DR drill through the gateway', () => {
         })
       }
     }
+    // The pair, reversed for the hold, names the drill that holds it.
+    const listed = await stack.api.GET('/v1/pairs', {})
+    expect(listed.data?.pairs.map((p) => p.held_by)).toEqual([{ id, kind: 'drill', state: 'running' }])
     // Nor is a DR operation token issued on the pair meanwhile (by a primary the drill is about to demote).
     const rotate = (secondary: string) =>
       stack?.api.POST('/v1/pairs/{secondary}/dr-operation-token/rotate', { params: { path: { secondary } } })

@@ -91,6 +91,22 @@ describe('pairs and dr-token commands', () => {
     expect(JSON.parse(io.out().split('\n').filter(Boolean).at(-1) ?? '')).toEqual([pair])
   })
 
+  it('pairs list and show name the operation holding a cluster of the pair (a drill in its hold)', async () => {
+    const held = { ...pair, held_by: { id: 'drill-1', kind: 'drill', state: 'running' } }
+    answer('GET /v1/pairs', { status: 200, body: { pairs: [held] } })
+    answer('GET /v1/clusters', { status: 200, body: { clusters: [] } })
+    answer('GET /v1/pairs/dc2/readiness', {
+      status: 200,
+      body: { secondary: 'dc2', primary: 'dc1', ready: true, checks: [check('connection', 'pass')], pair: held },
+    })
+    const io = capture()
+    expect(await runCli(['pairs', 'list'], gateway.env)).toBe(0)
+    expect(io.out()).toContain('dc2: held by drill drill-1 (running): the roles shown may change by themselves')
+    expect(await runCli(['pairs', 'show', 'dc2'], gateway.env)).toBe(0)
+    expect(io.out()).toContain('READY to fail over once drill drill-1 ends')
+    expect(io.out()).toContain('"vault-dr operations show drill-1"')
+  })
+
   it('pairs show: exits 0 when ready, 1 with each fix when a check fails, and passes --max-lag-wals', async () => {
     answer('GET /v1/pairs/dc2/readiness', {
       status: 200,

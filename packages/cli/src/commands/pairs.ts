@@ -10,6 +10,13 @@ type PairReadiness = components['schemas']['PairReadiness']
 
 const orDash = (v: number | string | null | undefined) => (v === null || v === undefined ? '-' : String(v))
 
+/** The operation holding a cluster of the pair, in words; undefined when none does. */
+function heldBy(pair: Pair): string | undefined {
+  const held = pair.held_by
+  if (held == null) return undefined
+  return `held by ${held.kind} ${held.id} (${held.state}): the roles shown may change by themselves until it ends (a drill switches back after its hold); "vault-dr operations show ${held.id}"`
+}
+
 function tokenExpiry(pair: Pair): string {
   const token = pair.dr_operation_token
   return token === null ? 'none' : `${token.expires_at} (${Math.round(token.remaining_s / 60)} min left)`
@@ -38,6 +45,10 @@ export async function listPairs(api: GatewayApi, out: Output) {
   out.out(
     pairs.length === 0 ? 'no pairs: a pair appears once a handshake joined a secondary to its primary' : table(rows),
   )
+  for (const p of pairs) {
+    const held = heldBy(p)
+    if (held !== undefined) out.out(`${p.secondary}: ${held}`)
+  }
   // A cluster a failover went away from is in no pair until it rejoins: said here, where it would be looked for (a
   // note: the pairs were listed whether or not the clusters can be read).
   const registered = await api.GET('/v1/clusters', { params: { query: { live: 'false' } } }).catch(() => undefined)
@@ -58,7 +69,8 @@ function renderReadiness(r: PairReadiness): string {
       ? `${c.name}: ${orDash(c.mode)} ${orDash(c.state)}, Vault ${orDash(c.version)}, ${c.sealed === false ? 'unsealed' : 'sealed or unknown'}`
       : `${c.name}: agent unreachable (${c.error?.code ?? 'unknown'})`
   const lines = [
-    `pair ${pair.secondary} (secondary id ${pair.secondary_id}) of primary ${pair.primary}: ${r.ready ? 'READY' : 'NOT READY'} to fail over`,
+    `pair ${pair.secondary} (secondary id ${pair.secondary_id}) of primary ${pair.primary}: ${r.ready ? 'READY' : 'NOT READY'} to fail over${pair.held_by == null ? '' : ` once ${pair.held_by.kind} ${pair.held_by.id} ends`}`,
+    ...(heldBy(pair) === undefined ? [] : [`  ${heldBy(pair)}`]),
     `  primary   ${side(pair.clusters.primary)}`,
     `  secondary ${side(pair.clusters.secondary)}`,
     `  connection ${orDash(pair.connection_state)}, primary sees it ${orDash(pair.primary_sees_secondary)}`,

@@ -93,6 +93,13 @@ export const Pair = z
     auto_failover: AutoFailoverView.nullable()
       .optional()
       .describe('Automatic failover of this pair (setPairAutoFailover); off unless set'),
+    held_by: z
+      .object({ id: z.string(), kind: z.string(), state: z.string() })
+      .nullable()
+      .optional()
+      .describe(
+        'The unfinished operation that holds a cluster of the pair (getOperation): until it ends the roles shown may change by themselves (a drill switches back after its hold), and no other role change or DR operation token is made on it',
+      ),
   })
   .meta({ id: 'Pair' })
 export type Pair = z.infer<typeof Pair>

@@ -140,6 +140,8 @@ export function createPairsService(deps: PairsServiceDeps) {
     metrics.observePair(pair)
     deps.observe?.(pair)
     pair.auto_failover = await autoFailoverOf(p.names.secondary)
+    const held = await heldAmong(store, [p.primary.name, p.secondary.name])
+    pair.held_by = held === undefined ? null : { id: held.holder.id, kind: held.holder.kind, state: held.holder.state }
     return { pair, token, secondaryStatus: 'status' in secondary ? secondary.status : undefined }
   }
 
