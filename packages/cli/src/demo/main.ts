@@ -56,6 +56,8 @@ The stack keeps running until Ctrl-C. Try the CLI against it:
   export VAULT_DR_API_TOKEN_FILE=${stack.apiTokenFile}
   npx vault-dr clusters list
   npx vault-dr handshake list
+  npx vault-dr switchover --to dc2 --dry-run
+  npx vault-dr drill --to dc2 --hold 30s --dry-run
   npx vault-dr --help${loseSiteHint(stack.clusters[0])}
 Status page: ${stack.gatewayUrl}/ui (sign in with the read token in ${stack.readTokenFile})
 Logs: ${join(dataDir, 'logs')}`)
