@@ -127,6 +127,26 @@ function givenTwice(tokens: ReturnType<typeof parseArgs>['tokens']): string | un
 }
 
 /** parseArgs's message without its advice about "--", which is not how vault-dr takes arguments. */
+/**
+ * `--hold -5s`: a value that starts with a dash, given to an option that takes one, is joined to it (`--hold=-5s`),
+ * so that the option's own check says what it takes, rather than the parser that the argument is ambiguous.
+ */
+function joinDashValues(argv: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    const next = argv[i + 1]
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined
+    const takesValue = name !== undefined && OPTIONS[name as OptionName]?.type === 'string'
+    const isOption = next !== undefined && /^--?[a-z]/i.test(next)
+    if (takesValue && next?.startsWith('-') && !isOption) {
+      out.push(`${arg}=${next}`)
+      i++
+    } else out.push(arg)
+  }
+  return out
+}
+
 function parseErrorDetail(err: unknown, argv: readonly string[]): string {
   const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '')
   const vaultHabit = argv.some((a) => /^-{1,2}format(=|$)/.test(a))
@@ -154,7 +174,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv, out: Output, stdin: R
   let parsed: { values: Values; positionals: string[] }
   try {
     const { values, positionals, tokens } = parseArgs({
-      args: argv,
+      args: joinDashValues(argv),
       options: OPTIONS,
       allowPositionals: true,
       strict: true,

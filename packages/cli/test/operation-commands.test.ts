@@ -20,6 +20,10 @@ describe('operation commands: arguments refused before the gateway is asked (exi
     [['switchover', '--to', 'dc2', '--dry-run', '--follow'], '--dry-run changes nothing'],
     [['drill', '--to', 'dc2'], '--hold is required'],
     [['drill', '--to', 'dc2', '--hold', '5 minutes'], '--hold is a duration such as 90s, 5m or 1h, not "5 minutes"'],
+    // A value led by a dash is judged by the option's own check, not called ambiguous by the parser.
+    [['drill', '--to', 'dc2', '--hold', '-5s'], '--hold is a duration such as 90s, 5m or 1h, not "-5s"'],
+    [['operations', 'list', '--limit', '-1'], '--limit is a whole number from 1 to 500, not "-1"'],
+    [['switchover', '--to', '--dry-run'], "Option '--to' argument is ambiguous"],
     [['failover', '--to', 'dc2', '--down-for', '30'], '--down-for is a duration'],
     [['failover', '--to', 'dc2', '--hold', '1s'], '"failover" does not take --hold'],
     [['rejoin'], '<old-primary> is required'],
