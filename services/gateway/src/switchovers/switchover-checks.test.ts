@@ -119,6 +119,18 @@ describe('the checks before a switchover', () => {
     expect(byName({ ...healthy, roundTrip: true }).versions?.status).toBe('pass')
   })
 
+  it('fail on another DR secondary older than `to` (re-pointed to it, it could not follow)', () => {
+    const dc3 = (version: string) => ({ name: 'dc3', status: secondary({ secondary_id: 'dc3' }, version) })
+    const newTo = { name: 'dc2', status: secondary({}, '1.21.2+ent') }
+    const older = byName({ ...healthy, to: newTo, others: [dc3('1.21.1+ent')] })['follower:dc3']
+    expect(older).toMatchObject({
+      status: 'fail',
+      code: 'VERSION_SKEW',
+      fix: 'Upgrade dc3 to 1.21.2+ent or newer first.',
+    })
+    expect(byName({ ...healthy, others: [dc3('1.21.0+ent')] })['follower:dc3']?.status).toBe('pass')
+  })
+
   it('say a sealed `from` is sealed, with how to unseal it, and do not claim `to` is of another set', () => {
     const sealed: ClusterStatus = {
       ...status({}),

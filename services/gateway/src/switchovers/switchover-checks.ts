@@ -242,7 +242,21 @@ export function switchoverChecks(i: CheckInput): SwitchoverCheck[] {
           `Bring it up, or deregister it (DELETE /v1/clusters/${o.name}): it could not be re-pointed and would be left following a demoted primary.`,
         ),
       )
-    } else out.push(pass(`follower:${o.name}`, `${o.name} will follow ${i.to.name} (update-primary, no wipe)`))
+    } else {
+      // It follows `to` (a drill's way back needs `from` and `to` alike, as the versions check says).
+      const older = (secondaryVersionOrder(o.status.vault.version, t?.vault.version) ?? 0) < 0
+      out.push(
+        older
+          ? check(
+              `follower:${o.name}`,
+              'fail',
+              'VERSION_SKEW',
+              `${o.name} runs Vault ${o.status.vault.version}, older than ${i.to.name}'s ${t?.vault.version}: re-pointed to it, it could not follow`,
+              `Upgrade ${o.name} to ${t?.vault.version} or newer first.`,
+            )
+          : pass(`follower:${o.name}`, `${o.name} will follow ${i.to.name} (update-primary, no wipe)`),
+      )
+    }
   }
 
   if ((i.unknownSecondaries ?? []).length > 0) {
