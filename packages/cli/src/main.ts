@@ -135,7 +135,9 @@ function joinDashValues(argv: readonly string[]): string[] {
   const out: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
-    const next = argv[i + 1]
+    // Past a lone `--` every word is a positional, left as it is; nor is `--` a value.
+    if (arg === '--') return [...out, ...argv.slice(i)]
+    const next = argv[i + 1] === '--' ? undefined : argv[i + 1]
     const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined
     const takesValue = name !== undefined && OPTIONS[name as OptionName]?.type === 'string'
     const isOption = next !== undefined && /^--?[a-z]/i.test(next)

@@ -24,6 +24,7 @@ describe('operation commands: arguments refused before the gateway is asked (exi
     [['drill', '--to', 'dc2', '--hold', '-5s'], '--hold is a duration such as 90s, 5m or 1h, not "-5s"'],
     [['operations', 'list', '--limit', '-1'], '--limit is a whole number from 1 to 500, not "-1"'],
     [['switchover', '--to', '--dry-run'], "Option '--to' argument is ambiguous"],
+    [['drill', '--to', 'dc2', '--hold', '--'], "Option '--hold' argument is ambiguous"],
     [['failover', '--to', 'dc2', '--down-for', '30'], '--down-for is a duration'],
     [['failover', '--to', 'dc2', '--hold', '1s'], '"failover" does not take --hold'],
     [['rejoin'], '<old-primary> is required'],

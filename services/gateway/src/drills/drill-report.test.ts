@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { newLeg, reversed } from '../role-changes/leg.ts'
 import type { RunData } from '../switchovers/role-change-run.ts'
 import { summarizeDrill } from './drill-report.ts'
+import type { DrillReport } from './drills.schemas.ts'
 
 /** A hold of 5 min checked every 10 s, every check accepted. */
 const HELD = {
@@ -113,6 +114,12 @@ describe("a drill's report", () => {
       writes_accepted_at: '2026-01-01T00:06:05.704Z',
       write_unavailable_ms: 5704,
     }
+    // Under way, or failed before the old primary took writes again: not undone, nothing claimed.
+    const undoing = { ...undo, promoted_at: null, writes_accepted_at: null, write_unavailable_ms: null }
+    const pending = summarizeDrill({ ...running, legs: [running.legs[0] ?? out, demoted], undo: undoing })
+      .report as DrillReport
+    expect(pending.legs[1]).not.toHaveProperty('undone')
+    expect(pending.findings).toEqual([])
     const failed = summarizeDrill({ ...running, legs: [running.legs[0] ?? out, demoted], undo }).report
     expect(failed).toMatchObject({
       verdict: 'unfinished',

@@ -25,13 +25,14 @@ export function drillReport(data: RunData): DrillReport {
  * back) counts its window until that primary took writes again, and no WAL lost once it did: it holds every write.
  */
 function legReport(l: Leg, undo: Leg | undefined): DrillReport['legs'][number] {
-  const undone = undo !== undefined && undo.to === l.from && undo.from === l.to && l.promote_sent_at === null
-  const back = undone && undo.writes_accepted_at !== null
+  const undoing = undo !== undefined && undo.to === l.from && undo.from === l.to && l.promote_sent_at === null
+  // Undone once the old primary took writes again; an undo under way, or one that failed, changes nothing here.
+  const undone = undoing && undo.writes_accepted_at !== null
   return {
     from: l.from,
     to: l.to,
     rto_ms: undone ? undo.write_unavailable_ms : l.write_unavailable_ms,
-    rpo_wals: back ? 0 : l.wals_lost,
+    rpo_wals: undone ? 0 : l.wals_lost,
     demote_sent_at: l.demote_sent_at,
     writes_accepted_at: undone ? undo.writes_accepted_at : l.writes_accepted_at,
     finished_at: l.finished_at,
@@ -49,11 +50,7 @@ function findings(legs: DrillReport['legs'], hold: HoldProgress | null): string[
     const name = `${leg.from} → ${leg.to}`
     if (leg.undone === true) {
       const window = leg.rto_ms === null ? '' : ` after ${leg.rto_ms} ms`
-      found.push(
-        leg.rpo_wals === 0
-          ? `${name} failed and was undone: ${leg.from} took writes again${window}, nothing lost`
-          : `${name} failed and its undo did not finish: ${leg.from} may take no writes (the operation's error says what to do)`,
-      )
+      found.push(`${name} failed and was undone: ${leg.from} took writes again${window}, nothing lost`)
     } else if (leg.rpo_wals === null) {
       // A leg still to come, or under way, has nothing to report yet.
       if (leg.finished_at !== null) found.push(`${name}: the WALs lost are unknown`)

@@ -492,13 +492,33 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     w.get('dc2').sealed = true
     const undone = await undoDemote(ctx, 0)
     expect(undone.note).toContain(
-      'undone in part: dc1 was promoted back (it holds everything it wrote: nothing lost) and accepts writes, but re-pointing dc2 to it failed',
+      'undone in part: dc1 was promoted back and accepts writes (it holds everything it wrote: nothing lost), but re-pointing dc2 to it failed',
     )
     expect(undone.fix).toContain('dc1 is the DR primary again')
     expect(undone.fix).toContain('vault-dr rejoin dc2')
     expect(undone.fix).not.toContain('promote dc1 back')
     expect(w.get('dc1').mode).toBe('primary')
     expect(data.undo?.writes_accepted_at).not.toBeNull()
+  })
+
+  it('an undo whose promote back landed but whose write check failed says so, with what to read, not that it was undone', async () => {
+    const w = world(['dc1', 'dc2'])
+    const { ctx, data } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    await demotePrimary(ctx, 0)
+    const client = ctx.client
+    ctx.client = (name) =>
+      name === 'dc1'
+        ? {
+            ...client(name),
+            checkWrites: async () => ({ writable: false, detail: 'Vault refused the write', code: null, took_ms: 1 }),
+          }
+        : client(name)
+    const failed = await undoDemote(ctx, 0)
+    expect(data.undo?.promoted_at).not.toBeNull()
+    expect(failed.note).toContain('undoing it did not finish')
+    expect(failed.note).toContain('dc1 was promoted back at')
+    expect(failed.note).not.toContain('undone in part')
+    expect(failed.fix).toContain('Read sys/replication/dr/status on dc1')
   })
 
   it('an undo that cannot promote says how to mend by hand; nothing to undo before the demote or after the promote', async () => {

@@ -35,6 +35,7 @@ export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise
   if (what === 'new_primary_kept') return newPrimaryKept(ctx, leg)
   const back = { ...reversed(leg), replication_cluster_id: leg.replication_cluster_id }
   const followers = back.followers.map((f) => f.cluster)
+  let repointing = false
   try {
     if (!ctx.hasLeg('undo')) {
       // The demote was written as sent, but Vault may never have had it (refused, or the call never arrived).
@@ -47,32 +48,40 @@ export async function undoDemote(ctx: RoleChangeContext, index: LegKey): Promise
     }
     await promoteSecondary(ctx, 'undo')
     await verifyNewPrimary(ctx, 'undo')
+    repointing = true
     for (const cluster of followers) await followNewPrimary(ctx, 'undo', cluster)
     return {
       note: `; undone: ${leg.from} was promoted back (it holds everything it wrote: nothing lost) and ${followers.join(', ')} follow it again`,
     }
   } catch (err) {
     if (isUnfinished(err) || err instanceof LeaseLost) throw err
-    return undoFailed(ctx, index, err)
+    return undoFailed(ctx, index, err, repointing)
   }
 }
 
 /**
- * What a failed undo of a demote says. Once the old primary was promoted back, only the re-pointing of the others
- * failed: it takes writes again, and a rejoin re-points each. Before, it is a demoted secondary holding every write,
+ * What a failed undo of a demote says. When only re-pointing the others failed (`repointing`, the old primary promoted
+ * back and taking writes), a rejoin re-points each. When it was promoted back at some point but the rest is unknown
+ * (a later run failed on it), its status decides. Before any promote, it is a demoted secondary holding every write,
  * and how to promote it back by hand.
  */
-export function undoFailed(ctx: RoleChangeContext, index: LegKey, err: unknown): UndoOutcome {
+export function undoFailed(ctx: RoleChangeContext, index: LegKey, err: unknown, repointing = false): UndoOutcome {
   const leg = ctx.leg(index)
   const e = toStepError(err)
   const followers = reversed(leg).followers.map((f) => f.cluster)
+  const rejoins = followers.map((f) => `vault-dr rejoin ${f}`).join('; ')
   const undo = ctx.hasLeg('undo') ? ctx.leg('undo') : undefined
-  if (undo?.promoted_at != null) {
-    const serving = undo.writes_accepted_at === null ? '' : ' and accepts writes'
+  if (repointing && undo?.writes_accepted_at != null) {
     const each = followers.length === 1 ? 'it' : 'each that does not stream from it'
     return {
-      note: `; undone in part: ${leg.from} was promoted back (it holds everything it wrote: nothing lost)${serving}, but re-pointing ${followers.join(', ')} to it failed (${e.code}: ${e.detail})`,
-      fix: `${leg.from} is the DR primary again. Once ${followers.join(', ')} ${followers.length === 1 ? 'answers' : 'answer'} (its Vault unsealed, its agent running), re-point ${each} without a wipe with a rejoin (${followers.map((f) => `vault-dr rejoin ${f}`).join('; ')}).`,
+      note: `; undone in part: ${leg.from} was promoted back and accepts writes (it holds everything it wrote: nothing lost), but re-pointing ${followers.join(', ')} to it failed (${e.code}: ${e.detail})`,
+      fix: `${leg.from} is the DR primary again. Once ${followers.join(', ')} ${followers.length === 1 ? 'answers' : 'answer'} (its Vault unsealed, its agent running), re-point ${each} without a wipe with a rejoin (${rejoins}).`,
+    }
+  }
+  if (undo?.promoted_at != null) {
+    return {
+      note: `; undoing it did not finish (${e.code}: ${e.detail}): ${leg.from} was promoted back at ${undo.promoted_at}`,
+      fix: `Read sys/replication/dr/status on ${leg.from}. If it is the DR primary and accepts writes, re-point ${followers.join(', ')} to it with a rejoin (${rejoins}). If not, ${e.fix ?? `mend ${leg.from} first`}; no cluster takes writes until it does.`,
     }
   }
   return {

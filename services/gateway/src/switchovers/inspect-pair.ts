@@ -104,9 +104,14 @@ export async function inspectPair(
   }
   // The primary it is paired with gives no DR status (sealed, its Vault or agent away): planned from it all the same,
   // so that the checks say what is wrong with it, rather than that no primary was named.
+  // Only a cluster registered as primary that no failover fenced: a stale pairing is not planned from.
   if (fromName === undefined && pairedPrimary !== undefined && toSide.status?.replication?.mode === 'secondary') {
     const side = sides.get(pairedPrimary)
-    if (side !== undefined && (side.status === undefined || clusterIdOf(side.status) === null)) fromName = pairedPrimary
+    const unreadable = side !== undefined && (side.status === undefined || clusterIdOf(side.status) === null)
+    const registeredPrimary = byName.get(pairedPrimary)?.role === 'primary'
+    if (unreadable && registeredPrimary && (await readFence(store, pairedPrimary)) === undefined) {
+      fromName = pairedPrimary
+    }
   }
   if (fromName === undefined && toSide.status?.replication?.mode === 'primary') {
     // The primary itself was named: a switchover goes to one of its DR secondaries.
