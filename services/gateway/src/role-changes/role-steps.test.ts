@@ -211,6 +211,13 @@ function world(names: string[]) {
  * The context of one run over `legs` (the data of the operation: pass the same object to a second context to resume
  * it, as a gateway restarted would, with nothing remembered from the first run).
  */
+/** The write check of `name`'s agent answers not writable, with `answer`; its other calls are as they were. */
+function refuseWrites(ctx: RoleChangeContext, name: string, answer: { detail: string; code: string | null }) {
+  const client = ctx.client
+  ctx.client = (n) =>
+    n === name ? { ...client(n), checkWrites: async () => ({ writable: false, ...answer, took_ms: 1 }) } : client(n)
+}
+
 function context(w: ReturnType<typeof world>, legs: Leg[] | { legs: Leg[]; undo?: Leg }, catchUpTimeoutMs = 300) {
   const data: { legs: Leg[]; undo?: Leg } = Array.isArray(legs) ? { legs } : legs
   // A clock that stands still: what a step reuses does not depend on how fast the machine runs the test.
@@ -505,14 +512,7 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     const w = world(['dc1', 'dc2'])
     const { ctx, data } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
     await demotePrimary(ctx, 0)
-    const client = ctx.client
-    ctx.client = (name) =>
-      name === 'dc1'
-        ? {
-            ...client(name),
-            checkWrites: async () => ({ writable: false, detail: 'Vault refused the write', code: null, took_ms: 1 }),
-          }
-        : client(name)
+    refuseWrites(ctx, 'dc1', { detail: 'Vault refused the write', code: null })
     const failed = await undoDemote(ctx, 0)
     expect(data.undo?.promoted_at).not.toBeNull()
     expect(failed.note).toContain('undoing it did not finish')
@@ -735,19 +735,10 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     await demotePrimary(ctx, 0)
     await waitCatchUp(ctx, 0)
     await promoteSecondary(ctx, 0)
-    const client = ctx.client
-    ctx.client = (name) =>
-      name === 'dc2'
-        ? {
-            ...client(name),
-            checkWrites: async () => ({
-              writable: false,
-              detail: 'Vault refused the write: permission denied',
-              code: 'VAULT_ERR_PERMISSION_DENIED',
-              took_ms: 1,
-            }),
-          }
-        : client(name)
+    refuseWrites(ctx, 'dc2', {
+      detail: 'Vault refused the write: permission denied',
+      code: 'VAULT_ERR_PERMISSION_DENIED',
+    })
     const err = await verifyNewPrimary(ctx, 0).catch((e: unknown) => e)
     expect(err).toMatchObject({
       code: 'GATEWAY_ERR_SWITCHOVER_NEW_PRIMARY_NOT_WRITABLE',
