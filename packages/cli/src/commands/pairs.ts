@@ -68,9 +68,10 @@ function renderReadiness(r: PairReadiness): string {
     c.agent_reachable
       ? `${c.name}: ${orDash(c.mode)} ${orDash(c.state)}, Vault ${orDash(c.version)}, ${c.sealed === false ? 'unsealed' : 'sealed or unknown'}`
       : `${c.name}: agent unreachable (${c.error?.code ?? 'unknown'})`
+  const held = heldBy(pair)
   const lines = [
     `pair ${pair.secondary} (secondary id ${pair.secondary_id}) of primary ${pair.primary}: ${r.ready ? 'READY' : 'NOT READY'} to fail over${pair.held_by == null ? '' : ` once ${pair.held_by.kind} ${pair.held_by.id} ends`}`,
-    ...(heldBy(pair) === undefined ? [] : [`  ${heldBy(pair)}`]),
+    ...(held === undefined ? [] : [`  ${held}`]),
     `  primary   ${side(pair.clusters.primary)}`,
     `  secondary ${side(pair.clusters.secondary)}`,
     `  connection ${orDash(pair.connection_state)}, primary sees it ${orDash(pair.primary_sees_secondary)}`,

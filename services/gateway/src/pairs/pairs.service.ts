@@ -7,7 +7,7 @@ import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { PairMetrics } from '../metrics/gateway-metrics.ts'
 import { heldAmong, refuseIfHeld } from '../operations/cluster-busy.ts'
-import type { PairedSecondary, Store, StoredCluster, StoredDrToken } from '../store/store.ts'
+import type { ClusterHolder, PairedSecondary, Store, StoredCluster, StoredDrToken } from '../store/store.ts'
 import { raceAbort } from '../util/abort.ts'
 import { type AutoFailoverBody, autoFailoverView, readAutoFailover, writeAutoFailover } from './pair-auto-failover.ts'
 import { pairChecks, type ReadinessSettings } from './pair-readiness.ts'
@@ -115,7 +115,8 @@ export function createPairsService(deps: PairsServiceDeps) {
     }
   }
 
-  async function view(p: Resolved): Promise<Viewed> {
+  /** `held`: the operation holding a cluster of the pair, when the caller read it already (null: none). */
+  async function view(p: Resolved, held?: ClusterHolder | null): Promise<Viewed> {
     const [primary, secondary, token] = await Promise.all([
       side(p.primary, (signal) =>
         agents
@@ -140,8 +141,8 @@ export function createPairsService(deps: PairsServiceDeps) {
     metrics.observePair(pair)
     deps.observe?.(pair)
     pair.auto_failover = await autoFailoverOf(p.names.secondary)
-    const held = await heldAmong(store, [p.primary.name, p.secondary.name])
-    pair.held_by = held === undefined ? null : { id: held.holder.id, kind: held.holder.kind, state: held.holder.state }
+    const holder = held === undefined ? (await heldAmong(store, [p.primary.name, p.secondary.name]))?.holder : held
+    pair.held_by = holder == null ? null : { id: holder.id, kind: holder.kind, state: holder.state }
     return { pair, token, secondaryStatus: 'status' in secondary ? secondary.status : undefined }
   }
 
@@ -337,11 +338,14 @@ export function createPairsService(deps: PairsServiceDeps) {
             try {
               // No token while an operation changes the pair (its last step issues one itself); its readiness is
               // still read, so that a pair held for long (a drill's hold, a stuck failover) shows as it is.
-              if (await heldAmong(store, [p.primary.name, p.secondary.name])) {
-                await readinessOf(p, maxLagWals).catch(() => undefined)
+              const held = (await heldAmong(store, [p.primary.name, p.secondary.name]))?.holder ?? null
+              if (held !== null) {
+                await view(p, held)
+                  .then((read) => readinessOf(p, maxLagWals, read))
+                  .catch(() => undefined)
                 return { secondary: p.names.secondary }
               }
-              const read = await view(p)
+              const read = await view(p, null)
               const { token, rotated } = await keepToken(p, read.pair, false)
               // A token issued just now is not in the view yet: the view is read again only then.
               await readinessOf(p, maxLagWals, rotated === undefined ? { ...read, token } : undefined)
