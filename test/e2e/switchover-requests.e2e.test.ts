@@ -64,6 +64,10 @@ describe('switchover and drill requests', () => {
       'GATEWAY_ERR_SWITCHOVER_PREFLIGHT_FAILED',
     )
     dc1.faults.unseal()
+    // Unsealed, dc1 serves again and dc2 streams from it once more: a switchover may then start.
+    await expect
+      .poll(async () => (await post('/v1/switchovers/plan', { to: 'dc2' })).body, { timeout: 20_000 })
+      .toMatchObject({ ok: true })
 
     const first = await post('/v1/switchovers', { to: 'dc2' }, 'key-1')
     expect(first.status).toBe(202)
