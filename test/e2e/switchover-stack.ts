@@ -38,6 +38,8 @@ export interface SwitchStackOptions {
   gateways?: 1 | 2
   /** Each agent reaches its cluster's API through a gate that can hold (or drop) its requests. */
   vaultGates?: boolean
+  /** The Vault version a cluster reports, by name (vault-sim's default otherwise). */
+  versions?: Record<string, string>
 }
 
 export interface SwitchStack {
@@ -103,7 +105,13 @@ export async function startSwitchStack(opts: SwitchStackOptions = {}): Promise<S
     const timings = { bootstrapMs: 30, merkleDiffMs: 20, merkleSyncMs: 30, heartbeatMs: 100, reconnectMs: 50 }
     const clusters: Record<string, ClusterHandle> = {}
     for (const name of names) {
-      const c = await startCluster({ name, rootToken, timings, logger: (line) => simEvents.push(`${name}: ${line}`) })
+      const c = await startCluster({
+        name,
+        rootToken,
+        timings,
+        version: opts.versions?.[name],
+        logger: (line) => simEvents.push(`${name}: ${line}`),
+      })
       closers.push(() => c.close())
       if (opts.latencyMs) c.faults.setLatency(opts.latencyMs)
       clusters[name] = c

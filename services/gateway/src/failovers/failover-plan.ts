@@ -2,6 +2,7 @@ import type { Pair, PairCheck } from '../pairs/pairs.schemas.ts'
 import type { LossEstimate } from './data-loss.ts'
 import type { FailoverPlan, OldPrimaryFence, PlanItem } from './failovers.schemas.ts'
 import type { FenceRecord } from './fence-record.ts'
+import { type FollowerRead, followerItems } from './follower-items.ts'
 import { oldPrimaryFenceItem } from './old-primary-fence.ts'
 import type { PrimaryVerdict } from './primary-down.ts'
 import type { TrackedView } from './vantage-history.ts'
@@ -14,6 +15,8 @@ export interface PlanInputs {
   verdict: PrimaryVerdict
   loss: LossEstimate
   followers: string[]
+  /** The followers' statuses, read for the plan. */
+  followerReads: FollowerRead[]
   allowDataLoss: boolean
   /** What keeps the old primary from taking writes beside the new one. */
   fence: OldPrimaryFence
@@ -147,23 +150,13 @@ export function composePlan(input: PlanInputs): FailoverPlan {
   const carried = input.readiness
     .filter((c) => CARRIED.has(c.id))
     .map(({ name, status, code, detail, fix }): PlanItem => ({ name, status, code, detail, fix }))
-  const followersItem: PlanItem = {
-    name: 'followers',
-    status: 'pass',
-    code: 'OK',
-    detail:
-      followers.length === 0
-        ? `${pair.primary} has no other DR secondary vault-dr knows of`
-        : `${followers.join(', ')} will follow ${pair.secondary} (update-primary, one step each)`,
-    fix: null,
-  }
   const items = [
     earlierFailoverItem(input.earlierFailover, pair),
     primaryItem(verdict),
     oldPrimaryFenceItem(input.fence, pair.primary),
     lossItem(loss, input.allowDataLoss),
     ...carried,
-    followersItem,
+    ...followerItems(pair, input.followerReads),
   ]
   const failed = items.find((i) => i.status === 'fail')
   return {

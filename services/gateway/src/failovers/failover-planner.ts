@@ -7,6 +7,7 @@ import { estimateLoss, type LossEstimate, type SecondarySide } from './data-loss
 import { composePlan } from './failover-plan.ts'
 import { durationMs, type FailoverPlan, type PlanFailoverBody } from './failovers.schemas.ts'
 import { type FenceMeta, readFence } from './fence-record.ts'
+import type { FollowerRead } from './follower-items.ts'
 import { FollowerStreamWatch } from './follower-streams.ts'
 import { oldPrimaryFence } from './old-primary-fence.ts'
 import type { PeerContact } from './primary-contact.ts'
@@ -89,19 +90,16 @@ export type FailoverPlanner = ReturnType<typeof createFailoverPlanner>
 export function createFailoverPlanner(deps: PlannerDeps) {
   const { pairs, clusters, agents, history, now, maxLagWals } = deps
   const followerStreams = new FollowerStreamWatch()
-  const followersOf = async (primary: string, followerClusters: readonly StoredCluster[], at: number) => {
+  const readFollowers = async (followerClusters: readonly StoredCluster[]): Promise<FollowerRead[]> => {
     const statuses = await Promise.all(followerClusters.map((c) => pairs.secondaryStatus(c)))
-    return followerStreams.observe(
-      primary,
-      followerClusters.map((c, i) => ({ name: c.name, status: statuses[i] })),
-      at,
-    )
+    return followerClusters.map((c, i) => ({ name: c.name, status: statuses[i] }))
   }
   return async function plan(body: PlanFailoverBody, signal: AbortSignal): Promise<FailoverPlan> {
     const members = await pairs.members(body.to)
-    const [readiness, status] = await Promise.all([
+    const [readiness, status, followerReads] = await Promise.all([
       pairs.readiness(body.to, maxLagWals),
       pairs.secondaryStatus(members.secondary),
+      readFollowers(members.followerClusters),
     ])
     const client = agents.secondary(clusters.targetOf(members.secondary))
     const probe = await probePrimaryFromSecondary(client, status, signal)
@@ -117,8 +115,7 @@ export function createFailoverPlanner(deps: PlannerDeps) {
       pair.clusters.primary.agent_reachable ? undefined : await deps.selfFences.lastSeen(pair.primary),
     )
     // A self-fencing old primary: its other secondaries, one still streaming from it keeps its agent from fencing it.
-    const followers =
-      seen.within_ms === null ? undefined : await followersOf(pair.primary, members.followerClusters, at)
+    const followers = seen.within_ms === null ? undefined : followerStreams.observe(pair.primary, followerReads, at)
     const fence = followers === undefined ? seen : { ...seen, followers_unknown: followers.unknown }
     const selfFence: SelfFence | null =
       followers === undefined || fence.within_ms === null ? null : { withinMs: fence.within_ms, followers }
@@ -140,6 +137,7 @@ export function createFailoverPlanner(deps: PlannerDeps) {
       verdict,
       loss,
       followers: members.followers,
+      followerReads,
       allowDataLoss: body.allow_data_loss,
       fence,
     })

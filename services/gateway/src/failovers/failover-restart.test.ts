@@ -98,6 +98,7 @@ function gateway(history: VantageHistory, meta: SelfFenceStore = memoryMeta(), f
       c.name !== 'dc3' || followers.dc3 === 'silent'
         ? undefined
         : {
+            vault: { reachable: true, sealed: false, version: '1.21.0+ent' },
             replication:
               followers.dc3 === 'streams'
                 ? { mode: 'secondary', connection_state: 'ready', primaries: [{ heartbeat_age_s: 1 }] }
