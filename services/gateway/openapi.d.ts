@@ -327,7 +327,7 @@ export interface paths {
         put?: never;
         /**
          * Start the key-share ceremony for a DR operation token on the pair's secondary
-         * @description The fallback where batch tokens are not allowed or none is valid. The secondary's agent has Vault make the OTP and keeps it; give the primary's key shares with submitPairDrTokenCeremonyShare.
+         * @description The fallback where batch tokens are not allowed or none is valid. The secondary's agent has Vault make the OTP and keeps it; give the primary's key shares with submitPairDrTokenCeremonyShare. Refused while the token of an earlier ceremony is kept (it has no TTL: deletePairDrTokenCeremonyToken first).
          */
         post: operations["startPairDrTokenCeremony"];
         /**
@@ -355,6 +355,26 @@ export interface paths {
          */
         post: operations["submitPairDrTokenCeremonyShare"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pairs/{secondary}/dr-operation-token/ceremony/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete the kept ceremony token in the pair's secondary's Vault, and forget it
+         * @description A ceremony token has no TTL: Vault keeps it valid until deleted. The secondary agent sends operation-token/delete with it; the gateway then forgets it. Answers deleted, not_valid (the secondary refused it: already deleted or wiped by an activation, so it was not usable; forgotten too) or none_kept. Refused (409) while an operation holds the secondary: a failover may be sending the token.
+         */
+        delete: operations["deletePairDrTokenCeremonyToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1382,6 +1402,14 @@ export interface components {
             progress: number;
             required: number;
             complete: boolean;
+        };
+        PairCeremonyTokenDeletion: {
+            /**
+             * @description not_valid: the secondary refused the token, so it was not usable; the gateway forgot it all the same
+             * @enum {string}
+             */
+            outcome: "deleted" | "not_valid" | "none_kept";
+            detail: string;
         };
         DrillPlan: {
             /** @description No check failed: createDrill with the same body would start */
@@ -2882,7 +2910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A ceremony is in progress on the secondary (GATEWAY_ERR_CEREMONY_IN_PROGRESS) */
+            /** @description A ceremony is in progress on the secondary (GATEWAY_ERR_CEREMONY_IN_PROGRESS), or the token of an earlier one is kept (GATEWAY_ERR_CEREMONY_TOKEN_KEPT: delete it first) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3085,6 +3113,103 @@ export interface operations {
             };
             /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deletePairDrTokenCeremonyToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The pair's secondary cluster, as registered */
+                secondary: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairCeremonyTokenDeletion"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The read-only token (VAULT_DR_READ_TOKEN) was sent (CORE_ERR_READ_ONLY_TOKEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unfinished operation holds the secondary (GATEWAY_ERR_CLUSTER_BUSY) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -404,6 +404,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dr/operation-token/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete a DR operation token on this DR secondary (a ceremony token has no TTL)
+         * @description Sends sys/replication/dr/secondary/operation-token/delete with the token as dr_operation_token. Answers deleted, or not_valid when Vault refused the token (so it is not usable here either). A batch token cannot be deleted: it lasts its TTL. The token is never echoed, logged or kept.
+         */
+        post: operations["deleteDrOperationToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dr/secondary/merkle-check": {
         parameters: {
             query?: never;
@@ -605,6 +625,15 @@ export interface components {
              * @example 30m
              */
             ttl?: string;
+        };
+        /**
+         * @example {
+         *       "token": "hvs.<ceremony token>"
+         *     }
+         */
+        DeleteDrOperationTokenRequestInput: {
+            /** @description The DR operation token to delete (one a key-share ceremony made); never echoed, logged or kept */
+            token: string;
         };
         /**
          * @example {}
@@ -936,6 +965,20 @@ export interface components {
                 policy: boolean;
                 role: boolean;
             };
+        };
+        /**
+         * @example {
+         *       "outcome": "deleted",
+         *       "detail": "The DR secondary deleted the DR operation token."
+         *     }
+         */
+        DrOperationTokenDeletion: {
+            /**
+             * @description not_valid: this DR secondary refused the token (already deleted, wiped by an activation, or another set's), so it is not usable here either
+             * @enum {string}
+             */
+            outcome: "deleted" | "not_valid";
+            detail: string;
         };
         EnablePrimaryResult: {
             /** @description false when the cluster already was a DR primary */
@@ -2921,6 +2964,125 @@ export interface operations {
                 };
             };
             /** @description The cluster is not a DR secondary (SECONDARY_ERR_NOT_DR_SECONDARY) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than VAULT_DR_BODY_LIMIT (CORE_ERR_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json (CORE_ERR_UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address to this route (CORE_ERR_RATE_LIMITED): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until this address may call this route again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bug in vault-dr (CORE_ERR_INTERNAL): report it with the request id in instance */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault failed, refused the call or could not be reached or trusted (VAULT_ERR_*) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault is sealed or not ready for the call (VAULT_ERR_SEALED, VAULT_ERR_NOT_READY) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Vault did not answer in time (VAULT_ERR_TIMEOUT) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteDrOperationToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The fencing epoch the caller acts under (the gateway store bumps it at every role change). Lower than the highest this agent has seen: refused (409 AGENT_ERR_STALE_EPOCH). Higher: recorded on disk before acting. Absent: not fenced. */
+                "x-vault-dr-epoch"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteDrOperationTokenRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrOperationTokenDeletion"];
+                };
+            };
+            /** @description The request is not valid: CORE_ERR_VALIDATION names each field, other codes what else is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong API token (CORE_ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cluster is not a DR secondary (SECONDARY_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;

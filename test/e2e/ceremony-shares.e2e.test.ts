@@ -159,5 +159,25 @@ describe('vault-dr dr-token ceremony with three of five key shares on stdin', ()
       expect(text).not.toContain(token)
       for (const share of shares) expect(text).not.toContain(share)
     }
+    expect(c.run.stdout).toContain('It has no TTL: delete it after use (vault-dr dr-token ceremony dc2 --delete)')
+
+    // A second ceremony would leave this token valid in Vault, held by no one: refused until it is deleted.
+    const refused = ceremony()
+    refused.cli.stdin.end()
+    expect(await refused.finish()).not.toBe(0)
+    expect(refused.run.stderr).toContain('GATEWAY_ERR_CEREMONY_TOKEN_KEPT')
+    expect(refused.run.stderr).toContain('vault-dr dr-token ceremony dc2 --delete')
+    expect(await acceptedBySecondary(token)).toBe(true)
+
+    const deleted = ceremony(['--delete'])
+    expect(await deleted.finish(), deleted.run.stderr).toBe(0)
+    expect(deleted.run.stdout).toMatch(
+      /^dc2 deleted the ceremony token made at .*; the gateway no longer keeps it\.\n$/,
+    )
+    expect(await acceptedBySecondary(token)).toBe(false)
+    expect(keptCeremonyToken()).toBeUndefined()
+    const none = ceremony(['--delete', '--json'])
+    expect(await none.finish()).toBe(0)
+    expect(JSON.parse(none.run.stdout)).toMatchObject({ secondary: 'dc2', outcome: 'none_kept' })
   })
 })

@@ -32,6 +32,7 @@ export const OPTIONS = {
   kind: { type: 'string' },
   cluster: { type: 'string' },
   limit: { type: 'string' },
+  delete: { type: 'boolean' },
 } as const
 
 export type OptionName = keyof typeof OPTIONS
@@ -108,6 +109,9 @@ export const OPTION_HELP: Record<OptionName, { value?: string; text: string }> =
   },
   'allow-data-loss': {
     text: 'fail over even when the estimated loss is unknown or above zero (the plan says what would be lost)',
+  },
+  delete: {
+    text: "delete the kept ceremony token in the secondary's Vault (it has no TTL) and have the gateway forget it",
   },
   enable: { text: 'turn automatic failover of the pair on (with --down-for, how long its primary must be lost first)' },
   disable: { text: 'turn automatic failover of the pair off' },
@@ -240,13 +244,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   'dr-token ceremony': {
     args: ['<secondary>'],
-    options: [],
+    options: ['delete'],
     summary: "make a DR operation token on the secondary from the primary's key shares (the fallback to batch tokens)",
     notes: [
       'Key shares are read one per line: typed without echo at the terminal, or piped on stdin; never from arguments or the environment.',
       'The OTP is handled by the secondary agent, and the decoded token kept sealed by the gateway (never shown).',
       'Ending the input early, a refused share or Ctrl-C cancels the attempt on the secondary.',
       'Exits 1 when the input ended before enough shares or on Ctrl-C, 3 when the secondary refused a share.',
+      'A ceremony token has no TTL: delete it after use with --delete. A new ceremony is refused while one is kept.',
     ],
   },
   switchover: {

@@ -15,7 +15,7 @@ import {
 } from './command-specs.ts'
 import { addCluster, clusterStatus, listClusters, removeCluster } from './commands/clusters.ts'
 import { rotateDrToken } from './commands/dr-token.ts'
-import { drTokenCeremony } from './commands/dr-token-ceremony.ts'
+import { deleteCeremonyToken, drTokenCeremony } from './commands/dr-token-ceremony.ts'
 import { planFailover, startFailover, startRejoin } from './commands/failovers.ts'
 import {
   cancelHandshake,
@@ -334,7 +334,9 @@ async function dispatch(
     case 'dr-token rotate':
       return rotateDrToken(api, out, given(arg))
     case 'dr-token ceremony':
-      return drTokenCeremony(api, out, given(arg), stdin)
+      return v.delete === true
+        ? deleteCeremonyToken(api, out, given(arg))
+        : drTokenCeremony(api, out, given(arg), stdin)
     case 'switchover': {
       const body = roleChangeBody(v)
       return v['dry-run'] === true

@@ -436,6 +436,54 @@ describe('pairs', () => {
     expect(promoted.status, await promoted.text()).toBeLessThan(300)
   })
 
+  it('refuses a new ceremony while one token is kept; deletePairDrTokenCeremonyToken deletes it in Vault and forgets it', async () => {
+    const gw = await joinedPair()
+    const url = '/v1/pairs/dc2/dr-operation-token/ceremony'
+    const call = async (method: 'POST' | 'DELETE', path: string, payload?: object) => {
+      const res = await gw.app.inject({ method, url: path, headers: AUTH, ...(payload ? { payload } : {}) })
+      return { status: res.statusCode, json: res.json() as Record<string, any>, body: res.body }
+    }
+    const started = await call('POST', url)
+    const [key] = world.primary.unsealKeys
+    if (key === undefined) throw new Error('no key share')
+    expect((await call('POST', `${url}/${started.json.nonce}/shares`, { key })).json.complete).toBe(true)
+    const kept = async () => {
+      const store = new SqliteStore(join(dir, 'gw.sqlite'))
+      const row = await store.getCeremonyToken('dc2')
+      await store.close()
+      return row === undefined ? undefined : new SecretBox(API_TOKEN).open(row.token_sealed, 'dr-ceremony-token/dc2')
+    }
+    const token = await kept()
+    if (token === undefined) throw new Error('no ceremony token kept')
+    const acceptedByDc2 = async () =>
+      (
+        await fetch(`${world.secondary.apiUrl}/v1/sys/storage/raft/autopilot/state`, {
+          headers: { 'x-vault-token': token },
+        })
+      ).status
+
+    // Replaced, the kept one would stay valid in Vault with no one holding it: a new ceremony is refused.
+    const again = await call('POST', url)
+    expect(again.status).toBe(409)
+    expect(again.json).toMatchObject({ code: 'GATEWAY_ERR_CEREMONY_TOKEN_KEPT' })
+    expect(again.json.fix).toContain('vault-dr dr-token ceremony dc2 --delete')
+
+    expect(await acceptedByDc2()).toBe(200)
+    const deleted = await call('DELETE', `${url}/token`)
+    expect(deleted.status, deleted.body).toBe(200)
+    expect(deleted.json).toMatchObject({ outcome: 'deleted' })
+    expect(await acceptedByDc2()).toBe(403)
+    expect(await kept()).toBeUndefined()
+    expect((await get(gw, '/v1/pairs/dc2/readiness')).json.pair.dr_ceremony_token).toBeNull()
+    expect((await call('DELETE', `${url}/token`)).json).toMatchObject({ outcome: 'none_kept' })
+    expect((await call('DELETE', '/v1/pairs/dc9/dr-operation-token/ceremony/token')).status).toBe(404)
+    // A new ceremony may start now.
+    expect((await call('POST', url)).status).toBe(201)
+    expect((await call('DELETE', url)).json).toEqual({ cancelled: true })
+    for (const text of [deleted.body, gw.logs.text, world.agentLogs.text, storeBytes(dir)])
+      expect(text).not.toContain(token)
+  })
+
   it('with the primary agent down, rotation fails with a coded error and readiness warns as expiry approaches', async () => {
     const gw = await joinedPair({ VAULT_DR_OPERATION_TOKEN_MIN_REMAINING: '24h' })
     expect((await rotate(gw)).status).toBe(200)

@@ -11,6 +11,10 @@ const share = (app: Agent, nonce: string, key: string) =>
     payload: { key },
   })
 const cancel = (app: Agent) => app.inject({ method: 'DELETE', url: '/v1/dr/operation-token/ceremony', headers: AUTH })
+const deleteToken = (app: Agent, token: string) =>
+  app.inject({ method: 'POST', url: '/v1/dr/operation-token/delete', headers: AUTH, payload: { token } })
+const acceptedBy = async (c: ClusterHandle, token: string) =>
+  (await fetch(`${c.apiUrl}/v1/sys/storage/raft/autopilot/state`, { headers: { 'x-vault-token': token } })).status
 
 describe('the DR operation token ceremony (startDrTokenCeremony, submitDrTokenCeremonyShare, cancelDrTokenCeremony)', () => {
   const h = useHarness()
@@ -56,6 +60,28 @@ describe('the DR operation token ceremony (startDrTokenCeremony, submitDrTokenCe
       body: JSON.stringify({ dr_operation_token: token }),
     })
     expect(promoted.status, await promoted.text()).toBeLessThan(300)
+  })
+
+  it('deletes the ceremony token in Vault (deleteDrOperationToken); deleted again, it is not valid; never echoed', async () => {
+    const { primary, secondary, app, logs } = await setup()
+    const { nonce, required } = (await start(app)).json()
+    let last = { token: '' }
+    for (const key of primary.unsealKeys.slice(0, required)) last = (await share(app, nonce, key)).json()
+    const token = String(last.token)
+    expect(await acceptedBy(secondary, token)).toBe(200)
+
+    const deleted = await deleteToken(app, token)
+    expect(deleted.statusCode, deleted.body).toBe(200)
+    expect(deleted.json()).toMatchObject({ outcome: 'deleted' })
+    expect(await acceptedBy(secondary, token)).toBe(403)
+    const again = await deleteToken(app, token)
+    expect(again.statusCode, again.body).toBe(200)
+    expect(again.json()).toMatchObject({ outcome: 'not_valid' })
+    for (const text of [deleted.body, again.body, logs.text]) expect(text).not.toContain(token)
+
+    const bad = await deleteToken(app, '')
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().detail).toContain('token')
   })
 
   it('refuses to start or cancel on a cluster that is not a DR secondary: 409 naming its role, not a 502', async () => {

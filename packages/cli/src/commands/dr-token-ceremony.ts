@@ -49,7 +49,16 @@ export async function drTokenCeremony(api: GatewayApi, out: Output, secondary: s
   out.out(
     out.json
       ? JSON.stringify(result)
-      : `DR operation token made on ${secondary}; the gateway keeps it sealed (it is never shown). Delete it after use.`,
+      : `DR operation token made on ${secondary}; the gateway keeps it sealed (it is never shown). It has no TTL: delete it after use (vault-dr dr-token ceremony ${secondary} --delete).`,
   )
+  return ExitCode.ok
+}
+
+/** Deletes the kept ceremony token in the secondary's Vault, and has the gateway forget it. */
+export async function deleteCeremonyToken(api: GatewayApi, out: Output, secondary: string) {
+  const answer = expectData(
+    await api.DELETE('/v1/pairs/{secondary}/dr-operation-token/ceremony/token', { params: { path: { secondary } } }),
+  )
+  out.out(out.json ? JSON.stringify({ secondary, ...answer }) : answer.detail)
   return ExitCode.ok
 }

@@ -5,6 +5,7 @@ import { ceremonyRoutes } from './dr-operation-token/ceremony.routes.ts'
 import { createCeremonyService } from './dr-operation-token/ceremony.service.ts'
 import { checkDrOperationTokenRoutes } from './dr-operation-token/check-token.routes.ts'
 import { createDrOperationTokenRoutes } from './dr-operation-token/create-token.routes.ts'
+import { deleteDrOperationTokenRoutes } from './dr-operation-token/delete-token.routes.ts'
 import { drPrimaryRoutes } from './dr-primary/dr-primary.routes.ts'
 import { roleChangeRoutes } from './dr-roles/role-change.routes.ts'
 import type { RoleChangeService } from './dr-roles/role-change.service.ts'
@@ -121,6 +122,7 @@ export async function registerClusterOperations(app: App, opts: ClusterOperation
     inFlight,
   })
   await app.register(checkDrOperationTokenRoutes, { prefix, agent })
+  await app.register(deleteDrOperationTokenRoutes, { prefix, agent })
   await app.register(merkleCheckRoutes, { prefix, agent })
   await app.register(ceremonyRoutes, { prefix, ceremony: createCeremonyService(agent) })
   await app.register(fenceRoutes, { prefix, keeper: opts.fence })

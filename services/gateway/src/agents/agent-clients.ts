@@ -227,6 +227,11 @@ export function createAgentClients(opts: {
         call('cancelDrTokenCeremony', true, sig, (api, signal) =>
           api.DELETE('/v1/dr/operation-token/ceremony', { params: fenced(o), signal }),
         ),
+      // Repeated after a lost answer, a delete that landed answers not_valid: the token is gone either way.
+      deleteDrOperationToken: (token, sig, o) =>
+        call('deleteDrOperationToken', true, sig, (api, signal) =>
+          api.POST('/v1/dr/operation-token/delete', { params: fenced(o), body: { token }, signal }),
+        ),
       // A demote of a cluster already demoted answers changed: false, so it is safe to repeat, also after a busy
       // answer (the agent reads the cluster again when its turn comes).
       demote: (_body, o) =>

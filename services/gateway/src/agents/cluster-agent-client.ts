@@ -7,6 +7,7 @@ import type {
   ClusterStatus,
   DrOperationToken,
   DrOperationTokenCheck,
+  DrOperationTokenDeletion,
   EnablePrimaryRequest,
   EnablePrimaryResult,
   FenceRequest,
@@ -123,6 +124,8 @@ export interface ClusterAgentClient {
   /** The last share's answer holds the decoded DR operation token, once. */
   submitCeremonyShare(nonce: string, key: string, signal?: Sig, opts?: EpochOption): Promise<CeremonyProgress>
   cancelCeremony(signal?: Sig, opts?: EpochOption): Promise<{ cancelled: boolean }>
+  /** Deletes a DR operation token (a ceremony's: it has no TTL) on a DR secondary; not_valid when Vault refused it. */
+  deleteDrOperationToken(token: string, signal?: Sig, opts?: EpochOption): Promise<DrOperationTokenDeletion>
   /** Demotes the DR primary to a DR secondary (data kept); refused while the agent has a mint/revoke/activation in flight. */
   demote(body: Record<string, never>, opts: FenceOptions): Promise<RoleChangeResult>
   promote(body: PromoteRequest, opts: FenceOptions): Promise<RoleChangeResult>

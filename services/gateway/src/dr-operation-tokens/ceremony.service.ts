@@ -3,6 +3,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import { callFenced } from '../failovers/epoch-floor.ts'
+import { GatewayErrors } from '../gateway-errors.ts'
+import { refuseIfHeld } from '../operations/cluster-busy.ts'
 import { PairsErrors } from '../pairs/pairs-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
 import type { Store, StoredCluster } from '../store/store.ts'
@@ -43,8 +45,8 @@ export interface CeremonyDeps {
 export function createCeremonyService({ store, box, agents, clusters, now, secondaryOf, log }: CeremonyDeps) {
   async function client(secondary: string) {
     const c = agents.secondary(clusters.targetOf(await secondaryOf(secondary)))
-    const { startCeremony: start, submitCeremonyShare: share, cancelCeremony: cancel } = c
-    if (start === undefined || share === undefined || cancel === undefined) {
+    const { startCeremony: start, submitCeremonyShare: share, cancelCeremony: cancel, deleteDrOperationToken: del } = c
+    if (start === undefined || share === undefined || cancel === undefined || del === undefined) {
       throw PairsErrors.drTokenUnsupported(`The agent of ${secondary} cannot run the key-share ceremony`)
     }
     // Each relayed call is fenced, as every call that changes a cluster is.
@@ -53,10 +55,21 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
       start: () => fenced((epoch) => start(undefined, { epoch })),
       share: (nonce: string, key: string) => fenced((epoch) => share(nonce, key, undefined, { epoch })),
       cancel: () => fenced((epoch) => cancel(undefined, { epoch })),
+      deleteToken: (token: string) => fenced((epoch) => del(token, undefined, { epoch })),
     }
   }
   return {
+    /** Refused while a token of an earlier ceremony is kept: replaced, it would stay valid in Vault, held by no one. */
     async start(secondary: string) {
+      const kept = await store.getCeremonyToken(secondary)
+      if (kept !== undefined) {
+        throw PairsErrors.ceremonyTokenKept(
+          `The gateway keeps the token of a ceremony on ${secondary} made at ${kept.created_at}`,
+          {
+            fix: `It has no TTL: delete it first (vault-dr dr-token ceremony ${secondary} --delete), then start again.`,
+          },
+        )
+      }
       return (await client(secondary)).start().catch(asRefusal)
     },
     async share(secondary: string, nonce: string, key: string) {
@@ -74,6 +87,38 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
     async cancel(secondary: string) {
       return (await client(secondary)).cancel()
     },
+    /**
+     * Deletes the kept ceremony token in Vault (it has no TTL), then forgets it: refused while an operation holds the
+     * secondary (a failover may be sending it). A token Vault refuses is not usable either, and is forgotten too.
+     */
+    async deleteToken(secondary: string): Promise<CeremonyTokenDeletion> {
+      const c = await client(secondary)
+      await refuseIfHeld(store, [secondary])
+      const kept = await store.getCeremonyToken(secondary)
+      if (kept === undefined) {
+        return { outcome: 'none_kept', detail: `The gateway keeps no ceremony token for ${secondary}.` }
+      }
+      const token = box.open(kept.token_sealed, ceremonyOwner(secondary))
+      if (token === undefined) {
+        throw GatewayErrors.storeKeyMismatch(`The ceremony token kept for ${secondary} cannot be decrypted`)
+      }
+      const answer = await c.deleteToken(token)
+      await store.deleteCeremonyToken(secondary)
+      return answer.outcome === 'deleted'
+        ? {
+            outcome: 'deleted',
+            detail: `${secondary} deleted the ceremony token made at ${kept.created_at}; the gateway no longer keeps it.`,
+          }
+        : {
+            outcome: 'not_valid',
+            detail: `${secondary} refused the ceremony token made at ${kept.created_at} (deleted already, or wiped by an activation): it was not usable; the gateway no longer keeps it.`,
+          }
+    },
   }
 }
 export type CeremonyService = ReturnType<typeof createCeremonyService>
+
+export interface CeremonyTokenDeletion {
+  outcome: 'deleted' | 'not_valid' | 'none_kept'
+  detail: string
+}

@@ -21,6 +21,14 @@ const ShareBody = z
   })
   .strict()
   .meta({ id: 'PairCeremonyShareRequest', example: { key: 'one-of-the-primarys-unseal-key-shares' } })
+const CeremonyTokenDeletion = z
+  .object({
+    outcome: z
+      .enum(['deleted', 'not_valid', 'none_kept'])
+      .describe('not_valid: the secondary refused the token, so it was not usable; the gateway forgot it all the same'),
+    detail: z.string(),
+  })
+  .meta({ id: 'PairCeremonyTokenDeletion' })
 const pairNotFound = problemResponse('No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND)')
 
 export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }> = async (app, { ceremony }) => {
@@ -33,12 +41,15 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
         summary: "Start the key-share ceremony for a DR operation token on the pair's secondary",
         description:
           "The fallback where batch tokens are not allowed or none is valid. The secondary's agent has Vault make the " +
-          "OTP and keeps it; give the primary's key shares with submitPairDrTokenCeremonyShare.",
+          "OTP and keeps it; give the primary's key shares with submitPairDrTokenCeremonyShare. Refused while the " +
+          'token of an earlier ceremony is kept (it has no TTL: deletePairDrTokenCeremonyToken first).',
         params: PairParams,
         response: {
           201: Progress,
           404: pairNotFound,
-          409: problemResponse('A ceremony is in progress on the secondary (GATEWAY_ERR_CEREMONY_IN_PROGRESS)'),
+          409: problemResponse(
+            'A ceremony is in progress on the secondary (GATEWAY_ERR_CEREMONY_IN_PROGRESS), or the token of an earlier one is kept (GATEWAY_ERR_CEREMONY_TOKEN_KEPT: delete it first)',
+          ),
           ...problemResponses,
         },
       },
@@ -87,5 +98,29 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
       },
     },
     async (request) => ceremony.cancel(request.params.secondary),
+  )
+
+  app.delete(
+    '/pairs/:secondary/dr-operation-token/ceremony/token',
+    {
+      schema: {
+        operationId: 'deletePairDrTokenCeremonyToken',
+        tags: ['pairs'],
+        summary: "Delete the kept ceremony token in the pair's secondary's Vault, and forget it",
+        description:
+          'A ceremony token has no TTL: Vault keeps it valid until deleted. The secondary agent sends ' +
+          'operation-token/delete with it; the gateway then forgets it. Answers deleted, not_valid (the secondary ' +
+          'refused it: already deleted or wiped by an activation, so it was not usable; forgotten too) or none_kept. ' +
+          'Refused (409) while an operation holds the secondary: a failover may be sending the token.',
+        params: PairParams,
+        response: {
+          200: CeremonyTokenDeletion,
+          404: pairNotFound,
+          409: problemResponse('An unfinished operation holds the secondary (GATEWAY_ERR_CLUSTER_BUSY)'),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => ceremony.deleteToken(request.params.secondary),
   )
 }

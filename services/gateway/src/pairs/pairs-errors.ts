@@ -32,6 +32,12 @@ export const PairsErrors = {
     title: 'A key-share ceremony is already in progress on the secondary',
     fix: 'Finish it, or cancel it (vault-dr dr-token ceremony is cancelled by Ctrl-C; DELETE …/dr-operation-token/ceremony) and start again.',
   }),
+  ceremonyTokenKept: defineError({
+    code: 'GATEWAY_ERR_CEREMONY_TOKEN_KEPT',
+    status: 409,
+    title: 'The gateway keeps a key-share ceremony token for this secondary already',
+    fix: 'A ceremony token has no TTL: delete the kept one first (vault-dr dr-token ceremony <secondary> --delete), then start a new ceremony.',
+  }),
   ceremonyUnknown: defineError({
     code: 'GATEWAY_ERR_CEREMONY_UNKNOWN',
     status: 404,

@@ -22,6 +22,7 @@ export const FENCED_OPERATIONS: ReadonlySet<string> = new Set([
   'startDrTokenCeremony',
   'submitDrTokenCeremonyShare',
   'cancelDrTokenCeremony',
+  'deleteDrOperationToken',
   'fenceCluster',
   'clearFence',
   'confirmServing',
