@@ -1307,6 +1307,8 @@ export interface components {
             /** @description Why the operation failed or was cancelled, when it was */
             error: components["schemas"]["StepError"] | null;
             cancel_requested: boolean;
+            /** @description A step past its point of no return has started (a handshake's activation, a role change's demote or promote): a cancellation no longer stops it, it runs to a safe end. False: a cancellation stops it before that step, with nothing past it done */
+            past_point_of_no_return: boolean;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */

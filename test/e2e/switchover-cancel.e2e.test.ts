@@ -19,10 +19,12 @@ afterEach(async () => {
 })
 afterAll(() => expectNoSecretsInLogs(secrets))
 
+/** Cancels, and answers whether the gateway said the switchover is past its point of no return (will not stop). */
 async function cancel(s: SwitchStack, id: string) {
   const res = await s.api.POST('/v1/operations/{id}/cancel', { params: { path: { id } } })
   expect(res.response.status, JSON.stringify(res.error)).toBe(202)
   expect(res.data?.cancel_requested).toBe(true)
+  return res.data?.past_point_of_no_return
 }
 
 describe('cancelling a switchover', () => {
@@ -43,7 +45,8 @@ describe('cancelling a switchover', () => {
     })
     const id = res.data?.id as string
     await waitForOperation(stack, id, (op) => stepOf(op, 'pre_hook')?.status === 'running')
-    await cancel(stack, id)
+    // Said at once: it will stop, nothing past its point of no return having started.
+    expect(await cancel(stack, id)).toBe(false)
     release()
     const done = await waitForOperation(stack, id)
     expect(done.state).toBe('cancelled')
@@ -63,7 +66,8 @@ describe('cancelling a switchover', () => {
     const res = await stack.api.POST('/v1/switchovers', { body: { to: 'dc2' } as never })
     const id = res.data?.id as string
     await waitForOperation(stack, id, (op) => stepOf(op, 'demote_primary')?.status === 'succeeded')
-    await cancel(stack, id)
+    // Said at once: past the demote, it will not stop.
+    expect(await cancel(stack, id)).toBe(true)
     const done = await waitForOperation(stack, id)
     await sampler.stop()
     expect(done.state, JSON.stringify(done.error)).toBe('succeeded')

@@ -584,7 +584,24 @@ describe('operation commands against a stand-in gateway', () => {
     expect(text).toContain('2 write checks, 0 refused')
     expect(text).toContain('warning: post-hook answered 500')
     expect(text).toContain('switchover op-1: cancel requested (state pending)')
-    expect(text).toContain('see where it stops: vault-dr operations follow op-1')
+    expect(text).toContain('it stops before its next step; nothing past its point of no return has started')
+    expect(text).toContain('follow it to its end: vault-dr operations follow op-1')
+  })
+
+  it('operations cancel says a switchover past its demote will not stop but runs to a safe end', async () => {
+    const steps = [
+      opStep('preflight', 'succeeded'),
+      opStep('demote_primary', 'succeeded'),
+      opStep('wait_catch_up', 'running'),
+    ]
+    routes['POST /v1/operations/op-1/cancel'] = (_, res) =>
+      json(res, 202, operation({ state: 'running', cancel_requested: true, past_point_of_no_return: true, steps }))
+    const io = capture()
+    expect(await runCli(['operations', 'cancel', 'op-1'], gateway.env)).toBe(0)
+    expect(io.out()).toContain(
+      'it will not stop: it is past its point of no return (wait_catch_up started), so it runs to a safe end',
+    )
+    expect(io.out()).not.toContain('it stops before its next step')
   })
 
   it('operations list says an empty list in words, and that a cluster filter names no registered cluster', async () => {

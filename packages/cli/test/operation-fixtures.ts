@@ -29,6 +29,7 @@ export function operation(extra: Partial<Operation> = {}): Operation {
     steps: ['preflight', 'demote_primary', 'promote_secondary'].map((n) => opStep(n, 'pending')),
     error: null,
     cancel_requested: false,
+    past_point_of_no_return: false,
     created_at: AT,
     updated_at: AT,
     finished_at: null,

@@ -48,10 +48,20 @@ export async function cancelOperation(gw: Gateway, out: Output, id: string) {
   }
   out.out(`${op.kind} ${op.id}: cancel requested (state ${op.state})`)
   if (!['succeeded', 'failed', 'cancelled'].includes(op.state)) {
-    out.out(`  it stops at its next step, or runs to a safe end if past its point of no return`)
-    out.out(`  see where it stops: vault-dr operations follow ${op.id}`)
+    out.out(
+      op.past_point_of_no_return
+        ? `  it will not stop: it is past its point of no return (${started(op)} started), so it runs to a safe end`
+        : '  it stops before its next step; nothing past its point of no return has started',
+    )
+    out.out(`  follow it to its end: vault-dr operations follow ${op.id}`)
   }
   return ExitCode.ok
+}
+
+/** The step running now, else the last one that ran. */
+function started(op: Operation): string {
+  const ran = op.steps.filter((s) => s.started_at !== null)
+  return (ran.find((s) => s.status === 'running') ?? ran.at(-1))?.name ?? 'a step'
 }
 
 export const followOperationCommand = (gw: Gateway, out: Output, id: string) =>

@@ -1,7 +1,6 @@
 import { bodyProblemResponses, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { IdempotencyHeaders } from '../handshakes/handshakes.schemas.ts'
-import { journalAsOperation } from '../operations/operation-view.ts'
 import { Operation } from '../operations/operations.schemas.ts'
 import { type KindDeps, switchoverDepsOf } from '../switchovers/switchover-deps-of.ts'
 import { CreateDrillBody, DrillPlan } from './drills.schemas.ts'
@@ -70,7 +69,7 @@ export const drillsRoutes: FastifyPluginAsyncZod<{ deps: KindDeps }> = async (ap
       return reply
         .status(created ? 202 : 200)
         .header('location', `/v1/operations/${operation.id}`)
-        .send(journalAsOperation(operation))
+        .send(deps.operations.viewOf(operation))
     },
   )
 }

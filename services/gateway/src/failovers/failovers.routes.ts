@@ -1,7 +1,6 @@
 import { bodyProblemResponses, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { IdempotencyHeaders } from '../handshakes/handshakes.schemas.ts'
-import { journalAsOperation } from '../operations/operation-view.ts'
 import { Operation } from '../operations/operations.schemas.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverPlan, PlanFailoverBody } from './failovers.schemas.ts'
@@ -82,7 +81,7 @@ export const failoversRoutes: FastifyPluginAsyncZod<{ deps: FailoverDeps }> = as
       return reply
         .status(created ? 202 : 200)
         .header('location', `/v1/operations/${operation.id}`)
-        .send(journalAsOperation(operation))
+        .send(deps.operations.viewOf(operation))
     },
   )
 
@@ -125,7 +124,7 @@ export const failoversRoutes: FastifyPluginAsyncZod<{ deps: FailoverDeps }> = as
       return reply
         .status(created ? 202 : 200)
         .header('location', `/v1/operations/${operation.id}`)
-        .send(journalAsOperation(operation))
+        .send(deps.operations.viewOf(operation))
     },
   )
 }

@@ -7,8 +7,15 @@ import type { GenericOperationStore, OperationPatch, OperationRecord } from './o
 export function handshakeJournal(store: Store): OperationJournal<HandshakeRecord> {
   return {
     get: (id) => store.getHandshake(id),
-    update: (id, patch, at, events, owner) =>
-      store.updateHandshake(id, patch as HandshakePatch, at, events as EventsToWrite<NewEvent> | undefined, owner),
+    update: (id, patch, at, events, owner, opts) =>
+      store.updateHandshake(
+        id,
+        patch as HandshakePatch,
+        at,
+        events as EventsToWrite<NewEvent> | undefined,
+        owner,
+        opts,
+      ),
     claim: (id, owner, now, until, ownName) => store.claim(id, owner, now, until, ownName),
     renew: (id, owner, until) => store.renew(id, owner, until),
     release: (id, owner) => store.release(id, owner),
@@ -22,7 +29,8 @@ export function handshakeJournal(store: Store): OperationJournal<HandshakeRecord
 export function genericJournal(store: GenericOperationStore): OperationJournal<OperationRecord> {
   return {
     get: (id) => store.getOperation(id),
-    update: (id, patch, at, events, owner) => store.updateOperation(id, patch as OperationPatch, at, events, owner),
+    update: (id, patch, at, events, owner, opts) =>
+      store.updateOperation(id, patch as OperationPatch, at, events, owner, opts),
     claim: (id, owner, now, until, ownName) => store.claimOperation(id, owner, now, until, ownName),
     renew: (id, owner, until) => store.renewOperation(id, owner, until),
     release: (id, owner) => store.releaseOperation(id, owner),

@@ -1,4 +1,5 @@
 import type { EventsToWrite } from '../store/events-to-write.ts'
+import type { UpdateOptions, UpdateOutcome } from '../store/update-outcome.ts'
 import type { OperationState, OperationStep, StepError } from './operations.schemas.ts'
 
 /** What the engine reads and writes of every record, whatever its kind. */
@@ -37,7 +38,8 @@ export interface OperationJournal<Rec extends JournalRecord> {
     at: string,
     events?: EventsToWrite<NewJournalEvent>,
     owner?: string,
-  ): Promise<{ cancel_requested: boolean }>
+    opts?: UpdateOptions,
+  ): Promise<UpdateOutcome>
   claim(id: string, owner: string, now: number, until: number, ownName?: string): Promise<boolean>
   /** Extends a lease still held; false once it is not (see Store.renew). */
   renew(id: string, owner: string, until: number): Promise<boolean>

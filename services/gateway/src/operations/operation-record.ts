@@ -1,4 +1,5 @@
 import type { EventsToWrite } from '../store/events-to-write.ts'
+import type { UpdateOptions, UpdateOutcome } from '../store/update-outcome.ts'
 import type { OperationKindName, OperationState, OperationStep, StepError } from './operations.schemas.ts'
 
 /*
@@ -60,7 +61,8 @@ export interface GenericOperationStore {
     at: string,
     events?: EventsToWrite<NewOperationEvent>,
     owner?: string,
-  ): Promise<{ cancel_requested: boolean }>
+    opts?: UpdateOptions,
+  ): Promise<UpdateOutcome>
   requestCancelOperation(id: string, at: string): Promise<OperationRecord | undefined>
   operationCancelRequested(id: string): Promise<boolean>
   resumableOperations(owner: string, now: number, ownName?: string): Promise<OperationRecord[]>

@@ -6,7 +6,7 @@ import { Slots } from '../util/slots.ts'
 import { watchLease } from './lease-watch.ts'
 import { isFinished, type JournalRecord, type OperationJournal } from './operation-journal.ts'
 import type { OperationKind } from './operation-kind.ts'
-import { type RunStepsDeps, runSteps } from './run-steps.ts'
+import { pastPointOfNoReturn, type RunStepsDeps, runSteps } from './run-steps.ts'
 import { takeoverScanMs } from './takeover-scan.ts'
 
 /** One family of records: a journal, and the kind that runs each of its records. */
@@ -114,6 +114,12 @@ export class OperationRunner {
     grace.abort()
     this.#hard.abort(new Error('the gateway stopped'))
     await all()
+  }
+
+  /** Whether the record's operation started a step past its point of no return (its kind says which steps are). */
+  pastPointOfNoReturn(familyName: string, record: JournalRecord): boolean {
+    const kind = this.#family(familyName).kindOf(record)
+    return kind !== undefined && pastPointOfNoReturn(kind, record)
   }
 
   #family(name: string): OperationFamily {

@@ -45,6 +45,11 @@ export const Operation = z
     steps: z.array(OperationStep),
     error: StepError.nullable().describe('Why the operation failed or was cancelled, when it was'),
     cancel_requested: z.boolean(),
+    past_point_of_no_return: z
+      .boolean()
+      .describe(
+        "A step past its point of no return has started (a handshake's activation, a role change's demote or promote): a cancellation no longer stops it, it runs to a safe end. False: a cancellation stops it before that step, with nothing past it done",
+      ),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
     finished_at: z.iso.datetime().nullable(),

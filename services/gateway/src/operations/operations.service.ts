@@ -49,23 +49,26 @@ export function createOperationsService(deps: OperationsServiceDeps) {
     throw notFound(id)
   }
 
+  const asHandshake = (hs: HandshakeRecord) =>
+    handshakeAsOperation(hs, runner.pastPointOfNoReturn(HANDSHAKE_FAMILY, hs))
+  const asOperation = (op: OperationRecord) => journalAsOperation(op, runner.pastPointOfNoReturn(OPERATION_FAMILY, op))
   const view = (found: Found): Operation =>
-    found.family === 'handshake' ? handshakeAsOperation(found.record) : journalAsOperation(found.record)
+    found.family === 'handshake' ? asHandshake(found.record) : asOperation(found.record)
 
   async function listHandshakes(q: ListOperationsQuery): Promise<Operation[]> {
     if (q.cluster === undefined)
-      return (await store.listHandshakes({ state: q.state, limit: q.limit })).map(handshakeAsOperation)
+      return (await store.listHandshakes({ state: q.state, limit: q.limit })).map(asHandshake)
     const all = await store.listHandshakes({ state: q.state, limit: Math.max(q.limit, HANDSHAKES_SEARCHED) })
     return all
       .filter((hs) => hs.primary === q.cluster || hs.secondary === q.cluster)
       .slice(0, q.limit)
-      .map(handshakeAsOperation)
+      .map(asHandshake)
   }
 
   async function listJournal(q: ListOperationsQuery): Promise<Operation[]> {
     if (journal === undefined || q.kind === 'handshake') return []
     const ops = await journal.listOperations({ kind: q.kind, state: q.state, cluster: q.cluster, limit: q.limit })
-    return ops.map(journalAsOperation)
+    return ops.map(asOperation)
   }
 
   return {
@@ -91,6 +94,9 @@ export function createOperationsService(deps: OperationsServiceDeps) {
       }
     },
 
+    /** A record of the generic journal as the API shows it (e.g. the one a create answers). */
+    viewOf: asOperation,
+
     async get(id: string): Promise<Operation> {
       return view(await find(id))
     },
@@ -113,14 +119,14 @@ export function createOperationsService(deps: OperationsServiceDeps) {
         if (isFinished(hs)) throw GatewayErrors.operationFinished(`Operation ${id} (handshake) already ${hs.state}`)
         bus.notify(id)
         runner.cancel(id, HANDSHAKE_FAMILY)
-        return handshakeAsOperation(hs)
+        return asHandshake(hs)
       }
       const op = await generic().requestCancelOperation(id, at())
       if (op === undefined) throw notFound(id)
       if (isFinished(op)) throw GatewayErrors.operationFinished(`Operation ${id} (${op.kind}) already ${op.state}`)
       bus.notify(id)
       runner.cancel(id, OPERATION_FAMILY)
-      return journalAsOperation(op)
+      return asOperation(op)
     },
 
     /** Where the event stream of an operation reads from (a 404 when there is none). */
@@ -130,7 +136,7 @@ export function createOperationsService(deps: OperationsServiceDeps) {
         return {
           get: (x) => store.getHandshake(x),
           events: (x, after) => store.events(x, after),
-          toPublic: handshakeAsOperation,
+          toPublic: asHandshake,
           idField: 'operation_id',
         }
       }
@@ -138,7 +144,7 @@ export function createOperationsService(deps: OperationsServiceDeps) {
       return {
         get: (x) => ops.getOperation(x),
         events: (x, after) => ops.operationEvents(x, after),
-        toPublic: journalAsOperation,
+        toPublic: asOperation,
         idField: 'operation_id',
       }
     },

@@ -12,7 +12,7 @@ import type { OperationKind, OperationRun } from './operation-kind.ts'
 import type { OperationRecord } from './operation-record.ts'
 import { type OperationFamily, OperationRunner } from './operation-runner.ts'
 import type { OperationStep } from './operations.schemas.ts'
-import { type RunSignals, runSteps } from './run-steps.ts'
+import { pastPointOfNoReturn, type RunSignals, runSteps } from './run-steps.ts'
 import { pendingStep, type StepResult } from './step.ts'
 
 const log = pino({ level: 'silent' })
@@ -112,7 +112,8 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
     const types = (await store.operationEvents(id, 0)).map((e) => e.type)
     expect(types).toEqual(['state', 'step', 'step', 'step', 'step', 'step', 'step', 'state'])
     // One write per boundary (running with the first start, an end with the next start, the last end with the
-    // operation's), but the end before the first step past the point of no return: written alone, to see a cancel.
+    // operation's); the one that starts the first step past the point of no return is made only if no cancellation
+    // is on record (unlessCancelled).
     const written = writes.mock.calls.map(([, patch, , events]) => [
       patch.state ?? '-',
       [events ?? []].flat().map((e) => {
@@ -122,8 +123,7 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
     ])
     expect(written).toEqual([
       ['running', ['state', 'prepare:running']],
-      ['-', ['prepare:succeeded']],
-      ['-', ['commit:running']],
+      ['-', ['prepare:succeeded', 'commit:running']],
       ['-', ['commit:succeeded', 'confirm:running']],
       ['succeeded', ['confirm:succeeded', 'state']],
     ])
@@ -149,11 +149,36 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
       fix: 'Ask for the drill again (POST /v1/drills) when it is wanted. Start again.',
     })
     expect(statuses(op)).toEqual(['succeeded', 'skipped', 'skipped'])
-    // Seen in the write of prepare's end, made alone (another gateway's cancel reaches the store only): commit, past
-    // the point of no return, was never on record as started, so no crash could have a resumed run carry it out.
+    // Seen by the write of prepare's end and commit's start, which then wrote nothing (another gateway's cancel reaches
+    // the store only): commit, past the point of no return, was never on record as started, so no crash could have a
+    // resumed run carry it out; prepare's end is written with the cancellation's end.
     expect(op.steps[1]).toMatchObject({ detail: 'not run: cancelled', started_at: null })
     const started = (await store.operationEvents(id, 0)).map((e) => e.data.step as { name: string } | undefined)
     expect(started.map((s) => s?.name).filter((n) => n === 'commit')).toEqual([])
+  })
+
+  it('stops on a cancellation that reaches the store just before the first step past the point of no return starts', async () => {
+    const { stored, store, id } = await setUp()
+    const ran: string[] = []
+    const kind = fakeKind({}, ran)
+    let answered: OperationRecord | undefined
+    // Between prepare's end (held back, not written yet) and commit's start: the write that would start commit finds
+    // the cancellation and writes nothing, so the cancellation's answer (nothing past the point of no return) holds.
+    const beforeStep = async (_op: string, step: string) => {
+      if (step === 'commit') answered = await store.requestCancelOperation(id, new Date().toISOString())
+    }
+    const deps = { bus: new OperationBus(), now: Date.now, log, hooks: { beforeStep }, agentReturnMs: 0 }
+    await runSteps(deps, kind, genericJournal(store), (await stored()) as OperationRecord, signals(), 'gw-a/1')
+    expect(answered && pastPointOfNoReturn(kind, answered)).toBe(false)
+    expect(ran).toEqual(['prepare'])
+    const op = await stored()
+    expect(op.state).toBe('cancelled')
+    expect(pastPointOfNoReturn(kind, op)).toBe(false)
+    expect(op.steps.map((st) => [st.name, st.status, st.started_at === null])).toEqual([
+      ['prepare', 'succeeded', false],
+      ['commit', 'skipped', true],
+      ['confirm', 'skipped', true],
+    ])
   })
 
   it('interrupts a cancellable step mid-way when this gateway is asked to cancel', async () => {
@@ -173,8 +198,11 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
     const { drive, stored, store, id } = await setUp()
     const ran: string[] = []
     const undone: string[] = []
+    const kind = fakeKind({ commit: async () => ({ status: 'succeeded', detail: 'committed' }) }, ran, undone)
     const commit: Behaviour = async () => {
-      await store.requestCancelOperation(id, new Date().toISOString())
+      // What the cancellation finds on record says it will not stop the operation, as the runner then does.
+      const answered = await store.requestCancelOperation(id, new Date().toISOString())
+      expect(answered && pastPointOfNoReturn(kind, answered)).toBe(true)
       return { status: 'succeeded', detail: 'committed' }
     }
     await drive(fakeKind({ commit }, ran, undone))

@@ -2,6 +2,7 @@ import { type CodedError, CoreErrors, isCodedError } from '@vault-dr/core'
 import type { FastifyBaseLogger } from 'fastify'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { LeaseLost } from '../store/store.ts'
+import type { UpdateOptions } from '../store/update-outcome.ts'
 import { raceAbort } from '../util/abort.ts'
 import type { OperationBus } from './operation-bus.ts'
 import { type JournalRecord, type NewJournalEvent, type OperationJournal, stepOf } from './operation-journal.ts'
@@ -51,9 +52,17 @@ export interface RunSignals {
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
-/** Whether a step that ends the point of no return has started: from then on a cancellation no longer stops. */
-function pastPointOfNoReturn<Rec extends JournalRecord>(kind: OperationKind<Rec, unknown>, record: Rec): boolean {
-  return record.steps.some((s) => s.status !== 'pending' && kind.step(s.name, record).pastPointOfNoReturn === true)
+/**
+ * Whether a step past the point of no return has started (a step skipped when the operation ended never started):
+ * from then on a cancellation no longer stops the operation.
+ */
+export function pastPointOfNoReturn<Rec extends JournalRecord>(
+  kind: OperationKind<Rec, unknown>,
+  record: Rec,
+): boolean {
+  return record.steps.some(
+    (s) => s.status !== 'pending' && s.started_at !== null && kind.step(s.name, record).pastPointOfNoReturn === true,
+  )
 }
 
 /**
@@ -79,25 +88,35 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
    * before the next write are held back; `current` already shows them.
    */
   let held: { patch: Partial<Rec>; events: NewJournalEvent[] } = { patch: {}, events: [] }
-  const write = async (patch: Partial<Rec>, event?: NewJournalEvent) => {
+  /** Writes `patch` with what is held back; false when unlessCancelled found a cancellation and wrote nothing. */
+  const write = async (patch: Partial<Rec>, event?: NewJournalEvent, opts?: UpdateOptions): Promise<boolean> => {
     signals.hard.throwIfAborted()
     const at = iso(now())
     const merged = { ...held.patch, ...patch }
     const events = event === undefined ? held.events : [...held.events, event]
-    const { cancel_requested } = await journal.update(current.id, merged, at, events, owner)
+    const { cancel_requested, skipped } = await journal.update(current.id, merged, at, events, owner, opts)
+    if (skipped) {
+      current = { ...current, cancel_requested }
+      return false
+    }
     held = { patch: {}, events: [] }
     current = { ...current, ...merged, updated_at: at, cancel_requested }
     deps.bus.notify(current.id)
+    return true
   }
   const hold = (patch: Partial<Rec>, event?: NewJournalEvent) => {
     held = { patch: { ...held.patch, ...patch }, events: event === undefined ? held.events : [...held.events, event] }
     current = { ...current, ...patch }
   }
-  const writeHeld = () => (Object.keys(held.patch).length === 0 ? Promise.resolve() : write({}))
+  const writeHeld = async () => {
+    if (Object.keys(held.patch).length > 0) await write({})
+  }
   const cancelRequested = async () => signals.cancel.aborted || (await journal.cancelRequested(current.id))
   const run: OperationRun<Rec> = {
     record: () => current,
-    save: (patch, event) => write(patch, event),
+    save: async (patch, event) => {
+      await write(patch, event)
+    },
     signal: () => signal,
     cancelRequested,
     now,
@@ -145,7 +164,9 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     const steps = current.steps.map((s) => (s.name === step.name ? step : s))
     return [stepsPatch(steps), { type: 'step', data: { step } }]
   }
-  const setStep = (step: OperationStep) => write(...stepChange(step))
+  const setStep = async (step: OperationStep) => {
+    await write(...stepChange(step))
+  }
 
   /** Ends an operation whose context cannot be had (its clusters are gone or changed role): no step runs. */
   async function failUnrunnable(error: StepError): Promise<void> {
@@ -274,14 +295,13 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
       detail: resumed ? 'resumed after a restart' : null,
       error: null,
     }
-    // The first step past the point of no return goes on record only once the store showed no cancellation: the end
-    // held back is written alone first. Written together, a cancellation seen in that write would find the step on
-    // record as started, and a run resumed after a crash would carry it out.
+    // The first step past the point of no return goes on record only in a write that finds no cancellation (one
+    // transaction): a cancellation that came first stops the operation with the step never started; one that comes
+    // after finds the step on record, and the operation runs to its end. So a cancellation's answer, judged from the
+    // record it was written to, says which (Operation.past_point_of_no_return), and a resumed run agrees with it.
     if (spec.pastPointOfNoReturn && !committed) {
-      await writeHeld()
-      if (current.cancel_requested || signals.cancel.aborted) return cancel()
-    }
-    await setStep(running)
+      if (signals.cancel.aborted || !(await write(...stepChange(running), { unlessCancelled: true }))) return cancel()
+    } else await setStep(running)
     // Any other step: the write just made says whether a cancellation reached the store; the step has not acted.
     if (!committed && !spec.pastPointOfNoReturn && (current.cancel_requested || signals.cancel.aborted)) {
       return cancel()

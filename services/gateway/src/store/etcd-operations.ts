@@ -18,6 +18,7 @@ import {
   type OperationRecord,
   unfinishedState,
 } from './store.ts'
+import type { UpdateOptions, UpdateOutcome } from './update-outcome.ts'
 
 /** An operation as stored: the record, its lease, and the id of the write that made this version (as HandshakeDoc). */
 interface OperationDoc extends OperationRecord {
@@ -167,7 +168,8 @@ export class EtcdOperations {
     at: string,
     events?: EventsToWrite<NewOperationEvent>,
     owner?: string,
-  ) {
+    opts?: UpdateOptions,
+  ): Promise<UpdateOutcome> {
     const keys = this.#keys
     const write = randomUUID()
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as OperationPatch
@@ -179,6 +181,8 @@ export class EtcdOperations {
       if (owner !== undefined && (doc.lease_owner !== owner || !unfinishedState(doc.state))) {
         throw new LeaseLost(id, 'operation')
       }
+      // Read in this attempt, written only if the key is unchanged: a cancellation cannot slip in between.
+      if (opts?.unlessCancelled && doc.cancel_requested) return { cancel_requested: true, skipped: true }
       const next: OperationDoc = { ...doc, ...changes, updated_at: at, write }
       if (!unfinishedState(doc.state) && unfinishedState(next.state)) {
         throw new Error(`operation ${id} has finished already`)

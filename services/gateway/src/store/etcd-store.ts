@@ -45,6 +45,7 @@ import {
   type StoredCluster,
   type StoredDrToken,
 } from './store.ts'
+import type { UpdateOptions, UpdateOutcome } from './update-outcome.ts'
 
 type Checks = HandshakeRecord['checks']
 
@@ -410,7 +411,8 @@ export class EtcdStore implements Store {
     at: string,
     events?: EventsToWrite<NewEvent>,
     owner?: string,
-  ) {
+    opts?: UpdateOptions,
+  ): Promise<UpdateOutcome> {
     const keys = this.#keys
     const write = randomUUID()
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as HandshakePatch
@@ -420,6 +422,8 @@ export class EtcdStore implements Store {
       const { kv, doc } = read
       if (doc.write === write) return { cancel_requested: doc.cancel_requested }
       if (owner !== undefined && (doc.lease_owner !== owner || !unfinished(doc))) throw new LeaseLost(id)
+      // Read in this attempt, written only if the key is unchanged: a cancellation cannot slip in between.
+      if (opts?.unlessCancelled && doc.cancel_requested) return { cancel_requested: true, skipped: true }
       const { checks, ...rest } = changes
       const next: HandshakeDoc = { ...doc, ...rest, updated_at: at, write }
       // New checks go to their own key; any the handshake's key held (a store from before that) go.

@@ -144,6 +144,30 @@ function operationsContract(name: string, open: () => { store: Store; another: (
       expect(await store.deleteCluster('dc4')).toBe('not_found')
     })
 
+    it('writes with unlessCancelled only while no cancellation is on record: after one, nothing at all', async () => {
+      const op = operation()
+      expect((await store.createOperation(op)).kind).toBe('created')
+      expect(
+        await store.updateOperation(op.id, { state: 'running' }, AT, undefined, undefined, { unlessCancelled: true }),
+      ).toEqual({
+        cancel_requested: false,
+      })
+      await another().requestCancelOperation(op.id, AT)
+      const later = '2026-12-04T11:00:00.000Z'
+      const steps = op.steps.map((s, i) => (i === 0 ? { ...s, status: 'running' as const, started_at: later } : s))
+      const event = { type: 'step' as const, data: { step: 'x' } }
+      expect(await store.updateOperation(op.id, { steps }, later, event, undefined, { unlessCancelled: true })).toEqual(
+        {
+          cancel_requested: true,
+          skipped: true,
+        },
+      )
+      const kept = await another().getOperation(op.id)
+      expect(kept?.steps[0]?.started_at).toBeNull()
+      expect(kept?.updated_at).not.toBe(later)
+      expect((await store.operationEvents(op.id, 0)).filter((e) => e.at === later)).toEqual([])
+    })
+
     it('lets no two racing operations hold the same cluster', async () => {
       const racing = await Promise.all([
         store.createOperation(operation({ clusters: ['dc1', 'dc2'] })),

@@ -17,6 +17,7 @@ import {
   unfinishedState,
   zeroOperationCounts,
 } from './store.ts'
+import type { UpdateOptions, UpdateOutcome } from './update-outcome.ts'
 
 /**
  * Schema v6 adds the generic operation journal: `operations` (one row per switchover, drill, ... with its lease),
@@ -211,12 +212,20 @@ export class SqliteOperations {
     return this.#db.all(sql, ...params, limit).map(operationFromRow)
   }
 
-  update(id: string, patch: OperationPatch, at: string, events?: EventsToWrite<NewOperationEvent>, owner?: string) {
+  update(
+    id: string,
+    patch: OperationPatch,
+    at: string,
+    events?: EventsToWrite<NewOperationEvent>,
+    owner?: string,
+    opts?: UpdateOptions,
+  ) {
     const db = this.#db
-    return db.write(() => {
+    return db.write((): UpdateOutcome => {
       // Only its state is needed here: the record is not read whole (and parsed) for every step boundary.
-      const current = db.get('SELECT state FROM operations WHERE id = ?', id)
+      const current = db.get('SELECT state, cancel_requested FROM operations WHERE id = ?', id)
       if (current === undefined) throw new Error(`no operation ${id} to update`)
+      if (opts?.unlessCancelled && current.cancel_requested) return { cancel_requested: true, skipped: true }
       const before = String(current.state) as OperationRecord['state']
       const columns = { ...patchColumns(patch), updated_at: at }
       const sets = Object.keys(columns)

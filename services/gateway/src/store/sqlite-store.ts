@@ -42,6 +42,7 @@ import {
   type StoredCluster,
   type StoredDrToken,
 } from './store.ts'
+import type { UpdateOptions, UpdateOutcome } from './update-outcome.ts'
 
 /**
  * The Store in one SQLite file (node:sqlite), in WAL mode: a transition is committed before the gateway acts on it.
@@ -252,8 +253,13 @@ export class SqliteStore implements Store {
     at: string,
     events?: EventsToWrite<NewEvent>,
     owner?: string,
+    opts?: UpdateOptions,
   ) {
-    return this.#db.write(() => {
+    return this.#db.write((): UpdateOutcome => {
+      if (opts?.unlessCancelled) {
+        const row = this.#db.get('SELECT cancel_requested FROM handshakes WHERE id = ?', id)
+        if (row?.cancel_requested) return { cancel_requested: true, skipped: true }
+      }
       const columns = { ...patchColumns(patch), updated_at: at }
       const names = Object.keys(columns)
       const sets = names.map((name) => `${name} = ?`).join(', ')

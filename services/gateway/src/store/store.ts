@@ -1,6 +1,7 @@
 import type { ClusterRole } from '../clusters/clusters.schemas.ts'
 import type { Handshake, HandshakeState, StepError } from '../handshakes/handshakes.schemas.ts'
 import type { EventsToWrite } from './events-to-write.ts'
+import type { UpdateOptions, UpdateOutcome } from './update-outcome.ts'
 
 /** A registered cluster as stored: the agent token only ever sealed (AES-256-GCM), never in clear. */
 export interface StoredCluster {
@@ -272,7 +273,8 @@ export interface Store {
     at: string,
     events?: EventsToWrite<NewEvent>,
     owner?: string,
-  ): Promise<Pick<HandshakeRecord, 'cancel_requested'>>
+    opts?: UpdateOptions,
+  ): Promise<UpdateOutcome>
   /** Flags a pending or running handshake for cancellation; undefined when there is none by that id. */
   requestCancel(id: string, at: string): Promise<HandshakeRecord | undefined>
   countByState(): Promise<Record<HandshakeState, number>>
@@ -334,7 +336,8 @@ export interface Store {
     at: string,
     events?: EventsToWrite<NewOperationEvent>,
     owner?: string,
-  ): Promise<{ cancel_requested: boolean }>
+    opts?: UpdateOptions,
+  ): Promise<UpdateOutcome>
   /** Flags a pending or running operation for cancellation; undefined when there is none by that id. */
   requestCancelOperation(id: string, at: string): Promise<OperationRecord | undefined>
   operationCancelRequested(id: string): Promise<boolean>

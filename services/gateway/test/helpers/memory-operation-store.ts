@@ -10,6 +10,7 @@ import type {
 import type { OperationState } from '../../src/operations/operations.schemas.ts'
 import { type EventsToWrite, eventsToWrite } from '../../src/store/events-to-write.ts'
 import { LeaseLost } from '../../src/store/store.ts'
+import type { UpdateOptions, UpdateOutcome } from '../../src/store/update-outcome.ts'
 
 const unfinished = (op: OperationRecord) => op.state === 'pending' || op.state === 'running'
 
@@ -65,10 +66,12 @@ export class MemoryOperationStore implements GenericOperationStore {
     at: string,
     events?: EventsToWrite<NewOperationEvent>,
     owner?: string,
-  ) {
+    opts?: UpdateOptions,
+  ): Promise<UpdateOutcome> {
     const op = this.records.get(id)
     if (op === undefined) throw new Error(`no operation ${id}`)
     if (owner !== undefined && (!unfinished(op) || this.leases.get(id)?.owner !== owner)) throw new LeaseLost(id)
+    if (opts?.unlessCancelled && op.cancel_requested) return { cancel_requested: true, skipped: true }
     Object.assign(op, structuredClone(patch), { updated_at: at })
     for (const event of eventsToWrite(events)) {
       this.log.push({ seq: ++this.#seq, operation_id: id, at, ...structuredClone(event) })

@@ -420,6 +420,31 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
       expect((await store.requestCancel(other.id, AT))?.cancel_requested).toBe(false)
     })
 
+    it('writes with unlessCancelled only while no cancellation is on record: after one, nothing at all', async () => {
+      const { id } = (await store.createHandshake(record())).handshake
+      const steps = [
+        { name: 'activate', status: 'running' as const, started_at: AT, finished_at: null, detail: null, error: null },
+      ]
+      expect(
+        await store.updateHandshake(id, { state: 'running' }, AT, undefined, undefined, { unlessCancelled: true }),
+      ).toEqual({
+        cancel_requested: false,
+      })
+      await store.requestCancel(id, AT)
+      const later = '2026-12-04T11:00:00.000Z'
+      const event = { type: 'step' as const, data: { step: 'activate' } }
+      expect(
+        await store.updateHandshake(id, { steps } as never, later, event, undefined, { unlessCancelled: true }),
+      ).toEqual({
+        cancel_requested: true,
+        skipped: true,
+      })
+      const kept = await store.getHandshake(id)
+      expect(kept?.updated_at).not.toBe(later)
+      expect(kept?.steps.some((s) => s.status === 'running')).toBe(false)
+      expect((await store.events(id, 0)).filter((e) => e.at === later)).toEqual([])
+    })
+
     it('refuses to delete a cluster an unfinished handshake uses, or to change its role', async () => {
       await store.upsertCluster(secondary)
       await store.upsertCluster({ ...secondary, name: 'dc1', role: 'primary' })
