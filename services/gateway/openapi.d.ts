@@ -2912,7 +2912,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A ceremony is in progress on the secondary (GATEWAY_ERR_CEREMONY_IN_PROGRESS), or the token of an earlier one is kept (GATEWAY_ERR_CEREMONY_TOKEN_KEPT: delete it first) */
+            /** @description A ceremony is in progress on the secondary (GATEWAY_ERR_CEREMONY_IN_PROGRESS), the token of an earlier one is kept (GATEWAY_ERR_CEREMONY_TOKEN_KEPT: delete it first), or its Vault wants authentication for the ceremony (GATEWAY_ERR_CEREMONY_AUTH_REQUIRED) */
             409: {
                 headers: {
                     [name: string]: unknown;

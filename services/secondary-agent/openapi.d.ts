@@ -3313,7 +3313,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An attempt is in progress (SECONDARY_ERR_CEREMONY_IN_PROGRESS), or the cluster is not a DR secondary (SECONDARY_ERR_NOT_DR_SECONDARY); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
+            /** @description An attempt is in progress (SECONDARY_ERR_CEREMONY_IN_PROGRESS), the cluster is not a DR secondary (SECONDARY_ERR_NOT_DR_SECONDARY), or its Vault wants authentication for the ceremony (SECONDARY_ERR_CEREMONY_AUTH_REQUIRED); or the x-vault-dr-epoch header is lower than the highest this agent has seen (AGENT_ERR_STALE_EPOCH); or the cluster is fenced and not demoted yet, or fenced at all for a promote (AGENT_ERR_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;

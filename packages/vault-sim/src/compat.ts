@@ -64,6 +64,13 @@ export interface SimCompat {
   revokeActivationTokensOnRoleChange: boolean
   /** A bad sys/health parameter: 400 with an empty `errors` array as Vault (D14), or with a message naming it. */
   badHealthParamErrors: 'empty' | 'message'
+  /**
+   * The DR operation token ceremony (generate-operation-token): in Vault's unauthenticated list ('none', as the fact
+   * sheet's API tables), or authenticated as third-party notes date to 1.19 or 2.x, unconfirmed by HashiCorp
+   * ('root': a root token of the replication set's token store, which a DR secondary holds, is required; without
+   * one, 403 permission denied, as an authenticated path answers).
+   */
+  ceremonyAuth: 'none' | 'root'
   messages: SimMessages
 }
 
@@ -118,6 +125,7 @@ export const defaultCompat: SimCompat = {
   invalidDrOperationTokenStatus: 403,
   unavailability: 'leaderless',
   badHealthParamErrors: 'empty',
+  ceremonyAuth: 'none',
   syncProgress: 'nested',
   bootstrappingState: 'merkle-diff',
   lostPrimaryState: 'idle',

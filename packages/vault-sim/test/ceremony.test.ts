@@ -41,6 +41,37 @@ describe('the DR operation token key-share ceremony on a DR secondary (fact shee
     return { primary, secondary }
   }
 
+  it("with compat.ceremonyAuth 'root', takes a root token of the set on every ceremony path, else 403", async () => {
+    const primary = await start({ name: 'dc1', keyShares: 3, keyThreshold: 2 })
+    const secondary = await start({ name: 'dc2', compat: { ceremonyAuth: 'root' } })
+    await replicate(primary, secondary)
+    const denied = await ceremony(secondary, 'POST', 'attempt', {})
+    expect(denied.status).toBe(403)
+    expect(errorsOf(denied.body)).toEqual(['permission denied'])
+    expect((await ceremony(secondary, 'GET', 'attempt')).status).toBe(403)
+    const batch = await mintBatchDrToken(primary)
+    const withBatch = await vault(
+      'POST',
+      `${secondary.apiUrl}/v1/sys/replication/dr/secondary/generate-operation-token/attempt`,
+      { token: batch, body: {} },
+    )
+    expect(withBatch.status).toBe(403)
+    const attempt = (method: string, step: 'attempt' | 'update', body?: unknown) =>
+      vault(method, `${secondary.apiUrl}/v1/sys/replication/dr/secondary/generate-operation-token/${step}`, {
+        token: primary.rootToken,
+        body,
+      })
+    const started = await attempt('POST', 'attempt', {})
+    expect(started.status).toBe(200)
+    const { nonce, otp } = started.body as { nonce: string; otp: string }
+    await attempt('PUT', 'update', { key: primary.unsealKeys[0], nonce })
+    const last = await attempt('PUT', 'update', { key: primary.unsealKeys[1], nonce })
+    expect(last.body).toMatchObject({ complete: true })
+    expect(decodeWithOtp(String(last.body.encoded_token), otp)).toMatch(/^hvs\./)
+    expect((await ceremony(secondary, 'DELETE', 'attempt')).status).toBe(403)
+    expect((await attempt('DELETE', 'attempt')).status).toBe(204)
+  })
+
   it("takes the primary's key shares, one attempt at a time, and yields a token decoded with the OTP", async () => {
     const { primary, secondary } = await pair()
     expect(primary.unsealKeys).toHaveLength(3)

@@ -484,6 +484,15 @@ describe('pairs', () => {
       expect(text).not.toContain(token)
   })
 
+  it("says what to change when the secondary's Vault wants authentication for the ceremony", async () => {
+    const gw = await joinedPair({}, { compat: { ceremonyAuth: 'root' } })
+    const res = await gw.app.inject({ method: 'POST', url: '/v1/pairs/dc2/dr-operation-token/ceremony', headers: AUTH })
+    expect(res.statusCode, res.body).toBe(409)
+    expect(res.json()).toMatchObject({ code: 'GATEWAY_ERR_CEREMONY_AUTH_REQUIRED' })
+    expect(res.json().upstream.code).toBe('SECONDARY_ERR_CEREMONY_AUTH_REQUIRED')
+    expect(res.json().fix).toContain('enable_unauthenticated_access')
+  })
+
   it('with the primary agent down, rotation fails with a coded error and readiness warns as expiry approaches', async () => {
     const gw = await joinedPair({ VAULT_DR_OPERATION_TOKEN_MIN_REMAINING: '24h' })
     expect((await rotate(gw)).status).toBe(200)

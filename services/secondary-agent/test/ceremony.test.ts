@@ -84,6 +84,21 @@ describe('the DR operation token ceremony (startDrTokenCeremony, submitDrTokenCe
     expect(bad.json().detail).toContain('token')
   })
 
+  it('says plainly when the DR secondary wants authentication for the ceremony (reported of recent versions)', async () => {
+    const primary = await h.cluster({ keyShares: 5, keyThreshold: 3 })
+    await enablePrimary(primary)
+    const secondary = await h.cluster({ compat: { ceremonyAuth: 'root' } })
+    const { app } = await h.agent(secondary)
+    await activateStreaming(app, primary, secondary)
+    for (const res of [await start(app), await cancel(app)]) {
+      expect(res.statusCode, res.body).toBe(409)
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+      expect(res.json()).toMatchObject({ code: 'SECONDARY_ERR_CEREMONY_AUTH_REQUIRED' })
+      expect(res.json().fix).toContain('enable_unauthenticated_access')
+      expect(res.json().fix).toContain('vault-dr dr-token rotate')
+    }
+  })
+
   it('refuses to start or cancel on a cluster that is not a DR secondary: 409 naming its role, not a 502', async () => {
     const primary = await h.cluster({ keyShares: 5, keyThreshold: 3 })
     await enablePrimary(primary)

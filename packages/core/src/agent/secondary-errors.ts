@@ -80,6 +80,12 @@ export const SecondaryErrors = {
     title: 'A DR operation token ceremony is already in progress on this cluster',
     fix: 'Finish it with its nonce, or cancel it (cancelDrTokenCeremony) and start again: Vault runs one attempt at a time, shared with generate-root.',
   }),
+  ceremonyAuthRequired: defineError({
+    code: 'SECONDARY_ERR_CEREMONY_AUTH_REQUIRED',
+    status: 409,
+    title: 'This Vault requires authentication for the DR operation token ceremony',
+    fix: 'Recent Vault versions are reported to authenticate generate-operation-token by default: add "generate-operation-token" to enable_unauthenticated_access in the DR secondary\'s server configuration (then reload it), or rely on a batch DR operation token, which needs no ceremony (vault-dr dr-token rotate <secondary>).',
+  }),
   ceremonyUnknown: defineError({
     code: 'SECONDARY_ERR_CEREMONY_UNKNOWN',
     status: 404,

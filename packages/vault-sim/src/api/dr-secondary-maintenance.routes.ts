@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { attemptStatus, cancelAttempt, provideShare, startAttempt } from '../ceremony/generate-operation-token.ts'
 import type { ClusterContext } from '../context.ts'
 import { authorizeDrOperation } from '../dr/dr-operation-token.ts'
 import { rfc3339 } from '../dr/dr-status.ts'
 import { stringParam } from '../dr/params.ts'
-import { ERR_BATCH_NOT_REVOCABLE } from '../messages.ts'
+import { ERR_BATCH_NOT_REVOCABLE, ERR_PERMISSION_DENIED } from '../messages.ts'
 import { isSecondaryMode } from '../state.ts'
-import { badRequest } from '../vault-error.ts'
-import type { RouteAccess } from './access.ts'
+import { badRequest, forbidden } from '../vault-error.ts'
+import { clientToken, type RouteAccess } from './access.ts'
 import { bodyOf, envelope } from './envelope.ts'
 import { routeNotEmulated } from './not-emulated.ts'
 
@@ -29,9 +29,16 @@ export const drSecondaryMaintenanceRoutes: FastifyPluginAsync<{ ctx: ClusterCont
   const onSecondary = () => {
     if (!isSecondaryMode(ctx.dr)) throw badRequest(ctx.options.compat.messages.notSecondary)
   }
+  /** With compat.ceremonyAuth 'root', the ceremony's paths take a root token of the set (else 403). */
+  const ceremonyCaller = (request: FastifyRequest) => {
+    if (ctx.options.compat.ceremonyAuth === 'none') return
+    const entry = ctx.tokens.lookup(clientToken(request) ?? '')
+    if (entry === undefined || !entry.policies.includes('root')) throw forbidden(ERR_PERMISSION_DENIED)
+  }
   const attemptUrl = `${prefix}/generate-operation-token/attempt`
 
-  app.get(attemptUrl, { config: ceremony }, async () => {
+  app.get(attemptUrl, { config: ceremony }, async (request) => {
+    ceremonyCaller(request)
     onSecondary()
     return attemptStatus(ctx)
   })
@@ -40,11 +47,13 @@ export const drSecondaryMaintenanceRoutes: FastifyPluginAsync<{ ctx: ClusterCont
     url: attemptUrl,
     config: ceremony,
     handler: async (request) => {
+      ceremonyCaller(request)
       onSecondary()
       return startAttempt(ctx, bodyOf(request.body))
     },
   })
-  app.delete(attemptUrl, { config: ceremony }, async (_request, reply) => {
+  app.delete(attemptUrl, { config: ceremony }, async (request, reply) => {
+    ceremonyCaller(request)
     onSecondary()
     cancelAttempt(ctx)
     return reply.code(204).send()
@@ -54,6 +63,7 @@ export const drSecondaryMaintenanceRoutes: FastifyPluginAsync<{ ctx: ClusterCont
     url: `${prefix}/generate-operation-token/update`,
     config: ceremony,
     handler: async (request) => {
+      ceremonyCaller(request)
       onSecondary()
       return provideShare(ctx, bodyOf(request.body))
     },

@@ -14,6 +14,7 @@ const AGENT_REFUSALS = {
   SECONDARY_ERR_CEREMONY_SHARE_REJECTED: PairsErrors.ceremonyShareRejected,
   SECONDARY_ERR_CEREMONY_IN_PROGRESS: PairsErrors.ceremonyInProgress,
   SECONDARY_ERR_CEREMONY_UNKNOWN: PairsErrors.ceremonyUnknown,
+  SECONDARY_ERR_CEREMONY_AUTH_REQUIRED: PairsErrors.ceremonyAuthRequired,
 } as const
 
 function asRefusal(err: unknown): never {

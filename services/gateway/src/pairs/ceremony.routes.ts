@@ -48,7 +48,7 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
           201: Progress,
           404: pairNotFound,
           409: problemResponse(
-            'A ceremony is in progress on the secondary (GATEWAY_ERR_CEREMONY_IN_PROGRESS), or the token of an earlier one is kept (GATEWAY_ERR_CEREMONY_TOKEN_KEPT: delete it first)',
+            'A ceremony is in progress on the secondary (GATEWAY_ERR_CEREMONY_IN_PROGRESS), the token of an earlier one is kept (GATEWAY_ERR_CEREMONY_TOKEN_KEPT: delete it first), or its Vault wants authentication for the ceremony (GATEWAY_ERR_CEREMONY_AUTH_REQUIRED)',
           ),
           ...problemResponses,
         },

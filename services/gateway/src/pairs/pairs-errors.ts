@@ -32,6 +32,12 @@ export const PairsErrors = {
     title: 'A key-share ceremony is already in progress on the secondary',
     fix: 'Finish it, or cancel it (vault-dr dr-token ceremony is cancelled by Ctrl-C; DELETE …/dr-operation-token/ceremony) and start again.',
   }),
+  ceremonyAuthRequired: defineError({
+    code: 'GATEWAY_ERR_CEREMONY_AUTH_REQUIRED',
+    status: 409,
+    title: "The secondary's Vault requires authentication for the DR operation token ceremony",
+    fix: 'Recent Vault versions are reported to authenticate generate-operation-token by default: add "generate-operation-token" to enable_unauthenticated_access in the DR secondary\'s server configuration, or rely on a batch DR operation token, which needs no ceremony (vault-dr dr-token rotate <secondary>).',
+  }),
   ceremonyTokenKept: defineError({
     code: 'GATEWAY_ERR_CEREMONY_TOKEN_KEPT',
     status: 409,

@@ -1,7 +1,7 @@
 import { LogCapture } from '@vault-dr/core'
 import { buildApp as buildPrimaryAgent } from '@vault-dr/primary-agent'
 import { buildApp as buildSecondaryAgent } from '@vault-dr/secondary-agent'
-import { type ClusterHandle, startCluster, testTimings } from '@vault-dr/vault-sim'
+import { type ClusterHandle, type SimCompatOverrides, startCluster, testTimings } from '@vault-dr/vault-sim'
 import type { AgentClients, PrimaryAgentClient } from '../../src/agents/agent-clients.ts'
 import { makeAgentStateDirs } from './agent-state-dirs.ts'
 import { PRIMARY_AGENT_TOKEN, SECONDARY_AGENT_TOKEN } from './gateway.ts'
@@ -17,12 +17,18 @@ const vault = (c: ClusterHandle) => ({
 })
 
 /** Two emulated clusters and their real agents, for pairs; the primary agent issues tokens with `drTokenTtl`. */
-export async function startPairsWorld(opts: { drTokenTtl?: string } = {}) {
+export async function startPairsWorld(opts: { drTokenTtl?: string; compat?: SimCompatOverrides } = {}) {
   const closers: Array<() => Promise<void>> = []
   const stateDirs = makeAgentStateDirs()
   closers.push(stateDirs.remove)
   const cluster = async (name: string) => {
-    const c = await startCluster({ name, apiAddr: '127.0.0.1:0', clusterAddr: '127.0.0.1:0', timings: testTimings })
+    const c = await startCluster({
+      name,
+      apiAddr: '127.0.0.1:0',
+      clusterAddr: '127.0.0.1:0',
+      timings: testTimings,
+      compat: opts.compat,
+    })
     closers.push(() => c.close())
     return c
   }

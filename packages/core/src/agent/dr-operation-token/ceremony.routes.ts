@@ -20,7 +20,7 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
           201: CeremonyProgress,
           ...errors,
           409: problemResponse(
-            'An attempt is in progress (SECONDARY_ERR_CEREMONY_IN_PROGRESS), or the cluster is not a DR secondary (SECONDARY_ERR_NOT_DR_SECONDARY)',
+            'An attempt is in progress (SECONDARY_ERR_CEREMONY_IN_PROGRESS), the cluster is not a DR secondary (SECONDARY_ERR_NOT_DR_SECONDARY), or its Vault wants authentication for the ceremony (SECONDARY_ERR_CEREMONY_AUTH_REQUIRED)',
           ),
         },
       },

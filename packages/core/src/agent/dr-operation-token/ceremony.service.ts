@@ -1,6 +1,7 @@
 import { isCodedError, scrubCodedError } from '../../errors.ts'
 import { VaultErrors } from '../../vault/vault-errors.ts'
 import { redactToken } from '../agent-inputs.ts'
+import { drTokenRefusal } from '../dr-token-refusal.ts'
 import { SecondaryErrors } from '../secondary-errors.ts'
 import { GUARD_STATUS_MAX_AGE_MS, type VaultAgent } from '../vault-agent.ts'
 import type { CeremonyProgress } from './ceremony.schemas.ts'
@@ -26,6 +27,21 @@ export function createCeremonyService(agent: VaultAgent) {
   /** The OTP of each attempt this process started, by nonce. */
   const otps = new Map<string, string>()
 
+  /** A ceremony call, sent without a token as the path is unauthenticated; a Vault that wants one (403) says so. */
+  async function unauthenticated<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call()
+    } catch (err) {
+      if (isCodedError(err) && drTokenRefusal(err) === 'token') {
+        throw SecondaryErrors.ceremonyAuthRequired(
+          "The DR secondary refused the ceremony's unauthenticated call (403 permission denied).",
+          err.upstream === undefined ? {} : { upstream: err.upstream },
+        )
+      }
+      throw err
+    }
+  }
+
   /** The ceremony runs on a DR secondary: another role is the caller's mistake (409), not Vault failing (502). */
   async function onDrSecondary(): Promise<void> {
     const status = await agent.status(GUARD_STATUS_MAX_AGE_MS)
@@ -43,13 +59,15 @@ export function createCeremonyService(agent: VaultAgent) {
   return {
     async start(): Promise<CeremonyProgress> {
       await onDrSecondary()
-      const current = (await agent.vault.read(ATTEMPT, { token: null })).body as Record<string, unknown> | undefined
+      const current = (await unauthenticated(() => agent.vault.read(ATTEMPT, { token: null }))).body as
+        | Record<string, unknown>
+        | undefined
       if (current?.started === true) {
         throw SecondaryErrors.ceremonyInProgress(
           `An attempt (nonce ${String(current.nonce)}) is in progress, ${num(current.progress)} of ${num(current.required)} shares given.`,
         )
       }
-      const res = await agent.vault.write(ATTEMPT, {}, { token: null })
+      const res = await unauthenticated(() => agent.vault.write(ATTEMPT, {}, { token: null }))
       const body = (res.body ?? {}) as Record<string, unknown>
       const nonce = String(body.nonce ?? '')
       const otp = String(body.otp ?? '')
@@ -88,10 +106,12 @@ export function createCeremonyService(agent: VaultAgent) {
 
     async cancel(): Promise<{ cancelled: boolean }> {
       await onDrSecondary()
-      const current = (await agent.vault.read(ATTEMPT, { token: null })).body as Record<string, unknown> | undefined
+      const current = (await unauthenticated(() => agent.vault.read(ATTEMPT, { token: null }))).body as
+        | Record<string, unknown>
+        | undefined
       otps.clear()
       if (current?.started !== true) return { cancelled: false }
-      await agent.vault.call('DELETE', ATTEMPT, { token: null })
+      await unauthenticated(() => agent.vault.call('DELETE', ATTEMPT, { token: null }))
       return { cancelled: true }
     },
   }
