@@ -571,7 +571,7 @@ export interface paths {
         put?: never;
         /**
          * Fail over to a DR secondary when its primary's site is lost
-         * @description Refused (409 GATEWAY_ERR_FAILOVER_REFUSED, with what planFailover found) unless the primary is unreachable from at least two vantage points for longer than down_for, or its agent reports Vault sealed or gone; a reachable, healthy primary is refused with "use a switchover"; an estimated loss that is unknown or above zero is refused unless allow_data_loss. Otherwise answers 202 with the operation (Location: /v1/operations/{id}), run durably in the background. Steps: preflight (the guard again), promote_secondary (with the kept DR operation token, else the last key-share ceremony token; the role epoch is raised first), fence_old_primary (recorded in the store: the gateway demotes it as soon as its agent answers again), verify_new_primary (it runs and accepts a write), update_primary:<cluster> (one per other DR secondary of the old primary), new_dr_operation_token (issued by the new primary), record_pairs. Before promote_secondary a cancellation stops it with nothing changed; from it on, it runs to its end. With an Idempotency-Key, the same key and body give the same operation (200), another body 422.
+         * @description Refused (409 GATEWAY_ERR_FAILOVER_REFUSED, with what planFailover found) unless the primary is unreachable from at least two vantage points for longer than down_for, or its agent reports Vault sealed or gone; a reachable, healthy primary is refused with "use a switchover"; an estimated loss that is unknown or above zero is refused unless allow_data_loss; another DR secondary older than the secondary (it could not follow it) is refused (VERSION_SKEW). Otherwise answers 202 with the operation (Location: /v1/operations/{id}), run durably in the background. Steps: preflight (the guard again), promote_secondary (with the kept DR operation token, else the last key-share ceremony token; the role epoch is raised first), fence_old_primary (recorded in the store: the gateway demotes it as soon as its agent answers again), verify_new_primary (it runs and accepts a write), update_primary:<cluster> (one per other DR secondary of the old primary), new_dr_operation_token (issued by the new primary), record_pairs. Before promote_secondary a cancellation stops it with nothing changed; from it on, it runs to its end. With an Idempotency-Key, the same key and body give the same operation (200), another body 422.
          */
         post: operations["createFailover"];
         delete?: never;
@@ -2734,8 +2734,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The agent could not be reached (GATEWAY_ERR_AGENT_UNREACHABLE) or failed (GATEWAY_ERR_AGENT_FAILED, the agent's problem in upstream: its Vault failing, sealed or refusing) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The agent did not answer in time (GATEWAY_ERR_AGENT_TIMEOUT) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2941,8 +2959,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The agent could not be reached (GATEWAY_ERR_AGENT_UNREACHABLE) or failed (GATEWAY_ERR_AGENT_FAILED, the agent's problem in upstream: its Vault failing, sealed or refusing) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The agent did not answer in time (GATEWAY_ERR_AGENT_TIMEOUT) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3031,8 +3067,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The agent could not be reached (GATEWAY_ERR_AGENT_UNREACHABLE) or failed (GATEWAY_ERR_AGENT_FAILED, the agent's problem in upstream: its Vault failing, sealed or refusing) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The agent did not answer in time (GATEWAY_ERR_AGENT_TIMEOUT) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3142,8 +3196,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The agent could not be reached (GATEWAY_ERR_AGENT_UNREACHABLE) or failed (GATEWAY_ERR_AGENT_FAILED, the agent's problem in upstream: its Vault failing, sealed or refusing) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The agent did not answer in time (GATEWAY_ERR_AGENT_TIMEOUT) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3239,8 +3311,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The agent could not be reached (GATEWAY_ERR_AGENT_UNREACHABLE) or failed (GATEWAY_ERR_AGENT_FAILED, the agent's problem in upstream: its Vault failing, sealed or refusing) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The agent did not answer in time (GATEWAY_ERR_AGENT_TIMEOUT) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

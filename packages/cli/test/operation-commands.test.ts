@@ -599,7 +599,7 @@ describe('operation commands against a stand-in gateway', () => {
     const io = capture()
     expect(await runCli(['operations', 'cancel', 'op-1'], gateway.env)).toBe(0)
     expect(io.out()).toContain(
-      'it will not stop: it is past its point of no return (wait_catch_up started), so it runs to a safe end',
+      'it will not stop: it is past its point of no return (now at wait_catch_up), so it runs to a safe end',
     )
     expect(io.out()).not.toContain('it stops before its next step')
   })

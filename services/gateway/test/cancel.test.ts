@@ -70,7 +70,7 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
     expect(fx.world.calls).not.toContain('primary.revoke')
   })
 
-  it('still cancels inside activate_secondary when the token has not been sent yet', async () => {
+  it('cancels before activate_secondary when the cancellation comes first: the answer says it stops', async () => {
     let release!: () => void
     const held = new Promise<void>((resolve) => {
       release = resolve
@@ -78,6 +78,8 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
     const id = await start({ hooks: { beforeStep: (_id, step) => (step === 'activate_secondary' ? held : undefined) } })
     await until(() => stepIs(id, 'inspect_token', 'succeeded'), 'the token to be inspected')
     await cancel(id)
+    const answered = await gw.app.inject({ method: 'GET', url: `/v1/operations/${id}`, headers: AUTH })
+    expect(answered.json().past_point_of_no_return).toBe(false)
     release()
     const hs = await waitFor(gw.app, id)
     expect(hs.state).toBe('cancelled')

@@ -90,6 +90,27 @@ describe.each(STORE_KINDS)('durability: crashes, restarts and cancellation (fake
     }
   })
 
+  it('runs on when cancelled inside a resumed activate_secondary before the token is sent, as the answer says', async () => {
+    const { gw, crashed } = await crashingGateway({ beforeStep: 'activate_secondary' })
+    await registerPair(gw.app)
+    const id = (await createHandshake(gw.app)).json().id as string
+    await crashed
+    // The resumed step mints anew (the token was only in the crashed process's memory): cancelled meanwhile.
+    const next = await fx.gateway()
+    let answered: boolean | undefined
+    fx.world.intercept['primary.mintToken'] = async (mint) => {
+      const res = await next.app.inject({ method: 'POST', url: `/v1/operations/${id}/cancel`, headers: AUTH })
+      answered = res.json().past_point_of_no_return
+      return mint()
+    }
+    const hs = await waitFor(next.app, id)
+    expect(answered).toBe(true)
+    expect(hs.state, JSON.stringify(hs.steps)).toBe('succeeded')
+    expect(hs.cancel_requested).toBe(true)
+    expect(fx.world.activations).toBe(1)
+    expect(hs.steps.find((s) => s.name === 'activate_secondary')?.detail).toContain('cancel requested')
+  })
+
   it('stops cleanly while verify waits, and the next gateway finishes the wait', async () => {
     fx.world.streams = false
     const gw = await fx.gateway()

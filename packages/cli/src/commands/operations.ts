@@ -49,9 +49,11 @@ export async function cancelOperation(gw: Gateway, out: Output, id: string) {
   out.out(`${op.kind} ${op.id}: cancel requested (state ${op.state})`)
   if (!['succeeded', 'failed', 'cancelled'].includes(op.state)) {
     out.out(
-      op.past_point_of_no_return
-        ? `  it will not stop: it is past its point of no return (${started(op)} started), so it runs to a safe end`
-        : '  it stops before its next step; nothing past its point of no return has started',
+      op.past_point_of_no_return === undefined
+        ? '  whether it stops depends on how far it got (this gateway does not say)'
+        : op.past_point_of_no_return
+          ? `  it will not stop: it is past its point of no return (now at ${at(op)}), so it runs to a safe end`
+          : '  it stops before its next step; nothing past its point of no return has started',
     )
     out.out(`  follow it to its end: vault-dr operations follow ${op.id}`)
   }
@@ -59,7 +61,7 @@ export async function cancelOperation(gw: Gateway, out: Output, id: string) {
 }
 
 /** The step running now, else the last one that ran. */
-function started(op: Operation): string {
+function at(op: Operation): string {
   const ran = op.steps.filter((s) => s.started_at !== null)
   return (ran.find((s) => s.status === 'running') ?? ran.at(-1))?.name ?? 'a step'
 }

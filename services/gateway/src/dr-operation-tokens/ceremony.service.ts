@@ -46,8 +46,15 @@ export interface CeremonyDeps {
 export function createCeremonyService({ store, box, agents, clusters, now, secondaryOf, log }: CeremonyDeps) {
   async function client(secondary: string) {
     const c = agents.secondary(clusters.targetOf(await secondaryOf(secondary)))
-    const { startCeremony: start, submitCeremonyShare: share, cancelCeremony: cancel, deleteDrOperationToken: del } = c
-    if (start === undefined || share === undefined || cancel === undefined || del === undefined) {
+    const { startCeremony: start, submitCeremonyShare: share, cancelCeremony: cancel } = c
+    const { deleteDrOperationToken: del, checkDrOperationToken: check } = c
+    if (
+      start === undefined ||
+      share === undefined ||
+      cancel === undefined ||
+      del === undefined ||
+      check === undefined
+    ) {
       throw PairsErrors.drTokenUnsupported(`The agent of ${secondary} cannot run the key-share ceremony`)
     }
     // Each relayed call is fenced, as every call that changes a cluster is.
@@ -57,6 +64,7 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
       share: (nonce: string, key: string) => fenced((epoch) => share(nonce, key, undefined, { epoch })),
       cancel: () => fenced((epoch) => cancel(undefined, { epoch })),
       deleteToken: (token: string) => fenced((epoch) => del(token, undefined, { epoch })),
+      checkToken: (token: string) => check(token),
     }
   }
   return {
@@ -104,6 +112,13 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
         throw GatewayErrors.storeKeyMismatch(`The ceremony token kept for ${secondary} cannot be decrypted`)
       }
       const answer = await c.deleteToken(token)
+      // Refused: forgotten only once the secondary's own check refuses the token too (a 403 from elsewhere, or for
+      // another reason, must not leave a token with no TTL valid in Vault and held by no one).
+      if (answer.outcome === 'not_valid' && (await c.checkToken(token)).outcome === 'valid') {
+        throw PairsErrors.ceremonyTokenNotDeleted(
+          `${secondary} refused to delete the ceremony token made at ${kept.created_at}, yet accepts it: the gateway keeps it`,
+        )
+      }
       await store.deleteCeremonyToken(secondary)
       return answer.outcome === 'deleted'
         ? {
@@ -112,7 +127,7 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
           }
         : {
             outcome: 'not_valid',
-            detail: `${secondary} refused the ceremony token made at ${kept.created_at} (deleted already, or wiped by an activation): it was not usable; the gateway no longer keeps it.`,
+            detail: `${secondary} no longer accepts the ceremony token made at ${kept.created_at} (deleted already, perhaps by an earlier attempt of this delete, or wiped by an activation); the gateway no longer keeps it.`,
           }
     },
   }

@@ -54,7 +54,8 @@ export const failoversRoutes: FastifyPluginAsyncZod<{ deps: FailoverDeps }> = as
           'Refused (409 GATEWAY_ERR_FAILOVER_REFUSED, with what planFailover found) unless the primary is unreachable ' +
           'from at least two vantage points for longer than down_for, or its agent reports Vault sealed or gone; a ' +
           'reachable, healthy primary is refused with "use a switchover"; an estimated loss that is unknown or above ' +
-          'zero is refused unless allow_data_loss. Otherwise answers 202 with the operation (Location: ' +
+          'zero is refused unless allow_data_loss; another DR secondary older than the secondary (it could not follow it) is ' +
+          'refused (VERSION_SKEW). Otherwise answers 202 with the operation (Location: ' +
           `/v1/operations/{id}), run durably in the background. ${FAILOVER_STEPS} With an Idempotency-Key, the same key ` +
           'and body give the same operation (200), another body 422.',
         headers: IdempotencyHeaders,

@@ -5,7 +5,10 @@ import { followerItems } from './follower-items.ts'
 
 const pair = { primary: 'dc1', secondary: 'dc2', versions: { primary: '1.19.2+ent', secondary: '1.20.0+ent' } } as Pair
 const on = (version: string) =>
-  ({ vault: { reachable: true, sealed: false, version }, replication: null }) as unknown as ClusterStatus
+  ({
+    vault: { reachable: true, sealed: false, version },
+    replication: { mode: 'secondary' },
+  }) as unknown as ClusterStatus
 
 describe('the failover plan item of each other DR secondary', () => {
   it('refuses a follower older than the new primary before anything changes, and says how to go on', () => {
@@ -32,6 +35,16 @@ describe('the failover plan item of each other DR secondary', () => {
     const [gone] = followerItems(pair, [{ name: 'dc3', status: undefined }])
     expect(gone).toMatchObject({ name: 'follower:dc3', status: 'warn', code: 'UNREACHABLE' })
     expect(gone?.fix).toContain('vault-dr rejoin dc3')
+    const unread = (vault: object, replication: object | null = { mode: 'secondary' }) =>
+      followerItems(pair, [{ name: 'dc3', status: { vault, replication } as unknown as ClusterStatus }])[0]
+    expect(unread({ reachable: false, sealed: null, version: null })?.detail).toContain(
+      'dc3 has an agent that cannot reach its Vault',
+    )
+    expect(unread({ reachable: true, sealed: true, version: '1.20.0+ent' })?.detail).toContain('dc3 is sealed')
+    expect(unread({ reachable: true, sealed: false, version: '1.20.0+ent' }, null)).toMatchObject({
+      status: 'warn',
+      detail: expect.stringContaining('dc3 gave no DR status'),
+    })
   })
 
   it('passes when a version cannot be read (no claim either way) and says so when there is no follower', () => {

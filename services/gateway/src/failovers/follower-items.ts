@@ -13,7 +13,8 @@ export interface FollowerRead {
  * The other DR secondaries, as the failover will re-point them to the new primary after its promote: one older than
  * the new primary could not follow it (the DR fact sheet: a secondary may be newer than its primary, never older), so
  * the failover is refused before anything changes; one that gave no status is a warning (on the lost site it may be
- * lost too), since its re-pointing step waits for it and then fails the failover after the promote.
+ * lost too; so is one whose agent cannot read its Vault), since its re-pointing step waits for it and then fails the
+ * failover after the promote.
  */
 export function followerItems(pair: Pair, followers: FollowerRead[]): PlanItem[] {
   const { secondary: newPrimary } = pair
@@ -23,12 +24,22 @@ export function followerItems(pair: Pair, followers: FollowerRead[]): PlanItem[]
   }
   return followers.map(({ name, status }) => {
     const id = `follower:${name}`
-    if (status === undefined) {
+    const unreadable =
+      status === undefined
+        ? 'gave no status'
+        : !status.vault.reachable
+          ? 'has an agent that cannot reach its Vault'
+          : status.vault.sealed === true
+            ? 'is sealed'
+            : status.replication == null
+              ? 'gave no DR status'
+              : undefined
+    if (status === undefined || unreadable !== undefined) {
       return item(
         id,
         'warn',
         'UNREACHABLE',
-        `${name} gave no status: its re-pointing to ${newPrimary} (after the promote) waits for its agent, then fails the failover with ${newPrimary} promoted and ${name} left following the lost primary`,
+        `${name} ${unreadable}: its re-pointing to ${newPrimary} (after the promote) waits for its agent, then fails the failover with ${newPrimary} promoted and ${name} left following the lost primary`,
         `Bring it up, or deregister it (DELETE /v1/clusters/${name}) to fail over without it. Left registered, once it is back vault-dr rejoin ${name} re-points it to ${newPrimary}.`,
       )
     }
@@ -39,7 +50,7 @@ export function followerItems(pair: Pair, followers: FollowerRead[]): PlanItem[]
         'fail',
         'VERSION_SKEW',
         `${name} runs Vault ${version}, older than ${newPrimary}'s ${newPrimaryVersion}: re-pointed to it, it could not follow`,
-        `Upgrade ${name} to ${newPrimaryVersion} or newer first, or deregister it (DELETE /v1/clusters/${name}) to fail over without it and pair it again once upgraded.`,
+        `Upgrade ${name} to ${newPrimaryVersion} or newer first; or deregister it (DELETE /v1/clusters/${name}) to fail over without it: it keeps following the lost primary, and pairing it with ${newPrimary} later is a handshake (a wipe and a full sync).`,
       )
     }
     return item(id, 'pass', 'OK', `${name} will follow ${newPrimary} (update-primary, no wipe)`, null)

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { operationRecord } from '../../test/helpers/store-contract.ts'
 import type { OperationRecord } from '../operations/operation-record.ts'
-import { StepCancelled, StepFailed, type StepResult } from '../operations/step.ts'
+import { StepFailed, type StepResult } from '../operations/step.ts'
 import { type Leg, newLeg } from '../role-changes/leg.ts'
 import type { RoleChangeContext } from '../role-changes/role-change-context.ts'
 import { SqliteStore } from '../store/sqlite-store.ts'
@@ -116,11 +116,11 @@ describe("a failover's promote fences the old primary before it is sent", () => 
     expect(fence?.pending_promote).toBeUndefined()
   })
 
-  it('stops with nothing sent and no fence when a cancellation came before the promote (a failover changed nothing yet)', async () => {
+  it('goes on when a cancellation came once the step started: it is past the point of no return, as the cancel answered', async () => {
     const { r, deps, promote, seenAtSend } = setup(store, 10, true)
-    await expect(promoteFencingOld(deps, r, SUBJECT, promote('promoted'))).rejects.toBeInstanceOf(StepCancelled)
-    expect(seenAtSend).toEqual([])
-    expect(await readFence(store, 'dc1')).toBeUndefined()
+    expect((await promoteFencingOld(deps, r, SUBJECT, promote('promoted'))).status).toBe('succeeded')
+    expect(seenAtSend).toEqual(['fo-1'])
+    expect(await readFence(store, 'dc1')).toMatchObject({ failover_id: 'fo-1', new_primary: 'dc2' })
   })
 
   it('goes on, cancellation or not, once an earlier attempt sent the promote (it may land)', async () => {

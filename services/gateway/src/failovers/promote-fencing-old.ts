@@ -1,5 +1,5 @@
 import { runAgain } from '../operations/rerun-unfinished.ts'
-import { StepCancelled, type StepResult, toStepError } from '../operations/step.ts'
+import { type StepResult, toStepError } from '../operations/step.ts'
 import { isOldPrimaryBack } from '../role-changes/promote-secondary.step.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { FailoverDeps } from './failover-deps.ts'
@@ -34,11 +34,9 @@ export async function promoteFencingOld(
       ...run,
       roles: {
         ...run.roles,
+        // The step started past the point of no return (its start was written only with no cancellation on record, as
+        // the cancellation's answer said): a cancellation asked since does not stop it.
         beforePromote: async () => {
-          // No promote sent yet, so nothing changed (the promote is a failover's first change): a cancellation asked
-          // meanwhile, while the step looked at the old primary or judged it again, still stops it. Once one was sent
-          // (an earlier attempt got no answer), it may land: the failover runs to its end.
-          if (run.roles.leg(0).promote_sent_at === null && (await run.run.cancelRequested())) throw new StepCancelled()
           await recordFence(deps, run, true)
         },
       },

@@ -17,8 +17,6 @@ export interface StepContext {
   settings: HandshakeSettings
   /** Aborts when the gateway stops (steps that change nothing) or the handshake is cancelled (preflight). */
   readonly signal: AbortSignal
-  /** Whether a cancellation was asked (of any gateway sharing the store). */
-  cancelRequested(): Promise<boolean>
   /** What this gateway's other handshakes did with the handshake's secondary id on its primary. */
   secondaryIdHistory(): Promise<SecondaryIdHistory>
   /** Forgets the secondary's key-share ceremony token: the activation about to be sent wipes it from the cluster. */

@@ -76,7 +76,6 @@ export function handshakeKind(deps: HandshakeKindDeps): OperationKind<HandshakeR
         statuses,
         tokens: new TokenKeeper(),
         settings: deps.settings,
-        cancelRequested: run.cancelRequested,
         forgetCeremonyToken: () => deps.store.deleteCeremonyToken(run.record().secondary),
         secondaryIdHistory: () => {
           const hs = run.record()

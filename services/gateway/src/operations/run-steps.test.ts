@@ -162,8 +162,9 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
     const ran: string[] = []
     const kind = fakeKind({}, ran)
     let answered: OperationRecord | undefined
-    // Between prepare's end (held back, not written yet) and commit's start: the write that would start commit finds
+    // Between prepare's end (written before the hook runs) and commit's start: the write that would start commit finds
     // the cancellation and writes nothing, so the cancellation's answer (nothing past the point of no return) holds.
+    // (Without a hook prepare's end is held back and goes with that write: the test above covers it.)
     const beforeStep = async (_op: string, step: string) => {
       if (step === 'commit') answered = await store.requestCancelOperation(id, new Date().toISOString())
     }

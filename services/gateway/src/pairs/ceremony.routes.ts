@@ -1,6 +1,7 @@
 import { bodyProblemResponses, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { agentProblemResponses } from '../agents/agent-problem-responses.ts'
 import type { CeremonyService } from '../dr-operation-tokens/ceremony.service.ts'
 import { PairParams } from './pairs.schemas.ts'
 
@@ -51,6 +52,7 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
             'A ceremony is in progress on the secondary (GATEWAY_ERR_CEREMONY_IN_PROGRESS), the token of an earlier one is kept (GATEWAY_ERR_CEREMONY_TOKEN_KEPT: delete it first), or its Vault wants authentication for the ceremony (GATEWAY_ERR_CEREMONY_AUTH_REQUIRED)',
           ),
           ...problemResponses,
+          ...agentProblemResponses,
         },
       },
     },
@@ -71,6 +73,7 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
         response: {
           200: Progress,
           ...problemResponses,
+          ...agentProblemResponses,
           ...bodyProblemResponses,
           400: problemResponse(
             'A malformed key (CORE_ERR_VALIDATION), or one the secondary refused (GATEWAY_ERR_CEREMONY_SHARE_REJECTED)',
@@ -94,7 +97,12 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
         description:
           "Deletes the generate-operation-token attempt on the pair's secondary (through its agent), so another ceremony can start; the shares given so far are discarded by Vault.",
         params: PairParams,
-        response: { 200: z.object({ cancelled: z.boolean() }), 404: pairNotFound, ...problemResponses },
+        response: {
+          200: z.object({ cancelled: z.boolean() }),
+          404: pairNotFound,
+          ...problemResponses,
+          ...agentProblemResponses,
+        },
       },
     },
     async (request) => ceremony.cancel(request.params.secondary),
@@ -118,6 +126,7 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
           404: pairNotFound,
           409: problemResponse('An unfinished operation holds the secondary (GATEWAY_ERR_CLUSTER_BUSY)'),
           ...problemResponses,
+          ...agentProblemResponses,
         },
       },
     },

@@ -38,6 +38,12 @@ export const PairsErrors = {
     title: "The secondary's Vault requires authentication for the DR operation token ceremony",
     fix: 'Recent Vault versions are reported to authenticate generate-operation-token by default: add "generate-operation-token" to enable_unauthenticated_access in the DR secondary\'s server configuration, or rely on a batch DR operation token, which needs no ceremony (vault-dr dr-token rotate <secondary>).',
   }),
+  ceremonyTokenNotDeleted: defineError({
+    code: 'GATEWAY_ERR_CEREMONY_TOKEN_NOT_DELETED',
+    status: 502,
+    title: "The secondary's Vault refused to delete a ceremony token it still accepts",
+    fix: "Read the secondary's Vault log (and what stands between its agent and it), then delete the token again; the gateway keeps it meanwhile.",
+  }),
   ceremonyTokenKept: defineError({
     code: 'GATEWAY_ERR_CEREMONY_TOKEN_KEPT',
     status: 409,

@@ -1,5 +1,6 @@
 import { bodyProblemResponses, digitsOnlyQuery, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { agentProblemResponses } from '../agents/agent-problem-responses.ts'
 import { AutoFailoverBody } from './pair-auto-failover.ts'
 import {
   AutoFailoverView,
@@ -90,6 +91,7 @@ export const pairsRoutes: FastifyPluginAsyncZod<{ pairs: PairsService }> = async
             'The pair does not stream (GATEWAY_ERR_PAIR_NOT_STREAMING), or an unfinished operation holds one of its clusters (GATEWAY_ERR_CLUSTER_BUSY: its last step issues a token itself)',
           ),
           ...problemResponses,
+          ...agentProblemResponses,
         },
       },
     },

@@ -162,6 +162,10 @@ function operationsContract(name: string, open: () => { store: Store; another: (
           skipped: true,
         },
       )
+      // A writer that does not hold the lease learns that first, as without unlessCancelled.
+      await expect(
+        store.updateOperation(op.id, { steps }, later, undefined, 'gw-x/1', { unlessCancelled: true }),
+      ).rejects.toBeInstanceOf(LeaseLost)
       const kept = await another().getOperation(op.id)
       expect(kept?.steps[0]?.started_at).toBeNull()
       expect(kept?.updated_at).not.toBe(later)

@@ -223,9 +223,14 @@ export class SqliteOperations {
     const db = this.#db
     return db.write((): UpdateOutcome => {
       // Only its state is needed here: the record is not read whole (and parsed) for every step boundary.
-      const current = db.get('SELECT state, cancel_requested FROM operations WHERE id = ?', id)
+      const current = db.get('SELECT state, cancel_requested, lease_owner FROM operations WHERE id = ?', id)
       if (current === undefined) throw new Error(`no operation ${id} to update`)
-      if (opts?.unlessCancelled && current.cancel_requested) return { cancel_requested: true, skipped: true }
+      if (opts?.unlessCancelled && current.cancel_requested) {
+        // The lease first, as the write's own fence would: a run that lost it learns so, not of the cancellation.
+        const unfinished = unfinishedState(String(current.state) as OperationRecord['state'])
+        if (owner !== undefined && (current.lease_owner !== owner || !unfinished)) throw new LeaseLost(id, 'operation')
+        return { cancel_requested: true, skipped: true }
+      }
       const before = String(current.state) as OperationRecord['state']
       const columns = { ...patchColumns(patch), updated_at: at }
       const sets = Object.keys(columns)

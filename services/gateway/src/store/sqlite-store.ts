@@ -257,8 +257,13 @@ export class SqliteStore implements Store {
   ) {
     return this.#db.write((): UpdateOutcome => {
       if (opts?.unlessCancelled) {
-        const row = this.#db.get('SELECT cancel_requested FROM handshakes WHERE id = ?', id)
-        if (row?.cancel_requested) return { cancel_requested: true, skipped: true }
+        const row = this.#db.get('SELECT cancel_requested, lease_owner, state FROM handshakes WHERE id = ?', id)
+        if (row?.cancel_requested) {
+          // The lease first, as the write's own fence would: a run that lost it learns so, not of the cancellation.
+          const unfinished = row.state === 'pending' || row.state === 'running'
+          if (owner !== undefined && (row.lease_owner !== owner || !unfinished)) throw new LeaseLost(id)
+          return { cancel_requested: true, skipped: true }
+        }
       }
       const columns = { ...patchColumns(patch), updated_at: at }
       const names = Object.keys(columns)

@@ -439,6 +439,10 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
         cancel_requested: true,
         skipped: true,
       })
+      // A writer that does not hold the lease learns that first, as without unlessCancelled.
+      await expect(
+        store.updateHandshake(id, { steps } as never, later, undefined, 'gw-x/1', { unlessCancelled: true }),
+      ).rejects.toBeInstanceOf(LeaseLost)
       const kept = await store.getHandshake(id)
       expect(kept?.updated_at).not.toBe(later)
       expect(kept?.steps.some((s) => s.status === 'running')).toBe(false)

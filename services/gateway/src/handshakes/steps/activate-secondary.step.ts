@@ -1,7 +1,7 @@
 import { isCodedError } from '@vault-dr/core'
 import { activatedWith } from '../../dr/pair-status.ts'
 import { GatewayErrors } from '../../gateway-errors.ts'
-import { StepCancelled, StepFailed, type StepResult } from '../../operations/step.ts'
+import { StepFailed, type StepResult } from '../../operations/step.ts'
 import type { SentActivation } from '../../store/store.ts'
 import type { StepContext } from '../handshake-context.ts'
 import { freshToken } from '../mint-token.ts'
@@ -57,8 +57,6 @@ async function sendActivation(
       return done(alreadyActivated(ctx, 'found while minting'))
     throw err
   }
-  // The last moment a cancellation stops the handshake: once the token is sent the secondary may be wiped.
-  if (await ctx.cancelRequested()) throw new StepCancelled()
   const attempt = (ctx.hs.activation?.attempt ?? 0) + 1
   if (attempt > MAX_SENDS) {
     throw GatewayErrors.activationUnresolved(`${MAX_SENDS} activations were sent and none reached Vault`)
