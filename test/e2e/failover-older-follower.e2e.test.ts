@@ -40,6 +40,12 @@ describe('a failover with another DR secondary older than the secondary to promo
     expect(await kvWrite(dc1, s.rootToken, 'before/0')).toBe(true)
     await until('dc2 caught up', 10_000, async () => lagAsIs((await plan({ to: 'dc2' })).pair.lag, dc1, dc2) === 0)
 
+    // Said before the disaster: dc2's readiness warns that a failover to it would be refused.
+    const readiness = await s.api.GET('/v1/pairs/{secondary}/readiness', { params: { path: { secondary: 'dc2' } } })
+    const p5 = readiness.data?.checks.find((c) => c.id === 'P5')
+    expect(p5).toMatchObject({ status: 'warn', code: 'VERSION_SKEW' })
+    expect(p5?.detail).toContain('A failover to dc2 would be refused: dc3 runs 1.17.3+ent')
+
     await dc1.faults.isolate('refuse')
     const ask = { to: 'dc2', down_for: '1s' }
     await until('dc1 judged down', 20_000, async () => (await plan(ask)).primary_verdict === 'down')

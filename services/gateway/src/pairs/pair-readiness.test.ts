@@ -75,6 +75,24 @@ describe('pair readiness checks', () => {
     expect(pairChecks(withSetting(null), valid, settings).some((c) => c.status === 'fail')).toBe(false)
   })
 
+  it('P5 warns before a disaster that a failover would be refused over an older DR secondary of the primary', () => {
+    const p5 = (pair: Pair, followers: Array<{ name: string; version: string | null }>) =>
+      pairChecks(pair, valid, settings, followers).find((c) => c.id === 'P5')
+    expect(p5(healthy, [{ name: 'dc3', version: '1.21.0+ent' }])?.status).toBe('pass')
+    expect(p5(healthy, [{ name: 'dc3', version: null }])?.status).toBe('pass')
+    const older = p5(healthy, [{ name: 'dc3', version: '1.20.2+ent' }])
+    expect(older).toMatchObject({ status: 'warn', code: 'VERSION_SKEW' })
+    expect(older?.detail).toBe(
+      "A failover to dc2 would be refused: dc3 runs 1.20.2+ent, older than dc2's 1.21.0+ent, and could not follow it.",
+    )
+    expect(older?.fix).toContain('Upgrade dc3 to 1.21.0+ent or newer')
+    // Mid-upgrade: the secondary upgraded first, its primary and the other secondary not yet; both said.
+    const upgrading = { ...healthy, versions: { primary: '1.20.2+ent', secondary: '1.21.0+ent' } }
+    const both = p5(upgrading, [{ name: 'dc3', version: '1.20.2+ent' }])
+    expect(both?.detail).toContain('The primary runs 1.20.2+ent, the secondary 1.21.0+ent.')
+    expect(both?.detail).toContain('A failover to dc2 would be refused: dc3 runs 1.20.2+ent')
+  })
+
   it('each turns with its own code, and every one that does not pass has a fix', () => {
     const cases: Array<[Partial<Pair>, string, string]> = [
       [{ merkle_corrupted: true }, 'merkle', 'fail MERKLE_CORRUPTED'],

@@ -1,3 +1,4 @@
+import { secondaryVersionOrder } from '../dr/vault-versions.ts'
 import type { Pair, PairCheck, TokenCheckView } from './pairs.schemas.ts'
 
 export interface ReadinessSettings {
@@ -205,8 +206,30 @@ function drToken(pair: Pair, check: TokenCheckView | null, s: ReadinessSettings)
   return checks
 }
 
-/** P5: versions that allow failback. */
-function versions(pair: Pair): PairCheck {
+/** Another DR secondary of the pair's primary, with the Vault version its agent reported (null: unknown). */
+export interface FollowerVersion {
+  name: string
+  version: string | null
+}
+
+/**
+ * P5: versions that allow failback, and a failover: another DR secondary of the primary older than this one could not
+ * follow it once promoted, so a failover plan refuses (VERSION_SKEW); said here, before the primary's site is lost.
+ */
+function versions(pair: Pair, followers: readonly FollowerVersion[]): PairCheck {
+  const base = pairVersions(pair)
+  const { secondary } = pair.versions
+  const older = followers.filter((f) => (secondaryVersionOrder(f.version, secondary) ?? 0) < 0)
+  if (older.length === 0 || base.status === 'fail') return base
+  const named = older.map((f) => `${f.name} runs ${f.version}`).join(', ')
+  const detail = `A failover to ${pair.secondary} would be refused: ${named}, older than ${pair.secondary}'s ${secondary}, and could not follow it.`
+  const fix = `Upgrade ${older.map((f) => f.name).join(' and ')} to ${secondary} or newer (secondaries first, as the upgrade order goes).`
+  return base.status === 'pass'
+    ? notPass('warn', 'P5', 'versions', 'VERSION_SKEW', detail, fix)
+    : { ...base, detail: `${base.detail} ${detail}`, fix: `${base.fix ?? ''} ${fix}`.trim() }
+}
+
+function pairVersions(pair: Pair): PairCheck {
   const { primary, secondary } = pair.versions
   if (primary === null || secondary === null) {
     const unknown = [primary === null ? pair.primary : null, secondary === null ? pair.secondary : null]
@@ -313,13 +336,18 @@ function secondaryRaft(check: TokenCheckView | null): PairCheck[] {
 }
 
 /** Checks P1-P7 that apply to a pair whose primary is up (P8 traffic is the operator's). */
-export function pairChecks(pair: Pair, tokenCheck: TokenCheckView | null, s: ReadinessSettings): PairCheck[] {
+export function pairChecks(
+  pair: Pair,
+  tokenCheck: TokenCheckView | null,
+  s: ReadinessSettings,
+  followers: readonly FollowerVersion[] = [],
+): PairCheck[] {
   return [
     connection(pair),
     lag(pair, s),
     merkle(pair),
     ...drToken(pair, tokenCheck, s),
-    versions(pair),
+    versions(pair, followers),
     ...oldPrimaryFence(pair),
     secondaryActive(pair),
     ...secondaryRaft(tokenCheck),

@@ -10,7 +10,7 @@ import { heldAmong, refuseIfHeld } from '../operations/cluster-busy.ts'
 import type { ClusterHolder, PairedSecondary, Store, StoredCluster, StoredDrToken } from '../store/store.ts'
 import { raceAbort } from '../util/abort.ts'
 import { type AutoFailoverBody, autoFailoverView, readAutoFailover, writeAutoFailover } from './pair-auto-failover.ts'
-import { pairChecks, type ReadinessSettings } from './pair-readiness.ts'
+import { type FollowerVersion, pairChecks, type ReadinessSettings } from './pair-readiness.ts'
 import { pairView, type Side } from './pair-view.ts'
 import type { Pair, PairCheck, PairReadiness, TokenCheckView } from './pairs.schemas.ts'
 import { DEFAULT_AUTO_FAILOVER_BLOCK_MS } from './pairs-defaults.ts'
@@ -224,10 +224,35 @@ export function createPairsService(deps: PairsServiceDeps) {
   }
 
   /** Readiness of a pair, from a view just read when the caller has one. */
-  async function readinessOf(p: Resolved, maxLagWals: number, read?: Viewed): Promise<PairReadiness> {
+  /** The versions of the primary's other DR secondaries, as their agents share their status (P5). */
+  async function followerVersions(p: Resolved, all: readonly Resolved[]): Promise<FollowerVersion[]> {
+    const others = all.filter((x) => x.names.primary === p.names.primary && x.names.secondary !== p.names.secondary)
+    return Promise.all(
+      others.map(async (o) => {
+        const read = await side(o.secondary, (callSignal) =>
+          agents
+            .secondary(clusters.targetOf(o.secondary))
+            .status(callSignal, { fresh: false, timeoutMs: statusTimeoutMs }),
+        )
+        return { name: o.names.secondary, version: 'status' in read ? (read.status.vault.version ?? null) : null }
+      }),
+    )
+  }
+
+  /** `all`: every pair, to find the primary's other secondaries (read from the store when not given). */
+  async function readinessOf(
+    p: Resolved,
+    maxLagWals: number,
+    read?: Viewed,
+    all?: readonly Resolved[],
+  ): Promise<PairReadiness> {
     const { pair, token, secondaryStatus } = read ?? (await view(p))
-    const [tokenCheck, nodes] = await Promise.all([checkOnSecondary(p, token), probeNodes(p, secondaryStatus)])
-    const checks = [...pairChecks(pair, tokenCheck, settings(maxLagWals)), nodes]
+    const [tokenCheck, nodes, followers] = await Promise.all([
+      checkOnSecondary(p, token),
+      probeNodes(p, secondaryStatus),
+      followerVersions(p, all ?? (await resolveAll())),
+    ])
+    const checks = [...pairChecks(pair, tokenCheck, settings(maxLagWals), followers), nodes]
     const ready = checks.every((c) => c.status !== 'fail')
     metrics.observeReady(pair, ready)
     return { secondary: pair.secondary, primary: pair.primary, ready, checks, pair }
@@ -341,18 +366,18 @@ export function createPairsService(deps: PairsServiceDeps) {
               const held = (await heldAmong(store, [p.primary.name, p.secondary.name]))?.holder ?? null
               if (held !== null) {
                 await view(p, held)
-                  .then((read) => readinessOf(p, maxLagWals, read))
+                  .then((read) => readinessOf(p, maxLagWals, read, pairs))
                   .catch(() => undefined)
                 return { secondary: p.names.secondary }
               }
               const read = await view(p, null)
               const { token, rotated } = await keepToken(p, read.pair, false)
               // A token issued just now is not in the view yet: the view is read again only then.
-              await readinessOf(p, maxLagWals, rotated === undefined ? { ...read, token } : undefined)
+              await readinessOf(p, maxLagWals, rotated === undefined ? { ...read, token } : undefined, pairs)
               return { secondary: p.names.secondary, ...(rotated === undefined ? {} : { rotated }) }
             } catch (err) {
               const code = isCodedError(err) ? err.code : 'GATEWAY_ERR_INTERNAL'
-              await readinessOf(p, maxLagWals).catch(() => undefined)
+              await readinessOf(p, maxLagWals, undefined, pairs).catch(() => undefined)
               return { secondary: p.names.secondary, error: code }
             }
           }),
