@@ -3282,7 +3282,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unfinished operation holds the secondary (GATEWAY_ERR_CLUSTER_BUSY) */
+            /** @description An unfinished operation holds the secondary (GATEWAY_ERR_CLUSTER_BUSY), or the cluster the kept token was made on is not a DR secondary now (GATEWAY_ERR_CEREMONY_TOKEN_NOT_ON_SECONDARY: a failover or switchover promoted it) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -107,6 +107,16 @@ describe('failover with a kept DR operation token no longer valid at the promote
     expect(await kvWrite(dc2, s.rootToken, 'after/0')).toBe(true)
     expect(s.simEvents.filter((e) => e.includes('promoted to primary'))).toHaveLength(1)
 
+    // The ceremony token it used cannot be deleted while dc2 is a primary (Vault deletes one on a DR secondary only):
+    // said so, and kept sealed until dc2 is a DR secondary again.
+    const gone = await s.api.DELETE('/v1/pairs/{secondary}/dr-operation-token/ceremony/token', {
+      params: { path: { secondary: 'dc2' } },
+    })
+    expect(gone.response.status).toBe(409)
+    const refusal = gone.error as { code?: string; fix?: string }
+    expect(refusal.code).toBe('GATEWAY_ERR_CEREMONY_TOKEN_NOT_ON_SECONDARY')
+    expect(refusal.fix).toContain('vault-dr dr-token ceremony dc2 --delete')
+
     // A gateway that missed the failover calls dc2's agent with the epoch before it: refused, nothing made.
     const epoch = storeEpoch(s)
     expect(epoch).toBeGreaterThan(0)

@@ -101,7 +101,20 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
      * secondary (a failover may be sending it). A token Vault refuses is not usable either, and is forgotten too.
      */
     async deleteToken(secondary: string): Promise<CeremonyTokenDeletion> {
-      const c = await client(secondary)
+      const c = await client(secondary).catch(async (err: unknown) => {
+        const kept = isCodedError(err, PairsErrors.pairNotFound.code)
+          ? await store.getCeremonyToken(secondary)
+          : undefined
+        if (kept === undefined) throw err
+        // Promoted since (a failover that may have used it, or a switchover): Vault deletes it on a DR secondary only,
+        // and it lives on in the cluster (no TTL), valid again once the cluster is a DR secondary without a wipe.
+        throw PairsErrors.ceremonyTokenNotOnSecondary(
+          `The gateway keeps the ceremony token made on ${secondary} at ${kept.created_at}, but ${secondary} is not a pair's DR secondary now`,
+          {
+            fix: `Vault deletes a DR operation token on a DR secondary only: once ${secondary} is one again (a failback, or vault-dr rejoin), run vault-dr dr-token ceremony ${secondary} --delete. The token stays sealed in the gateway meanwhile.`,
+          },
+        )
+      })
       await refuseIfHeld(store, [secondary])
       const kept = await store.getCeremonyToken(secondary)
       if (kept === undefined) {

@@ -124,7 +124,9 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
         response: {
           200: CeremonyTokenDeletion,
           404: pairNotFound,
-          409: problemResponse('An unfinished operation holds the secondary (GATEWAY_ERR_CLUSTER_BUSY)'),
+          409: problemResponse(
+            'An unfinished operation holds the secondary (GATEWAY_ERR_CLUSTER_BUSY), or the cluster the kept token was made on is not a DR secondary now (GATEWAY_ERR_CEREMONY_TOKEN_NOT_ON_SECONDARY: a failover or switchover promoted it)',
+          ),
           ...problemResponses,
           ...agentProblemResponses,
         },

@@ -44,6 +44,12 @@ export const PairsErrors = {
     title: "The secondary's Vault refused to delete a ceremony token it still accepts",
     fix: "Read the secondary's Vault log (and what stands between its agent and it), then delete the token again; the gateway keeps it meanwhile.",
   }),
+  ceremonyTokenNotOnSecondary: defineError({
+    code: 'GATEWAY_ERR_CEREMONY_TOKEN_NOT_ON_SECONDARY',
+    status: 409,
+    title: 'The cluster the kept ceremony token was made on is not a DR secondary now',
+    fix: "Vault deletes a DR operation token on a DR secondary only: delete the token once the cluster is a pair's DR secondary again.",
+  }),
   ceremonyTokenKept: defineError({
     code: 'GATEWAY_ERR_CEREMONY_TOKEN_KEPT',
     status: 409,
