@@ -372,7 +372,7 @@ export interface paths {
         post?: never;
         /**
          * Delete the kept ceremony token in the pair's secondary's Vault, and forget it
-         * @description A ceremony token has no TTL: Vault keeps it valid until deleted. The secondary agent sends operation-token/delete with it; the gateway then forgets it. Answers deleted, not_valid (the secondary refused it: already deleted or wiped by an activation, so it was not usable; forgotten too) or none_kept. Refused (409) while an operation holds the secondary: a failover may be sending the token.
+         * @description A ceremony token has no TTL: Vault keeps it valid until deleted. The secondary agent sends operation-token/delete with it; the gateway then forgets it. Answers deleted, not_valid (the secondary refused it, and its check confirms it no longer accepts it: deleted already, or wiped by an activation; forgotten too; a refusal the check does not confirm keeps it, 502 GATEWAY_ERR_CEREMONY_TOKEN_NOT_DELETED) or none_kept. Refused (409) while an operation holds the secondary: a failover may be sending the token.
          */
         delete: operations["deletePairDrTokenCeremonyToken"];
         options?: never;
@@ -3040,6 +3040,15 @@ export interface operations {
             };
             /** @description No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The secondary's Vault wants authentication for the ceremony (GATEWAY_ERR_CEREMONY_AUTH_REQUIRED) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -210,7 +210,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: [],
     summary: 'ask a pending or running handshake to stop',
     notes: [
-      'A handshake stops at its next step; once the activation was sent it runs to its end (the secondary is wiped already).',
+      'A handshake stops at its next step; once activate_secondary has started it runs to its end (the secondary may be wiped).',
     ],
   },
   'pairs list': {

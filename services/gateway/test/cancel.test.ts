@@ -12,7 +12,7 @@ import {
 } from './helpers/gateway.ts'
 import { type Gateway, STORE_KINDS, useGatewayFixture } from './helpers/gateway-fixture.ts'
 
-const LATE = 'cancel requested once the activation was sent'
+const LATE = 'cancel requested once activate_secondary had started'
 
 const SUITE = 'a cancellation after the activation was sent does not pretend nothing happened (fake agents, %s store)'
 

@@ -174,7 +174,9 @@ export async function cancelHandshake(api: GatewayApi, out: Output, id: string) 
   out.out(`handshake ${h.id}: cancel requested (state ${h.state})`)
   const activation = h.steps.find((s) => s.name === 'activate_secondary')
   if (activation?.status === 'running' || activation?.status === 'succeeded') {
-    out.out('  the activation was sent already (the secondary is wiped): the handshake runs to its end')
+    out.out(
+      '  activate_secondary has started (its point of no return: the secondary may be wiped): the handshake runs to its end',
+    )
   }
   if (!FINISHED.has(h.state)) out.out(`  see where it stops: vault-dr handshake follow ${h.id}`)
   return ExitCode.ok

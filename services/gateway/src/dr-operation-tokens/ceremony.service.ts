@@ -48,13 +48,7 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
     const c = agents.secondary(clusters.targetOf(await secondaryOf(secondary)))
     const { startCeremony: start, submitCeremonyShare: share, cancelCeremony: cancel } = c
     const { deleteDrOperationToken: del, checkDrOperationToken: check } = c
-    if (
-      start === undefined ||
-      share === undefined ||
-      cancel === undefined ||
-      del === undefined ||
-      check === undefined
-    ) {
+    if (start === undefined || share === undefined || cancel === undefined) {
       throw PairsErrors.drTokenUnsupported(`The agent of ${secondary} cannot run the key-share ceremony`)
     }
     // Each relayed call is fenced, as every call that changes a cluster is.
@@ -63,8 +57,16 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
       start: () => fenced((epoch) => start(undefined, { epoch })),
       share: (nonce: string, key: string) => fenced((epoch) => share(nonce, key, undefined, { epoch })),
       cancel: () => fenced((epoch) => cancel(undefined, { epoch })),
-      deleteToken: (token: string) => fenced((epoch) => del(token, undefined, { epoch })),
-      checkToken: (token: string) => check(token),
+      deleteToken: (token: string) => {
+        if (del === undefined)
+          throw PairsErrors.drTokenUnsupported(`The agent of ${secondary} cannot delete a DR operation token`)
+        return fenced((epoch) => del(token, undefined, { epoch }))
+      },
+      checkToken: (token: string) => {
+        if (check === undefined)
+          throw PairsErrors.drTokenUnsupported(`The agent of ${secondary} cannot check a DR operation token`)
+        return check(token)
+      },
     }
   }
   return {
@@ -94,7 +96,7 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
       return progress
     },
     async cancel(secondary: string) {
-      return (await client(secondary)).cancel()
+      return (await client(secondary)).cancel().catch(asRefusal)
     },
     /**
      * Deletes the kept ceremony token in Vault (it has no TTL), then forgets it: refused while an operation holds the
@@ -106,12 +108,20 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
           ? await store.getCeremonyToken(secondary)
           : undefined
         if (kept === undefined) throw err
-        // Promoted since (a failover that may have used it, or a switchover): Vault deletes it on a DR secondary only,
-        // and it lives on in the cluster (no TTL), valid again once the cluster is a DR secondary without a wipe.
+        // Promoted since (a failover that may have used it, or a switchover), deregistered, or its primary deregistered:
+        // Vault deletes it on a DR secondary only, through the agent of a registered pair's secondary, and it lives on in
+        // the cluster (no TTL), valid again once the cluster is a DR secondary without a wipe.
+        const role = (await store.getCluster(secondary))?.role
+        const now =
+          role === undefined
+            ? `${secondary} is not registered now: register it again (POST /v1/clusters), then`
+            : role === 'primary'
+              ? `${secondary} is a DR primary now (promoted since): once it is a DR secondary again (a failback, or vault-dr rejoin),`
+              : `${secondary} is in no pair now (its primary is not registered): once it is paired again,`
         throw PairsErrors.ceremonyTokenNotOnSecondary(
           `The gateway keeps the ceremony token made on ${secondary} at ${kept.created_at}, but ${secondary} is not a pair's DR secondary now`,
           {
-            fix: `Vault deletes a DR operation token on a DR secondary only: once ${secondary} is one again (a failback, or vault-dr rejoin), run vault-dr dr-token ceremony ${secondary} --delete. The token stays sealed in the gateway meanwhile.`,
+            fix: `Vault deletes a DR operation token on a DR secondary only. ${now} run vault-dr dr-token ceremony ${secondary} --delete. The token stays sealed in the gateway meanwhile.`,
           },
         )
       })
@@ -127,9 +137,12 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
       const answer = await c.deleteToken(token)
       // Refused: forgotten only once the secondary's own check refuses the token too (a 403 from elsewhere, or for
       // another reason, must not leave a token with no TTL valid in Vault and held by no one).
-      if (answer.outcome === 'not_valid' && (await c.checkToken(token)).outcome === 'valid') {
+      const check = answer.outcome === 'not_valid' ? (await c.checkToken(token)).outcome : 'invalid'
+      if (check !== 'invalid') {
         throw PairsErrors.ceremonyTokenNotDeleted(
-          `${secondary} refused to delete the ceremony token made at ${kept.created_at}, yet accepts it: the gateway keeps it`,
+          check === 'valid'
+            ? `${secondary} refused to delete the ceremony token made at ${kept.created_at}, yet accepts it: the gateway keeps it`
+            : `${secondary} refused to delete the ceremony token made at ${kept.created_at}, and its check cannot say whether it still accepts it: the gateway keeps it`,
         )
       }
       await store.deleteCeremonyToken(secondary)

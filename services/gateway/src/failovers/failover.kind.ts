@@ -20,7 +20,7 @@ const summarizeFailover = (data: RunData): Partial<RunData> => ({
 })
 
 export const FAILOVER_LATE_CANCEL =
-  ' (cancel requested once the promote was sent: the failover ran on to a safe end, one DR primary with the others following it)'
+  ' (cancel requested once promote_secondary had started: past the point of no return, the failover ran on to its end)'
 
 /**
  * The DR operation token for the promote: a kept batch token of the replication set, else the token of the last
@@ -45,7 +45,7 @@ function withCeremonyFallback(deps: FailoverDeps, r: RoleChangeRun, secondary: s
 /**
  * A failover as an operation: the guard again, the promote with the kept DR operation token (or the ceremony's),
  * the old primary fenced, the new primary seen taking writes, every other DR secondary re-pointed to it, and a new
- * DR operation token on it. Before the promote a cancellation stops it with nothing changed; from the promote on, it
+ * DR operation token on it. Before promote_secondary starts a cancellation stops it with nothing changed; from then on, it
  * runs to its end, and one that fails there fences the old primary all the same.
  */
 export function failoverKind(deps: FailoverDeps): OperationKind<OperationRecord, RoleChangeRun> {

@@ -27,7 +27,7 @@ export interface HandshakeKindDeps {
 
 /** Added to the outcome of a step a cancellation arrived too late to stop. */
 const LATE_CANCEL =
-  ' (cancel requested once the activation was sent: the secondary was wiped already, so the handshake ran to its end)'
+  ' (cancel requested once activate_secondary had started: past the point of no return, the secondary may be wiped, so the handshake ran to its end)'
 
 /**
  * Both agents of a handshake, resolved now (a cluster deleted or of another role since: a coded error), their calls

@@ -100,6 +100,9 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
         response: {
           200: z.object({ cancelled: z.boolean() }),
           404: pairNotFound,
+          409: problemResponse(
+            "The secondary's Vault wants authentication for the ceremony (GATEWAY_ERR_CEREMONY_AUTH_REQUIRED)",
+          ),
           ...problemResponses,
           ...agentProblemResponses,
         },
@@ -118,7 +121,9 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
         description:
           'A ceremony token has no TTL: Vault keeps it valid until deleted. The secondary agent sends ' +
           'operation-token/delete with it; the gateway then forgets it. Answers deleted, not_valid (the secondary ' +
-          'refused it: already deleted or wiped by an activation, so it was not usable; forgotten too) or none_kept. ' +
+          'refused it, and its check confirms it no longer accepts it: deleted already, or wiped by an activation; ' +
+          'forgotten too; a refusal the check does not confirm keeps it, 502 GATEWAY_ERR_CEREMONY_TOKEN_NOT_DELETED) ' +
+          'or none_kept. ' +
           'Refused (409) while an operation holds the secondary: a failover may be sending the token.',
         params: PairParams,
         response: {

@@ -3,6 +3,7 @@ import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClusterStatus } from '../agents/agent-types.ts'
 import type { AgentStatusAnswer } from '../agents/cluster-agent-client.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
+import { secondaryVersionOrder } from '../dr/vault-versions.ts'
 import type { TokenCustody } from '../dr-operation-tokens/token-custody.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { PairMetrics } from '../metrics/gateway-metrics.ts'
@@ -223,10 +224,20 @@ export function createPairsService(deps: PairsServiceDeps) {
     return { maxLagWals, maxLagAgeS: 60, tokenMinRemainingS: deps.tokenMinRemainingS }
   }
 
-  /** Readiness of a pair, from a view just read when the caller has one. */
-  /** The versions of the primary's other DR secondaries, as their agents share their status (P5). */
-  async function followerVersions(p: Resolved, all: readonly Resolved[]): Promise<FollowerVersion[]> {
-    const others = all.filter((x) => x.names.primary === p.names.primary && x.names.secondary !== p.names.secondary)
+  /**
+   * The versions of the primary's other DR secondaries, as their agents share their status (P5). Read only when this
+   * pair's secondary runs a newer Vault than its primary (mid-upgrade): otherwise none that replicates from the primary
+   * can be older than it, and the steady state costs no agent call.
+   */
+  async function followerVersions(
+    p: Resolved,
+    pair: Pair,
+    all: () => Promise<readonly Resolved[]>,
+  ): Promise<FollowerVersion[]> {
+    if ((secondaryVersionOrder(pair.versions.secondary, pair.versions.primary) ?? 0) <= 0) return []
+    const others = (await all()).filter(
+      (x) => x.names.primary === p.names.primary && x.names.secondary !== p.names.secondary,
+    )
     return Promise.all(
       others.map(async (o) => {
         const read = await side(o.secondary, (callSignal) =>
@@ -239,7 +250,10 @@ export function createPairsService(deps: PairsServiceDeps) {
     )
   }
 
-  /** `all`: every pair, to find the primary's other secondaries (read from the store when not given). */
+  /**
+   * Readiness of a pair, from a view just read when the caller has one. `all`: every pair, to find the primary's other
+   * secondaries (read from the store when not given, and only if needed).
+   */
   async function readinessOf(
     p: Resolved,
     maxLagWals: number,
@@ -250,7 +264,7 @@ export function createPairsService(deps: PairsServiceDeps) {
     const [tokenCheck, nodes, followers] = await Promise.all([
       checkOnSecondary(p, token),
       probeNodes(p, secondaryStatus),
-      followerVersions(p, all ?? (await resolveAll())),
+      followerVersions(p, pair, async () => all ?? (await resolveAll())),
     ])
     const checks = [...pairChecks(pair, tokenCheck, settings(maxLagWals), followers), nodes]
     const ready = checks.every((c) => c.status !== 'fail')

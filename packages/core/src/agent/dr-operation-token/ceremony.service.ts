@@ -34,7 +34,7 @@ export function createCeremonyService(agent: VaultAgent) {
     } catch (err) {
       if (isCodedError(err) && drTokenRefusal(err) === 'token') {
         throw SecondaryErrors.ceremonyAuthRequired(
-          "The DR secondary refused the ceremony's unauthenticated call (403 permission denied).",
+          "The DR secondary refused the ceremony's unauthenticated call (403 permission denied), or something between the agent and it did.",
           err.upstream === undefined ? {} : { upstream: err.upstream },
         )
       }
@@ -87,6 +87,12 @@ export function createCeremonyService(agent: VaultAgent) {
         if (!isCodedError(caught)) throw caught
         // The key share went to Vault in the body: whatever Vault says back is scrubbed of it.
         const err = scrubCodedError(caught, (text) => redactToken(text, key))
+        if (drTokenRefusal(err) === 'token') {
+          throw SecondaryErrors.ceremonyAuthRequired(
+            "The DR secondary refused the ceremony's unauthenticated call (403 permission denied), or something between the agent and it did.",
+            err.upstream === undefined ? {} : { upstream: err.upstream },
+          )
+        }
         if (isCodedError(err, VaultErrors.rejected.code)) {
           const aborted = (err.upstream?.errors ?? []).some((e) => e.includes('aborted'))
           if (aborted) otps.delete(nonce)

@@ -11,8 +11,8 @@ import { verifyStep } from './verify.step.ts'
 /**
  * The handshake's steps, in order, with their policies. preflight and verify change nothing anywhere: a stopping
  * gateway interrupts them mid-way (they are re-run on resume); a cancellation interrupts preflight mid-way, the others
- * at their boundary. Once the activation may have been sent the secondary may be wiped already, so a cancellation
- * no longer stops the handshake: activate_secondary honours one only before it sends the token; verify runs to its end.
+ * at their boundary. activate_secondary starts only if no cancellation is on record (the engine's point of no return):
+ * from then on the secondary may be wiped, so a cancellation no longer stops the handshake, and verify runs to its end.
  */
 export const STEPS: Record<StepName, StepSpec<StepContext>> = {
   preflight: { name: 'preflight', run: preflightStep, interruptible: true, cancellable: true },

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest'
+import type { AgentClients } from '../agents/agent-clients.ts'
+import type { ClustersService } from '../clusters/clusters.service.ts'
+import { SecretBox } from '../store/secret-box.ts'
+import type { Store, StoredCluster } from '../store/store.ts'
+import { ceremonyOwner, createCeremonyService } from './ceremony.service.ts'
+
+const TOKEN = 'hvs.ceremony-token-for-dc2-only'
+const box = new SecretBox('store-key-of-this-test')
+
+/** The ceremony service over a store keeping dc2's token and an agent that refuses its delete (not_valid). */
+function setup(check: 'valid' | 'invalid' | 'inconclusive') {
+  let kept = true
+  const store = {
+    currentEpoch: async () => 1,
+    bumpEpoch: async () => 2,
+    raiseEpoch: async () => undefined,
+    operationHolding: async () => undefined,
+    getCeremonyToken: async () =>
+      kept ? { secondary: 'dc2', token_sealed: box.seal(TOKEN, ceremonyOwner('dc2')), created_at: 'T0' } : undefined,
+    deleteCeremonyToken: async () => {
+      kept = false
+    },
+  } as unknown as Store
+  const agent = {
+    status: async () => ({ epoch: 1 }),
+    startCeremony: async () => ({}),
+    submitCeremonyShare: async () => ({}),
+    cancelCeremony: async () => ({ cancelled: false }),
+    deleteDrOperationToken: async () => ({ outcome: 'not_valid', detail: 'refused' }),
+    checkDrOperationToken: async () => ({ valid: check === 'valid', outcome: check }),
+  }
+  const service = createCeremonyService({
+    store,
+    box,
+    agents: { secondary: () => agent } as unknown as AgentClients,
+    clusters: {
+      targetOf: () => ({ cluster: 'dc2', url: 'http://127.0.0.1:1', token: 't' }),
+    } as unknown as ClustersService,
+    now: Date.now,
+    secondaryOf: async () => ({ name: 'dc2' }) as StoredCluster,
+  })
+  return { service, kept: () => kept }
+}
+
+describe('deleting the kept ceremony token when the secondary refuses the delete', () => {
+  it('forgets it once the secondary check refuses the token too', async () => {
+    const { service, kept } = setup('invalid')
+    expect(await service.deleteToken('dc2')).toMatchObject({ outcome: 'not_valid' })
+    expect(kept()).toBe(false)
+  })
+
+  it.each(['valid', 'inconclusive'] as const)(
+    'keeps it, with a coded error naming why, when the check says %s',
+    async (check) => {
+      const { service, kept } = setup(check)
+      const refused = service.deleteToken('dc2')
+      await expect(refused).rejects.toMatchObject({ code: 'GATEWAY_ERR_CEREMONY_TOKEN_NOT_DELETED' })
+      await expect(refused).rejects.not.toThrow(TOKEN)
+      expect(kept()).toBe(true)
+    },
+  )
+})
