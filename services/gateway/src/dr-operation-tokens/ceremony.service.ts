@@ -1,13 +1,14 @@
 import { type CodedError, isCodedError } from '@vault-dr/core'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AgentClients } from '../agents/agent-clients.ts'
+import type { ClusterRole } from '../clusters/clusters.schemas.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import { callFenced } from '../failovers/epoch-floor.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { refuseIfHeld } from '../operations/cluster-busy.ts'
 import { PairsErrors } from '../pairs/pairs-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
-import type { Store, StoredCluster } from '../store/store.ts'
+import type { Store, StoredCeremonyToken, StoredCluster } from '../store/store.ts'
 
 /** The agent's refusals, as the gateway's own 4xx answers (the agent's code kept in upstream). */
 const AGENT_REFUSALS = {
@@ -107,23 +108,7 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
         const kept = isCodedError(err, PairsErrors.pairNotFound.code)
           ? await store.getCeremonyToken(secondary)
           : undefined
-        if (kept === undefined) throw err
-        // Promoted since (a failover that may have used it, or a switchover), deregistered, or its primary deregistered:
-        // Vault deletes it on a DR secondary only, through the agent of a registered pair's secondary, and it lives on in
-        // the cluster (no TTL), valid again once the cluster is a DR secondary without a wipe.
-        const role = (await store.getCluster(secondary))?.role
-        const now =
-          role === undefined
-            ? `${secondary} is not registered now: register it again (POST /v1/clusters), then`
-            : role === 'primary'
-              ? `${secondary} is a DR primary now (promoted since): once it is a DR secondary again (a failback, or vault-dr rejoin),`
-              : `${secondary} is in no pair now (its primary is not registered): once it is paired again,`
-        throw PairsErrors.ceremonyTokenNotOnSecondary(
-          `The gateway keeps the ceremony token made on ${secondary} at ${kept.created_at}, but ${secondary} is not a pair's DR secondary now`,
-          {
-            fix: `Vault deletes a DR operation token on a DR secondary only. ${now} run vault-dr dr-token ceremony ${secondary} --delete. The token stays sealed in the gateway meanwhile.`,
-          },
-        )
+        throw kept === undefined ? err : notOnSecondary(secondary, kept, (await store.getCluster(secondary))?.role)
       })
       await refuseIfHeld(store, [secondary])
       const kept = await store.getCeremonyToken(secondary)
@@ -159,6 +144,26 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
   }
 }
 export type CeremonyService = ReturnType<typeof createCeremonyService>
+
+/**
+ * A token kept for a cluster that is no pair's secondary now: promoted since (a failover that may have used it, or a
+ * switchover), deregistered, or its primary deregistered. Vault deletes it on a DR secondary only, through the agent of
+ * a registered pair's secondary, and it lives on in the cluster (no TTL), valid again once it is a DR secondary.
+ */
+function notOnSecondary(secondary: string, kept: StoredCeremonyToken, role: ClusterRole | undefined) {
+  const when =
+    role === undefined
+      ? `${secondary} is not registered now: register it again (POST /v1/clusters), then`
+      : role === 'primary'
+        ? `${secondary} is a DR primary now (promoted since): once it is a DR secondary again (a failback, or vault-dr rejoin),`
+        : `${secondary} is in no pair now (its primary is not registered): once it is paired again,`
+  return PairsErrors.ceremonyTokenNotOnSecondary(
+    `The gateway keeps the ceremony token made on ${secondary} at ${kept.created_at}, but ${secondary} is not a pair's DR secondary now`,
+    {
+      fix: `Vault deletes a DR operation token on a DR secondary only. ${when} run vault-dr dr-token ceremony ${secondary} --delete. The token stays sealed in the gateway meanwhile.`,
+    },
+  )
+}
 
 export interface CeremonyTokenDeletion {
   outcome: 'deleted' | 'not_valid' | 'none_kept'

@@ -224,6 +224,14 @@ export function createPairsService(deps: PairsServiceDeps) {
     return { maxLagWals, maxLagAgeS: 60, tokenMinRemainingS: deps.tokenMinRemainingS }
   }
 
+  /** The secondary's own status, as its agent shares it (undefined when it does not answer in time). */
+  async function secondaryStatus(secondary: StoredCluster): Promise<ClusterStatus | undefined> {
+    const read = await side(secondary, (callSignal) =>
+      agents.secondary(clusters.targetOf(secondary)).status(callSignal, { fresh: false, timeoutMs: statusTimeoutMs }),
+    )
+    return 'status' in read ? read.status : undefined
+  }
+
   /**
    * The versions of the primary's other DR secondaries, as their agents share their status (P5). Read only when this
    * pair's secondary runs a newer Vault than its primary (mid-upgrade): otherwise none that replicates from the primary
@@ -239,14 +247,10 @@ export function createPairsService(deps: PairsServiceDeps) {
       (x) => x.names.primary === p.names.primary && x.names.secondary !== p.names.secondary,
     )
     return Promise.all(
-      others.map(async (o) => {
-        const read = await side(o.secondary, (callSignal) =>
-          agents
-            .secondary(clusters.targetOf(o.secondary))
-            .status(callSignal, { fresh: false, timeoutMs: statusTimeoutMs }),
-        )
-        return { name: o.names.secondary, version: 'status' in read ? (read.status.vault.version ?? null) : null }
-      }),
+      others.map(async (o) => ({
+        name: o.names.secondary,
+        version: (await secondaryStatus(o.secondary))?.vault.version ?? null,
+      })),
     )
   }
 
@@ -300,13 +304,7 @@ export function createPairsService(deps: PairsServiceDeps) {
       const others = all.filter((x) => x.names.primary === p.names.primary && x.names.secondary !== secondary)
       return { ...p, followers: others.map((x) => x.names.secondary), followerClusters: others.map((x) => x.secondary) }
     },
-    /** The secondary's own status, as its agent shares it (undefined when it does not answer in time). */
-    async secondaryStatus(secondary: StoredCluster): Promise<ClusterStatus | undefined> {
-      const read = await side(secondary, (callSignal) =>
-        agents.secondary(clusters.targetOf(secondary)).status(callSignal, { fresh: false, timeoutMs: statusTimeoutMs }),
-      )
-      return 'status' in read ? read.status : undefined
-    },
+    secondaryStatus,
     async get(secondary: string): Promise<Pair> {
       return (await view(await resolve(secondary))).pair
     },

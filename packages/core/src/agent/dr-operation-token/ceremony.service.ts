@@ -27,17 +27,21 @@ export function createCeremonyService(agent: VaultAgent) {
   /** The OTP of each attempt this process started, by nonce. */
   const otps = new Map<string, string>()
 
-  /** A ceremony call, sent without a token as the path is unauthenticated; a Vault that wants one (403) says so. */
+  /** The ceremony's calls go without a token (the paths are unauthenticated): a 403 means this Vault wants one. */
+  function refusedAsUnauthenticated(err: unknown): void {
+    if (isCodedError(err) && drTokenRefusal(err) === 'token') {
+      throw SecondaryErrors.ceremonyAuthRequired(
+        "The DR secondary refused the ceremony's unauthenticated call (403 permission denied), or something between the agent and it did.",
+        err.upstream === undefined ? {} : { upstream: err.upstream },
+      )
+    }
+  }
+
   async function unauthenticated<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call()
     } catch (err) {
-      if (isCodedError(err) && drTokenRefusal(err) === 'token') {
-        throw SecondaryErrors.ceremonyAuthRequired(
-          "The DR secondary refused the ceremony's unauthenticated call (403 permission denied), or something between the agent and it did.",
-          err.upstream === undefined ? {} : { upstream: err.upstream },
-        )
-      }
+      refusedAsUnauthenticated(err)
       throw err
     }
   }
@@ -87,12 +91,7 @@ export function createCeremonyService(agent: VaultAgent) {
         if (!isCodedError(caught)) throw caught
         // The key share went to Vault in the body: whatever Vault says back is scrubbed of it.
         const err = scrubCodedError(caught, (text) => redactToken(text, key))
-        if (drTokenRefusal(err) === 'token') {
-          throw SecondaryErrors.ceremonyAuthRequired(
-            "The DR secondary refused the ceremony's unauthenticated call (403 permission denied), or something between the agent and it did.",
-            err.upstream === undefined ? {} : { upstream: err.upstream },
-          )
-        }
+        refusedAsUnauthenticated(err)
         if (isCodedError(err, VaultErrors.rejected.code)) {
           const aborted = (err.upstream?.errors ?? []).some((e) => e.includes('aborted'))
           if (aborted) otps.delete(nonce)
