@@ -168,9 +168,14 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
     const beforeStep = async (_op: string, step: string) => {
       if (step === 'commit') answered = await store.requestCancelOperation(id, new Date().toISOString())
     }
-    const deps = { bus: new OperationBus(), now: Date.now, log, hooks: { beforeStep }, agentReturnMs: 0 }
+    const lines: Array<{ step?: string; status?: string }> = []
+    const captured = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) })
+    const deps = { bus: new OperationBus(), now: Date.now, log: captured, hooks: { beforeStep }, agentReturnMs: 0 }
     await runSteps(deps, kind, genericJournal(store), (await stored()) as OperationRecord, signals(), 'gw-a/1')
     expect(answered && pastPointOfNoReturn(kind, answered)).toBe(false)
+    // The log says only what the store holds: commit never started.
+    expect(lines.filter((l) => l.step === 'commit' && l.status === 'running')).toEqual([])
+    expect(lines.filter((l) => l.step === 'prepare').map((l) => l.status)).toEqual(['running', 'succeeded'])
     expect(ran).toEqual(['prepare'])
     const op = await stored()
     expect(op.state).toBe('cancelled')

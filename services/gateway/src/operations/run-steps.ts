@@ -159,13 +159,15 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     }
   }
   const stepsPatch = (steps: OperationStep[]) => ({ steps }) as Partial<Rec>
-  const stepChange = (step: OperationStep): [Partial<Rec>, NewJournalEvent] => {
+  const logStep = (step: OperationStep) =>
     deps.log.info({ ...label, step: step.name, status: step.status, detail: step.detail }, `${kind.kind} step`)
+  const stepChange = (step: OperationStep): [Partial<Rec>, NewJournalEvent] => {
     const steps = current.steps.map((s) => (s.name === step.name ? step : s))
     return [stepsPatch(steps), { type: 'step', data: { step } }]
   }
   const setStep = async (step: OperationStep) => {
     await write(...stepChange(step))
+    logStep(step)
   }
 
   /** Ends an operation whose context cannot be had (its clusters are gone or changed role): no step runs. */
@@ -301,6 +303,7 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     // record it was written to, says which (Operation.past_point_of_no_return), and a resumed run agrees with it.
     if (spec.pastPointOfNoReturn && !committed) {
       if (signals.cancel.aborted || !(await write(...stepChange(running), { unlessCancelled: true }))) return cancel()
+      logStep(running)
     } else await setStep(running)
     // Any other step: the write just made says whether a cancellation reached the store; the step has not acted.
     if (!committed && !spec.pastPointOfNoReturn && (current.cancel_requested || signals.cancel.aborted)) {
@@ -366,7 +369,9 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     deps.metrics?.observeStep(kind.kind, name, result.status, seconds())
     const rerun = unanswered === 0 ? '' : ` (run again after ${unanswered} unfinished attempt(s))`
     const detail = `${result.detail}${rerun}${await late()}`
-    hold(...stepChange({ ...running, status: result.status, finished_at: iso(now()), detail }))
+    const ended: OperationStep = { ...running, status: result.status, finished_at: iso(now()), detail }
+    hold(...stepChange(ended))
+    logStep(ended)
     if (result.skipRest !== undefined) return finish('succeeded', null, result.skipRest)
   }
   await finish('succeeded', null, 'not run')
