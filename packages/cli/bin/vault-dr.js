@@ -14,5 +14,10 @@ registerHooks({
   resolve: (specifier, context, next) =>
     next(specifier, { ...context, conditions: [...context.conditions, '@vault-dr/source'] }),
 })
+// A reader that went away (`| head`, `grep -m1`) ends the CLI quietly: what it would print has no one to read it.
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err
+  process.exit(process.exitCode ?? 0)
+})
 const { runCli } = await import('../src/main.ts')
 process.exitCode = await runCli(process.argv.slice(2), process.env)

@@ -1,4 +1,4 @@
-import { httpUrlVar, loadEnv, pemFileVar } from '@vault-dr/core'
+import { httpUrlVar, loadEnv, pemFileVar, printableAscii } from '@vault-dr/core'
 import { createServiceClient } from '@vault-dr/core/service-client'
 import type { paths } from '@vault-dr/gateway/openapi'
 import { z } from 'zod'
@@ -8,7 +8,10 @@ const CliEnv = z.object({
   VAULT_DR_GATEWAY_ADDR: httpUrlVar('must be the gateway URL, e.g. http://127.0.0.1:8400').default(
     'http://127.0.0.1:8400',
   ),
-  VAULT_DR_API_TOKEN: z.string({ error: 'is required (or VAULT_DR_API_TOKEN_FILE): the gateway API token' }).min(1),
+  // Sent in a header on every call: a character no header can carry would fail each call with the token quoted.
+  VAULT_DR_API_TOKEN: printableAscii(
+    z.string({ error: 'is required (or VAULT_DR_API_TOKEN_FILE): the gateway API token' }).min(1),
+  ),
   /** PEM file of the CA that signed the gateway's certificate, when it serves https from a private CA. */
   VAULT_DR_GATEWAY_CACERT: pemFileVar.optional(),
 })

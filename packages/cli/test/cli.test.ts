@@ -83,6 +83,22 @@ describe('vault-dr command line', () => {
     expect(io.err() + io.out()).not.toContain('GwS3cret')
   })
 
+  it('exits 2 on a gateway token no header can carry (a line break inside its file), never printing it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vault-dr-cli-'))
+    const file = join(dir, 'api-token')
+    writeFileSync(file, 'GwTok3n-first-line\nsecond-line\n')
+    const io = capture()
+    try {
+      const env = { VAULT_DR_GATEWAY_ADDR: 'http://127.0.0.1:9', VAULT_DR_API_TOKEN_FILE: file }
+      expect(await runCli(['clusters', 'list', '--json'], env)).toBe(2)
+      expect(io.err() + io.out()).toContain('VAULT_DR_API_TOKEN')
+      expect(io.err() + io.out()).toContain('must be printable ASCII without spaces')
+      expect(io.err() + io.out()).not.toContain('GwTok3n')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('exits 2 when VAULT_DR_GATEWAY_CACERT holds no certificate, naming it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vault-dr-cli-'))
     const notPem = join(dir, 'ca.pem')

@@ -4,6 +4,7 @@ import {
   msVar,
   pemFileVar,
   pemKeyFileVar,
+  printableAscii,
   SERVICE_SECRET_VARS,
   type ServiceSettings,
   serviceEnvShape,
@@ -49,7 +50,7 @@ const GatewayEnv = z.object({
    * A second bearer token that only reads: GET routes and the POST routes that change nothing (plans, preflight). For
    * the status page and monitoring, which then do not hold a token that can start a failover.
    */
-  VAULT_DR_READ_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  VAULT_DR_READ_TOKEN: printableAscii(z.string().min(16, 'must be at least 16 characters')).optional(),
   /** CA (PEM file) that signed the agents' HTTPS certificates, when the system roots do not hold it. */
   VAULT_DR_AGENT_CACERT: pemFileVar.optional(),
   /** Deadline of one call to an agent (status, probes, mint, inspect...). */

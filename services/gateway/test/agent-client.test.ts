@@ -166,4 +166,15 @@ describe('agent clients (OpenAPI-typed, over undici)', () => {
     expect(agentFailure('secondary_agent', 'gateway', closed, 'preflight').code).toBe('GATEWAY_ERR_AGENT_UNREACHABLE')
     expect(agentFailure('primary_agent', 'gateway', refused, 'preflight').code).toBe('PRIMARY_ERR_NOT_PRIMARY')
   })
+
+  it('an agent token no header can carry (stored before registration refused one): neither the error nor its cause quotes it', async () => {
+    const unsendable = `${TOKEN}\nsecond-line`
+    const err = await failure(clients.primary({ cluster: 'dc1', url, token: unsendable }).status())
+    expect(err.code).toBe('GATEWAY_ERR_AGENT_UNREACHABLE')
+    expect(err.message).toContain('<redacted>')
+    // What the error handler logs of a 5xx: the error, its cause chain included.
+    const logged = [err.message, JSON.stringify(err.upstream)]
+    for (let c: unknown = err.cause; c instanceof Error; c = c.cause) logged.push(c.message)
+    expect(logged.join(' ')).not.toContain(TOKEN)
+  })
 })

@@ -5,13 +5,6 @@ import { DEFAULT_API_PORT, DEFAULT_CLUSTER_PORT, vaultAddress } from '../replica
 export const ApiAddress = vaultAddress(DEFAULT_API_PORT, "The primary's API address")
 export const ClusterAddress = vaultAddress(DEFAULT_CLUSTER_PORT, "A primary node's cluster address")
 
-/**
- * A value sent on to Vault as is (a token, a key): printable ASCII without spaces, so nothing that cannot go in a
- * header or a JSON string unaltered reaches Vault and comes back as its failure.
- */
-export const printableAscii = (value: z.ZodString) =>
-  value.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-
 /** PEM text of one or more CA certificates; bounded so a body cannot smuggle megabytes into a TLS context. */
 export const CaPem = z
   .string()

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { printableAscii } from '../util/printable-ascii.ts'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -70,9 +71,11 @@ export const pemKeyFileVar = pemFile('private key')
 export const serviceEnvShape = (defaultPort: number) => ({
   VAULT_DR_HOST: z.string().min(1).default('127.0.0.1'),
   VAULT_DR_PORT: portVar(defaultPort),
-  VAULT_DR_API_TOKEN: z
-    .string({ error: 'is required (or VAULT_DR_API_TOKEN_FILE): the bearer token clients must send' })
-    .min(16, 'must be at least 16 characters'),
+  VAULT_DR_API_TOKEN: printableAscii(
+    z
+      .string({ error: 'is required (or VAULT_DR_API_TOKEN_FILE): the bearer token clients must send' })
+      .min(16, 'must be at least 16 characters'),
+  ),
   VAULT_DR_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   VAULT_DR_BODY_LIMIT: z.coerce
     .number()
@@ -99,7 +102,8 @@ export const vaultEnvShape = {
     "is not supported: set VAULT_ADDR to a name that Vault's API certificate carries",
   ),
   VAULT_ADDR: httpUrlVar('must be an http(s) URL such as https://127.0.0.1:8200'),
-  VAULT_TOKEN: z.string({ error: 'is required (or VAULT_TOKEN_FILE)' }).min(1),
+  // Sent in a header on every call: a character no header can carry would fail each call with the token quoted.
+  VAULT_TOKEN: printableAscii(z.string({ error: 'is required (or VAULT_TOKEN_FILE)' }).min(1)),
   VAULT_CACERT: pemFileVar.optional(),
   VAULT_CLIENT_CERT: pemFileVar.optional(),
   VAULT_CLIENT_KEY: pemKeyFileVar.optional(),

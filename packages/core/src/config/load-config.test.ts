@@ -183,6 +183,12 @@ describe('loadEnv', () => {
     expect(both.message).toContain('VAULT_TOKEN and VAULT_TOKEN_FILE are both set')
     expect(both.message).not.toContain(VAULT_TOKEN)
     expect(both.message).not.toContain('hvs.from-file-secret')
+
+    // A token no header can carry would fail every call with the token quoted: refused at start, by name only.
+    const { VAULT_TOKEN: _v, ...rest } = valid
+    const twoLines = configError({ ...rest, VAULT_TOKEN_FILE: file('two-lines', 'hvs.line-one-secret\nline-two\n') })
+    expect(twoLines.problems).toEqual(['VAULT_TOKEN: must be printable ASCII without spaces'])
+    expect(twoLines.message).not.toContain('line-one-secret')
   })
 
   describe('secrets from files', () => {

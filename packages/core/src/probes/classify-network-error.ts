@@ -1,9 +1,12 @@
+import { redactHeaderValues } from '../util/redact-header-values.ts'
+
 export type NetworkFailureKind = 'refused' | 'timeout' | 'dns' | 'reset' | 'unreachable' | 'tls' | 'other'
 
 export interface NetworkFailure {
   kind: NetworkFailureKind
   /** The system or library error code, e.g. ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT. */
   code: string
+  /** The error's message, without a header value it quotes (a token). */
   detail: string
 }
 
@@ -26,12 +29,12 @@ export function classifyNetworkError(err: unknown): NetworkFailure {
     // A DOMException (AbortSignal.timeout's TimeoutError) has a numeric code; its name is what tells.
     const code = typeof e.code === 'string' ? e.code : e.name
     const kind = kindOf(code, e.message)
-    if (kind !== 'other') return { kind, code, detail: `${code}: ${e.message}` }
+    if (kind !== 'other') return { kind, code, detail: redactHeaderValues(`${code}: ${e.message}`) }
     current = e.cause
   }
   const e = err as NodeJS.ErrnoException
   const code = typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'UNKNOWN'
-  return { kind: 'other', code, detail: e?.message ?? String(err) }
+  return { kind: 'other', code, detail: redactHeaderValues(e?.message ?? String(err)) }
 }
 
 function kindOf(code: string, message: string): NetworkFailureKind {

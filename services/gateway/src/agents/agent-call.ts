@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type CodedError, classifyNetworkError, isCodedError, type UpstreamInfo, withDeadline } from '@vault-dr/core'
+import {
+  type CodedError,
+  classifyNetworkError,
+  isCodedError,
+  redactHeaderValues,
+  type UpstreamInfo,
+  withDeadline,
+} from '@vault-dr/core'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { endRunsPastTheirLease } from '../operations/lease-watch.ts'
 
@@ -91,10 +98,6 @@ function fromProblem(spec: CallSpec, status: number, body: unknown): CodedError 
   return GatewayErrors.agentFailed(text, extra)
 }
 
-/** A transport error that quotes the header it could not send (an agent token no header carries) keeps it out. */
-const withoutBearer = (detail: string) =>
-  detail.replace(/"Bearer [^"]*"/gi, '"Bearer <redacted>"').replace(/Bearer \S+/gi, 'Bearer <redacted>')
-
 function fromTransport(spec: CallSpec, thrown: unknown, timedOut: boolean): CodedError {
   const net = classifyNetworkError(thrown)
   const upstream: UpstreamInfo = { service: spec.service, code: net.code }
@@ -104,10 +107,19 @@ function fromTransport(spec: CallSpec, thrown: unknown, timedOut: boolean): Code
       cause: thrown,
     })
   }
-  return GatewayErrors.agentUnreachable(`${what(spec)} could not be reached: ${withoutBearer(net.detail)}`, {
+  // A detail the classification had to redact (a header value it quoted: an agent token no header carries) goes
+  // without its cause, which quotes it too and would be logged with it.
+  const quotesSecret = causeMessages(thrown).some((m) => redactHeaderValues(m) !== m)
+  return GatewayErrors.agentUnreachable(`${what(spec)} could not be reached: ${net.detail}`, {
     upstream,
-    cause: thrown,
+    ...(quotesSecret ? {} : { cause: thrown }),
   })
+}
+
+function causeMessages(err: unknown): string[] {
+  const messages: string[] = []
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) messages.push(e.message)
+  return messages
 }
 
 function badResponse(spec: CallSpec, status: number): CodedError {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { printableAscii } from '../agent-inputs.ts'
+import { printableAscii } from '../../util/printable-ascii.ts'
 
 export const CheckDrOperationTokenBody = z
   .object({

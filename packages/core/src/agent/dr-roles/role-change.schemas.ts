@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { writtenPort } from '../../probes/parse-address.ts'
 import { addressProblem, PrimaryApiAddr } from '../../replication/vault-address.ts'
-import { printableAscii } from '../agent-inputs.ts'
+import { printableAscii } from '../../util/printable-ascii.ts'
 import { ClusterStatus } from '../cluster-status.ts'
 
 /** A DR operation token: a secret, sent in the body only, never logged or returned. */

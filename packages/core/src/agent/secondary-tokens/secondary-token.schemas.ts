@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { ActivationTokenClaims } from '../../replication/activation-token.ts'
 import { SecondaryId } from '../../replication/secondary-id.ts'
-import { printableAscii } from '../agent-inputs.ts'
+import { printableAscii } from '../../util/printable-ascii.ts'
 
 /** Vault duration: seconds, or a number with s/m/h; between 10 s and 24 h. */
 export const TokenTtl = z
