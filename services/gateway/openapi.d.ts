@@ -104,7 +104,7 @@ export interface paths {
         post?: never;
         /**
          * Forget a cluster (refused while an unfinished handshake or other operation uses it)
-         * @description Removes the registration and its sealed agent token from the store; the cluster itself and its DR replication are not touched. Refused (409) while a pending or running handshake names the cluster.
+         * @description Removes the registration and its sealed agent token from the store; the cluster itself and its DR replication are not touched. Refused (409) while a pending or running handshake or operation names the cluster, and while a failover fenced it and it has not been demoted yet (deregistered, no gateway would demote it when its site returns).
          */
         delete: operations["deleteCluster"];
         options?: never;
@@ -1838,7 +1838,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unfinished handshake or other operation uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE) */
+            /** @description An unfinished handshake or other operation uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE), or a failover fenced it and it has not been demoted yet (GATEWAY_ERR_CLUSTER_FENCED) */
             409: {
                 headers: {
                     [name: string]: unknown;

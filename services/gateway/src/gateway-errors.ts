@@ -32,6 +32,12 @@ export const GatewayErrors = {
     title: 'An unfinished handshake or operation uses this cluster',
     fix: 'Wait for it to finish, or cancel it (POST /v1/operations/{id}/cancel); GET /v1/operations?cluster=<name> lists it first.',
   }),
+  clusterFenced: defineError({
+    code: 'GATEWAY_ERR_CLUSTER_FENCED',
+    status: 409,
+    title: 'A failover fenced this cluster and its agent has not demoted it yet',
+    fix: 'Bring its site back: the gateway demotes it as soon as its agent answers (vault-dr clusters list shows it primary (fenced), then demoted), and vault-dr rejoin makes it a DR secondary. Deregistered before that, no gateway would demote it: its Vault would come back as a second writable DR primary.',
+  }),
   agentUrlInUse: defineError({
     code: 'GATEWAY_ERR_AGENT_URL_IN_USE',
     status: 409,

@@ -1,5 +1,7 @@
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { writeFence } from '../src/failovers/fence-record.ts'
+import { SqliteStore } from '../src/store/sqlite-store.ts'
 import { FakeWorld } from './helpers/fake-agents.ts'
 import { AUTH, createHandshake, registerPair, startGateway, tempDir, waitFor } from './helpers/gateway.ts'
 
@@ -107,5 +109,37 @@ describe('registering clusters', () => {
     release()
     expect((await waitFor(gw.app, id)).state).toBe('succeeded')
     expect((await post(body({ name: 'dc2', role: 'primary' }))).statusCode).toBe(200)
+  })
+
+  it('refuses to deregister a cluster a failover fenced until it is demoted: no gateway would fence it then', async () => {
+    // An old primary whose site is away (its agent does not answer), fenced by a failover that ended.
+    expect((await post(body({ name: 'dc9', agent_url: 'http://127.0.0.1:1' }))).statusCode).toBe(201)
+    const store = new SqliteStore(join(tmp.dir, 'gw.sqlite'))
+    const fence = {
+      cluster: 'dc9',
+      epoch: 3,
+      failover_id: 'f-1',
+      new_primary: 'dc2',
+      fenced_at: '2026-12-07T10:00:00.000Z',
+      demoted_at: null,
+      last_wal: null,
+    }
+    try {
+      await writeFence(store, fence)
+      const del = () => gw.app.inject({ method: 'DELETE', url: '/v1/clusters/dc9', headers: AUTH })
+      const refused = await del()
+      expect(refused.statusCode, refused.body).toBe(409)
+      expect(refused.json()).toMatchObject({
+        code: 'GATEWAY_ERR_CLUSTER_FENCED',
+        detail: expect.stringContaining('failover f-1'),
+        fix: expect.stringContaining('second writable DR primary'),
+      })
+      expect((await gw.app.inject({ method: 'GET', url: '/v1/clusters/dc9', headers: AUTH })).statusCode).toBe(200)
+      // Once its agent demoted it, it may go.
+      await writeFence(store, { ...fence, demoted_at: '2026-12-07T11:00:00.000Z' })
+      expect((await del()).statusCode).toBe(204)
+    } finally {
+      await store.close()
+    }
   })
 })

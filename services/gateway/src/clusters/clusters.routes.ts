@@ -5,8 +5,9 @@ import { Cluster, ClusterList, ClusterParams, ClusterView, LiveQuery, RegisterCl
 import type { ClustersService } from './clusters.service.ts'
 
 const clusterNotFound = problemResponse('No cluster of this name is registered (GATEWAY_ERR_CLUSTER_NOT_FOUND)')
-const clusterInUse = problemResponse(
-  'An unfinished handshake or other operation uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE)',
+const inUseOrFenced = problemResponse(
+  'An unfinished handshake or other operation uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE), or a failover fenced ' +
+    'it and it has not been demoted yet (GATEWAY_ERR_CLUSTER_FENCED)',
 )
 const inUseOrAgentTaken = problemResponse(
   'An unfinished handshake or other operation uses the cluster (GATEWAY_ERR_CLUSTER_IN_USE), or another registered ' +
@@ -84,12 +85,14 @@ export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }
         summary: 'Forget a cluster (refused while an unfinished handshake or other operation uses it)',
         description:
           'Removes the registration and its sealed agent token from the store; the cluster itself and its DR ' +
-          'replication are not touched. Refused (409) while a pending or running handshake names the cluster.',
+          'replication are not touched. Refused (409) while a pending or running handshake or operation names the ' +
+          'cluster, and while a failover fenced it and it has not been demoted yet (deregistered, no gateway would ' +
+          'demote it when its site returns).',
         params: ClusterParams,
         response: {
           204: z.null().describe('Deleted'),
           404: clusterNotFound,
-          409: clusterInUse,
+          409: inUseOrFenced,
           ...problemResponses,
         },
       },

@@ -182,6 +182,14 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
       return view(cluster, live, fence)
     },
     async remove(name: string) {
+      // A fence is no lock (its failover ended), but it is what demotes the cluster when its site returns: every
+      // gateway enforces fences of registered clusters only. (A failover that is writing one holds the cluster.)
+      const fence = await readFence(store, name)
+      if (fence !== undefined && fence.demoted_at === null) {
+        throw GatewayErrors.clusterFenced(
+          `Cluster ${name} was fenced by failover ${fence.failover_id} at ${fence.fenced_at} (${fence.new_primary} was promoted) and has not been demoted yet: it cannot be deregistered until it is`,
+        )
+      }
       const outcome = await store.deleteCluster(name)
       if (outcome === 'not_found') throw GatewayErrors.clusterNotFound(`No cluster named ${name} is registered`)
       if (outcome === 'in_use')

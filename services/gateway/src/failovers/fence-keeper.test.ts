@@ -292,6 +292,15 @@ describe('the fence keeper', () => {
     expect(nextRoundMs(outcomes, 5_000)).toBe(AWAY_POLL_MS)
   })
 
+  it('says, at error, that a fence of a cluster not registered is not enforced (no agent known to send it to)', async () => {
+    const { keeper, fence, demoted } = setup({ dc3: { mode: 'primary' } })
+    await fence('dc1')
+    const outcomes = await keeper.round()
+    expect(outcomes).toEqual([{ cluster: 'dc1', outcome: 'unregistered' }])
+    expect(demoted).toEqual([])
+    expect(nextRoundMs(outcomes, 5_000)).toBe(5_000)
+  })
+
   it('records a returning cluster that is a secondary already without demoting it, and reports one with DR disabled', async () => {
     const { keeper, demoted, fence } = setup({ dc1: { mode: 'secondary' }, dc3: { mode: 'disabled' } })
     await fence('dc1')

@@ -66,7 +66,10 @@ export interface FenceKeeperDeps {
  * failover's promote may not have been sent yet, and the new primary does not answer as one: nothing is done.
  */
 export type FenceOutcome =
-  | { cluster: string; outcome: 'away' | 'held' | 'demoted' | 'not_primary' | 'ended' | 'moved' | 'pending_promote' }
+  | {
+      cluster: string
+      outcome: 'away' | 'held' | 'demoted' | 'not_primary' | 'ended' | 'moved' | 'pending_promote' | 'unregistered'
+    }
   | { cluster: string; outcome: 'failed' | 'not_dr' | 'sent'; detail: string }
 
 /**
@@ -247,6 +250,8 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
     const fields = { cluster: outcome.cluster, outcome: outcome.outcome, ...(detail === '' ? {} : { detail }) }
     if (outcome.outcome === 'demoted') deps.log.warn(fields, 'fenced old primary demoted')
     else if (outcome.outcome === 'failed' || outcome.outcome === 'not_dr') deps.log.error(fields, 'fence not enforced')
+    else if (outcome.outcome === 'unregistered')
+      deps.log.error(fields, 'fence not enforced: the cluster is not registered, so no agent to send it to is known')
     else if (outcome.outcome === 'ended')
       deps.log.info(fields, 'fence ended or replaced since it was read: nothing sent')
     else if (outcome.outcome === 'moved') deps.log.info(fields, 'a role change came during the status read: read again')
@@ -259,9 +264,13 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
     const pending = [...(await readFences(deps.store)).values()].filter((f) => f.demoted_at === null)
     const clusters = pending.length === 0 ? [] : await deps.store.listClusters()
     for (const name of last.keys()) if (!pending.some((f) => f.cluster === name)) last.delete(name)
+    // A fence of a cluster not registered (deregistered in a store written before that was refused) has no agent to
+    // reach: said, as its Vault may come back a second writable primary.
+    const unregistered: FenceOutcome[] = []
     for (const fence of pending) {
       const cluster = clusters.find((c) => c.name === fence.cluster)
       if (cluster !== undefined) fenced.push([cluster, fence])
+      else if (isArmed(fence)) unregistered.push({ cluster: fence.cluster, outcome: 'unregistered' })
     }
     const enforceArmed = async (cluster: StoredCluster, fence: FenceRecord): Promise<FenceOutcome> => {
       if (isArmed(fence)) return enforce(cluster, fence)
@@ -271,12 +280,15 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
     // At once: an agent that does not answer must not hold up the fence of another that does, nor one cluster's
     // error drop the others' outcomes (an away agent's among them, asked again every AWAY_POLL_MS).
     const settled = await Promise.allSettled(fenced.map(([cluster, fence]) => enforceArmed(cluster, fence)))
-    const outcomes = settled.map(
-      (r, i): FenceOutcome =>
-        r.status === 'fulfilled'
-          ? r.value
-          : { cluster: fenced[i]?.[0].name ?? '?', outcome: 'failed', detail: errorText(r.reason) },
-    )
+    const outcomes = [
+      ...settled.map(
+        (r, i): FenceOutcome =>
+          r.status === 'fulfilled'
+            ? r.value
+            : { cluster: fenced[i]?.[0].name ?? '?', outcome: 'failed', detail: errorText(r.reason) },
+      ),
+      ...unregistered,
+    ]
     for (const outcome of outcomes) report(outcome)
     return outcomes
   }
