@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { GatewayErrors } from '../src/gateway-errors.ts'
 import type { FakeWorld } from './helpers/fake-agents.ts'
 import { AUTH, createHandshake, stepStatuses, waitFor } from './helpers/gateway.ts'
 import { STORE_KINDS, useRegisteredGateway } from './helpers/gateway-fixture.ts'
@@ -45,6 +46,28 @@ describe.each(STORE_KINDS)('handshake state machine (fake agents, %s store)', (k
       const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
       expect(hs.state).toBe('succeeded')
       expect(await store.getCeremonyToken('dc2')).toBeUndefined()
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('keeps the ceremony token when the secondary refuses the activation: Vault wiped nothing, so the token stays valid', async () => {
+    const store = fx.openStore()
+    try {
+      await store.putCeremonyToken({
+        secondary: 'dc2',
+        token_sealed: Uint8Array.of(1, 2, 3),
+        created_at: '2026-12-06T00:00:00.000Z',
+      })
+      fx.world.intercept['secondary.activate'] = async () => {
+        throw GatewayErrors.agentRejected('secondary-agent: SECONDARY_ERR_ALREADY_SECONDARY: already', {
+          upstream: { service: 'secondary-agent', status: 409, code: 'SECONDARY_ERR_ALREADY_SECONDARY' },
+        })
+      }
+      const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
+      expect(hs.state).toBe('failed')
+      expect(fx.world.activations).toBe(0)
+      expect(await store.getCeremonyToken('dc2')).toMatchObject({ created_at: '2026-12-06T00:00:00.000Z' })
     } finally {
       await store.close()
     }

@@ -26,10 +26,11 @@ export async function activateSecondaryStep(ctx: StepContext): Promise<StepResul
     if (sent !== null && sent.outcome === null) {
       const outcome = await awaitSentActivation(ctx, sent)
       await ctx.save({ activation: { ...sent, outcome: outcome.kind } })
-      if (outcome.kind === 'activated') return alreadyActivated(ctx, `activation ${sent.id} sent before a restart`)
+      if (outcome.kind === 'activated')
+        return await alreadyActivated(ctx, `activation ${sent.id} sent before a restart`)
       if (outcome.kind === 'failed') throw new StepFailed(outcome.error)
     } else if (activatedWith(await settledPairStatus(ctx), id)) {
-      return alreadyActivated(ctx, 'found by status')
+      return await alreadyActivated(ctx, 'found by status')
     }
   }
   for (;;) {
@@ -54,7 +55,7 @@ async function sendActivation(
     token = await freshToken(ctx)
   } catch (err) {
     if (isCodedError(err, GatewayErrors.alreadyActivated.code))
-      return done(alreadyActivated(ctx, 'found while minting'))
+      return done(await alreadyActivated(ctx, 'found while minting'))
     throw err
   }
   const attempt = (ctx.hs.activation?.attempt ?? 0) + 1
@@ -68,13 +69,12 @@ async function sendActivation(
     token_expires_at: ctx.hs.token?.expires_at ?? new Date(ctx.now()).toISOString(),
     outcome: null,
   }
-  // The activation wipes the secondary, a key-share ceremony's token with the rest: forgotten first, not tried in a
-  // failover later. Then written before the call: from here on the secondary may be activated whatever happens.
-  await ctx.forgetCeremonyToken()
+  // Written before the call: from here on the secondary may be activated whatever happens.
   await ctx.save({ activation: sent })
   try {
     const result = await ctx.secondary.activate(token, ctx.signal, { ...unwrapAddress(ctx), activationId: sent.id })
     ctx.tokens.forget()
+    await ctx.forgetCeremonyToken()
     await ctx.save({ activation: { ...sent, outcome: 'activated' } })
     const warnings = result.warnings.length === 0 ? '' : `; Vault warned: ${result.warnings.join(' ')}`
     return done({ status: 'succeeded', detail: `activated as DR secondary ${id}${warnings}` })
@@ -88,6 +88,7 @@ async function sendActivation(
       throw err
     }
     const outcome = await awaitSentActivation(ctx, sent)
+    if (outcome.kind === 'activated') await ctx.forgetCeremonyToken()
     await ctx.save({ activation: { ...sent, outcome: outcome.kind } })
     if (outcome.kind === 'activated') {
       return done({ status: 'succeeded', detail: `activated as DR secondary ${id} (confirmed after: ${err.message})` })
@@ -97,8 +98,14 @@ async function sendActivation(
   }
 }
 
-function alreadyActivated(ctx: StepContext, how: string): StepResult {
+/**
+ * The activation wiped the secondary, a key-share ceremony's token with the rest: forgotten, not tried in a failover
+ * later. Only then (a refused activation leaves it valid in Vault, and kept); every path that finds the activation
+ * happened comes here or forgets it before writing so, a resumed run included.
+ */
+async function alreadyActivated(ctx: StepContext, how: string): Promise<StepResult> {
   ctx.tokens.forget()
+  await ctx.forgetCeremonyToken()
   return {
     status: 'succeeded',
     detail: `already activated with id ${ctx.hs.secondary_id} (${how}): not activated again`,
