@@ -50,6 +50,16 @@ describe('the failover promote when Vault refuses the DR operation token', () =>
     expect(err).toMatchObject({ code: 'GATEWAY_ERR_FAILOVER_NO_DR_TOKEN' })
   })
 
+  it('a ceremony token sent first (no kept one was valid) and refused is not sent again, nor a kept one blamed', async () => {
+    const { deps, sent, promoteAccepting } = setup('only-ceremony')
+    const run = { roles: { drToken: async () => 'only-ceremony' } } as unknown as RoleChangeRun
+    const err = await promoteWithFallback(deps, run, 'dc2', promoteAccepting('none')).catch((e: CodedError) => e)
+    expect(sent).toEqual(['only-ceremony'])
+    expect(err).toMatchObject({ code: 'GATEWAY_ERR_FAILOVER_NO_DR_TOKEN' })
+    expect((err as CodedError).message).toContain("refused the key-share ceremony's token")
+    expect((err as CodedError).message).toContain('no kept DR operation token was valid')
+  })
+
   it('any other failure of the promote is left as it is', async () => {
     const { deps, run } = setup('from-ceremony')
     const other = new Error('connection reset')

@@ -24,11 +24,23 @@ export async function promoteWithFallback(
   secondary: string,
   promote: (r: RoleChangeRun) => Promise<StepResult>,
 ): Promise<StepResult> {
+  // The token the first promote was sent with: the ceremony's already when no kept one was valid.
+  let sent: string | undefined
+  const drToken = async () => {
+    sent = await r.roles.drToken()
+    return sent
+  }
   try {
-    return await promote(r)
+    return await promote({ ...r, roles: { ...r.roles, drToken } })
   } catch (err) {
     if (!rejected(err)) throw err
     const ceremony = await ceremonyTokenOf(deps, secondary)
+    if (ceremony !== undefined && ceremony === sent) {
+      throw FailoverErrors.noDrToken(
+        `${secondary}'s Vault refused the key-share ceremony's token (${(err as Error).message}); no kept DR operation token was valid`,
+        { fix: ceremonyFix(secondary) },
+      )
+    }
     if (ceremony === undefined) {
       throw FailoverErrors.noDrToken(
         `${secondary}'s Vault refused the DR operation token (${(err as Error).message}), and the gateway keeps no key-share ceremony token for ${secondary}`,
