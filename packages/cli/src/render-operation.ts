@@ -142,7 +142,7 @@ export function renderOperationList(ops: readonly Operation[]): string {
   const rows = [['ID', 'KIND', 'STATE', 'CLUSTERS', 'STEP', 'CREATED']]
   for (const op of ops) {
     // A drill that found a fault succeeded as an operation: its list row says so, as its exit code does.
-    const state = drillFoundFault(op) ? `${op.state} (verdict failed)` : op.state
+    const state = op.state === 'succeeded' && drillFoundFault(op) ? `${op.state} (verdict failed)` : op.state
     rows.push([op.id, op.kind, state, clustersOf(op), currentStep(op.steps)?.name ?? '-', op.created_at])
   }
   return table(rows)

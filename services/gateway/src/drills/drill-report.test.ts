@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { newLeg, reversed } from '../role-changes/leg.ts'
 import type { RunData } from '../switchovers/role-change-run.ts'
-import { summarizeDrill } from './drill-report.ts'
+import { failedDrillData, summarizeDrill } from './drill-report.ts'
 import type { DrillReport } from './drills.schemas.ts'
 
 /** A hold of 5 min checked every 10 s, every check accepted. */
@@ -129,5 +129,15 @@ describe("a drill's report", () => {
       ],
       findings: ['dc2 → dc1 failed and was undone: dc2 took writes again after 5704 ms, nothing lost'],
     })
+    // Once the drill has ended failed: verdict failed, with what it found and that it failed.
+    const ended = failedDrillData({ ...running, legs: [running.legs[0] ?? out, demoted], undo })
+    expect(ended.report).toMatchObject({
+      verdict: 'failed',
+      findings: [
+        'dc2 → dc1 failed and was undone: dc2 took writes again after 5704 ms, nothing lost',
+        'the drill failed before its way back was done (the operation error says why)',
+      ],
+    })
+    expect(failedDrillData(running).report).toMatchObject({ verdict: 'failed' })
   })
 })

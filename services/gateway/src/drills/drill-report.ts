@@ -8,6 +8,8 @@ export function drillReport(data: RunData): DrillReport {
   const hold = (data.hold as HoldProgress | undefined) ?? null
   const ended_at = data.legs[1]?.finished_at ?? null
   const found = findings(legs, hold)
+  // Ended failed (written with the operation's end): a drill in which DR did not work, whatever it got to measure.
+  if (data.failed === true) found.push('the drill failed before its way back was done (the operation error says why)')
   return {
     legs,
     hold,
@@ -15,7 +17,14 @@ export function drillReport(data: RunData): DrillReport {
     checks_warned: data.checks.filter((c) => c.status === 'warn'),
     started_at: data.legs[0]?.demote_sent_at ?? null,
     ended_at,
-    verdict: legs.length < 2 || ended_at === null ? 'unfinished' : found.length > 0 ? 'failed' : 'passed',
+    verdict:
+      data.failed === true
+        ? 'failed'
+        : legs.length < 2 || ended_at === null
+          ? 'unfinished'
+          : found.length > 0
+            ? 'failed'
+            : 'passed',
     findings: found,
   }
 }
@@ -66,6 +75,12 @@ function findings(legs: DrillReport['legs'], hold: HoldProgress | null): string[
     if (hold.cut_short) found.push('the hold was cut short by a cancellation')
   }
   return found
+}
+
+/** The data a drill that failed ends with: its report's verdict failed (a cancelled one stays unfinished). */
+export function failedDrillData(data: RunData): RunData {
+  const failed = { ...data, failed: true }
+  return { ...failed, ...summarizeDrill(failed) }
 }
 
 /** The drill's summary fields: the longest write-unavailable window of its legs, and every WAL lost. */

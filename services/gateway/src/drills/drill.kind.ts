@@ -11,7 +11,7 @@ import { switchoverNeededS } from '../switchovers/switchover.kind.ts'
 import type { SwitchoverDeps } from '../switchovers/switchover-deps.ts'
 import { type KindDeps, switchoverDepsOf } from '../switchovers/switchover-deps-of.ts'
 import { BACK, OUT } from './drill-plan.ts'
-import { summarizeDrill } from './drill-report.ts'
+import { failedDrillData, summarizeDrill } from './drill-report.ts'
 import { DrillSubject } from './drills.schemas.ts'
 import { holdStep } from './hold.step.ts'
 
@@ -30,6 +30,10 @@ export const DRILL_LATE_CANCEL =
  */
 /** The leg a failed drill undoes: the way back once it was demoted, else the way out. */
 const failedLeg = (r: RoleChangeRun) => (r.roles.leg(1).demote_sent_at === null ? 0 : 1)
+
+/** The report a drill ends with: a failed one says so (a cancelled one stopped before its first demote). */
+const endedReport = (r: RoleChangeRun, why: 'failed' | 'cancelled') =>
+  why === 'failed' ? { patch: { data: failedDrillData(r.data()) } } : {}
 
 export function drillKind(kindDeps: KindDeps): OperationKind<OperationRecord, RoleChangeRun> {
   const deps = switchoverDepsOf(kindDeps)
@@ -66,11 +70,11 @@ export function drillKind(kindDeps: KindDeps): OperationKind<OperationRecord, Ro
       return roleStepSpec(name, parsed, parsed.prefix === OUT ? 0 : 1, (r) => r.roles)
     },
     context: (run) => roleChangeRun(deps, run, summarizeDrill),
-    async compensate(r) {
+    async compensate(r, why) {
       const { note, fix } = await undoDemote(r.roles, failedLeg(r))
-      return { note, ...(fix === undefined ? {} : { fix }) }
+      return { note, ...(fix === undefined ? {} : { fix }), ...endedReport(r, why) }
     },
-    compensationFailed: (r, err) => undoFailed(r.roles, failedLeg(r), err),
+    compensationFailed: (r, err) => ({ ...undoFailed(r.roles, failedLeg(r), err), ...endedReport(r, 'failed') }),
     lateCancelNote: DRILL_LATE_CANCEL,
   }
 }

@@ -111,6 +111,26 @@ describe("a drill's hold", () => {
     expect(h.hold()).toMatchObject({ checks: 13, started_at: new Date(begun).toISOString() })
   })
 
+  it('resumed after a restart that came once it had ended, it is as it ended: no check more, not cut short by a cancel asked since', async () => {
+    const ended = {
+      started_at: '2026-01-01T00:00:00.000Z',
+      until: '2026-01-01T00:05:00.000Z',
+      checks: 30,
+      refused: 0,
+      unanswered: 0,
+      ended_at: '2026-01-01T00:05:00.000Z',
+      cut_short: false,
+    }
+    const h = holdRun({ writable: [false], hold: ended, cancelAfterChecks: 0 })
+    const result = await holdStep(h.r, 5 * 60_000, 10_000)
+    expect(h.checks()).toBe(0)
+    expect(h.hold()).toEqual(ended)
+    expect(result).toEqual({
+      status: 'succeeded',
+      detail: 'dc2 served as DR primary for the hold: 30 of 30 write checks accepted',
+    })
+  })
+
   it('a cancellation cuts it short within half a second', async () => {
     const h = holdRun({ writable: [true, true], cancelAfterChecks: 1 })
     const started = Date.now()

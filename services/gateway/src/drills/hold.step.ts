@@ -28,6 +28,12 @@ export async function holdStep(r: RoleChangeRun, holdMs: number, intervalMs: num
     ended_at: null,
     cut_short: false,
   }
+  const accepted = () => hold.checks - hold.refused - (hold.unanswered ?? 0)
+  // Ended before a restart (its success written only with the next step's start): as it ended, not held again.
+  if (hold.ended_at !== null) {
+    const how = hold.cut_short ? 'cut short by a cancellation' : `${leg.to} served as DR primary for the hold`
+    return { status: 'succeeded', detail: `${how}: ${accepted()} of ${hold.checks} write checks accepted` }
+  }
   const save = (patch: Partial<HoldProgress>) => {
     hold = { ...hold, ...patch }
     return r.saveData({ hold })
@@ -65,6 +71,6 @@ export async function holdStep(r: RoleChangeRun, holdMs: number, intervalMs: num
   await save({ ended_at: new Date(now()).toISOString() })
   return {
     status: 'succeeded',
-    detail: `${leg.to} served as DR primary for the hold: ${hold.checks - hold.refused - (hold.unanswered ?? 0)} of ${hold.checks} write checks accepted`,
+    detail: `${leg.to} served as DR primary for the hold: ${accepted()} of ${hold.checks} write checks accepted`,
   }
 }

@@ -61,7 +61,7 @@ export interface OperationKind<Rec, Ctx> {
    * What the error says when compensating threw (after its waits): appended as compensate's answer would be. Without
    * it, the error ends the run with the operation as on record, compensated again when resumed.
    */
-  compensationFailed?(ctx: Ctx, err: unknown): { note: string; fix?: string | null }
+  compensationFailed?(ctx: Ctx, err: unknown): { note: string; fix?: string | null; patch?: Partial<Rec> }
   /** The request that creates one (e.g. 'POST /v1/switchovers'): a cancelled one's fix says to send it again. */
   createdBy?: string
   /** Appended to a step's detail when a cancel arrived past the point of no return. */

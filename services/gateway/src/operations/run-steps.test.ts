@@ -12,7 +12,7 @@ import type { OperationKind, OperationRun } from './operation-kind.ts'
 import type { OperationRecord } from './operation-record.ts'
 import { type OperationFamily, OperationRunner } from './operation-runner.ts'
 import type { OperationStep } from './operations.schemas.ts'
-import { pastPointOfNoReturn, type RunSignals, runSteps } from './run-steps.ts'
+import { LATE_CANCEL_ON_FAILURE, pastPointOfNoReturn, type RunSignals, runSteps } from './run-steps.ts'
 import { pendingStep, type StepResult } from './step.ts'
 
 const log = pino({ level: 'silent' })
@@ -220,6 +220,19 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
     expect(op.steps[1]?.detail).toBe('committed (cancel requested past the point of no return)')
     // Said once: the steps after it say only what they did.
     expect(op.steps[2]?.detail).toBe('confirm done')
+  })
+
+  it('a step past the point of no return that fails after a late cancellation does not claim a safe end', async () => {
+    const { drive, stored, store, id } = await setUp()
+    const commit: Behaviour = async () => {
+      await store.requestCancelOperation(id, new Date().toISOString())
+      throw new Error('boom')
+    }
+    await drive(fakeKind({ commit }, []))
+    const op = await stored()
+    expect(op.state).toBe('failed')
+    expect(op.steps[1]?.detail).toBe(`Error: boom${LATE_CANCEL_ON_FAILURE}`)
+    expect(op.steps[1]?.detail).not.toContain('(cancel requested past the point of no return)')
   })
 
   it('fails with the step error, compensating, and skips the rest', async () => {

@@ -52,6 +52,10 @@ export interface RunSignals {
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
+/** Added to a step past the point of no return that failed after a cancellation was asked. */
+export const LATE_CANCEL_ON_FAILURE =
+  ' (a cancel was requested past the point of no return: it did not stop the operation, which failed here on its own)'
+
 /**
  * Whether a step past the point of no return has started (a step skipped when the operation ended never started):
  * from then on a cancellation no longer stops the operation.
@@ -318,13 +322,12 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     const seconds = () => (performance.now() - started) / 1000
     // Said once, on the first step that ran after the cancellation was asked (not on every step to the end).
     const noted = (note: string) => current.steps.some((s) => s.name !== name && s.detail?.endsWith(note))
-    const late = async () =>
-      spec.pastPointOfNoReturn &&
-      kind.lateCancelNote !== undefined &&
-      !noted(kind.lateCancelNote) &&
-      (await cancelRequested())
-        ? kind.lateCancelNote
-        : ''
+    // The kind's note says the operation ran on to its safe end: true of a step that succeeded only. One that failed
+    // says the cancellation was not what ended it (the compensation's note says where things stand).
+    const late = async (failed = false) => {
+      const note = failed ? LATE_CANCEL_ON_FAILURE : kind.lateCancelNote
+      return spec.pastPointOfNoReturn && note !== undefined && !noted(note) && (await cancelRequested()) ? note : ''
+    }
     let result: StepResult
     let unanswered = 0
     try {
@@ -359,7 +362,7 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
       const error = toStepError(err)
       deps.metrics?.observeStep(kind.kind, name, 'failed', seconds())
       deps.metrics?.countFailure(kind.kind, error.code)
-      const detail = `${error.detail}${await late()}`
+      const detail = `${error.detail}${kind.lateCancelNote === undefined ? '' : await late(true)}`
       const failed: OperationStep = { ...running, status: 'failed', finished_at: iso(now()), detail, error }
       await setStep(failed)
       return endFailed(name, failed)
