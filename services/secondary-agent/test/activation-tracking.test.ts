@@ -73,6 +73,20 @@ describe('getActivation: how an activation sent to this agent stands', () => {
     expect(secondary.state().drMode).toBe('disabled')
   })
 
+  it('a request refused as asked (wipe not confirmed) leaves the record of an activation with its id as it was', async () => {
+    const { primary, app } = await setup()
+    const token = await mintToken(primary, 'dc2')
+    expect((await activate(app, { token, confirm_wipe: true, activation_id: 'hs-3.1' })).statusCode).toBe(200)
+    const other = await mintToken(primary, 'dc3')
+    const refused = await activate(app, { token: other, activation_id: 'hs-3.1' })
+    expect(refused.statusCode).toBe(400)
+    expect(refused.json().code).toBe('SECONDARY_ERR_WIPE_NOT_CONFIRMED')
+    expect((await activation(app, 'hs-3.1')).json()).toMatchObject({ state: 'succeeded', error: null })
+    expect((await activation(app, 'hs-3.2')).json()).toMatchObject({ state: 'unknown' })
+    expect((await activate(app, { token: other, activation_id: 'hs-3.2' })).statusCode).toBe(400)
+    expect((await activation(app, 'hs-3.2')).json()).toMatchObject({ state: 'unknown' })
+  })
+
   it('says unknown for an activation this agent process never received, with when the process started', async () => {
     const { app } = await setup()
     const res = await activation(app, 'never-sent')

@@ -128,6 +128,10 @@ describe('the DR operation token ceremony (startDrTokenCeremony, submitDrTokenCe
     const bad = await share(app, nonce, 'not a share!')
     expect(bad.statusCode).toBe(400)
     expect(bad.json().detail).toContain('key')
+    // A fragment of a share is no share: refused before Vault sees it.
+    const fragment = await share(app, nonce, 'a1')
+    expect(fragment.statusCode).toBe(400)
+    expect(fragment.json().detail).toContain('must be a whole key share')
     const unknown = await share(app, 'no-such-nonce', wrong)
     expect(unknown.json().code).toBe('SECONDARY_ERR_CEREMONY_UNKNOWN')
     // Wrong shares end the attempt in Vault: a new one starts, and is cancelled.

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ClusterName } from '../clusters/clusters.schemas.ts'
 
 export const OPERATION_STATES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const
 export const OperationState = z.enum(OPERATION_STATES).meta({ id: 'OperationState' })
@@ -65,7 +66,9 @@ export const ListOperationsQuery = z
   .object({
     kind: OperationKindName.optional(),
     state: OperationState.optional(),
-    cluster: z.string().min(1).max(64).optional().describe('Only operations that touch this cluster'),
+    // A name no cluster can have (a typo, `DC1`) is refused, not answered with an empty list that reads as "nothing
+    // holds it"; a registered name since deleted still lists its history.
+    cluster: ClusterName.optional().describe('Only operations that touch this cluster'),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   // An unknown filter (a misspelt `sate=`) is refused, not ignored into an unfiltered list.

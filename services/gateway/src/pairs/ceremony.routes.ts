@@ -1,4 +1,4 @@
-import { bodyProblemResponses, problemResponse, problemResponses } from '@vault-dr/core'
+import { bodyProblemResponses, CeremonyShareKey, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { agentProblemResponses } from '../agents/agent-problem-responses.ts'
@@ -12,14 +12,7 @@ const ShareParams = PairParams.extend({
   nonce: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be the nonce the ceremony started with'),
 })
 const ShareBody = z
-  .object({
-    key: z
-      .string()
-      .min(1)
-      .max(1024)
-      .regex(/^[A-Za-z0-9+/=_-]+$/, 'must be a key share in hex or base64')
-      .describe("One of the primary's unseal (or recovery) key shares; never echoed, logged or kept"),
-  })
+  .object({ key: CeremonyShareKey })
   .strict()
   .meta({ id: 'PairCeremonyShareRequest', example: { key: 'one-of-the-primarys-unseal-key-shares' } })
 const CeremonyTokenDeletion = z

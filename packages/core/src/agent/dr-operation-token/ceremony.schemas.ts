@@ -4,17 +4,18 @@ export const CeremonyNonceParams = z.object({
   nonce: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be the nonce startDrTokenCeremony answered'),
 })
 
-export const CeremonyShareBody = z
-  .object({
-    key: z
-      .string()
-      .min(1)
-      .max(1024)
-      .regex(/^[A-Za-z0-9+/=_-]+$/, 'must be a key share in hex or base64')
-      .describe("One of the primary's unseal (or recovery) key shares; never echoed, logged or kept"),
-  })
-  .strict()
-  .meta({ id: 'CeremonyShareRequest' })
+/**
+ * One of the primary's unseal (or recovery) key shares: 44 characters in base64, 66 in hex for Vault's 32-byte keys.
+ * The floor refuses a fragment (Vault's errors are scrubbed of the share by its text, which a fragment would garble).
+ */
+export const CeremonyShareKey = z
+  .string()
+  .min(16, 'must be a whole key share (16 characters or more)')
+  .max(1024)
+  .regex(/^[A-Za-z0-9+/=_-]+$/, 'must be a key share in hex or base64')
+  .describe("One of the primary's unseal (or recovery) key shares; never echoed, logged or kept")
+
+export const CeremonyShareBody = z.object({ key: CeremonyShareKey }).strict().meta({ id: 'CeremonyShareRequest' })
 
 export const CeremonyProgress = z
   .object({

@@ -54,12 +54,14 @@ export function createDrSecondaryService(
           `Activation ${running.activation_id} has been in flight since ${running.started_at}: one at a time.`,
         )
       }
+      // Refused as asked (no activation at all): before the record of an activation is begun, or replaced.
+      const { decoded, unwrapAddr } = checkRequest(request)
       const activationId = request.activation_id ?? `agent-${randomUUID()}`
       // In flight from here until Vault answers, whatever happens to the caller's connection.
       tracker.begin(activationId)
       const call = { sent: false }
       try {
-        const result = await activate(request, log, call)
+        const result = await activate(request, decoded, unwrapAddr, log, call)
         tracker.end(activationId, null)
         return result
       } catch (err) {
@@ -71,23 +73,11 @@ export function createDrSecondaryService(
 
   async function activate(
     request: ActivateSecondaryRequest,
+    decoded: DecodedToken,
+    unwrapAddr: string,
     log: FastifyBaseLogger,
     call: { sent: boolean },
   ): Promise<ActivationResult> {
-    if (request.confirm_wipe !== true) {
-      throw SecondaryErrors.wipeNotConfirmed(
-        "Activation erases all of this cluster's data, tokens, policies and unseal keys; confirm_wipe must be true.",
-      )
-    }
-    const decoded = decodeActivationToken(request.token)
-    if (!decoded.ok) throw new TypeError('activate() got a token the schema should have refused')
-    const unwrapAddr = request.primary_api_addr ?? decoded.claims.addr
-    if (unwrapAddr === null) {
-      throw SecondaryErrors.noPrimaryAddr(
-        'The token has no addr claim (the primary has no api_addr) and no primary_api_addr was given.',
-      )
-    }
-
     agent.invalidateStatus()
     refuseUnlessActivatable(await agent.status())
 
@@ -175,4 +165,24 @@ function caParams(request: ActivateSecondaryRequest, defaultCaFile: string | und
   if (request.ca_file !== undefined) return { ca_file: request.ca_file }
   if (request.ca_pem !== undefined) return { ca_pem: request.ca_pem }
   return defaultCaFile === undefined ? {} : { ca_file: defaultCaFile }
+}
+
+type DecodedToken = Extract<ReturnType<typeof decodeActivationToken>, { ok: true }>
+
+/** What the request itself must say for an activation to be tried: the wipe confirmed, an address to unwrap at. */
+function checkRequest(request: ActivateSecondaryRequest): { decoded: DecodedToken; unwrapAddr: string } {
+  if (request.confirm_wipe !== true) {
+    throw SecondaryErrors.wipeNotConfirmed(
+      "Activation erases all of this cluster's data, tokens, policies and unseal keys; confirm_wipe must be true.",
+    )
+  }
+  const decoded = decodeActivationToken(request.token)
+  if (!decoded.ok) throw new TypeError('activate() got a token the schema should have refused')
+  const unwrapAddr = request.primary_api_addr ?? decoded.claims.addr
+  if (unwrapAddr === null) {
+    throw SecondaryErrors.noPrimaryAddr(
+      'The token has no addr claim (the primary has no api_addr) and no primary_api_addr was given.',
+    )
+  }
+  return { decoded, unwrapAddr }
 }
