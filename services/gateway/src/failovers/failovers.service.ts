@@ -61,7 +61,10 @@ export function createFailoversService(deps: FailoverDeps) {
           throw GatewayErrors.unknownCluster(`No cluster named ${body.cluster} is registered (body/cluster)`)
         }
         const fence = await readFence(deps.store, body.cluster)
-        const start = fence === undefined ? await leftBehindStart(deps, body.cluster) : fencedStart(body.cluster, fence)
+        const start =
+          fence === undefined
+            ? await leftBehindStart(deps, body.cluster)
+            : fencedStart(body.cluster, fence, await primaryNow(deps, fence.new_primary))
         const record = newRoleChangeRecord(deps, 'rejoin', body, key, {
           clusters: [body.cluster, start.subject.primary],
           subject: start.subject,
@@ -81,12 +84,30 @@ interface RejoinStart {
   steps: string[]
 }
 
-/** The rejoin of an old primary a failover fenced: it follows the primary that failover promoted. */
-function fencedStart(cluster: string, fence: { new_primary: string; failover_id: string }): RejoinStart {
+/** The rejoin of an old primary a failover fenced: it follows `primary`, the DR primary of its replication set now. */
+function fencedStart(cluster: string, fence: { failover_id: string }, primary: string): RejoinStart {
   return {
-    subject: { cluster, primary: fence.new_primary, failover_id: fence.failover_id },
-    leg: newLeg(cluster, fence.new_primary, cluster, [{ cluster, secondary_id: cluster }]),
+    subject: { cluster, primary, failover_id: fence.failover_id },
+    leg: newLeg(cluster, primary, cluster, [{ cluster, secondary_id: cluster }]),
     steps: [...REJOIN_STEPS],
+  }
+}
+
+/**
+ * The primary that `promoted` (the cluster a failover promoted) follows now, as the registry records it: itself while
+ * it is the primary; once a switchover moved the role on, the registered primary it is paired with, and so on. The
+ * rejoin's preflight then checks, live, that it runs as the DR primary of the same replication set.
+ */
+async function primaryNow(deps: FailoverDeps, promoted: string): Promise<string> {
+  const paired = await deps.store.pairedSecondaries()
+  const seen = new Set<string>()
+  let current = promoted
+  for (;;) {
+    const registered = await deps.store.getCluster(current)
+    const next = paired.find((p) => p.secondary === current)?.primary
+    if (registered?.role !== 'secondary' || next === undefined || seen.has(current)) return current
+    seen.add(current)
+    current = next
   }
 }
 

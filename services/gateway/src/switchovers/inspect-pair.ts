@@ -152,6 +152,7 @@ export async function inspectPair(
   const kept = await deps.custody.get(fromName)
   const checks = switchoverChecks({
     toFenced: await fenceOf(store, toSide),
+    fromFenced: await fenceOf(store, fromSide),
     from: fromSide,
     to: toSide,
     toSecondaryId,

@@ -156,6 +156,14 @@ describe('the checks before a switchover', () => {
     expect(byName(healthy).to_fenced).toBeUndefined()
   })
 
+  it('fail on a fenced `from`: a primary failed away from (back before its agent demoted it) is no primary to switch from', () => {
+    const fenced = byName({ ...healthy, fromFenced: 'failed away from by failover f-2, not rejoined yet' }).from_fenced
+    expect(fenced).toMatchObject({ status: 'fail', code: 'FENCED' })
+    expect(fenced?.detail).toContain('failover f-2')
+    expect(fenced?.fix).toContain('vault-dr rejoin dc1')
+    expect(byName(healthy).from_fenced).toBeUndefined()
+  })
+
   it('warn on lag and on a token too short; fail on a secondary of the set that cannot be read', () => {
     const lagging = { name: 'dc2', status: secondary({ last_remote_wal: 10 }) }
     expect(byName({ ...healthy, to: lagging, maxLagWals: 50 }).lag?.status).toBe('warn')

@@ -40,6 +40,11 @@ export interface CheckInput {
   maxLagWals: number
   /** Why `to` is fenced (a failover's fence in the store, or its agent's), when it is: promoted, it is demoted again. */
   toFenced?: string | undefined
+  /**
+   * Why `from` is fenced, when it is: a primary failed away from (another cluster was promoted), or one its own agent
+   * fenced; whatever it still says of itself, it is not the primary to switch over from.
+   */
+  fromFenced?: string | undefined
   /** A drill: it switches back, so `to`, demoted then, must be able to follow `from` again. */
   roundTrip?: boolean | undefined
 }
@@ -192,6 +197,18 @@ export function switchoverChecks(i: CheckInput): SwitchoverCheck[] {
         'FENCED',
         `${i.to.name} is fenced (${i.toFenced}): its agent demotes it whenever it is a DR primary, so promoted it would leave no primary`,
         `When a failover fenced it, rejoin it first (vault-dr rejoin ${i.to.name}): a rejoin that finishes ends the fence. When its own agent fenced it on isolation and no failover took place, clear that fence on its agent (clearFence) once it is a DR secondary, then switch over.`,
+      ),
+    )
+  }
+
+  if (i.fromFenced !== undefined) {
+    out.push(
+      check(
+        'from_fenced',
+        'fail',
+        'FENCED',
+        `${i.from.name} is fenced (${i.fromFenced}): it is not the DR primary to switch over from, whatever it reports of itself`,
+        `Switch over from the running DR primary (leave body/from out: the gateway finds it), and rejoin ${i.from.name} as its DR secondary (vault-dr rejoin ${i.from.name}).`,
       ),
     )
   }
