@@ -539,6 +539,26 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     // It landed: dc2 is the new primary, kept.
     await w.client('dc2').promote({ dr_operation_token: DR_TOKEN }, { epoch: 99 })
     expect((await undoDemote(ctx, 0)).note).toContain('dc2 is the DR primary now')
+    // Seen running as primary by this operation, then demoted from outside (its agent's fence): said as it is.
+    await ctx.saveLeg(0, { promoted_at: '2026-01-01T00:00:02.000Z' })
+    await w.client('dc2').demote({ epoch: 100 })
+    const demotedSince = await undoDemote(ctx, 0)
+    expect(demotedSince.note).toContain(
+      'dc2 was promoted by this operation at 2026-01-01T00:00:02.000Z, but it is in DR mode secondary now',
+    )
+    expect(demotedSince.note).not.toContain('dc2 is the DR primary now')
+    expect(demotedSince.fix).toContain('promote dc2 again')
+  })
+
+  it('an undo that cannot read whether the demote took effect says the old primary may be demoted, not that it is', async () => {
+    const w = world(['dc1', 'dc2'])
+    const { ctx } = context(w, [newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])])
+    await demotePrimary(ctx, 0)
+    w.get('dc1').sealed = true
+    const failed = await undoDemote(ctx, 0)
+    expect(failed.note).toContain('undoing it failed too')
+    expect(failed.fix).toContain('dc1 may be a demoted DR secondary')
+    expect(failed.fix).not.toContain('dc1 is a demoted DR secondary')
   })
 
   it("an undo whose promote back the agent answers busy (the demote's settling still under way) is left to be run again", async () => {

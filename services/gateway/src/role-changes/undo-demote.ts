@@ -84,10 +84,16 @@ export function undoFailed(ctx: RoleChangeContext, index: LegKey, err: unknown, 
       fix: `Read sys/replication/dr/status on ${leg.from}. If it is the DR primary and accepts writes, re-point ${followers.join(', ')} to it with a rejoin (${rejoins}). If not, ${e.fix ?? `mend ${leg.from} first`}; no cluster takes writes until it does.`,
     }
   }
+  // The undo's leg is written once the old primary was read demoted: without it, whether the demote took effect is
+  // not known (the read failed), and the fix says so.
+  const demoted =
+    undo === undefined
+      ? `${leg.from} may be a demoted DR secondary (the demote was sent; whether it took effect could not be read): read sys/replication/dr/status on it. If it is one, it holds every write.`
+      : `${leg.from} is a demoted DR secondary holding every write.`
   return {
     note: `; undoing it failed too (${e.code}: ${e.detail})`,
     fix:
-      `${leg.from} is a demoted DR secondary holding every write. Unless ${leg.to} shows as DR primary, no cluster accepts writes: ` +
+      `${demoted} Unless ${leg.to} shows as DR primary, no cluster accepts writes: ` +
       `promote ${leg.from} back with a DR operation token (sys/replication/dr/secondary/promote), then re-point ${followers.join(', ')} to it ` +
       '(generate-public-key on each, secondary-token with that key on it, update-primary with the token).',
   }
@@ -101,14 +107,24 @@ async function newPrimaryKept(ctx: RoleChangeContext, leg: Leg): Promise<UndoOut
   const kept = {
     note: `; ${leg.to} is the DR primary now (promoted by this operation): writes go to ${leg.to}; a cluster left not following it is re-pointed by a rejoin (vault-dr rejoin <cluster>)`,
   }
-  // Its agent answered that it runs as primary (a later step failed).
-  if (leg.promoted_at !== null) return kept
   const now = await ctx
     .client(leg.to)
     .status(ctx.signal())
     .catch(() => undefined)
   if (now !== undefined && drMode(now) === 'primary' && clusterIdOf(now) === leg.replication_cluster_id) return kept
   const seen = now === undefined ? 'gives no status now' : `is in DR mode ${drMode(now)} now`
+  // Its agent answered that it ran as primary (a later step failed): what it is now is read, not assumed.
+  if (leg.promoted_at !== null) {
+    if (now === undefined) {
+      return {
+        note: `; ${leg.to} was promoted by this operation at ${leg.promoted_at} and ${seen}: writes go to it once it answers; a cluster left not following it is re-pointed by a rejoin (vault-dr rejoin <cluster>)`,
+      }
+    }
+    return {
+      note: `; ${leg.to} was promoted by this operation at ${leg.promoted_at}, but it ${seen} (demoted since: by its agent's fence, or by hand), so no cluster of the set may be taking writes`,
+      fix: `Read sys/replication/dr/status on every cluster of the set (vault-dr clusters list). If none is the DR primary, promote ${leg.to} again with a DR operation token (sys/replication/dr/secondary/promote): it held the role last, with every write; then re-point the others to it with a rejoin (vault-dr rejoin <cluster>).`,
+    }
+  }
   const others = leg.followers.map((f) => f.cluster).join(', ')
   return {
     note: `; the promote of ${leg.to} was sent and not refused, and ${leg.to} ${seen}: it may have taken effect or still take effect, so ${leg.from} was not promoted back`,
