@@ -541,7 +541,7 @@ describe('the role-change steps, on a fake world of three clusters', () => {
     expect((await undoDemote(ctx, 0)).note).toContain('dc2 is the DR primary now')
     // Seen running as primary by this operation, then demoted from outside (its agent's fence): said as it is.
     await ctx.saveLeg(0, { promoted_at: '2026-01-01T00:00:02.000Z' })
-    await w.client('dc2').demote({ epoch: 100 })
+    await w.client('dc2').demote({}, { epoch: 100 })
     const demotedSince = await undoDemote(ctx, 0)
     expect(demotedSince.note).toContain(
       'dc2 was promoted by this operation at 2026-01-01T00:00:02.000Z, but it is in DR mode secondary now',
