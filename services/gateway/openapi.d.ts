@@ -986,6 +986,8 @@ export interface components {
             /** @enum {string} */
             role: "primary" | "secondary";
             agent_url: string;
+            /** @description Set when agent_url is plain http to another machine: what would cross the network in clear, and the fix; null otherwise */
+            agent_url_warning: string | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -1026,6 +1028,8 @@ export interface components {
             /** @enum {string} */
             role: "primary" | "secondary";
             agent_url: string;
+            /** @description Set when agent_url is plain http to another machine: what would cross the network in clear, and the fix; null otherwise */
+            agent_url_warning: string | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */

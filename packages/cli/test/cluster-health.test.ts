@@ -161,3 +161,29 @@ describe('clusters list and status tell why a cluster is not healthy', () => {
     expect(new Set(reports.map((r) => r.health.fix)).size).toBe(ill.length)
   })
 })
+
+describe('an agent registered at plain http on another machine', () => {
+  it('is warned of when added and in its status: what would cross the network in clear, and the fix', async () => {
+    const warning = 'http://plain.example:8410 is plain http to another machine: … Serve the agent over https'
+    const plain = {
+      ...cluster('plain', reachable({}, replication)),
+      agent_url: 'http://plain.example:8410',
+      agent_url_warning: warning,
+    }
+    const gateway = await startStandInGateway({
+      'POST /v1/clusters': () => ({ status: 201, body: plain }),
+      'GET /v1/clusters/plain': () => ({ status: 200, body: plain }),
+    })
+    try {
+      const io = capture()
+      const env = { ...gateway.env, VAULT_DR_AGENT_TOKEN: 'agent-token-0123456789' }
+      const add = ['clusters', 'add', 'plain', '--role', 'primary', '--agent-url', 'http://plain.example:8410']
+      expect(await runCli(add, env)).toBe(0)
+      expect(io.err()).toContain(`warning: ${warning}`)
+      expect(await runCli(['clusters', 'status', 'plain'], gateway.env)).toBe(0)
+      expect(io.out()).toContain(`  warning: ${warning}`)
+    } finally {
+      await gateway.close()
+    }
+  })
+})

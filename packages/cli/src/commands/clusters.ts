@@ -47,6 +47,7 @@ export async function addCluster(
   const where = `registered ${cluster.name} (${cluster.role}) at ${cluster.agent_url}`
   out.out(cluster.health.healthy ? `${where}: Vault ${vault}, DR mode ${mode}` : `${where}, but ${vault}`)
   if (cluster.health.fix) out.out(`fix: ${cluster.health.fix}`)
+  if (cluster.agent_url_warning) out.err(`warning: ${cluster.agent_url_warning}`)
   return exitCode
 }
 
@@ -82,6 +83,7 @@ export async function clusterStatus(api: GatewayApi, out: Output, name: string) 
   }
   const [vault, mode, state] = describeAgent(cluster)
   out.out(`${cluster.name} (${roleOf(cluster)}) via ${cluster.agent_url}\n  vault: ${vault}\n  dr:    ${mode} ${state}`)
+  if (cluster.agent_url_warning) out.out(`  warning: ${cluster.agent_url_warning}`)
   if (armedFence(cluster)) out.out(`  fence: ${cluster.health.problem}`)
   const replication = cluster.agent?.reachable ? cluster.agent.status.replication : null
   if (replication?.cluster_id) out.out(`  replication cluster id: ${replication.cluster_id}`)

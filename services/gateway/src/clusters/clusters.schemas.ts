@@ -51,6 +51,12 @@ export const Cluster = z
     name: z.string(),
     role: ClusterRole,
     agent_url: z.string(),
+    agent_url_warning: z
+      .string()
+      .nullable()
+      .describe(
+        'Set when agent_url is plain http to another machine: what would cross the network in clear, and the fix; null otherwise',
+      ),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
   })

@@ -5,6 +5,7 @@ import { GatewayErrors } from '../gateway-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
 import type { Store, StoredCluster } from '../store/store.ts'
 import { raceAbort } from '../util/abort.ts'
+import { agentUrlWarning } from './agent-url-warning.ts'
 import type {
   AgentView,
   Cluster,
@@ -36,6 +37,7 @@ const toCluster = (c: StoredCluster): Cluster => ({
   name: c.name,
   role: c.role,
   agent_url: c.agent_url,
+  agent_url_warning: agentUrlWarning(c.agent_url),
   created_at: c.created_at,
   updated_at: c.updated_at,
 })
