@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { expectNoSecretsIn } from '../helpers/log-search.ts'
 import { repoRoot } from '../helpers/repo-paths.ts'
@@ -86,11 +86,13 @@ describe('npm start with nothing configured', () => {
         .poll(async () => (await operation()).state, { timeout: 60_000, interval: 250 })
         .toMatch(/^(succeeded|failed)$/)
       expect(await operation()).toMatchObject({ state: 'succeeded' })
-      // The tokens this run generated: the gateway's two, the clusters' one root token, each agent's token.
-      const secrets = [tokenFile, readTokenFile, ...readdirSync(secretsDir).map((file) => join(secretsDir, file))].map(
-        (file) => readFileSync(file, 'utf8').trim(),
-      )
-      expect(secrets).toHaveLength(5)
+      // The secrets this run generated: the gateway's two tokens and its store key, the clusters' one root token,
+      // each agent's token.
+      const storeKeyFile = join(dirname(tokenFile), 'store-key')
+      expect(statSync(storeKeyFile).mode & 0o777).toBe(0o600)
+      const files = [tokenFile, readTokenFile, storeKeyFile, ...readdirSync(secretsDir).map((f) => join(secretsDir, f))]
+      const secrets = files.map((file) => readFileSync(file, 'utf8').trim())
+      expect(secrets).toHaveLength(6)
 
       demo.kill('SIGINT')
       const [code] = await exited

@@ -118,6 +118,11 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     ],
     ...(deps.logStream === undefined ? {} : { logStream: deps.logStream }),
   })
+  if (config.storeKeyFromApiToken === true) {
+    app.log.warn(
+      'VAULT_DR_STORE_KEY is not set: the agent tokens and DR operation tokens in the store are sealed with a key derived from VAULT_DR_API_TOKEN, so whoever holds that token and a copy of the store can open them, and rotating the token means registering every cluster again. Set VAULT_DR_STORE_KEY_FILE to a secret of its own.',
+    )
+  }
   const bus = new OperationBus()
   const streams = new OpenStreams()
   const clusters = createClustersService({ store, box, agents, fleetTimeoutMs: settings.fleetTimeoutMs, now })

@@ -13,6 +13,7 @@ describe('loadGatewayConfig', () => {
     expect(config.listen.port).toBe(8400)
     expect(config.storePath).toBe('.vault-dr/gateway.sqlite')
     expect(config.storeSecret).toBe(API_TOKEN)
+    expect(config.storeKeyFromApiToken).toBe(true)
     expect(config.handshakes).toMatchObject({
       agentTimeoutMs: 15_000,
       agentChangeTimeoutMs: 60_000,

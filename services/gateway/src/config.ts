@@ -171,6 +171,8 @@ export interface GatewayConfig extends ServiceSettings {
   etcd: EtcdSettings | undefined
   /** The secret the store's encryption key is derived from: VAULT_DR_STORE_KEY, else the API token. */
   storeSecret: string
+  /** True when VAULT_DR_STORE_KEY is not set and the API token stands in for it (said at start). */
+  storeKeyFromApiToken?: boolean
   /** VAULT_DR_READ_TOKEN: a bearer token that only reads. */
   readToken?: string | undefined
   /** CA that signed the agents' HTTPS certificates (VAULT_DR_AGENT_CACERT). */
@@ -195,6 +197,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       callTimeoutMs: parsed.VAULT_DR_ETCD_TIMEOUT_MS,
     }),
     storeSecret: parsed.VAULT_DR_STORE_KEY ?? parsed.VAULT_DR_API_TOKEN,
+    storeKeyFromApiToken: parsed.VAULT_DR_STORE_KEY === undefined,
     readToken: parsed.VAULT_DR_READ_TOKEN,
     agentCaPem: parsed.VAULT_DR_AGENT_CACERT?.pem,
     handshakes: {

@@ -47,6 +47,15 @@ describe('a restart with the wrong store key leaves in-flight handshakes for the
     return id
   }
 
+  it('says at start, at warn, when the API token stands in for VAULT_DR_STORE_KEY; not when a key is set', async () => {
+    const fallback = await start()
+    const said = fallback.logs.text.split('\n').find((l) => l.includes('VAULT_DR_STORE_KEY is not set'))
+    expect(JSON.parse(said ?? '{}')).toMatchObject({ level: 40 })
+    await fallback.app.close()
+    const keyed = await start(WRONG_KEY)
+    expect(keyed.logs.text).not.toContain('VAULT_DR_STORE_KEY is not set')
+  })
+
   it('does not resume with the wrong key, refuses new handshakes, and resumes with the right one', async () => {
     const id = await interruptedBeforeActivation()
     const wrong = await start(WRONG_KEY)

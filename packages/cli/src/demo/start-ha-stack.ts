@@ -45,6 +45,8 @@ export async function startHaStack(children: Child[]): Promise<HaStack> {
   const notes: string[] = []
   const etcd = await startEtcdMembers(join(haDataDir, 'etcd'), logs, children, notes)
   const apiToken = writeSecretFile(haDataDir, 'api-token')
+  // Shared by both gateways: each opens what the other sealed in the store.
+  const storeKey = writeSecretFile(haDataDir, 'store-key')
   const clusters = await startPair(
     {
       primary: { host: '127.0.4.1', agentPort: 8411 },
@@ -68,6 +70,7 @@ export async function startHaStack(children: Child[]): Promise<HaStack> {
       {
         VAULT_DR_PORT: String(port),
         VAULT_DR_API_TOKEN_FILE: apiToken.path,
+        VAULT_DR_STORE_KEY_FILE: storeKey.path,
         VAULT_DR_STORE: etcd.storeUrl,
         VAULT_DR_GATEWAY_ID: name,
         VAULT_DR_LEASE_MS: String(HA_LEASE_MS),

@@ -40,6 +40,8 @@ export async function startStack(): Promise<Stack> {
     const apiToken = writeSecretFile(dataDir, 'api-token')
     // The status page's token: it reads, and can start or cancel nothing.
     const readToken = writeSecretFile(dataDir, 'read-token')
+    // The store's secrets sealed with a key of their own, as in production (not derived from the API token).
+    const storeKey = writeSecretFile(dataDir, 'store-key')
     const clusters = await startPair(
       // The admin listeners let an operator lose a site (and bring it back) to try a failover against the stack.
       {
@@ -60,6 +62,7 @@ export async function startStack(): Promise<Stack> {
         VAULT_DR_PORT: String(port),
         VAULT_DR_API_TOKEN_FILE: apiToken.path,
         VAULT_DR_READ_TOKEN_FILE: readToken.path,
+        VAULT_DR_STORE_KEY_FILE: storeKey.path,
         VAULT_DR_STORE: join(dataDir, 'gateway.sqlite'),
         VAULT_DR_LOG_LEVEL: 'info',
       },
