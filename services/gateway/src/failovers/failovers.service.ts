@@ -11,6 +11,7 @@ import { readFence } from './fence-record.ts'
 import { leftBehind } from './left-behind.ts'
 import { REJOIN_STEPS } from './rejoin.kind.ts'
 import { LEFT_BEHIND_REJOIN_STEPS } from './rejoin-left-behind.ts'
+import { primaryNow } from './rejoin-primary.ts'
 
 const emptyData = { checks: [], warnings: [], write_unavailable_ms: null, wals_lost: null }
 
@@ -64,7 +65,7 @@ export function createFailoversService(deps: FailoverDeps) {
         const start =
           fence === undefined
             ? await leftBehindStart(deps, body.cluster)
-            : fencedStart(body.cluster, fence, await primaryNow(deps, fence.new_primary))
+            : fencedStart(body.cluster, fence, await primaryNow(deps, body.cluster, fence.new_primary))
         const record = newRoleChangeRecord(deps, 'rejoin', body, key, {
           clusters: [body.cluster, start.subject.primary],
           subject: start.subject,
@@ -90,24 +91,6 @@ function fencedStart(cluster: string, fence: { failover_id: string }, primary: s
     subject: { cluster, primary, failover_id: fence.failover_id },
     leg: newLeg(cluster, primary, cluster, [{ cluster, secondary_id: cluster }]),
     steps: [...REJOIN_STEPS],
-  }
-}
-
-/**
- * The primary that `promoted` (the cluster a failover promoted) follows now, as the registry records it: itself while
- * it is the primary; once a switchover moved the role on, the registered primary it is paired with, and so on. The
- * rejoin's preflight then checks, live, that it runs as the DR primary of the same replication set.
- */
-async function primaryNow(deps: FailoverDeps, promoted: string): Promise<string> {
-  const paired = await deps.store.pairedSecondaries()
-  const seen = new Set<string>()
-  let current = promoted
-  for (;;) {
-    const registered = await deps.store.getCluster(current)
-    const next = paired.find((p) => p.secondary === current)?.primary
-    if (registered?.role !== 'secondary' || next === undefined || seen.has(current)) return current
-    seen.add(current)
-    current = next
   }
 }
 

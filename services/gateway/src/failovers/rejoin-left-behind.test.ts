@@ -42,6 +42,7 @@ function setup(
   meta: Record<string, string> = {},
   rotated: string | undefined = undefined,
   cancelled = false,
+  failoverSet: string | null = SET,
 ) {
   let leg: Leg = {
     ...newLeg('dc1', 'dc2', 'dc1', [{ cluster: 'dc1', secondary_id: 'dc1' }]),
@@ -54,6 +55,8 @@ function setup(
     store: {
       getMeta: async (key: string) => meta[key],
       getCluster: async (name: string) => ({ name }),
+      // The failover a fence names, with the replication set it fenced its old primary in.
+      getOperation: async (id: string) => ({ id, data: { legs: [{ replication_cluster_id: failoverSet }] } }),
     },
     custody: {
       async ensure(primary: { name: string }, set: string | null) {
@@ -126,6 +129,17 @@ describe('the preflight of a rejoin of a cluster a failed operation left behind'
     const result = await rejoinPreflight(s.deps, s.run, fenced)
     expect(s.ensured).toEqual([['dc2', SET]])
     expect(result.detail).toContain('dc2 issued a DR operation token (expired), valid until 2026-12-06T18:00:00.000Z')
+  })
+
+  it("the fenced old primary's rejoin refuses a primary of another replication set than its failover's, issuing nothing", async () => {
+    const fence = fenceEntry('dc1', 'failover-1', 'dc2', '2026-12-06T09:30:00.000Z')
+    const s = setup({ dc1: demoted(), dc2: runningPrimary() }, fence, undefined, false, 'set-of-the-failover')
+    const fenced: RejoinSubject = { cluster: 'dc1', primary: 'dc2', failover_id: 'failover-1' }
+    await expect(rejoinPreflight(s.deps, s.run, fenced)).rejects.toMatchObject({
+      code: 'GATEWAY_ERR_REJOIN_ROLES',
+      message: expect.stringContaining(`dc2 runs as DR primary of replication set ${SET}, not of set-of-the-failover`),
+    })
+    expect(s.ensured).toEqual([])
   })
 
   it('refuses, at once, a cluster that is a DR primary itself, or a secondary of another set', async () => {

@@ -33,6 +33,16 @@ export async function rejoinPreflight(
       return { notYet: `${subject.cluster}'s agent has not recorded its demote yet` }
     return clusterIdOf(theirs)
   })
+  // The primary is the one the store says the set has now (the failover's, or one a switchover moved the role to):
+  // it must run in that failover's replication set before anything is issued or minted on it.
+  const failover = subject.failover_id === null ? undefined : await deps.store.getOperation(subject.failover_id)
+  const set = (failover?.data as { legs?: Array<{ replication_cluster_id?: string | null }> } | undefined)?.legs?.[0]
+    ?.replication_cluster_id
+  if (typeof set === 'string' && set !== ready) {
+    throw FailoverErrors.rejoinRoles(
+      `${subject.primary} runs as DR primary of replication set ${ready}, not of ${set}, the set failover ${subject.failover_id} fenced ${subject.cluster} in`,
+    )
+  }
   const token = await ensureRejoinToken(deps, r, subject.primary, ready)
   await r.roles.saveLeg(0, { replication_cluster_id: ready })
   return {
