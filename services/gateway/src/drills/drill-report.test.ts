@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { newLeg, reversed } from '../role-changes/leg.ts'
 import type { RunData } from '../switchovers/role-change-run.ts'
+import { endedReport } from './drill.kind.ts'
 import { failedDrillData, summarizeDrill } from './drill-report.ts'
 import type { DrillReport } from './drills.schemas.ts'
 
@@ -139,5 +140,38 @@ describe("a drill's report", () => {
       ],
     })
     expect(failedDrillData(running).report).toMatchObject({ verdict: 'failed' })
+  })
+
+  it('a drill that failed ends with verdict failed only between its first demote and the end of its way back', () => {
+    const out = newLeg('dc1', 'dc2', 'dc2', [{ cluster: 'dc1', secondary_id: 'dc1' }])
+    const data = (legs: RunData['legs']): Pick<RunData, 'legs'> & RunData => ({
+      legs,
+      checks: [],
+      warnings: [],
+      write_unavailable_ms: null,
+      wals_lost: null,
+      hold: HELD,
+    })
+    const at = '2026-01-01T00:00:00.000Z'
+    const ended = (d: RunData, why: 'failed' | 'cancelled' = 'failed') =>
+      ((endedReport({ data: () => d }, why).patch?.data as RunData | undefined)?.report as DrillReport | undefined)
+        ?.verdict
+    // Failed before any demote (preflight, pre-hook): nothing changed, nothing concluded.
+    expect(ended(data([out, reversed(out)]))).toBeUndefined()
+    // Failed on the way there, or back: DR did not work as drilled.
+    expect(ended(data([{ ...out, demote_sent_at: at }, reversed(out)]))).toBe('failed')
+    const back = { ...reversed(out), demote_sent_at: at }
+    expect(ended(data([{ ...out, demote_sent_at: at, finished_at: at }, back]))).toBe('failed')
+    // Failed after the way back was done (the new DR operation token, the post-hook): the measurement stands.
+    expect(
+      ended(
+        data([
+          { ...out, demote_sent_at: at, finished_at: at },
+          { ...back, finished_at: at },
+        ]),
+      ),
+    ).toBeUndefined()
+    // A cancellation is not a failure.
+    expect(ended(data([{ ...out, demote_sent_at: at }, reversed(out)]), 'cancelled')).toBeUndefined()
   })
 })

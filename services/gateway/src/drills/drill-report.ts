@@ -8,7 +8,7 @@ export function drillReport(data: RunData): DrillReport {
   const hold = (data.hold as HoldProgress | undefined) ?? null
   const ended_at = data.legs[1]?.finished_at ?? null
   const found = findings(legs, hold)
-  // Ended failed (written with the operation's end): a drill in which DR did not work, whatever it got to measure.
+  // Ended failed between its first demote and the end of its way back (written with the operation's end).
   if (data.failed === true) found.push('the drill failed before its way back was done (the operation error says why)')
   return {
     legs,
@@ -77,7 +77,7 @@ function findings(legs: DrillReport['legs'], hold: HoldProgress | null): string[
   return found
 }
 
-/** The data a drill that failed ends with: its report's verdict failed (a cancelled one stays unfinished). */
+/** The data a drill that failed midway ends with (`failed: true`): its report's verdict failed. */
 export function failedDrillData(data: RunData): RunData {
   const failed = { ...data, failed: true }
   return { ...failed, ...summarizeDrill(failed) }

@@ -31,9 +31,16 @@ export const DRILL_LATE_CANCEL =
 /** The leg a failed drill undoes: the way back once it was demoted, else the way out. */
 const failedLeg = (r: RoleChangeRun) => (r.roles.leg(1).demote_sent_at === null ? 0 : 1)
 
-/** The report a drill ends with: a failed one says so (a cancelled one stopped before its first demote). */
-const endedReport = (r: RoleChangeRun, why: 'failed' | 'cancelled') =>
-  why === 'failed' ? { patch: { data: failedDrillData(r.data()) } } : {}
+/**
+ * The report a drill that failed between its first demote and the end of its way back ends with: verdict failed (DR
+ * did not work as drilled). One that failed before any demote changed nothing, and one that failed after its way back
+ * was done measured all it could: their verdicts stay as they were (the operation's state says it failed).
+ */
+export const endedReport = (r: Pick<RoleChangeRun, 'data'>, why: 'failed' | 'cancelled') => {
+  const [out, back] = r.data().legs
+  const midway = why === 'failed' && out?.demote_sent_at != null && back?.finished_at == null
+  return midway ? { patch: { data: failedDrillData(r.data()) } } : {}
+}
 
 export function drillKind(kindDeps: KindDeps): OperationKind<OperationRecord, RoleChangeRun> {
   const deps = switchoverDepsOf(kindDeps)

@@ -88,7 +88,8 @@ export const DrillReport = z
       .enum(['passed', 'failed', 'unfinished'])
       .describe(
         'What the drill measured, once both legs are done: passed (no WAL lost, every write check of the hold ' +
-          'accepted) or failed, with findings; unfinished until the back leg has finished. The operation state says ' +
+          'accepted) or failed, with findings; unfinished until the back leg has finished, or failed if the drill ' +
+          'failed between its first demote and then (DR did not work as drilled). The operation state says ' +
           'separately whether the drill ended cleanly (a later step such as the new DR operation token may fail)',
       ),
     findings: z.array(z.string()).describe('Why the verdict is failed: one line per thing the drill found wrong'),
