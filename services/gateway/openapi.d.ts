@@ -104,7 +104,7 @@ export interface paths {
         post?: never;
         /**
          * Forget a cluster (refused while an unfinished handshake or other operation uses it)
-         * @description Removes the registration and its sealed agent token from the store; the cluster itself and its DR replication are not touched. Refused (409) while a pending or running handshake or operation names the cluster, and while a failover fenced it and it has not been demoted yet (deregistered, no gateway would demote it when its site returns).
+         * @description Removes the registration and its sealed agent token from the store; the cluster itself and its DR replication are not touched. Refused (409) while a pending or running handshake or operation names the cluster, and while a failover fenced it and it has not been demoted yet (deregistered, no gateway would demote it when its site returns), unless site_lost says its site is gone for good.
          */
         delete: operations["deleteCluster"];
         options?: never;
@@ -1790,7 +1790,10 @@ export interface operations {
     };
     deleteCluster: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The cluster is a fenced old primary whose site is gone for good (its Vault will never answer again): deregistered all the same, its fence kept in the store (enforced again if it is registered again). Should its Vault come back after all, no gateway demotes it: a second writable DR primary. */
+                site_lost?: string;
+            };
             header?: never;
             path: {
                 name: string;

@@ -33,6 +33,7 @@ export const OPTIONS = {
   cluster: { type: 'string' },
   limit: { type: 'string' },
   delete: { type: 'boolean' },
+  'site-lost': { type: 'boolean' },
 } as const
 
 export type OptionName = keyof typeof OPTIONS
@@ -110,6 +111,9 @@ export const OPTION_HELP: Record<OptionName, { value?: string; text: string }> =
   'allow-data-loss': {
     text: 'fail over even when the estimated loss is unknown or above zero (the plan says what would be lost)',
   },
+  'site-lost': {
+    text: 'its site is gone for good: deregister a fenced old primary its agent never demoted (should its Vault come back, no gateway demotes it)',
+  },
   delete: {
     text: "delete the kept ceremony token in the secondary's Vault (it has no TTL) and have the gateway forget it",
   },
@@ -176,9 +180,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   'clusters remove': {
     args: ['<name>'],
-    options: [],
+    options: ['site-lost'],
     summary: 'forget a cluster and its stored agent token; nothing changes on the cluster itself',
-    notes: ['Refused while an unfinished handshake or other operation uses the cluster.'],
+    notes: [
+      'Refused while an unfinished handshake or other operation uses the cluster, and while a failover fenced it and its agent has not demoted it yet (unless --site-lost).',
+    ],
   },
   preflight: {
     args: [],

@@ -302,7 +302,7 @@ async function dispatch(
     case 'clusters status':
       return clusterStatus(api, out, given(arg))
     case 'clusters remove':
-      return removeCluster(api, out, given(arg))
+      return removeCluster(api, out, given(arg), v['site-lost'] === true)
     case 'preflight':
       return runPreflight(api, out, pairOptions())
     case 'handshake start': {

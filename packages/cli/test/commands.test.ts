@@ -180,11 +180,13 @@ describe('a stand-in gateway', () => {
       const io = capture()
       expect(await runCli(['clusters', 'remove', 'dc3'], gateway.env)).toBe(0)
       expect(await runCli(['clusters', 'remove', 'dc3', '--json'], gateway.env)).toBe(0)
+      expect(await runCli(['clusters', 'remove', 'dc3', '--site-lost'], gateway.env)).toBe(0)
       expect(gateway.seen.map((r) => `${r.method} ${r.url}`)).toEqual([
         'DELETE /v1/clusters/dc3',
         'DELETE /v1/clusters/dc3',
+        'DELETE /v1/clusters/dc3?site_lost=true',
       ])
-      expect(io.out()).toBe(`removed dc3\n${JSON.stringify({ removed: 'dc3' })}\n`)
+      expect(io.out()).toBe(`removed dc3\n${JSON.stringify({ removed: 'dc3' })}\nremoved dc3\n`)
     })
 
     it('exits 3 on an unknown cluster and on one a running handshake uses, with CLI fixes', async () => {

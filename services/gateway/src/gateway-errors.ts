@@ -36,7 +36,7 @@ export const GatewayErrors = {
     code: 'GATEWAY_ERR_CLUSTER_FENCED',
     status: 409,
     title: 'A failover fenced this cluster and its agent has not demoted it yet',
-    fix: 'Bring its site back: the gateway demotes it as soon as its agent answers (vault-dr clusters list shows it primary (fenced), then demoted), and vault-dr rejoin makes it a DR secondary. Deregistered before that, no gateway would demote it: its Vault would come back as a second writable DR primary.',
+    fix: 'Bring its site back: the gateway demotes it as soon as its agent answers (vault-dr clusters list shows it primary (fenced), then demoted), and vault-dr rejoin makes it a DR secondary. Deregistered before that, no gateway would demote it: its Vault would come back as a second writable DR primary. Only if its site is gone for good (its Vault destroyed, never to answer again): vault-dr clusters remove <name> --site-lost (DELETE /v1/clusters/{name}?site_lost=true).',
   }),
   agentUrlInUse: defineError({
     code: 'GATEWAY_ERR_AGENT_URL_IN_USE',

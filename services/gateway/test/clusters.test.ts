@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { writeFence } from '../src/failovers/fence-record.ts'
+import { readFence, writeFence } from '../src/failovers/fence-record.ts'
 import { SqliteStore } from '../src/store/sqlite-store.ts'
 import { FakeWorld } from './helpers/fake-agents.ts'
 import { AUTH, createHandshake, registerPair, startGateway, tempDir, waitFor } from './helpers/gateway.ts'
@@ -138,6 +138,19 @@ describe('registering clusters', () => {
       // Once its agent demoted it, it may go.
       await writeFence(store, { ...fence, demoted_at: '2026-12-07T11:00:00.000Z' })
       expect((await del()).statusCode).toBe(204)
+      // A name not registered is not found, whatever fence was left for it.
+      expect((await del()).statusCode).toBe(404)
+
+      // Its site gone for good: deregistered when asked so, said at warn, the fence kept (enforced again if it is
+      // registered again).
+      expect((await post(body({ name: 'dc8', agent_url: 'http://127.0.0.1:2' }))).statusCode).toBe(201)
+      await writeFence(store, { ...fence, cluster: 'dc8' })
+      const url = '/v1/clusters/dc8?site_lost=true'
+      expect((await gw.app.inject({ method: 'DELETE', url, headers: AUTH })).statusCode).toBe(204)
+      expect(gw.logs.text).toContain('deregistered as its site is lost for good')
+      expect(await readFence(store, 'dc8')).toMatchObject({ failover_id: 'f-1', demoted_at: null })
+      const bad = await gw.app.inject({ method: 'DELETE', url: '/v1/clusters/dc8?site_lost=maybe', headers: AUTH })
+      expect(bad.statusCode).toBe(400)
     } finally {
       await store.close()
     }

@@ -51,8 +51,9 @@ export async function addCluster(
   return exitCode
 }
 
-export async function removeCluster(api: GatewayApi, out: Output, name: string) {
-  expectOk(await api.DELETE('/v1/clusters/{name}', { params: { path: { name } } }))
+export async function removeCluster(api: GatewayApi, out: Output, name: string, siteLost = false) {
+  const query = siteLost ? { site_lost: 'true' as const } : {}
+  expectOk(await api.DELETE('/v1/clusters/{name}', { params: { path: { name }, query } }))
   out.out(out.json ? JSON.stringify({ removed: name }) : `removed ${name}`)
   return ExitCode.ok
 }

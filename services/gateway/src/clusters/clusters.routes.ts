@@ -1,7 +1,15 @@
 import { bodyProblemResponses, problemResponse, problemResponses } from '@vault-dr/core'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { Cluster, ClusterList, ClusterParams, ClusterView, LiveQuery, RegisterClusterBody } from './clusters.schemas.ts'
+import {
+  Cluster,
+  ClusterList,
+  ClusterParams,
+  ClusterView,
+  DeleteClusterQuery,
+  LiveQuery,
+  RegisterClusterBody,
+} from './clusters.schemas.ts'
 import type { ClustersService } from './clusters.service.ts'
 
 const clusterNotFound = problemResponse('No cluster of this name is registered (GATEWAY_ERR_CLUSTER_NOT_FOUND)')
@@ -87,8 +95,9 @@ export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }
           'Removes the registration and its sealed agent token from the store; the cluster itself and its DR ' +
           'replication are not touched. Refused (409) while a pending or running handshake or operation names the ' +
           'cluster, and while a failover fenced it and it has not been demoted yet (deregistered, no gateway would ' +
-          'demote it when its site returns).',
+          'demote it when its site returns), unless site_lost says its site is gone for good.',
         params: ClusterParams,
+        querystring: DeleteClusterQuery,
         response: {
           204: z.null().describe('Deleted'),
           404: clusterNotFound,
@@ -98,7 +107,13 @@ export const clustersRoutes: FastifyPluginAsyncZod<{ clusters: ClustersService }
       },
     },
     async (request, reply) => {
-      await clusters.remove(request.params.name)
+      const fence = await clusters.remove(request.params.name, { siteLost: request.query.site_lost })
+      if (fence !== undefined) {
+        request.log.warn(
+          { cluster: request.params.name, failover_id: fence.failover_id },
+          'a fenced cluster not demoted yet was deregistered as its site is lost for good: should its Vault come back, no gateway demotes it',
+        )
+      }
       return reply.status(204).send(null)
     },
   )

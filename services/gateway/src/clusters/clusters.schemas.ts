@@ -110,6 +110,18 @@ export type ClusterView = z.infer<typeof ClusterView>
 
 export const ClusterList = z.object({ clusters: z.array(ClusterView) }).meta({ id: 'ClusterList' })
 export const ClusterParams = z.object({ name: ClusterName })
+export const DeleteClusterQuery = z
+  .object({
+    site_lost: z
+      .stringbool()
+      .default(false)
+      .describe(
+        'The cluster is a fenced old primary whose site is gone for good (its Vault will never answer again): ' +
+          'deregistered all the same, its fence kept in the store (enforced again if it is registered again). ' +
+          'Should its Vault come back after all, no gateway demotes it: a second writable DR primary.',
+      ),
+  })
+  .strict()
 export const LiveQuery = z
   .object({
     live: z.stringbool().default(true).describe("Ask each agent for its cluster's status (default true)"),

@@ -183,11 +183,18 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
       const [cluster, fence] = await Promise.all([find(name), readFence(store, name)])
       return view(cluster, live, fence)
     },
-    async remove(name: string) {
-      // A fence is no lock (its failover ended), but it is what demotes the cluster when its site returns: every
-      // gateway enforces fences of registered clusters only. (A failover that is writing one holds the cluster.)
-      const fence = await readFence(store, name)
-      if (fence !== undefined && fence.demoted_at === null) {
+    /**
+     * Deregisters a cluster. A fence is no lock (its failover ended), but it is what demotes the cluster when its site
+     * returns, and every gateway enforces fences of registered clusters only: one not demoted yet is refused, unless
+     * `siteLost` says the site is gone for good (the fence is kept, and answered, for the caller to say so).
+     */
+    async remove(name: string, opts: { siteLost?: boolean } = {}): Promise<FenceRecord | undefined> {
+      if ((await store.getCluster(name)) === undefined) {
+        throw GatewayErrors.clusterNotFound(`No cluster named ${name} is registered`)
+      }
+      const recorded = await readFence(store, name)
+      const fence = recorded !== undefined && recorded.demoted_at === null ? recorded : undefined
+      if (fence !== undefined && opts.siteLost !== true) {
         throw GatewayErrors.clusterFenced(
           `Cluster ${name} was fenced by failover ${fence.failover_id} at ${fence.fenced_at} (${fence.new_primary} was promoted) and has not been demoted yet: it cannot be deregistered until it is`,
         )
@@ -199,6 +206,7 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
       agents.release?.(name)
       sharedAgentView.forget(name)
       sharedTokenCheck.forget(name)
+      return fence
     },
     /** A cluster named in a request body, checked to have the role it is named for (the field, body/<role>). */
     async resolve(name: string, role: ClusterRole): Promise<StoredCluster> {
