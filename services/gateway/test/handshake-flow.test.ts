@@ -35,7 +35,7 @@ describe.each(STORE_KINDS)('handshake state machine (fake agents, %s store)', (k
     expect(fx.gw.logs.text).not.toContain(fx.world.minted[0])
   })
 
-  it("forgets the secondary's key-share ceremony token before activating it: the activation wipes it from the cluster", async () => {
+  it("forgets the secondary's key-share ceremony token once it is activated: the activation wiped it from the cluster", async () => {
     const store = fx.openStore()
     try {
       await store.putCeremonyToken({

@@ -12,6 +12,11 @@ describe('redactHeaderValues', () => {
       (err: Error) => err.message,
     )
     expect(redactHeaderValues(String(bearer))).not.toContain('s3cr3t')
+    const quoted = await (async () => new Headers().set('x-vault-token', 'ab"secret-after-quote\n'))().catch(
+      (err: Error) => err.message,
+    )
+    expect(redactHeaderValues(String(quoted))).not.toContain('ab')
+    expect(redactHeaderValues(String(quoted))).not.toContain('secret-after-quote')
   })
 
   it('removes a bearer token quoted anywhere, and leaves other text as it is', () => {

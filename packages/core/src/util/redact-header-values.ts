@@ -4,7 +4,8 @@
  */
 export function redactHeaderValues(text: string): string {
   return text
-    .replace(/"[^"]*" is an invalid header value/gi, '"<redacted>" is an invalid header value')
+    // Up to the last quote before the phrase: a value may hold quotes of its own.
+    .replace(/".*" is an invalid header value/gis, '"<redacted>" is an invalid header value')
     .replace(/"Bearer [^"]*"/gi, '"Bearer <redacted>"')
     .replace(/Bearer \S+/gi, 'Bearer <redacted>')
 }

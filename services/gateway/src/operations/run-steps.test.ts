@@ -85,12 +85,12 @@ function signals(): RunSignals & { abort: Record<'hard' | 'soft' | 'cancel', Abo
   return { abort, hard: abort.hard.signal, soft: abort.soft.signal, cancel: abort.cancel.signal }
 }
 
-async function setUp(record = newRecord(), agentReturnMs = 0) {
+async function setUp(record = newRecord(), agentReturnMs = 0, logger: pino.Logger = log) {
   const store = new MemoryOperationStore()
   await store.createOperation(record)
   const owner = 'gw-a/1'
   await store.claimOperation(record.id, owner, Date.now(), Date.now() + 60_000)
-  const deps = { bus: new OperationBus(), now: Date.now, log, hooks: {}, agentReturnMs }
+  const deps = { bus: new OperationBus(), now: Date.now, log: logger, hooks: {}, agentReturnMs }
   const drive = async (kind: OperationKind<OperationRecord, Ctx>, s = signals()) =>
     runSteps(deps, kind, genericJournal(store), (await store.getOperation(record.id)) as OperationRecord, s, owner)
   const stored = async () => (await store.getOperation(record.id)) as OperationRecord
@@ -275,6 +275,19 @@ describe('the operations engine (a fake three-step kind, in-memory journal)', ()
     const op = await stored()
     expect(op.state).toBe('running')
     expect(statuses(op)).toEqual(['succeeded', 'running', 'pending'])
+  })
+
+  it('logs a step change only once the store holds it: an end held back and never written is not logged', async () => {
+    const lines: Array<{ step?: string; status?: string }> = []
+    const captured = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) })
+    const { drive, store, id } = await setUp(newRecord(), 0, captured)
+    const commit: Behaviour = async () => {
+      store.leases.set(id, { owner: 'gw-b/2', until: Date.now() + 60_000 })
+      return { status: 'succeeded', detail: 'committed' }
+    }
+    await expect(drive(fakeKind({ commit }, []))).rejects.toBeInstanceOf(LeaseLost)
+    const said = lines.filter((l) => l.step !== undefined).map((l) => `${l.step} ${l.status}`)
+    expect(said).toEqual(['prepare running', 'prepare succeeded', 'commit running'])
   })
 
   it('stops at the next boundary when the gateway stops, leaving the rest resumable', async () => {

@@ -91,7 +91,11 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
    * next one's start, or the operation's end) is one journal write. Only transitions after which nothing acts
    * before the next write are held back; `current` already shows them.
    */
-  let held: { patch: Partial<Rec>; events: NewJournalEvent[] } = { patch: {}, events: [] }
+  let held: { patch: Partial<Rec>; events: NewJournalEvent[]; steps: OperationStep[] } = {
+    patch: {},
+    events: [],
+    steps: [],
+  }
   /** Writes `patch` with what is held back; false when unlessCancelled found a cancellation and wrote nothing. */
   const write = async (patch: Partial<Rec>, event?: NewJournalEvent, opts?: UpdateOptions): Promise<boolean> => {
     signals.hard.throwIfAborted()
@@ -103,13 +107,20 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
       current = { ...current, cancel_requested }
       return false
     }
-    held = { patch: {}, events: [] }
+    const written = held.steps
+    held = { patch: {}, events: [], steps: [] }
     current = { ...current, ...merged, updated_at: at, cancel_requested }
     deps.bus.notify(current.id)
+    // A step change held back is logged once the store holds it.
+    for (const step of written) logStep(step)
     return true
   }
-  const hold = (patch: Partial<Rec>, event?: NewJournalEvent) => {
-    held = { patch: { ...held.patch, ...patch }, events: event === undefined ? held.events : [...held.events, event] }
+  const hold = (patch: Partial<Rec>, event?: NewJournalEvent, step?: OperationStep) => {
+    held = {
+      patch: { ...held.patch, ...patch },
+      events: event === undefined ? held.events : [...held.events, event],
+      steps: step === undefined ? held.steps : [...held.steps, step],
+    }
     current = { ...current, ...patch }
   }
   const writeHeld = async () => {
@@ -373,8 +384,7 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     const rerun = unanswered === 0 ? '' : ` (run again after ${unanswered} unfinished attempt(s))`
     const detail = `${result.detail}${rerun}${await late()}`
     const ended: OperationStep = { ...running, status: result.status, finished_at: iso(now()), detail }
-    hold(...stepChange(ended))
-    logStep(ended)
+    hold(...stepChange(ended), ended)
     if (result.skipRest !== undefined) return finish('succeeded', null, result.skipRest)
   }
   await finish('succeeded', null, 'not run')

@@ -71,13 +71,9 @@ async function sendActivation(
   }
   // Written before the call: from here on the secondary may be activated whatever happens.
   await ctx.save({ activation: sent })
+  let result: Awaited<ReturnType<typeof ctx.secondary.activate>>
   try {
-    const result = await ctx.secondary.activate(token, ctx.signal, { ...unwrapAddress(ctx), activationId: sent.id })
-    ctx.tokens.forget()
-    await ctx.forgetCeremonyToken()
-    await ctx.save({ activation: { ...sent, outcome: 'activated' } })
-    const warnings = result.warnings.length === 0 ? '' : `; Vault warned: ${result.warnings.join(' ')}`
-    return done({ status: 'succeeded', detail: `activated as DR secondary ${id}${warnings}` })
+    result = await ctx.secondary.activate(token, ctx.signal, { ...unwrapAddress(ctx), activationId: sent.id })
   } catch (err) {
     ctx.signal.throwIfAborted()
     // Sent: never send this token again (a retry mints anew).
@@ -96,6 +92,12 @@ async function sendActivation(
     if (outcome.kind === 'failed') throw new StepFailed(outcome.error)
     return { kind: 'not_activated', id: sent.id }
   }
+  // Activated: what fails from here (a store write) is no failure of the activation, and is not recorded as one.
+  ctx.tokens.forget()
+  await ctx.forgetCeremonyToken()
+  await ctx.save({ activation: { ...sent, outcome: 'activated' } })
+  const warnings = result.warnings.length === 0 ? '' : `; Vault warned: ${result.warnings.join(' ')}`
+  return done({ status: 'succeeded', detail: `activated as DR secondary ${id}${warnings}` })
 }
 
 /**
