@@ -35,14 +35,17 @@ describe.each(STORE_KINDS)('handshake state machine (fake agents, %s store)', (k
     expect(fx.gw.logs.text).not.toContain(fx.world.minted[0])
   })
 
-  it("forgets the secondary's key-share ceremony token once it is activated: the activation wiped it from the cluster", async () => {
+  /** The store, holding a key-share ceremony token for dc2. */
+  async function withCeremonyToken() {
     const store = fx.openStore()
+    const token = { secondary: 'dc2', token_sealed: Uint8Array.of(1, 2, 3), created_at: '2026-12-06T00:00:00.000Z' }
+    await store.putCeremonyToken(token)
+    return store
+  }
+
+  it("forgets the secondary's key-share ceremony token once it is activated: the activation wiped it from the cluster", async () => {
+    const store = await withCeremonyToken()
     try {
-      await store.putCeremonyToken({
-        secondary: 'dc2',
-        token_sealed: Uint8Array.of(1, 2, 3),
-        created_at: '2026-12-06T00:00:00.000Z',
-      })
       const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
       expect(hs.state).toBe('succeeded')
       expect(await store.getCeremonyToken('dc2')).toBeUndefined()
@@ -52,13 +55,8 @@ describe.each(STORE_KINDS)('handshake state machine (fake agents, %s store)', (k
   })
 
   it('keeps the ceremony token when the secondary refuses the activation: Vault wiped nothing, so the token stays valid', async () => {
-    const store = fx.openStore()
+    const store = await withCeremonyToken()
     try {
-      await store.putCeremonyToken({
-        secondary: 'dc2',
-        token_sealed: Uint8Array.of(1, 2, 3),
-        created_at: '2026-12-06T00:00:00.000Z',
-      })
       fx.world.intercept['secondary.activate'] = async () => {
         throw GatewayErrors.agentRejected('secondary-agent: SECONDARY_ERR_ALREADY_SECONDARY: already', {
           upstream: { service: 'secondary-agent', status: 409, code: 'SECONDARY_ERR_ALREADY_SECONDARY' },
