@@ -17,11 +17,11 @@ describe('secrets a Vault says back are scrubbed from answers and logs', () => {
 
   it("promote: the DR operation token, from Vault's warnings", async () => {
     let real = ''
-    const { app, logs, primary } = await h.streamingPair({
+    const { app, logs, primary, secondary } = await h.streamingPair({
       route: { method: 'POST', path: 'sys/replication/dr/secondary/promote' },
       answer: { rewrite: (answered) => echoing(real)(answered) },
     })
-    real = await batchToken(primary, '1h')
+    real = await batchToken(primary, '1h', undefined, secondary)
     const res = await app.inject({
       method: 'POST',
       url: '/v1/dr/secondary/promote',

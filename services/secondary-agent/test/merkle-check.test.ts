@@ -19,7 +19,7 @@ describe('POST /v1/dr/secondary/merkle-check (checkDrMerkleTree)', () => {
 
   it('reports a clean secondary, then the corruption Vault finds, never echoing the token', async () => {
     const { primary, secondary, app, logs } = await setup()
-    const token = await batchToken(primary, '1h')
+    const token = await batchToken(primary, '1h', undefined, secondary)
     const clean = await merkleCheck(app, { dr_operation_token: token })
     expect(clean.statusCode, clean.body).toBe(200)
     expect(clean.headers['cache-control']).toBe('no-store')
@@ -41,7 +41,7 @@ describe('POST /v1/dr/secondary/merkle-check (checkDrMerkleTree)', () => {
   })
 
   it('is inconclusive when Vault refuses the token (another cluster, or a policy without merkle-check)', async () => {
-    const { primary, app, logs } = await setup()
+    const { primary, secondary, app, logs } = await setup()
     const stranger = await h.cluster()
     await enablePrimary(stranger)
     const foreign = await batchToken(stranger, '1h')
@@ -54,6 +54,7 @@ describe('POST /v1/dr/secondary/merkle-check (checkDrMerkleTree)', () => {
       primary,
       '1h',
       'path "sys/replication/dr/secondary/promote" { capabilities = ["update"] }',
+      secondary,
     )
     const narrow = await merkleCheck(app, { dr_operation_token: promoteOnly })
     expect(narrow.json().code).toBe('MERKLE_CHECK_TOKEN_REFUSED')

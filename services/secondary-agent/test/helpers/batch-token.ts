@@ -1,18 +1,37 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { DR_OPERATION_POLICY, VaultClient } from '@vault-dr/core'
 import type { ClusterHandle } from '@vault-dr/vault-sim'
 
-/** Fact sheet 2.6's recipe, by hand on the primary with its root token: a batch DR operation token. */
-export async function batchToken(primary: ClusterHandle, ttl: string, policy = DR_OPERATION_POLICY): Promise<string> {
+let made = 0
+
+/**
+ * Fact sheet 2.6's recipe, by hand on the primary with its root token: a batch DR operation token. Each token gets a
+ * policy and role of its own: one rewritten under the same name would reach a secondary a moment later than the
+ * primary has it, and a token checked there meanwhile would be judged by the policy before.
+ */
+export async function batchToken(
+  primary: ClusterHandle,
+  ttl: string,
+  policy = DR_OPERATION_POLICY,
+  /** A DR secondary of `primary` that must have the token's policy before it is checked there. */
+  replicatedTo?: ClusterHandle,
+): Promise<string> {
   const vault = new VaultClient({ addr: primary.apiUrl, token: primary.rootToken, caPem: primary.apiCaPem, retries: 0 })
+  const name = `dr-test-${++made}`
   try {
-    await vault.write('sys/policies/acl/dr-test', { policy })
-    await vault.write('auth/token/roles/dr-test', {
-      allowed_policies: 'dr-test',
+    await vault.write(`sys/policies/acl/${name}`, { policy })
+    await vault.write(`auth/token/roles/${name}`, {
+      allowed_policies: name,
       orphan: true,
       renewable: false,
       token_type: 'batch',
     })
-    const res = await vault.write('auth/token/create/dr-test', { ttl })
+    const res = await vault.write(`auth/token/create/${name}`, { ttl })
+    const wal = primary.state().lastWal
+    for (const deadline = Date.now() + 10_000; replicatedTo !== undefined && replicatedTo.state().lastWal < wal; ) {
+      if (Date.now() > deadline) throw new Error(`the secondary never had WAL ${wal} of the token's policy`)
+      await sleep(10)
+    }
     return String(res.body?.auth?.client_token)
   } finally {
     await vault.close()
