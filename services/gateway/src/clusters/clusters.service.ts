@@ -33,6 +33,8 @@ const fenceView = (f: FenceRecord): ClusterFence => ({
   pending: !isArmed(f),
 })
 
+const notRegistered = (name: string) => GatewayErrors.clusterNotFound(`No cluster named ${name} is registered`)
+
 const toCluster = (c: StoredCluster): Cluster => ({
   name: c.name,
   role: c.role,
@@ -141,7 +143,7 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
 
   async function find(name: string): Promise<StoredCluster> {
     const cluster = await store.getCluster(name)
-    if (cluster === undefined) throw GatewayErrors.clusterNotFound(`No cluster named ${name} is registered`)
+    if (cluster === undefined) throw notRegistered(name)
     return cluster
   }
 
@@ -189,9 +191,7 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
      * `siteLost` says the site is gone for good (the fence is kept, and answered, for the caller to say so).
      */
     async remove(name: string, opts: { siteLost?: boolean } = {}): Promise<FenceRecord | undefined> {
-      if ((await store.getCluster(name)) === undefined) {
-        throw GatewayErrors.clusterNotFound(`No cluster named ${name} is registered`)
-      }
+      await find(name)
       const recorded = await readFence(store, name)
       const fence = recorded !== undefined && recorded.demoted_at === null ? recorded : undefined
       if (fence !== undefined && opts.siteLost !== true) {
@@ -200,7 +200,7 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
         )
       }
       const outcome = await store.deleteCluster(name)
-      if (outcome === 'not_found') throw GatewayErrors.clusterNotFound(`No cluster named ${name} is registered`)
+      if (outcome === 'not_found') throw notRegistered(name)
       if (outcome === 'in_use')
         throw GatewayErrors.clusterInUse(`Cluster ${name} is part of an unfinished handshake or operation`)
       agents.release?.(name)

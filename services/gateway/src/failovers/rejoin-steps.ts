@@ -1,6 +1,7 @@
 import { clusterAgent } from '../agents/cluster-agent-client.ts'
 import type { StepResult } from '../operations/step.ts'
 import { clusterIdOf, drMode, isRunningPrimary } from '../role-changes/cluster-roles.ts'
+import type { Leg } from '../role-changes/leg.ts'
 import { iso } from '../role-changes/role-change-context.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import { underEpochFloor } from './epoch-floor.ts'
@@ -10,6 +11,13 @@ import type { RejoinSubject } from './failovers-subject.ts'
 import { clearFence, readFence } from './fence-record.ts'
 import { untilRejoinable } from './rejoin-pair-read.ts'
 import { ensureRejoinToken } from './rejoin-token.ts'
+
+/** The leg of the failover this rejoin follows, as that operation recorded it (none for a rejoin of no failover). */
+async function failoverLeg(deps: FailoverDeps, subject: RejoinSubject): Promise<Partial<Leg> | undefined> {
+  if (subject.failover_id === null) return undefined
+  const failover = await deps.store.getOperation(subject.failover_id)
+  return (failover?.data as { legs?: Array<Partial<Leg>> } | undefined)?.legs?.[0]
+}
 
 /**
  * Before a rejoin: the old primary is still fenced by that failover, answers again and has been demoted (the fence
@@ -35,9 +43,7 @@ export async function rejoinPreflight(
   })
   // The primary is the one the store says the set has now (the failover's, or one a switchover moved the role to):
   // it must run in that failover's replication set before anything is issued or minted on it.
-  const failover = subject.failover_id === null ? undefined : await deps.store.getOperation(subject.failover_id)
-  const set = (failover?.data as { legs?: Array<{ replication_cluster_id?: string | null }> } | undefined)?.legs?.[0]
-    ?.replication_cluster_id
+  const set = (await failoverLeg(deps, subject))?.replication_cluster_id
   if (typeof set === 'string' && set !== ready) {
     throw FailoverErrors.rejoinRoles(
       `${subject.primary} runs as DR primary of replication set ${ready}, not of ${set}, the set failover ${subject.failover_id} fenced ${subject.cluster} in`,
@@ -60,9 +66,7 @@ export async function endFence(deps: FailoverDeps, r: RoleChangeRun, subject: Re
   // Only the fence of the failover this rejoin follows is its to end (and its WAL reading to count).
   const recorded = await readFence(deps.store, subject.cluster)
   const fence = recorded?.failover_id === subject.failover_id ? recorded : undefined
-  const failover = subject.failover_id === null ? undefined : await deps.store.getOperation(subject.failover_id)
-  const promotedAt = (failover?.data as { legs?: Array<{ secondary_last_remote_wal: number | null }> } | undefined)
-    ?.legs?.[0]?.secondary_last_remote_wal
+  const promotedAt = (await failoverLeg(deps, subject))?.secondary_last_remote_wal
   const stored = await deps.store.getCluster(subject.cluster)
   const agent = stored === undefined ? undefined : clusterAgent(deps.agents, deps.clusters.targetOf(stored))
   // The agent's own fence record has the WAL its demote read when that came after the gateway's last look.
