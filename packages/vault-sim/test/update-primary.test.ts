@@ -3,7 +3,9 @@ import { startTcpProxy } from '../src/index.ts'
 import {
   drStatus,
   enablePrimary,
+  enableSecondary,
   errorsOf,
+  fastTimings,
   replicate,
   secondaryToken,
   useClusters,
@@ -107,5 +109,19 @@ describe('secondary/update-primary', () => {
     const noPrimary = await update({ update_primary_addrs: ['https://127.0.0.1:1'] })
     expect(noPrimary.status).toBe(400)
     expect(errorsOf(noPrimary.body)).toHaveLength(1)
+  })
+
+  it('forgets its primary while it still bootstraps: a DR secondary connected to nothing, as after the bootstrap', async () => {
+    const primary = await start({ name: 'dc1' })
+    const secondary = await start({ name: 'dc2', timings: { ...fastTimings, bootstrapMs: 2_000 } })
+    const drToken = await mintBatchDrToken(primary)
+    await enablePrimary(primary)
+    expect((await enableSecondary(secondary, { token: await secondaryToken(primary, 'dc2') })).status).toBe(200)
+    await waitForActive(secondary)
+    expect((await drStatus(secondary)).mode).toBe('bootstrapping')
+
+    const forgot = await drCall(secondary, 'secondary/update-primary', { dr_operation_token: drToken, token: '' })
+    expect(forgot.status, forgot.text).toBe(200)
+    expect(await drStatus(secondary)).toMatchObject({ mode: 'secondary', state: 'idle', primaries: [] })
   })
 })

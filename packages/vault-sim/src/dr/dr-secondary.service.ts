@@ -77,7 +77,14 @@ export async function updatePrimary(ctx: ClusterContext, body: Body): Promise<st
   }
   if (hasToken && stringParam(body, 'token') === '') {
     ctx.secondaryLink.detach()
-    Object.assign(dr, { credentials: undefined, primary: undefined, state: 'idle', connectionState: 'idle' })
+    // A bootstrap cut short ends here too: the link's timer that would have ended it is gone.
+    Object.assign(dr, {
+      mode: 'secondary',
+      credentials: undefined,
+      primary: undefined,
+      state: 'idle',
+      connectionState: 'idle',
+    })
     return done([])
   }
   const { credentials, connection } = await fetchActivation(ctx, body, { forceFullSync: false })
