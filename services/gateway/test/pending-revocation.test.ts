@@ -3,6 +3,12 @@ import { GatewayErrors } from '../src/gateway-errors.ts'
 import { createHandshake, registerPair, until, waitFor } from './helpers/gateway.ts'
 import { STORE_KINDS, useGatewayFixture } from './helpers/gateway-fixture.ts'
 
+/**
+ * Scans (resume, pending revocations) run every lease period: short, but long enough that a busy machine still renews
+ * the lease in time (at 300 ms a slow store lost it, and the step it resumed ran its intercept twice).
+ */
+const LEASE_MS = 1_000
+
 const SUITE =
   'an unused token left valid because the primary agent was down when its handshake failed (fake agents, %s store)'
 
@@ -20,8 +26,7 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
       if (primaryDown) throw GatewayErrors.agentUnreachable('primary-agent: connection refused')
       return next()
     }
-    // Scans (resume, pending revocations) run every lease period.
-    const gw = await fx.gateway({}, { VAULT_DR_LEASE_MS: '300' })
+    const gw = await fx.gateway({}, { VAULT_DR_LEASE_MS: String(LEASE_MS) })
     await registerPair(gw.app)
     const id = (await createHandshake(gw.app)).json().id as string
     const failed = await waitFor(gw.app, id)
@@ -42,7 +47,7 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
     expect(later.error?.fix).not.toContain('may still be valid')
     // Once done, never again.
     const revokes = fx.world.calls.filter((c) => c === 'primary.revoke').length
-    await new Promise((resolve) => setTimeout(resolve, 700))
+    await new Promise((resolve) => setTimeout(resolve, 2.2 * LEASE_MS))
     expect(fx.world.calls.filter((c) => c === 'primary.revoke').length).toBe(revokes)
   })
 
@@ -55,7 +60,7 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
     fx.world.intercept['primary.revoke'] = async () => {
       throw GatewayErrors.agentUnreachable('primary-agent: connection refused')
     }
-    const gw = await fx.gateway({}, { VAULT_DR_LEASE_MS: '300' })
+    const gw = await fx.gateway({}, { VAULT_DR_LEASE_MS: String(LEASE_MS) })
     await registerPair(gw.app)
     const id = (await createHandshake(gw.app)).json().id as string
     expect((await waitFor(gw.app, id)).state).toBe('failed')
@@ -70,18 +75,19 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
   })
 
   it('is not carried out while another handshake of the pair holds the id (it may be minting or activating with it)', async () => {
-    let activations = 0
+    let secondStarted = false
+    let secondActivating = false
     let release: () => void = () => {}
     const released = new Promise<void>((resolve) => {
       release = resolve
     })
     fx.world.intercept['secondary.activate'] = async (next) => {
-      activations++
-      if (activations === 1) {
+      if (!secondStarted) {
         throw GatewayErrors.agentRejected('refused', {
           upstream: { service: 'secondary-agent', status: 400, code: 'SECONDARY_ERR_CA_FILE' },
         })
       }
+      secondActivating = true
       await released
       return next()
     }
@@ -90,17 +96,18 @@ describe.each(STORE_KINDS)(SUITE, (kind) => {
       if (primaryDown) throw GatewayErrors.agentUnreachable('primary-agent: connection refused')
       return next()
     }
-    const gw = await fx.gateway({}, { VAULT_DR_LEASE_MS: '300' })
+    const gw = await fx.gateway({}, { VAULT_DR_LEASE_MS: String(LEASE_MS) })
     await registerPair(gw.app)
     const first = (await createHandshake(gw.app)).json().id as string
     expect((await waitFor(gw.app, first)).state).toBe('failed')
     // The next handshake of the pair revokes the old id itself and mints it anew; its activation then waits.
     primaryDown = false
+    secondStarted = true
     const second = (await createHandshake(gw.app)).json().id as string
-    await until(() => activations === 2, 'the second handshake to activate')
+    await until(() => secondActivating, 'the second handshake to activate')
     const revokes = fx.world.calls.filter((c) => c === 'primary.revoke').length
     // Several scans of pending revocations pass meanwhile: none revokes the id the second handshake minted.
-    await new Promise((resolve) => setTimeout(resolve, 1_200))
+    await new Promise((resolve) => setTimeout(resolve, 2.5 * LEASE_MS))
     expect(fx.world.calls.filter((c) => c === 'primary.revoke').length).toBe(revokes)
     expect([...fx.world.knownSecondaries]).toEqual(['dc2'])
     release()
