@@ -17,7 +17,7 @@ describe('POST /v1/dr/operation-token/check (checkDrOperationToken)', () => {
 
   it('accepts a batch token made on the primary, and refuses one from another cluster or without the policy', async () => {
     const { primary, secondary, app, logs } = await setup()
-    const good = await batchToken(primary, '1h', undefined, secondary)
+    const good = await batchToken(primary, '1h', { replicatedTo: secondary })
     const ok = await check(app, { token: good })
     expect(ok.statusCode, ok.body).toBe(200)
     expect(ok.headers['cache-control']).toBe('no-store')
@@ -32,7 +32,10 @@ describe('POST /v1/dr/operation-token/check (checkDrOperationToken)', () => {
     expect(refused.json()).toMatchObject({ valid: false, outcome: 'invalid', code: 'DR_TOKEN_REJECTED', raft: null })
     expect(refused.json().fix).toContain('dr-token rotate')
 
-    const narrow = await batchToken(primary, '1h', 'path "sys/health" { capabilities = ["read"] }', secondary)
+    const narrow = await batchToken(primary, '1h', {
+      policy: 'path "sys/health" { capabilities = ["read"] }',
+      replicatedTo: secondary,
+    })
     expect((await check(app, { token: narrow })).json().outcome).toBe('invalid')
 
     for (const token of [good, foreign, narrow]) {
@@ -44,7 +47,7 @@ describe('POST /v1/dr/operation-token/check (checkDrOperationToken)', () => {
   it('refuses a token once it expired', async () => {
     const { primary, secondary, app } = await setup()
     // Long enough to be checked valid first on a loaded machine (a 2 s token had expired before its first check).
-    const token = await batchToken(primary, '5s', undefined, secondary)
+    const token = await batchToken(primary, '5s', { replicatedTo: secondary })
     expect((await check(app, { token })).json().valid).toBe(true)
     await waitFor('the token to expire', async () => ((await check(app, { token })).json().valid ? undefined : true))
     expect((await check(app, { token })).json().code).toBe('DR_TOKEN_REJECTED')
@@ -83,7 +86,7 @@ describe('POST /v1/dr/operation-token/check (checkDrOperationToken)', () => {
 
   it('answers a sealed secondary with a coded error and its fix', async () => {
     const { primary, secondary, app } = await setup()
-    const token = await batchToken(primary, '1h', undefined, secondary)
+    const token = await batchToken(primary, '1h', { replicatedTo: secondary })
     secondary.faults.seal()
     const res = await check(app, { token })
     expect(res.statusCode).toBe(503)

@@ -21,7 +21,7 @@ describe('secrets a Vault says back are scrubbed from answers and logs', () => {
       route: { method: 'POST', path: 'sys/replication/dr/secondary/promote' },
       answer: { rewrite: (answered) => echoing(real)(answered) },
     })
-    real = await batchToken(primary, '1h', undefined, secondary)
+    real = await batchToken(primary, '1h', { replicatedTo: secondary })
     const res = await app.inject({
       method: 'POST',
       url: '/v1/dr/secondary/promote',

@@ -19,7 +19,7 @@ describe('POST /v1/dr/secondary/merkle-check (checkDrMerkleTree)', () => {
 
   it('reports a clean secondary, then the corruption Vault finds, never echoing the token', async () => {
     const { primary, secondary, app, logs } = await setup()
-    const token = await batchToken(primary, '1h', undefined, secondary)
+    const token = await batchToken(primary, '1h', { replicatedTo: secondary })
     const clean = await merkleCheck(app, { dr_operation_token: token })
     expect(clean.statusCode, clean.body).toBe(200)
     expect(clean.headers['cache-control']).toBe('no-store')
@@ -50,12 +50,10 @@ describe('POST /v1/dr/secondary/merkle-check (checkDrMerkleTree)', () => {
     expect(refused.json()).toMatchObject({ outcome: 'inconclusive', code: 'MERKLE_CHECK_TOKEN_REFUSED' })
     expect(refused.json().fix).toContain('dr-token rotate')
 
-    const promoteOnly = await batchToken(
-      primary,
-      '1h',
-      'path "sys/replication/dr/secondary/promote" { capabilities = ["update"] }',
-      secondary,
-    )
+    const promoteOnly = await batchToken(primary, '1h', {
+      policy: 'path "sys/replication/dr/secondary/promote" { capabilities = ["update"] }',
+      replicatedTo: secondary,
+    })
     const narrow = await merkleCheck(app, { dr_operation_token: promoteOnly })
     expect(narrow.json().code).toBe('MERKLE_CHECK_TOKEN_REFUSED')
     for (const token of [foreign, promoteOnly]) {

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { DR_OPERATION_POLICY, VaultClient } from '@vault-dr/core'
 import type { ClusterHandle } from '@vault-dr/vault-sim'
+import { waitFor } from './harness.ts'
 
 let made = 0
 
@@ -12,9 +12,14 @@ let made = 0
 export async function batchToken(
   primary: ClusterHandle,
   ttl: string,
-  policy = DR_OPERATION_POLICY,
-  /** A DR secondary of `primary` that must have the token's policy before it is checked there. */
-  replicatedTo?: ClusterHandle,
+  {
+    policy = DR_OPERATION_POLICY,
+    replicatedTo,
+  }: {
+    policy?: string
+    /** A DR secondary of `primary` that must have the token's policy before it is checked there. */
+    replicatedTo?: ClusterHandle
+  } = {},
 ): Promise<string> {
   const vault = new VaultClient({ addr: primary.apiUrl, token: primary.rootToken, caPem: primary.apiCaPem, retries: 0 })
   const name = `dr-test-${++made}`
@@ -28,9 +33,10 @@ export async function batchToken(
     })
     const res = await vault.write(`auth/token/create/${name}`, { ttl })
     const wal = primary.state().lastWal
-    for (const deadline = Date.now() + 10_000; replicatedTo !== undefined && replicatedTo.state().lastWal < wal; ) {
-      if (Date.now() > deadline) throw new Error(`the secondary never had WAL ${wal} of the token's policy`)
-      await sleep(10)
+    if (replicatedTo !== undefined) {
+      await waitFor(`the secondary to have WAL ${wal} of the token's policy`, async () =>
+        replicatedTo.state().lastWal >= wal ? true : undefined,
+      )
     }
     return String(res.body?.auth?.client_token)
   } finally {
