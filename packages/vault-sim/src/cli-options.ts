@@ -14,7 +14,7 @@ stderr, the event log); stops on SIGTERM/SIGINT.
   --api-advertise-addr url      api_addr put in activation tokens ('' = none; default the listen URL)
   --cluster-advertise-addr url  cluster_addr given to secondaries (default the listen URL)
   --name name                   cluster name
-  --vault-version v             reported version (default 1.17.3+ent)
+  --vault-version v             reported version (default 1.21.0+ent)
   --tls                         serve the API over TLS with a generated CA
   --ca-out file                 with --tls: write that CA (PEM) to file
   --community                   Community Edition mode (replication paths answer 404)

@@ -108,7 +108,7 @@ export function resolveOptions(opts: StartClusterOptions): ResolvedOptions {
   }
   return {
     name: opts.name ?? `vault-sim-${randomBytes(3).toString('hex')}`,
-    version: opts.version ?? '1.17.3+ent',
+    version: opts.version ?? '1.21.0+ent',
     rootToken: opts.rootToken ?? newServiceTokenId(),
     tls: opts.tls ?? false,
     enterprise: opts.enterprise ?? true,

@@ -29,6 +29,15 @@ describe('sys/health, sys/seal-status, sys/leader', () => {
     expect(head.text).toBe('')
   })
 
+  it('reports by default a version that has every health field it sends (1.21, fact sheet P7)', async () => {
+    const cluster = await start({ name: 'dc1' })
+    const health = await vault('GET', `${cluster.apiUrl}/v1/sys/health?removedcode=299&haunhealthycode=299`)
+    expect(health.status).toBe(200)
+    expect(health.body).toMatchObject({ version: '1.21.0+ent', removed_from_cluster: false })
+    const seal = await vault('GET', `${cluster.apiUrl}/v1/sys/seal-status`)
+    expect(seal.body).toMatchObject({ version: '1.21.0+ent', removed_from_cluster: false })
+  })
+
   it('honours the code query parameters and rejects non-integers with 400 and an empty errors array (D14)', async () => {
     const cluster = await start({ name: 'dc1' })
     const health = (query: string) => vault('GET', `${cluster.apiUrl}/v1/sys/health?${query}`)
