@@ -71,6 +71,31 @@ describe.each(STORE_KINDS)('handshake state machine (fake agents, %s store)', (k
     }
   })
 
+  it("goes on when another pair's role change made its epoch stale at the primary's agent: the lease proven, the epoch taken anew", async () => {
+    const store = fx.openStore()
+    try {
+      let refused = 0
+      fx.world.intercept['primary.mintToken'] = async (next) => {
+        if (refused > 0) return next()
+        refused++
+        // A switchover of another pair raised the store's counter, and a call under it reached this agent first.
+        await store.bumpEpoch()
+        await store.bumpEpoch()
+        throw GatewayErrors.agentRejected('primary-agent: AGENT_ERR_STALE_EPOCH: carries an older epoch', {
+          upstream: { service: 'primary-agent', status: 409, code: 'AGENT_ERR_STALE_EPOCH' },
+        })
+      }
+      const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
+      expect(hs.state, JSON.stringify(hs.error)).toBe('succeeded')
+      expect(refused).toBe(1)
+      expect(fx.world.calls.filter((c) => c === 'primary.mintToken')).toHaveLength(2)
+      expect(hs.token).toMatchObject({ secondary_id: 'dc2', mints: 1 })
+      expect(fx.world.activations).toBe(1)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('asks each agent only what it must: status once per cluster before changes, then only while verifying', async () => {
     const hs = await waitFor(fx.gw.app, (await createHandshake(fx.gw.app)).json().id)
     expect(hs.state).toBe('succeeded')

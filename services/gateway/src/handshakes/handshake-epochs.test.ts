@@ -157,6 +157,44 @@ describe("the handshake's agent calls carry the fencing epoch", () => {
     expect(await gw.store.currentEpoch()).toBe(after)
   })
 
+  it("another pair's role change makes a running handshake's epoch stale: taken anew once its lease is proven, never without", async () => {
+    const world = await startWorld(['dc1', 'dc2'])
+    const gw = await world.gateway('gw.sqlite')
+    const taken = await gw.store.currentEpoch()
+    const resolved = {
+      primary: world.clients.primary(world.target('dc1')),
+      secondary: world.clients.secondary(world.target('dc2')),
+    }
+    // A switchover of some other pair raises the store's counter; a call under it reaches dc1's agent (another
+    // handshake on dc1, a token rotation). Neither dc1 nor dc2 changed role.
+    await gw.store.bumpEpoch()
+    const now = await gw.store.bumpEpoch()
+    await resolved.primary.enable(undefined, {}, { epoch: now })
+    expect(await world.agentEpoch('dc1')).toBe(now)
+    const mint = (agents: ReturnType<typeof epochAgents>) =>
+      agents.primary.mintToken({ secondary_id: 'dc2', ttl: '5m' }, undefined).catch((err: unknown) => err)
+    const minted = () => (world.clusters.dc1 as ClusterHandle).state().knownSecondaries
+
+    // A process that lost its lease fails at the fenced write: its call is never made.
+    const lost = new Error('lease lost: another gateway took the handshake over')
+    const stalled = epochAgents(resolved, gw.store, taken, undefined, async () => {
+      throw lost
+    })
+    expect(await mint(stalled)).toBe(lost)
+    expect(minted()).not.toContain('dc2')
+
+    // The lease still held: the call is made once more, under the counter as it is now.
+    let proofs = 0
+    const holding = epochAgents(resolved, gw.store, taken, undefined, async () => {
+      proofs++
+    })
+    expect(await mint(holding)).toMatchObject({ secondary_id: 'dc2', token: expect.any(String) })
+    expect(proofs).toBe(1)
+    expect(minted()).toContain('dc2')
+    expect(await world.agentEpoch('dc1')).toBe(now)
+    expect(await gw.store.currentEpoch()).toBe(now)
+  })
+
   it("a gateway on a replaced store (its epoch back at 0) raises its counter above the agents' and its handshake goes on", async () => {
     const world = await startWorld(['dc1', 'dc2', 'dc3'])
     const first = await world.gateway('first.sqlite')

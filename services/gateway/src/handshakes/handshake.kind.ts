@@ -37,6 +37,7 @@ export async function handshakeAgents(
   deps: HandshakeKindDeps,
   hs: Pick<HandshakeRecord, 'primary' | 'secondary'>,
   log?: FastifyBaseLogger,
+  reconfirm?: () => Promise<void>,
 ) {
   const { clusters, agents } = deps
   const [primary, secondary, epoch] = await Promise.all([
@@ -48,7 +49,7 @@ export async function handshakeAgents(
     primary: agents.primary(clusters.targetOf(primary)),
     secondary: agents.secondary(clusters.targetOf(secondary)),
   }
-  return epochAgents(resolved, deps.store, epoch, log)
+  return epochAgents(resolved, deps.store, epoch, log, reconfirm)
 }
 
 /** The handshake as an operation kind: its six steps, its context, and the revocation of an unused id as its undo. */
@@ -64,7 +65,13 @@ export function handshakeKind(deps: HandshakeKindDeps): OperationKind<HandshakeR
     async context(run) {
       const record = run.record()
       const statuses = new StatusMemo()
-      const agents = rememberingAgents(await handshakeAgents(deps, record, run.log), statuses, record.secondary_id)
+      // An empty save is a write fenced by the lease: it proves this process still runs the handshake.
+      const reconfirm = () => run.save({})
+      const agents = rememberingAgents(
+        await handshakeAgents(deps, record, run.log, reconfirm),
+        statuses,
+        record.secondary_id,
+      )
       return {
         get hs() {
           return run.record()
