@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { FakeWorld } from '../../test/helpers/fake-agents.ts'
 import { tempDir } from '../../test/helpers/gateway.ts'
 import { operationRecord, record } from '../../test/helpers/store-contract.ts'
 import type { AgentClients } from '../agents/agent-clients.ts'
@@ -105,6 +106,38 @@ describe('pairs after a switchover reversed them without a handshake', () => {
       code: 'GATEWAY_ERR_CLUSTER_BUSY',
       message: 'Operation sw-1 (switchover) is running and holds cluster dc1',
     })
+  })
+  it('issues no token for a pair a handshake just joined while an operation already holds it', async () => {
+    let issued = 0
+    // The pair streams: without an operation holding it, its token would be issued now.
+    const world = new FakeWorld()
+    world.replicate('dc2-id')
+    const joined = createPairsService({
+      store,
+      clusters: { targetOf: (c: StoredCluster) => ({ name: c.name }) } as unknown as ClustersService,
+      agents: world.clients(),
+      custody: {
+        get: async () => undefined,
+        ensure: async () => {
+          issued++
+          throw new Error('no token may be issued here')
+        },
+      } as unknown as TokenCustody,
+      metrics: { observePair() {}, observeReady() {}, retainPairs() {} } as unknown as PairMetrics,
+      now: () => Date.parse(SWAPPED_AT),
+      statusTimeoutMs: 100,
+      tokenMinRemainingS: 60,
+    })
+    try {
+      await store.createOperation(
+        operationRecord({ id: 'dr-1', kind: 'drill', state: 'running', clusters: ['dc1', 'dc2'] }),
+      )
+      const names = { primary: 'dc1', secondary: 'dc2', secondary_id: 'dc2-id' }
+      expect(await joined.keepTokenOfJoined(names)).toEqual({ rotated: undefined })
+      expect(issued).toBe(0)
+    } finally {
+      joined.close()
+    }
   })
   it('updates the readiness of a pair an operation holds (the upkeep only leaves its token alone)', async () => {
     const observed: string[] = []

@@ -336,6 +336,9 @@ export function createPairsService(deps: PairsServiceDeps) {
       if (primary?.role !== 'primary' || secondary?.role !== 'secondary') {
         throw PairsErrors.pairNotFound(`${names.primary} and ${names.secondary} are no longer a registered pair`)
       }
+      // Not while an operation created the moment the handshake ended changes the pair, as the upkeep: its last step
+      // issues a token itself, and one issued here beside it could be left valid in Vault, known to no one.
+      if ((await heldAmong(store, [primary.name, secondary.name])) !== undefined) return { rotated: undefined }
       const p: Resolved = { names, primary, secondary }
       const { pair } = await view(p)
       return keepToken(p, pair, false)
