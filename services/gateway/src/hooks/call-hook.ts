@@ -1,4 +1,5 @@
 import { request } from 'node:https'
+import { endRunsPastTheirLease } from '../operations/lease-watch.ts'
 import { HookErrors } from './hook-errors.ts'
 import type { HookSettings } from './hook-settings.ts'
 
@@ -30,6 +31,10 @@ export function callHook(
   settings: HookSettings,
   signal?: AbortSignal,
 ): Promise<HookAnswer> {
+  // As before an agent call: a run whose lease ran out while this process was frozen sends nothing (the hook may move
+  // traffic, and another gateway may have finished the operation since).
+  endRunsPastTheirLease()
+  if (signal?.aborted) return Promise.reject(signal.reason)
   const body = JSON.stringify(payload)
   const started = performance.now()
   const target = new URL(url)
