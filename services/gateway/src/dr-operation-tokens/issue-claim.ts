@@ -40,10 +40,13 @@ export async function issueOnce<T>(
   for (;;) {
     const raw = await store.getMeta(key)
     const held = parseMetaRecord(Claim, raw)
-    if (held === undefined || held.until <= now()) {
+    // This call's own claim: a write the store applied though its answer was lost (an etcd request sent again to
+    // another member answers false then); waited for, it would hold the issue back for the whole claim.
+    const ours = held?.by === by && raw !== undefined
+    if (held === undefined || held.until <= now() || ours) {
       // Its end counted from when it is taken (a claim taken after waiting out a dead gateway's holds its full time).
-      const mine = JSON.stringify({ by, until: now() + ISSUE_CLAIM_MS } satisfies Claim)
-      if (!(await store.replaceMetaIf(key, raw, mine))) continue
+      const mine = ours ? raw : JSON.stringify({ by, until: now() + ISSUE_CLAIM_MS } satisfies Claim)
+      if (!ours && !(await store.replaceMetaIf(key, raw, mine))) continue
       try {
         // Another gateway may have issued and given the claim back since the caller read the token: that one is it.
         return (await theirs()) ?? (await issue())
