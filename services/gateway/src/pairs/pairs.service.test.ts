@@ -26,6 +26,20 @@ const cluster = (name: string, role: StoredCluster['role']): StoredCluster => ({
 /** No agent answers: pairs are listed from the store, each side with its error. */
 const silentAgent = { status: async () => Promise.reject(new Error('no agent in this test')) }
 
+/** The service over `store` with no agent answering, as each test needs it but for `over`. */
+const pairsOver = (store: SqliteStore, over: Partial<Parameters<typeof createPairsService>[0]> = {}) =>
+  createPairsService({
+    store,
+    clusters: { targetOf: (c: StoredCluster) => ({ name: c.name }) } as unknown as ClustersService,
+    agents: { primary: () => silentAgent, secondary: () => silentAgent } as unknown as AgentClients,
+    custody: { get: async () => undefined } as unknown as TokenCustody,
+    metrics: { observePair() {}, observeReady() {}, retainPairs() {} } as unknown as PairMetrics,
+    now: () => Date.parse(SWAPPED_AT),
+    statusTimeoutMs: 100,
+    tokenMinRemainingS: 60,
+    ...over,
+  })
+
 describe('pairs after a switchover reversed them without a handshake', () => {
   let dir: ReturnType<typeof tempDir>
   let store: SqliteStore
@@ -34,16 +48,7 @@ describe('pairs after a switchover reversed them without a handshake', () => {
   beforeEach(async () => {
     dir = tempDir()
     store = new SqliteStore(join(dir.dir, 'gateway.sqlite'))
-    pairs = createPairsService({
-      store,
-      clusters: { targetOf: (c: StoredCluster) => ({ name: c.name }) } as unknown as ClustersService,
-      agents: { primary: () => silentAgent, secondary: () => silentAgent } as unknown as AgentClients,
-      custody: { get: async () => undefined } as unknown as TokenCustody,
-      metrics: { observePair() {}, observeReady() {}, retainPairs() {} } as unknown as PairMetrics,
-      now: () => Date.parse(SWAPPED_AT),
-      statusTimeoutMs: 100,
-      tokenMinRemainingS: 60,
-    })
+    pairs = pairsOver(store)
     await store.upsertCluster(cluster('dc1', 'primary'))
     await store.upsertCluster(cluster('dc2', 'secondary'))
     await store.upsertCluster(cluster('dc3', 'secondary'))
@@ -112,9 +117,7 @@ describe('pairs after a switchover reversed them without a handshake', () => {
     // The pair streams: without an operation holding it, its token would be issued now.
     const world = new FakeWorld()
     world.replicate('dc2-id')
-    const joined = createPairsService({
-      store,
-      clusters: { targetOf: (c: StoredCluster) => ({ name: c.name }) } as unknown as ClustersService,
+    const joined = pairsOver(store, {
       agents: world.clients(),
       custody: {
         get: async () => undefined,
@@ -123,10 +126,6 @@ describe('pairs after a switchover reversed them without a handshake', () => {
           throw new Error('no token may be issued here')
         },
       } as unknown as TokenCustody,
-      metrics: { observePair() {}, observeReady() {}, retainPairs() {} } as unknown as PairMetrics,
-      now: () => Date.parse(SWAPPED_AT),
-      statusTimeoutMs: 100,
-      tokenMinRemainingS: 60,
     })
     try {
       await store.createOperation(
@@ -141,19 +140,12 @@ describe('pairs after a switchover reversed them without a handshake', () => {
   })
   it('updates the readiness of a pair an operation holds (the upkeep only leaves its token alone)', async () => {
     const observed: string[] = []
-    const watched = createPairsService({
-      store,
-      clusters: { targetOf: (c: StoredCluster) => ({ name: c.name }) } as unknown as ClustersService,
-      agents: { primary: () => silentAgent, secondary: () => silentAgent } as unknown as AgentClients,
-      custody: { get: async () => undefined } as unknown as TokenCustody,
+    const watched = pairsOver(store, {
       metrics: {
         observePair() {},
         retainPairs() {},
         observeReady: (pair: { secondary: string }, ready: boolean) => observed.push(`${pair.secondary} ${ready}`),
       } as unknown as PairMetrics,
-      now: () => Date.parse(SWAPPED_AT),
-      statusTimeoutMs: 100,
-      tokenMinRemainingS: 60,
     })
     try {
       await store.createOperation(
