@@ -69,15 +69,19 @@ describe('the isolation decision (VAULT_DR_FENCE_ON_ISOLATION)', () => {
     expect(decideIsolation(since, { now: 70_000, status: cut, lastRequestAt: 58_000 }, D).fire).toBe(true)
   })
 
-  it('starts the count again when a secondary reconnects, or Vault answers sealed', () => {
+  it('starts the count again when a secondary reconnects, or Vault answers as no DR primary', () => {
     const cut = primary(['dc2'], [])
     const back = primary(['dc2'], [peer('dc2', 'connected')])
     let verdict = decideIsolation(null, { now: 0, status: cut, lastRequestAt: -100_000 }, D)
     verdict = decideIsolation(verdict.isolatedSince, { now: 8_000, status: back, lastRequestAt: -100_000 }, D)
     expect(verdict).toEqual({ fire: false, isolatedSince: null })
     verdict = decideIsolation(verdict.isolatedSince, { now: 9_000, status: cut, lastRequestAt: -100_000 }, D)
-    const sealed = primary(['dc2'], [], { sealed: true })
-    verdict = decideIsolation(verdict.isolatedSince, { now: 15_000, status: sealed, lastRequestAt: -100_000 }, D)
+    const demoted = { ...cut, replication: { mode: 'secondary', known_secondaries: [], secondaries: [] } }
+    verdict = decideIsolation(
+      verdict.isolatedSince,
+      { now: 15_000, status: demoted as ClusterStatus, lastRequestAt: -100_000 },
+      D,
+    )
     expect(verdict.isolatedSince).toBeNull()
     verdict = decideIsolation(verdict.isolatedSince, { now: 16_000, status: cut, lastRequestAt: -100_000 }, D)
     expect(decideIsolation(verdict.isolatedSince, { now: 26_000, status: cut, lastRequestAt: -100_000 }, D).fire).toBe(
@@ -85,6 +89,30 @@ describe('the isolation decision (VAULT_DR_FENCE_ON_ISOLATION)', () => {
     )
     expect(decideIsolation(verdict.isolatedSince, { now: 26_001, status: cut, lastRequestAt: -100_000 }, D).fire).toBe(
       true,
+    )
+  })
+
+  it('goes on counting while Vault answers sealed or without its DR state, and fires at its first readable answer past the duration', () => {
+    // A site cut off whose Vault restarts sealed (or has no leader for a while): a failover on the other side counts on
+    // this agent's clock having run all along.
+    const cut = primary(['dc2'], [])
+    const sealed = primary(['dc2'], [], { sealed: true })
+    const leaderless = { ...cut, replication: null }
+    const quiet = -100_000
+    let verdict = decideIsolation(null, { now: 0, status: cut, lastRequestAt: quiet }, D)
+    verdict = decideIsolation(verdict.isolatedSince, { now: 4_000, status: sealed, lastRequestAt: quiet }, D)
+    expect(verdict).toEqual({ fire: false, isolatedSince: 0 })
+    verdict = decideIsolation(verdict.isolatedSince, { now: 8_000, status: leaderless, lastRequestAt: quiet }, D)
+    expect(verdict).toEqual({ fire: false, isolatedSince: 0 })
+    // Past the duration, still sealed: armed, nothing Vault would demote yet.
+    verdict = decideIsolation(verdict.isolatedSince, { now: 12_000, status: sealed, lastRequestAt: quiet }, D)
+    expect(verdict).toEqual({ fire: false, isolatedSince: 0, armed: true })
+    // Unsealed, a DR primary whose secondaries are all gone: demoted at once, not one more duration later.
+    expect(decideIsolation(verdict.isolatedSince, { now: 12_100, status: cut, lastRequestAt: quiet }, D)).toMatchObject(
+      {
+        fire: true,
+        isolatedSince: 0,
+      },
     )
   })
 

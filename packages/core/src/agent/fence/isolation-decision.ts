@@ -15,8 +15,14 @@ export type IsolationVerdict =
   /** armed: past the duration while the agent's own Vault does not answer: fires at the first read that can. */
   { fire: false; isolatedSince: number | null; armed?: true } | { fire: true; isolatedSince: number; reason: string }
 
-/** The agent's own Vault gave no answer at all (no connection, or none in time): how a lost site looks from inside. */
-const vaultUnanswered = (status: ClusterStatus | undefined) => status === undefined || !status.vault.reachable
+/**
+ * The agent's own Vault gave no answer it can judge its secondaries by: none at all (no connection, or none in time:
+ * how a lost site looks from inside), or sealed, or with no readable DR state (no active node, a standby that cannot
+ * say). Such a Vault takes no write as it is, but may as soon as it is unsealed or has a leader again: its time counts
+ * as isolation does, and it fires at its first readable answer past the duration.
+ */
+const vaultAway = (status: ClusterStatus | undefined) =>
+  status === undefined || !status.vault.reachable || status.vault.sealed !== false || status.replication == null
 
 /**
  * The DR secondaries of a DR primary, when Vault reports every one of them disconnected (a known secondary with no
@@ -60,9 +66,11 @@ const iso = (ms: number) => new Date(ms).toISOString()
  * the agent's link to its Vault included), and (b) no gateway's quorum contact reached the agent (its marked status
  * reads, sent right after it reached its store's quorum: a gateway that reaches the agent so is on the quorum side). It fires only on a read where Vault answers as a
  * DR primary with every secondary disconnected: so a primary whose site comes back after longer than the duration is
- * demoted at the first read that can, not one more duration later. `isolatedSince` is when (a) was first seen in the
- * current run of checks; a check where Vault answers otherwise (a secondary connected, sealed, not a DR primary)
- * starts the count again.
+ * demoted at the first read that can, not one more duration later. A Vault that answers sealed, or with no readable DR
+ * state, counts as one that does not answer: a site that comes back sealed, or restarts its Vault while cut off, must
+ * not start the count again, since a failover promoted on the other side already counts on it. `isolatedSince` is when
+ * (a) was first seen in the current run of checks; a check where Vault answers otherwise (a secondary connected, not a
+ * DR primary, no known secondary) starts the count again.
  */
 export function decideIsolation(
   isolatedSince: number | null,
@@ -70,7 +78,7 @@ export function decideIsolation(
   durationMs: number,
 ): IsolationVerdict {
   const silent = obs.now - obs.lastRequestAt > durationMs
-  if (vaultUnanswered(obs.status)) {
+  if (vaultAway(obs.status)) {
     const since = isolatedSince ?? obs.now
     return obs.now - since > durationMs && silent
       ? { fire: false, isolatedSince: since, armed: true }

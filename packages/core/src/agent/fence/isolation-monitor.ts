@@ -48,8 +48,8 @@ export function installIsolationMonitor(
     if (marked && inTime && underV1(request.routeOptions.url ?? request.url)) lastRequestAt = Date.now()
     done()
   })
-  // Armed (isolated past the duration, its Vault not answering): Vault is read anew every AWAY_PROBE_MS, so the
-  // demote comes the moment it answers again, before clients have long to write to it.
+  // Armed (isolated past the duration, its Vault not answering, sealed or without its DR state): Vault is read anew
+  // every AWAY_PROBE_MS, so the demote comes the moment it answers readably again, before clients have long to write.
   let armed = false
   const check = async () => {
     try {
@@ -66,7 +66,7 @@ export function installIsolationMonitor(
       if (!verdict.fire && verdict.armed === true && !armed) {
         app.log.error(
           { since: isolatedSince },
-          'fence: isolated past VAULT_DR_FENCE_ON_ISOLATION with Vault not answering: demoting it as soon as it answers, if every DR secondary is still disconnected then',
+          'fence: isolated past VAULT_DR_FENCE_ON_ISOLATION with Vault not answering (or sealed, or without its DR state): demoting it as soon as it answers as a DR primary, if every DR secondary is still disconnected then',
         )
       }
       armed = !verdict.fire && verdict.armed === true
