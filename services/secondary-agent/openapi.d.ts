@@ -537,7 +537,7 @@ export interface paths {
         };
         /**
          * Load balancers' check: 200 when clients may be sent to this cluster, 503 when not
-         * @description Point the load balancer (or DNS health check) in front of Vault's API at this, not at sys/health: 200 only while Vault answers unsealed, is not a DR secondary, is not fenced and, as a DR primary with DR secondaries, its role is confirmed since this agent started and since its Vault last did not answer unsealed for longer than VAULT_DR_SERVING_RECONFIRM_AFTER (a DR secondary connected, a promote the agent saw, or the gateway's confirmServing). A lost site's old primary that comes back after a failover answers 503 from its first answer until its agent has demoted it, so no client reaches it through the balancer. No token: balancers rarely send one. Reads the status shared with /v1/status (VAULT_DR_STATUS_CACHE_MS). Its episode is what confirmServing echoes.
+         * @description Point the load balancer (or DNS health check) in front of Vault's API at this, not at sys/health: 200 only while Vault answers unsealed, is not a DR secondary, is not fenced and, as a DR primary with DR secondaries, its role is confirmed since this agent started and since its Vault last did not answer unsealed for longer than VAULT_DR_SERVING_RECONFIRM_AFTER (every DR secondary it knows connected, a promote the agent saw, or the gateway's confirmServing). A lost site's old primary that comes back after a failover answers 503 from its first answer until its agent has demoted it, so no client reaches it through the balancer. No token: balancers rarely send one. Reads the status shared with /v1/status (VAULT_DR_STATUS_CACHE_MS). Its episode is what confirmServing echoes.
          */
         get: operations["getServing"];
         put?: never;
@@ -1178,7 +1178,7 @@ export interface components {
         };
         ServingConfirmation: {
             /**
-             * @description secondary_connected: a DR secondary streams from it (none was promoted away from it); promote: the agent saw it turn from a DR secondary into a DR primary (its own promote among them); gateway: the gateway confirmed it from its store (confirmServing)
+             * @description secondary_connected: every DR secondary it knows streams from it (none was promoted away from it); promote: the agent saw it turn from a DR secondary into a DR primary (its own promote among them); gateway: the gateway confirmed it from its store (confirmServing)
              * @enum {string}
              */
             by: "secondary_connected" | "promote" | "gateway";

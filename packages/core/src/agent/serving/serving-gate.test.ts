@@ -50,6 +50,15 @@ describe('what the load balancers check answers (getServing)', () => {
     expect(reason(g, status('primary', [peer('dc2', 'disconnected')]))).toBe('200 primary')
   })
 
+  it('is not confirmed by some of its secondaries connected: another may have been promoted away from it', () => {
+    // A lost site comes back: dc3, left following the old primary, reconnects; dc2, promoted elsewhere, does not.
+    const { g } = gate()
+    expect(reason(g, status('primary', [peer('dc2', 'disconnected'), peer('dc3', 'connected')]))).toBe(
+      '503 unconfirmed',
+    )
+    expect(reason(g, status('primary', [peer('dc3', 'connected'), peer('dc2', 'connected')]))).toBe('200 primary')
+  })
+
   it('a DR secondary seen turning into a DR primary is confirmed (a promote), unless it was away meanwhile', () => {
     const alone = status('primary', [peer('dc2', 'disconnected')])
     const seen = gate()

@@ -12,6 +12,16 @@ import { decideServing } from './serving-decision.ts'
  */
 export const SLOW_READ_MS = 1_000
 
+/**
+ * Every DR secondary the primary knows streams from it: none of them was promoted away from it. One connected is not
+ * enough: a failover promotes one secondary, and another left in the lost site may go on following the old primary.
+ */
+function everySecondaryConnected(status: ClusterStatus): boolean {
+  const known = status.replication?.known_secondaries ?? []
+  const connected = new Set(connectedSecondaries(status))
+  return known.length > 0 && known.every((id) => connected.has(id))
+}
+
 /** How often the gate reads the cluster by itself (a Vault away is only seen by reading it): at most every 5 s. */
 export const servingWatchEveryMs = (reconfirmAfterMs: number) => Math.min(5_000, Math.floor(reconfirmAfterMs / 4))
 
@@ -99,7 +109,7 @@ export function createServingGate(deps: {
       const mode = status.replication?.mode
       lastMode = lapsed ? undefined : mode
       if (mode === 'secondary' || mode === 'bootstrapping') forget(`the cluster is a DR ${mode}`)
-      else if (connectedSecondaries(status).length > 0) set('secondary_connected', t)
+      else if (everySecondaryConnected(status)) set('secondary_connected', t)
       // Seen turning from a DR secondary into a DR primary with no gap: promoted (by this agent or under its eyes).
       else if (mode === 'primary' && before === 'secondary' && !lapsed) set('promote', t)
     },

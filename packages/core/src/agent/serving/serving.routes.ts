@@ -40,7 +40,7 @@ export const servingCheckRoute: FastifyPluginAsyncZod<{ agent: VaultAgent; gate:
           "Point the load balancer (or DNS health check) in front of Vault's API at this, not at sys/health: 200 " +
           'only while Vault answers unsealed, is not a DR secondary, is not fenced and, as a DR primary with DR ' +
           'secondaries, its role is confirmed since this agent started and since its Vault last did not answer ' +
-          'unsealed for longer than VAULT_DR_SERVING_RECONFIRM_AFTER (a DR secondary connected, a promote the agent ' +
+          'unsealed for longer than VAULT_DR_SERVING_RECONFIRM_AFTER (every DR secondary it knows connected, a promote the agent ' +
           "saw, or the gateway's confirmServing). A lost site's old primary that comes back after a failover answers 503 " +
           'from its first answer until its agent has demoted it, so no client reaches it through the balancer. No ' +
           'token: balancers rarely send one. Reads the status shared with /v1/status (VAULT_DR_STATUS_CACHE_MS). ' +

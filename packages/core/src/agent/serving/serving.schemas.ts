@@ -16,7 +16,7 @@ export const ServingConfirmation = z
     by: z
       .enum(['secondary_connected', 'promote', 'gateway'])
       .describe(
-        'secondary_connected: a DR secondary streams from it (none was promoted away from it); promote: the agent ' +
+        'secondary_connected: every DR secondary it knows streams from it (none was promoted away from it); promote: the agent ' +
           'saw it turn from a DR secondary into a DR primary (its own promote among them); gateway: the gateway ' +
           'confirmed it from its store (confirmServing)',
       ),
