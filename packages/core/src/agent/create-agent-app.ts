@@ -4,7 +4,7 @@ import { type App, createServer } from '../server/create-server.ts'
 import { type ClusterAgentConfig, DEFAULT_SERVING_RECONFIRM_AFTER_MS, stateDirFor } from './cluster-agent-config.ts'
 import { CLUSTER_AGENT_TAGS, registerClusterOperations } from './cluster-operations.ts'
 import { createRoleChangeService } from './dr-roles/role-change.service.ts'
-import { installEpochFence } from './epoch/epoch-fence.ts'
+import { installEpochFence, overtakenEpoch } from './epoch/epoch-fence.ts'
 import { createEpochStore } from './epoch/epoch-store.ts'
 import { fenceRefusal, installFenceGuard } from './fence/fence-guard.ts'
 import { createFenceKeeper } from './fence/fence-keeper.ts'
@@ -44,10 +44,12 @@ export async function createAgentApp(
     caPem: opts.config.primaryCaPem,
     timeoutMs: opts.config.agent.probeTimeoutMs,
   })
-  // The fence as it is when a role change has its turn (the routes' guard ran before it waited for it).
+  // The fence and the epoch as they are when a role change has its turn and has read its cluster (the routes' guards
+  // ran before it waited for either).
   const roleChanges = createRoleChangeService(agent, {
     waitTimeoutMs: opts.config.agent.waitTimeoutMs,
-    refusal: (change) => fenceRefusal(fence, change),
+    refusal: (change, epoch) =>
+      (change === 'demote' ? undefined : fenceRefusal(fence, change)) ?? overtakenEpoch(epochs, epoch),
   })
   let log: App['log'] | undefined
   const fence = createFenceKeeper({ agent, store: fenceStore, roleChanges, registry, log: () => log as App['log'] })

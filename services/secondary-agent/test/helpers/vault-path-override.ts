@@ -10,7 +10,12 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** Vault's answer, or what Vault answered turned into another one (Vault itself made the call). */
 export type OverrideAnswer =
   | { status: number; body: string }
-  | { rewrite: (answered: { status: number; body: string }) => { status: number; body: string } }
+  | {
+      rewrite: (answered: {
+        status: number
+        body: string
+      }) => { status: number; body: string } | Promise<{ status: number; body: string }>
+    }
 
 /**
  * An HTTP hop in front of an emulated Vault that answers `method` on the Vault path `path` with `answer` (a Vault that
@@ -42,7 +47,7 @@ export async function startVaultPathOverride(
         ...(body === '' ? {} : { body }),
       })
       const answered = { status: upstream.status, body: await upstream.text() }
-      const sent = overridden && 'rewrite' in answer ? answer.rewrite(answered) : answered
+      const sent = overridden && 'rewrite' in answer ? await answer.rewrite(answered) : answered
       send(sent.status, sent.body)
     })().catch((err: unknown) => {
       res.writeHead(599)

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { bodyProblemResponses, problemResponse, problemResponses, vaultProblemResponses } from '../../problem.ts'
+import { callEpoch } from '../epoch/epoch-fence.ts'
 import type { OperationsInFlight } from '../operations-in-flight.ts'
 import { PromoteRequest, PublicKeyResult, RoleChangeResult, UpdatePrimaryRequest } from './role-change.schemas.ts'
 import type { RoleChangeService } from './role-change.service.ts'
@@ -51,7 +52,10 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
         },
       },
     },
-    async () => changing(inFlight === undefined ? service.demote() : inFlight.run('demote', () => service.demote())),
+    async (request) => {
+      const demote = () => service.demote(callEpoch(request))
+      return changing(inFlight === undefined ? demote() : inFlight.run('demote', demote))
+    },
   )
 
   app.post(
@@ -82,7 +86,7 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
         },
       },
     },
-    async (request) => changing(service.promote(request.body)),
+    async (request) => changing(service.promote(request.body, callEpoch(request))),
   )
 
   app.post(
@@ -109,7 +113,7 @@ export const roleChangeRoutes: FastifyPluginAsyncZod<{
         },
       },
     },
-    async (request) => changing(service.updatePrimary(request.body)),
+    async (request) => changing(service.updatePrimary(request.body, callEpoch(request))),
   )
 
   app.post(

@@ -39,15 +39,19 @@ const wasActive = (before: ClusterStatus) => before.vault.ha_role === 'active'
  * not a DR secondary, so a guard that is a moment old cannot make a wrong change happen, only have it refused by Vault
  * instead of by the agent.
  */
+/** A change of a cluster's DR role this service makes. */
+export type RoleChange = 'demote' | 'promote' | 'update_primary'
+
 export function createRoleChangeService(
   agent: VaultAgent,
   opts: {
     waitTimeoutMs: number
     /**
-     * Why a change may not be made now, read inside the lock right before Vault is asked (a fence recorded while the
-     * request waited its turn): the route's guards ran before it did.
+     * Why a change may not be made now, read inside the lock right before Vault is asked, after the guard's status read
+     * (a fence, or a higher epoch, recorded while the request waited its turn or the read): the route's guards ran
+     * before. `callEpoch` is the fencing epoch the call carries (none from the fence's own demote).
      */
-    refusal?: (change: 'promote' | 'update_primary') => Error | undefined
+    refusal?: (change: RoleChange, callEpoch: number | undefined) => Error | undefined
   },
 ) {
   /** What the last change settled on (the agent shares only steady statuses: a demoted cluster's is not). */
@@ -81,8 +85,8 @@ export function createRoleChangeService(
       asked = undefined
     })
   }
-  const refuseIf = (change: 'promote' | 'update_primary') => {
-    const refused = opts.refusal?.(change)
+  const refuseIf = (change: RoleChange, callEpoch: number | undefined) => {
+    const refused = opts.refusal?.(change, callEpoch)
     if (refused !== undefined) throw refused
   }
 
@@ -109,7 +113,7 @@ export function createRoleChangeService(
     return after
   }
 
-  async function demote(): Promise<RoleChangeResult> {
+  async function demote(callEpoch?: number): Promise<RoleChangeResult> {
     const before = await current()
     if (before.replication.mode === 'secondary') {
       return unchanged(before, 'The cluster already is a DR secondary; nothing changed.')
@@ -117,14 +121,14 @@ export function createRoleChangeService(
     if (before.replication.mode !== 'primary') {
       throw RoleErrors.notDrPrimary(`The cluster's DR mode is ${before.replication.mode}.`)
     }
+    refuseIf('demote', callEpoch)
     changing()
     const res = await agent.vault.write(`${DR}/primary/demote`, {}).finally(() => agent.invalidateStatus())
     const status = await settle('a DR secondary', settledAs('secondary', wasActive(before)))
     return changed(status, 'Demoted: the cluster is a DR secondary following no primary, its data kept.', res)
   }
 
-  async function promote(body: PromoteRequest): Promise<RoleChangeResult> {
-    refuseIf('promote')
+  async function promote(body: PromoteRequest, callEpoch?: number): Promise<RoleChangeResult> {
     const before = await current()
     // Refused, not "already done": promoting is never harmless, and a caller resuming its own promote tells it
     // from another primary by reading the status (the replication cluster_id it expects).
@@ -134,6 +138,7 @@ export function createRoleChangeService(
       )
     }
     const scrub = (text: string) => redactToken(text, body.dr_operation_token)
+    refuseIf('promote', callEpoch)
     changing()
     const res = await agent.vault
       .write(`${DR}/secondary/promote`, body, { token: null })
@@ -145,8 +150,7 @@ export function createRoleChangeService(
     return changed(status, 'Promoted: the cluster is a running DR primary and accepts writes.', res, scrub)
   }
 
-  async function updatePrimary(body: UpdatePrimaryRequest): Promise<RoleChangeResult> {
-    refuseIf('update_primary')
+  async function updatePrimary(body: UpdatePrimaryRequest, callEpoch?: number): Promise<RoleChangeResult> {
     const before = await current()
     if (before.replication.mode !== 'secondary') {
       throw RoleErrors.notDrSecondary(`The cluster's DR mode is ${before.replication.mode}.`)
@@ -154,6 +158,7 @@ export function createRoleChangeService(
     // The activation token and, for a wrapped one, its jti (the wrapping token itself) never leave in an answer.
     const scrub = (text: string) =>
       redactToken(body.token === undefined ? text : redactToken(text, body.token), body.dr_operation_token)
+    refuseIf('update_primary', callEpoch)
     changing()
     const res = await agent.vault
       .write(`${DR}/secondary/update-primary`, body, { token: null })
@@ -179,14 +184,15 @@ export function createRoleChangeService(
   }
 
   return {
-    demote: (): Promise<RoleChangeResult> => oneAsked('demote', demote),
-    promote: (body: PromoteRequest): Promise<RoleChangeResult> => oneAsked('promote', () => promote(body)),
-    updatePrimary: (body: UpdatePrimaryRequest): Promise<RoleChangeResult> =>
-      oneAsked('update-primary', () => updatePrimary(body)),
+    demote: (callEpoch?: number): Promise<RoleChangeResult> => oneAsked('demote', () => demote(callEpoch)),
+    promote: (body: PromoteRequest, callEpoch?: number): Promise<RoleChangeResult> =>
+      oneAsked('promote', () => promote(body, callEpoch)),
+    updatePrimary: (body: UpdatePrimaryRequest, callEpoch?: number): Promise<RoleChangeResult> =>
+      oneAsked('update-primary', () => updatePrimary(body, callEpoch)),
 
     /** Runs `work` as a role change of its own (the fence's status read and demote): `demote` is the unlocked one. */
     exclusive: <T>(work: (locked: { demote: () => Promise<RoleChangeResult> }) => Promise<T>): Promise<T> =>
-      exclusive(() => work({ demote })),
+      exclusive(() => work({ demote: () => demote() })),
 
     generatePublicKey: (): Promise<{ secondary_public_key: string }> => oneAsked('public key', generatePublicKey),
   }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import { z } from 'zod'
 import { type ProblemResponse, problemResponse } from '../../problem.ts'
+import { EpochErrors } from './epoch-errors.ts'
 import type { EpochStore } from './epoch-store.ts'
 
 export const EPOCH_HEADER = 'x-vault-dr-epoch'
@@ -66,14 +67,31 @@ function with409(existing: ProblemResponse | undefined): ProblemResponse {
   return { ...existing, description: `${existing.description}; or ${STALE}` }
 }
 
+/** The fencing epoch a request carries; undefined when it carries none (validated by the route's header schema). */
+export function callEpoch(request: FastifyRequest): number | undefined {
+  const raw = request.headers[EPOCH_HEADER]
+  return typeof raw === 'string' ? Number(raw) : undefined
+}
+
+/**
+ * A call admitted under `epoch` that a higher one overtook before it acted (admitted while this call read its
+ * cluster, or waited for the role change before it): refused as stale, as its admission would refuse it now.
+ */
+export function overtakenEpoch(store: Pick<EpochStore, 'current'>, epoch: number | undefined): Error | undefined {
+  if (epoch === undefined || epoch >= store.current()) return undefined
+  return EpochErrors.stale(
+    `The call carries epoch ${epoch}; this agent has seen epoch ${store.current()} since it was let in.`,
+  )
+}
+
 /**
  * Fences every operation in FENCED_OPERATIONS with the epoch header: documented on the route, checked after the
  * request is validated and before the handler acts. Install on the root instance before the routes are registered.
  */
 export function installEpochFence(app: FastifyInstance, store: EpochStore): void {
   const fence = async (request: FastifyRequest) => {
-    const raw = request.headers[EPOCH_HEADER]
-    if (typeof raw === 'string') await store.admit(Number(raw))
+    const epoch = callEpoch(request)
+    if (epoch !== undefined) await store.admit(epoch)
   }
   app.addHook('onRoute', (route: RouteOptions) => {
     const operationId = (route.schema as { operationId?: string } | undefined)?.operationId

@@ -79,7 +79,7 @@ describe('the isolation decision (VAULT_DR_FENCE_ON_ISOLATION)', () => {
     const demoted = { ...cut, replication: { mode: 'secondary', known_secondaries: [], secondaries: [] } }
     verdict = decideIsolation(
       verdict.isolatedSince,
-      { now: 15_000, status: demoted as ClusterStatus, lastRequestAt: -100_000 },
+      { now: 15_000, status: demoted as unknown as ClusterStatus, lastRequestAt: -100_000 },
       D,
     )
     expect(verdict.isolatedSince).toBeNull()
