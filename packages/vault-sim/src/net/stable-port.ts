@@ -28,8 +28,25 @@ export const STABLE_PORTS = ((range = ephemeralRange()) => {
   return undefined
 })()
 
+/** How many shares the stable ports are dealt into: one per process picking ports side by side. */
+export const PORT_SHARES = 8
+
+/**
+ * The share (0 to PORT_SHARES - 1) of the stable ports this process picks from, when it picks side by side with others
+ * on one machine (test workers): VAULT_SIM_PORT_SHARE, else vitest's VITEST_POOL_ID, a number from 1. Two processes with
+ * different numbers never pick the same port, so neither takes one the other found free and is about to hand to a
+ * child process. Undefined (every stable port) when neither is set.
+ */
+export function portShare(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const n = Number(env.VAULT_SIM_PORT_SHARE ?? env.VITEST_POOL_ID)
+  return Number.isInteger(n) && n >= 1 ? (n - 1) % PORT_SHARES : undefined
+}
+
 function randomStablePort(ports: { low: number; high: number }): number {
-  return ports.low + Math.floor(Math.random() * (ports.high - ports.low + 1))
+  const share = portShare()
+  if (share === undefined) return ports.low + Math.floor(Math.random() * (ports.high - ports.low + 1))
+  const count = Math.floor((ports.high - ports.low - share) / PORT_SHARES) + 1
+  return ports.low + share + PORT_SHARES * Math.floor(Math.random() * count)
 }
 
 /** Listens, or rejects with the listen's error; no handler is left on the server either way. */
