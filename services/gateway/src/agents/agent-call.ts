@@ -8,7 +8,7 @@ import {
   withDeadline,
 } from '@vault-dr/core'
 import { GatewayErrors } from '../gateway-errors.ts'
-import { endRunsPastTheirLease } from '../operations/lease-watch.ts'
+import { stopIfPastLease } from '../operations/lease-watch.ts'
 
 export type AgentService = 'primary-agent' | 'secondary-agent' | 'agent'
 
@@ -43,8 +43,7 @@ const RETRY_BASE_MS = 200
 export async function callAgent<T>(spec: CallSpec, send: (signal: AbortSignal) => Promise<FetchResult<T>>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     // A run whose lease ran out while this process was frozen is ended before its call can go out.
-    endRunsPastTheirLease()
-    spec.signal?.throwIfAborted()
+    stopIfPastLease(spec.signal)
     const outcome = await withDeadline(spec.timeoutMs, spec.signal, async (deadline) => {
       try {
         const result = await send(deadline.signal)

@@ -23,17 +23,23 @@ function memoryMeta(lostAnswers = 0) {
   }
 }
 
+/** dc1's token through the claim: a new one counted in `issued`, or the one `theirs` says another gateway stored. */
+async function issueCounted(store: ReturnType<typeof memoryMeta>, theirs: () => string | undefined) {
+  let issued = 0
+  const token = await issueOnce(
+    store,
+    'dc1',
+    Date.now,
+    async () => `token-${++issued}`,
+    async () => theirs(),
+  )
+  return { token, issued }
+}
+
 describe('the claim to issue a primary DR operation token', () => {
   it("is taken once a write whose answer was lost is found to be its own, not waited out as another gateway's", async () => {
     const store = memoryMeta(1)
-    let issued = 0
-    const token = await issueOnce(
-      store,
-      'dc1',
-      Date.now,
-      async () => `token-${++issued}`,
-      async () => undefined,
-    )
+    const { token, issued } = await issueCounted(store, () => undefined)
     expect(token).toBe('token-1')
     expect(issued).toBe(1)
     // Given back after the issue (waited out as another's, the call would have held on for ISSUE_CLAIM_MS).
@@ -48,14 +54,7 @@ describe('the claim to issue a primary DR operation token', () => {
       stored = 'their-token'
       store.meta.delete('dr-token-issuing/dc1')
     }, 50)
-    let issued = 0
-    const token = await issueOnce(
-      store,
-      'dc1',
-      Date.now,
-      async () => `token-${++issued}`,
-      async () => stored,
-    )
+    const { token, issued } = await issueCounted(store, () => stored)
     expect(token).toBe('their-token')
     expect(issued).toBe(0)
   })

@@ -3,7 +3,7 @@ import type { AgentClients } from '../agents/agent-clients.ts'
 import type { ClustersService } from '../clusters/clusters.service.ts'
 import type { HandshakeSettings } from '../config.ts'
 import { handshakeJournal } from '../operations/journals.ts'
-import { endRunsPastTheirLease } from '../operations/lease-watch.ts'
+import { stopIfPastLease } from '../operations/lease-watch.ts'
 import type { OperationKind } from '../operations/operation-kind.ts'
 import type { OperationFamily } from '../operations/operation-runner.ts'
 import { HANDSHAKE_FAMILY } from '../operations/operations.service.ts'
@@ -88,8 +88,7 @@ export function handshakeKind(deps: HandshakeKindDeps): OperationKind<HandshakeR
           // A write outside the lease's fencing (another table), so only by a run within its lease: a process frozen
           // while its activation was answered may wake past it, after another gateway finished this handshake and an
           // operator made a new ceremony token, and must not delete that one (no TTL: it would stay valid, unheld).
-          endRunsPastTheirLease()
-          run.signal().throwIfAborted()
+          stopIfPastLease(run.signal())
           await deps.store.deleteCeremonyToken(run.record().secondary)
         },
         secondaryIdHistory: () => {

@@ -1,5 +1,5 @@
 import { request } from 'node:https'
-import { endRunsPastTheirLease } from '../operations/lease-watch.ts'
+import { stopIfPastLease } from '../operations/lease-watch.ts'
 import { HookErrors } from './hook-errors.ts'
 import type { HookSettings } from './hook-settings.ts'
 
@@ -25,7 +25,7 @@ export interface HookAnswer {
  * VAULT_DR_HOOK_CACERT), and answers when it said 2xx; anything else, no answer in time, or no connection throws a
  * coded error quoting the start of what it said. Redirects are not followed.
  */
-export function callHook(
+export async function callHook(
   url: string,
   payload: HookPayload,
   settings: HookSettings,
@@ -33,8 +33,7 @@ export function callHook(
 ): Promise<HookAnswer> {
   // As before an agent call: a run whose lease ran out while this process was frozen sends nothing (the hook may move
   // traffic, and another gateway may have finished the operation since).
-  endRunsPastTheirLease()
-  if (signal?.aborted) return Promise.reject(signal.reason)
+  stopIfPastLease(signal)
   const body = JSON.stringify(payload)
   const started = performance.now()
   const target = new URL(url)

@@ -36,3 +36,12 @@ export function endRunsPastTheirLease(now = performance.now()): void {
     lease.end()
   }
 }
+
+/**
+ * Before a run acts outside its fenced writes (an agent call, a hook, a write of another record): ends the runs whose
+ * lease ran out, then throws the run's signal reason if it is one of them (or was stopped otherwise).
+ */
+export function stopIfPastLease(signal: AbortSignal | undefined): void {
+  endRunsPastTheirLease()
+  signal?.throwIfAborted()
+}

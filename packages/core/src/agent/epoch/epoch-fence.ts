@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import { z } from 'zod'
 import { type ProblemResponse, problemResponse } from '../../problem.ts'
-import { EpochErrors } from './epoch-errors.ts'
-import type { EpochStore } from './epoch-store.ts'
+import { type EpochStore, staleEpoch } from './epoch-store.ts'
 
 export const EPOCH_HEADER = 'x-vault-dr-epoch'
 
@@ -78,10 +77,7 @@ export function callEpoch(request: FastifyRequest): number | undefined {
  * cluster, or waited for the role change before it): refused as stale, as its admission would refuse it now.
  */
 export function overtakenEpoch(store: Pick<EpochStore, 'current'>, epoch: number | undefined): Error | undefined {
-  if (epoch === undefined || epoch >= store.current()) return undefined
-  return EpochErrors.stale(
-    `The call carries epoch ${epoch}; this agent has seen epoch ${store.current()} since it was let in.`,
-  )
+  return epoch === undefined ? undefined : staleEpoch(epoch, store.current())
 }
 
 /**

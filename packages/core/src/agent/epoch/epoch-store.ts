@@ -40,9 +40,8 @@ export function createEpochStore(dir: string): EpochStore {
     current: () => highest,
     admit(epoch) {
       const turn = queue.then(async () => {
-        if (epoch < highest) {
-          throw EpochErrors.stale(`The call carries epoch ${epoch}; this agent has seen epoch ${highest}.`)
-        }
+        const stale = staleEpoch(epoch, highest)
+        if (stale !== undefined) throw stale
         if (epoch === highest) return
         await record(epoch)
         highest = epoch
@@ -69,4 +68,10 @@ function readEpochFile(file: string): number {
     )
   }
   return Number(trimmed)
+}
+
+/** The fencing rule: a call carrying an epoch lower than the highest seen is refused (AGENT_ERR_STALE_EPOCH). */
+export function staleEpoch(epoch: number, highest: number): Error | undefined {
+  if (epoch >= highest) return undefined
+  return EpochErrors.stale(`The call carries epoch ${epoch}; this agent has seen epoch ${highest}.`)
 }
