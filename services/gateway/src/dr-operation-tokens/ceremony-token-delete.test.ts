@@ -9,17 +9,22 @@ const TOKEN = 'hvs.ceremony-token-for-dc2-only'
 const box = new SecretBox('store-key-of-this-test')
 
 /** The ceremony service over a store keeping dc2's token and an agent that refuses its delete (not_valid). */
-function setup(check: 'valid' | 'invalid' | 'inconclusive') {
-  let kept = true
+function setup(check: 'valid' | 'invalid' | 'inconclusive', onDelete: () => void = () => {}) {
+  let kept: string | undefined = 'T0'
   const store = {
     currentEpoch: async () => 1,
     bumpEpoch: async () => 2,
     raiseEpoch: async () => undefined,
     operationHolding: async () => undefined,
     getCeremonyToken: async () =>
-      kept ? { secondary: 'dc2', token_sealed: box.seal(TOKEN, ceremonyOwner('dc2')), created_at: 'T0' } : undefined,
-    deleteCeremonyToken: async () => {
-      kept = false
+      kept === undefined
+        ? undefined
+        : { secondary: 'dc2', token_sealed: box.seal(TOKEN, ceremonyOwner('dc2')), created_at: kept },
+    deleteCeremonyToken: async (_: string, madeAt?: string) => {
+      // As the store: only the token made at `madeAt` (none given, as before it was asked for: any).
+      if (madeAt !== undefined && madeAt !== kept) return false
+      kept = undefined
+      return true
     },
   } as unknown as Store
   const agent = {
@@ -27,7 +32,10 @@ function setup(check: 'valid' | 'invalid' | 'inconclusive') {
     startCeremony: async () => ({}),
     submitCeremonyShare: async () => ({}),
     cancelCeremony: async () => ({ cancelled: false }),
-    deleteDrOperationToken: async () => ({ outcome: 'not_valid', detail: 'refused' }),
+    deleteDrOperationToken: async () => {
+      onDelete()
+      return { outcome: 'not_valid', detail: 'refused' }
+    },
     checkDrOperationToken: async () => ({ valid: check === 'valid', outcome: check }),
   }
   const service = createCeremonyService({
@@ -40,7 +48,14 @@ function setup(check: 'valid' | 'invalid' | 'inconclusive') {
     now: Date.now,
     secondaryOf: async () => ({ name: 'dc2' }) as StoredCluster,
   })
-  return { service, kept: () => kept }
+  return {
+    service,
+    kept: () => kept !== undefined,
+    replace: (at: string) => {
+      kept = at
+    },
+    keptAt: () => kept,
+  }
 }
 
 describe('deleting the kept ceremony token when the secondary refuses the delete', () => {
@@ -60,4 +75,12 @@ describe('deleting the kept ceremony token when the secondary refuses the delete
       expect(kept()).toBe(true)
     },
   )
+
+  it('forgets only the token it deleted: one kept in its place meanwhile (another ceremony) stays', async () => {
+    let replace = (_: string) => {}
+    const { service, keptAt, replace: r } = setup('invalid', () => replace('T1'))
+    replace = r
+    expect(await service.deleteToken('dc2')).toMatchObject({ outcome: 'not_valid' })
+    expect(keptAt()).toBe('T1')
+  })
 })

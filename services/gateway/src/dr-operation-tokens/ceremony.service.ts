@@ -130,7 +130,8 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
             : `${secondary} refused to delete the ceremony token made at ${kept.created_at}, and its check cannot say whether it still accepts it: the gateway keeps it`,
         )
       }
-      await store.deleteCeremonyToken(secondary)
+      // The one just deleted in Vault: a token kept since in its place (another gateway's ceremony) stays.
+      await store.deleteCeremonyToken(secondary, kept.created_at)
       return answer.outcome === 'deleted'
         ? {
             outcome: 'deleted',

@@ -85,11 +85,15 @@ export function handshakeKind(deps: HandshakeKindDeps): OperationKind<HandshakeR
         tokens: new TokenKeeper(),
         settings: deps.settings,
         forgetCeremonyToken: async () => {
-          // A write outside the lease's fencing (another table), so only by a run within its lease: a process frozen
-          // while its activation was answered may wake past it, after another gateway finished this handshake and an
-          // operator made a new ceremony token, and must not delete that one (no TTL: it would stay valid, unheld).
+          // Only a token made before the activation was sent (before the handshake, if none is recorded as sent): one
+          // made since, after another gateway finished this handshake while this process was frozen, is valid in
+          // Vault with no TTL and must stay held. The delete compares it too, and a run past its lease deletes
+          // nothing (a write outside the lease's fencing: another table).
+          const hs = run.record()
+          const kept = await deps.store.getCeremonyToken(hs.secondary)
+          if (kept === undefined || kept.created_at >= (hs.activation?.sent_at ?? hs.created_at)) return
           stopIfPastLease(run.signal())
-          await deps.store.deleteCeremonyToken(run.record().secondary)
+          await deps.store.deleteCeremonyToken(hs.secondary, kept.created_at)
         },
         secondaryIdHistory: () => {
           const hs = run.record()

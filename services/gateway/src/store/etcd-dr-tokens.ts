@@ -55,7 +55,10 @@ export async function getCeremonyToken(
   secondary: string,
 ): Promise<StoredCeremonyToken | undefined> {
   const found = await kv.get(keys.ceremonyToken(secondary))
-  if (found === undefined) return undefined
+  return found === undefined ? undefined : ceremonyTokenFromKv(found)
+}
+
+function ceremonyTokenFromKv(found: Kv): StoredCeremonyToken {
   const doc = JSON.parse(found.value.toString('utf8')) as {
     secondary: string
     token_sealed: string
@@ -64,8 +67,16 @@ export async function getCeremonyToken(
   return { ...doc, token_sealed: unb64(doc.token_sealed) ?? new Uint8Array() }
 }
 
-export async function deleteCeremonyToken(kv: EtcdKv, keys: EtcdKeys, secondary: string): Promise<void> {
-  await kv.txn([], [del(keys.ceremonyToken(secondary))])
+export async function deleteCeremonyToken(
+  kv: EtcdKv,
+  keys: EtcdKeys,
+  secondary: string,
+  madeAt: string,
+): Promise<boolean> {
+  const key = keys.ceremonyToken(secondary)
+  const current = await kv.get(key)
+  if (current === undefined || ceremonyTokenFromKv(current).created_at !== madeAt) return false
+  return kv.txn([unchanged(key, current)], [del(key)])
 }
 
 export async function putCeremonyToken(kv: EtcdKv, keys: EtcdKeys, token: StoredCeremonyToken): Promise<void> {

@@ -383,8 +383,8 @@ export class EtcdStore implements Store {
     return putCeremonyToken(this.#kv, this.#keys, token)
   }
 
-  async deleteCeremonyToken(secondary: string) {
-    return deleteCeremonyToken(this.#kv, this.#keys, secondary)
+  async deleteCeremonyToken(secondary: string, madeAt: string) {
+    return deleteCeremonyToken(this.#kv, this.#keys, secondary, madeAt)
   }
 
   async pendingRevocations() {

@@ -90,8 +90,10 @@ export function getCeremonyToken(db: SqliteDb, secondary: string): StoredCeremon
   }
 }
 
-export function deleteCeremonyToken(db: SqliteDb, secondary: string): void {
-  db.run('DELETE FROM dr_ceremony_tokens WHERE secondary_name = ?', secondary)
+export function deleteCeremonyToken(db: SqliteDb, secondary: string, madeAt: string): boolean {
+  return (
+    db.run('DELETE FROM dr_ceremony_tokens WHERE secondary_name = ? AND created_at = ?', secondary, madeAt).changes > 0
+  )
 }
 
 export function putCeremonyToken(db: SqliteDb, token: StoredCeremonyToken): void {

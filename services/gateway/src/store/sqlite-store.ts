@@ -373,8 +373,8 @@ export class SqliteStore implements Store {
     putCeremonyToken(this.#db, token)
   }
 
-  async deleteCeremonyToken(secondary: string) {
-    deleteCeremonyToken(this.#db, secondary)
+  async deleteCeremonyToken(secondary: string, madeAt: string) {
+    return deleteCeremonyToken(this.#db, secondary, madeAt)
   }
 
   async createOperation(op: OperationRecord) {

@@ -311,8 +311,11 @@ export interface Store {
   putDrToken(token: StoredDrToken, replaces: string | null): Promise<boolean>
   getCeremonyToken(secondary: string): Promise<StoredCeremonyToken | undefined>
   putCeremonyToken(token: StoredCeremonyToken): Promise<void>
-  /** Forgets a secondary's ceremony token (an activation wipes it from the cluster); none kept is fine. */
-  deleteCeremonyToken(secondary: string): Promise<void>
+  /**
+   * Forgets a secondary's ceremony token if it is still the one made at `madeAt` (true), never one made since in its
+   * place (false); none kept is false.
+   */
+  deleteCeremonyToken(secondary: string, madeAt: string): Promise<boolean>
 
   /**
    * Creates an operation and its lock on every cluster in `clusters`, atomically: a known idempotency key is answered

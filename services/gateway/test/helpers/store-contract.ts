@@ -390,9 +390,12 @@ export function storeContract(name: string, open: () => Promise<StoreUnderTest>)
         token_sealed: Uint8Array.of(4, 5),
         created_at: AT,
       })
-      await store.deleteCeremonyToken('dc2')
+      // Only the token made at the time given: one made since in its place stays.
+      expect(await store.deleteCeremonyToken('dc2', '2025-12-31T23:59:59.000Z')).toBe(false)
+      expect((await store.getCeremonyToken('dc2'))?.created_at).toBe(AT)
+      expect(await store.deleteCeremonyToken('dc2', AT)).toBe(true)
       expect(await store.getCeremonyToken('dc2')).toBeUndefined()
-      await store.deleteCeremonyToken('dc2')
+      expect(await store.deleteCeremonyToken('dc2', AT)).toBe(false)
     })
 
     it("pairs each secondary with its last succeeded handshake's primary", async () => {
