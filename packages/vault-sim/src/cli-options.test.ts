@@ -46,11 +46,18 @@ describe('parseCli', () => {
         'keys.txt',
         '--heartbeat-timeout-ms',
         '900',
+        '--wal-buffer-entries',
+        '0',
       ],
       { VAULT_SIM_ROOT_TOKEN: 't' },
     )
     expect(parsed).toMatchObject({ adminAddr: '127.0.0.1:0', unsealKeysOut: 'keys.txt' })
-    expect(parsed.cluster).toMatchObject({ keyShares: 5, keyThreshold: 3, timings: { heartbeatTimeoutMs: 900 } })
+    expect(parsed.cluster).toMatchObject({
+      keyShares: 5,
+      keyThreshold: 3,
+      timings: { heartbeatTimeoutMs: 900 },
+      walBufferEntries: 0,
+    })
   })
 
   it('refuses bad input with a usage error', () => {
@@ -60,6 +67,7 @@ describe('parseCli', () => {
     expect(() => parseCli(['--ca-out', 'x'], env)).toThrow(/--tls/)
     expect(() => parseCli(['--restart-ms', '-1'], env)).toThrow(CliUsageError)
     expect(() => parseCli(['--key-shares', '0'], env)).toThrow(/--key-shares/)
+    expect(() => parseCli(['--wal-buffer-entries', '-1'], env)).toThrow(/--wal-buffer-entries/)
     expect(parseCli(['--help'], {}).help).toBe(true)
   })
 })

@@ -21,6 +21,7 @@ stderr, the event log); stops on SIGTERM/SIGINT.
   --bootstrap-ms, --merkle-diff-ms, --merkle-sync-ms, --heartbeat-ms, --reconnect-ms, --restart-ms  timings
   --admin-addr host:port        also serve the admin interface there (loopback; see below)
   --key-shares n, --key-threshold t  unseal key shares made at start (default 1 and 1)
+  --wal-buffer-entries n        writes kept for secondaries that reconnect (default 1000; 0: always a merkle sync)
   --unseal-keys-out file        write the unseal key shares to file (mode 0600)
   --print-unseal-keys           print them on stdout even when it is not a terminal
   --heartbeat-timeout-ms        silence after which a replication connection is given up
@@ -87,6 +88,11 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
   }
   const keyShares = wholeNumber(values['key-shares'], '--key-shares')
   const keyThreshold = wholeNumber(values['key-threshold'], '--key-threshold')
+  const walBuffer = values['wal-buffer-entries']
+  const walBufferEntries = walBuffer === undefined ? undefined : Number(walBuffer)
+  if (walBufferEntries !== undefined && (!Number.isInteger(walBufferEntries) || walBufferEntries < 0)) {
+    throw new CliUsageError('--wal-buffer-entries needs a whole number of at least 0')
+  }
   return {
     cluster: {
       keyShares,
@@ -101,6 +107,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       tls: values.tls ?? false,
       enterprise: !values.community,
       timings,
+      walBufferEntries,
     },
     caOut: values['ca-out'],
     adminAddr: values['admin-addr'],
@@ -138,6 +145,7 @@ function parse(argv: string[]) {
       'print-unseal-keys': { type: 'boolean' },
       'key-shares': { type: 'string' },
       'key-threshold': { type: 'string' },
+      'wal-buffer-entries': { type: 'string' },
       community: { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

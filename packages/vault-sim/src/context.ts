@@ -75,7 +75,7 @@ export interface ClusterContext {
 
 export async function createContext(options: ResolvedOptions): Promise<ClusterContext> {
   const log = (line: string) => options.logger(`[${options.name}] ${line}`)
-  const storage = new ReplicatedStorage()
+  const storage = new ReplicatedStorage({ walBufferEntries: options.walBufferEntries })
   const tokens = new TokenStore(storage)
   tokens.initialise(options.rootToken)
   const unsealKeys = initialiseSealShares(storage, options.keyShares, options.keyThreshold)

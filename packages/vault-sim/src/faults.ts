@@ -37,6 +37,11 @@ export interface ClusterFaults {
    * merkle-check reports the corrupted root, until a reindex rebuilds the tree (fact sheet 2.8, P3).
    */
   corruptMerkleTree(): void
+  /**
+   * The primary's log shipper buffer loses the WALs it holds (too small for the writes since): a secondary that
+   * reconnects after missing any of them goes through a merkle sync instead of resuming its stream.
+   */
+  dropWalBuffer(): void
   /** What autopilot state reports: false as when the cluster lost the voters of its quorum (healthy: false). */
   setRaftHealthy(on: boolean): void
 }
@@ -138,6 +143,10 @@ export function createFaults(ctx: ClusterContext, api: ApiListener): ClusterFaul
     corruptMerkleTree: () => {
       ctx.runtime.merkleCorrupted = true
       ctx.log('fault: merkle tree corrupted')
+    },
+    dropWalBuffer: () => {
+      ctx.storage.dropShipped()
+      ctx.log('fault: WAL buffer dropped')
     },
     setRaftHealthy: (on) => {
       ctx.runtime.raftHealthy = on

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { resolveCompat, type SimCompat, type SimCompatOverrides } from './compat.ts'
+import { DEFAULT_WAL_BUFFER_ENTRIES } from './storage.ts'
 
 export interface SimTimings {
   /** How long the secondary stays in mode "bootstrapping" after activation. */
@@ -46,6 +47,11 @@ export interface StartClusterOptions {
   keyShares?: number | undefined
   keyThreshold?: number | undefined
   timings?: Partial<SimTimings> | undefined
+  /**
+   * How many of its last writes a DR primary keeps for secondaries that reconnect (its log shipper's buffer): one that
+   * missed no more than these resumes streaming; one that missed more goes through a merkle sync. Default 1000; 0: always a sync.
+   */
+  walBufferEntries?: number | undefined
   compat?: SimCompatOverrides | undefined
   /** Receives one line per notable event; never secrets. */
   logger?: ((line: string) => void) | undefined
@@ -65,6 +71,7 @@ export interface ResolvedOptions {
   clusterAdvertiseAddr: string | undefined
   standbyClusterAddrs: string[]
   timings: SimTimings
+  walBufferEntries: number
   compat: SimCompat
   logger: (line: string) => void
 }
@@ -120,6 +127,7 @@ export function resolveOptions(opts: StartClusterOptions): ResolvedOptions {
     clusterAdvertiseAddr: opts.clusterAdvertiseAddr,
     standbyClusterAddrs: opts.standbyClusterAddrs ?? [],
     timings,
+    walBufferEntries: opts.walBufferEntries ?? DEFAULT_WAL_BUFFER_ENTRIES,
     compat: resolveCompat(opts.compat),
     logger: opts.logger ?? (() => {}),
   }

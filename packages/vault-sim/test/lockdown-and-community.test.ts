@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { replicate, useClusters } from './helpers/clusters.ts'
+import { replicate, useClusters, waitForCaughtUp } from './helpers/clusters.ts'
 import { mintBatchDrToken } from './helpers/dr-tokens.ts'
 import { vault } from './helpers/vault-http.ts'
 
@@ -86,6 +86,7 @@ describe('DR-secondary lockdown', () => {
     // Raft membership changes take a DR operation token on a DR secondary (in the body), as Vault's CLI sends it.
     const changes = ['remove-peer', 'promote', 'demote']
     const drToken = await mintBatchDrToken(primary, { paths: changes.map((c) => `sys/storage/raft/${c}`) })
+    await waitForCaughtUp(primary, secondary)
     for (const change of changes) {
       const url = `${secondary.apiUrl}/v1/sys/storage/raft/${change}`
       const without = await vault('POST', url, { body: { server_id: 'x' } })

@@ -121,15 +121,21 @@ export class PrimarySessions {
       lastHeartbeatDurationMs: 0,
     }
     const { storage } = this.#deps
-    const inSync = hello.merkleRoot === storage.merkleRoot() && hello.lastRemoteWal === storage.lastWal
+    // Streaming resumes from where the secondary stopped while the buffer holds every WAL it missed; otherwise (and
+    // always at an activation, whose hello carries no root) it gets everything, through a merkle sync.
+    const missed = storage.missedSince(hello.lastRemoteWal, hello.merkleRoot)
     sendMessage(socket, {
       type: 'welcome',
       clusterId: primary.clusterId,
       ...this.#deps.advertised(),
       lastWal: storage.lastWal,
       merkleRoot: storage.merkleRoot(),
-      snapshot: inSync ? null : storage.snapshot(),
+      snapshot: missed === undefined ? storage.snapshot() : null,
     })
+    for (const entry of missed ?? []) sendMessage(socket, { type: 'wal', entry })
+    if (missed !== undefined && missed.length > 0) {
+      this.#deps.log(`replication: secondary ${id} resumes streaming after WAL ${hello.lastRemoteWal}`)
+    }
     const heartbeat = setInterval(
       () => {
         if (this.#silenced) return

@@ -122,6 +122,15 @@ export function waitForStreaming(secondary: ClusterHandle) {
   )
 }
 
+/** Until the secondary holds every WAL the primary wrote (a token minted there, its policy with it, is usable on it). */
+export function waitForCaughtUp(primary: ClusterHandle, secondary: ClusterHandle) {
+  return waitFor(
+    async () => ({ wanted: primary.state().lastWal, had: secondary.state().lastWal }),
+    ({ wanted, had }) => had === wanted,
+    { what: `${secondary.name} to catch up with ${primary.name}` },
+  )
+}
+
 export function errorsOf(body: VaultBody): string[] {
   return body.errors ?? []
 }
