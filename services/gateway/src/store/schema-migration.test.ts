@@ -4,9 +4,10 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
 import { operationRecord } from '../../test/helpers/store-contract.ts'
+import { SqliteDb } from './sqlite-db.ts'
 import { DR_TOKENS_SCHEMA } from './sqlite-dr-tokens.ts'
 import { OPERATIONS_SCHEMA } from './sqlite-operations.ts'
-import { SCHEMA } from './sqlite-schema.ts'
+import { SCHEMA, SCHEMA_VERSION } from './sqlite-schema.ts'
 import { SqliteStore } from './sqlite-store.ts'
 
 const dirs: string[] = []
@@ -136,5 +137,38 @@ describe('opening a store written by an older gateway', () => {
     } finally {
       raw.close()
     }
+  })
+})
+
+describe('opening a store written by a newer gateway', () => {
+  it('refuses it, naming both schema versions, and changes nothing in it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vault-dr-migration-'))
+    dirs.push(dir)
+    const path = join(dir, 'gw.sqlite')
+    await new SqliteStore(path).close()
+    const newer = new DatabaseSync(path)
+    newer.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`)
+    newer.close()
+
+    expect(() => new SqliteStore(path)).toThrow(
+      expect.objectContaining({
+        code: 'CORE_ERR_CONFIG',
+        message: expect.stringContaining(`store schema ${SCHEMA_VERSION + 1}; this one knows up to ${SCHEMA_VERSION}`),
+      }),
+    )
+    const after = new DatabaseSync(path)
+    expect(after.prepare('PRAGMA user_version').get()).toEqual({ user_version: SCHEMA_VERSION + 1 })
+    after.close()
+  })
+
+  it('keeps its commits on disk before answering: WAL mode with synchronous FULL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vault-dr-migration-'))
+    dirs.push(dir)
+    const path = join(dir, 'gw.sqlite')
+    const db = new SqliteDb(path)
+    // synchronous is the connection's own: 2 is FULL (an fsync at each commit), 1 NORMAL (none before a checkpoint).
+    expect(db.get('PRAGMA synchronous')).toEqual({ synchronous: 2 })
+    expect(db.get('PRAGMA journal_mode')).toEqual({ journal_mode: 'wal' })
+    db.close()
   })
 })

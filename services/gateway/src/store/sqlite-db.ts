@@ -1,12 +1,13 @@
 import { chmodSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite'
+import { ConfigError } from '@vault-dr/core'
 
 export type Row = Record<string, unknown>
 
 /**
- * One SQLite file through node:sqlite: created with its directories (owner-only), WAL mode with synchronous=NORMAL
- * (no fsync per commit; see the constructor), and write transactions that take the database lock first (BEGIN
+ * One SQLite file through node:sqlite: created with its directories (owner-only), WAL mode with synchronous=FULL
+ * (see the constructor), and write transactions that take the database lock first (BEGIN
  * IMMEDIATE), so processes sharing the file agree.
  */
 export class SqliteDb {
@@ -21,11 +22,17 @@ export class SqliteDb {
     if (!inMemory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
     this.#db = new DatabaseSync(path)
     if (!inMemory) chmodSync(path, 0o600)
-    // WAL with synchronous=NORMAL keeps every commit through a crash of the process (SIGKILL included), without an
-    // fsync per commit; a power loss may drop the last commits, which the steps recover from by reading live status
-    // first (an unrecorded activation is seen on the secondary; an id whose mint went unrecorded is refused, not
-    // revoked, as not vault-dr's own).
-    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;')
+    // WAL with synchronous=FULL: a commit is on disk before the gateway acts on it, through a power loss too (a
+    // demote's or promote's record rolled back would make a resumed run misread who changed a role). The group commit
+    // below makes that one fsync per turn of the event loop, not one per write.
+    const mode = this.#db.prepare('PRAGMA journal_mode = WAL').get()?.journal_mode
+    if (!inMemory && mode !== 'wal') {
+      this.#db.close()
+      throw new ConfigError([
+        `VAULT_DR_STORE: SQLite could not put ${path} in WAL mode (journal_mode ${String(mode)}): keep the store on a local filesystem the gateway can write`,
+      ])
+    }
+    this.#db.exec('PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;')
     this.#db.exec('PRAGMA foreign_keys = ON;')
   }
 

@@ -1,3 +1,4 @@
+import { ConfigError } from '@vault-dr/core'
 import type { ClusterRole } from '../clusters/clusters.schemas.ts'
 import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
 import { type EventsToWrite, eventsToWrite } from './events-to-write.ts'
@@ -56,7 +57,23 @@ export class SqliteStore implements Store {
   constructor(path: string) {
     this.#db = new SqliteDb(path)
     this.#operations = new SqliteOperations(this.#db)
+    try {
+      this.#migrate(path)
+    } catch (err) {
+      this.#db.close()
+      throw err
+    }
+  }
+
+  /** Creates or upgrades the schema in one transaction; refuses a file a newer gateway wrote. */
+  #migrate(path: string) {
     this.#db.tx(() => {
+      const found = Number(this.#db.get('PRAGMA user_version')?.user_version ?? 0)
+      if (found > SCHEMA_VERSION) {
+        throw new ConfigError([
+          `VAULT_DR_STORE: ${path} holds the records of a newer gateway (store schema ${found}; this one knows up to ${SCHEMA_VERSION}), which it would misread: run that version, or restore a copy of the store made before the upgrade`,
+        ])
+      }
       this.#db.exec(SCHEMA)
       this.#db.exec(DR_TOKENS_SCHEMA)
       this.#db.exec(OPERATIONS_SCHEMA)
