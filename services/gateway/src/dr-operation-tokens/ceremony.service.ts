@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { type CodedError, isCodedError } from '@vault-dr/core'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AgentClients } from '../agents/agent-clients.ts'
@@ -25,6 +26,9 @@ function asRefusal(err: unknown): never {
   const coded = err as CodedError
   throw refusal(coded.message, coded.upstream === undefined ? { cause: err } : { cause: err, upstream: coded.upstream })
 }
+
+/** The waits before each try to store a ceremony's token: about a second and a half in all, then it is deleted. */
+const KEEP_RETRY_MS = [0, 250, 1_000]
 
 export const ceremonyOwner = (secondary: string) => `dr-ceremony-token/${secondary}`
 
@@ -70,6 +74,37 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
       },
     }
   }
+  /**
+   * Seals the token the ceremony made in the store, retried a little; if the store still does not take it, the token
+   * is deleted in Vault while it is in hand: with no TTL, it must never stay valid with no one holding it.
+   */
+  async function keep(secondary: string, token: string, c: Awaited<ReturnType<typeof client>>) {
+    const sealed = box.seal(token, ceremonyOwner(secondary))
+    let failure: unknown
+    for (const wait of KEEP_RETRY_MS) {
+      await sleep(wait)
+      try {
+        await store.putCeremonyToken({ secondary, token_sealed: sealed, created_at: new Date(now()).toISOString() })
+        return
+      } catch (err) {
+        failure = err
+      }
+    }
+    const deleted = await c.deleteToken(token).then(
+      (answer) => answer.outcome === 'deleted',
+      () => false,
+    )
+    const cause = isCodedError(failure) ? failure.code : failure instanceof Error ? failure.message : 'no answer'
+    const why = `The gateway's store did not take the token the ceremony on ${secondary} made (${cause})`
+    if (deleted) throw PairsErrors.ceremonyTokenNotKept(`${why}; it was deleted in Vault: no token is left valid`)
+    throw PairsErrors.ceremonyTokenNotKept(
+      `${why}, and ${secondary} did not delete it in Vault either: it may stay valid there, with no TTL and no one holding it`,
+      {
+        fix: `Bring the store back, then run the ceremony again. The lost token cannot be deleted without itself: activating ${secondary} again (a handshake) wipes it, as it wipes every token of that cluster.`,
+      },
+    )
+  }
+
   return {
     /** Refused while a token of an earlier ceremony is kept: replaced, it would stay valid in Vault, held by no one. */
     async start(secondary: string) {
@@ -85,15 +120,9 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
       return (await client(secondary)).start().catch(asRefusal)
     },
     async share(secondary: string, nonce: string, key: string) {
-      const { token, ...progress } = await (await client(secondary)).share(nonce, key).catch(asRefusal)
-      if (progress.complete && token !== undefined) {
-        const createdAt = new Date(now()).toISOString()
-        await store.putCeremonyToken({
-          secondary,
-          token_sealed: box.seal(token, ceremonyOwner(secondary)),
-          created_at: createdAt,
-        })
-      }
+      const c = await client(secondary)
+      const { token, ...progress } = await c.share(nonce, key).catch(asRefusal)
+      if (progress.complete && token !== undefined) await keep(secondary, token, c)
       return progress
     },
     async cancel(secondary: string) {

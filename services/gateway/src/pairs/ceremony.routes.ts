@@ -74,6 +74,9 @@ export const ceremonyRoutes: FastifyPluginAsyncZod<{ ceremony: CeremonyService }
           404: problemResponse(
             'No pair has this secondary (GATEWAY_ERR_PAIR_NOT_FOUND), or its agent started no ceremony with this nonce (GATEWAY_ERR_CEREMONY_UNKNOWN)',
           ),
+          503: problemResponse(
+            'The last share made the token, and the store did not take it (GATEWAY_ERR_CEREMONY_TOKEN_NOT_KEPT): the gateway deleted it in Vault, or the detail says it may stay valid there',
+          ),
         },
       },
     },

@@ -44,6 +44,12 @@ export const PairsErrors = {
     title: "The secondary's Vault refused to delete a ceremony token it still accepts",
     fix: "Read the secondary's Vault log (and what stands between its agent and it), then delete the token again; the gateway keeps it meanwhile.",
   }),
+  ceremonyTokenNotKept: defineError({
+    code: 'GATEWAY_ERR_CEREMONY_TOKEN_NOT_KEPT',
+    status: 503,
+    title: 'The gateway could not keep the token the ceremony made',
+    fix: "Bring the gateway's store back (GET /readyz names what fails), then run the ceremony again.",
+  }),
   ceremonyTokenNotOnSecondary: defineError({
     code: 'GATEWAY_ERR_CEREMONY_TOKEN_NOT_ON_SECONDARY',
     status: 409,
