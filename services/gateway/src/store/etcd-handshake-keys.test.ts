@@ -132,3 +132,23 @@ describe('EtcdStore claim and release by the gateway that created the handshake'
     }
   })
 })
+
+describe('EtcdStore createHandshake refused by a stale index', () => {
+  it('names the key that names no unfinished handshake instead of retrying forever', async () => {
+    const prefix = etcd.cluster.freshPrefix()
+    const store = new EtcdStore(settings(prefix))
+    const client = new Etcd3({ hosts: settings(prefix).hosts })
+    try {
+      // Left by a hand edit or a restored backup: the handshake it names does not exist.
+      await client.put(`${prefix}unfinished/secondary/dc2`).value('gone-long-ago')
+      await expect(store.createHandshake(record({ secondary: 'dc2', secondary_id: 'dc2' }))).rejects.toThrow(
+        `${prefix}unfinished/secondary/dc2 (a stale index`,
+      )
+      await client.delete().key(`${prefix}unfinished/secondary/dc2`)
+      expect((await store.createHandshake(record({ secondary: 'dc2', secondary_id: 'dc2' }))).kind).toBe('created')
+    } finally {
+      client.close()
+      await store.close()
+    }
+  })
+})

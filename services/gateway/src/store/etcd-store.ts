@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { ClusterRole } from '../clusters/clusters.schemas.ts'
 import type { HandshakeState } from '../handshakes/handshakes.schemas.ts'
 import { clusterFromKv, deleteCluster, setClusterRole, upsertCluster } from './etcd-clusters.ts'
@@ -72,6 +73,8 @@ interface FullRead extends Read {
   checks: Kv | undefined
 }
 
+/** Refused creates, each with nothing unfinished to blame, before the stale keys are named instead of retried. */
+const CREATE_ROUNDS = 5
 const unfinished = (h: Pick<HandshakeRecord, 'state'>) => h.state === 'pending' || h.state === 'running'
 const parse = (kv: Kv) => JSON.parse(kv.value.toString('utf8')) as HandshakeDoc
 
@@ -268,7 +271,7 @@ export class EtcdStore implements Store {
     ]
     // No unfinished operation may hold its primary or secondary: their lock keys must be absent too.
     const locks = unfinished(h) ? [keys.clusterLock(h.primary), keys.clusterLock(h.secondary)] : []
-    for (;;) {
+    for (let round = 1; ; round++) {
       const revision = await this.#kv.txnAt([...guarded, ...locks].map(absent), ops)
       if (revision !== undefined) {
         // Kept for its first claim (see #held), which then writes without reading.
@@ -301,6 +304,16 @@ export class EtcdStore implements Store {
         if (holder !== undefined) return { kind: 'cluster_busy', cluster, holder }
       }
       if (mine !== undefined) throw new Error(`a handshake with id ${h.id} exists already`)
+      // Refused by keys that name nothing unfinished, round after round: an index the store's own writes would not
+      // leave (a hand edit, a restored backup). Named, rather than retried forever.
+      if (round >= CREATE_ROUNDS) {
+        const present = []
+        for (const key of [...guarded, ...locks]) if ((await this.#kv.get(key)) !== undefined) present.push(key)
+        throw new Error(
+          `creating handshake ${h.id} is refused by keys that name no unfinished handshake or operation: ${present.join(', ')} (a stale index: delete those keys once nothing runs on ${h.primary} or ${h.secondary})`,
+        )
+      }
+      await sleep(10 * round)
     }
   }
 
