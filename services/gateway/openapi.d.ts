@@ -901,7 +901,7 @@ export interface components {
             /** @description The replication set id, equal on primary and secondaries */
             cluster_id: string | null;
             merkle_root: string | null;
-            /** @description Primary: the last WAL index written */
+            /** @description Primary: the last WAL index of its DR log (Vault's last_dr_wal, else last_wal) */
             last_wal: number | null;
             known_secondaries: string[];
             secondaries: components["schemas"]["DrPeer"][];
@@ -3221,7 +3221,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
+            /** @description The last share made the token, and the store did not take it (GATEWAY_ERR_CEREMONY_TOKEN_NOT_KEPT): the gateway deleted it in Vault, or the detail says it may stay valid there; or the gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -108,6 +108,8 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
     logLevel: config.api.logLevel,
     registry,
     readiness: { store: storeReadiness(store, box) },
+    // Its store check costs one read: run every 15 s as well, so the quorum alert needs no /readyz prober.
+    readinessSelfCheckMs: 15_000,
     tls: config.tls,
     tags: [
       { name: 'clusters', description: 'The registry of clusters and their agents, and the fleet view' },

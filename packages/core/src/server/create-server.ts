@@ -40,6 +40,11 @@ export interface ServerOptions {
   logStream?: DestinationStream
   bodyLimit?: number
   readiness?: Record<string, ReadinessCheck>
+  /**
+   * Also run the readiness checks every this many ms, for their metrics: alerts on them then need no /readyz prober
+   * (the gateway's store check; an agent's read its Vault, so agents leave it to the probes).
+   */
+  readinessSelfCheckMs?: number
   /** A metrics registry made beforehand, so parts built before the app can register their metrics. */
   registry?: Registry
   tags?: Array<{ name: string; description: string }>
@@ -113,6 +118,7 @@ export async function createServer(opts: ServerOptions): Promise<App> {
     version: opts.version,
     checks: opts.readiness ?? {},
     registry: app.metrics,
+    ...(opts.readinessSelfCheckMs === undefined ? {} : { selfCheckMs: opts.readinessSelfCheckMs }),
   })
   return app
 }

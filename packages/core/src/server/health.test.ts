@@ -161,4 +161,19 @@ describe('readiness on /metrics', () => {
     expect(at).toBeGreaterThanOrEqual(Math.floor(before))
     expect(at).toBeLessThanOrEqual(Date.now() / 1000)
   })
+
+  it('with a self-check period, records the checks on its own: a store lost with nothing probing /readyz shows', async () => {
+    let storeUp = true
+    const store: ReadinessCheck = async () => ({ ok: storeUp, detail: storeUp ? 'fine' : 'no quorum' })
+    const { app } = await buildTestApp({ readiness: { store }, readinessSelfCheckMs: 20 })
+    apps.push(app)
+    await app.ready()
+    const storeGauge = async () =>
+      /^vault_dr_readiness_check\{check="store"[^}]*\} (\S+)$/m.exec(
+        (await app.inject({ method: 'GET', url: '/metrics' })).body,
+      )?.[1]
+    await expect.poll(storeGauge).toBe('1')
+    storeUp = false
+    await expect.poll(storeGauge).toBe('0')
+  })
 })

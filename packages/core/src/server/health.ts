@@ -28,10 +28,32 @@ async function healthPlugin(
     checkTimeoutMs?: number
     /** Where to record each /readyz answer's checks as metrics. */
     registry?: Registry
+    /** Also run the checks every this many ms, recording them as metrics (none: only when /readyz runs them). */
+    selfCheckMs?: number
   },
 ) {
   const started = Date.now()
   const readinessMetrics = opts.registry === undefined ? undefined : createReadinessMetrics(opts.registry)
+  const runChecks = async () => {
+    const checks = await Promise.all(
+      Object.entries(opts.checks).map(([name, check]) => runCheck(name, check, opts.checkTimeoutMs ?? 2000)),
+    )
+    readinessMetrics?.record(checks, Date.now())
+    return checks
+  }
+  if (opts.selfCheckMs !== undefined && readinessMetrics !== undefined) {
+    let running = false
+    const timer = setInterval(() => {
+      if (running) return
+      running = true
+      void runChecks().finally(() => {
+        running = false
+      })
+    }, opts.selfCheckMs)
+    timer.unref()
+    app.addHook('onReady', async () => void runChecks())
+    app.addHook('onClose', async () => clearInterval(timer))
+  }
   app.get(
     '/healthz',
     {
@@ -69,10 +91,7 @@ async function healthPlugin(
       },
     },
     async (_request, reply) => {
-      const checks = await Promise.all(
-        Object.entries(opts.checks).map(([name, check]) => runCheck(name, check, opts.checkTimeoutMs ?? 2000)),
-      )
-      readinessMetrics?.record(checks, Date.now())
+      const checks = await runChecks()
       const ready = checks.every((c) => c.ok)
       return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks })
     },
