@@ -151,6 +151,17 @@ describe('registering clusters', () => {
       expect(await readFence(store, 'dc8')).toMatchObject({ failover_id: 'f-1', demoted_at: null })
       const bad = await gw.app.inject({ method: 'DELETE', url: '/v1/clusters/dc8?site_lost=maybe', headers: AUTH })
       expect(bad.statusCode).toBe(400)
+
+      // A fence entry no one can read may be a fence not enforced yet: refused the same, naming the entry.
+      expect((await post(body({ name: 'dc7', agent_url: 'http://127.0.0.1:3' }))).statusCode).toBe(201)
+      await store.setMeta('fence/dc7', '{"cluster":"dc7","epoch":')
+      const unreadable = await gw.app.inject({ method: 'DELETE', url: '/v1/clusters/dc7', headers: AUTH })
+      expect(unreadable.statusCode, unreadable.body).toBe(409)
+      expect(unreadable.json()).toMatchObject({
+        code: 'GATEWAY_ERR_CLUSTER_FENCED',
+        detail: expect.stringContaining('fence/dc7'),
+      })
+      expect((await gw.app.inject({ method: 'GET', url: '/v1/clusters/dc7', headers: AUTH })).statusCode).toBe(200)
     } finally {
       await store.close()
     }

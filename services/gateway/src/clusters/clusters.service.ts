@@ -1,6 +1,6 @@
 import { invalidFields, isCodedError, singleFlight, VaultTokenCheck, withDeadline } from '@vault-dr/core'
 import type { AgentClients, AgentTarget } from '../agents/agent-clients.ts'
-import { type FenceRecord, isArmed, readFence, readFences } from '../failovers/fence-record.ts'
+import { type FenceRecord, fenceKey, isArmed, readFence, readFences } from '../failovers/fence-record.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
 import type { Store, StoredCluster } from '../store/store.ts'
@@ -192,7 +192,13 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
      */
     async remove(name: string, opts: { siteLost?: boolean } = {}): Promise<FenceRecord | undefined> {
       await find(name)
-      const recorded = await readFence(store, name)
+      const fences = await readFences(store)
+      if (fences.unreadable.has(name) && opts.siteLost !== true) {
+        throw GatewayErrors.clusterFenced(
+          `Cluster ${name} has a fence entry (${fenceKey(name)}) this gateway cannot read (damaged, or written by a newer gateway): it may be fenced and not demoted yet, so it cannot be deregistered`,
+        )
+      }
+      const recorded = fences.get(name)
       const fence = recorded !== undefined && recorded.demoted_at === null ? recorded : undefined
       if (fence !== undefined && opts.siteLost !== true) {
         throw GatewayErrors.clusterFenced(

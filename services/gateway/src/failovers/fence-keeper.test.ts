@@ -301,6 +301,20 @@ describe('the fence keeper', () => {
     expect(nextRoundMs(outcomes, 5_000)).toBe(5_000)
   })
 
+  it('reports a fence entry it cannot read, never reads it as no fence, and leaves a cleared or ended one alone', async () => {
+    const { store, keeper, demoted } = setup({ dc1: { mode: 'primary' }, dc3: { mode: 'primary' } })
+    await store.setMeta('fence/dc1', '{"cluster":"dc1","epoch":"three"}')
+    await store.setMeta('fence/dc3', '')
+    await store.setMeta(
+      'fence/dc4',
+      JSON.stringify({ cluster: 'dc4', ended_failover_id: 'f0', ended_at: '2026-12-05T00:00:00.000Z' }),
+    )
+    const outcomes = await keeper.round()
+    expect(outcomes).toEqual([{ cluster: 'dc1', outcome: 'unreadable' }])
+    expect(demoted).toEqual([])
+    expect(nextRoundMs(outcomes, 5_000)).toBe(5_000)
+  })
+
   it('records a returning cluster that is a secondary already without demoting it, and reports one with DR disabled', async () => {
     const { keeper, demoted, fence } = setup({ dc1: { mode: 'secondary' }, dc3: { mode: 'disabled' } })
     await fence('dc1')

@@ -11,6 +11,7 @@ import {
   armFence,
   type FenceRecord,
   type FenceStore,
+  fenceKey,
   isArmed,
   readFence,
   readFences,
@@ -64,11 +65,21 @@ export interface FenceKeeperDeps {
  * the fence was ended (a rejoin) or replaced since the round read it: nothing was sent. moved: a role change came
  * while the status was read, so that answer is not acted on; the next round (soon) reads again. pending_promote: the
  * failover's promote may not have been sent yet, and the new primary does not answer as one: nothing is done.
+ * unregistered: no agent to send it to is known. unreadable: the fence entry cannot be read, so nothing can be sent.
  */
 export type FenceOutcome =
   | {
       cluster: string
-      outcome: 'away' | 'held' | 'demoted' | 'not_primary' | 'ended' | 'moved' | 'pending_promote' | 'unregistered'
+      outcome:
+        | 'away'
+        | 'held'
+        | 'demoted'
+        | 'not_primary'
+        | 'ended'
+        | 'moved'
+        | 'pending_promote'
+        | 'unregistered'
+        | 'unreadable'
     }
   | { cluster: string; outcome: 'failed' | 'not_dr' | 'sent'; detail: string }
 
@@ -252,6 +263,11 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
     else if (outcome.outcome === 'failed' || outcome.outcome === 'not_dr') deps.log.error(fields, 'fence not enforced')
     else if (outcome.outcome === 'unregistered')
       deps.log.error(fields, 'fence not enforced: the cluster is not registered, so no agent to send it to is known')
+    else if (outcome.outcome === 'unreadable')
+      deps.log.error(
+        { ...fields, key: fenceKey(outcome.cluster) },
+        'fence not enforced: its record cannot be read (damaged, or written by a newer gateway); the cluster is neither confirmed to its balancers nor deregistered while it stays so',
+      )
     else if (outcome.outcome === 'ended')
       deps.log.info(fields, 'fence ended or replaced since it was read: nothing sent')
     else if (outcome.outcome === 'moved') deps.log.info(fields, 'a role change came during the status read: read again')
@@ -261,7 +277,8 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
   async function round(): Promise<FenceOutcome[]> {
     const fenced: Array<[StoredCluster, FenceRecord]> = []
     // The fences first, in one read: the clusters are listed only while one is still to enforce.
-    const pending = [...(await readFences(deps.store)).values()].filter((f) => f.demoted_at === null)
+    const fences = await readFences(deps.store)
+    const pending = [...fences.values()].filter((f) => f.demoted_at === null)
     const clusters = pending.length === 0 ? [] : await deps.store.listClusters()
     for (const name of last.keys()) if (!pending.some((f) => f.cluster === name)) last.delete(name)
     // A fence of a cluster not registered (deregistered in a store written before that was refused) has no agent to
@@ -288,6 +305,7 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
             : { cluster: fenced[i]?.[0].name ?? '?', outcome: 'failed', detail: errorText(r.reason) },
       ),
       ...unregistered,
+      ...[...fences.unreadable].map((cluster): FenceOutcome => ({ cluster, outcome: 'unreadable' })),
     ]
     for (const outcome of outcomes) report(outcome)
     return outcomes

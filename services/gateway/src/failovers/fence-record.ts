@@ -67,12 +67,27 @@ export async function readFence(store: Pick<FenceMeta, 'getMeta'>, cluster: stri
   return parseFence(await store.getMeta(fenceKey(cluster)))
 }
 
+/**
+ * The fences on record, by cluster, and the clusters whose fence entry does not read as a fence nor as an ended one
+ * (a damaged record, or a shape this version does not know): never taken for no fence, as that would let a returning
+ * old primary be served; each reader refuses what a fence refuses, and says so.
+ */
+export class Fences extends Map<string, FenceRecord> {
+  readonly unreadable = new Set<string>()
+
+  /** Fenced as far as anyone can tell: a fence on record, or an entry no one can read. */
+  covers(cluster: string): boolean {
+    return this.has(cluster) || this.unreadable.has(cluster)
+  }
+}
+
 /** Every fence recorded (a cleared one is none), by cluster, in one read. */
-export async function readFences(store: FenceMeta): Promise<Map<string, FenceRecord>> {
-  const fences = new Map<string, FenceRecord>()
-  for (const raw of (await store.metaUnder(fenceKey(''))).values()) {
+export async function readFences(store: FenceMeta): Promise<Fences> {
+  const fences = new Fences()
+  for (const [key, raw] of await store.metaUnder(fenceKey(''))) {
     const fence = parseFence(raw)
     if (fence !== undefined) fences.set(fence.cluster, fence)
+    else if (raw !== '' && endedFailoverOf(raw) === undefined) fences.unreadable.add(key.slice(fenceKey('').length))
   }
   return fences
 }

@@ -163,7 +163,7 @@ export function createPrimaryContact(deps: PrimaryContactDeps) {
       return []
     }
     quorumLost = false
-    const primaries = clusters.filter((c) => c.role === 'primary' && fences.get(c.name) === undefined)
+    const primaries = clusters.filter((c) => c.role === 'primary' && !fences.covers(c.name))
     // A fence written right before a failover's promote is not armed yet: that promote may be refused, and a retry
     // needs what was seen of the primary until then.
     const armed = (name: string) => {

@@ -104,6 +104,14 @@ describe('confirming the primaries to their agents (getServing)', () => {
     const cleared = fakes({ reasons: { dc6: 'unconfirmed' }, meta: { [fenceKey('dc6')]: '' } })
     await confirmPrimaries({ ...cleared, now: Date.now, signal }, [target('dc6')])
     expect(cleared.confirmed.map((c) => c.cluster)).toEqual(['dc6'])
+
+    // A fence entry no one can read (damaged, or a newer gateway's shape) is no "no fence": not confirmed either.
+    const damaged = fakes({
+      reasons: { dc7: 'unconfirmed', dc8: 'unconfirmed' },
+      meta: { [fenceKey('dc7')]: '{"cluster":"dc7","epoch":"seven"', [fenceKey('dc8')]: '{"cluster":"dc8"}' },
+    })
+    await confirmPrimaries({ ...damaged, now: Date.now, signal }, [target('dc7'), target('dc8')])
+    expect(damaged.confirmed).toEqual([])
   })
 
   it('answers those refused (409) or whose agent is away as not confirmed, and reads nothing for none', async () => {

@@ -13,7 +13,7 @@ export interface PrimaryServingStore extends FenceMeta {
  * 1. getServing: only a primary it answers `unconfirmed` needs confirming, with the episode it answered; the agent
  *    refuses the confirmation once its Vault was unanswered, sealed or slow since (a failover it could not see).
  * 2. The unfinished operations: a failover under way writes its fence only right before its promote.
- * 3. The fences and the epoch: a fenced primary is never confirmed.
+ * 3. The fences and the epoch: a fenced primary is never confirmed, nor one whose fence entry cannot be read.
  * A refused confirmation (fenced, stale, another episode), or an agent away, changes nothing: the names of those not
  * confirmed are answered.
  */
@@ -42,7 +42,7 @@ export async function confirmPrimaries(
   const [fences, epoch] = await Promise.all([readFences(deps.store), deps.store.currentEpoch()])
   const refused = await Promise.all(
     waiting
-      .filter(({ target }) => !held.has(target.cluster) && !fences.has(target.cluster))
+      .filter(({ target }) => !held.has(target.cluster) && !fences.covers(target.cluster))
       .map(async ({ target, episode }) => {
         try {
           await clusterAgent(deps.agents, target).confirmServing(
