@@ -152,3 +152,37 @@ describe('EtcdStore createHandshake refused by a stale index', () => {
     }
   })
 })
+
+describe('EtcdStore when etcd refuses writes (its NOSPACE alarm)', () => {
+  it('says so in readiness and on each write, with the fix, instead of "no quorum"', async () => {
+    const prefix = etcd.cluster.freshPrefix()
+    const store = new EtcdStore(settings(prefix))
+    const client = new Etcd3({ hosts: settings(prefix).hosts })
+    const alarm = (action: 'Activate' | 'Deactivate', memberID: string) =>
+      client.maintenance.alarm({ action, memberID, alarm: 'Nospace' })
+    const [member] = (await client.cluster.memberList({ linearizable: true })).members
+    if (member === undefined) throw new Error('no etcd member listed')
+    try {
+      await store.ping()
+      await alarm('Activate', member.ID)
+      await expect(store.ping()).rejects.toMatchObject({ code: 'GATEWAY_ERR_STORE_FULL' })
+      await expect(store.setMeta('some-key', 'v')).rejects.toMatchObject({
+        code: 'GATEWAY_ERR_STORE_FULL',
+        fix: expect.stringContaining('etcdctl alarm disarm'),
+      })
+      // Reads still work.
+      expect(await store.getMeta('some-key')).toBeUndefined()
+    } finally {
+      await alarm('Deactivate', member.ID)
+      client.close()
+      await store.close()
+    }
+    const after = new EtcdStore(settings(prefix))
+    try {
+      await after.ping()
+      await after.setMeta('some-key', 'v')
+    } finally {
+      await after.close()
+    }
+  })
+})

@@ -192,6 +192,23 @@ export class EtcdKv {
     }
   }
 
+  /** The alarms the members raised (etcd's NOSPACE: writes refused, reads served), asked of the first that answers. */
+  async alarms(timeoutMs: number): Promise<string[]> {
+    const ask = (member: Member) =>
+      this.#on(member, () =>
+        member.client.maintenance.alarm(
+          { action: 'Get', memberID: '0', alarm: 'None' },
+          { deadline: Date.now() + timeoutMs },
+        ),
+      )
+    try {
+      const answer = await Promise.any(this.#members.map(ask))
+      return answer.alarms.map((a) => String(a.alarm))
+    } catch (err) {
+      throw toStoreError(err instanceof AggregateError ? err.errors[0] : err)
+    }
+  }
+
   /** Every key under the prefix, at one revision, in key order. */
   async list(prefix: string): Promise<Kv[]> {
     const res = await this.#store((c) => c.range({ key: bytes(prefix), range_end: prefixEnd(prefix) }))

@@ -11,6 +11,7 @@ import {
   putCeremonyToken,
   putDrToken,
 } from './etcd-dr-tokens.ts'
+import { storeFull, storeUnavailable } from './etcd-errors.ts'
 import { eventPuts, eventsAfter } from './etcd-events.ts'
 import { operationHolder } from './etcd-holders.ts'
 import { EtcdKeys } from './etcd-keys.ts'
@@ -181,6 +182,12 @@ export class EtcdStore implements Store {
   async ping() {
     // Linearizable: answered only through a quorum. Short, so readiness says why before its own deadline.
     await this.#kv.quorumAnswers(this.#keys.meta('store_key_check'), 1_500)
+    // A read answers through a store that refuses every write: its alarms say so.
+    const alarms = await this.#kv.alarms(1_500)
+    if (alarms.some((a) => a.toUpperCase() === 'NOSPACE' || a === '1')) {
+      throw storeFull('etcd raised its NOSPACE alarm: it refuses every write')
+    }
+    if (alarms.length > 0) throw storeUnavailable(`etcd raised an alarm: ${alarms.join(', ')}`)
   }
 
   async close() {

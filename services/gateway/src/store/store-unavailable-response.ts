@@ -1,8 +1,8 @@
 import { problemResponse } from '@vault-dr/core'
 import type { RouteOptions } from 'fastify'
-import { storeUnavailable } from './etcd-errors.ts'
+import { storeFull, storeRefused, storeUnavailable } from './etcd-errors.ts'
 
-const WHY = `gateway's etcd store has no quorum it can reach, or did not answer in time (${storeUnavailable.code}): what was asked may not have been recorded; read it back before asking again`
+const WHY = `gateway's etcd store has no quorum it can reach, or did not answer in time (${storeUnavailable.code}), or refuses writes (${storeFull.code}: its space quota used up; ${storeRefused.code}: permission, size): what was asked may not have been recorded; read it back before asking again`
 
 /**
  * Every /v1 route reads or writes the store, so each may answer 503 when an etcd store has no quorum this gateway
