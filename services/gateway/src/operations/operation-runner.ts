@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { isCodedError } from '@vault-dr/core'
 import type { HandshakeSettings } from '../config.ts'
 import { LeaseLost } from '../store/store.ts'
 import { Slots } from '../util/slots.ts'
@@ -8,6 +9,10 @@ import { isFinished, type JournalRecord, type OperationJournal } from './operati
 import type { OperationKind } from './operation-kind.ts'
 import { pastPointOfNoReturn, type RunStepsDeps, runSteps } from './run-steps.ts'
 import { takeoverScanMs } from './takeover-scan.ts'
+
+/** The wait before a run that failed outside its steps is tried again here, doubling up to the last. */
+const RETRY_FIRST_MS = 250
+const RETRY_MAX_MS = 10_000
 
 /** One family of records: a journal, and the kind that runs each of its records. */
 export interface OperationFamily<Rec extends JournalRecord = JournalRecord> {
@@ -46,6 +51,12 @@ export class OperationRunner {
   #upkeepTimer: NodeJS.Timeout | undefined
   #scanning = false
   #upkeeping = false
+  /**
+   * Operations whose last run here failed outside any step with no code (a record its kind cannot read): not run
+   * again before `until`, the wait doubling up to RETRY_MAX_MS, so one such record is not claimed, failed and released
+   * at every scan. Said at error once per reason, not once per try.
+   */
+  readonly #failing = new Map<string, { until: number; waitMs: number; reason: string }>()
 
   constructor(deps: RunnerDeps) {
     this.#deps = deps
@@ -81,6 +92,7 @@ export class OperationRunner {
   /** Starts running an operation in the background, unless it already runs here or the gateway is stopping. */
   kick(id: string, familyName: string, ownName?: string): void {
     if (this.#soft.signal.aborted || this.#runs.has(id)) return
+    if ((this.#failing.get(id)?.until ?? 0) > Date.now()) return
     const family = this.#family(familyName)
     const cancel = new AbortController()
     // An operation waiting for a slot stays pending in the store; one the gateway stops before its turn stays resumable.
@@ -88,17 +100,42 @@ export class OperationRunner {
       .run(() =>
         this.#soft.signal.aborted ? Promise.resolve(undefined) : this.#run(family, id, cancel.signal, ownName),
       )
-      .then((after) => after?.())
+      .then((after) => {
+        this.#failing.delete(id)
+        return after?.()
+      })
       .catch((err: unknown) => {
         if (err instanceof LeaseLost) this.#deps.log.warn({ operation: id }, err.message)
-        else if (!this.#hard.signal.aborted) this.#deps.log.error({ err, operation: id }, `${family.name} run failed`)
+        else if (!this.#hard.signal.aborted) this.#failed(id, family.name, err)
       })
       .finally(() => this.#runs.delete(id))
     this.#runs.set(id, { done, cancel })
   }
 
+  /**
+   * A run that failed outside its steps. A coded error (the store without its quorum for a moment) passes: the next
+   * scan tries again. Anything else (a record its kind cannot read) fails the same way each time: tried again later,
+   * the wait doubling, and said at error when the reason changes.
+   */
+  #failed(id: string, familyName: string, err: unknown): void {
+    if (isCodedError(err)) {
+      this.#deps.log.error({ err, operation: id }, `${familyName} run failed`)
+      return
+    }
+    const before = this.#failing.get(id)
+    const reason = err instanceof Error ? err.message : String(err)
+    const waitMs = Math.min(RETRY_MAX_MS, before === undefined ? RETRY_FIRST_MS : before.waitMs * 2)
+    // Forgotten once long past: its operation ended, or another gateway runs it.
+    for (const [other, f] of this.#failing) if (f.until < Date.now() - 10 * RETRY_MAX_MS) this.#failing.delete(other)
+    this.#failing.set(id, { until: Date.now() + waitMs, waitMs, reason })
+    const fields = { err, operation: id, retry_in_ms: waitMs }
+    if (before?.reason === reason) this.#deps.log.debug(fields, `${familyName} run failed again`)
+    else this.#deps.log.error(fields, `${familyName} run failed`)
+  }
+
   /** A cancellation was stored: interrupt the run here if it waits, or start one to carry the cancellation out. */
   cancel(id: string, familyName: string): void {
+    this.#failing.delete(id)
     const run = this.#runs.get(id)
     if (run === undefined) this.kick(id, familyName)
     else run.cancel.abort()

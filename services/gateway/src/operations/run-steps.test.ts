@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
 import { describe, expect, it, vi } from 'vitest'
 import { MemoryOperationStore } from '../../test/helpers/memory-operation-store.ts'
@@ -355,6 +356,49 @@ describe('the operation runner over the generic journal', () => {
     await runner.stop()
     expect(ran).toEqual(['prepare', 'commit', 'confirm'])
     expect(store.leases.has(record.id)).toBe(false)
+  })
+})
+
+describe('a run that fails outside its steps (a record its kind cannot read)', () => {
+  it('is tried again later and later, not at every scan, and said at error once', async () => {
+    const store = new MemoryOperationStore()
+    const record = newRecord({ state: 'running' })
+    await store.createOperation(record)
+    let contexts = 0
+    const kind: OperationKind<OperationRecord, Ctx> = {
+      ...fakeKind({}, []),
+      context: async () => {
+        contexts++
+        throw new Error('subject: expected string, received number')
+      },
+    }
+    const lines: string[] = []
+    const runner = new OperationRunner({
+      families: [
+        {
+          name: 'operations',
+          journal: genericJournal(store),
+          kindOf: () => kind as OperationKind<OperationRecord, unknown>,
+        },
+      ],
+      bus: new OperationBus(),
+      now: Date.now,
+      log: pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }),
+      hooks: {},
+      // Scans every 100 ms (the lease): without the wait, about 15 runs in the 1.5 s below.
+      settings: { maxRunning: 1, leaseMs: 100, gatewayId: 'gw-a' },
+      stopGraceMs: 1_000,
+    })
+    await runner.start()
+    await sleep(1_500)
+    await runner.stop()
+    // Tried at once, then after 250 and 500 ms more (each at the first scan past its wait).
+    expect(contexts).toBeGreaterThanOrEqual(2)
+    expect(contexts).toBeLessThanOrEqual(5)
+    const errors = lines.map((l) => JSON.parse(l)).filter((l) => l.level === 50)
+    expect(errors.map((l) => l.msg)).toEqual(['operations run failed'])
+    expect(errors[0]).toMatchObject({ operation: record.id, retry_in_ms: 250 })
+    expect((await store.getOperation(record.id))?.state).toBe('running')
   })
 })
 
