@@ -100,6 +100,38 @@ describe('a switchover that must not or cannot go on', () => {
     expect(sampler.doubles).toEqual([])
   })
 
+  it('a DR operation token Vault refuses after the demote: the promote back is refused too, no primary is made, and the fix says what to do', async () => {
+    stack = await startSwitchStack({ vaultGates: true })
+    secrets.push(...stack.secrets)
+    const [dc1, dc2] = [clusterOf(stack, 'dc1'), clusterOf(stack, 'dc2')]
+    const [gate1, gate2] = [stack.vaultGates?.dc1, stack.vaultGates?.dc2]
+    if (gate1 === undefined || gate2 === undefined) throw new Error('the stack has no gates in front of dc1 and dc2')
+    const sampler = startWriteSampler(stack)
+    const promote = (path: string) => path === '/v1/sys/replication/dr/secondary/promote'
+    gate2.hold(promote)
+    const res = await stack.api.POST('/v1/switchovers', { body: { to: 'dc2' } as never })
+    await gate2.waiting()
+    // The token no longer valid once dc1 was demoted (revoked, its policy changed): Vault refuses it on every cluster.
+    gate1.hold(promote)
+    gate2.refuse(403, ['permission denied'])
+    await gate1.waiting()
+    gate1.refuse(403, ['permission denied'])
+    const done = await waitForOperation(stack, res.data?.id as string)
+    await sampler.stop()
+    expect(done.state).toBe('failed')
+    expect(stepOf(done, 'promote_secondary')?.status).toBe('failed')
+    expect(done.error?.code).toBe('AGENT_ERR_DR_OPERATION_TOKEN_REJECTED')
+    expect(done.error?.detail).toContain('undoing it failed too')
+    // One plan: no "make a new token on the current primary" (there is none), the ceremony on dc1 instead.
+    expect(done.error?.fix).not.toContain('dr-token rotate')
+    expect(done.error?.fix).toContain('dc1 is a demoted DR secondary holding every write')
+    expect(done.error?.fix).toContain('make one on dc1 with the key-share ceremony')
+    expect(dc1.state().drMode).toBe('secondary')
+    expect(dc2.state().drMode).toBe('secondary')
+    expect(events(stack, 'promoted to primary')).toHaveLength(0)
+    expect(sampler.doubles).toEqual([])
+  })
+
   it('a secondary that never catches up: a bounded wait, a clear failure, dc1 promoted back and dc2 following it', async () => {
     let dc1Writes: string[] = []
     // The pre-hook cuts the replication link and writes on dc1 just before the demote: dc2 cannot receive those.

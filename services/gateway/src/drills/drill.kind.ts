@@ -78,8 +78,13 @@ export function drillKind(kindDeps: KindDeps): OperationKind<OperationRecord, Ro
     },
     context: (run) => roleChangeRun(deps, run, summarizeDrill),
     async compensate(r, why) {
-      const { note, fix } = await undoDemote(r.roles, failedLeg(r))
-      return { note, ...(fix === undefined ? {} : { fix }), ...endedReport(r, why) }
+      const { note, fix, replacesFix } = await undoDemote(r.roles, failedLeg(r))
+      return {
+        note,
+        ...(fix === undefined ? {} : { fix }),
+        ...(replacesFix === true ? { replacesFix } : {}),
+        ...endedReport(r, why),
+      }
     },
     compensationFailed: (r, err) => ({ ...undoFailed(r.roles, failedLeg(r), err), ...endedReport(r, 'failed') }),
     lateCancelNote: DRILL_LATE_CANCEL,

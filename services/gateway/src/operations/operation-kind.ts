@@ -39,6 +39,17 @@ export interface OperationRun<Rec> {
   lease?: OperationLease | undefined
 }
 
+/**
+ * What compensating did: a note appended to the error's detail, a fix appended to its fix (or put in its place with
+ * `replacesFix`, when what the undo found makes the step's own fix wrong), and what to write with the end.
+ */
+export interface Compensation<Rec> {
+  note: string
+  fix?: string | null
+  replacesFix?: boolean
+  patch?: Partial<Rec>
+}
+
 export interface OperationKind<Rec, Ctx> {
   /** 'handshake' | 'switchover' | 'drill' | 'failover' | 'rejoin' */
   kind: string
@@ -53,15 +64,12 @@ export interface OperationKind<Rec, Ctx> {
    * anew, for up to VAULT_DR_AGENT_RETURN_MS, as a step marked rerunWhenUnanswered is; a stopping gateway ends the
    * wait, and the run that resumes the operation compensates again.
    */
-  compensate?(
-    ctx: Ctx,
-    why: 'failed' | 'cancelled',
-  ): Promise<{ note: string; fix?: string | null; patch?: Partial<Rec> }>
+  compensate?(ctx: Ctx, why: 'failed' | 'cancelled'): Promise<Compensation<Rec>>
   /**
    * What the error says when compensating threw (after its waits): appended as compensate's answer would be. Without
    * it, the error ends the run with the operation as on record, compensated again when resumed.
    */
-  compensationFailed?(ctx: Ctx, err: unknown): { note: string; fix?: string | null; patch?: Partial<Rec> }
+  compensationFailed?(ctx: Ctx, err: unknown): Compensation<Rec>
   /** The request that creates one (e.g. 'POST /v1/switchovers'): a cancelled one's fix says to send it again. */
   createdBy?: string
   /** Appended to a step's detail when a cancel arrived past the point of no return. */

@@ -6,7 +6,7 @@ import type { UpdateOptions } from '../store/update-outcome.ts'
 import { raceAbort } from '../util/abort.ts'
 import type { OperationBus } from './operation-bus.ts'
 import { type JournalRecord, type NewJournalEvent, type OperationJournal, stepOf } from './operation-journal.ts'
-import type { OperationKind, OperationRun } from './operation-kind.ts'
+import type { Compensation, OperationKind, OperationRun } from './operation-kind.ts'
 import type { OperationState, OperationStep, StepError } from './operations.schemas.ts'
 import { rerunWhileUnfinished } from './rerun-unfinished.ts'
 import { StepCancelled, type StepResult, toStepError } from './step.ts'
@@ -216,9 +216,7 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
    * The kind's compensation, run again from its start while an agent gives it no answer, as a marked step is;
    * undefined when the gateway stopped before it ended: the run that resumes the operation compensates again.
    */
-  async function compensate(
-    why: 'failed' | 'cancelled',
-  ): Promise<{ note: string; fix?: string | null; patch?: Partial<Rec> } | undefined> {
+  async function compensate(why: 'failed' | 'cancelled'): Promise<Compensation<Rec> | undefined> {
     const undo = kind.compensate
     if (undo === undefined) return { note: '' }
     const attempt = freshEachAttempt(
@@ -257,7 +255,9 @@ export async function runSteps<Rec extends JournalRecord, Ctx>(
     const undone = await compensate(state)
     // Stopping: the operation stays as on record (a failed step, or a cancellation asked), ended when resumed.
     if (undone === undefined) return
-    const fixes = [error.fix, undone.fix ?? null].filter((f): f is string => f !== null)
+    const fixes = [undone.replacesFix === true ? null : error.fix, undone.fix ?? null].filter(
+      (f): f is string => f !== null,
+    )
     const ended = {
       ...error,
       detail: `${error.detail}${undone.note}`,

@@ -12,6 +12,8 @@ import { verifyNewPrimary } from './verify-new-primary.step.ts'
 export interface UndoOutcome {
   note: string
   fix?: string | null
+  /** The step's own fix no longer holds (e.g. it names a primary to make a token on, and none is left). */
+  replacesFix?: boolean
 }
 
 /** Where a failed leg stands: untouched, demoted and not promoted (to undo), or promoted (kept: the only primary). */
@@ -90,14 +92,30 @@ export function undoFailed(ctx: RoleChangeContext, index: LegKey, err: unknown, 
     undo === undefined
       ? `${leg.from} may be a demoted DR secondary (the demote was sent; whether it took effect could not be read): read sys/replication/dr/status on it. If it is one, it holds every write.`
       : `${leg.from} is a demoted DR secondary holding every write.`
+  const repoint = `then re-point ${followers.join(', ')} to it (generate-public-key on each, secondary-token with that key on it, update-primary with the token)`
+  if (e.code === TOKEN_REJECTED) {
+    // The token was refused on both clusters, and no primary is left to make a batch token on.
+    return {
+      note: `; undoing it failed too (${e.code}: ${e.detail})`,
+      fix:
+        `${demoted} Unless ${leg.to} shows as DR primary, no cluster accepts writes, and none is a primary to make a ` +
+        `new batch DR operation token on: make one on ${leg.from} with the key-share ceremony (Vault's ` +
+        `sys/replication/dr/secondary/generate-operation-token/attempt, then .../update with the primary's unseal or ` +
+        `recovery key shares), promote ${leg.from} back with it (sys/replication/dr/secondary/promote), ${repoint}; ` +
+        'delete that token after (operation-token/delete: it has no TTL).',
+      replacesFix: true,
+    }
+  }
   return {
     note: `; undoing it failed too (${e.code}: ${e.detail})`,
     fix:
       `${demoted} Unless ${leg.to} shows as DR primary, no cluster accepts writes: ` +
-      `promote ${leg.from} back with a DR operation token (sys/replication/dr/secondary/promote), then re-point ${followers.join(', ')} to it ` +
-      '(generate-public-key on each, secondary-token with that key on it, update-primary with the token).',
+      `promote ${leg.from} back with a DR operation token (sys/replication/dr/secondary/promote), ${repoint}.`,
   }
 }
+
+/** The agent's refusal of the DR operation token (Vault's 400 or 403 on the path). */
+const TOKEN_REJECTED = 'AGENT_ERR_DR_OPERATION_TOKEN_REJECTED'
 
 /**
  * The promote was sent and not refused: it took effect, or it got no answer and may still. Never undone (promoting

@@ -68,8 +68,8 @@ export function switchoverKind(kindDeps: KindDeps): OperationKind<OperationRecor
     },
     context: (run) => roleChangeRun(deps, run, summarizeSwitchover),
     async compensate(r) {
-      const { note, fix } = await undoDemote(r.roles, 0)
-      return { note, ...(fix === undefined ? {} : { fix }) }
+      const { note, fix, replacesFix } = await undoDemote(r.roles, 0)
+      return { note, ...(fix === undefined ? {} : { fix }), ...(replacesFix === true ? { replacesFix } : {}) }
     },
     compensationFailed: (r, err) => undoFailed(r.roles, 0, err),
     lateCancelNote: SWITCHOVER_LATE_CANCEL,
