@@ -25,6 +25,23 @@ afterAll(() => expectNoSecretsInLogs(secrets))
 const events = (s: SwitchStack, what: string) => s.simEvents.filter((e) => e.includes(what))
 
 describe('a switchover that must not or cannot go on', () => {
+  const isPromote = (path: string) => path === '/v1/sys/replication/dr/secondary/promote'
+
+  /** A switchover of dc1 to dc2 whose promote waits at dc2's gate, writes sampled from the start. */
+  async function switchoverAtItsPromote() {
+    const started = await startSwitchStack({ vaultGates: true })
+    stack = started
+    secrets.push(...started.secrets)
+    const [gate1, gate2] = [started.vaultGates?.dc1, started.vaultGates?.dc2]
+    if (gate1 === undefined || gate2 === undefined) throw new Error('the stack has no gates in front of dc1 and dc2')
+    const sampler = startWriteSampler(started)
+    gate2.hold(isPromote)
+    const res = await started.api.POST('/v1/switchovers', { body: { to: 'dc2' } as never })
+    await gate2.waiting()
+    const [dc1, dc2] = [clusterOf(started, 'dc1'), clusterOf(started, 'dc2')]
+    return { stack: started, dc1, dc2, gate1, gate2, sampler, id: res.data?.id as string }
+  }
+
   it('a pre-hook that refuses stops it before anything changes, quoting the hook', async () => {
     hook = await startHookServer(async () => ({ status: 409, text: 'change freeze until 06:00' }))
     stack = await startSwitchStack({ gatewayEnv: { VAULT_DR_HOOK_CACERT: hook.caFile } })
@@ -75,18 +92,10 @@ describe('a switchover that must not or cannot go on', () => {
   })
 
   it('a promote Vault refuses: a clear failure, dc1 promoted back and dc2 following it, never two primaries', async () => {
-    stack = await startSwitchStack({ vaultGates: true })
-    secrets.push(...stack.secrets)
-    const [dc1, dc2] = [clusterOf(stack, 'dc1'), clusterOf(stack, 'dc2')]
-    const gate = stack.vaultGates?.dc2
-    if (gate === undefined) throw new Error('the stack has no gate in front of dc2')
-    const sampler = startWriteSampler(stack)
-    gate.hold((path) => path === '/v1/sys/replication/dr/secondary/promote')
-    const res = await stack.api.POST('/v1/switchovers', { body: { to: 'dc2' } as never })
-    await gate.waiting()
+    const { stack, dc1, dc2, gate2, sampler, id } = await switchoverAtItsPromote()
     // As Vault answers a promote while the secondary is still catching up (fact sheet: 503, this message).
-    gate.refuse(503, ['replication is still catching up, try again later or provide the force argument'])
-    const done = await waitForOperation(stack, res.data?.id as string)
+    gate2.refuse(503, ['replication is still catching up, try again later or provide the force argument'])
+    const done = await waitForOperation(stack, id)
     await sampler.stop()
     expect(done.state).toBe('failed')
     expect(stepOf(done, 'promote_secondary')?.status).toBe('failed')
@@ -101,22 +110,13 @@ describe('a switchover that must not or cannot go on', () => {
   })
 
   it('a DR operation token Vault refuses after the demote: the promote back is refused too, no primary is made, and the fix says what to do', async () => {
-    stack = await startSwitchStack({ vaultGates: true })
-    secrets.push(...stack.secrets)
-    const [dc1, dc2] = [clusterOf(stack, 'dc1'), clusterOf(stack, 'dc2')]
-    const [gate1, gate2] = [stack.vaultGates?.dc1, stack.vaultGates?.dc2]
-    if (gate1 === undefined || gate2 === undefined) throw new Error('the stack has no gates in front of dc1 and dc2')
-    const sampler = startWriteSampler(stack)
-    const promote = (path: string) => path === '/v1/sys/replication/dr/secondary/promote'
-    gate2.hold(promote)
-    const res = await stack.api.POST('/v1/switchovers', { body: { to: 'dc2' } as never })
-    await gate2.waiting()
+    const { stack, dc1, dc2, gate1, gate2, sampler, id } = await switchoverAtItsPromote()
     // The token no longer valid once dc1 was demoted (revoked, its policy changed): Vault refuses it on every cluster.
-    gate1.hold(promote)
+    gate1.hold(isPromote)
     gate2.refuse(403, ['permission denied'])
     await gate1.waiting()
     gate1.refuse(403, ['permission denied'])
-    const done = await waitForOperation(stack, res.data?.id as string)
+    const done = await waitForOperation(stack, id)
     await sampler.stop()
     expect(done.state).toBe('failed')
     expect(stepOf(done, 'promote_secondary')?.status).toBe('failed')

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { AgentClients } from '../agents/agent-clients.ts'
-import type { ClustersService } from '../clusters/clusters.service.ts'
+import { ceremonyServiceOf } from '../../test/helpers/ceremony-service.ts'
 import { SecretBox } from '../store/secret-box.ts'
-import type { Store, StoredCluster } from '../store/store.ts'
-import { ceremonyOwner, createCeremonyService } from './ceremony.service.ts'
+import type { Store } from '../store/store.ts'
+import { ceremonyOwner } from './ceremony.service.ts'
 
 const TOKEN = 'hvs.ceremony-token-for-dc2-only'
 const box = new SecretBox('store-key-of-this-test')
@@ -38,16 +37,7 @@ function setup(check: 'valid' | 'invalid' | 'inconclusive', onDelete: () => void
     },
     checkDrOperationToken: async () => ({ valid: check === 'valid', outcome: check }),
   }
-  const service = createCeremonyService({
-    store,
-    box,
-    agents: { secondary: () => agent } as unknown as AgentClients,
-    clusters: {
-      targetOf: () => ({ cluster: 'dc2', url: 'http://127.0.0.1:1', token: 't' }),
-    } as unknown as ClustersService,
-    now: Date.now,
-    secondaryOf: async () => ({ name: 'dc2' }) as StoredCluster,
-  })
+  const service = ceremonyServiceOf(store, agent, box)
   return {
     service,
     kept: () => kept !== undefined,
