@@ -852,7 +852,7 @@ export interface components {
             /** @description The replication set id, equal on primary and secondaries */
             cluster_id: string | null;
             merkle_root: string | null;
-            /** @description Primary: the last WAL index of its DR log (Vault's last_dr_wal, else last_wal) */
+            /** @description Primary: the last WAL index written */
             last_wal: number | null;
             known_secondaries: string[];
             secondaries: components["schemas"]["DrPeer"][];

@@ -47,14 +47,3 @@ describe('parseDrStatus reads corrupted_merkle_tree', () => {
     expect(parseDrStatus({ mode: 'secondary', corrupted_merkle_tree: 'yes' }).corrupted_merkle_tree).toBeNull()
   })
 })
-
-describe("parseDrStatus's last_wal", () => {
-  it("is a primary's last_dr_wal, which its DR secondaries follow, when it differs from last_wal", () => {
-    expect(parseDrStatus({ mode: 'primary', last_wal: 310, last_dr_wal: 223 }).last_wal).toBe(223)
-    expect(parseDrStatus({ mode: 'primary', last_wal: 223 }).last_wal).toBe(223)
-    expect(parseDrStatus({ mode: 'secondary', last_wal: 40, last_dr_wal: 12, last_remote_wal: 223 })).toMatchObject({
-      last_wal: 40,
-      last_remote_wal: 223,
-    })
-  })
-})

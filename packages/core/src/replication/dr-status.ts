@@ -34,10 +34,7 @@ export const DrReplicationStatus = z
     state: z.string().nullable().describe('running (primary); stream-wals, merkle-diff, merkle-sync, idle (secondary)'),
     cluster_id: z.string().nullable().describe('The replication set id, equal on primary and secondaries'),
     merkle_root: z.string().nullable(),
-    last_wal: z
-      .number()
-      .nullable()
-      .describe("Primary: the last WAL index of its DR log (Vault's last_dr_wal, else last_wal)"),
+    last_wal: z.number().nullable().describe('Primary: the last WAL index written'),
     known_secondaries: z.array(z.string()),
     secondaries: z.array(DrPeer),
     primary_cluster_addr: z.string().nullable(),
@@ -83,9 +80,7 @@ export function parseDrStatus(data: unknown, now = Date.now()): DrReplicationSta
     state: str(d.state),
     cluster_id: str(d.cluster_id),
     merkle_root: str(d.merkle_root),
-    // A primary's DR log is last_dr_wal, which its DR secondaries' last_remote_wal follows (last_wal counts every
-    // write, and the two may part where performance replication runs too); last_wal where it is missing.
-    last_wal: (mode === 'primary' ? num(d.last_dr_wal) : null) ?? num(d.last_wal) ?? num(d.last_dr_wal),
+    last_wal: num(d.last_wal) ?? num(d.last_dr_wal),
     known_secondaries: strings(d.known_secondaries),
     secondaries: Array.isArray(d.secondaries) ? d.secondaries.map((s) => parsePeer(s, now)) : [],
     primary_cluster_addr: str(d.primary_cluster_addr) || null,

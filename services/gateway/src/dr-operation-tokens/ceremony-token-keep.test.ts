@@ -12,8 +12,13 @@ function setup(failures: number, deleteOutcome: 'deleted' | 'not_valid' | 'unrea
   let refusals = failures
   const kept: StoredCeremonyToken[] = []
   const deleted: string[] = []
+  // Once the share was sent, the store answers nothing (no quorum): neither the token's write nor an epoch read.
+  const storeDown = { afterShare: false, shared: false }
   const store = {
-    currentEpoch: async () => 1,
+    currentEpoch: async () => {
+      if (storeDown.afterShare && storeDown.shared) throw new Error('the store does not answer')
+      return 1
+    },
     bumpEpoch: async () => 2,
     raiseEpoch: async () => undefined,
     putCeremonyToken: async (token: StoredCeremonyToken) => {
@@ -24,7 +29,10 @@ function setup(failures: number, deleteOutcome: 'deleted' | 'not_valid' | 'unrea
   const agent = {
     status: async () => ({ epoch: 1 }),
     startCeremony: async () => ({}),
-    submitCeremonyShare: async () => ({ complete: true, progress: 1, required: 1, token: TOKEN }),
+    submitCeremonyShare: async () => {
+      storeDown.shared = true
+      return { complete: true, progress: 1, required: 1, token: TOKEN }
+    },
     cancelCeremony: async () => ({ cancelled: false }),
     deleteDrOperationToken: async (token: string) => {
       if (deleteOutcome === 'unreachable') throw new Error('agent unreachable')
@@ -34,7 +42,7 @@ function setup(failures: number, deleteOutcome: 'deleted' | 'not_valid' | 'unrea
     checkDrOperationToken: async () => ({ valid: true, outcome: 'valid' }),
   }
   const service = ceremonyServiceOf(store, agent, box)
-  return { service, kept, deleted }
+  return { service, kept, deleted, storeDown }
 }
 
 describe('keeping the token the last share of a ceremony made', () => {
@@ -48,8 +56,9 @@ describe('keeping the token the last share of a ceremony made', () => {
     expect(deleted).toEqual([])
   })
 
-  it('deletes it in Vault when the store keeps refusing: no token with no TTL is left valid and unheld', async () => {
-    const { service, kept, deleted } = setup(99)
+  it('deletes it in Vault when the store keeps refusing, its reads too: no token with no TTL is left valid and unheld', async () => {
+    const { service, kept, deleted, storeDown } = setup(99)
+    storeDown.afterShare = true
     const refused = service.share('dc2', 'nonce', 'share')
     await expect(refused).rejects.toMatchObject({
       code: 'GATEWAY_ERR_CEREMONY_TOKEN_NOT_KEPT',

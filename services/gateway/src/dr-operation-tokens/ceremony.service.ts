@@ -58,15 +58,25 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
     }
     // Each relayed call is fenced, as every call that changes a cluster is.
     const fenced = <T>(call: (epoch: number) => Promise<T>) => callFenced(store, c, call, { log })
+    /** The epoch the last share was sent with: the delete of the token it made goes under it, reading no store. */
+    let shareEpoch: number | undefined
+    const deleteUnder = (token: string, epoch: number) => {
+      if (del === undefined)
+        throw PairsErrors.drTokenUnsupported(`The agent of ${secondary} cannot delete a DR operation token`)
+      return del(token, undefined, { epoch })
+    }
     return {
       start: () => fenced((epoch) => start(undefined, { epoch })),
-      share: (nonce: string, key: string) => fenced((epoch) => share(nonce, key, undefined, { epoch })),
+      share: (nonce: string, key: string) =>
+        fenced((epoch) => {
+          shareEpoch = epoch
+          return share(nonce, key, undefined, { epoch })
+        }),
       cancel: () => fenced((epoch) => cancel(undefined, { epoch })),
-      deleteToken: (token: string) => {
-        if (del === undefined)
-          throw PairsErrors.drTokenUnsupported(`The agent of ${secondary} cannot delete a DR operation token`)
-        return fenced((epoch) => del(token, undefined, { epoch }))
-      },
+      deleteToken: (token: string) => fenced((epoch) => deleteUnder(token, epoch)),
+      /** A store that refuses writes may refuse reads too: the share's own epoch, current a moment ago, fences it. */
+      deleteMadeToken: (token: string) =>
+        shareEpoch === undefined ? fenced((epoch) => deleteUnder(token, epoch)) : deleteUnder(token, shareEpoch),
       checkToken: (token: string) => {
         if (check === undefined)
           throw PairsErrors.drTokenUnsupported(`The agent of ${secondary} cannot check a DR operation token`)
@@ -90,7 +100,7 @@ export function createCeremonyService({ store, box, agents, clusters, now, secon
         failure = err
       }
     }
-    const deleted = await c.deleteToken(token).then(
+    const deleted = await c.deleteMadeToken(token).then(
       (answer) => answer.outcome === 'deleted',
       () => false,
     )

@@ -85,13 +85,15 @@ export function handshakeKind(deps: HandshakeKindDeps): OperationKind<HandshakeR
         tokens: new TokenKeeper(),
         settings: deps.settings,
         forgetCeremonyToken: async () => {
-          // Only a token made before the activation was sent (before the handshake, if none is recorded as sent): one
-          // made since, after another gateway finished this handshake while this process was frozen, is valid in
-          // Vault with no TTL and must stay held. The delete compares it too, and a run past its lease deletes
-          // nothing (a write outside the lease's fencing: another table).
+          // Only when this handshake's own activation wiped the secondary (one found by status or while minting,
+          // none sent by it, came at a time no one recorded: a token made since is live), and only a token made
+          // before that activation was sent: one made since, after another gateway finished this handshake while this
+          // process was frozen, is valid in Vault with no TTL and must stay held. The delete compares it too, and a
+          // run past its lease deletes nothing (a write outside the lease's fencing: another table).
           const hs = run.record()
+          if (hs.activation === null) return
           const kept = await deps.store.getCeremonyToken(hs.secondary)
-          if (kept === undefined || kept.created_at >= (hs.activation?.sent_at ?? hs.created_at)) return
+          if (kept === undefined || kept.created_at >= hs.activation.sent_at) return
           stopIfPastLease(run.signal())
           await deps.store.deleteCeremonyToken(hs.secondary, kept.created_at)
         },

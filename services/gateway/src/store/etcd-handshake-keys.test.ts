@@ -4,7 +4,9 @@ import { useEtcdCluster } from '../../test/helpers/etcd-cluster.ts'
 import { AT, record } from '../../test/helpers/store-contract.ts'
 import type { Check } from '../preflight/preflight.schemas.ts'
 import { EtcdStore } from './etcd-store.ts'
+import { SecretBox } from './secret-box.ts'
 import type { CreateOutcome } from './store.ts'
+import { storeReadiness } from './store-readiness.ts'
 
 const etcd = useEtcdCluster()
 
@@ -164,8 +166,12 @@ describe('EtcdStore when etcd refuses writes (its NOSPACE alarm)', () => {
     if (member === undefined) throw new Error('no etcd member listed')
     try {
       await store.ping()
+      expect(await store.refusesWrites()).toBeUndefined()
       await alarm('Activate', member.ID)
-      await expect(store.ping()).rejects.toMatchObject({ code: 'GATEWAY_ERR_STORE_FULL' })
+      // Reads go on (the primaries' contacts wait on ping), and readiness says why writes fail.
+      await store.ping()
+      expect(await store.refusesWrites()).toMatchObject({ code: 'GATEWAY_ERR_STORE_FULL' })
+      expect((await storeReadiness(store, new SecretBox('k'))()).detail).toContain('GATEWAY_ERR_STORE_FULL')
       await expect(store.setMeta('some-key', 'v')).rejects.toMatchObject({
         code: 'GATEWAY_ERR_STORE_FULL',
         fix: expect.stringContaining('etcdctl alarm disarm'),
@@ -179,7 +185,7 @@ describe('EtcdStore when etcd refuses writes (its NOSPACE alarm)', () => {
     }
     const after = new EtcdStore(settings(prefix))
     try {
-      await after.ping()
+      expect(await after.refusesWrites()).toBeUndefined()
       await after.setMeta('some-key', 'v')
     } finally {
       await after.close()

@@ -11,7 +11,7 @@ import {
   putCeremonyToken,
   putDrToken,
 } from './etcd-dr-tokens.ts'
-import { storeFull, storeUnavailable } from './etcd-errors.ts'
+import { storeFull } from './etcd-errors.ts'
 import { eventPuts, eventsAfter } from './etcd-events.ts'
 import { operationHolder } from './etcd-holders.ts'
 import { EtcdKeys } from './etcd-keys.ts'
@@ -182,12 +182,16 @@ export class EtcdStore implements Store {
   async ping() {
     // Linearizable: answered only through a quorum. Short, so readiness says why before its own deadline.
     await this.#kv.quorumAnswers(this.#keys.meta('store_key_check'), 1_500)
-    // A read answers through a store that refuses every write: its alarms say so.
-    const alarms = await this.#kv.alarms(1_500)
+  }
+
+  async refusesWrites() {
+    // A read answers through a store that refuses every write: its alarms say so. Unknown (no answer, or no right to
+    // read alarms: etcd's root role on some versions) is no refusal.
+    const alarms = await this.#kv.alarms(1_000).catch(() => [])
     if (alarms.some((a) => a.toUpperCase() === 'NOSPACE' || a === '1')) {
-      throw storeFull('etcd raised its NOSPACE alarm: it refuses every write')
+      return storeFull('etcd raised its NOSPACE alarm: it refuses every write')
     }
-    if (alarms.length > 0) throw storeUnavailable(`etcd raised an alarm: ${alarms.join(', ')}`)
+    return undefined
   }
 
   async close() {

@@ -1,4 +1,4 @@
-import { isCodedError, type ReadinessCheck } from '@vault-dr/core'
+import { type CodedError, isCodedError, type ReadinessCheck } from '@vault-dr/core'
 import type { FastifyBaseLogger } from 'fastify'
 import type { SecretBox } from './secret-box.ts'
 import type { Store } from './store.ts'
@@ -28,12 +28,15 @@ export async function verifyStoreKey(store: Store, box: SecretBox, log: FastifyB
  */
 export function storeReadiness(store: Store, box: SecretBox): ReadinessCheck {
   return async () => {
+    const failed = (err: CodedError) => ({ ok: false, detail: `${err.code}: ${err.message}. ${err.fix ?? ''}`.trim() })
     try {
       await store.ping()
     } catch (err) {
       if (!isCodedError(err)) throw err
-      return { ok: false, detail: `${err.code}: ${err.message}. ${err.fix ?? ''}`.trim() }
+      return failed(err)
     }
+    const refusal = await store.refusesWrites?.()
+    if (refusal !== undefined) return failed(refusal)
     const stored = await store.getMeta(KEY_CHECK)
     if (stored !== undefined && stored !== box.keyCheck()) {
       const { adopted, sealedElsewhere } = await adoptKey(store, box)

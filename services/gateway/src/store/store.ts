@@ -1,3 +1,4 @@
+import type { CodedError } from '@vault-dr/core'
 import type { ClusterRole } from '../clusters/clusters.schemas.ts'
 import type { Handshake, HandshakeState, StepError } from '../handshakes/handshakes.schemas.ts'
 import type { EventsToWrite } from './events-to-write.ts'
@@ -211,7 +212,10 @@ export interface SecondaryIdHistory {
  * itself, so several gateways can share one database.
  */
 export interface Store {
+  /** Answers once the store can be read (etcd: through a quorum); kept short, as contacts wait on it. */
   ping(): Promise<void>
+  /** Why the store refuses writes while it answers reads (etcd's NOSPACE alarm), for readiness; undefined: none known. */
+  refusesWrites?(): Promise<CodedError | undefined>
   close(): Promise<void>
 
   getMeta(key: string): Promise<string | undefined>

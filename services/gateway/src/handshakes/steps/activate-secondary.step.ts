@@ -102,8 +102,9 @@ async function sendActivation(
 
 /**
  * The activation wiped the secondary, a key-share ceremony's token with the rest: forgotten, not tried in a failover
- * later. Only then (a refused activation leaves it valid in Vault, and kept); every path that finds the activation
- * happened comes here or forgets it before writing so, a resumed run included.
+ * later, when it was this handshake's (recorded as sent; one found by status came at a time no one recorded, and a
+ * token made since is live). Only then (a refused activation leaves it valid in Vault, and kept); every path that
+ * finds the activation happened comes here or forgets it before writing so, a resumed run included.
  */
 async function alreadyActivated(ctx: StepContext, how: string): Promise<StepResult> {
   ctx.tokens.forget()
