@@ -130,8 +130,22 @@ export class SecondaryLink {
   #adopt(connection: PrimaryConnection, initial: boolean): void {
     const state = this.#state
     if (!state) return
+    const { welcome, hello } = connection
+    const { storage } = this.#deps
+    if (
+      welcome.snapshot === null &&
+      (storage.lastWal !== hello.lastRemoteWal || storage.merkleRoot() !== hello.merkleRoot)
+    ) {
+      // A resume granted for what this cluster held when it dialled, and it applied more since (the old primary's
+      // stream went on during the dial): streaming on from there would diverge. Dialled again, with what it holds now.
+      connection.socket.destroy()
+      this.#deps.log('replication: what was held changed during the dial: dialling the primary again')
+      this.#connection = undefined
+      this.#markLost(state, 'connecting')
+      this.#scheduleReconnect(0)
+      return
+    }
     const generation = this.#generation
-    const { welcome } = connection
     const needsSync = welcome.snapshot !== null
     this.#pendingSync = welcome.snapshot ? { generation, snapshot: welcome.snapshot, wals: [] } : undefined
     if (welcome.snapshot) {

@@ -8,6 +8,8 @@ import { type HelloMessage, type PrimaryMessage, readMessages, sendMessage, type
 /** An authenticated replication connection to the primary, past the bootstrap exchange. */
 export interface PrimaryConnection {
   socket: tls.TLSSocket
+  /** What this end said it held when it dialled: a resume the primary granted holds only while that is still so. */
+  hello: Omit<HelloMessage, 'type'>
   welcome: WelcomeMessage
   /** Sets the receiver of every later message; messages that arrived before are delivered first. */
   onMessage(handler: (message: PrimaryMessage) => void): void
@@ -69,6 +71,7 @@ function dialOne(address: string, { credentials, hello, timeoutMs }: DialOptions
       clearTimeout(timer)
       resolve({
         socket,
+        hello,
         welcome: message,
         address,
         onMessage(next) {
