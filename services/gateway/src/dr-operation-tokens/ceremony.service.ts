@@ -27,7 +27,7 @@ function asRefusal(err: unknown): never {
   throw refusal(coded.message, coded.upstream === undefined ? { cause: err } : { cause: err, upstream: coded.upstream })
 }
 
-/** The waits before each try to store a ceremony's token: about a second and a half in all, then it is deleted. */
+/** The waits before each try to store a ceremony's token: a second and a quarter in all, then it is deleted. */
 const KEEP_RETRY_MS = [0, 250, 1_000]
 
 export const ceremonyOwner = (secondary: string) => `dr-ceremony-token/${secondary}`
