@@ -27,10 +27,18 @@ describe('SIGKILL of the gateway in the middle of each switchover step, then a r
     secrets.push(...stack.secrets)
     const [dc1, dc2] = [clusterOf(stack, 'dc1'), clusterOf(stack, 'dc2')]
     const sampler = startWriteSampler(stack)
+    // A secondary that holds everything already ends wait_catch_up at its first status read (which its agent may answer
+    // from a read under way, in a few milliseconds): dc2 falls behind until the gateway is killed, so the step waits.
+    const holdCatchUp = step === 'wait_catch_up'
+    if (holdCatchUp) {
+      dc2.faults.holdWals(true)
+      dc1.faults.write()
+    }
     const res = await stack.api.POST('/v1/switchovers', { body: { to: 'dc2' } as never })
     const id = res.data?.id as string
     await waitForOperation(stack, id, (op) => stepOf(op, step)?.status === 'running', 60_000)
     await stack.restartGateway('SIGKILL')
+    if (holdCatchUp) dc2.faults.holdWals(false)
     // The interrupted step was slow; the resumed run need not be.
     for (const c of Object.values(stack.clusters)) c.faults.setLatency(0)
 

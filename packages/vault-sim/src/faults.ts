@@ -42,6 +42,11 @@ export interface ClusterFaults {
    * reconnects after missing any of them goes through a merkle sync instead of resuming its stream.
    */
   dropWalBuffer(): void
+  /**
+   * A secondary that falls behind while connected (a slow disk): WALs streamed to it are not applied until
+   * holdWals(false), so its last_remote_wal and merkle root stay where they were; then it applies them in order.
+   */
+  holdWals(on: boolean): void
   /** What autopilot state reports: false as when the cluster lost the voters of its quorum (healthy: false). */
   setRaftHealthy(on: boolean): void
 }
@@ -147,6 +152,10 @@ export function createFaults(ctx: ClusterContext, api: ApiListener): ClusterFaul
     dropWalBuffer: () => {
       ctx.storage.dropShipped()
       ctx.log('fault: WAL buffer dropped')
+    },
+    holdWals: (on) => {
+      ctx.secondaryLink.holdWals(on)
+      ctx.log(`fault: streamed WALs ${on ? 'held' : 'applied'}`)
     },
     setRaftHealthy: (on) => {
       ctx.runtime.raftHealthy = on

@@ -39,6 +39,8 @@ export class SecondaryLink {
    * mid-sync keeps what it had and its last_remote_wal stays the old one. WALs streamed meanwhile wait for it.
    */
   #pendingSync: { generation: number; snapshot: StorageSnapshot; wals: WalEntry[] } | undefined
+  /** Streamed WALs received and not applied yet (holdWals): a secondary that falls behind while connected. */
+  #held: WalEntry[] | undefined
 
   constructor(deps: SecondaryLinkDeps) {
     this.#deps = deps
@@ -61,6 +63,21 @@ export class SecondaryLink {
     this.#connection = undefined
     this.#state = undefined
     this.#pendingSync = undefined
+    if (this.#held !== undefined) this.#held = []
+  }
+
+  /**
+   * true: WALs streamed from now on are received and not applied (last_remote_wal and the merkle root stay behind);
+   * false: what was held is applied in order (but what the storage holds already, sent again after a reconnect).
+   */
+  holdWals(on: boolean): void {
+    if (on) {
+      this.#held ??= []
+      return
+    }
+    const held = this.#held ?? []
+    this.#held = undefined
+    for (const entry of held) if (entry.index > this.#deps.storage.lastWal) this.#deps.storage.apply(entry)
   }
 
   /** Drops the connection without forgetting the primary (seal, stop); resume() reconnects. */
@@ -251,6 +268,7 @@ export class SecondaryLink {
     if (message.type === 'wal') {
       const sync = this.#pendingSync
       if (sync?.generation === this.#generation) sync.wals.push(message.entry)
+      else if (this.#held !== undefined) this.#held.push(message.entry)
       else this.#deps.storage.apply(message.entry)
     }
     if (message.type === 'heartbeat' && state.primary) {
