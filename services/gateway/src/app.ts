@@ -86,7 +86,7 @@ export function gatewayKinds(shared: {
 export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}) {
   const settings = config.handshakes
   const registry = new Registry()
-  const store = deps.store ?? openStore(config.storePath, config.etcd)
+  const store = deps.store ?? (await openStore(config.storePath, config.etcd))
   const box = new SecretBox(config.storeSecret)
   const agents =
     deps.agents ??

@@ -17,9 +17,9 @@ function scratch(): string {
   return dir
 }
 
-function configErrorOf(path: string): ConfigError {
+async function configErrorOf(path: string): Promise<ConfigError> {
   try {
-    openStore(path)
+    await openStore(path)
   } catch (err) {
     if (err instanceof ConfigError) return err
     throw err
@@ -28,21 +28,21 @@ function configErrorOf(path: string): ConfigError {
 }
 
 describe('openStore', () => {
-  it('names VAULT_DR_STORE when the path is a directory', () => {
+  it('names VAULT_DR_STORE when the path is a directory', async () => {
     const dir = scratch()
-    expect(configErrorOf(dir).problems).toEqual([
+    expect((await configErrorOf(dir)).problems).toEqual([
       expect.stringMatching(/^VAULT_DR_STORE: cannot use .+ unable to open/),
     ])
   })
 
-  it('names VAULT_DR_STORE when the file is not a SQLite database', () => {
+  it('names VAULT_DR_STORE when the file is not a SQLite database', async () => {
     const file = join(scratch(), 'notes.txt')
     writeFileSync(file, 'not a database, but long enough to have a header SQLite reads and rejects '.repeat(8))
-    expect(configErrorOf(file).problems[0]).toMatch(/^VAULT_DR_STORE: cannot use .*notes\.txt.*not a database/)
+    expect((await configErrorOf(file)).problems[0]).toMatch(/^VAULT_DR_STORE: cannot use .*notes\.txt.*not a database/)
   })
 
   it('opens a new store, creating its folder', async () => {
-    const store = openStore(join(scratch(), 'nested', 'gateway.sqlite'))
+    const store = await openStore(join(scratch(), 'nested', 'gateway.sqlite'))
     await expect(store.ping()).resolves.toBeUndefined()
     await store.close()
   })
@@ -50,7 +50,7 @@ describe('openStore', () => {
 
 describe('openStore with etcd settings', () => {
   it('opens an etcd store without connecting: an unreachable cluster shows when it is used, as a coded error', async () => {
-    const store = openStore('etcd://127.0.0.1:1', {
+    const store = await openStore('etcd://127.0.0.1:1', {
       hosts: ['http://127.0.0.1:1'],
       prefix: '/vault-dr/',
       callTimeoutMs: 500,
