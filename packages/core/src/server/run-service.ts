@@ -1,3 +1,4 @@
+import { flushCompileCache } from 'node:module'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError } from '../config/load-config.ts'
 import { configErrorOf, type StartSettings } from '../config/setting-errors.ts'
@@ -32,6 +33,9 @@ export async function runService<C extends StartSettings>(
   } catch (err) {
     stop(configErrorOf(err, 'listen', config, env), err)
   }
+  // What the start compiled goes to the compile cache (if the entry enabled it) now, not at exit: a process killed
+  // (SIGKILL, the OOM killer) never exits, and its restart, the start that matters, would compile it all again.
+  flushCompileCache()
 }
 
 /** Exits with the configuration's message, or rethrows an error that is not a setting's fault. */

@@ -14,3 +14,14 @@ export function requireNode(service: string, version = process.version): void {
   )
   process.exit(78)
 }
+
+/**
+ * A service's first lines: requireNode, then Node's on-disk V8 code cache on (os.tmpdir()/node-compile-cache unless
+ * NODE_COMPILE_CACHE names another directory, off with NODE_DISABLE_COMPILE_CACHE=1), which spares later starts
+ * compiling the modules again. It must be on before they load, so the entry imports them dynamically after this.
+ */
+export async function prepareNode(service: string): Promise<void> {
+  requireNode(service)
+  const { enableCompileCache } = await import('node:module')
+  enableCompileCache()
+}
