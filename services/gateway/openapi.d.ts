@@ -4432,7 +4432,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No failover fenced this cluster and no failed operation left it behind (GATEWAY_ERR_REJOIN_NOT_FENCED), or a cluster is held by another operation (GATEWAY_ERR_CLUSTER_BUSY) */
+            /** @description No failover fenced this cluster and no failed operation left it behind (GATEWAY_ERR_REJOIN_NOT_FENCED), its fence entry cannot be read (GATEWAY_ERR_FENCE_UNREADABLE: damaged, or written by a newer gateway), or a cluster is held by another operation (GATEWAY_ERR_CLUSTER_BUSY) */
             409: {
                 headers: {
                     [name: string]: unknown;

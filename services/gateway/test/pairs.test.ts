@@ -529,3 +529,45 @@ describe('pairs', () => {
     expect(readiness.checks.find((c: any) => c.name === 'dr_token').status).toBe('warn')
   })
 })
+
+describe('a fence entry no gateway can read (damaged, or written by a newer gateway)', () => {
+  it('is taken for a fence: the switchover plan fails its check and a rejoin is refused, both naming the entry', async () => {
+    const gw = await joinedPair()
+    const plan = async () => {
+      const res = await gw.app.inject({
+        method: 'POST',
+        url: '/v1/switchovers/plan',
+        headers: AUTH,
+        payload: { to: 'dc2' },
+      })
+      expect(res.statusCode, res.body).toBe(200)
+      return res.json() as { ok: boolean; checks: Array<{ name: string; status: string; detail: string }> }
+    }
+    expect((await plan()).ok).toBe(true)
+
+    const other = new SqliteStore(join(dir, 'gw.sqlite'))
+    try {
+      await other.setMeta('fence/dc1', '{"cluster":"dc1","epoch":')
+    } finally {
+      await other.close()
+    }
+    const refused = await plan()
+    expect(refused.ok).toBe(false)
+    expect(refused.checks.find((c) => c.name === 'from_fenced')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('fence/dc1'),
+    })
+    const rejoin = await gw.app.inject({
+      method: 'POST',
+      url: '/v1/rejoins',
+      headers: AUTH,
+      payload: { cluster: 'dc1' },
+    })
+    expect(rejoin.statusCode, rejoin.body).toBe(409)
+    expect(rejoin.json()).toMatchObject({
+      code: 'GATEWAY_ERR_FENCE_UNREADABLE',
+      detail: expect.stringContaining('fence/dc1'),
+    })
+    expect(world.primary.state().drMode).toBe('primary')
+  })
+})

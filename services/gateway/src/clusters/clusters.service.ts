@@ -1,6 +1,13 @@
 import { invalidFields, isCodedError, singleFlight, VaultTokenCheck, withDeadline } from '@vault-dr/core'
 import type { AgentClients, AgentTarget } from '../agents/agent-clients.ts'
-import { type FenceRecord, fenceKey, isArmed, readFence, readFences } from '../failovers/fence-record.ts'
+import {
+  type FenceRecord,
+  fenceKey,
+  isArmed,
+  readFenceEntry,
+  readFences,
+  UNREADABLE_FENCE,
+} from '../failovers/fence-record.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import type { SecretBox } from '../store/secret-box.ts'
 import type { Store, StoredCluster } from '../store/store.ts'
@@ -182,8 +189,9 @@ export function createClustersService({ store, box, agents, fleetTimeoutMs, now 
       return Promise.all(clusters.map((c) => view(c, live, fences.get(c.name))))
     },
     async get(name: string, live: boolean) {
-      const [cluster, fence] = await Promise.all([find(name), readFence(store, name)])
-      return view(cluster, live, fence)
+      // As in the list: an entry no one can read shows no fence here (its cluster is still treated as fenced).
+      const [cluster, fence] = await Promise.all([find(name), readFenceEntry(store, name)])
+      return view(cluster, live, fence === UNREADABLE_FENCE ? undefined : fence)
     },
     /**
      * Deregisters a cluster. A fence is no lock (its failover ended), but it is what demotes the cluster when its site

@@ -14,6 +14,13 @@ export const FailoverErrors = {
     title: 'No DR operation token can promote the secondary',
     fix: 'Make one with the key-share ceremony on the secondary (vault-dr dr-token ceremony <secondary>), then fail over again: it is used when no kept batch token is valid.',
   }),
+  fenceUnreadable: defineError({
+    code: 'GATEWAY_ERR_FENCE_UNREADABLE',
+    status: 409,
+    title:
+      'The fence entry of this cluster reads neither as a fence nor as an ended one: it may be fenced, so nothing that a fence forbids is done',
+    fix: 'Run it from a gateway of the version that wrote the entry (the newest one sharing this store reads the shapes it writes). A damaged entry (fence/<cluster> in the store) must be restored from a backup of the store first: until then this cluster is treated as fenced.',
+  }),
   notFenced: defineError({
     code: 'GATEWAY_ERR_REJOIN_NOT_FENCED',
     status: 409,

@@ -1,7 +1,7 @@
 import type { Pair, PairCheck } from '../pairs/pairs.schemas.ts'
 import type { LossEstimate } from './data-loss.ts'
 import type { FailoverPlan, OldPrimaryFence, PlanItem } from './failovers.schemas.ts'
-import type { FenceRecord } from './fence-record.ts'
+import { type FenceRecord, fenceKey, UNREADABLE_FENCE } from './fence-record.ts'
 import { type FollowerRead, followerItems } from './follower-items.ts'
 import { oldPrimaryFenceItem } from './old-primary-fence.ts'
 import type { PrimaryVerdict } from './primary-down.ts'
@@ -20,8 +20,8 @@ export interface PlanInputs {
   allowDataLoss: boolean
   /** What keeps the old primary from taking writes beside the new one. */
   fence: OldPrimaryFence
-  /** The fence an earlier failover recorded on this primary, not yet ended by a rejoin. */
-  earlierFailover: FenceRecord | undefined
+  /** The fence an earlier failover recorded on this primary, not yet ended by a rejoin (or an entry no one can read). */
+  earlierFailover: FenceRecord | typeof UNREADABLE_FENCE | undefined
 }
 
 /** The steps of a failover, planned at creation: one per secondary that follows the new primary. */
@@ -58,10 +58,19 @@ function primaryItem(verdict: PrimaryVerdict): PlanItem {
  * secondaries would make a second primary beside that one. Only the same target again passes (the earlier promote
  * may never have landed: the promote step reads which of them is the primary).
  */
-function earlierFailoverItem(fence: FenceRecord | undefined, pair: Pair): PlanItem {
+function earlierFailoverItem(fence: FenceRecord | typeof UNREADABLE_FENCE | undefined, pair: Pair): PlanItem {
   const name = 'earlier_failover'
   if (fence === undefined) {
     return { name, status: 'pass', code: 'OK', detail: `no failover away from ${pair.primary} is on record`, fix: null }
+  }
+  if (fence === UNREADABLE_FENCE) {
+    return {
+      name,
+      status: 'fail',
+      code: 'FENCE_UNREADABLE',
+      detail: `${pair.primary}'s fence entry (${fenceKey(pair.primary)}) cannot be read (damaged, or written by a newer gateway): an earlier failover may have promoted another of its secondaries, and promoting ${pair.secondary} could make a second DR primary`,
+      fix: `Plan the failover on a gateway of the version that wrote the entry (the newest sharing this store). A damaged entry must be restored from a backup of the store first; until then no failover away from ${pair.primary} is allowed.`,
+    }
   }
   const earlier = `failover ${fence.failover_id} failed ${pair.primary} away to ${fence.new_primary} at ${fence.fenced_at}, and ${pair.primary} has not rejoined`
   if (fence.new_primary === pair.secondary) {
@@ -87,10 +96,10 @@ function earlierFailoverItem(fence: FenceRecord | undefined, pair: Pair): PlanIt
  * this same secondary is on record: that fence demoted it, and the promote never landed (the secondary is still one).
  */
 function demotedByEarlierFailover(
-  fence: FenceRecord | undefined,
+  fence: FenceRecord | typeof UNREADABLE_FENCE | undefined,
   pair: Pair,
 ): { verdict: PrimaryVerdict; loss: LossEstimate } | undefined {
-  if (fence === undefined || fence.new_primary !== pair.secondary) return undefined
+  if (fence === undefined || fence === UNREADABLE_FENCE || fence.new_primary !== pair.secondary) return undefined
   if (pair.clusters.primary.mode !== 'secondary' || pair.clusters.secondary.mode !== 'secondary') return undefined
   const last = fence.last_wal
   const remote = pair.lag.secondary_last_remote_wal

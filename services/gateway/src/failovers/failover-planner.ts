@@ -6,7 +6,7 @@ import type { StoredCluster } from '../store/store.ts'
 import { estimateLoss, type LossEstimate, type SecondarySide } from './data-loss.ts'
 import { composePlan } from './failover-plan.ts'
 import { durationMs, type FailoverPlan, type PlanFailoverBody } from './failovers.schemas.ts'
-import { type FenceMeta, readFence } from './fence-record.ts'
+import { type FenceMeta, readFenceEntry } from './fence-record.ts'
 import type { FollowerRead } from './follower-items.ts'
 import { FollowerStreamWatch } from './follower-streams.ts'
 import { oldPrimaryFence } from './old-primary-fence.ts'
@@ -131,7 +131,7 @@ export function createFailoverPlanner(deps: PlannerDeps) {
     )
     return composePlan({
       pair,
-      earlierFailover: await readFence(deps.fences, pair.primary),
+      earlierFailover: await readFenceEntry(deps.fences, pair.primary),
       readiness: readiness.checks,
       views,
       verdict,

@@ -357,5 +357,15 @@ describe('a failover of a primary an earlier failover already failed away from (
     const none = await planWith(undefined)
     expect(none.allowed).toBe(true)
     expect(item(none)?.status).toBe('pass')
+    // A rejoin's end of a fence is none.
+    const ended = await planWith(JSON.stringify({ cluster: 'dc1', ended_failover_id: 'f-1', ended_at: iso(s(30)) }))
+    expect(ended.allowed).toBe(true)
+  })
+
+  it('is refused when the fence entry cannot be read (damaged, or a newer shape): it may name another new primary', async () => {
+    const plan = await planWith('{"cluster":"dc1","epoch":')
+    expect(plan.allowed).toBe(false)
+    expect(plan.refusal).toMatchObject({ code: 'FENCE_UNREADABLE', detail: expect.stringContaining('fence/dc1') })
+    expect(item(plan)?.status).toBe('fail')
   })
 })

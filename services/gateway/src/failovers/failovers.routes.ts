@@ -112,7 +112,7 @@ export const failoversRoutes: FastifyPluginAsyncZod<{ deps: FailoverDeps }> = as
           200: Operation,
           202: Operation,
           409: problemResponse(
-            'No failover fenced this cluster and no failed operation left it behind (GATEWAY_ERR_REJOIN_NOT_FENCED), or a cluster is held by another operation (GATEWAY_ERR_CLUSTER_BUSY)',
+            'No failover fenced this cluster and no failed operation left it behind (GATEWAY_ERR_REJOIN_NOT_FENCED), its fence entry cannot be read (GATEWAY_ERR_FENCE_UNREADABLE: damaged, or written by a newer gateway), or a cluster is held by another operation (GATEWAY_ERR_CLUSTER_BUSY)',
           ),
           422: keyReused,
           ...problemResponses,

@@ -13,9 +13,10 @@ import {
   type FenceStore,
   fenceKey,
   isArmed,
-  readFence,
+  readFenceEntry,
   readFences,
   rewriteFence,
+  UNREADABLE_FENCE,
 } from './fence-record.ts'
 
 /** A status read of a fenced cluster's agent: its cluster, the highest epoch it has seen, and the fence it holds. */
@@ -122,8 +123,8 @@ export function createFenceKeeper(deps: FenceKeeperDeps) {
 
   /** Whether the store still has this very fence pending, read right before its agent is told to act on it. */
   async function stillPending(fence: FenceRecord): Promise<boolean> {
-    const now = await readFence(deps.store, fence.cluster)
-    return now?.failover_id === fence.failover_id && now.demoted_at === null && isArmed(now)
+    const now = await readFenceEntry(deps.store, fence.cluster)
+    return now !== UNREADABLE_FENCE && now?.failover_id === fence.failover_id && now.demoted_at === null && isArmed(now)
   }
 
   /**

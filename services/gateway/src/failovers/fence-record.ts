@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { OperationLease, Store } from '../store/store.ts'
+import { FailoverErrors } from './failover-errors.ts'
 
 /**
  * A primary a failover promoted another cluster away from: until its agent has demoted it, it must not take
@@ -63,8 +64,31 @@ const endedFailoverOf = (raw: string | undefined): string | undefined => {
   return parsed.success ? parsed.data.ended_failover_id : undefined
 }
 
+/** An entry under `fence/<cluster>` that reads neither as a fence nor as an ended one (damaged, or a newer shape). */
+export const UNREADABLE_FENCE = 'unreadable'
+
+/** The fence of `cluster` on record, none, or UNREADABLE_FENCE: never taken for none (see Fences). */
+export async function readFenceEntry(
+  store: Pick<FenceMeta, 'getMeta'>,
+  cluster: string,
+): Promise<FenceRecord | typeof UNREADABLE_FENCE | undefined> {
+  return fenceEntryOf(await store.getMeta(fenceKey(cluster)))
+}
+
+/** A stored entry as a fence, none (absent, cleared or ended), or UNREADABLE_FENCE. */
+function fenceEntryOf(raw: string | undefined): FenceRecord | typeof UNREADABLE_FENCE | undefined {
+  const fence = parseFence(raw)
+  if (fence !== undefined) return fence
+  return raw === undefined || raw === '' || endedFailoverOf(raw) !== undefined ? undefined : UNREADABLE_FENCE
+}
+
+/** The fence of `cluster` on record, or none; an entry no one can read refuses (GATEWAY_ERR_FENCE_UNREADABLE). */
 export async function readFence(store: Pick<FenceMeta, 'getMeta'>, cluster: string): Promise<FenceRecord | undefined> {
-  return parseFence(await store.getMeta(fenceKey(cluster)))
+  const entry = await readFenceEntry(store, cluster)
+  if (entry !== UNREADABLE_FENCE) return entry
+  throw FailoverErrors.fenceUnreadable(
+    `${cluster}'s fence entry (${fenceKey(cluster)}) cannot be read (damaged, or written by a newer gateway): it may be fenced, so it is treated as fenced`,
+  )
 }
 
 /**
@@ -85,9 +109,9 @@ export class Fences extends Map<string, FenceRecord> {
 export async function readFences(store: FenceMeta): Promise<Fences> {
   const fences = new Fences()
   for (const [key, raw] of await store.metaUnder(fenceKey(''))) {
-    const fence = parseFence(raw)
-    if (fence !== undefined) fences.set(fence.cluster, fence)
-    else if (raw !== '' && endedFailoverOf(raw) === undefined) fences.unreadable.add(key.slice(fenceKey('').length))
+    const entry = fenceEntryOf(raw)
+    if (entry === UNREADABLE_FENCE) fences.unreadable.add(key.slice(fenceKey('').length))
+    else if (entry !== undefined) fences.set(entry.cluster, entry)
   }
   return fences
 }
