@@ -1580,7 +1580,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1696,7 +1696,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1777,7 +1777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1874,7 +1874,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1944,7 +1944,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2072,7 +2072,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2150,7 +2150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2246,7 +2246,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2327,7 +2327,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2416,7 +2416,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2483,7 +2483,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2562,7 +2562,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2644,7 +2644,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2750,7 +2750,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2869,7 +2869,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2975,7 +2975,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3092,7 +3092,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3221,7 +3221,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The last share made the token, and the store did not take it (GATEWAY_ERR_CEREMONY_TOKEN_NOT_KEPT): the gateway deleted it in Vault, or the detail says it may stay valid there; or the gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The last share made the token, and the store did not take it (GATEWAY_ERR_CEREMONY_TOKEN_NOT_KEPT): the gateway deleted it in Vault, or the detail says it may stay valid there; or the gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3336,7 +3336,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3418,7 +3418,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3496,7 +3496,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3592,7 +3592,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3673,7 +3673,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3771,7 +3771,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3899,7 +3899,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3997,7 +3997,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4125,7 +4125,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4223,7 +4223,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4360,7 +4360,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4488,7 +4488,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The gateway's etcd store has no quorum it can reach, or did not answer in time (GATEWAY_ERR_STORE_UNAVAILABLE), or refuses writes (GATEWAY_ERR_STORE_FULL: its space quota used up; GATEWAY_ERR_STORE_REFUSED: permission, size): what was asked may not have been recorded; read it back before asking again */
+            /** @description The gateway's store cannot be reached (GATEWAY_ERR_STORE_UNAVAILABLE: no etcd quorum this gateway reaches, no answer in time, or a SQLite file locked by another process), or refuses writes (GATEWAY_ERR_STORE_FULL: etcd's space quota or the SQLite file's disk used up; GATEWAY_ERR_STORE_REFUSED: etcd's permission or size limits, a read-only or damaged SQLite file): what was asked may not have been recorded; read it back before asking again */
             503: {
                 headers: {
                     [name: string]: unknown;

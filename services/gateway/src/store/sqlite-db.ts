@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite'
 import { ConfigError } from '@vault-dr/core'
+import { toSqliteStoreError } from './sqlite-errors.ts'
 
 export type Row = Record<string, unknown>
 
@@ -69,9 +70,11 @@ export class SqliteDb {
             this.#db.exec('RELEASE write')
             settle.push(() => item.resolve(value))
           } catch (error) {
+            // SQLite may have rolled the whole transaction back itself (a full disk, an I/O error): nothing to undo.
+            if (!this.#db.isTransaction) throw error
             this.#db.exec('ROLLBACK TO write')
             this.#db.exec('RELEASE write')
-            settle.push(() => item.reject(error))
+            settle.push(() => item.reject(toSqliteStoreError(error)))
           }
         }
       })
@@ -82,15 +85,20 @@ export class SqliteDb {
     for (const done of settle) done()
   }
 
+  /** One write transaction; SQLite's failures an operator can act on become the store's coded errors. */
   tx<T>(fn: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE')
+    try {
+      this.#db.exec('BEGIN IMMEDIATE')
+    } catch (err) {
+      throw toSqliteStoreError(err)
+    }
     try {
       const result = fn()
       this.#db.exec('COMMIT')
       return result
     } catch (err) {
-      this.#db.exec('ROLLBACK')
-      throw err
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK')
+      throw toSqliteStoreError(err)
     }
   }
 

@@ -11,10 +11,12 @@ describe("the store's 503 in every route's documentation", () => {
   it('adds it to a route with responses, joins it to a 503 the route has, and leaves a route without responses alone', () => {
     const plain = route({ 200: { description: 'ok' } })
     documentStoreUnavailable(plain)
-    expect(description503(plain)).toMatch(/^The gateway's etcd store has no quorum .*GATEWAY_ERR_STORE_UNAVAILABLE/)
+    expect(description503(plain)).toMatch(
+      /^The gateway's store cannot be reached \(GATEWAY_ERR_STORE_UNAVAILABLE.*SQLite/,
+    )
     const own = route({ 503: { description: 'Vault is sealed (X_ERR_SEALED)' } })
     documentStoreUnavailable(own)
-    expect(description503(own)).toMatch(/^Vault is sealed \(X_ERR_SEALED\); or the gateway's etcd store/)
+    expect(description503(own)).toMatch(/^Vault is sealed \(X_ERR_SEALED\); or the gateway's store cannot be reached/)
     const bare = route()
     documentStoreUnavailable(bare)
     expect(bare.schema).toBeUndefined()
