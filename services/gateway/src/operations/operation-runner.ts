@@ -52,9 +52,9 @@ export class OperationRunner {
   #scanning = false
   #upkeeping = false
   /**
-   * Operations whose last run here failed outside any step with no code (a record its kind cannot read): not run
+   * Operations whose last run here failed outside any step: with no code (a record its kind cannot read), not run
    * again before `until`, the wait doubling up to RETRY_MAX_MS, so one such record is not claimed, failed and released
-   * at every scan. Said at error once per reason, not once per try.
+   * at every scan; with a code, run again at the next scan (until: now). Said at error once per reason, not per try.
    */
   readonly #failing = new Map<string, { until: number; waitMs: number; reason: string }>()
 
@@ -113,22 +113,19 @@ export class OperationRunner {
   }
 
   /**
-   * A run that failed outside its steps. A coded error (the store without its quorum for a moment) passes: the next
-   * scan tries again. Anything else (a record its kind cannot read) fails the same way each time: tried again later,
-   * the wait doubling, and said at error when the reason changes.
+   * A run that failed outside its steps. A coded error (the store without its quorum for a moment) is tried again at
+   * the next scan; anything else (a record its kind cannot read) fails the same way each time: tried again later, the
+   * wait doubling. Either is said at error when its reason (a coded error's code) changes, at debug while it lasts.
    */
   #failed(id: string, familyName: string, err: unknown): void {
-    if (isCodedError(err)) {
-      this.#deps.log.error({ err, operation: id }, `${familyName} run failed`)
-      return
-    }
     const before = this.#failing.get(id)
-    const reason = err instanceof Error ? err.message : String(err)
-    const waitMs = Math.min(RETRY_MAX_MS, before === undefined ? RETRY_FIRST_MS : before.waitMs * 2)
+    const coded = isCodedError(err)
+    const reason = coded ? err.code : err instanceof Error ? err.message : String(err)
+    const waitMs = coded ? 0 : Math.min(RETRY_MAX_MS, before?.waitMs ? before.waitMs * 2 : RETRY_FIRST_MS)
     // Forgotten once long past: its operation ended, or another gateway runs it.
     for (const [other, f] of this.#failing) if (f.until < Date.now() - 10 * RETRY_MAX_MS) this.#failing.delete(other)
     this.#failing.set(id, { until: Date.now() + waitMs, waitMs, reason })
-    const fields = { err, operation: id, retry_in_ms: waitMs }
+    const fields = { err, operation: id, ...(coded ? {} : { retry_in_ms: waitMs }) }
     if (before?.reason === reason) this.#deps.log.debug(fields, `${familyName} run failed again`)
     else this.#deps.log.error(fields, `${familyName} run failed`)
   }

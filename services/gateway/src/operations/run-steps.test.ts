@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { defineError } from '@vault-dr/core'
 import pino from 'pino'
 import { describe, expect, it, vi } from 'vitest'
 import { MemoryOperationStore } from '../../test/helpers/memory-operation-store.ts'
@@ -399,6 +400,50 @@ describe('a run that fails outside its steps (a record its kind cannot read)', (
     expect(errors.map((l) => l.msg)).toEqual(['operations run failed'])
     expect(errors[0]).toMatchObject({ operation: record.id, retry_in_ms: 250 })
     expect((await store.getOperation(record.id))?.state).toBe('running')
+  })
+
+  it('with a code (a store refusing for a while) is tried again at every scan, and said at error once per code', async () => {
+    const store = new MemoryOperationStore()
+    const record = newRecord({ state: 'running' })
+    await store.createOperation(record)
+    let contexts = 0
+    const refused = defineError({ code: 'TEST_ERR_REFUSED', status: 503, title: 'refused', fix: 'wait' })
+    const unavailable = defineError({ code: 'TEST_ERR_UNAVAILABLE', status: 503, title: 'unavailable', fix: 'wait' })
+    const kind: OperationKind<OperationRecord, Ctx> = {
+      ...fakeKind({}, []),
+      context: async () => {
+        contexts++
+        // Its message changes at every try (as a deadline's would); its code once, after the fourth.
+        throw (contexts <= 4 ? refused : unavailable)(`try ${contexts}`)
+      },
+    }
+    const lines: string[] = []
+    const runner = new OperationRunner({
+      families: [
+        {
+          name: 'operations',
+          journal: genericJournal(store),
+          kindOf: () => kind as OperationKind<OperationRecord, unknown>,
+        },
+      ],
+      bus: new OperationBus(),
+      now: Date.now,
+      log: pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }),
+      hooks: {},
+      settings: { maxRunning: 1, leaseMs: 100, gatewayId: 'gw-a' },
+      stopGraceMs: 1_000,
+    })
+    await runner.start()
+    await expect.poll(() => contexts, { timeout: 5_000 }).toBeGreaterThanOrEqual(7)
+    await runner.stop()
+    const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.operation === record.id)
+    expect(logged.filter((l) => l.level === 50).map((l) => l.err.code)).toEqual([
+      'TEST_ERR_REFUSED',
+      'TEST_ERR_UNAVAILABLE',
+    ])
+    expect(
+      logged.filter((l) => l.level === 20 && l.msg === 'operations run failed again').length,
+    ).toBeGreaterThanOrEqual(4)
   })
 })
 
