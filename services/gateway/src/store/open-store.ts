@@ -1,4 +1,4 @@
-import { ConfigError } from '@vault-dr/core'
+import { ConfigError, isCodedError } from '@vault-dr/core'
 import type { EtcdSettings } from './etcd-kv.ts'
 import { SqliteStore } from './sqlite-store.ts'
 import type { Store } from './store.ts'
@@ -18,7 +18,9 @@ export async function openStore(path: string, etcd?: EtcdSettings): Promise<Stor
   try {
     return new SqliteStore(path)
   } catch (err) {
-    if ((err as { code?: string }).code !== 'ERR_SQLITE_ERROR') throw err
+    // SQLite's own error, or one the store made of it (a read-only or full file met while the schema was set up).
+    const fromSqlite = (err as { code?: string }).code === 'ERR_SQLITE_ERROR' || isCodedError(err)
+    if (!fromSqlite) throw err
     throw new ConfigError(
       [`VAULT_DR_STORE: cannot use ${path} as the gateway's SQLite store: ${(err as Error).message}`],
       { cause: err },

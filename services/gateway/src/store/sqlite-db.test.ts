@@ -35,8 +35,18 @@ describe("SqliteDb: SQLite's failures an operator can act on are the store's cod
     const full = await put(db, 'big', 1_000_000).catch((err: unknown) => err)
     expect(isCodedError(full, 'GATEWAY_ERR_STORE_FULL'), String(full)).toBe(true)
     expect(full).toMatchObject({ statusCode: 503, message: expect.stringContaining('full') })
+    // Readiness says why until a write commits again.
+    expect(db.writeRefusal?.code).toBe('GATEWAY_ERR_STORE_FULL')
     await put(db, 'fits', 10)
+    expect(db.writeRefusal).toBeUndefined()
     expect(db.all('SELECT k FROM kv ORDER BY k').map((r) => r.k)).toEqual(['fits', 'small'])
+    // A statement run on its own (its own transaction) is answered and remembered the same.
+    expect(() => db.run('INSERT INTO kv (k, v) VALUES (?, ?)', 'alone', new Uint8Array(1_000_000))).toThrow(
+      expect.objectContaining({ code: 'GATEWAY_ERR_STORE_FULL' }),
+    )
+    expect(db.writeRefusal?.code).toBe('GATEWAY_ERR_STORE_FULL')
+    db.run('DELETE FROM kv WHERE k = ?', 'fits')
+    expect(db.writeRefusal).toBeUndefined()
   })
 
   it('a store that may not be written is GATEWAY_ERR_STORE_REFUSED (503), naming the reason', async () => {
@@ -45,6 +55,7 @@ describe("SqliteDb: SQLite's failures an operator can act on are the store's cod
     const refused = await put(db, 'k', 10).catch((err: unknown) => err)
     expect(isCodedError(refused, 'GATEWAY_ERR_STORE_REFUSED'), String(refused)).toBe(true)
     expect(refused).toMatchObject({ statusCode: 503, message: expect.stringContaining('readonly') })
+    expect(db.writeRefusal?.code).toBe('GATEWAY_ERR_STORE_REFUSED')
   })
 
   it('a lock another process keeps past the busy timeout is GATEWAY_ERR_STORE_UNAVAILABLE (503)', async () => {
@@ -55,6 +66,8 @@ describe("SqliteDb: SQLite's failures an operator can act on are the store's cod
     other.exec('BEGIN IMMEDIATE')
     const busy = await put(db, 'k', 10).catch((err: unknown) => err)
     expect(isCodedError(busy, 'GATEWAY_ERR_STORE_UNAVAILABLE'), String(busy)).toBe(true)
+    // A lock passes by itself: not a refusal readiness reports.
+    expect(db.writeRefusal).toBeUndefined()
     other.exec('ROLLBACK')
     await put(db, 'k', 10)
     expect(db.all('SELECT k FROM kv').map((r) => r.k)).toEqual(['k'])

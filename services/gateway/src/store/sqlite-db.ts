@@ -1,10 +1,13 @@
 import { chmodSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite'
-import { ConfigError } from '@vault-dr/core'
+import { type CodedError, ConfigError, isCodedError } from '@vault-dr/core'
 import { toSqliteStoreError } from './sqlite-errors.ts'
 
 export type Row = Record<string, unknown>
+
+/** The write failures readiness reports until a write commits again (a lock held too long passes by itself). */
+const REFUSALS = new Set(['GATEWAY_ERR_STORE_FULL', 'GATEWAY_ERR_STORE_REFUSED'])
 
 /**
  * One SQLite file through node:sqlite: created with its directories (owner-only), WAL mode with synchronous=FULL
@@ -17,6 +20,8 @@ export class SqliteDb {
   readonly #statements = new Map<string, StatementSync>()
   readonly #pending: Array<{ fn: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }> =
     []
+  /** Why the last write failed for a reason the operator must fix (a full disk, a read-only file), until one commits. */
+  #refusal: CodedError | undefined
 
   constructor(path: string) {
     const inMemory = path === ':memory:'
@@ -39,6 +44,18 @@ export class SqliteDb {
 
   get isOpen(): boolean {
     return this.#db.isOpen
+  }
+
+  /** The full disk or read-only file the last write failed on, until a write commits again; undefined: none. */
+  get writeRefusal(): CodedError | undefined {
+    return this.#refusal
+  }
+
+  /** SQLite's error as the store's (toSqliteStoreError), remembered when it is a refusal of writes. */
+  #storeError(err: unknown): unknown {
+    const mapped = toSqliteStoreError(err)
+    if (isCodedError(mapped) && REFUSALS.has(mapped.code)) this.#refusal = mapped
+    return mapped
   }
 
   exec(sql: string): void {
@@ -74,7 +91,7 @@ export class SqliteDb {
             if (!this.#db.isTransaction) throw error
             this.#db.exec('ROLLBACK TO write')
             this.#db.exec('RELEASE write')
-            settle.push(() => item.reject(toSqliteStoreError(error)))
+            settle.push(() => item.reject(this.#storeError(error)))
           }
         }
       })
@@ -90,15 +107,16 @@ export class SqliteDb {
     try {
       this.#db.exec('BEGIN IMMEDIATE')
     } catch (err) {
-      throw toSqliteStoreError(err)
+      throw this.#storeError(err)
     }
     try {
       const result = fn()
       this.#db.exec('COMMIT')
+      this.#refusal = undefined
       return result
     } catch (err) {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK')
-      throw toSqliteStoreError(err)
+      throw this.#storeError(err)
     }
   }
 
@@ -112,16 +130,31 @@ export class SqliteDb {
   }
 
   get(sql: string, ...params: SQLInputValue[]): Row | undefined {
-    return this.#prepare(sql).get(...params) as Row | undefined
+    try {
+      return this.#prepare(sql).get(...params) as Row | undefined
+    } catch (err) {
+      throw toSqliteStoreError(err)
+    }
   }
 
   all(sql: string, ...params: SQLInputValue[]): Row[] {
-    return this.#prepare(sql).all(...params) as Row[]
+    try {
+      return this.#prepare(sql).all(...params) as Row[]
+    } catch (err) {
+      throw toSqliteStoreError(err)
+    }
   }
 
+  /** A statement: in a transaction, its error goes to tx(); alone (its own transaction), it is the store's error. */
   run(sql: string, ...params: SQLInputValue[]): { changes: number } {
-    const result = this.#prepare(sql).run(...params)
-    return { changes: Number(result.changes) }
+    if (this.#db.isTransaction) return { changes: Number(this.#prepare(sql).run(...params).changes) }
+    try {
+      const result = this.#prepare(sql).run(...params)
+      this.#refusal = undefined
+      return { changes: Number(result.changes) }
+    } catch (err) {
+      throw this.#storeError(err)
+    }
   }
 
   close(): void {

@@ -95,6 +95,20 @@ export class SqliteStore implements Store {
     this.#db.get('SELECT 1 AS ok')
   }
 
+  /**
+   * The full disk or read-only file the last write failed on; while there is one, each call tries a small write, so
+   * readiness turns green once the operator freed space or gave access back, with no other write needed.
+   */
+  async refusesWrites() {
+    if (this.#db.writeRefusal === undefined) return undefined
+    try {
+      this.#db.tx(() => this.#db.run(META_UPSERT, 'write_probe', new Date().toISOString()))
+    } catch {
+      // Still refused: the refusal stays, from this try.
+    }
+    return this.#db.writeRefusal
+  }
+
   async close() {
     this.#db.close()
   }
