@@ -26,7 +26,7 @@ const put = (db: SqliteDb, k: string, bytes: number) =>
   db.write(() => db.run('INSERT INTO kv (k, v) VALUES (?, ?)', k, new Uint8Array(bytes)))
 
 describe("SqliteDb: SQLite's failures an operator can act on are the store's coded errors", () => {
-  it('a full disk is GATEWAY_ERR_STORE_FULL (503); the writes that fit still commit', async () => {
+  it('a full disk is GATEWAY_ERR_STORE_FULL (503), remembered until a write commits again', async () => {
     const { db } = openDb()
     await put(db, 'small', 10)
     const pages = Number(db.get('PRAGMA page_count')?.page_count)
@@ -35,8 +35,13 @@ describe("SqliteDb: SQLite's failures an operator can act on are the store's cod
     const full = await put(db, 'big', 1_000_000).catch((err: unknown) => err)
     expect(isCodedError(full, 'GATEWAY_ERR_STORE_FULL'), String(full)).toBe(true)
     expect(full).toMatchObject({ statusCode: 503, message: expect.stringContaining('full') })
-    // Readiness says why until a write commits again.
+    // Readiness says why until a write commits again; one that fits, in the same turn, does not count (SQLite may
+    // also roll the whole transaction back on a full disk, taking it with the big one).
     expect(db.writeRefusal?.code).toBe('GATEWAY_ERR_STORE_FULL')
+    const [tooBig] = await Promise.allSettled([put(db, 'big', 1_000_000), put(db, 'tiny', 1)])
+    expect(tooBig).toMatchObject({ status: 'rejected', reason: { code: 'GATEWAY_ERR_STORE_FULL' } })
+    expect(db.writeRefusal?.code).toBe('GATEWAY_ERR_STORE_FULL')
+    db.run('DELETE FROM kv WHERE k = ?', 'tiny')
     await put(db, 'fits', 10)
     expect(db.writeRefusal).toBeUndefined()
     expect(db.all('SELECT k FROM kv ORDER BY k').map((r) => r.k)).toEqual(['fits', 'small'])

@@ -22,6 +22,8 @@ export class SqliteDb {
     []
   /** Why the last write failed for a reason the operator must fix (a full disk, a read-only file), until one commits. */
   #refusal: CodedError | undefined
+  /** Bumped at each refusal: a transaction clears the refusal on commit only when none came during it. */
+  #refusals = 0
 
   constructor(path: string) {
     const inMemory = path === ':memory:'
@@ -54,7 +56,10 @@ export class SqliteDb {
   /** SQLite's error as the store's (toSqliteStoreError), remembered when it is a refusal of writes. */
   #storeError(err: unknown): unknown {
     const mapped = toSqliteStoreError(err)
-    if (isCodedError(mapped) && REFUSALS.has(mapped.code)) this.#refusal = mapped
+    if (isCodedError(mapped) && REFUSALS.has(mapped.code)) {
+      this.#refusal = mapped
+      this.#refusals++
+    }
     return mapped
   }
 
@@ -109,10 +114,11 @@ export class SqliteDb {
     } catch (err) {
       throw this.#storeError(err)
     }
+    const refusalsBefore = this.#refusals
     try {
       const result = fn()
       this.#db.exec('COMMIT')
-      this.#refusal = undefined
+      if (this.#refusals === refusalsBefore) this.#refusal = undefined
       return result
     } catch (err) {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK')
