@@ -2,7 +2,16 @@ import type { StepResult } from '../operations/step.ts'
 import { iso } from '../role-changes/role-change-context.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { FailoverDeps } from './failover-deps.ts'
-import { armFence, createFence, isArmed, readFence, withdrawFence } from './fence-record.ts'
+import { FailoverErrors } from './failover-errors.ts'
+import {
+  armFence,
+  createFence,
+  fenceKey,
+  isArmed,
+  readFenceEntry,
+  UNREADABLE_FENCE,
+  withdrawFence,
+} from './fence-record.ts'
 
 /**
  * Records the old primary as fenced (armed, if the promote's pending fence was not yet): every gateway sharing the
@@ -23,12 +32,26 @@ export async function fenceOldPrimary(deps: FailoverDeps, r: RoleChangeRun): Pro
 /**
  * Writes this failover's fence of the old primary unless it is on record already, under the failover's lease, and
  * arms it: acted on by every gateway's fence keeper. With `pendingPromote` (right before the promote is sent) it is
- * written not armed, and never over another failover's. Answers the epoch of the fence on record.
+ * written not armed, and never over another failover's, nor over an entry no one can read (which may be one): the
+ * promote is not sent. Once the promote was sent, the fence is written over such an entry, since left unfenced the
+ * old primary would serve beside the new one. Answers the epoch of the fence on record.
  */
 export async function recordFence(deps: FailoverDeps, r: RoleChangeRun, pendingPromote = false): Promise<number> {
   const leg = r.roles.leg(0)
   const id = r.roles.operationId
-  const existing = await readFence(deps.store, leg.from)
+  const entry = await readFenceEntry(deps.store, leg.from)
+  if (entry === UNREADABLE_FENCE) {
+    if (pendingPromote) {
+      throw FailoverErrors.fenceUnreadable(
+        `${leg.from}'s fence entry (${fenceKey(leg.from)}) cannot be read (damaged, or written by a newer gateway): it may be another failover's fence, so ${leg.to} is not promoted`,
+      )
+    }
+    r.roles.log.warn(
+      { failover: id, cluster: leg.from },
+      `${leg.from}'s fence entry (${fenceKey(leg.from)}) cannot be read: this failover's fence is written over it, as the promote of ${leg.to} was sent`,
+    )
+  }
+  const existing = entry === UNREADABLE_FENCE ? undefined : entry
   const fence =
     existing?.failover_id === id
       ? existing

@@ -10,7 +10,8 @@ import { LeaseLost } from '../store/store.ts'
 import type { RoleChangeRun } from '../switchovers/role-change-run.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import type { FailoverSubject } from './failovers-subject.ts'
-import { armFence, clearFence, readFence } from './fence-record.ts'
+import { recordFence } from './fence-old-primary.step.ts'
+import { armFence, clearFence, readFence, readFenceEntry } from './fence-record.ts'
 import { promoteFencingOld, VERDICT_FRESH_MS } from './promote-fencing-old.ts'
 
 const NOW = Date.parse('2026-12-06T12:00:00.000Z')
@@ -59,6 +60,7 @@ function setup(store: SqliteStore, judgedAgoMs = 10, cancelled = false) {
   } as unknown as FailoverDeps
   const roles = {
     operationId: 'fo-1',
+    log: silent,
     leg: () => leg,
     saveLeg: async (_key: unknown, patch: Partial<Leg>) => {
       leg = { ...leg, ...patch }
@@ -138,6 +140,25 @@ describe("a failover's promote fences the old primary before it is sent", () => 
     const { r, deps, promote } = setup(store)
     await expect(promoteFencingOld(deps, r, SUBJECT, promote('refused'))).rejects.toThrow('refused')
     expect(await readFence(store, 'dc1')).toEqual(recorded)
+  })
+
+  it("sends no promote over a fence entry no one can read (it may be another failover's fence)", async () => {
+    await store.setMeta('fence/dc1', '{"cluster":"dc1","epoch":')
+    const { r, deps, promote, seenAtSend } = setup(store)
+    const failure = await promoteFencingOld(deps, r, SUBJECT, promote('promoted')).catch((err: unknown) => err)
+    expect(failure).toMatchObject({ code: 'GATEWAY_ERR_FENCE_UNREADABLE' })
+    expect(seenAtSend).toEqual([])
+    expect(await store.getMeta('fence/dc1')).toBe('{"cluster":"dc1","epoch":')
+  })
+
+  it('writes its fence over an entry no one can read once the promote was sent: left unfenced, dc1 would serve', async () => {
+    const { r } = setup(store)
+    const deps = { store, now: () => NOW } as unknown as FailoverDeps
+    await r.roles.saveLeg(0, { promote_sent_at: new Date(NOW - 1_000).toISOString() })
+    await store.setMeta('fence/dc1', '{"cluster":"dc1","epoch":')
+    await recordFence(deps, r)
+    const fence = await readFenceEntry(store, 'dc1')
+    expect(fence).toMatchObject({ failover_id: 'fo-1', new_primary: 'dc2', demoted_at: null })
   })
 
   it('leaves the fence a fence keeper armed meanwhile (it saw the promote land) when the send is refused', async () => {

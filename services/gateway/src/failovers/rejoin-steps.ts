@@ -8,7 +8,7 @@ import { underEpochFloor } from './epoch-floor.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors } from './failover-errors.ts'
 import type { RejoinSubject } from './failovers-subject.ts'
-import { clearFence, readFence } from './fence-record.ts'
+import { clearFence, fenceKey, readFence, readFenceEntry, UNREADABLE_FENCE } from './fence-record.ts'
 import { untilRejoinable } from './rejoin-pair-read.ts'
 import { ensureRejoinToken } from './rejoin-token.ts'
 
@@ -64,8 +64,10 @@ export async function rejoinPreflight(
 export async function endFence(deps: FailoverDeps, r: RoleChangeRun, subject: RejoinSubject): Promise<StepResult> {
   const leg = r.roles.leg(0)
   // Only the fence of the failover this rejoin follows is its to end (and its WAL reading to count).
-  const recorded = await readFence(deps.store, subject.cluster)
-  const fence = recorded?.failover_id === subject.failover_id ? recorded : undefined
+  // Read as an entry: the cluster streams from its primary already, so one no one can read ends nothing but is said.
+  const recorded = await readFenceEntry(deps.store, subject.cluster)
+  const unreadable = recorded === UNREADABLE_FENCE
+  const fence = !unreadable && recorded?.failover_id === subject.failover_id ? recorded : undefined
   const promotedAt = (await failoverLeg(deps, subject))?.secondary_last_remote_wal
   const stored = await deps.store.getCluster(subject.cluster)
   const agent = stored === undefined ? undefined : clusterAgent(deps.agents, deps.clusters.targetOf(stored))
@@ -98,6 +100,8 @@ export async function endFence(deps: FailoverDeps, r: RoleChangeRun, subject: Re
   const wals = lost === null ? 'an unknown number of WALs' : `${lost} WAL(s)`
   return {
     status: 'succeeded',
-    detail: `${subject.cluster} is a DR secondary of ${subject.primary} again, no longer fenced; it had written ${wals} that ${subject.primary} never received, now gone`,
+    detail: unreadable
+      ? `${subject.cluster} is a DR secondary of ${subject.primary} again; it had written ${wals} that ${subject.primary} never received, now gone. Its fence entry (${fenceKey(subject.cluster)}) cannot be read (damaged, or written by a newer gateway) and stays: gateways treat it as fenced until it is restored or a newer gateway ends it`
+      : `${subject.cluster} is a DR secondary of ${subject.primary} again, no longer fenced; it had written ${wals} that ${subject.primary} never received, now gone`,
   }
 }
