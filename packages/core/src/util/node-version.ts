@@ -16,12 +16,30 @@ export function requireNode(service: string, version = process.version): void {
 }
 
 /**
- * A service's first lines: requireNode, then Node's on-disk V8 code cache on (os.tmpdir()/node-compile-cache unless
- * NODE_COMPILE_CACHE names another directory, off with NODE_DISABLE_COMPILE_CACHE=1), which spares later starts
- * compiling the modules again. It must be on before they load, so the entry imports them dynamically after this.
+ * A service's first lines: requireNode, then Node's on-disk V8 code cache on, which spares later starts compiling the
+ * modules again. It must be on before they load, so the entry imports them dynamically after this. The cache is
+ * NODE_COMPILE_CACHE's when set (NODE_DISABLE_COMPILE_CACHE=1 turns it off), else a folder of this user's own: the
+ * services hold tokens and keys, and code compiled into a shared folder another user made first would run in them.
  */
 export async function prepareNode(service: string): Promise<void> {
   requireNode(service)
-  const { enableCompileCache } = await import('node:module')
-  enableCompileCache()
+  if (process.env.NODE_COMPILE_CACHE !== undefined) return // Node enabled it at start.
+  const [{ enableCompileCache }, { tmpdir }] = await Promise.all([import('node:module'), import('node:os')])
+  const dir = await privateCompileCacheDir(tmpdir())
+  if (dir !== undefined) enableCompileCache(dir)
+}
+
+/** `<base>/vault-dr-compile-cache-<uid>`, made owner-only; undefined when it exists and is not that (no cache then). */
+export async function privateCompileCacheDir(base: string): Promise<string | undefined> {
+  const [{ lstatSync, mkdirSync }, { join }] = await Promise.all([import('node:fs'), import('node:path')])
+  const uid = process.getuid?.()
+  const dir = join(base, `vault-dr-compile-cache-${uid ?? 'user'}`)
+  try {
+    mkdirSync(dir, { mode: 0o700 })
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'EEXIST') return undefined
+  }
+  const found = lstatSync(dir)
+  const own = found.isDirectory() && (uid === undefined || found.uid === uid) && (found.mode & 0o077) === 0
+  return own ? dir : undefined
 }

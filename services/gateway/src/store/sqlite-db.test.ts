@@ -41,6 +41,10 @@ describe("SqliteDb: SQLite's failures an operator can act on are the store's cod
     const [tooBig] = await Promise.allSettled([put(db, 'big', 1_000_000), put(db, 'tiny', 1)])
     expect(tooBig).toMatchObject({ status: 'rejected', reason: { code: 'GATEWAY_ERR_STORE_FULL' } })
     expect(db.writeRefusal?.code).toBe('GATEWAY_ERR_STORE_FULL')
+    // A commit that changed no row shows nothing about space.
+    db.run('DELETE FROM kv WHERE k = ?', 'no such key')
+    await db.write(() => db.run('DELETE FROM kv WHERE k = ?', 'no such key either'))
+    expect(db.writeRefusal?.code).toBe('GATEWAY_ERR_STORE_FULL')
     db.run('DELETE FROM kv WHERE k = ?', 'tiny')
     await put(db, 'fits', 10)
     expect(db.writeRefusal).toBeUndefined()

@@ -24,6 +24,8 @@ export class SqliteDb {
   #refusal: CodedError | undefined
   /** Bumped at each refusal: a transaction clears the refusal on commit only when none came during it. */
   #refusals = 0
+  /** Rows the open transaction changed: only a commit that wrote something shows writes work again. */
+  #txChanges = 0
 
   constructor(path: string) {
     const inMemory = path === ':memory:'
@@ -48,7 +50,7 @@ export class SqliteDb {
     return this.#db.isOpen
   }
 
-  /** The full disk or read-only file the last write failed on, until a write commits again; undefined: none. */
+  /** The full disk or read-only file the last write failed on, until a write of a row commits; undefined: none. */
   get writeRefusal(): CodedError | undefined {
     return this.#refusal
   }
@@ -115,10 +117,11 @@ export class SqliteDb {
       throw this.#storeError(err)
     }
     const refusalsBefore = this.#refusals
+    this.#txChanges = 0
     try {
       const result = fn()
       this.#db.exec('COMMIT')
-      if (this.#refusals === refusalsBefore) this.#refusal = undefined
+      if (this.#txChanges > 0 && this.#refusals === refusalsBefore) this.#refusal = undefined
       return result
     } catch (err) {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK')
@@ -153,11 +156,15 @@ export class SqliteDb {
 
   /** A statement: in a transaction, its error goes to tx(); alone (its own transaction), it is the store's error. */
   run(sql: string, ...params: SQLInputValue[]): { changes: number } {
-    if (this.#db.isTransaction) return { changes: Number(this.#prepare(sql).run(...params).changes) }
+    if (this.#db.isTransaction) {
+      const changes = Number(this.#prepare(sql).run(...params).changes)
+      this.#txChanges += changes
+      return { changes }
+    }
     try {
-      const result = this.#prepare(sql).run(...params)
-      this.#refusal = undefined
-      return { changes: Number(result.changes) }
+      const changes = Number(this.#prepare(sql).run(...params).changes)
+      if (changes > 0) this.#refusal = undefined
+      return { changes }
     } catch (err) {
       throw this.#storeError(err)
     }

@@ -45,6 +45,9 @@ import {
 } from './store.ts'
 import type { UpdateOptions, UpdateOutcome } from './update-outcome.ts'
 
+/** How often readiness tries a write while writes are known to fail. */
+const PROBE_EVERY_MS = 5_000
+
 /**
  * The Store in one SQLite file (node:sqlite), in WAL mode: a transition is committed before the gateway acts on it.
  * Handshake writes are group-committed (all those of one event-loop turn in one transaction); writes take the
@@ -53,6 +56,7 @@ import type { UpdateOptions, UpdateOutcome } from './update-outcome.ts'
 export class SqliteStore implements Store {
   readonly #db: SqliteDb
   readonly #operations: SqliteOperations
+  #probedAt = Number.NEGATIVE_INFINITY
 
   constructor(path: string) {
     this.#db = new SqliteDb(path)
@@ -96,11 +100,14 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * The full disk or read-only file the last write failed on; while there is one, each call tries a small write, so
+   * The full disk or read-only file the last write failed on; while there is one, a call tries a small write, so
    * readiness turns green once the operator freed space or gave access back, with no other write needed.
    */
   async refusesWrites() {
     if (this.#db.writeRefusal === undefined) return undefined
+    // At most one try per PROBE_EVERY_MS: /readyz is polled, and each try is a commit (an fsync, or a wait on a lock).
+    if (performance.now() - this.#probedAt < PROBE_EVERY_MS) return this.#db.writeRefusal
+    this.#probedAt = performance.now()
     try {
       this.#db.tx(() => this.#db.run(META_UPSERT, 'write_probe', new Date().toISOString()))
     } catch {
