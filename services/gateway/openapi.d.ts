@@ -3724,7 +3724,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No registered cluster is the running DR primary of `to` (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR), or a cluster it would change is held by another operation (GATEWAY_ERR_CLUSTER_BUSY): createSwitchover would be refused */
+            /** @description No registered cluster is the running DR primary of `to` (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR; GATEWAY_ERR_FENCE_UNREADABLE when `to` has a fence entry no gateway can read), or a cluster it would change is held by another operation (GATEWAY_ERR_CLUSTER_BUSY): createSwitchover would be refused */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3950,7 +3950,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No registered cluster is the running DR primary of `to` (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR), or a cluster it would change is held by another operation (GATEWAY_ERR_CLUSTER_BUSY): createDrill would be refused */
+            /** @description No registered cluster is the running DR primary of `to` (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR; GATEWAY_ERR_FENCE_UNREADABLE when `to` has a fence entry no gateway can read), or a cluster it would change is held by another operation (GATEWAY_ERR_CLUSTER_BUSY): createDrill would be refused */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -27,7 +27,7 @@ export const drillsRoutes: FastifyPluginAsyncZod<{ deps: KindDeps }> = async (ap
           ...problemResponses,
           ...bodyProblemResponses,
           409: problemResponse(
-            'No registered cluster is the running DR primary of `to` (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR), or a cluster it would change is held by another operation (GATEWAY_ERR_CLUSTER_BUSY): createDrill would be refused',
+            'No registered cluster is the running DR primary of `to` (GATEWAY_ERR_SWITCHOVER_NOT_A_PAIR; GATEWAY_ERR_FENCE_UNREADABLE when `to` has a fence entry no gateway can read), or a cluster it would change is held by another operation (GATEWAY_ERR_CLUSTER_BUSY): createDrill would be refused',
           ),
         },
       },
