@@ -360,6 +360,27 @@ describe('the operation runner over the generic journal', () => {
   })
 })
 
+/** A runner of `kind` over `store` that scans every 100 ms (its lease), logging at debug into `lines`. */
+function scanningRunner(store: MemoryOperationStore, kind: OperationKind<OperationRecord, Ctx>) {
+  const lines: string[] = []
+  const runner = new OperationRunner({
+    families: [
+      {
+        name: 'operations',
+        journal: genericJournal(store),
+        kindOf: () => kind as OperationKind<OperationRecord, unknown>,
+      },
+    ],
+    bus: new OperationBus(),
+    now: Date.now,
+    log: pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }),
+    hooks: {},
+    settings: { maxRunning: 1, leaseMs: 100, gatewayId: 'gw-a' },
+    stopGraceMs: 1_000,
+  })
+  return { runner, lines }
+}
+
 describe('a run that fails outside its steps (a record its kind cannot read)', () => {
   it('is tried again later and later, not at every scan, and said at error once', async () => {
     const store = new MemoryOperationStore()
@@ -373,23 +394,8 @@ describe('a run that fails outside its steps (a record its kind cannot read)', (
         throw new Error('subject: expected string, received number')
       },
     }
-    const lines: string[] = []
-    const runner = new OperationRunner({
-      families: [
-        {
-          name: 'operations',
-          journal: genericJournal(store),
-          kindOf: () => kind as OperationKind<OperationRecord, unknown>,
-        },
-      ],
-      bus: new OperationBus(),
-      now: Date.now,
-      log: pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }),
-      hooks: {},
-      // Scans every 100 ms (the lease): without the wait, about 15 runs in the 1.5 s below.
-      settings: { maxRunning: 1, leaseMs: 100, gatewayId: 'gw-a' },
-      stopGraceMs: 1_000,
-    })
+    // Scans every 100 ms (the lease): without the wait, about 15 runs in the 1.5 s below.
+    const { runner, lines } = scanningRunner(store, kind)
     await runner.start()
     await sleep(1_500)
     await runner.stop()
@@ -417,22 +423,7 @@ describe('a run that fails outside its steps (a record its kind cannot read)', (
         throw (contexts <= 4 ? refused : unavailable)(`try ${contexts}`)
       },
     }
-    const lines: string[] = []
-    const runner = new OperationRunner({
-      families: [
-        {
-          name: 'operations',
-          journal: genericJournal(store),
-          kindOf: () => kind as OperationKind<OperationRecord, unknown>,
-        },
-      ],
-      bus: new OperationBus(),
-      now: Date.now,
-      log: pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }),
-      hooks: {},
-      settings: { maxRunning: 1, leaseMs: 100, gatewayId: 'gw-a' },
-      stopGraceMs: 1_000,
-    })
+    const { runner, lines } = scanningRunner(store, kind)
     await runner.start()
     await expect.poll(() => contexts, { timeout: 5_000 }).toBeGreaterThanOrEqual(7)
     await runner.stop()
