@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { drStatus, errorsOf, replicate, useClusters } from './helpers/clusters.ts'
+import { drStatus, errorsOf, replicate, useClusters, waitForCaughtUp } from './helpers/clusters.ts'
 import { drCall, mintBatchDrToken, mintServiceToken } from './helpers/dr-tokens.ts'
 import { vault, waitFor } from './helpers/vault-http.ts'
 
@@ -97,12 +97,14 @@ describe('DR operation tokens made as fact sheet 2.6 gives', () => {
     const primary = await start({ name: 'dc1' })
     const secondary = await start({ name: 'dc2' })
     await replicate(primary, secondary)
-    const shortLived = await mintBatchDrToken(primary, { ttl: '1s' })
+    const shortLived = await mintBatchDrToken(primary, { ttl: '2s' })
+    // Usable on the secondary once what the mint wrote (its policy) has replicated there.
+    await waitForCaughtUp(primary, secondary)
     expect((await vault('GET', `${secondary.apiUrl}/${autopilotState}`, { token: shortLived })).status).toBe(200)
     await waitFor(
       () => vault('GET', `${secondary.apiUrl}/${autopilotState}`, { token: shortLived }),
       (r) => r.status === 403,
-      { what: 'the token to expire', timeoutMs: 4_000, intervalMs: 100 },
+      { what: 'the token to expire', timeoutMs: 5_000, intervalMs: 100 },
     )
     const promote = await drCall(secondary, 'secondary/promote', { dr_operation_token: shortLived })
     expect(promote.status).toBe(403)
