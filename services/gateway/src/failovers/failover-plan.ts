@@ -1,7 +1,7 @@
 import type { Pair, PairCheck } from '../pairs/pairs.schemas.ts'
 import type { LossEstimate } from './data-loss.ts'
 import type { FailoverPlan, OldPrimaryFence, PlanItem } from './failovers.schemas.ts'
-import { type FenceRecord, fenceKey, UNREADABLE_FENCE } from './fence-record.ts'
+import { type FenceRecord, UNREADABLE_FENCE, unreadableFence } from './fence-record.ts'
 import { type FollowerRead, followerItems } from './follower-items.ts'
 import { oldPrimaryFenceItem } from './old-primary-fence.ts'
 import type { PrimaryVerdict } from './primary-down.ts'
@@ -68,7 +68,7 @@ function earlierFailoverItem(fence: FenceRecord | typeof UNREADABLE_FENCE | unde
       name,
       status: 'fail',
       code: 'FENCE_UNREADABLE',
-      detail: `${pair.primary}'s fence entry (${fenceKey(pair.primary)}) cannot be read (damaged, or written by a newer gateway): an earlier failover may have promoted another of its secondaries, and promoting ${pair.secondary} could make a second DR primary`,
+      detail: `${unreadableFence(pair.primary)}: an earlier failover may have promoted another of its secondaries, and promoting ${pair.secondary} could make a second DR primary`,
       fix: `Plan the failover on a gateway of the version that wrote the entry (the newest sharing this store). A damaged entry must be restored from a backup of the store first; until then no failover away from ${pair.primary} is allowed.`,
     }
   }

@@ -6,10 +6,10 @@ import { FailoverErrors } from './failover-errors.ts'
 import {
   armFence,
   createFence,
-  fenceKey,
   isArmed,
   readFenceEntry,
   UNREADABLE_FENCE,
+  unreadableFence,
   withdrawFence,
 } from './fence-record.ts'
 
@@ -43,12 +43,12 @@ export async function recordFence(deps: FailoverDeps, r: RoleChangeRun, pendingP
   if (entry === UNREADABLE_FENCE) {
     if (pendingPromote) {
       throw FailoverErrors.fenceUnreadable(
-        `${leg.from}'s fence entry (${fenceKey(leg.from)}) cannot be read (damaged, or written by a newer gateway): it may be another failover's fence, so ${leg.to} is not promoted`,
+        `${unreadableFence(leg.from)}: it may be another failover's fence, so ${leg.to} is not promoted`,
       )
     }
     r.roles.log.warn(
       { failover: id, cluster: leg.from },
-      `${leg.from}'s fence entry (${fenceKey(leg.from)}) cannot be read: this failover's fence is written over it, as the promote of ${leg.to} was sent`,
+      `${unreadableFence(leg.from)}: this failover's fence is written over it, as the promote of ${leg.to} was sent`,
     )
   }
   const existing = entry === UNREADABLE_FENCE ? undefined : entry

@@ -67,6 +67,10 @@ const endedFailoverOf = (raw: string | undefined): string | undefined => {
 /** An entry under `fence/<cluster>` that reads neither as a fence nor as an ended one (damaged, or a newer shape). */
 export const UNREADABLE_FENCE = 'unreadable'
 
+/** How every message names an entry of `cluster` no one can read. */
+export const unreadableFence = (cluster: string) =>
+  `${cluster}'s fence entry (${fenceKey(cluster)}) cannot be read (damaged, or written by a newer gateway)`
+
 /** The fence of `cluster` on record, none, or UNREADABLE_FENCE: never taken for none (see Fences). */
 export async function readFenceEntry(
   store: Pick<FenceMeta, 'getMeta'>,
@@ -86,9 +90,7 @@ function fenceEntryOf(raw: string | undefined): FenceRecord | typeof UNREADABLE_
 export async function readFence(store: Pick<FenceMeta, 'getMeta'>, cluster: string): Promise<FenceRecord | undefined> {
   const entry = await readFenceEntry(store, cluster)
   if (entry !== UNREADABLE_FENCE) return entry
-  throw FailoverErrors.fenceUnreadable(
-    `${cluster}'s fence entry (${fenceKey(cluster)}) cannot be read (damaged, or written by a newer gateway): it may be fenced, so it is treated as fenced`,
-  )
+  throw FailoverErrors.fenceUnreadable(`${unreadableFence(cluster)}: it may be fenced, so it is treated as fenced`)
 }
 
 /**

@@ -8,7 +8,7 @@ import { underEpochFloor } from './epoch-floor.ts'
 import type { FailoverDeps } from './failover-deps.ts'
 import { FailoverErrors } from './failover-errors.ts'
 import type { RejoinSubject } from './failovers-subject.ts'
-import { clearFence, fenceKey, readFence, readFenceEntry, UNREADABLE_FENCE } from './fence-record.ts'
+import { clearFence, readFence, readFenceEntry, UNREADABLE_FENCE, unreadableFence } from './fence-record.ts'
 import { untilRejoinable } from './rejoin-pair-read.ts'
 import { ensureRejoinToken } from './rejoin-token.ts'
 
@@ -101,7 +101,7 @@ export async function endFence(deps: FailoverDeps, r: RoleChangeRun, subject: Re
   return {
     status: 'succeeded',
     detail: unreadable
-      ? `${subject.cluster} is a DR secondary of ${subject.primary} again; it had written ${wals} that ${subject.primary} never received, now gone. Its fence entry (${fenceKey(subject.cluster)}) cannot be read (damaged, or written by a newer gateway) and stays: gateways treat it as fenced until it is restored or a newer gateway ends it`
+      ? `${subject.cluster} is a DR secondary of ${subject.primary} again; it had written ${wals} that ${subject.primary} never received, now gone. ${unreadableFence(subject.cluster)} and stays: gateways treat it as fenced until it is restored or a newer gateway ends it`
       : `${subject.cluster} is a DR secondary of ${subject.primary} again, no longer fenced; it had written ${wals} that ${subject.primary} never received, now gone`,
   }
 }

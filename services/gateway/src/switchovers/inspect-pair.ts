@@ -1,7 +1,7 @@
 import { invalidFields, withDeadline } from '@vault-dr/core'
 import type { AgentStatus, ClusterStatus } from '../agents/agent-types.ts'
 import { type AgentTarget, clusterAgent } from '../agents/cluster-agent-client.ts'
-import { type FenceMeta, fenceKey, readFenceEntry, UNREADABLE_FENCE } from '../failovers/fence-record.ts'
+import { type FenceMeta, readFenceEntry, UNREADABLE_FENCE, unreadableFence } from '../failovers/fence-record.ts'
 import { GatewayErrors } from '../gateway-errors.ts'
 import { clusterIdOf } from '../role-changes/cluster-roles.ts'
 import type { Leg } from '../role-changes/leg.ts'
@@ -25,8 +25,7 @@ export interface PairInspection {
 /** Why the cluster is fenced, when it is: a failover's fence the store keeps, or the one its agent reports. */
 async function fenceOf(store: FenceMeta, side: Side): Promise<string | undefined> {
   const recorded = await readFenceEntry(store, side.name)
-  if (recorded === UNREADABLE_FENCE)
-    return `its fence entry (${fenceKey(side.name)}) cannot be read (damaged, or written by a newer gateway): it may be fenced`
+  if (recorded === UNREADABLE_FENCE) return `${unreadableFence(side.name)}: it may be fenced`
   if (recorded !== undefined) return `failed away from by failover ${recorded.failover_id}, not rejoined yet`
   const held = (side.status as Partial<Pick<AgentStatus, 'fenced'>> | undefined)?.fenced
   return held == null ? undefined : `its agent holds a fence: ${held.reason}`
